@@ -1,0 +1,200 @@
+"""Search and «programs that close my deficits» over 50 000 programs / 200 000 cohorts.
+
+    .venv/bin/python bench/catalog/search.py --database sqlite|postgres [--programs 50000] [--runs 300]
+
+Builds a fresh database: the shipped frameworks, 445 synthetic providers (five in each
+of the 89 regions) and `--programs` published programs made from the 143 shipped cards
+(title and annotation varied, each with 4 cohorts over two years: 200 000 cohorts). Then
+times, in-process and per request as the API serves it (ids + the first page of 20 with
+outcomes and open cohorts):
+
+- search: 30 Russian queries in inflected forms, half with filters (region, dates, free
+  seats, competency, form);
+- close my deficits: 30 deficit profiles of 2–5 competencies, each for a region;
+- the peer: the same search queries as case-insensitive substring matches (what a search
+  without an index and without morphology does), for scale.
+
+Prints p50 / p95 / p99 in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+
+QUERIES = [
+    "функциональная грамотность", "функциональной грамотности учителей математики", "учителей математики", "наставничество молодых педагогов",
+    "обучающихся с ОВЗ", "инклюзивного образования", "цифровые образовательные ресурсы", "ФГИС Моя школа", "формирующее оценивание",
+    "рабочей программы по ФОП", "воспитательная работа классного руководителя", "профилактика буллинга", "конфликтов в школе",
+    "персональных данных", "родителями обучающихся", "дифференцированного обучения", "психологическая безопасность", "русского языка",
+    "читательской грамотности", "учителей начальных классов", "программа развития школы", "внутренней системы оценки качества",
+    "закупок по 44-ФЗ", "охрана труда в школе", "педагог-психолог", "дефектология", "менеджмент в образовании", "финансовая грамотность",
+    "проектной деятельности", "ЕГЭ по математике",
+]
+
+
+def build(n_programs: int, seed: int) -> None:
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from efs.catalog import search
+    from efs.catalog.importexport import card_to_data
+    from efs.catalog.models import Cohort, Program, ProgramModule, ProgramOutcome
+    from efs.competencies.models import Competency
+    from efs.demo.writer import insert_rows
+    from efs.people.models import Municipality, Organization, Region
+    from efs.people.validators import inn_with_checksum
+
+    call_command("migrate", verbosity=0)
+    call_command("starter", verbosity=0)
+    rng = random.Random(seed)
+    from django.apps import apps
+
+    with open(os.path.join(apps.get_app_config("catalog").path, "data", "programs.json"), encoding="utf-8") as handle:
+        cards = json.load(handle)
+    leaves = {c.code: c.pk for c in Competency.objects.filter(is_leaf=True)}
+    now = timezone.now()
+    today = dt.date.today()
+    with transaction.atomic():
+        providers = []
+        for region in Region.objects.all():
+            municipality = Municipality.objects.create(region=region, name=region.capital, kind="city_district")
+            for k in range(5):
+                providers.append(
+                    Organization.objects.create(
+                        region=region, municipality=municipality, kind=["ipk", "cnppm", "university", "other_provider", "college"][k],
+                        name=f"Провайдер {k + 1} ({region.capital})", inn=inn_with_checksum(f"{region.code}{k}{rng.randrange(10**6):06d}"), licensed_for_dpo=True,
+                    )
+                )
+        documents = {}
+        for card in cards:
+            data = card_to_data(card)
+            documents[card["code"]] = search.document(data.title, data.title, data.title, data.annotation, " ".join(t for t, _h in data.modules), " ".join(t for _c, _w, t in data.outcomes))
+        programs, outcomes, modules, cohorts = [], [], [], []
+        flavours = ["", " (базовый уровень)", " (углублённый уровень)", ": практикум", ": стажировка", " для молодых специалистов", " в сельской школе"]
+        for pk in range(1, n_programs + 1):
+            card = cards[pk % len(cards)]
+            provider = providers[rng.randrange(len(providers))]
+            flavour = rng.choice(flavours)
+            title = card["title"] + flavour
+            cats = set(card["audience"]["categories"])
+            price = round(card["price_rub"] * rng.uniform(0.7, 1.3)) * 100
+            programs.append((pk, provider.pk, provider.region_id, f"B-{pk}", card["kind"], title, card["annotation"], "teacher" in cats, "manager" in cats, "student" in cats,
+                             json.dumps(card["audience"]["positions"]), card["hours"], card["form"], card["distance_learning"], card["e_learning"], card["final_assessment"],
+                             price, provider.name, "published", 1, documents[card["code"]] + " " + " ".join(search.lemmas(flavour)), "{}", now, now, now))
+            for o in card["outcomes"]:
+                outcomes.append((pk, leaves[o["competency"]], o["weight"], o["text"]))
+            for i, m in enumerate(card["modules"], start=1):
+                modules.append((pk, i, m["title"], m["hours"]))
+            for _ in range(4):
+                start = today + dt.timedelta(days=rng.randint(-60, 660))
+                seats = rng.choice([15, 20, 25, 30])
+                online = card["form"] == "part_time" or rng.random() < 0.4
+                cohorts.append((pk, provider.region_id, start, start + dt.timedelta(days=rng.randint(2, 60)), start - dt.timedelta(days=7), seats, rng.randint(0, seats),
+                                online, None if online else provider.municipality_id, "", price, "open", rng.choice(["region", "region", "macroregion", "country"]), now))
+        insert_rows(Program._meta.db_table, ("id", "provider_id", "region_id", "code", "kind", "title", "annotation", "for_teachers", "for_managers", "for_students",
+                                             "positions", "hours", "form", "distance_learning", "e_learning", "final_assessment", "price", "developer", "status", "version",
+                                             "search_document", "effect", "created_at", "updated_at", "published_at"), programs)
+        insert_rows(ProgramOutcome._meta.db_table, ("program_id", "competency_id", "weight", "text"), outcomes)
+        insert_rows(ProgramModule._meta.db_table, ("program_id", "order", "title", "hours"), modules)
+        insert_rows(Cohort._meta.db_table, ("program_id", "region_id", "start_date", "end_date", "enrollment_deadline", "seats", "seats_taken", "online",
+                                            "municipality_id", "address", "price", "status", "availability", "created_at"), cohorts)
+        if connection.vendor == "sqlite":
+            insert_rows("catalog_program_fts", ("rowid", "document"), ((p[0], p[20]) for p in programs))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"built {len(programs):,} programs, {len(cohorts):,} cohorts, {len(outcomes):,} outcomes on {connection.vendor}", flush=True)
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    return f"p50 {at(0.5):6.1f} ms   p95 {at(0.95):6.1f} ms   p99 {at(0.99):6.1f} ms   mean {statistics.mean(ordered) * 1000:6.1f} ms"
+
+
+def bench(runs: int, seed: int) -> None:
+    from django.db.models import Q
+
+    from efs.catalog import queries
+    from efs.catalog.models import Program
+    from efs.competencies.models import Competency
+    from efs.people.models import Region
+
+    rng = random.Random(seed + 1)
+    regions = list(Region.objects.values_list("pk", flat=True))
+    codes = list(Competency.objects.filter(is_leaf=True, framework__audience="teacher").values_list("code", "title"))
+    today = dt.date.today()
+
+    def search_case(i: int):
+        q = QUERIES[i % len(QUERIES)]
+        if i % 2:
+            return queries.SearchFilters(query=q)
+        return queries.SearchFilters(
+            query=q, region_id=rng.choice(regions), free_seats=True, date_from=today, date_to=today + dt.timedelta(days=rng.choice([90, 180, 365])),
+            form=rng.choice(["", "", "blended"]), competency=rng.choice(["", "", rng.choice(codes)[0]]),
+        )
+
+    timings = {"search": [], "deficits": [], "substring": []}
+    for i in range(runs):
+        filters = search_case(i)
+        t0 = time.perf_counter()
+        ids, _total = queries.programs_search(filters)
+        queries.programs_page(ids[:20], region_id=filters.region_id)
+        timings["search"].append(time.perf_counter() - t0)
+        profile = [queries.Deficit(code=c, title=t, weight=round(rng.uniform(0.5, 1.0), 2)) for c, t in rng.sample(codes, rng.randint(2, 5))]
+        t0 = time.perf_counter()
+        queries.programs_for_deficits(profile, region_id=rng.choice(regions), audience="teacher", subjects=rng.choice([[], ["mathematics"], ["russian"]]))
+        timings["deficits"].append(time.perf_counter() - t0)
+        words = filters.query.split()
+        t0 = time.perf_counter()
+        condition = Q()
+        for word in words:
+            condition &= Q(title__icontains=word) | Q(annotation__icontains=word)
+        ids = list(Program.objects.filter(condition, status="published").order_by("-pk").values_list("pk", flat=True)[:20])
+        queries.programs_page(ids, region_id=None)
+        timings["substring"].append(time.perf_counter() - t0)
+    for name, label in (("search", "search (lemmas + FTS, with filters)"), ("deficits", "close my deficits"), ("substring", "peer: substring search, no index")):
+        print(f"{label:<38} {percentiles(timings[name])}", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--programs", type=int, default=50_000)
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    os.environ["EFS_DATA_DIR"] = tempfile.mkdtemp(prefix="efs-bench-catalog-")
+    if args.database == "postgres":
+        import psycopg
+
+        with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
+            admin.execute("DROP DATABASE IF EXISTS efs_bench_catalog")
+            admin.execute("CREATE DATABASE efs_bench_catalog")
+        os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/efs_bench_catalog"
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "efs.settings"
+    import django
+
+    django.setup()
+    started = time.perf_counter()
+    build(args.programs, args.seed)
+    print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
+    bench(args.runs, args.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

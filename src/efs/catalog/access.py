@@ -1,0 +1,63 @@
+"""Who manages which programs. Program cards are not people's data: published ones are
+public; drafts are seen by their provider, the operators who moderate them and the
+experts assigned to them."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from efs.errors import NotFound, PermissionDenied
+from efs.people import access
+from efs.people.models import Organization, Role, Scope
+
+from .models import Program, ProgramStatus
+
+MODERATORS = frozenset({Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR})
+
+
+def provider_organizations(user) -> list[int]:
+    return [g.organization_id for g in access.grants(user) if g.role == Role.PROVIDER and g.organization_id]
+
+
+def moderated_filter(user) -> Q | None:
+    """Programs the user moderates: a regional operator those of the region's providers;
+    the federal operator all."""
+    grants = [g for g in access.grants(user) if g.role in MODERATORS]
+    if any(g.scope == Scope.FEDERAL for g in grants):
+        return Q()
+    regions = [g.region_id for g in grants if g.scope == Scope.REGION and g.region_id]
+    return Q(region_id__in=regions) if regions else None
+
+
+def programs_visible(user) -> QuerySet[Program]:
+    condition = Q(status=ProgramStatus.PUBLISHED)
+    own = provider_organizations(user)
+    if own:
+        condition |= Q(provider_id__in=own)
+    moderated = moderated_filter(user)
+    if moderated is not None:
+        condition |= moderated if moderated else Q(pk__isnull=False)
+    if access.has_role(user, Role.EXPERT):
+        condition |= Q(reviews__expert=user)
+    return Program.objects.filter(condition).distinct()
+
+
+def program_visible(user, pk: int) -> Program:
+    program = programs_visible(user).select_related("provider", "region").filter(pk=pk).first()
+    if program is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    return program
+
+
+def require_provider(user, program: Program | None = None, organization: Organization | None = None) -> None:
+    own = provider_organizations(user)
+    target = program.provider_id if program else (organization.pk if organization else None)
+    if not own or (target is not None and target not in own):
+        raise PermissionDenied(_("Only the provider's staff manage its programs."))
+
+
+def require_moderator(user, program: Program) -> None:
+    moderated = moderated_filter(user)
+    if moderated is None or not Program.objects.filter(moderated, pk=program.pk).exists():
+        raise PermissionDenied(_("Only the operator of the provider's region or the federal operator moderates this program."))

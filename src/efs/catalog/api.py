@@ -1,0 +1,297 @@
+"""Depository endpoints: search, «close my deficits», cards, cohorts, reviews, moderation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from efs.errors import NotFound
+from efs.people import access as people_access
+from efs.people.models import Organization, Role
+
+from . import importexport, queries, services
+from .access import program_visible, provider_organizations
+from .models import Review, ReviewStatus
+
+router = Router(tags=["catalog"])
+
+
+class CohortOut(Schema):
+    id: int
+    start_date: dt.date
+    end_date: dt.date
+    enrollment_deadline: dt.date
+    seats: int
+    seats_free: int
+    online: bool
+    place: str | None
+    price_kopecks: int
+    status: str
+    availability: str
+
+
+def _cohort(c) -> dict:
+    return {
+        "id": c.pk, "start_date": c.start_date, "end_date": c.end_date, "enrollment_deadline": c.enrollment_deadline, "seats": c.seats,
+        "seats_free": c.seats_free, "online": c.online, "place": c.municipality.name if c.municipality_id else None,
+        "price_kopecks": c.price, "status": c.status, "availability": c.availability,
+    }
+
+
+class ProgramOut(Schema):
+    id: int
+    code: str
+    title: str
+    provider: str
+    kind: str
+    hours: int
+    form: str
+    price_kopecks: int
+    status: str
+    outcomes: list[dict[str, Any]]
+    cohorts: list[CohortOut]
+
+
+def _program(p) -> dict:
+    return {
+        "id": p.pk, "code": p.code, "title": p.title, "provider": p.provider.display_name, "kind": p.kind, "hours": p.hours, "form": p.form,
+        "price_kopecks": p.price, "status": p.status,
+        "outcomes": [{"competency": o.competency.code, "weight": o.weight} for o in p.outcomes.all()],
+        "cohorts": [_cohort(c) for c in getattr(p, "open_cohorts", [])],
+    }
+
+
+class SearchOut(Schema):
+    count: int
+    items: list[ProgramOut]
+
+
+class SearchIn(Schema):
+    q: str = ""
+    competency: str = ""
+    form: str = ""
+    kind: str = ""
+    audience: str = ""
+    subject: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    max_price_kopecks: int | None = None
+    free_seats: bool = False
+    anywhere: bool = False
+    limit: int = 20
+    offset: int = 0
+
+
+def _home_region_id(user) -> int | None:
+    from efs.people.queries import home_region
+
+    region = home_region(user)
+    return region.pk if region else None
+
+
+@router.get("/programs", response=SearchOut, summary="Search published programs (morphology-aware Russian)")
+def search(request: HttpRequest, params: Query[SearchIn]):
+    region_id = None if params.anywhere else _home_region_id(request.user)
+    filters = queries.SearchFilters(
+        query=params.q[:200], competency=params.competency, region_id=region_id, form=params.form, kind=params.kind,
+        audience=params.audience, subject=params.subject, date_from=params.date_from, date_to=params.date_to,
+        max_price=params.max_price_kopecks, free_seats=params.free_seats,
+    )
+    ids, total = queries.programs_search(filters)
+    limit = max(1, min(params.limit, 100))
+    page = ids[params.offset : params.offset + limit]
+    return {"count": total, "items": [_program(p) for p in queries.programs_page(page, region_id=region_id)]}
+
+
+class MatchOut(Schema):
+    program: ProgramOut
+    score: float
+    share_of_deficits: float
+    closes: list[dict[str, Any]]
+
+
+@router.get("/for-me", response=list[MatchOut], summary="Published programs ranked by how much of my deficits they cover")
+def for_me(request: HttpRequest):
+    me = people_access.own_educator(request.user)
+    if me is None:
+        raise NotFound(_("Your login is not linked to an educator record."), code="educator_not_linked")
+    deficits = queries.deficits_of(me)
+    matches = queries.programs_for_deficits(deficits, region_id=me.region_id, audience=me.category, subjects=list(me.subjects.values_list("code", flat=True)))
+    return [
+        {
+            "program": _program(m.program), "score": round(m.score, 4), "share_of_deficits": round(m.share, 4),
+            "closes": [{"competency": d.code, "title": d.title, "probability_of_deficit": d.weight, "coverage": w} for d, w in m.covers],
+        }
+        for m in matches
+    ]
+
+
+@router.get("/programs/{int:program_id}", response=dict[str, Any], summary="A program card with its status and cohorts")
+def program(request: HttpRequest, program_id: int):
+    p = program_visible(request.user, program_id)
+    return {"id": p.pk, "status": p.status, "version": p.version, **services.program_card(p), "cohorts": [_cohort(c) for c in p.cohorts.select_related("municipality")]}
+
+
+class CardIn(Schema):
+    card: dict[str, Any]
+
+
+def _provider(request) -> Organization:
+    org = Organization.objects.filter(pk__in=provider_organizations(request.user)).order_by("pk").first()
+    if org is None:
+        raise NotFound(_("Only the provider's staff manage its programs."), code="not_a_provider")
+    return org
+
+
+def _data(card: dict):
+    from efs.errors import ValidationFailed
+
+    try:
+        return importexport.card_to_data(card)
+    except (KeyError, TypeError, ValueError):
+        raise ValidationFailed(_("The card does not follow the format of an exported card."), code="program_invalid") from None
+
+
+@router.post("/programs", response={201: dict[str, Any]}, summary="Create a draft card (provider)")
+def program_create(request: HttpRequest, body: CardIn):
+    p = services.program_create(actor=request.user, provider=_provider(request), data=_data(body.card))
+    return Status(201, {"id": p.pk, "status": p.status, **services.program_card(p)})
+
+
+@router.put("/programs/{int:program_id}", response=dict[str, Any], summary="Change a draft or returned card (provider)")
+def program_update(request: HttpRequest, program_id: int, body: CardIn):
+    p = services.program_update(actor=request.user, program=program_visible(request.user, program_id), data=_data(body.card))
+    return {"id": p.pk, "status": p.status, **services.program_card(p)}
+
+
+class ActionIn(Schema):
+    action: str  # submit | assign | approve | revise | reject | publish | archive
+    comment: str = ""
+
+
+@router.post("/programs/{int:program_id}/actions", response=dict[str, Any], summary="Move the card through the inclusion workflow")
+def program_action(request: HttpRequest, program_id: int, body: ActionIn):
+    from efs.errors import ValidationFailed
+
+    p = program_visible(request.user, program_id)
+    if body.action == "submit":
+        p = services.program_submit(actor=request.user, program=p)
+    elif body.action == "assign":
+        services.reviews_assign(actor=request.user, program=p)
+        p.refresh_from_db()
+    elif body.action in ("approve", "revise", "reject"):
+        p = services.program_decide(actor=request.user, program=p, decision=body.action, comment=body.comment)
+    elif body.action == "publish":
+        p = services.program_publish(actor=request.user, program=p)
+    elif body.action == "archive":
+        p = services.program_archive(actor=request.user, program=p, comment=body.comment)
+    else:
+        raise ValidationFailed(_("Unknown action."), code="action_unknown")
+    return {"id": p.pk, "status": p.status, "version": p.version}
+
+
+class CohortIn(Schema):
+    start_date: dt.date
+    end_date: dt.date
+    enrollment_deadline: dt.date
+    seats: int
+    price_kopecks: int
+    online: bool = False
+    municipality: int | None = None
+    address: str = ""
+    availability: str = "region"
+
+
+@router.post("/programs/{int:program_id}/cohorts", response={201: CohortOut}, summary="Schedule a cohort (provider)")
+def cohort_create(request: HttpRequest, program_id: int, body: CohortIn):
+    p = program_visible(request.user, program_id)
+    data = services.CohortData(
+        start_date=body.start_date, end_date=body.end_date, enrollment_deadline=body.enrollment_deadline, seats=body.seats,
+        price=body.price_kopecks, online=body.online, municipality_id=body.municipality, address=body.address, availability=body.availability,
+    )
+    return Status(201, _cohort(services.cohort_create(actor=request.user, program=p, data=data)))
+
+
+class ImportOut(Schema):
+    total: int
+    valid: int
+    created: list[int]
+    errors: list[dict[str, Any]]
+
+
+@router.post("/import", response=ImportOut, summary="Import cards from JSON or XLSX (drafts; all or, explicitly, only valid ones)")
+def programs_import(request: HttpRequest, file: File[UploadedFile], only_valid: Form[bool] = False, check: Form[bool] = False):
+    report = importexport.programs_import(
+        actor=request.user, provider=_provider(request), file_name=file.name or "", content=file.read(), only_valid=only_valid, dry_run=check
+    )
+    return {"total": report.total, "valid": report.valid, "created": [p.pk for p in report.created], "errors": report.errors}
+
+
+class ReviewOut(Schema):
+    id: int
+    program: int
+    program_title: str
+    version: int
+    status: str
+    verdict: str
+
+
+@router.get("/reviews", response=list[ReviewOut], summary="My review queue (expert)")
+def reviews(request: HttpRequest):
+    people_access.require_role(request.user, [Role.EXPERT])
+    return [
+        {"id": r.pk, "program": r.program_id, "program_title": r.program.title, "version": r.program_version, "status": r.status, "verdict": r.verdict}
+        for r in Review.objects.filter(expert=request.user).select_related("program")
+    ]
+
+
+class ReviewIn(Schema):
+    scores: dict[str, int]
+    verdict: str
+    comment: str = ""
+
+
+@router.post("/reviews/{int:review_id}", response=ReviewOut, summary="Submit a review against the published criteria (expert)")
+def review_submit(request: HttpRequest, review_id: int, body: ReviewIn):
+    people_access.require_role(request.user, [Role.EXPERT])
+    review = Review.objects.filter(pk=review_id, expert=request.user, status=ReviewStatus.ASSIGNED).first()
+    if review is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    r = services.review_submit(actor=request.user, review=review, scores=body.scores, verdict=body.verdict, comment=body.comment)
+    return {"id": r.pk, "program": r.program_id, "program_title": r.program.title, "version": r.program_version, "status": r.status, "verdict": r.verdict}
+
+
+class CoverageOut(Schema):
+    competency: str
+    title: str
+    audience: str
+    people_with_deficit: int | None
+    programs: int
+    free_seats: int
+
+
+@router.get("/coverage", response=list[CoverageOut], summary="Deficits against programs in a region: the demand map")
+def coverage(request: HttpRequest, region: str = ""):
+    from efs.diagnostics.access import AGGREGATE_READERS
+    from efs.people.models import Region
+
+    roles = [r for r in AGGREGATE_READERS if people_access.has_role(request.user, r)]
+    if not roles and not provider_organizations(request.user):
+        people_access.require_role(request.user, list(AGGREGATE_READERS) + [Role.PROVIDER])
+    region_obj = Region.objects.filter(code=region).first() if region else None
+    region_id = region_obj.pk if region_obj else _home_region_id(request.user)
+    if region_id is None:
+        raise NotFound(_("Region not found."), code="region_not_found")
+    rows = queries.coverage(request.user, region_id=region_id, roles=roles or list(AGGREGATE_READERS))
+    return [
+        {
+            "competency": r.competency.code, "title": r.competency.title, "audience": r.competency.framework.audience,
+            "people_with_deficit": r.people_with_deficit if roles else None, "programs": r.programs, "free_seats": r.seats,
+        }
+        for r in rows
+    ]

@@ -1,0 +1,147 @@
+"""Reading the HTML forms of the depository into the services' dataclasses."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+
+from efs.errors import ValidationFailed
+
+from .services import CohortData, ProgramData
+
+OUTCOME_ROWS = 6
+MODULE_ROWS = 10
+
+
+def _int(value: str, field: str, errors: list) -> int:
+    value = (value or "").strip().replace(" ", "").replace("\u00a0", "")
+    try:
+        return int(value)
+    except ValueError:
+        errors.append((field, _("«%(value)s» is not a whole number.") % {"value": value}))
+        return 0
+
+
+def _money(value: str, field: str, errors: list) -> int:
+    """Roubles as typed («4 500», «4500,50») into kopecks."""
+    text = (value or "0").strip().replace(" ", "").replace("\u00a0", "").replace(",", ".") or "0"
+    try:
+        roubles = float(text)
+    except ValueError:
+        errors.append((field, _("«%(value)s» is not an amount in roubles.") % {"value": value}))
+        return 0
+    return round(roubles * 100)
+
+
+def _float(value: str, field: str, errors: list) -> float:
+    try:
+        return float((value or "").replace(",", "."))
+    except ValueError:
+        errors.append((field, _("«%(value)s» is not a number.") % {"value": value}))
+        return 0.0
+
+
+def program_data(post: QueryDict) -> ProgramData:
+    errors: list[tuple[str, str]] = []
+    outcomes = []
+    for i in range(OUTCOME_ROWS):
+        code = post.get(f"outcome_code_{i}", "").strip()
+        if code:
+            outcomes.append((code, _float(post.get(f"outcome_weight_{i}", ""), "outcomes", errors), post.get(f"outcome_text_{i}", "").strip()))
+    modules = []
+    for i in range(MODULE_ROWS):
+        title = post.get(f"module_title_{i}", "").strip()
+        hours = post.get(f"module_hours_{i}", "").strip()
+        if title or hours:
+            modules.append((title, _int(hours, "modules", errors)))
+    data = ProgramData(
+        code=post.get("code", ""),
+        kind=post.get("kind", ""),
+        title=post.get("title", ""),
+        annotation=post.get("annotation", ""),
+        hours=_int(post.get("hours", ""), "hours", errors),
+        form=post.get("form", ""),
+        final_assessment=post.get("final_assessment", ""),
+        for_teachers=bool(post.get("for_teachers")),
+        for_managers=bool(post.get("for_managers")),
+        for_students=bool(post.get("for_students")),
+        positions=[p for p in post.get("positions", "").split(",") if p.strip()],
+        subjects=post.getlist("subjects"),
+        distance_learning=bool(post.get("distance_learning")),
+        e_learning=bool(post.get("e_learning")),
+        price=_money(post.get("price", "0"), "price", errors),
+        developer=post.get("developer", ""),
+        outcomes=outcomes,
+        modules=modules,
+    )
+    if errors:
+        raise ValidationFailed(" ".join(m for _f, m in errors), code="program_invalid", details=[{"field": f, "message": m} for f, m in errors])
+    return data
+
+
+def _date(value: str, label: str, errors: list) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        errors.append(_("Give the date: %(label)s.") % {"label": label})
+        return None
+
+
+def cohort_data(post: QueryDict) -> CohortData:
+    errors: list = []
+    start = _date(post.get("start_date", ""), _("start"), errors)
+    end = _date(post.get("end_date", ""), _("end"), errors)
+    deadline = _date(post.get("enrollment_deadline", ""), _("enrollment until"), errors)
+    seats_errors: list = []
+    seats = _int(post.get("seats", ""), "seats", seats_errors)
+    price_errors: list = []
+    price = _money(post.get("price", "0"), "price", price_errors)
+    errors += [m for _f, m in seats_errors + price_errors]
+    if errors:
+        raise ValidationFailed(" ".join(errors), code="cohort_invalid", details=errors)
+    municipality = post.get("municipality", "")
+    return CohortData(
+        start_date=start,
+        end_date=end,
+        enrollment_deadline=deadline,
+        seats=seats,
+        price=price,
+        online=bool(post.get("online")),
+        municipality_id=int(municipality) if municipality.isdigit() else None,
+        address=post.get("address", ""),
+        availability=post.get("availability", "region"),
+    )
+
+
+def card_from_post(post: QueryDict) -> dict:
+    """What the person typed, shaped like services.program_card, to show the form again."""
+    return {
+        "code": post.get("code", ""),
+        "kind": post.get("kind", ""),
+        "title": post.get("title", ""),
+        "annotation": post.get("annotation", ""),
+        "audience": {
+            "categories": [c for c, key in (("teacher", "for_teachers"), ("manager", "for_managers"), ("student", "for_students")) if post.get(key)],
+            "positions": [p.strip() for p in post.get("positions", "").split(",") if p.strip()],
+            "subjects": post.getlist("subjects"),
+        },
+        "hours": post.get("hours", ""),
+        "form": post.get("form", ""),
+        "distance_learning": bool(post.get("distance_learning")),
+        "e_learning": bool(post.get("e_learning")),
+        "final_assessment": post.get("final_assessment", ""),
+        "price_rub": post.get("price", ""),
+        "developer": post.get("developer", ""),
+        "outcomes": [
+            {"competency": post.get(f"outcome_code_{i}", ""), "weight": post.get(f"outcome_weight_{i}", ""), "text": post.get(f"outcome_text_{i}", "")}
+            for i in range(OUTCOME_ROWS)
+            if post.get(f"outcome_code_{i}")
+        ],
+        "modules": [
+            {"title": post.get(f"module_title_{i}", ""), "hours": post.get(f"module_hours_{i}", "")}
+            for i in range(MODULE_ROWS)
+            if post.get(f"module_title_{i}") or post.get(f"module_hours_{i}")
+        ],
+    }

@@ -1,0 +1,417 @@
+"""Writes of the depository: program cards, cohorts, the inclusion workflow, reviews."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from efs.competencies.models import Competency, FrameworkStatus
+from efs.errors import Conflict, PermissionDenied, ValidationFailed
+from efs.people import access as people_access
+from efs.people.models import Municipality, Organization, Role, Subject, User
+
+from . import search
+from .access import require_moderator, require_provider
+from .models import (
+    MIN_HOURS,
+    Availability,
+    Cohort,
+    CohortStatus,
+    Program,
+    ProgramKind,
+    ProgramModule,
+    ProgramOutcome,
+    ProgramStatus,
+    ProgramTransition,
+    ProgramVersion,
+    Review,
+    ReviewCriterion,
+    ReviewStatus,
+    StudyForm,
+    Verdict,
+)
+
+MIN_REVIEWS = 2
+EDITABLE = (ProgramStatus.DRAFT, ProgramStatus.RETURNED)
+
+
+@dataclass
+class ProgramData:
+    """A program card as a provider fills it in."""
+
+    code: str
+    kind: str
+    title: str
+    annotation: str
+    hours: int
+    form: str
+    final_assessment: str
+    for_teachers: bool = True
+    for_managers: bool = False
+    for_students: bool = False
+    positions: list[str] = field(default_factory=list)
+    subjects: list[str] = field(default_factory=list)  # subject codes
+    distance_learning: bool = False
+    e_learning: bool = False
+    price: int = 0  # kopecks
+    developer: str = ""
+    outcomes: list[tuple[str, float, str]] = field(default_factory=list)  # (competency code, weight, text)
+    modules: list[tuple[str, int]] = field(default_factory=list)  # (title, hours)
+
+
+def _leaves_by_code(codes: list[str]) -> dict[str, Competency]:
+    found = Competency.objects.filter(code__in=codes, is_leaf=True, framework__status=FrameworkStatus.PUBLISHED).select_related("framework")
+    return {c.code: c for c in found}
+
+
+def validate_card(data: ProgramData, *, program: Program | None = None) -> list[tuple[str, str]]:
+    """(field, Russian message) for every problem of the card; empty when it is fine."""
+    errors: list[tuple[str, str]] = []
+    if not data.code.strip():
+        errors.append(("code", _("Give the program a code.")))
+    elif Program.objects.filter(code=data.code.strip()).exclude(pk=program.pk if program else None).exists():
+        errors.append(("code", _("A program with this code already exists.")))
+    if data.kind not in ProgramKind.values:
+        errors.append(("kind", _("Choose the kind: qualification upgrade or professional retraining.")))
+    if len(data.title.strip()) < 10:
+        errors.append(("title", _("The title is too short.")))
+    if len(data.annotation.strip()) < 40:
+        errors.append(("annotation", _("Describe the program in at least a couple of sentences.")))
+    if data.kind in MIN_HOURS and data.hours < MIN_HOURS[data.kind]:
+        errors.append(
+            ("hours", _("A %(kind)s program must have at least %(n)s hours.") % {"kind": ProgramKind(data.kind).label, "n": MIN_HOURS[data.kind]})
+        )
+    if data.hours > 4000:
+        errors.append(("hours", _("More than 4 000 hours is not plausible.")))
+    if data.form not in StudyForm.values:
+        errors.append(("form", _("Choose the form of study.")))
+    if not data.final_assessment.strip():
+        errors.append(("final_assessment", _("Give the form of the final assessment.")))
+    if not (data.for_teachers or data.for_managers or data.for_students):
+        errors.append(("audience", _("Choose at least one category of participants.")))
+    if data.price < 0:
+        errors.append(("price", _("The price cannot be negative.")))
+    unknown = set(data.subjects) - set(Subject.objects.filter(code__in=data.subjects).values_list("code", flat=True))
+    if unknown:
+        errors.append(("subjects", _("Unknown subjects: %(s)s.") % {"s": ", ".join(sorted(unknown))}))
+    if not data.outcomes:
+        errors.append(("outcomes", _("Map the planned results to at least one competency.")))
+    leaves = _leaves_by_code([code for code, _w, _t in data.outcomes])
+    seen = set()
+    for code, weight, _text in data.outcomes:
+        if code not in leaves:
+            errors.append(("outcomes", _("Competency %(code)s is not a diagnosed competency of a published framework.") % {"code": code}))
+        if code in seen:
+            errors.append(("outcomes", _("Competency %(code)s is listed twice.") % {"code": code}))
+        seen.add(code)
+        if not 0 < weight <= 1:
+            errors.append(("outcomes", _("The coverage of %(code)s must be above 0 and at most 1.") % {"code": code}))
+    if not data.modules:
+        errors.append(("modules", _("List the modules of the program.")))
+    elif sum(h for _t, h in data.modules) != data.hours:
+        errors.append(
+            ("modules", _("The modules add up to %(sum)s hours, the program has %(hours)s.") % {"sum": sum(h for _t, h in data.modules), "hours": data.hours})
+        )
+    if any(h <= 0 or not t.strip() for t, h in data.modules):
+        errors.append(("modules", _("Every module needs a title and hours.")))
+    return errors
+
+
+def _write_card(program: Program, data: ProgramData) -> Program:
+    leaves = _leaves_by_code([code for code, _w, _t in data.outcomes])
+    for name in ("kind", "hours", "form", "for_teachers", "for_managers", "for_students", "distance_learning", "e_learning", "price"):
+        setattr(program, name, getattr(data, name))
+    program.code = data.code.strip()
+    program.title = data.title.strip()
+    program.annotation = data.annotation.strip()
+    program.positions = [p.strip() for p in data.positions if p.strip()]
+    program.final_assessment = data.final_assessment.strip()
+    program.developer = data.developer.strip()
+    program.search_document = search.document(
+        # The title three times: a match in the title ranks above one in the annotation.
+        program.title, program.title, program.title, program.annotation, " ".join(program.positions), " ".join(t for _c, _w, t in data.outcomes),
+        " ".join(leaves[c].title for c, _w, _t in data.outcomes), " ".join(Subject.objects.filter(code__in=data.subjects).values_list("name", flat=True)),
+        " ".join(t for t, _h in data.modules),
+    )
+    program.save()
+    program.subjects.set(Subject.objects.filter(code__in=data.subjects))
+    program.outcomes.all().delete()
+    ProgramOutcome.objects.bulk_create([ProgramOutcome(program=program, competency=leaves[c], weight=w, text=t) for c, w, t in data.outcomes])
+    program.modules.all().delete()
+    ProgramModule.objects.bulk_create([ProgramModule(program=program, order=i, title=t.strip(), hours=h) for i, (t, h) in enumerate(data.modules, start=1)])
+    search.reindex(program.pk, program.search_document)
+    return program
+
+
+def _raise(errors: list[tuple[str, str]]) -> None:
+    if errors:
+        raise ValidationFailed(" ".join(m for _f, m in errors), code="program_invalid", details=[{"field": f, "message": m} for f, m in errors])
+
+
+@transaction.atomic
+def program_create(*, actor: User, provider: Organization, data: ProgramData) -> Program:
+    require_provider(actor, organization=provider)
+    if not provider.licensed_for_dpo:
+        raise PermissionDenied(_("The organization has no licence for additional professional education."))
+    _raise(validate_card(data))
+    program = Program(provider=provider, region_id=provider.region_id, status=ProgramStatus.DRAFT)
+    return _write_card(program, data)
+
+
+@transaction.atomic
+def program_update(*, actor: User, program: Program, data: ProgramData) -> Program:
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    require_provider(actor, program=program)
+    if program.status not in EDITABLE:
+        raise Conflict(_("The card can be changed only while it is a draft or returned for revision."), code="program_not_editable")
+    _raise(validate_card(data, program=program))
+    return _write_card(program, data)
+
+
+def _transition(program: Program, to: str, actor: User | None, comment: str = "") -> None:
+    ProgramTransition.objects.create(program=program, from_status=program.status, to_status=to, by=actor, comment=comment)
+    program.status = to
+    if to == ProgramStatus.PUBLISHED:
+        program.published_at = timezone.now()
+    program.save(update_fields=["status", "published_at", "updated_at"])
+
+
+def program_card(program: Program) -> dict[str, Any]:
+    """The card as JSON (the import/export format and the version history)."""
+    return {
+        "code": program.code,
+        "kind": program.kind,
+        "title": program.title,
+        "annotation": program.annotation,
+        "audience": {
+            "categories": [c for c, on in (("teacher", program.for_teachers), ("manager", program.for_managers), ("student", program.for_students)) if on],
+            "positions": program.positions,
+            "subjects": sorted(program.subjects.values_list("code", flat=True)),
+        },
+        "hours": program.hours,
+        "form": program.form,
+        "distance_learning": program.distance_learning,
+        "e_learning": program.e_learning,
+        "final_assessment": program.final_assessment,
+        "price_rub": program.price / 100,
+        "developer": program.developer,
+        "outcomes": [{"competency": o.competency.code, "weight": o.weight, "text": o.text} for o in program.outcomes.select_related("competency")],
+        "modules": [{"title": m.title, "hours": m.hours} for m in program.modules.all()],
+    }
+
+
+@transaction.atomic
+def program_submit(*, actor: User, program: Program) -> Program:
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    require_provider(actor, program=program)
+    if program.status not in EDITABLE:
+        raise Conflict(_("Only a draft or a returned card can be submitted."), code="program_not_editable")
+    if program.status == ProgramStatus.RETURNED:
+        program.version += 1
+        program.save(update_fields=["version"])
+    ProgramVersion.objects.create(program=program, version=program.version, card=program_card(program), created_by=actor)
+    _transition(program, ProgramStatus.SUBMITTED, actor)
+    return program
+
+
+def expert_affiliations(expert: User) -> set[int]:
+    """Organizations an expert belongs to: their roles' units and their own educator record."""
+    orgs = {g.organization_id for g in people_access.grants(expert) if g.organization_id}
+    educator = getattr(expert, "educator", None)
+    if educator is not None and educator.organization_id:
+        orgs.add(educator.organization_id)
+    return orgs
+
+
+def experts_available(program: Program) -> list[User]:
+    """Experts without a conflict of interest, least loaded first."""
+    experts = (
+        User.objects.filter(role_assignments__role=Role.EXPERT, is_active=True)
+        .annotate(load=Count("program_reviews", filter=Q(program_reviews__status=ReviewStatus.ASSIGNED)))
+        .order_by("load", "pk")
+        .distinct()
+    )
+    return [e for e in experts if program.provider_id not in expert_affiliations(e)]
+
+
+@transaction.atomic
+def reviews_assign(*, actor: User, program: Program, experts: list[User] | None = None) -> list[Review]:
+    """Assign experts (at least two, without conflict of interest) to the submitted card."""
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    require_moderator(actor, program)
+    if program.status not in (ProgramStatus.SUBMITTED, ProgramStatus.IN_REVIEW):
+        raise Conflict(_("Experts are assigned to a submitted program."), code="program_not_submitted")
+    current = list(program.reviews.filter(program_version=program.version).exclude(status=ReviewStatus.WITHDRAWN))
+    taken = {r.expert_id for r in current}
+    if experts is None:
+        pool = [e for e in experts_available(program) if e.pk not in taken]
+        experts = pool[: max(0, MIN_REVIEWS - len(current))]
+    for expert in experts:
+        if program.provider_id in expert_affiliations(expert):
+            raise ValidationFailed(
+                _("%(name)s works for the provider: a conflict of interest.") % {"name": expert.display_name()}, code="review_conflict_of_interest"
+            )
+        if not people_access.has_role(expert, Role.EXPERT):
+            raise ValidationFailed(_("%(name)s is not an expert.") % {"name": expert.display_name()}, code="review_not_expert")
+    created = [Review.objects.create(program=program, program_version=program.version, expert=e, assigned_by=actor) for e in experts if e.pk not in taken]
+    if len(current) + len(created) < MIN_REVIEWS:
+        raise ValidationFailed(
+            _("At least %(n)s experts without a conflict of interest are needed; not enough are available.") % {"n": MIN_REVIEWS},
+            code="review_not_enough_experts",
+        )
+    if program.status == ProgramStatus.SUBMITTED:
+        _transition(program, ProgramStatus.IN_REVIEW, actor)
+    return created
+
+
+@transaction.atomic
+def review_submit(*, actor: User, review: Review, scores: dict[str, int], verdict: str, comment: str) -> Review:
+    review = Review.objects.select_for_update().select_related("program").get(pk=review.pk)
+    if review.expert_id != actor.pk:
+        raise PermissionDenied(_("This review is assigned to another expert."))
+    if review.status != ReviewStatus.ASSIGNED or review.program_version != review.program.version:
+        raise Conflict(_("This review is closed."), code="review_closed")
+    criteria = {c.code: c for c in ReviewCriterion.objects.all()}
+    problems = []
+    clean = {}
+    for code, criterion in criteria.items():
+        value = scores.get(code)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= criterion.max_score:
+            problems.append(_("«%(title)s»: a score from 0 to %(max)s.") % {"title": criterion.title, "max": criterion.max_score})
+        else:
+            clean[code] = value
+    if set(scores) - set(criteria):
+        problems.append(_("Unknown criteria: %(c)s.") % {"c": ", ".join(sorted(set(scores) - set(criteria)))})
+    if verdict not in Verdict.values:
+        problems.append(_("Choose a verdict."))
+    if verdict in (Verdict.REVISE, Verdict.REJECT) and len(comment.strip()) < 20:
+        problems.append(_("Explain to the provider what to change or why the program is rejected."))
+    if problems:
+        raise ValidationFailed(" ".join(problems), code="review_invalid", details=problems)
+    review.scores, review.verdict, review.comment = clean, verdict, comment.strip()
+    review.status = ReviewStatus.SUBMITTED
+    review.submitted_at = timezone.now()
+    review.save()
+    return review
+
+
+DECISIONS = {Verdict.APPROVE: ProgramStatus.APPROVED, Verdict.REVISE: ProgramStatus.RETURNED, Verdict.REJECT: ProgramStatus.REJECTED}
+
+
+@transaction.atomic
+def program_decide(*, actor: User, program: Program, decision: str, comment: str = "") -> Program:
+    """The operator's decision on the experts' reviews of the current version."""
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    require_moderator(actor, program)
+    if program.status != ProgramStatus.IN_REVIEW:
+        raise Conflict(_("A decision is taken on a program under review."), code="program_not_in_review")
+    if decision not in DECISIONS:
+        raise ValidationFailed(_("Choose a decision."), code="decision_unknown")
+    done = program.reviews.filter(program_version=program.version, status=ReviewStatus.SUBMITTED).count()
+    if done < MIN_REVIEWS:
+        raise Conflict(_("At least %(n)s expert reviews are needed before a decision; %(done)s submitted.") % {"n": MIN_REVIEWS, "done": done}, code="reviews_missing")
+    if decision != Verdict.APPROVE and len(comment.strip()) < 10:
+        raise ValidationFailed(_("Explain the decision to the provider."), code="decision_comment_required")
+    program.reviews.filter(program_version=program.version, status=ReviewStatus.ASSIGNED).update(status=ReviewStatus.WITHDRAWN)
+    _transition(program, DECISIONS[decision], actor, comment.strip())
+    return program
+
+
+@transaction.atomic
+def program_publish(*, actor: User, program: Program) -> Program:
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    require_moderator(actor, program)
+    if program.status != ProgramStatus.APPROVED:
+        raise Conflict(_("Only an approved program is published."), code="program_not_approved")
+    _transition(program, ProgramStatus.PUBLISHED, actor)
+    return program
+
+
+@transaction.atomic
+def program_archive(*, actor: User, program: Program, comment: str = "") -> Program:
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    try:
+        require_provider(actor, program=program)
+    except PermissionDenied:
+        require_moderator(actor, program)
+    if program.status != ProgramStatus.PUBLISHED:
+        raise Conflict(_("Only a published program is archived."), code="program_not_published")
+    _transition(program, ProgramStatus.ARCHIVED, actor, comment)
+    return program
+
+
+# ---------------------------------------------------------------- cohorts
+
+
+@dataclass
+class CohortData:
+    start_date: dt.date
+    end_date: dt.date
+    enrollment_deadline: dt.date
+    seats: int
+    price: int  # kopecks
+    online: bool = False
+    municipality_id: int | None = None
+    address: str = ""
+    availability: str = Availability.REGION
+
+
+def validate_cohort(program: Program, data: CohortData) -> list[str]:
+    errors = []
+    if data.end_date < data.start_date:
+        errors.append(_("The cohort ends before it starts (dates are inclusive)."))
+    if data.enrollment_deadline > data.start_date:
+        errors.append(_("Enrollment must close no later than the start."))
+    if data.seats <= 0:
+        errors.append(_("Give the number of seats."))
+    if data.price < 0:
+        errors.append(_("The price cannot be negative."))
+    if not data.online and not data.municipality_id:
+        errors.append(_("Give the place, or mark the cohort as online."))
+    if data.municipality_id and not Municipality.objects.filter(pk=data.municipality_id, region_id=program.region_id).exists():
+        errors.append(_("The place must be a municipality of the provider's region."))
+    if data.availability not in Availability.values:
+        errors.append(_("Choose who can enroll."))
+    if (data.end_date - data.start_date).days > 730:
+        errors.append(_("A cohort longer than two years is not plausible."))
+    return errors
+
+
+@transaction.atomic
+def cohort_create(*, actor: User, program: Program, data: CohortData) -> Cohort:
+    require_provider(actor, program=program)
+    if program.status in (ProgramStatus.REJECTED, ProgramStatus.ARCHIVED):
+        raise Conflict(_("Cohorts are scheduled for programs that are not rejected or archived."), code="program_closed")
+    errors = validate_cohort(program, data)
+    if errors:
+        raise ValidationFailed(" ".join(errors), code="cohort_invalid", details=errors)
+    return Cohort.objects.create(
+        program=program,
+        region_id=program.region_id,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        enrollment_deadline=data.enrollment_deadline,
+        seats=data.seats,
+        price=data.price,
+        online=data.online,
+        municipality_id=None if data.online else data.municipality_id,
+        address=data.address.strip(),
+        availability=data.availability,
+    )
+
+
+@transaction.atomic
+def cohort_cancel(*, actor: User, cohort: Cohort) -> Cohort:
+    cohort = Cohort.objects.select_for_update().select_related("program").get(pk=cohort.pk)
+    require_provider(actor, program=cohort.program)
+    if cohort.status in (CohortStatus.FINISHED, CohortStatus.CANCELLED):
+        raise Conflict(_("The cohort is already finished or cancelled."), code="cohort_closed")
+    cohort.status = CohortStatus.CANCELLED
+    cohort.save(update_fields=["status"])
+    return cohort

@@ -1,0 +1,367 @@
+"""Pages of the depository."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from efs.competencies.models import Competency, FrameworkStatus
+from efs.errors import DomainError, NotFound
+from efs.http import int_param, post_int, xlsx_response
+from efs.people import access as people_access
+from efs.people.models import Municipality, Organization, Role, Subject
+
+from . import importexport, queries, services
+from .access import (
+    MODERATORS,
+    moderated_filter,
+    program_visible,
+    provider_organizations,
+    require_provider,
+)
+from .forms import MODULE_ROWS, OUTCOME_ROWS, card_from_post, cohort_data, program_data
+from .models import (
+    Availability,
+    Program,
+    ProgramKind,
+    ProgramStatus,
+    Review,
+    ReviewCriterion,
+    ReviewStatus,
+    StudyForm,
+    Verdict,
+)
+
+PAGE = 20
+
+
+def _filters(request: HttpRequest, region_id: int | None) -> queries.SearchFilters:
+    g = request.GET
+
+    def date(name):
+        import datetime as dt
+
+        try:
+            return dt.date.fromisoformat(g.get(name, ""))
+        except ValueError:
+            return None
+
+    price = g.get("max_price", "").replace(" ", "")
+    return queries.SearchFilters(
+        query=g.get("q", "")[:200],
+        competency=g.get("competency", ""),
+        region_id=region_id if g.get("anywhere") != "1" else None,
+        form=g.get("form", "") if g.get("form") in StudyForm.values else "",
+        date_from=date("from"),
+        date_to=date("to"),
+        max_price=int(price) * 100 if price.isdigit() else None,
+        free_seats=g.get("free") == "1",
+        audience=g.get("audience", ""),
+        subject=g.get("subject", ""),
+        kind=g.get("kind", "") if g.get("kind") in ProgramKind.values else "",
+    )
+
+
+def _home_region_id(user) -> int | None:
+    from efs.people.queries import home_region
+
+    region = home_region(user)
+    return region.pk if region else None
+
+
+@login_required
+def catalog(request: HttpRequest) -> HttpResponse:
+    region_id = _home_region_id(request.user)
+    filters = _filters(request, region_id)
+    ids, total = queries.programs_search(filters)
+    page = Paginator(ids, PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "programs": queries.programs_page(list(page.object_list), region_id=filters.region_id),
+        "total": total,
+        "filters": filters,
+        "competencies": Competency.objects.filter(is_leaf=True, framework__status=FrameworkStatus.PUBLISHED, framework__region__isnull=True).select_related("framework").order_by("framework__audience", "order"),
+        "forms": StudyForm.choices,
+        "kinds": ProgramKind.choices,
+        "subjects": Subject.objects.all(),
+    }
+    template = "catalog/catalog.html#results" if request.htmx else "catalog/catalog.html"
+    return render(request, template, context)
+
+
+@login_required
+def for_me(request: HttpRequest) -> HttpResponse:
+    me = people_access.own_educator(request.user)
+    if me is None:
+        raise NotFound(_("Your login is not linked to an educator record."))
+    deficits = queries.deficits_of(me)
+    matches = queries.programs_for_deficits(
+        deficits, region_id=me.region_id, audience=me.category, subjects=list(me.subjects.values_list("code", flat=True))
+    )
+    return render(request, "catalog/for_me.html", {"me": me, "deficits": deficits, "matches": matches})
+
+
+def _actions(user, program: Program) -> dict:
+    own = program.provider_id in provider_organizations(user)
+    moderated = moderated_filter(user)
+    moderates = moderated is not None and Program.objects.filter(moderated, pk=program.pk).exists()
+    return {
+        "can_edit": own and program.status in services.EDITABLE,
+        "can_submit": own and program.status in services.EDITABLE,
+        "can_schedule": own and program.status not in (ProgramStatus.REJECTED, ProgramStatus.ARCHIVED),
+        "can_assign": moderates and program.status in (ProgramStatus.SUBMITTED, ProgramStatus.IN_REVIEW),
+        "can_decide": moderates and program.status == ProgramStatus.IN_REVIEW,
+        "can_publish": moderates and program.status == ProgramStatus.APPROVED,
+        "can_archive": (own or moderates) and program.status == ProgramStatus.PUBLISHED,
+        "sees_reviews": own or moderates,
+        "can_enroll": program.status == ProgramStatus.PUBLISHED and people_access.has_role(user, Role.TEACHER),
+        "own": own,
+        "moderates": moderates,
+    }
+
+
+@login_required
+def program(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = program_visible(request.user, pk)
+    actions = _actions(request.user, obj)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "submit" and actions["can_submit"]:
+                services.program_submit(actor=request.user, program=obj)
+                messages.success(request, _("Submitted for expert review."))
+            elif action == "assign" and actions["can_assign"]:
+                created = services.reviews_assign(actor=request.user, program=obj)
+                messages.success(request, _("Experts assigned: %(n)s.") % {"n": len(created)})
+            elif action in Verdict.values and actions["can_decide"]:
+                services.program_decide(actor=request.user, program=obj, decision=action, comment=request.POST.get("comment", ""))
+                messages.success(request, _("Decision recorded."))
+            elif action == "publish" and actions["can_publish"]:
+                services.program_publish(actor=request.user, program=obj)
+                messages.success(request, _("Published in the depository."))
+            elif action == "archive" and actions["can_archive"]:
+                services.program_archive(actor=request.user, program=obj, comment=request.POST.get("comment", ""))
+                messages.info(request, _("Moved to the archive."))
+            elif action == "cancel_cohort" and actions["can_schedule"]:
+                cohort = obj.cohorts.filter(pk=post_int(request, "cohort")).first()
+                if cohort is None:
+                    raise NotFound(_("Not found, or you have no access to it."))
+                services.cohort_cancel(actor=request.user, cohort=cohort)
+                messages.info(request, _("The cohort is cancelled."))
+            else:
+                messages.error(request, _("This action is not available."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("catalog:program", pk=obj.pk)
+    cohorts = obj.cohorts.select_related("municipality").order_by("start_date") if actions["own"] or actions["moderates"] else queries.open_cohorts(_home_region_id(request.user)).filter(program=obj).select_related("municipality").order_by("start_date")
+    reviews = []
+    if actions["sees_reviews"]:
+        reviews = list(obj.reviews.filter(status=ReviewStatus.SUBMITTED).select_related("expert").order_by("-program_version", "submitted_at"))
+    outcomes = list(obj.outcomes.select_related("competency__framework"))
+    for outcome in outcomes:  # the effect measured by re-diagnoses of completers (docs/routes.md)
+        outcome.measured = (obj.effect or {}).get(outcome.competency.code)
+    context = {
+        "program": obj,
+        "outcomes": outcomes,
+        "modules": obj.modules.all(),
+        "cohorts": cohorts,
+        "reviews": reviews,
+        "criteria": ReviewCriterion.objects.all(),
+        "pending_reviews": obj.reviews.filter(program_version=obj.version, status=ReviewStatus.ASSIGNED).select_related("expert") if actions["moderates"] else [],
+        "transitions": obj.transitions.select_related("by") if actions["sees_reviews"] else [],
+        "versions": obj.versions.all() if actions["sees_reviews"] else [],
+        **actions,
+    }
+    return render(request, "catalog/program.html", context)
+
+
+def _form_context(request, program: Program | None, data=None, errors=None) -> dict:
+    if data is not None:
+        card = card_from_post(data)
+    else:
+        card = services.program_card(program) if program else None
+    return {
+        "program": program,
+        "card": card,
+        "errors": errors or [],
+        "kinds": ProgramKind.choices,
+        "forms": StudyForm.choices,
+        "subjects": Subject.objects.all(),
+        "competencies": Competency.objects.filter(is_leaf=True, framework__status=FrameworkStatus.PUBLISHED, framework__region__isnull=True).select_related("framework").order_by("framework__audience", "order"),
+        "outcome_rows": range(OUTCOME_ROWS),
+        "module_rows": range(MODULE_ROWS),
+    }
+
+
+def _provider_org(request) -> Organization:
+    ids = provider_organizations(request.user)
+    org = Organization.objects.filter(pk__in=ids).order_by("pk").first()
+    if org is None:
+        raise NotFound(_("Only the provider's staff manage its programs."))
+    return org
+
+
+@login_required
+def program_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    obj = program_visible(request.user, pk) if pk else None
+    if obj:
+        require_provider(request.user, program=obj)
+    provider = obj.provider if obj else _provider_org(request)
+    if request.method == "POST":
+        try:
+            data = program_data(request.POST)
+            if obj:
+                obj = services.program_update(actor=request.user, program=obj, data=data)
+            else:
+                obj = services.program_create(actor=request.user, provider=provider, data=data)
+        except DomainError as exc:
+            errors = exc.details if isinstance(exc.details, list) else [{"field": "", "message": exc.message}]
+            return render(request, "catalog/program_form.html", _form_context(request, obj, data=request.POST, errors=errors), status=422)
+        messages.success(request, _("The card is saved as a draft. Submit it for expert review when it is ready."))
+        return redirect("catalog:program", pk=obj.pk)
+    return render(request, "catalog/program_form.html", _form_context(request, obj))
+
+
+@login_required
+def cohorts(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = program_visible(request.user, pk)
+    require_provider(request.user, program=obj)
+    error = None
+    if request.method == "POST":
+        try:
+            services.cohort_create(actor=request.user, program=obj, data=cohort_data(request.POST))
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("The cohort is scheduled."))
+            return redirect("catalog:cohorts", pk=obj.pk)
+    context = {
+        "program": obj,
+        "cohorts": obj.cohorts.select_related("municipality").order_by("start_date"),
+        "municipalities": Municipality.objects.filter(region_id=obj.region_id),
+        "availability": Availability.choices,
+        "error": error,
+        "post": request.POST if error else None,
+    }
+    return render(request, "catalog/cohorts.html", context, status=422 if error else 200)
+
+
+@login_required
+def provider(request: HttpRequest) -> HttpResponse:
+    org = _provider_org(request)
+    report = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Choose a file to upload."))
+        else:
+            content = upload.read()
+            try:
+                report = importexport.programs_import(
+                    actor=request.user, provider=org, file_name=upload.name, content=content,
+                    only_valid=request.POST.get("only_valid") == "1", dry_run=request.POST.get("check") == "1",
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                if isinstance(exc.details, list):
+                    report = importexport.ImportReport(total=0, errors=exc.details)
+            else:
+                if report.created:
+                    messages.success(request, _("Imported as drafts: %(n)s.") % {"n": len(report.created)})
+    programs = Program.objects.filter(provider=org).order_by("status", "title")
+    if request.GET.get("export") in ("json", "xlsx"):
+        return _export(programs, request.GET["export"])
+    by_status: dict[str, list[Program]] = {}
+    for p in programs.annotate(cohort_count=Count("cohorts")):
+        by_status.setdefault(p.get_status_display(), []).append(p)
+    return render(request, "catalog/provider.html", {"org": org, "by_status": by_status, "report": report, "criteria": ReviewCriterion.objects.all()})
+
+
+def _export(programs, fmt: str) -> HttpResponse:
+    programs = programs.prefetch_related("subjects", "modules", "outcomes__competency")
+    stamp = timezone.localdate().isoformat()
+    if fmt == "json":
+        body = json.dumps([services.program_card(p) for p in programs], ensure_ascii=False, indent=1)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="programs-{stamp}.json"'
+        return response
+    response = xlsx_response(importexport.programs_to_xlsx(programs), f"programs-{stamp}.xlsx")
+    return response
+
+
+@login_required
+def reviews(request: HttpRequest) -> HttpResponse:
+    people_access.require_role(request.user, [Role.EXPERT])
+    queue = Review.objects.filter(expert=request.user).select_related("program__provider").order_by("status", "-assigned_at")
+    return render(request, "catalog/reviews.html", {"queue": queue})
+
+
+@login_required
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    people_access.require_role(request.user, [Role.EXPERT])
+    obj = Review.objects.select_related("program__provider").filter(pk=pk, expert=request.user).first()
+    if obj is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    criteria = list(ReviewCriterion.objects.all())
+    error = None
+    if request.method == "POST":
+        scores = {}
+        for c in criteria:
+            value = request.POST.get(f"score_{c.code}", "")
+            scores[c.code] = int(value) if value.isdigit() else value
+        try:
+            services.review_submit(actor=request.user, review=obj, scores=scores, verdict=request.POST.get("verdict", ""), comment=request.POST.get("comment", ""))
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("Review submitted. Thank you."))
+            return redirect("catalog:reviews")
+    program_obj = obj.program
+    context = {
+        "review": obj,
+        "program": program_obj,
+        "outcomes": program_obj.outcomes.select_related("competency"),
+        "modules": program_obj.modules.all(),
+        "criteria": criteria,
+        "verdicts": Verdict.choices,
+        "error": error,
+        "post": request.POST if error else None,
+    }
+    return render(request, "catalog/review.html", context, status=422 if error else 200)
+
+
+@login_required
+def moderation(request: HttpRequest) -> HttpResponse:
+    people_access.require_role(request.user, MODERATORS)
+    moderated = moderated_filter(request.user)
+    base = Program.objects.filter(moderated) if moderated is not None else Program.objects.none()
+    groups = [
+        (ProgramStatus.SUBMITTED.label, base.filter(status=ProgramStatus.SUBMITTED)),
+        (ProgramStatus.IN_REVIEW.label, base.filter(status=ProgramStatus.IN_REVIEW)),
+        (ProgramStatus.APPROVED.label, base.filter(status=ProgramStatus.APPROVED)),
+    ]
+    groups = [(label, list(qs.select_related("provider").order_by("updated_at")[:100])) for label, qs in groups]
+    return render(request, "catalog/moderation.html", {"groups": groups})
+
+
+@login_required
+def coverage(request: HttpRequest) -> HttpResponse:
+    from efs.diagnostics.access import AGGREGATE_READERS
+
+    roles = [r for r in AGGREGATE_READERS if people_access.has_role(request.user, r)]
+    providers = provider_organizations(request.user)
+    if not roles and not providers:
+        people_access.require_role(request.user, list(AGGREGATE_READERS) + [Role.PROVIDER])
+    from efs.people.models import Region
+
+    region = Region.objects.filter(pk=int_param(request, "region") or _home_region_id(request.user) or 0).first()
+    rows = queries.coverage(request.user, region_id=region.pk, roles=roles or list(AGGREGATE_READERS)) if region else []
+    return render(request, "catalog/coverage.html", {"rows": rows, "providers_view": not roles, "region": region, "regions": Region.objects.all()})

@@ -1,0 +1,61 @@
+"""Competency framework endpoints (frameworks are public reference data)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from efs.errors import NotFound
+from efs.people.models import Region
+
+from . import queries, services
+from .models import Framework
+
+router = Router(tags=["competencies"])
+
+
+class FrameworkOut(Schema):
+    id: int
+    code: str
+    version: str
+    title: str
+    audience: str
+    status: str
+    region: str | None
+
+    @staticmethod
+    def resolve_region(obj) -> str | None:
+        return obj.region.code if obj.region else None
+
+
+class FrameworkIn(Schema):
+    framework: dict[str, Any]
+    region: str | None = None
+    publish: bool = False
+
+
+@router.get("/frameworks", response=list[FrameworkOut])
+def frameworks(request: HttpRequest):
+    return list(queries.frameworks_listed())
+
+
+@router.get("/frameworks/{int:framework_id}", response=dict[str, Any], summary="A framework with its competency tree")
+def framework(request: HttpRequest, framework_id: int):
+    obj = Framework.objects.filter(pk=framework_id).first()
+    if obj is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    return {"id": obj.pk, "status": obj.status, **services.framework_to_dict(obj)}
+
+
+@router.post("/frameworks", response={201: FrameworkOut}, summary="Import a framework (federal or regional operator)")
+def framework_import(request: HttpRequest, body: FrameworkIn):
+    region = None
+    if body.region:
+        region = Region.objects.filter(code=body.region).first()
+        if region is None:
+            raise NotFound(_("Region not found."), code="region_not_found")
+    obj = services.framework_import(actor=request.user, data=body.framework, region=region, publish=body.publish)
+    return Status(201, obj)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "competencies"
+
+urlpatterns = [
+    path("", views.frameworks, name="frameworks"),
+    path("<int:pk>/", views.framework, name="framework"),
+]

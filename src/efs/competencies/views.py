@@ -1,0 +1,76 @@
+"""Pages of competency frameworks: the list, the tree, import and export."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from efs.errors import DomainError, NotFound
+from efs.http import xlsx_response
+from efs.people import access
+from efs.people.models import Region, Scope
+
+from . import queries, services
+from .models import Framework
+
+
+def _editor_regions(user) -> list[Region | None] | None:
+    """Where the user may import frameworks: None (federal) and/or their regions."""
+    grants = [g for g in access.grants(user) if g.role in services.EDITORS]
+    if not grants:
+        return None
+    places: list[Region | None] = []
+    if any(g.scope == Scope.FEDERAL for g in grants):
+        places.append(None)
+    places.extend(Region.objects.filter(pk__in=[g.region_id for g in grants if g.scope == Scope.REGION]))
+    return places
+
+
+@login_required
+def frameworks(request: HttpRequest) -> HttpResponse:
+    places = _editor_regions(request.user)
+    if request.method == "POST":
+        if places is None:
+            raise NotFound(_("Not found, or you have no access to it."))
+        upload = request.FILES.get("file")
+        region_id = request.POST.get("region", "")
+        region = Region.objects.filter(pk=int(region_id)).first() if region_id.isdigit() else None
+        if upload is None:
+            messages.error(request, _("Choose a file to upload."))
+            return redirect("competencies:frameworks")
+        try:
+            data = services.framework_from_upload(upload.name, upload.read())
+            framework = services.framework_import(actor=request.user, data=data, region=region, publish=bool(request.POST.get("publish")))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("competencies:frameworks")
+        messages.success(request, _("Framework «%(title)s» imported.") % {"title": framework.title})
+        return redirect("competencies:framework", pk=framework.pk)
+    items = queries.frameworks_listed()
+    return render(request, "competencies/frameworks.html", {"items": items, "places": places})
+
+
+@login_required
+def framework(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = Framework.objects.select_related("region").filter(pk=pk).first()
+    if obj is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    export = request.GET.get("export")
+    if export == "json":
+        response = HttpResponse(json.dumps(services.framework_to_dict(obj), ensure_ascii=False, indent=1), content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{obj.code}-{obj.version}.json"'
+        return response
+    if export == "xlsx":
+        response = xlsx_response(services.framework_to_xlsx(obj), f"{obj.code}-{obj.version}.xlsx")
+        return response
+    if request.method == "POST" and request.POST.get("action") == "publish":
+        services.framework_publish(actor=request.user, framework=obj)
+        messages.success(request, _("Published; the previous version is archived."))
+        return redirect("competencies:framework", pk=obj.pk)
+    can_edit = _editor_regions(request.user) is not None
+    return render(request, "competencies/framework.html", {"framework": obj, "tree": queries.framework_tree(obj), "can_edit": can_edit})

@@ -1,0 +1,154 @@
+"""A simulated first wave of diagnostics for the demo region.
+
+Before a bank is calibrated, responses are collected with random booklets (a few items
+of every competency for each person, DESIGN.md §6). This module simulates such a wave:
+abilities correlated across competencies (ρ ≈ 0.5), answers drawn from each item's
+provisional IRT parameters, conclusions computed by the real engine. The demo logins'
+own records are left untouched so that anyone can take a diagnostics themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from efs.competencies.models import Competency, FrameworkStatus
+from efs.demo.writer import insert_rows
+from efs.diagnostics import engine
+from efs.diagnostics.itemformat import answer_for_score
+from efs.diagnostics.models import (
+    Assessment,
+    AssessmentMode,
+    AssessmentStatus,
+    Attempt,
+    AttemptStatus,
+    CompetencyResult,
+    Item,
+    ItemStatus,
+    Response,
+)
+from efs.people.models import Consent, ConsentDocument, ConsentKind, Educator, Region
+from efs.psychometrics import score
+
+# The demo writer's plain-tuple inserts (ADR 0003): the ORM would build 200 000 instances.
+RESPONSE_COLUMNS = ("attempt_id", "item_id", "position", "pilot", "presented_at", "answer", "score", "answered_at")
+RESULT_COLUMNS = ("attempt_id", "competency_id", "region_id", "theta", "se", "p_deficit", "decision", "level", "items")
+SHARES = {"teacher": 0.45, "manager": 0.6, "student": 0.5}
+ITEMS_PER_COMPETENCY = 8
+CORRELATION = 0.5
+
+
+def _probabilities(item: Item, theta: float) -> np.ndarray:
+    if item.irt_model == "GPCM":
+        z = np.concatenate([[0.0], np.cumsum([item.a * (theta - s) for s in item.steps])])
+    else:
+        z = np.array([0.0, item.a * (theta - item.b)])
+    weights = np.exp(z - z.max())
+    return weights / weights.sum()
+
+
+def simulated_answer(item: Item, theta: float, rng: np.random.Generator):
+    """An answer of a person of ability `theta`: its score drawn from the item's model."""
+    score_drawn = int(rng.choice(item.max_score + 1, p=_probabilities(item, theta)))
+    return answer_for_score(item.as_format(), score_drawn)
+
+
+@transaction.atomic
+def simulate_first_wave(region: Region, *, seed: int, now: dt.datetime | None = None) -> int:
+    now = now or timezone.now()
+    rng = np.random.default_rng(seed)
+    document = ConsentDocument.objects.filter(kind=ConsentKind.DIAGNOSTICS).order_by("-published_at").first()
+    attempts_made = 0
+    for audience, share in SHARES.items():
+        leaves = list(Competency.objects.filter(framework__audience=audience, framework__status=FrameworkStatus.PUBLISHED, is_leaf=True).prefetch_related("subjects").order_by("order"))
+        if not leaves:
+            continue
+        framework = leaves[0].framework
+        assessment, _ = Assessment.objects.get_or_create(
+            code=f"{audience}-pilot-wave",
+            defaults={
+                "title": "Пилотная волна: случайные комплекты заданий",
+                "description": "Первая волна сбора ответов для калибровки банка: каждому участнику — по несколько заданий каждой компетенции.",
+                "framework": framework,
+                "mode": AssessmentMode.ADAPTIVE,  # scored by the same engine; booklets were random
+                "status": AssessmentStatus.ARCHIVED,
+                "pilot_items": 0,
+            },
+        )
+        items_by_competency: dict[int, list[Item]] = defaultdict(list)
+        for item in Item.objects.filter(competency__in=leaves, status=ItemStatus.OPERATIONAL).order_by("pk"):
+            items_by_competency[item.competency_id].append(item)
+        educators = list(
+            Educator.objects.filter(region=region, category=audience, user__isnull=True, organization__isnull=False)
+            .prefetch_related("subjects")
+            .order_by("pk")
+        )
+        chosen = [e for e in educators if rng.random() < share]
+        dims = len(leaves)
+        covariance = np.full((dims, dims), CORRELATION) + (1 - CORRELATION) * np.eye(dims)
+        org_effect: dict[int, float] = {}
+        consents, attempts, plans = [], [], []
+        for educator in chosen:
+            taught = {s.pk for s in educator.subjects.all()}
+            own = [c for c in leaves if not {s.pk for s in c.subjects.all()} or {s.pk for s in c.subjects.all()} & taught]
+            shift = org_effect.setdefault(educator.organization_id, rng.normal(0, 0.3))
+            theta = rng.multivariate_normal(np.full(dims, shift + 0.1 * min(educator.experience_years, 30) / 30), covariance)
+            started = now - dt.timedelta(days=int(rng.integers(3, 80)), minutes=int(rng.integers(0, 600)))
+            consents.append(Consent(educator=educator, document=document, region_id=region.pk, given_at=started - dt.timedelta(minutes=2)))
+            attempts.append(
+                Attempt(
+                    educator=educator, region_id=region.pk, organization_id=educator.organization_id, assessment=assessment,
+                    status=AttemptStatus.COMPLETED, competency_codes=[c.code for c in own], seed=int(rng.integers(1, 2**31)),
+                    started_at=started, deadline_at=started + dt.timedelta(minutes=assessment.time_limit_minutes),
+                    finished_at=started + dt.timedelta(minutes=int(rng.integers(20, 60))), stop_reason="pilot_wave",
+                )
+            )
+            plans.append((own, {c.pk: float(theta[i]) for i, c in enumerate(leaves)}))
+        Consent.objects.bulk_create(consents)
+        for attempt, consent in zip(attempts, consents, strict=True):
+            attempt.consent = consent
+        Attempt.objects.bulk_create(attempts)
+        responses, results = [], []
+        for attempt, (own, thetas) in zip(attempts, plans, strict=True):
+            booklet = []
+            for competency in own:
+                pool = items_by_competency.get(competency.pk, [])
+                if pool:
+                    picks = rng.choice(len(pool), size=min(ITEMS_PER_COMPETENCY, len(pool)), replace=False)
+                    booklet.extend(pool[int(k)] for k in picks)
+            order = rng.permutation(len(booklet))
+            answered = []
+            for position, k in enumerate(order, start=1):
+                item = booklet[int(k)]
+                value = int(rng.choice(item.max_score + 1, p=_probabilities(item, thetas[item.competency_id])))
+                answered.append((item, value))
+                at = attempt.started_at + dt.timedelta(seconds=40 * position)
+                responses.append((attempt.pk, item.pk, position, False, at, None, value, at))
+            ab = engine.attempt_bank(attempt.assessment, [c.code for c in own])
+            pairs = [(ab.index_of[item.pk], value) for item, value in answered if item.pk in ab.index_of]
+            decided = 0
+            for competency, result in zip(ab.competencies, score(ab.bank, pairs, ab.config), strict=True):
+                results.append(
+                    (attempt.pk, competency.pk, region.pk, result.theta, result.se, result.p_deficit, result.decision, competency.level_for(result.theta), result.n_items)
+                )
+                decided += result.decision != "uncertain"
+            attempt.answered = len(answered)
+            attempt.decided = decided
+        insert_rows(Response._meta.db_table, RESPONSE_COLUMNS, responses)
+        insert_rows(CompetencyResult._meta.db_table, RESULT_COLUMNS, results)
+        Attempt.objects.bulk_update(attempts, ["answered", "decided"], batch_size=2000)
+        for item_pk, count in _exposures(responses).items():
+            Item.objects.filter(pk=item_pk).update(exposure_count=count)
+        attempts_made += len(attempts)
+    return attempts_made
+
+
+def _exposures(responses: list[tuple]) -> dict[int, int]:
+    counts: dict[int, int] = defaultdict(int)
+    for row in responses:
+        counts[row[1]] += 1
+    return counts

@@ -1,0 +1,282 @@
+"""The double-entry ledger: transfers, holds, posts and voids (TigerBeetle-style semantics).
+
+- Every transfer carries a client-supplied id (`tid`). Repeating a request with the same id
+  and the same content returns the first transfer; the same id with other content is
+  refused (`transfer_id_reused`). So a client that lost the answer simply retries.
+- A hold is a pending transfer; it is resolved once, by a post (services rendered) or a
+  void (declined, cancelled, expired). The resolution is a transfer of its own that points
+  at the hold; a unique link in the database makes a double post or a post after a void
+  impossible even if this code had a bug.
+- Both accounts are locked (`SELECT … FOR UPDATE`, in id order so two transfers never
+  deadlock) for the check and the counter update, in the transaction that inserts the
+  transfer. On SQLite the database's write lock (IMMEDIATE transactions) does the same.
+- An account that may not go below zero is protected twice: here (`insufficient_funds`)
+  and by a check constraint.
+
+Nothing in this module knows about certificates or enrollments; `services.py` does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Sum, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from efs.errors import Conflict, NotFound, ValidationFailed
+from efs.money import format_money
+
+from .models import Account, Transfer, TransferKind
+
+TID = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
+RESOLUTIONS = (TransferKind.POST, TransferKind.VOID, TransferKind.EXPIRE)
+
+
+def _check_tid(tid: str) -> None:
+    if not isinstance(tid, str) or not TID.match(tid):
+        raise ValidationFailed(_("A transfer id is 1–64 Latin letters, digits or . _ : -"), code="transfer_id_invalid")
+
+
+def _check_amount(amount) -> int:
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise ValidationFailed(_("The amount is a whole number of kopecks."), code="amount_invalid")
+    if amount <= 0:
+        raise ValidationFailed(_("The amount must be greater than zero."), code="amount_not_positive")
+    return amount
+
+
+def _lock(*ids: int) -> dict[int, Account]:
+    accounts = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    missing = set(ids) - set(accounts)
+    if missing:
+        raise NotFound(_("Unknown account."), code="account_unknown")
+    return accounts
+
+
+def _apply(debit_id: int, credit_id: int, *, posted: int = 0, pending: int = 0) -> None:
+    """Change the counters of both (locked) accounts in one statement."""
+    changes = {}
+    if posted:
+        changes["debits_posted"] = F("debits_posted") + Case(When(pk=debit_id, then=posted), default=0)
+        changes["credits_posted"] = F("credits_posted") + Case(When(pk=credit_id, then=posted), default=0)
+    if pending:
+        changes["debits_pending"] = F("debits_pending") + Case(When(pk=debit_id, then=pending), default=0)
+        changes["credits_pending"] = F("credits_pending") + Case(When(pk=credit_id, then=pending), default=0)
+    Account.objects.filter(pk__in=[debit_id, credit_id]).update(**changes)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a transfer request asks for, to compare a retry with the stored transfer."""
+
+    kind: str
+    debit_id: int
+    credit_id: int
+    amount: int
+    is_pending: bool
+    pending_id: int | None
+
+
+def _same(existing: Transfer, wanted: Request) -> Transfer:
+    stored = Request(existing.kind, existing.debit_id, existing.credit_id, existing.amount, existing.is_pending, existing.pending_id)
+    if stored != wanted:
+        raise Conflict(_("This transfer id was already used for another transfer."), code="transfer_id_reused", details={"tid": existing.tid})
+    return existing
+
+
+def _retry_after_race(error: IntegrityError, tid: str, wanted: Request) -> Transfer:
+    """A concurrent request with the same id committed first: answer as a retry would."""
+    existing = Transfer.objects.filter(tid=tid).first()
+    if existing is None:  # the integrity error was something else: let it surface
+        raise error
+    return _same(existing, wanted)
+
+
+def transfer(
+    *,
+    tid: str,
+    kind: str,
+    debit: Account | int,
+    credit: Account | int,
+    amount: int,
+    pending: bool = False,
+    expires_at: dt.datetime | None = None,
+    memo: str = "",
+    actor=None,
+    enrollment=None,
+) -> Transfer:
+    """Move `amount` from `debit` to `credit` — at once, or as a hold when `pending`."""
+    _check_tid(tid)
+    _check_amount(amount)
+    debit_id = debit if isinstance(debit, int) else debit.pk
+    credit_id = credit if isinstance(credit, int) else credit.pk
+    if debit_id == credit_id:
+        raise ValidationFailed(_("A transfer needs two different accounts."), code="accounts_same")
+    if pending and expires_at is None:
+        raise ValidationFailed(_("A hold needs an expiry time."), code="hold_without_expiry")
+    wanted = Request(kind, debit_id, credit_id, amount, pending, None)
+    try:
+        with transaction.atomic():
+            accounts = _lock(debit_id, credit_id)
+            existing = Transfer.objects.filter(tid=tid).first()
+            if existing is not None:
+                return _same(existing, wanted)
+            source, target = accounts[debit_id], accounts[credit_id]
+            if source.ledger != target.ledger:
+                raise ValidationFailed(_("The accounts keep different ledgers."), code="ledger_mismatch")
+            if not source.may_go_negative and source.available < amount:
+                raise Conflict(
+                    _("Not enough money: %(available)s available, %(amount)s asked.") % {"available": format_money(source.available), "amount": format_money(amount)},
+                    code="insufficient_funds",
+                    details={"available": source.available, "amount": amount},
+                )
+            created = Transfer.objects.create(
+                tid=tid, kind=kind, ledger=source.ledger, debit_id=debit_id, credit_id=credit_id, amount=amount, is_pending=pending,
+                expires_at=expires_at if pending else None, memo=memo[:300], created_by=actor, enrollment=enrollment,
+            )
+            _apply(debit_id, credit_id, **({"pending": amount} if pending else {"posted": amount}))
+            return created
+    except IntegrityError as error:
+        return _retry_after_race(error, tid, wanted)
+
+
+def resolve(*, tid: str, hold: Transfer | int, kind: str, amount: int | None = None, memo: str = "", actor=None, now: dt.datetime | None = None) -> Transfer:
+    """Post a hold (all of it, or `amount` of it, the rest released) or void/expire it."""
+    _check_tid(tid)
+    if kind not in RESOLUTIONS:
+        raise ValidationFailed(_("A hold is posted, voided or expired."), code="resolution_invalid")
+    hold_id = hold if isinstance(hold, int) else hold.pk
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            found = Transfer.objects.filter(pk=hold_id).values("debit_id", "credit_id").first()
+            if found is None:
+                raise NotFound(_("Unknown hold."), code="hold_unknown")
+            _lock(found["debit_id"], found["credit_id"])
+            held = Transfer.objects.get(pk=hold_id)
+            if amount is None:
+                amount = held.amount
+            wanted = Request(kind, held.debit_id, held.credit_id, amount, False, held.pk)
+            existing = Transfer.objects.filter(tid=tid).first()
+            if existing is not None:
+                return _same(existing, wanted)
+            if not held.is_pending:
+                raise Conflict(_("This transfer is not a hold."), code="not_a_hold")
+            done = Transfer.objects.filter(pending=held).values_list("kind", flat=True).first()
+            if done is not None:
+                code = "hold_already_posted" if done == TransferKind.POST else "hold_already_voided"
+                raise Conflict(_("The hold has already been posted.") if done == TransferKind.POST else _("The hold has already been released."), code=code)
+            if kind == TransferKind.POST:
+                _check_amount(amount)
+                if amount > held.amount:
+                    raise ValidationFailed(_("A hold cannot be posted for more than was held."), code="post_exceeds_hold")
+                if held.expires_at and held.expires_at < now:
+                    raise Conflict(_("The hold has expired; the money is back on the certificate."), code="hold_expired")
+            elif amount != held.amount:
+                raise ValidationFailed(_("A hold is released in full."), code="void_partial")
+            created = Transfer.objects.create(
+                tid=tid, kind=kind, ledger=held.ledger, debit_id=held.debit_id, credit_id=held.credit_id, amount=amount, is_pending=False,
+                pending=held, memo=memo[:300], created_by=actor, enrollment_id=held.enrollment_id,
+            )
+            _apply(held.debit_id, held.credit_id, pending=-held.amount, posted=amount if kind == TransferKind.POST else 0)
+            return created
+    except IntegrityError as error:
+        existing = Transfer.objects.filter(tid=tid).first()
+        if existing is None or existing.pending_id != hold_id or existing.kind != kind:
+            raise error
+        return existing
+
+
+def issue_many(*, source: Account, region_id: int, year: int, category: str, ledger_: str, educator_ids: list[int], amount: int, tid_prefix: str,
+               actor=None, memo: str = "") -> int:
+    """Open a certificate account for each educator and credit it `amount` from `source`,
+    in one transaction: all or none. One transfer per certificate, counters set with it."""
+    from .models import AccountKind
+
+    _check_amount(amount)
+    with transaction.atomic():
+        locked = _lock(source.pk)[source.pk]
+        total = amount * len(educator_ids)
+        if not locked.may_go_negative and locked.available < total:
+            raise Conflict(
+                _("The fund has %(available)s; these certificates need %(total)s.") % {"available": format_money(locked.available), "total": format_money(total)},
+                code="fund_insufficient", details={"available": locked.available, "needed": total},
+            )
+        accounts = Account.objects.bulk_create(
+            [Account(kind=AccountKind.CERTIFICATE, ledger=ledger_, region_id=region_id, year=year, educator_id=pk, category=category, credits_posted=amount)
+             for pk in educator_ids],
+            batch_size=2000,
+        )
+        Transfer.objects.bulk_create(
+            [Transfer(tid=f"{tid_prefix}:{a.educator_id}", kind=TransferKind.ISSUE, ledger=ledger_, debit_id=source.pk, credit_id=a.pk, amount=amount,
+                      memo=memo[:300], created_by=actor) for a in accounts],
+            batch_size=2000,
+        )
+        Account.objects.filter(pk=source.pk).update(debits_posted=F("debits_posted") + total)
+    return len(accounts)
+
+
+def hold_state(hold: Transfer) -> str:
+    """pending, posted, voided or expired."""
+    resolution = Transfer.objects.filter(pending=hold).values_list("kind", flat=True).first()
+    if resolution is None:
+        return "pending"
+    return {TransferKind.POST: "posted", TransferKind.VOID: "voided", TransferKind.EXPIRE: "expired"}[resolution]
+
+
+# ---------------------------------------------------------------- reconciliation
+
+
+@dataclass
+class Reconciliation:
+    accounts: int
+    transfers: int
+    breaches: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.breaches
+
+
+def reconcile() -> Reconciliation:
+    """Recompute every account's counters from the transfers and check the invariants:
+    the cached counters agree, each ledger sums to zero, no protected account is below
+    zero, every resolution resolves a hold of the same accounts for no more than was held."""
+    breaches: list[str] = []
+    expected: dict[int, list[int]] = {}
+
+    def add(account_id: int, index: int, value: int) -> None:
+        expected.setdefault(account_id, [0, 0, 0, 0])[index] += value
+
+    # posted: plain transfers and posts; pending: holds without a resolution
+    plain = Transfer.objects.filter(is_pending=False, pending__isnull=True).values("debit_id", "credit_id").annotate(total=Sum("amount"))
+    posts = Transfer.objects.filter(kind=TransferKind.POST, pending__isnull=False).values("debit_id", "credit_id").annotate(total=Sum("amount"))
+    for row in [*plain, *posts]:
+        add(row["debit_id"], 0, row["total"])
+        add(row["credit_id"], 1, row["total"])
+    open_holds = Transfer.objects.filter(is_pending=True, resolution__isnull=True).values("debit_id", "credit_id").annotate(total=Sum("amount"))
+    for row in open_holds:
+        add(row["debit_id"], 2, row["total"])
+        add(row["credit_id"], 3, row["total"])
+    totals: dict[str, list[int]] = {}
+    count = 0
+    for account in Account.objects.all().iterator(chunk_size=5000):
+        count += 1
+        cached = [account.debits_posted, account.credits_posted, account.debits_pending, account.credits_pending]
+        if cached != expected.get(account.pk, [0, 0, 0, 0]):
+            breaches.append(f"account {account.pk}: cached {cached}, from transfers {expected.get(account.pk, [0, 0, 0, 0])}")
+        if not account.may_go_negative and account.available < 0:
+            breaches.append(f"account {account.pk} is below zero: {account.available}")
+        ledger = totals.setdefault(account.ledger, [0, 0])
+        ledger[0] += account.credits_posted - account.debits_posted
+        ledger[1] += account.credits_pending - account.debits_pending
+    for ledger, (posted, pending) in totals.items():
+        if posted or pending:
+            breaches.append(f"ledger {ledger} does not sum to zero: posted {posted}, pending {pending}")
+    bad = Transfer.objects.filter(pending__isnull=False).exclude(debit_id=F("pending__debit_id"), credit_id=F("pending__credit_id"), amount__lte=F("pending__amount"), pending__is_pending=True)
+    breaches.extend(f"transfer {t} resolves something that is not its hold" for t in bad.values_list("tid", flat=True)[:100])
+    return Reconciliation(accounts=count, transfers=Transfer.objects.count(), breaches=breaches)

@@ -1,0 +1,307 @@
+"""Reads of the financing app. People's money (certificates, enrollments) goes through the
+scoping mechanism; region totals are aggregates of the ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from efs.people import access
+from efs.people.models import Organization, Region, Role
+
+from .models import (
+    Account,
+    AccountKind,
+    Contract,
+    Enrollment,
+    Ledger,
+    Payment,
+    Transfer,
+    TransferKind,
+)
+
+
+def my_certificates(user) -> QuerySet[Account]:
+    return access.scoped(Account.objects.filter(kind=AccountKind.CERTIFICATE), user, roles=[Role.TEACHER]).order_by("-year", "ledger")
+
+
+def account(user, pk: int) -> Account:
+    return access.get_scoped(Account.objects.select_related("region", "educator", "organization"), user, pk=pk)
+
+
+def history(account: Account, limit: int = 200) -> list[Transfer]:
+    """The transfers of an account the caller was allowed to see (see `account`)."""
+    return list(
+        Transfer.objects.filter(Q(debit=account) | Q(credit=account))
+        .select_related("enrollment__cohort__program", "resolution")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def enrollments_visible(user, roles=None) -> QuerySet[Enrollment]:
+    return access.scoped(
+        Enrollment.objects.select_related("educator", "cohort__program", "cohort__municipality", "provider", "hold__resolution", "certificate"), user, roles=roles
+    )
+
+
+def my_enrollments(user) -> QuerySet[Enrollment]:
+    return enrollments_visible(user, roles=[Role.TEACHER]).order_by("-requested_at")
+
+
+def provider_enrollments(user, statuses) -> QuerySet[Enrollment]:
+    return enrollments_visible(user, roles=[Role.PROVIDER]).filter(status__in=statuses).order_by("cohort__start_date", "educator__last_name")
+
+
+def enrollment(user, pk: int) -> Enrollment:
+    return access.get_scoped(
+        Enrollment.objects.select_related("educator__organization", "cohort__program__provider", "cohort__municipality", "provider", "hold__resolution", "certificate"),
+        user, pk=pk,
+    )
+
+
+def provider_organizations(user) -> list[Organization]:
+    ids = [g.organization_id for g in access.grants(user) if g.role == Role.PROVIDER and g.organization_id]
+    return list(Organization.objects.filter(pk__in=ids))
+
+
+def financier_regions(user) -> QuerySet[Region]:
+    grants = [g for g in access.grants(user) if g.role in (Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR)]
+    if any(g.scope == "federal" for g in grants):
+        return Region.objects.all()
+    return Region.objects.filter(pk__in=[g.region_id for g in grants if g.region_id])
+
+
+def region_with_money(regions: QuerySet[Region]) -> Region | None:
+    """The first of `regions` that has a fund (the federal operator's default), else the first."""
+    funded = regions.filter(pk__in=Account.objects.filter(kind=AccountKind.FUND).values("region_id"))
+    return funded.first() or regions.first()
+
+
+# ---------------------------------------------------------------- region overview
+
+
+@dataclass
+class Overview:
+    region: Region
+    year: int
+    topped_up: int = 0
+    issued: int = 0
+    fund_available: int = 0
+    certificates: int = 0
+    certificates_used: int = 0
+    held: int = 0
+    rendered: int = 0
+    paid: int = 0
+    owed: int = 0
+    swept: int = 0
+    tracked_issued: int = 0
+    months: list[dict] = field(default_factory=list)
+
+    @property
+    def used_share(self) -> float:
+        return self.certificates_used / self.certificates if self.certificates else 0.0
+
+
+def _sum(qs) -> int:
+    return qs.aggregate(total=Sum("amount"))["total"] or 0
+
+
+def overview(region: Region, year: int) -> Overview:
+    """The fund of a year: what came in, what went to certificates, what is held, spent and paid."""
+    result = Overview(region=region, year=year)
+    fund = Account.objects.filter(kind=AccountKind.FUND, ledger=Ledger.RUB, region=region, year=year).first()
+    certificates = Account.objects.filter(kind=AccountKind.CERTIFICATE, ledger=Ledger.RUB, region=region, year=year)
+    if fund is not None:
+        result.topped_up = _sum(Transfer.objects.filter(credit=fund, kind=TransferKind.TOP_UP))
+        result.issued = _sum(Transfer.objects.filter(debit=fund, kind=TransferKind.ISSUE))
+        result.swept = _sum(Transfer.objects.filter(credit=fund, kind=TransferKind.SWEEP))
+        result.fund_available = fund.available
+    totals = certificates.aggregate(n=Count("id"), held=Sum("debits_pending"), spent=Sum("debits_posted"))
+    result.certificates = totals["n"] or 0
+    result.held = totals["held"] or 0
+    result.rendered = _sum(Transfer.objects.filter(debit__in=certificates, kind=TransferKind.POST))
+    result.certificates_used = Enrollment.objects.filter(certificate__in=certificates).values("certificate").distinct().count()
+    payables = Account.objects.filter(kind=AccountKind.PROVIDER, ledger=Ledger.RUB, region=region)
+    result.paid = _sum(Transfer.objects.filter(debit__in=payables, kind=TransferKind.PAYMENT, created_at__year=year))
+    result.owed = sum(a.balance for a in payables)
+    result.tracked_issued = _sum(Transfer.objects.filter(kind=TransferKind.ISSUE, ledger=Ledger.TRACK, credit__region=region, credit__year=year))
+    result.months = burn_down(fund, certificates, year) if fund else []
+    return result
+
+
+def burn_down(fund: Account, certificates: QuerySet[Account], year: int) -> list[dict]:
+    """Month by month: money in the fund, on certificates (not yet spent) and spent, at the month's end."""
+    by_month: dict[dt.date, dict[str, int]] = {}
+
+    def add(rows, key, sign=1):
+        for row in rows:
+            month = row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]
+            by_month.setdefault(month, {"in": 0, "issued": 0, "spent": 0, "back": 0})[key] += sign * (row["total"] or 0)
+
+    def monthly(qs):
+        return qs.annotate(month=TruncMonth("created_at")).values("month").annotate(total=Sum("amount")).order_by("month")
+
+    add(monthly(Transfer.objects.filter(credit=fund, kind=TransferKind.TOP_UP)), "in")
+    add(monthly(Transfer.objects.filter(debit=fund, kind=TransferKind.ISSUE)), "issued")
+    add(monthly(Transfer.objects.filter(credit=fund, kind=TransferKind.SWEEP)), "back")
+    add(monthly(Transfer.objects.filter(debit__in=certificates, kind=TransferKind.POST)), "spent")
+    today = timezone.localdate()
+    last = 12 if year < today.year else today.month if year == today.year else 0
+    rows, fund_level, on_certificates, spent = [], 0, 0, 0
+    first = min(by_month, default=None)
+    for month_number in range(first.month if first and first.year == year else 1, last + 1):  # from the first movement on
+        month = dt.date(year, month_number, 1)
+        change = by_month.get(month, {"in": 0, "issued": 0, "spent": 0, "back": 0})
+        fund_level += change["in"] - change["issued"] + change["back"]
+        on_certificates += change["issued"] - change["spent"] - change["back"]
+        spent += change["spent"]
+        rows.append({"month": month, "fund": fund_level, "certificates": on_certificates, "spent": spent})
+    return rows
+
+
+@dataclass(frozen=True)
+class PayableRow:
+    account: Account
+    provider: Organization
+    rendered: int
+    paid: int
+    owed: int
+    held: int
+    contract: Contract | None
+
+
+def payables(region: Region) -> list[PayableRow]:
+    """What the region owes each provider (its own and other regions' providers)."""
+    today = timezone.localdate()
+    rows = []
+    accounts = Account.objects.filter(kind=AccountKind.PROVIDER, ledger=Ledger.RUB, region=region).select_related("organization__region")
+    contracts = {c.provider_id: c for c in Contract.objects.filter(region=region, valid_from__lte=today, valid_to__gte=today).order_by("valid_to")}
+    for acc in accounts:
+        rendered = _sum(Transfer.objects.filter(credit=acc, kind__in=[TransferKind.POST, TransferKind.COPAY]))
+        paid = _sum(Transfer.objects.filter(debit=acc, kind=TransferKind.PAYMENT))
+        rows.append(PayableRow(account=acc, provider=acc.organization, rendered=rendered, paid=paid, owed=acc.balance, held=acc.credits_pending,
+                               contract=contracts.get(acc.organization_id)))
+    rows.sort(key=lambda r: (-r.owed, r.provider.name))
+    return rows
+
+
+# ---------------------------------------------------------------- statements
+
+
+@dataclass
+class StatementLine:
+    date: dt.date
+    educator: str
+    program: str
+    cohort: str
+    kind: str
+    amount: int
+
+
+@dataclass
+class Statement:
+    provider: Organization
+    region: Region
+    month: dt.date
+    opening: int
+    lines: list[StatementLine]
+    rendered: int
+    payments: list[Payment]
+    paid: int
+    closing: int
+    contract: Contract | None
+
+    @property
+    def month_end(self) -> dt.date:
+        return next_month(self.month) - dt.timedelta(days=1)
+
+
+def next_month(month: dt.date) -> dt.date:
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def statement(provider: Organization, region: Region, month: dt.date) -> Statement:
+    """The monthly statement of a provider to a paying region: opening balance, services
+    rendered (posted holds and co-payments), payments, closing balance."""
+    month = month.replace(day=1)
+    start = timezone.make_aware(dt.datetime.combine(month, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(next_month(month), dt.time.min))
+    acc = Account.objects.filter(kind=AccountKind.PROVIDER, ledger=Ledger.RUB, organization=provider, region=region).first()
+    contract = Contract.objects.filter(region=region, provider=provider, valid_from__lt=next_month(month), valid_to__gte=month).order_by("-valid_to").first()
+    if acc is None:
+        return Statement(provider, region, month, 0, [], 0, [], 0, 0, contract)
+    before_in = _sum(Transfer.objects.filter(credit=acc, created_at__lt=start).exclude(is_pending=True).exclude(kind__in=[TransferKind.VOID, TransferKind.EXPIRE]))
+    before_out = _sum(Transfer.objects.filter(debit=acc, created_at__lt=start, kind=TransferKind.PAYMENT))
+    opening = before_in - before_out
+    rendered = (
+        Transfer.objects.filter(credit=acc, created_at__gte=start, created_at__lt=end, kind__in=[TransferKind.POST, TransferKind.COPAY])
+        .select_related("enrollment__educator", "enrollment__cohort__program")
+        .order_by("created_at", "pk")
+    )
+    lines = [
+        StatementLine(
+            date=timezone.localdate(t.created_at), educator=t.enrollment.educator.full_name if t.enrollment else "", program=t.enrollment.cohort.program.title if t.enrollment else t.memo,
+            cohort=f"{t.enrollment.cohort.start_date:%d.%m.%Y}–{t.enrollment.cohort.end_date:%d.%m.%Y}" if t.enrollment else "", kind=t.get_kind_display(), amount=t.amount,
+        )
+        for t in rendered
+    ]
+    payments = list(Payment.objects.filter(transfer__debit=acc, transfer__created_at__gte=start, transfer__created_at__lt=end).select_related("transfer", "contract").order_by("paid_on"))
+    total_rendered = sum(line.amount for line in lines)
+    paid = sum(p.transfer.amount for p in payments)
+    return Statement(provider, region, month, opening, lines, total_rendered, payments, paid, opening + total_rendered - paid, contract)
+
+
+def statement_months(provider: Organization) -> list[tuple[Region, dt.date]]:
+    """(paying region, month) pairs in which the provider has any movement, newest first."""
+    accounts = Account.objects.filter(kind=AccountKind.PROVIDER, ledger=Ledger.RUB, organization=provider)
+    rows = (
+        Transfer.objects.filter(Q(credit__in=accounts, kind__in=[TransferKind.POST, TransferKind.COPAY]) | Q(debit__in=accounts, kind=TransferKind.PAYMENT))
+        .annotate(month=TruncMonth("created_at"))
+        .values_list("credit__region", "debit__region", "kind", "month")
+        .distinct()
+    )
+    pairs = set()
+    for credit_region, debit_region, kind, month in rows:
+        region_id = debit_region if kind == TransferKind.PAYMENT else credit_region
+        pairs.add((region_id, month.date() if isinstance(month, dt.datetime) else month))
+    regions = Region.objects.in_bulk({r for r, _m in pairs})
+    return sorted(((regions[r], m) for r, m in pairs), key=lambda pair: (pair[1], pair[0].code), reverse=True)
+
+
+# ---------------------------------------------------------------- federal summary
+
+
+@dataclass(frozen=True)
+class RegionRow:
+    region: Region
+    topped_up: int
+    issued: int
+    held: int
+    rendered: int
+    paid: int
+    certificates: int
+
+
+def federal_summary(year: int) -> list[RegionRow]:
+    """Per region, for regions that have any money in the year's fund."""
+    funds = Account.objects.filter(kind=AccountKind.FUND, ledger=Ledger.RUB, year=year)
+    top = dict(Transfer.objects.filter(credit__in=funds, kind=TransferKind.TOP_UP).values_list("credit__region").annotate(t=Sum("amount")))
+    issued = dict(Transfer.objects.filter(debit__in=funds, kind=TransferKind.ISSUE).values_list("debit__region").annotate(t=Sum("amount")))
+    certificates = Account.objects.filter(kind=AccountKind.CERTIFICATE, ledger=Ledger.RUB, year=year)
+    held = dict(certificates.values_list("region").annotate(t=Sum("debits_pending")))
+    count = dict(certificates.values_list("region").annotate(t=Count("id")))
+    rendered = dict(Transfer.objects.filter(debit__in=certificates, kind=TransferKind.POST).values_list("debit__region").annotate(t=Sum("amount")))
+    paid = dict(Transfer.objects.filter(kind=TransferKind.PAYMENT, created_at__year=year).values_list("debit__region").annotate(t=Sum("amount")))
+    ids = set(top) | set(issued) | set(count)
+    regions = Region.objects.in_bulk(ids)
+    rows = [
+        RegionRow(regions[i], top.get(i, 0), issued.get(i, 0), held.get(i, 0) or 0, rendered.get(i, 0), paid.get(i, 0), count.get(i, 0))
+        for i in ids
+    ]
+    rows.sort(key=lambda r: (-r.topped_up, r.region.code))
+    return rows
+

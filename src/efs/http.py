@@ -1,0 +1,51 @@
+"""Small request helpers shared by the HTML views and the API of every app."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address; behind nginx the first X-Forwarded-For hop."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded:
+        return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def int_param(request: HttpRequest, name: str) -> int | None:
+    """A positive integer query parameter, or None when absent or malformed."""
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    """A spreadsheet download."""
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def xlsx_bytes(title: str, header: list[str], rows) -> bytes:
+    """A one-sheet workbook streamed from `rows` (write-only mode: constant memory)."""
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append(header)
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def post_int(request: HttpRequest, name: str) -> int:
+    """A non-negative integer form field; 0 when absent or malformed (the caller reports «not found»)."""
+    value = (request.POST.get(name, "") or "").strip()
+    return int(value) if value.isdigit() else 0

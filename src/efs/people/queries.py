@@ -1,0 +1,115 @@
+"""Reads of the people app. Everything that returns people's data is scoped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from . import access
+from .models import Educator, Municipality, Organization, Region, Role, Scope, search_key
+
+
+def educators_visible(
+    user,
+    *,
+    search: str = "",
+    region_id: int | None = None,
+    municipality_id: int | None = None,
+    organization_id: int | None = None,
+    category: str = "",
+) -> QuerySet[Educator]:
+    qs = access.scoped(Educator.objects.select_related("organization", "region"), user)
+    if search:
+        for word in search_key(search).split()[:4]:
+            qs = qs.filter(search_text__contains=word)
+    if region_id:
+        qs = qs.filter(region_id=region_id)
+    if municipality_id:
+        qs = qs.filter(organization__municipality_id=municipality_id)
+    if organization_id:
+        qs = qs.filter(organization_id=organization_id)
+    if category:
+        qs = qs.filter(category=category)
+    return qs
+
+
+def educator_visible(user, pk: int, *, roles=None) -> Educator:
+    return access.get_scoped(
+        Educator.objects.select_related("organization__municipality", "region", "user").prefetch_related("subjects"), user, roles=roles, pk=pk
+    )
+
+
+def organizations_directory(*, region_id: int | None = None, municipality_id: int | None = None, kind: str = "", search: str = "") -> QuerySet[Organization]:
+    """The public directory of organizations (not personal data)."""
+    qs = Organization.objects.select_related("municipality", "region")
+    if region_id:
+        qs = qs.filter(region_id=region_id)
+    if municipality_id:
+        qs = qs.filter(municipality_id=municipality_id)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(short_name__icontains=search) | Q(inn=search))
+    return qs
+
+
+def home_region(user) -> Region | None:
+    """The region a user works in: the region of their first scoped role or their own record."""
+    for grant in access.grants(user):
+        if grant.region_id:
+            return Region.objects.filter(pk=grant.region_id).first()
+    educator = access.own_educator(user)
+    return educator.region if educator else None
+
+
+def filter_choices(user) -> dict:
+    """Regions and municipalities a user can filter people lists by."""
+    grants = access.grants(user)
+    if any(g.scope == Scope.FEDERAL for g in grants):
+        regions = Region.objects.all()
+    else:
+        ids = {g.region_id for g in grants if g.region_id} | {r for g in grants for r in g.macroregion_region_ids}
+        regions = Region.objects.filter(pk__in=ids)
+    region_ids = [r.pk for r in regions] if regions.count() <= 3 else []
+    municipalities = Municipality.objects.filter(region_id__in=region_ids) if region_ids else Municipality.objects.none()
+    return {"regions": regions, "municipalities": municipalities}
+
+
+@dataclass(frozen=True)
+class StaffSummary:
+    total: int
+    by_category: dict[str, int]
+    organizations: int
+
+
+def staff_summary(user, *, roles: list[str]) -> StaffSummary:
+    """Counts of the educators a user's given roles cover (home pages)."""
+    qs = access.scoped(Educator.objects.filter(is_active=True), user, roles=roles)
+    rows = qs.values("category").annotate(n=Count("id")).order_by()
+    by_category = {row["category"]: row["n"] for row in rows}
+    organizations = qs.exclude(organization__isnull=True).values("organization_id").distinct().count()
+    return StaffSummary(total=sum(by_category.values()), by_category=by_category, organizations=organizations)
+
+
+def educators_per_region(user) -> dict[int, int]:
+    """Active educators per region id, within the user's scope."""
+    qs = access.scoped(Educator.objects.filter(is_active=True), user)
+    return dict(qs.values_list("region_id").annotate(n=Count("id")).order_by())
+
+
+def assigned_educators(user, *, role: str) -> QuerySet[Educator]:
+    return access.scoped(Educator.objects.select_related("organization"), user, roles=[role])
+
+
+ROLE_ORDER = [
+    Role.TEACHER,
+    Role.TUTOR,
+    Role.MENTOR,
+    Role.SCHOOL_HEAD,
+    Role.MUNICIPAL_OPERATOR,
+    Role.PROVIDER,
+    Role.EXPERT,
+    Role.REGIONAL_OPERATOR,
+    Role.FEDERAL_OPERATOR,
+]

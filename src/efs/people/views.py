@@ -1,0 +1,310 @@
+"""HTML pages of the people app. Thin: they validate input and call queries/services."""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from efs.errors import DomainError, NotFound
+from efs.http import client_ip, int_param, post_int, xlsx_response
+
+from . import access, imports, queries, services
+from .audit import audit_list, audit_record, audit_view
+from .models import (
+    AuditAction,
+    AuditEvent,
+    ConsentKind,
+    Educator,
+    EducatorCategory,
+    ImportBatch,
+    ImportKind,
+    Macroregion,
+    OrganizationKind,
+    Region,
+    Role,
+)
+
+PAGE_SIZE = 50
+
+
+@login_required
+def educators(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, access.EDUCATOR_READERS - {Role.TEACHER})
+    qs = queries.educators_visible(
+        request.user,
+        search=request.GET.get("q", "").strip(),
+        region_id=int_param(request, "region"),
+        municipality_id=int_param(request, "municipality"),
+        organization_id=int_param(request, "organization"),
+        category=request.GET.get("category", "") if request.GET.get("category") in EducatorCategory.values else "",
+    )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_list(actor=request.user, model=Educator, count=len(page.object_list), ip=client_ip(request))
+    context = {"page": page, "categories": EducatorCategory.choices, **queries.filter_choices(request.user)}
+    template = "people/educators.html#results" if request.htmx else "people/educators.html"
+    return render(request, template, context)
+
+
+@login_required
+def educators_export(request: HttpRequest) -> HttpResponse:
+    """The filtered list as XLSX — scoped and recorded in the audit log."""
+    from openpyxl import Workbook
+
+    access.require_role(request.user, access.EDUCATOR_READERS - {Role.TEACHER})
+    qs = queries.educators_visible(
+        request.user,
+        search=request.GET.get("q", "").strip(),
+        region_id=int_param(request, "region"),
+        municipality_id=int_param(request, "municipality"),
+        organization_id=int_param(request, "organization"),
+        category=request.GET.get("category", "") if request.GET.get("category") in EducatorCategory.values else "",
+    ).prefetch_related("subjects")
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Педагоги")
+    sheet.append([h.header for h in imports.EDUCATOR_COLUMNS])
+    count = 0
+    for e in qs.iterator(chunk_size=2000):
+        sheet.append(
+            [
+                e.last_name,
+                e.first_name,
+                e.middle_name,
+                e.birth_date.strftime("%d.%m.%Y") if e.birth_date else "",
+                e.snils,
+                e.email,
+                e.get_category_display(),
+                e.position,
+                "; ".join(s.name for s in e.subjects.all()),
+                e.experience_years,
+                e.get_qualification_category_display(),
+                (e.organization.inn or e.organization.name) if e.organization else "",
+            ]
+        )
+        count += 1
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    audit_record(actor=request.user, action=AuditAction.EXPORT, model=Educator, count=count, ip=client_ip(request))
+    response = xlsx_response(buffer.getvalue(), f"educators-{timezone.localdate():%Y-%m-%d}.xlsx")
+    return response
+
+
+@login_required
+def educator(request: HttpRequest, pk: int) -> HttpResponse:
+    person = queries.educator_visible(request.user, pk)
+    audit_view(actor=request.user, obj=person, ip=client_ip(request))
+    consents = person.consents.select_related("document").order_by("-given_at")[:20]
+    is_self = person.user_id == request.user.pk
+    if request.method == "POST":
+        try:
+            services.educator_update(
+                actor=request.user, educator=person, changes={"email": request.POST.get("email", "").strip()}, ip=client_ip(request)
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("people:educator", pk=person.pk)
+    return render(request, "people/educator.html", {"person": person, "consents": consents, "is_self": is_self})
+
+
+@login_required
+def organizations(request: HttpRequest) -> HttpResponse:
+    region_id = int_param(request, "region")
+    if region_id is None:
+        home = queries.home_region(request.user)
+        region_id = home.pk if home else None
+    kind = request.GET.get("kind", "")
+    qs = queries.organizations_directory(
+        region_id=region_id,
+        municipality_id=int_param(request, "municipality"),
+        kind=kind if kind in OrganizationKind.values else "",
+        search=request.GET.get("q", "").strip(),
+    )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    region = Region.objects.filter(pk=region_id).first() if region_id else None
+    context = {
+        "page": page,
+        "region": region,
+        "regions": Region.objects.all(),
+        "municipalities": region.municipalities.all() if region else [],
+        "kinds": OrganizationKind.choices,
+    }
+    template = "people/organizations.html#results" if request.htmx else "people/organizations.html"
+    return render(request, template, context)
+
+
+@login_required
+def consents(request: HttpRequest) -> HttpResponse:
+    me = access.own_educator(request.user)
+    if me is None:
+        raise NotFound(_("Your login is not linked to an educator record."))
+    if request.method == "POST":
+        kind = request.POST.get("kind", "")
+        if kind not in ConsentKind.values:
+            messages.error(request, _("Unknown kind of consent."))
+        elif request.POST.get("action") == "give":
+            services.consent_give(actor=request.user, educator=me, kind=kind, ip=client_ip(request))
+            messages.success(request, _("Consent given. You can withdraw it at any time on this page."))
+        elif request.POST.get("action") == "withdraw":
+            services.consent_withdraw(actor=request.user, educator=me, kind=kind, ip=client_ip(request))
+            messages.info(request, _("Consent withdrawn."))
+        return redirect("people:consents")
+    documents = []
+    for kind, label in ConsentKind.choices:
+        try:
+            document = services.consent_current_document(kind)
+        except NotFound:
+            continue
+        documents.append({"kind": kind, "label": label, "document": document, "active": services.consent_active(me, kind)})
+    history = me.consents.select_related("document").order_by("-given_at")
+    return render(request, "people/consents.html", {"documents": documents, "history": history})
+
+
+# ---------------------------------------------------------------- import
+
+
+@login_required
+def import_list(request: HttpRequest) -> HttpResponse:
+    grants = access.require_role(request.user, imports.IMPORT_ROLES)
+    regions = _import_regions(grants)
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        kind = request.POST.get("kind", "")
+        region = regions.filter(pk=int(request.POST["region"]) if request.POST.get("region", "").isdigit() else 0).first()
+        if upload is None:
+            messages.error(request, _("Choose a file to upload."))
+        elif region is None:
+            messages.error(request, _("Choose the region to import into."))
+        else:
+            try:
+                batch = imports.import_preview(actor=request.user, region=region, kind=kind, file_name=upload.name, content=upload.read())
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                return redirect("people:import", pk=batch.pk)
+        return redirect("people:imports")
+    batches = ImportBatch.objects.filter(region__in=regions).select_related("region", "uploaded_by").defer("content")[:30]
+    return render(request, "people/imports.html", {"regions": regions, "batches": batches, "kinds": ImportKind.choices})
+
+
+def _import_regions(grants):
+    if any(g.scope == "federal" for g in grants):
+        return Region.objects.all()
+    return Region.objects.filter(pk__in=[g.region_id for g in grants if g.scope == "region"])
+
+
+def _batch(request: HttpRequest, pk: int) -> ImportBatch:
+    regions = _import_regions(access.require_role(request.user, imports.IMPORT_ROLES))
+    batch = ImportBatch.objects.select_related("region", "uploaded_by").filter(pk=pk, region__in=regions).first()
+    if batch is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    return batch
+
+
+@login_required
+def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "discard":
+            imports.import_discard(actor=request.user, batch=batch)
+            messages.info(request, _("The file was discarded; nothing was imported."))
+            return redirect("people:imports")
+        try:
+            done = imports.import_commit(actor=request.user, batch=batch, only_valid=action == "import_valid", ip=client_ip(request))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Imported rows: %(n)s.") % {"n": done.imported_rows})
+        return redirect("people:import", pk=batch.pk)
+    return render(request, "people/import_batch.html", {"batch": batch, "errors": batch.errors[:500]})
+
+
+@login_required
+def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    response = xlsx_response(imports.import_errors_xlsx(batch), f"import-{batch.pk}-errors.xlsx")
+    return response
+
+
+@login_required
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in ImportKind.values:
+        raise NotFound(_("Unknown kind of import."))
+    response = xlsx_response(imports.import_template(kind), f"template-{kind}.xlsx")
+    return response
+
+
+# ---------------------------------------------------------------- audit, macroregions, tokens
+
+
+@login_required
+def audit(request: HttpRequest) -> HttpResponse:
+    grants = access.require_role(request.user, [Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR])
+    qs = AuditEvent.objects.select_related("actor", "region")
+    if not any(g.scope == "federal" for g in grants):
+        region_ids = {g.region_id for g in grants if g.region_id} | {r for g in grants for r in g.macroregion_region_ids}
+        qs = qs.filter(region_id__in=region_ids)
+    action = request.GET.get("action", "")
+    if action in AuditAction.values:
+        qs = qs.filter(action=action)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "people/audit.html", {"page": page, "actions": AuditAction.choices})
+
+
+@login_required
+def macroregions(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, [Role.FEDERAL_OPERATOR])
+    edit = Macroregion.objects.filter(pk=int_param(request, "edit") or 0).first()
+    if request.method == "POST":
+        edit = Macroregion.objects.filter(pk=post_int(request, "id")).first()
+        region_ids = [int(x) for x in request.POST.getlist("regions") if x.isdigit()]
+        try:
+            services.macroregion_save(
+                actor=request.user,
+                name=request.POST.get("name", ""),
+                description=request.POST.get("description", ""),
+                regions=list(Region.objects.filter(pk__in=region_ids)),
+                macroregion=edit,
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("people:macroregions")
+    items = Macroregion.objects.prefetch_related("regions")
+    return render(request, "people/macroregions.html", {"items": items, "regions": Region.objects.all(), "edit": edit})
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The user's inbox; opening it marks everything as read (what was new stays highlighted once)."""
+    if request.method == "POST":
+        services.notifications_read(user=request.user)
+        return redirect("people:notifications")
+    items = list(request.user.notifications.all()[:100])
+    services.notifications_read(user=request.user)
+    return render(request, "people/notifications.html", {"items": items})
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    issued = None
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "revoke":
+                services.api_token_revoke(user=request.user, token_id=post_int(request, "id"))
+                messages.info(request, _("Token revoked."))
+                return redirect("people:tokens")
+            issued = services.api_token_create(user=request.user, name=request.POST.get("name", ""))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    items = request.user.api_tokens.all()
+    return render(request, "people/tokens.html", {"items": items, "issued": issued})

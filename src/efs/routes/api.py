@@ -1,0 +1,227 @@
+"""Individual route endpoints: build, edit, approve, track, evidence, region-wide plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from efs.catalog.models import Cohort
+from efs.errors import NotFound
+from efs.people import access
+from efs.people.models import Region
+
+from . import queries, regional, services
+from .access import STATUS_READERS
+from .building import BuildOptions
+from .models import AllocationRun
+
+router = Router(tags=["routes"])
+
+
+def _item_out(item) -> dict:
+    return {
+        "id": item.pk, "kind": item.kind, "title": item.title, "cohort": item.cohort_id, "program": item.program_id, "coverage": item.coverage,
+        "task": item.task, "reason": item.reason, "start": item.planned_start, "end": item.planned_end, "hours": item.hours, "price_kopecks": item.price,
+        "in_person": item.exclusive, "expected_result": item.expected_result, "evidence_form": item.evidence_form, "status": item.status,
+        "evidence": [
+            {"id": e.pk, "file_name": e.file_name, "note": e.note, "uploaded_at": e.uploaded_at, "accepted": e.accepted, "review_comment": e.review_comment}
+            for e in item.evidence.all()
+        ],
+    }
+
+
+def _route_out(route) -> dict:
+    state = services.summary(route)
+    return {
+        "id": route.pk, "educator": route.educator_id, "status": route.status, "origin": route.origin, "tutor": route.tutor.display_name() if route.tutor else None,
+        "period_start": route.period_start, "period_end": route.period_end, "budget_kopecks": route.budget, "max_hours": route.max_hours,
+        "optimal_when_built": route.optimal,
+        "summary": {
+            "price_kopecks": state["price"], "hours": state["hours"], "covered_share": round(state["covered_share"], 4), "progress": round(state["progress"], 4),
+            "over_budget": state["over_budget"], "over_hours": state["over_hours"], "clashes": [[a.pk, b.pk] for a, b in state["clashes"]],
+        },
+        "goals": [
+            {"competency": g.competency.code, "title": g.competency.title, "probability_of_deficit": g.weight, "current_level": g.current_level,
+             "target_level": g.target_level, "status": g.status, "planned_coverage": round(planned, 4), "done_coverage": round(done, 4),
+             "result_decision": g.result_decision or None}
+            for g, planned, done in state["goals"]
+        ],
+        "items": [_item_out(i) for i in route.items.all()],
+    }
+
+
+class BuildIn(Schema):
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    budget_kopecks: int = 0
+    max_hours: int = 108
+    formats: list[str] = []
+    places: list[int] = []
+
+
+def _me(request):
+    me = access.own_educator(request.user)
+    if me is None:
+        raise NotFound(_("Your login is not linked to an educator record."), code="educator_not_linked")
+    return me
+
+
+@router.get("/mine", response=dict[str, Any], summary="My active route")
+def mine(request: HttpRequest):
+    route = queries.my_route(_me(request))
+    if route is None:
+        raise NotFound(_("You have no active route; build one from your diagnostics."), code="route_none")
+    return _route_out(queries.route_full(request.user, route.pk))
+
+
+@router.post("/build", response={201: dict[str, Any]}, summary="Build the optimal route from my latest diagnostics")
+def build(request: HttpRequest, body: BuildIn):
+    me = _me(request)
+    defaults = services.default_options(me)
+    options = BuildOptions(
+        period_start=body.period_start or defaults.period_start, period_end=body.period_end or defaults.period_end, budget=body.budget_kopecks,
+        max_hours=body.max_hours, formats=body.formats, places=body.places,
+    )
+    route = services.route_build(actor=request.user, educator=me, options=options)
+    return Status(201, _route_out(queries.route_full(request.user, route.pk)))
+
+
+@router.get("/staff", response=dict[str, Any], summary="Statuses and progress of routes in my scope (heads and operators), 100 per page")
+def staff(request: HttpRequest, status: str = "", overdue: bool = False, q: str = "", offset: int = 0, limit: int = 100):
+    access.require_role(request.user, STATUS_READERS)
+    roles = [r for r in STATUS_READERS if access.has_role(request.user, r)]
+    routes = queries.staff_routes(request.user, roles=roles, status=status, overdue=overdue, search=q.strip())
+    summary = queries.routes_summary(request.user, roles=roles)
+    limit = max(1, min(limit, 500))
+    offset = max(0, offset)
+    rows = [queries.staff_row(r) for r in routes[offset : offset + limit]]
+    return {
+        "summary": {"educators": summary.educators, "with_route": summary.with_route, "by_status": summary.by_status},
+        "count": routes.count(),
+        "items": [
+            {"educator": r.educator_id, "name": r.name, "organization": r.organization, "status": r.status, "done": r.done, "total": r.total, "overdue": r.overdue}
+            for r in rows
+        ],
+    }
+
+
+@router.get("/{int:route_id}", response=dict[str, Any], summary="A route with its goals, items and evidence")
+def route(request: HttpRequest, route_id: int):
+    obj = queries.route_full(request.user, route_id)
+    services.record_remeasurement(obj)
+    return _route_out(obj)
+
+
+class ActionIn(Schema):
+    action: str  # propose | approve | return | abandon
+    comment: str = ""
+
+
+@router.post("/{int:route_id}/actions", response=dict[str, Any], summary="Send to the tutor, approve, return with comments, stop")
+def route_action(request: HttpRequest, route_id: int, body: ActionIn):
+    from efs.errors import ValidationFailed
+
+    obj = queries.route_full(request.user, route_id)
+    handlers = {"propose": services.route_propose, "approve": services.route_approve, "return": services.route_return, "abandon": services.route_abandon}
+    if body.action not in handlers:
+        raise ValidationFailed(_("Unknown action."), code="action_unknown")
+    handlers[body.action](actor=request.user, route=obj, comment=body.comment)
+    return _route_out(queries.route_full(request.user, route_id))
+
+
+class CohortIn(Schema):
+    cohort: int
+    replace_item: int | None = None
+
+
+@router.post("/{int:route_id}/items", response={201: dict[str, Any]}, summary="Add a cohort to a draft route, or swap an item for it")
+def item_add(request: HttpRequest, route_id: int, body: CohortIn):
+    obj = queries.route_full(request.user, route_id)
+    cohort = Cohort.objects.filter(pk=body.cohort).first()
+    if cohort is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    replace = obj.items.filter(pk=body.replace_item).first() if body.replace_item else None
+    item = services.item_add_cohort(actor=request.user, route=obj, cohort=cohort, replace=replace)
+    return Status(201, _item_out(item))
+
+
+def _item(request, route_id: int, item_id: int):
+    obj = queries.route_full(request.user, route_id)
+    item = obj.items.filter(pk=item_id).first()
+    if item is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    return item
+
+
+@router.delete("/{int:route_id}/items/{int:item_id}", response={204: None}, summary="Remove an item from a draft route")
+def item_remove(request: HttpRequest, route_id: int, item_id: int):
+    services.item_remove(actor=request.user, item=_item(request, route_id, item_id))
+    return Status(204, None)
+
+
+@router.get("/{int:route_id}/items/{int:item_id}/alternatives", response=list[dict[str, Any]], summary="Cohorts that address the same deficits")
+def item_alternatives(request: HttpRequest, route_id: int, item_id: int):
+    item = _item(request, route_id, item_id)
+    return [
+        {"cohort": c.pk, "program": c.program_id, "title": c.program.title, "start": c.start_date, "end": c.end_date, "price_kopecks": c.price, "online": c.online, "coverage": coverage}
+        for c, coverage in services.alternatives(actor=request.user, item=item)
+    ]
+
+
+@router.post("/{int:route_id}/items/{int:item_id}/start", response=dict[str, Any], summary="Mark an activity as started")
+def item_start(request: HttpRequest, route_id: int, item_id: int):
+    return _item_out(services.item_start(actor=request.user, item=_item(request, route_id, item_id)))
+
+
+@router.post("/{int:route_id}/items/{int:item_id}/evidence", response={201: dict[str, Any]}, summary="Send evidence of an activity (a file and/or a note)")
+def item_evidence(request: HttpRequest, route_id: int, item_id: int, file: File[UploadedFile] | None = None, note: Form[str] = ""):
+    evidence = services.evidence_submit(actor=request.user, item=_item(request, route_id, item_id), file=file, note=note)
+    return Status(201, {"id": evidence.pk, "file_name": evidence.file_name, "note": evidence.note})
+
+
+class ReviewIn(Schema):
+    accept: bool
+    comment: str = ""
+
+
+@router.post("/{int:route_id}/evidence/{int:evidence_id}/review", response=dict[str, Any], summary="The tutor accepts or returns evidence")
+def evidence_review(request: HttpRequest, route_id: int, evidence_id: int, body: ReviewIn):
+    obj = queries.route_full(request.user, route_id)
+    evidence = queries.evidence_in(request.user, evidence_id, item__route=obj)
+    evidence = services.evidence_review(actor=request.user, evidence=evidence, accept=body.accept, comment=body.comment)
+    return {"id": evidence.pk, "accepted": evidence.accepted, "item_status": evidence.item.status}
+
+
+class PlanIn(Schema):
+    region: str
+    fund_kopecks: int
+    budget_kopecks: int = 0
+    max_hours: int = 144
+
+
+def _plan_out(run) -> dict:
+    return {"id": run.pk, "region": run.region.code, "status": run.status, "progress": run.progress, "message": run.message, "results": run.results}
+
+
+@router.post("/region-plans", response={201: dict[str, Any]}, summary="Start a region-wide plan (background job)")
+def plan_start(request: HttpRequest, body: PlanIn):
+    region = Region.objects.filter(code=body.region).first()
+    if region is None:
+        raise NotFound(_("Region not found."), code="region_not_found")
+    run = regional.allocation_start(actor=request.user, region=region, fund=body.fund_kopecks, max_hours=body.max_hours, budget_per_educator=body.budget_kopecks)
+    run.refresh_from_db()
+    return Status(201, _plan_out(run))
+
+
+@router.get("/region-plans/{int:run_id}", response=dict[str, Any], summary="Progress and results of a region-wide plan")
+def plan_get(request: HttpRequest, run_id: int):
+    grants = access.require_role(request.user, regional.PLANNERS)
+    run = AllocationRun.objects.select_related("region").filter(pk=run_id).first()
+    if run is None or not any(g.scope == "federal" or g.region_id == run.region_id for g in grants):
+        raise NotFound(_("Not found, or you have no access to it."))
+    return _plan_out(run)

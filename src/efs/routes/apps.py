@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RoutesConfig(AppConfig):
+    name = "efs.routes"
+    label = "routes"
+    verbose_name = _("Individual educational routes")
+
+    def ready(self) -> None:
+        from . import access  # noqa: F401  (registers the scope policies of this app)

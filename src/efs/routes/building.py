@@ -1,0 +1,218 @@
+"""From deficits and the depository to a planner problem, and from a plan to route rows.
+
+Pure assembly, no writes: `services` stores what this module proposes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db.models import Exists, OuterRef, Prefetch
+from django.utils.translation import gettext as _
+
+from efs.catalog.models import Cohort, CohortStatus, Program, ProgramOutcome, ProgramStatus
+from efs.catalog.queries import open_cohorts
+from efs.competencies.models import Competency
+from efs.diagnostics.models import Attempt, CompetencyResult
+from efs.people.models import Educator
+from efs.planner import Option, Preferences, RouteProblem
+
+ACTIVITIES = json.loads((Path(__file__).resolve().parent / "data" / "activities.json").read_text(encoding="utf-8"))
+FINISHED = ("completed", "expired")
+DEFICIT_WEIGHT_MIN = 0.5  # a competency enters the route when P(deficit) is at least this
+# Measured effects shrink toward the declared coverage: N0 pseudo-completers, and a gain
+# of REFERENCE_GAIN (in ability units) counts as the declared coverage delivered.
+EFFECT_PRIOR_N = 20
+REFERENCE_GAIN = 0.5
+
+
+@dataclass(frozen=True)
+class Deficit:
+    competency: Competency
+    weight: float  # probability of the deficit
+    theta: float
+    level: str
+
+
+@dataclass
+class BuildOptions:
+    period_start: dt.date
+    period_end: dt.date
+    budget: int  # kopecks
+    max_hours: int
+    formats: list[str] = field(default_factory=list)  # "online", "in_person"; empty: any
+    places: list[int] = field(default_factory=list)  # municipality ids; empty: any
+
+
+@dataclass(frozen=True)
+class Picked:
+    """An option chosen for a route and the coverage it brings to the route's deficits."""
+
+    id: str
+    covers: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What an option id stands for."""
+
+    kind: str
+    cohort: Cohort | None = None
+    activity: dict | None = None
+    competency: Competency | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+def _finished_with_results():
+    return Attempt.objects.filter(status__in=FINISHED).filter(Exists(CompetencyResult.objects.filter(attempt=OuterRef("pk"))))
+
+
+def _deficits(results) -> list[Deficit]:
+    return [Deficit(competency=r.competency, weight=round(r.p_deficit, 4), theta=r.theta, level=r.level) for r in results]
+
+
+def latest_deficits(educator: Educator) -> tuple[Attempt | None, list[Deficit]]:
+    """The competencies of the educator's latest finished attempt with P(deficit) ≥ 0.5."""
+    attempt = _finished_with_results().filter(educator=educator).order_by("-finished_at", "-started_at").first()
+    if attempt is None:
+        return None, []
+    rows = CompetencyResult.objects.filter(attempt=attempt, p_deficit__gte=DEFICIT_WEIGHT_MIN).select_related("competency__framework").order_by("-p_deficit")
+    return attempt, _deficits(rows)
+
+
+def latest_deficits_of_region(region_id: int, chunk: int = 500) -> dict[int, tuple[int, list[Deficit]]]:
+    """`latest_deficits` for every educator of a region in a few queries: educator id ->
+    (attempt id, deficits); educators whose latest attempt found nothing are left out."""
+    latest: dict[int, int] = {}
+    attempts = _finished_with_results().filter(educator__region_id=region_id).order_by("educator_id", "-finished_at", "-started_at")
+    for attempt_id, educator_id in attempts.values_list("pk", "educator_id").iterator(chunk_size=5000):
+        latest.setdefault(educator_id, attempt_id)
+    by_attempt: dict[int, list] = {}
+    ids = list(latest.values())
+    for start in range(0, len(ids), chunk):
+        rows = CompetencyResult.objects.filter(attempt_id__in=ids[start : start + chunk], p_deficit__gte=DEFICIT_WEIGHT_MIN).order_by("attempt_id", "-p_deficit")
+        for row in rows:
+            by_attempt.setdefault(row.attempt_id, []).append(row)
+    competencies = Competency.objects.select_related("framework").in_bulk({r.competency_id for rows in by_attempt.values() for r in rows})
+    for rows in by_attempt.values():
+        for row in rows:
+            row.competency = competencies[row.competency_id]
+    return {educator_id: (attempt_id, _deficits(by_attempt[attempt_id])) for educator_id, attempt_id in latest.items() if attempt_id in by_attempt}
+
+
+def effect_multiplier(program: Program, code: str) -> float:
+    """How much of its declared coverage a program delivered, by its completers' measured gain."""
+    measured = (program.effect or {}).get(code)
+    if not measured or not measured.get("n"):
+        return 1.0
+    n = measured["n"]
+    ratio = max(0.0, measured["effect"] / REFERENCE_GAIN)
+    return max(0.25, min(1.5, (n * ratio + EFFECT_PRIOR_N * 1.0) / (n + EFFECT_PRIOR_N)))
+
+
+def candidates(educator: Educator, deficits: list[Deficit], options: BuildOptions) -> tuple[list[Option], dict[str, Candidate]]:
+    codes = {d.competency.code for d in deficits}
+    by_code = {d.competency.code: d for d in deficits}
+    found: list[Option] = []
+    meaning: dict[str, Candidate] = {}
+    cohorts = (
+        open_cohorts(educator.region_id, today=options.period_start)
+        .filter(
+            start_date__gte=options.period_start,
+            end_date__lte=options.period_end,
+            program__status=ProgramStatus.PUBLISHED,
+            program__outcomes__competency__code__in=codes,
+            **{f"program__for_{educator.category}s": True},
+        )
+        .exclude(status=CohortStatus.CANCELLED)
+        .select_related("program", "municipality")
+        .prefetch_related(Prefetch("program__outcomes", queryset=ProgramOutcome.objects.select_related("competency")), "program__subjects")
+        .distinct()
+    )
+    taught = set(educator.subjects.values_list("code", flat=True))
+    for cohort in cohorts:
+        program = cohort.program
+        restricted = {s.code for s in program.subjects.all()}
+        if restricted and not restricted & taught:
+            continue
+        if cohort.seats_taken >= cohort.seats:
+            continue
+        coverage = {}
+        for outcome in program.outcomes.all():
+            code = outcome.competency.code
+            if code in codes:
+                coverage[code] = round(min(1.0, outcome.weight * effect_multiplier(program, code)), 4)
+        if not coverage:
+            continue
+        key = f"c{cohort.pk}"
+        found.append(
+            Option(
+                id=key, program=f"p{program.pk}", coverage=coverage, hours=program.hours, price=cohort.price,
+                start=cohort.start_date, end=cohort.end_date, exclusive=not cohort.online, kind="cohort",
+                format="online" if cohort.online else "in_person", place=None if cohort.online else str(cohort.municipality_id),
+            )
+        )
+        meaning[key] = Candidate(kind="cohort", cohort=cohort, start=cohort.start_date, end=cohort.end_date)
+    span = max(1, (options.period_end - options.period_start).days)
+    for index, deficit in enumerate(deficits):
+        for activity in ACTIVITIES:
+            start = options.period_start + dt.timedelta(days=min(span - 1, 20 + index * 9))
+            end = min(options.period_end, start + dt.timedelta(days=activity["duration_days"] - 1))
+            key = f"a-{activity['kind']}-{deficit.competency.code}"
+            found.append(
+                Option(
+                    id=key, program=key, coverage={deficit.competency.code: activity["coverage"]}, hours=activity["hours"], price=0,
+                    start=start, end=end, exclusive=activity["exclusive"], kind=activity["kind"],
+                    format="in_person" if activity["exclusive"] else "online",
+                    place=str(educator.organization.municipality_id) if activity["exclusive"] and educator.organization and educator.organization.municipality_id else None,
+                )
+            )
+            meaning[key] = Candidate(kind=activity["kind"], activity=activity, competency=by_code[deficit.competency.code].competency, start=start, end=end)
+    return found, meaning
+
+
+def problem(deficits: list[Deficit], found: list[Option], options: BuildOptions) -> RouteProblem:
+    return RouteProblem(
+        budget=options.budget,
+        max_hours=options.max_hours,
+        deficits={d.competency.code: d.weight for d in deficits},
+        options=found,
+        preferences=Preferences(
+            formats=frozenset(options.formats) if options.formats else None,
+            places=frozenset(str(p) for p in options.places) if options.places else None,
+        ),
+    )
+
+
+def reason(candidate: Candidate, covers: dict[str, float], deficits: dict[str, Deficit]) -> str:
+    """Why the item is in the route, in plain Russian."""
+    parts = []
+    for code, share in sorted(covers.items(), key=lambda pair: -pair[1]):
+        deficit = deficits.get(code)
+        if deficit is None:
+            continue
+        parts.append(
+            _("closes the deficit «%(title)s» by %(share)s %% (probability of the deficit %(p)s %%)")
+            % {"title": deficit.competency.title, "share": round(share * 100), "p": round(deficit.weight * 100)}
+        )
+    text = "; ".join(parts)
+    if candidate.kind == "cohort":
+        cohort = candidate.cohort
+        where = _("online") if cohort.online else (cohort.municipality.name if cohort.municipality else "")
+        price = _("free of charge") if cohort.price == 0 else _("%(rub)s ₽ from the budget") % {"rub": f"{cohort.price // 100:,}".replace(",", "\u202f")}
+        return _("%(why)s. %(where)s, %(start)s–%(end)s, %(price)s.") % {
+            "why": text[:1].upper() + text[1:], "where": str(where).capitalize(), "start": cohort.start_date.strftime("%d.%m.%Y"),
+            "end": cohort.end_date.strftime("%d.%m.%Y"), "price": price,
+        }
+    return _("%(why)s. Free of charge; fits the route's hours.") % {"why": text[:1].upper() + text[1:]}
+
+
+def next_level(framework_levels: list[dict], current: str) -> str:
+    codes = [level["code"] for level in framework_levels]
+    if current not in codes:
+        return codes[min(1, len(codes) - 1)]
+    return codes[min(codes.index(current) + 1, len(codes) - 1)]

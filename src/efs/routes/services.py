@@ -1,0 +1,555 @@
+"""Writes of the routes app: building, editing, the tutor's approval, tracking, evidence,
+re-diagnosis, measured program effects and the region-wide plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from efs.catalog.models import Cohort, Program
+from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from efs.financing.services import certificate_of
+from efs.people.models import AssignmentKind, Educator, Role, SupportAssignment, User
+from efs.people.services import notify
+from efs.planner import PlannerError, plan_route
+
+from . import building
+from .models import (
+    ACTIVE,
+    Evidence,
+    GoalStatus,
+    ItemKind,
+    ItemStatus,
+    Route,
+    RouteEvent,
+    RouteGoal,
+    RouteItem,
+    RouteStatus,
+)
+
+EVIDENCE_MAX_BYTES = 15 * 1024 * 1024
+EVIDENCE_TYPES = {".pdf", ".doc", ".docx", ".odt", ".rtf", ".txt", ".xls", ".xlsx", ".ods", ".ppt", ".pptx", ".odp", ".jpg", ".jpeg", ".png", ".zip", ".mp4"}
+PLANNER_MESSAGES = {
+    "empty_input": _("There is nothing to plan: no deficit with a positive weight, or no activity at all."),
+    "infeasible": _("No activity covering your deficits fits the budget, the hours and the formats you chose. Widen the period, the formats or the budget."),
+    "invalid_input": _("The catalog data could not be planned; the operator has been told."),
+}
+
+
+def _event(route: Route, actor: User | None, action: str, comment: str = "") -> None:
+    RouteEvent.objects.create(route=route, actor=actor, action=action, comment=comment)
+
+
+def _own(actor: User, educator: Educator) -> None:
+    if educator.user_id != actor.pk:
+        raise PermissionDenied(_("Only the educator themselves changes their route."))
+
+
+def assigned_tutor(educator: Educator) -> User | None:
+    assignment = SupportAssignment.objects.filter(educator=educator, kind=AssignmentKind.TUTOR, active=True).select_related("supporter").order_by("pk").first()
+    return assignment.supporter if assignment else None
+
+
+def _is_supporter(actor: User, route: Route, kinds=(Role.TUTOR,)) -> bool:
+    return SupportAssignment.objects.filter(supporter=actor, educator_id=route.educator_id, kind__in=kinds, active=True).exists()
+
+
+# ---------------------------------------------------------------- building
+
+
+def default_options(educator: Educator, today: dt.date | None = None) -> building.BuildOptions:
+    today = today or timezone.localdate()
+    places = []
+    if educator.organization and educator.organization.municipality_id:
+        places.append(educator.organization.municipality_id)
+    certificate = certificate_of(educator, today.year)
+    budget = max(0, certificate.available) if certificate is not None else 0
+    return building.BuildOptions(period_start=today, period_end=today + dt.timedelta(days=365), budget=budget, max_hours=108, formats=[], places=places)
+
+
+def validate_options(options: building.BuildOptions) -> None:
+    problems = []
+    if options.period_end <= options.period_start:
+        problems.append(_("The period must end after it starts."))
+    if (options.period_end - options.period_start).days > 3 * 366:
+        problems.append(_("A route is planned for at most three years."))
+    if options.max_hours < 8:
+        problems.append(_("Allow at least 8 hours."))
+    if options.budget < 0:
+        problems.append(_("The budget cannot be negative."))
+    if set(options.formats) - {"online", "in_person"}:
+        problems.append(_("Unknown format."))
+    if problems:
+        raise ValidationFailed(" ".join(problems), code="route_options_invalid", details=problems)
+
+
+@transaction.atomic
+def route_build(*, actor: User, educator: Educator, options: building.BuildOptions) -> Route:
+    """Build the optimal route from the latest diagnostics. Replaces a draft; refuses when a
+    route was already sent to the tutor or is under way."""
+    _own(actor, educator)
+    validate_options(options)
+    current = Route.objects.select_for_update().filter(educator=educator, status__in=ACTIVE).first()
+    if current is not None and current.status != RouteStatus.DRAFT:
+        raise Conflict(_("You already have a route that was sent to the tutor or is under way."), code="route_exists")
+    attempt, deficits = building.latest_deficits(educator)
+    if attempt is None:
+        raise ValidationFailed(_("Take the diagnostics first: the route is built from its deficits."), code="route_no_diagnostics")
+    if not deficits:
+        raise ValidationFailed(_("Your latest diagnostics found no deficit to work on."), code="route_no_deficits")
+    found, meaning = building.candidates(educator, deficits, options)
+    try:
+        plan = plan_route(building.problem(deficits, found, options))
+    except PlannerError as error:
+        raise ValidationFailed(str(PLANNER_MESSAGES.get(error.code, error.message)), code=f"route_{error.code}") from None
+    if current is not None:
+        current.delete()
+    route = Route.objects.create(
+        educator=educator, region_id=educator.region_id, organization_id=educator.organization_id, attempt=attempt, tutor=assigned_tutor(educator),
+        period_start=options.period_start, period_end=options.period_end, budget=options.budget, max_hours=options.max_hours,
+        formats=options.formats, places=options.places, optimal=plan.optimal, built_objective=plan.objective,
+    )
+    _store(route, deficits, plan.items, meaning)
+    _event(route, actor, "built", _("Built automatically: %(n)s activities cover %(share)s %% of the deficit weight.") % {"n": len(plan.items), "share": round(100 * plan.objective / sum(d.weight for d in deficits))})
+    return route
+
+
+def _store(route: Route, deficits: list[building.Deficit], items, meaning: dict[str, building.Candidate]) -> None:
+    by_code = {d.competency.code: d for d in deficits}
+    RouteGoal.objects.bulk_create(
+        [
+            RouteGoal(
+                route=route, competency=d.competency, weight=d.weight, current_level=d.level, current_theta=d.theta,
+                target_level=building.next_level(d.competency.framework.levels, d.level),
+            )
+            for d in deficits
+        ]
+    )
+    for order, item in enumerate(items):
+        candidate = meaning[item.id]
+        _add_item(route, candidate, dict(item.covers), by_code, order)
+
+
+def _add_item(route: Route, candidate: building.Candidate, covers: dict[str, float], by_code: dict[str, building.Deficit], order: int) -> RouteItem:
+    covers = {code: round(share, 4) for code, share in covers.items() if share > 0}
+    if candidate.kind == "cohort":
+        cohort = candidate.cohort
+        program = cohort.program
+        outcome_texts = [o.text for o in program.outcomes.all() if o.competency.code in covers and o.text]
+        titles = ", ".join(f"«{by_code[c].competency.title}»" for c in covers if c in by_code)
+        return RouteItem.objects.create(
+            route=route, kind=ItemKind.COHORT, title=program.title, cohort=cohort, program=program, coverage=covers,
+            task=_("Close the deficit %(titles)s") % {"titles": titles} if titles else "", reason=building.reason(candidate, covers, by_code),
+            planned_start=cohort.start_date, planned_end=cohort.end_date, hours=program.hours, price=cohort.price, exclusive=not cohort.online,
+            expected_result="; ".join(outcome_texts)[:2000] or _("The planned results of the program are achieved."),
+            evidence_form=_("Certificate of qualification upgrade and the final work of the program"), order=order,
+        )
+    activity = candidate.activity
+    title = activity["title"].format(competency=candidate.competency.title)
+    return RouteItem.objects.create(
+        route=route, kind=activity["kind"], title=title, coverage=covers, task=activity["task"].format(competency=candidate.competency.title),
+        reason=building.reason(candidate, covers, by_code), planned_start=candidate.start, planned_end=candidate.end, hours=activity["hours"],
+        price=0, exclusive=activity["exclusive"], expected_result=activity["expected_result"], evidence_form=activity["evidence_form"], order=order,
+    )
+
+
+# ---------------------------------------------------------------- editing a draft
+
+
+def _editable(actor: User, route: Route) -> Route:
+    route = Route.objects.select_for_update().select_related("educator").get(pk=route.pk)
+    _own(actor, route.educator)
+    if route.status != RouteStatus.DRAFT:
+        raise Conflict(_("The route can be changed while it is a draft; ask the tutor to return it."), code="route_not_editable")
+    return route
+
+
+def _deficits_of(route: Route) -> dict[str, building.Deficit]:
+    return {
+        g.competency.code: building.Deficit(competency=g.competency, weight=g.weight, theta=g.current_theta or 0.0, level=g.current_level)
+        for g in route.goals.select_related("competency__framework")
+    }
+
+
+@transaction.atomic
+def item_remove(*, actor: User, item: RouteItem) -> None:
+    route = _editable(actor, item.route)
+    RouteItem.objects.filter(pk=item.pk, route=route).delete()
+    _event(route, actor, "item_removed", item.title)
+
+
+@transaction.atomic
+def item_add_cohort(*, actor: User, route: Route, cohort: Cohort, replace: RouteItem | None = None) -> RouteItem:
+    """Add a cohort (or swap an item for it); the effect shows in the route's summary."""
+    route = _editable(actor, route)
+    deficits = _deficits_of(route)
+    options = building.BuildOptions(period_start=route.period_start, period_end=route.period_end, budget=route.budget, max_hours=route.max_hours)
+    found, meaning = building.candidates(route.educator, list(deficits.values()), options)
+    key = f"c{cohort.pk}"
+    if key not in meaning:
+        raise ValidationFailed(_("This cohort is not open to you in the route's period, has no free seats or does not address your deficits."), code="route_cohort_unavailable")
+    if route.items.filter(program_id=cohort.program_id).exclude(pk=replace.pk if replace else None).exists():
+        raise Conflict(_("The route already has this program."), code="route_program_twice")
+    option = next(o for o in found if o.id == key)
+    if replace is not None:
+        RouteItem.objects.filter(pk=replace.pk, route=route).delete()
+    item = _add_item(route, meaning[key], dict(option.coverage), deficits, route.items.count())
+    _event(route, actor, "item_swapped" if replace else "item_added", item.title)
+    return item
+
+
+def alternatives(*, actor: User, item: RouteItem, limit: int = 8) -> list[tuple[Cohort, dict[str, float]]]:
+    """Cohorts that address the same deficits, for the educator's swap in a draft route."""
+    route = item.route
+    if route.educator.user_id != actor.pk or route.status != RouteStatus.DRAFT:
+        raise NotFound(_("Not found, or you have no access to it."))
+    deficits = _deficits_of(route)
+    options = building.BuildOptions(period_start=route.period_start, period_end=route.period_end, budget=route.budget, max_hours=route.max_hours)
+    found, meaning = building.candidates(route.educator, list(deficits.values()), options)
+    wanted = set(item.coverage)
+    taken = set(route.items.exclude(pk=item.pk).values_list("program_id", flat=True))
+    scored = []
+    for option in found:
+        candidate = meaning[option.id]
+        if candidate.kind != "cohort" or candidate.cohort.program_id in taken or candidate.cohort.pk == item.cohort_id:
+            continue
+        overlap = sum(share * deficits[c].weight for c, share in option.coverage.items() if c in wanted)
+        if overlap > 0:
+            scored.append((overlap, -option.price, candidate.cohort, dict(option.coverage)))
+    scored.sort(key=lambda row: (-row[0], -row[1], row[2].start_date))
+    return [(cohort, coverage) for _o, _p, cohort, coverage in scored[:limit]]
+
+
+def summary(route: Route) -> dict:
+    """Coverage per goal, money and hours against the route's limits, and clashes."""
+    items = [i for i in route.items.all() if i.status != ItemStatus.CANCELLED]
+    goals = list(route.goals.select_related("competency"))
+    coverage = {g.competency.code: 0.0 for g in goals}
+    done = dict(coverage)
+    for item in items:
+        for code, share in item.coverage.items():
+            if code in coverage:
+                coverage[code] += share
+                if item.status == ItemStatus.ACCEPTED:
+                    done[code] += share
+    clashes = []
+    dated = sorted((i for i in items if i.exclusive and i.planned_start and i.planned_end), key=lambda i: i.planned_start)
+    for a_index, a in enumerate(dated):
+        for b in dated[a_index + 1 :]:
+            if b.planned_start <= a.planned_end:
+                clashes.append((a, b))
+    total_weight = sum(g.weight for g in goals) or 1.0
+    covered_weight = sum(g.weight * min(1.0, coverage[g.competency.code]) for g in goals)
+    return {
+        "goals": [(g, min(1.0, coverage[g.competency.code]), min(1.0, done[g.competency.code])) for g in goals],
+        "price": sum(i.price for i in items),
+        "hours": sum(i.hours for i in items),
+        "over_budget": sum(i.price for i in items) > route.budget,
+        "over_hours": sum(i.hours for i in items) > route.max_hours,
+        "clashes": clashes,
+        "covered_share": covered_weight / total_weight,
+        "progress": sum(1 for i in items if i.status == ItemStatus.ACCEPTED) / len(items) if items else 0.0,
+    }
+
+
+# ---------------------------------------------------------------- the tutor's approval
+
+
+@transaction.atomic
+def route_propose(*, actor: User, route: Route, comment: str = "") -> Route:
+    route = _editable(actor, route)
+    if not route.items.exists():
+        raise ValidationFailed(_("Add at least one activity before sending the route."), code="route_empty")
+    state = summary(route)
+    problems = []
+    if state["over_budget"]:
+        problems.append(_("The activities cost more than the route's budget."))
+    if state["over_hours"]:
+        problems.append(_("The activities take more hours than the route allows."))
+    if state["clashes"]:
+        problems.append(_("Two in-person activities fall on the same days: %(a)s and %(b)s.") % {"a": state["clashes"][0][0].title, "b": state["clashes"][0][1].title})
+    if problems:
+        raise ValidationFailed(" ".join(problems), code="route_constraints", details=problems)
+    route.status = RouteStatus.PROPOSED
+    route.tutor = route.tutor or assigned_tutor(route.educator)
+    route.save(update_fields=["status", "tutor", "updated_at"])
+    _event(route, actor, "proposed", comment)
+    if route.tutor:
+        notify(user=route.tutor, title=_("%(name)s sent an individual route for approval") % {"name": route.educator.full_name}, url=reverse("routes:route", args=[route.pk]))
+    return route
+
+
+def _tutor_of(actor: User, route: Route) -> None:
+    if route.tutor_id == actor.pk or _is_supporter(actor, route):
+        return
+    raise PermissionDenied(_("Only the educator's tutor approves or returns the route."))
+
+
+@transaction.atomic
+def route_approve(*, actor: User, route: Route, comment: str = "") -> Route:
+    route = Route.objects.select_for_update().select_related("educator").get(pk=route.pk)
+    _tutor_of(actor, route)
+    if route.status != RouteStatus.PROPOSED:
+        raise Conflict(_("Only a route sent to the tutor is approved."), code="route_not_proposed")
+    route.status = RouteStatus.APPROVED
+    route.tutor = actor
+    route.save(update_fields=["status", "tutor", "updated_at"])
+    _event(route, actor, "approved", comment)
+    if route.educator.user_id:
+        notify(user=route.educator.user, title=_("The tutor approved your individual route"), body=comment, url=reverse("routes:route", args=[route.pk]))
+    return route
+
+
+@transaction.atomic
+def route_return(*, actor: User, route: Route, comment: str) -> Route:
+    route = Route.objects.select_for_update().select_related("educator").get(pk=route.pk)
+    _tutor_of(actor, route)
+    if route.status != RouteStatus.PROPOSED:
+        raise Conflict(_("Only a route sent to the tutor is returned."), code="route_not_proposed")
+    if len(comment.strip()) < 10:
+        raise ValidationFailed(_("Tell the educator what to change."), code="route_comment_required")
+    route.status = RouteStatus.DRAFT
+    route.save(update_fields=["status", "updated_at"])
+    _event(route, actor, "returned", comment.strip())
+    if route.educator.user_id:
+        notify(user=route.educator.user, title=_("The tutor returned your route with comments"), body=comment.strip(), url=reverse("routes:route", args=[route.pk]))
+    return route
+
+
+@transaction.atomic
+def route_abandon(*, actor: User, route: Route, comment: str) -> Route:
+    route = Route.objects.select_for_update().select_related("educator").get(pk=route.pk)
+    if route.educator.user_id != actor.pk:
+        _tutor_of(actor, route)
+    if route.status not in ACTIVE:
+        raise Conflict(_("The route is already closed."), code="route_closed")
+    if len(comment.strip()) < 5:
+        raise ValidationFailed(_("Say why the route is stopped."), code="route_comment_required")
+    route.status = RouteStatus.ABANDONED
+    route.save(update_fields=["status", "updated_at"])
+    route.items.filter(status__in=[ItemStatus.PLANNED, ItemStatus.IN_PROGRESS]).update(status=ItemStatus.CANCELLED)
+    _event(route, actor, "abandoned", comment.strip())
+    return route
+
+
+# ---------------------------------------------------------------- tracking and evidence
+
+
+def _running(route: Route) -> None:
+    if route.status not in (RouteStatus.APPROVED, RouteStatus.IN_PROGRESS):
+        raise Conflict(_("Activities are done once the tutor has approved the route."), code="route_not_approved")
+
+
+@transaction.atomic
+def item_start(*, actor: User, item: RouteItem) -> RouteItem:
+    item = RouteItem.objects.select_for_update().select_related("route__educator").get(pk=item.pk)
+    _own(actor, item.route.educator)
+    _running(item.route)
+    if item.status != ItemStatus.PLANNED:
+        raise Conflict(_("The activity has already been started."), code="item_started")
+    item.status = ItemStatus.IN_PROGRESS
+    item.save(update_fields=["status"])
+    _mark_in_progress(item.route, actor)
+    return item
+
+
+def _mark_in_progress(route: Route, actor: User) -> None:
+    if route.status == RouteStatus.APPROVED:
+        Route.objects.filter(pk=route.pk).update(status=RouteStatus.IN_PROGRESS)
+        _event(route, actor, "started")
+
+
+@transaction.atomic
+def evidence_submit(*, actor: User, item: RouteItem, file=None, note: str = "") -> Evidence:
+    """Attach a file or a note that shows the activity was done; the tutor reviews it."""
+    item = RouteItem.objects.select_for_update().select_related("route__educator").get(pk=item.pk)
+    _own(actor, item.route.educator)
+    _running(item.route)
+    if item.status in (ItemStatus.ACCEPTED, ItemStatus.CANCELLED):
+        raise Conflict(_("The activity is closed."), code="item_closed")
+    if file is None and not note.strip():
+        raise ValidationFailed(_("Attach a file or describe the result."), code="evidence_empty")
+    name = ""
+    if file is not None:
+        name = (getattr(file, "name", "") or "").rsplit("/", 1)[-1][:255]
+        extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+        if extension not in EVIDENCE_TYPES:
+            raise ValidationFailed(
+                _("Files of this type are not accepted. Upload PDF, office documents, images, ZIP or MP4."), code="evidence_type"
+            )
+        if file.size > EVIDENCE_MAX_BYTES:
+            raise ValidationFailed(_("The file is larger than 15 MB."), code="evidence_too_large")
+        if file.size == 0:
+            raise ValidationFailed(_("The file is empty."), code="evidence_empty")
+        if extension in {".jpg", ".jpeg", ".png", ".pdf"} and not _looks_like(file, extension):
+            raise ValidationFailed(_("The file's content does not match its extension."), code="evidence_type")
+    evidence = Evidence.objects.create(item=item, file=file or "", file_name=name, note=note.strip(), uploaded_by=actor)
+    item.status = ItemStatus.SUBMITTED
+    item.save(update_fields=["status"])
+    _mark_in_progress(item.route, actor)
+    tutor = item.route.tutor
+    if tutor:
+        notify(user=tutor, title=_("%(name)s submitted evidence: %(item)s") % {"name": item.route.educator.full_name, "item": item.title[:120]}, url=reverse("routes:route", args=[item.route_id]))
+    return evidence
+
+
+SIGNATURES = {".pdf": [b"%PDF"], ".png": [b"\x89PNG"], ".jpg": [b"\xff\xd8\xff"], ".jpeg": [b"\xff\xd8\xff"]}
+
+
+def _looks_like(file, extension: str) -> bool:
+    head = file.read(8)
+    file.seek(0)
+    return any(head.startswith(signature) for signature in SIGNATURES[extension])
+
+
+@transaction.atomic
+def evidence_review(*, actor: User, evidence: Evidence, accept: bool, comment: str = "") -> Evidence:
+    evidence = Evidence.objects.select_for_update().select_related("item__route__educator").get(pk=evidence.pk)
+    item = evidence.item
+    _tutor_of(actor, item.route)
+    if evidence.accepted is not None:
+        raise Conflict(_("This evidence has already been reviewed."), code="evidence_reviewed")
+    if not accept and len(comment.strip()) < 5:
+        raise ValidationFailed(_("Tell the educator what is missing."), code="evidence_comment_required")
+    now = timezone.now()
+    evidence.accepted, evidence.review_comment, evidence.reviewed_by, evidence.reviewed_at = accept, comment.strip(), actor, now
+    evidence.save()
+    item.status = ItemStatus.ACCEPTED if accept else ItemStatus.RETURNED
+    item.completed_at = now if accept else None
+    item.save(update_fields=["status", "completed_at"])
+    _refresh_goals(item.route)
+    if item.route.educator.user_id:
+        title = _("Evidence accepted: %(item)s") if accept else _("Evidence returned: %(item)s")
+        notify(user=item.route.educator.user, title=title % {"item": item.title[:120]}, body=comment.strip(), url=reverse("routes:route", args=[item.route_id]))
+    return evidence
+
+
+def _refresh_goals(route: Route) -> None:
+    """Goals whose every activity is done become ready for a re-diagnosis."""
+    items = list(route.items.exclude(status=ItemStatus.CANCELLED))
+    for goal in route.goals.filter(status=GoalStatus.OPEN).select_related("competency"):
+        mine = [i for i in items if goal.competency.code in i.coverage]
+        if mine and all(i.status == ItemStatus.ACCEPTED for i in mine):
+            goal.status = GoalStatus.READY
+            goal.save(update_fields=["status"])
+
+
+# ---------------------------------------------------------------- re-diagnosis and closing the loop
+
+
+@transaction.atomic
+def rediagnosis_start(*, actor: User, route: Route):
+    """A diagnostics of just the competencies whose activities are all done."""
+    from efs.diagnostics.models import Assessment, AssessmentStatus
+    from efs.diagnostics.services import attempt_start
+
+    route = Route.objects.select_related("educator", "attempt__assessment").get(pk=route.pk)
+    _own(actor, route.educator)
+    codes = list(route.goals.filter(status=GoalStatus.READY).values_list("competency__code", flat=True))
+    if not codes:
+        raise Conflict(_("No goal is ready for a re-diagnosis: finish its activities first."), code="rediagnosis_not_ready")
+    assessment = route.attempt.assessment if route.attempt else None
+    if assessment is None or assessment.status != AssessmentStatus.ACTIVE:
+        assessment = Assessment.objects.filter(framework=route.goals.first().competency.framework, status=AssessmentStatus.ACTIVE, mode="adaptive").first()
+    if assessment is None:
+        raise NotFound(_("There is no open diagnostics for these competencies."), code="rediagnosis_unavailable")
+    return attempt_start(actor=actor, educator=route.educator, assessment=assessment, only_codes=codes)
+
+
+def record_remeasurement(route: Route) -> int:
+    """Take into the route the results of diagnostics finished after its goals became
+    ready. Returns how many goals got a result."""
+    from efs.diagnostics.models import CompetencyResult
+
+    updated = 0
+    for goal in route.goals.filter(status=GoalStatus.READY).select_related("competency"):
+        last_item = route.items.filter(coverage__has_key=goal.competency.code, status=ItemStatus.ACCEPTED).order_by("-completed_at").first()
+        since = last_item.completed_at if last_item and last_item.completed_at else route.created_at
+        result = (
+            CompetencyResult.objects.filter(attempt__educator_id=route.educator_id, competency__code=goal.competency.code, attempt__status__in=["completed", "expired"], attempt__started_at__gte=since)
+            .select_related("attempt")
+            .order_by("-attempt__started_at")
+            .first()
+        )
+        if result is None:
+            continue
+        goal.remeasured_attempt = result.attempt
+        goal.result_theta = result.theta
+        goal.result_decision = result.decision
+        goal.status = GoalStatus.ACHIEVED if result.decision == "no_deficit" or result.p_deficit < 0.5 else GoalStatus.NOT_ACHIEVED
+        goal.save(update_fields=["remeasured_attempt", "result_theta", "result_decision", "status"])
+        updated += 1
+    if updated and not route.goals.filter(status__in=[GoalStatus.OPEN, GoalStatus.READY]).exists():
+        Route.objects.filter(pk=route.pk).update(status=RouteStatus.COMPLETED)
+        _event(route, None, "completed", _("Every goal has been re-measured."))
+    return updated
+
+
+def program_effects_update() -> int:
+    """The measured effect of every program on every competency it covers (docs/routes.md):
+
+    gain of completers = θ at the re-diagnosis − θ when the route was built, for goals whose
+    activities included the program; the comparison group is educators with the same
+    competency as a goal, re-measured over a route that did not include the program. The
+    effect is the difference of mean gains. Stored in Program.effect for the planner.
+    """
+    rows = (
+        RouteGoal.objects.filter(result_theta__isnull=False, current_theta__isnull=False)
+        .select_related("competency")
+        .values_list("route_id", "competency__code", "current_theta", "result_theta")
+    )
+    gains: dict[tuple[int, str], float] = {(route_id, code): after - before for route_id, code, before, after in rows}
+    if not gains:
+        return 0
+    completed = defaultdict(list)
+    for route_id, program_id, coverage in RouteItem.objects.filter(route_id__in={r for r, _c in gains}, status=ItemStatus.ACCEPTED, program__isnull=False).values_list("route_id", "program_id", "coverage"):
+        for code in coverage:
+            if (route_id, code) in gains:
+                completed[(program_id, code)].append(route_id)
+    by_code = defaultdict(list)
+    for (route_id, code), gain in gains.items():
+        by_code[code].append((route_id, gain))
+    updated = 0
+    for program in Program.objects.filter(pk__in={p for p, _c in completed}):
+        effect = {}
+        for (program_id, code), routes in completed.items():
+            if program_id != program.pk:
+                continue
+            treated = [gains[(r, code)] for r in routes]
+            control = [g for r, g in by_code[code] if r not in set(routes)]
+            base = sum(control) / len(control) if control else 0.0
+            effect[code] = {"effect": round(sum(treated) / len(treated) - base, 4), "n": len(treated), "control_n": len(control)}
+        program.effect = effect
+        program.save(update_fields=["effect"])
+        updated += 1
+    return updated
+
+
+# ---------------------------------------------------------------- reminders
+
+
+def send_reminders(today: dt.date | None = None) -> int:
+    """Remind educators of activities ending within three days or overdue (once each)."""
+    today = today or timezone.localdate()
+    sent = 0
+    soon = today + dt.timedelta(days=3)
+    items = RouteItem.objects.filter(
+        route__status__in=[RouteStatus.APPROVED, RouteStatus.IN_PROGRESS], status__in=[ItemStatus.PLANNED, ItemStatus.IN_PROGRESS, ItemStatus.RETURNED], planned_end__lte=soon
+    ).select_related("route__educator__user")
+    for item in items:
+        user = item.route.educator.user
+        if user is None:
+            continue
+        overdue = item.planned_end < today
+        key = f"route-item-{item.pk}-{'overdue' if overdue else 'soon'}"
+        title = (_("Overdue: %(item)s (until %(date)s)") if overdue else _("Due soon: %(item)s (until %(date)s)")) % {"item": item.title[:150], "date": item.planned_end.strftime("%d.%m.%Y")}
+        sent += notify(user=user, title=title, url=reverse("routes:route", args=[item.route_id]), key=key)
+    return sent
+
+
+

@@ -1,0 +1,303 @@
+"""Pages of the individual educational route."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from efs.catalog.models import Cohort
+from efs.errors import DomainError, NotFound
+from efs.financing.services import certificate_of
+from efs.http import post_int, xlsx_bytes, xlsx_response
+from efs.people import access
+from efs.people.models import Municipality, Region, Role
+
+from . import queries, regional, services
+from .access import STATUS_READERS
+from .building import BuildOptions
+from .models import AllocationRun, AllocationStatus, RouteItem, RouteStatus
+from .presentation import timeline
+
+
+def _me(request):
+    me = access.own_educator(request.user)
+    if me is None:
+        raise NotFound(_("Your login is not linked to an educator record."))
+    return me
+
+
+def _options(request, me) -> BuildOptions:
+    defaults = services.default_options(me)
+    post = request.POST
+
+    def date(name, default):
+        try:
+            return dt.date.fromisoformat(post.get(name, ""))
+        except ValueError:
+            return default
+
+    def number(name, default, scale=1):
+        text = (post.get(name, "") or "").replace(" ", "").replace(",", ".")
+        try:
+            return round(float(text) * scale) if text else default
+        except ValueError:
+            return default
+
+    return BuildOptions(
+        period_start=date("period_start", defaults.period_start),
+        period_end=date("period_end", defaults.period_end),
+        budget=number("budget", defaults.budget, 100),
+        max_hours=number("max_hours", defaults.max_hours),
+        formats=[f for f in post.getlist("formats") if f],
+        places=[int(p) for p in post.getlist("places") if p.isdigit()],
+    )
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    me = _me(request)
+    route = queries.my_route(me)
+    if route is not None:
+        return redirect("routes:route", pk=route.pk)
+    if request.method == "POST":
+        options = _options(request, me)
+        try:
+            route = services.route_build(actor=request.user, educator=me, options=options)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            return redirect("routes:route", pk=route.pk)
+    from .building import latest_deficits
+
+    attempt, deficits = latest_deficits(me)
+    defaults = services.default_options(me)
+    context = {
+        "me": me,
+        "attempt": attempt,
+        "budget_roubles": defaults.budget // 100,
+        "deficits": deficits,
+        "defaults": defaults,
+        "certificate": certificate_of(me),
+        "municipalities": Municipality.objects.filter(region_id=me.region_id),
+        "history": queries.my_routes(request.user, me),
+    }
+    return render(request, "routes/build.html", context)
+
+
+def _route_context(request, route) -> dict:
+    state = services.summary(route)
+    is_self = route.educator.user_id == request.user.pk
+    is_tutor = route.tutor_id == request.user.pk or services._is_supporter(request.user, route)
+    return {
+        "route": route,
+        "state": state,
+        "items": list(route.items.all()),
+        "is_self": is_self,
+        "is_tutor": is_tutor,
+        "timeline": timeline(route.items.all(), route.period_start, route.period_end),
+        "upcoming": queries.upcoming(route),
+        "today": timezone.localdate(),
+        "ready_goals": [g for g, _c, _d in state["goals"] if g.status == "ready"],
+        "enrollments": queries.enrollments_of(route) if is_self or is_tutor else {},
+    }
+
+
+@login_required
+def route(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.route_full(request.user, pk)
+    services.record_remeasurement(obj)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        comment = request.POST.get("comment", "")
+        try:
+            if action == "propose":
+                services.route_propose(actor=request.user, route=obj, comment=comment)
+                messages.success(request, _("The route is sent to the tutor."))
+            elif action == "approve":
+                services.route_approve(actor=request.user, route=obj, comment=comment)
+                messages.success(request, _("The route is approved."))
+            elif action == "return":
+                services.route_return(actor=request.user, route=obj, comment=comment)
+                messages.info(request, _("The route is returned to the educator with your comments."))
+            elif action == "abandon":
+                services.route_abandon(actor=request.user, route=obj, comment=comment)
+                messages.info(request, _("The route is stopped."))
+            elif action == "rebuild":
+                services.route_build(actor=request.user, educator=obj.educator, options=_options(request, obj.educator))
+                messages.success(request, _("The route is built again."))
+                return redirect("routes:mine")
+            elif action == "rediagnose":
+                attempt = services.rediagnosis_start(actor=request.user, route=obj)
+                return redirect("diagnostics:take", pk=attempt.pk)
+            else:
+                messages.error(request, _("This action is not available."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("routes:route", pk=obj.pk)
+    return render(request, "routes/route.html", _route_context(request, obj))
+
+
+def _item(request, pk: int, item_pk: int) -> RouteItem:
+    obj = queries.route_full(request.user, pk)
+    item = next((i for i in obj.items.all() if i.pk == item_pk), None)
+    if item is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    return item
+
+
+@login_required
+@require_POST
+def item_action(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    item = _item(request, pk, item_pk)
+    action = request.POST.get("action", "")
+    try:
+        if action == "remove":
+            services.item_remove(actor=request.user, item=item)
+        elif action == "start":
+            services.item_start(actor=request.user, item=item)
+        elif action == "evidence":
+            services.evidence_submit(actor=request.user, item=item, file=request.FILES.get("file"), note=request.POST.get("note", ""))
+            messages.success(request, _("Evidence sent to the tutor."))
+        elif action in ("accept", "return"):
+            evidence = queries.evidence_in(request.user, post_int(request, "evidence"), item=item)
+            services.evidence_review(actor=request.user, evidence=evidence, accept=action == "accept", comment=request.POST.get("comment", ""))
+        elif action == "swap":
+            cohort = Cohort.objects.filter(pk=post_int(request, "cohort")).first()
+            if cohort is None:
+                raise NotFound(_("Not found, or you have no access to it."))
+            services.item_add_cohort(actor=request.user, route=item.route, cohort=cohort, replace=item)
+        else:
+            messages.error(request, _("This action is not available."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("routes:route", pk=pk)
+
+
+@login_required
+def alternatives(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    item = _item(request, pk, item_pk)
+    options = services.alternatives(actor=request.user, item=item)
+    return render(request, "routes/_alternatives.html", {"route": item.route, "item": item, "options": options})
+
+
+@login_required
+@require_POST
+def add_cohort(request: HttpRequest, cohort_pk: int) -> HttpResponse:
+    me = _me(request)
+    route_obj = queries.my_route(me)
+    cohort = Cohort.objects.filter(pk=cohort_pk).first()
+    if cohort is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    if route_obj is None:
+        messages.error(request, _("Build your route first: it is made from the deficits of your diagnostics."))
+        return redirect("routes:mine")
+    try:
+        services.item_add_cohort(actor=request.user, route=route_obj, cohort=cohort)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Added to your route."))
+    return redirect("routes:route", pk=route_obj.pk)
+
+
+@login_required
+def route_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from weasyprint import HTML
+
+    obj = queries.route_full(request.user, pk)
+    html = render_to_string("routes/route_print.html", _route_context(request, obj), request=request)
+    response = HttpResponse(HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="iom-{obj.pk}.pdf"'
+    return response
+
+
+@login_required
+def tutor(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, [Role.TUTOR, Role.MENTOR])
+    return render(request, "routes/tutor.html", queries.tutor_queue(request.user))
+
+
+@login_required
+def staff(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, STATUS_READERS)
+    roles = [r for r in STATUS_READERS if access.has_role(request.user, r)]
+    filters = {"status": request.GET.get("status", ""), "overdue": request.GET.get("overdue") == "1", "search": request.GET.get("q", "").strip()}
+    routes = queries.staff_routes(request.user, roles=roles, **filters)
+    if request.GET.get("export") == "xlsx":
+        rows = (queries.staff_row(r) for r in routes.iterator(chunk_size=2000))
+        header = [_("Educator"), _("Organization"), _("Status"), _("Activities done"), _("Activities in the route"), _("Overdue")]
+        content = xlsx_bytes(_("Routes"), [str(h) for h in header], ((r.name, r.organization, str(r.status_label), r.done, r.total, r.overdue) for r in rows))
+        return xlsx_response(content, f"routes-{timezone.localdate():%Y-%m-%d}.xlsx")
+    page = Paginator(routes, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "rows": [queries.staff_row(r) for r in page.object_list],
+        "summary": queries.routes_summary(request.user, roles=roles),
+        "statuses": RouteStatus.choices,
+        "filters": filters,
+        "awaiting": list(queries.awaiting_tutor(request.user)[:50]),
+    }
+    return render(request, "routes/staff.html", context)
+
+
+@login_required
+def forecast(request: HttpRequest) -> HttpResponse:
+    """Spending the region can expect: priced cohorts of approved routes nobody has enrolled in yet
+    (a fragment of the financing page)."""
+    grants = access.require_role(request.user, regional.PLANNERS)
+    region_id = int(request.GET.get("region") or 0) if (request.GET.get("region") or "").isdigit() else 0
+    if not any(g.scope == "federal" or g.region_id == region_id for g in grants):
+        raise NotFound(_("Not found, or you have no access to it."))
+    year = int(request.GET["year"]) if (request.GET.get("year") or "").isdigit() else timezone.localdate().year
+    return render(request, "routes/_forecast.html", {"f": queries.spending_forecast(region_id, year), "year": year})
+
+
+@login_required
+def region_plans(request: HttpRequest) -> HttpResponse:
+    grants = access.require_role(request.user, regional.PLANNERS)
+    regions = Region.objects.all() if any(g.scope == "federal" for g in grants) else Region.objects.filter(pk__in=[g.region_id for g in grants if g.region_id])
+    if request.method == "POST":
+        region = regions.filter(pk=post_int(request, "region")).first()
+        try:
+            if region is None:
+                raise NotFound(_("Choose a region."))
+            fund = round(float((request.POST.get("fund", "0") or "0").replace(" ", "").replace(",", ".")) * 100)
+            per = round(float((request.POST.get("budget", "0") or "0").replace(" ", "").replace(",", ".")) * 100)
+            hours = post_int(request, "max_hours") or 144
+            run = regional.allocation_start(actor=request.user, region=region, fund=fund, max_hours=hours, budget_per_educator=per)
+        except ValueError:
+            messages.error(request, _("Enter the amounts as numbers."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            return redirect("routes:region_plan", pk=run.pk)
+        return redirect("routes:region_plans")
+    runs = AllocationRun.objects.filter(region__in=regions).select_related("region", "started_by")[:20]
+    return render(request, "routes/region_plans.html", {"runs": runs, "regions": regions})
+
+
+@login_required
+def region_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    grants = access.require_role(request.user, regional.PLANNERS)
+    run = AllocationRun.objects.select_related("region").filter(pk=pk).first()
+    if run is None or not any(g.scope == "federal" or g.region_id == run.region_id for g in grants):
+        raise NotFound(_("Not found, or you have no access to it."))
+    running = run.status in (AllocationStatus.QUEUED, AllocationStatus.RUNNING)
+    if request.htmx and not running:
+        done = HttpResponse(status=204)
+        done["HX-Refresh"] = "true"
+        return done
+    template = "routes/region_plan.html#progress" if request.htmx else "routes/region_plan.html"
+    return render(request, template, {"run": run, "running": running, "percent": round(run.progress * 100)})
+
+
+

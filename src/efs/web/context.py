@@ -1,0 +1,112 @@
+"""Navigation built from the user's roles: top items and grouped menus."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from efs.people import access
+from efs.people.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    icon: str
+    roles: frozenset[str]
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    label: str
+    icon: str
+    items: list[NavItem] = field(default_factory=list)
+
+
+ALL = frozenset(Role.values)
+OPERATORS = frozenset({Role.SCHOOL_HEAD, Role.MUNICIPAL_OPERATOR, Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR})
+SUPPORTERS = frozenset({Role.TUTOR, Role.MENTOR})
+REGION_LEVEL = frozenset({Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR})
+
+NAVIGATION: list[NavItem | NavGroup] = [
+    NavItem(_("Home"), "home", "house", ALL),
+    NavItem(_("Diagnostics"), "diagnostics:index", "clipboard2-pulse", frozenset({Role.TEACHER})),
+    NavItem(_("My route"), "routes:mine", "signpost-split", frozenset({Role.TEACHER})),
+    NavItem(_("Certificate"), "financing:mine", "wallet2", frozenset({Role.TEACHER})),
+    NavItem(_("Routes"), "routes:tutor", "signpost-split", SUPPORTERS),
+    NavItem(_("Programs"), "catalog:catalog", "journal-bookmark", frozenset({Role.TEACHER, Role.TUTOR, Role.MENTOR, Role.SCHOOL_HEAD, Role.EXPERT})),
+    NavItem(_("My programs"), "catalog:provider", "journal-bookmark", frozenset({Role.PROVIDER})),
+    NavItem(_("Enrollments and statements"), "financing:provider", "wallet2", frozenset({Role.PROVIDER})),
+    NavItem(_("Reviews"), "catalog:reviews", "patch-check", frozenset({Role.EXPERT})),
+    NavItem(_("Deficit map"), "diagnostics:map", "bar-chart", OPERATORS - REGION_LEVEL),
+    NavItem(_("Routes"), "routes:staff", "signpost-split", frozenset({Role.SCHOOL_HEAD, Role.MUNICIPAL_OPERATOR})),
+    NavItem(_("People"), "people:educators", "people", frozenset({Role.SCHOOL_HEAD, Role.MUNICIPAL_OPERATOR}) | SUPPORTERS),
+    NavGroup(
+        _("Programs"),
+        "journal-bookmark",
+        [
+            NavItem(_("Program depository"), "catalog:catalog", "search", frozenset({Role.MUNICIPAL_OPERATOR}) | REGION_LEVEL),
+            NavItem(_("Moderation"), "catalog:moderation", "clipboard-check", REGION_LEVEL),
+            NavItem(_("Coverage"), "catalog:coverage", "map", REGION_LEVEL | {Role.MUNICIPAL_OPERATOR}),
+            NavItem(_("Individual routes"), "routes:staff", "signpost-split", REGION_LEVEL),
+            NavItem(_("Region-wide planning"), "routes:region_plans", "diagram-3", REGION_LEVEL),
+        ],
+    ),
+    NavGroup(
+        _("Financing"),
+        "wallet2",
+        [
+            NavItem(_("Fund and certificates"), "financing:region", "piggy-bank", REGION_LEVEL),
+            NavItem(_("Across regions"), "financing:federal", "globe", frozenset({Role.FEDERAL_OPERATOR})),
+        ],
+    ),
+    NavGroup(
+        _("Directory"),
+        "building",
+        [
+            NavItem(_("People"), "people:educators", "people", REGION_LEVEL),
+            NavItem(_("Organizations"), "people:organizations", "building", ALL - {Role.TEACHER}),
+            NavItem(_("Import"), "people:imports", "upload", REGION_LEVEL),
+            NavItem(_("Macroregions"), "people:macroregions", "diagram-3", frozenset({Role.FEDERAL_OPERATOR})),
+            NavItem(_("Audit log"), "people:audit", "journal-text", REGION_LEVEL),
+        ],
+    ),
+    NavGroup(
+        _("Diagnostics"),
+        "clipboard2-pulse",
+        [
+            NavItem(_("Deficit map"), "diagnostics:map", "bar-chart", REGION_LEVEL),
+            NavItem(_("Frameworks"), "competencies:frameworks", "diagram-2", REGION_LEVEL | {Role.TUTOR, Role.EXPERT}),
+            NavItem(_("Item bank"), "diagnostics:bank", "collection", frozenset({Role.FEDERAL_OPERATOR})),
+            NavItem(_("Calibration"), "diagnostics:calibrations", "sliders", frozenset({Role.FEDERAL_OPERATOR})),
+        ],
+    ),
+    NavItem(_("My consents"), "people:consents", "shield-check", frozenset({Role.TEACHER})),
+]
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    roles = access.roles_of(user)
+    entries: list[NavItem | NavGroup] = []
+    for entry in NAVIGATION:
+        if isinstance(entry, NavGroup):
+            items = [item for item in entry.items if item.roles & roles]
+            if len(items) > 1:
+                entries.append(NavGroup(entry.label, entry.icon, items))
+            elif items:
+                entries.append(items[0])
+        elif entry.roles & roles:
+            entries.append(entry)
+    role_labels = [Role(r).label for r in Role.values if r in roles]
+    unread = user.notifications.filter(read_at__isnull=True).count()
+    return {"nav_items": entries, "user_role_labels": role_labels, "unread_notifications": unread}

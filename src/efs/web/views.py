@@ -1,0 +1,172 @@
+"""The role-aware home page and the health check."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from efs.catalog.models import Program, ProgramStatus, Review, ReviewStatus
+from efs.diagnostics import queries as diagnostics
+from efs.errors import NotFound
+from efs.financing import queries as financing
+from efs.financing.models import EnrollmentStatus
+from efs.financing.services import certificate_of
+from efs.people import access
+from efs.people import queries as people
+from efs.people.models import ConsentKind, ImportBatch, Organization, OrganizationKind, Region, Role
+from efs.people.services import consent_active
+from efs.routes import queries as routes
+from efs.routes import services as route_services
+from efs.routes.models import RouteStatus
+
+
+def _teacher(user) -> dict:
+    educator = access.own_educator(user)
+    if educator is None:
+        return {"educator": None}
+    attempts = list(diagnostics.attempts_visible(user, educator_id=educator.pk)[:5])
+    finished = next((a for a in attempts if a.status in diagnostics.FINISHED), None)
+    consents = {}
+    for kind in ConsentKind.values:
+        try:
+            consents[kind] = consent_active(educator, kind)
+        except NotFound:  # no text published yet: shown as not given
+            consents[kind] = None
+    results = diagnostics.results_of(finished) if finished else []
+    return {
+        "educator": educator,
+        "consents": consents,
+        "open_attempt": next((a for a in attempts if a.status == "in_progress"), None),
+        "last_attempt": finished,
+        "last_results": results,
+        "has_deficits": any(r.decision in ("deficit", "uncertain") for r in results),
+        "certificate": certificate_of(educator),
+        **_my_route(user, educator),
+    }
+
+
+def _my_route(user, educator) -> dict:
+    """The active route with its progress and the next activity, for the teacher's home."""
+    active = routes.my_route(educator)
+    if active is None:
+        return {"route": None}
+    route = routes.route_full(user, active.pk)
+    state = route_services.summary(route)
+    upcoming = routes.upcoming(route)
+    return {"route": route, "route_state": state, "next_items": upcoming[:3]}
+
+
+def _supporter(user, role: str) -> dict:
+    qs = people.assigned_educators(user, role=role)
+    section = {"count": qs.count(), "people": list(qs[:10])}
+    if role == Role.TUTOR:
+        queue = routes.tutor_queue(user)
+        section |= {"to_approve": len(queue["to_approve"]), "evidence": len(queue["evidence"]), "active_routes": len(queue["active"])}
+    return section
+
+
+def _routes(user, role: str) -> dict:
+    summary = routes.routes_summary(user, roles=[role])
+    return {"summary": summary, "statuses": [(label, summary.by_status.get(value, 0)) for value, label in RouteStatus.choices if summary.by_status.get(value)]}
+
+
+def _provider(user, grants) -> dict:
+    ids = [g.organization_id for g in grants if g.role == Role.PROVIDER]
+    counts = dict(Program.objects.filter(provider_id__in=ids).values_list("status").annotate(n=Count("id")).order_by())
+    return {
+        "organizations": list(Organization.objects.filter(pk__in=ids)),
+        "requests": financing.provider_enrollments(user, [EnrollmentStatus.REQUESTED]).count(),
+        "to_close": financing.provider_enrollments(user, [EnrollmentStatus.ACCEPTED]).filter(cohort__start_date__lte=timezone.localdate()).count(),
+        "programs": sum(counts.values()),
+        "statuses": [(label, counts[value]) for value, label in ProgramStatus.choices if counts.get(value)],
+    }
+
+
+def _expert(user) -> dict:
+    counts = dict(Review.objects.filter(expert=user).values_list("status").annotate(n=Count("id")).order_by())
+    return {"assigned": counts.get(ReviewStatus.ASSIGNED, 0), "submitted": counts.get(ReviewStatus.SUBMITTED, 0)}
+
+
+def _organization_kinds(region_id: int) -> list[dict]:
+    rows = Organization.objects.filter(region_id=region_id).values("kind").annotate(n=Count("id")).order_by("-n")
+    return [{"kind": OrganizationKind(row["kind"]).label, "n": row["n"]} for row in rows]
+
+
+def _federal_regions(user) -> list[dict]:
+    """Educators per region; a cached group-by until monitoring keeps snapshots."""
+    key = "home:federal:regions"
+    rows = cache.get(key)
+    if rows is None:
+        counts = people.educators_per_region(user)
+        rows = [
+            {"code": r.code, "name": r.name, "educators": counts.get(r.pk, 0)}
+            for r in Region.objects.all()
+        ]
+        rows.sort(key=lambda row: (-row["educators"], row["code"]))
+        cache.set(key, rows, 300)
+    return rows
+
+
+def _top_deficits(user, role: str) -> dict:
+    rows = [r for r in diagnostics.deficit_map(user, roles=[role]) if r.shown]
+    rows.sort(key=lambda r: -r.deficit_share)
+    return {"rows": rows[:5], "diagnosed": diagnostics.diagnosed_count(user, roles=[role])}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    grants = access.grants(user)
+    roles = {g.role for g in grants}
+    sections: dict[str, dict] = {}
+    if Role.TEACHER in roles:
+        sections["teacher"] = _teacher(user)
+    for role in (Role.TUTOR, Role.MENTOR):
+        if role in roles:
+            sections[role] = _supporter(user, role)
+    for role in (Role.SCHOOL_HEAD, Role.MUNICIPAL_OPERATOR):
+        if role in roles:
+            sections[role] = {
+                "summary": people.staff_summary(user, roles=[role]),
+                "deficits": _top_deficits(user, role),
+                "routes": _routes(user, role),
+            }
+    if Role.PROVIDER in roles:
+        sections["provider"] = _provider(user, grants)
+    if Role.EXPERT in roles:
+        sections["expert"] = _expert(user)
+    if Role.REGIONAL_OPERATOR in roles:
+        region_ids = [g.region_id for g in grants if g.role == Role.REGIONAL_OPERATOR and g.region_id]
+        regions = []
+        for region in Region.objects.filter(pk__in=region_ids):
+            regions.append(
+                {
+                    "region": region,
+                    "summary": people.staff_summary(user, roles=[Role.REGIONAL_OPERATOR]),
+                    "kinds": _organization_kinds(region.pk),
+                    "imports": list(ImportBatch.objects.filter(region=region).defer("content")[:5]),
+                    "deficits": _top_deficits(user, Role.REGIONAL_OPERATOR),
+                    "routes": _routes(user, Role.REGIONAL_OPERATOR),
+                    "money": financing.overview(region, timezone.localdate().year),
+                }
+            )
+        sections["regional_operator"] = {"regions": regions}
+    if Role.FEDERAL_OPERATOR in roles:
+        regions = _federal_regions(user)
+        sections["federal_operator"] = {
+            "regions": regions,
+            "total": sum(r["educators"] for r in regions),
+            "with_data": sum(1 for r in regions if r["educators"]),
+        }
+    return render(request, "web/home.html", {"sections": sections, "roles": roles, "Role": Role})
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,139 @@
+"""Shared fixtures. Data is made through the real services wherever one exists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from efs.people.models import (
+    Educator,
+    Municipality,
+    Organization,
+    Region,
+    Role,
+    Scope,
+    Subject,
+    User,
+)
+from efs.people.services import role_grant, support_assign
+from efs.people.validators import inn_with_checksum, snils_with_checksum
+
+
+@dataclass
+class World:
+    """Two regions; in the first, two municipalities; orgs A and B in M1, C in M2, D in R2."""
+
+    r1: Region
+    r2: Region
+    m1: Municipality
+    m2: Municipality
+    org_a: Organization
+    org_b: Organization
+    org_c: Organization
+    org_d: Organization
+    self_educator: Educator  # the teacher's own record, org A
+    same_org: Educator  # org A
+    other_org: Educator  # org B, same municipality
+    other_muni: Educator  # org C, other municipality of R1
+    other_region: Educator  # org D, region R2
+    users: dict[str, User]
+
+    def client(self, who: str) -> Client:
+        client = Client()
+        if who != "anonymous":
+            client.force_login(self.users[who])
+        return client
+
+
+_counter = {"n": 100}
+
+
+def make_org(region: Region, municipality: Municipality | None, name: str, kind: str = "school") -> Organization:
+    _counter["n"] += 1
+    return Organization.objects.create(
+        region=region, municipality=municipality, kind=kind, name=name, short_name=name, inn=inn_with_checksum(f"{region.code}55{_counter['n']:05d}")
+    )
+
+
+def make_educator(org: Organization, last_name: str, *, category: str = "teacher", user: User | None = None, subjects=()) -> Educator:
+    _counter["n"] += 1
+    educator = Educator.objects.create(
+        region=org.region,
+        organization=org,
+        user=user,
+        last_name=last_name,
+        first_name="Анна",
+        middle_name="Петровна",
+        birth_date=dt.date(1985, 3, 12),
+        snils=snils_with_checksum(f"{123000000 + _counter['n']:09d}"),
+        category=category,
+        position="учитель математики",
+        experience_years=12,
+        qualification_category="first",
+    )
+    if subjects:
+        educator.subjects.set(Subject.objects.filter(code__in=subjects))
+    return educator
+
+
+def make_user(username: str) -> User:
+    return User.objects.create_user(username=username, password="pw-" + username, first_name=username.title())
+
+
+@pytest.fixture
+def reference_data(db) -> None:
+    """Regions, subjects and consent texts; reloaded when a transactional test flushed them."""
+    if not Region.objects.exists():
+        from django.apps import apps
+
+        from efs.people.reference import load
+
+        load(apps)
+
+
+@pytest.fixture
+def world(reference_data) -> World:
+    r1 = Region.objects.get(code="24")
+    r2 = Region.objects.get(code="54")
+    m1 = Municipality.objects.create(region=r1, name="Красноярск", kind="city_district")
+    m2 = Municipality.objects.create(region=r1, name="Ачинск", kind="city_district")
+    m3 = Municipality.objects.create(region=r2, name="Новосибирск", kind="city_district")
+    org_a = make_org(r1, m1, "МБОУ СШ № 1")
+    org_b = make_org(r1, m1, "МБОУ СШ № 2")
+    org_c = make_org(r1, m2, "МБОУ СОШ № 3")
+    org_d = make_org(r2, m3, "МБОУ СОШ № 4")
+    users = {name: make_user(name) for name in (
+        "teacher", "school_head", "municipal", "regional", "regional_other", "federal", "tutor", "mentor", "provider", "expert", "nobody",
+    )}
+    self_educator = make_educator(org_a, "Иванова", user=users["teacher"], subjects=["mathematics"])
+    same_org = make_educator(org_a, "Петрова")
+    other_org = make_educator(org_b, "Сидорова")
+    other_muni = make_educator(org_c, "Кузнецова")
+    other_region = make_educator(org_d, "Смирнова")
+    role_grant(user=users["teacher"], role=Role.TEACHER, scope=Scope.SELF, region=r1)
+    role_grant(user=users["school_head"], role=Role.SCHOOL_HEAD, scope=Scope.ORGANIZATION, organization=org_a)
+    role_grant(user=users["municipal"], role=Role.MUNICIPAL_OPERATOR, scope=Scope.MUNICIPALITY, municipality=m1)
+    role_grant(user=users["regional"], role=Role.REGIONAL_OPERATOR, scope=Scope.REGION, region=r1)
+    role_grant(user=users["regional_other"], role=Role.REGIONAL_OPERATOR, scope=Scope.REGION, region=r2)
+    role_grant(user=users["federal"], role=Role.FEDERAL_OPERATOR, scope=Scope.FEDERAL)
+    role_grant(user=users["tutor"], role=Role.TUTOR, scope=Scope.ASSIGNED, region=r1)
+    role_grant(user=users["mentor"], role=Role.MENTOR, scope=Scope.ASSIGNED, region=r1)
+    role_grant(user=users["provider"], role=Role.PROVIDER, scope=Scope.ORGANIZATION, organization=make_org(r1, m1, "ККИПК", kind="ipk"))
+    role_grant(user=users["expert"], role=Role.EXPERT, scope=Scope.ASSIGNED, region=r1)
+    support_assign(supporter=users["tutor"], educator=other_org, kind=Role.TUTOR)
+    support_assign(supporter=users["mentor"], educator=same_org, kind=Role.MENTOR)
+    return World(r1, r2, m1, m2, org_a, org_b, org_c, org_d, self_educator, same_org, other_org, other_muni, other_region, users)
+
+
+def queries_of(client: Client, url: str) -> int:
+    """How many SQL queries one GET makes (the page must answer 200)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return len(ctx.captured_queries)

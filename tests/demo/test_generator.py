@@ -1,0 +1,137 @@
+"""The demo generator: deterministic, believable, and within every model constraint."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from statistics import mean
+
+import pytest
+from django.core.management import call_command
+
+from efs.demo import generator
+from efs.people.models import Educator, Municipality, Organization, Region, RoleAssignment, User
+from efs.people.validators import inn_is_valid, snils_is_valid
+
+
+def _regions():
+    return {code: (i, "Столица") for i, code in enumerate(generator.region_targets(1), start=1)}
+
+
+def _rows(seed: int, educators: int = 1500):
+    return list(generator.generate(seed=seed, regions=_regions(), scale="region", educators=educators))[0]
+
+
+def test_same_seed_same_rows_and_another_seed_other_rows():
+    first, again, other = _rows(7), _rows(7), _rows(8)
+    assert first == again
+    assert first.educators != other.educators
+
+
+def test_default_region_reads_like_krasnoyarsk_krai():
+    rows = _rows(2026, educators=5000)
+    assert len(rows.educators) == 5000
+    names = {m.name for m in rows.municipalities}
+    assert {"Красноярск", "Норильск", "Ачинск", "ЗАТО г. Железногорск", "Таймырский Долгано-Ненецкий муниципальный район", "Эвенкийский муниципальный район"} <= names
+    kinds = Counter(o.kind for o in rows.organizations)
+    assert kinds["ipk"] == kinds["cnppm"] == kinds["ministry"] == 1
+    assert 180 <= kinds["school"] + kinds["kindergarten"] <= 230
+    short = {o.short_name for o in rows.organizations}
+    assert {"ККИПК и ППРО", "КГПУ им. В.П. Астафьева"} <= short
+    every_municipality_has_a_school = {o.municipality_id for o in rows.organizations if o.kind == "school"}
+    assert every_municipality_has_a_school == {m.id for m in rows.municipalities}
+
+
+def test_distributions_are_plausible():
+    rows = _rows(2026, educators=5000)
+    teachers = [e for e in rows.educators if e.category == "teacher"]
+    ages = [(generator.REFERENCE_DATE - e.birth_date).days / 365.25 for e in teachers]
+    assert 43 <= mean(ages) <= 50
+    assert min(ages) >= 21 and max(ages) < 74
+    categories = Counter(e.category for e in rows.educators)
+    assert 0.85 <= categories["teacher"] / 5000 <= 0.95
+    assert 0.03 <= categories["manager"] / 5000 <= 0.08
+    assert 0.02 <= categories["student"] / 5000 <= 0.05
+    positions = Counter(e.position for e in teachers)
+    assert positions["воспитатель"] > positions["учитель математики"] > positions["учитель физики"]
+    assert all(e.experience_years <= (generator.REFERENCE_DATE - e.birth_date).days // 365 - 18 for e in teachers)
+    young = [e for e in teachers if e.experience_years < 2]
+    assert all(e.qualification_category in ("none", "compliance") for e in young)
+    assert all(e.subjects for e in rows.educators if e.position.startswith("учитель "))
+
+
+def test_identifiers_are_valid_and_unique():
+    rows = _rows(3, educators=3000)
+    snils = [e.snils for e in rows.educators]
+    inns = [o.inn for o in rows.organizations]
+    assert len(set(snils)) == len(snils) and all(snils_is_valid(s) for s in snils)
+    assert len(set(inns)) == len(inns) and all(inn_is_valid(i) and i.startswith("24") for i in inns)
+
+
+def test_country_targets_add_up_and_follow_population():
+    targets = generator.region_targets(1_200_000)
+    assert len(targets) == 89 and sum(targets.values()) == 1_200_000
+    assert targets["77"] > targets["24"] > targets["87"]
+
+
+def test_demo_command_writes_a_region_that_passes_model_validation(reference_data, capsys):
+    call_command("demo", educators=1200, seed=5, no_diagnostics=True)
+    output = capsys.readouterr().out
+    assert "teacher" in output and "regional" in output
+    region = Region.objects.get(code="24")
+    assert Educator.objects.filter(region=region).count() == 1200
+    assert Municipality.objects.filter(region=region).count() == 61
+    for educator in Educator.objects.select_related("organization")[:400]:
+        educator.full_clean(exclude=["user"])
+        assert educator.organization.region_id == educator.region_id
+    for organization in Organization.objects.all()[:100]:
+        organization.full_clean()
+    assert Educator.objects.filter(subjects__isnull=False).distinct().count() > 1000
+    # one login per role, and the teacher is a real person of the region
+    assert set(RoleAssignment.objects.values_list("role", flat=True)) == {
+        "teacher", "tutor", "mentor", "school_head", "municipal_operator", "provider", "expert", "regional_operator", "federal_operator",
+    }
+    teacher = User.objects.get(username="teacher")
+    assert teacher.educator.position == "учитель математики" and teacher.check_password("demo")
+    # macroregions: the federal districts and the strategic-session team
+    from efs.people.models import Macroregion
+
+    assert Macroregion.objects.count() == 9
+    assert Macroregion.objects.get(name="Сибирский федеральный округ").regions.filter(code="24").exists()
+    # ids continue after the generated rows
+    Educator.objects.create(region=region, last_name="Новая", first_name="Запись", category="teacher", position="учитель")
+
+
+def test_demo_refuses_a_second_run_unless_if_empty(reference_data, capsys):
+    from django.core.management.base import CommandError
+
+    call_command("demo", educators=300, seed=5, no_diagnostics=True)
+    count = Educator.objects.count()
+    call_command("demo", if_empty=True)
+    assert "already has data" in capsys.readouterr().out
+    with pytest.raises(CommandError):
+        call_command("demo", educators=300, no_diagnostics=True)
+    assert Educator.objects.count() == count
+
+
+def test_reference_date_is_fixed():
+    assert generator.REFERENCE_DATE == dt.date(2026, 9, 1)
+
+
+def test_demo_simulates_a_first_wave_of_diagnostics(reference_data, capsys):
+    from django.db.models import Count
+
+    from efs.diagnostics.models import Attempt, CompetencyResult, Response
+
+    call_command("demo", educators=800, seed=5)
+    assert "first wave" in capsys.readouterr().out
+    attempts = Attempt.objects.all()
+    assert 250 <= attempts.count() <= 500
+    # the demo teacher has taken the adaptive diagnostics; every other demo login starts fresh
+    assert list(attempts.filter(educator__user__isnull=False).values_list("educator__user__username", "assessment__code")) == [("teacher", "teacher-adaptive")]
+    attempts = attempts.filter(educator__user__isnull=True)
+    assert all(a.consent.document.kind == "diagnostics" and a.consent.given_at <= a.started_at for a in attempts.select_related("consent__document")[:50])
+    per_attempt = set(Response.objects.filter(attempt__in=attempts).values("attempt_id").annotate(n=Count("id")).values_list("n", flat=True))
+    assert min(per_attempt) >= 8 * 3  # at least three competencies, eight items each
+    decisions = set(CompetencyResult.objects.values_list("decision", flat=True))
+    assert decisions == {"deficit", "uncertain", "no_deficit"}

@@ -1,0 +1,113 @@
+"""Financing pages and endpoints in the role × scope matrix: nobody moves or sees money outside their scope.
+
+The teacher of org A holds a certificate and has two enrollments with the provider of the
+World (ККИПК): one waiting for a decision, one completed (so the region owes the provider).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from efs.catalog.models import Cohort
+from efs.financing import services
+from efs.financing.models import Account, AccountKind, Enrollment
+from efs.people.models import Organization
+from tests.catalog.routes import _depot
+from tests.matrix import LOGGED_IN, ROUTES, Route, api, makers, only, page
+from tests.matrix import by_role as _by_role
+
+FINANCIERS = {"regional", "regional_other", "federal"}
+SEES_TEACHERS_ENROLLMENT = {"teacher", "school_head", "municipal", "regional", "federal", "provider"}
+PRICE = 1_200_000
+
+
+def _money(world, state):
+    if "enrollment" in state:
+        return
+    _depot(world, state)
+    from efs.catalog.models import Program
+    from efs.catalog.services import CohortData, cohort_create
+
+    regional, year, today = world.users["regional"], timezone.localdate().year, timezone.localdate()
+    services.fund_top_up(actor=regional, region=world.r1, year=year, amount=50_000_000, tid="m-fund")
+    services.rule_set(actor=regional, region=world.r1, year=year, category="teacher", nominal=3_000_000, prorate=False)
+    services.certificates_issue(actor=regional, region=world.r1, year=year, category="teacher")
+    provider_org = Organization.objects.get(short_name="ККИПК")
+    state["contract"] = services.contract_create(actor=regional, region=world.r1, provider=provider_org, number="М-1", signed_on=today,
+                                                 valid_from=today, valid_to=today + dt.timedelta(days=365)).pk
+    program = Program.objects.get(pk=state["published"])
+    start = today + dt.timedelta(days=40)
+    staff = world.users["provider"]
+    priced = [cohort_create(actor=staff, program=program, data=CohortData(start_date=start + dt.timedelta(days=k), end_date=start + dt.timedelta(days=k + 5),
+                                                                          enrollment_deadline=start, seats=20, price=PRICE, online=True)) for k in range(3)]
+    teacher, me = world.users["teacher"], world.self_educator
+    waiting = services.enrollment_request(actor=teacher, educator=me, cohort=priced[0], request_id="m-wait")
+    done = services.enrollment_request(actor=teacher, educator=me, cohort=priced[1], request_id="m-done")
+    services.enrollment_accept(actor=staff, enrollment=done)
+    Cohort.objects.filter(pk=priced[1].pk).update(start_date=today - dt.timedelta(days=8), enrollment_deadline=today - dt.timedelta(days=9), end_date=today - dt.timedelta(days=1))
+    services.enrollment_complete(actor=staff, enrollment=Enrollment.objects.get(pk=done.pk), completed=True)
+    state.update(enrollment=waiting.pk, spare_cohort=priced[2].pk, provider_org=provider_org.pk,
+                 certificate=Account.objects.get(kind=AccountKind.CERTIFICATE, educator=me).pk, month=f"{today:%Y-%m}")
+
+
+def by_role(statuses: dict[str, int], **kwargs):
+    """Money: a role that may not act gets 403 unless said otherwise."""
+    return _by_role(statuses, **({"default": 403} | kwargs))
+
+
+def _statement(w, s, api_path=False):
+    if api_path:
+        return f"/api/financing/statements?provider={s['provider_org']}&region={w.r1.code}&month={s['month']}"
+    return f"/financing/statement/?provider={s['provider_org']}&region={w.r1.pk}&month={s['month']}"
+
+
+def _owes(who, world, response):
+    if response.status_code == 200 and who in ("provider", "regional", "federal"):
+        assert "Иванова Анна Петровна" in response.content.decode()
+
+
+def _own_enrollments_only(who, world, response):
+    names = {row["educator"] for row in response.json()}
+    if who in SEES_TEACHERS_ENROLLMENT:
+        assert names == {world.self_educator.pk}
+    else:
+        assert names == set()
+
+
+_page, _api = makers("financing", _money)
+
+ROUTES += [
+    _page("mine", lambda w, s: "/financing/", only({"teacher"})),
+    _page("enroll", lambda w, s: f"/financing/enroll/{s['spare_cohort']}/", only({"teacher"})),
+    _page("enrollment", lambda w, s: f"/financing/enrollments/{s['enrollment']}/", only(SEES_TEACHERS_ENROLLMENT)),
+    _page("provider", lambda w, s: "/financing/provider/", page({"provider"})),
+    _page("statement", lambda w, s: _statement(w, s), by_role({"provider": 200, "regional": 200, "federal": 200, "regional_other": 404}, anonymous=302), check=_owes),
+    _page("statement", lambda w, s: _statement(w, s) + "&format=xlsx", by_role({"provider": 200, "regional": 200, "federal": 200, "regional_other": 404}, anonymous=302), label="xlsx"),
+    _page("region", lambda w, s: "/financing/region/", page(FINANCIERS)),
+    _page("federal", lambda w, s: "/financing/federal/", page({"federal"})),
+    Route("routes:forecast", "GET", lambda w, s: f"/routes/forecast/?region={w.r1.pk}", by_role({"regional": 200, "federal": 200, "regional_other": 404}, anonymous=302), setup=_money),
+    _api("me", "GET", lambda w, s: "/api/financing/me", api(LOGGED_IN)),
+    _api("enrollments", "GET", lambda w, s: "/api/financing/enrollments", api(LOGGED_IN), check=lambda who, w, r: _own_enrollments_only(who, w, r) if r.status_code == 200 else None),
+    _api("enrollment", "GET", lambda w, s: f"/api/financing/enrollments/{s['enrollment']}", only(SEES_TEACHERS_ENROLLMENT, anonymous=401)),
+    _api("account", "GET", lambda w, s: f"/api/financing/accounts/{s['certificate']}", only({"teacher", "regional", "federal"}, anonymous=401)),
+    _api("statement", "GET", lambda w, s: _statement(w, s, api_path=True), by_role({"provider": 200, "regional": 200, "federal": 200, "regional_other": 404})),
+    _api("overview", "GET", lambda w, s: f"/api/financing/regions/{w.r1.code}/overview", by_role({"regional": 200, "federal": 200, "regional_other": 404})),
+    _api("summary", "GET", lambda w, s: "/api/financing/summary", by_role({"federal": 200})),
+    _api("enrollment_action", "POST", lambda w, s: f"/api/financing/enrollments/{s['enrollment']}/actions",
+         by_role({"provider": 200, "teacher": 403, "school_head": 403, "municipal": 403, "regional": 403, "federal": 403}, default=404),
+         data=lambda w, s: {"action": "accept"}, json=True),
+    _api("enroll", "POST", lambda w, s: "/api/financing/enrollments", by_role({"teacher": 201}, default=404),
+         data=lambda w, s: {"request_id": "m-api", "cohort": s["spare_cohort"], "copay_payer": "educator"}, json=True),
+    _api("top_up", "POST", lambda w, s: "/api/financing/funds/top-up", by_role({"regional": 201, "federal": 201}),
+         data=lambda w, s: {"transfer_id": "m-top", "region": w.r1.code, "year": timezone.localdate().year, "amount_kopecks": 100_000}, json=True),
+    _api("rule", "PUT", lambda w, s: "/api/financing/rules", by_role({"regional": 200, "federal": 200}),
+         data=lambda w, s: {"region": w.r1.code, "year": timezone.localdate().year, "category": "manager", "nominal_kopecks": 2_000_000}, json=True),
+    _api("issue", "POST", lambda w, s: "/api/financing/certificates/issue", by_role({"regional": 200, "federal": 200}),
+         data=lambda w, s: {"region": w.r1.code, "year": timezone.localdate().year, "category": "teacher"}, json=True),
+    _api("contract_create", "POST", lambda w, s: "/api/financing/contracts", by_role({"regional": 201, "federal": 201}),
+         data=lambda w, s: {"region": w.r1.code, "provider": s["provider_org"], "number": "М-2", "signed_on": "2026-01-10", "valid_from": "2026-01-10", "valid_to": "2027-12-31"}, json=True),
+    _api("payment", "POST", lambda w, s: "/api/financing/payments", by_role({"regional": 201, "federal": 201, "regional_other": 404}),
+         data=lambda w, s: {"transfer_id": "m-pay", "contract": s["contract"], "amount_kopecks": 100_000, "document": "п/п 7", "paid_on": "2026-11-20"}, json=True),
+]

@@ -1,0 +1,258 @@
+"""The ledger: idempotent transfers, holds resolved once, never below zero, always balanced."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from efs.errors import Conflict, NotFound, ValidationFailed
+from efs.financing import ledger
+from efs.financing.models import Account, AccountKind, Transfer, TransferKind
+
+_ids = itertools.count(1)
+LATER = timezone.now() + dt.timedelta(days=30)
+
+
+def _accounts(world, *, source_balance: int = 0):
+    """An account that may go negative (money coming in) and three protected accounts."""
+    source = Account.objects.create(kind=AccountKind.COPAY, region=world.r1, may_go_negative=True)
+    protected = [Account.objects.create(kind=AccountKind.FUND, region=world.r1, year=1000 + next(_ids)) for _ in range(3)]
+    if source_balance:
+        ledger.transfer(tid=f"seed-{source.pk}", kind=TransferKind.TOP_UP, debit=source, credit=protected[0], amount=source_balance)
+    return source, protected
+
+
+def test_a_transfer_moves_money_and_a_retry_is_harmless(world):
+    source, (fund, cert, _other) = _accounts(world)
+    first = ledger.transfer(tid="t-1", kind=TransferKind.TOP_UP, debit=source, credit=fund, amount=50_000)
+    again = ledger.transfer(tid="t-1", kind=TransferKind.TOP_UP, debit=source, credit=fund, amount=50_000)
+    assert first.pk == again.pk and Transfer.objects.filter(tid="t-1").count() == 1
+    fund.refresh_from_db()
+    assert (fund.balance, fund.available) == (50_000, 50_000)
+    with pytest.raises(Conflict) as reused:
+        ledger.transfer(tid="t-1", kind=TransferKind.TOP_UP, debit=source, credit=fund, amount=60_000)
+    assert reused.value.code == "transfer_id_reused"
+
+
+@pytest.mark.parametrize(
+    ("amount", "code"),
+    [(0, "amount_not_positive"), (-5, "amount_not_positive"), (1.5, "amount_invalid"), (True, "amount_invalid"), ("100", "amount_invalid")],
+)
+def test_bad_amounts_are_refused_and_nothing_is_written(world, amount, code):
+    source, (fund, *_rest) = _accounts(world)
+    with pytest.raises(ValidationFailed) as error:
+        ledger.transfer(tid="bad", kind=TransferKind.TOP_UP, debit=source, credit=fund, amount=amount)
+    assert error.value.code == code and not Transfer.objects.filter(tid="bad").exists()
+
+
+def test_unknown_accounts_bad_ids_and_same_account(world):
+    source, (fund, *_rest) = _accounts(world)
+    with pytest.raises(NotFound) as unknown:
+        ledger.transfer(tid="u", kind=TransferKind.TOP_UP, debit=source, credit=999_999, amount=1)
+    assert unknown.value.code == "account_unknown"
+    with pytest.raises(ValidationFailed) as bad_tid:
+        ledger.transfer(tid="пробел и кириллица", kind=TransferKind.TOP_UP, debit=source, credit=fund, amount=1)
+    assert bad_tid.value.code == "transfer_id_invalid"
+    with pytest.raises(ValidationFailed) as same:
+        ledger.transfer(tid="s", kind=TransferKind.TOP_UP, debit=fund, credit=fund, amount=1)
+    assert same.value.code == "accounts_same"
+    assert Transfer.objects.count() == 0
+
+
+def test_a_protected_account_never_goes_below_zero(world):
+    source, (fund, cert, _other) = _accounts(world, source_balance=1_000)
+    ledger.transfer(tid="h-1", kind=TransferKind.HOLD, debit=fund, credit=cert, amount=700, pending=True, expires_at=LATER)
+    with pytest.raises(Conflict) as error:
+        ledger.transfer(tid="h-2", kind=TransferKind.HOLD, debit=fund, credit=cert, amount=301, pending=True, expires_at=LATER)
+    assert error.value.code == "insufficient_funds" and error.value.details == {"available": 300, "amount": 301}
+    # the database refuses it too, whatever the code above does
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Account.objects.filter(pk=fund.pk).update(debits_posted=2_000)
+
+
+def test_a_hold_is_posted_or_voided_once(world):
+    source, (fund, cert, _other) = _accounts(world, source_balance=1_000)
+    hold = ledger.transfer(tid="h", kind=TransferKind.HOLD, debit=fund, credit=cert, amount=600, pending=True, expires_at=LATER)
+    fund.refresh_from_db()
+    assert (fund.balance, fund.held, fund.available) == (1_000, 600, 400)
+    post = ledger.resolve(tid="p", hold=hold, kind=TransferKind.POST, amount=450)  # partial: the rest comes back
+    assert ledger.resolve(tid="p", hold=hold, kind=TransferKind.POST, amount=450).pk == post.pk  # a retry
+    fund.refresh_from_db()
+    cert.refresh_from_db()
+    assert (fund.balance, fund.held, fund.available, cert.balance) == (550, 0, 550, 450)
+    with pytest.raises(Conflict) as twice:
+        ledger.resolve(tid="p2", hold=hold, kind=TransferKind.POST)
+    assert twice.value.code == "hold_already_posted"
+    with pytest.raises(Conflict) as void_after_post:
+        ledger.resolve(tid="v", hold=hold, kind=TransferKind.VOID)
+    assert void_after_post.value.code == "hold_already_posted"
+    other = ledger.transfer(tid="h2", kind=TransferKind.HOLD, debit=fund, credit=cert, amount=100, pending=True, expires_at=LATER)
+    ledger.resolve(tid="v2", hold=other, kind=TransferKind.VOID)
+    with pytest.raises(Conflict) as post_after_void:
+        ledger.resolve(tid="p3", hold=other, kind=TransferKind.POST)
+    assert post_after_void.value.code == "hold_already_voided"
+    # the database has the last word: one resolution per hold
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Transfer.objects.create(tid="raw", kind=TransferKind.POST, ledger="rub", debit=fund, credit=cert, amount=1, pending=other)
+    assert ledger.reconcile().ok
+
+
+def test_an_expired_hold_cannot_be_posted(world):
+    source, (fund, cert, _other) = _accounts(world, source_balance=1_000)
+    hold = ledger.transfer(tid="h", kind=TransferKind.HOLD, debit=fund, credit=cert, amount=600, pending=True, expires_at=LATER)
+    with pytest.raises(Conflict) as error:
+        ledger.resolve(tid="p", hold=hold, kind=TransferKind.POST, now=LATER + dt.timedelta(seconds=1))
+    assert error.value.code == "hold_expired"
+    with pytest.raises(ValidationFailed) as more:
+        ledger.resolve(tid="p", hold=hold, kind=TransferKind.POST, amount=601)
+    assert more.value.code == "post_exceeds_hold"
+    with pytest.raises(Conflict) as not_hold:
+        ledger.resolve(tid="p", hold=Transfer.objects.get(tid=f"seed-{source.pk}"), kind=TransferKind.POST)
+    assert not_hold.value.code == "not_a_hold"
+
+
+def test_reconcile_reports_a_tampered_counter(world):
+    source, (fund, cert, _other) = _accounts(world, source_balance=1_000)
+    assert ledger.reconcile().ok
+    Account.objects.filter(pk=cert.pk).update(credits_posted=5)
+    report = ledger.reconcile()
+    assert not report.ok and any(f"account {cert.pk}" in b for b in report.breaches) and any("does not sum to zero" in b for b in report.breaches)
+
+
+# ---------------------------------------------------------------- against a reference model
+
+OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("transfer"), st.integers(0, 3), st.integers(0, 3), st.integers(-5, 400)),
+        st.tuples(st.just("hold"), st.integers(1, 3), st.integers(0, 3), st.integers(1, 400)),
+        st.tuples(st.just("post"), st.integers(0, 20), st.integers(0, 400)),
+        st.tuples(st.just("void"), st.integers(0, 20)),
+        st.tuples(st.just("retry"), st.integers(0, 20)),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(ops=OPS)
+def test_random_operations_match_a_reference_model(world, ops):
+    """Account 0 is a source that may go negative; 1–3 are protected."""
+    run = next(_ids)
+    source, protected = _accounts(world)
+    accounts = [source, *protected]
+    posted = {a.pk: 0 for a in accounts}  # balance
+    held = {a.pk: 0 for a in accounts}  # pending debits
+    holds: list[tuple[Transfer, int]] = []
+    resolved: dict[int, str] = {}
+    done: list[tuple[str, dict, object]] = []  # (call, kwargs, result) for retries
+
+    def call(name, **kwargs):
+        try:
+            result = getattr(ledger, name)(**kwargs)
+        except (Conflict, ValidationFailed, NotFound) as error:
+            result = error.code
+        done.append((name, kwargs, result))
+        return result
+
+    for n, op in enumerate(ops):
+        tid = f"r{run}-{n}"
+        if op[0] in ("transfer", "hold"):
+            _name, d, c, amount = op
+            debit, credit = accounts[d], accounts[c]
+            pending = op[0] == "hold"
+            result = call("transfer", tid=tid, kind=TransferKind.HOLD if pending else TransferKind.TOP_UP, debit=debit, credit=credit,
+                          amount=amount, pending=pending, expires_at=LATER if pending else None)
+            if amount <= 0:
+                assert result == "amount_not_positive"
+            elif d == c:
+                assert result == "accounts_same"
+            elif not debit.may_go_negative and posted[debit.pk] - held[debit.pk] < amount:
+                assert result == "insufficient_funds"
+            else:
+                assert isinstance(result, Transfer)
+                if pending:
+                    held[debit.pk] += amount
+                    holds.append((result, amount))
+                else:
+                    posted[debit.pk] -= amount
+                    posted[credit.pk] += amount
+        elif op[0] in ("post", "void") and holds:
+            hold, amount = holds[op[1] % len(holds)]
+            post_amount = op[2] if op[0] == "post" else None
+            kind = TransferKind.POST if op[0] == "post" else TransferKind.VOID
+            result = call("resolve", tid=tid, hold=hold, kind=kind, **({"amount": post_amount} if op[0] == "post" else {}))
+            if hold.pk in resolved:
+                assert result == ("hold_already_posted" if resolved[hold.pk] == "post" else "hold_already_voided")
+            elif op[0] == "post" and post_amount <= 0:
+                assert result == "amount_not_positive"
+            elif op[0] == "post" and post_amount > amount:
+                assert result == "post_exceeds_hold"
+            else:
+                assert isinstance(result, Transfer)
+                resolved[hold.pk] = op[0]
+                held[hold.debit_id] -= amount
+                if op[0] == "post":
+                    posted[hold.debit_id] -= post_amount
+                    posted[hold.credit_id] += post_amount
+        elif op[0] == "retry" and done:
+            name, kwargs, first = done[op[1] % len(done)]
+            again = getattr(ledger, name)
+            try:
+                second = again(**kwargs)
+            except (Conflict, ValidationFailed, NotFound) as error:
+                second = error.code
+            if isinstance(first, Transfer):
+                assert isinstance(second, Transfer) and second.pk == first.pk  # happens once
+    for account in accounts:
+        account.refresh_from_db()
+        assert (account.balance, account.held) == (posted[account.pk], held[account.pk])
+        assert account.may_go_negative or account.available >= 0
+    report = ledger.reconcile()
+    assert report.ok, report.breaches
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_holds_on_one_certificate_never_overspend(reference_data):
+    """Twenty connections race for one certificate worth ten holds; every request is sent twice."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks under real concurrency are tested on PostgreSQL (the SQLite pass has one writer by design)")
+    from efs.people.models import Region
+
+    region = Region.objects.get(code="24")
+    source = Account.objects.create(kind=AccountKind.COPAY, region=region, may_go_negative=True)
+    cert = Account.objects.create(kind=AccountKind.CERTIFICATE, region=region, year=2026)
+    payee = Account.objects.create(kind=AccountKind.PROVIDER, region=region, may_go_negative=True)
+    ledger.transfer(tid="fill", kind=TransferKind.ISSUE, debit=source, credit=cert, amount=10_000)
+
+    def client(n: int) -> list[str]:
+        outcomes = []
+        try:
+            for k in range(5):
+                for _attempt in range(2):  # the client "lost the answer" and retries the same id
+                    try:
+                        ledger.transfer(tid=f"c{n}-{k}", kind=TransferKind.HOLD, debit=cert, credit=payee, amount=1_000, pending=True, expires_at=LATER)
+                        outcomes.append("ok")
+                    except Conflict as error:
+                        outcomes.append(error.code)
+        finally:
+            connections.close_all()
+        return outcomes
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = [o for batch in pool.map(client, range(20)) for o in batch]
+    cert.refresh_from_db()
+    holds = Transfer.objects.filter(debit=cert, is_pending=True)
+    assert holds.count() == 10 and cert.available == 0 and cert.held == 10_000
+    assert results.count("ok") == 20  # ten holds, each acknowledged twice (the retry returned the same transfer)
+    assert set(results) == {"ok", "insufficient_funds"}
+    assert ledger.reconcile().ok

@@ -1,0 +1,141 @@
+"""The role × scope matrix: every page and endpoint, every role, the status it must get.
+
+Each app adds its routes to ``ROUTES`` (a list of :class:`Route`). ``test_matrix.py``
+runs them for every user of the :class:`World` fixture and checks that every URL
+name the project serves is listed here, so a new page cannot skip the matrix.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+USERS = [
+    "anonymous",
+    "teacher",
+    "school_head",
+    "municipal",
+    "regional",
+    "regional_other",
+    "federal",
+    "tutor",
+    "mentor",
+    "provider",
+    "expert",
+    "nobody",
+]
+LOGGED_IN = [u for u in USERS if u != "anonymous"]
+
+# Who sees which educator of the World fixture.
+VISIBLE = {
+    "teacher": {"self_educator"},
+    "school_head": {"self_educator", "same_org"},
+    "municipal": {"self_educator", "same_org", "other_org"},
+    "regional": {"self_educator", "same_org", "other_org", "other_muni"},
+    "regional_other": {"other_region"},
+    "federal": {"self_educator", "same_org", "other_org", "other_muni", "other_region"},
+    "tutor": {"other_org"},
+    "mentor": {"same_org"},
+}
+SURNAMES = {
+    "self_educator": "Иванова",
+    "same_org": "Петрова",
+    "other_org": "Сидорова",
+    "other_muni": "Кузнецова",
+    "other_region": "Смирнова",
+}
+
+
+@dataclass
+class Route:
+    name: str  # URL name, with namespace
+    method: str
+    path: Callable  # (world, state) -> str
+    expect: Callable  # (who, world) -> int
+    data: Callable | None = None  # (world, state) -> dict for POST
+    json: bool = False
+    check: Callable | None = None  # (who, world, response) -> None; raises AssertionError
+    setup: Callable | None = None  # (world, state) -> None; fills the state shared by the user's run
+    label: str = field(default="")
+
+
+ROUTES: list[Route] = []
+
+
+def page(who_ok: set[str] | list[str], *, denied: int = 403, anonymous: int = 302):
+    ok = set(who_ok)
+
+    def expect(who: str, world) -> int:
+        if who == "anonymous":
+            return anonymous
+        return 200 if who in ok else denied
+
+    return expect
+
+
+def api(who_ok: set[str] | list[str], *, denied: int = 403, ok_status: int = 200):
+    return page(who_ok, denied=denied, anonymous=401) if ok_status == 200 else _api_status(who_ok, denied, ok_status)
+
+
+def _api_status(who_ok, denied, ok_status):
+    ok = set(who_ok)
+
+    def expect(who: str, world) -> int:
+        if who == "anonymous":
+            return 401
+        return ok_status if who in ok else denied
+
+    return expect
+
+
+def makers(namespace: str, setup: Callable):
+    """Route builders of one app that share its setup: `page(name, path, expect, method=…)`
+    for `<namespace>:<name>`, `endpoint(name, method, path, expect)` for the API."""
+
+    def page_route(name, path, expect, **kwargs) -> Route:
+        return Route(f"{namespace}:{name}", kwargs.pop("method", "GET"), path, expect, setup=setup, **kwargs)
+
+    def endpoint(name, method, path, expect, **kwargs) -> Route:
+        return Route(f"api-1.0.0:{name}", method, path, expect, setup=setup, **kwargs)
+
+    return page_route, endpoint
+
+
+def only(users: set[str], ok: int = 200, *, anonymous: int = 302, default: int = 404):
+    """`ok` for `users`, `default` (not found: outside their scope) for the other logged-in users."""
+
+    def expect(who: str, world) -> int:
+        if who == "anonymous":
+            return anonymous
+        return ok if who in users else default
+
+    return expect
+
+
+def by_role(statuses: dict[str, int], *, anonymous: int = 401, default: int = 404):
+    """A status per user, `default` for the rest (API: anonymous is 401)."""
+
+    def expect(who: str, world) -> int:
+        if who == "anonymous":
+            return anonymous
+        return statuses.get(who, default)
+
+    return expect
+
+
+def xlsx_rows(response) -> list[tuple]:
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0]
+    return list(sheet.iter_rows(values_only=True))
+
+
+def shared_framework(state: dict):
+    """The small test framework, created once per user's run whichever route needs it first."""
+    from efs.competencies.models import Framework
+    from tests.diagnostics.conftest import small_framework
+
+    if "framework" not in state:
+        state["framework"] = small_framework().pk
+    return Framework.objects.get(pk=state["framework"])

@@ -1,0 +1,170 @@
+"""People routes in the role × scope matrix."""
+
+from __future__ import annotations
+
+from efs.people.imports import import_preview, import_template
+from efs.people.models import ImportKind
+from efs.people.services import notify
+from tests.matrix import LOGGED_IN, ROUTES, SURNAMES, USERS, VISIBLE, Route, api, page, xlsx_rows
+
+READERS = set(VISIBLE) - {"teacher"}  # roles that read people lists
+IMPORTERS = {"regional", "regional_other", "federal"}
+
+
+def _list_check(who, world, response):
+    if response.status_code != 200:
+        return
+    text = response.content.decode()
+    for target, surname in SURNAMES.items():
+        assert (surname in text) == (target in VISIBLE.get(who, set())), f"{who}: {surname}"
+
+
+def _export_check(who, world, response):
+    if response.status_code != 200:
+        return
+    names = {row[0] for row in xlsx_rows(response)[1:]}
+    assert names == {SURNAMES[t] for t in VISIBLE[who]}
+
+
+def _api_list_check(who, world, response):
+    if response.status_code != 200:
+        return
+    ids = {item["id"] for item in response.json()["items"]}
+    assert ids == {getattr(world, t).pk for t in VISIBLE.get(who, set())}
+
+
+def _detail(target: str) -> Route:
+    def expect(who, world):
+        if who == "anonymous":
+            return 302
+        return 200 if target in VISIBLE.get(who, set()) else 404
+
+    return Route("people:educator", "GET", lambda w, s: f"/people/educators/{getattr(w, target).pk}/", expect, label=target)
+
+
+def _api_detail(target: str) -> Route:
+    def expect(who, world):
+        if who == "anonymous":
+            return 401
+        return 200 if target in VISIBLE.get(who, set()) else 404
+
+    return Route("api-1.0.0:educator", "GET", lambda w, s: f"/api/people/educators/{getattr(w, target).pk}", expect, label=target)
+
+
+def _batch(world, state):
+    """A fresh checked file for every route (committing one changes it)."""
+    content = import_template(ImportKind.ORGANIZATIONS)
+    batch = import_preview(actor=world.users["regional"], region=world.r1, kind=ImportKind.ORGANIZATIONS, file_name="orgs.xlsx", content=content)
+    state["batch"] = batch.pk
+
+
+def _batch_expect(ok_status=200):
+    def expect(who, world):
+        if who == "anonymous":
+            return 302
+        if who in {"regional", "federal"}:
+            return ok_status
+        return 404 if who == "regional_other" else 403
+
+    return expect
+
+
+def _api_batch_expect(who, world):
+    if who == "anonymous":
+        return 401
+    if who in {"regional", "federal"}:
+        return 200
+    return 404 if who == "regional_other" else 403
+
+
+def _upload(world, state):
+    return {"kind": "organizations", "region": "24", "file": _named_file()}
+
+
+def _named_file():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("orgs.xlsx", import_template(ImportKind.ORGANIZATIONS))
+
+
+def _upload_expect(who, world):
+    if who == "anonymous":
+        return 401
+    return 201 if who in {"regional", "federal"} else 403
+
+
+def _consent_expect(who, world):
+    if who == "anonymous":
+        return 401
+    return 200 if who == "teacher" else 404
+
+
+def _inbox(world, state):
+    """Every user has one unread notification addressed by name, so a leak would show."""
+    if "inbox" in state:
+        return
+    for name, user in world.users.items():
+        notify(user=user, title=f"Сообщение для {name}")
+    state["inbox"] = True
+
+
+def _own_inbox(who, world, response):
+    if who == "anonymous":
+        return
+    text = response.content.decode()
+    others = [name for name in world.users if name != who and f"Сообщение для {name}<" in text]
+    assert others == [] and f"Сообщение для {who}<" in text
+
+
+def _only_mine(who, rows):
+    addressed = [row["title"] for row in rows if row["title"].startswith("Сообщение для ")]
+    assert addressed == [f"Сообщение для {who}"]
+
+
+ROUTES += [
+    Route("home", "GET", lambda w, s: "/", page(LOGGED_IN)),
+    Route("healthz", "GET", lambda w, s: "/healthz", lambda who, w: 200),
+    Route("login", "GET", lambda w, s: "/accounts/login/", lambda who, w: 200 if who == "anonymous" else 302),
+    Route("logout", "POST", lambda w, s: "/accounts/logout/", lambda who, w: 302),
+    Route("people:educators", "GET", lambda w, s: "/people/educators/", page(READERS), check=_list_check),
+    Route("people:educators_export", "GET", lambda w, s: "/people/educators/export.xlsx", page(READERS), check=_export_check),
+    *[_detail(t) for t in SURNAMES],
+    Route("people:organizations", "GET", lambda w, s: "/people/organizations/", page(LOGGED_IN)),
+    Route("people:consents", "GET", lambda w, s: "/people/consents/", page({"teacher"}, denied=404)),
+    Route("people:imports", "GET", lambda w, s: "/people/imports/", page(IMPORTERS)),
+    Route("people:import", "GET", lambda w, s: f"/people/imports/{s['batch']}/", _batch_expect(), setup=_batch),
+    Route("people:import_errors", "GET", lambda w, s: f"/people/imports/{s['batch']}/errors.xlsx", _batch_expect(), setup=_batch),
+    Route("people:import_template", "GET", lambda w, s: "/people/imports/template/educators.xlsx", page(LOGGED_IN)),
+    Route("people:audit", "GET", lambda w, s: "/people/audit/", page(IMPORTERS)),
+    Route("people:macroregions", "GET", lambda w, s: "/people/macroregions/", page({"federal"})),
+    Route("people:tokens", "GET", lambda w, s: "/people/tokens/", page(LOGGED_IN)),
+    Route("api-1.0.0:notifications", "GET", lambda w, s: "/api/people/notifications?unread=true", api(LOGGED_IN), setup=_inbox,
+          check=lambda who, w, r: None if r.status_code != 200 else _only_mine(who, r.json())),
+    Route("people:notifications", "GET", lambda w, s: "/people/notifications/", page(LOGGED_IN), setup=_inbox, check=_own_inbox),
+    Route("api-1.0.0:notifications_read", "POST", lambda w, s: "/api/people/notifications/read", api(LOGGED_IN), setup=_inbox),
+    Route("admin:index", "GET", lambda w, s: "/admin/", lambda who, w: 200 if who == "federal" else 302),
+    Route("api-1.0.0:api-root", "GET", lambda w, s: "/api/", lambda who, w: 404),
+    Route("api-1.0.0:openapi-json", "GET", lambda w, s: "/api/openapi.json", lambda who, w: 200),
+    Route("api-1.0.0:openapi-view", "GET", lambda w, s: "/api/docs", lambda who, w: 200),
+    Route("api-1.0.0:me", "GET", lambda w, s: "/api/people/me", api(LOGGED_IN)),
+    Route("api-1.0.0:regions", "GET", lambda w, s: "/api/people/regions", api(LOGGED_IN)),
+    Route("api-1.0.0:municipalities", "GET", lambda w, s: "/api/people/regions/24/municipalities", api(LOGGED_IN)),
+    Route("api-1.0.0:organizations", "GET", lambda w, s: "/api/people/organizations?region=24", api(LOGGED_IN)),
+    Route("api-1.0.0:educators", "GET", lambda w, s: "/api/people/educators", api(LOGGED_IN), check=_api_list_check),
+    *[_api_detail(t) for t in SURNAMES],
+    Route("api-1.0.0:consents", "GET", lambda w, s: "/api/people/consents", _consent_expect),
+    Route("api-1.0.0:consent_give", "POST", lambda w, s: "/api/people/consents/diagnostics", _consent_expect),
+    Route("api-1.0.0:consent_withdraw", "DELETE", lambda w, s: "/api/people/consents/diagnostics", _consent_expect),
+    Route("api-1.0.0:import_upload", "POST", lambda w, s: "/api/people/imports", _upload_expect, data=_upload),
+    Route("api-1.0.0:import_get", "GET", lambda w, s: f"/api/people/imports/{s['batch']}", _api_batch_expect, setup=_batch),
+    Route(
+        "api-1.0.0:import_commit",
+        "POST",
+        lambda w, s: f"/api/people/imports/{s['batch']}/commit",
+        _api_batch_expect,
+        setup=_batch,
+        data=lambda w, s: {"only_valid": False},
+        json=True,
+    ),
+]
+assert all(u in USERS for u in VISIBLE)

@@ -1,0 +1,216 @@
+"""Route (ИОМ) pages and endpoints in the role × scope matrix.
+
+The teacher has a draft route; the tutor is assigned to the teacher. A second educator
+(org B, the tutor's other educator) has an approved route with evidence waiting for the
+tutor, so the tutor's review endpoint is tried by everyone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from efs.people.models import Role, Scope
+from efs.people.services import role_grant, support_assign
+from efs.routes import regional, services
+from efs.routes.building import BuildOptions
+from tests.catalog.routes import _depot
+from tests.conftest import make_user
+from tests.diagnostics.conftest import finished_attempt
+from tests.matrix import ROUTES, api, by_role, makers, only, page
+
+STATUS_READERS = {"school_head", "municipal", "regional", "regional_other", "federal"}
+PLANNERS = {"regional", "regional_other", "federal"}
+OWN_AND_TUTOR = {"teacher", "tutor"}
+
+
+def _options() -> BuildOptions:
+    today = timezone.localdate()
+    return BuildOptions(
+        period_start=today, period_end=today + dt.timedelta(days=365), budget=0, max_hours=200
+    )
+
+
+def _routes(world, state):
+    if "route" in state:
+        return
+    _depot(world, state)
+    support_assign(supporter=world.users["tutor"], educator=world.self_educator, kind=Role.TUTOR)
+    finished_attempt(world.users["teacher"], world.self_educator, {"T.RO": 0.98, "T.NP": 0.9})
+    route = services.route_build(
+        actor=world.users["teacher"], educator=world.self_educator, options=_options()
+    )
+    state["route"], state["item"] = route.pk, route.items.first().pk
+    state["cohort"] = route.items.filter(kind="cohort").first().cohort_id
+
+    peer = make_user("peer_b")
+    role_grant(user=peer, role=Role.TEACHER, scope=Scope.SELF, region=world.r1)
+    world.other_org.user = peer
+    world.other_org.save()
+    finished_attempt(peer, world.other_org, {"T.RO": 0.99})
+    running = services.route_build(actor=peer, educator=world.other_org, options=_options())
+    services.route_propose(actor=peer, route=running)
+    services.route_approve(actor=world.users["tutor"], route=running)
+    item = running.items.first()
+    services.item_start(actor=peer, item=item)
+    evidence = services.evidence_submit(
+        actor=peer, item=item, note="Конспект урока с формирующим оцениванием"
+    )
+    state["running"], state["running_item"], state["evidence"] = running.pk, item.pk, evidence.pk
+    state["plan"] = regional.allocation_start(
+        actor=world.users["regional"], region=world.r1, fund=0
+    ).pk
+
+
+def _sees_only_r1_routes(who, world, response):
+    text = response.content.decode()
+    if who == "regional_other":
+        assert "Иванова" not in text and "Сидорова" not in text
+    elif who in ("regional", "federal", "municipal"):
+        assert "Иванова" in text and "Сидорова" in text
+    elif who == "school_head":
+        assert "Иванова" in text and "Сидорова" not in text
+
+
+def _no_contents_for_staff(who, world, response):
+    body = response.json()
+    rows = body["items"]
+    assert set(body["summary"]) == {"educators", "with_route", "by_status"} and body["count"] == len(rows)
+    names = {row["name"] for row in rows}
+    if who == "school_head":
+        assert all(name.startswith("Иванова") for name in names) and names
+    if who == "regional_other":
+        assert names == set()
+    assert all("evidence" not in row and "comment" not in row for row in rows)
+
+
+def _evidence_file(world, state):
+    return {"file": SimpleUploadedFile("plan.txt", b"not a document"), "note": ""}
+
+
+_page, _api = makers("routes", _routes)
+
+ROUTES += [
+    _page("mine", lambda w, s: "/routes/", only({"teacher"}, 302)),
+    _page("route", lambda w, s: f"/routes/{s['route']}/", only(OWN_AND_TUTOR)),
+    _page(
+        "route",
+        lambda w, s: f"/routes/{s['running']}/",
+        only({"tutor"}),
+        label="the tutor's other educator",
+    ),
+    _page("pdf", lambda w, s: f"/routes/{s['route']}/iom.pdf", only(OWN_AND_TUTOR)),
+    _page(
+        "alternatives",
+        lambda w, s: f"/routes/{s['route']}/items/{s['item']}/alternatives/",
+        only({"teacher"}),
+    ),
+    _page(
+        "item",
+        lambda w, s: f"/routes/{s['route']}/items/{s['item']}/",
+        only(OWN_AND_TUTOR, 302),
+        method="POST",
+        data=lambda w, s: {"action": "start"},
+    ),
+    _page(
+        "add_cohort",
+        lambda w, s: f"/routes/add/{s['cohort']}/",
+        only({"teacher"}, 302),
+        method="POST",
+        data=lambda w, s: {},
+    ),
+    _page("tutor", lambda w, s: "/routes/tutor/", page({"tutor", "mentor"})),
+    _page("staff", lambda w, s: "/routes/staff/", page(STATUS_READERS), check=_sees_only_r1_routes),
+    _page("region_plans", lambda w, s: "/routes/region/", page(PLANNERS)),
+    _page(
+        "region_plan",
+        lambda w, s: f"/routes/region/{s['plan']}/",
+        by_role(
+            {"regional": 200, "federal": 200, "regional_other": 404}, anonymous=302, default=403
+        ),
+    ),
+    _api("mine", "GET", lambda w, s: "/api/routes/mine", only({"teacher"}, anonymous=401)),
+    _api(
+        "staff",
+        "GET",
+        lambda w, s: "/api/routes/staff",
+        api(STATUS_READERS),
+        check=lambda who, w, r: _no_contents_for_staff(who, w, r) if r.status_code == 200 else None,
+    ),
+    _api(
+        "route", "GET", lambda w, s: f"/api/routes/{s['route']}", only(OWN_AND_TUTOR, anonymous=401)
+    ),
+    _api(
+        "item_alternatives",
+        "GET",
+        lambda w, s: f"/api/routes/{s['route']}/items/{s['item']}/alternatives",
+        only({"teacher"}, anonymous=401),
+    ),
+    _api(
+        "item_start",
+        "POST",
+        lambda w, s: f"/api/routes/{s['route']}/items/{s['item']}/start",
+        by_role({"teacher": 409, "tutor": 403}),
+    ),
+    _api(
+        "item_evidence",
+        "POST",
+        lambda w, s: f"/api/routes/{s['running']}/items/{s['running_item']}/evidence",
+        by_role({"tutor": 403}),
+        data=_evidence_file,
+    ),
+    _api(
+        "evidence_review",
+        "POST",
+        lambda w, s: f"/api/routes/{s['running']}/evidence/{s['evidence']}/review",
+        by_role({"tutor": 200}),
+        data=lambda w, s: {"accept": False, "comment": "Добавьте самоанализ урока"},
+        json=True,
+    ),
+    _api(
+        "plan_get",
+        "GET",
+        lambda w, s: f"/api/routes/region-plans/{s['plan']}",
+        by_role({"regional": 200, "federal": 200, "regional_other": 404}, default=403),
+    ),
+    _api(
+        "plan_start",
+        "POST",
+        lambda w, s: "/api/routes/region-plans",
+        by_role({"regional": 409, "federal": 409}, default=403),
+        data=lambda w, s: {"region": w.r1.code, "fund_kopecks": 0},
+        json=True,
+    ),
+    _api(
+        "item_add",
+        "POST",
+        lambda w, s: f"/api/routes/{s['route']}/items",
+        by_role({"teacher": 409, "tutor": 403}),
+        data=lambda w, s: {"cohort": s["cohort"]},
+        json=True,
+    ),
+    _api(
+        "item_remove",
+        "DELETE",
+        lambda w, s: f"/api/routes/{s['route']}/items/{s['item']}",
+        by_role({"teacher": 204, "tutor": 403}),
+    ),
+    _api(
+        "route_action",
+        "POST",
+        lambda w, s: f"/api/routes/{s['route']}/actions",
+        by_role({"teacher": 200, "tutor": 403}),
+        data=lambda w, s: {"action": "propose"},
+        json=True,
+    ),
+    _api(
+        "build",
+        "POST",
+        lambda w, s: "/api/routes/build",
+        by_role({"teacher": 409}),
+        data=lambda w, s: {},
+        json=True,
+    ),
+]
