@@ -42,22 +42,33 @@ def test_starter_content_is_complete_and_loads_once(starter):
 
 
 @pytest.mark.parametrize("theta", [-2.5, 1.5])  # two logits either side of the deficit cut (-0.5)
-def test_an_adaptive_attempt_on_the_real_bank_decides_far_from_the_cut(world, starter, theta):
+def test_adaptive_attempts_on_the_real_bank_decide_far_from_the_cut(world, starter, theta):
+    """Five simulated attempts with fixed seeds (exposure control is random in production).
+
+    Never a wrong decision; most competencies decided on average. Far below the cut fewer are
+    decided than far above it (the starter bank has few easy items): over 25 random attempts at
+    -2.5 the number of deficits decided ranged 6..13 of 13 (mean 10.6; seeds 1..5 here give
+    13, 13, 11, 5, 10), at +1.5 it was 12..13.
+    """
     world.self_educator.subjects.set([Subject.objects.get(code="mathematics")])
     consent_give(actor=world.users["teacher"], educator=world.self_educator, kind=ConsentKind.DIAGNOSTICS)
     assessment = Assessment.objects.get(code="teacher-adaptive")
-    attempt = attempt_start(actor=world.users["teacher"], educator=world.self_educator, assessment=assessment)
-    assert "T.MATH" in attempt.competency_codes and "T.RUS" not in attempt.competency_codes
-    rng = np.random.default_rng(7)
-    while attempt.status == AttemptStatus.IN_PROGRESS:
-        current = attempt.responses.filter(answered_at__isnull=True).select_related("item").first()
-        attempt = attempt_answer(actor=world.users["teacher"], attempt=attempt, position=current.position, answer=simulated_answer(current.item, theta, rng)).attempt
-    assert attempt.answered <= assessment.max_items
-    results = CompetencyResult.objects.filter(attempt=attempt)
-    assert results.count() == 13
-    decisions = Counter(results.values_list("decision", flat=True))
-    expected = "deficit" if theta < 0 else "no_deficit"
-    assert decisions[expected] >= 9 and decisions["deficit" if theta > 0 else "no_deficit"] == 0
+    expected, wrong = ("deficit", "no_deficit") if theta < 0 else ("no_deficit", "deficit")
+    decided = []
+    for seed in range(1, 6):
+        attempt = attempt_start(actor=world.users["teacher"], educator=world.self_educator, assessment=assessment, seed=seed)
+        assert "T.MATH" in attempt.competency_codes and "T.RUS" not in attempt.competency_codes
+        rng = np.random.default_rng(seed)
+        while attempt.status == AttemptStatus.IN_PROGRESS:
+            current = attempt.responses.filter(answered_at__isnull=True).select_related("item").first()
+            attempt = attempt_answer(actor=world.users["teacher"], attempt=attempt, position=current.position, answer=simulated_answer(current.item, theta, rng)).attempt
+        assert attempt.answered <= assessment.max_items
+        results = CompetencyResult.objects.filter(attempt=attempt)
+        assert results.count() == 13
+        decisions = Counter(results.values_list("decision", flat=True))
+        assert decisions[wrong] == 0, (seed, decisions)
+        decided.append(decisions[expected])
+    assert sum(decided) / len(decided) >= 9, decided
 
 
 def test_every_score_of_every_shipped_item_is_reachable():

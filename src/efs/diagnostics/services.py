@@ -76,10 +76,17 @@ def _own(actor: User, attempt_or_educator) -> None:
 
 @transaction.atomic
 def attempt_start(
-    *, actor: User, educator: Educator, assessment: Assessment, now: dt.datetime | None = None, only_codes: list[str] | None = None
+    *,
+    actor: User,
+    educator: Educator,
+    assessment: Assessment,
+    now: dt.datetime | None = None,
+    only_codes: list[str] | None = None,
+    seed: int | None = None,
 ) -> Attempt:
     """Start (or resume) the educator's attempt of an assessment; `only_codes` limits it to
-    some competencies (a re-diagnosis after a route)."""
+    some competencies (a re-diagnosis after a route). `seed` drives exposure control and the
+    pilot plan; it is random unless a simulation needs to be reproducible."""
     _own(actor, educator)
     now = now or timezone.now()
     if not assessments_for(educator).filter(pk=assessment.pk).exists():
@@ -92,14 +99,14 @@ def attempt_start(
     open_attempt = Attempt.objects.select_for_update().filter(educator=educator, assessment=assessment, status=AttemptStatus.IN_PROGRESS).first()
     if open_attempt is not None:
         if _finalize_if_overdue(open_attempt, now):
-            return attempt_start(actor=actor, educator=educator, assessment=assessment, now=now, only_codes=only_codes)
+            return attempt_start(actor=actor, educator=educator, assessment=assessment, now=now, only_codes=only_codes, seed=seed)
         return open_attempt
     codes = competency_codes_for(assessment, educator)
     if only_codes is not None:
         codes = [code for code in codes if code in set(only_codes)]
     if not codes:
         raise ValidationFailed(_("This diagnostics has no competencies that apply to you."), code="assessment_empty")
-    seed = random.SystemRandom().randrange(1, 2**31)
+    seed = seed or random.SystemRandom().randrange(1, 2**31)
     attempt = Attempt.objects.create(
         educator=educator,
         region_id=educator.region_id,
