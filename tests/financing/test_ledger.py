@@ -76,6 +76,33 @@ def test_a_protected_account_never_goes_below_zero(world):
         Account.objects.filter(pk=fund.pk).update(debits_posted=2_000)
 
 
+def test_on_postgresql_a_hold_and_its_release_are_one_statement_each(world):
+    """The fast path: the hot certificate's row lock is held for one statement, not for a
+    conversation (docs/decisions/0004-ledger-fast-path.md). Refusals take the careful path."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    source, (fund, cert, _other) = _accounts(world, source_balance=1_000)
+    with CaptureQueriesContext(connection) as hold_queries:
+        hold = ledger.transfer(tid="f-1", kind=TransferKind.HOLD, debit=fund, credit=cert, amount=600, pending=True, expires_at=LATER)
+    with CaptureQueriesContext(connection) as void_queries:
+        void = ledger.resolve(tid="f-1:void", hold=hold.pk, kind=TransferKind.VOID)
+    assert (hold.tid, hold.amount, hold.is_pending, hold.created_at is not None) == ("f-1", 600, True, True)
+    assert (void.pending_id, void.amount, void.kind) == (hold.pk, 600, TransferKind.VOID)
+    statements = [q["sql"] for q in hold_queries.captured_queries + void_queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    if connection.vendor == "postgresql":
+        assert len(statements) == 2 and all(sql.lstrip().startswith("WITH") for sql in statements)
+    else:
+        assert len(statements) > 2  # lock, look up, insert, update: one writer holds SQLite anyway
+    fund.refresh_from_db()
+    cert.refresh_from_db()
+    assert (fund.available, fund.held, cert.credits_pending) == (1_000, 0, 0)
+    with pytest.raises(Conflict) as again:
+        ledger.resolve(tid="f-1:void-again", hold=hold.pk, kind=TransferKind.VOID)
+    assert again.value.code == "hold_already_voided" and Transfer.objects.filter(pending=hold).count() == 1
+    assert ledger.reconcile().ok
+
+
 def test_a_hold_is_posted_or_voided_once(world):
     source, (fund, cert, _other) = _accounts(world, source_balance=1_000)
     hold = ledger.transfer(tid="h", kind=TransferKind.HOLD, debit=fund, credit=cert, amount=600, pending=True, expires_at=LATER)
