@@ -93,6 +93,7 @@ class Config:
     db_name: str
     data_dir: str
     out: str
+    audit: bool = False
 
     @property
     def dsn(self) -> str:
@@ -108,7 +109,7 @@ class Journal:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - kept open for the life of the process
+        self.file = open(path, "a", encoding="utf-8")
 
     def write(self, record: dict, *, sync: bool) -> None:
         self.file.write(json.dumps(record, separators=(",", ":")) + "\n")
@@ -201,6 +202,10 @@ class DjangoLedger:
         raw = self.connection.connection
         return raw.pgconn.socket if raw is not None and not raw.closed else None
 
+    def backend_pid(self) -> int:
+        raw = self.connection.connection
+        return raw.info.backend_pid if raw is not None and not raw.closed else 0
+
     def hold(self, op: dict) -> int:
         return self.ledger.transfer(
             tid=op["tid"], kind=self.kinds.HOLD, debit=op["cert"], credit=op["payee"], amount=op["amount"], pending=True, expires_at=self.expires,
@@ -212,7 +217,7 @@ class DjangoLedger:
     def reset(self) -> None:
         try:
             self.connection.close()
-        except Exception:  # noqa: BLE001 - a cut socket may fail to close cleanly; the next query reconnects
+        except Exception:
             pass
 
 
@@ -241,6 +246,9 @@ class PeerLedger:
 
     def socket_fd(self) -> int | None:
         return self.conn.pgconn.socket if self.conn is not None and not self.conn.closed else None
+
+    def backend_pid(self) -> int:
+        return self.conn.info.backend_pid if self.conn is not None and not self.conn.closed else 0
 
     def _existing(self, tid: str) -> int | None:
         row = self.conn.execute("SELECT id FROM bench_peer_transfer WHERE tid = %s", (tid,)).fetchone()
@@ -286,7 +294,7 @@ class PeerLedger:
         if self.conn is not None:
             try:
                 self.conn.close()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
         self.conn = None
 
@@ -323,8 +331,9 @@ class SocketCutter:
 
 
 class Client:
-    def __init__(self, cfg: Config, scenario: str, slot: int, gen: int, accounts: list[tuple[int, int]], backend, faults: bool) -> None:
+    def __init__(self, cfg: Config, scenario: str, slot: int, gen: int, accounts: list[tuple[int, int]], backend, faults: bool, backend_pids=None) -> None:
         self.cfg, self.scenario, self.slot, self.gen, self.accounts, self.db = cfg, scenario, slot, gen, accounts, backend
+        self.backend_pids = backend_pids  # shared with the coordinator: which server process serves this slot
         self.faults = faults
         self.rng = random.Random(f"{cfg.seed}:{scenario}:{slot}:{gen}")
         directory = journal_dir(cfg, scenario)
@@ -348,11 +357,13 @@ class Client:
         while True:
             attempts += 1
             cutter = None
+            try:
+                self.db.connect()
+            except Exception:
+                pass
+            if self.backend_pids is not None:
+                self.backend_pids[self.slot] = self.db.backend_pid()
             if fault and attempts == 1:
-                try:
-                    self.db.connect()
-                except Exception:  # noqa: BLE001
-                    pass
                 cutter = SocketCutter(self.db.socket_fd(), self.rng.uniform(0, 1.5 * self.latency_ema))
             started = time.perf_counter()
             answer: dict
@@ -408,7 +419,7 @@ class Client:
                 self._after(op, self.execute(op, fault=self.faults and self.rng.random() < self.cfg.fault_rate))
 
 
-def client_process(cfg: Config, scenario: str, kind: str, slot: int, gen: int, accounts, ready, start, start_at, faults: bool) -> None:
+def client_process(cfg: Config, scenario: str, kind: str, slot: int, gen: int, accounts, ready, start, start_at, faults: bool, backend_pids) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if kind == "django":
         import django
@@ -417,7 +428,7 @@ def client_process(cfg: Config, scenario: str, kind: str, slot: int, gen: int, a
         backend = DjangoLedger()
     else:
         backend = PeerLedger(cfg.dsn)
-    client = Client(cfg, scenario, slot, gen, accounts, backend, faults)
+    client = Client(cfg, scenario, slot, gen, accounts, backend, faults, backend_pids)
     backend.connect()
     if start is not None:  # first generation: wait for everyone
         with ready.get_lock():
@@ -506,9 +517,10 @@ def run_clients(cfg: Config, scenario: str, kind: str, accounts, faults: bool, r
     if kind == "django":
         close_django_connections()  # never fork with an open connection
     ready, start, start_at = FORK.Value("i", 0), FORK.Event(), FORK.RawValue("d", 0.0)
+    backend_pids = FORK.RawArray("i", cfg.clients)
     procs: dict[int, tuple[int, mp.Process]] = {}
     for slot in range(cfg.clients):
-        proc = FORK.Process(target=client_process, args=(cfg, scenario, kind, slot, 0, accounts, ready, start, start_at, faults), daemon=True)
+        proc = FORK.Process(target=client_process, args=(cfg, scenario, kind, slot, 0, accounts, ready, start, start_at, faults, backend_pids), daemon=True)
         proc.start()
         procs[slot] = (0, proc)
     waited = time.time()
@@ -518,10 +530,19 @@ def run_clients(cfg: Config, scenario: str, kind: str, accounts, faults: bool, r
                 p.kill()
             raise SystemExit(f"{scenario}: clients failed to start ({ready.value}/{cfg.clients} ready)")
         time.sleep(0.05)
+    auditor = None
+    if cfg.audit and kind == "django":
+        auditor = FORK.Process(target=audit_process, args=(cfg, scenario, start_at), daemon=True)
     start_at.value = time.time() + 0.3
+    if auditor is not None:
+        auditor.start()
     start.set()
     t0 = start_at.value
     deadline = t0 + cfg.seconds if cfg.seconds else None
+    ours = {os.getpid(), *(p.pid for _, p in procs.values()), *([auditor.pid] if auditor is not None else [])}
+    time.sleep(max(0.0, t0 - time.time()))
+    cpu_before = cpu_snapshot()
+    load_before = os.getloadavg()[0]
     kills: list[dict] = []
     if faults and cfg.kill_every > 0:
         next_kill = t0 + cfg.kill_every * rng.uniform(0.5, 1.5)
@@ -535,24 +556,139 @@ def run_clients(cfg: Config, scenario: str, kind: str, accounts, faults: bool, r
                 continue
             slot = rng.choice(alive)
             gen, proc = procs[slot]
+            server_state = backend_state(cfg, backend_pids[slot])
             os.kill(proc.pid, signal.SIGKILL)
             proc.join()
-            replacement = FORK.Process(target=client_process, args=(cfg, scenario, kind, slot, gen + 1, accounts, None, None, t0, faults), daemon=True)
+            replacement = FORK.Process(target=client_process, args=(cfg, scenario, kind, slot, gen + 1, accounts, None, None, t0, faults, backend_pids), daemon=True)
             replacement.start()
+            ours.add(replacement.pid)
             procs[slot] = (gen + 1, replacement)
-            kills.append({"t": round(now - t0, 3), "slot": slot, "gen": gen, "pid": proc.pid})
+            kills.append({"t": round(now - t0, 3), "slot": slot, "gen": gen, "pid": proc.pid, "server": server_state})
             next_kill = now + cfg.kill_every * rng.uniform(0.5, 1.5)
+    if deadline is not None:
+        time.sleep(max(0.0, deadline - time.time()))
+    cpu = cpu_usage(cpu_before, cpu_snapshot(), ours, max(0.001, time.time() - t0))
     hung = []
-    for slot, (gen, proc) in procs.items():
+    for slot, (_gen, proc) in procs.items():
         proc.join(timeout=max(5.0, (deadline or time.time()) + 120 - time.time()))
         if proc.is_alive():
             hung.append(slot)
             proc.kill()
             proc.join()
+    if auditor is not None:
+        auditor.join(timeout=60)
+        if auditor.is_alive():
+            auditor.kill()
     finished = time.time()
-    exit_codes = {slot: proc.exitcode for slot, (gen, proc) in procs.items()}
-    return {"t0": t0, "deadline": deadline, "finished": finished, "kills": kills, "hung": hung,
+    exit_codes = {slot: proc.exitcode for slot, (_gen, proc) in procs.items()}
+    return {"t0": t0, "deadline": deadline, "finished": finished, "kills": kills, "hung": hung, "cpu_cores": cpu, "loadavg_1min_before": load_before,
             "bad_exits": {s: c for s, c in exit_codes.items() if c not in (0, None)}}
+
+
+def backend_state(cfg: Config, pid: int) -> str:
+    """What the server process of a client is doing, just before the client is killed."""
+    import psycopg
+
+    if not pid:
+        return "not connected"
+    try:
+        with psycopg.connect(cfg.dsn, autocommit=True, connect_timeout=5) as conn:
+            row = conn.execute("SELECT state, wait_event_type, wait_event, xact_start IS NOT NULL FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
+    except psycopg.Error as error:
+        return f"unknown ({type(error).__name__})"
+    if row is None:
+        return "gone"
+    state, wait_type, wait_event, in_xact = row
+    if state == "active" and wait_type == "Lock":
+        return f"in transaction, waiting for a lock ({wait_event})"
+    if state == "idle in transaction":
+        return "in transaction, between statements (holding its locks)"
+    if in_xact:
+        return f"in transaction, {state}" + (f" ({wait_type}:{wait_event})" if wait_type else "")
+    return state or "unknown"
+
+
+def audit_process(cfg: Config, scenario: str, start_at) -> None:
+    """During the load, run ledger.reconcile() as an operator would (`efs financing reconcile`),
+    and the same inside one REPEATABLE READ transaction; journal what each reported."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+
+    from efs.financing import ledger
+
+    journal = Journal(journal_dir(cfg, scenario) / "audit.jsonl")
+    time.sleep(max(0.0, start_at.value - time.time()))
+    deadline = start_at.value + (cfg.seconds or 30)
+    while time.time() < deadline - 0.5:
+        for mode in ("read_committed", "repeatable_read"):
+            began = time.perf_counter()
+            if mode == "read_committed":
+                result = ledger.reconcile()
+            else:
+                with transaction.atomic():
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    result = ledger.reconcile()
+            journal.write({"e": "audit", "mode": mode, "ok": result.ok, "breaches": len(result.breaches), "sample": result.breaches[:3],
+                           "ms": round((time.perf_counter() - began) * 1000, 1), "t": time.time()}, sync=False)
+        time.sleep(1.0)
+    connection.close()
+
+
+def summarise_audit(cfg: Config, scenario: str) -> dict | None:
+    path = journal_dir(cfg, scenario) / "audit.jsonl"
+    if not path.exists():
+        return None
+    out = {}
+    for rec in read_journal(path):
+        mode = out.setdefault(rec["mode"], {"runs": 0, "with_breaches": 0, "sample": []})
+        mode["runs"] += 1
+        if not rec["ok"]:
+            mode["with_breaches"] += 1
+            if len(mode["sample"]) < 3:
+                mode["sample"].append(rec["sample"][0])
+    return out
+
+
+def cpu_snapshot() -> dict[int, tuple[str, float]]:
+    """CPU seconds used so far by every process on the machine: pid -> (command, seconds)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    snap = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as handle:
+                raw = handle.read()
+        except OSError:
+            continue
+        comm = raw[raw.index("(") + 1: raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2:].split()
+        snap[int(entry.name)] = (comm, (int(fields[11]) + int(fields[12])) / tick)
+    return snap
+
+
+def cpu_usage(before: dict, after: dict, ours: set[int], seconds: float) -> dict:
+    """Cores used during the window: by this benchmark's processes, by PostgreSQL, by everything else."""
+    use = {"bench_clients": 0.0, "postgres": 0.0, "other": 0.0}
+    others: dict[str, float] = {}
+    for pid, (comm, total) in after.items():
+        delta = total - before.get(pid, (comm, 0.0))[1]
+        if delta <= 0:
+            continue
+        if pid in ours:
+            use["bench_clients"] += delta
+        elif comm.startswith("postgres"):
+            use["postgres"] += delta
+        else:
+            use["other"] += delta
+            others[comm] = others.get(comm, 0.0) + delta
+    cores = {k: round(v / seconds, 2) for k, v in use.items()}
+    cores["top_other"] = {k: round(v / seconds, 2) for k, v in sorted(others.items(), key=lambda kv: -kv[1])[:3] if v / seconds >= 0.05}
+    return cores
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -583,7 +719,14 @@ def load_journals(cfg: Config, scenario: str) -> dict:
     return {"intents": intents, "answers": answers, "retries": retries, "gave_up": gave_up, "duplicate_answers": duplicates}
 
 
-def summarise(run: dict, journals: dict, window: float) -> dict:
+def _count(values: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+def summarise(run: dict, journals: dict) -> dict:
     t0 = run["t0"]
     end = run["deadline"] if run["deadline"] is not None else max([a["t"] for a in journals["answers"].values()] or [t0 + 1])
     window = end - t0
@@ -628,10 +771,13 @@ def summarise(run: dict, journals: dict, window: float) -> dict:
         "retries_by_cause": whys,
         "lost_answer_errors": dict(sorted(db_errors.items(), key=lambda kv: -kv[1])[:8]),
         "kills": len(run["kills"]),
+        "killed_while": _count([k["server"] for k in run["kills"]]),
         "adopted_requests": whys.get("adopted", 0),
         "hung_clients": run["hung"],
         "bad_exits": run["bad_exits"],
         "gave_up": len(journals["gave_up"]),
+        "cpu_cores_during_window": run["cpu_cores"],
+        "loadavg_1min_before": run["loadavg_1min_before"],
     }
 
 
@@ -676,7 +822,7 @@ def run_checks(scenario: str, accounts, journals: dict, run: dict) -> list[dict]
         if credits - posted_debits - open_holds < 0:
             recomputed_negative.append(account)
         available, low = 0, None
-        for pk, kind, is_pending, pending_id, amount in items:  # transfers on one certificate commit in id order: ids are drawn under its row lock
+        for _pk, kind, is_pending, pending_id, amount in items:  # transfers on one certificate commit in id order: ids are drawn under its row lock
             if kind == TransferKind.ISSUE:
                 available += amount
             elif is_pending:
@@ -809,10 +955,21 @@ def markdown(cfg: Config, report: dict) -> str:
             extra.append("retries " + ", ".join(f"{k} {v}" for k, v in sorted(st["retries_by_cause"].items())))
         if st["other_refusals"]:
             extra.append("other refusals " + ", ".join(f"{k} {v}" for k, v in st["other_refusals"].items()))
+        if st["killed_while"]:
+            extra.append("killed while " + ", ".join(f"{k} ×{v}" for k, v in st["killed_while"].items()))
         if st["lost_answer_errors"]:
             extra.append("errors seen " + "; ".join(f"{k} ×{v}" for k, v in st["lost_answer_errors"].items()))
         lines.append(f"- **{name}**: {st['acked_holds']} holds, {st['acked_voids']} voids, {st['insufficient_funds']} refused for funds in {st['window_s']} s"
                      + (f"; {'; '.join(extra)}" if extra else ""))
+    busy = {name: s["stats"]["cpu_cores_during_window"] for name, s in report["scenarios"].items()}
+    lines.append("- CPU cores used during each window (bench clients / PostgreSQL / other processes on the machine): "
+                 + "; ".join(f"{n} {c['bench_clients']}/{c['postgres']}/{c['other']}" + (f" (other: {c['top_other']})" if c["top_other"] else "") for n, c in busy.items()))
+    for name, s in report["scenarios"].items():
+        audit = s.get("live_audit")
+        if audit:
+            lines.append(f"- live `ledger.reconcile()` during **{name}** (observation, not a check): "
+                         + "; ".join(f"{mode.replace('_', ' ')}: {a['with_breaches']}/{a['runs']} runs reported breaches" for mode, a in audit.items())
+                         + (f" — e.g. `{next(a['sample'][0] for a in audit.values() if a['sample'])}`" if any(a["sample"] for a in audit.values()) else ""))
     lines.append("")
     lines.append("### Checks")
     lines.append("")
@@ -839,6 +996,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
     p.add_argument("--hot-fund-holds", type=int, default=200, help="hot certificate funding, in average holds (default 200)")
     p.add_argument("--certs", type=int, default=1000)
     p.add_argument("--many-payees", type=int, default=None, help="payee accounts in 'many' (default: one per certificate; 1 makes the payee a hot row)")
+    p.add_argument("--audit", action="store_true", help="also run ledger.reconcile() every second during the load (read committed, and in a REPEATABLE READ snapshot)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--pg-url", default=os.environ.get("EFS_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432"))
     p.add_argument("--db-name", default="efs_ledger_bench")
@@ -850,7 +1008,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
     seconds = None if a.ops is not None else a.seconds
     return Config(clients=a.clients, seconds=seconds, ops=a.ops, scenario=a.scenario, faults=a.faults, peer=a.peer, fault_rate=a.fault_rate,
                   kill_every=a.kill_every, void_prob=a.void_prob, max_open=a.max_open, hot_fund_holds=a.hot_fund_holds, certs=a.certs,
-                  many_payees=a.many_payees or a.certs, seed=a.seed, pg_url=a.pg_url, db_name=a.db_name, data_dir=a.data_dir, out=a.out)
+                  many_payees=a.many_payees or a.certs, seed=a.seed, pg_url=a.pg_url, db_name=a.db_name, data_dir=a.data_dir, out=a.out, audit=a.audit)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -875,9 +1033,9 @@ def main(argv: list[str] | None = None) -> int:
         accounts = create_accounts(cfg, scenario, rng)
         run = run_clients(cfg, scenario, "django", accounts, cfg.faults, rng)
         journals = load_journals(cfg, scenario)
-        stats = summarise(run, journals, cfg.seconds or 0)
+        stats = summarise(run, journals)
         checks = run_checks(scenario, accounts, journals, run)
-        report["scenarios"][scenario] = {"stats": stats, "checks": checks, "kills": run["kills"]}
+        report["scenarios"][scenario] = {"stats": stats, "checks": checks, "kills": run["kills"], "live_audit": summarise_audit(cfg, scenario)}
         print(f"[{scenario}] {stats['holds_per_s']} holds/s, {stats['ops_per_s']} ops/s, "
               f"{sum(not c['ok'] for c in checks)} failed checks", file=sys.stderr, flush=True)
     if cfg.peer:
@@ -885,8 +1043,8 @@ def main(argv: list[str] | None = None) -> int:
         accounts = create_peer_tables(cfg)
         run = run_clients(cfg, "peer", "peer", accounts, False, rng)
         journals = load_journals(cfg, "peer")
-        stats = summarise(run, journals, cfg.seconds or 0)
-        report["scenarios"]["peer"] = {"stats": stats, "checks": peer_checks(cfg, journals), "kills": []}
+        stats = summarise(run, journals)
+        report["scenarios"]["peer"] = {"stats": stats, "checks": peer_checks(cfg, journals), "kills": [], "live_audit": None}
         print(f"[peer] {stats['holds_per_s']} holds/s", file=sys.stderr, flush=True)
     report["ok"] = all(c["ok"] for s in report["scenarios"].values() for c in s["checks"])
     report["elapsed_s"] = round(time.time() - began, 1)
