@@ -47,7 +47,14 @@ with a unique tid, one transaction per hold), same loop, client count, duration,
 funding and journaling, on one hot row, without faults: how fast holds on one row can go
 on this machine.
 
-Output: a Markdown summary on stdout and ``bench/out/ledger.json``.
+Optional observations (not checks): ``--audit`` runs ``ledger.reconcile()`` every second
+during the load, as an operator's ``efs financing reconcile`` would, and the same inside a
+REPEATABLE READ transaction; ``--stall S`` freezes (SIGSTOP) one client that is inside its
+transaction for S seconds mid-run, and counts the holds acknowledged meanwhile.
+
+Output: a Markdown summary on stdout and ``bench/out/ledger.json``. The machine is
+reported as it was: the CPU cores used by the clients, by PostgreSQL and by anything
+else running during each window.
 """
 
 from __future__ import annotations
@@ -94,6 +101,7 @@ class Config:
     data_dir: str
     out: str
     audit: bool = False
+    stall: float = 0.0
 
     @property
     def dsn(self) -> str:
@@ -544,15 +552,23 @@ def run_clients(cfg: Config, scenario: str, kind: str, accounts, faults: bool, r
     cpu_before = cpu_snapshot()
     load_before = os.getloadavg()[0]
     kills: list[dict] = []
-    if faults and cfg.kill_every > 0:
-        next_kill = t0 + cfg.kill_every * rng.uniform(0.5, 1.5)
+    stall: dict | None = None
+    if faults and (cfg.kill_every > 0 or cfg.stall > 0):
+        never = float("inf")
+        next_kill = t0 + cfg.kill_every * rng.uniform(0.5, 1.5) if cfg.kill_every > 0 else never
+        stall_at = t0 + (cfg.seconds or 10) / 2 if cfg.stall > 0 else never
         while True:
             now = time.time()
             alive = [s for s, (_, p) in procs.items() if p.is_alive()]
-            if not alive or (deadline is not None and next_kill > deadline - 1.0):
+            upcoming = min(next_kill, stall_at)
+            if not alive or upcoming == never or (deadline is not None and upcoming > deadline - 1.0):
                 break
-            if now < next_kill:
-                time.sleep(min(0.05, next_kill - now))
+            if now < upcoming:
+                time.sleep(min(0.05, upcoming - now))
+                continue
+            if stall_at <= now:
+                stall = stall_one(cfg, procs, backend_pids, t0)
+                stall_at = never
                 continue
             slot = rng.choice(alive)
             gen, proc = procs[slot]
@@ -581,7 +597,7 @@ def run_clients(cfg: Config, scenario: str, kind: str, accounts, faults: bool, r
             auditor.kill()
     finished = time.time()
     exit_codes = {slot: proc.exitcode for slot, (_gen, proc) in procs.items()}
-    return {"t0": t0, "deadline": deadline, "finished": finished, "kills": kills, "hung": hung, "cpu_cores": cpu, "loadavg_1min_before": load_before,
+    return {"t0": t0, "deadline": deadline, "finished": finished, "kills": kills, "stall": stall, "hung": hung, "cpu_cores": cpu, "loadavg_1min_before": load_before,
             "bad_exits": {s: c for s, c in exit_codes.items() if c not in (0, None)}}
 
 
@@ -606,6 +622,32 @@ def backend_state(cfg: Config, pid: int) -> str:
     if in_xact:
         return f"in transaction, {state}" + (f" ({wait_type}:{wait_event})" if wait_type else "")
     return state or "unknown"
+
+
+def stall_one(cfg: Config, procs: dict, backend_pids, t0: float) -> dict | None:
+    """SIGSTOP a client whose transaction holds its locks ('idle in transaction') for
+    `cfg.stall` seconds, then SIGCONT it: a frozen or partitioned client, which neither
+    dies nor closes its socket."""
+    import psycopg
+
+    by_backend = {backend_pids[slot]: slot for slot in procs if backend_pids[slot]}
+    found = None
+    with psycopg.connect(cfg.dsn, autocommit=True) as conn:
+        for _ in range(2000):
+            rows = conn.execute("SELECT pid, state FROM pg_stat_activity WHERE pid = ANY(%s) AND xact_start IS NOT NULL", (list(by_backend),)).fetchall()
+            idle = [pid for pid, state in rows if state == "idle in transaction"]
+            if idle:
+                found = (idle[0], "in transaction, between statements (holding its locks)")
+                break
+    if found is None:
+        return None
+    slot = by_backend[found[0]]
+    proc = procs[slot][1]
+    began = time.time()
+    os.kill(proc.pid, signal.SIGSTOP)
+    time.sleep(cfg.stall)
+    os.kill(proc.pid, signal.SIGCONT)
+    return {"t": round(began - t0, 3), "from": began, "to": time.time(), "slot": slot, "server": found[1], "seconds": cfg.stall}
 
 
 def audit_process(cfg: Config, scenario: str, start_at) -> None:
@@ -726,6 +768,16 @@ def _count(values: list[str]) -> dict[str, int]:
     return counts
 
 
+def _stall_effect(run: dict, journals: dict) -> dict | None:
+    stall = run.get("stall")
+    if not stall:
+        return None
+    during = [a for a in journals["answers"].values() if a["op"] == "hold" and a["e"] == "a" and stall["from"] <= a["t"] <= stall["to"]]
+    length = stall["to"] - stall["from"]
+    return {"at_s": stall["t"], "seconds": round(length, 2), "slot": stall["slot"], "holds_acked_during": len(during),
+            "holds_per_s_during": round(len(during) / length, 1) if length > 0 else None}
+
+
 def summarise(run: dict, journals: dict) -> dict:
     t0 = run["t0"]
     end = run["deadline"] if run["deadline"] is not None else max([a["t"] for a in journals["answers"].values()] or [t0 + 1])
@@ -772,6 +824,7 @@ def summarise(run: dict, journals: dict) -> dict:
         "lost_answer_errors": dict(sorted(db_errors.items(), key=lambda kv: -kv[1])[:8]),
         "kills": len(run["kills"]),
         "killed_while": _count([k["server"] for k in run["kills"]]),
+        "stall": _stall_effect(run, journals),
         "adopted_requests": whys.get("adopted", 0),
         "hung_clients": run["hung"],
         "bad_exits": run["bad_exits"],
@@ -957,6 +1010,10 @@ def markdown(cfg: Config, report: dict) -> str:
             extra.append("other refusals " + ", ".join(f"{k} {v}" for k, v in st["other_refusals"].items()))
         if st["killed_while"]:
             extra.append("killed while " + ", ".join(f"{k} ×{v}" for k, v in st["killed_while"].items()))
+        if st.get("stall"):
+            sl = st["stall"]
+            extra.append(f"one client frozen (SIGSTOP) inside its transaction for {sl['seconds']} s at t={sl['at_s']} s: "
+                         f"{sl['holds_acked_during']} holds acknowledged meanwhile ({sl['holds_per_s_during']}/s)")
         if st["lost_answer_errors"]:
             extra.append("errors seen " + "; ".join(f"{k} ×{v}" for k, v in st["lost_answer_errors"].items()))
         lines.append(f"- **{name}**: {st['acked_holds']} holds, {st['acked_voids']} voids, {st['insufficient_funds']} refused for funds in {st['window_s']} s"
@@ -997,6 +1054,8 @@ def parse_args(argv: list[str] | None = None) -> Config:
     p.add_argument("--certs", type=int, default=1000)
     p.add_argument("--many-payees", type=int, default=None, help="payee accounts in 'many' (default: one per certificate; 1 makes the payee a hot row)")
     p.add_argument("--audit", action="store_true", help="also run ledger.reconcile() every second during the load (read committed, and in a REPEATABLE READ snapshot)")
+    p.add_argument("--stall", type=float, default=0.0, metavar="SECONDS",
+                   help="with faults: once, mid-run, freeze (SIGSTOP) a client that is inside a transaction for this long (default 0: off)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--pg-url", default=os.environ.get("EFS_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432"))
     p.add_argument("--db-name", default="efs_ledger_bench")
@@ -1008,7 +1067,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
     seconds = None if a.ops is not None else a.seconds
     return Config(clients=a.clients, seconds=seconds, ops=a.ops, scenario=a.scenario, faults=a.faults, peer=a.peer, fault_rate=a.fault_rate,
                   kill_every=a.kill_every, void_prob=a.void_prob, max_open=a.max_open, hot_fund_holds=a.hot_fund_holds, certs=a.certs,
-                  many_payees=a.many_payees or a.certs, seed=a.seed, pg_url=a.pg_url, db_name=a.db_name, data_dir=a.data_dir, out=a.out, audit=a.audit)
+                  many_payees=a.many_payees or a.certs, seed=a.seed, pg_url=a.pg_url, db_name=a.db_name, data_dir=a.data_dir, out=a.out, audit=a.audit, stall=a.stall)
 
 
 def main(argv: list[str] | None = None) -> int:
