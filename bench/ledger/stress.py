@@ -549,7 +549,7 @@ def run_clients(cfg: Config, scenario: str, kind: str, accounts, faults: bool, r
     deadline = t0 + cfg.seconds if cfg.seconds else None
     ours = {os.getpid(), *(p.pid for _, p in procs.values()), *([auditor.pid] if auditor is not None else [])}
     time.sleep(max(0.0, t0 - time.time()))
-    cpu_before = cpu_snapshot()
+    cpu_before, reaped_before = cpu_snapshot(), children_cpu()
     load_before = os.getloadavg()[0]
     kills: list[dict] = []
     stall: dict | None = None
@@ -581,9 +581,10 @@ def run_clients(cfg: Config, scenario: str, kind: str, accounts, faults: bool, r
             procs[slot] = (gen + 1, replacement)
             kills.append({"t": round(now - t0, 3), "slot": slot, "gen": gen, "pid": proc.pid, "server": server_state})
             next_kill = now + cfg.kill_every * rng.uniform(0.5, 1.5)
-    if deadline is not None:
+    cpu = None
+    if deadline is not None:  # measure the window itself, while the clients still live
         time.sleep(max(0.0, deadline - time.time()))
-    cpu = cpu_usage(cpu_before, cpu_snapshot(), ours, max(0.001, time.time() - t0))
+        cpu = cpu_usage(cpu_before, cpu_snapshot(), ours, max(0.001, time.time() - t0), children_cpu() - reaped_before)
     hung = []
     for slot, (_gen, proc) in procs.items():
         proc.join(timeout=max(5.0, (deadline or time.time()) + 120 - time.time()))
@@ -596,6 +597,8 @@ def run_clients(cfg: Config, scenario: str, kind: str, accounts, faults: bool, r
         if auditor.is_alive():
             auditor.kill()
     finished = time.time()
+    if cpu is None:  # --ops: the window ends when the last client is done
+        cpu = cpu_usage(cpu_before, cpu_snapshot(), ours, max(0.001, finished - t0), children_cpu() - reaped_before)
     exit_codes = {slot: proc.exitcode for slot, (_gen, proc) in procs.items()}
     return {"t0": t0, "deadline": deadline, "finished": finished, "kills": kills, "stall": stall, "hung": hung, "cpu_cores": cpu, "loadavg_1min_before": load_before,
             "bad_exits": {s: c for s, c in exit_codes.items() if c not in (0, None)}}
@@ -713,9 +716,18 @@ def cpu_snapshot() -> dict[int, tuple[str, float]]:
     return snap
 
 
-def cpu_usage(before: dict, after: dict, ours: set[int], seconds: float) -> dict:
-    """Cores used during the window: by this benchmark's processes, by PostgreSQL, by everything else."""
-    use = {"bench_clients": 0.0, "postgres": 0.0, "other": 0.0}
+def children_cpu() -> float:
+    """CPU seconds of this process's children that have exited and been reaped (killed clients, finished ones)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_usage(before: dict, after: dict, ours: set[int], seconds: float, reaped: float) -> dict:
+    """Cores used during the window: by this benchmark's processes (live ones from /proc, exited
+    ones from their reaped usage), by PostgreSQL, by everything else."""
+    use = {"bench_clients": reaped, "postgres": 0.0, "other": 0.0}
     others: dict[str, float] = {}
     for pid, (comm, total) in after.items():
         delta = total - before.get(pid, (comm, 0.0))[1]
