@@ -1031,7 +1031,7 @@ def markdown(cfg: Config, report: dict) -> str:
         lines.append(f"- **{name}**: {st['acked_holds']} holds, {st['acked_voids']} voids, {st['insufficient_funds']} refused for funds in {st['window_s']} s"
                      + (f"; {'; '.join(extra)}" if extra else ""))
     busy = {name: s["stats"]["cpu_cores_during_window"] for name, s in report["scenarios"].items()}
-    lines.append("- CPU cores used during each window (bench clients / PostgreSQL / other processes on the machine): "
+    lines.append("- CPU cores used during each window (bench clients / PostgreSQL backends still alive at the end / other processes on the machine): "
                  + "; ".join(f"{n} {c['bench_clients']}/{c['postgres']}/{c['other']}" + (f" (other: {c['top_other']})" if c["top_other"] else "") for n, c in busy.items()))
     for name, s in report["scenarios"].items():
         audit = s.get("live_audit")
