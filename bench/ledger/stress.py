@@ -977,6 +977,33 @@ def run_checks(scenario: str, accounts, journals: dict, run: dict) -> list[dict]
     return results
 
 
+def retry_outcomes(journals: dict) -> dict:
+    """How each retried request ended, by the cause of its first retry: the original attempt had
+    committed (the retry got the same transfer back: idempotency did the work), the retry itself
+    created the transfer (the original had rolled back), or it was refused."""
+    from efs.financing.models import Transfer
+
+    first: dict[str, dict] = {}
+    for r in journals["retries"]:
+        if r["tid"] not in first or r["t"] < first[r["tid"]]["t"]:
+            first[r["tid"]] = r
+    created = {tid: at.timestamp() for tid, at in Transfer.objects.filter(tid__in=list(first)).values_list("tid", "created_at")}
+    out: dict[str, dict[str, int]] = {}
+    for tid, r in first.items():
+        answer = journals["answers"].get(tid)
+        if answer is None:
+            outcome = "unanswered"
+        elif answer["e"] == "r":
+            outcome = f"refused:{answer['code']}"
+        elif tid in created and created[tid] < r["t"]:
+            outcome = "original_had_committed"
+        else:
+            outcome = "created_by_retry"
+        bucket = out.setdefault(r["why"], {})
+        bucket[outcome] = bucket.get(outcome, 0) + 1
+    return out
+
+
 def peer_checks(cfg: Config, journals: dict) -> list[dict]:
     import psycopg
 
@@ -1022,6 +1049,9 @@ def markdown(cfg: Config, report: dict) -> str:
             extra.append("other refusals " + ", ".join(f"{k} {v}" for k, v in st["other_refusals"].items()))
         if st["killed_while"]:
             extra.append("killed while " + ", ".join(f"{k} ×{v}" for k, v in st["killed_while"].items()))
+        if st.get("retry_outcomes"):
+            extra.append("retried requests ended as " + "; ".join(
+                f"[{why}] " + ", ".join(f"{k} {v}" for k, v in sorted(o.items())) for why, o in sorted(st["retry_outcomes"].items())))
         if st.get("stall"):
             sl = st["stall"]
             extra.append(f"one client frozen (SIGSTOP) inside its transaction for {sl['seconds']} s at t={sl['at_s']} s: "
@@ -1106,6 +1136,7 @@ def main(argv: list[str] | None = None) -> int:
         journals = load_journals(cfg, scenario)
         stats = summarise(run, journals)
         checks = run_checks(scenario, accounts, journals, run)
+        stats["retry_outcomes"] = retry_outcomes(journals)
         report["scenarios"][scenario] = {"stats": stats, "checks": checks, "kills": run["kills"], "live_audit": summarise_audit(cfg, scenario)}
         print(f"[{scenario}] {stats['holds_per_s']} holds/s, {stats['ops_per_s']} ops/s, "
               f"{sum(not c['ok'] for c in checks)} failed checks", file=sys.stderr, flush=True)
