@@ -110,25 +110,44 @@ _TRANSFERS = Transfer._meta.db_table
 _FIELDS = Transfer._meta.concrete_fields
 _RETURNING = ", ".join(field.column for field in _FIELDS)
 
-# Both accounts' counters change in one UPDATE whose condition is the balance check; the
-# INSERT gets a NULL tid (and fails, undoing the UPDATE) unless exactly both rows moved and
-# they keep the same ledger. Data-modifying CTEs run to completion, hence the NULL trick.
+# Requests with the same id serialize on an advisory lock of the id (a retry sent while the
+# first try is still waiting for the certificate must not overtake it and be refused).
+# Both accounts are locked next, in id order like the careful path (an UPDATE alone locks
+# in scan order, which changes as rows move: deadlocks). A row locked after a wait is read
+# in its newest version, so the verdict (both found, one ledger, enough money) is current;
+# the counters change only when it is favourable (and the id is new: a retry goes to the
+# careful path, which answers with the first transfer), and the statement answers with the
+# verdict, so a refusal for funds needs no second trip. An id inserted concurrently fails
+# the INSERT, and with it the whole statement.
 _TRANSFER_SQL = f"""
-WITH moved AS (
+WITH claim AS MATERIALIZED (
+    SELECT pg_advisory_xact_lock(hashtextextended(%(tid)s, 0))
+), locked AS MATERIALIZED (
+    SELECT id, ledger, may_go_negative, credits_posted - debits_posted - debits_pending AS available
+    FROM {_ACCOUNTS} WHERE id IN (%(debit)s, %(credit)s) AND EXISTS (SELECT 1 FROM claim) ORDER BY id FOR UPDATE
+), verdict AS MATERIALIZED (
+    SELECT count(*) AS found, count(DISTINCT ledger) AS ledgers, min(ledger) AS ledger,
+           min(CASE WHEN id = %(debit)s AND NOT may_go_negative THEN available END) AS available,
+           NOT EXISTS (SELECT 1 FROM {_TRANSFERS} WHERE tid = %(tid)s) AS fresh
+    FROM locked
+), moved AS (
     UPDATE {_ACCOUNTS} AS a SET
         debits_posted = a.debits_posted + CASE WHEN a.id = %(debit)s THEN %(posted)s ELSE 0 END,
         credits_posted = a.credits_posted + CASE WHEN a.id = %(credit)s THEN %(posted)s ELSE 0 END,
         debits_pending = a.debits_pending + CASE WHEN a.id = %(debit)s THEN %(pending)s ELSE 0 END,
         credits_pending = a.credits_pending + CASE WHEN a.id = %(credit)s THEN %(pending)s ELSE 0 END
-    WHERE a.id IN (%(debit)s, %(credit)s)
-      AND (a.id <> %(debit)s OR a.may_go_negative OR a.credits_posted - a.debits_posted - a.debits_pending >= %(amount)s)
-    RETURNING a.ledger
+    FROM locked, verdict
+    WHERE a.id = locked.id AND verdict.fresh AND verdict.found = 2 AND verdict.ledgers = 1 AND coalesce(verdict.available >= %(amount)s, true)
+    RETURNING a.id
+), inserted AS (
+    INSERT INTO {_TRANSFERS} (tid, kind, ledger, debit_id, credit_id, amount, is_pending, expires_at, memo, created_by_id, enrollment_id, created_at)
+    SELECT %(tid)s, %(kind)s, verdict.ledger, %(debit)s, %(credit)s, %(amount)s,
+           %(is_pending)s, %(expires_at)s, %(memo)s, %(actor)s, %(enrollment)s, %(now)s
+    FROM verdict WHERE (SELECT count(*) FROM moved) = 2
+    RETURNING {_RETURNING}
 )
-INSERT INTO {_TRANSFERS} (tid, kind, ledger, debit_id, credit_id, amount, is_pending, expires_at, memo, created_by_id, enrollment_id, created_at)
-SELECT CASE WHEN count(*) = 2 AND min(ledger) = max(ledger) THEN %(tid)s END, %(kind)s, min(ledger), %(debit)s, %(credit)s, %(amount)s,
-       %(is_pending)s, %(expires_at)s, %(memo)s, %(actor)s, %(enrollment)s, %(now)s
-FROM moved
-RETURNING {_RETURNING}
+SELECT verdict.fresh AND verdict.found = 2 AND verdict.ledgers = 1, verdict.available, inserted.*
+FROM verdict LEFT JOIN inserted ON true
 """
 
 # A resolution: the hold must be pending, of this amount rule, not expired for a post; the
@@ -141,13 +160,15 @@ WITH hold AS (
     SELECT * FROM hold
     WHERE CASE WHEN %(is_post)s THEN amount > 0 AND amount <= held AND (expires_at IS NULL OR expires_at >= %(now)s)
                ELSE amount = held END
+), locked AS MATERIALIZED (
+    SELECT a.id FROM {_ACCOUNTS} AS a, allowed AS h WHERE a.id IN (h.debit_id, h.credit_id) ORDER BY a.id FOR UPDATE OF a
 ), moved AS (
     UPDATE {_ACCOUNTS} AS a SET
         debits_pending = a.debits_pending - CASE WHEN a.id = h.debit_id THEN h.held ELSE 0 END,
         credits_pending = a.credits_pending - CASE WHEN a.id = h.credit_id THEN h.held ELSE 0 END,
         debits_posted = a.debits_posted + CASE WHEN %(is_post)s AND a.id = h.debit_id THEN h.amount ELSE 0 END,
         credits_posted = a.credits_posted + CASE WHEN %(is_post)s AND a.id = h.credit_id THEN h.amount ELSE 0 END
-    FROM allowed AS h WHERE a.id IN (h.debit_id, h.credit_id)
+    FROM allowed AS h, locked WHERE a.id = locked.id
     RETURNING a.id
 )
 INSERT INTO {_TRANSFERS} (tid, kind, ledger, debit_id, credit_id, amount, is_pending, pending_id, memo, created_by_id, enrollment_id, created_at)
@@ -159,9 +180,9 @@ RETURNING {_RETURNING}
 
 
 
-def _fast(sql: str, params: dict) -> Transfer | None:
-    """Run a fast-path statement; the new transfer, or None when the careful path must
-    decide (then the statement left nothing behind)."""
+def _fast(sql: str, params: dict) -> tuple | None:
+    """Run a fast-path statement: its answer row, or None when the careful path must decide
+    (then the statement left nothing behind)."""
     if connection.vendor != "postgresql":
         return None
     try:
@@ -170,10 +191,29 @@ def _fast(sql: str, params: dict) -> Transfer | None:
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
-                row = cursor.fetchone()
-    except DatabaseError:  # not enough money, unknown account, reused id, deadlock…
+                return cursor.fetchone()
+    except DatabaseError:  # a reused id, a race on the same id, a deadlock…
         return None
-    return Transfer.from_db(connection.alias, [field.attname for field in _FIELDS], row) if row else None
+
+
+def _claim(tid: str) -> None:
+    """Serialize requests with the same id for the rest of the transaction (PostgreSQL; SQLite
+    has one writer anyway)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [tid])
+
+
+def _transfer_of(values) -> Transfer:
+    return Transfer.from_db(connection.alias, [field.attname for field in _FIELDS], values)
+
+
+def _insufficient(available: int, amount: int) -> Conflict:
+    return Conflict(
+        _("Not enough money: %(available)s available, %(amount)s asked.") % {"available": format_money(available), "amount": format_money(amount)},
+        code="insufficient_funds",
+        details={"available": available, "amount": amount},
+    )
 
 
 def _pk(value) -> int | None:
@@ -202,16 +242,26 @@ def transfer(
         raise ValidationFailed(_("A transfer needs two different accounts."), code="accounts_same")
     if pending and expires_at is None:
         raise ValidationFailed(_("A hold needs an expiry time."), code="hold_without_expiry")
-    fast = _fast(_TRANSFER_SQL, {
+    answer = _fast(_TRANSFER_SQL, {
         "tid": tid, "kind": kind, "debit": debit_id, "credit": credit_id, "amount": amount, "posted": 0 if pending else amount,
         "pending": amount if pending else 0, "is_pending": pending, "expires_at": expires_at if pending else None, "memo": memo[:300],
         "actor": _pk(actor), "enrollment": _pk(enrollment), "now": timezone.now(),
     })
-    if fast is not None:
-        return fast
     wanted = Request(kind, debit_id, credit_id, amount, pending, None)
+    if answer is not None:
+        valid, available, *created = answer
+        if created[0] is not None:
+            return _transfer_of(created)
+        if valid and available is not None and available < amount:
+            # The id looked new in the statement's snapshot, taken before it waited for the
+            # lock: the first try of this very request may have committed meanwhile.
+            existing = Transfer.objects.filter(tid=tid).first()
+            if existing is not None:
+                return _same(existing, wanted)
+            raise _insufficient(available, amount)
     try:
         with transaction.atomic():
+            _claim(tid)
             accounts = _lock(debit_id, credit_id)
             existing = Transfer.objects.filter(tid=tid).first()
             if existing is not None:
@@ -220,11 +270,7 @@ def transfer(
             if source.ledger != target.ledger:
                 raise ValidationFailed(_("The accounts keep different ledgers."), code="ledger_mismatch")
             if not source.may_go_negative and source.available < amount:
-                raise Conflict(
-                    _("Not enough money: %(available)s available, %(amount)s asked.") % {"available": format_money(source.available), "amount": format_money(amount)},
-                    code="insufficient_funds",
-                    details={"available": source.available, "amount": amount},
-                )
+                raise _insufficient(source.available, amount)
             created = Transfer.objects.create(
                 tid=tid, kind=kind, ledger=source.ledger, debit_id=debit_id, credit_id=credit_id, amount=amount, is_pending=pending,
                 expires_at=expires_at if pending else None, memo=memo[:300], created_by=actor, enrollment=enrollment,
@@ -243,12 +289,12 @@ def resolve(*, tid: str, hold: Transfer | int, kind: str, amount: int | None = N
     hold_id = hold if isinstance(hold, int) else hold.pk
     now = now or timezone.now()
     if amount is None or (isinstance(amount, int) and not isinstance(amount, bool)):
-        fast = _fast(_RESOLVE_SQL, {
+        answer = _fast(_RESOLVE_SQL, {
             "tid": tid, "kind": kind, "hold": hold_id, "amount": amount, "is_post": kind == TransferKind.POST, "now": now,
             "memo": memo[:300], "actor": _pk(actor),
         })
-        if fast is not None:
-            return fast
+        if answer is not None:
+            return _transfer_of(answer)
     try:
         with transaction.atomic():
             found = Transfer.objects.filter(pk=hold_id).values("debit_id", "credit_id").first()
