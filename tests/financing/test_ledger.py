@@ -142,6 +142,10 @@ def test_an_expired_hold_cannot_be_posted(world):
     with pytest.raises(Conflict) as not_hold:
         ledger.resolve(tid="p", hold=Transfer.objects.get(tid=f"seed-{source.pk}"), kind=TransferKind.POST)
     assert not_hold.value.code == "not_a_hold"
+    ledger.resolve(tid="x", hold=hold, kind=TransferKind.EXPIRE, now=LATER + dt.timedelta(seconds=1))
+    with pytest.raises(Conflict) as after_expiry:
+        ledger.resolve(tid="p2", hold=hold, kind=TransferKind.POST)
+    assert after_expiry.value.code == "hold_expired"
 
 
 def test_reconcile_reports_a_tampered_counter(world):
@@ -178,6 +182,7 @@ def test_random_operations_match_a_reference_model(world, ops):
     holds: list[tuple[Transfer, int]] = []
     resolved: dict[int, str] = {}
     done: list[tuple[str, dict, object]] = []  # (call, kwargs, result) for retries
+    succeeded: dict[str, Transfer] = {}  # a refused transfer that a retry later carried out
 
     def call(name, **kwargs):
         try:
@@ -234,8 +239,18 @@ def test_random_operations_match_a_reference_model(world, ops):
                 second = again(**kwargs)
             except (Conflict, ValidationFailed, NotFound) as error:
                 second = error.code
+            first = succeeded.get(kwargs["tid"], first)
             if isinstance(first, Transfer):
                 assert isinstance(second, Transfer) and second.pk == first.pk  # happens once
+            elif isinstance(second, Transfer):  # refused then, possible now (money came in): a new attempt
+                assert name == "transfer" and first == "insufficient_funds"
+                succeeded[kwargs["tid"]] = second
+                if second.is_pending:
+                    held[second.debit_id] += second.amount
+                    holds.append((second, second.amount))
+                else:
+                    posted[second.debit_id] -= second.amount
+                    posted[second.credit_id] += second.amount
     for account in accounts:
         account.refresh_from_db()
         assert (account.balance, account.held) == (posted[account.pk], held[account.pk])

@@ -312,8 +312,11 @@ def resolve(*, tid: str, hold: Transfer | int, kind: str, amount: int | None = N
                 raise Conflict(_("This transfer is not a hold."), code="not_a_hold")
             done = Transfer.objects.filter(pending=held).values_list("kind", flat=True).first()
             if done is not None:
-                code = "hold_already_posted" if done == TransferKind.POST else "hold_already_voided"
-                raise Conflict(_("The hold has already been posted.") if done == TransferKind.POST else _("The hold has already been released."), code=code)
+                if done == TransferKind.POST:
+                    raise Conflict(_("The hold has already been posted."), code="hold_already_posted")
+                if done == TransferKind.EXPIRE:
+                    raise Conflict(_("The hold has expired; the money is back on the certificate."), code="hold_expired")
+                raise Conflict(_("The hold has already been released."), code="hold_already_voided")
             if kind == TransferKind.POST:
                 _check_amount(amount)
                 if amount > held.amount:
@@ -330,9 +333,9 @@ def resolve(*, tid: str, hold: Transfer | int, kind: str, amount: int | None = N
             return created
     except IntegrityError as error:
         existing = Transfer.objects.filter(tid=tid).first()
-        if existing is None or existing.pending_id != hold_id or existing.kind != kind:
+        if existing is None or existing.pending_id != hold_id:
             raise error
-        return existing
+        return _same(existing, Request(kind, existing.debit_id, existing.credit_id, existing.amount if amount is None else amount, False, hold_id))
 
 
 def issue_many(*, source: Account, region_id: int, year: int, category: str, ledger_: str, educator_ids: list[int], amount: int, tid_prefix: str,
@@ -390,6 +393,15 @@ def reconcile() -> Reconciliation:
     """Recompute every account's counters from the transfers and check the invariants:
     the cached counters agree, each ledger sums to zero, no protected account is below
     zero, every resolution resolves a hold of the same accounts for no more than was held."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return _reconcile()
+    with transaction.atomic():  # one snapshot for all the queries: a busy ledger gives no false alarms
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        return _reconcile()
+
+
+def _reconcile() -> Reconciliation:
     breaches: list[str] = []
     expected: dict[int, list[int]] = {}
 
