@@ -55,7 +55,7 @@ def diagnose(user: User, *, rng: np.random.Generator, started: dt.datetime) -> i
         consent_give(actor=user, educator=educator, kind=kind)
     assessment = Assessment.objects.get(code="teacher-adaptive")
     weak = _weak_competencies(rng)
-    attempt = attempt_start(actor=user, educator=educator, assessment=assessment, now=started)
+    attempt = attempt_start(actor=user, educator=educator, assessment=assessment, now=started, seed=int(rng.integers(1, 2**31)))
     at = started
     while attempt.status == AttemptStatus.IN_PROGRESS:
         response = attempt.responses.filter(answered_at__isnull=True).select_related("item__competency").first()
