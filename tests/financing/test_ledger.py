@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import time
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -297,4 +298,128 @@ def test_concurrent_holds_on_one_certificate_never_overspend(reference_data):
     assert holds.count() == 10 and cert.available == 0 and cert.held == 10_000
     assert results.count("ok") == 20  # ten holds, each acknowledged twice (the retry returned the same transfer)
     assert set(results) == {"ok", "insufficient_funds"}
+    assert ledger.reconcile().ok
+
+
+def _busy_certificate(amount: int):
+    """A certificate with `amount` on it and a payee, for tests that keep the certificate's row locked."""
+    from efs.people.models import Region
+
+    region = Region.objects.get(code="24")
+    source = Account.objects.create(kind=AccountKind.COPAY, region=region, may_go_negative=True)
+    cert = Account.objects.create(kind=AccountKind.CERTIFICATE, region=region, year=2026)
+    payee = Account.objects.create(kind=AccountKind.PROVIDER, region=region, may_go_negative=True)
+    ledger.transfer(tid=f"fill-{cert.pk}", kind=TransferKind.ISSUE, debit=source, credit=cert, amount=amount)
+    return cert, payee
+
+
+def _while_locked(account: Account, requests: list, queued: int):
+    """Run `requests` (callables) in threads while another connection holds `account`'s row
+    lock, until `queued` of them wait in the combiner's queue; then let go. Their outcomes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import psycopg
+    from django.db import connection, connections
+
+    from efs.financing.models import Intent
+
+    settings_ = connection.settings_dict
+    blocker = psycopg.connect(host=settings_["HOST"], port=settings_["PORT"] or 5432, user=settings_["USER"], dbname=settings_["NAME"])
+    blocker.execute(f"SELECT 1 FROM {Account._meta.db_table} WHERE id = %s FOR UPDATE", [account.pk])
+
+    def run(request):
+        try:
+            return request()
+        except Conflict as error:
+            return error.code
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+        futures = [pool.submit(run, request) for request in requests]
+        deadline = time.monotonic() + 20
+        while (seen := Intent.objects.count()) < queued and time.monotonic() < deadline:
+            time.sleep(0.02)
+        blocker.close()  # lets go of the row either way, so that the threads end
+        results = [future.result(timeout=60) for future in futures]
+    assert seen >= queued, f"{seen} of {queued} requests reached the combiner"
+    return results
+
+
+def _transactions_of(tids: list[str]) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(DISTINCT xmin::text) FROM {Transfer._meta.db_table} WHERE tid = ANY(%s)", [tids])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_for_a_busy_certificate_are_combined_into_one_transaction(reference_data):
+    """With the certificate's row locked, twelve holds (each sent twice at once, as a client
+    that retried) and later voids wait in the combiner's queue; one leader carries them out."""
+    from django.db import connection
+
+    from efs.financing.models import Intent
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the combiner serves PostgreSQL")
+    cert, payee = _busy_certificate(10_000)
+
+    def hold(n):
+        return lambda: ledger.transfer(tid=f"b{n}", kind=TransferKind.HOLD, debit=cert, credit=payee, amount=1_000, pending=True, expires_at=LATER)
+
+    results = _while_locked(cert, [hold(n) for n in range(12) for _twice in range(2)], queued=12)  # a twin waits for its id
+    by_tid = {}
+    for n, result in zip([n for n in range(12) for _ in range(2)], results, strict=True):
+        by_tid.setdefault(n, []).append(result.pk if isinstance(result, Transfer) else result)
+    granted = [n for n, answers in by_tid.items() if all(isinstance(a, int) for a in answers)]
+    refused = [n for n, answers in by_tid.items() if answers == ["insufficient_funds"] * 2]
+    assert len(granted) == 10 and len(refused) == 2, by_tid
+    assert all(len(set(by_tid[n])) == 1 for n in granted)  # the retry got the same transfer
+    cert.refresh_from_db()
+    assert (cert.available, cert.held) == (0, 10_000)
+    tids = [f"b{n}" for n in granted]
+    assert _transactions_of(tids) <= 2  # one leader's transaction (a second if a retry came late)
+
+    holds = list(Transfer.objects.filter(tid__in=tids[:5]))
+    voids = _while_locked(cert, [lambda h=h: ledger.resolve(tid=f"v-{h.tid}", hold=h, kind=TransferKind.VOID) for h in holds], queued=5)
+    assert all(isinstance(v, Transfer) and v.pending_id in {h.pk for h in holds} for v in voids)
+    assert _transactions_of([v.tid for v in voids]) <= 2
+    cert.refresh_from_db()
+    assert (cert.available, cert.held) == (5_000, 5_000)
+    assert not Intent.objects.exists()
+    assert ledger.reconcile().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_combiner_leaves_unusual_requests_to_the_careful_path(reference_data):
+    """A second void of one hold, a post beyond the hold, an id reused for another amount, and
+    an intent given up long ago: the careful path answers each with its error code, and the
+    abandoned intent is never carried out."""
+    from django.db import connection
+
+    from efs.financing import combiner
+    from efs.financing.models import Intent
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the combiner serves PostgreSQL")
+    cert, payee = _busy_certificate(10_000)
+    held = ledger.transfer(tid="u-hold", kind=TransferKind.HOLD, debit=cert, credit=payee, amount=3_000, pending=True, expires_at=LATER)
+    Intent.objects.create(
+        key=payee.pk, op="t", tid="u-abandoned", kind=TransferKind.HOLD, debit_id=cert.pk, credit_id=payee.pk, amount=500, is_pending=True,
+        expires_at=LATER, at=timezone.now() - combiner.STALE - dt.timedelta(seconds=1),
+    )
+    results = _while_locked(cert, [
+        lambda: ledger.resolve(tid="u-void", hold=held, kind=TransferKind.VOID),
+        lambda: ledger.resolve(tid="u-void-again", hold=held, kind=TransferKind.VOID),
+        lambda: ledger.transfer(tid="u-hold", kind=TransferKind.HOLD, debit=cert, credit=payee, amount=999, pending=True, expires_at=LATER),
+    ], queued=4)
+    voided = [r for r in results[:2] if isinstance(r, Transfer)]
+    assert len(voided) == 1 and {"hold_already_voided"} == {r for r in results[:2] if not isinstance(r, Transfer)}
+    assert results[2] == "transfer_id_reused"
+    assert not Transfer.objects.filter(tid="u-abandoned").exists()
+    assert not Intent.objects.exists()
+    cert.refresh_from_db()
+    assert (cert.available, cert.held) == (10_000, 0)
     assert ledger.reconcile().ok

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from efs.errors import Conflict, NotFound, ValidationFailed
 from efs.money import format_money
 
+from . import combiner
 from .models import Account, Transfer, TransferKind
 
 TID = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
@@ -124,7 +125,7 @@ WITH claim AS MATERIALIZED (
     SELECT pg_advisory_xact_lock(hashtextextended(%(tid)s, 0))
 ), locked AS MATERIALIZED (
     SELECT id, ledger, may_go_negative, credits_posted - debits_posted - debits_pending AS available
-    FROM {_ACCOUNTS} WHERE id IN (%(debit)s, %(credit)s) AND EXISTS (SELECT 1 FROM claim) ORDER BY id FOR UPDATE
+    FROM {_ACCOUNTS} WHERE id IN (%(debit)s, %(credit)s) AND EXISTS (SELECT 1 FROM claim) ORDER BY id FOR UPDATE __WAIT__
 ), verdict AS MATERIALIZED (
     SELECT count(*) AS found, count(DISTINCT ledger) AS ledgers, min(ledger) AS ledger,
            min(CASE WHEN id = %(debit)s AND NOT may_go_negative THEN available END) AS available,
@@ -161,7 +162,7 @@ WITH hold AS (
     WHERE CASE WHEN %(is_post)s THEN amount > 0 AND amount <= held AND (expires_at IS NULL OR expires_at >= %(now)s)
                ELSE amount = held END
 ), locked AS MATERIALIZED (
-    SELECT a.id FROM {_ACCOUNTS} AS a, allowed AS h WHERE a.id IN (h.debit_id, h.credit_id) ORDER BY a.id FOR UPDATE OF a
+    SELECT a.id FROM {_ACCOUNTS} AS a, allowed AS h WHERE a.id IN (h.debit_id, h.credit_id) ORDER BY a.id FOR UPDATE OF a __WAIT__
 ), moved AS (
     UPDATE {_ACCOUNTS} AS a SET
         debits_pending = a.debits_pending - CASE WHEN a.id = h.debit_id THEN h.held ELSE 0 END,
@@ -180,20 +181,42 @@ RETURNING {_RETURNING}
 
 
 
-def _fast(sql: str, params: dict) -> tuple | None:
-    """Run a fast-path statement: its answer row, or None when the careful path must decide
-    (then the statement left nothing behind)."""
+BUSY = object()  # the fast path found a row it needs locked by another transaction
+
+
+def _fast(sql: str, params: dict):
+    """Run a fast-path statement: its answer row; None when the careful path must decide
+    (then the statement left nothing behind); BUSY when, outside a transaction, a row was
+    locked by someone else (the combiner takes the request then)."""
     if connection.vendor != "postgresql":
         return None
+    inside = connection.in_atomic_block
     try:
         # In autocommit mode the statement is its own transaction (one round trip, the row
-        # locks released at once); inside a caller's transaction a savepoint contains it.
-        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+        # locks released at once); inside a caller's transaction a savepoint contains it and
+        # it waits for the rows: the caller's transaction must carry the transfer.
+        with transaction.atomic() if inside else nullcontext():
             with connection.cursor() as cursor:
-                cursor.execute(sql, params)
+                cursor.execute(sql.replace("__WAIT__", "" if inside else "NOWAIT"), params)
                 return cursor.fetchone()
-    except DatabaseError:  # a reused id, a race on the same id, a deadlock…
-        return None
+    except DatabaseError as error:  # a reused id, a race on the same id, a busy row…
+        return BUSY if getattr(error.__cause__, "sqlstate", None) == "55P03" else None
+
+
+def _combined(verdict: combiner.Verdict, request: dict):
+    """The fast path's answer for a combiner's verdict: the created transfer's row, a
+    refusal for funds, or None for the careful path."""
+    if verdict.code == "ok":
+        pk, ledger_, debit_id, credit_id, amount, enrollment_id = verdict.transfer
+        values = {
+            "id": pk, "tid": request["tid"], "kind": request["kind"], "ledger": ledger_, "debit_id": debit_id, "credit_id": credit_id,
+            "amount": amount, "is_pending": request["is_pending"], "pending_id": request.get("hold_id"), "expires_at": request["expires_at"],
+            "enrollment_id": enrollment_id, "memo": request["memo"], "created_by_id": request["actor_id"], "created_at": request["at"],
+        }
+        return [values[field.attname] for field in _FIELDS]
+    if verdict.code == "funds":
+        return verdict
+    return None
 
 
 def _claim(tid: str) -> None:
@@ -242,12 +265,23 @@ def transfer(
         raise ValidationFailed(_("A transfer needs two different accounts."), code="accounts_same")
     if pending and expires_at is None:
         raise ValidationFailed(_("A hold needs an expiry time."), code="hold_without_expiry")
-    answer = _fast(_TRANSFER_SQL, {
+    params = {
         "tid": tid, "kind": kind, "debit": debit_id, "credit": credit_id, "amount": amount, "posted": 0 if pending else amount,
         "pending": amount if pending else 0, "is_pending": pending, "expires_at": expires_at if pending else None, "memo": memo[:300],
         "actor": _pk(actor), "enrollment": _pk(enrollment), "now": timezone.now(),
-    })
+    }
     wanted = Request(kind, debit_id, credit_id, amount, pending, None)
+    answer = _fast(_TRANSFER_SQL, params)
+    if answer is BUSY:
+        request = {
+            "op": "t", "tid": tid, "kind": kind, "debit_id": debit_id, "credit_id": credit_id, "amount": amount, "is_pending": pending,
+            "expires_at": params["expires_at"], "memo": params["memo"], "actor_id": params["actor"], "enrollment_id": params["enrollment"], "at": params["now"],
+        }
+        answer = _combined(combiner.submit(key=credit_id, **request), request)
+        if isinstance(answer, combiner.Verdict):
+            answer = (True, answer.available, None)
+        elif answer is not None:
+            return _transfer_of(answer)
     if answer is not None:
         valid, available, *created = answer
         if created[0] is not None:
@@ -293,7 +327,14 @@ def resolve(*, tid: str, hold: Transfer | int, kind: str, amount: int | None = N
             "tid": tid, "kind": kind, "hold": hold_id, "amount": amount, "is_post": kind == TransferKind.POST, "now": now,
             "memo": memo[:300], "actor": _pk(actor),
         })
-        if answer is not None:
+        if answer is BUSY:
+            credit_id = Transfer.objects.filter(pk=hold_id).values_list("credit_id", flat=True).first()
+            request = {
+                "op": "r", "tid": tid, "kind": kind, "hold_id": hold_id, "amount": amount, "is_pending": False, "expires_at": None,
+                "memo": memo[:300], "actor_id": _pk(actor), "enrollment_id": None, "at": now,
+            }
+            answer = None if credit_id is None else _combined(combiner.submit(key=credit_id, **request), request)
+        if answer is not None and not isinstance(answer, combiner.Verdict):
             return _transfer_of(answer)
     try:
         with transaction.atomic():

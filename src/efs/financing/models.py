@@ -133,6 +133,36 @@ class Transfer(models.Model):
         return f"{self.tid}: {self.amount}"
 
 
+class Intent(models.Model):
+    """A ledger request queued for the combiner while its account is busy (PostgreSQL only).
+
+    The table is UNLOGGED: nothing in it is money, and nothing in it was acknowledged to
+    anyone; a crash empties it, and the clients whose requests were in it retry with their
+    transfer ids. See `combiner.py` and docs/decisions/0005-ledger-combiner.md.
+    """
+
+    key = models.BigIntegerField(db_index=True, help_text="the account whose requests are combined (the receiving one)")
+    op = models.CharField(max_length=1)  # "t": a transfer or hold, "r": a resolution of a hold
+    tid = models.CharField(max_length=64)
+    kind = models.CharField(max_length=8)
+    debit_id = models.BigIntegerField(null=True)
+    credit_id = models.BigIntegerField(null=True)
+    hold_id = models.BigIntegerField(null=True)
+    amount = models.BigIntegerField(null=True)
+    is_pending = models.BooleanField(default=False)
+    expires_at = models.DateTimeField(null=True)
+    memo = models.CharField(max_length=300, blank=True)
+    actor_id = models.BigIntegerField(null=True)
+    enrollment_id = models.BigIntegerField(null=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "ledger intent"
+
+    def __str__(self) -> str:
+        return f"{self.tid} ({self.key})"
+
+
 class CertificateRule(models.Model):
     """How a region issues certificates to a category of educators in a year."""
 
