@@ -7,24 +7,26 @@ when the one-statement fast path finds a row it needs already locked (`NOWAIT`),
 request is not queued on the row but written as an `Intent`, keyed by the receiving
 account (a provider's payable: the row that many certificates share), and its client:
 
-1. takes the session-level advisory lock of its transfer id (a retry of the same id, on
-   this path or the fast one, waits until this one is decided: it cannot overtake it);
-2. inserts the intent and, in the same statement, tries to take the key's leadership;
-3. as the **leader**: in one transaction takes every queued intent of the key, locks the
+1. inserts the intent (under the transaction-level advisory lock of its transfer id, so a
+   request with the same id cannot slip in between) and, in the same statement, tries to
+   take the key's leadership (an advisory lock);
+2. as the **leader**: in one transaction takes the queued intents of the key, locks the
    accounts involved (in id order), decides each request in id order against the running
-   balances — exactly the rules of the careful path — inserts the accepted transfers in
-   one statement, writes each account's counters once, releases the leadership and
-   announces every verdict with NOTIFY, all committed together;
-4. otherwise waits for the verdict on the key's channel; a notification without it (or
-   `POLL` of silence) means the leadership is free: it tries to take it.
+   balances — by the rules of the careful path — inserts the accepted transfers and writes
+   each account's counters once, in one statement that also releases the leadership,
+   sends each waiting client its verdict (NOTIFY on the client's own channel) and names
+   the client of the oldest intent still queued as the next leader; all of it commits at
+   once, so a verdict is never heard before its transfer is durable;
+3. otherwise waits on its own channel for its verdict, or for its turn to lead (also
+   after `POLL` of silence: a leader that died names nobody).
 
 A verdict is `ok` (the transfer, built from the request and the announced id), `funds`
 (refused for funds, with what was available) or `careful`: anything unusual — a reused or
 retried id, an unknown account, a hold already resolved, an intent older than `STALE` —
 which the caller then decides on the careful path with its precise error code. The
-intents live in an UNLOGGED table: a crash empties it and loses nothing acknowledged.
-A leader that fails midway (killed, a race on a unique id) rolls back and its intents
-are back in the queue for the next one.
+intents live in an UNLOGGED table: a crash empties it and loses nothing acknowledged. A
+leader that fails midway (killed, a race on a unique id) rolls back, and its intents are
+back in the queue for the next one.
 """
 
 from __future__ import annotations
@@ -33,41 +35,75 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 
-import psycopg
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from .models import Account, Intent, Transfer, TransferKind
 
 LOCK_SPACE = 0x4546  # first key of the two-key advisory locks of leadership; transfer ids lock in the one-key space
-POLL = 0.02  # a waiter that heard nothing for this long tries to lead (a leader that died announces nothing)
+POLL = 0.05  # a waiter that heard nothing for this long tries to lead (a leader that died names nobody)
 PATIENCE = 30.0  # a waiter undecided for this long withdraws its intent, if still queued, and goes the careful way
 STALE = dt.timedelta(seconds=60)  # an intent this old was given up: decided `careful`, never carried out
-CHUNK = 100  # verdicts per notification (a payload holds at most 8 000 bytes)
+BATCH = 1_000  # intents per leader's transaction
+BUSY_FOR = 1.0  # seconds an account found busy goes straight to the combiner (then the fast path is tried again)
 
 _INTENTS = Intent._meta.db_table
 _ACCOUNTS = Account._meta.db_table
 _TRANSFERS = Transfer._meta.db_table
 _INTENT_COLUMNS = ("op", "tid", "kind", "debit_id", "credit_id", "hold_id", "amount", "is_pending", "expires_at", "memo", "actor_id", "enrollment_id", "at")
+_VALUES = ", ".join(f"%({name})s" for name in _INTENT_COLUMNS)
+_busy: dict[int, float] = {}  # account id -> until when (time.monotonic) it is known to be busy
 
-_SUBMIT_SQL = f"""
-WITH claim AS MATERIALIZED (SELECT hashtextextended(%(tid)s, 0) AS lock, pg_advisory_lock(hashtextextended(%(tid)s, 0)))
-INSERT INTO {_INTENTS} (key, {", ".join(_INTENT_COLUMNS)})
-SELECT %(key)s, {", ".join(f"%({name})s" for name in _INTENT_COLUMNS)} FROM claim
-RETURNING id, (SELECT lock FROM claim), pg_try_advisory_lock({LOCK_SPACE}, %(key)s::int)
+# A transfer is keyed by its credit account; a resolution by its hold's (no hold: no row).
+_SUBMIT_SQL = {
+    op: f"""
+WITH claim AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended(%(tid)s, 0)))
+INSERT INTO {_INTENTS} (key, waiter, {", ".join(_INTENT_COLUMNS)})
+SELECT {key}, pg_backend_pid(), {_VALUES} FROM claim {source}
+RETURNING id, key, pg_try_advisory_lock({LOCK_SPACE}, key::int)
+"""
+    for op, key, source in (("t", "%(credit_id)s", ""), ("r", "hold.credit_id", f"JOIN {_TRANSFERS} AS hold ON hold.id = %(hold_id)s"))
+}
+
+_TAKE_SQL = f"""
+WITH taken AS (
+    DELETE FROM {_INTENTS} WHERE id IN (SELECT id FROM {_INTENTS} WHERE key = %s ORDER BY id LIMIT {BATCH})
+    RETURNING id, {", ".join(_INTENT_COLUMNS)}, waiter
+)
+SELECT taken.*, hold.ledger, hold.debit_id, hold.credit_id, hold.amount, hold.is_pending, hold.expires_at, hold.enrollment_id
+FROM taken LEFT JOIN {_TRANSFERS} AS hold ON hold.id = taken.hold_id ORDER BY taken.id
 """
 
-_INSERT_SQL = f"""
-INSERT INTO {_TRANSFERS} (tid, kind, ledger, debit_id, credit_id, amount, is_pending, pending_id, expires_at, memo, created_by_id, enrollment_id, created_at)
-SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::bigint[], %s::boolean[], %s::bigint[],
-                     %s::timestamptz[], %s::text[], %s::bigint[], %s::bigint[], %s::timestamptz[])
-RETURNING id, tid
+# The accounts locked (their newest versions), the ids and holds already taken, and ids for
+# the new transfers. An id or a hold taken after this statement's snapshot makes the final
+# INSERT fail on its unique constraint: the batch rolls back and is decided again.
+_LOCK_SQL = f"""
+WITH locked AS MATERIALIZED (
+    SELECT id, ledger, may_go_negative, debits_posted, credits_posted, debits_pending, credits_pending
+    FROM {_ACCOUNTS} WHERE id = ANY(%(accounts)s) ORDER BY id FOR UPDATE
+)
+SELECT (SELECT json_agg(json_build_array(id, ledger, may_go_negative, debits_posted, credits_posted, debits_pending, credits_pending)) FROM locked),
+       (SELECT json_agg(json_build_array(tid, pending_id)) FROM {_TRANSFERS} WHERE tid = ANY(%(tids)s) OR pending_id = ANY(%(holds)s)),
+       (SELECT array_agg(nextval(pg_get_serial_sequence('{_TRANSFERS}', 'id'))) FROM generate_series(1, %(n)s))
 """
 
-_COUNTERS_SQL = f"""
-UPDATE {_ACCOUNTS} AS a SET debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dh, credits_pending = v.ch
-FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) AS v(id, dp, cp, dh, ch)
-WHERE a.id = v.id
+_INSERT_CTE = f"""inserted AS (
+    INSERT INTO {_TRANSFERS} (id, tid, kind, ledger, debit_id, credit_id, amount, is_pending, pending_id, expires_at, memo, created_by_id, enrollment_id, created_at)
+    SELECT * FROM unnest(%(c0)s::bigint[], %(c1)s::text[], %(c2)s::text[], %(c3)s::text[], %(c4)s::bigint[], %(c5)s::bigint[], %(c6)s::bigint[],
+                         %(c7)s::boolean[], %(c8)s::bigint[], %(c9)s::timestamptz[], %(c10)s::text[], %(c11)s::bigint[], %(c12)s::bigint[], %(c13)s::timestamptz[])
+)"""
+
+_COUNTERS_CTE = f"""counted AS (
+    UPDATE {_ACCOUNTS} AS a SET debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dh, credits_pending = v.ch
+    FROM unnest(%(a0)s::bigint[], %(a1)s::bigint[], %(a2)s::bigint[], %(a3)s::bigint[], %(a4)s::bigint[]) AS v(id, dp, cp, dh, ch)
+    WHERE a.id = v.id
+)"""
+
+# Give up the leadership, tell each waiting client its verdict, name the next leader.
+_RELEASE_SELECT = f"""
+SELECT pg_advisory_unlock({LOCK_SPACE}, %(key)s::int),
+       (SELECT count(pg_notify('efs_ledger_' || w, v)) FROM unnest(%(waiters)s::int[], %(verdicts)s::text[]) AS x(w, v)),
+       (SELECT count(pg_notify('efs_ledger_' || waiter, 'n:' || id)) FROM (SELECT waiter, id FROM {_INTENTS} WHERE key = %(key)s ORDER BY id LIMIT 1) AS next)
 """
 
 
@@ -85,14 +121,17 @@ class Verdict:
         return f"{intent_id}:c"
 
     @staticmethod
-    def decode(entry: str) -> tuple[int, Verdict]:
-        intent_id, code, *rest = entry.split(":")
-        if code == "o":
+    def decode(payload: str) -> tuple[int, Verdict | None]:
+        """(intent id, its verdict); the verdict is None for a "your turn to lead" message."""
+        first, second, *rest = payload.split(":")
+        if first == "n":
+            return int(second), None
+        if second == "o":
             pk, ledger, debit, credit, amount, enrollment = rest
-            return int(intent_id), Verdict("ok", transfer=(int(pk), ledger, int(debit), int(credit), int(amount), None if enrollment == "-" else int(enrollment)))
-        if code == "f":
-            return int(intent_id), Verdict("funds", available=int(rest[0]))
-        return int(intent_id), Verdict("careful")
+            return int(first), Verdict("ok", transfer=(int(pk), ledger, int(debit), int(credit), int(amount), None if enrollment == "-" else int(enrollment)))
+        if second == "f":
+            return int(first), Verdict("funds", available=int(rest[0]))
+        return int(first), Verdict("careful")
 
 
 def usable() -> bool:
@@ -101,105 +140,111 @@ def usable() -> bool:
     return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
-def submit(*, key: int, **request) -> Verdict:
-    """Queue a request for the busy account `key` and return its verdict."""
-    channel = f"efs_ledger_{int(key)}"
+def busy(account_id: int) -> bool:
+    """Was this account found busy a moment ago (then the fast path is not worth a try)?"""
+    return _busy.get(account_id, 0.0) > time.monotonic()
+
+
+def queued(tid: str) -> bool:
+    """Is a request with this id waiting in the queue? A retry must not overtake it."""
+    return Intent.objects.filter(tid=tid).exists()
+
+
+def _channel():
+    """This connection's own channel, listened to from its first use on."""
     connection.ensure_connection()
     raw = connection.connection
-    tid_lock = None
+    channel = f"efs_ledger_{raw.info.backend_pid}"
+    if getattr(raw, "efs_listening", None) != channel:
+        raw.execute(f"LISTEN {channel}")
+        raw.efs_listening = channel
+    return raw, channel
+
+
+def submit(**request) -> Verdict:
+    """Queue a request whose account is busy and return its verdict."""
+    raw, channel = _channel()
     with connection.cursor() as cursor:
-        cursor.execute(f"LISTEN {channel}")
-        try:
-            cursor.execute(_SUBMIT_SQL, {"key": key, **{name: request.get(name) for name in _INTENT_COLUMNS}})
-            mine, tid_lock, leading = cursor.fetchone()
-            started = time.monotonic()
-            while True:
-                if leading:
-                    verdict = _lead(key).get(mine)
-                    if verdict is not None:
-                        return verdict
-                verdict = _listen(raw, channel, mine)
+        cursor.execute(_SUBMIT_SQL[request["op"]], {name: request.get(name) for name in _INTENT_COLUMNS})
+        row = cursor.fetchone()
+        if row is None:
+            return Verdict("careful")  # no such hold
+        mine, key, leading = row
+        _busy[key] = time.monotonic() + BUSY_FOR
+        started = time.monotonic()
+        while True:
+            if leading:
+                verdict = _lead(key).get(mine)
                 if verdict is not None:
                     return verdict
-                if time.monotonic() - started > PATIENCE:
-                    cursor.execute(f"DELETE FROM {_INTENTS} WHERE id = %s", [mine])
-                    if cursor.rowcount:
-                        return Verdict("careful")  # never taken by a leader: nothing of it happened
-                    started = time.monotonic()  # a leader is deciding it right now
+            verdict, turn = _listen(raw, channel, mine)
+            if verdict is not None:
+                return verdict
+            if time.monotonic() - started > PATIENCE:
+                cursor.execute(f"DELETE FROM {_INTENTS} WHERE id = %s", [mine])
+                if cursor.rowcount:
+                    return Verdict("careful")  # never taken by a leader: nothing of it happened
+                started = time.monotonic()  # a leader is deciding it right now
+            leading = False
+            if turn:
                 cursor.execute("SELECT pg_try_advisory_lock(%s, %s::int)", [LOCK_SPACE, key])
                 leading = cursor.fetchone()[0]
-        finally:
-            try:
-                raw.execute(f"UNLISTEN {channel}" if tid_lock is None else f"UNLISTEN {channel}; SELECT pg_advisory_unlock({int(tid_lock)})")
-            except psycopg.Error:
-                pass  # the connection is gone, and with it its locks and its LISTEN
 
 
-def _listen(raw, channel: str, mine: int) -> Verdict | None:
-    """Wait up to POLL for a notification on the channel: this intent's verdict if it came."""
-    found = None
+def _listen(raw, channel: str, mine: int) -> tuple[Verdict | None, bool]:
+    """Wait up to POLL on the channel: (this intent's verdict, whether to try to lead)."""
+    verdict, turn, heard = None, False, False
     for note in raw.notifies(timeout=POLL, stop_after=1):  # read to the end: a packet may carry several
         if note.channel != channel:
             continue
-        for entry in filter(None, note.payload.split(";")):
-            intent_id, verdict = Verdict.decode(entry)
-            if intent_id == mine:
-                found = verdict
-    return found
+        intent_id, said = Verdict.decode(note.payload)
+        if intent_id != mine:
+            continue  # left over from an earlier request of this connection
+        heard = True
+        if said is None:
+            turn = True
+        else:
+            verdict = said
+    return verdict, turn or not heard
 
 
 def _lead(key: int) -> dict[int, Verdict]:
-    """Carry out every queued intent of `key` in one transaction, then give up the leadership."""
-    verdicts: dict[int, Verdict] = {}
+    """Carry out the queued intents of `key` in one transaction and hand the leadership on."""
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            verdicts = _decide(cursor, key)
-            entries = [verdict.encode(intent_id) for intent_id, verdict in verdicts.items()]
-            payloads = [";".join(entries[i:i + CHUNK]) for i in range(0, len(entries), CHUNK)] or [""]
-            cursor.execute(
-                "SELECT pg_advisory_unlock(%s, %s::int), (SELECT count(pg_notify(%s, p)) FROM unnest(%s::text[]) AS p)",
-                [LOCK_SPACE, key, f"efs_ledger_{int(key)}", payloads],
-            )
+            cursor.execute(_TAKE_SQL, [key])
+            intents = cursor.fetchall()
+            verdicts, ctes, params = _decide(cursor, intents) if intents else ({}, [], {})
+            waiters = {row[0]: row[14] for row in intents}
+            params.update(key=key, waiters=[waiters[i] for i in verdicts], verdicts=[v.encode(i) for i, v in verdicts.items()])
+            cursor.execute(("WITH " + ", ".join(ctes) if ctes else "") + _RELEASE_SELECT, params)
+        return verdicts
     except DatabaseError:
         # Typically a request with one of these ids (or a resolution of one of these holds)
         # committed on the fast path meanwhile. All of it is rolled back, the intents are
         # queued again, and the next leader finds that id taken. If the connection itself is
-        # gone, so is the leadership; the error goes to the caller.
+        # gone, so is the leadership, and this raises.
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s::int)", [LOCK_SPACE, key])
+            cursor.execute(_RELEASE_SELECT, {"key": key, "waiters": [], "verdicts": []})
         return {}
-    return verdicts
 
 
-def _decide(cursor, key: int) -> dict[int, Verdict]:
-    cursor.execute(f"DELETE FROM {_INTENTS} WHERE key = %s RETURNING id, {', '.join(_INTENT_COLUMNS)}", [key])
-    intents = sorted(cursor.fetchall())
-    if not intents:
-        return {}
-    hold_ids = [row[6] for row in intents if row[1] == "r"]
-    holds = {}
-    if hold_ids:
-        cursor.execute(f"SELECT id, ledger, debit_id, credit_id, amount, is_pending, expires_at, enrollment_id FROM {_TRANSFERS} WHERE id = ANY(%s)", [hold_ids])
-        holds = {row[0]: row for row in cursor.fetchall()}
-    account_ids = sorted({i for row in intents if row[1] == "t" for i in (row[4], row[5])} | {i for hold in holds.values() for i in (hold[2], hold[3])})
-    cursor.execute(
-        f"SELECT id, ledger, may_go_negative, debits_posted, credits_posted, debits_pending, credits_pending FROM {_ACCOUNTS} WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
-        [account_ids],
-    )
-    accounts = {row[0]: list(row[1:]) for row in cursor.fetchall()}  # ledger, may go negative, dp, cp, dh, ch
+def _decide(cursor, intents: list[tuple]) -> tuple[dict[int, Verdict], list[str], dict]:
+    """Decide each intent in order; the verdicts and the CTEs (with their parameters) that
+    write the accepted transfers and the accounts' new counters."""
+    holds = {row[6]: row[15:] for row in intents if row[1] == "r" and row[15] is not None}  # ledger, debit, credit, amount, pending, expires, enrollment
+    account_ids = sorted({i for row in intents if row[1] == "t" for i in (row[4], row[5])} | {i for hold in holds.values() for i in (hold[1], hold[2])})
+    cursor.execute(_LOCK_SQL, {"accounts": account_ids, "tids": [row[2] for row in intents], "holds": list(holds), "n": len(intents)})
+    locked, done, new_ids = cursor.fetchone()
+    accounts = {row[0]: row[1:] for row in locked or []}  # ledger, may go negative, dp, cp, dh, ch
     before = {pk: list(values) for pk, values in accounts.items()}
-    tids = [row[2] for row in intents]
-    cursor.execute(f"SELECT tid, pending_id FROM {_TRANSFERS} WHERE tid = ANY(%s) OR pending_id = ANY(%s)", [tids, hold_ids])
-    taken, resolved = set(), set()
-    for tid, pending_id in cursor.fetchall():
-        taken.add(tid)
-        resolved.add(pending_id)
+    taken = {tid for tid, _ in done or []}
+    resolved = {pending_id for _, pending_id in done or [] if pending_id is not None}
 
     stale = timezone.now() - STALE
     verdicts: dict[int, Verdict] = {}
     rows: list[tuple] = []
-    accepted: dict[str, tuple[int, tuple]] = {}  # tid -> (intent id, the verdict's transfer without its id)
-    for intent_id, op, tid, kind, debit_id, credit_id, hold_id, amount, is_pending, expires_at, memo, actor_id, enrollment_id, at in intents:
+    for intent_id, op, tid, kind, debit_id, credit_id, hold_id, amount, is_pending, expires_at, memo, actor_id, enrollment_id, at, *_ in intents:
         verdicts[intent_id] = Verdict("careful")
         if tid in taken or at < stale:
             continue
@@ -220,9 +265,9 @@ def _decide(cursor, key: int) -> dict[int, Verdict]:
                 credit[3] += amount
         else:
             hold = holds.get(hold_id)
-            if hold is None or not hold[5] or hold_id in resolved:
+            if hold is None or not hold[4] or hold_id in resolved:
                 continue
-            _, ledger, debit_id, credit_id, held, _, hold_expires, enrollment_id = hold
+            ledger, debit_id, credit_id, held, _, hold_expires, enrollment_id = hold
             amount = held if amount is None else amount
             post = kind == TransferKind.POST
             if (post and not (0 < amount <= held and (hold_expires is None or hold_expires >= at))) or (not post and amount != held):
@@ -236,14 +281,15 @@ def _decide(cursor, key: int) -> dict[int, Verdict]:
             is_pending, pending_id, expiry = False, hold_id, None
             resolved.add(hold_id)
         taken.add(tid)
-        rows.append((tid, kind, ledger, debit_id, credit_id, amount, is_pending, pending_id, expiry, memo, actor_id, enrollment_id, at))
-        accepted[tid] = (intent_id, (ledger, debit_id, credit_id, amount, enrollment_id))
-    if rows:
-        cursor.execute(_INSERT_SQL, [list(column) for column in zip(*rows, strict=True)])
-        for pk, tid in cursor.fetchall():
-            intent_id, values = accepted[tid]
-            verdicts[intent_id] = Verdict("ok", transfer=(pk, *values))
-        changed = [(pk, *values[2:]) for pk, values in accounts.items() if values != before[pk]]
-        if changed:
-            cursor.execute(_COUNTERS_SQL, [list(column) for column in zip(*changed, strict=True)])
-    return verdicts
+        pk = new_ids[len(rows)]
+        rows.append((pk, tid, kind, ledger, debit_id, credit_id, amount, is_pending, pending_id, expiry, memo, actor_id, enrollment_id, at))
+        verdicts[intent_id] = Verdict("ok", transfer=(pk, ledger, debit_id, credit_id, amount, enrollment_id))
+    if not rows:
+        return verdicts, [], {}
+    params = {f"c{i}": list(column) for i, column in enumerate(zip(*rows, strict=True))}
+    changed = [(pk, *values[2:]) for pk, values in accounts.items() if values != before[pk]]
+    ctes = [_INSERT_CTE]
+    if changed:
+        ctes.append(_COUNTERS_CTE)
+        params.update({f"a{i}": list(column) for i, column in enumerate(zip(*changed, strict=True))})
+    return verdicts, ctes, params

@@ -203,9 +203,10 @@ def _fast(sql: str, params: dict):
         return BUSY if getattr(error.__cause__, "sqlstate", None) == "55P03" else None
 
 
-def _combined(verdict: combiner.Verdict, request: dict):
-    """The fast path's answer for a combiner's verdict: the created transfer's row, a
-    refusal for funds, or None for the careful path."""
+def _combined(request: dict) -> tuple[str, object] | None:
+    """Queue the request in the combiner: ("ok", the transfer's row), ("funds", what was
+    available), or None for the careful path."""
+    verdict = combiner.submit(**request)
     if verdict.code == "ok":
         pk, ledger_, debit_id, credit_id, amount, enrollment_id = verdict.transfer
         values = {
@@ -213,10 +214,20 @@ def _combined(verdict: combiner.Verdict, request: dict):
             "amount": amount, "is_pending": request["is_pending"], "pending_id": request.get("hold_id"), "expires_at": request["expires_at"],
             "enrollment_id": enrollment_id, "memo": request["memo"], "created_by_id": request["actor_id"], "created_at": request["at"],
         }
-        return [values[field.attname] for field in _FIELDS]
+        return "ok", [values[field.attname] for field in _FIELDS]
     if verdict.code == "funds":
-        return verdict
+        return "funds", verdict.available
     return None
+
+
+class _Queued(Exception):
+    """A request with this id waits in the combiner's queue: this one must go after it."""
+
+
+def _check_queue(tid: str, check: bool) -> None:
+    """On the careful path, after the id's lock: a retry never overtakes its queued first try."""
+    if check and combiner.queued(tid):
+        raise _Queued
 
 
 def _claim(tid: str) -> None:
@@ -271,45 +282,58 @@ def transfer(
         "actor": _pk(actor), "enrollment": _pk(enrollment), "now": timezone.now(),
     }
     wanted = Request(kind, debit_id, credit_id, amount, pending, None)
-    answer = _fast(_TRANSFER_SQL, params)
-    if answer is BUSY:
-        request = {
-            "op": "t", "tid": tid, "kind": kind, "debit_id": debit_id, "credit_id": credit_id, "amount": amount, "is_pending": pending,
-            "expires_at": params["expires_at"], "memo": params["memo"], "actor_id": params["actor"], "enrollment_id": params["enrollment"], "at": params["now"],
-        }
-        answer = _combined(combiner.submit(key=credit_id, **request), request)
-        if isinstance(answer, combiner.Verdict):
-            answer = (True, answer.available, None)
-        elif answer is not None:
-            return _transfer_of(answer)
-    if answer is not None:
-        valid, available, *created = answer
-        if created[0] is not None:
-            return _transfer_of(created)
-        if valid and available is not None and available < amount:
-            # The id looked new in the statement's snapshot, taken before it waited for the
-            # lock: the first try of this very request may have committed meanwhile.
-            existing = Transfer.objects.filter(tid=tid).first()
-            if existing is not None:
-                return _same(existing, wanted)
-            raise _insufficient(available, amount)
+    standalone, combined = combiner.usable(), False
+    answer = BUSY if standalone and combiner.busy(credit_id) else _fast(_TRANSFER_SQL, params)
+    while True:
+        if answer is BUSY:
+            combined = True
+            outcome = _combined({
+                "op": "t", "tid": tid, "kind": kind, "debit_id": debit_id, "credit_id": credit_id, "amount": amount, "is_pending": pending,
+                "expires_at": params["expires_at"], "memo": params["memo"], "actor_id": params["actor"], "enrollment_id": params["enrollment"],
+                "at": params["now"],
+            })
+            answer = None if outcome is None else (True, None, *outcome[1]) if outcome[0] == "ok" else (True, outcome[1], None)
+        if answer is not None:
+            valid, available, *created = answer
+            if created[0] is not None:
+                return _transfer_of(created)
+            if valid and available is not None and available < amount:
+                # The id looked new in the statement's snapshot, taken before it waited for the
+                # lock: the first try of this very request may have committed meanwhile, or wait
+                # in the combiner's queue.
+                existing = Transfer.objects.filter(tid=tid).first()
+                if existing is not None:
+                    return _same(existing, wanted)
+                if standalone and not combined and combiner.queued(tid):
+                    answer = BUSY
+                    continue
+                raise _insufficient(available, amount)
+        try:
+            return _transfer_carefully(params, wanted, actor, enrollment, check_queue=standalone and not combined)
+        except _Queued:
+            answer = BUSY
+
+
+def _transfer_carefully(params: dict, wanted: Request, actor, enrollment, *, check_queue: bool) -> Transfer:
+    tid, amount, pending = params["tid"], params["amount"], params["is_pending"]
     try:
         with transaction.atomic():
             _claim(tid)
-            accounts = _lock(debit_id, credit_id)
+            _check_queue(tid, check_queue)
+            accounts = _lock(wanted.debit_id, wanted.credit_id)
             existing = Transfer.objects.filter(tid=tid).first()
             if existing is not None:
                 return _same(existing, wanted)
-            source, target = accounts[debit_id], accounts[credit_id]
+            source, target = accounts[wanted.debit_id], accounts[wanted.credit_id]
             if source.ledger != target.ledger:
                 raise ValidationFailed(_("The accounts keep different ledgers."), code="ledger_mismatch")
             if not source.may_go_negative and source.available < amount:
                 raise _insufficient(source.available, amount)
             created = Transfer.objects.create(
-                tid=tid, kind=kind, ledger=source.ledger, debit_id=debit_id, credit_id=credit_id, amount=amount, is_pending=pending,
-                expires_at=expires_at if pending else None, memo=memo[:300], created_by=actor, enrollment=enrollment,
+                tid=tid, kind=wanted.kind, ledger=source.ledger, debit_id=wanted.debit_id, credit_id=wanted.credit_id, amount=amount,
+                is_pending=pending, expires_at=params["expires_at"], memo=params["memo"], created_by=actor, enrollment=enrollment,
             )
-            _apply(debit_id, credit_id, **({"pending": amount} if pending else {"posted": amount}))
+            _apply(wanted.debit_id, wanted.credit_id, **({"pending": amount} if pending else {"posted": amount}))
             return created
     except IntegrityError as error:
         return _retry_after_race(error, tid, wanted)
@@ -322,22 +346,34 @@ def resolve(*, tid: str, hold: Transfer | int, kind: str, amount: int | None = N
         raise ValidationFailed(_("A hold is posted, voided or expired."), code="resolution_invalid")
     hold_id = hold if isinstance(hold, int) else hold.pk
     now = now or timezone.now()
+    standalone, combined = combiner.usable(), False
     if amount is None or (isinstance(amount, int) and not isinstance(amount, bool)):
         answer = _fast(_RESOLVE_SQL, {
             "tid": tid, "kind": kind, "hold": hold_id, "amount": amount, "is_post": kind == TransferKind.POST, "now": now,
             "memo": memo[:300], "actor": _pk(actor),
         })
-        if answer is BUSY:
-            credit_id = Transfer.objects.filter(pk=hold_id).values_list("credit_id", flat=True).first()
-            request = {
-                "op": "r", "tid": tid, "kind": kind, "hold_id": hold_id, "amount": amount, "is_pending": False, "expires_at": None,
-                "memo": memo[:300], "actor_id": _pk(actor), "enrollment_id": None, "at": now,
-            }
-            answer = None if credit_id is None else _combined(combiner.submit(key=credit_id, **request), request)
-        if answer is not None and not isinstance(answer, combiner.Verdict):
-            return _transfer_of(answer)
+        while True:
+            if answer is BUSY:
+                combined = True
+                outcome = _combined({
+                    "op": "r", "tid": tid, "kind": kind, "hold_id": hold_id, "amount": amount, "is_pending": False, "expires_at": None,
+                    "memo": memo[:300], "actor_id": _pk(actor), "enrollment_id": None, "at": now,
+                })
+                answer = outcome[1] if outcome else None
+            if answer is not None:
+                return _transfer_of(answer)
+            try:
+                return _resolve_carefully(tid, hold_id, kind, amount, memo, actor, now, check_queue=standalone and not combined)
+            except _Queued:
+                answer = BUSY
+    return _resolve_carefully(tid, hold_id, kind, amount, memo, actor, now, check_queue=False)
+
+
+def _resolve_carefully(tid: str, hold_id: int, kind: str, amount, memo: str, actor, now: dt.datetime, *, check_queue: bool) -> Transfer:
     try:
         with transaction.atomic():
+            _claim(tid)
+            _check_queue(tid, check_queue)
             found = Transfer.objects.filter(pk=hold_id).values("debit_id", "credit_id").first()
             if found is None:
                 raise NotFound(_("Unknown hold."), code="hold_unknown")

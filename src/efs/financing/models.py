@@ -142,8 +142,9 @@ class Intent(models.Model):
     """
 
     key = models.BigIntegerField(db_index=True, help_text="the account whose requests are combined (the receiving one)")
+    waiter = models.IntegerField(help_text="the database backend (process id) whose client waits for the verdict")
     op = models.CharField(max_length=1)  # "t": a transfer or hold, "r": a resolution of a hold
-    tid = models.CharField(max_length=64)
+    tid = models.CharField(max_length=64, db_index=True)
     kind = models.CharField(max_length=8)
     debit_id = models.BigIntegerField(null=True)
     credit_id = models.BigIntegerField(null=True)
