@@ -147,12 +147,14 @@ WITH claim AS MATERIALIZED (
     FROM verdict WHERE (SELECT count(*) FROM moved) = 2
     RETURNING {_RETURNING}
 )
-SELECT verdict.fresh AND verdict.found = 2 AND verdict.ledgers = 1, verdict.available, inserted.*
+SELECT verdict.fresh AND verdict.found = 2 AND verdict.ledgers = 1, verdict.available,
+       verdict.found < 2 AND (SELECT count(*) FROM {_ACCOUNTS} WHERE id IN (%(debit)s, %(credit)s)) = 2 AS busy, inserted.*
 FROM verdict LEFT JOIN inserted ON true
 """
 
 # A resolution: the hold must be pending, of this amount rule, not expired for a post; the
-# one-to-one `pending` link refuses a second resolution. Zero rows inserted: not resolvable.
+# one-to-one `pending` link refuses a second resolution. Nothing inserted and not busy: not
+# resolvable here (the careful path explains why).
 _RESOLVE_SQL = f"""
 WITH hold AS (
     SELECT id, ledger, debit_id, credit_id, amount AS held, COALESCE(%(amount)s::bigint, amount) AS amount, expires_at, enrollment_id
@@ -169,38 +171,41 @@ WITH hold AS (
         credits_pending = a.credits_pending - CASE WHEN a.id = h.credit_id THEN h.held ELSE 0 END,
         debits_posted = a.debits_posted + CASE WHEN %(is_post)s AND a.id = h.debit_id THEN h.amount ELSE 0 END,
         credits_posted = a.credits_posted + CASE WHEN %(is_post)s AND a.id = h.credit_id THEN h.amount ELSE 0 END
-    FROM allowed AS h, locked WHERE a.id = locked.id
+    FROM allowed AS h, locked WHERE a.id = locked.id AND (SELECT count(*) FROM locked) = 2
     RETURNING a.id
+), inserted AS (
+    INSERT INTO {_TRANSFERS} (tid, kind, ledger, debit_id, credit_id, amount, is_pending, pending_id, memo, created_by_id, enrollment_id, created_at)
+    SELECT %(tid)s, %(kind)s, ledger, debit_id, credit_id, amount, false, id, %(memo)s, %(actor)s, enrollment_id, %(now)s
+    FROM allowed WHERE (SELECT count(*) FROM moved) = 2
+    RETURNING {_RETURNING}
 )
-INSERT INTO {_TRANSFERS} (tid, kind, ledger, debit_id, credit_id, amount, is_pending, pending_id, memo, created_by_id, enrollment_id, created_at)
-SELECT CASE WHEN (SELECT count(*) FROM moved) = 2 THEN %(tid)s END, %(kind)s, ledger, debit_id, credit_id, amount,
-       false, id, %(memo)s, %(actor)s, enrollment_id, %(now)s
-FROM allowed
-RETURNING {_RETURNING}
+SELECT EXISTS (SELECT 1 FROM allowed) AND (SELECT count(*) FROM locked) < 2 AS busy, inserted.*
+FROM (SELECT 1) AS one LEFT JOIN inserted ON true
 """
 
 
-
-BUSY = object()  # the fast path found a row it needs locked by another transaction
+BUSY = object()  # outside a transaction, a row the request needs is locked by another one
 
 
 def _fast(sql: str, params: dict):
-    """Run a fast-path statement: its answer row; None when the careful path must decide
-    (then the statement left nothing behind); BUSY when, outside a transaction, a row was
-    locked by someone else (the combiner takes the request then)."""
+    """Run a fast-path statement: its answer row (BUSY when it skipped a locked row), or
+    None when the careful path must decide (then the statement left nothing behind)."""
     if connection.vendor != "postgresql":
         return None
     inside = connection.in_atomic_block
     try:
         # In autocommit mode the statement is its own transaction (one round trip, the row
-        # locks released at once); inside a caller's transaction a savepoint contains it and
-        # it waits for the rows: the caller's transaction must carry the transfer.
+        # locks released at once) and skips a row locked by someone else: the combiner takes
+        # such a request. Inside a caller's transaction a savepoint contains it and it waits
+        # for the rows: that transaction must carry the transfer.
         with transaction.atomic() if inside else nullcontext():
             with connection.cursor() as cursor:
-                cursor.execute(sql.replace("__WAIT__", "" if inside else "NOWAIT"), params)
-                return cursor.fetchone()
-    except DatabaseError as error:  # a reused id, a race on the same id, a busy row…
-        return BUSY if getattr(error.__cause__, "sqlstate", None) == "55P03" else None
+                cursor.execute(sql.replace("__WAIT__", "" if inside else "SKIP LOCKED"), params)
+                answer = cursor.fetchone()
+    except DatabaseError:  # a reused id, a race on the same id…
+        return None
+    busy = answer[2] if sql is _TRANSFER_SQL else answer[0]
+    return BUSY if busy else answer[:2] + answer[3:] if sql is _TRANSFER_SQL else answer[1:]
 
 
 def _combined(request: dict) -> tuple[str, object] | None:
@@ -360,7 +365,7 @@ def resolve(*, tid: str, hold: Transfer | int, kind: str, amount: int | None = N
                     "memo": memo[:300], "actor_id": _pk(actor), "enrollment_id": None, "at": now,
                 })
                 answer = outcome[1] if outcome else None
-            if answer is not None:
+            if answer is not None and answer[0] is not None:
                 return _transfer_of(answer)
             try:
                 return _resolve_carefully(tid, hold_id, kind, amount, memo, actor, now, check_queue=standalone and not combined)
