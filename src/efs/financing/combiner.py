@@ -35,7 +35,8 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 
-from django.db import DatabaseError, connection, transaction
+import psycopg
+from django.db import connection
 from django.utils import timezone
 
 from .models import Account, Intent, Transfer, TransferKind
@@ -65,26 +66,29 @@ RETURNING id, key, pg_try_advisory_lock({LOCK_SPACE}, key::int)
     for op, key, source in (("t", "%(credit_id)s", ""), ("r", "hold.credit_id", f"JOIN {_TRANSFERS} AS hold ON hold.id = %(hold_id)s"))
 }
 
+# Take the queued intents (skipping those the previous leader is still committing), lock
+# the accounts involved (their newest versions), and read the ids and holds already taken,
+# with ids for the new transfers. An id or a hold taken after this statement's snapshot
+# makes the final INSERT fail on its unique constraint: the batch rolls back and is decided
+# again. One column per field, as arrays.
 _TAKE_SQL = f"""
 WITH taken AS (
-    DELETE FROM {_INTENTS} WHERE id IN (SELECT id FROM {_INTENTS} WHERE key = %s ORDER BY id LIMIT {BATCH})
+    DELETE FROM {_INTENTS} WHERE id IN (SELECT id FROM {_INTENTS} WHERE key = %(key)s ORDER BY id LIMIT {BATCH} FOR UPDATE SKIP LOCKED)
     RETURNING id, {", ".join(_INTENT_COLUMNS)}, waiter
+), holds AS (
+    SELECT id, ledger, debit_id, credit_id, amount, is_pending, expires_at, enrollment_id FROM {_TRANSFERS} WHERE id IN (SELECT hold_id FROM taken)
+), locked AS MATERIALIZED (
+    SELECT id, ledger, may_go_negative, debits_posted, credits_posted, debits_pending, credits_pending FROM {_ACCOUNTS}
+    WHERE id IN (SELECT debit_id FROM taken WHERE op = 't' UNION SELECT credit_id FROM taken WHERE op = 't'
+                 UNION SELECT debit_id FROM holds UNION SELECT credit_id FROM holds)
+    ORDER BY id FOR UPDATE
 )
-SELECT taken.*, hold.ledger, hold.debit_id, hold.credit_id, hold.amount, hold.is_pending, hold.expires_at, hold.enrollment_id
-FROM taken LEFT JOIN {_TRANSFERS} AS hold ON hold.id = taken.hold_id ORDER BY taken.id
-"""
-
-# The accounts locked (their newest versions), the ids and holds already taken, and ids for
-# the new transfers. An id or a hold taken after this statement's snapshot makes the final
-# INSERT fail on its unique constraint: the batch rolls back and is decided again.
-_LOCK_SQL = f"""
-WITH locked AS MATERIALIZED (
-    SELECT id, ledger, may_go_negative, debits_posted, credits_posted, debits_pending, credits_pending
-    FROM {_ACCOUNTS} WHERE id = ANY(%(accounts)s) ORDER BY id FOR UPDATE
-)
-SELECT (SELECT json_agg(json_build_array(id, ledger, may_go_negative, debits_posted, credits_posted, debits_pending, credits_pending)) FROM locked),
-       (SELECT json_agg(json_build_array(tid, pending_id)) FROM {_TRANSFERS} WHERE tid = ANY(%(tids)s) OR pending_id = ANY(%(holds)s)),
-       (SELECT array_agg(nextval(pg_get_serial_sequence('{_TRANSFERS}', 'id'))) FROM generate_series(1, %(n)s))
+SELECT {", ".join(f"(SELECT array_agg({name} ORDER BY id) FROM taken)" for name in ("id", *_INTENT_COLUMNS, "waiter"))},
+       {", ".join(f"(SELECT array_agg({name}) FROM holds)" for name in ("id", "ledger", "debit_id", "credit_id", "amount", "is_pending", "expires_at", "enrollment_id"))},
+       {", ".join(f"(SELECT array_agg({name}) FROM locked)" for name in ("id", "ledger", "may_go_negative", "debits_posted", "credits_posted", "debits_pending", "credits_pending"))},
+       (SELECT array_agg(tid) FROM {_TRANSFERS} WHERE tid IN (SELECT tid FROM taken)),
+       (SELECT array_agg(pending_id) FROM {_TRANSFERS} WHERE pending_id IN (SELECT hold_id FROM taken)),
+       (SELECT array_agg(nextval(pg_get_serial_sequence('{_TRANSFERS}', 'id'))) FROM generate_series(1, (SELECT count(*) FROM taken)))
 """
 
 _INSERT_CTE = f"""inserted AS (
@@ -208,39 +212,51 @@ def _listen(raw, channel: str, mine: int) -> tuple[Verdict | None, bool]:
     return verdict, turn or not heard
 
 
+def _columns(values) -> list[tuple]:
+    """Rows from a statement's columns of arrays (a NULL array: no rows)."""
+    return list(zip(*values, strict=True)) if values[0] is not None else []
+
+
 def _lead(key: int) -> dict[int, Verdict]:
-    """Carry out the queued intents of `key` in one transaction and hand the leadership on."""
+    """Carry out the queued intents of `key` in one transaction and hand the leadership on.
+
+    Two round trips, the second ending with the commit; on the raw connection with
+    client-side binding, as the statements are sent several to a string."""
+    raw = connection.connection
+    cursor = psycopg.ClientCursor(raw)
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_TAKE_SQL, [key])
-            intents = cursor.fetchall()
-            verdicts, ctes, params = _decide(cursor, intents) if intents else ({}, [], {})
-            waiters = {row[0]: row[14] for row in intents}
-            params.update(key=key, waiters=[waiters[i] for i in verdicts], verdicts=[v.encode(i) for i, v in verdicts.items()])
-            cursor.execute(("WITH " + ", ".join(ctes) if ctes else "") + _RELEASE_SELECT, params)
+        cursor.execute("BEGIN; " + _TAKE_SQL, {"key": key})
+        cursor.nextset()
+        row = cursor.fetchone()
+        intents = _columns(row[0:15])
+        verdicts, ctes, params = _decide(intents, _columns(row[15:23]), _columns(row[23:30]), row[30] or [], row[31] or [], row[32] or [])
+        waiters = {intent[0]: intent[14] for intent in intents}
+        params.update(key=key, waiters=[waiters[i] for i in verdicts], verdicts=[v.encode(i) for i, v in verdicts.items()])
+        cursor.execute(("WITH " + ", ".join(ctes) if ctes else "") + _RELEASE_SELECT + "; COMMIT", params)
         return verdicts
-    except DatabaseError:
+    except psycopg.DatabaseError:
         # Typically a request with one of these ids (or a resolution of one of these holds)
         # committed on the fast path meanwhile. All of it is rolled back, the intents are
         # queued again, and the next leader finds that id taken. If the connection itself is
         # gone, so is the leadership, and this raises.
-        with connection.cursor() as cursor:
-            cursor.execute(_RELEASE_SELECT, {"key": key, "waiters": [], "verdicts": []})
+        raw.execute("ROLLBACK")
+        raw.execute(_RELEASE_SELECT, {"key": key, "waiters": [], "verdicts": []})
         return {}
+    except BaseException:
+        raw.execute("ROLLBACK")
+        raise
+    finally:
+        cursor.close()
 
 
-def _decide(cursor, intents: list[tuple]) -> tuple[dict[int, Verdict], list[str], dict]:
+def _decide(intents: list[tuple], hold_rows: list[tuple], account_rows: list[tuple], taken_tids: list, resolved_holds: list,
+            new_ids: list) -> tuple[dict[int, Verdict], list[str], dict]:
     """Decide each intent in order; the verdicts and the CTEs (with their parameters) that
     write the accepted transfers and the accounts' new counters."""
-    holds = {row[6]: row[15:] for row in intents if row[1] == "r" and row[15] is not None}  # ledger, debit, credit, amount, pending, expires, enrollment
-    account_ids = sorted({i for row in intents if row[1] == "t" for i in (row[4], row[5])} | {i for hold in holds.values() for i in (hold[1], hold[2])})
-    cursor.execute(_LOCK_SQL, {"accounts": account_ids, "tids": [row[2] for row in intents], "holds": list(holds), "n": len(intents)})
-    locked, done, new_ids = cursor.fetchone()
-    accounts = {row[0]: row[1:] for row in locked or []}  # ledger, may go negative, dp, cp, dh, ch
+    holds = {row[0]: row[1:] for row in hold_rows}  # ledger, debit, credit, amount, pending, expires, enrollment
+    accounts = {row[0]: list(row[1:]) for row in account_rows}  # ledger, may go negative, dp, cp, dh, ch
     before = {pk: list(values) for pk, values in accounts.items()}
-    taken = {tid for tid, _ in done or []}
-    resolved = {pending_id for _, pending_id in done or [] if pending_id is not None}
-
+    taken, resolved = set(taken_tids), set(resolved_holds)
     stale = timezone.now() - STALE
     verdicts: dict[int, Verdict] = {}
     rows: list[tuple] = []
