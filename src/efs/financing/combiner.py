@@ -46,6 +46,7 @@ POLL = 0.05  # a waiter that heard nothing for this long tries to lead (a leader
 PATIENCE = 30.0  # a waiter undecided for this long withdraws its intent, if still queued, and goes the careful way
 STALE = dt.timedelta(seconds=60)  # an intent this old was given up: decided `careful`, never carried out
 BATCH = 1_000  # intents per leader's transaction
+ROUNDS = 4  # batches a leader carries out in a row while more is queued (its own client waits meanwhile)
 BUSY_FOR = 1.0  # seconds an account found busy goes straight to the combiner (then the fast path is tried again)
 
 _INTENTS = Intent._meta.db_table
@@ -103,11 +104,16 @@ _COUNTERS_CTE = f"""counted AS (
     WHERE a.id = v.id
 )"""
 
-# Give up the leadership, tell each waiting client its verdict, name the next leader.
+# Tell each waiting client its verdict. Then, if nothing more is queued or this was the
+# leader's last round, give up the leadership and name the client of the oldest intent
+# still queued as the next leader; else keep it for another round (answers: kept or not).
 _RELEASE_SELECT = f"""
-SELECT pg_advisory_unlock({LOCK_SPACE}, %(key)s::int),
-       (SELECT count(pg_notify('efs_ledger_' || w, v)) FROM unnest(%(waiters)s::int[], %(verdicts)s::text[]) AS x(w, v)),
-       (SELECT count(pg_notify('efs_ledger_' || waiter, 'n:' || id)) FROM (SELECT waiter, id FROM {_INTENTS} WHERE key = %(key)s ORDER BY id LIMIT 1) AS next)
+SELECT (SELECT count(pg_notify('efs_ledger_' || w, v)) FROM unnest(%(waiters)s::int[], %(verdicts)s::text[]) AS x(w, v)) >= 0
+       AND CASE WHEN %(last)s OR NOT EXISTS (SELECT 1 FROM {_INTENTS} WHERE key = %(key)s)
+                THEN NOT pg_advisory_unlock({LOCK_SPACE}, %(key)s::int)
+                     AND (SELECT count(pg_notify('efs_ledger_' || waiter, 'n:' || id))
+                          FROM (SELECT waiter, id FROM {_INTENTS} WHERE key = %(key)s ORDER BY id LIMIT 1) AS next) >= 0
+                ELSE true END
 """
 
 
@@ -177,10 +183,14 @@ def submit(**request) -> Verdict:
         _busy[key] = time.monotonic() + BUSY_FOR
         started = time.monotonic()
         while True:
-            if leading:
-                verdict = _lead(key).get(mine)
-                if verdict is not None:
-                    return verdict
+            verdict = None
+            for round_ in range(ROUNDS if leading else 0):
+                verdicts, leading = _lead(key, last=round_ == ROUNDS - 1)
+                verdict = verdict or verdicts.get(mine)
+                if not leading:
+                    break
+            if verdict is not None:
+                return verdict
             verdict, turn = _listen(raw, channel, mine)
             if verdict is not None:
                 return verdict
@@ -217,8 +227,9 @@ def _columns(values) -> list[tuple]:
     return list(zip(*values, strict=True)) if values[0] is not None else []
 
 
-def _lead(key: int) -> dict[int, Verdict]:
-    """Carry out the queued intents of `key` in one transaction and hand the leadership on.
+def _lead(key: int, *, last: bool) -> tuple[dict[int, Verdict], bool]:
+    """Carry out the queued intents of `key` in one transaction: the verdicts, and whether
+    this client still leads (more is queued and this was not its `last` round).
 
     Two round trips, the second ending with the commit; on the raw connection with
     client-side binding, as the statements are sent several to a string."""
@@ -231,17 +242,17 @@ def _lead(key: int) -> dict[int, Verdict]:
         intents = _columns(row[0:15])
         verdicts, ctes, params = _decide(intents, _columns(row[15:23]), _columns(row[23:30]), row[30] or [], row[31] or [], row[32] or [])
         waiters = {intent[0]: intent[14] for intent in intents}
-        params.update(key=key, waiters=[waiters[i] for i in verdicts], verdicts=[v.encode(i) for i, v in verdicts.items()])
+        params.update(key=key, last=last, waiters=[waiters[i] for i in verdicts], verdicts=[v.encode(i) for i, v in verdicts.items()])
         cursor.execute(("WITH " + ", ".join(ctes) if ctes else "") + _RELEASE_SELECT + "; COMMIT", params)
-        return verdicts
+        return verdicts, cursor.fetchone()[0]
     except psycopg.DatabaseError:
         # Typically a request with one of these ids (or a resolution of one of these holds)
         # committed on the fast path meanwhile. All of it is rolled back, the intents are
         # queued again, and the next leader finds that id taken. If the connection itself is
         # gone, so is the leadership, and this raises.
         raw.execute("ROLLBACK")
-        raw.execute(_RELEASE_SELECT, {"key": key, "waiters": [], "verdicts": []})
-        return {}
+        raw.execute(_RELEASE_SELECT, {"key": key, "last": True, "waiters": [], "verdicts": []})
+        return {}, False
     except BaseException:
         raw.execute("ROLLBACK")
         raise
