@@ -306,7 +306,9 @@ def transfer(
                 # The id looked new in the statement's snapshot, taken before it waited for the
                 # lock: the first try of this very request may have committed meanwhile, or wait
                 # in the combiner's queue.
-                existing = Transfer.objects.filter(tid=tid).first()
+                # (A combiner's verdict was taken after this request's intent was queued under
+                # the id's lock: an earlier try would have been decided before it.)
+                existing = None if combined else Transfer.objects.filter(tid=tid).first()
                 if existing is not None:
                     return _same(existing, wanted)
                 if standalone and not combined and combiner.queued(tid):
