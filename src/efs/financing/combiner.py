@@ -173,6 +173,11 @@ def _channel():
 
 def submit(**request) -> Verdict:
     """Queue a request whose account is busy and return its verdict."""
+    with connection.wrap_database_errors:  # the raw connection's errors look like any other database error
+        return _submit(request)
+
+
+def _submit(request: dict) -> Verdict:
     raw, channel = _channel()
     with connection.cursor() as cursor:
         cursor.execute(_SUBMIT_SQL[request["op"]], {name: request.get(name) for name in _INTENT_COLUMNS})
