@@ -306,14 +306,15 @@ def transfer(
                 # The id looked new in the statement's snapshot, taken before it waited for the
                 # lock: the first try of this very request may have committed meanwhile, or wait
                 # in the combiner's queue.
-                # (A combiner's verdict was taken after this request's intent was queued under
-                # the id's lock: an earlier try would have been decided before it.)
-                existing = None if combined else Transfer.objects.filter(tid=tid).first()
-                if existing is not None:
-                    return _same(existing, wanted)
+                # The queue first: an intent being carried out stays visible until its
+                # transfer is. (A combiner's verdict came after this request's intent was
+                # queued under the id's lock: an earlier try was decided before it.)
                 if standalone and not combined and combiner.queued(tid):
                     answer = BUSY
                     continue
+                existing = None if combined else Transfer.objects.filter(tid=tid).first()
+                if existing is not None:
+                    return _same(existing, wanted)
                 raise _insufficient(available, amount)
         try:
             return _transfer_carefully(params, wanted, actor, enrollment, check_queue=standalone and not combined)
