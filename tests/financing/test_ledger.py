@@ -313,7 +313,7 @@ def _busy_certificate(amount: int):
     return cert, payee
 
 
-def _while_locked(account: Account, requests: list, queued: int):
+def _while_locked(account: Account, payee: Account, requests: list, queued: int):
     """Run `requests` (callables) in threads while another connection holds `account`'s row
     lock, until requests with `queued` different ids wait in the combiner's queue; then let
     go. Their outcomes."""
@@ -324,6 +324,10 @@ def _while_locked(account: Account, requests: list, queued: int):
 
     from efs.financing.models import Intent
 
+    from efs.financing import combiner
+
+    for token in (payee.pk, "resolve"):  # seen busy a moment ago: the next encounters go to the combiner
+        combiner.contended(token)
     settings_ = connection.settings_dict
     blocker = psycopg.connect(host=settings_["HOST"], port=settings_["PORT"] or 5432, user=settings_["USER"], dbname=settings_["NAME"])
     blocker.execute(f"SELECT 1 FROM {Account._meta.db_table} WHERE id = %s FOR UPDATE", [account.pk])
@@ -370,7 +374,7 @@ def test_requests_for_a_busy_certificate_are_combined_into_one_transaction(refer
     def hold(n):
         return lambda: ledger.transfer(tid=f"b{n}", kind=TransferKind.HOLD, debit=cert, credit=payee, amount=1_000, pending=True, expires_at=LATER)
 
-    results = _while_locked(cert, [hold(n) for n in range(12) for _twice in range(2)], queued=12)  # a twin waits for its id
+    results = _while_locked(cert, payee, [hold(n) for n in range(12) for _twice in range(2)], queued=12)  # a twin waits for its id
     by_tid = {}
     for n, result in zip([n for n in range(12) for _ in range(2)], results, strict=True):
         by_tid.setdefault(n, []).append(result.pk if isinstance(result, Transfer) else result)
@@ -384,7 +388,7 @@ def test_requests_for_a_busy_certificate_are_combined_into_one_transaction(refer
     assert _transactions_of(tids) <= 2  # the leader that waited for the row, and the next one with the rest
 
     holds = list(Transfer.objects.filter(tid__in=tids[:5]))
-    voids = _while_locked(cert, [lambda h=h: ledger.resolve(tid=f"v-{h.tid}", hold=h, kind=TransferKind.VOID) for h in holds], queued=5)
+    voids = _while_locked(cert, payee, [lambda h=h: ledger.resolve(tid=f"v-{h.tid}", hold=h, kind=TransferKind.VOID) for h in holds], queued=5)
     assert all(isinstance(v, Transfer) and v.pending_id in {h.pk for h in holds} for v in voids)
     assert _transactions_of([v.tid for v in voids]) <= 2
     cert.refresh_from_db()
@@ -411,7 +415,7 @@ def test_the_combiner_leaves_unusual_requests_to_the_careful_path(reference_data
         key=payee.pk, waiter=0, op="t", tid="u-abandoned", kind=TransferKind.HOLD, debit_id=cert.pk, credit_id=payee.pk, amount=500, is_pending=True,
         expires_at=LATER, at=timezone.now() - combiner.STALE - dt.timedelta(seconds=1),
     )
-    results = _while_locked(cert, [
+    results = _while_locked(cert, payee, [
         lambda: ledger.resolve(tid="u-void", hold=held, kind=TransferKind.VOID),
         lambda: ledger.resolve(tid="u-void-again", hold=held, kind=TransferKind.VOID),
         lambda: ledger.transfer(tid="u-hold", kind=TransferKind.HOLD, debit=cert, credit=payee, amount=999, pending=True, expires_at=LATER),

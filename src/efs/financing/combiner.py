@@ -55,6 +55,7 @@ _TRANSFERS = Transfer._meta.db_table
 _INTENT_COLUMNS = ("op", "tid", "kind", "debit_id", "credit_id", "hold_id", "amount", "is_pending", "expires_at", "memo", "actor_id", "enrollment_id", "at")
 _VALUES = ", ".join(f"%({name})s" for name in _INTENT_COLUMNS)
 _busy: dict[int, float] = {}  # account id -> until when (time.monotonic) it is known to be busy
+_seen: dict[object, float] = {}  # what was last found locked (an account id, "resolve") -> when
 
 # A transfer is keyed by its credit account; a resolution by its hold's (no hold: no row).
 _SUBMIT_SQL = {
@@ -153,6 +154,14 @@ def usable() -> bool:
 def busy(account_id: int) -> bool:
     """Was this account found busy a moment ago (then the fast path is not worth a try)?"""
     return _busy.get(account_id, 0.0) > time.monotonic()
+
+
+def contended(token) -> bool:
+    """A row was found locked: is it contended (found locked before, within BUSY_FOR), so
+    worth the combiner? A first encounter just waits for the row, as inside a transaction."""
+    now = time.monotonic()
+    seen, _seen[token] = _seen.get(token, -BUSY_FOR), now
+    return now - seen < BUSY_FOR
 
 
 def queued(tid: str) -> bool:

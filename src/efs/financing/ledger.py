@@ -187,18 +187,18 @@ FROM (SELECT 1) AS one LEFT JOIN inserted ON true
 BUSY = object()  # outside a transaction, a row the request needs is locked by another one
 
 
-def _fast(sql: str, params: dict):
+def _fast(sql: str, params: dict, *, wait: bool = False):
     """Run a fast-path statement: its answer row (BUSY when it skipped a locked row), or
     None when the careful path must decide (then the statement left nothing behind)."""
     if connection.vendor != "postgresql":
         return None
-    inside = connection.in_atomic_block
+    inside = connection.in_atomic_block or wait
     try:
         # In autocommit mode the statement is its own transaction (one round trip, the row
         # locks released at once) and skips a row locked by someone else: the combiner takes
         # such a request. Inside a caller's transaction a savepoint contains it and it waits
         # for the rows: that transaction must carry the transfer.
-        with transaction.atomic() if inside else nullcontext():
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
             with connection.cursor() as cursor:
                 cursor.execute(sql.replace("__WAIT__", "" if inside else "SKIP LOCKED"), params)
                 answer = cursor.fetchone()
@@ -289,6 +289,8 @@ def transfer(
     wanted = Request(kind, debit_id, credit_id, amount, pending, None)
     standalone, combined = combiner.usable(), False
     answer = BUSY if standalone and combiner.busy(credit_id) else _fast(_TRANSFER_SQL, params)
+    if answer is BUSY and not combiner.busy(credit_id) and not combiner.contended(credit_id):
+        answer = _fast(_TRANSFER_SQL, params, wait=True)
     while True:
         if answer is BUSY:
             combined = True
@@ -356,10 +358,13 @@ def resolve(*, tid: str, hold: Transfer | int, kind: str, amount: int | None = N
     now = now or timezone.now()
     standalone, combined = combiner.usable(), False
     if amount is None or (isinstance(amount, int) and not isinstance(amount, bool)):
-        answer = _fast(_RESOLVE_SQL, {
+        params = {
             "tid": tid, "kind": kind, "hold": hold_id, "amount": amount, "is_post": kind == TransferKind.POST, "now": now,
             "memo": memo[:300], "actor": _pk(actor),
-        })
+        }
+        answer = _fast(_RESOLVE_SQL, params)
+        if answer is BUSY and not combiner.contended("resolve"):
+            answer = _fast(_RESOLVE_SQL, params, wait=True)
         while True:
             if answer is BUSY:
                 combined = True
