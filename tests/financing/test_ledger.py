@@ -322,9 +322,8 @@ def _while_locked(account: Account, payee: Account, requests: list, queued: int)
     import psycopg
     from django.db import connection, connections
 
-    from efs.financing.models import Intent
-
     from efs.financing import combiner
+    from efs.financing.models import Intent
 
     for token in (payee.pk, "resolve"):  # seen busy a moment ago: the next encounters go to the combiner
         combiner.contended(token)
