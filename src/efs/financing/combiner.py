@@ -54,7 +54,7 @@ _ACCOUNTS = Account._meta.db_table
 _TRANSFERS = Transfer._meta.db_table
 _INTENT_COLUMNS = ("op", "tid", "kind", "debit_id", "credit_id", "hold_id", "amount", "is_pending", "expires_at", "memo", "actor_id", "enrollment_id", "at")
 _VALUES = ", ".join(f"%({name})s" for name in _INTENT_COLUMNS)
-_busy: dict[int, float] = {}  # account id -> until when (time.monotonic) it is known to be busy
+_busy: dict[object, float] = {}  # account id (or "r": some resolution) -> until when (time.monotonic) it is known to be busy
 _seen: dict[object, float] = {}  # what was last found locked (an account id, "resolve") -> when
 
 # A transfer is keyed by its credit account; a resolution by its hold's (no hold: no row).
@@ -151,9 +151,10 @@ def usable() -> bool:
     return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
-def busy(account_id: int) -> bool:
-    """Was this account found busy a moment ago (then the fast path is not worth a try)?"""
-    return _busy.get(account_id, 0.0) > time.monotonic()
+def busy(token) -> bool:
+    """Was this account (or, for "r", a resolution of this process) found busy a moment
+    ago? Then the fast path is not worth a try."""
+    return _busy.get(token, 0.0) > time.monotonic()
 
 
 def contended(token) -> bool:
@@ -188,13 +189,14 @@ def submit(**request) -> Verdict:
 
 def _submit(request: dict) -> Verdict:
     raw, channel = _channel()
-    with connection.cursor() as cursor:
-        cursor.execute(_SUBMIT_SQL[request["op"]], {name: request.get(name) for name in _INTENT_COLUMNS})
-        row = cursor.fetchone()
+    # Server-side binding, prepared: this statement runs once per request.
+    with psycopg.Cursor(raw) as prepared, connection.cursor() as cursor:
+        prepared.execute(_SUBMIT_SQL[request["op"]], {name: request.get(name) for name in _INTENT_COLUMNS}, prepare=True)
+        row = prepared.fetchone()
         if row is None:
             return Verdict("careful")  # no such hold
         mine, key, leading = row
-        _busy[key] = time.monotonic() + BUSY_FOR
+        _busy[key] = _busy[request["op"]] = time.monotonic() + BUSY_FOR
         started = time.monotonic()
         while True:
             verdict = None

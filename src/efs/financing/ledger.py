@@ -362,8 +362,8 @@ def resolve(*, tid: str, hold: Transfer | int, kind: str, amount: int | None = N
             "tid": tid, "kind": kind, "hold": hold_id, "amount": amount, "is_post": kind == TransferKind.POST, "now": now,
             "memo": memo[:300], "actor": _pk(actor),
         }
-        answer = _fast(_RESOLVE_SQL, params)
-        if answer is BUSY and not combiner.contended("resolve"):
+        answer = BUSY if standalone and combiner.busy("r") else _fast(_RESOLVE_SQL, params)
+        if answer is BUSY and not combiner.busy("r") and not combiner.contended("resolve"):
             answer = _fast(_RESOLVE_SQL, params, wait=True)
         while True:
             if answer is BUSY:
