@@ -170,6 +170,20 @@ def queued(tid: str) -> bool:
     return Intent.objects.filter(tid=tid).exists()
 
 
+def prepared_row(sql: str, params: dict):
+    """Run a statement prepared on the server (server-side binding; for the ledger's hot
+    statements planning costs more than running) and return its first row. Errors are
+    Django's, and the statement is logged where Django logs queries."""
+    connection.ensure_connection()
+    started = time.monotonic()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        row = cursor.fetchone()
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+    return row
+
+
 def _channel():
     """This connection's own channel, listened to from its first use on."""
     connection.ensure_connection()
@@ -189,10 +203,8 @@ def submit(**request) -> Verdict:
 
 def _submit(request: dict) -> Verdict:
     raw, channel = _channel()
-    # Server-side binding, prepared: this statement runs once per request.
-    with psycopg.Cursor(raw) as prepared, connection.cursor() as cursor:
-        prepared.execute(_SUBMIT_SQL[request["op"]], {name: request.get(name) for name in _INTENT_COLUMNS}, prepare=True)
-        row = prepared.fetchone()
+    row = prepared_row(_SUBMIT_SQL[request["op"]], {name: request.get(name) for name in _INTENT_COLUMNS})
+    with connection.cursor() as cursor:
         if row is None:
             return Verdict("careful")  # no such hold
         mine, key, leading = row

@@ -199,9 +199,7 @@ def _fast(sql: str, params: dict, *, wait: bool = False):
         # such a request. Inside a caller's transaction a savepoint contains it and it waits
         # for the rows: that transaction must carry the transfer.
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            with connection.cursor() as cursor:
-                cursor.execute(sql.replace("__WAIT__", "" if inside else "SKIP LOCKED"), params)
-                answer = cursor.fetchone()
+            answer = combiner.prepared_row(sql.replace("__WAIT__", "" if inside else "SKIP LOCKED"), params)
     except DatabaseError:  # a reused id, a race on the same id…
         return None
     busy = answer[2] if sql is _TRANSFER_SQL else answer[0]
