@@ -328,10 +328,11 @@ def _transfer_carefully(params: dict, wanted: Request, actor, enrollment, *, che
         with transaction.atomic():
             _claim(tid)
             _check_queue(tid, check_queue)
-            accounts = _lock(wanted.debit_id, wanted.credit_id)
+            # A retry is answered without the accounts' locks (a hot row is not held for it).
             existing = Transfer.objects.filter(tid=tid).first()
             if existing is not None:
                 return _same(existing, wanted)
+            accounts = _lock(wanted.debit_id, wanted.credit_id)
             source, target = accounts[wanted.debit_id], accounts[wanted.credit_id]
             if source.ledger != target.ledger:
                 raise ValidationFailed(_("The accounts keep different ledgers."), code="ledger_mismatch")
@@ -385,17 +386,16 @@ def _resolve_carefully(tid: str, hold_id: int, kind: str, amount, memo: str, act
         with transaction.atomic():
             _claim(tid)
             _check_queue(tid, check_queue)
-            found = Transfer.objects.filter(pk=hold_id).values("debit_id", "credit_id").first()
-            if found is None:
+            held = Transfer.objects.filter(pk=hold_id).first()
+            if held is None:
                 raise NotFound(_("Unknown hold."), code="hold_unknown")
-            _lock(found["debit_id"], found["credit_id"])
-            held = Transfer.objects.get(pk=hold_id)
             if amount is None:
                 amount = held.amount
             wanted = Request(kind, held.debit_id, held.credit_id, amount, False, held.pk)
             existing = Transfer.objects.filter(tid=tid).first()
-            if existing is not None:
+            if existing is not None:  # a retry: answered without the accounts' locks
                 return _same(existing, wanted)
+            _lock(held.debit_id, held.credit_id)
             if not held.is_pending:
                 raise Conflict(_("This transfer is not a hold."), code="not_a_hold")
             done = Transfer.objects.filter(pending=held).values_list("kind", flat=True).first()
