@@ -262,30 +262,38 @@ def _lead(key: int, *, last: bool) -> tuple[dict[int, Verdict], bool]:
     Two round trips, the second ending with the commit; on the raw connection with
     client-side binding, as the statements are sent several to a string."""
     raw = connection.connection
-    cursor = psycopg.ClientCursor(raw)
     try:
-        cursor.execute("BEGIN; " + _TAKE_SQL, {"key": key})
-        cursor.nextset()
-        row = cursor.fetchone()
+        # Pipelined and prepared: BEGIN with the first statement, the last with COMMIT.
+        with raw.pipeline(), psycopg.Cursor(raw) as begin, psycopg.Cursor(raw) as cursor:
+            begin.execute("BEGIN")
+            cursor.execute(_TAKE_SQL, {"key": key}, prepare=True)
+            row = cursor.fetchone()
         intents = _columns(row[0:15])
         verdicts, ctes, params = _decide(intents, _columns(row[15:23]), _columns(row[23:30]), row[30] or [], row[31] or [], row[32] or [])
         waiters = {intent[0]: intent[14] for intent in intents}
         params.update(key=key, last=last, waiters=[waiters[i] for i in verdicts], verdicts=[v.encode(i) for i, v in verdicts.items()])
-        cursor.execute(("WITH " + ", ".join(ctes) if ctes else "") + _RELEASE_SELECT + "; COMMIT", params)
-        return verdicts, cursor.fetchone()[0]
+        with raw.pipeline() as pipeline, psycopg.Cursor(raw) as cursor, psycopg.Cursor(raw) as commit:
+            cursor.execute(("WITH " + ", ".join(ctes) if ctes else "") + _RELEASE_SELECT, params, prepare=True)
+            commit.execute("COMMIT")
+            pipeline.sync()
+            return verdicts, cursor.fetchone()[0]
     except psycopg.DatabaseError:
         # Typically a request with one of these ids (or a resolution of one of these holds)
         # committed on the fast path meanwhile. All of it is rolled back, the intents are
         # queued again, and the next leader finds that id taken. If the connection itself is
         # gone, so is the leadership, and this raises.
-        raw.execute("ROLLBACK")
-        raw.execute(_RELEASE_SELECT, {"key": key, "last": True, "waiters": [], "verdicts": []})
+        _rollback(raw)
+        with psycopg.Cursor(raw) as cursor:
+            cursor.execute(_RELEASE_SELECT, {"key": key, "last": True, "waiters": [], "verdicts": []})
         return {}, False
     except BaseException:
-        raw.execute("ROLLBACK")
+        _rollback(raw)
         raise
-    finally:
-        cursor.close()
+
+
+def _rollback(raw) -> None:
+    with psycopg.Cursor(raw) as cursor:
+        cursor.execute("ROLLBACK")
 
 
 def _decide(intents: list[tuple], hold_rows: list[tuple], account_rows: list[tuple], taken_tids: list, resolved_holds: list,
