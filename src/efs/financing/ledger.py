@@ -19,6 +19,10 @@
   succeed cleanly (not enough money, an unknown account, a reused id, a race, anything)
   nothing of it remains and the careful path below runs, which locks, checks and explains
   the refusal. See docs/decisions/0004-ledger-fast-path.md.
+- Outside a caller's transaction the fast path skips rows locked by someone else; a row
+  found locked again within a second is contended, and the request goes to the combiner
+  (`combiner.py`, docs/decisions/0005-ledger-combiner.md), where one leader carries out
+  the queued requests of that account in one transaction.
 
 Nothing in this module knows about certificates or enrollments; `services.py` does.
 """
