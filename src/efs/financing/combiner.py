@@ -15,7 +15,7 @@ account (a provider's payable: the row that many certificates share), and its cl
    balances — by the rules of the careful path — inserts the accepted transfers and writes
    each account's counters once, in one statement that also releases the leadership,
    sends each waiting client its verdict (NOTIFY on the client's own channel) and names
-   the client of the oldest intent still queued as the next leader; all of it commits at
+   the clients of the oldest intents still queued as candidates to lead; all of it commits at
    once, so a verdict is never heard before its transfer is durable;
 3. otherwise waits on its own channel for its verdict, or for its turn to lead (also
    after `POLL` of silence: a leader that died names nobody).
@@ -106,14 +106,16 @@ _COUNTERS_CTE = f"""counted AS (
 )"""
 
 # Tell each waiting client its verdict. Then, if nothing more is queued or this was the
-# leader's last round, give up the leadership and name the client of the oldest intent
-# still queued as the next leader; else keep it for another round (answers: kept or not).
+# leader's last round, give up the leadership and name the clients of the three oldest
+# intents still queued (one of them may have gone: its connection was cut) as candidates
+# for the next leader, the first to take the lock leads; else keep the leadership for
+# another round (answers: kept or not).
 _RELEASE_SELECT = f"""
 SELECT (SELECT count(pg_notify('efs_ledger_' || w, v)) FROM unnest(%(waiters)s::int[], %(verdicts)s::text[]) AS x(w, v)) >= 0
        AND CASE WHEN %(last)s OR NOT EXISTS (SELECT 1 FROM {_INTENTS} WHERE key = %(key)s)
                 THEN NOT pg_advisory_unlock({LOCK_SPACE}, %(key)s::int)
                      AND (SELECT count(pg_notify('efs_ledger_' || waiter, 'n:' || id))
-                          FROM (SELECT waiter, id FROM {_INTENTS} WHERE key = %(key)s ORDER BY id LIMIT 1) AS next) >= 0
+                          FROM (SELECT waiter, id FROM {_INTENTS} WHERE key = %(key)s ORDER BY id LIMIT 3) AS next) >= 0
                 ELSE true END
 """
 
