@@ -185,6 +185,19 @@ def test_an_unconfirmed_hold_expires(money):
     assert ledger.hold_state(enrollment.hold) == "expired" and services.holds_expire(now=later) == 0
 
 
+def test_the_daily_job_drops_abandoned_ledger_requests(money):
+    """A request queued for a busy account whose client gave up, and that no later request
+    took along, is dropped by the daily job; a fresh one stays."""
+    from efs.financing import combiner
+    from efs.financing.models import Intent
+
+    now = timezone.now()
+    for tid, at in (("gone", now - combiner.STALE - dt.timedelta(seconds=1)), ("fresh", now)):
+        Intent.objects.create(key=1, waiter=0, op="t", tid=tid, kind=TransferKind.HOLD, debit_id=1, credit_id=1, amount=1, at=at)
+    services.holds_expire(now=now)
+    assert list(Intent.objects.values_list("tid", flat=True)) == ["fresh"]
+
+
 def test_year_close_returns_or_carries_the_rest(money, monkeypatch):
     world, year = money["world"], money["year"]
     _enroll(money)

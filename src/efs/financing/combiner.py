@@ -186,6 +186,12 @@ def prepared_row(sql: str, params: dict):
     return row
 
 
+def purge(now: dt.datetime | None = None) -> int:
+    """Drop intents nobody will carry out any more (older than STALE: their clients gave up
+    and no later request on that account took them along). Part of the daily job."""
+    return Intent.objects.filter(at__lt=(now or timezone.now()) - STALE).delete()[0]
+
+
 def _channel():
     """This connection's own channel, listened to from its first use on."""
     connection.ensure_connection()

@@ -25,7 +25,7 @@ from efs.people import access
 from efs.people.models import Educator, Organization, Region, Role, Scope, User
 from efs.people.services import notify
 
-from . import ledger
+from . import combiner, ledger
 from .models import (
     OPEN_ENROLLMENT,
     Account,
@@ -418,8 +418,10 @@ def enrollment_complete(*, actor: User, enrollment: Enrollment, completed: bool,
 
 
 def holds_expire(now: dt.datetime | None = None) -> int:
-    """Release holds past their expiry (the daily job); their enrollments become expired."""
+    """Release holds past their expiry (the daily job); their enrollments become expired.
+    Also drops the ledger's abandoned queued requests."""
     now = now or timezone.now()
+    combiner.purge(now)
     expired = 0
     for enrollment in Enrollment.objects.filter(status__in=OPEN_ENROLLMENT, hold__expires_at__lt=now, hold__resolution__isnull=True).only("pk"):
         with transaction.atomic():
