@@ -427,3 +427,31 @@ def test_the_combiner_leaves_unusual_requests_to_the_careful_path(reference_data
     cert.refresh_from_db()
     assert (cert.available, cert.held) == (10_000, 0)
     assert ledger.reconcile().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_leader_that_fails_hands_the_leadership_on(reference_data, monkeypatch):
+    """Whatever goes wrong while a leader decides, its transaction rolls back (the request
+    stays queued) and the account's leadership is free for the next client."""
+    import psycopg
+    from django.db import connection
+
+    from efs.financing import combiner
+    from efs.financing.models import Intent
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the combiner serves PostgreSQL")
+    cert, payee = _busy_certificate(10_000)
+    monkeypatch.setitem(combiner._busy, payee.pk, time.monotonic() + 60)  # straight to the combiner
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in deciding")
+
+    monkeypatch.setattr(combiner, "_decide", broken)
+    with pytest.raises(RuntimeError):
+        ledger.transfer(tid="lf-1", kind=TransferKind.HOLD, debit=cert, credit=payee, amount=1_000, pending=True, expires_at=LATER)
+    assert list(Intent.objects.values_list("tid", flat=True)) == ["lf-1"] and not Transfer.objects.filter(tid="lf-1").exists()
+    settings_ = connection.settings_dict
+    with psycopg.connect(host=settings_["HOST"], port=settings_["PORT"] or 5432, user=settings_["USER"], dbname=settings_["NAME"]) as other:
+        assert other.execute("SELECT pg_try_advisory_lock(%s, %s)", [combiner.LOCK_SPACE, payee.pk]).fetchone()[0]
+    Intent.objects.all().delete()

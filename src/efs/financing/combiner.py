@@ -267,8 +267,7 @@ def _lead(key: int, *, last: bool) -> tuple[dict[int, Verdict], bool]:
     """Carry out the queued intents of `key` in one transaction: the verdicts, and whether
     this client still leads (more is queued and this was not its `last` round).
 
-    Two round trips, the second ending with the commit; on the raw connection with
-    client-side binding, as the statements are sent several to a string."""
+    Two pipelined round trips on the raw connection, the second ending with the commit."""
     raw = connection.connection
     try:
         # Pipelined and prepared: BEGIN with the first statement, the last with COMMIT.
@@ -290,18 +289,18 @@ def _lead(key: int, *, last: bool) -> tuple[dict[int, Verdict], bool]:
         # committed on the fast path meanwhile. All of it is rolled back, the intents are
         # queued again, and the next leader finds that id taken. If the connection itself is
         # gone, so is the leadership, and this raises.
-        _rollback(raw)
-        with psycopg.Cursor(raw) as cursor:
-            cursor.execute(_RELEASE_SELECT, {"key": key, "last": True, "waiters": [], "verdicts": []})
+        _abdicate(raw, key)
         return {}, False
     except BaseException:
-        _rollback(raw)
+        _abdicate(raw, key)  # whatever went wrong, nobody else must wait for this leader
         raise
 
 
-def _rollback(raw) -> None:
+def _abdicate(raw, key: int) -> None:
+    """Roll the leader's transaction back and hand the leadership on."""
     with psycopg.Cursor(raw) as cursor:
         cursor.execute("ROLLBACK")
+        cursor.execute(_RELEASE_SELECT, {"key": key, "last": True, "waiters": [], "verdicts": []})
 
 
 def _decide(intents: list[tuple], hold_rows: list[tuple], account_rows: list[tuple], taken_tids: list, resolved_holds: list,
