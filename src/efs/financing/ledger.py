@@ -210,6 +210,17 @@ def _fast(sql: str, params: dict, *, wait: bool = False):
     return BUSY if busy else answer[:2] + answer[3:] if sql is _TRANSFER_SQL else answer[1:]
 
 
+def _first_try(sql: str, params: dict, busy_token, seen_token):
+    """The fast path's first answer. Outside a transaction, an account found busy a moment
+    ago goes straight to the combiner (BUSY); a first encounter with a locked row waits for it."""
+    if combiner.usable() and combiner.busy(busy_token):
+        return BUSY
+    answer = _fast(sql, params)
+    if answer is BUSY and not combiner.contended(seen_token):
+        answer = _fast(sql, params, wait=True)
+    return answer
+
+
 def _combined(request: dict) -> tuple[str, object] | None:
     """Queue the request in the combiner: ("ok", the transfer's row), ("funds", what was
     available), or None for the careful path."""
@@ -290,9 +301,7 @@ def transfer(
     }
     wanted = Request(kind, debit_id, credit_id, amount, pending, None)
     standalone, combined = combiner.usable(), False
-    answer = BUSY if standalone and combiner.busy(credit_id) else _fast(_TRANSFER_SQL, params)
-    if answer is BUSY and not combiner.busy(credit_id) and not combiner.contended(credit_id):
-        answer = _fast(_TRANSFER_SQL, params, wait=True)
+    answer = _first_try(_TRANSFER_SQL, params, credit_id, credit_id)
     while True:
         if answer is BUSY:
             combined = True
@@ -308,11 +317,10 @@ def transfer(
                 return _transfer_of(created)
             if valid and available is not None and available < amount:
                 # The id looked new in the statement's snapshot, taken before it waited for the
-                # lock: the first try of this very request may have committed meanwhile, or wait
-                # in the combiner's queue.
-                # The queue first: an intent being carried out stays visible until its
-                # transfer is. (A combiner's verdict came after this request's intent was
-                # queued under the id's lock: an earlier try was decided before it.)
+                # lock: the first try of this very request may wait in the combiner's queue or
+                # have committed meanwhile. The queue first: an intent being carried out stays
+                # visible until its transfer is. (A combiner's verdict came after this request's
+                # intent was queued under the id's lock: an earlier try was decided before it.)
                 if standalone and not combined and combiner.queued(tid):
                     answer = BUSY
                     continue
@@ -365,9 +373,7 @@ def resolve(*, tid: str, hold: Transfer | int, kind: str, amount: int | None = N
             "tid": tid, "kind": kind, "hold": hold_id, "amount": amount, "is_post": kind == TransferKind.POST, "now": now,
             "memo": memo[:300], "actor": _pk(actor),
         }
-        answer = BUSY if standalone and combiner.busy("r") else _fast(_RESOLVE_SQL, params)
-        if answer is BUSY and not combiner.busy("r") and not combiner.contended("resolve"):
-            answer = _fast(_RESOLVE_SQL, params, wait=True)
+        answer = _first_try(_RESOLVE_SQL, params, "r", "resolve")
         while True:
             if answer is BUSY:
                 combined = True
