@@ -455,3 +455,30 @@ def test_a_leader_that_fails_hands_the_leadership_on(reference_data, monkeypatch
     with psycopg.connect(host=settings_["HOST"], port=settings_["PORT"] or 5432, user=settings_["USER"], dbname=settings_["NAME"]) as other:
         assert other.execute("SELECT pg_try_advisory_lock(%s, %s)", [combiner.LOCK_SPACE, payee.pk]).fetchone()[0]
     Intent.objects.all().delete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_nobody_leads_is_withdrawn_and_carried_out_carefully(reference_data, monkeypatch):
+    """If no leader takes a queued request within PATIENCE (here the account's leadership is
+    held by another connection that never leads), the client withdraws its intent and the
+    careful path carries the request out, once."""
+    import psycopg
+    from django.db import connection
+
+    from efs.financing import combiner
+    from efs.financing.models import Intent
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the combiner serves PostgreSQL")
+    cert, payee = _busy_certificate(10_000)
+    monkeypatch.setitem(combiner._busy, payee.pk, time.monotonic() + 60)  # straight to the combiner
+    monkeypatch.setattr(combiner, "PATIENCE", 0.3)
+    settings_ = connection.settings_dict
+    with psycopg.connect(host=settings_["HOST"], port=settings_["PORT"] or 5432, user=settings_["USER"], dbname=settings_["NAME"]) as other:
+        assert other.execute("SELECT pg_try_advisory_lock(%s, %s)", [combiner.LOCK_SPACE, payee.pk]).fetchone()[0]
+        held = ledger.transfer(tid="wd-1", kind=TransferKind.HOLD, debit=cert, credit=payee, amount=1_000, pending=True, expires_at=LATER)
+    assert held.pk == Transfer.objects.get(tid="wd-1").pk
+    assert not Intent.objects.exists()
+    cert.refresh_from_db()
+    assert (cert.available, cert.held) == (9_000, 1_000)
+    assert ledger.reconcile().ok

@@ -119,6 +119,9 @@ SELECT (SELECT count(pg_notify('efs_ledger_' || w, v)) FROM unnest(%(waiters)s::
                 ELSE true END
 """
 
+_WITHDRAW_SQL = f"DELETE FROM {_INTENTS} WHERE id = %(id)s RETURNING id"
+_TRY_LEAD_SQL = f"SELECT pg_try_advisory_lock({LOCK_SPACE}, %(key)s::int)"
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -212,33 +215,28 @@ def submit(**request) -> Verdict:
 def _submit(request: dict) -> Verdict:
     raw, channel = _channel()
     row = prepared_row(_SUBMIT_SQL[request["op"]], {name: request.get(name) for name in _INTENT_COLUMNS})
-    with connection.cursor() as cursor:
-        if row is None:
-            return Verdict("careful")  # no such hold
-        mine, key, leading = row
-        _busy[key] = _busy[request["op"]] = time.monotonic() + BUSY_FOR
-        started = time.monotonic()
-        while True:
-            verdict = None
-            for round_ in range(ROUNDS if leading else 0):
-                verdicts, leading = _lead(key, last=round_ == ROUNDS - 1)
-                verdict = verdict or verdicts.get(mine)
-                if not leading:
-                    break
-            if verdict is not None:
-                return verdict
-            verdict, turn = _listen(raw, channel, mine)
-            if verdict is not None:
-                return verdict
-            if time.monotonic() - started > PATIENCE:
-                cursor.execute(f"DELETE FROM {_INTENTS} WHERE id = %s", [mine])
-                if cursor.rowcount:
-                    return Verdict("careful")  # never taken by a leader: nothing of it happened
-                started = time.monotonic()  # a leader is deciding it right now
-            leading = False
-            if turn:
-                cursor.execute("SELECT pg_try_advisory_lock(%s, %s::int)", [LOCK_SPACE, key])
-                leading = cursor.fetchone()[0]
+    if row is None:
+        return Verdict("careful")  # no such hold
+    mine, key, leading = row
+    _busy[key] = _busy[request["op"]] = time.monotonic() + BUSY_FOR
+    started = time.monotonic()
+    while True:
+        verdict = None
+        for round_ in range(ROUNDS if leading else 0):
+            verdicts, leading = _lead(key, last=round_ == ROUNDS - 1)
+            verdict = verdict or verdicts.get(mine)
+            if not leading:
+                break
+        if verdict is not None:
+            return verdict
+        verdict, turn = _listen(raw, channel, mine)
+        if verdict is not None:
+            return verdict
+        if time.monotonic() - started > PATIENCE:
+            if prepared_row(_WITHDRAW_SQL, {"id": mine}) is not None:
+                return Verdict("careful")  # never taken by a leader: nothing of it happened
+            started = time.monotonic()  # a leader is deciding it right now
+        leading = turn and prepared_row(_TRY_LEAD_SQL, {"key": key})[0]
 
 
 def _listen(raw, channel: str, mine: int) -> tuple[Verdict | None, bool]:
