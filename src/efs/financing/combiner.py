@@ -36,7 +36,7 @@ import time
 from dataclasses import dataclass
 
 import psycopg
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
 from .models import Account, Intent, Transfer, TransferKind
@@ -153,7 +153,8 @@ class Verdict:
 def usable() -> bool:
     """The combiner serves requests made outside a transaction on PostgreSQL; a request
     inside a caller's transaction must commit with it, so it waits for the row instead."""
-    return connection.vendor == "postgresql" and not connection.in_atomic_block
+    db = connections[DEFAULT_DB_ALIAS]
+    return db.vendor == "postgresql" and not db.in_atomic_block
 
 
 def busy(token) -> bool:
@@ -179,13 +180,14 @@ def prepared_row(sql: str, params: dict):
     """Run a statement prepared on the server (server-side binding; for the ledger's hot
     statements planning costs more than running) and return its first row. Errors are
     Django's, and the statement is logged where Django logs queries."""
-    connection.ensure_connection()
+    db = connections[DEFAULT_DB_ALIAS]  # once: each use of django.db.connection looks it up again
+    db.ensure_connection()
     started = time.monotonic()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+    with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
         cursor.execute(sql, params, prepare=True)
         row = cursor.fetchone()
-    if connection.queries_logged:
-        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+    if db.queries_logged:
+        db.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
     return row
 
 
@@ -197,8 +199,9 @@ def purge(now: dt.datetime | None = None) -> int:
 
 def _channel():
     """This connection's own channel, listened to from its first use on."""
-    connection.ensure_connection()
-    raw = connection.connection
+    db = connections[DEFAULT_DB_ALIAS]
+    db.ensure_connection()
+    raw = db.connection
     channel = f"efs_ledger_{raw.info.backend_pid}"
     if getattr(raw, "efs_listening", None) != channel:
         raw.execute(f"LISTEN {channel}")
@@ -208,7 +211,7 @@ def _channel():
 
 def submit(**request) -> Verdict:
     """Queue a request whose account is busy and return its verdict."""
-    with connection.wrap_database_errors:  # the raw connection's errors look like any other database error
+    with connections[DEFAULT_DB_ALIAS].wrap_database_errors:  # the raw connection's errors look like any other database error
         return _submit(request)
 
 
@@ -266,7 +269,7 @@ def _lead(key: int, *, last: bool) -> tuple[dict[int, Verdict], bool]:
     this client still leads (more is queued and this was not its `last` round).
 
     Two pipelined round trips on the raw connection, the second ending with the commit."""
-    raw = connection.connection
+    raw = connections[DEFAULT_DB_ALIAS].connection
     try:
         # Pipelined and prepared: BEGIN with the first statement, the last with COMMIT.
         with raw.pipeline(), psycopg.Cursor(raw) as begin, psycopg.Cursor(raw) as cursor:

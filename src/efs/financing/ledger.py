@@ -34,7 +34,14 @@ import re
 from contextlib import nullcontext
 from dataclasses import dataclass
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    IntegrityError,
+    connection,
+    connections,
+    transaction,
+)
 from django.db.models import Case, F, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -114,6 +121,7 @@ _ACCOUNTS = Account._meta.db_table
 _TRANSFERS = Transfer._meta.db_table
 _FIELDS = Transfer._meta.concrete_fields
 _RETURNING = ", ".join(field.column for field in _FIELDS)
+_ATTNAMES = [field.attname for field in _FIELDS]
 
 # Requests with the same id serialize on an advisory lock of the id (a retry sent while the
 # first try is still waiting for the certificate must not overtake it and be refused).
@@ -189,21 +197,23 @@ FROM (SELECT 1) AS one LEFT JOIN inserted ON true
 
 
 BUSY = object()  # outside a transaction, a row the request needs is locked by another one
+_VARIANTS = {(sql, wait): sql.replace("__WAIT__", "" if wait else "SKIP LOCKED") for sql in (_TRANSFER_SQL, _RESOLVE_SQL) for wait in (False, True)}
 
 
 def _fast(sql: str, params: dict, *, wait: bool = False):
     """Run a fast-path statement: its answer row (BUSY when it skipped a locked row), or
     None when the careful path must decide (then the statement left nothing behind)."""
-    if connection.vendor != "postgresql":
+    db = connections[DEFAULT_DB_ALIAS]  # once: each use of django.db.connection looks it up again
+    if db.vendor != "postgresql":
         return None
-    inside = connection.in_atomic_block or wait
+    inside = db.in_atomic_block
     try:
         # In autocommit mode the statement is its own transaction (one round trip, the row
         # locks released at once) and skips a row locked by someone else: the combiner takes
         # such a request. Inside a caller's transaction a savepoint contains it and it waits
         # for the rows: that transaction must carry the transfer.
-        with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            answer = combiner.prepared_row(sql.replace("__WAIT__", "" if inside else "SKIP LOCKED"), params)
+        with transaction.atomic() if inside else nullcontext():
+            answer = combiner.prepared_row(_VARIANTS[sql, inside or wait], params)
     except DatabaseError:  # a reused id, a race on the same id…
         return None
     busy = answer[2] if sql is _TRANSFER_SQL else answer[0]
@@ -257,7 +267,7 @@ def _claim(tid: str) -> None:
 
 
 def _transfer_of(values) -> Transfer:
-    return Transfer.from_db(connection.alias, [field.attname for field in _FIELDS], values)
+    return Transfer.from_db(DEFAULT_DB_ALIAS, _ATTNAMES, values)
 
 
 def _insufficient(available: int, amount: int) -> Conflict:
