@@ -176,14 +176,32 @@ def queued(tid: str) -> bool:
     return Intent.objects.filter(tid=tid).exists()
 
 
+_EXPLICIT_ONLY = 2**31 - 1  # psycopg would prepare a statement by itself after this many runs: never
+
+
+def raw_connection(db):
+    """The open psycopg connection under Django's `db`, with explicit preparation on.
+
+    Django turns psycopg's preparing off (`prepare_threshold` None, for poolers in
+    transaction mode), and then psycopg ignores `prepare=True` as well: the ledger's
+    statements were planned on every run. A threshold no query reaches keeps Django's own
+    queries unprepared and lets the statements run with `prepare=True` be prepared once
+    per connection. (psycopg forgets them after a rollback and prepares them again.)"""
+    db.ensure_connection()
+    raw = db.connection
+    if raw.prepare_threshold is None:
+        raw.prepare_threshold = _EXPLICIT_ONLY
+    return raw
+
+
 def prepared_row(sql: str, params: dict):
     """Run a statement prepared on the server (server-side binding; for the ledger's hot
     statements planning costs more than running) and return its first row. Errors are
     Django's, and the statement is logged where Django logs queries."""
     db = connections[DEFAULT_DB_ALIAS]  # once: each use of django.db.connection looks it up again
-    db.ensure_connection()
+    raw = raw_connection(db)
     started = time.monotonic()
-    with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
+    with db.wrap_database_errors, psycopg.Cursor(raw) as cursor:
         cursor.execute(sql, params, prepare=True)
         row = cursor.fetchone()
     if db.queries_logged:
@@ -199,9 +217,7 @@ def purge(now: dt.datetime | None = None) -> int:
 
 def _channel():
     """This connection's own channel, listened to from its first use on."""
-    db = connections[DEFAULT_DB_ALIAS]
-    db.ensure_connection()
-    raw = db.connection
+    raw = raw_connection(connections[DEFAULT_DB_ALIAS])
     channel = f"efs_ledger_{raw.info.backend_pid}"
     if getattr(raw, "efs_listening", None) != channel:
         raw.execute(f"LISTEN {channel}")
