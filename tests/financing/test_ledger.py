@@ -93,6 +93,10 @@ def test_on_postgresql_a_hold_and_its_release_are_one_statement_each(world):
     statements = [q["sql"] for q in hold_queries.captured_queries + void_queries.captured_queries if "SAVEPOINT" not in q["sql"]]
     if connection.vendor == "postgresql":
         assert len(statements) == 2 and all(sql.lstrip().startswith("WITH") for sql in statements)
+        with connection.cursor() as cursor:  # planned once per connection (Django turns psycopg's preparing off)
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            prepared = {sql.strip() for (sql,) in cursor.fetchall()}
+        assert {sql.strip().replace("%(", "$").split("$")[0] for sql in statements} <= {sql.split("$")[0] for sql in prepared}
     else:
         assert len(statements) > 2  # lock, look up, insert, update: one writer holds SQLite anyway
     fund.refresh_from_db()
