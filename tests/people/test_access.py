@@ -110,3 +110,37 @@ def test_database_refuses_duplicate_federal_grant(world):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         RoleAssignment.objects.create(user=world.users["federal"], role=Role.FEDERAL_OPERATOR, scope=Scope.FEDERAL)
+
+
+# ---------------------------------------------------------------- the region-access funnel
+
+OPERATORS = [Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR]
+
+
+def test_region_reach_of_each_role(world):
+    reach = {who: access.region_reach(world.users[who], roles=OPERATORS) for who in EXPECTED}
+    assert reach["federal"].everywhere
+    assert (reach["regional"].everywhere, reach["regional"].region_ids) == (False, {world.r1.pk})
+    assert reach["regional_other"].region_ids == {world.r2.pk}
+    # A school or a municipality is not a region: no reach, whatever their grants' region is.
+    for who in ("teacher", "school_head", "municipal", "tutor", "mentor", "provider", "expert", "nobody"):
+        assert not reach[who], who
+
+
+def test_macroregion_operator_acts_on_each_member_region_and_no_other(world):
+    macro = Macroregion.objects.create(name="Сибирь")
+    macro.regions.set([world.r2])
+    user = world.users["nobody"]
+    role_grant(user=user, role=Role.REGIONAL_OPERATOR, scope=Scope.MACROREGION, macroregion=macro)
+    assert access.may_act_on_region(user, world.r2.pk, roles=OPERATORS)
+    assert not access.may_act_on_region(user, world.r1.pk, roles=OPERATORS)
+    assert list(access.region_reach(user, roles=OPERATORS).regions()) == [world.r2]
+    access.require_region(user, world.r2.pk, roles=OPERATORS)
+    with pytest.raises(PermissionDenied):
+        access.require_region(user, world.r1.pk, roles=OPERATORS)
+
+
+def test_require_region_refuses_a_role_it_was_not_asked_for(world):
+    with pytest.raises(PermissionDenied):
+        access.require_region(world.users["regional"], world.r1.pk, roles=[Role.FEDERAL_OPERATOR])
+    assert not access.may_act_on_region(world.users["regional"], None, roles=OPERATORS)

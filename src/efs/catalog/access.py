@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from efs.errors import NotFound, PermissionDenied
 from efs.people import access
-from efs.people.models import Organization, Role, Scope
+from efs.people.models import Organization, Role
 
 from .models import Program, ProgramStatus
 
@@ -23,11 +23,8 @@ def provider_organizations(user) -> list[int]:
 def moderated_filter(user) -> Q | None:
     """Programs the user moderates: a regional operator those of the region's providers;
     the federal operator all."""
-    grants = [g for g in access.grants(user) if g.role in MODERATORS]
-    if any(g.scope == Scope.FEDERAL for g in grants):
-        return Q()
-    regions = [g.region_id for g in grants if g.scope == Scope.REGION and g.region_id]
-    return Q(region_id__in=regions) if regions else None
+    reach = access.region_reach(user, roles=MODERATORS)
+    return reach.condition("region") if reach else None
 
 
 def programs_visible(user) -> QuerySet[Program]:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from efs.errors import Conflict, PermissionDenied, ValidationFailed
 from efs.people import access
-from efs.people.models import Region, Role, Scope, Subject
+from efs.people.models import Region, Role, Subject
 
 from .models import Audience, Block, Competency, Framework, FrameworkStatus
 
@@ -26,10 +26,11 @@ def _require_editor(actor, region: Region | None) -> None:
     """Federal frameworks are the federal operator's; a region's are its operator's."""
     if actor is None:  # the starter content loader
         return
-    grants = access.require_role(actor, EDITORS)
-    if any(g.scope == Scope.FEDERAL for g in grants):
+    access.require_role(actor, EDITORS)
+    reach = access.region_reach(actor, roles=EDITORS)
+    if reach.everywhere:
         return
-    if region is None or not any(g.scope == Scope.REGION and g.region_id == region.pk for g in grants):
+    if region is None or region.pk not in reach:
         raise PermissionDenied(_("Only the federal operator edits federal frameworks; a regional operator edits the region's own."))
 
 

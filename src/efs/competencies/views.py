@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from efs.errors import DomainError, NotFound
 from efs.http import xlsx_response
 from efs.people import access
-from efs.people.models import Region, Scope
+from efs.people.models import Region
 
 from . import queries, services
 from .models import Framework
@@ -21,13 +21,11 @@ from .models import Framework
 
 def _editor_regions(user) -> list[Region | None] | None:
     """Where the user may import frameworks: None (federal) and/or their regions."""
-    grants = [g for g in access.grants(user) if g.role in services.EDITORS]
-    if not grants:
+    reach = access.region_reach(user, roles=services.EDITORS)
+    if not reach:
         return None
-    places: list[Region | None] = []
-    if any(g.scope == Scope.FEDERAL for g in grants):
-        places.append(None)
-    places.extend(Region.objects.filter(pk__in=[g.region_id for g in grants if g.scope == Scope.REGION]))
+    places: list[Region | None] = [None] if reach.everywhere else []
+    places.extend(reach.regions())
     return places
 
 

@@ -218,8 +218,8 @@ def statement(request: HttpRequest, provider: int, region: str, month: str):
         raise ValidationFailed(_("The month is written as YYYY-MM."), code="month_invalid") from None
     paying = _region(region)
     grants = access.grants(request.user)
-    if not any(g.role == Role.PROVIDER and g.organization_id == provider for g in grants) and not any(
-        g.role in services.FINANCIERS and (g.scope == "federal" or g.region_id == paying.pk) for g in grants
+    if not any(g.role == Role.PROVIDER and g.organization_id == provider for g in grants) and not access.may_act_on_region(
+        request.user, paying.pk, roles=services.FINANCIERS
     ):
         access.require_role(request.user, [Role.PROVIDER, *services.FINANCIERS])
         raise NotFound(_("Not found, or you have no access to it."))

@@ -69,10 +69,7 @@ def provider_organizations(user) -> list[Organization]:
 
 
 def financier_regions(user) -> QuerySet[Region]:
-    grants = [g for g in access.grants(user) if g.role in (Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR)]
-    if any(g.scope == "federal" for g in grants):
-        return Region.objects.all()
-    return Region.objects.filter(pk__in=[g.region_id for g in grants if g.region_id])
+    return access.region_reach(user, roles=(Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR)).regions()
 
 
 def region_with_money(regions: QuerySet[Region]) -> Region | None:

@@ -22,7 +22,7 @@ from efs.catalog.queries import open_cohorts
 from efs.errors import Conflict, PermissionDenied, ValidationFailed
 from efs.money import format_money
 from efs.people import access
-from efs.people.models import Educator, Organization, Region, Role, Scope, User
+from efs.people.models import Educator, Organization, Region, Role, User
 from efs.people.services import notify
 
 from . import combiner, ledger
@@ -99,9 +99,7 @@ def certificates_available(educator_ids: list[int], year: int) -> dict[int, int]
 
 
 def _require_financier(actor: User, region: Region) -> None:
-    grants = access.require_role(actor, FINANCIERS)
-    if not any(g.scope == Scope.FEDERAL or g.region_id == region.pk for g in grants):
-        raise PermissionDenied(_("Only the region's operator manages its money."))
+    access.require_region(actor, region.pk, roles=FINANCIERS, message=_("Only the region's operator manages its money."))
 
 
 # ---------------------------------------------------------------- the fund

@@ -150,8 +150,8 @@ def _statement_parties(request) -> tuple[Organization, object, dt.date]:
     except (KeyError, ValueError):
         raise NotFound(_("Choose a provider, a region and a month.")) from None
     grants = access.grants(request.user)
-    allowed = any(g.role == Role.PROVIDER and g.organization_id == provider_id for g in grants) or any(
-        g.role in services.FINANCIERS and (g.scope == "federal" or g.region_id == region_id) for g in grants
+    allowed = any(g.role == Role.PROVIDER and g.organization_id == provider_id for g in grants) or access.may_act_on_region(
+        request.user, region_id, roles=services.FINANCIERS
     )
     if not allowed:
         access.require_role(request.user, [Role.PROVIDER, *services.FINANCIERS])  # other roles: forbidden

@@ -29,7 +29,17 @@ from django.db.models import Q, QuerySet
 
 from efs.errors import NotFound, PermissionDenied
 
-from .models import Educator, Organization, Role, RoleAssignment, Scope, SupportAssignment
+from .models import (
+    AuditEvent,
+    Educator,
+    ImportBatch,
+    Organization,
+    Region,
+    Role,
+    RoleAssignment,
+    Scope,
+    SupportAssignment,
+)
 
 ALL_ROLES = frozenset(Role.values)
 
@@ -190,6 +200,76 @@ def require_role(user, roles: Iterable[str]) -> list[Grant]:
     return found
 
 
+@dataclass(frozen=True)
+class RegionReach:
+    """The regions a user acts on through some roles: every region, or a set of them.
+
+    Only region-wide grants reach a region: ``region`` (that region), ``macroregion`` (each
+    of its member regions) and ``federal`` (all). A municipality or a school is not a region.
+    """
+
+    everywhere: bool
+    region_ids: frozenset[int]
+
+    def __contains__(self, region_id: object) -> bool:
+        return self.everywhere or region_id in self.region_ids
+
+    def __bool__(self) -> bool:
+        return self.everywhere or bool(self.region_ids)
+
+    def condition(self, field: str = "region") -> Q:
+        """A filter for rows whose `field` (a region foreign key or ``pk``) is reached."""
+        if self.everywhere:
+            return Q()
+        lookup = f"{field}__in" if field == "pk" else f"{field}_id__in"
+        return Q(**{lookup: sorted(self.region_ids)})
+
+    def regions(self) -> QuerySet[Region]:
+        return Region.objects.filter(self.condition("pk"))
+
+
+NOWHERE = RegionReach(everywhere=False, region_ids=frozenset())
+
+
+def region_reach(user, *, roles: Iterable[str]) -> RegionReach:
+    """The one answer to "which regions may this user act on, for these roles".
+
+    Every view, endpoint and service that acts on a region (its money, its imports, its
+    plans, its frameworks, its log) asks this function instead of reading grants itself.
+    """
+    wanted = frozenset(roles)
+    ids: set[int] = set()
+    for grant in grants(user):
+        if grant.role not in wanted:
+            continue
+        if grant.scope == Scope.FEDERAL:
+            return RegionReach(everywhere=True, region_ids=frozenset())
+        if grant.scope == Scope.REGION and grant.region_id:
+            ids.add(grant.region_id)
+        elif grant.scope == Scope.MACROREGION:
+            ids |= grant.macroregion_region_ids
+    return RegionReach(everywhere=False, region_ids=frozenset(ids))
+
+
+def may_act_on_region(user, region_id: int | None, *, roles: Iterable[str]) -> bool:
+    return region_id is not None and region_id in region_reach(user, roles=roles)
+
+
+def require_region(user, region_id: int | None, *, roles: Iterable[str], message: str | None = None) -> RegionReach:
+    """The user's reach among `roles`; PermissionDenied when it does not include `region_id`.
+
+    A user without any of `roles` gets the role refusal; one with the role but another
+    region gets `message` (or a general one).
+    """
+    require_role(user, roles)
+    reach = region_reach(user, roles=roles)
+    if region_id is None or region_id not in reach:
+        from django.utils.translation import gettext
+
+        raise PermissionDenied(message or gettext("You can act only on your own region."))
+    return reach
+
+
 def own_educator(user) -> Educator | None:
     """The educator record linked to the login (the SELF scope), if any."""
     if not getattr(user, "is_authenticated", False):
@@ -228,3 +308,6 @@ register(
     # The directory of organizations is public; the policy scopes who may change it.
     ScopePolicy(region="region", municipality="municipality", organization="pk", roles=ALL_ROLES - {Role.TEACHER}, personal=False),
 )
+# Who did what to people's data, and the files of people imported: the region's operators.
+register(AuditEvent, ScopePolicy(region="region", roles=DIRECTORY_EDITORS))
+register(ImportBatch, ScopePolicy(region="region", roles=DIRECTORY_EDITORS))

@@ -282,14 +282,8 @@ def import_upload(request: HttpRequest, kind: Form[str], region: Form[str], file
 
 
 def _batch(request: HttpRequest, batch_id: int) -> ImportBatch:
-    grants = access.require_role(request.user, imports.IMPORT_ROLES)
-    qs = ImportBatch.objects.select_related("region").defer("content").filter(pk=batch_id)
-    if not any(g.scope == "federal" for g in grants):
-        qs = qs.filter(region_id__in=[g.region_id for g in grants if g.scope == "region"])
-    batch = qs.first()
-    if batch is None:
-        raise NotFound(_("Not found, or you have no access to it."))
-    return batch
+    access.require_role(request.user, imports.IMPORT_ROLES)
+    return queries.import_batch(request.user, batch_id)
 
 
 @router.get("/imports/{int:batch_id}", response=ImportOut)

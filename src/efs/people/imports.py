@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from efs.errors import Conflict, PermissionDenied, ValidationFailed
+from efs.errors import Conflict, ValidationFailed
 
 from . import access
 from .audit import audit_record
@@ -496,9 +496,7 @@ def _check_educator(values: dict[str, Any], context: _Context, errors: list[tupl
 
 
 def _import_region(actor: User, region: Region) -> None:
-    grants = access.require_role(actor, IMPORT_ROLES)
-    if not any(g.scope == "federal" or (g.scope == "region" and g.region_id == region.pk) for g in grants):
-        raise PermissionDenied(_("You can import only into your own region."))
+    access.require_region(actor, region.pk, roles=IMPORT_ROLES, message=_("You can import only into your own region."))
 
 
 def import_preview(*, actor: User, region: Region, kind: str, file_name: str, content: bytes) -> ImportBatch:

@@ -7,7 +7,16 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from . import access
-from .models import Educator, Municipality, Organization, Region, Role, Scope, search_key
+from .models import (
+    AuditEvent,
+    Educator,
+    ImportBatch,
+    Municipality,
+    Organization,
+    Region,
+    Role,
+    search_key,
+)
 
 
 def educators_visible(
@@ -65,11 +74,11 @@ def home_region(user) -> Region | None:
 
 def filter_choices(user) -> dict:
     """Regions and municipalities a user can filter people lists by."""
-    grants = access.grants(user)
-    if any(g.scope == Scope.FEDERAL for g in grants):
+    reach = access.region_reach(user, roles=access.ALL_ROLES)
+    if reach.everywhere:
         regions = Region.objects.all()
-    else:
-        ids = {g.region_id for g in grants if g.region_id} | {r for g in grants for r in g.macroregion_region_ids}
+    else:  # the region-wide reach, and the region of a school's or a municipality's role
+        ids = reach.region_ids | {g.region_id for g in access.grants(user) if g.region_id}
         regions = Region.objects.filter(pk__in=ids)
     region_ids = [r.pk for r in regions] if regions.count() <= 3 else []
     municipalities = Municipality.objects.filter(region_id__in=region_ids) if region_ids else Municipality.objects.none()
@@ -113,3 +122,17 @@ ROLE_ORDER = [
     Role.REGIONAL_OPERATOR,
     Role.FEDERAL_OPERATOR,
 ]
+
+
+def import_batches(user) -> QuerySet[ImportBatch]:
+    """Import batches the user's region-wide roles reach, newest first (file contents deferred)."""
+    return access.scoped(ImportBatch.objects.select_related("region", "uploaded_by").defer("content"), user)
+
+
+def import_batch(user, pk: int) -> ImportBatch:
+    return access.get_scoped(ImportBatch.objects.select_related("region", "uploaded_by"), user, pk=pk)
+
+
+def audit_events(user) -> QuerySet[AuditEvent]:
+    """The audit log of the regions the user's operator roles reach (all for the federal operator)."""
+    return access.scoped(AuditEvent.objects.select_related("actor", "region"), user)

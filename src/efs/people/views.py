@@ -19,7 +19,6 @@ from . import access, imports, queries, services
 from .audit import audit_list, audit_record, audit_view
 from .models import (
     AuditAction,
-    AuditEvent,
     ConsentKind,
     Educator,
     EducatorCategory,
@@ -172,8 +171,8 @@ def consents(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_list(request: HttpRequest) -> HttpResponse:
-    grants = access.require_role(request.user, imports.IMPORT_ROLES)
-    regions = _import_regions(grants)
+    access.require_role(request.user, imports.IMPORT_ROLES)
+    regions = access.region_reach(request.user, roles=imports.IMPORT_ROLES).regions()
     if request.method == "POST":
         upload = request.FILES.get("file")
         kind = request.POST.get("kind", "")
@@ -190,22 +189,13 @@ def import_list(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("people:import", pk=batch.pk)
         return redirect("people:imports")
-    batches = ImportBatch.objects.filter(region__in=regions).select_related("region", "uploaded_by").defer("content")[:30]
+    batches = queries.import_batches(request.user)[:30]
     return render(request, "people/imports.html", {"regions": regions, "batches": batches, "kinds": ImportKind.choices})
 
 
-def _import_regions(grants):
-    if any(g.scope == "federal" for g in grants):
-        return Region.objects.all()
-    return Region.objects.filter(pk__in=[g.region_id for g in grants if g.scope == "region"])
-
-
 def _batch(request: HttpRequest, pk: int) -> ImportBatch:
-    regions = _import_regions(access.require_role(request.user, imports.IMPORT_ROLES))
-    batch = ImportBatch.objects.select_related("region", "uploaded_by").filter(pk=pk, region__in=regions).first()
-    if batch is None:
-        raise NotFound(_("Not found, or you have no access to it."))
-    return batch
+    access.require_role(request.user, imports.IMPORT_ROLES)
+    return queries.import_batch(request.user, pk)
 
 
 @login_required
@@ -247,11 +237,8 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
 
 @login_required
 def audit(request: HttpRequest) -> HttpResponse:
-    grants = access.require_role(request.user, [Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR])
-    qs = AuditEvent.objects.select_related("actor", "region")
-    if not any(g.scope == "federal" for g in grants):
-        region_ids = {g.region_id for g in grants if g.region_id} | {r for g in grants for r in g.macroregion_region_ids}
-        qs = qs.filter(region_id__in=region_ids)
+    access.require_role(request.user, [Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR])
+    qs = queries.audit_events(request.user)
     action = request.GET.get("action", "")
     if action in AuditAction.values:
         qs = qs.filter(action=action)

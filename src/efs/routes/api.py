@@ -220,8 +220,8 @@ def plan_start(request: HttpRequest, body: PlanIn):
 
 @router.get("/region-plans/{int:run_id}", response=dict[str, Any], summary="Progress and results of a region-wide plan")
 def plan_get(request: HttpRequest, run_id: int):
-    grants = access.require_role(request.user, regional.PLANNERS)
+    access.require_role(request.user, regional.PLANNERS)
     run = AllocationRun.objects.select_related("region").filter(pk=run_id).first()
-    if run is None or not any(g.scope == "federal" or g.region_id == run.region_id for g in grants):
+    if run is None or not access.may_act_on_region(request.user, run.region_id, roles=regional.PLANNERS):
         raise NotFound(_("Not found, or you have no access to it."))
     return _plan_out(run)

@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 
 from efs.catalog.models import CohortStatus, ProgramStatus
 from efs.catalog.queries import open_cohorts
-from efs.errors import Conflict, PermissionDenied, ValidationFailed
+from efs.errors import Conflict, ValidationFailed
 from efs.financing.services import certificates_available
 from efs.people import access
-from efs.people.models import Educator, Region, Role, Scope, Subject, User
+from efs.people.models import Educator, Region, Role, Subject, User
 from efs.people.services import notify
 from efs.planner import (
     Option,
@@ -40,9 +40,7 @@ TIME_LIMIT_S = 240.0
 
 
 def require_planner(actor: User, region: Region) -> None:
-    grants = access.require_role(actor, PLANNERS)
-    if not any(g.scope == Scope.FEDERAL or (g.scope == Scope.REGION and g.region_id == region.pk) for g in grants):
-        raise PermissionDenied(_("Only the region's operator plans its routes."))
+    access.require_region(actor, region.pk, roles=PLANNERS, message=_("Only the region's operator plans its routes."))
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from efs.errors import DomainError, NotFound
 from efs.financing.services import certificate_of
 from efs.http import post_int, xlsx_bytes, xlsx_response
 from efs.people import access
-from efs.people.models import Municipality, Region, Role
+from efs.people.models import Municipality, Role
 
 from . import queries, regional, services
 from .access import STATUS_READERS
@@ -253,9 +253,9 @@ def staff(request: HttpRequest) -> HttpResponse:
 def forecast(request: HttpRequest) -> HttpResponse:
     """Spending the region can expect: priced cohorts of approved routes nobody has enrolled in yet
     (a fragment of the financing page)."""
-    grants = access.require_role(request.user, regional.PLANNERS)
+    access.require_role(request.user, regional.PLANNERS)
     region_id = int(request.GET.get("region") or 0) if (request.GET.get("region") or "").isdigit() else 0
-    if not any(g.scope == "federal" or g.region_id == region_id for g in grants):
+    if not access.may_act_on_region(request.user, region_id, roles=regional.PLANNERS):
         raise NotFound(_("Not found, or you have no access to it."))
     year = int(request.GET["year"]) if (request.GET.get("year") or "").isdigit() else timezone.localdate().year
     return render(request, "routes/_forecast.html", {"f": queries.spending_forecast(region_id, year), "year": year})
@@ -263,8 +263,8 @@ def forecast(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def region_plans(request: HttpRequest) -> HttpResponse:
-    grants = access.require_role(request.user, regional.PLANNERS)
-    regions = Region.objects.all() if any(g.scope == "federal" for g in grants) else Region.objects.filter(pk__in=[g.region_id for g in grants if g.region_id])
+    access.require_role(request.user, regional.PLANNERS)
+    regions = access.region_reach(request.user, roles=regional.PLANNERS).regions()
     if request.method == "POST":
         region = regions.filter(pk=post_int(request, "region")).first()
         try:
@@ -287,9 +287,9 @@ def region_plans(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def region_plan(request: HttpRequest, pk: int) -> HttpResponse:
-    grants = access.require_role(request.user, regional.PLANNERS)
+    access.require_role(request.user, regional.PLANNERS)
     run = AllocationRun.objects.select_related("region").filter(pk=pk).first()
-    if run is None or not any(g.scope == "federal" or g.region_id == run.region_id for g in grants):
+    if run is None or not access.may_act_on_region(request.user, run.region_id, roles=regional.PLANNERS):
         raise NotFound(_("Not found, or you have no access to it."))
     running = run.status in (AllocationStatus.QUEUED, AllocationStatus.RUNNING)
     if request.htmx and not running:

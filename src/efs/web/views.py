@@ -18,7 +18,7 @@ from efs.financing.models import EnrollmentStatus
 from efs.financing.services import certificate_of
 from efs.people import access
 from efs.people import queries as people
-from efs.people.models import ConsentKind, ImportBatch, Organization, OrganizationKind, Region, Role
+from efs.people.models import ConsentKind, Organization, OrganizationKind, Region, Role
 from efs.people.services import consent_active
 from efs.routes import queries as routes
 from efs.routes import services as route_services
@@ -141,15 +141,14 @@ def home(request: HttpRequest) -> HttpResponse:
     if Role.EXPERT in roles:
         sections["expert"] = _expert(user)
     if Role.REGIONAL_OPERATOR in roles:
-        region_ids = [g.region_id for g in grants if g.role == Role.REGIONAL_OPERATOR and g.region_id]
         regions = []
-        for region in Region.objects.filter(pk__in=region_ids):
+        for region in access.region_reach(user, roles=[Role.REGIONAL_OPERATOR]).regions():
             regions.append(
                 {
                     "region": region,
                     "summary": people.staff_summary(user, roles=[Role.REGIONAL_OPERATOR]),
                     "kinds": _organization_kinds(region.pk),
-                    "imports": list(ImportBatch.objects.filter(region=region).defer("content")[:5]),
+                    "imports": list(people.import_batches(user).filter(region=region)[:5]),
                     "deficits": _top_deficits(user, Role.REGIONAL_OPERATOR),
                     "routes": _routes(user, Role.REGIONAL_OPERATOR),
                     "money": financing.overview(region, timezone.localdate().year),
