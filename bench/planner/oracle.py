@@ -9,7 +9,7 @@ routes are largest; ``final``: after the last round), then solves the priced rou
 hand-written branch and bound used in production and with an equivalent CP-SAT
 model (integers: coverage × 10⁴, weight and cost × 10⁴). Reports wall times per
 educator (including building the model) and the largest difference in optimum.
-This is the measurement behind docs/decisions/0102-planner-priced-route-branch-and-bound.md.
+This is the measurement behind docs/decisions/0103-planner-priced-route-branch-and-bound.md.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ under the educator's budget, hours cap, one option per program and no two
 exclusive options sharing a day. This is called for every educator of a region in
 every pricing round, so it is a small hand-written depth-first branch and bound
 instead of a CP-SAT model (whose set-up alone costs more than the search; see
-docs/decisions/0102-planner-priced-route-branch-and-bound.md):
+docs/decisions/0103-planner-priced-route-branch-and-bound.md):
 
 - the objective is monotone submodular minus a modular cost, so an option's
   marginal profit only shrinks as a route grows: options whose marginal profit is
