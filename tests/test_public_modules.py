@@ -85,7 +85,7 @@ GRANDFATHERED: dict[str, set[str]] = {
     'demo/financing.py': {'efs.financing.models', 'efs.financing.services', 'efs.people.models'},
     'demo/generator.py': {'efs.people.validators'},
     'demo/management/commands/demo.py': {'efs.people.models'},
-    'demo/management/commands/up.py': {'efs.routes.tasks'},
+    'ops/management/commands/up.py': {'efs.routes.tasks'},
     'demo/routes.py': {'efs.catalog.models', 'efs.catalog.queries', 'efs.competencies.models', 'efs.diagnostics.models', 'efs.diagnostics.services', 'efs.financing.services', 'efs.people.models', 'efs.people.services', 'efs.routes.models', 'efs.routes.regional', 'efs.routes.services'},
     'demo/users.py': {'efs.people.models', 'efs.people.services'},
     'demo/writer.py': {'efs.people.models'},

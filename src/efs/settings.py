@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "efs.web",
     "efs.api",
     "efs.demo",
+    "efs.ops",
 ]
 
 MIDDLEWARE = [
