@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from efs.demo.users import DEMO_PASSWORD, existing_demo_logins
+from efs.demo.public import DEMO_PASSWORD, existing_demo_logins
 
 
 def _static_fingerprint() -> str:
