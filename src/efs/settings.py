@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "efs.catalog",
     "efs.financing",
     "efs.routes",
+    "efs.monitoring",
     "efs.web",
     "efs.api",
     "efs.demo",

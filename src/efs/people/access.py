@@ -270,6 +270,43 @@ def require_region(user, region_id: int | None, *, roles: Iterable[str], message
     return reach
 
 
+@dataclass(frozen=True)
+class UnitReach:
+    """The units (regions, municipalities, organizations) a user's roles reach, for
+    aggregate views: region-wide grants through `region_reach`, and the municipality and
+    organization grants of municipal operators and school heads."""
+
+    regions: RegionReach
+    municipality_ids: frozenset[int]
+    organization_ids: frozenset[int]
+
+    def __bool__(self) -> bool:
+        return bool(self.regions) or bool(self.municipality_ids) or bool(self.organization_ids)
+
+    def sees_region(self, region_id: int) -> bool:
+        return region_id in self.regions
+
+    def sees_municipality(self, municipality_id: int, region_id: int) -> bool:
+        return region_id in self.regions or municipality_id in self.municipality_ids
+
+    def sees_organization(self, organization_id: int, municipality_id: int | None, region_id: int) -> bool:
+        return (
+            region_id in self.regions
+            or (municipality_id is not None and municipality_id in self.municipality_ids)
+            or organization_id in self.organization_ids
+        )
+
+
+def unit_reach(user, *, roles: Iterable[str]) -> UnitReach:
+    wanted = frozenset(roles)
+    mine = [g for g in grants(user) if g.role in wanted]
+    return UnitReach(
+        regions=region_reach(user, roles=wanted),
+        municipality_ids=frozenset(g.municipality_id for g in mine if g.scope == Scope.MUNICIPALITY and g.municipality_id),
+        organization_ids=frozenset(g.organization_id for g in mine if g.scope == Scope.ORGANIZATION and g.organization_id),
+    )
+
+
 def own_educator(user) -> Educator | None:
     """The educator record linked to the login (the SELF scope), if any."""
     if not getattr(user, "is_authenticated", False):

@@ -64,9 +64,27 @@ __all__ = [
     "consent_active",
     "educator_visible",
     "educators_visible",
+    "element_educators",
     "home_region",
     "notify",
     "role_grant",
     "staff_summary",
     "support_assign",
 ]
+
+
+def element_educators(*, months: list) -> list[tuple[int, int, int]]:
+    """Active educators in the directory at each month's end (the directory as it is now:
+    moves between organizations are not historised): (organization id, month index, count)."""
+    import datetime as dt
+
+    from django.db.models import Count
+
+    from efs.periods import next_month
+
+    rows: list[tuple[int, int, int]] = []
+    for index, month in enumerate(months):
+        end = dt.datetime.combine(next_month(month), dt.time(), tzinfo=dt.UTC)
+        counts = Educator.objects.filter(is_active=True, created_at__lt=end).values("organization_id").annotate(n=Count("id")).order_by()
+        rows += [(c["organization_id"], index, c["n"]) for c in counts if c["organization_id"]]
+    return rows

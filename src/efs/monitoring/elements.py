@@ -1,0 +1,62 @@
+"""The registry of data elements: what the apps below publish through their public modules.
+
+An element is a count (or a sum of kopecks) per organization and month. Indicators are
+formulas over elements; regions compose their own passports from this list, never from SQL.
+`stock` elements are read at the period's last month (educators diagnosed in the 12
+months up to then); `flow` elements are summed over the period's months (money spent).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from efs.catalog import public as catalog
+from efs.diagnostics import public as diagnostics
+from efs.financing import public as financing
+from efs.people import public as people
+from efs.routes import public as routes
+
+Source = Callable[..., list[tuple[int, int, int]]]
+
+
+@dataclass(frozen=True)
+class Element:
+    code: str
+    title: object  # lazy Russian text
+    source: Source
+    aggregation: str = "stock"  # stock | flow
+    people: bool = True  # counts people: suppressed below the region level when small
+    app: str = ""
+
+
+ELEMENTS: dict[str, Element] = {}
+
+
+def register(element: Element) -> None:
+    if element.code in ELEMENTS:
+        raise ValueError(f"data element {element.code} is registered twice")
+    ELEMENTS[element.code] = element
+
+
+def element(code: str) -> Element:
+    return ELEMENTS[code]
+
+
+def compute(code: str, months: list[dt.date]) -> list[tuple[int, int, int]]:
+    return ELEMENTS[code].source(months=months)
+
+
+register(Element("educators", _("active educators"), people.element_educators, app="people"))
+register(Element("educators_diagnosed", _("educators diagnosed in the last 12 months"), diagnostics.element_educators_diagnosed, app="diagnostics"))
+register(Element("educators_with_route", _("educators with an approved route"), routes.element_educators_with_route, app="routes"))
+register(Element("educators_remeasured", _("educators re-diagnosed on a route's deficit in the last 12 months"), routes.element_educators_remeasured, app="routes"))
+register(Element("educators_closed_deficit", _("educators who closed a deficit at re-diagnosis in the last 12 months"), routes.element_educators_closed_deficit, app="routes"))
+register(Element("educators_trained_cnppm", _("educators who completed a ЦНППМ program in the last 12 months"), financing.element_educators_trained_cnppm, app="financing"))
+register(Element("certificates_issued", _("certificates issued for the year"), financing.element_certificates_issued, app="financing"))
+register(Element("certificates_used", _("certificates used for an enrollment"), financing.element_certificates_used, app="financing"))
+register(Element("money_spent", _("money paid from certificates, kopecks"), financing.element_money_spent, aggregation="flow", people=False, app="financing"))
+register(Element("programs_published", _("programs in the depository"), catalog.element_programs_published, people=False, app="catalog"))

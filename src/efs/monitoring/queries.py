@@ -1,0 +1,272 @@
+"""Reads of monitoring: indicator values per unit and period from the published build.
+
+Dashboards read only the analytics table (facts), never the domain tables. Below the
+region level a value whose numerator, denominator or their difference counts 1–4 people
+is suppressed (see docs/monitoring.md for the rule and its limits).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from efs.errors import ValidationFailed
+from efs.people.public import Macroregion, Municipality, Organization, Region
+from efs.periods import add_months
+
+from .elements import ELEMENTS
+from .models import Build, BuildStatus, Direction, Fact, FormulaVersion, Indicator, Level, Target
+
+SMALL = 5  # counts of 1..4 people are not shown below the region level
+FEDERAL_NAME = "Российская Федерация"
+STATUS_WORDS = {
+    "achieved": "цель достигнута",
+    "on_track": "в графике",
+    "behind": "отстаёт",
+    "no_target": "цель не задана",
+    "no_data": "нет данных",
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    text: str
+    year: int
+    months: tuple[dt.date, ...]  # the period's months that the build covers
+
+    @property
+    def last(self) -> dt.date | None:
+        return self.months[-1] if self.months else None
+
+
+def parse_period(text: str, build: Build | None) -> Period:
+    """`YYYY`, `YYYY-MM` or `YYYY-Qn`, clipped to the months the build covers."""
+    text = (text or "").strip()
+    if m := re.fullmatch(r"(\d{4})", text):
+        year, first, count = int(m[1]), dt.date(int(m[1]), 1, 1), 12
+    elif m := re.fullmatch(r"(\d{4})-(\d{2})", text):
+        year, month = int(m[1]), int(m[2])
+        if not 1 <= month <= 12:
+            raise ValidationFailed(_("The period is YYYY, YYYY-MM or YYYY-Qn."), code="period_invalid")
+        first, count = dt.date(year, month, 1), 1
+    elif m := re.fullmatch(r"(\d{4})-[QqКк]([1-4])", text):
+        year, first, count = int(m[1]), dt.date(int(m[1]), 3 * int(m[2]) - 2, 1), 3
+    else:
+        raise ValidationFailed(_("The period is YYYY, YYYY-MM or YYYY-Qn."), code="period_invalid")
+    if not 2000 <= year <= 2100:
+        raise ValidationFailed(_("The year is between 2000 and 2100."), code="year_range")
+    months = [add_months(first, i) for i in range(count)]
+    if build is not None:
+        months = [mo for mo in months if build.first_month <= mo <= build.last_month]
+    else:
+        months = []
+    return Period(text=text, year=year, months=tuple(months))
+
+
+def published_build() -> Build | None:
+    return Build.objects.filter(status=BuildStatus.PUBLISHED).order_by("-id").first()
+
+
+def current_formula(indicator: Indicator) -> FormulaVersion:
+    return indicator.versions.order_by("-version").first()
+
+
+@dataclass
+class IndicatorValue:
+    unit_id: int
+    unit_name: str
+    level: str
+    numerator: int | None
+    denominator: int | None
+    value: float | None
+    target: float | None
+    expected: float | None
+    formula_version: int
+    status: str
+    suppressed: bool = False
+    unit: str = "%"
+    trend: list[float | None] = field(default_factory=list)
+
+    def _fmt(self, number: float | None) -> str:
+        if number is None:
+            return "—"
+        digits = 1 if self.unit in {"%", "‰"} else 0
+        text = number_format(round(number, digits), digits, use_l10n=True, force_grouping=True)
+        return f"{text} {self.unit}".strip() if self.unit else text
+
+    @property
+    def display(self) -> str:
+        return _("fewer than 5 people") if self.suppressed else self._fmt(self.value)
+
+    @property
+    def target_display(self) -> str:
+        return self._fmt(self.target)
+
+    @property
+    def expected_display(self) -> str:
+        return self._fmt(self.expected)
+
+    @property
+    def status_word(self) -> str:
+        return STATUS_WORDS[self.status]
+
+    def as_json(self) -> dict:
+        return {
+            "unit_id": self.unit_id, "unit_name": self.unit_name, "numerator": self.numerator, "denominator": self.denominator,
+            "value": None if self.value is None else round(self.value, 6), "target": self.target,
+            "formula_version": self.formula_version,
+        }
+
+
+def unit_names(level: str, unit_ids) -> dict[int, str]:
+    ids = list(unit_ids)
+    if level == Level.FEDERAL:
+        return {0: FEDERAL_NAME}
+    model = {Level.ORGANIZATION: Organization, Level.MUNICIPALITY: Municipality, Level.REGION: Region, Level.MACROREGION: Macroregion}[level]
+    name_field = "short_name" if model is Organization else "name"
+    return dict(model.objects.filter(pk__in=ids).values_list("pk", name_field))
+
+
+def _element_sums(build: Build, codes: set[str], level: str, months: tuple[dt.date, ...], *, unit_ids=None,
+                  region_id: int | None = None, municipality_id: int | None = None) -> dict[tuple[str, int, dt.date], int]:
+    """{(element, unit id, month): value} for the given level (macroregions sum their regions)."""
+    stored_level = Level.REGION if level == Level.MACROREGION else level
+    qs = Fact.objects.filter(build=build, element__in=codes, level=stored_level, month__in=months)
+    member_of: dict[int, list[int]] = {}
+    if level == Level.MACROREGION:
+        macros = Macroregion.objects.prefetch_related("regions")
+        if unit_ids is not None:
+            macros = macros.filter(pk__in=list(unit_ids))
+        for macro in macros:
+            for region in macro.regions.all():
+                member_of.setdefault(region.pk, []).append(macro.pk)
+        qs = qs.filter(unit_id__in=list(member_of))
+    elif unit_ids is not None:
+        qs = qs.filter(unit_id__in=list(unit_ids))
+    if region_id is not None:
+        qs = qs.filter(region_id=region_id)
+    if municipality_id is not None:
+        qs = qs.filter(municipality_id=municipality_id)
+    out: dict[tuple[str, int, dt.date], int] = defaultdict(int)
+    for element, unit, month, value in qs.values_list("element", "unit_id", "month", "value").iterator():
+        for target_unit in member_of.get(unit, [unit]) if level == Level.MACROREGION else [unit]:
+            out[(element, target_unit, month)] += value
+    return out
+
+
+def _combine(sums, codes: list[str], unit_id: int, months: tuple[dt.date, ...]) -> int:
+    total = 0
+    for code in codes:
+        if ELEMENTS[code].aggregation == "flow":
+            total += sum(sums.get((code, unit_id, m), 0) for m in months)
+        else:
+            total += sums.get((code, unit_id, months[-1]), 0) if months else 0
+    return total
+
+
+def _ratio(num: int, den: int, codes_den: list[str], factor: Decimal) -> float | None:
+    if not codes_den:
+        return float(num * factor)
+    return None if den == 0 else float(Decimal(num) / Decimal(den) * factor)
+
+
+def _people(codes: list[str]) -> bool:
+    return any(ELEMENTS[c].people for c in codes)
+
+
+def indicator_values(*, indicator: Indicator, level: str, period: str, unit_ids=None, region_id: int | None = None,
+                     municipality_id: int | None = None, suppress: bool = False, trend: bool = False,
+                     build: Build | None = None) -> list[IndicatorValue]:
+    """The indicator per unit of `level` (optionally only some units, or the children of a
+    region or municipality), for `period`, with its target, trajectory and status."""
+    build = build or published_build()
+    formula = current_formula(indicator)
+    p = parse_period(period, build)
+    if build is None or formula is None or not p.months:
+        return []
+    num_codes, den_codes = list(formula.numerator), list(formula.denominator)
+    codes = set(num_codes) | set(den_codes)
+    months = p.months
+    previous_dec = dt.date(p.year - 1, 12, 1)
+    wanted_months = set(months)
+    if previous_dec >= build.first_month:
+        wanted_months.add(previous_dec)
+    if trend:
+        wanted_months |= {add_months(p.last, -i) for i in range(12) if add_months(p.last, -i) >= build.first_month}
+    all_months = tuple(sorted(wanted_months))
+    sums = _element_sums(build, codes, level, all_months, unit_ids=unit_ids, region_id=region_id, municipality_id=municipality_id)
+    units = sorted({unit for (_code, unit, _m) in sums} | (set(unit_ids) if unit_ids is not None else set()))
+    names = unit_names(level, units)
+    targets = dict(Target.objects.filter(indicator=indicator, year=p.year, level=level, unit_id__in=units).values_list("unit_id", "value"))
+    small_cells = suppress and level in (Level.ORGANIZATION, Level.MUNICIPALITY) and _people(num_codes + den_codes)
+    factor = formula.factor
+    out = []
+    for unit in units:
+        num, den = _combine(sums, num_codes, unit, months), _combine(sums, den_codes, unit, months)
+        value = _ratio(num, den, den_codes, factor)
+        suppressed = small_cells and any(0 < n < SMALL for n in (num, den, den - num if den_codes else 0))
+        target = float(targets[unit]) if unit in targets else None
+        expected = None
+        if target is not None:
+            base_months = (previous_dec,) if previous_dec in wanted_months else ()
+            if ELEMENTS[num_codes[0]].aggregation == "flow" and not den_codes:
+                base = 0.0
+            else:
+                base = _ratio(_combine(sums, num_codes, unit, base_months), _combine(sums, den_codes, unit, base_months), den_codes, factor) if base_months else None
+                base = value if base is None else base
+            elapsed = p.last.month if len(months) and p.text.isdigit() else 12
+            expected = (base or 0.0) + (target - (base or 0.0)) * elapsed / 12
+        status = _status(indicator.direction, value, target, expected)
+        series = []
+        if trend:
+            for i in range(11, -1, -1):
+                mo = add_months(p.last, -i)
+                if mo < build.first_month:
+                    continue
+                window = tuple(m for m in all_months if m.year == mo.year and m <= mo) if any(ELEMENTS[c].aggregation == "flow" for c in num_codes) else (mo,)
+                series.append(_ratio(_combine(sums, num_codes, unit, window or (mo,)), _combine(sums, den_codes, unit, (mo,)), den_codes, factor))
+        out.append(IndicatorValue(
+            unit_id=unit, unit_name=names.get(unit, str(unit)), level=level,
+            numerator=None if suppressed else num, denominator=None if suppressed else (den if den_codes else None),
+            value=None if suppressed else value, target=target, expected=expected, formula_version=formula.version,
+            status="no_data" if suppressed else status, suppressed=suppressed, unit=indicator.unit, trend=[] if suppressed else series,
+        ))
+    return out
+
+
+def _status(direction: str, value: float | None, target: float | None, expected: float | None) -> str:
+    if value is None:
+        return "no_data"
+    if target is None:
+        return "no_target"
+    sign = 1 if direction == Direction.UP else -1
+    if sign * (value - target) >= 0:
+        return "achieved"
+    if expected is not None and sign * (value - expected) >= -1e-9:
+        return "on_track"
+    return "behind"
+
+
+def coverage(build: Build, *, level: str, unit_id: int, month: dt.date) -> tuple[int, int]:
+    """(organizations under the unit that report diagnostics data, organizations with educators)."""
+    if level == Level.MACROREGION:
+        regions = list(Macroregion.objects.get(pk=unit_id).regions.values_list("pk", flat=True))
+        scope = {"region_id__in": regions}
+    else:
+        scope = {Level.ORGANIZATION: {"unit_id": unit_id}, Level.MUNICIPALITY: {"municipality_id": unit_id},
+                 Level.REGION: {"region_id": unit_id}, Level.FEDERAL: {}}[level]
+    base = Fact.objects.filter(build=build, level=Level.ORGANIZATION, month=month, **scope)
+    with_people = base.filter(element="educators").count()
+    reporting = base.filter(element="educators_diagnosed").count()
+    return reporting, with_people
+
+
+def element_total(build: Build, code: str, month: dt.date) -> int:
+    return Fact.objects.filter(build=build, element=code, level=Level.FEDERAL, month=month).aggregate(n=Sum("value"))["n"] or 0

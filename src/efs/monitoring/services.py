@@ -1,0 +1,301 @@
+"""Writes of monitoring: the analytics build (full or incremental), passports and their
+formula versions, targets with their cascade, and the owner's alert when a unit falls behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from efs.people import access
+from efs.people.public import Municipality, Organization, Region, Role, notify
+from efs.periods import add_months, month_start
+
+from .elements import ELEMENTS, compute
+from .models import Build, BuildStatus, Fact, FormulaVersion, Indicator, Level, Target
+
+FULL_MONTHS = 24  # a full build covers the current month and the 23 before it
+INCREMENTAL_MONTHS = 2  # a daily run recomputes the current and the previous month
+BATCH = 5000
+EDITORS = frozenset({Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR})
+TARGET_SETTERS = frozenset({Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR, Role.MUNICIPAL_OPERATOR})
+
+Progress = Callable[[int, int, str], None]
+
+
+def published_build() -> Build | None:
+    return Build.objects.filter(status=BuildStatus.PUBLISHED).order_by("-id").first()
+
+
+def _directory() -> dict[int, tuple[int | None, int]]:
+    """organization id -> (municipality id, region id)."""
+    return {pk: (muni, region) for pk, muni, region in Organization.objects.values_list("pk", "municipality_id", "region_id").iterator()}
+
+
+def _write(build: Build, code: str, months: list[dt.date], directory: dict[int, tuple[int | None, int]]) -> int:
+    """The element's organization rows, then their sums per municipality, region and country."""
+    rows = compute(code, months)
+    by_muni: dict[tuple[int, int, int], int] = defaultdict(int)
+    by_region: dict[tuple[int, int], int] = defaultdict(int)
+    by_country: dict[int, int] = defaultdict(int)
+    facts = []
+    for org_id, index, value in rows:
+        muni_id, region_id = directory.get(org_id, (None, 0))
+        if not region_id or not value:
+            continue
+        facts.append(Fact(build=build, element=code, level=Level.ORGANIZATION, unit_id=org_id, region_id=region_id,
+                          municipality_id=muni_id, month=months[index], value=value))
+        if muni_id:
+            by_muni[(muni_id, region_id, index)] += value
+        by_region[(region_id, index)] += value
+        by_country[index] += value
+    facts += [Fact(build=build, element=code, level=Level.MUNICIPALITY, unit_id=m, region_id=r, month=months[i], value=v)
+              for (m, r, i), v in by_muni.items()]
+    facts += [Fact(build=build, element=code, level=Level.REGION, unit_id=r, region_id=r, month=months[i], value=v)
+              for (r, i), v in by_region.items()]
+    facts += [Fact(build=build, element=code, level=Level.FEDERAL, unit_id=0, month=months[i], value=v) for i, v in by_country.items()]
+    Fact.objects.bulk_create(facts, batch_size=BATCH)
+    return len(facts)
+
+
+def _copy_older(build: Build, source: Build, before: dt.date) -> int:
+    """An incremental build starts from the published build's rows for months it keeps."""
+    table = Fact._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (build_id, element, level, unit_id, region_id, municipality_id, month, value) "
+            f"SELECT %s, element, level, unit_id, region_id, municipality_id, month, value FROM {table} "
+            "WHERE build_id = %s AND month >= %s AND month < %s",
+            [build.pk, source.pk, build.first_month, before],
+        )
+        return cursor.rowcount
+
+
+def analytics_build(*, incremental: bool = False, today: dt.date | None = None, progress: Progress | None = None,
+                    before_publish: Callable[[Build], None] | None = None) -> Build:
+    """Build the analytics table aside, then publish it in one transaction.
+
+    Readers keep reading the previous published build until the flip, so none ever sees a
+    half-built table. An incremental run copies the published build's older months and
+    recomputes only the last `INCREMENTAL_MONTHS`; without a published build it is a full run.
+    """
+    last = month_start(today or timezone.now().date())
+    current = published_build()
+    incremental = incremental and current is not None
+    first = add_months(last, 1 - FULL_MONTHS)
+    recompute_from = add_months(last, 1 - INCREMENTAL_MONTHS) if incremental else first
+    build = Build.objects.create(incremental=incremental, first_month=first, last_month=last)
+    months = []
+    month = recompute_from
+    while month <= last:
+        months.append(month)
+        month = add_months(month, 1)
+    codes = list(ELEMENTS)
+    try:
+        rows = _copy_older(build, current, recompute_from) if incremental and current else 0
+        directory = _directory()
+        for step, code in enumerate(codes, start=1):
+            rows += _write(build, code, months, directory)
+            if progress:
+                progress(step, len(codes), code)
+        if before_publish:
+            before_publish(build)
+        with transaction.atomic():
+            Build.objects.filter(status=BuildStatus.PUBLISHED).update(status=BuildStatus.SUPERSEDED)
+            build.status, build.rows, build.finished_at = BuildStatus.PUBLISHED, rows, timezone.now()
+            build.save(update_fields=["status", "rows", "finished_at"])
+    except Exception as exc:
+        Build.objects.filter(pk=build.pk).update(status=BuildStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now())
+        Fact.objects.filter(build=build).delete()
+        raise
+    _drop_old_builds(keep=build)
+    return build
+
+
+def _drop_old_builds(*, keep: Build) -> None:
+    """Keep the new build and the one before it (a reader may still be on it); drop the rest."""
+    previous = Build.objects.filter(status=BuildStatus.SUPERSEDED).order_by("-id").values_list("pk", flat=True).first()
+    stale = Build.objects.exclude(pk__in=[keep.pk, previous or 0]).exclude(status=BuildStatus.BUILDING)
+    for build_id in stale.values_list("pk", flat=True):
+        Fact.objects.filter(build_id=build_id).delete()
+    stale.delete()
+
+
+# ---------------------------------------------------------------- passports
+
+
+def _check_elements(codes: list[str], *, required: bool) -> list[str]:
+    codes = [c for c in codes if c]
+    if required and not codes:
+        raise ValidationFailed(_("Choose at least one data element for the numerator."), code="formula_empty")
+    unknown = [c for c in codes if c not in ELEMENTS]
+    if unknown:
+        raise ValidationFailed(_("Unknown data elements: %(codes)s.") % {"codes": ", ".join(unknown)}, code="element_unknown")
+    if len(set(codes)) != len(codes):
+        raise ValidationFailed(_("A data element is listed twice."), code="element_repeated")
+    return codes
+
+
+def _may_edit(actor, indicator_region_id: int | None) -> None:
+    reach = access.region_reach(actor, roles=EDITORS)
+    if indicator_region_id is None and not reach.everywhere:
+        raise PermissionDenied(_("Only the federal operator edits federal passports."))
+    if indicator_region_id is not None and indicator_region_id not in reach:
+        raise PermissionDenied(_("You can act only on your own region."))
+
+
+@transaction.atomic
+def indicator_create(*, actor, code: str, name: str, numerator: list[str], denominator: list[str], factor: Decimal,
+                     unit: str = "%", periodicity: str = "year", direction: str = "up", description: str = "",
+                     source: str = "", region: Region | None = None, owner=None, owner_organization: Organization | None = None,
+                     order: int = 100) -> Indicator:
+    if actor is not None:
+        access.require_role(actor, EDITORS)
+        _may_edit(actor, region.pk if region else None)
+    if Indicator.objects.filter(code=code).exists():
+        raise Conflict(_("An indicator with this code already exists."), code="indicator_exists")
+    indicator = Indicator.objects.create(
+        code=code, name=name, description=description, unit=unit, periodicity=periodicity, direction=direction, source=source,
+        region=region, owner=owner, owner_organization=owner_organization, order=order,
+    )
+    formula_change(actor=actor, indicator=indicator, numerator=numerator, denominator=denominator, factor=factor, note="")
+    return indicator
+
+
+@transaction.atomic
+def formula_change(*, actor, indicator: Indicator, numerator: list[str], denominator: list[str], factor: Decimal, note: str) -> FormulaVersion:
+    """A new version of the formula; the old ones stay, with the values they computed."""
+    if actor is not None:
+        access.require_role(actor, EDITORS)
+        _may_edit(actor, indicator.region_id)
+    numerator = _check_elements(numerator, required=True)
+    denominator = _check_elements(denominator, required=False)
+    try:
+        factor = Decimal(factor)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationFailed(_("The factor is a number."), code="factor_invalid") from None
+    if not (Decimal("0.0001") <= factor <= Decimal(1_000_000)):
+        raise ValidationFailed(_("The factor is between 0.0001 and 1 000 000 (100 for a per cent, 1 000 per thousand, 1 for a number)."), code="factor_range")
+    latest = FormulaVersion.objects.select_for_update().filter(indicator=indicator).order_by("-version").first()
+    return FormulaVersion.objects.create(
+        indicator=indicator, version=(latest.version + 1) if latest else 1, numerator=numerator, denominator=denominator,
+        factor=factor, note=note[:300], created_by=actor,
+    )
+
+
+# ---------------------------------------------------------------- targets
+
+
+def _parse_target(value) -> Decimal:
+    try:
+        number = Decimal(str(value).replace(",", ".").replace(" ", ""))
+    except InvalidOperation:
+        raise ValidationFailed(_("The target is a number."), code="target_invalid") from None
+    if not number.is_finite() or not (Decimal(0) <= number <= Decimal(10) ** 11):
+        raise ValidationFailed(_("The target is between 0 and 100 000 000 000."), code="target_range")
+    return number.quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def target_set(*, actor, indicator: Indicator, year: int, level: str, unit_id: int, value, cascade: bool = False) -> Target:
+    """A region's target (optionally copied to each municipality that has none of its own),
+    or a municipality's own target."""
+    if not 2000 <= year <= 2100:
+        raise ValidationFailed(_("The year is between 2000 and 2100."), code="year_range")
+    number = _parse_target(value)
+    if level == Level.REGION:
+        region = Region.objects.filter(pk=unit_id).first()
+        if region is None:
+            raise NotFound(_("Region not found."), code="region_not_found")
+        access.require_region(actor, region.pk, roles=EDITORS)
+        region_id = region.pk
+    elif level == Level.MUNICIPALITY:
+        municipality = Municipality.objects.filter(pk=unit_id).first()
+        if municipality is None:
+            raise NotFound(_("Municipality not found."), code="municipality_not_found")
+        access.require_role(actor, TARGET_SETTERS)
+        if not access.unit_reach(actor, roles=TARGET_SETTERS).sees_municipality(municipality.pk, municipality.region_id):
+            raise PermissionDenied(_("You can set targets only for your own municipality or region."))
+        region_id = municipality.region_id
+    else:
+        raise ValidationFailed(_("Targets are set for a region or a municipality."), code="target_level")
+    if indicator.region_id is not None and indicator.region_id != region_id:
+        raise ValidationFailed(_("This indicator belongs to another region."), code="indicator_other_region")
+    target, _created = Target.objects.update_or_create(
+        indicator=indicator, year=year, level=level, unit_id=unit_id,
+        defaults={"value": number, "region_id": region_id, "cascaded": False, "set_by": actor},
+    )
+    if cascade and level == Level.REGION:
+        own = set(Target.objects.filter(indicator=indicator, year=year, level=Level.MUNICIPALITY, region_id=region_id, cascaded=False)
+                  .values_list("unit_id", flat=True))
+        for muni_id in Municipality.objects.filter(region_id=region_id).values_list("pk", flat=True):
+            if muni_id in own:
+                continue
+            Target.objects.update_or_create(
+                indicator=indicator, year=year, level=Level.MUNICIPALITY, unit_id=muni_id,
+                defaults={"value": number, "region_id": region_id, "cascaded": True, "set_by": actor},
+            )
+    return target
+
+
+def alert_owners_behind(*, today: dt.date | None = None) -> int:
+    """Tell each indicator's responsible person once a month about regions behind target."""
+    from .queries import indicator_values
+
+    today = today or timezone.now().date()
+    sent = 0
+    for indicator in Indicator.objects.filter(owner__isnull=False).select_related("owner"):
+        region_ids = list(Target.objects.filter(indicator=indicator, year=today.year, level=Level.REGION).values_list("unit_id", flat=True))
+        if not region_ids:
+            continue
+        for value in indicator_values(indicator=indicator, level=Level.REGION, period=str(today.year), unit_ids=region_ids):
+            if value.status != "behind":
+                continue
+            sent += notify(
+                user=indicator.owner,
+                title=_("«%(indicator)s» is behind its target in %(unit)s") % {"indicator": indicator.name, "unit": value.unit_name},
+                body=_("%(value)s against the expected %(expected)s on the way to %(target)s.") % {
+                    "value": value.display, "expected": value.expected_display, "target": value.target_display},
+                url=f"/monitoring/indicators/{indicator.code}/?level=region&unit={value.unit_id}",
+                key=f"monitoring-behind:{indicator.code}:{value.unit_id}:{today:%Y-%m}",
+            )
+    return sent
+
+
+# ---------------------------------------------------------------- the passports every region reports
+
+STARTER = [
+    # code, name, numerator, denominator, factor, unit, direction, description
+    ("diagnosed_share", "Доля педагогов, прошедших диагностику профессиональных дефицитов", ["educators_diagnosed"], ["educators"], 100, "%", "up",
+     "Педагоги, завершившие диагностику за последние 12 месяцев, от числа работающих педагогов."),
+    ("route_share", "Доля педагогов с утверждённым ИОМ", ["educators_with_route"], ["educators"], 100, "%", "up",
+     "Педагоги, чей индивидуальный образовательный маршрут утверждён тьютором и не остановлен, от числа работающих педагогов."),
+    ("deficit_closed_share", "Доля педагогов, закрывших дефицит при повторной диагностике", ["educators_closed_deficit"], ["educators_remeasured"], 100, "%", "up",
+     "Из педагогов, прошедших повторную диагностику по дефициту маршрута за 12 месяцев, — те, у кого хотя бы один дефицит закрыт."),
+    ("certificate_use_share", "Доля использованных сертификатов", ["certificates_used"], ["certificates_issued"], 100, "%", "up",
+     "Сертификаты года, по которым педагог записался на программу (средства зарезервированы или оплачены), от выданных."),
+    ("trained_cnppm_share", "Доля педагогов, обученных в ЦНППМ", ["educators_trained_cnppm"], ["educators"], 100, "%", "up",
+     "Педагоги, завершившие программу ЦНППМ за последние 12 месяцев, от числа работающих педагогов."),
+    ("money_spent", "Оплачено из сертификатов", ["money_spent"], [], Decimal("0.01"), "₽", "up",
+     "Сумма, оплаченная провайдерам из сертификатов за завершённое обучение за период."),
+    ("programs_published", "Программ в депозитарии", ["programs_published"], [], 1, "", "up",
+     "Программы, опубликованные в депозитарии на конец периода, по организации-провайдеру."),
+]
+
+
+def starter_indicators_load() -> int:
+    """Create the federal passports that do not exist yet; never changes an existing one."""
+    created = 0
+    for order, (code, name, num, den, factor, unit, direction, description) in enumerate(STARTER, start=1):
+        if Indicator.objects.filter(code=code).exists():
+            continue
+        indicator_create(actor=None, code=code, name=name, numerator=num, denominator=den, factor=Decimal(factor), unit=unit,
+                         direction=direction, description=description, source="Платформа ЕФС НМС", order=order * 10)
+        created += 1
+    return created

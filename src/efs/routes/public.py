@@ -1,0 +1,66 @@
+"""What other apps may use of `routes` (ADR 0006), and the data elements it publishes for
+monitoring: counts per organization (the educator's current one) and month."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Exists, OuterRef
+
+from efs.periods import utc_bounds
+
+from .models import GoalStatus, Route, RouteEvent, RouteGoal, RouteStatus
+
+__all__ = [
+    "GoalStatus",
+    "RouteStatus",
+    "element_educators_closed_deficit",
+    "element_educators_remeasured",
+    "element_educators_with_route",
+]
+
+REMEASURED_WINDOW_MONTHS = 12
+
+
+def element_educators_with_route(*, months: list[dt.date]) -> list[tuple[int, int, int]]:
+    """Active educators whose route was approved by the month's end and not stopped by then."""
+    rows: list[tuple[int, int, int]] = []
+    for index, month in enumerate(months):
+        _start, end = utc_bounds(month)
+        approved = RouteEvent.objects.filter(route=OuterRef("pk"), action="approved", at__lt=end)
+        stopped = RouteEvent.objects.filter(route=OuterRef("pk"), action="abandoned", at__lt=end)
+        counts = (
+            Route.objects.filter(Exists(approved), ~Exists(stopped), educator__is_active=True)
+            .values("educator__organization_id")
+            .annotate(n=Count("educator_id", distinct=True))
+            .order_by()
+        )
+        rows += [(c["educator__organization_id"], index, c["n"]) for c in counts if c["educator__organization_id"]]
+    return rows
+
+
+def _remeasured(months: list[dt.date], statuses: tuple[str, ...]) -> list[tuple[int, int, int]]:
+    rows: list[tuple[int, int, int]] = []
+    for index, month in enumerate(months):
+        start, end = utc_bounds(month, months_back=REMEASURED_WINDOW_MONTHS)
+        counts = (
+            RouteGoal.objects.filter(
+                status__in=statuses, remeasured_attempt__finished_at__gte=start, remeasured_attempt__finished_at__lt=end,
+                route__educator__is_active=True,
+            )
+            .values("route__educator__organization_id")
+            .annotate(n=Count("route__educator_id", distinct=True))
+            .order_by()
+        )
+        rows += [(c["route__educator__organization_id"], index, c["n"]) for c in counts if c["route__educator__organization_id"]]
+    return rows
+
+
+def element_educators_remeasured(*, months: list[dt.date]) -> list[tuple[int, int, int]]:
+    """Educators re-diagnosed on a route's deficit in the 12 months up to the month's end."""
+    return _remeasured(months, (GoalStatus.ACHIEVED, GoalStatus.NOT_ACHIEVED))
+
+
+def element_educators_closed_deficit(*, months: list[dt.date]) -> list[tuple[int, int, int]]:
+    """Of those, educators who closed at least one deficit at the re-diagnosis."""
+    return _remeasured(months, (GoalStatus.ACHIEVED,))
