@@ -19,6 +19,7 @@ urlpatterns = [
     path("catalog/", include("efs.catalog.urls")),
     path("financing/", include("efs.financing.urls")),
     path("routes/", include("efs.routes.urls")),
+    path("monitoring/", include("efs.monitoring.urls")),
     path("api/", api.urls),
     path("api/<path:rest>", unknown_endpoint),
     path("admin/", admin.site.urls),

@@ -19,6 +19,7 @@ from efs.competencies.api import router as competencies_router
 from efs.diagnostics.api import router as diagnostics_router
 from efs.errors import DomainError
 from efs.financing.api import router as financing_router
+from efs.monitoring.api import router as monitoring_router
 from efs.people.api import router as people_router
 from efs.people.services import api_token_user
 from efs.routes.api import router as routes_router
@@ -92,6 +93,7 @@ api.add_router("/diagnostics/", diagnostics_router)
 api.add_router("/catalog/", catalog_router)
 api.add_router("/financing/", financing_router)
 api.add_router("/routes/", routes_router)
+api.add_router("/monitoring/", monitoring_router)
 
 
 def unknown_endpoint(request: HttpRequest, rest: str = ""):

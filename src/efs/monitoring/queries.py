@@ -117,6 +117,18 @@ class IndicatorValue:
     def status_word(self) -> str:
         return STATUS_WORDS[self.status]
 
+    def spark(self, width: int = 120, height: int = 28) -> str:
+        """SVG polyline points of the trend (last 12 months), empty when fewer than two values."""
+        values = [v for v in self.trend if v is not None]
+        if len(values) < 2:
+            return ""
+        low, high = min(values), max(values)
+        span = (high - low) or 1.0
+        step = width / (len(self.trend) - 1)
+        return " ".join(
+            f"{i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}" for i, v in enumerate(self.trend) if v is not None
+        )
+
     def as_json(self) -> dict:
         return {
             "unit_id": self.unit_id, "unit_name": self.unit_name, "numerator": self.numerator, "denominator": self.denominator,

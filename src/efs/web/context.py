@@ -46,6 +46,7 @@ NAVIGATION: list[NavItem | NavGroup] = [
     NavItem(_("Enrollments and statements"), "financing:provider", "wallet2", frozenset({Role.PROVIDER})),
     NavItem(_("Reviews"), "catalog:reviews", "patch-check", frozenset({Role.EXPERT})),
     NavItem(_("Deficit map"), "diagnostics:map", "bar-chart", OPERATORS - REGION_LEVEL),
+    NavItem(_("Monitoring"), "monitoring:dashboard", "graph-up", OPERATORS),
     NavItem(_("Routes"), "routes:staff", "signpost-split", frozenset({Role.SCHOOL_HEAD, Role.MUNICIPAL_OPERATOR})),
     NavItem(_("People"), "people:educators", "people", frozenset({Role.SCHOOL_HEAD, Role.MUNICIPAL_OPERATOR}) | SUPPORTERS),
     NavGroup(

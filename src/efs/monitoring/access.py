@@ -1,0 +1,55 @@
+"""Who reads monitoring, and which units: through the people app's one reach funnel."""
+
+from __future__ import annotations
+
+from efs.errors import NotFound
+from efs.people import access
+from efs.people.public import Educator, Macroregion, Municipality, Organization, Role
+
+from .models import Level
+
+READERS = frozenset({Role.SCHOOL_HEAD, Role.MUNICIPAL_OPERATOR, Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR})
+
+
+def home_unit(user) -> tuple[str, int]:
+    """The widest unit the user sees: the country, a region, a municipality or a school."""
+    reach = access.unit_reach(user, roles=READERS)
+    if reach.regions.everywhere:
+        return Level.FEDERAL, 0
+    if reach.regions.region_ids:
+        return Level.REGION, min(reach.regions.region_ids)
+    if reach.municipality_ids:
+        return Level.MUNICIPALITY, min(reach.municipality_ids)
+    if reach.organization_ids:
+        return Level.ORGANIZATION, min(reach.organization_ids)
+    access.require_role(user, READERS)
+    raise NotFound()
+
+
+def require_unit(user, level: str, unit_id: int) -> None:
+    """NotFound unless the user's roles reach the unit (out of reach is "not found")."""
+    access.require_role(user, READERS)
+    reach = access.unit_reach(user, roles=READERS)
+    ok = False
+    if level == Level.FEDERAL:
+        ok = reach.regions.everywhere and unit_id == 0
+    elif level == Level.MACROREGION:
+        regions = set(Macroregion.objects.filter(pk=unit_id).values_list("regions__pk", flat=True)) - {None}
+        ok = bool(regions) and all(reach.sees_region(r) for r in regions)
+    elif level == Level.REGION:
+        ok = reach.sees_region(unit_id)
+    elif level == Level.MUNICIPALITY:
+        row = Municipality.objects.filter(pk=unit_id).values_list("region_id", flat=True).first()
+        ok = row is not None and reach.sees_municipality(unit_id, row)
+    elif level == Level.ORGANIZATION:
+        row = Organization.objects.filter(pk=unit_id).values_list("municipality_id", "region_id").first()
+        ok = row is not None and reach.sees_organization(unit_id, row[0], row[1])
+    if not ok:
+        raise NotFound()
+
+
+def people_behind(user, level: str, unit_id: int):
+    """Drill-through from a figure to people: only what the user's scope already shows."""
+    qs = access.scoped(Educator.objects.filter(is_active=True), user)
+    field = {Level.ORGANIZATION: "organization_id", Level.MUNICIPALITY: "organization__municipality_id", Level.REGION: "region_id"}.get(level)
+    return qs.filter(**{field: unit_id}) if field else qs

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "monitoring"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("indicators/<slug:code>/", views.indicator, name="indicator"),
+]
