@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 import tests.catalog.routes
 import tests.diagnostics.routes
 import tests.financing.routes
+import tests.monitoring.routes
 import tests.people.routes
 import tests.routes.routes  # noqa: F401
 from tests.matrix import ROUTES, USERS

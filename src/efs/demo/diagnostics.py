@@ -97,7 +97,7 @@ def simulate_first_wave(region: Region, *, seed: int, now: dt.datetime | None = 
             own = [c for c in leaves if not {s.pk for s in c.subjects.all()} or {s.pk for s in c.subjects.all()} & taught]
             shift = org_effect.setdefault(educator.organization_id, rng.normal(0, 0.3))
             theta = rng.multivariate_normal(np.full(dims, shift + 0.1 * min(educator.experience_years, 30) / 30), covariance)
-            started = now - dt.timedelta(days=int(rng.integers(3, 80)), minutes=int(rng.integers(0, 600)))
+            started = now - dt.timedelta(days=int(rng.integers(3, 330)), minutes=int(rng.integers(0, 600)))  # over the past year
             consents.append(Consent(educator=educator, document=document, region_id=region.pk, given_at=started - dt.timedelta(minutes=2)))
             attempts.append(
                 Attempt(

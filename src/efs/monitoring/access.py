@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from efs.errors import NotFound
 from efs.people import access
 from efs.people.public import Educator, Macroregion, Municipality, Organization, Role
@@ -23,7 +25,7 @@ def home_unit(user) -> tuple[str, int]:
     if reach.organization_ids:
         return Level.ORGANIZATION, min(reach.organization_ids)
     access.require_role(user, READERS)
-    raise NotFound()
+    raise NotFound(_("Not found, or you have no access to it."))
 
 
 def require_unit(user, level: str, unit_id: int) -> None:
@@ -45,7 +47,7 @@ def require_unit(user, level: str, unit_id: int) -> None:
         row = Organization.objects.filter(pk=unit_id).values_list("municipality_id", "region_id").first()
         ok = row is not None and reach.sees_organization(unit_id, row[0], row[1])
     if not ok:
-        raise NotFound()
+        raise NotFound(_("Not found, or you have no access to it."))
 
 
 def people_behind(user, level: str, unit_id: int):

@@ -12,6 +12,7 @@ from efs.demo import generator, writer
 from efs.demo.catalog import create_demo_catalog
 from efs.demo.diagnostics import simulate_first_wave
 from efs.demo.financing import create_demo_financing
+from efs.demo.monitoring import create_demo_monitoring
 from efs.demo.routes import create_demo_routes
 from efs.demo.users import DEMO_PASSWORD, create_demo_logins, create_demo_macroregions
 from efs.people.models import Educator, Region
@@ -81,6 +82,10 @@ class Command(BaseCommand):
                 f"Routes in {time.perf_counter() - started:.1f} s: the demo teacher answered {made['answered']} items, route of {made['items']} activities; "
                 f"region-wide plan {made['plan']}: {made['routes']} routes proposed; {made['enrollments']} enrollments with certificates."
             )
+        if scale == "region":
+            started = time.perf_counter()
+            made = create_demo_monitoring(Region.objects.get(code=generator.DEFAULT_REGION_CODE))
+            self.stdout.write(f"Monitoring in {time.perf_counter() - started:.1f} s: {made['targets']} targets, analytics table of {made['rows']:,} rows.")
         self.stdout.write(f"Demo logins (password «{DEMO_PASSWORD}»):")
         for login in logins:
             self.stdout.write(f"  {login.username:<10} {login.role:<32} {login.who}")

@@ -50,6 +50,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("starter")
+        call_command("monitoring", "starter")
         if not options["no_demo"]:
             call_command("demo", if_empty=True)
         _collect_static_if_changed()

@@ -1,0 +1,55 @@
+"""Monitoring pages and endpoints in the role × scope matrix: aggregates of one's own units only;
+a target is set only by the operator of that region, and a refused one leaves nothing behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from efs.monitoring.models import Target
+from efs.monitoring.services import starter_indicators_load
+from tests.matrix import ROUTES, Route, by_role
+
+YEAR = dt.date.today().year
+
+
+def _passports(world, state):
+    if "passports" not in state:
+        starter_indicators_load()
+        state["passports"] = True
+
+
+def _page(statuses: dict[str, int]):
+    return by_role(statuses, anonymous=302, default=403)
+
+
+def _target_made(expected_ok: set[str]):
+    def check(who, world, response):
+        made = Target.objects.filter(level="region", unit_id=world.r1.pk, year=YEAR).exists()
+        assert made == (who in expected_ok), f"{who}: target saved = {made}"
+
+    return check
+
+
+READERS_200 = {"school_head": 200, "municipal": 200, "regional": 200, "regional_other": 200, "federal": 200}
+REGION_1 = {"regional": 200, "federal": 200, "regional_other": 404, "school_head": 404, "municipal": 404}
+
+ROUTES += [
+    Route("monitoring:dashboard", "GET", lambda w, s: "/monitoring/", _page(READERS_200), setup=_passports),
+    Route("monitoring:dashboard", "GET", lambda w, s: f"/monitoring/?level=region&unit={w.r1.pk}", _page(REGION_1), setup=_passports,
+          label="region 24"),
+    Route("monitoring:dashboard", "GET", lambda w, s: f"/monitoring/?level=organization&unit={w.org_a.pk}",
+          _page({"school_head": 200, "municipal": 200, "regional": 200, "federal": 200, "regional_other": 404}), setup=_passports,
+          label="school A"),
+    Route("monitoring:indicator", "GET", lambda w, s: f"/monitoring/indicators/diagnosed_share/?level=region&unit={w.r1.pk}",
+          _page(REGION_1), setup=_passports),
+    Route("monitoring:indicator", "POST", lambda w, s: f"/monitoring/indicators/diagnosed_share/?level=region&unit={w.r1.pk}",
+          _page({"regional": 302, "federal": 302, "regional_other": 404, "school_head": 404, "municipal": 404}), setup=_passports,
+          data=lambda w, s: {"year": YEAR, "value": "55", "cascade": "on"}, check=_target_made({"regional", "federal"})),
+    Route("api-1.0.0:indicators", "GET", lambda w, s: "/api/monitoring/indicators", by_role(READERS_200, default=403), setup=_passports),
+    Route("api-1.0.0:values", "GET", lambda w, s: f"/api/monitoring/values?indicator=diagnosed_share&level=region&unit={w.r1.pk}&period={YEAR}",
+          by_role(REGION_1, default=403), setup=_passports),
+    Route("api-1.0.0:target_set", "POST", lambda w, s: "/api/monitoring/targets",
+          by_role({"regional": 201, "federal": 201, "regional_other": 403, "school_head": 403, "municipal": 403}, default=403),
+          setup=_passports, json=True, data=lambda w, s: {"indicator": "diagnosed_share", "year": YEAR, "level": "region", "unit": w.r1.pk, "value": "55"},
+          check=_target_made({"regional", "federal"})),
+]
