@@ -3,6 +3,8 @@ that the region is behind on), and the analytics tables built from the demo's ac
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils import timezone
 
 from efs.monitoring.public import (
@@ -12,13 +14,17 @@ from efs.monitoring.public import (
     starter_indicators_load,
     target_set,
 )
-from efs.people.public import Organization, OrganizationKind, Region, User
+from efs.people.public import Educator, Organization, OrganizationKind, Region, User
 
 # The region's targets for the year, as a regional program of support would set them.
 TARGETS = {"diagnosed_share": 60, "route_share": 10, "certificate_use_share": 40, "trained_cnppm_share": 15, "deficit_closed_share": 50}
 
 
 def create_demo_monitoring(region: Region) -> dict:
+    # The synthetic directory stands for a region that has used the platform for a year:
+    # its records date from before the first wave, so the history has its denominators.
+    year_ago = timezone.now() - dt.timedelta(days=365)
+    Educator.objects.filter(region=region, created_at__gt=year_ago).update(created_at=year_ago)
     starter_indicators_load()
     operator = User.objects.filter(username="regional").first()
     ministry = Organization.objects.filter(region=region, kind=OrganizationKind.MINISTRY).first()
