@@ -53,3 +53,52 @@ ROUTES += [
           setup=_passports, json=True, data=lambda w, s: {"indicator": "diagnosed_share", "year": YEAR, "level": "region", "unit": w.r1.pk, "value": "55"},
           check=_target_made({"regional", "federal"})),
 ]
+
+
+def _built(world, state):
+    _passports(world, state)
+    if "built" not in state:
+        from efs.monitoring.services import analytics_build
+        from efs.people.models import Educator
+
+        Educator.objects.update(created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=45))  # a directory that existed last month
+
+        analytics_build()
+        state["built"] = True
+
+
+def _last_month_text():
+    from efs.periods import add_months, month_start
+
+    return f"{add_months(month_start(dt.date.today()), -1):%Y-%m}"
+
+
+def _release(world, state):
+    _built(world, state)
+    if "release" not in state:
+        from efs.monitoring.services import release_publish
+        from efs.periods import add_months, month_start
+
+        state["release"] = release_publish(actor=world.users["regional"], region=world.r1, month=add_months(month_start(dt.date.today()), -1)).pk
+
+
+def _released(expected_ok: set[str]):
+    def check(who, world, response):
+        from efs.monitoring.models import Release
+
+        made = Release.objects.filter(region=world.r1, version=2).exists()
+        assert made == (who in expected_ok), f"{who}: released = {made}"
+
+    return check
+
+
+OPERATORS_ONLY = {"regional": 200, "regional_other": 200, "federal": 200}
+
+ROUTES += [
+    Route("monitoring:releases", "GET", lambda w, s: "/monitoring/releases/", _page(OPERATORS_ONLY), setup=_release),
+    Route("monitoring:releases", "POST", lambda w, s: "/monitoring/releases/",
+          _page({"regional": 302, "federal": 302, "regional_other": 400}), setup=_release,
+          data=lambda w, s: {"region": w.r1.pk, "month": _last_month_text(), "note": "проверка"}, check=_released({"regional", "federal"})),
+    Route("monitoring:release", "GET", lambda w, s: f"/monitoring/releases/{s['release']}/",
+          _page({"regional": 200, "federal": 200, "regional_other": 404}), setup=_release),
+]

@@ -220,3 +220,63 @@ def test_cli_build_prints_progress_and_a_summary(diagnosed):
     out, err = io.StringIO(), io.StringIO()
     call_command("monitoring", "build", stdout=out, stderr=err)
     assert "Построено:" in out.getvalue()
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def _last_month():
+    from efs.periods import add_months, month_start
+
+    return add_months(month_start(__import__("datetime").date.today()), -1)
+
+
+def test_a_release_freezes_a_finished_month_and_a_correction_is_a_new_version(diagnosed):
+    from efs.monitoring.models import Release, ReleaseValue
+
+    from efs.diagnostics.models import Attempt
+
+    w = diagnosed
+    earlier = timezone_now() - __import__("datetime").timedelta(days=45)
+    Attempt.objects.update(finished_at=earlier)  # diagnosed last month ...
+    Educator.objects.update(created_at=earlier)  # ... in a directory that existed then
+    services.analytics_build()
+    first = services.release_publish(actor=w.users["regional"], region=w.r1, month=_last_month(), note="за месяц")
+    region_row = ReleaseValue.objects.get(release=first, indicator__code="diagnosed_share", level=Level.REGION)
+    frozen = (region_row.numerator, region_row.denominator, region_row.formula_version)
+    assert frozen[0] == 3 and frozen[2] == 1
+    assert ReleaseValue.objects.filter(release=first, level=Level.ORGANIZATION, suppressed=True).exists()
+    _diagnose(w.other_org)  # the live view moves on; the release does not
+    Attempt.objects.update(finished_at=earlier)
+    services.analytics_build()
+    assert _value(Level.REGION, w.r1.pk, period=f"{_last_month():%Y-%m}").numerator == 4
+    region_row.refresh_from_db()
+    assert (region_row.numerator, region_row.denominator, region_row.formula_version) == frozen
+    second = services.release_publish(actor=w.users["federal"], region=w.r1, month=_last_month())
+    assert (second.version, Release.objects.filter(region=w.r1).count()) == (2, 2)
+
+
+@pytest.mark.parametrize("who,month_shift,code", [("regional", 0, "release_month_open"), ("regional", -40, "release_no_data")])
+def test_an_open_or_unbuilt_month_is_not_released(diagnosed, who, month_shift, code):
+    from efs.monitoring.models import Release
+    from efs.periods import add_months, month_start
+
+    w = diagnosed
+    services.analytics_build()
+    with pytest.raises(ValidationFailed) as exc:
+        services.release_publish(actor=w.users[who], region=w.r1, month=add_months(month_start(__import__("datetime").date.today()), month_shift))
+    assert exc.value.code == code and not Release.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["regional_other", "municipal", "school_head", "teacher"])
+def test_only_the_regions_operator_signs_a_release(diagnosed, who):
+    from efs.monitoring.models import Release
+
+    w = diagnosed
+    services.analytics_build()
+    with pytest.raises(PermissionDenied):
+        services.release_publish(actor=w.users[who], region=w.r1, month=_last_month())
+    assert not Release.objects.exists()

@@ -12,3 +12,22 @@ class TargetForm(forms.Form):
                                widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "decimal"}))
     cascade = forms.BooleanField(label=_("Copy to the municipalities that have no target of their own"), required=False,
                                  widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+
+
+class ReleaseForm(forms.Form):
+    region = forms.ModelChoiceField(label=_("Region"), queryset=None, widget=forms.Select(attrs={"class": "form-select"}))
+    month = forms.CharField(label=_("Month"), max_length=7, widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "ГГГГ-ММ"}))
+    note = forms.CharField(label=_("Note"), max_length=500, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
+
+    def __init__(self, *args, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions
+
+    def clean_month(self):
+        import datetime as dt
+
+        text = self.cleaned_data["month"].strip()
+        try:
+            return dt.date.fromisoformat(f"{text}-01")
+        except ValueError:
+            raise forms.ValidationError(_("The month is written as YYYY-MM.")) from None

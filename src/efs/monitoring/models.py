@@ -151,3 +151,44 @@ class Fact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.element} {self.level}:{self.unit_id} {self.month:%Y-%m} = {self.value}"
+
+
+class Release(models.Model):
+    """A month's values frozen and signed off by the region's operator, beside the live view.
+    Never changed: a correction is a new version of the same month."""
+
+    region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
+    month = models.DateField(_("month"))
+    version = models.PositiveSmallIntegerField(default=1)
+    build = models.ForeignKey(Build, on_delete=models.SET_NULL, null=True, related_name="+")
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("signed by"))
+    signed_at = models.DateTimeField(_("signed"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-month", "-version"]
+        constraints = [models.UniqueConstraint(fields=["region", "month", "version"], name="release_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.month:%Y-%m} v{self.version}"
+
+
+class ReleaseValue(models.Model):
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="values")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    formula_version = models.PositiveSmallIntegerField()
+    level = models.CharField(max_length=12, choices=Level.choices)
+    unit_id = models.PositiveIntegerField()
+    unit_name = models.CharField(max_length=300)
+    numerator = models.BigIntegerField()
+    denominator = models.BigIntegerField(null=True)
+    value = models.FloatField(null=True)
+    target = models.FloatField(null=True)
+    status = models.CharField(max_length=10)
+    suppressed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["release_id", "indicator__order", "level", "unit_name"]
+
+    def __str__(self) -> str:
+        return f"{self.release_id}: {self.indicator_id} {self.level}:{self.unit_id}"

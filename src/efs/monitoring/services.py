@@ -9,6 +9,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,17 @@ from efs.people.public import Municipality, Organization, Region, Role, notify
 from efs.periods import add_months, month_start
 
 from .elements import ELEMENTS, compute
-from .models import Build, BuildStatus, Fact, FormulaVersion, Indicator, Level, Target
+from .models import (
+    Build,
+    BuildStatus,
+    Fact,
+    FormulaVersion,
+    Indicator,
+    Level,
+    Release,
+    ReleaseValue,
+    Target,
+)
 
 FULL_MONTHS = 24  # a full build covers the current month and the 23 before it
 INCREMENTAL_MONTHS = 2  # a daily run recomputes the current and the previous month
@@ -299,3 +310,40 @@ def starter_indicators_load() -> int:
                          direction=direction, description=description, source="Платформа ЕФС НМС", order=order * 10)
         created += 1
     return created
+
+
+# ---------------------------------------------------------------- monthly releases
+
+
+@transaction.atomic
+def release_publish(*, actor, region: Region, month: dt.date, note: str = "") -> Release:
+    """Freeze a finished month's values of the region, its municipalities and organizations,
+    signed by the region's operator. A second release of the month is a new version."""
+    from .queries import indicator_values
+
+    access.require_region(actor, region.pk, roles=EDITORS)
+    month = month_start(month)
+    build = published_build()
+    this_month = month_start(timezone.now().date())
+    if build is None or not (build.first_month <= month <= build.last_month):
+        raise ValidationFailed(_("There are no analytics for this month yet: build the tables first."), code="release_no_data")
+    if month >= this_month:
+        raise ValidationFailed(_("Only a finished month can be released."), code="release_month_open")
+    latest = Release.objects.select_for_update().filter(region=region, month=month).order_by("-version").first()
+    release = Release.objects.create(region=region, month=month, version=(latest.version + 1) if latest else 1, build=build,
+                                     note=note[:500], signed_by=actor)
+    period = f"{month:%Y-%m}"
+    rows = []
+    for indicator in Indicator.objects.filter(Q(region__isnull=True) | Q(region=region)):
+        values = indicator_values(indicator=indicator, level=Level.REGION, period=period, unit_ids=[region.pk], build=build)
+        values += indicator_values(indicator=indicator, level=Level.MUNICIPALITY, period=period, region_id=region.pk, build=build, suppress=True)
+        values += indicator_values(indicator=indicator, level=Level.ORGANIZATION, period=period, region_id=region.pk, build=build, suppress=True)
+        rows += [ReleaseValue(
+            release=release, indicator=indicator, formula_version=v.formula_version, level=v.level, unit_id=v.unit_id,
+            unit_name=v.unit_name[:300], numerator=v.numerator or 0, denominator=v.denominator, value=v.value, target=v.target,
+            status=v.status, suppressed=v.suppressed,
+        ) for v in values]
+    if not rows:
+        raise ValidationFailed(_("There is nothing to release for this month."), code="release_empty")
+    ReleaseValue.objects.bulk_create(rows, batch_size=BATCH)
+    return release

@@ -19,8 +19,8 @@ from efs.people.public import Macroregion, Municipality, Organization
 from . import access as reach
 from . import queries, services
 from .elements import ELEMENTS
-from .forms import TargetForm
-from .models import Indicator, Level
+from .forms import ReleaseForm, TargetForm
+from .models import Indicator, Level, Release
 
 CHILD_LEVEL = {Level.FEDERAL: Level.REGION, Level.MACROREGION: Level.REGION, Level.REGION: Level.MUNICIPALITY, Level.MUNICIPALITY: Level.ORGANIZATION}
 PARENT_FIELD = {Level.REGION: "region_id", Level.MUNICIPALITY: "municipality_id"}
@@ -139,3 +139,44 @@ def _export(indicator: Indicator, level: str, unit_id: int, period: str, mine, c
     content = xlsx_bytes(indicator.code[:31], header, rows)
     return xlsx_response(content, f"{indicator.code}-{level}-{unit_id}-{period}.xlsx")
 
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def releases(request: HttpRequest) -> HttpResponse:
+    """Monthly releases of the regions the operator reaches, and the form to sign one off."""
+    access.require_role(request.user, services.EDITORS)
+    regions = access.region_reach(request.user, roles=services.EDITORS).regions()
+    form = ReleaseForm(request.POST or None, regions=regions)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                release = services.release_publish(actor=request.user, region=form.cleaned_data["region"], month=form.cleaned_data["month"],
+                                                   note=form.cleaned_data["note"])
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, _("The release is signed and frozen."))
+                return redirect("monitoring:release", pk=release.pk)
+        else:
+            status = 400
+    items = Release.objects.filter(region__in=regions).select_related("region", "signed_by")[:50]
+    return render(request, "monitoring/releases.html", {"form": form, "items": items, "build": queries.published_build()}, status=status)
+
+
+@login_required
+def release(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require_role(request.user, services.EDITORS)
+    found = Release.objects.select_related("region", "signed_by").filter(pk=pk).first()
+    if found is None or not access.may_act_on_region(request.user, found.region_id, roles=services.EDITORS):
+        raise NotFound(_("Not found, or you have no access to it."))
+    values = list(found.values.select_related("indicator").exclude(level=Level.ORGANIZATION))
+    if request.GET.get("export") == "xlsx":
+        header = [_("Indicator"), _("Unit"), _("Numerator"), _("Denominator"), _("Value"), _("Target"), _("Status"), _("Formula version")]
+        rows = [[v.indicator.name, v.unit_name, None if v.suppressed else v.numerator, None if v.suppressed else v.denominator,
+                 None if v.value is None else round(v.value, 2), v.target, queries.STATUS_WORDS.get(v.status, v.status), v.formula_version]
+                for v in values]
+        return xlsx_response(xlsx_bytes(f"{found.month:%Y-%m}", header, rows), f"release-{found.region.code}-{found.month:%Y-%m}-v{found.version}.xlsx")
+    return render(request, "monitoring/release.html", {"release": found, "values": values, "status_words": queries.STATUS_WORDS})

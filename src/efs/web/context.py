@@ -46,7 +46,15 @@ NAVIGATION: list[NavItem | NavGroup] = [
     NavItem(_("Enrollments and statements"), "financing:provider", "wallet2", frozenset({Role.PROVIDER})),
     NavItem(_("Reviews"), "catalog:reviews", "patch-check", frozenset({Role.EXPERT})),
     NavItem(_("Deficit map"), "diagnostics:map", "bar-chart", OPERATORS - REGION_LEVEL),
-    NavItem(_("Monitoring"), "monitoring:dashboard", "graph-up", OPERATORS),
+    NavItem(_("Monitoring"), "monitoring:dashboard", "graph-up", OPERATORS - REGION_LEVEL),
+    NavGroup(
+        _("Monitoring"),
+        "graph-up",
+        [
+            NavItem(_("Indicators"), "monitoring:dashboard", "speedometer2", REGION_LEVEL),
+            NavItem(_("Monthly releases"), "monitoring:releases", "pen", REGION_LEVEL),
+        ],
+    ),
     NavItem(_("Routes"), "routes:staff", "signpost-split", frozenset({Role.SCHOOL_HEAD, Role.MUNICIPAL_OPERATOR})),
     NavItem(_("People"), "people:educators", "people", frozenset({Role.SCHOOL_HEAD, Role.MUNICIPAL_OPERATOR}) | SUPPORTERS),
     NavGroup(
