@@ -66,6 +66,16 @@ def _children(indicator: Indicator, level: str, unit_id: int, period: str) -> li
     return sorted(rows, key=lambda r: (r.value is None, (r.value or 0) if down else -(r.value or 0), r.unit_name))
 
 
+def _place(indicator: Indicator, period: str, region_id: int) -> tuple[int, int] | None:
+    """The region's place among the regions that have a value (1 is the best by the passport's direction)."""
+    values = [v for v in queries.indicator_values(indicator=indicator, level=Level.REGION, period=period) if v.value is not None]
+    ordered = sorted(values, key=lambda v: v.value if indicator.direction == "down" else -v.value)
+    for place, v in enumerate(ordered, start=1):
+        if v.unit_id == region_id:
+            return place, len(ordered)
+    return None
+
+
 def _unit_name(level: str, unit_id: int) -> str:
     return queries.unit_names(level, [unit_id]).get(unit_id, "")
 
@@ -79,7 +89,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     cards = []
     for indicator in _indicators(level, unit_id):
         values = queries.indicator_values(indicator=indicator, level=level, period=period, unit_ids=[unit_id], suppress=True, trend=True)
-        cards.append({"indicator": indicator, "value": values[0] if values else None})
+        card = {"indicator": indicator, "value": values[0] if values else None}
+        if level == Level.REGION and card["value"] is not None and card["value"].value is not None:
+            card["place"] = _place(indicator, period, unit_id)
+        cards.append(card)
     chosen = next((c["indicator"] for c in cards if c["indicator"].code == request.GET.get("indicator")), cards[0]["indicator"] if cards else None)
     children = _children(chosen, level, unit_id, period) if chosen else []
     p = queries.parse_period(period, build)
