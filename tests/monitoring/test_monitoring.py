@@ -280,3 +280,21 @@ def test_only_the_regions_operator_signs_a_release(diagnosed, who):
     with pytest.raises(PermissionDenied):
         services.release_publish(actor=w.users[who], region=w.r1, month=_last_month())
     assert not Release.objects.exists()
+
+
+def test_dashboards_make_a_fixed_number_of_queries(diagnosed):
+    """The pages read only the analytics table; their cost does not grow with units or people."""
+    from tests.conftest import queries_of
+
+    w = diagnosed
+    services.analytics_build()
+    pages = [("regional", "/monitoring/"), ("federal", "/monitoring/"), ("school_head", "/monitoring/"),
+             ("regional", "/monitoring/indicators/diagnosed_share/?level=region&unit=%d" % w.r1.pk)]
+    before = [queries_of(w.client(who), url) for who, url in pages]
+    from tests.conftest import make_educator, make_org
+
+    for n in range(3):  # more schools and people: the same number of queries
+        _diagnose(make_educator(make_org(w.r1, w.m2, f"МБОУ СОШ № {10 + n}"), f"Новикова{n}"))
+    services.analytics_build()
+    after = [queries_of(w.client(who), url) for who, url in pages]
+    assert before == after == [62, 37, 43, 20]

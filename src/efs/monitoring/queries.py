@@ -74,8 +74,9 @@ def published_build() -> Build | None:
     return Build.objects.filter(status=BuildStatus.PUBLISHED).order_by("-id").first()
 
 
-def current_formula(indicator: Indicator) -> FormulaVersion:
-    return indicator.versions.order_by("-version").first()
+def current_formula(indicator: Indicator) -> FormulaVersion | None:
+    """The newest version (from the prefetched versions when the caller prefetched them)."""
+    return max(indicator.versions.all(), key=lambda v: v.version, default=None)
 
 
 @dataclass
