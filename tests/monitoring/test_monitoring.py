@@ -62,6 +62,7 @@ def test_build_counts_each_unit_and_the_parents_are_the_sums(diagnosed):
     assert sum(m.denominator for m in munis) == region.denominator
 
 
+@pytest.mark.django_db(transaction=True)  # committed rows, so another session can read them
 def test_a_reader_never_sees_a_half_built_table(diagnosed):
     """A read during a rebuild gets the previous complete values; the new ones appear at the flip."""
     w = diagnosed
@@ -85,7 +86,8 @@ def test_a_reader_never_sees_a_half_built_table(diagnosed):
 
     second = services.analytics_build(before_publish=during)
     assert seen["same_connection"] == 3
-    assert seen.get("other_connection", 3) == 3
+    if connection.vendor == "postgresql":
+        assert seen["other_connection"] == 3
     assert _value(Level.REGION, w.r1.pk).numerator == 4
     assert Build.objects.get(pk=first.pk).status == BuildStatus.SUPERSEDED and second.status == BuildStatus.PUBLISHED
 
