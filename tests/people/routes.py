@@ -81,10 +81,10 @@ def _upload(world, state):
     return {"kind": "organizations", "region": "24", "file": _named_file()}
 
 
-def _named_file():
+def _named_file(name: str = "orgs.xlsx"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return SimpleUploadedFile("orgs.xlsx", import_template(ImportKind.ORGANIZATIONS))
+    return SimpleUploadedFile(name, import_template(ImportKind.ORGANIZATIONS))
 
 
 def _upload_expect(who, world):
@@ -168,3 +168,68 @@ ROUTES += [
     ),
 ]
 assert all(u in USERS for u in VISIBLE)
+
+
+# ---------------------------------------------------------------- POST rows: what changed, and what a refusal leaves
+
+
+def _token_made(who, world, response):
+    from efs.people.models import ApiToken
+
+    made = ApiToken.objects.filter(user=world.users[who], name="для проверки").exists() if who != "anonymous" else ApiToken.objects.exists()
+    assert made == (who != "anonymous"), f"{who}: token = {made}"
+
+
+def _inbox_read(who, world, response):
+    from efs.people.models import Notification
+
+    unread = Notification.objects.filter(read_at__isnull=True, title__startswith="Сообщение для ")
+    if who == "anonymous":
+        assert unread.count() == len(world.users)
+        return
+    assert not Notification.objects.filter(user=world.users[who], read_at__isnull=True).exists()
+    assert unread.count() == len(world.users) - 1  # nobody else's
+
+
+def _macroregion_made(who, world, response):
+    from efs.people.models import Macroregion
+
+    assert Macroregion.objects.filter(name="Проверочный").exists() == (who == "federal")
+
+
+EDITS_OTHER_ORG = {"regional": 302, "federal": 302, "municipal": 403, "tutor": 403}
+
+
+def _email_changed(who, world, response):
+    world.other_org.refresh_from_db()
+    assert (world.other_org.email == "new@example.ru") == (EDITS_OTHER_ORG.get(who) == 302), who
+
+
+def _batch_made(who, world, response):
+    from efs.people.models import ImportBatch
+
+    assert ImportBatch.objects.filter(file_name="upload-check.xlsx").exists() == (who in {"regional", "federal"})
+
+
+def _batch_discarded(who, world, response):
+    from efs.people.models import ImportBatch, ImportStatus
+
+    assert ImportBatch.objects.filter(status=ImportStatus.DISCARDED).exists() == (who in {"regional", "federal"})
+
+
+ROUTES += [
+    Route("people:tokens", "POST", lambda w, s: "/people/tokens/", page(LOGGED_IN), data=lambda w, s: {"action": "create", "name": "для проверки"},
+          check=_token_made),
+    Route("people:notifications", "POST", lambda w, s: "/people/notifications/", lambda who, w: 302, setup=_inbox, check=_inbox_read),
+    Route("people:macroregions", "POST", lambda w, s: "/people/macroregions/",
+          lambda who, w: 302 if who in {"anonymous", "federal"} else 403,
+          data=lambda w, s: {"name": "Проверочный", "regions": [w.r1.pk, w.r2.pk]}, check=_macroregion_made),
+    Route("people:educator", "POST", lambda w, s: f"/people/educators/{w.other_org.pk}/",
+          lambda who, w: 302 if who == "anonymous" else EDITS_OTHER_ORG.get(who, 404), data=lambda w, s: {"email": "new@example.ru"},
+          check=_email_changed, label="email of other_org"),
+    Route("people:imports", "POST", lambda w, s: "/people/imports/",
+          lambda who, w: {"anonymous": 302, "regional": 302, "federal": 302, "regional_other": 422}.get(who, 403),
+          data=lambda w, s: {"kind": "organizations", "region": str(w.r1.pk), "file": _named_file("upload-check.xlsx")}, check=_batch_made),
+    Route("people:import", "POST", lambda w, s: f"/people/imports/{s['batch']}/", _batch_expect(302), setup=_batch,
+          data=lambda w, s: {"action": "discard"}, check=_batch_discarded),
+]

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from efs.errors import DomainError, NotFound
+from efs.errors import DomainError, NotFound, ValidationFailed
 from efs.http import client_ip, int_param, post_int, xlsx_response
 
 from . import access, imports, queries, services
@@ -100,15 +100,11 @@ def educator(request: HttpRequest, pk: int) -> HttpResponse:
     audit_view(actor=request.user, obj=person, ip=client_ip(request))
     consents = person.consents.select_related("document").order_by("-given_at")[:20]
     is_self = person.user_id == request.user.pk
-    if request.method == "POST":
-        try:
-            services.educator_update(
-                actor=request.user, educator=person, changes={"email": request.POST.get("email", "").strip()}, ip=client_ip(request)
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Saved."))
+    if request.method == "POST":  # a refusal is its own status and Russian page (DomainErrorMiddleware)
+        services.educator_update(
+            actor=request.user, educator=person, changes={"email": request.POST.get("email", "").strip()[:254]}, ip=client_ip(request)
+        )
+        messages.success(request, _("Saved."))
         return redirect("people:educator", pk=person.pk)
     return render(request, "people/educator.html", {"person": person, "consents": consents, "is_self": is_self})
 
@@ -178,17 +174,11 @@ def import_list(request: HttpRequest) -> HttpResponse:
         kind = request.POST.get("kind", "")
         region = regions.filter(pk=int(request.POST["region"]) if request.POST.get("region", "").isdigit() else 0).first()
         if upload is None:
-            messages.error(request, _("Choose a file to upload."))
-        elif region is None:
-            messages.error(request, _("Choose the region to import into."))
-        else:
-            try:
-                batch = imports.import_preview(actor=request.user, region=region, kind=kind, file_name=upload.name, content=upload.read())
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                return redirect("people:import", pk=batch.pk)
-        return redirect("people:imports")
+            raise ValidationFailed(_("Choose a file to upload."), code="file_missing")
+        if region is None:
+            raise ValidationFailed(_("Choose the region to import into."), code="region_missing")
+        batch = imports.import_preview(actor=request.user, region=region, kind=kind, file_name=upload.name, content=upload.read())
+        return redirect("people:import", pk=batch.pk)
     batches = queries.import_batches(request.user)[:30]
     return render(request, "people/imports.html", {"regions": regions, "batches": batches, "kinds": ImportKind.choices})
 
@@ -207,12 +197,8 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
             imports.import_discard(actor=request.user, batch=batch)
             messages.info(request, _("The file was discarded; nothing was imported."))
             return redirect("people:imports")
-        try:
-            done = imports.import_commit(actor=request.user, batch=batch, only_valid=action == "import_valid", ip=client_ip(request))
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Imported rows: %(n)s.") % {"n": done.imported_rows})
+        done = imports.import_commit(actor=request.user, batch=batch, only_valid=action == "import_valid", ip=client_ip(request))
+        messages.success(request, _("Imported rows: %(n)s.") % {"n": done.imported_rows})
         return redirect("people:import", pk=batch.pk)
     return render(request, "people/import_batch.html", {"batch": batch, "errors": batch.errors[:500]})
 
@@ -261,13 +247,16 @@ def macroregions(request: HttpRequest) -> HttpResponse:
                 regions=list(Region.objects.filter(pk__in=region_ids)),
                 macroregion=edit,
             )
-        except DomainError as exc:
+        except DomainError as exc:  # the form again, with the refusal's status and message
             messages.error(request, exc.message)
+            status = exc.status
         else:
             messages.success(request, _("Saved."))
             return redirect("people:macroregions")
+    else:
+        status = 200
     items = Macroregion.objects.prefetch_related("regions")
-    return render(request, "people/macroregions.html", {"items": items, "regions": Region.objects.all(), "edit": edit})
+    return render(request, "people/macroregions.html", {"items": items, "regions": Region.objects.all(), "edit": edit}, status=status)
 
 
 @login_required
@@ -283,15 +272,16 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def tokens(request: HttpRequest) -> HttpResponse:
-    issued = None
+    issued, status = None, 200
     if request.method == "POST":
         try:
             if request.POST.get("action") == "revoke":
                 services.api_token_revoke(user=request.user, token_id=post_int(request, "id"))
                 messages.info(request, _("Token revoked."))
                 return redirect("people:tokens")
-            issued = services.api_token_create(user=request.user, name=request.POST.get("name", ""))
+            issued = services.api_token_create(user=request.user, name=request.POST.get("name", "")[:100])
         except DomainError as exc:
             messages.error(request, exc.message)
+            status = exc.status
     items = request.user.api_tokens.all()
-    return render(request, "people/tokens.html", {"items": items, "issued": issued})
+    return render(request, "people/tokens.html", {"items": items, "issued": issued}, status=status)
