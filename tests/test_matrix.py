@@ -76,7 +76,6 @@ GRANDFATHERED: set[tuple[str, str]] = {
     ('catalog:provider', 'POST'),
     ('catalog:review', 'POST'),
     ('competencies:framework', 'POST'),
-    ('competencies:frameworks', 'POST'),
     ('diagnostics:bank', 'POST'),
     ('diagnostics:calibration', 'POST'),
     ('diagnostics:calibrations', 'POST'),

@@ -100,7 +100,24 @@ def _framework_import_expect(who, world):
     return 201 if who in {"regional", "federal"} else 403
 
 
+def _framework_file(world, state):
+    import json as _json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    framework = dict(_framework_body(world, state)["framework"], code="regional-upload")
+    return {"region": str(world.r1.pk), "file": SimpleUploadedFile("frame.json", _json.dumps(framework).encode())}
+
+
+def _framework_uploaded(who, world, response):
+    from efs.competencies.models import Framework
+
+    assert Framework.objects.filter(code="regional-upload").exists() == (who in {"regional", "federal"}), who
+
+
 ROUTES += [
+    Route("competencies:frameworks", "POST", lambda w, s: "/competencies/",
+          lambda who, w: {"anonymous": 302, "regional": 302, "federal": 302}.get(who, 403), data=_framework_file, check=_framework_uploaded),
     Route("competencies:frameworks", "GET", lambda w, s: "/competencies/", page(LOGGED_IN), setup=_base),
     Route("competencies:framework", "GET", lambda w, s: f"/competencies/{s['framework']}/", page(LOGGED_IN), setup=_base),
     Route("diagnostics:index", "GET", lambda w, s: "/diagnostics/", own(), setup=_base),

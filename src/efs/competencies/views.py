@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from efs.errors import DomainError, NotFound
+from efs.errors import NotFound, ValidationFailed
 from efs.http import xlsx_response
 from efs.people import access
 from efs.people.models import Region
@@ -32,21 +32,16 @@ def _editor_regions(user) -> list[Region | None] | None:
 @login_required
 def frameworks(request: HttpRequest) -> HttpResponse:
     places = _editor_regions(request.user)
-    if request.method == "POST":
+    if request.method == "POST":  # a refusal is its own status and Russian page (DomainErrorMiddleware)
         if places is None:
-            raise NotFound(_("Not found, or you have no access to it."))
+            access.require_role(request.user, services.EDITORS)
         upload = request.FILES.get("file")
         region_id = request.POST.get("region", "")
-        region = Region.objects.filter(pk=int(region_id)).first() if region_id.isdigit() else None
+        region = Region.objects.filter(pk=int(region_id)).first() if region_id.isdigit() and len(region_id) <= 9 else None
         if upload is None:
-            messages.error(request, _("Choose a file to upload."))
-            return redirect("competencies:frameworks")
-        try:
-            data = services.framework_from_upload(upload.name, upload.read())
-            framework = services.framework_import(actor=request.user, data=data, region=region, publish=bool(request.POST.get("publish")))
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            return redirect("competencies:frameworks")
+            raise ValidationFailed(_("Choose a file to upload."), code="file_missing")
+        data = services.framework_from_upload(upload.name, upload.read())
+        framework = services.framework_import(actor=request.user, data=data, region=region, publish=bool(request.POST.get("publish")))
         messages.success(request, _("Framework «%(title)s» imported.") % {"title": framework.title})
         return redirect("competencies:framework", pk=framework.pk)
     items = queries.frameworks_listed()
