@@ -486,3 +486,106 @@ def test_a_request_nobody_leads_is_withdrawn_and_carried_out_carefully(reference
     cert.refresh_from_db()
     assert (cert.available, cert.held) == (9_000, 1_000)
     assert ledger.reconcile().ok
+
+
+def _psycopg_connect():
+    import psycopg
+    from django.db import connection
+
+    settings_ = connection.settings_dict
+    return psycopg.connect(host=settings_["HOST"], port=settings_["PORT"] or 5432, user=settings_["USER"], dbname=settings_["NAME"], autocommit=True)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("route", ["combiner", "fast path, waiting", "inside a transaction"])
+def test_a_retry_behind_its_first_try_finds_it_and_gets_no_verdict_on_funds(reference_data, monkeypatch, route):
+    """The bench's `hot-h21.0.190`: a hold's first try is carried out by a combiner leader whose
+    client then loses its connection; its retry reaches the certificate's row while that leader,
+    having released the leadership, is still committing. The retry waits on the row behind
+    its own first try and, when the row is free, must answer with that first try, not with a
+    verdict on what is left (the first try took all of it).
+
+    The fault is injected at the exact moment: a deferred trigger holds the leader's COMMIT
+    (after its last statement, leadership given up) until the retry is seen waiting on a row lock."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, connections
+
+    from efs.financing import combiner
+    from efs.financing.models import Intent
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the combiner and row locks under concurrency are PostgreSQL's")
+    cert, payee = _busy_certificate(1_000)
+    gate = 0x4547_0001
+    transfers = Transfer._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            CREATE FUNCTION efs_test_hold_commit() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN PERFORM pg_advisory_xact_lock({gate}); RETURN NULL; END $$
+        """)
+        cursor.execute(f"""
+            CREATE CONSTRAINT TRIGGER efs_test_hold_commit AFTER INSERT ON {transfers} DEFERRABLE INITIALLY DEFERRED
+            FOR EACH ROW WHEN (NEW.tid = 'race-1') EXECUTE FUNCTION efs_test_hold_commit()
+        """)
+    watcher = _psycopg_connect()
+    watcher.execute("SELECT pg_advisory_lock(%s)", [gate])
+
+    def hold():
+        return ledger.transfer(tid="race-1", kind=TransferKind.HOLD, debit=cert, credit=payee, amount=1_000, pending=True, expires_at=LATER)
+
+    def first_try():
+        combiner._busy[payee.pk] = time.monotonic() + 60  # this process found the payee busy: straight to the combiner
+        try:
+            return hold()
+        finally:
+            connections.close_all()
+
+    def retry():
+        try:
+            if route == "combiner":
+                combiner._busy[payee.pk] = time.monotonic() + 60
+            else:
+                combiner._busy.pop(payee.pk, None)
+                combiner._seen.pop(payee.pk, None)  # a first encounter with the locked row: wait for it
+            if route == "inside a transaction":
+                with transaction.atomic():
+                    return hold()
+            return hold()
+        except Conflict as error:
+            return error.code
+        finally:
+            connections.close_all()
+
+    def waiting(condition: str) -> bool:
+        return watcher.execute(f"SELECT count(*) FROM pg_locks WHERE NOT granted AND {condition}").fetchone()[0] > 0
+
+    def until(predicate, what: str) -> None:
+        deadline = time.monotonic() + 20
+        while not predicate():
+            assert time.monotonic() < deadline, what
+            time.sleep(0.01)
+
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            first = pool.submit(first_try)
+            until(lambda: waiting(f"locktype = 'advisory' AND objid = {gate}"), "the first try's leader did not reach its commit")
+            assert not Intent.objects.exists() or Intent.objects.filter(tid="race-1").count() == 1
+            assert not Transfer.objects.filter(tid="race-1").exists()  # not committed yet
+            second = pool.submit(retry)
+            until(lambda: waiting("locktype IN ('transactionid', 'tuple')"), "the retry did not wait on the row behind the first try")
+            watcher.execute("SELECT pg_advisory_unlock(%s)", [gate])  # the first try commits
+            answers = first.result(timeout=30), second.result(timeout=30)
+    finally:
+        watcher.close()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TRIGGER IF EXISTS efs_test_hold_commit ON {transfers}")
+            cursor.execute("DROP FUNCTION IF EXISTS efs_test_hold_commit()")
+        combiner._busy.pop(payee.pk, None)
+    stored = Transfer.objects.get(tid="race-1")
+    assert isinstance(answers[0], Transfer) and answers[0].pk == stored.pk
+    assert isinstance(answers[1], Transfer) and answers[1].pk == stored.pk, answers[1]
+    cert.refresh_from_db()
+    assert (cert.available, cert.held) == (0, 1_000)
+    assert not Intent.objects.exists()
+    assert ledger.reconcile().ok

@@ -105,18 +105,26 @@ _COUNTERS_CTE = f"""counted AS (
     WHERE a.id = v.id
 )"""
 
-# Tell each waiting client its verdict. Then, if nothing more is queued or this was the
+# Tell each waiting client its verdict. A refusal for funds is checked against the
+# transfers once more: the batch was taken under a snapshot older than the accounts' row
+# locks, and a previous leader that was still committing (it gives up the leadership in its
+# last statement, before its COMMIT) may have carried out the first try of a refused id;
+# this statement, run under those locks, sees it. Such a refusal becomes `careful` (the
+# careful path answers with the first try). Then, if nothing more is queued or this was the
 # leader's last round, give up the leadership and name the clients of the three oldest
 # intents still queued (one of them may have gone: its connection was cut) as candidates
 # for the next leader, the first to take the lock leads; else keep the leadership for
-# another round (answers: kept or not).
+# another round. Answers: kept or not, and the refused ids found taken.
 _RELEASE_SELECT = f"""
-SELECT (SELECT count(pg_notify('efs_ledger_' || w, v)) FROM unnest(%(waiters)s::int[], %(verdicts)s::text[]) AS x(w, v)) >= 0
+SELECT (SELECT count(pg_notify('efs_ledger_' || w, CASE WHEN r IS NOT NULL AND EXISTS (SELECT 1 FROM {_TRANSFERS} WHERE tid = r)
+                                                         THEN split_part(v, ':', 1) || ':c' ELSE v END))
+        FROM unnest(%(waiters)s::int[], %(verdicts)s::text[], %(refused)s::text[]) AS x(w, v, r)) >= 0
        AND CASE WHEN %(last)s OR NOT EXISTS (SELECT 1 FROM {_INTENTS} WHERE key = %(key)s)
                 THEN NOT pg_advisory_unlock({LOCK_SPACE}, %(key)s::int)
                      AND (SELECT count(pg_notify('efs_ledger_' || waiter, 'n:' || id))
                           FROM (SELECT waiter, id FROM {_INTENTS} WHERE key = %(key)s ORDER BY id LIMIT 3) AS next) >= 0
-                ELSE true END
+                ELSE true END,
+       (SELECT array_agg(tid) FROM {_TRANSFERS} WHERE tid = ANY(%(refused)s::text[]))
 """
 
 _WITHDRAW_SQL = f"DELETE FROM {_INTENTS} WHERE id = %(id)s RETURNING id"
@@ -295,12 +303,20 @@ def _lead(key: int, *, last: bool) -> tuple[dict[int, Verdict], bool]:
         intents = _columns(row[0:15])
         verdicts, ctes, params = _decide(intents, _columns(row[15:23]), _columns(row[23:30]), row[30] or [], row[31] or [], row[32] or [])
         waiters = {intent[0]: intent[14] for intent in intents}
-        params.update(key=key, last=last, waiters=[waiters[i] for i in verdicts], verdicts=[v.encode(i) for i, v in verdicts.items()])
+        tids = {intent[0]: intent[2] for intent in intents}
+        params.update(
+            key=key, last=last, waiters=[waiters[i] for i in verdicts], verdicts=[v.encode(i) for i, v in verdicts.items()],
+            refused=[tids[i] if v.code == "funds" else None for i, v in verdicts.items()],
+        )
         with raw.pipeline() as pipeline, psycopg.Cursor(raw) as cursor, psycopg.Cursor(raw) as commit:
             cursor.execute(("WITH " + ", ".join(ctes) if ctes else "") + _RELEASE_SELECT, params, prepare=True)
             commit.execute("COMMIT")
             pipeline.sync()
-            return verdicts, cursor.fetchone()[0]
+            kept, taken = cursor.fetchone()
+        for intent_id, verdict in verdicts.items():  # as told to the waiters
+            if verdict.code == "funds" and tids[intent_id] in (taken or ()):
+                verdicts[intent_id] = Verdict("careful")
+        return verdicts, kept
     except psycopg.DatabaseError:
         # Typically a request with one of these ids (or a resolution of one of these holds)
         # committed on the fast path meanwhile. All of it is rolled back, the intents are
@@ -317,7 +333,7 @@ def _abdicate(raw, key: int) -> None:
     """Roll the leader's transaction back and hand the leadership on."""
     with psycopg.Cursor(raw) as cursor:
         cursor.execute("ROLLBACK")
-        cursor.execute(_RELEASE_SELECT, {"key": key, "last": True, "waiters": [], "verdicts": []})
+        cursor.execute(_RELEASE_SELECT, {"key": key, "last": True, "waiters": [], "verdicts": [], "refused": []})
 
 
 def _decide(intents: list[tuple], hold_rows: list[tuple], account_rows: list[tuple], taken_tids: list, resolved_holds: list,

@@ -329,8 +329,8 @@ def transfer(
                 # The id looked new in the statement's snapshot, taken before it waited for the
                 # lock: the first try of this very request may wait in the combiner's queue or
                 # have committed meanwhile. The queue first: an intent being carried out stays
-                # visible until its transfer is. (A combiner's verdict came after this request's
-                # intent was queued under the id's lock: an earlier try was decided before it.)
+                # visible until its transfer is. (A combiner's refusal was checked against the
+                # transfers under the accounts' locks, after any earlier try had committed.)
                 if standalone and not combined and combiner.queued(tid):
                     answer = BUSY
                     continue
