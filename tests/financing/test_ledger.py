@@ -558,7 +558,10 @@ def test_a_retry_behind_its_first_try_finds_it_and_gets_no_verdict_on_funds(refe
             connections.close_all()
 
     def waiting(condition: str) -> bool:
-        return watcher.execute(f"SELECT count(*) FROM pg_locks WHERE NOT granted AND {condition}").fetchone()[0] > 0
+        # this database's backends only: the server may be shared
+        return watcher.execute(f"""
+            SELECT count(*) FROM pg_locks JOIN pg_stat_activity USING (pid) WHERE datname = current_database() AND NOT granted AND {condition}
+        """).fetchone()[0] > 0
 
     def until(predicate, what: str) -> None:
         deadline = time.monotonic() + 20

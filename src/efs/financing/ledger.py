@@ -258,12 +258,13 @@ def _check_queue(tid: str, check: bool) -> None:
         raise _Queued
 
 
-def _claim(tid: str) -> None:
-    """Serialize requests with the same id for the rest of the transaction (PostgreSQL; SQLite
-    has one writer anyway)."""
-    if connection.vendor == "postgresql":
+def claim(key: str) -> None:
+    """Serialize the requests with this key (a transfer id, or a service's request id) for
+    the rest of the caller's transaction: the next one waits, then finds what the first
+    committed (PostgreSQL; SQLite's IMMEDIATE transactions have one writer anyway)."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [tid])
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
 
 
 def _transfer_of(values) -> Transfer:
@@ -348,7 +349,7 @@ def _transfer_carefully(params: dict, wanted: Request, actor, enrollment, *, che
     tid, amount, pending = params["tid"], params["amount"], params["is_pending"]
     try:
         with transaction.atomic():
-            _claim(tid)
+            claim(tid)
             _check_queue(tid, check_queue)
             # A retry is answered without the accounts' locks (a hot row is not held for it).
             existing = Transfer.objects.filter(tid=tid).first()
@@ -404,7 +405,7 @@ def resolve(*, tid: str, hold: Transfer | int, kind: str, amount: int | None = N
 def _resolve_carefully(tid: str, hold_id: int, kind: str, amount, memo: str, actor, now: dt.datetime, *, check_queue: bool) -> Transfer:
     try:
         with transaction.atomic():
-            _claim(tid)
+            claim(tid)
             _check_queue(tid, check_queue)
             held = Transfer.objects.filter(pk=hold_id).first()
             if held is None:

@@ -231,9 +231,13 @@ class Quote:
     contract: Contract | None
 
 
-def quote(educator: Educator, cohort: Cohort, today: dt.date | None = None) -> Quote:
+def quote(educator: Educator, cohort: Cohort, today: dt.date | None = None, *, for_update: bool = False) -> Quote:
+    """`for_update` (inside a transaction): the certificate's row is locked first, so that
+    what is quoted is what the hold finds; the quote and the hold are one decision."""
     today = today or timezone.localdate()
     certificate = certificate_of(educator, today.year) if cohort.price else None
+    if certificate is not None and for_update:
+        certificate = Account.objects.select_for_update().get(pk=certificate.pk)
     covered = min(cohort.price, max(0, certificate.available)) if certificate else 0
     contract = _active_contract(certificate.region_id, cohort.program.provider_id, today) if certificate and certificate.ledger == Ledger.RUB else None
     return Quote(price=cohort.price, certificate=certificate, from_certificate=covered, copay=cohort.price - covered, contract=contract)
@@ -262,10 +266,13 @@ def enrollment_request(*, actor: User, educator: Educator, cohort: Cohort, reque
     if educator.user_id != actor.pk:
         raise PermissionDenied(_("Only the educator enrolls themselves."))
     ledger._check_tid(request_id)
+    # Requests with one id serialize here, whatever their cohorts: a retry sent while its
+    # first try is still running waits for it and answers with what it did.
+    ledger.claim(f"enrollment:{request_id}")
     existing = Enrollment.objects.filter(request_id=request_id).first()
     if existing is not None:
-        if (existing.educator_id, existing.cohort_id) != (educator.pk, cohort.pk):
-            raise Conflict(_("This request id was already used for another enrollment."), code="request_id_reused")
+        if (existing.educator_id, existing.cohort_id) != (educator.pk, cohort.pk) or (existing.copay_payer and copay_payer != existing.copay_payer):
+            raise Conflict(_("This request id was already used for another enrollment."), code="request_id_reused", details={"request_id": request_id})
         return existing
     today = today or timezone.localdate()
     cohort = Cohort.objects.select_for_update(of=("self",)).select_related("program").get(pk=cohort.pk)
@@ -274,7 +281,7 @@ def enrollment_request(*, actor: User, educator: Educator, cohort: Cohort, reque
         raise Conflict(_("You have already asked for a seat in this cohort."), code="enrollment_exists")
     if cohort.seats_taken >= cohort.seats:
         raise Conflict(_("There are no free seats left in this cohort."), code="cohort_full")
-    offer = quote(educator, cohort, today)
+    offer = quote(educator, cohort, today, for_update=True)
     if copay_payer not in CopayPayer.values:
         raise ValidationFailed(_("Unknown payer of the co-payment."), code="copay_payer_invalid")
     if offer.copay and not copay_payer:
@@ -461,8 +468,13 @@ def contract_create(*, actor: User, region: Region, provider: Organization, numb
 def payment_register(*, actor: User, contract: Contract, amount: int, tid: str, document: str, paid_on: dt.date, advance: bool = False) -> Payment:
     """The region paid the provider: the provider's account goes down by `amount`."""
     _require_financier(actor, contract.region)
+    ledger._check_tid(tid)
+    ledger.claim(tid)  # a retry sent while its first try runs waits for it, then answers with it
     existing = Payment.objects.filter(transfer__tid=tid).select_related("transfer").first()
     if existing is not None:
+        first = (existing.contract_id, existing.transfer.amount, existing.document, existing.paid_on)
+        if first != (contract.pk, amount, document.strip()[:60], paid_on):
+            raise Conflict(_("This transfer id was already used for another transfer."), code="transfer_id_reused", details={"tid": tid})
         return existing
     if not document.strip():
         raise ValidationFailed(_("Enter the number of the payment order."), code="payment_document_required")
