@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -188,24 +188,40 @@ def certificates_issue(*, actor: User, region: Region, year: int, category: str,
 
 def year_close(*, actor: User, region: Region, year: int) -> dict[str, int]:
     """Unused certificate balances go back to the fund, or to next year's certificate
-    where the region's rule carries them over. Holds stay: they are posted or released later."""
+    where the region's rule carries them over. Holds stay: they are posted or released later.
+
+    One transaction for the region's year (all certificates or none), serialized by the
+    key (region, year), and re-runnable: a run moves only what is left on each certificate
+    now, so a second run moves nothing, and a run after a late void moves what that void
+    released. Each move of a certificate has its own id: `sweep:<account>` (or `carry:`)
+    for its first, `sweep:<account>:<n>` for its n-th."""
     _require_financier(actor, region)
     if year >= timezone.localdate().year:
         raise ValidationFailed(_("A year is closed after it ends."), code="year_not_over")
     rules = {r.category: r for r in CertificateRule.objects.filter(region=region, year=year)}
     swept = carried = 0
-    for account in Account.objects.filter(kind=AccountKind.CERTIFICATE, ledger=Ledger.RUB, region=region, year=year).select_related("educator"):
-        left = account.available
-        if left <= 0:
-            continue
-        rule = rules.get(account.category)
-        if rule is not None and rule.carry_over:
-            target = _account(AccountKind.CERTIFICATE, region, year=year + 1, educator=account.educator, category=account.category)
-            ledger.transfer(tid=f"carry:{account.pk}", kind=TransferKind.CARRY, debit=account, credit=target, amount=left, actor=actor)
-            carried += left
-        else:
-            ledger.transfer(tid=f"sweep:{account.pk}", kind=TransferKind.SWEEP, debit=account, credit=fund_account(region, year), amount=left, actor=actor)
-            swept += left
+    with transaction.atomic():
+        ledger.claim(f"year-close:{region.pk}:{year}")
+        certificates = Account.objects.filter(kind=AccountKind.CERTIFICATE, ledger=Ledger.RUB, region=region, year=year)
+        moved = dict(
+            Transfer.objects.filter(debit__in=certificates, kind__in=(TransferKind.SWEEP, TransferKind.CARRY))
+            .values("debit_id").annotate(n=Count("pk")).values_list("debit_id", "n")
+        )
+        for account in certificates.select_related("educator").order_by("pk"):
+            left = account.available
+            if left <= 0:
+                continue
+            done = moved.get(account.pk, 0)
+            rule = rules.get(account.category)
+            if rule is not None and rule.carry_over:
+                kind, prefix = TransferKind.CARRY, "carry"
+                target = _account(AccountKind.CERTIFICATE, region, year=year + 1, educator=account.educator, category=account.category)
+                carried += left
+            else:
+                kind, prefix, target = TransferKind.SWEEP, "sweep", fund_account(region, year)
+                swept += left
+            tid = f"{prefix}:{account.pk}" if done == 0 else f"{prefix}:{account.pk}:{done + 1}"
+            ledger.transfer(tid=tid, kind=kind, debit=account, credit=target, amount=left, actor=actor)
     return {"swept": swept, "carried": carried}
 
 
