@@ -592,3 +592,114 @@ def test_a_retry_behind_its_first_try_finds_it_and_gets_no_verdict_on_funds(refe
     assert (cert.available, cert.held) == (0, 1_000)
     assert not Intent.objects.exists()
     assert ledger.reconcile().ok
+
+
+# ---------------------------------------------------------------- the three ways agree
+
+AGREE_OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("transfer"), st.integers(0, 4), st.integers(0, 4), st.integers(1, 400)),
+        st.tuples(st.just("hold"), st.integers(1, 4), st.integers(0, 4), st.integers(1, 400), st.booleans()),
+        st.tuples(st.just("post"), st.integers(0, 20), st.integers(-1, 400)),
+        st.tuples(st.just("void"), st.integers(0, 20), st.booleans()),
+        st.tuples(st.just("retry"), st.integers(0, 20), st.booleans()),
+    ),
+    min_size=1,
+    max_size=15,
+)
+_agree_runs = itertools.count(1)
+
+
+def _run_one_way(way: str, ops) -> tuple[list, list]:
+    """Run `ops` on fresh accounts, every request the given way: the outcomes and the
+    accounts' counters, both with ids replaced by positions."""
+    from unittest import mock
+
+    from efs.financing import combiner
+    from efs.financing.models import Ledger
+    from efs.people.models import Region
+
+    region = Region.objects.get(code="24")
+    run = next(_agree_runs)
+    accounts = [Account.objects.create(kind=AccountKind.COPAY, region=region, may_go_negative=True)]
+    accounts += [Account.objects.create(kind=AccountKind.FUND, region=region, year=3000 + 10 * run + i) for i in range(3)]
+    accounts.append(Account.objects.create(kind=AccountKind.FUND, region=region, year=2000 + run, ledger=Ledger.TRACK))  # another ledger
+    ledger.transfer(tid=f"{way}{run}-seed", kind=TransferKind.TOP_UP, debit=accounts[0], credit=accounts[1], amount=500)
+    position = {a.pk: i for i, a in enumerate(accounts)}
+    made: dict[int, int] = {}  # transfer id -> the op that made it
+    holds: list[Transfer] = []
+    done: list[tuple[str, dict]] = []
+    outcomes: list = []
+
+    def call(n: int, name: str, **kwargs):
+        try:
+            result = getattr(ledger, name)(**kwargs)
+        except (Conflict, ValidationFailed, NotFound) as error:
+            return error.code
+        made.setdefault(result.pk, n)
+        return (result.kind, position[result.debit_id], position[result.credit_id], result.amount, result.is_pending, made.get(result.pending_id),
+                made[result.pk], result.tid.split("-", 1)[1])
+
+    ways = {
+        "fast": [],
+        "careful": [mock.patch.object(ledger, "_fast", return_value=None)],
+        "combiner": [mock.patch.object(combiner, "busy", return_value=True), mock.patch.object(combiner, "submit", wraps=combiner.submit)],
+    }
+    with mock.patch.dict(combiner._busy, clear=True), mock.patch.dict(combiner._seen, clear=True):
+        for patch in ways[way]:
+            patch.start()
+        try:
+            for n, op in enumerate(ops):
+                tid = f"{way}{run}-{n}"
+                if op[0] in ("transfer", "hold"):
+                    pending = op[0] == "hold"
+                    expires = (timezone.now() - dt.timedelta(days=1) if op[4] else LATER) if pending else None
+                    kwargs = {"tid": tid, "kind": TransferKind.HOLD if pending else TransferKind.TOP_UP, "debit": accounts[op[1]].pk,
+                              "credit": accounts[op[2]].pk, "amount": op[3], "pending": pending, "expires_at": expires}
+                    outcome = call(n, "transfer", **kwargs)
+                    if pending and isinstance(outcome, tuple):
+                        holds.append(Transfer.objects.get(tid=tid))
+                    done.append(("transfer", kwargs))
+                elif op[0] in ("post", "void") and holds:
+                    hold = holds[op[1] % len(holds)]
+                    if op[0] == "post":
+                        kwargs = {"tid": tid, "hold": hold.pk, "kind": TransferKind.POST, "amount": op[2]}
+                    else:
+                        kwargs = {"tid": tid, "hold": hold.pk, "kind": TransferKind.VOID, **({"amount": hold.amount - 1} if op[2] else {})}
+                    outcome = call(n, "resolve", **kwargs)
+                    done.append(("resolve", kwargs))
+                elif op[0] == "retry" and done:
+                    name, kwargs = done[op[1] % len(done)]
+                    if op[2]:  # the same id for another request
+                        kwargs = kwargs | {"amount": (kwargs.get("amount") or 0) + 1}
+                    outcome = call(n, name, **kwargs)
+                else:
+                    outcome = "skipped"
+                outcomes.append(outcome)
+            if way == "combiner":  # every request went through it (but those refused before: the same account twice)
+                assert combiner.submit.call_count == sum(1 for outcome in outcomes if outcome not in ("skipped", "accounts_same"))
+        finally:
+            for patch in ways[way]:
+                patch.stop()
+    counters = []
+    for account in accounts:
+        account.refresh_from_db()
+        counters.append((account.debits_posted, account.credits_posted, account.debits_pending, account.credits_pending))
+    return outcomes, counters
+
+
+@pytest.mark.django_db(transaction=True)
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(ops=AGREE_OPS)
+def test_the_fast_path_the_careful_path_and_the_combiner_agree(reference_data, ops):
+    """One sequence of transfers, holds (some already expired), posts, voids (some partial),
+    retries and reused ids, run three times on fresh accounts: every request by the SQL fast
+    path (refusals explained by the careful path), every request by the careful path alone,
+    and every request through the combiner. Same answers, same counters (issue 12 item 5)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the fast path and the combiner are PostgreSQL's")
+    fast, careful, combined = (_run_one_way(way, ops) for way in ("fast", "careful", "combiner"))
+    assert fast == careful
+    assert combined == careful
