@@ -248,12 +248,15 @@ class Quote:
 
 
 def quote(educator: Educator, cohort: Cohort, today: dt.date | None = None, *, for_update: bool = False) -> Quote:
-    """`for_update` (inside a transaction): the certificate's row is locked first, so that
-    what is quoted is what the hold finds; the quote and the hold are one decision."""
+    """`for_update` (inside a transaction): the accounts of the hold (the certificate and the
+    provider's payable) are locked first, in id order as the ledger locks them, so that what
+    is quoted is what the hold finds; the quote and the hold are one decision."""
     today = today or timezone.localdate()
     certificate = certificate_of(educator, today.year) if cohort.price else None
     if certificate is not None and for_update:
-        certificate = Account.objects.select_for_update().get(pk=certificate.pk)
+        payee = provider_account(cohort.program.provider_id, certificate.region_id, certificate.ledger)
+        locked = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=[certificate.pk, payee.pk]).order_by("pk")}
+        certificate = locked[certificate.pk]
     covered = min(cohort.price, max(0, certificate.available)) if certificate else 0
     contract = _active_contract(certificate.region_id, cohort.program.provider_id, today) if certificate and certificate.ledger == Ledger.RUB else None
     return Quote(price=cohort.price, certificate=certificate, from_certificate=covered, copay=cohort.price - covered, contract=contract)
