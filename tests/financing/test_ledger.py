@@ -486,3 +486,220 @@ def test_a_request_nobody_leads_is_withdrawn_and_carried_out_carefully(reference
     cert.refresh_from_db()
     assert (cert.available, cert.held) == (9_000, 1_000)
     assert ledger.reconcile().ok
+
+
+def _psycopg_connect():
+    import psycopg
+    from django.db import connection
+
+    settings_ = connection.settings_dict
+    return psycopg.connect(host=settings_["HOST"], port=settings_["PORT"] or 5432, user=settings_["USER"], dbname=settings_["NAME"], autocommit=True)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("route", ["combiner", "fast path, waiting", "inside a transaction"])
+def test_a_retry_behind_its_first_try_finds_it_and_gets_no_verdict_on_funds(reference_data, monkeypatch, route):
+    """The bench's `hot-h21.0.190`: a hold's first try is carried out by a combiner leader whose
+    client then loses its connection; its retry reaches the certificate's row while that leader,
+    having released the leadership, is still committing. The retry waits on the row behind
+    its own first try and, when the row is free, must answer with that first try, not with a
+    verdict on what is left (the first try took all of it).
+
+    The fault is injected at the exact moment: a deferred trigger holds the leader's COMMIT
+    (after its last statement, leadership given up) until the retry is seen waiting on a row lock."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, connections
+
+    from efs.financing import combiner
+    from efs.financing.models import Intent
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the combiner and row locks under concurrency are PostgreSQL's")
+    cert, payee = _busy_certificate(1_000)
+    gate = 0x4547_0001
+    transfers = Transfer._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            CREATE FUNCTION efs_test_hold_commit() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN PERFORM pg_advisory_xact_lock({gate}); RETURN NULL; END $$
+        """)
+        cursor.execute(f"""
+            CREATE CONSTRAINT TRIGGER efs_test_hold_commit AFTER INSERT ON {transfers} DEFERRABLE INITIALLY DEFERRED
+            FOR EACH ROW WHEN (NEW.tid = 'race-1') EXECUTE FUNCTION efs_test_hold_commit()
+        """)
+    watcher = _psycopg_connect()
+    watcher.execute("SELECT pg_advisory_lock(%s)", [gate])
+
+    def hold():
+        return ledger.transfer(tid="race-1", kind=TransferKind.HOLD, debit=cert, credit=payee, amount=1_000, pending=True, expires_at=LATER)
+
+    def first_try():
+        combiner._busy[payee.pk] = time.monotonic() + 60  # this process found the payee busy: straight to the combiner
+        try:
+            return hold()
+        finally:
+            connections.close_all()
+
+    def retry():
+        try:
+            if route == "combiner":
+                combiner._busy[payee.pk] = time.monotonic() + 60
+            else:
+                combiner._busy.pop(payee.pk, None)
+                combiner._seen.pop(payee.pk, None)  # a first encounter with the locked row: wait for it
+            if route == "inside a transaction":
+                with transaction.atomic():
+                    return hold()
+            return hold()
+        except Conflict as error:
+            return error.code
+        finally:
+            connections.close_all()
+
+    def waiting(condition: str) -> bool:
+        # this database's backends only: the server may be shared
+        return watcher.execute(f"""
+            SELECT count(*) FROM pg_locks JOIN pg_stat_activity USING (pid) WHERE datname = current_database() AND NOT granted AND {condition}
+        """).fetchone()[0] > 0
+
+    def until(predicate, what: str) -> None:
+        deadline = time.monotonic() + 20
+        while not predicate():
+            assert time.monotonic() < deadline, what
+            time.sleep(0.01)
+
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            first = pool.submit(first_try)
+            until(lambda: waiting(f"locktype = 'advisory' AND objid = {gate}"), "the first try's leader did not reach its commit")
+            assert not Intent.objects.exists() or Intent.objects.filter(tid="race-1").count() == 1
+            assert not Transfer.objects.filter(tid="race-1").exists()  # not committed yet
+            second = pool.submit(retry)
+            until(lambda: waiting("locktype IN ('transactionid', 'tuple')"), "the retry did not wait on the row behind the first try")
+            watcher.execute("SELECT pg_advisory_unlock(%s)", [gate])  # the first try commits
+            answers = first.result(timeout=30), second.result(timeout=30)
+    finally:
+        watcher.close()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TRIGGER IF EXISTS efs_test_hold_commit ON {transfers}")
+            cursor.execute("DROP FUNCTION IF EXISTS efs_test_hold_commit()")
+        combiner._busy.pop(payee.pk, None)
+    stored = Transfer.objects.get(tid="race-1")
+    assert isinstance(answers[0], Transfer) and answers[0].pk == stored.pk
+    assert isinstance(answers[1], Transfer) and answers[1].pk == stored.pk, answers[1]
+    cert.refresh_from_db()
+    assert (cert.available, cert.held) == (0, 1_000)
+    assert not Intent.objects.exists()
+    assert ledger.reconcile().ok
+
+
+# ---------------------------------------------------------------- the three ways agree
+
+AGREE_OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("transfer"), st.integers(0, 4), st.integers(0, 4), st.integers(1, 400)),
+        st.tuples(st.just("hold"), st.integers(1, 4), st.integers(0, 4), st.integers(1, 400), st.booleans()),
+        st.tuples(st.just("post"), st.integers(0, 20), st.integers(-1, 400)),
+        st.tuples(st.just("void"), st.integers(0, 20), st.booleans()),
+        st.tuples(st.just("retry"), st.integers(0, 20), st.booleans()),
+    ),
+    min_size=1,
+    max_size=15,
+)
+_agree_runs = itertools.count(1)
+
+
+def _run_one_way(way: str, ops) -> tuple[list, list]:
+    """Run `ops` on fresh accounts, every request the given way: the outcomes and the
+    accounts' counters, both with ids replaced by positions."""
+    from unittest import mock
+
+    from efs.financing import combiner
+    from efs.financing.models import Ledger
+    from efs.people.models import Region
+
+    region = Region.objects.get(code="24")
+    run = next(_agree_runs)
+    accounts = [Account.objects.create(kind=AccountKind.COPAY, region=region, may_go_negative=True)]
+    accounts += [Account.objects.create(kind=AccountKind.FUND, region=region, year=3000 + 10 * run + i) for i in range(3)]
+    accounts.append(Account.objects.create(kind=AccountKind.FUND, region=region, year=2000 + run, ledger=Ledger.TRACK))  # another ledger
+    ledger.transfer(tid=f"{way}{run}-seed", kind=TransferKind.TOP_UP, debit=accounts[0], credit=accounts[1], amount=500)
+    position = {a.pk: i for i, a in enumerate(accounts)}
+    made: dict[int, int] = {}  # transfer id -> the op that made it
+    holds: list[Transfer] = []
+    done: list[tuple[str, dict]] = []
+    outcomes: list = []
+
+    def call(n: int, name: str, **kwargs):
+        try:
+            result = getattr(ledger, name)(**kwargs)
+        except (Conflict, ValidationFailed, NotFound) as error:
+            return error.code
+        made.setdefault(result.pk, n)
+        return (result.kind, position[result.debit_id], position[result.credit_id], result.amount, result.is_pending, made.get(result.pending_id),
+                made[result.pk], result.tid.split("-", 1)[1])
+
+    ways = {
+        "fast": [],
+        "careful": [mock.patch.object(ledger, "_fast", return_value=None)],
+        "combiner": [mock.patch.object(combiner, "busy", return_value=True), mock.patch.object(combiner, "submit", wraps=combiner.submit)],
+    }
+    with mock.patch.dict(combiner._busy, clear=True), mock.patch.dict(combiner._seen, clear=True):
+        for patch in ways[way]:
+            patch.start()
+        try:
+            for n, op in enumerate(ops):
+                tid = f"{way}{run}-{n}"
+                if op[0] in ("transfer", "hold"):
+                    pending = op[0] == "hold"
+                    expires = (timezone.now() - dt.timedelta(days=1) if op[4] else LATER) if pending else None
+                    kwargs = {"tid": tid, "kind": TransferKind.HOLD if pending else TransferKind.TOP_UP, "debit": accounts[op[1]].pk,
+                              "credit": accounts[op[2]].pk, "amount": op[3], "pending": pending, "expires_at": expires}
+                    outcome = call(n, "transfer", **kwargs)
+                    if pending and isinstance(outcome, tuple):
+                        holds.append(Transfer.objects.get(tid=tid))
+                    done.append(("transfer", kwargs))
+                elif op[0] in ("post", "void") and holds:
+                    hold = holds[op[1] % len(holds)]
+                    if op[0] == "post":
+                        kwargs = {"tid": tid, "hold": hold.pk, "kind": TransferKind.POST, "amount": op[2]}
+                    else:
+                        kwargs = {"tid": tid, "hold": hold.pk, "kind": TransferKind.VOID, **({"amount": hold.amount - 1} if op[2] else {})}
+                    outcome = call(n, "resolve", **kwargs)
+                    done.append(("resolve", kwargs))
+                elif op[0] == "retry" and done:
+                    name, kwargs = done[op[1] % len(done)]
+                    if op[2]:  # the same id for another request
+                        kwargs = kwargs | {"amount": (kwargs.get("amount") or 0) + 1}
+                    outcome = call(n, name, **kwargs)
+                else:
+                    outcome = "skipped"
+                outcomes.append(outcome)
+            if way == "combiner":  # every request went through it (but those refused before: the same account twice)
+                assert combiner.submit.call_count == sum(1 for outcome in outcomes if outcome not in ("skipped", "accounts_same"))
+        finally:
+            for patch in ways[way]:
+                patch.stop()
+    counters = []
+    for account in accounts:
+        account.refresh_from_db()
+        counters.append((account.debits_posted, account.credits_posted, account.debits_pending, account.credits_pending))
+    return outcomes, counters
+
+
+@pytest.mark.django_db(transaction=True)
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(ops=AGREE_OPS)
+def test_the_fast_path_the_careful_path_and_the_combiner_agree(reference_data, ops):
+    """One sequence of transfers, holds (some already expired), posts, voids (some partial),
+    retries and reused ids, run three times on fresh accounts: every request by the SQL fast
+    path (refusals explained by the careful path), every request by the careful path alone,
+    and every request through the combiner. Same answers, same counters (issue 12 item 5)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the fast path and the combiner are PostgreSQL's")
+    fast, careful, combined = (_run_one_way(way, ops) for way in ("fast", "careful", "combiner"))
+    assert fast == careful
+    assert combined == careful

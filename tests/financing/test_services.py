@@ -227,3 +227,46 @@ def test_cross_region_enrollment_is_owed_by_the_paying_region(money):
     enrollment = services.enrollment_request(actor=world.users["teacher"], educator=world.self_educator, cohort=cohort, request_id="far")
     hold = enrollment.hold
     assert hold.credit.organization == far and hold.credit.region == world.r1  # owed by Krasnoyarsk to the Novosibirsk provider
+
+
+@pytest.mark.parametrize("carry_over", [False, True])
+def test_year_close_is_one_transaction_and_runs_again_after_a_late_void(money, monkeypatch, carry_over):
+    """Issue 11 item 14: a second run moves nothing; a run after a late void moves what the
+    void released (it raised transfer_id_reused); a run that fails midway moves nothing."""
+    world, year = money["world"], money["year"]
+    if carry_over:
+        services.rule_set(actor=money["regional"], region=world.r1, year=year, category="teacher", nominal=NOMINAL, prorate=False, carry_over=True)
+    enrollment = _enroll(money)
+    next_year = dt.date(year + 1, 1, 15)
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: next_year)
+    real_transfer = ledger.transfer
+    calls = []
+
+    def failing(**kwargs):
+        calls.append(kwargs["tid"])
+        if len(calls) == 3:
+            raise RuntimeError("the database went away")
+        return real_transfer(**kwargs)
+
+    monkeypatch.setattr(ledger, "transfer", failing)
+    with pytest.raises(RuntimeError):
+        services.year_close(actor=money["regional"], region=world.r1, year=year)
+    monkeypatch.setattr(ledger, "transfer", real_transfer)
+    moving = TransferKind.CARRY if carry_over else TransferKind.SWEEP
+    assert not Transfer.objects.filter(kind=moving).exists()  # all or nothing
+
+    key = "carried" if carry_over else "swept"
+    first = services.year_close(actor=money["regional"], region=world.r1, year=year)
+    assert first[key] == 3 * NOMINAL + NOMINAL - PRICE and sum(first.values()) == first[key]
+    assert services.year_close(actor=money["regional"], region=world.r1, year=year) == {"swept": 0, "carried": 0}
+    services.enrollment_decline(actor=money["provider_user"], enrollment=enrollment, comment="Группа отменена")  # a late void
+    assert services.year_close(actor=money["regional"], region=world.r1, year=year)[key] == PRICE
+    assert services.year_close(actor=money["regional"], region=world.r1, year=year) == {"swept": 0, "carried": 0}
+    cert = Account.objects.get(kind=AccountKind.CERTIFICATE, educator=world.self_educator, year=year)
+    assert (cert.balance, cert.held) == (0, 0)
+    prefix = "carry" if carry_over else "sweep"
+    assert set(Transfer.objects.filter(debit=cert, kind=moving).values_list("tid", flat=True)) == {f"{prefix}:{cert.pk}", f"{prefix}:{cert.pk}:2"}
+    if carry_over:
+        following = Account.objects.get(kind=AccountKind.CERTIFICATE, educator=world.self_educator, year=year + 1)
+        assert following.available == NOMINAL
+    assert ledger.reconcile().ok

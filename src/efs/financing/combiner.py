@@ -3,8 +3,10 @@
 One transaction per hold hands a hot row's lock over once per hold, and every hand-over
 wakes and schedules another backend; with dozens of connections queued on one row that
 hand-over, not the work, bounds the rate (docs/decisions/0005-ledger-combiner.md). So
-when the one-statement fast path finds a row it needs already locked (`NOWAIT`), the
-request is not queued on the row but written as an `Intent`, keyed by the receiving
+when the one-statement fast path, run outside a transaction, skips a row it needs because
+another transaction holds it (`FOR UPDATE SKIP LOCKED`: no error, no server log line), and
+that account was found locked before within `BUSY_FOR`, the request is not queued on the
+row but written as an `Intent`, keyed by the receiving
 account (a provider's payable: the row that many certificates share), and its client:
 
 1. inserts the intent (under the transaction-level advisory lock of its transfer id, so a
@@ -12,7 +14,7 @@ account (a provider's payable: the row that many certificates share), and its cl
    take the key's leadership (an advisory lock);
 2. as the **leader**: in one transaction takes the queued intents of the key, locks the
    accounts involved (in id order), decides each request in id order against the running
-   balances — by the rules of the careful path — inserts the accepted transfers and writes
+   balances — with the rules of the careful path (`rules.py`) — inserts the accepted transfers and writes
    each account's counters once, in one statement that also releases the leadership,
    sends each waiting client its verdict (NOTIFY on the client's own channel) and names
    the clients of the oldest intents still queued as candidates to lead; all of it commits at
@@ -31,15 +33,18 @@ back in the queue for the next one.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
+from collections import namedtuple
 from dataclasses import dataclass
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
-from .models import Account, Intent, Transfer, TransferKind
+from . import rules
+from .models import Account, Intent, Transfer
 
 LOCK_SPACE = 0x4546  # first key of the two-key advisory locks of leadership; transfer ids lock in the one-key space
 POLL = 0.05  # a waiter that heard nothing for this long tries to lead (a leader that died names nobody)
@@ -54,6 +59,11 @@ _ACCOUNTS = Account._meta.db_table
 _TRANSFERS = Transfer._meta.db_table
 _INTENT_COLUMNS = ("op", "tid", "kind", "debit_id", "credit_id", "hold_id", "amount", "is_pending", "expires_at", "memo", "actor_id", "enrollment_id", "at")
 _VALUES = ", ".join(f"%({name})s" for name in _INTENT_COLUMNS)
+# What a leader reads, column by column (see _TAKE_SQL and _Batch)
+_TAKEN_COLUMNS = ("id", *_INTENT_COLUMNS, "waiter")
+_HOLD_COLUMNS = ("id", *(field.name for field in dataclasses.fields(rules.Hold)))
+_ACCOUNT_COLUMNS = ("id", *(field.name for field in dataclasses.fields(rules.Counters)))
+Taken = namedtuple("Taken", _TAKEN_COLUMNS)  # a queued intent taken by a leader
 _busy: dict[object, float] = {}  # account id (or "r": some resolution) -> until when (time.monotonic) it is known to be busy
 _seen: dict[object, float] = {}  # what was last found locked (an account id, "resolve") -> when
 
@@ -85,9 +95,9 @@ WITH taken AS (
                  UNION SELECT debit_id FROM holds UNION SELECT credit_id FROM holds)
     ORDER BY id FOR UPDATE
 )
-SELECT {", ".join(f"(SELECT array_agg({name} ORDER BY id) FROM taken)" for name in ("id", *_INTENT_COLUMNS, "waiter"))},
-       {", ".join(f"(SELECT array_agg({name}) FROM holds)" for name in ("id", "ledger", "debit_id", "credit_id", "amount", "is_pending", "expires_at", "enrollment_id"))},
-       {", ".join(f"(SELECT array_agg({name}) FROM locked)" for name in ("id", "ledger", "may_go_negative", "debits_posted", "credits_posted", "debits_pending", "credits_pending"))},
+SELECT {", ".join(f"(SELECT array_agg({name} ORDER BY id) FROM taken)" for name in _TAKEN_COLUMNS)},
+       {", ".join(f"(SELECT array_agg({name}) FROM holds)" for name in _HOLD_COLUMNS)},
+       {", ".join(f"(SELECT array_agg({name}) FROM locked)" for name in _ACCOUNT_COLUMNS)},
        (SELECT array_agg(tid) FROM {_TRANSFERS} WHERE tid IN (SELECT tid FROM taken)),
        (SELECT array_agg(pending_id) FROM {_TRANSFERS} WHERE pending_id IN (SELECT hold_id FROM taken)),
        (SELECT array_agg(nextval(pg_get_serial_sequence('{_TRANSFERS}', 'id'))) FROM generate_series(1, (SELECT count(*) FROM taken)))
@@ -105,18 +115,26 @@ _COUNTERS_CTE = f"""counted AS (
     WHERE a.id = v.id
 )"""
 
-# Tell each waiting client its verdict. Then, if nothing more is queued or this was the
+# Tell each waiting client its verdict. A refusal for funds is checked against the
+# transfers once more: the batch was taken under a snapshot older than the accounts' row
+# locks, and a previous leader that was still committing (it gives up the leadership in its
+# last statement, before its COMMIT) may have carried out the first try of a refused id;
+# this statement, run under those locks, sees it. Such a refusal becomes `careful` (the
+# careful path answers with the first try). Then, if nothing more is queued or this was the
 # leader's last round, give up the leadership and name the clients of the three oldest
 # intents still queued (one of them may have gone: its connection was cut) as candidates
 # for the next leader, the first to take the lock leads; else keep the leadership for
-# another round (answers: kept or not).
+# another round. Answers: kept or not, and the refused ids found taken.
 _RELEASE_SELECT = f"""
-SELECT (SELECT count(pg_notify('efs_ledger_' || w, v)) FROM unnest(%(waiters)s::int[], %(verdicts)s::text[]) AS x(w, v)) >= 0
+SELECT (SELECT count(pg_notify('efs_ledger_' || w, CASE WHEN r IS NOT NULL AND EXISTS (SELECT 1 FROM {_TRANSFERS} WHERE tid = r)
+                                                         THEN split_part(v, ':', 1) || ':c' ELSE v END))
+        FROM unnest(%(waiters)s::int[], %(verdicts)s::text[], %(refused)s::text[]) AS x(w, v, r)) >= 0
        AND CASE WHEN %(last)s OR NOT EXISTS (SELECT 1 FROM {_INTENTS} WHERE key = %(key)s)
                 THEN NOT pg_advisory_unlock({LOCK_SPACE}, %(key)s::int)
                      AND (SELECT count(pg_notify('efs_ledger_' || waiter, 'n:' || id))
                           FROM (SELECT waiter, id FROM {_INTENTS} WHERE key = %(key)s ORDER BY id LIMIT 3) AS next) >= 0
-                ELSE true END
+                ELSE true END,
+       (SELECT array_agg(tid) FROM {_TRANSFERS} WHERE tid = ANY(%(refused)s::text[]))
 """
 
 _WITHDRAW_SQL = f"DELETE FROM {_INTENTS} WHERE id = %(id)s RETURNING id"
@@ -275,9 +293,32 @@ def _listen(raw, channel: str, mine: int) -> tuple[Verdict | None, bool]:
     return verdict, turn or not heard
 
 
-def _columns(values) -> list[tuple]:
-    """Rows from a statement's columns of arrays (a NULL array: no rows)."""
-    return list(zip(*values, strict=True)) if values[0] is not None else []
+@dataclass
+class _Batch:
+    """What a leader's first statement read: the taken intents (in queue order), the holds
+    they resolve, the accounts involved (locked), the ids and holds already taken, and ids
+    for the new transfers."""
+
+    intents: list[Taken]
+    holds: dict[int, rules.Hold]
+    accounts: dict[int, rules.Counters]
+    taken_tids: set[str]
+    resolved_holds: set[int]
+    new_ids: list[int]
+
+    @classmethod
+    def of(cls, row) -> _Batch:
+        columns = iter(row)
+
+        def rows(names: tuple[str, ...]) -> list[tuple]:
+            arrays = [next(columns) for _ in names]  # a NULL array: no rows
+            return list(zip(*arrays, strict=True)) if arrays[0] is not None else []
+
+        intents = [Taken(*values) for values in rows(_TAKEN_COLUMNS)]
+        holds = {pk: rules.Hold(*values) for pk, *values in rows(_HOLD_COLUMNS)}
+        accounts = {pk: rules.Counters(*values) for pk, *values in rows(_ACCOUNT_COLUMNS)}
+        taken_tids, resolved_holds, new_ids = (next(columns) or [] for _ in range(3))
+        return cls(intents, holds, accounts, set(taken_tids), set(resolved_holds), new_ids)
 
 
 def _lead(key: int, *, last: bool) -> tuple[dict[int, Verdict], bool]:
@@ -292,15 +333,23 @@ def _lead(key: int, *, last: bool) -> tuple[dict[int, Verdict], bool]:
             begin.execute("BEGIN")
             cursor.execute(_TAKE_SQL, {"key": key}, prepare=True)
             row = cursor.fetchone()
-        intents = _columns(row[0:15])
-        verdicts, ctes, params = _decide(intents, _columns(row[15:23]), _columns(row[23:30]), row[30] or [], row[31] or [], row[32] or [])
-        waiters = {intent[0]: intent[14] for intent in intents}
-        params.update(key=key, last=last, waiters=[waiters[i] for i in verdicts], verdicts=[v.encode(i) for i, v in verdicts.items()])
+        batch = _Batch.of(row)
+        verdicts, ctes, params = _decide(batch)
+        waiters = {intent.id: intent.waiter for intent in batch.intents}
+        tids = {intent.id: intent.tid for intent in batch.intents}
+        params.update(
+            key=key, last=last, waiters=[waiters[i] for i in verdicts], verdicts=[v.encode(i) for i, v in verdicts.items()],
+            refused=[tids[i] if v.code == "funds" else None for i, v in verdicts.items()],
+        )
         with raw.pipeline() as pipeline, psycopg.Cursor(raw) as cursor, psycopg.Cursor(raw) as commit:
             cursor.execute(("WITH " + ", ".join(ctes) if ctes else "") + _RELEASE_SELECT, params, prepare=True)
             commit.execute("COMMIT")
             pipeline.sync()
-            return verdicts, cursor.fetchone()[0]
+            kept, taken = cursor.fetchone()
+        for intent_id, verdict in verdicts.items():  # as told to the waiters
+            if verdict.code == "funds" and tids[intent_id] in (taken or ()):
+                verdicts[intent_id] = Verdict("careful")
+        return verdicts, kept
     except psycopg.DatabaseError:
         # Typically a request with one of these ids (or a resolution of one of these holds)
         # committed on the fast path meanwhile. All of it is rolled back, the intents are
@@ -317,64 +366,56 @@ def _abdicate(raw, key: int) -> None:
     """Roll the leader's transaction back and hand the leadership on."""
     with psycopg.Cursor(raw) as cursor:
         cursor.execute("ROLLBACK")
-        cursor.execute(_RELEASE_SELECT, {"key": key, "last": True, "waiters": [], "verdicts": []})
+        cursor.execute(_RELEASE_SELECT, {"key": key, "last": True, "waiters": [], "verdicts": [], "refused": []})
 
 
-def _decide(intents: list[tuple], hold_rows: list[tuple], account_rows: list[tuple], taken_tids: list, resolved_holds: list,
-            new_ids: list) -> tuple[dict[int, Verdict], list[str], dict]:
-    """Decide each intent in order; the verdicts and the CTEs (with their parameters) that
-    write the accepted transfers and the accounts' new counters."""
-    holds = {row[0]: row[1:] for row in hold_rows}  # ledger, debit, credit, amount, pending, expires, enrollment
-    accounts = {row[0]: list(row[1:]) for row in account_rows}  # ledger, may go negative, dp, cp, dh, ch
-    before = {pk: list(values) for pk, values in accounts.items()}
-    taken, resolved = set(taken_tids), set(resolved_holds)
+def _decide(batch: _Batch) -> tuple[dict[int, Verdict], list[str], dict]:
+    """Decide each intent in order against the running balances, with the careful path's
+    rules; the verdicts and the CTEs (with their parameters) that write the accepted
+    transfers and the accounts' new counters."""
+    accounts = batch.accounts
+    before = {pk: dataclasses.replace(counters) for pk, counters in accounts.items()}
+    taken, resolved = set(batch.taken_tids), set(batch.resolved_holds)
     stale = timezone.now() - STALE
     verdicts: dict[int, Verdict] = {}
     rows: list[tuple] = []
-    for intent_id, op, tid, kind, debit_id, credit_id, hold_id, amount, is_pending, expires_at, memo, actor_id, enrollment_id, at, *_ in intents:
-        verdicts[intent_id] = Verdict("careful")
-        if tid in taken or at < stale:
+    for intent in batch.intents:
+        verdicts[intent.id] = Verdict("careful")  # unless decided otherwise below
+        if intent.tid in taken or intent.at < stale:
             continue
-        if op == "t":
-            debit, credit = accounts.get(debit_id), accounts.get(credit_id)
-            if debit is None or credit is None or debit[0] != credit[0]:
+        if intent.op == "t":
+            debit_id, credit_id, amount, enrollment_id = intent.debit_id, intent.credit_id, intent.amount, intent.enrollment_id
+            if debit_id not in accounts or credit_id not in accounts:
                 continue
-            available = debit[3] - debit[2] - debit[4]
-            if not debit[1] and available < amount:
-                verdicts[intent_id] = Verdict("funds", available=available)
+            decided = rules.transfer(accounts[debit_id], accounts[credit_id], amount, pending=intent.is_pending)
+            if isinstance(decided, rules.Refusal):
+                if decided.code == "insufficient_funds":
+                    verdicts[intent.id] = Verdict("funds", available=decided.available)
                 continue
-            ledger, pending_id, expiry = debit[0], None, expires_at if is_pending else None
-            if is_pending:
-                debit[4] += amount
-                credit[5] += amount
-            else:
-                debit[2] += amount
-                credit[3] += amount
+            ledger, is_pending, pending_id, expiry = accounts[debit_id].ledger, intent.is_pending, None, intent.expires_at if intent.is_pending else None
         else:
-            hold = holds.get(hold_id)
-            if hold is None or not hold[4] or hold_id in resolved:
+            hold = batch.holds.get(intent.hold_id)
+            if hold is None:
                 continue
-            ledger, debit_id, credit_id, held, _, hold_expires, enrollment_id = hold
-            amount = held if amount is None else amount
-            post = kind == TransferKind.POST
-            if (post and not (0 < amount <= held and (hold_expires is None or hold_expires >= at))) or (not post and amount != held):
+            debit_id, credit_id, enrollment_id = hold.debit_id, hold.credit_id, hold.enrollment_id
+            amount = hold.amount if intent.amount is None else intent.amount
+            decided = rules.resolution(hold, "resolved" if intent.hold_id in resolved else None, intent.kind, amount, intent.at)
+            if isinstance(decided, rules.Refusal):
                 continue
-            debit, credit = accounts[debit_id], accounts[credit_id]
-            debit[4] -= held
-            credit[5] -= held
-            if post:
-                debit[2] += amount
-                credit[3] += amount
-            is_pending, pending_id, expiry = False, hold_id, None
-            resolved.add(hold_id)
-        taken.add(tid)
-        pk = new_ids[len(rows)]
-        rows.append((pk, tid, kind, ledger, debit_id, credit_id, amount, is_pending, pending_id, expiry, memo, actor_id, enrollment_id, at))
-        verdicts[intent_id] = Verdict("ok", transfer=(pk, ledger, debit_id, credit_id, amount, enrollment_id))
+            ledger, is_pending, pending_id, expiry = hold.ledger, False, intent.hold_id, None
+            resolved.add(intent.hold_id)
+        decided.apply(accounts[debit_id], accounts[credit_id])
+        taken.add(intent.tid)
+        pk = batch.new_ids[len(rows)]
+        rows.append((pk, intent.tid, intent.kind, ledger, debit_id, credit_id, amount, is_pending, pending_id, expiry, intent.memo, intent.actor_id,
+                     enrollment_id, intent.at))
+        verdicts[intent.id] = Verdict("ok", transfer=(pk, ledger, debit_id, credit_id, amount, enrollment_id))
     if not rows:
         return verdicts, [], {}
     params = {f"c{i}": list(column) for i, column in enumerate(zip(*rows, strict=True))}
-    changed = [(pk, *values[2:]) for pk, values in accounts.items() if values != before[pk]]
+    changed = [
+        (pk, c.debits_posted, c.credits_posted, c.debits_pending, c.credits_pending) for pk, c in accounts.items() if c != before[pk]
+    ]
     ctes = [_INSERT_CTE]
     if changed:
         ctes.append(_COUNTERS_CTE)

@@ -33,6 +33,7 @@ import datetime as dt
 import re
 from contextlib import nullcontext
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import (
     DEFAULT_DB_ALIAS,
@@ -49,7 +50,7 @@ from django.utils.translation import gettext as _
 from efs.errors import Conflict, NotFound, ValidationFailed
 from efs.money import format_money
 
-from . import combiner
+from . import combiner, rules
 from .models import Account, Transfer, TransferKind
 
 TID = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
@@ -77,15 +78,15 @@ def _lock(*ids: int) -> dict[int, Account]:
     return accounts
 
 
-def _apply(debit_id: int, credit_id: int, *, posted: int = 0, pending: int = 0) -> None:
+def _apply(debit_id: int, credit_id: int, change: rules.Change) -> None:
     """Change the counters of both (locked) accounts in one statement."""
     changes = {}
-    if posted:
-        changes["debits_posted"] = F("debits_posted") + Case(When(pk=debit_id, then=posted), default=0)
-        changes["credits_posted"] = F("credits_posted") + Case(When(pk=credit_id, then=posted), default=0)
-    if pending:
-        changes["debits_pending"] = F("debits_pending") + Case(When(pk=debit_id, then=pending), default=0)
-        changes["credits_pending"] = F("credits_pending") + Case(When(pk=credit_id, then=pending), default=0)
+    if change.posted:
+        changes["debits_posted"] = F("debits_posted") + Case(When(pk=debit_id, then=change.posted), default=0)
+        changes["credits_posted"] = F("credits_posted") + Case(When(pk=credit_id, then=change.posted), default=0)
+    if change.pending:
+        changes["debits_pending"] = F("debits_pending") + Case(When(pk=debit_id, then=change.pending), default=0)
+        changes["credits_pending"] = F("credits_pending") + Case(When(pk=credit_id, then=change.pending), default=0)
     Account.objects.filter(pk__in=[debit_id, credit_id]).update(**changes)
 
 
@@ -200,9 +201,17 @@ BUSY = object()  # outside a transaction, a row the request needs is locked by a
 _VARIANTS = {(sql, wait): sql.replace("__WAIT__", "" if wait else "SKIP LOCKED") for sql in (_TRANSFER_SQL, _RESOLVE_SQL) for wait in (False, True)}
 
 
+class _Fast(NamedTuple):
+    """A fast-path statement's answer (a resolution's has only `created`)."""
+
+    valid: bool | None  # both accounts found, one ledger, the id new (in the statement's snapshot)
+    available: int | None  # the debit account's, when it may not go below zero
+    created: list | None  # the inserted transfer's columns (in `_FIELDS` order), or None
+
+
 def _fast(sql: str, params: dict, *, wait: bool = False):
-    """Run a fast-path statement: its answer row (BUSY when it skipped a locked row), or
-    None when the careful path must decide (then the statement left nothing behind)."""
+    """Run a fast-path statement: its answer (BUSY when it skipped a locked row), or None
+    when the careful path must decide (then the statement left nothing behind)."""
     db = connections[DEFAULT_DB_ALIAS]  # once: each use of django.db.connection looks it up again
     if db.vendor != "postgresql":
         return None
@@ -213,11 +222,16 @@ def _fast(sql: str, params: dict, *, wait: bool = False):
         # such a request. Inside a caller's transaction a savepoint contains it and it waits
         # for the rows: that transaction must carry the transfer.
         with transaction.atomic() if inside else nullcontext():
-            answer = combiner.prepared_row(_VARIANTS[sql, inside or wait], params)
+            row = combiner.prepared_row(_VARIANTS[sql, inside or wait], params)
     except DatabaseError:  # a reused id, a race on the same id…
         return None
-    busy = answer[2] if sql is _TRANSFER_SQL else answer[0]
-    return BUSY if busy else answer[:2] + answer[3:] if sql is _TRANSFER_SQL else answer[1:]
+    if sql is _TRANSFER_SQL:
+        valid, available, busy, *created = row
+    else:
+        (busy, *created), valid, available = row, None, None
+    if busy:
+        return BUSY
+    return _Fast(valid, available, created if created[0] is not None else None)
 
 
 def _first_try(sql: str, params: dict, busy_token, seen_token):
@@ -231,21 +245,20 @@ def _first_try(sql: str, params: dict, busy_token, seen_token):
     return answer
 
 
-def _combined(request: dict) -> tuple[str, object] | None:
-    """Queue the request in the combiner: ("ok", the transfer's row), ("funds", what was
-    available), or None for the careful path."""
-    verdict = combiner.submit(**request)
-    if verdict.code == "ok":
-        pk, ledger_, debit_id, credit_id, amount, enrollment_id = verdict.transfer
-        values = {
-            "id": pk, "tid": request["tid"], "kind": request["kind"], "ledger": ledger_, "debit_id": debit_id, "credit_id": credit_id,
-            "amount": amount, "is_pending": request["is_pending"], "pending_id": request.get("hold_id"), "expires_at": request["expires_at"],
-            "enrollment_id": enrollment_id, "memo": request["memo"], "created_by_id": request["actor_id"], "created_at": request["at"],
-        }
-        return "ok", [values[field.attname] for field in _FIELDS]
-    if verdict.code == "funds":
-        return "funds", verdict.available
-    return None
+def _combined(request: dict) -> combiner.Verdict:
+    """Queue the request in the combiner and wait for its verdict."""
+    return combiner.submit(**request)
+
+
+def _transfer_decided(request: dict, verdict: combiner.Verdict) -> Transfer:
+    """The transfer a combiner's `ok` verdict announced, built from the request."""
+    pk, ledger_, debit_id, credit_id, amount, enrollment_id = verdict.transfer
+    values = {
+        "id": pk, "tid": request["tid"], "kind": request["kind"], "ledger": ledger_, "debit_id": debit_id, "credit_id": credit_id,
+        "amount": amount, "is_pending": request["is_pending"], "pending_id": request.get("hold_id"), "expires_at": request["expires_at"],
+        "enrollment_id": enrollment_id, "memo": request["memo"], "created_by_id": request["actor_id"], "created_at": request["at"],
+    }
+    return _transfer_of([values[name] for name in _ATTNAMES])
 
 
 class _Queued(Exception):
@@ -253,17 +266,18 @@ class _Queued(Exception):
 
 
 def _check_queue(tid: str, check: bool) -> None:
-    """On the careful path, after the id's lock: a retry never overtakes its queued first try."""
+    """After the id's lock: a retry never overtakes its first try queued in the combiner."""
     if check and combiner.queued(tid):
         raise _Queued
 
 
-def _claim(tid: str) -> None:
-    """Serialize requests with the same id for the rest of the transaction (PostgreSQL; SQLite
-    has one writer anyway)."""
-    if connection.vendor == "postgresql":
+def claim(key: str) -> None:
+    """Serialize the requests with this key (a transfer id, or a service's request id) for
+    the rest of the caller's transaction: the next one waits, then finds what the first
+    committed (PostgreSQL; SQLite's IMMEDIATE transactions have one writer anyway)."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [tid])
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
 
 
 def _transfer_of(values) -> Transfer:
@@ -276,6 +290,29 @@ def _insufficient(available: int, amount: int) -> Conflict:
         code="insufficient_funds",
         details={"available": available, "amount": amount},
     )
+
+
+def _refused(refusal: rules.Refusal) -> Exception:
+    """The error that explains a refusal of the rules."""
+    code = refusal.code
+    if code == "insufficient_funds":
+        return _insufficient(refusal.available, refusal.amount)
+    conflicts = {
+        "not_a_hold": _("This transfer is not a hold."),
+        "hold_already_posted": _("The hold has already been posted."),
+        "hold_expired": _("The hold has expired; the money is back on the certificate."),
+        "hold_already_voided": _("The hold has already been released."),
+    }
+    if code in conflicts:
+        return Conflict(conflicts[code], code=code)
+    invalid = {
+        "ledger_mismatch": _("The accounts keep different ledgers."),
+        "amount_invalid": _("The amount is a whole number of kopecks."),
+        "amount_not_positive": _("The amount must be greater than zero."),
+        "post_exceeds_hold": _("A hold cannot be posted for more than was held."),
+        "void_partial": _("A hold is released in full."),
+    }
+    return ValidationFailed(invalid[code], code=code)
 
 
 def _pk(value) -> int | None:
@@ -295,11 +332,13 @@ def transfer(
     actor=None,
     enrollment=None,
 ) -> Transfer:
-    """Move `amount` from `debit` to `credit` — at once, or as a hold when `pending`."""
+    """Move `amount` from `debit` to `credit` — at once, or as a hold when `pending`.
+
+    The fast path first; a request whose row is contended (or whose first try waits in
+    the combiner's queue) goes to the combiner; whatever neither carries out, the careful path."""
     _check_tid(tid)
     _check_amount(amount)
-    debit_id = debit if isinstance(debit, int) else debit.pk
-    credit_id = credit if isinstance(credit, int) else credit.pk
+    debit_id, credit_id = _pk(debit), _pk(credit)
     if debit_id == credit_id:
         raise ValidationFailed(_("A transfer needs two different accounts."), code="accounts_same")
     if pending and expires_at is None:
@@ -310,45 +349,48 @@ def transfer(
         "actor": _pk(actor), "enrollment": _pk(enrollment), "now": timezone.now(),
     }
     wanted = Request(kind, debit_id, credit_id, amount, pending, None)
-    standalone, combined = combiner.usable(), False
     answer = _first_try(_TRANSFER_SQL, params, credit_id, credit_id)
-    while True:
-        if answer is BUSY:
-            combined = True
-            outcome = _combined({
-                "op": "t", "tid": tid, "kind": kind, "debit_id": debit_id, "credit_id": credit_id, "amount": amount, "is_pending": pending,
-                "expires_at": params["expires_at"], "memo": params["memo"], "actor_id": params["actor"], "enrollment_id": params["enrollment"],
-                "at": params["now"],
-            })
-            answer = None if outcome is None else (True, None, *outcome[1]) if outcome[0] == "ok" else (True, outcome[1], None)
-        if answer is not None:
-            valid, available, *created = answer
-            if created[0] is not None:
-                return _transfer_of(created)
-            if valid and available is not None and available < amount:
-                # The id looked new in the statement's snapshot, taken before it waited for the
-                # lock: the first try of this very request may wait in the combiner's queue or
-                # have committed meanwhile. The queue first: an intent being carried out stays
-                # visible until its transfer is. (A combiner's verdict came after this request's
-                # intent was queued under the id's lock: an earlier try was decided before it.)
-                if standalone and not combined and combiner.queued(tid):
-                    answer = BUSY
-                    continue
-                existing = None if combined else Transfer.objects.filter(tid=tid).first()
-                if existing is not None:
-                    return _same(existing, wanted)
-                raise _insufficient(available, amount)
+    if answer is not BUSY:
         try:
-            return _transfer_carefully(params, wanted, actor, enrollment, check_queue=standalone and not combined)
+            return _transfer_uncombined(answer, params, wanted, actor, enrollment)
         except _Queued:
-            answer = BUSY
+            pass
+    request = {
+        "op": "t", "tid": tid, "kind": kind, "debit_id": debit_id, "credit_id": credit_id, "amount": amount, "is_pending": pending,
+        "expires_at": params["expires_at"], "memo": params["memo"], "actor_id": params["actor"], "enrollment_id": params["enrollment"], "at": params["now"],
+    }
+    verdict = _combined(request)
+    if verdict.code == "ok":
+        return _transfer_decided(request, verdict)
+    if verdict.code == "funds":  # checked against the transfers under the accounts' locks: no earlier try of this id
+        raise _insufficient(verdict.available, amount)
+    return _transfer_carefully(params, wanted, actor, enrollment, check_queue=False)
+
+
+def _transfer_uncombined(answer: _Fast | None, params: dict, wanted: Request, actor, enrollment) -> Transfer:
+    """The fast path's answer, else the careful path. Raises _Queued when this request's
+    first try waits in the combiner's queue (outside a transaction)."""
+    tid, amount, standalone = params["tid"], params["amount"], combiner.usable()
+    if answer is not None and answer.created is not None:
+        return _transfer_of(answer.created)
+    if answer is not None and answer.valid and answer.available is not None and answer.available < amount:
+        # The id looked new in the statement's snapshot, taken before it waited for the
+        # lock: the first try of this very request may wait in the combiner's queue or
+        # have committed meanwhile. The queue first: an intent being carried out stays
+        # visible until its transfer is.
+        _check_queue(tid, standalone)
+        existing = Transfer.objects.filter(tid=tid).first()
+        if existing is not None:
+            return _same(existing, wanted)
+        raise _insufficient(answer.available, amount)
+    return _transfer_carefully(params, wanted, actor, enrollment, check_queue=standalone)
 
 
 def _transfer_carefully(params: dict, wanted: Request, actor, enrollment, *, check_queue: bool) -> Transfer:
     tid, amount, pending = params["tid"], params["amount"], params["is_pending"]
     try:
         with transaction.atomic():
-            _claim(tid)
+            claim(tid)
             _check_queue(tid, check_queue)
             # A retry is answered without the accounts' locks (a hot row is not held for it).
             existing = Transfer.objects.filter(tid=tid).first()
@@ -356,55 +398,56 @@ def _transfer_carefully(params: dict, wanted: Request, actor, enrollment, *, che
                 return _same(existing, wanted)
             accounts = _lock(wanted.debit_id, wanted.credit_id)
             source, target = accounts[wanted.debit_id], accounts[wanted.credit_id]
-            if source.ledger != target.ledger:
-                raise ValidationFailed(_("The accounts keep different ledgers."), code="ledger_mismatch")
-            if not source.may_go_negative and source.available < amount:
-                raise _insufficient(source.available, amount)
+            decided = rules.transfer(rules.Counters.of(source), rules.Counters.of(target), amount, pending=pending)
+            if isinstance(decided, rules.Refusal):
+                raise _refused(decided)
             created = Transfer.objects.create(
                 tid=tid, kind=wanted.kind, ledger=source.ledger, debit_id=wanted.debit_id, credit_id=wanted.credit_id, amount=amount,
                 is_pending=pending, expires_at=params["expires_at"], memo=params["memo"], created_by=actor, enrollment=enrollment,
             )
-            _apply(wanted.debit_id, wanted.credit_id, **({"pending": amount} if pending else {"posted": amount}))
+            _apply(wanted.debit_id, wanted.credit_id, decided)
             return created
     except IntegrityError as error:
         return _retry_after_race(error, tid, wanted)
 
 
 def resolve(*, tid: str, hold: Transfer | int, kind: str, amount: int | None = None, memo: str = "", actor=None, now: dt.datetime | None = None) -> Transfer:
-    """Post a hold (all of it, or `amount` of it, the rest released) or void/expire it."""
+    """Post a hold (all of it, or `amount` of it, the rest released) or void/expire it.
+
+    The same ways as `transfer`: the fast path, the combiner when contended, the careful path."""
     _check_tid(tid)
     if kind not in RESOLUTIONS:
         raise ValidationFailed(_("A hold is posted, voided or expired."), code="resolution_invalid")
-    hold_id = hold if isinstance(hold, int) else hold.pk
+    hold_id = _pk(hold)
     now = now or timezone.now()
-    standalone, combined = combiner.usable(), False
-    if amount is None or (isinstance(amount, int) and not isinstance(amount, bool)):
-        params = {
-            "tid": tid, "kind": kind, "hold": hold_id, "amount": amount, "is_post": kind == TransferKind.POST, "now": now,
-            "memo": memo[:300], "actor": _pk(actor),
-        }
-        answer = _first_try(_RESOLVE_SQL, params, "r", "resolve")
-        while True:
-            if answer is BUSY:
-                combined = True
-                outcome = _combined({
-                    "op": "r", "tid": tid, "kind": kind, "hold_id": hold_id, "amount": amount, "is_pending": False, "expires_at": None,
-                    "memo": memo[:300], "actor_id": _pk(actor), "enrollment_id": None, "at": now,
-                })
-                answer = outcome[1] if outcome else None
-            if answer is not None and answer[0] is not None:
-                return _transfer_of(answer)
-            try:
-                return _resolve_carefully(tid, hold_id, kind, amount, memo, actor, now, check_queue=standalone and not combined)
-            except _Queued:
-                answer = BUSY
+    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int)):
+        return _resolve_carefully(tid, hold_id, kind, amount, memo, actor, now, check_queue=False)  # it explains the bad amount
+    params = {
+        "tid": tid, "kind": kind, "hold": hold_id, "amount": amount, "is_post": kind == TransferKind.POST, "now": now, "memo": memo[:300],
+        "actor": _pk(actor),
+    }
+    answer = _first_try(_RESOLVE_SQL, params, "r", "resolve")
+    if answer is not BUSY:
+        if answer is not None and answer.created is not None:
+            return _transfer_of(answer.created)
+        try:
+            return _resolve_carefully(tid, hold_id, kind, amount, memo, actor, now, check_queue=combiner.usable())
+        except _Queued:
+            pass
+    request = {
+        "op": "r", "tid": tid, "kind": kind, "hold_id": hold_id, "amount": amount, "is_pending": False, "expires_at": None, "memo": memo[:300],
+        "actor_id": _pk(actor), "enrollment_id": None, "at": now,
+    }
+    verdict = _combined(request)
+    if verdict.code == "ok":
+        return _transfer_decided(request, verdict)
     return _resolve_carefully(tid, hold_id, kind, amount, memo, actor, now, check_queue=False)
 
 
 def _resolve_carefully(tid: str, hold_id: int, kind: str, amount, memo: str, actor, now: dt.datetime, *, check_queue: bool) -> Transfer:
     try:
         with transaction.atomic():
-            _claim(tid)
+            claim(tid)
             _check_queue(tid, check_queue)
             held = Transfer.objects.filter(pk=hold_id).first()
             if held is None:
@@ -416,28 +459,16 @@ def _resolve_carefully(tid: str, hold_id: int, kind: str, amount, memo: str, act
             if existing is not None:  # a retry: answered without the accounts' locks
                 return _same(existing, wanted)
             _lock(held.debit_id, held.credit_id)
-            if not held.is_pending:
-                raise Conflict(_("This transfer is not a hold."), code="not_a_hold")
-            done = Transfer.objects.filter(pending=held).values_list("kind", flat=True).first()
-            if done is not None:
-                if done == TransferKind.POST:
-                    raise Conflict(_("The hold has already been posted."), code="hold_already_posted")
-                if done == TransferKind.EXPIRE:
-                    raise Conflict(_("The hold has expired; the money is back on the certificate."), code="hold_expired")
-                raise Conflict(_("The hold has already been released."), code="hold_already_voided")
-            if kind == TransferKind.POST:
-                _check_amount(amount)
-                if amount > held.amount:
-                    raise ValidationFailed(_("A hold cannot be posted for more than was held."), code="post_exceeds_hold")
-                if held.expires_at and held.expires_at < now:
-                    raise Conflict(_("The hold has expired; the money is back on the certificate."), code="hold_expired")
-            elif amount != held.amount:
-                raise ValidationFailed(_("A hold is released in full."), code="void_partial")
+            resolved_as = Transfer.objects.filter(pending=held).values_list("kind", flat=True).first()
+            hold_state = rules.Hold(held.ledger, held.debit_id, held.credit_id, held.amount, held.is_pending, held.expires_at, held.enrollment_id)
+            decided = rules.resolution(hold_state, resolved_as, kind, amount, now)
+            if isinstance(decided, rules.Refusal):
+                raise _refused(decided)
             created = Transfer.objects.create(
                 tid=tid, kind=kind, ledger=held.ledger, debit_id=held.debit_id, credit_id=held.credit_id, amount=amount, is_pending=False,
                 pending=held, memo=memo[:300], created_by=actor, enrollment_id=held.enrollment_id,
             )
-            _apply(held.debit_id, held.credit_id, pending=-held.amount, posted=amount if kind == TransferKind.POST else 0)
+            _apply(held.debit_id, held.credit_id, decided)
             return created
     except IntegrityError as error:
         existing = Transfer.objects.filter(tid=tid).first()

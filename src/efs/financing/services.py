@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -188,24 +188,40 @@ def certificates_issue(*, actor: User, region: Region, year: int, category: str,
 
 def year_close(*, actor: User, region: Region, year: int) -> dict[str, int]:
     """Unused certificate balances go back to the fund, or to next year's certificate
-    where the region's rule carries them over. Holds stay: they are posted or released later."""
+    where the region's rule carries them over. Holds stay: they are posted or released later.
+
+    One transaction for the region's year (all certificates or none), serialized by the
+    key (region, year), and re-runnable: a run moves only what is left on each certificate
+    now, so a second run moves nothing, and a run after a late void moves what that void
+    released. Each move of a certificate has its own id: `sweep:<account>` (or `carry:`)
+    for its first, `sweep:<account>:<n>` for its n-th."""
     _require_financier(actor, region)
     if year >= timezone.localdate().year:
         raise ValidationFailed(_("A year is closed after it ends."), code="year_not_over")
     rules = {r.category: r for r in CertificateRule.objects.filter(region=region, year=year)}
     swept = carried = 0
-    for account in Account.objects.filter(kind=AccountKind.CERTIFICATE, ledger=Ledger.RUB, region=region, year=year).select_related("educator"):
-        left = account.available
-        if left <= 0:
-            continue
-        rule = rules.get(account.category)
-        if rule is not None and rule.carry_over:
-            target = _account(AccountKind.CERTIFICATE, region, year=year + 1, educator=account.educator, category=account.category)
-            ledger.transfer(tid=f"carry:{account.pk}", kind=TransferKind.CARRY, debit=account, credit=target, amount=left, actor=actor)
-            carried += left
-        else:
-            ledger.transfer(tid=f"sweep:{account.pk}", kind=TransferKind.SWEEP, debit=account, credit=fund_account(region, year), amount=left, actor=actor)
-            swept += left
+    with transaction.atomic():
+        ledger.claim(f"year-close:{region.pk}:{year}")
+        certificates = Account.objects.filter(kind=AccountKind.CERTIFICATE, ledger=Ledger.RUB, region=region, year=year)
+        moved = dict(
+            Transfer.objects.filter(debit__in=certificates, kind__in=(TransferKind.SWEEP, TransferKind.CARRY))
+            .values("debit_id").annotate(n=Count("pk")).values_list("debit_id", "n")
+        )
+        for account in certificates.select_related("educator").order_by("pk"):
+            left = account.available
+            if left <= 0:
+                continue
+            done = moved.get(account.pk, 0)
+            rule = rules.get(account.category)
+            if rule is not None and rule.carry_over:
+                kind, prefix = TransferKind.CARRY, "carry"
+                target = _account(AccountKind.CERTIFICATE, region, year=year + 1, educator=account.educator, category=account.category)
+                carried += left
+            else:
+                kind, prefix, target = TransferKind.SWEEP, "sweep", fund_account(region, year)
+                swept += left
+            tid = f"{prefix}:{account.pk}" if done == 0 else f"{prefix}:{account.pk}:{done + 1}"
+            ledger.transfer(tid=tid, kind=kind, debit=account, credit=target, amount=left, actor=actor)
     return {"swept": swept, "carried": carried}
 
 
@@ -231,9 +247,16 @@ class Quote:
     contract: Contract | None
 
 
-def quote(educator: Educator, cohort: Cohort, today: dt.date | None = None) -> Quote:
+def quote(educator: Educator, cohort: Cohort, today: dt.date | None = None, *, for_update: bool = False) -> Quote:
+    """`for_update` (inside a transaction): the accounts of the hold (the certificate and the
+    provider's payable) are locked first, in id order as the ledger locks them, so that what
+    is quoted is what the hold finds; the quote and the hold are one decision."""
     today = today or timezone.localdate()
     certificate = certificate_of(educator, today.year) if cohort.price else None
+    if certificate is not None and for_update:
+        payee = provider_account(cohort.program.provider_id, certificate.region_id, certificate.ledger)
+        locked = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=[certificate.pk, payee.pk]).order_by("pk")}
+        certificate = locked[certificate.pk]
     covered = min(cohort.price, max(0, certificate.available)) if certificate else 0
     contract = _active_contract(certificate.region_id, cohort.program.provider_id, today) if certificate and certificate.ledger == Ledger.RUB else None
     return Quote(price=cohort.price, certificate=certificate, from_certificate=covered, copay=cohort.price - covered, contract=contract)
@@ -262,10 +285,13 @@ def enrollment_request(*, actor: User, educator: Educator, cohort: Cohort, reque
     if educator.user_id != actor.pk:
         raise PermissionDenied(_("Only the educator enrolls themselves."))
     ledger._check_tid(request_id)
+    # Requests with one id serialize here, whatever their cohorts: a retry sent while its
+    # first try is still running waits for it and answers with what it did.
+    ledger.claim(f"enrollment:{request_id}")
     existing = Enrollment.objects.filter(request_id=request_id).first()
     if existing is not None:
-        if (existing.educator_id, existing.cohort_id) != (educator.pk, cohort.pk):
-            raise Conflict(_("This request id was already used for another enrollment."), code="request_id_reused")
+        if (existing.educator_id, existing.cohort_id) != (educator.pk, cohort.pk) or (existing.copay_payer and copay_payer != existing.copay_payer):
+            raise Conflict(_("This request id was already used for another enrollment."), code="request_id_reused", details={"request_id": request_id})
         return existing
     today = today or timezone.localdate()
     cohort = Cohort.objects.select_for_update(of=("self",)).select_related("program").get(pk=cohort.pk)
@@ -274,7 +300,7 @@ def enrollment_request(*, actor: User, educator: Educator, cohort: Cohort, reque
         raise Conflict(_("You have already asked for a seat in this cohort."), code="enrollment_exists")
     if cohort.seats_taken >= cohort.seats:
         raise Conflict(_("There are no free seats left in this cohort."), code="cohort_full")
-    offer = quote(educator, cohort, today)
+    offer = quote(educator, cohort, today, for_update=True)
     if copay_payer not in CopayPayer.values:
         raise ValidationFailed(_("Unknown payer of the co-payment."), code="copay_payer_invalid")
     if offer.copay and not copay_payer:
@@ -461,8 +487,13 @@ def contract_create(*, actor: User, region: Region, provider: Organization, numb
 def payment_register(*, actor: User, contract: Contract, amount: int, tid: str, document: str, paid_on: dt.date, advance: bool = False) -> Payment:
     """The region paid the provider: the provider's account goes down by `amount`."""
     _require_financier(actor, contract.region)
+    ledger._check_tid(tid)
+    ledger.claim(tid)  # a retry sent while its first try runs waits for it, then answers with it
     existing = Payment.objects.filter(transfer__tid=tid).select_related("transfer").first()
     if existing is not None:
+        first = (existing.contract_id, existing.transfer.amount, existing.document, existing.paid_on)
+        if first != (contract.pk, amount, document.strip()[:60], paid_on):
+            raise Conflict(_("This transfer id was already used for another transfer."), code="transfer_id_reused", details={"tid": tid})
         return existing
     if not document.strip():
         raise ValidationFailed(_("Enter the number of the payment order."), code="payment_document_required")
