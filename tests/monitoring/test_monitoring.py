@@ -237,9 +237,8 @@ def _last_month():
 
 
 def test_a_release_freezes_a_finished_month_and_a_correction_is_a_new_version(diagnosed):
-    from efs.monitoring.models import Release, ReleaseValue
-
     from efs.diagnostics.models import Attempt
+    from efs.monitoring.models import Release, ReleaseValue
 
     w = diagnosed
     earlier = timezone_now() - __import__("datetime").timedelta(days=45)
@@ -291,7 +290,7 @@ def test_dashboards_make_a_fixed_number_of_queries(diagnosed):
     w = diagnosed
     services.analytics_build()
     pages = [("regional", "/monitoring/"), ("federal", "/monitoring/"), ("school_head", "/monitoring/"),
-             ("regional", "/monitoring/indicators/diagnosed_share/?level=region&unit=%d" % w.r1.pk)]
+             ("regional", f"/monitoring/indicators/diagnosed_share/?level=region&unit={w.r1.pk}")]
     before = [queries_of(w.client(who), url) for who, url in pages]
     from tests.conftest import make_educator, make_org
 
