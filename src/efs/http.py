@@ -49,3 +49,14 @@ def post_int(request: HttpRequest, name: str) -> int:
     """A non-negative integer form field; 0 when absent or malformed (the caller reports «not found»)."""
     value = (request.POST.get(name, "") or "").strip()
     return int(value) if value.isdigit() else 0
+
+
+def pdf_response(request, template: str, context: dict, filename: str) -> HttpResponse:
+    """A page template rendered to PDF (WeasyPrint: Cyrillic fonts, vendored assets only), shown inline."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    html = render_to_string(template, context, request=request)
+    response = HttpResponse(HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response

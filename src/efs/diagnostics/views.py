@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from efs.competencies.models import Framework
 from efs.errors import DomainError, NotFound
-from efs.http import client_ip, int_param, post_int, xlsx_response
+from efs.http import client_ip, int_param, pdf_response, post_int, xlsx_response
 from efs.people import access
 from efs.people.audit import audit_view
 from efs.people.models import ConsentKind, Role
@@ -187,14 +186,7 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def result_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    from weasyprint import HTML
-
-    context = _result_context(request, pk)
-    html = render_to_string("diagnostics/result_print.html", context, request=request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="diagnostics-{pk}.pdf"'
-    return response
+    return pdf_response(request, "diagnostics/result_print.html", _result_context(request, pk), f"diagnostics-{pk}.pdf")
 
 
 @login_required

@@ -10,13 +10,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from efs.catalog.models import Cohort
 from efs.errors import DomainError, NotFound
-from efs.http import post_int, xlsx_bytes, xlsx_response
+from efs.http import pdf_response, post_int, xlsx_bytes, xlsx_response
 from efs.money import format_money
 from efs.people import access
 from efs.people.models import EducatorCategory, Organization, Region, Role
@@ -175,12 +174,7 @@ def statement(request: HttpRequest) -> HttpResponse:
         header = [_("Date"), _("Educator"), _("Program"), _("Cohort"), _("Operation"), _("Amount, ₽")]
         return xlsx_response(xlsx_bytes(_("Statement"), [str(h) for h in header], rows), f"{name}.xlsx")
     if fmt == "pdf":
-        from weasyprint import HTML
-
-        html = render_to_string("financing/statement_print.html", {"st": st}, request=request)
-        response = HttpResponse(HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
-        return response
+        return pdf_response(request, "financing/statement_print.html", {"st": st}, f"{name}.pdf")
     return render(request, "financing/statement.html", {"st": st})
 
 

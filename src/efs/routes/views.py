@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_POST
 from efs.catalog.models import Cohort
 from efs.errors import DomainError, NotFound
 from efs.financing.services import certificate_of
-from efs.http import post_int, xlsx_bytes, xlsx_response
+from efs.http import pdf_response, post_int, xlsx_bytes, xlsx_response
 from efs.people import access
 from efs.people.models import Municipality, Role
 
@@ -211,13 +210,8 @@ def add_cohort(request: HttpRequest, cohort_pk: int) -> HttpResponse:
 
 @login_required
 def route_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    from weasyprint import HTML
-
     obj = queries.route_full(request.user, pk)
-    html = render_to_string("routes/route_print.html", _route_context(request, obj), request=request)
-    response = HttpResponse(HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="iom-{obj.pk}.pdf"'
-    return response
+    return pdf_response(request, "routes/route_print.html", _route_context(request, obj), f"iom-{obj.pk}.pdf")
 
 
 @login_required
