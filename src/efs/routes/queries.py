@@ -108,10 +108,14 @@ class RouteSummary:
         return self.with_route / self.educators if self.educators else 0.0
 
 
-def routes_summary(user, *, roles=STATUS_READERS) -> RouteSummary:
-    """The share of educators with an individual route (a regional indicator) and routes by status."""
-    educators = access.scoped(Educator.objects.filter(is_active=True), user, roles=roles).count()
+def routes_summary(user, *, roles=STATUS_READERS, region_id: int | None = None) -> RouteSummary:
+    """The share of educators with an individual route (a regional indicator) and routes by
+    status, optionally in one region."""
+    educators = access.scoped(Educator.objects.filter(is_active=True), user, roles=roles)
     routes = access.scoped(Route.objects.exclude(status=RouteStatus.ABANDONED), user, roles=roles)
+    if region_id:
+        educators, routes = educators.filter(region_id=region_id), routes.filter(region_id=region_id)
+    educators = educators.count()
     by_status = dict(routes.values_list("status").annotate(n=Count("id")).order_by())
     with_route = routes.values("educator_id").distinct().count()
     return RouteSummary(educators=educators, with_route=with_route, by_status=by_status)

@@ -70,8 +70,8 @@ def _supporter(user, role: str) -> dict:
     return section
 
 
-def _routes(user, role: str) -> dict:
-    summary = routes.routes_summary(user, roles=[role])
+def _routes(user, role: str, region_id: int | None = None) -> dict:
+    summary = routes.routes_summary(user, roles=[role], region_id=region_id)
     return {"summary": summary, "statuses": [(label, summary.by_status.get(value, 0)) for value, label in RouteStatus.choices if summary.by_status.get(value)]}
 
 
@@ -112,10 +112,11 @@ def _federal_regions(user) -> list[dict]:
     return rows
 
 
-def _top_deficits(user, role: str) -> dict:
-    rows = [r for r in diagnostics.deficit_map(user, roles=[role]) if r.shown]
-    rows.sort(key=lambda r: -r.deficit_share)
-    return {"rows": rows[:5], "diagnosed": diagnostics.diagnosed_count(user, roles=[role])}
+def _top_deficits(user, role: str, region_id: int | None = None) -> dict:
+    """The five most frequent deficits, each with the category of people it concerns."""
+    summary = diagnostics.deficit_summary(user, roles=[role], region_id=region_id)
+    rows = sorted((r for r in summary.rows if r.shown), key=lambda r: -r.deficit_share)
+    return {"rows": rows[:5], "diagnosed": summary.diagnosed, "region_id": region_id}
 
 
 @login_required
@@ -146,11 +147,11 @@ def home(request: HttpRequest) -> HttpResponse:
             regions.append(
                 {
                     "region": region,
-                    "summary": people.staff_summary(user, roles=[Role.REGIONAL_OPERATOR]),
+                    "summary": people.staff_summary(user, roles=[Role.REGIONAL_OPERATOR], region_id=region.pk),
                     "kinds": _organization_kinds(region.pk),
                     "imports": list(people.import_batches(user).filter(region=region)[:5]),
-                    "deficits": _top_deficits(user, Role.REGIONAL_OPERATOR),
-                    "routes": _routes(user, Role.REGIONAL_OPERATOR),
+                    "deficits": _top_deficits(user, Role.REGIONAL_OPERATOR, region.pk),
+                    "routes": _routes(user, Role.REGIONAL_OPERATOR, region.pk),
                     "money": financing.overview(region, timezone.localdate().year),
                 }
             )
