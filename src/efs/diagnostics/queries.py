@@ -26,7 +26,7 @@ FINISHED = (AttemptStatus.COMPLETED, AttemptStatus.EXPIRED)
 
 
 def attempts_visible(user, *, educator_id: int | None = None) -> QuerySet[Attempt]:
-    qs = access.scoped(Attempt.objects.select_related("assessment", "educator"), user, roles=INDIVIDUAL_READERS)
+    qs = access.scoped(Attempt.objects.select_related("assessment__framework", "educator"), user, roles=INDIVIDUAL_READERS)
     if educator_id:
         qs = qs.filter(educator_id=educator_id)
     return qs.order_by("-started_at")
@@ -160,7 +160,7 @@ def deficit_summary(
         results = results.filter(competency__framework__audience=audience)
     if municipality_id or not _region_level(user, roles):
         return _snapshot(results, user, roles=roles, filters=(region_id, municipality_id, audience), now=now)
-    return _live(results)
+    return _live(results, user, roles=roles, filters=(region_id, municipality_id, audience))
 
 
 def deficit_map(user, *, roles=AGGREGATE_READERS, **filters) -> list[MapRow]:
@@ -176,7 +176,20 @@ def _region_level(user, roles) -> bool:
     return any(g.role in roles and g.scope in wide for g in access.grants(user))
 
 
-def _live(results: QuerySet[CompetencyResult]) -> DeficitMap:
+def _live(results: QuerySet[CompetencyResult], user, *, roles, filters: tuple) -> DeficitMap:
+    """Region level and above: recomputed at most every LIVE_CACHE_SECONDS (a dashboard)."""
+    key = "diagnostics:map:live:" + hashlib.sha1(repr((_scope_key(user, roles), filters)).encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is None:
+        cached = _live_compute(results)
+        cache.set(key, cached, LIVE_CACHE_SECONDS)
+    return cached
+
+
+LIVE_CACHE_SECONDS = 120
+
+
+def _live_compute(results: QuerySet[CompetencyResult]) -> DeficitMap:
     latest_ids = _latest_per_person(results)
     rows = (
         results.filter(attempt_id__in=latest_ids)
@@ -207,13 +220,6 @@ def _live(results: QuerySet[CompetencyResult]) -> DeficitMap:
     return DeficitMap(rows=sorted(map_rows, key=_row_order), diagnosed=diagnosed, as_of=None)
 
 
-def _row_order(row: MapRow) -> tuple:
-    return (AUDIENCE_ORDER.get(row.audience, 9),)
-
-
-AUDIENCE_ORDER = {Audience.TEACHER: 0, Audience.MANAGER: 1, Audience.STUDENT: 2}
-
-
 def _latest_per_person(results: QuerySet[CompetencyResult]) -> list[int]:
     """The latest finished attempt of each person and framework among the results."""
     seen: set[tuple[int, int]] = set()
@@ -228,6 +234,21 @@ def _latest_per_person(results: QuerySet[CompetencyResult]) -> list[int]:
             seen.add((educator_id, framework_id))
             ids.append(pk)
     return ids
+
+
+def _scope_key(user, roles) -> list:
+    return sorted(
+        (g.role, g.scope, g.region_id or 0, g.municipality_id or 0, g.organization_id or 0, tuple(sorted(g.macroregion_region_ids)))
+        for g in access.grants(user)
+        if g.role in roles
+    )
+
+
+def _row_order(row: MapRow) -> tuple:
+    return (AUDIENCE_ORDER.get(row.audience, 9),)
+
+
+AUDIENCE_ORDER = {Audience.TEACHER: 0, Audience.MANAGER: 1, Audience.STUDENT: 2}
 
 
 # ---------------------------------------------------------------- snapshots below region level
@@ -252,12 +273,7 @@ def _publication_start(now: dt.datetime | None) -> dt.datetime:
 
 def _snapshot(results: QuerySet[CompetencyResult], user, *, roles, filters: tuple, now: dt.datetime | None) -> DeficitMap:
     cutoff = _publication_start(now)
-    scope = sorted(
-        (g.role, g.scope, g.region_id or 0, g.municipality_id or 0, g.organization_id or 0, tuple(sorted(g.macroregion_region_ids)))
-        for g in access.grants(user)
-        if g.role in roles
-    )
-    key = "diagnostics:map:" + hashlib.sha1(repr((scope, filters, cutoff.isoformat())).encode()).hexdigest()
+    key = "diagnostics:map:" + hashlib.sha1(repr((_scope_key(user, roles), filters, cutoff.isoformat())).encode()).hexdigest()
     cached = cache.get(key)
     if cached is None:
         cached = _snapshot_compute(results.filter(attempt__finished_at__lt=cutoff), cutoff)

@@ -52,10 +52,9 @@ def _teacher(user) -> dict:
 
 def _my_route(user, educator) -> dict:
     """The active route with its progress and the next activity, for the teacher's home."""
-    active = routes.my_route(educator)
-    if active is None:
+    route = routes.my_route_overview(educator)
+    if route is None:
         return {"route": None}
-    route = routes.route_full(user, active.pk)
     state = route_services.summary(route)
     upcoming = routes.upcoming(route)
     return {"route": route, "route_state": state, "next_items": upcoming[:3]}
