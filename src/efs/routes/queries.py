@@ -12,7 +12,16 @@ from efs.people import access
 from efs.people.models import Educator, Role, search_key
 
 from .access import INDIVIDUAL, STATUS_READERS
-from .models import ACTIVE, Evidence, ItemStatus, Route, RouteEvent, RouteGoal, RouteItem, RouteStatus
+from .models import (
+    ACTIVE,
+    Evidence,
+    ItemStatus,
+    Route,
+    RouteEvent,
+    RouteGoal,
+    RouteItem,
+    RouteStatus,
+)
 
 
 def route_full(user, pk: int) -> Route:
