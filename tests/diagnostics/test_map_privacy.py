@@ -35,7 +35,9 @@ def _colleagues(world, n: int, start: int = 0) -> list:
 
 def _finish(world, people, *, days_ago: int) -> None:
     for k, (user, educator) in enumerate(people):
-        attempt = finished_attempt(user, educator, {"T.NP": 0.99 if k % 2 else 0.01, "T.RO": 0.5, "T.COM": 0.01})
+        attempt = finished_attempt(
+            user, educator, {"T.NP": 0.99 if k % 2 else 0.01, "T.RO": 0.5, "T.COM": 0.01}
+        )
         Attempt.objects.filter(pk=attempt.pk).update(finished_at=timezone.now() - days_ago * DAY)
 
 
@@ -43,12 +45,16 @@ def _victim_finishes(world, bank) -> dict[str, str]:
     """The colleague takes the whole test through the services; their decisions by competency."""
     educator = world.self_educator
     consent_give(actor=world.users["teacher"], educator=educator, kind=ConsentKind.DIAGNOSTICS)
-    attempt = attempt_start(actor=world.users["teacher"], educator=educator, assessment=bank["adaptive"])
+    attempt = attempt_start(
+        actor=world.users["teacher"], educator=educator, assessment=bank["adaptive"]
+    )
     n = 0
     while attempt.status == AttemptStatus.IN_PROGRESS:
         current = attempt.responses.filter(answered_at__isnull=True).select_related("item").first()
         answer = WRONG[current.item.kind] if n % 3 else full_answer(current.item.as_format())
-        attempt = attempt_answer(actor=world.users["teacher"], attempt=attempt, position=current.position, answer=answer).attempt
+        attempt = attempt_answer(
+            actor=world.users["teacher"], attempt=attempt, position=current.position, answer=answer
+        ).attempt
         n += 1
     return {r.competency.code: r.decision for r in attempt.results.select_related("competency")}
 
@@ -56,7 +62,11 @@ def _victim_finishes(world, bank) -> dict[str, str]:
 def _days_pass(days: int) -> None:
     """Time moves on: every attempt finished `days` earlier (and a new day's cache key)."""
     shift = days * DAY
-    Attempt.objects.update(started_at=F("started_at") - shift, deadline_at=F("deadline_at") - shift, finished_at=F("finished_at") - shift)
+    Attempt.objects.update(
+        started_at=F("started_at") - shift,
+        deadline_at=F("deadline_at") - shift,
+        finished_at=F("finished_at") - shift,
+    )
     cache.clear()
 
 
@@ -72,7 +82,10 @@ def _diff(before: dict, after: dict) -> dict[str, dict[str, int]]:
     changes = {}
     for code in before.keys() | after.keys():
         old, new = before.get(code, {}), after.get(code, {})
-        delta = {k: (new.get(k) or 0) - (old.get(k) or 0) for k in ("people", "deficit", "uncertain", "no_deficit")}
+        delta = {
+            k: (new.get(k) or 0) - (old.get(k) or 0)
+            for k in ("people", "deficit", "uncertain", "no_deficit")
+        }
         if any(delta.values()):
             changes[code] = delta
     return changes
@@ -83,7 +96,10 @@ def test_a_school_head_cannot_read_one_colleagues_decisions_by_differencing(worl
     _finish(world, _colleagues(world, 6), days_ago=3)
     head = world.client("school_head")
     saved = _fetch(head)
-    assert all(saved[c]["people"] == 6 and saved[c]["deficit"] is not None for c in ("T.NP", "T.RO", "T.COM"))
+    assert all(
+        saved[c]["people"] == 6 and saved[c]["deficit"] is not None
+        for c in ("T.NP", "T.RO", "T.COM")
+    )
 
     decisions = _victim_finishes(world, bank)
     assert set(decisions) >= {"T.NP", "T.RO", "T.COM", "T.MATH"}
@@ -124,4 +140,4 @@ def test_a_municipality_filter_is_below_region_level_too(world, bank):
 
 def _table(response) -> str:
     text = response.content.decode()
-    return text[text.index("<table"):text.index("</table>")]
+    return text[text.index("<table") : text.index("</table>")]
