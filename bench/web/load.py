@@ -225,7 +225,7 @@ async def run_phase(sessions: list[Session], loop, seconds: float, states: list[
     stats = Stats()
     started = time.perf_counter()
     deadline = started + seconds
-    await asyncio.gather(*(loop(s, stats, deadline, st) for s, st in zip(sessions, states)))
+    await asyncio.gather(*(loop(s, stats, deadline, st) for s, st in zip(sessions, states, strict=True)))
     return stats, time.perf_counter() - started
 
 
@@ -248,7 +248,7 @@ async def main_async(args) -> list[dict]:
     for name in args.scenarios.split(","):
         logins, loop = SCENARIOS[name]
         sessions = [Session("127.0.0.1", url.port or 80) for _ in range(args.clients)]
-        for session, (username, password) in zip(sessions, logins(args.clients)):
+        for session, (username, password) in zip(sessions, logins(args.clients), strict=True):
             await session.login(username, password)
         states: list[dict] = [{} for _ in sessions]
         await run_phase(sessions, loop, args.warmup, states)  # warm caches and connections
