@@ -137,3 +137,14 @@ def queries_of(client: Client, url: str) -> int:
         response = client.get(url)
     assert response.status_code == 200, response.status_code
     return len(ctx.captured_queries)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached aggregates (the deficit map's daily snapshots, home figures) never outlive a test:
+    row ids repeat after a rollback, so a stale entry could look like this test's data."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
+from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import cached_property
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -60,3 +65,23 @@ def pdf_response(request, template: str, context: dict, filename: str) -> HttpRe
     response = HttpResponse(HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
+
+
+class CachedCountPaginator(Paginator):
+    """A paginator that counts a query at most once every COUNT_CACHE_SECONDS: the total of a
+    country-wide list (1.2 M educators) is a full scan, the page itself an index read."""
+
+    COUNT_CACHE_SECONDS = 300
+
+    @cached_property
+    def count(self) -> int:
+        query = getattr(self.object_list, "query", None)
+        if query is None:
+            return super().count
+        sql, params = query.sql_with_params()
+        key = "paginator:count:" + hashlib.sha1(repr((sql, params)).encode()).hexdigest()
+        total = cache.get(key)
+        if total is None:
+            total = super().count
+            cache.set(key, total, self.COUNT_CACHE_SECONDS)
+        return total

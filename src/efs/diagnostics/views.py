@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from efs.competencies.models import Framework
+from efs.competencies.models import Audience, Framework
 from efs.errors import DomainError, NotFound
 from efs.http import client_ip, int_param, pdf_response, post_int, xlsx_response
 from efs.people import access
@@ -204,12 +204,30 @@ def person(request: HttpRequest, educator_id: int) -> HttpResponse:
 @login_required
 def deficit_map(request: HttpRequest) -> HttpResponse:
     access.require_role(request.user, AGGREGATE_READERS)
-    rows = queries.deficit_map(request.user)
-    return render(
-        request,
-        "diagnostics/map.html",
-        {"rows": rows, "diagnosed": queries.diagnosed_count(request.user), "min_group": queries.MIN_GROUP},
+    choices = queries.map_filter_choices(request.user, region_id=int_param(request, "region"))
+    region = choices.region
+    municipality_id = int_param(request, "municipality")
+    municipality = next((m for m in choices.municipalities if m.pk == municipality_id), None)
+    audience = request.GET.get("category", "")
+    audience = audience if audience in Audience.values else ""
+    summary = queries.deficit_summary(
+        request.user, region_id=region.pk if region else None, municipality_id=municipality.pk if municipality else None, audience=audience
     )
+    if request.GET.get("export") == "xlsx":
+        stamp = timezone.localdate().isoformat()
+        return xlsx_response(queries.deficit_map_xlsx(summary), f"deficit-map-{stamp}.xlsx")
+    context = {
+        "rows": summary.rows,
+        "diagnosed": summary.diagnosed,
+        "as_of": summary.as_of,
+        "min_group": queries.MIN_GROUP,
+        "choices": choices,
+        "region": region,
+        "municipality": municipality,
+        "audience": audience,
+        "audiences": Audience.choices,
+    }
+    return render(request, "diagnostics/map.html", context)
 
 
 # ---------------------------------------------------------------- the item bank (federal operator)

@@ -92,9 +92,11 @@ class StaffSummary:
     organizations: int
 
 
-def staff_summary(user, *, roles: list[str]) -> StaffSummary:
-    """Counts of the educators a user's given roles cover (home pages)."""
+def staff_summary(user, *, roles: list[str], region_id: int | None = None) -> StaffSummary:
+    """Counts of the educators a user's given roles cover (home pages), optionally in one region."""
     qs = access.scoped(Educator.objects.filter(is_active=True), user, roles=roles)
+    if region_id:
+        qs = qs.filter(region_id=region_id)
     rows = qs.values("category").annotate(n=Count("id")).order_by()
     by_category = {row["category"]: row["n"] for row in rows}
     organizations = qs.exclude(organization__isnull=True).values("organization_id").distinct().count()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from efs.errors import DomainError, NotFound, ValidationFailed
-from efs.http import client_ip, int_param, post_int, xlsx_response
+from efs.http import CachedCountPaginator, client_ip, int_param, post_int, xlsx_response
 
 from . import access, imports, queries, services
 from .audit import audit_list, audit_record, audit_view
@@ -44,7 +44,7 @@ def educators(request: HttpRequest) -> HttpResponse:
         organization_id=int_param(request, "organization"),
         category=request.GET.get("category", "") if request.GET.get("category") in EducatorCategory.values else "",
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CachedCountPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     audit_list(actor=request.user, model=Educator, count=len(page.object_list), ip=client_ip(request))
     context = {"page": page, "categories": EducatorCategory.choices, **queries.filter_choices(request.user)}
     template = "people/educators.html#results" if request.htmx else "people/educators.html"

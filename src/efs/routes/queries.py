@@ -12,16 +12,25 @@ from efs.people import access
 from efs.people.models import Educator, Role, search_key
 
 from .access import INDIVIDUAL, STATUS_READERS
-from .models import ACTIVE, Evidence, ItemStatus, Route, RouteItem, RouteStatus
+from .models import (
+    ACTIVE,
+    Evidence,
+    ItemStatus,
+    Route,
+    RouteEvent,
+    RouteGoal,
+    RouteItem,
+    RouteStatus,
+)
 
 
 def route_full(user, pk: int) -> Route:
     """A route with everything in it, for the educator, their tutor and mentor."""
     return access.get_scoped(
         Route.objects.select_related("educator__organization", "educator__region", "tutor", "attempt__assessment").prefetch_related(
-            "goals__competency__framework",
+            Prefetch("goals", queryset=RouteGoal.objects.select_related("competency__framework")),
             Prefetch("items", queryset=RouteItem.objects.select_related("cohort__municipality", "program").prefetch_related("evidence")),
-            "events__actor",
+            Prefetch("events", queryset=RouteEvent.objects.select_related("actor")),
         ),
         user,
         roles=INDIVIDUAL,
@@ -36,6 +45,17 @@ def evidence_in(user, pk: int, **where) -> Evidence:
 
 def my_route(educator: Educator) -> Route | None:
     return Route.objects.filter(educator=educator, status__in=ACTIVE).first()
+
+
+def my_route_overview(educator: Educator) -> Route | None:
+    """The active route with its tutor and items: what the teacher's home shows (two queries;
+    :func:`route_full` also loads goals, evidence and events for the route page)."""
+    return (
+        Route.objects.filter(educator=educator, status__in=ACTIVE)
+        .select_related("tutor")
+        .prefetch_related("items")
+        .first()
+    )
 
 
 def my_routes(user, educator: Educator) -> QuerySet[Route]:
@@ -108,10 +128,14 @@ class RouteSummary:
         return self.with_route / self.educators if self.educators else 0.0
 
 
-def routes_summary(user, *, roles=STATUS_READERS) -> RouteSummary:
-    """The share of educators with an individual route (a regional indicator) and routes by status."""
-    educators = access.scoped(Educator.objects.filter(is_active=True), user, roles=roles).count()
+def routes_summary(user, *, roles=STATUS_READERS, region_id: int | None = None) -> RouteSummary:
+    """The share of educators with an individual route (a regional indicator) and routes by
+    status, optionally in one region."""
+    educators = access.scoped(Educator.objects.filter(is_active=True), user, roles=roles)
     routes = access.scoped(Route.objects.exclude(status=RouteStatus.ABANDONED), user, roles=roles)
+    if region_id:
+        educators, routes = educators.filter(region_id=region_id), routes.filter(region_id=region_id)
+    educators = educators.count()
     by_status = dict(routes.values_list("status").annotate(n=Count("id")).order_by())
     with_route = routes.values("educator_id").distinct().count()
     return RouteSummary(educators=educators, with_route=with_route, by_status=by_status)

@@ -228,7 +228,10 @@ def alternatives(*, actor: User, item: RouteItem, limit: int = 8) -> list[tuple[
 def summary(route: Route) -> dict:
     """Coverage per goal, money and hours against the route's limits, and clashes."""
     items = [i for i in route.items.all() if i.status != ItemStatus.CANCELLED]
-    goals = list(route.goals.select_related("competency"))
+    if "goals" in getattr(route, "_prefetched_objects_cache", {}):  # route_full loaded them
+        goals = list(route.goals.all())
+    else:
+        goals = list(route.goals.select_related("competency__framework"))
     coverage = {g.competency.code: 0.0 for g in goals}
     done = dict(coverage)
     for item in items:

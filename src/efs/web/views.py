@@ -52,10 +52,9 @@ def _teacher(user) -> dict:
 
 def _my_route(user, educator) -> dict:
     """The active route with its progress and the next activity, for the teacher's home."""
-    active = routes.my_route(educator)
-    if active is None:
+    route = routes.my_route_overview(educator)
+    if route is None:
         return {"route": None}
-    route = routes.route_full(user, active.pk)
     state = route_services.summary(route)
     upcoming = routes.upcoming(route)
     return {"route": route, "route_state": state, "next_items": upcoming[:3]}
@@ -70,8 +69,8 @@ def _supporter(user, role: str) -> dict:
     return section
 
 
-def _routes(user, role: str) -> dict:
-    summary = routes.routes_summary(user, roles=[role])
+def _routes(user, role: str, region_id: int | None = None) -> dict:
+    summary = routes.routes_summary(user, roles=[role], region_id=region_id)
     return {"summary": summary, "statuses": [(label, summary.by_status.get(value, 0)) for value, label in RouteStatus.choices if summary.by_status.get(value)]}
 
 
@@ -112,10 +111,11 @@ def _federal_regions(user) -> list[dict]:
     return rows
 
 
-def _top_deficits(user, role: str) -> dict:
-    rows = [r for r in diagnostics.deficit_map(user, roles=[role]) if r.shown]
-    rows.sort(key=lambda r: -r.deficit_share)
-    return {"rows": rows[:5], "diagnosed": diagnostics.diagnosed_count(user, roles=[role])}
+def _top_deficits(user, role: str, region_id: int | None = None) -> dict:
+    """The five most frequent deficits, each with the category of people it concerns."""
+    summary = diagnostics.deficit_summary(user, roles=[role], region_id=region_id)
+    rows = sorted((r for r in summary.rows if r.shown), key=lambda r: -r.deficit_share)
+    return {"rows": rows[:5], "diagnosed": summary.diagnosed, "region_id": region_id}
 
 
 @login_required
@@ -146,11 +146,11 @@ def home(request: HttpRequest) -> HttpResponse:
             regions.append(
                 {
                     "region": region,
-                    "summary": people.staff_summary(user, roles=[Role.REGIONAL_OPERATOR]),
+                    "summary": people.staff_summary(user, roles=[Role.REGIONAL_OPERATOR], region_id=region.pk),
                     "kinds": _organization_kinds(region.pk),
                     "imports": list(people.import_batches(user).filter(region=region)[:5]),
-                    "deficits": _top_deficits(user, Role.REGIONAL_OPERATOR),
-                    "routes": _routes(user, Role.REGIONAL_OPERATOR),
+                    "deficits": _top_deficits(user, Role.REGIONAL_OPERATOR, region.pk),
+                    "routes": _routes(user, Role.REGIONAL_OPERATOR, region.pk),
                     "money": financing.overview(region, timezone.localdate().year),
                 }
             )

@@ -1,0 +1,172 @@
+"""Operators' dashboards (issue 11, item 8): categories on the most frequent deficits, the
+deficit map filtered by municipality and category and exported, each region's own totals."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+
+from efs.people.models import Role, Scope, User
+from efs.people.services import role_grant
+from tests.conftest import make_educator
+from tests.diagnostics.conftest import finished_attempt
+
+
+def _diagnosed(world, org, n: int, prefix: str) -> None:
+    for i in range(n):
+        user = User.objects.create_user(username=f"{prefix}{i}", password="x")
+        role_grant(user=user, role=Role.TEACHER, scope=Scope.SELF, region=org.region)
+        educator = make_educator(org, f"{prefix}{i}", user=user)
+        finished_attempt(
+            user, educator, {"T.NP": 0.99, "T.RO": 0.01 if i % 2 else 0.99, "T.COM": 0.01}
+        )
+
+
+def test_a_regional_operator_of_two_regions_sees_each_regions_own_totals(world, bank):
+    role_grant(
+        user=world.users["regional"],
+        role=Role.REGIONAL_OPERATOR,
+        scope=Scope.REGION,
+        region=world.r2,
+    )
+    _diagnosed(world, world.org_d, 5, "r2-")  # five diagnosed in region 2, none in region 1
+    response = world.client("regional").get("/")
+    cards = {
+        card["region"].pk: card
+        for card in response.context["sections"]["regional_operator"]["regions"]
+    }
+    assert cards[world.r1.pk]["summary"].total == 4 and cards[world.r2.pk]["summary"].total == 1 + 5
+    assert (
+        cards[world.r1.pk]["deficits"]["diagnosed"] == 0
+        and cards[world.r2.pk]["deficits"]["diagnosed"] == 5
+    )
+    assert (
+        cards[world.r1.pk]["deficits"]["rows"] == []
+        and cards[world.r2.pk]["deficits"]["rows"][0].competency_code == "T.NP"
+    )
+    assert (
+        cards[world.r1.pk]["routes"]["summary"].educators == 4
+        and cards[world.r2.pk]["routes"]["summary"].educators == 6
+    )
+
+
+def test_the_most_frequent_deficits_say_which_category_of_people(world, bank):
+    _diagnosed(world, world.org_b, 5, "b-")
+    page = world.client("regional").get("/").content.decode()
+    card = page[page.index("Самые частые дефициты") :]
+    assert "Нормативно-правовые основы" in card and "педагоги</span>" in card
+
+
+def test_the_deficit_map_filters_by_municipality_and_category_and_exports(world, bank):
+    _diagnosed(world, world.org_b, 5, "m1-")  # municipality 1
+    _diagnosed(world, world.org_c, 6, "m2-")  # municipality 2
+    client = world.client("regional")
+    page = client.get("/diagnostics/map/").content.decode()
+    assert (
+        f'<option value="{world.m1.pk}"' in page
+        and f'<option value="{world.m2.pk}"' in page
+        and 'value="manager"' in page
+    )
+    assert "11 человек" in page
+
+    m2 = client.get(f"/diagnostics/map/?municipality={world.m2.pk}")
+    assert m2.context["municipality"] == world.m2 and m2.context["as_of"] is not None
+    # The municipality's snapshot counts results finished before today: none yet.
+    assert m2.context["rows"] == []
+    managers = client.get("/diagnostics/map/?category=manager")
+    assert managers.context["rows"] == [] and managers.context["audience"] == "manager"
+    teachers = client.get("/diagnostics/map/?category=teacher")
+    assert {r.competency_code for r in teachers.context["rows"]} == {"T.NP", "T.RO", "T.COM"}
+    foreign = client.get(
+        f"/diagnostics/map/?municipality={world.m1.pk + 1000}"
+    )  # not in scope: ignored
+    assert foreign.context["municipality"] is None
+
+    export = client.get("/diagnostics/map/?category=teacher&export=xlsx")
+    assert export.status_code == 200 and export["Content-Disposition"].startswith(
+        'attachment; filename="deficit-map-'
+    )
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == (
+        "Категория",
+        "Код компетенции",
+        "Компетенция",
+        "Люди",
+        "Дефицит",
+        "Не определено",
+        "Дефицита нет",
+    )
+    by_code = {r[1]: r for r in rows[1:]}
+    assert by_code["T.NP"] == ("педагоги", "T.NP", "Нормативно-правовые основы", 11, 11, 0, 0)
+
+
+def test_a_school_head_has_no_region_or_municipality_filter(world, bank):
+    page = world.client("school_head").get("/diagnostics/map/")
+    assert page.status_code == 200
+    assert page.context["choices"].municipalities == [] and page.context["choices"].regions == []
+
+
+def test_operators_pages_make_a_fixed_number_of_queries(world, bank):
+    """Exact query counts of the operators' dashboards (issue 13, «Speed»): the first request
+    (cold cache) and the next one (aggregates cached: the live region map for 2 minutes, the
+    snapshot below region level for the day, people totals for 5 minutes)."""
+    from tests.conftest import queries_of
+
+    _diagnosed(world, world.org_a, 5, "a-")
+    expected = {
+        # login: {url: (cold, warm)}
+        "school_head": {
+            "/": (COLD["head_home"], WARM["head_home"]),
+            "/diagnostics/map/": (COLD["head_map"], WARM["head_map"]),
+            "/people/educators/": (COLD["people"], WARM["people"]),
+        },
+        "municipal": {
+            "/": (COLD["municipal_home"], WARM["municipal_home"]),
+            "/diagnostics/map/": (COLD["municipal_map"], WARM["municipal_map"]),
+        },
+        "regional": {
+            "/": (COLD["regional_home"], WARM["regional_home"]),
+            "/diagnostics/map/": (COLD["regional_map"], WARM["regional_map"]),
+            "/people/educators/": (COLD["people"], WARM["people"]),
+        },
+        "federal": {
+            "/": (COLD["federal_home"], WARM["federal_home"]),
+            "/diagnostics/map/": (COLD["federal_map"], WARM["federal_map"]),
+            "/people/educators/": (COLD["federal_people"], WARM["federal_people"]),
+        },
+    }
+    measured = {}
+    for login, pages in expected.items():
+        client = world.client(login)
+        client.get("/healthz")  # the session's first request stores its time zone
+        for url in pages:
+            measured[(login, url)] = (queries_of(client, url), queries_of(client, url))
+    assert measured == {
+        (login, url): counts for login, pages in expected.items() for url, counts in pages.items()
+    }
+
+
+COLD = {
+    "head_home": 10,
+    "head_map": 4,
+    "people": 10,
+    "municipal_home": 10,
+    "municipal_map": 4,
+    "regional_home": 22,
+    "regional_map": 9,
+    "federal_home": 6,
+    "federal_map": 8,
+    "federal_people": 9,
+}  # the maps below region level come from the snapshot the home page has just made
+WARM = COLD | {
+    "head_home": 9,
+    "people": 9,
+    "municipal_home": 9,
+    "regional_home": 19,
+    "regional_map": 6,
+    "federal_home": 4,
+    "federal_map": 5,
+    "federal_people": 8,
+}
