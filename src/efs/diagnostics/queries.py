@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from efs.competencies.models import Audience, Competency
 from efs.people import access
-from efs.people.models import Municipality, Region, Scope
+from efs.people.public import Municipality, Region, Scope
 
 from .access import AGGREGATE_READERS, INDIVIDUAL_READERS
 from .models import Attempt, AttemptStatus, CompetencyResult, Decision, Item, Response
