@@ -12,6 +12,7 @@ import tests.catalog.routes
 import tests.diagnostics.routes
 import tests.financing.routes
 import tests.monitoring.routes
+import tests.ops.routes
 import tests.people.routes
 import tests.routes.routes  # noqa: F401
 from tests.matrix import ROUTES, USERS
@@ -83,8 +84,6 @@ GRANDFATHERED: set[tuple[str, str]] = {
     ('diagnostics:item', 'POST'),
     ('diagnostics:take', 'POST'),
     ('financing:enroll', 'POST'),
-    ('financing:enrollment', 'POST'),
-    ('financing:region', 'POST'),
     ('login', 'POST'),
     ('login', 'PUT'),
     ('people:consents', 'POST'),

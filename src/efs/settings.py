@@ -64,7 +64,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_tasks",
-    "django_tasks_db",
+    "efs.ops.apps.TasksDatabaseConfig",
     "ninja",
     "efs.people",
     "efs.competencies",

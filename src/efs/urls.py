@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from efs.api.api import api, unknown_endpoint
+from efs.ops import views as ops_views
 from efs.web import views as web_views
 
 admin.site.site_header = "ЕФС НМС — администрирование"
@@ -11,6 +12,7 @@ admin.site.site_title = "ЕФС НМС"
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
+    path("favicon.ico", ops_views.favicon, name="favicon"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("people/", include("efs.people.urls")),
@@ -20,6 +22,7 @@ urlpatterns = [
     path("financing/", include("efs.financing.urls")),
     path("routes/", include("efs.routes.urls")),
     path("monitoring/", include("efs.monitoring.urls")),
+    path("ops/", include("efs.ops.urls")),
     path("api/", api.urls),
     path("api/<path:rest>", unknown_endpoint),
     path("admin/", admin.site.urls),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
 
 from efs.catalog.models import Program, ProgramStatus, ProgramTransition, ProgramVersion, Review
 from efs.catalog.services import (
@@ -163,3 +164,47 @@ def test_published_program_is_public_and_drafts_are_not(depot):
     assert teacher.get(f"/catalog/programs/{draft.pk}/").status_code == 404
     assert world.client("regional_other").get(f"/catalog/programs/{draft.pk}/").status_code == 404
     assert world.client("regional").get(f"/catalog/programs/{draft.pk}/").status_code == 200
+
+
+def _assigned(depot):
+    world = depot["world"]
+    program = program_create(actor=depot["staff"], provider=depot["provider"], data=card())
+    program_submit(actor=depot["staff"], program=program)
+    return reviews_assign(actor=world.users["regional"], program=program)[0]
+
+
+def test_a_review_whose_verdict_contradicts_its_scores_is_refused(depot):
+    review = _assigned(depot)
+    zeros = {code: 0 for code in full_scores()}
+    with pytest.raises(ValidationFailed) as contradiction:
+        review_submit(actor=review.expert, review=review, scores=zeros, verdict="approve", comment="")
+    assert "не включается в депозитарий" in contradiction.value.message
+    with pytest.raises(ValidationFailed) as one_failed:
+        review_submit(actor=review.expert, review=review, scores=full_scores() | {"practice": 0}, verdict="approve", comment="Хорошая программа, но без практики.")
+    assert "«" in one_failed.value.message
+    with pytest.raises(ValidationFailed):
+        review_submit(actor=review.expert, review=review, scores=full_scores(), verdict="reject", comment="Не подходит нашему региону по многим причинам.")
+    low = {code: 1 for code in full_scores()}
+    with pytest.raises(ValidationFailed) as silent:
+        review_submit(actor=review.expert, review=review, scores=low, verdict="approve", comment="")
+    assert "не меньше 20 символов" in silent.value.message
+    review.refresh_from_db()
+    assert review.status == "assigned" and not review.verdict  # nothing was saved
+    review_submit(actor=review.expert, review=review, scores=low, verdict="approve", comment="Все критерии выполнены частично; включить с оговорками.")
+
+
+def test_the_expert_sees_the_sent_review_read_only(depot):
+    review = _assigned(depot)
+    client = Client()
+    client.force_login(review.expert)
+    body = {f"score_{code}": 0 for code in full_scores()} | {"verdict": "approve", "comment": ""}
+    refused = client.post(f"/catalog/reviews/{review.pk}/", body)
+    assert refused.status_code == 422 and "не включается в депозитарий" in refused.content.decode()
+    assert 'value="0" checked' in refused.content.decode()  # what was typed is kept
+    body = {f"score_{code}": 2 for code in full_scores()} | {"verdict": "revise", "comment": "Добавьте стажировку и разбор видеоуроков."}
+    sent = client.post(f"/catalog/reviews/{review.pk}/", body, follow=True).content.decode()
+    assert "Ваша экспертиза в отправленном виде" in sent and "Добавьте стажировку" in sent and "вернуть на доработку" in sent
+    assert 'name="verdict"' not in sent  # read-only
+    assert f"/catalog/reviews/{review.pk}/" in client.get("/catalog/reviews/").content.decode()
+    too_long = client.post(f"/catalog/reviews/{review.pk}/", body | {"comment": "x" * 4001})
+    assert too_long.status_code == 422

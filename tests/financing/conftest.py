@@ -19,7 +19,7 @@ def money(depot):  # noqa: F811
     world = depot["world"]
     regional = world.users["regional"]
     year = timezone.localdate().year
-    services.fund_top_up(actor=regional, region=world.r1, year=year, amount=20_000_000, tid="fund-1")
+    services.fund_top_up(actor=regional, region=world.r1, year=year, amount=20_000_000, tid="fund-1", document="ПП-1", document_date=dt.date(2026, 1, 15))
     services.rule_set(actor=regional, region=world.r1, year=year, category="teacher", nominal=NOMINAL, prorate=False)
     services.certificates_issue(actor=regional, region=world.r1, year=year, category="teacher")
     program = publish(depot, card(code="F-PAID", price=PRICE), start_in_days=20)

@@ -31,7 +31,7 @@ def _money(world, state):
     from efs.catalog.services import CohortData, cohort_create
 
     regional, year, today = world.users["regional"], timezone.localdate().year, timezone.localdate()
-    services.fund_top_up(actor=regional, region=world.r1, year=year, amount=50_000_000, tid="m-fund")
+    services.fund_top_up(actor=regional, region=world.r1, year=year, amount=50_000_000, tid="m-fund", document="ПП-1", document_date=dt.date(2026, 1, 15))
     services.rule_set(actor=regional, region=world.r1, year=year, category="teacher", nominal=3_000_000, prorate=False)
     services.certificates_issue(actor=regional, region=world.r1, year=year, category="teacher")
     provider_org = Organization.objects.get(short_name="ККИПК")
@@ -48,7 +48,8 @@ def _money(world, state):
     services.enrollment_accept(actor=staff, enrollment=done)
     Cohort.objects.filter(pk=priced[1].pk).update(start_date=today - dt.timedelta(days=8), enrollment_deadline=today - dt.timedelta(days=9), end_date=today - dt.timedelta(days=1))
     services.enrollment_complete(actor=staff, enrollment=Enrollment.objects.get(pk=done.pk), completed=True)
-    state.update(enrollment=waiting.pk, spare_cohort=priced[2].pk, provider_org=provider_org.pk,
+    state["top_up"] = services.fund_top_up(actor=regional, region=world.r1, year=year, amount=100_000, tid="m-fund-2", document="ПП-2", document_date=today).pk
+    state.update(done_cohort=priced[1].pk, enrollment=waiting.pk, spare_cohort=priced[2].pk, provider_org=provider_org.pk,
                  certificate=Account.objects.get(kind=AccountKind.CERTIFICATE, educator=me).pk, month=f"{today:%Y-%m}")
 
 
@@ -101,7 +102,8 @@ ROUTES += [
     _api("enroll", "POST", lambda w, s: "/api/financing/enrollments", by_role({"teacher": 201}, default=404),
          data=lambda w, s: {"request_id": "m-api", "cohort": s["spare_cohort"], "copay_payer": "educator"}, json=True),
     _api("top_up", "POST", lambda w, s: "/api/financing/funds/top-up", by_role({"regional": 201, "federal": 201}),
-         data=lambda w, s: {"transfer_id": "m-top", "region": w.r1.code, "year": timezone.localdate().year, "amount_kopecks": 100_000}, json=True),
+         data=lambda w, s: {"transfer_id": "m-top", "region": w.r1.code, "year": timezone.localdate().year, "amount_kopecks": 100_000, "document": "ПП-3",
+                            "document_date": "2026-01-15"}, json=True),
     _api("rule", "PUT", lambda w, s: "/api/financing/rules", by_role({"regional": 200, "federal": 200}),
          data=lambda w, s: {"region": w.r1.code, "year": timezone.localdate().year, "category": "manager", "nominal_kopecks": 2_000_000}, json=True),
     _api("issue", "POST", lambda w, s: "/api/financing/certificates/issue", by_role({"regional": 200, "federal": 200}),
@@ -110,4 +112,34 @@ ROUTES += [
          data=lambda w, s: {"region": w.r1.code, "provider": s["provider_org"], "number": "М-2", "signed_on": "2026-01-10", "valid_from": "2026-01-10", "valid_to": "2027-12-31"}, json=True),
     _api("payment", "POST", lambda w, s: "/api/financing/payments", by_role({"regional": 201, "federal": 201, "regional_other": 404}),
          data=lambda w, s: {"transfer_id": "m-pay", "contract": s["contract"], "amount_kopecks": 100_000, "document": "п/п 7", "paid_on": "2026-11-20"}, json=True),
+    # Every fund action is its own POST view; a refusal by the service is a message on the page (302).
+    *[
+        _page(name, lambda w, s, url=url: url, by_role({"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302), method="POST", data=data)
+        for name, url, data in [
+            ("top_up", "/financing/region/top-up/", lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year, "amount": "1 000", "tid": "m-web-top",
+                                                                 "document_number": "7", "document_date": f"{timezone.localdate():%Y-%m-%d}", "confirmed": "on"}),
+            ("rule", "/financing/region/rule/", lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year, "category": "manager", "nominal": "20 000",
+                                                             "ledger": "rub", "every_years": 1}),
+            ("issue", "/financing/region/issue/", lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year, "category": "teacher"}),
+            ("contract", "/financing/region/contract/", lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year, "provider": s["provider_org"], "number": "М-9",
+                                                                     "signed_on": "2026-01-10", "valid_from": "2026-01-10", "valid_to": "2027-12-31"}),
+            ("payment", "/financing/region/payment/", lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year, "tid": "m-web-pay", "contract": s["contract"],
+                                                                   "amount": "1 000", "document": "п/п 8", "paid_on": "2026-11-20"}),
+            ("close", "/financing/region/close/", lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year}),
+        ]
+    ],
+    _page("top_up_reverse", lambda w, s: f"/financing/region/top-up/{s['top_up']}/reverse/", by_role({"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302),
+          method="POST", data=lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year, "reason": "ошибка"}),
+    _page("cohort_outcomes", lambda w, s: f"/financing/provider/cohorts/{s['done_cohort']}/outcomes/", by_role({"provider": 302}, anonymous=302)),
+    _page("cohort_outcomes", lambda w, s: f"/financing/provider/cohorts/{s['done_cohort']}/outcomes/", by_role({"provider": 302}, anonymous=302), method="POST",
+          data=lambda w, s: {}, label="POST: no accepted enrollment left to decide"),
+    # The enrollment's actions: those who see it get the page back with the service's verdict, the rest 404.
+    _page("enrollment_cancel", lambda w, s: f"/financing/enrollments/{s['enrollment']}/cancel/", only(SEES_TEACHERS_ENROLLMENT, 302), method="POST",
+          data=lambda w, s: {"comment": "x" * 1001}),
+    _page("enrollment_decline", lambda w, s: f"/financing/enrollments/{s['enrollment']}/decline/", only(SEES_TEACHERS_ENROLLMENT, 302), method="POST",
+          data=lambda w, s: {"comment": ""}),
+    _page("enrollment_completed", lambda w, s: f"/financing/enrollments/{s['enrollment']}/completed/", only(SEES_TEACHERS_ENROLLMENT, 302), method="POST", data=lambda w, s: {}),
+    _page("enrollment_not_completed", lambda w, s: f"/financing/enrollments/{s['enrollment']}/not-completed/", only(SEES_TEACHERS_ENROLLMENT, 302), method="POST",
+          data=lambda w, s: {}),
+    _page("enrollment_accept", lambda w, s: f"/financing/enrollments/{s['enrollment']}/accept/", only(SEES_TEACHERS_ENROLLMENT, 302), method="POST", data=lambda w, s: {}),
 ]

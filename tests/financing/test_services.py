@@ -64,7 +64,7 @@ def test_prorating_and_once_in_three_years():
 def test_once_in_n_years_skips_recent_holders(money):
     world, year = money["world"], money["year"]
     regional = world.users["regional"]
-    services.fund_top_up(actor=regional, region=world.r1, year=year + 1, amount=50_000_000, tid="fund-next")
+    services.fund_top_up(actor=regional, region=world.r1, year=year + 1, amount=50_000_000, tid="fund-next", document="ПП-1", document_date=dt.date(2026, 1, 15))
     services.rule_set(actor=regional, region=world.r1, year=year + 1, category="teacher", nominal=NOMINAL, every_years=3, prorate=False)
     result = services.certificates_issue(actor=regional, region=world.r1, year=year + 1, category="teacher")
     assert (result.issued, result.not_yet_due) == (0, 4)
@@ -74,7 +74,7 @@ def test_only_the_regions_operator_moves_its_money(money):
     world = money["world"]
     for who in ("regional_other", "teacher", "school_head", "provider"):
         with pytest.raises(PermissionDenied):
-            services.fund_top_up(actor=world.users[who], region=world.r1, year=money["year"], amount=1, tid=f"x-{who}")
+            services.fund_top_up(actor=world.users[who], region=world.r1, year=money["year"], amount=1, tid=f"x-{who}", document="ПП-1", document_date=dt.date(2026, 1, 15))
 
 
 def test_enrollment_holds_the_price_and_reserves_a_seat(money):

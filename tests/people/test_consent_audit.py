@@ -95,3 +95,28 @@ def test_audit_page_shows_only_the_operators_region(world):
     other = world.client("regional_other").get("/people/audit/").content.decode()
     assert "Петрова" in own and "Смирнова" not in own
     assert "Смирнова" in other and "Петрова" not in other
+
+
+def test_a_regional_operators_lists_and_exports_are_in_its_own_log_in_russian(world):
+    regional = world.client("regional")
+    regional.get("/people/educators/")
+    regional.get("/people/educators/export.xlsx")
+    events = AuditEvent.objects.filter(actor=world.users["regional"])
+    assert {e.region_id for e in events} == {world.r1.pk} and events.count() == 2
+    log = regional.get("/people/audit/").content.decode()
+    assert "Выгрузка педагогов в Excel (со СНИЛС)" in log and "Список педагогов, страница 1" in log
+    assert "people.educator" not in log
+    assert "Выгрузка педагогов" not in world.client("regional_other").get("/people/audit/").content.decode()
+    world.client("federal").get("/people/educators/export.xlsx")  # across regions: one event per region
+    exported = AuditEvent.objects.filter(actor=world.users["federal"], action="export")
+    assert exported.count() == len({e.region_id for e in exported}) >= 2
+
+
+def test_consent_events_read_in_russian(world):
+    document = ConsentDocument.objects.filter(kind=ConsentKind.DIAGNOSTICS).order_by("-version").first()
+    consent_give(actor=world.users["teacher"], educator=world.self_educator, kind=ConsentKind.DIAGNOSTICS)
+    event = AuditEvent.objects.get(action="consent")
+    assert event.fields_display == [f"участие в диагностике, редакция {document.version}"]
+    log = world.client("regional").get("/people/audit/").content.decode()
+    assert f"diagnostics:{document.version}" not in log and "участие в диагностике" in log
+

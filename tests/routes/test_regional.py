@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from efs.errors import Conflict, PermissionDenied
@@ -85,7 +87,7 @@ def test_a_certificate_caps_what_the_plan_spends_on_its_holder(ready):
     regional, year = world.users["regional"], timezone.localdate().year
     from efs.routes import regional as regional_plans
     from efs.routes import services
-    financing.fund_top_up(actor=regional, region=world.r1, year=year, amount=10_000_000, tid="plan-fund")
+    financing.fund_top_up(actor=regional, region=world.r1, year=year, amount=10_000_000, tid="plan-fund", document="ПП-1", document_date=dt.date(2026, 1, 15))
     financing.rule_set(actor=regional, region=world.r1, year=year, category="teacher", nominal=700_000, prorate=False)
     financing.certificates_issue(actor=regional, region=world.r1, year=year, category="teacher")
     run = regional_plans.allocation_start(actor=regional, region=world.r1, fund=5_000_000)
@@ -93,3 +95,42 @@ def test_a_certificate_caps_what_the_plan_spends_on_its_holder(ready):
     route = Route.objects.get(educator=world.self_educator, origin=RouteOrigin.REGIONAL)
     assert route.budget == 700_000  # the certificate, not the plan's 50 000 ₽ per person
     assert services.summary(route)["price"] <= 700_000
+
+
+def test_the_plan_result_reads_in_plain_russian_with_breakdowns_and_export(ready):
+    from tests.matrix import xlsx_rows
+
+    world = ready["world"]
+    second = _second_teacher(ready)
+    run = regional.allocation_start(actor=world.users["regional"], region=world.r1, fund=1_000_000, max_hours=200)
+    regional.allocation_execute(run.pk)
+    run.refresh_from_db()
+    summary = run.results["summary"]
+    assert (summary["people"], summary["served"]) == (2, 2) and summary["covered"] <= summary["deficits"] and summary["seats"] >= 2
+    assert summary["money"] == run.results["fund_used"] and [r["people"] for r in run.results["by_category"]] == [2]
+    client = world.client("regional")
+    page = client.get(f"/routes/region/{run.pk}/").content.decode()
+    for words in ("педагогов с дефицитами получают предложенный маршрут", "дефицитов закрываются", "стоят предложенные маршруты", "свободных мест",
+                  "По муниципалитетам", "По программам", "По категориям педагогов", "Предложенные маршруты"):
+        assert words in page, words
+    assert second.full_name in page and world.self_educator.full_name in page
+    rows = xlsx_rows(client.get(f"/routes/region/{run.pk}/?format=xlsx"))
+    assert rows[0][0] == "Педагог" and {r[0] for r in rows[1:]} == {second.full_name, world.self_educator.full_name}
+    assert world.client("regional_other").get(f"/routes/region/{run.pk}/?format=xlsx").status_code == 404
+
+
+def test_the_progress_is_reported_in_russian():
+    assert regional.planner_message("pricing round 7") == "Улучшение плана: шаг 7"
+    assert regional.planner_message("repairing the allocation") == "Проверка мест и средств"
+    assert regional.planner_message("something new") == "Планирование"
+
+
+def test_the_plan_form_reads_roubles_by_the_shared_rule(ready):
+    world = ready["world"]
+    client = world.client("regional")
+    for typed in ("1e12", "inf", "nan"):
+        response = client.post("/routes/region/", {"region": world.r1.pk, "fund": typed, "budget": "", "max_hours": 144}, follow=True)
+        assert response.status_code == 200 and "Введите сумму в рублях" in response.content.decode()
+    assert not AllocationRun.objects.exists()
+    client.post("/routes/region/", {"region": world.r1.pk, "fund": "10 000,50", "budget": "", "max_hours": 144})
+    assert AllocationRun.objects.get().fund == 1_000_050

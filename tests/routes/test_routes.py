@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
 from django.utils import timezone
 
 from efs.errors import Conflict, PermissionDenied, ValidationFailed
@@ -266,21 +265,6 @@ def test_home_shows_the_route_the_tutor_queue_and_notifications(ready):
     assert (head.educators, head.with_route, head.by_status) == (2, 1, {"approved": 1})
 
 
-@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})  # the queue `efs up` uses
-def test_the_daily_job_is_queued_once_and_reschedules_itself(ready):
-    from django_tasks_db.models import DBTaskResult
-
-    from efs.routes.tasks import daily_reminders, daily_reminders_ensure
-
-    assert daily_reminders_ensure() is True
-    assert daily_reminders_ensure() is False  # a second `efs up` does not queue another
-    queued = DBTaskResult.objects.get(task_path=daily_reminders.module_path)
-    assert queued.status == "READY"
-    daily_reminders.call()  # what the worker runs
-    follow_up = DBTaskResult.objects.filter(task_path=daily_reminders.module_path).exclude(pk=queued.pk).get()
-    assert follow_up.run_after > timezone.now() and timezone.localtime(follow_up.run_after).hour == 7
-
-
 def test_staff_list_endpoint_makes_a_fixed_number_of_queries(ready):
     world = ready["world"]
     build(ready)
@@ -297,3 +281,24 @@ def test_staff_list_endpoint_makes_a_fixed_number_of_queries(ready):
     assert head.get("/api/routes/staff").json()["count"] == 5
     # session, user, grants, the page of routes with their counts, the total, educators, routes by status, educators with a route
     assert counts == [8, 8]
+
+
+def test_a_school_heads_route_views_and_export_are_logged_in_russian(ready):
+    from efs.people.models import AuditEvent
+
+    world = ready["world"]
+    route = build(ready)
+    head = world.client("school_head")
+    head.get("/routes/staff/?export=xlsx")
+    head.get("/routes/staff/")
+    services.route_propose(actor=world.users["teacher"], route=route, comment="")
+    assert world.client("tutor").get(f"/routes/{route.pk}/").status_code == 200
+    world.client("teacher").get(f"/routes/{route.pk}/")  # one's own route is not someone else's data
+    events = AuditEvent.objects.filter(actor=world.users["school_head"], object_type="routes.route").order_by("pk")
+    assert [(e.action, e.region_id, e.count) for e in events] == [("export", world.r1.pk, 1), ("view", world.r1.pk, 1)]
+    assert events[0].object_repr == "Выгрузка маршрутов педагогов в Excel"
+    viewed = AuditEvent.objects.get(actor=world.users["tutor"], object_type="routes.route")
+    assert world.self_educator.full_name in viewed.object_repr and viewed.region_id == world.r1.pk
+    assert not AuditEvent.objects.filter(actor=world.users["teacher"], object_type="routes.route").exists()
+    log = world.client("regional").get("/people/audit/").content.decode()
+    assert "Выгрузка маршрутов педагогов в Excel" in log and "индивидуальный" in log

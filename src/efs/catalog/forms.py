@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from efs.errors import ValidationFailed
+from efs.forms import parse_roubles
 
+from .models import Verdict
 from .services import CohortData, ProgramData
 
 OUTCOME_ROWS = 6
@@ -25,22 +31,23 @@ def _int(value: str, field: str, errors: list) -> int:
 
 
 def _money(value: str, field: str, errors: list) -> int:
-    """Roubles as typed («4 500», «4500,50») into kopecks."""
-    text = (value or "0").strip().replace(" ", "").replace("\u00a0", "").replace(",", ".") or "0"
+    """Roubles as typed («4 500», «4500,50») into kopecks, by the shared rule (`efs.forms`)."""
     try:
-        roubles = float(text)
-    except ValueError:
-        errors.append((field, _("«%(value)s» is not an amount in roubles.") % {"value": value}))
+        return parse_roubles((value or "").strip() or "0", allow_zero=True)
+    except ValidationError as error:
+        errors.append((field, " ".join(error.messages)))
         return 0
-    return round(roubles * 100)
 
 
 def _float(value: str, field: str, errors: list) -> float:
     try:
-        return float((value or "").replace(",", "."))
+        number = float((value or "").replace(",", "."))
     except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
         errors.append((field, _("«%(value)s» is not a number.") % {"value": value}))
         return 0.0
+    return number
 
 
 def program_data(post: QueryDict) -> ProgramData:
@@ -145,3 +152,19 @@ def card_from_post(post: QueryDict) -> dict:
             if post.get(f"module_title_{i}") or post.get(f"module_hours_{i}")
         ],
     }
+
+
+class ReviewForm(forms.Form):
+    """An expert's review: a score for each criterion, a verdict and a comment."""
+
+    verdict = forms.ChoiceField(label=gettext_lazy("Verdict"), choices=Verdict.choices)
+    comment = forms.CharField(label=gettext_lazy("Comment for the provider"), required=False, max_length=4000)
+
+    def __init__(self, *args, criteria=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        for c in self.criteria:
+            self.fields[f"score_{c.code}"] = forms.TypedChoiceField(label=c.title, choices=[(i, i) for i in range(c.max_score + 1)], coerce=int)
+
+    def scores(self) -> dict[str, int]:
+        return {c.code: self.cleaned_data[f"score_{c.code}"] for c in self.criteria}

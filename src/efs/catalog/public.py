@@ -10,8 +10,9 @@ from django.db.models import Count, OuterRef, Subquery
 from efs.periods import utc_bounds
 
 from .models import Program, ProgramStatus, ProgramTransition
+from .services import CohortData, cohort_create
 
-__all__ = ["ProgramStatus", "element_programs_published"]
+__all__ = ["CohortData", "Program", "ProgramStatus", "cohort_create", "element_programs_published"]
 
 
 def element_programs_published(*, months: list[dt.date]) -> list[tuple[int, int, int]]:

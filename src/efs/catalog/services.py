@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from efs.competencies.models import Competency, FrameworkStatus
 from efs.errors import Conflict, PermissionDenied, ValidationFailed
@@ -70,6 +71,12 @@ def _leaves_by_code(codes: list[str]) -> dict[str, Competency]:
     return {c.code: c for c in found}
 
 
+def _modules_mismatch(total: int, hours: int) -> str:
+    return ngettext(
+        "The modules add up to %(sum)s hour, the program has %(hours)s.", "The modules add up to %(sum)s hours, the program has %(hours)s.", total
+    ) % {"sum": total, "hours": hours}
+
+
 def validate_card(data: ProgramData, *, program: Program | None = None) -> list[tuple[str, str]]:
     """(field, Russian message) for every problem of the card; empty when it is fine."""
     errors: list[tuple[str, str]] = []
@@ -116,7 +123,7 @@ def validate_card(data: ProgramData, *, program: Program | None = None) -> list[
         errors.append(("modules", _("List the modules of the program.")))
     elif sum(h for _t, h in data.modules) != data.hours:
         errors.append(
-            ("modules", _("The modules add up to %(sum)s hours, the program has %(hours)s.") % {"sum": sum(h for _t, h in data.modules), "hours": data.hours})
+            ("modules", _modules_mismatch(sum(h for _t, h in data.modules), data.hours))
         )
     if any(h <= 0 or not t.strip() for t, h in data.modules):
         errors.append(("modules", _("Every module needs a title and hours.")))
@@ -270,6 +277,28 @@ def reviews_assign(*, actor: User, program: Program, experts: list[User] | None 
     return created
 
 
+LOW_SCORE_SHARE = 0.6  # below this share of the maximum a review explains itself
+COMMENT_MIN = 20
+
+
+def _review_contradictions(criteria: dict, scores: dict[str, int], verdict: str, comment: str) -> list[str]:
+    """A verdict must agree with the scores, and a negative or low-score review says why."""
+    problems = []
+    maximum = sum(c.max_score for c in criteria.values()) or 1
+    share = sum(scores.values()) / maximum
+    failed = [criteria[code].title for code, value in scores.items() if value == 0]
+    if verdict == Verdict.APPROVE and failed:
+        problems.append(
+            _("The program does not meet %(criteria)s: a program that fails a criterion is not included in the depository; return it for revision or reject it.")
+            % {"criteria": ", ".join(f"«{t}»" for t in failed)}
+        )
+    if verdict == Verdict.REJECT and share >= 1:
+        problems.append(_("Every criterion has the full score: a rejection contradicts the scores."))
+    if (verdict in (Verdict.REVISE, Verdict.REJECT) or share < LOW_SCORE_SHARE) and len(comment.strip()) < COMMENT_MIN:
+        problems.append(_("Explain to the provider what to change or why the program is rejected (at least %(n)s characters).") % {"n": COMMENT_MIN})
+    return problems
+
+
 @transaction.atomic
 def review_submit(*, actor: User, review: Review, scores: dict[str, int], verdict: str, comment: str) -> Review:
     review = Review.objects.select_for_update().select_related("program").get(pk=review.pk)
@@ -290,8 +319,7 @@ def review_submit(*, actor: User, review: Review, scores: dict[str, int], verdic
         problems.append(_("Unknown criteria: %(c)s.") % {"c": ", ".join(sorted(set(scores) - set(criteria)))})
     if verdict not in Verdict.values:
         problems.append(_("Choose a verdict."))
-    if verdict in (Verdict.REVISE, Verdict.REJECT) and len(comment.strip()) < 20:
-        problems.append(_("Explain to the provider what to change or why the program is rejected."))
+    problems += _review_contradictions(criteria, clean, verdict, comment)
     if problems:
         raise ValidationFailed(" ".join(problems), code="review_invalid", details=problems)
     review.scores, review.verdict, review.comment = clean, verdict, comment.strip()

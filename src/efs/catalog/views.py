@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from efs.competencies.models import Competency, FrameworkStatus
-from efs.errors import DomainError, NotFound
+from efs.errors import DomainError, NotFound, ValidationFailed
+from efs.forms import first_error
 from efs.http import int_param, post_int, xlsx_response
 from efs.people import access as people_access
 from efs.people.models import Municipality, Organization, Role, Subject
@@ -27,7 +28,7 @@ from .access import (
     provider_organizations,
     require_provider,
 )
-from .forms import MODULE_ROWS, OUTCOME_ROWS, card_from_post, cohort_data, program_data
+from .forms import MODULE_ROWS, OUTCOME_ROWS, ReviewForm, card_from_post, cohort_data, program_data
 from .models import (
     Availability,
     Program,
@@ -312,18 +313,17 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         raise NotFound(_("Not found, or you have no access to it."))
     criteria = list(ReviewCriterion.objects.all())
     error = None
+    form = ReviewForm(request.POST or None, criteria=criteria)
     if request.method == "POST":
-        scores = {}
-        for c in criteria:
-            value = request.POST.get(f"score_{c.code}", "")
-            scores[c.code] = int(value) if value.isdigit() else value
         try:
-            services.review_submit(actor=request.user, review=obj, scores=scores, verdict=request.POST.get("verdict", ""), comment=request.POST.get("comment", ""))
+            if not form.is_valid():
+                raise ValidationFailed(first_error(form), code="review_invalid")
+            services.review_submit(actor=request.user, review=obj, scores=form.scores(), verdict=form.cleaned_data["verdict"], comment=form.cleaned_data["comment"])
         except DomainError as exc:
             error = exc.message
         else:
             messages.success(request, _("Review submitted. Thank you."))
-            return redirect("catalog:reviews")
+            return redirect("catalog:review", pk=obj.pk)
     program_obj = obj.program
     context = {
         "review": obj,
@@ -334,6 +334,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         "verdicts": Verdict.choices,
         "error": error,
         "post": request.POST if error else None,
+        "sent": [(c, (obj.scores or {}).get(c.code)) for c in criteria] if obj.status != "assigned" else None,
     }
     return render(request, "catalog/review.html", context, status=422 if error else 200)
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from efs.errors import Conflict, PermissionDenied, ValidationFailed
+from efs.forms import read_json_upload
 from efs.people import access
 from efs.people.models import Region, Role, Subject
 
@@ -250,10 +251,8 @@ def framework_from_xlsx(content: bytes) -> dict[str, Any]:
 def framework_from_upload(file_name: str, content: bytes) -> dict[str, Any]:
     if file_name.lower().endswith(".xlsx"):
         return framework_from_xlsx(content)
-    try:
-        return json.loads(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed(_("The JSON file could not be read: %(error)s") % {"error": exc}, code="framework_file_broken") from None
+    return read_json_upload(content, code="framework_file_broken")
+
 
 
 def starter_frameworks_load() -> list[Framework]:

@@ -176,7 +176,7 @@ def _review(review, rng: random.Random, criteria: list[str], verdict: str) -> No
     scores = {c: (2 if rng.random() < 0.75 else 1) for c in criteria}
     if verdict != "approve":
         scores["practice"] = 0
-    comment = "" if verdict == "approve" else rng.choice(COMMENTS_REVISE)
+    comment = "Программа соответствует требованиям; рекомендую включить в депозитарий." if verdict == "approve" else rng.choice(COMMENTS_REVISE)
     services.review_submit(actor=review.expert, review=review, scores=scores, verdict=verdict, comment=comment)
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from efs.competencies.models import Competency, Framework, FrameworkStatus
 from efs.errors import Conflict, ValidationFailed
+from efs.forms import read_json_upload
 from efs.people import access
 from efs.people.models import Role
 from efs.psychometrics import (
@@ -188,10 +189,7 @@ def items_to_xlsx(items) -> bytes:
 def _items_from_upload(file_name: str, content: bytes) -> list[dict[str, Any]]:
     if file_name.lower().endswith(".xlsx"):
         return _items_from_xlsx(content)
-    try:
-        data = json.loads(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed(_("The JSON file could not be read: %(error)s") % {"error": exc}, code="items_file_broken") from None
+    data = read_json_upload(content, code="items_file_broken")
     if not isinstance(data, list):
         raise ValidationFailed(_("The JSON file must hold a list of items."), code="items_file_broken")
     return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 from django.http import QueryDict
@@ -52,6 +53,7 @@ class ChartRow:
     x_low: float
     x_high: float
     bands: list[ChartBand]
+    label_lines: tuple[str, ...] = ()  # the competency's title wrapped to fit left of the plot
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,20 @@ class Chart:
 def _x(theta: float, left: int, width: int) -> float:
     clipped = min(max(theta, THETA_MIN), THETA_MAX)
     return left + (clipped - THETA_MIN) / (THETA_MAX - THETA_MIN) * width
+
+
+LABEL_CHARS_PER_PIXEL = 1 / 7.2  # DejaVu Sans at 11.5 px: a Cyrillic letter is about 7 px wide
+
+
+def label_lines(title: str, width_px: int, lines: int = 2) -> tuple[str, ...]:
+    """A label wrapped into at most `lines` lines that fit `width_px` (the last one shortened
+    with «…»), so a long competency name is never cut at the chart's left edge."""
+    limit = max(10, int(width_px * LABEL_CHARS_PER_PIXEL))
+    wrapped = textwrap.wrap(title, limit, break_long_words=True) or [""]
+    if len(wrapped) > lines:
+        last = " ".join(wrapped[lines - 1 :])
+        wrapped = [*wrapped[: lines - 1], last[: limit - 1].rstrip() + "…"]
+    return tuple(wrapped)
 
 
 def result_chart(rows: list[ResultRow], levels: list[dict], *, width: int = 820, left: int = 330, row_height: int = 34) -> Chart:
@@ -89,6 +105,7 @@ def result_chart(rows: list[ResultRow], levels: list[dict], *, width: int = 820,
                 x_low=_x(row.low, left, plot_width),
                 x_high=_x(row.high, left, plot_width),
                 bands=bands,
+                label_lines=label_lines(row.competency.title, left - 16),
             )
         )
     ticks = [(_x(t, left, plot_width), f"{t:+.0f}".replace("+0", "0")) for t in range(int(THETA_MIN), int(THETA_MAX) + 1)]

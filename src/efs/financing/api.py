@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from efs.catalog.models import Cohort
 from efs.errors import NotFound, ValidationFailed
@@ -126,11 +126,14 @@ class TopUpIn(Schema):
     region: str
     year: int
     amount_kopecks: int
+    document: str = Field(max_length=60, description="number of the document the money came by")
+    document_date: dt.date
 
 
 @router.post("/funds/top-up", response={201: dict[str, Any]}, summary="Put money into the regional fund of a year (idempotent by transfer_id)")
 def top_up(request: HttpRequest, body: TopUpIn):
-    move = services.fund_top_up(actor=request.user, region=_region(body.region), year=body.year, amount=body.amount_kopecks, tid=body.transfer_id)
+    move = services.fund_top_up(actor=request.user, region=_region(body.region), year=body.year, amount=body.amount_kopecks, tid=body.transfer_id,
+                                document=body.document, document_date=body.document_date)
     return Status(201, _transfer_out(move))
 
 

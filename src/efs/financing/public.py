@@ -9,10 +9,22 @@ from django.db.models import Count, Sum
 
 from efs.periods import utc_bounds
 
-from .models import Account, AccountKind, Enrollment, EnrollmentStatus
+from .models import Account, AccountKind, Contract, Enrollment, EnrollmentStatus
+from .services import (
+    cohort_outcomes_record,
+    enrollment_accept,
+    enrollment_request,
+    payment_register,
+)
 
 __all__ = [
+    "Contract",
+    "Enrollment",
     "EnrollmentStatus",
+    "cohort_outcomes_record",
+    "enrollment_accept",
+    "enrollment_request",
+    "payment_register",
     "element_certificates_issued",
     "element_certificates_used",
     "element_educators_trained_cnppm",

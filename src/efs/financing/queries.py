@@ -107,23 +107,101 @@ def _sum(qs) -> int:
     return qs.aggregate(total=Sum("amount"))["total"] or 0
 
 
+# The fund's figures, each owned by one query below and shared by every page that shows it
+# (the fund page, the regional home, the federal summary, the API):
+# - topped up: what the regional budget put into the fund of the year, less reversed top-ups;
+# - issued: what went from the fund onto certificates;
+# - held: certificate money reserved by enrollments not yet completed;
+# - spent (rendered): certificate money posted to providers for completed courses;
+# - paid: what the region paid providers (money out of the region, by payment orders).
+# A region-wide plan's «planned cost» is none of these: it is what the proposed routes
+# would cost if everybody enrolled (`routes.regional`).
+
+
+def _by_region(qs, region_field: str) -> dict[int, int]:
+    return {region: total or 0 for region, total in qs.values_list(region_field).annotate(total=Sum("amount")).order_by()}
+
+
+def _funds(year: int, region_ids: list[int] | None) -> QuerySet[Account]:
+    funds = Account.objects.filter(kind=AccountKind.FUND, ledger=Ledger.RUB, year=year)
+    return funds if region_ids is None else funds.filter(region_id__in=region_ids)
+
+
+def _certificates(year: int, region_ids: list[int] | None) -> QuerySet[Account]:
+    certificates = Account.objects.filter(kind=AccountKind.CERTIFICATE, ledger=Ledger.RUB, year=year)
+    return certificates if region_ids is None else certificates.filter(region_id__in=region_ids)
+
+
+def topped_up_by_region(year: int, region_ids: list[int] | None = None) -> dict[int, int]:
+    funds = _funds(year, region_ids)
+    came = _by_region(Transfer.objects.filter(credit__in=funds, kind=TransferKind.TOP_UP), "credit__region")
+    reversed_ = _by_region(Transfer.objects.filter(debit__in=funds, kind=TransferKind.TOP_UP), "debit__region")
+    return {region: came.get(region, 0) - reversed_.get(region, 0) for region in set(came) | set(reversed_)}
+
+
+def issued_by_region(year: int, region_ids: list[int] | None = None) -> dict[int, int]:
+    return _by_region(Transfer.objects.filter(debit__in=_funds(year, region_ids), kind=TransferKind.ISSUE), "debit__region")
+
+
+def held_by_region(year: int, region_ids: list[int] | None = None) -> dict[int, int]:
+    rows = _certificates(year, region_ids).values_list("region").annotate(total=Sum("debits_pending")).order_by()
+    return {region: total or 0 for region, total in rows}
+
+
+def spent_by_region(year: int, region_ids: list[int] | None = None) -> dict[int, int]:
+    return _by_region(Transfer.objects.filter(debit__in=_certificates(year, region_ids), kind=TransferKind.POST), "debit__region")
+
+
+def paid_by_region(year: int, region_ids: list[int] | None = None) -> dict[int, int]:
+    payments = Transfer.objects.filter(kind=TransferKind.PAYMENT, created_at__year=year)
+    if region_ids is not None:
+        payments = payments.filter(debit__region_id__in=region_ids)
+    return _by_region(payments, "debit__region")
+
+
+def certificates_by_region(year: int, region_ids: list[int] | None = None) -> dict[int, int]:
+    return dict(_certificates(year, region_ids).values_list("region").annotate(n=Count("id")).order_by())
+
+
+def reversal_tid(top_up: Transfer | int) -> str:
+    """The id of the transfer that reverses a top-up: one correction per top-up."""
+    return f"storno:{top_up if isinstance(top_up, int) else top_up.pk}"
+
+
+@dataclass(frozen=True)
+class TopUpRow:
+    transfer: Transfer
+    is_reversal: bool  # money sent back to the source to correct a mistaken top-up
+    reversed: bool  # a top-up that has been corrected
+
+
+def top_ups(region: Region, year: int) -> list[TopUpRow]:
+    """The fund's top-ups of a year and their reversals, newest first."""
+    fund = Account.objects.filter(kind=AccountKind.FUND, ledger=Ledger.RUB, region=region, year=year).first()
+    if fund is None:
+        return []
+    rows = list(Transfer.objects.filter(kind=TransferKind.TOP_UP).filter(Q(credit=fund) | Q(debit=fund)).select_related("created_by").order_by("-created_at", "-pk")[:200])
+    corrections = {t.tid for t in rows if t.debit_id == fund.pk}
+    return [TopUpRow(t, t.debit_id == fund.pk, reversal_tid(t) in corrections) for t in rows]
+
+
 def overview(region: Region, year: int) -> Overview:
     """The fund of a year: what came in, what went to certificates, what is held, spent and paid."""
     result = Overview(region=region, year=year)
     fund = Account.objects.filter(kind=AccountKind.FUND, ledger=Ledger.RUB, region=region, year=year).first()
-    certificates = Account.objects.filter(kind=AccountKind.CERTIFICATE, ledger=Ledger.RUB, region=region, year=year)
+    certificates = _certificates(year, [region.pk])
+    one = [region.pk]
+    result.topped_up = topped_up_by_region(year, one).get(region.pk, 0)
+    result.issued = issued_by_region(year, one).get(region.pk, 0)
+    result.held = held_by_region(year, one).get(region.pk, 0)
+    result.rendered = spent_by_region(year, one).get(region.pk, 0)
+    result.paid = paid_by_region(year, one).get(region.pk, 0)
+    result.certificates = certificates_by_region(year, one).get(region.pk, 0)
     if fund is not None:
-        result.topped_up = _sum(Transfer.objects.filter(credit=fund, kind=TransferKind.TOP_UP))
-        result.issued = _sum(Transfer.objects.filter(debit=fund, kind=TransferKind.ISSUE))
         result.swept = _sum(Transfer.objects.filter(credit=fund, kind=TransferKind.SWEEP))
         result.fund_available = fund.available
-    totals = certificates.aggregate(n=Count("id"), held=Sum("debits_pending"), spent=Sum("debits_posted"))
-    result.certificates = totals["n"] or 0
-    result.held = totals["held"] or 0
-    result.rendered = _sum(Transfer.objects.filter(debit__in=certificates, kind=TransferKind.POST))
     result.certificates_used = Enrollment.objects.filter(certificate__in=certificates).values("certificate").distinct().count()
     payables = Account.objects.filter(kind=AccountKind.PROVIDER, ledger=Ledger.RUB, region=region)
-    result.paid = _sum(Transfer.objects.filter(debit__in=payables, kind=TransferKind.PAYMENT, created_at__year=year))
     result.owed = sum(a.balance for a in payables)
     result.tracked_issued = _sum(Transfer.objects.filter(kind=TransferKind.ISSUE, ledger=Ledger.TRACK, credit__region=region, credit__year=year))
     result.months = burn_down(fund, certificates, year) if fund else []
@@ -143,6 +221,7 @@ def burn_down(fund: Account, certificates: QuerySet[Account], year: int) -> list
         return qs.annotate(month=TruncMonth("created_at")).values("month").annotate(total=Sum("amount")).order_by("month")
 
     add(monthly(Transfer.objects.filter(credit=fund, kind=TransferKind.TOP_UP)), "in")
+    add(monthly(Transfer.objects.filter(debit=fund, kind=TransferKind.TOP_UP)), "in", -1)
     add(monthly(Transfer.objects.filter(debit=fund, kind=TransferKind.ISSUE)), "issued")
     add(monthly(Transfer.objects.filter(credit=fund, kind=TransferKind.SWEEP)), "back")
     add(monthly(Transfer.objects.filter(debit__in=certificates, kind=TransferKind.POST)), "spent")
@@ -284,21 +363,11 @@ class RegionRow:
 
 
 def federal_summary(year: int) -> list[RegionRow]:
-    """Per region, for regions that have any money in the year's fund."""
-    funds = Account.objects.filter(kind=AccountKind.FUND, ledger=Ledger.RUB, year=year)
-    top = dict(Transfer.objects.filter(credit__in=funds, kind=TransferKind.TOP_UP).values_list("credit__region").annotate(t=Sum("amount")))
-    issued = dict(Transfer.objects.filter(debit__in=funds, kind=TransferKind.ISSUE).values_list("debit__region").annotate(t=Sum("amount")))
-    certificates = Account.objects.filter(kind=AccountKind.CERTIFICATE, ledger=Ledger.RUB, year=year)
-    held = dict(certificates.values_list("region").annotate(t=Sum("debits_pending")))
-    count = dict(certificates.values_list("region").annotate(t=Count("id")))
-    rendered = dict(Transfer.objects.filter(debit__in=certificates, kind=TransferKind.POST).values_list("debit__region").annotate(t=Sum("amount")))
-    paid = dict(Transfer.objects.filter(kind=TransferKind.PAYMENT, created_at__year=year).values_list("debit__region").annotate(t=Sum("amount")))
+    """Per region, for regions that have any money in the year's fund (the figures of `overview`)."""
+    top, issued, held = topped_up_by_region(year), issued_by_region(year), held_by_region(year)
+    spent, paid, count = spent_by_region(year), paid_by_region(year), certificates_by_region(year)
     ids = set(top) | set(issued) | set(count)
     regions = Region.objects.in_bulk(ids)
-    rows = [
-        RegionRow(regions[i], top.get(i, 0), issued.get(i, 0), held.get(i, 0) or 0, rendered.get(i, 0), paid.get(i, 0), count.get(i, 0))
-        for i in ids
-    ]
+    rows = [RegionRow(regions[i], top.get(i, 0), issued.get(i, 0), held.get(i, 0), spent.get(i, 0), paid.get(i, 0), count.get(i, 0)) for i in ids]
     rows.sort(key=lambda r: (-r.topped_up, r.region.code))
     return rows
-

@@ -25,7 +25,7 @@ from efs.people import access
 from efs.people.models import Educator, Organization, Region, Role, User
 from efs.people.services import notify
 
-from . import combiner, ledger
+from . import combiner, ledger, queries
 from .models import (
     OPEN_ENROLLMENT,
     Account,
@@ -105,13 +105,35 @@ def _require_financier(actor: User, region: Region) -> None:
 # ---------------------------------------------------------------- the fund
 
 
-def fund_top_up(*, actor: User, region: Region, year: int, amount: int, tid: str, memo: str = "") -> Transfer:
-    """The regional budget puts money into the fund of a year."""
+def fund_top_up(*, actor: User, region: Region, year: int, amount: int, tid: str, document: str, document_date: dt.date, memo: str = "") -> Transfer:
+    """The regional budget puts money into the fund of a year, on the strength of a document
+    (the budget's payment order or decision: its number and date, kept in the memo)."""
     _require_financier(actor, region)
     _check_year(year)
+    document = (document or "").strip()
+    if not document or document_date is None:
+        raise ValidationFailed(_("Give the number and the date of the document the money came by."), code="top_up_document_required")
+    basis = _("document № %(number)s of %(date)s") % {"number": document[:60], "date": document_date.strftime("%d.%m.%Y")}
     return ledger.transfer(
         tid=tid, kind=TransferKind.TOP_UP, debit=source_account(region), credit=fund_account(region, year), amount=amount, actor=actor,
-        memo=memo or _("Top-up of the regional fund %(year)s") % {"year": year},
+        memo=f"{memo or _('Top-up of the regional fund %(year)s') % {'year': year}}: {basis}",
+    )
+
+
+@transaction.atomic
+def fund_top_up_reverse(*, actor: User, top_up: Transfer, reason: str) -> Transfer:
+    """A mistaken top-up is corrected by a transfer of the same amount back to the source
+    (a storno), never by editing it. Once only: a second call returns the same correction.
+    Refused when the money has already gone out to certificates (the fund has less left)."""
+    fund = Account.objects.select_related("region").filter(pk=top_up.credit_id, kind=AccountKind.FUND).first()
+    if top_up.kind != TransferKind.TOP_UP or fund is None:
+        raise ValidationFailed(_("Only a top-up of a fund is reversed."), code="top_up_not_reversible")
+    _require_financier(actor, fund.region)
+    if not (reason or "").strip():
+        raise ValidationFailed(_("Say why the top-up is reversed."), code="comment_required")
+    return ledger.transfer(
+        tid=queries.reversal_tid(top_up), kind=TransferKind.TOP_UP, debit=fund, credit=source_account(fund.region), amount=top_up.amount, actor=actor,
+        memo=_("Reversal of the top-up %(tid)s: %(reason)s") % {"tid": top_up.tid, "reason": reason.strip()[:200]},
     )
 
 
@@ -439,6 +461,19 @@ def enrollment_complete(*, actor: User, enrollment: Enrollment, completed: bool,
     else:
         _release(enrollment, TransferKind.VOID, actor)
     return _finish(enrollment, target, actor, comment)
+
+
+@transaction.atomic
+def cohort_outcomes_record(*, actor: User, outcomes: list[tuple[Enrollment, bool]], comment: str = "") -> dict[str, int]:
+    """The provider's outcomes of a cohort, person by person, all or nothing: each completed
+    enrollment posts its hold to the provider, each not completed one releases it."""
+    if not outcomes:
+        raise ValidationFailed(_("Choose the outcome for at least one person."), code="outcomes_empty")
+    counts = {"completed": 0, "not_completed": 0}
+    for enrollment, completed in outcomes:
+        enrollment_complete(actor=actor, enrollment=enrollment, completed=completed, comment=comment)
+        counts["completed" if completed else "not_completed"] += 1
+    return counts
 
 
 def holds_expire(now: dt.datetime | None = None) -> int:

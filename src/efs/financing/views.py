@@ -10,18 +10,33 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from efs.catalog.models import Cohort
 from efs.errors import DomainError, NotFound
-from efs.http import pdf_response, post_int, xlsx_bytes, xlsx_response
+from efs.forms import first_error
+from efs.http import client_ip, pdf_response, xlsx_bytes, xlsx_response
 from efs.money import format_money
 from efs.people import access
 from efs.people.models import EducatorCategory, Organization, Region, Role
+from efs.people.public import AuditAction, audit_rows, audit_view
 
 from . import queries, services
-from .models import OPEN_ENROLLMENT, Contract, CopayPayer, EnrollmentStatus, Ledger
+from .forms import (
+    CommentForm,
+    ContractForm,
+    IssueForm,
+    OutcomesForm,
+    PaymentForm,
+    RegionYearForm,
+    RuleForm,
+    TopUpForm,
+    TopUpReverseForm,
+)
+from .models import OPEN_ENROLLMENT, Contract, CopayPayer, Enrollment, EnrollmentStatus, Ledger
 
 
 def _me(request):
@@ -29,21 +44,6 @@ def _me(request):
     if me is None:
         raise NotFound(_("Your login is not linked to an educator record."))
     return me
-
-
-def _kopecks(text: str) -> int:
-    """«12 500,50» roubles -> 1250050 kopecks; ValueError on anything else."""
-    cleaned = (text or "").replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
-    if not cleaned:
-        raise ValueError("empty")
-    value = round(float(cleaned) * 100)
-    if value <= 0:
-        raise ValueError("not positive")
-    return value
-
-
-def _date(text: str) -> dt.date:
-    return dt.date.fromisoformat(text)
 
 
 @login_required
@@ -89,25 +89,67 @@ def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.enrollment(request.user, pk)
     is_self = obj.educator.user_id == request.user.pk
     is_provider = any(g.role == Role.PROVIDER and g.organization_id == obj.provider_id for g in access.grants(request.user))
-    if request.method == "POST":
-        action, comment = request.POST.get("action", ""), request.POST.get("comment", "")
-        try:
-            if action == "cancel" and is_self:
-                services.enrollment_cancel(actor=request.user, enrollment=obj, comment=comment)
-                messages.info(request, _("The enrollment is cancelled; the money is back on the certificate."))
-            elif action == "accept":
-                services.enrollment_accept(actor=request.user, enrollment=obj)
-            elif action == "decline":
-                services.enrollment_decline(actor=request.user, enrollment=obj, comment=comment)
-            elif action in ("completed", "not_completed"):
-                services.enrollment_complete(actor=request.user, enrollment=obj, completed=action == "completed", comment=comment)
-            else:
-                messages.error(request, _("This action is not available."))
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        return redirect("financing:enrollment", pk=obj.pk)
+    audit_view(actor=request.user, obj=obj, owner_user_id=obj.educator.user_id, description=_("Enrollment of %(name)s") % {"name": obj.educator.full_name}, ip=client_ip(request))
     context = {"e": obj, "is_self": is_self, "is_provider": is_provider, "is_open": obj.status in OPEN_ENROLLMENT, "hold_state": _hold_state(obj), "today": timezone.localdate()}
     return render(request, "financing/enrollment.html", context)
+
+
+def _enrollment_action(request: HttpRequest, pk: int, act, done: str) -> HttpResponse:
+    """Every action on an enrollment: a comment form, one service call, a message."""
+    obj = queries.enrollment(request.user, pk)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, first_error(form))
+        return redirect("financing:enrollment", pk=obj.pk)
+    try:
+        act(obj, form.cleaned_data["comment"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("financing:enrollment", pk=obj.pk)
+
+
+@login_required
+@require_POST
+def enrollment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    return _enrollment_action(
+        request, pk, lambda e, comment: services.enrollment_cancel(actor=request.user, enrollment=e, comment=comment),
+        _("The enrollment is cancelled; the money is back on the certificate."),
+    )
+
+
+@login_required
+@require_POST
+def enrollment_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    return _enrollment_action(request, pk, lambda e, _comment: services.enrollment_accept(actor=request.user, enrollment=e), _("The enrollment is accepted."))
+
+
+@login_required
+@require_POST
+def enrollment_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    return _enrollment_action(
+        request, pk, lambda e, comment: services.enrollment_decline(actor=request.user, enrollment=e, comment=comment),
+        _("The enrollment is declined; the money is back on the certificate."),
+    )
+
+
+@login_required
+@require_POST
+def enrollment_completed(request: HttpRequest, pk: int) -> HttpResponse:
+    return _enrollment_action(
+        request, pk, lambda e, comment: services.enrollment_complete(actor=request.user, enrollment=e, completed=True, comment=comment),
+        _("Completed: the held money is posted to the provider."),
+    )
+
+
+@login_required
+@require_POST
+def enrollment_not_completed(request: HttpRequest, pk: int) -> HttpResponse:
+    return _enrollment_action(
+        request, pk, lambda e, comment: services.enrollment_complete(actor=request.user, enrollment=e, completed=False, comment=comment),
+        _("Not completed: the held money is back on the certificate."),
+    )
 
 
 def _hold_state(obj) -> str:
@@ -133,12 +175,35 @@ def provider(request: HttpRequest) -> HttpResponse:
     context = {
         "org": org,
         "requested": list(queries.provider_enrollments(request.user, [EnrollmentStatus.REQUESTED]).filter(provider=org)[:200]),
-        "accepted": list(queries.provider_enrollments(request.user, [EnrollmentStatus.ACCEPTED]).filter(provider=org)[:500]),
+        "accepted": list(queries.provider_enrollments(request.user, [EnrollmentStatus.ACCEPTED]).filter(provider=org).order_by("cohort__start_date", "cohort_id", "pk")[:500]),
         "months": queries.statement_months(org)[:36],
         "contracts": Contract.objects.filter(provider=org).select_related("region"),
         "today": timezone.localdate(),
     }
     return render(request, "financing/provider.html", context)
+
+
+@login_required
+def cohort_outcomes(request: HttpRequest, cohort_pk: int) -> HttpResponse:
+    """The provider records who completed a started cohort and who did not, in one form."""
+    org = _provider(request)
+    enrollments = list(queries.provider_enrollments(request.user, [EnrollmentStatus.ACCEPTED]).filter(provider=org, cohort_id=cohort_pk).order_by("educator__last_name", "pk"))
+    cohort = enrollments[0].cohort if enrollments else None
+    if cohort is None:
+        messages.info(request, _("No accepted enrollment of this cohort is waiting for an outcome."))
+        return redirect("financing:provider")
+    form = OutcomesForm(request.POST or None, enrollments=enrollments)
+    started = cohort.start_date <= timezone.localdate()
+    if request.method == "POST" and form.is_valid():
+        try:
+            counts = services.cohort_outcomes_record(actor=request.user, outcomes=form.outcomes(), comment="")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Outcomes recorded: completed %(completed)s, not completed %(not_completed)s.") % counts)
+            return redirect("financing:provider")
+    rows = [(e, form[f"outcome_{e.pk}"]) for e in enrollments]
+    return render(request, "financing/cohort_outcomes.html", {"org": org, "cohort": cohort, "rows": rows, "form": form, "started": started})
 
 
 def _statement_parties(request) -> tuple[Organization, object, dt.date]:
@@ -167,6 +232,9 @@ def statement(request: HttpRequest) -> HttpResponse:
     provider_org, region, month = _statement_parties(request)
     st = queries.statement(provider_org, region, month)
     fmt = request.GET.get("format", "")
+    if st.lines:
+        audit_rows(actor=request.user, action=AuditAction.EXPORT if fmt in ("xlsx", "pdf") else AuditAction.VIEW, model=Enrollment, region_ids=[region.pk] * len(st.lines),
+                   description=_("Statement of %(provider)s for %(month)s") % {"provider": provider_org.display_name, "month": f"{month:%m.%Y}"}, ip=client_ip(request))
     name = f"statement-{provider_org.pk}-{region.code}-{month:%Y-%m}"
     if fmt == "xlsx":
         rows = [(line.date.strftime("%d.%m.%Y"), line.educator, line.program, line.cohort, line.kind, line.amount / 100) for line in st.lines]
@@ -186,18 +254,23 @@ def _year(request) -> int:
     return int(text) if text.isdigit() else timezone.localdate().year
 
 
+def _financier_regions(request):
+    access.require_role(request.user, services.FINANCIERS)
+    return queries.financier_regions(request.user).order_by("code")
+
+
 @login_required
 def region(request: HttpRequest) -> HttpResponse:
-    access.require_role(request.user, services.FINANCIERS)
-    regions = queries.financier_regions(request.user).order_by("code")
-    wanted = request.GET.get("region") or request.POST.get("region") or ""
+    regions = _financier_regions(request)
+    wanted = request.GET.get("region") or ""
     region_obj = (regions.filter(pk=int(wanted)).first() if wanted.isdigit() else None) or queries.region_with_money(regions)
-    year = _year(request)
-    if request.method == "POST":
-        _region_action(request, region_obj, year)
-        return redirect(f"{request.path}?region={region_obj.pk}&year={year}")
+    return render(request, "financing/region.html", _region_context(request, regions, region_obj, _year(request)))
+
+
+def _region_context(request, regions, region_obj, year: int) -> dict:
     view = queries.overview(region_obj, year)
-    context = {
+    today = timezone.localdate()
+    return {
         "regions": regions if regions.count() > 1 else [],
         "region": region_obj,
         "year": year,
@@ -210,58 +283,140 @@ def region(request: HttpRequest) -> HttpResponse:
         "payables": queries.payables(region_obj),
         "contracts": Contract.objects.filter(region=region_obj).select_related("provider")[:100],
         "providers": Organization.objects.filter(licensed_for_dpo=True).order_by("name")[:500],
+        "top_ups": queries.top_ups(region_obj, year),
         "top_up_id": f"web-{uuid.uuid4().hex}",
-        "today": timezone.localdate(),
+        "today": today,
     }
-    return render(request, "financing/region.html", context)
 
 
-def _region_action(request, region_obj, year: int) -> None:
-    action = request.POST.get("action", "")
-    post = request.POST
+def _region_form(request, form_class, **kwargs):
+    """The region a fund action names, checked against the operator's regions; the bound form."""
+    regions = _financier_regions(request)
+    form = form_class(request.POST, **kwargs)
+    region_id = request.POST.get("region", "")
+    region_obj = regions.filter(pk=int(region_id)).first() if region_id.isdigit() else None
+    if region_obj is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    return regions, region_obj, form
+
+
+def _back(region_obj, form) -> HttpResponse:
+    year = form.cleaned_data.get("year") if form.is_bound and hasattr(form, "cleaned_data") else None
+    return redirect(f"{reverse('financing:region')}?region={region_obj.pk}&year={year or timezone.localdate().year}")
+
+
+def _fund_action(request: HttpRequest, form_class, act) -> HttpResponse:
+    """One fund action: a form read, one service call that returns the success message."""
+    _regions, region_obj, form = _region_form(request, form_class)
+    if not form.is_valid():
+        messages.error(request, first_error(form))
+        return _back(region_obj, form)
     try:
-        if action == "top_up":
-            services.fund_top_up(actor=request.user, region=region_obj, year=year, amount=_kopecks(post.get("amount", "")), tid=post.get("tid", ""))
-            messages.success(request, _("The fund is topped up."))
-        elif action == "rule":
-            services.rule_set(
-                actor=request.user, region=region_obj, year=year, category=post.get("category", ""), nominal=_kopecks(post.get("nominal", "")),
-                ledger_=post.get("ledger", Ledger.RUB), every_years=post_int(request, "every_years") or 1, prorate=post.get("prorate") == "1",
-                carry_over=post.get("carry_over") == "1",
-            )
-            messages.success(request, _("The rule is saved."))
-        elif action == "issue":
-            result = services.certificates_issue(actor=request.user, region=region_obj, year=year, category=post.get("category", ""))
-            messages.success(request, _("Certificates issued: %(n)s; already had one: %(already)s; not yet due: %(due)s.") % {"n": result.issued, "already": result.already, "due": result.not_yet_due})
-        elif action == "contract":
-            provider_org = Organization.objects.filter(pk=post_int(request, "provider"), licensed_for_dpo=True).first()
-            if provider_org is None:
-                raise NotFound(_("Choose a licensed provider."))
-            ceiling = post.get("ceiling", "").strip()
-            services.contract_create(
-                actor=request.user, region=region_obj, provider=provider_org, number=post.get("number", ""), signed_on=_date(post.get("signed_on", "")),
-                valid_from=_date(post.get("valid_from", "")), valid_to=_date(post.get("valid_to", "")), ceiling=_kopecks(ceiling) if ceiling else None,
-                advances=post.get("advances") == "1",
-            )
-            messages.success(request, _("The contract is registered."))
-        elif action == "payment":
-            contract = Contract.objects.filter(pk=post_int(request, "contract"), region=region_obj).first()
-            if contract is None:
-                raise NotFound(_("Choose a contract of the region."))
-            services.payment_register(
-                actor=request.user, contract=contract, amount=_kopecks(post.get("amount", "")), tid=post.get("tid", ""), document=post.get("document", ""),
-                paid_on=_date(post.get("paid_on", "")), advance=post.get("advance") == "1",
-            )
-            messages.success(request, _("The payment is registered."))
-        elif action == "close":
-            result = services.year_close(actor=request.user, region=region_obj, year=year)
-            messages.success(request, _("The year is closed: returned to the fund %(swept)s, carried over %(carried)s.") % {k: format_money(v) for k, v in result.items()})
-        else:
-            messages.error(request, _("This action is not available."))
-    except ValueError:
-        messages.error(request, _("Check the amounts and dates: amounts in roubles greater than zero, dates as day.month.year."))
+        messages.success(request, act(region_obj, form.cleaned_data))
     except DomainError as exc:
         messages.error(request, exc.message)
+    return _back(region_obj, form)
+
+
+@login_required
+@require_POST
+def fund_top_up(request: HttpRequest) -> HttpResponse:
+    """A top-up is confirmed before it is made: the first POST shows the amount in words and the
+    document, the second (with `confirmed`) moves the money."""
+    regions, region_obj, form = _region_form(request, TopUpForm)
+    if not form.is_valid():
+        messages.error(request, first_error(form))
+        return _back(region_obj, form)
+    data = form.cleaned_data
+    if not data["confirmed"]:
+        return render(request, "financing/top_up_confirm.html", {"form": form, "region": region_obj, "data": data, "amount": format_money(data["amount"])})
+    try:
+        services.fund_top_up(
+            actor=request.user, region=region_obj, year=data["year"], amount=data["amount"], tid=data["tid"],
+            document=data["document_number"], document_date=data["document_date"],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The fund is topped up by %(amount)s.") % {"amount": format_money(data["amount"])})
+    return _back(region_obj, form)
+
+
+@login_required
+@require_POST
+def fund_top_up_reverse(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(region_obj, data):
+        top_up = next((row.transfer for row in queries.top_ups(region_obj, data["year"]) if row.transfer.pk == pk and not row.is_reversal), None)
+        if top_up is None:
+            raise NotFound(_("Not found, or you have no access to it."))
+        services.fund_top_up_reverse(actor=request.user, top_up=top_up, reason=data["reason"])
+        return _("The top-up of %(amount)s is reversed by a correcting transfer.") % {"amount": format_money(top_up.amount)}
+
+    return _fund_action(request, TopUpReverseForm, act)
+
+
+@login_required
+@require_POST
+def rule_save(request: HttpRequest) -> HttpResponse:
+    def act(region_obj, data):
+        services.rule_set(
+            actor=request.user, region=region_obj, year=data["year"], category=data["category"], nominal=data["nominal"], ledger_=data["ledger"],
+            every_years=data["every_years"], prorate=data["prorate"], carry_over=data["carry_over"],
+        )
+        return _("The rule is saved.")
+
+    return _fund_action(request, RuleForm, act)
+
+
+@login_required
+@require_POST
+def certificates_issue(request: HttpRequest) -> HttpResponse:
+    def act(region_obj, data):
+        result = services.certificates_issue(actor=request.user, region=region_obj, year=data["year"], category=data["category"])
+        return _("Certificates issued: %(n)s; already had one: %(already)s; not yet due: %(due)s.") % {"n": result.issued, "already": result.already, "due": result.not_yet_due}
+
+    return _fund_action(request, IssueForm, act)
+
+
+@login_required
+@require_POST
+def contract_register(request: HttpRequest) -> HttpResponse:
+    def act(region_obj, data):
+        provider_org = Organization.objects.filter(pk=data["provider"], licensed_for_dpo=True).first()
+        if provider_org is None:
+            raise NotFound(_("Choose a licensed provider."))
+        services.contract_create(
+            actor=request.user, region=region_obj, provider=provider_org, number=data["number"], signed_on=data["signed_on"], valid_from=data["valid_from"],
+            valid_to=data["valid_to"], ceiling=data["ceiling"], advances=data["advances"],
+        )
+        return _("The contract is registered.")
+
+    return _fund_action(request, ContractForm, act)
+
+
+@login_required
+@require_POST
+def payment_register(request: HttpRequest) -> HttpResponse:
+    def act(region_obj, data):
+        contract = Contract.objects.filter(pk=data["contract"], region=region_obj).first()
+        if contract is None:
+            raise NotFound(_("Choose a contract of the region."))
+        services.payment_register(
+            actor=request.user, contract=contract, amount=data["amount"], tid=data["tid"], document=data["document"], paid_on=data["paid_on"], advance=data["advance"],
+        )
+        return _("The payment is registered.")
+
+    return _fund_action(request, PaymentForm, act)
+
+
+@login_required
+@require_POST
+def year_close(request: HttpRequest) -> HttpResponse:
+    def act(region_obj, data):
+        result = services.year_close(actor=request.user, region=region_obj, year=data["year"])
+        return _("The year is closed: returned to the fund %(swept)s, carried over %(carried)s.") % {k: format_money(v) for k, v in result.items()}
+
+    return _fund_action(request, RegionYearForm, act)
 
 
 @login_required

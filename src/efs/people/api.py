@@ -14,8 +14,8 @@ from efs.errors import NotFound, ValidationFailed
 from efs.http import client_ip
 
 from . import access, imports, queries, services
-from .audit import audit_list, audit_view
-from .models import ConsentKind, Educator, ImportBatch, ImportKind, Region
+from .audit import audit_rows, audit_view
+from .models import AuditAction, ConsentKind, Educator, ImportBatch, ImportKind, Region
 
 router = Router(tags=["people"])
 
@@ -186,7 +186,8 @@ class _AuditedList:
 
     def __getitem__(self, item):
         rows = list(self.qs[item])
-        audit_list(actor=self.request.user, model=Educator, count=len(rows), ip=client_ip(self.request))
+        audit_rows(actor=self.request.user, action=AuditAction.VIEW, model=Educator, region_ids=[e.region_id for e in rows],
+                   description=_("List of educators through the API"), ip=client_ip(self.request))
         return rows
 
     def count(self) -> int:

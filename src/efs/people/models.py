@@ -427,6 +427,38 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()} {self.object_repr or self.object_type}"
 
+    @property
+    def object_label(self) -> str:
+        """What kind of record, in Russian («педагог», «индивидуальный маршрут»), not «people.educator»."""
+        from django.apps import apps
+
+        try:
+            model = apps.get_model(self.object_type)
+        except (LookupError, ValueError):
+            return self.object_type
+        return str(model._meta.verbose_name if self.object_id else model._meta.verbose_name_plural)
+
+    @property
+    def fields_display(self) -> list[str]:
+        """Field names and consent documents as a person reads them («согласие на участие в
+        диагностике, редакция 2026-1», not «diagnostics:2026-1»)."""
+        if self.action in (AuditAction.CONSENT, AuditAction.WITHDRAW):
+            kinds = dict(ConsentKind.choices)
+            shown = []
+            for item in self.fields:
+                kind, _sep, version = str(item).partition(":")
+                label = str(kinds.get(kind, kind))
+                shown.append(_("%(kind)s, version %(version)s") % {"kind": label, "version": version} if version else label)
+            return shown
+        model_fields = {}
+        try:
+            from django.apps import apps
+
+            model_fields = {f.name: str(f.verbose_name) for f in apps.get_model(self.object_type)._meta.get_fields() if hasattr(f, "verbose_name")}
+        except (LookupError, ValueError):
+            pass
+        return [model_fields.get(str(name), str(name)) for name in self.fields]
+
 
 class ImportKind(models.TextChoices):
     ORGANIZATIONS = "organizations", _("organizations")

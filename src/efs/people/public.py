@@ -8,7 +8,7 @@ it only through the services below.
 
 from __future__ import annotations
 
-from .audit import audit_list, audit_record, audit_view
+from .audit import audit_list, audit_record, audit_rows, audit_view
 from .models import (
     AssignmentKind,
     AuditAction,
@@ -60,6 +60,7 @@ __all__ = [
     "assigned_educators",
     "audit_list",
     "audit_record",
+    "audit_rows",
     "audit_view",
     "consent_active",
     "educator_visible",

@@ -16,7 +16,7 @@ from efs.errors import DomainError, NotFound, ValidationFailed
 from efs.http import CachedCountPaginator, client_ip, int_param, post_int, xlsx_response
 
 from . import access, imports, queries, services
-from .audit import audit_list, audit_record, audit_view
+from .audit import audit_rows, audit_view
 from .models import (
     AuditAction,
     ConsentKind,
@@ -45,7 +45,8 @@ def educators(request: HttpRequest) -> HttpResponse:
         category=request.GET.get("category", "") if request.GET.get("category") in EducatorCategory.values else "",
     )
     page = CachedCountPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    audit_list(actor=request.user, model=Educator, count=len(page.object_list), ip=client_ip(request))
+    audit_rows(actor=request.user, action=AuditAction.VIEW, model=Educator, region_ids=[e.region_id for e in page.object_list],
+               description=_("List of educators, page %(n)s") % {"n": page.number}, ip=client_ip(request))
     context = {"page": page, "categories": EducatorCategory.choices, **queries.filter_choices(request.user)}
     template = "people/educators.html#results" if request.htmx else "people/educators.html"
     return render(request, template, context)
@@ -68,7 +69,7 @@ def educators_export(request: HttpRequest) -> HttpResponse:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Педагоги")
     sheet.append([h.header for h in imports.EDUCATOR_COLUMNS])
-    count = 0
+    regions = []
     for e in qs.iterator(chunk_size=2000):
         sheet.append(
             [
@@ -86,10 +87,10 @@ def educators_export(request: HttpRequest) -> HttpResponse:
                 (e.organization.inn or e.organization.name) if e.organization else "",
             ]
         )
-        count += 1
+        regions.append(e.region_id)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    audit_record(actor=request.user, action=AuditAction.EXPORT, model=Educator, count=count, ip=client_ip(request))
+    audit_rows(actor=request.user, action=AuditAction.EXPORT, model=Educator, region_ids=regions, description=_("Export of educators to Excel (with СНИЛС)"), ip=client_ip(request))
     response = xlsx_response(buffer.getvalue(), f"educators-{timezone.localdate():%Y-%m-%d}.xlsx")
     return response
 

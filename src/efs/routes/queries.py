@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from efs.people import access
@@ -191,3 +191,33 @@ def spending_forecast(region_id: int, year: int) -> Forecast:
     totals = items.aggregate(amount=Sum("price"), n=Count("id"), routes=Count("route", distinct=True))
     months = items.annotate(month=TruncMonth("planned_start")).values("month").annotate(total=Sum("price")).order_by("month")
     return Forecast(amount=totals["amount"] or 0, items=totals["n"], routes=totals["routes"], by_month=[(m["month"], m["total"]) for m in months])
+
+
+@dataclass(frozen=True)
+class PlanRouteRow:
+    route_id: int
+    name: str
+    organization: str
+    municipality: str
+    status: str
+    activities: int
+    price: int
+
+
+def plan_routes(user, route_ids: list[int]) -> list[PlanRouteRow]:
+    """The routes a region-wide plan proposed, as the operator may see them."""
+    routes = (
+        access.scoped(Route.objects.filter(pk__in=route_ids), user, roles=[Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR])
+        .select_related("educator__organization__municipality")
+        .annotate(activities=Count("items"), cost=Sum("items__price"))
+        .order_by("educator__last_name", "educator__first_name", "pk")
+    )
+    rows = []
+    for route in routes:
+        organization = route.educator.organization
+        rows.append(PlanRouteRow(
+            route_id=route.pk, name=route.educator.full_name, organization=organization.display_name if organization else "",
+            municipality=organization.municipality.name if organization and organization.municipality_id else "",
+            status=str(RouteStatus(route.status).label), activities=route.activities, price=route.cost or 0,
+        ))
+    return rows

@@ -14,13 +14,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from efs.catalog.models import CohortStatus, ProgramStatus
 from efs.catalog.queries import open_cohorts
 from efs.errors import Conflict, ValidationFailed
 from efs.financing.services import certificates_available
 from efs.people import access
-from efs.people.models import Educator, Region, Role, Subject, User
+from efs.people.models import Educator, EducatorCategory, Region, Role, Subject, User
 from efs.people.services import notify
 from efs.planner import (
     Option,
@@ -36,6 +37,7 @@ from .models import ACTIVE, AllocationRun, AllocationStatus, Route, RouteEvent, 
 from .services import _store, assigned_tutor
 
 PLANNERS = frozenset({Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR})
+COVERED_SHARE = 0.5
 TIME_LIMIT_S = 240.0
 
 
@@ -55,6 +57,72 @@ def allocation_start(*, actor: User, region: Region, fund: int, max_hours: int =
 
     transaction.on_commit(lambda: allocate_region_task.enqueue(run.pk))
     return run
+
+
+# What the planner (which knows no Django) reports, in the words the operator reads.
+_PLANNER_STEPS = {
+    "preparing the region": _lazy("Preparing the region's data"),
+    "running the greedy baseline": _lazy("A first plan by the simple rule"),
+    "building the initial route pool": _lazy("Building the first routes"),
+    "repairing the allocation": _lazy("Checking seats and money"),
+    "done": _lazy("Done"),
+}
+
+
+def planner_message(message: str) -> str:
+    """The planner's English progress line in Russian («pricing round 7» -> «Улучшение плана: шаг 7»)."""
+    if message.startswith("pricing round "):
+        return _("Improving the plan: step %(n)s") % {"n": message.removeprefix("pricing round ")}
+    known = _PLANNER_STEPS.get(message)
+    return str(known) if known is not None else _("Planning")
+
+
+def plan_outcome(demands: dict, assignments: dict, options: dict, meaning: dict, *, fund: int, seats_offered: int) -> dict:
+    """What the plan achieves, in figures a person reads: people served, deficits covered,
+    money planned, seats filled; and the same by municipality, program and category.
+
+    A deficit counts as covered when the chosen cohorts bring it at least half of a full
+    closing (the coverage the programs declare, summed, capped at 1)."""
+    categories = dict(EducatorCategory.choices)
+    by_municipality: dict[str, dict] = {}
+    by_category: dict[str, dict] = {}
+    by_program: dict[int, dict] = {}
+    totals = {"people": 0, "served": 0, "deficits": 0, "covered": 0, "money": 0, "seats": 0}
+
+    def row(table: dict, key, name: str) -> dict:
+        return table.setdefault(key, {"name": name, "people": 0, "served": 0, "deficits": 0, "covered": 0, "money": 0, "seats": 0})
+
+    for key, (educator, _attempt, deficits) in demands.items():
+        chosen = assignments.get(key) or ()
+        municipality = educator.organization.municipality if educator.organization and educator.organization.municipality_id else None
+        places = [row(by_municipality, municipality.pk if municipality else 0, municipality.name if municipality else str(_("no municipality"))),
+                  row(by_category, educator.category, str(categories.get(educator.category, educator.category))), totals]
+        coverage: dict[str, float] = {}
+        money = 0
+        for option_id in chosen:
+            option = options[option_id]
+            money += option.price
+            for code, share in option.coverage.items():
+                coverage[code] = coverage.get(code, 0.0) + share
+            cohort = meaning[option_id].cohort
+            program = row(by_program, cohort.program_id, cohort.program.title)
+            program["seats"] += 1
+            program["money"] += option.price
+            program["served"] += 1
+        covered = sum(1 for d in deficits if min(1.0, coverage.get(d.competency.code, 0.0)) >= COVERED_SHARE)
+        for place in places:
+            place["people"] += 1
+            place["served"] += 1 if chosen else 0
+            place["deficits"] += len(deficits)
+            place["covered"] += covered
+            place["money"] += money
+            place["seats"] += len(chosen)
+    return {
+        "summary": totals | {"fund": fund, "seats_offered": seats_offered},
+        "by_municipality": sorted(by_municipality.values(), key=lambda r: (-r["people"], r["name"])),
+        "by_category": sorted(by_category.values(), key=lambda r: -r["people"]),
+        "by_program": sorted(by_program.values(), key=lambda r: (-r["seats"], r["name"]))[:200],
+    }
 
 
 def _progress(run: AllocationRun, fraction: float, message: str) -> None:
@@ -91,7 +159,7 @@ def _execute(run: AllocationRun, today: dt.date, time_limit_s: float) -> dict:
     wanted = [pk for pk in diagnosed if pk not in busy]
     educators = {}
     for start in range(0, len(wanted), 500):
-        batch = Educator.objects.filter(pk__in=wanted[start : start + 500], is_active=True).select_related("organization").prefetch_related("subjects")
+        batch = Educator.objects.filter(pk__in=wanted[start : start + 500], is_active=True).select_related("organization__municipality").prefetch_related("subjects")
         educators.update({e.pk: e for e in batch})
     demands: dict[str, tuple[Educator, int, list[building.Deficit]]] = {}
     teachers = []
@@ -142,11 +210,12 @@ def _execute(run: AllocationRun, today: dt.date, time_limit_s: float) -> dict:
     _progress(run, 0.1, _("%(n)s open cohorts; planning") % {"n": len(options)})
     allocation = allocate_region(
         RegionProblem(fund=run.fund, teachers=teachers, options=options),
-        progress=lambda fraction, message: _progress(run, 0.1 + 0.8 * fraction, message),
+        progress=lambda fraction, message: _progress(run, 0.1 + 0.8 * fraction, planner_message(message)),
         time_limit_s=time_limit_s,
     )
     _progress(run, 0.92, _("Writing the proposed routes"))
     created = 0
+    route_ids: list[int] = []
     with transaction.atomic():
         for key, chosen in allocation.assignments.items():
             if not chosen:
@@ -165,7 +234,10 @@ def _execute(run: AllocationRun, today: dt.date, time_limit_s: float) -> dict:
             if educator.user_id:
                 notify(user=educator.user, title=_("The region proposed an individual route for you"), url=reverse("routes:route", args=[route.pk]))
             created += 1
+            route_ids.append(route.pk)
     return {
+        **plan_outcome(demands, allocation.assignments, {o.id: o for o in options}, meaning, fund=run.fund, seats_offered=sum(o.seats for o in options)),
+        "route_ids": route_ids,
         "educators": len(teachers),
         "cohorts": len(options),
         "routes": created,

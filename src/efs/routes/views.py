@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,16 +15,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from efs.catalog.models import Cohort
-from efs.errors import DomainError, NotFound
+from efs.errors import DomainError, NotFound, ValidationFailed
 from efs.financing.services import certificate_of
-from efs.http import pdf_response, post_int, xlsx_bytes, xlsx_response
+from efs.forms import first_error, parse_roubles
+from efs.http import client_ip, pdf_response, post_int, xlsx_bytes, xlsx_response
 from efs.people import access
 from efs.people.models import Municipality, Role
+from efs.people.public import AuditAction, audit_record, audit_rows, audit_view
 
 from . import queries, regional, services
 from .access import STATUS_READERS
 from .building import BuildOptions
-from .models import AllocationRun, AllocationStatus, RouteItem, RouteStatus
+from .forms import RegionPlanForm
+from .models import AllocationRun, AllocationStatus, Route, RouteItem, RouteStatus
 from .presentation import timeline
 
 
@@ -44,17 +48,20 @@ def _options(request, me) -> BuildOptions:
         except ValueError:
             return default
 
-    def number(name, default, scale=1):
-        text = (post.get(name, "") or "").replace(" ", "").replace(",", ".")
+    def number(name, default):
+        text = (post.get(name, "") or "").strip()
+        return int(text) if text.isdigit() and len(text) < 6 else default
+
+    def roubles(name, default):
         try:
-            return round(float(text) * scale) if text else default
-        except ValueError:
+            return parse_roubles(post.get(name, "")) if (post.get(name, "") or "").strip() else default
+        except ValidationError:
             return default
 
     return BuildOptions(
         period_start=date("period_start", defaults.period_start),
         period_end=date("period_end", defaults.period_end),
-        budget=number("budget", defaults.budget, 100),
+        budget=roubles("budget", defaults.budget),
         max_hours=number("max_hours", defaults.max_hours),
         formats=[f for f in post.getlist("formats") if f],
         places=[int(p) for p in post.getlist("places") if p.isdigit()],
@@ -142,6 +149,7 @@ def route(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("routes:route", pk=obj.pk)
+    audit_view(actor=request.user, obj=obj, owner_user_id=obj.educator.user_id, description=_("Route of %(name)s") % {"name": obj.educator.full_name}, ip=client_ip(request))
     return render(request, "routes/route.html", _route_context(request, obj))
 
 
@@ -211,6 +219,8 @@ def add_cohort(request: HttpRequest, cohort_pk: int) -> HttpResponse:
 @login_required
 def route_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.route_full(request.user, pk)
+    if obj.educator.user_id != request.user.pk:
+        audit_record(actor=request.user, action=AuditAction.EXPORT, obj=obj, description=_("Route of %(name)s, PDF") % {"name": obj.educator.full_name}, ip=client_ip(request))
     return pdf_response(request, "routes/route_print.html", _route_context(request, obj), f"iom-{obj.pk}.pdf")
 
 
@@ -227,11 +237,21 @@ def staff(request: HttpRequest) -> HttpResponse:
     filters = {"status": request.GET.get("status", ""), "overdue": request.GET.get("overdue") == "1", "search": request.GET.get("q", "").strip()}
     routes = queries.staff_routes(request.user, roles=roles, **filters)
     if request.GET.get("export") == "xlsx":
-        rows = (queries.staff_row(r) for r in routes.iterator(chunk_size=2000))
+        regions: list[int | None] = []
+
+        def staff_rows():
+            for r in routes.iterator(chunk_size=2000):
+                regions.append(r.region_id)
+                yield queries.staff_row(r)
+
+        rows = staff_rows()
         header = [_("Educator"), _("Organization"), _("Status"), _("Activities done"), _("Activities in the route"), _("Overdue")]
         content = xlsx_bytes(_("Routes"), [str(h) for h in header], ((r.name, r.organization, str(r.status_label), r.done, r.total, r.overdue) for r in rows))
+        audit_rows(actor=request.user, action=AuditAction.EXPORT, model=Route, region_ids=regions, description=_("Export of educators' routes to Excel"), ip=client_ip(request))
         return xlsx_response(content, f"routes-{timezone.localdate():%Y-%m-%d}.xlsx")
     page = Paginator(routes, 50).get_page(request.GET.get("page"))
+    audit_rows(actor=request.user, action=AuditAction.VIEW, model=Route, region_ids=[r.region_id for r in page.object_list],
+               description=_("List of educators' routes, page %(n)s") % {"n": page.number}, ip=client_ip(request))
     context = {
         "page": page,
         "rows": [queries.staff_row(r) for r in page.object_list],
@@ -260,16 +280,15 @@ def region_plans(request: HttpRequest) -> HttpResponse:
     access.require_role(request.user, regional.PLANNERS)
     regions = access.region_reach(request.user, roles=regional.PLANNERS).regions()
     if request.method == "POST":
-        region = regions.filter(pk=post_int(request, "region")).first()
+        form = RegionPlanForm(request.POST)
+        region = regions.filter(pk=form.data.get("region") if str(form.data.get("region", "")).isdigit() else 0).first()
         try:
             if region is None:
                 raise NotFound(_("Choose a region."))
-            fund = round(float((request.POST.get("fund", "0") or "0").replace(" ", "").replace(",", ".")) * 100)
-            per = round(float((request.POST.get("budget", "0") or "0").replace(" ", "").replace(",", ".")) * 100)
-            hours = post_int(request, "max_hours") or 144
-            run = regional.allocation_start(actor=request.user, region=region, fund=fund, max_hours=hours, budget_per_educator=per)
-        except ValueError:
-            messages.error(request, _("Enter the amounts as numbers."))
+            if not form.is_valid():
+                raise ValidationFailed(first_error(form), code="allocation_invalid")
+            data = form.cleaned_data
+            run = regional.allocation_start(actor=request.user, region=region, fund=data["fund"], max_hours=data["max_hours"], budget_per_educator=data["budget"] or 0)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -277,6 +296,9 @@ def region_plans(request: HttpRequest) -> HttpResponse:
         return redirect("routes:region_plans")
     runs = AllocationRun.objects.filter(region__in=regions).select_related("region", "started_by")[:20]
     return render(request, "routes/region_plans.html", {"runs": runs, "regions": regions})
+
+
+PLAN_ROUTES_SHOWN = 100  # the page lists the first ones; the spreadsheet has them all
 
 
 @login_required
@@ -290,8 +312,18 @@ def region_plan(request: HttpRequest, pk: int) -> HttpResponse:
         done = HttpResponse(status=204)
         done["HX-Refresh"] = "true"
         return done
+    results = run.results or {}
+    routes = queries.plan_routes(request.user, results.get("route_ids", [])) if run.status == AllocationStatus.DONE else []
+    exporting = request.GET.get("format") == "xlsx"
+    if routes:
+        audit_rows(actor=request.user, action=AuditAction.EXPORT if exporting else AuditAction.VIEW, model=Route,
+                   region_ids=[run.region_id] * (len(routes) if exporting else min(len(routes), PLAN_ROUTES_SHOWN)), description=_("Routes proposed by the region-wide plan of %(date)s") % {"date": f"{run.created_at:%d.%m.%Y}"},
+                   ip=client_ip(request))
+    if exporting and run.status == AllocationStatus.DONE:
+        header = [_("Educator"), _("Organization"), _("Municipality"), _("Status"), _("Activities"), _("Cost, ₽")]
+        rows = ((r.name, r.organization, r.municipality, r.status, r.activities, r.price / 100) for r in routes)
+        return xlsx_response(xlsx_bytes(_("Proposed routes"), [str(h) for h in header], rows), f"region-plan-{run.pk}.xlsx")
     template = "routes/region_plan.html#progress" if request.htmx else "routes/region_plan.html"
-    return render(request, template, {"run": run, "running": running, "percent": round(run.progress * 100)})
-
-
-
+    context = {"run": run, "running": running, "percent": round(run.progress * 100), "s": results.get("summary"), "results": results, "routes": routes[:PLAN_ROUTES_SHOWN],
+               "routes_total": len(routes)}
+    return render(request, template, context)

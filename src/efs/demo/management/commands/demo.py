@@ -14,6 +14,7 @@ from efs.demo.diagnostics import simulate_first_wave
 from efs.demo.financing import create_demo_financing
 from efs.demo.monitoring import create_demo_monitoring
 from efs.demo.routes import create_demo_routes
+from efs.demo.settlement import create_demo_settlement
 from efs.demo.users import DEMO_PASSWORD, create_demo_logins, create_demo_macroregions
 from efs.people.models import Educator, Region
 
@@ -81,6 +82,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Routes in {time.perf_counter() - started:.1f} s: the demo teacher answered {made['answered']} items, route of {made['items']} activities; "
                 f"region-wide plan {made['plan']}: {made['routes']} routes proposed; {made['enrollments']} enrollments with certificates."
+            )
+        if scale == "region":
+            started = time.perf_counter()
+            made = create_demo_settlement(Region.objects.get(code=generator.DEFAULT_REGION_CODE))
+            self.stdout.write(
+                f"Past season in {time.perf_counter() - started:.1f} s: {made['cohorts']} finished cohorts, {made['completed']} completed with payment, "
+                f"{made['waiting']} waiting for the provider's outcome."
             )
         if scale == "region":
             started = time.perf_counter()

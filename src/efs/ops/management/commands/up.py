@@ -54,9 +54,9 @@ class Command(BaseCommand):
         if not options["no_demo"]:
             call_command("demo", if_empty=True)
         _collect_static_if_changed()
-        from efs.routes.tasks import daily_reminders_ensure
+        from efs.ops.tasks import daily_job_ensure
 
-        daily_reminders_ensure()
+        daily_job_ensure()
         url = f"http://{options['host']}:{options['port']}/"
         web = subprocess.Popen(
             [
