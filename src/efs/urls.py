@@ -24,3 +24,5 @@ urlpatterns = [
     path("api/<path:rest>", unknown_endpoint),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "efs.web.security.server_error"

@@ -7,10 +7,13 @@ token, ``Authorization: Bearer efs_...``. Every error is
 
 from __future__ import annotations
 
+import logging
+
+from django.db import DataError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -23,6 +26,9 @@ from efs.monitoring.api import router as monitoring_router
 from efs.people.api import router as people_router
 from efs.people.services import api_token_user
 from efs.routes.api import router as routes_router
+
+
+logger = logging.getLogger("efs.api")
 
 
 class TokenAuth(HttpBearer):
@@ -84,7 +90,31 @@ def on_not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
-    return _error(request, "http_error", str(exc), exc.status_code)
+    # Ninja's own refusals arrive in English; each gets its stable code and Russian text.
+    text = str(exc)
+    if exc.status_code == 403 and "CSRF" in text:
+        return _error(request, "csrf_failed", _("The request did not carry a valid CSRF token. Reload the page and try again; API clients send X-CSRFToken or use a token."), 403)
+    if exc.status_code == 400 and text.startswith("Cannot parse request body"):
+        return _error(request, "malformed_body", _("The request body could not be read: send JSON, or a form where the operation takes files."), 400)
+    return _error(request, "request_refused", _("The request was refused."), exc.status_code)
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request, exc: Throttled):
+    return _error(request, "too_many_attempts", _("Too many failed attempts; wait a few minutes and try again."), 429)
+
+
+@api.exception_handler(Exception)
+def on_server_error(request, exc: Exception):
+    """Anything unexpected: logged with the request id, answered in the contract's shape."""
+    if isinstance(exc, (OverflowError, DataError)):
+        # A number or text beyond a column's range that a check missed: the client's input, not our failure.
+        logger.warning("value out of range: %s", exc)
+        return _error(request, "value_out_of_range", _("A value in the request is beyond the allowed range."), 400)
+    logger.error("Internal Server Error: %s", request.path, exc_info=exc)
+    body = {"error": {"code": "server_error", "message": _("The server failed to answer. The error has been recorded; give the request id to support."),
+                      "request_id": getattr(request, "request_id", "-")}}
+    return api.create_response(request, body, status=500)
 
 
 api.add_router("/people/", people_router)

@@ -14,9 +14,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from efs import xlsx
 from efs.catalog.models import Cohort
 from efs.errors import DomainError, NotFound
-from efs.http import post_int, xlsx_bytes, xlsx_response
+from efs.http import post_int
 from efs.money import format_money
 from efs.people import access
 from efs.people.models import EducatorCategory, Organization, Region, Role
@@ -173,7 +174,7 @@ def statement(request: HttpRequest) -> HttpResponse:
         rows = [(line.date.strftime("%d.%m.%Y"), line.educator, line.program, line.cohort, line.kind, line.amount / 100) for line in st.lines]
         rows += [("", "", "", "", _("Rendered, total"), st.rendered / 100), ("", "", "", "", _("Paid"), st.paid / 100), ("", "", "", "", _("Owed at the end of the month"), st.closing / 100)]
         header = [_("Date"), _("Educator"), _("Program"), _("Cohort"), _("Operation"), _("Amount, ₽")]
-        return xlsx_response(xlsx_bytes(_("Statement"), [str(h) for h in header], rows), f"{name}.xlsx")
+        return xlsx.response(xlsx.table_bytes(_("Statement"), [str(h) for h in header], rows), f"{name}.xlsx")
     if fmt == "pdf":
         from weasyprint import HTML
 

@@ -14,10 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from efs import xlsx
 from efs.catalog.models import Cohort
 from efs.errors import DomainError, NotFound
 from efs.financing.services import certificate_of
-from efs.http import post_int, xlsx_bytes, xlsx_response
+from efs.http import post_int
 from efs.people import access
 from efs.people.models import Municipality, Role
 
@@ -235,8 +236,8 @@ def staff(request: HttpRequest) -> HttpResponse:
     if request.GET.get("export") == "xlsx":
         rows = (queries.staff_row(r) for r in routes.iterator(chunk_size=2000))
         header = [_("Educator"), _("Organization"), _("Status"), _("Activities done"), _("Activities in the route"), _("Overdue")]
-        content = xlsx_bytes(_("Routes"), [str(h) for h in header], ((r.name, r.organization, str(r.status_label), r.done, r.total, r.overdue) for r in rows))
-        return xlsx_response(content, f"routes-{timezone.localdate():%Y-%m-%d}.xlsx")
+        content = xlsx.table_bytes(_("Routes"), [str(h) for h in header], ((r.name, r.organization, str(r.status_label), r.done, r.total, r.overdue) for r in rows))
+        return xlsx.response(content, f"routes-{timezone.localdate():%Y-%m-%d}.xlsx")
     page = Paginator(routes, 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
