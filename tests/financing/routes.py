@@ -109,5 +109,5 @@ ROUTES += [
     _api("contract_create", "POST", lambda w, s: "/api/financing/contracts", by_role({"regional": 201, "federal": 201}),
          data=lambda w, s: {"region": w.r1.code, "provider": s["provider_org"], "number": "М-2", "signed_on": "2026-01-10", "valid_from": "2026-01-10", "valid_to": "2027-12-31"}, json=True),
     _api("payment", "POST", lambda w, s: "/api/financing/payments", by_role({"regional": 201, "federal": 201, "regional_other": 404}),
-         data=lambda w, s: {"transfer_id": "m-pay", "contract": s["contract"], "amount_kopecks": 100_000, "document": "п/п 7", "paid_on": "2026-11-20"}, json=True),
+         data=lambda w, s: {"transfer_id": "m-pay", "contract": s["contract"], "amount_kopecks": 100_000, "document": "п/п 7", "paid_on": timezone.localdate().isoformat()}, json=True),
 ]

@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 
 from efs.catalog.models import Cohort
 from efs.errors import NotFound
+from efs.limits import NOTE_MAX_CHARS, Comment, Id
 from efs.people import access
 from efs.people.models import Region
 
@@ -179,14 +180,14 @@ def item_start(request: HttpRequest, route_id: int, item_id: int):
 
 
 @router.post("/{int:route_id}/items/{int:item_id}/evidence", response={201: dict[str, Any]}, summary="Send evidence of an activity (a file and/or a note)")
-def item_evidence(request: HttpRequest, route_id: int, item_id: int, file: File[UploadedFile] | None = None, note: Form[str] = ""):
+def item_evidence(request: HttpRequest, route_id: Id, item_id: Id, file: File[UploadedFile] = None, note: str = Form("", max_length=NOTE_MAX_CHARS)):  # type: ignore[assignment]
     evidence = services.evidence_submit(actor=request.user, item=_item(request, route_id, item_id), file=file, note=note)
     return Status(201, {"id": evidence.pk, "file_name": evidence.file_name, "note": evidence.note})
 
 
 class ReviewIn(Schema):
     accept: bool
-    comment: str = ""
+    comment: Comment = ""
 
 
 @router.post("/{int:route_id}/evidence/{int:evidence_id}/review", response=dict[str, Any], summary="The tutor accepts or returns evidence")
