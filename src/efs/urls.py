@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from efs.api.api import api, unknown_endpoint
+from efs.people.forms import ThrottledAuthenticationForm
 from efs.web import views as web_views
 
 admin.site.site_header = "ЕФС НМС — администрирование"
@@ -11,7 +12,7 @@ admin.site.site_title = "ЕФС НМС"
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=ThrottledAuthenticationForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("people/", include("efs.people.urls")),
     path("competencies/", include("efs.competencies.urls")),

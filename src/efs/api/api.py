@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import APIKeyCookie, HttpBearer
 
 from efs.catalog.api import router as catalog_router
 from efs.competencies.api import router as competencies_router
@@ -24,31 +23,11 @@ from efs.errors import DomainError
 from efs.financing.api import router as financing_router
 from efs.monitoring.api import router as monitoring_router
 from efs.people.api import router as people_router
-from efs.people.services import api_token_user
+from efs.people.apiauth import api_auth
 from efs.routes.api import router as routes_router
 
 
 logger = logging.getLogger("efs.api")
-
-
-class TokenAuth(HttpBearer):
-    openapi_scheme = "bearer"
-
-    def authenticate(self, request: HttpRequest, token: str):
-        user = api_token_user(token)
-        if user is not None:
-            request.user = user
-        return user
-
-
-class SessionAuth(APIKeyCookie):
-    """The logged-in browser session; unsafe methods need the CSRF token."""
-
-    param_name = "sessionid"
-
-    def authenticate(self, request: HttpRequest, key: str | None):
-        user = getattr(request, "user", None)
-        return user if user is not None and user.is_authenticated else None
 
 
 api = NinjaAPI(
@@ -56,7 +35,7 @@ api = NinjaAPI(
     version="1.0.0",
     description="Программный интерфейс платформы научно-методического сопровождения педагогов. "
     "Ошибки возвращаются как {\"error\": {\"code\", \"message\"}}; коды стабильны.",
-    auth=[TokenAuth(), SessionAuth(csrf=True)],
+    auth=api_auth(),
     urls_namespace="api-1.0.0",
 )
 

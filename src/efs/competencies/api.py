@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from efs.errors import NotFound
+from efs.limits import Id, RegionCode
+from efs.people.apiauth import api_auth
 from efs.people.models import Region
 
 from . import queries, services
@@ -33,7 +35,7 @@ class FrameworkOut(Schema):
 
 class FrameworkIn(Schema):
     framework: dict[str, Any]
-    region: str | None = None
+    region: RegionCode | None = None
     publish: bool = False
 
 
@@ -43,14 +45,14 @@ def frameworks(request: HttpRequest):
 
 
 @router.get("/frameworks/{int:framework_id}", response=dict[str, Any], summary="A framework with its competency tree")
-def framework(request: HttpRequest, framework_id: int):
+def framework(request: HttpRequest, framework_id: Id):
     obj = Framework.objects.filter(pk=framework_id).first()
     if obj is None:
         raise NotFound(_("Not found, or you have no access to it."))
     return {"id": obj.pk, "status": obj.status, **services.framework_to_dict(obj)}
 
 
-@router.post("/frameworks", response={201: FrameworkOut}, summary="Import a framework (federal or regional operator)")
+@router.post("/frameworks", response={201: FrameworkOut}, auth=api_auth(*services.EDITORS), summary="Import a framework (federal or regional operator)")
 def framework_import(request: HttpRequest, body: FrameworkIn):
     region = None
     if body.region:

@@ -114,10 +114,12 @@ class MapRow:
         return self.deficit / self.people if self.people else 0.0
 
 
-def deficit_map(user, *, roles=AGGREGATE_READERS) -> list[MapRow]:
-    """Per competency, how many people in the user's scope have a deficit, by their latest
-    finished attempt. Groups smaller than MIN_GROUP are counted but not shown."""
+def deficit_map(user, *, roles=AGGREGATE_READERS, region_id: int | None = None) -> list[MapRow]:
+    """Per competency, how many people in the user's scope (within one region, if given) have
+    a deficit, by their latest finished attempt. Groups smaller than MIN_GROUP are counted but not shown."""
     results = access.scoped(CompetencyResult.objects.filter(attempt__status__in=FINISHED), user, roles=roles)
+    if region_id is not None:
+        results = results.filter(attempt__region_id=region_id)
     latest_ids = _latest_per_person(results)
     rows = (
         results.filter(attempt_id__in=latest_ids)

@@ -15,6 +15,7 @@ from efs.catalog.models import Cohort
 from efs.errors import NotFound, ValidationFailed
 from efs.limits import Comment, Day, Id, Kopecks, Limit, NominalKopecks, Offset, RegionCode, RequestId, Year
 from efs.people import access
+from efs.people.apiauth import api_auth
 from efs.people.models import Organization, Region, Role
 
 from . import queries, services
@@ -270,7 +271,7 @@ class TopUpIn(Schema):
     amount_kopecks: Kopecks
 
 
-@router.post("/funds/top-up", response={201: TransferOut}, summary="Put money into the regional fund of a year (idempotent by transfer_id)")
+@router.post("/funds/top-up", response={201: TransferOut}, auth=api_auth(*services.FINANCIERS), summary="Put money into the regional fund of a year (idempotent by transfer_id)")
 def top_up(request: HttpRequest, body: TopUpIn):
     move = services.fund_top_up(actor=request.user, region=_region(body.region), year=body.year, amount=body.amount_kopecks, tid=body.transfer_id)
     return Status(201, _transfer_out(move))
@@ -287,7 +288,7 @@ class RuleIn(Schema):
     carry_over: bool = False
 
 
-@router.put("/rules", response=RuleOut, summary="Set the certificate rule of a region, year and category")
+@router.put("/rules", response=RuleOut, auth=api_auth(*services.FINANCIERS), summary="Set the certificate rule of a region, year and category")
 def rule(request: HttpRequest, body: RuleIn):
     saved = services.rule_set(
         actor=request.user, region=_region(body.region), year=body.year, category=body.category, nominal=body.nominal_kopecks, ledger_=body.ledger,
@@ -303,7 +304,7 @@ class IssueIn(Schema):
     category: Literal["teacher", "manager", "student"]
 
 
-@router.post("/certificates/issue", response=IssueOut, summary="Issue the year's certificates of a category (all or none; a rerun issues only the missing)")
+@router.post("/certificates/issue", response=IssueOut, auth=api_auth(*services.FINANCIERS), summary="Issue the year's certificates of a category (all or none; a rerun issues only the missing)")
 def issue(request: HttpRequest, body: IssueIn):
     result = services.certificates_issue(actor=request.user, region=_region(body.region), year=body.year, category=body.category)
     return {"issued": result.issued, "amount_kopecks": result.amount, "already": result.already, "not_yet_due": result.not_yet_due}
@@ -320,7 +321,7 @@ class ContractIn(Schema):
     advances: bool = False
 
 
-@router.post("/contracts", response={201: ContractOut}, summary="Register a contract between the region and a provider")
+@router.post("/contracts", response={201: ContractOut}, auth=api_auth(*services.FINANCIERS), summary="Register a contract between the region and a provider")
 def contract_create(request: HttpRequest, body: ContractIn):
     provider = Organization.objects.filter(pk=body.provider).first()
     if provider is None:
@@ -341,7 +342,7 @@ class PaymentIn(Schema):
     advance: bool = False
 
 
-@router.post("/payments", response={201: PaymentOut}, summary="Register a payment to a provider (idempotent by transfer_id)")
+@router.post("/payments", response={201: PaymentOut}, auth=api_auth(*services.FINANCIERS), summary="Register a payment to a provider (idempotent by transfer_id)")
 def payment(request: HttpRequest, body: PaymentIn):
     access.require_role(request.user, services.FINANCIERS)
     found = Contract.objects.filter(pk=body.contract, region__in=queries.financier_regions(request.user)).select_related("region").first()
@@ -377,7 +378,7 @@ def statement(request: HttpRequest, provider: Id, region: RegionCode, month: str
     }
 
 
-@router.get("/regions/{code}/overview", response=OverviewOut, summary="The fund of a year: in, issued, held, spent, paid, owed, by month")
+@router.get("/regions/{code}/overview", response=OverviewOut, auth=api_auth(*services.FINANCIERS), summary="The fund of a year: in, issued, held, spent, paid, owed, by month")
 def overview(request: HttpRequest, code: str, year: Year | None = None):
     access.require_role(request.user, services.FINANCIERS)
     region = queries.financier_regions(request.user).filter(code=code).first()
@@ -391,7 +392,7 @@ def overview(request: HttpRequest, code: str, year: Year | None = None):
     }
 
 
-@router.get("/summary", response=list[SummaryRowOut], summary="Every region's fund of a year (federal operator)")
+@router.get("/summary", response=list[SummaryRowOut], auth=api_auth(Role.FEDERAL_OPERATOR), summary="Every region's fund of a year (federal operator)")
 def summary(request: HttpRequest, year: Year | None = None):
     access.require_role(request.user, [Role.FEDERAL_OPERATOR])
     return [

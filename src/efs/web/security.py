@@ -37,6 +37,24 @@ from efs.limits import INT_MAX
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("efs_request_id", default="-")
 
 
+def _install_record_factory() -> None:
+    """Every log record carries the id of the request it was written in («-» outside one)."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "efs_request_id", False):
+        return
+
+    def factory(*args, **kwargs):
+        record = previous(*args, **kwargs)
+        record.request_id = REQUEST_ID.get()
+        return record
+
+    factory.efs_request_id = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
+_install_record_factory()
+
+
 class RequestIdFilter(logging.Filter):
     """Puts the current request's id on every log record (``%(request_id)s``)."""
 
