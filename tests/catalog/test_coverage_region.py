@@ -10,7 +10,7 @@ from tests.conftest import make_educator
 from tests.diagnostics.conftest import bank, finished_attempt  # noqa: F401  (fixture)
 
 
-def test_coverage_of_another_region_does_not_show_the_callers_own_deficits(world, bank):
+def test_coverage_of_another_region_does_not_show_the_callers_own_deficits(world, bank):  # noqa: F811
     people = []
     for i in range(MIN_GROUP + 1):
         user = User.objects.create_user(username=f"t{i}", password="x")

@@ -26,7 +26,6 @@ from efs.people.api import router as people_router
 from efs.people.apiauth import api_auth
 from efs.routes.api import router as routes_router
 
-
 logger = logging.getLogger("efs.api")
 
 

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from efs.competencies.models import Competency, Framework, FrameworkStatus
 from efs import xlsx
+from efs.competencies.models import Competency, Framework, FrameworkStatus
 from efs.errors import Conflict, ValidationFailed
 from efs.people import access
 from efs.people.models import Role

@@ -13,7 +13,18 @@ from ninja import Field, Query, Router, Schema, Status
 
 from efs.catalog.models import Cohort
 from efs.errors import NotFound, ValidationFailed
-from efs.limits import Comment, Day, Id, Kopecks, Limit, NominalKopecks, Offset, RegionCode, RequestId, Year
+from efs.limits import (
+    Comment,
+    Day,
+    Id,
+    Kopecks,
+    Limit,
+    NominalKopecks,
+    Offset,
+    RegionCode,
+    RequestId,
+    Year,
+)
 from efs.people import access
 from efs.people.apiauth import api_auth
 from efs.people.models import Organization, Region, Role

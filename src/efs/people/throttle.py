@@ -20,7 +20,7 @@ from .models import AuditAction, User
 
 
 def _key(kind: str, value: str) -> str:
-    return "efs:login:%s:%s" % (kind, hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32])
+    return f"efs:login:{kind}:{hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]}"
 
 
 def _count(key: str) -> int:

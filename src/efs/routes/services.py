@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from efs.catalog.models import Cohort, Program
 from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from efs.limits import COMMENT_MAX_CHARS, FILE_NAME_MAX_CHARS, NOTE_MAX_CHARS
 from efs.financing.services import certificate_of
+from efs.limits import COMMENT_MAX_CHARS, FILE_NAME_MAX_CHARS, NOTE_MAX_CHARS
 from efs.people.models import AssignmentKind, Educator, Role, SupportAssignment, User
 from efs.people.services import notify
 from efs.planner import PlannerError, plan_route
