@@ -63,3 +63,18 @@ def int_param(request: HttpRequest, name: str) -> int | None:
 def post_int(request: HttpRequest, name: str) -> int:
     """A non-negative integer form field; 0 when absent or malformed (the caller reports «not found»)."""
     return _positive((request.POST.get(name, "") or "").strip()) or 0
+
+
+def bounded_pagination():
+    """Ninja's limit/offset pagination with the platform's bounds on both (efs/limits.py)."""
+    from ninja import Field, Schema
+    from ninja.pagination import LimitOffsetPagination
+
+    from efs.limits import OFFSET_MAX, PAGE_MAX
+
+    class BoundedPagination(LimitOffsetPagination):
+        class Input(Schema):
+            limit: int = Field(100, ge=1, le=PAGE_MAX)
+            offset: int = Field(0, ge=0, le=OFFSET_MAX)
+
+    return BoundedPagination

@@ -167,10 +167,14 @@ def _check_text_runs(archive: zipfile.ZipFile, member: zipfile.ZipInfo, *, broke
 
 
 def _checked_cell(value: Any, *, too_long_code: str) -> Any:
-    if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+    if not isinstance(value, str):
+        return value
+    if len(value) > MAX_CELL_CHARS:
         raise ValidationFailed(
             _("A cell of the file is longer than %(max)s characters.") % {"max": MAX_CELL_CHARS}, code=too_long_code
         )
+    if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]  # our own exports protect such cells with an apostrophe: they import back as written
     return value
 
 

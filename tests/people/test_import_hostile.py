@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from efs import xlsx as spreadsheets
 from efs.errors import ValidationFailed
 from efs.people.imports import import_commit
-from efs.people.models import Educator, ImportKind
+from efs.people.models import Educator
 from tests.people.test_imports import EDU_HEADER, person, preview, xlsx
 
 
@@ -132,4 +132,9 @@ def test_imports_of_programs_items_and_frameworks_share_the_checks(world):
     assert refused.value.code == "framework_file_broken"
 
 
-assert ImportKind.EDUCATORS
+
+
+def test_a_protected_cell_imports_back_as_written():
+    content = spreadsheets.table_bytes("Лист", ["a", "b"], [["-0.5; 0.5", "=1+1"]])
+    rows = list(spreadsheets.xlsx_rows(content, broken_code="broken"))
+    assert rows[1] == ["-0.5; 0.5", "=1+1"]

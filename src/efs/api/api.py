@@ -29,7 +29,52 @@ from efs.routes.api import router as routes_router
 logger = logging.getLogger("efs.api")
 
 
-api = NinjaAPI(
+# Every operation may answer with these; the document lists them so that clients (and
+# schemathesis) know every status an operation can return and the one shape of its body.
+ERROR_RESPONSES = {
+    400: "Unreadable input: NUL characters, integers beyond 64 bits, malformed JSON or body",
+    401: "Not authenticated",
+    403: "No access (role or CSRF), checked before the body is validated",
+    404: "Not found, or outside the caller's scope",
+    405: "Method not allowed",
+    409: "The state does not allow it",
+    413: "The request is too large",
+    422: "The input does not match the schema or a business rule",
+    429: "Too many failed authentication attempts from this address",
+    500: "Server error; the body carries request_id",
+}
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "stable, never renamed"},
+                "message": {"type": "string", "description": "Russian text for people"},
+                "details": {"description": "which fields or rows, where the code says so"},
+                "request_id": {"type": "string", "description": "500 only: the id in the server's log"},
+            },
+        }
+    },
+}
+
+
+class EfsAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for methods in schema["paths"].values():
+            for operation in methods.values():
+                responses = operation.setdefault("responses", {})
+                for status, text in ERROR_RESPONSES.items():
+                    responses.setdefault(status, {"description": text, "content": reference})
+        return schema
+
+
+api = EfsAPI(
     title="ЕФС НМС API",
     version="1.0.0",
     description="Программный интерфейс платформы научно-методического сопровождения педагогов. "

@@ -81,7 +81,7 @@ class EnrollmentOut(Schema):
     comment: str
 
 
-class MeOut(Schema):
+class FinancingMeOut(Schema):
     certificates: list[AccountOut]
     enrollments: list[EnrollmentOut]
     history: list[TransferOut]
@@ -198,7 +198,7 @@ def _enrollment_out(e) -> dict:
     }
 
 
-@router.get("/me", response=MeOut, summary="My certificates, enrollments and the movements of this year's certificate")
+@router.get("/me", response=FinancingMeOut, summary="My certificates, enrollments and the movements of this year's certificate")
 def me(request: HttpRequest):
     certificates = list(queries.my_certificates(request.user))
     current = next((c for c in certificates if c.year == timezone.localdate().year), None)
@@ -241,13 +241,13 @@ def enrollment(request: HttpRequest, enrollment_id: Id):
     return _enrollment_out(queries.enrollment(request.user, enrollment_id))
 
 
-class ActionIn(Schema):
+class EnrollmentActionIn(Schema):
     action: Literal["accept", "decline", "cancel", "completed", "not_completed"]
     comment: Comment = ""
 
 
 @router.post("/enrollments/{int:enrollment_id}/actions", response=EnrollmentOut, summary="Accept, decline, cancel, or record the outcome (repeatable)")
-def enrollment_action(request: HttpRequest, enrollment_id: Id, body: ActionIn):
+def enrollment_action(request: HttpRequest, enrollment_id: Id, body: EnrollmentActionIn):
     obj = queries.enrollment(request.user, enrollment_id)
     if body.action == "accept":
         services.enrollment_accept(actor=request.user, enrollment=obj)
