@@ -217,3 +217,24 @@ def test_api_tokens_are_throttled_by_address(world, settings):
         _is_contract(Client().get("/api/people/me", HTTP_AUTHORIZATION=f"Bearer efs_wrong{i}", REMOTE_ADDR="198.51.100.4"), 401)
     _is_contract(Client().get("/api/people/me", HTTP_AUTHORIZATION=f"Bearer {plaintext}", REMOTE_ADDR="198.51.100.4"), 429, "too_many_attempts")
     assert Client().get("/api/people/me", HTTP_AUTHORIZATION=f"Bearer {plaintext}", REMOTE_ADDR="198.51.100.5").status_code == 200
+
+
+def test_the_document_lists_every_error_and_names_each_schema_once():
+    import importlib
+
+    from ninja import Schema
+
+    from efs.api.api import api
+
+    names: dict[str, str] = {}
+    for app in ("people", "competencies", "diagnostics", "catalog", "financing", "routes"):
+        module = importlib.import_module(f"efs.{app}.api")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Schema) and value.__module__ == module.__name__:
+                assert value.__name__ not in names, f"{value.__name__} in {module.__name__} and {names[value.__name__]}: the document would keep one"
+                names[value.__name__] = module.__name__
+    document = api.get_openapi_schema()
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            statuses = {int(s) for s in operation["responses"]}
+            assert {400, 401, 403, 404, 405, 422, 429, 500} <= statuses, (method, path)

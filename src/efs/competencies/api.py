@@ -44,7 +44,35 @@ def frameworks(request: HttpRequest):
     return list(queries.frameworks_listed())
 
 
-@router.get("/frameworks/{int:framework_id}", response=dict[str, Any], summary="A framework with its competency tree")
+class LevelOut(Schema):
+    code: str
+    title: str
+
+
+class CompetencyOut(Schema):
+    code: str
+    parent: str | None
+    title: str
+    description: str
+    block: str | None
+    labour_functions: list[str]
+    cuts: list[float] | None = None  # leaves only
+    subjects: list[str] | None = None  # leaves only
+
+
+class FrameworkDetailOut(Schema):
+    id: int
+    status: str
+    code: str
+    version: str
+    title: str
+    description: str
+    audience: str
+    levels: list[LevelOut]
+    competencies: list[CompetencyOut]
+
+
+@router.get("/frameworks/{int:framework_id}", response=FrameworkDetailOut, summary="A framework with its competency tree")
 def framework(request: HttpRequest, framework_id: Id):
     obj = Framework.objects.filter(pk=framework_id).first()
     if obj is None:
