@@ -227,7 +227,7 @@ def test_the_document_lists_every_error_and_names_each_schema_once():
     from efs.api.api import api
 
     names: dict[str, str] = {}
-    for app in ("people", "competencies", "diagnostics", "catalog", "financing", "routes"):
+    for app in ("people", "competencies", "diagnostics", "catalog", "financing", "routes", "monitoring"):
         module = importlib.import_module(f"efs.{app}.api")
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, Schema) and value.__module__ == module.__name__:

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from efs import xlsx
 from efs.errors import DomainError, NotFound
-from efs.http import xlsx_bytes, xlsx_response
 from efs.people import access
 from efs.people.public import Macroregion, Municipality, Organization
 
@@ -149,8 +149,8 @@ def _export(indicator: Indicator, level: str, unit_id: int, period: str, mine, c
     header = [_("Unit"), _("Numerator"), _("Denominator"), _("Value"), _("Target"), _("Status"), _("Formula version")]
     rows = [[r.unit_name, r.numerator, r.denominator, None if r.value is None else round(r.value, 2), r.target, r.status_word, r.formula_version]
             for r in [*mine, *children]]
-    content = xlsx_bytes(indicator.code[:31], header, rows)
-    return xlsx_response(content, f"{indicator.code}-{level}-{unit_id}-{period}.xlsx")
+    content = xlsx.table_bytes(indicator.code[:31], header, rows)
+    return xlsx.response(content, f"{indicator.code}-{level}-{unit_id}-{period}.xlsx")
 
 
 
