@@ -23,7 +23,7 @@ from efs.errors import DomainError
 from efs.financing.api import router as financing_router
 from efs.monitoring.api import router as monitoring_router
 from efs.people.api import router as people_router
-from efs.people.apiauth import api_auth
+from efs.people.public import api_auth
 from efs.routes.api import router as routes_router
 
 logger = logging.getLogger("efs.api")

@@ -10,8 +10,8 @@ from ninja import Router, Schema, Status
 
 from efs.errors import NotFound
 from efs.limits import Id, RegionCode
-from efs.people.apiauth import api_auth
 from efs.people.models import Region
+from efs.people.public import api_auth
 
 from . import queries, services
 from .models import Framework

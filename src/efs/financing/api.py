@@ -26,8 +26,8 @@ from efs.limits import (
     Year,
 )
 from efs.people import access
-from efs.people.apiauth import api_auth
 from efs.people.models import Organization, Region, Role
+from efs.people.public import api_auth
 
 from . import queries, services
 from .models import Contract, EnrollmentStatus

@@ -13,11 +13,11 @@ from ninja.files import UploadedFile
 from efs.catalog.models import Cohort
 from efs.errors import NotFound
 from efs.limits import (
+    KOPECKS_MAX,
     NOTE_MAX_CHARS,
     Comment,
     Day,
     Id,
-    Kopecks,
     Limit,
     Offset,
     PriceKopecks,
@@ -26,6 +26,7 @@ from efs.limits import (
 )
 from efs.people import access
 from efs.people.models import Region
+from efs.people.public import api_auth
 
 from . import queries, regional, services
 from .access import STATUS_READERS
@@ -50,7 +51,7 @@ class ItemOut(Schema):
     title: str
     cohort: int | None
     program: int | None
-    coverage: float
+    coverage: dict[str, float]  # competency code -> share of it the activity covers
     task: str
     reason: str
     start: dt.date | None
@@ -132,7 +133,7 @@ class AlternativeOut(Schema):
     end: dt.date
     price_kopecks: int
     online: bool
-    coverage: float
+    coverage: dict[str, float]  # competency code -> share of it the activity covers
 
 
 class EvidenceCreatedOut(Schema):
@@ -332,7 +333,7 @@ def evidence_review(request: HttpRequest, route_id: Id, evidence_id: Id, body: E
 
 class PlanIn(Schema):
     region: RegionCode
-    fund_kopecks: Kopecks
+    fund_kopecks: int = Field(ge=0, le=KOPECKS_MAX, strict=True)
     budget_kopecks: PriceKopecks = 0
     max_hours: int = Field(144, ge=1, le=4000)
 
@@ -341,7 +342,7 @@ def _plan_out(run) -> dict:
     return {"id": run.pk, "region": run.region.code, "status": run.status, "progress": run.progress, "message": run.message, "results": run.results}
 
 
-@router.post("/region-plans", response={201: PlanOut}, summary="Start a region-wide plan (background job)")
+@router.post("/region-plans", response={201: PlanOut}, auth=api_auth(*regional.PLANNERS), summary="Start a region-wide plan (background job)")
 def plan_start(request: HttpRequest, body: PlanIn):
     region = Region.objects.filter(code=body.region).first()
     if region is None:
