@@ -191,5 +191,5 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
         rows = [[v.indicator.name, v.unit_name, None if v.suppressed else v.numerator, None if v.suppressed else v.denominator,
                  None if v.value is None else round(v.value, 2), v.target, queries.STATUS_WORDS.get(v.status, v.status), v.formula_version]
                 for v in values]
-        return xlsx_response(xlsx_bytes(f"{found.month:%Y-%m}", header, rows), f"release-{found.region.code}-{found.month:%Y-%m}-v{found.version}.xlsx")
+        return xlsx.response(xlsx.table_bytes(f"{found.month:%Y-%m}", header, rows), f"release-{found.region.code}-{found.month:%Y-%m}-v{found.version}.xlsx")
     return render(request, "monitoring/release.html", {"release": found, "values": values, "status_words": queries.STATUS_WORDS})
