@@ -70,7 +70,6 @@ def cross_app_imports() -> dict[str, set[str]]:
 
 
 GRANDFATHERED: dict[str, set[str]] = {
-    'api/api.py': {'efs.people.services'},
     'catalog/access.py': {'efs.people.models'},
     'catalog/api.py': {'efs.diagnostics.access', 'efs.people.models', 'efs.people.queries'},
     'catalog/importexport.py': {'efs.people.models'},

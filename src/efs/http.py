@@ -2,58 +2,86 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import ipaddress
+import re
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import cached_property
 
+from efs.limits import INT_MAX
+
+
+def address_trusted(address: str | None) -> bool:
+    """Whether the address is one of the configured proxies (EFS_TRUSTED_PROXIES: addresses or networks)."""
+    if not address:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in _trusted_networks(settings.EFS_TRUSTED_PROXIES))
+
+
+@functools.lru_cache(maxsize=8)
+def _trusted_networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())
+
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client's address; behind nginx the first X-Forwarded-For hop."""
+    """The client's address: behind trusted proxies, the nearest X-Forwarded-For hop that is not one.
+
+    (TrustedProxyMiddleware drops the header unless a trusted proxy sent it; the hops a
+    client wrote itself stand left of the ones our proxies appended, so they are never reached.)
+    """
+    address = request.META.get("REMOTE_ADDR") or None
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    if forwarded and address_trusted(address):
+        for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+            address = hop
+            if not address_trusted(hop):
+                break
+    return address
+
+
+def _positive(value: str) -> int | None:
+    # ASCII digits only («²».isdigit() is true), and within the 64-bit columns.
+    if not _DIGITS.fullmatch(value):
+        return None
+    number = int(value)
+    return number if 0 < number <= INT_MAX else None
+
+
+_DIGITS = re.compile(r"[0-9]{1,19}")
 
 
 def int_param(request: HttpRequest, name: str) -> int | None:
-    """A positive integer query parameter, or None when absent or malformed."""
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() and int(value) > 0 else None
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    """A spreadsheet download."""
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def xlsx_bytes(title: str, header: list[str], rows) -> bytes:
-    """A one-sheet workbook streamed from `rows` (write-only mode: constant memory)."""
-    import io
-
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    sheet.append(header)
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    """A positive integer query parameter, or None when absent, malformed or out of range."""
+    return _positive(request.GET.get(name, ""))
 
 
 def post_int(request: HttpRequest, name: str) -> int:
     """A non-negative integer form field; 0 when absent or malformed (the caller reports «not found»)."""
-    value = (request.POST.get(name, "") or "").strip()
-    return int(value) if value.isdigit() else 0
+    return _positive((request.POST.get(name, "") or "").strip()) or 0
+
+
+def bounded_pagination():
+    """Ninja's limit/offset pagination with the platform's bounds on both (efs/limits.py)."""
+    from ninja import Field, Schema
+    from ninja.pagination import LimitOffsetPagination
+
+    from efs.limits import OFFSET_MAX, PAGE_MAX
+
+    class BoundedPagination(LimitOffsetPagination):
+        class Input(Schema):
+            limit: int = Field(100, ge=1, le=PAGE_MAX)
+            offset: int = Field(0, ge=0, le=OFFSET_MAX)
+
+    return BoundedPagination
 
 
 def pdf_response(request, template: str, context: dict, filename: str) -> HttpResponse:

@@ -12,6 +12,11 @@ default database is an SQLite file in the data dir. Environment:
 - ``EFS_ALLOWED_HOSTS`` comma-separated host names (default: localhost,127.0.0.1)
 - ``REDIS_URL``        use Redis as the cache (default: local memory)
 - ``EFS_TASKS``        ``immediate`` runs background tasks inline (tests); default: database queue
+- ``EFS_TRUSTED_PROXIES`` comma-separated addresses or networks of the reverse proxies whose
+                       ``X-Forwarded-Proto`` / ``X-Forwarded-For`` are believed (default:
+                       ``127.0.0.1,::1``; from any other address the headers are dropped)
+- ``EFS_LOGIN_LIMIT_ACCOUNT`` / ``EFS_LOGIN_LIMIT_ADDRESS`` failed logins allowed per account /
+                       per address in ``EFS_LOGIN_WINDOW_SECONDS`` (defaults 5 / 20 / 900)
 """
 
 from __future__ import annotations
@@ -80,10 +85,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "efs.web.security.TrustedProxyMiddleware",
+    "efs.web.security.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "efs.web.security.InputGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -112,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "efs.web.context.navigation",
+                "efs.web.security.csp_nonce",
             ],
         },
     },
@@ -185,7 +194,13 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 SECURE_SSL_REDIRECT = SECURE and env_flag("EFS_SSL_REDIRECT", True)
+# Believed only from EFS_TRUSTED_PROXIES: TrustedProxyMiddleware drops the header otherwise.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+EFS_TRUSTED_PROXIES = os.environ.get("EFS_TRUSTED_PROXIES", "127.0.0.1,::1")
+CSRF_FAILURE_VIEW = "efs.web.security.csrf_failure"
+EFS_LOGIN_LIMIT_ACCOUNT = int(os.environ.get("EFS_LOGIN_LIMIT_ACCOUNT", "5"))
+EFS_LOGIN_LIMIT_ADDRESS = int(os.environ.get("EFS_LOGIN_LIMIT_ADDRESS", "20"))
+EFS_LOGIN_WINDOW_SECONDS = int(os.environ.get("EFS_LOGIN_WINDOW_SECONDS", "900"))
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
 SECURE_HSTS_PRELOAD = SECURE
@@ -200,8 +215,9 @@ EFS_IMPORT_MAX_BYTES = 20 * 1024 * 1024
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "efs.web.security.RequestIdFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("EFS_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "pymorphy3": {"level": "WARNING"}},
 }

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from efs.api.api import api, unknown_endpoint
 from efs.ops import views as ops_views
+from efs.people.forms import ThrottledAuthenticationForm
 from efs.web import views as web_views
 
 admin.site.site_header = "ЕФС НМС — администрирование"
@@ -13,7 +14,7 @@ urlpatterns = [
     path("", web_views.home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
     path("favicon.ico", ops_views.favicon, name="favicon"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=ThrottledAuthenticationForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("people/", include("efs.people.urls")),
     path("competencies/", include("efs.competencies.urls")),
@@ -27,3 +28,5 @@ urlpatterns = [
     path("api/<path:rest>", unknown_endpoint),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "efs.web.security.server_error"

@@ -111,7 +111,7 @@ ROUTES += [
     _api("contract_create", "POST", lambda w, s: "/api/financing/contracts", by_role({"regional": 201, "federal": 201}),
          data=lambda w, s: {"region": w.r1.code, "provider": s["provider_org"], "number": "М-2", "signed_on": "2026-01-10", "valid_from": "2026-01-10", "valid_to": "2027-12-31"}, json=True),
     _api("payment", "POST", lambda w, s: "/api/financing/payments", by_role({"regional": 201, "federal": 201, "regional_other": 404}),
-         data=lambda w, s: {"transfer_id": "m-pay", "contract": s["contract"], "amount_kopecks": 100_000, "document": "п/п 7", "paid_on": "2026-11-20"}, json=True),
+         data=lambda w, s: {"transfer_id": "m-pay", "contract": s["contract"], "amount_kopecks": 100_000, "document": "п/п 7", "paid_on": timezone.localdate().isoformat()}, json=True),
     # Every fund action is its own POST view; a refusal by the service is a message on the page (302).
     *[
         _page(name, lambda w, s, url=url: url, by_role({"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302), method="POST", data=data)
@@ -124,7 +124,7 @@ ROUTES += [
             ("contract", "/financing/region/contract/", lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year, "provider": s["provider_org"], "number": "М-9",
                                                                      "signed_on": "2026-01-10", "valid_from": "2026-01-10", "valid_to": "2027-12-31"}),
             ("payment", "/financing/region/payment/", lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year, "tid": "m-web-pay", "contract": s["contract"],
-                                                                   "amount": "1 000", "document": "п/п 8", "paid_on": "2026-11-20"}),
+                                                                   "amount": "1 000", "document": "п/п 8", "paid_on": timezone.localdate().isoformat()}),
             ("close", "/financing/region/close/", lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year}),
         ]
     ],

@@ -7,12 +7,14 @@ token, ``Authorization: Bearer efs_...``. Every error is
 
 from __future__ import annotations
 
+import logging
+
+from django.db import DataError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import APIKeyCookie, HttpBearer
 
 from efs.catalog.api import router as catalog_router
 from efs.competencies.api import router as competencies_router
@@ -21,36 +23,63 @@ from efs.errors import DomainError
 from efs.financing.api import router as financing_router
 from efs.monitoring.api import router as monitoring_router
 from efs.people.api import router as people_router
-from efs.people.services import api_token_user
+from efs.people.public import api_auth
 from efs.routes.api import router as routes_router
 
-
-class TokenAuth(HttpBearer):
-    openapi_scheme = "bearer"
-
-    def authenticate(self, request: HttpRequest, token: str):
-        user = api_token_user(token)
-        if user is not None:
-            request.user = user
-        return user
+logger = logging.getLogger("efs.api")
 
 
-class SessionAuth(APIKeyCookie):
-    """The logged-in browser session; unsafe methods need the CSRF token."""
+# Every operation may answer with these; the document lists them so that clients (and
+# schemathesis) know every status an operation can return and the one shape of its body.
+ERROR_RESPONSES = {
+    400: "Unreadable input: NUL characters, integers beyond 64 bits, malformed JSON or body",
+    401: "Not authenticated",
+    403: "No access (role or CSRF), checked before the body is validated",
+    404: "Not found, or outside the caller's scope",
+    405: "Method not allowed",
+    409: "The state does not allow it",
+    413: "The request is too large",
+    422: "The input does not match the schema or a business rule",
+    429: "Too many failed authentication attempts from this address",
+    500: "Server error; the body carries request_id",
+}
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "stable, never renamed"},
+                "message": {"type": "string", "description": "Russian text for people"},
+                "details": {"description": "which fields or rows, where the code says so"},
+                "request_id": {"type": "string", "description": "500 only: the id in the server's log"},
+            },
+        }
+    },
+}
 
-    param_name = "sessionid"
 
-    def authenticate(self, request: HttpRequest, key: str | None):
-        user = getattr(request, "user", None)
-        return user if user is not None and user.is_authenticated else None
+class EfsAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for methods in schema["paths"].values():
+            for operation in methods.values():
+                responses = operation.setdefault("responses", {})
+                for status, text in ERROR_RESPONSES.items():
+                    responses.setdefault(status, {"description": text, "content": reference})
+        return schema
 
 
-api = NinjaAPI(
+api = EfsAPI(
     title="ЕФС НМС API",
     version="1.0.0",
     description="Программный интерфейс платформы научно-методического сопровождения педагогов. "
     "Ошибки возвращаются как {\"error\": {\"code\", \"message\"}}; коды стабильны.",
-    auth=[TokenAuth(), SessionAuth(csrf=True)],
+    auth=api_auth(),
     urls_namespace="api-1.0.0",
 )
 
@@ -84,7 +113,31 @@ def on_not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
-    return _error(request, "http_error", str(exc), exc.status_code)
+    # Ninja's own refusals arrive in English; each gets its stable code and Russian text.
+    text = str(exc)
+    if exc.status_code == 403 and "CSRF" in text:
+        return _error(request, "csrf_failed", _("The request did not carry a valid CSRF token. Reload the page and try again; API clients send X-CSRFToken or use a token."), 403)
+    if exc.status_code == 400 and text.startswith("Cannot parse request body"):
+        return _error(request, "malformed_body", _("The request body could not be read: send JSON, or a form where the operation takes files."), 400)
+    return _error(request, "request_refused", _("The request was refused."), exc.status_code)
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request, exc: Throttled):
+    return _error(request, "too_many_attempts", _("Too many failed attempts; wait a few minutes and try again."), 429)
+
+
+@api.exception_handler(Exception)
+def on_server_error(request, exc: Exception):
+    """Anything unexpected: logged with the request id, answered in the contract's shape."""
+    if isinstance(exc, (OverflowError, DataError)):
+        # A number or text beyond a column's range that a check missed: the client's input, not our failure.
+        logger.warning("value out of range: %s", exc)
+        return _error(request, "value_out_of_range", _("A value in the request is beyond the allowed range."), 400)
+    logger.error("Internal Server Error: %s", request.path, exc_info=exc)
+    body = {"error": {"code": "server_error", "message": _("The server failed to answer. The error has been recorded; give the request id to support."),
+                      "request_id": getattr(request, "request_id", "-")}}
+    return api.create_response(request, body, status=500)
 
 
 api.add_router("/people/", people_router)

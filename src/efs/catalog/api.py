@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from efs.errors import NotFound
+from efs.limits import PRICE_KOPECKS_MAX, Comment, Day, Id, Limit, Offset, Search
 from efs.people import access as people_access
 from efs.people.models import Organization, Role
 
@@ -72,19 +73,19 @@ class SearchOut(Schema):
 
 
 class SearchIn(Schema):
-    q: str = ""
-    competency: str = ""
-    form: str = ""
-    kind: str = ""
-    audience: str = ""
-    subject: str = ""
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    max_price_kopecks: int | None = None
+    q: Search = ""
+    competency: Search = ""
+    form: Search = ""
+    kind: Search = ""
+    audience: Search = ""
+    subject: Search = ""
+    date_from: Day | None = None
+    date_to: Day | None = None
+    max_price_kopecks: int | None = Field(None, ge=0, le=PRICE_KOPECKS_MAX)
     free_seats: bool = False
     anywhere: bool = False
-    limit: int = 20
-    offset: int = 0
+    limit: Limit = 20
+    offset: Offset = 0
 
 
 def _home_region_id(user) -> int | None:
@@ -131,8 +132,57 @@ def for_me(request: HttpRequest):
     ]
 
 
-@router.get("/programs/{int:program_id}", response=dict[str, Any], summary="A program card with its status and cohorts")
-def program(request: HttpRequest, program_id: int):
+class AudienceOut(Schema):
+    categories: list[str]
+    positions: list[str]
+    subjects: list[str]
+
+
+class OutcomeOut(Schema):
+    competency: str
+    weight: float
+    text: str
+
+
+class ModuleOut(Schema):
+    title: str
+    hours: int
+
+
+class CardOut(Schema):
+    """A program card: the import/export format, with its id and status."""
+
+    id: int
+    status: str
+    code: str
+    kind: str
+    title: str
+    annotation: str
+    audience: AudienceOut
+    hours: int
+    form: str
+    distance_learning: bool
+    e_learning: bool
+    final_assessment: str
+    price_rub: float
+    developer: str
+    outcomes: list[OutcomeOut]
+    modules: list[ModuleOut]
+
+
+class ProgramCardOut(CardOut):
+    version: int
+    cohorts: list[CohortOut]
+
+
+class ProgramStateOut(Schema):
+    id: int
+    status: str
+    version: int
+
+
+@router.get("/programs/{int:program_id}", response=ProgramCardOut, summary="A program card with its status and cohorts")
+def program(request: HttpRequest, program_id: Id):
     p = program_visible(request.user, program_id)
     return {"id": p.pk, "status": p.status, "version": p.version, **services.program_card(p), "cohorts": [_cohort(c) for c in p.cohorts.select_related("municipality")]}
 
@@ -157,25 +207,25 @@ def _data(card: dict):
         raise ValidationFailed(_("The card does not follow the format of an exported card."), code="program_invalid") from None
 
 
-@router.post("/programs", response={201: dict[str, Any]}, summary="Create a draft card (provider)")
+@router.post("/programs", response={201: CardOut}, summary="Create a draft card (provider)")
 def program_create(request: HttpRequest, body: CardIn):
     p = services.program_create(actor=request.user, provider=_provider(request), data=_data(body.card))
     return Status(201, {"id": p.pk, "status": p.status, **services.program_card(p)})
 
 
-@router.put("/programs/{int:program_id}", response=dict[str, Any], summary="Change a draft or returned card (provider)")
-def program_update(request: HttpRequest, program_id: int, body: CardIn):
+@router.put("/programs/{int:program_id}", response=CardOut, summary="Change a draft or returned card (provider)")
+def program_update(request: HttpRequest, program_id: Id, body: CardIn):
     p = services.program_update(actor=request.user, program=program_visible(request.user, program_id), data=_data(body.card))
     return {"id": p.pk, "status": p.status, **services.program_card(p)}
 
 
-class ActionIn(Schema):
-    action: str  # submit | assign | approve | revise | reject | publish | archive
-    comment: str = ""
+class ProgramActionIn(Schema):
+    action: Literal["submit", "assign", "approve", "revise", "reject", "publish", "archive"]
+    comment: Comment = ""
 
 
-@router.post("/programs/{int:program_id}/actions", response=dict[str, Any], summary="Move the card through the inclusion workflow")
-def program_action(request: HttpRequest, program_id: int, body: ActionIn):
+@router.post("/programs/{int:program_id}/actions", response=ProgramStateOut, summary="Move the card through the inclusion workflow")
+def program_action(request: HttpRequest, program_id: Id, body: ProgramActionIn):
     from efs.errors import ValidationFailed
 
     p = program_visible(request.user, program_id)
@@ -195,7 +245,7 @@ def program_action(request: HttpRequest, program_id: int, body: ActionIn):
     return {"id": p.pk, "status": p.status, "version": p.version}
 
 
-class CohortIn(Schema):
+class CohortCreateIn(Schema):
     start_date: dt.date
     end_date: dt.date
     enrollment_deadline: dt.date
@@ -208,7 +258,7 @@ class CohortIn(Schema):
 
 
 @router.post("/programs/{int:program_id}/cohorts", response={201: CohortOut}, summary="Schedule a cohort (provider)")
-def cohort_create(request: HttpRequest, program_id: int, body: CohortIn):
+def cohort_create(request: HttpRequest, program_id: Id, body: CohortCreateIn):
     p = program_visible(request.user, program_id)
     data = services.CohortData(
         start_date=body.start_date, end_date=body.end_date, enrollment_deadline=body.enrollment_deadline, seats=body.seats,
@@ -217,14 +267,14 @@ def cohort_create(request: HttpRequest, program_id: int, body: CohortIn):
     return Status(201, _cohort(services.cohort_create(actor=request.user, program=p, data=data)))
 
 
-class ImportOut(Schema):
+class ProgramsImportOut(Schema):
     total: int
     valid: int
     created: list[int]
     errors: list[dict[str, Any]]
 
 
-@router.post("/import", response=ImportOut, summary="Import cards from JSON or XLSX (drafts; all or, explicitly, only valid ones)")
+@router.post("/import", response=ProgramsImportOut, summary="Import cards from JSON or XLSX (drafts; all or, explicitly, only valid ones)")
 def programs_import(request: HttpRequest, file: File[UploadedFile], only_valid: Form[bool] = False, check: Form[bool] = False):
     report = importexport.programs_import(
         actor=request.user, provider=_provider(request), file_name=file.name or "", content=file.read(), only_valid=only_valid, dry_run=check
@@ -250,14 +300,14 @@ def reviews(request: HttpRequest):
     ]
 
 
-class ReviewIn(Schema):
+class ProgramReviewIn(Schema):
     scores: dict[str, int]
     verdict: str
     comment: str = ""
 
 
 @router.post("/reviews/{int:review_id}", response=ReviewOut, summary="Submit a review against the published criteria (expert)")
-def review_submit(request: HttpRequest, review_id: int, body: ReviewIn):
+def review_submit(request: HttpRequest, review_id: Id, body: ProgramReviewIn):
     people_access.require_role(request.user, [Role.EXPERT])
     review = Review.objects.filter(pk=review_id, expert=request.user, status=ReviewStatus.ASSIGNED).first()
     if review is None:

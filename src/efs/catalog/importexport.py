@@ -6,16 +6,15 @@ every card is valid, or — only when asked — just the valid ones.
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from efs import xlsx
 from efs.errors import ValidationFailed
 from efs.people.models import Organization, User
 
@@ -57,15 +56,10 @@ def card_to_data(card: dict[str, Any]) -> ProgramData:
 
 
 def programs_to_xlsx(programs) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Программы")
-    sheet.append(XLSX_COLUMNS)
-    for program in programs:
-        c = program_card(program)
-        sheet.append(
-            [
+    def rows():
+        for program in programs:
+            c = program_card(program)
+            yield [
                 c["code"], "ПК" if c["kind"] == "upgrade" else "ПП", c["title"], c["annotation"],
                 ", ".join({"teacher": "педагоги", "manager": "руководители", "student": "студенты"}[x] for x in c["audience"]["categories"]),
                 ", ".join(c["audience"]["positions"]), ", ".join(c["audience"]["subjects"]), c["hours"],
@@ -73,19 +67,12 @@ def programs_to_xlsx(programs) -> bytes:
                 "да" if c["distance_learning"] else "нет", "да" if c["e_learning"] else "нет", c["final_assessment"], c["price_rub"], c["developer"],
                 "; ".join(f"{o['competency']}:{o['weight']}" for o in c["outcomes"]), "; ".join(f"{m['title']}: {m['hours']}" for m in c["modules"]),
             ]
-        )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+
+    return xlsx.workbook_bytes(xlsx.Sheet("Программы", XLSX_COLUMNS, rows(), bold_columns=()))
 
 
 def _cards_from_xlsx(content: bytes) -> list[tuple[int, dict[str, Any] | str]]:
-    from openpyxl import load_workbook
-
-    try:
-        rows = list(load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0].iter_rows(values_only=True))
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
-        raise ValidationFailed(_("The file could not be read as an XLSX workbook."), code="programs_file_broken") from None
+    rows = list(xlsx.xlsx_rows(content, broken_code="programs_file_broken"))
     if not rows or [str(h or "").strip() for h in rows[0][: len(XLSX_COLUMNS)]] != XLSX_COLUMNS:
         raise ValidationFailed(_("The first row must hold the columns of an exported file: %(c)s.") % {"c": ", ".join(XLSX_COLUMNS)}, code="programs_columns")
     cards: list[tuple[int, dict[str, Any] | str]] = []

@@ -230,7 +230,8 @@ def coverage(user, *, region_id: int, roles) -> list[CoverageRow]:
     published programs (core coverage ≥ 0.5) with open cohorts and their free seats."""
     from efs.diagnostics.queries import deficit_map
 
-    demand = {r.competency_code: r for r in deficit_map(user, roles=roles)}
+    # Demand and supply of the same region: the caller's people there (none, if the region is outside their scope).
+    demand = {r.competency_code: r for r in deficit_map(user, roles=roles, region_id=region_id)}
     audience_order = {"teacher": 0, "manager": 1, "student": 2}
     leaves = sorted(
         Competency.objects.filter(is_leaf=True, framework__status="published", framework__region__isnull=True).select_related("framework"),

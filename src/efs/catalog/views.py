@@ -13,10 +13,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from efs import xlsx
 from efs.competencies.models import Competency, FrameworkStatus
 from efs.errors import DomainError, NotFound, ValidationFailed
 from efs.forms import first_error
-from efs.http import int_param, post_int, xlsx_response
+from efs.http import int_param, post_int
 from efs.people import access as people_access
 from efs.people.models import Municipality, Organization, Role, Subject
 
@@ -294,7 +295,7 @@ def _export(programs, fmt: str) -> HttpResponse:
         response = HttpResponse(body, content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="programs-{stamp}.json"'
         return response
-    response = xlsx_response(importexport.programs_to_xlsx(programs), f"programs-{stamp}.xlsx")
+    response = xlsx.response(importexport.programs_to_xlsx(programs), f"programs-{stamp}.xlsx")
     return response
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from efs import xlsx
 from efs.errors import Conflict, PermissionDenied, ValidationFailed
 from efs.forms import read_json_upload
 from efs.people import access
@@ -176,51 +175,35 @@ XLSX_COLUMNS = ["Код", "Родитель", "Название", "Описан�
 
 
 def framework_to_xlsx(framework: Framework) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     data = framework_to_dict(framework)
-    workbook = Workbook()
-    head = workbook.active
-    head.title = "Рамка"
-    for key, label in (("code", "Код"), ("version", "Версия"), ("title", "Название"), ("audience", "Аудитория"), ("description", "Описание")):
-        head.append([label, data[key]])
-    levels = workbook.create_sheet("Уровни")
-    levels.append(["Код", "Название"])
-    for level in data["levels"]:
-        levels.append([level["code"], level["title"]])
-    sheet = workbook.create_sheet("Компетенции")
-    sheet.append(XLSX_COLUMNS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for c in data["competencies"]:
-        sheet.append(
-            [
-                c["code"], c["parent"] or "", c["title"], c["description"], c["block"] or "", ", ".join(c["labour_functions"]),
-                "; ".join(str(x) for x in c.get("cuts", [])), ", ".join(c.get("subjects", [])),
-            ]
-        )
-    for letter, width in zip("ABCDEFGH", (12, 12, 60, 80, 18, 18, 18, 18), strict=True):
-        sheet.column_dimensions[letter].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    head = [[label, data[key]] for key, label in (("code", "Код"), ("version", "Версия"), ("title", "Название"), ("audience", "Аудитория"), ("description", "Описание"))]
+    competencies = (
+        [
+            c["code"], c["parent"] or "", c["title"], c["description"], c["block"] or "", ", ".join(c["labour_functions"]),
+            "; ".join(str(x) for x in c.get("cuts", [])), ", ".join(c.get("subjects", [])),
+        ]
+        for c in data["competencies"]
+    )
+    return xlsx.workbook_bytes(
+        xlsx.Sheet("Рамка", head[0], head[1:], bold_columns=()),
+        xlsx.Sheet("Уровни", ["Код", "Название"], ([level["code"], level["title"]] for level in data["levels"]), bold_columns=()),
+        xlsx.Sheet("Компетенции", XLSX_COLUMNS, competencies, widths=dict(zip("ABCDEFGH", (12, 12, 60, 80, 18, 18, 18, 18), strict=True))),
+    )
 
 
 def framework_from_xlsx(content: bytes) -> dict[str, Any]:
     """The framework description in an XLSX made by :func:`framework_to_xlsx` (or by hand)."""
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        head = {str(r[0]).strip(): r[1] for r in workbook["Рамка"].iter_rows(values_only=True) if r and r[0]}
-        level_rows = list(workbook["Уровни"].iter_rows(values_only=True))[1:]
-        rows = list(workbook["Компетенции"].iter_rows(values_only=True))
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
+        sheets = xlsx.xlsx_sheets(content, ("Рамка", "Уровни", "Компетенции"), broken_code="framework_file_broken", missing_code="framework_file_broken")
+    except ValidationFailed as exc:
         raise ValidationFailed(
-            _("The workbook must have the sheets «Рамка», «Уровни» and «Компетенции»; download an exported framework to see the layout."),
+            _("The workbook must have the sheets «Рамка», «Уровни» and «Компетенции»; download an exported framework to see the layout.")
+            + " " + exc.message,
             code="framework_file_broken",
         ) from None
+    head = {str(r[0]).strip(): (r[1] if len(r) > 1 else None) for r in sheets["Рамка"] if r and r[0]}
+    level_rows = sheets["Уровни"][1:]
+    rows = sheets["Компетенции"]
     labels = {"Код": "code", "Версия": "version", "Название": "title", "Аудитория": "audience", "Описание": "description"}
     data: dict[str, Any] = {field: ("" if head.get(label) is None else str(head.get(label)).strip()) for label, field in labels.items()}
     data["levels"] = [{"code": str(r[0]).strip(), "title": str(r[1] or "").strip()} for r in level_rows if r and r[0]]

@@ -10,8 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from efs import xlsx
 from efs.errors import NotFound, ValidationFailed
-from efs.http import xlsx_response
 from efs.people import access
 from efs.people.models import Region
 
@@ -59,7 +59,7 @@ def framework(request: HttpRequest, pk: int) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="{obj.code}-{obj.version}.json"'
         return response
     if export == "xlsx":
-        response = xlsx_response(services.framework_to_xlsx(obj), f"{obj.code}-{obj.version}.xlsx")
+        response = xlsx.response(services.framework_to_xlsx(obj), f"{obj.code}-{obj.version}.xlsx")
         return response
     if request.method == "POST" and request.POST.get("action") == "publish":
         services.framework_publish(actor=request.user, framework=obj)

@@ -9,11 +9,12 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from efs.competencies.models import Framework
 from efs.errors import NotFound
-from efs.http import client_ip
+from efs.http import bounded_pagination, client_ip
+from efs.limits import Id
 from efs.people import access
 from efs.people.audit import audit_view
 
@@ -23,6 +24,7 @@ from .access import AGGREGATE_READERS
 from .itemformat import public_content
 from .models import Assessment, AttemptStatus, CalibrationRun, Item
 
+Pagination = bounded_pagination()
 router = Router(tags=["diagnostics"])
 
 
@@ -172,26 +174,26 @@ def attempt_start(request: HttpRequest, body: StartIn):
 
 
 @router.get("/attempts/{int:attempt_id}", response=AttemptOut, summary="The state of my attempt and the item to answer")
-def attempt_get(request: HttpRequest, attempt_id: int):
+def attempt_get(request: HttpRequest, attempt_id: Id):
     attempt = services.attempt_refresh(attempt=queries.own_attempt(request.user, attempt_id))
     return _attempt_out(attempt)
 
 
 @router.post("/attempts/{int:attempt_id}/answers", response=AttemptOut, summary="Answer the item at a position (a retry is harmless)")
-def attempt_answer(request: HttpRequest, attempt_id: int, body: AnswerIn):
+def attempt_answer(request: HttpRequest, attempt_id: Id, body: AnswerIn):
     attempt = queries.own_attempt(request.user, attempt_id)
     outcome = services.attempt_answer(actor=request.user, attempt=attempt, position=body.position, answer=body.answer)
     return _attempt_out(outcome.attempt)
 
 
 @router.post("/attempts/{int:attempt_id}/finish", response=AttemptOut, summary="Finish now with the answers given")
-def attempt_finish(request: HttpRequest, attempt_id: int):
+def attempt_finish(request: HttpRequest, attempt_id: Id):
     attempt = services.attempt_finish_early(actor=request.user, attempt=queries.own_attempt(request.user, attempt_id))
     return _attempt_out(attempt)
 
 
 @router.get("/attempts/{int:attempt_id}/result", response=AttemptResultOut, summary="The deficit profile of a finished attempt")
-def attempt_result(request: HttpRequest, attempt_id: int):
+def attempt_result(request: HttpRequest, attempt_id: Id):
     attempt = services.attempt_refresh(attempt=queries.attempt_visible(request.user, attempt_id))
     if attempt.status == AttemptStatus.IN_PROGRESS:
         raise NotFound(_("The results appear when the attempt is finished."), code="attempt_not_finished")
@@ -226,14 +228,14 @@ def deficit_map(request: HttpRequest):
 
 
 @router.get("/items", response=list[BankItemOut], summary="The item bank with statistics (federal operator)")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def items(request: HttpRequest, framework: int | None = None, status: str = "", kind: str = "", q: str = ""):
     bank_services.require_bank_manager(request.user)
     return queries.items_listed(framework_id=framework, status=status, kind=kind, search=q)
 
 
 @router.get("/items/{int:item_id}", response=dict[str, Any], summary="One item with its key (federal operator)")
-def item(request: HttpRequest, item_id: int):
+def item(request: HttpRequest, item_id: Id):
     bank_services.require_bank_manager(request.user)
     obj = Item.objects.select_related("competency").filter(pk=item_id).first()
     if obj is None:
@@ -267,12 +269,12 @@ def _run(request, run_id: int) -> CalibrationRun:
 
 
 @router.get("/calibrations/{int:run_id}", response=CalibrationOut, summary="Progress and results of a calibration run")
-def calibration_get(request: HttpRequest, run_id: int):
+def calibration_get(request: HttpRequest, run_id: Id):
     return _calibration_out(_run(request, run_id))
 
 
 @router.post("/calibrations/{int:run_id}/apply", response=CalibrationOut, summary="Apply a finished run to the bank")
-def calibration_apply(request: HttpRequest, run_id: int):
+def calibration_apply(request: HttpRequest, run_id: Id):
     run = _run(request, run_id)
     bank_services.calibration_apply(actor=request.user, run=run)
     run.refresh_from_db()

@@ -3,9 +3,7 @@ promotion of calibrated items, fixed forms."""
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from efs import xlsx
 from efs.competencies.models import Competency, Framework, FrameworkStatus
 from efs.errors import Conflict, ValidationFailed
 from efs.forms import read_json_upload
@@ -167,23 +166,16 @@ XLSX_HEADER = ["Код", "Компетенция", "Аудитория", "Тип
 
 
 def items_to_xlsx(items) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Задания")
-    sheet.append(XLSX_HEADER)
-    for item in items:
-        data = item_to_dict(item)
-        content = {k: data[k] for k in ("stem", "options", "left", "right", "unit") if k in data}
-        sheet.append(
-            [
+    def rows():
+        for item in items:
+            data = item_to_dict(item)
+            content = {k: data[k] for k in ("stem", "options", "left", "right", "unit") if k in data}
+            yield [
                 item.code, item.competency.code, item.audience, item.kind, item.status, json.dumps(content, ensure_ascii=False),
                 json.dumps(item.key, ensure_ascii=False), json.dumps(data["irt"]), item.source, item.rationale,
             ]
-        )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+
+    return xlsx.workbook_bytes(xlsx.Sheet("Задания", XLSX_HEADER, rows(), bold_columns=()))
 
 
 def _items_from_upload(file_name: str, content: bytes) -> list[dict[str, Any]]:
@@ -196,12 +188,7 @@ def _items_from_upload(file_name: str, content: bytes) -> list[dict[str, Any]]:
 
 
 def _items_from_xlsx(content: bytes) -> list[dict[str, Any]]:
-    from openpyxl import load_workbook
-
-    try:
-        rows = list(load_workbook(io.BytesIO(content), read_only=True).worksheets[0].iter_rows(values_only=True))
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
-        raise ValidationFailed(_("The file could not be read as an XLSX workbook."), code="items_file_broken") from None
+    rows = list(xlsx.xlsx_rows(content, broken_code="items_file_broken"))
     items = []
     for number, row in enumerate(rows[1:], start=2):
         if not row or not row[0]:

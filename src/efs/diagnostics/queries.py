@@ -395,14 +395,14 @@ def deficit_map_xlsx(summary: DeficitMap) -> bytes:
     """The map as a spreadsheet: the same cells as the page, small groups without figures."""
     from django.utils.translation import gettext as _
 
-    from efs.http import xlsx_bytes
+    from efs import xlsx
 
     header = [_("Category"), _("Competency code"), _("Competency"), _("People"), _("Deficit"), _("Undetermined"), _("No deficit")]
     rows = (
         [r.audience_label, r.competency_code, r.competency_title, r.people, *((r.deficit, r.uncertain, r.no_deficit) if r.shown else ("", "", ""))]
         for r in summary.rows
     )
-    return xlsx_bytes(_("Deficit map"), header, rows)
+    return xlsx.table_bytes(_("Deficit map"), header, rows)
 
 
 def items_listed(*, framework_id: int | None = None, competency_id: int | None = None, status: str = "", kind: str = "", search: str = "") -> QuerySet[Item]:

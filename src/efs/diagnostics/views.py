@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from efs import xlsx
 from efs.competencies.models import Audience, Framework
 from efs.errors import DomainError, NotFound
-from efs.http import client_ip, int_param, pdf_response, post_int, xlsx_response
+from efs.http import client_ip, int_param, pdf_response, post_int
 from efs.people import access
 from efs.people.audit import audit_view
 from efs.people.models import ConsentKind, Role
@@ -215,7 +216,7 @@ def deficit_map(request: HttpRequest) -> HttpResponse:
     )
     if request.GET.get("export") == "xlsx":
         stamp = timezone.localdate().isoformat()
-        return xlsx_response(queries.deficit_map_xlsx(summary), f"deficit-map-{stamp}.xlsx")
+        return xlsx.response(queries.deficit_map_xlsx(summary), f"deficit-map-{stamp}.xlsx")
     context = {
         "rows": summary.rows,
         "diagnosed": summary.diagnosed,
@@ -280,7 +281,7 @@ def _export(qs, fmt: str) -> HttpResponse:
         response = HttpResponse(body, content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="items-{stamp}.json"'
         return response
-    response = xlsx_response(bank_services.items_to_xlsx(items), f"items-{stamp}.xlsx")
+    response = xlsx.response(bank_services.items_to_xlsx(items), f"items-{stamp}.xlsx")
     return response
 
 

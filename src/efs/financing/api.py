@@ -4,22 +4,176 @@ repeating a request with the same id returns the first result and moves nothing 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from efs.catalog.models import Cohort
 from efs.errors import NotFound, ValidationFailed
+from efs.limits import (
+    Comment,
+    Day,
+    Id,
+    Kopecks,
+    Limit,
+    NominalKopecks,
+    Offset,
+    RegionCode,
+    RequestId,
+    Year,
+)
 from efs.people import access
 from efs.people.models import Organization, Region, Role
+from efs.people.public import api_auth
 
 from . import queries, services
-from .models import Contract, EnrollmentStatus, Ledger
+from .models import Contract, EnrollmentStatus
 
 router = Router(tags=["financing"])
+
+StatusFilter = Literal["", "requested", "accepted", "declined", "cancelled", "expired", "completed", "not_completed"]
+
+
+class AccountOut(Schema):
+    id: int
+    kind: str
+    ledger: str
+    region: str | None
+    year: int | None
+    balance_kopecks: int
+    held_kopecks: int
+    available_kopecks: int
+
+
+class TransferOut(Schema):
+    id: str = Field(description="the client's transfer id")
+    number: int
+    kind: str
+    debit: int
+    credit: int
+    amount_kopecks: int
+    pending: bool
+    resolves: int | None
+    expires_at: dt.datetime | None
+    created_at: dt.datetime
+    memo: str
+
+
+class EnrollmentOut(Schema):
+    id: int
+    request_id: str
+    educator: int
+    cohort: int
+    program: int
+    provider: int
+    status: str
+    price_kopecks: int
+    from_certificate_kopecks: int
+    copay_kopecks: int
+    copay_payer: str
+    hold: str | None
+    requested_at: dt.datetime
+    decided_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    comment: str
+
+
+class FinancingMeOut(Schema):
+    certificates: list[AccountOut]
+    enrollments: list[EnrollmentOut]
+    history: list[TransferOut]
+
+
+class AccountHistoryOut(AccountOut):
+    history: list[TransferOut]
+
+
+class RuleOut(Schema):
+    region: str
+    year: int
+    category: str
+    nominal_kopecks: int
+    ledger: str
+    every_years: int
+    prorate: bool
+    carry_over: bool
+
+
+class IssueOut(Schema):
+    issued: int
+    amount_kopecks: int
+    already: int
+    not_yet_due: int
+
+
+class ContractOut(Schema):
+    id: int
+    number: str
+    provider: int
+    region: str
+
+
+class PaymentOut(Schema):
+    transfer: str
+    amount_kopecks: int
+    document: str
+    advance: bool
+
+
+class StatementLineOut(Schema):
+    date: dt.date
+    educator: str
+    program: str
+    kind: str
+    amount_kopecks: int
+
+
+class StatementPaymentOut(Schema):
+    document: str
+    paid_on: dt.date
+    amount_kopecks: int
+    advance: bool
+
+
+class StatementOut(Schema):
+    provider: int
+    region: str
+    month: str
+    opening_kopecks: int
+    rendered_kopecks: int
+    paid_kopecks: int
+    closing_kopecks: int
+    contract: str | None
+    lines: list[StatementLineOut]
+    payments: list[StatementPaymentOut]
+
+
+class OverviewOut(Schema):
+    region: str
+    year: int
+    topped_up_kopecks: int
+    issued_kopecks: int
+    fund_available_kopecks: int
+    certificates: int
+    certificates_used: int
+    held_kopecks: int
+    rendered_kopecks: int
+    paid_kopecks: int
+    owed_kopecks: int
+    months: list[dict[str, Any]]
+
+
+class SummaryRowOut(Schema):
+    region: str
+    topped_up_kopecks: int
+    issued_kopecks: int
+    certificates: int
+    held_kopecks: int
+    rendered_kopecks: int
+    paid_kopecks: int
 
 
 def _account_out(account) -> dict:
@@ -44,7 +198,7 @@ def _enrollment_out(e) -> dict:
     }
 
 
-@router.get("/me", response=dict[str, Any], summary="My certificates, enrollments and the movements of this year's certificate")
+@router.get("/me", response=FinancingMeOut, summary="My certificates, enrollments and the movements of this year's certificate")
 def me(request: HttpRequest):
     certificates = list(queries.my_certificates(request.user))
     current = next((c for c in certificates if c.year == timezone.localdate().year), None)
@@ -56,12 +210,12 @@ def me(request: HttpRequest):
 
 
 class EnrollIn(Schema):
-    request_id: str
-    cohort: int
-    copay_payer: str = ""
+    request_id: RequestId
+    cohort: Id
+    copay_payer: Literal["", "school", "educator"] = ""
 
 
-@router.post("/enrollments", response={201: dict[str, Any]}, summary="Ask for a seat; the certificate's part is held (idempotent by request_id)")
+@router.post("/enrollments", response={201: EnrollmentOut}, summary="Ask for a seat; the certificate's part is held (idempotent by request_id)")
 def enroll(request: HttpRequest, body: EnrollIn):
     educator = access.own_educator(request.user)
     if educator is None:
@@ -73,8 +227,8 @@ def enroll(request: HttpRequest, body: EnrollIn):
     return Status(201, _enrollment_out(queries.enrollment(request.user, enrollment.pk)))
 
 
-@router.get("/enrollments", response=list[dict[str, Any]], summary="Enrollments I may see (mine, my school's, my provider's…), newest first")
-def enrollments(request: HttpRequest, status: str = "", offset: int = 0, limit: int = 100):
+@router.get("/enrollments", response=list[EnrollmentOut], summary="Enrollments I may see (mine, my school's, my provider's…), newest first")
+def enrollments(request: HttpRequest, status: StatusFilter = "", offset: Offset = 0, limit: Limit = 100):
     qs = queries.enrollments_visible(request.user).order_by("-requested_at", "-pk")
     if status in EnrollmentStatus.values:
         qs = qs.filter(status=status)
@@ -82,18 +236,18 @@ def enrollments(request: HttpRequest, status: str = "", offset: int = 0, limit: 
     return [_enrollment_out(e) for e in qs[offset : offset + limit]]
 
 
-@router.get("/enrollments/{int:enrollment_id}", response=dict[str, Any], summary="One enrollment")
-def enrollment(request: HttpRequest, enrollment_id: int):
+@router.get("/enrollments/{int:enrollment_id}", response=EnrollmentOut, summary="One enrollment")
+def enrollment(request: HttpRequest, enrollment_id: Id):
     return _enrollment_out(queries.enrollment(request.user, enrollment_id))
 
 
-class ActionIn(Schema):
-    action: str  # accept | decline | cancel | completed | not_completed
-    comment: str = ""
+class EnrollmentActionIn(Schema):
+    action: Literal["accept", "decline", "cancel", "completed", "not_completed"]
+    comment: Comment = ""
 
 
-@router.post("/enrollments/{int:enrollment_id}/actions", response=dict[str, Any], summary="Accept, decline, cancel, or record the outcome (repeatable)")
-def enrollment_action(request: HttpRequest, enrollment_id: int, body: ActionIn):
+@router.post("/enrollments/{int:enrollment_id}/actions", response=EnrollmentOut, summary="Accept, decline, cancel, or record the outcome (repeatable)")
+def enrollment_action(request: HttpRequest, enrollment_id: Id, body: EnrollmentActionIn):
     obj = queries.enrollment(request.user, enrollment_id)
     if body.action == "accept":
         services.enrollment_accept(actor=request.user, enrollment=obj)
@@ -108,8 +262,8 @@ def enrollment_action(request: HttpRequest, enrollment_id: int, body: ActionIn):
     return _enrollment_out(queries.enrollment(request.user, enrollment_id))
 
 
-@router.get("/accounts/{int:account_id}", response=dict[str, Any], summary="An account I may see, with its latest 200 movements")
-def account(request: HttpRequest, account_id: int):
+@router.get("/accounts/{int:account_id}", response=AccountHistoryOut, summary="An account I may see, with its latest 200 movements")
+def account(request: HttpRequest, account_id: Id):
     acc = queries.account(request.user, account_id)
     return _account_out(acc) | {"history": [_transfer_out(t) for t in queries.history(acc)]}
 
@@ -122,15 +276,15 @@ def _region(code: str) -> Region:
 
 
 class TopUpIn(Schema):
-    transfer_id: str
-    region: str
-    year: int
-    amount_kopecks: int
+    transfer_id: RequestId
+    region: RegionCode
+    year: Year
+    amount_kopecks: Kopecks
     document: str = Field(max_length=60, description="number of the document the money came by")
     document_date: dt.date
 
 
-@router.post("/funds/top-up", response={201: dict[str, Any]}, summary="Put money into the regional fund of a year (idempotent by transfer_id)")
+@router.post("/funds/top-up", response={201: TransferOut}, auth=api_auth(*services.FINANCIERS), summary="Put money into the regional fund of a year (idempotent by transfer_id)")
 def top_up(request: HttpRequest, body: TopUpIn):
     move = services.fund_top_up(actor=request.user, region=_region(body.region), year=body.year, amount=body.amount_kopecks, tid=body.transfer_id,
                                 document=body.document, document_date=body.document_date)
@@ -138,17 +292,17 @@ def top_up(request: HttpRequest, body: TopUpIn):
 
 
 class RuleIn(Schema):
-    region: str
-    year: int
-    category: str
-    nominal_kopecks: int
-    ledger: str = Ledger.RUB
-    every_years: int = 1
+    region: RegionCode
+    year: Year
+    category: Literal["teacher", "manager", "student"]
+    nominal_kopecks: NominalKopecks
+    ledger: Literal["rub", "track"] = "rub"
+    every_years: int = Field(1, ge=1, le=5)
     prorate: bool = True
     carry_over: bool = False
 
 
-@router.put("/rules", response=dict[str, Any], summary="Set the certificate rule of a region, year and category")
+@router.put("/rules", response=RuleOut, auth=api_auth(*services.FINANCIERS), summary="Set the certificate rule of a region, year and category")
 def rule(request: HttpRequest, body: RuleIn):
     saved = services.rule_set(
         actor=request.user, region=_region(body.region), year=body.year, category=body.category, nominal=body.nominal_kopecks, ledger_=body.ledger,
@@ -159,29 +313,29 @@ def rule(request: HttpRequest, body: RuleIn):
 
 
 class IssueIn(Schema):
-    region: str
-    year: int
-    category: str
+    region: RegionCode
+    year: Year
+    category: Literal["teacher", "manager", "student"]
 
 
-@router.post("/certificates/issue", response=dict[str, Any], summary="Issue the year's certificates of a category (all or none; a rerun issues only the missing)")
+@router.post("/certificates/issue", response=IssueOut, auth=api_auth(*services.FINANCIERS), summary="Issue the year's certificates of a category (all or none; a rerun issues only the missing)")
 def issue(request: HttpRequest, body: IssueIn):
     result = services.certificates_issue(actor=request.user, region=_region(body.region), year=body.year, category=body.category)
     return {"issued": result.issued, "amount_kopecks": result.amount, "already": result.already, "not_yet_due": result.not_yet_due}
 
 
 class ContractIn(Schema):
-    region: str
-    provider: int
-    number: str
-    signed_on: dt.date
-    valid_from: dt.date
-    valid_to: dt.date
-    ceiling_kopecks: int | None = None
+    region: RegionCode
+    provider: Id
+    number: str = Field(min_length=1, max_length=60)
+    signed_on: Day
+    valid_from: Day
+    valid_to: Day
+    ceiling_kopecks: Kopecks | None = None
     advances: bool = False
 
 
-@router.post("/contracts", response={201: dict[str, Any]}, summary="Register a contract between the region and a provider")
+@router.post("/contracts", response={201: ContractOut}, auth=api_auth(*services.FINANCIERS), summary="Register a contract between the region and a provider")
 def contract_create(request: HttpRequest, body: ContractIn):
     provider = Organization.objects.filter(pk=body.provider).first()
     if provider is None:
@@ -194,15 +348,15 @@ def contract_create(request: HttpRequest, body: ContractIn):
 
 
 class PaymentIn(Schema):
-    transfer_id: str
-    contract: int
-    amount_kopecks: int
-    document: str
-    paid_on: dt.date
+    transfer_id: RequestId
+    contract: Id
+    amount_kopecks: Kopecks
+    document: str = Field(min_length=1, max_length=60)
+    paid_on: Day
     advance: bool = False
 
 
-@router.post("/payments", response={201: dict[str, Any]}, summary="Register a payment to a provider (idempotent by transfer_id)")
+@router.post("/payments", response={201: PaymentOut}, auth=api_auth(*services.FINANCIERS), summary="Register a payment to a provider (idempotent by transfer_id)")
 def payment(request: HttpRequest, body: PaymentIn):
     access.require_role(request.user, services.FINANCIERS)
     found = Contract.objects.filter(pk=body.contract, region__in=queries.financier_regions(request.user)).select_related("region").first()
@@ -213,8 +367,8 @@ def payment(request: HttpRequest, body: PaymentIn):
     return Status(201, {"transfer": made.transfer.tid, "amount_kopecks": made.transfer.amount, "document": made.document, "advance": made.is_advance})
 
 
-@router.get("/statements", response=dict[str, Any], summary="A provider's monthly statement to a paying region (month: YYYY-MM)")
-def statement(request: HttpRequest, provider: int, region: str, month: str):
+@router.get("/statements", response=StatementOut, summary="A provider's monthly statement to a paying region (month: YYYY-MM)")
+def statement(request: HttpRequest, provider: Id, region: RegionCode, month: str = Query(..., pattern=r"^[0-9]{4}-[0-9]{2}$")):
     try:
         first = dt.date.fromisoformat(f"{month}-01")
     except ValueError:
@@ -238,8 +392,8 @@ def statement(request: HttpRequest, provider: int, region: str, month: str):
     }
 
 
-@router.get("/regions/{code}/overview", response=dict[str, Any], summary="The fund of a year: in, issued, held, spent, paid, owed, by month")
-def overview(request: HttpRequest, code: str, year: int | None = None):
+@router.get("/regions/{code}/overview", response=OverviewOut, auth=api_auth(*services.FINANCIERS), summary="The fund of a year: in, issued, held, spent, paid, owed, by month")
+def overview(request: HttpRequest, code: str, year: Year | None = None):
     access.require_role(request.user, services.FINANCIERS)
     region = queries.financier_regions(request.user).filter(code=code).first()
     if region is None:
@@ -252,8 +406,8 @@ def overview(request: HttpRequest, code: str, year: int | None = None):
     }
 
 
-@router.get("/summary", response=list[dict[str, Any]], summary="Every region's fund of a year (federal operator)")
-def summary(request: HttpRequest, year: int | None = None):
+@router.get("/summary", response=list[SummaryRowOut], auth=api_auth(Role.FEDERAL_OPERATOR), summary="Every region's fund of a year (federal operator)")
+def summary(request: HttpRequest, year: Year | None = None):
     access.require_role(request.user, [Role.FEDERAL_OPERATOR])
     return [
         {"region": r.region.code, "topped_up_kopecks": r.topped_up, "issued_kopecks": r.issued, "certificates": r.certificates, "held_kopecks": r.held,

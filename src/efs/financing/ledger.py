@@ -48,6 +48,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from efs.errors import Conflict, NotFound, ValidationFailed
+from efs.limits import KOPECKS_MAX
 from efs.money import format_money
 
 from . import combiner, rules
@@ -67,6 +68,8 @@ def _check_amount(amount) -> int:
         raise ValidationFailed(_("The amount is a whole number of kopecks."), code="amount_invalid")
     if amount <= 0:
         raise ValidationFailed(_("The amount must be greater than zero."), code="amount_not_positive")
+    if amount > KOPECKS_MAX:
+        raise ValidationFailed(_("The amount is beyond the limit of one movement (%(max)s).") % {"max": format_money(KOPECKS_MAX)}, code="amount_too_large")
     return amount
 
 

@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 from efs.catalog.models import Cohort, CohortStatus, ProgramStatus
 from efs.catalog.queries import open_cohorts
 from efs.errors import Conflict, PermissionDenied, ValidationFailed
+from efs.limits import CONTRACT_MAX_YEARS, DATE_MAX, DATE_MIN, KOPECKS_MAX, PRICE_KOPECKS_MAX
 from efs.money import format_money
 from efs.people import access
-from efs.people.models import Educator, Organization, Region, Role, User
+from efs.people.models import Educator, EducatorCategory, Organization, Region, Role, User
 from efs.people.services import notify
 
 from . import combiner, ledger, queries
@@ -137,6 +138,18 @@ def fund_top_up_reverse(*, actor: User, top_up: Transfer, reason: str) -> Transf
     )
 
 
+def _check_category(category: str) -> None:
+    if category not in EducatorCategory.values:
+        raise ValidationFailed(_("Unknown category of educators."), code="category_unknown")
+
+
+def _years_after(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
 def _check_year(year: int) -> None:
     today = timezone.localdate()
     if not isinstance(year, int) or not today.year - 1 <= year <= today.year + 1:
@@ -149,6 +162,9 @@ def rule_set(*, actor: User, region: Region, year: int, category: str, nominal: 
     _check_year(year)
     if isinstance(nominal, bool) or not isinstance(nominal, int) or nominal <= 0:
         raise ValidationFailed(_("The nominal must be greater than zero."), code="amount_not_positive")
+    if nominal > PRICE_KOPECKS_MAX:
+        raise ValidationFailed(_("The nominal is beyond %(max)s.") % {"max": format_money(PRICE_KOPECKS_MAX)}, code="amount_too_large")
+    _check_category(category)
     if not 1 <= every_years <= 5:
         raise ValidationFailed(_("A certificate is given from once a year to once in five years."), code="rule_period_invalid")
     if ledger_ not in Ledger.values:
@@ -186,6 +202,7 @@ def certificates_issue(*, actor: User, region: Region, year: int, category: str,
     all or none (`fund_insufficient`); running it again issues only to those still missing one.
     """
     _require_financier(actor, region)
+    _check_category(category)
     today = today or timezone.localdate()
     rule = CertificateRule.objects.filter(region=region, year=year, category=category).first()
     if rule is None:
@@ -504,10 +521,18 @@ def contract_create(*, actor: User, region: Region, provider: Organization, numb
         problems.append(_("The organization has no licence for additional professional education."))
     if not number.strip():
         problems.append(_("Enter the contract number."))
-    if valid_to < valid_from:
+    if len(number.strip()) > 60:
+        problems.append(_("The contract number is longer than 60 characters."))
+    if any(not DATE_MIN <= day <= DATE_MAX for day in (signed_on, valid_from, valid_to)):
+        problems.append(_("Contract dates lie between %(low)s and %(high)s.") % {"low": DATE_MIN.strftime("%d.%m.%Y"), "high": DATE_MAX.strftime("%d.%m.%Y")})
+    elif valid_to < valid_from:
         problems.append(_("The contract must end after it starts."))
+    elif valid_to > _years_after(valid_from, CONTRACT_MAX_YEARS):
+        problems.append(_("A contract runs for at most %(n)s years.") % {"n": CONTRACT_MAX_YEARS})
     if ceiling is not None and ceiling <= 0:
         problems.append(_("The ceiling must be greater than zero."))
+    elif ceiling is not None and ceiling > KOPECKS_MAX:
+        problems.append(_("The ceiling is beyond %(max)s.") % {"max": format_money(KOPECKS_MAX)})
     if problems:
         raise ValidationFailed(" ".join(problems), code="contract_invalid", details=problems)
     if Contract.objects.filter(region=region, number=number.strip()).exists():
@@ -532,6 +557,13 @@ def payment_register(*, actor: User, contract: Contract, amount: int, tid: str, 
         return existing
     if not document.strip():
         raise ValidationFailed(_("Enter the number of the payment order."), code="payment_document_required")
+    if len(document.strip()) > 60:
+        raise ValidationFailed(_("The number of the payment order is longer than 60 characters."), code="payment_document_too_long")
+    if not contract.signed_on <= paid_on <= timezone.localdate():
+        raise ValidationFailed(
+            _("A payment is dated between the contract's signing (%(signed)s) and today.") % {"signed": contract.signed_on.strftime("%d.%m.%Y")},
+            code="payment_date_invalid",
+        )
     owed_account = provider_account(contract.provider_id, contract.region_id)
     owed = Account.objects.select_for_update().get(pk=owed_account.pk).balance
     ledger._check_amount(amount)

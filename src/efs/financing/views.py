@@ -15,10 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from efs import xlsx
 from efs.catalog.models import Cohort
 from efs.errors import DomainError, NotFound
 from efs.forms import first_error
-from efs.http import client_ip, pdf_response, xlsx_bytes, xlsx_response
+from efs.http import client_ip, pdf_response
 from efs.money import format_money
 from efs.people import access
 from efs.people.models import EducatorCategory, Organization, Region, Role
@@ -240,7 +241,7 @@ def statement(request: HttpRequest) -> HttpResponse:
         rows = [(line.date.strftime("%d.%m.%Y"), line.educator, line.program, line.cohort, line.kind, line.amount / 100) for line in st.lines]
         rows += [("", "", "", "", _("Rendered, total"), st.rendered / 100), ("", "", "", "", _("Paid"), st.paid / 100), ("", "", "", "", _("Owed at the end of the month"), st.closing / 100)]
         header = [_("Date"), _("Educator"), _("Program"), _("Cohort"), _("Operation"), _("Amount, ₽")]
-        return xlsx_response(xlsx_bytes(_("Statement"), [str(h) for h in header], rows), f"{name}.xlsx")
+        return xlsx.response(xlsx.table_bytes(_("Statement"), [str(h) for h in header], rows), f"{name}.xlsx")
     if fmt == "pdf":
         return pdf_response(request, "financing/statement_print.html", {"st": st}, f"{name}.pdf")
     return render(request, "financing/statement.html", {"st": st})

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from efs import xlsx
 from efs.errors import DomainError, NotFound
-from efs.http import xlsx_bytes, xlsx_response
 from efs.people import access
 from efs.people.public import Macroregion, Municipality, Organization
 
@@ -149,8 +149,8 @@ def _export(indicator: Indicator, level: str, unit_id: int, period: str, mine, c
     header = [_("Unit"), _("Numerator"), _("Denominator"), _("Value"), _("Target"), _("Status"), _("Formula version")]
     rows = [[r.unit_name, r.numerator, r.denominator, None if r.value is None else round(r.value, 2), r.target, r.status_word, r.formula_version]
             for r in [*mine, *children]]
-    content = xlsx_bytes(indicator.code[:31], header, rows)
-    return xlsx_response(content, f"{indicator.code}-{level}-{unit_id}-{period}.xlsx")
+    content = xlsx.table_bytes(indicator.code[:31], header, rows)
+    return xlsx.response(content, f"{indicator.code}-{level}-{unit_id}-{period}.xlsx")
 
 
 
@@ -191,5 +191,5 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
         rows = [[v.indicator.name, v.unit_name, None if v.suppressed else v.numerator, None if v.suppressed else v.denominator,
                  None if v.value is None else round(v.value, 2), v.target, queries.STATUS_WORDS.get(v.status, v.status), v.formula_version]
                 for v in values]
-        return xlsx_response(xlsx_bytes(f"{found.month:%Y-%m}", header, rows), f"release-{found.region.code}-{found.month:%Y-%m}-v{found.version}.xlsx")
+        return xlsx.response(xlsx.table_bytes(f"{found.month:%Y-%m}", header, rows), f"release-{found.region.code}-{found.month:%Y-%m}-v{found.version}.xlsx")
     return render(request, "monitoring/release.html", {"release": found, "values": values, "status_words": queries.STATUS_WORDS})

@@ -6,17 +6,19 @@ import datetime as dt
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from efs.errors import NotFound, ValidationFailed
-from efs.http import client_ip
+from efs.http import bounded_pagination, client_ip
+from efs.limits import INT_MAX, Id
 
 from . import access, imports, queries, services
 from .audit import audit_rows, audit_view
 from .models import AuditAction, ConsentKind, Educator, ImportBatch, ImportKind, Region
 
+Pagination = bounded_pagination()
 router = Router(tags=["people"])
 
 
@@ -161,8 +163,12 @@ def municipalities(request: HttpRequest, code: str):
 
 
 @router.get("/organizations", response=list[OrganizationOut], summary="The public directory of organizations")
-@paginate(LimitOffsetPagination)
-def organizations(request: HttpRequest, region: str = "", municipality: int | None = None, kind: str = "", q: str = ""):
+@paginate(Pagination)
+def organizations(
+    request: HttpRequest, region: str = Query("", max_length=2), municipality: int | None = Query(None, ge=1, le=INT_MAX),
+    kind: str = Query("", max_length=40), q: str = Query("", max_length=200),
+):
+    # (Plain types with Query(): the paginate wrapper resolves annotations in ninja's module.)
     region_obj = Region.objects.filter(code=region).first() if region else None
     if region and region_obj is None:
         raise NotFound(_("Region not found."), code="region_not_found")
@@ -172,8 +178,11 @@ def organizations(request: HttpRequest, region: str = "", municipality: int | No
 
 
 @router.get("/educators", response=list[EducatorOut], summary="Educators in the caller's scope")
-@paginate(LimitOffsetPagination)
-def educators(request: HttpRequest, q: str = "", municipality: int | None = None, organization: int | None = None, category: str = ""):
+@paginate(Pagination)
+def educators(
+    request: HttpRequest, q: str = Query("", max_length=200), municipality: int | None = Query(None, ge=1, le=INT_MAX),
+    organization: int | None = Query(None, ge=1, le=INT_MAX), category: str = Query("", max_length=20),
+):
     qs = queries.educators_visible(request.user, search=q, municipality_id=municipality, organization_id=organization, category=category)
     return _AuditedList(qs, request)
 
@@ -198,7 +207,7 @@ class _AuditedList:
 
 
 @router.get("/educators/{int:educator_id}", response=EducatorDetailOut)
-def educator(request: HttpRequest, educator_id: int):
+def educator(request: HttpRequest, educator_id: Id):
     person = queries.educator_visible(request.user, educator_id)
     audit_view(actor=request.user, obj=person, ip=client_ip(request))
     return person
@@ -282,17 +291,17 @@ def import_upload(request: HttpRequest, kind: Form[str], region: Form[str], file
     return Status(201, batch)
 
 
-def _batch(request: HttpRequest, batch_id: int) -> ImportBatch:
+def _batch(request: HttpRequest, batch_id: Id) -> ImportBatch:
     access.require_role(request.user, imports.IMPORT_ROLES)
     return queries.import_batch(request.user, batch_id)
 
 
 @router.get("/imports/{int:batch_id}", response=ImportOut)
-def import_get(request: HttpRequest, batch_id: int):
+def import_get(request: HttpRequest, batch_id: Id):
     return _batch(request, batch_id)
 
 
 @router.post("/imports/{int:batch_id}/commit", response=ImportOut, summary="Import the checked file (all rows, or only the valid ones)")
-def import_commit(request: HttpRequest, batch_id: int, body: CommitIn):
+def import_commit(request: HttpRequest, batch_id: Id, body: CommitIn):
     batch = _batch(request, batch_id)
     return imports.import_commit(actor=request.user, batch=batch, only_valid=body.only_valid, ip=client_ip(request))

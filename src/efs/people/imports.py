@@ -11,21 +11,20 @@ Two steps, both services:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from efs.errors import Conflict, ValidationFailed
+from efs.xlsx import Sheet, csv_rows, workbook_bytes, xlsx_rows
 
 from . import access
 from .audit import audit_record
@@ -162,39 +161,19 @@ def _read_rows(file_name: str, content: bytes) -> tuple[list[str], Iterator[list
 
 
 def _read_xlsx(content: bytes) -> tuple[list[str], Iterator[list[Any]]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
-        raise ValidationFailed(
-            _("The file could not be read as an XLSX workbook. Save it from Excel or LibreOffice as .xlsx and try again."),
-            code="import_file_broken",
-        ) from None
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
+    rows = xlsx_rows(content, broken_code="import_file_broken", too_big_code="import_file_too_large", empty_code="import_file_empty")
     header = next(rows, None)
     if header is None:
         raise ValidationFailed(_("The first sheet of the workbook is empty."), code="import_file_empty")
-    return [str(h or "").strip() for h in header], (list(r) for r in rows)
+    return [str(h or "").strip() for h in header], rows
 
 
 def _read_csv(content: bytes) -> tuple[list[str], Iterator[list[Any]]]:
-    for encoding in ("utf-8-sig", "cp1251"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValidationFailed(_("The CSV file is neither in UTF-8 nor in Windows-1251."), code="import_file_encoding")
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next(reader, None)
+    rows = csv_rows(content, encoding_code="import_file_encoding", broken_code="import_file_broken")
+    header = next(rows, None)
     if not header:
         raise ValidationFailed(_("The file is empty."), code="import_file_empty")
-    return [h.strip() for h in header], iter(reader)
+    return [h.strip() for h in header], rows
 
 
 # ---------------------------------------------------------------- cell parsers
@@ -349,8 +328,14 @@ def _check(*, actor: User, region: Region, kind: str, file_name: str, content: b
     checked = Checked(total=len(raw_rows))
     seen: dict[Any, int] = {}
     headers = {c.key: c.header for c in COLUMNS[kind]}
+    limits = _cell_limits(kind)
     for number, values in raw_rows:
-        row_errors: list[tuple[str, str]] = []
+        row_errors = _cell_problems(values, limits)
+        if row_errors:
+            checked.invalid_rows += 1
+            for column_key, message in row_errors:
+                checked.add_error(number, headers.get(column_key, ""), message)
+            continue
         record = checker(values, context, row_errors)
         if not row_errors:
             for key in record.pop("_keys"):
@@ -371,6 +356,42 @@ def _check(*, actor: User, region: Region, kind: str, file_name: str, content: b
             record["_row"] = number
             checked.valid.append(record)
     return checked
+
+
+# Columns that are not a text field of the model: generous, but bounded.
+_OTHER_COLUMN_CHARS = 1000
+
+
+def _cell_limits(kind: str) -> dict[str, int]:
+    """The longest text each column may hold: the model field's max_length, so nothing fails at commit."""
+    model = Organization if kind == ImportKind.ORGANIZATIONS else Educator
+    limits = {}
+    for column in COLUMNS[kind]:
+        try:
+            model_field = model._meta.get_field(column.key)
+        except FieldDoesNotExist:  # a column that is not a field (subjects)
+            model_field = None
+        # A field with choices receives a word from the file, mapped later.
+        length = model_field.max_length if model_field is not None and not model_field.choices else None
+        limits[column.key] = length or _OTHER_COLUMN_CHARS
+    # Identifiers are written with separators in files («112-233-445 95»); checked by their own rules.
+    limits["snils"] = limits["inn"] = 30
+    return limits
+
+
+def _cell_problems(values: dict[str, Any], limits: dict[str, int]) -> list[tuple[str, str]]:
+    """Cells no database can store as they are: control characters, or longer than the column."""
+    problems = []
+    for key, value in values.items():
+        text = _text(value)
+        if _CONTROL.search(text):
+            problems.append((key, _("the cell holds a control character (such as NUL); retype the value")))
+        elif len(text) > limits.get(key, _OTHER_COLUMN_CHARS):
+            problems.append((key, _("the value is %(length)s characters long; at most %(max)s fit") % {"length": len(text), "max": limits[key]}))
+    return problems
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _cell(values: dict[str, Any], key: str, errors: list[tuple[str, str]], parse: Callable[[Any], Any], default: Any = None) -> Any:
@@ -605,29 +626,20 @@ def _create_educators(region: Region, rows: list[dict[str, Any]]) -> None:
 
 def import_template(kind: str) -> bytes:
     """An XLSX with the expected header and one example row, for users to fill in."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Данные"
     columns = COLUMNS[kind]
-    sheet.append([c.header for c in columns])
-    for cell, column in zip(sheet[1], columns, strict=True):
-        cell.font = Font(bold=column.required)
     if kind == ImportKind.ORGANIZATIONS:
-        sheet.append(["Муниципальное бюджетное общеобразовательное учреждение «Средняя школа № 1»", "МБОУ СШ № 1", "школа", "Ачинск", "2443000010", "г. Ачинск, ул. Ленина, 1", "нет"])
+        example = ["Муниципальное бюджетное общеобразовательное учреждение «Средняя школа № 1»", "МБОУ СШ № 1", "школа", "Ачинск", "2443000010", "г. Ачинск, ул. Ленина, 1", "нет"]
     else:
-        sheet.append(["Иванова", "Мария", "Петровна", "12.03.1985", "112-233-445 95", "m.ivanova@example.ru", "педагог", "учитель", "Математика; Информатика", 14, "первая", "2443000010"])
-    for letter in "ABCDEFGHIJKL"[: len(columns)]:
-        sheet.column_dimensions[letter].width = 24
-    notes = workbook.create_sheet("Пояснения")
-    notes.append(["Столбец", "Обязательный", "Что писать"])
-    for column in columns:
-        notes.append([column.header, "да" if column.required else "нет", _COLUMN_HELP.get(column.key, "")])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        example = ["Иванова", "Мария", "Петровна", "12.03.1985", "112-233-445 95", "m.ivanova@example.ru", "педагог", "учитель", "Математика; Информатика", 14, "первая", "2443000010"]
+    return workbook_bytes(
+        Sheet(
+            "Данные", [c.header for c in columns], [example],
+            widths={letter: 24 for letter in "ABCDEFGHIJKL"[: len(columns)]},
+            bold_columns=[i for i, c in enumerate(columns) if c.required],
+        ),
+        Sheet("Пояснения", ["Столбец", "Обязательный", "Что писать"],
+              [[c.header, "да" if c.required else "нет", _COLUMN_HELP.get(c.key, "")] for c in columns], bold_columns=()),
+    )
 
 
 _COLUMN_HELP = {
@@ -646,15 +658,5 @@ _COLUMN_HELP = {
 
 
 def import_errors_xlsx(batch: ImportBatch) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Ошибки"
-    sheet.append(["Строка", "Столбец", "Ошибка"])
-    for error in batch.errors:
-        sheet.append([error["row"], error["column"], error["message"]])
-    sheet.column_dimensions["C"].width = 90
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    rows = ([error["row"], error["column"], error["message"]] for error in batch.errors)
+    return workbook_bytes(Sheet("Ошибки", ["Строка", "Столбец", "Ошибка"], rows, widths={"C": 90}, bold_columns=()))

@@ -402,6 +402,7 @@ class AuditAction(models.TextChoices):
     IMPORT = "import", _("imported")
     CONSENT = "consent", _("consent given")
     WITHDRAW = "withdraw", _("consent withdrawn")
+    THROTTLED = "throttled", _("logins blocked after failures")
 
 
 class AuditEvent(models.Model):

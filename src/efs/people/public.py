@@ -8,6 +8,7 @@ it only through the services below.
 
 from __future__ import annotations
 
+from .apiauth import api_auth
 from .audit import audit_list, audit_record, audit_rows, audit_view
 from .models import (
     AssignmentKind,
@@ -57,6 +58,7 @@ __all__ = [
     "Subject",
     "SupportAssignment",
     "User",
+    "api_auth",
     "assigned_educators",
     "audit_list",
     "audit_record",

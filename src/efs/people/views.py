@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -12,8 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from efs import xlsx
 from efs.errors import DomainError, NotFound, ValidationFailed
-from efs.http import CachedCountPaginator, client_ip, int_param, post_int, xlsx_response
+from efs.http import CachedCountPaginator, client_ip, int_param, post_int
 
 from . import access, imports, queries, services
 from .audit import audit_rows, audit_view
@@ -55,8 +54,6 @@ def educators(request: HttpRequest) -> HttpResponse:
 @login_required
 def educators_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as XLSX — scoped and recorded in the audit log."""
-    from openpyxl import Workbook
-
     access.require_role(request.user, access.EDUCATOR_READERS - {Role.TEACHER})
     qs = queries.educators_visible(
         request.user,
@@ -66,13 +63,12 @@ def educators_export(request: HttpRequest) -> HttpResponse:
         organization_id=int_param(request, "organization"),
         category=request.GET.get("category", "") if request.GET.get("category") in EducatorCategory.values else "",
     ).prefetch_related("subjects")
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Педагоги")
-    sheet.append([h.header for h in imports.EDUCATOR_COLUMNS])
-    regions = []
-    for e in qs.iterator(chunk_size=2000):
-        sheet.append(
-            [
+    regions: list[int] = []
+
+    def rows():
+        for e in qs.iterator(chunk_size=2000):
+            regions.append(e.region_id)
+            yield [
                 e.last_name,
                 e.first_name,
                 e.middle_name,
@@ -86,12 +82,10 @@ def educators_export(request: HttpRequest) -> HttpResponse:
                 e.get_qualification_category_display(),
                 (e.organization.inn or e.organization.name) if e.organization else "",
             ]
-        )
-        regions.append(e.region_id)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
+
+    content = xlsx.table_bytes("Педагоги", [h.header for h in imports.EDUCATOR_COLUMNS], rows())
     audit_rows(actor=request.user, action=AuditAction.EXPORT, model=Educator, region_ids=regions, description=_("Export of educators to Excel (with СНИЛС)"), ip=client_ip(request))
-    response = xlsx_response(buffer.getvalue(), f"educators-{timezone.localdate():%Y-%m-%d}.xlsx")
+    response = xlsx.response(content, f"educators-{timezone.localdate():%Y-%m-%d}.xlsx")
     return response
 
 
@@ -207,7 +201,7 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
-    response = xlsx_response(imports.import_errors_xlsx(batch), f"import-{batch.pk}-errors.xlsx")
+    response = xlsx.response(imports.import_errors_xlsx(batch), f"import-{batch.pk}-errors.xlsx")
     return response
 
 
@@ -215,7 +209,7 @@ def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in ImportKind.values:
         raise NotFound(_("Unknown kind of import."))
-    response = xlsx_response(imports.import_template(kind), f"template-{kind}.xlsx")
+    response = xlsx.response(imports.import_template(kind), f"template-{kind}.xlsx")
     return response
 
 

@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from efs.catalog.models import Cohort
 from efs.errors import NotFound
+from efs.limits import (
+    KOPECKS_MAX,
+    NOTE_MAX_CHARS,
+    Comment,
+    Day,
+    Id,
+    Limit,
+    Offset,
+    PriceKopecks,
+    RegionCode,
+    Search,
+)
 from efs.people import access
 from efs.people.models import Region
+from efs.people.public import api_auth
 
 from . import queries, regional, services
 from .access import STATUS_READERS
@@ -21,6 +34,127 @@ from .building import BuildOptions
 from .models import AllocationRun
 
 router = Router(tags=["routes"])
+
+
+class EvidenceOut(Schema):
+    id: int
+    file_name: str
+    note: str
+    uploaded_at: dt.datetime
+    accepted: bool | None
+    review_comment: str
+
+
+class ItemOut(Schema):
+    id: int
+    kind: str
+    title: str
+    cohort: int | None
+    program: int | None
+    coverage: dict[str, float]  # competency code -> share of it the activity covers
+    task: str
+    reason: str
+    start: dt.date | None
+    end: dt.date | None
+    hours: int
+    price_kopecks: int
+    in_person: bool
+    expected_result: str
+    evidence_form: str
+    status: str
+    evidence: list[EvidenceOut]
+
+
+class RouteSummaryOut(Schema):
+    price_kopecks: int
+    hours: int
+    covered_share: float
+    progress: float
+    over_budget: bool
+    over_hours: bool
+    clashes: list[list[int]]
+
+
+class GoalOut(Schema):
+    competency: str
+    title: str
+    probability_of_deficit: float
+    current_level: str
+    target_level: str
+    status: str
+    planned_coverage: float
+    done_coverage: float
+    result_decision: str | None
+
+
+class RouteOut(Schema):
+    id: int
+    educator: int
+    status: str
+    origin: str
+    tutor: str | None
+    period_start: dt.date
+    period_end: dt.date
+    budget_kopecks: int
+    max_hours: int
+    optimal_when_built: bool | None
+    summary: RouteSummaryOut
+    goals: list[GoalOut]
+    items: list[ItemOut]
+
+
+class StaffSummaryOut(Schema):
+    educators: int
+    with_route: int
+    by_status: dict[str, int]
+
+
+class StaffRowOut(Schema):
+    educator: int
+    name: str
+    organization: str
+    status: str
+    done: int
+    total: int
+    overdue: int
+
+
+class StaffOut(Schema):
+    summary: StaffSummaryOut
+    count: int
+    items: list[StaffRowOut]
+
+
+class AlternativeOut(Schema):
+    cohort: int
+    program: int
+    title: str
+    start: dt.date
+    end: dt.date
+    price_kopecks: int
+    online: bool
+    coverage: dict[str, float]  # competency code -> share of it the activity covers
+
+
+class EvidenceCreatedOut(Schema):
+    id: int
+    file_name: str
+    note: str
+
+
+class EvidenceReviewedOut(Schema):
+    id: int
+    accepted: bool | None
+    item_status: str
+
+
+class PlanOut(Schema):
+    id: int
+    region: str
+    status: str
+    progress: float
+    message: str
+    results: Any
 
 
 def _item_out(item) -> dict:
@@ -56,12 +190,12 @@ def _route_out(route) -> dict:
 
 
 class BuildIn(Schema):
-    period_start: dt.date | None = None
-    period_end: dt.date | None = None
-    budget_kopecks: int = 0
-    max_hours: int = 108
-    formats: list[str] = []
-    places: list[int] = []
+    period_start: Day | None = None
+    period_end: Day | None = None
+    budget_kopecks: PriceKopecks = 0
+    max_hours: int = Field(108, ge=1, le=4000)
+    formats: list[Literal["online", "in_person"]] = Field([], max_length=2)
+    places: list[Id] = Field([], max_length=100)
 
 
 def _me(request):
@@ -71,7 +205,7 @@ def _me(request):
     return me
 
 
-@router.get("/mine", response=dict[str, Any], summary="My active route")
+@router.get("/mine", response=RouteOut, summary="My active route")
 def mine(request: HttpRequest):
     route = queries.my_route(_me(request))
     if route is None:
@@ -79,7 +213,7 @@ def mine(request: HttpRequest):
     return _route_out(queries.route_full(request.user, route.pk))
 
 
-@router.post("/build", response={201: dict[str, Any]}, summary="Build the optimal route from my latest diagnostics")
+@router.post("/build", response={201: RouteOut}, summary="Build the optimal route from my latest diagnostics")
 def build(request: HttpRequest, body: BuildIn):
     me = _me(request)
     defaults = services.default_options(me)
@@ -91,8 +225,8 @@ def build(request: HttpRequest, body: BuildIn):
     return Status(201, _route_out(queries.route_full(request.user, route.pk)))
 
 
-@router.get("/staff", response=dict[str, Any], summary="Statuses and progress of routes in my scope (heads and operators), 100 per page")
-def staff(request: HttpRequest, status: str = "", overdue: bool = False, q: str = "", offset: int = 0, limit: int = 100):
+@router.get("/staff", response=StaffOut, summary="Statuses and progress of routes in my scope (heads and operators), 100 per page")
+def staff(request: HttpRequest, status: str = "", overdue: bool = False, q: Search = "", offset: Offset = 0, limit: Limit = 100):
     access.require_role(request.user, STATUS_READERS)
     roles = [r for r in STATUS_READERS if access.has_role(request.user, r)]
     routes = queries.staff_routes(request.user, roles=roles, status=status, overdue=overdue, search=q.strip())
@@ -110,20 +244,20 @@ def staff(request: HttpRequest, status: str = "", overdue: bool = False, q: str 
     }
 
 
-@router.get("/{int:route_id}", response=dict[str, Any], summary="A route with its goals, items and evidence")
-def route(request: HttpRequest, route_id: int):
+@router.get("/{int:route_id}", response=RouteOut, summary="A route with its goals, items and evidence")
+def route(request: HttpRequest, route_id: Id):
     obj = queries.route_full(request.user, route_id)
     services.record_remeasurement(obj)
     return _route_out(obj)
 
 
-class ActionIn(Schema):
-    action: str  # propose | approve | return | abandon
-    comment: str = ""
+class RouteActionIn(Schema):
+    action: Literal["propose", "approve", "return", "abandon"]
+    comment: Comment = ""
 
 
-@router.post("/{int:route_id}/actions", response=dict[str, Any], summary="Send to the tutor, approve, return with comments, stop")
-def route_action(request: HttpRequest, route_id: int, body: ActionIn):
+@router.post("/{int:route_id}/actions", response=RouteOut, summary="Send to the tutor, approve, return with comments, stop")
+def route_action(request: HttpRequest, route_id: Id, body: RouteActionIn):
     from efs.errors import ValidationFailed
 
     obj = queries.route_full(request.user, route_id)
@@ -134,13 +268,13 @@ def route_action(request: HttpRequest, route_id: int, body: ActionIn):
     return _route_out(queries.route_full(request.user, route_id))
 
 
-class CohortIn(Schema):
-    cohort: int
-    replace_item: int | None = None
+class RouteCohortIn(Schema):
+    cohort: Id
+    replace_item: Id | None = None
 
 
-@router.post("/{int:route_id}/items", response={201: dict[str, Any]}, summary="Add a cohort to a draft route, or swap an item for it")
-def item_add(request: HttpRequest, route_id: int, body: CohortIn):
+@router.post("/{int:route_id}/items", response={201: ItemOut}, summary="Add a cohort to a draft route, or swap an item for it")
+def item_add(request: HttpRequest, route_id: Id, body: RouteCohortIn):
     obj = queries.route_full(request.user, route_id)
     cohort = Cohort.objects.filter(pk=body.cohort).first()
     if cohort is None:
@@ -159,13 +293,13 @@ def _item(request, route_id: int, item_id: int):
 
 
 @router.delete("/{int:route_id}/items/{int:item_id}", response={204: None}, summary="Remove an item from a draft route")
-def item_remove(request: HttpRequest, route_id: int, item_id: int):
+def item_remove(request: HttpRequest, route_id: Id, item_id: Id):
     services.item_remove(actor=request.user, item=_item(request, route_id, item_id))
     return Status(204, None)
 
 
-@router.get("/{int:route_id}/items/{int:item_id}/alternatives", response=list[dict[str, Any]], summary="Cohorts that address the same deficits")
-def item_alternatives(request: HttpRequest, route_id: int, item_id: int):
+@router.get("/{int:route_id}/items/{int:item_id}/alternatives", response=list[AlternativeOut], summary="Cohorts that address the same deficits")
+def item_alternatives(request: HttpRequest, route_id: Id, item_id: Id):
     item = _item(request, route_id, item_id)
     return [
         {"cohort": c.pk, "program": c.program_id, "title": c.program.title, "start": c.start_date, "end": c.end_date, "price_kopecks": c.price, "online": c.online, "coverage": coverage}
@@ -173,24 +307,24 @@ def item_alternatives(request: HttpRequest, route_id: int, item_id: int):
     ]
 
 
-@router.post("/{int:route_id}/items/{int:item_id}/start", response=dict[str, Any], summary="Mark an activity as started")
-def item_start(request: HttpRequest, route_id: int, item_id: int):
+@router.post("/{int:route_id}/items/{int:item_id}/start", response=ItemOut, summary="Mark an activity as started")
+def item_start(request: HttpRequest, route_id: Id, item_id: Id):
     return _item_out(services.item_start(actor=request.user, item=_item(request, route_id, item_id)))
 
 
-@router.post("/{int:route_id}/items/{int:item_id}/evidence", response={201: dict[str, Any]}, summary="Send evidence of an activity (a file and/or a note)")
-def item_evidence(request: HttpRequest, route_id: int, item_id: int, file: File[UploadedFile] | None = None, note: Form[str] = ""):
+@router.post("/{int:route_id}/items/{int:item_id}/evidence", response={201: EvidenceCreatedOut}, summary="Send evidence of an activity (a file and/or a note)")
+def item_evidence(request: HttpRequest, route_id: Id, item_id: Id, file: File[UploadedFile] = None, note: str = Form("", max_length=NOTE_MAX_CHARS)):  # type: ignore[assignment]
     evidence = services.evidence_submit(actor=request.user, item=_item(request, route_id, item_id), file=file, note=note)
     return Status(201, {"id": evidence.pk, "file_name": evidence.file_name, "note": evidence.note})
 
 
-class ReviewIn(Schema):
+class EvidenceReviewIn(Schema):
     accept: bool
-    comment: str = ""
+    comment: Comment = ""
 
 
-@router.post("/{int:route_id}/evidence/{int:evidence_id}/review", response=dict[str, Any], summary="The tutor accepts or returns evidence")
-def evidence_review(request: HttpRequest, route_id: int, evidence_id: int, body: ReviewIn):
+@router.post("/{int:route_id}/evidence/{int:evidence_id}/review", response=EvidenceReviewedOut, summary="The tutor accepts or returns evidence")
+def evidence_review(request: HttpRequest, route_id: Id, evidence_id: Id, body: EvidenceReviewIn):
     obj = queries.route_full(request.user, route_id)
     evidence = queries.evidence_in(request.user, evidence_id, item__route=obj)
     evidence = services.evidence_review(actor=request.user, evidence=evidence, accept=body.accept, comment=body.comment)
@@ -198,17 +332,17 @@ def evidence_review(request: HttpRequest, route_id: int, evidence_id: int, body:
 
 
 class PlanIn(Schema):
-    region: str
-    fund_kopecks: int
-    budget_kopecks: int = 0
-    max_hours: int = 144
+    region: RegionCode
+    fund_kopecks: int = Field(ge=0, le=KOPECKS_MAX, strict=True)
+    budget_kopecks: PriceKopecks = 0
+    max_hours: int = Field(144, ge=1, le=4000)
 
 
 def _plan_out(run) -> dict:
     return {"id": run.pk, "region": run.region.code, "status": run.status, "progress": run.progress, "message": run.message, "results": run.results}
 
 
-@router.post("/region-plans", response={201: dict[str, Any]}, summary="Start a region-wide plan (background job)")
+@router.post("/region-plans", response={201: PlanOut}, auth=api_auth(*regional.PLANNERS), summary="Start a region-wide plan (background job)")
 def plan_start(request: HttpRequest, body: PlanIn):
     region = Region.objects.filter(code=body.region).first()
     if region is None:
@@ -218,8 +352,8 @@ def plan_start(request: HttpRequest, body: PlanIn):
     return Status(201, _plan_out(run))
 
 
-@router.get("/region-plans/{int:run_id}", response=dict[str, Any], summary="Progress and results of a region-wide plan")
-def plan_get(request: HttpRequest, run_id: int):
+@router.get("/region-plans/{int:run_id}", response=PlanOut, summary="Progress and results of a region-wide plan")
+def plan_get(request: HttpRequest, run_id: Id):
     access.require_role(request.user, regional.PLANNERS)
     run = AllocationRun.objects.select_related("region").filter(pk=run_id).first()
     if run is None or not access.may_act_on_region(request.user, run.region_id, roles=regional.PLANNERS):

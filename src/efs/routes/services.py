@@ -4,6 +4,9 @@ re-diagnosis, measured program effects and the region-wide plan."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import uuid
+import zipfile
 from collections import defaultdict
 
 from django.db import transaction
@@ -14,6 +17,7 @@ from django.utils.translation import gettext as _
 from efs.catalog.models import Cohort, Program
 from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from efs.financing.services import certificate_of
+from efs.limits import COMMENT_MAX_CHARS, FILE_NAME_MAX_CHARS, NOTE_MAX_CHARS
 from efs.people.models import AssignmentKind, Educator, Role, SupportAssignment, User
 from efs.people.services import notify
 from efs.planner import PlannerError, plan_route
@@ -377,10 +381,16 @@ def evidence_submit(*, actor: User, item: RouteItem, file=None, note: str = "") 
         raise Conflict(_("The activity is closed."), code="item_closed")
     if file is None and not note.strip():
         raise ValidationFailed(_("Attach a file or describe the result."), code="evidence_empty")
+    if len(note.strip()) > NOTE_MAX_CHARS:
+        raise ValidationFailed(_("The note is longer than %(max)s characters.") % {"max": NOTE_MAX_CHARS}, code="evidence_note_too_long")
     name = ""
     if file is not None:
-        name = (getattr(file, "name", "") or "").rsplit("/", 1)[-1][:255]
+        name = (getattr(file, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1]
         extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+        if len(name) > FILE_NAME_MAX_CHARS:
+            raise ValidationFailed(
+                _("The file name is longer than %(max)s characters; rename the file.") % {"max": FILE_NAME_MAX_CHARS}, code="evidence_file_name_too_long"
+            )
         if extension not in EVIDENCE_TYPES:
             raise ValidationFailed(
                 _("Files of this type are not accepted. Upload PDF, office documents, images, ZIP or MP4."), code="evidence_type"
@@ -389,8 +399,11 @@ def evidence_submit(*, actor: User, item: RouteItem, file=None, note: str = "") 
             raise ValidationFailed(_("The file is larger than 15 MB."), code="evidence_too_large")
         if file.size == 0:
             raise ValidationFailed(_("The file is empty."), code="evidence_empty")
-        if extension in {".jpg", ".jpeg", ".png", ".pdf"} and not _looks_like(file, extension):
+        if not content_matches(file, extension):
             raise ValidationFailed(_("The file's content does not match its extension."), code="evidence_type")
+        # Stored under a name of our own: the person's name for the file is kept in file_name,
+        # so no length, character or path in it reaches the disk.
+        file.name = f"{uuid.uuid4().hex}{extension}"
     evidence = Evidence.objects.create(item=item, file=file or "", file_name=name, note=note.strip(), uploaded_by=actor)
     item.status = ItemStatus.SUBMITTED
     item.save(update_fields=["status"])
@@ -401,13 +414,65 @@ def evidence_submit(*, actor: User, item: RouteItem, file=None, note: str = "") 
     return evidence
 
 
-SIGNATURES = {".pdf": [b"%PDF"], ".png": [b"\x89PNG"], ".jpg": [b"\xff\xd8\xff"], ".jpeg": [b"\xff\xd8\xff"]}
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of .doc, .xls, .ppt
+_OOXML_MAIN = {".docx": "word/document.xml", ".xlsx": "xl/workbook.xml", ".pptx": "ppt/presentation.xml"}
+_ODF_MIMETYPES = {
+    ".odt": b"application/vnd.oasis.opendocument.text",
+    ".ods": b"application/vnd.oasis.opendocument.spreadsheet",
+    ".odp": b"application/vnd.oasis.opendocument.presentation",
+}
+_HTML_START = re.compile(rb"\A\s*<(!doctype|html|head|body|script|svg|iframe)", re.IGNORECASE)
 
 
-def _looks_like(file, extension: str) -> bool:
-    head = file.read(8)
+def content_matches(file, extension: str) -> bool:
+    """Whether the bytes are what the extension says: every accepted type is checked by content."""
+    head = file.read(4096)
     file.seek(0)
-    return any(head.startswith(signature) for signature in SIGNATURES[extension])
+    if extension == ".pdf":
+        return head.startswith(b"%PDF")
+    if extension == ".png":
+        return head.startswith(b"\x89PNG\r\n\x1a\n")
+    if extension in (".jpg", ".jpeg"):
+        return head.startswith(b"\xff\xd8\xff")
+    if extension in (".doc", ".xls", ".ppt"):
+        return head.startswith(_OLE2)
+    if extension == ".rtf":
+        return head.startswith(b"{\\rtf")
+    if extension == ".mp4":
+        return head[4:8] == b"ftyp"
+    if extension == ".txt":
+        if b"\x00" in head or _HTML_START.match(head):
+            return False
+        return _decodes(head)
+    if extension in (".zip", *_OOXML_MAIN, *_ODF_MIMETYPES):
+        return _zip_matches(file, extension)
+    return False
+
+
+def _decodes(head: bytes) -> bool:
+    for encoding in ("utf-8", "cp1251"):
+        try:
+            head.decode(encoding)
+            return True
+        except UnicodeDecodeError as exc:
+            if encoding == "utf-8" and exc.start >= len(head) - 3:  # a character cut by the 4 KB window
+                return True
+    return False
+
+
+def _zip_matches(file, extension: str) -> bool:
+    try:
+        with zipfile.ZipFile(file) as archive:
+            names = set(archive.namelist())
+            if extension in _OOXML_MAIN:
+                return "[Content_Types].xml" in names and _OOXML_MAIN[extension] in names
+            if extension in _ODF_MIMETYPES:
+                return "mimetype" in names and archive.read("mimetype").strip() == _ODF_MIMETYPES[extension]
+            return True
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError):
+        return False
+    finally:
+        file.seek(0)
 
 
 @transaction.atomic
@@ -419,6 +484,8 @@ def evidence_review(*, actor: User, evidence: Evidence, accept: bool, comment: s
         raise Conflict(_("This evidence has already been reviewed."), code="evidence_reviewed")
     if not accept and len(comment.strip()) < 5:
         raise ValidationFailed(_("Tell the educator what is missing."), code="evidence_comment_required")
+    if len(comment.strip()) > COMMENT_MAX_CHARS:
+        raise ValidationFailed(_("The comment is longer than %(max)s characters.") % {"max": COMMENT_MAX_CHARS}, code="comment_too_long")
     now = timezone.now()
     evidence.accepted, evidence.review_comment, evidence.reviewed_by, evidence.reviewed_at = accept, comment.strip(), actor, now
     evidence.save()

@@ -14,11 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from efs import xlsx
 from efs.catalog.models import Cohort
 from efs.errors import DomainError, NotFound, ValidationFailed
 from efs.financing.services import certificate_of
 from efs.forms import first_error, parse_roubles
-from efs.http import client_ip, pdf_response, post_int, xlsx_bytes, xlsx_response
+from efs.http import client_ip, pdf_response, post_int
 from efs.people import access
 from efs.people.models import Municipality, Role
 from efs.people.public import AuditAction, audit_record, audit_rows, audit_view
@@ -246,9 +247,9 @@ def staff(request: HttpRequest) -> HttpResponse:
 
         rows = staff_rows()
         header = [_("Educator"), _("Organization"), _("Status"), _("Activities done"), _("Activities in the route"), _("Overdue")]
-        content = xlsx_bytes(_("Routes"), [str(h) for h in header], ((r.name, r.organization, str(r.status_label), r.done, r.total, r.overdue) for r in rows))
+        content = xlsx.table_bytes(_("Routes"), [str(h) for h in header], ((r.name, r.organization, str(r.status_label), r.done, r.total, r.overdue) for r in rows))
         audit_rows(actor=request.user, action=AuditAction.EXPORT, model=Route, region_ids=regions, description=_("Export of educators' routes to Excel"), ip=client_ip(request))
-        return xlsx_response(content, f"routes-{timezone.localdate():%Y-%m-%d}.xlsx")
+        return xlsx.response(content, f"routes-{timezone.localdate():%Y-%m-%d}.xlsx")
     page = Paginator(routes, 50).get_page(request.GET.get("page"))
     audit_rows(actor=request.user, action=AuditAction.VIEW, model=Route, region_ids=[r.region_id for r in page.object_list],
                description=_("List of educators' routes, page %(n)s") % {"n": page.number}, ip=client_ip(request))
@@ -322,7 +323,7 @@ def region_plan(request: HttpRequest, pk: int) -> HttpResponse:
     if exporting and run.status == AllocationStatus.DONE:
         header = [_("Educator"), _("Organization"), _("Municipality"), _("Status"), _("Activities"), _("Cost, ₽")]
         rows = ((r.name, r.organization, r.municipality, r.status, r.activities, r.price / 100) for r in routes)
-        return xlsx_response(xlsx_bytes(_("Proposed routes"), [str(h) for h in header], rows), f"region-plan-{run.pk}.xlsx")
+        return xlsx.response(xlsx.table_bytes(_("Proposed routes"), [str(h) for h in header], rows), f"region-plan-{run.pk}.xlsx")
     template = "routes/region_plan.html#progress" if request.htmx else "routes/region_plan.html"
     context = {"run": run, "running": running, "percent": round(run.progress * 100), "s": results.get("summary"), "results": results, "routes": routes[:PLAN_ROUTES_SHOWN],
                "routes_total": len(routes)}

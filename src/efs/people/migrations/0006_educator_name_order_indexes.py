@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0004_educator_search_text'),
+        ('people', '0005_audit_action_throttled'),
     ]
 
     operations = [

@@ -1,0 +1,40 @@
+"""Forms of the people app."""
+
+from __future__ import annotations
+
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from efs.http import client_ip
+
+from . import throttle
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """The login form, refusing an account or an address after too many failed passwords."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "throttled": _("Too many failed attempts to log in. Wait %(minutes)s minutes and try again."),
+    }
+
+    throttled = False
+
+    def clean(self):
+        from django.conf import settings
+
+        username = self.cleaned_data.get("username") or ""
+        ip = client_ip(self.request) if self.request is not None else None
+        if throttle.blocked(username=username, ip=ip):
+            self.throttled = True
+            raise ValidationError(
+                self.error_messages["throttled"], code="throttled", params={"minutes": max(1, settings.EFS_LOGIN_WINDOW_SECONDS // 60)}
+            )
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            throttle.failed(username=username, ip=ip)
+            raise
+        throttle.succeeded(username=username)
+        return cleaned
