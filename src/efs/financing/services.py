@@ -23,7 +23,7 @@ from efs.errors import Conflict, PermissionDenied, ValidationFailed
 from efs.money import format_money
 from efs.people import access
 from efs.people.models import Educator, Organization, Region, Role, User
-from efs.people.services import notify
+from efs.people.services import notify, processing_require
 
 from . import combiner, ledger
 from .models import (
@@ -261,6 +261,7 @@ def enrollment_request(*, actor: User, educator: Educator, cohort: Cohort, reque
     provider confirms completion (or declines, or the educator cancels)."""
     if educator.user_id != actor.pk:
         raise PermissionDenied(_("Only the educator enrolls themselves."))
+    processing_require(educator, actor=actor)
     ledger._check_tid(request_id)
     existing = Enrollment.objects.filter(request_id=request_id).first()
     if existing is not None:

@@ -36,7 +36,16 @@ from .queries import (
     home_region,
     staff_summary,
 )
-from .services import consent_active, notify, role_grant, support_assign
+from .services import (
+    consent_active,
+    consent_needed,
+    notify,
+    processing_allowed,
+    processing_allowed_q,
+    processing_require,
+    role_grant,
+    support_assign,
+)
 
 __all__ = [
     "AssignmentKind",
@@ -58,6 +67,10 @@ __all__ = [
     "SupportAssignment",
     "User",
     "assigned_educators",
+    "consent_needed",
+    "processing_allowed",
+    "processing_allowed_q",
+    "processing_require",
     "audit_list",
     "audit_record",
     "audit_view",

@@ -15,13 +15,17 @@ def allocate_region_task(run_id: int) -> None:
 
 @task()
 def daily_reminders() -> int:
-    """Reminders of due and overdue activities, the measured effects of programs, and the
-    release of expired holds on certificates; schedules itself for the next morning, so one
+    """Attempts whose time is up finished, re-diagnoses taken into routes, reminders of due
+    and overdue activities, the measured effects of programs, and the release of expired
+    holds on certificates; schedules itself for the next morning, so one
     queued task keeps it going."""
+    from efs.diagnostics.public import expire_overdue
     from efs.financing.services import holds_expire
 
-    from .services import program_effects_update, send_reminders
+    from .services import program_effects_update, remeasurements_record_all, send_reminders
 
+    expire_overdue()
+    remeasurements_record_all()
     sent = send_reminders()
     program_effects_update()
     holds_expire()
