@@ -368,7 +368,7 @@ def route_rebuild(*, actor: User, route: Route) -> Route:
     budget and hours. The rebuilt route is a draft for the tutor to approve again."""
     from .queries import enrolled_cohorts
 
-    route = Route.objects.select_for_update().select_related("educator__organization").get(pk=route.pk)
+    route = Route.objects.select_for_update(of=("self",)).select_related("educator__organization").get(pk=route.pk)
     _own(actor, route.educator)
     processing_require(route.educator, actor=actor)
     if route.status not in ACTIVE:
