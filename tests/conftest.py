@@ -58,7 +58,9 @@ def make_org(region: Region, municipality: Municipality | None, name: str, kind:
     )
 
 
-def make_educator(org: Organization, last_name: str, *, category: str = "teacher", user: User | None = None, subjects=()) -> Educator:
+def make_educator(org: Organization, last_name: str, *, category: str = "teacher", user: User | None = None, subjects=(), consent: bool = True) -> Educator:
+    """An educator; `consent`: they gave consent to the processing of personal data (the
+    regions of the tests process on that basis, the default)."""
     _counter["n"] += 1
     educator = Educator.objects.create(
         region=org.region,
@@ -76,7 +78,19 @@ def make_educator(org: Organization, last_name: str, *, category: str = "teacher
     )
     if subjects:
         educator.subjects.set(Subject.objects.filter(code__in=subjects))
+    if consent:
+        give_personal_data_consent(educator)
     return educator
+
+
+def give_personal_data_consent(educator: Educator) -> None:
+    """The consent as the person gives it on paper or on the «My consents» page."""
+    from django.utils import timezone
+
+    from efs.people.models import Consent, ConsentDocument, ConsentKind
+
+    document = ConsentDocument.objects.filter(kind=ConsentKind.PERSONAL_DATA).order_by("-published_at").first()
+    Consent.objects.create(educator=educator, document=document, region_id=educator.region_id, given_at=timezone.now(), given_by=educator.user)
 
 
 def make_user(username: str) -> User:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from pathlib import Path
 from statistics import mean
 
 import pytest
@@ -94,6 +95,25 @@ def test_demo_command_writes_a_region_that_passes_model_validation(reference_dat
     }
     teacher = User.objects.get(username="teacher")
     assert teacher.educator.position == "учитель математики" and teacher.check_password("demo")
+    # the head takes the managers' diagnostics, the student the students'
+    from django.test import Client
+
+    head, student = User.objects.get(username="head"), User.objects.get(username="student")
+    assert (head.educator.category, student.educator.category) == ("manager", "student")
+    for user, assessment in ((head, "manager-adaptive"), (student, "student-adaptive")):
+        client = Client()
+        client.force_login(user)
+        page = client.get("/diagnostics/")
+        from efs.diagnostics.models import Assessment
+
+        assert page.status_code == 200 and Assessment.objects.get(code=assessment).title in page.content.decode()
+    assert "| `student` |" in (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    # the region processes personal data on the basis of consent; the people the demo supports gave it
+    from efs.people.models import SupportAssignment
+
+    assert region.personal_data_basis == "consent"
+    supported = SupportAssignment.objects.values_list("educator_id", flat=True)
+    assert not Educator.objects.filter(pk__in=supported).exclude(consents__document__kind="personal_data").exists()
     # macroregions: the federal districts and the strategic-session team
     from efs.people.models import Macroregion
 
@@ -138,6 +158,19 @@ def test_demo_simulates_a_first_wave_of_diagnostics(reference_data, capsys):
     decisions = set(CompetencyResult.objects.values_list("decision", flat=True))
     assert decisions == {"deficit", "uncertain", "no_deficit"}
     _the_past_season_is_settled()
+    # whoever took part, or has a route or an enrollment, consented to the processing of personal data
+    from efs.financing.models import Enrollment
+    from efs.routes.models import Route
+
+    processed = set(Attempt.objects.values_list("educator_id", flat=True)) | set(Route.objects.values_list("educator_id", flat=True))
+    processed |= set(Enrollment.objects.values_list("educator_id", flat=True))
+    consented = set(Educator.objects.filter(consents__document__kind="personal_data", consents__withdrawn_at__isnull=True).values_list("pk", flat=True))
+    assert processed and processed <= consented
+    # the tutor has a real file to open among the demo teacher's evidence
+    from efs.routes.models import Evidence
+
+    evidence = Evidence.objects.get(item__route__educator__user__username="teacher")
+    assert evidence.file_name.endswith(".pdf") and evidence.file.open("rb").read(4) == b"%PDF"
 
 
 def _the_past_season_is_settled():

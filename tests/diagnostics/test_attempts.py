@@ -183,3 +183,34 @@ def test_assessment_of_another_audience_is_not_available(consented, bank):
     other = Assessment.objects.create(code="m", title="Для руководителей", framework=framework)
     with pytest.raises(NotFound):
         attempt_start(actor=consented.users["teacher"], educator=consented.self_educator, assessment=other)
+
+
+def test_reading_an_attempt_whose_time_is_up_writes_nothing_the_post_finishes_it(consented, bank):
+    world = consented
+    start = timezone.now() - dt.timedelta(minutes=90)
+    attempt = attempt_start(actor=world.users["teacher"], educator=world.self_educator, assessment=bank["adaptive"], now=start)
+    attempt = answer(world, attempt, now=start + dt.timedelta(minutes=1)).attempt
+    client = world.client("teacher")
+    pages = ["/diagnostics/", f"/diagnostics/attempts/{attempt.pk}/", f"/diagnostics/attempts/{attempt.pk}/result/"]
+    responses = [client.get(url) for url in pages]
+    api = [client.get(f"/api/diagnostics/attempts/{attempt.pk}"), client.get(f"/api/diagnostics/attempts/{attempt.pk}/result")]
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.IN_PROGRESS and not CompetencyResult.objects.filter(attempt=attempt).exists()
+    assert [r.status_code for r in responses] == [200, 302, 200]
+    assert "Время вышло" in responses[2].content.decode()
+    assert api[0].json()["time_is_up"] is True and api[0].json()["current"] is None
+    assert (api[1].status_code, api[1].json()["error"]["code"]) == (409, "attempt_time_up")
+    assert client.post(f"/diagnostics/attempts/{attempt.pk}/finish/").status_code == 302
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.stop_reason) == (AttemptStatus.EXPIRED, "time_limit")
+
+
+def test_the_daily_job_finishes_attempts_whose_time_is_up(consented, bank, settings):
+    from efs.ops.daily import run_steps
+
+    world = consented
+    start = timezone.now() - dt.timedelta(minutes=90)
+    attempt = attempt_start(actor=world.users["teacher"], educator=world.self_educator, assessment=bank["adaptive"], now=start)
+    run_steps()
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.EXPIRED

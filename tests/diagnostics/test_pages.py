@@ -50,7 +50,7 @@ def test_consent_on_the_page_then_a_whole_test_without_javascript(world, bank):
 
 
 def test_htmx_answer_returns_the_next_item_fragment_and_errors_in_russian(world, bank):
-    world.self_educator.consents.all().delete()
+    world.self_educator.consents.filter(document__kind=ConsentKind.DIAGNOSTICS).delete()
     from efs.people.services import consent_give
 
     consent_give(actor=world.users["teacher"], educator=world.self_educator, kind=ConsentKind.DIAGNOSTICS)

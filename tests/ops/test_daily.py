@@ -47,7 +47,7 @@ def test_the_job_is_queued_once_and_reschedules_itself(world):
     queued = DBTaskResult.objects.get(task_path=daily_job.module_path)
     assert queued.status == "READY"
     outcome = daily_job.call()  # what the worker runs
-    assert outcome == {"reminders": True, "program_effects": True, "holds_expire": True, "monitoring_analytics": True, "monitoring_behind": True}
+    assert outcome == {"attempts_time_up": True, "remeasurements": True, "reminders": True, "program_effects": True, "holds_expire": True, "monitoring_analytics": True, "monitoring_behind": True}
     follow_up = DBTaskResult.objects.filter(task_path=daily_job.module_path).exclude(pk=queued.pk).get()
     assert follow_up.run_after > timezone.now() and timezone.localtime(follow_up.run_after).hour == 7
 

@@ -70,9 +70,9 @@ def test_unsafe_requests_with_a_session_need_the_csrf_token(world):
 def test_consent_api_round_trip(world):
     client = world.client("teacher")
     listed = client.get("/api/people/consents").json()
-    assert {c["kind"]: c["given"] for c in listed} == {"personal_data": False, "diagnostics": False}
-    assert client.post("/api/people/consents/personal_data").json()["given"] is True
+    assert {c["kind"]: c["given"] for c in listed} == {"personal_data": True, "diagnostics": False}  # the fixture's teacher consented
     assert client.delete("/api/people/consents/personal_data").json()["given"] is False
+    assert client.post("/api/people/consents/personal_data").json()["given"] is True
 
 
 def test_import_through_the_api(world):

@@ -59,6 +59,9 @@ def _routes(world, state):
         actor=peer, item=item, note="Конспект урока с формирующим оцениванием"
     )
     state["running"], state["running_item"], state["evidence"] = running.pk, item.pk, evidence.pk
+    state["evidence_file"] = services.evidence_submit(
+        actor=peer, item=item, file=SimpleUploadedFile("lesson.pdf", b"%PDF-1.4 lesson plan")
+    ).pk
     state["plan"] = regional.allocation_start(
         actor=world.users["regional"], region=world.r1, fund=0
     ).pk
@@ -102,6 +105,12 @@ ROUTES += [
         label="the tutor's other educator",
     ),
     _page("pdf", lambda w, s: f"/routes/{s['route']}/iom.pdf", only(OWN_AND_TUTOR)),
+    _page(
+        "evidence_file",
+        lambda w, s: f"/routes/{s['running']}/evidence/{s['evidence_file']}/file",
+        only({"tutor"}),
+        label="the evidence file of the tutor's other educator",
+    ),
     _page(
         "alternatives",
         lambda w, s: f"/routes/{s['route']}/items/{s['item']}/alternatives/",

@@ -40,7 +40,7 @@ def test_one_click_builds_a_route_with_reasons(ready):
 
 def test_budget_brings_the_better_paid_program(ready):
     # 36 hours fit one program: the paid one covers both deficits fully, the free ones one each.
-    route = build(ready, budget=1_500_000, max_hours=36)
+    route = build(ready, budget=1_500_000, copay=1_500_000, max_hours=36)  # no certificate: the educator pays
     assert route.items.filter(program=ready["programs"]["paid"]).exists()
     assert services.summary(route)["price"] <= 1_500_000
 
@@ -76,14 +76,14 @@ def test_editing_shows_the_effect_and_blocks_a_broken_route(ready):
     services.item_remove(actor=world.users["teacher"], item=route.items.get(program=programs["np"]))
     after = services.summary(route)
     assert after["covered_share"] < before["covered_share"]
+    items = set(route.items.values_list("pk", flat=True))
+    with pytest.raises(ValidationFailed) as error:  # a paid cohort over a zero budget is refused, not just shown red
+        services.item_add_cohort(actor=world.users["teacher"], route=route, cohort=programs["paid"].cohorts.first())
+    assert error.value.code == "route_budget_exceeded" and "15\u202f000" in error.value.message
+    assert set(route.items.values_list("pk", flat=True)) == items
+    services.route_limits_set(actor=world.users["teacher"], route=route, max_hours=200, budget=1_500_000, copay=1_500_000)
     services.item_add_cohort(actor=world.users["teacher"], route=route, cohort=programs["paid"].cohorts.first())
-    state = services.summary(route)
-    assert state["over_budget"] and state["price"] == 1_500_000
-    with pytest.raises(ValidationFailed) as error:
-        services.route_propose(actor=world.users["teacher"], route=route)
-    assert error.value.code == "route_constraints"
-    route.refresh_from_db()
-    assert route.status == RouteStatus.DRAFT
+    assert services.summary(route)["price"] == 1_500_000
     with pytest.raises(Conflict):
         services.item_add_cohort(actor=world.users["teacher"], route=route, cohort=programs["paid"].cohorts.first())
 
@@ -94,6 +94,7 @@ def test_swap_offers_cohorts_for_the_same_deficits(ready):
     item = route.items.get(program=programs["ro"])
     offered = [c.program_id for c, _coverage in services.alternatives(actor=world.users["teacher"], item=item)]
     assert offered == [programs["paid"].pk]
+    services.route_limits_set(actor=world.users["teacher"], route=route, max_hours=200, budget=1_500_000, copay=1_500_000)
     swapped = services.item_add_cohort(actor=world.users["teacher"], route=route, cohort=programs["paid"].cohorts.first(), replace=item)
     assert not route.items.filter(pk=item.pk).exists() and swapped.program == programs["paid"]
 
@@ -172,7 +173,7 @@ def test_tracking_evidence_review_and_rediagnosis_close_the_loop(ready):
     while attempt.status == "in_progress":
         response = attempt.responses.filter(answered_at__isnull=True).select_related("item").first()
         attempt = attempt_answer(actor=world.users["teacher"], attempt=attempt, position=response.position, answer=full_answer(response.item.as_format())).attempt
-    assert services.record_remeasurement(route) == 2
+    # the attempt's last answer took the results into the route (no page view needed)
     route.refresh_from_db()
     assert route.status == RouteStatus.COMPLETED
     goal = route.goals.get(competency__code="T.RO")
@@ -302,3 +303,138 @@ def test_a_school_heads_route_views_and_export_are_logged_in_russian(ready):
     assert not AuditEvent.objects.filter(actor=world.users["teacher"], object_type="routes.route").exists()
     log = world.client("regional").get("/people/audit/").content.decode()
     assert "Выгрузка маршрутов педагогов в Excel" in log and "индивидуальный" in log
+def test_viewing_a_route_records_nothing_the_daily_job_takes_the_rediagnosis(ready):
+    from efs.routes.services import remeasurements_record_all
+    from tests.diagnostics.conftest import finished_attempt
+
+    world = ready["world"]
+    route = _approved(ready)
+    for item in route.items.all():
+        services.item_start(actor=world.users["teacher"], item=item)
+        evidence = services.evidence_submit(actor=world.users["teacher"], item=item, note="Удостоверение № 1")
+        services.evidence_review(actor=world.users["tutor"], evidence=evidence, accept=True)
+    # results that arrived without passing through the diagnostics service (an import, a late worker)
+    finished_attempt(world.users["teacher"], world.self_educator, {"T.RO": 0.02, "T.NP": 0.03})
+    teacher = world.client("teacher")
+    assert teacher.get(f"/routes/{route.pk}/").status_code == 200
+    assert teacher.get(f"/api/routes/{route.pk}").status_code == 200
+    route.refresh_from_db()
+    assert route.status == RouteStatus.IN_PROGRESS and set(route.goals.values_list("status", flat=True)) == {GoalStatus.READY}
+    remeasurements_record_all()  # the daily job's step
+    route.refresh_from_db()
+    assert route.status == RouteStatus.COMPLETED and set(route.goals.values_list("status", flat=True)) == {GoalStatus.ACHIEVED}
+
+
+def test_the_tutor_opens_the_evidence_file_logged_others_get_404(ready):
+    from efs.people.models import AuditEvent
+
+    world = ready["world"]
+    route = _approved(ready)
+    item = route.items.first()
+    services.item_start(actor=world.users["teacher"], item=item)
+    evidence = services.evidence_submit(actor=world.users["teacher"], item=item, file=SimpleUploadedFile("certificate.pdf", b"%PDF-1.4 certificate"))
+    url = f"/routes/{route.pk}/evidence/{evidence.pk}/file"
+    page = world.client("tutor").get(f"/routes/{route.pk}/").content.decode()
+    assert f'href="{url}"' in page
+    tutor = world.client("tutor").get(url)
+    assert tutor.status_code == 200 and b"".join(tutor.streaming_content) == b"%PDF-1.4 certificate"
+    assert "attachment" in tutor["Content-Disposition"] and tutor["X-Content-Type-Options"] == "nosniff"
+    logged = AuditEvent.objects.get(actor=world.users["tutor"], fields=[f"evidence:{evidence.pk}"])
+    assert logged.region_id == world.r1.pk and logged.object_id == str(world.self_educator.pk)
+    assert world.client("teacher").get(url).status_code == 200
+    for who in ("mentor", "school_head", "regional", "federal", "provider"):
+        assert world.client(who).get(url).status_code == 404, who
+    assert world.client("tutor").get(f"/routes/{route.pk + 1}/evidence/{evidence.pk}/file").status_code == 404
+
+
+def test_the_budget_is_at_most_the_certificate_plus_the_declared_copay(ready):
+    world = ready["world"]
+    with pytest.raises(ValidationFailed) as error:
+        build(ready, budget=99_999_999_900)  # 999 999 999 ₽ against no certificate at all
+    assert error.value.code == "route_options_invalid" and "сертификат" in error.value.message
+    assert not Route.objects.exists()
+    teacher = world.client("teacher")
+    for typed in ("1e12", "inf", "nan", "15000,555", "-5", "99999999999"):
+        response = teacher.post("/routes/", {"period_start": "2030-01-01", "period_end": "2030-12-31", "max_hours": "100", "budget": typed}, follow=True)
+        assert response.status_code == 200 and "Бюджет" in response.content.decode(), typed
+    assert not Route.objects.exists()
+    build(ready, budget=1_500_000, copay=1_500_000)
+
+
+def test_additions_and_swaps_cannot_push_hours_over_the_limit_and_the_limit_is_changed_on_the_route(ready):
+    world, programs = ready["world"], ready["programs"]
+    route = build(ready)
+    hours = services.summary(route)["hours"]
+    services.item_remove(actor=world.users["teacher"], item=route.items.get(program=programs["np"]))
+    teacher = world.client("teacher")
+    teacher.post(f"/routes/{route.pk}/", {"action": "limits", "max_hours": str(hours - 1), "budget": "15 000", "copay": "15000"})
+    route.refresh_from_db()
+    assert (route.max_hours, route.budget, route.copay) == (hours - 1, 1_500_000, 1_500_000)
+    with pytest.raises(ValidationFailed) as error:
+        services.item_add_cohort(actor=world.users["teacher"], route=route, cohort=programs["np"].cohorts.first())
+    assert error.value.code == "route_hours_exceeded" and f"больше её лимита в {hours - 1}" in error.value.message
+    assert not route.items.filter(program=programs["np"]).exists()
+    response = teacher.post(f"/routes/{route.pk}/", {"action": "limits", "max_hours": "8", "budget": "0"}, follow=True)
+    assert "уже занимают" in response.content.decode()
+    route.refresh_from_db()
+    assert route.max_hours == hours - 1
+
+
+def test_other_cohorts_lists_the_same_offer_once(ready):
+    from efs.catalog.models import Cohort
+
+    world, programs = ready["world"], ready["programs"]
+    route = build(ready)
+    twin = programs["paid"].cohorts.get()
+    twin.pk = None
+    twin.save()
+    offered = [c.program_id for c, _coverage in services.alternatives(actor=world.users["teacher"], item=route.items.get(program=programs["ro"]))]
+    assert offered == [programs["paid"].pk] and Cohort.objects.filter(program=programs["paid"]).count() == 2
+
+
+def test_a_deficit_left_uncovered_gets_a_plain_reason(ready):
+    from efs.competencies.models import Competency
+    from efs.routes.building import uncovered_reason
+
+    world = ready["world"]
+    today = timezone.localdate()
+    educator = world.self_educator
+    com = Competency.objects.get(code="T.COM")
+    assert "нет программы, закрывающей «" in uncovered_reason(educator, com, today, today + dt.timedelta(days=365))
+    ro = Competency.objects.get(code="T.RO")
+    assert "в ваши даты" in uncovered_reason(educator, ro, today, today + dt.timedelta(days=20))
+    route = build(ready)
+    for item in route.items.filter(coverage__has_key="T.NP"):
+        services.item_remove(actor=world.users["teacher"], item=item)
+    state = services.summary(route)
+    assert set(state["uncovered"]) == {"T.NP"}
+    page = world.client("teacher").get(f"/routes/{route.pk}/").content.decode()
+    assert state["uncovered"]["T.NP"].replace("«", "&laquo;")[:20] in page or state["uncovered"]["T.NP"][:20] in page
+
+
+def test_rediagnosis_with_other_deficits_shows_before_after_and_the_route_offers_a_rebuild_keeping_work_under_way(ready):
+    from tests.diagnostics.conftest import finished_attempt
+
+    world = ready["world"]
+    route = _approved(ready)
+    started = route.items.order_by("planned_start", "order").first()
+    services.item_start(actor=world.users["teacher"], item=started)
+    later = finished_attempt(world.users["teacher"], world.self_educator, {"T.RO": 0.98, "T.NP": 0.02, "T.COM": 0.97})
+    teacher = world.client("teacher")
+    result = teacher.get(f"/diagnostics/attempts/{later.pk}/result/").content.decode()
+    assert 'id="comparison"' in result and "новый дефицит" in result and "лучше" in result
+    drift = services.deficit_drift(route)
+    assert [d.competency.code for d in drift.new] == ["T.COM"] and [g.competency.code for g in drift.gone] == ["T.NP"]
+    assert drift.current_share < 1
+    page = teacher.get(f"/routes/{route.pk}/").content.decode()
+    assert 'id="deficits-changed"' in page and "Перестроить маршрут" in page
+    assert teacher.get(f"/api/routes/{route.pk}").json()["deficits_changed"]["new"] == ["T.COM"]
+    teacher.post(f"/routes/{route.pk}/", {"action": "rebuild", "confirm": "on"})
+    route.refresh_from_db()
+    assert route.status == RouteStatus.DRAFT and route.attempt_id == later.pk
+    started.refresh_from_db()
+    assert started.status == "in_progress"  # the work under way is kept
+    assert route.goals.filter(competency__code="T.COM").exists()
+    assert route.items.filter(coverage__has_key="T.COM").exists()
+    assert services.deficit_drift(route) is None
+    assert route.events.filter(action="rebuilt").exists()

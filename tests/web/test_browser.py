@@ -44,7 +44,7 @@ def test_teacher_logs_in_and_sees_the_russian_home_page(world, live_server, brow
     assert page.locator("h1").inner_text().startswith("Здравствуйте")
     body = page.inner_text("body")
     assert "Мой профиль" in body and "Иванова Анна Петровна" in body
-    assert "Обработка персональных данных: согласие не дано" in body
+    assert "Обработка персональных данных: согласие дано" in body
     # static assets are served by the app itself, not a CDN
     css_ok = page.evaluate("() => getComputedStyle(document.querySelector('.navbar')).display")
     assert css_ok == "flex"

@@ -62,6 +62,9 @@ def simulate_first_wave(region: Region, *, seed: int, now: dt.datetime | None = 
     now = now or timezone.now()
     rng = np.random.default_rng(seed)
     document = ConsentDocument.objects.filter(kind=ConsentKind.DIAGNOSTICS).order_by("-published_at").first()
+    # The region's basis is consent: those who took part also consented to the processing.
+    personal = ConsentDocument.objects.filter(kind=ConsentKind.PERSONAL_DATA).order_by("-published_at").first()
+    have_personal = set(Consent.objects.filter(document=personal, withdrawn_at__isnull=True).values_list("educator_id", flat=True))
     attempts_made = 0
     for audience, share in SHARES.items():
         leaves = list(Competency.objects.filter(framework__audience=audience, framework__status=FrameworkStatus.PUBLISHED, is_leaf=True).prefetch_related("subjects").order_by("order"))
@@ -109,6 +112,9 @@ def simulate_first_wave(region: Region, *, seed: int, now: dt.datetime | None = 
             )
             plans.append((own, {c.pk: float(theta[i]) for i, c in enumerate(leaves)}))
         Consent.objects.bulk_create(consents)
+        Consent.objects.bulk_create(
+            [Consent(educator=c.educator, document=personal, region_id=region.pk, given_at=c.given_at) for c in consents if c.educator_id not in have_personal]
+        )
         for attempt, consent in zip(attempts, consents, strict=True):
             attempt.consent = consent
         Attempt.objects.bulk_create(attempts)

@@ -81,6 +81,7 @@ def create_demo_routes(region: Region, *, seed: int) -> dict:
         item=first,
         note=f"{first.evidence_form}. Идеи мероприятия опробовала на двух уроках в 7-х классах: листы самооценки сработали, "
         "с рефлексией в конце урока не хватает времени — прошу совета на встрече.",
+        file=_lesson_notes(educator.full_name, first.title),
     )
 
     enrollments = _enroll(teacher, route)
@@ -89,6 +90,20 @@ def create_demo_routes(region: Region, *, seed: int) -> dict:
     regional.allocation_execute(run.pk, time_limit_s=PLAN_SECONDS)
     run.refresh_from_db()
     return {"answered": answered, "items": route.items.count(), "plan": run.status, "routes": run.routes_created, "results": run.results, "enrollments": enrollments}
+
+
+def _lesson_notes(name: str, activity: str):
+    """A real PDF the tutor opens from the route: the teacher's notes of the lesson."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from weasyprint import HTML
+
+    html = (
+        f"<h1 style='font-family: sans-serif'>Конспект урока с рефлексией</h1><p style='font-family: sans-serif'>{name}</p>"
+        f"<p style='font-family: sans-serif'>Мероприятие маршрута: «{activity}».</p>"
+        "<ol style='font-family: sans-serif'><li>Цель урока и критерии успеха на доске.</li><li>Работа в парах, лист самооценки.</li>"
+        "<li>Рефлексия: «что получилось, что было трудно, что сделаю иначе».</li></ol>"
+    )
+    return SimpleUploadedFile("konspekt-uroka.pdf", HTML(string=html).write_pdf(), content_type="application/pdf")
 
 
 def _enroll(teacher: User, route) -> int:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from efs.catalog.public import CohortData, Program, cohort_create
 from efs.financing import public as financing
 from efs.financing.public import Contract, Enrollment, EnrollmentStatus
-from efs.people.public import Educator, Organization, Region, User
+from efs.people.public import ConsentKind, Educator, Organization, Region, User, consent_give
 
 PEOPLE_PER_COHORT = 6
 SEASON_START = (1, 15)  # the season's earliest date: certificates and contracts of the year exist by then
@@ -37,6 +37,7 @@ def _participants(region: Region, count: int, skip: set[int]) -> list[Educator]:
         user = User.objects.create(username=f"educator-{educator.pk}", first_name=educator.first_name, last_name=educator.last_name, password=make_password(None))
         educator.user = user
         educator.save(update_fields=["user"])
+        consent_give(actor=user, educator=educator, kind=ConsentKind.PERSONAL_DATA)  # they consented when they registered
     return chosen
 
 

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Case, Value, When
+from django.utils import timezone
 
-from efs.people.models import Educator, Municipality, Organization, Region, Role, Scope, User
+from efs.people.models import (
+    Consent,
+    ConsentDocument,
+    ConsentKind,
+    Educator,
+    EducatorCategory,
+    Municipality,
+    Organization,
+    ProcessingBasis,
+    Region,
+    Role,
+    Scope,
+    User,
+)
 from efs.people.services import role_grant, support_assign
 
 DEMO_PASSWORD = "demo"
@@ -32,6 +47,20 @@ def _user(username: str, *, first_name: str, last_name: str, staff: bool = False
 def _link(user: User, educator: Educator) -> None:
     educator.user = user
     educator.save(update_fields=["user"])
+
+
+def _consented(educators) -> None:
+    """The demo region processes personal data on the basis of consent: the people the demo
+    supports, routes and enrolls gave it (on paper, recorded by the operator); `head` and
+    `student` have not yet, so their first steps show the consent."""
+    document = ConsentDocument.objects.filter(kind=ConsentKind.PERSONAL_DATA).order_by("-published_at").first()
+    if document is None:
+        return
+    given = timezone.now() - dt.timedelta(days=30)
+    have = set(Consent.objects.filter(document=document, withdrawn_at__isnull=True).values_list("educator_id", flat=True))
+    Consent.objects.bulk_create(
+        [Consent(educator=e, document=document, region_id=e.region_id, given_at=given, given_by=e.user) for e in educators if e.pk not in have]
+    )
 
 
 def _demo_school(region: Region, city: Municipality) -> tuple[Organization, Educator, Educator, Educator]:
@@ -62,6 +91,7 @@ def _demo_school(region: Region, city: Municipality) -> tuple[Organization, Educ
 
 @transaction.atomic
 def create_demo_logins(region: Region) -> list[DemoLogin]:
+    Region.objects.filter(pk=region.pk).update(personal_data_basis=ProcessingBasis.CONSENT)
     city = Municipality.objects.get(region=region, name="Красноярск")
     school, teacher, mentor, head = _demo_school(region, city)
     logins: list[DemoLogin] = []
@@ -89,6 +119,7 @@ def create_demo_logins(region: Region) -> list[DemoLogin]:
     role_grant(user=user, role=Role.TEACHER, scope=Scope.SELF, region=region)
     role_grant(user=user, role=Role.MENTOR, scope=Scope.ASSIGNED, region=region)
     mentees = [teacher, *([novice] if novice else []), *Educator.objects.filter(organization=school, experience_years__lt=3, category="teacher").exclude(pk__in=[teacher.pk, novice.pk if novice else 0]).order_by("pk")[:1]]
+    _consented([mentor, *mentees])
     for mentee in mentees:
         support_assign(supporter=user, educator=mentee, kind=Role.MENTOR)
     add("mentor", Role.MENTOR, f"{mentor.full_name}, {mentor.position}")
@@ -96,12 +127,26 @@ def create_demo_logins(region: Region) -> list[DemoLogin]:
     user = _user("head", first_name=head.first_name, last_name=head.last_name)
     _link(user, head)
     role_grant(user=user, role=Role.SCHOOL_HEAD, scope=Scope.ORGANIZATION, organization=school)
-    add("head", Role.SCHOOL_HEAD, f"{head.full_name}, {head.position}, {school.short_name}")
+    # The head is also a manager who takes the managers' diagnostics (their own record).
+    role_grant(user=user, role=Role.TEACHER, scope=Scope.SELF, region=region)
+    add("head", Role.SCHOOL_HEAD, f"{head.full_name}, {head.position}, {school.short_name} (сам(а) проходит диагностику руководителей)")
+
+    student = (
+        Educator.objects.filter(region=region, category=EducatorCategory.STUDENT, user__isnull=True, organization__kind="university")
+        .order_by("pk").first()
+    )
+    if student is not None:
+        user = _user("student", first_name=student.first_name, last_name=student.last_name)
+        _link(user, student)
+        role_grant(user=user, role=Role.TEACHER, scope=Scope.SELF, region=region)
+        where = student.organization.short_name or student.organization.name
+        add("student", Role.TEACHER, f"{student.full_name}, студент(ка), {where} (диагностика студентов педвуза)")
 
     cnppm = Organization.objects.get(region=region, kind="cnppm")
     user = _user("tutor", first_name="Оксана", last_name="Белых")
     role_grant(user=user, role=Role.TUTOR, scope=Scope.ASSIGNED, region=region)
     tutees = [teacher, *([novice] if novice else []), *Educator.objects.filter(organization__municipality=city, category="teacher").exclude(pk__in=[teacher.pk, novice.pk if novice else 0]).order_by("pk")[:24]]
+    _consented(tutees)
     for tutee in tutees:
         support_assign(supporter=user, educator=tutee, kind=Role.TUTOR)
     add("tutor", Role.TUTOR, f"Белых Оксана, методист, {cnppm.short_name}")

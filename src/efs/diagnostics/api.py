@@ -12,7 +12,7 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from efs.competencies.models import Framework
-from efs.errors import NotFound
+from efs.errors import Conflict, NotFound
 from efs.http import bounded_pagination, client_ip
 from efs.limits import Id
 from efs.people import access
@@ -54,6 +54,7 @@ class AttemptOut(Schema):
     competencies_decided: int
     competencies_total: int
     at_most_items_left: int
+    time_is_up: bool = False  # still open but past the deadline: POST …/finish gets the results
     current: ItemShown | None
 
 
@@ -130,7 +131,8 @@ class CalibrationOut(Schema):
 
 
 def _attempt_out(attempt) -> dict:
-    current = queries.current_response(attempt) if attempt.status == AttemptStatus.IN_PROGRESS else None
+    time_is_up = attempt.time_is_up()
+    current = queries.current_response(attempt) if attempt.status == AttemptStatus.IN_PROGRESS and not time_is_up else None
     return {
         "id": attempt.pk,
         "assessment": attempt.assessment.code,
@@ -142,6 +144,7 @@ def _attempt_out(attempt) -> dict:
         "competencies_decided": attempt.decided,
         "competencies_total": len(attempt.competency_codes),
         "at_most_items_left": attempt.remaining_max,
+        "time_is_up": time_is_up,
         "current": {"position": current.position, "kind": current.item.kind, "content": public_content(current.item.as_format())} if current else None,
     }
 
@@ -175,8 +178,7 @@ def attempt_start(request: HttpRequest, body: StartIn):
 
 @router.get("/attempts/{int:attempt_id}", response=AttemptOut, summary="The state of my attempt and the item to answer")
 def attempt_get(request: HttpRequest, attempt_id: Id):
-    attempt = services.attempt_refresh(attempt=queries.own_attempt(request.user, attempt_id))
-    return _attempt_out(attempt)
+    return _attempt_out(queries.own_attempt(request.user, attempt_id))
 
 
 @router.post("/attempts/{int:attempt_id}/answers", response=AttemptOut, summary="Answer the item at a position (a retry is harmless)")
@@ -194,7 +196,9 @@ def attempt_finish(request: HttpRequest, attempt_id: Id):
 
 @router.get("/attempts/{int:attempt_id}/result", response=AttemptResultOut, summary="The deficit profile of a finished attempt")
 def attempt_result(request: HttpRequest, attempt_id: Id):
-    attempt = services.attempt_refresh(attempt=queries.attempt_visible(request.user, attempt_id))
+    attempt = queries.attempt_visible(request.user, attempt_id)
+    if attempt.time_is_up():
+        raise Conflict(_("Time is up: finish the attempt (POST …/finish) to get the results."), code="attempt_time_up")
     if attempt.status == AttemptStatus.IN_PROGRESS:
         raise NotFound(_("The results appear when the attempt is finished."), code="attempt_not_finished")
     audit_view(actor=request.user, obj=attempt.educator, ip=client_ip(request))

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from efs.competencies.models import Audience, Competency, Framework
+
+# An answer that left the browser just before the deadline still counts.
+DEADLINE_GRACE = dt.timedelta(seconds=60)
 
 
 class ItemKind(models.TextChoices):
@@ -175,6 +181,15 @@ class Attempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.educator} — {self.assessment} ({self.started_at:%Y-%m-%d})"
+
+    def time_is_up(self, now: dt.datetime | None = None) -> bool:
+        """Still open, but past its deadline: pages show «time is up» and the person's POST
+        (or the daily job) finishes it; reading never does."""
+        return self.status == AttemptStatus.IN_PROGRESS and (now or timezone.now()) > self.deadline_at + DEADLINE_GRACE
+
+    @property
+    def is_time_up(self) -> bool:
+        return self.time_is_up()
 
 
 class Response(models.Model):

@@ -11,8 +11,9 @@ from efs.periods import utc_bounds
 
 from .models import Attempt, AttemptStatus
 from .queries import FINISHED
+from .services import expire_overdue, on_attempt_finished
 
-__all__ = ["FINISHED", "AttemptStatus", "element_educators_diagnosed"]
+__all__ = ["FINISHED", "AttemptStatus", "element_educators_diagnosed", "expire_overdue", "on_attempt_finished"]
 
 DIAGNOSED_WINDOW_MONTHS = 12
 

@@ -93,15 +93,79 @@ def results_of(attempt: Attempt) -> list[ResultRow]:
 
 
 def previous_results(attempt: Attempt) -> dict[str, CompetencyResult]:
-    """The same person's previous finished attempt of the same framework, by competency code."""
-    earlier = (
-        Attempt.objects.filter(educator_id=attempt.educator_id, assessment__framework_id=attempt.assessment.framework_id, status__in=FINISHED, started_at__lt=attempt.started_at)
-        .order_by("-started_at")
-        .first()
+    """Per competency code, the same person's latest result of the same framework measured
+    before this attempt (a re-diagnosis measures only some competencies, so each is taken
+    from the last attempt that measured it)."""
+    rows = (
+        CompetencyResult.objects.filter(
+            attempt__educator_id=attempt.educator_id, attempt__assessment__framework_id=attempt.assessment.framework_id,
+            attempt__status__in=FINISHED, attempt__started_at__lt=attempt.started_at,
+        )
+        .select_related("competency", "attempt")
+        .order_by("-attempt__started_at", "pk")
     )
-    if earlier is None:
-        return {}
-    return {r.competency.code: r for r in CompetencyResult.objects.filter(attempt=earlier).select_related("competency", "attempt")}
+    latest: dict[str, CompetencyResult] = {}
+    for row in rows:
+        latest.setdefault(row.competency.code, row)
+    return latest
+
+
+DECISION_RANK = {Decision.NO_DEFICIT: 0, Decision.UNCERTAIN: 1, Decision.DEFICIT: 2}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One competency before (the last earlier measurement) and after (this attempt)."""
+
+    row: ResultRow
+    before: CompetencyResult | None
+
+    @property
+    def kind(self) -> str:
+        if self.before is None:
+            return "first"
+        before, after = self.before.decision, self.row.decision
+        if after == Decision.DEFICIT and before != Decision.DEFICIT:
+            return "new_deficit"
+        if before == Decision.DEFICIT and after == Decision.NO_DEFICIT:
+            return "closed"
+        rank = DECISION_RANK[after] - DECISION_RANK[before]
+        return "worse" if rank > 0 else "better" if rank < 0 else "same"
+
+    @property
+    def delta(self) -> float | None:
+        return None if self.before is None else self.row.theta - self.before.theta
+
+    @property
+    def before_percent(self) -> int | None:
+        return None if self.before is None else round(100 * self.before.p_deficit)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    changes: list[Change]
+    deficits_before: int
+    deficits_after: int
+    since: object  # the date of the earliest earlier measurement shown
+
+    @property
+    def changed(self) -> bool:
+        return any(c.kind in ("new_deficit", "closed", "worse", "better") for c in self.changes)
+
+
+def comparison(attempt: Attempt, rows: list[ResultRow]) -> Comparison | None:
+    """Before/after per competency against the earlier measurements; None on a first attempt."""
+    previous = previous_results(attempt)
+    if not previous:
+        return None
+    changes = [Change(row=row, before=previous.get(row.competency.code)) for row in rows]
+    compared = [c for c in changes if c.before is not None]
+    return Comparison(
+        changes=changes,
+        deficits_before=sum(1 for c in compared if c.before.decision == Decision.DEFICIT),
+        deficits_after=sum(1 for c in compared if c.row.decision == Decision.DEFICIT),
+        since=min(c.before.attempt.started_at for c in compared) if compared else None,
+    )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -20,13 +21,14 @@ from django.utils.translation import gettext as _
 from efs.competencies.models import Competency
 from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from efs.people.models import ConsentKind, Educator, User
-from efs.people.services import consent_active
+from efs.people.services import consent_active, processing_require
 from efs.psychometrics import cat_next, score
 
 from . import engine
 from .itemformat import AnswerError, score_answer
 from .messages import answer_error_message
 from .models import (
+    DEADLINE_GRACE,
     Assessment,
     AssessmentMode,
     AssessmentStatus,
@@ -38,8 +40,6 @@ from .models import (
     Response,
 )
 
-# An answer that left the browser just before the deadline still counts.
-DEADLINE_GRACE = dt.timedelta(seconds=60)
 PILOT_POSITIONS = range(3, 31)
 
 
@@ -91,6 +91,7 @@ def attempt_start(
     now = now or timezone.now()
     if not assessments_for(educator).filter(pk=assessment.pk).exists():
         raise NotFound(_("This diagnostics is not open to you."), code="assessment_not_available")
+    processing_require(educator, actor=actor)
     consent = consent_active(educator, ConsentKind.DIAGNOSTICS)
     if consent is None:
         raise ValidationFailed(
@@ -211,6 +212,19 @@ def _finalize(attempt: Attempt, status: str, reason: str, now: dt.datetime, *, a
     attempt.finished_at = now
     attempt.remaining_max = 0
     attempt.save(update_fields=["status", "stop_reason", "finished_at", "decided", "remaining_max"])
+    for listener in _finished_listeners:
+        listener(attempt)
+
+
+# Higher apps react to a finished attempt (routes take a re-diagnosis into the route) in
+# the same transaction, through this registry: diagnostics never imports them.
+_finished_listeners: list[Callable[[Attempt], None]] = []
+
+
+def on_attempt_finished(listener: Callable[[Attempt], None]) -> None:
+    """Register `listener(attempt)`, called inside the transaction that finishes an attempt."""
+    if listener not in _finished_listeners:
+        _finished_listeners.append(listener)
 
 
 def _finalize_if_overdue(attempt: Attempt, now: dt.datetime) -> bool:
@@ -276,7 +290,7 @@ def attempt_finish_early(*, actor: User, attempt: Attempt, now: dt.datetime | No
     now = now or timezone.now()
     attempt = Attempt.objects.select_for_update().select_related("assessment__framework", "educator").get(pk=attempt.pk)
     _own(actor, attempt)
-    if attempt.status != AttemptStatus.IN_PROGRESS:
+    if attempt.status != AttemptStatus.IN_PROGRESS or _finalize_if_overdue(attempt, now):
         return attempt
     _finalize(attempt, AttemptStatus.COMPLETED, "finished_early", now)
     return attempt
@@ -284,7 +298,7 @@ def attempt_finish_early(*, actor: User, attempt: Attempt, now: dt.datetime | No
 
 @transaction.atomic
 def attempt_refresh(*, attempt: Attempt, now: dt.datetime | None = None) -> Attempt:
-    """Finish an attempt whose time is up (called when its page is opened)."""
+    """Finish an attempt whose time is up (only from a POST of the person or a job)."""
     now = now or timezone.now()
     attempt = Attempt.objects.select_for_update().select_related("assessment__framework", "educator").get(pk=attempt.pk)
     _finalize_if_overdue(attempt, now)
@@ -292,7 +306,7 @@ def attempt_refresh(*, attempt: Attempt, now: dt.datetime | None = None) -> Atte
 
 
 def expire_overdue(now: dt.datetime | None = None) -> int:
-    """Finish every attempt whose time is up; for a periodic job (`efs diagnostics_expire`)."""
+    """Finish every attempt whose time is up; for the daily job and `efs diagnostics_expire`."""
     now = now or timezone.now()
     count = 0
     for pk in Attempt.objects.filter(status=AttemptStatus.IN_PROGRESS, deadline_at__lt=now - DEADLINE_GRACE).values_list("pk", flat=True):

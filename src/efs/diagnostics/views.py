@@ -21,7 +21,12 @@ from efs.http import client_ip, int_param, pdf_response, post_int
 from efs.people import access
 from efs.people.audit import audit_view
 from efs.people.models import ConsentKind, Role
-from efs.people.services import consent_active, consent_current_document, consent_give
+from efs.people.services import (
+    consent_active,
+    consent_current_document,
+    consent_give,
+    processing_allowed,
+)
 
 from . import bank as bank_services
 from . import queries, services
@@ -53,10 +58,6 @@ def index(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Consent given. You can withdraw it at any time on the «My consents» page."))
         return redirect("diagnostics:index")
     attempts = list(queries.attempts_visible(request.user, educator_id=me.pk))
-    for attempt in attempts:
-        if attempt.status == AttemptStatus.IN_PROGRESS and attempt.deadline_at < timezone.now():
-            services.attempt_refresh(attempt=attempt)
-    attempts = list(queries.attempts_visible(request.user, educator_id=me.pk))
     open_by_assessment = {a.assessment_id: a for a in attempts if a.status == AttemptStatus.IN_PROGRESS}
     context = {
         "me": me,
@@ -64,6 +65,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "attempts": attempts,
         "consent": consent_active(me, ConsentKind.DIAGNOSTICS),
         "consent_document": consent_current_document(ConsentKind.DIAGNOSTICS),
+        "processing_allowed": processing_allowed(me),
     }
     return render(request, "diagnostics/index.html", context)
 
@@ -110,6 +112,12 @@ def _take_context(attempt, error: str | None = None, posted=None) -> dict:
 @login_required
 def take(request: HttpRequest, pk: int) -> HttpResponse:
     attempt = queries.own_attempt(request.user, pk)
+    if request.method == "GET":
+        # Reading never finishes an attempt: when its time is up, the result page offers
+        # the POST that does (or the daily job does it).
+        if attempt.status != AttemptStatus.IN_PROGRESS or attempt.time_is_up():
+            return redirect("diagnostics:result", pk=attempt.pk)
+        return render(request, "diagnostics/take.html", _take_context(attempt))
     attempt = services.attempt_refresh(attempt=attempt)
     if request.method == "POST":
         position = post_int(request, "position")
@@ -144,9 +152,7 @@ def take(request: HttpRequest, pk: int) -> HttpResponse:
         if error:
             return render(request, "diagnostics/take.html", context, status=422)
         return redirect("diagnostics:take", pk=attempt.pk)
-    if attempt.status != AttemptStatus.IN_PROGRESS:
-        return redirect("diagnostics:result", pk=attempt.pk)
-    return render(request, "diagnostics/take.html", _take_context(attempt))
+    return redirect("diagnostics:take", pk=attempt.pk)
 
 
 @login_required
@@ -160,13 +166,11 @@ def finish(request: HttpRequest, pk: int) -> HttpResponse:
 def _result_context(request: HttpRequest, pk: int) -> dict:
     attempt = queries.attempt_visible(request.user, pk)
     if attempt.status == AttemptStatus.IN_PROGRESS:
-        attempt = services.attempt_refresh(attempt=attempt)
-    if attempt.status == AttemptStatus.IN_PROGRESS:
         raise NotFound(_("The results appear when the attempt is finished."))
     audit_view(actor=request.user, obj=attempt.educator, ip=client_ip(request))
     rows = queries.results_of(attempt)
     framework = attempt.assessment.framework
-    previous = queries.previous_results(attempt)
+    compared = queries.comparison(attempt, rows)
     counts = {d: sum(1 for r in rows if r.decision == d) for d in Decision.values}
     return {
         "attempt": attempt,
@@ -174,7 +178,8 @@ def _result_context(request: HttpRequest, pk: int) -> dict:
         "chart": result_chart(rows, framework.levels),
         "levels": framework.levels,
         "counts": counts,
-        "rows_with_previous": [(row, previous.get(row.competency.code)) for row in rows],
+        "rows_with_previous": [(c.row, c.before) for c in compared.changes] if compared else [(row, None) for row in rows],
+        "comparison": compared,
         "is_self": attempt.educator.user_id == request.user.pk,
         "history": list(queries.attempts_visible(request.user, educator_id=attempt.educator_id)),
     }
@@ -182,6 +187,9 @@ def _result_context(request: HttpRequest, pk: int) -> dict:
 
 @login_required
 def result(request: HttpRequest, pk: int) -> HttpResponse:
+    attempt = queries.attempt_visible(request.user, pk)
+    if attempt.time_is_up() and attempt.educator.user_id == request.user.pk:
+        return render(request, "diagnostics/time_up.html", {"attempt": attempt})
     return render(request, "diagnostics/result.html", _result_context(request, pk))
 
 

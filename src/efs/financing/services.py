@@ -24,7 +24,7 @@ from efs.limits import CONTRACT_MAX_YEARS, DATE_MAX, DATE_MIN, KOPECKS_MAX, PRIC
 from efs.money import format_money
 from efs.people import access
 from efs.people.models import Educator, EducatorCategory, Organization, Region, Role, User
-from efs.people.services import notify
+from efs.people.services import notify, processing_require
 
 from . import combiner, ledger, queries
 from .models import (
@@ -323,6 +323,7 @@ def enrollment_request(*, actor: User, educator: Educator, cohort: Cohort, reque
     provider confirms completion (or declines, or the educator cancels)."""
     if educator.user_id != actor.pk:
         raise PermissionDenied(_("Only the educator enrolls themselves."))
+    processing_require(educator, actor=actor)
     ledger._check_tid(request_id)
     # Requests with one id serialize here, whatever their cohorts: a retry sent while its
     # first try is still running waits for it and answers with what it did.

@@ -25,8 +25,8 @@ class UserAdmin(admin.ModelAdmin):
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "federal_district", "timezone"]
-    list_filter = ["federal_district"]
+    list_display = ["code", "name", "federal_district", "timezone", "personal_data_basis"]
+    list_filter = ["federal_district", "personal_data_basis"]
     search_fields = ["name", "code"]
 
 

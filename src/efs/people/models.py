@@ -21,6 +21,13 @@ class FederalDistrict(models.TextChoices):
     FAR_EASTERN = "far_eastern", _("Far Eastern Federal District")
 
 
+class ProcessingBasis(models.TextChoices):
+    """The legal basis on which a region processes educators' personal data (152-ФЗ art. 6)."""
+
+    CONSENT = "consent", _("the person's consent (152-ФЗ, art. 6 part 1 item 1)")
+    LAW = "law", _("a law or a contract (152-ФЗ, art. 6 part 1 items 2–5)")
+
+
 class Region(models.Model):
     """A subject of the Russian Federation; `code` is the FNS/ФИАС two-digit code."""
 
@@ -29,6 +36,10 @@ class Region(models.Model):
     federal_district = models.CharField(_("federal district"), max_length=20, choices=FederalDistrict.choices)
     timezone = models.CharField(_("time zone"), max_length=64)
     capital = models.CharField(_("administrative centre"), max_length=100)
+    # Where it is consent, nothing beyond the directory record is processed without it.
+    personal_data_basis = models.CharField(
+        _("legal basis for processing personal data"), max_length=10, choices=ProcessingBasis.choices, default=ProcessingBasis.CONSENT
+    )
 
     class Meta:
         ordering = ["code"]

@@ -37,7 +37,17 @@ from .queries import (
     home_region,
     staff_summary,
 )
-from .services import consent_active, notify, role_grant, support_assign
+from .services import (
+    consent_active,
+    consent_give,
+    consent_needed,
+    notify,
+    processing_allowed,
+    processing_allowed_q,
+    processing_require,
+    role_grant,
+    support_assign,
+)
 
 __all__ = [
     "AssignmentKind",
@@ -60,11 +70,16 @@ __all__ = [
     "User",
     "api_auth",
     "assigned_educators",
+    "consent_needed",
+    "processing_allowed",
+    "processing_allowed_q",
+    "processing_require",
     "audit_list",
     "audit_record",
     "audit_rows",
     "audit_view",
     "consent_active",
+    "consent_give",
     "educator_visible",
     "educators_visible",
     "element_educators",

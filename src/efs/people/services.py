@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,10 +22,12 @@ from .models import (
     AuditAction,
     Consent,
     ConsentDocument,
+    ConsentKind,
     Educator,
     Macroregion,
     Municipality,
     Organization,
+    ProcessingBasis,
     Region,
     Role,
     RoleAssignment,
@@ -79,6 +82,68 @@ def consent_withdraw(*, actor: User, educator: Educator, kind: str, ip: str | No
     return changed
 
 
+# ---------------------------------------------------------------- the legal basis for processing
+
+
+def consent_needed(educator: Educator) -> bool:
+    """True when the educator's region processes personal data on the basis of consent."""
+    basis = Region.objects.filter(pk=educator.region_id).values_list("personal_data_basis", flat=True).first()
+    return basis == ProcessingBasis.CONSENT
+
+
+def processing_allowed(educator: Educator) -> bool:
+    """May anything beyond the directory record be processed for this educator?"""
+    if not consent_needed(educator):
+        return True
+    return Consent.objects.filter(
+        educator=educator, document__kind=ConsentKind.PERSONAL_DATA, withdrawn_at__isnull=True
+    ).exists()
+
+
+def processing_allowed_q(path: str = "") -> Q:
+    """`processing_allowed` as a filter over rows that reach an educator through `path`
+    (for jobs that process many people at once: the region-wide plan, reminders)."""
+    prefix = f"{path}__" if path else ""
+    consented = Consent.objects.filter(
+        educator_id=OuterRef(f"{prefix}pk" if not path else f"{path}_id"), document__kind=ConsentKind.PERSONAL_DATA, withdrawn_at__isnull=True
+    )
+    return ~Q(**{f"{prefix}region__personal_data_basis": ProcessingBasis.CONSENT}) | Q(Exists(consented))
+
+
+def processing_require(educator: Educator, *, actor: User | None = None) -> None:
+    """Refuse (PermissionDenied, code `personal_data_consent_required`) when the region's basis
+    is consent and the educator has not given it or has withdrawn it. Services that keep
+    anything beyond the directory record (routes, enrollments, support, diagnostics) call this."""
+    if processing_allowed(educator):
+        return
+    if actor is not None and educator.user_id == actor.pk:
+        message = _(
+            "Your consent to the processing of personal data is needed first: in your region the platform keeps nothing beyond "
+            "the directory record without it. Give it on the «My consents» page, then repeat the action."
+        )
+    else:
+        message = _(
+            "%(name)s has not given (or has withdrawn) consent to the processing of personal data, and the region processes them "
+            "on the basis of consent. Ask the person to give it on the «My consents» page."
+        ) % {"name": educator.full_name}
+    raise PermissionDenied(message, code="personal_data_consent_required")
+
+
+@transaction.atomic
+def region_basis_set(*, actor: User, region: Region, basis: str, ip: str | None = None) -> Region:
+    """The regional operator (or the federal one) sets the region's legal basis for processing."""
+    if basis not in ProcessingBasis.values:
+        raise ValidationFailed(_("Unknown legal basis."), code="processing_basis_unknown")
+    if not any(g.scope == Scope.FEDERAL or (g.scope == Scope.REGION and g.region_id == region.pk) for g in access.require_role(actor, access.DIRECTORY_EDITORS)):
+        raise PermissionDenied(_("Only the region's operator changes this setting."))
+    region = Region.objects.select_for_update().get(pk=region.pk)
+    if region.personal_data_basis != basis:
+        region.personal_data_basis = basis
+        region.save(update_fields=["personal_data_basis"])
+        audit_record(actor=actor, action=AuditAction.UPDATE, obj=region, region_id=region.pk, fields=["personal_data_basis"], ip=ip)
+    return region
+
+
 # ---------------------------------------------------------------- roles
 
 
@@ -122,6 +187,7 @@ def role_grant(
 def support_assign(*, supporter: User, educator: Educator, kind: str) -> SupportAssignment:
     if kind not in (Role.TUTOR, Role.MENTOR):
         raise ValidationFailed(_("Unknown kind of support."), code="support_kind_unknown")
+    processing_require(educator)
     if not RoleAssignment.objects.filter(user=supporter, role=kind).exists():
         raise ValidationFailed(_("This person does not hold the tutor or mentor role."), code="support_role_missing")
     assignment, created = SupportAssignment.objects.get_or_create(

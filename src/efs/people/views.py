@@ -154,7 +154,8 @@ def consents(request: HttpRequest) -> HttpResponse:
             continue
         documents.append({"kind": kind, "label": label, "document": document, "active": services.consent_active(me, kind)})
     history = me.consents.select_related("document").order_by("-given_at")
-    return render(request, "people/consents.html", {"documents": documents, "history": history})
+    context = {"documents": documents, "history": history, "consent_needed": services.consent_needed(me), "region": me.region}
+    return render(request, "people/consents.html", context)
 
 
 # ---------------------------------------------------------------- import

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -31,7 +32,7 @@ from efs.people.public import api_auth
 from . import queries, regional, services
 from .access import STATUS_READERS
 from .building import BuildOptions
-from .models import AllocationRun
+from .models import ACTIVE, AllocationRun
 
 router = Router(tags=["routes"])
 
@@ -39,6 +40,7 @@ router = Router(tags=["routes"])
 class EvidenceOut(Schema):
     id: int
     file_name: str
+    file_url: str | None  # the scoped, audited download of the file
     note: str
     uploaded_at: dt.datetime
     accepted: bool | None
@@ -85,6 +87,16 @@ class GoalOut(Schema):
     planned_coverage: float
     done_coverage: float
     result_decision: str | None
+    why_uncovered: str | None  # a plain reason when no activity covers the deficit
+
+
+class DriftOut(Schema):
+    """Deficits that appeared or went at a later diagnostics than the one the route was built from."""
+
+    attempt: int
+    new: list[str]
+    gone: list[str]
+    current_covered_share: float
 
 
 class RouteOut(Schema):
@@ -96,11 +108,13 @@ class RouteOut(Schema):
     period_start: dt.date
     period_end: dt.date
     budget_kopecks: int
+    copay_kopecks: int
     max_hours: int
     optimal_when_built: bool | None
     summary: RouteSummaryOut
     goals: list[GoalOut]
     items: list[ItemOut]
+    deficits_changed: DriftOut | None
 
 
 class StaffSummaryOut(Schema):
@@ -163,7 +177,7 @@ def _item_out(item) -> dict:
         "task": item.task, "reason": item.reason, "start": item.planned_start, "end": item.planned_end, "hours": item.hours, "price_kopecks": item.price,
         "in_person": item.exclusive, "expected_result": item.expected_result, "evidence_form": item.evidence_form, "status": item.status,
         "evidence": [
-            {"id": e.pk, "file_name": e.file_name, "note": e.note, "uploaded_at": e.uploaded_at, "accepted": e.accepted, "review_comment": e.review_comment}
+            {"id": e.pk, "file_name": e.file_name, "file_url": reverse("routes:evidence_file", args=[item.route_id, e.pk]) if e.file else None, "note": e.note, "uploaded_at": e.uploaded_at, "accepted": e.accepted, "review_comment": e.review_comment}
             for e in item.evidence.all()
         ],
     }
@@ -173,7 +187,7 @@ def _route_out(route) -> dict:
     state = services.summary(route)
     return {
         "id": route.pk, "educator": route.educator_id, "status": route.status, "origin": route.origin, "tutor": route.tutor.display_name() if route.tutor else None,
-        "period_start": route.period_start, "period_end": route.period_end, "budget_kopecks": route.budget, "max_hours": route.max_hours,
+        "period_start": route.period_start, "period_end": route.period_end, "budget_kopecks": route.budget, "copay_kopecks": route.copay, "max_hours": route.max_hours,
         "optimal_when_built": route.optimal,
         "summary": {
             "price_kopecks": state["price"], "hours": state["hours"], "covered_share": round(state["covered_share"], 4), "progress": round(state["progress"], 4),
@@ -182,17 +196,28 @@ def _route_out(route) -> dict:
         "goals": [
             {"competency": g.competency.code, "title": g.competency.title, "probability_of_deficit": g.weight, "current_level": g.current_level,
              "target_level": g.target_level, "status": g.status, "planned_coverage": round(planned, 4), "done_coverage": round(done, 4),
-             "result_decision": g.result_decision or None}
+             "result_decision": g.result_decision or None, "why_uncovered": state["uncovered"].get(g.competency.code)}
             for g, planned, done in state["goals"]
         ],
         "items": [_item_out(i) for i in route.items.all()],
+        "deficits_changed": _drift_out(services.deficit_drift(route)) if route.status in ACTIVE else None,
+    }
+
+
+def _drift_out(drift) -> dict | None:
+    if drift is None:
+        return None
+    return {
+        "attempt": drift.attempt.pk, "new": [d.competency.code for d in drift.new], "gone": [g.competency.code for g in drift.gone],
+        "current_covered_share": round(drift.current_share, 4),
     }
 
 
 class BuildIn(Schema):
     period_start: Day | None = None
     period_end: Day | None = None
-    budget_kopecks: PriceKopecks = 0
+    budget_kopecks: PriceKopecks = 0  # at most the certificate balance plus copay_kopecks
+    copay_kopecks: PriceKopecks = 0  # what the educator declares to pay above the certificate
     max_hours: int = Field(108, ge=1, le=4000)
     formats: list[Literal["online", "in_person"]] = Field([], max_length=2)
     places: list[Id] = Field([], max_length=100)
@@ -219,7 +244,7 @@ def build(request: HttpRequest, body: BuildIn):
     defaults = services.default_options(me)
     options = BuildOptions(
         period_start=body.period_start or defaults.period_start, period_end=body.period_end or defaults.period_end, budget=body.budget_kopecks,
-        max_hours=body.max_hours, formats=body.formats, places=body.places,
+        max_hours=body.max_hours, formats=body.formats, places=body.places, copay=body.copay_kopecks,
     )
     route = services.route_build(actor=request.user, educator=me, options=options)
     return Status(201, _route_out(queries.route_full(request.user, route.pk)))
@@ -246,9 +271,7 @@ def staff(request: HttpRequest, status: str = "", overdue: bool = False, q: Sear
 
 @router.get("/{int:route_id}", response=RouteOut, summary="A route with its goals, items and evidence")
 def route(request: HttpRequest, route_id: Id):
-    obj = queries.route_full(request.user, route_id)
-    services.record_remeasurement(obj)
-    return _route_out(obj)
+    return _route_out(queries.route_full(request.user, route_id))
 
 
 class RouteActionIn(Schema):

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, F, OuterRef, Prefetch
 from django.utils.translation import gettext as _
 
 from efs.catalog.models import Cohort, CohortStatus, Program, ProgramOutcome, ProgramStatus
@@ -45,6 +45,7 @@ class BuildOptions:
     max_hours: int
     formats: list[str] = field(default_factory=list)  # "online", "in_person"; empty: any
     places: list[int] = field(default_factory=list)  # municipality ids; empty: any
+    copay: int = 0  # kopecks the educator declares to pay above the certificate
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,19 @@ def latest_deficits(educator: Educator) -> tuple[Attempt | None, list[Deficit]]:
         return None, []
     rows = CompetencyResult.objects.filter(attempt=attempt, p_deficit__gte=DEFICIT_WEIGHT_MIN).select_related("competency__framework").order_by("-p_deficit")
     return attempt, _deficits(rows)
+
+
+def results_since(educator: Educator, since: dt.datetime | None) -> tuple[Attempt | None, dict[str, CompetencyResult]]:
+    """Per competency code, the educator's latest result measured after `since` (all when
+    None), and the latest attempt among them: what re-diagnoses say now."""
+    rows = CompetencyResult.objects.filter(attempt__educator=educator, attempt__status__in=FINISHED).select_related("competency__framework", "attempt")
+    if since is not None:
+        rows = rows.filter(attempt__started_at__gt=since)
+    latest: dict[str, CompetencyResult] = {}
+    for row in rows.order_by("-attempt__started_at", "pk"):
+        latest.setdefault(row.competency.code, row)
+    newest = max((r.attempt for r in latest.values()), key=lambda a: a.started_at, default=None)
+    return newest, latest
 
 
 def latest_deficits_of_region(region_id: int, chunk: int = 500) -> dict[int, tuple[int, list[Deficit]]]:
@@ -216,3 +230,23 @@ def next_level(framework_levels: list[dict], current: str) -> str:
     if current not in codes:
         return codes[min(1, len(codes) - 1)]
     return codes[min(codes.index(current) + 1, len(codes) - 1)]
+
+
+def uncovered_reason(educator: Educator, competency: Competency, start: dt.date, end: dt.date) -> str:
+    """Why a deficit of the route got no activity at all, in plain Russian."""
+    title = {"title": competency.title}
+    programs = Program.objects.filter(status=ProgramStatus.PUBLISHED, outcomes__competency__code=competency.code)
+    if not programs.exists():
+        return _("The depository has no program that closes «%(title)s»; ask the tutor for a practice or an internship.") % title
+    cohorts = open_cohorts(educator.region_id, today=start).filter(program__in=programs).exclude(status=CohortStatus.CANCELLED)
+    in_dates = cohorts.filter(start_date__gte=start, end_date__lte=end)
+    if not in_dates.exists():
+        return _("The depository has programs on «%(title)s», but none has a cohort open to you in your dates (%(start)s–%(end)s).") % {
+            **title, "start": start.strftime("%d.%m.%Y"), "end": end.strftime("%d.%m.%Y"),
+        }
+    for_me = in_dates.filter(**{f"program__for_{educator.category}s": True})
+    if not for_me.exists():
+        return _("The cohorts on «%(title)s» in your dates are not meant for your category.") % title
+    if not for_me.filter(seats_taken__lt=F("seats")).exists():
+        return _("Every cohort on «%(title)s» in your dates is full.") % title
+    return _("The cohorts on «%(title)s» in your dates, and the free activities on it, do not fit the route's budget, hours or formats.") % title

@@ -1,11 +1,16 @@
-"""The HTML forms of the routes app."""
+"""Django forms of the route pages: the region-wide plan, limits, building options, the rebuild
+after a re-diagnosis. Amounts are read by the one owner, `efs.forms.RoublesField` (kopecks out)."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from efs.forms import RoublesField
+
+MAX_ROUTE_ROUBLES = Decimal("10000000")  # ten million roubles: no route budget is larger
 
 
 class RegionPlanForm(forms.Form):
@@ -13,3 +18,39 @@ class RegionPlanForm(forms.Form):
     fund = RoublesField(label=_("Regional fund, ₽"), allow_zero=True)
     budget = RoublesField(label=_("At most per educator, ₽"), required=False)
     max_hours = forms.IntegerField(label=_("At most hours"), min_value=8, max_value=2000, initial=144)
+
+
+def kopecks(amount: int | None) -> int:
+    """A route form's amount (kopecks from RoublesField, None when left empty) as kopecks."""
+    return amount or 0
+
+
+def roubles_text(amount: int) -> str:
+    """Kopecks as an input's value: «15000», «4500,50»."""
+    whole, rest = divmod(int(amount), 100)
+    return f"{whole},{rest:02d}" if rest else str(whole)
+
+
+def _route_roubles(label) -> RoublesField:
+    return RoublesField(label=label, required=False, allow_zero=True, max_roubles=MAX_ROUTE_ROUBLES)
+
+
+class LimitsForm(forms.Form):
+    max_hours = forms.IntegerField(label=_("At most hours"), min_value=8, max_value=2000)
+    budget = _route_roubles(_("Budget, ₽"))
+    copay = _route_roubles(_("I pay myself, ₽"))
+
+
+class BuildForm(LimitsForm):
+    period_start = forms.DateField(label=_("From"), required=False)
+    period_end = forms.DateField(label=_("To"), required=False)
+    formats = forms.MultipleChoiceField(choices=[("online", _("online")), ("in_person", _("in person"))], required=False)
+    places = forms.TypedMultipleChoiceField(coerce=int, required=False)
+
+    def __init__(self, *args, municipalities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["places"].choices = [(m.pk, m.name) for m in municipalities]
+
+
+class RebuildForm(forms.Form):
+    confirm = forms.BooleanField(required=True, widget=forms.HiddenInput, initial=True)

@@ -3,6 +3,12 @@
 from django.utils.translation import gettext_lazy as _
 
 
+def _remeasurements() -> str:
+    from .services import remeasurements_record_all
+
+    return str(_("Re-diagnoses taken into routes: %(n)s") % {"n": remeasurements_record_all()})
+
+
 def _reminders() -> str:
     from .services import send_reminders
 
@@ -16,6 +22,7 @@ def _program_effects() -> str:
 
 
 DAILY_STEPS = [
+    ("remeasurements", _("Re-diagnoses taken into routes"), _remeasurements),
     ("reminders", _("Reminders of due and overdue activities"), _reminders),
     ("program_effects", _("Measured effects of programs"), _program_effects),
 ]

@@ -38,6 +38,7 @@ class Route(models.Model):
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("to"))
     budget = models.PositiveBigIntegerField(_("budget, kopecks"), default=0)
+    copay = models.PositiveBigIntegerField(_("co-payment the educator declares, kopecks"), default=0)
     max_hours = models.PositiveIntegerField(_("at most hours"), default=144)
     formats = models.JSONField(_("formats"), default=list, blank=True, help_text=_("online, in_person; empty: any"))
     places = models.JSONField(_("places"), default=list, blank=True, help_text=_("municipality ids for in-person study; empty: any"))
@@ -210,6 +211,8 @@ EVENT_LABELS = {
     "item_added": _("activity added"),
     "item_removed": _("activity removed"),
     "item_swapped": _("activity swapped"),
+    "limits_changed": _("limits changed"),
+    "rebuilt": _("rebuilt after the re-diagnosis"),
     "proposed_by_region": _("proposed by the region-wide plan"),
 }
 

@@ -40,7 +40,7 @@ def route_full(user, pk: int) -> Route:
 
 def evidence_in(user, pk: int, **where) -> Evidence:
     """One piece of evidence of a route the user may see (the educator, tutor, mentor)."""
-    return access.get_scoped(Evidence.objects.filter(**where).select_related("item__route"), user, pk=pk)
+    return access.get_scoped(Evidence.objects.filter(**where).select_related("item__route__educator"), user, pk=pk)
 
 
 def my_route(educator: Educator) -> Route | None:
@@ -152,6 +152,14 @@ def upcoming(route: Route, today: dt.date | None = None, days: int = 14) -> list
 def awaiting_tutor(user) -> QuerySet[Route]:
     """Routes sent for approval when the educator has no tutor (for the regional operator)."""
     return access.scoped(Route.objects.filter(status=RouteStatus.PROPOSED, tutor__isnull=True), user, roles=[Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR]).select_related("educator__organization")
+
+
+def enrolled_cohorts(educator_id: int) -> set[int]:
+    """Cohorts the educator has an open or completed enrollment in (kept when a route is rebuilt)."""
+    from efs.financing.models import OPEN_ENROLLMENT, Enrollment, EnrollmentStatus
+
+    statuses = [*OPEN_ENROLLMENT, EnrollmentStatus.COMPLETED]
+    return set(Enrollment.objects.filter(educator_id=educator_id, status__in=statuses).values_list("cohort_id", flat=True))
 
 
 def enrollments_of(route: Route) -> dict[int, object]:

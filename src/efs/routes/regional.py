@@ -22,7 +22,7 @@ from efs.errors import Conflict, ValidationFailed
 from efs.financing.services import certificates_available
 from efs.people import access
 from efs.people.models import Educator, EducatorCategory, Region, Role, Subject, User
-from efs.people.services import notify
+from efs.people.services import notify, processing_allowed_q
 from efs.planner import (
     Option,
     PlannerError,
@@ -159,7 +159,7 @@ def _execute(run: AllocationRun, today: dt.date, time_limit_s: float) -> dict:
     wanted = [pk for pk in diagnosed if pk not in busy]
     educators = {}
     for start in range(0, len(wanted), 500):
-        batch = Educator.objects.filter(pk__in=wanted[start : start + 500], is_active=True).select_related("organization__municipality").prefetch_related("subjects")
+        batch = Educator.objects.filter(processing_allowed_q(), pk__in=wanted[start : start + 500], is_active=True).select_related("organization__municipality").prefetch_related("subjects")
         educators.update({e.pk: e for e in batch})
     demands: dict[str, tuple[Educator, int, list[building.Deficit]]] = {}
     teachers = []

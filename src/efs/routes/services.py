@@ -8,6 +8,7 @@ import re
 import uuid
 import zipfile
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.urls import reverse
@@ -18,8 +19,9 @@ from efs.catalog.models import Cohort, Program
 from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from efs.financing.services import certificate_of
 from efs.limits import COMMENT_MAX_CHARS, FILE_NAME_MAX_CHARS, NOTE_MAX_CHARS
+from efs.money import format_money
 from efs.people.models import AssignmentKind, Educator, Role, SupportAssignment, User
-from efs.people.services import notify
+from efs.people.services import notify, processing_allowed_q, processing_require
 from efs.planner import PlannerError, plan_route
 
 from . import building
@@ -36,6 +38,7 @@ from .models import (
     RouteStatus,
 )
 
+MAX_HOURS = 2000
 EVIDENCE_MAX_BYTES = 15 * 1024 * 1024
 EVIDENCE_TYPES = {".pdf", ".doc", ".docx", ".odt", ".rtf", ".txt", ".xls", ".xlsx", ".ods", ".ppt", ".pptx", ".odp", ".jpg", ".jpeg", ".png", ".zip", ".mp4"}
 PLANNER_MESSAGES = {
@@ -76,15 +79,37 @@ def default_options(educator: Educator, today: dt.date | None = None) -> buildin
     return building.BuildOptions(period_start=today, period_end=today + dt.timedelta(days=365), budget=budget, max_hours=108, formats=[], places=places)
 
 
-def validate_options(options: building.BuildOptions) -> None:
+def _limit_problems(*, educator: Educator, budget: int, copay: int, max_hours: int) -> list[str]:
+    """The route's budget is at most the certificate balance plus the co-payment the
+    educator declares; the hours stay within sane bounds."""
     problems = []
+    if max_hours < 8:
+        problems.append(_("Allow at least 8 hours."))
+    if max_hours > MAX_HOURS:
+        problems.append(_("A route takes at most %(h)s hours.") % {"h": MAX_HOURS})
+    if budget < 0 or copay < 0:
+        problems.append(_("The budget cannot be negative."))
+    certificate = certificate_of(educator, timezone.localdate().year)
+    available = max(0, certificate.available) if certificate is not None else 0
+    if budget > available + max(0, copay):
+        problems.append(
+            _("The budget %(budget)s is more than the certificate balance %(available)s plus the co-payment you declare %(copay)s. Lower the budget or declare the co-payment you will pay yourself.")
+            % {"budget": format_money(budget), "available": format_money(available), "copay": format_money(max(0, copay))}
+        )
+    return problems
+
+
+def validate_options(options: building.BuildOptions, educator: Educator | None = None) -> None:
+    problems = []
+    if educator is not None:
+        problems += _limit_problems(educator=educator, budget=options.budget, copay=options.copay, max_hours=options.max_hours)
     if options.period_end <= options.period_start:
         problems.append(_("The period must end after it starts."))
     if (options.period_end - options.period_start).days > 3 * 366:
         problems.append(_("A route is planned for at most three years."))
-    if options.max_hours < 8:
+    if educator is None and options.max_hours < 8:
         problems.append(_("Allow at least 8 hours."))
-    if options.budget < 0:
+    if educator is None and options.budget < 0:
         problems.append(_("The budget cannot be negative."))
     if set(options.formats) - {"online", "in_person"}:
         problems.append(_("Unknown format."))
@@ -97,7 +122,8 @@ def route_build(*, actor: User, educator: Educator, options: building.BuildOptio
     """Build the optimal route from the latest diagnostics. Replaces a draft; refuses when a
     route was already sent to the tutor or is under way."""
     _own(actor, educator)
-    validate_options(options)
+    processing_require(educator, actor=actor)
+    validate_options(options, educator)
     current = Route.objects.select_for_update().filter(educator=educator, status__in=ACTIVE).first()
     if current is not None and current.status != RouteStatus.DRAFT:
         raise Conflict(_("You already have a route that was sent to the tutor or is under way."), code="route_exists")
@@ -115,7 +141,7 @@ def route_build(*, actor: User, educator: Educator, options: building.BuildOptio
         current.delete()
     route = Route.objects.create(
         educator=educator, region_id=educator.region_id, organization_id=educator.organization_id, attempt=attempt, tutor=assigned_tutor(educator),
-        period_start=options.period_start, period_end=options.period_end, budget=options.budget, max_hours=options.max_hours,
+        period_start=options.period_start, period_end=options.period_end, budget=options.budget, copay=options.copay, max_hours=options.max_hours,
         formats=options.formats, places=options.places, optimal=plan.optimal, built_objective=plan.objective,
     )
     _store(route, deficits, plan.items, meaning)
@@ -168,6 +194,7 @@ def _add_item(route: Route, candidate: building.Candidate, covers: dict[str, flo
 def _editable(actor: User, route: Route) -> Route:
     route = Route.objects.select_for_update().select_related("educator").get(pk=route.pk)
     _own(actor, route.educator)
+    processing_require(route.educator, actor=actor)
     if route.status != RouteStatus.DRAFT:
         raise Conflict(_("The route can be changed while it is a draft; ask the tutor to return it."), code="route_not_editable")
     return route
@@ -200,11 +227,45 @@ def item_add_cohort(*, actor: User, route: Route, cohort: Cohort, replace: Route
     if route.items.filter(program_id=cohort.program_id).exclude(pk=replace.pk if replace else None).exists():
         raise Conflict(_("The route already has this program."), code="route_program_twice")
     option = next(o for o in found if o.id == key)
+    kept = [i for i in route.items.exclude(status=ItemStatus.CANCELLED) if replace is None or i.pk != replace.pk]
+    hours = sum(i.hours for i in kept) + option.hours
+    if hours > route.max_hours:
+        raise ValidationFailed(
+            _("With this cohort the route would take %(hours)s hours, more than its limit of %(limit)s. Remove an activity or raise the limit of hours.")
+            % {"hours": hours, "limit": route.max_hours},
+            code="route_hours_exceeded", details={"hours": hours, "max_hours": route.max_hours},
+        )
+    price = sum(i.price for i in kept) + option.price
+    if price > route.budget:
+        raise ValidationFailed(
+            _("With this cohort the route would cost %(price)s, more than its budget of %(budget)s. Remove a paid activity or change the budget.")
+            % {"price": format_money(price), "budget": format_money(route.budget)},
+            code="route_budget_exceeded", details={"price": price, "budget": route.budget},
+        )
     if replace is not None:
         RouteItem.objects.filter(pk=replace.pk, route=route).delete()
     item = _add_item(route, meaning[key], dict(option.coverage), deficits, route.items.count())
     _event(route, actor, "item_swapped" if replace else "item_added", item.title)
     return item
+
+
+@transaction.atomic
+def route_limits_set(*, actor: User, route: Route, max_hours: int, budget: int, copay: int = 0) -> Route:
+    """Change the hours and the budget of a draft route; the activities already in it must fit."""
+    route = _editable(actor, route)
+    problems = _limit_problems(educator=route.educator, budget=budget, copay=copay, max_hours=max_hours)
+    items = list(route.items.exclude(status=ItemStatus.CANCELLED))
+    hours, price = sum(i.hours for i in items), sum(i.price for i in items)
+    if hours > max_hours:
+        problems.append(_("The activities already take %(h)s hours: remove some before lowering the limit.") % {"h": hours})
+    if price > budget:
+        problems.append(_("The activities already cost %(p)s: remove a paid one before lowering the budget.") % {"p": format_money(price)})
+    if problems:
+        raise ValidationFailed(" ".join(problems), code="route_limits_invalid", details=problems)
+    route.max_hours, route.budget, route.copay = max_hours, budget, copay
+    route.save(update_fields=["max_hours", "budget", "copay", "updated_at"])
+    _event(route, actor, "limits_changed", _("at most %(h)s h, budget %(b)s") % {"h": max_hours, "b": format_money(budget)})
+    return route
 
 
 def alternatives(*, actor: User, item: RouteItem, limit: int = 8) -> list[tuple[Cohort, dict[str, float]]]:
@@ -218,10 +279,16 @@ def alternatives(*, actor: User, item: RouteItem, limit: int = 8) -> list[tuple[
     wanted = set(item.coverage)
     taken = set(route.items.exclude(pk=item.pk).values_list("program_id", flat=True))
     scored = []
+    seen: set[object] = set()
     for option in found:
         candidate = meaning[option.id]
         if candidate.kind != "cohort" or candidate.cohort.program_id in taken or candidate.cohort.pk == item.cohort_id:
             continue
+        # one line per cohort, and one per program, dates, place and price: the same offer twice is noise
+        same = (candidate.cohort.program_id, candidate.cohort.start_date, candidate.cohort.online, candidate.cohort.municipality_id, candidate.cohort.price)
+        if candidate.cohort.pk in seen or same in seen:
+            continue
+        seen |= {candidate.cohort.pk, same}
         overlap = sum(share * deficits[c].weight for c, share in option.coverage.items() if c in wanted)
         if overlap > 0:
             scored.append((overlap, -option.price, candidate.cohort, dict(option.coverage)))
@@ -250,10 +317,15 @@ def summary(route: Route) -> dict:
         for b in dated[a_index + 1 :]:
             if b.planned_start <= a.planned_end:
                 clashes.append((a, b))
+    uncovered = {
+        g.competency.code: building.uncovered_reason(route.educator, g.competency, route.period_start, route.period_end)
+        for g in goals if coverage[g.competency.code] <= 0
+    }
     total_weight = sum(g.weight for g in goals) or 1.0
     covered_weight = sum(g.weight * min(1.0, coverage[g.competency.code]) for g in goals)
     return {
         "goals": [(g, min(1.0, coverage[g.competency.code]), min(1.0, done[g.competency.code])) for g in goals],
+        "uncovered": uncovered,
         "price": sum(i.price for i in items),
         "hours": sum(i.hours for i in items),
         "over_budget": sum(i.price for i in items) > route.budget,
@@ -262,6 +334,108 @@ def summary(route: Route) -> dict:
         "covered_share": covered_weight / total_weight,
         "progress": sum(1 for i in items if i.status == ItemStatus.ACCEPTED) / len(items) if items else 0.0,
     }
+
+
+@dataclass(frozen=True)
+class Drift:
+    """How the educator's deficits changed since the route was built."""
+
+    attempt: object  # the newest attempt that changed them
+    new: list[building.Deficit]  # deficits the route has no goal for
+    gone: list[RouteGoal]  # open goals whose deficit a re-diagnosis no longer finds
+    current_share: float  # the share of the current deficit weight the route's plan covers
+
+
+def deficit_drift(route: Route) -> Drift | None:
+    """None while the diagnostics since the route was built agree with its goals."""
+    since = route.attempt.started_at if route.attempt_id and route.attempt else route.created_at
+    attempt, latest = building.results_since(route.educator, since)
+    if attempt is None:
+        return None
+    goals = {g.competency.code: g for g in route.goals.select_related("competency")}
+    new = [
+        building.Deficit(competency=r.competency, weight=round(r.p_deficit, 4), theta=r.theta, level=r.level)
+        for code, r in latest.items() if code not in goals and r.p_deficit >= building.DEFICIT_WEIGHT_MIN
+    ]
+    gone = [g for code, g in goals.items() if g.status == GoalStatus.OPEN and code in latest and latest[code].p_deficit < building.DEFICIT_WEIGHT_MIN]
+    if not new and not gone:
+        return None
+    state = summary(route)
+    weights = {g.competency.code: (latest[g.competency.code].p_deficit if g.competency.code in latest else g.weight) for g, _p, _d in state["goals"]}
+    weights = {code: w for code, w in weights.items() if w >= building.DEFICIT_WEIGHT_MIN}
+    covered = sum(w * planned for g, planned, _d in state["goals"] for code, w in weights.items() if code == g.competency.code)
+    total = sum(weights.values()) + sum(d.weight for d in new)
+    return Drift(attempt=attempt, new=new, gone=gone, current_share=covered / total if total else 1.0)
+
+
+@transaction.atomic
+def route_rebuild(*, actor: User, route: Route) -> Route:
+    """Rebuild the route for the current deficits, keeping every activity already under way
+    (started, reported, done, or with an enrollment); the new plan fills what is left of the
+    budget and hours. The rebuilt route is a draft for the tutor to approve again."""
+    from .queries import enrolled_cohorts
+
+    route = Route.objects.select_for_update(of=("self",)).select_related("educator__organization").get(pk=route.pk)
+    _own(actor, route.educator)
+    processing_require(route.educator, actor=actor)
+    if route.status not in ACTIVE:
+        raise Conflict(_("The route is already closed."), code="route_closed")
+    drift = deficit_drift(route)
+    if drift is None:
+        raise Conflict(_("Your deficits have not changed since the route was built."), code="route_deficits_unchanged")
+    _newest, latest = building.results_since(route.educator, None)
+    current = {code: r for code, r in latest.items() if r.p_deficit >= building.DEFICIT_WEIGHT_MIN}
+    enrolled = enrolled_cohorts(route.educator_id)
+    items = list(route.items.all())
+    dropped = [i for i in items if i.status == ItemStatus.PLANNED and i.cohort_id not in enrolled]
+    kept = [i for i in items if i not in dropped and i.status != ItemStatus.CANCELLED]
+    RouteItem.objects.filter(pk__in=[i.pk for i in dropped]).delete()
+    kept_coverage: dict[str, float] = defaultdict(float)
+    for item in kept:
+        for code, share in item.coverage.items():
+            kept_coverage[code] += share
+    for goal in route.goals.select_related("competency"):
+        code = goal.competency.code
+        if goal.status != GoalStatus.OPEN:
+            continue
+        if code not in current and not kept_coverage.get(code):
+            goal.delete()
+        elif code in latest:  # the probability the diagnostics gives now, even below the threshold
+            goal.weight = round(latest[code].p_deficit, 4)
+            goal.save(update_fields=["weight"])
+    have = set(route.goals.values_list("competency__code", flat=True))
+    deficits = [building.Deficit(competency=r.competency, weight=round(r.p_deficit, 4), theta=r.theta, level=r.level) for r in current.values()]
+    RouteGoal.objects.bulk_create([
+        RouteGoal(route=route, competency=d.competency, weight=d.weight, current_level=d.level, current_theta=d.theta, target_level=building.next_level(d.competency.framework.levels, d.level))
+        for d in deficits if d.competency.code not in have
+    ])
+    residual = [
+        building.Deficit(competency=d.competency, weight=round(d.weight * (1 - min(1.0, kept_coverage.get(d.competency.code, 0.0))), 4), theta=d.theta, level=d.level)
+        for d in deficits
+    ]
+    residual = [d for d in residual if d.weight > 0.01]
+    options = building.BuildOptions(
+        period_start=max(timezone.localdate(), route.period_start), period_end=route.period_end, budget=max(0, route.budget - sum(i.price for i in kept)),
+        max_hours=max(0, route.max_hours - sum(i.hours for i in kept)), formats=route.formats, places=route.places,
+    )
+    added = 0
+    if residual and options.max_hours > 0 and options.period_end > options.period_start:
+        found, meaning = building.candidates(route.educator, residual, options)
+        taken = {i.program_id for i in kept if i.program_id}
+        found = [o for o in found if not (meaning[o.id].kind == "cohort" and meaning[o.id].cohort.program_id in taken)]
+        try:
+            plan = plan_route(building.problem(residual, found, options))
+        except PlannerError:
+            plan = None
+        by_code = {d.competency.code: d for d in deficits}
+        for order, picked in enumerate(plan.items if plan else [], start=len(kept)):
+            _add_item(route, meaning[picked.id], dict(picked.covers), by_code, order)
+            added += 1
+    route.attempt = drift.attempt
+    route.status = RouteStatus.DRAFT
+    route.save(update_fields=["attempt", "status", "updated_at"])
+    _event(route, actor, "rebuilt", _("Kept %(kept)s activities under way, removed %(dropped)s not started, added %(added)s.") % {"kept": len(kept), "dropped": len(dropped), "added": added})
+    return route
 
 
 # ---------------------------------------------------------------- the tutor's approval
@@ -303,6 +477,7 @@ def route_approve(*, actor: User, route: Route, comment: str = "") -> Route:
     _tutor_of(actor, route)
     if route.status != RouteStatus.PROPOSED:
         raise Conflict(_("Only a route sent to the tutor is approved."), code="route_not_proposed")
+    processing_require(route.educator, actor=actor)
     route.status = RouteStatus.APPROVED
     route.tutor = actor
     route.save(update_fields=["status", "tutor", "updated_at"])
@@ -347,7 +522,8 @@ def route_abandon(*, actor: User, route: Route, comment: str) -> Route:
 # ---------------------------------------------------------------- tracking and evidence
 
 
-def _running(route: Route) -> None:
+def _running(route: Route, actor: User) -> None:
+    processing_require(route.educator, actor=actor)
     if route.status not in (RouteStatus.APPROVED, RouteStatus.IN_PROGRESS):
         raise Conflict(_("Activities are done once the tutor has approved the route."), code="route_not_approved")
 
@@ -356,7 +532,7 @@ def _running(route: Route) -> None:
 def item_start(*, actor: User, item: RouteItem) -> RouteItem:
     item = RouteItem.objects.select_for_update().select_related("route__educator").get(pk=item.pk)
     _own(actor, item.route.educator)
-    _running(item.route)
+    _running(item.route, actor)
     if item.status != ItemStatus.PLANNED:
         raise Conflict(_("The activity has already been started."), code="item_started")
     item.status = ItemStatus.IN_PROGRESS
@@ -376,7 +552,7 @@ def evidence_submit(*, actor: User, item: RouteItem, file=None, note: str = "") 
     """Attach a file or a note that shows the activity was done; the tutor reviews it."""
     item = RouteItem.objects.select_for_update().select_related("route__educator").get(pk=item.pk)
     _own(actor, item.route.educator)
-    _running(item.route)
+    _running(item.route, actor)
     if item.status in (ItemStatus.ACCEPTED, ItemStatus.CANCELLED):
         raise Conflict(_("The activity is closed."), code="item_closed")
     if file is None and not note.strip():
@@ -480,6 +656,7 @@ def evidence_review(*, actor: User, evidence: Evidence, accept: bool, comment: s
     evidence = Evidence.objects.select_for_update().select_related("item__route__educator").get(pk=evidence.pk)
     item = evidence.item
     _tutor_of(actor, item.route)
+    processing_require(item.route.educator, actor=actor)
     if evidence.accepted is not None:
         raise Conflict(_("This evidence has already been reviewed."), code="evidence_reviewed")
     if not accept and len(comment.strip()) < 5:
@@ -531,9 +708,28 @@ def rediagnosis_start(*, actor: User, route: Route):
     return attempt_start(actor=actor, educator=route.educator, assessment=assessment, only_codes=codes)
 
 
+def remeasurements_take(attempt) -> int:
+    """A finished attempt's results go into the educator's running route (registered with
+    diagnostics: runs in the transaction that finishes the attempt, never on a page view)."""
+    ready = RouteGoal.objects.filter(
+        route__educator_id=attempt.educator_id, route__status__in=[RouteStatus.APPROVED, RouteStatus.IN_PROGRESS], status=GoalStatus.READY
+    ).values("route_id")
+    return sum(record_remeasurement(route) for route in Route.objects.select_for_update().filter(pk__in=ready))
+
+
+def remeasurements_record_all() -> int:
+    """The daily job's pass over every running route with goals ready for a result."""
+    ids = set(RouteGoal.objects.filter(route__status__in=[RouteStatus.APPROVED, RouteStatus.IN_PROGRESS], status=GoalStatus.READY).values_list("route_id", flat=True))
+    updated = 0
+    for pk in sorted(ids):
+        with transaction.atomic():
+            updated += record_remeasurement(Route.objects.select_for_update().get(pk=pk))
+    return updated
+
+
 def record_remeasurement(route: Route) -> int:
     """Take into the route the results of diagnostics finished after its goals became
-    ready. Returns how many goals got a result."""
+    ready. Returns how many goals got a result. Callers hold the transaction."""
     from efs.diagnostics.models import CompetencyResult
 
     updated = 0
@@ -609,7 +805,8 @@ def send_reminders(today: dt.date | None = None) -> int:
     sent = 0
     soon = today + dt.timedelta(days=3)
     items = RouteItem.objects.filter(
-        route__status__in=[RouteStatus.APPROVED, RouteStatus.IN_PROGRESS], status__in=[ItemStatus.PLANNED, ItemStatus.IN_PROGRESS, ItemStatus.RETURNED], planned_end__lte=soon
+        processing_allowed_q("route__educator"),
+        route__status__in=[RouteStatus.APPROVED, RouteStatus.IN_PROGRESS], status__in=[ItemStatus.PLANNED, ItemStatus.IN_PROGRESS, ItemStatus.RETURNED], planned_end__lte=soon,
     ).select_related("route__educator__user")
     for item in items:
         user = item.route.educator.user

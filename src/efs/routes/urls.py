@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/iom.pdf", views.route_pdf, name="pdf"),
     path("<int:pk>/items/<int:item_pk>/", views.item_action, name="item"),
     path("<int:pk>/items/<int:item_pk>/alternatives/", views.alternatives, name="alternatives"),
+    path("<int:pk>/evidence/<int:evidence_pk>/file", views.evidence_file, name="evidence_file"),
     path("add/<int:cohort_pk>/", views.add_cohort, name="add_cohort"),
     path("tutor/", views.tutor, name="tutor"),
     path("staff/", views.staff, name="staff"),

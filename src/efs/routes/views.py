@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,17 +15,17 @@ from efs import xlsx
 from efs.catalog.models import Cohort
 from efs.errors import DomainError, NotFound, ValidationFailed
 from efs.financing.services import certificate_of
-from efs.forms import first_error, parse_roubles
+from efs.forms import first_error
 from efs.http import client_ip, pdf_response, post_int
 from efs.people import access
 from efs.people.models import Municipality, Role
-from efs.people.public import AuditAction, audit_record, audit_rows, audit_view
+from efs.people.public import AuditAction, audit_record, audit_rows, audit_view, processing_allowed
 
 from . import queries, regional, services
 from .access import STATUS_READERS
 from .building import BuildOptions
-from .forms import RegionPlanForm
-from .models import AllocationRun, AllocationStatus, Route, RouteItem, RouteStatus
+from .forms import BuildForm, LimitsForm, RebuildForm, RegionPlanForm, kopecks, roubles_text
+from .models import ACTIVE, AllocationRun, AllocationStatus, Route, RouteItem, RouteStatus
 from .presentation import timeline
 
 
@@ -39,34 +36,19 @@ def _me(request):
     return me
 
 
-def _options(request, me) -> BuildOptions:
-    defaults = services.default_options(me)
-    post = request.POST
-
-    def date(name, default):
-        try:
-            return dt.date.fromisoformat(post.get(name, ""))
-        except ValueError:
-            return default
-
-    def number(name, default):
-        text = (post.get(name, "") or "").strip()
-        return int(text) if text.isdigit() and len(text) < 6 else default
-
-    def roubles(name, default):
-        try:
-            return parse_roubles(post.get(name, "")) if (post.get(name, "") or "").strip() else default
-        except ValidationError:
-            return default
-
+def _options(form: BuildForm, defaults: BuildOptions) -> BuildOptions:
+    data = form.cleaned_data
     return BuildOptions(
-        period_start=date("period_start", defaults.period_start),
-        period_end=date("period_end", defaults.period_end),
-        budget=roubles("budget", defaults.budget),
-        max_hours=number("max_hours", defaults.max_hours),
-        formats=[f for f in post.getlist("formats") if f],
-        places=[int(p) for p in post.getlist("places") if p.isdigit()],
+        period_start=data["period_start"] or defaults.period_start, period_end=data["period_end"] or defaults.period_end, budget=kopecks(data["budget"]), max_hours=data["max_hours"],
+        formats=list(data["formats"]), places=list(data["places"]), copay=kopecks(data["copay"]),
     )
+
+
+def _form_errors(request, form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
 
 
 @login_required
@@ -75,14 +57,18 @@ def mine(request: HttpRequest) -> HttpResponse:
     route = queries.my_route(me)
     if route is not None:
         return redirect("routes:route", pk=route.pk)
+    municipalities = Municipality.objects.filter(region_id=me.region_id)
     if request.method == "POST":
-        options = _options(request, me)
-        try:
-            route = services.route_build(actor=request.user, educator=me, options=options)
-        except DomainError as exc:
-            messages.error(request, exc.message)
+        form = BuildForm(request.POST, municipalities=municipalities)
+        if not form.is_valid():
+            _form_errors(request, form)
         else:
-            return redirect("routes:route", pk=route.pk)
+            try:
+                route = services.route_build(actor=request.user, educator=me, options=_options(form, services.default_options(me)))
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                return redirect("routes:route", pk=route.pk)
     from .building import latest_deficits
 
     attempt, deficits = latest_deficits(me)
@@ -94,8 +80,9 @@ def mine(request: HttpRequest) -> HttpResponse:
         "deficits": deficits,
         "defaults": defaults,
         "certificate": certificate_of(me),
-        "municipalities": Municipality.objects.filter(region_id=me.region_id),
+        "municipalities": municipalities,
         "history": queries.my_routes(request.user, me),
+        "processing_allowed": processing_allowed(me),
     }
     return render(request, "routes/build.html", context)
 
@@ -115,13 +102,15 @@ def _route_context(request, route) -> dict:
         "today": timezone.localdate(),
         "ready_goals": [g for g, _c, _d in state["goals"] if g.status == "ready"],
         "enrollments": queries.enrollments_of(route) if is_self or is_tutor else {},
+        "processing_allowed": processing_allowed(route.educator),
+        "limits": {"budget": roubles_text(route.budget), "copay": roubles_text(route.copay)},
+        "drift": services.deficit_drift(route) if route.status in ACTIVE else None,
     }
 
 
 @login_required
 def route(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.route_full(request.user, pk)
-    services.record_remeasurement(obj)
     if request.method == "POST":
         action = request.POST.get("action", "")
         comment = request.POST.get("comment", "")
@@ -139,9 +128,21 @@ def route(request: HttpRequest, pk: int) -> HttpResponse:
                 services.route_abandon(actor=request.user, route=obj, comment=comment)
                 messages.info(request, _("The route is stopped."))
             elif action == "rebuild":
-                services.route_build(actor=request.user, educator=obj.educator, options=_options(request, obj.educator))
-                messages.success(request, _("The route is built again."))
-                return redirect("routes:mine")
+                if RebuildForm(request.POST).is_valid():
+                    services.route_rebuild(actor=request.user, route=obj)
+                    messages.success(request, _("The route is rebuilt for your current deficits; the activities under way are kept. Send it to the tutor again."))
+                else:
+                    messages.error(request, _("This action is not available."))
+            elif action == "limits":
+                form = LimitsForm(request.POST)
+                if form.is_valid():
+                    data = form.cleaned_data
+                    services.route_limits_set(
+                        actor=request.user, route=obj, max_hours=data["max_hours"], budget=kopecks(data["budget"]), copay=kopecks(data["copay"])
+                    )
+                    messages.success(request, _("The route's limits are changed."))
+                else:
+                    _form_errors(request, form)
             elif action == "rediagnose":
                 attempt = services.rediagnosis_start(actor=request.user, route=obj)
                 return redirect("diagnostics:take", pk=attempt.pk)
@@ -188,6 +189,23 @@ def item_action(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("routes:route", pk=pk)
+
+
+@login_required
+def evidence_file(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
+    """The file of a piece of evidence, for the educator and those who may review it (tutor,
+    mentor) through the scoping mechanism; 404 for everyone else; recorded in the audit log."""
+    from django.http import FileResponse
+
+    evidence = queries.evidence_in(request.user, evidence_pk, item__route_id=pk)
+    if not evidence.file:
+        raise NotFound(_("Not found, or you have no access to it."))
+    educator = evidence.item.route.educator
+    if educator.user_id != request.user.pk:
+        audit_record(actor=request.user, action=AuditAction.VIEW, obj=educator, fields=[f"evidence:{evidence.pk}"], ip=client_ip(request))
+    response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.file_name or "evidence")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

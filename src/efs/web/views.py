@@ -19,7 +19,7 @@ from efs.financing.services import certificate_of
 from efs.people import access
 from efs.people import queries as people
 from efs.people.models import ConsentKind, Organization, OrganizationKind, Region, Role
-from efs.people.services import consent_active
+from efs.people.services import consent_active, consent_needed
 from efs.routes import queries as routes
 from efs.routes import services as route_services
 from efs.routes.models import RouteStatus
@@ -41,6 +41,7 @@ def _teacher(user) -> dict:
     return {
         "educator": educator,
         "consents": consents,
+        "consent_needed": consent_needed(educator),
         "open_attempt": next((a for a in attempts if a.status == "in_progress"), None),
         "last_attempt": finished,
         "last_results": results,
