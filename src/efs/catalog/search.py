@@ -208,6 +208,15 @@ def _groups(sequence: list[str]) -> list[tuple[int, int, str]]:
 # ---------------------------------------------------------------- indexing
 
 
+AUDIENCE_WORDS = {"teacher": "педагоги учителя", "manager": "руководители", "student": "студенты"}
+
+
+def audience(*, teachers: bool, managers: bool, students: bool) -> str:
+    """Words for the categories a card is for: a teachers' program is found by «учителей»
+    even when its text never says so."""
+    return " ".join(AUDIENCE_WORDS[c] for c, on in (("teacher", teachers), ("manager", managers), ("student", students)) if on)
+
+
 def document(title: str, *parts: str) -> str:
     """The searchable text of a card: the title on the first line, the rest after it."""
     return " ".join(title.split()) + "\n" + " ".join(" ".join((p or "").split()) for p in parts)

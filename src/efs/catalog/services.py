@@ -134,7 +134,7 @@ def _write_card(program: Program, data: ProgramData) -> Program:
     program.final_assessment = data.final_assessment.strip()
     program.developer = data.developer.strip()
     program.search_document = search.document(
-        program.title, program.annotation, " ".join(program.positions), " ".join(t for _c, _w, t in data.outcomes),
+        program.title, program.annotation, search.audience(teachers=data.for_teachers, managers=data.for_managers, students=data.for_students), " ".join(program.positions), " ".join(t for _c, _w, t in data.outcomes),
         " ".join(leaves[c].title for c, _w, _t in data.outcomes), " ".join(Subject.objects.filter(code__in=data.subjects).values_list("name", flat=True)),
         " ".join(t for t, _h in data.modules),
     )

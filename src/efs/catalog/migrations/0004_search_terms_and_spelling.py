@@ -24,7 +24,8 @@ def forwards(apps, schema_editor):
     for program in Program.objects.prefetch_related("outcomes__competency", "subjects", "modules").iterator(chunk_size=200):
         outcomes = list(program.outcomes.all())
         program.search_document = search.document(
-            program.title, program.annotation, " ".join(program.positions or []), " ".join(o.text for o in outcomes),
+            program.title, program.annotation, search.audience(teachers=program.for_teachers, managers=program.for_managers, students=program.for_students),
+            " ".join(program.positions or []), " ".join(o.text for o in outcomes),
             " ".join(o.competency.title for o in outcomes), " ".join(s.name for s in program.subjects.all()),
             " ".join(m.title for m in program.modules.all()),
         )

@@ -41,7 +41,7 @@ class Command(BaseCommand):
         return parser
 
     def add_arguments(self, parser: CommandParser) -> None:
-        actions = parser.add_subparsers(dest="action", required=True)
+        actions = parser.add_subparsers(dest="action", required=True, parser_class=RussianParser)
         load = actions.add_parser("import", help="Import program cards (JSON or XLSX as the depository exports them): all or nothing.")
         load.add_argument("file")
         load.add_argument("--provider", required=True, help="INN of the provider organization")
