@@ -8,11 +8,14 @@ of the 89 regions) and `--programs` published programs made from the 143 shipped
 times, in-process and per request as the API serves it (ids + the first page of 20 with
 outcomes and open cohorts):
 
-- search: 30 Russian queries in inflected forms, half with filters (region, dates, free
-  seats, competency, form);
+- search: 40 Russian queries in inflected forms (30 phrases, plus abbreviations, derived
+  words, typos and a query typed in the Latin layout), half with filters (region, dates,
+  free seats, competency, form); a query that finds nothing also asks for «did you mean»,
+  as the page does;
 - close my deficits: 30 deficit profiles of 2–5 competencies, each for a region;
-- the peer: the same search queries as case-insensitive substring matches (what a search
-  without an index and without morphology does), for scale.
+- the peer: the same requests through the previous search (every query word required:
+  an FTS5 table ranked by bm25 on SQLite, a stored tsvector with GIN and ts_rank on
+  PostgreSQL), built in the same database from the same cards.
 
 Prints p50 / p95 / p99 in milliseconds.
 """
@@ -24,6 +27,7 @@ import datetime as dt
 import json
 import os
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -37,7 +41,57 @@ QUERIES = [
     "читательской грамотности", "учителей начальных классов", "программа развития школы", "внутренней системы оценки качества",
     "закупок по 44-ФЗ", "охрана труда в школе", "педагог-психолог", "дефектология", "менеджмент в образовании", "финансовая грамотность",
     "проектной деятельности", "ЕГЭ по математике",
+    "ОВЗ", "единый государственный экзамен", "наставник молодого учителя", "оценка образовательных результатов", "ИКТ на уроках",
+    "матиматика", "функциональная грамотнсть", "наставничиство", "vfntvfnbrf", "учителей физики",
 ]
+
+
+OLD_STOP = frozenset(
+    "и в во на с со к ко по о об от до из за для при у не ни а но или же ли бы то как что это этот "
+    "его ее её их они он она оно мы вы я быть который также".split()
+)
+OLD_WORD = re.compile(r"[0-9A-Za-zА-Яа-яЁё]+(?:-[0-9A-Za-zА-Яа-яЁё]+)*")
+
+
+def old_lemmas(text: str) -> list[str]:
+    """The previous search's reduction: the first pymorphy3 parse of each word."""
+    from efs.catalog.search import _morph
+
+    found = []
+    for word in OLD_WORD.findall(text or ""):
+        word = word.lower().replace("ё", "е")
+        if word in OLD_STOP:
+            continue
+        found.append(_morph().parse(word)[0].normal_form.replace("ё", "е") if re.search("[а-я]", word) else word)
+    return found
+
+
+def old_document(title: str, body: tuple[str, ...]) -> str:
+    return " ".join(old_lemmas(" ".join([title, title, title, *body])))
+
+
+def old_search_ids(query: str, limit: int = 2000) -> list[int] | None:
+    """The previous `search.search_ids`: every query word required."""
+    from django.db import connection
+
+    words = list(dict.fromkeys(old_lemmas(query)))
+    if not words:
+        return None
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT id FROM catalog_program, plainto_tsquery('russian', %s) q WHERE status = 'published' AND old_vector @@ q "
+                "ORDER BY ts_rank(old_vector, q) DESC, id LIMIT %s",
+                [" ".join(words), limit],
+            )
+        else:
+            match = " AND ".join(f'"{w}"*' if len(w) >= 4 else f'"{w}"' for w in words)
+            cursor.execute(
+                "SELECT f.rowid FROM bench_old_fts f JOIN catalog_program p ON p.id = f.rowid "
+                "WHERE bench_old_fts MATCH %s AND p.status = 'published' ORDER BY bm25(bench_old_fts), f.rowid LIMIT %s",
+                [match, limit],
+            )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def build(n_programs: int, seed: int) -> None:
@@ -47,7 +101,14 @@ def build(n_programs: int, seed: int) -> None:
 
     from efs.catalog import search
     from efs.catalog.importexport import card_to_data
-    from efs.catalog.models import Cohort, Program, ProgramModule, ProgramOutcome
+    from efs.catalog.models import (
+        Cohort,
+        Program,
+        ProgramModule,
+        ProgramOutcome,
+        SearchSpelling,
+        SearchTerm,
+    )
     from efs.competencies.models import Competency
     from efs.demo.writer import insert_rows
     from efs.people.models import Municipality, Organization, Region
@@ -74,11 +135,17 @@ def build(n_programs: int, seed: int) -> None:
                         name=f"Провайдер {k + 1} ({region.capital})", inn=inn_with_checksum(f"{region.code}{k}{rng.randrange(10**6):06d}"), licensed_for_dpo=True,
                     )
                 )
-        documents = {}
+        titles = {c.pk: c.title for c in Competency.objects.filter(is_leaf=True)}
+        bodies = {}
         for card in cards:
             data = card_to_data(card)
-            documents[card["code"]] = search.document(data.title, data.title, data.title, data.annotation, " ".join(t for t, _h in data.modules), " ".join(t for _c, _w, t in data.outcomes))
-        programs, outcomes, modules, cohorts = [], [], [], []
+            bodies[card["code"]] = (
+                data.annotation, search.audience(teachers=data.for_teachers, managers=data.for_managers, students=data.for_students), " ".join(data.positions),
+                " ".join(t for _c, _w, t in data.outcomes), " ".join(titles[leaves[c]] for c, _w, _t in data.outcomes), " ".join(t for t, _h in data.modules),
+            )
+        programs, outcomes, modules, cohorts, index_rows, old_documents = [], [], [], [], [], []
+        indexed: dict[str, dict[str, int]] = {}
+        words: set[str] = set()
         flavours = ["", " (базовый уровень)", " (углублённый уровень)", ": практикум", ": стажировка", " для молодых специалистов", " в сельской школе"]
         for pk in range(1, n_programs + 1):
             card = cards[pk % len(cards)]
@@ -87,9 +154,15 @@ def build(n_programs: int, seed: int) -> None:
             title = card["title"] + flavour
             cats = set(card["audience"]["categories"])
             price = round(card["price_rub"] * rng.uniform(0.7, 1.3)) * 100
+            document = search.document(title, *bodies[card["code"]])
+            if document not in indexed:
+                indexed[document] = search.terms(document)
+                words |= search.spelling_words(document)
+            index_rows.extend((pk, term, weight) for term, weight in indexed[document].items())
+            old_documents.append((pk, old_document(title, bodies[card["code"]])))
             programs.append((pk, provider.pk, provider.region_id, f"B-{pk}", card["kind"], title, card["annotation"], "teacher" in cats, "manager" in cats, "student" in cats,
                              json.dumps(card["audience"]["positions"]), card["hours"], card["form"], card["distance_learning"], card["e_learning"], card["final_assessment"],
-                             price, provider.name, "published", 1, documents[card["code"]] + " " + " ".join(search.lemmas(flavour)), "{}", now, now, now))
+                             price, provider.name, "published", 1, document, "{}", now, now, now))
             for o in card["outcomes"]:
                 outcomes.append((pk, leaves[o["competency"]], o["weight"], o["text"]))
             for i, m in enumerate(card["modules"], start=1):
@@ -107,11 +180,22 @@ def build(n_programs: int, seed: int) -> None:
         insert_rows(ProgramModule._meta.db_table, ("program_id", "order", "title", "hours"), modules)
         insert_rows(Cohort._meta.db_table, ("program_id", "region_id", "start_date", "end_date", "enrollment_deadline", "seats", "seats_taken", "online",
                                             "municipality_id", "address", "price", "status", "availability", "created_at"), cohorts)
-        if connection.vendor == "sqlite":
-            insert_rows("catalog_program_fts", ("rowid", "document"), ((p[0], p[20]) for p in programs))
+        insert_rows(SearchTerm._meta.db_table, ("program_id", "term", "weight"), index_rows)
+        insert_rows(SearchSpelling._meta.db_table, ("variant", "word"), ((v, w) for w in sorted(words) for v in {w} | search.deletions(w)))
+        # the peer: the previous search's own structures over the previous documents
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("CREATE VIRTUAL TABLE bench_old_fts USING fts5(document, tokenize='unicode61 remove_diacritics 0')")
+                insert_rows("bench_old_fts", ("rowid", "document"), old_documents)
+            else:
+                cursor.execute("CREATE TABLE bench_old_document (id integer PRIMARY KEY, document text NOT NULL)")
+                insert_rows("bench_old_document", ("id", "document"), old_documents)
+                cursor.execute("ALTER TABLE catalog_program ADD COLUMN old_vector tsvector")
+                cursor.execute("UPDATE catalog_program p SET old_vector = to_tsvector('russian', d.document) FROM bench_old_document d WHERE d.id = p.id")
+                cursor.execute("CREATE INDEX bench_old_vector ON catalog_program USING GIN (old_vector)")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    print(f"built {len(programs):,} programs, {len(cohorts):,} cohorts, {len(outcomes):,} outcomes on {connection.vendor}", flush=True)
+    print(f"built {len(programs):,} programs, {len(cohorts):,} cohorts, {len(outcomes):,} outcomes, {len(index_rows):,} index terms on {connection.vendor}", flush=True)
 
 
 def percentiles(samples: list[float]) -> str:
@@ -124,10 +208,7 @@ def percentiles(samples: list[float]) -> str:
 
 
 def bench(runs: int, seed: int) -> None:
-    from django.db.models import Q
-
     from efs.catalog import queries
-    from efs.catalog.models import Program
     from efs.competencies.models import Competency
     from efs.people.models import Region
 
@@ -145,27 +226,36 @@ def bench(runs: int, seed: int) -> None:
             form=rng.choice(["", "", "blended"]), competency=rng.choice(["", "", rng.choice(codes)[0]]),
         )
 
-    timings = {"search": [], "deficits": [], "substring": []}
+    from efs.catalog import search
+
+    new_search_ids = search.search_ids
+    timings: dict[str, list[float]] = {"search": [], "old": [], "deficits": []}
+    found = {"search": 0, "old": 0}
     for i in range(runs):
         filters = search_case(i)
         t0 = time.perf_counter()
-        ids, _total = queries.programs_search(filters)
+        ids, total = queries.programs_search(filters)
         queries.programs_page(ids[:20], region_id=filters.region_id)
+        if not total:
+            queries.search_suggestion(filters)
         timings["search"].append(time.perf_counter() - t0)
+        found["search"] += bool(total)
+        search.search_ids = old_search_ids  # the peer runs the same request path
+        try:
+            t0 = time.perf_counter()
+            ids, total = queries.programs_search(filters)
+            queries.programs_page(ids[:20], region_id=filters.region_id)
+            timings["old"].append(time.perf_counter() - t0)
+            found["old"] += bool(total)
+        finally:
+            search.search_ids = new_search_ids
         profile = [queries.Deficit(code=c, title=t, weight=round(rng.uniform(0.5, 1.0), 2)) for c, t in rng.sample(codes, rng.randint(2, 5))]
         t0 = time.perf_counter()
         queries.programs_for_deficits(profile, region_id=rng.choice(regions), audience="teacher", subjects=rng.choice([[], ["mathematics"], ["russian"]]))
         timings["deficits"].append(time.perf_counter() - t0)
-        words = filters.query.split()
-        t0 = time.perf_counter()
-        condition = Q()
-        for word in words:
-            condition &= Q(title__icontains=word) | Q(annotation__icontains=word)
-        ids = list(Program.objects.filter(condition, status="published").order_by("-pk").values_list("pk", flat=True)[:20])
-        queries.programs_page(ids, region_id=None)
-        timings["substring"].append(time.perf_counter() - t0)
-    for name, label in (("search", "search (lemmas + FTS, with filters)"), ("deficits", "close my deficits"), ("substring", "peer: substring search, no index")):
-        print(f"{label:<38} {percentiles(timings[name])}", flush=True)
+    for name, label in (("search", "search (terms, thesaurus, typos)"), ("old", "peer: previous search (all words, FTS)"), ("deficits", "close my deficits")):
+        print(f"{label:<40} {percentiles(timings[name])}", flush=True)
+    print(f"requests that found programs: search {found['search']} of {runs}, previous search {found['old']} of {runs}", flush=True)
 
 
 def main() -> int:

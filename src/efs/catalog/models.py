@@ -283,6 +283,9 @@ class SearchTerm(models.Model):
         constraints = [models.UniqueConstraint(fields=["program", "term"], name="search_term_once_per_program")]
         indexes = [models.Index(fields=["term", "program", "weight"], name="search_term_lookup")]
 
+    def __str__(self) -> str:
+        return f"{self.program_id}: {self.term} ×{self.weight}"
+
 
 class SearchSpelling(models.Model):
     """A word of a card (4+ letters) under itself and each of its one-letter deletions:
@@ -293,3 +296,6 @@ class SearchSpelling(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["variant", "word"], name="search_spelling_once")]
+
+    def __str__(self) -> str:
+        return f"{self.variant} → {self.word}"

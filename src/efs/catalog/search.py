@@ -17,9 +17,12 @@ or status changes; only published programs are indexed.
   for each concept it contains, the concept's rarity (BM25 idf) × 3 in the title or × 1
   elsewhere; the best programs come first. A program is a match when it contains half
   of the query's concepts, or concepts carrying half of the query's total rarity; when a
-  concept is in no card at all, only the rarity rule holds. So «учителей математики»
-  finds «Методика обучения математике…», while «учителей физики» finds nothing when no
-  card mentions physics (rather than every card for teachers).
+  concept is in no card at all, only the rarity rule holds. When the query has a
+  distinctive concept (in at most a quarter of the cards), a match must contain one:
+  common words («учитель» is in nearly every card) only rank. So «учителей математики»
+  finds «Методика обучения математике…», and «учителей физики» finds the physics
+  programs, or nothing when no card mentions physics, rather than every card for
+  teachers.
 - A query word of 5+ letters that no card contains is matched to card words one edit
   away (a letter missing, extra, wrong or two letters swapped; table
   ``catalog_searchspelling`` holds every card word and its one-letter deletions), or,
@@ -51,6 +54,7 @@ EXACT = 4  # quality of a match through the word's own key or its thesaurus grou
 FUZZY = 3  # through a typo correction or the keyboard layout
 MIN_TYPO_LENGTH = 5
 MAX_TERM = 64
+COMMON_SHARE = 4  # a concept in more than a quarter of the published cards is common
 
 _WORD = re.compile(r"[0-9A-Za-zА-Яа-яЁё]+(?:-[0-9A-Za-zА-Яа-яЁё]+)*")
 # Words that carry no meaning in a search of program cards.
@@ -421,8 +425,11 @@ def _ranked(plan: Plan, limit: int) -> list[int]:
     values: dict[str, int] = {}
     concept_of: dict[str, int] = {}
     rarity: list[int] = []
+    common: set[int] = set()
     for number, concept in enumerate(plan.concepts):
         df = max((plan.frequencies.get(t, 0) for t in concept.alternatives), default=0)
+        if COMMON_SHARE * df > plan.total:
+            common.add(number)
         idf = _idf(plan.total, df)
         rarity.append(idf)
         for term, quality in concept.alternatives.items():
@@ -436,21 +443,37 @@ def _ranked(plan: Plan, limit: int) -> list[int]:
     # then the query asks for what the depository lacks, and only the rarity rule holds.
     everything_known = len({concept_of[t] for t in present}) == len(plan.concepts)
     enough = f" OR 2 * COUNT(*) >= {len(plan.concepts)}" if everything_known else ""
+    # A program must contain one of the query's distinctive concepts when it has one:
+    # words in most cards («учитель») then only rank the programs the others find, and
+    # their tens of thousands of rows are never aggregated.
+    distinctive = [t for t in present if concept_of[t] not in common]
+    usual = [t for t in present if concept_of[t] in common]
+    if distinctive and usual:
+        rows = (
+            f"term IN ({_marks(distinctive)}) OR (term IN ({_marks(usual)}) "
+            f"AND program_id IN (SELECT program_id FROM catalog_searchterm WHERE term IN ({_marks(distinctive)})))"
+        )
+        row_params = distinctive + usual + distinctive
+    else:
+        rows, row_params = f"term IN ({_marks(present)})", present
     # Only the terms travel as parameters; the integers are ours and written inline.
-    in_list = ", ".join(["%s"] * len(present))
     concept_case = "CASE term " + " ".join(f"WHEN %s THEN {concept_of[t]}" for t in present) + " END"
     value_case = "CASE term " + " ".join(f"WHEN %s THEN {values[t]}" for t in present) + " END"
     rarity_case = "CASE concept " + " ".join(f"WHEN {n} THEN {r}" for n, r in enumerate(rarity)) + " END"
     sql = (
         "SELECT program_id FROM ("
         f"SELECT program_id, {concept_case} AS concept, MAX(weight * {value_case}) AS score "
-        f"FROM catalog_searchterm WHERE term IN ({in_list}) GROUP BY 1, 2"
+        f"FROM catalog_searchterm WHERE {rows} GROUP BY 1, 2"
         f") AS per_concept GROUP BY program_id HAVING 2 * SUM({rarity_case}) >= {sum(rarity)}{enough} "
         f"ORDER BY SUM(score) DESC, program_id LIMIT {int(limit)}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, present * 3)
+        cursor.execute(sql, present + present + row_params)
         return [row[0] for row in cursor.fetchall()]
+
+
+def _marks(values: list[str]) -> str:
+    return ", ".join(["%s"] * len(values))
 
 
 def search_ids(query: str, limit: int = LIMIT) -> list[int] | None:
