@@ -118,3 +118,16 @@ def test_reindex_all_rebuilds_the_same_index(depot):
     before = sorted(SearchTerm.objects.values_list("program_id", "term", "weight"))
     assert search.reindex_all() == 2
     assert sorted(SearchTerm.objects.values_list("program_id", "term", "weight")) == before
+
+
+def test_common_words_only_rank_when_the_query_has_a_distinctive_one(depot):
+    others = [
+        publish(depot, card(code=f"P-{n}", title=title, annotation="Курс для учителей: разбор уроков, обратная связь от коллег и администрации школы.", modules=[("Уроки", 36)], outcomes=[("T.COM", 1.0, "")]))
+        for n, title in enumerate(["Современный урок в школе", "Воспитательная работа в классе", "Наставничество молодых педагогов", "Работа с родителями обучающихся"])
+    ]
+    methods = publish(depot, card(**METHODS))
+    # «учитель» is in every card for teachers (5 of 5): it only ranks; математика decides
+    assert found("учителей математики") == [methods.pk]
+    # a query of common words alone finds every card that has them, title matches first
+    # («педагогов» is in the thesaurus group of «учитель»)
+    assert found("учителей") == [others[2].pk, others[0].pk, others[1].pk, others[3].pk, methods.pk]
