@@ -316,20 +316,16 @@ def _concepts(query: str) -> list[Concept]:
     return list(unique.values())
 
 
-def _document_frequencies(term_list: list[str]) -> dict[str, int]:
-    if not term_list:
-        return {}
+def _document_frequencies(term_list: list[str]) -> tuple[dict[str, int], int]:
+    """How many published cards hold each term, and how many published cards there are
+    (one statement)."""
+    sql = "SELECT '', COUNT(*) FROM catalog_program WHERE status = 'published'"
+    if term_list:
+        sql += f" UNION ALL SELECT term, COUNT(*) FROM catalog_searchterm WHERE term IN ({_marks(term_list)}) GROUP BY term"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT term, COUNT(*) FROM catalog_searchterm WHERE term IN ({', '.join(['%s'] * len(term_list))}) GROUP BY term", term_list
-        )
-        return dict(cursor.fetchall())
-
-
-def _published_count() -> int:
-    from .models import Program, ProgramStatus
-
-    return Program.objects.filter(status=ProgramStatus.PUBLISHED).count()
+        cursor.execute(sql, term_list)
+        counts = dict(cursor.fetchall())
+    return counts, counts.pop("")
 
 
 def _idf(total: int, df: int) -> int:
@@ -415,10 +411,10 @@ def _plan(query: str, *, distance: int = 1, min_length: int = MIN_TYPO_LENGTH) -
     concepts = _concepts(query)
     if not concepts:
         return None
-    frequencies = _document_frequencies(sorted({t for c in concepts for t in c.alternatives}))
+    frequencies, total = _document_frequencies(sorted({t for c in concepts for t in c.alternatives}))
     if _add_fuzzy(concepts, frequencies, distance=distance, min_length=min_length):
-        frequencies = _document_frequencies(sorted({t for c in concepts for t in c.alternatives}))
-    return Plan(concepts, frequencies, _published_count())
+        frequencies, total = _document_frequencies(sorted({t for c in concepts for t in c.alternatives}))
+    return Plan(concepts, frequencies, total)
 
 
 def _ranked(plan: Plan, limit: int) -> list[int]:
