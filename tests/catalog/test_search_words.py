@@ -131,3 +131,9 @@ def test_common_words_only_rank_when_the_query_has_a_distinctive_one(depot):
     # a query of common words alone finds every card that has them, title matches first
     # («педагогов» is in the thesaurus group of «учитель»)
     assert found("учителей") == [others[2].pk, others[0].pk, others[1].pk, others[3].pk, methods.pk]
+
+
+def test_a_word_that_is_a_deletion_of_another_is_still_a_word(depot):
+    publish(depot, card(code="P-A", title="Школьная парта и осанка ученика", annotation="Как подобрать мебель по росту и следить за осанкой обучающихся на каждом уроке."))
+    publish(depot, card(code="P-B", title="Урок как пара: работа в парах", annotation="Как организовать работу в парах сменного состава на уроке математики в школе."))
+    assert (1, "пара") in search.corrections("пора", distance=1)  # «пара» is also a deletion of «парта»

@@ -46,6 +46,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.db import connection
+from django.db.models import F
 
 LIMIT = 2000
 TITLE_WEIGHT = 3
@@ -265,7 +266,7 @@ def reindex(program) -> None:
         return
     SearchTerm.objects.bulk_create([SearchTerm(program_id=program.pk, term=t, weight=w) for t, w in terms(program.search_document).items()])
     words = spelling_words(program.search_document)
-    known = set(SearchSpelling.objects.filter(variant__in=words).values_list("variant", flat=True).distinct())
+    known = set(SearchSpelling.objects.filter(variant__in=words, variant=F("word")).values_list("word", flat=True))
     rows = [SearchSpelling(variant=v, word=w) for w in words - known for v in {w} | deletions(w)]
     SearchSpelling.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
 
