@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import os
 import random
@@ -53,19 +54,20 @@ OLD_STOP = frozenset(
 OLD_WORD = re.compile(r"[0-9A-Za-zА-Яа-яЁё]+(?:-[0-9A-Za-zА-Яа-яЁё]+)*")
 
 
-def old_lemmas(text: str) -> list[str]:
-    """The previous search's reduction: the first pymorphy3 parse of each word."""
+@functools.lru_cache(maxsize=100_000)
+def old_lemma(word: str) -> str:
+    """The previous search's reduction: the first pymorphy3 parse."""
     from efs.catalog.search import _morph
 
-    found = []
-    for word in OLD_WORD.findall(text or ""):
-        word = word.lower().replace("ё", "е")
-        if word in OLD_STOP:
-            continue
-        found.append(_morph().parse(word)[0].normal_form.replace("ё", "е") if re.search("[а-я]", word) else word)
-    return found
+    return _morph().parse(word)[0].normal_form.replace("ё", "е") if re.search("[а-я]", word) else word
 
 
+def old_lemmas(text: str) -> list[str]:
+    words = (w.lower().replace("ё", "е") for w in OLD_WORD.findall(text or ""))
+    return [old_lemma(w) for w in words if w not in OLD_STOP]
+
+
+@functools.lru_cache(maxsize=10_000)
 def old_document(title: str, body: tuple[str, ...]) -> str:
     return " ".join(old_lemmas(" ".join([title, title, title, *body])))
 
