@@ -94,8 +94,9 @@ def test_did_you_mean(depot):
     assert queries.search_suggestion(queries.SearchFilters(query="методика мотемотике")) == "методика математике"
     assert queries.search_suggestion(queries.SearchFilters(query="астрофизика")) is None
     client = depot["world"].client("teacher")
-    page = client.get("/catalog/", {"q": "мотемотика"}).content.decode()
-    assert "Возможно, вы имели в виду" in page and "?q=%D0%BC%D0%B0%D1%82%D0%B5%D0%BC%D0%B0%D1%82%D0%B8%D0%BA%D0%B0" in page
+    page = client.get("/catalog/", {"q": "мотемотика", "anywhere": "1"}).content.decode()
+    # the link keeps the other filters
+    assert 'Возможно, вы имели в виду <a href="?q=%D0%BC%D0%B0%D1%82%D0%B5%D0%BC%D0%B0%D1%82%D0%B8%D0%BA%D0%B0&amp;anywhere=1"' in page
     api = client.get("/api/catalog/programs", {"q": "мотемотика"}).json()
     assert api == {"count": 0, "items": [], "suggestion": "математика"}
     assert client.get("/api/catalog/programs", {"q": "математика"}).json()["suggestion"] is None
