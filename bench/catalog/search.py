@@ -184,17 +184,18 @@ def build(n_programs: int, seed: int) -> None:
                                             "municipality_id", "address", "price", "status", "availability", "created_at"), cohorts)
         insert_rows(SearchTerm._meta.db_table, ("program_id", "term", "weight"), index_rows)
         insert_rows(SearchSpelling._meta.db_table, ("variant", "word"), ((v, w) for w in sorted(words) for v in {w} | search.deletions(w)))
-        # the peer: the previous search's own structures over the previous documents
-        with connection.cursor() as cursor:
-            if connection.vendor == "sqlite":
-                cursor.execute("CREATE VIRTUAL TABLE bench_old_fts USING fts5(document, tokenize='unicode61 remove_diacritics 0')")
-                insert_rows("bench_old_fts", ("rowid", "document"), old_documents)
-            else:
-                cursor.execute("CREATE TABLE bench_old_document (id integer PRIMARY KEY, document text NOT NULL)")
-                insert_rows("bench_old_document", ("id", "document"), old_documents)
-                cursor.execute("ALTER TABLE catalog_program ADD COLUMN old_vector tsvector")
-                cursor.execute("UPDATE catalog_program p SET old_vector = to_tsvector('russian', d.document) FROM bench_old_document d WHERE d.id = p.id")
-                cursor.execute("CREATE INDEX bench_old_vector ON catalog_program USING GIN (old_vector)")
+    # the peer: the previous search's own structures over the previous documents (outside
+    # the transaction: PostgreSQL alters no table with pending foreign-key checks)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("CREATE VIRTUAL TABLE bench_old_fts USING fts5(document, tokenize='unicode61 remove_diacritics 0')")
+            insert_rows("bench_old_fts", ("rowid", "document"), old_documents)
+        else:
+            cursor.execute("CREATE TABLE bench_old_document (id integer PRIMARY KEY, document text NOT NULL)")
+            insert_rows("bench_old_document", ("id", "document"), old_documents)
+            cursor.execute("ALTER TABLE catalog_program ADD COLUMN old_vector tsvector")
+            cursor.execute("UPDATE catalog_program p SET old_vector = to_tsvector('russian', d.document) FROM bench_old_document d WHERE d.id = p.id")
+            cursor.execute("CREATE INDEX bench_old_vector ON catalog_program USING GIN (old_vector)")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     print(f"built {len(programs):,} programs, {len(cohorts):,} cohorts, {len(outcomes):,} outcomes, {len(index_rows):,} index terms on {connection.vendor}", flush=True)
