@@ -1,6 +1,7 @@
 """Search and «programs that close my deficits» over 50 000 programs / 200 000 cohorts.
 
     .venv/bin/python bench/catalog/search.py --database sqlite|postgres [--programs 50000] [--runs 300]
+        [--data-dir DIR] [--reuse]   # time again a database built before, without rebuilding it
 
 Builds a fresh database: the shipped frameworks, 445 synthetic providers (five in each
 of the 89 regions) and `--programs` published programs made from the 143 shipped cards
@@ -267,9 +268,13 @@ def main() -> int:
     parser.add_argument("--programs", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--data-dir", help="where the SQLite database is built (default: a new temporary directory)")
+    parser.add_argument("--reuse", action="store_true", help="time the database a previous run built (with --data-dir for SQLite)")
     args = parser.parse_args()
-    os.environ["EFS_DATA_DIR"] = tempfile.mkdtemp(prefix="efs-bench-catalog-")
-    if args.database == "postgres":
+    os.environ["EFS_DATA_DIR"] = args.data_dir or tempfile.mkdtemp(prefix="efs-bench-catalog-")
+    if args.database == "postgres" and args.reuse:
+        os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/efs_bench_catalog"
+    elif args.database == "postgres":
         import psycopg
 
         with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
@@ -282,9 +287,10 @@ def main() -> int:
     import django
 
     django.setup()
-    started = time.perf_counter()
-    build(args.programs, args.seed)
-    print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
+    if not args.reuse:
+        started = time.perf_counter()
+        build(args.programs, args.seed)
+        print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
     bench(args.runs, args.seed)
     return 0
 
