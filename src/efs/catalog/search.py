@@ -318,15 +318,22 @@ def _concepts(query: str) -> list[Concept]:
 
 
 def _document_frequencies(term_list: list[str]) -> tuple[dict[str, int], int]:
-    """How many published cards hold each term, and how many published cards there are
-    (one statement)."""
-    sql = "SELECT '', COUNT(*) FROM catalog_program WHERE status = 'published'"
-    if term_list:
-        sql += f" UNION ALL SELECT term, COUNT(*) FROM catalog_searchterm WHERE term IN ({_marks(term_list)}) GROUP BY term"
+    """How many published cards hold each term, counted up to just over a quarter of the
+    cards (a term past that is common, and counting the rest of its rows would cost the
+    most), and how many published cards there are."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, term_list)
-        counts = dict(cursor.fetchall())
-    return counts, counts.pop("")
+        cursor.execute("SELECT COUNT(*) FROM catalog_program WHERE status = 'published'")
+        total = cursor.fetchone()[0]
+        if not term_list:
+            return {}, total
+        cap = total // COMMON_SHARE + 1
+        cursor.execute(
+            " UNION ALL ".join(
+                f"SELECT %s, COUNT(*) FROM (SELECT 1 FROM catalog_searchterm WHERE term = %s LIMIT {cap}) AS t{n}" for n in range(len(term_list))
+            ),
+            [p for t in term_list for p in (t, t)],
+        )
+        return {t: df for t, df in cursor.fetchall() if df}, total
 
 
 def _idf(total: int, df: int) -> int:

@@ -67,7 +67,7 @@ class Command(BaseCommand):
     def _import(self, options) -> None:
         from efs.catalog.importexport import programs_register
         from efs.errors import DomainError
-        from efs.people.models import Organization
+        from efs.people.public import Organization
 
         path = Path(options["file"])
         if path.suffix.lower() not in (".json", ".xlsx"):
@@ -98,7 +98,7 @@ class Command(BaseCommand):
 
     def _search(self, options) -> None:
         from efs.catalog import queries
-        from efs.people.models import Region
+        from efs.people.public import Region
 
         limit = options["limit"]
         if not str(limit).isdigit() or not 1 <= int(limit) <= 1000:
