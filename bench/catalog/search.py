@@ -1,6 +1,7 @@
 """Search and «programs that close my deficits» over 50 000 programs / 200 000 cohorts.
 
     .venv/bin/python bench/catalog/search.py --database sqlite|postgres [--programs 50000] [--runs 300]
+        [--data-dir DIR] [--reuse]   # time again a database built before, without rebuilding it
 
 Builds a fresh database: the shipped frameworks, 445 synthetic providers (five in each
 of the 89 regions) and `--programs` published programs made from the 143 shipped cards
@@ -8,11 +9,14 @@ of the 89 regions) and `--programs` published programs made from the 143 shipped
 times, in-process and per request as the API serves it (ids + the first page of 20 with
 outcomes and open cohorts):
 
-- search: 30 Russian queries in inflected forms, half with filters (region, dates, free
-  seats, competency, form);
+- search: 40 Russian queries in inflected forms (30 phrases, plus abbreviations, derived
+  words, typos and a query typed in the Latin layout), half with filters (region, dates,
+  free seats, competency, form); a query that finds nothing also asks for «did you mean»,
+  as the page does;
 - close my deficits: 30 deficit profiles of 2–5 competencies, each for a region;
-- the peer: the same search queries as case-insensitive substring matches (what a search
-  without an index and without morphology does), for scale.
+- the peer: the same requests through the previous search (every query word required:
+  an FTS5 table ranked by bm25 on SQLite, a stored tsvector with GIN and ts_rank on
+  PostgreSQL), built in the same database from the same cards.
 
 Prints p50 / p95 / p99 in milliseconds.
 """
@@ -21,9 +25,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import os
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -37,7 +43,58 @@ QUERIES = [
     "читательской грамотности", "учителей начальных классов", "программа развития школы", "внутренней системы оценки качества",
     "закупок по 44-ФЗ", "охрана труда в школе", "педагог-психолог", "дефектология", "менеджмент в образовании", "финансовая грамотность",
     "проектной деятельности", "ЕГЭ по математике",
+    "ОВЗ", "единый государственный экзамен", "наставник молодого учителя", "оценка образовательных результатов", "ИКТ на уроках",
+    "матиматика", "функциональная грамотнсть", "наставничиство", "vfntvfnbrf", "учителей физики",
 ]
+
+
+OLD_STOP = frozenset(
+    "и в во на с со к ко по о об от до из за для при у не ни а но или же ли бы то как что это этот "
+    "его ее её их они он она оно мы вы я быть который также".split()
+)
+OLD_WORD = re.compile(r"[0-9A-Za-zА-Яа-яЁё]+(?:-[0-9A-Za-zА-Яа-яЁё]+)*")
+
+
+@functools.lru_cache(maxsize=100_000)
+def old_lemma(word: str) -> str:
+    """The previous search's reduction: the first pymorphy3 parse."""
+    from efs.catalog.search import _morph
+
+    return _morph().parse(word)[0].normal_form.replace("ё", "е") if re.search("[а-я]", word) else word
+
+
+def old_lemmas(text: str) -> list[str]:
+    words = (w.lower().replace("ё", "е") for w in OLD_WORD.findall(text or ""))
+    return [old_lemma(w) for w in words if w not in OLD_STOP]
+
+
+@functools.lru_cache(maxsize=10_000)
+def old_document(title: str, body: tuple[str, ...]) -> str:
+    return " ".join(old_lemmas(" ".join([title, title, title, *body])))
+
+
+def old_search_ids(query: str, limit: int = 2000) -> list[int] | None:
+    """The previous `search.search_ids`: every query word required."""
+    from django.db import connection
+
+    words = list(dict.fromkeys(old_lemmas(query)))
+    if not words:
+        return None
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT id FROM catalog_program, plainto_tsquery('russian', %s) q WHERE status = 'published' AND old_vector @@ q "
+                "ORDER BY ts_rank(old_vector, q) DESC, id LIMIT %s",
+                [" ".join(words), limit],
+            )
+        else:
+            match = " AND ".join(f'"{w}"*' if len(w) >= 4 else f'"{w}"' for w in words)
+            cursor.execute(
+                "SELECT f.rowid FROM bench_old_fts f JOIN catalog_program p ON p.id = f.rowid "
+                "WHERE bench_old_fts MATCH %s AND p.status = 'published' ORDER BY bm25(bench_old_fts), f.rowid LIMIT %s",
+                [match, limit],
+            )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def build(n_programs: int, seed: int) -> None:
@@ -47,7 +104,14 @@ def build(n_programs: int, seed: int) -> None:
 
     from efs.catalog import search
     from efs.catalog.importexport import card_to_data
-    from efs.catalog.models import Cohort, Program, ProgramModule, ProgramOutcome
+    from efs.catalog.models import (
+        Cohort,
+        Program,
+        ProgramModule,
+        ProgramOutcome,
+        SearchSpelling,
+        SearchTerm,
+    )
     from efs.competencies.models import Competency
     from efs.demo.writer import insert_rows
     from efs.people.models import Municipality, Organization, Region
@@ -74,11 +138,17 @@ def build(n_programs: int, seed: int) -> None:
                         name=f"Провайдер {k + 1} ({region.capital})", inn=inn_with_checksum(f"{region.code}{k}{rng.randrange(10**6):06d}"), licensed_for_dpo=True,
                     )
                 )
-        documents = {}
+        titles = {c.pk: c.title for c in Competency.objects.filter(is_leaf=True)}
+        bodies = {}
         for card in cards:
             data = card_to_data(card)
-            documents[card["code"]] = search.document(data.title, data.title, data.title, data.annotation, " ".join(t for t, _h in data.modules), " ".join(t for _c, _w, t in data.outcomes))
-        programs, outcomes, modules, cohorts = [], [], [], []
+            bodies[card["code"]] = (
+                data.annotation, search.audience(teachers=data.for_teachers, managers=data.for_managers, students=data.for_students), " ".join(data.positions),
+                " ".join(t for _c, _w, t in data.outcomes), " ".join(titles[leaves[c]] for c, _w, _t in data.outcomes), " ".join(t for t, _h in data.modules),
+            )
+        programs, outcomes, modules, cohorts, index_rows, old_documents = [], [], [], [], [], []
+        indexed: dict[str, dict[str, int]] = {}
+        words: set[str] = set()
         flavours = ["", " (базовый уровень)", " (углублённый уровень)", ": практикум", ": стажировка", " для молодых специалистов", " в сельской школе"]
         for pk in range(1, n_programs + 1):
             card = cards[pk % len(cards)]
@@ -87,9 +157,15 @@ def build(n_programs: int, seed: int) -> None:
             title = card["title"] + flavour
             cats = set(card["audience"]["categories"])
             price = round(card["price_rub"] * rng.uniform(0.7, 1.3)) * 100
+            document = search.document(title, *bodies[card["code"]])
+            if document not in indexed:
+                indexed[document] = search.terms(document)
+                words |= search.spelling_words(document)
+            index_rows.extend((pk, term, weight) for term, weight in indexed[document].items())
+            old_documents.append((pk, old_document(title, bodies[card["code"]])))
             programs.append((pk, provider.pk, provider.region_id, f"B-{pk}", card["kind"], title, card["annotation"], "teacher" in cats, "manager" in cats, "student" in cats,
                              json.dumps(card["audience"]["positions"]), card["hours"], card["form"], card["distance_learning"], card["e_learning"], card["final_assessment"],
-                             price, provider.name, "published", 1, documents[card["code"]] + " " + " ".join(search.lemmas(flavour)), "{}", now, now, now))
+                             price, provider.name, "published", 1, document, "{}", now, now, now))
             for o in card["outcomes"]:
                 outcomes.append((pk, leaves[o["competency"]], o["weight"], o["text"]))
             for i, m in enumerate(card["modules"], start=1):
@@ -107,11 +183,23 @@ def build(n_programs: int, seed: int) -> None:
         insert_rows(ProgramModule._meta.db_table, ("program_id", "order", "title", "hours"), modules)
         insert_rows(Cohort._meta.db_table, ("program_id", "region_id", "start_date", "end_date", "enrollment_deadline", "seats", "seats_taken", "online",
                                             "municipality_id", "address", "price", "status", "availability", "created_at"), cohorts)
+        insert_rows(SearchTerm._meta.db_table, ("program_id", "term", "weight"), index_rows)
+        insert_rows(SearchSpelling._meta.db_table, ("variant", "word"), ((v, w) for w in sorted(words) for v in {w} | search.deletions(w)))
+    # the peer: the previous search's own structures over the previous documents (outside
+    # the transaction: PostgreSQL alters no table with pending foreign-key checks)
+    with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            insert_rows("catalog_program_fts", ("rowid", "document"), ((p[0], p[20]) for p in programs))
+            cursor.execute("CREATE VIRTUAL TABLE bench_old_fts USING fts5(document, tokenize='unicode61 remove_diacritics 0')")
+            insert_rows("bench_old_fts", ("rowid", "document"), old_documents)
+        else:
+            cursor.execute("CREATE TABLE bench_old_document (id integer PRIMARY KEY, document text NOT NULL)")
+            insert_rows("bench_old_document", ("id", "document"), old_documents)
+            cursor.execute("ALTER TABLE catalog_program ADD COLUMN old_vector tsvector")
+            cursor.execute("UPDATE catalog_program p SET old_vector = to_tsvector('russian', d.document) FROM bench_old_document d WHERE d.id = p.id")
+            cursor.execute("CREATE INDEX bench_old_vector ON catalog_program USING GIN (old_vector)")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    print(f"built {len(programs):,} programs, {len(cohorts):,} cohorts, {len(outcomes):,} outcomes on {connection.vendor}", flush=True)
+    print(f"built {len(programs):,} programs, {len(cohorts):,} cohorts, {len(outcomes):,} outcomes, {len(index_rows):,} index terms on {connection.vendor}", flush=True)
 
 
 def percentiles(samples: list[float]) -> str:
@@ -124,10 +212,7 @@ def percentiles(samples: list[float]) -> str:
 
 
 def bench(runs: int, seed: int) -> None:
-    from django.db.models import Q
-
     from efs.catalog import queries
-    from efs.catalog.models import Program
     from efs.competencies.models import Competency
     from efs.people.models import Region
 
@@ -145,27 +230,36 @@ def bench(runs: int, seed: int) -> None:
             form=rng.choice(["", "", "blended"]), competency=rng.choice(["", "", rng.choice(codes)[0]]),
         )
 
-    timings = {"search": [], "deficits": [], "substring": []}
+    from efs.catalog import search
+
+    new_search_ids = search.search_ids
+    timings: dict[str, list[float]] = {"search": [], "old": [], "deficits": []}
+    found = {"search": 0, "old": 0}
     for i in range(runs):
         filters = search_case(i)
         t0 = time.perf_counter()
-        ids, _total = queries.programs_search(filters)
+        ids, total = queries.programs_search(filters)
         queries.programs_page(ids[:20], region_id=filters.region_id)
+        if not total:
+            queries.search_suggestion(filters)
         timings["search"].append(time.perf_counter() - t0)
+        found["search"] += bool(total)
+        search.search_ids = old_search_ids  # the peer runs the same request path
+        try:
+            t0 = time.perf_counter()
+            ids, total = queries.programs_search(filters)
+            queries.programs_page(ids[:20], region_id=filters.region_id)
+            timings["old"].append(time.perf_counter() - t0)
+            found["old"] += bool(total)
+        finally:
+            search.search_ids = new_search_ids
         profile = [queries.Deficit(code=c, title=t, weight=round(rng.uniform(0.5, 1.0), 2)) for c, t in rng.sample(codes, rng.randint(2, 5))]
         t0 = time.perf_counter()
         queries.programs_for_deficits(profile, region_id=rng.choice(regions), audience="teacher", subjects=rng.choice([[], ["mathematics"], ["russian"]]))
         timings["deficits"].append(time.perf_counter() - t0)
-        words = filters.query.split()
-        t0 = time.perf_counter()
-        condition = Q()
-        for word in words:
-            condition &= Q(title__icontains=word) | Q(annotation__icontains=word)
-        ids = list(Program.objects.filter(condition, status="published").order_by("-pk").values_list("pk", flat=True)[:20])
-        queries.programs_page(ids, region_id=None)
-        timings["substring"].append(time.perf_counter() - t0)
-    for name, label in (("search", "search (lemmas + FTS, with filters)"), ("deficits", "close my deficits"), ("substring", "peer: substring search, no index")):
-        print(f"{label:<38} {percentiles(timings[name])}", flush=True)
+    for name, label in (("search", "search (terms, thesaurus, typos)"), ("old", "peer: previous search (all words, FTS)"), ("deficits", "close my deficits")):
+        print(f"{label:<40} {percentiles(timings[name])}", flush=True)
+    print(f"requests that found programs: search {found['search']} of {runs}, previous search {found['old']} of {runs}", flush=True)
 
 
 def main() -> int:
@@ -174,9 +268,13 @@ def main() -> int:
     parser.add_argument("--programs", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--data-dir", help="where the SQLite database is built (default: a new temporary directory)")
+    parser.add_argument("--reuse", action="store_true", help="time the database a previous run built (with --data-dir for SQLite)")
     args = parser.parse_args()
-    os.environ["EFS_DATA_DIR"] = tempfile.mkdtemp(prefix="efs-bench-catalog-")
-    if args.database == "postgres":
+    os.environ["EFS_DATA_DIR"] = args.data_dir or tempfile.mkdtemp(prefix="efs-bench-catalog-")
+    if args.database == "postgres" and args.reuse:
+        os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/efs_bench_catalog"
+    elif args.database == "postgres":
         import psycopg
 
         with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
@@ -189,9 +287,10 @@ def main() -> int:
     import django
 
     django.setup()
-    started = time.perf_counter()
-    build(args.programs, args.seed)
-    print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
+    if not args.reuse:
+        started = time.perf_counter()
+        build(args.programs, args.seed)
+        print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
     bench(args.runs, args.seed)
     return 0
 

@@ -70,6 +70,7 @@ def _program(p) -> dict:
 class SearchOut(Schema):
     count: int
     items: list[ProgramOut]
+    suggestion: str | None = None  # «did you mean»: a corrected query that finds programs, when this one finds none
 
 
 class SearchIn(Schema):
@@ -106,7 +107,8 @@ def search(request: HttpRequest, params: Query[SearchIn]):
     ids, total = queries.programs_search(filters)
     limit = max(1, min(params.limit, 100))
     page = ids[params.offset : params.offset + limit]
-    return {"count": total, "items": [_program(p) for p in queries.programs_page(page, region_id=region_id)]}
+    suggestion = None if total else queries.search_suggestion(filters)
+    return {"count": total, "items": [_program(p) for p in queries.programs_page(page, region_id=region_id)], "suggestion": suggestion}
 
 
 class MatchOut(Schema):

@@ -19,7 +19,7 @@ from efs.errors import ValidationFailed
 from efs.people.models import Organization, User
 
 from .models import Program
-from .services import ProgramData, program_card, program_create, validate_card
+from .services import ProgramData, program_card, program_create, program_register, validate_card
 
 XLSX_COLUMNS = [
     "Код", "Вид", "Название", "Аннотация", "Категории", "Должности", "Предметы", "Часы", "Форма", "ДОТ", "ЭО",
@@ -130,8 +130,9 @@ def _cards(file_name: str, content: bytes) -> list[tuple[int, dict[str, Any] | s
     return list(enumerate(data, start=1))
 
 
-@transaction.atomic
-def programs_import(*, actor: User, provider: Organization, file_name: str, content: bytes, only_valid: bool = False, dry_run: bool = False) -> ImportReport:
+def _check(file_name: str, content: bytes) -> tuple[ImportReport, list[ProgramData]]:
+    """Every card of the file checked with the rules of the form: the report of errors by
+    row and the valid cards."""
     cards = _cards(file_name, content)
     if not cards:
         raise ValidationFailed(_("The file has no program cards."), code="programs_empty")
@@ -144,7 +145,7 @@ def programs_import(*, actor: User, provider: Organization, file_name: str, cont
             continue
         try:
             data = card_to_data(card)
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, AttributeError):
             report.errors.append({"row": row, "code": str(card.get("code", "")) if isinstance(card, dict) else "", "field": "", "message": _("the card does not follow the format")})
             continue
         problems = validate_card(data)
@@ -155,13 +156,31 @@ def programs_import(*, actor: User, provider: Organization, file_name: str, cont
             report.errors.append({"row": row, "code": data.code, "field": field_name, "message": re.sub(r"\s+", " ", message)})
         if not problems:
             valid.append(data)
+    return report, valid
+
+
+def _refuse(report: ImportReport, message: str) -> None:
+    raise ValidationFailed(message, code="programs_have_errors", details=report.errors)
+
+
+@transaction.atomic
+def programs_import(*, actor: User, provider: Organization, file_name: str, content: bytes, only_valid: bool = False, dry_run: bool = False) -> ImportReport:
+    report, valid = _check(file_name, content)
     if dry_run:
         return report
     if report.errors and not only_valid:
-        raise ValidationFailed(
-            _("The file has errors, so nothing was imported. Fix the file, or choose to import only the valid cards."),
-            code="programs_have_errors",
-            details=report.errors,
-        )
+        _refuse(report, _("The file has errors, so nothing was imported. Fix the file, or choose to import only the valid cards."))
     report.created = [program_create(actor=actor, provider=provider, data=data) for data in valid]
+    return report
+
+
+@transaction.atomic
+def programs_register(*, provider: Organization, file_name: str, content: bytes, publish: bool) -> ImportReport:
+    """Cards of a registry the region already keeps (`efs catalog import`): all of them or,
+    when any card has an error, none; `publish` puts them straight into the depository
+    as having passed review elsewhere."""
+    report, valid = _check(file_name, content)
+    if report.errors:
+        _refuse(report, _("The file has errors, so nothing was imported."))
+    report.created = [program_register(provider=provider, data=data, publish=publish, source=file_name) for data in valid]
     return report

@@ -269,3 +269,33 @@ class Review(models.Model):
     @property
     def total(self) -> int:
         return sum(int(v) for v in self.scores.values())
+
+
+class SearchTerm(models.Model):
+    """One term of a published program's search index (catalog/search.py): a derivational
+    key of a word, or a thesaurus group, with its weight (3 in the title, 1 elsewhere)."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+", db_index=False)
+    term = models.CharField(max_length=64)
+    weight = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "term"], name="search_term_once_per_program")]
+        indexes = [models.Index(fields=["term", "program", "weight"], name="search_term_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.program_id}: {self.term} ×{self.weight}"
+
+
+class SearchSpelling(models.Model):
+    """A word of a card (4+ letters) under itself and each of its one-letter deletions:
+    the index of typo corrections."""
+
+    variant = models.CharField(max_length=64)
+    word = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["variant", "word"], name="search_spelling_once")]
+
+    def __str__(self) -> str:
+        return f"{self.variant} → {self.word}"

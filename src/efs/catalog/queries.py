@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import (
     Case,
@@ -113,6 +113,35 @@ def programs_search(filters: SearchFilters) -> tuple[list[int], int]:
         qs = qs.filter(pk__in=cohorts.values("program_id"))
     ids = sorted(set(qs.values_list("pk", flat=True)), reverse=True)  # newest first
     return ids, len(ids)
+
+
+def search_suggestion(filters: SearchFilters) -> str | None:
+    """«Did you mean …»: the query with its unknown words corrected, when that finds
+    programs under the same filters."""
+    if not filters.query.strip():
+        return None
+    suggestion = search.suggestion(filters.query)
+    if suggestion and programs_search(replace(filters, query=suggestion))[1]:
+        return suggestion
+    return None
+
+
+def program_summary(program: Program) -> dict:
+    """What a search result shows of a program (the command line's JSON)."""
+    return {
+        "id": program.pk,
+        "code": program.code,
+        "title": program.title,
+        "provider": program.provider.display_name,
+        "kind": program.kind,
+        "hours": program.hours,
+        "form": program.form,
+        "price_kopecks": program.price,
+        "cohorts": [
+            {"id": c.pk, "start_date": c.start_date.isoformat(), "end_date": c.end_date.isoformat(), "online": c.online, "seats_free": c.seats_free}
+            for c in getattr(program, "open_cohorts", [])
+        ],
+    }
 
 
 def _has_card_filters(filters: SearchFilters) -> bool:

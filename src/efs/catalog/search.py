@@ -1,33 +1,88 @@
-"""Morphology-aware Russian full-text search of programs, on SQLite and PostgreSQL.
+"""Search of published programs that understands teachers' words, the same on SQLite and
+PostgreSQL.
 
-Every word of a program card is reduced to its dictionary form with pymorphy3
-(«учителей математики» → «учитель математика») and stored in
-``Program.search_document``. Queries are reduced the same way, so any inflection
-finds any other.
+A card is indexed as a set of *terms* (table ``catalog_searchterm``: program, term,
+weight 3 in the title or 1 elsewhere), written by ``reindex`` whenever a program's card
+or status changes; only published programs are indexed.
 
-- SQLite: an FTS5 table ``catalog_program_fts`` (rowid = program id) over the lemmas.
-- PostgreSQL: a stored generated column ``search_vector`` =
-  ``to_tsvector('russian', search_document)`` with a GIN index (migration 0003); the query
-  is ``plainto_tsquery('russian', <lemmas>)``, so the ``russian`` configuration stems on
-  top of the lemmas, and ranking reads the stored vectors.
+- Every word is reduced to its dictionary form with pymorphy3 («учителей» → «учитель»)
+  and then to a *derivational key* by stripping word-forming suffixes
+  («наставничество», «наставник» → «настав»; «оценивание», «оценка» → «оцен»).
+  Abbreviations written in capitals (ОВЗ, ИИ) are kept as they are.
+- The thesaurus ``data/thesaurus.json`` groups abbreviations and synonyms; a card that
+  contains any member of a group (a word or a phrase, in any inflection) also gets the
+  group's term ``=<first member>``, and a query member is looked up through it: ОВЗ finds
+  «с ограниченными возможностями здоровья» and the other way round.
+- A query is split into *concepts* (a word, or a thesaurus phrase). A program scores,
+  for each concept it contains, the concept's rarity (BM25 idf) × 3 in the title or × 1
+  elsewhere; the best programs come first. A program is a match when it contains half
+  of the query's concepts, or concepts carrying half of the query's total rarity; when a
+  concept is in no card at all, only the rarity rule holds. When the query has a
+  distinctive concept (in at most a quarter of the cards), a match must contain one:
+  common words («учитель» is in nearly every card) only rank. So «учителей математики»
+  finds «Методика обучения математике…», and «учителей физики» finds the physics
+  programs, or nothing when no card mentions physics, rather than every card for
+  teachers.
+- A query word of 5+ letters that no card contains is matched to card words one edit
+  away (a letter missing, extra, wrong or two letters swapped; table
+  ``catalog_searchspelling`` holds every card word and its one-letter deletions), or,
+  when it is typed in the Latin layout, to its Cyrillic reading («vfntvfnbrf» →
+  «математика»); such matches count a quarter less.
+- When nothing is found, ``suggestion`` proposes the query with its unknown words
+  replaced by the nearest card words (up to two edits) when that query finds programs:
+  «Возможно, вы имели в виду …».
 
-Both return at most ``LIMIT`` ids ordered by relevance (bm25 / ts_rank).
+Scores are integers computed by one SQL statement that both databases evaluate alike;
+ties go to the lower id, so both return the same list.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from django.db import connection
+from django.db.models import F
 
 LIMIT = 2000
+TITLE_WEIGHT = 3
+BODY_WEIGHT = 1
+EXACT = 4  # quality of a match through the word's own key or its thesaurus group
+FUZZY = 3  # through a typo correction or the keyboard layout
+MIN_TYPO_LENGTH = 5
+MAX_TERM = 64
+COMMON_SHARE = 4  # a concept in more than a quarter of the published cards is common
+
 _WORD = re.compile(r"[0-9A-Za-zА-Яа-яЁё]+(?:-[0-9A-Za-zА-Яа-яЁё]+)*")
 # Words that carry no meaning in a search of program cards.
 STOP = frozenset(
     "и в во на с со к ко по о об от до из за для при у не ни а но или же ли бы то как что это этот "
     "его ее её их они он она оно мы вы я быть который также".split()
 )
+# Word-forming suffixes of lemmas (nouns, adjectives, participles, verbs), longest first.
+_SUFFIXES = sorted(
+    """
+    ничество нический очный ечный ировать ирование ированный ованный ивание ывание ование овать ивать ывать
+    ический ческий ический ательный ительный ательность тельность ельность
+    ающийся яющийся ующийся ющийся ащийся ящийся ающий яющий ующий ющий ащий ящий
+    имость емость ность ость ство ество ение ание ация яция изация
+    итель атель тель ник щик чик ист изм
+    ский ской ный ной ний ный ой ый ий
+    ика ик ка ица ок ек
+    ать ять ить еть уть ти
+    """.split(),
+    key=len,
+    reverse=True,
+)
+_ENDINGS = ("а", "я", "о", "е", "ы", "и", "ь", "й", "у", "ю")
+_MIN_STEM = 4
+_LATIN = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`"
+_CYRILLIC = "йцукенгшщзхъфывапролджэячсмитьбюё"
+_LAYOUT = str.maketrans(_LATIN, _CYRILLIC)
 
 
 @lru_cache(maxsize=1)
@@ -37,55 +92,415 @@ def _morph():
     return pymorphy3.MorphAnalyzer()
 
 
+def _normal(word: str) -> str:
+    return word.lower().replace("ё", "е")
+
+
+def _is_abbreviation(word: str) -> bool:
+    return len(word) >= 2 and word.isupper() and "-" not in word
+
+
 @lru_cache(maxsize=200_000)
 def lemma(word: str) -> str:
-    word = word.lower().replace("ё", "е")
-    if not re.search("[а-я]", word):
+    if _is_abbreviation(word):
+        return _normal(word)
+    word = _normal(word)
+    if not re.search("[а-я]", word) or word in _thesaurus_data().abbreviations:
         return word
-    return _morph().parse(word)[0].normal_form.replace("ё", "е")
+    parses = _morph().parse(word)
+    known = [p.normal_form.replace("ё", "е") for p in parses if p.is_known]
+    if known:
+        # A word that is a dictionary form itself keeps it («математика», not «математик»).
+        return word if word in known else known[0]
+    # Guesses for a word the dictionary lacks disagree between its forms («буллинг» →
+    # «буллинга»); the shortest guess is the stable one.
+    return min((p.normal_form.replace("ё", "е") for p in parses), key=lambda w: (len(w), w))
+
+
+@lru_cache(maxsize=200_000)
+def family(lemma_word: str) -> str:
+    """The derivational key of a lemma: its word-forming suffix and ending stripped."""
+    pinned = _thesaurus_data().families.get(lemma_word)
+    if pinned:
+        return pinned
+    if "-" in lemma_word or not re.fullmatch("[а-я]+", lemma_word) or len(lemma_word) <= _MIN_STEM:
+        return lemma_word
+    stem = lemma_word
+    for reflexive in ("ся", "сь"):
+        if stem.endswith(reflexive) and len(stem) - 2 > _MIN_STEM:
+            stem = stem[:-2]
+    for suffix in _SUFFIXES:
+        if stem.endswith(suffix) and len(stem) - len(suffix) >= _MIN_STEM:
+            stem = stem[: -len(suffix)]
+            break
+    while stem.endswith(_ENDINGS) and len(stem) - 1 >= _MIN_STEM:
+        stem = stem[:-1]
+    return stem
+
+
+def _tokens(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text or "") if _is_abbreviation(w) or _normal(w) not in STOP]
 
 
 def lemmas(text: str) -> list[str]:
-    return [lemma(w) for w in _WORD.findall(text or "") if w.lower() not in STOP]
+    return [lemma(w) for w in _tokens(text)]
 
 
-def document(*parts: str) -> str:
-    return " ".join(lemma_word for part in parts for lemma_word in lemmas(part))
+def key(word: str) -> str:
+    return family(lemma(word))
 
 
-def reindex(program_id: int, search_document: str) -> None:
-    """Keep the SQLite FTS table in step (PostgreSQL indexes the column itself)."""
-    if connection.vendor != "sqlite":
+# ---------------------------------------------------------------- the thesaurus
+
+
+THESAURUS_FILE = Path(__file__).parent / "data" / "thesaurus.json"
+
+
+@dataclass(frozen=True)
+class ThesaurusData:
+    groups: list[list[str]]
+    abbreviations: frozenset[str]  # written in capitals in the thesaurus, lower-cased
+    families: dict[str, str]  # lemma → pinned derivational key
+
+
+@lru_cache(maxsize=1)
+def _thesaurus_data() -> ThesaurusData:
+    with THESAURUS_FILE.open(encoding="utf-8") as handle:
+        data = json.load(handle)
+    return ThesaurusData(
+        groups=data["groups"],
+        abbreviations=frozenset(_normal(m) for group in data["groups"] for m in group if _is_abbreviation(m)),
+        families=dict(data.get("families", {})),
+    )
+
+
+@dataclass
+class Thesaurus:
+    phrases: dict[tuple[str, ...], str] = field(default_factory=dict)  # lemma sequence → group term
+    longest: int = 1
+
+
+@lru_cache(maxsize=1)
+def _thesaurus() -> Thesaurus:
+    thesaurus = Thesaurus()
+    for group in _thesaurus_data().groups:
+        term = ("=" + _normal(group[0]).replace(" ", "_"))[:MAX_TERM]
+        for member in group:
+            sequence = tuple(lemma(w) for w in _tokens(member))
+            if sequence:
+                thesaurus.phrases.setdefault(sequence, term)
+                thesaurus.longest = max(thesaurus.longest, len(sequence))
+    return thesaurus
+
+
+def _groups(sequence: list[str]) -> list[tuple[int, int, str]]:
+    """(start, end, group term) of the thesaurus expressions in a lemma sequence, longest
+    first at each position, without overlaps."""
+    thesaurus = _thesaurus()
+    found, i = [], 0
+    while i < len(sequence):
+        for size in range(min(thesaurus.longest, len(sequence) - i), 0, -1):
+            term = thesaurus.phrases.get(tuple(sequence[i : i + size]))
+            if term:
+                found.append((i, i + size, term))
+                i += size
+                break
+        else:
+            i += 1
+    return found
+
+
+# ---------------------------------------------------------------- indexing
+
+
+AUDIENCE_WORDS = {"teacher": "педагоги учителя", "manager": "руководители", "student": "студенты"}
+
+
+def audience(*, teachers: bool, managers: bool, students: bool) -> str:
+    """Words for the categories a card is for: a teachers' program is found by «учителей»
+    even when its text never says so."""
+    return " ".join(AUDIENCE_WORDS[c] for c, on in (("teacher", teachers), ("manager", managers), ("student", students)) if on)
+
+
+def document(title: str, *parts: str) -> str:
+    """The searchable text of a card: the title on the first line, the rest after it."""
+    return " ".join(title.split()) + "\n" + " ".join(" ".join((p or "").split()) for p in parts)
+
+
+def terms(search_document: str) -> dict[str, int]:
+    """The index terms of a card's searchable text with their weights."""
+    title, _newline, body = search_document.partition("\n")
+    weights: dict[str, int] = {}
+    for text, weight in ((body, BODY_WEIGHT), (title, TITLE_WEIGHT)):
+        tokens = _tokens(text)
+        sequence = [lemma(w) for w in tokens]
+        found = [family(lem) for lem in sequence]
+        for token in tokens:
+            if "-" in token:
+                found.extend(key(part) for part in token.split("-") if len(part) > 1 and _normal(part) not in STOP)
+        found.extend(term for _s, _e, term in _groups(sequence))
+        for term in found:
+            if term and len(term) <= MAX_TERM:
+                weights[term] = max(weights.get(term, 0), weight)
+    return weights
+
+
+def spelling_words(search_document: str) -> set[str]:
+    """The card's words that typo correction may lead to (4+ letters): as written and in
+    their dictionary form."""
+    words = {_normal(w) for w in _WORD.findall(search_document) if not w.isdigit()}
+    words |= {lemma(w) for w in words}
+    return {w for w in words if MIN_TYPO_LENGTH - 1 <= len(w) <= MAX_TERM}
+
+
+def deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def reindex(program) -> None:
+    """Bring the index of one program in step with its card and status."""
+    from .models import ProgramStatus, SearchSpelling, SearchTerm
+
+    SearchTerm.objects.filter(program_id=program.pk).delete()
+    if program.status != ProgramStatus.PUBLISHED:
         return
+    SearchTerm.objects.bulk_create([SearchTerm(program_id=program.pk, term=t, weight=w) for t, w in terms(program.search_document).items()])
+    words = spelling_words(program.search_document)
+    known = set(SearchSpelling.objects.filter(variant__in=words, variant=F("word")).values_list("word", flat=True))
+    rows = [SearchSpelling(variant=v, word=w) for w in words - known for v in {w} | deletions(w)]
+    SearchSpelling.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+
+
+def reindex_all() -> int:
+    """Rebuild the whole index (after the thesaurus or the suffix rules change)."""
+    from .models import Program, SearchSpelling, SearchTerm
+
+    SearchTerm.objects.all().delete()
+    SearchSpelling.objects.all().delete()
+    count = 0
+    for program in Program.objects.only("pk", "status", "search_document").iterator(chunk_size=500):
+        reindex(program)
+        count += 1
+    return count
+
+
+# ---------------------------------------------------------------- queries
+
+
+@dataclass
+class Concept:
+    text: str  # as typed
+    alternatives: dict[str, int]  # term → quality
+    fuzzy: bool = False  # the alternatives are typo corrections
+
+
+def _concepts(query: str) -> list[Concept]:
+    tokens = _tokens(query)[:30]
+    sequence = [lemma(w) for w in tokens]
+    groups = {start: (end, term) for start, end, term in _groups(sequence)}
+    concepts: list[Concept] = []
+    i = 0
+    while i < len(tokens):
+        if i in groups:
+            end, term = groups[i]
+            alternatives = {term: EXACT}
+            if end - i == 1:
+                alternatives[family(sequence[i])] = EXACT
+            concepts.append(Concept(" ".join(tokens[i:end]), alternatives))
+            i = end
+            continue
+        concepts.append(Concept(tokens[i], {family(sequence[i]): EXACT}))
+        i += 1
+    unique: dict[tuple[str, ...], Concept] = {}
+    for concept in concepts:
+        unique.setdefault(tuple(sorted(concept.alternatives)), concept)
+    return list(unique.values())
+
+
+def _document_frequencies(term_list: list[str]) -> tuple[dict[str, int], int]:
+    """How many published cards hold each term, counted up to just over a quarter of the
+    cards (a term past that is common, and counting the rest of its rows would cost the
+    most), and how many published cards there are."""
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM catalog_program_fts WHERE rowid = %s", [program_id])
-        cursor.execute("INSERT INTO catalog_program_fts(rowid, document) VALUES (%s, %s)", [program_id, search_document])
+        cursor.execute("SELECT COUNT(*) FROM catalog_program WHERE status = 'published'")
+        total = cursor.fetchone()[0]
+        if not term_list:
+            return {}, total
+        cap = total // COMMON_SHARE + 1
+        cursor.execute(
+            " UNION ALL ".join(
+                f"SELECT %s, COUNT(*) FROM (SELECT 1 FROM catalog_searchterm WHERE term = %s LIMIT {cap}) AS t{n}" for n in range(len(term_list))
+            ),
+            [p for t in term_list for p in (t, t)],
+        )
+        return {t: df for t, df in cursor.fetchall() if df}, total
 
 
-def unindex(program_id: int) -> None:
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM catalog_program_fts WHERE rowid = %s", [program_id])
+def _idf(total: int, df: int) -> int:
+    return round(100 * math.log(1 + (total - df + 0.5) / (df + 0.5)))
+
+
+def damerau(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance of a and b; limit + 1 once it exceeds limit."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def corrections(word: str, *, distance: int) -> list[tuple[int, str]]:
+    """Card words within `distance` edits of `word`, nearest first: (edits, word)."""
+    word = _normal(word)
+    variants = {word} | deletions(word)
+    if distance > 1:
+        variants |= {v for d in deletions(word) for v in deletions(d)}
+    with connection.cursor() as cursor:
+        placeholders = ", ".join(["%s"] * len(variants))
+        cursor.execute(f"SELECT DISTINCT word FROM catalog_searchspelling WHERE variant IN ({placeholders})", sorted(variants))
+        candidates = {row[0] for row in cursor.fetchall()}
+        if distance > 1:
+            # two substitutions escape the deletion index: look through the words with
+            # the same first letter
+            cursor.execute(
+                "SELECT variant FROM catalog_searchspelling WHERE variant >= %s AND variant < %s AND variant = word",
+                [word[0], chr(ord(word[0]) + 1)],
+            )
+            candidates |= {row[0] for row in cursor.fetchall() if abs(len(row[0]) - len(word)) <= distance}
+    found = sorted((damerau(word, c, distance), c) for c in candidates if c != word)
+    return [(d, c) for d, c in found if d <= distance]
+
+
+def _layout(word: str) -> str | None:
+    if re.fullmatch(r"[a-z\[\];',.`]+", word.lower()) and len(word) >= 3:
+        return word.lower().translate(_LAYOUT)
+    return None
+
+
+def _add_fuzzy(concepts: list[Concept], frequencies: dict[str, int], *, distance: int, min_length: int) -> bool:
+    """Give the concepts no card contains alternatives through the keyboard layout or
+    typo corrections; True when any concept got one."""
+    added = False
+    for concept in concepts:
+        if concept.fuzzy or any(frequencies.get(t) for t in concept.alternatives) or " " in concept.text or _is_abbreviation(concept.text):
+            continue
+        options: dict[str, int] = {}
+        cyrillic = _layout(concept.text)
+        if cyrillic:
+            options[key(cyrillic)] = FUZZY
+        elif len(concept.text) >= min_length:
+            for _d, word in corrections(concept.text, distance=distance):
+                options.setdefault(key(word), FUZZY)
+        if options:
+            concept.alternatives.update(options)
+            concept.fuzzy = True
+            added = True
+    return added
+
+
+@dataclass
+class Plan:
+    concepts: list[Concept]
+    frequencies: dict[str, int]
+    total: int
+
+
+def _plan(query: str, *, distance: int = 1, min_length: int = MIN_TYPO_LENGTH) -> Plan | None:
+    concepts = _concepts(query)
+    if not concepts:
+        return None
+    frequencies, total = _document_frequencies(sorted({t for c in concepts for t in c.alternatives}))
+    if _add_fuzzy(concepts, frequencies, distance=distance, min_length=min_length):
+        frequencies, total = _document_frequencies(sorted({t for c in concepts for t in c.alternatives}))
+    return Plan(concepts, frequencies, total)
+
+
+def _ranked(plan: Plan, limit: int) -> list[int]:
+    values: dict[str, int] = {}
+    concept_of: dict[str, int] = {}
+    rarity: list[int] = []
+    common: set[int] = set()
+    for number, concept in enumerate(plan.concepts):
+        df = max((plan.frequencies.get(t, 0) for t in concept.alternatives), default=0)
+        if COMMON_SHARE * df > plan.total:
+            common.add(number)
+        idf = _idf(plan.total, df)
+        rarity.append(idf)
+        for term, quality in concept.alternatives.items():
+            if plan.frequencies.get(term) and term not in concept_of:
+                concept_of[term] = number
+                values[term] = idf * quality
+    if not concept_of:
+        return []
+    present = sorted(concept_of)
+    # Half of the concepts are enough too, unless a concept is absent from every card:
+    # then the query asks for what the depository lacks, and only the rarity rule holds.
+    everything_known = len({concept_of[t] for t in present}) == len(plan.concepts)
+    enough = f" OR 2 * COUNT(*) >= {len(plan.concepts)}" if everything_known else ""
+    # A program must contain one of the query's distinctive concepts when it has one:
+    # words in most cards («учитель») then only rank the programs the others find, and
+    # their tens of thousands of rows are never aggregated.
+    distinctive = [t for t in present if concept_of[t] not in common]
+    usual = [t for t in present if concept_of[t] in common]
+    if distinctive and usual:
+        rows = (
+            f"term IN ({_marks(distinctive)}) OR (term IN ({_marks(usual)}) "
+            f"AND program_id IN (SELECT program_id FROM catalog_searchterm WHERE term IN ({_marks(distinctive)})))"
+        )
+        row_params = distinctive + usual + distinctive
+    else:
+        rows, row_params = f"term IN ({_marks(present)})", present
+    # Only the terms travel as parameters; the integers are ours and written inline.
+    concept_case = "CASE term " + " ".join(f"WHEN %s THEN {concept_of[t]}" for t in present) + " END"
+    value_case = "CASE term " + " ".join(f"WHEN %s THEN {values[t]}" for t in present) + " END"
+    rarity_case = "CASE concept " + " ".join(f"WHEN {n} THEN {r}" for n, r in enumerate(rarity)) + " END"
+    sql = (
+        "SELECT program_id FROM ("
+        f"SELECT program_id, {concept_case} AS concept, MAX(weight * {value_case}) AS score "
+        f"FROM catalog_searchterm WHERE {rows} GROUP BY 1, 2"
+        f") AS per_concept GROUP BY program_id HAVING 2 * SUM({rarity_case}) >= {sum(rarity)}{enough} "
+        f"ORDER BY SUM(score) DESC, program_id LIMIT {int(limit)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, present + present + row_params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _marks(values: list[str]) -> str:
+    return ", ".join(["%s"] * len(values))
 
 
 def search_ids(query: str, limit: int = LIMIT) -> list[int] | None:
-    """Published program ids matching every word of the query, best first; None for an
-    empty query."""
-    words = list(dict.fromkeys(lemmas(query)))
-    if not words:
+    """Published program ids matching the query, best first; None for an empty query."""
+    plan = _plan(query)
+    if plan is None:
         return None
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT id FROM catalog_program, plainto_tsquery('russian', %s) q WHERE status = 'published' AND search_vector @@ q "
-                "ORDER BY ts_rank(search_vector, q) DESC, id LIMIT %s",
-                [" ".join(words), limit],
-            )
-        else:
-            match = " AND ".join(f'"{w}"*' if len(w) >= 4 else f'"{w}"' for w in words)
-            cursor.execute(
-                "SELECT f.rowid FROM catalog_program_fts f JOIN catalog_program p ON p.id = f.rowid "
-                "WHERE catalog_program_fts MATCH %s AND p.status = 'published' ORDER BY bm25(catalog_program_fts), f.rowid LIMIT %s",
-                [match, limit],
-            )
-        return [row[0] for row in cursor.fetchall()]
+    return _ranked(plan, limit)
+
+
+def suggestion(query: str) -> str | None:
+    """The query with its unknown words replaced by the nearest card words (up to two
+    edits, from 4 letters) when that finds programs; None otherwise."""
+    plan = _plan(query, distance=2, min_length=MIN_TYPO_LENGTH - 1)
+    if plan is None or not any(c.fuzzy for c in plan.concepts) or not _ranked(plan, 1):
+        return None
+    text = query
+    for concept in plan.concepts:
+        if not concept.fuzzy:
+            continue
+        replacement = _layout(concept.text) or next(
+            (w for _d, w in corrections(concept.text, distance=2)), concept.text
+        )
+        text = re.sub(rf"(?<!\w){re.escape(concept.text)}(?!\w)", replacement, text, count=1)
+    text = " ".join(text.split())
+    return text if _normal(text) != _normal(query) else None

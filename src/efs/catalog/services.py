@@ -141,8 +141,7 @@ def _write_card(program: Program, data: ProgramData) -> Program:
     program.final_assessment = data.final_assessment.strip()
     program.developer = data.developer.strip()
     program.search_document = search.document(
-        # The title three times: a match in the title ranks above one in the annotation.
-        program.title, program.title, program.title, program.annotation, " ".join(program.positions), " ".join(t for _c, _w, t in data.outcomes),
+        program.title, program.annotation, search.audience(teachers=data.for_teachers, managers=data.for_managers, students=data.for_students), " ".join(program.positions), " ".join(t for _c, _w, t in data.outcomes),
         " ".join(leaves[c].title for c, _w, _t in data.outcomes), " ".join(Subject.objects.filter(code__in=data.subjects).values_list("name", flat=True)),
         " ".join(t for t, _h in data.modules),
     )
@@ -152,7 +151,7 @@ def _write_card(program: Program, data: ProgramData) -> Program:
     ProgramOutcome.objects.bulk_create([ProgramOutcome(program=program, competency=leaves[c], weight=w, text=t) for c, w, t in data.outcomes])
     program.modules.all().delete()
     ProgramModule.objects.bulk_create([ProgramModule(program=program, order=i, title=t.strip(), hours=h) for i, (t, h) in enumerate(data.modules, start=1)])
-    search.reindex(program.pk, program.search_document)
+    search.reindex(program)
     return program
 
 
@@ -172,6 +171,21 @@ def program_create(*, actor: User, provider: Organization, data: ProgramData) ->
 
 
 @transaction.atomic
+def program_register(*, provider: Organization, data: ProgramData, publish: bool, source: str) -> Program:
+    """A card from a registry the region already keeps, loaded by the server's operator
+    from the command line (no login is involved): a draft of the provider, or, when it
+    passed expert review elsewhere (such as the federal register), published at once with
+    the source written into its history."""
+    if not provider.licensed_for_dpo:
+        raise PermissionDenied(_("The organization has no licence for additional professional education."))
+    _raise(validate_card(data))
+    program = _write_card(Program(provider=provider, region_id=provider.region_id, status=ProgramStatus.DRAFT), data)
+    if publish:
+        _transition(program, ProgramStatus.PUBLISHED, None, _("Published on import: the card passed review outside the platform (%(source)s).") % {"source": source})
+    return program
+
+
+@transaction.atomic
 def program_update(*, actor: User, program: Program, data: ProgramData) -> Program:
     program = Program.objects.select_for_update().get(pk=program.pk)
     require_provider(actor, program=program)
@@ -182,11 +196,14 @@ def program_update(*, actor: User, program: Program, data: ProgramData) -> Progr
 
 
 def _transition(program: Program, to: str, actor: User | None, comment: str = "") -> None:
-    ProgramTransition.objects.create(program=program, from_status=program.status, to_status=to, by=actor, comment=comment)
+    previous = program.status
+    ProgramTransition.objects.create(program=program, from_status=previous, to_status=to, by=actor, comment=comment)
     program.status = to
     if to == ProgramStatus.PUBLISHED:
         program.published_at = timezone.now()
     program.save(update_fields=["status", "published_at", "updated_at"])
+    if ProgramStatus.PUBLISHED in (previous, to):
+        search.reindex(program)
 
 
 def program_card(program: Program) -> dict[str, Any]:

@@ -90,6 +90,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
         "programs": queries.programs_page(list(page.object_list), region_id=filters.region_id),
         "total": total,
         "filters": filters,
+        "suggestion": None if total else queries.search_suggestion(filters),
         "competencies": Competency.objects.filter(is_leaf=True, framework__status=FrameworkStatus.PUBLISHED, framework__region__isnull=True).select_related("framework").order_by("framework__audience", "order"),
         "forms": StudyForm.choices,
         "kinds": ProgramKind.choices,
