@@ -55,6 +55,13 @@ ROUTES += [
     _page("overview", lambda w, s: "/support/overview/", page(OVERSEERS), check=lambda who, w, r: _no_contents(who, w, r) if r.status_code == 200 else None),
     _page("calendar_ics", lambda w, s: "/support/calendar.ics", page(PARTIES)),
     _page("consultation_new", lambda w, s: "/support/consultations/new/", only({"teacher"})),
+    _page(
+        "consultation_new",
+        lambda w, s: "/support/consultations/new/",
+        only({"teacher"}, 302),
+        method="POST",
+        data=lambda w, s: {"topic": "Оценивание проектов", "subject": f"c{s['competency']}", "format": "online", "preferred_times": ""},
+    ),
     _page("consultation", lambda w, s: f"/support/consultations/{s['held']}/", only(PARTIES)),
     _page("consultation_ics", lambda w, s: f"/support/consultations/{s['held']}/event.ics", only(PARTIES)),
     _page(
@@ -82,6 +89,14 @@ ROUTES += [
     _page("consultation_evidence", lambda w, s: f"/support/consultations/{s['held']}/evidence/", by_role({"teacher": 302, "tutor": 403}, anonymous=302), method="POST", data=lambda w, s: {}),
     _page("records", lambda w, s: "/support/records/", page(READERS)),
     _page("record_new", lambda w, s: "/support/records/new/", page({"teacher", "tutor", "mentor"})),
+    _page(
+        "record_new",
+        lambda w, s: "/support/records/new/",
+        by_role({"teacher": 302, "tutor": 200, "mentor": 200}, anonymous=302, default=403),  # a journal is the educator's own: the form refuses others
+        method="POST",
+        data=lambda w, s: {"educator": w.self_educator.pk, "kind": "journal_entry", "title": "Запись", "body": "Текст"},
+        label="a journal entry",
+    ),
     *[
         _page("record", _record_path(key, "/support/records/"), only(readers), label=f"private record: {key}")
         for key, readers in RECORD_READERS.items()
@@ -274,6 +289,13 @@ _cpage, _capi = makers("support", cycles_data)
 ROUTES += [
     _cpage("cycles", lambda w, s: "/support/cycles/", page(SUPPORTED)),
     _cpage("cycle_new", lambda w, s: "/support/cycles/new/", only({"teacher"})),
+    _cpage(
+        "cycle_new",
+        lambda w, s: "/support/cycles/new/",
+        only({"teacher"}),  # a cycle on this deficit is open: the message, nothing saved
+        method="POST",
+        data=lambda w, s: {"subject": f"c{s['competency_com']}"},
+    ),
     _cpage("cycle", lambda w, s: f"/support/cycles/{s['cycle_close']}/", only(SUPPORTED), check=_no_reflection),
     _cpage(
         "cycle_step",

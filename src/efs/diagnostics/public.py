@@ -5,7 +5,6 @@ educator's current deficits and the latest result of one competency."""
 from __future__ import annotations
 
 import datetime as dt
-
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef

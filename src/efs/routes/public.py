@@ -12,7 +12,17 @@ from django.db.models import Count, Exists, OuterRef
 
 from efs.periods import utc_bounds
 
-from .models import Evidence, GoalStatus, ItemKind, ItemStatus, Route, RouteEvent, RouteGoal, RouteItem, RouteStatus
+from .models import (
+    Evidence,
+    GoalStatus,
+    ItemKind,
+    ItemStatus,
+    Route,
+    RouteEvent,
+    RouteGoal,
+    RouteItem,
+    RouteStatus,
+)
 from .queries import active_route_items
 from .services import evidence_submit
 
