@@ -66,7 +66,7 @@ def cycle_open(*, actor: User, educator: Educator, competency_id: int | None = N
 
 
 def _locked(cycle: ReflectionCycle, stage: str) -> ReflectionCycle:
-    cycle = ReflectionCycle.objects.select_for_update().select_related("educator").get(pk=cycle.pk)
+    cycle = ReflectionCycle.objects.select_for_update(of=("self",)).select_related("educator").get(pk=cycle.pk)
     if cycle.stage != stage:
         raise Conflict(_("The cycle is at another stage now."), code="cycle_wrong_stage", details={"stage": cycle.stage})
     return cycle

@@ -128,7 +128,7 @@ def _activate(mentorship: Mentorship, actor: User) -> None:
 
 @transaction.atomic
 def mentorship_decide(*, actor: User, mentorship: Mentorship, accept: bool) -> Mentorship:
-    mentorship = Mentorship.objects.select_for_update().select_related("mentee__user", "mentor", "region").get(pk=mentorship.pk)
+    mentorship = Mentorship.objects.select_for_update(of=("self",)).select_related("mentee__user", "mentor", "region").get(pk=mentorship.pk)
     _head_of(actor, mentorship.organization_id)
     if mentorship.status != MentorshipStatus.PROPOSED:
         raise Conflict(_("The proposal is already decided."), code="mentorship_decided")
@@ -170,7 +170,7 @@ def mentorship_create(*, actor: User, mentor_educator: Educator, mentees: list[E
 
 
 def _locked(mentorship: Mentorship) -> Mentorship:
-    return Mentorship.objects.select_for_update().select_related("mentee__user", "mentor").get(pk=mentorship.pk)
+    return Mentorship.objects.select_for_update(of=("self",)).select_related("mentee__user", "mentor").get(pk=mentorship.pk)
 
 
 def _mentor(actor: User, mentorship: Mentorship) -> None:
@@ -204,7 +204,7 @@ def plan_add(*, actor: User, mentorship: Mentorship, kind: str, title: str, due_
 
 @transaction.atomic
 def plan_done(*, actor: User, item: PlanItem) -> PlanItem:
-    item = PlanItem.objects.select_for_update().select_related("mentorship__mentee").get(pk=item.pk)
+    item = PlanItem.objects.select_for_update(of=("self",)).select_related("mentorship__mentee").get(pk=item.pk)
     mentorship = item.mentorship
     if mentorship.mentor_id != actor.pk and mentorship.mentee.user_id != actor.pk:
         raise PermissionDenied(_("Only the mentor and the mentee plan."), code="mentorship_not_party")

@@ -100,7 +100,7 @@ def _owner(actor: User, record: PrivateRecord) -> None:
 
 @transaction.atomic
 def record_share(*, actor: User, record: PrivateRecord, user_id: int) -> RecordShare:
-    record = PrivateRecord.objects.select_for_update().select_related("educator").get(pk=record.pk)
+    record = PrivateRecord.objects.select_for_update(of=("self",)).select_related("educator").get(pk=record.pk)
     _owner(actor, record)
     user = next((u for u in share_candidates(record.educator) if u.pk == user_id), None)
     if user is None:
@@ -118,7 +118,7 @@ def record_share(*, actor: User, record: PrivateRecord, user_id: int) -> RecordS
 
 @transaction.atomic
 def record_unshare(*, actor: User, record: PrivateRecord, share_id: int) -> RecordShare:
-    record = PrivateRecord.objects.select_for_update().select_related("educator").get(pk=record.pk)
+    record = PrivateRecord.objects.select_for_update(of=("self",)).select_related("educator").get(pk=record.pk)
     _owner(actor, record)
     share = record.shares.filter(pk=share_id, revoked_at__isnull=True).first()
     if share is None:
@@ -191,7 +191,7 @@ def consultation_request(
 
 
 def _locked(consultation: Consultation) -> Consultation:
-    return Consultation.objects.select_for_update().select_related("educator", "tutor").get(pk=consultation.pk)
+    return Consultation.objects.select_for_update(of=("self",)).select_related("educator", "tutor").get(pk=consultation.pk)
 
 
 def _tutor(actor: User, consultation: Consultation) -> None:
