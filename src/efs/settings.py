@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "efs.catalog",
     "efs.financing",
     "efs.routes",
+    "efs.support",
     "efs.monitoring",
     "efs.web",
     "efs.api",

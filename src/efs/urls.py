@@ -22,6 +22,7 @@ urlpatterns = [
     path("catalog/", include("efs.catalog.urls")),
     path("financing/", include("efs.financing.urls")),
     path("routes/", include("efs.routes.urls")),
+    path("support/", include("efs.support.urls")),
     path("monitoring/", include("efs.monitoring.urls")),
     path("ops/", include("efs.ops.urls")),
     path("api/", api.urls),

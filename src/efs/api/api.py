@@ -25,6 +25,7 @@ from efs.monitoring.api import router as monitoring_router
 from efs.people.api import router as people_router
 from efs.people.public import api_auth
 from efs.routes.api import router as routes_router
+from efs.support.api import router as support_router
 
 logger = logging.getLogger("efs.api")
 
@@ -146,6 +147,7 @@ api.add_router("/diagnostics/", diagnostics_router)
 api.add_router("/catalog/", catalog_router)
 api.add_router("/financing/", financing_router)
 api.add_router("/routes/", routes_router)
+api.add_router("/support/", support_router)
 api.add_router("/monitoring/", monitoring_router)
 
 

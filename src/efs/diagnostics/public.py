@@ -1,19 +1,30 @@
 """What other apps may use of `diagnostics` (ADR 0006), and the data elements it publishes
-for monitoring: counts per organization (the educator's current one) and month."""
+for monitoring: counts per organization (the educator's current one) and month; an
+educator's current deficits and the latest result of one competency."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 
 from efs.periods import utc_bounds
 
-from .models import Attempt, AttemptStatus
+from .models import Attempt, AttemptStatus, CompetencyResult
 from .queries import FINISHED
 from .services import expire_overdue, on_attempt_finished
 
-__all__ = ["FINISHED", "AttemptStatus", "element_educators_diagnosed", "expire_overdue", "on_attempt_finished"]
+__all__ = [
+    "FINISHED",
+    "AttemptStatus",
+    "CurrentDeficit",
+    "current_deficits",
+    "element_educators_diagnosed",
+    "expire_overdue",
+    "latest_result",
+    "on_attempt_finished",
+]
 
 DIAGNOSED_WINDOW_MONTHS = 12
 
@@ -32,3 +43,42 @@ def element_educators_diagnosed(*, months: list[dt.date]) -> list[tuple[int, int
         )
         rows += [(c["educator__organization_id"], index, c["n"]) for c in counts if c["educator__organization_id"]]
     return rows
+
+
+DEFICIT_PROBABILITY_MIN = 0.5
+
+
+@dataclass(frozen=True)
+class CurrentDeficit:
+    competency_id: int
+    code: str
+    title: str
+    p_deficit: float
+    measured_at: dt.datetime | None  # the end of the attempt
+
+
+def current_deficits(*, educator_id: int) -> list[CurrentDeficit]:
+    """Competencies of the latest finished attempt with P(deficit) ≥ 0.5, most likely first."""
+    attempt = (
+        Attempt.objects.filter(educator_id=educator_id, status__in=FINISHED)
+        .filter(Exists(CompetencyResult.objects.filter(attempt=OuterRef("pk"))))
+        .order_by("-finished_at", "-started_at")
+        .first()
+    )
+    if attempt is None:
+        return []
+    rows = CompetencyResult.objects.filter(attempt=attempt, p_deficit__gte=DEFICIT_PROBABILITY_MIN).select_related("competency").order_by("-p_deficit")
+    return [CurrentDeficit(r.competency_id, r.competency.code, r.competency.title, r.p_deficit, attempt.finished_at) for r in rows]
+
+
+def latest_result(*, educator_id: int, competency_id: int) -> CurrentDeficit | None:
+    """The competency's result in the educator's latest finished attempt that measured it."""
+    row = (
+        CompetencyResult.objects.filter(attempt__educator_id=educator_id, attempt__status__in=FINISHED, competency_id=competency_id)
+        .select_related("competency", "attempt")
+        .order_by("-attempt__finished_at", "-attempt__started_at")
+        .first()
+    )
+    if row is None:
+        return None
+    return CurrentDeficit(row.competency_id, row.competency.code, row.competency.title, row.p_deficit, row.attempt.finished_at)

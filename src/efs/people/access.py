@@ -21,7 +21,7 @@ registered model without this module.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import models
@@ -55,6 +55,10 @@ class ScopePolicy:
     # An organization-scoped role that reaches rows through another organization than the
     # educator's (a provider sees enrollments in its own cohorts): role -> path.
     organization_by_role: tuple[tuple[str, str], ...] = ()
+    # A private record (a journal entry, a mentoring note): when set, the role's scope gives
+    # no reach at all, and a user with one of `roles` reads exactly the rows this filter of
+    # the user allows (the owner, the author, the people the owner shared the row with).
+    readers: Callable[[object], Q] | None = None
 
 
 _policies: dict[type[models.Model], ScopePolicy] = {}
@@ -151,6 +155,8 @@ def scope_filter(model: type[models.Model], user, *, roles: Iterable[str] | None
     """The filter that limits `model` to what `user` may see, or None when nothing."""
     policy = policy_for(model)
     allowed = policy.roles if roles is None else policy.roles & frozenset(roles)
+    if policy.readers is not None:
+        return policy.readers(user) if any(g.role in allowed for g in grants(user)) else None
     combined: Q | None = None
     for grant in grants(user):
         if grant.role not in allowed:

@@ -1,5 +1,8 @@
 """What other apps may use of `routes` (ADR 0006), and the data elements it publishes for
-monitoring: counts per organization (the educator's current one) and month."""
+monitoring: counts per organization (the educator's current one) and month.
+
+A higher app (support) reads the items of an educator's active route and hands a result
+over as evidence of an item; the tutor then reviews it as any other evidence."""
 
 from __future__ import annotations
 
@@ -9,14 +12,32 @@ from django.db.models import Count, Exists, OuterRef
 
 from efs.periods import utc_bounds
 
-from .models import GoalStatus, Route, RouteEvent, RouteGoal, RouteStatus
+from .models import (
+    Evidence,
+    GoalStatus,
+    ItemKind,
+    ItemStatus,
+    Route,
+    RouteEvent,
+    RouteGoal,
+    RouteItem,
+    RouteStatus,
+)
+from .queries import active_route_items
+from .services import evidence_submit
 
 __all__ = [
+    "Evidence",
     "GoalStatus",
+    "ItemKind",
+    "ItemStatus",
+    "RouteItem",
     "RouteStatus",
+    "active_route_items",
     "element_educators_closed_deficit",
     "element_educators_remeasured",
     "element_educators_with_route",
+    "evidence_submit",
 ]
 
 REMEASURED_WINDOW_MONTHS = 12

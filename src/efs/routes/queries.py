@@ -229,3 +229,8 @@ def plan_routes(user, route_ids: list[int]) -> list[PlanRouteRow]:
             status=str(RouteStatus(route.status).label), activities=route.activities, price=route.cost or 0,
         ))
     return rows
+
+
+def active_route_items(educator: Educator) -> QuerySet[RouteItem]:
+    """The items of the educator's active route (none when there is no active route)."""
+    return RouteItem.objects.filter(route__educator=educator, route__status__in=ACTIVE).exclude(status=ItemStatus.CANCELLED).order_by("planned_start", "order", "pk")

@@ -15,6 +15,7 @@ from efs.demo.financing import create_demo_financing
 from efs.demo.monitoring import create_demo_monitoring
 from efs.demo.routes import create_demo_routes
 from efs.demo.settlement import create_demo_settlement
+from efs.demo.support import create_demo_support
 from efs.demo.users import DEMO_PASSWORD, create_demo_logins, create_demo_macroregions
 from efs.people.models import Educator, Region
 
@@ -82,6 +83,14 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Routes in {time.perf_counter() - started:.1f} s: the demo teacher answered {made['answered']} items, route of {made['items']} activities; "
                 f"region-wide plan {made['plan']}: {made['routes']} routes proposed; {made['enrollments']} enrollments with certificates."
+            )
+        if scale == "region" and not options["no_diagnostics"]:
+            started = time.perf_counter()
+            made = create_demo_support(Region.objects.get(code=generator.DEFAULT_REGION_CODE), seed=options["seed"])
+            self.stdout.write(
+                f"Support in {time.perf_counter() - started:.1f} s: {made['tutors']} more tutors with {made['caseload']} educators, "
+                f"{made['consultations']} consultations, {made['records']} private records, {made['mentorships']} mentorships, "
+                f"{made['proposals']} mentor proposals waiting for the head; reflective cycles by stage {made['cycles']}."
             )
         if scale == "region":
             started = time.perf_counter()

@@ -1,0 +1,36 @@
+"""What other apps may use of `support` (ADR 0006): the writes that the demo generator
+and, later, the monitoring and coordination apps call. Nothing here returns contents of
+private records."""
+
+from __future__ import annotations
+
+from .cycles import cycle_act, cycle_close, cycle_observe, cycle_open, cycle_plan, cycle_reflect
+from .mentoring import meeting_log, mentors_propose, mentorship_create, mentorship_decide, plan_add
+from .services import (
+    consultation_cancel,
+    consultation_record,
+    consultation_request,
+    consultation_schedule,
+    record_create,
+    record_share,
+)
+
+__all__ = [
+    "consultation_cancel",
+    "consultation_record",
+    "consultation_request",
+    "consultation_schedule",
+    "cycle_act",
+    "cycle_close",
+    "cycle_observe",
+    "cycle_open",
+    "cycle_plan",
+    "cycle_reflect",
+    "meeting_log",
+    "mentors_propose",
+    "mentorship_create",
+    "mentorship_decide",
+    "plan_add",
+    "record_create",
+    "record_share",
+]

@@ -1,0 +1,588 @@
+"""Pages of methodological support: consultations, private records and their shares,
+the overview of heads and operators (counts and dates only)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from efs.diagnostics.public import current_deficits
+from efs.errors import DomainError, NotFound, PermissionDenied
+from efs.http import int_param
+from efs.people import access
+from efs.people.access import EDUCATOR_READERS
+from efs.people.public import Role, assigned_educators
+
+from . import cycles as cycles_services
+from . import ics, queries, rubric, services
+from . import mentoring as mentoring_services
+from .access import OVERSEERS
+from .forms import (
+    CancelForm,
+    ConfirmForm,
+    ConsultationRecordForm,
+    ConsultationRequestForm,
+    CycleOpenForm,
+    CycleTextForm,
+    DecideForm,
+    FeedbackForm,
+    MeetingForm,
+    MentorshipCreateForm,
+    ObserveForm,
+    PlanItemForm,
+    RecordForm,
+    ReflectForm,
+    ShareForm,
+)
+from .models import (
+    STAGE_ORDER,
+    ConsultationStatus,
+    CycleStage,
+    MentorshipForm,
+    MentorshipStatus,
+    RecordKind,
+)
+
+
+def _me(request):
+    me = access.own_educator(request.user)
+    if me is None:
+        raise NotFound(_("Your login is not linked to an educator record."), code="educator_not_linked")
+    return me
+
+
+def _form_errors(request, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+def _soft(request, exc: DomainError) -> None:
+    """Refusals the user can fix are shown on the page; 403 and 404 go to the error page."""
+    if exc.status in (403, 404):
+        raise exc
+    messages.error(request, exc.message)
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, EDUCATOR_READERS)
+    if not access.has_role(request.user, Role.TEACHER, Role.TUTOR, Role.MENTOR):
+        return redirect("support:overview")
+    me = access.own_educator(request.user)
+    consultations = list(queries.consultations_visible(request.user)[:100])
+    context = {
+        "me": me,
+        "waiting": [c for c in consultations if c.status == ConsultationStatus.REQUESTED and c.tutor_id == request.user.pk],
+        "consultations": consultations,
+        "records": list(queries.records_visible(request.user)[:10]),
+    }
+    return render(request, "support/index.html", context)
+
+
+@login_required
+def consultation_new(request: HttpRequest) -> HttpResponse:
+    me = _me(request)
+    deficits, items = services.consultation_subjects(me)
+    form = ConsultationRequestForm(request.POST or None, deficits=deficits, items=items)
+    if request.method == "POST" and form.is_valid():
+        competency_id, item_id = form.subject_ids()
+        try:
+            consultation = services.consultation_request(
+                actor=request.user,
+                educator=me,
+                topic=form.cleaned_data["topic"],
+                format=form.cleaned_data["format"],
+                preferred_times=form.cleaned_data["preferred_times"],
+                competency_id=competency_id,
+                route_item_id=item_id,
+            )
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            messages.success(request, _("The request is sent to your tutor."))
+            return redirect("support:consultation", pk=consultation.pk)
+    return render(request, "support/consultation_new.html", {"form": form, "me": me, "tutor": services.tutor_of(me)})
+
+
+def _consultation_context(request, consultation) -> dict:
+    is_tutor = consultation.tutor_id == request.user.pk
+    note = queries.consultation_note(request.user, consultation)
+    initial = {}
+    if note is not None:
+        initial = {"notes": note.body, "outcome": note.outcome, "next_steps": note.next_steps}
+    schedule_initial = {"duration_minutes": 45, "place": consultation.place, "online_link": consultation.online_link}
+    if consultation.starts_at:
+        schedule_initial["starts_at"] = consultation.starts_at
+        schedule_initial["duration_minutes"] = int((consultation.ends_at - consultation.starts_at).total_seconds() // 60)
+    from .forms import ScheduleForm
+
+    return {
+        "c": consultation,
+        "note": note,
+        "is_tutor": is_tutor,
+        "is_educator": consultation.educator.user_id == request.user.pk,
+        "schedule_form": ScheduleForm(initial=schedule_initial),
+        "record_form": ConsultationRecordForm(initial=initial),
+        "cancel_form": CancelForm(),
+        "confirm_form": ConfirmForm(),
+    }
+
+
+@login_required
+def consultation(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.consultation_visible(request.user, pk)
+    return render(request, "support/consultation.html", _consultation_context(request, obj))
+
+
+@login_required
+@require_POST
+def consultation_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    from .forms import ScheduleForm
+
+    obj = queries.consultation_visible(request.user, pk)
+    form = ScheduleForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("support:consultation", pk=obj.pk)
+    try:
+        services.consultation_schedule(actor=request.user, consultation=obj, **form.cleaned_data)
+    except DomainError as exc:
+        _soft(request, exc)
+    else:
+        messages.success(request, _("The consultation is scheduled; the educator is notified."))
+    return redirect("support:consultation", pk=obj.pk)
+
+
+@login_required
+@require_POST
+def consultation_record(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.consultation_visible(request.user, pk)
+    form = ConsultationRecordForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("support:consultation", pk=obj.pk)
+    try:
+        services.consultation_record(actor=request.user, consultation=obj, **form.cleaned_data)
+    except DomainError as exc:
+        _soft(request, exc)
+    else:
+        messages.success(request, _("The notes are saved. Only you and the educator read them."))
+    return redirect("support:consultation", pk=obj.pk)
+
+
+@login_required
+@require_POST
+def consultation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.consultation_visible(request.user, pk)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("support:consultation", pk=obj.pk)
+    try:
+        services.consultation_cancel(actor=request.user, consultation=obj, reason=form.cleaned_data["reason"])
+    except DomainError as exc:
+        _soft(request, exc)
+    else:
+        messages.info(request, _("The consultation is cancelled."))
+    return redirect("support:consultation", pk=obj.pk)
+
+
+@login_required
+@require_POST
+def consultation_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.consultation_visible(request.user, pk)
+    if ConfirmForm(request.POST).is_valid():
+        try:
+            services.consultation_to_evidence(actor=request.user, consultation=obj)
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            messages.success(request, _("The outcome is sent to the tutor as evidence of the route activity."))
+    return redirect("support:consultation", pk=obj.pk)
+
+
+def _ics_response(request, consultations, filename: str) -> HttpResponse:
+    body = ics.calendar(consultations, host=request.get_host().split(":")[0] or "efs", name=_("Consultations"))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def consultation_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.consultation_visible(request.user, pk)
+    if obj.starts_at is None:
+        raise NotFound(_("The consultation has no date yet."), code="consultation_not_scheduled")
+    return _ics_response(request, [obj], f"consultation-{obj.pk}.ics")
+
+
+@login_required
+def calendar_ics(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, [Role.TEACHER, Role.TUTOR])
+    return _ics_response(request, queries.calendar(request.user), "consultations.ics")
+
+
+# ---------------------------------------------------------------- private records
+
+
+@login_required
+def records(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, EDUCATOR_READERS)
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in RecordKind.values else ""
+    rows = list(queries.records_visible(request.user, kind=kind)[:200])
+    return render(request, "support/records.html", {"records": rows, "kind": kind, "kinds": RecordKind.choices, "can_write": bool(_writable(request.user))})
+
+
+def _writable(user) -> list:
+    """(educator, kinds) pairs the user may write records about: themselves and the people they support."""
+    pairs = []
+    me = access.own_educator(user)
+    if me is not None:
+        pairs.append(me)
+    for role in (Role.TUTOR, Role.MENTOR):
+        pairs.extend(assigned_educators(user, role=role))
+    seen, result = set(), []
+    for educator in pairs:
+        if educator.pk in seen:
+            continue
+        seen.add(educator.pk)
+        kinds = services.writable_kinds(user, educator)
+        if kinds:
+            result.append((educator, kinds))
+    return result
+
+
+@login_required
+def record_new(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, EDUCATOR_READERS)
+    writable = _writable(request.user)
+    if not writable:
+        return render(request, "web/error.html", {"error": DomainError(_("You have nobody to write records about."))}, status=403)
+    kinds = sorted({k for _e, ks in writable for k in ks}, key=list(RecordKind.values).index)
+    form = RecordForm(request.POST or None, educators=[e for e, _k in writable], kinds=kinds)
+    if request.method == "POST" and form.is_valid():
+        educator = next(e for e, _k in writable if e.pk == form.cleaned_data["educator"])
+        try:
+            record = services.record_create(
+                actor=request.user, educator=educator, kind=form.cleaned_data["kind"], title=form.cleaned_data["title"], body=form.cleaned_data["body"]
+            )
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            messages.success(request, _("The record is saved. It is private: share it if you want someone else to read it."))
+            return redirect("support:record", pk=record.pk)
+    return render(request, "support/record_new.html", {"form": form})
+
+
+@login_required
+def record(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.record_visible(request.user, pk)
+    is_owner = obj.educator.user_id == request.user.pk
+    context = {"record": obj, "is_owner": is_owner, "shares": [], "share_form": None, "confirm_form": ConfirmForm()}
+    if is_owner:
+        context["shares"] = list(obj.shares.select_related("user").order_by("-shared_at"))
+        context["share_form"] = ShareForm(candidates=services.share_candidates(obj.educator))
+    return render(request, "support/record.html", context)
+
+
+@login_required
+@require_POST
+def record_share(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.record_visible(request.user, pk)
+    if obj.educator.user_id != request.user.pk:
+        raise PermissionDenied(_("Only the educator the record belongs to shares it."), code="record_not_owner")
+    form = ShareForm(request.POST, candidates=services.share_candidates(obj.educator))
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("support:record", pk=obj.pk)
+    try:
+        services.record_share(actor=request.user, record=obj, user_id=form.cleaned_data["user"])
+    except DomainError as exc:
+        _soft(request, exc)
+    else:
+        messages.success(request, _("The record is shared. You can revoke it at any time."))
+    return redirect("support:record", pk=obj.pk)
+
+
+@login_required
+@require_POST
+def record_revoke(request: HttpRequest, pk: int, share_pk: int) -> HttpResponse:
+    obj = queries.record_visible(request.user, pk)
+    if ConfirmForm(request.POST).is_valid():
+        services.record_unshare(actor=request.user, record=obj, share_id=share_pk)
+        messages.info(request, _("Access is revoked."))
+    return redirect("support:record", pk=obj.pk)
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, OVERSEERS)
+    data = queries.overview(request.user, page=int_param(request, "page") or 1)
+    return render(
+        request,
+        "support/overview.html",
+        {"o": data, "kinds": queries.KIND_ORDER, "statuses": queries.STATUS_ORDER, "kind_labels": dict(RecordKind.choices), "status_labels": dict(ConsultationStatus.choices)},
+    )
+
+
+# ---------------------------------------------------------------- mentorship
+
+
+def _school_staff(user):
+    return list(assigned_educators(user, role=Role.SCHOOL_HEAD).filter(is_active=True).order_by("last_name", "first_name", "pk")[:1000])
+
+
+@login_required
+def mentoring(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, [Role.TEACHER, Role.MENTOR, Role.SCHOOL_HEAD])
+    context: dict = {"mine": list(queries.mentorships_mine(request.user)[:200]), "is_head": access.has_role(request.user, Role.SCHOOL_HEAD)}
+    if context["is_head"]:
+        staff = _school_staff(request.user)
+        context.update(
+            school=queries.school_mentoring(request.user),
+            young=[e for org in queries.head_organizations(request.user) for e in mentoring_services.young_without_mentor(org)],
+            create_form=MentorshipCreateForm(mentors=[e for e in staff if e.user_id], mentees=staff),
+            decide_form=DecideForm(),
+            confirm_form=ConfirmForm(),
+            today=timezone.localdate(),
+            form_labels=dict(MentorshipForm.choices),
+            status_labels=dict(MentorshipStatus.choices),
+        )
+    return render(request, "support/mentoring.html", context)
+
+
+@login_required
+@require_POST
+def mentoring_propose(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, [Role.SCHOOL_HEAD])
+    made = 0
+    if ConfirmForm(request.POST).is_valid():
+        for org in queries.head_organizations(request.user):
+            made += len(mentoring_services.mentors_propose(actor=request.user, organization_id=org))
+    messages.info(request, _("Mentors proposed: %(n)s. Confirm or decline each proposal.") % {"n": made})
+    return redirect("support:mentoring")
+
+
+@login_required
+@require_POST
+def mentorship_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.mentorship_of_school(request.user, pk)
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("support:mentoring")
+    try:
+        mentoring_services.mentorship_decide(actor=request.user, mentorship=obj, accept=form.cleaned_data["accept"])
+    except DomainError as exc:
+        _soft(request, exc)
+    else:
+        messages.success(request, _("The decision is saved; the mentor and the mentee are notified."))
+    return redirect("support:mentoring")
+
+
+@login_required
+@require_POST
+def mentorship_create(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, [Role.SCHOOL_HEAD])
+    staff = _school_staff(request.user)
+    form = MentorshipCreateForm(request.POST, mentors=[e for e in staff if e.user_id], mentees=staff)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("support:mentoring")
+    by_pk = {e.pk: e for e in staff}
+    try:
+        mentoring_services.mentorship_create(
+            actor=request.user, mentor_educator=by_pk[form.cleaned_data["mentor"]], mentees=[by_pk[pk] for pk in form.cleaned_data["mentees"]],
+            form=form.cleaned_data["form"], group_name=form.cleaned_data["group_name"],
+        )
+    except DomainError as exc:
+        _soft(request, exc)
+    else:
+        messages.success(request, _("The mentorship is set up; the mentor and the mentee are notified."))
+    return redirect("support:mentoring")
+
+
+@login_required
+def mentorship(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.mentorship_visible(request.user, pk)
+    is_mentor = obj.mentor_id == request.user.pk
+    context = {
+        "m": obj,
+        "is_mentor": is_mentor,
+        "is_mentee": obj.mentee.user_id == request.user.pk,
+        "plan_form": PlanItemForm(deficits=current_deficits(educator_id=obj.mentee_id)),
+        "meeting_form": MeetingForm(initial={"held_on": timezone.localdate(), "minutes": 45}),
+        "feedback_form": FeedbackForm(),
+        "confirm_form": ConfirmForm(),
+        "notes": {r.pk for r in queries.records_visible(request.user, kind=RecordKind.MENTORING_NOTE, educator_id=obj.mentee_id)},
+        "today": timezone.localdate(),
+    }
+    return render(request, "support/mentorship.html", context)
+
+
+@login_required
+@require_POST
+def mentorship_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.mentorship_visible(request.user, pk)
+    form = PlanItemForm(request.POST, deficits=current_deficits(educator_id=obj.mentee_id))
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("support:mentorship", pk=obj.pk)
+    try:
+        mentoring_services.plan_add(
+            actor=request.user, mentorship=obj, kind=form.cleaned_data["kind"], title=form.cleaned_data["title"], due_on=form.cleaned_data["due_on"],
+            competency_id=form.cleaned_data["competency"],
+        )
+    except DomainError as exc:
+        _soft(request, exc)
+    return redirect("support:mentorship", pk=obj.pk)
+
+
+@login_required
+@require_POST
+def mentorship_plan_done(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    obj = queries.mentorship_visible(request.user, pk)
+    item = next((i for i in obj.plan.all() if i.pk == item_pk), None)
+    if item is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    if ConfirmForm(request.POST).is_valid():
+        mentoring_services.plan_done(actor=request.user, item=item)
+    return redirect("support:mentorship", pk=obj.pk)
+
+
+@login_required
+@require_POST
+def mentorship_meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.mentorship_visible(request.user, pk)
+    form = MeetingForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("support:mentorship", pk=obj.pk)
+    try:
+        mentoring_services.meeting_log(actor=request.user, mentorship=obj, **form.cleaned_data)
+    except DomainError as exc:
+        _soft(request, exc)
+    else:
+        messages.success(request, _("The meeting is in the log."))
+    return redirect("support:mentorship", pk=obj.pk)
+
+
+@login_required
+@require_POST
+def mentorship_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.mentorship_visible(request.user, pk)
+    form = FeedbackForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("support:mentorship", pk=obj.pk)
+    try:
+        mentoring_services.mentorship_feedback(actor=request.user, mentorship=obj, text=form.cleaned_data["text"], rating=form.cleaned_data["rating"])
+    except DomainError as exc:
+        _soft(request, exc)
+    else:
+        messages.success(request, _("Thank you: the mentorship is finished, your feedback is with the mentor."))
+    return redirect("support:mentorship", pk=obj.pk)
+
+
+# ---------------------------------------------------------------- reflective cycles
+
+
+@login_required
+def cycles(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, [Role.TEACHER, Role.TUTOR, Role.MENTOR])
+    return render(request, "support/cycles.html", {"cycles": list(queries.cycles_visible(request.user)[:200]), "me": access.own_educator(request.user)})
+
+
+@login_required
+def cycle_new(request: HttpRequest) -> HttpResponse:
+    me = _me(request)
+    deficits, items = services.consultation_subjects(me)
+    form = CycleOpenForm(request.POST or None, deficits=deficits, items=items)
+    if request.method == "POST" and form.is_valid():
+        competency_id, item_id = form.subject_ids()
+        try:
+            cycle = cycles_services.cycle_open(actor=request.user, educator=me, competency_id=competency_id, route_item_id=item_id)
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            return redirect("support:cycle", pk=cycle.pk)
+    return render(request, "support/cycle_new.html", {"form": form})
+
+
+def _stage_form(cycle, data=None):
+    if cycle.stage in (CycleStage.PLAN, CycleStage.ACT):
+        return CycleTextForm(data)
+    if cycle.stage == CycleStage.OBSERVE:
+        return ObserveForm(data)
+    if cycle.stage == CycleStage.REFLECT:
+        return ReflectForm(data, prompts=cycles_services.REFLECT_PROMPTS)
+    return None
+
+
+@login_required
+def cycle(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.cycle_visible(request.user, pk)
+    records = queries.cycle_records(request.user, obj)
+    is_self = obj.educator.user_id == request.user.pk
+    observer_turn = obj.stage == CycleStage.OBSERVE and not is_self
+    context = {
+        "c": obj,
+        "records": records,
+        "is_self": is_self,
+        "stages": STAGE_ORDER,
+        "form": _stage_form(obj) if (is_self and obj.stage != CycleStage.OBSERVE) or observer_turn else None,
+        "reflected": CycleStage.REFLECT in records or (obj.stage == CycleStage.REFLECT and obj.records.filter(cycle_stage=CycleStage.REFLECT).exists()),
+        "confirm_form": ConfirmForm(),
+        "rubric": rubric.rubric(),
+    }
+    if context["reflected"]:
+        context["form"] = None
+    return render(request, "support/cycle.html", context)
+
+
+@login_required
+@require_POST
+def cycle_step(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.cycle_visible(request.user, pk)
+    form = _stage_form(obj, request.POST)
+    if form is None:
+        raise PermissionDenied(_("The cycle is closed."), code="cycle_closed")
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("support:cycle", pk=obj.pk)
+    data = form.cleaned_data
+    try:
+        if obj.stage == CycleStage.PLAN:
+            cycles_services.cycle_plan(actor=request.user, cycle=obj, text=data["text"])
+        elif obj.stage == CycleStage.ACT:
+            cycles_services.cycle_act(actor=request.user, cycle=obj, text=data["text"])
+        elif obj.stage == CycleStage.OBSERVE:
+            cycles_services.cycle_observe(actor=request.user, cycle=obj, levels=form.levels(), notes=data["notes"])
+        else:
+            cycles_services.cycle_reflect(actor=request.user, cycle=obj, answers=data)
+    except DomainError as exc:
+        _soft(request, exc)
+    else:
+        messages.success(request, _("Saved. Only the educator and the author read it unless the educator shares it."))
+    return redirect("support:cycle", pk=obj.pk)
+
+
+@login_required
+@require_POST
+def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.cycle_visible(request.user, pk)
+    if ConfirmForm(request.POST).is_valid():
+        try:
+            cycles_services.cycle_close(actor=request.user, cycle=obj)
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            messages.success(request, _("The cycle is closed on the re-diagnosis."))
+    return redirect("support:cycle", pk=obj.pk)

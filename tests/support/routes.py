@@ -1,0 +1,344 @@
+"""Support pages and endpoints in the role × scope matrix, with content rows for the
+privacy wall: each kind of private record is read by exactly the people it should be."""
+
+from __future__ import annotations
+
+from tests.matrix import ROUTES, api, by_role, makers, only, page
+from tests.support.setup import NOTES, SECRET, TOPIC, support_data
+
+READERS = {"teacher", "tutor", "mentor", "school_head", "municipal", "regional", "regional_other", "federal"}
+OVERSEERS = {"school_head", "municipal", "regional", "regional_other", "federal"}
+PARTIES = {"teacher", "tutor"}
+# Who reads each kind of private record of the World fixture (tests/support/setup.py).
+RECORD_READERS = {
+    "journal": {"teacher", "school_head"},  # shared with the head; the tutor's share was revoked
+    "consultation_note": {"teacher", "tutor"},  # the educator and the author
+    "observation": {"teacher", "tutor"},  # the educator and the author
+    "mentoring": {"mentor"},  # the author (the educator has no login)
+}
+
+
+def _no_contents(who, world, response):
+    text = response.content.decode()
+    for secret in (SECRET, NOTES, TOPIC, "Дневник", "Наблюдение урока"):
+        assert secret not in text, f"{secret!r} leaked to {who}"
+
+
+def _records_api(who, world, response):
+    titles = {row["title"] for row in response.json()}
+    if who in OVERSEERS - {"school_head"}:
+        assert titles == set(), titles
+    if who == "school_head":
+        assert titles == {"Дневник: урок в 7 «Б»", "Дневник: родительское собрание"}, titles
+    if who == "mentor":
+        assert titles == {"Встреча наставника"}, titles
+
+
+def _consultations_api(who, world, response):
+    if who not in PARTIES and response.status_code == 200:
+        assert response.json() == []
+
+
+_page, _api = makers("support", support_data)
+
+
+def _record_path(key: str, prefix: str):
+    return lambda w, s: f"{prefix}{s[key]}" + ("/" if prefix.startswith("/support") else "")
+
+
+def _past(world, state):
+    return {"starts_at": "2020-01-10T10:00", "duration_minutes": 45, "place": "ЦНППМ", "online_link": "https://meet.example.ru/a"}
+
+
+ROUTES += [
+    _page("index", lambda w, s: "/support/", by_role({"teacher": 200, "tutor": 200, "mentor": 200} | dict.fromkeys(OVERSEERS, 302), anonymous=302, default=403)),
+    _page("overview", lambda w, s: "/support/overview/", page(OVERSEERS), check=lambda who, w, r: _no_contents(who, w, r) if r.status_code == 200 else None),
+    _page("calendar_ics", lambda w, s: "/support/calendar.ics", page(PARTIES)),
+    _page("consultation_new", lambda w, s: "/support/consultations/new/", only({"teacher"})),
+    _page(
+        "consultation_new",
+        lambda w, s: "/support/consultations/new/",
+        only({"teacher"}, 302),
+        method="POST",
+        data=lambda w, s: {"topic": "Оценивание проектов", "subject": f"c{s['competency']}", "format": "online", "preferred_times": ""},
+    ),
+    _page("consultation", lambda w, s: f"/support/consultations/{s['held']}/", only(PARTIES)),
+    _page("consultation_ics", lambda w, s: f"/support/consultations/{s['held']}/event.ics", only(PARTIES)),
+    _page(
+        "consultation_schedule",
+        lambda w, s: f"/support/consultations/{s['requested']}/schedule/",
+        by_role({"tutor": 302, "teacher": 403}, anonymous=302),
+        method="POST",
+        data=_past,
+        label="a date in the past: a message, nothing saved",
+    ),
+    _page(
+        "consultation_record",
+        lambda w, s: f"/support/consultations/{s['held']}/record/",
+        by_role({"tutor": 302, "teacher": 403}, anonymous=302),
+        method="POST",
+        data=lambda w, s: {"notes": "Дополнение", "outcome": "", "next_steps": ""},
+    ),
+    _page(
+        "consultation_cancel",
+        lambda w, s: f"/support/consultations/{s['to_cancel']}/cancel/",
+        only(PARTIES, 302),
+        method="POST",
+        data=lambda w, s: {"reason": ""},
+    ),
+    _page("consultation_evidence", lambda w, s: f"/support/consultations/{s['held']}/evidence/", by_role({"teacher": 302, "tutor": 403}, anonymous=302), method="POST", data=lambda w, s: {}),
+    _page("records", lambda w, s: "/support/records/", page(READERS)),
+    _page("record_new", lambda w, s: "/support/records/new/", page({"teacher", "tutor", "mentor"})),
+    _page(
+        "record_new",
+        lambda w, s: "/support/records/new/",
+        by_role({"teacher": 302, "tutor": 200, "mentor": 200}, anonymous=302, default=403),  # a journal is the educator's own: the form refuses others
+        method="POST",
+        data=lambda w, s: {"educator": w.self_educator.pk, "kind": "journal_entry", "title": "Запись", "body": "Текст"},
+        label="a journal entry",
+    ),
+    *[
+        _page("record", _record_path(key, "/support/records/"), only(readers), label=f"private record: {key}")
+        for key, readers in RECORD_READERS.items()
+    ],
+    _page(
+        "record_share",
+        lambda w, s: f"/support/records/{s['journal']}/share/",
+        by_role({"teacher": 302, "school_head": 403}, anonymous=302),
+        method="POST",
+        data=lambda w, s: {"user": w.users["tutor"].pk},
+    ),
+    _page(
+        "record_revoke",
+        lambda w, s: f"/support/records/{s['journal2']}/shares/{s['share_head']}/revoke/",
+        by_role({"teacher": 302, "tutor": 403, "school_head": 403}, anonymous=302),
+        method="POST",
+        data=lambda w, s: {},
+    ),
+    _api("consultations", "GET", lambda w, s: "/api/support/consultations", api(READERS), check=_consultations_api),
+    _api(
+        "consultation_request",
+        "POST",
+        lambda w, s: "/api/support/consultations",
+        by_role({"teacher": 201}),
+        data=lambda w, s: {"topic": "Ещё вопрос", "format": "online", "competency": s["competency"]},
+        json=True,
+    ),
+    _api("consultation_get", "GET", lambda w, s: f"/api/support/consultations/{s['held']}", only(PARTIES, anonymous=401)),
+    _api(
+        "consultation_schedule",
+        "POST",
+        lambda w, s: f"/api/support/consultations/{s['requested']}/schedule",
+        by_role({"tutor": 422, "teacher": 403}),
+        data=lambda w, s: {"starts_at": "2020-01-10T10:00:00+07:00", "duration_minutes": 45, "online_link": "https://meet.example.ru/a"},
+        json=True,
+    ),
+    _api(
+        "consultation_record",
+        "POST",
+        lambda w, s: f"/api/support/consultations/{s['held']}/record",
+        by_role({"tutor": 200, "teacher": 403}),
+        data=lambda w, s: {"notes": "Дополнение"},
+        json=True,
+    ),
+    _api(
+        "consultation_cancel",
+        "POST",
+        lambda w, s: f"/api/support/consultations/{s['requested']}/cancel",
+        by_role({"teacher": 200, "tutor": 200}),
+        data=lambda w, s: {"reason": "Заболела"},
+        json=True,
+    ),
+    _api("consultation_evidence", "POST", lambda w, s: f"/api/support/consultations/{s['held']}/evidence", by_role({"teacher": 409, "tutor": 403})),
+    _api("support_records", "GET", lambda w, s: "/api/support/records", api(READERS), check=lambda who, w, r: _records_api(who, w, r) if r.status_code == 200 else None),
+    _api(
+        "record_create",
+        "POST",
+        lambda w, s: "/api/support/records",
+        by_role({"teacher": 201, "tutor": 403, "mentor": 403}),
+        data=lambda w, s: {"educator": w.self_educator.pk, "kind": "journal_entry", "title": "Запись", "body": "Текст"},
+        json=True,
+    ),
+    *[
+        _api("record_get", "GET", _record_path(key, "/api/support/records/"), only(readers, anonymous=401), label=f"private record: {key}")
+        for key, readers in RECORD_READERS.items()
+    ],
+    _api(
+        "record_share",
+        "POST",
+        lambda w, s: f"/api/support/records/{s['journal']}/shares",
+        by_role({"teacher": 201, "school_head": 403}),
+        data=lambda w, s: {"user": w.users["mentor"].pk},
+        json=True,
+    ),
+    _api(
+        "record_unshare",
+        "DELETE",
+        lambda w, s: f"/api/support/records/{s['journal2']}/shares/{s['share_tutor']}",
+        by_role({"teacher": 204, "tutor": 403, "school_head": 403}),
+    ),
+    _api("support_overview", "GET", lambda w, s: "/api/support/overview", api(OVERSEERS), check=lambda who, w, r: _no_contents(who, w, r) if r.status_code == 200 else None),
+]
+
+# ---------------------------------------------------------------- mentorship
+
+from tests.support.setup import MEETING_NOTES, PLAN_TITLE, mentoring_data  # noqa: E402
+
+MENTORING = {"teacher", "mentor"}
+
+
+def _head_sees_no_plan(who, world, response):
+    text = response.content.decode()
+    assert PLAN_TITLE not in text and MEETING_NOTES not in text and "Разбор урока" not in text
+
+
+_mpage, _mapi = makers("support", mentoring_data)
+
+ROUTES += [
+    _mpage("mentoring", lambda w, s: "/support/mentoring/", page({"teacher", "mentor", "school_head"}), check=lambda who, w, r: _head_sees_no_plan(who, w, r) if who == "school_head" else None),
+    _mpage("mentorship", lambda w, s: f"/support/mentoring/{s['mentorship']}/", only(MENTORING)),
+    _mpage(
+        "mentorship_plan",
+        lambda w, s: f"/support/mentoring/{s['mentorship']}/plan/",
+        only(MENTORING, 302),
+        method="POST",
+        data=lambda w, s: {"kind": "task", "title": "Посетить урок коллеги", "due_on": "2099-01-15", "competency": ""},
+    ),
+    _mpage("mentorship_plan_done", lambda w, s: f"/support/mentoring/{s['mentorship']}/plan/{s['plan_item']}/done/", only(MENTORING, 302), method="POST", data=lambda w, s: {}),
+    _mpage(
+        "mentorship_meeting",
+        lambda w, s: f"/support/mentoring/{s['mentorship']}/meetings/",
+        by_role({"mentor": 302, "teacher": 403}, anonymous=302),
+        method="POST",
+        data=lambda w, s: {"held_on": "2020-01-15", "minutes": 30, "topic": "Встреча", "notes": ""},
+    ),
+    _mpage(
+        "mentorship_feedback",
+        lambda w, s: f"/support/mentoring/{s['group']}/feedback/",
+        only({"teacher"}, 302),
+        method="POST",
+        data=lambda w, s: {"text": "Было полезно", "rating": 5},
+    ),
+    _mpage("mentoring_propose", lambda w, s: "/support/mentoring/propose/", by_role({"school_head": 302}, anonymous=302, default=403), method="POST", data=lambda w, s: {}),
+    _mpage(
+        "mentorship_decide",
+        lambda w, s: f"/support/mentoring/{s['proposal']}/decide/",
+        only({"school_head"}, 302),
+        method="POST",
+        data=lambda w, s: {"accept": "yes"},
+    ),
+    _mpage(
+        "mentorship_create",
+        lambda w, s: "/support/mentoring/new/",
+        by_role({"school_head": 302}, anonymous=302, default=403),
+        method="POST",
+        data=lambda w, s: {"mentor": s["orlova"], "mentees": [s["young"]], "form": "teacher_teacher", "group_name": ""},
+    ),
+    _mapi("mentorships", "GET", lambda w, s: "/api/support/mentorships", api(MENTORING)),
+    _mapi("mentorships_school", "GET", lambda w, s: "/api/support/mentorships/school", api({"school_head"}), check=lambda who, w, r: _head_sees_no_plan(who, w, r) if r.status_code == 200 else None),
+    _mapi("mentorships_propose", "POST", lambda w, s: "/api/support/mentorships/propose", by_role({"school_head": 201}, default=403)),
+    _mapi(
+        "mentorship_decision",
+        "POST",
+        lambda w, s: f"/api/support/mentorships/{s['proposal']}/decision",
+        by_role({"school_head": 409}),  # the page row has confirmed it
+        data=lambda w, s: {"accept": False},
+        json=True,
+    ),
+    _mapi("mentorship_get", "GET", lambda w, s: f"/api/support/mentorships/{s['mentorship']}", only(MENTORING, anonymous=401)),
+    _mapi(
+        "mentorship_plan_add",
+        "POST",
+        lambda w, s: f"/api/support/mentorships/{s['mentorship']}/plan",
+        by_role({"teacher": 201, "mentor": 201}),
+        data=lambda w, s: {"kind": "meeting", "title": "Взаимопосещение", "due_on": "2099-02-01"},
+        json=True,
+    ),
+    _mapi(
+        "mentorship_meeting_log",
+        "POST",
+        lambda w, s: f"/api/support/mentorships/{s['mentorship']}/meetings",
+        by_role({"mentor": 201, "teacher": 403}),
+        data=lambda w, s: {"held_on": "2020-01-20", "minutes": 30, "topic": "Встреча"},
+        json=True,
+    ),
+    _mapi(
+        "mentorship_feedback_give",
+        "POST",
+        lambda w, s: f"/api/support/mentorships/{s['group']}/feedback",
+        by_role({"teacher": 409}),  # the page row has finished it
+        data=lambda w, s: {"text": "Спасибо", "rating": 4},
+        json=True,
+    ),
+]
+
+# ---------------------------------------------------------------- reflective cycles
+
+from tests.support.setup import LEVELS, REFLECTION, cycles_data  # noqa: E402
+
+SUPPORTED = {"teacher", "tutor", "mentor"}
+
+
+def _no_reflection(who, world, response):
+    if who != "teacher":
+        assert REFLECTION not in response.content.decode(), f"the reflection leaked to {who}"
+
+
+_cpage, _capi = makers("support", cycles_data)
+
+ROUTES += [
+    _cpage("cycles", lambda w, s: "/support/cycles/", page(SUPPORTED)),
+    _cpage("cycle_new", lambda w, s: "/support/cycles/new/", only({"teacher"})),
+    _cpage(
+        "cycle_new",
+        lambda w, s: "/support/cycles/new/",
+        only({"teacher"}),  # a cycle on this deficit is open: the message, nothing saved
+        method="POST",
+        data=lambda w, s: {"subject": f"c{s['competency_com']}"},
+    ),
+    _cpage("cycle", lambda w, s: f"/support/cycles/{s['cycle_close']}/", only(SUPPORTED), check=_no_reflection),
+    _cpage(
+        "cycle_step",
+        lambda w, s: f"/support/cycles/{s['cycle_plan']}/step/",
+        by_role({"teacher": 302, "tutor": 403, "mentor": 403}, anonymous=302),
+        method="POST",
+        data=lambda w, s: {"text": "Что я изменю и как пойму, что получилось"},
+    ),
+    _cpage("cycle_close", lambda w, s: f"/support/cycles/{s['cycle_close']}/close/", by_role({"teacher": 302, "tutor": 403, "mentor": 403}, anonymous=302), method="POST", data=lambda w, s: {}),
+    _capi("cycles", "GET", lambda w, s: "/api/support/cycles", api(SUPPORTED), check=lambda who, w, r: _no_reflection(who, w, r) if r.status_code == 200 else None),
+    _capi("cycle_open", "POST", lambda w, s: "/api/support/cycles", by_role({"teacher": 409}), data=lambda w, s: {"competency": s["competency_com"]}, json=True),
+    _capi("cycle_get", "GET", lambda w, s: f"/api/support/cycles/{s['cycle_close']}", only(SUPPORTED, anonymous=401), check=_no_reflection),
+    _capi(
+        "cycle_plan",
+        "POST",
+        lambda w, s: f"/api/support/cycles/{s['cycle_plan']}/plan",
+        by_role({"teacher": 409, "tutor": 403, "mentor": 403}),  # the teacher's page row has planned it
+        data=lambda w, s: {"text": "План"},
+        json=True,
+    ),
+    _capi(
+        "cycle_act",
+        "POST",
+        lambda w, s: f"/api/support/cycles/{s['cycle_plan']}/act",
+        by_role({"teacher": 200, "tutor": 409, "mentor": 409}),
+        data=lambda w, s: {"text": "Провела урок"},
+        json=True,
+    ),
+    _capi(
+        "cycle_observe",
+        "POST",
+        lambda w, s: f"/api/support/cycles/{s['cycle_observe']}/observe",
+        by_role({"tutor": 200, "mentor": 200, "teacher": 403}),
+        data=lambda w, s: {"levels": LEVELS, "notes": "09:10 — работа в парах"},
+        json=True,
+    ),
+    _capi(
+        "cycle_reflect",
+        "POST",
+        lambda w, s: f"/api/support/cycles/{s['cycle_reflect']}/reflect",
+        by_role({"teacher": 200, "tutor": 403, "mentor": 403}),
+        data=lambda w, s: {"went": "а", "showed": "б", "next": "в"},
+        json=True,
+    ),
+    _capi("cycle_close", "POST", lambda w, s: f"/api/support/cycles/{s['cycle_close']}/close", by_role({"teacher": 409, "tutor": 403, "mentor": 403})),
+]
