@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import csv
 import io
+import itertools
 import json
 import json.decoder
 import json.scanner
@@ -428,17 +429,16 @@ def load_problem(staff_path: Path, demand_path: Path, flows_path: Path, years: i
     demand = read_demand(demand_path)
     flows = read_flows(flows_path)
 
-    # Number the cells in (unit, subject) order: np.unique sorts strings by code point,
-    # as Python does, and is much faster than a dict over a million fresh strings.
+    # Number the cells in (unit, subject) order: each text column is coded through a dict
+    # of its few distinct values (hashing a million fresh strings once is the cost), and
+    # the pairs of codes are numbered with np.unique.
     sizes = [len(staff.units), len(demand.units), len(flows.entrant_units)]
-    units = np.array(staff.units + demand.units + flows.entrant_units, dtype=str)
-    subjects = np.array(staff.subjects + demand.subjects + flows.entrant_subjects, dtype=str)
-    unit_names, unit_code = np.unique(units, return_inverse=True)
-    subject_names, subject_code = np.unique(subjects, return_inverse=True)
-    pair = unit_code.astype(np.int64) * len(subject_names) + subject_code
+    unit_names, unit_code = _codes([staff.units, demand.units, flows.entrant_units])
+    subject_names, subject_code = _codes([staff.subjects, demand.subjects, flows.entrant_subjects])
+    pair = unit_code * len(subject_names) + subject_code
     pairs, cell = np.unique(pair, return_inverse=True)
     cells = [
-        (str(unit_names[key // len(subject_names)]), str(subject_names[key % len(subject_names)]))
+        (unit_names[key // len(subject_names)], subject_names[key % len(subject_names)])
         for key in pairs.tolist()
     ]
     staff_cell, demand_cell, entrant_cell = np.split(cell.reshape(-1), np.cumsum(sizes)[:2])
@@ -452,6 +452,22 @@ def load_problem(staff_path: Path, demand_path: Path, flows_path: Path, years: i
         demand=(demand_cell, demand.numbers["year"], demand.numbers["fte"]),
         cells=cells,
     )
+
+
+def _codes(columns: list[list[str]]) -> tuple[list[str], IntArray]:
+    """Sorted distinct values of the concatenated columns, and each value's position."""
+    distinct: dict[str, None] = {}
+    for column in columns:
+        distinct.update(dict.fromkeys(column))
+    names = sorted(distinct)
+    position = {name: number for number, name in enumerate(names)}
+    total = sum(len(column) for column in columns)
+    codes = np.fromiter(
+        map(position.__getitem__, itertools.chain.from_iterable(columns)),
+        dtype=np.int64,
+        count=total,
+    )
+    return names, codes
 
 
 def _check_unique_demand(
