@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "efs.financing",
     "efs.routes",
     "efs.monitoring",
+    "efs.workforce",
     "efs.web",
     "efs.api",
     "efs.demo",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("financing/", include("efs.financing.urls")),
     path("routes/", include("efs.routes.urls")),
     path("monitoring/", include("efs.monitoring.urls")),
+    path("workforce/", include("efs.workforce.urls")),
     path("api/", api.urls),
     path("api/<path:rest>", unknown_endpoint),
     path("admin/", admin.site.urls),

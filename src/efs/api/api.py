@@ -23,6 +23,7 @@ from efs.monitoring.api import router as monitoring_router
 from efs.people.api import router as people_router
 from efs.people.services import api_token_user
 from efs.routes.api import router as routes_router
+from efs.workforce.api import router as workforce_router
 
 
 class TokenAuth(HttpBearer):
@@ -94,6 +95,7 @@ api.add_router("/catalog/", catalog_router)
 api.add_router("/financing/", financing_router)
 api.add_router("/routes/", routes_router)
 api.add_router("/monitoring/", monitoring_router)
+api.add_router("/workforce/", workforce_router)
 
 
 def unknown_endpoint(request: HttpRequest, rest: str = ""):
