@@ -13,7 +13,9 @@ from efs.people.models import Role
 
 from .models import Assignment, ForecastCell, Post, Profile, RiskScore, TargetedContract
 
-READERS = frozenset({Role.SCHOOL_HEAD, Role.MUNICIPAL_OPERATOR, Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR})
+READERS = frozenset(
+    {Role.SCHOOL_HEAD, Role.MUNICIPAL_OPERATOR, Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR}
+)
 # Who changes the registry: the school head of the school, the municipal operator of its
 # municipality, the regional operator; region-wide settings and runs: region level only.
 REGISTRY_EDITORS = READERS
@@ -22,20 +24,54 @@ FORECAST_READERS = frozenset({Role.MUNICIPAL_OPERATOR}) | REGION_LEVEL
 
 register(
     Post,
-    ScopePolicy(region="region", municipality="organization__municipality", organization="organization", roles=READERS, personal=False),
+    ScopePolicy(
+        region="region",
+        municipality="organization__municipality",
+        organization="organization",
+        roles=READERS,
+        personal=False,
+    ),
 )
 register(
     Assignment,
-    ScopePolicy(region="region", municipality="post__organization__municipality", organization="post__organization", educator="educator", roles=READERS),
+    ScopePolicy(
+        region="region",
+        municipality="post__organization__municipality",
+        organization="post__organization",
+        educator="educator",
+        roles=READERS,
+    ),
 )
 register(
     Profile,
-    ScopePolicy(region="region", municipality="educator__organization__municipality", organization="educator__organization", educator="educator", roles=READERS),
+    ScopePolicy(
+        region="region",
+        municipality="educator__organization__municipality",
+        organization="educator__organization",
+        educator="educator",
+        roles=READERS,
+    ),
 )
 register(
     TargetedContract,
     # The municipality waiting for the graduate sees the contract; so does the university.
-    ScopePolicy(region="region", municipality="municipality", organization="university", educator="student", roles=READERS),
+    ScopePolicy(
+        region="region",
+        municipality="municipality",
+        organization="university",
+        educator="student",
+        roles=READERS,
+    ),
 )
-register(ForecastCell, ScopePolicy(region="run__region", municipality="municipality", roles=FORECAST_READERS, personal=False))
-register(RiskScore, ScopePolicy(region="run__region", municipality="municipality", roles=FORECAST_READERS, personal=False))
+register(
+    ForecastCell,
+    ScopePolicy(
+        region="run__region", municipality="municipality", roles=FORECAST_READERS, personal=False
+    ),
+)
+register(
+    RiskScore,
+    ScopePolicy(
+        region="run__region", municipality="municipality", roles=FORECAST_READERS, personal=False
+    ),
+)

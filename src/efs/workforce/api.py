@@ -48,19 +48,34 @@ def _run(request: HttpRequest, params: RegionIn):
     return run
 
 
-@router.get("/forecast", response=ForecastOut, summary="The latest base forecast of a region (cells the caller may read)")
+@router.get(
+    "/forecast",
+    response=ForecastOut,
+    summary="The latest base forecast of a region (cells the caller may read)",
+)
 def forecast(request: HttpRequest, params: Query[RegionIn]):
     run = _run(request, params)
-    cells = queries.cells_visible(request.user, run).select_related("municipality", "subject").order_by("municipality__name", "subject__name", "year")
+    cells = (
+        queries.cells_visible(request.user, run)
+        .select_related("municipality", "subject")
+        .order_by("municipality__name", "subject__name", "year")
+    )
     return {
         "run_id": run.pk,
         "base_year": run.base_year,
         "years": run.years,
         "cells": [
             {
-                "municipality_id": c.municipality_id, "municipality": c.municipality.name, "subject": c.subject.name, "year": c.year,
-                "supply_fte": c.supply, "demand_fte": c.demand, "hidden_fte": c.hidden, "gap_fte": c.total_gap,
-                "leavers_fte": c.leavers, "entrants_fte": c.entrants,
+                "municipality_id": c.municipality_id,
+                "municipality": c.municipality.name,
+                "subject": c.subject.name,
+                "year": c.year,
+                "supply_fte": c.supply,
+                "demand_fte": c.demand,
+                "hidden_fte": c.hidden,
+                "gap_fte": c.total_gap,
+                "leavers_fte": c.leavers,
+                "entrants_fte": c.entrants,
             }
             for c in cells
         ],
@@ -79,12 +94,23 @@ class RiskOut(Schema):
     deficits: float
 
 
-@router.get("/risk", response=list[RiskOut], summary="Risk index per municipality × subject, with its parts")
+@router.get(
+    "/risk", response=list[RiskOut], summary="Risk index per municipality × subject, with its parts"
+)
 def risk(request: HttpRequest, params: Query[RegionIn]):
     run = _run(request, params)
     return [
-        {"municipality_id": r.municipality_id, "municipality": r.municipality.name, "subject": r.subject.name, "index": r.index,
-         "aged_60": r.aged_60, "vacancy": r.vacancy, "overload": r.overload, "gap": r.gap, "deficits": r.deficits}
+        {
+            "municipality_id": r.municipality_id,
+            "municipality": r.municipality.name,
+            "subject": r.subject.name,
+            "index": r.index,
+            "aged_60": r.aged_60,
+            "vacancy": r.vacancy,
+            "overload": r.overload,
+            "gap": r.gap,
+            "deficits": r.deficits,
+        }
         for r in queries.risks_visible(request.user, run)
     ]
 
@@ -106,7 +132,9 @@ class PostsIn(RegionIn):
     offset: int = 0
 
 
-@router.get("/posts", response=list[PostOut], summary="Posts of the staffing registry the caller may read")
+@router.get(
+    "/posts", response=list[PostOut], summary="Posts of the staffing registry the caller may read"
+)
 def posts(request: HttpRequest, params: Query[PostsIn]):
     access.require_role(request.user, READERS)
     region = queries.region_for(request.user, params.region)
@@ -117,8 +145,16 @@ def posts(request: HttpRequest, params: Query[PostsIn]):
         rows = rows.filter(closed_on__isnull=True, held__lt=F("fte"))
     limit = max(1, min(params.limit, 500))
     return [
-        {"id": p.pk, "organization": str(p.organization), "subject": p.subject.name if p.subject else None, "position": p.position,
-         "fte": float(p.fte), "held_fte": float(p.held), "opened_on": p.opened_on.isoformat(), "closed_on": p.closed_on.isoformat() if p.closed_on else None}
+        {
+            "id": p.pk,
+            "organization": str(p.organization),
+            "subject": p.subject.name if p.subject else None,
+            "position": p.position,
+            "fte": float(p.fte),
+            "held_fte": float(p.held),
+            "opened_on": p.opened_on.isoformat(),
+            "closed_on": p.closed_on.isoformat() if p.closed_on else None,
+        }
         for p in rows[params.offset : params.offset + limit]
     ]
 
@@ -136,7 +172,9 @@ class RunOut(Schema):
     cells: int
 
 
-@router.post("/runs", response={201: RunOut}, summary="Recalculate a region's forecast (regional operator)")
+@router.post(
+    "/runs", response={201: RunOut}, summary="Recalculate a region's forecast (regional operator)"
+)
 def run_create(request: HttpRequest, body: RunIn):
     region = queries.region_for(request.user, body.region)
     if region.pk != body.region:
@@ -148,5 +186,15 @@ def run_create(request: HttpRequest, body: RunIn):
         scenario = Scenario.objects.filter(region=region, pk=body.scenario).first()
         if scenario is None:
             raise NotFound(_("Not found, or you have no access to it."))
-    run = services.forecast_run(actor=request.user, region=region, years=body.years, scenario=scenario)
-    return Status(201, {"run_id": run.pk, "base_year": run.base_year, "years": run.years, "cells": run.cells.count()})
+    run = services.forecast_run(
+        actor=request.user, region=region, years=body.years, scenario=scenario
+    )
+    return Status(
+        201,
+        {
+            "run_id": run.pk,
+            "base_year": run.base_year,
+            "years": run.years,
+            "cells": run.cells.count(),
+        },
+    )

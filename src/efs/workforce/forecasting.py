@@ -109,12 +109,32 @@ class Inputs:
 def holdings_on(region_id: int, day: dt.date) -> list[Holding]:
     """Assignments open on ``day`` in subject posts, with the holder's age that day."""
     rows = (
-        Assignment.objects.filter(region_id=region_id, started_on__lte=day, post__subject__isnull=False, post__organization__municipality__isnull=False)
+        Assignment.objects.filter(
+            region_id=region_id,
+            started_on__lte=day,
+            post__subject__isnull=False,
+            post__organization__municipality__isnull=False,
+        )
         .exclude(ended_on__lte=day)
-        .values_list("educator_id", "post__organization__municipality_id", "post__subject_id", "post__organization_id", "educator__birth_date", "fte", "out_of_field")
+        .values_list(
+            "educator_id",
+            "post__organization__municipality_id",
+            "post__subject_id",
+            "post__organization_id",
+            "educator__birth_date",
+            "fte",
+            "out_of_field",
+        )
     )
     return [
-        Holding(educator, (municipality, subject), organization, age_on(birth, day) if birth else None, float(fte), out_of_field)
+        Holding(
+            educator,
+            (municipality, subject),
+            organization,
+            age_on(birth, day) if birth else None,
+            float(fte),
+            out_of_field,
+        )
         for educator, municipality, subject, organization, birth, fte, out_of_field in rows.iterator()
     ]
 
@@ -140,13 +160,20 @@ def hidden_shortage(holdings: list[Holding]) -> tuple[dict[Cell, float], dict[Ce
 def vacancies_on(region_id: int, day: dt.date) -> tuple[dict[Cell, float], dict[Cell, float]]:
     """Vacant FTE and post FTE per cell for the posts open on ``day``."""
     posts = (
-        Post.objects.filter(region_id=region_id, opened_on__lte=day, subject__isnull=False, organization__municipality__isnull=False)
+        Post.objects.filter(
+            region_id=region_id,
+            opened_on__lte=day,
+            subject__isnull=False,
+            organization__municipality__isnull=False,
+        )
         .exclude(closed_on__lte=day)
         .values_list("pk", "organization__municipality_id", "subject_id", "fte")
     )
     held: dict[int, float] = defaultdict(float)
     for post_id, fte in (
-        Assignment.objects.filter(region_id=region_id, started_on__lte=day).exclude(ended_on__lte=day).values_list("post_id", "fte")
+        Assignment.objects.filter(region_id=region_id, started_on__lte=day)
+        .exclude(ended_on__lte=day)
+        .values_list("post_id", "fte")
     ):
         held[post_id] += float(fte)
     vacant: dict[Cell, float] = defaultdict(float)
@@ -158,7 +185,10 @@ def vacancies_on(region_id: int, day: dt.date) -> tuple[dict[Cell, float], dict[
 
 
 def default_bands(region_id: int) -> list[LeaveBand]:
-    return [LeaveBand(r.from_age, r.to_age, float(r.rate)) for r in LeaveRate.objects.filter(region_id=region_id).order_by("from_age")]
+    return [
+        LeaveBand(r.from_age, r.to_age, float(r.rate))
+        for r in LeaveRate.objects.filter(region_id=region_id).order_by("from_age")
+    ]
 
 
 def estimated_bands(region_id: int, base_year: int) -> tuple[list[LeaveBand], list[str]]:
@@ -169,7 +199,9 @@ def estimated_bands(region_id: int, base_year: int) -> tuple[list[LeaveBand], li
     for year in range(base_year - ESTIMATION_YEARS, base_year):
         start, end = snapshot_date(year), snapshot_date(year + 1)
         rows = (
-            Assignment.objects.filter(region_id=region_id, started_on__lte=start, educator__birth_date__isnull=False)
+            Assignment.objects.filter(
+                region_id=region_id, started_on__lte=start, educator__birth_date__isnull=False
+            )
             .exclude(ended_on__lte=start)
             .values_list("educator__birth_date", "fte", "ended_on", "end_reason")
         )
@@ -178,13 +210,19 @@ def estimated_bands(region_id: int, base_year: int) -> tuple[list[LeaveBand], li
             for index, band in enumerate(defaults):
                 if band.from_age <= age <= band.to_age:
                     exposure[index] += float(fte)
-                    if ended_on is not None and ended_on <= end and reason in (EndReason.LEFT, EndReason.RETIRED):
+                    if (
+                        ended_on is not None
+                        and ended_on <= end
+                        and reason in (EndReason.LEFT, EndReason.RETIRED)
+                    ):
                         left[index] += float(fte)
                     break
     bands, sources = [], []
     for index, band in enumerate(defaults):
         if exposure[index] >= MIN_EXPOSURE_FTE:
-            bands.append(LeaveBand(band.from_age, band.to_age, min(1.0, left[index] / exposure[index])))
+            bands.append(
+                LeaveBand(band.from_age, band.to_age, min(1.0, left[index] / exposure[index]))
+            )
             sources.append("history")
         else:
             bands.append(band)
@@ -202,7 +240,9 @@ def curriculum(region_id: int) -> dict[tuple[int, int], float]:
     return hours
 
 
-def projected_classes(region_id: int, base_year: int, years: int) -> dict[tuple[int, int], np.ndarray]:
+def projected_classes(
+    region_id: int, base_year: int, years: int
+) -> dict[tuple[int, int], np.ndarray]:
     """(organization, municipality) -> classes per grade (index 1…11) for years Y…Y+N."""
     counts: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
     municipality_of: dict[int, int] = {}
@@ -211,7 +251,12 @@ def projected_classes(region_id: int, base_year: int, years: int) -> dict[tuple[
     ).values_list("organization_id", "organization__municipality_id", "grade", "classes", "pupils"):
         counts[org][grade] = (classes, pupils)
         municipality_of[org] = municipality
-    entry = {(m, y): p for m, y, p in FirstGradeEntry.objects.filter(region_id=region_id).values_list("municipality_id", "year", "pupils")}
+    entry = {
+        (m, y): p
+        for m, y, p in FirstGradeEntry.objects.filter(region_id=region_id).values_list(
+            "municipality_id", "year", "pupils"
+        )
+    }
     first_graders: dict[int, int] = defaultdict(int)
     for org, grades in counts.items():
         first_graders[municipality_of[org]] += grades.get(1, (0, 0))[1]
@@ -225,7 +270,11 @@ def projected_classes(region_id: int, base_year: int, years: int) -> dict[tuple[
             pupils[grade] = n_pupils
             classes[0, grade] = n_classes
         total_classes = sum(c for c, _ in grades.values())
-        size = (sum(p for _, p in grades.values()) / total_classes) if total_classes else DEFAULT_CLASS_SIZE
+        size = (
+            (sum(p for _, p in grades.values()) / total_classes)
+            if total_classes
+            else DEFAULT_CLASS_SIZE
+        )
         size = size or DEFAULT_CLASS_SIZE
         staying = min(1.0, pupils[10] / pupils[9]) if pupils[9] else 0.0
         share = pupils[1] / first_graders[municipality] if first_graders[municipality] else 0.0
@@ -242,7 +291,9 @@ def projected_classes(region_id: int, base_year: int, years: int) -> dict[tuple[
     return result
 
 
-def demand_of(region_id: int, base_year: int, years: int, scenario: Scenario | None) -> dict[tuple[int, int, int], float]:
+def demand_of(
+    region_id: int, base_year: int, years: int, scenario: Scenario | None
+) -> dict[tuple[int, int, int], float]:
     hours = curriculum(region_id)
     subjects = sorted({subject for subject, _ in hours})
     demand: dict[tuple[int, int, int], float] = defaultdict(float)
@@ -259,30 +310,45 @@ def demand_of(region_id: int, base_year: int, years: int, scenario: Scenario | N
         new_classes = math.ceil(round(per_grade / DEFAULT_CLASS_SIZE, 9))
         opens = scenario.new_school_year or base_year + 1
         for subject in subjects:
-            extra = sum(hours.get((subject, grade), 0.0) for grade in range(1, 12)) * new_classes / TEACHING_HOURS_PER_FTE
+            extra = (
+                sum(hours.get((subject, grade), 0.0) for grade in range(1, 12))
+                * new_classes
+                / TEACHING_HOURS_PER_FTE
+            )
             if not extra:
                 continue
             for step in range(years + 1):
                 if base_year + step >= opens:
-                    demand[(scenario.new_school_municipality_id, subject, base_year + step)] += extra
+                    demand[(scenario.new_school_municipality_id, subject, base_year + step)] += (
+                        extra
+                    )
     return dict(demand)
 
 
 def placement(region_id: int, base_year: int) -> tuple[float, int]:
     """Share of ended contracts (graduated before Y) that ended in a placement, and how many ended."""
-    ended = TargetedContract.objects.filter(region_id=region_id, graduation_year__lt=base_year).exclude(status=ContractStatus.STUDYING)
+    ended = TargetedContract.objects.filter(
+        region_id=region_id, graduation_year__lt=base_year
+    ).exclude(status=ContractStatus.STUDYING)
     total = ended.count()
     if total < MIN_CONTRACTS:
         return 1.0, total
     return ended.filter(status=ContractStatus.PLACED).count() / total, total
 
 
-def entrants_of(region_id: int, base_year: int, years: int, rate: float, scenario: Scenario | None, vacant: dict[Cell, float]) -> list[tuple[Cell, int, int, float]]:
+def entrants_of(
+    region_id: int,
+    base_year: int,
+    years: int,
+    rate: float,
+    scenario: Scenario | None,
+    vacant: dict[Cell, float],
+) -> list[tuple[Cell, int, int, float]]:
     horizon = range(base_year + 1, base_year + years + 1)
     result: list[tuple[Cell, int, int, float]] = []
-    for municipality, subject, year, age, fte in EntrantPlan.objects.filter(region_id=region_id, year__in=list(horizon)).values_list(
-        "municipality_id", "subject_id", "year", "age", "fte"
-    ):
+    for municipality, subject, year, age, fte in EntrantPlan.objects.filter(
+        region_id=region_id, year__in=list(horizon)
+    ).values_list("municipality_id", "subject_id", "year", "age", "fte"):
         result.append(((municipality, subject), year, age, float(fte)))
     for municipality, subject, year, birth in TargetedContract.objects.filter(
         region_id=region_id, status=ContractStatus.STUDYING, graduation_year__in=list(horizon)
@@ -291,14 +357,20 @@ def entrants_of(region_id: int, base_year: int, years: int, rate: float, scenari
         result.append(((municipality, subject), year, min(100, max(14, age)), rate))
     if scenario is not None and scenario.extra_targeted:
         # Extra places go where posts stand vacant now (in the scenario's subject, if set).
-        weights = {cell: v for cell, v in vacant.items() if v > 0 and (scenario.extra_subject_id is None or cell[1] == scenario.extra_subject_id)}
+        weights = {
+            cell: v
+            for cell, v in vacant.items()
+            if v > 0 and (scenario.extra_subject_id is None or cell[1] == scenario.extra_subject_id)
+        }
         total = sum(weights.values())
         if total:
             for year in horizon:
                 if year - base_year < EXTRA_PLACES_LEAD_YEARS:
                     continue
                 for cell, weight in weights.items():
-                    result.append((cell, year, GRADUATE_AGE, scenario.extra_targeted * rate * weight / total))
+                    result.append(
+                        (cell, year, GRADUATE_AGE, scenario.extra_targeted * rate * weight / total)
+                    )
     return result
 
 
@@ -330,14 +402,22 @@ def gather(region_id: int, base_year: int, years: int, scenario: Scenario | None
 def problem_of(inputs: Inputs) -> tuple[Problem, list[Cell]]:
     """The engine's problem; cells are every (municipality, subject) in any input."""
     aged = [h for h in inputs.holdings if h.age is not None]
-    cells = sorted({h.cell for h in aged} | {(m, s) for m, s, _ in inputs.demand} | {c for c, *_ in inputs.entrants})
+    cells = sorted(
+        {h.cell for h in aged}
+        | {(m, s) for m, s, _ in inputs.demand}
+        | {c for c, *_ in inputs.entrants}
+    )
     index = {cell: position for position, cell in enumerate(cells)}
     labels = [(str(m), str(s)) for m, s in cells]
     problem = build_problem(
         base_year=inputs.base_year,
         years=inputs.years,
         bands=inputs.bands,
-        staff=([index[h.cell] for h in aged], [min(100, max(14, h.age or 0)) for h in aged], [h.fte for h in aged]),
+        staff=(
+            [index[h.cell] for h in aged],
+            [min(100, max(14, h.age or 0)) for h in aged],
+            [h.fte for h in aged],
+        ),
         entrants=(
             [index[c] for c, *_ in inputs.entrants],
             [y for _, y, _, _ in inputs.entrants],

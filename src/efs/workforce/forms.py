@@ -17,7 +17,10 @@ class RunForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(label=_("What the file holds"), choices=(("staffing", _("staffing")), ("classes", _("classes and pupils"))))
+    kind = forms.ChoiceField(
+        label=_("What the file holds"),
+        choices=(("staffing", _("staffing")), ("classes", _("classes and pupils"))),
+    )
     file = forms.FileField(label=_("XLSX file"))
 
     def clean_file(self):
@@ -29,34 +32,64 @@ class UploadForm(forms.Form):
 
 class ScenarioForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
-    retention_gain = forms.DecimalField(label=_("Fewer leavers, %"), min_value=Decimal(0), max_value=Decimal(100), decimal_places=1, initial=0)
-    extra_targeted = forms.IntegerField(label=_("Extra targeted places a year"), min_value=0, max_value=10_000, initial=0)
-    extra_subject = forms.ModelChoiceField(label=_("Subject of the extra places"), queryset=Subject.objects.order_by("name"), required=False)
-    new_school_municipality = forms.ModelChoiceField(label=_("Municipality of a new school"), queryset=Municipality.objects.none(), required=False)
-    new_school_pupils = forms.IntegerField(label=_("Pupils of the new school"), min_value=0, max_value=5_000, initial=0)
-    new_school_year = forms.IntegerField(label=_("Year the new school opens"), min_value=2000, max_value=2100, required=False)
+    retention_gain = forms.DecimalField(
+        label=_("Fewer leavers, %"),
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        decimal_places=1,
+        initial=0,
+    )
+    extra_targeted = forms.IntegerField(
+        label=_("Extra targeted places a year"), min_value=0, max_value=10_000, initial=0
+    )
+    extra_subject = forms.ModelChoiceField(
+        label=_("Subject of the extra places"),
+        queryset=Subject.objects.order_by("name"),
+        required=False,
+    )
+    new_school_municipality = forms.ModelChoiceField(
+        label=_("Municipality of a new school"),
+        queryset=Municipality.objects.none(),
+        required=False,
+    )
+    new_school_pupils = forms.IntegerField(
+        label=_("Pupils of the new school"), min_value=0, max_value=5_000, initial=0
+    )
+    new_school_year = forms.IntegerField(
+        label=_("Year the new school opens"), min_value=2000, max_value=2100, required=False
+    )
 
     def __init__(self, *args, region=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if region is not None:
-            self.fields["new_school_municipality"].queryset = Municipality.objects.filter(region=region).order_by("name")
+            self.fields["new_school_municipality"].queryset = Municipality.objects.filter(
+                region=region
+            ).order_by("name")
 
 
 class PostOpenForm(forms.Form):
-    subject = forms.ModelChoiceField(label=_("Subject"), queryset=Subject.objects.order_by("name"), required=False)
+    subject = forms.ModelChoiceField(
+        label=_("Subject"), queryset=Subject.objects.order_by("name"), required=False
+    )
     position = forms.CharField(label=_("Position"), max_length=200, initial="учитель")
-    fte = forms.DecimalField(label=_("FTE (stavki)"), min_value=Decimal("0.01"), max_value=Decimal(10), decimal_places=2)
+    fte = forms.DecimalField(
+        label=_("FTE (stavki)"), min_value=Decimal("0.01"), max_value=Decimal(10), decimal_places=2
+    )
     opened_on = forms.DateField(label=_("Opened"))
 
 
 class PostChangeForm(forms.Form):
     position = forms.CharField(label=_("Position"), max_length=200)
-    fte = forms.DecimalField(label=_("FTE (stavki)"), min_value=Decimal("0.01"), max_value=Decimal(10), decimal_places=2)
+    fte = forms.DecimalField(
+        label=_("FTE (stavki)"), min_value=Decimal("0.01"), max_value=Decimal(10), decimal_places=2
+    )
 
 
 class FillForm(forms.Form):
     educator = forms.IntegerField(label=_("Educator"), min_value=1)
-    fte = forms.DecimalField(label=_("FTE (stavki)"), min_value=Decimal("0.01"), max_value=Decimal(3), decimal_places=2)
+    fte = forms.DecimalField(
+        label=_("FTE (stavki)"), min_value=Decimal("0.01"), max_value=Decimal(3), decimal_places=2
+    )
     started_on = forms.DateField(label=_("From"))
     out_of_field = forms.BooleanField(label=_("outside the subject of education"), required=False)
 

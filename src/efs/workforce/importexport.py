@@ -41,7 +41,13 @@ STAFFING_COLUMNS = (
     ("education", "Образование"),
     ("diploma", "Предмет по диплому"),
 )
-CLASS_COLUMNS = (("inn", "ИНН организации"), ("year", "Учебный год"), ("grade", "Класс"), ("classes", "Классов"), ("pupils", "Учащихся"))
+CLASS_COLUMNS = (
+    ("inn", "ИНН организации"),
+    ("year", "Учебный год"),
+    ("grade", "Класс"),
+    ("classes", "Классов"),
+    ("pupils", "Учащихся"),
+)
 
 EDUCATION_WORDS = {
     "высшее педагогическое": Education.HIGHER_PEDAGOGICAL,
@@ -77,7 +83,12 @@ def _rows(content: bytes, columns: tuple[tuple[str, str], ...]) -> list[tuple[in
             continue
         if len(result) >= MAX_ROWS:
             raise ValidationFailed(_("A file holds at most %(n)s rows.") % {"n": MAX_ROWS})
-        result.append((number, {key: row[index] if index < len(row) else None for key, index in position.items()}))
+        result.append(
+            (
+                number,
+                {key: row[index] if index < len(row) else None for key, index in position.items()},
+            )
+        )
     return result
 
 
@@ -92,7 +103,9 @@ class _Errors:
         if self.rows:
             first = self.rows[0]
             raise ValidationFailed(
-                _("Nothing was imported: %(n)s error(s). Row %(row)s, column «%(column)s»: %(message)s")
+                _(
+                    "Nothing was imported: %(n)s error(s). Row %(row)s, column «%(column)s»: %(message)s"
+                )
                 % {"n": len(self.rows), **first},
                 details=self.rows,
             )
@@ -146,7 +159,9 @@ def staffing_import(*, actor: User, region: Region, content: bytes) -> int:
         organization = organizations.get(str(values["inn"] or "").strip())
         if organization is None:
             errors.add(number, title("inn"), _("no organization of the region has this INN"))
-        subject = subjects.get(_norm(values["subject"])) if values["subject"] not in (None, "") else None
+        subject = (
+            subjects.get(_norm(values["subject"])) if values["subject"] not in (None, "") else None
+        )
         if values["subject"] not in (None, "") and subject is None:
             errors.add(number, title("subject"), _("unknown subject"))
         position = str(values["position"] or "").strip()
@@ -164,30 +179,97 @@ def staffing_import(*, actor: User, region: Region, content: bytes) -> int:
         if snils_text:
             holder = educators.get(snils_clean(snils_text))
             if holder is None:
-                errors.add(number, title("snils"), _("no educator of the region has this SNILS; import people first"))
+                errors.add(
+                    number,
+                    title("snils"),
+                    _("no educator of the region has this SNILS; import people first"),
+                )
             load = _decimal(values["load"])
             if load is None or not (Decimal(0) < load <= 3) or (fte is not None and load > fte):
-                errors.add(number, title("load"), _("a number above 0, at most 3 and at most the post's FTE is needed"))
+                errors.add(
+                    number,
+                    title("load"),
+                    _("a number above 0, at most 3 and at most the post's FTE is needed"),
+                )
             started = _date(values["started"])
             if started is None:
                 errors.add(number, title("started"), _("a date DD.MM.YYYY is needed"))
-        education = EDUCATION_WORDS.get(_norm(values["education"])) if values["education"] not in (None, "") else None
+        education = (
+            EDUCATION_WORDS.get(_norm(values["education"]))
+            if values["education"] not in (None, "")
+            else None
+        )
         if values["education"] not in (None, "") and education is None:
-            errors.add(number, title("education"), _("one of: %(words)s") % {"words": ", ".join(EDUCATION_WORDS)})
-        diploma = subjects.get(_norm(values["diploma"])) if values["diploma"] not in (None, "") else None
+            errors.add(
+                number,
+                title("education"),
+                _("one of: %(words)s") % {"words": ", ".join(EDUCATION_WORDS)},
+            )
+        diploma = (
+            subjects.get(_norm(values["diploma"])) if values["diploma"] not in (None, "") else None
+        )
         if values["diploma"] not in (None, "") and diploma is None:
             errors.add(number, title("diploma"), _("unknown subject"))
         out_of_field = _norm(values["out_of_field"]) in ("да", "1", "true", "yes")
-        checked.append((organization, subject, position, fte, opened, holder, load, started, out_of_field, education, diploma))
+        checked.append(
+            (
+                organization,
+                subject,
+                position,
+                fte,
+                opened,
+                holder,
+                load,
+                started,
+                out_of_field,
+                education,
+                diploma,
+            )
+        )
     errors.raise_if_any()
     with transaction.atomic():
-        for organization, subject, position, fte, opened, holder, load, started, out_of_field, education, diploma in checked:
-            post = Post.objects.create(region=region, organization=organization, subject=subject, position=position[:200], fte=fte, opened_on=opened)
-            PostEvent.objects.create(post=post, actor=actor, kind=PostEvent.Kind.IMPORTED, note=f"{fte}")
+        for (
+            organization,
+            subject,
+            position,
+            fte,
+            opened,
+            holder,
+            load,
+            started,
+            out_of_field,
+            education,
+            diploma,
+        ) in checked:
+            post = Post.objects.create(
+                region=region,
+                organization=organization,
+                subject=subject,
+                position=position[:200],
+                fte=fte,
+                opened_on=opened,
+            )
+            PostEvent.objects.create(
+                post=post, actor=actor, kind=PostEvent.Kind.IMPORTED, note=f"{fte}"
+            )
             if holder is not None:
-                Assignment.objects.create(post=post, region=region, educator=holder, fte=load, started_on=started, out_of_field=out_of_field)
+                Assignment.objects.create(
+                    post=post,
+                    region=region,
+                    educator=holder,
+                    fte=load,
+                    started_on=started,
+                    out_of_field=out_of_field,
+                )
                 if education is not None:
-                    Profile.objects.update_or_create(educator=holder, defaults={"region": region, "education": education, "education_subject": diploma})
+                    Profile.objects.update_or_create(
+                        educator=holder,
+                        defaults={
+                            "region": region,
+                            "education": education,
+                            "education_subject": diploma,
+                        },
+                    )
     return len(checked)
 
 
@@ -208,7 +290,12 @@ def classes_import(*, actor: User, region: Region, content: bytes) -> int:
         grade = _integer(values["grade"], 1, 11)
         classes = _integer(values["classes"], 0, 200)
         pupils = _integer(values["pupils"], 0, 10_000)
-        for key, value in (("year", year), ("grade", grade), ("classes", classes), ("pupils", pupils)):
+        for key, value in (
+            ("year", year),
+            ("grade", grade),
+            ("classes", classes),
+            ("pupils", pupils),
+        ):
             if value is None:
                 errors.add(number, title(key), _("a whole number in range is needed"))
         if organization is not None and year is not None and grade is not None:
@@ -221,7 +308,10 @@ def classes_import(*, actor: User, region: Region, content: bytes) -> int:
     with transaction.atomic():
         for organization, year, grade, classes, pupils in checked:
             ClassCount.objects.update_or_create(
-                organization=organization, year=year, grade=grade, defaults={"region": region, "classes": classes, "pupils": pupils}
+                organization=organization,
+                year=year,
+                grade=grade,
+                defaults={"region": region, "classes": classes, "pupils": pupils},
             )
     return len(checked)
 
@@ -238,10 +328,29 @@ def safe(value: Any) -> Any:
 
 
 def forecast_xlsx(rows: Iterable[tuple]) -> bytes:
-    header = ["Муниципалитет", "Предмет", "Год", "Предложение, ставок", "Потребность, ставок", "Скрытый дефицит, ставок", "Дефицит, ставок", "Уходят", "Приходят"]
+    header = [
+        "Муниципалитет",
+        "Предмет",
+        "Год",
+        "Предложение, ставок",
+        "Потребность, ставок",
+        "Скрытый дефицит, ставок",
+        "Дефицит, ставок",
+        "Уходят",
+        "Приходят",
+    ]
     return xlsx_bytes("Прогноз", header, ([safe(v) for v in row] for row in rows))
 
 
 def risk_xlsx(rows: Iterable[tuple]) -> bytes:
-    header = ["Муниципалитет", "Предмет", "Индекс риска", "Доля 60+", "Доля вакансий", "Доля перегруженных", "Доля прогнозного дефицита", "Доля с незакрытыми дефицитами"]
+    header = [
+        "Муниципалитет",
+        "Предмет",
+        "Индекс риска",
+        "Доля 60+",
+        "Доля вакансий",
+        "Доля перегруженных",
+        "Доля прогнозного дефицита",
+        "Доля с незакрытыми дефицитами",
+    ]
     return xlsx_bytes("Риск", header, ([safe(v) for v in row] for row in rows))

@@ -15,9 +15,33 @@ from efs.people.models import Region
 
 from .models import ForecastCell, RiskScore
 from .queries import latest_run
-from .services import forecast_run, scenario_create
+from .services import (
+    HoldingRow,
+    PostRow,
+    contracts_load,
+    demand_load,
+    federal_curriculum_load,
+    forecast_run,
+    leave_rates_load,
+    registry_load,
+    scenario_create,
+    weekly_hours,
+)
 
-__all__ = ["MunicipalIndicators", "forecast_run", "indicators", "scenario_create"]
+__all__ = [
+    "HoldingRow",
+    "MunicipalIndicators",
+    "PostRow",
+    "contracts_load",
+    "demand_load",
+    "federal_curriculum_load",
+    "forecast_run",
+    "indicators",
+    "leave_rates_load",
+    "registry_load",
+    "scenario_create",
+    "weekly_hours",
+]
 
 
 @dataclass(frozen=True)
@@ -36,7 +60,9 @@ def indicators(region: Region) -> list[MunicipalIndicators]:
     year = run.base_year + min(5, run.years)
     gaps = {
         row["municipality_id"]: (row["d"] or 0.0) - (row["s"] or 0.0) + (row["h"] or 0.0)
-        for row in ForecastCell.objects.filter(run=run, year=year).values("municipality_id").annotate(d=Sum("demand"), s=Sum("supply"), h=Sum("hidden"))
+        for row in ForecastCell.objects.filter(run=run, year=year)
+        .values("municipality_id")
+        .annotate(d=Sum("demand"), s=Sum("supply"), h=Sum("hidden"))
     }
     parts: dict[int, list[RiskScore]] = {}
     for risk in RiskScore.objects.filter(run=run):

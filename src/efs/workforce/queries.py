@@ -36,7 +36,9 @@ def regions_readable(user) -> QuerySet[Region]:
     grants = [g for g in access.grants(user) if g.role in READERS]
     if any(g.scope == Scope.FEDERAL for g in grants):
         return Region.objects.all()
-    ids = {g.region_id for g in grants if g.region_id} | {r for g in grants for r in g.macroregion_region_ids}
+    ids = {g.region_id for g in grants if g.region_id} | {
+        r for g in grants for r in g.macroregion_region_ids
+    }
     return Region.objects.filter(pk__in=ids)
 
 
@@ -50,7 +52,11 @@ def region_for(user, wanted: int | None) -> Region:
 
 
 def latest_run(region: Region, scenario: Scenario | None = None) -> ForecastRun | None:
-    return ForecastRun.objects.filter(region=region, scenario=scenario).order_by("-created_at", "-pk").first()
+    return (
+        ForecastRun.objects.filter(region=region, scenario=scenario)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 def cells_visible(user, run: ForecastRun) -> QuerySet[ForecastCell]:
@@ -58,7 +64,9 @@ def cells_visible(user, run: ForecastRun) -> QuerySet[ForecastCell]:
 
 
 def risks_visible(user, run: ForecastRun) -> QuerySet[RiskScore]:
-    return access.scoped(RiskScore.objects.filter(run=run), user, roles=FORECAST_READERS).select_related("municipality", "subject")
+    return access.scoped(
+        RiskScore.objects.filter(run=run), user, roles=FORECAST_READERS
+    ).select_related("municipality", "subject")
 
 
 @dataclass(frozen=True)
@@ -80,8 +88,19 @@ class YearTotal:
 
 
 def totals_by_year(cells: QuerySet[ForecastCell]) -> list[YearTotal]:
-    rows = cells.values("year").annotate(s=Sum("supply"), d=Sum("demand"), h=Sum("hidden"), lv=Sum("leavers"), en=Sum("entrants")).order_by("year")
-    return [YearTotal(r["year"], r["s"] or 0.0, r["d"] or 0.0, r["h"] or 0.0, r["lv"] or 0.0, r["en"] or 0.0) for r in rows]
+    rows = (
+        cells.values("year")
+        .annotate(
+            s=Sum("supply"), d=Sum("demand"), h=Sum("hidden"), lv=Sum("leavers"), en=Sum("entrants")
+        )
+        .order_by("year")
+    )
+    return [
+        YearTotal(
+            r["year"], r["s"] or 0.0, r["d"] or 0.0, r["h"] or 0.0, r["lv"] or 0.0, r["en"] or 0.0
+        )
+        for r in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -92,15 +111,21 @@ class SubjectRow:
     horizon: YearTotal
 
 
-def by_subject(cells: QuerySet[ForecastCell], first_year: int, horizon_year: int) -> list[SubjectRow]:
+def by_subject(
+    cells: QuerySet[ForecastCell], first_year: int, horizon_year: int
+) -> list[SubjectRow]:
     rows = (
         cells.filter(year__in=[first_year, horizon_year])
         .values("subject_id", "subject__name", "year")
-        .annotate(s=Sum("supply"), d=Sum("demand"), h=Sum("hidden"), lv=Sum("leavers"), en=Sum("entrants"))
+        .annotate(
+            s=Sum("supply"), d=Sum("demand"), h=Sum("hidden"), lv=Sum("leavers"), en=Sum("entrants")
+        )
     )
     grouped: dict[tuple[int, str], dict[int, YearTotal]] = defaultdict(dict)
     for r in rows:
-        grouped[(r["subject_id"], r["subject__name"])][r["year"]] = YearTotal(r["year"], r["s"], r["d"], r["h"], r["lv"], r["en"])
+        grouped[(r["subject_id"], r["subject__name"])][r["year"]] = YearTotal(
+            r["year"], r["s"], r["d"], r["h"], r["lv"], r["en"]
+        )
     result = [
         SubjectRow(name, pk, years[first_year], years[horizon_year])
         for (pk, name), years in grouped.items()
@@ -127,16 +152,33 @@ def municipality_risk(risks: QuerySet[RiskScore]) -> list[MunicipalityRisk]:
     for scores in grouped.values():
         worst = max(scores, key=lambda r: r.index)
         parts = {
-            name: sum(getattr(r, name) for r in scores) / len(scores) for name in ("aged_60", "vacancy", "overload", "gap", "deficits")
+            name: sum(getattr(r, name) for r in scores) / len(scores)
+            for name in ("aged_60", "vacancy", "overload", "gap", "deficits")
         }
-        result.append(MunicipalityRisk(worst.municipality, sum(r.index for r in scores) / len(scores), worst.subject.name, worst.index, parts))
+        result.append(
+            MunicipalityRisk(
+                worst.municipality,
+                sum(r.index for r in scores) / len(scores),
+                worst.subject.name,
+                worst.index,
+                parts,
+            )
+        )
     return sorted(result, key=lambda row: -row.index)
 
 
-def age_structure(user, *, region: Region, municipality: Municipality | None = None, organization_id: int | None = None) -> dict[str, float]:
+def age_structure(
+    user,
+    *,
+    region: Region,
+    municipality: Municipality | None = None,
+    organization_id: int | None = None,
+) -> dict[str, float]:
     """FTE by age band of the holdings the user may read, on 1 September of the school year."""
     day = forecasting.snapshot_date(forecasting.school_year(timezone.localdate()))
-    rows = access.scoped(Assignment.objects.filter(region=region, started_on__lte=day), user, roles=READERS).exclude(ended_on__lte=day)
+    rows = access.scoped(
+        Assignment.objects.filter(region=region, started_on__lte=day), user, roles=READERS
+    ).exclude(ended_on__lte=day)
     if municipality is not None:
         rows = rows.filter(post__organization__municipality=municipality)
     if organization_id is not None:
@@ -161,18 +203,30 @@ def posts_visible(user, *, region: Region | None = None) -> QuerySet[Post]:
     posts = access.scoped(Post.objects.all(), user, roles=READERS)
     if region is not None:
         posts = posts.filter(region=region)
-    open_now = Q(assignments__started_on__lte=today) & (Q(assignments__ended_on__isnull=True) | Q(assignments__ended_on__gt=today))
+    open_now = Q(assignments__started_on__lte=today) & (
+        Q(assignments__ended_on__isnull=True) | Q(assignments__ended_on__gt=today)
+    )
     return posts.select_related("organization__municipality", "subject").annotate(
-        held=Coalesce(Sum("assignments__fte", filter=open_now), Value(0), output_field=DecimalField(max_digits=6, decimal_places=2))
+        held=Coalesce(
+            Sum("assignments__fte", filter=open_now),
+            Value(0),
+            output_field=DecimalField(max_digits=6, decimal_places=2),
+        )
     )
 
 
 def post_visible(user, pk: int) -> Post:
-    return access.get_scoped(Post.objects.select_related("organization", "subject"), user, roles=READERS, pk=pk)
+    return access.get_scoped(
+        Post.objects.select_related("organization", "subject"), user, roles=READERS, pk=pk
+    )
 
 
 def holdings_of(user, post: Post) -> QuerySet[Assignment]:
-    return access.scoped(Assignment.objects.filter(post=post), user, roles=READERS).select_related("educator").order_by("-started_on")
+    return (
+        access.scoped(Assignment.objects.filter(post=post), user, roles=READERS)
+        .select_related("educator")
+        .order_by("-started_on")
+    )
 
 
 def contracts_visible(user, *, region: Region | None = None) -> QuerySet[TargetedContract]:
@@ -192,12 +246,22 @@ class PipelineRow:
 
 
 def pipeline(contracts: QuerySet[TargetedContract]) -> list[PipelineRow]:
-    rows = contracts.values("graduation_year", "subject__name", "status").annotate(n=Sum(Value(1))).order_by("graduation_year", "subject__name")
+    rows = (
+        contracts.values("graduation_year", "subject__name", "status")
+        .annotate(n=Sum(Value(1)))
+        .order_by("graduation_year", "subject__name")
+    )
     grouped: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r in rows:
         grouped[(r["graduation_year"], r["subject__name"])][r["status"]] += r["n"]
     return [
-        PipelineRow(year, subject, counts[ContractStatus.STUDYING], counts[ContractStatus.PLACED], counts[ContractStatus.BROKEN])
+        PipelineRow(
+            year,
+            subject,
+            counts[ContractStatus.STUDYING],
+            counts[ContractStatus.PLACED],
+            counts[ContractStatus.BROKEN],
+        )
         for (year, subject), counts in grouped.items()
     ]
 
@@ -216,11 +280,16 @@ def forecast_accuracy(user, region: Region) -> list[Accuracy]:
     """Each earlier base run's supply for its first year against the registry of that year."""
     current = forecasting.school_year(timezone.localdate())
     result = []
-    for run in ForecastRun.objects.filter(region=region, scenario__isnull=True, base_year__lt=current).order_by("-base_year", "-created_at"):
+    for run in ForecastRun.objects.filter(
+        region=region, scenario__isnull=True, base_year__lt=current
+    ).order_by("-base_year", "-created_at"):
         if any(a.run.base_year == run.base_year for a in result):
             continue
         year = run.base_year + 1
-        predicted = {(c.municipality_id, c.subject_id): c.supply for c in cells_visible(user, run).filter(year=year)}
+        predicted = {
+            (c.municipality_id, c.subject_id): c.supply
+            for c in cells_visible(user, run).filter(year=year)
+        }
         if not predicted:
             continue
         actual: dict[tuple[int, int], float] = defaultdict(float)
@@ -228,18 +297,33 @@ def forecast_accuracy(user, region: Region) -> list[Accuracy]:
             if holding.cell in predicted:
                 actual[holding.cell] += holding.fte
         errors = [abs(value - actual.get(cell, 0.0)) for cell, value in predicted.items()]
-        result.append(Accuracy(run, year, sum(predicted.values()), sum(actual.values()), sum(errors) / len(errors), len(errors)))
+        result.append(
+            Accuracy(
+                run,
+                year,
+                sum(predicted.values()),
+                sum(actual.values()),
+                sum(errors) / len(errors),
+                len(errors),
+            )
+        )
     return result
 
 
-def deficit_shares(region_id: int, holdings: list[forecasting.Holding]) -> dict[forecasting.Cell, float]:
+def deficit_shares(
+    region_id: int, holdings: list[forecasting.Holding]
+) -> dict[forecasting.Cell, float]:
     """Share of a cell's holders whose latest finished diagnostics found a deficit."""
     from efs.diagnostics.models import CompetencyResult, Decision
 
     educators = {h.educator_id for h in holdings}
     latest: dict[int, tuple] = {}
     rows = (
-        CompetencyResult.objects.filter(region_id=region_id, attempt__educator_id__in=educators, attempt__finished_at__isnull=False)
+        CompetencyResult.objects.filter(
+            region_id=region_id,
+            attempt__educator_id__in=educators,
+            attempt__finished_at__isnull=False,
+        )
         .values_list("attempt__educator_id", "attempt__finished_at", "attempt_id", "decision")
         .order_by("attempt__educator_id", "-attempt__finished_at")
     )
@@ -257,7 +341,9 @@ def deficit_shares(region_id: int, holdings: list[forecasting.Holding]) -> dict[
 def subjects_with_hours() -> QuerySet[Subject]:
     from .models import CurriculumHours
 
-    return Subject.objects.filter(pk__in=CurriculumHours.objects.values("subject_id")).order_by("name")
+    return Subject.objects.filter(pk__in=CurriculumHours.objects.values("subject_id")).order_by(
+        "name"
+    )
 
 
 def is_region_level(user) -> bool:

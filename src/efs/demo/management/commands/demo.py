@@ -15,6 +15,7 @@ from efs.demo.financing import create_demo_financing
 from efs.demo.monitoring import create_demo_monitoring
 from efs.demo.routes import create_demo_routes
 from efs.demo.users import DEMO_PASSWORD, create_demo_logins, create_demo_macroregions
+from efs.demo.workforce import create_demo_workforce
 from efs.people.models import Educator, Region
 
 
@@ -81,6 +82,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Routes in {time.perf_counter() - started:.1f} s: the demo teacher answered {made['answered']} items, route of {made['items']} activities; "
                 f"region-wide plan {made['plan']}: {made['routes']} routes proposed; {made['enrollments']} enrollments with certificates."
+            )
+        if scale == "region":
+            started = time.perf_counter()
+            made = create_demo_workforce(Region.objects.get(code=generator.DEFAULT_REGION_CODE), seed=options["seed"])
+            self.stdout.write(
+                f"Workforce in {time.perf_counter() - started:.1f} s: {made['posts']:,} posts ({made['vacancies']} vacant), "
+                f"{made['contracts']} targeted contracts, forecasts and three scenarios."
             )
         if scale == "region":
             started = time.perf_counter()
