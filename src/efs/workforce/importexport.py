@@ -18,7 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from efs.errors import ValidationFailed
+from efs.errors import DomainError, ValidationFailed
 from efs.http import xlsx_bytes
 from efs.people.models import Educator, Organization, Region, Subject, User
 from efs.people.services import snils_clean
@@ -177,8 +177,13 @@ def staffing_import(*, actor: User, region: Region, content: bytes) -> int:
         load = started = None
         snils_text = str(values["snils"] or "").strip()
         if snils_text:
-            holder = educators.get(snils_clean(snils_text))
-            if holder is None:
+            try:
+                holder = educators.get(snils_clean(snils_text))
+            except DomainError as error:
+                errors.add(number, title("snils"), error.message)
+            if holder is None and not any(
+                e["row"] == number and e["column"] == title("snils") for e in errors.rows
+            ):
                 errors.add(
                     number,
                     title("snils"),

@@ -6,296 +6,885 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('people', '0004_educator_search_text'),
+        ("people", "0004_educator_search_text"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ForecastRun',
+            name="ForecastRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('base_year', models.PositiveSmallIntegerField(verbose_name='base year')),
-                ('years', models.PositiveSmallIntegerField(verbose_name='years ahead')),
-                ('rates', models.JSONField(default=list, verbose_name='leave rates used')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("base_year", models.PositiveSmallIntegerField(verbose_name="base year")),
+                ("years", models.PositiveSmallIntegerField(verbose_name="years ahead")),
+                ("rates", models.JSONField(default=list, verbose_name="leave rates used")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.region",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Post',
+            name="Post",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.CharField(max_length=200, verbose_name='position')),
-                ('fte', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='FTE (stavki)')),
-                ('opened_on', models.DateField(verbose_name='opened')),
-                ('closed_on', models.DateField(blank=True, null=True, verbose_name='closed')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='workforce_posts', to='people.organization', verbose_name='organization')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.region')),
-                ('subject', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.subject', verbose_name='subject')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.CharField(max_length=200, verbose_name="position")),
+                (
+                    "fte",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=5, verbose_name="FTE (stavki)"
+                    ),
+                ),
+                ("opened_on", models.DateField(verbose_name="opened")),
+                ("closed_on", models.DateField(blank=True, null=True, verbose_name="closed")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="workforce_posts",
+                        to="people.organization",
+                        verbose_name="organization",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.region",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.subject",
+                        verbose_name="subject",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'post',
-                'verbose_name_plural': 'posts',
-                'ordering': ['organization_id', 'subject_id', 'pk'],
+                "verbose_name": "post",
+                "verbose_name_plural": "posts",
+                "ordering": ["organization_id", "subject_id", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fte', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='FTE (stavki)')),
-                ('started_on', models.DateField(verbose_name='from')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='to')),
-                ('end_reason', models.CharField(blank=True, choices=[('left', 'left the profession'), ('retired', 'retired'), ('moved', 'moved to another post')], max_length=8, verbose_name='why it ended')),
-                ('out_of_field', models.BooleanField(default=False, verbose_name='outside the subject of education')),
-                ('educator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='workforce_assignments', to='people.educator', verbose_name='educator')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.region')),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='workforce.post', verbose_name='post')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "fte",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=5, verbose_name="FTE (stavki)"
+                    ),
+                ),
+                ("started_on", models.DateField(verbose_name="from")),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="to")),
+                (
+                    "end_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("left", "left the profession"),
+                            ("retired", "retired"),
+                            ("moved", "moved to another post"),
+                        ],
+                        max_length=8,
+                        verbose_name="why it ended",
+                    ),
+                ),
+                (
+                    "out_of_field",
+                    models.BooleanField(
+                        default=False, verbose_name="outside the subject of education"
+                    ),
+                ),
+                (
+                    "educator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="workforce_assignments",
+                        to="people.educator",
+                        verbose_name="educator",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.region",
+                    ),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="workforce.post",
+                        verbose_name="post",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'assignment',
-                'verbose_name_plural': 'assignments',
-                'ordering': ['post_id', 'started_on', 'pk'],
+                "verbose_name": "assignment",
+                "verbose_name_plural": "assignments",
+                "ordering": ["post_id", "started_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='PostEvent',
+            name="PostEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, verbose_name='when')),
-                ('kind', models.CharField(choices=[('opened', 'opened'), ('filled', 'filled'), ('vacated', 'vacated'), ('changed', 'changed'), ('closed', 'closed'), ('imported', 'imported')], max_length=10, verbose_name='what')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='details')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='workforce.post')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, verbose_name="when")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("opened", "opened"),
+                            ("filled", "filled"),
+                            ("vacated", "vacated"),
+                            ("changed", "changed"),
+                            ("closed", "closed"),
+                            ("imported", "imported"),
+                        ],
+                        max_length=10,
+                        verbose_name="what",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="details")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="workforce.post",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['post_id', 'at', 'pk'],
+                "ordering": ["post_id", "at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Profile',
+            name="Profile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('education', models.CharField(choices=[('higher_ped', 'higher pedagogical'), ('higher_other', 'higher, not pedagogical'), ('college_ped', 'secondary vocational pedagogical'), ('other', 'other')], max_length=12, verbose_name='education')),
-                ('education_subject', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.subject', verbose_name='subject of the diploma')),
-                ('educator', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='workforce_profile', to='people.educator')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "education",
+                    models.CharField(
+                        choices=[
+                            ("higher_ped", "higher pedagogical"),
+                            ("higher_other", "higher, not pedagogical"),
+                            ("college_ped", "secondary vocational pedagogical"),
+                            ("other", "other"),
+                        ],
+                        max_length=12,
+                        verbose_name="education",
+                    ),
+                ),
+                (
+                    "education_subject",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.subject",
+                        verbose_name="subject of the diploma",
+                    ),
+                ),
+                (
+                    "educator",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="workforce_profile",
+                        to="people.educator",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "educator's education",
-                'verbose_name_plural': "educators' education",
+                "verbose_name": "educator's education",
+                "verbose_name_plural": "educators' education",
             },
         ),
         migrations.CreateModel(
-            name='RiskScore',
+            name="RiskScore",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('aged_60', models.FloatField(verbose_name='share aged 60+')),
-                ('vacancy', models.FloatField(verbose_name='vacancy rate')),
-                ('overload', models.FloatField(verbose_name='share overloaded')),
-                ('gap', models.FloatField(verbose_name='projected gap share')),
-                ('deficits', models.FloatField(verbose_name='share with unclosed deficits')),
-                ('index', models.FloatField(verbose_name='risk index')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.municipality')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='risks', to='workforce.forecastrun')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.subject')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("aged_60", models.FloatField(verbose_name="share aged 60+")),
+                ("vacancy", models.FloatField(verbose_name="vacancy rate")),
+                ("overload", models.FloatField(verbose_name="share overloaded")),
+                ("gap", models.FloatField(verbose_name="projected gap share")),
+                ("deficits", models.FloatField(verbose_name="share with unclosed deficits")),
+                ("index", models.FloatField(verbose_name="risk index")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.municipality",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="risks",
+                        to="workforce.forecastrun",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.subject",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-index'],
+                "ordering": ["-index"],
             },
         ),
         migrations.CreateModel(
-            name='Scenario',
+            name="Scenario",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('retention_gain', models.DecimalField(decimal_places=1, default=0, max_digits=4, verbose_name='fewer leavers, %')),
-                ('extra_targeted', models.PositiveSmallIntegerField(default=0, verbose_name='extra targeted places a year')),
-                ('new_school_pupils', models.PositiveIntegerField(default=0, verbose_name='pupils of the new school')),
-                ('new_school_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='year the new school opens')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('extra_subject', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.subject', verbose_name='subject of the extra places')),
-                ('new_school_municipality', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.municipality', verbose_name='municipality of a new school')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "retention_gain",
+                    models.DecimalField(
+                        decimal_places=1, default=0, max_digits=4, verbose_name="fewer leavers, %"
+                    ),
+                ),
+                (
+                    "extra_targeted",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="extra targeted places a year"
+                    ),
+                ),
+                (
+                    "new_school_pupils",
+                    models.PositiveIntegerField(default=0, verbose_name="pupils of the new school"),
+                ),
+                (
+                    "new_school_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="year the new school opens"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "extra_subject",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.subject",
+                        verbose_name="subject of the extra places",
+                    ),
+                ),
+                (
+                    "new_school_municipality",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.municipality",
+                        verbose_name="municipality of a new school",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.region",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['region_id', 'pk'],
+                "ordering": ["region_id", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='forecastrun',
-            name='scenario',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='workforce.scenario'),
+            model_name="forecastrun",
+            name="scenario",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="runs",
+                to="workforce.scenario",
+            ),
         ),
         migrations.CreateModel(
-            name='TargetedContract',
+            name="TargetedContract",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year_of_study', models.PositiveSmallIntegerField(verbose_name='year of study')),
-                ('graduation_year', models.PositiveSmallIntegerField(verbose_name='graduation year')),
-                ('status', models.CharField(choices=[('studying', 'studying'), ('placed', 'placed'), ('broken', 'terminated')], default='studying', max_length=10, verbose_name='status')),
-                ('placed_on', models.DateField(blank=True, null=True, verbose_name='placed on')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.municipality', verbose_name='municipality waiting for the graduate')),
-                ('placed_post', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='workforce.post', verbose_name='post taken')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.region')),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='targeted_contracts', to='people.educator', verbose_name='student')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.subject', verbose_name='subject')),
-                ('university', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.organization', verbose_name='university or college')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year_of_study", models.PositiveSmallIntegerField(verbose_name="year of study")),
+                (
+                    "graduation_year",
+                    models.PositiveSmallIntegerField(verbose_name="graduation year"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("studying", "studying"),
+                            ("placed", "placed"),
+                            ("broken", "terminated"),
+                        ],
+                        default="studying",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("placed_on", models.DateField(blank=True, null=True, verbose_name="placed on")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.municipality",
+                        verbose_name="municipality waiting for the graduate",
+                    ),
+                ),
+                (
+                    "placed_post",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="workforce.post",
+                        verbose_name="post taken",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.region",
+                    ),
+                ),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="targeted_contracts",
+                        to="people.educator",
+                        verbose_name="student",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.subject",
+                        verbose_name="subject",
+                    ),
+                ),
+                (
+                    "university",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.organization",
+                        verbose_name="university or college",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['graduation_year', 'pk'],
+                "ordering": ["graduation_year", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ClassCount',
+            name="ClassCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('grade', models.PositiveSmallIntegerField(verbose_name='grade')),
-                ('classes', models.PositiveSmallIntegerField(verbose_name='classes')),
-                ('pupils', models.PositiveIntegerField(verbose_name='pupils')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.organization', verbose_name='organization')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                ("grade", models.PositiveSmallIntegerField(verbose_name="grade")),
+                ("classes", models.PositiveSmallIntegerField(verbose_name="classes")),
+                ("pupils", models.PositiveIntegerField(verbose_name="pupils")),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.organization",
+                        verbose_name="organization",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.region",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['organization_id', 'year', 'grade'],
-                'constraints': [models.UniqueConstraint(fields=('organization', 'year', 'grade'), name='workforce_classes_unique'), models.CheckConstraint(condition=models.Q(('grade__gte', 1), ('grade__lte', 11)), name='workforce_classes_grade')],
+                "ordering": ["organization_id", "year", "grade"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organization", "year", "grade"), name="workforce_classes_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("grade__gte", 1), ("grade__lte", 11)),
+                        name="workforce_classes_grade",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CurriculumHours',
+            name="CurriculumHours",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('grade', models.PositiveSmallIntegerField(verbose_name='grade')),
-                ('hours', models.DecimalField(decimal_places=1, max_digits=4, verbose_name='hours a week')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.region')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.subject', verbose_name='subject')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("grade", models.PositiveSmallIntegerField(verbose_name="grade")),
+                (
+                    "hours",
+                    models.DecimalField(
+                        decimal_places=1, max_digits=4, verbose_name="hours a week"
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.region",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.subject",
+                        verbose_name="subject",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'curriculum hours',
-                'verbose_name_plural': 'curriculum hours',
-                'ordering': ['subject_id', 'grade'],
-                'constraints': [models.UniqueConstraint(fields=('region', 'subject', 'grade'), name='workforce_curriculum_unique'), models.UniqueConstraint(condition=models.Q(('region__isnull', True)), fields=('subject', 'grade'), name='workforce_curriculum_unique_federal'), models.CheckConstraint(condition=models.Q(('grade__gte', 1), ('grade__lte', 11)), name='workforce_curriculum_grade'), models.CheckConstraint(condition=models.Q(('hours__gte', 0), ('hours__lte', 20)), name='workforce_curriculum_hours')],
+                "verbose_name": "curriculum hours",
+                "verbose_name_plural": "curriculum hours",
+                "ordering": ["subject_id", "grade"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("region", "subject", "grade"), name="workforce_curriculum_unique"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("region__isnull", True)),
+                        fields=("subject", "grade"),
+                        name="workforce_curriculum_unique_federal",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("grade__gte", 1), ("grade__lte", 11)),
+                        name="workforce_curriculum_grade",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("hours__gte", 0), ("hours__lte", 20)),
+                        name="workforce_curriculum_hours",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='EntrantPlan',
+            name="EntrantPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('source', models.CharField(choices=[('graduates', 'graduates'), ('returners', 'returners')], max_length=10, verbose_name='source')),
-                ('fte', models.DecimalField(decimal_places=2, max_digits=6, verbose_name='FTE (stavki)')),
-                ('age', models.PositiveSmallIntegerField(default=23, verbose_name='age on entry')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.municipality')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.region')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.subject')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("graduates", "graduates"), ("returners", "returners")],
+                        max_length=10,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "fte",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=6, verbose_name="FTE (stavki)"
+                    ),
+                ),
+                ("age", models.PositiveSmallIntegerField(default=23, verbose_name="age on entry")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.municipality",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.region",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.subject",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('municipality', 'subject', 'year', 'source'), name='workforce_entrants_unique'), models.CheckConstraint(condition=models.Q(('fte__gte', 0)), name='workforce_entrants_fte'), models.CheckConstraint(condition=models.Q(('age__gte', 14), ('age__lte', 100)), name='workforce_entrants_age')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("municipality", "subject", "year", "source"),
+                        name="workforce_entrants_unique",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("fte__gte", 0)), name="workforce_entrants_fte"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("age__gte", 14), ("age__lte", 100)),
+                        name="workforce_entrants_age",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='FirstGradeEntry',
+            name="FirstGradeEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('pupils', models.PositiveIntegerField(verbose_name='first-graders')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.municipality')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                ("pupils", models.PositiveIntegerField(verbose_name="first-graders")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.municipality",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.region",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('municipality', 'year'), name='workforce_entry_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("municipality", "year"), name="workforce_entry_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ForecastCell',
+            name="ForecastCell",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('supply', models.FloatField()),
-                ('demand', models.FloatField()),
-                ('hidden', models.FloatField()),
-                ('leavers', models.FloatField()),
-                ('entrants', models.FloatField()),
-                ('by_age_band', models.JSONField(default=list)),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.municipality')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.subject')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cells', to='workforce.forecastrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                ("supply", models.FloatField()),
+                ("demand", models.FloatField()),
+                ("hidden", models.FloatField()),
+                ("leavers", models.FloatField()),
+                ("entrants", models.FloatField()),
+                ("by_age_band", models.JSONField(default=list)),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.municipality",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.subject",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="cells",
+                        to="workforce.forecastrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['run_id', 'municipality_id', 'subject_id', 'year'],
-                'constraints': [models.UniqueConstraint(fields=('run', 'municipality', 'subject', 'year'), name='workforce_cell_unique')],
+                "ordering": ["run_id", "municipality_id", "subject_id", "year"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("run", "municipality", "subject", "year"),
+                        name="workforce_cell_unique",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='LeaveRate',
+            name="LeaveRate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_age', models.PositiveSmallIntegerField(verbose_name='from age')),
-                ('to_age', models.PositiveSmallIntegerField(verbose_name='to age')),
-                ('rate', models.DecimalField(decimal_places=4, max_digits=5, verbose_name='share leaving a year')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("from_age", models.PositiveSmallIntegerField(verbose_name="from age")),
+                ("to_age", models.PositiveSmallIntegerField(verbose_name="to age")),
+                (
+                    "rate",
+                    models.DecimalField(
+                        decimal_places=4, max_digits=5, verbose_name="share leaving a year"
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="people.region",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['region_id', 'from_age'],
-                'constraints': [models.UniqueConstraint(fields=('region', 'from_age'), name='workforce_rate_unique'), models.CheckConstraint(condition=models.Q(('from_age__gte', 14), ('from_age__lte', models.F('to_age')), ('to_age__lte', 100)), name='workforce_rate_ages'), models.CheckConstraint(condition=models.Q(('rate__gte', 0), ('rate__lte', 1)), name='workforce_rate_range')],
+                "ordering": ["region_id", "from_age"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("region", "from_age"), name="workforce_rate_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("from_age__gte", 14),
+                            ("from_age__lte", models.F("to_age")),
+                            ("to_age__lte", 100),
+                        ),
+                        name="workforce_rate_ages",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("rate__gte", 0), ("rate__lte", 1)),
+                        name="workforce_rate_range",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(fields=['region', 'organization'], name='workforce_p_region__7dc949_idx'),
+            model_name="post",
+            index=models.Index(
+                fields=["region", "organization"], name="workforce_p_region__7dc949_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='post',
-            constraint=models.CheckConstraint(condition=models.Q(('fte__gt', 0), ('fte__lte', 10)), name='workforce_post_fte_range'),
+            model_name="post",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("fte__gt", 0), ("fte__lte", 10)),
+                name="workforce_post_fte_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='post',
-            constraint=models.CheckConstraint(condition=models.Q(('closed_on__isnull', True), ('closed_on__gte', models.F('opened_on')), _connector='OR'), name='workforce_post_dates'),
+            model_name="post",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("closed_on__isnull", True),
+                    ("closed_on__gte", models.F("opened_on")),
+                    _connector="OR",
+                ),
+                name="workforce_post_dates",
+            ),
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(fields=['region', 'ended_on'], name='workforce_a_region__7743f0_idx'),
+            model_name="assignment",
+            index=models.Index(
+                fields=["region", "ended_on"], name="workforce_a_region__7743f0_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(fields=['educator', 'ended_on'], name='workforce_a_educato_cd6285_idx'),
+            model_name="assignment",
+            index=models.Index(
+                fields=["educator", "ended_on"], name="workforce_a_educato_cd6285_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.CheckConstraint(condition=models.Q(('fte__gt', 0), ('fte__lte', 3)), name='workforce_assignment_fte_range'),
+            model_name="assignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("fte__gt", 0), ("fte__lte", 3)),
+                name="workforce_assignment_fte_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('started_on')), _connector='OR'), name='workforce_assignment_dates'),
+            model_name="assignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ended_on__isnull", True),
+                    ("ended_on__gte", models.F("started_on")),
+                    _connector="OR",
+                ),
+                name="workforce_assignment_dates",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('end_reason', ''), ('ended_on__isnull', True)), ('ended_on__isnull', False), _connector='OR'), name='workforce_assignment_reason_when_ended'),
+            model_name="assignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("end_reason", ""), ("ended_on__isnull", True)),
+                    ("ended_on__isnull", False),
+                    _connector="OR",
+                ),
+                name="workforce_assignment_reason_when_ended",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='riskscore',
-            constraint=models.UniqueConstraint(fields=('run', 'municipality', 'subject'), name='workforce_risk_unique'),
+            model_name="riskscore",
+            constraint=models.UniqueConstraint(
+                fields=("run", "municipality", "subject"), name="workforce_risk_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='scenario',
-            constraint=models.CheckConstraint(condition=models.Q(('retention_gain__gte', 0), ('retention_gain__lte', 100)), name='workforce_scenario_retention'),
+            model_name="scenario",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("retention_gain__gte", 0), ("retention_gain__lte", 100)),
+                name="workforce_scenario_retention",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='targetedcontract',
-            constraint=models.CheckConstraint(condition=models.Q(('year_of_study__gte', 1), ('year_of_study__lte', 6)), name='workforce_contract_study_year'),
+            model_name="targetedcontract",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("year_of_study__gte", 1), ("year_of_study__lte", 6)),
+                name="workforce_contract_study_year",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='targetedcontract',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'placed'), _negated=True), ('placed_on__isnull', False), _connector='OR'), name='workforce_contract_placed_date'),
+            model_name="targetedcontract",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "placed"), _negated=True),
+                    ("placed_on__isnull", False),
+                    _connector="OR",
+                ),
+                name="workforce_contract_placed_date",
+            ),
         ),
     ]
