@@ -13,7 +13,8 @@ import tests.diagnostics.routes
 import tests.financing.routes
 import tests.monitoring.routes
 import tests.people.routes
-import tests.routes.routes  # noqa: F401
+import tests.routes.routes
+import tests.workforce.routes  # noqa: F401
 from tests.matrix import ROUTES, USERS
 
 # Django admin pages are covered by admin:index plus the scoped Educator admin test.

@@ -90,13 +90,13 @@ def test_a_scenario_with_every_extra_at_zero_equals_the_base_run(world, staffed)
     same = services.forecast_run(
         actor=regional, region=world.r1, years=5, scenario=scenario, base_year=BASE
     )
-    rows = lambda run: list(
-        ForecastCell.objects.filter(run=run)
-        .values_list(
-            "municipality_id", "subject_id", "year", "supply", "demand", "leavers", "entrants"
+    def rows(run):
+        return list(
+            ForecastCell.objects.filter(run=run)
+            .values_list("municipality_id", "subject_id", "year", "supply", "demand", "leavers", "entrants")
+            .order_by("municipality_id", "subject_id", "year")
         )
-        .order_by("municipality_id", "subject_id", "year")
-    )  # noqa: E731
+
     assert rows(base) == rows(same)
     better = services.scenario_create(
         actor=regional, region=world.r1, name="Удержание", retention_gain=Decimal(50)
