@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from efs.errors import NotFound
 from efs.people import access
-from efs.people.models import Municipality, Region, Role, Scope, Subject
+from efs.people.models import Educator, Municipality, Region, Role, Scope, Subject
 
 from . import forecasting
 from .access import FORECAST_READERS, READERS
@@ -219,6 +219,11 @@ def post_visible(user, pk: int) -> Post:
     return access.get_scoped(
         Post.objects.select_related("organization", "subject"), user, roles=READERS, pk=pk
     )
+
+
+def educator_visible(user, pk: int) -> Educator:
+    """An educator of the directory the user may read (to fill a post with)."""
+    return access.get_scoped(Educator.objects.all(), user, pk=pk)
 
 
 def holdings_of(user, post: Post) -> QuerySet[Assignment]:

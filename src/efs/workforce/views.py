@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from efs.errors import DomainError, NotFound
 from efs.http import int_param, xlsx_response
 from efs.people import access
-from efs.people.models import Educator, Municipality, Region
+from efs.people.models import Municipality, Region
 
 from . import forms, importexport, queries, services
 from .access import FORECAST_READERS, READERS, REGION_LEVEL
@@ -266,7 +266,7 @@ def _post_action(request: HttpRequest, item) -> None:
     data = form.cleaned_data
     try:
         if action == "fill":
-            educator = access.get_scoped(Educator.objects.all(), request.user, pk=data["educator"])
+            educator = queries.educator_visible(request.user, data["educator"])
             services.post_fill(
                 actor=request.user,
                 post=item,
