@@ -28,7 +28,7 @@ def main() -> None:
     from efs.people.models import Municipality, Region, User
 
     region = Region.objects.get(code="24")
-    client = Client()
+    client = Client(HTTP_HOST="localhost")
     client.force_login(User.objects.get(username="regional"))
     places = list(Municipality.objects.filter(region=region).values_list("pk", flat=True))
     figures = {}
