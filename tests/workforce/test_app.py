@@ -90,10 +90,13 @@ def test_a_scenario_with_every_extra_at_zero_equals_the_base_run(world, staffed)
     same = services.forecast_run(
         actor=regional, region=world.r1, years=5, scenario=scenario, base_year=BASE
     )
+
     def rows(run):
         return list(
             ForecastCell.objects.filter(run=run)
-            .values_list("municipality_id", "subject_id", "year", "supply", "demand", "leavers", "entrants")
+            .values_list(
+                "municipality_id", "subject_id", "year", "supply", "demand", "leavers", "entrants"
+            )
             .order_by("municipality_id", "subject_id", "year")
         )
 

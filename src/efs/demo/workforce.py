@@ -29,7 +29,7 @@ import random
 from collections import defaultdict
 from decimal import Decimal
 
-from efs.people.models import (
+from efs.people.public import (
     Educator,
     EducatorCategory,
     Municipality,

@@ -12,7 +12,7 @@ from efs.periods import utc_bounds
 from .models import Attempt, AttemptStatus
 from .queries import FINISHED
 
-__all__ = ["FINISHED", "AttemptStatus", "element_educators_diagnosed"]
+__all__ = ["FINISHED", "AttemptStatus", "educators_with_deficit", "element_educators_diagnosed"]
 
 DIAGNOSED_WINDOW_MONTHS = 12
 
@@ -31,3 +31,20 @@ def element_educators_diagnosed(*, months: list[dt.date]) -> list[tuple[int, int
         )
         rows += [(c["educator__organization_id"], index, c["n"]) for c in counts if c["educator__organization_id"]]
     return rows
+
+
+def educators_with_deficit(*, region_id: int, educator_ids: set[int]) -> set[int]:
+    """Those of the educators whose latest finished attempt found at least one deficit."""
+    from .models import CompetencyResult, Decision
+
+    latest: dict[int, int] = {}
+    with_deficit: set[int] = set()
+    rows = (
+        CompetencyResult.objects.filter(region_id=region_id, attempt__educator_id__in=educator_ids, attempt__status__in=FINISHED)
+        .values_list("attempt__educator_id", "attempt_id", "decision")
+        .order_by("attempt__educator_id", "-attempt__finished_at", "-attempt_id")
+    )
+    for educator, attempt, decision in rows.iterator():
+        if latest.setdefault(educator, attempt) == attempt and decision == Decision.DEFICIT:
+            with_deficit.add(educator)
+    return with_deficit

@@ -9,7 +9,7 @@ school's registry and age structure, not the municipal forecast. Teachers see no
 from __future__ import annotations
 
 from efs.people.access import ScopePolicy, register
-from efs.people.models import Role
+from efs.people.public import Role
 
 from .models import Assignment, ForecastCell, Post, Profile, RiskScore, TargetedContract
 

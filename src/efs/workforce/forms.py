@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from efs.people.models import Municipality, Subject
+from efs.people.public import Municipality, Subject
 
 from .models import EndReason
 

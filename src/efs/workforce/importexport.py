@@ -18,10 +18,9 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from efs.errors import DomainError, ValidationFailed
+from efs.errors import ValidationFailed
 from efs.http import xlsx_bytes
-from efs.people.models import Educator, Organization, Region, Subject, User
-from efs.people.services import snils_clean
+from efs.people.public import Educator, Organization, Region, Subject, User
 
 from .models import Assignment, ClassCount, Education, Post, PostEvent, Profile
 from .services import require_region_operator
@@ -177,13 +176,8 @@ def staffing_import(*, actor: User, region: Region, content: bytes) -> int:
         load = started = None
         snils_text = str(values["snils"] or "").strip()
         if snils_text:
-            try:
-                holder = educators.get(snils_clean(snils_text))
-            except DomainError as error:
-                errors.add(number, title("snils"), error.message)
-            if holder is None and not any(
-                e["row"] == number and e["column"] == title("snils") for e in errors.rows
-            ):
+            holder = educators.get("".join(ch for ch in snils_text if ch.isdigit()))
+            if holder is None:
                 errors.add(
                     number,
                     title("snils"),

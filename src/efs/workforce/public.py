@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import Sum
 
-from efs.people.models import Region
+from efs.people.public import Region
 
 from .models import ForecastCell, RiskScore
 from .queries import latest_run

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from efs.errors import NotFound
 from efs.people import access
-from efs.people.models import Educator, Municipality, Region, Role, Scope, Subject
+from efs.people.public import Educator, Municipality, Region, Role, Scope, Subject
 
 from . import forecasting
 from .access import FORECAST_READERS, READERS
@@ -319,24 +319,11 @@ def deficit_shares(
     region_id: int, holdings: list[forecasting.Holding]
 ) -> dict[forecasting.Cell, float]:
     """Share of a cell's holders whose latest finished diagnostics found a deficit."""
-    from efs.diagnostics.models import CompetencyResult, Decision
+    from efs.diagnostics.public import educators_with_deficit
 
-    educators = {h.educator_id for h in holdings}
-    latest: dict[int, tuple] = {}
-    rows = (
-        CompetencyResult.objects.filter(
-            region_id=region_id,
-            attempt__educator_id__in=educators,
-            attempt__finished_at__isnull=False,
-        )
-        .values_list("attempt__educator_id", "attempt__finished_at", "attempt_id", "decision")
-        .order_by("attempt__educator_id", "-attempt__finished_at")
+    with_deficit = educators_with_deficit(
+        region_id=region_id, educator_ids={h.educator_id for h in holdings}
     )
-    with_deficit: set[int] = set()
-    for educator, finished, attempt, decision in rows.iterator():
-        first = latest.setdefault(educator, (finished, attempt))
-        if first[1] == attempt and decision == Decision.DEFICIT:
-            with_deficit.add(educator)
     people: dict[forecasting.Cell, set[int]] = defaultdict(set)
     for holding in holdings:
         people[holding.cell].add(holding.educator_id)

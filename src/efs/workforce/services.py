@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from efs.errors import Conflict, PermissionDenied, ValidationFailed
 from efs.people import access
-from efs.people.models import Educator, Municipality, Organization, Region, Subject, User
+from efs.people.public import Educator, Municipality, Organization, Region, Subject, User
 from efs.workforce.engine import WorkforceError, project
 
 from . import forecasting

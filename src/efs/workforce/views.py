@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from efs.errors import DomainError, NotFound
 from efs.http import int_param, xlsx_response
 from efs.people import access
-from efs.people.models import Municipality, Region
+from efs.people.public import Municipality, Region
 
 from . import forms, importexport, queries, services
 from .access import FORECAST_READERS, READERS, REGION_LEVEL
