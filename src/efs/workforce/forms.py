@@ -12,11 +12,25 @@ from efs.people.public import Municipality, Subject
 from .models import EndReason
 
 
-class RunForm(forms.Form):
+class _Styled(forms.Form):
+    """Bootstrap classes on every widget (the templates render fields as they are)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = (
+                "form-select form-select-sm"
+                if isinstance(field.widget, forms.Select)
+                else "form-control form-control-sm"
+            )
+            field.widget.attrs.setdefault("class", css)
+
+
+class RunForm(_Styled):
     years = forms.IntegerField(label=_("Years ahead"), min_value=5, max_value=10, initial=10)
 
 
-class UploadForm(forms.Form):
+class UploadForm(_Styled):
     kind = forms.ChoiceField(
         label=_("What the file holds"),
         choices=(("staffing", _("staffing")), ("classes", _("classes and pupils"))),
@@ -30,7 +44,7 @@ class UploadForm(forms.Form):
         return upload
 
 
-class ScenarioForm(forms.Form):
+class ScenarioForm(_Styled):
     name = forms.CharField(label=_("Name"), max_length=200)
     retention_gain = forms.DecimalField(
         label=_("Fewer leavers, %"),
