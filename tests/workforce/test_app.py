@@ -292,3 +292,22 @@ def test_public_indicators(world, staffed) -> None:
     assert set(rows) == {world.m1.pk, world.m2.pk}
     assert rows[world.m2.pk].vacancy_rate > 0
     assert queries.latest_run(world.r1).base_year == BASE
+
+
+def test_data_elements_for_monitoring(world, staffed) -> None:
+    months = [dt.date(2026, 12, 1), dt.date(2019, 12, 1)]
+    assert sorted(public.element_post_fte(months=months)) == [
+        (world.org_a.pk, 0, 300),
+        (world.org_b.pk, 0, 100),
+        (world.org_c.pk, 0, 200),
+    ]
+    assert sorted(public.element_vacant_fte(months=months)) == [(world.org_a.pk, 0, 25), (world.org_c.pk, 0, 100)]
+    assert sorted(public.element_post_holders(months=months)) == [
+        (world.org_a.pk, 0, 2),
+        (world.org_b.pk, 0, 1),
+        (world.org_c.pk, 0, 1),
+    ]
+    assert public.element_post_holders_60(months=months) == []
+    from efs.monitoring import elements
+
+    assert {"workforce_post_fte", "workforce_vacant_fte", "workforce_holders", "workforce_holders_60"} <= set(elements.ELEMENTS)

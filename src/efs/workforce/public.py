@@ -40,6 +40,10 @@ __all__ = [
     "leave_rates_load",
     "registry_load",
     "scenario_create",
+    "element_post_fte",
+    "element_post_holders",
+    "element_post_holders_60",
+    "element_vacant_fte",
     "weekly_hours",
 ]
 
@@ -76,3 +80,89 @@ def indicators(region: Region) -> list[MunicipalIndicators]:
         )
         for municipality, scores in sorted(parts.items())
     ]
+
+
+# ---------------------------------------------------------------- data elements for monitoring
+# Counts per organization and month, read on the month's last day (stock elements):
+# FTE in hundredths, so that «vacancy rate = vacant ÷ posts» and «share aged 60+ =
+# holders 60+ ÷ holders» are formulas over elements.
+
+
+def _month_ends(months: list) -> list:
+    import datetime as dt
+
+    from efs.periods import next_month
+
+    return [next_month(month) - dt.timedelta(days=1) for month in months]
+
+
+def _open_on(rows, day, start: str, end: str):
+    return rows.filter(**{f"{start}__lte": day}).exclude(**{f"{end}__lte": day})
+
+
+def element_post_fte(*, months: list) -> list[tuple[int, int, int]]:
+    """FTE of open posts ×100: (organization id, month index, hundredths)."""
+    from .models import Post
+
+    rows: list[tuple[int, int, int]] = []
+    for index, day in enumerate(_month_ends(months)):
+        totals = (
+            _open_on(Post.objects.all(), day, "opened_on", "closed_on")
+            .values("organization_id")
+            .annotate(f=Sum("fte"))
+            .order_by()
+        )
+        rows += [(t["organization_id"], index, int(round(t["f"] * 100))) for t in totals if t["f"]]
+    return rows
+
+
+def element_vacant_fte(*, months: list) -> list[tuple[int, int, int]]:
+    """FTE of open posts that nobody holds ×100: (organization id, month index, hundredths)."""
+    from .models import Assignment, Post
+
+    rows: list[tuple[int, int, int]] = []
+    for index, day in enumerate(_month_ends(months)):
+        held: dict[int, float] = {}
+        for post_id, fte in _open_on(
+            Assignment.objects.all(), day, "started_on", "ended_on"
+        ).values_list("post_id", "fte"):
+            held[post_id] = held.get(post_id, 0.0) + float(fte)
+        vacant: dict[int, float] = {}
+        for post_id, organization, fte in _open_on(
+            Post.objects.all(), day, "opened_on", "closed_on"
+        ).values_list("pk", "organization_id", "fte"):
+            vacant[organization] = vacant.get(organization, 0.0) + max(
+                0.0, float(fte) - held.get(post_id, 0.0)
+            )
+        rows += [
+            (organization, index, int(round(v * 100)))
+            for organization, v in vacant.items()
+            if v > 0
+        ]
+    return rows
+
+
+def _holders(months: list, *, min_age: int | None) -> list[tuple[int, int, int]]:
+    from .forecasting import age_on
+    from .models import Assignment
+
+    rows: list[tuple[int, int, int]] = []
+    for index, day in enumerate(_month_ends(months)):
+        people: dict[int, set[int]] = {}
+        for organization, educator, birth in _open_on(
+            Assignment.objects.all(), day, "started_on", "ended_on"
+        ).values_list("post__organization_id", "educator_id", "educator__birth_date"):
+            if min_age is None or (birth is not None and age_on(birth, day) >= min_age):
+                people.setdefault(organization, set()).add(educator)
+        rows += [(organization, index, len(ids)) for organization, ids in people.items()]
+    return rows
+
+
+def element_post_holders(*, months: list) -> list[tuple[int, int, int]]:
+    """People holding a post: (organization id, month index, count)."""
+    return _holders(months, min_age=None)
+
+
+def element_post_holders_60(*, months: list) -> list[tuple[int, int, int]]:
+    """People aged 60 or more holding a post: (organization id, month index, count)."""
+    return _holders(months, min_age=60)
