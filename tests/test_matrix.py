@@ -15,7 +15,8 @@ import tests.monitoring.routes
 import tests.ops.routes
 import tests.people.routes
 import tests.routes.routes
-import tests.support.routes  # noqa: F401
+import tests.support.routes
+import tests.workforce.routes  # noqa: F401
 from tests.matrix import ROUTES, USERS
 
 # Django admin pages are covered by admin:index plus the scoped Educator admin test.

@@ -1,6 +1,6 @@
 """The `efs` command.
 
-The two pure engines (`psychometrics`, `planner`) are dispatched without loading
+The pure engines (`psychometrics`, `planner`, the `workforce` projection) are dispatched without loading
 Django, so their command-line contracts start fast and stay independent of the
 web application. Everything else is a Django management command (`efs migrate`,
 `efs demo`, `efs up`, `efs worker`, ...).
@@ -14,6 +14,7 @@ import sys
 PURE_ENGINES = {
     "psychometrics": "efs.psychometrics.cli",
     "planner": "efs.planner.cli",
+    "workforce": "efs.workforce.engine.cli",
 }
 
 

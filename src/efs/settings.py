@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "efs.routes",
     "efs.support",
     "efs.monitoring",
+    "efs.workforce",
     "efs.web",
     "efs.api",
     "efs.demo",

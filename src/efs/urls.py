@@ -25,6 +25,7 @@ urlpatterns = [
     path("support/", include("efs.support.urls")),
     path("monitoring/", include("efs.monitoring.urls")),
     path("ops/", include("efs.ops.urls")),
+    path("workforce/", include("efs.workforce.urls")),
     path("api/", api.urls),
     path("api/<path:rest>", unknown_endpoint),
     path("admin/", admin.site.urls),

@@ -26,6 +26,7 @@ from efs.people.api import router as people_router
 from efs.people.public import api_auth
 from efs.routes.api import router as routes_router
 from efs.support.api import router as support_router
+from efs.workforce.api import router as workforce_router
 
 logger = logging.getLogger("efs.api")
 
@@ -149,6 +150,7 @@ api.add_router("/financing/", financing_router)
 api.add_router("/routes/", routes_router)
 api.add_router("/support/", support_router)
 api.add_router("/monitoring/", monitoring_router)
+api.add_router("/workforce/", workforce_router)
 
 
 def unknown_endpoint(request: HttpRequest, rest: str = ""):

@@ -20,6 +20,7 @@ __all__ = [
     "AttemptStatus",
     "CurrentDeficit",
     "current_deficits",
+    "educators_with_deficit",
     "element_educators_diagnosed",
     "expire_overdue",
     "latest_result",
@@ -82,3 +83,18 @@ def latest_result(*, educator_id: int, competency_id: int) -> CurrentDeficit | N
     if row is None:
         return None
     return CurrentDeficit(row.competency_id, row.competency.code, row.competency.title, row.p_deficit, row.attempt.finished_at)
+def educators_with_deficit(*, region_id: int, educator_ids: set[int]) -> set[int]:
+    """Those of the educators whose latest finished attempt found at least one deficit."""
+    from .models import CompetencyResult, Decision
+
+    latest: dict[int, int] = {}
+    with_deficit: set[int] = set()
+    rows = (
+        CompetencyResult.objects.filter(region_id=region_id, attempt__educator_id__in=educator_ids, attempt__status__in=FINISHED)
+        .values_list("attempt__educator_id", "attempt_id", "decision")
+        .order_by("attempt__educator_id", "-attempt__finished_at", "-attempt_id")
+    )
+    for educator, attempt, decision in rows.iterator():
+        if latest.setdefault(educator, attempt) == attempt and decision == Decision.DEFICIT:
+            with_deficit.add(educator)
+    return with_deficit

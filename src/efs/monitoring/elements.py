@@ -19,6 +19,7 @@ from efs.diagnostics import public as diagnostics
 from efs.financing import public as financing
 from efs.people import public as people
 from efs.routes import public as routes
+from efs.workforce import public as workforce
 
 Source = Callable[..., list[tuple[int, int, int]]]
 
@@ -60,3 +61,7 @@ register(Element("certificates_issued", _("certificates issued for the year"), f
 register(Element("certificates_used", _("certificates used for an enrollment"), financing.element_certificates_used, app="financing"))
 register(Element("money_spent", _("money paid from certificates, kopecks"), financing.element_money_spent, aggregation="flow", people=False, app="financing"))
 register(Element("programs_published", _("programs in the depository"), catalog.element_programs_published, people=False, app="catalog"))
+register(Element("workforce_post_fte", _("FTE of open posts, hundredths"), workforce.element_post_fte, people=False, app="workforce"))
+register(Element("workforce_vacant_fte", _("FTE of vacant posts, hundredths"), workforce.element_vacant_fte, people=False, app="workforce"))
+register(Element("workforce_holders", _("educators holding a post"), workforce.element_post_holders, app="workforce"))
+register(Element("workforce_holders_60", _("educators aged 60 or more holding a post"), workforce.element_post_holders_60, app="workforce"))

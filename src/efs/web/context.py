@@ -91,6 +91,16 @@ NAVIGATION: list[NavItem | NavGroup] = [
         ],
     ),
     NavGroup(
+        _("Workforce"),
+        "person-badge",
+        [
+            NavItem(_("Workforce forecast and risk"), "workforce:overview", "graph-down", REGION_LEVEL | {Role.MUNICIPAL_OPERATOR}),
+            NavItem(_("Staffing registry"), "workforce:registry", "person-badge", OPERATORS),
+            NavItem(_("Student pipeline"), "workforce:pipeline", "mortarboard", OPERATORS),
+            NavItem(_("Scenarios"), "workforce:scenarios", "sliders", REGION_LEVEL),
+        ],
+    ),
+    NavGroup(
         _("Diagnostics"),
         "clipboard2-pulse",
         [

@@ -17,6 +17,7 @@ from efs.demo.routes import create_demo_routes
 from efs.demo.settlement import create_demo_settlement
 from efs.demo.support import create_demo_support
 from efs.demo.users import DEMO_PASSWORD, create_demo_logins, create_demo_macroregions
+from efs.demo.workforce import create_demo_workforce
 from efs.people.models import Educator, Region
 
 
@@ -98,6 +99,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Past season in {time.perf_counter() - started:.1f} s: {made['cohorts']} finished cohorts, {made['completed']} completed with payment, "
                 f"{made['waiting']} waiting for the provider's outcome."
+            )
+        if scale == "region":
+            started = time.perf_counter()
+            made = create_demo_workforce(Region.objects.get(code=generator.DEFAULT_REGION_CODE), seed=options["seed"])
+            self.stdout.write(
+                f"Workforce in {time.perf_counter() - started:.1f} s: {made['posts']:,} posts ({made['vacancies']} vacant), "
+                f"{made['contracts']} targeted contracts, forecasts and three scenarios."
             )
         if scale == "region":
             started = time.perf_counter()

@@ -1,0 +1,346 @@
+"""Reads of the workforce app. Pages read the stored runs (pre-aggregated cells and risk),
+never the registry in bulk; people's rows are read only through ``efs.people.access``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import DecimalField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from efs.errors import NotFound
+from efs.people import access
+from efs.people.public import Educator, Municipality, Region, Role, Scope, Subject
+
+from . import forecasting
+from .access import FORECAST_READERS, READERS
+from .models import (
+    Assignment,
+    ContractStatus,
+    ForecastCell,
+    ForecastRun,
+    Post,
+    RiskScore,
+    Scenario,
+    TargetedContract,
+)
+
+AGE_BANDS = ("<30", "30–39", "40–49", "50–59", "60+")
+
+
+def regions_readable(user) -> QuerySet[Region]:
+    """Regions whose workforce figures the user reads in part or in full."""
+    grants = [g for g in access.grants(user) if g.role in READERS]
+    if any(g.scope == Scope.FEDERAL for g in grants):
+        return Region.objects.all()
+    ids = {g.region_id for g in grants if g.region_id} | {
+        r for g in grants for r in g.macroregion_region_ids
+    }
+    return Region.objects.filter(pk__in=ids)
+
+
+def region_for(user, wanted: int | None) -> Region:
+    regions = regions_readable(user)
+    region = regions.filter(pk=wanted).first() if wanted else None
+    region = region or regions.order_by("code").first()
+    if region is None:
+        raise NotFound(access._not_found_message(Region))
+    return region
+
+
+def latest_run(region: Region, scenario: Scenario | None = None) -> ForecastRun | None:
+    return (
+        ForecastRun.objects.filter(region=region, scenario=scenario)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def cells_visible(user, run: ForecastRun) -> QuerySet[ForecastCell]:
+    return access.scoped(ForecastCell.objects.filter(run=run), user, roles=FORECAST_READERS)
+
+
+def risks_visible(user, run: ForecastRun) -> QuerySet[RiskScore]:
+    return access.scoped(
+        RiskScore.objects.filter(run=run), user, roles=FORECAST_READERS
+    ).select_related("municipality", "subject")
+
+
+@dataclass(frozen=True)
+class YearTotal:
+    year: int
+    supply: float
+    demand: float
+    hidden: float
+    leavers: float
+    entrants: float
+
+    @property
+    def gap(self) -> float:
+        return self.demand - self.supply
+
+    @property
+    def total_gap(self) -> float:
+        return self.demand - self.supply + self.hidden
+
+
+def totals_by_year(cells: QuerySet[ForecastCell]) -> list[YearTotal]:
+    rows = (
+        cells.values("year")
+        .annotate(
+            s=Sum("supply"), d=Sum("demand"), h=Sum("hidden"), lv=Sum("leavers"), en=Sum("entrants")
+        )
+        .order_by("year")
+    )
+    return [
+        YearTotal(
+            r["year"], r["s"] or 0.0, r["d"] or 0.0, r["h"] or 0.0, r["lv"] or 0.0, r["en"] or 0.0
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class SubjectRow:
+    subject: str
+    subject_id: int
+    first: YearTotal
+    horizon: YearTotal
+
+
+def by_subject(
+    cells: QuerySet[ForecastCell], first_year: int, horizon_year: int
+) -> list[SubjectRow]:
+    rows = (
+        cells.filter(year__in=[first_year, horizon_year])
+        .values("subject_id", "subject__name", "year")
+        .annotate(
+            s=Sum("supply"), d=Sum("demand"), h=Sum("hidden"), lv=Sum("leavers"), en=Sum("entrants")
+        )
+    )
+    grouped: dict[tuple[int, str], dict[int, YearTotal]] = defaultdict(dict)
+    for r in rows:
+        grouped[(r["subject_id"], r["subject__name"])][r["year"]] = YearTotal(
+            r["year"], r["s"], r["d"], r["h"], r["lv"], r["en"]
+        )
+    result = [
+        SubjectRow(name, pk, years[first_year], years[horizon_year])
+        for (pk, name), years in grouped.items()
+        if first_year in years and horizon_year in years
+    ]
+    return sorted(result, key=lambda row: -row.horizon.total_gap)
+
+
+@dataclass(frozen=True)
+class MunicipalityRisk:
+    municipality: Municipality
+    index: float
+    worst_subject: str
+    worst_index: float
+    parts: dict[str, float]
+
+
+def municipality_risk(risks: QuerySet[RiskScore]) -> list[MunicipalityRisk]:
+    """Per municipality: the mean index over subjects, the worst subject, the mean parts."""
+    grouped: dict[int, list[RiskScore]] = defaultdict(list)
+    for risk in risks:
+        grouped[risk.municipality_id].append(risk)
+    result = []
+    for scores in grouped.values():
+        worst = max(scores, key=lambda r: r.index)
+        parts = {
+            name: sum(getattr(r, name) for r in scores) / len(scores)
+            for name in ("aged_60", "vacancy", "overload", "gap", "deficits")
+        }
+        result.append(
+            MunicipalityRisk(
+                worst.municipality,
+                sum(r.index for r in scores) / len(scores),
+                worst.subject.name,
+                worst.index,
+                parts,
+            )
+        )
+    return sorted(result, key=lambda row: -row.index)
+
+
+def age_structure(
+    user,
+    *,
+    region: Region,
+    municipality: Municipality | None = None,
+    organization_id: int | None = None,
+) -> dict[str, float]:
+    """FTE by age band of the holdings the user may read, on 1 September of the school year."""
+    day = forecasting.snapshot_date(forecasting.school_year(timezone.localdate()))
+    rows = access.scoped(
+        Assignment.objects.filter(region=region, started_on__lte=day), user, roles=READERS
+    ).exclude(ended_on__lte=day)
+    if municipality is not None:
+        rows = rows.filter(post__organization__municipality=municipality)
+    if organization_id is not None:
+        rows = rows.filter(post__organization_id=organization_id)
+    bands = dict.fromkeys(AGE_BANDS, 0.0)
+    unknown = 0.0
+    for birth, fte in rows.values_list("educator__birth_date", "fte"):
+        if birth is None:
+            unknown += float(fte)
+            continue
+        age = forecasting.age_on(birth, day)
+        index = sum(age >= edge for edge in (30, 40, 50, 60))
+        bands[AGE_BANDS[index]] += float(fte)
+    if unknown:
+        bands["?"] = unknown
+    return bands
+
+
+def posts_visible(user, *, region: Region | None = None) -> QuerySet[Post]:
+    """Posts the user reads, with the FTE held today (``held``)."""
+    today = timezone.localdate()
+    posts = access.scoped(Post.objects.all(), user, roles=READERS)
+    if region is not None:
+        posts = posts.filter(region=region)
+    open_now = Q(assignments__started_on__lte=today) & (
+        Q(assignments__ended_on__isnull=True) | Q(assignments__ended_on__gt=today)
+    )
+    return posts.select_related("organization__municipality", "subject").annotate(
+        held=Coalesce(
+            Sum("assignments__fte", filter=open_now),
+            Value(0),
+            output_field=DecimalField(max_digits=6, decimal_places=2),
+        )
+    )
+
+
+def post_visible(user, pk: int) -> Post:
+    return access.get_scoped(
+        Post.objects.select_related("organization", "subject"), user, roles=READERS, pk=pk
+    )
+
+
+def educator_visible(user, pk: int) -> Educator:
+    """An educator of the directory the user may read (to fill a post with)."""
+    return access.get_scoped(Educator.objects.all(), user, pk=pk)
+
+
+def holdings_of(user, post: Post) -> QuerySet[Assignment]:
+    return (
+        access.scoped(Assignment.objects.filter(post=post), user, roles=READERS)
+        .select_related("educator")
+        .order_by("-started_on")
+    )
+
+
+def contracts_visible(user, *, region: Region | None = None) -> QuerySet[TargetedContract]:
+    contracts = access.scoped(TargetedContract.objects.all(), user, roles=READERS)
+    if region is not None:
+        contracts = contracts.filter(region=region)
+    return contracts.select_related("student", "university", "subject", "municipality")
+
+
+@dataclass(frozen=True)
+class PipelineRow:
+    graduation_year: int
+    subject: str
+    studying: int
+    placed: int
+    broken: int
+
+
+def pipeline(contracts: QuerySet[TargetedContract]) -> list[PipelineRow]:
+    rows = (
+        contracts.values("graduation_year", "subject__name", "status")
+        .annotate(n=Sum(Value(1)))
+        .order_by("graduation_year", "subject__name")
+    )
+    grouped: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for r in rows:
+        grouped[(r["graduation_year"], r["subject__name"])][r["status"]] += r["n"]
+    return [
+        PipelineRow(
+            year,
+            subject,
+            counts[ContractStatus.STUDYING],
+            counts[ContractStatus.PLACED],
+            counts[ContractStatus.BROKEN],
+        )
+        for (year, subject), counts in grouped.items()
+    ]
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    run: ForecastRun
+    year: int
+    predicted: float
+    actual: float
+    mean_abs_error: float
+    cells: int
+
+
+def forecast_accuracy(user, region: Region) -> list[Accuracy]:
+    """Each earlier base run's supply for its first year against the registry of that year."""
+    current = forecasting.school_year(timezone.localdate())
+    result = []
+    for run in ForecastRun.objects.filter(
+        region=region, scenario__isnull=True, base_year__lt=current
+    ).order_by("-base_year", "-created_at"):
+        if any(a.run.base_year == run.base_year for a in result):
+            continue
+        year = run.base_year + 1
+        predicted = {
+            (c.municipality_id, c.subject_id): c.supply
+            for c in cells_visible(user, run).filter(year=year)
+        }
+        if not predicted:
+            continue
+        actual: dict[tuple[int, int], float] = defaultdict(float)
+        for holding in forecasting.holdings_on(region.pk, forecasting.snapshot_date(year)):
+            if holding.cell in predicted:
+                actual[holding.cell] += holding.fte
+        errors = [abs(value - actual.get(cell, 0.0)) for cell, value in predicted.items()]
+        result.append(
+            Accuracy(
+                run,
+                year,
+                sum(predicted.values()),
+                sum(actual.values()),
+                sum(errors) / len(errors),
+                len(errors),
+            )
+        )
+    return result
+
+
+def deficit_shares(
+    region_id: int, holdings: list[forecasting.Holding]
+) -> dict[forecasting.Cell, float]:
+    """Share of a cell's holders whose latest finished diagnostics found a deficit."""
+    from efs.diagnostics.public import educators_with_deficit
+
+    with_deficit = educators_with_deficit(
+        region_id=region_id, educator_ids={h.educator_id for h in holdings}
+    )
+    people: dict[forecasting.Cell, set[int]] = defaultdict(set)
+    for holding in holdings:
+        people[holding.cell].add(holding.educator_id)
+    return {cell: len(ids & with_deficit) / len(ids) for cell, ids in people.items() if ids}
+
+
+def subjects_with_hours() -> QuerySet[Subject]:
+    from .models import CurriculumHours
+
+    return Subject.objects.filter(pk__in=CurriculumHours.objects.values("subject_id")).order_by(
+        "name"
+    )
+
+
+def is_region_level(user) -> bool:
+    return access.has_role(user, Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR)
+
+
+def school_year_start() -> dt.date:
+    return forecasting.snapshot_date(forecasting.school_year(timezone.localdate()))

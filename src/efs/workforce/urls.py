@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "workforce"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("municipalities/<int:pk>/", views.municipality, name="municipality"),
+    path("export/forecast.xlsx", views.export_forecast, name="export_forecast"),
+    path("export/risk.xlsx", views.export_risk, name="export_risk"),
+    path("registry/", views.registry, name="registry"),
+    path("registry/template/<str:kind>.xlsx", views.template_download, name="template"),
+    path("posts/<int:pk>/", views.post, name="post"),
+    path("pipeline/", views.pipeline, name="pipeline"),
+    path("scenarios/", views.scenarios, name="scenarios"),
+]

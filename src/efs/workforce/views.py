@@ -1,0 +1,415 @@
+"""Pages of workforce security: the regional forecast and risk, a municipality, the staffing
+registry, the student pipeline and scenarios. Thin: forms in, services and queries out."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from efs.errors import DomainError, NotFound
+from efs.http import int_param, xlsx_response
+from efs.people import access
+from efs.people.public import Municipality, Region
+
+from . import forms, importexport, queries, services
+from .access import FORECAST_READERS, READERS, REGION_LEVEL
+from .models import Scenario, TargetedContract
+
+
+def _region(request: HttpRequest) -> Region:
+    wanted = int_param(request, "region") or (
+        int(request.POST["region"]) if request.POST.get("region", "").isdigit() else None
+    )
+    return queries.region_for(request.user, wanted)
+
+
+def _url(name: str, region: Region, **kwargs) -> str:
+    return f"{reverse(name, kwargs=kwargs or None)}?region={region.pk}"
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, FORECAST_READERS)
+    region = _region(request)
+    form = forms.RunForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.forecast_run(
+                    actor=request.user, region=region, years=form.cleaned_data["years"]
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("The forecast is recalculated."))
+        return redirect(_url("workforce:overview", region))
+    run = queries.latest_run(region)
+    context: dict = {
+        "region": region,
+        "regions": queries.regions_readable(request.user).order_by("code"),
+        "run": run,
+        "form": form,
+        "can_run": queries.is_region_level(request.user),
+    }
+    if run is not None:
+        cells = queries.cells_visible(request.user, run)
+        totals = queries.totals_by_year(cells)
+        risks = queries.risks_visible(request.user, run)
+        context.update(
+            totals=totals,
+            first=totals[0] if totals else None,
+            horizon=totals[-1] if totals else None,
+            subjects=queries.by_subject(cells, run.base_year + 1, run.base_year + run.years),
+            municipalities=queries.municipality_risk(risks),
+            chart={
+                "years": [t.year for t in totals],
+                "supply": [round(t.supply, 1) for t in totals],
+                "demand": [round(t.demand, 1) for t in totals],
+                "hidden": [round(t.demand + t.hidden, 1) for t in totals],
+            },
+            ages=queries.age_structure(request.user, region=region),
+            accuracy=queries.forecast_accuracy(request.user, region),
+            rates=[r for r in run.rates if "from_age" in r],
+            run_notes=next((r for r in run.rates if "placement_rate" in r), {}),
+        )
+    return render(request, "workforce/overview.html", context)
+
+
+@login_required
+def municipality(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require_role(request.user, FORECAST_READERS)
+    place = Municipality.objects.select_related("region").filter(pk=pk).first()
+    if place is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    run = queries.latest_run(place.region)
+    cells = queries.cells_visible(request.user, run).filter(municipality=place) if run else None
+    if run is None or not cells.exists():
+        raise NotFound(_("Not found, or you have no access to it."))
+    totals = queries.totals_by_year(cells)
+    context = {
+        "place": place,
+        "region": place.region,
+        "run": run,
+        "totals": totals,
+        "subjects": queries.by_subject(cells, run.base_year + 1, run.base_year + run.years),
+        "risks": list(queries.risks_visible(request.user, run).filter(municipality=place)),
+        "ages": queries.age_structure(request.user, region=place.region, municipality=place),
+        "chart": {
+            "years": [t.year for t in totals],
+            "supply": [round(t.supply, 1) for t in totals],
+            "demand": [round(t.demand, 1) for t in totals],
+            "hidden": [round(t.demand + t.hidden, 1) for t in totals],
+        },
+    }
+    return render(request, "workforce/municipality.html", context)
+
+
+@login_required
+def export_forecast(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, FORECAST_READERS)
+    region = _region(request)
+    run = queries.latest_run(region)
+    if run is None:
+        raise NotFound(_("There is no forecast yet."))
+    rows = (
+        (
+            c.municipality.name,
+            c.subject.name,
+            c.year,
+            round(c.supply, 2),
+            round(c.demand, 2),
+            round(c.hidden, 2),
+            round(c.total_gap, 2),
+            round(c.leavers, 2),
+            round(c.entrants, 2),
+        )
+        for c in queries.cells_visible(request.user, run)
+        .select_related("municipality", "subject")
+        .order_by("municipality__name", "subject__name", "year")
+        .iterator()
+    )
+    return xlsx_response(
+        importexport.forecast_xlsx(rows), f"workforce-forecast-{region.code}-{run.base_year}.xlsx"
+    )
+
+
+@login_required
+def export_risk(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, FORECAST_READERS)
+    region = _region(request)
+    run = queries.latest_run(region)
+    if run is None:
+        raise NotFound(_("There is no forecast yet."))
+    rows = (
+        (
+            r.municipality.name,
+            r.subject.name,
+            r.index,
+            r.aged_60,
+            r.vacancy,
+            r.overload,
+            r.gap,
+            r.deficits,
+        )
+        for r in queries.risks_visible(request.user, run).order_by("-index")
+    )
+    return xlsx_response(
+        importexport.risk_xlsx(rows), f"workforce-risk-{region.code}-{run.base_year}.xlsx"
+    )
+
+
+@login_required
+def registry(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, READERS)
+    region = _region(request)
+    upload = forms.UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if upload.is_valid():
+            content = upload.cleaned_data["file"].read()
+            try:
+                if upload.cleaned_data["kind"] == "staffing":
+                    count = importexport.staffing_import(
+                        actor=request.user, region=region, content=content
+                    )
+                else:
+                    count = importexport.classes_import(
+                        actor=request.user, region=region, content=content
+                    )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                for row in (exc.details or [])[:50]:
+                    messages.warning(request, _("Row %(row)s, «%(column)s»: %(message)s") % row)
+            else:
+                messages.success(request, _("Imported rows: %(n)s.") % {"n": count})
+        else:
+            messages.error(request, _("Choose an XLSX file."))
+        return redirect(_url("workforce:registry", region))
+    posts = queries.posts_visible(request.user, region=region).order_by(
+        "organization__name", "subject__name", "pk"
+    )
+    if request.GET.get("vacant") == "1":
+        from django.db.models import F
+
+        posts = posts.filter(closed_on__isnull=True, held__lt=F("fte"))
+    page = Paginator(posts, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "workforce/registry.html",
+        {
+            "region": region,
+            "page": page,
+            "upload": upload,
+            "can_import": queries.is_region_level(request.user),
+            "ages": queries.age_structure(request.user, region=region),
+            "vacant_only": request.GET.get("vacant") == "1",
+        },
+    )
+
+
+@login_required
+def template_download(request: HttpRequest, kind: str) -> HttpResponse:
+    access.require_role(request.user, READERS)
+    columns = importexport.STAFFING_COLUMNS if kind == "staffing" else importexport.CLASS_COLUMNS
+    return xlsx_response(
+        importexport.template(columns),
+        f"workforce-{'staffing' if kind == 'staffing' else 'classes'}-template.xlsx",
+    )
+
+
+@login_required
+def post(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require_role(request.user, READERS)
+    item = queries.post_visible(request.user, pk)
+    if request.method == "POST":
+        _post_action(request, item)
+        return redirect("workforce:post", pk=item.pk)
+    return render(
+        request,
+        "workforce/post.html",
+        {
+            "post": item,
+            "holdings": queries.holdings_of(request.user, item),
+            "events": item.events.select_related("actor")[:100],
+            "held": services.post_held_fte(item),
+            "fill": forms.FillForm(),
+            "end": forms.EndForm(),
+            "close": forms.CloseForm(),
+            "change": forms.PostChangeForm(initial={"position": item.position, "fte": item.fte}),
+        },
+    )
+
+
+def _post_action(request: HttpRequest, item) -> None:
+    action = request.POST.get("action", "")
+    form_class = {
+        "fill": forms.FillForm,
+        "end": forms.EndForm,
+        "close": forms.CloseForm,
+        "change": forms.PostChangeForm,
+    }.get(action)
+    if form_class is None:
+        messages.error(request, _("Unknown action."))
+        return
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            _("Check the form: %(errors)s")
+            % {"errors": "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())},
+        )
+        return
+    data = form.cleaned_data
+    try:
+        if action == "fill":
+            educator = queries.educator_visible(request.user, data["educator"])
+            services.post_fill(
+                actor=request.user,
+                post=item,
+                educator=educator,
+                fte=data["fte"],
+                started_on=data["started_on"],
+                out_of_field=data["out_of_field"],
+            )
+        elif action == "end":
+            holding = queries.holdings_of(request.user, item).filter(pk=data["assignment"]).first()
+            if holding is None:
+                raise NotFound(_("Not found, or you have no access to it."))
+            services.assignment_end(
+                actor=request.user,
+                assignment=holding,
+                ended_on=data["ended_on"],
+                reason=data["reason"],
+            )
+        elif action == "close":
+            services.post_close(actor=request.user, post=item, closed_on=data["closed_on"])
+        else:
+            services.post_change(
+                actor=request.user, post=item, fte=data["fte"], position=data["position"]
+            )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Saved."))
+
+
+@login_required
+def pipeline(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, READERS)
+    region = _region(request)
+    contracts = queries.contracts_visible(request.user, region=region)
+    if request.method == "POST":
+        _pipeline_action(request, contracts)
+        return redirect(_url("workforce:pipeline", region))
+    page = Paginator(
+        contracts.order_by("graduation_year", "student__last_name", "pk"), 50
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "workforce/pipeline.html",
+        {
+            "region": region,
+            "rows": queries.pipeline(contracts),
+            "page": page,
+            "can_place": queries.is_region_level(request.user),
+        },
+    )
+
+
+def _pipeline_action(request: HttpRequest, contracts) -> None:
+    action = request.POST.get("action", "")
+    form = forms.PlaceForm(request.POST) if action == "place" else forms.BreakForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the form."))
+        return
+    contract: TargetedContract | None = contracts.filter(pk=form.cleaned_data["contract"]).first()
+    try:
+        if contract is None:
+            raise NotFound(_("Not found, or you have no access to it."))
+        if action == "place":
+            target = queries.post_visible(request.user, form.cleaned_data["post"])
+            services.contract_place(
+                actor=request.user,
+                contract=contract,
+                post=target,
+                placed_on=form.cleaned_data["placed_on"],
+            )
+        else:
+            services.contract_break(actor=request.user, contract=contract)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Saved."))
+
+
+@login_required
+def scenarios(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, REGION_LEVEL)
+    region = _region(request)
+    form = forms.ScenarioForm(request.POST or None, region=region)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                base = queries.latest_run(region)
+                scenario = services.scenario_create(actor=request.user, region=region, **data)
+                services.forecast_run(
+                    actor=request.user,
+                    region=region,
+                    scenario=scenario,
+                    years=base.years if base else 10,
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("The scenario is calculated."))
+        else:
+            messages.error(request, _("Check the form."))
+        return redirect(_url("workforce:scenarios", region))
+    base = queries.latest_run(region)
+    columns = []
+    if base is not None:
+        columns.append(
+            (
+                _("Base forecast"),
+                None,
+                queries.totals_by_year(queries.cells_visible(request.user, base)),
+            )
+        )
+        for scenario in Scenario.objects.filter(region=region).order_by("pk")[:6]:
+            run = queries.latest_run(region, scenario)
+            if run is not None:
+                columns.append(
+                    (
+                        scenario.name,
+                        scenario,
+                        queries.totals_by_year(queries.cells_visible(request.user, run)),
+                    )
+                )
+    years = [t.year for t in columns[0][2]] if columns else []
+    table = [
+        {
+            "year": year,
+            "values": [
+                next((round(t.total_gap, 1) for t in totals if t.year == year), None)
+                for _, _, totals in columns
+            ],
+        }
+        for year in years
+    ]
+    chart = {
+        "years": years,
+        "series": [
+            {"label": str(name), "gap": [round(t.total_gap, 1) for t in totals]}
+            for name, _, totals in columns
+        ],
+    }
+    return render(
+        request,
+        "workforce/scenarios.html",
+        {"region": region, "form": form, "columns": columns, "table": table, "chart": chart},
+    )
