@@ -18,8 +18,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from efs import xlsx
 from efs.errors import ValidationFailed
-from efs.http import xlsx_bytes
 from efs.people.public import Educator, Organization, Region, Subject, User
 
 from .models import Assignment, ClassCount, Education, Post, PostEvent, Profile
@@ -316,7 +316,7 @@ def classes_import(*, actor: User, region: Region, content: bytes) -> int:
 
 
 def template(columns: tuple[tuple[str, str], ...]) -> bytes:
-    return xlsx_bytes("Шаблон", [title for _, title in columns], [])
+    return xlsx.table_bytes("Шаблон", [title for _, title in columns], [])
 
 
 def safe(value: Any) -> Any:
@@ -338,7 +338,7 @@ def forecast_xlsx(rows: Iterable[tuple]) -> bytes:
         "Уходят",
         "Приходят",
     ]
-    return xlsx_bytes("Прогноз", header, ([safe(v) for v in row] for row in rows))
+    return xlsx.table_bytes("Прогноз", header, ([safe(v) for v in row] for row in rows))
 
 
 def risk_xlsx(rows: Iterable[tuple]) -> bytes:
@@ -352,4 +352,4 @@ def risk_xlsx(rows: Iterable[tuple]) -> bytes:
         "Доля прогнозного дефицита",
         "Доля с незакрытыми дефицитами",
     ]
-    return xlsx_bytes("Риск", header, ([safe(v) for v in row] for row in rows))
+    return xlsx.table_bytes("Риск", header, ([safe(v) for v in row] for row in rows))

@@ -11,8 +11,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from efs import xlsx
 from efs.errors import DomainError, NotFound
-from efs.http import int_param, xlsx_response
+from efs.http import int_param
 from efs.people import access
 from efs.people.public import Municipality, Region
 
@@ -133,7 +134,7 @@ def export_forecast(request: HttpRequest) -> HttpResponse:
         .order_by("municipality__name", "subject__name", "year")
         .iterator()
     )
-    return xlsx_response(
+    return xlsx.response(
         importexport.forecast_xlsx(rows), f"workforce-forecast-{region.code}-{run.base_year}.xlsx"
     )
 
@@ -158,7 +159,7 @@ def export_risk(request: HttpRequest) -> HttpResponse:
         )
         for r in queries.risks_visible(request.user, run).order_by("-index")
     )
-    return xlsx_response(
+    return xlsx.response(
         importexport.risk_xlsx(rows), f"workforce-risk-{region.code}-{run.base_year}.xlsx"
     )
 
@@ -215,7 +216,7 @@ def registry(request: HttpRequest) -> HttpResponse:
 def template_download(request: HttpRequest, kind: str) -> HttpResponse:
     access.require_role(request.user, READERS)
     columns = importexport.STAFFING_COLUMNS if kind == "staffing" else importexport.CLASS_COLUMNS
-    return xlsx_response(
+    return xlsx.response(
         importexport.template(columns),
         f"workforce-{'staffing' if kind == 'staffing' else 'classes'}-template.xlsx",
     )
