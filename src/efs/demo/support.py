@@ -31,7 +31,7 @@ from efs.people.public import (
 from efs.support import public as support
 
 from .routes import diagnose
-from .users import DEMO_PASSWORD
+from .users import DEMO_PASSWORD, consented
 
 TOPICS = [
     "Формирующее оценивание: листы самооценки",
@@ -64,7 +64,9 @@ def create_demo_support(region: Region, *, seed: int) -> dict[str, int]:
     for username, first, last, city in TUTORS:
         tutor = _tutor(region, username, first, last)
         made["tutors"] += 1
-        for educator in Educator.objects.filter(region=region, organization__municipality__name=city, category="teacher").order_by("pk")[: rng.randint(28, 40)]:
+        caseload = list(Educator.objects.filter(region=region, organization__municipality__name=city, category="teacher").order_by("pk")[: rng.randint(28, 40)])
+        consented(caseload)  # the ЦНППМ's support starts from the person's consent, recorded by the operator
+        for educator in caseload:
             support_assign(supporter=tutor, educator=educator, kind=Role.TUTOR)
             made["caseload"] += 1
 

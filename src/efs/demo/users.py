@@ -49,7 +49,7 @@ def _link(user: User, educator: Educator) -> None:
     educator.save(update_fields=["user"])
 
 
-def _consented(educators) -> None:
+def consented(educators) -> None:
     """The demo region processes personal data on the basis of consent: the people the demo
     supports, routes and enrolls gave it (on paper, recorded by the operator); `head` and
     `student` have not yet, so their first steps show the consent."""
@@ -119,7 +119,7 @@ def create_demo_logins(region: Region) -> list[DemoLogin]:
     role_grant(user=user, role=Role.TEACHER, scope=Scope.SELF, region=region)
     role_grant(user=user, role=Role.MENTOR, scope=Scope.ASSIGNED, region=region)
     mentees = [teacher, *([novice] if novice else []), *Educator.objects.filter(organization=school, experience_years__lt=3, category="teacher").exclude(pk__in=[teacher.pk, novice.pk if novice else 0]).order_by("pk")[:1]]
-    _consented([mentor, *mentees])
+    consented([mentor, *mentees])
     for mentee in mentees:
         support_assign(supporter=user, educator=mentee, kind=Role.MENTOR)
     add("mentor", Role.MENTOR, f"{mentor.full_name}, {mentor.position}")
@@ -146,7 +146,7 @@ def create_demo_logins(region: Region) -> list[DemoLogin]:
     user = _user("tutor", first_name="Оксана", last_name="Белых")
     role_grant(user=user, role=Role.TUTOR, scope=Scope.ASSIGNED, region=region)
     tutees = [teacher, *([novice] if novice else []), *Educator.objects.filter(organization__municipality=city, category="teacher").exclude(pk__in=[teacher.pk, novice.pk if novice else 0]).order_by("pk")[:24]]
-    _consented(tutees)
+    consented(tutees)
     for tutee in tutees:
         support_assign(supporter=user, educator=tutee, kind=Role.TUTOR)
     add("tutor", Role.TUTOR, f"Белых Оксана, методист, {cnppm.short_name}")
