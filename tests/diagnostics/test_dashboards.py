@@ -154,19 +154,19 @@ COLD = {
     "people": 10,
     "municipal_home": 10,
     "municipal_map": 4,
-    "regional_home": 22,
+    "regional_home": 26,
     "regional_map": 9,
     "federal_home": 6,
     "federal_map": 8,
-    "federal_people": 9,
+    "federal_people": 10,
 }  # the maps below region level come from the snapshot the home page has just made
 WARM = COLD | {
     "head_home": 9,
     "people": 9,
     "municipal_home": 9,
-    "regional_home": 19,
+    "regional_home": 23,
     "regional_map": 6,
     "federal_home": 4,
     "federal_map": 5,
-    "federal_people": 8,
+    "federal_people": 9,
 }

@@ -36,7 +36,7 @@ def test_the_tutors_home_and_queue_make_a_fixed_number_of_queries(ready):
     assert queries_of(tutor, "/routes/tutor/") == TUTOR_QUEUE
 
 
-HOME = 16
-ROUTE = 12
+HOME = 17
+ROUTE = 14
 TUTOR_HOME = 9
 TUTOR_QUEUE = 7

@@ -133,7 +133,7 @@ def test_financing_services_hold_the_same_ranges(world):
 
     regional = world.users["regional"]
     with pytest.raises(ValidationFailed) as refused:
-        services.fund_top_up(actor=regional, region=world.r1, year=dt.date.today().year, amount=2**62, tid="x")
+        services.fund_top_up(actor=regional, region=world.r1, year=dt.date.today().year, amount=2**62, tid="x", document="п/п 1", document_date=dt.date.today())
     assert refused.value.code == "amount_too_large"
     with pytest.raises(ValidationFailed) as refused:
         services.rule_set(actor=regional, region=world.r1, year=dt.date.today().year, category="alien", nominal=100)
