@@ -99,13 +99,22 @@ def make_user(username: str) -> User:
 
 @pytest.fixture
 def reference_data(db) -> None:
-    """Regions, subjects and consent texts; reloaded when a transactional test flushed them."""
+    """Regions, subjects, consent texts and the review criteria; reloaded when a transactional
+    test flushed them (a flush also empties what data migrations wrote)."""
     if not Region.objects.exists():
         from django.apps import apps
 
         from efs.people.reference import load
 
         load(apps)
+    from efs.catalog.models import ReviewCriterion
+
+    if not ReviewCriterion.objects.exists():
+        from importlib import import_module
+
+        criteria = import_module("efs.catalog.migrations.0002_search_and_criteria").CRITERIA
+        for order, (code, title, description) in enumerate(criteria, start=1):
+            ReviewCriterion.objects.create(code=code, title=title, description=description, max_score=2, order=order)
 
 
 @pytest.fixture
