@@ -158,6 +158,7 @@ def _check_text_runs(archive: zipfile.ZipFile, member: zipfile.ZipInfo, *, broke
                     run = len(parts[-1])
                 if run > _MAX_CELL_BYTES:
                     break
+    # zipfile raises NotImplementedError for a compression method it cannot read: a broken upload, not a stub
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         raise _broken(broken_code) from None
     if run > _MAX_CELL_BYTES:
