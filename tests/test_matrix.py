@@ -9,11 +9,15 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 import tests.catalog.routes
+import tests.coordination.programs_routes
+import tests.coordination.routes
 import tests.diagnostics.routes
 import tests.financing.routes
 import tests.monitoring.routes
 import tests.ops.routes
 import tests.people.routes
+import tests.practices.network_routes
+import tests.practices.routes
 import tests.routes.routes
 import tests.support.routes
 import tests.workforce.routes  # noqa: F401
@@ -119,7 +123,7 @@ def test_method_reading_sees_each_kind_of_view():
 
 # Rows run app by app in this order, whatever module imported its rows first: a later app's
 # setup (support assigns the tutor to the teacher) must not change what earlier rows expect.
-APP_ORDER = ["catalog", "diagnostics", "financing", "monitoring", "ops", "people", "routes", "support", "workforce"]
+APP_ORDER = ["catalog", "diagnostics", "financing", "monitoring", "ops", "people", "routes", "support", "workforce", "practices", "coordination"]
 
 
 def ordered_routes():

@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "efs.support",
     "efs.monitoring",
     "efs.workforce",
+    "efs.practices",
+    "efs.coordination",
     "efs.web",
     "efs.api",
     "efs.demo",

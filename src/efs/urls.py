@@ -26,6 +26,8 @@ urlpatterns = [
     path("monitoring/", include("efs.monitoring.urls")),
     path("ops/", include("efs.ops.urls")),
     path("workforce/", include("efs.workforce.urls")),
+    path("practices/", include("efs.practices.urls")),
+    path("coordination/", include("efs.coordination.urls")),
     path("api/", api.urls),
     path("api/<path:rest>", unknown_endpoint),
     path("admin/", admin.site.urls),

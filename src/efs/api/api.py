@@ -18,12 +18,14 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from efs.catalog.api import router as catalog_router
 from efs.competencies.api import router as competencies_router
+from efs.coordination.api import router as coordination_router
 from efs.diagnostics.api import router as diagnostics_router
 from efs.errors import DomainError
 from efs.financing.api import router as financing_router
 from efs.monitoring.api import router as monitoring_router
 from efs.people.api import router as people_router
 from efs.people.public import api_auth
+from efs.practices.api import router as practices_router
 from efs.routes.api import router as routes_router
 from efs.support.api import router as support_router
 from efs.workforce.api import router as workforce_router
@@ -151,6 +153,8 @@ api.add_router("/routes/", routes_router)
 api.add_router("/support/", support_router)
 api.add_router("/monitoring/", monitoring_router)
 api.add_router("/workforce/", workforce_router)
+api.add_router("/practices/", practices_router)
+api.add_router("/coordination/", coordination_router)
 
 
 def unknown_endpoint(request: HttpRequest, rest: str = ""):

@@ -1,0 +1,3 @@
+"""Models of the programs part of the coordination app (registered under the coordination app label)."""
+
+__all__: list[str] = []

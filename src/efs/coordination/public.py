@@ -1,0 +1,1 @@
+"""What other apps may use from the coordination app (ADR 0006)."""

@@ -1,0 +1,1 @@
+"""What other apps may use from the practices app (ADR 0006)."""

@@ -1,0 +1,1 @@
+"""coordination/programs pages and endpoints in the role × scope matrix."""

@@ -1,0 +1,1 @@
+"""coordination pages and endpoints in the role × scope matrix."""

@@ -1,0 +1,1 @@
+"""practices/network pages and endpoints in the role × scope matrix."""

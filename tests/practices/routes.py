@@ -1,0 +1,1 @@
+"""practices pages and endpoints in the role × scope matrix."""
