@@ -12,6 +12,7 @@ import logging
 from django.db import DataError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
@@ -155,6 +156,22 @@ api.add_router("/monitoring/", monitoring_router)
 api.add_router("/workforce/", workforce_router)
 api.add_router("/practices/", practices_router)
 api.add_router("/coordination/", coordination_router)
+
+
+def _summaries_through_the_catalog() -> None:
+    """Summaries are written in English beside each operation and served in Russian.
+
+    The OpenAPI document is built per request, so a lazy string takes the request's
+    language; `tests/test_texts.py` checks that every summary has its translation.
+    """
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                if operation.summary and isinstance(operation.summary, str):
+                    operation.summary = gettext_lazy(operation.summary)
+
+
+_summaries_through_the_catalog()
 
 
 def unknown_endpoint(request: HttpRequest, rest: str = ""):

@@ -85,7 +85,7 @@ def _value_out(v: queries.IndicatorValue) -> dict:
             "formula_version": v.formula_version}
 
 
-@router.get("/indicators", response={200: list[IndicatorOut], 401: ErrorOut, 403: ErrorOut}, summary="Паспорта показателей")
+@router.get("/indicators", response={200: list[IndicatorOut], 401: ErrorOut, 403: ErrorOut}, summary="Indicator passports")
 def indicators(request: HttpRequest):
     reach.home_unit(request.user)  # monitoring readers only
     out = []
@@ -98,7 +98,7 @@ def indicators(request: HttpRequest):
 
 
 @router.get("/values", response={200: list[ValueOut], 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-            summary="Значения показателя для единицы и её подразделений за период")
+            summary="Values of an indicator for a unit and its parts in a period")
 def values(request: HttpRequest, q: Query[ValuesQuery]):
     reach.require_unit(request.user, q.level, q.unit)
     indicator = Indicator.objects.filter(code=q.indicator).first()
@@ -118,7 +118,7 @@ def values(request: HttpRequest, q: Query[ValuesQuery]):
 
 
 @router.post("/targets", response={201: TargetOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-             summary="Задать целевое значение показателя для региона или муниципалитета")
+             summary="Set the target of an indicator for a region or a municipality")
 def target_set(request: HttpRequest, body: TargetIn):
     reach.home_unit(request.user)
     indicator = Indicator.objects.filter(code=body.indicator).first()

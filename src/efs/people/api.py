@@ -296,7 +296,7 @@ def _batch(request: HttpRequest, batch_id: Id) -> ImportBatch:
     return queries.import_batch(request.user, batch_id)
 
 
-@router.get("/imports/{int:batch_id}", response=ImportOut)
+@router.get("/imports/{int:batch_id}", response=ImportOut, summary="The check of an uploaded file: rows, valid rows, errors")
 def import_get(request: HttpRequest, batch_id: Id):
     return _batch(request, batch_id)
 
