@@ -113,6 +113,41 @@ class BankItemOut(Schema):
         return obj.competency.code
 
 
+class ChoiceOut(Schema):
+    id: str
+    text: str
+
+
+class ItemIrtOut(Schema):
+    model: str
+    a: float
+    b: float | None = None
+    c: float | None = None
+    steps: list[float] | None = None
+
+
+class ItemDetailOut(Schema):
+    """One item in the bank's exchange format (the layout of `efs diagnostics` import/export)."""
+
+    id: int
+    code: str
+    competency: str
+    audience: str
+    kind: str
+    stem: str
+    options: list[ChoiceOut] | None = None
+    left: list[ChoiceOut] | None = None
+    right: list[ChoiceOut] | None = None
+    unit: str | None = None
+    key: Any
+    irt: ItemIrtOut
+    status: str
+    source: str
+    rationale: str
+    stats: dict[str, Any]
+    exposure_count: int
+
+
 class CalibrationIn(Schema):
     framework: int
     anchor_operational: bool = True
@@ -238,7 +273,7 @@ def items(request: HttpRequest, framework: int | None = None, status: str = "", 
     return queries.items_listed(framework_id=framework, status=status, kind=kind, search=q)
 
 
-@router.get("/items/{int:item_id}", response=dict[str, Any], summary="One item with its key (federal operator)")
+@router.get("/items/{int:item_id}", response=ItemDetailOut, summary="One item with its key (federal operator)")
 def item(request: HttpRequest, item_id: Id):
     bank_services.require_bank_manager(request.user)
     obj = Item.objects.select_related("competency").filter(pk=item_id).first()

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -20,6 +20,10 @@ from .models import AuditAction, ConsentKind, Educator, ImportBatch, ImportKind,
 
 Pagination = bounded_pagination()
 router = Router(tags=["people"])
+
+
+class MarkedOut(Schema):
+    marked: int = Field(..., description="how many notifications were unread and are read now")
 
 
 class RegionOut(Schema):
@@ -275,7 +279,7 @@ def notifications(request: HttpRequest, unread: bool = False):
     return list(items[:100])
 
 
-@router.post("/notifications/read", response=dict[str, int], summary="Mark all my notifications as read")
+@router.post("/notifications/read", response=MarkedOut, summary="Mark all my notifications as read")
 def notifications_read(request: HttpRequest):
     return {"marked": services.notifications_read(user=request.user)}
 

@@ -303,6 +303,10 @@ class MentorshipOut(Schema):
     meetings: list[MeetingOut]
 
 
+class MentorshipStatusOut(Schema):
+    status: str = Field(..., description="active when confirmed, declined when declined")
+
+
 class SchoolMentorshipOut(Schema):
     id: int
     mentor: str
@@ -382,7 +386,7 @@ def mentorships_propose(request: HttpRequest):
     ])
 
 
-@router.post("/mentorships/{pk}/decision", response=dict[str, str], summary="The school head confirms or declines a proposal")
+@router.post("/mentorships/{pk}/decision", response=MentorshipStatusOut, summary="The school head confirms or declines a proposal")
 def mentorship_decision(request: HttpRequest, pk: int, payload: DecisionIn):
     m = mentoring.mentorship_decide(actor=request.user, mentorship=queries.mentorship_of_school(request.user, pk), accept=payload.accept)
     return {"status": m.status}
