@@ -11,7 +11,18 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from efs.errors import NotFound
-from efs.limits import PRICE_KOPECKS_MAX, Comment, Day, Id, Limit, Offset, Search
+from efs.limits import (
+    PRICE_KOPECKS_MAX,
+    Comment,
+    Day,
+    Id,
+    Limit,
+    Offset,
+    RegionCode,
+    Search,
+    ShortText,
+    Word,
+)
 from efs.people import access as people_access
 from efs.people.models import Organization, Role
 
@@ -255,8 +266,8 @@ class CohortCreateIn(Schema):
     price_kopecks: int
     online: bool = False
     municipality: int | None = None
-    address: str = ""
-    availability: str = "region"
+    address: ShortText = ""
+    availability: Word = "region"
 
 
 @router.post("/programs/{int:program_id}/cohorts", response={201: CohortOut}, summary="Schedule a cohort (provider)")
@@ -304,8 +315,8 @@ def reviews(request: HttpRequest):
 
 class ProgramReviewIn(Schema):
     scores: dict[str, int]
-    verdict: str
-    comment: str = ""
+    verdict: Word
+    comment: Comment = ""
 
 
 @router.post("/reviews/{int:review_id}", response=ReviewOut, summary="Submit a review against the published criteria (expert)")
@@ -328,7 +339,7 @@ class CoverageOut(Schema):
 
 
 @router.get("/coverage", response=list[CoverageOut], summary="Deficits against programs in a region: the demand map")
-def coverage(request: HttpRequest, region: str = ""):
+def coverage(request: HttpRequest, region: RegionCode = ""):
     from efs.diagnostics.access import AGGREGATE_READERS
     from efs.people.models import Region
 

@@ -8,13 +8,13 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from efs.competencies.models import Framework
 from efs.errors import Conflict, NotFound
 from efs.http import bounded_pagination, client_ip
-from efs.limits import Id
+from efs.limits import Id, Word
 from efs.people import access
 from efs.people.audit import audit_view
 
@@ -64,7 +64,7 @@ class AnswerIn(Schema):
 
 
 class StartIn(Schema):
-    assessment: str
+    assessment: Word
 
 
 class ResultOut(Schema):
@@ -268,7 +268,10 @@ def deficit_map(request: HttpRequest):
 
 @router.get("/items", response=list[BankItemOut], summary="The item bank with statistics (federal operator)")
 @paginate(Pagination)
-def items(request: HttpRequest, framework: int | None = None, status: str = "", kind: str = "", q: str = ""):
+def items(
+    request: HttpRequest, framework: int | None = None, status: str = Query("", max_length=40), kind: str = Query("", max_length=40),
+    q: str = Query("", max_length=200),
+):
     bank_services.require_bank_manager(request.user)
     return queries.items_listed(framework_id=framework, status=status, kind=kind, search=q)
 

@@ -12,7 +12,7 @@ from ninja.pagination import paginate
 
 from efs.errors import NotFound, ValidationFailed
 from efs.http import bounded_pagination, client_ip
-from efs.limits import INT_MAX, Id
+from efs.limits import INT_MAX, Id, RegionCode, Word
 
 from . import access, imports, queries, services
 from .audit import audit_rows, audit_view
@@ -159,7 +159,7 @@ def regions(request: HttpRequest):
 
 
 @router.get("/regions/{code}/municipalities", response=list[MunicipalityOut])
-def municipalities(request: HttpRequest, code: str):
+def municipalities(request: HttpRequest, code: RegionCode):
     region = Region.objects.filter(code=code).first()
     if region is None:
         raise NotFound(_("Region not found."), code="region_not_found")
@@ -249,14 +249,14 @@ def _consent_kind(kind: str) -> str:
 
 
 @router.post("/consents/{kind}", response=ConsentOut, summary="Give consent (idempotent)")
-def consent_give(request: HttpRequest, kind: str):
+def consent_give(request: HttpRequest, kind: Word):
     me = _own(request)
     services.consent_give(actor=request.user, educator=me, kind=_consent_kind(kind), ip=client_ip(request))
     return _consent_out(me, kind)
 
 
 @router.delete("/consents/{kind}", response=ConsentOut, summary="Withdraw consent (idempotent)")
-def consent_withdraw(request: HttpRequest, kind: str):
+def consent_withdraw(request: HttpRequest, kind: Word):
     me = _own(request)
     services.consent_withdraw(actor=request.user, educator=me, kind=_consent_kind(kind), ip=client_ip(request))
     return _consent_out(me, kind)
@@ -285,7 +285,7 @@ def notifications_read(request: HttpRequest):
 
 
 @router.post("/imports", response={201: ImportOut}, summary="Upload a file and check it (nothing is imported yet)")
-def import_upload(request: HttpRequest, kind: Form[str], region: Form[str], file: File[UploadedFile]):
+def import_upload(request: HttpRequest, kind: Form[Word], region: Form[RegionCode], file: File[UploadedFile]):
     region_obj = Region.objects.filter(code=region).first()
     if region_obj is None:
         raise NotFound(_("Region not found."), code="region_not_found")

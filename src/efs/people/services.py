@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from efs.limits import NOTE_MAX_CHARS, checked_text
 
 from . import access
 from .audit import audit_record
@@ -257,6 +258,8 @@ def macroregion_save(*, actor: User, name: str, regions: list[Region], descripti
     name = name.strip()
     if not name:
         raise ValidationFailed(_("Give the macroregion a name."), code="name_required")
+    name = checked_text(name, field=_("name"), limit=200)
+    description = checked_text(description, field=_("description"), limit=NOTE_MAX_CHARS)
     if len(regions) < 2:
         raise ValidationFailed(_("A macroregion joins at least two regions."), code="macroregion_too_small")
     macroregion = macroregion or Macroregion()
@@ -287,9 +290,10 @@ def _digest(plaintext: str) -> str:
 
 
 def api_token_create(*, user: User, name: str) -> IssuedToken:
-    name = name.strip()[:100]
+    name = name.strip()
     if not name:
         raise ValidationFailed(_("Give the token a name, e.g. the system that will use it."), code="name_required")
+    name = checked_text(name, field=_("name"), limit=100)
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=plaintext[:12], digest=_digest(plaintext))
     return IssuedToken(token=token, plaintext=plaintext)

@@ -24,6 +24,7 @@ from efs.limits import (
     PriceKopecks,
     RegionCode,
     Search,
+    Word,
 )
 from efs.people import access
 from efs.people.models import Region
@@ -251,7 +252,7 @@ def build(request: HttpRequest, body: BuildIn):
 
 
 @router.get("/staff", response=StaffOut, summary="Statuses and progress of routes in my scope (heads and operators), 100 per page")
-def staff(request: HttpRequest, status: str = "", overdue: bool = False, q: Search = "", offset: Offset = 0, limit: Limit = 100):
+def staff(request: HttpRequest, status: Word = "", overdue: bool = False, q: Search = "", offset: Offset = 0, limit: Limit = 100):
     access.require_role(request.user, STATUS_READERS)
     roles = [r for r in STATUS_READERS if access.has_role(request.user, r)]
     routes = queries.staff_routes(request.user, roles=roles, status=status, overdue=overdue, search=q.strip())

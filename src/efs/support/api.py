@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from efs.errors import NotFound
+from efs.limits import Word
 from efs.people import access
 from efs.people.access import EDUCATOR_READERS
 from efs.people.public import Role, educator_visible
@@ -50,7 +51,7 @@ class RecordOut(Schema):
 
 class RecordIn(Schema):
     educator: int
-    kind: str = Field(..., description="journal_entry, mentoring_note or observation")
+    kind: str = Field(..., max_length=40, description="journal_entry, mentoring_note or observation")
     title: str = Field(..., max_length=200)
     body: str = Field(..., max_length=TEXT_MAX)
 
@@ -82,7 +83,7 @@ class ConsultationOut(Schema):
 
 class ConsultationIn(Schema):
     topic: str = Field(..., max_length=300)
-    format: str = Field(..., description="online or in_person")
+    format: str = Field(..., max_length=40, description="online or in_person")
     preferred_times: str = Field("", max_length=500)
     competency: int | None = None
     route_item: int | None = None
@@ -166,7 +167,7 @@ def _me(request):
 
 
 @router.get("/consultations", response=list[ConsultationOut], summary="Consultations where I am the educator or the tutor")
-def consultations(request: HttpRequest, status: str = ""):
+def consultations(request: HttpRequest, status: Word = ""):
     access.require_role(request.user, EDUCATOR_READERS)
     status = status if status in ConsultationStatus.values else ""
     return [_consultation_out(c, request.user) for c in queries.consultations_visible(request.user, status=status)[:500]]
@@ -221,7 +222,7 @@ def consultation_evidence(request: HttpRequest, pk: int):
 
 
 @router.get("/records", response=list[RecordOut], summary="Private records I may read: mine, written by me, shared with me")
-def support_records(request: HttpRequest, kind: str = ""):
+def support_records(request: HttpRequest, kind: Word = ""):
     access.require_role(request.user, EDUCATOR_READERS)
     kind = kind if kind in RecordKind.values else ""
     return [_record_out(r, request.user) for r in queries.records_visible(request.user, kind=kind)[:500]]
@@ -322,7 +323,7 @@ class SchoolMentorshipOut(Schema):
 
 
 class PlanItemIn(Schema):
-    kind: str = Field(..., description="goal, meeting or task")
+    kind: str = Field(..., max_length=40, description="goal, meeting or task")
     title: str = Field(..., max_length=300)
     due_on: dt.date
     competency: int | None = Field(None, description="for a goal: one of the mentee's current deficits")
