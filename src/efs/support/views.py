@@ -81,6 +81,8 @@ def index(request: HttpRequest) -> HttpResponse:
         "waiting": [c for c in consultations if c.status == ConsultationStatus.REQUESTED and c.tutor_id == request.user.pk],
         "consultations": consultations,
         "records": list(queries.records_visible(request.user)[:10]),
+        # the mentoring page is for mentors, mentees and school heads; a tutor has none there
+        "may_mentor": access.has_role(request.user, Role.TEACHER, Role.MENTOR, Role.SCHOOL_HEAD),
     }
     return render(request, "support/index.html", context)
 

@@ -317,6 +317,7 @@ def pipeline(request: HttpRequest) -> HttpResponse:
             "rows": queries.pipeline(contracts),
             "page": page,
             "can_place": queries.is_region_level(request.user),
+            "may_overview": access.has_role(request.user, *FORECAST_READERS),
         },
     )
 
