@@ -29,7 +29,9 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         if throttle.blocked(username=username, ip=ip):
             self.throttled = True
             raise ValidationError(
-                self.error_messages["throttled"], code="throttled", params={"minutes": max(1, settings.EFS_LOGIN_WINDOW_SECONDS // 60)}
+                self.error_messages["throttled"],
+                code="throttled",
+                params={"minutes": max(1, settings.EFS_LOGIN_WINDOW_SECONDS // 60)},
             )
         try:
             cleaned = super().clean()
