@@ -21,7 +21,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -95,7 +95,7 @@ class ItemBank:
     @property
     def b(self) -> FloatArray:
         """Item location: the difficulty of dichotomous items, the mean step of GPCM items."""
-        return np.nanmean(self.steps, axis=1)
+        return cast(FloatArray, np.nanmean(self.steps, axis=1))
 
     @cached_property
     def n_categories(self) -> IntArray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -10,10 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from efs.people import access
 from efs.people.models import Role
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: StrOrPromise
     url_name: str
     icon: str
     roles: frozenset[str]
@@ -25,7 +29,7 @@ class NavItem:
 
 @dataclass(frozen=True)
 class NavGroup:
-    label: str
+    label: StrOrPromise
     icon: str
     items: list[NavItem] = field(default_factory=list)
 
