@@ -41,7 +41,9 @@ def _class_statuses(trees: dict[Path, ast.Module]) -> dict[str, int]:
                     continue
                 status = statuses[parent]
                 for item in node.body:
-                    if isinstance(item, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "status" for t in item.targets):
+                    if isinstance(item, ast.Assign) and any(
+                        isinstance(t, ast.Name) and t.id == "status" for t in item.targets
+                    ):
                         if isinstance(item.value, ast.Constant) and isinstance(item.value.value, int):
                             status = item.value.value
                 statuses[node.name] = status
@@ -56,14 +58,23 @@ def _message(call: ast.Call) -> str:
     arg = call.args[0]
     while isinstance(arg, ast.BinOp):  # _("... %(x)s") % {...}
         arg = arg.left
-    if isinstance(arg, ast.Call) and arg.args and isinstance(arg.args[0], ast.Constant) and isinstance(arg.args[0].value, str):
+    if (
+        isinstance(arg, ast.Call)
+        and arg.args
+        and isinstance(arg.args[0], ast.Constant)
+        and isinstance(arg.args[0].value, str)
+    ):
         return arg.args[0].value
     return ""
 
 
 def error_codes() -> list[tuple[str, int, str, str]]:
     """(code, status, app, English message) for every code raised in the source, sorted by app and code."""
-    trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in sorted(SRC.rglob("*.py")) if "migrations" not in path.parts}
+    trees = {
+        path: ast.parse(path.read_text(encoding="utf-8"))
+        for path in sorted(SRC.rglob("*.py"))
+        if "migrations" not in path.parts
+    }
     statuses = _class_statuses(trees)
     found: dict[str, tuple[str, int, str, str]] = {}
     for path, tree in trees.items():
@@ -71,11 +82,21 @@ def error_codes() -> list[tuple[str, int, str, str]]:
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
-            name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr if isinstance(node.func, ast.Attribute) else ""
+            name = (
+                node.func.id
+                if isinstance(node.func, ast.Name)
+                else node.func.attr
+                if isinstance(node.func, ast.Attribute)
+                else ""
+            )
             if name not in statuses:
                 continue
             for keyword in node.keywords:
-                if keyword.arg == "code" and isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str):
+                if (
+                    keyword.arg == "code"
+                    and isinstance(keyword.value, ast.Constant)
+                    and isinstance(keyword.value.value, str)
+                ):
                     code = keyword.value.value
                     if code not in found or (not found[code][3] and _message(node)):
                         found[code] = (code, statuses[name], app, _message(node))
@@ -97,7 +118,9 @@ def operations() -> list[tuple[str, str, str, str]]:
         schema = api.get_openapi_schema(path_prefix="/api/")
         for path, item in schema["paths"].items():
             for method, operation in sorted(item.items(), key=lambda kv: METHOD_ORDER.get(kv[0].upper(), 9)):
-                rows.append(((operation.get("tags") or ["api"])[0], method.upper(), path, str(operation.get("summary", ""))))
+                rows.append(
+                    ((operation.get("tags") or ["api"])[0], method.upper(), path, str(operation.get("summary", "")))
+                )
     return rows
 
 
@@ -112,7 +135,10 @@ def render() -> str:
     catalog = polib.pofile(str(SRC / "locale" / "ru" / "LC_MESSAGES" / "django.po"))
     lines = [BEGIN, "", "## Every operation", ""]
     ops = operations()
-    lines.append(f"{len(ops)} operations. Each answers errors in the shape above; the codes it may give are listed in the next section by app.")
+    lines.append(
+        f"{len(ops)} operations. Each answers errors in the shape above;"
+        " the codes it may give are listed in the next section by app."
+    )
     tag = None
     for op_tag, method, path, summary in ops:
         if op_tag != tag:
@@ -120,7 +146,13 @@ def render() -> str:
             lines += ["", f"### {tag}", "", "| method and path | what | по-русски |", "|---|---|---|"]
         lines.append(f"| `{method} {path}` | {summary} | {_russian(catalog, summary)} |")
     codes = error_codes()
-    lines += ["", "## Every domain error code", "", f"{len(codes)} codes raised by the services (besides the generic ones in the table above).", ""]
+    lines += [
+        "",
+        "## Every domain error code",
+        "",
+        f"{len(codes)} codes raised by the services (besides the generic ones in the table above).",
+        "",
+    ]
     app = None
     for code, status, code_app, message in codes:
         if code_app != app:

@@ -75,7 +75,9 @@ def test_every_string_the_api_accepts_has_a_length_limit():
                 where = f"{method.upper()} {path} ?{parameter['name']}"
                 unbounded += _unbounded_strings(parameter.get("schema", {}), components, where, set())
             for content in operation.get("requestBody", {}).get("content", {}).values():
-                unbounded += _unbounded_strings(content.get("schema", {}), components, f"{method.upper()} {path} body", set())
+                unbounded += _unbounded_strings(
+                    content.get("schema", {}), components, f"{method.upper()} {path} body", set()
+                )
     assert sorted(unbounded) == []
 
 

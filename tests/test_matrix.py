@@ -31,7 +31,11 @@ def view_methods(callback) -> set[str]:
     """The HTTP methods a Django view answers (other than by 405), read from its code."""
     view_class = getattr(callback, "view_class", None)
     if view_class is not None:
-        return {m.upper() for m in view_class.http_method_names if m in {"get", "post", "put", "patch", "delete"} and hasattr(view_class, m)}
+        return {
+            m.upper()
+            for m in view_class.http_method_names
+            if m in {"get", "post", "put", "patch", "delete"} and hasattr(view_class, m)
+        }
     source = inspect.getsource(inspect.unwrap(callback))
     if "@require_POST" in source:
         return {"POST"}
@@ -123,7 +127,19 @@ def test_method_reading_sees_each_kind_of_view():
 
 # Rows run app by app in this order, whatever module imported its rows first: a later app's
 # setup (support assigns the tutor to the teacher) must not change what earlier rows expect.
-APP_ORDER = ["catalog", "diagnostics", "financing", "monitoring", "ops", "people", "routes", "support", "workforce", "practices", "coordination"]
+APP_ORDER = [
+    "catalog",
+    "diagnostics",
+    "financing",
+    "monitoring",
+    "ops",
+    "people",
+    "routes",
+    "support",
+    "workforce",
+    "practices",
+    "coordination",
+]
 
 
 def ordered_routes():
@@ -156,7 +172,9 @@ def test_matrix(world, who):
         response = getattr(client, route.method.lower())(path, **kwargs)
         expected = route.expect(who, world)
         if response.status_code != expected:
-            failures.append(f"{route.method} {path} [{route.label or route.name}]: {response.status_code}, expected {expected}")
+            failures.append(
+                f"{route.method} {path} [{route.label or route.name}]: {response.status_code}, expected {expected}"
+            )
             continue
         if route.check:
             try:

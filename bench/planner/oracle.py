@@ -5,8 +5,8 @@
 
 Runs the decomposition of a synthetic region to get realistic seat and fund
 prices (``--stage first``: those of the first pricing round, where the priced
-routes are largest; ``final``: after the last round), then solves the priced route of ``--sample`` educators twice: with the
-hand-written branch and bound used in production and with an equivalent CP-SAT
+routes are largest; ``final``: after the last round), then solves the priced route of
+``--sample`` educators twice: with the hand-written branch and bound used in production and with an equivalent CP-SAT
 model (integers: coverage × 10⁴, weight and cost × 10⁴). Reports wall times per
 educator (including building the model) and the largest difference in optimum.
 This is the measurement behind docs/decisions/0103-planner-priced-route-branch-and-bound.md.

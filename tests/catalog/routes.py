@@ -46,12 +46,27 @@ def _depot(world, state):
     program_decide(actor=world.users["regional"], program=published, decision="approve")
     program_publish(actor=world.users["regional"], program=published)
     start = dt.date.today() + dt.timedelta(days=30)
-    cohort_create(actor=staff, program=published, data=CohortData(start_date=start, end_date=start + dt.timedelta(days=5), enrollment_deadline=start, seats=20, price=0, online=True))
+    cohort_create(
+        actor=staff,
+        program=published,
+        data=CohortData(
+            start_date=start,
+            end_date=start + dt.timedelta(days=5),
+            enrollment_deadline=start,
+            seats=20,
+            price=0,
+            online=True,
+        ),
+    )
     state["published"] = published.pk
     state["draft"] = program_create(actor=staff, provider=org, data=card(code="M-DRAFT")).pk
     pending = program_create(actor=staff, provider=org, data=card(code="M-REVIEW"))
     program_submit(actor=staff, program=pending)
-    state["review"] = next(r.pk for r in reviews_assign(actor=world.users["regional"], program=pending) if r.expert == world.users["expert"])
+    state["review"] = next(
+        r.pk
+        for r in reviews_assign(actor=world.users["regional"], program=pending)
+        if r.expert == world.users["expert"]
+    )
     state["card"] = program_card(published) | {"code": "M-NEW"}
 
 
@@ -85,30 +100,133 @@ def provider_on_public(ok: int = 200, *, anonymous: int = 302):
 ROUTES += [
     Route("catalog:catalog", "GET", lambda w, s: "/catalog/?q=учителей+математики", page(LOGGED_IN), setup=_depot),
     Route("catalog:for_me", "GET", lambda w, s: "/catalog/for-me/", only({"teacher"}), setup=_depot),
-    Route("catalog:program", "GET", lambda w, s: f"/catalog/programs/{s['published']}/", page(LOGGED_IN), setup=_depot, label="published"),
-    Route("catalog:program", "GET", lambda w, s: f"/catalog/programs/{s['draft']}/", draft_visible(), setup=_depot, label="draft"),
+    Route(
+        "catalog:program",
+        "GET",
+        lambda w, s: f"/catalog/programs/{s['published']}/",
+        page(LOGGED_IN),
+        setup=_depot,
+        label="published",
+    ),
+    Route(
+        "catalog:program",
+        "GET",
+        lambda w, s: f"/catalog/programs/{s['draft']}/",
+        draft_visible(),
+        setup=_depot,
+        label="draft",
+    ),
     Route("catalog:program_new", "GET", lambda w, s: "/catalog/programs/new/", only({"provider"}), setup=_depot),
-    Route("catalog:program_edit", "GET", lambda w, s: f"/catalog/programs/{s['draft']}/edit/", draft_visible(moderators_get=403), setup=_depot),
-    Route("catalog:cohorts", "GET", lambda w, s: f"/catalog/programs/{s['published']}/cohorts/", provider_on_public(), setup=_depot),
+    Route(
+        "catalog:program_edit",
+        "GET",
+        lambda w, s: f"/catalog/programs/{s['draft']}/edit/",
+        draft_visible(moderators_get=403),
+        setup=_depot,
+    ),
+    Route(
+        "catalog:cohorts",
+        "GET",
+        lambda w, s: f"/catalog/programs/{s['published']}/cohorts/",
+        provider_on_public(),
+        setup=_depot,
+    ),
     Route("catalog:provider", "GET", lambda w, s: "/catalog/provider/", only({"provider"}), setup=_depot),
     Route("catalog:reviews", "GET", lambda w, s: "/catalog/reviews/", page({"expert"}), setup=_depot),
     Route("catalog:review", "GET", lambda w, s: f"/catalog/reviews/{s['review']}/", page({"expert"}), setup=_depot),
-    Route("catalog:moderation", "GET", lambda w, s: "/catalog/moderation/", page(MODERATORS | {"regional_other"}), setup=_depot),
-    Route("catalog:coverage", "GET", lambda w, s: f"/catalog/coverage/?region={w.r1.pk}", page(AGGREGATE | {"provider"}), setup=_depot),
-    Route("api-1.0.0:search", "GET", lambda w, s: "/api/catalog/programs?q=учителей+математики", api(LOGGED_IN), setup=_depot),
-    Route("api-1.0.0:for_me", "GET", lambda w, s: "/api/catalog/for-me", only({"teacher"}, anonymous=401), setup=_depot),
-    Route("api-1.0.0:program", "GET", lambda w, s: f"/api/catalog/programs/{s['published']}", api(LOGGED_IN), setup=_depot),
-    Route("api-1.0.0:coverage", "GET", lambda w, s: "/api/catalog/coverage?region=24", api(AGGREGATE | {"provider"}), setup=_depot),
+    Route(
+        "catalog:moderation",
+        "GET",
+        lambda w, s: "/catalog/moderation/",
+        page(MODERATORS | {"regional_other"}),
+        setup=_depot,
+    ),
+    Route(
+        "catalog:coverage",
+        "GET",
+        lambda w, s: f"/catalog/coverage/?region={w.r1.pk}",
+        page(AGGREGATE | {"provider"}),
+        setup=_depot,
+    ),
+    Route(
+        "api-1.0.0:search",
+        "GET",
+        lambda w, s: "/api/catalog/programs?q=учителей+математики",
+        api(LOGGED_IN),
+        setup=_depot,
+    ),
+    Route(
+        "api-1.0.0:for_me", "GET", lambda w, s: "/api/catalog/for-me", only({"teacher"}, anonymous=401), setup=_depot
+    ),
+    Route(
+        "api-1.0.0:program", "GET", lambda w, s: f"/api/catalog/programs/{s['published']}", api(LOGGED_IN), setup=_depot
+    ),
+    Route(
+        "api-1.0.0:coverage",
+        "GET",
+        lambda w, s: "/api/catalog/coverage?region=24",
+        api(AGGREGATE | {"provider"}),
+        setup=_depot,
+    ),
     Route("api-1.0.0:reviews", "GET", lambda w, s: "/api/catalog/reviews", api({"expert"}), setup=_depot),
-    Route("api-1.0.0:programs_import", "POST", lambda w, s: "/api/catalog/import", only({"provider"}, anonymous=401), setup=_depot, data=_import_file),
-    Route("api-1.0.0:program_create", "POST", lambda w, s: "/api/catalog/programs", only({"provider"}, 201, anonymous=401), setup=_depot,
-          data=lambda w, s: {"card": s["card"]}, json=True),
-    Route("api-1.0.0:program_update", "PUT", lambda w, s: f"/api/catalog/programs/{s['draft']}", draft_visible(anonymous=401, moderators_get=403), setup=_depot,
-          data=lambda w, s: {"card": dict(s["card"], code="M-DRAFT")}, json=True),
-    Route("api-1.0.0:cohort_create", "POST", lambda w, s: f"/api/catalog/programs/{s['published']}/cohorts", provider_on_public(201, anonymous=401), setup=_depot,
-          data=lambda w, s: {"start_date": "2027-09-01", "end_date": "2027-09-05", "enrollment_deadline": "2027-08-25", "seats": 10, "price_kopecks": 0, "online": True}, json=True),
-    Route("api-1.0.0:review_submit", "POST", lambda w, s: f"/api/catalog/reviews/{s['review']}", api({"expert"}), setup=_depot,
-          data=lambda w, s: {"scores": {c.code: 2 for c in ReviewCriterion.objects.all()}, "verdict": "approve"}, json=True),
-    Route("api-1.0.0:program_action", "POST", lambda w, s: f"/api/catalog/programs/{s['draft']}/actions", draft_visible(anonymous=401, moderators_get=403), setup=_depot,
-          data=lambda w, s: {"action": "submit"}, json=True),
+    Route(
+        "api-1.0.0:programs_import",
+        "POST",
+        lambda w, s: "/api/catalog/import",
+        only({"provider"}, anonymous=401),
+        setup=_depot,
+        data=_import_file,
+    ),
+    Route(
+        "api-1.0.0:program_create",
+        "POST",
+        lambda w, s: "/api/catalog/programs",
+        only({"provider"}, 201, anonymous=401),
+        setup=_depot,
+        data=lambda w, s: {"card": s["card"]},
+        json=True,
+    ),
+    Route(
+        "api-1.0.0:program_update",
+        "PUT",
+        lambda w, s: f"/api/catalog/programs/{s['draft']}",
+        draft_visible(anonymous=401, moderators_get=403),
+        setup=_depot,
+        data=lambda w, s: {"card": dict(s["card"], code="M-DRAFT")},
+        json=True,
+    ),
+    Route(
+        "api-1.0.0:cohort_create",
+        "POST",
+        lambda w, s: f"/api/catalog/programs/{s['published']}/cohorts",
+        provider_on_public(201, anonymous=401),
+        setup=_depot,
+        data=lambda w, s: {
+            "start_date": "2027-09-01",
+            "end_date": "2027-09-05",
+            "enrollment_deadline": "2027-08-25",
+            "seats": 10,
+            "price_kopecks": 0,
+            "online": True,
+        },
+        json=True,
+    ),
+    Route(
+        "api-1.0.0:review_submit",
+        "POST",
+        lambda w, s: f"/api/catalog/reviews/{s['review']}",
+        api({"expert"}),
+        setup=_depot,
+        data=lambda w, s: {"scores": {c.code: 2 for c in ReviewCriterion.objects.all()}, "verdict": "approve"},
+        json=True,
+    ),
+    Route(
+        "api-1.0.0:program_action",
+        "POST",
+        lambda w, s: f"/api/catalog/programs/{s['draft']}/actions",
+        draft_visible(anonymous=401, moderators_get=403),
+        setup=_depot,
+        data=lambda w, s: {"action": "submit"},
+        json=True,
+    ),
 ]

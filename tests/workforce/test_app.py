@@ -310,4 +310,6 @@ def test_data_elements_for_monitoring(world, staffed) -> None:
     assert public.element_post_holders_60(months=months) == []
     from efs.monitoring import elements
 
-    assert {"workforce_post_fte", "workforce_vacant_fte", "workforce_holders", "workforce_holders_60"} <= set(elements.ELEMENTS)
+    assert {"workforce_post_fte", "workforce_vacant_fte", "workforce_holders", "workforce_holders_60"} <= set(
+        elements.ELEMENTS
+    )

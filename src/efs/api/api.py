@@ -103,7 +103,9 @@ def on_domain_error(request, exc: DomainError):
 
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request, exc: NinjaValidationError):
-    return _error(request, "invalid_request", _("The request did not pass validation: wrong or missing fields."), 422, exc.errors)
+    return _error(
+        request, "invalid_request", _("The request did not pass validation: wrong or missing fields."), 422, exc.errors
+    )
 
 
 @api.exception_handler(AuthenticationError)
@@ -121,9 +123,22 @@ def on_http_error(request, exc: HttpError):
     # Ninja's own refusals arrive in English; each gets its stable code and Russian text.
     text = str(exc)
     if exc.status_code == 403 and "CSRF" in text:
-        return _error(request, "csrf_failed", _("The request did not carry a valid CSRF token. Reload the page and try again; API clients send X-CSRFToken or use a token."), 403)
+        return _error(
+            request,
+            "csrf_failed",
+            _(
+                "The request did not carry a valid CSRF token. Reload the page and try again; API clients send "
+                "X-CSRFToken or use a token."
+            ),
+            403,
+        )
     if exc.status_code == 400 and text.startswith("Cannot parse request body"):
-        return _error(request, "malformed_body", _("The request body could not be read: send JSON, or a form where the operation takes files."), 400)
+        return _error(
+            request,
+            "malformed_body",
+            _("The request body could not be read: send JSON, or a form where the operation takes files."),
+            400,
+        )
     return _error(request, "request_refused", _("The request was refused."), exc.status_code)
 
 
@@ -140,8 +155,13 @@ def on_server_error(request, exc: Exception):
         logger.warning("value out of range: %s", exc)
         return _error(request, "value_out_of_range", _("A value in the request is beyond the allowed range."), 400)
     logger.error("Internal Server Error: %s", request.path, exc_info=exc)
-    body = {"error": {"code": "server_error", "message": _("The server failed to answer. The error has been recorded; give the request id to support."),
-                      "request_id": getattr(request, "request_id", "-")}}
+    body = {
+        "error": {
+            "code": "server_error",
+            "message": _("The server failed to answer. The error has been recorded; give the request id to support."),
+            "request_id": getattr(request, "request_id", "-"),
+        }
+    }
     return api.create_response(request, body, status=500)
 
 
@@ -178,4 +198,6 @@ def unknown_endpoint(request: HttpRequest, rest: str = ""):
     """Any other address under /api/: the same JSON error as a missing object, never an HTML page."""
     from django.http import JsonResponse
 
-    return JsonResponse({"error": {"code": "not_found", "message": _("No such endpoint. The list is at /api/docs.")}}, status=404)
+    return JsonResponse(
+        {"error": {"code": "not_found", "message": _("No such endpoint. The list is at /api/docs.")}}, status=404
+    )

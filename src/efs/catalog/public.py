@@ -21,7 +21,9 @@ def element_programs_published(*, months: list[dt.date]) -> list[tuple[int, int,
     for index, month in enumerate(months):
         _start, end = utc_bounds(month)
         last_status = (
-            ProgramTransition.objects.filter(program=OuterRef("pk"), at__lt=end).order_by("-at", "-id").values("to_status")[:1]
+            ProgramTransition.objects.filter(program=OuterRef("pk"), at__lt=end)
+            .order_by("-at", "-id")
+            .values("to_status")[:1]
         )
         counts = (
             Program.objects.annotate(status_then=Subquery(last_status)).filter(status_then=ProgramStatus.PUBLISHED)

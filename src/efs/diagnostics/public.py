@@ -37,7 +37,9 @@ def element_educators_diagnosed(*, months: list[dt.date]) -> list[tuple[int, int
     for index, month in enumerate(months):
         start, end = utc_bounds(month, months_back=DIAGNOSED_WINDOW_MONTHS)
         counts = (
-            Attempt.objects.filter(status__in=FINISHED, finished_at__gte=start, finished_at__lt=end, educator__is_active=True)
+            Attempt.objects.filter(
+                status__in=FINISHED, finished_at__gte=start, finished_at__lt=end, educator__is_active=True
+            )
             .values("educator__organization_id")
             .annotate(n=Count("educator_id", distinct=True))
             .order_by()
@@ -68,21 +70,34 @@ def current_deficits(*, educator_id: int) -> list[CurrentDeficit]:
     )
     if attempt is None:
         return []
-    rows = CompetencyResult.objects.filter(attempt=attempt, p_deficit__gte=DEFICIT_PROBABILITY_MIN).select_related("competency").order_by("-p_deficit")
-    return [CurrentDeficit(r.competency_id, r.competency.code, r.competency.title, r.p_deficit, attempt.finished_at) for r in rows]
+    rows = (
+        CompetencyResult.objects.filter(attempt=attempt, p_deficit__gte=DEFICIT_PROBABILITY_MIN)
+        .select_related("competency")
+        .order_by("-p_deficit")
+    )
+    return [
+        CurrentDeficit(r.competency_id, r.competency.code, r.competency.title, r.p_deficit, attempt.finished_at)
+        for r in rows
+    ]
 
 
 def latest_result(*, educator_id: int, competency_id: int) -> CurrentDeficit | None:
     """The competency's result in the educator's latest finished attempt that measured it."""
     row = (
-        CompetencyResult.objects.filter(attempt__educator_id=educator_id, attempt__status__in=FINISHED, competency_id=competency_id)
+        CompetencyResult.objects.filter(
+            attempt__educator_id=educator_id, attempt__status__in=FINISHED, competency_id=competency_id
+        )
         .select_related("competency", "attempt")
         .order_by("-attempt__finished_at", "-attempt__started_at")
         .first()
     )
     if row is None:
         return None
-    return CurrentDeficit(row.competency_id, row.competency.code, row.competency.title, row.p_deficit, row.attempt.finished_at)
+    return CurrentDeficit(
+        row.competency_id, row.competency.code, row.competency.title, row.p_deficit, row.attempt.finished_at
+    )
+
+
 def educators_with_deficit(*, region_id: int, educator_ids: set[int]) -> set[int]:
     """Those of the educators whose latest finished attempt found at least one deficit."""
     from .models import CompetencyResult, Decision
@@ -90,7 +105,9 @@ def educators_with_deficit(*, region_id: int, educator_ids: set[int]) -> set[int
     latest: dict[int, int] = {}
     with_deficit: set[int] = set()
     rows = (
-        CompetencyResult.objects.filter(region_id=region_id, attempt__educator_id__in=educator_ids, attempt__status__in=FINISHED)
+        CompetencyResult.objects.filter(
+            region_id=region_id, attempt__educator_id__in=educator_ids, attempt__status__in=FINISHED
+        )
         .values_list("attempt__educator_id", "attempt_id", "decision")
         .order_by("attempt__educator_id", "-attempt__finished_at", "-attempt_id")
     )

@@ -53,5 +53,9 @@ def require_unit(user, level: str, unit_id: int) -> None:
 def people_behind(user, level: str, unit_id: int):
     """Drill-through from a figure to people: only what the user's scope already shows."""
     qs = access.scoped(Educator.objects.filter(is_active=True), user)
-    field = {Level.ORGANIZATION: "organization_id", Level.MUNICIPALITY: "organization__municipality_id", Level.REGION: "region_id"}.get(level)
+    field = {
+        Level.ORGANIZATION: "organization_id",
+        Level.MUNICIPALITY: "organization__municipality_id",
+        Level.REGION: "region_id",
+    }.get(level)
     return qs.filter(**{field: unit_id}) if field else qs

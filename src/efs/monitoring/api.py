@@ -80,31 +80,59 @@ class TargetOut(Schema):
 
 
 def _value_out(v: queries.IndicatorValue) -> dict:
-    return {"unit_id": v.unit_id, "unit_name": v.unit_name, "level": v.level, "numerator": v.numerator, "denominator": v.denominator,
-            "value": v.value, "suppressed": v.suppressed, "target": v.target, "expected": v.expected, "status": v.status,
-            "formula_version": v.formula_version}
+    return {
+        "unit_id": v.unit_id,
+        "unit_name": v.unit_name,
+        "level": v.level,
+        "numerator": v.numerator,
+        "denominator": v.denominator,
+        "value": v.value,
+        "suppressed": v.suppressed,
+        "target": v.target,
+        "expected": v.expected,
+        "status": v.status,
+        "formula_version": v.formula_version,
+    }
 
 
-@router.get("/indicators", response={200: list[IndicatorOut], 401: ErrorOut, 403: ErrorOut}, summary="Indicator passports")
+@router.get(
+    "/indicators", response={200: list[IndicatorOut], 401: ErrorOut, 403: ErrorOut}, summary="Indicator passports"
+)
 def indicators(request: HttpRequest):
     reach.home_unit(request.user)  # monitoring readers only
     out = []
     for ind in Indicator.objects.prefetch_related("versions"):
         formula = max(ind.versions.all(), key=lambda v: v.version)
-        out.append({"code": ind.code, "name": ind.name, "unit": ind.unit, "periodicity": ind.periodicity, "direction": ind.direction,
-                    "region": ind.region_id, "formula_version": formula.version, "numerator": formula.numerator,
-                    "denominator": formula.denominator, "factor": float(formula.factor)})
+        out.append(
+            {
+                "code": ind.code,
+                "name": ind.name,
+                "unit": ind.unit,
+                "periodicity": ind.periodicity,
+                "direction": ind.direction,
+                "region": ind.region_id,
+                "formula_version": formula.version,
+                "numerator": formula.numerator,
+                "denominator": formula.denominator,
+                "factor": float(formula.factor),
+            }
+        )
     return out
 
 
-@router.get("/values", response={200: list[ValueOut], 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-            summary="Values of an indicator for a unit and its parts in a period")
+@router.get(
+    "/values",
+    response={200: list[ValueOut], 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Values of an indicator for a unit and its parts in a period",
+)
 def values(request: HttpRequest, q: Query[ValuesQuery]):
     reach.require_unit(request.user, q.level, q.unit)
     indicator = Indicator.objects.filter(code=q.indicator).first()
     if indicator is None:
         raise NotFound(_("Indicator not found."), code="indicator_not_found")
-    rows = queries.indicator_values(indicator=indicator, level=q.level, period=q.period, unit_ids=[q.unit], suppress=True)
+    rows = queries.indicator_values(
+        indicator=indicator, level=q.level, period=q.period, unit_ids=[q.unit], suppress=True
+    )
     if q.children and q.level in CHILD_LEVEL:
         kwargs: dict = {}
         if q.level in PARENT_FIELD:
@@ -113,12 +141,17 @@ def values(request: HttpRequest, q: Query[ValuesQuery]):
             from efs.people.public import Macroregion
 
             kwargs["unit_ids"] = list(Macroregion.objects.filter(pk=q.unit).values_list("regions__pk", flat=True))
-        rows += queries.indicator_values(indicator=indicator, level=CHILD_LEVEL[q.level], period=q.period, suppress=True, **kwargs)
+        rows += queries.indicator_values(
+            indicator=indicator, level=CHILD_LEVEL[q.level], period=q.period, suppress=True, **kwargs
+        )
     return [_value_out(v) for v in rows]
 
 
-@router.post("/targets", response={201: TargetOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-             summary="Set the target of an indicator for a region or a municipality")
+@router.post(
+    "/targets",
+    response={201: TargetOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Set the target of an indicator for a region or a municipality",
+)
 def target_set(request: HttpRequest, body: TargetIn):
     reach.home_unit(request.user)
     indicator = Indicator.objects.filter(code=body.indicator).first()
@@ -126,7 +159,14 @@ def target_set(request: HttpRequest, body: TargetIn):
         raise NotFound(_("Indicator not found."), code="indicator_not_found")
     if not body.value.is_finite():
         raise ValidationFailed(_("The target is a number."), code="target_invalid")
-    target = services.target_set(actor=request.user, indicator=indicator, year=body.year, level=body.level, unit_id=body.unit,
-                                 value=body.value, cascade=body.cascade)
+    target = services.target_set(
+        actor=request.user,
+        indicator=indicator,
+        year=body.year,
+        level=body.level,
+        unit_id=body.unit,
+        value=body.value,
+        cascade=body.cascade,
+    )
     return Status(201, {"indicator": indicator.code, "year": target.year, "level": target.level, "unit": target.unit_id,
                         "value": float(target.value), "cascaded": target.cascaded})

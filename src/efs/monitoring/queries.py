@@ -127,13 +127,19 @@ class IndicatorValue:
         span = (high - low) or 1.0
         step = width / (len(self.trend) - 1)
         return " ".join(
-            f"{i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}" for i, v in enumerate(self.trend) if v is not None
+            f"{i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}"
+            for i, v in enumerate(self.trend)
+            if v is not None
         )
 
     def as_json(self) -> dict:
         return {
-            "unit_id": self.unit_id, "unit_name": self.unit_name, "numerator": self.numerator, "denominator": self.denominator,
-            "value": None if self.value is None else round(self.value, 6), "target": self.target,
+            "unit_id": self.unit_id,
+            "unit_name": self.unit_name,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "value": None if self.value is None else round(self.value, 6),
+            "target": self.target,
             "formula_version": self.formula_version,
         }
 
@@ -142,13 +148,26 @@ def unit_names(level: str, unit_ids) -> dict[int, str]:
     ids = list(unit_ids)
     if level == Level.FEDERAL:
         return {0: FEDERAL_NAME}
-    model = {Level.ORGANIZATION: Organization, Level.MUNICIPALITY: Municipality, Level.REGION: Region, Level.MACROREGION: Macroregion}[level]
+    model = {
+        Level.ORGANIZATION: Organization,
+        Level.MUNICIPALITY: Municipality,
+        Level.REGION: Region,
+        Level.MACROREGION: Macroregion,
+    }[level]
     name_field = "short_name" if model is Organization else "name"
     return dict(model.objects.filter(pk__in=ids).values_list("pk", name_field))
 
 
-def _element_sums(build: Build, codes: set[str], level: str, months: tuple[dt.date, ...], *, unit_ids=None,
-                  region_id: int | None = None, municipality_id: int | None = None) -> dict[tuple[str, int, dt.date], int]:
+def _element_sums(
+    build: Build,
+    codes: set[str],
+    level: str,
+    months: tuple[dt.date, ...],
+    *,
+    unit_ids=None,
+    region_id: int | None = None,
+    municipality_id: int | None = None,
+) -> dict[tuple[str, int, dt.date], int]:
     """{(element, unit id, month): value} for the given level (macroregions sum their regions)."""
     stored_level = Level.REGION if level == Level.MACROREGION else level
     qs = Fact.objects.filter(build=build, element__in=codes, level=stored_level, month__in=months)
@@ -214,10 +233,16 @@ def indicator_values(*, indicator: Indicator, level: str, period: str, unit_ids=
     if trend:
         wanted_months |= {add_months(p.last, -i) for i in range(12) if add_months(p.last, -i) >= build.first_month}
     all_months = tuple(sorted(wanted_months))
-    sums = _element_sums(build, codes, level, all_months, unit_ids=unit_ids, region_id=region_id, municipality_id=municipality_id)
+    sums = _element_sums(
+        build, codes, level, all_months, unit_ids=unit_ids, region_id=region_id, municipality_id=municipality_id
+    )
     units = sorted({unit for (_code, unit, _m) in sums} | (set(unit_ids) if unit_ids is not None else set()))
     names = unit_names(level, units)
-    targets = dict(Target.objects.filter(indicator=indicator, year=p.year, level=level, unit_id__in=units).values_list("unit_id", "value"))
+    targets = dict(
+        Target.objects.filter(indicator=indicator, year=p.year, level=level, unit_id__in=units).values_list(
+            "unit_id", "value"
+        )
+    )
     small_cells = suppress and level in (Level.ORGANIZATION, Level.MUNICIPALITY) and _people(num_codes + den_codes)
     factor = formula.factor
     out = []
@@ -232,7 +257,16 @@ def indicator_values(*, indicator: Indicator, level: str, period: str, unit_ids=
             if ELEMENTS[num_codes[0]].aggregation == "flow" and not den_codes:
                 base = 0.0
             else:
-                base = _ratio(_combine(sums, num_codes, unit, base_months), _combine(sums, den_codes, unit, base_months), den_codes, factor) if base_months else None
+                base = (
+                    _ratio(
+                        _combine(sums, num_codes, unit, base_months),
+                        _combine(sums, den_codes, unit, base_months),
+                        den_codes,
+                        factor,
+                    )
+                    if base_months
+                    else None
+                )
                 base = value if base is None else base
             elapsed = p.last.month if len(months) and p.text.isdigit() else 12
             expected = (base or 0.0) + (target - (base or 0.0)) * elapsed / 12
@@ -243,14 +277,36 @@ def indicator_values(*, indicator: Indicator, level: str, period: str, unit_ids=
                 mo = add_months(p.last, -i)
                 if mo < build.first_month:
                     continue
-                window = tuple(m for m in all_months if m.year == mo.year and m <= mo) if any(ELEMENTS[c].aggregation == "flow" for c in num_codes) else (mo,)
-                series.append(_ratio(_combine(sums, num_codes, unit, window or (mo,)), _combine(sums, den_codes, unit, (mo,)), den_codes, factor))
-        out.append(IndicatorValue(
-            unit_id=unit, unit_name=names.get(unit, str(unit)), level=level,
-            numerator=None if suppressed else num, denominator=None if suppressed else (den if den_codes else None),
-            value=None if suppressed else value, target=target, expected=expected, formula_version=formula.version,
-            status="no_data" if suppressed else status, suppressed=suppressed, unit=indicator.unit, trend=[] if suppressed else series,
-        ))
+                window = (
+                    tuple(m for m in all_months if m.year == mo.year and m <= mo)
+                    if any(ELEMENTS[c].aggregation == "flow" for c in num_codes)
+                    else (mo,)
+                )
+                series.append(
+                    _ratio(
+                        _combine(sums, num_codes, unit, window or (mo,)),
+                        _combine(sums, den_codes, unit, (mo,)),
+                        den_codes,
+                        factor,
+                    )
+                )
+        out.append(
+            IndicatorValue(
+                unit_id=unit,
+                unit_name=names.get(unit, str(unit)),
+                level=level,
+                numerator=None if suppressed else num,
+                denominator=None if suppressed else (den if den_codes else None),
+                value=None if suppressed else value,
+                target=target,
+                expected=expected,
+                formula_version=formula.version,
+                status="no_data" if suppressed else status,
+                suppressed=suppressed,
+                unit=indicator.unit,
+                trend=[] if suppressed else series,
+            )
+        )
     return out
 
 
@@ -282,4 +338,7 @@ def coverage(build: Build, *, level: str, unit_id: int, month: dt.date) -> tuple
 
 
 def element_total(build: Build, code: str, month: dt.date) -> int:
-    return Fact.objects.filter(build=build, element=code, level=Level.FEDERAL, month=month).aggregate(n=Sum("value"))["n"] or 0
+    return (
+        Fact.objects.filter(build=build, element=code, level=Level.FEDERAL, month=month).aggregate(n=Sum("value"))["n"]
+        or 0
+    )

@@ -103,6 +103,11 @@ def element_educators(*, months: list) -> list[tuple[int, int, int]]:
     rows: list[tuple[int, int, int]] = []
     for index, month in enumerate(months):
         end = dt.datetime.combine(next_month(month), dt.time(), tzinfo=dt.UTC)
-        counts = Educator.objects.filter(is_active=True, created_at__lt=end).values("organization_id").annotate(n=Count("id")).order_by()
+        counts = (
+            Educator.objects.filter(is_active=True, created_at__lt=end)
+            .values("organization_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
         rows += [(c["organization_id"], index, c["n"]) for c in counts if c["organization_id"]]
     return rows

@@ -46,7 +46,13 @@ register(
 )
 register(
     Consultation,
-    ScopePolicy(region="region", municipality="organization__municipality", organization="organization", educator="educator", roles=PARTIES),
+    ScopePolicy(
+        region="region",
+        municipality="organization__municipality",
+        organization="organization",
+        educator="educator",
+        roles=PARTIES,
+    ),
 )
 
 MENTORING_PARTIES = frozenset({Role.TEACHER, Role.MENTOR})
@@ -60,12 +66,20 @@ register(
     ),
 )
 register(PlanItem, ScopePolicy(region="mentorship__region", educator="mentorship__mentee", roles=MENTORING_PARTIES))
-register(MentoringMeeting, ScopePolicy(region="mentorship__region", educator="mentorship__mentee", roles=MENTORING_PARTIES))
+register(
+    MentoringMeeting, ScopePolicy(region="mentorship__region", educator="mentorship__mentee", roles=MENTORING_PARTIES)
+)
 
 # The cycle itself (competency, stage, before/after) is seen by the educator and the people
 # who support them; what was written at each stage is a private record behind the wall.
 SUPPORTED = frozenset({Role.TEACHER, Role.TUTOR, Role.MENTOR})
 register(
     ReflectionCycle,
-    ScopePolicy(region="region", municipality="organization__municipality", organization="organization", educator="educator", roles=SUPPORTED),
+    ScopePolicy(
+        region="region",
+        municipality="organization__municipality",
+        organization="organization",
+        educator="educator",
+        roles=SUPPORTED,
+    ),
 )

@@ -78,7 +78,9 @@ def index(request: HttpRequest) -> HttpResponse:
     consultations = list(queries.consultations_visible(request.user)[:100])
     context = {
         "me": me,
-        "waiting": [c for c in consultations if c.status == ConsultationStatus.REQUESTED and c.tutor_id == request.user.pk],
+        "waiting": [
+            c for c in consultations if c.status == ConsultationStatus.REQUESTED and c.tutor_id == request.user.pk
+        ],
         "consultations": consultations,
         "records": list(queries.records_visible(request.user)[:10]),
         # the mentoring page is for mentors, mentees and school heads; a tutor has none there
@@ -121,7 +123,9 @@ def _consultation_context(request, consultation) -> dict:
     schedule_initial = {"duration_minutes": 45, "place": consultation.place, "online_link": consultation.online_link}
     if consultation.starts_at:
         schedule_initial["starts_at"] = consultation.starts_at
-        schedule_initial["duration_minutes"] = int((consultation.ends_at - consultation.starts_at).total_seconds() // 60)
+        schedule_initial["duration_minutes"] = int(
+            (consultation.ends_at - consultation.starts_at).total_seconds() // 60
+        )
     from .forms import ScheduleForm
 
     return {
@@ -239,7 +243,11 @@ def records(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kind = kind if kind in RecordKind.values else ""
     rows = list(queries.records_visible(request.user, kind=kind)[:200])
-    return render(request, "support/records.html", {"records": rows, "kind": kind, "kinds": RecordKind.choices, "can_write": bool(_writable(request.user))})
+    return render(
+        request,
+        "support/records.html",
+        {"records": rows, "kind": kind, "kinds": RecordKind.choices, "can_write": bool(_writable(request.user))},
+    )
 
 
 def _writable(user) -> list:
@@ -266,19 +274,27 @@ def record_new(request: HttpRequest) -> HttpResponse:
     access.require_role(request.user, EDUCATOR_READERS)
     writable = _writable(request.user)
     if not writable:
-        return render(request, "web/error.html", {"error": DomainError(_("You have nobody to write records about."))}, status=403)
+        return render(
+            request, "web/error.html", {"error": DomainError(_("You have nobody to write records about."))}, status=403
+        )
     kinds = sorted({k for _e, ks in writable for k in ks}, key=list(RecordKind.values).index)
     form = RecordForm(request.POST or None, educators=[e for e, _k in writable], kinds=kinds)
     if request.method == "POST" and form.is_valid():
         educator = next(e for e, _k in writable if e.pk == form.cleaned_data["educator"])
         try:
             record = services.record_create(
-                actor=request.user, educator=educator, kind=form.cleaned_data["kind"], title=form.cleaned_data["title"], body=form.cleaned_data["body"]
+                actor=request.user,
+                educator=educator,
+                kind=form.cleaned_data["kind"],
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
             )
         except DomainError as exc:
             _soft(request, exc)
         else:
-            messages.success(request, _("The record is saved. It is private: share it if you want someone else to read it."))
+            messages.success(
+                request, _("The record is saved. It is private: share it if you want someone else to read it.")
+            )
             return redirect("support:record", pk=record.pk)
     return render(request, "support/record_new.html", {"form": form})
 
@@ -330,7 +346,13 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "support/overview.html",
-        {"o": data, "kinds": queries.KIND_ORDER, "statuses": queries.STATUS_ORDER, "kind_labels": dict(RecordKind.choices), "status_labels": dict(ConsultationStatus.choices)},
+        {
+            "o": data,
+            "kinds": queries.KIND_ORDER,
+            "statuses": queries.STATUS_ORDER,
+            "kind_labels": dict(RecordKind.choices),
+            "status_labels": dict(ConsultationStatus.choices),
+        },
     )
 
 
@@ -338,18 +360,29 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 def _school_staff(user):
-    return list(assigned_educators(user, role=Role.SCHOOL_HEAD).filter(is_active=True).order_by("last_name", "first_name", "pk")[:1000])
+    return list(
+        assigned_educators(user, role=Role.SCHOOL_HEAD)
+        .filter(is_active=True)
+        .order_by("last_name", "first_name", "pk")[:1000]
+    )
 
 
 @login_required
 def mentoring(request: HttpRequest) -> HttpResponse:
     access.require_role(request.user, [Role.TEACHER, Role.MENTOR, Role.SCHOOL_HEAD])
-    context: dict = {"mine": list(queries.mentorships_mine(request.user)[:200]), "is_head": access.has_role(request.user, Role.SCHOOL_HEAD)}
+    context: dict = {
+        "mine": list(queries.mentorships_mine(request.user)[:200]),
+        "is_head": access.has_role(request.user, Role.SCHOOL_HEAD),
+    }
     if context["is_head"]:
         staff = _school_staff(request.user)
         context.update(
             school=queries.school_mentoring(request.user),
-            young=[e for org in queries.head_organizations(request.user) for e in mentoring_services.young_without_mentor(org)],
+            young=[
+                e
+                for org in queries.head_organizations(request.user)
+                for e in mentoring_services.young_without_mentor(org)
+            ],
             create_form=MentorshipCreateForm(mentors=[e for e in staff if e.user_id], mentees=staff),
             decide_form=DecideForm(),
             confirm_form=ConfirmForm(),
@@ -401,8 +434,11 @@ def mentorship_create(request: HttpRequest) -> HttpResponse:
     by_pk = {e.pk: e for e in staff}
     try:
         mentoring_services.mentorship_create(
-            actor=request.user, mentor_educator=by_pk[form.cleaned_data["mentor"]], mentees=[by_pk[pk] for pk in form.cleaned_data["mentees"]],
-            form=form.cleaned_data["form"], group_name=form.cleaned_data["group_name"],
+            actor=request.user,
+            mentor_educator=by_pk[form.cleaned_data["mentor"]],
+            mentees=[by_pk[pk] for pk in form.cleaned_data["mentees"]],
+            form=form.cleaned_data["form"],
+            group_name=form.cleaned_data["group_name"],
         )
     except DomainError as exc:
         _soft(request, exc)
@@ -423,7 +459,10 @@ def mentorship(request: HttpRequest, pk: int) -> HttpResponse:
         "meeting_form": MeetingForm(initial={"held_on": timezone.localdate(), "minutes": 45}),
         "feedback_form": FeedbackForm(),
         "confirm_form": ConfirmForm(),
-        "notes": {r.pk for r in queries.records_visible(request.user, kind=RecordKind.MENTORING_NOTE, educator_id=obj.mentee_id)},
+        "notes": {
+            r.pk
+            for r in queries.records_visible(request.user, kind=RecordKind.MENTORING_NOTE, educator_id=obj.mentee_id)
+        },
         "today": timezone.localdate(),
     }
     return render(request, "support/mentorship.html", context)
@@ -439,7 +478,11 @@ def mentorship_plan(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("support:mentorship", pk=obj.pk)
     try:
         mentoring_services.plan_add(
-            actor=request.user, mentorship=obj, kind=form.cleaned_data["kind"], title=form.cleaned_data["title"], due_on=form.cleaned_data["due_on"],
+            actor=request.user,
+            mentorship=obj,
+            kind=form.cleaned_data["kind"],
+            title=form.cleaned_data["title"],
+            due_on=form.cleaned_data["due_on"],
             competency_id=form.cleaned_data["competency"],
         )
     except DomainError as exc:
@@ -485,7 +528,9 @@ def mentorship_feedback(request: HttpRequest, pk: int) -> HttpResponse:
         _form_errors(request, form)
         return redirect("support:mentorship", pk=obj.pk)
     try:
-        mentoring_services.mentorship_feedback(actor=request.user, mentorship=obj, text=form.cleaned_data["text"], rating=form.cleaned_data["rating"])
+        mentoring_services.mentorship_feedback(
+            actor=request.user, mentorship=obj, text=form.cleaned_data["text"], rating=form.cleaned_data["rating"]
+        )
     except DomainError as exc:
         _soft(request, exc)
     else:
@@ -499,7 +544,11 @@ def mentorship_feedback(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def cycles(request: HttpRequest) -> HttpResponse:
     access.require_role(request.user, [Role.TEACHER, Role.TUTOR, Role.MENTOR])
-    return render(request, "support/cycles.html", {"cycles": list(queries.cycles_visible(request.user)[:200]), "me": access.own_educator(request.user)})
+    return render(
+        request,
+        "support/cycles.html",
+        {"cycles": list(queries.cycles_visible(request.user)[:200]), "me": access.own_educator(request.user)},
+    )
 
 
 @login_required
@@ -510,7 +559,9 @@ def cycle_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         competency_id, item_id = form.subject_ids()
         try:
-            cycle = cycles_services.cycle_open(actor=request.user, educator=me, competency_id=competency_id, route_item_id=item_id)
+            cycle = cycles_services.cycle_open(
+                actor=request.user, educator=me, competency_id=competency_id, route_item_id=item_id
+            )
         except DomainError as exc:
             _soft(request, exc)
         else:
@@ -540,7 +591,8 @@ def cycle(request: HttpRequest, pk: int) -> HttpResponse:
         "is_self": is_self,
         "stages": STAGE_ORDER,
         "form": _stage_form(obj) if (is_self and obj.stage != CycleStage.OBSERVE) or observer_turn else None,
-        "reflected": CycleStage.REFLECT in records or (obj.stage == CycleStage.REFLECT and obj.records.filter(cycle_stage=CycleStage.REFLECT).exists()),
+        "reflected": CycleStage.REFLECT in records
+        or (obj.stage == CycleStage.REFLECT and obj.records.filter(cycle_stage=CycleStage.REFLECT).exists()),
         "confirm_form": ConfirmForm(),
         "rubric": rubric.rubric(),
     }

@@ -19,7 +19,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -190,7 +190,7 @@ def _numbers(
         bad = np.flatnonzero(~np.isfinite(array))
         if len(bad):
             raise InputError(name, lines[bad[0]], column, f"число не конечно ({values[bad[0]]})")
-    return array
+    return cast("IntArray | FloatArray", array)
 
 
 def _first(name: str, table: Table, column: str, bad: np.ndarray, reason: str) -> None:
@@ -250,19 +250,19 @@ def _spanned_decoder() -> json.JSONDecoder:
     decoder = json.JSONDecoder()
 
     def parse_object(s_and_end: tuple[str, int], *args: Any) -> tuple[Any, int]:
-        value, end = json.decoder.JSONObject(s_and_end, *args)
+        value, end = json.decoder.JSONObject(s_and_end, *args)  # type: ignore[attr-defined]  # not in typeshed
         spanned = _Spanned(value)
         spanned.start, spanned.end = s_and_end[1] - 1, end
         return spanned, end
 
     def parse_array(s_and_end: tuple[str, int], scan_once: Any) -> tuple[Any, int]:
-        value, end = json.decoder.JSONArray(s_and_end, scan_once)
+        value, end = json.decoder.JSONArray(s_and_end, scan_once)  # type: ignore[attr-defined]  # not in typeshed
         spanned = _SpannedList(value)
         spanned.start, spanned.end = s_and_end[1] - 1, end
         return spanned, end
 
-    decoder.parse_object = parse_object  # type: ignore[assignment]
-    decoder.parse_array = parse_array  # type: ignore[assignment]
+    decoder.parse_object = parse_object  # type: ignore[attr-defined]
+    decoder.parse_array = parse_array  # type: ignore[attr-defined]
     decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
     return decoder
 

@@ -27,9 +27,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--scale", choices=["region", "country"], default="region")
         parser.add_argument("--seed", type=int, default=2026)
-        parser.add_argument("--educators", type=int, help="how many educators (default 5 000 for a region, 1 200 000 for the country)")
-        parser.add_argument("--if-empty", action="store_true", help="do nothing when the directory already has educators")
-        parser.add_argument("--no-diagnostics", action="store_true", help="do not simulate the first wave of diagnostics")
+        parser.add_argument(
+            "--educators", type=int, help="how many educators (default 5 000 for a region, 1 200 000 for the country)"
+        )
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing when the directory already has educators"
+        )
+        parser.add_argument(
+            "--no-diagnostics", action="store_true", help="do not simulate the first wave of diagnostics"
+        )
 
     def handle(self, *args, **options):
         if Educator.objects.exists():
@@ -44,21 +50,27 @@ class Command(BaseCommand):
         subject_ids = writer.subject_ids()
         counts = {"regions": 0, "municipalities": 0, "organizations": 0, "educators": 0}
         with transaction.atomic():
-            for rows in generator.generate(seed=options["seed"], regions=regions, scale=scale, educators=total, ids=writer.next_ids()):
+            for rows in generator.generate(
+                seed=options["seed"], regions=regions, scale=scale, educators=total, ids=writer.next_ids()
+            ):
                 writer.write_region(rows, subject_ids)
                 counts["regions"] += 1
                 counts["municipalities"] += len(rows.municipalities)
                 counts["organizations"] += len(rows.organizations)
                 counts["educators"] += len(rows.educators)
                 if scale == "country" and counts["regions"] % 10 == 0:
-                    self.stdout.write(f"  {counts['regions']} regions, {counts['educators']:,} educators, {time.perf_counter() - started:.0f} s")
+                    self.stdout.write(
+                        f"  {counts['regions']} regions, {counts['educators']:,} educators, "
+                        f"{time.perf_counter() - started:.0f} s"
+                    )
             writer.reset_sequences()
             logins = create_demo_logins(Region.objects.get(code=generator.DEFAULT_REGION_CODE))
             create_demo_macroregions()
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
-                f"Directory created in {elapsed:.1f} s: {counts['regions']} region(s), {counts['municipalities']:,} municipalities, "
+                f"Directory created in {elapsed:.1f} s: {counts['regions']} region(s), {counts['municipalities']:,} "
+                "municipalities, "
                 f"{counts['organizations']:,} organizations, {counts['educators']:,} educators."
             )
         )
@@ -66,7 +78,9 @@ class Command(BaseCommand):
         if scale == "region" and not options["no_diagnostics"]:
             started = time.perf_counter()
             wave = simulate_first_wave(Region.objects.get(code=generator.DEFAULT_REGION_CODE), seed=options["seed"])
-            self.stdout.write(f"Simulated first wave of diagnostics in {time.perf_counter() - started:.1f} s: {wave:,} attempts.")
+            self.stdout.write(
+                f"Simulated first wave of diagnostics in {time.perf_counter() - started:.1f} s: {wave:,} attempts."
+            )
         if scale == "region":
             started = time.perf_counter()
             made = create_demo_catalog(Region.objects.get(code=generator.DEFAULT_REGION_CODE), seed=options["seed"])
@@ -77,40 +91,53 @@ class Command(BaseCommand):
         if scale == "region":
             started = time.perf_counter()
             made = create_demo_financing(Region.objects.get(code=generator.DEFAULT_REGION_CODE))
-            self.stdout.write(f"Financing in {time.perf_counter() - started:.1f} s: {made['certificates']:,} certificates, {made['contracts']} contracts.")
+            self.stdout.write(
+                f"Financing in {time.perf_counter() - started:.1f} s: {made['certificates']:,} certificates, "
+                f"{made['contracts']} contracts."
+            )
         if scale == "region" and not options["no_diagnostics"]:
             started = time.perf_counter()
             made = create_demo_routes(Region.objects.get(code=generator.DEFAULT_REGION_CODE), seed=options["seed"])
             self.stdout.write(
-                f"Routes in {time.perf_counter() - started:.1f} s: the demo teacher answered {made['answered']} items, route of {made['items']} activities; "
-                f"region-wide plan {made['plan']}: {made['routes']} routes proposed; {made['enrollments']} enrollments with certificates."
+                f"Routes in {time.perf_counter() - started:.1f} s: the demo teacher answered {made['answered']} items, "
+                f"route of {made['items']} activities; "
+                f"region-wide plan {made['plan']}: {made['routes']} routes proposed; {made['enrollments']} enrollments "
+                "with certificates."
             )
         if scale == "region" and not options["no_diagnostics"]:
             started = time.perf_counter()
             made = create_demo_support(Region.objects.get(code=generator.DEFAULT_REGION_CODE), seed=options["seed"])
             self.stdout.write(
-                f"Support in {time.perf_counter() - started:.1f} s: {made['tutors']} more tutors with {made['caseload']} educators, "
-                f"{made['consultations']} consultations, {made['records']} private records, {made['mentorships']} mentorships, "
-                f"{made['proposals']} mentor proposals waiting for the head; reflective cycles by stage {made['cycles']}."
+                f"Support in {time.perf_counter() - started:.1f} s: {made['tutors']} more tutors with "
+                f"{made['caseload']} educators, "
+                f"{made['consultations']} consultations, {made['records']} private records, {made['mentorships']} "
+                "mentorships, "
+                f"{made['proposals']} mentor proposals waiting for the head; reflective cycles by stage "
+                f"{made['cycles']}."
             )
         if scale == "region":
             started = time.perf_counter()
             made = create_demo_settlement(Region.objects.get(code=generator.DEFAULT_REGION_CODE))
             self.stdout.write(
-                f"Past season in {time.perf_counter() - started:.1f} s: {made['cohorts']} finished cohorts, {made['completed']} completed with payment, "
+                f"Past season in {time.perf_counter() - started:.1f} s: {made['cohorts']} finished cohorts, "
+                f"{made['completed']} completed with payment, "
                 f"{made['waiting']} waiting for the provider's outcome."
             )
         if scale == "region":
             started = time.perf_counter()
             made = create_demo_workforce(Region.objects.get(code=generator.DEFAULT_REGION_CODE), seed=options["seed"])
             self.stdout.write(
-                f"Workforce in {time.perf_counter() - started:.1f} s: {made['posts']:,} posts ({made['vacancies']} vacant), "
+                f"Workforce in {time.perf_counter() - started:.1f} s: {made['posts']:,} posts ({made['vacancies']} "
+                "vacant), "
                 f"{made['contracts']} targeted contracts, forecasts and three scenarios."
             )
         if scale == "region":
             started = time.perf_counter()
             made = create_demo_monitoring(Region.objects.get(code=generator.DEFAULT_REGION_CODE))
-            self.stdout.write(f"Monitoring in {time.perf_counter() - started:.1f} s: {made['targets']} targets, analytics table of {made['rows']:,} rows.")
+            self.stdout.write(
+                f"Monitoring in {time.perf_counter() - started:.1f} s: {made['targets']} targets, analytics table of "
+                f"{made['rows']:,} rows."
+            )
         self.stdout.write(f"Demo logins (password «{DEMO_PASSWORD}»):")
         for login in logins:
             self.stdout.write(f"  {login.username:<10} {login.role:<32} {login.who}")
