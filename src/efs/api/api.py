@@ -182,13 +182,14 @@ def _summaries_through_the_catalog() -> None:
     """Summaries are written in English beside each operation and served in Russian.
 
     The OpenAPI document is built per request, so a lazy string takes the request's
-    language; `tests/test_texts.py` checks that every summary has its translation.
+    language; `tests/test_api_reference.py` checks that every summary has its translation.
     """
     for _prefix, router in api._routers:
         for path_view in router.path_operations.values():
             for operation in path_view.operations:
                 if operation.summary and isinstance(operation.summary, str):
-                    operation.summary = gettext_lazy(operation.summary)
+                    # ninja types it str; a lazy string is what it serialises per request
+                    operation.summary = gettext_lazy(operation.summary)  # type: ignore[assignment]
 
 
 _summaries_through_the_catalog()
