@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from efs.people.access import ScopePolicy, region_reach, register
+from efs.errors import NotFound
+from efs.people.access import ScopePolicy, grants, policy_for, region_reach, register, scoped
 from efs.people.public import Role
 
 from .models import (
@@ -74,3 +76,22 @@ register(Minutes, _policy("meeting__council", personal=True))
 register(MinutesApproval, _policy("minutes__meeting__council", personal=True))
 register(StrategicTask, _policy("council", personal=False))
 register(Participation, _policy("task__council", personal=False))
+
+
+def visible(queryset, user):
+    """`scoped()` of the one mechanism; a council member without any platform role (a university's
+    rector, a ministry's official) is read by the same registered policy's readers, which `scoped`
+    applies only to users holding some role."""
+    if not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    if grants(user):
+        return scoped(queryset, user)
+    return queryset.filter(policy_for(queryset.model).readers(user))
+
+
+def get_visible(queryset, user, **lookup):
+    """One object the user may read, or NotFound (existence does not leak)."""
+    try:
+        return visible(queryset, user).get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise NotFound(gettext("Not found, or you have no access to it.")) from None

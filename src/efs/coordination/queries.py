@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from efs.errors import NotFound
 from efs.monitoring.public import Indicator, Level, indicator_values
-from efs.people.access import get_scoped, scoped
 from efs.people.public import Region
 
+from .access import get_visible, visible
 from .models import (
     Council,
     CouncilMember,
@@ -43,35 +43,35 @@ SOON_DAYS = 30  # a deadline this close with progress behind schedule puts the t
 
 
 def councils_visible(user):
-    return scoped(Council.objects.select_related("region"), user).order_by("region__code")
+    return visible(Council.objects.select_related("region"), user).order_by("region__code")
 
 
 def council_for(user, pk: int) -> Council:
-    return get_scoped(Council.objects.select_related("region"), user, pk=pk)
+    return get_visible(Council.objects.select_related("region"), user, pk=pk)
 
 
 def meeting_for(user, pk: int) -> Meeting:
-    return get_scoped(Meeting.objects.select_related("council__region"), user, pk=pk)
+    return get_visible(Meeting.objects.select_related("council__region"), user, pk=pk)
 
 
 def decision_for(user, pk: int) -> Decision:
-    return get_scoped(Decision.objects.select_related("meeting__council"), user, pk=pk)
+    return get_visible(Decision.objects.select_related("meeting__council"), user, pk=pk)
 
 
 def minutes_for(user, pk: int) -> Minutes:
-    return get_scoped(Minutes.objects.select_related("meeting__council"), user, pk=pk)
+    return get_visible(Minutes.objects.select_related("meeting__council"), user, pk=pk)
 
 
 def task_for(user, pk: int) -> StrategicTask:
-    return get_scoped(StrategicTask.objects.select_related("council__region", "decision__meeting"), user, pk=pk)
+    return get_visible(StrategicTask.objects.select_related("council__region", "decision__meeting"), user, pk=pk)
 
 
 def participation_for(user, pk: int) -> Participation:
-    return get_scoped(Participation.objects.select_related("task__council", "organization"), user, pk=pk)
+    return get_visible(Participation.objects.select_related("task__council", "organization"), user, pk=pk)
 
 
 def milestone_for(user, pk: int) -> Milestone:
-    task_ids = scoped(StrategicTask.objects.all(), user).values("pk")
+    task_ids = visible(StrategicTask.objects.all(), user).values("pk")
     found = Milestone.objects.select_related("task__council").filter(pk=pk, task__in=task_ids).first()
     if found is None:
         raise NotFound(_("Not found, or you have no access to it."))
@@ -80,7 +80,7 @@ def milestone_for(user, pk: int) -> Milestone:
 
 def members(council: Council, user):
     """The council's members, all terms, through the scoping mechanism."""
-    return scoped(CouncilMember.objects.filter(council=council), user).select_related("user", "organization").order_by(
+    return visible(CouncilMember.objects.filter(council=council), user).select_related("user", "organization").order_by(
         "term_end", "role", "user__last_name", "pk")
 
 
@@ -90,7 +90,7 @@ def in_office(council: Council, user, day: dt.date | None = None):
 
 
 def meetings(council: Council, user):
-    return scoped(Meeting.objects.filter(council=council), user).annotate(
+    return visible(Meeting.objects.filter(council=council), user).annotate(
         items=Count("agenda", distinct=True), decided=Count("decisions", distinct=True)).order_by("-starts_at")
 
 
@@ -98,15 +98,15 @@ def meeting_detail(meeting: Meeting, user) -> dict:
     """Agenda, attendance, decisions with their votes, and every version of the minutes."""
     from .models import AgendaItem, Attendance, MinutesApproval, Vote
 
-    agenda = list(scoped(AgendaItem.objects.filter(meeting=meeting), user).select_related(
+    agenda = list(visible(AgendaItem.objects.filter(meeting=meeting), user).select_related(
         "speaker__user", "speaker__organization", "task", "indicator", "carried_decision__meeting"))
-    attendance = list(scoped(Attendance.objects.filter(meeting=meeting), user).select_related("member__user", "member__organization")
+    attendance = list(visible(Attendance.objects.filter(meeting=meeting), user).select_related("member__user", "member__organization")
                       .order_by("-present", "member__user__last_name"))
-    votes = scoped(Vote.objects.all(), user).select_related("member__user", "member__organization").order_by("member__user__last_name")
-    decisions = list(scoped(Decision.objects.filter(meeting=meeting), user).select_related("agenda_item")
+    votes = visible(Vote.objects.all(), user).select_related("member__user", "member__organization").order_by("member__user__last_name")
+    decisions = list(visible(Decision.objects.filter(meeting=meeting), user).select_related("agenda_item")
                      .prefetch_related(Prefetch("votes", queryset=votes), "tasks"))
-    approvals = scoped(MinutesApproval.objects.all(), user).select_related("member__user")
-    versions = list(scoped(Minutes.objects.filter(meeting=meeting), user).select_related("drafted_by")
+    approvals = visible(MinutesApproval.objects.all(), user).select_related("member__user")
+    versions = list(visible(Minutes.objects.filter(meeting=meeting), user).select_related("drafted_by")
                     .prefetch_related(Prefetch("approvals", queryset=approvals)).order_by("-version"))
     present = [a for a in attendance if a.present]
     return {
@@ -224,7 +224,7 @@ def _risk_reasons(task: StrategicTask, progress: TaskProgress, rows: list[Indica
 def tasks_board(council: Council, user, *, today: dt.date | None = None) -> list[StrategicTask]:
     parts = Participation.objects.select_related("organization", "answered_by").order_by("part", "organization__name")
     tasks = (
-        scoped(StrategicTask.objects.filter(council=council), user)
+        visible(StrategicTask.objects.filter(council=council), user)
         .select_related("decision__meeting")
         .prefetch_related("indicators", "milestones", Prefetch("participations", queryset=parts))
         .order_by("deadline", "pk")
@@ -251,8 +251,8 @@ def responsibility_matrix(tasks: list[StrategicTask]) -> dict:
 def council_summary(council: Council, user) -> dict:
     today = timezone.localdate()
     tasks = tasks_board(council, user, today=today)
-    upcoming = scoped(Meeting.objects.filter(council=council, status=MeetingStatus.PLANNED), user).order_by("starts_at").first()
-    last = scoped(Meeting.objects.filter(council=council, status=MeetingStatus.HELD), user).order_by("-starts_at").first()
+    upcoming = visible(Meeting.objects.filter(council=council, status=MeetingStatus.PLANNED), user).order_by("starts_at").first()
+    last = visible(Meeting.objects.filter(council=council, status=MeetingStatus.HELD), user).order_by("-starts_at").first()
     return {
         "tasks": tasks,
         "open_tasks": sum(1 for t in tasks if t.status in OPEN),
@@ -261,7 +261,7 @@ def council_summary(council: Council, user) -> dict:
         "at_risk": [t for t in tasks if t.progress.at_risk],
         "upcoming": upcoming,
         "last": last,
-        "open_decisions": scoped(Decision.objects.filter(meeting__council=council, outcome=Outcome.ADOPTED, execution=Execution.OPEN), user).count(),
+        "open_decisions": visible(Decision.objects.filter(meeting__council=council, outcome=Outcome.ADOPTED, execution=Execution.OPEN), user).count(),
     }
 
 

@@ -14,11 +14,11 @@ from django.views.decorators.http import require_POST
 
 from efs.errors import Conflict, NotFound, ValidationFailed
 from efs.http import pdf_response
-from efs.people.access import region_reach, scoped
+from efs.people.access import region_reach
 from efs.people.public import Region
 
 from . import forms, queries, services
-from .access import OPERATORS
+from .access import OPERATORS, visible
 from .models import AgendaItem, Decision, Outcome, PledgeState, StrategicTask
 
 RECOVERABLE = (ValidationFailed, Conflict)  # shown on the page; a refusal of access is a 403/404 page
@@ -141,8 +141,8 @@ def meetings(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _meeting_forms(meeting, user, data=None) -> dict:
     office = queries.in_office(meeting.council, user, timezone.localtime(meeting.starts_at).date())
-    tasks = scoped(StrategicTask.objects.filter(council=meeting.council), user)
-    agenda = scoped(AgendaItem.objects.filter(meeting=meeting), user)
+    tasks = visible(StrategicTask.objects.filter(council=meeting.council), user)
+    agenda = visible(AgendaItem.objects.filter(meeting=meeting), user)
     return {
         "agenda_form": forms.AgendaForm(data, members=office, tasks=tasks),
         "attendance_form": forms.AttendanceForm(data, members=office),
@@ -292,7 +292,7 @@ def minutes_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def tasks(request: HttpRequest, pk: int) -> HttpResponse:
     item = queries.council_for(request.user, pk)
-    decisions = scoped(Decision.objects.filter(meeting__council=item, outcome=Outcome.ADOPTED), user=request.user).select_related("meeting")
+    decisions = visible(Decision.objects.filter(meeting__council=item, outcome=Outcome.ADOPTED), request.user).select_related("meeting")
     form = forms.TaskForm(request.POST or None, region_id=item.region_id, decisions=decisions)
     if request.method == "POST":
         if form.is_valid():
