@@ -47,7 +47,9 @@ def member_councils(user):
 
 def _readers(council_path: str):
     def readers(user) -> Q:
-        condition = Q(**{f"{council_path}__in": member_councils(user)}) if council_path else Q(pk__in=member_councils(user))
+        condition = (
+            Q(**{f"{council_path}__in": member_councils(user)}) if council_path else Q(pk__in=member_councils(user))
+        )
         reach = region_reach(user, roles=OPERATORS)
         if reach.everywhere:
             return Q()

@@ -30,11 +30,17 @@ class CouncilOut(Schema):
     basis: str
 
 
-@router.get("/councils", response=list[CouncilOut], summary="The councils the caller sits on or operates",
-            url_name="coordination_councils")
+@router.get(
+    "/councils",
+    response=list[CouncilOut],
+    summary="The councils the caller sits on or operates",
+    url_name="coordination_councils",
+)
 def councils(request: HttpRequest):
-    return [{"id": c.pk, "region_code": c.region.code, "region": c.region.name, "name": c.name, "basis": c.basis}
-            for c in queries.councils_visible(request.user)]
+    return [
+        {"id": c.pk, "region_code": c.region.code, "region": c.region.name, "name": c.name, "basis": c.basis}
+        for c in queries.councils_visible(request.user)
+    ]
 
 
 class MeetingRow(Schema):
@@ -46,12 +52,25 @@ class MeetingRow(Schema):
     quorum: bool
 
 
-@router.get("/councils/{council_id}/meetings", response=list[MeetingRow], summary="A council's meetings, newest first",
-            url_name="coordination_meetings")
+@router.get(
+    "/councils/{council_id}/meetings",
+    response=list[MeetingRow],
+    summary="A council's meetings, newest first",
+    url_name="coordination_meetings",
+)
 def meetings(request: HttpRequest, council_id: Id):
     council = queries.council_for(request.user, council_id)
-    return [{"id": m.pk, "number": m.number, "starts_at": m.starts_at, "place": m.place, "status": m.status, "quorum": m.quorum}
-            for m in queries.meetings(council, request.user)]
+    return [
+        {
+            "id": m.pk,
+            "number": m.number,
+            "starts_at": m.starts_at,
+            "place": m.place,
+            "status": m.status,
+            "quorum": m.quorum,
+        }
+        for m in queries.meetings(council, request.user)
+    ]
 
 
 class AgendaOut(Schema):
@@ -95,32 +114,68 @@ class MeetingOut(MeetingRow):
     minutes: list[MinutesOut]
 
 
-@router.get("/meetings/{meeting_id}", response=MeetingOut, summary="A meeting: agenda, attendance, decisions with votes, minutes",
-            url_name="coordination_meeting")
+@router.get(
+    "/meetings/{meeting_id}",
+    response=MeetingOut,
+    summary="A meeting: agenda, attendance, decisions with votes, minutes",
+    url_name="coordination_meeting",
+)
 def meeting(request: HttpRequest, meeting_id: Id):
     m = queries.meeting_for(request.user, meeting_id)
     d = queries.meeting_detail(m, request.user)
     return {
-        "id": m.pk, "number": m.number, "starts_at": m.starts_at, "place": m.place, "status": m.status, "quorum": m.quorum,
-        "members_in_office": m.members_in_office, "present_member_ids": [a.member_id for a in d["present"]],
-        "agenda": [{"order": a.order, "title": a.title, "task_id": a.task_id, "carried": a.carried,
-                    "speaker_organization": str(a.speaker.organization) if a.speaker else None,
-                    "indicator": a.indicator.code if a.indicator else None} for a in d["agenda"]],
-        "decisions": [{"id": x.pk, "number": x.number, "text": x.text, "method": x.method, "outcome": x.outcome, "execution": x.execution,
-                       "due_date": x.due_date, "votes": [{"member_id": v.member_id, "choice": v.choice} for v in x.votes.all()]}
-                      for x in d["decisions"]],
-        "minutes": [{"id": v.pk, "version": v.version, "status": v.status, "text": v.text, "approvals": len(v.approvals.all())}
-                    for v in d["versions"]],
+        "id": m.pk,
+        "number": m.number,
+        "starts_at": m.starts_at,
+        "place": m.place,
+        "status": m.status,
+        "quorum": m.quorum,
+        "members_in_office": m.members_in_office,
+        "present_member_ids": [a.member_id for a in d["present"]],
+        "agenda": [
+            {
+                "order": a.order,
+                "title": a.title,
+                "task_id": a.task_id,
+                "carried": a.carried,
+                "speaker_organization": str(a.speaker.organization) if a.speaker else None,
+                "indicator": a.indicator.code if a.indicator else None,
+            }
+            for a in d["agenda"]
+        ],
+        "decisions": [
+            {
+                "id": x.pk,
+                "number": x.number,
+                "text": x.text,
+                "method": x.method,
+                "outcome": x.outcome,
+                "execution": x.execution,
+                "due_date": x.due_date,
+                "votes": [{"member_id": v.member_id, "choice": v.choice} for v in x.votes.all()],
+            }
+            for x in d["decisions"]
+        ],
+        "minutes": [
+            {"id": v.pk, "version": v.version, "status": v.status, "text": v.text, "approvals": len(v.approvals.all())}
+            for v in d["versions"]
+        ],
     }
 
 
 class VoteIn(Schema):
     choice: Literal["for", "against", "abstained"]
-    member_id: Id | None = Field(None, description="recorded by the secretary or the chair for a member present; omit to vote yourself")
+    member_id: Id | None = Field(
+        None, description="recorded by the secretary or the chair for a member present; omit to vote yourself"
+    )
 
 
-@router.post("/decisions/{decision_id}/votes", response={201: VoteOut}, summary="Vote on a decision (a member present at the meeting)",
-             url_name="coordination_vote")
+@router.post(
+    "/decisions/{decision_id}/votes",
+    response={201: VoteOut},
+    summary="Vote on a decision (a member present at the meeting)",
+    url_name="coordination_vote",
+)
 def vote(request: HttpRequest, decision_id: Id, body: VoteIn):
     decision = queries.decision_for(request.user, decision_id)
     member = None
@@ -136,22 +191,39 @@ class MinutesIn(Schema):
     text: Annotated[str, Field(min_length=1, max_length=20000)]
 
 
-@router.put("/meetings/{meeting_id}/minutes", response=MinutesOut, summary="The secretary's draft of the minutes (refused once frozen)",
-            url_name="coordination_minutes_save")
+@router.put(
+    "/meetings/{meeting_id}/minutes",
+    response=MinutesOut,
+    summary="The secretary's draft of the minutes (refused once frozen)",
+    url_name="coordination_minutes_save",
+)
 def minutes_save(request: HttpRequest, meeting_id: Id, body: MinutesIn):
     m = queries.meeting_for(request.user, meeting_id)
     minutes = services.minutes_save(actor=request.user, meeting=m, text=body.text)
-    return {"id": minutes.pk, "version": minutes.version, "status": minutes.status, "text": minutes.text,
-            "approvals": minutes.approvals.count()}
+    return {
+        "id": minutes.pk,
+        "version": minutes.version,
+        "status": minutes.status,
+        "text": minutes.text,
+        "approvals": minutes.approvals.count(),
+    }
 
 
-@router.post("/minutes/{minutes_id}/approvals", response=MinutesOut,
-             summary="Approve the minutes (a member who attended); they freeze when more than half of those present have",
-             url_name="coordination_minutes_approve")
+@router.post(
+    "/minutes/{minutes_id}/approvals",
+    response=MinutesOut,
+    summary="Approve the minutes (a member who attended); they freeze when more than half of those present have",
+    url_name="coordination_minutes_approve",
+)
 def minutes_approve(request: HttpRequest, minutes_id: Id):
     minutes = services.minutes_approve(actor=request.user, minutes=queries.minutes_for(request.user, minutes_id))
-    return {"id": minutes.pk, "version": minutes.version, "status": minutes.status, "text": minutes.text,
-            "approvals": minutes.approvals.count()}
+    return {
+        "id": minutes.pk,
+        "version": minutes.version,
+        "status": minutes.status,
+        "text": minutes.text,
+        "approvals": minutes.approvals.count(),
+    }
 
 
 class IndicatorOut(Schema):
@@ -191,23 +263,54 @@ class TaskOut(Schema):
 
 
 def _pledge_out(p) -> dict:
-    return {"id": p.pk, "organization_id": p.organization_id, "organization": p.organization.short_name or p.organization.name,
-            "part": p.part, "money_kopecks": p.money_kopecks, "staff_hours": p.staff_hours, "venues": p.venues, "state": p.state}
+    return {
+        "id": p.pk,
+        "organization_id": p.organization_id,
+        "organization": p.organization.short_name or p.organization.name,
+        "part": p.part,
+        "money_kopecks": p.money_kopecks,
+        "staff_hours": p.staff_hours,
+        "venues": p.venues,
+        "state": p.state,
+    }
 
 
-@router.get("/councils/{council_id}/tasks", response=list[TaskOut],
-            summary="A council's strategic tasks with the responsibility matrix and the progress computed from indicators",
-            url_name="coordination_tasks")
+@router.get(
+    "/councils/{council_id}/tasks",
+    response=list[TaskOut],
+    summary="A council's strategic tasks with the responsibility matrix and the progress computed from indicators",
+    url_name="coordination_tasks",
+)
 def tasks(request: HttpRequest, council_id: Id):
     council = queries.council_for(request.user, council_id)
-    return [{
-        "id": t.pk, "title": t.title, "goal": t.goal, "starts_on": t.starts_on, "deadline": t.deadline, "status": t.status,
-        "evidence": t.evidence, "progress_percent": t.progress.percent, "overdue": t.progress.overdue, "at_risk": t.progress.at_risk,
-        "risk_reasons": t.progress.reasons,
-        "indicators": [{"code": i.code, "name": i.name, "value": i.value, "target": i.target, "status": i.status, "share": i.share}
-                       for i in t.progress.indicators],
-        "pledges": [_pledge_out(p) for p in t.participations.all()],
-    } for t in queries.tasks_board(council, request.user)]
+    return [
+        {
+            "id": t.pk,
+            "title": t.title,
+            "goal": t.goal,
+            "starts_on": t.starts_on,
+            "deadline": t.deadline,
+            "status": t.status,
+            "evidence": t.evidence,
+            "progress_percent": t.progress.percent,
+            "overdue": t.progress.overdue,
+            "at_risk": t.progress.at_risk,
+            "risk_reasons": t.progress.reasons,
+            "indicators": [
+                {
+                    "code": i.code,
+                    "name": i.name,
+                    "value": i.value,
+                    "target": i.target,
+                    "status": i.status,
+                    "share": i.share,
+                }
+                for i in t.progress.indicators
+            ],
+            "pledges": [_pledge_out(p) for p in t.participations.all()],
+        }
+        for t in queries.tasks_board(council, request.user)
+    ]
 
 
 class PledgeIn(Schema):
@@ -219,16 +322,27 @@ class PledgeIn(Schema):
     note: Annotated[str, Field(max_length=500)] = ""
 
 
-@router.post("/tasks/{task_id}/pledges", response={201: PledgeOut},
-             summary="An organization's part and resources in a task: accepted at once when a person of that organization records it",
-             url_name="coordination_pledge")
+@router.post(
+    "/tasks/{task_id}/pledges",
+    response={201: PledgeOut},
+    summary="An organization's part and resources in a task (accepted at once when its own person records it)",
+    url_name="coordination_pledge",
+)
 def pledge(request: HttpRequest, task_id: Id, body: PledgeIn):
     task = queries.task_for(request.user, task_id)
     organization = Organization.objects.filter(pk=body.organization_id, region_id=task.region_id).first()
     if organization is None:
         raise NotFound(_("No such organization in the council's region."), code="organization_not_found")
-    p = services.pledge_record(actor=request.user, task=task, organization=organization, part=body.part, money_kopecks=body.money_kopecks,
-                               staff_hours=body.staff_hours, venues=body.venues, note=body.note)
+    p = services.pledge_record(
+        actor=request.user,
+        task=task,
+        organization=organization,
+        part=body.part,
+        money_kopecks=body.money_kopecks,
+        staff_hours=body.staff_hours,
+        venues=body.venues,
+        note=body.note,
+    )
     return Status(201, _pledge_out(p))
 
 
@@ -236,10 +350,16 @@ class AnswerIn(Schema):
     accept: bool
 
 
-@router.post("/pledges/{pledge_id}/answer", response=PledgeOut, summary="The organization accepts or declines the part proposed to it",
-             url_name="coordination_pledge_answer")
+@router.post(
+    "/pledges/{pledge_id}/answer",
+    response=PledgeOut,
+    summary="The organization accepts or declines the part proposed to it",
+    url_name="coordination_pledge_answer",
+)
 def pledge_answer(request: HttpRequest, pledge_id: Id, body: AnswerIn):
-    p = services.pledge_answer(actor=request.user, participation=queries.participation_for(request.user, pledge_id), accept=body.accept)
+    p = services.pledge_answer(
+        actor=request.user, participation=queries.participation_for(request.user, pledge_id), accept=body.accept
+    )
     return _pledge_out(p)
 
 
@@ -275,18 +395,37 @@ class AccountabilityOut(Schema):
     tasks: list[PublicTaskOut]
 
 
-@router.get("/public/{region_code}", response=AccountabilityOut, auth=None,
-            summary="Public: what a region's council decided and what is done (no personal data, no login)",
-            url_name="coordination_public")
+@router.get(
+    "/public/{region_code}",
+    response=AccountabilityOut,
+    auth=None,
+    summary="Public: what a region's council decided and what is done (no personal data, no login)",
+    url_name="coordination_public",
+)
 def public(request: HttpRequest, region_code: Annotated[str, Field(min_length=2, max_length=2, pattern=r"^[0-9]{2}$")]):
     region = Region.objects.filter(code=region_code).first()
     report = queries.public_accountability(region) if region else None
     if report is None:
         raise NotFound(_("This region has no coordination council on the platform."))
     return {
-        "region_code": region.code, "council": report.council_name, "meetings_held": report.meetings_held,
+        "region_code": region.code,
+        "council": report.council_name,
+        "meetings_held": report.meetings_held,
         "decisions": [vars(d) for d in report.decisions],
-        "tasks": [{"title": t.title, "goal": t.goal, "status": t.status, "deadline": t.deadline, "done_on": t.done_on,
-                   "responsible": t.responsible, "co_executors": t.co_executors, "progress_percent": t.percent, "overdue": t.overdue,
-                   "at_risk": t.at_risk, "evidence": t.evidence} for t in report.tasks],
+        "tasks": [
+            {
+                "title": t.title,
+                "goal": t.goal,
+                "status": t.status,
+                "deadline": t.deadline,
+                "done_on": t.done_on,
+                "responsible": t.responsible,
+                "co_executors": t.co_executors,
+                "progress_percent": t.percent,
+                "overdue": t.overdue,
+                "at_risk": t.at_risk,
+                "evidence": t.evidence,
+            }
+            for t in report.tasks
+        ],
     }

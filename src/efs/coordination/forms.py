@@ -20,7 +20,11 @@ class _Styled(forms.Form):
         for field in self.fields.values():
             if isinstance(field.widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
                 continue
-            css = "form-select form-select-sm" if isinstance(field.widget, forms.Select) else "form-control form-control-sm"
+            css = (
+                "form-select form-select-sm"
+                if isinstance(field.widget, forms.Select)
+                else "form-control form-control-sm"
+            )
             field.widget.attrs.setdefault("class", css)
 
 
@@ -64,9 +68,13 @@ class MemberForm(_Styled):
 
 class GroupForm(_Styled):
     name = forms.CharField(label=_("Name"), max_length=300)
-    purpose = forms.CharField(label=_("Purpose"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    purpose = forms.CharField(
+        label=_("Purpose"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     leader = forms.ModelChoiceField(label=_("Leader"), queryset=None, required=False)
-    members = forms.ModelMultipleChoiceField(label=_("Members"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple)
+    members = forms.ModelMultipleChoiceField(
+        label=_("Members"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, members, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -75,7 +83,9 @@ class GroupForm(_Styled):
 
 
 class MeetingForm(_Styled):
-    starts_at = forms.DateTimeField(label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    starts_at = forms.DateTimeField(
+        label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
     place = forms.CharField(label=_("Place"), max_length=300, required=False)
 
     def clean_starts_at(self):
@@ -88,7 +98,9 @@ class MeetingForm(_Styled):
 class AgendaForm(_Styled):
     title = forms.CharField(label=_("Question"), max_length=500)
     speaker = forms.ModelChoiceField(label=_("Speaker"), queryset=None, required=False)
-    materials = forms.CharField(label=_("Materials"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    materials = forms.CharField(
+        label=_("Materials"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     task = forms.ModelChoiceField(label=_("Task"), queryset=None, required=False)
     indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=None, required=False)
 
@@ -100,7 +112,9 @@ class AgendaForm(_Styled):
 
 
 class AttendanceForm(_Styled):
-    present = forms.ModelMultipleChoiceField(label=_("Present"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple)
+    present = forms.ModelMultipleChoiceField(
+        label=_("Present"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, members, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -142,8 +156,9 @@ class TaskForm(_Styled):
     deadline = DayField(label=_("Deadline"))
     responsible = forms.ModelChoiceField(label=_("Responsible organization"), queryset=Organization.objects.none())
     decision = forms.ModelChoiceField(label=_("Decision"), queryset=None, required=False)
-    indicators = forms.ModelMultipleChoiceField(label=_("Indicators"), queryset=None, required=False,
-                                                widget=forms.CheckboxSelectMultiple)
+    indicators = forms.ModelMultipleChoiceField(
+        label=_("Indicators"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, region_id: int, decisions, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -176,9 +191,13 @@ class MilestoneForm(_Styled):
 
 class StatusForm(_Styled):
     status = forms.ChoiceField(label=_("Status"), choices=TaskStatus.choices)
-    evidence = forms.CharField(label=_("Evidence of the result"), max_length=3000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    evidence = forms.CharField(
+        label=_("Evidence of the result"), max_length=3000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class IndicatorLinkForm(_Styled):
     indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=Indicator.objects.order_by("order", "code"))
-    linked = forms.TypedChoiceField(choices=(("1", _("link")), ("0", _("unlink"))), coerce=lambda v: v == "1", initial="1")
+    linked = forms.TypedChoiceField(
+        choices=(("1", _("link")), ("0", _("unlink"))), coerce=lambda v: v == "1", initial="1"
+    )

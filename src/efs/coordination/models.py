@@ -1,13 +1,15 @@
 """Models of the coordination app. The programs part keeps its models in `programs/models.py`; they are
 imported here so that Django registers them under this app."""
 
+from efs.coordination.programs.models import *  # noqa: F403
+
+# isort: split
 # ---------------------------------------------------------------- the coordination council (main part)
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-
-from efs.coordination.programs.models import *  # noqa: F403
 
 
 class Council(models.Model):
@@ -15,8 +17,12 @@ class Council(models.Model):
 
     region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
     name = models.CharField(_("name"), max_length=300)
-    basis = models.CharField(_("established by"), max_length=300, blank=True,
-                             help_text=_("the act that established the council: its number and date"))
+    basis = models.CharField(
+        _("established by"),
+        max_length=300,
+        blank=True,
+        help_text=_("the act that established the council: its number and date"),
+    )
     address = models.CharField(_("address"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -41,9 +47,12 @@ class CouncilMember(models.Model):
 
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="members")
     region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("person"))
-    organization = models.ForeignKey("people.Organization", on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("represents"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
+    )
+    organization = models.ForeignKey(
+        "people.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("represents")
+    )
     role = models.CharField(_("role"), max_length=12, choices=MemberRole.choices, default=MemberRole.MEMBER)
     term_start = models.DateField(_("term from"))
     term_end = models.DateField(_("term until"), null=True, blank=True)
@@ -54,8 +63,10 @@ class CouncilMember(models.Model):
         ordering = ["council", "term_start", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["council", "user", "term_start"], name="coordination_member_once_per_term"),
-            models.CheckConstraint(condition=Q(term_end__isnull=True) | Q(term_end__gte=models.F("term_start")),
-                                   name="coordination_member_term_order"),
+            models.CheckConstraint(
+                condition=Q(term_end__isnull=True) | Q(term_end__gte=models.F("term_start")),
+                name="coordination_member_term_order",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -70,8 +81,9 @@ class WorkingGroup(models.Model):
     region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+")
     name = models.CharField(_("name"), max_length=300)
     purpose = models.TextField(_("purpose"), max_length=2000, blank=True)
-    leader = models.ForeignKey(CouncilMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                               verbose_name=_("leader"))
+    leader = models.ForeignKey(
+        CouncilMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("leader")
+    )
     members = models.ManyToManyField(CouncilMember, related_name="groups", blank=True, verbose_name=_("members"))
 
     class Meta:
@@ -96,7 +108,9 @@ class Meeting(models.Model):
     starts_at = models.DateTimeField(_("date and time"))
     place = models.CharField(_("place"), max_length=300, blank=True)
     status = models.CharField(_("status"), max_length=8, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED)
-    quorum = models.BooleanField(_("quorum"), default=False, help_text=_("more than half of the members in office were present"))
+    quorum = models.BooleanField(
+        _("quorum"), default=False, help_text=_("more than half of the members in office were present")
+    )
     members_in_office = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -114,24 +128,44 @@ class AgendaItem(models.Model):
     region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+")
     order = models.PositiveSmallIntegerField(default=1)
     title = models.CharField(_("question"), max_length=500)
-    speaker = models.ForeignKey(CouncilMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                verbose_name=_("speaker"))
+    speaker = models.ForeignKey(
+        CouncilMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("speaker")
+    )
     materials = models.TextField(_("materials"), max_length=2000, blank=True)
-    task = models.ForeignKey("coordination.StrategicTask", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                             verbose_name=_("task"))
-    indicator = models.ForeignKey("monitoring.Indicator", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                  verbose_name=_("indicator"))
-    carried_decision = models.ForeignKey("coordination.Decision", on_delete=models.PROTECT, null=True, blank=True,
-                                         related_name="+")
+    task = models.ForeignKey(
+        "coordination.StrategicTask",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("task"),
+    )
+    indicator = models.ForeignKey(
+        "monitoring.Indicator",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("indicator"),
+    )
+    carried_decision = models.ForeignKey(
+        "coordination.Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     carried = models.BooleanField(default=False, help_text="added automatically: an overdue task or an open decision")
 
     class Meta:
         ordering = ["meeting", "order", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["meeting", "task"], condition=Q(carried=True, task__isnull=False),
-                                    name="coordination_task_carried_once"),
-            models.UniqueConstraint(fields=["meeting", "carried_decision"], condition=Q(carried_decision__isnull=False),
-                                    name="coordination_decision_carried_once"),
+            models.UniqueConstraint(
+                fields=["meeting", "task"],
+                condition=Q(carried=True, task__isnull=False),
+                name="coordination_task_carried_once",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "carried_decision"],
+                condition=Q(carried_decision__isnull=False),
+                name="coordination_decision_carried_once",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -170,10 +204,14 @@ class Execution(models.TextChoices):
 class Decision(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
     region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+")
-    agenda_item = models.ForeignKey(AgendaItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="decisions")
+    agenda_item = models.ForeignKey(
+        AgendaItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="decisions"
+    )
     number = models.PositiveSmallIntegerField(_("number"))
     text = models.TextField(_("decision"), max_length=3000)
-    method = models.CharField(_("how decided"), max_length=10, choices=DecisionMethod.choices, default=DecisionMethod.VOTE)
+    method = models.CharField(
+        _("how decided"), max_length=10, choices=DecisionMethod.choices, default=DecisionMethod.VOTE
+    )
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
     execution = models.CharField(_("execution"), max_length=6, choices=Execution.choices, default=Execution.OPEN)
     due_date = models.DateField(_("due"), null=True, blank=True)
@@ -184,7 +222,9 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["meeting", "number"]
-        constraints = [models.UniqueConstraint(fields=["meeting", "number"], name="coordination_decision_number_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "number"], name="coordination_decision_number_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.meeting.number}.{self.number}"
@@ -233,7 +273,9 @@ class Minutes(models.Model):
         ordering = ["meeting", "version"]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "version"], name="coordination_minutes_version_unique"),
-            models.UniqueConstraint(fields=["meeting"], condition=Q(status="draft"), name="coordination_one_draft_minutes"),
+            models.UniqueConstraint(
+                fields=["meeting"], condition=Q(status="draft"), name="coordination_one_draft_minutes"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -263,8 +305,9 @@ class TaskStatus(models.TextChoices):
 class StrategicTask(models.Model):
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="tasks")
     region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+")
-    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks",
-                                 verbose_name=_("decision"))
+    decision = models.ForeignKey(
+        Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks", verbose_name=_("decision")
+    )
     title = models.CharField(_("task"), max_length=300)
     goal = models.TextField(_("goal"), max_length=3000)
     starts_on = models.DateField(_("start"))
@@ -272,7 +315,9 @@ class StrategicTask(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=TaskStatus.choices, default=TaskStatus.PLANNED)
     evidence = models.TextField(_("evidence of the result"), max_length=3000, blank=True)
     done_on = models.DateField(_("done on"), null=True, blank=True)
-    indicators = models.ManyToManyField("monitoring.Indicator", related_name="+", blank=True, verbose_name=_("indicators"))
+    indicators = models.ManyToManyField(
+        "monitoring.Indicator", related_name="+", blank=True, verbose_name=_("indicators")
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -280,7 +325,9 @@ class StrategicTask(models.Model):
         verbose_name = _("strategic task")
         verbose_name_plural = _("strategic tasks")
         ordering = ["council", "deadline", "pk"]
-        constraints = [models.CheckConstraint(condition=Q(deadline__gte=models.F("starts_on")), name="coordination_task_dates")]
+        constraints = [
+            models.CheckConstraint(condition=Q(deadline__gte=models.F("starts_on")), name="coordination_task_dates")
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -303,8 +350,9 @@ class Participation(models.Model):
 
     task = models.ForeignKey(StrategicTask, on_delete=models.CASCADE, related_name="participations")
     region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+")
-    organization = models.ForeignKey("people.Organization", on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("organization"))
+    organization = models.ForeignKey(
+        "people.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("organization")
+    )
     part = models.CharField(_("part"), max_length=12, choices=Part.choices, default=Part.CO_EXECUTOR)
     money_kopecks = models.BigIntegerField(_("money"), default=0)
     staff_hours = models.PositiveIntegerField(_("staff hours"), default=0)
@@ -312,14 +360,18 @@ class Participation(models.Model):
     note = models.CharField(_("note"), max_length=500, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=PledgeState.choices, default=PledgeState.PROPOSED)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["task", "part", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["task", "organization"], name="coordination_one_part_per_org"),
-            models.UniqueConstraint(fields=["task"], condition=Q(part="responsible"), name="coordination_one_responsible"),
+            models.UniqueConstraint(
+                fields=["task"], condition=Q(part="responsible"), name="coordination_one_responsible"
+            ),
             models.CheckConstraint(condition=Q(money_kopecks__gte=0), name="coordination_pledge_money_nonnegative"),
         ]
 

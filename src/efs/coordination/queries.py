@@ -80,8 +80,11 @@ def milestone_for(user, pk: int) -> Milestone:
 
 def members(council: Council, user):
     """The council's members, all terms, through the scoping mechanism."""
-    return visible(CouncilMember.objects.filter(council=council), user).select_related("user", "organization").order_by(
-        "term_end", "role", "user__last_name", "pk")
+    return (
+        visible(CouncilMember.objects.filter(council=council), user)
+        .select_related("user", "organization")
+        .order_by("term_end", "role", "user__last_name", "pk")
+    )
 
 
 def in_office(council: Council, user, day: dt.date | None = None):
@@ -90,24 +93,44 @@ def in_office(council: Council, user, day: dt.date | None = None):
 
 
 def meetings(council: Council, user):
-    return visible(Meeting.objects.filter(council=council), user).annotate(
-        items=Count("agenda", distinct=True), decided=Count("decisions", distinct=True)).order_by("-starts_at")
+    return (
+        visible(Meeting.objects.filter(council=council), user)
+        .annotate(items=Count("agenda", distinct=True), decided=Count("decisions", distinct=True))
+        .order_by("-starts_at")
+    )
 
 
 def meeting_detail(meeting: Meeting, user) -> dict:
     """Agenda, attendance, decisions with their votes, and every version of the minutes."""
     from .models import AgendaItem, Attendance, MinutesApproval, Vote
 
-    agenda = list(visible(AgendaItem.objects.filter(meeting=meeting), user).select_related(
-        "speaker__user", "speaker__organization", "task", "indicator", "carried_decision__meeting"))
-    attendance = list(visible(Attendance.objects.filter(meeting=meeting), user).select_related("member__user", "member__organization")
-                      .order_by("-present", "member__user__last_name"))
-    votes = visible(Vote.objects.all(), user).select_related("member__user", "member__organization").order_by("member__user__last_name")
-    decisions = list(visible(Decision.objects.filter(meeting=meeting), user).select_related("agenda_item")
-                     .prefetch_related(Prefetch("votes", queryset=votes), "tasks"))
+    agenda = list(
+        visible(AgendaItem.objects.filter(meeting=meeting), user).select_related(
+            "speaker__user", "speaker__organization", "task", "indicator", "carried_decision__meeting"
+        )
+    )
+    attendance = list(
+        visible(Attendance.objects.filter(meeting=meeting), user)
+        .select_related("member__user", "member__organization")
+        .order_by("-present", "member__user__last_name")
+    )
+    votes = (
+        visible(Vote.objects.all(), user)
+        .select_related("member__user", "member__organization")
+        .order_by("member__user__last_name")
+    )
+    decisions = list(
+        visible(Decision.objects.filter(meeting=meeting), user)
+        .select_related("agenda_item")
+        .prefetch_related(Prefetch("votes", queryset=votes), "tasks")
+    )
     approvals = visible(MinutesApproval.objects.all(), user).select_related("member__user")
-    versions = list(visible(Minutes.objects.filter(meeting=meeting), user).select_related("drafted_by")
-                    .prefetch_related(Prefetch("approvals", queryset=approvals)).order_by("-version"))
+    versions = list(
+        visible(Minutes.objects.filter(meeting=meeting), user)
+        .select_related("drafted_by")
+        .prefetch_related(Prefetch("approvals", queryset=approvals))
+        .order_by("-version")
+    )
     present = [a for a in attendance if a.present]
     return {
         "agenda": agenda,
@@ -161,18 +184,27 @@ def _share(direction: str, value: float | None, target: float | None) -> float |
     return max(0.0, min(1.0, share))
 
 
-def _indicator_progress(indicators: set[Indicator], region_ids: set[int], year: int) -> dict[tuple[int, int], IndicatorProgress]:
+def _indicator_progress(
+    indicators: set[Indicator], region_ids: set[int], year: int
+) -> dict[tuple[int, int], IndicatorProgress]:
     """One read of monitoring per indicator for all the regions concerned."""
     out = {}
     for indicator in indicators:
-        values = {v.unit_id: v for v in indicator_values(indicator=indicator, level=Level.REGION, period=str(year),
-                                                        unit_ids=sorted(region_ids))}
+        values = {
+            v.unit_id: v
+            for v in indicator_values(
+                indicator=indicator, level=Level.REGION, period=str(year), unit_ids=sorted(region_ids)
+            )
+        }
         for region_id in region_ids:
             v = values.get(region_id)
             out[(indicator.pk, region_id)] = IndicatorProgress(
-                code=indicator.code, name=indicator.name,
-                value=v.display if v else "—", target=v.target_display if v else "—",
-                status=v.status if v else "no_data", status_word=v.status_word if v else _("no data"),
+                code=indicator.code,
+                name=indicator.name,
+                value=v.display if v else "—",
+                target=v.target_display if v else "—",
+                status=v.status if v else "no_data",
+                status_word=v.status_word if v else _("no data"),
                 share=_share(indicator.direction, v.value, v.target) if v else None,
             )
     return out
@@ -201,7 +233,9 @@ def with_progress(tasks, today: dt.date | None = None) -> list[StrategicTask]:
     return tasks
 
 
-def _risk_reasons(task: StrategicTask, progress: TaskProgress, rows: list[IndicatorProgress], today: dt.date) -> list[str]:
+def _risk_reasons(
+    task: StrategicTask, progress: TaskProgress, rows: list[IndicatorProgress], today: dt.date
+) -> list[str]:
     reasons = []
     if progress.overdue:
         reasons.append(_("the deadline has passed"))
@@ -217,7 +251,9 @@ def _risk_reasons(task: StrategicTask, progress: TaskProgress, rows: list[Indica
     span = (task.deadline - task.starts_on).days or 1
     elapsed = min(1.0, max(0.0, (today - task.starts_on).days / span))
     if progress.share is not None and (task.deadline - today).days <= SOON_DAYS and progress.share + 0.1 < elapsed:
-        reasons.append(_("progress %(p)s %% with %(t)s %% of the time gone") % {"p": progress.percent, "t": round(elapsed * 100)})
+        reasons.append(
+            _("progress %(p)s %% with %(t)s %% of the time gone") % {"p": progress.percent, "t": round(elapsed * 100)}
+        )
     return reasons
 
 
@@ -241,18 +277,33 @@ def responsibility_matrix(tasks: list[StrategicTask]) -> dict:
             organizations[p.organization_id] = p.organization
             cells[(p.organization_id, task.pk)] = p
     orgs = sorted(organizations.values(), key=lambda o: (o.kind, o.short_name or o.name))
-    rows = [{"organization": o, "cells": [cells.get((o.pk, t.pk)) for t in tasks],
-             "money": sum(p.money_kopecks for (oid, _t), p in cells.items() if oid == o.pk and p.state == PledgeState.ACCEPTED),
-             "hours": sum(p.staff_hours for (oid, _t), p in cells.items() if oid == o.pk and p.state == PledgeState.ACCEPTED)}
-            for o in orgs]
+    rows = [
+        {
+            "organization": o,
+            "cells": [cells.get((o.pk, t.pk)) for t in tasks],
+            "money": sum(
+                p.money_kopecks for (oid, _t), p in cells.items() if oid == o.pk and p.state == PledgeState.ACCEPTED
+            ),
+            "hours": sum(
+                p.staff_hours for (oid, _t), p in cells.items() if oid == o.pk and p.state == PledgeState.ACCEPTED
+            ),
+        }
+        for o in orgs
+    ]
     return {"tasks": tasks, "rows": rows}
 
 
 def council_summary(council: Council, user) -> dict:
     today = timezone.localdate()
     tasks = tasks_board(council, user, today=today)
-    upcoming = visible(Meeting.objects.filter(council=council, status=MeetingStatus.PLANNED), user).order_by("starts_at").first()
-    last = visible(Meeting.objects.filter(council=council, status=MeetingStatus.HELD), user).order_by("-starts_at").first()
+    upcoming = (
+        visible(Meeting.objects.filter(council=council, status=MeetingStatus.PLANNED), user)
+        .order_by("starts_at")
+        .first()
+    )
+    last = (
+        visible(Meeting.objects.filter(council=council, status=MeetingStatus.HELD), user).order_by("-starts_at").first()
+    )
     return {
         "tasks": tasks,
         "open_tasks": sum(1 for t in tasks if t.status in OPEN),
@@ -261,7 +312,9 @@ def council_summary(council: Council, user) -> dict:
         "at_risk": [t for t in tasks if t.progress.at_risk],
         "upcoming": upcoming,
         "last": last,
-        "open_decisions": visible(Decision.objects.filter(meeting__council=council, outcome=Outcome.ADOPTED, execution=Execution.OPEN), user).count(),
+        "open_decisions": visible(
+            Decision.objects.filter(meeting__council=council, outcome=Outcome.ADOPTED, execution=Execution.OPEN), user
+        ).count(),
     }
 
 
@@ -313,22 +366,58 @@ def public_accountability(region: Region) -> Accountability | None:
     council = Council.objects.filter(region=region).first()
     if council is None:
         return None
-    decisions = Decision.objects.filter(meeting__council=council, outcome=Outcome.ADOPTED).select_related("meeting").order_by(
-        "-meeting__starts_at", "number")
-    parts = Participation.objects.filter(state=PledgeState.ACCEPTED).select_related("organization").order_by("organization__name")
-    tasks = with_progress(StrategicTask.objects.filter(council=council).exclude(status=TaskStatus.CANCELLED)
-                          .prefetch_related("indicators", "milestones", Prefetch("participations", queryset=parts)).order_by("deadline", "pk"))
+    decisions = (
+        Decision.objects.filter(meeting__council=council, outcome=Outcome.ADOPTED)
+        .select_related("meeting")
+        .order_by("-meeting__starts_at", "number")
+    )
+    parts = (
+        Participation.objects.filter(state=PledgeState.ACCEPTED)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
+    tasks = with_progress(
+        StrategicTask.objects.filter(council=council)
+        .exclude(status=TaskStatus.CANCELLED)
+        .prefetch_related("indicators", "milestones", Prefetch("participations", queryset=parts))
+        .order_by("deadline", "pk")
+    )
     return Accountability(
-        region=region, council_name=council.name, basis=council.basis,
+        region=region,
+        council_name=council.name,
+        basis=council.basis,
         meetings_held=Meeting.objects.filter(council=council, status=MeetingStatus.HELD).count(),
-        decisions=[PublicDecision(meeting_number=d.meeting.number, meeting_date=timezone.localtime(d.meeting.starts_at).date(),
-                                  number=d.number, text=d.text, executed=d.execution == Execution.DONE, executed_at=d.executed_at,
-                                  due_date=d.due_date) for d in decisions],
-        tasks=[PublicTask(pk=t.pk, title=t.title, goal=t.goal, status=t.status, status_label=t.get_status_display(), deadline=t.deadline,
-                          done_on=t.done_on, responsible=next((_org(p) for p in t.participations.all() if p.part == Part.RESPONSIBLE), ""),
-                          co_executors=[_org(p) for p in t.participations.all() if p.part == Part.CO_EXECUTOR],
-                          percent=t.progress.percent, overdue=t.progress.overdue, at_risk=t.progress.at_risk, evidence=t.evidence,
-                          indicators=t.progress.indicators) for t in tasks],
+        decisions=[
+            PublicDecision(
+                meeting_number=d.meeting.number,
+                meeting_date=timezone.localtime(d.meeting.starts_at).date(),
+                number=d.number,
+                text=d.text,
+                executed=d.execution == Execution.DONE,
+                executed_at=d.executed_at,
+                due_date=d.due_date,
+            )
+            for d in decisions
+        ],
+        tasks=[
+            PublicTask(
+                pk=t.pk,
+                title=t.title,
+                goal=t.goal,
+                status=t.status,
+                status_label=t.get_status_display(),
+                deadline=t.deadline,
+                done_on=t.done_on,
+                responsible=next((_org(p) for p in t.participations.all() if p.part == Part.RESPONSIBLE), ""),
+                co_executors=[_org(p) for p in t.participations.all() if p.part == Part.CO_EXECUTOR],
+                percent=t.progress.percent,
+                overdue=t.progress.overdue,
+                at_risk=t.progress.at_risk,
+                evidence=t.evidence,
+                indicators=t.progress.indicators,
+            )
+            for t in tasks
+        ],
     )
 
 

@@ -57,10 +57,13 @@ def _text(value: str, *, limit: int, required: bool = True, field: str = "text")
     if "\x00" in value:
         raise ValidationFailed(_("The text contains a NUL character."), code="nul_character", details={"field": field})
     if required and not value:
-        raise ValidationFailed(_("Fill in the field «%(field)s».") % {"field": field}, code="required", details={"field": field})
+        raise ValidationFailed(
+            _("Fill in the field «%(field)s».") % {"field": field}, code="required", details={"field": field}
+        )
     if len(value) > limit:
-        raise ValidationFailed(_("The text is longer than %(n)s characters.") % {"n": limit}, code="too_long",
-                               details={"field": field})
+        raise ValidationFailed(
+            _("The text is longer than %(n)s characters.") % {"n": limit}, code="too_long", details={"field": field}
+        )
     return value
 
 
@@ -90,8 +93,10 @@ def runs_council(council: Council, user) -> bool:
 
 def _require_runner(council: Council, user) -> None:
     if not runs_council(council, user):
-        raise PermissionDenied(_("Only the chair, the deputy chair, the secretary of the council or the region's operator may do this."),
-                               code="council_runners_only")
+        raise PermissionDenied(
+            _("Only the chair, the deputy chair, the secretary of the council or the region's operator may do this."),
+            code="council_runners_only",
+        )
 
 
 def _require_secretary(council: Council, user) -> CouncilMember:
@@ -118,8 +123,10 @@ def represents(user, organization: Organization, council: Council | None = None)
 
 def _frozen_guard(meeting: Meeting) -> None:
     if Minutes.objects.filter(meeting=meeting, status=MinutesStatus.FROZEN).exists():
-        raise Conflict(_("The minutes of this meeting are approved and frozen; a correction is a new version of the minutes."),
-                       code="minutes_frozen")
+        raise Conflict(
+            _("The minutes of this meeting are approved and frozen; a correction is a new version of the minutes."),
+            code="minutes_frozen",
+        )
 
 
 # ---------------------------------------------------------------- council and members
@@ -131,13 +138,25 @@ def council_create(*, actor: User, region: Region, name: str, basis: str = "", a
         raise PermissionDenied(_("A council is set up by the operator of its region."), code="council_runners_only")
     if Council.objects.filter(region=region).exists():
         raise Conflict(_("The region already has a coordination council."), code="council_exists")
-    return Council.objects.create(region=region, name=_text(name, limit=300, field=_("name")),
-                                  basis=_text(basis, limit=300, required=False), address=_text(address, limit=300, required=False))
+    return Council.objects.create(
+        region=region,
+        name=_text(name, limit=300, field=_("name")),
+        basis=_text(basis, limit=300, required=False),
+        address=_text(address, limit=300, required=False),
+    )
 
 
 @transaction.atomic
-def member_add(*, actor: User, council: Council, user: User, organization: Organization, role: str,
-               term_start: dt.date, term_end: dt.date | None = None) -> CouncilMember:
+def member_add(
+    *,
+    actor: User,
+    council: Council,
+    user: User,
+    organization: Organization,
+    role: str,
+    term_start: dt.date,
+    term_end: dt.date | None = None,
+) -> CouncilMember:
     _require_runner(council, actor)
     if role not in MemberRole.values:
         raise ValidationFailed(_("Unknown role on the council."), code="role_invalid")
@@ -149,11 +168,19 @@ def member_add(*, actor: User, council: Council, user: User, organization: Organ
         raise Conflict(_("This person is already on the council for that date."), code="already_member")
     if role in (MemberRole.CHAIR, MemberRole.SECRETARY):
         taken = CouncilMember.objects.filter(council=council, role=role, term_start__lte=term_start).filter(
-            Q(term_end__isnull=True) | Q(term_end__gte=term_start))
+            Q(term_end__isnull=True) | Q(term_end__gte=term_start)
+        )
         if taken.exists():
             raise Conflict(_("The council already has a member in this role; end their term first."), code="role_taken")
-    return CouncilMember.objects.create(council=council, region_id=council.region_id, user=user, organization=organization,
-                                        role=role, term_start=term_start, term_end=term_end)
+    return CouncilMember.objects.create(
+        council=council,
+        region_id=council.region_id,
+        user=user,
+        organization=organization,
+        role=role,
+        term_start=term_start,
+        term_end=term_end,
+    )
 
 
 @transaction.atomic
@@ -167,8 +194,15 @@ def member_term_end(*, actor: User, member: CouncilMember, term_end: dt.date) ->
 
 
 @transaction.atomic
-def group_create(*, actor: User, council: Council, name: str, purpose: str = "", leader: CouncilMember | None = None,
-                 members: list[CouncilMember] = ()) -> WorkingGroup:
+def group_create(
+    *,
+    actor: User,
+    council: Council,
+    name: str,
+    purpose: str = "",
+    leader: CouncilMember | None = None,
+    members: list[CouncilMember] = (),
+) -> WorkingGroup:
     _require_runner(council, actor)
     everyone = list(members) + ([leader] if leader else [])
     if any(m.council_id != council.pk for m in everyone):
@@ -176,8 +210,13 @@ def group_create(*, actor: User, council: Council, name: str, purpose: str = "",
     name = _text(name, limit=300, field=_("name"))
     if WorkingGroup.objects.filter(council=council, name=name).exists():
         raise Conflict(_("The council already has a working group with this name."), code="group_exists")
-    group = WorkingGroup.objects.create(council=council, region_id=council.region_id, name=name,
-                                        purpose=_text(purpose, limit=2000, required=False), leader=leader)
+    group = WorkingGroup.objects.create(
+        council=council,
+        region_id=council.region_id,
+        name=name,
+        purpose=_text(purpose, limit=2000, required=False),
+        leader=leader,
+    )
     group.members.set({m.pk for m in everyone})
     return group
 
@@ -190,8 +229,13 @@ def meeting_schedule(*, actor: User, council: Council, starts_at: dt.datetime, p
     """A new meeting; the overdue tasks and the open decisions go onto its agenda at once."""
     _require_runner(council, actor)
     number = (Meeting.objects.filter(council=council).aggregate(n=Max("number"))["n"] or 0) + 1
-    meeting = Meeting.objects.create(council=council, region_id=council.region_id, number=number, starts_at=starts_at,
-                                     place=_text(place, limit=300, required=False))
+    meeting = Meeting.objects.create(
+        council=council,
+        region_id=council.region_id,
+        number=number,
+        starts_at=starts_at,
+        place=_text(place, limit=300, required=False),
+    )
     agenda_carry_over(meeting=meeting)
     return meeting
 
@@ -202,31 +246,67 @@ def agenda_carry_over(*, meeting: Meeting) -> int:
     if meeting.status != MeetingStatus.PLANNED:
         return 0
     day = timezone.localtime(meeting.starts_at).date()
-    order = (meeting.agenda.aggregate(n=Max("order"))["n"] or 0)
+    order = meeting.agenda.aggregate(n=Max("order"))["n"] or 0
     have_tasks = set(meeting.agenda.filter(carried=True, task__isnull=False).values_list("task_id", flat=True))
-    have_decisions = set(meeting.agenda.filter(carried_decision__isnull=False).values_list("carried_decision_id", flat=True))
+    have_decisions = set(
+        meeting.agenda.filter(carried_decision__isnull=False).values_list("carried_decision_id", flat=True)
+    )
     new = []
-    overdue = StrategicTask.objects.filter(council_id=meeting.council_id, status__in=OPEN_TASK, deadline__lt=day).exclude(pk__in=have_tasks)
+    overdue = StrategicTask.objects.filter(
+        council_id=meeting.council_id, status__in=OPEN_TASK, deadline__lt=day
+    ).exclude(pk__in=have_tasks)
     for task in overdue.order_by("deadline", "pk"):
         order += 1
-        new.append(AgendaItem(meeting=meeting, region_id=meeting.region_id, order=order, task=task, carried=True,
-                              title=_("Overdue task: «%(task)s» (deadline %(day)s)") % {"task": task.title, "day": f"{task.deadline:%d.%m.%Y}"}))
+        new.append(
+            AgendaItem(
+                meeting=meeting,
+                region_id=meeting.region_id,
+                order=order,
+                task=task,
+                carried=True,
+                title=_("Overdue task: «%(task)s» (deadline %(day)s)")
+                % {"task": task.title, "day": f"{task.deadline:%d.%m.%Y}"},
+            )
+        )
     open_decisions = (
-        Decision.objects.filter(meeting__council_id=meeting.council_id, outcome=Outcome.ADOPTED, execution=Execution.OPEN,
-                                meeting__starts_at__lt=meeting.starts_at)
-        .exclude(pk__in=have_decisions).select_related("meeting").order_by("meeting__starts_at", "number")
+        Decision.objects.filter(
+            meeting__council_id=meeting.council_id,
+            outcome=Outcome.ADOPTED,
+            execution=Execution.OPEN,
+            meeting__starts_at__lt=meeting.starts_at,
+        )
+        .exclude(pk__in=have_decisions)
+        .select_related("meeting")
+        .order_by("meeting__starts_at", "number")
     )
     for decision in open_decisions:
         order += 1
-        new.append(AgendaItem(meeting=meeting, region_id=meeting.region_id, order=order, carried_decision=decision, carried=True,
-                              title=_("On the execution of decision %(n)s: %(text)s") % {"n": str(decision), "text": decision.text[:300]}))
+        new.append(
+            AgendaItem(
+                meeting=meeting,
+                region_id=meeting.region_id,
+                order=order,
+                carried_decision=decision,
+                carried=True,
+                title=_("On the execution of decision %(n)s: %(text)s")
+                % {"n": str(decision), "text": decision.text[:300]},
+            )
+        )
     AgendaItem.objects.bulk_create(new)
     return len(new)
 
 
 @transaction.atomic
-def agenda_add(*, actor: User, meeting: Meeting, title: str, speaker: CouncilMember | None = None, materials: str = "",
-               task: StrategicTask | None = None, indicator=None) -> AgendaItem:
+def agenda_add(
+    *,
+    actor: User,
+    meeting: Meeting,
+    title: str,
+    speaker: CouncilMember | None = None,
+    materials: str = "",
+    task: StrategicTask | None = None,
+    indicator=None,
+) -> AgendaItem:
     _require_runner(meeting.council, actor)
     if meeting.status != MeetingStatus.PLANNED:
         raise Conflict(_("The meeting has been held; its agenda is closed."), code="meeting_held")
@@ -235,12 +315,22 @@ def agenda_add(*, actor: User, meeting: Meeting, title: str, speaker: CouncilMem
     if task is not None and task.council_id != meeting.council_id:
         raise ValidationFailed(_("The task is not of this council."), code="task_other_council")
     order = (meeting.agenda.aggregate(n=Max("order"))["n"] or 0) + 1
-    return AgendaItem.objects.create(meeting=meeting, region_id=meeting.region_id, order=order, title=_text(title, limit=500, field=_("question")),
-                                     speaker=speaker, materials=_text(materials, limit=2000, required=False), task=task, indicator=indicator)
+    return AgendaItem.objects.create(
+        meeting=meeting,
+        region_id=meeting.region_id,
+        order=order,
+        title=_text(title, limit=500, field=_("question")),
+        speaker=speaker,
+        materials=_text(materials, limit=2000, required=False),
+        task=task,
+        indicator=indicator,
+    )
 
 
 def members_in_office(council: Council, day: dt.date):
-    return CouncilMember.objects.filter(council=council, term_start__lte=day).filter(Q(term_end__isnull=True) | Q(term_end__gte=day))
+    return CouncilMember.objects.filter(council=council, term_start__lte=day).filter(
+        Q(term_end__isnull=True) | Q(term_end__gte=day)
+    )
 
 
 @transaction.atomic
@@ -255,11 +345,17 @@ def attendance_record(*, actor: User, meeting: Meeting, present: list[CouncilMem
     office = {m.pk: m for m in members_in_office(meeting.council, day)}
     strangers = [m for m in present if m.pk not in office]
     if strangers:
-        raise ValidationFailed(_("Only members of the council in office on the meeting's date are marked present."), code="not_a_member")
+        raise ValidationFailed(
+            _("Only members of the council in office on the meeting's date are marked present."), code="not_a_member"
+        )
     present_ids = {m.pk for m in present}
     Attendance.objects.filter(meeting=meeting).delete()
-    Attendance.objects.bulk_create([Attendance(meeting=meeting, member_id=pk, region_id=meeting.region_id, present=pk in present_ids)
-                                    for pk in office])
+    Attendance.objects.bulk_create(
+        [
+            Attendance(meeting=meeting, member_id=pk, region_id=meeting.region_id, present=pk in present_ids)
+            for pk in office
+        ]
+    )
     meeting.status = MeetingStatus.HELD
     meeting.members_in_office = len(office)
     meeting.quorum = len(present_ids) * 2 > len(office)
@@ -281,8 +377,15 @@ def _present_member(meeting: Meeting, user) -> CouncilMember:
 
 
 @transaction.atomic
-def decision_add(*, actor: User, meeting: Meeting, text: str, method: str = DecisionMethod.VOTE,
-                 agenda_item: AgendaItem | None = None, due_date: dt.date | None = None) -> Decision:
+def decision_add(
+    *,
+    actor: User,
+    meeting: Meeting,
+    text: str,
+    method: str = DecisionMethod.VOTE,
+    agenda_item: AgendaItem | None = None,
+    due_date: dt.date | None = None,
+) -> Decision:
     _require_runner(meeting.council, actor)
     _frozen_guard(meeting)
     if meeting.status != MeetingStatus.HELD:
@@ -295,8 +398,14 @@ def decision_add(*, actor: User, meeting: Meeting, text: str, method: str = Deci
         raise Conflict(_("The meeting had no quorum: the council cannot decide."), code="no_quorum")
     number = (meeting.decisions.aggregate(n=Max("number"))["n"] or 0) + 1
     return Decision.objects.create(
-        meeting=meeting, region_id=meeting.region_id, agenda_item=agenda_item, number=number, text=_text(text, limit=3000, field=_("decision")),
-        method=method, due_date=due_date, outcome=Outcome.ADOPTED if method == DecisionMethod.CONSENSUS else Outcome.PENDING,
+        meeting=meeting,
+        region_id=meeting.region_id,
+        agenda_item=agenda_item,
+        number=number,
+        text=_text(text, limit=3000, field=_("decision")),
+        method=method,
+        due_date=due_date,
+        outcome=Outcome.ADOPTED if method == DecisionMethod.CONSENSUS else Outcome.PENDING,
     )
 
 
@@ -311,7 +420,9 @@ def vote_record(*, actor: User, decision: Decision, choice: str, member: Council
         member = _present_member(meeting, actor)
     else:
         if member.council_id != meeting.council_id:
-            raise PermissionDenied(_("This person is not a member of the council and does not vote."), code="not_a_member")
+            raise PermissionDenied(
+                _("This person is not a member of the council and does not vote."), code="not_a_member"
+            )
         if member.user_id != actor.pk:
             _require_runner(meeting.council, actor)
         if not Attendance.objects.filter(meeting=meeting, member=member, present=True).exists():
@@ -319,8 +430,11 @@ def vote_record(*, actor: User, decision: Decision, choice: str, member: Council
     _frozen_guard(meeting)
     if decision.method != DecisionMethod.VOTE or decision.outcome != Outcome.PENDING:
         raise Conflict(_("The vote on this decision is closed."), code="voting_closed")
-    vote, _created = Vote.objects.update_or_create(decision=decision, member=member,
-                                                   defaults={"choice": choice, "region_id": decision.region_id, "recorded_by": actor})
+    vote, _created = Vote.objects.update_or_create(
+        decision=decision,
+        member=member,
+        defaults={"choice": choice, "region_id": decision.region_id, "recorded_by": actor},
+    )
     return vote
 
 
@@ -368,7 +482,10 @@ def minutes_save(*, actor: User, meeting: Meeting, text: str) -> Minutes:
     text = _text(text, limit=20000, field=_("text of the minutes"))
     latest = Minutes.objects.select_for_update().filter(meeting=meeting).order_by("-version").first()
     if latest is not None and latest.status == MinutesStatus.FROZEN:
-        raise Conflict(_("The minutes are approved and frozen; a correction is a new version of the minutes."), code="minutes_frozen")
+        raise Conflict(
+            _("The minutes are approved and frozen; a correction is a new version of the minutes."),
+            code="minutes_frozen",
+        )
     if latest is None:
         return Minutes.objects.create(meeting=meeting, region_id=meeting.region_id, text=text, drafted_by=actor)
     if latest.text != text:
@@ -384,11 +501,18 @@ def minutes_correct(*, actor: User, minutes: Minutes, text: str, reason: str) ->
     _require_secretary(minutes.meeting.council, actor)
     latest = Minutes.objects.select_for_update().filter(meeting_id=minutes.meeting_id).order_by("-version").first()
     if latest is None or latest.pk != minutes.pk or minutes.status != MinutesStatus.FROZEN:
-        raise Conflict(_("Only the latest approved version of the minutes is corrected; a draft is simply edited."),
-                       code="minutes_not_frozen")
-    return Minutes.objects.create(meeting_id=minutes.meeting_id, region_id=minutes.region_id, version=minutes.version + 1,
-                                  text=_text(text, limit=20000, field=_("text of the minutes")),
-                                  correction_reason=_text(reason, limit=500, field=_("what is corrected")), drafted_by=actor)
+        raise Conflict(
+            _("Only the latest approved version of the minutes is corrected; a draft is simply edited."),
+            code="minutes_not_frozen",
+        )
+    return Minutes.objects.create(
+        meeting_id=minutes.meeting_id,
+        region_id=minutes.region_id,
+        version=minutes.version + 1,
+        text=_text(text, limit=20000, field=_("text of the minutes")),
+        correction_reason=_text(reason, limit=500, field=_("what is corrected")),
+        drafted_by=actor,
+    )
 
 
 @transaction.atomic
@@ -416,8 +540,18 @@ def minutes_approve(*, actor: User, minutes: Minutes) -> Minutes:
 
 
 @transaction.atomic
-def task_create(*, actor: User, council: Council, title: str, goal: str, starts_on: dt.date, deadline: dt.date,
-                responsible: Organization, decision: Decision | None = None, indicators=()) -> StrategicTask:
+def task_create(
+    *,
+    actor: User,
+    council: Council,
+    title: str,
+    goal: str,
+    starts_on: dt.date,
+    deadline: dt.date,
+    responsible: Organization,
+    decision: Decision | None = None,
+    indicators=(),
+) -> StrategicTask:
     """A task of the council with its responsible organization; the organization's part counts
     once a person of that organization accepts it."""
     _require_runner(council, actor)
@@ -425,15 +559,32 @@ def task_create(*, actor: User, council: Council, title: str, goal: str, starts_
         raise ValidationFailed(_("The deadline is before the start."), code="dates_order")
     if decision is not None and (decision.meeting.council_id != council.pk or decision.outcome != Outcome.ADOPTED):
         raise ValidationFailed(_("A task follows from an adopted decision of this council."), code="decision_invalid")
-    task = StrategicTask.objects.create(council=council, region_id=council.region_id, decision=decision, title=_text(title, limit=300, field=_("task")),
-                                        goal=_text(goal, limit=3000, field=_("goal")), starts_on=starts_on, deadline=deadline, created_by=actor)
+    task = StrategicTask.objects.create(
+        council=council,
+        region_id=council.region_id,
+        decision=decision,
+        title=_text(title, limit=300, field=_("task")),
+        goal=_text(goal, limit=3000, field=_("goal")),
+        starts_on=starts_on,
+        deadline=deadline,
+        created_by=actor,
+    )
     task.indicators.set(list(indicators))
     _pledge(actor=actor, task=task, organization=responsible, part=Part.RESPONSIBLE)
     return task
 
 
-def _pledge(*, actor: User, task: StrategicTask, organization: Organization, part: str, money_kopecks: int = 0,
-            staff_hours: int = 0, venues: str = "", note: str = "") -> Participation:
+def _pledge(
+    *,
+    actor: User,
+    task: StrategicTask,
+    organization: Organization,
+    part: str,
+    money_kopecks: int = 0,
+    staff_hours: int = 0,
+    venues: str = "",
+    note: str = "",
+) -> Participation:
     if part not in Part.values:
         raise ValidationFailed(_("Unknown part in a task."), code="part_invalid")
     if organization.region_id != task.region_id:
@@ -442,18 +593,30 @@ def _pledge(*, actor: User, task: StrategicTask, organization: Organization, par
         raise ValidationFailed(_("The pledged resources are out of range."), code="pledge_out_of_range")
     own = represents(actor, organization, task.council)
     if not own and not runs_council(task.council, actor):
-        raise PermissionDenied(_("You may pledge only your own organization's resources; another organization pledges its own."),
-                               code="pledge_for_other_organization")
-    if part == Part.RESPONSIBLE and Participation.objects.filter(task=task, part=Part.RESPONSIBLE).exclude(organization=organization).exists():
+        raise PermissionDenied(
+            _("You may pledge only your own organization's resources; another organization pledges its own."),
+            code="pledge_for_other_organization",
+        )
+    if (
+        part == Part.RESPONSIBLE
+        and Participation.objects.filter(task=task, part=Part.RESPONSIBLE).exclude(organization=organization).exists()
+    ):
         raise Conflict(_("The task already has its responsible organization."), code="responsible_taken")
     now = timezone.now()
     participation, _created = Participation.objects.update_or_create(
-        task=task, organization=organization,
+        task=task,
+        organization=organization,
         defaults={
-            "region_id": task.region_id, "part": part, "money_kopecks": money_kopecks, "staff_hours": staff_hours,
-            "venues": _text(venues, limit=500, required=False), "note": _text(note, limit=500, required=False),
-            "recorded_by": actor, "state": PledgeState.ACCEPTED if own else PledgeState.PROPOSED,
-            "answered_by": actor if own else None, "answered_at": now if own else None,
+            "region_id": task.region_id,
+            "part": part,
+            "money_kopecks": money_kopecks,
+            "staff_hours": staff_hours,
+            "venues": _text(venues, limit=500, required=False),
+            "note": _text(note, limit=500, required=False),
+            "recorded_by": actor,
+            "state": PledgeState.ACCEPTED if own else PledgeState.PROPOSED,
+            "answered_by": actor if own else None,
+            "answered_at": now if own else None,
         },
     )
     if not own:
@@ -463,28 +626,57 @@ def _pledge(*, actor: User, task: StrategicTask, organization: Organization, par
 
 def _ask_organization(participation: Participation) -> None:
     task = participation.task
-    for member in CouncilMember.objects.filter(council_id=task.council_id, organization_id=participation.organization_id).select_related("user"):
-        notify(user=member.user, title=_("The council asks your organization to take part in «%(task)s»") % {"task": task.title},
-               body=_("Accept or decline the part and the resources recorded for your organization."),
-               url=f"/coordination/tasks/{task.pk}/", key=f"coordination-pledge:{participation.pk}:{participation.money_kopecks}:{participation.staff_hours}")
+    for member in CouncilMember.objects.filter(
+        council_id=task.council_id, organization_id=participation.organization_id
+    ).select_related("user"):
+        notify(
+            user=member.user,
+            title=_("The council asks your organization to take part in «%(task)s»") % {"task": task.title},
+            body=_("Accept or decline the part and the resources recorded for your organization."),
+            url=f"/coordination/tasks/{task.pk}/",
+            key=f"coordination-pledge:{participation.pk}:{participation.money_kopecks}:{participation.staff_hours}",
+        )
 
 
 @transaction.atomic
-def pledge_record(*, actor: User, task: StrategicTask, organization: Organization, part: str = Part.CO_EXECUTOR,
-                  money_kopecks: int = 0, staff_hours: int = 0, venues: str = "", note: str = "") -> Participation:
+def pledge_record(
+    *,
+    actor: User,
+    task: StrategicTask,
+    organization: Organization,
+    part: str = Part.CO_EXECUTOR,
+    money_kopecks: int = 0,
+    staff_hours: int = 0,
+    venues: str = "",
+    note: str = "",
+) -> Participation:
     """An organization's part and resources: accepted at once when a person of that organization
     records it; otherwise (the council's runners) a proposal that the organization answers."""
     if task.status not in OPEN_TASK:
         raise Conflict(_("The task is closed."), code="task_closed")
-    return _pledge(actor=actor, task=task, organization=organization, part=part, money_kopecks=money_kopecks,
-                   staff_hours=staff_hours, venues=venues, note=note)
+    return _pledge(
+        actor=actor,
+        task=task,
+        organization=organization,
+        part=part,
+        money_kopecks=money_kopecks,
+        staff_hours=staff_hours,
+        venues=venues,
+        note=note,
+    )
 
 
 @transaction.atomic
 def pledge_answer(*, actor: User, participation: Participation, accept: bool) -> Participation:
-    participation = Participation.objects.select_for_update().select_related("task__council", "organization").get(pk=participation.pk)
+    participation = (
+        Participation.objects.select_for_update()
+        .select_related("task__council", "organization")
+        .get(pk=participation.pk)
+    )
     if not represents(actor, participation.organization, participation.task.council):
-        raise PermissionDenied(_("Only a person of the organization answers for it."), code="pledge_for_other_organization")
+        raise PermissionDenied(
+            _("Only a person of the organization answers for it."), code="pledge_for_other_organization"
+        )
     if participation.state != PledgeState.PROPOSED:
         raise Conflict(_("The organization has already answered."), code="pledge_answered")
     participation.state = PledgeState.ACCEPTED if accept else PledgeState.DECLINED
@@ -496,18 +688,28 @@ def pledge_answer(*, actor: User, participation: Participation, accept: bool) ->
 def _require_task_actor(task: StrategicTask, user) -> None:
     if runs_council(task.council, user):
         return
-    responsible = task.participations.filter(part=Part.RESPONSIBLE, state=PledgeState.ACCEPTED).select_related("organization").first()
+    responsible = (
+        task.participations.filter(part=Part.RESPONSIBLE, state=PledgeState.ACCEPTED)
+        .select_related("organization")
+        .first()
+    )
     if responsible is None or not represents(user, responsible.organization, task.council):
-        raise PermissionDenied(_("Only the responsible organization or the council's runners report on the task."),
-                               code="task_reporters_only")
+        raise PermissionDenied(
+            _("Only the responsible organization or the council's runners report on the task."),
+            code="task_reporters_only",
+        )
 
 
 @transaction.atomic
 def milestone_add(*, actor: User, task: StrategicTask, title: str, due: dt.date) -> Milestone:
     _require_task_actor(task, actor)
     if not task.starts_on <= due <= task.deadline:
-        raise ValidationFailed(_("A milestone lies between the task's start and its deadline."), code="milestone_outside_task")
-    return Milestone.objects.create(task=task, region_id=task.region_id, title=_text(title, limit=300, field=_("milestone")), due=due)
+        raise ValidationFailed(
+            _("A milestone lies between the task's start and its deadline."), code="milestone_outside_task"
+        )
+    return Milestone.objects.create(
+        task=task, region_id=task.region_id, title=_text(title, limit=300, field=_("milestone")), due=due
+    )
 
 
 @transaction.atomic
@@ -528,7 +730,9 @@ def task_status_set(*, actor: User, task: StrategicTask, status: str, evidence: 
         raise ValidationFailed(_("Unknown task status."), code="status_invalid")
     evidence = _text(evidence, limit=3000, required=False)
     if status == TaskStatus.DONE and not (evidence or task.evidence):
-        raise ValidationFailed(_("Describe the evidence of the result before marking the task done."), code="evidence_required")
+        raise ValidationFailed(
+            _("Describe the evidence of the result before marking the task done."), code="evidence_required"
+        )
     if status == TaskStatus.CANCELLED:
         _require_runner(task.council, actor)
     task.status = status
@@ -558,20 +762,34 @@ def overdue_tasks_process(*, today: dt.date | None = None) -> int:
     sent = 0
     overdue = StrategicTask.objects.filter(status__in=OPEN_TASK, deadline__lt=today).select_related("council")
     secretaries = {
-        m.council_id: m.user for m in CouncilMember.objects.filter(role=MemberRole.SECRETARY, term_start__lte=today)
-        .filter(Q(term_end__isnull=True) | Q(term_end__gte=today)).select_related("user")
+        m.council_id: m.user
+        for m in CouncilMember.objects.filter(role=MemberRole.SECRETARY, term_start__lte=today)
+        .filter(Q(term_end__isnull=True) | Q(term_end__gte=today))
+        .select_related("user")
     }
     for task in overdue:
-        people = {p.answered_by for p in task.participations.filter(part=Part.RESPONSIBLE, state=PledgeState.ACCEPTED).select_related("answered_by")
-                  if p.answered_by is not None}
+        people = {
+            p.answered_by
+            for p in task.participations.filter(part=Part.RESPONSIBLE, state=PledgeState.ACCEPTED).select_related(
+                "answered_by"
+            )
+            if p.answered_by is not None
+        }
         if task.council_id in secretaries:
             people.add(secretaries[task.council_id])
         for user in people:
-            sent += notify(user=user, title=_("The council's task «%(task)s» is overdue") % {"task": task.title},
-                           body=_("The deadline was %(day)s. The task goes onto the agenda of the next meeting.") % {"day": f"{task.deadline:%d.%m.%Y}"},
-                           url=f"/coordination/tasks/{task.pk}/", key=f"coordination-overdue:{task.pk}:{today:%Y-%m}")
+            sent += notify(
+                user=user,
+                title=_("The council's task «%(task)s» is overdue") % {"task": task.title},
+                body=_("The deadline was %(day)s. The task goes onto the agenda of the next meeting.")
+                % {"day": f"{task.deadline:%d.%m.%Y}"},
+                url=f"/coordination/tasks/{task.pk}/",
+                key=f"coordination-overdue:{task.pk}:{today:%Y-%m}",
+            )
     seen: set[int] = set()
-    for meeting in Meeting.objects.filter(status=MeetingStatus.PLANNED, starts_at__gte=timezone.now()).order_by("council_id", "starts_at"):
+    for meeting in Meeting.objects.filter(status=MeetingStatus.PLANNED, starts_at__gte=timezone.now()).order_by(
+        "council_id", "starts_at"
+    ):
         if meeting.council_id not in seen:
             seen.add(meeting.council_id)
             agenda_carry_over(meeting=meeting)
