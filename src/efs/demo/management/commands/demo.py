@@ -10,6 +10,7 @@ from django.db import transaction
 
 from efs.demo import generator, writer
 from efs.demo.catalog import create_demo_catalog
+from efs.demo.coordination import create_demo_coordination
 from efs.demo.diagnostics import simulate_first_wave
 from efs.demo.financing import create_demo_financing
 from efs.demo.monitoring import create_demo_monitoring
@@ -137,6 +138,14 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Monitoring in {time.perf_counter() - started:.1f} s: {made['targets']} targets, analytics table of "
                 f"{made['rows']:,} rows."
+            )
+        if scale == "region":
+            started = time.perf_counter()
+            made = create_demo_coordination(Region.objects.get(code=generator.DEFAULT_REGION_CODE))
+            self.stdout.write(
+                f"Coordination council in {time.perf_counter() - started:.1f} s: {made['members']} members, "
+                f"{made['meetings']} meetings, "
+                f"{made['decisions']} decisions, {made['tasks']} strategic tasks."
             )
         self.stdout.write(f"Demo logins (password «{DEMO_PASSWORD}»):")
         for login in logins:
