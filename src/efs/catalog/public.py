@@ -10,9 +10,19 @@ from django.db.models import Count, OuterRef, Subquery
 from efs.periods import utc_bounds
 
 from .models import Program, ProgramStatus, ProgramTransition
-from .services import CohortData, cohort_create
+from .services import (
+    COMMENT_MIN,
+    LOW_SCORE_SHARE,
+    MIN_REVIEWS,
+    CohortData,
+    cohort_create,
+    expert_affiliations,
+)
 
-__all__ = ["CohortData", "Program", "ProgramStatus", "cohort_create", "element_programs_published"]
+__all__ = [
+    "COMMENT_MIN", "LOW_SCORE_SHARE", "MIN_REVIEWS", "CohortData", "Program", "ProgramStatus", "cohort_create",
+    "element_programs_published", "expert_affiliations",
+]
 
 
 def element_programs_published(*, months: list[dt.date]) -> list[tuple[int, int, int]]:

@@ -13,6 +13,7 @@ from efs.demo.catalog import create_demo_catalog
 from efs.demo.diagnostics import simulate_first_wave
 from efs.demo.financing import create_demo_financing
 from efs.demo.monitoring import create_demo_monitoring
+from efs.demo.programs import create_demo_programs
 from efs.demo.routes import create_demo_routes
 from efs.demo.settlement import create_demo_settlement
 from efs.demo.support import create_demo_support
@@ -111,6 +112,11 @@ class Command(BaseCommand):
             started = time.perf_counter()
             made = create_demo_monitoring(Region.objects.get(code=generator.DEFAULT_REGION_CODE))
             self.stdout.write(f"Monitoring in {time.perf_counter() - started:.1f} s: {made['targets']} targets, analytics table of {made['rows']:,} rows.")
+        if scale == "region":
+            started = time.perf_counter()
+            made = create_demo_programs(Region.objects.get(code=generator.DEFAULT_REGION_CODE))
+            self.stdout.write(f"Regional programs in {time.perf_counter() - started:.1f} s: {made['programs']} regions' programs, "
+                              f"{made['projects']} macroregion project.")
         self.stdout.write(f"Demo logins (password «{DEMO_PASSWORD}»):")
         for login in logins:
             self.stdout.write(f"  {login.username:<10} {login.role:<32} {login.who}")
