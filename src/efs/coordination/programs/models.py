@@ -74,8 +74,10 @@ class RegionalProgram(models.Model):
         verbose_name = _("regional program of ЕФС support")
         constraints = [
             models.UniqueConstraint(fields=["region", "year_from"], name="regional_program_once_per_start"),
-            models.CheckConstraint(condition=Q(year_from__gte=2000, year_to__lte=2100, year_to__gte=models.F("year_from")),
-                                   name="regional_program_years"),
+            models.CheckConstraint(
+                condition=Q(year_from__gte=2000, year_to__lte=2100, year_to__gte=models.F("year_from")),
+                name="regional_program_years",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -95,7 +97,9 @@ class RegionalProgramVersion(models.Model):
     program = models.ForeignKey(RegionalProgram, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveSmallIntegerField(_("version"))
     template = models.ForeignKey(ProgramTemplate, on_delete=models.PROTECT, related_name="+")
-    region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+")  # the shard key, = program.region
+    region = models.ForeignKey(
+        "people.Region", on_delete=models.PROTECT, related_name="+"
+    )  # the shard key, = program.region
     status = models.CharField(_("status"), max_length=10, choices=VersionStatus.choices, default=VersionStatus.DRAFT)
     summary = models.TextField(_("summary"), max_length=5000, blank=True)
     educators_covered = models.PositiveIntegerField(_("educators the program covers"), default=0)
@@ -103,7 +107,9 @@ class RegionalProgramVersion(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_comment = models.TextField(blank=True)
 
@@ -112,8 +118,11 @@ class RegionalProgramVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["program", "number"], name="regional_program_version_unique"),
             # One open version (a draft or one on its way through review) at a time.
-            models.UniqueConstraint(fields=["program"], condition=Q(status__in=["draft", "submitted", "in_review"]),
-                                    name="regional_program_one_open_version"),
+            models.UniqueConstraint(
+                fields=["program"],
+                condition=Q(status__in=["draft", "submitted", "in_review"]),
+                name="regional_program_one_open_version",
+            ),
         ]
         indexes = [models.Index(fields=["region", "status"], name="rpv_region_status")]
 
@@ -141,9 +150,12 @@ class GoalRow(models.Model):
 class TaskRow(models.Model):
     goal = models.ForeignKey(GoalRow, on_delete=models.CASCADE, related_name="tasks")
     title = models.CharField(_("task"), max_length=300)
-    responsible = models.ForeignKey("people.Organization", on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("responsible organization"))
-    co_executors = models.ManyToManyField("people.Organization", related_name="+", blank=True, verbose_name=_("co-executors"))
+    responsible = models.ForeignKey(
+        "people.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("responsible organization")
+    )
+    co_executors = models.ManyToManyField(
+        "people.Organization", related_name="+", blank=True, verbose_name=_("co-executors")
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -192,8 +204,12 @@ class ResourceRow(models.Model):
     version = models.ForeignKey(RegionalProgramVersion, on_delete=models.CASCADE, related_name="resources")
     kind = models.CharField(_("kind"), max_length=12, choices=ResourceKind.choices)
     amount = models.BigIntegerField(_("amount"))
-    organization = models.ForeignKey("people.Organization", on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("organization that provides it"))
+    organization = models.ForeignKey(
+        "people.Organization",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organization that provides it"),
+    )
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
@@ -215,7 +231,9 @@ class ProgramReview(models.Model):
     version's template, strengths, weaknesses and a recommendation."""
 
     version = models.ForeignKey(RegionalProgramVersion, on_delete=models.CASCADE, related_name="reviews")
-    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("expert"))
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("expert")
+    )
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     assigned_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(_("status"), max_length=10, choices=ReviewState.choices, default=ReviewState.ASSIGNED)
@@ -230,7 +248,9 @@ class ProgramReview(models.Model):
         ordering = ["version_id", "assigned_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["version", "expert"], name="program_review_once_per_expert"),
-            models.CheckConstraint(condition=~Q(status="submitted") | Q(verdict__gt=""), name="program_review_submitted_has_verdict"),
+            models.CheckConstraint(
+                condition=~Q(status="submitted") | Q(verdict__gt=""), name="program_review_submitted_has_verdict"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -244,7 +264,9 @@ class ProgramReview(models.Model):
 class MacroregionProject(models.Model):
     """A joint project of a macroregion's members, built on their programs."""
 
-    macroregion = models.ForeignKey("people.Macroregion", on_delete=models.CASCADE, related_name="+", verbose_name=_("macroregion"))
+    macroregion = models.ForeignKey(
+        "people.Macroregion", on_delete=models.CASCADE, related_name="+", verbose_name=_("macroregion")
+    )
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), max_length=5000, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -252,7 +274,9 @@ class MacroregionProject(models.Model):
 
     class Meta:
         ordering = ["macroregion_id", "pk"]
-        constraints = [models.UniqueConstraint(fields=["macroregion", "title"], name="macroregion_project_unique_title")]
+        constraints = [
+            models.UniqueConstraint(fields=["macroregion", "title"], name="macroregion_project_unique_title")
+        ]
 
     def __str__(self) -> str:
         return self.title

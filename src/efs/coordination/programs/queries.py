@@ -60,16 +60,23 @@ def version_visible(user, pk: int) -> RegionalProgramVersion:
 def review_for_expert(user, pk: int) -> ProgramReview:
     """An expert reads only the reviews assigned to them; anyone else: not found."""
     access.require_role(user, {Role.EXPERT})
-    review = (ProgramReview.objects.select_related("version__program__region", "version__template", "expert")
-              .filter(pk=pk, expert=user).first())
+    review = (
+        ProgramReview.objects.select_related("version__program__region", "version__template", "expert")
+        .filter(pk=pk, expert=user)
+        .first()
+    )
     if review is None:
         raise NotFound(_(NOT_FOUND))
     return review
 
 
 def reviews_of_expert(user):
-    return (ProgramReview.objects.filter(expert=user).exclude(status=ReviewState.WITHDRAWN)
-            .select_related("version__program__region").order_by("status", "-assigned_at"))
+    return (
+        ProgramReview.objects.filter(expert=user)
+        .exclude(status=ReviewState.WITHDRAWN)
+        .select_related("version__program__region")
+        .order_by("status", "-assigned_at")
+    )
 
 
 @dataclass
@@ -107,36 +114,75 @@ def version_view(version: RegionalProgramVersion) -> VersionView:
     for goal in content.goals:
         for task in goal.tasks:
             org_ids |= {task.responsible_id, *task.co_executor_ids}
-    names = {pk: short or name for pk, short, name in Organization.objects.filter(pk__in=org_ids).values_list("pk", "short_name", "name")}
+    names = {
+        pk: short or name
+        for pk, short, name in Organization.objects.filter(pk__in=org_ids).values_list("pk", "short_name", "name")
+    }
     titles = version.template.component_titles()
     goals = []
     for g_no, goal in enumerate(content.goals, start=1):
         tasks = [
-            TaskView(path=f"g{g_no}.t{t_no}", title=task.title, responsible=names.get(task.responsible_id, "—"),
-                     co_executors=[names.get(o, "—") for o in task.co_executor_ids],
-                     activities=[(f"g{g_no}.t{t_no}.a{a_no}", a.title, a.due) for a_no, a in enumerate(task.activities, start=1)])
+            TaskView(
+                path=f"g{g_no}.t{t_no}",
+                title=task.title,
+                responsible=names.get(task.responsible_id, "—"),
+                co_executors=[names.get(o, "—") for o in task.co_executor_ids],
+                activities=[
+                    (f"g{g_no}.t{t_no}.a{a_no}", a.title, a.due) for a_no, a in enumerate(task.activities, start=1)
+                ],
+            )
             for t_no, task in enumerate(goal.tasks, start=1)
         ]
-        goals.append(GoalView(path=f"g{g_no}", component=goal.component, component_title=titles.get(goal.component, goal.component),
-                              title=goal.title, tasks=tasks))
+        goals.append(
+            GoalView(
+                path=f"g{g_no}",
+                component=goal.component,
+                component_title=titles.get(goal.component, goal.component),
+                title=goal.title,
+                tasks=tasks,
+            )
+        )
     indicators = {i.code: i for i in Indicator.objects.filter(code__in={t.indicator for t in content.targets})}
-    targets = [(f"target{n}", indicators[t.indicator].name if t.indicator in indicators else t.indicator, t.year, t.value,
-                indicators[t.indicator].unit if t.indicator in indicators else "") for n, t in enumerate(content.targets, start=1)]
-    resources = [(f"resource{n}", ResourceKind(r.kind).label, r.amount, names.get(r.organization_id, "—"), r.note)
-                 for n, r in enumerate(content.resources, start=1)]
+    targets = [
+        (
+            f"target{n}",
+            indicators[t.indicator].name if t.indicator in indicators else t.indicator,
+            t.year,
+            t.value,
+            indicators[t.indicator].unit if t.indicator in indicators else "",
+        )
+        for n, t in enumerate(content.targets, start=1)
+    ]
+    resources = [
+        (f"resource{n}", ResourceKind(r.kind).label, r.amount, names.get(r.organization_id, "—"), r.note)
+        for n, r in enumerate(content.resources, start=1)
+    ]
     totals: dict[str, int] = defaultdict(int)
     for r in content.resources:
         totals[r.kind] += r.amount
     used = {g.component for g in content.goals}
     covered = [(c["code"], c["title"], c["code"] in used) for c in version.template.components]
-    return VersionView(version=version, content=content, goals=goals, targets=targets, resources=resources, totals=dict(totals),
-                       covered=covered)
+    return VersionView(
+        version=version,
+        content=content,
+        goals=goals,
+        targets=targets,
+        resources=resources,
+        totals=dict(totals),
+        covered=covered,
+    )
 
 
 # ---------------------------------------------------------------- comparison
 
-STATUS_RANK = {VersionStatus.APPROVED: 0, VersionStatus.IN_REVIEW: 1, VersionStatus.SUBMITTED: 2, VersionStatus.RETURNED: 3,
-               VersionStatus.DRAFT: 4, VersionStatus.SUPERSEDED: 9}
+STATUS_RANK = {
+    VersionStatus.APPROVED: 0,
+    VersionStatus.IN_REVIEW: 1,
+    VersionStatus.SUBMITTED: 2,
+    VersionStatus.RETURNED: 3,
+    VersionStatus.DRAFT: 4,
+    VersionStatus.SUPERSEDED: 9,
+}
 
 
 @dataclass
@@ -185,8 +231,11 @@ def _current_versions(region_ids: list[int]) -> dict[int, RegionalProgramVersion
     """Per region, the version that stands for its program: the approved one, else the newest in
     review, submitted, returned or draft (of its newest program)."""
     chosen: dict[int, RegionalProgramVersion] = {}
-    versions = (RegionalProgramVersion.objects.filter(region_id__in=region_ids).exclude(status=VersionStatus.SUPERSEDED)
-                .select_related("program", "template"))
+    versions = (
+        RegionalProgramVersion.objects.filter(region_id__in=region_ids)
+        .exclude(status=VersionStatus.SUPERSEDED)
+        .select_related("program", "template")
+    )
     for v in versions:
         key = (-v.program.year_from, STATUS_RANK[v.status], -v.number)
         best = chosen.get(v.region_id)
@@ -205,34 +254,58 @@ def comparison(*, region_ids: list[int], year: int) -> Comparison:
     by_version = {v.pk: rows[v.region_id] for v in current.values()}
     for region_id, v in current.items():
         row = rows[region_id]
-        row.program_id, row.program_title, row.version_id, row.version_number = v.program_id, v.program.title, v.pk, v.number
+        row.program_id, row.program_title, row.version_id, row.version_number = (
+            v.program_id,
+            v.program.title,
+            v.pk,
+            v.number,
+        )
         row.status, row.status_label = v.status, v.get_status_display()
         row.components_total, row.educators_covered = len(v.template.components), v.educators_covered
-    for version_id, component in GoalRow.objects.filter(version_id__in=version_ids).values_list("version_id", "component"):
+    for version_id, component in GoalRow.objects.filter(version_id__in=version_ids).values_list(
+        "version_id", "component"
+    ):
         by_version[version_id].covered.add(component)
-    for r in ResourceRow.objects.filter(version_id__in=version_ids).values("version_id", "kind").annotate(total=Sum("amount")).order_by():
+    for r in (
+        ResourceRow.objects.filter(version_id__in=version_ids)
+        .values("version_id", "kind")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    ):
         setattr(by_version[r["version_id"]], r["kind"], int(r["total"]))
     shares: dict[int, list[float]] = defaultdict(list)
     maxima = {v.pk: sum(c["max_score"] for c in v.template.criteria) or 1 for v in current.values()}
-    for version_id, scores in ProgramReview.objects.filter(version_id__in=version_ids, status=ReviewState.SUBMITTED).values_list("version_id", "scores"):
+    for version_id, scores in ProgramReview.objects.filter(
+        version_id__in=version_ids, status=ReviewState.SUBMITTED
+    ).values_list("version_id", "scores"):
         shares[version_id].append(sum(int(s) for s in scores.values()) / maxima[version_id])
     for version_id, values in shares.items():
         by_version[version_id].review_share = sum(values) / len(values)
     indicator_ids: set[int] = set()
-    for version_id, indicator_id, code, value in (TargetRow.objects.filter(version_id__in=version_ids, year=year)
-                                                  .values_list("version_id", "indicator_id", "indicator__code", "value")):
+    for version_id, indicator_id, code, value in TargetRow.objects.filter(
+        version_id__in=version_ids, year=year
+    ).values_list("version_id", "indicator_id", "indicator__code", "value"):
         by_version[version_id].targets[code] = float(value)
         indicator_ids.add(indicator_id)
-    indicators = list(Indicator.objects.filter(pk__in=indicator_ids).prefetch_related("versions").order_by("order", "code"))
+    indicators = list(
+        Indicator.objects.filter(pk__in=indicator_ids).prefetch_related("versions").order_by("order", "code")
+    )
     build = published_build()
     if build is not None:
         for indicator in indicators:
-            for value in indicator_values(indicator=indicator, level=Level.REGION, period=str(year), unit_ids=list(rows), build=build):
+            for value in indicator_values(
+                indicator=indicator, level=Level.REGION, period=str(year), unit_ids=list(rows), build=build
+            ):
                 if value.unit_id in rows and value.value is not None:
                     rows[value.unit_id].achieved[indicator.code] = value
     template = ProgramTemplate.objects.order_by("-version").first()
-    return Comparison(year=year, rows=list(rows.values()), components=template.components if template else [], indicators=indicators,
-                      has_build=build is not None)
+    return Comparison(
+        year=year,
+        rows=list(rows.values()),
+        components=template.components if template else [],
+        indicators=indicators,
+        has_build=build is not None,
+    )
 
 
 @dataclass
@@ -257,12 +330,23 @@ def standing(result: Comparison, region_id: int) -> list[Standing]:
         (_("Components of the model covered"), lambda r: float(r.components_covered), True, ""),
         (_("Money per educator, ₽"), lambda r: r.money_per_educator, True, "₽"),
         (_("Staff hours per educator"), lambda r: r.hours_per_educator, True, ""),
-        (_("Expert score, share of the maximum"), lambda r: r.review_share * 100 if r.review_share is not None else None, True, "%"),
+        (
+            _("Expert score, share of the maximum"),
+            lambda r: r.review_share * 100 if r.review_share is not None else None,
+            True,
+            "%",
+        ),
     ]
     for indicator in result.indicators:
         up = indicator.direction == "up"
-        metrics.append((_("Achieved: %(name)s") % {"name": indicator.name},
-                        lambda r, code=indicator.code: r.achieved[code].value if code in r.achieved else None, up, indicator.unit))
+        metrics.append(
+            (
+                _("Achieved: %(name)s") % {"name": indicator.name},
+                lambda r, code=indicator.code: r.achieved[code].value if code in r.achieved else None,
+                up,
+                indicator.unit,
+            )
+        )
     out = []
     for name, read, higher_better, unit in metrics:
         values = [v for v in (read(r) for r in with_program) if v is not None]
@@ -270,8 +354,17 @@ def standing(result: Comparison, region_id: int) -> list[Standing]:
         place = None
         if value is not None:
             place = 1 + sum(1 for v in values if (v > value if higher_better else v < value))
-        out.append(Standing(metric=name, value=value, place=place, of=len(values), median=statistics.median(values) if values else None,
-                            best=(max(values) if higher_better else min(values)) if values else None, unit=unit))
+        out.append(
+            Standing(
+                metric=name,
+                value=value,
+                place=place,
+                of=len(values),
+                median=statistics.median(values) if values else None,
+                best=(max(values) if higher_better else min(values)) if values else None,
+                unit=unit,
+            )
+        )
     return out
 
 
@@ -317,12 +410,18 @@ def macroregion_page(macroregion: Macroregion) -> MacroregionPage:
     current = _current_versions(member_ids)
     goals: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     region_of_version = {v.pk: v.region_id for v in current.values()}
-    for version_id, component, title in GoalRow.objects.filter(version_id__in=list(region_of_version)).values_list("version_id", "component", "title"):
+    for version_id, component, title in GoalRow.objects.filter(version_id__in=list(region_of_version)).values_list(
+        "version_id", "component", "title"
+    ):
         goals[region_of_version[version_id]][component].append(title)
     template = ProgramTemplate.objects.order_by("-version").first()
     titles = template.component_titles() if template else {}
-    programs = [MemberProgram(region_id=pk, region_name=name, version=current.get(pk), goals_by_component=dict(goals.get(pk, {})))
-                for pk, name in members]
+    programs = [
+        MemberProgram(
+            region_id=pk, region_name=name, version=current.get(pk), goals_by_component=dict(goals.get(pk, {}))
+        )
+        for pk, name in members
+    ]
     shared = []
     for code, title in titles.items():
         regions = [m.region_name for m in programs if code in m.goals_by_component]
@@ -335,8 +434,15 @@ def macroregion_page(macroregion: Macroregion) -> MacroregionPage:
         )
     )
     enrollments, shared_programs = horizontal_links(member_ids)
-    return MacroregionPage(macroregion=macroregion, members=programs, projects=projects, components=titles, shared_components=shared,
-                           enrollments=enrollments, shared_programs=shared_programs)
+    return MacroregionPage(
+        macroregion=macroregion,
+        members=programs,
+        projects=projects,
+        components=titles,
+        shared_components=shared,
+        enrollments=enrollments,
+        shared_programs=shared_programs,
+    )
 
 
 def _tasks_prefetch():
@@ -344,8 +450,12 @@ def _tasks_prefetch():
 
     from .models import SharedTaskExecutor
 
-    return Prefetch("tasks", queryset=SharedTask.objects.prefetch_related(
-        Prefetch("executors", queryset=SharedTaskExecutor.objects.select_related("organization", "region"))))
+    return Prefetch(
+        "tasks",
+        queryset=SharedTask.objects.prefetch_related(
+            Prefetch("executors", queryset=SharedTaskExecutor.objects.select_related("organization", "region"))
+        ),
+    )
 
 
 def horizontal_links(member_ids: list[int]) -> tuple[list[dict], list[dict]]:
@@ -353,13 +463,18 @@ def horizontal_links(member_ids: list[int]) -> tuple[list[dict], list[dict]]:
     member region's providers, by pair of regions, and the programs they learnt."""
     from efs.financing.public import Enrollment, EnrollmentStatus
 
-    base = (Enrollment.objects.filter(region_id__in=member_ids, provider__region_id__in=member_ids)
-            .exclude(region_id=F("provider__region_id"))
-            .exclude(status__in=[EnrollmentStatus.DECLINED, EnrollmentStatus.CANCELLED, EnrollmentStatus.EXPIRED]))
-    pairs = list(base.values("region__name", "provider__region__name").annotate(n=Count("id")).order_by("-n", "region__name"))
+    base = (
+        Enrollment.objects.filter(region_id__in=member_ids, provider__region_id__in=member_ids)
+        .exclude(region_id=F("provider__region_id"))
+        .exclude(status__in=[EnrollmentStatus.DECLINED, EnrollmentStatus.CANCELLED, EnrollmentStatus.EXPIRED])
+    )
+    pairs = list(
+        base.values("region__name", "provider__region__name").annotate(n=Count("id")).order_by("-n", "region__name")
+    )
     programs = list(
         base.values("cohort__program_id", "cohort__program__title", "provider__region__name")
-        .annotate(n=Count("id"), regions=Count("region_id", distinct=True)).order_by("-n", "cohort__program__title")[:30]
+        .annotate(n=Count("id"), regions=Count("region_id", distinct=True))
+        .order_by("-n", "cohort__program__title")[:30]
     )
     return pairs, programs
 

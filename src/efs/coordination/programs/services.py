@@ -58,7 +58,10 @@ def _check_entries(entries, kind: str, *, limit: int, scored: bool) -> list[str]
     for entry in entries:
         code, title = entry.get("code", ""), (entry.get("title") or "").strip()
         if not CODE.match(code):
-            problems.append(_("«%(c)s»: a code is 2–40 Latin lower-case letters, digits or _, starting with a letter.") % {"c": code[:40]})
+            problems.append(
+                _("«%(c)s»: a code is 2–40 Latin lower-case letters, digits or _, starting with a letter.")
+                % {"c": code[:40]}
+            )
         if not title or len(title) > 300 or "\x00" in title or "\x00" in entry.get("description", ""):
             problems.append(_("«%(c)s»: a title of 1 to 300 characters.") % {"c": code[:40]})
         if scored and not (isinstance(entry.get("max_score"), int) and 1 <= entry["max_score"] <= 10):
@@ -69,7 +72,9 @@ def _check_entries(entries, kind: str, *, limit: int, scored: bool) -> list[str]
 
 
 @transaction.atomic
-def template_publish(*, actor: User, title: str, components: list[dict], criteria: list[dict], note: str = "") -> ProgramTemplate:
+def template_publish(
+    *, actor: User, title: str, components: list[dict], criteria: list[dict], note: str = ""
+) -> ProgramTemplate:
     """A new version of the federal template (the federal operator's). Earlier versions stay: the
     versions drafted from them keep pointing at them."""
     require_federal(actor)
@@ -81,8 +86,14 @@ def template_publish(*, actor: User, title: str, components: list[dict], criteri
         raise ValidationFailed(" ".join(problems), code="template_invalid", details=problems)
     last = ProgramTemplate.objects.select_for_update().order_by("-version").first()
     return ProgramTemplate.objects.create(
-        version=(last.version + 1) if last else 1, title=title, note=(note or "").strip()[:500], created_by=actor,
-        components=[{"code": c["code"], "title": c["title"].strip(), "description": (c.get("description") or "").strip()[:1000]} for c in components],
+        version=(last.version + 1) if last else 1,
+        title=title,
+        note=(note or "").strip()[:500],
+        created_by=actor,
+        components=[
+            {"code": c["code"], "title": c["title"].strip(), "description": (c.get("description") or "").strip()[:1000]}
+            for c in components
+        ],
         criteria=[{"code": c["code"], "title": c["title"].strip(), "max_score": c["max_score"]} for c in criteria],
     )
 
@@ -116,21 +127,33 @@ def _save_content(version: RegionalProgramVersion, content: Content) -> None:
 
 
 @transaction.atomic
-def program_create(*, actor: User, region: Region, title: str, year_from: int, year_to: int, content: Content | None = None) -> RegionalProgram:
+def program_create(
+    *, actor: User, region: Region, title: str, year_from: int, year_to: int, content: Content | None = None
+) -> RegionalProgram:
     """A region's new program, with its first version as a draft from the current federal template."""
     access.require_region(actor, region.pk, roles=DRAFTERS)
     template = current_template()
     if template is None:
-        raise Conflict(_("The federal operator has not published the template of programs yet."), code="template_missing")
+        raise Conflict(
+            _("The federal operator has not published the template of programs yet."), code="template_missing"
+        )
     title = (title or "").strip()
     if not title or len(title) > 300 or "\x00" in title:
         raise ValidationFailed(_("Give the program a title of up to 300 characters."), code="program_title_invalid")
     if not (2000 <= year_from <= year_to <= 2100 and year_to - year_from <= 10):
-        raise ValidationFailed(_("The program's years: from 2000 to 2100, at most ten years long."), code="program_years_invalid")
+        raise ValidationFailed(
+            _("The program's years: from 2000 to 2100, at most ten years long."), code="program_years_invalid"
+        )
     if RegionalProgram.objects.filter(region=region, year_from=year_from).exists():
-        raise Conflict(_("The region already has a program starting in %(y)s.") % {"y": year_from}, code="program_exists")
-    program = RegionalProgram.objects.create(region=region, title=title, year_from=year_from, year_to=year_to, created_by=actor)
-    version = RegionalProgramVersion.objects.create(program=program, number=1, template=template, region=region, created_by=actor)
+        raise Conflict(
+            _("The region already has a program starting in %(y)s.") % {"y": year_from}, code="program_exists"
+        )
+    program = RegionalProgram.objects.create(
+        region=region, title=title, year_from=year_from, year_to=year_to, created_by=actor
+    )
+    version = RegionalProgramVersion.objects.create(
+        program=program, number=1, template=template, region=region, created_by=actor
+    )
     if content is not None:
         _save_content(version, content)
     return program
@@ -171,14 +194,21 @@ def _add(content: Content, kind: str, item, goal: int | None, task: int | None) 
 
 
 @transaction.atomic
-def version_item_add(*, actor: User, version: RegionalProgramVersion, kind: str, item, goal: int | None = None,
-                     task: int | None = None) -> RegionalProgramVersion:
+def version_item_add(
+    *, actor: User, version: RegionalProgramVersion, kind: str, item, goal: int | None = None, task: int | None = None
+) -> RegionalProgramVersion:
     """Add one goal, task (to goal number `goal`, from 0), activity (to `goal`/`task`), target or
     resource to a draft; the whole draft is checked again."""
     version = _lock_version(version)
     access.require_region(actor, version.region_id, roles=DRAFTERS)
     _require_draft(version)
-    expected = {"goal": GoalData, "task": TaskData, "activity": ActivityData, "target": TargetData, "resource": ResourceData}
+    expected = {
+        "goal": GoalData,
+        "task": TaskData,
+        "activity": ActivityData,
+        "target": TargetData,
+        "resource": ResourceData,
+    }
     if kind not in expected or not isinstance(item, expected[kind]):
         raise ValidationFailed(_("Unknown kind of item."), code="program_item_unknown")
     _save_content(version, _add(contents.read(version), kind, item, goal, task))
@@ -186,7 +216,9 @@ def version_item_add(*, actor: User, version: RegionalProgramVersion, kind: str,
 
 
 @transaction.atomic
-def version_summary_set(*, actor: User, version: RegionalProgramVersion, summary: str, educators_covered: int) -> RegionalProgramVersion:
+def version_summary_set(
+    *, actor: User, version: RegionalProgramVersion, summary: str, educators_covered: int
+) -> RegionalProgramVersion:
     """The draft's summary and the number of educators it covers (the base of resources per educator)."""
     version = _lock_version(version)
     access.require_region(actor, version.region_id, roles=DRAFTERS)
@@ -247,7 +279,8 @@ def _federal_operators():
 def _region_operators(region_id: int):
     return User.objects.filter(
         Q(role_assignments__region_id=region_id) | Q(role_assignments__macroregion__regions=region_id),
-        role_assignments__role=Role.REGIONAL_OPERATOR, is_active=True,
+        role_assignments__role=Role.REGIONAL_OPERATOR,
+        is_active=True,
     ).distinct()
 
 
@@ -276,8 +309,13 @@ def version_submit(*, actor: User, version: RegionalProgramVersion) -> RegionalP
     version.submitted_at = timezone.now()
     version.save(update_fields=["status", "submitted_at"])
     for user in _federal_operators():
-        notify(user=user, title=_("A regional program is submitted for review: %(r)s, version %(n)s")
-               % {"r": version.program.region.name, "n": version.number}, url=_url(version), key=f"rp-submitted-{version.pk}")
+        notify(
+            user=user,
+            title=_("A regional program is submitted for review: %(r)s, version %(n)s")
+            % {"r": version.program.region.name, "n": version.number},
+            url=_url(version),
+            key=f"rp-submitted-{version.pk}",
+        )
     return version
 
 
@@ -288,20 +326,31 @@ def version_new(*, actor: User, program: RegionalProgram, note: str = "") -> Reg
     access.require_region(actor, program.region_id, roles=DRAFTERS)
     latest = program.versions.select_related("template").order_by("-number").first()
     if latest is not None and latest.status in (VersionStatus.DRAFT, VersionStatus.SUBMITTED, VersionStatus.IN_REVIEW):
-        raise Conflict(_("Version %(n)s is still open (%(s)s): finish it first.") % {"n": latest.number, "s": latest.get_status_display()},
-                       code="program_version_open")
+        raise Conflict(
+            _("Version %(n)s is still open (%(s)s): finish it first.")
+            % {"n": latest.number, "s": latest.get_status_display()},
+            code="program_version_open",
+        )
     note = (note or "").strip()
     if len(note) > 500 or "\x00" in note:
         raise ValidationFailed(_("What changed: at most 500 characters."), code="program_note_invalid")
     template = current_template() or (latest.template if latest else None)
     if template is None:
-        raise Conflict(_("The federal operator has not published the template of programs yet."), code="template_missing")
+        raise Conflict(
+            _("The federal operator has not published the template of programs yet."), code="template_missing"
+        )
     version = RegionalProgramVersion.objects.create(
-        program=program, number=(latest.number + 1) if latest else 1, template=template, region_id=program.region_id,
-        created_by=actor, change_note=note,
+        program=program,
+        number=(latest.number + 1) if latest else 1,
+        template=template,
+        region_id=program.region_id,
+        created_by=actor,
+        change_note=note,
     )
     if latest is not None:
-        contents.write(version, contents.read(latest))  # a copy of checked rows; the next edit or submit checks it on the new template
+        contents.write(
+            version, contents.read(latest)
+        )  # a copy of checked rows; the next edit or submit checks it on the new template
     return version
 
 
@@ -319,40 +368,61 @@ def experts_assign(*, actor: User, version: RegionalProgramVersion, experts: lis
     taken = {r.expert_id for r in current}
     for expert in experts:
         if not access.has_role(expert, Role.EXPERT):
-            raise ValidationFailed(_("%(name)s is not an expert.") % {"name": expert.display_name()}, code="review_not_expert")
+            raise ValidationFailed(
+                _("%(name)s is not an expert.") % {"name": expert.display_name()}, code="review_not_expert"
+            )
         own_orgs = expert_affiliations(expert)
         if own_orgs and Organization.objects.filter(pk__in=own_orgs, region_id=version.region_id).exists():
-            raise ValidationFailed(_("%(name)s works in the program's region: a conflict of interest.") % {"name": expert.display_name()},
-                                   code="review_conflict_of_interest")
-    created = [ProgramReview.objects.create(version=version, expert=e, assigned_by=actor) for e in experts if e.pk not in taken]
+            raise ValidationFailed(
+                _("%(name)s works in the program's region: a conflict of interest.") % {"name": expert.display_name()},
+                code="review_conflict_of_interest",
+            )
+    created = [
+        ProgramReview.objects.create(version=version, expert=e, assigned_by=actor) for e in experts if e.pk not in taken
+    ]
     if len(current) + len(created) < MIN_REVIEWS:
-        raise ValidationFailed(_("At least %(n)s experts review a program.") % {"n": MIN_REVIEWS}, code="review_not_enough_experts")
+        raise ValidationFailed(
+            _("At least %(n)s experts review a program.") % {"n": MIN_REVIEWS}, code="review_not_enough_experts"
+        )
     if version.status == VersionStatus.SUBMITTED:
         version.status = VersionStatus.IN_REVIEW
         version.save(update_fields=["status"])
     for review in created:
-        notify(user=review.expert, title=_("You are assigned to review a regional program: %(r)s") % {"r": version.program.region.name},
-               url=reverse("coordination:program_review", args=[review.pk]), key=f"rp-review-{review.pk}")
+        notify(
+            user=review.expert,
+            title=_("You are assigned to review a regional program: %(r)s") % {"r": version.program.region.name},
+            url=reverse("coordination:program_review", args=[review.pk]),
+            key=f"rp-review-{review.pk}",
+        )
     return created
 
 
-def _review_problems(criteria: list[dict], scores: dict, comments: dict, strengths: str, weaknesses: str, verdict: str) -> list[str]:
+def _review_problems(
+    criteria: list[dict], scores: dict, comments: dict, strengths: str, weaknesses: str, verdict: str
+) -> list[str]:
     problems: list[str] = []
     by_code = {c["code"]: c for c in criteria}
     for code, criterion in by_code.items():
         value = scores.get(code)
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= criterion["max_score"]:
-            problems.append(_("«%(title)s»: a score from 0 to %(max)s.") % {"title": criterion["title"], "max": criterion["max_score"]})
+            problems.append(
+                _("«%(title)s»: a score from 0 to %(max)s.")
+                % {"title": criterion["title"], "max": criterion["max_score"]}
+            )
         elif value < criterion["max_score"] and len((comments.get(code) or "").strip()) < COMMENT_MIN:
-            problems.append(_("«%(title)s»: say why the score is not the full one (at least %(n)s characters).")
-                            % {"title": criterion["title"], "n": COMMENT_MIN})
+            problems.append(
+                _("«%(title)s»: say why the score is not the full one (at least %(n)s characters).")
+                % {"title": criterion["title"], "n": COMMENT_MIN}
+            )
     unknown = sorted((set(scores) | set(comments)) - set(by_code))
     if unknown:
         problems.append(_("Unknown criteria: %(c)s.") % {"c": ", ".join(c[:40] for c in unknown[:10])})
     if any(len(str(text)) > 2000 or "\x00" in str(text) for text in [*comments.values(), strengths, weaknesses]):
         problems.append(_("A comment is at most 2 000 characters, without NUL characters."))
     if len(strengths.strip()) < COMMENT_MIN or len(weaknesses.strip()) < COMMENT_MIN:
-        problems.append(_("Name the program's strengths and weaknesses (at least %(n)s characters each).") % {"n": COMMENT_MIN})
+        problems.append(
+            _("Name the program's strengths and weaknesses (at least %(n)s characters each).") % {"n": COMMENT_MIN}
+        )
     if verdict not in VERDICTS:
         problems.append(_("Choose a recommendation."))
     clean = [v for v in scores.values() if isinstance(v, int) and not isinstance(v, bool)]
@@ -363,9 +433,14 @@ def _review_problems(criteria: list[dict], scores: dict, comments: dict, strengt
 
 
 @transaction.atomic
-def review_submit(*, actor: User, review: ProgramReview, scores: dict, comments: dict, strengths: str, weaknesses: str,
-                  verdict: str) -> ProgramReview:
-    review = ProgramReview.objects.select_for_update().select_related("version__template", "version__program__region").get(pk=review.pk)
+def review_submit(
+    *, actor: User, review: ProgramReview, scores: dict, comments: dict, strengths: str, weaknesses: str, verdict: str
+) -> ProgramReview:
+    review = (
+        ProgramReview.objects.select_for_update()
+        .select_related("version__template", "version__program__region")
+        .get(pk=review.pk)
+    )
     if review.expert_id != actor.pk:
         raise PermissionDenied(_("Only the expert assigned to this review submits it."), code="review_not_assigned")
     if review.status != ReviewState.ASSIGNED or review.version.status != VersionStatus.IN_REVIEW:
@@ -380,13 +455,20 @@ def review_submit(*, actor: User, review: ProgramReview, scores: dict, comments:
     review.submitted_at = timezone.now()
     review.save()
     for user in _federal_operators():
-        notify(user=user, title=_("An expert review of the program of %(r)s is submitted") % {"r": review.version.program.region.name},
-               url=_url(review.version), key=f"rp-reviewed-{review.pk}")
+        notify(
+            user=user,
+            title=_("An expert review of the program of %(r)s is submitted")
+            % {"r": review.version.program.region.name},
+            url=_url(review.version),
+            key=f"rp-reviewed-{review.pk}",
+        )
     return review
 
 
 @transaction.atomic
-def version_decide(*, actor: User, version: RegionalProgramVersion, approve: bool, comment: str = "") -> RegionalProgramVersion:
+def version_decide(
+    *, actor: User, version: RegionalProgramVersion, approve: bool, comment: str = ""
+) -> RegionalProgramVersion:
     """The federal operator's decision on the reviewed version: approved (the region's current
     program from now on) or returned (the region makes a new version)."""
     version = _lock_version(version)
@@ -395,11 +477,16 @@ def version_decide(*, actor: User, version: RegionalProgramVersion, approve: boo
         raise Conflict(_("A decision is taken on a version under review."), code="program_not_in_review")
     done = version.reviews.filter(status=ReviewState.SUBMITTED).count()
     if done < MIN_REVIEWS:
-        raise Conflict(_("At least %(n)s expert reviews are needed before a decision; %(done)s submitted.") % {"n": MIN_REVIEWS, "done": done},
-                       code="reviews_missing")
+        raise Conflict(
+            _("At least %(n)s expert reviews are needed before a decision; %(done)s submitted.")
+            % {"n": MIN_REVIEWS, "done": done},
+            code="reviews_missing",
+        )
     comment = (comment or "").strip()
     if len(comment) > 2000 or "\x00" in comment:
-        raise ValidationFailed(_("A comment is at most 2 000 characters, without NUL characters."), code="decision_comment_invalid")
+        raise ValidationFailed(
+            _("A comment is at most 2 000 characters, without NUL characters."), code="decision_comment_invalid"
+        )
     if not approve and len(comment) < DECISION_COMMENT_MIN:
         raise ValidationFailed(_("Explain to the region what to correct."), code="decision_comment_required")
     if approve:
@@ -408,10 +495,19 @@ def version_decide(*, actor: User, version: RegionalProgramVersion, approve: boo
     version.status = VersionStatus.APPROVED if approve else VersionStatus.RETURNED
     version.decided_by, version.decided_at, version.decision_comment = actor, timezone.now(), comment
     version.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
-    title = _("The program of %(r)s, version %(n)s, is approved") if approve else _("The program of %(r)s, version %(n)s, is returned for revision")
+    title = (
+        _("The program of %(r)s, version %(n)s, is approved")
+        if approve
+        else _("The program of %(r)s, version %(n)s, is returned for revision")
+    )
     for user in _region_operators(version.region_id):
-        notify(user=user, title=title % {"r": version.program.region.name, "n": version.number}, body=comment, url=_url(version),
-               key=f"rp-decided-{version.pk}")
+        notify(
+            user=user,
+            title=title % {"r": version.program.region.name, "n": version.number},
+            body=comment,
+            url=_url(version),
+            key=f"rp-decided-{version.pk}",
+        )
     return version
 
 
@@ -419,7 +515,9 @@ def version_decide(*, actor: User, version: RegionalProgramVersion, approve: boo
 
 
 @transaction.atomic
-def macro_project_create(*, actor: User, macroregion: Macroregion, title: str, description: str = "") -> MacroregionProject:
+def macro_project_create(
+    *, actor: User, macroregion: Macroregion, title: str, description: str = ""
+) -> MacroregionProject:
     require_macroregion_member(actor, macroregion)
     title, description = (title or "").strip(), (description or "").strip()
     if not title or len(title) > 300 or "\x00" in title:
@@ -428,7 +526,9 @@ def macro_project_create(*, actor: User, macroregion: Macroregion, title: str, d
         raise ValidationFailed(_("The description is at most 5 000 characters."), code="project_description_invalid")
     try:
         with transaction.atomic():
-            return MacroregionProject.objects.create(macroregion=macroregion, title=title, description=description, created_by=actor)
+            return MacroregionProject.objects.create(
+                macroregion=macroregion, title=title, description=description, created_by=actor
+            )
     except IntegrityError:
         raise Conflict(_("The macroregion already has a project with this title."), code="project_exists") from None
 
@@ -447,7 +547,9 @@ def joint_goal_add(*, actor: User, project: MacroregionProject, component: str, 
 
 
 @transaction.atomic
-def shared_task_add(*, actor: User, goal: JointGoal, title: str, executors: list[Organization], due: dt.date | None = None) -> SharedTask:
+def shared_task_add(
+    *, actor: User, goal: JointGoal, title: str, executors: list[Organization], due: dt.date | None = None
+) -> SharedTask:
     """A task of a joint goal, executed by organizations of at least two member regions."""
     goal = JointGoal.objects.select_for_update().select_related("project__macroregion").get(pk=goal.pk)
     macroregion = goal.project.macroregion
@@ -458,13 +560,20 @@ def shared_task_add(*, actor: User, goal: JointGoal, title: str, executors: list
     members = set(macroregion.regions.values_list("pk", flat=True))
     outside = [o.display_name for o in executors if o.region_id not in members]
     if outside:
-        raise ValidationFailed(_("Not in the macroregion: %(names)s.") % {"names": ", ".join(outside)}, code="executor_outside_macroregion")
+        raise ValidationFailed(
+            _("Not in the macroregion: %(names)s.") % {"names": ", ".join(outside)}, code="executor_outside_macroregion"
+        )
     if len({o.region_id for o in executors}) < 2:
-        raise ValidationFailed(_("A shared task has executors in at least two regions of the macroregion."), code="shared_task_single_region")
+        raise ValidationFailed(
+            _("A shared task has executors in at least two regions of the macroregion."),
+            code="shared_task_single_region",
+        )
     if due is not None and not 2000 <= due.year <= 2100:
         raise ValidationFailed(_("The date is between 2000 and 2100."), code="date_range")
     task = SharedTask.objects.create(project=goal.project, goal=goal, title=title, due=due)
-    SharedTaskExecutor.objects.bulk_create([SharedTaskExecutor(task=task, organization=o, region_id=o.region_id) for o in executors])
+    SharedTaskExecutor.objects.bulk_create(
+        [SharedTaskExecutor(task=task, organization=o, region_id=o.region_id) for o in executors]
+    )
     return task
 
 

@@ -51,8 +51,13 @@ def program_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                program = services.program_create(actor=request.user, region=data["region"], title=data["title"],
-                                                  year_from=data["year_from"], year_to=data["year_to"])
+                program = services.program_create(
+                    actor=request.user,
+                    region=data["region"],
+                    title=data["title"],
+                    year_from=data["year_from"],
+                    year_to=data["year_to"],
+                )
             except DomainError as exc:
                 form.add_error(None, exc.message)
                 status = exc.status
@@ -85,14 +90,25 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item_forms = {}
     if may_edit:
         item_forms = {kind: cls(version=version, view=view, prefix=kind) for kind, cls in forms.ITEM_FORMS.items()}
-        item_forms["summary"] = forms.SummaryForm(initial={"summary": version.summary, "educators_covered": version.educators_covered},
-                                                  prefix="summary")
+        item_forms["summary"] = forms.SummaryForm(
+            initial={"summary": version.summary, "educators_covered": version.educators_covered}, prefix="summary"
+        )
     reviews = list(version.reviews.select_related("expert").order_by("assigned_at"))
     context = {
-        "program": program, "versions": versions, "version": version, "view": view, "may_edit": may_edit, "federal": federal,
-        "item_forms": item_forms, "reviews": reviews,
-        "may_new": not any(v.status in (VersionStatus.DRAFT, VersionStatus.SUBMITTED, VersionStatus.IN_REVIEW) for v in versions),
-        "experts_form": forms.ExpertsForm() if federal and version.status in (VersionStatus.SUBMITTED, VersionStatus.IN_REVIEW) else None,
+        "program": program,
+        "versions": versions,
+        "version": version,
+        "view": view,
+        "may_edit": may_edit,
+        "federal": federal,
+        "item_forms": item_forms,
+        "reviews": reviews,
+        "may_new": not any(
+            v.status in (VersionStatus.DRAFT, VersionStatus.SUBMITTED, VersionStatus.IN_REVIEW) for v in versions
+        ),
+        "experts_form": forms.ExpertsForm()
+        if federal and version.status in (VersionStatus.SUBMITTED, VersionStatus.IN_REVIEW)
+        else None,
         "decision_form": forms.DecisionForm() if federal and version.status == VersionStatus.IN_REVIEW else None,
         "new_form": forms.NewVersionForm(),
         "criteria": version.template.criteria,
@@ -108,9 +124,16 @@ def program_item_add(request: HttpRequest, pk: int) -> HttpResponse:
     if kind == "summary":
         form = forms.SummaryForm(request.POST, prefix="summary")
         if form.is_valid():
-            _run(request, _("Saved."), lambda: services.version_summary_set(
-                actor=request.user, version=version, summary=form.cleaned_data["summary"],
-                educators_covered=form.cleaned_data["educators_covered"]))
+            _run(
+                request,
+                _("Saved."),
+                lambda: services.version_summary_set(
+                    actor=request.user,
+                    version=version,
+                    summary=form.cleaned_data["summary"],
+                    educators_covered=form.cleaned_data["educators_covered"],
+                ),
+            )
         else:
             messages.error(request, first_error(form))
         return redirect(_detail_url(version))
@@ -120,8 +143,13 @@ def program_item_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.ITEM_FORMS[kind](request.POST, version=version, view=queries.version_view(version), prefix=kind)
     if form.is_valid():
         item, goal, task = form.item()
-        _run(request, _("Added."), lambda: services.version_item_add(actor=request.user, version=version, kind=kind, item=item,
-                                                                    goal=goal, task=task))
+        _run(
+            request,
+            _("Added."),
+            lambda: services.version_item_add(
+                actor=request.user, version=version, kind=kind, item=item, goal=goal, task=task
+            ),
+        )
     else:
         messages.error(request, first_error(form))
     return redirect(_detail_url(version))
@@ -133,7 +161,11 @@ def program_item_remove(request: HttpRequest, pk: int) -> HttpResponse:
     version = queries.version_visible(request.user, pk)
     form = forms.RemoveForm(request.POST)
     if form.is_valid():
-        _run(request, _("Removed."), lambda: services.version_item_remove(actor=request.user, version=version, path=form.cleaned_data["path"]))
+        _run(
+            request,
+            _("Removed."),
+            lambda: services.version_item_remove(actor=request.user, version=version, path=form.cleaned_data["path"]),
+        )
     else:
         messages.error(request, _("Unknown item."))
     return redirect(_detail_url(version))
@@ -143,8 +175,11 @@ def program_item_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def program_submit(request: HttpRequest, pk: int) -> HttpResponse:
     version = queries.version_visible(request.user, pk)
-    _run(request, _("The version is submitted for expert review; it no longer changes."),
-         lambda: services.version_submit(actor=request.user, version=version))
+    _run(
+        request,
+        _("The version is submitted for expert review; it no longer changes."),
+        lambda: services.version_submit(actor=request.user, version=version),
+    )
     return redirect(_detail_url(version))
 
 
@@ -172,8 +207,13 @@ def program_experts(request: HttpRequest, pk: int) -> HttpResponse:
     version = queries.version_visible(request.user, pk)
     form = forms.ExpertsForm(request.POST)
     if form.is_valid():
-        _run(request, _("The experts are assigned."),
-             lambda: services.experts_assign(actor=request.user, version=version, experts=list(form.cleaned_data["experts"])))
+        _run(
+            request,
+            _("The experts are assigned."),
+            lambda: services.experts_assign(
+                actor=request.user, version=version, experts=list(form.cleaned_data["experts"])
+            ),
+        )
     else:
         messages.error(request, first_error(form))
     return redirect(_detail_url(version))
@@ -186,8 +226,16 @@ def program_decide(request: HttpRequest, pk: int) -> HttpResponse:
     version = queries.version_visible(request.user, pk)
     form = forms.DecisionForm(request.POST)
     if form.is_valid():
-        _run(request, _("The decision is recorded."), lambda: services.version_decide(
-            actor=request.user, version=version, approve=form.cleaned_data["decision"] == "approve", comment=form.cleaned_data["comment"]))
+        _run(
+            request,
+            _("The decision is recorded."),
+            lambda: services.version_decide(
+                actor=request.user,
+                version=version,
+                approve=form.cleaned_data["decision"] == "approve",
+                comment=form.cleaned_data["comment"],
+            ),
+        )
     else:
         messages.error(request, first_error(form))
     return redirect(_detail_url(version))
@@ -204,8 +252,15 @@ def program_review(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.review_submit(actor=request.user, review=review, scores=form.scores(), comments=form.comments(),
-                                       strengths=data["strengths"], weaknesses=data["weaknesses"], verdict=data["verdict"])
+                services.review_submit(
+                    actor=request.user,
+                    review=review,
+                    scores=form.scores(),
+                    comments=form.comments(),
+                    strengths=data["strengths"],
+                    weaknesses=data["weaknesses"],
+                    verdict=data["verdict"],
+                )
             except DomainError as exc:
                 form.add_error(None, exc.message)
                 status = exc.status
@@ -214,8 +269,12 @@ def program_review(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("coordination:program_list")
         else:
             status = 400
-    return render(request, "coordination/programs/review.html",
-                  {"review": review, "version": version, "view": queries.version_view(version), "form": form}, status=status)
+    return render(
+        request,
+        "coordination/programs/review.html",
+        {"review": review, "version": version, "view": queries.version_view(version), "form": form},
+        status=status,
+    )
 
 
 @login_required
@@ -236,8 +295,13 @@ def program_template(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.template_publish(actor=request.user, title=data["title"], components=data["components"],
-                                          criteria=data["criteria"], note=data["note"])
+                services.template_publish(
+                    actor=request.user,
+                    title=data["title"],
+                    components=data["components"],
+                    criteria=data["criteria"],
+                    note=data["note"],
+                )
             except DomainError as exc:
                 form.add_error(None, exc.message)
                 status = exc.status
@@ -248,9 +312,16 @@ def program_template(request: HttpRequest) -> HttpResponse:
             status = 400
     from .models import ProgramTemplate
 
-    return render(request, "coordination/programs/template.html",
-                  {"current": current, "history": ProgramTemplate.objects.select_related("created_by")[:20], "form": form if federal else None},
-                  status=status)
+    return render(
+        request,
+        "coordination/programs/template.html",
+        {
+            "current": current,
+            "history": ProgramTemplate.objects.select_related("created_by")[:20],
+            "form": form if federal else None,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -307,8 +378,16 @@ def macroregion_project_new(request: HttpRequest, pk: int) -> HttpResponse:
     macroregion = queries.macroregion_get(request.user, pk)
     form = forms.ProjectForm(request.POST)
     if form.is_valid():
-        _run(request, _("The project is created."), lambda: services.macro_project_create(
-            actor=request.user, macroregion=macroregion, title=form.cleaned_data["title"], description=form.cleaned_data["description"]))
+        _run(
+            request,
+            _("The project is created."),
+            lambda: services.macro_project_create(
+                actor=request.user,
+                macroregion=macroregion,
+                title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"],
+            ),
+        )
     else:
         messages.error(request, first_error(form))
     return redirect("coordination:macroregion_detail", pk=macroregion.pk)
@@ -329,8 +408,16 @@ def macroregion_goal_add(request: HttpRequest, pk: int) -> HttpResponse:
     template = services.current_template()
     form = forms.JointGoalForm(request.POST, components=template.component_titles() if template else {})
     if form.is_valid():
-        _run(request, _("The joint goal is added."), lambda: services.joint_goal_add(
-            actor=request.user, project=project, component=form.cleaned_data["component"], title=form.cleaned_data["title"]))
+        _run(
+            request,
+            _("The joint goal is added."),
+            lambda: services.joint_goal_add(
+                actor=request.user,
+                project=project,
+                component=form.cleaned_data["component"],
+                title=form.cleaned_data["title"],
+            ),
+        )
     else:
         messages.error(request, first_error(form))
     return redirect("coordination:macroregion_detail", pk=project.macroregion_id)
@@ -346,8 +433,13 @@ def macroregion_task_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.SharedTaskForm(request.POST, region_ids=list(macroregion.regions.values_list("pk", flat=True)))
     if form.is_valid():
         data = form.cleaned_data
-        _run(request, _("The shared task is added."), lambda: services.shared_task_add(
-            actor=request.user, goal=goal, title=data["title"], executors=list(data["executors"]), due=data["due"]))
+        _run(
+            request,
+            _("The shared task is added."),
+            lambda: services.shared_task_add(
+                actor=request.user, goal=goal, title=data["title"], executors=list(data["executors"]), due=data["due"]
+            ),
+        )
     else:
         messages.error(request, first_error(form))
     return redirect("coordination:macroregion_detail", pk=macroregion.pk)
