@@ -278,7 +278,7 @@ def propose(
         municipality_id = educator.organization.municipality_id if educator.organization else None
         best, best_key = None, None
         for tutor in open_tutors.values():
-            if tutor.id == from_id or planned[tutor.id] >= tutor.capacity:
+            if tutor.id in (from_id, educator.user_id) or planned[tutor.id] >= tutor.capacity:
                 continue
             same = served[tutor.id][municipality_id] > 0
             shared = bool(tutor_subjects[tutor.id] & educator_subjects[educator.pk])
