@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from efs.people.public import notify, processing_allowed_q
 
-from .models import Consultation, ConsultationStatus, CycleStage, ReflectionCycle
+from .models import Consultation, ConsultationStatus, CycleStage, PrivateRecord, ReflectionCycle
 
 CONSULTATION_AHEAD = dt.timedelta(hours=24)
 REFLECTION_DUE_DAYS = 7  # after the observation
@@ -65,6 +65,7 @@ def reflections_overdue(now: dt.datetime | None = None) -> int:
             observed=Max("records__created_at", filter=Q(records__cycle_stage=CycleStage.OBSERVE))
         )
         .filter(observed__lt=due)
+        .exclude(Exists(PrivateRecord.objects.filter(cycle=OuterRef("pk"), cycle_stage=CycleStage.REFLECT)))
         .select_related("educator__user", "competency")
     )
     for cycle in cycles:
