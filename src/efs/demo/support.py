@@ -137,7 +137,41 @@ def create_demo_support(region: Region, *, seed: int) -> dict[str, int]:
         made["records"] += 1
     made.update(_mentoring(region, mentor, now))
     made["cycles"] = _cycles(teacher, tutor, tutees.exclude(pk=teacher.pk).filter(user__isnull=False).order_by("pk"), seed)
+    made.update(_caseloads(region, rng))
+    made["measures"] = len(support.effects_compute(region_id=region.pk))  # what the daily job does every night
     return made
+
+
+KANSK_TUTOR = ("tutor_kansk", "Ольга", "Канская")
+
+
+def _caseloads(region: Region, rng: random.Random) -> dict[str, int]:
+    """The ЦНППМ head's page filled: capacities for every tutor of the region (the Ачинск
+    tutor over capacity), a new Канск tutor with free places, three of the Ачинск
+    caseload handed over to her (the history and the notifications), and the rest of the
+    region's educators without a tutor, as in a region where the centre has just started."""
+    head = User.objects.get(username="regional")
+    kansk = _tutor(region, *KANSK_TUTOR)
+    loads = {
+        t.pk: SupportAssignment.objects.filter(supporter=t, kind=Role.TUTOR, active=True).count()
+        for t in User.objects.filter(role_assignments__role=Role.TUTOR, role_assignments__region=region).distinct()
+    }
+    achinsk = User.objects.get(username="tutor_achinsk")
+    for tutor_id, load in loads.items():
+        if tutor_id == achinsk.pk:
+            capacity = max(1, load - 8)  # eight over capacity before the head moves three
+        elif tutor_id == kansk.pk:
+            capacity = 30
+        else:
+            capacity = load + rng.choice([5, 10, 15])
+        support.capacity_set(actor=head, region_id=region.pk, tutor_id=tutor_id, capacity=capacity)
+    newest = list(
+        SupportAssignment.objects.filter(supporter=achinsk, kind=Role.TUTOR, active=True).order_by("-assigned_at", "-pk").values_list("educator_id", flat=True)[:3]
+    )
+    moved = support.caseload_move(
+        actor=head, region_id=region.pk, moves=[(e, kansk.pk) for e in newest], note="Разгрузка ачинского тьютора", proposed=True
+    )
+    return {"capacities": len(loads), "moved": len(moved)}
 
 
 LEVELS = [{"A/01.6": 1, "A/02.6": 2, "A/03.6": 1}, {"A/01.6": 2, "A/02.6": 2, "A/03.6": 2}, {"A/01.6": 2, "A/02.6": 3, "A/03.6": 2}]

@@ -91,7 +91,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Support in {time.perf_counter() - started:.1f} s: {made['tutors']} more tutors with {made['caseload']} educators, "
                 f"{made['consultations']} consultations, {made['records']} private records, {made['mentorships']} mentorships, "
-                f"{made['proposals']} mentor proposals waiting for the head; reflective cycles by stage {made['cycles']}."
+                f"{made['proposals']} mentor proposals waiting for the head; reflective cycles by stage {made['cycles']}; "
+                f"{made['capacities']} tutor capacities, {made['moved']} educators rebalanced, {made['measures']} measures of support."
             )
         if scale == "region":
             started = time.perf_counter()
