@@ -35,6 +35,7 @@ from .queries import (
     educator_visible,
     educators_visible,
     home_region,
+    role_holders,
     staff_summary,
 )
 from .services import (
@@ -47,6 +48,7 @@ from .services import (
     processing_require,
     role_grant,
     support_assign,
+    support_end,
 )
 
 __all__ = [
@@ -86,8 +88,10 @@ __all__ = [
     "home_region",
     "notify",
     "role_grant",
+    "role_holders",
     "staff_summary",
     "support_assign",
+    "support_end",
 ]
 
 

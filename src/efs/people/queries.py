@@ -120,6 +120,18 @@ def assigned_educators(user, *, role: str) -> QuerySet[Educator]:
     return access.scoped(Educator.objects.select_related("organization"), user, roles=[role])
 
 
+def role_holders(*, role: str, region_id: int):
+    """The logins holding `role` with `region_id` as their home region (e.g. a region's
+    tutors, whose scope is their assigned people), by name."""
+    from .models import User
+
+    return (
+        User.objects.filter(role_assignments__role=role, role_assignments__region_id=region_id)
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
 ROLE_ORDER = [
     Role.TEACHER,
     Role.TUTOR,

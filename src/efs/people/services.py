@@ -222,6 +222,18 @@ def support_assign(*, supporter: User, educator: Educator, kind: str) -> Support
     return assignment
 
 
+def support_end(*, supporter: User, educator: Educator, kind: str) -> bool:
+    """End an active tutor's or mentor's assignment (the row stays, inactive; a higher app
+    keeps the history of who supported whom). True when one was active."""
+    if kind not in (Role.TUTOR, Role.MENTOR):
+        raise ValidationFailed(_("Unknown kind of support."), code="support_kind_unknown")
+    return bool(
+        SupportAssignment.objects.filter(supporter=supporter, educator=educator, kind=kind, active=True).update(
+            active=False
+        )
+    )
+
+
 # ---------------------------------------------------------------- profile
 
 

@@ -18,7 +18,9 @@ from efs.people import access
 from efs.people.access import EDUCATOR_READERS
 from efs.people.public import Role, educator_visible
 
+from . import caseloads as caseload_services
 from . import cycles as cycles_services
+from . import effects as effects_services
 from . import mentoring, queries, services
 from .access import MENTORING_PARTIES, OVERSEERS
 from .models import TEXT_MAX, ConsultationStatus, RecordKind
@@ -746,3 +748,168 @@ def cycle_reflect(request: HttpRequest, pk: int, payload: ReflectIn):
 def cycle_close(request: HttpRequest, pk: int):
     cycles_services.cycle_close(actor=request.user, cycle=queries.cycle_visible(request.user, pk))
     return _cycle_out(queries.cycle_visible(request.user, pk), request.user)
+
+
+# ---------------------------------------------------------------- caseloads (the ЦНППМ head)
+
+
+class TutorLoadOut(Schema):
+    id: int
+    name: str
+    capacity: int | None
+    load: int
+    overloaded: bool
+
+
+class ProposalOut(Schema):
+    educator: int
+    educator_name: str
+    organization: str
+    municipality: str
+    from_tutor: int | None
+    to_tutor: int
+    reason: str
+
+
+class CaseloadsOut(Schema):
+    region: int
+    educators: int
+    unassigned: int
+    unassigned_by_municipality: list[tuple[str, int]]
+    tutors: list[TutorLoadOut]
+    proposals: list[ProposalOut]
+    no_place: int
+    mentors: int
+    mentorships_stale: int
+    plans_overdue: int
+
+
+class CapacityIn(Schema):
+    region: int | None = None
+    tutor: int
+    capacity: int = Field(..., ge=0, le=caseload_services.CAPACITY_MAX)
+
+
+class CapacityOut(Schema):
+    tutor: int
+    capacity: int
+
+
+class MoveIn(Schema):
+    educator: int
+    tutor: int
+
+
+class MovesIn(Schema):
+    region: int | None = None
+    moves: list[MoveIn] = Field(..., min_length=1, max_length=caseload_services.MOVES_MAX)
+    note: str = Field("", max_length=300)
+
+
+class ChangeOut(Schema):
+    educator: int
+    from_tutor: int | None
+    to_tutor: int | None
+    reason: str
+    changed_at: dt.datetime
+
+
+@router.get(
+    "/caseloads",
+    response=CaseloadsOut,
+    summary="Tutors' loads, educators without a tutor and a proposed rebalancing (the ЦНППМ head)",
+)
+def caseloads(request: HttpRequest, region: int | None = None):
+    c = caseload_services.caseloads(request.user, region_id=region)
+    return {
+        "region": c.region_id,
+        "educators": c.educators,
+        "unassigned": c.unassigned,
+        "unassigned_by_municipality": c.unassigned_by_municipality,
+        "tutors": [
+            {"id": t.id, "name": t.name, "capacity": t.capacity, "load": t.load, "overloaded": t.overloaded}
+            for t in c.tutors
+        ],
+        "proposals": [
+            {
+                "educator": p.educator_id,
+                "educator_name": p.educator_name,
+                "organization": p.organization,
+                "municipality": p.municipality,
+                "from_tutor": p.from_id,
+                "to_tutor": p.to_id,
+                "reason": p.reason,
+            }
+            for p in c.proposals
+        ],
+        "no_place": c.no_place,
+        "mentors": c.mentors_total,
+        "mentorships_stale": c.mentorships_stale,
+        "plans_overdue": c.plans_overdue,
+    }
+
+
+@router.post("/caseloads/capacity", response=CapacityOut, summary="Set a tutor's capacity (the ЦНППМ head)")
+def caseload_capacity(request: HttpRequest, payload: CapacityIn):
+    row = caseload_services.capacity_set(
+        actor=request.user, region_id=payload.region, tutor_id=payload.tutor, capacity=payload.capacity
+    )
+    return {"tutor": row.tutor_id, "capacity": row.capacity}
+
+
+@router.post(
+    "/caseloads/moves",
+    response={201: list[ChangeOut]},
+    summary="Reassign educators to tutors, all or nothing (the ЦНППМ head)",
+)
+def caseload_moves(request: HttpRequest, payload: MovesIn):
+    changes = caseload_services.caseload_move(
+        actor=request.user,
+        region_id=payload.region,
+        moves=[(m.educator, m.tutor) for m in payload.moves],
+        note=payload.note,
+    )
+    return Status(
+        201,
+        [
+            {
+                "educator": c.educator_id,
+                "from_tutor": c.from_supporter_id,
+                "to_tutor": c.to_supporter_id,
+                "reason": c.reason,
+                "changed_at": c.changed_at,
+            }
+            for c in changes
+        ],
+    )
+
+
+class EffectOut(Schema):
+    label: str
+    group: str
+    episodes: int
+    closed: int
+    share: float | None
+    compared: int
+    expected: float | None
+    effect: float | None = Field(
+        None, description="share closed minus the expected share; null below the minimum number of compared deficits"
+    )
+
+
+class EffectsOut(Schema):
+    region: int
+    control: int | None
+    computed_at: dt.datetime | None
+    rows: list[EffectOut]
+
+
+@router.get(
+    "/effects",
+    response=EffectsOut,
+    summary="Does support work: supported deficits closed at the re-diagnosis against comparable ones",
+)
+def support_effects(request: HttpRequest, region: int | None = None):
+    region_id = caseload_services.head_region(request.user, region)
+    rows, control, computed = effects_services.effects(region_id)
+    return {"region": region_id, "control": control, "computed_at": computed, "rows": [r.__dict__ for r in rows]}

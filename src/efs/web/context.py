@@ -48,6 +48,7 @@ NAVIGATION: list[NavItem | NavGroup] = [
     NavItem(_("Support"), "support:index", "chat-square-heart", frozenset({Role.TEACHER, Role.TUTOR, Role.MENTOR})),
     NavItem(_("Methodological support: overview"), "support:overview", "chat-square-heart", OPERATORS),
     NavItem(_("Mentoring"), "support:mentoring", "people", frozenset({Role.SCHOOL_HEAD})),
+    NavItem(_("Caseloads of tutors"), "support:caseloads", "person-lines-fill", frozenset({Role.REGIONAL_OPERATOR})),
     NavItem(
         _("Programs"),
         "catalog:catalog",
