@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from efs.people.public import Municipality, Subject
@@ -140,14 +141,15 @@ class CurriculumForm(_Styled):
         super().__init__(*args, **kwargs)
         for grade in GRADES:
             self.fields[f"grade_{grade}"] = forms.DecimalField(
-                label=str(grade),
+                label=format_lazy("{} {}", _("grade"), grade),
                 required=False,
+                localize=True,  # «3,5» as well as «3.5»
                 min_value=Decimal(0),
                 max_value=Decimal(20),
                 max_digits=3,
                 decimal_places=1,
-                widget=forms.NumberInput(
-                    attrs={"class": "form-control form-control-sm", "step": "0.5"}
+                widget=forms.TextInput(
+                    attrs={"class": "form-control form-control-sm", "inputmode": "decimal"}
                 ),
             )
 
@@ -160,6 +162,7 @@ class BandForm(_Styled):
     to_age = forms.IntegerField(label=_("To age"), min_value=14, max_value=100)
     rate = forms.DecimalField(
         label=_("Leaving a year, %"),
+        localize=True,
         min_value=Decimal(0),
         max_value=Decimal(100),
         max_digits=5,
@@ -175,6 +178,16 @@ class BandForm(_Styled):
 
 
 class _BaseBands(forms.BaseFormSet):
+    """The region's bands as rows; a row left empty drops its band (no row is required)."""
+
+    def initial_form_count(self) -> int:
+        return 0
+
+    def total_form_count(self) -> int:
+        if self.is_bound:
+            return super().total_form_count()
+        return min(len(self.initial or []) + self.extra, self.max_num)
+
     def clean(self) -> None:
         if any(self.errors):
             return
@@ -238,6 +251,7 @@ class EntrantForm(_RegionPlace):
         max_value=Decimal(1000),
         max_digits=6,
         decimal_places=2,
+        localize=True,
         help_text=_("0 removes the row."),
     )
     age = forms.IntegerField(label=_("Age on entry"), min_value=14, max_value=100, initial=23)

@@ -493,7 +493,11 @@ def rates(request: HttpRequest) -> HttpResponse:
         }
         for r in current
     ]
-    formset = forms.BandFormSet(request.POST or None, initial=initial, prefix="band")
+    formset = (
+        forms.BandFormSet(request.POST, prefix="band")
+        if request.method == "POST"
+        else forms.BandFormSet(initial=initial, prefix="band")
+    )
     if request.method == "POST":
         if not formset.is_valid():
             errors = [
