@@ -344,3 +344,93 @@ def is_region_level(user) -> bool:
 
 def school_year_start() -> dt.date:
     return forecasting.snapshot_date(forecasting.school_year(timezone.localdate()))
+
+
+# ---------------------------------------------------------------- the region's forecast inputs
+
+
+@dataclass(frozen=True)
+class CurriculumCell:
+    hours: float | None
+    own: bool  # the region's own value (else the federal one)
+
+
+@dataclass(frozen=True)
+class CurriculumRow:
+    subject_id: int
+    subject: str
+    grades: list[CurriculumCell]  # grades 1–11
+    weekly_total: float
+
+
+def curriculum_table(region: Region) -> list[CurriculumRow]:
+    """Weekly hours per subject and grade as the forecast uses them: the region's own rows
+    over the federal curriculum (two queries)."""
+    from .models import CurriculumHours
+
+    federal: dict[tuple[int, int], float] = {}
+    own: dict[tuple[int, int], float] = {}
+    for region_id, subject, grade, hours in CurriculumHours.objects.filter(
+        Q(region__isnull=True) | Q(region=region)
+    ).values_list("region_id", "subject_id", "grade", "hours"):
+        (own if region_id else federal)[(subject, grade)] = float(hours)
+    subject_ids = {subject for subject, _ in federal} | {subject for subject, _ in own}
+    rows = []
+    for pk, name in (
+        Subject.objects.filter(pk__in=subject_ids).order_by("name").values_list("pk", "name")
+    ):
+        cells = []
+        for grade in range(1, 12):
+            if (pk, grade) in own:
+                cells.append(CurriculumCell(own[(pk, grade)], True))
+            else:
+                cells.append(CurriculumCell(federal.get((pk, grade)), False))
+        rows.append(CurriculumRow(pk, name, cells, sum(c.hours or 0.0 for c in cells)))
+    return rows
+
+
+def input_history(region: Region, kind: str, limit: int = 30) -> QuerySet:
+    from .models import InputChange
+
+    return InputChange.objects.filter(region=region, kind=kind).select_related("actor")[:limit]
+
+
+def leave_rates(region: Region) -> list:
+    from .models import LeaveRate
+
+    return list(LeaveRate.objects.filter(region=region).order_by("from_age"))
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    municipality_id: int
+    municipality: str
+    pupils: list[int | None]  # per year of ``years``
+
+
+def first_grade_table(region: Region, years: list[int]) -> list[EntryRow]:
+    """First-grade entry per municipality (rows) and year (columns); None where not given."""
+    from .models import FirstGradeEntry
+
+    given = {
+        (m, y): p
+        for m, y, p in FirstGradeEntry.objects.filter(region=region, year__in=years).values_list(
+            "municipality_id", "year", "pupils"
+        )
+    }
+    return [
+        EntryRow(pk, name, [given.get((pk, year)) for year in years])
+        for pk, name in Municipality.objects.filter(region=region)
+        .order_by("name")
+        .values_list("pk", "name")
+    ]
+
+
+def entrant_plan(region: Region) -> QuerySet:
+    from .models import EntrantPlan
+
+    return (
+        EntrantPlan.objects.filter(region=region)
+        .select_related("municipality", "subject")
+        .order_by("year", "municipality__name", "subject__name", "source")
+    )

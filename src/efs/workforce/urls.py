@@ -14,4 +14,9 @@ urlpatterns = [
     path("posts/<int:pk>/", views.post, name="post"),
     path("pipeline/", views.pipeline, name="pipeline"),
     path("scenarios/", views.scenarios, name="scenarios"),
+    path("inputs/curriculum/", views.curriculum, name="curriculum"),
+    path("inputs/leave-rates/", views.rates, name="rates"),
+    path("inputs/plan/", views.plan, name="plan"),
+    path("inputs/plan/first-grade/", views.plan_entry, name="plan_entry"),
+    path("inputs/plan/entrants/", views.plan_entrants, name="plan_entrants"),
 ]

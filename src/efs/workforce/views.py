@@ -3,6 +3,8 @@ registry, the student pipeline and scenarios. Thin: forms in, services and queri
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -10,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from efs import xlsx
 from efs.errors import DomainError, NotFound
@@ -19,7 +22,7 @@ from efs.people.public import Municipality, Region
 
 from . import forms, importexport, queries, services
 from .access import FORECAST_READERS, READERS, REGION_LEVEL
-from .models import Scenario, TargetedContract
+from .models import InputChange, Scenario, TargetedContract
 
 
 def _region(request: HttpRequest) -> Region:
@@ -27,6 +30,15 @@ def _region(request: HttpRequest) -> Region:
         int(request.POST["region"]) if request.POST.get("region", "").isdigit() else None
     )
     return queries.region_for(request.user, wanted)
+
+
+def _region_posted(request: HttpRequest) -> Region:
+    """The region a form names; one the user cannot read is not found (never another one)."""
+    wanted = request.POST.get("region", "")
+    region = queries.region_for(request.user, int(wanted) if wanted.isdigit() else None)
+    if wanted and str(region.pk) != wanted:
+        raise NotFound(_("Not found, or you have no access to it."))
+    return region
 
 
 def _url(name: str, region: Region, **kwargs) -> str:
@@ -415,3 +427,167 @@ def scenarios(request: HttpRequest) -> HttpResponse:
         "workforce/scenarios.html",
         {"region": region, "form": form, "columns": columns, "table": table, "chart": chart},
     )
+
+
+# ---------------------------------------------------------------- the region's forecast inputs
+
+
+def _form_errors(form) -> str:
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        parts.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return "; ".join(parts)
+
+
+def _report(request: HttpRequest, form) -> None:
+    messages.error(request, _("Check the form: %(errors)s") % {"errors": _form_errors(form)})
+
+
+@login_required
+def curriculum(request: HttpRequest) -> HttpResponse:
+    """Curriculum hours per subject and grade: the region's own values over the federal ones."""
+    access.require_role(request.user, REGION_LEVEL)
+    region = _region_posted(request) if request.method == "POST" else _region(request)
+    form = forms.CurriculumForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            _report(request, form)
+        else:
+            try:
+                changed = services.curriculum_set(
+                    actor=request.user,
+                    region=region,
+                    subject=form.cleaned_data["subject"],
+                    hours=form.hours(),
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("Saved; grades changed: %(n)s.") % {"n": changed})
+        return redirect(_url("workforce:curriculum", region))
+    return render(
+        request,
+        "workforce/curriculum.html",
+        {
+            "region": region,
+            "rows": queries.curriculum_table(region),
+            "grades": list(forms.GRADES),
+            "form": form,
+            "history": queries.input_history(region, InputChange.Kind.CURRICULUM),
+        },
+    )
+
+
+@login_required
+def rates(request: HttpRequest) -> HttpResponse:
+    """The region's default leave rates by age band (the forecast estimates from history
+    where a band has enough exposure, else uses these)."""
+    access.require_role(request.user, REGION_LEVEL)
+    region = _region_posted(request) if request.method == "POST" else _region(request)
+    current = queries.leave_rates(region)
+    initial = [
+        {
+            "from_age": r.from_age,
+            "to_age": r.to_age,
+            "rate": (r.rate * 100).quantize(Decimal("0.01")),
+        }
+        for r in current
+    ]
+    formset = (
+        forms.BandFormSet(request.POST, prefix="band")
+        if request.method == "POST"
+        else forms.BandFormSet(initial=initial, prefix="band")
+    )
+    if request.method == "POST":
+        if not formset.is_valid():
+            errors = [
+                f"{_('row')} {n}: {_form_errors(f)}"
+                for n, f in enumerate(formset.forms, 1)
+                if f.errors
+            ] + list(formset.non_form_errors())
+            messages.error(request, _("Check the form: %(errors)s") % {"errors": "; ".join(errors)})
+        else:
+            try:
+                services.leave_rates_set(
+                    actor=request.user,
+                    region=region,
+                    bands=[services.Band(*band) for band in formset.bands()],
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("Saved."))
+        return redirect(_url("workforce:rates", region))
+    return render(
+        request,
+        "workforce/rates.html",
+        {
+            "region": region,
+            "formset": formset,
+            "history": queries.input_history(region, InputChange.Kind.LEAVE_RATES),
+        },
+    )
+
+
+def _plan_years() -> list[int]:
+    first = queries.school_year_start().year + 1
+    return list(range(first, first + services.MAX_YEARS))
+
+
+@login_required
+def plan(request: HttpRequest) -> HttpResponse:
+    """The region's plan inputs: first-grade entry per municipality and year, planned entrants."""
+    access.require_role(request.user, REGION_LEVEL)
+    region = _region(request)
+    years = _plan_years()
+    return render(
+        request,
+        "workforce/plan.html",
+        {
+            "region": region,
+            "years": years,
+            "entry": queries.first_grade_table(region, years),
+            "entrants": queries.entrant_plan(region),
+            "entry_form": forms.EntryForm(region=region, initial={"year": years[0]}),
+            "entrant_form": forms.EntrantForm(region=region, initial={"year": years[0]}),
+            "entry_history": queries.input_history(region, InputChange.Kind.FIRST_GRADE, 15),
+            "entrant_history": queries.input_history(region, InputChange.Kind.ENTRANTS, 15),
+        },
+    )
+
+
+@login_required
+@require_POST
+def plan_entry(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, REGION_LEVEL)
+    region = _region_posted(request)
+    form = forms.EntryForm(request.POST, region=region)
+    if not form.is_valid():
+        _report(request, form)
+    else:
+        try:
+            services.first_grade_entry_set(actor=request.user, region=region, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+    return redirect(_url("workforce:plan", region))
+
+
+@login_required
+@require_POST
+def plan_entrants(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, REGION_LEVEL)
+    region = _region_posted(request)
+    form = forms.EntrantForm(request.POST, region=region)
+    if not form.is_valid():
+        _report(request, form)
+    else:
+        try:
+            services.entrant_plan_set(actor=request.user, region=region, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+    return redirect(_url("workforce:plan", region))
