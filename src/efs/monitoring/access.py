@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from efs.errors import NotFound
+from efs.errors import NotFound, PermissionDenied
 from efs.people import access
 from efs.people.public import Educator, Macroregion, Municipality, Organization, Role
 
@@ -26,6 +26,13 @@ def home_unit(user) -> tuple[str, int]:
         return Level.ORGANIZATION, min(reach.organization_ids)
     access.require_role(user, READERS)
     raise NotFound(_("Not found, or you have no access to it."))
+
+
+def require_federal(user) -> None:
+    """The side-by-side view of all regions: only for whom the whole country is in reach."""
+    access.require_role(user, READERS)
+    if not access.unit_reach(user, roles=READERS).regions.everywhere:
+        raise PermissionDenied(_("Only the federal operator compares the regions side by side."))
 
 
 def require_unit(user, level: str, unit_id: int) -> None:
@@ -52,6 +59,6 @@ def require_unit(user, level: str, unit_id: int) -> None:
 
 def people_behind(user, level: str, unit_id: int):
     """Drill-through from a figure to people: only what the user's scope already shows."""
-    qs = access.scoped(Educator.objects.filter(is_active=True), user)
+    qs = access.scoped(Educator.objects.filter(is_active=True), user, roles=READERS)
     field = {Level.ORGANIZATION: "organization_id", Level.MUNICIPALITY: "organization__municipality_id", Level.REGION: "region_id"}.get(level)
     return qs.filter(**{field: unit_id}) if field else qs

@@ -130,3 +130,37 @@ def target_set(request: HttpRequest, body: TargetIn):
                                  value=body.value, cascade=body.cascade)
     return Status(201, {"indicator": indicator.code, "year": target.year, "level": target.level, "unit": target.unit_id,
                         "value": float(target.value), "cascaded": target.cascaded})
+
+
+class CompareQuery(Schema):
+    indicator: list[str] = Field(default_factory=list, max_length=queries.COMPARE_MAX)
+    period: str = Field(..., pattern=PERIOD)
+    sort: str = Field("", max_length=40)
+
+
+class RegionCompareOut(Schema):
+    region_id: int
+    code: str
+    name: str
+    values: list[ValueOut | None]
+
+
+class CompareOut(Schema):
+    indicators: list[str]
+    regions: list[RegionCompareOut]
+
+
+@router.get("/regions", response={200: CompareOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+            summary="Регионы рядом: значения выбранных федеральных показателей с целями (федеральный оператор)")
+def compare(request: HttpRequest, q: Query[CompareQuery]):
+    reach.require_federal(request.user)
+    federal = list(Indicator.objects.filter(region__isnull=True).prefetch_related("versions"))
+    wanted = [c for c in q.indicator if c]
+    unknown = sorted(set(wanted) - {i.code for i in federal})
+    if unknown:
+        raise ValidationFailed(_("Unknown indicators: %(codes)s.") % {"codes": ", ".join(unknown)[:200]}, code="indicator_unknown")
+    chosen = [i for i in federal if i.code in wanted] if wanted else federal[:4]
+    rows = queries.regions_side_by_side(chosen, q.period, sort=q.sort)
+    return {"indicators": [i.code for i in chosen],
+            "regions": [{"region_id": r.region_id, "code": r.code, "name": r.name,
+                         "values": [None if v is None else _value_out(v) for v in r.values]} for r in rows]}
