@@ -15,8 +15,7 @@ from efs.monitoring import queries, services
 from efs.monitoring.models import Indicator, Level
 from efs.people.models import AuditEvent, Educator, Region
 from efs.web import tilemap
-from tests.monitoring.test_monitoring import _diagnose, diagnosed  # noqa: F401
-from tests.monitoring.test_monitoring import _value
+from tests.monitoring.test_monitoring import _diagnose, _value, diagnosed  # noqa: F401
 
 YEAR = timezone.now().year
 
