@@ -160,3 +160,18 @@ def test_vacancy_rate_is_vacant_fte_over_open_fte(world):
     assert Indicator.objects.get(code="vacancy_rate").direction == "down"
     assert queries.indicator_values(indicator=Indicator.objects.get(code="aged_60_share"), level=Level.REGION,
                                     period=str(YEAR), unit_ids=[world.r1.pk])[0].denominator == 1
+
+
+def test_the_federal_home_page_reads_headcounts_from_the_analytics_table(diagnosed, client):  # noqa: F811
+    from tests.conftest import make_educator
+
+    w = diagnosed
+    services.analytics_build()
+    built = Educator.objects.filter(organization__region=w.r1, is_active=True).count()
+    make_educator(w.org_a, "Новенькая")  # not in the table until the next build
+    client.force_login(w.users["federal"])
+    rows = client.get("/").context["sections"]["federal_operator"]["regions"]
+    assert next(r for r in rows if r["code"] == "24")["educators"] == built
+    services.analytics_build()
+    rows = client.get("/").context["sections"]["federal_operator"]["regions"]
+    assert next(r for r in rows if r["code"] == "24")["educators"] == built + 1

@@ -365,3 +365,13 @@ def quarterly_report(*, region: Region, quarter: str) -> QuarterlyReport:
     covered = coverage(build, level=Level.REGION, unit_id=region.pk, month=p.last) if build and p.last else None
     return QuarterlyReport(region=region, period=period, build=build, months=p.months, lines=lines, coverage=covered,
                            municipality_count=Municipality.objects.filter(region=region).count())
+
+
+def region_totals(code: str) -> tuple[Build | None, dict[int, int]]:
+    """A data element's value per region at the newest month of the published build (one
+    query on the analytics table): what the home pages show instead of a group-by per request."""
+    build = published_build()
+    if build is None:
+        return None, {}
+    rows = Fact.objects.filter(build=build, element=code, level=Level.REGION, month=build.last_month)
+    return build, dict(rows.values_list("unit_id", "value"))
