@@ -141,3 +141,10 @@ ROUTES += [
     Route("api-1.0.0:compare", "GET", lambda w, s: f"/api/monitoring/regions?indicator=diagnosed_share&period={YEAR}",
           by_role(FEDERAL_ONLY, default=403), setup=_built),
 ]
+
+ROUTES += [
+    Route("api-1.0.0:people", "GET", lambda w, s: f"/api/monitoring/people?level=region&unit={w.r1.pk}",
+          by_role(REGION_1, default=403), setup=_passports, check=_people_logged({"regional", "federal"})),
+    Route("api-1.0.0:report", "GET", lambda w, s: f"/api/monitoring/report?region={w.r1.pk}&quarter={_quarter_text()}",
+          by_role({"regional": 200, "federal": 200, "regional_other": 403}, default=403), setup=_built),
+]

@@ -175,3 +175,27 @@ def test_the_federal_home_page_reads_headcounts_from_the_analytics_table(diagnos
     services.analytics_build()
     rows = client.get("/").context["sections"]["federal_operator"]["regions"]
     assert next(r for r in rows if r["code"] == "24")["educators"] == built + 1
+
+
+def test_the_api_drill_through_pages_and_logs_what_it_returned(diagnosed, client):  # noqa: F811
+    w = diagnosed
+    client.force_login(w.users["municipal"])
+    first = client.get(f"/api/monitoring/people?level=organization&unit={w.org_a.pk}&limit=1").json()
+    in_org = Educator.objects.filter(organization=w.org_a, is_active=True).count()
+    assert first["count"] == in_org and len(first["items"]) == 1
+    assert AuditEvent.objects.get(actor=w.users["municipal"]).count == 1
+    assert client.get(f"/api/monitoring/people?level=organization&unit={w.org_d.pk}").status_code == 404
+    assert client.get(f"/api/monitoring/people?level=federal&unit={w.org_a.pk}").status_code == 422
+    assert AuditEvent.objects.filter(actor=w.users["municipal"]).count() == 1
+
+
+def test_the_api_report_agrees_with_the_values(diagnosed, client):  # noqa: F811
+    w = diagnosed
+    services.analytics_build()
+    client.force_login(w.users["regional"])
+    body = client.get(f"/api/monitoring/report?region={w.r1.pk}&quarter={_quarter()}").json()
+    line = next(x for x in body["lines"] if x["indicator"] == "diagnosed_share")
+    assert line["region"]["numerator"] == _value(Level.REGION, w.r1.pk, period=_quarter()).numerator
+    assert body["municipality_count"] == w.r1.municipalities.count()
+    assert all(m["numerator"] is None for m in line["municipalities"] if m["suppressed"])
+    assert client.get(f"/api/monitoring/report?region={w.r2.pk}&quarter={_quarter()}").status_code == 403

@@ -18,12 +18,9 @@ from efs.errors import DomainError, NotFound
 from efs.http import client_ip, pdf_response
 from efs.people import access
 from efs.people.public import (
-    AuditAction,
-    Educator,
     Macroregion,
     Municipality,
     Organization,
-    audit_rows,
 )
 
 from . import access as reach
@@ -248,16 +245,13 @@ def people(request: HttpRequest) -> HttpResponse:
     """The educators behind a unit's figures, only as far as the user's scope already shows
     them (the people app's scoping); every page opened is written to the audit log."""
     level, unit_id = _unit(request)
-    if level not in (Level.ORGANIZATION, Level.MUNICIPALITY, Level.REGION):
-        raise NotFound(_("A list of people is shown for a region, a municipality or an organization."))
-    queryset = reach.people_behind(request.user, level, unit_id).select_related("organization").order_by(
-        "last_name", "first_name", "middle_name", "id")
-    page = Paginator(queryset, PEOPLE_PAGE).get_page(request.GET.get("page"))
-    items = list(page.object_list)
-    if items:
-        audit_rows(actor=request.user, action=AuditAction.VIEW, model=Educator, region_ids=[e.region_id for e in items],
-                   description=_("Monitoring: educators of «%(unit)s»") % {"unit": _unit_name(level, unit_id)}, ip=client_ip(request))
-    context = {"level": level, "unit_id": unit_id, "unit_name": _unit_name(level, unit_id), "page": page, "items": items,
+    number = request.GET.get("page", "1")
+    number = int(number) if number.isdigit() and len(number) <= 6 else 1
+    name = _unit_name(level, unit_id)
+    count, items = reach.people_logged(request.user, level, unit_id, offset=(max(number, 1) - 1) * PEOPLE_PAGE,
+                                       limit=PEOPLE_PAGE, unit_name=name, ip=client_ip(request))
+    page = Paginator(range(count), PEOPLE_PAGE).get_page(number)
+    context = {"level": level, "unit_id": unit_id, "unit_name": name, "page": page, "items": items,
                "period": request.GET.get("period", "")}
     return render(request, "monitoring/people.html", context)
 
