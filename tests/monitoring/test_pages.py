@@ -199,3 +199,19 @@ def test_the_api_report_agrees_with_the_values(diagnosed, client):  # noqa: F811
     assert body["municipality_count"] == w.r1.municipalities.count()
     assert all(m["numerator"] is None for m in line["municipalities"] if m["suppressed"])
     assert client.get(f"/api/monitoring/report?region={w.r2.pk}&quarter={_quarter()}").status_code == 403
+
+
+def test_the_new_pages_make_a_fixed_number_of_queries(diagnosed):  # noqa: F811
+    """Their cost does not grow with schools or people (the drill-through's page is bounded)."""
+    from tests.conftest import make_educator, make_org, queries_of
+
+    w = diagnosed
+    services.analytics_build()
+    pages = [("federal", f"/monitoring/regions/?period={YEAR}"), ("regional", f"/monitoring/report/?region={w.r1.pk}&quarter={_quarter()}"),
+             ("regional", f"/monitoring/people/?level=region&unit={w.r1.pk}"), ("federal", f"/api/monitoring/regions?period={YEAR}")]
+    before = [queries_of(w.client(who), url) for who, url in pages]
+    for n in range(3):
+        _diagnose(make_educator(make_org(w.r1, w.m2, f"МБОУ СОШ № {20 + n}"), f"Соколова{n}"))
+    services.analytics_build()
+    after = [queries_of(w.client(who), url) for who, url in pages]
+    assert before == after == [21, 58, 12, 18]

@@ -50,29 +50,34 @@ def _directory() -> dict[int, tuple[int | None, int]]:
 
 
 def _write(build: Build, code: str, months: list[dt.date], directory: dict[int, tuple[int | None, int]]) -> int:
-    """The element's organization rows, then their sums per municipality, region and country."""
-    rows = compute(code, months)
+    """The element's organization rows, then their sums per municipality, region and country.
+    Rows are written in batches as they come, so memory holds one batch and the sums, not
+    the element's every row (a country has about a million organization × month rows)."""
     by_muni: dict[tuple[int, int, int], int] = defaultdict(int)
     by_region: dict[tuple[int, int], int] = defaultdict(int)
     by_country: dict[int, int] = defaultdict(int)
-    facts = []
-    for org_id, index, value in rows:
+    batch: list[Fact] = []
+    written = 0
+    for org_id, index, value in compute(code, months):
         muni_id, region_id = directory.get(org_id, (None, 0))
         if not region_id or not value:
             continue
-        facts.append(Fact(build=build, element=code, level=Level.ORGANIZATION, unit_id=org_id, region_id=region_id,
+        batch.append(Fact(build=build, element=code, level=Level.ORGANIZATION, unit_id=org_id, region_id=region_id,
                           municipality_id=muni_id, month=months[index], value=value))
+        if len(batch) >= BATCH:
+            Fact.objects.bulk_create(batch)
+            written, batch = written + len(batch), []
         if muni_id:
             by_muni[(muni_id, region_id, index)] += value
         by_region[(region_id, index)] += value
         by_country[index] += value
-    facts += [Fact(build=build, element=code, level=Level.MUNICIPALITY, unit_id=m, region_id=r, month=months[i], value=v)
+    batch += [Fact(build=build, element=code, level=Level.MUNICIPALITY, unit_id=m, region_id=r, month=months[i], value=v)
               for (m, r, i), v in by_muni.items()]
-    facts += [Fact(build=build, element=code, level=Level.REGION, unit_id=r, region_id=r, month=months[i], value=v)
+    batch += [Fact(build=build, element=code, level=Level.REGION, unit_id=r, region_id=r, month=months[i], value=v)
               for (r, i), v in by_region.items()]
-    facts += [Fact(build=build, element=code, level=Level.FEDERAL, unit_id=0, month=months[i], value=v) for i, v in by_country.items()]
-    Fact.objects.bulk_create(facts, batch_size=BATCH)
-    return len(facts)
+    batch += [Fact(build=build, element=code, level=Level.FEDERAL, unit_id=0, month=months[i], value=v) for i, v in by_country.items()]
+    Fact.objects.bulk_create(batch, batch_size=BATCH)
+    return written + len(batch)
 
 
 def _copy_older(build: Build, source: Build, before: dt.date) -> int:

@@ -157,7 +157,7 @@ def _build(units: list[tuple[int, int, int, str, str]], by_key: dict[int, object
 
 def region_map(items: Iterable, regions: Iterable[tuple[int, str, str]], *, key: str = "unit_id", value: str = "value",
                display: str = "display", href: Href = "", palette: str = "value", digits: int = 1, caption: str = "",
-               size: int = 36) -> TileMap:
+               size: int = 40) -> TileMap:
     """All the country's regions; `regions` is (pk, code, name), `items` carry the region pk at `key`."""
     by_key = {int(k): item for item in items if (k := _resolve(item, key)) is not None}
     units = [(pk, *REGION_GRID[code], code, name) for pk, code, name in regions if code in REGION_GRID]
