@@ -295,3 +295,189 @@ ROUTES += [
         setup=_fresh_open,
     ),
 ]
+
+
+# ---------------------------------------------------------------- form POSTs, each with its outcome
+
+
+def _forms(world, state):
+    """This section's own objects: a draft framework, a second published one, a finished calibration."""
+    _base(world, state)
+    if "draft_framework" in state:
+        return
+    from efs.competencies.services import framework_import
+    from efs.diagnostics.models import CalibrationRun
+    from tests.diagnostics.conftest import small_framework
+
+    body = dict(_framework_body(world, state)["framework"], code="matrix-draft")
+    state["draft_framework"] = framework_import(actor=None, data=body, publish=False).pk
+    state["other_framework"] = small_framework(code="matrix-other", version="m").pk
+    run = CalibrationRun.objects.create(framework_id=state["framework"], started_by=world.users["federal"])
+    calibration_execute(run.pk)
+    state["done_run"] = run.pk
+
+
+def _without_diagnostics_consent(world, state):
+    """The teacher withdraws the consent, so that the page's consent form has something to do."""
+    from efs.people.services import consent_withdraw
+
+    _forms(world, state)
+    consent_withdraw(actor=world.users["teacher"], educator=world.self_educator, kind=ConsentKind.DIAGNOSTICS)
+
+
+def _consent_back(world, state):
+    """Whoever posted, the teacher has the consent again for the rows that follow."""
+    _forms(world, state)
+    consent_give(actor=world.users["teacher"], educator=world.self_educator, kind=ConsentKind.DIAGNOSTICS)
+
+
+def _diagnostics_consent(world, state):
+    from efs.people.services import consent_active
+
+    return consent_active(world.self_educator, ConsentKind.DIAGNOSTICS) is not None
+
+
+def _form_answer(world, state):
+    """A fresh attempt's current item, answered as the HTML form posts it."""
+    _consent_back(world, state)
+    _fresh_open(world, state)
+    from efs.diagnostics.models import Response
+
+    response = Response.objects.select_related("item").get(attempt_id=state["fresh"], answered_at__isnull=True)
+    item = response.item
+    answer = full_answer(item.as_format())
+    post: dict = {"position": str(response.position)}
+    if item.kind in ("single", "case"):
+        post["choice"] = answer
+    elif item.kind == "multiple":
+        post["choice"] = list(answer)
+    elif item.kind == "numeric":
+        post["value"] = str(answer)
+    elif item.kind == "matching":
+        post |= {f"match_{left}": right for left, right in answer.items()}
+    elif item.kind == "ordering":
+        post |= {f"rank_{option}": str(rank) for rank, option in enumerate(answer, start=1)}
+    state["form_answer"] = post
+
+
+def _answered(world, state):
+    from efs.diagnostics.models import Response
+
+    return Response.objects.filter(attempt_id=state["fresh"], answered_at__isnull=False).count()
+
+
+def _imported_items(world, state):
+    from efs.diagnostics.models import Item
+
+    return Item.objects.filter(code="matrix-imported-item").count()
+
+
+def _runs_of_other_framework(world, state):
+    from efs.diagnostics.models import CalibrationRun
+
+    return CalibrationRun.objects.filter(framework_id=state["other_framework"]).count()
+
+
+def _field_of(model_path: str, key: str, field: str):
+    def observe(world, state):
+        from django.apps import apps
+
+        return apps.get_model(model_path).objects.filter(pk=state[key]).values_list(field, flat=True).first()
+
+    return observe
+
+
+def _items_file(world, state):
+    import json as _json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from efs.diagnostics.bank import item_to_dict
+    from efs.diagnostics.models import Item
+
+    item = dict(item_to_dict(Item.objects.get(pk=state["item"])), code="matrix-imported-item")
+    return {"file": SimpleUploadedFile("items.json", _json.dumps([item]).encode())}
+
+
+FEDERAL_ONLY = page({"federal"}, denied=403)
+
+
+def _federal_302(who, world):
+    return 302 if who in ("anonymous", "federal") else 403
+
+
+ROUTES += [
+    Route(
+        "competencies:framework",
+        "POST",
+        lambda w, s: f"/competencies/{s['draft_framework']}/",
+        _federal_302,  # a federal framework: the federal operator publishes it, a regional one may not
+        setup=_forms,
+        data=lambda w, s: {"action": "publish"},
+        observe=_field_of("competencies.Framework", "draft_framework", "status"),
+        changes={"federal"},
+    ),
+    Route(
+        "diagnostics:bank",
+        "POST",
+        lambda w, s: "/diagnostics/bank/",
+        _federal_302,
+        setup=_forms,
+        data=_items_file,
+        observe=_imported_items,
+        changes={"federal"},
+        label="import items",
+    ),
+    Route(
+        "diagnostics:item",
+        "POST",
+        lambda w, s: f"/diagnostics/bank/{s['item']}/",
+        _federal_302,
+        setup=_forms,
+        data=lambda w, s: {"status": "pilot"},
+        observe=_field_of("diagnostics.Item", "item", "status"),
+        changes={"federal"},
+    ),
+    Route(
+        "diagnostics:calibrations",
+        "POST",
+        lambda w, s: "/diagnostics/calibration/",
+        _federal_302,
+        setup=_forms,
+        data=lambda w, s: {"framework": s["other_framework"]},
+        observe=_runs_of_other_framework,
+        changes={"federal"},
+        label="start a calibration",
+    ),
+    Route(
+        "diagnostics:calibration",
+        "POST",
+        lambda w, s: f"/diagnostics/calibration/{s['done_run']}/",
+        _federal_302,
+        setup=_forms,
+        observe=_field_of("diagnostics.CalibrationRun", "done_run", "promoted_at"),
+        changes={"federal"},
+        label="apply",
+    ),
+    Route(
+        "diagnostics:index",
+        "POST",
+        lambda w, s: "/diagnostics/",
+        own(302),
+        setup=_without_diagnostics_consent,
+        observe=_diagnostics_consent,
+        changes={"teacher"},
+        label="consent from the page",
+    ),
+    Route(
+        "diagnostics:take",
+        "POST",
+        lambda w, s: f"/diagnostics/attempts/{s['fresh']}/",
+        own(302),
+        setup=_form_answer,
+        data=lambda w, s: s["form_answer"],
+        observe=_answered,
+        changes={"teacher"},
+        label="an answer from the form",
+    ),
+]
