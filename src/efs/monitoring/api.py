@@ -206,7 +206,7 @@ class CompareOut(Schema):
 @router.get(
     "/regions",
     response={200: CompareOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
-    summary="Регионы рядом: значения выбранных федеральных показателей с целями (федеральный оператор)",
+    summary="Regions side by side: chosen federal indicators with their targets (federal operator)",
 )
 def compare(request: HttpRequest, q: Query[CompareQuery]):
     reach.require_federal(request.user)
@@ -255,7 +255,7 @@ class PeopleOut(Schema):
 @router.get(
     "/people",
     response={200: PeopleOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-    summary="Педагоги единицы (переход от показателя к людям; только в пределах доступа, с записью в журнал)",
+    summary="Educators of a unit (from an indicator to the people; within the caller's scope, logged)",
 )
 def people(request: HttpRequest, q: Query[PeopleQuery]):
     reach.require_unit(request.user, q.level, q.unit)
@@ -304,7 +304,7 @@ class ReportQuery(Schema):
 @router.get(
     "/report",
     response={200: ReportOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-    summary="Квартальный отчёт региона: показатели, цели, статусы и значения муниципалитетов",
+    summary="A region's quarterly report: indicators, targets, statuses and the municipalities' values",
 )
 def report(request: HttpRequest, q: Query[ReportQuery]):
     region = Region.objects.filter(pk=q.region).first()

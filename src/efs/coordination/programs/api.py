@@ -311,7 +311,7 @@ def _version_out(version: RegionalProgramVersion) -> dict:
     "/",
     response={200: list[ProgramOut], **ERRORS},
     url_name="program_list_api",
-    summary="Программы регионов, доступные пользователю",
+    summary="Regional programs the caller may read",
 )
 def program_list_api(request: HttpRequest):
     access.require_role(request.user, DRAFTERS)
@@ -322,7 +322,7 @@ def program_list_api(request: HttpRequest):
     "/",
     response={201: ProgramOut, **ERRORS},
     url_name="program_create_api",
-    summary="Новая программа региона (первая версия — черновик)",
+    summary="A new program of a region (its first version is a draft)",
 )
 def program_create_api(request: HttpRequest, body: ProgramIn):
     access.require_role(request.user, DRAFTERS)
@@ -347,7 +347,7 @@ def program_create_api(request: HttpRequest, body: ProgramIn):
     "/{int:pk}",
     response={200: ProgramOut, **ERRORS},
     url_name="program_get_api",
-    summary="Программа региона и её версии",
+    summary="A region's program and its versions",
 )
 def program_get_api(request: HttpRequest, pk: int):
     return _program_out(queries.program_get(request.user, pk))
@@ -357,7 +357,7 @@ def program_get_api(request: HttpRequest, pk: int):
     "/versions/{int:pk}",
     response={200: VersionOut, **ERRORS},
     url_name="program_version_api",
-    summary="Версия программы с содержанием",
+    summary="A version of a program with its content",
 )
 def program_version_api(request: HttpRequest, pk: int):
     return _version_out(queries.version_visible(request.user, pk))
@@ -367,7 +367,7 @@ def program_version_api(request: HttpRequest, pk: int):
     "/versions/{int:pk}/content",
     response={200: VersionOut, **ERRORS},
     url_name="program_content_api",
-    summary="Заменить содержание черновика (цели, задачи, мероприятия, показатели, ресурсы)",
+    summary="Replace the content of a draft (goals, tasks, activities, indicators, resources)",
 )
 def program_content_api(request: HttpRequest, pk: int, body: ContentIn):
     version = queries.version_visible(request.user, pk)
@@ -378,7 +378,7 @@ def program_content_api(request: HttpRequest, pk: int, body: ContentIn):
     "/versions/{int:pk}/submit",
     response={200: VersionOut, **ERRORS},
     url_name="program_submit_api",
-    summary="Отправить версию на экспертизу (после этого она не меняется)",
+    summary="Send a version to review (it does not change afterwards)",
 )
 def program_submit_api(request: HttpRequest, pk: int):
     version = queries.version_visible(request.user, pk)
@@ -389,7 +389,7 @@ def program_submit_api(request: HttpRequest, pk: int):
     "/{int:pk}/versions",
     response={201: VersionOut, **ERRORS},
     url_name="program_version_new_api",
-    summary="Новая версия (исправление) из последней",
+    summary="A new version (a correction) from the latest",
 )
 def program_version_new_api(request: HttpRequest, pk: int, body: NewVersionIn):
     program = queries.program_get(request.user, pk)
@@ -400,7 +400,7 @@ def program_version_new_api(request: HttpRequest, pk: int, body: NewVersionIn):
     "/reviews/{int:pk}",
     response={200: ReviewOut, **ERRORS},
     url_name="program_review_api",
-    summary="Экспертное заключение назначенного эксперта",
+    summary="The review of an assigned expert",
 )
 def program_review_api(request: HttpRequest, pk: int, body: ReviewIn):
     review: ProgramReview = queries.review_for_expert(request.user, pk)
@@ -426,7 +426,7 @@ def program_review_api(request: HttpRequest, pk: int, body: ReviewIn):
     "/versions/{int:pk}/decision",
     response={200: VersionOut, **ERRORS},
     url_name="program_decide_api",
-    summary="Решение федерального оператора по версии",
+    summary="The federal operator's decision on a version",
 )
 def program_decide_api(request: HttpRequest, pk: int, body: DecisionIn):
     access.require_role(request.user, {Role.FEDERAL_OPERATOR})
@@ -465,7 +465,7 @@ def _row_out(row: queries.ComparisonRow) -> dict:
     "/comparison",
     response={200: ComparisonOut, **ERRORS},
     url_name="program_comparison_api",
-    summary="Сравнение программ регионов (федеральный оператор — любых; регион — только своя строка)",
+    summary="Regions' programs compared (the federal operator: any; a region: its own row only)",
 )
 def program_comparison_api(request: HttpRequest, q: Query[ComparisonQuery]):
     access.require_role(request.user, DRAFTERS)
@@ -483,7 +483,7 @@ def program_comparison_api(request: HttpRequest, q: Query[ComparisonQuery]):
     "/macroregions/{int:pk}",
     response={200: MacroregionOut, **ERRORS},
     url_name="macroregion_api",
-    summary="Макрорегион: программы участников, совместные проекты, межрегиональные записи",
+    summary="A macroregion: its members' programs, joint projects, cross-region enrollments",
 )
 def macroregion_api(request: HttpRequest, pk: int):
     page = queries.macroregion_page(queries.macroregion_get(request.user, pk))
