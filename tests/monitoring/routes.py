@@ -173,13 +173,20 @@ def _quarter_text():
     return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
 
 
-def _people_logged(expected_ok: set[str]):
+def _people_logged(expected_ok: set[str], unit=lambda w: w.r1.name):
+    """The drill-through into `unit` was written to the audit log for exactly these users.
+
+    Filtered by the unit's name: another row's drill-through (school A) must not count here."""
+
     def check(who, world, response):
         from efs.people.models import AuditEvent
 
         logged = (
             AuditEvent.objects.filter(
-                actor=world.users.get(who), object_type="people.educator", object_repr__startswith="Мониторинг"
+                actor=world.users.get(who),
+                object_type="people.educator",
+                object_repr__startswith="Мониторинг",
+                object_repr__contains=f"«{unit(world)}»",
             ).exists()
             if who in world.users
             else False
@@ -215,7 +222,9 @@ ROUTES += [
         _page({"school_head": 200, "municipal": 200, "regional": 200, "federal": 200, "regional_other": 404}),
         setup=_passports,
         label="school A",
-        check=_people_logged({"school_head", "municipal", "regional", "federal"}),
+        check=_people_logged(
+            {"school_head", "municipal", "regional", "federal"}, unit=lambda w: w.org_a.short_name or w.org_a.name
+        ),
     ),
     Route("monitoring:report", "GET", lambda w, s: "/monitoring/report/", _page(OPERATORS_ONLY), setup=_built),
     Route(

@@ -154,8 +154,12 @@ def unit_names(level: str, unit_ids) -> dict[int, str]:
         Level.REGION: Region,
         Level.MACROREGION: Macroregion,
     }[level]
-    name_field = "short_name" if model is Organization else "name"
-    return dict(model.objects.filter(pk__in=ids).values_list("pk", name_field))
+    if model is Organization:  # the short name where there is one
+        return {
+            pk: short or name
+            for pk, short, name in model.objects.filter(pk__in=ids).values_list("pk", "short_name", "name")
+        }
+    return dict(model.objects.filter(pk__in=ids).values_list("pk", "name"))
 
 
 def _element_sums(
