@@ -28,6 +28,7 @@ import os
 import random
 import statistics
 import time
+from decimal import Decimal
 
 
 def prepare() -> None:
@@ -92,7 +93,7 @@ def prepare() -> None:
             for code in rng.sample(codes, 6)
         )
         targets = tuple(
-            TargetData(indicator=code, year=y, value=rng.randint(10, 70))
+            TargetData(indicator=code, year=y, value=Decimal(rng.randint(10, 70)))
             for code in ("diagnosed_share", "route_share", "certificate_use_share", "trained_cnppm_share")
             for y in (year, year + 1)
         )
