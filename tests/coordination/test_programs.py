@@ -259,10 +259,10 @@ def test_comparison_reads_a_fixed_number_of_queries_whatever_the_number_of_regio
 
     ids = _regions_with_programs(w, 88)
     analytics_build()
-    # 10 reads + 3 per indicator with a target in the year (diagnosed_share and route_share).
-    with django_assert_num_queries(16):
+    # 9 reads + 3 per indicator with a target in the year (diagnosed_share and route_share).
+    with django_assert_num_queries(15):
         result = queries.comparison(region_ids=ids[:3], year=YEAR)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(15):
         result = queries.comparison(region_ids=ids, year=YEAR)
     assert len(result.rows) == 89
     mine = next(r for r in result.rows if r.region_id == w.r1.pk)
@@ -278,9 +278,9 @@ def test_the_comparison_page_has_an_exact_query_count(w, client, django_assert_n
     ids = _regions_with_programs(w, 20)
     client.force_login(w.users["federal"])
     client.get("/coordination/programs/compare/")  # warm the session and the template cache
-    # the session, the user, their grants and the chosen regions; then the comparison: 9 reads and the
-    # analytics build (none here, so no value is read); the same count for 2 regions or 89.
-    with django_assert_num_queries(14):
+    # the session, the user and their grants, the chosen regions and the region list; then the
+    # comparison without an analytics build (no value is read); the same count for 2 regions or 89.
+    with django_assert_num_queries(13):
         response = client.get("/coordination/programs/compare/?" + "&".join(f"regions={pk}" for pk in ids))
     assert response.status_code == 200
     assert response.content.decode().count("/coordination/programs/") >= 21

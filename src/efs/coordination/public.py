@@ -4,6 +4,7 @@ builds its council through them) and the public accountability report."""
 from __future__ import annotations
 
 from .models import Council, CouncilMember, Decision, Meeting, Minutes, Participation, StrategicTask
+from .programs import public as programs
 from .queries import Accountability, public_accountability
 from .services import (
     agenda_add,
@@ -52,6 +53,7 @@ __all__ = [
     "minutes_save",
     "pledge_answer",
     "pledge_record",
+    "programs",
     "public_accountability",
     "task_create",
     "task_status_set",

@@ -16,16 +16,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from efs.coordination.programs import services, starter
-from efs.coordination.programs.content import (
-    ActivityData,
-    Content,
-    GoalData,
-    ResourceData,
-    TargetData,
-    TaskData,
-)
-from efs.coordination.programs.models import RegionalProgram
+from efs.coordination.public import programs as services
 from efs.people.public import (
     Educator,
     Macroregion,
@@ -36,9 +27,12 @@ from efs.people.public import (
     User,
     role_grant,
 )
-from efs.people.validators import inn_with_checksum
 
 from .users import DEMO_PASSWORD, MACROREGION_TEAMS
+
+ActivityData, Content, GoalData = services.ActivityData, services.Content, services.GoalData
+ResourceData, TargetData, TaskData = services.ResourceData, services.TargetData, services.TaskData
+RegionalProgram, starter = services.RegionalProgram, services.starter
 
 MACROREGION = next(iter(MACROREGION_TEAMS))
 
@@ -92,14 +86,13 @@ def _subjects(region: Region) -> dict[str, Organization]:
             region=region, kind__in=["ministry", "ipk", "cnppm", "university"]
         ).order_by("pk")
     }
-    for n, (kind, name, short) in enumerate(SUBJECTS.get(region.code, []), start=1):
+    for kind, name, short in SUBJECTS.get(region.code, []):
         if kind not in found:
             found[kind] = Organization.objects.create(
                 region=region,
                 kind=kind,
                 name=name,
                 short_name=short,
-                inn=inn_with_checksum(f"{region.code}9{n:02d}{region.pk:05d}"[:9]),
                 licensed_for_dpo=kind in ("ipk", "cnppm", "university"),
             )
     return found

@@ -174,7 +174,7 @@ def _check_targets(targets: tuple[TargetData, ...], years: tuple[int, int]) -> l
                 _("The target year %(y)s is outside the program's years %(a)s–%(b)s.")
                 % {"y": target.year, "a": years[0], "b": years[1]}
             )
-        if not target.value.is_finite() or not 0 <= target.value <= TARGET_MAX:
+        if not isinstance(target.value, Decimal) or not target.value.is_finite() or not 0 <= target.value <= TARGET_MAX:
             problems.append(_("A target value is a number from 0 to %(n)s.") % {"n": TARGET_MAX})
         if (target.indicator, target.year) in seen:
             problems.append(

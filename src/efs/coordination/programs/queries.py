@@ -204,6 +204,9 @@ class ComparisonRow:
     review_share: float | None = None  # the mean share of the maximum score in submitted reviews
     targets: dict[str, float] = field(default_factory=dict)  # indicator code -> target of the year
     achieved: dict[str, IndicatorValue] = field(default_factory=dict)
+    # Filled for the page: per indicator column (target, reached value), per component (covered?).
+    cells: list[tuple[float | None, IndicatorValue | None]] = field(default_factory=list)
+    coverage: list[bool] = field(default_factory=list)
 
     @property
     def components_covered(self) -> int:
@@ -246,7 +249,7 @@ def _current_versions(region_ids: list[int]) -> dict[int, RegionalProgramVersion
 
 def comparison(*, region_ids: list[int], year: int) -> Comparison:
     """The programs of the regions side by side, for `year`: a fixed number of queries whatever the
-    number of regions (10, plus 3 per indicator that has a target in any of the programs)."""
+    number of regions (9, plus 3 per indicator that has a target in any of the programs)."""
     regions = list(Region.objects.filter(pk__in=region_ids).order_by("name").values_list("pk", "name"))
     current = _current_versions([pk for pk, _name in regions])
     rows = {pk: ComparisonRow(region_id=pk, region_name=name) for pk, name in regions}
@@ -298,11 +301,19 @@ def comparison(*, region_ids: list[int], year: int) -> Comparison:
             ):
                 if value.unit_id in rows and value.value is not None:
                     rows[value.unit_id].achieved[indicator.code] = value
-    template = ProgramTemplate.objects.order_by("-version").first()
+    # The newest template among the compared versions (every version holds its own); a query only
+    # when no region has a program.
+    template = max((v.template for v in current.values()), key=lambda t: t.version, default=None)
+    if template is None:
+        template = ProgramTemplate.objects.order_by("-version").first()
+    components = template.components if template else []
+    for row in rows.values():
+        row.cells = [(row.targets.get(i.code), row.achieved.get(i.code)) for i in indicators]
+        row.coverage = [c["code"] in row.covered for c in components]
     return Comparison(
         year=year,
         rows=list(rows.values()),
-        components=template.components if template else [],
+        components=components,
         indicators=indicators,
         has_build=build is not None,
     )

@@ -337,9 +337,11 @@ def program_compare(request: HttpRequest) -> HttpResponse:
     federal = is_federal(request.user)
     context: dict = {"form": form, "federal": federal, "year": year}
     if federal:
-        chosen = list(form.cleaned_data["regions"]) if form.is_bound and form.is_valid() else []
-        ids = [r.pk for r in chosen] or queries.regions_with_programs()
-        context["result"] = queries.comparison(region_ids=ids, year=year)
+        chosen = [r.pk for r in form.cleaned_data["regions"]] if form.is_bound and form.is_valid() else []
+        context["result"] = queries.comparison(region_ids=chosen or queries.regions_with_programs(), year=year)
+        # Plain options: 89 regions through the select widget's per-option templates cost more than the table.
+        context["region_options"] = list(Region.objects.order_by("name").values_list("pk", "name"))
+        context["chosen"] = set(chosen)
     else:
         reach = access.region_reach(request.user, roles=DRAFTERS)
         result = queries.comparison(region_ids=queries.regions_with_programs(), year=year)
