@@ -499,3 +499,22 @@ def test_the_public_accountability_page_is_open_and_holds_no_personal_data(board
     api = client.get("/api/coordination/public/24").json()
     assert api["tasks"][0]["responsible"] == "ЦНППМ" and "Chair" not in json.dumps(api, ensure_ascii=False)
     assert client.get("/coordination/public/54/").status_code == 404
+
+
+def test_the_tasks_board_reads_a_fixed_number_of_queries_whatever_the_number_of_tasks(board):
+    from tests.conftest import queries_of
+
+    client = _client(board.head.user)
+    url = f"/coordination/councils/{board.council.pk}/tasks/"
+
+    def add(n):
+        for i in range(n):
+            task = _task(board, title=f"Задача {i}")
+            services.pledge_record(actor=board.chair.user, task=task, organization=board.ipk, staff_hours=10)
+            services.milestone_add(actor=board.chair.user, task=task, title="Веха", due=TODAY)
+
+    add(2)
+    queries_of(client, url)  # the first request of a session reads more (cached per session afterwards)
+    few = queries_of(client, url)
+    add(4)
+    assert queries_of(client, url) == few
