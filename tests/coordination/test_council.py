@@ -518,3 +518,24 @@ def test_the_tasks_board_reads_a_fixed_number_of_queries_whatever_the_number_of_
     few = queries_of(client, url)
     add(4)
     assert queries_of(client, url) == few
+
+
+def test_members_are_told_of_their_seat_an_upcoming_meeting_and_minutes_to_approve(board):
+    assert Notification.objects.filter(user=board.head.user, key=f"coordination-member:{board.head.pk}").exists()
+    upcoming = services.meeting_schedule(
+        actor=board.chair.user, council=board.council, starts_at=timezone.now() + dt.timedelta(days=3)
+    )
+    told = set(Notification.objects.filter(key=f"coordination-meeting:{upcoming.pk}").values_list("user_id", flat=True))
+    assert told == {m.user_id for m in board.council.members.all()}
+    meeting = held_meeting(board, [board.chair, board.secretary, board.head])
+    minutes = services.minutes_save(actor=board.secretary.user, meeting=meeting, text="Протокол")
+    asked = set(Notification.objects.filter(key=f"coordination-minutes:{minutes.pk}").values_list("user_id", flat=True))
+    assert asked == {board.chair.user_id, board.secretary.user_id, board.head.user_id}
+
+
+def test_attendance_is_fixed_once_the_meeting_has_decisions(board):
+    meeting, _decision = _voted_decision(board, [board.chair, board.secretary, board.head])
+    with pytest.raises(Conflict) as fixed:
+        services.attendance_record(actor=board.chair.user, meeting=meeting, present=[board.chair])
+    assert fixed.value.code == "attendance_fixed"
+    assert meeting.attendance.filter(present=True).count() == 3
