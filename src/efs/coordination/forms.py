@@ -66,6 +66,10 @@ class MemberForm(_Styled):
         return user
 
 
+class TermEndForm(_Styled):
+    term_end = DayField(label=_("Term until"))
+
+
 class GroupForm(_Styled):
     name = forms.CharField(label=_("Name"), max_length=300)
     purpose = forms.CharField(

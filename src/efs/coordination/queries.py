@@ -70,6 +70,10 @@ def participation_for(user, pk: int) -> Participation:
     return get_visible(Participation.objects.select_related("task__council", "organization"), user, pk=pk)
 
 
+def member_for(user, pk: int) -> CouncilMember:
+    return get_visible(CouncilMember.objects.select_related("council", "user"), user, pk=pk)
+
+
 def milestone_for(user, pk: int) -> Milestone:
     task_ids = visible(StrategicTask.objects.all(), user).values("pk")
     found = Milestone.objects.select_related("task__council").filter(pk=pk, task__in=task_ids).first()
