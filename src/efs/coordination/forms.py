@@ -77,7 +77,7 @@ class GroupForm(_Styled):
     )
     leader = forms.ModelChoiceField(label=_("Leader"), queryset=None, required=False)
     members = forms.ModelMultipleChoiceField(
-        label=_("Members"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Group members"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
 
     def __init__(self, *args, members, **kwargs) -> None:
