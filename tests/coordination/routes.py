@@ -83,6 +83,7 @@ def _setup(world, state):
     state.update(
         council=council.pk,
         cnppm=cnppm.pk,
+        methodist=methodist.pk,
         planned=services.meeting_schedule(
             actor=regional, council=council, starts_at=timezone.now() + dt.timedelta(days=10)
         ).pk,
@@ -433,3 +434,15 @@ def _assert_councils(who, response):
         return
     names = [c["region_code"] for c in response.json()]
     assert ("24" in names) == (who in READERS), f"{who}: {names}"  # (54: the council the POST row above set up)
+
+
+ROUTES += [
+    page(
+        "member_end",
+        "POST",
+        lambda w, s: f"/coordination/members/{s['methodist']}/end/",
+        _page(RUN_HTML),
+        data=lambda w, s: {"term_end": f"{dt.date.today():%Y-%m-%d}"},
+        check=_made(f"{M}.CouncilMember", {"school_head", "regional", "federal"}, user__username="methodist", term_end__isnull=False),
+    ),
+]

@@ -499,3 +499,43 @@ def test_the_public_accountability_page_is_open_and_holds_no_personal_data(board
     api = client.get("/api/coordination/public/24").json()
     assert api["tasks"][0]["responsible"] == "ЦНППМ" and "Chair" not in json.dumps(api, ensure_ascii=False)
     assert client.get("/coordination/public/54/").status_code == 404
+
+
+def test_the_tasks_board_reads_a_fixed_number_of_queries_whatever_the_number_of_tasks(board):
+    from tests.conftest import queries_of
+
+    client = _client(board.head.user)
+    url = f"/coordination/councils/{board.council.pk}/tasks/"
+
+    def add(n):
+        for i in range(n):
+            task = _task(board, title=f"Задача {i}")
+            services.pledge_record(actor=board.chair.user, task=task, organization=board.ipk, staff_hours=10)
+            services.milestone_add(actor=board.chair.user, task=task, title="Веха", due=TODAY)
+
+    add(2)
+    queries_of(client, url)  # the first request of a session reads more (cached per session afterwards)
+    few = queries_of(client, url)
+    add(4)
+    assert queries_of(client, url) == few
+
+
+def test_members_are_told_of_their_seat_an_upcoming_meeting_and_minutes_to_approve(board):
+    assert Notification.objects.filter(user=board.head.user, key=f"coordination-member:{board.head.pk}").exists()
+    upcoming = services.meeting_schedule(
+        actor=board.chair.user, council=board.council, starts_at=timezone.now() + dt.timedelta(days=3)
+    )
+    told = set(Notification.objects.filter(key=f"coordination-meeting:{upcoming.pk}").values_list("user_id", flat=True))
+    assert told == {m.user_id for m in board.council.members.all()}
+    meeting = held_meeting(board, [board.chair, board.secretary, board.head])
+    minutes = services.minutes_save(actor=board.secretary.user, meeting=meeting, text="Протокол")
+    asked = set(Notification.objects.filter(key=f"coordination-minutes:{minutes.pk}").values_list("user_id", flat=True))
+    assert asked == {board.chair.user_id, board.secretary.user_id, board.head.user_id}
+
+
+def test_attendance_is_fixed_once_the_meeting_has_decisions(board):
+    meeting, _decision = _voted_decision(board, [board.chair, board.secretary, board.head])
+    with pytest.raises(Conflict) as fixed:
+        services.attendance_record(actor=board.chair.user, meeting=meeting, present=[board.chair])
+    assert fixed.value.code == "attendance_fixed"
+    assert meeting.attendance.filter(present=True).count() == 3

@@ -66,6 +66,10 @@ class MemberForm(_Styled):
         return user
 
 
+class TermEndForm(_Styled):
+    term_end = DayField(label=_("Term until"))
+
+
 class GroupForm(_Styled):
     name = forms.CharField(label=_("Name"), max_length=300)
     purpose = forms.CharField(
@@ -73,7 +77,7 @@ class GroupForm(_Styled):
     )
     leader = forms.ModelChoiceField(label=_("Leader"), queryset=None, required=False)
     members = forms.ModelMultipleChoiceField(
-        label=_("Members"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Group members"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
 
     def __init__(self, *args, members, **kwargs) -> None:

@@ -39,7 +39,7 @@ class MemberRole(models.TextChoices):
     CHAIR = "chair", _("chair")
     DEPUTY = "deputy", _("deputy chair")
     SECRETARY = "secretary", _("secretary")
-    MEMBER = "member", _("member")
+    MEMBER = "member", _("council member")
 
 
 class CouncilMember(models.Model):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from efs.errors import NotFound
-from efs.monitoring.public import Indicator, Level, indicator_values
+from efs.monitoring.public import Indicator, Level, indicator_values, published_build
 from efs.people.public import Region
 
 from .access import get_visible, visible
@@ -68,6 +68,10 @@ def task_for(user, pk: int) -> StrategicTask:
 
 def participation_for(user, pk: int) -> Participation:
     return get_visible(Participation.objects.select_related("task__council", "organization"), user, pk=pk)
+
+
+def member_for(user, pk: int) -> CouncilMember:
+    return get_visible(CouncilMember.objects.select_related("council", "user"), user, pk=pk)
 
 
 def milestone_for(user, pk: int) -> Milestone:
@@ -189,13 +193,16 @@ def _indicator_progress(
 ) -> dict[tuple[int, int], IndicatorProgress]:
     """One read of monitoring per indicator for all the regions concerned."""
     out = {}
+    build = published_build()
     for indicator in indicators:
-        values = {
-            v.unit_id: v
-            for v in indicator_values(
-                indicator=indicator, level=Level.REGION, period=str(year), unit_ids=sorted(region_ids)
+        found = (
+            indicator_values(
+                indicator=indicator, level=Level.REGION, period=str(year), unit_ids=sorted(region_ids), build=build
             )
-        }
+            if build is not None
+            else []
+        )
+        values = {v.unit_id: v for v in found}
         for region_id in region_ids:
             v = values.get(region_id)
             out[(indicator.pk, region_id)] = IndicatorProgress(
@@ -262,7 +269,7 @@ def tasks_board(council: Council, user, *, today: dt.date | None = None) -> list
     tasks = (
         visible(StrategicTask.objects.filter(council=council), user)
         .select_related("decision__meeting")
-        .prefetch_related("indicators", "milestones", Prefetch("participations", queryset=parts))
+        .prefetch_related("indicators__versions", "milestones", Prefetch("participations", queryset=parts))
         .order_by("deadline", "pk")
     )
     return with_progress(tasks, today)
@@ -379,7 +386,7 @@ def public_accountability(region: Region) -> Accountability | None:
     tasks = with_progress(
         StrategicTask.objects.filter(council=council)
         .exclude(status=TaskStatus.CANCELLED)
-        .prefetch_related("indicators", "milestones", Prefetch("participations", queryset=parts))
+        .prefetch_related("indicators__versions", "milestones", Prefetch("participations", queryset=parts))
         .order_by("deadline", "pk")
     )
     return Accountability(

@@ -172,7 +172,7 @@ def member_add(
         )
         if taken.exists():
             raise Conflict(_("The council already has a member in this role; end their term first."), code="role_taken")
-    return CouncilMember.objects.create(
+    member = CouncilMember.objects.create(
         council=council,
         region_id=council.region_id,
         user=user,
@@ -181,6 +181,15 @@ def member_add(
         term_start=term_start,
         term_end=term_end,
     )
+    notify(
+        user=user,
+        title=_("You are on the council «%(council)s»: %(role)s")
+        % {"council": council.name, "role": member.get_role_display()},
+        body=_("You represent %(organization)s.") % {"organization": organization.short_name or organization.name},
+        url=f"/coordination/councils/{council.pk}/",
+        key=f"coordination-member:{member.pk}",
+    )
+    return member
 
 
 @transaction.atomic
@@ -237,6 +246,16 @@ def meeting_schedule(*, actor: User, council: Council, starts_at: dt.datetime, p
         place=_text(place, limit=300, required=False),
     )
     agenda_carry_over(meeting=meeting)
+    if starts_at > timezone.now():
+        for member in members_in_office(council, timezone.localtime(starts_at).date()).select_related("user"):
+            notify(
+                user=member.user,
+                title=_("Council meeting № %(n)s on %(day)s")
+                % {"n": number, "day": f"{timezone.localtime(starts_at):%d.%m.%Y %H:%M}"},
+                body=place,
+                url=f"/coordination/meetings/{meeting.pk}/",
+                key=f"coordination-meeting:{meeting.pk}",
+            )
     return meeting
 
 
@@ -339,6 +358,8 @@ def attendance_record(*, actor: User, meeting: Meeting, present: list[CouncilMem
     members in office on its date)."""
     _require_runner(meeting.council, actor)
     _frozen_guard(meeting)
+    if meeting.decisions.exists():
+        raise Conflict(_("The meeting has decisions already: its attendance is fixed."), code="attendance_fixed")
     if meeting.starts_at > timezone.now():
         raise Conflict(_("The meeting has not started yet."), code="meeting_not_started")
     day = timezone.localtime(meeting.starts_at).date()
@@ -487,12 +508,29 @@ def minutes_save(*, actor: User, meeting: Meeting, text: str) -> Minutes:
             code="minutes_frozen",
         )
     if latest is None:
-        return Minutes.objects.create(meeting=meeting, region_id=meeting.region_id, text=text, drafted_by=actor)
+        minutes = Minutes.objects.create(meeting=meeting, region_id=meeting.region_id, text=text, drafted_by=actor)
+        _ask_approval(minutes)
+        return minutes
     if latest.text != text:
         latest.approvals.all().delete()
         latest.text, latest.drafted_by = text, actor
         latest.save(update_fields=["text", "drafted_by"])
     return latest
+
+
+def _ask_approval(minutes: Minutes) -> None:
+    """Tell the members present that a version waits for their approval (for a meeting of the
+    last 30 days: older minutes entered afterwards are not news to anyone)."""
+    meeting = minutes.meeting
+    if meeting.starts_at < timezone.now() - dt.timedelta(days=30):
+        return
+    for attendance in Attendance.objects.filter(meeting=meeting, present=True).select_related("member__user"):
+        notify(
+            user=attendance.member.user,
+            title=_("The minutes of meeting № %(n)s wait for your approval") % {"n": meeting.number},
+            url=f"/coordination/meetings/{meeting.pk}/",
+            key=f"coordination-minutes:{minutes.pk}",
+        )
 
 
 @transaction.atomic
@@ -505,7 +543,7 @@ def minutes_correct(*, actor: User, minutes: Minutes, text: str, reason: str) ->
             _("Only the latest approved version of the minutes is corrected; a draft is simply edited."),
             code="minutes_not_frozen",
         )
-    return Minutes.objects.create(
+    corrected = Minutes.objects.create(
         meeting_id=minutes.meeting_id,
         region_id=minutes.region_id,
         version=minutes.version + 1,
@@ -513,6 +551,8 @@ def minutes_correct(*, actor: User, minutes: Minutes, text: str, reason: str) ->
         correction_reason=_text(reason, limit=500, field=_("what is corrected")),
         drafted_by=actor,
     )
+    _ask_approval(corrected)
+    return corrected
 
 
 @transaction.atomic

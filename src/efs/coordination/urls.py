@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.councils, name="councils"),
     path("councils/<int:pk>/", views.council, name="council"),
     path("councils/<int:pk>/members/", views.members, name="members"),
+    path("members/<int:pk>/end/", views.member_end, name="member_end"),
     path("councils/<int:pk>/groups/", views.groups, name="groups"),
     path("councils/<int:pk>/meetings/", views.meetings, name="meetings"),
     path("councils/<int:pk>/tasks/", views.tasks, name="tasks"),

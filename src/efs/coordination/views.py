@@ -125,6 +125,19 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def member_end(request: HttpRequest, pk: int) -> HttpResponse:
+    member = queries.member_for(request.user, pk)
+    _run(
+        request,
+        forms.TermEndForm(request.POST),
+        lambda d: services.member_term_end(actor=request.user, member=member, term_end=d["term_end"]),
+        _("The member's term is ended."),
+    )
+    return redirect("coordination:members", pk=member.council_id)
+
+
+@login_required
 def groups(request: HttpRequest, pk: int) -> HttpResponse:
     item = queries.council_for(request.user, pk)
     office = queries.in_office(item, request.user)

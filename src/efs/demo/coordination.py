@@ -227,7 +227,8 @@ def create_demo_coordination(region: Region) -> dict:
 
     def accept(t, key):
         part = t.participations.get(organization_id=m[key].organization_id)
-        return coordination.pledge_answer(actor=m[key].user, participation=part, accept=True)
+        if part.state == "proposed":  # the chair's own ministry accepted when the task was set
+            coordination.pledge_answer(actor=m[key].user, participation=part, accept=True)
 
     def pledge(t, key, money_roubles=0, hours=0, venues="", part="co_executor"):
         return coordination.pledge_record(
@@ -417,6 +418,9 @@ def create_demo_coordination(region: Region) -> dict:
         actor=operator, task=t_network, title="Единый план работы утверждён", due=today + dt.timedelta(days=60)
     )
     coordination.decision_executed(actor=operator, decision=d_regulation, on=today - dt.timedelta(days=290))
+
+    for measured in (t_diag, t_routes, t_cert, t_cnppm):
+        coordination.task_status_set(actor=operator, task=measured, status="in_progress")
 
     # 5. The next meeting: its agenda carries the overdue task and the decisions still open.
     upcoming = coordination.meeting_schedule(
