@@ -1,6 +1,7 @@
 """The analytics build and the dashboards at country scale, beside a raw group-by peer.
 
-    DATABASE_URL=postgres://…/efs_x EFS_DATA_DIR=… .venv/bin/python bench/monitoring/country.py [--rounds 20] [--backdate]
+    DATABASE_URL=postgres://…/efs_x EFS_DATA_DIR=… \
+        .venv/bin/python bench/monitoring/country.py [--rounds 20] [--backdate]
 
 Run it on a database filled by ``efs demo --scale country`` (or any other); ``--backdate`` first
 dates every educator a year back (as the region's demo does), so the directory has a
@@ -37,10 +38,17 @@ BIN = Path(sys.executable).parent
 
 def timed(command: list[str]) -> dict:
     started = time.perf_counter()
-    result = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", *command], check=True, capture_output=True, text=True)
+    result = subprocess.run(
+        ["/usr/bin/time", "-f", "%e %U %S %M", *command], check=True, capture_output=True, text=True
+    )
     wall, user, system, peak_kb = result.stderr.strip().splitlines()[-1].split()
-    return {"wall_s": float(wall), "cpu_s": round(float(user) + float(system), 1), "peak_rss_mb": round(int(peak_kb) / 1024),
-            "measured_s": round(time.perf_counter() - started, 1), "out": result.stdout.strip()[-200:]}
+    return {
+        "wall_s": float(wall),
+        "cpu_s": round(float(user) + float(system), 1),
+        "peak_rss_mb": round(int(peak_kb) / 1024),
+        "measured_s": round(time.perf_counter() - started, 1),
+        "out": result.stdout.strip()[-200:],
+    }
 
 
 def percentiles(samples: list[float]) -> dict:
@@ -81,7 +89,11 @@ def pages(rounds: int) -> dict:
         ("quarterly report page", regional, f"/monitoring/report/?region={region.pk}&quarter={quarter}"),
         ("federal home page", federal, "/"),
     ]
-    out = {"build": published_build().pk, "region": region.code, "municipalities_in_region": region.municipalities.count()}
+    out = {
+        "build": published_build().pk,
+        "region": region.code,
+        "municipalities_in_region": region.municipalities.count(),
+    }
     for label, user, url in cases:
         client = Client(HTTP_HOST="localhost")
         client.force_login(user)
@@ -114,8 +126,10 @@ def peer(rounds: int) -> dict:
         started = time.perf_counter()
         region_totals("educators")
         table.append((time.perf_counter() - started) * 1000)
-    return {"educators per region, group-by over the directory": percentiles(raw),
-            "educators per region, from the analytics table": percentiles(table)}
+    return {
+        "educators per region, group-by over the directory": percentiles(raw),
+        "educators per region, from the analytics table": percentiles(table),
+    }
 
 
 def backdate() -> dict:
@@ -139,12 +153,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--skip-build", action="store_true")
-    parser.add_argument("--backdate", action="store_true",
-                        help="first date every educator a year back, as the region's demo does (a directory with a history)")
+    parser.add_argument(
+        "--backdate",
+        action="store_true",
+        help="first date every educator a year back, as the region's demo does (a directory with a history)",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
-    result: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                "load_before": os.getloadavg()}}
+    result: dict = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_before": os.getloadavg()}
+    }
     if args.backdate:
         result["backdate"] = backdate()
     if not args.skip_build:

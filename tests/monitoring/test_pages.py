@@ -29,15 +29,25 @@ def test_every_region_has_its_own_tile():
     import json
     from pathlib import Path
 
-    codes = {r["code"] for r in json.loads((Path(__file__).parents[2] / "src/efs/people/data/regions.json").read_text())}
+    codes = {
+        r["code"] for r in json.loads((Path(__file__).parents[2] / "src/efs/people/data/regions.json").read_text())
+    }
     assert set(tilemap.REGION_GRID) == codes and len(codes) == 89
     assert len(set(tilemap.REGION_GRID.values())) == 89
 
 
 def test_tiles_are_coloured_by_value_and_missing_or_hidden_ones_say_no_data():
-    regions = [(1, "24", "Красноярский край"), (2, "54", "Новосибирская область"), (3, "77", "Москва"), (4, "38", "Иркутская")]
-    items = [{"unit_id": 1, "value": 10.0, "display": "10 %"}, {"unit_id": 2, "value": 50.0, "display": "50 %"},
-             {"unit_id": 3, "value": None, "display": "менее 5 человек"}]
+    regions = [
+        (1, "24", "Красноярский край"),
+        (2, "54", "Новосибирская область"),
+        (3, "77", "Москва"),
+        (4, "38", "Иркутская"),
+    ]
+    items = [
+        {"unit_id": 1, "value": 10.0, "display": "10 %"},
+        {"unit_id": 2, "value": 50.0, "display": "50 %"},
+        {"unit_id": 3, "value": None, "display": "менее 5 человек"},
+    ]
     m = tilemap.region_map(items, regions)
     tiles = {t.key: t for t in m.tiles}
     assert tiles[1].fill == tilemap.PALETTES["value"][0] and tiles[2].fill == tilemap.PALETTES["value"][-1]
@@ -48,8 +58,15 @@ def test_tiles_are_coloured_by_value_and_missing_or_hidden_ones_say_no_data():
 
 def test_municipality_grid_is_compact_and_links_through_a_url_name():
     items = [{"municipality": {"pk": 7}, "index": 40.0}]
-    m = tilemap.municipality_map(items, [(7, "город Красноярск"), (8, "Емельяновский район"), (9, "ЗАТО Железногорск")],
-                                 key="municipality.pk", value="index", display="", href=lambda k: f"/m/{k}/", palette="risk")
+    m = tilemap.municipality_map(
+        items,
+        [(7, "город Красноярск"), (8, "Емельяновский район"), (9, "ЗАТО Железногорск")],
+        key="municipality.pk",
+        value="index",
+        display="",
+        href=lambda k: f"/m/{k}/",
+        palette="risk",
+    )
     assert [t.label for t in m.tiles] == ["Емел", "Желе", "Крас"] and [t.key for t in m.tiles] == [8, 9, 7]
     assert m.tiles[2].href == "/m/7/" and m.tiles[2].display == "40,0" and m.tiles[0].fill == tilemap.NO_DATA
 
@@ -58,9 +75,16 @@ def test_the_workforce_include_draws_the_risk_map(world):
     from types import SimpleNamespace
 
     risks = [SimpleNamespace(municipality=world.m1, index=42.0)]
-    html = Template('{% include "workforce/_risk_map.html" %}').render(Context({"municipalities": risks, "region": world.r1}))
+    html = Template('{% include "workforce/_risk_map.html" %}').render(
+        Context({"municipalities": risks, "region": world.r1})
+    )
     assert f"/workforce/municipalities/{world.m1.pk}/" in html and "Индекс риска по муниципалитетам" in html
-    assert Template('{% include "workforce/_risk_map.html" %}').render(Context({"municipalities": [], "region": world.r1})).strip() == ""
+    assert (
+        Template('{% include "workforce/_risk_map.html" %}')
+        .render(Context({"municipalities": [], "region": world.r1}))
+        .strip()
+        == ""
+    )
 
 
 def test_dashboards_draw_the_country_and_the_region_maps(diagnosed, client):  # noqa: F811
@@ -78,16 +102,25 @@ def test_dashboards_draw_the_country_and_the_region_maps(diagnosed, client):  # 
 def test_the_federal_operator_compares_every_region_and_sorts_by_an_indicator(diagnosed, client):  # noqa: F811
     w = diagnosed
     services.analytics_build()
-    services.target_set(actor=w.users["federal"], indicator=Indicator.objects.get(code="diagnosed_share"), year=YEAR,
-                        level=Level.REGION, unit_id=w.r1.pk, value=90)
+    services.target_set(
+        actor=w.users["federal"],
+        indicator=Indicator.objects.get(code="diagnosed_share"),
+        year=YEAR,
+        level=Level.REGION,
+        unit_id=w.r1.pk,
+        value=90,
+    )
     client.force_login(w.users["federal"])
-    response = client.get(f"/monitoring/regions/?indicator=diagnosed_share&indicator=route_share&period={YEAR}&sort=diagnosed_share")
+    response = client.get(
+        f"/monitoring/regions/?indicator=diagnosed_share&indicator=route_share&period={YEAR}&sort=diagnosed_share"
+    )
     assert response.status_code == 200
     rows = response.context["rows"]
     assert len(rows) == Region.objects.count()
     with_value = [r for r in rows if r.values[0] is not None and r.values[0].value is not None]
-    assert [r.region_id for r in with_value] == sorted([r.region_id for r in with_value],
-                                                       key=lambda pk: -_value(Level.REGION, pk).value)
+    assert [r.region_id for r in with_value] == sorted(
+        [r.region_id for r in with_value], key=lambda pk: -_value(Level.REGION, pk).value
+    )
     assert rows[0].values[0].target is not None or rows[1].values[0].target is not None
     api = client.get(f"/api/monitoring/regions?indicator=diagnosed_share&period={YEAR}").json()
     assert api["indicators"] == ["diagnosed_share"] and len(api["regions"]) == Region.objects.count()
@@ -126,7 +159,9 @@ def test_the_quarterly_report_in_xlsx_and_pdf(diagnosed, client):  # noqa: F811
     lines = {line.indicator.code: line for line in page.context["report"].lines}
     region_value = _value(Level.REGION, w.r1.pk, period=_quarter())
     assert lines["diagnosed_share"].value.numerator == region_value.numerator
-    book = load_workbook(io.BytesIO(client.get(f"/monitoring/report/?region={w.r1.pk}&quarter={_quarter()}&format=xlsx").content))
+    book = load_workbook(
+        io.BytesIO(client.get(f"/monitoring/report/?region={w.r1.pk}&quarter={_quarter()}&format=xlsx").content)
+    )
     assert book.sheetnames == ["Регион", "Муниципалитеты"]
     rows = list(book["Регион"].iter_rows(values_only=True))
     diag = next(r for r in rows if r[1] == "diagnosed_share")
@@ -151,15 +186,24 @@ def test_vacancy_rate_is_vacant_fte_over_open_fte(world):
 
     services.starter_indicators_load()
     opened = dt.date(YEAR - 1, 1, 1)
-    full = Post.objects.create(region=world.r1, organization=world.org_a, position="учитель математики", fte=2, opened_on=opened)
+    full = Post.objects.create(
+        region=world.r1, organization=world.org_a, position="учитель математики", fte=2, opened_on=opened
+    )
     Post.objects.create(region=world.r1, organization=world.org_a, position="учитель физики", fte=1, opened_on=opened)
     Assignment.objects.create(post=full, region=world.r1, educator=world.self_educator, fte=1.5, started_on=opened)
     services.analytics_build()
     value = _value(Level.ORGANIZATION, world.org_a.pk, code="vacancy_rate", period=str(YEAR))
     assert (value.numerator, value.denominator) == (150, 300) and value.value == pytest.approx(50.0)
     assert Indicator.objects.get(code="vacancy_rate").direction == "down"
-    assert queries.indicator_values(indicator=Indicator.objects.get(code="aged_60_share"), level=Level.REGION,
-                                    period=str(YEAR), unit_ids=[world.r1.pk])[0].denominator == 1
+    assert (
+        queries.indicator_values(
+            indicator=Indicator.objects.get(code="aged_60_share"),
+            level=Level.REGION,
+            period=str(YEAR),
+            unit_ids=[world.r1.pk],
+        )[0].denominator
+        == 1
+    )
 
 
 def test_the_federal_home_page_reads_headcounts_from_the_analytics_table(diagnosed, client):  # noqa: F811
@@ -207,8 +251,12 @@ def test_the_new_pages_make_a_fixed_number_of_queries(diagnosed):  # noqa: F811
 
     w = diagnosed
     services.analytics_build()
-    pages = [("federal", f"/monitoring/regions/?period={YEAR}"), ("regional", f"/monitoring/report/?region={w.r1.pk}&quarter={_quarter()}"),
-             ("regional", f"/monitoring/people/?level=region&unit={w.r1.pk}"), ("federal", f"/api/monitoring/regions?period={YEAR}")]
+    pages = [
+        ("federal", f"/monitoring/regions/?period={YEAR}"),
+        ("regional", f"/monitoring/report/?region={w.r1.pk}&quarter={_quarter()}"),
+        ("regional", f"/monitoring/people/?level=region&unit={w.r1.pk}"),
+        ("federal", f"/api/monitoring/regions?period={YEAR}"),
+    ]
     before = [queries_of(w.client(who), url) for who, url in pages]
     for n in range(3):
         _diagnose(make_educator(make_org(w.r1, w.m2, f"МБОУ СОШ № {20 + n}"), f"Соколова{n}"))

@@ -17,8 +17,8 @@ from efs.monitoring.public import (
 from efs.people.public import Educator, Organization, OrganizationKind, Region, User
 
 # The region's targets for the year, as a regional program of support would set them.
-TARGETS = {"diagnosed_share": 60, "route_share": 10, "certificate_use_share": 40, "trained_cnppm_share": 15, "deficit_closed_share": 50,
-           "vacancy_rate": 5}
+TARGETS = {"diagnosed_share": 60, "route_share": 10, "certificate_use_share": 40, "trained_cnppm_share": 15,
+           "deficit_closed_share": 50, "vacancy_rate": 5}
 
 
 def create_demo_monitoring(region: Region) -> dict:

@@ -75,7 +75,8 @@ def people_behind(user, level: str, unit_id: int):
 DRILL_LEVELS = (Level.ORGANIZATION, Level.MUNICIPALITY, Level.REGION)
 
 
-def people_logged(user, level: str, unit_id: int, *, offset: int, limit: int, unit_name: str, ip: str | None) -> tuple[int, list]:
+def people_logged(user, level: str, unit_id: int, *, offset: int, limit: int, unit_name: str,
+                  ip: str | None) -> tuple[int, list]:
     """(how many, one page of them) of the educators behind a unit, after `require_unit`;
     the page shown is written to the audit log, one event per region with its count."""
     if level not in DRILL_LEVELS:

@@ -162,7 +162,8 @@ def compare(request: HttpRequest, q: Query[CompareQuery]):
     wanted = [c for c in q.indicator if c]
     unknown = sorted(set(wanted) - {i.code for i in federal})
     if unknown:
-        raise ValidationFailed(_("Unknown indicators: %(codes)s.") % {"codes": ", ".join(unknown)[:200]}, code="indicator_unknown")
+        raise ValidationFailed(_("Unknown indicators: %(codes)s.") % {"codes": ", ".join(unknown)[:200]},
+                               code="indicator_unknown")
     chosen = [i for i in federal if i.code in wanted] if wanted else federal[:4]
     rows = queries.regions_side_by_side(chosen, q.period, sort=q.sort)
     return {"indicators": [i.code for i in chosen],
@@ -196,8 +197,9 @@ def people(request: HttpRequest, q: Query[PeopleQuery]):
     name = queries.unit_names(q.level, [q.unit]).get(q.unit, "")
     count, items = reach.people_logged(request.user, q.level, q.unit, offset=q.offset, limit=q.limit, unit_name=name,
                                        ip=client_ip(request))
-    return {"count": count, "items": [{"id": e.pk, "full_name": e.full_name, "organization": e.organization.short_name if e.organization else "",
-                                       "position": e.position} for e in items]}
+    return {"count": count, "items": [
+        {"id": e.pk, "full_name": e.full_name, "organization": e.organization.short_name if e.organization else "",
+         "position": e.position} for e in items]}
 
 
 class ReportLineOut(Schema):
@@ -238,5 +240,6 @@ def report(request: HttpRequest, q: Query[ReportQuery]):
             "organizations_reporting": covered[0], "organizations_with_educators": covered[1],
             "municipality_count": found.municipality_count,
             "lines": [{"indicator": line.indicator.code, "name": line.indicator.name, "unit": line.indicator.unit,
-                       "region": _value_out(line.value) if line.value else None, "municipalities_with_data": line.reported,
+                       "region": _value_out(line.value) if line.value else None,
+                       "municipalities_with_data": line.reported,
                        "municipalities": [_value_out(m) for m in line.municipalities]} for line in found.lines]}

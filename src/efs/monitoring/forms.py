@@ -36,10 +36,12 @@ class ReleaseForm(forms.Form):
 class ReportForm(forms.Form):
     """The quarterly report's region and quarter (a GET form: the report is read, not changed)."""
 
-    region = forms.ModelChoiceField(label=_("Region"), queryset=None, widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+    region = forms.ModelChoiceField(label=_("Region"), queryset=None,
+                                    widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
     quarter = forms.RegexField(label=_("Quarter"), regex=r"^\d{4}-[QqКк][1-4]$", max_length=7,
                                error_messages={"invalid": _("The quarter is written as YYYY-Qn, for example 2026-Q1.")},
-                               widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": "ГГГГ-Qn"}))
+                               widget=forms.TextInput(attrs={"class": "form-control form-control-sm",
+                                                             "placeholder": "ГГГГ-Qn"}))
 
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)

@@ -358,7 +358,8 @@ def quarterly_report(*, region: Region, quarter: str) -> QuarterlyReport:
     indicators = Indicator.objects.filter(Q(region__isnull=True) | Q(region=region)).prefetch_related("versions")
     lines = []
     for indicator in indicators:
-        mine = indicator_values(indicator=indicator, level=Level.REGION, period=period, unit_ids=[region.pk], build=build)
+        mine = indicator_values(indicator=indicator, level=Level.REGION, period=period, unit_ids=[region.pk],
+                                build=build)
         munis = indicator_values(indicator=indicator, level=Level.MUNICIPALITY, period=period, region_id=region.pk,
                                  build=build, suppress=True)
         lines.append(ReportLine(indicator, mine[0] if mine else None, sorted(munis, key=lambda v: v.unit_name)))

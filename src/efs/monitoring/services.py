@@ -71,11 +71,13 @@ def _write(build: Build, code: str, months: list[dt.date], directory: dict[int, 
             by_muni[(muni_id, region_id, index)] += value
         by_region[(region_id, index)] += value
         by_country[index] += value
-    batch += [Fact(build=build, element=code, level=Level.MUNICIPALITY, unit_id=m, region_id=r, month=months[i], value=v)
+    batch += [Fact(build=build, element=code, level=Level.MUNICIPALITY, unit_id=m, region_id=r, month=months[i],
+                   value=v)
               for (m, r, i), v in by_muni.items()]
     batch += [Fact(build=build, element=code, level=Level.REGION, unit_id=r, region_id=r, month=months[i], value=v)
               for (r, i), v in by_region.items()]
-    batch += [Fact(build=build, element=code, level=Level.FEDERAL, unit_id=0, month=months[i], value=v) for i, v in by_country.items()]
+    batch += [Fact(build=build, element=code, level=Level.FEDERAL, unit_id=0, month=months[i], value=v)
+              for i, v in by_country.items()]
     Fact.objects.bulk_create(batch, batch_size=BATCH)
     return written + len(batch)
 
@@ -305,9 +307,10 @@ STARTER = [
     ("vacancy_rate", "Доля вакантных ставок", ["workforce_vacant_fte"], ["workforce_post_fte"], 100, "%", "down",
      "Ставки открытых должностей, которые никто не занимает, от всех ставок открытых должностей на конец периода "
      "(реестр кадрового обеспечения)."),
-    ("aged_60_share", "Доля педагогов в возрасте 60 лет и старше", ["workforce_holders_60"], ["workforce_holders"], 100, "%",
-     "down", "Педагоги 60 лет и старше, занимающие должность, от всех педагогов, занимающих должность, на конец периода "
-     "(реестр кадрового обеспечения)."),
+    ("aged_60_share", "Доля педагогов в возрасте 60 лет и старше", ["workforce_holders_60"], ["workforce_holders"],
+     100, "%", "down",
+     "Педагоги 60 лет и старше, занимающие должность, от всех педагогов, занимающих должность, "
+     "на конец периода (реестр кадрового обеспечения)."),
 ]
 
 

@@ -110,7 +110,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "years": list(range(timezone.localdate().year, timezone.localdate().year - 3, -1)),
         "can_drill_people": level in (Level.ORGANIZATION, Level.MUNICIPALITY, Level.REGION),
         "can_report": level == Level.REGION and access.may_act_on_region(request.user, unit_id, roles=services.EDITORS),
-        "drill_href": f"?level={CHILD_LEVEL.get(level, '')}&period={period}&indicator={chosen.code if chosen else ''}&unit=",
+        "drill_href": (f"?level={CHILD_LEVEL.get(level, '')}&period={period}"
+                       f"&indicator={chosen.code if chosen else ''}&unit="),
     }
     return render(request, "monitoring/dashboard.html", context)
 
@@ -270,7 +271,8 @@ def report(request: HttpRequest) -> HttpResponse:
     """The quarterly report a region sends to the Ministry: on the page, in XLSX and in PDF."""
     access.require_role(request.user, services.EDITORS)
     regions = access.region_reach(request.user, roles=services.EDITORS).regions()
-    data = request.GET if "region" in request.GET else {"region": regions.values_list("pk", flat=True).first(), "quarter": _quarter_now()}
+    data = request.GET if "region" in request.GET else {
+        "region": regions.values_list("pk", flat=True).first(), "quarter": _quarter_now()}
     form = ReportForm(data, regions=regions)
     if not form.is_valid():
         return render(request, "monitoring/report.html", {"form": form, "report": None}, status=400)
@@ -283,7 +285,8 @@ def report(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         return xlsx.response(_report_xlsx(found), f"{name}.xlsx")
     if request.GET.get("format") == "pdf":
-        return pdf_response(request, "monitoring/report_print.html", {"report": found, "now": timezone.now()}, f"{name}.pdf")
+        return pdf_response(request, "monitoring/report_print.html", {"report": found, "now": timezone.now()},
+                            f"{name}.pdf")
     return render(request, "monitoring/report.html", {"form": form, "report": found})
 
 
@@ -308,7 +311,8 @@ def _report_xlsx(found: queries.QuarterlyReport) -> bytes:
         _("Municipalities"),
         [_("Indicator"), _("Municipality"), _("Value"), _("Numerator"), _("Denominator"), _("Target"), _("Status")],
         [[line.indicator.name, m.unit_name, number(m), m.numerator, m.denominator, m.target,
-          _("fewer than 5 people") if m.suppressed else m.status_word] for line in found.lines for m in line.municipalities],
+          _("fewer than 5 people") if m.suppressed else m.status_word]
+         for line in found.lines for m in line.municipalities],
         widths={"A": 60, "B": 40},
     )
     return xlsx.workbook_bytes(main, munis)
