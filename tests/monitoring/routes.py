@@ -198,6 +198,12 @@ def _people_logged(expected_ok: set[str], unit=lambda w: w.r1.name):
 
 FEDERAL_ONLY = {"federal": 200, "school_head": 403, "municipal": 403, "regional": 403, "regional_other": 403}
 REPORT_R1 = {"regional": 200, "federal": 200, "regional_other": 400}
+SCHOOL_A = {"school_head": 200, "municipal": 200, "regional": 200, "federal": 200, "regional_other": 404}
+
+
+def _report_url(fmt: str):
+    return lambda w, s: f"/monitoring/report/?region={w.r1.pk}&quarter={_quarter_text()}&format={fmt}"
+
 
 ROUTES += [
     Route(

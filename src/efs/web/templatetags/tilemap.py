@@ -2,13 +2,11 @@
 
     {% region_tile_map values href="?level=region&unit=" %}
     {% municipality_tile_map values region_id href="?level=municipality&unit=" %}
-    {% municipality_tile_map municipalities region.pk key="municipality.pk" value="index" display="index"
-                             palette="risk" digits=0 %}
+    {% municipality_tile_map risks region.pk key="municipality.pk" value="index" palette="risk" digits=0 %}
 
 `items` are objects or dicts; `key` names the unit's id (a region's or municipality's pk),
-`value` the number that colours the tile, `display` the text shown on hover; `href` a prefix the unit's id is
-appended to, or
-`url_name` a URL name reversed with the unit's id.
+`value` the number that colours the tile, `display` the text shown on hover; `href` a
+prefix the unit's id is appended to, or `url_name` a URL name reversed with the unit's id.
 """
 
 from __future__ import annotations
