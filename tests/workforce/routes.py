@@ -120,6 +120,37 @@ ROUTES += [
             anonymous=302,
         ),
     ),
+    # Opening a post in org A: its head, its municipality's and region's operators, the
+    # federal operator; R2's operator naming R1 is not found; nothing opens for the others.
+    route(
+        "post_new",
+        lambda w, s: "/workforce/posts/new/",
+        by_role(
+            {
+                "school_head": 302,
+                "municipal": 302,
+                "regional": 302,
+                "federal": 302,
+                "regional_other": 404,
+            },
+            anonymous=302,
+            default=403,
+        ),
+        method="POST",
+        data=lambda w, s: {
+            "region": w.r1.pk,
+            "organization": w.org_a.pk,
+            "subject": Subject.objects.get(code="physics").pk,
+            "position": "учитель физики",
+            "fte": "1,5",
+            "opened_on": "2026-09-01",
+        },
+        check=_changed_for(
+            {"school_head", "municipal", "regional", "federal"},
+            lambda w: Post.objects.filter(organization=w.org_a, position="учитель физики").exists(),
+            "an opened post",
+        ),
+    ),
     route("pipeline", lambda w, s: f"/workforce/pipeline/?region={w.r1.pk}", page(READERS)),
     route("scenarios", lambda w, s: f"/workforce/scenarios/?region={w.r1.pk}", page(REGION_LEVEL)),
     # POSTs: a reader's form comes back as a redirect with a message (an invalid form,

@@ -347,3 +347,32 @@ def test_api_inputs_round_trip_with_codes_and_russian_messages(world, staffed) -
     ]
     denied = world.client("municipal").get(f"/api/workforce/inputs?region={world.r1.pk}")
     assert denied.status_code == 403 and denied.json()["error"]["code"] == "permission_denied"
+
+
+def test_a_school_head_opens_a_post_in_the_school_only(world, staffed) -> None:
+    from efs.workforce.models import Post, PostEvent
+
+    client, physics = world.client("school_head"), _physics()
+    page = client.get(f"/workforce/registry/?region={world.r1.pk}")
+    choices = list(page.context["open_form"].fields["organization"].queryset)
+    assert choices == [world.org_a]
+    data = {
+        "region": world.r1.pk,
+        "organization": world.org_c.pk,
+        "subject": physics.pk,
+        "position": "учитель физики",
+        "fte": "1,5",
+        "opened_on": "2026-09-01",
+    }
+    refused = client.post("/workforce/posts/new/", data, follow=True)
+    assert "Проверьте форму" in refused.content.decode()
+    assert not Post.objects.filter(position="учитель физики").exists()
+    data["organization"] = world.org_a.pk
+    opened = client.post("/workforce/posts/new/", data, follow=True)
+    post = Post.objects.get(position="учитель физики")
+    assert opened.redirect_chain[-1][0] == f"/workforce/posts/{post.pk}/"
+    assert (post.organization, post.fte) == (world.org_a, Decimal("1.50"))
+    assert PostEvent.objects.filter(
+        post=post, kind="opened", actor=world.users["school_head"]
+    ).exists()
+    assert "Ставка открыта." in opened.content.decode()

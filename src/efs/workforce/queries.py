@@ -475,3 +475,14 @@ def entrant_plan(region: Region) -> QuerySet:
         .select_related("municipality", "subject")
         .order_by("year", "municipality__name", "subject__name", "source")
     )
+
+
+def organizations_editable(user, region: Region) -> QuerySet:
+    """The region's organizations whose staffing the user may change (to open a post in)."""
+    from efs.people.public import Organization
+
+    from .access import REGISTRY_EDITORS
+
+    return access.scoped(
+        Organization.objects.filter(region=region, kind="school"), user, roles=REGISTRY_EDITORS
+    ).order_by("name")

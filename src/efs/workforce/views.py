@@ -223,10 +223,35 @@ def registry(request: HttpRequest) -> HttpResponse:
             "page": page,
             "upload": upload,
             "can_import": queries.is_region_level(request.user),
+            "open_form": forms.PostOpenForm(
+                organizations=queries.organizations_editable(request.user, region),
+                initial={"position": "учитель", "fte": "1.00"},
+            ),
             "ages": queries.age_structure(request.user, region=region),
             "vacant_only": request.GET.get("vacant") == "1",
         },
     )
+
+
+@login_required
+@require_POST
+def post_new(request: HttpRequest) -> HttpResponse:
+    """Open a post in an organization whose staffing the user may change."""
+    access.require_role(request.user, READERS)
+    region = _region_posted(request)
+    form = forms.PostOpenForm(
+        request.POST, organizations=queries.organizations_editable(request.user, region)
+    )
+    if not form.is_valid():
+        _report(request, form)
+        return redirect(_url("workforce:registry", region))
+    try:
+        created = services.post_open(actor=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(_url("workforce:registry", region))
+    messages.success(request, _("The post is opened."))
+    return redirect("workforce:post", pk=created.pk)
 
 
 @login_required
