@@ -120,6 +120,37 @@ ROUTES += [
             anonymous=302,
         ),
     ),
+    # Opening a post in org A: its head, its municipality's and region's operators, the
+    # federal operator; R2's operator naming R1 is not found; nothing opens for the others.
+    route(
+        "post_new",
+        lambda w, s: "/workforce/posts/new/",
+        by_role(
+            {
+                "school_head": 302,
+                "municipal": 302,
+                "regional": 302,
+                "federal": 302,
+                "regional_other": 404,
+            },
+            anonymous=302,
+            default=403,
+        ),
+        method="POST",
+        data=lambda w, s: {
+            "region": w.r1.pk,
+            "organization": w.org_a.pk,
+            "subject": Subject.objects.get(code="physics").pk,
+            "position": "учитель физики",
+            "fte": "1,5",
+            "opened_on": "2026-09-01",
+        },
+        check=_changed_for(
+            {"school_head", "municipal", "regional", "federal"},
+            lambda w: Post.objects.filter(organization=w.org_a, position="учитель физики").exists(),
+            "an opened post",
+        ),
+    ),
     route("pipeline", lambda w, s: f"/workforce/pipeline/?region={w.r1.pk}", page(READERS)),
     route("scenarios", lambda w, s: f"/workforce/scenarios/?region={w.r1.pk}", page(REGION_LEVEL)),
     # POSTs: a reader's form comes back as a redirect with a message (an invalid form,
@@ -257,6 +288,99 @@ ROUTES += [
             "age": 24,
         },
         check=_changed_for({"regional", "federal"}, _entrants_set, "entrant plan"),
+    ),
+    # The inputs through the API: the region level only; R2's operator naming R1 is not found.
+    endpoint(
+        "inputs",
+        "GET",
+        lambda w, s: f"/api/workforce/inputs?region={w.r1.pk}",
+        by_role(
+            {"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403
+        ),
+    ),
+    endpoint(
+        "leave_rates_put",
+        "PUT",
+        lambda w, s: "/api/workforce/leave-rates",
+        by_role(
+            {"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403
+        ),
+        data=lambda w, s: {
+            "region": w.r1.pk,
+            "bands": [
+                {"from_age": 14, "to_age": 66, "rate": 0.07},
+                {"from_age": 67, "to_age": 80, "rate": 0.4},
+            ],
+        },
+        json=True,
+        check=_changed_for(
+            {"regional", "federal"},
+            lambda w: LeaveRate.objects.filter(region=w.r1, to_age=66, rate="0.07").exists(),
+            "leave rates through the API",
+        ),
+    ),
+    endpoint(
+        "curriculum_put",
+        "PUT",
+        lambda w, s: "/api/workforce/curriculum",
+        by_role(
+            {"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403
+        ),
+        data=lambda w, s: {
+            "region": w.r1.pk,
+            "subject_id": Subject.objects.get(code="physics").pk,
+            "grades": [{"grade": 8, "hours": 4.5}],
+        },
+        json=True,
+        check=_changed_for(
+            {"regional", "federal"},
+            lambda w: CurriculumHours.objects.filter(region=w.r1, grade=8, hours="4.5").exists(),
+            "curriculum through the API",
+        ),
+    ),
+    endpoint(
+        "first_grade_entry_put",
+        "PUT",
+        lambda w, s: "/api/workforce/first-grade-entry",
+        by_role(
+            {"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403
+        ),
+        data=lambda w, s: {
+            "region": w.r1.pk,
+            "municipality_id": w.m2.pk,
+            "year": 2030,
+            "pupils": 42,
+        },
+        json=True,
+        check=_changed_for(
+            {"regional", "federal"},
+            lambda w: FirstGradeEntry.objects.filter(year=2030, pupils=42).exists(),
+            "first-grade entry through the API",
+        ),
+    ),
+    endpoint(
+        "entrant_plan_put",
+        "PUT",
+        lambda w, s: "/api/workforce/entrant-plan",
+        by_role(
+            {"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403
+        ),
+        data=lambda w, s: {
+            "region": w.r1.pk,
+            "municipality_id": w.m2.pk,
+            "subject_id": Subject.objects.get(code="physics").pk,
+            "year": 2030,
+            "source": "returners",
+            "fte": 3.5,
+        },
+        json=True,
+        check=_changed_for(
+            {"regional", "federal"},
+            lambda w: EntrantPlan.objects.filter(
+                year=2030, source="returners", fte="3.50"
+            ).exists(),
+            "entrant plan through the API",
+        ),
     ),
     endpoint(
         "forecast",

@@ -277,3 +277,102 @@ def test_workforce_pages_keep_the_strict_csp(world, staffed) -> None:
             assert inert or "src=" in tag or f'nonce="{nonce}"' in tag, (template, tag)
     overview = client.get(f"/workforce/?region={world.r1.pk}").content.decode()
     assert "data-autosubmit" in overview
+
+
+def _put(client, url: str, body: dict):
+    import json
+
+    return client.put(url, data=json.dumps(body), content_type="application/json")
+
+
+def test_api_inputs_round_trip_with_codes_and_russian_messages(world, staffed) -> None:
+    client, physics = world.client("regional"), _physics()
+    overlap = _put(
+        client,
+        "/api/workforce/leave-rates",
+        {
+            "region": world.r1.pk,
+            "bands": [
+                {"from_age": 14, "to_age": 60, "rate": 0.05},
+                {"from_age": 60, "to_age": 70, "rate": 0.2},
+            ],
+        },
+    )
+    assert overlap.status_code == 422
+    assert overlap.json()["error"]["code"] == "validation_failed"
+    assert "пересекаться" in overlap.json()["error"]["message"]
+    assert _put(
+        client,
+        "/api/workforce/curriculum",
+        {"region": world.r1.pk, "subject_id": physics.pk, "grades": [{"grade": 9, "hours": 2.5}]},
+    ).json() == {"changed": 1}
+    entry = _put(
+        client,
+        "/api/workforce/first-grade-entry",
+        {"region": world.r1.pk, "municipality_id": world.m2.pk, "year": 2031, "pupils": 77},
+    )
+    assert entry.status_code == 200 and entry.json()["pupils"] == 77
+    other = _put(
+        client,
+        "/api/workforce/first-grade-entry",
+        {
+            "region": world.r1.pk,
+            "municipality_id": _other_municipality(world).pk,
+            "year": 2031,
+            "pupils": 7,
+        },
+    )
+    assert other.status_code == 404 and other.json()["error"]["code"] == "not_found"
+    removed = _put(
+        client,
+        "/api/workforce/first-grade-entry",
+        {"region": world.r1.pk, "municipality_id": world.m2.pk, "year": 2031, "pupils": None},
+    )
+    assert removed.status_code == 204
+    data = client.get(f"/api/workforce/inputs?region={world.r1.pk}").json()
+    assert data["leave_rates"] == [
+        {"from_age": 14, "to_age": 59, "rate": 0.05},
+        {"from_age": 60, "to_age": 70, "rate": 0.2},
+    ]
+    nine = next(c for c in data["curriculum"] if c["subject_id"] == physics.pk and c["grade"] == 9)
+    assert nine == {
+        "subject_id": physics.pk,
+        "subject": physics.name,
+        "grade": 9,
+        "hours": 2.5,
+        "own": True,
+    }
+    assert data["first_grade_entry"] == [
+        {"municipality_id": world.m1.pk, "municipality": world.m1.name, "year": 2027, "pupils": 80}
+    ]
+    denied = world.client("municipal").get(f"/api/workforce/inputs?region={world.r1.pk}")
+    assert denied.status_code == 403 and denied.json()["error"]["code"] == "permission_denied"
+
+
+def test_a_school_head_opens_a_post_in_the_school_only(world, staffed) -> None:
+    from efs.workforce.models import Post, PostEvent
+
+    client, physics = world.client("school_head"), _physics()
+    page = client.get(f"/workforce/registry/?region={world.r1.pk}")
+    choices = list(page.context["open_form"].fields["organization"].queryset)
+    assert choices == [world.org_a]
+    data = {
+        "region": world.r1.pk,
+        "organization": world.org_c.pk,
+        "subject": physics.pk,
+        "position": "учитель физики",
+        "fte": "1,5",
+        "opened_on": "2026-09-01",
+    }
+    refused = client.post("/workforce/posts/new/", data, follow=True)
+    assert "Проверьте форму" in refused.content.decode()
+    assert not Post.objects.filter(position="учитель физики").exists()
+    data["organization"] = world.org_a.pk
+    opened = client.post("/workforce/posts/new/", data, follow=True)
+    post = Post.objects.get(position="учитель физики")
+    assert opened.redirect_chain[-1][0] == f"/workforce/posts/{post.pk}/"
+    assert (post.organization, post.fte) == (world.org_a, Decimal("1.50"))
+    assert PostEvent.objects.filter(
+        post=post, kind="opened", actor=world.users["school_head"]
+    ).exists()
+    assert "Ставка открыта." in opened.content.decode()

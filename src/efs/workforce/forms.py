@@ -8,7 +8,7 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from efs.people.public import Municipality, Subject
+from efs.people.public import Municipality, Organization, Subject
 
 from .models import EndReason, EntrantPlan
 
@@ -82,15 +82,27 @@ class ScenarioForm(_Styled):
             ).order_by("name")
 
 
-class PostOpenForm(forms.Form):
+class PostOpenForm(_Styled):
+    organization = forms.ModelChoiceField(
+        label=_("Organization"), queryset=Organization.objects.none()
+    )
     subject = forms.ModelChoiceField(
         label=_("Subject"), queryset=Subject.objects.order_by("name"), required=False
     )
     position = forms.CharField(label=_("Position"), max_length=200, initial="учитель")
     fte = forms.DecimalField(
-        label=_("FTE (stavki)"), min_value=Decimal("0.01"), max_value=Decimal(10), decimal_places=2
+        label=_("FTE (stavki)"),
+        min_value=Decimal("0.01"),
+        max_value=Decimal(10),
+        decimal_places=2,
+        localize=True,
     )
-    opened_on = forms.DateField(label=_("Opened"))
+    opened_on = forms.DateField(label=_("Opened"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, organizations=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if organizations is not None:
+            self.fields["organization"].queryset = organizations
 
 
 class PostChangeForm(forms.Form):

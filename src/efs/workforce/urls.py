@@ -12,6 +12,7 @@ urlpatterns = [
     path("registry/", views.registry, name="registry"),
     path("registry/template/<str:kind>.xlsx", views.template_download, name="template"),
     path("posts/<int:pk>/", views.post, name="post"),
+    path("posts/new/", views.post_new, name="post_new"),
     path("pipeline/", views.pipeline, name="pipeline"),
     path("scenarios/", views.scenarios, name="scenarios"),
     path("inputs/curriculum/", views.curriculum, name="curriculum"),

@@ -70,14 +70,16 @@ def overview(request: HttpRequest) -> HttpResponse:
         "can_run": queries.is_region_level(request.user),
     }
     if run is not None:
-        cells = queries.cells_visible(request.user, run)
-        totals = queries.totals_by_year(cells)
+        summary = queries.forecast_summary(
+            queries.cells_visible(request.user, run), run.base_year + 1, run.base_year + run.years
+        )
+        totals = summary.totals
         risks = queries.risks_visible(request.user, run)
         context.update(
             totals=totals,
             first=totals[0] if totals else None,
             horizon=totals[-1] if totals else None,
-            subjects=queries.by_subject(cells, run.base_year + 1, run.base_year + run.years),
+            subjects=summary.subjects,
             municipalities=queries.municipality_risk(risks),
             chart={
                 "years": [t.year for t in totals],
@@ -100,16 +102,19 @@ def municipality(request: HttpRequest, pk: int) -> HttpResponse:
     if place is None:
         raise NotFound(_("Not found, or you have no access to it."))
     run = queries.latest_run(place.region)
-    cells = queries.cells_visible(request.user, run).filter(municipality=place) if run else None
-    if run is None or not cells.exists():
+    if run is None:
         raise NotFound(_("Not found, or you have no access to it."))
-    totals = queries.totals_by_year(cells)
+    cells = queries.cells_visible(request.user, run).filter(municipality=place)
+    summary = queries.forecast_summary(cells, run.base_year + 1, run.base_year + run.years)
+    if not summary.totals:  # no cell of this municipality the user may read
+        raise NotFound(_("Not found, or you have no access to it."))
+    totals = summary.totals
     context = {
         "place": place,
         "region": place.region,
         "run": run,
         "totals": totals,
-        "subjects": queries.by_subject(cells, run.base_year + 1, run.base_year + run.years),
+        "subjects": summary.subjects,
         "risks": list(queries.risks_visible(request.user, run).filter(municipality=place)),
         "ages": queries.age_structure(request.user, region=place.region, municipality=place),
         "chart": {
@@ -218,10 +223,35 @@ def registry(request: HttpRequest) -> HttpResponse:
             "page": page,
             "upload": upload,
             "can_import": queries.is_region_level(request.user),
+            "open_form": forms.PostOpenForm(
+                organizations=queries.organizations_editable(request.user, region),
+                initial={"position": "учитель", "fte": "1.00"},
+            ),
             "ages": queries.age_structure(request.user, region=region),
             "vacant_only": request.GET.get("vacant") == "1",
         },
     )
+
+
+@login_required
+@require_POST
+def post_new(request: HttpRequest) -> HttpResponse:
+    """Open a post in an organization whose staffing the user may change."""
+    access.require_role(request.user, READERS)
+    region = _region_posted(request)
+    form = forms.PostOpenForm(
+        request.POST, organizations=queries.organizations_editable(request.user, region)
+    )
+    if not form.is_valid():
+        _report(request, form)
+        return redirect(_url("workforce:registry", region))
+    try:
+        created = services.post_open(actor=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(_url("workforce:registry", region))
+    messages.success(request, _("The post is opened."))
+    return redirect("workforce:post", pk=created.pk)
 
 
 @login_required
