@@ -959,7 +959,7 @@ def record_remeasurement(route: Route) -> int:
             CompetencyResult.objects.filter(
                 attempt__educator_id=route.educator_id,
                 competency__code=goal.competency.code,
-                attempt__status__in=["completed", "expired"],
+                attempt__status__in=building.FINISHED,
                 attempt__started_at__gte=since,
             )
             .select_related("attempt")
@@ -973,7 +973,7 @@ def record_remeasurement(route: Route) -> int:
         goal.result_decision = result.decision
         goal.status = (
             GoalStatus.ACHIEVED
-            if result.decision == "no_deficit" or result.p_deficit < 0.5
+            if result.decision == "no_deficit" or result.p_deficit < building.DEFICIT_WEIGHT_MIN
             else GoalStatus.NOT_ACHIEVED
         )
         goal.save(update_fields=["remeasured_attempt", "result_theta", "result_decision", "status"])
