@@ -10,9 +10,18 @@ from django.db.models import Count, OuterRef, Subquery
 from efs.periods import utc_bounds
 
 from .models import Program, ProgramStatus, ProgramTransition
-from .services import CohortData, cohort_create
+from .services import CohortData, cohort_create, cohort_seat_release, cohort_seat_take, program_effects_set
 
-__all__ = ["CohortData", "Program", "ProgramStatus", "cohort_create", "element_programs_published"]
+__all__ = [
+    "CohortData",
+    "Program",
+    "ProgramStatus",
+    "cohort_create",
+    "cohort_seat_release",
+    "cohort_seat_take",
+    "element_programs_published",
+    "program_effects_set",
+]
 
 
 def element_programs_published(*, months: list[dt.date]) -> list[tuple[int, int, int]]:
