@@ -17,7 +17,10 @@ from .services import (
     MIN_REVIEWS,
     CohortData,
     cohort_create,
+    cohort_seat_release,
+    cohort_seat_take,
     expert_affiliations,
+    program_effects_set,
 )
 
 __all__ = [
@@ -28,8 +31,11 @@ __all__ = [
     "Program",
     "ProgramStatus",
     "cohort_create",
+    "cohort_seat_release",
+    "cohort_seat_take",
     "element_programs_published",
     "expert_affiliations",
+    "program_effects_set",
     "search_concepts",
     "search_document",
     "search_idf",

@@ -194,23 +194,14 @@ class Match:
 
 
 def deficits_of(educator: Educator) -> list[Deficit]:
-    """The educator's deficits by their latest finished attempt of each framework: decided
-    deficits and undetermined ones more likely than not, weighted by their probability."""
-    from efs.diagnostics.models import CompetencyResult
+    """The educator's current deficits (diagnostics.public owns the definition), weighted by
+    their probability."""
+    from efs.diagnostics.public import current_deficits
 
-    latest: dict[int, int] = {}
-    for attempt_id, framework_id in (
-        CompetencyResult.objects.filter(attempt__educator=educator, attempt__status__in=["completed", "expired"])
-        .order_by("-attempt__started_at")
-        .values_list("attempt_id", "attempt__assessment__framework_id")
-    ):
-        latest.setdefault(framework_id, attempt_id)
-    rows = (
-        CompetencyResult.objects.filter(attempt_id__in=latest.values(), p_deficit__gte=0.5)
-        .select_related("competency")
-        .order_by("-p_deficit")
-    )
-    return [Deficit(code=r.competency.code, title=r.competency.title, weight=round(r.p_deficit, 3)) for r in rows]
+    return [
+        Deficit(code=d.code, title=d.title, weight=round(d.p_deficit, 3))
+        for d in current_deficits(educator_id=educator.pk)
+    ]
 
 
 CANDIDATES = 400

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -566,3 +566,28 @@ def cohort_cancel(*, actor: User, cohort: Cohort) -> Cohort:
     cohort.status = CohortStatus.CANCELLED
     cohort.save(update_fields=["status"])
     return cohort
+
+
+# ---------------------------------------------------------------- what other apps change
+
+
+def cohort_seat_take(*, cohort: Cohort) -> None:
+    """One more seat of the cohort taken (financing, on an enrollment request; the caller holds
+    the cohort's row lock and has checked that a seat is free)."""
+    Cohort.objects.filter(pk=cohort.pk).update(seats_taken=F("seats_taken") + 1)
+
+
+def cohort_seat_release(*, cohort_id: int) -> None:
+    """A seat of the cohort given back (financing: a request cancelled or declined before the start)."""
+    Cohort.objects.filter(pk=cohort_id, seats_taken__gt=0).update(seats_taken=F("seats_taken") - 1)
+
+
+def program_effects_set(*, effects: dict[int, dict[str, dict[str, Any]]]) -> int:
+    """Store the measured effect of each program on the competencies it covers (routes measures
+    them from re-diagnoses, docs/routes.md); the planner reads them. Returns how many programs."""
+    updated = 0
+    for program in Program.objects.filter(pk__in=effects):
+        program.effect = effects[program.pk]
+        program.save(update_fields=["effect"])
+        updated += 1
+    return updated

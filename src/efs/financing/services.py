@@ -12,12 +12,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from efs.catalog.models import Cohort, CohortStatus, ProgramStatus
+from efs.catalog.public import cohort_seat_release, cohort_seat_take
 from efs.catalog.queries import open_cohorts
 from efs.errors import Conflict, PermissionDenied, ValidationFailed
 from efs.limits import CONTRACT_MAX_YEARS, DATE_MAX, DATE_MIN, KOPECKS_MAX, PRICE_KOPECKS_MAX
@@ -511,7 +512,7 @@ def enrollment_request(
             memo=str(cohort.program.title)[:300],
         )
         enrollment.save(update_fields=["hold"])
-    Cohort.objects.filter(pk=cohort.pk).update(seats_taken=cohort.seats_taken + 1)
+    cohort_seat_take(cohort=cohort)
     _enrollment_event(
         enrollment,
         _("New enrollment request: %(name)s") % {"name": educator.full_name},
@@ -538,7 +539,7 @@ def _release(enrollment: Enrollment, kind: str, actor: User | None, now: dt.date
     if enrollment.hold_id:
         ledger.resolve(tid=f"{kind}:{enrollment.request_id}", hold=enrollment.hold_id, kind=kind, actor=actor, now=now)
     if enrollment.cohort.start_date > timezone.localdate():
-        Cohort.objects.filter(pk=enrollment.cohort_id, seats_taken__gt=0).update(seats_taken=F("seats_taken") - 1)
+        cohort_seat_release(cohort_id=enrollment.cohort_id)
 
 
 def _finish(enrollment: Enrollment, status: str, actor: User | None, comment: str = "") -> Enrollment:

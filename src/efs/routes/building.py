@@ -10,19 +10,24 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db.models import Exists, F, OuterRef, Prefetch
+from django.db.models import F, Prefetch
 from django.utils.translation import gettext as _
 
 from efs.catalog.models import Cohort, CohortStatus, Program, ProgramOutcome, ProgramStatus
 from efs.catalog.queries import open_cohorts
 from efs.competencies.models import Competency
 from efs.diagnostics.models import Attempt, CompetencyResult
+from efs.diagnostics.public import (
+    DEFICIT_PROBABILITY_MIN,
+    FINISHED,
+    current_deficit_results,
+    current_deficit_results_of_region,
+)
 from efs.people.models import Educator
 from efs.planner import Option, Preferences, RouteProblem
 
 ACTIVITIES = json.loads((Path(__file__).resolve().parent / "data" / "activities.json").read_text(encoding="utf-8"))
-FINISHED = ("completed", "expired")
-DEFICIT_WEIGHT_MIN = 0.5  # a competency enters the route when P(deficit) is at least this
+DEFICIT_WEIGHT_MIN = DEFICIT_PROBABILITY_MIN  # a competency enters the route when it is a current deficit
 # Measured effects shrink toward the declared coverage: N0 pseudo-completers, and a gain
 # of REFERENCE_GAIN (in ability units) counts as the declared coverage delivered.
 EFFECT_PRIOR_N = 20
@@ -68,12 +73,6 @@ class Candidate:
     end: dt.date | None = None
 
 
-def _finished_with_results():
-    return Attempt.objects.filter(status__in=FINISHED).filter(
-        Exists(CompetencyResult.objects.filter(attempt=OuterRef("pk")))
-    )
-
-
 def _deficits(results) -> list[Deficit]:
     return [
         Deficit(competency=r.competency, weight=round(r.p_deficit, 4), theta=r.theta, level=r.level) for r in results
@@ -81,15 +80,8 @@ def _deficits(results) -> list[Deficit]:
 
 
 def latest_deficits(educator: Educator) -> tuple[Attempt | None, list[Deficit]]:
-    """The competencies of the educator's latest finished attempt with P(deficit) ≥ 0.5."""
-    attempt = _finished_with_results().filter(educator=educator).order_by("-finished_at", "-started_at").first()
-    if attempt is None:
-        return None, []
-    rows = (
-        CompetencyResult.objects.filter(attempt=attempt, p_deficit__gte=DEFICIT_WEIGHT_MIN)
-        .select_related("competency__framework")
-        .order_by("-p_deficit")
-    )
+    """The educator's current deficits (diagnostics.public owns the definition) as the route's."""
+    attempt, rows = current_deficit_results(educator_id=educator.pk)
     return attempt, _deficits(rows)
 
 
@@ -111,32 +103,11 @@ def results_since(educator: Educator, since: dt.datetime | None) -> tuple[Attemp
 def latest_deficits_of_region(region_id: int, chunk: int = 500) -> dict[int, tuple[int, list[Deficit]]]:
     """`latest_deficits` for every educator of a region in a few queries: educator id ->
     (attempt id, deficits); educators whose latest attempt found nothing are left out."""
-    latest: dict[int, int] = {}
-    attempts = (
-        _finished_with_results()
-        .filter(educator__region_id=region_id)
-        .order_by("educator_id", "-finished_at", "-started_at")
-    )
-    for attempt_id, educator_id in attempts.values_list("pk", "educator_id").iterator(chunk_size=5000):
-        latest.setdefault(educator_id, attempt_id)
-    by_attempt: dict[int, list] = {}
-    ids = list(latest.values())
-    for start in range(0, len(ids), chunk):
-        rows = CompetencyResult.objects.filter(
-            attempt_id__in=ids[start : start + chunk], p_deficit__gte=DEFICIT_WEIGHT_MIN
-        ).order_by("attempt_id", "-p_deficit")
-        for row in rows:
-            by_attempt.setdefault(row.attempt_id, []).append(row)
-    competencies = Competency.objects.select_related("framework").in_bulk(
-        {r.competency_id for rows in by_attempt.values() for r in rows}
-    )
-    for rows in by_attempt.values():
-        for row in rows:
-            row.competency = competencies[row.competency_id]
     return {
-        educator_id: (attempt_id, _deficits(by_attempt[attempt_id]))
-        for educator_id, attempt_id in latest.items()
-        if attempt_id in by_attempt
+        educator_id: (attempt_id, _deficits(rows))
+        for educator_id, (attempt_id, rows) in current_deficit_results_of_region(
+            region_id=region_id, chunk=chunk
+        ).items()
     }
 
 

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from efs.catalog.models import Cohort, Program
+from efs.catalog.models import Cohort
+from efs.catalog.public import program_effects_set
 from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from efs.financing.services import certificate_of
 from efs.limits import COMMENT_MAX_CHARS, FILE_NAME_MAX_CHARS, NOTE_MAX_CHARS
@@ -959,7 +960,7 @@ def record_remeasurement(route: Route) -> int:
             CompetencyResult.objects.filter(
                 attempt__educator_id=route.educator_id,
                 competency__code=goal.competency.code,
-                attempt__status__in=["completed", "expired"],
+                attempt__status__in=building.FINISHED,
                 attempt__started_at__gte=since,
             )
             .select_related("attempt")
@@ -973,7 +974,7 @@ def record_remeasurement(route: Route) -> int:
         goal.result_decision = result.decision
         goal.status = (
             GoalStatus.ACHIEVED
-            if result.decision == "no_deficit" or result.p_deficit < 0.5
+            if result.decision == "no_deficit" or result.p_deficit < building.DEFICIT_WEIGHT_MIN
             else GoalStatus.NOT_ACHIEVED
         )
         goal.save(update_fields=["remeasured_attempt", "result_theta", "result_decision", "status"])
@@ -1010,24 +1011,17 @@ def program_effects_update() -> int:
     by_code = defaultdict(list)
     for (route_id, code), gain in gains.items():
         by_code[code].append((route_id, gain))
-    updated = 0
-    for program in Program.objects.filter(pk__in={p for p, _c in completed}):
-        effect = {}
-        for (program_id, code), routes in completed.items():
-            if program_id != program.pk:
-                continue
-            treated = [gains[(r, code)] for r in routes]
-            control = [g for r, g in by_code[code] if r not in set(routes)]
-            base = sum(control) / len(control) if control else 0.0
-            effect[code] = {
-                "effect": round(sum(treated) / len(treated) - base, 4),
-                "n": len(treated),
-                "control_n": len(control),
-            }
-        program.effect = effect
-        program.save(update_fields=["effect"])
-        updated += 1
-    return updated
+    effects: dict[int, dict[str, dict]] = defaultdict(dict)
+    for (program_id, code), routes in completed.items():
+        treated = [gains[(r, code)] for r in routes]
+        control = [g for r, g in by_code[code] if r not in set(routes)]
+        base = sum(control) / len(control) if control else 0.0
+        effects[program_id][code] = {
+            "effect": round(sum(treated) / len(treated) - base, 4),
+            "n": len(treated),
+            "control_n": len(control),
+        }
+    return program_effects_set(effects=dict(effects))
 
 
 # ---------------------------------------------------------------- reminders
