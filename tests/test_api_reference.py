@@ -40,3 +40,21 @@ def test_codes_are_read_with_their_class_status():
     codes = {code: status for code, status, _app, _message in api_reference.error_codes()}
     assert codes["enrollment_exists"] == 409
     assert codes["program_invalid"] == 422
+
+
+def test_every_schema_of_the_api_has_its_own_name():
+    """The OpenAPI document names each schema by its class: two classes of one name in two apps
+    collapse into one component, and the document then lies about one of the two operations."""
+    import inspect
+    from collections import defaultdict
+
+    from ninja import Schema
+
+    from efs.api.api import operations
+
+    classes = defaultdict(set)
+    for _router, operation in operations():
+        for value in vars(inspect.getmodule(operation.view_func)).values():
+            if inspect.isclass(value) and issubclass(value, Schema) and value.__module__.startswith("efs."):
+                classes[value.__name__].add(f"{value.__module__}.{value.__qualname__}")
+    assert {name: sorted(found) for name, found in classes.items() if len(found) > 1} == {}

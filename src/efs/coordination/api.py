@@ -106,7 +106,7 @@ class MinutesOut(Schema):
     approvals: int
 
 
-class MeetingOut(MeetingRow):
+class CouncilMeetingOut(MeetingRow):
     members_in_office: int
     present_member_ids: list[int]
     agenda: list[AgendaOut]
@@ -116,7 +116,7 @@ class MeetingOut(MeetingRow):
 
 @router.get(
     "/meetings/{meeting_id}",
-    response=MeetingOut,
+    response=CouncilMeetingOut,
     summary="A meeting: agenda, attendance, decisions with votes, minutes",
     url_name="coordination_meeting",
 )
@@ -226,7 +226,7 @@ def minutes_approve(request: HttpRequest, minutes_id: Id):
     }
 
 
-class IndicatorOut(Schema):
+class TaskIndicatorOut(Schema):
     code: str
     name: str
     value: str
@@ -258,7 +258,7 @@ class TaskOut(Schema):
     overdue: bool
     at_risk: bool
     risk_reasons: list[str]
-    indicators: list[IndicatorOut]
+    indicators: list[TaskIndicatorOut]
     pledges: list[PledgeOut]
 
 
@@ -346,7 +346,7 @@ def pledge(request: HttpRequest, task_id: Id, body: PledgeIn):
     return Status(201, _pledge_out(p))
 
 
-class AnswerIn(Schema):
+class PledgeAnswerIn(Schema):
     accept: bool
 
 
@@ -356,7 +356,7 @@ class AnswerIn(Schema):
     summary="The organization accepts or declines the part proposed to it",
     url_name="coordination_pledge_answer",
 )
-def pledge_answer(request: HttpRequest, pledge_id: Id, body: AnswerIn):
+def pledge_answer(request: HttpRequest, pledge_id: Id, body: PledgeAnswerIn):
     p = services.pledge_answer(
         actor=request.user, participation=queries.participation_for(request.user, pledge_id), accept=body.accept
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import StringConstraints
 
-from efs.errors import NotFound, ValidationFailed
+from efs.errors import ErrorOut, NotFound, ValidationFailed
 from efs.http import client_ip
 from efs.limits import OFFSET_MAX, PAGE_MAX
 from efs.people import access
@@ -24,10 +25,6 @@ router = Router(tags=["monitoring"])
 
 LevelName = Literal["organization", "municipality", "region", "macroregion", "federal"]
 PERIOD = r"^\d{4}(-(\d{2}|Q[1-4]))?$"
-
-
-class ErrorOut(Schema):
-    error: dict
 
 
 class IndicatorOut(Schema):
@@ -186,7 +183,9 @@ def target_set(request: HttpRequest, body: TargetIn):
 
 
 class CompareQuery(Schema):
-    indicator: list[str] = Field(default_factory=list, max_length=queries.COMPARE_MAX)
+    indicator: list[Annotated[str, StringConstraints(max_length=40)]] = Field(
+        default_factory=list, max_length=queries.COMPARE_MAX
+    )
     period: str = Field(..., pattern=PERIOD)
     sort: str = Field("", max_length=40)
 

@@ -108,7 +108,7 @@ class CancelIn(Schema):
     reason: str = Field("", max_length=500)
 
 
-class EvidenceOut(Schema):
+class ConsultationEvidenceOut(Schema):
     evidence: int
     route_item: int
 
@@ -124,7 +124,7 @@ class OverviewRowOut(Schema):
     last_record: dt.datetime | None
 
 
-class OverviewOut(Schema):
+class SupportOverviewOut(Schema):
     educators: int
     consultations: dict[str, int]
     records: dict[str, int]
@@ -263,7 +263,7 @@ def consultation_cancel(request: HttpRequest, pk: int, payload: CancelIn):
 
 @router.post(
     "/consultations/{pk}/evidence",
-    response={201: EvidenceOut},
+    response={201: ConsultationEvidenceOut},
     summary="The educator hands the outcome over as route evidence",
 )
 def consultation_evidence(request: HttpRequest, pk: int):
@@ -278,7 +278,7 @@ def consultation_evidence(request: HttpRequest, pk: int):
 @router.get(
     "/records", response=list[RecordOut], summary="Private records I may read: mine, written by me, shared with me"
 )
-def support_records(request: HttpRequest, kind: str = ""):
+def support_records(request: HttpRequest, kind: Word = ""):
     access.require_role(request.user, EDUCATOR_READERS)
     kind = kind if kind in RecordKind.values else ""
     return [_record_out(r, request.user) for r in queries.records_visible(request.user, kind=kind)[:500]]
@@ -327,7 +327,7 @@ def record_unshare(request: HttpRequest, pk: int, share_pk: int):
     return Status(204, None)
 
 
-@router.get("/overview", response=OverviewOut, summary="Support in my scope: counts and dates only")
+@router.get("/overview", response=SupportOverviewOut, summary="Support in my scope: counts and dates only")
 def support_overview(request: HttpRequest, page: int = 1):
     access.require_role(request.user, OVERSEERS)
     data = queries.overview(request.user, page=page)
@@ -428,7 +428,7 @@ class FeedbackIn(Schema):
     rating: int = Field(..., ge=1, le=5)
 
 
-class DecisionIn(Schema):
+class MentorshipDecisionIn(Schema):
     accept: bool
 
 
@@ -542,7 +542,7 @@ def mentorships_propose(request: HttpRequest):
 @router.post(
     "/mentorships/{pk}/decision", response=dict[str, str], summary="The school head confirms or declines a proposal"
 )
-def mentorship_decision(request: HttpRequest, pk: int, payload: DecisionIn):
+def mentorship_decision(request: HttpRequest, pk: int, payload: MentorshipDecisionIn):
     m = mentoring.mentorship_decide(
         actor=request.user, mentorship=queries.mentorship_of_school(request.user, pk), accept=payload.accept
     )

@@ -10,8 +10,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from efs.errors import NotFound
-from efs.limits import COMMENT_MAX_CHARS, Id, Year
+from efs.errors import ErrorOut, NotFound
+from efs.limits import COMMENT_MAX_CHARS, Day, Id, Year
 from efs.people import access
 from efs.people.public import Region, Role
 
@@ -38,11 +38,6 @@ router = Router(tags=["coordination"])
 Title = Annotated[str, Field(min_length=1, max_length=300)]
 Code = Annotated[str, Field(min_length=1, max_length=40)]
 CommentText = Annotated[str, Field(max_length=COMMENT_MAX_CHARS)]
-Day = Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))]
-
-
-class ErrorOut(Schema):
-    error: dict
 
 
 class ActivityIn(Schema):
@@ -63,7 +58,7 @@ class GoalIn(Schema):
     tasks: list[TaskIn] = Field(default_factory=list, max_length=MAX_TASKS)
 
 
-class TargetIn(Schema):
+class ProgramTargetIn(Schema):
     indicator: Code
     year: Year
     value: Decimal = Field(..., ge=0, le=10**11, max_digits=14, decimal_places=2)
@@ -80,7 +75,7 @@ class ContentIn(Schema):
     summary: Annotated[str, Field(max_length=5000)] = ""
     educators_covered: int = Field(0, ge=0, le=EDUCATORS_MAX)
     goals: list[GoalIn] = Field(default_factory=list, max_length=MAX_GOALS)
-    targets: list[TargetIn] = Field(default_factory=list, max_length=MAX_TARGETS)
+    targets: list[ProgramTargetIn] = Field(default_factory=list, max_length=MAX_TARGETS)
     resources: list[ResourceIn] = Field(default_factory=list, max_length=MAX_RESOURCES)
 
 
@@ -98,7 +93,7 @@ class VersionBrief(Schema):
     status: str
 
 
-class ProgramOut(Schema):
+class RegionalProgramOut(Schema):
     id: int
     region: int
     region_name: str
@@ -108,13 +103,27 @@ class ProgramOut(Schema):
     versions: list[VersionBrief]
 
 
+class ProgramTargetOut(Schema):
+    indicator: str
+    year: int
+    value: Decimal
+
+
+class ContentOut(ContentIn):
+    """The same fields, as answered. Its own classes keep the input's schema true: the document
+    names a component once, so a class used both ways would show its answer's form (a decimal as
+    a bare string) as what a client may send."""
+
+    targets: list[ProgramTargetOut] = Field(default_factory=list)
+
+
 class VersionOut(Schema):
     id: int
     program: int
     number: int
     status: str
     template_version: int
-    content: ContentIn
+    content: ContentOut
     components_covered: list[str]
 
 
@@ -130,7 +139,7 @@ class ReviewIn(Schema):
     verdict: Literal["approve", "revise"]
 
 
-class ReviewOut(Schema):
+class RegionalProgramReviewOut(Schema):
     id: int
     version: int
     status: str
@@ -138,7 +147,7 @@ class ReviewOut(Schema):
     scores: dict[str, int]
 
 
-class DecisionIn(Schema):
+class ProgramDecisionIn(Schema):
     decision: Literal["approve", "return"]
     comment: CommentText = ""
 
@@ -309,7 +318,7 @@ def _version_out(version: RegionalProgramVersion) -> dict:
 
 @router.get(
     "/",
-    response={200: list[ProgramOut], **ERRORS},
+    response={200: list[RegionalProgramOut], **ERRORS},
     url_name="program_list_api",
     summary="Regional programs the caller may read",
 )
@@ -320,7 +329,7 @@ def program_list_api(request: HttpRequest):
 
 @router.post(
     "/",
-    response={201: ProgramOut, **ERRORS},
+    response={201: RegionalProgramOut, **ERRORS},
     url_name="program_create_api",
     summary="A new program of a region (its first version is a draft)",
 )
@@ -345,7 +354,7 @@ def program_create_api(request: HttpRequest, body: ProgramIn):
 
 @router.get(
     "/{int:pk}",
-    response={200: ProgramOut, **ERRORS},
+    response={200: RegionalProgramOut, **ERRORS},
     url_name="program_get_api",
     summary="A region's program and its versions",
 )
@@ -398,7 +407,7 @@ def program_version_new_api(request: HttpRequest, pk: int, body: NewVersionIn):
 
 @router.post(
     "/reviews/{int:pk}",
-    response={200: ReviewOut, **ERRORS},
+    response={200: RegionalProgramReviewOut, **ERRORS},
     url_name="program_review_api",
     summary="The review of an assigned expert",
 )
@@ -428,7 +437,7 @@ def program_review_api(request: HttpRequest, pk: int, body: ReviewIn):
     url_name="program_decide_api",
     summary="The federal operator's decision on a version",
 )
-def program_decide_api(request: HttpRequest, pk: int, body: DecisionIn):
+def program_decide_api(request: HttpRequest, pk: int, body: ProgramDecisionIn):
     access.require_role(request.user, {Role.FEDERAL_OPERATOR})
     version = queries.version_visible(request.user, pk)
     return _version_out(
