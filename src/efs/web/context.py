@@ -132,6 +132,17 @@ NAVIGATION: list[NavItem | NavGroup] = [
             NavItem(_("Calibration"), "diagnostics:calibrations", "sliders", frozenset({Role.FEDERAL_OPERATOR})),
         ],
     ),
+    NavGroup(
+        _("Coordination"),
+        "bank",
+        [
+            NavItem(_("Coordination councils"), "coordination:councils", "bank", REGION_LEVEL),
+            NavItem(_("Regional programs"), "coordination:program_list", "file-earmark-text", REGION_LEVEL),
+            NavItem(_("Programs compared"), "coordination:program_compare", "table", REGION_LEVEL),
+            NavItem(_("Macroregion projects"), "coordination:macroregion_list", "diagram-3", REGION_LEVEL),
+        ],
+    ),
+    NavItem(_("Regional programs"), "coordination:program_list", "file-earmark-text", frozenset({Role.EXPERT})),
     NavItem(_("My consents"), "people:consents", "shield-check", frozenset({Role.TEACHER})),
 ]
 
