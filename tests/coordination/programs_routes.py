@@ -528,3 +528,62 @@ ROUTES += [
         setup=_programs,
     ),
 ]
+
+
+def _status_is_year(year: int, status: str, ok: set[str]):
+    def check(who, world, response):
+        now = RegionalProgramVersion.objects.get(program__year_from=year, program__region=world.r1).status
+        assert (now == status) == (who in ok), f"{who}: status {now}"
+
+    return check
+
+
+def _second_version_in_review(world, state):
+    """One more submitted version, for the API's assignment of experts."""
+    _programs(world, state)
+    if "api_assign" not in state:
+        state["api_assign"] = RegionalProgramVersion.objects.get(program=make_program(world, 2037, "submitted")).pk
+
+
+ROUTES += [
+    Route(
+        "api-1.0.0:program_experts_api",
+        "POST",
+        lambda w, s: f"{A}/versions/{s['api_assign']}/experts",
+        _api({"federal": 200}),
+        setup=_second_version_in_review,
+        json=True,
+        data=lambda w, s: {"experts": [w.users["expert"].pk, second_expert(w).pk]},
+        check=_status_is_year(2037, VersionStatus.IN_REVIEW, {"federal"}),
+    ),
+    Route(
+        "api-1.0.0:macroregion_project_api",
+        "POST",
+        lambda w, s: f"{A}/macroregions/{s['macro']}/projects",
+        _api({"regional": 201, "federal": 201, "regional_other": 404}),
+        setup=_programs,
+        json=True,
+        data=lambda w, s: {"title": "Проект из API"},
+        check=_exists(lambda w: MacroregionProject.objects.filter(title="Проект из API").exists(), DRAFTERS_OK),
+    ),
+    Route(
+        "api-1.0.0:macroregion_goal_api",
+        "POST",
+        lambda w, s: f"{A}/macroregion-projects/{s['project']}/goals",
+        _api({"regional": 201, "federal": 201, "regional_other": 404}),
+        setup=_programs,
+        json=True,
+        data=lambda w, s: {"component": "support", "title": "Цель из API"},
+        check=_exists(lambda w: JointGoal.objects.filter(title="Цель из API").exists(), DRAFTERS_OK),
+    ),
+    Route(
+        "api-1.0.0:macroregion_task_api",
+        "POST",
+        lambda w, s: f"{A}/macroregion-goals/{s['goal']}/tasks",
+        _api({"regional": 201, "federal": 201, "regional_other": 404}),
+        setup=_programs,
+        json=True,
+        data=lambda w, s: {"title": "Задача из API", "executors": [subjects(w)["cnppm"].pk, s["other_org"]]},
+        check=_exists(lambda w: SharedTask.objects.filter(title="Задача из API").exists(), DRAFTERS_OK),
+    ),
+]

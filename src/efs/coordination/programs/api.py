@@ -543,3 +543,126 @@ def macroregion_api(request: HttpRequest, pk: int):
             for e in page.enrollments
         ],
     }
+
+
+class ExpertsIn(Schema):
+    experts: list[Id] = Field(..., min_length=1, max_length=10)
+
+
+class AssignedOut(Schema):
+    id: int
+    expert: int
+    status: str
+
+
+class ProjectIn(Schema):
+    title: Title
+    description: Annotated[str, Field(max_length=5000)] = ""
+
+
+class JointGoalIn(Schema):
+    component: Code
+    title: Title
+
+
+class SharedTaskIn(Schema):
+    title: Title
+    due: Day | None = None
+    executors: list[Id] = Field(..., min_length=1, max_length=30)
+
+
+@router.post(
+    "/versions/{int:pk}/experts",
+    response={200: list[AssignedOut], **ERRORS},
+    url_name="program_experts_api",
+    summary="Назначить экспертов на отправленную версию (федеральный оператор)",
+)
+def program_experts_api(request: HttpRequest, pk: int, body: ExpertsIn):
+    from efs.people.public import User
+
+    access.require_role(request.user, {Role.FEDERAL_OPERATOR})
+    version = queries.version_visible(request.user, pk)
+    experts = list(User.objects.filter(pk__in=body.experts, is_active=True))
+    if len(experts) != len(set(body.experts)):
+        raise NotFound(_("Not found, or you have no access to it."))
+    services.experts_assign(actor=request.user, version=version, experts=experts)
+    return [{"id": r.pk, "expert": r.expert_id, "status": r.status} for r in version.reviews.order_by("pk")]
+
+
+def _project_out(project) -> dict:
+    return {
+        "id": project.pk,
+        "title": project.title,
+        "description": project.description,
+        "goals": [
+            {
+                "component": g.component,
+                "title": g.title,
+                "tasks": [
+                    {
+                        "title": t.title,
+                        "due": t.due,
+                        "executors": [e.organization.display_name for e in t.executors.select_related("organization")],
+                    }
+                    for t in g.tasks.all()
+                ],
+            }
+            for g in project.goals.all()
+        ],
+    }
+
+
+@router.post(
+    "/macroregions/{int:pk}/projects",
+    response={201: ProjectOut, **ERRORS},
+    url_name="macroregion_project_api",
+    summary="Новый совместный проект макрорегиона",
+)
+def macroregion_project_api(request: HttpRequest, pk: int, body: ProjectIn):
+    macroregion = queries.macroregion_get(request.user, pk)
+    project = services.macro_project_create(
+        actor=request.user, macroregion=macroregion, title=body.title, description=body.description
+    )
+    return Status(201, _project_out(project))
+
+
+@router.post(
+    "/macroregion-projects/{int:pk}/goals",
+    response={201: ProjectOut, **ERRORS},
+    url_name="macroregion_goal_api",
+    summary="Совместная цель проекта макрорегиона",
+)
+def macroregion_goal_api(request: HttpRequest, pk: int, body: JointGoalIn):
+    from .models import MacroregionProject
+
+    project = MacroregionProject.objects.filter(pk=pk).first()
+    if project is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    queries.macroregion_get(request.user, project.macroregion_id)
+    services.joint_goal_add(actor=request.user, project=project, component=body.component, title=body.title)
+    return Status(201, _project_out(project))
+
+
+@router.post(
+    "/macroregion-goals/{int:pk}/tasks",
+    response={201: ProjectOut, **ERRORS},
+    url_name="macroregion_task_api",
+    summary="Общая задача с исполнителями из двух и более регионов макрорегиона",
+)
+def macroregion_task_api(request: HttpRequest, pk: int, body: SharedTaskIn):
+    from efs.people.public import Organization
+
+    from .models import JointGoal
+
+    goal = JointGoal.objects.select_related("project").filter(pk=pk).first()
+    if goal is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    queries.macroregion_get(request.user, goal.project.macroregion_id)
+    executors = list(Organization.objects.filter(pk__in=body.executors))
+    if len(executors) != len(set(body.executors)):
+        raise NotFound(
+            _("Unknown organizations: %(ids)s.")
+            % {"ids": ", ".join(map(str, sorted(set(body.executors) - {o.pk for o in executors})))}
+        )
+    services.shared_task_add(actor=request.user, goal=goal, title=body.title, executors=executors, due=body.due)
+    return Status(201, _project_out(goal.project))
