@@ -229,12 +229,16 @@ def _caseloads(region: Region, rng: random.Random) -> dict[str, int]:
         .order_by("-assigned_at", "-pk")
         .values_list("educator_id", flat=True)[:3]
     )
-    moved = support.caseload_move(
-        actor=head,
-        region_id=region.pk,
-        moves=[(e, kansk.pk) for e in newest],
-        note="Разгрузка ачинского тьютора",
-        proposed=True,
+    moved = (
+        support.caseload_move(
+            actor=head,
+            region_id=region.pk,
+            moves=[(e, kansk.pk) for e in newest],
+            note="Разгрузка ачинского тьютора",
+            proposed=True,
+        )
+        if newest
+        else []
     )
     return {"capacities": len(loads), "moved": len(moved)}
 

@@ -47,9 +47,9 @@ from .models import (
 HEADS = frozenset({Role.REGIONAL_OPERATOR})
 CAPACITY_MAX = 500
 UNASSIGNED_SHOWN = 50
-PROPOSAL_BATCH = (
-    200  # educators considered for one proposal (the head confirms a batch, then the next)
-)
+# One proposal is a batch (the head confirms it, then the page proposes the next):
+PROPOSAL_UNASSIGNED = 150  # educators without a tutor
+PROPOSAL_EXCESS = 50  # assignments beyond the capacity of the tutors over it
 HISTORY_SHOWN = 20
 MENTORS_SHOWN = 100
 MEETING_GAP_DAYS = 30  # a mentorship without a meeting for longer needs attention
@@ -211,17 +211,20 @@ def _subjects(educator_ids) -> dict[int, set[int]]:
     return subjects
 
 
-def _candidates(region_id: int, tutors: list[TutorLoad]) -> list[tuple[Educator, int | None]]:
+def _unassigned_first(region_id: int) -> list[Educator]:
+    """The first educators without a tutor, by municipality and name (shown and proposed)."""
+    base = Educator.objects.filter(region_id=region_id, is_active=True).select_related("organization__municipality")
+    return list(
+        base.filter(~_active_tutor(OuterRef("pk"))).order_by("organization__municipality__name", "last_name", "first_name", "pk")[
+            :PROPOSAL_UNASSIGNED
+        ]
+    )
+
+
+def _candidates(region_id: int, tutors: list[TutorLoad], unassigned: list[Educator]) -> list[tuple[Educator, int | None]]:
     """Who a rebalancing moves: the educators without a tutor (a batch), then the newest
-    assignments of each overloaded tutor beyond the capacity."""
-    base = Educator.objects.filter(region_id=region_id, is_active=True).select_related(
-        "organization__municipality"
-    )
-    unassigned = list(
-        base.filter(~_active_tutor(OuterRef("pk"))).order_by(
-            "organization__municipality__name", "last_name", "first_name", "pk"
-        )[:PROPOSAL_BATCH]
-    )
+    assignments of the tutors over capacity beyond it (a batch too)."""
+    base = Educator.objects.filter(region_id=region_id, is_active=True).select_related("organization__municipality")
     candidates: list[tuple[Educator, int | None]] = [(e, None) for e in unassigned]
     excess = {t.id: t.load - t.capacity for t in tutors if t.overloaded}
     if excess:
@@ -239,7 +242,7 @@ def _candidates(region_id: int, tutors: list[TutorLoad]) -> list[tuple[Educator,
         ):
             if len(newest[tutor_id]) < excess[tutor_id]:
                 newest[tutor_id].append(educator_id)
-        moving = {e: t for t, ids in newest.items() for e in ids}
+        moving = dict(list({e: t for t, ids in newest.items() for e in ids}.items())[:PROPOSAL_EXCESS])
         candidates += [
             (e, moving[e.pk])
             for e in base.filter(pk__in=list(moving)).order_by("last_name", "first_name", "pk")
@@ -256,12 +259,12 @@ def _reason(same_municipality: bool, shared_subject: bool, load: int, capacity: 
 
 
 def propose(
-    region_id: int, tutors: list[TutorLoad], served: dict[int, Counter]
+    region_id: int, tutors: list[TutorLoad], served: dict[int, Counter], unassigned: list[Educator]
 ) -> tuple[list[Proposal], int]:
     """A tutor for each candidate: one with spare capacity, who already serves the
     educator's municipality first, then one who teaches a subject of the educator, then the
     lighter relative load, then the lower id (so the proposal is reproducible)."""
-    candidates = _candidates(region_id, tutors)
+    candidates = _candidates(region_id, tutors, unassigned)
     open_tutors = {t.id: t for t in tutors if t.capacity}
     if not candidates:
         return [], 0
@@ -353,6 +356,7 @@ def caseloads(user, *, region_id: int | None = None, today: dt.date | None = Non
         without.values_list("organization__municipality_id").annotate(n=Count("pk")).order_by("-n")
     )
     unassigned = sum(n for _m, n in by_municipality)
+    first = _unassigned_first(region_id) if unassigned else []
     shown = [
         Unassigned(
             e.pk,
@@ -362,11 +366,9 @@ def caseloads(user, *, region_id: int | None = None, today: dt.date | None = Non
             if e.organization and e.organization.municipality
             else "",
         )
-        for e in without.select_related("organization__municipality").order_by(
-            "organization__municipality__name", "last_name", "first_name", "pk"
-        )[:UNASSIGNED_SHOWN]
+        for e in first[:UNASSIGNED_SHOWN]
     ]
-    proposals, no_place = propose(region_id, tutors, served)
+    proposals, no_place = propose(region_id, tutors, served, first)
     history = list(
         access.scoped(CaseloadChange.objects.filter(region_id=region_id), user, roles=HEADS).select_related(
             "educator", "from_supporter", "to_supporter", "changed_by"
