@@ -173,7 +173,7 @@ class BandForm(_Styled):
     from_age = forms.IntegerField(label=_("From age"), min_value=14, max_value=100)
     to_age = forms.IntegerField(label=_("To age"), min_value=14, max_value=100)
     rate = forms.DecimalField(
-        label=_("Leaving a year, %"),
+        label=_("Leaving a year, per cent"),
         localize=True,
         min_value=Decimal(0),
         max_value=Decimal(100),
