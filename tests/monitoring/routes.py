@@ -111,13 +111,16 @@ def _quarter_text():
     return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
 
 
-def _people_logged(expected_ok: set[str]):
+def _people_logged(expected_ok: set[str], unit=lambda w: w.r1.name):
+    """An audit event of this user's drill-through into this unit (by its name in the description)."""
+
     def check(who, world, response):
         from efs.people.models import AuditEvent
 
         user = world.users.get(who)
         logged = user is not None and AuditEvent.objects.filter(
-            actor=user, object_type="people.educator", object_repr__startswith="Мониторинг").exists()
+            actor=user, object_type="people.educator", object_repr__startswith="Мониторинг",
+            object_repr__contains=unit(world)).exists()
         assert logged == (who in expected_ok), f"{who}: drill-through logged = {logged}"
 
     return check
@@ -140,7 +143,7 @@ ROUTES += [
           setup=_passports, check=_people_logged({"regional", "federal"})),
     Route("monitoring:people", "GET", lambda w, s: f"/monitoring/people/?level=organization&unit={w.org_a.pk}",
           _page(SCHOOL_A), setup=_passports, label="school A",
-          check=_people_logged({"school_head", "municipal", "regional", "federal"})),
+          check=_people_logged({"school_head", "municipal", "regional", "federal"}, unit=lambda w: w.org_a.short_name)),
     Route("monitoring:report", "GET", lambda w, s: "/monitoring/report/", _page(OPERATORS_ONLY), setup=_built),
     Route("monitoring:report", "GET", _report_url("xlsx"), _page(REPORT_R1), setup=_built, label="xlsx"),
     Route("monitoring:report", "GET", _report_url("pdf"), _page(REPORT_R1), setup=_built, label="pdf"),
