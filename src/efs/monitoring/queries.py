@@ -191,7 +191,9 @@ def _element_sums(
     if municipality_id is not None:
         qs = qs.filter(municipality_id=municipality_id)
     out: dict[tuple[str, int, dt.date], int] = defaultdict(int)
-    for element, unit, month, value in qs.values_list("element", "unit_id", "month", "value").iterator():
+    # A plain fetch, not .iterator(): on PostgreSQL that is a server-side cursor declared
+    # WITH HOLD, which costs more than the few thousand rows a page reads.
+    for element, unit, month, value in qs.values_list("element", "unit_id", "month", "value"):
         for target_unit in member_of.get(unit, [unit]) if level == Level.MACROREGION else [unit]:
             out[(element, target_unit, month)] += value
     return out
