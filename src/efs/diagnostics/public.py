@@ -114,10 +114,10 @@ def current_deficit_results_of_region(
         for row in rows:
             by_attempt.setdefault(row.attempt_id, []).append(row)
     competencies = Competency.objects.select_related("framework").in_bulk(
-        {r.competency_id for rows in by_attempt.values() for r in rows}
+        {r.competency_id for found in by_attempt.values() for r in found}
     )
-    for rows in by_attempt.values():
-        for row in rows:
+    for found in by_attempt.values():
+        for row in found:
             row.competency = competencies[row.competency_id]
     return {
         educator_id: (attempt_id, by_attempt[attempt_id])

@@ -32,6 +32,7 @@ from .models import (
 )
 from .queries import (
     assigned_educators,
+    assigned_tutor,
     educator_visible,
     educators_visible,
     home_region,
@@ -72,6 +73,7 @@ __all__ = [
     "User",
     "api_auth",
     "assigned_educators",
+    "assigned_tutor",
     "consent_needed",
     "processing_allowed",
     "processing_allowed_q",

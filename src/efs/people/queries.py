@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet
 
 from . import access
 from .models import (
+    AssignmentKind,
     AuditEvent,
     Educator,
     ImportBatch,
@@ -15,6 +16,8 @@ from .models import (
     Organization,
     Region,
     Role,
+    SupportAssignment,
+    User,
     search_key,
 )
 
@@ -130,6 +133,18 @@ def role_holders(*, role: str, region_id: int):
         .distinct()
         .order_by("last_name", "first_name", "pk")
     )
+
+
+def assigned_tutor(educator: Educator) -> User | None:
+    """The educator's tutor: the supporter of their first active tutor assignment (routes send
+    routes for approval to them, support books consultations with them)."""
+    assignment = (
+        SupportAssignment.objects.filter(educator=educator, kind=AssignmentKind.TUTOR, active=True)
+        .select_related("supporter")
+        .order_by("pk")
+        .first()
+    )
+    return assignment.supporter if assignment else None
 
 
 ROLE_ORDER = [

@@ -79,6 +79,24 @@ def _deficits(results) -> list[Deficit]:
     ]
 
 
+def cohort_option(cohort: Cohort, program: Program, coverage: dict[str, float], **extra) -> tuple[Option, Candidate]:
+    """A cohort as the planner's option (``extra``: the place, the seats, the audience), and what
+    the option stands for. One educator's route and the regional plan both build them so."""
+    option = Option(
+        id=f"c{cohort.pk}",
+        program=f"p{program.pk}",
+        coverage=coverage,
+        hours=program.hours,
+        price=cohort.price,
+        start=cohort.start_date,
+        end=cohort.end_date,
+        exclusive=not cohort.online,
+        format="online" if cohort.online else "in_person",
+        **extra,
+    )
+    return option, Candidate(kind="cohort", cohort=cohort, start=cohort.start_date, end=cohort.end_date)
+
+
 def latest_deficits(educator: Educator) -> tuple[Attempt | None, list[Deficit]]:
     """The educator's current deficits (diagnostics.public owns the definition) as the route's."""
     attempt, rows = current_deficit_results(educator_id=educator.pk)
@@ -160,23 +178,10 @@ def candidates(
                 coverage[code] = round(min(1.0, outcome.weight * effect_multiplier(program, code)), 4)
         if not coverage:
             continue
-        key = f"c{cohort.pk}"
-        found.append(
-            Option(
-                id=key,
-                program=f"p{program.pk}",
-                coverage=coverage,
-                hours=program.hours,
-                price=cohort.price,
-                start=cohort.start_date,
-                end=cohort.end_date,
-                exclusive=not cohort.online,
-                kind="cohort",
-                format="online" if cohort.online else "in_person",
-                place=None if cohort.online else str(cohort.municipality_id),
-            )
+        option, meaning[f"c{cohort.pk}"] = cohort_option(
+            cohort, program, coverage, place=None if cohort.online else str(cohort.municipality_id)
         )
-        meaning[key] = Candidate(kind="cohort", cohort=cohort, start=cohort.start_date, end=cohort.end_date)
+        found.append(option)
     span = max(1, (options.period_end - options.period_start).days)
     for index, deficit in enumerate(deficits):
         for activity in ACTIVITIES:

@@ -22,9 +22,9 @@ from efs.errors import Conflict, ValidationFailed
 from efs.financing.services import certificates_available
 from efs.people import access
 from efs.people.models import Educator, EducatorCategory, Region, Role, Subject, User
+from efs.people.public import assigned_tutor
 from efs.people.services import notify, processing_allowed_q
 from efs.planner import (
-    Option,
     PlannerError,
     Preferences,
     RegionProblem,
@@ -34,7 +34,7 @@ from efs.planner import (
 
 from . import building
 from .models import ACTIVE, AllocationRun, AllocationStatus, Route, RouteEvent, RouteOrigin
-from .services import _store, assigned_tutor
+from .services import _store
 
 PLANNERS = frozenset({Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR})
 COVERED_SHARE = 0.5
@@ -254,23 +254,10 @@ def _execute(run: AllocationRun, today: dt.date, time_limit_s: float) -> dict:
         ]
         restricted = [s.code for s in program.subjects.all()]
         audience = frozenset(f"{c}:{s}" for c in categories for s in (restricted or all_subjects))
-        key = f"c{cohort.pk}"
-        options.append(
-            Option(
-                id=key,
-                program=f"p{program.pk}",
-                coverage=coverage,
-                hours=program.hours,
-                price=cohort.price,
-                start=cohort.start_date,
-                end=cohort.end_date,
-                exclusive=not cohort.online,
-                format="online" if cohort.online else "in_person",
-                seats=free,
-                audience=audience,
-            )
+        option, meaning[f"c{cohort.pk}"] = building.cohort_option(
+            cohort, program, coverage, seats=free, audience=audience
         )
-        meaning[key] = building.Candidate(kind="cohort", cohort=cohort, start=cohort.start_date, end=cohort.end_date)
+        options.append(option)
     _progress(run, 0.1, _("%(n)s open cohorts; planning") % {"n": len(options)})
     allocation = allocate_region(
         RegionProblem(fund=run.fund, teachers=teachers, options=options),

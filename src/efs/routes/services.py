@@ -21,7 +21,8 @@ from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from efs.financing.services import certificate_of
 from efs.limits import COMMENT_MAX_CHARS, FILE_NAME_MAX_CHARS, NOTE_MAX_CHARS
 from efs.money import format_money
-from efs.people.models import AssignmentKind, Educator, Role, SupportAssignment, User
+from efs.people.models import Educator, Role, SupportAssignment, User
+from efs.people.public import assigned_tutor
 from efs.people.services import notify, processing_allowed_q, processing_require
 from efs.planner import PlannerError, plan_route
 
@@ -77,16 +78,6 @@ def _event(route: Route, actor: User | None, action: str, comment: str = "") -> 
 def _own(actor: User, educator: Educator) -> None:
     if educator.user_id != actor.pk:
         raise PermissionDenied(_("Only the educator themselves changes their route."))
-
-
-def assigned_tutor(educator: Educator) -> User | None:
-    assignment = (
-        SupportAssignment.objects.filter(educator=educator, kind=AssignmentKind.TUTOR, active=True)
-        .select_related("supporter")
-        .order_by("pk")
-        .first()
-    )
-    return assignment.supporter if assignment else None
 
 
 def _is_supporter(actor: User, route: Route, kinds=(Role.TUTOR,)) -> bool:

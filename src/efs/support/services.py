@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from efs.diagnostics.public import current_deficits
 from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from efs.people.public import AssignmentKind, Educator, Role, SupportAssignment, User, notify
+from efs.people.public import AssignmentKind, Educator, Role, SupportAssignment, User, assigned_tutor, notify
 from efs.routes.public import active_route_items, evidence_submit
 
 from .models import (
@@ -146,13 +146,7 @@ def record_unshare(*, actor: User, record: PrivateRecord, share_id: int) -> Reco
 
 
 def tutor_of(educator: Educator) -> User | None:
-    assignment = (
-        SupportAssignment.objects.filter(educator=educator, kind=AssignmentKind.TUTOR, active=True)
-        .select_related("supporter")
-        .order_by("pk")
-        .first()
-    )
-    return assignment.supporter if assignment else None
+    return assigned_tutor(educator)
 
 
 def consultation_subjects(educator: Educator) -> tuple[list, list]:
