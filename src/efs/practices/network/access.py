@@ -26,6 +26,7 @@ from efs.people.public import Macroregion, Role
 
 from .models import (
     Community,
+    Course,
     Enrollment,
     Event,
     JointProject,
@@ -101,14 +102,19 @@ def readable_communities(user) -> Q:
     """Communities whose threads, events and courses the user reads."""
     reach = network_reach(user)
     visible = Community.objects.filter(community_readers(user))
+    if reach.everywhere or reach.oversees_everywhere:
+        return Q()
     content = visible.filter(Q(membership=MembershipPolicy.OPEN) | _active_member(user) | _overseen(reach, "region_id"))
-    return Q(pk__in=content.values("pk")) if not reach.everywhere else Q()
+    return Q(pk__in=content.values("pk"))
 
 
 def moderated_communities(user) -> Q:
     """Communities the user moderates: as a moderator member, or as an operator of the region."""
+    reach = network_reach(user)
+    if reach.oversees_everywhere:
+        return Q()  # (an empty Q in an OR would drop out instead of meaning "all")
     mine = Membership.objects.filter(user=user, status=MemberStatus.ACTIVE, role=MemberRole.MODERATOR).values("community_id")
-    return Q(pk__in=mine) | _overseen(network_reach(user), "region_id")
+    return Q(pk__in=mine) | _overseen(reach, "region_id")
 
 
 def thread_readers(user) -> Q:
@@ -130,6 +136,8 @@ def _own_or_moderated(community_path: str):
     """The person's own rows, and every row of the communities the user moderates."""
 
     def readers(user) -> Q:
+        if network_reach(user).oversees_everywhere:
+            return Q()
         moderated = Community.objects.filter(moderated_communities(user)).values("pk")
         return Q(user=user) | Q(**{f"{community_path}__in": moderated})
 
@@ -153,6 +161,8 @@ def _via_project(prefix: str):
 
 
 def _progress_readers(user) -> Q:
+    if network_reach(user).oversees_everywhere:
+        return Q()
     moderated = Community.objects.filter(moderated_communities(user)).values("pk")
     return Q(enrollment__user=user) | Q(enrollment__course__community_id__in=moderated)
 
@@ -162,6 +172,13 @@ def _progress_readers(user) -> Q:
 register(Community, ScopePolicy(region="region", personal=False, readers=community_readers))
 register(
     Event,
+    ScopePolicy(
+        region="region", personal=False,
+        readers=lambda user: Q(community_id__in=Community.objects.filter(readable_communities(user)).values("pk")),
+    ),
+)
+register(
+    Course,
     ScopePolicy(
         region="region", personal=False,
         readers=lambda user: Q(community_id__in=Community.objects.filter(readable_communities(user)).values("pk")),

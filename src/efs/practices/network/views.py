@@ -67,7 +67,7 @@ def _member_of_network(request) -> None:
 def community_list(request: HttpRequest) -> HttpResponse:
     _member_of_network(request)
     search = request.GET.get("q", "")[:100].replace("\x00", "")
-    page = queries.communities(request.user, search=search, page=int_param(request, "page", 1))
+    page = queries.communities(request.user, search=search, page=int_param(request, "page") or 1)
     mine = queries.my_memberships(request.user, [c.pk for c in page.object_list])
     reach = network_reach(request.user)
     context = {
@@ -176,7 +176,7 @@ def thread(request: HttpRequest, pk: int) -> HttpResponse:
     moderator = queries.moderates(request.user, obj.community)
     if obj.hidden_at is not None and not moderator:
         raise NotFound(_("Not found, or you have no access to it."))
-    page = queries.posts(request.user, obj, page=int_param(request, "page", 1))
+    page = queries.posts(request.user, obj, page=int_param(request, "page") or 1)
     context = {
         "t": obj, "page": page, "moderator": moderator, "reports": queries.open_reports(request.user, obj) if moderator else {},
         "membership": queries.my_memberships(request.user, [obj.community_id]).get(obj.community_id),
@@ -318,6 +318,7 @@ def event_unregister(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def event_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.event(request.user, pk)
+    services.require_moderator(request.user, obj.community)
     form = AttendanceForm(request.POST, registrations=queries.registrations(request.user, obj))
     if not form.is_valid():
         _errors(request, form)
