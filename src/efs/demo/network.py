@@ -21,8 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from efs.people.public import Macroregion, Organization, Region, Role, Scope, User, role_grant
-from efs.practices.network import services
-from efs.practices.network.models import Event
+from efs.practices.public import network as services
 
 COMMUNITIES = [
     # title, membership, across the Siberian district, description
@@ -144,15 +143,6 @@ def _partner(code: str) -> tuple[Organization, User]:
     return org, user
 
 
-def _shift_into_past(event: Event, days: int) -> None:
-    """A demo event that took place: made as a coming one, then moved back as time would have moved it."""
-    start = timezone.now() - dt.timedelta(days=days)
-    Event.objects.filter(pk=event.pk).update(
-        starts_at=start, ends_at=start + (event.ends_at - event.starts_at), registration_deadline=start - dt.timedelta(hours=2)
-    )
-    event.refresh_from_db()
-
-
 def _users(region: Region) -> tuple[User, User, list[User]]:
     regional = User.objects.get(username="regional")
     tutor = User.objects.get(username="tutor")
@@ -179,11 +169,13 @@ def create_demo_network(region: Region, *, seed: int) -> dict[str, int]:
         communities.append(community)
         made["communities"] += 1
         members = [u for u in rng.sample(people, k=min(len(people), rng.randint(8, 25))) if u.pk != moderators[index % len(moderators)].pk]
+        active = [community_moderator(community, moderators, index)]
         for user in members:
             membership_row = services.community_join(actor=user, community=community)
             if membership == "request" and rng.random() < 0.8:
-                services.membership_decide(actor=community_moderator(community, moderators, index), membership=membership_row, approve=True)
-        active = [community_moderator(community, moderators, index), *[u for u in members if membership == "open" or _is_active(u, community)]]
+                membership_row = services.membership_decide(actor=active[0], membership=membership_row, approve=True)
+            if membership_row.status == "active":
+                active.append(user)
         for number, t in enumerate(rng.sample(range(len(THREADS)), k=rng.randint(2, 4))):
             title_t, body = THREADS[t]
             author = rng.choice(active)
@@ -200,21 +192,23 @@ def create_demo_network(region: Region, *, seed: int) -> dict[str, int]:
                 elif index == 1:  # a message the moderator hid
                     services.post_hide(actor=community_moderator(community, moderators, index), post=last, reason="Реклама стороннего курса")
         for e, (kind, title_e, capacity) in enumerate(rng.sample(EVENTS, k=2)):
-            start = now + dt.timedelta(days=rng.randint(3, 40), hours=rng.randint(0, 6))
+            past = e == 0  # the first took place (announced weeks before it), the second is coming
+            start = now + (-dt.timedelta(days=rng.randint(5, 30)) if past else dt.timedelta(days=rng.randint(3, 40))) + dt.timedelta(hours=rng.randint(0, 6))
+            announced = start - dt.timedelta(days=14) if past else None
             event = services.event_create(
-                actor=community_moderator(community, moderators, index), community=community, kind=kind, title=title_e,
-                starts_at=start, ends_at=start + dt.timedelta(minutes=90), capacity=capacity, registration_deadline=start - dt.timedelta(days=1),
-                description=community.description, place="" if kind == "webinar" else "КК ИПК, ул. Матросова, 19",
-                online_link="https://vcs.example.ru/efs-webinar" if kind == "webinar" else "",
+                actor=active[0], community=community, kind=kind, title=title_e, starts_at=start, ends_at=start + dt.timedelta(minutes=90),
+                capacity=capacity, registration_deadline=start - dt.timedelta(days=1), description=community.description,
+                place="" if kind == "webinar" else "КК ИПК, ул. Матросова, 19",
+                online_link="https://vcs.example.ru/efs-webinar" if kind == "webinar" else "", now=announced,
             )
             made["events"] += 1
-            for user in active[: min(len(active), capacity)]:
-                services.event_register(actor=user, event=event)
+            registered = active[: min(len(active), capacity)]
+            for user in registered:
+                services.event_register(actor=user, event=event, now=announced)
                 made["registrations"] += 1
-            if e == 0:
-                _shift_into_past(event, days=rng.randint(5, 30))
-                came = {u.pk for u in active[: min(len(active), capacity)] if rng.random() < 0.8}
-                services.attendance_record(actor=community_moderator(community, moderators, index), event=event, attended_user_ids=came)
+            if past:
+                came = {u.pk for u in registered if rng.random() < 0.8}
+                services.attendance_record(actor=active[0], event=event, attended_user_ids=came)
     made["courses"], made["enrollments"] = _courses(communities, moderators, people, rng)
     made["projects"] = _projects(region, regional, tutor, people, rng)
     return made
@@ -222,12 +216,6 @@ def create_demo_network(region: Region, *, seed: int) -> dict[str, int]:
 
 def community_moderator(community, moderators: list[User], index: int) -> User:
     return moderators[index % len(moderators)]
-
-
-def _is_active(user: User, community) -> bool:
-    from efs.practices.network.models import Membership
-
-    return Membership.objects.filter(community=community, user=user, status="active").exists()
 
 
 def _courses(communities, moderators, people, rng) -> tuple[int, int]:

@@ -4,7 +4,7 @@
 Discussion threads attached to another app's subject: the coordination app (a layer above)
 keeps a discussion for each of its tasks and decisions. It checks the actor's access to its
 own subject first, then calls these functions with a subject key such as
-("coordination.task", 17)."""
+("coordination.task", 17). The writes below are what the demo generator uses."""
 
 from __future__ import annotations
 
@@ -14,6 +14,27 @@ from efs.people.public import Region, User
 
 from . import queries, services
 from .models import Thread
+from .services import (
+    attendance_record,
+    community_create,
+    community_join,
+    course_create,
+    course_enroll,
+    event_create,
+    event_register,
+    membership_decide,
+    module_add,
+    module_check,
+    module_submit,
+    post_create,
+    post_hide,
+    post_report,
+    project_create,
+    project_output_add,
+    project_task_add,
+    project_task_done,
+    thread_create,
+)
 
 
 @dataclass(frozen=True)
@@ -41,4 +62,28 @@ def subject_posts(subject: tuple[str, int]) -> list[SubjectPost]:
     return [SubjectPost(p.pk, p.author.display_name(), p.body_html, p.created_at) for p in queries.subject_posts(subject)]
 
 
-__all__ = ["SubjectPost", "subject_post", "subject_posts", "subject_thread"]
+__all__ = [
+    "SubjectPost",
+    "attendance_record",
+    "community_create",
+    "community_join",
+    "course_create",
+    "course_enroll",
+    "event_create",
+    "event_register",
+    "membership_decide",
+    "module_add",
+    "module_check",
+    "module_submit",
+    "post_create",
+    "post_hide",
+    "post_report",
+    "project_create",
+    "project_output_add",
+    "project_task_add",
+    "project_task_done",
+    "subject_post",
+    "subject_posts",
+    "subject_thread",
+    "thread_create",
+]

@@ -324,9 +324,12 @@ def subject_thread(*, actor: User, subject: tuple[str, int], region: Region, tit
 @transaction.atomic
 def event_create(
     *, actor: User, community: Community, kind: str, title: str, starts_at: dt.datetime, ends_at: dt.datetime, capacity: int,
-    registration_deadline: dt.datetime, description: str = "", place: str = "", online_link: str = "",
+    registration_deadline: dt.datetime, description: str = "", place: str = "", online_link: str = "", now: dt.datetime | None = None,
 ) -> Event:
+    """A moderator announces an event; `now` lets the demo announce one that has taken place since."""
     require_moderator(actor, community)
+    if starts_at <= (now or timezone.now()):
+        raise ValidationFailed(_("The event must start in the future."), code="event_in_past")
     if kind not in EventKind.values:
         raise ValidationFailed(_("Choose the kind of event."), code="event_kind_invalid")
     if ends_at <= starts_at:
@@ -346,11 +349,11 @@ def event_create(
 
 
 @transaction.atomic
-def event_register(*, actor: User, event: Event) -> Registration:
+def event_register(*, actor: User, event: Event, now: dt.datetime | None = None) -> Registration:
     """A place at the event, while there are places and until the registration deadline."""
     event = Event.objects.select_for_update().select_related("community").get(pk=event.pk)
     _require_readable(actor, event.community)
-    if timezone.now() > event.registration_deadline:
+    if (now or timezone.now()) > event.registration_deadline:
         raise Conflict(_("Registration closed on %(date)s.") % {"date": timezone.localtime(event.registration_deadline).strftime("%d.%m.%Y %H:%M")}, code="event_registration_closed")
     if Registration.objects.filter(event=event, user=actor).exists():
         raise Conflict(_("You are already registered."), code="event_already_registered")

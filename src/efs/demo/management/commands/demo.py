@@ -13,9 +13,9 @@ from efs.demo.catalog import create_demo_catalog
 from efs.demo.diagnostics import simulate_first_wave
 from efs.demo.financing import create_demo_financing
 from efs.demo.monitoring import create_demo_monitoring
+from efs.demo.network import create_demo_network
 from efs.demo.routes import create_demo_routes
 from efs.demo.settlement import create_demo_settlement
-from efs.demo.network import create_demo_network
 from efs.demo.support import create_demo_support
 from efs.demo.users import DEMO_PASSWORD, create_demo_logins, create_demo_macroregions
 from efs.demo.workforce import create_demo_workforce
