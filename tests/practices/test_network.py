@@ -265,8 +265,7 @@ def running(world):
 
     state: dict = {}
     _routes(world, state)
-    network_data(world, state)
-    return world, state
+    return world, {**network_data(world, state), "running_item": state["running_item"]}
 
 
 def test_attendance_becomes_route_evidence_once_through_routes_public(running):

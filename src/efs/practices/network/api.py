@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from efs.errors import NotFound
@@ -108,7 +109,7 @@ def network_thread_posts(request: HttpRequest, pk: Id, page: int = Query(1, ge=1
     thread = queries.thread(request.user, pk)
     moderator = thread.community is not None and queries.moderates(request.user, thread.community)
     if thread.community is None or thread.hidden_at is not None and not moderator:
-        raise NotFound("")
+        raise NotFound(_("Not found, or you have no access to it."))
     found = queries.posts(request.user, thread, page=page)
     return PostPage(
         thread=thread.pk, title=thread.title, count=found.paginator.count, page=found.number, pages=found.paginator.num_pages,
@@ -120,7 +121,7 @@ def network_thread_posts(request: HttpRequest, pk: Id, page: int = Query(1, ge=1
 def network_thread_reply(request: HttpRequest, pk: Id, payload: PostIn):
     thread = queries.thread(request.user, pk)
     if thread.community is None:
-        raise NotFound("")
+        raise NotFound(_("Not found, or you have no access to it."))
     post = services.post_create(actor=request.user, thread=thread, body=payload.body)
     return Status(201, _post_out(post, False))
 

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
+from efs.errors import NotFound
 from efs.people.access import get_scoped, scoped
 
 from .access import moderated_communities
@@ -107,9 +109,7 @@ def post(user, pk: int) -> Post:
 def attachment(user, pk: int) -> PostAttachment:
     item = get_scoped(PostAttachment.objects.select_related("post__thread__community"), user, pk=pk)
     if item.post.hidden_at is not None and not (item.post.thread.community and moderates(user, item.post.thread.community)):
-        from efs.errors import NotFound
-
-        raise NotFound("")
+        raise NotFound(_("Not found, or you have no access to it."))
     return item
 
 

@@ -177,10 +177,16 @@ def thread(request: HttpRequest, pk: int) -> HttpResponse:
     if obj.hidden_at is not None and not moderator:
         raise NotFound(_("Not found, or you have no access to it."))
     page = queries.posts(request.user, obj, page=int_param(request, "page") or 1)
+    reports = queries.open_reports(request.user, obj) if moderator else {}
+    for post in page.object_list:
+        post.reports_count = reports.get(post.pk, 0)
     context = {
-        "t": obj, "page": page, "moderator": moderator, "reports": queries.open_reports(request.user, obj) if moderator else {},
+        "t": obj, "page": page, "moderator": moderator,
         "membership": queries.my_memberships(request.user, [obj.community_id]).get(obj.community_id),
         "post_form": PostForm(), "reason_form": ReasonForm(),
+        # One reverse() per page, not three per post: the post's id goes between prefix and suffix.
+        "posts_base": reverse("practices:thread_post_report", args=[1]).rsplit("1/report/", 1)[0],
+        "files_base": reverse("practices:thread_attachment", args=[1]).rsplit("1/", 1)[0],
     }
     return render(request, "practices/network/thread.html", context)
 
