@@ -39,12 +39,16 @@ def _prepare():
         thread = services.thread_create(actor=teacher, community=community, title=THREAD_TITLE, body="Первое сообщение")
         for i in range(999):
             services.post_create(
-                actor=teacher, thread=thread,
-                body=f"Сообщение {i}: **формирующее оценивание**, [ссылка](https://example.ru/{i}), @tutor\n\n- пункт\n- пункт",
+                actor=teacher,
+                thread=thread,
+                body=f"Сообщение {i}: **формирующее оценивание**, [ссылка](https://example.ru/{i}), @tutor"
+                "\n\n- пункт\n- пункт",
             )
     existing = Community.objects.filter(title__startswith="Бенч-сообщество").count()
     for i in range(existing, 500):
-        services.community_create(actor=regional, region=region, title=f"Бенч-сообщество {i:03d}", description="Для замера списка")
+        services.community_create(
+            actor=regional, region=region, title=f"Бенч-сообщество {i:03d}", description="Для замера списка"
+        )
     return Thread.objects.get(title=THREAD_TITLE)
 
 
@@ -88,20 +92,32 @@ def main() -> None:
     base = f"/practices/network/t/{thread.pk}/"
     scenarios = {
         "thread_pages": [base, f"{base}?page={pages // 2}", f"{base}?page={pages}"] * 4,
-        "community_list": ["/practices/network/", "/practices/network/?page=2", "/practices/network/?page=5", "/practices/network/?q=Бенч-сообщество 4"] * 3,
+        "community_list": [
+            "/practices/network/",
+            "/practices/network/?page=2",
+            "/practices/network/?page=5",
+            "/practices/network/?q=Бенч-сообщество 4",
+        ]
+        * 3,
         "peer_notifications": ["/people/notifications/"] * 12,
     }
     for urls in scenarios.values():  # warm the caches (templates, translations, the connection)
         client.get(urls[0])
     figures = {name: _measure(client, urls, args.rounds) for name, urls in scenarios.items()}
-    print(json.dumps({
-        "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
-        "posts_in_thread": Post.objects.filter(thread=thread).count(),
-        "communities": Community.objects.count(),
-        "prepare_s": prepared_s,
-        **figures,
-        "load_average_after": os.getloadavg(),
-    }, indent=1, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
+                "posts_in_thread": Post.objects.filter(thread=thread).count(),
+                "communities": Community.objects.count(),
+                "prepare_s": prepared_s,
+                **figures,
+                "load_average_after": os.getloadavg(),
+            },
+            indent=1,
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ class CalendarEvent:
 
 
 def escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
+    return (
+        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
+    )
 
 
 def stamp(value: dt.datetime) -> str:
@@ -44,7 +46,13 @@ def fold(line: str) -> list[str]:
 
 def calendar(events: Iterable[CalendarEvent], *, name: str, product: str) -> str:
     now = stamp(timezone.now())
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//EFS NMS//{product}//RU", "CALSCALE:GREGORIAN", f"X-WR-CALNAME:{escape(name)}"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:-//EFS NMS//{product}//RU",
+        "CALSCALE:GREGORIAN",
+        f"X-WR-CALNAME:{escape(name)}",
+    ]
     for event in events:
         lines += [
             "BEGIN:VEVENT",

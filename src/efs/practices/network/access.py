@@ -113,7 +113,9 @@ def moderated_communities(user) -> Q:
     reach = network_reach(user)
     if reach.oversees_everywhere:
         return Q()  # (an empty Q in an OR would drop out instead of meaning "all")
-    mine = Membership.objects.filter(user=user, status=MemberStatus.ACTIVE, role=MemberRole.MODERATOR).values("community_id")
+    mine = Membership.objects.filter(user=user, status=MemberStatus.ACTIVE, role=MemberRole.MODERATOR).values(
+        "community_id"
+    )
     return Q(pk__in=mine) | _overseen(reach, "region_id")
 
 
@@ -173,20 +175,25 @@ register(Community, ScopePolicy(region="region", personal=False, readers=communi
 register(
     Event,
     ScopePolicy(
-        region="region", personal=False,
+        region="region",
+        personal=False,
         readers=lambda user: Q(community_id__in=Community.objects.filter(readable_communities(user)).values("pk")),
     ),
 )
 register(
     Course,
     ScopePolicy(
-        region="region", personal=False,
+        region="region",
+        personal=False,
         readers=lambda user: Q(community_id__in=Community.objects.filter(readable_communities(user)).values("pk")),
     ),
 )
 register(
     Membership,
-    ScopePolicy(region="region", readers=lambda user: Q(community_id__in=Community.objects.filter(community_readers(user)).values("pk"))),
+    ScopePolicy(
+        region="region",
+        readers=lambda user: Q(community_id__in=Community.objects.filter(community_readers(user)).values("pk")),
+    ),
 )
 register(Thread, ScopePolicy(region="region", readers=thread_readers))
 register(Post, ScopePolicy(region="region", readers=_via_thread("thread_id")))
@@ -195,8 +202,10 @@ register(
     PostReport,
     ScopePolicy(
         region="region",
-        readers=lambda user: Q(reporter=user)
-        | Q(post__thread__community_id__in=Community.objects.filter(moderated_communities(user)).values("pk")),
+        readers=lambda user: (
+            Q(reporter=user)
+            | Q(post__thread__community_id__in=Community.objects.filter(moderated_communities(user)).values("pk"))
+        ),
     ),
 )
 register(Registration, ScopePolicy(region="region", readers=_own_or_moderated("event__community_id")))

@@ -81,14 +81,21 @@ class ProjectOut(Schema):
     ends_on: dt.date
 
 
-@router.get("/communities", response=CommunityPage, summary="Network communities of my regions", url_name="network_communities")
+@router.get(
+    "/communities", response=CommunityPage, summary="Network communities of my regions", url_name="network_communities"
+)
 def network_communities(request: HttpRequest, q: Search = "", page: int = Query(1, ge=1, le=100_000)):
     require_role(request.user, ALL_ROLES)
     found = queries.communities(request.user, search=q.replace("\x00", ""), page=page)
     items = [
         CommunityOut(
-            id=c.pk, title=c.title, region=c.region.name, macroregion=c.macroregion.name if c.macroregion else None,
-            membership=c.membership, members=c.members_count, threads=c.threads_count,
+            id=c.pk,
+            title=c.title,
+            region=c.region.name,
+            macroregion=c.macroregion.name if c.macroregion else None,
+            membership=c.membership,
+            members=c.members_count,
+            threads=c.threads_count,
         )
         for c in found.object_list
     ]
@@ -99,12 +106,23 @@ def _post_out(post, moderator: bool) -> PostOut:
     hidden = post.hidden_at is not None
     shown = not hidden or moderator
     return PostOut(
-        id=post.pk, author=post.author.display_name(), created_at=post.created_at, hidden=hidden, html=post.body_html if shown else "",
-        attachments=[AttachmentOut(id=a.pk, file_name=a.file_name, size=a.size) for a in post.attachments.all()] if shown else [],
+        id=post.pk,
+        author=post.author.display_name(),
+        created_at=post.created_at,
+        hidden=hidden,
+        html=post.body_html if shown else "",
+        attachments=[AttachmentOut(id=a.pk, file_name=a.file_name, size=a.size) for a in post.attachments.all()]
+        if shown
+        else [],
     )
 
 
-@router.get("/threads/{pk}/posts", response=PostPage, summary="One page (50) of a community thread's posts", url_name="network_thread_posts")
+@router.get(
+    "/threads/{pk}/posts",
+    response=PostPage,
+    summary="One page (50) of a community thread's posts",
+    url_name="network_thread_posts",
+)
 def network_thread_posts(request: HttpRequest, pk: Id, page: int = Query(1, ge=1, le=100_000)):
     thread = queries.thread(request.user, pk)
     moderator = thread.community is not None and queries.moderates(request.user, thread.community)
@@ -112,12 +130,21 @@ def network_thread_posts(request: HttpRequest, pk: Id, page: int = Query(1, ge=1
         raise NotFound(_("Not found, or you have no access to it."))
     found = queries.posts(request.user, thread, page=page)
     return PostPage(
-        thread=thread.pk, title=thread.title, count=found.paginator.count, page=found.number, pages=found.paginator.num_pages,
+        thread=thread.pk,
+        title=thread.title,
+        count=found.paginator.count,
+        page=found.number,
+        pages=found.paginator.num_pages,
         items=[_post_out(p, moderator) for p in found.object_list],
     )
 
 
-@router.post("/threads/{pk}/posts", response={201: PostOut}, summary="Reply in a community thread (members)", url_name="network_thread_reply")
+@router.post(
+    "/threads/{pk}/posts",
+    response={201: PostOut},
+    summary="Reply in a community thread (members)",
+    url_name="network_thread_reply",
+)
 def network_thread_reply(request: HttpRequest, pk: Id, payload: PostIn):
     thread = queries.thread(request.user, pk)
     if thread.community is None:
@@ -127,23 +154,43 @@ def network_thread_reply(request: HttpRequest, pk: Id, payload: PostIn):
 
 
 @router.post(
-    "/events/{pk}/registration", response={201: RegistrationOut}, summary="Register for an event (places and the deadline are checked)",
+    "/events/{pk}/registration",
+    response={201: RegistrationOut},
+    summary="Register for an event (places and the deadline are checked)",
     url_name="network_event_register",
 )
 def network_event_register(request: HttpRequest, pk: Id):
     event = queries.event(request.user, pk)
     registration = services.event_register(actor=request.user, event=event)
     event.refresh_from_db()
-    return Status(201, RegistrationOut(event=event.pk, registered_at=registration.registered_at, places_taken=event.registered_count, capacity=event.capacity))
+    return Status(
+        201,
+        RegistrationOut(
+            event=event.pk,
+            registered_at=registration.registered_at,
+            places_taken=event.registered_count,
+            capacity=event.capacity,
+        ),
+    )
 
 
-@router.get("/projects", response=list[ProjectOut], summary="Joint projects of my regions (all for the federal level)", url_name="network_projects")
+@router.get(
+    "/projects",
+    response=list[ProjectOut],
+    summary="Joint projects of my regions (all for the federal level)",
+    url_name="network_projects",
+)
 def network_projects(request: HttpRequest, status: str = Query("", max_length=20)):
     require_role(request.user, ALL_ROLES)
     return [
         ProjectOut(
-            id=p.pk, title=p.title, status=p.status, lead_organization=p.lead_organization.name,
-            regions=sorted({pp.organization.region.name for pp in p.participants.all()}), starts_on=p.starts_on, ends_on=p.ends_on,
+            id=p.pk,
+            title=p.title,
+            status=p.status,
+            lead_organization=p.lead_organization.name,
+            regions=sorted({pp.organization.region.name for pp in p.participants.all()}),
+            starts_on=p.starts_on,
+            ends_on=p.ends_on,
         )
         for p in queries.projects(request.user, status=status)
     ]

@@ -44,13 +44,17 @@ class ConfirmForm(forms.Form):
 
 class CommunityForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
-    description = forms.CharField(label=_("Description"), max_length=DESCRIPTION_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label=_("Description"), max_length=DESCRIPTION_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     membership = forms.ChoiceField(label=_("Membership"), choices=MembershipPolicy.choices)
     across_macroregion = forms.BooleanField(label=_("Open to the regions of the macroregion"), required=False)
 
 
 class DecideForm(forms.Form):
-    approve = forms.TypedChoiceField(label=_("Decision"), choices=[("1", _("admit")), ("0", _("decline"))], coerce=lambda v: v == "1")
+    approve = forms.TypedChoiceField(
+        label=_("Decision"), choices=[("1", _("admit")), ("0", _("decline"))], coerce=lambda v: v == "1"
+    )
 
 
 class ThreadForm(forms.Form):
@@ -60,7 +64,11 @@ class ThreadForm(forms.Form):
 
 
 class PostForm(forms.Form):
-    body = forms.CharField(label=_("Reply (Markdown; @login mentions a colleague)"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(
+        label=_("Reply (Markdown; @login mentions a colleague)"),
+        max_length=BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     files = MultipleFileField(label=_("Files (PDF, office documents, images, text, ZIP; up to 10 MB each, at most 5)"))
 
 
@@ -71,17 +79,23 @@ class ReasonForm(forms.Form):
 class EventForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=EventKind.choices)
     title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
-    description = forms.CharField(label=_("Description"), max_length=DESCRIPTION_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label=_("Description"), max_length=DESCRIPTION_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     starts_at = forms.DateTimeField(label=_("Starts"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     duration_minutes = forms.IntegerField(label=_("Duration, minutes"), min_value=15, max_value=600, initial=90)
-    registration_deadline = forms.DateTimeField(label=_("Registration until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    registration_deadline = forms.DateTimeField(
+        label=_("Registration until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
     capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=10_000, initial=100)
     place = forms.CharField(label=_("Place"), max_length=300, required=False)
     online_link = forms.URLField(label=_("Online link"), max_length=300, required=False, assume_scheme="https")
 
 
 class AttendanceForm(forms.Form):
-    attended = forms.TypedMultipleChoiceField(label=_("Came"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple)
+    attended = forms.TypedMultipleChoiceField(
+        label=_("Came"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, registrations=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,15 +112,25 @@ class EvidenceForm(forms.Form):
 
 class CourseForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
-    description = forms.CharField(label=_("Description"), max_length=DESCRIPTION_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label=_("Description"), max_length=DESCRIPTION_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class ModuleForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ModuleKind.choices)
     title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
-    material = forms.CharField(label=_("Materials (Markdown)"), max_length=BODY_MAX, required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    assignment = forms.CharField(label=_("Assignment"), max_length=DESCRIPTION_MAX, required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    starts_at = forms.DateTimeField(label=_("Date and time (in-person session)"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    material = forms.CharField(
+        label=_("Materials (Markdown)"), max_length=BODY_MAX, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    assignment = forms.CharField(
+        label=_("Assignment"), max_length=DESCRIPTION_MAX, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    starts_at = forms.DateTimeField(
+        label=_("Date and time (in-person session)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
     place = forms.CharField(label=_("Place"), max_length=300, required=False)
 
 
@@ -117,7 +141,9 @@ class AnswerForm(forms.Form):
 class CheckForm(forms.Form):
     enrollment = forms.IntegerField(min_value=1)
     module = forms.IntegerField(min_value=1)
-    decision = forms.ChoiceField(choices=[("accepted", _("accept")), ("returned", _("return")), ("attended", _("attended"))])
+    decision = forms.ChoiceField(
+        choices=[("accepted", _("accept")), ("returned", _("return")), ("attended", _("attended"))]
+    )
     comment = forms.CharField(label=_("Comment"), max_length=2_000, required=False)
 
 
@@ -125,14 +151,20 @@ class ProjectForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
     goals = forms.CharField(label=_("Goals"), max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 3}))
     lead_organization = forms.ModelChoiceField(label=_("Lead organization"), queryset=Organization.objects.none())
-    partners = forms.ModelMultipleChoiceField(label=_("Partner organizations (other regions)"), queryset=Organization.objects.none())
+    partners = forms.ModelMultipleChoiceField(
+        label=_("Partner organizations (other regions)"), queryset=Organization.objects.none()
+    )
     starts_on = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("End"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, region_ids=(), partner_region_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead_organization"].queryset = Organization.objects.filter(region_id__in=list(region_ids)).order_by("name")
-        self.fields["partners"].queryset = Organization.objects.filter(region_id__in=list(partner_region_ids)).order_by("region", "name")
+        self.fields["lead_organization"].queryset = Organization.objects.filter(
+            region_id__in=list(region_ids)
+        ).order_by("name")
+        self.fields["partners"].queryset = Organization.objects.filter(region_id__in=list(partner_region_ids)).order_by(
+            "region", "name"
+        )
 
 
 class TaskForm(forms.Form):

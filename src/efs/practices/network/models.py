@@ -34,11 +34,18 @@ class Community(models.Model):
         Macroregion, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("macroregion")
     )
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("host organization")
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("host organization"),
     )
     title = models.CharField(_("title"), max_length=TITLE_MAX)
     description = models.TextField(_("description"), max_length=DESCRIPTION_MAX, blank=True)
-    membership = models.CharField(_("membership"), max_length=10, choices=MembershipPolicy.choices, default=MembershipPolicy.OPEN)
+    membership = models.CharField(
+        _("membership"), max_length=10, choices=MembershipPolicy.choices, default=MembershipPolicy.OPEN
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # Counters kept by the services (F() updates), so the list of 500 communities reads no aggregates.
@@ -106,7 +113,9 @@ class Thread(models.Model):
                 | Q(community__isnull=True, subject_id__isnull=False) & ~Q(subject_kind=""),
                 name="thread_community_or_subject",
             ),
-            models.UniqueConstraint(fields=["subject_kind", "subject_id"], condition=~Q(subject_kind=""), name="thread_one_per_subject"),
+            models.UniqueConstraint(
+                fields=["subject_kind", "subject_id"], condition=~Q(subject_kind=""), name="thread_one_per_subject"
+            ),
         ]
         indexes = [models.Index(fields=["community", "last_post_at"])]
 
@@ -123,7 +132,9 @@ class Post(models.Model):
     body_html = models.TextField(editable=False)
     created_at = models.DateTimeField(_("written"), auto_now_add=True)
     hidden_at = models.DateTimeField(null=True, blank=True)
-    hidden_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     hide_reason = models.CharField(max_length=REASON_MAX, blank=True)
 
     class Meta:
@@ -188,8 +199,12 @@ class Event(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"),
             models.CheckConstraint(condition=Q(capacity__gte=1) & Q(capacity__lte=10_000), name="event_capacity_range"),
-            models.CheckConstraint(condition=Q(registered_count__lte=models.F("capacity")), name="event_not_over_capacity"),
-            models.CheckConstraint(condition=Q(registration_deadline__lte=models.F("starts_at")), name="event_deadline_before_start"),
+            models.CheckConstraint(
+                condition=Q(registered_count__lte=models.F("capacity")), name="event_not_over_capacity"
+            ),
+            models.CheckConstraint(
+                condition=Q(registration_deadline__lte=models.F("starts_at")), name="event_deadline_before_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -202,7 +217,9 @@ class Registration(models.Model):
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     registered_at = models.DateTimeField(auto_now_add=True)
     attended = models.BooleanField(null=True, blank=True)  # None: not recorded yet
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # The route evidence the attendee made of the attendance (routes.Evidence id; routes never imports practices).
     evidence_id = models.BigIntegerField(null=True, blank=True)
 
@@ -251,7 +268,9 @@ class CourseModule(models.Model):
         ordering = ["course", "order"]
         constraints = [
             models.UniqueConstraint(fields=["course", "order"], name="course_module_order_unique"),
-            models.CheckConstraint(condition=Q(kind="online") | Q(starts_at__isnull=False), name="course_session_has_date"),
+            models.CheckConstraint(
+                condition=Q(kind="online") | Q(starts_at__isnull=False), name="course_session_has_date"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -291,7 +310,9 @@ class ModuleProgress(models.Model):
     answer = models.TextField(_("answer"), max_length=BODY_MAX, blank=True)
     comment = models.CharField(_("moderator's comment"), max_length=2_000, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -314,8 +335,12 @@ class JointProject(models.Model):
 
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("lead region"))
     macroregion = models.ForeignKey(Macroregion, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    lead_organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("lead organization"))
-    coordinator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("coordinator"))
+    lead_organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("lead organization")
+    )
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("coordinator")
+    )
     title = models.CharField(_("title"), max_length=TITLE_MAX)
     goals = models.TextField(_("goals"), max_length=DESCRIPTION_MAX)
     status = models.CharField(_("status"), max_length=10, choices=ProjectStatus.choices, default=ProjectStatus.PLANNED)
@@ -325,7 +350,9 @@ class JointProject(models.Model):
 
     class Meta:
         ordering = ["-starts_on", "id"]
-        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="project_ends_after_start")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="project_ends_after_start")
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -349,7 +376,9 @@ class ProjectTask(models.Model):
     project = models.ForeignKey(JointProject, on_delete=models.CASCADE, related_name="tasks")
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     title = models.CharField(_("task"), max_length=TITLE_MAX)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner")
+    )
     deadline = models.DateField(_("deadline"))
     done_at = models.DateTimeField(null=True, blank=True)
 

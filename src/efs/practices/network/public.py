@@ -59,7 +59,9 @@ def subject_post(*, actor: User, subject: tuple[str, int], region: Region, title
 
 def subject_posts(subject: tuple[str, int]) -> list[SubjectPost]:
     """The visible posts of the subject's discussion, oldest first (none when it has no thread yet)."""
-    return [SubjectPost(p.pk, p.author.display_name(), p.body_html, p.created_at) for p in queries.subject_posts(subject)]
+    return [
+        SubjectPost(p.pk, p.author.display_name(), p.body_html, p.created_at) for p in queries.subject_posts(subject)
+    ]
 
 
 __all__ = [

@@ -72,11 +72,22 @@ def threads(user, community_obj: Community, *, moderator: bool) -> list[Thread]:
 
 
 def pending_members(user, community_obj: Community) -> list[Membership]:
-    return list(scoped(Membership.objects.filter(community=community_obj, status=MemberStatus.PENDING).select_related("user"), user))
+    return list(
+        scoped(
+            Membership.objects.filter(community=community_obj, status=MemberStatus.PENDING).select_related("user"), user
+        )
+    )
 
 
 def moderators(user, community_obj: Community) -> list[Membership]:
-    return list(scoped(Membership.objects.filter(community=community_obj, role="moderator", status=MemberStatus.ACTIVE).select_related("user"), user))
+    return list(
+        scoped(
+            Membership.objects.filter(
+                community=community_obj, role="moderator", status=MemberStatus.ACTIVE
+            ).select_related("user"),
+            user,
+        )
+    )
 
 
 def events(user, community_obj: Community) -> list[Event]:
@@ -84,7 +95,11 @@ def events(user, community_obj: Community) -> list[Event]:
 
 
 def courses(user, community_obj: Community) -> list[Course]:
-    return list(scoped(Course.objects.filter(community=community_obj), user)) if _open_or_member(user, community_obj) else []
+    return (
+        list(scoped(Course.objects.filter(community=community_obj), user))
+        if _open_or_member(user, community_obj)
+        else []
+    )
 
 
 def thread(user, pk: int) -> Thread:
@@ -108,7 +123,9 @@ def post(user, pk: int) -> Post:
 
 def attachment(user, pk: int) -> PostAttachment:
     item = get_scoped(PostAttachment.objects.select_related("post__thread__community"), user, pk=pk)
-    if item.post.hidden_at is not None and not (item.post.thread.community and moderates(user, item.post.thread.community)):
+    if item.post.hidden_at is not None and not (
+        item.post.thread.community and moderates(user, item.post.thread.community)
+    ):
         raise NotFound(_("Not found, or you have no access to it."))
     return item
 
@@ -117,7 +134,12 @@ def open_reports(user, thread_obj: Thread) -> dict[int, int]:
     """Reports per post of the thread, for its moderators."""
     from django.db.models import Count
 
-    rows = scoped(PostReport.objects.filter(post__thread=thread_obj), user).values("post_id").annotate(n=Count("id")).order_by()
+    rows = (
+        scoped(PostReport.objects.filter(post__thread=thread_obj), user)
+        .values("post_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     return {r["post_id"]: r["n"] for r in rows}
 
 
@@ -171,7 +193,9 @@ def enrollment_visible(user, pk: int) -> Enrollment:
 
 
 def projects(user, *, status: str = "") -> list[JointProject]:
-    rows = scoped(JointProject.objects.select_related("region", "lead_organization"), user).prefetch_related("participants__organization__region")
+    rows = scoped(JointProject.objects.select_related("region", "lead_organization"), user).prefetch_related(
+        "participants__organization__region"
+    )
     if status:
         rows = rows.filter(status=status)
     return list(rows.order_by("-starts_on", "id")[:200])
@@ -179,9 +203,9 @@ def projects(user, *, status: str = "") -> list[JointProject]:
 
 def project(user, pk: int) -> JointProject:
     return get_scoped(
-        JointProject.objects.select_related("region", "lead_organization", "coordinator", "macroregion").prefetch_related(
-            "participants__organization__region"
-        ),
+        JointProject.objects.select_related(
+            "region", "lead_organization", "coordinator", "macroregion"
+        ).prefetch_related("participants__organization__region"),
         user,
         pk=pk,
     )
@@ -211,4 +235,3 @@ def subject_posts(subject: tuple[str, int]) -> list[Post]:
         .select_related("author")
         .order_by("created_at", "id")
     )
-

@@ -84,14 +84,19 @@ def _text(value: str, *, limit: int, field: str, required: bool = True) -> str:
     if required and not value:
         raise ValidationFailed(_("Fill in the field «%(field)s».") % {"field": field}, code="text_empty")
     if len(value) > limit:
-        raise ValidationFailed(_("The field «%(field)s» is longer than %(max)s characters.") % {"field": field, "max": limit}, code="text_too_long")
+        raise ValidationFailed(
+            _("The field «%(field)s» is longer than %(max)s characters.") % {"field": field, "max": limit},
+            code="text_too_long",
+        )
     return value
 
 
 def _user_region(user: User) -> Region:
     region = home_region(user)
     if region is None:
-        raise PermissionDenied(_("Your login has no region: ask the operator to give you a role."), code="network_no_region")
+        raise PermissionDenied(
+            _("Your login has no region: ask the operator to give you a role."), code="network_no_region"
+        )
     return region
 
 
@@ -100,17 +105,27 @@ def checked_file(file, *, max_bytes: int, types: frozenset[str] | set[str], pref
     name = (getattr(file, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1]
     extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     if "\x00" in name or len(name) > FILE_NAME_MAX_CHARS:
-        raise ValidationFailed(_("The file name is longer than %(max)s characters; rename the file.") % {"max": FILE_NAME_MAX_CHARS}, code=f"{prefix}_file_name")
+        raise ValidationFailed(
+            _("The file name is longer than %(max)s characters; rename the file.") % {"max": FILE_NAME_MAX_CHARS},
+            code=f"{prefix}_file_name",
+        )
     if extension not in types:
-        raise ValidationFailed(_("Files of this type are not accepted: %(name)s. Upload PDF, office documents, images, text or ZIP.") % {"name": name}, code=f"{prefix}_file_type")
+        raise ValidationFailed(
+            _("Files of this type are not accepted: %(name)s. Upload PDF, office documents, images, text or ZIP.")
+            % {"name": name},
+            code=f"{prefix}_file_type",
+        )
     if file.size > max_bytes:
         raise ValidationFailed(
-            _("The file %(name)s is larger than %(mb)s MB.") % {"name": name, "mb": max_bytes // (1024 * 1024)}, code=f"{prefix}_file_too_large"
+            _("The file %(name)s is larger than %(mb)s MB.") % {"name": name, "mb": max_bytes // (1024 * 1024)},
+            code=f"{prefix}_file_too_large",
         )
     if file.size == 0:
         raise ValidationFailed(_("The file %(name)s is empty.") % {"name": name}, code=f"{prefix}_file_empty")
     if not content_matches(file, extension):
-        raise ValidationFailed(_("The content of %(name)s does not match its extension.") % {"name": name}, code=f"{prefix}_file_type")
+        raise ValidationFailed(
+            _("The content of %(name)s does not match its extension.") % {"name": name}, code=f"{prefix}_file_type"
+        )
     file.name = f"{uuid.uuid4().hex}{extension}"
     return name
 
@@ -144,8 +159,15 @@ def _require_active_member(user: User, community: Community) -> None:
 
 @transaction.atomic
 def community_create(
-    *, actor: User, region: Region, title: str, description: str = "", membership: str = MembershipPolicy.OPEN,
-    macroregion: Macroregion | None = None, organization: Organization | None = None, moderators: tuple[User, ...] = (),
+    *,
+    actor: User,
+    region: Region,
+    title: str,
+    description: str = "",
+    membership: str = MembershipPolicy.OPEN,
+    macroregion: Macroregion | None = None,
+    organization: Organization | None = None,
+    moderators: tuple[User, ...] = (),
 ) -> Community:
     """A regional operator opens a community of the region (across a macroregion when given)."""
     if not oversees_region(actor, region.pk):
@@ -157,8 +179,13 @@ def community_create(
     if organization is not None and organization.region_id != region.pk:
         raise ValidationFailed(_("The host organization is in another region."), code="community_organization_region")
     community = Community.objects.create(
-        region=region, macroregion=macroregion, organization=organization, membership=membership, created_by=actor,
-        title=_text(title, limit=TITLE_MAX, field=_("Title")), description=_text(description, limit=DESCRIPTION_MAX, field=_("Description"), required=False),
+        region=region,
+        macroregion=macroregion,
+        organization=organization,
+        membership=membership,
+        created_by=actor,
+        title=_text(title, limit=TITLE_MAX, field=_("Title")),
+        description=_text(description, limit=DESCRIPTION_MAX, field=_("Description"), required=False),
     )
     for user in moderators:
         Membership.objects.create(community=community, user=user, region=_user_region(user), role=MemberRole.MODERATOR)
@@ -176,21 +203,28 @@ def community_join(*, actor: User, community: Community) -> Membership:
         raise Conflict(_("You are already a member or your request is pending."), code="community_already_member")
     is_open = community.membership == MembershipPolicy.OPEN
     membership = Membership.objects.create(
-        community=community, user=actor, region=_user_region(actor), status=MemberStatus.ACTIVE if is_open else MemberStatus.PENDING
+        community=community,
+        user=actor,
+        region=_user_region(actor),
+        status=MemberStatus.ACTIVE if is_open else MemberStatus.PENDING,
     )
     if is_open:
         Community.objects.filter(pk=community.pk).update(members_count=F("members_count") + 1)
     else:
         for moderator in _moderators(community):
             notify(
-                user=moderator, title=_("A request to join «%(community)s»") % {"community": community.title[:150]},
-                url=reverse("practices:community", args=[community.pk]), key=f"network-join-{membership.pk}",
+                user=moderator,
+                title=_("A request to join «%(community)s»") % {"community": community.title[:150]},
+                url=reverse("practices:community", args=[community.pk]),
+                key=f"network-join-{membership.pk}",
             )
     return membership
 
 
 def _moderators(community: Community) -> list[User]:
-    ids = Membership.objects.filter(community=community, role=MemberRole.MODERATOR, status=MemberStatus.ACTIVE).values("user_id")
+    ids = Membership.objects.filter(community=community, role=MemberRole.MODERATOR, status=MemberStatus.ACTIVE).values(
+        "user_id"
+    )
     return list(User.objects.filter(pk__in=ids))
 
 
@@ -204,12 +238,20 @@ def membership_decide(*, actor: User, membership: Membership, approve: bool) -> 
     url = reverse("practices:community", args=[community.pk])
     if not approve:
         membership.delete()
-        notify(user=membership.user, title=_("Your request to join «%(community)s» is declined") % {"community": community.title[:150]}, url=url)
+        notify(
+            user=membership.user,
+            title=_("Your request to join «%(community)s» is declined") % {"community": community.title[:150]},
+            url=url,
+        )
         return None
     membership.status = MemberStatus.ACTIVE
     membership.save(update_fields=["status"])
     Community.objects.filter(pk=community.pk).update(members_count=F("members_count") + 1)
-    notify(user=membership.user, title=_("You are a member of «%(community)s»") % {"community": community.title[:150]}, url=url)
+    notify(
+        user=membership.user,
+        title=_("You are a member of «%(community)s»") % {"community": community.title[:150]},
+        url=url,
+    )
     return membership
 
 
@@ -220,7 +262,11 @@ def _mentions(body: str, thread: Thread, author: User) -> list[User]:
     names = list(dict.fromkeys(m.lower() for m in _MENTION.findall(body)))[:MENTIONS_PER_POST]
     if not names:
         return []
-    users = [u for u in User.objects.filter(username__in=names, is_active=True).exclude(pk=author.pk) if u.username.lower() in names]
+    users = [
+        u
+        for u in User.objects.filter(username__in=names, is_active=True).exclude(pk=author.pk)
+        if u.username.lower() in names
+    ]
     # Only people who may read the thread are told about it: a mention does not open a closed community.
     return [u for u in users if Thread.objects.filter(thread_readers(u), pk=thread.pk).exists()]
 
@@ -229,17 +275,27 @@ def _add_post(*, actor: User, thread: Thread, body: str, files=()) -> Post:
     body = _text(body, limit=BODY_MAX, field=_("Text"))
     files = list(files or ())
     if len(files) > ATTACHMENTS_PER_POST:
-        raise ValidationFailed(_("At most %(n)s files per message.") % {"n": ATTACHMENTS_PER_POST}, code="post_too_many_files")
-    names = [checked_file(f, max_bytes=ATTACHMENT_MAX_BYTES, types=ATTACHMENT_TYPES, prefix="attachment") for f in files]
-    post = Post.objects.create(thread=thread, region_id=thread.region_id, author=actor, body=body, body_html=markdown.render(body))
+        raise ValidationFailed(
+            _("At most %(n)s files per message.") % {"n": ATTACHMENTS_PER_POST}, code="post_too_many_files"
+        )
+    names = [
+        checked_file(f, max_bytes=ATTACHMENT_MAX_BYTES, types=ATTACHMENT_TYPES, prefix="attachment") for f in files
+    ]
+    post = Post.objects.create(
+        thread=thread, region_id=thread.region_id, author=actor, body=body, body_html=markdown.render(body)
+    )
     for file, name in zip(files, names, strict=True):
         PostAttachment.objects.create(post=post, region_id=thread.region_id, file=file, file_name=name, size=file.size)
     Thread.objects.filter(pk=thread.pk).update(posts_count=F("posts_count") + 1, last_post_at=post.created_at)
     url = reverse("practices:thread", args=[thread.pk]) if thread.community_id else ""
     for user in _mentions(body, thread, actor):
         notify(
-            user=user, title=_("%(name)s mentioned you: %(thread)s") % {"name": actor.display_name(), "thread": thread.title[:150]},
-            body=body[:300], url=url, key=f"network-mention-{post.pk}",
+            user=user,
+            title=_("%(name)s mentioned you: %(thread)s")
+            % {"name": actor.display_name(), "thread": thread.title[:150]},
+            body=body[:300],
+            url=url,
+            key=f"network-mention-{post.pk}",
         )
     return post
 
@@ -248,7 +304,12 @@ def _add_post(*, actor: User, thread: Thread, body: str, files=()) -> Post:
 def thread_create(*, actor: User, community: Community, title: str, body: str, files=()) -> Thread:
     _require_readable(actor, community)
     _require_active_member(actor, community)
-    thread = Thread.objects.create(community=community, region_id=community.region_id, author=actor, title=_text(title, limit=TITLE_MAX, field=_("Title")))
+    thread = Thread.objects.create(
+        community=community,
+        region_id=community.region_id,
+        author=actor,
+        title=_text(title, limit=TITLE_MAX, field=_("Title")),
+    )
     _add_post(actor=actor, thread=thread, body=body, files=files)
     Community.objects.filter(pk=community.pk).update(threads_count=F("threads_count") + 1)
     thread.refresh_from_db()
@@ -280,8 +341,10 @@ def post_hide(*, actor: User, post: Post, reason: str) -> Post:
     post.hide_reason = _text(reason, limit=REASON_MAX, field=_("Reason"))
     post.save(update_fields=["hidden_at", "hidden_by", "hide_reason"])
     notify(
-        user=post.author, title=_("A moderator hid your message in «%(thread)s»") % {"thread": post.thread.title[:150]},
-        body=post.hide_reason, url=reverse("practices:thread", args=[post.thread_id]),
+        user=post.author,
+        title=_("A moderator hid your message in «%(thread)s»") % {"thread": post.thread.title[:150]},
+        body=post.hide_reason,
+        url=reverse("practices:thread", args=[post.thread_id]),
     )
     return post
 
@@ -298,8 +361,11 @@ def post_report(*, actor: User, post: Post, reason: str) -> PostReport:
     if post.thread.community is not None:
         for moderator in _moderators(post.thread.community):
             notify(
-                user=moderator, title=_("A message is reported in «%(thread)s»") % {"thread": post.thread.title[:150]},
-                body=reason, url=reverse("practices:thread", args=[post.thread_id]), key=f"network-report-{report.pk}-{moderator.pk}",
+                user=moderator,
+                title=_("A message is reported in «%(thread)s»") % {"thread": post.thread.title[:150]},
+                body=reason,
+                url=reverse("practices:thread", args=[post.thread_id]),
+                key=f"network-report-{report.pk}-{moderator.pk}",
             )
     return report
 
@@ -312,7 +378,8 @@ def subject_thread(*, actor: User, subject: tuple[str, int], region: Region, tit
     if not re.fullmatch(r"[a-z_]{1,20}\.[a-z_]{1,28}", kind or "") or not isinstance(subject_id, int) or subject_id < 1:
         raise ValidationFailed(_("Unknown subject of a discussion."), code="thread_subject_invalid")
     thread, _created = Thread.objects.get_or_create(
-        subject_kind=kind, subject_id=subject_id,
+        subject_kind=kind,
+        subject_id=subject_id,
         defaults={"region": region, "author": actor, "title": _text(title, limit=TITLE_MAX, field=_("Title"))},
     )
     return thread
@@ -323,8 +390,19 @@ def subject_thread(*, actor: User, subject: tuple[str, int], region: Region, tit
 
 @transaction.atomic
 def event_create(
-    *, actor: User, community: Community, kind: str, title: str, starts_at: dt.datetime, ends_at: dt.datetime, capacity: int,
-    registration_deadline: dt.datetime, description: str = "", place: str = "", online_link: str = "", now: dt.datetime | None = None,
+    *,
+    actor: User,
+    community: Community,
+    kind: str,
+    title: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    capacity: int,
+    registration_deadline: dt.datetime,
+    description: str = "",
+    place: str = "",
+    online_link: str = "",
+    now: dt.datetime | None = None,
 ) -> Event:
     """A moderator announces an event; `now` lets the demo announce one that has taken place since."""
     require_moderator(actor, community)
@@ -341,10 +419,18 @@ def event_create(
     if online_link and not online_link.startswith(("https://", "http://")):
         raise ValidationFailed(_("The online link must start with https://."), code="event_link_invalid")
     return Event.objects.create(
-        community=community, region_id=community.region_id, kind=kind, title=_text(title, limit=TITLE_MAX, field=_("Title")),
-        description=_text(description, limit=DESCRIPTION_MAX, field=_("Description"), required=False), starts_at=starts_at, ends_at=ends_at,
-        place=_text(place, limit=300, field=_("Place"), required=False), online_link=online_link[:300], capacity=capacity,
-        registration_deadline=registration_deadline, created_by=actor,
+        community=community,
+        region_id=community.region_id,
+        kind=kind,
+        title=_text(title, limit=TITLE_MAX, field=_("Title")),
+        description=_text(description, limit=DESCRIPTION_MAX, field=_("Description"), required=False),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=_text(place, limit=300, field=_("Place"), required=False),
+        online_link=online_link[:300],
+        capacity=capacity,
+        registration_deadline=registration_deadline,
+        created_by=actor,
     )
 
 
@@ -354,7 +440,11 @@ def event_register(*, actor: User, event: Event, now: dt.datetime | None = None)
     event = Event.objects.select_for_update().select_related("community").get(pk=event.pk)
     _require_readable(actor, event.community)
     if (now or timezone.now()) > event.registration_deadline:
-        raise Conflict(_("Registration closed on %(date)s.") % {"date": timezone.localtime(event.registration_deadline).strftime("%d.%m.%Y %H:%M")}, code="event_registration_closed")
+        raise Conflict(
+            _("Registration closed on %(date)s.")
+            % {"date": timezone.localtime(event.registration_deadline).strftime("%d.%m.%Y %H:%M")},
+            code="event_registration_closed",
+        )
     if Registration.objects.filter(event=event, user=actor).exists():
         raise Conflict(_("You are already registered."), code="event_already_registered")
     if event.registered_count >= event.capacity:
@@ -386,19 +476,25 @@ def attendance_record(*, actor: User, event: Event, attended_user_ids: set[int])
     registrations = list(Registration.objects.filter(event=event).select_for_update())
     unknown = set(attended_user_ids) - {r.user_id for r in registrations}
     if unknown:
-        raise ValidationFailed(_("Some of the people are not registered for the event."), code="attendance_not_registered")
+        raise ValidationFailed(
+            _("Some of the people are not registered for the event."), code="attendance_not_registered"
+        )
     for registration in registrations:
         came = registration.user_id in attended_user_ids
         if registration.attended is True and not came and registration.evidence_id is not None:
-            raise Conflict(_("The attendance is already route evidence; it cannot be withdrawn."), code="attendance_is_evidence")
+            raise Conflict(
+                _("The attendance is already route evidence; it cannot be withdrawn."), code="attendance_is_evidence"
+            )
         registration.attended = came
         registration.recorded_by = actor
     Registration.objects.bulk_update(registrations, ["attended", "recorded_by"])
     for registration in registrations:
         if registration.attended:
             notify(
-                user=registration.user, title=_("Your attendance is recorded: %(event)s") % {"event": event.title[:150]},
-                url=reverse("practices:event", args=[event.pk]), key=f"network-attended-{registration.pk}",
+                user=registration.user,
+                title=_("Your attendance is recorded: %(event)s") % {"event": event.title[:150]},
+                url=reverse("practices:event", args=[event.pk]),
+                key=f"network-attended-{registration.pk}",
             )
     return sum(1 for r in registrations if r.attended)
 
@@ -427,8 +523,14 @@ def attendance_to_evidence(*, actor: User, event: Event, route_item_id: int):
     if item is None:
         raise Conflict(_("The activity is not in your active route."), code="route_item_not_found")
     when = timezone.localtime(event.starts_at).strftime("%d.%m.%Y")
-    note = _("Attended on %(date)s: %(kind)s «%(title)s» (network community «%(community)s»); attendance recorded by the moderator.") % {
-        "date": when, "kind": event.get_kind_display(), "title": event.title, "community": event.community.title,
+    note = _(
+        "Attended on %(date)s: %(kind)s «%(title)s» (network community «%(community)s»); "
+        "attendance recorded by the moderator."
+    ) % {
+        "date": when,
+        "kind": event.get_kind_display(),
+        "title": event.title,
+        "community": event.community.title,
     }
     evidence = evidence_submit(actor=actor, item=item, note=note)
     registration.evidence_id = evidence.pk
@@ -443,15 +545,25 @@ def attendance_to_evidence(*, actor: User, event: Event, route_item_id: int):
 def course_create(*, actor: User, community: Community, title: str, description: str = "") -> Course:
     require_moderator(actor, community)
     return Course.objects.create(
-        community=community, region_id=community.region_id, created_by=actor, title=_text(title, limit=TITLE_MAX, field=_("Title")),
+        community=community,
+        region_id=community.region_id,
+        created_by=actor,
+        title=_text(title, limit=TITLE_MAX, field=_("Title")),
         description=_text(description, limit=DESCRIPTION_MAX, field=_("Description"), required=False),
     )
 
 
 @transaction.atomic
 def module_add(
-    *, actor: User, course: Course, kind: str, title: str, material: str = "", assignment: str = "",
-    starts_at: dt.datetime | None = None, place: str = "",
+    *,
+    actor: User,
+    course: Course,
+    kind: str,
+    title: str,
+    material: str = "",
+    assignment: str = "",
+    starts_at: dt.datetime | None = None,
+    place: str = "",
 ) -> CourseModule:
     course = Course.objects.select_for_update().select_related("community").get(pk=course.pk)
     require_moderator(actor, course.community)
@@ -462,9 +574,15 @@ def module_add(
     material = _text(material, limit=BODY_MAX, field=_("Materials"), required=False)
     last = CourseModule.objects.filter(course=course).order_by("-order").values_list("order", flat=True).first() or 0
     return CourseModule.objects.create(
-        course=course, order=last + 1, kind=kind, title=_text(title, limit=TITLE_MAX, field=_("Title")), material=material,
-        material_html=markdown.render(material), assignment=_text(assignment, limit=DESCRIPTION_MAX, field=_("Assignment"), required=False),
-        starts_at=starts_at if kind == ModuleKind.IN_PERSON else None, place=_text(place, limit=300, field=_("Place"), required=False),
+        course=course,
+        order=last + 1,
+        kind=kind,
+        title=_text(title, limit=TITLE_MAX, field=_("Title")),
+        material=material,
+        material_html=markdown.render(material),
+        assignment=_text(assignment, limit=DESCRIPTION_MAX, field=_("Assignment"), required=False),
+        starts_at=starts_at if kind == ModuleKind.IN_PERSON else None,
+        place=_text(place, limit=300, field=_("Place"), required=False),
     )
 
 
@@ -499,7 +617,9 @@ def module_submit(*, actor: User, module: CourseModule, answer: str) -> ModulePr
 
 
 @transaction.atomic
-def module_check(*, actor: User, enrollment: Enrollment, module: CourseModule, decision: str, comment: str = "") -> ModuleProgress:
+def module_check(
+    *, actor: User, enrollment: Enrollment, module: CourseModule, decision: str, comment: str = ""
+) -> ModuleProgress:
     """A moderator accepts or returns an assignment, or records attendance of an in-person session."""
     enrollment = Enrollment.objects.select_for_update().select_related("course__community").get(pk=enrollment.pk)
     require_moderator(actor, enrollment.course.community)
@@ -527,8 +647,10 @@ def module_check(*, actor: User, enrollment: Enrollment, module: CourseModule, d
     if progress.status in DONE_STATUSES and not was_done:
         Enrollment.objects.filter(pk=enrollment.pk).update(done_count=F("done_count") + 1)
     notify(
-        user=enrollment.user, title=_("«%(module)s»: %(status)s") % {"module": module.title[:150], "status": progress.get_status_display()},
-        body=progress.comment, url=reverse("practices:course", args=[enrollment.course_id]),
+        user=enrollment.user,
+        title=_("«%(module)s»: %(status)s") % {"module": module.title[:150], "status": progress.get_status_display()},
+        body=progress.comment,
+        url=reverse("practices:course", args=[enrollment.course_id]),
     )
     return progress
 
@@ -538,29 +660,51 @@ def module_check(*, actor: User, enrollment: Enrollment, module: CourseModule, d
 
 def _require_project_editor(actor: User, project: JointProject) -> None:
     if project.coordinator_id != actor.pk and not oversees_region(actor, project.region_id):
-        raise PermissionDenied(_("Only the project's coordinator or the lead region's operator does this."), code="project_not_coordinator")
+        raise PermissionDenied(
+            _("Only the project's coordinator or the lead region's operator does this."), code="project_not_coordinator"
+        )
 
 
 @transaction.atomic
 def project_create(
-    *, actor: User, lead_organization: Organization, title: str, goals: str, starts_on: dt.date, ends_on: dt.date,
-    partners: tuple[Organization, ...] = (), coordinator: User | None = None, macroregion: Macroregion | None = None,
+    *,
+    actor: User,
+    lead_organization: Organization,
+    title: str,
+    goals: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    partners: tuple[Organization, ...] = (),
+    coordinator: User | None = None,
+    macroregion: Macroregion | None = None,
 ) -> JointProject:
     """A regional operator registers a joint project of organizations of several regions."""
     region = lead_organization.region
     if not oversees_region(actor, region.pk):
-        raise PermissionDenied(_("A joint project is registered by the operator of the lead region."), code="project_not_operator")
+        raise PermissionDenied(
+            _("A joint project is registered by the operator of the lead region."), code="project_not_operator"
+        )
     if ends_on < starts_on:
         raise ValidationFailed(_("The project must end after it starts."), code="project_ends_before_start")
     organizations = list(dict.fromkeys([lead_organization, *partners]))
     if len({o.region_id for o in organizations}) < 2:
-        raise ValidationFailed(_("A joint project has participants from at least two regions."), code="project_one_region")
+        raise ValidationFailed(
+            _("A joint project has participants from at least two regions."), code="project_one_region"
+        )
     project = JointProject.objects.create(
-        region=region, macroregion=macroregion, lead_organization=lead_organization, coordinator=coordinator or actor,
-        title=_text(title, limit=TITLE_MAX, field=_("Title")), goals=_text(goals, limit=DESCRIPTION_MAX, field=_("Goals")),
-        starts_on=starts_on, ends_on=ends_on, status=ProjectStatus.ACTIVE if starts_on <= timezone.localdate() else ProjectStatus.PLANNED,
+        region=region,
+        macroregion=macroregion,
+        lead_organization=lead_organization,
+        coordinator=coordinator or actor,
+        title=_text(title, limit=TITLE_MAX, field=_("Title")),
+        goals=_text(goals, limit=DESCRIPTION_MAX, field=_("Goals")),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        status=ProjectStatus.ACTIVE if starts_on <= timezone.localdate() else ProjectStatus.PLANNED,
     )
-    ProjectParticipant.objects.bulk_create([ProjectParticipant(project=project, organization=o, region_id=o.region_id) for o in organizations])
+    ProjectParticipant.objects.bulk_create(
+        [ProjectParticipant(project=project, organization=o, region_id=o.region_id) for o in organizations]
+    )
     return project
 
 
@@ -569,10 +713,18 @@ def project_task_add(*, actor: User, project: JointProject, title: str, owner: U
     _require_project_editor(actor, project)
     if not JointProject.objects.filter(project_readers(owner), pk=project.pk).exists():
         raise ValidationFailed(_("The owner must be from a participating region."), code="project_task_owner_outside")
-    task = ProjectTask.objects.create(project=project, region_id=project.region_id, title=_text(title, limit=TITLE_MAX, field=_("Task")), owner=owner, deadline=deadline)
+    task = ProjectTask.objects.create(
+        project=project,
+        region_id=project.region_id,
+        title=_text(title, limit=TITLE_MAX, field=_("Task")),
+        owner=owner,
+        deadline=deadline,
+    )
     if owner.pk != actor.pk:
         notify(
-            user=owner, title=_("A task for you in the project «%(project)s»: %(task)s") % {"project": project.title[:120], "task": task.title[:120]},
+            user=owner,
+            title=_("A task for you in the project «%(project)s»: %(task)s")
+            % {"project": project.title[:120], "task": task.title[:120]},
             url=reverse("practices:project", args=[project.pk]),
         )
     return task
@@ -597,7 +749,15 @@ def project_output_add(*, actor: User, project: JointProject, title: str, file) 
     if file is None:
         raise ValidationFailed(_("Attach the file of the output."), code="output_file_missing")
     name = checked_file(file, max_bytes=OUTPUT_MAX_BYTES, types=ATTACHMENT_TYPES, prefix="output")
-    return ProjectOutput.objects.create(project=project, region_id=project.region_id, title=title, file=file, file_name=name, size=file.size, uploaded_by=actor)
+    return ProjectOutput.objects.create(
+        project=project,
+        region_id=project.region_id,
+        title=title,
+        file=file,
+        file_name=name,
+        size=file.size,
+        uploaded_by=actor,
+    )
 
 
 @transaction.atomic

@@ -71,7 +71,10 @@ def community_list(request: HttpRequest) -> HttpResponse:
     mine = queries.my_memberships(request.user, [c.pk for c in page.object_list])
     reach = network_reach(request.user)
     context = {
-        "page": page, "q": search, "rows": [(c, mine.get(c.pk)) for c in page.object_list], "may_create": reach.oversees_everywhere or bool(reach.oversees),
+        "page": page,
+        "q": search,
+        "rows": [(c, mine.get(c.pk)) for c in page.object_list],
+        "may_create": reach.oversees_everywhere or bool(reach.oversees),
         "my_events": queries.my_events(request.user),
     }
     return render(request, "practices/network/communities.html", context)
@@ -85,18 +88,28 @@ def community_new(request: HttpRequest) -> HttpResponse:
         raise NotFound(_("Your login has no region of its own to open a community in."))
     form = CommunityForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        macroregion = Macroregion.objects.filter(regions=region).order_by("pk").first() if form.cleaned_data["across_macroregion"] else None
+        macroregion = (
+            Macroregion.objects.filter(regions=region).order_by("pk").first()
+            if form.cleaned_data["across_macroregion"]
+            else None
+        )
         try:
             community = services.community_create(
-                actor=request.user, region=region, title=form.cleaned_data["title"], description=form.cleaned_data["description"],
-                membership=form.cleaned_data["membership"], macroregion=macroregion,
+                actor=request.user,
+                region=region,
+                title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"],
+                membership=form.cleaned_data["membership"],
+                macroregion=macroregion,
             )
         except DomainError as exc:
             _soft(request, exc)
         else:
             messages.success(request, _("The community is open."))
             return redirect("practices:community", pk=community.pk)
-    return render(request, "practices/network/form.html", {"form": form, "title": _("New network community"), "region": region})
+    return render(
+        request, "practices/network/form.html", {"form": form, "title": _("New network community"), "region": region}
+    )
 
 
 @login_required
@@ -106,13 +119,19 @@ def community(request: HttpRequest, pk: int) -> HttpResponse:
     readable = queries.reads_content(request.user, obj)
     membership = queries.my_memberships(request.user, [obj.pk]).get(obj.pk)
     context = {
-        "c": obj, "moderator": moderator, "readable": readable, "membership": membership,
+        "c": obj,
+        "moderator": moderator,
+        "readable": readable,
+        "membership": membership,
         "threads": queries.threads(request.user, obj, moderator=moderator) if readable else [],
         "events": queries.events(request.user, obj) if readable else [],
         "courses": queries.courses(request.user, obj) if readable else [],
         "pending": queries.pending_members(request.user, obj) if moderator else [],
         "moderators": queries.moderators(request.user, obj),
-        "thread_form": ThreadForm(), "confirm_form": ConfirmForm(), "event_form": EventForm(), "course_form": CourseForm(),
+        "thread_form": ThreadForm(),
+        "confirm_form": ConfirmForm(),
+        "event_form": EventForm(),
+        "course_form": CourseForm(),
     }
     return render(request, "practices/network/community.html", context)
 
@@ -127,7 +146,12 @@ def community_join(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             _soft(request, exc)
         else:
-            messages.success(request, _("You are a member.") if membership.status == "active" else _("The request is sent to the moderators."))
+            messages.success(
+                request,
+                _("You are a member.")
+                if membership.status == "active"
+                else _("The request is sent to the moderators."),
+            )
     return redirect("practices:community", pk=obj.pk)
 
 
@@ -158,7 +182,13 @@ def thread_new(request: HttpRequest, pk: int) -> HttpResponse:
         _errors(request, form)
         return redirect("practices:community", pk=obj.pk)
     try:
-        thread = services.thread_create(actor=request.user, community=obj, title=form.cleaned_data["title"], body=form.cleaned_data["body"], files=form.cleaned_data["files"])
+        thread = services.thread_create(
+            actor=request.user,
+            community=obj,
+            title=form.cleaned_data["title"],
+            body=form.cleaned_data["body"],
+            files=form.cleaned_data["files"],
+        )
     except DomainError as exc:
         _soft(request, exc)
         return redirect("practices:community", pk=obj.pk)
@@ -181,9 +211,12 @@ def thread(request: HttpRequest, pk: int) -> HttpResponse:
     for post in page.object_list:
         post.reports_count = reports.get(post.pk, 0)
     context = {
-        "t": obj, "page": page, "moderator": moderator,
+        "t": obj,
+        "page": page,
+        "moderator": moderator,
         "membership": queries.my_memberships(request.user, [obj.community_id]).get(obj.community_id),
-        "post_form": PostForm(), "reason_form": ReasonForm(),
+        "post_form": PostForm(),
+        "reason_form": ReasonForm(),
         # One reverse() per page, not three per post: the post's id goes between prefix and suffix.
         "posts_base": reverse("practices:thread_post_report", args=[1]).rsplit("1/report/", 1)[0],
         "files_base": reverse("practices:thread_attachment", args=[1]).rsplit("1/", 1)[0],
@@ -202,7 +235,9 @@ def thread_reply(request: HttpRequest, pk: int) -> HttpResponse:
         _errors(request, form)
     else:
         try:
-            services.post_create(actor=request.user, thread=obj, body=form.cleaned_data["body"], files=form.cleaned_data["files"])
+            services.post_create(
+                actor=request.user, thread=obj, body=form.cleaned_data["body"], files=form.cleaned_data["files"]
+            )
         except DomainError as exc:
             _soft(request, exc)
         else:
@@ -285,9 +320,16 @@ def event(request: HttpRequest, pk: int) -> HttpResponse:
     mine = queries.registration(request.user, obj)
     items = services.evidence_items(request.user) if mine and mine.attended and mine.evidence_id is None else []
     context = {
-        "e": obj, "moderator": moderator, "registrations": registrations, "mine": mine, "items": items,
-        "attendance_form": AttendanceForm(registrations=registrations, initial={"attended": [r.user_id for r in registrations if r.attended]}),
-        "evidence_form": EvidenceForm(items=items), "confirm_form": ConfirmForm(),
+        "e": obj,
+        "moderator": moderator,
+        "registrations": registrations,
+        "mine": mine,
+        "items": items,
+        "attendance_form": AttendanceForm(
+            registrations=registrations, initial={"attended": [r.user_id for r in registrations if r.attended]}
+        ),
+        "evidence_form": EvidenceForm(items=items),
+        "confirm_form": ConfirmForm(),
     }
     return render(request, "practices/network/event.html", context)
 
@@ -330,7 +372,9 @@ def event_attendance(request: HttpRequest, pk: int) -> HttpResponse:
         _errors(request, form)
     else:
         try:
-            came = services.attendance_record(actor=request.user, event=obj, attended_user_ids=set(form.cleaned_data["attended"]))
+            came = services.attendance_record(
+                actor=request.user, event=obj, attended_user_ids=set(form.cleaned_data["attended"])
+            )
         except DomainError as exc:
             _soft(request, exc)
         else:
@@ -342,12 +386,16 @@ def event_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def event_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.event(request.user, pk)
-    form = EvidenceForm(request.POST, items=services.evidence_items(request.user, kinds=tuple(services.ItemKind.values)))
+    form = EvidenceForm(
+        request.POST, items=services.evidence_items(request.user, kinds=tuple(services.ItemKind.values))
+    )
     if not form.is_valid():
         _errors(request, form)
     else:
         try:
-            services.attendance_to_evidence(actor=request.user, event=obj, route_item_id=form.cleaned_data["route_item"])
+            services.attendance_to_evidence(
+                actor=request.user, event=obj, route_item_id=form.cleaned_data["route_item"]
+            )
         except DomainError as exc:
             _soft(request, exc)
         else:
@@ -358,8 +406,12 @@ def event_evidence(request: HttpRequest, pk: int) -> HttpResponse:
 def calendar_event(request: HttpRequest, event_obj) -> ics.CalendarEvent:
     host = request.get_host().split(":")[0] or "efs"
     return ics.CalendarEvent(
-        uid=f"network-event-{event_obj.pk}@{host}", starts_at=event_obj.starts_at, ends_at=event_obj.ends_at,
-        summary=f"{event_obj.get_kind_display()}: {event_obj.title}", location=event_obj.online_link or event_obj.place, url=event_obj.online_link,
+        uid=f"network-event-{event_obj.pk}@{host}",
+        starts_at=event_obj.starts_at,
+        ends_at=event_obj.ends_at,
+        summary=f"{event_obj.get_kind_display()}: {event_obj.title}",
+        location=event_obj.online_link or event_obj.place,
+        url=event_obj.online_link,
     )
 
 
@@ -399,9 +451,16 @@ def course(request: HttpRequest, pk: int) -> HttpResponse:
     enrollment = queries.enrollment(request.user, obj)
     progress = {p.module_id: p for p in enrollment.progress.all()} if enrollment else {}
     context = {
-        "course": obj, "modules": modules, "moderator": moderator, "enrollment": enrollment, "progress": progress,
-        "learners": queries.learners(request.user, obj) if moderator else [], "module_form": ModuleForm(), "answer_form": AnswerForm(),
-        "confirm_form": ConfirmForm(), "kinds": ModuleKind,
+        "course": obj,
+        "modules": modules,
+        "moderator": moderator,
+        "enrollment": enrollment,
+        "progress": progress,
+        "learners": queries.learners(request.user, obj) if moderator else [],
+        "module_form": ModuleForm(),
+        "answer_form": AnswerForm(),
+        "confirm_form": ConfirmForm(),
+        "kinds": ModuleKind,
     }
     return render(request, "practices/network/course.html", context)
 
@@ -468,7 +527,13 @@ def course_check(request: HttpRequest, pk: int) -> HttpResponse:
     if module is None or enrollment.course_id != obj.pk:
         raise NotFound(_("Not found, or you have no access to it."))
     try:
-        services.module_check(actor=request.user, enrollment=enrollment, module=module, decision=form.cleaned_data["decision"], comment=form.cleaned_data["comment"])
+        services.module_check(
+            actor=request.user,
+            enrollment=enrollment,
+            module=module,
+            decision=form.cleaned_data["decision"],
+            comment=form.cleaned_data["comment"],
+        )
     except DomainError as exc:
         _soft(request, exc)
     return redirect("practices:course", pk=obj.pk)
@@ -484,7 +549,9 @@ def project_list(request: HttpRequest) -> HttpResponse:
     status = status if status in ProjectStatus.values else ""
     reach = network_reach(request.user)
     context = {
-        "projects": queries.projects(request.user, status=status), "status": status, "statuses": ProjectStatus.choices,
+        "projects": queries.projects(request.user, status=status),
+        "status": status,
+        "statuses": ProjectStatus.choices,
         "may_create": reach.oversees_everywhere or bool(reach.oversees),
     }
     return render(request, "practices/network/projects.html", context)
@@ -507,25 +574,37 @@ def project_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             project = services.project_create(
-                actor=request.user, lead_organization=data["lead_organization"], partners=tuple(data["partners"]), title=data["title"],
-                goals=data["goals"], starts_on=data["starts_on"], ends_on=data["ends_on"],
+                actor=request.user,
+                lead_organization=data["lead_organization"],
+                partners=tuple(data["partners"]),
+                title=data["title"],
+                goals=data["goals"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
             )
         except DomainError as exc:
             _soft(request, exc)
         else:
             messages.success(request, _("The joint project is registered."))
             return redirect("practices:project", pk=project.pk)
-    return render(request, "practices/network/form.html", {"form": form, "title": _("New joint project"), "region": region})
+    return render(
+        request, "practices/network/form.html", {"form": form, "title": _("New joint project"), "region": region}
+    )
 
 
 @login_required
 def project(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.project(request.user, pk)
     context = {
-        "p": obj, "tasks": queries.project_tasks(request.user, obj), "outputs": queries.project_outputs(request.user, obj),
+        "p": obj,
+        "tasks": queries.project_tasks(request.user, obj),
+        "outputs": queries.project_outputs(request.user, obj),
         "editor": obj.coordinator_id == request.user.pk or oversees_region(request.user, obj.region_id),
-        "task_form": TaskForm(), "output_form": OutputForm(), "status_form": StatusForm(initial={"status": obj.status}),
-        "confirm_form": ConfirmForm(), "regions": sorted({pp.organization.region.name for pp in obj.participants.all()}),
+        "task_form": TaskForm(),
+        "output_form": OutputForm(),
+        "status_form": StatusForm(initial={"status": obj.status}),
+        "confirm_form": ConfirmForm(),
+        "regions": sorted({pp.organization.region.name for pp in obj.participants.all()}),
     }
     return render(request, "practices/network/project.html", context)
 
@@ -543,7 +622,13 @@ def project_task_new(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("No user with this login."))
         return redirect("practices:project", pk=obj.pk)
     try:
-        services.project_task_add(actor=request.user, project=obj, title=form.cleaned_data["title"], owner=owner, deadline=form.cleaned_data["deadline"])
+        services.project_task_add(
+            actor=request.user,
+            project=obj,
+            title=form.cleaned_data["title"],
+            owner=owner,
+            deadline=form.cleaned_data["deadline"],
+        )
     except DomainError as exc:
         _soft(request, exc)
     return redirect("practices:project", pk=obj.pk)
@@ -570,7 +655,9 @@ def project_output_new(request: HttpRequest, pk: int) -> HttpResponse:
         _errors(request, form)
     else:
         try:
-            services.project_output_add(actor=request.user, project=obj, title=form.cleaned_data["title"], file=form.cleaned_data["file"])
+            services.project_output_add(
+                actor=request.user, project=obj, title=form.cleaned_data["title"], file=form.cleaned_data["file"]
+            )
         except DomainError as exc:
             _soft(request, exc)
         else:
