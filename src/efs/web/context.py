@@ -110,6 +110,7 @@ NAVIGATION: list[NavItem | NavGroup] = [
             NavItem(_("Calibration"), "diagnostics:calibrations", "sliders", frozenset({Role.FEDERAL_OPERATOR})),
         ],
     ),
+    NavItem(_("Network communities"), "practices:community_list", "people-fill", ALL),
     NavItem(_("My consents"), "people:consents", "shield-check", frozenset({Role.TEACHER})),
 ]
 

@@ -14,6 +14,7 @@ from efs.demo.coordination import create_demo_coordination
 from efs.demo.diagnostics import simulate_first_wave
 from efs.demo.financing import create_demo_financing
 from efs.demo.monitoring import create_demo_monitoring
+from efs.demo.network import create_demo_network
 from efs.demo.routes import create_demo_routes
 from efs.demo.settlement import create_demo_settlement
 from efs.demo.support import create_demo_support
@@ -107,6 +108,14 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Workforce in {time.perf_counter() - started:.1f} s: {made['posts']:,} posts ({made['vacancies']} vacant), "
                 f"{made['contracts']} targeted contracts, forecasts and three scenarios."
+            )
+        if scale == "region":
+            started = time.perf_counter()
+            made = create_demo_network(Region.objects.get(code=generator.DEFAULT_REGION_CODE), seed=options["seed"])
+            self.stdout.write(
+                f"Network school in {time.perf_counter() - started:.1f} s: {made['communities']} communities, {made['threads']} threads "
+                f"with {made['posts']} posts, {made['events']} events ({made['registrations']} registrations), {made['courses']} blended courses "
+                f"({made['enrollments']} learners), {made['projects']} joint projects."
             )
         if scale == "region":
             started = time.perf_counter()
