@@ -16,7 +16,8 @@ the Django test client (no network) as the federal operator:
 - ``/monitoring/?level=federal`` — the peer: the monitoring dashboard of the country, the
   page that reads the same analytics table;
 
-and prints p50/p95/max wall time in ms, the median CPU time of the web process, the number of queries of one comparison, and the load average.
+and prints p50/p95/max wall time in ms, the median CPU time of the web process, the number of queries
+of one comparison, and the load average.
 """
 
 from __future__ import annotations

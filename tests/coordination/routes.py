@@ -443,6 +443,31 @@ ROUTES += [
         lambda w, s: f"/coordination/members/{s['methodist']}/end/",
         _page(RUN_HTML),
         data=lambda w, s: {"term_end": f"{dt.date.today():%Y-%m-%d}"},
-        check=_made(f"{M}.CouncilMember", {"school_head", "regional", "federal"}, user__username="methodist", term_end__isnull=False),
+        check=_made(
+            f"{M}.CouncilMember",
+            {"school_head", "regional", "federal"},
+            user__username="methodist",
+            term_end__isnull=False,
+        ),
+    ),
+]
+
+
+ROUTES += [
+    page(
+        "task_discuss",
+        "POST",
+        lambda w, s: f"/coordination/tasks/{s['task']}/discussion/",
+        _page({who: 302 for who in READERS}),
+        data=lambda w, s: {"body": "Предлагаю начать с северных территорий"},
+        check=_made("efs.practices.network.models.Post", READERS, thread__subject_kind="coordination.task"),
+    ),
+    page(
+        "decision_discuss",
+        "POST",
+        lambda w, s: f"/coordination/decisions/{s['d_adopted']}/discussion/",
+        _page({who: 302 for who in READERS}),
+        data=lambda w, s: {"body": "Кто готовит отчёт об исполнении?"},
+        check=_made("efs.practices.network.models.Post", READERS, thread__subject_kind="coordination.decision"),
     ),
 ]

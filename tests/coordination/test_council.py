@@ -539,3 +539,30 @@ def test_attendance_is_fixed_once_the_meeting_has_decisions(board):
         services.attendance_record(actor=board.chair.user, meeting=meeting, present=[board.chair])
     assert fixed.value.code == "attendance_fixed"
     assert meeting.attendance.filter(present=True).count() == 3
+
+
+def test_tasks_and_decisions_are_discussed_in_the_communities_threads(board):
+    _meeting, decision = _voted_decision(board, [board.chair, board.secretary, board.head])
+    task = _task(board)
+    head = _client(board.head.user)
+    assert (
+        head.post(
+            f"/coordination/tasks/{task.pk}/discussion/", {"body": "Начнём с **северных** территорий"}
+        ).status_code
+        == 302
+    )
+    assert (
+        head.post(f"/coordination/decisions/{decision.pk}/discussion/", {"body": "Кто готовит отчёт?"}).status_code
+        == 302
+    )
+    page = _client(board.chair.user).get(f"/coordination/tasks/{task.pk}/").content.decode()
+    assert "<strong>северных</strong>" in page
+    assert (
+        "Кто готовит отчёт?"
+        in _client(board.chair.user).get(f"/coordination/meetings/{decision.meeting_id}/").content.decode()
+    )
+    outsider = _client(board.outsider)
+    assert outsider.post(f"/coordination/tasks/{task.pk}/discussion/", {"body": "чужой"}).status_code == 404
+    assert [p.html for p in queries.discussion("task", task.pk)] == [
+        "<p>Начнём с <strong>северных</strong> территорий</p>\n"
+    ]

@@ -426,16 +426,25 @@ def test_the_draft_forms_add_each_kind_and_a_bad_review_is_explained(w, client):
     task = version.goals.get(order=1).tasks.get(title="Тьюторы ЦНППМ")
     assert task.activities.get().due == dt.date(YEAR, 5, 20)
     assert version.targets.filter(indicator__code="trained_cnppm_share", year=YEAR + 1, value=Decimal("12.5")).exists()
-    response = client.post(url, {"kind": "activity", "activity-task": "1.1", "activity-title": "Вне лет", "activity-due": "2099-01-01"},
-                           follow=True)
+    response = client.post(
+        url,
+        {"kind": "activity", "activity-task": "1.1", "activity-title": "Вне лет", "activity-due": "2099-01-01"},
+        follow=True,
+    )
     assert "вне лет программы" in response.content.decode()
-    assert client.post(f"/coordination/programs/versions/{version.pk}/items/remove/", {"path": "g2.t2"}).status_code == 302
+    assert (
+        client.post(f"/coordination/programs/versions/{version.pk}/items/remove/", {"path": "g2.t2"}).status_code == 302
+    )
     assert not version.goals.get(order=1).tasks.filter(title="Тьюторы ЦНППМ").exists()
 
     reviewed = make_program(w, YEAR + 1, "in_review")
     review = _version(reviewed).reviews.get(expert=w.users["expert"])
     client.force_login(w.users["expert"])
-    data = {f"score_{code}": 1 for code in GOOD_REVIEW["scores"]} | {"strengths": "кратко", "weaknesses": "кратко", "verdict": "approve"}
+    data = {f"score_{code}": 1 for code in GOOD_REVIEW["scores"]} | {
+        "strengths": "кратко",
+        "weaknesses": "кратко",
+        "verdict": "approve",
+    }
     response = client.post(f"/coordination/programs/reviews/{review.pk}/", data)
     assert response.status_code == 422
     page = response.content.decode()

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from efs.forms import RoublesField
-from efs.limits import DATE_MAX, DATE_MIN
+from efs.limits import DATE_MAX, DATE_MIN, NOTE_MAX_CHARS
 from efs.monitoring.public import Indicator
 from efs.people.public import Organization, User
 
@@ -205,3 +205,7 @@ class IndicatorLinkForm(_Styled):
     linked = forms.TypedChoiceField(
         choices=(("1", _("link")), ("0", _("unlink"))), coerce=lambda v: v == "1", initial="1"
     )
+
+
+class DiscussionForm(_Styled):
+    body = forms.CharField(label=_("Message"), max_length=NOTE_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 2}))

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from efs.errors import NotFound
 from efs.monitoring.public import Indicator, Level, indicator_values, published_build
 from efs.people.public import Region
+from efs.practices.public import network as practices_network
 
 from .access import get_visible, visible
 from .models import (
@@ -80,6 +81,11 @@ def milestone_for(user, pk: int) -> Milestone:
     if found is None:
         raise NotFound(_("Not found, or you have no access to it."))
     return found
+
+
+def discussion(kind: str, pk: int) -> list:
+    """The visible posts of a task's or a decision's discussion (the caller checked access to it)."""
+    return practices_network.subject_posts((f"coordination.{kind}", pk))
 
 
 def members(council: Council, user):

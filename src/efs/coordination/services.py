@@ -15,6 +15,7 @@ from efs.errors import Conflict, PermissionDenied, ValidationFailed
 from efs.limits import KOPECKS_MAX
 from efs.people.access import grants, region_reach
 from efs.people.public import Educator, Organization, Region, User, notify
+from efs.practices.public import network as practices_network
 
 from .access import OPERATORS
 from .models import (
@@ -834,3 +835,10 @@ def overdue_tasks_process(*, today: dt.date | None = None) -> int:
             seen.add(meeting.council_id)
             agenda_carry_over(meeting=meeting)
     return sent
+
+
+@transaction.atomic
+def discussion_post(*, actor: User, subject: tuple[str, int], region: Region, title: str, body: str) -> int:
+    """A message in the discussion of a council's task or decision: the communities' thread of that
+    subject (practices), made on first use. The caller has checked that the actor reads the subject."""
+    return practices_network.subject_post(actor=actor, subject=subject, region=region, title=title[:200], body=body)

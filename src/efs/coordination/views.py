@@ -239,6 +239,8 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
         **detail,
         **_meeting_forms(item, request.user),
     }
+    context["discussions"] = {d.pk: queries.discussion("decision", d.pk) for d in detail["decisions"]}
+    context["discussion_form"] = forms.DiscussionForm()
     if me is not None:
         context["my_votes"] = {
             v.decision_id: v.choice for d in detail["decisions"] for v in d.votes.all() if v.member_id == me.pk
@@ -500,6 +502,8 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
             "milestone_form": forms.MilestoneForm(),
             "status_form": forms.StatusForm(initial={"status": item.status, "evidence": item.evidence}),
             "indicator_form": forms.IndicatorLinkForm(),
+            "posts": queries.discussion("task", item.pk),
+            "discussion_form": forms.DiscussionForm(),
             "today": timezone.localdate(),
         },
     )
@@ -592,6 +596,47 @@ def task_indicator(request: HttpRequest, pk: int) -> HttpResponse:
         _("The task's indicators are saved."),
     )
     return redirect("coordination:task", pk=item.pk)
+
+
+# ---------------------------------------------------------------- discussions (the communities' threads)
+
+
+@login_required
+@require_POST
+def task_discuss(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.task_for(request.user, pk)
+    _run(
+        request,
+        forms.DiscussionForm(request.POST),
+        lambda d: services.discussion_post(
+            actor=request.user,
+            subject=("coordination.task", item.pk),
+            region=item.region,
+            title=item.title,
+            body=d["body"],
+        ),
+        _("Your message is in the discussion."),
+    )
+    return redirect("coordination:task", pk=item.pk)
+
+
+@login_required
+@require_POST
+def decision_discuss(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = queries.decision_for(request.user, pk)
+    _run(
+        request,
+        forms.DiscussionForm(request.POST),
+        lambda d: services.discussion_post(
+            actor=request.user,
+            subject=("coordination.decision", decision.pk),
+            region=decision.meeting.council.region,
+            title=str(decision) + " " + decision.text[:150],
+            body=d["body"],
+        ),
+        _("Your message is in the discussion."),
+    )
+    return redirect("coordination:meeting", pk=decision.meeting_id)
 
 
 # ---------------------------------------------------------------- public

@@ -72,6 +72,12 @@ def _school_of(user) -> Organization | None:
     ).first()
 
 
+def _accept(task, member) -> None:
+    part = task.participations.get(organization_id=member.organization_id)
+    if part.state == "proposed":  # the chair's own ministry accepted when the task was set
+        coordination.pledge_answer(actor=member.user, participation=part, accept=True)
+
+
 def _compose(council, operator, logins, org, year_ago) -> dict:
     """The members (nine subjects of the regional system) and two working groups."""
     people = {name: _person(name, first, last) for name, first, last in OUTSIDE_LOGINS}
@@ -226,9 +232,7 @@ def create_demo_coordination(region: Region) -> dict:
         return t
 
     def accept(t, key):
-        part = t.participations.get(organization_id=m[key].organization_id)
-        if part.state == "proposed":  # the chair's own ministry accepted when the task was set
-            coordination.pledge_answer(actor=m[key].user, participation=part, accept=True)
+        _accept(t, m[key])
 
     def pledge(t, key, money_roubles=0, hours=0, venues="", part="co_executor"):
         return coordination.pledge_record(
@@ -421,6 +425,28 @@ def create_demo_coordination(region: Region) -> dict:
 
     for measured in (t_diag, t_routes, t_cert, t_cnppm):
         coordination.task_status_set(actor=operator, task=measured, status="in_progress")
+
+    coordination.discussion_post(
+        actor=m["cnppm"].user,
+        subject=("coordination.task", t_diag.pk),
+        region=region,
+        title=t_diag.title,
+        body="В северных территориях охват ниже: предлагаю выездные сессии диагностики в Норильске и Дудинке.",
+    )
+    coordination.discussion_post(
+        actor=m["norilsk"].user,
+        subject=("coordination.task", t_diag.pk),
+        region=region,
+        title=t_diag.title,
+        body="Поддерживаем; методический кабинет готов принять две сессии в первом квартале.",
+    )
+    coordination.discussion_post(
+        actor=m["kspu"].user,
+        subject=("coordination.decision", d_practice.pk),
+        region=region,
+        title=d_practice.text[:150],
+        body="Договоры подписаны с 31 школой из 40; по остальным ждём ответа муниципалитетов.",
+    )
 
     # 5. The next meeting: its agenda carries the overdue task and the decisions still open.
     upcoming = coordination.meeting_schedule(

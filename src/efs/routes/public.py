@@ -24,9 +24,11 @@ from .models import (
     RouteStatus,
 )
 from .queries import active_route_items
-from .services import evidence_submit
+from .services import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES, content_matches, evidence_submit
 
 __all__ = [
+    "EVIDENCE_MAX_BYTES",
+    "EVIDENCE_TYPES",
     "Evidence",
     "GoalStatus",
     "ItemKind",
@@ -34,6 +36,7 @@ __all__ = [
     "RouteItem",
     "RouteStatus",
     "active_route_items",
+    "content_matches",
     "element_educators_closed_deficit",
     "element_educators_remeasured",
     "element_educators_with_route",

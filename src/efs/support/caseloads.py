@@ -69,11 +69,7 @@ def head_region(user, region_id: int | None = None) -> int:
 
 
 def _active_tutor(educator_ref) -> Exists:
-    return Exists(
-        SupportAssignment.objects.filter(
-            educator=educator_ref, kind=AssignmentKind.TUTOR, active=True
-        )
-    )
+    return Exists(SupportAssignment.objects.filter(educator=educator_ref, kind=AssignmentKind.TUTOR, active=True))
 
 
 # ---------------------------------------------------------------- the head's page
@@ -169,14 +165,8 @@ class Caseloads:
 
 
 def _tutor_loads(region_id: int) -> tuple[list[TutorLoad], dict[int, Counter], dict[int, str]]:
-    tutors = list(
-        role_holders(role=Role.TUTOR, region_id=region_id).only(
-            "pk", "first_name", "last_name", "username"
-        )
-    )
-    capacities = dict(
-        TutorCapacity.objects.filter(region_id=region_id).values_list("tutor_id", "capacity")
-    )
+    tutors = list(role_holders(role=Role.TUTOR, region_id=region_id).only("pk", "first_name", "last_name", "username"))
+    capacities = dict(TutorCapacity.objects.filter(region_id=region_id).values_list("tutor_id", "capacity"))
     served: dict[int, Counter] = defaultdict(Counter)
     rows = (
         SupportAssignment.objects.filter(
@@ -215,13 +205,15 @@ def _unassigned_first(region_id: int) -> list[Educator]:
     """The first educators without a tutor, by municipality and name (shown and proposed)."""
     base = Educator.objects.filter(region_id=region_id, is_active=True).select_related("organization__municipality")
     return list(
-        base.filter(~_active_tutor(OuterRef("pk"))).order_by("organization__municipality__name", "last_name", "first_name", "pk")[
-            :PROPOSAL_UNASSIGNED
-        ]
+        base.filter(~_active_tutor(OuterRef("pk"))).order_by(
+            "organization__municipality__name", "last_name", "first_name", "pk"
+        )[:PROPOSAL_UNASSIGNED]
     )
 
 
-def _candidates(region_id: int, tutors: list[TutorLoad], unassigned: list[Educator]) -> list[tuple[Educator, int | None]]:
+def _candidates(
+    region_id: int, tutors: list[TutorLoad], unassigned: list[Educator]
+) -> list[tuple[Educator, int | None]]:
     """Who a rebalancing moves: the educators without a tutor (a batch), then the newest
     assignments of the tutors over capacity beyond it (a batch too)."""
     base = Educator.objects.filter(region_id=region_id, is_active=True).select_related("organization__municipality")
@@ -244,8 +236,7 @@ def _candidates(region_id: int, tutors: list[TutorLoad], unassigned: list[Educat
                 newest[tutor_id].append(educator_id)
         moving = dict(list({e: t for t, ids in newest.items() for e in ids}.items())[:PROPOSAL_EXCESS])
         candidates += [
-            (e, moving[e.pk])
-            for e in base.filter(pk__in=list(moving)).order_by("last_name", "first_name", "pk")
+            (e, moving[e.pk]) for e in base.filter(pk__in=list(moving)).order_by("last_name", "first_name", "pk")
         ]
     return candidates
 
@@ -300,9 +291,7 @@ def propose(
                 educator.pk,
                 educator.full_name,
                 organization.display_name if organization else "",
-                organization.municipality.name
-                if organization and organization.municipality
-                else "",
+                organization.municipality.name if organization and organization.municipality else "",
                 from_id,
                 names.get(from_id, ""),
                 best.id,
@@ -352,9 +341,7 @@ def caseloads(user, *, region_id: int | None = None, today: dt.date | None = Non
     tutors, served, municipality_names = _tutor_loads(region_id)
     educators = Educator.objects.filter(region_id=region_id, is_active=True)
     without = educators.filter(~_active_tutor(OuterRef("pk")))
-    by_municipality = list(
-        without.values_list("organization__municipality_id").annotate(n=Count("pk")).order_by("-n")
-    )
+    by_municipality = list(without.values_list("organization__municipality_id").annotate(n=Count("pk")).order_by("-n"))
     unassigned = sum(n for _m, n in by_municipality)
     first = _unassigned_first(region_id) if unassigned else []
     shown = [
@@ -362,9 +349,7 @@ def caseloads(user, *, region_id: int | None = None, today: dt.date | None = Non
             e.pk,
             e.full_name,
             e.organization.display_name if e.organization else "",
-            e.organization.municipality.name
-            if e.organization and e.organization.municipality
-            else "",
+            e.organization.municipality.name if e.organization and e.organization.municipality else "",
         )
         for e in first[:UNASSIGNED_SHOWN]
     ]
@@ -380,9 +365,7 @@ def caseloads(user, *, region_id: int | None = None, today: dt.date | None = Non
         educators=educators.count(),
         tutors=tutors,
         unassigned=unassigned,
-        unassigned_by_municipality=[
-            (municipality_names.get(m, _("no municipality")), n) for m, n in by_municipality
-        ],
+        unassigned_by_municipality=[(municipality_names.get(m, _("no municipality")), n) for m, n in by_municipality],
         unassigned_shown=shown,
         proposals=proposals,
         no_place=no_place,
@@ -470,17 +453,13 @@ def _parse_moves(moves) -> list[tuple[int, int]]:
         if isinstance(move, str):
             educator_id, _sep, tutor_id = move.partition(":")
             if not (educator_id.isdigit() and tutor_id.isdigit()):
-                raise ValidationFailed(
-                    _("A move names an educator and a tutor."), code="move_invalid"
-                )
+                raise ValidationFailed(_("A move names an educator and a tutor."), code="move_invalid")
             move = (int(educator_id), int(tutor_id))
         parsed.append((int(move[0]), int(move[1])))
     if not parsed:
         raise ValidationFailed(_("Choose at least one move."), code="moves_empty")
     if len(parsed) > MOVES_MAX:
-        raise ValidationFailed(
-            _("At most %(max)s moves at once.") % {"max": MOVES_MAX}, code="moves_too_many"
-        )
+        raise ValidationFailed(_("At most %(max)s moves at once.") % {"max": MOVES_MAX}, code="moves_too_many")
     if len({e for e, _t in parsed}) != len(parsed):
         raise ValidationFailed(_("An educator appears in two moves."), code="move_duplicate")
     return parsed
@@ -497,23 +476,16 @@ def caseload_move(
     parsed = _parse_moves(moves)
     educators = {
         e.pk: e
-        for e in access.scoped(
-            Educator.objects.filter(region_id=region_id, is_active=True), actor, roles=HEADS
-        )
+        for e in access.scoped(Educator.objects.filter(region_id=region_id, is_active=True), actor, roles=HEADS)
         .filter(pk__in=[e for e, _t in parsed])
         .select_related("user")
         .select_for_update(of=("self",))
     }
     tutors = {
-        t.pk: t
-        for t in role_holders(role=Role.TUTOR, region_id=region_id).filter(
-            pk__in=[t for _e, t in parsed]
-        )
+        t.pk: t for t in role_holders(role=Role.TUTOR, region_id=region_id).filter(pk__in=[t for _e, t in parsed])
     }
     capacities = dict(
-        TutorCapacity.objects.filter(region_id=region_id, tutor_id__in=list(tutors)).values_list(
-            "tutor_id", "capacity"
-        )
+        TutorCapacity.objects.filter(region_id=region_id, tutor_id__in=list(tutors)).values_list("tutor_id", "capacity")
     )
     loads = Counter(
         dict(
@@ -534,9 +506,7 @@ def caseload_move(
         educator_id__in=list(educators), kind=AssignmentKind.TUTOR, active=True
     ).values_list("educator_id", "supporter_id"):
         current[educator_id].append(supporter_id)
-    old_users = {
-        u.pk: u for u in User.objects.filter(pk__in={s for ids in current.values() for s in ids})
-    }
+    old_users = {u.pk: u for u in User.objects.filter(pk__in={s for ids in current.values() for s in ids})}
     changes = []
     for educator_id, tutor_id in parsed:
         educator = educators.get(educator_id)
@@ -562,11 +532,7 @@ def caseload_move(
             loads[supporter_id] -= 1
         support_assign(supporter=tutor, educator=educator, kind=Role.TUTOR)
         loads[tutor_id] += 1
-        reason = (
-            (ChangeReason.REBALANCED if proposed else ChangeReason.REASSIGNED)
-            if old
-            else ChangeReason.ASSIGNED
-        )
+        reason = (ChangeReason.REBALANCED if proposed else ChangeReason.REASSIGNED) if old else ChangeReason.ASSIGNED
         changes.append(
             record_change(
                 educator=educator,

@@ -143,6 +143,7 @@ NAVIGATION: list[NavItem | NavGroup] = [
         ],
     ),
     NavItem(_("Regional programs"), "coordination:program_list", "file-earmark-text", frozenset({Role.EXPERT})),
+    NavItem(_("Network communities"), "practices:community_list", "people-fill", ALL),
     NavItem(_("My consents"), "people:consents", "shield-check", frozenset({Role.TEACHER})),
 ]
 

@@ -17,6 +17,7 @@ from efs.demo.coordination import create_demo_coordination
 from efs.demo.diagnostics import simulate_first_wave
 from efs.demo.financing import create_demo_financing
 from efs.demo.monitoring import create_demo_monitoring
+from efs.demo.network import create_demo_network
 from efs.demo.programs import create_demo_programs
 from efs.demo.routes import create_demo_routes
 from efs.demo.settlement import create_demo_settlement
@@ -61,6 +62,10 @@ REGION_STEPS = [
     Step("Workforce", lambda r, seed: create_demo_workforce(r, seed=seed),
          lambda m: f"{m['posts']:,} posts ({m['vacancies']} vacant), {m['contracts']} targeted contracts, "
          "forecasts and three scenarios."),
+    Step("Network school", lambda r, seed: create_demo_network(r, seed=seed),
+         lambda m: f"{m['communities']} communities, {m['threads']} threads with {m['posts']} posts, "
+         f"{m['events']} events ({m['registrations']} registrations), {m['courses']} blended courses "
+         f"({m['enrollments']} learners), {m['projects']} joint projects."),
     Step("Monitoring", lambda r, seed: create_demo_monitoring(r),
          lambda m: f"{m['targets']} targets, analytics table of {m['rows']:,} rows."),
     Step("Coordination council", lambda r, seed: create_demo_coordination(r),
