@@ -225,7 +225,7 @@ def registry(request: HttpRequest) -> HttpResponse:
             "can_import": queries.is_region_level(request.user),
             "open_form": forms.PostOpenForm(
                 organizations=queries.organizations_editable(request.user, region),
-                initial={"position": "учитель", "fte": "1.00"},
+                initial={"position": "учитель", "fte": Decimal("1.00")},
             ),
             "ages": queries.age_structure(request.user, region=region),
             "vacant_only": request.GET.get("vacant") == "1",
