@@ -32,10 +32,9 @@ from .models import (
 PAGE_SIZE = 50
 
 
-@login_required
-def educators(request: HttpRequest) -> HttpResponse:
-    access.require_role(request.user, access.EDUCATOR_READERS - {Role.TEACHER})
-    qs = queries.educators_visible(
+def _filtered_educators(request: HttpRequest):
+    """The educators the user sees, filtered as the list page's form asks (the page and its export)."""
+    return queries.educators_visible(
         request.user,
         search=request.GET.get("q", "").strip(),
         region_id=int_param(request, "region"),
@@ -43,6 +42,12 @@ def educators(request: HttpRequest) -> HttpResponse:
         organization_id=int_param(request, "organization"),
         category=request.GET.get("category", "") if request.GET.get("category") in EducatorCategory.values else "",
     )
+
+
+@login_required
+def educators(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, access.EDUCATOR_READERS - {Role.TEACHER})
+    qs = _filtered_educators(request)
     page = CachedCountPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     audit_rows(
         actor=request.user,
@@ -61,14 +66,7 @@ def educators(request: HttpRequest) -> HttpResponse:
 def educators_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as XLSX — scoped and recorded in the audit log."""
     access.require_role(request.user, access.EDUCATOR_READERS - {Role.TEACHER})
-    qs = queries.educators_visible(
-        request.user,
-        search=request.GET.get("q", "").strip(),
-        region_id=int_param(request, "region"),
-        municipality_id=int_param(request, "municipality"),
-        organization_id=int_param(request, "organization"),
-        category=request.GET.get("category", "") if request.GET.get("category") in EducatorCategory.values else "",
-    ).prefetch_related("subjects")
+    qs = _filtered_educators(request).prefetch_related("subjects")
     regions: list[int] = []
 
     def rows():
