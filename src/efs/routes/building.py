@@ -20,6 +20,8 @@ from efs.diagnostics.models import Attempt, CompetencyResult
 from efs.people.models import Educator
 from efs.planner import Option, Preferences, RouteProblem
 
+from . import registry
+
 ACTIVITIES = json.loads((Path(__file__).resolve().parent / "data" / "activities.json").read_text(encoding="utf-8"))
 FINISHED = ("completed", "expired")
 DEFICIT_WEIGHT_MIN = 0.5  # a competency enters the route when P(deficit) is at least this
@@ -66,6 +68,8 @@ class Candidate:
     competency: Competency | None = None
     start: dt.date | None = None
     end: dt.date | None = None
+    sourced: registry.SourceCandidate | None = None  # from a registered item source
+
 
 
 def _finished_with_results():
@@ -186,7 +190,37 @@ def candidates(educator: Educator, deficits: list[Deficit], options: BuildOption
                 )
             )
             meaning[key] = Candidate(kind=activity["kind"], activity=activity, competency=by_code[deficit.competency.code].competency, start=start, end=end)
+    _source_candidates(educator, deficits, options, found, meaning)
     return found, meaning
+
+
+def _source_candidates(educator: Educator, deficits: list[Deficit], options: BuildOptions, found: list[Option], meaning: dict[str, Candidate]) -> None:
+    """The activities registered item sources propose (routes.registry), free of charge."""
+    sources = registry.item_sources()
+    if not sources:
+        return
+    query = registry.SourceQuery(
+        educator_id=educator.pk, region_id=educator.region_id, organization_id=educator.organization_id,
+        subject_codes=frozenset(educator.subjects.values_list("code", flat=True)),
+        deficits={d.competency.code: d.weight for d in deficits}, period_start=options.period_start, period_end=options.period_end,
+    )
+    span = max(1, (options.period_end - options.period_start).days)
+    for source in sources:
+        for number, sourced in enumerate(source.candidates(query)[: source.limit]):
+            coverage = {c: round(min(1.0, share), 4) for c, share in sourced.coverage.items() if c in query.deficits and share > 0}
+            if not coverage:
+                continue
+            start = options.period_start + dt.timedelta(days=min(span - 1, 14 + number * 7))
+            end = min(options.period_end, start + dt.timedelta(days=max(1, sourced.duration_days) - 1))
+            key = f"s-{source.kind}-{sourced.key}"
+            found.append(
+                Option(
+                    id=key, program=key, coverage=coverage, hours=sourced.hours, price=0, start=start, end=end, exclusive=sourced.exclusive,
+                    kind=source.kind, format="in_person" if sourced.exclusive else "online",
+                    place=str(educator.organization.municipality_id) if sourced.exclusive and educator.organization and educator.organization.municipality_id else None,
+                )
+            )
+            meaning[key] = Candidate(kind=source.kind, start=start, end=end, sourced=sourced)
 
 
 def problem(deficits: list[Deficit], found: list[Option], options: BuildOptions) -> RouteProblem:
@@ -214,6 +248,8 @@ def reason(candidate: Candidate, covers: dict[str, float], deficits: dict[str, D
             % {"title": deficit.competency.title, "share": round(share * 100), "p": round(deficit.weight * 100)}
         )
     text = "; ".join(parts)
+    if candidate.sourced is not None and candidate.sourced.reason:
+        text = f"{text}; {candidate.sourced.reason}" if text else candidate.sourced.reason
     if candidate.kind == "cohort":
         cohort = candidate.cohort
         where = _("online") if cohort.online else (cohort.municipality.name if cohort.municipality else "")
