@@ -11,7 +11,14 @@ from efs.periods import utc_bounds
 
 from . import search
 from .models import Program, ProgramStatus, ProgramTransition
-from .services import COMMENT_MIN, LOW_SCORE_SHARE, MIN_REVIEWS, CohortData, cohort_create, expert_affiliations
+from .services import (
+    COMMENT_MIN,
+    LOW_SCORE_SHARE,
+    MIN_REVIEWS,
+    CohortData,
+    cohort_create,
+    expert_affiliations,
+)
 
 __all__ = [
     "COMMENT_MIN",

@@ -7,14 +7,14 @@
 # (the region's operator, the federal operator) and by the experts assigned to them (who
 # never see the authors or the organization: the review is blind).
 
-from django.db.models import Q, QuerySet  # noqa: E402
-from django.utils.translation import gettext as _  # noqa: E402
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
-from efs.errors import NotFound, PermissionDenied  # noqa: E402
-from efs.people import access  # noqa: E402
-from efs.people.public import Role  # noqa: E402
+from efs.errors import NotFound, PermissionDenied
+from efs.people import access
+from efs.people.public import Role
 
-from .models import PUBLIC_STATUSES, Contest, Practice  # noqa: E402
+from .models import PUBLIC_STATUSES, Contest, Practice
 
 MODERATORS = frozenset({Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR})
 # Roles whose organization can submit a practice or report a replication: the educators'

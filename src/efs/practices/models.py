@@ -1,16 +1,15 @@
 """Models of the practices app. The network part keeps its models in `network/models.py`; they are
 imported here so that Django registers them under this app."""
 
-from efs.practices.network.models import *  # noqa: F403
-
 # ---------------------------------------------------------------- the bank of practices
 # (the imports sit here, below the network's line, so both parts merge without conflict)
-from django.conf import settings  # noqa: E402
-from django.db import models  # noqa: E402
-from django.db.models import Q  # noqa: E402
-from django.utils.translation import gettext_lazy as _  # noqa: E402
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
-from efs.competencies.models import Competency  # noqa: E402,F401  (for this app's services: competencies has no public module)
+from efs.competencies.models import Competency  # noqa: F401  (for this app's services: competencies has no public module)
+from efs.practices.network.models import *  # noqa: F403
 
 TEXT_MAX = 5_000
 STEPS_MAX = 30

@@ -22,7 +22,12 @@ from efs.people.public import Organization, Role, Subject, User, notify
 from efs.routes.public import EVIDENCE_TYPES, content_matches, item_effects
 
 from . import search
-from .access import MODERATORS, affiliations, require_author, require_contest_organizer, require_moderator
+from .access import (
+    affiliations,
+    require_author,
+    require_contest_organizer,
+    require_moderator,
+)
 from .models import (
     PUBLIC_STATUSES,
     STEPS_MAX,
@@ -534,7 +539,7 @@ def replication_report(
     practice.replication_count = practice.replications.count()
     practice.save(update_fields=["replication_count", "updated_at"])
     _notify_authors(
-        practice, _("«%(org)s» replicated your practice «%(t)s»") % {"org": organization.display_name(), "t": practice.title[:120]}, key=f"replication-{replication.pk}"
+        practice, _("«%(org)s» replicated your practice «%(t)s»") % {"org": organization.display_name, "t": practice.title[:120]}, key=f"replication-{replication.pk}"
     )
     return replication
 

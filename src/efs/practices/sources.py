@@ -6,7 +6,13 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from efs.routes.public import ItemKind, ItemSource, SourceCandidate, SourceQuery, register_item_source
+from efs.routes.public import (
+    ItemKind,
+    ItemSource,
+    SourceCandidate,
+    SourceQuery,
+    register_item_source,
+)
 
 from .models import PUBLIC_STATUSES, Practice, PracticeLevel, PracticeStatus
 

@@ -27,7 +27,13 @@ from .models import (
 )
 from .queries import active_route_items
 from .registry import ItemSource, SourceCandidate, SourceQuery, register_item_source
-from .services import EVIDENCE_MAX_BYTES, EVIDENCE_TYPES, content_matches, evidence_submit, item_effects
+from .services import (
+    EVIDENCE_MAX_BYTES,
+    EVIDENCE_TYPES,
+    content_matches,
+    evidence_submit,
+    item_effects,
+)
 
 __all__ = [
     "EVIDENCE_MAX_BYTES",
