@@ -85,15 +85,22 @@ def bank_data(world, state: dict) -> None:
     shared_framework(state)
     teacher = world.users["teacher"]
     state["public"] = published(world).pk
+    state["public2"] = published(world, card(title="Учебные проекты с местными предприятиями"), decision="include", level="school").pk
     state["draft"] = services.practice_create(actor=teacher, organization=world.org_a, data=card(title="Черновик практики: проектные задачи в 6 классе")).pk
     in_review = services.practice_create(actor=teacher, organization=world.org_a, data=card(title="Практика на экспертизе: взаимопроверка в парах"))
     services.practice_submit(actor=teacher, practice=in_review)
     reviews = services.reviews_assign(actor=world.users["regional"], practice=in_review, experts=[world.users["expert"], experts(world)[0]])
     state["in_review"] = in_review.pk
     state["review"] = next(r.pk for r in reviews if r.expert_id == world.users["expert"].pk)
-    waiting = services.practice_create(actor=teacher, organization=world.org_a, data=card(title="Практика ждёт экспертов: математические бои"))
-    services.practice_submit(actor=teacher, practice=waiting)
-    state["waiting"] = waiting.pk
+    second = services.practice_create(actor=teacher, organization=world.org_a, data=card(title="Вторая практика на экспертизе: карты понятий"))
+    services.practice_submit(actor=teacher, practice=second)
+    reviews = services.reviews_assign(actor=world.users["regional"], practice=second, experts=[world.users["expert"], experts(world)[1]])
+    state["review2"] = next(r.pk for r in reviews if r.expert_id == world.users["expert"].pk)
+    for key, title in (("waiting", "Практика ждёт экспертов: математические бои"), ("waiting2", "Практика ждёт экспертов: устный счёт")):
+        waiting = services.practice_create(actor=teacher, organization=world.org_a, data=card(title=title))
+        services.practice_submit(actor=teacher, practice=waiting)
+        state[key] = waiting.pk
+    state["draft2"] = services.practice_create(actor=teacher, organization=world.org_a, data=card(title="Второй черновик: исследовательские задачи")).pk
     evidence = services.evidence_add(actor=teacher, practice=Practice.objects.get(pk=state["draft"]), file=pdf(), caption="Протокол контрольных работ")
     state["evidence"] = evidence.pk
     contest = services.contest_create(

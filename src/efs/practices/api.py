@@ -112,7 +112,7 @@ def _data(body: PracticeIn) -> services.PracticeData:
     )
 
 
-@router.get("/", response=list[PracticeOut], summary="Search the bank: Russian search and filters by competency, level, region, subject")
+@router.get("/", response=list[PracticeOut], summary="Search the bank: Russian search and filters by competency, level, region, subject", url_name="practices_list")
 def practices_list(
     request: HttpRequest, q: Search = "", competency: Code = "", level: Code = "", region: Id | None = None, subject: Code = "",
     recommended: bool = False, limit: Limit = 50, offset: Offset = 0,
@@ -122,7 +122,7 @@ def practices_list(
     return [_out(p) for p in rows]
 
 
-@router.post("/", response={201: PracticeDetailOut}, summary="Create a draft card of my organization's practice")
+@router.post("/", response={201: PracticeDetailOut}, summary="Create a draft card of my organization's practice", url_name="practice_create")
 def practice_create(request: HttpRequest, body: PracticeIn):
     organization = Organization.objects.filter(pk=body.organization, pk__in=affiliations(request.user)).first()
     if organization is None:
@@ -137,7 +137,7 @@ class DeficitPracticeOut(Schema):
     weight: float
 
 
-@router.get("/for-me", response=list[DeficitPracticeOut], summary="Practices that close my deficits (from my latest diagnostics)")
+@router.get("/for-me", response=list[DeficitPracticeOut], summary="Practices that close my deficits (from my latest diagnostics)", url_name="practices_for_me")
 def for_me(request: HttpRequest):
     me = people_access.own_educator(request.user)
     if me is None:
@@ -151,7 +151,7 @@ class RankingOut(Schema):
     practice: PracticeOut
 
 
-@router.get("/ranking", response=list[RankingOut], summary="A region's practices ranked by replication and measured effect")
+@router.get("/ranking", response=list[RankingOut], summary="A region's practices ranked by replication and measured effect", url_name="practices_ranking")
 def ranking(request: HttpRequest, region: Id):
     return [{"rank": n, "practice": _out(p)} for n, (p, _effect) in enumerate(queries.regional_ranking(region), start=1)]
 
@@ -165,7 +165,7 @@ class LeniencyOut(Schema):
     delta: float | None = Field(None, description="mean of own share − the other experts' mean share on the same practice version")
 
 
-@router.get("/leniency", response=list[LeniencyOut], summary="Experts' leniency compared with the other experts on the same practices (operators)")
+@router.get("/leniency", response=list[LeniencyOut], summary="Experts' leniency compared with the other experts on the same practices (operators)", url_name="practices_leniency")
 def leniency(request: HttpRequest):
     people_access.require_role(request.user, MODERATORS)
     return [
@@ -203,7 +203,7 @@ def _contest_out(c: Contest) -> dict:
     }
 
 
-@router.get("/contests", response=list[ContestOut], summary="Contests of practices")
+@router.get("/contests", response=list[ContestOut], summary="Contests of practices", url_name="practices_contests")
 def contests(request: HttpRequest, region: Id | None = None):
     qs = Contest.objects.prefetch_related("jury").order_by("-deadline", "pk")
     if region:
@@ -211,7 +211,7 @@ def contests(request: HttpRequest, region: Id | None = None):
     return [_contest_out(c) for c in qs[:200]]
 
 
-@router.post("/contests", response={201: ContestOut}, summary="Announce a region's contest (the region's operator)")
+@router.post("/contests", response={201: ContestOut}, summary="Announce a region's contest (the region's operator)", url_name="practices_contest_create")
 def contest_create(request: HttpRequest, body: ContestIn):
     jury = list(User.objects.filter(pk__in=body.jury))
     if len(jury) != len(set(body.jury)):
@@ -242,7 +242,7 @@ def _review_out(r: PracticeReview) -> dict:
     }
 
 
-@router.get("/reviews", response=list[ReviewOut], summary="Reviews assigned to me (experts)")
+@router.get("/reviews", response=list[ReviewOut], summary="Reviews assigned to me (experts)", url_name="practices_my_reviews")
 def my_reviews(request: HttpRequest):
     people_access.require_role(request.user, [Role.EXPERT])
     return [_review_out(r) for r in queries.reviews_of_expert(request.user)[:500]]
@@ -256,7 +256,7 @@ class ReviewIn(Schema):
     comment: Text = ""
 
 
-@router.post("/reviews/{int:review_id}", response=ReviewOut, summary="Submit my review: criteria scores with comments, verdict and level")
+@router.post("/reviews/{int:review_id}", response=ReviewOut, summary="Submit my review: criteria scores with comments, verdict and level", url_name="practices_review_submit")
 def review_submit(request: HttpRequest, review_id: Id, body: ReviewIn):
     review = PracticeReview.objects.select_related("practice").filter(pk=review_id, expert=request.user).first()
     if review is None:
@@ -267,7 +267,7 @@ def review_submit(request: HttpRequest, review_id: Id, body: ReviewIn):
     return _review_out(review)
 
 
-@router.get("/{int:practice_id}", response=PracticeDetailOut, summary="One practice card")
+@router.get("/{int:practice_id}", response=PracticeDetailOut, summary="One practice card", url_name="practice_get")
 def practice_get(request: HttpRequest, practice_id: Id):
     return _detail(practice_visible(request.user, practice_id))
 
@@ -276,7 +276,7 @@ class PracticeUpdateIn(PracticeIn):
     organization: Id | None = None  # type: ignore[assignment]
 
 
-@router.put("/{int:practice_id}", response=PracticeDetailOut, summary="Change a draft or returned card (its authors)")
+@router.put("/{int:practice_id}", response=PracticeDetailOut, summary="Change a draft or returned card (its authors)", url_name="practice_update")
 def practice_update(request: HttpRequest, practice_id: Id, body: PracticeUpdateIn):
     practice = practice_visible(request.user, practice_id)
     data = _data(body)
@@ -285,13 +285,13 @@ def practice_update(request: HttpRequest, practice_id: Id, body: PracticeUpdateI
     return _detail(practice_visible(request.user, practice_id))
 
 
-@router.post("/{int:practice_id}/submit", response=PracticeDetailOut, summary="Submit the card for expert review")
+@router.post("/{int:practice_id}/submit", response=PracticeDetailOut, summary="Submit the card for expert review", url_name="practice_submit")
 def practice_submit(request: HttpRequest, practice_id: Id):
     services.practice_submit(actor=request.user, practice=practice_visible(request.user, practice_id))
     return _detail(practice_visible(request.user, practice_id))
 
 
-@router.post("/{int:practice_id}/evidence", response={201: EvidenceOut}, summary="Attach a file with the results (checked by content, up to 10 MB)")
+@router.post("/{int:practice_id}/evidence", response={201: EvidenceOut}, summary="Attach a file with the results (checked by content, up to 10 MB)", url_name="practices_evidence_add")
 def evidence_add(request: HttpRequest, practice_id: Id, file: File[UploadedFile], caption: str = Form(..., max_length=300)):
     evidence = services.evidence_add(actor=request.user, practice=practice_visible(request.user, practice_id), file=file, caption=caption)
     return Status(201, {"id": evidence.pk, "file_name": evidence.file_name, "caption": evidence.caption, "size": evidence.size})
@@ -307,7 +307,7 @@ class AssignedOut(Schema):
     status: str
 
 
-@router.post("/{int:practice_id}/reviews", response={201: list[AssignedOut]}, summary="Assign experts to a submitted practice (the operator)")
+@router.post("/{int:practice_id}/reviews", response={201: list[AssignedOut]}, summary="Assign experts to a submitted practice (the operator)", url_name="practices_reviews_assign")
 def reviews_assign(request: HttpRequest, practice_id: Id, body: AssignIn):
     practice = practice_visible(request.user, practice_id)
     if not may_moderate(request.user, practice):
@@ -327,7 +327,7 @@ class DecisionIn(Schema):
     comment: Text = ""
 
 
-@router.post("/{int:practice_id}/decision", response=PracticeDetailOut, summary="The operator's decision on the reviews")
+@router.post("/{int:practice_id}/decision", response=PracticeDetailOut, summary="The operator's decision on the reviews", url_name="practice_decide")
 def practice_decide(request: HttpRequest, practice_id: Id, body: DecisionIn):
     practice = practice_visible(request.user, practice_id)
     services.practice_decide(actor=request.user, practice=practice, decision=body.decision, level=body.level, comment=body.comment)
@@ -359,12 +359,12 @@ def _replication_out(r) -> dict:
     }
 
 
-@router.get("/{int:practice_id}/replications", response=list[ReplicationOut], summary="Who replicated the practice")
+@router.get("/{int:practice_id}/replications", response=list[ReplicationOut], summary="Who replicated the practice", url_name="practices_replications")
 def replications(request: HttpRequest, practice_id: Id):
     return [_replication_out(r) for r in queries.replications_of(practice_visible(request.user, practice_id))[:1000]]
 
 
-@router.post("/{int:practice_id}/replications", response={201: ReplicationOut}, summary="«Мы внедрили»: report that my organization replicated the practice")
+@router.post("/{int:practice_id}/replications", response={201: ReplicationOut}, summary="«Мы внедрили»: report that my organization replicated the practice", url_name="practices_replication_report")
 def replication_report(request: HttpRequest, practice_id: Id, body: ReplicationIn):
     practice = practice_visible(request.user, practice_id)
     organization = Organization.objects.filter(pk=body.organization, pk__in=affiliations(request.user)).first()
