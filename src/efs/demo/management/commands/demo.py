@@ -13,6 +13,7 @@ from efs.demo.catalog import create_demo_catalog
 from efs.demo.diagnostics import simulate_first_wave
 from efs.demo.financing import create_demo_financing
 from efs.demo.monitoring import create_demo_monitoring
+from efs.demo.practices import create_demo_practices
 from efs.demo.routes import create_demo_routes
 from efs.demo.settlement import create_demo_settlement
 from efs.demo.support import create_demo_support
@@ -106,6 +107,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Workforce in {time.perf_counter() - started:.1f} s: {made['posts']:,} posts ({made['vacancies']} vacant), "
                 f"{made['contracts']} targeted contracts, forecasts and three scenarios."
+            )
+        if scale == "region":
+            started = time.perf_counter()
+            made = create_demo_practices(Region.objects.get(code=generator.DEFAULT_REGION_CODE), seed=options["seed"])
+            self.stdout.write(
+                f"Practices in {time.perf_counter() - started:.1f} s: {made['practices']} practices ({made['public']} in the bank), "
+                f"{made['replications']} replication reports, a contest with {made['contest']} practices, {made['files']} result files."
             )
         if scale == "region":
             started = time.perf_counter()
