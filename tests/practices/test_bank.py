@@ -34,7 +34,9 @@ def bank(world):
 
 
 def _submitted(world, data=CARD, organization=None):
-    practice = services.practice_create(actor=world.users["teacher"], organization=organization or world.org_a, data=data)
+    practice = services.practice_create(
+        actor=world.users["teacher"], organization=organization or world.org_a, data=data
+    )
     services.practice_submit(actor=world.users["teacher"], practice=practice)
     return practice
 
@@ -44,8 +46,15 @@ def test_a_practice_goes_from_draft_to_recommended_for_replication(bank):
     experts(world)
     teacher, regional = world.users["teacher"], world.users["regional"]
     practice = services.practice_create(actor=teacher, organization=world.org_a, data=CARD)
-    assert practice.status == PracticeStatus.DRAFT and practice.region_id == world.r1.pk and practice.municipality_id == world.m1.pk
-    assert list(practice.authors.values_list("name", "user_id")) == [(teacher.display_name(), teacher.pk), ("Петрова Анна Петровна", None)]
+    assert (
+        practice.status == PracticeStatus.DRAFT
+        and practice.region_id == world.r1.pk
+        and practice.municipality_id == world.m1.pk
+    )
+    assert list(practice.authors.values_list("name", "user_id")) == [
+        (teacher.display_name(), teacher.pk),
+        ("Петрова Анна Петровна", None),
+    ]
     services.evidence_add(actor=teacher, practice=practice, file=pdf(), caption="Результаты контрольных работ")
     services.practice_submit(actor=teacher, practice=practice)
     # the regional operator is told
@@ -58,13 +67,24 @@ def test_a_practice_goes_from_draft_to_recommended_for_replication(bank):
         services.practice_decide(actor=regional, practice=practice, decision="recommend", level="regional")
     assert missing.value.code == "reviews_missing"
     for review in reviews:
-        services.review_submit(actor=review.expert, review=review, scores=full_scores(), comments={"results": "Данные за полугодие"}, verdict="recommend", level="regional")
+        services.review_submit(
+            actor=review.expert,
+            review=review,
+            scores=full_scores(),
+            comments={"results": "Данные за полугодие"},
+            verdict="recommend",
+            level="regional",
+        )
     with pytest.raises(ValidationFailed) as no_level:
         services.practice_decide(actor=regional, practice=practice, decision="recommend", level="")
     assert no_level.value.code == "decision_level_required"
     services.practice_decide(actor=regional, practice=practice, decision="recommend", level="regional")
     practice.refresh_from_db()
-    assert practice.status == PracticeStatus.RECOMMENDED and practice.confirmed_level == "regional" and practice.published_at is not None
+    assert (
+        practice.status == PracticeStatus.RECOMMENDED
+        and practice.confirmed_level == "regional"
+        and practice.published_at is not None
+    )
     last = PracticeTransition.objects.filter(practice=practice).last()
     assert (last.to_status, last.level) == ("recommended", "regional")
     assert Notification.objects.filter(user=teacher, title__contains="рекомендовано к тиражированию").count() == 1
@@ -116,7 +136,11 @@ def test_a_review_from_an_expert_who_joined_the_authors_organization_is_refused(
     # and through the page: a Russian message, nothing saved
     client = world.client("anonymous")
     client.force_login(first)
-    data = {f"score_{c['code']}": 2 for c in services.DEFAULT_CRITERIA} | {"verdict": "recommend", "level": "school", "comment": ""}
+    data = {f"score_{c['code']}": 2 for c in services.DEFAULT_CRITERIA} | {
+        "verdict": "recommend",
+        "level": "school",
+        "comment": "",
+    }
     response = client.post(f"/practices/reviews/{review.pk}/", data, follow=True)
     assert response.status_code == 200 and "конфликт интересов" in response.content.decode()
     review.refresh_from_db()
@@ -138,7 +162,14 @@ def test_a_review_must_agree_with_its_scores(bank, scores, verdict, level, comme
     practice = _submitted(world)
     review = services.reviews_assign(actor=world.users["regional"], practice=practice, experts=experts(world))[0]
     with pytest.raises(ValidationFailed) as error:
-        services.review_submit(actor=review.expert, review=review, scores=full_scores() | scores, verdict=verdict, level=level, comment=comment)
+        services.review_submit(
+            actor=review.expert,
+            review=review,
+            scores=full_scores() | scores,
+            verdict=verdict,
+            level=level,
+            comment=comment,
+        )
     assert error.value.code == "review_invalid" and fragment in error.value.message
     review.refresh_from_db()
     assert review.status == "assigned"
@@ -147,11 +178,18 @@ def test_a_review_must_agree_with_its_scores(bank, scores, verdict, level, comme
 def test_a_contest_takes_practices_until_its_deadline(bank):
     world = bank
     contest = services.contest_create(
-        actor=world.users["regional"], region_id=world.r1.pk, title="Конкурс практик наставничества", description="Практики наставничества.",
-        deadline=timezone.localdate() + dt.timedelta(days=10), jury=experts(world), criteria=["Результативность", "Тиражируемость"],
+        actor=world.users["regional"],
+        region_id=world.r1.pk,
+        title="Конкурс практик наставничества",
+        description="Практики наставничества.",
+        deadline=timezone.localdate() + dt.timedelta(days=10),
+        jury=experts(world),
+        criteria=["Результативность", "Тиражируемость"],
     )
     assert [c["title"] for c in contest.criteria] == ["Результативность", "Тиражируемость"]
-    practice = services.practice_create(actor=world.users["teacher"], organization=world.org_a, data=card(contest_id=contest.pk))
+    practice = services.practice_create(
+        actor=world.users["teacher"], organization=world.org_a, data=card(contest_id=contest.pk)
+    )
     assert services.criteria_of(practice).keys() == {"c1", "c2"}
     Contest.objects.filter(pk=contest.pk).update(deadline=timezone.localdate() - dt.timedelta(days=1))
     with pytest.raises(Conflict) as late:
@@ -161,7 +199,9 @@ def test_a_contest_takes_practices_until_its_deadline(bank):
     assert practice.status == PracticeStatus.DRAFT
     before = Practice.objects.count()
     with pytest.raises(Conflict):
-        services.practice_create(actor=world.users["teacher"], organization=world.org_a, data=card(contest_id=contest.pk))
+        services.practice_create(
+            actor=world.users["teacher"], organization=world.org_a, data=card(contest_id=contest.pk)
+        )
     assert Practice.objects.count() == before
     # the API says it with a stable code
     body = _api_body(world, contest=contest.pk)
@@ -171,7 +211,12 @@ def test_a_contest_takes_practices_until_its_deadline(bank):
     # only the region's operator announces one
     with pytest.raises(PermissionDenied):
         services.contest_create(
-            actor=world.users["regional_other"], region_id=world.r1.pk, title="Чужой конкурс", description="—", deadline=timezone.localdate(), jury=experts(world)
+            actor=world.users["regional_other"],
+            region_id=world.r1.pk,
+            title="Чужой конкурс",
+            description="—",
+            deadline=timezone.localdate(),
+            jury=experts(world),
         )
 
 
@@ -179,8 +224,12 @@ def test_the_contest_jury_reviews_its_practices(bank):
     world = bank
     jury = experts(world)
     contest = services.contest_create(
-        actor=world.users["regional"], region_id=world.r1.pk, title="Конкурс практик", description="Описание конкурса.",
-        deadline=timezone.localdate() + dt.timedelta(days=5), jury=jury,
+        actor=world.users["regional"],
+        region_id=world.r1.pk,
+        title="Конкурс практик",
+        description="Описание конкурса.",
+        deadline=timezone.localdate() + dt.timedelta(days=5),
+        jury=jury,
     )
     practice = _submitted(world, data=card(contest_id=contest.pk))
     assert set(services.experts_available(practice)) == set(jury)
@@ -202,13 +251,24 @@ def test_evidence_files_are_checked_by_content_and_size(bank, name, content, cod
     world = bank
     practice = services.practice_create(actor=world.users["teacher"], organization=world.org_a, data=CARD)
     with pytest.raises(ValidationFailed) as error:
-        services.evidence_add(actor=world.users["teacher"], practice=practice, file=SimpleUploadedFile(name, content), caption="Результаты")
+        services.evidence_add(
+            actor=world.users["teacher"],
+            practice=practice,
+            file=SimpleUploadedFile(name, content),
+            caption="Результаты",
+        )
     assert error.value.code == code
     assert not PracticeEvidence.objects.exists()
     # the API answers with the same code, the page with a Russian message; nothing saved
-    response = world.client("teacher").post(f"/api/practices/{practice.pk}/evidence", {"file": SimpleUploadedFile(name, content), "caption": "Результаты"})
+    response = world.client("teacher").post(
+        f"/api/practices/{practice.pk}/evidence", {"file": SimpleUploadedFile(name, content), "caption": "Результаты"}
+    )
     assert response.status_code == 422 and response.json()["error"]["code"] == code
-    page = world.client("teacher").post(f"/practices/{practice.pk}/evidence/", {"file": SimpleUploadedFile(name, content), "caption": "Результаты"}, follow=True)
+    page = world.client("teacher").post(
+        f"/practices/{practice.pk}/evidence/",
+        {"file": SimpleUploadedFile(name, content), "caption": "Результаты"},
+        follow=True,
+    )
     assert page.status_code == 200 and "alert-danger" in page.content.decode()
     assert not PracticeEvidence.objects.exists()
 
@@ -219,26 +279,48 @@ def test_a_replication_report_counts_maps_and_tells_the_authors(bank):
     head = make_user("head_c")
     role_grant(user=head, role=Role.SCHOOL_HEAD, scope=Scope.ORGANIZATION, organization=world.org_c)
     replication = services.replication_report(
-        actor=head, practice=practice, organization=world.org_c, implemented_on=timezone.localdate(), adapted="Листы для 5 классов сделали короче",
+        actor=head,
+        practice=practice,
+        organization=world.org_c,
+        implemented_on=timezone.localdate(),
+        adapted="Листы для 5 классов сделали короче",
         results="Доля работ на «4» и «5» выросла на 9 п.п.",
     )
     practice.refresh_from_db()
     assert practice.replication_count == 1 and replication.municipality_id == world.m2.pk
-    assert [(r.region, r.municipality, r.count) for r in queries.replication_map(practice)] == [(world.r1.name, "Ачинск", 1)]
+    assert [(r.region, r.municipality, r.count) for r in queries.replication_map(practice)] == [
+        (world.r1.name, "Ачинск", 1)
+    ]
     assert Notification.objects.filter(user=world.users["teacher"], title__contains="внедрил").count() == 1
     with pytest.raises(Conflict) as twice:
-        services.replication_report(actor=head, practice=practice, organization=world.org_c, implemented_on=timezone.localdate(), adapted="Ещё раз о том же", results="Те же результаты")
+        services.replication_report(
+            actor=head,
+            practice=practice,
+            organization=world.org_c,
+            implemented_on=timezone.localdate(),
+            adapted="Ещё раз о том же",
+            results="Те же результаты",
+        )
     assert twice.value.code == "replication_exists"
     with pytest.raises(ValidationFailed) as own:
         services.replication_report(
-            actor=world.users["teacher"], practice=practice, organization=world.org_a, implemented_on=timezone.localdate(), adapted="Своя же практика", results="Свои результаты"
+            actor=world.users["teacher"],
+            practice=practice,
+            organization=world.org_a,
+            implemented_on=timezone.localdate(),
+            adapted="Своя же практика",
+            results="Свои результаты",
         )
     assert own.value.code == "replication_own_practice"
     second = published(world, card(title="Вторая практика для проверки дат"))
     with pytest.raises(ValidationFailed) as future:
         services.replication_report(
-            actor=head, practice=second, organization=world.org_c, implemented_on=timezone.localdate() + dt.timedelta(days=3),
-            adapted="Адаптировали шаги", results="Результаты появятся",
+            actor=head,
+            practice=second,
+            organization=world.org_c,
+            implemented_on=timezone.localdate() + dt.timedelta(days=3),
+            adapted="Адаптировали шаги",
+            results="Результаты появятся",
         )
     assert future.value.code == "replication_invalid"
     assert Replication.objects.count() == 1
@@ -250,7 +332,11 @@ def test_a_replication_report_counts_maps_and_tells_the_authors(bank):
 def test_filters_by_competency_level_region_and_subject(bank):
     world = bank
     maths = published(world, level="regional")
-    talk = published(world, card(title="Родительские собрания в форме открытых диалогов", competencies=["T.COM"], subjects=[]), level="school")
+    talk = published(
+        world,
+        card(title="Родительские собрания в форме открытых диалогов", competencies=["T.COM"], subjects=[]),
+        level="school",
+    )
     assert queries.practices_search(queries.Filters(competency="T.COM"))[0] == [talk]
     assert queries.practices_search(queries.Filters(level="regional"))[0] == [maths]
     assert queries.practices_search(queries.Filters(subject="mathematics"))[0] == [maths]
@@ -269,7 +355,9 @@ def test_practices_that_close_my_deficits(bank):
     page = world.client("teacher").get("/practices/mine/").content.decode()
     assert "не проходили диагностику" in page or "не нашла дефицитов" in page
     finished_attempt(world.users["teacher"], world.self_educator, {"T.RO": 0.97, "T.NP": 0.8, "T.COM": 0.02})
-    _deficits, matches = queries.practices_for_deficits(educator_id=world.self_educator.pk, region_id=world.r1.pk, subject_codes={"mathematics"})
+    _deficits, matches = queries.practices_for_deficits(
+        educator_id=world.self_educator.pk, region_id=world.r1.pk, subject_codes={"mathematics"}
+    )
     assert [m.practice for m in matches] == [maths]
     assert matches[0].weight == pytest.approx(1.77)
     api = world.client("teacher").get("/api/practices/for-me").json()
@@ -281,9 +369,13 @@ def test_experts_leniency_against_colleagues_on_the_same_practices(bank):
     lenient, strict = experts(world)
     for title in ("Первая практика для сравнения экспертов", "Вторая практика для сравнения экспертов"):
         practice = _submitted(world, data=card(title=title))
-        for review in services.reviews_assign(actor=world.users["regional"], practice=practice, experts=[lenient, strict]):
+        for review in services.reviews_assign(
+            actor=world.users["regional"], practice=practice, experts=[lenient, strict]
+        ):
             if review.expert_id == lenient.pk:
-                services.review_submit(actor=lenient, review=review, scores=full_scores(), verdict="recommend", level="school")
+                services.review_submit(
+                    actor=lenient, review=review, scores=full_scores(), verdict="recommend", level="school"
+                )
             else:
                 scores = full_scores() | {"novelty": 1, "resources": 1}
                 services.review_submit(actor=strict, review=review, scores=scores, verdict="include", level="school")
@@ -297,9 +389,19 @@ def test_experts_leniency_against_colleagues_on_the_same_practices(bank):
 
 def _api_body(world, **changes) -> dict:
     body = {
-        "organization": world.org_a.pk, "title": CARD.title, "problem": CARD.problem, "target_group": CARD.target_group, "steps": CARD.steps,
-        "resources": CARD.resources, "results": CARD.results, "conditions": CARD.conditions, "level": "school", "competencies": ["T.RO"],
-        "subjects": ["mathematics"], "hours": 10, "authors": [],
+        "organization": world.org_a.pk,
+        "title": CARD.title,
+        "problem": CARD.problem,
+        "target_group": CARD.target_group,
+        "steps": CARD.steps,
+        "resources": CARD.resources,
+        "results": CARD.results,
+        "conditions": CARD.conditions,
+        "level": "school",
+        "competencies": ["T.RO"],
+        "subjects": ["mathematics"],
+        "hours": 10,
+        "authors": [],
     }
     return body | changes
 
@@ -310,13 +412,23 @@ def test_the_api_workflow_and_its_error_codes(bank):
     response = teacher.post("/api/practices/", json.dumps(_api_body(world)), content_type="application/json")
     assert response.status_code == 201, response.content
     pk = response.json()["id"]
-    bad = teacher.post("/api/practices/", json.dumps(_api_body(world, steps=["один шаг"], competencies=["NOPE"])), content_type="application/json")
+    bad = teacher.post(
+        "/api/practices/",
+        json.dumps(_api_body(world, steps=["один шаг"], competencies=["NOPE"])),
+        content_type="application/json",
+    )
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "practice_invalid"
-    other = teacher.post("/api/practices/", json.dumps(_api_body(world, organization=world.org_d.pk)), content_type="application/json")
+    other = teacher.post(
+        "/api/practices/", json.dumps(_api_body(world, organization=world.org_d.pk)), content_type="application/json"
+    )
     assert other.status_code == 403
     assert teacher.post(f"/api/practices/{pk}/submit").status_code == 200
     regional = world.client("regional")
-    assigned = regional.post(f"/api/practices/{pk}/reviews", json.dumps({"experts": [u.pk for u in experts(world)]}), content_type="application/json")
+    assigned = regional.post(
+        f"/api/practices/{pk}/reviews",
+        json.dumps({"experts": [u.pk for u in experts(world)]}),
+        content_type="application/json",
+    )
     assert assigned.status_code == 201 and len(assigned.json()) == 2
     for row in assigned.json():
         client = world.client("anonymous")
@@ -324,9 +436,17 @@ def test_the_api_workflow_and_its_error_codes(bank):
         body = {"scores": full_scores(), "verdict": "include", "level": "municipal"}
         answer = client.post(f"/api/practices/reviews/{row['id']}", json.dumps(body), content_type="application/json")
         assert answer.status_code == 200 and answer.json()["status"] == "submitted"
-    decided = regional.post(f"/api/practices/{pk}/decision", json.dumps({"decision": "include", "level": "municipal"}), content_type="application/json")
+    decided = regional.post(
+        f"/api/practices/{pk}/decision",
+        json.dumps({"decision": "include", "level": "municipal"}),
+        content_type="application/json",
+    )
     assert decided.status_code == 200 and decided.json()["status"] == "included"
     listed = world.client("nobody").get("/api/practices/?q=самопроверка").json()
     assert [row["id"] for row in listed] == [pk]
-    again = regional.post(f"/api/practices/{pk}/decision", json.dumps({"decision": "include", "level": "municipal"}), content_type="application/json")
+    again = regional.post(
+        f"/api/practices/{pk}/decision",
+        json.dumps({"decision": "include", "level": "municipal"}),
+        content_type="application/json",
+    )
     assert again.status_code == 409 and again.json()["error"]["code"] == "practice_not_in_review"

@@ -30,7 +30,9 @@ def test_the_route_builder_proposes_a_practice_and_its_effect_is_measured(ready)
     practice = _colleagues_practice(world, hours=4)
     own = published(world, card(title="Практика своей школы учителя: листы самооценки", hours=4))
     # a route of 30 hours: the 36-hour programs do not fit, a 4-hour practice closing a fifth of a deficit does
-    route = route_services.route_build(actor=world.users["teacher"], educator=world.self_educator, options=options(max_hours=30))
+    route = route_services.route_build(
+        actor=world.users["teacher"], educator=world.self_educator, options=options(max_hours=30)
+    )
     items = list(route.items.filter(kind="practice"))
     assert [i.title for i in items] == [f"Практика «{practice.title}»"]
     item = items[0]

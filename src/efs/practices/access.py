@@ -47,7 +47,12 @@ def practices_visible(user) -> QuerySet[Practice]:
 
 
 def practice_visible(user, pk: int) -> Practice:
-    practice = practices_visible(user).select_related("region", "organization", "municipality", "contest").filter(pk=pk).first()
+    practice = (
+        practices_visible(user)
+        .select_related("region", "organization", "municipality", "contest")
+        .filter(pk=pk)
+        .first()
+    )
     if practice is None:
         raise NotFound(_("Not found, or you have no access to it."))
     return practice
@@ -68,7 +73,9 @@ def require_author(user, practice: Practice) -> None:
 
 def require_moderator(user, practice: Practice) -> None:
     if not may_moderate(user, practice):
-        raise PermissionDenied(_("Only the operator of the practice's region or the federal operator moderates this practice."))
+        raise PermissionDenied(
+            _("Only the operator of the practice's region or the federal operator moderates this practice.")
+        )
 
 
 def contests_visible(user) -> QuerySet[Contest]:
@@ -76,4 +83,6 @@ def contests_visible(user) -> QuerySet[Contest]:
 
 
 def require_contest_organizer(user, region_id: int) -> None:
-    access.require_region(user, region_id, roles=MODERATORS, message=_("A contest is announced by the operator of its region."))
+    access.require_region(
+        user, region_id, roles=MODERATORS, message=_("A contest is announced by the operator of its region.")
+    )

@@ -42,7 +42,9 @@ class Contest(models.Model):
     region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), max_length=TEXT_MAX)
-    criteria = models.JSONField(_("criteria"), default=list, help_text=_("code, title, what is assessed, maximum score"))
+    criteria = models.JSONField(
+        _("criteria"), default=list, help_text=_("code, title, what is assessed, maximum score")
+    )
     deadline = models.DateField(_("submissions until"))
     jury = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="practice_juries", verbose_name=_("jury"))
     announced_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -61,9 +63,20 @@ class Practice(models.Model):
     """A card of an effective practice (the fields of a bank card and of Smarteka's template)."""
 
     region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
-    organization = models.ForeignKey("people.Organization", on_delete=models.PROTECT, related_name="practices", verbose_name=_("organization"))
-    municipality = models.ForeignKey("people.Municipality", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("municipality"))
-    contest = models.ForeignKey(Contest, on_delete=models.PROTECT, null=True, blank=True, related_name="practices", verbose_name=_("contest"))
+    organization = models.ForeignKey(
+        "people.Organization", on_delete=models.PROTECT, related_name="practices", verbose_name=_("organization")
+    )
+    municipality = models.ForeignKey(
+        "people.Municipality",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
+    contest = models.ForeignKey(
+        Contest, on_delete=models.PROTECT, null=True, blank=True, related_name="practices", verbose_name=_("contest")
+    )
     title = models.CharField(_("title"), max_length=300)
     problem = models.TextField(_("problem it solves"), max_length=TEXT_MAX)
     target_group = models.CharField(_("target group"), max_length=500)
@@ -71,16 +84,22 @@ class Practice(models.Model):
     resources = models.TextField(_("resources needed"), max_length=TEXT_MAX)
     results = models.TextField(_("results"), max_length=TEXT_MAX)
     conditions = models.TextField(_("conditions and risks of replication"), max_length=TEXT_MAX)
-    competencies = models.ManyToManyField("competencies.Competency", related_name="practices", verbose_name=_("competencies it develops"))
+    competencies = models.ManyToManyField(
+        "competencies.Competency", related_name="practices", verbose_name=_("competencies it develops")
+    )
     subjects = models.ManyToManyField("people.Subject", blank=True, related_name="+", verbose_name=_("subjects"))
     level = models.CharField(_("level"), max_length=10, choices=PracticeLevel.choices)
-    confirmed_level = models.CharField(_("level confirmed by the review"), max_length=10, choices=PracticeLevel.choices, blank=True)
+    confirmed_level = models.CharField(
+        _("level confirmed by the review"), max_length=10, choices=PracticeLevel.choices, blank=True
+    )
     hours = models.PositiveSmallIntegerField(_("hours to master"), default=8)
     status = models.CharField(_("status"), max_length=12, choices=PracticeStatus.choices, default=PracticeStatus.DRAFT)
     version = models.PositiveIntegerField(_("version"), default=1)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     search_document = models.TextField(_("search document"), blank=True, editable=False)
-    effect = models.JSONField(_("measured effect"), default=dict, blank=True, help_text=_("gain of educators who used it, by competency"))
+    effect = models.JSONField(
+        _("measured effect"), default=dict, blank=True, help_text=_("gain of educators who used it, by competency")
+    )
     replication_count = models.PositiveIntegerField(_("replications"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -109,7 +128,9 @@ class PracticeAuthor(models.Model):
 
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="authors")
     name = models.CharField(_("author"), max_length=200)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="practice_authorships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="practice_authorships"
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -178,10 +199,14 @@ class PracticeReview(models.Model):
 
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="reviews")
     practice_version = models.PositiveIntegerField(_("version reviewed"))
-    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="practice_reviews", verbose_name=_("expert"))
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="practice_reviews", verbose_name=_("expert")
+    )
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     assigned_at = models.DateTimeField(_("assigned"), auto_now_add=True)
-    status = models.CharField(_("status"), max_length=10, choices=PracticeReviewStatus.choices, default=PracticeReviewStatus.ASSIGNED)
+    status = models.CharField(
+        _("status"), max_length=10, choices=PracticeReviewStatus.choices, default=PracticeReviewStatus.ASSIGNED
+    )
     scores = models.JSONField(_("scores"), default=dict, blank=True)
     comments = models.JSONField(_("comments on the criteria"), default=dict, blank=True)
     verdict = models.CharField(_("verdict"), max_length=10, choices=PracticeVerdict.choices, blank=True)
@@ -195,9 +220,12 @@ class PracticeReview(models.Model):
         verbose_name = _("expert review of a practice")
         verbose_name_plural = _("expert reviews of practices")
         constraints = [
-            models.UniqueConstraint(fields=["practice", "practice_version", "expert"], name="practice_review_once_per_version"),
+            models.UniqueConstraint(
+                fields=["practice", "practice_version", "expert"], name="practice_review_once_per_version"
+            ),
             models.CheckConstraint(
-                condition=Q(status="submitted", verdict__gt="", share__isnull=False) | ~Q(status="submitted"), name="practice_review_submitted_complete"
+                condition=Q(status="submitted", verdict__gt="", share__isnull=False) | ~Q(status="submitted"),
+                name="practice_review_submitted_complete",
             ),
         ]
 
@@ -213,9 +241,21 @@ class Replication(models.Model):
     """A «мы внедрили» report: an organization replicated the practice."""
 
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="replications")
-    organization = models.ForeignKey("people.Organization", on_delete=models.PROTECT, related_name="practice_replications", verbose_name=_("organization"))
+    organization = models.ForeignKey(
+        "people.Organization",
+        on_delete=models.PROTECT,
+        related_name="practice_replications",
+        verbose_name=_("organization"),
+    )
     region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
-    municipality = models.ForeignKey("people.Municipality", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("municipality"))
+    municipality = models.ForeignKey(
+        "people.Municipality",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
     implemented_on = models.DateField(_("implemented on"))
     adapted = models.TextField(_("what was adapted"), max_length=TEXT_MAX)
     results = models.TextField(_("results"), max_length=TEXT_MAX)
@@ -226,7 +266,9 @@ class Replication(models.Model):
         ordering = ["practice_id", "-implemented_on", "id"]
         verbose_name = _("replication report")
         verbose_name_plural = _("replication reports")
-        constraints = [models.UniqueConstraint(fields=["practice", "organization"], name="replication_once_per_organization")]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "organization"], name="replication_once_per_organization")
+        ]
         indexes = [models.Index(fields=["region", "practice"])]
 
     def __str__(self) -> str:

@@ -75,7 +75,9 @@ class DeficitMatch:
     weight: float  # sum of the probabilities of those deficits
 
 
-def practices_for_deficits(*, educator_id: int, region_id: int, subject_codes: set[str], limit: int = 20) -> tuple[list, list[DeficitMatch]]:
+def practices_for_deficits(
+    *, educator_id: int, region_id: int, subject_codes: set[str], limit: int = 20
+) -> tuple[list, list[DeficitMatch]]:
     """«Практики, закрывающие мои дефициты»: the educator's current deficits (diagnostics)
     and the public practices of their region, or recommended federally, that develop them."""
     deficits = current_deficits(educator_id=educator_id)
@@ -95,7 +97,14 @@ def practices_for_deficits(*, educator_id: int, region_id: int, subject_codes: s
             continue
         codes = [c.code for c in practice.competencies.all() if c.code in weights]
         matches.append(DeficitMatch(practice, [titles[c] for c in codes], round(sum(weights[c] for c in codes), 4)))
-    matches.sort(key=lambda m: (-m.weight, m.practice.status != PracticeStatus.RECOMMENDED, -m.practice.replication_count, m.practice.pk))
+    matches.sort(
+        key=lambda m: (
+            -m.weight,
+            m.practice.status != PracticeStatus.RECOMMENDED,
+            -m.practice.replication_count,
+            m.practice.pk,
+        )
+    )
     return deficits, matches[:limit]
 
 
@@ -106,7 +115,11 @@ def mean_effect(practice: Practice) -> float | None:
 
 def regional_ranking(region_id: int, *, limit: int = 100) -> list[tuple[Practice, float | None]]:
     """The region's public practices ranked by replication, then by measured effect."""
-    rows = list(_with_related(Practice.objects.filter(status__in=PUBLIC_STATUSES, region_id=region_id)).order_by("-replication_count", "pk")[: limit * 2])
+    rows = list(
+        _with_related(Practice.objects.filter(status__in=PUBLIC_STATUSES, region_id=region_id)).order_by(
+            "-replication_count", "pk"
+        )[: limit * 2]
+    )
     ranked = [(p, mean_effect(p)) for p in rows]
     ranked.sort(key=lambda pair: (-pair[0].replication_count, -(pair[1] if pair[1] is not None else -1e9), pair[0].pk))
     return ranked[:limit]
@@ -131,7 +144,11 @@ def replication_map(practice: Practice) -> list[MapRow]:
 
 
 def replications_of(practice: Practice) -> QuerySet[Replication]:
-    return Replication.objects.filter(practice=practice).select_related("organization", "region", "municipality").order_by("-implemented_on", "pk")
+    return (
+        Replication.objects.filter(practice=practice)
+        .select_related("organization", "region", "municipality")
+        .order_by("-implemented_on", "pk")
+    )
 
 
 def moderation_queue(user) -> QuerySet[Practice]:
@@ -148,12 +165,18 @@ def moderation_queue(user) -> QuerySet[Practice]:
 
 
 def reviews_of_expert(user) -> QuerySet[PracticeReview]:
-    return PracticeReview.objects.filter(expert=user).select_related("practice").order_by("status", "-assigned_at", "pk")
+    return (
+        PracticeReview.objects.filter(expert=user).select_related("practice").order_by("status", "-assigned_at", "pk")
+    )
 
 
 def reviews_for_authors(practice: Practice) -> list[PracticeReview]:
     """Submitted reviews of the card, the expert's name withheld (the review is blind)."""
-    return list(practice.reviews.filter(status=PracticeReviewStatus.SUBMITTED).order_by("practice_version", "submitted_at", "pk"))
+    return list(
+        practice.reviews.filter(status=PracticeReviewStatus.SUBMITTED).order_by(
+            "practice_version", "submitted_at", "pk"
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -173,8 +196,16 @@ def leniency(user) -> list[Leniency]:
     if condition is None:
         return []
     practice_ids = Practice.objects.filter(condition).values("pk")
-    rows = PracticeReview.objects.filter(practice_id__in=practice_ids, status=PracticeReviewStatus.SUBMITTED, share__isnull=False).values_list(
-        "practice_id", "practice_version", "expert_id", "expert__first_name", "expert__last_name", "expert__username", "share"
+    rows = PracticeReview.objects.filter(
+        practice_id__in=practice_ids, status=PracticeReviewStatus.SUBMITTED, share__isnull=False
+    ).values_list(
+        "practice_id",
+        "practice_version",
+        "expert_id",
+        "expert__first_name",
+        "expert__last_name",
+        "expert__username",
+        "share",
     )
     by_card: dict[tuple[int, int], list[tuple[int, float]]] = defaultdict(list)
     names: dict[int, str] = {}
@@ -191,7 +222,11 @@ def leniency(user) -> list[Leniency]:
                 deltas[expert_id].append(share - sum(others) / len(others))
     answer = [
         Leniency(
-            expert_id=e, expert=names[e], reviews=len(shares[e]), compared=len(deltas[e]), mean_share=round(sum(shares[e]) / len(shares[e]), 3),
+            expert_id=e,
+            expert=names[e],
+            reviews=len(shares[e]),
+            compared=len(deltas[e]),
+            mean_share=round(sum(shares[e]) / len(shares[e]), 3),
             delta=round(sum(deltas[e]) / len(deltas[e]), 3) if deltas[e] else None,
         )
         for e in shares

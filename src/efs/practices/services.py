@@ -56,11 +56,36 @@ CRITERION_COMMENT_MAX = 1000
 
 # The bank's review criteria (a contest may publish its own).
 DEFAULT_CRITERIA = [
-    {"code": "relevance", "title": "Актуальность", "description": "Практика решает значимую проблему образования региона, проблема описана конкретно.", "max_score": 2},
-    {"code": "results", "title": "Результативность", "description": "Результаты измерены и подтверждены материалами (файлы, показатели до и после).", "max_score": 2},
-    {"code": "replicability", "title": "Воспроизводимость", "description": "Алгоритм внедрения по шагам позволяет коллеге повторить практику.", "max_score": 2},
-    {"code": "resources", "title": "Ресурсная реализуемость", "description": "Ресурсы, условия и риски тиражирования названы и реалистичны.", "max_score": 2},
-    {"code": "novelty", "title": "Новизна", "description": "Практика предлагает решение, которого нет в массовом опыте.", "max_score": 2},
+    {
+        "code": "relevance",
+        "title": "Актуальность",
+        "description": "Практика решает значимую проблему образования региона, проблема описана конкретно.",
+        "max_score": 2,
+    },
+    {
+        "code": "results",
+        "title": "Результативность",
+        "description": "Результаты измерены и подтверждены материалами (файлы, показатели до и после).",
+        "max_score": 2,
+    },
+    {
+        "code": "replicability",
+        "title": "Воспроизводимость",
+        "description": "Алгоритм внедрения по шагам позволяет коллеге повторить практику.",
+        "max_score": 2,
+    },
+    {
+        "code": "resources",
+        "title": "Ресурсная реализуемость",
+        "description": "Ресурсы, условия и риски тиражирования названы и реалистичны.",
+        "max_score": 2,
+    },
+    {
+        "code": "novelty",
+        "title": "Новизна",
+        "description": "Практика предлагает решение, которого нет в массовом опыте.",
+        "max_score": 2,
+    },
 ]
 DECISIONS = {
     PracticeVerdict.RECOMMEND: PracticeStatus.RECOMMENDED,
@@ -99,8 +124,12 @@ class Criterion:
 
 
 def criteria_of(practice: Practice) -> dict[str, Criterion]:
-    rows = (practice.contest.criteria if practice.contest_id and practice.contest.criteria else None) or DEFAULT_CRITERIA
-    return {c["code"]: Criterion(c["code"], c["title"], c.get("description", ""), int(c.get("max_score", 2))) for c in rows}
+    rows = (
+        practice.contest.criteria if practice.contest_id and practice.contest.criteria else None
+    ) or DEFAULT_CRITERIA
+    return {
+        c["code"]: Criterion(c["code"], c["title"], c.get("description", ""), int(c.get("max_score", 2))) for c in rows
+    }
 
 
 def _leaves(codes: list[str]) -> dict[str, Competency]:
@@ -112,7 +141,12 @@ def _text_problems(data: PracticeData) -> list[tuple[str, str]]:
     errors = []
     if len(data.title.strip()) < 10:
         errors.append(("title", _("The title is too short.")))
-    for name, label in (("problem", _("the problem")), ("resources", _("the resources")), ("results", _("the results")), ("conditions", _("the conditions and risks"))):
+    for name, label in (
+        ("problem", _("the problem")),
+        ("resources", _("the resources")),
+        ("results", _("the results")),
+        ("conditions", _("the conditions and risks")),
+    ):
         value = getattr(data, name).strip()
         if len(value) < 20:
             errors.append((name, _("Describe %(what)s in at least a sentence.") % {"what": label}))
@@ -139,8 +173,15 @@ def validate_practice(data: PracticeData) -> list[tuple[str, str]]:
         errors.append(("competencies", _("Link the practice to at least one competency of the framework.")))
     unknown = set(data.competencies) - set(_leaves(data.competencies))
     if unknown:
-        errors.append(("competencies", _("Not diagnosed competencies of a published framework: %(c)s.") % {"c": ", ".join(sorted(unknown))}))
-    unknown_subjects = set(data.subjects) - set(Subject.objects.filter(code__in=data.subjects).values_list("code", flat=True))
+        errors.append(
+            (
+                "competencies",
+                _("Not diagnosed competencies of a published framework: %(c)s.") % {"c": ", ".join(sorted(unknown))},
+            )
+        )
+    unknown_subjects = set(data.subjects) - set(
+        Subject.objects.filter(code__in=data.subjects).values_list("code", flat=True)
+    )
     if unknown_subjects:
         errors.append(("subjects", _("Unknown subjects: %(s)s.") % {"s": ", ".join(sorted(unknown_subjects))}))
     names = [a.strip() for a in data.authors if a.strip()]
@@ -151,7 +192,11 @@ def validate_practice(data: PracticeData) -> list[tuple[str, str]]:
 
 def _raise(errors: list[tuple[str, str]]) -> None:
     if errors:
-        raise ValidationFailed(" ".join(m for _f, m in errors), code="practice_invalid", details=[{"field": f, "message": m} for f, m in errors])
+        raise ValidationFailed(
+            " ".join(m for _f, m in errors),
+            code="practice_invalid",
+            details=[{"field": f, "message": m} for f, m in errors],
+        )
 
 
 def _contest_open(contest: Contest, region_id: int, today: dt.date | None = None) -> None:
@@ -160,7 +205,8 @@ def _contest_open(contest: Contest, region_id: int, today: dt.date | None = None
         raise ValidationFailed(_("The contest is announced for another region."), code="contest_other_region")
     if today > contest.deadline:
         raise Conflict(
-            _("Submissions to «%(title)s» closed on %(date)s.") % {"title": contest.title, "date": contest.deadline.strftime("%d.%m.%Y")},
+            _("Submissions to «%(title)s» closed on %(date)s.")
+            % {"title": contest.title, "date": contest.deadline.strftime("%d.%m.%Y")},
             code="contest_closed",
         )
 
@@ -183,7 +229,9 @@ def _write_card(practice: Practice, data: PracticeData) -> Practice:
 def _write_authors(practice: Practice, actor: User, names: list[str]) -> None:
     practice.authors.all().delete()
     rows = [PracticeAuthor(practice=practice, name=actor.display_name(), user=actor, order=0)]
-    rows += [PracticeAuthor(practice=practice, name=n.strip(), order=i) for i, n in enumerate(names, start=1) if n.strip()]
+    rows += [
+        PracticeAuthor(practice=practice, name=n.strip(), order=i) for i, n in enumerate(names, start=1) if n.strip()
+    ]
     PracticeAuthor.objects.bulk_create(rows)
 
 
@@ -200,8 +248,12 @@ def practice_create(*, actor: User, organization: Organization, data: PracticeDa
             raise ValidationFailed(_("No such contest."), code="contest_unknown")
         _contest_open(contest, organization.region_id)
     practice = Practice(
-        region_id=organization.region_id, organization=organization, municipality_id=organization.municipality_id, contest=contest,
-        submitted_by=actor, status=PracticeStatus.DRAFT,
+        region_id=organization.region_id,
+        organization=organization,
+        municipality_id=organization.municipality_id,
+        contest=contest,
+        submitted_by=actor,
+        status=PracticeStatus.DRAFT,
     )
     _write_card(practice, data)
     _write_authors(practice, actor, data.authors)
@@ -213,7 +265,10 @@ def practice_update(*, actor: User, practice: Practice, data: PracticeData) -> P
     practice = Practice.objects.select_for_update().get(pk=practice.pk)
     require_author(actor, practice)
     if practice.status not in EDITABLE:
-        raise Conflict(_("The card can be changed only while it is a draft or returned for revision."), code="practice_not_editable")
+        raise Conflict(
+            _("The card can be changed only while it is a draft or returned for revision."),
+            code="practice_not_editable",
+        )
     _raise(validate_practice(data))
     _write_card(practice, data)
     if practice.submitted_by_id == actor.pk:
@@ -225,9 +280,13 @@ def _file_problem(file) -> tuple[str, str] | None:
     name = (getattr(file, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1]
     extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     if len(name) > FILE_NAME_MAX_CHARS:
-        return _("The file name is longer than %(max)s characters; rename the file.") % {"max": FILE_NAME_MAX_CHARS}, "practice_file_name_too_long"
+        return _("The file name is longer than %(max)s characters; rename the file.") % {
+            "max": FILE_NAME_MAX_CHARS
+        }, "practice_file_name_too_long"
     if extension not in PRACTICE_FILE_TYPES:
-        return _("Files of this type are not accepted. Upload PDF, office documents, images or ZIP."), "practice_file_type"
+        return _(
+            "Files of this type are not accepted. Upload PDF, office documents, images or ZIP."
+        ), "practice_file_type"
     if file.size > EVIDENCE_MAX_BYTES:
         return _("The file is larger than 10 MB."), "practice_file_too_large"
     if file.size == 0:
@@ -243,7 +302,9 @@ def evidence_add(*, actor: User, practice: Practice, file, caption: str) -> Prac
     practice = Practice.objects.select_for_update().get(pk=practice.pk)
     require_author(actor, practice)
     if practice.status not in EDITABLE:
-        raise Conflict(_("Files are added while the card is a draft or returned for revision."), code="practice_not_editable")
+        raise Conflict(
+            _("Files are added while the card is a draft or returned for revision."), code="practice_not_editable"
+        )
     if not caption.strip() or len(caption) > 300:
         raise ValidationFailed(_("Say what the file shows (up to 300 characters)."), code="practice_file_caption")
     if file is None:
@@ -254,12 +315,16 @@ def evidence_add(*, actor: User, practice: Practice, file, caption: str) -> Prac
     name = file.name.replace("\\", "/").rsplit("/", 1)[-1]
     size = file.size
     file.name = f"{uuid.uuid4().hex}.{name.rsplit('.', 1)[-1].lower()}"
-    return PracticeEvidence.objects.create(practice=practice, file=file, file_name=name, caption=caption.strip(), size=size, uploaded_by=actor)
+    return PracticeEvidence.objects.create(
+        practice=practice, file=file, file_name=name, caption=caption.strip(), size=size, uploaded_by=actor
+    )
 
 
 def _transition(practice: Practice, to: str, actor: User | None, comment: str = "", level: str = "") -> None:
     previous = practice.status
-    PracticeTransition.objects.create(practice=practice, from_status=previous, to_status=to, by=actor, comment=comment, level=level)
+    PracticeTransition.objects.create(
+        practice=practice, from_status=previous, to_status=to, by=actor, comment=comment, level=level
+    )
     practice.status = to
     if to in PUBLIC_STATUSES and practice.published_at is None:
         practice.published_at = timezone.now()
@@ -271,7 +336,11 @@ def _transition(practice: Practice, to: str, actor: User | None, comment: str = 
 def _moderators_of(region_id: int) -> list[User]:
     return list(
         User.objects.filter(
-            Q(role_assignments__role=Role.REGIONAL_OPERATOR, role_assignments__region_id=region_id, role_assignments__scope="region"),
+            Q(
+                role_assignments__role=Role.REGIONAL_OPERATOR,
+                role_assignments__region_id=region_id,
+                role_assignments__scope="region",
+            ),
             is_active=True,
         ).distinct()
     )
@@ -304,7 +373,11 @@ def practice_submit(*, actor: User, practice: Practice) -> Practice:
         practice.save(update_fields=["version"])
     _transition(practice, PracticeStatus.SUBMITTED, actor)
     for moderator in _moderators_of(practice.region_id):
-        notify(user=moderator, title=_("A practice is submitted for review: %(t)s") % {"t": practice.title[:150]}, url=reverse("practices:moderation"))
+        notify(
+            user=moderator,
+            title=_("A practice is submitted for review: %(t)s") % {"t": practice.title[:150]},
+            url=reverse("practices:moderation"),
+        )
     return practice
 
 
@@ -320,7 +393,13 @@ def experts_available(practice: Practice) -> list[User]:
     experts = User.objects.filter(role_assignments__role=Role.EXPERT, is_active=True)
     if practice.contest_id:
         experts = experts.filter(practice_juries=practice.contest_id)
-    experts = experts.annotate(load=Count("practice_reviews", filter=Q(practice_reviews__status=PracticeReviewStatus.ASSIGNED))).order_by("load", "pk").distinct()
+    experts = (
+        experts.annotate(
+            load=Count("practice_reviews", filter=Q(practice_reviews__status=PracticeReviewStatus.ASSIGNED))
+        )
+        .order_by("load", "pk")
+        .distinct()
+    )
     return [e for e in experts if not _conflicted(e, practice)]
 
 
@@ -331,45 +410,64 @@ def reviews_assign(*, actor: User, practice: Practice, experts: list[User] | Non
     require_moderator(actor, practice)
     if practice.status not in (PracticeStatus.SUBMITTED, PracticeStatus.IN_REVIEW):
         raise Conflict(_("Experts are assigned to a submitted practice."), code="practice_not_submitted")
-    current = list(practice.reviews.filter(practice_version=practice.version).exclude(status=PracticeReviewStatus.WITHDRAWN))
+    current = list(
+        practice.reviews.filter(practice_version=practice.version).exclude(status=PracticeReviewStatus.WITHDRAWN)
+    )
     taken = {r.expert_id for r in current}
     if experts is None:
         pool = [e for e in experts_available(practice) if e.pk not in taken]
         experts = pool[: max(0, MIN_REVIEWS - len(current))]
     for expert in experts:
         if not people_access.has_role(expert, Role.EXPERT):
-            raise ValidationFailed(_("%(name)s is not an expert.") % {"name": expert.display_name()}, code="review_not_expert")
+            raise ValidationFailed(
+                _("%(name)s is not an expert.") % {"name": expert.display_name()}, code="review_not_expert"
+            )
         if _conflicted(expert, practice):
             raise ValidationFailed(
-                _("%(name)s works for the authors' organization or is an author: a conflict of interest.") % {"name": expert.display_name()},
+                _("%(name)s works for the authors' organization or is an author: a conflict of interest.")
+                % {"name": expert.display_name()},
                 code="review_conflict_of_interest",
             )
     created = [
-        PracticeReview.objects.create(practice=practice, practice_version=practice.version, expert=e, assigned_by=actor) for e in experts if e.pk not in taken
+        PracticeReview.objects.create(practice=practice, practice_version=practice.version, expert=e, assigned_by=actor)
+        for e in experts
+        if e.pk not in taken
     ]
     if len(current) + len(created) < MIN_REVIEWS:
         raise ValidationFailed(
-            _("At least %(n)s experts without a conflict of interest are needed; not enough are available.") % {"n": MIN_REVIEWS},
+            _("At least %(n)s experts without a conflict of interest are needed; not enough are available.")
+            % {"n": MIN_REVIEWS},
             code="review_not_enough_experts",
         )
     if practice.status == PracticeStatus.SUBMITTED:
         _transition(practice, PracticeStatus.IN_REVIEW, actor)
     for review in created:
-        notify(user=review.expert, title=_("A practice is assigned to you for review"), url=reverse("practices:review", args=[review.pk]))
+        notify(
+            user=review.expert,
+            title=_("A practice is assigned to you for review"),
+            url=reverse("practices:review", args=[review.pk]),
+        )
     return created
 
 
-def _score_problems(criteria: dict[str, Criterion], scores: dict, comments: dict) -> tuple[dict[str, int], dict[str, str], list[str]]:
+def _score_problems(
+    criteria: dict[str, Criterion], scores: dict, comments: dict
+) -> tuple[dict[str, int], dict[str, str], list[str]]:
     problems, clean, notes = [], {}, {}
     for code, criterion in criteria.items():
         value = scores.get(code)
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= criterion.max_score:
-            problems.append(_("«%(title)s»: a score from 0 to %(max)s.") % {"title": criterion.title, "max": criterion.max_score})
+            problems.append(
+                _("«%(title)s»: a score from 0 to %(max)s.") % {"title": criterion.title, "max": criterion.max_score}
+            )
         else:
             clean[code] = value
         note = comments.get(code, "")
         if not isinstance(note, str) or len(note) > CRITERION_COMMENT_MAX:
-            problems.append(_("«%(title)s»: a comment of up to %(n)s characters.") % {"title": criterion.title, "n": CRITERION_COMMENT_MAX})
+            problems.append(
+                _("«%(title)s»: a comment of up to %(n)s characters.")
+                % {"title": criterion.title, "n": CRITERION_COMMENT_MAX}
+            )
         elif note.strip():
             notes[code] = note.strip()
     unknown = (set(scores) | set(comments)) - set(criteria)
@@ -388,30 +486,52 @@ def _contradictions(criteria: dict[str, Criterion], scores: dict[str, int], verd
     failed = [criteria[code].title for code, value in scores.items() if value == 0]
     if verdict in POSITIVE and failed:
         problems.append(
-            _("The practice does not meet %(criteria)s: a practice that fails a criterion does not enter the bank; return it for revision or reject it.")
+            _(
+                "The practice does not meet %(criteria)s: a practice that fails a criterion does not "
+                "enter the bank; return it for revision or reject it."
+            )
             % {"criteria": ", ".join(f"«{t}»" for t in failed)}
         )
     if verdict == PracticeVerdict.REJECT and share >= 1:
         problems.append(_("Every criterion has the full score: a rejection contradicts the scores."))
-    if (verdict in (PracticeVerdict.REVISE, PracticeVerdict.REJECT) or share < LOW_SCORE_SHARE) and len(comment.strip()) < COMMENT_MIN:
-        problems.append(_("Explain to the authors what to change or why the practice is rejected (at least %(n)s characters).") % {"n": COMMENT_MIN})
+    if (verdict in (PracticeVerdict.REVISE, PracticeVerdict.REJECT) or share < LOW_SCORE_SHARE) and len(
+        comment.strip()
+    ) < COMMENT_MIN:
+        problems.append(
+            _("Explain to the authors what to change or why the practice is rejected (at least %(n)s characters).")
+            % {"n": COMMENT_MIN}
+        )
     return problems
 
 
 @transaction.atomic
 def review_submit(
-    *, actor: User, review: PracticeReview, scores: dict, verdict: str, level: str = "", comment: str = "", comments: dict | None = None
+    *,
+    actor: User,
+    review: PracticeReview,
+    scores: dict,
+    verdict: str,
+    level: str = "",
+    comment: str = "",
+    comments: dict | None = None,
 ) -> PracticeReview:
     """The expert's scores with comments, verdict and level, checked by the depository's rules."""
     review = PracticeReview.objects.select_for_update().select_related("practice__contest").get(pk=review.pk)
     practice = review.practice
     if review.expert_id != actor.pk:
         raise PermissionDenied(_("This review is assigned to another expert."))
-    if review.status != PracticeReviewStatus.ASSIGNED or review.practice_version != practice.version or practice.status != PracticeStatus.IN_REVIEW:
+    if (
+        review.status != PracticeReviewStatus.ASSIGNED
+        or review.practice_version != practice.version
+        or practice.status != PracticeStatus.IN_REVIEW
+    ):
         raise Conflict(_("This review is closed."), code="review_closed")
     if _conflicted(actor, practice):
         raise ValidationFailed(
-            _("You work for the authors' organization or are an author: a conflict of interest; the operator will reassign the review."),
+            _(
+                "You work for the authors' organization or are an author: a conflict of "
+                "interest; the operator will reassign the review."
+            ),
             code="review_conflict_of_interest",
         )
     criteria = criteria_of(practice)
@@ -448,17 +568,27 @@ def practice_decide(*, actor: User, practice: Practice, decision: str, level: st
         raise ValidationFailed(_("Choose a decision."), code="decision_unknown")
     done = practice.reviews.filter(practice_version=practice.version, status=PracticeReviewStatus.SUBMITTED).count()
     if done < MIN_REVIEWS:
-        raise Conflict(_("At least %(n)s expert reviews are needed before a decision; %(done)s submitted.") % {"n": MIN_REVIEWS, "done": done}, code="reviews_missing")
+        raise Conflict(
+            _("At least %(n)s expert reviews are needed before a decision; %(done)s submitted.")
+            % {"n": MIN_REVIEWS, "done": done},
+            code="reviews_missing",
+        )
     if decision in POSITIVE and level not in PracticeLevel.values:
         raise ValidationFailed(_("Give the level the decision confirms."), code="decision_level_required")
     if decision not in POSITIVE and len(comment.strip()) < 10:
         raise ValidationFailed(_("Explain the decision to the authors."), code="decision_comment_required")
     if len(comment) > TEXT_MAX:
         raise ValidationFailed(_("At most %(n)s characters.") % {"n": TEXT_MAX}, code="decision_comment_too_long")
-    practice.reviews.filter(practice_version=practice.version, status=PracticeReviewStatus.ASSIGNED).update(status=PracticeReviewStatus.WITHDRAWN)
+    practice.reviews.filter(practice_version=practice.version, status=PracticeReviewStatus.ASSIGNED).update(
+        status=PracticeReviewStatus.WITHDRAWN
+    )
     practice.confirmed_level = level if decision in POSITIVE else practice.confirmed_level
     _transition(practice, DECISIONS[decision], actor, comment.strip(), level=level if decision in POSITIVE else "")
-    _notify_authors(practice, _("Decision on your practice «%(t)s»: %(d)s") % {"t": practice.title[:120], "d": PracticeStatus(practice.status).label})
+    _notify_authors(
+        practice,
+        _("Decision on your practice «%(t)s»: %(d)s")
+        % {"t": practice.title[:120], "d": PracticeStatus(practice.status).label},
+    )
     return practice
 
 
@@ -477,7 +607,14 @@ def practice_archive(*, actor: User, practice: Practice, comment: str = "") -> P
 
 @transaction.atomic
 def contest_create(
-    *, actor: User, region_id: int, title: str, description: str, deadline: dt.date, jury: list[User], criteria: list[str] | None = None,
+    *,
+    actor: User,
+    region_id: int,
+    title: str,
+    description: str,
+    deadline: dt.date,
+    jury: list[User],
+    criteria: list[str] | None = None,
     today: dt.date | None = None,
 ) -> Contest:
     """A region's contest: its criteria (titles; the bank's when none), deadline and jury of experts."""
@@ -500,8 +637,17 @@ def contest_create(
         problems.append(_("At most 12 criteria of up to 300 characters."))
     if problems:
         raise ValidationFailed(" ".join(problems), code="contest_invalid", details=problems)
-    rows = [{"code": f"c{i}", "title": t, "description": "", "max_score": 2} for i, t in enumerate(titles, start=1)] or DEFAULT_CRITERIA
-    contest = Contest.objects.create(region_id=region_id, title=title.strip(), description=description.strip(), deadline=deadline, criteria=rows, announced_by=actor)
+    rows = [
+        {"code": f"c{i}", "title": t, "description": "", "max_score": 2} for i, t in enumerate(titles, start=1)
+    ] or DEFAULT_CRITERIA
+    contest = Contest.objects.create(
+        region_id=region_id,
+        title=title.strip(),
+        description=description.strip(),
+        deadline=deadline,
+        criteria=rows,
+        announced_by=actor,
+    )
     contest.jury.set(jury)
     return contest
 
@@ -511,7 +657,14 @@ def contest_create(
 
 @transaction.atomic
 def replication_report(
-    *, actor: User, practice: Practice, organization: Organization, implemented_on: dt.date, adapted: str, results: str, today: dt.date | None = None
+    *,
+    actor: User,
+    practice: Practice,
+    organization: Organization,
+    implemented_on: dt.date,
+    adapted: str,
+    results: str,
+    today: dt.date | None = None,
 ) -> Replication:
     """«Мы внедрили»: an organization reports it replicated a practice of the bank; the authors are told."""
     practice = Practice.objects.select_for_update().get(pk=practice.pk)
@@ -520,7 +673,9 @@ def replication_report(
     if practice.status not in PUBLIC_STATUSES:
         raise Conflict(_("Replications are reported for practices of the bank."), code="practice_not_public")
     if organization.pk == practice.organization_id:
-        raise ValidationFailed(_("The authors' own organization does not replicate its practice."), code="replication_own_practice")
+        raise ValidationFailed(
+            _("The authors' own organization does not replicate its practice."), code="replication_own_practice"
+        )
     today = today or timezone.localdate()
     problems = []
     if implemented_on > today or implemented_on < practice.created_at.date() - dt.timedelta(days=3650):
@@ -533,13 +688,21 @@ def replication_report(
     if Replication.objects.filter(practice=practice, organization=organization).exists():
         raise Conflict(_("Your organization has already reported this replication."), code="replication_exists")
     replication = Replication.objects.create(
-        practice=practice, organization=organization, region_id=organization.region_id, municipality_id=organization.municipality_id,
-        implemented_on=implemented_on, adapted=adapted.strip(), results=results.strip(), reported_by=actor,
+        practice=practice,
+        organization=organization,
+        region_id=organization.region_id,
+        municipality_id=organization.municipality_id,
+        implemented_on=implemented_on,
+        adapted=adapted.strip(),
+        results=results.strip(),
+        reported_by=actor,
     )
     practice.replication_count = practice.replications.count()
     practice.save(update_fields=["replication_count", "updated_at"])
     _notify_authors(
-        practice, _("«%(org)s» replicated your practice «%(t)s»") % {"org": organization.display_name, "t": practice.title[:120]}, key=f"replication-{replication.pk}"
+        practice,
+        _("«%(org)s» replicated your practice «%(t)s»") % {"org": organization.display_name, "t": practice.title[:120]},
+        key=f"replication-{replication.pk}",
     )
     return replication
 

@@ -55,9 +55,14 @@ def candidates(query: SourceQuery) -> list[SourceCandidate]:
                 -sum(coverage.values()),
                 -practice.replication_count,
                 SourceCandidate(
-                    key=str(practice.pk), title=_("Practice «%(t)s»") % {"t": practice.title}, coverage=coverage, hours=practice.hours,
+                    key=str(practice.pk),
+                    title=_("Practice «%(t)s»") % {"t": practice.title},
+                    coverage=coverage,
+                    hours=practice.hours,
                     task=_("Master and try the practice in your work, following its replication steps"),
-                    expected_result=_("The practice is tried in class; what worked and what was adapted is written down"),
+                    expected_result=_(
+                        "The practice is tried in class; what worked and what was adapted is written down"
+                    ),
                     evidence_form=_("A short report on trying the practice"),
                     reason=_("a practice of the bank, replicated %(n)s times") % {"n": practice.replication_count},
                 ),

@@ -63,23 +63,35 @@ def _soft(request, exc: DomainError) -> None:
 
 
 def _competencies():
-    return Competency.objects.filter(is_leaf=True, framework__status="published").select_related("framework").order_by("code")
+    return (
+        Competency.objects.filter(is_leaf=True, framework__status="published")
+        .select_related("framework")
+        .order_by("code")
+    )
 
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     level = request.GET.get("level", "")
     filters = queries.Filters(
-        q=request.GET.get("q", "")[:200], competency=request.GET.get("competency", "")[:40], level=level if level in PracticeLevel.values else "",
-        region_id=int_param(request, "region"), subject=request.GET.get("subject", "")[:40],
+        q=request.GET.get("q", "")[:200],
+        competency=request.GET.get("competency", "")[:40],
+        level=level if level in PracticeLevel.values else "",
+        region_id=int_param(request, "region"),
+        subject=request.GET.get("subject", "")[:40],
         status=PracticeStatus.RECOMMENDED if request.GET.get("recommended") else "",
     )
     page_number = int_param(request, "page") or 1
     practices, total = queries.practices_search(filters, limit=queries.PAGE, offset=(page_number - 1) * queries.PAGE)
     context = {
-        "practices": practices, "total": total, "filters": filters, "page": page_number,
+        "practices": practices,
+        "total": total,
+        "filters": filters,
+        "page": page_number,
         "has_next": page_number * queries.PAGE < total,
-        "competencies": _competencies(), "levels": PracticeLevel.choices, "regions": Region.objects.order_by("name"),
+        "competencies": _competencies(),
+        "levels": PracticeLevel.choices,
+        "regions": Region.objects.order_by("name"),
         "subjects": Subject.objects.order_by("name"),
         "is_moderator": bool(people_access.region_reach(request.user, roles=MODERATORS)),
         "is_expert": people_access.has_role(request.user, Role.EXPERT),
@@ -133,10 +145,16 @@ def practice(request: HttpRequest, pk: int) -> HttpResponse:
 def _form_for(request, *, initial=None):
     organizations = Organization.objects.filter(pk__in=affiliations(request.user)).order_by("name")
     today = timezone.localdate()
-    contests = Contest.objects.filter(region_id__in={o.region_id for o in organizations}, deadline__gte=today).order_by("deadline")
+    contests = Contest.objects.filter(region_id__in={o.region_id for o in organizations}, deadline__gte=today).order_by(
+        "deadline"
+    )
     return PracticeForm(
-        request.POST or None, initial=initial, competencies=_competencies(), subjects=Subject.objects.order_by("name"),
-        organizations=organizations, contests=contests,
+        request.POST or None,
+        initial=initial,
+        competencies=_competencies(),
+        subjects=Subject.objects.order_by("name"),
+        organizations=organizations,
+        contests=contests,
     )
 
 
@@ -166,10 +184,20 @@ def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not is_author(request.user, item):
         raise PermissionDenied(_("Only the practice's authors change its card."))
     initial = {
-        "title": item.title, "problem": item.problem, "target_group": item.target_group, "steps": "\n".join(item.steps),
-        "resources": item.resources, "results": item.results, "conditions": item.conditions, "level": item.level, "hours": item.hours,
-        "competencies": [c.code for c in item.competencies.all()], "subjects": [s.code for s in item.subjects.all()],
-        "authors": "\n".join(a.name for a in item.authors.all()[1:]), "organization": item.organization_id, "contest": item.contest_id,
+        "title": item.title,
+        "problem": item.problem,
+        "target_group": item.target_group,
+        "steps": "\n".join(item.steps),
+        "resources": item.resources,
+        "results": item.results,
+        "conditions": item.conditions,
+        "level": item.level,
+        "hours": item.hours,
+        "competencies": [c.code for c in item.competencies.all()],
+        "subjects": [s.code for s in item.subjects.all()],
+        "authors": "\n".join(a.name for a in item.authors.all()[1:]),
+        "organization": item.organization_id,
+        "contest": item.contest_id,
     }
     form = _form_for(request, initial=initial)
     form.fields["organization"].choices = [(item.organization_id, item.organization.display_name)]
@@ -214,7 +242,9 @@ def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
         _form_errors(request, form)
         return redirect("practices:practice", pk=item.pk)
     try:
-        services.evidence_add(actor=request.user, practice=item, file=form.cleaned_data["file"], caption=form.cleaned_data["caption"])
+        services.evidence_add(
+            actor=request.user, practice=item, file=form.cleaned_data["file"], caption=form.cleaned_data["caption"]
+        )
     except DomainError as exc:
         _soft(request, exc)
     else:
@@ -245,7 +275,9 @@ def moderation(request: HttpRequest) -> HttpResponse:
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     item = practice_visible(request.user, pk)
     if not may_moderate(request.user, item):
-        raise PermissionDenied(_("Only the operator of the practice's region or the federal operator moderates this practice."))
+        raise PermissionDenied(
+            _("Only the operator of the practice's region or the federal operator moderates this practice.")
+        )
     form = AssignForm(request.POST, experts=services.experts_available(item))
     if not form.is_valid():
         _form_errors(request, form)
@@ -267,12 +299,18 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecideForm(request.POST)
     if not form.is_valid():
         if not may_moderate(request.user, item):
-            raise PermissionDenied(_("Only the operator of the practice's region or the federal operator moderates this practice."))
+            raise PermissionDenied(
+                _("Only the operator of the practice's region or the federal operator moderates this practice.")
+            )
         _form_errors(request, form)
         return redirect("practices:practice", pk=item.pk)
     try:
         services.practice_decide(
-            actor=request.user, practice=item, decision=form.cleaned_data["decision"], level=form.cleaned_data["level"], comment=form.cleaned_data["comment"]
+            actor=request.user,
+            practice=item,
+            decision=form.cleaned_data["decision"],
+            level=form.cleaned_data["level"],
+            comment=form.cleaned_data["comment"],
         )
     except DomainError as exc:
         _soft(request, exc)
@@ -290,7 +328,11 @@ def reviews(request: HttpRequest) -> HttpResponse:
 @login_required
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     """The expert's review of a blind card: no authors, no organization."""
-    item = PracticeReview.objects.select_related("practice__contest", "practice__region").filter(pk=pk, expert=request.user).first()
+    item = (
+        PracticeReview.objects.select_related("practice__contest", "practice__region")
+        .filter(pk=pk, expert=request.user)
+        .first()
+    )
     if item is None:
         raise NotFound(_("Not found, or you have no access to it."))
     criteria = services.criteria_of(item.practice)
@@ -298,8 +340,13 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.review_submit(
-                actor=request.user, review=item, scores=form.scores(), comments=form.comments(), verdict=form.cleaned_data["verdict"],
-                level=form.cleaned_data["level"], comment=form.cleaned_data["comment"],
+                actor=request.user,
+                review=item,
+                scores=form.scores(),
+                comments=form.comments(),
+                verdict=form.cleaned_data["verdict"],
+                level=form.cleaned_data["level"],
+                comment=form.cleaned_data["comment"],
             )
         except DomainError as exc:
             _soft(request, exc)
@@ -309,8 +356,12 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     elif request.method == "POST":
         _form_errors(request, form)
     context = {
-        "r": item, "p": item.practice, "form": form, "open": item.status == PracticeReviewStatus.ASSIGNED,
-        "competencies": list(item.practice.competencies.all()), "evidence": list(item.practice.evidence.all()),
+        "r": item,
+        "p": item.practice,
+        "form": form,
+        "open": item.status == PracticeReviewStatus.ASSIGNED,
+        "competencies": list(item.practice.competencies.all()),
+        "evidence": list(item.practice.evidence.all()),
     }
     return render(request, "practices/review.html", context)
 
@@ -319,7 +370,11 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 def contests(request: HttpRequest) -> HttpResponse:
     rows = list(Contest.objects.select_related("region").order_by("-deadline", "pk")[:200])
     reach = people_access.region_reach(request.user, roles=MODERATORS)
-    return render(request, "practices/contests.html", {"contests": rows, "today": timezone.localdate(), "may_announce": bool(reach)})
+    return render(
+        request,
+        "practices/contests.html",
+        {"contests": rows, "today": timezone.localdate(), "may_announce": bool(reach)},
+    )
 
 
 @login_required
@@ -329,8 +384,12 @@ def contest(request: HttpRequest, pk: int) -> HttpResponse:
         raise NotFound(_("Not found, or you have no access to it."))
     public = list(item.practices.filter(status__in=PUBLIC_STATUSES).order_by("-status", "title"))
     context = {
-        "c": item, "practices": public, "submitted": item.practices.exclude(status=PracticeStatus.DRAFT).count(),
-        "open": timezone.localdate() <= item.deadline, "jury": list(item.jury.all()), "may_submit": bool(affiliations(request.user)),
+        "c": item,
+        "practices": public,
+        "submitted": item.practices.exclude(status=PracticeStatus.DRAFT).count(),
+        "open": timezone.localdate() <= item.deadline,
+        "jury": list(item.jury.all()),
+        "may_submit": bool(affiliations(request.user)),
     }
     return render(request, "practices/contest.html", context)
 
@@ -341,15 +400,22 @@ def contest_new(request: HttpRequest) -> HttpResponse:
     if not reach:
         raise PermissionDenied(_("A contest is announced by the operator of its region."))
     regions = list(reach.regions().order_by("name")[:100])
-    experts = User.objects.filter(role_assignments__role=Role.EXPERT, is_active=True).distinct().order_by("last_name", "pk")
+    experts = (
+        User.objects.filter(role_assignments__role=Role.EXPERT, is_active=True).distinct().order_by("last_name", "pk")
+    )
     form = ContestForm(request.POST or None, experts=experts)
     region_id = int_param(request, "region") or (regions[0].pk if regions else None)
     if request.method == "POST" and form.is_valid():
         try:
             require_contest_organizer(request.user, region_id)
             created = services.contest_create(
-                actor=request.user, region_id=region_id, title=form.cleaned_data["title"], description=form.cleaned_data["description"],
-                deadline=form.cleaned_data["deadline"], jury=list(User.objects.filter(pk__in=form.cleaned_data["jury"])), criteria=form.criteria_list(),
+                actor=request.user,
+                region_id=region_id,
+                title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"],
+                deadline=form.cleaned_data["deadline"],
+                jury=list(User.objects.filter(pk__in=form.cleaned_data["jury"])),
+                criteria=form.criteria_list(),
             )
         except DomainError as exc:
             _soft(request, exc)
@@ -365,15 +431,21 @@ def contest_new(request: HttpRequest) -> HttpResponse:
 def replicate(request: HttpRequest, pk: int) -> HttpResponse:
     """«Мы внедрили»."""
     item = practice_visible(request.user, pk)
-    organizations = Organization.objects.filter(pk__in=affiliations(request.user) - {item.organization_id}).order_by("name")
+    organizations = Organization.objects.filter(pk__in=affiliations(request.user) - {item.organization_id}).order_by(
+        "name"
+    )
     if not organizations:
         raise PermissionDenied(_("Replications are reported by educators and organizations other than the authors'."))
     form = ReplicationForm(request.POST or None, organizations=organizations)
     if request.method == "POST" and form.is_valid():
         try:
             services.replication_report(
-                actor=request.user, practice=item, organization=organizations.get(pk=form.cleaned_data["organization"]),
-                implemented_on=form.cleaned_data["implemented_on"], adapted=form.cleaned_data["adapted"], results=form.cleaned_data["results"],
+                actor=request.user,
+                practice=item,
+                organization=organizations.get(pk=form.cleaned_data["organization"]),
+                implemented_on=form.cleaned_data["implemented_on"],
+                adapted=form.cleaned_data["adapted"],
+                results=form.cleaned_data["results"],
             )
         except DomainError as exc:
             _soft(request, exc)
@@ -395,11 +467,15 @@ def ranking(request: HttpRequest) -> HttpResponse:
         region_id = me.region_id if me else (min(reach.region_ids) if reach.region_ids else None)
     region = Region.objects.filter(pk=region_id).first() if region_id else None
     rows = queries.regional_ranking(region.pk) if region else []
-    return render(request, "practices/ranking.html", {"region": region, "rows": rows, "regions": Region.objects.order_by("name")})
+    return render(
+        request, "practices/ranking.html", {"region": region, "rows": rows, "regions": Region.objects.order_by("name")}
+    )
 
 
 @login_required
 def leniency(request: HttpRequest) -> HttpResponse:
     people_access.require_role(request.user, MODERATORS)
     rows = queries.leniency(request.user)
-    return render(request, "practices/leniency.html", {"rows": Paginator(rows, 100).get_page(int_param(request, "page") or 1)})
+    return render(
+        request, "practices/leniency.html", {"rows": Paginator(rows, 100).get_page(int_param(request, "page") or 1)}
+    )

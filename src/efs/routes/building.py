@@ -194,20 +194,40 @@ def candidates(educator: Educator, deficits: list[Deficit], options: BuildOption
     return found, meaning
 
 
-def _source_candidates(educator: Educator, deficits: list[Deficit], options: BuildOptions, found: list[Option], meaning: dict[str, Candidate]) -> None:
+def _source_query(educator: Educator, deficits: list[Deficit], options: BuildOptions) -> registry.SourceQuery:
+    return registry.SourceQuery(
+        educator_id=educator.pk,
+        region_id=educator.region_id,
+        organization_id=educator.organization_id,
+        subject_codes=frozenset(educator.subjects.values_list("code", flat=True)),
+        deficits={d.competency.code: d.weight for d in deficits},
+        period_start=options.period_start,
+        period_end=options.period_end,
+    )
+
+
+def _source_candidates(
+    educator: Educator,
+    deficits: list[Deficit],
+    options: BuildOptions,
+    found: list[Option],
+    meaning: dict[str, Candidate],
+) -> None:
     """The activities registered item sources propose (routes.registry), free of charge."""
     sources = registry.item_sources()
     if not sources:
         return
-    query = registry.SourceQuery(
-        educator_id=educator.pk, region_id=educator.region_id, organization_id=educator.organization_id,
-        subject_codes=frozenset(educator.subjects.values_list("code", flat=True)),
-        deficits={d.competency.code: d.weight for d in deficits}, period_start=options.period_start, period_end=options.period_end,
-    )
+    query = _source_query(educator, deficits, options)
     span = max(1, (options.period_end - options.period_start).days)
+    org = educator.organization
+    home = str(org.municipality_id) if org and org.municipality_id else None
     for source in sources:
         for number, sourced in enumerate(source.candidates(query)[: source.limit]):
-            coverage = {c: round(min(1.0, share), 4) for c, share in sourced.coverage.items() if c in query.deficits and share > 0}
+            coverage = {
+                code: round(min(1.0, share), 4)
+                for code, share in sourced.coverage.items()
+                if code in query.deficits and share > 0
+            }
             if not coverage:
                 continue
             start = options.period_start + dt.timedelta(days=min(span - 1, 14 + number * 7))
@@ -215,9 +235,9 @@ def _source_candidates(educator: Educator, deficits: list[Deficit], options: Bui
             key = f"s-{source.kind}-{sourced.key}"
             found.append(
                 Option(
-                    id=key, program=key, coverage=coverage, hours=sourced.hours, price=0, start=start, end=end, exclusive=sourced.exclusive,
-                    kind=source.kind, format="in_person" if sourced.exclusive else "online",
-                    place=str(educator.organization.municipality_id) if sourced.exclusive and educator.organization and educator.organization.municipality_id else None,
+                    id=key, program=key, coverage=coverage, hours=sourced.hours, price=0, start=start, end=end,
+                    exclusive=sourced.exclusive, kind=source.kind,
+                    format="in_person" if sourced.exclusive else "online", place=home if sourced.exclusive else None,
                 )
             )
             meaning[key] = Candidate(kind=source.kind, start=start, end=end, sourced=sourced)

@@ -112,8 +112,9 @@ class Command(BaseCommand):
             started = time.perf_counter()
             made = create_demo_practices(Region.objects.get(code=generator.DEFAULT_REGION_CODE), seed=options["seed"])
             self.stdout.write(
-                f"Practices in {time.perf_counter() - started:.1f} s: {made['practices']} practices ({made['public']} in the bank), "
-                f"{made['replications']} replication reports, a contest with {made['contest']} practices, {made['files']} result files."
+                f"Practices in {time.perf_counter() - started:.1f} s: {made['practices']} practices "
+                f"({made['public']} in the bank), {made['replications']} replication reports, "
+                f"a contest with {made['contest']} practices, {made['files']} result files."
             )
         if scale == "region":
             started = time.perf_counter()
