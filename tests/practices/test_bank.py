@@ -450,3 +450,26 @@ def test_the_api_workflow_and_its_error_codes(bank):
         content_type="application/json",
     )
     assert again.status_code == 409 and again.json()["error"]["code"] == "practice_not_in_review"
+
+
+def test_the_list_page_and_endpoint_make_the_same_number_of_queries_for_more_practices(bank):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import queries_of
+
+    world = bank
+    published(world)
+    client = world.client("regional")
+    client.get("/practices/")  # the first request of a session fills per-process caches
+    page_before = queries_of(client, "/practices/")
+    search_before = queries_of(client, "/practices/?q=самопроверка")
+    with CaptureQueriesContext(connection) as api_before:
+        assert client.get("/api/practices/").status_code == 200
+    for n in range(3):
+        published(world, card(title=f"Ещё одна практика самопроверки номер {n + 2}", competencies=["T.RO", "T.NP"]))
+    assert queries_of(client, "/practices/") == page_before
+    assert queries_of(client, "/practices/?q=самопроверка") == search_before
+    with CaptureQueriesContext(connection) as api_after:
+        rows = client.get("/api/practices/").json()
+    assert len(rows) == 4 and len(api_after.captured_queries) == len(api_before.captured_queries)

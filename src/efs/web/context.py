@@ -45,6 +45,7 @@ NAVIGATION: list[NavItem | NavGroup] = [
     NavItem(_("Methodological support: overview"), "support:overview", "chat-square-heart", OPERATORS),
     NavItem(_("Mentoring"), "support:mentoring", "people", frozenset({Role.SCHOOL_HEAD})),
     NavItem(_("Programs"), "catalog:catalog", "journal-bookmark", frozenset({Role.TEACHER, Role.TUTOR, Role.MENTOR, Role.SCHOOL_HEAD, Role.EXPERT})),
+    NavItem(_("Bank of practices"), "practices:index", "lightbulb", ALL),
     NavItem(_("My programs"), "catalog:provider", "journal-bookmark", frozenset({Role.PROVIDER})),
     NavItem(_("Enrollments and statements"), "financing:provider", "wallet2", frozenset({Role.PROVIDER})),
     NavItem(_("Reviews"), "catalog:reviews", "patch-check", frozenset({Role.EXPERT})),
