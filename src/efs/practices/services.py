@@ -362,7 +362,7 @@ def _notify_authors(practice: Practice, title: str, key: str = "") -> int:
 
 @transaction.atomic
 def practice_submit(*, actor: User, practice: Practice) -> Practice:
-    practice = Practice.objects.select_for_update().select_related("contest").get(pk=practice.pk)
+    practice = Practice.objects.select_for_update(of=("self",)).select_related("contest").get(pk=practice.pk)
     require_author(actor, practice)
     if practice.status not in EDITABLE:
         raise Conflict(_("Only a draft or a returned card can be submitted."), code="practice_not_editable")
@@ -516,7 +516,7 @@ def review_submit(
     comments: dict | None = None,
 ) -> PracticeReview:
     """The expert's scores with comments, verdict and level, checked by the depository's rules."""
-    review = PracticeReview.objects.select_for_update().select_related("practice__contest").get(pk=review.pk)
+    review = PracticeReview.objects.select_for_update(of=("self",)).select_related("practice__contest").get(pk=review.pk)
     practice = review.practice
     if review.expert_id != actor.pk:
         raise PermissionDenied(_("This review is assigned to another expert."))
