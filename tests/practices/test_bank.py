@@ -473,3 +473,19 @@ def test_the_list_page_and_endpoint_make_the_same_number_of_queries_for_more_pra
     with CaptureQueriesContext(connection) as api_after:
         rows = client.get("/api/practices/").json()
     assert len(rows) == 4 and len(api_after.captured_queries) == len(api_before.captured_queries)
+
+
+def test_the_operator_assigns_and_decides_on_the_card_page(bank):
+    world = bank
+    experts(world)
+    practice = _submitted(world)
+    regional = world.client("regional")
+    page = regional.get(f"/practices/{practice.pk}/").content.decode()
+    assert "Назначить экспертов" in page and "Записать решение" not in page
+    assert regional.post(f"/practices/{practice.pk}/assign/", {}).status_code == 302
+    page = regional.get(f"/practices/{practice.pk}/").content.decode()
+    assert "Записать решение" in page and "Exp_One" in page
+    response = regional.post(f"/practices/{practice.pk}/decide/", {"decision": "recommend", "level": "regional", "comment": ""}, follow=True)
+    assert "Нужно не меньше 2 экспертиз" in response.content.decode() or "alert-danger" in response.content.decode()
+    practice.refresh_from_db()
+    assert practice.status == PracticeStatus.IN_REVIEW
