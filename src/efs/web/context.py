@@ -55,6 +55,7 @@ NAVIGATION: list[NavItem | NavGroup] = [
         "journal-bookmark",
         frozenset({Role.TEACHER, Role.TUTOR, Role.MENTOR, Role.SCHOOL_HEAD, Role.EXPERT}),
     ),
+    NavItem(_("Bank of practices"), "practices:index", "lightbulb", ALL),
     NavItem(_("My programs"), "catalog:provider", "journal-bookmark", frozenset({Role.PROVIDER})),
     NavItem(_("Enrollments and statements"), "financing:provider", "wallet2", frozenset({Role.PROVIDER})),
     NavItem(_("Reviews"), "catalog:reviews", "patch-check", frozenset({Role.EXPERT})),

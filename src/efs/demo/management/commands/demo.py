@@ -18,6 +18,7 @@ from efs.demo.diagnostics import simulate_first_wave
 from efs.demo.financing import create_demo_financing
 from efs.demo.monitoring import create_demo_monitoring
 from efs.demo.network import create_demo_network
+from efs.demo.practices import create_demo_practices
 from efs.demo.programs import create_demo_programs
 from efs.demo.routes import create_demo_routes
 from efs.demo.settlement import create_demo_settlement
@@ -62,6 +63,9 @@ REGION_STEPS = [
     Step("Workforce", lambda r, seed: create_demo_workforce(r, seed=seed),
          lambda m: f"{m['posts']:,} posts ({m['vacancies']} vacant), {m['contracts']} targeted contracts, "
          "forecasts and three scenarios."),
+    Step("Practices", lambda r, seed: create_demo_practices(r, seed=seed),
+         lambda m: f"{m['practices']} practices ({m['public']} in the bank), {m['replications']} replication reports, "
+         f"a contest with {m['contest']} practices, {m['files']} result files."),
     Step("Network school", lambda r, seed: create_demo_network(r, seed=seed),
          lambda m: f"{m['communities']} communities, {m['threads']} threads with {m['posts']} posts, "
          f"{m['events']} events ({m['registrations']} registrations), {m['courses']} blended courses "
