@@ -575,7 +575,7 @@ class SharedTaskIn(Schema):
     "/versions/{int:pk}/experts",
     response={200: list[AssignedOut], **ERRORS},
     url_name="program_experts_api",
-    summary="Назначить экспертов на отправленную версию (федеральный оператор)",
+    summary="Assign experts to a submitted version (federal operator)",
 )
 def program_experts_api(request: HttpRequest, pk: int, body: ExpertsIn):
     from efs.people.public import User
@@ -616,7 +616,7 @@ def _project_out(project) -> dict:
     "/macroregions/{int:pk}/projects",
     response={201: ProjectOut, **ERRORS},
     url_name="macroregion_project_api",
-    summary="Новый совместный проект макрорегиона",
+    summary="A new joint project of a macroregion",
 )
 def macroregion_project_api(request: HttpRequest, pk: int, body: ProjectIn):
     macroregion = queries.macroregion_get(request.user, pk)
@@ -630,7 +630,7 @@ def macroregion_project_api(request: HttpRequest, pk: int, body: ProjectIn):
     "/macroregion-projects/{int:pk}/goals",
     response={201: ProjectOut, **ERRORS},
     url_name="macroregion_goal_api",
-    summary="Совместная цель проекта макрорегиона",
+    summary="A joint goal of a macroregion project",
 )
 def macroregion_goal_api(request: HttpRequest, pk: int, body: JointGoalIn):
     from .models import MacroregionProject
@@ -647,7 +647,7 @@ def macroregion_goal_api(request: HttpRequest, pk: int, body: JointGoalIn):
     "/macroregion-goals/{int:pk}/tasks",
     response={201: ProjectOut, **ERRORS},
     url_name="macroregion_task_api",
-    summary="Общая задача с исполнителями из двух и более регионов макрорегиона",
+    summary="A shared task with executors from two or more regions of the macroregion",
 )
 def macroregion_task_api(request: HttpRequest, pk: int, body: SharedTaskIn):
     from efs.people.public import Organization
