@@ -31,4 +31,4 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $@
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

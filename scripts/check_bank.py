@@ -49,7 +49,10 @@ def main(argv: list[str]) -> int:
                 problems.append(f"{path.name}: {item.get('code')}: duplicate code")
             seen.add(item.get("code"))
             if item.get("competency") not in leaves:
-                problems.append(f"{path.name}: {item.get('code')}: competency {item.get('competency')!r} is not a leaf of a shipped framework")
+                problems.append(
+                    f"{path.name}: {item.get('code')}: competency {item.get('competency')!r} is not a leaf of a "
+                    "shipped framework"
+                )
             elif leaves[item["competency"]] != item.get("audience"):
                 problems.append(f"{path.name}: {item.get('code')}: audience differs from its framework's")
             per_competency[item.get("competency")] += 1

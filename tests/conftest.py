@@ -54,11 +54,24 @@ _counter = {"n": 100}
 def make_org(region: Region, municipality: Municipality | None, name: str, kind: str = "school") -> Organization:
     _counter["n"] += 1
     return Organization.objects.create(
-        region=region, municipality=municipality, kind=kind, name=name, short_name=name, inn=inn_with_checksum(f"{region.code}55{_counter['n']:05d}")
+        region=region,
+        municipality=municipality,
+        kind=kind,
+        name=name,
+        short_name=name,
+        inn=inn_with_checksum(f"{region.code}55{_counter['n']:05d}"),
     )
 
 
-def make_educator(org: Organization, last_name: str, *, category: str = "teacher", user: User | None = None, subjects=(), consent: bool = True) -> Educator:
+def make_educator(
+    org: Organization,
+    last_name: str,
+    *,
+    category: str = "teacher",
+    user: User | None = None,
+    subjects=(),
+    consent: bool = True,
+) -> Educator:
     """An educator; `consent`: they gave consent to the processing of personal data (the
     regions of the tests process on that basis, the default)."""
     _counter["n"] += 1
@@ -90,7 +103,13 @@ def give_personal_data_consent(educator: Educator) -> None:
     from efs.people.models import Consent, ConsentDocument, ConsentKind
 
     document = ConsentDocument.objects.filter(kind=ConsentKind.PERSONAL_DATA).order_by("-published_at").first()
-    Consent.objects.create(educator=educator, document=document, region_id=educator.region_id, given_at=timezone.now(), given_by=educator.user)
+    Consent.objects.create(
+        educator=educator,
+        document=document,
+        region_id=educator.region_id,
+        given_at=timezone.now(),
+        given_by=educator.user,
+    )
 
 
 def make_user(username: str) -> User:
@@ -128,9 +147,22 @@ def world(reference_data) -> World:
     org_b = make_org(r1, m1, "МБОУ СШ № 2")
     org_c = make_org(r1, m2, "МБОУ СОШ № 3")
     org_d = make_org(r2, m3, "МБОУ СОШ № 4")
-    users = {name: make_user(name) for name in (
-        "teacher", "school_head", "municipal", "regional", "regional_other", "federal", "tutor", "mentor", "provider", "expert", "nobody",
-    )}
+    users = {
+        name: make_user(name)
+        for name in (
+            "teacher",
+            "school_head",
+            "municipal",
+            "regional",
+            "regional_other",
+            "federal",
+            "tutor",
+            "mentor",
+            "provider",
+            "expert",
+            "nobody",
+        )
+    }
     self_educator = make_educator(org_a, "Иванова", user=users["teacher"], subjects=["mathematics"])
     same_org = make_educator(org_a, "Петрова")
     other_org = make_educator(org_b, "Сидорова")
@@ -144,11 +176,18 @@ def world(reference_data) -> World:
     role_grant(user=users["federal"], role=Role.FEDERAL_OPERATOR, scope=Scope.FEDERAL)
     role_grant(user=users["tutor"], role=Role.TUTOR, scope=Scope.ASSIGNED, region=r1)
     role_grant(user=users["mentor"], role=Role.MENTOR, scope=Scope.ASSIGNED, region=r1)
-    role_grant(user=users["provider"], role=Role.PROVIDER, scope=Scope.ORGANIZATION, organization=make_org(r1, m1, "ККИПК", kind="ipk"))
+    role_grant(
+        user=users["provider"],
+        role=Role.PROVIDER,
+        scope=Scope.ORGANIZATION,
+        organization=make_org(r1, m1, "ККИПК", kind="ipk"),
+    )
     role_grant(user=users["expert"], role=Role.EXPERT, scope=Scope.ASSIGNED, region=r1)
     support_assign(supporter=users["tutor"], educator=other_org, kind=Role.TUTOR)
     support_assign(supporter=users["mentor"], educator=same_org, kind=Role.MENTOR)
-    return World(r1, r2, m1, m2, org_a, org_b, org_c, org_d, self_educator, same_org, other_org, other_muni, other_region, users)
+    return World(
+        r1, r2, m1, m2, org_a, org_b, org_c, org_d, self_educator, same_org, other_org, other_muni, other_region, users
+    )
 
 
 def queries_of(client: Client, url: str) -> int:

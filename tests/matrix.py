@@ -58,6 +58,11 @@ class Route:
     check: Callable | None = None  # (who, world, response) -> None; raises AssertionError
     setup: Callable | None = None  # (world, state) -> None; fills the state shared by the user's run
     label: str = field(default="")
+    # A row that changes state reads it before and after the request with `observe`
+    # ((world, state) -> a comparable value); it must change for the users in `changes` and
+    # for nobody else (a refusal, whatever its status, leaves it as it was).
+    observe: Callable | None = None
+    changes: set[str] | frozenset[str] = frozenset()
 
 
 ROUTES: list[Route] = []

@@ -44,8 +44,11 @@ def _failures_of(operation, headers, statuses: Counter) -> list[str]:
         try:
             case.validate_response(response, checks=CHECKS)
         except (Exception, BaseExceptionGroup) as exc:
-            failures.append(f"{operation.label}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
-                            f"[{response.status_code}] {case.path_parameters or ''} {case.query or ''} {str(case.body)[:120] if case.body is not None else ''}")
+            failures.append(
+                f"{operation.label}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
+                f"[{response.status_code}] {case.path_parameters or ''} {case.query or ''} "
+                f"{str(case.body)[:120] if case.body is not None else ''}"
+            )
 
     run()
     return failures
@@ -68,4 +71,6 @@ def test_every_operation_keeps_its_document(transactional_db, world, who):
     assert operations > 60
     assert statuses[2] > 20, statuses  # the token works: not everything is refused
     summary = Counter(f.split(":", 1)[0] for f in failures)
-    assert not failures, f"{len(failures)} failures in {len(summary)} operations:\n" + "\n".join(sorted(set(failures))[:80])
+    assert not failures, f"{len(failures)} failures in {len(summary)} operations:\n" + "\n".join(
+        sorted(set(failures))[:80]
+    )

@@ -28,7 +28,12 @@ def test_secret_key_is_generated_once_into_the_data_dir(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EFS_", "DJANGO_"))}
     env["EFS_DATA_DIR"] = str(tmp_path)
     code = "from django.conf import settings; print(settings.SECRET_KEY)"
-    run = lambda: subprocess.run([sys.executable, "-c", f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='efs.settings'; django.setup(); {code}"], env=env, capture_output=True, text=True, check=True).stdout  # noqa: E731
+    setup = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='efs.settings'; django.setup()"
+
+    def run() -> str:
+        argv = [sys.executable, "-c", f"{setup}; {code}"]
+        return subprocess.run(argv, env=env, capture_output=True, text=True, check=True).stdout
+
     first, second = run(), run()
     assert first == second and len(first.strip()) > 50
     assert oct((tmp_path / "secret_key").stat().st_mode)[-3:] == "600"
@@ -36,7 +41,12 @@ def test_secret_key_is_generated_once_into_the_data_dir(tmp_path):
 
 def test_russian_catalog_is_complete_and_compiled():
     po = polib.pofile(str(CATALOG))
-    missing = [e.msgid for e in po if not e.obsolete and ("fuzzy" in e.flags or not (e.msgstr or all(e.msgstr_plural.values()) and e.msgstr_plural))]
+    missing = [
+        e.msgid
+        for e in po
+        if not e.obsolete
+        and ("fuzzy" in e.flags or not (e.msgstr or all(e.msgstr_plural.values()) and e.msgstr_plural))
+    ]
     assert missing == []
     mo = polib.mofile(str(CATALOG.with_suffix(".mo")))
     compiled = {(e.msgid, e.msgstr) for e in mo if e.msgid}
@@ -55,5 +65,10 @@ def test_pages_are_in_russian(world):
 
 
 def test_efs_command_runs_pure_engines_without_django():
-    result = subprocess.run([sys.executable, "-c", "import efs.cli, sys; print('django' in sys.modules)"], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", "import efs.cli, sys; print('django' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert result.stdout.strip() == "False"

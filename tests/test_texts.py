@@ -17,9 +17,19 @@ def _render(source: str, **context) -> str:
         return Template("{% load i18n %}" + source).render(Context(context))
 
 
-@pytest.mark.parametrize(("n", "text"), [(1, "не больше 1 задания"), (2, "не больше 2 заданий"), (5, "не больше 5 заданий"), (21, "не больше 21 задания")])
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [(1, "не больше 1 задания"), (2, "не больше 2 заданий"), (5, "не больше 5 заданий"), (21, "не больше 21 задания")],
+)
 def test_item_limits_agree_with_the_number(n, text):
-    assert _render("{% blocktranslate count n=n %}at most {{ n }} item{% plural %}at most {{ n }} items{% endblocktranslate %}", n=n) == text
+    assert (
+        _render(
+            "{% blocktranslate count n=n %}at most {{ n }} item{% plural %}at most {{ n }} items{% endblocktranslate "
+            "%}",
+            n=n,
+        )
+        == text
+    )
 
 
 @pytest.mark.parametrize(("total", "word"), [(1, "час"), (24, "часа"), (25, "часов"), (21, "час")])
@@ -31,7 +41,10 @@ def test_module_hours_agree_with_the_number(total, word):
 
 
 def test_a_statement_month_reads_in_the_right_case():
-    text = _render('{% blocktranslate with m=month|date:"F Y"|lower %}Statement for {{ m }}{% endblocktranslate %}', month=dt.date(2026, 12, 1))
+    text = _render(
+        '{% blocktranslate with m=month|date:"F Y"|lower %}Statement for {{ m }}{% endblocktranslate %}',
+        month=dt.date(2026, 12, 1),
+    )
     assert text.endswith("декабрь 2026") and "Декабрь" not in text
 
 
@@ -57,7 +70,10 @@ def test_admin_sections_and_the_favicon(client, django_user_model):
 def test_long_competency_names_fit_left_of_the_chart():
     from efs.diagnostics.presentation import LABEL_CHARS_PER_PIXEL, label_lines
 
-    title = "Проектирование и реализация индивидуальных образовательных маршрутов обучающихся с особыми образовательными потребностями"
+    title = (
+        "Проектирование и реализация индивидуальных образовательных маршрутов обучающихся "
+        "с особыми образовательными потребностями"
+    )
     lines = label_lines(title, 314)
     assert len(lines) == 2 and lines[-1].endswith("…")
     assert all(len(line) <= 314 * LABEL_CHARS_PER_PIXEL for line in lines)

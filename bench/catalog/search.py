@@ -36,15 +36,46 @@ import tempfile
 import time
 
 QUERIES = [
-    "функциональная грамотность", "функциональной грамотности учителей математики", "учителей математики", "наставничество молодых педагогов",
-    "обучающихся с ОВЗ", "инклюзивного образования", "цифровые образовательные ресурсы", "ФГИС Моя школа", "формирующее оценивание",
-    "рабочей программы по ФОП", "воспитательная работа классного руководителя", "профилактика буллинга", "конфликтов в школе",
-    "персональных данных", "родителями обучающихся", "дифференцированного обучения", "психологическая безопасность", "русского языка",
-    "читательской грамотности", "учителей начальных классов", "программа развития школы", "внутренней системы оценки качества",
-    "закупок по 44-ФЗ", "охрана труда в школе", "педагог-психолог", "дефектология", "менеджмент в образовании", "финансовая грамотность",
-    "проектной деятельности", "ЕГЭ по математике",
-    "ОВЗ", "единый государственный экзамен", "наставник молодого учителя", "оценка образовательных результатов", "ИКТ на уроках",
-    "матиматика", "функциональная грамотнсть", "наставничиство", "vfntvfnbrf", "учителей физики",
+    "функциональная грамотность",
+    "функциональной грамотности учителей математики",
+    "учителей математики",
+    "наставничество молодых педагогов",
+    "обучающихся с ОВЗ",
+    "инклюзивного образования",
+    "цифровые образовательные ресурсы",
+    "ФГИС Моя школа",
+    "формирующее оценивание",
+    "рабочей программы по ФОП",
+    "воспитательная работа классного руководителя",
+    "профилактика буллинга",
+    "конфликтов в школе",
+    "персональных данных",
+    "родителями обучающихся",
+    "дифференцированного обучения",
+    "психологическая безопасность",
+    "русского языка",
+    "читательской грамотности",
+    "учителей начальных классов",
+    "программа развития школы",
+    "внутренней системы оценки качества",
+    "закупок по 44-ФЗ",
+    "охрана труда в школе",
+    "педагог-психолог",
+    "дефектология",
+    "менеджмент в образовании",
+    "финансовая грамотность",
+    "проектной деятельности",
+    "ЕГЭ по математике",
+    "ОВЗ",
+    "единый государственный экзамен",
+    "наставник молодого учителя",
+    "оценка образовательных результатов",
+    "ИКТ на уроках",
+    "матиматика",
+    "функциональная грамотнсть",
+    "наставничиство",
+    "vfntvfnbrf",
+    "учителей физики",
 ]
 
 
@@ -83,7 +114,8 @@ def old_search_ids(query: str, limit: int = 2000) -> list[int] | None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT id FROM catalog_program, plainto_tsquery('russian', %s) q WHERE status = 'published' AND old_vector @@ q "
+                "SELECT id FROM catalog_program, plainto_tsquery('russian', %s) q WHERE status = 'published' AND "
+                "old_vector @@ q "
                 "ORDER BY ts_rank(old_vector, q) DESC, id LIMIT %s",
                 [" ".join(words), limit],
             )
@@ -91,7 +123,8 @@ def old_search_ids(query: str, limit: int = 2000) -> list[int] | None:
             match = " AND ".join(f'"{w}"*' if len(w) >= 4 else f'"{w}"' for w in words)
             cursor.execute(
                 "SELECT f.rowid FROM bench_old_fts f JOIN catalog_program p ON p.id = f.rowid "
-                "WHERE bench_old_fts MATCH %s AND p.status = 'published' ORDER BY bm25(bench_old_fts), f.rowid LIMIT %s",
+                "WHERE bench_old_fts MATCH %s AND p.status = 'published' ORDER BY bm25(bench_old_fts), f.rowid LIMIT "
+                "%s",
                 [match, limit],
             )
         return [row[0] for row in cursor.fetchall()]
@@ -134,8 +167,12 @@ def build(n_programs: int, seed: int) -> None:
             for k in range(5):
                 providers.append(
                     Organization.objects.create(
-                        region=region, municipality=municipality, kind=["ipk", "cnppm", "university", "other_provider", "college"][k],
-                        name=f"Провайдер {k + 1} ({region.capital})", inn=inn_with_checksum(f"{region.code}{k}{rng.randrange(10**6):06d}"), licensed_for_dpo=True,
+                        region=region,
+                        municipality=municipality,
+                        kind=["ipk", "cnppm", "university", "other_provider", "college"][k],
+                        name=f"Провайдер {k + 1} ({region.capital})",
+                        inn=inn_with_checksum(f"{region.code}{k}{rng.randrange(10**6):06d}"),
+                        licensed_for_dpo=True,
                     )
                 )
         titles = {c.pk: c.title for c in Competency.objects.filter(is_leaf=True)}
@@ -143,13 +180,25 @@ def build(n_programs: int, seed: int) -> None:
         for card in cards:
             data = card_to_data(card)
             bodies[card["code"]] = (
-                data.annotation, search.audience(teachers=data.for_teachers, managers=data.for_managers, students=data.for_students), " ".join(data.positions),
-                " ".join(t for _c, _w, t in data.outcomes), " ".join(titles[leaves[c]] for c, _w, _t in data.outcomes), " ".join(t for t, _h in data.modules),
+                data.annotation,
+                search.audience(teachers=data.for_teachers, managers=data.for_managers, students=data.for_students),
+                " ".join(data.positions),
+                " ".join(t for _c, _w, t in data.outcomes),
+                " ".join(titles[leaves[c]] for c, _w, _t in data.outcomes),
+                " ".join(t for t, _h in data.modules),
             )
         programs, outcomes, modules, cohorts, index_rows, old_documents = [], [], [], [], [], []
         indexed: dict[str, dict[str, int]] = {}
         words: set[str] = set()
-        flavours = ["", " (базовый уровень)", " (углублённый уровень)", ": практикум", ": стажировка", " для молодых специалистов", " в сельской школе"]
+        flavours = [
+            "",
+            " (базовый уровень)",
+            " (углублённый уровень)",
+            ": практикум",
+            ": стажировка",
+            " для молодых специалистов",
+            " в сельской школе",
+        ]
         for pk in range(1, n_programs + 1):
             card = cards[pk % len(cards)]
             provider = providers[rng.randrange(len(providers))]
@@ -163,9 +212,35 @@ def build(n_programs: int, seed: int) -> None:
                 words |= search.spelling_words(document)
             index_rows.extend((pk, term, weight) for term, weight in indexed[document].items())
             old_documents.append((pk, old_document(title, bodies[card["code"]])))
-            programs.append((pk, provider.pk, provider.region_id, f"B-{pk}", card["kind"], title, card["annotation"], "teacher" in cats, "manager" in cats, "student" in cats,
-                             json.dumps(card["audience"]["positions"]), card["hours"], card["form"], card["distance_learning"], card["e_learning"], card["final_assessment"],
-                             price, provider.name, "published", 1, document, "{}", now, now, now))
+            programs.append(
+                (
+                    pk,
+                    provider.pk,
+                    provider.region_id,
+                    f"B-{pk}",
+                    card["kind"],
+                    title,
+                    card["annotation"],
+                    "teacher" in cats,
+                    "manager" in cats,
+                    "student" in cats,
+                    json.dumps(card["audience"]["positions"]),
+                    card["hours"],
+                    card["form"],
+                    card["distance_learning"],
+                    card["e_learning"],
+                    card["final_assessment"],
+                    price,
+                    provider.name,
+                    "published",
+                    1,
+                    document,
+                    "{}",
+                    now,
+                    now,
+                    now,
+                )
+            )
             for o in card["outcomes"]:
                 outcomes.append((pk, leaves[o["competency"]], o["weight"], o["text"]))
             for i, m in enumerate(card["modules"], start=1):
@@ -174,32 +249,107 @@ def build(n_programs: int, seed: int) -> None:
                 start = today + dt.timedelta(days=rng.randint(-60, 660))
                 seats = rng.choice([15, 20, 25, 30])
                 online = card["form"] == "part_time" or rng.random() < 0.4
-                cohorts.append((pk, provider.region_id, start, start + dt.timedelta(days=rng.randint(2, 60)), start - dt.timedelta(days=7), seats, rng.randint(0, seats),
-                                online, None if online else provider.municipality_id, "", price, "open", rng.choice(["region", "region", "macroregion", "country"]), now))
-        insert_rows(Program._meta.db_table, ("id", "provider_id", "region_id", "code", "kind", "title", "annotation", "for_teachers", "for_managers", "for_students",
-                                             "positions", "hours", "form", "distance_learning", "e_learning", "final_assessment", "price", "developer", "status", "version",
-                                             "search_document", "effect", "created_at", "updated_at", "published_at"), programs)
+                cohorts.append(
+                    (
+                        pk,
+                        provider.region_id,
+                        start,
+                        start + dt.timedelta(days=rng.randint(2, 60)),
+                        start - dt.timedelta(days=7),
+                        seats,
+                        rng.randint(0, seats),
+                        online,
+                        None if online else provider.municipality_id,
+                        "",
+                        price,
+                        "open",
+                        rng.choice(["region", "region", "macroregion", "country"]),
+                        now,
+                    )
+                )
+        insert_rows(
+            Program._meta.db_table,
+            (
+                "id",
+                "provider_id",
+                "region_id",
+                "code",
+                "kind",
+                "title",
+                "annotation",
+                "for_teachers",
+                "for_managers",
+                "for_students",
+                "positions",
+                "hours",
+                "form",
+                "distance_learning",
+                "e_learning",
+                "final_assessment",
+                "price",
+                "developer",
+                "status",
+                "version",
+                "search_document",
+                "effect",
+                "created_at",
+                "updated_at",
+                "published_at",
+            ),
+            programs,
+        )
         insert_rows(ProgramOutcome._meta.db_table, ("program_id", "competency_id", "weight", "text"), outcomes)
         insert_rows(ProgramModule._meta.db_table, ("program_id", "order", "title", "hours"), modules)
-        insert_rows(Cohort._meta.db_table, ("program_id", "region_id", "start_date", "end_date", "enrollment_deadline", "seats", "seats_taken", "online",
-                                            "municipality_id", "address", "price", "status", "availability", "created_at"), cohorts)
+        insert_rows(
+            Cohort._meta.db_table,
+            (
+                "program_id",
+                "region_id",
+                "start_date",
+                "end_date",
+                "enrollment_deadline",
+                "seats",
+                "seats_taken",
+                "online",
+                "municipality_id",
+                "address",
+                "price",
+                "status",
+                "availability",
+                "created_at",
+            ),
+            cohorts,
+        )
         insert_rows(SearchTerm._meta.db_table, ("program_id", "term", "weight"), index_rows)
-        insert_rows(SearchSpelling._meta.db_table, ("variant", "word"), ((v, w) for w in sorted(words) for v in {w} | search.deletions(w)))
+        insert_rows(
+            SearchSpelling._meta.db_table,
+            ("variant", "word"),
+            ((v, w) for w in sorted(words) for v in {w} | search.deletions(w)),
+        )
     # the peer: the previous search's own structures over the previous documents (outside
     # the transaction: PostgreSQL alters no table with pending foreign-key checks)
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            cursor.execute("CREATE VIRTUAL TABLE bench_old_fts USING fts5(document, tokenize='unicode61 remove_diacritics 0')")
+            cursor.execute(
+                "CREATE VIRTUAL TABLE bench_old_fts USING fts5(document, tokenize='unicode61 remove_diacritics 0')"
+            )
             insert_rows("bench_old_fts", ("rowid", "document"), old_documents)
         else:
             cursor.execute("CREATE TABLE bench_old_document (id integer PRIMARY KEY, document text NOT NULL)")
             insert_rows("bench_old_document", ("id", "document"), old_documents)
             cursor.execute("ALTER TABLE catalog_program ADD COLUMN old_vector tsvector")
-            cursor.execute("UPDATE catalog_program p SET old_vector = to_tsvector('russian', d.document) FROM bench_old_document d WHERE d.id = p.id")
+            cursor.execute(
+                "UPDATE catalog_program p SET old_vector = to_tsvector('russian', d.document) FROM bench_old_document "
+                "d WHERE d.id = p.id"
+            )
             cursor.execute("CREATE INDEX bench_old_vector ON catalog_program USING GIN (old_vector)")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    print(f"built {len(programs):,} programs, {len(cohorts):,} cohorts, {len(outcomes):,} outcomes, {len(index_rows):,} index terms on {connection.vendor}", flush=True)
+    print(
+        f"built {len(programs):,} programs, {len(cohorts):,} cohorts, {len(outcomes):,} outcomes, {len(index_rows):,} "
+        f"index terms on {connection.vendor}",
+        flush=True,
+    )
 
 
 def percentiles(samples: list[float]) -> str:
@@ -208,7 +358,8 @@ def percentiles(samples: list[float]) -> str:
     def at(q: float) -> float:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
-    return f"p50 {at(0.5):6.1f} ms   p95 {at(0.95):6.1f} ms   p99 {at(0.99):6.1f} ms   mean {statistics.mean(ordered) * 1000:6.1f} ms"
+    mean = statistics.mean(ordered) * 1000
+    return f"p50 {at(0.5):6.1f} ms   p95 {at(0.95):6.1f} ms   p99 {at(0.99):6.1f} ms   mean {mean:6.1f} ms"
 
 
 def bench(runs: int, seed: int) -> None:
@@ -226,8 +377,13 @@ def bench(runs: int, seed: int) -> None:
         if i % 2:
             return queries.SearchFilters(query=q)
         return queries.SearchFilters(
-            query=q, region_id=rng.choice(regions), free_seats=True, date_from=today, date_to=today + dt.timedelta(days=rng.choice([90, 180, 365])),
-            form=rng.choice(["", "", "blended"]), competency=rng.choice(["", "", rng.choice(codes)[0]]),
+            query=q,
+            region_id=rng.choice(regions),
+            free_seats=True,
+            date_from=today,
+            date_to=today + dt.timedelta(days=rng.choice([90, 180, 365])),
+            form=rng.choice(["", "", "blended"]),
+            competency=rng.choice(["", "", rng.choice(codes)[0]]),
         )
 
     from efs.catalog import search
@@ -253,13 +409,28 @@ def bench(runs: int, seed: int) -> None:
             found["old"] += bool(total)
         finally:
             search.search_ids = new_search_ids
-        profile = [queries.Deficit(code=c, title=t, weight=round(rng.uniform(0.5, 1.0), 2)) for c, t in rng.sample(codes, rng.randint(2, 5))]
+        profile = [
+            queries.Deficit(code=c, title=t, weight=round(rng.uniform(0.5, 1.0), 2))
+            for c, t in rng.sample(codes, rng.randint(2, 5))
+        ]
         t0 = time.perf_counter()
-        queries.programs_for_deficits(profile, region_id=rng.choice(regions), audience="teacher", subjects=rng.choice([[], ["mathematics"], ["russian"]]))
+        queries.programs_for_deficits(
+            profile,
+            region_id=rng.choice(regions),
+            audience="teacher",
+            subjects=rng.choice([[], ["mathematics"], ["russian"]]),
+        )
         timings["deficits"].append(time.perf_counter() - t0)
-    for name, label in (("search", "search (terms, thesaurus, typos)"), ("old", "peer: previous search (all words, FTS)"), ("deficits", "close my deficits")):
+    for name, label in (
+        ("search", "search (terms, thesaurus, typos)"),
+        ("old", "peer: previous search (all words, FTS)"),
+        ("deficits", "close my deficits"),
+    ):
         print(f"{label:<40} {percentiles(timings[name])}", flush=True)
-    print(f"requests that found programs: search {found['search']} of {runs}, previous search {found['old']} of {runs}", flush=True)
+    print(
+        f"requests that found programs: search {found['search']} of {runs}, previous search {found['old']} of {runs}",
+        flush=True,
+    )
 
 
 def main() -> int:
@@ -269,7 +440,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--data-dir", help="where the SQLite database is built (default: a new temporary directory)")
-    parser.add_argument("--reuse", action="store_true", help="time the database a previous run built (with --data-dir for SQLite)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="time the database a previous run built (with --data-dir for SQLite)"
+    )
     args = parser.parse_args()
     os.environ["EFS_DATA_DIR"] = args.data_dir or tempfile.mkdtemp(prefix="efs-bench-catalog-")
     if args.database == "postgres" and args.reuse:

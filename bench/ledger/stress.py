@@ -178,7 +178,13 @@ def replay_slot(directory: Path, slot: int, gen: int) -> SlotState:
         if answer is None:
             continue
         if intent["op"] == "hold" and answer["e"] == "a":
-            open_holds[tid] = {"tid": tid, "id": answer["id"], "amount": intent["amount"], "cert": intent["cert"], "payee": intent["payee"]}
+            open_holds[tid] = {
+                "tid": tid,
+                "id": answer["id"],
+                "amount": intent["amount"],
+                "cert": intent["cert"],
+                "payee": intent["payee"],
+            }
         elif intent["op"] == "void" and (answer["e"] == "a" or answer.get("code") == "hold_already_voided"):
             open_holds.pop(intent["hold_tid"], None)
     unfinished = [intents[tid] for tid in order if tid not in answers]
@@ -223,7 +229,13 @@ class DjangoLedger:
 
     def hold(self, op: dict) -> int:
         return self.ledger.transfer(
-            tid=op["tid"], kind=self.kinds.HOLD, debit=op["cert"], credit=op["payee"], amount=op["amount"], pending=True, expires_at=self.expires,
+            tid=op["tid"],
+            kind=self.kinds.HOLD,
+            debit=op["cert"],
+            credit=op["payee"],
+            amount=op["amount"],
+            pending=True,
+            expires_at=self.expires,
         ).pk
 
     def void(self, op: dict) -> int:
@@ -241,7 +253,8 @@ CREATE TABLE bench_peer_balance (id int PRIMARY KEY, total bigint NOT NULL, held
                                  CHECK (held >= 0 AND held <= total));
 CREATE TABLE bench_peer_transfer (id bigserial PRIMARY KEY, tid text NOT NULL UNIQUE, kind text NOT NULL,
                                   account_id int NOT NULL REFERENCES bench_peer_balance, amount bigint NOT NULL,
-                                  resolves bigint UNIQUE REFERENCES bench_peer_transfer, created_at timestamptz NOT NULL DEFAULT now());
+                                  resolves bigint UNIQUE REFERENCES bench_peer_transfer,
+                                  created_at timestamptz NOT NULL DEFAULT now());
 """
 
 
@@ -274,12 +287,17 @@ class PeerLedger:
         self.connect()
         conn = self.conn
         try:
-            cur = conn.execute("UPDATE bench_peer_balance SET held = held + %s WHERE id = %s AND total - held >= %s", (op["amount"], op["cert"], op["amount"]))
+            cur = conn.execute(
+                "UPDATE bench_peer_balance SET held = held + %s WHERE id = %s AND total - held >= %s",
+                (op["amount"], op["cert"], op["amount"]),
+            )
             if cur.rowcount == 0:
                 conn.rollback()
                 raise Refused("insufficient_funds")
             hold_id = conn.execute(
-                "INSERT INTO bench_peer_transfer (tid, kind, account_id, amount) VALUES (%s, 'hold', %s, %s) RETURNING id", (op["tid"], op["cert"], op["amount"]),
+                "INSERT INTO bench_peer_transfer (tid, kind, account_id, amount) VALUES (%s, 'hold', %s, %s) RETURNING "
+                "id",
+                (op["tid"], op["cert"], op["amount"]),
             ).fetchone()[0]
             conn.commit()
             return hold_id
@@ -293,7 +311,8 @@ class PeerLedger:
         try:
             conn.execute("UPDATE bench_peer_balance SET held = held - %s WHERE id = %s", (op["amount"], op["cert"]))
             void_id = conn.execute(
-                "INSERT INTO bench_peer_transfer (tid, kind, account_id, amount, resolves) VALUES (%s, 'void', %s, %s, %s) RETURNING id",
+                "INSERT INTO bench_peer_transfer (tid, kind, account_id, amount, resolves) VALUES (%s, 'void', %s, %s, "
+                "%s) RETURNING id",
                 (op["tid"], op["cert"], op["amount"], op["hold"]),
             ).fetchone()[0]
             conn.commit()
@@ -346,8 +365,25 @@ class SocketCutter:
 
 
 class Client:
-    def __init__(self, cfg: Config, scenario: str, slot: int, gen: int, accounts: list[tuple[int, int]], backend, faults: bool, backend_pids=None) -> None:
-        self.cfg, self.scenario, self.slot, self.gen, self.accounts, self.db = cfg, scenario, slot, gen, accounts, backend
+    def __init__(
+        self,
+        cfg: Config,
+        scenario: str,
+        slot: int,
+        gen: int,
+        accounts: list[tuple[int, int]],
+        backend,
+        faults: bool,
+        backend_pids=None,
+    ) -> None:
+        self.cfg, self.scenario, self.slot, self.gen, self.accounts, self.db = (
+            cfg,
+            scenario,
+            slot,
+            gen,
+            accounts,
+            backend,
+        )
         self.backend_pids = backend_pids  # shared with the coordinator: which server process serves this slot
         self.faults = faults
         self.rng = random.Random(f"{cfg.seed}:{scenario}:{slot}:{gen}")
@@ -388,7 +424,12 @@ class Client:
             except self.db.refused_types as error:
                 answer = {"e": "r", "code": error.code}
             except self.db.lost_types as error:
-                answer = {"e": "lost", "error": type(error).__name__ + ": " + str(error).strip().splitlines()[0][:160] if str(error).strip() else type(error).__name__}
+                answer = {
+                    "e": "lost",
+                    "error": type(error).__name__ + ": " + str(error).strip().splitlines()[0][:160]
+                    if str(error).strip()
+                    else type(error).__name__,
+                }
             latency = time.perf_counter() - started
             if first_latency is None:
                 first_latency = latency
@@ -400,14 +441,29 @@ class Client:
                 why = "db_error"
             if why is None:
                 self.latency_ema = 0.9 * self.latency_ema + 0.1 * latency
-                record = {**answer, "tid": op["tid"], "op": op["op"], "lat": round(first_latency * 1000, 3), "n": attempts, "retried": attempts > 1 or adopted,
-                          "t": time.time()}
+                record = {
+                    **answer,
+                    "tid": op["tid"],
+                    "op": op["op"],
+                    "lat": round(first_latency * 1000, 3),
+                    "n": attempts,
+                    "retried": attempts > 1 or adopted,
+                    "t": time.time(),
+                }
                 self.journal.write(record, sync=True)
                 return record
             # the answer is lost (or, for an injected fault, deliberately forgotten): reconnect, retry the same tid
             self.db.reset()
-            self.journal.write({"e": "x", "tid": op["tid"], "why": why, "detail": answer.get("error") or answer.get("code") or answer.get("id"), "t": time.time()},
-                               sync=False)
+            self.journal.write(
+                {
+                    "e": "x",
+                    "tid": op["tid"],
+                    "why": why,
+                    "detail": answer.get("error") or answer.get("code") or answer.get("id"),
+                    "t": time.time(),
+                },
+                sync=False,
+            )
             if attempts >= 200:
                 self.journal.write({"e": "gave_up", "tid": op["tid"], "t": time.time()}, sync=True)
                 raise SystemExit(3)
@@ -415,7 +471,13 @@ class Client:
 
     def _after(self, op: dict, record: dict) -> None:
         if op["op"] == "hold" and record["e"] == "a":
-            self.open[op["tid"]] = {"tid": op["tid"], "id": record["id"], "amount": op["amount"], "cert": op["cert"], "payee": op["payee"]}
+            self.open[op["tid"]] = {
+                "tid": op["tid"],
+                "id": record["id"],
+                "amount": op["amount"],
+                "cert": op["cert"],
+                "payee": op["payee"],
+            }
         elif op["op"] == "void" and (record["e"] == "a" or record.get("code") == "hold_already_voided"):
             self.open.pop(op["hold_tid"], None)
 
@@ -426,15 +488,40 @@ class Client:
         while (deadline is None or time.time() < deadline) and (self.cfg.ops is None or done < self.cfg.ops):
             done += 1
             cert, payee = self.accounts[self.rng.randrange(len(self.accounts))]
-            op = {"op": "hold", "tid": self._tid("h"), "cert": cert, "payee": payee, "amount": self.rng.randint(HOLD_MIN, HOLD_MAX)}
+            op = {
+                "op": "hold",
+                "tid": self._tid("h"),
+                "cert": cert,
+                "payee": payee,
+                "amount": self.rng.randint(HOLD_MIN, HOLD_MAX),
+            }
             self._after(op, self.execute(op, fault=self.faults and self.rng.random() < self.cfg.fault_rate))
             if self.open and (len(self.open) > self.cfg.max_open or self.rng.random() < self.cfg.void_prob):
                 hold = self.open[self.rng.choice(list(self.open))]
-                op = {"op": "void", "tid": self._tid("v"), "hold": hold["id"], "hold_tid": hold["tid"], "cert": hold["cert"], "amount": hold["amount"]}
+                op = {
+                    "op": "void",
+                    "tid": self._tid("v"),
+                    "hold": hold["id"],
+                    "hold_tid": hold["tid"],
+                    "cert": hold["cert"],
+                    "amount": hold["amount"],
+                }
                 self._after(op, self.execute(op, fault=self.faults and self.rng.random() < self.cfg.fault_rate))
 
 
-def client_process(cfg: Config, scenario: str, kind: str, slot: int, gen: int, accounts, ready, start, start_at, faults: bool, backend_pids) -> None:
+def client_process(
+    cfg: Config,
+    scenario: str,
+    kind: str,
+    slot: int,
+    gen: int,
+    accounts,
+    ready,
+    start,
+    start_at,
+    faults: bool,
+    backend_pids,
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if kind == "django":
         import django
@@ -497,11 +584,20 @@ def create_accounts(cfg: Config, scenario: str, rng: random.Random) -> list[tupl
             payees = [Account.objects.create(kind=AccountKind.PROVIDER, region=region, may_go_negative=True)]
             funding = [int(cfg.hot_fund_holds * AVG_HOLD)]
         else:
-            certs = Account.objects.bulk_create([Account(kind=AccountKind.CERTIFICATE, region=region, year=2026) for _ in range(cfg.certs)])
-            payees = Account.objects.bulk_create([Account(kind=AccountKind.PROVIDER, region=region, may_go_negative=True) for _ in range(cfg.many_payees)])
+            certs = Account.objects.bulk_create(
+                [Account(kind=AccountKind.CERTIFICATE, region=region, year=2026) for _ in range(cfg.certs)]
+            )
+            payees = Account.objects.bulk_create(
+                [
+                    Account(kind=AccountKind.PROVIDER, region=region, may_go_negative=True)
+                    for _ in range(cfg.many_payees)
+                ]
+            )
             funding = [rng.randint(2_500, 25_000) for _ in certs]  # 1..10 average holds: the small ones run out
         for cert, amount in zip(certs, funding, strict=True):
-            ledger.transfer(tid=f"{scenario}-fund-{cert.pk}", kind=TransferKind.ISSUE, debit=source, credit=cert, amount=amount)
+            ledger.transfer(
+                tid=f"{scenario}-fund-{cert.pk}", kind=TransferKind.ISSUE, debit=source, credit=cert, amount=amount
+            )
     return [(cert.pk, payees[i % len(payees)].pk) for i, cert in enumerate(certs)]
 
 
@@ -511,7 +607,10 @@ def create_peer_tables(cfg: Config) -> list[tuple[int, int]]:
     with psycopg.connect(cfg.dsn, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS bench_peer_transfer, bench_peer_balance")
         conn.execute(PEER_SCHEMA)
-        conn.execute("INSERT INTO bench_peer_balance (id, total) VALUES (%s, %s)", (PEER_ACCOUNT, int(cfg.hot_fund_holds * AVG_HOLD)))
+        conn.execute(
+            "INSERT INTO bench_peer_balance (id, total) VALUES (%s, %s)",
+            (PEER_ACCOUNT, int(cfg.hot_fund_holds * AVG_HOLD)),
+        )
     return [(PEER_ACCOUNT, 0)]
 
 
@@ -524,18 +623,15 @@ def close_django_connections() -> None:
     connections.close_all()
 
 
-def run_clients(cfg: Config, scenario: str, kind: str, accounts, faults: bool, rng: random.Random) -> dict:
-    """Start the clients, release them together, kill and replace some, wait for all."""
-    import shutil
-
-    shutil.rmtree(journal_dir(cfg, scenario), ignore_errors=True)
-    if kind == "django":
-        close_django_connections()  # never fork with an open connection
-    ready, start, start_at = FORK.Value("i", 0), FORK.Event(), FORK.RawValue("d", 0.0)
-    backend_pids = FORK.RawArray("i", cfg.clients)
+def _start_clients(cfg: Config, scenario: str, kind: str, accounts, faults: bool, ready, start, start_at, backend_pids):
+    """Start one client process per slot and wait until all are ready (or fail the run)."""
     procs: dict[int, tuple[int, mp.Process]] = {}
     for slot in range(cfg.clients):
-        proc = FORK.Process(target=client_process, args=(cfg, scenario, kind, slot, 0, accounts, ready, start, start_at, faults, backend_pids), daemon=True)
+        proc = FORK.Process(
+            target=client_process,
+            args=(cfg, scenario, kind, slot, 0, accounts, ready, start, start_at, faults, backend_pids),
+            daemon=True,
+        )
         proc.start()
         procs[slot] = (0, proc)
     waited = time.time()
@@ -545,6 +641,78 @@ def run_clients(cfg: Config, scenario: str, kind: str, accounts, faults: bool, r
                 p.kill()
             raise SystemExit(f"{scenario}: clients failed to start ({ready.value}/{cfg.clients} ready)")
         time.sleep(0.05)
+    return procs
+
+
+def _kill_and_stall(
+    cfg: Config, scenario: str, kind: str, accounts, faults: bool, procs, backend_pids, t0: float, deadline, ours,
+    rng: random.Random,
+) -> tuple[list[dict], dict | None]:
+    """Kill a random client now and then (a replacement takes its slot) and stall one once, until the deadline."""
+    kills: list[dict] = []
+    stall: dict | None = None
+    if not (faults and (cfg.kill_every > 0 or cfg.stall > 0)):
+        return kills, stall
+    never = float("inf")
+    next_kill = t0 + cfg.kill_every * rng.uniform(0.5, 1.5) if cfg.kill_every > 0 else never
+    stall_at = t0 + (cfg.seconds or 10) / 2 if cfg.stall > 0 else never
+    while True:
+        now = time.time()
+        alive = [s for s, (_, p) in procs.items() if p.is_alive()]
+        upcoming = min(next_kill, stall_at)
+        if not alive or upcoming == never or (deadline is not None and upcoming > deadline - 1.0):
+            break
+        if now < upcoming:
+            time.sleep(min(0.05, upcoming - now))
+            continue
+        if stall_at <= now:
+            stall = stall_one(cfg, procs, backend_pids, t0)
+            stall_at = never
+            continue
+        slot = rng.choice(alive)
+        gen, proc = procs[slot]
+        server_state = backend_state(cfg, backend_pids[slot])
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.join()
+        replacement = FORK.Process(
+            target=client_process,
+            args=(cfg, scenario, kind, slot, gen + 1, accounts, None, None, t0, faults, backend_pids),
+            daemon=True,
+        )
+        replacement.start()
+        ours.add(replacement.pid)
+        procs[slot] = (gen + 1, replacement)
+        kills.append({"t": round(now - t0, 3), "slot": slot, "gen": gen, "pid": proc.pid, "server": server_state})
+        next_kill = now + cfg.kill_every * rng.uniform(0.5, 1.5)
+    return kills, stall
+
+
+def _reap(procs, auditor, deadline) -> list[int]:
+    """Wait for the clients and the auditor; kill the ones that hang. The hung slots."""
+    hung = []
+    for slot, (_gen, proc) in procs.items():
+        proc.join(timeout=max(5.0, (deadline or time.time()) + 120 - time.time()))
+        if proc.is_alive():
+            hung.append(slot)
+            proc.kill()
+            proc.join()
+    if auditor is not None:
+        auditor.join(timeout=60)
+        if auditor.is_alive():
+            auditor.kill()
+    return hung
+
+
+def run_clients(cfg: Config, scenario: str, kind: str, accounts, faults: bool, rng: random.Random) -> dict:
+    """Start the clients, release them together, kill and replace some, wait for all."""
+    import shutil
+
+    shutil.rmtree(journal_dir(cfg, scenario), ignore_errors=True)
+    if kind == "django":
+        close_django_connections()  # never fork with an open connection
+    ready, start, start_at = FORK.Value("i", 0), FORK.Event(), FORK.RawValue("d", 0.0)
+    backend_pids = FORK.RawArray("i", cfg.clients)
+    procs = _start_clients(cfg, scenario, kind, accounts, faults, ready, start, start_at, backend_pids)
     auditor = None
     if cfg.audit and kind == "django":
         auditor = FORK.Process(target=audit_process, args=(cfg, scenario, start_at), daemon=True)
@@ -558,57 +726,27 @@ def run_clients(cfg: Config, scenario: str, kind: str, accounts, faults: bool, r
     time.sleep(max(0.0, t0 - time.time()))
     cpu_before, reaped_before = cpu_snapshot(), children_cpu()
     load_before = os.getloadavg()[0]
-    kills: list[dict] = []
-    stall: dict | None = None
-    if faults and (cfg.kill_every > 0 or cfg.stall > 0):
-        never = float("inf")
-        next_kill = t0 + cfg.kill_every * rng.uniform(0.5, 1.5) if cfg.kill_every > 0 else never
-        stall_at = t0 + (cfg.seconds or 10) / 2 if cfg.stall > 0 else never
-        while True:
-            now = time.time()
-            alive = [s for s, (_, p) in procs.items() if p.is_alive()]
-            upcoming = min(next_kill, stall_at)
-            if not alive or upcoming == never or (deadline is not None and upcoming > deadline - 1.0):
-                break
-            if now < upcoming:
-                time.sleep(min(0.05, upcoming - now))
-                continue
-            if stall_at <= now:
-                stall = stall_one(cfg, procs, backend_pids, t0)
-                stall_at = never
-                continue
-            slot = rng.choice(alive)
-            gen, proc = procs[slot]
-            server_state = backend_state(cfg, backend_pids[slot])
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.join()
-            replacement = FORK.Process(target=client_process, args=(cfg, scenario, kind, slot, gen + 1, accounts, None, None, t0, faults, backend_pids), daemon=True)
-            replacement.start()
-            ours.add(replacement.pid)
-            procs[slot] = (gen + 1, replacement)
-            kills.append({"t": round(now - t0, 3), "slot": slot, "gen": gen, "pid": proc.pid, "server": server_state})
-            next_kill = now + cfg.kill_every * rng.uniform(0.5, 1.5)
+    kills, stall = _kill_and_stall(cfg, scenario, kind, accounts, faults, procs, backend_pids, t0, deadline, ours, rng)
     cpu = None
     if deadline is not None:  # measure the window itself, while the clients still live
         time.sleep(max(0.0, deadline - time.time()))
         cpu = cpu_usage(cpu_before, cpu_snapshot(), ours, max(0.001, time.time() - t0), children_cpu() - reaped_before)
-    hung = []
-    for slot, (_gen, proc) in procs.items():
-        proc.join(timeout=max(5.0, (deadline or time.time()) + 120 - time.time()))
-        if proc.is_alive():
-            hung.append(slot)
-            proc.kill()
-            proc.join()
-    if auditor is not None:
-        auditor.join(timeout=60)
-        if auditor.is_alive():
-            auditor.kill()
+    hung = _reap(procs, auditor, deadline)
     finished = time.time()
     if cpu is None:  # --ops: the window ends when the last client is done
         cpu = cpu_usage(cpu_before, cpu_snapshot(), ours, max(0.001, finished - t0), children_cpu() - reaped_before)
     exit_codes = {slot: proc.exitcode for slot, (_gen, proc) in procs.items()}
-    return {"t0": t0, "deadline": deadline, "finished": finished, "kills": kills, "stall": stall, "hung": hung, "cpu_cores": cpu, "loadavg_1min_before": load_before,
-            "bad_exits": {s: c for s, c in exit_codes.items() if c not in (0, None)}}
+    return {
+        "t0": t0,
+        "deadline": deadline,
+        "finished": finished,
+        "kills": kills,
+        "stall": stall,
+        "hung": hung,
+        "cpu_cores": cpu,
+        "loadavg_1min_before": load_before,
+        "bad_exits": {s: c for s, c in exit_codes.items() if c not in (0, None)},
+    }
 
 
 def backend_state(cfg: Config, pid: int) -> str:
@@ -619,7 +757,11 @@ def backend_state(cfg: Config, pid: int) -> str:
         return "not connected"
     try:
         with psycopg.connect(cfg.dsn, autocommit=True, connect_timeout=5) as conn:
-            row = conn.execute("SELECT state, wait_event_type, wait_event, xact_start IS NOT NULL FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
+            row = conn.execute(
+                "SELECT state, wait_event_type, wait_event, xact_start IS NOT NULL FROM pg_stat_activity WHERE pid = "
+                "%s",
+                (pid,),
+            ).fetchone()
     except psycopg.Error as error:
         return f"unknown ({type(error).__name__})"
     if row is None:
@@ -644,7 +786,10 @@ def stall_one(cfg: Config, procs: dict, backend_pids, t0: float) -> dict | None:
     found = None
     with psycopg.connect(cfg.dsn, autocommit=True) as conn:
         for _ in range(2000):
-            rows = conn.execute("SELECT pid, state FROM pg_stat_activity WHERE pid = ANY(%s) AND xact_start IS NOT NULL", (list(by_backend),)).fetchall()
+            rows = conn.execute(
+                "SELECT pid, state FROM pg_stat_activity WHERE pid = ANY(%s) AND xact_start IS NOT NULL",
+                (list(by_backend),),
+            ).fetchall()
             idle = [pid for pid, state in rows if state == "idle in transaction"]
             if idle:
                 found = (idle[0], "in transaction, between statements (holding its locks)")
@@ -657,7 +802,14 @@ def stall_one(cfg: Config, procs: dict, backend_pids, t0: float) -> dict | None:
     os.kill(proc.pid, signal.SIGSTOP)
     time.sleep(cfg.stall)
     os.kill(proc.pid, signal.SIGCONT)
-    return {"t": round(began - t0, 3), "from": began, "to": time.time(), "slot": slot, "server": found[1], "seconds": cfg.stall}
+    return {
+        "t": round(began - t0, 3),
+        "from": began,
+        "to": time.time(),
+        "slot": slot,
+        "server": found[1],
+        "seconds": cfg.stall,
+    }
 
 
 def audit_process(cfg: Config, scenario: str, start_at) -> None:
@@ -684,8 +836,18 @@ def audit_process(cfg: Config, scenario: str, start_at) -> None:
                     with connection.cursor() as cursor:
                         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                     result = ledger.reconcile()
-            journal.write({"e": "audit", "mode": mode, "ok": result.ok, "breaches": len(result.breaches), "sample": result.breaches[:3],
-                           "ms": round((time.perf_counter() - began) * 1000, 1), "t": time.time()}, sync=False)
+            journal.write(
+                {
+                    "e": "audit",
+                    "mode": mode,
+                    "ok": result.ok,
+                    "breaches": len(result.breaches),
+                    "sample": result.breaches[:3],
+                    "ms": round((time.perf_counter() - began) * 1000, 1),
+                    "t": time.time(),
+                },
+                sync=False,
+            )
         time.sleep(1.0)
     connection.close()
 
@@ -720,7 +882,9 @@ def cpu_snapshot() -> dict[int, tuple[str, float]]:
         comm = raw[raw.index("(") + 1: raw.rindex(")")]
         fields = raw[raw.rindex(")") + 2:].split()
         snap[int(entry.name)] = (comm, (int(fields[11]) + int(fields[12])) / tick)
-    with open("/proc/stat", encoding="ascii") as handle:  # pid 0: the whole machine, busy (not idle, not waiting for I/O)
+    with open(
+        "/proc/stat", encoding="ascii"
+    ) as handle:  # pid 0: the whole machine, busy (not idle, not waiting for I/O)
         user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in handle.readline().split()[1:9])
     snap[0] = ("<machine>", (user + nice + system + irq + softirq + steal) / tick)
     return snap
@@ -754,7 +918,9 @@ def cpu_usage(before: dict, after: dict, ours: set[int], seconds: float, reaped:
             others[comm] = others.get(comm, 0.0) + delta
     use["postgres_all"] = max(use["postgres"], use["machine"] - use["bench_clients"] - use["other"])
     cores = {k: round(v / seconds, 2) for k, v in use.items()}
-    cores["top_other"] = {k: round(v / seconds, 2) for k, v in sorted(others.items(), key=lambda kv: -kv[1])[:3] if v / seconds >= 0.05}
+    cores["top_other"] = {
+        k: round(v / seconds, 2) for k, v in sorted(others.items(), key=lambda kv: -kv[1])[:3] if v / seconds >= 0.05
+    }
     return cores
 
 
@@ -783,7 +949,13 @@ def load_journals(cfg: Config, scenario: str) -> dict:
                 retries.append(rec)
             elif rec["e"] == "gave_up":
                 gave_up.append(rec)
-    return {"intents": intents, "answers": answers, "retries": retries, "gave_up": gave_up, "duplicate_answers": duplicates}
+    return {
+        "intents": intents,
+        "answers": answers,
+        "retries": retries,
+        "gave_up": gave_up,
+        "duplicate_answers": duplicates,
+    }
 
 
 def _count(values: list[str]) -> dict[str, int]:
@@ -797,7 +969,11 @@ def _stall_effect(run: dict, journals: dict) -> dict | None:
     stall = run.get("stall")
     if not stall:
         return None
-    during = [a for a in journals["answers"].values() if a["op"] == "hold" and a["e"] == "a" and stall["from"] <= a["t"] <= stall["to"]]
+    during = [
+        a
+        for a in journals["answers"].values()
+        if a["op"] == "hold" and a["e"] == "a" and stall["from"] <= a["t"] <= stall["to"]
+    ]
     length = stall["to"] - stall["from"]
     return {"at_s": stall["t"], "seconds": round(length, 2), "slot": stall["slot"], "holds_acked_during": len(during),
             "holds_per_s_during": round(len(during) / length, 1) if length > 0 else None}
@@ -805,7 +981,11 @@ def _stall_effect(run: dict, journals: dict) -> dict | None:
 
 def summarise(run: dict, journals: dict) -> dict:
     t0 = run["t0"]
-    end = run["deadline"] if run["deadline"] is not None else max([a["t"] for a in journals["answers"].values()] or [t0 + 1])
+    end = (
+        run["deadline"]
+        if run["deadline"] is not None
+        else max([a["t"] for a in journals["answers"].values()] or [t0 + 1])
+    )
     window = end - t0
     answers = journals["answers"].values()
     in_window = [a for a in answers if t0 <= a["t"] <= end]
@@ -818,7 +998,9 @@ def summarise(run: dict, journals: dict) -> dict:
             key = f"{a['op']}:{a['code']}"
             other_refusals[key] = other_refusals.get(key, 0) + 1
     clean = [a["lat"] for a in answers if a["op"] == "hold" and a["n"] == 1 and not a["retried"]]
-    clean_acked = [a["lat"] for a in answers if a["op"] == "hold" and a["e"] == "a" and a["n"] == 1 and not a["retried"]]
+    clean_acked = [
+        a["lat"] for a in answers if a["op"] == "hold" and a["e"] == "a" and a["n"] == 1 and not a["retried"]
+    ]
     whys: dict[str, int] = {}
     for r in journals["retries"]:
         whys[r["why"]] = whys.get(r["why"], 0) + 1
@@ -841,8 +1023,19 @@ def summarise(run: dict, journals: dict) -> dict:
         "ops_per_s": round((len(acked_holds) + len(acked_voids)) / window, 1),
         "requests_per_s": round((len(acked_holds) + len(acked_voids) + len(refused)) / window, 1),
         "insufficient_per_s": round(len(refused) / window, 1),
-        "hold_latency_ms": {"p50": ms(clean_acked, 0.5), "p95": ms(clean_acked, 0.95), "p99": ms(clean_acked, 0.99), "max": ms(clean_acked, 1.0), "n": len(clean_acked)},
-        "hold_request_latency_ms_incl_refused": {"p50": ms(clean, 0.5), "p95": ms(clean, 0.95), "p99": ms(clean, 0.99), "n": len(clean)},
+        "hold_latency_ms": {
+            "p50": ms(clean_acked, 0.5),
+            "p95": ms(clean_acked, 0.95),
+            "p99": ms(clean_acked, 0.99),
+            "max": ms(clean_acked, 1.0),
+            "n": len(clean_acked),
+        },
+        "hold_request_latency_ms_incl_refused": {
+            "p50": ms(clean, 0.5),
+            "p95": ms(clean, 0.95),
+            "p99": ms(clean, 0.99),
+            "n": len(clean),
+        },
         "after_window_answers": len([a for a in answers if a["t"] > end]),
         "other_refusals": other_refusals,
         "retries_by_cause": whys,
@@ -866,24 +1059,29 @@ def check(results: list[dict], name: str, ok: bool, detail: str = "") -> None:
     results.append({"check": name, "ok": bool(ok), "detail": detail})
 
 
-def run_checks(scenario: str, accounts, journals: dict, run: dict) -> list[dict]:
-    from django.db.models import Count
-
-    from efs.financing import ledger
+def _check_no_overspend(results: list[dict], cert_ids: list[int]) -> None:
+    """No certificate below zero: by the cached counters, recomputed from transfers, replayed through history."""
     from efs.financing.models import Account, Transfer, TransferKind
 
-    results: list[dict] = []
-    cert_ids = [c for c, _ in accounts]
-    prefix = f"{scenario}-"
-
-    # 1. no overspend: cached counters, recomputed from transfers, replayed through history
-    below = list(Account.objects.filter(pk__in=cert_ids).values_list("pk", "credits_posted", "debits_posted", "debits_pending"))
+    below = list(
+        Account.objects.filter(pk__in=cert_ids).values_list("pk", "credits_posted", "debits_posted", "debits_pending")
+    )
     negative_cached = [pk for pk, cp, dp, dpe in below if cp - dp - dpe < 0]
-    check(results, "no certificate below zero (cached counters)", not negative_cached, f"{len(negative_cached)} below zero" if negative_cached else f"{len(below)} certificates")
+    check(
+        results,
+        "no certificate below zero (cached counters)",
+        not negative_cached,
+        f"{len(negative_cached)} below zero" if negative_cached else f"{len(below)} certificates",
+    )
 
     rows = list(
-        Transfer.objects.filter(debit_id__in=cert_ids).values_list("pk", "debit_id", "kind", "is_pending", "pending_id", "amount")
-        .union(Transfer.objects.filter(credit_id__in=cert_ids).values_list("pk", "credit_id", "kind", "is_pending", "pending_id", "amount"))
+        Transfer.objects.filter(debit_id__in=cert_ids)
+        .values_list("pk", "debit_id", "kind", "is_pending", "pending_id", "amount")
+        .union(
+            Transfer.objects.filter(credit_id__in=cert_ids).values_list(
+                "pk", "credit_id", "kind", "is_pending", "pending_id", "amount"
+            )
+        )
     )
     # a row is a debit of a certificate unless it is an ISSUE (the only credits to certificates here)
     history: dict[int, list[tuple]] = {}
@@ -895,12 +1093,22 @@ def run_checks(scenario: str, accounts, journals: dict, run: dict) -> list[dict]
     for account, items in history.items():
         items.sort()
         credits = sum(a for _, k, _, _, a in items if k == TransferKind.ISSUE)
-        posted_debits = sum(a for _, k, p, pend, a in items if k != TransferKind.ISSUE and not p and (pend is None or k == TransferKind.POST))
+        posted_debits = sum(
+            a
+            for _, k, p, pend, a in items
+            if k != TransferKind.ISSUE and not p and (pend is None or k == TransferKind.POST)
+        )
         open_holds = sum(a for pk, k, p, _, a in items if p and pk not in resolved)
         if credits - posted_debits - open_holds < 0:
             recomputed_negative.append(account)
         available, low = 0, None
-        for _pk, kind, is_pending, pending_id, amount in items:  # transfers on one certificate commit in id order: ids are drawn under its row lock
+        for (
+            _pk,
+            kind,
+            is_pending,
+            pending_id,
+            amount,
+        ) in items:  # transfers on one certificate commit in id order: ids are drawn under its row lock
             if kind == TransferKind.ISSUE:
                 available += amount
             elif is_pending:
@@ -915,18 +1123,52 @@ def run_checks(scenario: str, accounts, journals: dict, run: dict) -> list[dict]
         if low is not None and low < 0:
             replay_negative.append(account)
         replay_min = low if replay_min is None or (low is not None and low < replay_min) else replay_min
-    check(results, "no certificate below zero (recomputed from transfers)", not recomputed_negative, f"{len(recomputed_negative)} below zero" if recomputed_negative else "")
-    check(results, "never below zero at any point (history replayed in id order)", not replay_negative,
-          f"{len(replay_negative)} went below zero" if replay_negative else f"lowest available seen: {replay_min} kopecks")
+    check(
+        results,
+        "no certificate below zero (recomputed from transfers)",
+        not recomputed_negative,
+        f"{len(recomputed_negative)} below zero" if recomputed_negative else "",
+    )
+    check(
+        results,
+        "never below zero at any point (history replayed in id order)",
+        not replay_negative,
+        f"{len(replay_negative)} went below zero"
+        if replay_negative
+        else f"lowest available seen: {replay_min} kopecks",
+    )
+
+
+def run_checks(scenario: str, accounts, journals: dict, run: dict) -> list[dict]:
+    from django.db.models import Count
+
+    from efs.financing import ledger
+    from efs.financing.models import Transfer, TransferKind
+
+    results: list[dict] = []
+    cert_ids = [c for c, _ in accounts]
+    prefix = f"{scenario}-"
+
+    # 1. no overspend: cached counters, recomputed from transfers, replayed through history
+    _check_no_overspend(results, cert_ids)
 
     # 2. the ledger's own reconciliation
     rec = ledger.reconcile()
-    check(results, "ledger.reconcile().ok", rec.ok, f"{rec.accounts} accounts, {rec.transfers} transfers" if rec.ok else "; ".join(rec.breaches[:5]))
+    check(
+        results,
+        "ledger.reconcile().ok",
+        rec.ok,
+        f"{rec.accounts} accounts, {rec.transfers} transfers" if rec.ok else "; ".join(rec.breaches[:5]),
+    )
 
     # 3. acknowledged tids exist, as acknowledged
     intents, answers = journals["intents"], journals["answers"]
-    db = {tid: (pk, kind, amount, pending_id) for tid, pk, kind, amount, pending_id in
-          Transfer.objects.filter(tid__startswith=prefix).exclude(kind=TransferKind.ISSUE).values_list("tid", "pk", "kind", "amount", "pending_id")}
+    db = {
+        tid: (pk, kind, amount, pending_id)
+        for tid, pk, kind, amount, pending_id in Transfer.objects.filter(tid__startswith=prefix)
+        .exclude(kind=TransferKind.ISSUE)
+        .values_list("tid", "pk", "kind", "amount", "pending_id")
+    }
     acked = {tid: a for tid, a in answers.items() if a["e"] == "a"}
     missing, mismatched = [], []
     for tid, a in acked.items():
@@ -934,15 +1176,27 @@ def run_checks(scenario: str, accounts, journals: dict, run: dict) -> list[dict]
         intent = intents.get(tid, {})
         if row is None:
             missing.append(tid)
-        elif row[0] != a["id"] or row[2] != intent.get("amount") or row[1] != (TransferKind.HOLD if a["op"] == "hold" else TransferKind.VOID) or (
-                a["op"] == "void" and row[3] != intent.get("hold")):
+        elif (
+            row[0] != a["id"]
+            or row[2] != intent.get("amount")
+            or row[1] != (TransferKind.HOLD if a["op"] == "hold" else TransferKind.VOID)
+            or (a["op"] == "void" and row[3] != intent.get("hold"))
+        ):
             mismatched.append(tid)
-    check(results, "every acknowledged tid is in the Transfer table (same id, kind, amount)", not missing and not mismatched,
-          f"{len(acked)} acknowledged" + (f"; missing {missing[:5]}" if missing else "") + (f"; mismatched {mismatched[:5]}" if mismatched else ""))
+    check(
+        results,
+        "every acknowledged tid is in the Transfer table (same id, kind, amount)",
+        not missing and not mismatched,
+        f"{len(acked)} acknowledged"
+        + (f"; missing {missing[:5]}" if missing else "")
+        + (f"; mismatched {mismatched[:5]}" if mismatched else ""),
+    )
 
     # 4. retried tids: exactly once if the final answer was yes, not at all if it was a refusal
     retried = {r["tid"] for r in journals["retries"]}
-    counts = dict(Transfer.objects.filter(tid__in=list(retried)).values("tid").annotate(n=Count("pk")).values_list("tid", "n"))
+    counts = dict(
+        Transfer.objects.filter(tid__in=list(retried)).values("tid").annotate(n=Count("pk")).values_list("tid", "n")
+    )
     bad_retry = []
     unanswered = [tid for tid in retried if tid not in answers]
     for tid in retried:
@@ -952,26 +1206,49 @@ def run_checks(scenario: str, accounts, journals: dict, run: dict) -> list[dict]
         want = 1 if a["e"] == "a" else 0
         if counts.get(tid, 0) != want:
             bad_retry.append((tid, a["e"], counts.get(tid, 0)))
-    check(results, "every retried tid exists exactly once (and a refused one not at all)", not bad_retry and not unanswered,
-          f"{len(retried)} retried ({sum(1 for t in retried if answers.get(t, {}).get('e') == 'a')} acknowledged)"
-          + (f"; wrong count {bad_retry[:5]}" if bad_retry else "") + (f"; never answered {unanswered[:5]}" if unanswered else ""))
+    check(
+        results,
+        "every retried tid exists exactly once (and a refused one not at all)",
+        not bad_retry and not unanswered,
+        f"{len(retried)} retried ({sum(1 for t in retried if answers.get(t, {}).get('e') == 'a')} acknowledged)"
+        + (f"; wrong count {bad_retry[:5]}" if bad_retry else "")
+        + (f"; never answered {unanswered[:5]}" if unanswered else ""),
+    )
 
     # 5. every voided hold has exactly one resolution, the acknowledged void
     voided = {intents[tid]["hold"]: (tid, a["id"]) for tid, a in acked.items() if a["op"] == "void"}
     resolutions: dict[int, list[int]] = {}
     for pk, pending_id in Transfer.objects.filter(pending_id__in=list(voided)).values_list("pk", "pending_id"):
         resolutions.setdefault(pending_id, []).append(pk)
-    bad_void = [(hold, resolutions.get(hold)) for hold, (_tid, void_pk) in voided.items() if resolutions.get(hold) != [void_pk]]
+    bad_void = [
+        (hold, resolutions.get(hold)) for hold, (_tid, void_pk) in voided.items() if resolutions.get(hold) != [void_pk]
+    ]
     check(results, "every voided hold has exactly one resolution (the acknowledged void)", not bad_void,
           f"{len(voided)} voided holds" + (f"; bad {bad_void[:5]}" if bad_void else ""))
 
     # 6. the clients' view equals the database: open holds, and no transfer nobody was told about
     journal_open = {a["id"] for tid, a in acked.items() if a["op"] == "hold"} - set(voided)
-    db_open = set(Transfer.objects.filter(tid__startswith=prefix, is_pending=True, resolution__isnull=True).values_list("pk", flat=True))
-    check(results, "open holds in the journals == open holds in the DB", journal_open == db_open,
-          f"{len(db_open)} open" if journal_open == db_open else f"only in journals: {sorted(journal_open - db_open)[:5]}, only in DB: {sorted(db_open - journal_open)[:5]}")
+    db_open = set(
+        Transfer.objects.filter(tid__startswith=prefix, is_pending=True, resolution__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    check(
+        results,
+        "open holds in the journals == open holds in the DB",
+        journal_open == db_open,
+        f"{len(db_open)} open"
+        if journal_open == db_open
+        else f"only in journals: {sorted(journal_open - db_open)[:5]}, only in DB: "
+             f"{sorted(db_open - journal_open)[:5]}",
+    )
     phantoms = sorted(set(db) - set(acked))
-    check(results, "no transfer in the DB that no client was acknowledged", not phantoms, f"{len(db)} transfers" if not phantoms else f"{len(phantoms)}: {phantoms[:5]}")
+    check(
+        results,
+        "no transfer in the DB that no client was acknowledged",
+        not phantoms,
+        f"{len(db)} transfers" if not phantoms else f"{len(phantoms)}: {phantoms[:5]}",
+    )
 
     # 7. the run itself: no duplicate answers, nobody gave up or hung, every request answered
     problems = []
@@ -1000,7 +1277,9 @@ def retry_outcomes(journals: dict) -> dict:
     for r in journals["retries"]:
         if r["tid"] not in first or r["t"] < first[r["tid"]]["t"]:
             first[r["tid"]] = r
-    created = {tid: at.timestamp() for tid, at in Transfer.objects.filter(tid__in=list(first)).values_list("tid", "created_at")}
+    created = {
+        tid: at.timestamp() for tid, at in Transfer.objects.filter(tid__in=list(first)).values_list("tid", "created_at")
+    }
     out: dict[str, dict[str, int]] = {}
     for tid, r in first.items():
         answer = journals["answers"].get(tid)
@@ -1022,11 +1301,19 @@ def peer_checks(cfg: Config, journals: dict) -> list[dict]:
 
     results: list[dict] = []
     with psycopg.connect(cfg.dsn, autocommit=True) as conn:
-        total, held = conn.execute("SELECT total, held FROM bench_peer_balance WHERE id = %s", (PEER_ACCOUNT,)).fetchone()
+        total, held = conn.execute(
+            "SELECT total, held FROM bench_peer_balance WHERE id = %s", (PEER_ACCOUNT,)
+        ).fetchone()
         open_sum = conn.execute(
-            "SELECT coalesce(sum(h.amount), 0) FROM bench_peer_transfer h WHERE h.kind = 'hold' AND NOT EXISTS (SELECT 1 FROM bench_peer_transfer v WHERE v.resolves = h.id)",
+            "SELECT coalesce(sum(h.amount), 0) FROM bench_peer_transfer h WHERE h.kind = 'hold' AND NOT EXISTS (SELECT "
+            "1 FROM bench_peer_transfer v WHERE v.resolves = h.id)",
         ).fetchone()[0]
-    check(results, "peer: held == sum of open holds, 0 <= held <= total", held == open_sum and 0 <= held <= total, f"total {total}, held {held}, open holds {open_sum}")
+    check(
+        results,
+        "peer: held == sum of open holds, 0 <= held <= total",
+        held == open_sum and 0 <= held <= total,
+        f"total {total}, held {held}, open holds {open_sum}",
+    )
     return results
 
 
@@ -1035,25 +1322,45 @@ def peer_checks(cfg: Config, journals: dict) -> list[dict]:
 
 def markdown(cfg: Config, report: dict) -> str:
     lines = []
-    faults = (f"faults on: {cfg.fault_rate:.0%} of requests get their DB socket cut and are retried, a client SIGKILLed every ~{cfg.kill_every:g} s"
-              if cfg.faults else "no faults")
+    faults = (
+        f"faults on: {cfg.fault_rate:.0%} of requests get their DB socket cut and are retried, a client SIGKILLed "
+        f"every ~{cfg.kill_every:g} s"
+        if cfg.faults
+        else "no faults"
+    )
     span = f"{cfg.seconds:g} s" if cfg.seconds else f"{cfg.ops} ops/client"
     lines.append(f"## Ledger stress: {cfg.clients} client processes × {span} ({faults})")
     lines.append("")
-    lines.append(f"PostgreSQL `{cfg.db_name}`, {os.cpu_count()} CPUs. Hold amounts 1..5 000 kopecks; void probability {cfg.void_prob:g} (always above {cfg.max_open} open holds). "
-                 f"Client journals: {'answers fsynced' if cfg.journal_fsync else 'flushed, not fsynced'}.")
+    lines.append(
+        f"PostgreSQL `{cfg.db_name}`, {os.cpu_count()} CPUs. Hold amounts 1..5 000 kopecks; void probability "
+        f"{cfg.void_prob:g} (always above {cfg.max_open} open holds). "
+        f"Client journals: {'answers fsynced' if cfg.journal_fsync else 'flushed, not fsynced'}."
+    )
     lines.append("")
-    lines.append("| run | acked holds/s | holds+voids/s | insufficient_funds/s | hold p50 ms | p95 ms | p99 ms | max ms | kills | cut/dropped answers retried |")
+    lines.append(
+        "| run | acked holds/s | holds+voids/s | insufficient_funds/s | hold p50 ms | p95 ms | p99 ms | max ms | kills "
+        "| cut/dropped answers retried |"
+    )
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, s in report["scenarios"].items():
         st = s["stats"]
         lat = st["hold_latency_ms"]
         cuts = sum(v for k, v in st["retries_by_cause"].items() if k != "adopted")
-        label = {"hot": "hot (1 certificate)", "many": f"many ({cfg.certs} certificates)", "peer": "peer: SQL conditional UPDATE (hot)"}[name]
-        lines.append(f"| {label} | {st['holds_per_s']} | {st['ops_per_s']} | {st['insufficient_per_s']} | {lat['p50']} | {lat['p95']} | {lat['p99']} | {lat['max']} | "
-                     f"{st['kills']} | {cuts} |")
+        label = {
+            "hot": "hot (1 certificate)",
+            "many": f"many ({cfg.certs} certificates)",
+            "peer": "peer: SQL conditional UPDATE (hot)",
+        }[name]
+        lines.append(
+            f"| {label} | {st['holds_per_s']} | {st['ops_per_s']} | {st['insufficient_per_s']} | {lat['p50']} | "
+            f"{lat['p95']} | {lat['p99']} | {lat['max']} | "
+            f"{st['kills']} | {cuts} |"
+        )
     lines.append("")
-    lines.append("Latency: acknowledged holds answered at the first attempt, wall clock in the client (includes waiting for the row lock).")
+    lines.append(
+        "Latency: acknowledged holds answered at the first attempt, wall clock in the client (includes waiting for the "
+        "row lock)."
+    )
     for name, s in report["scenarios"].items():
         st = s["stats"]
         extra = []
@@ -1064,55 +1371,124 @@ def markdown(cfg: Config, report: dict) -> str:
         if st["killed_while"]:
             extra.append("killed while " + ", ".join(f"{k} ×{v}" for k, v in st["killed_while"].items()))
         if st.get("retry_outcomes"):
-            extra.append("retried requests ended as " + "; ".join(
-                f"[{why}] " + ", ".join(f"{k} {v}" for k, v in sorted(o.items())) for why, o in sorted(st["retry_outcomes"].items())))
+            extra.append(
+                "retried requests ended as "
+                + "; ".join(
+                    f"[{why}] " + ", ".join(f"{k} {v}" for k, v in sorted(o.items()))
+                    for why, o in sorted(st["retry_outcomes"].items())
+                )
+            )
         if st.get("stall"):
             sl = st["stall"]
-            extra.append(f"one client frozen (SIGSTOP) inside its transaction for {sl['seconds']} s at t={sl['at_s']} s: "
-                         f"{sl['holds_acked_during']} holds acknowledged meanwhile ({sl['holds_per_s_during']}/s)")
+            extra.append(
+                f"one client frozen (SIGSTOP) inside its transaction for {sl['seconds']} s at t={sl['at_s']} s: "
+                f"{sl['holds_acked_during']} holds acknowledged meanwhile ({sl['holds_per_s_during']}/s)"
+            )
         if st["lost_answer_errors"]:
             extra.append("errors seen " + "; ".join(f"{k} ×{v}" for k, v in st["lost_answer_errors"].items()))
-        lines.append(f"- **{name}**: {st['acked_holds']} holds, {st['acked_voids']} voids, {st['insufficient_funds']} refused for funds in {st['window_s']} s"
-                     + (f"; {'; '.join(extra)}" if extra else ""))
+        lines.append(
+            f"- **{name}**: {st['acked_holds']} holds, {st['acked_voids']} voids, {st['insufficient_funds']} refused "
+            f"for funds in {st['window_s']} s"
+            + (f"; {'; '.join(extra)}" if extra else "")
+        )
     busy = {name: s["stats"]["cpu_cores_during_window"] for name, s in report["scenarios"].items()}
-    lines.append(f"- CPU cores used during each window, of {os.cpu_count()} (machine busy / bench clients / PostgreSQL, all backends: the machine less the rest / other processes): "
-                 + "; ".join(f"{n} {c['machine']}/{c['bench_clients']}/{c['postgres_all']}/{c['other']}" + (f" (other: {c['top_other']})" if c["top_other"] else "") for n, c in busy.items()))
+    lines.append(
+        f"- CPU cores used during each window, of {os.cpu_count()} (machine busy / bench clients / PostgreSQL, all "
+        "backends: the machine less the rest / other processes): "
+        + "; ".join(
+            f"{n} {c['machine']}/{c['bench_clients']}/{c['postgres_all']}/{c['other']}"
+            + (f" (other: {c['top_other']})" if c["top_other"] else "")
+            for n, c in busy.items()
+        )
+    )
     for name, s in report["scenarios"].items():
         audit = s.get("live_audit")
         if audit:
-            lines.append(f"- live `ledger.reconcile()` during **{name}** (observation, not a check): "
-                         + "; ".join(f"{mode.replace('_', ' ')}: {a['with_breaches']}/{a['runs']} runs reported breaches" for mode, a in audit.items())
-                         + (f" — e.g. `{next(a['sample'][0] for a in audit.values() if a['sample'])}`" if any(a["sample"] for a in audit.values()) else ""))
+            lines.append(
+                f"- live `ledger.reconcile()` during **{name}** (observation, not a check): "
+                + "; ".join(
+                    f"{mode.replace('_', ' ')}: {a['with_breaches']}/{a['runs']} runs reported breaches"
+                    for mode, a in audit.items()
+                )
+                + (
+                    f" — e.g. `{next(a['sample'][0] for a in audit.values() if a['sample'])}`"
+                    if any(a["sample"] for a in audit.values())
+                    else ""
+                )
+            )
     lines.append("")
     lines.append("### Checks")
     lines.append("")
     for name, s in report["scenarios"].items():
         for c in s["checks"]:
-            lines.append(f"- {'PASS' if c['ok'] else '**FAIL**'} [{name}] {c['check']}" + (f" — {c['detail']}" if c["detail"] else ""))
+            lines.append(
+                f"- {'PASS' if c['ok'] else '**FAIL**'} [{name}] {c['check']}"
+                + (f" — {c['detail']}" if c["detail"] else "")
+            )
     lines.append("")
-    lines.append(f"**{'ALL CHECKS PASS' if report['ok'] else 'SOME CHECKS FAILED'}** (total run {report['elapsed_s']} s)")
+    lines.append(
+        f"**{'ALL CHECKS PASS' if report['ok'] else 'SOME CHECKS FAILED'}** (total run {report['elapsed_s']} s)"
+    )
     return "\n".join(lines)
 
 
 def parse_args(argv: list[str] | None = None) -> Config:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--clients", type=int, default=50)
     p.add_argument("--seconds", type=float, default=20.0, help="load duration per scenario (default 20)")
     p.add_argument("--ops", type=int, default=None, help="instead of a duration: hold attempts per client slot")
     p.add_argument("--scenario", choices=["hot", "many", "both"], default="both")
     p.add_argument("--no-faults", dest="faults", action="store_false", help="no cut connections, no killed workers")
-    p.add_argument("--peer", action=argparse.BooleanOptionalAction, default=True, help="also measure the plain-SQL peer on one hot row (default on)")
-    p.add_argument("--fault-rate", type=float, default=0.02, help="share of requests whose DB socket is cut and retried (default 0.02)")
-    p.add_argument("--kill-every", type=float, default=2.0, help="seconds between SIGKILLs of a random client, ±50%% (default 2)")
+    p.add_argument(
+        "--peer",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure the plain-SQL peer on one hot row (default on)",
+    )
+    p.add_argument(
+        "--fault-rate",
+        type=float,
+        default=0.02,
+        help="share of requests whose DB socket is cut and retried (default 0.02)",
+    )
+    p.add_argument(
+        "--kill-every", type=float, default=2.0, help="seconds between SIGKILLs of a random client, ±50%% (default 2)"
+    )
     p.add_argument("--void-prob", type=float, default=0.5)
-    p.add_argument("--max-open", type=int, default=5, help="a client always voids when it has more open holds than this")
-    p.add_argument("--hot-fund-holds", type=int, default=200, help="hot certificate funding, in average holds (default 200)")
+    p.add_argument(
+        "--max-open", type=int, default=5, help="a client always voids when it has more open holds than this"
+    )
+    p.add_argument(
+        "--hot-fund-holds", type=int, default=200, help="hot certificate funding, in average holds (default 200)"
+    )
     p.add_argument("--certs", type=int, default=1000)
-    p.add_argument("--many-payees", type=int, default=None, help="payee accounts in 'many' (default: one per certificate; 1 makes the payee a hot row)")
-    p.add_argument("--audit", action="store_true", help="also run ledger.reconcile() every second during the load (read committed, and in a REPEATABLE READ snapshot)")
-    p.add_argument("--stall", type=float, default=0.0, metavar="SECONDS",
-                   help="with faults: once, mid-run, freeze (SIGSTOP) a client that is inside a transaction for this long (default 0: off)")
-    p.add_argument("--journal-fsync", action="store_true", help="fsync every answer line of the clients' journals (default: flush only, which survives a SIGKILL)")
+    p.add_argument(
+        "--many-payees",
+        type=int,
+        default=None,
+        help="payee accounts in 'many' (default: one per certificate; 1 makes the payee a hot row)",
+    )
+    p.add_argument(
+        "--audit",
+        action="store_true",
+        help="also run ledger.reconcile() every second during the load (read committed, and in a REPEATABLE READ "
+             "snapshot)",
+    )
+    p.add_argument(
+        "--stall",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="with faults: once, mid-run, freeze (SIGSTOP) a client that is inside a transaction for this long "
+             "(default 0: off)",
+    )
+    p.add_argument(
+        "--journal-fsync",
+        action="store_true",
+        help="fsync every answer line of the clients' journals (default: flush only, which survives a SIGKILL)",
+    )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--pg-url", default=os.environ.get("EFS_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432"))
     p.add_argument("--db-name", default="efs_ledger_bench")
@@ -1122,10 +1498,29 @@ def parse_args(argv: list[str] | None = None) -> Config:
     if a.ops is not None and a.ops <= 0:
         p.error("--ops must be positive")
     seconds = None if a.ops is not None else a.seconds
-    return Config(clients=a.clients, seconds=seconds, ops=a.ops, scenario=a.scenario, faults=a.faults, peer=a.peer, fault_rate=a.fault_rate,
-                  kill_every=a.kill_every, void_prob=a.void_prob, max_open=a.max_open, hot_fund_holds=a.hot_fund_holds, certs=a.certs,
-                  many_payees=a.many_payees or a.certs, seed=a.seed, pg_url=a.pg_url, db_name=a.db_name, data_dir=a.data_dir, out=a.out, audit=a.audit, stall=a.stall,
-                  journal_fsync=a.journal_fsync)
+    return Config(
+        clients=a.clients,
+        seconds=seconds,
+        ops=a.ops,
+        scenario=a.scenario,
+        faults=a.faults,
+        peer=a.peer,
+        fault_rate=a.fault_rate,
+        kill_every=a.kill_every,
+        void_prob=a.void_prob,
+        max_open=a.max_open,
+        hot_fund_holds=a.hot_fund_holds,
+        certs=a.certs,
+        many_payees=a.many_payees or a.certs,
+        seed=a.seed,
+        pg_url=a.pg_url,
+        db_name=a.db_name,
+        data_dir=a.data_dir,
+        out=a.out,
+        audit=a.audit,
+        stall=a.stall,
+        journal_fsync=a.journal_fsync,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1145,7 +1540,11 @@ def main(argv: list[str] | None = None) -> int:
 
     rng = random.Random(cfg.seed)
     scenarios = ["hot", "many"] if cfg.scenario == "both" else [cfg.scenario]
-    report: dict = {"config": asdict(cfg), "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "scenarios": {}}
+    report: dict = {
+        "config": asdict(cfg),
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "scenarios": {},
+    }
     for scenario in scenarios:
         accounts = create_accounts(cfg, scenario, rng)
         run = run_clients(cfg, scenario, "django", accounts, cfg.faults, rng)
@@ -1153,7 +1552,12 @@ def main(argv: list[str] | None = None) -> int:
         stats = summarise(run, journals)
         checks = run_checks(scenario, accounts, journals, run)
         stats["retry_outcomes"] = retry_outcomes(journals)
-        report["scenarios"][scenario] = {"stats": stats, "checks": checks, "kills": run["kills"], "live_audit": summarise_audit(cfg, scenario)}
+        report["scenarios"][scenario] = {
+            "stats": stats,
+            "checks": checks,
+            "kills": run["kills"],
+            "live_audit": summarise_audit(cfg, scenario),
+        }
         print(f"[{scenario}] {stats['holds_per_s']} holds/s, {stats['ops_per_s']} ops/s, "
               f"{sum(not c['ok'] for c in checks)} failed checks", file=sys.stderr, flush=True)
     if cfg.peer:
@@ -1162,7 +1566,12 @@ def main(argv: list[str] | None = None) -> int:
         run = run_clients(cfg, "peer", "peer", accounts, False, rng)
         journals = load_journals(cfg, "peer")
         stats = summarise(run, journals)
-        report["scenarios"]["peer"] = {"stats": stats, "checks": peer_checks(cfg, journals), "kills": [], "live_audit": None}
+        report["scenarios"]["peer"] = {
+            "stats": stats,
+            "checks": peer_checks(cfg, journals),
+            "kills": [],
+            "live_audit": None,
+        }
         print(f"[peer] {stats['holds_per_s']} holds/s", file=sys.stderr, flush=True)
     report["ok"] = all(c["ok"] for s in report["scenarios"].values() for c in s["checks"])
     report["elapsed_s"] = round(time.time() - began, 1)

@@ -5,8 +5,8 @@
 
 Runs the decomposition of a synthetic region to get realistic seat and fund
 prices (``--stage first``: those of the first pricing round, where the priced
-routes are largest; ``final``: after the last round), then solves the priced route of ``--sample`` educators twice: with the
-hand-written branch and bound used in production and with an equivalent CP-SAT
+routes are largest; ``final``: after the last round), then solves the priced route of
+``--sample`` educators twice: with the hand-written branch and bound used in production and with an equivalent CP-SAT
 model (integers: coverage × 10⁴, weight and cost × 10⁴). Reports wall times per
 educator (including building the model) and the largest difference in optimum.
 This is the measurement behind docs/decisions/0103-planner-priced-route-branch-and-bound.md.
@@ -18,6 +18,7 @@ import argparse
 import json
 import statistics
 import time
+from dataclasses import replace
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -25,7 +26,7 @@ from ortools.sat.python import cp_model
 from efs.planner import region as region_module
 from efs.planner import synth
 from efs.planner.regiondata import build
-from efs.planner.subproblem import EPS, Item, best_priced_route
+from efs.planner.subproblem import Item, best_priced_route
 
 SCALE = 10_000
 
@@ -92,21 +93,15 @@ def main() -> None:
     own, cpsat, differences, sizes = [], [], [], []
     for t in sample.tolist():
         row = data.teachers[t]
-        cost = pair_cost[row.pairs] + decomposition.mu * data.product_price[row.products]
-        positive = np.flatnonzero(row.standalone - cost > EPS)
-        gains = row.gains[positive].tolist()
+        # The production pricing's items, rounded to the grid both solvers can represent exactly.
+        _positive, priced = region_module.priced_items(data, t, pair_cost, decomposition.mu)
         items = [
-            Item(
-                gains=tuple(round(g * SCALE) / SCALE for g in gains[j]),
-                cost=round(float(cost[k]) * SCALE * SCALE) / (SCALE * SCALE),
-                price=int(data.product_price[row.products[k]]),
-                hours=int(data.product_hours[row.products[k]]),
-                program=int(data.product_program[row.products[k]]),
-                first_day=0,
-                last_day=0,
-                exclusive=False,
+            replace(
+                item,
+                gains=tuple(round(g * SCALE) / SCALE for g in item.gains),
+                cost=round(item.cost * SCALE * SCALE) / (SCALE * SCALE),
             )
-            for j, k in enumerate(positive)
+            for item in priced
         ]
         weights = [round(w * SCALE) / SCALE for w in row.weights.tolist()]
         budget, hours = int(data.budget[t]), int(data.max_hours[t])

@@ -46,7 +46,9 @@ def main() -> int:
     subject_ids = writer.subject_ids()
 
     def rows():
-        return list(generator.generate(seed=1, regions=regions, scale="region", educators=args.educators, ids=writer.next_ids()))[0]
+        return list(
+            generator.generate(seed=1, regions=regions, scale="region", educators=args.educators, ids=writer.next_ids())
+        )[0]
 
     def wipe():
         with transaction.atomic():
@@ -61,27 +63,58 @@ def main() -> int:
 
     def with_bulk_create(data):
         with transaction.atomic():
-            Municipality.objects.bulk_create([Municipality(id=m.id, region_id=m.region_id, name=m.name, kind=m.kind) for m in data.municipalities])
+            Municipality.objects.bulk_create(
+                [Municipality(id=m.id, region_id=m.region_id, name=m.name, kind=m.kind) for m in data.municipalities]
+            )
             Organization.objects.bulk_create(
-                [Organization(id=o.id, region_id=o.region_id, municipality_id=o.municipality_id, kind=o.kind, name=o.name, short_name=o.short_name, inn=o.inn, address=o.address, licensed_for_dpo=o.licensed_for_dpo) for o in data.organizations],
+                [
+                    Organization(
+                        id=o.id,
+                        region_id=o.region_id,
+                        municipality_id=o.municipality_id,
+                        kind=o.kind,
+                        name=o.name,
+                        short_name=o.short_name,
+                        inn=o.inn,
+                        address=o.address,
+                        licensed_for_dpo=o.licensed_for_dpo,
+                    )
+                    for o in data.organizations
+                ],
                 batch_size=5000,
             )
             Educator.objects.bulk_create(
                 [
                     Educator(
-                        id=e.id, region_id=e.region_id, organization_id=e.organization_id, last_name=e.last_name, first_name=e.first_name,
-                        middle_name=e.middle_name, birth_date=e.birth_date, snils=e.snils, category=e.category, position=e.position,
-                        experience_years=e.experience_years, qualification_category=e.qualification_category,
+                        id=e.id,
+                        region_id=e.region_id,
+                        organization_id=e.organization_id,
+                        last_name=e.last_name,
+                        first_name=e.first_name,
+                        middle_name=e.middle_name,
+                        birth_date=e.birth_date,
+                        snils=e.snils,
+                        category=e.category,
+                        position=e.position,
+                        experience_years=e.experience_years,
+                        qualification_category=e.qualification_category,
                     )
                     for e in data.educators
                 ],
                 batch_size=5000,
             )
             through = Educator.subjects.through
-            through.objects.bulk_create([through(educator_id=e.id, subject_id=subject_ids[c]) for e in data.educators for c in e.subjects], batch_size=5000)
+            through.objects.bulk_create(
+                [through(educator_id=e.id, subject_id=subject_ids[c]) for e in data.educators for c in e.subjects],
+                batch_size=5000,
+            )
 
     results = {}
-    for name, fn in (("writer (COPY / executemany)", with_writer), ("Django bulk_create", with_bulk_create), ("writer again", with_writer)):
+    for name, fn in (
+        ("writer (COPY / executemany)", with_writer),
+        ("Django bulk_create", with_bulk_create),
+        ("writer again", with_writer),
+    ):
         data = rows()
         started = time.perf_counter()
         fn(data)

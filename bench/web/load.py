@@ -40,7 +40,9 @@ class Session:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def request(self, method: str, path: str, form: dict | list | None = None) -> tuple[int, dict[str, str], bytes]:
+    async def request(
+        self, method: str, path: str, form: dict | list | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
         for attempt in (1, 2):
             try:
                 return await self._request(method, path, form)
@@ -110,10 +112,14 @@ class Session:
         token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
         assert status == 200 and token, f"login page: {status}"
         status, headers, _ = await self.request(
-            "POST", "/accounts/login/", {"csrfmiddlewaretoken": token.group(1).decode(), "username": username, "password": password}
+            "POST",
+            "/accounts/login/",
+            {"csrfmiddlewaretoken": token.group(1).decode(), "username": username, "password": password},
         )
         if status != 302 or "sessionid" not in self.cookies:
-            raise SystemExit(f"cannot log in as {username} (status {status}); run bench/web/prepare.py on this database")
+            raise SystemExit(
+                f"cannot log in as {username} (status {status}); run bench/web/prepare.py on this database"
+            )
 
 
 # ---------------------------------------------------------------- scenarios
@@ -217,7 +223,10 @@ SCENARIOS = {
     "teacher": (lambda n: [(f"bench-t{i % 20 + 1}", "bench") for i in range(n)], teacher_loop),
     "diagnostics": (lambda n: [(f"bench-d{i % 20 + 1}", "bench") for i in range(n)], diagnostics_loop),
     "tutor": (lambda n: [("tutor", "demo")] * n, pages_loop(["/", "/routes/tutor/"])),
-    "operators": (lambda n: [(("head", "municipal", "regional", "federal")[i % 4], "demo") for i in range(n)], pages_loop(OPERATOR_PAGES)),
+    "operators": (
+        lambda n: [(("head", "municipal", "regional", "federal")[i % 4], "demo") for i in range(n)],
+        pages_loop(OPERATOR_PAGES),
+    ),
 }
 
 
@@ -236,7 +245,14 @@ def summarize(stats: Stats, elapsed: float) -> dict:
         "rps": round(len(stats.latencies) / elapsed, 1),
         "p50_ms": round(1000 * statistics.median(stats.latencies), 1) if stats.latencies else None,
         "p95_ms": round(1000 * percentile(stats.latencies, 0.95), 1),
-        "pages": {page: {"n": len(v), "p50_ms": round(1000 * statistics.median(v), 1), "p95_ms": round(1000 * percentile(v, 0.95), 1)} for page, v in stats.by_page.items()},
+        "pages": {
+            page: {
+                "n": len(v),
+                "p50_ms": round(1000 * statistics.median(v), 1),
+                "p95_ms": round(1000 * percentile(v, 0.95), 1),
+            }
+            for page, v in stats.by_page.items()
+        },
     }
 
 
@@ -254,12 +270,22 @@ async def main_async(args) -> list[dict]:
         await run_phase(sessions, loop, args.warmup, states)  # warm caches and connections
         health, health_elapsed = await run_phase(sessions, healthz_loop, args.seconds, states)
         pages, pages_elapsed = await run_phase(sessions, loop, args.seconds, states)
-        row = {"scenario": name, "clients": args.clients, "seconds": args.seconds, "healthz": summarize(health, health_elapsed), "pages": summarize(pages, pages_elapsed)}
-        row["throughput_vs_healthz"] = round(row["pages"]["rps"] / row["healthz"]["rps"], 3) if row["healthz"]["rps"] else None
+        row = {
+            "scenario": name,
+            "clients": args.clients,
+            "seconds": args.seconds,
+            "healthz": summarize(health, health_elapsed),
+            "pages": summarize(pages, pages_elapsed),
+        }
+        row["throughput_vs_healthz"] = (
+            round(row["pages"]["rps"] / row["healthz"]["rps"], 3) if row["healthz"]["rps"] else None
+        )
         results.append(row)
         print(
-            f"{name:<12} {args.clients} clients: pages {row['pages']['rps']:>6} req/s p50 {row['pages']['p50_ms']} ms p95 {row['pages']['p95_ms']} ms"
-            f" errors {row['pages']['errors']} | /healthz {row['healthz']['rps']} req/s p95 {row['healthz']['p95_ms']} ms"
+            f"{name:<12} {args.clients} clients: pages {row['pages']['rps']:>6} req/s p50 {row['pages']['p50_ms']} ms "
+            f"p95 {row['pages']['p95_ms']} ms"
+            f" errors {row['pages']['errors']} | /healthz {row['healthz']['rps']} req/s p95 {row['healthz']['p95_ms']} "
+            "ms"
             f" | ratio {row['throughput_vs_healthz']}",
             flush=True,
         )

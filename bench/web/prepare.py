@@ -36,7 +36,9 @@ def main() -> None:
             username = f"{prefix}{n}"
             if User.objects.filter(username=username).exists():
                 continue
-            user = User.objects.create_user(username=username, password=PASSWORD, first_name=educator.first_name, last_name=educator.last_name)
+            user = User.objects.create_user(
+                username=username, password=PASSWORD, first_name=educator.first_name, last_name=educator.last_name
+            )
             educator.user = user
             educator.save(update_fields=["user"])
             role_grant(user=user, role=Role.TEACHER, scope=Scope.SELF, region=educator.region)
@@ -46,7 +48,10 @@ def main() -> None:
     free = Educator.objects.filter(user__isnull=True, is_active=True, category="teacher").order_by("pk")
     with_route = free.filter(routes__status__in=ACTIVE, attempts__status="completed").distinct()[: args.teachers]
     fresh = free.filter(attempts__isnull=True)[: args.teachers]
-    print(f"bench-t: {link('bench-t', list(with_route))} new; bench-d: {link('bench-d', list(fresh))} new (password «{PASSWORD}»)")
+    print(
+        f"bench-t: {link('bench-t', list(with_route))} new; bench-d: {link('bench-d', list(fresh))} new (password "
+        f"«{PASSWORD}»)"
+    )
 
 
 if __name__ == "__main__":

@@ -29,12 +29,19 @@ def parse_roubles(text: str, *, max_roubles: Decimal = MAX_ROUBLES, allow_zero: 
     cleaned = (text or "").strip().translate(_SPACES)
     match = _AMOUNT.fullmatch(cleaned)
     if match is None:
-        raise ValidationError(_("Enter an amount in roubles: digits, and at most two digits after the comma (12 500,50)."), code="roubles_invalid")
+        raise ValidationError(
+            _("Enter an amount in roubles: digits, and at most two digits after the comma (12 500,50)."),
+            code="roubles_invalid",
+        )
     kopecks = int(match["whole"]) * 100 + int((match["cents"] or "0").ljust(2, "0"))
     if kopecks == 0 and not allow_zero:
         raise ValidationError(_("The amount must be greater than zero."), code="roubles_not_positive")
     if kopecks > int(max_roubles * 100):
-        raise ValidationError(_("The amount is more than %(limit)s: check the number of digits.") % {"limit": format_money(int(max_roubles * 100))}, code="roubles_too_large")
+        raise ValidationError(
+            _("The amount is more than %(limit)s: check the number of digits.")
+            % {"limit": format_money(int(max_roubles * 100))},
+            code="roubles_too_large",
+        )
     return kopecks
 
 
@@ -82,8 +89,18 @@ def read_json_upload(content: bytes, *, code: str) -> Any:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValidationFailed(gettext("The file is not in UTF-8 encoding: save it as JSON in UTF-8 (or upload the Excel template) and try again."), code=code) from None
+        raise ValidationFailed(
+            gettext(
+                "The file is not in UTF-8 encoding: save it as JSON in UTF-8 (or upload the Excel template) and try "
+                "again."
+            ),
+            code=code,
+        ) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValidationFailed(gettext("The JSON file is broken at line %(line)s, column %(column)s.") % {"line": exc.lineno, "column": exc.colno}, code=code) from None
+        raise ValidationFailed(
+            gettext("The JSON file is broken at line %(line)s, column %(column)s.")
+            % {"line": exc.lineno, "column": exc.colno},
+            code=code,
+        ) from None

@@ -90,7 +90,9 @@ def pdf_response(request, template: str, context: dict, filename: str) -> HttpRe
     from weasyprint import HTML
 
     html = render_to_string(template, context, request=request)
-    response = HttpResponse(HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(), content_type="application/pdf")
+    response = HttpResponse(
+        HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
 

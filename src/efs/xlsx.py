@@ -108,7 +108,8 @@ def response(content: bytes, filename: str) -> HttpResponse:
 
 def _broken(code: str) -> ValidationFailed:
     return ValidationFailed(
-        _("The file could not be read as an XLSX workbook. Save it from Excel or LibreOffice as .xlsx and try again."), code=code
+        _("The file could not be read as an XLSX workbook. Save it from Excel or LibreOffice as .xlsx and try again."),
+        code=code,
     )
 
 
@@ -143,7 +144,9 @@ def _check_zip(content: bytes, *, broken_code: str, too_big_code: str) -> None:
                 _check_text_runs(archive, member, broken_code=broken_code, too_long_code=too_big_code)
 
 
-def _check_text_runs(archive: zipfile.ZipFile, member: zipfile.ZipInfo, *, broken_code: str, too_long_code: str) -> None:
+def _check_text_runs(
+    archive: zipfile.ZipFile, member: zipfile.ZipInfo, *, broken_code: str, too_long_code: str
+) -> None:
     run = 0
     try:
         with archive.open(member) as stream:
@@ -211,7 +214,9 @@ def _sheet_rows(sheet, *, broken_code: str) -> Iterator[list[Any]]:
     return _guarded(rows, broken_code=broken_code, too_long_code=broken_code)
 
 
-def xlsx_rows(content: bytes, *, broken_code: str, too_big_code: str | None = None, empty_code: str | None = None) -> Iterator[list[Any]]:
+def xlsx_rows(
+    content: bytes, *, broken_code: str, too_big_code: str | None = None, empty_code: str | None = None
+) -> Iterator[list[Any]]:
     """The rows of the first sheet, values only (lazily). Checked for bombs before parsing."""
     workbook = _open(content, broken_code=broken_code, too_big_code=too_big_code or broken_code)
     if not workbook.worksheets:
@@ -219,7 +224,9 @@ def xlsx_rows(content: bytes, *, broken_code: str, too_big_code: str | None = No
     return _sheet_rows(workbook.worksheets[0], broken_code=broken_code)
 
 
-def xlsx_sheets(content: bytes, names: Iterable[str], *, broken_code: str, missing_code: str) -> dict[str, list[list[Any]]]:
+def xlsx_sheets(
+    content: bytes, names: Iterable[str], *, broken_code: str, missing_code: str
+) -> dict[str, list[list[Any]]]:
     """The rows of the named sheets; ValidationFailed with ``missing_code`` if one is absent."""
     workbook = _open(content, broken_code=broken_code, too_big_code=broken_code)
     found = {}

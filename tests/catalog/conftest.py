@@ -29,7 +29,8 @@ CARD = ProgramData(
     code="P-1",
     kind="upgrade",
     title="Формирование функциональной грамотности учителей математики",
-    annotation="Программа для учителей математики: как строить уроки на задачах в контексте и оценивать математическую грамотность обучающихся.",
+    annotation="Программа для учителей математики: как строить уроки на задачах в контексте и оценивать математическую "
+               "грамотность обучающихся.",
     hours=36,
     form="blended",
     final_assessment="зачёт (защита методической разработки)",
@@ -59,14 +60,23 @@ def depot(world):
     insider = make_user("insider")
     role_grant(user=insider, role=Role.EXPERT, scope=Scope.ASSIGNED, region=world.r1)
     role_grant(user=insider, role=Role.PROVIDER, scope=Scope.ORGANIZATION, organization=provider_org)
-    return {"framework": framework, "provider": provider_org, "staff": staff, "experts": experts, "insider": insider, "world": world}
+    return {
+        "framework": framework,
+        "provider": provider_org,
+        "staff": staff,
+        "experts": experts,
+        "insider": insider,
+        "world": world,
+    }
 
 
 def full_scores() -> dict[str, int]:
     return {c.code: 2 for c in ReviewCriterion.objects.all()}
 
 
-def publish(depot, data: ProgramData, *, cohort: bool = True, region=None, availability="region", start_in_days=30, price=None):
+def publish(
+    depot, data: ProgramData, *, cohort: bool = True, region=None, availability="region", start_in_days=30, price=None
+):
     """A published program with one open cohort, through the whole workflow."""
     world = depot["world"]
     program = program_create(actor=depot["staff"], provider=depot["provider"], data=data)
@@ -81,8 +91,15 @@ def publish(depot, data: ProgramData, *, cohort: bool = True, region=None, avail
         cohort_create(
             actor=depot["staff"],
             program=program,
-            data=CohortData(start_date=start, end_date=start + dt.timedelta(days=10), enrollment_deadline=start - dt.timedelta(days=3),
-                            seats=20, price=data.price if price is None else price, online=True, availability=availability),
+            data=CohortData(
+                start_date=start,
+                end_date=start + dt.timedelta(days=10),
+                enrollment_deadline=start - dt.timedelta(days=3),
+                seats=20,
+                price=data.price if price is None else price,
+                online=True,
+                availability=availability,
+            ),
         )
     program.refresh_from_db()
     return program

@@ -17,12 +17,27 @@ from tests.catalog.conftest import card, publish
 from tests.catalog.test_search_words import METHODS
 
 
-def card_json(code: str, title: str, annotation: str = "Программа для учителей математики: уроки на задачах в контексте и оценивание результатов обучающихся.") -> dict:
+def card_json(
+    code: str,
+    title: str,
+    annotation: str = "Программа для учителей математики: уроки на задачах в контексте и оценивание результатов "
+                      "обучающихся.",
+) -> dict:
     return {
-        "code": code, "kind": "upgrade", "title": title, "annotation": annotation,
+        "code": code,
+        "kind": "upgrade",
+        "title": title,
+        "annotation": annotation,
         "audience": {"categories": ["teacher"], "positions": ["учитель"], "subjects": []},
-        "hours": 36, "form": "blended", "distance_learning": True, "e_learning": False, "final_assessment": "зачёт", "price_rub": 4500, "developer": "ККИПК",
-        "outcomes": [{"competency": "T.RO", "weight": 0.8, "text": ""}], "modules": [{"title": "Задачи", "hours": 20}, {"title": "Оценивание", "hours": 16}],
+        "hours": 36,
+        "form": "blended",
+        "distance_learning": True,
+        "e_learning": False,
+        "final_assessment": "зачёт",
+        "price_rub": 4500,
+        "developer": "ККИПК",
+        "outcomes": [{"competency": "T.RO", "weight": 0.8, "text": ""}],
+        "modules": [{"title": "Задачи", "hours": 20}, {"title": "Оценивание", "hours": 16}],
     }
 
 
@@ -34,7 +49,16 @@ def run(*args: str) -> tuple[str, str]:
 
 def test_import_json_as_drafts(depot, tmp_path):
     path = tmp_path / "registry.json"
-    path.write_text(json.dumps([card_json("R-1", "Наставничество в школе: модели и практики"), card_json("R-2", "Формирующее оценивание на уроке математики")], ensure_ascii=False), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            [
+                card_json("R-1", "Наставничество в школе: модели и практики"),
+                card_json("R-2", "Формирующее оценивание на уроке математики"),
+            ],
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     out, _err = run("import", str(path), "--provider", depot["provider"].inn)
     assert out.strip() == "Импортировано программ как черновики: 2 (ККИПК и ППРО)."
     assert list(Program.objects.order_by("code").values_list("code", "status", "provider_id")) == [
@@ -49,8 +73,26 @@ def test_import_xlsx_and_publish_then_search(depot, tmp_path):
     book = Workbook()
     sheet = book.active
     sheet.append(XLSX_COLUMNS)
-    sheet.append(["R-9", "ПК", "Методика обучения математике в основной школе", "Как планировать уроки алгебры и геометрии в 5–9 классах и проверять результаты обучения.",
-                  "педагоги", "", "", 36, "очно-заочная", "да", "нет", "зачёт", 0, "ФИРО", "T.MATH:0.9", "Планирование: 20; Проверка: 16"])
+    sheet.append(
+        [
+            "R-9",
+            "ПК",
+            "Методика обучения математике в основной школе",
+            "Как планировать уроки алгебры и геометрии в 5–9 классах и проверять результаты обучения.",
+            "педагоги",
+            "",
+            "",
+            36,
+            "очно-заочная",
+            "да",
+            "нет",
+            "зачёт",
+            0,
+            "ФИРО",
+            "T.MATH:0.9",
+            "Планирование: 20; Проверка: 16",
+        ]
+    )
     path = tmp_path / "federal.xlsx"
     book.save(path)
     out, _err = run("import", str(path), "--provider", depot["provider"].inn, "--publish")
@@ -70,10 +112,22 @@ def test_import_is_all_or_nothing_with_russian_row_errors(depot, tmp_path):
     bad = card_json("R-2", "Коротко")
     bad["hours"] = 8
     bad["modules"] = [{"title": "Всё", "hours": 8}]
-    path.write_text(json.dumps([card_json("R-1", "Наставничество в школе: модели и практики"), bad, card_json("R-1", "Повтор кода карточки в файле")], ensure_ascii=False), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            [
+                card_json("R-1", "Наставничество в школе: модели и практики"),
+                bad,
+                card_json("R-1", "Повтор кода карточки в файле"),
+            ],
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     err = io.StringIO()
     with pytest.raises(CommandError) as raised:
-        call_command("catalog", "import", str(path), "--provider", depot["provider"].inn, stdout=io.StringIO(), stderr=err)
+        call_command(
+            "catalog", "import", str(path), "--provider", depot["provider"].inn, stdout=io.StringIO(), stderr=err
+        )
     assert str(raised.value) == "В файле есть ошибки, поэтому ничего не импортировано."
     assert err.getvalue().splitlines() == [
         "Строка 2 (R-2): Название слишком короткое.",
@@ -86,8 +140,14 @@ def test_import_is_all_or_nothing_with_russian_row_errors(depot, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["import", "cards.csv", "--provider", "2465000000"], "Файл должен быть в формате .json или .xlsx (как при выгрузке из депозитария): cards.csv"),
-        (["import", "/nonexistent/cards.json", "--provider", "2465000000"], "Не удаётся прочитать файл: /nonexistent/cards.json (No such file or directory)"),
+        (
+            ["import", "cards.csv", "--provider", "2465000000"],
+            "Файл должен быть в формате .json или .xlsx (как при выгрузке из депозитария): cards.csv",
+        ),
+        (
+            ["import", "/nonexistent/cards.json", "--provider", "2465000000"],
+            "Не удаётся прочитать файл: /nonexistent/cards.json (No such file or directory)",
+        ),
         (["search", "математика", "--json", "--region", "99"], "Регион с кодом 99 не найден."),
         (["search", "математика", "--json", "--limit", "0"], "--limit должен быть целым числом от 1 до 1000."),
         (["search", "  ", "--json"], "Укажите слова для поиска."),
@@ -114,8 +174,12 @@ def test_search_json_region_limit_and_suggestion(depot):
     out, _err = run("search", "учителей математики", "--json")
     assert [(p["id"], p["title"]) for p in json.loads(out)] == [(full.pk, full.title), (methods.pk, methods.title)]
     assert [p["id"] for p in json.loads(run("search", "учителей математики", "--json", "--limit", "1")[0])] == [full.pk]
-    assert [p["id"] for p in json.loads(run("search", "учителей математики", "--json", "--region", world.r1.code)[0])] == [full.pk, methods.pk]
-    assert json.loads(run("search", "учителей математики", "--json", "--region", world.r2.code)[0]) == []  # cohorts open to region 24 only
+    assert [
+        p["id"] for p in json.loads(run("search", "учителей математики", "--json", "--region", world.r1.code)[0])
+    ] == [full.pk, methods.pk]
+    assert (
+        json.loads(run("search", "учителей математики", "--json", "--region", world.r2.code)[0]) == []
+    )  # cohorts open to region 24 only
     out, err = run("search", "мотемотика", "--json")
     assert json.loads(out) == [] and err.strip() == "Возможно, вы имели в виду: математика"
 
@@ -132,5 +196,7 @@ def test_search_json_region_limit_and_suggestion(depot):
 def test_the_efs_command_exits_non_zero(tmp_path, args, status, message):
     env = {**os.environ, "EFS_DATA_DIR": str(tmp_path)}
     env.pop("DATABASE_URL", None)
-    done = subprocess.run([sys.executable, "-m", "efs.cli", *args], capture_output=True, text=True, env=env, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "efs.cli", *args], capture_output=True, text=True, env=env, timeout=120
+    )
     assert done.returncode == status and message in done.stderr

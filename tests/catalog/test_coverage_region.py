@@ -20,8 +20,14 @@ def test_coverage_of_another_region_does_not_show_the_callers_own_deficits(world
     federal = world.users["federal"]
     assert {r.competency_code: r.deficit for r in deficit_map(federal, region_id=world.r1.pk)}["T.NP"] == len(people)
     assert deficit_map(federal, region_id=world.r2.pk) == []
-    own = {r.competency.code: r.people_with_deficit for r in coverage(federal, region_id=world.r1.pk, roles=["federal_operator"])}
-    other = {r.competency.code: r.people_with_deficit for r in coverage(federal, region_id=world.r2.pk, roles=["federal_operator"])}
+    own = {
+        r.competency.code: r.people_with_deficit
+        for r in coverage(federal, region_id=world.r1.pk, roles=["federal_operator"])
+    }
+    other = {
+        r.competency.code: r.people_with_deficit
+        for r in coverage(federal, region_id=world.r2.pk, roles=["federal_operator"])
+    }
     if "T.NP" in own:  # the small framework is published federally
         assert own["T.NP"] == len(people)
         assert other["T.NP"] == 0

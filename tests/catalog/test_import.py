@@ -25,7 +25,9 @@ def _cards(depot, n=2):
 
 def test_json_import_creates_drafts(depot):
     cards = _cards(depot)
-    report = programs_import(actor=depot["staff"], provider=depot["provider"], file_name="c.json", content=json.dumps(cards).encode())
+    report = programs_import(
+        actor=depot["staff"], provider=depot["provider"], file_name="c.json", content=json.dumps(cards).encode()
+    )
     assert [p.status for p in report.created] == ["draft", "draft"]
     assert Program.objects.get(code="X-2").outcomes.count() == 2
 
@@ -36,16 +38,26 @@ def test_errors_by_row_and_nothing_half_saved(depot):
     cards[2]["outcomes"] = [{"competency": "T.NOPE", "weight": 0.5}]
     cards[3]["code"] = "X-1"
     with pytest.raises(ValidationFailed) as error:
-        programs_import(actor=depot["staff"], provider=depot["provider"], file_name="c.json", content=json.dumps(cards).encode())
+        programs_import(
+            actor=depot["staff"], provider=depot["provider"], file_name="c.json", content=json.dumps(cards).encode()
+        )
     rows = {(e["row"], e["field"]) for e in error.value.details}
     assert {(2, "hours"), (2, "modules"), (3, "outcomes"), (4, "code")} <= rows
     assert not Program.objects.exists()
-    report = programs_import(actor=depot["staff"], provider=depot["provider"], file_name="c.json", content=json.dumps(cards).encode(), only_valid=True)
+    report = programs_import(
+        actor=depot["staff"],
+        provider=depot["provider"],
+        file_name="c.json",
+        content=json.dumps(cards).encode(),
+        only_valid=True,
+    )
     assert [p.code for p in report.created] == ["X-1"]
 
 
 def test_xlsx_round_trip(depot):
-    program = program_create(actor=depot["staff"], provider=depot["provider"], data=card(code="X-1", subjects=["mathematics"]))
+    program = program_create(
+        actor=depot["staff"], provider=depot["provider"], data=card(code="X-1", subjects=["mathematics"])
+    )
     content = programs_to_xlsx(Program.objects.filter(pk=program.pk))
     program.delete()
     report = programs_import(actor=depot["staff"], provider=depot["provider"], file_name="c.xlsx", content=content)
@@ -54,7 +66,15 @@ def test_xlsx_round_trip(depot):
     assert again.hours == 36 and list(again.subjects.values_list("code", flat=True)) == ["mathematics"]
 
 
-@pytest.mark.parametrize(("name", "content", "code"), [("c.json", b"{", "programs_file_broken"), ("c.json", b"{}", "programs_file_broken"), ("c.xlsx", b"nope", "programs_file_broken"), ("c.json", b"[]", "programs_empty")])
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("c.json", b"{", "programs_file_broken"),
+        ("c.json", b"{}", "programs_file_broken"),
+        ("c.xlsx", b"nope", "programs_file_broken"),
+        ("c.json", b"[]", "programs_empty"),
+    ],
+)
 def test_broken_files(depot, name, content, code):
     with pytest.raises(ValidationFailed) as error:
         programs_import(actor=depot["staff"], provider=depot["provider"], file_name=name, content=content)
@@ -63,7 +83,13 @@ def test_broken_files(depot, name, content, code):
 
 def test_check_only_reports_and_saves_nothing(depot):
     cards = _cards(depot)
-    report = programs_import(actor=depot["staff"], provider=depot["provider"], file_name="c.json", content=json.dumps(cards).encode(), dry_run=True)
+    report = programs_import(
+        actor=depot["staff"],
+        provider=depot["provider"],
+        file_name="c.json",
+        content=json.dumps(cards).encode(),
+        dry_run=True,
+    )
     assert (report.total, report.valid, report.created) == (2, 2, [])
     assert not Program.objects.exists()
 

@@ -44,9 +44,18 @@ def test_search_ranks_title_matches_first_and_ignores_drafts(depot):
     strong = publish(depot, card(code="P-A", title="Функциональная грамотность: математическая грамотность на уроках"))
     weak = publish(
         depot,
-        card(code="P-B", title="Воспитательная работа классного руководителя", annotation="Классный руководитель и воспитание; одна тема — функциональная грамотность.", outcomes=[("T.COM", 0.9, "")]),
+        card(
+            code="P-B",
+            title="Воспитательная работа классного руководителя",
+            annotation="Классный руководитель и воспитание; одна тема — функциональная грамотность.",
+            outcomes=[("T.COM", 0.9, "")],
+        ),
     )
-    draft = program_create(actor=depot["staff"], provider=depot["provider"], data=card(code="P-C", title="Функциональная грамотность — черновик программы"))
+    draft = program_create(
+        actor=depot["staff"],
+        provider=depot["provider"],
+        data=card(code="P-C", title="Функциональная грамотность — черновик программы"),
+    )
     ids, _total = queries.programs_search(queries.SearchFilters(query="функциональной грамотности"))
     assert ids.index(strong.pk) < ids.index(weak.pk)
     assert draft.pk not in ids
@@ -55,7 +64,9 @@ def test_search_ranks_title_matches_first_and_ignores_drafts(depot):
 def test_filters_by_competency_form_price_dates_seats_and_region(depot):
     world = depot["world"]
     cheap = publish(depot, card(code="P-A", price=0), start_in_days=20)
-    dear = publish(depot, card(code="P-B", form="full_time", price=3_000_000, outcomes=[("T.COM", 0.7, "")]), start_in_days=90)
+    dear = publish(
+        depot, card(code="P-B", form="full_time", price=3_000_000, outcomes=[("T.COM", 0.7, "")]), start_in_days=90
+    )
     f = queries.SearchFilters
     assert queries.programs_search(f(competency="T.COM"))[0] == [dear.pk]
     assert queries.programs_search(f(form="full_time"))[0] == [dear.pk]
@@ -95,7 +106,9 @@ def test_programs_that_close_my_deficits_are_ranked_with_reasons(depot):
     _diagnosed(world, {"T.RO": 0.98, "T.NP": 0.7, "T.COM": 0.02})
     deficits = queries.deficits_of(world.self_educator)
     assert [(d.code, d.weight) for d in deficits] == [("T.RO", 0.98), ("T.NP", 0.7)]
-    matches = queries.programs_for_deficits(deficits, region_id=world.r1.pk, audience="teacher", subjects=["mathematics"])
+    matches = queries.programs_for_deficits(
+        deficits, region_id=world.r1.pk, audience="teacher", subjects=["mathematics"]
+    )
     assert [m.program.pk for m in matches] == [both.pk, one.pk]  # physics-only and irrelevant programs are out
     assert other.pk not in [m.program.pk for m in matches] and maths_only.pk not in [m.program.pk for m in matches]
     top = matches[0]

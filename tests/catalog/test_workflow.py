@@ -75,13 +75,28 @@ def test_the_whole_workflow_is_recorded(depot):
         program_decide(actor=world.users["regional"], program=program, decision="approve")
     assert early.value.code == "reviews_missing"
     review_submit(actor=reviews[0].expert, review=reviews[0], scores=full_scores(), verdict="approve", comment="")
-    review_submit(actor=reviews[1].expert, review=reviews[1], scores=full_scores() | {"practice": 1}, verdict="revise", comment="Добавьте стажировку и разбор видеоуроков.")
+    review_submit(
+        actor=reviews[1].expert,
+        review=reviews[1],
+        scores=full_scores() | {"practice": 1},
+        verdict="revise",
+        comment="Добавьте стажировку и разбор видеоуроков.",
+    )
     with pytest.raises(ValidationFailed):
         program_decide(actor=world.users["regional"], program=program, decision="revise", comment="")
-    program_decide(actor=world.users["regional"], program=program, decision="revise", comment="Учтите замечания экспертов о практике.")
+    program_decide(
+        actor=world.users["regional"],
+        program=program,
+        decision="revise",
+        comment="Учтите замечания экспертов о практике.",
+    )
     program.refresh_from_db()
     assert program.status == ProgramStatus.RETURNED
-    program_update(actor=depot["staff"], program=program, data=card(modules=[("ФГ в ФГОС", 8), ("Стажировка", 16), ("Оценивание", 12)]))
+    program_update(
+        actor=depot["staff"],
+        program=program,
+        data=card(modules=[("ФГ в ФГОС", 8), ("Стажировка", 16), ("Оценивание", 12)]),
+    )
     program_submit(actor=depot["staff"], program=program)
     program.refresh_from_db()
     assert program.version == 2
@@ -128,7 +143,13 @@ def test_review_needs_every_score_and_a_reason_to_refuse(depot):
     program_submit(actor=depot["staff"], program=program)
     review = reviews_assign(actor=world.users["regional"], program=program)[0]
     with pytest.raises(PermissionDenied):
-        review_submit(actor=depot["experts"][2] if review.expert != depot["experts"][2] else depot["experts"][0], review=review, scores=full_scores(), verdict="approve", comment="")
+        review_submit(
+            actor=depot["experts"][2] if review.expert != depot["experts"][2] else depot["experts"][0],
+            review=review,
+            scores=full_scores(),
+            verdict="approve",
+            comment="",
+        )
     with pytest.raises(ValidationFailed) as error:
         review_submit(actor=review.expert, review=review, scores={"relevance": 5}, verdict="reject", comment="нет")
     assert "Объясните поставщику" in error.value.message or "Объясните" in error.value.message
@@ -180,17 +201,35 @@ def test_a_review_whose_verdict_contradicts_its_scores_is_refused(depot):
         review_submit(actor=review.expert, review=review, scores=zeros, verdict="approve", comment="")
     assert "не включается в депозитарий" in contradiction.value.message
     with pytest.raises(ValidationFailed) as one_failed:
-        review_submit(actor=review.expert, review=review, scores=full_scores() | {"practice": 0}, verdict="approve", comment="Хорошая программа, но без практики.")
+        review_submit(
+            actor=review.expert,
+            review=review,
+            scores=full_scores() | {"practice": 0},
+            verdict="approve",
+            comment="Хорошая программа, но без практики.",
+        )
     assert "«" in one_failed.value.message
     with pytest.raises(ValidationFailed):
-        review_submit(actor=review.expert, review=review, scores=full_scores(), verdict="reject", comment="Не подходит нашему региону по многим причинам.")
+        review_submit(
+            actor=review.expert,
+            review=review,
+            scores=full_scores(),
+            verdict="reject",
+            comment="Не подходит нашему региону по многим причинам.",
+        )
     low = {code: 1 for code in full_scores()}
     with pytest.raises(ValidationFailed) as silent:
         review_submit(actor=review.expert, review=review, scores=low, verdict="approve", comment="")
     assert "не меньше 20 символов" in silent.value.message
     review.refresh_from_db()
     assert review.status == "assigned" and not review.verdict  # nothing was saved
-    review_submit(actor=review.expert, review=review, scores=low, verdict="approve", comment="Все критерии выполнены частично; включить с оговорками.")
+    review_submit(
+        actor=review.expert,
+        review=review,
+        scores=low,
+        verdict="approve",
+        comment="Все критерии выполнены частично; включить с оговорками.",
+    )
 
 
 def test_the_expert_sees_the_sent_review_read_only(depot):
@@ -201,9 +240,16 @@ def test_the_expert_sees_the_sent_review_read_only(depot):
     refused = client.post(f"/catalog/reviews/{review.pk}/", body)
     assert refused.status_code == 422 and "не включается в депозитарий" in refused.content.decode()
     assert 'value="0" checked' in refused.content.decode()  # what was typed is kept
-    body = {f"score_{code}": 2 for code in full_scores()} | {"verdict": "revise", "comment": "Добавьте стажировку и разбор видеоуроков."}
+    body = {f"score_{code}": 2 for code in full_scores()} | {
+        "verdict": "revise",
+        "comment": "Добавьте стажировку и разбор видеоуроков.",
+    }
     sent = client.post(f"/catalog/reviews/{review.pk}/", body, follow=True).content.decode()
-    assert "Ваша экспертиза в отправленном виде" in sent and "Добавьте стажировку" in sent and "вернуть на доработку" in sent
+    assert (
+        "Ваша экспертиза в отправленном виде" in sent
+        and "Добавьте стажировку" in sent
+        and "вернуть на доработку" in sent
+    )
     assert 'name="verdict"' not in sent  # read-only
     assert f"/catalog/reviews/{review.pk}/" in client.get("/catalog/reviews/").content.decode()
     too_long = client.post(f"/catalog/reviews/{review.pk}/", body | {"comment": "x" * 4001})

@@ -34,7 +34,14 @@ def test_default_region_reads_like_krasnoyarsk_krai():
     rows = _rows(2026, educators=5000)
     assert len(rows.educators) == 5000
     names = {m.name for m in rows.municipalities}
-    assert {"Красноярск", "Норильск", "Ачинск", "ЗАТО г. Железногорск", "Таймырский Долгано-Ненецкий муниципальный район", "Эвенкийский муниципальный район"} <= names
+    assert {
+        "Красноярск",
+        "Норильск",
+        "Ачинск",
+        "ЗАТО г. Железногорск",
+        "Таймырский Долгано-Ненецкий муниципальный район",
+        "Эвенкийский муниципальный район",
+    } <= names
     kinds = Counter(o.kind for o in rows.organizations)
     assert kinds["ipk"] == kinds["cnppm"] == kinds["ministry"] == 1
     assert 180 <= kinds["school"] + kinds["kindergarten"] <= 230
@@ -91,7 +98,15 @@ def test_demo_command_writes_a_region_that_passes_model_validation(reference_dat
     assert Educator.objects.filter(subjects__isnull=False).distinct().count() > 1000
     # one login per role, and the teacher is a real person of the region
     assert set(RoleAssignment.objects.values_list("role", flat=True)) == {
-        "teacher", "tutor", "mentor", "school_head", "municipal_operator", "provider", "expert", "regional_operator", "federal_operator",
+        "teacher",
+        "tutor",
+        "mentor",
+        "school_head",
+        "municipal_operator",
+        "provider",
+        "expert",
+        "regional_operator",
+        "federal_operator",
     }
     teacher = User.objects.get(username="teacher")
     assert teacher.educator.position == "учитель математики" and teacher.check_password("demo")
@@ -120,7 +135,9 @@ def test_demo_command_writes_a_region_that_passes_model_validation(reference_dat
     assert Macroregion.objects.count() == 9
     assert Macroregion.objects.get(name="Сибирский федеральный округ").regions.filter(code="24").exists()
     # ids continue after the generated rows
-    Educator.objects.create(region=region, last_name="Новая", first_name="Запись", category="teacher", position="учитель")
+    Educator.objects.create(
+        region=region, last_name="Новая", first_name="Запись", category="teacher", position="учитель"
+    )
 
 
 def test_demo_refuses_a_second_run_unless_if_empty(reference_data, capsys):
@@ -149,11 +166,21 @@ def test_demo_simulates_a_first_wave_of_diagnostics(reference_data, capsys):
     attempts = Attempt.objects.all()
     assert 250 <= attempts.count() <= 500
     # the demo teacher has taken the adaptive diagnostics; every other demo login starts fresh
-    logins = attempts.filter(educator__user__isnull=False).exclude(educator__user__username__startswith="educator")  # not the logins the past season and support gave people
+    logins = attempts.filter(educator__user__isnull=False).exclude(
+        educator__user__username__startswith="educator"
+    )  # not the logins the past season and support gave people
     assert list(logins.values_list("educator__user__username", "assessment__code")) == [("teacher", "teacher-adaptive")]
     attempts = attempts.filter(educator__user__isnull=True)
-    assert all(a.consent.document.kind == "diagnostics" and a.consent.given_at <= a.started_at for a in attempts.select_related("consent__document")[:50])
-    per_attempt = set(Response.objects.filter(attempt__in=attempts).values("attempt_id").annotate(n=Count("id")).values_list("n", flat=True))
+    assert all(
+        a.consent.document.kind == "diagnostics" and a.consent.given_at <= a.started_at
+        for a in attempts.select_related("consent__document")[:50]
+    )
+    per_attempt = set(
+        Response.objects.filter(attempt__in=attempts)
+        .values("attempt_id")
+        .annotate(n=Count("id"))
+        .values_list("n", flat=True)
+    )
     assert min(per_attempt) >= 8 * 3  # at least three competencies, eight items each
     decisions = set(CompetencyResult.objects.values_list("decision", flat=True))
     assert decisions == {"deficit", "uncertain", "no_deficit"}
@@ -162,9 +189,15 @@ def test_demo_simulates_a_first_wave_of_diagnostics(reference_data, capsys):
     from efs.financing.models import Enrollment
     from efs.routes.models import Route
 
-    processed = set(Attempt.objects.values_list("educator_id", flat=True)) | set(Route.objects.values_list("educator_id", flat=True))
+    processed = set(Attempt.objects.values_list("educator_id", flat=True)) | set(
+        Route.objects.values_list("educator_id", flat=True)
+    )
     processed |= set(Enrollment.objects.values_list("educator_id", flat=True))
-    consented = set(Educator.objects.filter(consents__document__kind="personal_data", consents__withdrawn_at__isnull=True).values_list("pk", flat=True))
+    consented = set(
+        Educator.objects.filter(
+            consents__document__kind="personal_data", consents__withdrawn_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
     assert processed and processed <= consented
     # the tutor has a real file to open among the demo teacher's evidence
     from efs.routes.models import Evidence

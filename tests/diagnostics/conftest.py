@@ -25,13 +25,36 @@ def small_framework(audience: str = "teacher", code: str = "teacher", version: s
             "version": version,
             "title": "Тестовая рамка",
             "audience": audience,
-            "levels": [{"code": "deficit", "title": "Дефицит"}, {"code": "basic", "title": "Базовый"}, {"code": "confident", "title": "Уверенный"}],
+            "levels": [
+                {"code": "deficit", "title": "Дефицит"},
+                {"code": "basic", "title": "Базовый"},
+                {"code": "confident", "title": "Уверенный"},
+            ],
             "competencies": [
                 {"code": "T.A01", "parent": None, "title": "Обучение"},
-                {"code": "T.NP", "parent": "T.A01", "title": "Нормативно-правовые основы", "block": "legal", "cuts": [0.0, 1.0]},
-                {"code": "T.RO", "parent": "T.A01", "title": "Оценка результатов", "block": "methodological", "cuts": [0.0, 1.0]},
+                {
+                    "code": "T.NP",
+                    "parent": "T.A01",
+                    "title": "Нормативно-правовые основы",
+                    "block": "legal",
+                    "cuts": [0.0, 1.0],
+                },
+                {
+                    "code": "T.RO",
+                    "parent": "T.A01",
+                    "title": "Оценка результатов",
+                    "block": "methodological",
+                    "cuts": [0.0, 1.0],
+                },
                 {"code": "T.COM", "parent": "T.A01", "title": "Общение", "block": "communicative", "cuts": [-0.2, 1.0]},
-                {"code": "T.MATH", "parent": "T.A01", "title": "Математика", "block": "subject", "cuts": [0.0, 1.0], "subjects": ["mathematics"]},
+                {
+                    "code": "T.MATH",
+                    "parent": "T.A01",
+                    "title": "Математика",
+                    "block": "subject",
+                    "cuts": [0.0, 1.0],
+                    "subjects": ["mathematics"],
+                },
             ],
         },
     )
@@ -105,16 +128,34 @@ def finished_attempt(user, educator, deficits: dict[str, float]):
 
     consent = consent_give(actor=user, educator=educator, kind=ConsentKind.DIAGNOSTICS)
     framework = Competency.objects.filter(code__in=deficits).first().framework
-    assessment, _ = Assessment.objects.get_or_create(code="a", defaults={"title": "Диагностика", "framework": framework})
+    assessment, _ = Assessment.objects.get_or_create(
+        code="a", defaults={"title": "Диагностика", "framework": framework}
+    )
     now = timezone.now()
     attempt = Attempt.objects.create(
-        educator=educator, region=educator.region, organization=educator.organization, assessment=assessment, status="completed",
-        competency_codes=list(deficits), seed=1, consent=consent, started_at=now, deadline_at=now + dt.timedelta(hours=1), finished_at=now,
+        educator=educator,
+        region=educator.region,
+        organization=educator.organization,
+        assessment=assessment,
+        status="completed",
+        competency_codes=list(deficits),
+        seed=1,
+        consent=consent,
+        started_at=now,
+        deadline_at=now + dt.timedelta(hours=1),
+        finished_at=now,
     )
     for code, p in deficits.items():
         competency = Competency.objects.get(code=code, framework=framework)
         CompetencyResult.objects.create(
-            attempt=attempt, competency=competency, region=educator.region, theta=-1.0 if p > 0.5 else 0.5, se=0.3, p_deficit=p,
-            decision="deficit" if p >= 0.95 else "uncertain" if p > 0.05 else "no_deficit", level="deficit", items=8,
+            attempt=attempt,
+            competency=competency,
+            region=educator.region,
+            theta=-1.0 if p > 0.5 else 0.5,
+            se=0.3,
+            p_deficit=p,
+            decision="deficit" if p >= 0.95 else "uncertain" if p > 0.05 else "no_deficit",
+            level="deficit",
+            items=8,
         )
     return attempt

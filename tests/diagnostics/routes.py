@@ -17,7 +17,9 @@ AGGREGATE = {"school_head", "municipal", "regional", "regional_other", "federal"
 def _run_to_end(user, attempt):
     while attempt.status == AttemptStatus.IN_PROGRESS:
         response = attempt.responses.filter(answered_at__isnull=True).select_related("item").first()
-        attempt = attempt_answer(actor=user, attempt=attempt, position=response.position, answer=full_answer(response.item.as_format())).attempt
+        attempt = attempt_answer(
+            actor=user, attempt=attempt, position=response.position, answer=full_answer(response.item.as_format())
+        ).attempt
     return attempt
 
 
@@ -26,11 +28,29 @@ def _base(world, state):
         return
     framework = shared_framework(state)
     make_items(framework, per_leaf=8)
-    a = Assessment.objects.create(code="t-a", title="Диагностика А", framework=framework, max_items=20, min_per_competency=2, max_per_competency=5, pilot_items=0)
-    b = Assessment.objects.create(code="t-b", title="Диагностика Б", framework=framework, max_items=20, min_per_competency=2, max_per_competency=5, pilot_items=0)
+    a = Assessment.objects.create(
+        code="t-a",
+        title="Диагностика А",
+        framework=framework,
+        max_items=20,
+        min_per_competency=2,
+        max_per_competency=5,
+        pilot_items=0,
+    )
+    b = Assessment.objects.create(
+        code="t-b",
+        title="Диагностика Б",
+        framework=framework,
+        max_items=20,
+        min_per_competency=2,
+        max_per_competency=5,
+        pilot_items=0,
+    )
     teacher = world.users["teacher"]
     consent_give(actor=teacher, educator=world.self_educator, kind=ConsentKind.DIAGNOSTICS)
-    state["finished"] = _run_to_end(teacher, attempt_start(actor=teacher, educator=world.self_educator, assessment=a)).pk
+    state["finished"] = _run_to_end(
+        teacher, attempt_start(actor=teacher, educator=world.self_educator, assessment=a)
+    ).pk
     state["open"] = attempt_start(actor=teacher, educator=world.self_educator, assessment=b).pk
     peer = User.objects.create_user(username="peer", password="x")
     world.same_org.user = peer
@@ -48,7 +68,13 @@ def _fresh_open(world, state):
     """A new in-progress attempt for a route that finishes or answers it."""
     _base(world, state)
     state["fresh_count"] = state.get("fresh_count", 0) + 1
-    c = Assessment.objects.create(code=f"t-c{state['fresh_count']}", title="Диагностика В", framework_id=state["framework"], max_items=20, pilot_items=0)
+    c = Assessment.objects.create(
+        code=f"t-c{state['fresh_count']}",
+        title="Диагностика В",
+        framework_id=state["framework"],
+        max_items=20,
+        pilot_items=0,
+    )
     state["fresh"] = attempt_start(actor=world.users["teacher"], educator=world.self_educator, assessment=c).pk
 
 
@@ -87,9 +113,20 @@ def _framework_body(world, state):
     return {
         "region": "24",
         "framework": {
-            "code": "regional-extra", "version": "1", "title": "Региональная рамка", "audience": "teacher",
+            "code": "regional-extra",
+            "version": "1",
+            "title": "Региональная рамка",
+            "audience": "teacher",
             "levels": [{"code": "deficit", "title": "Дефицит"}, {"code": "ok", "title": "Норма"}],
-            "competencies": [{"code": "R.1", "parent": None, "title": "Региональная компетенция", "block": "methodological", "cuts": [0.0]}],
+            "competencies": [
+                {
+                    "code": "R.1",
+                    "parent": None,
+                    "title": "Региональная компетенция",
+                    "block": "methodological",
+                    "cuts": [0.0],
+                }
+            ],
         },
     }
 
@@ -116,41 +153,331 @@ def _framework_uploaded(who, world, response):
 
 
 ROUTES += [
-    Route("competencies:frameworks", "POST", lambda w, s: "/competencies/",
-          lambda who, w: {"anonymous": 302, "regional": 302, "federal": 302}.get(who, 403), data=_framework_file, check=_framework_uploaded),
+    Route(
+        "competencies:frameworks",
+        "POST",
+        lambda w, s: "/competencies/",
+        lambda who, w: {"anonymous": 302, "regional": 302, "federal": 302}.get(who, 403),
+        data=_framework_file,
+        check=_framework_uploaded,
+    ),
     Route("competencies:frameworks", "GET", lambda w, s: "/competencies/", page(LOGGED_IN), setup=_base),
-    Route("competencies:framework", "GET", lambda w, s: f"/competencies/{s['framework']}/", page(LOGGED_IN), setup=_base),
+    Route(
+        "competencies:framework", "GET", lambda w, s: f"/competencies/{s['framework']}/", page(LOGGED_IN), setup=_base
+    ),
     Route("diagnostics:index", "GET", lambda w, s: "/diagnostics/", own(), setup=_base),
     Route("diagnostics:take", "GET", lambda w, s: f"/diagnostics/attempts/{s['open']}/", own(), setup=_base),
-    Route("diagnostics:result", "GET", lambda w, s: f"/diagnostics/attempts/{s['finished']}/result/", own(), setup=_base, label="own result"),
-    Route("diagnostics:result", "GET", lambda w, s: f"/diagnostics/attempts/{s['peer_finished']}/result/", _peer_result, setup=_base, label="mentee's result"),
-    Route("diagnostics:result_pdf", "GET", lambda w, s: f"/diagnostics/attempts/{s['finished']}/result.pdf", own(), setup=_base),
+    Route(
+        "diagnostics:result",
+        "GET",
+        lambda w, s: f"/diagnostics/attempts/{s['finished']}/result/",
+        own(),
+        setup=_base,
+        label="own result",
+    ),
+    Route(
+        "diagnostics:result",
+        "GET",
+        lambda w, s: f"/diagnostics/attempts/{s['peer_finished']}/result/",
+        _peer_result,
+        setup=_base,
+        label="mentee's result",
+    ),
+    Route(
+        "diagnostics:result_pdf",
+        "GET",
+        lambda w, s: f"/diagnostics/attempts/{s['finished']}/result.pdf",
+        own(),
+        setup=_base,
+    ),
     Route("diagnostics:person", "GET", lambda w, s: f"/diagnostics/people/{w.same_org.pk}/", _person, setup=_base),
     Route("diagnostics:map", "GET", lambda w, s: "/diagnostics/map/", page(AGGREGATE), setup=_base),
     Route("diagnostics:bank", "GET", lambda w, s: "/diagnostics/bank/", page({"federal"}), setup=_base),
     Route("diagnostics:item", "GET", lambda w, s: f"/diagnostics/bank/{s['item']}/", page({"federal"}), setup=_base),
     Route("diagnostics:calibrations", "GET", lambda w, s: "/diagnostics/calibration/", page({"federal"}), setup=_base),
-    Route("diagnostics:calibration", "GET", lambda w, s: f"/diagnostics/calibration/{s['run']}/", page({"federal"}), setup=_base),
+    Route(
+        "diagnostics:calibration",
+        "GET",
+        lambda w, s: f"/diagnostics/calibration/{s['run']}/",
+        page({"federal"}),
+        setup=_base,
+    ),
     Route("api-1.0.0:frameworks", "GET", lambda w, s: "/api/competencies/frameworks", api(LOGGED_IN), setup=_base),
-    Route("api-1.0.0:framework", "GET", lambda w, s: f"/api/competencies/frameworks/{s['framework']}", api(LOGGED_IN), setup=_base),
-    Route("api-1.0.0:framework_import", "POST", lambda w, s: "/api/competencies/frameworks", _framework_import_expect, data=_framework_body, json=True),
+    Route(
+        "api-1.0.0:framework",
+        "GET",
+        lambda w, s: f"/api/competencies/frameworks/{s['framework']}",
+        api(LOGGED_IN),
+        setup=_base,
+    ),
+    Route(
+        "api-1.0.0:framework_import",
+        "POST",
+        lambda w, s: "/api/competencies/frameworks",
+        _framework_import_expect,
+        data=_framework_body,
+        json=True,
+    ),
     Route("api-1.0.0:assessments", "GET", lambda w, s: "/api/diagnostics/assessments", own(anonymous=401), setup=_base),
     Route("api-1.0.0:attempts", "GET", lambda w, s: "/api/diagnostics/attempts", own(anonymous=401), setup=_base),
-    Route("api-1.0.0:attempt_get", "GET", lambda w, s: f"/api/diagnostics/attempts/{s['open']}", own(anonymous=401), setup=_base),
-    Route("api-1.0.0:attempt_result", "GET", lambda w, s: f"/api/diagnostics/attempts/{s['finished']}/result", own(anonymous=401), setup=_base),
+    Route(
+        "api-1.0.0:attempt_get",
+        "GET",
+        lambda w, s: f"/api/diagnostics/attempts/{s['open']}",
+        own(anonymous=401),
+        setup=_base,
+    ),
+    Route(
+        "api-1.0.0:attempt_result",
+        "GET",
+        lambda w, s: f"/api/diagnostics/attempts/{s['finished']}/result",
+        own(anonymous=401),
+        setup=_base,
+    ),
     Route("api-1.0.0:deficit_map", "GET", lambda w, s: "/api/diagnostics/deficit-map", api(AGGREGATE), setup=_base),
     Route("api-1.0.0:items", "GET", lambda w, s: "/api/diagnostics/items", api({"federal"}), setup=_base),
     Route("api-1.0.0:item", "GET", lambda w, s: f"/api/diagnostics/items/{s['item']}", api({"federal"}), setup=_base),
-    Route("api-1.0.0:calibration_get", "GET", lambda w, s: f"/api/diagnostics/calibrations/{s['run']}", api({"federal"}), setup=_base),
+    Route(
+        "api-1.0.0:calibration_get",
+        "GET",
+        lambda w, s: f"/api/diagnostics/calibrations/{s['run']}",
+        api({"federal"}),
+        setup=_base,
+    ),
     # Routes that change state come last.
-    Route("api-1.0.0:calibration_apply", "POST", lambda w, s: f"/api/diagnostics/calibrations/{s['run']}/apply", api({"federal"}), setup=_base),
-    Route("api-1.0.0:calibration_start", "POST", lambda w, s: "/api/diagnostics/calibrations", api({"federal"}, ok_status=201), setup=_base,
-          data=lambda w, s: {"framework": s["framework"]}, json=True),
-    Route("api-1.0.0:attempt_start", "POST", lambda w, s: "/api/diagnostics/attempts", own(201, anonymous=401), setup=_base,
-          data=lambda w, s: {"assessment": "t-a"}, json=True),
-    Route("api-1.0.0:attempt_answer", "POST", lambda w, s: f"/api/diagnostics/attempts/{s['fresh']}/answers", own(anonymous=401), setup=_current_position,
-          data=lambda w, s: s["answer"], json=True),
-    Route("api-1.0.0:attempt_finish", "POST", lambda w, s: f"/api/diagnostics/attempts/{s['fresh']}/finish", own(anonymous=401), setup=_fresh_open),
+    Route(
+        "api-1.0.0:calibration_apply",
+        "POST",
+        lambda w, s: f"/api/diagnostics/calibrations/{s['run']}/apply",
+        api({"federal"}),
+        setup=_base,
+    ),
+    Route(
+        "api-1.0.0:calibration_start",
+        "POST",
+        lambda w, s: "/api/diagnostics/calibrations",
+        api({"federal"}, ok_status=201),
+        setup=_base,
+        data=lambda w, s: {"framework": s["framework"]},
+        json=True,
+    ),
+    Route(
+        "api-1.0.0:attempt_start",
+        "POST",
+        lambda w, s: "/api/diagnostics/attempts",
+        own(201, anonymous=401),
+        setup=_base,
+        data=lambda w, s: {"assessment": "t-a"},
+        json=True,
+    ),
+    Route(
+        "api-1.0.0:attempt_answer",
+        "POST",
+        lambda w, s: f"/api/diagnostics/attempts/{s['fresh']}/answers",
+        own(anonymous=401),
+        setup=_current_position,
+        data=lambda w, s: s["answer"],
+        json=True,
+    ),
+    Route(
+        "api-1.0.0:attempt_finish",
+        "POST",
+        lambda w, s: f"/api/diagnostics/attempts/{s['fresh']}/finish",
+        own(anonymous=401),
+        setup=_fresh_open,
+    ),
     Route("diagnostics:start", "POST", lambda w, s: "/diagnostics/start/t-a/", own(302), setup=_base),
-    Route("diagnostics:finish", "POST", lambda w, s: f"/diagnostics/attempts/{s['fresh']}/finish/", own(302), setup=_fresh_open),
+    Route(
+        "diagnostics:finish",
+        "POST",
+        lambda w, s: f"/diagnostics/attempts/{s['fresh']}/finish/",
+        own(302),
+        setup=_fresh_open,
+    ),
+]
+
+
+# ---------------------------------------------------------------- form POSTs, each with its outcome
+
+
+def _forms(world, state):
+    """This section's own objects: a draft framework, a second published one, a finished calibration."""
+    _base(world, state)
+    if "draft_framework" in state:
+        return
+    from efs.competencies.services import framework_import
+    from efs.diagnostics.models import CalibrationRun
+    from tests.diagnostics.conftest import small_framework
+
+    body = dict(_framework_body(world, state)["framework"], code="matrix-draft")
+    state["draft_framework"] = framework_import(actor=None, data=body, publish=False).pk
+    state["other_framework"] = small_framework(code="matrix-other", version="m").pk
+    run = CalibrationRun.objects.create(framework_id=state["framework"], started_by=world.users["federal"])
+    calibration_execute(run.pk)
+    state["done_run"] = run.pk
+
+
+def _without_diagnostics_consent(world, state):
+    """The teacher withdraws the consent, so that the page's consent form has something to do."""
+    from efs.people.services import consent_withdraw
+
+    _forms(world, state)
+    consent_withdraw(actor=world.users["teacher"], educator=world.self_educator, kind=ConsentKind.DIAGNOSTICS)
+
+
+def _consent_back(world, state):
+    """Whoever posted, the teacher has the consent again for the rows that follow."""
+    _forms(world, state)
+    consent_give(actor=world.users["teacher"], educator=world.self_educator, kind=ConsentKind.DIAGNOSTICS)
+
+
+def _diagnostics_consent(world, state):
+    from efs.people.services import consent_active
+
+    return consent_active(world.self_educator, ConsentKind.DIAGNOSTICS) is not None
+
+
+def _form_answer(world, state):
+    """A fresh attempt's current item, answered as the HTML form posts it."""
+    _consent_back(world, state)
+    _fresh_open(world, state)
+    from efs.diagnostics.models import Response
+
+    response = Response.objects.select_related("item").get(attempt_id=state["fresh"], answered_at__isnull=True)
+    item = response.item
+    answer = full_answer(item.as_format())
+    post: dict = {"position": str(response.position)}
+    if item.kind in ("single", "case"):
+        post["choice"] = answer
+    elif item.kind == "multiple":
+        post["choice"] = list(answer)
+    elif item.kind == "numeric":
+        post["value"] = str(answer)
+    elif item.kind == "matching":
+        post |= {f"match_{left}": right for left, right in answer.items()}
+    elif item.kind == "ordering":
+        post |= {f"rank_{option}": str(rank) for rank, option in enumerate(answer, start=1)}
+    state["form_answer"] = post
+
+
+def _answered(world, state):
+    from efs.diagnostics.models import Response
+
+    return Response.objects.filter(attempt_id=state["fresh"], answered_at__isnull=False).count()
+
+
+def _imported_items(world, state):
+    from efs.diagnostics.models import Item
+
+    return Item.objects.filter(code="matrix-imported-item").count()
+
+
+def _runs_of_other_framework(world, state):
+    from efs.diagnostics.models import CalibrationRun
+
+    return CalibrationRun.objects.filter(framework_id=state["other_framework"]).count()
+
+
+def _field_of(model_path: str, key: str, field: str):
+    def observe(world, state):
+        from django.apps import apps
+
+        return apps.get_model(model_path).objects.filter(pk=state[key]).values_list(field, flat=True).first()
+
+    return observe
+
+
+def _items_file(world, state):
+    import json as _json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from efs.diagnostics.bank import item_to_dict
+    from efs.diagnostics.models import Item
+
+    item = dict(item_to_dict(Item.objects.get(pk=state["item"])), code="matrix-imported-item")
+    return {"file": SimpleUploadedFile("items.json", _json.dumps([item]).encode())}
+
+
+FEDERAL_ONLY = page({"federal"}, denied=403)
+
+
+def _federal_302(who, world):
+    return 302 if who in ("anonymous", "federal") else 403
+
+
+ROUTES += [
+    Route(
+        "competencies:framework",
+        "POST",
+        lambda w, s: f"/competencies/{s['draft_framework']}/",
+        _federal_302,  # a federal framework: the federal operator publishes it, a regional one may not
+        setup=_forms,
+        data=lambda w, s: {"action": "publish"},
+        observe=_field_of("competencies.Framework", "draft_framework", "status"),
+        changes={"federal"},
+    ),
+    Route(
+        "diagnostics:bank",
+        "POST",
+        lambda w, s: "/diagnostics/bank/",
+        _federal_302,
+        setup=_forms,
+        data=_items_file,
+        observe=_imported_items,
+        changes={"federal"},
+        label="import items",
+    ),
+    Route(
+        "diagnostics:item",
+        "POST",
+        lambda w, s: f"/diagnostics/bank/{s['item']}/",
+        _federal_302,
+        setup=_forms,
+        data=lambda w, s: {"status": "pilot"},
+        observe=_field_of("diagnostics.Item", "item", "status"),
+        changes={"federal"},
+    ),
+    Route(
+        "diagnostics:calibrations",
+        "POST",
+        lambda w, s: "/diagnostics/calibration/",
+        _federal_302,
+        setup=_forms,
+        data=lambda w, s: {"framework": s["other_framework"]},
+        observe=_runs_of_other_framework,
+        changes={"federal"},
+        label="start a calibration",
+    ),
+    Route(
+        "diagnostics:calibration",
+        "POST",
+        lambda w, s: f"/diagnostics/calibration/{s['done_run']}/",
+        _federal_302,
+        setup=_forms,
+        observe=_field_of("diagnostics.CalibrationRun", "done_run", "promoted_at"),
+        changes={"federal"},
+        label="apply",
+    ),
+    Route(
+        "diagnostics:index",
+        "POST",
+        lambda w, s: "/diagnostics/",
+        own(302),
+        setup=_without_diagnostics_consent,
+        observe=_diagnostics_consent,
+        changes={"teacher"},
+        label="consent from the page",
+    ),
+    Route(
+        "diagnostics:take",
+        "POST",
+        lambda w, s: f"/diagnostics/attempts/{s['fresh']}/",
+        own(302),
+        setup=_form_answer,
+        data=lambda w, s: s["form_answer"],
+        observe=_answered,
+        changes={"teacher"},
+        label="an answer from the form",
+    ),
 ]

@@ -20,7 +20,14 @@ from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from efs.people.models import ConsentKind, Subject
 from efs.people.services import consent_withdraw
 
-WRONG = {"single": "a", "case": "d", "multiple": ["b", "d"], "numeric": "99", "matching": {"1": "a", "2": "b", "3": "c"}, "ordering": ["a", "b", "c", "d"]}
+WRONG = {
+    "single": "a",
+    "case": "d",
+    "multiple": ["b", "d"],
+    "numeric": "99",
+    "matching": {"1": "a", "2": "b", "3": "c"},
+    "ordering": ["a", "b", "c", "d"],
+}
 
 
 def current(attempt: Attempt) -> Response | None:
@@ -30,7 +37,9 @@ def current(attempt: Attempt) -> Response | None:
 def answer(world, attempt, *, correct=True, now=None):
     response = current(attempt)
     value = full_answer(response.item.as_format()) if correct else WRONG[response.item.kind]
-    return attempt_answer(actor=world.users["teacher"], attempt=attempt, position=response.position, answer=value, now=now)
+    return attempt_answer(
+        actor=world.users["teacher"], attempt=attempt, position=response.position, answer=value, now=now
+    )
 
 
 def test_start_needs_consent_and_saves_nothing_without_it(world, bank):
@@ -57,7 +66,9 @@ def test_a_whole_adaptive_attempt_gives_a_decision_per_competency(consented, ban
         steps += 1
         assert steps <= 30
     assert attempt.status == AttemptStatus.COMPLETED
-    results = {r.competency.code: r for r in CompetencyResult.objects.filter(attempt=attempt).select_related("competency")}
+    results = {
+        r.competency.code: r for r in CompetencyResult.objects.filter(attempt=attempt).select_related("competency")
+    }
     assert set(results) == {"T.NP", "T.RO", "T.COM", "T.MATH"}
     assert all(r.decision == "no_deficit" and r.p_deficit <= 0.05 for r in results.values())
     assert all(r.level in ("basic", "confident") for r in results.values())
@@ -102,7 +113,9 @@ def test_a_retried_answer_is_saved_once(consented, bank):
     assert Response.objects.filter(attempt=attempt, answered_at__isnull=False).count() == 1
     assert Response.objects.filter(attempt=attempt).count() == 2  # the next item is shown once
     with pytest.raises(Conflict) as changed:
-        attempt_answer(actor=world.users["teacher"], attempt=attempt, position=response.position, answer=WRONG[response.item.kind])
+        attempt_answer(
+            actor=world.users["teacher"], attempt=attempt, position=response.position, answer=WRONG[response.item.kind]
+        )
     assert changed.value.code == "already_answered"
 
 
@@ -116,7 +129,19 @@ def test_an_item_not_shown_cannot_be_answered(consented, bank):
 
 @pytest.mark.parametrize(
     "bad",
-    [None, "", "z", ["a", "a"], ["zz"], {"1": "a"}, "двенадцать", 3, {"1": "a", "2": "a", "3": "b"}, ["a", "b"], float("nan")],
+    [
+        None,
+        "",
+        "z",
+        ["a", "a"],
+        ["zz"],
+        {"1": "a"},
+        "двенадцать",
+        3,
+        {"1": "a", "2": "a", "3": "b"},
+        ["a", "b"],
+        float("nan"),
+    ],
 )
 def test_malformed_answers_are_refused_and_nothing_is_saved(consented, bank, bad):
     world = consented
@@ -124,7 +149,9 @@ def test_malformed_answers_are_refused_and_nothing_is_saved(consented, bank, bad
     response = current(attempt)
     for kind_answer in (bad,):
         try:
-            attempt_answer(actor=world.users["teacher"], attempt=attempt, position=response.position, answer=kind_answer)
+            attempt_answer(
+                actor=world.users["teacher"], attempt=attempt, position=response.position, answer=kind_answer
+            )
         except ValidationFailed as exc:
             assert exc.code == "answer_invalid" and exc.message
             response.refresh_from_db()
@@ -139,7 +166,9 @@ def test_malformed_answers_are_refused_and_nothing_is_saved(consented, bank, bad
 def test_time_limit_finishes_with_what_was_answered(consented, bank):
     world = consented
     start = timezone.now()
-    attempt = attempt_start(actor=world.users["teacher"], educator=world.self_educator, assessment=bank["adaptive"], now=start)
+    attempt = attempt_start(
+        actor=world.users["teacher"], educator=world.self_educator, assessment=bank["adaptive"], now=start
+    )
     for _ in range(4):
         attempt = answer(world, attempt, now=start + dt.timedelta(minutes=1)).attempt
     late = start + dt.timedelta(minutes=62)
@@ -152,7 +181,9 @@ def test_time_limit_finishes_with_what_was_answered(consented, bank):
 def test_an_answer_just_after_the_deadline_still_counts(consented, bank):
     world = consented
     start = timezone.now()
-    attempt = attempt_start(actor=world.users["teacher"], educator=world.self_educator, assessment=bank["adaptive"], now=start)
+    attempt = attempt_start(
+        actor=world.users["teacher"], educator=world.self_educator, assessment=bank["adaptive"], now=start
+    )
     outcome = answer(world, attempt, now=start + dt.timedelta(minutes=60, seconds=30))
     assert outcome.saved
 
@@ -188,12 +219,17 @@ def test_assessment_of_another_audience_is_not_available(consented, bank):
 def test_reading_an_attempt_whose_time_is_up_writes_nothing_the_post_finishes_it(consented, bank):
     world = consented
     start = timezone.now() - dt.timedelta(minutes=90)
-    attempt = attempt_start(actor=world.users["teacher"], educator=world.self_educator, assessment=bank["adaptive"], now=start)
+    attempt = attempt_start(
+        actor=world.users["teacher"], educator=world.self_educator, assessment=bank["adaptive"], now=start
+    )
     attempt = answer(world, attempt, now=start + dt.timedelta(minutes=1)).attempt
     client = world.client("teacher")
     pages = ["/diagnostics/", f"/diagnostics/attempts/{attempt.pk}/", f"/diagnostics/attempts/{attempt.pk}/result/"]
     responses = [client.get(url) for url in pages]
-    api = [client.get(f"/api/diagnostics/attempts/{attempt.pk}"), client.get(f"/api/diagnostics/attempts/{attempt.pk}/result")]
+    api = [
+        client.get(f"/api/diagnostics/attempts/{attempt.pk}"),
+        client.get(f"/api/diagnostics/attempts/{attempt.pk}/result"),
+    ]
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.IN_PROGRESS and not CompetencyResult.objects.filter(attempt=attempt).exists()
     assert [r.status_code for r in responses] == [200, 302, 200]
@@ -210,7 +246,9 @@ def test_the_daily_job_finishes_attempts_whose_time_is_up(consented, bank, setti
 
     world = consented
     start = timezone.now() - dt.timedelta(minutes=90)
-    attempt = attempt_start(actor=world.users["teacher"], educator=world.self_educator, assessment=bank["adaptive"], now=start)
+    attempt = attempt_start(
+        actor=world.users["teacher"], educator=world.self_educator, assessment=bank["adaptive"], now=start
+    )
     run_steps()
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.EXPIRED

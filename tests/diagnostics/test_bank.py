@@ -40,8 +40,14 @@ from tests.diagnostics.conftest import make_items, small_framework
 
 def _new_item(code: str, competency: str = "T.NP", **extra) -> dict:
     item = {
-        "code": code, "competency": competency, "audience": "teacher", "kind": "single", "stem": "Новое задание",
-        "options": [{"id": "a", "text": "Да"}, {"id": "b", "text": "Нет"}], "key": "a", "irt": {"model": "2PL", "a": 1.0, "b": 0.0},
+        "code": code,
+        "competency": competency,
+        "audience": "teacher",
+        "kind": "single",
+        "stem": "Новое задание",
+        "options": [{"id": "a", "text": "Да"}, {"id": "b", "text": "Нет"}],
+        "key": "a",
+        "irt": {"model": "2PL", "a": 1.0, "b": 0.0},
     }
     item.update(extra)
     return item
@@ -49,7 +55,11 @@ def _new_item(code: str, competency: str = "T.NP", **extra) -> dict:
 
 def test_import_adds_pilots(world):
     small_framework()
-    created = items_import(actor=world.users["federal"], file_name="new.json", content=json.dumps([_new_item("N-1"), _new_item("N-2")]).encode())
+    created = items_import(
+        actor=world.users["federal"],
+        file_name="new.json",
+        content=json.dumps([_new_item("N-1"), _new_item("N-2")]).encode(),
+    )
     assert [i.status for i in created] == [ItemStatus.PILOT, ItemStatus.PILOT]
 
 
@@ -68,7 +78,9 @@ def test_import_is_all_or_nothing_with_clear_errors(world):
 def test_only_the_federal_operator_manages_the_bank(world):
     small_framework()
     with pytest.raises(PermissionDenied):
-        items_import(actor=world.users["regional"], file_name="new.json", content=json.dumps([_new_item("N-1")]).encode())
+        items_import(
+            actor=world.users["regional"], file_name="new.json", content=json.dumps([_new_item("N-1")]).encode()
+        )
     assert not Item.objects.exists()
 
 
@@ -85,7 +97,9 @@ def test_export_round_trip_through_xlsx(world):
 def test_keys_never_reach_a_test_taker_through_the_api(world, bank):
     consent_give(actor=world.users["teacher"], educator=world.self_educator, kind=ConsentKind.DIAGNOSTICS)
     client = world.client("teacher")
-    started = client.post("/api/diagnostics/attempts", json.dumps({"assessment": "t-adaptive"}), content_type="application/json").json()
+    started = client.post(
+        "/api/diagnostics/attempts", json.dumps({"assessment": "t-adaptive"}), content_type="application/json"
+    ).json()
     shown = started["current"]
     item = Item.objects.get(pk=Response.objects.get(attempt_id=started["id"], position=shown["position"]).item_id)
     body = json.dumps(started, ensure_ascii=False)
@@ -120,8 +134,15 @@ def _simulate(framework, persons: int, seed: int = 3) -> None:
     for p in range(persons):
         theta = rng.normal()
         attempt = Attempt.objects.create(
-            educator=educator, region_id=educator.region_id, assessment=assessment, competency_codes=[], seed=p + 1, consent=consent,
-            started_at=now, deadline_at=now + timezone.timedelta(hours=1), status="completed",
+            educator=educator,
+            region_id=educator.region_id,
+            assessment=assessment,
+            competency_codes=[],
+            seed=p + 1,
+            consent=consent,
+            started_at=now,
+            deadline_at=now + timezone.timedelta(hours=1),
+            status="completed",
         )
         rows = []
         for position, item in enumerate(items, start=1):
@@ -131,7 +152,17 @@ def _simulate(framework, persons: int, seed: int = 3) -> None:
                 score = int(rng.choice(len(weights), p=weights / weights.sum()))
             else:
                 score = int(rng.random() < 1 / (1 + np.exp(-item.a * (theta - item.b))))
-            rows.append(Response(attempt=attempt, item=item, position=position, presented_at=now, answered_at=now, answer="x", score=score))
+            rows.append(
+                Response(
+                    attempt=attempt,
+                    item=item,
+                    position=position,
+                    presented_at=now,
+                    answered_at=now,
+                    answer="x",
+                    score=score,
+                )
+            )
         Response.objects.bulk_create(rows)
 
 
@@ -176,7 +207,9 @@ def test_calibration_without_responses_fails_with_a_message(world):
 def test_calibration_page_polls_and_refreshes_when_done(world):
     framework = small_framework()
     make_items(framework, per_leaf=2)
-    run = CalibrationRun.objects.create(framework=framework, started_by=world.users["federal"], status="running", progress=0.4, message="EM")
+    run = CalibrationRun.objects.create(
+        framework=framework, started_by=world.users["federal"], status="running", progress=0.4, message="EM"
+    )
     client = world.client("federal")
     polled = client.get(f"/diagnostics/calibration/{run.pk}/", HTTP_HX_REQUEST="true")
     assert 'hx-trigger="every 2s"' in polled.content.decode() and "40 %" in polled.content.decode()
@@ -188,7 +221,9 @@ def test_calibration_page_polls_and_refreshes_when_done(world):
 def test_fixed_form_takes_the_most_informative_items_at_the_cut(world):
     framework = small_framework()
     make_items(framework, per_leaf=12)
-    assessment = Assessment.objects.create(code="f", title="Фиксированный", framework=framework, mode=AssessmentMode.FIXED)
+    assessment = Assessment.objects.create(
+        code="f", title="Фиксированный", framework=framework, mode=AssessmentMode.FIXED
+    )
     chosen = fixed_form_build(assessment=assessment, per_block={"legal": 4, "methodological": 3})
     assert len(chosen) == 7
     assert [i.competency.code for i in chosen] == ["T.NP"] * 4 + ["T.RO"] * 3
@@ -200,7 +235,12 @@ def test_framework_round_trips_through_json_and_xlsx(world):
     framework = small_framework()
     data = framework_to_dict(framework)
     again = framework_from_xlsx(framework_to_xlsx(framework))
-    assert again["competencies"] == [dict(c, cuts=c.get("cuts", []), subjects=c.get("subjects", []), block=c["block"]) if "cuts" in c else dict(c, cuts=[], subjects=[]) for c in data["competencies"]]
+    assert again["competencies"] == [
+        dict(c, cuts=c.get("cuts", []), subjects=c.get("subjects", []), block=c["block"])
+        if "cuts" in c
+        else dict(c, cuts=[], subjects=[])
+        for c in data["competencies"]
+    ]
     again["version"] = "copy"
     copy = framework_import(actor=world.users["federal"], data=again)
     assert copy.competencies.filter(is_leaf=True).count() == 4
@@ -246,3 +286,19 @@ def test_item_dict_matches_the_import_format(world):
     from efs.diagnostics.itemformat import validate_item
 
     assert all(validate_item(item_to_dict(i)) == [] for i in Item.objects.select_related("competency"))
+
+
+def test_the_item_detail_has_a_typed_shape_for_every_kind(world, bank):
+    """The bank manager's item detail follows its schema (ItemDetailOut) whatever the item's kind."""
+    client = world.client("federal")
+    kinds = {}
+    for item in Item.objects.select_related("competency").order_by("pk"):
+        if item.kind in kinds:
+            continue
+        detail = client.get(f"/api/diagnostics/items/{item.pk}")
+        assert detail.status_code == 200, detail.content
+        kinds[item.kind] = detail.json()
+    assert set(kinds) >= {"single", "multiple", "numeric", "matching", "ordering"}
+    for kind, body in kinds.items():
+        assert body["irt"]["model"] and body["key"] is not None, kind
+        assert (body["left"] is not None) == (kind == "matching"), kind

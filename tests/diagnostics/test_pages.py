@@ -40,7 +40,9 @@ def test_consent_on_the_page_then_a_whole_test_without_javascript(world, bank):
             break
         page = client.get(response.url).content.decode()
         assert current.item.content["stem"] in page and f"Задание {current.position}" in page
-        response = client.post(f"/diagnostics/attempts/{attempt.pk}/", {"position": current.position, **_form(current.item)})
+        response = client.post(
+            f"/diagnostics/attempts/{attempt.pk}/", {"position": current.position, **_form(current.item)}
+        )
         assert response.status_code == 302
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.COMPLETED
@@ -62,13 +64,30 @@ def test_htmx_answer_returns_the_next_item_fragment_and_errors_in_russian(world,
     assert empty.status_code == 422
     text = empty.content.decode()
     assert '<div id="attempt">' in text and "<html" not in text
-    assert any(m in text for m in ("Выберите один из вариантов", "Отметьте хотя бы один", "Введите число", "Сопоставьте", "Укажите место"))
+    assert any(
+        m in text
+        for m in (
+            "Выберите один из вариантов",
+            "Отметьте хотя бы один",
+            "Введите число",
+            "Сопоставьте",
+            "Укажите место",
+        )
+    )
     current.refresh_from_db()
     assert current.answered_at is None
-    ok = client.post(f"/diagnostics/attempts/{attempt.pk}/", {"position": current.position, **_form(current.item)}, HTTP_HX_REQUEST="true")
+    ok = client.post(
+        f"/diagnostics/attempts/{attempt.pk}/",
+        {"position": current.position, **_form(current.item)},
+        HTTP_HX_REQUEST="true",
+    )
     assert ok.status_code == 200 and "Задание 2" in ok.content.decode()
     # the same answer sent again (a retry after a lost connection) changes nothing
-    again = client.post(f"/diagnostics/attempts/{attempt.pk}/", {"position": current.position, **_form(current.item)}, HTTP_HX_REQUEST="true")
+    again = client.post(
+        f"/diagnostics/attempts/{attempt.pk}/",
+        {"position": current.position, **_form(current.item)},
+        HTTP_HX_REQUEST="true",
+    )
     assert again.status_code == 200 and "Задание 2" in again.content.decode()
     assert Response.objects.filter(attempt=attempt, answered_at__isnull=False).count() == 1
 
@@ -119,7 +138,9 @@ def test_deficit_map_hides_small_groups_and_never_names_people(world, bank):
         while attempt.status == AttemptStatus.IN_PROGRESS:
             current = attempt.responses.filter(answered_at__isnull=True).select_related("item").first()
             answer = WRONG[current.item.kind] if n % 2 else full_answer(current.item.as_format())
-            attempt = attempt_answer(actor=educator.user, attempt=attempt, position=current.position, answer=answer).attempt
+            attempt = attempt_answer(
+                actor=educator.user, attempt=attempt, position=current.position, answer=answer
+            ).attempt
         if n == 0:
             assert not any(r.shown for r in deficit_map(world.users["regional"]))  # one person: nothing shown
     # Below region level the map is published from yesterday's snapshot: let a day pass.

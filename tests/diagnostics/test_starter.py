@@ -28,14 +28,31 @@ def test_starter_content_is_complete_and_loads_once(starter):
     assert leaves.count() == 14
     per_leaf = Counter(Item.objects.filter(audience="teacher").values_list("competency__code", flat=True))
     assert len(per_leaf) == 14 and min(per_leaf.values()) >= 12
-    assert Counter(Item.objects.values_list("kind", flat=True)).keys() == {"single", "multiple", "matching", "ordering", "numeric", "case"}
+    assert Counter(Item.objects.values_list("kind", flat=True)).keys() == {
+        "single",
+        "multiple",
+        "matching",
+        "ordering",
+        "numeric",
+        "case",
+    }
     for audience in ("manager", "student"):
         counts = Counter(Item.objects.filter(audience=audience).values_list("competency__code", flat=True))
         assert len(counts) == 6 and min(counts.values()) >= 8
-    assert set(Assessment.objects.values_list("code", flat=True)) == {"teacher-adaptive", "teacher-fixed-25", "manager-adaptive", "student-adaptive"}
+    assert set(Assessment.objects.values_list("code", flat=True)) == {
+        "teacher-adaptive",
+        "teacher-fixed-25",
+        "manager-adaptive",
+        "student-adaptive",
+    }
     fixed = FixedFormItem.objects.filter(assessment__code="teacher-fixed-25").select_related("item__competency")
     assert fixed.count() == 25
-    assert Counter(f.item.competency.block for f in fixed) == {"legal": 6, "methodological": 7, "psych_pedagogical": 6, "communicative": 6}
+    assert Counter(f.item.competency.block for f in fixed) == {
+        "legal": 6,
+        "methodological": 7,
+        "psych_pedagogical": 6,
+        "communicative": 6,
+    }
     items = Item.objects.count()
     call_command("starter")
     assert Item.objects.count() == items
@@ -56,12 +73,19 @@ def test_adaptive_attempts_on_the_real_bank_decide_far_from_the_cut(world, start
     expected, wrong = ("deficit", "no_deficit") if theta < 0 else ("no_deficit", "deficit")
     decided = []
     for seed in range(1, 6):
-        attempt = attempt_start(actor=world.users["teacher"], educator=world.self_educator, assessment=assessment, seed=seed)
+        attempt = attempt_start(
+            actor=world.users["teacher"], educator=world.self_educator, assessment=assessment, seed=seed
+        )
         assert "T.MATH" in attempt.competency_codes and "T.RUS" not in attempt.competency_codes
         rng = np.random.default_rng(seed)
         while attempt.status == AttemptStatus.IN_PROGRESS:
             current = attempt.responses.filter(answered_at__isnull=True).select_related("item").first()
-            attempt = attempt_answer(actor=world.users["teacher"], attempt=attempt, position=current.position, answer=simulated_answer(current.item, theta, rng)).attempt
+            attempt = attempt_answer(
+                actor=world.users["teacher"],
+                attempt=attempt,
+                position=current.position,
+                answer=simulated_answer(current.item, theta, rng),
+            ).attempt
         assert attempt.answered <= assessment.max_items
         results = CompetencyResult.objects.filter(attempt=attempt)
         assert results.count() == 13

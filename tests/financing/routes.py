@@ -31,26 +31,66 @@ def _money(world, state):
     from efs.catalog.services import CohortData, cohort_create
 
     regional, year, today = world.users["regional"], timezone.localdate().year, timezone.localdate()
-    services.fund_top_up(actor=regional, region=world.r1, year=year, amount=50_000_000, tid="m-fund", document="ПП-1", document_date=dt.date(2026, 1, 15))
+    services.fund_top_up(
+        actor=regional,
+        region=world.r1,
+        year=year,
+        amount=50_000_000,
+        tid="m-fund",
+        document="ПП-1",
+        document_date=dt.date(2026, 1, 15),
+    )
     services.rule_set(actor=regional, region=world.r1, year=year, category="teacher", nominal=3_000_000, prorate=False)
     services.certificates_issue(actor=regional, region=world.r1, year=year, category="teacher")
     provider_org = Organization.objects.get(short_name="ККИПК")
-    state["contract"] = services.contract_create(actor=regional, region=world.r1, provider=provider_org, number="М-1", signed_on=today,
-                                                 valid_from=today, valid_to=today + dt.timedelta(days=365)).pk
+    state["contract"] = services.contract_create(
+        actor=regional,
+        region=world.r1,
+        provider=provider_org,
+        number="М-1",
+        signed_on=today,
+        valid_from=today,
+        valid_to=today + dt.timedelta(days=365),
+    ).pk
     program = Program.objects.get(pk=state["published"])
     start = today + dt.timedelta(days=40)
     staff = world.users["provider"]
-    priced = [cohort_create(actor=staff, program=program, data=CohortData(start_date=start + dt.timedelta(days=k), end_date=start + dt.timedelta(days=k + 5),
-                                                                          enrollment_deadline=start, seats=20, price=PRICE, online=True)) for k in range(3)]
+    priced = [
+        cohort_create(
+            actor=staff,
+            program=program,
+            data=CohortData(
+                start_date=start + dt.timedelta(days=k),
+                end_date=start + dt.timedelta(days=k + 5),
+                enrollment_deadline=start,
+                seats=20,
+                price=PRICE,
+                online=True,
+            ),
+        )
+        for k in range(3)
+    ]
     teacher, me = world.users["teacher"], world.self_educator
     waiting = services.enrollment_request(actor=teacher, educator=me, cohort=priced[0], request_id="m-wait")
     done = services.enrollment_request(actor=teacher, educator=me, cohort=priced[1], request_id="m-done")
     services.enrollment_accept(actor=staff, enrollment=done)
-    Cohort.objects.filter(pk=priced[1].pk).update(start_date=today - dt.timedelta(days=8), enrollment_deadline=today - dt.timedelta(days=9), end_date=today - dt.timedelta(days=1))
+    Cohort.objects.filter(pk=priced[1].pk).update(
+        start_date=today - dt.timedelta(days=8),
+        enrollment_deadline=today - dt.timedelta(days=9),
+        end_date=today - dt.timedelta(days=1),
+    )
     services.enrollment_complete(actor=staff, enrollment=Enrollment.objects.get(pk=done.pk), completed=True)
-    state["top_up"] = services.fund_top_up(actor=regional, region=world.r1, year=year, amount=100_000, tid="m-fund-2", document="ПП-2", document_date=today).pk
-    state.update(done_cohort=priced[1].pk, enrollment=waiting.pk, spare_cohort=priced[2].pk, provider_org=provider_org.pk,
-                 certificate=Account.objects.get(kind=AccountKind.CERTIFICATE, educator=me).pk, month=f"{today:%Y-%m}")
+    state["top_up"] = services.fund_top_up(
+        actor=regional, region=world.r1, year=year, amount=100_000, tid="m-fund-2", document="ПП-2", document_date=today
+    ).pk
+    state.update(
+        done_cohort=priced[1].pk,
+        enrollment=waiting.pk,
+        spare_cohort=priced[2].pk,
+        provider_org=provider_org.pk,
+        certificate=Account.objects.get(kind=AccountKind.CERTIFICATE, educator=me).pk,
+        month=f"{today:%Y-%m}",
+    )
 
 
 def by_role(statuses: dict[str, int], **kwargs):
@@ -84,62 +124,267 @@ ROUTES += [
     _page("enroll", lambda w, s: f"/financing/enroll/{s['spare_cohort']}/", only({"teacher"})),
     _page("enrollment", lambda w, s: f"/financing/enrollments/{s['enrollment']}/", only(SEES_TEACHERS_ENROLLMENT)),
     _page("provider", lambda w, s: "/financing/provider/", page({"provider"})),
-    _page("statement", lambda w, s: _statement(w, s), by_role({"provider": 200, "regional": 200, "federal": 200, "regional_other": 404}, anonymous=302), check=_owes),
-    _page("statement", lambda w, s: _statement(w, s) + "&format=xlsx", by_role({"provider": 200, "regional": 200, "federal": 200, "regional_other": 404}, anonymous=302), label="xlsx"),
+    _page(
+        "statement",
+        lambda w, s: _statement(w, s),
+        by_role({"provider": 200, "regional": 200, "federal": 200, "regional_other": 404}, anonymous=302),
+        check=_owes,
+    ),
+    _page(
+        "statement",
+        lambda w, s: _statement(w, s) + "&format=xlsx",
+        by_role({"provider": 200, "regional": 200, "federal": 200, "regional_other": 404}, anonymous=302),
+        label="xlsx",
+    ),
     _page("region", lambda w, s: "/financing/region/", page(FINANCIERS)),
     _page("federal", lambda w, s: "/financing/federal/", page({"federal"})),
-    Route("routes:forecast", "GET", lambda w, s: f"/routes/forecast/?region={w.r1.pk}", by_role({"regional": 200, "federal": 200, "regional_other": 404}, anonymous=302), setup=_money),
+    Route(
+        "routes:forecast",
+        "GET",
+        lambda w, s: f"/routes/forecast/?region={w.r1.pk}",
+        by_role({"regional": 200, "federal": 200, "regional_other": 404}, anonymous=302),
+        setup=_money,
+    ),
     _api("me", "GET", lambda w, s: "/api/financing/me", api(LOGGED_IN)),
-    _api("enrollments", "GET", lambda w, s: "/api/financing/enrollments", api(LOGGED_IN), check=lambda who, w, r: _own_enrollments_only(who, w, r) if r.status_code == 200 else None),
-    _api("enrollment", "GET", lambda w, s: f"/api/financing/enrollments/{s['enrollment']}", only(SEES_TEACHERS_ENROLLMENT, anonymous=401)),
-    _api("account", "GET", lambda w, s: f"/api/financing/accounts/{s['certificate']}", only({"teacher", "regional", "federal"}, anonymous=401)),
-    _api("statement", "GET", lambda w, s: _statement(w, s, api_path=True), by_role({"provider": 200, "regional": 200, "federal": 200, "regional_other": 404})),
-    _api("overview", "GET", lambda w, s: f"/api/financing/regions/{w.r1.code}/overview", by_role({"regional": 200, "federal": 200, "regional_other": 404})),
+    _api(
+        "enrollments",
+        "GET",
+        lambda w, s: "/api/financing/enrollments",
+        api(LOGGED_IN),
+        check=lambda who, w, r: _own_enrollments_only(who, w, r) if r.status_code == 200 else None,
+    ),
+    _api(
+        "enrollment",
+        "GET",
+        lambda w, s: f"/api/financing/enrollments/{s['enrollment']}",
+        only(SEES_TEACHERS_ENROLLMENT, anonymous=401),
+    ),
+    _api(
+        "account",
+        "GET",
+        lambda w, s: f"/api/financing/accounts/{s['certificate']}",
+        only({"teacher", "regional", "federal"}, anonymous=401),
+    ),
+    _api(
+        "statement",
+        "GET",
+        lambda w, s: _statement(w, s, api_path=True),
+        by_role({"provider": 200, "regional": 200, "federal": 200, "regional_other": 404}),
+    ),
+    _api(
+        "overview",
+        "GET",
+        lambda w, s: f"/api/financing/regions/{w.r1.code}/overview",
+        by_role({"regional": 200, "federal": 200, "regional_other": 404}),
+    ),
     _api("summary", "GET", lambda w, s: "/api/financing/summary", by_role({"federal": 200})),
-    _api("enrollment_action", "POST", lambda w, s: f"/api/financing/enrollments/{s['enrollment']}/actions",
-         by_role({"provider": 200, "teacher": 403, "school_head": 403, "municipal": 403, "regional": 403, "federal": 403}, default=404),
-         data=lambda w, s: {"action": "accept"}, json=True),
-    _api("enroll", "POST", lambda w, s: "/api/financing/enrollments", by_role({"teacher": 201}, default=404),
-         data=lambda w, s: {"request_id": "m-api", "cohort": s["spare_cohort"], "copay_payer": "educator"}, json=True),
-    _api("top_up", "POST", lambda w, s: "/api/financing/funds/top-up", by_role({"regional": 201, "federal": 201}),
-         data=lambda w, s: {"transfer_id": "m-top", "region": w.r1.code, "year": timezone.localdate().year, "amount_kopecks": 100_000, "document": "ПП-3",
-                            "document_date": "2026-01-15"}, json=True),
-    _api("rule", "PUT", lambda w, s: "/api/financing/rules", by_role({"regional": 200, "federal": 200}),
-         data=lambda w, s: {"region": w.r1.code, "year": timezone.localdate().year, "category": "manager", "nominal_kopecks": 2_000_000}, json=True),
-    _api("issue", "POST", lambda w, s: "/api/financing/certificates/issue", by_role({"regional": 200, "federal": 200}),
-         data=lambda w, s: {"region": w.r1.code, "year": timezone.localdate().year, "category": "teacher"}, json=True),
-    _api("contract_create", "POST", lambda w, s: "/api/financing/contracts", by_role({"regional": 201, "federal": 201}),
-         data=lambda w, s: {"region": w.r1.code, "provider": s["provider_org"], "number": "М-2", "signed_on": "2026-01-10", "valid_from": "2026-01-10", "valid_to": "2027-12-31"}, json=True),
-    _api("payment", "POST", lambda w, s: "/api/financing/payments", by_role({"regional": 201, "federal": 201, "regional_other": 404}),
-         data=lambda w, s: {"transfer_id": "m-pay", "contract": s["contract"], "amount_kopecks": 100_000, "document": "п/п 7", "paid_on": timezone.localdate().isoformat()}, json=True),
+    _api(
+        "enrollment_action",
+        "POST",
+        lambda w, s: f"/api/financing/enrollments/{s['enrollment']}/actions",
+        by_role(
+            {"provider": 200, "teacher": 403, "school_head": 403, "municipal": 403, "regional": 403, "federal": 403},
+            default=404,
+        ),
+        data=lambda w, s: {"action": "accept"},
+        json=True,
+    ),
+    _api(
+        "enroll",
+        "POST",
+        lambda w, s: "/api/financing/enrollments",
+        by_role({"teacher": 201}, default=404),
+        data=lambda w, s: {"request_id": "m-api", "cohort": s["spare_cohort"], "copay_payer": "educator"},
+        json=True,
+    ),
+    _api(
+        "top_up",
+        "POST",
+        lambda w, s: "/api/financing/funds/top-up",
+        by_role({"regional": 201, "federal": 201}),
+        data=lambda w, s: {
+            "transfer_id": "m-top",
+            "region": w.r1.code,
+            "year": timezone.localdate().year,
+            "amount_kopecks": 100_000,
+            "document": "ПП-3",
+            "document_date": "2026-01-15",
+        },
+        json=True,
+    ),
+    _api(
+        "rule",
+        "PUT",
+        lambda w, s: "/api/financing/rules",
+        by_role({"regional": 200, "federal": 200}),
+        data=lambda w, s: {
+            "region": w.r1.code,
+            "year": timezone.localdate().year,
+            "category": "manager",
+            "nominal_kopecks": 2_000_000,
+        },
+        json=True,
+    ),
+    _api(
+        "issue",
+        "POST",
+        lambda w, s: "/api/financing/certificates/issue",
+        by_role({"regional": 200, "federal": 200}),
+        data=lambda w, s: {"region": w.r1.code, "year": timezone.localdate().year, "category": "teacher"},
+        json=True,
+    ),
+    _api(
+        "contract_create",
+        "POST",
+        lambda w, s: "/api/financing/contracts",
+        by_role({"regional": 201, "federal": 201}),
+        data=lambda w, s: {
+            "region": w.r1.code,
+            "provider": s["provider_org"],
+            "number": "М-2",
+            "signed_on": "2026-01-10",
+            "valid_from": "2026-01-10",
+            "valid_to": "2027-12-31",
+        },
+        json=True,
+    ),
+    _api(
+        "payment",
+        "POST",
+        lambda w, s: "/api/financing/payments",
+        by_role({"regional": 201, "federal": 201, "regional_other": 404}),
+        data=lambda w, s: {
+            "transfer_id": "m-pay",
+            "contract": s["contract"],
+            "amount_kopecks": 100_000,
+            "document": "п/п 7",
+            "paid_on": timezone.localdate().isoformat(),
+        },
+        json=True,
+    ),
     # Every fund action is its own POST view; a refusal by the service is a message on the page (302).
     *[
-        _page(name, lambda w, s, url=url: url, by_role({"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302), method="POST", data=data)
+        _page(
+            name,
+            lambda w, s, url=url: url,
+            by_role({"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302),
+            method="POST",
+            data=data,
+        )
         for name, url, data in [
-            ("top_up", "/financing/region/top-up/", lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year, "amount": "1 000", "tid": "m-web-top",
-                                                                 "document_number": "7", "document_date": f"{timezone.localdate():%Y-%m-%d}", "confirmed": "on"}),
-            ("rule", "/financing/region/rule/", lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year, "category": "manager", "nominal": "20 000",
-                                                             "ledger": "rub", "every_years": 1}),
-            ("issue", "/financing/region/issue/", lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year, "category": "teacher"}),
-            ("contract", "/financing/region/contract/", lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year, "provider": s["provider_org"], "number": "М-9",
-                                                                     "signed_on": "2026-01-10", "valid_from": "2026-01-10", "valid_to": "2027-12-31"}),
-            ("payment", "/financing/region/payment/", lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year, "tid": "m-web-pay", "contract": s["contract"],
-                                                                   "amount": "1 000", "document": "п/п 8", "paid_on": timezone.localdate().isoformat()}),
+            (
+                "top_up",
+                "/financing/region/top-up/",
+                lambda w, s: {
+                    "region": w.r1.pk,
+                    "year": timezone.localdate().year,
+                    "amount": "1 000",
+                    "tid": "m-web-top",
+                    "document_number": "7",
+                    "document_date": f"{timezone.localdate():%Y-%m-%d}",
+                    "confirmed": "on",
+                },
+            ),
+            (
+                "rule",
+                "/financing/region/rule/",
+                lambda w, s: {
+                    "region": w.r1.pk,
+                    "year": timezone.localdate().year,
+                    "category": "manager",
+                    "nominal": "20 000",
+                    "ledger": "rub",
+                    "every_years": 1,
+                },
+            ),
+            (
+                "issue",
+                "/financing/region/issue/",
+                lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year, "category": "teacher"},
+            ),
+            (
+                "contract",
+                "/financing/region/contract/",
+                lambda w, s: {
+                    "region": w.r1.pk,
+                    "year": timezone.localdate().year,
+                    "provider": s["provider_org"],
+                    "number": "М-9",
+                    "signed_on": "2026-01-10",
+                    "valid_from": "2026-01-10",
+                    "valid_to": "2027-12-31",
+                },
+            ),
+            (
+                "payment",
+                "/financing/region/payment/",
+                lambda w, s: {
+                    "region": w.r1.pk,
+                    "year": timezone.localdate().year,
+                    "tid": "m-web-pay",
+                    "contract": s["contract"],
+                    "amount": "1 000",
+                    "document": "п/п 8",
+                    "paid_on": timezone.localdate().isoformat(),
+                },
+            ),
             ("close", "/financing/region/close/", lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year}),
         ]
     ],
-    _page("top_up_reverse", lambda w, s: f"/financing/region/top-up/{s['top_up']}/reverse/", by_role({"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302),
-          method="POST", data=lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year, "reason": "ошибка"}),
-    _page("cohort_outcomes", lambda w, s: f"/financing/provider/cohorts/{s['done_cohort']}/outcomes/", by_role({"provider": 302}, anonymous=302)),
-    _page("cohort_outcomes", lambda w, s: f"/financing/provider/cohorts/{s['done_cohort']}/outcomes/", by_role({"provider": 302}, anonymous=302), method="POST",
-          data=lambda w, s: {}, label="POST: no accepted enrollment left to decide"),
+    _page(
+        "top_up_reverse",
+        lambda w, s: f"/financing/region/top-up/{s['top_up']}/reverse/",
+        by_role({"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302),
+        method="POST",
+        data=lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year, "reason": "ошибка"},
+    ),
+    _page(
+        "cohort_outcomes",
+        lambda w, s: f"/financing/provider/cohorts/{s['done_cohort']}/outcomes/",
+        by_role({"provider": 302}, anonymous=302),
+    ),
+    _page(
+        "cohort_outcomes",
+        lambda w, s: f"/financing/provider/cohorts/{s['done_cohort']}/outcomes/",
+        by_role({"provider": 302}, anonymous=302),
+        method="POST",
+        data=lambda w, s: {},
+        label="POST: no accepted enrollment left to decide",
+    ),
     # The enrollment's actions: those who see it get the page back with the service's verdict, the rest 404.
-    _page("enrollment_cancel", lambda w, s: f"/financing/enrollments/{s['enrollment']}/cancel/", only(SEES_TEACHERS_ENROLLMENT, 302), method="POST",
-          data=lambda w, s: {"comment": "x" * 1001}),
-    _page("enrollment_decline", lambda w, s: f"/financing/enrollments/{s['enrollment']}/decline/", only(SEES_TEACHERS_ENROLLMENT, 302), method="POST",
-          data=lambda w, s: {"comment": ""}),
-    _page("enrollment_completed", lambda w, s: f"/financing/enrollments/{s['enrollment']}/completed/", only(SEES_TEACHERS_ENROLLMENT, 302), method="POST", data=lambda w, s: {}),
-    _page("enrollment_not_completed", lambda w, s: f"/financing/enrollments/{s['enrollment']}/not-completed/", only(SEES_TEACHERS_ENROLLMENT, 302), method="POST",
-          data=lambda w, s: {}),
-    _page("enrollment_accept", lambda w, s: f"/financing/enrollments/{s['enrollment']}/accept/", only(SEES_TEACHERS_ENROLLMENT, 302), method="POST", data=lambda w, s: {}),
+    _page(
+        "enrollment_cancel",
+        lambda w, s: f"/financing/enrollments/{s['enrollment']}/cancel/",
+        only(SEES_TEACHERS_ENROLLMENT, 302),
+        method="POST",
+        data=lambda w, s: {"comment": "x" * 1001},
+    ),
+    _page(
+        "enrollment_decline",
+        lambda w, s: f"/financing/enrollments/{s['enrollment']}/decline/",
+        only(SEES_TEACHERS_ENROLLMENT, 302),
+        method="POST",
+        data=lambda w, s: {"comment": ""},
+    ),
+    _page(
+        "enrollment_completed",
+        lambda w, s: f"/financing/enrollments/{s['enrollment']}/completed/",
+        only(SEES_TEACHERS_ENROLLMENT, 302),
+        method="POST",
+        data=lambda w, s: {},
+    ),
+    _page(
+        "enrollment_not_completed",
+        lambda w, s: f"/financing/enrollments/{s['enrollment']}/not-completed/",
+        only(SEES_TEACHERS_ENROLLMENT, 302),
+        method="POST",
+        data=lambda w, s: {},
+    ),
+    _page(
+        "enrollment_accept",
+        lambda w, s: f"/financing/enrollments/{s['enrollment']}/accept/",
+        only(SEES_TEACHERS_ENROLLMENT, 302),
+        method="POST",
+        data=lambda w, s: {},
+    ),
 ]

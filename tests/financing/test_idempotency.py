@@ -24,7 +24,9 @@ from efs.financing.models import Enrollment, Payment, Transfer, TransferKind
 from tests.catalog.conftest import card, publish
 from tests.financing.conftest import NOMINAL, PRICE
 
-postgresql_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="concurrent transactions are raced on PostgreSQL")
+postgresql_only = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="concurrent transactions are raced on PostgreSQL"
+)
 
 
 class _Pause:
@@ -61,9 +63,17 @@ def _lock_waiters() -> int:
     import psycopg
 
     settings_ = connection.settings_dict
-    with psycopg.connect(host=settings_["HOST"], port=settings_["PORT"] or 5432, user=settings_["USER"], dbname=settings_["NAME"], autocommit=True) as watcher:
+    with psycopg.connect(
+        host=settings_["HOST"],
+        port=settings_["PORT"] or 5432,
+        user=settings_["USER"],
+        dbname=settings_["NAME"],
+        autocommit=True,
+    ) as watcher:
         # this database's backends only: the server may be shared
-        return watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").fetchone()[0]
+        return watcher.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ).fetchone()[0]
 
 
 def _race(pause: _Pause, first, second):
@@ -71,7 +81,9 @@ def _race(pause: _Pause, first, second):
     lock; then let the first commit. Both outcomes."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         one = pool.submit(_outcome, first)
-        assert pause.reached.wait(30), one.result(timeout=1) if one.done() else "the first request did not reach its pause"
+        assert pause.reached.wait(30), (
+            one.result(timeout=1) if one.done() else "the first request did not reach its pause"
+        )
         two = pool.submit(_outcome, second)
         deadline = time.monotonic() + 20
         while not _lock_waiters() and not two.done():
@@ -84,7 +96,11 @@ def _race(pause: _Pause, first, second):
 def _enroll(money, request_id: str, cohort=None, copay_payer: str = ""):
     world = money["world"]
     return lambda: services.enrollment_request(
-        actor=world.users["teacher"], educator=world.self_educator, cohort=cohort or money["cohort"], request_id=request_id, copay_payer=copay_payer,
+        actor=world.users["teacher"],
+        educator=world.self_educator,
+        cohort=cohort or money["cohort"],
+        request_id=request_id,
+        copay_payer=copay_payer,
     )
 
 
@@ -92,7 +108,11 @@ def _enroll(money, request_id: str, cohort=None, copay_payer: str = ""):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("same_cohort", [True, False])
 def test_a_retried_enrollment_waits_for_its_first_try_and_answers_with_it(money, monkeypatch, same_cohort):
-    other = money["cohort"] if same_cohort else publish(money["depot"], card(code="F-OTHER", price=PRICE), start_in_days=20).cohorts.get()
+    other = (
+        money["cohort"]
+        if same_cohort
+        else publish(money["depot"], card(code="F-OTHER", price=PRICE), start_in_days=20).cohorts.get()
+    )
     pause = _Pause(monkeypatch, services, "_enrollment_event")
     first, second = _race(pause, _enroll(money, "same-id"), _enroll(money, "same-id", other))
     assert isinstance(first, Enrollment)
@@ -112,10 +132,18 @@ def test_the_quote_and_the_hold_are_one_decision(money, monkeypatch):
     (the certificate's row is locked before the quote), not refused between quote and hold."""
     second_cohort = publish(money["depot"], card(code="F-SECOND", price=PRICE), start_in_days=20).cohorts.get()
     pause = _Pause(monkeypatch, services, "_enrollment_event")
-    first, second = _race(pause, _enroll(money, "q-1", copay_payer="educator"), _enroll(money, "q-2", second_cohort, copay_payer="educator"))
+    first, second = _race(
+        pause,
+        _enroll(money, "q-1", copay_payer="educator"),
+        _enroll(money, "q-2", second_cohort, copay_payer="educator"),
+    )
     assert isinstance(first, Enrollment) and (first.certificate_amount, first.copay_amount) == (PRICE, 0)
     assert isinstance(second, Enrollment), second
-    assert (second.certificate_amount, second.copay_amount, second.copay_payer) == (NOMINAL - PRICE, 2 * PRICE - NOMINAL, "educator")
+    assert (second.certificate_amount, second.copay_amount, second.copay_payer) == (
+        NOMINAL - PRICE,
+        2 * PRICE - NOMINAL,
+        "educator",
+    )
     certificate = services.certificate_of(money["world"].self_educator)
     assert (certificate.available, certificate.held) == (0, NOMINAL)
     assert ledger.reconcile().ok
@@ -130,7 +158,13 @@ def test_a_retried_payment_waits_for_its_first_try_and_answers_with_it(money, mo
 
     def pay(amount: int = 100_000):
         return lambda: services.payment_register(
-            actor=money["regional"], contract=contract, amount=amount, tid="pay-race", document="п/п 7", paid_on=timezone.localdate(), advance=True,
+            actor=money["regional"],
+            contract=contract,
+            amount=amount,
+            tid="pay-race",
+            document="п/п 7",
+            paid_on=timezone.localdate(),
+            advance=True,
         )
 
     pause = _Pause(monkeypatch, ledger, "transfer")
@@ -152,16 +186,31 @@ def test_a_used_id_with_another_body_is_a_conflict_with_a_stable_code(money):
         _enroll(money, "seq-1", second_cohort)()
     assert other_cohort.value.code == "request_id_reused"
     teacher = world.client("teacher")
-    reused = teacher.post("/api/financing/enrollments", json.dumps({"request_id": "seq-1", "cohort": second_cohort.pk}), content_type="application/json")
+    reused = teacher.post(
+        "/api/financing/enrollments",
+        json.dumps({"request_id": "seq-1", "cohort": second_cohort.pk}),
+        content_type="application/json",
+    )
     assert (reused.status_code, reused.json()["error"]["code"]) == (409, "request_id_reused")
-    again = teacher.post("/api/financing/enrollments", json.dumps({"request_id": "seq-1", "cohort": money["cohort"].pk}), content_type="application/json")
+    again = teacher.post(
+        "/api/financing/enrollments",
+        json.dumps({"request_id": "seq-1", "cohort": money["cohort"].pk}),
+        content_type="application/json",
+    )
     assert again.status_code == 201 and again.json()["id"] == first.pk
 
     contract = money["contract"]
     contract.advances = True
     contract.save()
     regional = world.client("regional")
-    body = {"transfer_id": "seq-pay", "contract": contract.pk, "amount_kopecks": 100_000, "document": "п/п 3", "paid_on": str(timezone.localdate()), "advance": True}
+    body = {
+        "transfer_id": "seq-pay",
+        "contract": contract.pk,
+        "amount_kopecks": 100_000,
+        "document": "п/п 3",
+        "paid_on": str(timezone.localdate()),
+        "advance": True,
+    }
     made = regional.post("/api/financing/payments", json.dumps(body), content_type="application/json")
     same = regional.post("/api/financing/payments", json.dumps(body), content_type="application/json")
     assert made.status_code == same.status_code == 201 and made.json() == same.json()

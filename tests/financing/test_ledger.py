@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import time
+from dataclasses import dataclass, field
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -23,9 +24,13 @@ LATER = timezone.now() + dt.timedelta(days=30)
 def _accounts(world, *, source_balance: int = 0):
     """An account that may go negative (money coming in) and three protected accounts."""
     source = Account.objects.create(kind=AccountKind.COPAY, region=world.r1, may_go_negative=True)
-    protected = [Account.objects.create(kind=AccountKind.FUND, region=world.r1, year=1000 + next(_ids)) for _ in range(3)]
+    protected = [
+        Account.objects.create(kind=AccountKind.FUND, region=world.r1, year=1000 + next(_ids)) for _ in range(3)
+    ]
     if source_balance:
-        ledger.transfer(tid=f"seed-{source.pk}", kind=TransferKind.TOP_UP, debit=source, credit=protected[0], amount=source_balance)
+        ledger.transfer(
+            tid=f"seed-{source.pk}", kind=TransferKind.TOP_UP, debit=source, credit=protected[0], amount=source_balance
+        )
     return source, protected
 
 
@@ -43,7 +48,13 @@ def test_a_transfer_moves_money_and_a_retry_is_harmless(world):
 
 @pytest.mark.parametrize(
     ("amount", "code"),
-    [(0, "amount_not_positive"), (-5, "amount_not_positive"), (1.5, "amount_invalid"), (True, "amount_invalid"), ("100", "amount_invalid")],
+    [
+        (0, "amount_not_positive"),
+        (-5, "amount_not_positive"),
+        (1.5, "amount_invalid"),
+        (True, "amount_invalid"),
+        ("100", "amount_invalid"),
+    ],
 )
 def test_bad_amounts_are_refused_and_nothing_is_written(world, amount, code):
     source, (fund, *_rest) = _accounts(world)
@@ -68,9 +79,13 @@ def test_unknown_accounts_bad_ids_and_same_account(world):
 
 def test_a_protected_account_never_goes_below_zero(world):
     source, (fund, cert, _other) = _accounts(world, source_balance=1_000)
-    ledger.transfer(tid="h-1", kind=TransferKind.HOLD, debit=fund, credit=cert, amount=700, pending=True, expires_at=LATER)
+    ledger.transfer(
+        tid="h-1", kind=TransferKind.HOLD, debit=fund, credit=cert, amount=700, pending=True, expires_at=LATER
+    )
     with pytest.raises(Conflict) as error:
-        ledger.transfer(tid="h-2", kind=TransferKind.HOLD, debit=fund, credit=cert, amount=301, pending=True, expires_at=LATER)
+        ledger.transfer(
+            tid="h-2", kind=TransferKind.HOLD, debit=fund, credit=cert, amount=301, pending=True, expires_at=LATER
+        )
     assert error.value.code == "insufficient_funds" and error.value.details == {"available": 300, "amount": 301}
     # the database refuses it too, whatever the code above does
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -85,18 +100,24 @@ def test_on_postgresql_a_hold_and_its_release_are_one_statement_each(world):
 
     source, (fund, cert, _other) = _accounts(world, source_balance=1_000)
     with CaptureQueriesContext(connection) as hold_queries:
-        hold = ledger.transfer(tid="f-1", kind=TransferKind.HOLD, debit=fund, credit=cert, amount=600, pending=True, expires_at=LATER)
+        hold = ledger.transfer(
+            tid="f-1", kind=TransferKind.HOLD, debit=fund, credit=cert, amount=600, pending=True, expires_at=LATER
+        )
     with CaptureQueriesContext(connection) as void_queries:
         void = ledger.resolve(tid="f-1:void", hold=hold.pk, kind=TransferKind.VOID)
     assert (hold.tid, hold.amount, hold.is_pending, hold.created_at is not None) == ("f-1", 600, True, True)
     assert (void.pending_id, void.amount, void.kind) == (hold.pk, 600, TransferKind.VOID)
-    statements = [q["sql"] for q in hold_queries.captured_queries + void_queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    statements = [
+        q["sql"] for q in hold_queries.captured_queries + void_queries.captured_queries if "SAVEPOINT" not in q["sql"]
+    ]
     if connection.vendor == "postgresql":
         assert len(statements) == 2 and all(sql.lstrip().startswith("WITH") for sql in statements)
         with connection.cursor() as cursor:  # planned once per connection (Django turns psycopg's preparing off)
             cursor.execute("SELECT statement FROM pg_prepared_statements")
             prepared = {sql.strip() for (sql,) in cursor.fetchall()}
-        assert {sql.strip().replace("%(", "$").split("$")[0] for sql in statements} <= {sql.split("$")[0] for sql in prepared}
+        assert {sql.strip().replace("%(", "$").split("$")[0] for sql in statements} <= {
+            sql.split("$")[0] for sql in prepared
+        }
     else:
         assert len(statements) > 2  # lock, look up, insert, update: one writer holds SQLite anyway
     fund.refresh_from_db()
@@ -110,7 +131,9 @@ def test_on_postgresql_a_hold_and_its_release_are_one_statement_each(world):
 
 def test_a_hold_is_posted_or_voided_once(world):
     source, (fund, cert, _other) = _accounts(world, source_balance=1_000)
-    hold = ledger.transfer(tid="h", kind=TransferKind.HOLD, debit=fund, credit=cert, amount=600, pending=True, expires_at=LATER)
+    hold = ledger.transfer(
+        tid="h", kind=TransferKind.HOLD, debit=fund, credit=cert, amount=600, pending=True, expires_at=LATER
+    )
     fund.refresh_from_db()
     assert (fund.balance, fund.held, fund.available) == (1_000, 600, 400)
     post = ledger.resolve(tid="p", hold=hold, kind=TransferKind.POST, amount=450)  # partial: the rest comes back
@@ -124,20 +147,26 @@ def test_a_hold_is_posted_or_voided_once(world):
     with pytest.raises(Conflict) as void_after_post:
         ledger.resolve(tid="v", hold=hold, kind=TransferKind.VOID)
     assert void_after_post.value.code == "hold_already_posted"
-    other = ledger.transfer(tid="h2", kind=TransferKind.HOLD, debit=fund, credit=cert, amount=100, pending=True, expires_at=LATER)
+    other = ledger.transfer(
+        tid="h2", kind=TransferKind.HOLD, debit=fund, credit=cert, amount=100, pending=True, expires_at=LATER
+    )
     ledger.resolve(tid="v2", hold=other, kind=TransferKind.VOID)
     with pytest.raises(Conflict) as post_after_void:
         ledger.resolve(tid="p3", hold=other, kind=TransferKind.POST)
     assert post_after_void.value.code == "hold_already_voided"
     # the database has the last word: one resolution per hold
     with pytest.raises(IntegrityError), transaction.atomic():
-        Transfer.objects.create(tid="raw", kind=TransferKind.POST, ledger="rub", debit=fund, credit=cert, amount=1, pending=other)
+        Transfer.objects.create(
+            tid="raw", kind=TransferKind.POST, ledger="rub", debit=fund, credit=cert, amount=1, pending=other
+        )
     assert ledger.reconcile().ok
 
 
 def test_an_expired_hold_cannot_be_posted(world):
     source, (fund, cert, _other) = _accounts(world, source_balance=1_000)
-    hold = ledger.transfer(tid="h", kind=TransferKind.HOLD, debit=fund, credit=cert, amount=600, pending=True, expires_at=LATER)
+    hold = ledger.transfer(
+        tid="h", kind=TransferKind.HOLD, debit=fund, credit=cert, amount=600, pending=True, expires_at=LATER
+    )
     with pytest.raises(Conflict) as error:
         ledger.resolve(tid="p", hold=hold, kind=TransferKind.POST, now=LATER + dt.timedelta(seconds=1))
     assert error.value.code == "hold_expired"
@@ -158,7 +187,11 @@ def test_reconcile_reports_a_tampered_counter(world):
     assert ledger.reconcile().ok
     Account.objects.filter(pk=cert.pk).update(credits_posted=5)
     report = ledger.reconcile()
-    assert not report.ok and any(f"account {cert.pk}" in b for b in report.breaches) and any("does not sum to zero" in b for b in report.breaches)
+    assert (
+        not report.ok
+        and any(f"account {cert.pk}" in b for b in report.breaches)
+        and any("does not sum to zero" in b for b in report.breaches)
+    )
 
 
 # ---------------------------------------------------------------- against a reference model
@@ -175,19 +208,17 @@ OPS = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(ops=OPS)
 def test_random_operations_match_a_reference_model(world, ops):
     """Account 0 is a source that may go negative; 1–3 are protected."""
     run = next(_ids)
     source, protected = _accounts(world)
     accounts = [source, *protected]
-    posted = {a.pk: 0 for a in accounts}  # balance
-    held = {a.pk: 0 for a in accounts}  # pending debits
-    holds: list[tuple[Transfer, int]] = []
-    resolved: dict[int, str] = {}
+    ref = _Reference(posted={a.pk: 0 for a in accounts}, held={a.pk: 0 for a in accounts})
     done: list[tuple[str, dict, object]] = []  # (call, kwargs, result) for retries
-    succeeded: dict[str, Transfer] = {}  # a refused transfer that a retry later carried out
 
     def call(name, **kwargs):
         try:
@@ -203,40 +234,25 @@ def test_random_operations_match_a_reference_model(world, ops):
             _name, d, c, amount = op
             debit, credit = accounts[d], accounts[c]
             pending = op[0] == "hold"
-            result = call("transfer", tid=tid, kind=TransferKind.HOLD if pending else TransferKind.TOP_UP, debit=debit, credit=credit,
-                          amount=amount, pending=pending, expires_at=LATER if pending else None)
-            if amount <= 0:
-                assert result == "amount_not_positive"
-            elif d == c:
-                assert result == "accounts_same"
-            elif not debit.may_go_negative and posted[debit.pk] - held[debit.pk] < amount:
-                assert result == "insufficient_funds"
-            else:
-                assert isinstance(result, Transfer)
-                if pending:
-                    held[debit.pk] += amount
-                    holds.append((result, amount))
-                else:
-                    posted[debit.pk] -= amount
-                    posted[credit.pk] += amount
-        elif op[0] in ("post", "void") and holds:
-            hold, amount = holds[op[1] % len(holds)]
+            result = call(
+                "transfer",
+                tid=tid,
+                kind=TransferKind.HOLD if pending else TransferKind.TOP_UP,
+                debit=debit,
+                credit=credit,
+                amount=amount,
+                pending=pending,
+                expires_at=LATER if pending else None,
+            )
+            ref.check_transfer(result, debit=debit, credit=credit, amount=amount, pending=pending)
+        elif op[0] in ("post", "void") and ref.holds:
+            hold, amount = ref.holds[op[1] % len(ref.holds)]
             post_amount = op[2] if op[0] == "post" else None
             kind = TransferKind.POST if op[0] == "post" else TransferKind.VOID
-            result = call("resolve", tid=tid, hold=hold, kind=kind, **({"amount": post_amount} if op[0] == "post" else {}))
-            if hold.pk in resolved:
-                assert result == ("hold_already_posted" if resolved[hold.pk] == "post" else "hold_already_voided")
-            elif op[0] == "post" and post_amount <= 0:
-                assert result == "amount_not_positive"
-            elif op[0] == "post" and post_amount > amount:
-                assert result == "post_exceeds_hold"
-            else:
-                assert isinstance(result, Transfer)
-                resolved[hold.pk] = op[0]
-                held[hold.debit_id] -= amount
-                if op[0] == "post":
-                    posted[hold.debit_id] -= post_amount
-                    posted[hold.credit_id] += post_amount
+            result = call(
+                "resolve", tid=tid, hold=hold, kind=kind, **({"amount": post_amount} if op[0] == "post" else {})
+            )
+            ref.check_resolution(result, op=op[0], hold=hold, amount=amount, post_amount=post_amount)
         elif op[0] == "retry" and done:
             name, kwargs, first = done[op[1] % len(done)]
             again = getattr(ledger, name)
@@ -244,24 +260,67 @@ def test_random_operations_match_a_reference_model(world, ops):
                 second = again(**kwargs)
             except (Conflict, ValidationFailed, NotFound) as error:
                 second = error.code
-            first = succeeded.get(kwargs["tid"], first)
-            if isinstance(first, Transfer):
-                assert isinstance(second, Transfer) and second.pk == first.pk  # happens once
-            elif isinstance(second, Transfer):  # refused then, possible now (money came in): a new attempt
-                assert name == "transfer" and first == "insufficient_funds"
-                succeeded[kwargs["tid"]] = second
-                if second.is_pending:
-                    held[second.debit_id] += second.amount
-                    holds.append((second, second.amount))
-                else:
-                    posted[second.debit_id] -= second.amount
-                    posted[second.credit_id] += second.amount
+            ref.check_retry(name, kwargs["tid"], first, second)
     for account in accounts:
         account.refresh_from_db()
-        assert (account.balance, account.held) == (posted[account.pk], held[account.pk])
+        assert (account.balance, account.held) == (ref.posted[account.pk], ref.held[account.pk])
         assert account.may_go_negative or account.available >= 0
     report = ledger.reconcile()
     assert report.ok, report.breaches
+
+
+@dataclass
+class _Reference:
+    """The reference model of the property test above, and what it expects of each answer."""
+
+    posted: dict[int, int]  # balance
+    held: dict[int, int]  # pending debits
+    holds: list[tuple[Transfer, int]] = field(default_factory=list)
+    resolved: dict[int, str] = field(default_factory=dict)
+    succeeded: dict[str, Transfer] = field(default_factory=dict)  # a refused transfer that a retry later carried out
+
+    def check_transfer(self, result, *, debit: Account, credit: Account, amount: int, pending: bool) -> None:
+        if amount <= 0:
+            assert result == "amount_not_positive"
+        elif debit.pk == credit.pk:
+            assert result == "accounts_same"
+        elif not debit.may_go_negative and self.posted[debit.pk] - self.held[debit.pk] < amount:
+            assert result == "insufficient_funds"
+        else:
+            assert isinstance(result, Transfer)
+            self._book(result)
+
+    def check_resolution(self, result, *, op: str, hold: Transfer, amount: int, post_amount: int | None) -> None:
+        if hold.pk in self.resolved:
+            assert result == ("hold_already_posted" if self.resolved[hold.pk] == "post" else "hold_already_voided")
+        elif op == "post" and post_amount <= 0:
+            assert result == "amount_not_positive"
+        elif op == "post" and post_amount > amount:
+            assert result == "post_exceeds_hold"
+        else:
+            assert isinstance(result, Transfer)
+            self.resolved[hold.pk] = op
+            self.held[hold.debit_id] -= amount
+            if op == "post":
+                self.posted[hold.debit_id] -= post_amount
+                self.posted[hold.credit_id] += post_amount
+
+    def check_retry(self, name: str, tid: str, first, second) -> None:
+        first = self.succeeded.get(tid, first)
+        if isinstance(first, Transfer):
+            assert isinstance(second, Transfer) and second.pk == first.pk  # happens once
+        elif isinstance(second, Transfer):  # refused then, possible now (money came in): a new attempt
+            assert name == "transfer" and first == "insufficient_funds"
+            self.succeeded[tid] = second
+            self._book(second)
+
+    def _book(self, transfer: Transfer) -> None:
+        if transfer.is_pending:
+            self.held[transfer.debit_id] += transfer.amount
+            self.holds.append((transfer, transfer.amount))
+        else:
+            self.posted[transfer.debit_id] -= transfer.amount
+            self.posted[transfer.credit_id] += transfer.amount
 
 
 @pytest.mark.django_db(transaction=True)
@@ -272,7 +331,9 @@ def test_concurrent_holds_on_one_certificate_never_overspend(reference_data):
     from django.db import connection, connections
 
     if connection.vendor != "postgresql":
-        pytest.skip("row locks under real concurrency are tested on PostgreSQL (the SQLite pass has one writer by design)")
+        pytest.skip(
+            "row locks under real concurrency are tested on PostgreSQL (the SQLite pass has one writer by design)"
+        )
     from efs.people.models import Region
 
     region = Region.objects.get(code="24")
@@ -287,7 +348,15 @@ def test_concurrent_holds_on_one_certificate_never_overspend(reference_data):
             for k in range(5):
                 for _attempt in range(2):  # the client "lost the answer" and retries the same id
                     try:
-                        ledger.transfer(tid=f"c{n}-{k}", kind=TransferKind.HOLD, debit=cert, credit=payee, amount=1_000, pending=True, expires_at=LATER)
+                        ledger.transfer(
+                            tid=f"c{n}-{k}",
+                            kind=TransferKind.HOLD,
+                            debit=cert,
+                            credit=payee,
+                            amount=1_000,
+                            pending=True,
+                            expires_at=LATER,
+                        )
                         outcomes.append("ok")
                     except Conflict as error:
                         outcomes.append(error.code)
@@ -332,7 +401,9 @@ def _while_locked(account: Account, payee: Account, requests: list, queued: int)
     for token in (payee.pk, "resolve"):  # seen busy a moment ago: the next encounters go to the combiner
         combiner.contended(token)
     settings_ = connection.settings_dict
-    blocker = psycopg.connect(host=settings_["HOST"], port=settings_["PORT"] or 5432, user=settings_["USER"], dbname=settings_["NAME"])
+    blocker = psycopg.connect(
+        host=settings_["HOST"], port=settings_["PORT"] or 5432, user=settings_["USER"], dbname=settings_["NAME"]
+    )
     blocker.execute(f"SELECT 1 FROM {Account._meta.db_table} WHERE id = %s FOR UPDATE", [account.pk])
 
     def run(request):
@@ -375,9 +446,13 @@ def test_requests_for_a_busy_certificate_are_combined_into_one_transaction(refer
     cert, payee = _busy_certificate(10_000)
 
     def hold(n):
-        return lambda: ledger.transfer(tid=f"b{n}", kind=TransferKind.HOLD, debit=cert, credit=payee, amount=1_000, pending=True, expires_at=LATER)
+        return lambda: ledger.transfer(
+            tid=f"b{n}", kind=TransferKind.HOLD, debit=cert, credit=payee, amount=1_000, pending=True, expires_at=LATER
+        )
 
-    results = _while_locked(cert, payee, [hold(n) for n in range(12) for _twice in range(2)], queued=12)  # a twin waits for its id
+    results = _while_locked(
+        cert, payee, [hold(n) for n in range(12) for _twice in range(2)], queued=12
+    )  # a twin waits for its id
     by_tid = {}
     for n, result in zip([n for n in range(12) for _ in range(2)], results, strict=True):
         by_tid.setdefault(n, []).append(result.pk if isinstance(result, Transfer) else result)
@@ -391,7 +466,12 @@ def test_requests_for_a_busy_certificate_are_combined_into_one_transaction(refer
     assert _transactions_of(tids) <= 2  # the leader that waited for the row, and the next one with the rest
 
     holds = list(Transfer.objects.filter(tid__in=tids[:5]))
-    voids = _while_locked(cert, payee, [lambda h=h: ledger.resolve(tid=f"v-{h.tid}", hold=h, kind=TransferKind.VOID) for h in holds], queued=5)
+    voids = _while_locked(
+        cert,
+        payee,
+        [lambda h=h: ledger.resolve(tid=f"v-{h.tid}", hold=h, kind=TransferKind.VOID) for h in holds],
+        queued=5,
+    )
     assert all(isinstance(v, Transfer) and v.pending_id in {h.pk for h in holds} for v in voids)
     assert _transactions_of([v.tid for v in voids]) <= 2
     cert.refresh_from_db()
@@ -413,16 +493,40 @@ def test_the_combiner_leaves_unusual_requests_to_the_careful_path(reference_data
     if connection.vendor != "postgresql":
         pytest.skip("the combiner serves PostgreSQL")
     cert, payee = _busy_certificate(10_000)
-    held = ledger.transfer(tid="u-hold", kind=TransferKind.HOLD, debit=cert, credit=payee, amount=3_000, pending=True, expires_at=LATER)
-    Intent.objects.create(
-        key=payee.pk, waiter=0, op="t", tid="u-abandoned", kind=TransferKind.HOLD, debit_id=cert.pk, credit_id=payee.pk, amount=500, is_pending=True,
-        expires_at=LATER, at=timezone.now() - combiner.STALE - dt.timedelta(seconds=1),
+    held = ledger.transfer(
+        tid="u-hold", kind=TransferKind.HOLD, debit=cert, credit=payee, amount=3_000, pending=True, expires_at=LATER
     )
-    results = _while_locked(cert, payee, [
-        lambda: ledger.resolve(tid="u-void", hold=held, kind=TransferKind.VOID),
-        lambda: ledger.resolve(tid="u-void-again", hold=held, kind=TransferKind.VOID),
-        lambda: ledger.transfer(tid="u-hold", kind=TransferKind.HOLD, debit=cert, credit=payee, amount=999, pending=True, expires_at=LATER),
-    ], queued=4)
+    Intent.objects.create(
+        key=payee.pk,
+        waiter=0,
+        op="t",
+        tid="u-abandoned",
+        kind=TransferKind.HOLD,
+        debit_id=cert.pk,
+        credit_id=payee.pk,
+        amount=500,
+        is_pending=True,
+        expires_at=LATER,
+        at=timezone.now() - combiner.STALE - dt.timedelta(seconds=1),
+    )
+    results = _while_locked(
+        cert,
+        payee,
+        [
+            lambda: ledger.resolve(tid="u-void", hold=held, kind=TransferKind.VOID),
+            lambda: ledger.resolve(tid="u-void-again", hold=held, kind=TransferKind.VOID),
+            lambda: ledger.transfer(
+                tid="u-hold",
+                kind=TransferKind.HOLD,
+                debit=cert,
+                credit=payee,
+                amount=999,
+                pending=True,
+                expires_at=LATER,
+            ),
+        ],
+        queued=4,
+    )
     voided = [r for r in results[:2] if isinstance(r, Transfer)]
     assert len(voided) == 1 and {"hold_already_voided"} == {r for r in results[:2] if not isinstance(r, Transfer)}
     assert results[2] == "transfer_id_reused"
@@ -453,10 +557,17 @@ def test_a_leader_that_fails_hands_the_leadership_on(reference_data, monkeypatch
 
     monkeypatch.setattr(combiner, "_decide", broken)
     with pytest.raises(RuntimeError):
-        ledger.transfer(tid="lf-1", kind=TransferKind.HOLD, debit=cert, credit=payee, amount=1_000, pending=True, expires_at=LATER)
-    assert list(Intent.objects.values_list("tid", flat=True)) == ["lf-1"] and not Transfer.objects.filter(tid="lf-1").exists()
+        ledger.transfer(
+            tid="lf-1", kind=TransferKind.HOLD, debit=cert, credit=payee, amount=1_000, pending=True, expires_at=LATER
+        )
+    assert (
+        list(Intent.objects.values_list("tid", flat=True)) == ["lf-1"]
+        and not Transfer.objects.filter(tid="lf-1").exists()
+    )
     settings_ = connection.settings_dict
-    with psycopg.connect(host=settings_["HOST"], port=settings_["PORT"] or 5432, user=settings_["USER"], dbname=settings_["NAME"]) as other:
+    with psycopg.connect(
+        host=settings_["HOST"], port=settings_["PORT"] or 5432, user=settings_["USER"], dbname=settings_["NAME"]
+    ) as other:
         assert other.execute("SELECT pg_try_advisory_lock(%s, %s)", [combiner.LOCK_SPACE, payee.pk]).fetchone()[0]
     Intent.objects.all().delete()
 
@@ -478,9 +589,13 @@ def test_a_request_nobody_leads_is_withdrawn_and_carried_out_carefully(reference
     monkeypatch.setitem(combiner._busy, payee.pk, time.monotonic() + 60)  # straight to the combiner
     monkeypatch.setattr(combiner, "PATIENCE", 0.3)
     settings_ = connection.settings_dict
-    with psycopg.connect(host=settings_["HOST"], port=settings_["PORT"] or 5432, user=settings_["USER"], dbname=settings_["NAME"]) as other:
+    with psycopg.connect(
+        host=settings_["HOST"], port=settings_["PORT"] or 5432, user=settings_["USER"], dbname=settings_["NAME"]
+    ) as other:
         assert other.execute("SELECT pg_try_advisory_lock(%s, %s)", [combiner.LOCK_SPACE, payee.pk]).fetchone()[0]
-        held = ledger.transfer(tid="wd-1", kind=TransferKind.HOLD, debit=cert, credit=payee, amount=1_000, pending=True, expires_at=LATER)
+        held = ledger.transfer(
+            tid="wd-1", kind=TransferKind.HOLD, debit=cert, credit=payee, amount=1_000, pending=True, expires_at=LATER
+        )
     assert held.pk == Transfer.objects.get(tid="wd-1").pk
     assert not Intent.objects.exists()
     cert.refresh_from_db()
@@ -493,7 +608,13 @@ def _psycopg_connect():
     from django.db import connection
 
     settings_ = connection.settings_dict
-    return psycopg.connect(host=settings_["HOST"], port=settings_["PORT"] or 5432, user=settings_["USER"], dbname=settings_["NAME"], autocommit=True)
+    return psycopg.connect(
+        host=settings_["HOST"],
+        port=settings_["PORT"] or 5432,
+        user=settings_["USER"],
+        dbname=settings_["NAME"],
+        autocommit=True,
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -532,7 +653,9 @@ def test_a_retry_behind_its_first_try_finds_it_and_gets_no_verdict_on_funds(refe
     watcher.execute("SELECT pg_advisory_lock(%s)", [gate])
 
     def hold():
-        return ledger.transfer(tid="race-1", kind=TransferKind.HOLD, debit=cert, credit=payee, amount=1_000, pending=True, expires_at=LATER)
+        return ledger.transfer(
+            tid="race-1", kind=TransferKind.HOLD, debit=cert, credit=payee, amount=1_000, pending=True, expires_at=LATER
+        )
 
     def first_try():
         combiner._busy[payee.pk] = time.monotonic() + 60  # this process found the payee busy: straight to the combiner
@@ -560,7 +683,8 @@ def test_a_retry_behind_its_first_try_finds_it_and_gets_no_verdict_on_funds(refe
     def waiting(condition: str) -> bool:
         # this database's backends only: the server may be shared
         return watcher.execute(f"""
-            SELECT count(*) FROM pg_locks JOIN pg_stat_activity USING (pid) WHERE datname = current_database() AND NOT granted AND {condition}
+            SELECT count(*) FROM pg_locks JOIN pg_stat_activity USING (pid)
+            WHERE datname = current_database() AND NOT granted AND {condition}
         """).fetchone()[0] > 0
 
     def until(predicate, what: str) -> None:
@@ -572,11 +696,17 @@ def test_a_retry_behind_its_first_try_finds_it_and_gets_no_verdict_on_funds(refe
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
             first = pool.submit(first_try)
-            until(lambda: waiting(f"locktype = 'advisory' AND objid = {gate}"), "the first try's leader did not reach its commit")
+            until(
+                lambda: waiting(f"locktype = 'advisory' AND objid = {gate}"),
+                "the first try's leader did not reach its commit",
+            )
             assert not Intent.objects.exists() or Intent.objects.filter(tid="race-1").count() == 1
             assert not Transfer.objects.filter(tid="race-1").exists()  # not committed yet
             second = pool.submit(retry)
-            until(lambda: waiting("locktype IN ('transactionid', 'tuple')"), "the retry did not wait on the row behind the first try")
+            until(
+                lambda: waiting("locktype IN ('transactionid', 'tuple')"),
+                "the retry did not wait on the row behind the first try",
+            )
             watcher.execute("SELECT pg_advisory_unlock(%s)", [gate])  # the first try commits
             answers = first.result(timeout=30), second.result(timeout=30)
     finally:
@@ -622,8 +752,12 @@ def _run_one_way(way: str, ops) -> tuple[list, list]:
     region = Region.objects.get(code="24")
     run = next(_agree_runs)
     accounts = [Account.objects.create(kind=AccountKind.COPAY, region=region, may_go_negative=True)]
-    accounts += [Account.objects.create(kind=AccountKind.FUND, region=region, year=3000 + 10 * run + i) for i in range(3)]
-    accounts.append(Account.objects.create(kind=AccountKind.FUND, region=region, year=2000 + run, ledger=Ledger.TRACK))  # another ledger
+    accounts += [
+        Account.objects.create(kind=AccountKind.FUND, region=region, year=3000 + 10 * run + i) for i in range(3)
+    ]
+    accounts.append(
+        Account.objects.create(kind=AccountKind.FUND, region=region, year=2000 + run, ledger=Ledger.TRACK)
+    )  # another ledger
     ledger.transfer(tid=f"{way}{run}-seed", kind=TransferKind.TOP_UP, debit=accounts[0], credit=accounts[1], amount=500)
     position = {a.pk: i for i, a in enumerate(accounts)}
     made: dict[int, int] = {}  # transfer id -> the op that made it
@@ -637,13 +771,24 @@ def _run_one_way(way: str, ops) -> tuple[list, list]:
         except (Conflict, ValidationFailed, NotFound) as error:
             return error.code
         made.setdefault(result.pk, n)
-        return (result.kind, position[result.debit_id], position[result.credit_id], result.amount, result.is_pending, made.get(result.pending_id),
-                made[result.pk], result.tid.split("-", 1)[1])
+        return (
+            result.kind,
+            position[result.debit_id],
+            position[result.credit_id],
+            result.amount,
+            result.is_pending,
+            made.get(result.pending_id),
+            made[result.pk],
+            result.tid.split("-", 1)[1],
+        )
 
     ways = {
         "fast": [],
         "careful": [mock.patch.object(ledger, "_fast", return_value=None)],
-        "combiner": [mock.patch.object(combiner, "busy", return_value=True), mock.patch.object(combiner, "submit", wraps=combiner.submit)],
+        "combiner": [
+            mock.patch.object(combiner, "busy", return_value=True),
+            mock.patch.object(combiner, "submit", wraps=combiner.submit),
+        ],
     }
     with mock.patch.dict(combiner._busy, clear=True), mock.patch.dict(combiner._seen, clear=True):
         for patch in ways[way]:
@@ -654,8 +799,15 @@ def _run_one_way(way: str, ops) -> tuple[list, list]:
                 if op[0] in ("transfer", "hold"):
                     pending = op[0] == "hold"
                     expires = (timezone.now() - dt.timedelta(days=1) if op[4] else LATER) if pending else None
-                    kwargs = {"tid": tid, "kind": TransferKind.HOLD if pending else TransferKind.TOP_UP, "debit": accounts[op[1]].pk,
-                              "credit": accounts[op[2]].pk, "amount": op[3], "pending": pending, "expires_at": expires}
+                    kwargs = {
+                        "tid": tid,
+                        "kind": TransferKind.HOLD if pending else TransferKind.TOP_UP,
+                        "debit": accounts[op[1]].pk,
+                        "credit": accounts[op[2]].pk,
+                        "amount": op[3],
+                        "pending": pending,
+                        "expires_at": expires,
+                    }
                     outcome = call(n, "transfer", **kwargs)
                     if pending and isinstance(outcome, tuple):
                         holds.append(Transfer.objects.get(tid=tid))
@@ -665,7 +817,12 @@ def _run_one_way(way: str, ops) -> tuple[list, list]:
                     if op[0] == "post":
                         kwargs = {"tid": tid, "hold": hold.pk, "kind": TransferKind.POST, "amount": op[2]}
                     else:
-                        kwargs = {"tid": tid, "hold": hold.pk, "kind": TransferKind.VOID, **({"amount": hold.amount - 1} if op[2] else {})}
+                        kwargs = {
+                            "tid": tid,
+                            "hold": hold.pk,
+                            "kind": TransferKind.VOID,
+                            **({"amount": hold.amount - 1} if op[2] else {}),
+                        }
                     outcome = call(n, "resolve", **kwargs)
                     done.append(("resolve", kwargs))
                 elif op[0] == "retry" and done:
@@ -677,19 +834,25 @@ def _run_one_way(way: str, ops) -> tuple[list, list]:
                     outcome = "skipped"
                 outcomes.append(outcome)
             if way == "combiner":  # every request went through it (but those refused before: the same account twice)
-                assert combiner.submit.call_count == sum(1 for outcome in outcomes if outcome not in ("skipped", "accounts_same"))
+                assert combiner.submit.call_count == sum(
+                    1 for outcome in outcomes if outcome not in ("skipped", "accounts_same")
+                )
         finally:
             for patch in ways[way]:
                 patch.stop()
     counters = []
     for account in accounts:
         account.refresh_from_db()
-        counters.append((account.debits_posted, account.credits_posted, account.debits_pending, account.credits_pending))
+        counters.append(
+            (account.debits_posted, account.credits_posted, account.debits_pending, account.credits_pending)
+        )
     return outcomes, counters
 
 
 @pytest.mark.django_db(transaction=True)
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(ops=AGREE_OPS)
 def test_the_fast_path_the_careful_path_and_the_combiner_agree(reference_data, ops):
     """One sequence of transfers, holds (some already expired), posts, voids (some partial),

@@ -35,23 +35,70 @@ REGION_1 = {"regional": 200, "federal": 200, "regional_other": 404, "school_head
 
 ROUTES += [
     Route("monitoring:dashboard", "GET", lambda w, s: "/monitoring/", _page(READERS_200), setup=_passports),
-    Route("monitoring:dashboard", "GET", lambda w, s: f"/monitoring/?level=region&unit={w.r1.pk}", _page(REGION_1), setup=_passports,
-          label="region 24"),
-    Route("monitoring:dashboard", "GET", lambda w, s: f"/monitoring/?level=organization&unit={w.org_a.pk}",
-          _page({"school_head": 200, "municipal": 200, "regional": 200, "federal": 200, "regional_other": 404}), setup=_passports,
-          label="school A"),
-    Route("monitoring:indicator", "GET", lambda w, s: f"/monitoring/indicators/diagnosed_share/?level=region&unit={w.r1.pk}",
-          _page(REGION_1), setup=_passports),
-    Route("monitoring:indicator", "POST", lambda w, s: f"/monitoring/indicators/diagnosed_share/?level=region&unit={w.r1.pk}",
-          _page({"regional": 302, "federal": 302, "regional_other": 404, "school_head": 404, "municipal": 404}), setup=_passports,
-          data=lambda w, s: {"year": YEAR, "value": "55", "cascade": "on"}, check=_target_made({"regional", "federal"})),
-    Route("api-1.0.0:indicators", "GET", lambda w, s: "/api/monitoring/indicators", by_role(READERS_200, default=403), setup=_passports),
-    Route("api-1.0.0:values", "GET", lambda w, s: f"/api/monitoring/values?indicator=diagnosed_share&level=region&unit={w.r1.pk}&period={YEAR}",
-          by_role(REGION_1, default=403), setup=_passports),
-    Route("api-1.0.0:target_set", "POST", lambda w, s: "/api/monitoring/targets",
-          by_role({"regional": 201, "federal": 201, "regional_other": 403, "school_head": 403, "municipal": 403}, default=403),
-          setup=_passports, json=True, data=lambda w, s: {"indicator": "diagnosed_share", "year": YEAR, "level": "region", "unit": w.r1.pk, "value": "55"},
-          check=_target_made({"regional", "federal"})),
+    Route(
+        "monitoring:dashboard",
+        "GET",
+        lambda w, s: f"/monitoring/?level=region&unit={w.r1.pk}",
+        _page(REGION_1),
+        setup=_passports,
+        label="region 24",
+    ),
+    Route(
+        "monitoring:dashboard",
+        "GET",
+        lambda w, s: f"/monitoring/?level=organization&unit={w.org_a.pk}",
+        _page({"school_head": 200, "municipal": 200, "regional": 200, "federal": 200, "regional_other": 404}),
+        setup=_passports,
+        label="school A",
+    ),
+    Route(
+        "monitoring:indicator",
+        "GET",
+        lambda w, s: f"/monitoring/indicators/diagnosed_share/?level=region&unit={w.r1.pk}",
+        _page(REGION_1),
+        setup=_passports,
+    ),
+    Route(
+        "monitoring:indicator",
+        "POST",
+        lambda w, s: f"/monitoring/indicators/diagnosed_share/?level=region&unit={w.r1.pk}",
+        _page({"regional": 302, "federal": 302, "regional_other": 404, "school_head": 404, "municipal": 404}),
+        setup=_passports,
+        data=lambda w, s: {"year": YEAR, "value": "55", "cascade": "on"},
+        check=_target_made({"regional", "federal"}),
+    ),
+    Route(
+        "api-1.0.0:indicators",
+        "GET",
+        lambda w, s: "/api/monitoring/indicators",
+        by_role(READERS_200, default=403),
+        setup=_passports,
+    ),
+    Route(
+        "api-1.0.0:values",
+        "GET",
+        lambda w, s: f"/api/monitoring/values?indicator=diagnosed_share&level=region&unit={w.r1.pk}&period={YEAR}",
+        by_role(REGION_1, default=403),
+        setup=_passports,
+    ),
+    Route(
+        "api-1.0.0:target_set",
+        "POST",
+        lambda w, s: "/api/monitoring/targets",
+        by_role(
+            {"regional": 201, "federal": 201, "regional_other": 403, "school_head": 403, "municipal": 403}, default=403
+        ),
+        setup=_passports,
+        json=True,
+        data=lambda w, s: {
+            "indicator": "diagnosed_share",
+            "year": YEAR,
+            "level": "region",
+            "unit": w.r1.pk,
+            "value": "55",
+        },
+        check=_target_made({"regional", "federal"}),
+    ),
 ]
 
 
@@ -61,7 +108,9 @@ def _built(world, state):
         from efs.monitoring.services import analytics_build
         from efs.people.models import Educator
 
-        Educator.objects.update(created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=45))  # a directory that existed last month
+        Educator.objects.update(
+            created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=45)
+        )  # a directory that existed last month
 
         analytics_build()
         state["built"] = True
@@ -79,7 +128,9 @@ def _release(world, state):
         from efs.monitoring.services import release_publish
         from efs.periods import add_months, month_start
 
-        state["release"] = release_publish(actor=world.users["regional"], region=world.r1, month=add_months(month_start(dt.date.today()), -1)).pk
+        state["release"] = release_publish(
+            actor=world.users["regional"], region=world.r1, month=add_months(month_start(dt.date.today()), -1)
+        ).pk
 
 
 def _released(expected_ok: set[str]):
@@ -96,11 +147,22 @@ OPERATORS_ONLY = {"regional": 200, "regional_other": 200, "federal": 200}
 
 ROUTES += [
     Route("monitoring:releases", "GET", lambda w, s: "/monitoring/releases/", _page(OPERATORS_ONLY), setup=_release),
-    Route("monitoring:releases", "POST", lambda w, s: "/monitoring/releases/",
-          _page({"regional": 302, "federal": 302, "regional_other": 400}), setup=_release,
-          data=lambda w, s: {"region": w.r1.pk, "month": _last_month_text(), "note": "проверка"}, check=_released({"regional", "federal"})),
-    Route("monitoring:release", "GET", lambda w, s: f"/monitoring/releases/{s['release']}/",
-          _page({"regional": 200, "federal": 200, "regional_other": 404}), setup=_release),
+    Route(
+        "monitoring:releases",
+        "POST",
+        lambda w, s: "/monitoring/releases/",
+        _page({"regional": 302, "federal": 302, "regional_other": 400}),
+        setup=_release,
+        data=lambda w, s: {"region": w.r1.pk, "month": _last_month_text(), "note": "проверка"},
+        check=_released({"regional", "federal"}),
+    ),
+    Route(
+        "monitoring:release",
+        "GET",
+        lambda w, s: f"/monitoring/releases/{s['release']}/",
+        _page({"regional": 200, "federal": 200, "regional_other": 404}),
+        setup=_release,
+    ),
 ]
 
 
@@ -112,15 +174,23 @@ def _quarter_text():
 
 
 def _people_logged(expected_ok: set[str], unit=lambda w: w.r1.name):
-    """An audit event of this user's drill-through into this unit (by its name in the description)."""
+    """The drill-through into `unit` was written to the audit log for exactly these users.
+
+    Filtered by the unit's name: another row's drill-through (school A) must not count here."""
 
     def check(who, world, response):
         from efs.people.models import AuditEvent
 
-        user = world.users.get(who)
-        logged = user is not None and AuditEvent.objects.filter(
-            actor=user, object_type="people.educator", object_repr__startswith="Мониторинг",
-            object_repr__contains=unit(world)).exists()
+        logged = (
+            AuditEvent.objects.filter(
+                actor=world.users.get(who),
+                object_type="people.educator",
+                object_repr__startswith="Мониторинг",
+                object_repr__contains=f"«{unit(world)}»",
+            ).exists()
+            if who in world.users
+            else False
+        )
         assert logged == (who in expected_ok), f"{who}: drill-through logged = {logged}"
 
     return check
@@ -136,24 +206,72 @@ def _report_url(fmt: str):
 
 
 ROUTES += [
-    Route("monitoring:compare", "GET",
-          lambda w, s: f"/monitoring/regions/?indicator=diagnosed_share&indicator=vacancy_rate&period={YEAR}",
-          _page(FEDERAL_ONLY), setup=_built),
-    Route("monitoring:people", "GET", lambda w, s: f"/monitoring/people/?level=region&unit={w.r1.pk}", _page(REGION_1),
-          setup=_passports, check=_people_logged({"regional", "federal"})),
-    Route("monitoring:people", "GET", lambda w, s: f"/monitoring/people/?level=organization&unit={w.org_a.pk}",
-          _page(SCHOOL_A), setup=_passports, label="school A",
-          check=_people_logged({"school_head", "municipal", "regional", "federal"}, unit=lambda w: w.org_a.short_name)),
+    Route(
+        "monitoring:compare",
+        "GET",
+        lambda w, s: f"/monitoring/regions/?indicator=diagnosed_share&indicator=vacancy_rate&period={YEAR}",
+        _page(FEDERAL_ONLY),
+        setup=_built,
+    ),
+    Route(
+        "monitoring:people",
+        "GET",
+        lambda w, s: f"/monitoring/people/?level=region&unit={w.r1.pk}",
+        _page(REGION_1),
+        setup=_passports,
+        check=_people_logged({"regional", "federal"}),
+    ),
+    Route(
+        "monitoring:people",
+        "GET",
+        lambda w, s: f"/monitoring/people/?level=organization&unit={w.org_a.pk}",
+        _page({"school_head": 200, "municipal": 200, "regional": 200, "federal": 200, "regional_other": 404}),
+        setup=_passports,
+        label="school A",
+        check=_people_logged(
+            {"school_head", "municipal", "regional", "federal"}, unit=lambda w: w.org_a.short_name or w.org_a.name
+        ),
+    ),
     Route("monitoring:report", "GET", lambda w, s: "/monitoring/report/", _page(OPERATORS_ONLY), setup=_built),
-    Route("monitoring:report", "GET", _report_url("xlsx"), _page(REPORT_R1), setup=_built, label="xlsx"),
-    Route("monitoring:report", "GET", _report_url("pdf"), _page(REPORT_R1), setup=_built, label="pdf"),
-    Route("api-1.0.0:compare", "GET", lambda w, s: f"/api/monitoring/regions?indicator=diagnosed_share&period={YEAR}",
-          by_role(FEDERAL_ONLY, default=403), setup=_built),
+    Route(
+        "monitoring:report",
+        "GET",
+        lambda w, s: f"/monitoring/report/?region={w.r1.pk}&quarter={_quarter_text()}&format=xlsx",
+        _page(REPORT_R1),
+        setup=_built,
+        label="xlsx",
+    ),
+    Route(
+        "monitoring:report",
+        "GET",
+        lambda w, s: f"/monitoring/report/?region={w.r1.pk}&quarter={_quarter_text()}&format=pdf",
+        _page(REPORT_R1),
+        setup=_built,
+        label="pdf",
+    ),
+    Route(
+        "api-1.0.0:compare",
+        "GET",
+        lambda w, s: f"/api/monitoring/regions?indicator=diagnosed_share&period={YEAR}",
+        by_role(FEDERAL_ONLY, default=403),
+        setup=_built,
+    ),
 ]
 
 ROUTES += [
-    Route("api-1.0.0:people", "GET", lambda w, s: f"/api/monitoring/people?level=region&unit={w.r1.pk}",
-          by_role(REGION_1, default=403), setup=_passports, check=_people_logged({"regional", "federal"})),
-    Route("api-1.0.0:report", "GET", lambda w, s: f"/api/monitoring/report?region={w.r1.pk}&quarter={_quarter_text()}",
-          by_role({"regional": 200, "federal": 200, "regional_other": 403}, default=403), setup=_built),
+    Route(
+        "api-1.0.0:people",
+        "GET",
+        lambda w, s: f"/api/monitoring/people?level=region&unit={w.r1.pk}",
+        by_role(REGION_1, default=403),
+        setup=_passports,
+        check=_people_logged({"regional", "federal"}),
+    ),
+    Route(
+        "api-1.0.0:report",
+        "GET",
+        lambda w, s: f"/api/monitoring/report?region={w.r1.pk}&quarter={_quarter_text()}",
+        by_role({"regional": 200, "federal": 200, "regional_other": 403}, default=403),
+        setup=_built,
+    ),
 ]

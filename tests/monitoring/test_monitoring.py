@@ -41,7 +41,9 @@ def _value(level, unit, period=None, code="diagnosed_share", **kwargs):
     from django.utils import timezone
 
     period = period or str(timezone.now().year)
-    rows = queries.indicator_values(indicator=Indicator.objects.get(code=code), level=level, period=period, unit_ids=[unit], **kwargs)
+    rows = queries.indicator_values(
+        indicator=Indicator.objects.get(code=code), level=level, period=period, unit_ids=[unit], **kwargs
+    )
     return rows[0] if rows else None
 
 
@@ -56,8 +58,12 @@ def test_build_counts_each_unit_and_the_parents_are_the_sums(diagnosed):
     assert (org_a.numerator, org_a.denominator, org_a.value) == (2, 2, 100.0)
     country = _value(Level.FEDERAL, 0)
     assert (country.numerator, country.denominator) == (4, Educator.objects.filter(is_active=True).count())
-    munis = queries.indicator_values(indicator=Indicator.objects.get(code="diagnosed_share"), level=Level.MUNICIPALITY,
-                                     period=str(w.r1.pk and __import__("datetime").date.today().year), region_id=w.r1.pk)
+    munis = queries.indicator_values(
+        indicator=Indicator.objects.get(code="diagnosed_share"),
+        level=Level.MUNICIPALITY,
+        period=str(w.r1.pk and __import__("datetime").date.today().year),
+        region_id=w.r1.pk,
+    )
     assert sum(m.numerator for m in munis) == region.numerator
     assert sum(m.denominator for m in munis) == region.denominator
 
@@ -116,16 +122,24 @@ def test_incremental_run_copies_older_months_and_recomputes_the_recent(diagnosed
     inc = services.analytics_build(incremental=True)
     assert inc.incremental and inc.first_month == full.first_month
     assert _value(Level.REGION, w.r1.pk).numerator == 4
-    assert Fact.objects.filter(build=inc, month__lt=full.last_month.replace(day=1)).count() >= old_months - Fact.objects.filter(
-        build=full, month=full.last_month).count()
+    assert (
+        Fact.objects.filter(build=inc, month__lt=full.last_month.replace(day=1)).count()
+        >= old_months - Fact.objects.filter(build=full, month=full.last_month).count()
+    )
 
 
 def test_every_value_names_the_formula_version_and_old_versions_stay(diagnosed):
     w = diagnosed
     services.analytics_build()
     indicator = Indicator.objects.get(code="diagnosed_share")
-    services.formula_change(actor=w.users["federal"], indicator=indicator, numerator=["educators_diagnosed"], denominator=["educators"],
-                            factor=Decimal(1000), note="на 1 000")
+    services.formula_change(
+        actor=w.users["federal"],
+        indicator=indicator,
+        numerator=["educators_diagnosed"],
+        denominator=["educators"],
+        factor=Decimal(1000),
+        note="на 1 000",
+    )
     value = _value(Level.REGION, w.r1.pk)
     assert value.formula_version == 2 and value.value == pytest.approx(3000 / value.denominator)
     assert list(FormulaVersion.objects.filter(indicator=indicator).values_list("version", flat=True)) == [2, 1]
@@ -135,11 +149,24 @@ def test_formulas_are_made_only_of_registered_elements_and_only_by_their_owner(d
     w = diagnosed
     indicator = Indicator.objects.get(code="diagnosed_share")
     with pytest.raises(ValidationFailed) as exc:
-        services.formula_change(actor=w.users["federal"], indicator=indicator, numerator=["educators; DROP TABLE"], denominator=[],
-                                factor=Decimal(1), note="")
+        services.formula_change(
+            actor=w.users["federal"],
+            indicator=indicator,
+            numerator=["educators; DROP TABLE"],
+            denominator=[],
+            factor=Decimal(1),
+            note="",
+        )
     assert exc.value.code == "element_unknown"
     with pytest.raises(PermissionDenied):
-        services.formula_change(actor=w.users["regional"], indicator=indicator, numerator=["educators"], denominator=[], factor=Decimal(1), note="")
+        services.formula_change(
+            actor=w.users["regional"],
+            indicator=indicator,
+            numerator=["educators"],
+            denominator=[],
+            factor=Decimal(1),
+            note="",
+        )
     assert FormulaVersion.objects.filter(indicator=indicator).count() == 1
 
 
@@ -157,8 +184,23 @@ def test_targets_cascade_to_municipalities_without_their_own(diagnosed):
     services.analytics_build()
     indicator = Indicator.objects.get(code="diagnosed_share")
     year = __import__("datetime").date.today().year
-    services.target_set(actor=w.users["municipal"], indicator=indicator, year=year, level=Level.MUNICIPALITY, unit_id=w.m1.pk, value="90")
-    services.target_set(actor=w.users["regional"], indicator=indicator, year=year, level=Level.REGION, unit_id=w.r1.pk, value="50", cascade=True)
+    services.target_set(
+        actor=w.users["municipal"],
+        indicator=indicator,
+        year=year,
+        level=Level.MUNICIPALITY,
+        unit_id=w.m1.pk,
+        value="90",
+    )
+    services.target_set(
+        actor=w.users["regional"],
+        indicator=indicator,
+        year=year,
+        level=Level.REGION,
+        unit_id=w.r1.pk,
+        value="50",
+        cascade=True,
+    )
     targets = dict(Target.objects.filter(level=Level.MUNICIPALITY).values_list("unit_id", "value"))
     assert targets == {w.m1.pk: Decimal("90.00"), w.m2.pk: Decimal("50.00")}
     assert Target.objects.get(unit_id=w.m2.pk, level=Level.MUNICIPALITY).cascaded
@@ -174,7 +216,9 @@ def test_who_may_not_set_a_target_changes_nothing(diagnosed, who, level, unit):
     w = diagnosed
     indicator = Indicator.objects.get(code="diagnosed_share")
     with pytest.raises(PermissionDenied):
-        services.target_set(actor=w.users[who], indicator=indicator, year=2026, level=level, unit_id=getattr(w, unit).pk, value="50")
+        services.target_set(
+            actor=w.users[who], indicator=indicator, year=2026, level=level, unit_id=getattr(w, unit).pk, value="50"
+        )
     assert not Target.objects.exists()
 
 
@@ -182,8 +226,14 @@ def test_who_may_not_set_a_target_changes_nothing(diagnosed, who, level, unit):
 def test_absurd_targets_are_refused(diagnosed, value):
     w = diagnosed
     with pytest.raises(ValidationFailed):
-        services.target_set(actor=w.users["regional"], indicator=Indicator.objects.get(code="diagnosed_share"), year=2026,
-                            level=Level.REGION, unit_id=w.r1.pk, value=value)
+        services.target_set(
+            actor=w.users["regional"],
+            indicator=Indicator.objects.get(code="diagnosed_share"),
+            year=2026,
+            level=Level.REGION,
+            unit_id=w.r1.pk,
+            value=value,
+        )
     assert not Target.objects.exists()
 
 
@@ -193,8 +243,14 @@ def test_the_owner_is_told_once_a_month_when_a_region_falls_behind(diagnosed):
     indicator = Indicator.objects.get(code="diagnosed_share")
     indicator.owner = w.users["regional"]
     indicator.save()
-    services.target_set(actor=w.users["regional"], indicator=indicator, year=__import__("datetime").date.today().year, level=Level.REGION,
-                        unit_id=w.r1.pk, value="100")
+    services.target_set(
+        actor=w.users["regional"],
+        indicator=indicator,
+        year=__import__("datetime").date.today().year,
+        level=Level.REGION,
+        unit_id=w.r1.pk,
+        value="100",
+    )
     assert services.alert_owners_behind() in (0, 1)
     sent = Notification.objects.filter(user=w.users["regional"], key__startswith="monitoring-behind:").count()
     assert services.alert_owners_behind() == 0
@@ -207,7 +263,19 @@ def test_cli_values_contract_children_add_up_to_parents(diagnosed):
 
     def lines(level):
         out = io.StringIO()
-        call_command("monitoring", "values", "--indicator", "diagnosed_share", "--level", level, "--period", year, "--format", "json", stdout=out)
+        call_command(
+            "monitoring",
+            "values",
+            "--indicator",
+            "diagnosed_share",
+            "--level",
+            level,
+            "--period",
+            year,
+            "--format",
+            "json",
+            stdout=out,
+        )
         return [json.loads(line) for line in out.getvalue().splitlines()]
 
     orgs, munis, regions, country = lines("organization"), lines("municipality"), lines("region"), lines("federal")
@@ -260,7 +328,9 @@ def test_a_release_freezes_a_finished_month_and_a_correction_is_a_new_version(di
     assert (second.version, Release.objects.filter(region=w.r1).count()) == (2, 2)
 
 
-@pytest.mark.parametrize("who,month_shift,code", [("regional", 0, "release_month_open"), ("regional", -40, "release_no_data")])
+@pytest.mark.parametrize(
+    "who,month_shift,code", [("regional", 0, "release_month_open"), ("regional", -40, "release_no_data")]
+)
 def test_an_open_or_unbuilt_month_is_not_released(diagnosed, who, month_shift, code):
     from efs.monitoring.models import Release
     from efs.periods import add_months, month_start
@@ -268,7 +338,11 @@ def test_an_open_or_unbuilt_month_is_not_released(diagnosed, who, month_shift, c
     w = diagnosed
     services.analytics_build()
     with pytest.raises(ValidationFailed) as exc:
-        services.release_publish(actor=w.users[who], region=w.r1, month=add_months(month_start(__import__("datetime").date.today()), month_shift))
+        services.release_publish(
+            actor=w.users[who],
+            region=w.r1,
+            month=add_months(month_start(__import__("datetime").date.today()), month_shift),
+        )
     assert exc.value.code == code and not Release.objects.exists()
 
 

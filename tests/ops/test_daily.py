@@ -47,7 +47,15 @@ def test_the_job_is_queued_once_and_reschedules_itself(world):
     queued = DBTaskResult.objects.get(task_path=daily_job.module_path)
     assert queued.status == "READY"
     outcome = daily_job.call()  # what the worker runs
-    assert outcome == {"attempts_time_up": True, "remeasurements": True, "reminders": True, "program_effects": True, "holds_expire": True, "monitoring_analytics": True, "monitoring_behind": True}
+    assert outcome == {
+        "attempts_time_up": True,
+        "remeasurements": True,
+        "reminders": True,
+        "program_effects": True,
+        "holds_expire": True,
+        "monitoring_analytics": True,
+        "monitoring_behind": True,
+    }
     follow_up = DBTaskResult.objects.filter(task_path=daily_job.module_path).exclude(pk=queued.pk).get()
     assert follow_up.run_after > timezone.now() and timezone.localtime(follow_up.run_after).hour == 7
 
@@ -65,7 +73,10 @@ def test_a_failing_step_neither_stops_the_others_nor_the_schedule(world, broken_
     assert not failed.ok and "unreachable" in failed.result and "RuntimeError" in failed.error
     assert DBTaskResult.objects.filter(task_path=daily_job.module_path, status="READY").count() == 1  # tomorrow's run
     for who in ("regional", "federal"):
-        assert world.users[who].notifications.filter(title="Ежедневная задача: шаг «Сломанный шаг» не выполнен").count() == 1
+        assert (
+            world.users[who].notifications.filter(title="Ежедневная задача: шаг «Сломанный шаг» не выполнен").count()
+            == 1
+        )
     assert not world.users["teacher"].notifications.exists()
 
 
@@ -73,6 +84,11 @@ def test_the_operator_sees_each_steps_outcome(world, broken_step):
     daily.run_steps()
     page = world.client("regional").get("/ops/jobs/")
     text = page.content.decode()
-    assert page.status_code == 200 and "Сломанный шаг" in text and "ошибка" in text and "Напоминания о сроках мероприятий" in text
+    assert (
+        page.status_code == 200
+        and "Сломанный шаг" in text
+        and "ошибка" in text
+        and "Напоминания о сроках мероприятий" in text
+    )
     assert "unreachable" in text
     assert world.client("teacher").get("/ops/jobs/").status_code == 403

@@ -39,7 +39,9 @@ def _detail(target: str) -> Route:
             return 302
         return 200 if target in VISIBLE.get(who, set()) else 404
 
-    return Route("people:educator", "GET", lambda w, s: f"/people/educators/{getattr(w, target).pk}/", expect, label=target)
+    return Route(
+        "people:educator", "GET", lambda w, s: f"/people/educators/{getattr(w, target).pk}/", expect, label=target
+    )
 
 
 def _api_detail(target: str) -> Route:
@@ -48,13 +50,21 @@ def _api_detail(target: str) -> Route:
             return 401
         return 200 if target in VISIBLE.get(who, set()) else 404
 
-    return Route("api-1.0.0:educator", "GET", lambda w, s: f"/api/people/educators/{getattr(w, target).pk}", expect, label=target)
+    return Route(
+        "api-1.0.0:educator", "GET", lambda w, s: f"/api/people/educators/{getattr(w, target).pk}", expect, label=target
+    )
 
 
 def _batch(world, state):
     """A fresh checked file for every route (committing one changes it)."""
     content = import_template(ImportKind.ORGANIZATIONS)
-    batch = import_preview(actor=world.users["regional"], region=world.r1, kind=ImportKind.ORGANIZATIONS, file_name="orgs.xlsx", content=content)
+    batch = import_preview(
+        actor=world.users["regional"],
+        region=world.r1,
+        kind=ImportKind.ORGANIZATIONS,
+        file_name="orgs.xlsx",
+        content=content,
+    )
     state["batch"] = batch.pk
 
 
@@ -127,21 +137,52 @@ ROUTES += [
     Route("login", "GET", lambda w, s: "/accounts/login/", lambda who, w: 200 if who == "anonymous" else 302),
     Route("logout", "POST", lambda w, s: "/accounts/logout/", lambda who, w: 302),
     Route("people:educators", "GET", lambda w, s: "/people/educators/", page(READERS), check=_list_check),
-    Route("people:educators_export", "GET", lambda w, s: "/people/educators/export.xlsx", page(READERS), check=_export_check),
+    Route(
+        "people:educators_export",
+        "GET",
+        lambda w, s: "/people/educators/export.xlsx",
+        page(READERS),
+        check=_export_check,
+    ),
     *[_detail(t) for t in SURNAMES],
     Route("people:organizations", "GET", lambda w, s: "/people/organizations/", page(LOGGED_IN)),
     Route("people:consents", "GET", lambda w, s: "/people/consents/", page({"teacher"}, denied=404)),
     Route("people:imports", "GET", lambda w, s: "/people/imports/", page(IMPORTERS)),
     Route("people:import", "GET", lambda w, s: f"/people/imports/{s['batch']}/", _batch_expect(), setup=_batch),
-    Route("people:import_errors", "GET", lambda w, s: f"/people/imports/{s['batch']}/errors.xlsx", _batch_expect(), setup=_batch),
+    Route(
+        "people:import_errors",
+        "GET",
+        lambda w, s: f"/people/imports/{s['batch']}/errors.xlsx",
+        _batch_expect(),
+        setup=_batch,
+    ),
     Route("people:import_template", "GET", lambda w, s: "/people/imports/template/educators.xlsx", page(LOGGED_IN)),
     Route("people:audit", "GET", lambda w, s: "/people/audit/", page(IMPORTERS)),
     Route("people:macroregions", "GET", lambda w, s: "/people/macroregions/", page({"federal"})),
     Route("people:tokens", "GET", lambda w, s: "/people/tokens/", page(LOGGED_IN)),
-    Route("api-1.0.0:notifications", "GET", lambda w, s: "/api/people/notifications?unread=true", api(LOGGED_IN), setup=_inbox,
-          check=lambda who, w, r: None if r.status_code != 200 else _only_mine(who, r.json())),
-    Route("people:notifications", "GET", lambda w, s: "/people/notifications/", page(LOGGED_IN), setup=_inbox, check=_own_inbox),
-    Route("api-1.0.0:notifications_read", "POST", lambda w, s: "/api/people/notifications/read", api(LOGGED_IN), setup=_inbox),
+    Route(
+        "api-1.0.0:notifications",
+        "GET",
+        lambda w, s: "/api/people/notifications?unread=true",
+        api(LOGGED_IN),
+        setup=_inbox,
+        check=lambda who, w, r: None if r.status_code != 200 else _only_mine(who, r.json()),
+    ),
+    Route(
+        "people:notifications",
+        "GET",
+        lambda w, s: "/people/notifications/",
+        page(LOGGED_IN),
+        setup=_inbox,
+        check=_own_inbox,
+    ),
+    Route(
+        "api-1.0.0:notifications_read",
+        "POST",
+        lambda w, s: "/api/people/notifications/read",
+        api(LOGGED_IN),
+        setup=_inbox,
+    ),
     Route("admin:index", "GET", lambda w, s: "/admin/", lambda who, w: 200 if who == "federal" else 302),
     Route("api-1.0.0:api-root", "GET", lambda w, s: "/api/", lambda who, w: 404),
     Route("api-1.0.0:openapi-json", "GET", lambda w, s: "/api/openapi.json", lambda who, w: 200),
@@ -156,7 +197,9 @@ ROUTES += [
     Route("api-1.0.0:consent_give", "POST", lambda w, s: "/api/people/consents/diagnostics", _consent_expect),
     Route("api-1.0.0:consent_withdraw", "DELETE", lambda w, s: "/api/people/consents/diagnostics", _consent_expect),
     Route("api-1.0.0:import_upload", "POST", lambda w, s: "/api/people/imports", _upload_expect, data=_upload),
-    Route("api-1.0.0:import_get", "GET", lambda w, s: f"/api/people/imports/{s['batch']}", _api_batch_expect, setup=_batch),
+    Route(
+        "api-1.0.0:import_get", "GET", lambda w, s: f"/api/people/imports/{s['batch']}", _api_batch_expect, setup=_batch
+    ),
     Route(
         "api-1.0.0:import_commit",
         "POST",
@@ -176,7 +219,11 @@ assert all(u in USERS for u in VISIBLE)
 def _token_made(who, world, response):
     from efs.people.models import ApiToken
 
-    made = ApiToken.objects.filter(user=world.users[who], name="для проверки").exists() if who != "anonymous" else ApiToken.objects.exists()
+    made = (
+        ApiToken.objects.filter(user=world.users[who], name="для проверки").exists()
+        if who != "anonymous"
+        else ApiToken.objects.exists()
+    )
     assert made == (who != "anonymous"), f"{who}: token = {made}"
 
 
@@ -218,18 +265,54 @@ def _batch_discarded(who, world, response):
 
 
 ROUTES += [
-    Route("people:tokens", "POST", lambda w, s: "/people/tokens/", page(LOGGED_IN), data=lambda w, s: {"action": "create", "name": "для проверки"},
-          check=_token_made),
-    Route("people:notifications", "POST", lambda w, s: "/people/notifications/", lambda who, w: 302, setup=_inbox, check=_inbox_read),
-    Route("people:macroregions", "POST", lambda w, s: "/people/macroregions/",
-          lambda who, w: 302 if who in {"anonymous", "federal"} else 403,
-          data=lambda w, s: {"name": "Проверочный", "regions": [w.r1.pk, w.r2.pk]}, check=_macroregion_made),
-    Route("people:educator", "POST", lambda w, s: f"/people/educators/{w.other_org.pk}/",
-          lambda who, w: 302 if who == "anonymous" else EDITS_OTHER_ORG.get(who, 404), data=lambda w, s: {"email": "new@example.ru"},
-          check=_email_changed, label="email of other_org"),
-    Route("people:imports", "POST", lambda w, s: "/people/imports/",
-          lambda who, w: {"anonymous": 302, "regional": 302, "federal": 302, "regional_other": 422}.get(who, 403),
-          data=lambda w, s: {"kind": "organizations", "region": str(w.r1.pk), "file": _named_file("upload-check.xlsx")}, check=_batch_made),
-    Route("people:import", "POST", lambda w, s: f"/people/imports/{s['batch']}/", _batch_expect(302), setup=_batch,
-          data=lambda w, s: {"action": "discard"}, check=_batch_discarded),
+    Route(
+        "people:tokens",
+        "POST",
+        lambda w, s: "/people/tokens/",
+        page(LOGGED_IN),
+        data=lambda w, s: {"action": "create", "name": "для проверки"},
+        check=_token_made,
+    ),
+    Route(
+        "people:notifications",
+        "POST",
+        lambda w, s: "/people/notifications/",
+        lambda who, w: 302,
+        setup=_inbox,
+        check=_inbox_read,
+    ),
+    Route(
+        "people:macroregions",
+        "POST",
+        lambda w, s: "/people/macroregions/",
+        lambda who, w: 302 if who in {"anonymous", "federal"} else 403,
+        data=lambda w, s: {"name": "Проверочный", "regions": [w.r1.pk, w.r2.pk]},
+        check=_macroregion_made,
+    ),
+    Route(
+        "people:educator",
+        "POST",
+        lambda w, s: f"/people/educators/{w.other_org.pk}/",
+        lambda who, w: 302 if who == "anonymous" else EDITS_OTHER_ORG.get(who, 404),
+        data=lambda w, s: {"email": "new@example.ru"},
+        check=_email_changed,
+        label="email of other_org",
+    ),
+    Route(
+        "people:imports",
+        "POST",
+        lambda w, s: "/people/imports/",
+        lambda who, w: {"anonymous": 302, "regional": 302, "federal": 302, "regional_other": 422}.get(who, 403),
+        data=lambda w, s: {"kind": "organizations", "region": str(w.r1.pk), "file": _named_file("upload-check.xlsx")},
+        check=_batch_made,
+    ),
+    Route(
+        "people:import",
+        "POST",
+        lambda w, s: f"/people/imports/{s['batch']}/",
+        _batch_expect(302),
+        setup=_batch,
+        data=lambda w, s: {"action": "discard"},
+        check=_batch_discarded,
+    ),
 ]

@@ -70,7 +70,10 @@ def test_unsafe_requests_with_a_session_need_the_csrf_token(world):
 def test_consent_api_round_trip(world):
     client = world.client("teacher")
     listed = client.get("/api/people/consents").json()
-    assert {c["kind"]: c["given"] for c in listed} == {"personal_data": True, "diagnostics": False}  # the fixture's teacher consented
+    assert {c["kind"]: c["given"] for c in listed} == {
+        "personal_data": True,
+        "diagnostics": False,
+    }  # the fixture's teacher consented
     assert client.delete("/api/people/consents/personal_data").json()["given"] is False
     assert client.post("/api/people/consents/personal_data").json()["given"] is True
 
@@ -82,7 +85,9 @@ def test_import_through_the_api(world):
 
     client = world.client("regional")
     content = xlsx([EDU_HEADER, person("Орлова", "", world.org_a.inn), person("Белова", "", "Нет такой")])
-    created = client.post("/api/people/imports", {"kind": "educators", "region": "24", "file": SimpleUploadedFile("p.xlsx", content)})
+    created = client.post(
+        "/api/people/imports", {"kind": "educators", "region": "24", "file": SimpleUploadedFile("p.xlsx", content)}
+    )
     assert created.status_code == 201
     body = created.json()
     assert (body["total_rows"], body["valid_rows"], body["status"]) == (2, 1, "preview")

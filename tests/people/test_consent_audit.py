@@ -27,7 +27,9 @@ def test_consent_records_time_and_version_and_can_be_withdrawn(world):
 def test_a_new_text_version_needs_a_new_consent(world):
     me, user = world.self_educator, world.users["teacher"]
     consent_give(actor=user, educator=me, kind=ConsentKind.PERSONAL_DATA)
-    ConsentDocument.objects.create(kind=ConsentKind.PERSONAL_DATA, version="2026-2", title="Новая редакция", text="…", published_at=timezone.now())
+    ConsentDocument.objects.create(
+        kind=ConsentKind.PERSONAL_DATA, version="2026-2", title="Новая редакция", text="…", published_at=timezone.now()
+    )
     assert consent_active(me, ConsentKind.PERSONAL_DATA) is None
     fresh = consent_give(actor=user, educator=me, kind=ConsentKind.PERSONAL_DATA)
     assert fresh.document.version == "2026-2"
@@ -55,7 +57,12 @@ def test_opening_someone_elses_record_is_audited_but_ones_own_is_not(world):
     assert not AuditEvent.objects.filter(action="view", object_id=str(world.self_educator.pk)).exists()
     world.client("school_head").get(f"/people/educators/{world.same_org.pk}/", REMOTE_ADDR="192.0.2.5")
     event = AuditEvent.objects.get(action="view", object_id=str(world.same_org.pk))
-    assert (event.actor, event.region, event.ip, event.object_type) == (world.users["school_head"], world.r1, "192.0.2.5", "people.educator")
+    assert (event.actor, event.region, event.ip, event.object_type) == (
+        world.users["school_head"],
+        world.r1,
+        "192.0.2.5",
+        "people.educator",
+    )
 
 
 def test_lists_and_exports_are_audited_with_counts(world):

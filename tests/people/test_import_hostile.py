@@ -31,7 +31,10 @@ def _rezip(content: bytes, replace: dict[str, bytes | None]) -> bytes:
 
 
 def test_malformed_sheet_xml_is_a_broken_file(world):
-    content = _rezip(xlsx([EDU_HEADER, person("Орлова", org=world.org_a.inn)]), {"xl/worksheets/sheet1.xml": b"<worksheet><sheetData><row><c"})
+    content = _rezip(
+        xlsx([EDU_HEADER, person("Орлова", org=world.org_a.inn)]),
+        {"xl/worksheets/sheet1.xml": b"<worksheet><sheetData><row><c"},
+    )
     with pytest.raises(ValidationFailed) as refused:
         preview(world, content)
     assert refused.value.code == "import_file_broken"
@@ -41,7 +44,13 @@ def test_workbook_without_sheets_is_refused(world):
     base = xlsx([EDU_HEADER])
     workbook_xml = zipfile.ZipFile(io.BytesIO(base)).read("xl/workbook.xml").decode()
     start, end = workbook_xml.index("<sheets>"), workbook_xml.index("</sheets>") + len("</sheets>")
-    content = _rezip(base, {"xl/workbook.xml": (workbook_xml[:start] + "<sheets/>" + workbook_xml[end:]).encode(), "xl/worksheets/sheet1.xml": None})
+    content = _rezip(
+        base,
+        {
+            "xl/workbook.xml": (workbook_xml[:start] + "<sheets/>" + workbook_xml[end:]).encode(),
+            "xl/worksheets/sheet1.xml": None,
+        },
+    )
     with pytest.raises(ValidationFailed) as refused:
         preview(world, content)
     assert refused.value.code in ("import_file_empty", "import_file_broken")
@@ -57,7 +66,12 @@ def test_csv_field_over_the_csv_limit_is_refused(world):
 
 @pytest.mark.parametrize("name", ["people.csv", "people.xlsx"])
 def test_nul_in_a_cell_and_a_value_longer_than_its_column_are_row_errors(world, name):
-    rows = [EDU_HEADER, person("Орл\x00ова", org=world.org_a.inn), person("Щ" * 5000, org=world.org_a.inn), person("Белова", org=world.org_a.inn)]
+    rows = [
+        EDU_HEADER,
+        person("Орл\x00ова", org=world.org_a.inn),
+        person("Щ" * 5000, org=world.org_a.inn),
+        person("Белова", org=world.org_a.inn),
+    ]
     if name.endswith(".csv"):
         content = "\n".join(";".join(str(v) for v in row) for row in rows).encode()
     else:
@@ -81,7 +95,10 @@ def test_nul_in_a_cell_and_a_value_longer_than_its_column_are_row_errors(world, 
 
 def test_decompression_bomb_is_refused_before_parsing(world):
     bomb_cell = "A" * (60 * 1024 * 1024)  # 60 MB in one cell; deflates to ~60 KB
-    sheet = f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>{bomb_cell}</t></is></c></row></sheetData></worksheet>'
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+        f'<c r="A1" t="inlineStr"><is><t>{bomb_cell}</t></is></c></row></sheetData></worksheet>'
+    )
     content = _rezip(xlsx([EDU_HEADER]), {"xl/worksheets/sheet1.xml": sheet.encode()})
     del bomb_cell, sheet
     assert len(content) < 1024 * 1024
@@ -94,7 +111,10 @@ def test_decompression_bomb_is_refused_before_parsing(world):
 
 def test_a_long_cell_under_the_ratio_cap_is_refused_before_parsing():
     cell = "".join(chr(0x0410 + (i * 7919) % 64) for i in range(200_000))  # varied text: compresses little
-    sheet = f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>{cell}</t></is></c></row></sheetData></worksheet>'
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+        f'<c r="A1" t="inlineStr"><is><t>{cell}</t></is></c></row></sheetData></worksheet>'
+    )
     content = _rezip(xlsx([["x"]]), {"xl/worksheets/sheet1.xml": sheet.encode()})
     with pytest.raises(ValidationFailed) as refused:
         list(spreadsheets.xlsx_rows(content, broken_code="broken", too_big_code="too_big"))
@@ -114,7 +134,9 @@ def test_people_export_neutralises_an_imported_formula(world):
     world.same_org.save()
     response = world.client("regional").get("/people/educators/export.xlsx")
     assert response.status_code == 200
-    names = [row[0] for row in load_workbook(io.BytesIO(response.content)).active.iter_rows(min_row=2, values_only=True)]
+    names = [
+        row[0] for row in load_workbook(io.BytesIO(response.content)).active.iter_rows(min_row=2, values_only=True)
+    ]
     assert "'" + world.same_org.last_name in names
     assert not any(str(n).startswith("=") for n in names)
 

@@ -44,14 +44,25 @@ def messages(batch) -> list[tuple[int, str, str]]:
 
 
 def test_valid_file_imports_every_row_with_subjects(world):
-    content = xlsx([EDU_HEADER, person("Орлова", snils_with_checksum("200300400"), world.org_a.inn), person("Белова", "", world.org_b.name, **{"Предметы": "Физика; Информатика"})])
+    content = xlsx(
+        [
+            EDU_HEADER,
+            person("Орлова", snils_with_checksum("200300400"), world.org_a.inn),
+            person("Белова", "", world.org_b.name, **{"Предметы": "Физика; Информатика"}),
+        ]
+    )
     batch = preview(world, content)
     assert (batch.total_rows, batch.valid_rows, batch.errors) == (2, 2, [])
     assert not Educator.objects.filter(last_name__in=["Орлова", "Белова"]).exists()  # preview saves nothing
     import_commit(actor=world.users["regional"], batch=batch, only_valid=False)
     orlova = Educator.objects.get(last_name="Орлова")
     belova = Educator.objects.get(last_name="Белова")
-    assert (orlova.organization, orlova.region, orlova.category, orlova.qualification_category) == (world.org_a, world.r1, "teacher", "first")
+    assert (orlova.organization, orlova.region, orlova.category, orlova.qualification_category) == (
+        world.org_a,
+        world.r1,
+        "teacher",
+        "first",
+    )
     assert sorted(s.name for s in belova.subjects.all()) == ["Информатика", "Физика"]
     batch.refresh_from_db()
     assert (batch.status, batch.imported_rows) == (ImportStatus.IMPORTED, 2)
@@ -76,7 +87,12 @@ def test_mixed_file_reports_each_error_and_saves_nothing_unless_asked(world):
     assert batch.total_rows == 7
     assert batch.valid_rows == 1
     got = messages(batch)
-    assert (3, "Организация", "неизвестная организация «Школа, которой нет»: её нет в справочнике региона «Красноярский край» в пределах ваших полномочий") in got
+    assert (
+        3,
+        "Организация",
+        "неизвестная организация «Школа, которой нет»: её нет в справочнике региона «Красноярский край» в пределах "
+        "ваших полномочий",
+    ) in got
     assert (4, "СНИЛС", "СНИЛС «123-456-789 00» неверен: нужно 11 цифр с верным контрольным числом") in got
     assert (5, "Дата рождения", "неверная дата «31.02.1980»: ожидается ДД.ММ.ГГГГ") in got
     assert (6, "", "повторяет строку 2 этого файла") in got
@@ -95,7 +111,18 @@ def test_mixed_file_reports_each_error_and_saves_nothing_unless_asked(world):
 
 def test_duplicate_of_existing_person_is_refused(world):
     existing = world.same_org
-    content = xlsx([EDU_HEADER, person("Новикова", existing.snils, world.org_a.inn), person(existing.last_name, "", world.org_a.inn, **{"Имя": existing.first_name, "Отчество": existing.middle_name})])
+    content = xlsx(
+        [
+            EDU_HEADER,
+            person("Новикова", existing.snils, world.org_a.inn),
+            person(
+                existing.last_name,
+                "",
+                world.org_a.inn,
+                **{"Имя": existing.first_name, "Отчество": existing.middle_name},
+            ),
+        ]
+    )
     batch = preview(world, content)
     assert messages(batch) == [
         (2, "СНИЛС", "человек с таким СНИЛС уже есть в справочнике"),
@@ -169,8 +196,12 @@ def test_only_operators_of_the_region_may_import(world):
     content = xlsx([EDU_HEADER, person("Орлова", "", world.org_a.inn)])
     for who in ("teacher", "school_head", "municipal", "regional_other"):
         with pytest.raises(PermissionDenied):
-            import_preview(actor=world.users[who], region=world.r1, kind=ImportKind.EDUCATORS, file_name="a.xlsx", content=content)
-    batch = import_preview(actor=world.users["federal"], region=world.r1, kind=ImportKind.EDUCATORS, file_name="a.xlsx", content=content)
+            import_preview(
+                actor=world.users[who], region=world.r1, kind=ImportKind.EDUCATORS, file_name="a.xlsx", content=content
+            )
+    batch = import_preview(
+        actor=world.users["federal"], region=world.r1, kind=ImportKind.EDUCATORS, file_name="a.xlsx", content=content
+    )
     with pytest.raises(PermissionDenied):
         import_commit(actor=world.users["regional_other"], batch=batch, only_valid=False)
     assert not Educator.objects.filter(last_name="Орлова").exists()
@@ -200,7 +231,9 @@ def test_import_pages_show_errors_and_refuse_a_half_import(world):
     content = xlsx([EDU_HEADER, person("Орлова", "", world.org_a.inn), person("Белова", "", "Нет такой")])
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = client.post("/people/imports/", {"kind": "educators", "region": world.r1.pk, "file": SimpleUploadedFile("p.xlsx", content)})
+    response = client.post(
+        "/people/imports/", {"kind": "educators", "region": world.r1.pk, "file": SimpleUploadedFile("p.xlsx", content)}
+    )
     assert response.status_code == 302
     page = client.get(response.url)
     text = page.content.decode()
@@ -215,5 +248,9 @@ def test_broken_upload_shows_a_russian_message(world):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client = world.client("regional")
-    response = client.post("/people/imports/", {"kind": "educators", "region": world.r1.pk, "file": SimpleUploadedFile("p.xlsx", b"garbage")}, follow=True)
+    response = client.post(
+        "/people/imports/",
+        {"kind": "educators", "region": world.r1.pk, "file": SimpleUploadedFile("p.xlsx", b"garbage")},
+        follow=True,
+    )
     assert "Файл не удалось прочитать как книгу XLSX" in response.content.decode()

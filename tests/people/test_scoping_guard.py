@@ -20,9 +20,18 @@ REQUEST_MODULES = ("views.py", "api.py", "admin.py")
 def bypasses(source: str, model_names: set[str]) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Attribute) and node.attr == "objects" and isinstance(node.value, ast.Name) and node.value.id in model_names:
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr == "objects"
+            and isinstance(node.value, ast.Name)
+            and node.value.id in model_names
+        ):
             found.append(f"line {node.lineno}: {node.value.id}.objects")
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in {"get_object_or_404", "get_list_or_404"}:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in {"get_object_or_404", "get_list_or_404"}
+        ):
             first = node.args[0] if node.args else None
             if isinstance(first, ast.Name) and first.id in model_names:
                 found.append(f"line {node.lineno}: {node.func.id}({first.id})")

@@ -26,20 +26,39 @@ def _zip(members: dict[str, bytes]) -> bytes:
 DOCX = _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"})
 ODT = _zip({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<office/>"})
 GOOD = {
-    "a.pdf": b"%PDF-1.4 x", "a.png": b"\x89PNG\r\n\x1a\n....", "a.jpg": b"\xff\xd8\xff\xe0..", "a.docx": DOCX, "a.xlsx": _zip({"[Content_Types].xml": b"", "xl/workbook.xml": b""}),
-    "a.pptx": _zip({"[Content_Types].xml": b"", "ppt/presentation.xml": b""}), "a.odt": ODT, "a.doc": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1....", "a.rtf": b"{\\rtf1 x}",
-    "a.txt": "Отчёт о стажировке".encode(), "a.zip": _zip({"x.txt": b"x"}), "a.mp4": b"\x00\x00\x00\x18ftypmp42....",
+    "a.pdf": b"%PDF-1.4 x",
+    "a.png": b"\x89PNG\r\n\x1a\n....",
+    "a.jpg": b"\xff\xd8\xff\xe0..",
+    "a.docx": DOCX,
+    "a.xlsx": _zip({"[Content_Types].xml": b"", "xl/workbook.xml": b""}),
+    "a.pptx": _zip({"[Content_Types].xml": b"", "ppt/presentation.xml": b""}),
+    "a.odt": ODT,
+    "a.doc": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1....",
+    "a.rtf": b"{\\rtf1 x}",
+    "a.txt": "Отчёт о стажировке".encode(),
+    "a.zip": _zip({"x.txt": b"x"}),
+    "a.mp4": b"\x00\x00\x00\x18ftypmp42....",
 }
 BAD = {
-    "a.docx": b"<html><script>alert(1)</script></html>", "a.xlsx": DOCX, "a.odt": _zip({"mimetype": b"text/html"}), "a.doc": b"<html>", "a.rtf": b"<html>",
-    "a.txt": b"<!doctype html><script>alert(1)</script>", "a.zip": b"PK not a zip", "a.mp4": b"<html>", "a.pptx": b"PK\x03\x04", "a.ods": ODT,
+    "a.docx": b"<html><script>alert(1)</script></html>",
+    "a.xlsx": DOCX,
+    "a.odt": _zip({"mimetype": b"text/html"}),
+    "a.doc": b"<html>",
+    "a.rtf": b"<html>",
+    "a.txt": b"<!doctype html><script>alert(1)</script>",
+    "a.zip": b"PK not a zip",
+    "a.mp4": b"<html>",
+    "a.pptx": b"PK\x03\x04",
+    "a.ods": ODT,
 }
 
 
 @pytest.mark.parametrize(("name", "content"), list(GOOD.items()))
 def test_every_accepted_type_passes_with_its_content(ready, name, content):
     item = _approved(ready).items.first()
-    evidence = services.evidence_submit(actor=ready["world"].users["teacher"], item=item, file=SimpleUploadedFile(name, content))
+    evidence = services.evidence_submit(
+        actor=ready["world"].users["teacher"], item=item, file=SimpleUploadedFile(name, content)
+    )
     assert evidence.file_name == name and evidence.file.name.endswith(name[name.rindex("."):])
 
 
@@ -47,7 +66,9 @@ def test_every_accepted_type_passes_with_its_content(ready, name, content):
 def test_every_accepted_type_is_checked_by_content(ready, name, content):
     item = _approved(ready).items.first()
     with pytest.raises(ValidationFailed) as refused:
-        services.evidence_submit(actor=ready["world"].users["teacher"], item=item, file=SimpleUploadedFile(name, content))
+        services.evidence_submit(
+            actor=ready["world"].users["teacher"], item=item, file=SimpleUploadedFile(name, content)
+        )
     assert refused.value.code == "evidence_type"
     assert not Evidence.objects.exists()
 
@@ -58,7 +79,9 @@ def test_api_accepts_the_file_like_the_form(ready):
     item = route.items.first()
     client = world.client("teacher")
     upload = SimpleUploadedFile("удостоверение.pdf", b"%PDF-1.4 certificate", content_type="application/pdf")
-    response = client.post(f"/api/routes/{route.pk}/items/{item.pk}/evidence", {"file": upload, "note": "Удостоверение"})
+    response = client.post(
+        f"/api/routes/{route.pk}/items/{item.pk}/evidence", {"file": upload, "note": "Удостоверение"}
+    )
     assert response.status_code == 201, response.content
     assert response.json()["file_name"] == "удостоверение.pdf"
     evidence = Evidence.objects.get()
@@ -74,5 +97,7 @@ def test_api_refuses_a_long_note_and_a_long_file_name_in_the_contract(ready):
     long_note = client.post(url, {"note": "я" * (NOTE_MAX_CHARS + 1)})
     assert long_note.status_code == 422 and long_note.json()["error"]["code"] == "invalid_request"
     long_name = client.post(url, {"file": SimpleUploadedFile("я" * 240 + ".pdf", b"%PDF-1.4 x")})
-    assert long_name.status_code == 422 and long_name.json()["error"]["code"] == "evidence_file_name_too_long", long_name.json()
+    assert long_name.status_code == 422 and long_name.json()["error"]["code"] == "evidence_file_name_too_long", (
+        long_name.json()
+    )
     assert not Evidence.objects.exists()

@@ -87,7 +87,16 @@ def test_a_certificate_caps_what_the_plan_spends_on_its_holder(ready):
     regional, year = world.users["regional"], timezone.localdate().year
     from efs.routes import regional as regional_plans
     from efs.routes import services
-    financing.fund_top_up(actor=regional, region=world.r1, year=year, amount=10_000_000, tid="plan-fund", document="ПП-1", document_date=dt.date(2026, 1, 15))
+
+    financing.fund_top_up(
+        actor=regional,
+        region=world.r1,
+        year=year,
+        amount=10_000_000,
+        tid="plan-fund",
+        document="ПП-1",
+        document_date=dt.date(2026, 1, 15),
+    )
     financing.rule_set(actor=regional, region=world.r1, year=year, category="teacher", nominal=700_000, prorate=False)
     financing.certificates_issue(actor=regional, region=world.r1, year=year, category="teacher")
     run = regional_plans.allocation_start(actor=regional, region=world.r1, fund=5_000_000)
@@ -106,12 +115,24 @@ def test_the_plan_result_reads_in_plain_russian_with_breakdowns_and_export(ready
     regional.allocation_execute(run.pk)
     run.refresh_from_db()
     summary = run.results["summary"]
-    assert (summary["people"], summary["served"]) == (2, 2) and summary["covered"] <= summary["deficits"] and summary["seats"] >= 2
+    assert (
+        (summary["people"], summary["served"]) == (2, 2)
+        and summary["covered"] <= summary["deficits"]
+        and summary["seats"] >= 2
+    )
     assert summary["money"] == run.results["fund_used"] and [r["people"] for r in run.results["by_category"]] == [2]
     client = world.client("regional")
     page = client.get(f"/routes/region/{run.pk}/").content.decode()
-    for words in ("педагогов с дефицитами получают предложенный маршрут", "дефицитов закрываются", "стоят предложенные маршруты", "свободных мест",
-                  "По муниципалитетам", "По программам", "По категориям педагогов", "Предложенные маршруты"):
+    for words in (
+        "педагогов с дефицитами получают предложенный маршрут",
+        "дефицитов закрываются",
+        "стоят предложенные маршруты",
+        "свободных мест",
+        "По муниципалитетам",
+        "По программам",
+        "По категориям педагогов",
+        "Предложенные маршруты",
+    ):
         assert words in page, words
     assert second.full_name in page and world.self_educator.full_name in page
     rows = xlsx_rows(client.get(f"/routes/region/{run.pk}/?format=xlsx"))
@@ -129,7 +150,9 @@ def test_the_plan_form_reads_roubles_by_the_shared_rule(ready):
     world = ready["world"]
     client = world.client("regional")
     for typed in ("1e12", "inf", "nan"):
-        response = client.post("/routes/region/", {"region": world.r1.pk, "fund": typed, "budget": "", "max_hours": 144}, follow=True)
+        response = client.post(
+            "/routes/region/", {"region": world.r1.pk, "fund": typed, "budget": "", "max_hours": 144}, follow=True
+        )
         assert response.status_code == 200 and "Введите сумму в рублях" in response.content.decode()
     assert not AllocationRun.objects.exists()
     client.post("/routes/region/", {"region": world.r1.pk, "fund": "10 000,50", "budget": "", "max_hours": 144})

@@ -81,7 +81,9 @@ def test_editing_shows_the_effect_and_blocks_a_broken_route(ready):
         services.item_add_cohort(actor=world.users["teacher"], route=route, cohort=programs["paid"].cohorts.first())
     assert error.value.code == "route_budget_exceeded" and "15\u202f000" in error.value.message
     assert set(route.items.values_list("pk", flat=True)) == items
-    services.route_limits_set(actor=world.users["teacher"], route=route, max_hours=200, budget=1_500_000, copay=1_500_000)
+    services.route_limits_set(
+        actor=world.users["teacher"], route=route, max_hours=200, budget=1_500_000, copay=1_500_000
+    )
     services.item_add_cohort(actor=world.users["teacher"], route=route, cohort=programs["paid"].cohorts.first())
     assert services.summary(route)["price"] == 1_500_000
     with pytest.raises(Conflict):
@@ -94,8 +96,12 @@ def test_swap_offers_cohorts_for_the_same_deficits(ready):
     item = route.items.get(program=programs["ro"])
     offered = [c.program_id for c, _coverage in services.alternatives(actor=world.users["teacher"], item=item)]
     assert offered == [programs["paid"].pk]
-    services.route_limits_set(actor=world.users["teacher"], route=route, max_hours=200, budget=1_500_000, copay=1_500_000)
-    swapped = services.item_add_cohort(actor=world.users["teacher"], route=route, cohort=programs["paid"].cohorts.first(), replace=item)
+    services.route_limits_set(
+        actor=world.users["teacher"], route=route, max_hours=200, budget=1_500_000, copay=1_500_000
+    )
+    swapped = services.item_add_cohort(
+        actor=world.users["teacher"], route=route, cohort=programs["paid"].cohorts.first(), replace=item
+    )
     assert not route.items.filter(pk=item.pk).exists() and swapped.program == programs["paid"]
 
 
@@ -131,7 +137,12 @@ def _approved(ready) -> Route:
 
 @pytest.mark.parametrize(
     ("name", "content", "code"),
-    [("virus.exe", b"MZ....", "evidence_type"), ("certificate.pdf", b"not a pdf at all", "evidence_type"), ("empty.pdf", b"", "evidence_empty"), ("big.pdf", b"%PDF" + b"0" * (15 * 1024 * 1024), "evidence_too_large")],
+    [
+        ("virus.exe", b"MZ....", "evidence_type"),
+        ("certificate.pdf", b"not a pdf at all", "evidence_type"),
+        ("empty.pdf", b"", "evidence_empty"),
+        ("big.pdf", b"%PDF" + b"0" * (15 * 1024 * 1024), "evidence_too_large"),
+    ],
 )
 def test_evidence_upload_is_validated(ready, name, content, code):
     world = ready["world"]
@@ -150,9 +161,16 @@ def test_tracking_evidence_review_and_rediagnosis_close_the_loop(ready):
     route = _approved(ready)
     for item in route.items.all():
         services.item_start(actor=world.users["teacher"], item=item)
-        evidence = services.evidence_submit(actor=world.users["teacher"], item=item, file=SimpleUploadedFile("certificate.pdf", b"%PDF-1.4 certificate"), note="Удостоверение")
+        evidence = services.evidence_submit(
+            actor=world.users["teacher"],
+            item=item,
+            file=SimpleUploadedFile("certificate.pdf", b"%PDF-1.4 certificate"),
+            note="Удостоверение",
+        )
         if item.kind == "cohort" and "R-NP" in item.program.code:
-            services.evidence_review(actor=world.users["tutor"], evidence=evidence, accept=False, comment="Нужно удостоверение, а не справка")
+            services.evidence_review(
+                actor=world.users["tutor"], evidence=evidence, accept=False, comment="Нужно удостоверение, а не справка"
+            )
             services.evidence_submit(actor=world.users["teacher"], item=item, note="Удостоверение № 123 от 10.03.2027")
             evidence = item.evidence.filter(accepted__isnull=True).first()
         services.evidence_review(actor=world.users["tutor"], evidence=evidence, accept=True)
@@ -172,7 +190,12 @@ def test_tracking_evidence_review_and_rediagnosis_close_the_loop(ready):
     assert sorted(attempt.competency_codes) == ["T.NP", "T.RO"]
     while attempt.status == "in_progress":
         response = attempt.responses.filter(answered_at__isnull=True).select_related("item").first()
-        attempt = attempt_answer(actor=world.users["teacher"], attempt=attempt, position=response.position, answer=full_answer(response.item.as_format())).attempt
+        attempt = attempt_answer(
+            actor=world.users["teacher"],
+            attempt=attempt,
+            position=response.position,
+            answer=full_answer(response.item.as_format()),
+        ).attempt
     # the attempt's last answer took the results into the route (no page view needed)
     route.refresh_from_db()
     assert route.status == RouteStatus.COMPLETED
@@ -227,8 +250,10 @@ def test_heads_see_statuses_but_not_contents(ready):
     assert "Ни один маршрут не подходит" in head.get("/routes/staff/?overdue=1").content.decode()
     export = head.get("/routes/staff/?export=xlsx")
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert xlsx_rows(export) == [("Педагог", "Организация", "Статус", "Выполнено мероприятий", "Мероприятий в маршруте", "Просрочено"),
-                                 ("Иванова Анна Петровна", "МБОУ СШ № 1", "идёт", 0, route.items.count(), 0)]
+    assert xlsx_rows(export) == [
+        ("Педагог", "Организация", "Статус", "Выполнено мероприятий", "Мероприятий в маршруте", "Просрочено"),
+        ("Иванова Анна Петровна", "МБОУ СШ № 1", "идёт", 0, route.items.count(), 0),
+    ]
     api = head.get("/api/routes/staff?status=in_progress").json()
     assert api["count"] == 1 and api["items"][0]["status"] == "in_progress" and api["summary"]["with_route"] == 1
 
@@ -237,7 +262,15 @@ def test_route_pages_and_pdf(ready):
     world = ready["world"]
     client = world.client("teacher")
     assert "Построить мой маршрут" in client.get("/routes/").content.decode()
-    response = client.post("/routes/", {"period_start": timezone.localdate().isoformat(), "max_hours": "200", "budget": "0", "formats": ["online", "in_person"]})
+    response = client.post(
+        "/routes/",
+        {
+            "period_start": timezone.localdate().isoformat(),
+            "max_hours": "200",
+            "budget": "0",
+            "formats": ["online", "in_person"],
+        },
+    )
     route = Route.objects.get()
     assert response.url == f"/routes/{route.pk}/"
     page = client.get(response.url).content.decode()
@@ -280,7 +313,8 @@ def test_staff_list_endpoint_makes_a_fixed_number_of_queries(ready):
         services.route_build(actor=user, educator=colleague, options=options())
     counts.append(queries_of(head, "/api/routes/staff"))
     assert head.get("/api/routes/staff").json()["count"] == 5
-    # session, user, grants, the page of routes with their counts, the total, educators, routes by status, educators with a route
+    # session, user, grants, the page of routes with their counts, the total, educators, routes by status,
+    # educators with a route
     assert counts == [8, 8]
 
 
@@ -319,10 +353,14 @@ def test_viewing_a_route_records_nothing_the_daily_job_takes_the_rediagnosis(rea
     assert teacher.get(f"/routes/{route.pk}/").status_code == 200
     assert teacher.get(f"/api/routes/{route.pk}").status_code == 200
     route.refresh_from_db()
-    assert route.status == RouteStatus.IN_PROGRESS and set(route.goals.values_list("status", flat=True)) == {GoalStatus.READY}
+    assert route.status == RouteStatus.IN_PROGRESS and set(route.goals.values_list("status", flat=True)) == {
+        GoalStatus.READY
+    }
     remeasurements_record_all()  # the daily job's step
     route.refresh_from_db()
-    assert route.status == RouteStatus.COMPLETED and set(route.goals.values_list("status", flat=True)) == {GoalStatus.ACHIEVED}
+    assert route.status == RouteStatus.COMPLETED and set(route.goals.values_list("status", flat=True)) == {
+        GoalStatus.ACHIEVED
+    }
 
 
 def test_the_tutor_opens_the_evidence_file_logged_others_get_404(ready):
@@ -332,7 +370,9 @@ def test_the_tutor_opens_the_evidence_file_logged_others_get_404(ready):
     route = _approved(ready)
     item = route.items.first()
     services.item_start(actor=world.users["teacher"], item=item)
-    evidence = services.evidence_submit(actor=world.users["teacher"], item=item, file=SimpleUploadedFile("certificate.pdf", b"%PDF-1.4 certificate"))
+    evidence = services.evidence_submit(
+        actor=world.users["teacher"], item=item, file=SimpleUploadedFile("certificate.pdf", b"%PDF-1.4 certificate")
+    )
     url = f"/routes/{route.pk}/evidence/{evidence.pk}/file"
     page = world.client("tutor").get(f"/routes/{route.pk}/").content.decode()
     assert f'href="{url}"' in page
@@ -355,7 +395,11 @@ def test_the_budget_is_at_most_the_certificate_plus_the_declared_copay(ready):
     assert not Route.objects.exists()
     teacher = world.client("teacher")
     for typed in ("1e12", "inf", "nan", "15000,555", "-5", "99999999999"):
-        response = teacher.post("/routes/", {"period_start": "2030-01-01", "period_end": "2030-12-31", "max_hours": "100", "budget": typed}, follow=True)
+        response = teacher.post(
+            "/routes/",
+            {"period_start": "2030-01-01", "period_end": "2030-12-31", "max_hours": "100", "budget": typed},
+            follow=True,
+        )
         assert response.status_code == 200 and "Бюджет" in response.content.decode(), typed
     assert not Route.objects.exists()
     build(ready, budget=1_500_000, copay=1_500_000)
@@ -367,7 +411,9 @@ def test_additions_and_swaps_cannot_push_hours_over_the_limit_and_the_limit_is_c
     hours = services.summary(route)["hours"]
     services.item_remove(actor=world.users["teacher"], item=route.items.get(program=programs["np"]))
     teacher = world.client("teacher")
-    teacher.post(f"/routes/{route.pk}/", {"action": "limits", "max_hours": str(hours - 1), "budget": "15 000", "copay": "15000"})
+    teacher.post(
+        f"/routes/{route.pk}/", {"action": "limits", "max_hours": str(hours - 1), "budget": "15 000", "copay": "15000"}
+    )
     route.refresh_from_db()
     assert (route.max_hours, route.budget, route.copay) == (hours - 1, 1_500_000, 1_500_000)
     with pytest.raises(ValidationFailed) as error:
@@ -388,7 +434,12 @@ def test_other_cohorts_lists_the_same_offer_once(ready):
     twin = programs["paid"].cohorts.get()
     twin.pk = None
     twin.save()
-    offered = [c.program_id for c, _coverage in services.alternatives(actor=world.users["teacher"], item=route.items.get(program=programs["ro"]))]
+    offered = [
+        c.program_id
+        for c, _coverage in services.alternatives(
+            actor=world.users["teacher"], item=route.items.get(program=programs["ro"])
+        )
+    ]
     assert offered == [programs["paid"].pk] and Cohort.objects.filter(program=programs["paid"]).count() == 2
 
 
@@ -412,7 +463,9 @@ def test_a_deficit_left_uncovered_gets_a_plain_reason(ready):
     assert state["uncovered"]["T.NP"].replace("«", "&laquo;")[:20] in page or state["uncovered"]["T.NP"][:20] in page
 
 
-def test_rediagnosis_with_other_deficits_shows_before_after_and_the_route_offers_a_rebuild_keeping_work_under_way(ready):
+def test_rediagnosis_with_other_deficits_shows_before_after_and_the_route_offers_a_rebuild_keeping_work_under_way(
+    ready,
+):
     from tests.diagnostics.conftest import finished_attempt
 
     world = ready["world"]

@@ -47,12 +47,28 @@ def _record_path(key: str, prefix: str):
 
 
 def _past(world, state):
-    return {"starts_at": "2020-01-10T10:00", "duration_minutes": 45, "place": "ЦНППМ", "online_link": "https://meet.example.ru/a"}
+    return {
+        "starts_at": "2020-01-10T10:00",
+        "duration_minutes": 45,
+        "place": "ЦНППМ",
+        "online_link": "https://meet.example.ru/a",
+    }
 
 
 ROUTES += [
-    _page("index", lambda w, s: "/support/", by_role({"teacher": 200, "tutor": 200, "mentor": 200} | dict.fromkeys(OVERSEERS, 302), anonymous=302, default=403)),
-    _page("overview", lambda w, s: "/support/overview/", page(OVERSEERS), check=lambda who, w, r: _no_contents(who, w, r) if r.status_code == 200 else None),
+    _page(
+        "index",
+        lambda w, s: "/support/",
+        by_role(
+            {"teacher": 200, "tutor": 200, "mentor": 200} | dict.fromkeys(OVERSEERS, 302), anonymous=302, default=403
+        ),
+    ),
+    _page(
+        "overview",
+        lambda w, s: "/support/overview/",
+        page(OVERSEERS),
+        check=lambda who, w, r: _no_contents(who, w, r) if r.status_code == 200 else None,
+    ),
     _page("calendar_ics", lambda w, s: "/support/calendar.ics", page(PARTIES)),
     _page("consultation_new", lambda w, s: "/support/consultations/new/", only({"teacher"})),
     _page(
@@ -60,7 +76,12 @@ ROUTES += [
         lambda w, s: "/support/consultations/new/",
         only({"teacher"}, 302),
         method="POST",
-        data=lambda w, s: {"topic": "Оценивание проектов", "subject": f"c{s['competency']}", "format": "online", "preferred_times": ""},
+        data=lambda w, s: {
+            "topic": "Оценивание проектов",
+            "subject": f"c{s['competency']}",
+            "format": "online",
+            "preferred_times": "",
+        },
     ),
     _page("consultation", lambda w, s: f"/support/consultations/{s['held']}/", only(PARTIES)),
     _page("consultation_ics", lambda w, s: f"/support/consultations/{s['held']}/event.ics", only(PARTIES)),
@@ -86,13 +107,21 @@ ROUTES += [
         method="POST",
         data=lambda w, s: {"reason": ""},
     ),
-    _page("consultation_evidence", lambda w, s: f"/support/consultations/{s['held']}/evidence/", by_role({"teacher": 302, "tutor": 403}, anonymous=302), method="POST", data=lambda w, s: {}),
+    _page(
+        "consultation_evidence",
+        lambda w, s: f"/support/consultations/{s['held']}/evidence/",
+        by_role({"teacher": 302, "tutor": 403}, anonymous=302),
+        method="POST",
+        data=lambda w, s: {},
+    ),
     _page("records", lambda w, s: "/support/records/", page(READERS)),
     _page("record_new", lambda w, s: "/support/records/new/", page({"teacher", "tutor", "mentor"})),
     _page(
         "record_new",
         lambda w, s: "/support/records/new/",
-        by_role({"teacher": 302, "tutor": 200, "mentor": 200}, anonymous=302, default=403),  # a journal is the educator's own: the form refuses others
+        by_role(
+            {"teacher": 302, "tutor": 200, "mentor": 200}, anonymous=302, default=403
+        ),  # a journal is the educator's own: the form refuses others
         method="POST",
         data=lambda w, s: {"educator": w.self_educator.pk, "kind": "journal_entry", "title": "Запись", "body": "Текст"},
         label="a journal entry",
@@ -124,13 +153,19 @@ ROUTES += [
         data=lambda w, s: {"topic": "Ещё вопрос", "format": "online", "competency": s["competency"]},
         json=True,
     ),
-    _api("consultation_get", "GET", lambda w, s: f"/api/support/consultations/{s['held']}", only(PARTIES, anonymous=401)),
+    _api(
+        "consultation_get", "GET", lambda w, s: f"/api/support/consultations/{s['held']}", only(PARTIES, anonymous=401)
+    ),
     _api(
         "consultation_schedule",
         "POST",
         lambda w, s: f"/api/support/consultations/{s['requested']}/schedule",
         by_role({"tutor": 422, "teacher": 403}),
-        data=lambda w, s: {"starts_at": "2020-01-10T10:00:00+07:00", "duration_minutes": 45, "online_link": "https://meet.example.ru/a"},
+        data=lambda w, s: {
+            "starts_at": "2020-01-10T10:00:00+07:00",
+            "duration_minutes": 45,
+            "online_link": "https://meet.example.ru/a",
+        },
         json=True,
     ),
     _api(
@@ -149,8 +184,19 @@ ROUTES += [
         data=lambda w, s: {"reason": "Заболела"},
         json=True,
     ),
-    _api("consultation_evidence", "POST", lambda w, s: f"/api/support/consultations/{s['held']}/evidence", by_role({"teacher": 409, "tutor": 403})),
-    _api("support_records", "GET", lambda w, s: "/api/support/records", api(READERS), check=lambda who, w, r: _records_api(who, w, r) if r.status_code == 200 else None),
+    _api(
+        "consultation_evidence",
+        "POST",
+        lambda w, s: f"/api/support/consultations/{s['held']}/evidence",
+        by_role({"teacher": 409, "tutor": 403}),
+    ),
+    _api(
+        "support_records",
+        "GET",
+        lambda w, s: "/api/support/records",
+        api(READERS),
+        check=lambda who, w, r: _records_api(who, w, r) if r.status_code == 200 else None,
+    ),
     _api(
         "record_create",
         "POST",
@@ -160,7 +206,13 @@ ROUTES += [
         json=True,
     ),
     *[
-        _api("record_get", "GET", _record_path(key, "/api/support/records/"), only(readers, anonymous=401), label=f"private record: {key}")
+        _api(
+            "record_get",
+            "GET",
+            _record_path(key, "/api/support/records/"),
+            only(readers, anonymous=401),
+            label=f"private record: {key}",
+        )
         for key, readers in RECORD_READERS.items()
     ],
     _api(
@@ -177,7 +229,13 @@ ROUTES += [
         lambda w, s: f"/api/support/records/{s['journal2']}/shares/{s['share_tutor']}",
         by_role({"teacher": 204, "tutor": 403, "school_head": 403}),
     ),
-    _api("support_overview", "GET", lambda w, s: "/api/support/overview", api(OVERSEERS), check=lambda who, w, r: _no_contents(who, w, r) if r.status_code == 200 else None),
+    _api(
+        "support_overview",
+        "GET",
+        lambda w, s: "/api/support/overview",
+        api(OVERSEERS),
+        check=lambda who, w, r: _no_contents(who, w, r) if r.status_code == 200 else None,
+    ),
 ]
 
 # ---------------------------------------------------------------- mentorship
@@ -195,7 +253,12 @@ def _head_sees_no_plan(who, world, response):
 _mpage, _mapi = makers("support", mentoring_data)
 
 ROUTES += [
-    _mpage("mentoring", lambda w, s: "/support/mentoring/", page({"teacher", "mentor", "school_head"}), check=lambda who, w, r: _head_sees_no_plan(who, w, r) if who == "school_head" else None),
+    _mpage(
+        "mentoring",
+        lambda w, s: "/support/mentoring/",
+        page({"teacher", "mentor", "school_head"}),
+        check=lambda who, w, r: _head_sees_no_plan(who, w, r) if who == "school_head" else None,
+    ),
     _mpage("mentorship", lambda w, s: f"/support/mentoring/{s['mentorship']}/", only(MENTORING)),
     _mpage(
         "mentorship_plan",
@@ -204,7 +267,13 @@ ROUTES += [
         method="POST",
         data=lambda w, s: {"kind": "task", "title": "Посетить урок коллеги", "due_on": "2099-01-15", "competency": ""},
     ),
-    _mpage("mentorship_plan_done", lambda w, s: f"/support/mentoring/{s['mentorship']}/plan/{s['plan_item']}/done/", only(MENTORING, 302), method="POST", data=lambda w, s: {}),
+    _mpage(
+        "mentorship_plan_done",
+        lambda w, s: f"/support/mentoring/{s['mentorship']}/plan/{s['plan_item']}/done/",
+        only(MENTORING, 302),
+        method="POST",
+        data=lambda w, s: {},
+    ),
     _mpage(
         "mentorship_meeting",
         lambda w, s: f"/support/mentoring/{s['mentorship']}/meetings/",
@@ -219,7 +288,13 @@ ROUTES += [
         method="POST",
         data=lambda w, s: {"text": "Было полезно", "rating": 5},
     ),
-    _mpage("mentoring_propose", lambda w, s: "/support/mentoring/propose/", by_role({"school_head": 302}, anonymous=302, default=403), method="POST", data=lambda w, s: {}),
+    _mpage(
+        "mentoring_propose",
+        lambda w, s: "/support/mentoring/propose/",
+        by_role({"school_head": 302}, anonymous=302, default=403),
+        method="POST",
+        data=lambda w, s: {},
+    ),
     _mpage(
         "mentorship_decide",
         lambda w, s: f"/support/mentoring/{s['proposal']}/decide/",
@@ -235,8 +310,19 @@ ROUTES += [
         data=lambda w, s: {"mentor": s["orlova"], "mentees": [s["young"]], "form": "teacher_teacher", "group_name": ""},
     ),
     _mapi("mentorships", "GET", lambda w, s: "/api/support/mentorships", api(MENTORING)),
-    _mapi("mentorships_school", "GET", lambda w, s: "/api/support/mentorships/school", api({"school_head"}), check=lambda who, w, r: _head_sees_no_plan(who, w, r) if r.status_code == 200 else None),
-    _mapi("mentorships_propose", "POST", lambda w, s: "/api/support/mentorships/propose", by_role({"school_head": 201}, default=403)),
+    _mapi(
+        "mentorships_school",
+        "GET",
+        lambda w, s: "/api/support/mentorships/school",
+        api({"school_head"}),
+        check=lambda who, w, r: _head_sees_no_plan(who, w, r) if r.status_code == 200 else None,
+    ),
+    _mapi(
+        "mentorships_propose",
+        "POST",
+        lambda w, s: "/api/support/mentorships/propose",
+        by_role({"school_head": 201}, default=403),
+    ),
     _mapi(
         "mentorship_decision",
         "POST",
@@ -245,7 +331,12 @@ ROUTES += [
         data=lambda w, s: {"accept": False},
         json=True,
     ),
-    _mapi("mentorship_get", "GET", lambda w, s: f"/api/support/mentorships/{s['mentorship']}", only(MENTORING, anonymous=401)),
+    _mapi(
+        "mentorship_get",
+        "GET",
+        lambda w, s: f"/api/support/mentorships/{s['mentorship']}",
+        only(MENTORING, anonymous=401),
+    ),
     _mapi(
         "mentorship_plan_add",
         "POST",
@@ -304,10 +395,35 @@ ROUTES += [
         method="POST",
         data=lambda w, s: {"text": "Что я изменю и как пойму, что получилось"},
     ),
-    _cpage("cycle_close", lambda w, s: f"/support/cycles/{s['cycle_close']}/close/", by_role({"teacher": 302, "tutor": 403, "mentor": 403}, anonymous=302), method="POST", data=lambda w, s: {}),
-    _capi("cycles", "GET", lambda w, s: "/api/support/cycles", api(SUPPORTED), check=lambda who, w, r: _no_reflection(who, w, r) if r.status_code == 200 else None),
-    _capi("cycle_open", "POST", lambda w, s: "/api/support/cycles", by_role({"teacher": 409}), data=lambda w, s: {"competency": s["competency_com"]}, json=True),
-    _capi("cycle_get", "GET", lambda w, s: f"/api/support/cycles/{s['cycle_close']}", only(SUPPORTED, anonymous=401), check=_no_reflection),
+    _cpage(
+        "cycle_close",
+        lambda w, s: f"/support/cycles/{s['cycle_close']}/close/",
+        by_role({"teacher": 302, "tutor": 403, "mentor": 403}, anonymous=302),
+        method="POST",
+        data=lambda w, s: {},
+    ),
+    _capi(
+        "cycles",
+        "GET",
+        lambda w, s: "/api/support/cycles",
+        api(SUPPORTED),
+        check=lambda who, w, r: _no_reflection(who, w, r) if r.status_code == 200 else None,
+    ),
+    _capi(
+        "cycle_open",
+        "POST",
+        lambda w, s: "/api/support/cycles",
+        by_role({"teacher": 409}),
+        data=lambda w, s: {"competency": s["competency_com"]},
+        json=True,
+    ),
+    _capi(
+        "cycle_get",
+        "GET",
+        lambda w, s: f"/api/support/cycles/{s['cycle_close']}",
+        only(SUPPORTED, anonymous=401),
+        check=_no_reflection,
+    ),
     _capi(
         "cycle_plan",
         "POST",
@@ -340,5 +456,82 @@ ROUTES += [
         data=lambda w, s: {"went": "а", "showed": "б", "next": "в"},
         json=True,
     ),
-    _capi("cycle_close", "POST", lambda w, s: f"/api/support/cycles/{s['cycle_close']}/close", by_role({"teacher": 409, "tutor": 403, "mentor": 403})),
+    _capi(
+        "cycle_close",
+        "POST",
+        lambda w, s: f"/api/support/cycles/{s['cycle_close']}/close",
+        by_role({"teacher": 409, "tutor": 403, "mentor": 403}),
+    ),
+]
+
+# ---------------------------------------------------------------- caseloads and «does support work?»
+
+from efs.people.models import SupportAssignment  # noqa: E402
+from efs.support.models import TutorCapacity  # noqa: E402
+from tests.support.setup import caseload_data  # noqa: E402
+
+HEADS = {"regional", "regional_other"}  # each heads the caseloads of their own region
+
+
+def _capacity_saved(who, world, response):
+    saved = TutorCapacity.objects.filter(tutor=world.users["tutor"], region=world.r1, capacity=7).exists()
+    assert saved == (who == "regional"), (who, saved)
+
+
+def _moved(who, world, response):
+    moved = SupportAssignment.objects.filter(
+        supporter=world.users["tutor"], educator=world.other_muni, kind="tutor", active=True
+    ).exists()
+    assert moved == (who == "regional"), (who, moved)
+
+
+def _moved_to_tutor2(who, world, response):
+    rows = list(
+        SupportAssignment.objects.filter(educator=world.other_muni, kind="tutor", active=True).values_list(
+            "supporter__username", flat=True
+        )
+    )
+    assert (rows == ["tutor2"]) == (who == "regional"), (who, rows)
+
+
+_kpage, _kapi = makers("support", caseload_data)
+
+ROUTES += [
+    _kpage("caseloads", lambda w, s: "/support/caseloads/", page(HEADS)),
+    _kpage(
+        "caseload_capacity",
+        lambda w, s: "/support/caseloads/capacity/",
+        by_role({"regional": 302}, anonymous=302, default=403),
+        method="POST",
+        data=lambda w, s: {"region": w.r1.pk, "tutor": w.users["tutor"].pk, "capacity": 7},
+        check=_capacity_saved,
+    ),
+    _kpage(
+        "caseload_moves",
+        lambda w, s: "/support/caseloads/moves/",
+        by_role({"regional": 302}, anonymous=302, default=403),
+        method="POST",
+        data=lambda w, s: {"region": w.r1.pk, "moves": [f"{w.other_muni.pk}:{w.users['tutor'].pk}"], "note": "Матрица"},
+        check=_moved,
+    ),
+    _kpage("effects", lambda w, s: "/support/effects/", page(HEADS)),
+    _kapi("caseloads", "GET", lambda w, s: "/api/support/caseloads", api(HEADS)),
+    _kapi(
+        "caseload_capacity",
+        "POST",
+        lambda w, s: "/api/support/caseloads/capacity",
+        by_role({"regional": 200}, default=403),
+        data=lambda w, s: {"region": w.r1.pk, "tutor": s["tutor2"], "capacity": 3},
+        json=True,
+    ),
+    _kapi(
+        "caseload_moves",
+        "POST",
+        lambda w, s: "/api/support/caseloads/moves",
+        by_role({"regional": 201}, default=403),
+        data=lambda w, s: {"region": w.r1.pk, "moves": [{"educator": w.other_muni.pk, "tutor": s["tutor2"]}]},
+        json=True,
+        check=_moved_to_tutor2,
+    ),
+    _kapi("support_effects", "GET", lambda w, s: "/api/support/effects", api(HEADS)),
 ]

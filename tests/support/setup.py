@@ -38,27 +38,58 @@ def support_data(world, state: dict) -> dict:
     ro = next(d for d in current_deficits(educator_id=me.pk) if d.code == "T.RO")
     state["competency"] = ro.competency_id
 
-    journal = services.record_create(actor=teacher, educator=me, kind="journal_entry", title="Дневник: урок в 7 «Б»", body=SECRET)
+    journal = services.record_create(
+        actor=teacher, educator=me, kind="journal_entry", title="Дневник: урок в 7 «Б»", body=SECRET
+    )
     services.record_share(actor=teacher, record=journal, user_id=head.pk)
     revoked = services.record_share(actor=teacher, record=journal, user_id=tutor.pk)
     services.record_unshare(actor=teacher, record=journal, share_id=revoked.pk)
-    journal2 = services.record_create(actor=teacher, educator=me, kind="journal_entry", title="Дневник: родительское собрание", body="Второй текст")
+    journal2 = services.record_create(
+        actor=teacher, educator=me, kind="journal_entry", title="Дневник: родительское собрание", body="Второй текст"
+    )
     state["share_head"] = services.record_share(actor=teacher, record=journal2, user_id=head.pk).pk
     state["share_tutor"] = services.record_share(actor=teacher, record=journal2, user_id=tutor.pk).pk
-    observation = services.record_create(actor=tutor, educator=me, kind="observation", title="Наблюдение урока 12.11", body="A/01.6: уровень 2")
-    mentoring = services.record_create(actor=mentor, educator=world.same_org, kind="mentoring_note", title="Встреча наставника", body="План на месяц")
+    observation = services.record_create(
+        actor=tutor, educator=me, kind="observation", title="Наблюдение урока 12.11", body="A/01.6: уровень 2"
+    )
+    mentoring = services.record_create(
+        actor=mentor, educator=world.same_org, kind="mentoring_note", title="Встреча наставника", body="План на месяц"
+    )
 
-    requested = services.consultation_request(actor=teacher, educator=me, topic=TOPIC, format="online", competency_id=ro.competency_id)
-    held = services.consultation_request(actor=teacher, educator=me, topic="Нормативная база оценивания", format="in_person", competency_id=ro.competency_id)
-    to_cancel = services.consultation_request(actor=teacher, educator=me, topic="Проектная задача", format="online", competency_id=ro.competency_id)
+    requested = services.consultation_request(
+        actor=teacher, educator=me, topic=TOPIC, format="online", competency_id=ro.competency_id
+    )
+    held = services.consultation_request(
+        actor=teacher,
+        educator=me,
+        topic="Нормативная база оценивания",
+        format="in_person",
+        competency_id=ro.competency_id,
+    )
+    to_cancel = services.consultation_request(
+        actor=teacher, educator=me, topic="Проектная задача", format="online", competency_id=ro.competency_id
+    )
     start = timezone.now() - dt.timedelta(hours=2)  # scheduled yesterday for today, held an hour ago
     services.consultation_schedule(
-        actor=tutor, consultation=held, starts_at=start, duration_minutes=45, place="ЦНППМ, ауд. 204", now=start - dt.timedelta(days=1)
+        actor=tutor,
+        consultation=held,
+        starts_at=start,
+        duration_minutes=45,
+        place="ЦНППМ, ауд. 204",
+        now=start - dt.timedelta(days=1),
     )
-    note = services.consultation_record(actor=tutor, consultation=held, notes=NOTES, outcome="Составлен лист самооценки", next_steps="Провести урок")
+    note = services.consultation_record(
+        actor=tutor, consultation=held, notes=NOTES, outcome="Составлен лист самооценки", next_steps="Провести урок"
+    )
     state.update(
-        journal=journal.pk, journal2=journal2.pk, observation=observation.pk, mentoring=mentoring.pk, consultation_note=note.pk,
-        requested=requested.pk, held=held.pk, to_cancel=to_cancel.pk,
+        journal=journal.pk,
+        journal2=journal2.pk,
+        observation=observation.pk,
+        mentoring=mentoring.pk,
+        consultation_note=note.pk,
+        requested=requested.pk,
+        held=held.pk,
+        to_cancel=to_cancel.pk,
     )
     return state
 
@@ -89,15 +120,32 @@ def mentoring_data(world, state: dict) -> dict:
     young = make_educator(world.org_a, "Юнова")
     young.experience_years = 1
     young.save()
-    (pair,) = mentoring.mentorship_create(actor=head, mentor_educator=orlova, mentees=[world.self_educator], form="teacher_teacher")
-    (group,) = mentoring.mentorship_create(actor=head, mentor_educator=belova, mentees=[world.self_educator], form="group", group_name="Молодые математики")
+    (pair,) = mentoring.mentorship_create(
+        actor=head, mentor_educator=orlova, mentees=[world.self_educator], form="teacher_teacher"
+    )
+    (group,) = mentoring.mentorship_create(
+        actor=head, mentor_educator=belova, mentees=[world.self_educator], form="group", group_name="Молодые математики"
+    )
     item = mentoring.plan_add(
-        actor=world.users["mentor"], mentorship=pair, kind="goal", title=PLAN_TITLE, due_on=dt.date.today() + dt.timedelta(days=30),
+        actor=world.users["mentor"],
+        mentorship=pair,
+        kind="goal",
+        title=PLAN_TITLE,
+        due_on=dt.date.today() + dt.timedelta(days=30),
         competency_id=state["competency"],
     )
-    mentoring.meeting_log(actor=world.users["mentor"], mentorship=pair, held_on=dt.date.today(), minutes=40, topic="Разбор урока", notes=MEETING_NOTES)
+    mentoring.meeting_log(
+        actor=world.users["mentor"],
+        mentorship=pair,
+        held_on=dt.date.today(),
+        minutes=40,
+        topic="Разбор урока",
+        notes=MEETING_NOTES,
+    )
     (proposal,) = mentoring.mentors_propose(actor=head, organization_id=world.org_a.pk)
-    state.update(mentorship=pair.pk, group=group.pk, plan_item=item.pk, proposal=proposal.pk, orlova=orlova.pk, young=young.pk)
+    state.update(
+        mentorship=pair.pk, group=group.pk, plan_item=item.pk, proposal=proposal.pk, orlova=orlova.pk, young=young.pk
+    )
     return state
 
 
@@ -116,16 +164,47 @@ def cycles_data(world, state: dict) -> dict:
     teacher, tutor, me = world.users["teacher"], world.users["tutor"], world.self_educator
     finished_attempt(teacher, me, {"T.RO": 0.98, "T.NP": 0.9, "T.COM": 0.9, "T.MATH": 0.9})
     ids = {d.code: d.competency_id for d in current_deficits(educator_id=me.pk)}
-    opened = {code: cycles.cycle_open(actor=teacher, educator=me, competency_id=ids[code]) for code in ("T.RO", "T.COM", "T.MATH", "T.NP")}
+    opened = {
+        code: cycles.cycle_open(actor=teacher, educator=me, competency_id=ids[code])
+        for code in ("T.RO", "T.COM", "T.MATH", "T.NP")
+    }
     for code in ("T.COM", "T.MATH", "T.NP"):
         cycles.cycle_plan(actor=teacher, cycle=opened[code], text="Ввести лист самооценки на каждом уроке")
         cycles.cycle_act(actor=teacher, cycle=opened[code], text="Провела три урока с листом самооценки")
     for code in ("T.MATH", "T.NP"):
         cycles.cycle_observe(actor=tutor, cycle=opened[code], levels=LEVELS, notes="10:05 — цель названа учениками")
-    cycles.cycle_reflect(actor=teacher, cycle=opened["T.NP"], answers={"went": "Половина класса", "showed": REFLECTION, "next": "Пауза после объяснения"})
+    cycles.cycle_reflect(
+        actor=teacher,
+        cycle=opened["T.NP"],
+        answers={"went": "Половина класса", "showed": REFLECTION, "next": "Пауза после объяснения"},
+    )
     finished_attempt(teacher, me, {"T.RO": 0.98, "T.NP": 0.3, "T.COM": 0.9, "T.MATH": 0.9})
     state.update(
-        cycle_plan=opened["T.RO"].pk, cycle_observe=opened["T.COM"].pk, cycle_reflect=opened["T.MATH"].pk, cycle_close=opened["T.NP"].pk,
+        cycle_plan=opened["T.RO"].pk,
+        cycle_observe=opened["T.COM"].pk,
+        cycle_reflect=opened["T.MATH"].pk,
+        cycle_close=opened["T.NP"].pk,
         competency_com=ids["T.COM"],
     )
+    return state
+
+
+def caseload_data(world, state: dict) -> dict:
+    """R1's ЦНППМ head is the regional operator. Tutors of R1: the World tutor (Иванова and
+    Сидорова in the caseload, capacity 5) and a second tutor without a capacity yet.
+    Кузнецова (org C) has no tutor."""
+    if "tutor2" in state:
+        return state
+    support_data(world, state)
+    from efs.people.models import Scope
+    from efs.people.services import role_grant
+    from efs.support import caseloads
+    from tests.conftest import make_user
+
+    tutor2 = make_user("tutor2")
+    role_grant(user=tutor2, role=Role.TUTOR, scope=Scope.ASSIGNED, region=world.r1)
+    caseloads.capacity_set(
+        actor=world.users["regional"], region_id=world.r1.pk, tutor_id=world.users["tutor"].pk, capacity=5
+    )
+    state.update(tutor2=tutor2.pk)
     return state

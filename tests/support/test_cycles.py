@@ -36,8 +36,14 @@ def test_a_cycle_opens_only_on_a_current_deficit_once(data):
     teacher, me = world.users["teacher"], world.self_educator
     before = ReflectionCycle.objects.count()
     assert _code(lambda: cycles.cycle_open(actor=teacher, educator=me, competency_id=999_999)) == "competency_not_found"
-    assert _code(lambda: cycles.cycle_open(actor=teacher, educator=me, competency_id=state["competency_com"])) == "cycle_exists"
-    assert _code(lambda: cycles.cycle_open(actor=world.users["tutor"], educator=me, competency_id=state["competency_com"])) == "cycle_not_own"
+    assert (
+        _code(lambda: cycles.cycle_open(actor=teacher, educator=me, competency_id=state["competency_com"]))
+        == "cycle_exists"
+    )
+    assert (
+        _code(lambda: cycles.cycle_open(actor=world.users["tutor"], educator=me, competency_id=state["competency_com"]))
+        == "cycle_not_own"
+    )
     assert _code(lambda: cycles.cycle_open(actor=teacher, educator=me, route_item_id=999_999)) == "route_item_not_found"
     assert ReflectionCycle.objects.count() == before
 
@@ -56,10 +62,32 @@ def test_the_stages_go_in_order(data):
 def test_the_observation_needs_a_supporter_and_every_level(data):
     world, state = data
     observing = ReflectionCycle.objects.get(pk=state["cycle_observe"])
-    assert _code(lambda: cycles.cycle_observe(actor=world.users["teacher"], cycle=observing, levels=LEVELS, notes="x")) == "cycle_not_observer"
-    assert _code(lambda: cycles.cycle_observe(actor=world.users["tutor"], cycle=observing, levels={"A/01.6": 2}, notes="x")) == "rubric_level_missing"
-    assert _code(lambda: cycles.cycle_observe(actor=world.users["tutor"], cycle=observing, levels=LEVELS | {"A/01.6": 7}, notes="x")) == "rubric_level_missing"
-    assert _code(lambda: cycles.cycle_observe(actor=world.users["tutor"], cycle=observing, levels=LEVELS | {"B/01.6": 1}, notes="x")) == "rubric_function_unknown"
+    assert (
+        _code(lambda: cycles.cycle_observe(actor=world.users["teacher"], cycle=observing, levels=LEVELS, notes="x"))
+        == "cycle_not_observer"
+    )
+    assert (
+        _code(
+            lambda: cycles.cycle_observe(actor=world.users["tutor"], cycle=observing, levels={"A/01.6": 2}, notes="x")
+        )
+        == "rubric_level_missing"
+    )
+    assert (
+        _code(
+            lambda: cycles.cycle_observe(
+                actor=world.users["tutor"], cycle=observing, levels=LEVELS | {"A/01.6": 7}, notes="x"
+            )
+        )
+        == "rubric_level_missing"
+    )
+    assert (
+        _code(
+            lambda: cycles.cycle_observe(
+                actor=world.users["tutor"], cycle=observing, levels=LEVELS | {"B/01.6": 1}, notes="x"
+            )
+        )
+        == "rubric_function_unknown"
+    )
     record = cycles.cycle_observe(actor=world.users["tutor"], cycle=observing, levels=LEVELS, notes="10:00 — начало")
     assert record.kind == "observation" and record.rubric == LEVELS and record.author == world.users["tutor"]
 

@@ -54,7 +54,9 @@ def test_a_revoked_share_closes_the_record_again(data):
     world, state = data
     tutor = world.client("tutor")
     assert tutor.get(f"/support/records/{state['journal2']}/").status_code == 200
-    response = world.client("teacher").post(f"/support/records/{state['journal2']}/shares/{state['share_tutor']}/revoke/")
+    response = world.client("teacher").post(
+        f"/support/records/{state['journal2']}/shares/{state['share_tutor']}/revoke/"
+    )
     assert response.status_code == 302
     assert tutor.get(f"/support/records/{state['journal2']}/").status_code == 404
     assert tutor.get(f"/api/support/records/{state['journal2']}").status_code == 404
@@ -65,17 +67,25 @@ def test_a_revoked_share_closes_the_record_again(data):
 def test_sharing_again_after_a_revocation_opens_it(data):
     world, state = data
     teacher = world.client("teacher")
-    response = teacher.post(f"/api/support/records/{state['journal']}/shares", {"user": world.users["tutor"].pk}, content_type="application/json")
+    response = teacher.post(
+        f"/api/support/records/{state['journal']}/shares",
+        {"user": world.users["tutor"].pk},
+        content_type="application/json",
+    )
     assert response.status_code == 201
     assert world.client("tutor").get(f"/api/support/records/{state['journal']}").json()["body"] == SECRET
-    assert RecordShare.objects.filter(record_id=state["journal"]).count() == 3  # head, the revoked tutor share, the new one
+    assert (
+        RecordShare.objects.filter(record_id=state["journal"]).count() == 3
+    )  # head, the revoked tutor share, the new one
 
 
 def test_only_supporters_and_the_school_head_can_be_given_a_record(data):
     world, state = data
     before = RecordShare.objects.count()
     response = world.client("teacher").post(
-        f"/api/support/records/{state['journal']}/shares", {"user": world.users["regional"].pk}, content_type="application/json"
+        f"/api/support/records/{state['journal']}/shares",
+        {"user": world.users["regional"].pk},
+        content_type="application/json",
     )
     assert response.status_code == 404 and response.json()["error"]["code"] == "share_user_not_found"
     assert RecordShare.objects.count() == before
@@ -85,7 +95,9 @@ def test_a_reader_who_is_not_the_owner_cannot_pass_it_on(data):
     world, state = data
     before = RecordShare.objects.count()
     response = world.client("school_head").post(
-        f"/api/support/records/{state['journal']}/shares", {"user": world.users["tutor"].pk}, content_type="application/json"
+        f"/api/support/records/{state['journal']}/shares",
+        {"user": world.users["tutor"].pk},
+        content_type="application/json",
     )
     assert response.status_code == 403 and response.json()["error"]["code"] == "record_not_owner"
     assert RecordShare.objects.count() == before
@@ -94,7 +106,9 @@ def test_a_reader_who_is_not_the_owner_cannot_pass_it_on(data):
 def test_the_same_person_is_not_shared_twice(data):
     world, state = data
     response = world.client("teacher").post(
-        f"/api/support/records/{state['journal']}/shares", {"user": world.users["school_head"].pk}, content_type="application/json"
+        f"/api/support/records/{state['journal']}/shares",
+        {"user": world.users["school_head"].pk},
+        content_type="application/json",
     )
     assert response.status_code == 409 and response.json()["error"]["code"] == "share_exists"
 
@@ -126,7 +140,16 @@ def test_the_overview_shows_counts_and_dates_only(data, who):
     assert body["records"] == {"journal_entry": 2, "observation": 1, "consultation_note": 1, "mentoring_note": 1}
     assert body["consultations"] == {"requested": 2, "held": 1}
     row = next(r for r in body["items"] if r["name"].startswith("Иванова"))
-    assert set(row) == {"educator", "name", "organization", "consultations", "last_consultation", "next_consultation", "records", "last_record"}
+    assert set(row) == {
+        "educator",
+        "name",
+        "organization",
+        "consultations",
+        "last_consultation",
+        "next_consultation",
+        "records",
+        "last_record",
+    }
     assert row["records"] == {"journal_entry": 2, "observation": 1, "consultation_note": 1}
     assert row["consultations"] == {"requested": 2, "held": 1} and row["last_consultation"] is not None
 
@@ -144,8 +167,12 @@ def test_the_overview_makes_a_fixed_number_of_queries(data):
     # session, user, grants, educators count, the page of educators, their consultations and
     # records, totals of consultations and records, the navigation's unread count
     assert queries_of(client, "/support/overview/") == 10
-    services.record_create(actor=world.users["teacher"], educator=world.self_educator, kind="journal_entry", title="Ещё", body="Текст")
-    services.record_create(actor=world.users["mentor"], educator=world.same_org, kind="mentoring_note", title="Ещё", body="Текст")
+    services.record_create(
+        actor=world.users["teacher"], educator=world.self_educator, kind="journal_entry", title="Ещё", body="Текст"
+    )
+    services.record_create(
+        actor=world.users["mentor"], educator=world.same_org, kind="mentoring_note", title="Ещё", body="Текст"
+    )
     assert queries_of(client, "/support/overview/") == 10
 
 
@@ -153,7 +180,9 @@ def test_the_author_must_support_the_educator(data):
     world, _state = data
     before = PrivateRecord.objects.count()
     with pytest.raises(Exception) as exc:
-        services.record_create(actor=world.users["mentor"], educator=world.other_org, kind="mentoring_note", title="x", body="y")
+        services.record_create(
+            actor=world.users["mentor"], educator=world.other_org, kind="mentoring_note", title="x", body="y"
+        )
     assert getattr(exc.value, "code", "") == "record_not_writer"
     assert PrivateRecord.objects.count() == before
 
@@ -161,7 +190,10 @@ def test_the_author_must_support_the_educator(data):
 def test_the_record_form_writes_a_private_journal_entry(data):
     world, _state = data
     client = world.client("teacher")
-    response = client.post("/support/records/new/", {"educator": world.self_educator.pk, "kind": "journal_entry", "title": "Мой урок", "body": "Что получилось"})
+    response = client.post(
+        "/support/records/new/",
+        {"educator": world.self_educator.pk, "kind": "journal_entry", "title": "Мой урок", "body": "Что получилось"},
+    )
     assert response.status_code == 302
     record = PrivateRecord.objects.get(title="Мой урок")
     assert record.author == world.users["teacher"] and record.kind == "journal_entry"

@@ -12,6 +12,7 @@ import logging
 from django.db import DataError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
@@ -82,7 +83,7 @@ api = EfsAPI(
     title="ЕФС НМС API",
     version="1.0.0",
     description="Программный интерфейс платформы научно-методического сопровождения педагогов. "
-    "Ошибки возвращаются как {\"error\": {\"code\", \"message\"}}; коды стабильны.",
+    'Ошибки возвращаются как {"error": {"code", "message"}}; коды стабильны.',
     auth=api_auth(),
     urls_namespace="api-1.0.0",
 )
@@ -102,7 +103,9 @@ def on_domain_error(request, exc: DomainError):
 
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request, exc: NinjaValidationError):
-    return _error(request, "invalid_request", _("The request did not pass validation: wrong or missing fields."), 422, exc.errors)
+    return _error(
+        request, "invalid_request", _("The request did not pass validation: wrong or missing fields."), 422, exc.errors
+    )
 
 
 @api.exception_handler(AuthenticationError)
@@ -120,9 +123,22 @@ def on_http_error(request, exc: HttpError):
     # Ninja's own refusals arrive in English; each gets its stable code and Russian text.
     text = str(exc)
     if exc.status_code == 403 and "CSRF" in text:
-        return _error(request, "csrf_failed", _("The request did not carry a valid CSRF token. Reload the page and try again; API clients send X-CSRFToken or use a token."), 403)
+        return _error(
+            request,
+            "csrf_failed",
+            _(
+                "The request did not carry a valid CSRF token. Reload the page and try again; API clients send "
+                "X-CSRFToken or use a token."
+            ),
+            403,
+        )
     if exc.status_code == 400 and text.startswith("Cannot parse request body"):
-        return _error(request, "malformed_body", _("The request body could not be read: send JSON, or a form where the operation takes files."), 400)
+        return _error(
+            request,
+            "malformed_body",
+            _("The request body could not be read: send JSON, or a form where the operation takes files."),
+            400,
+        )
     return _error(request, "request_refused", _("The request was refused."), exc.status_code)
 
 
@@ -139,8 +155,13 @@ def on_server_error(request, exc: Exception):
         logger.warning("value out of range: %s", exc)
         return _error(request, "value_out_of_range", _("A value in the request is beyond the allowed range."), 400)
     logger.error("Internal Server Error: %s", request.path, exc_info=exc)
-    body = {"error": {"code": "server_error", "message": _("The server failed to answer. The error has been recorded; give the request id to support."),
-                      "request_id": getattr(request, "request_id", "-")}}
+    body = {
+        "error": {
+            "code": "server_error",
+            "message": _("The server failed to answer. The error has been recorded; give the request id to support."),
+            "request_id": getattr(request, "request_id", "-"),
+        }
+    }
     return api.create_response(request, body, status=500)
 
 
@@ -157,8 +178,36 @@ api.add_router("/practices/", practices_router)
 api.add_router("/coordination/", coordination_router)
 
 
+def operations():
+    """(router, operation) for every operation served, nested routers included.
+
+    django-ninja 1.7 mounts routers as bound copies; `api._routers` lists only the top-level
+    ones, so a router added to another (coordination's programs) would be missed there."""
+    for router in api._get_bound_routers():
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                yield router, operation
+
+
+def _summaries_through_the_catalog() -> None:
+    """Summaries are written in English beside each operation and served in Russian.
+
+    The OpenAPI document is built per request, so a lazy string takes the request's
+    language; `tests/test_api_reference.py` checks that every summary has its translation.
+    """
+    for _router, operation in operations():
+        if operation.summary and isinstance(operation.summary, str):
+            # ninja types it str; a lazy string is what it serialises per request
+            operation.summary = gettext_lazy(operation.summary)  # type: ignore[assignment]
+
+
+_summaries_through_the_catalog()
+
+
 def unknown_endpoint(request: HttpRequest, rest: str = ""):
     """Any other address under /api/: the same JSON error as a missing object, never an HTML page."""
     from django.http import JsonResponse
 
-    return JsonResponse({"error": {"code": "not_found", "message": _("No such endpoint. The list is at /api/docs.")}}, status=404)
+    return JsonResponse(
+        {"error": {"code": "not_found", "message": _("No such endpoint. The list is at /api/docs.")}}, status=404
+    )

@@ -57,4 +57,6 @@ def require_provider(user, program: Program | None = None, organization: Organiz
 def require_moderator(user, program: Program) -> None:
     moderated = moderated_filter(user)
     if moderated is None or not Program.objects.filter(moderated, pk=program.pk).exists():
-        raise PermissionDenied(_("Only the operator of the provider's region or the federal operator moderates this program."))
+        raise PermissionDenied(
+            _("Only the operator of the provider's region or the federal operator moderates this program.")
+        )

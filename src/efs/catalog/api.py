@@ -11,7 +11,18 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from efs.errors import NotFound
-from efs.limits import PRICE_KOPECKS_MAX, Comment, Day, Id, Limit, Offset, Search
+from efs.limits import (
+    PRICE_KOPECKS_MAX,
+    Comment,
+    Day,
+    Id,
+    Limit,
+    Offset,
+    RegionCode,
+    Search,
+    ShortText,
+    Word,
+)
 from efs.people import access as people_access
 from efs.people.models import Organization, Role
 
@@ -38,9 +49,17 @@ class CohortOut(Schema):
 
 def _cohort(c) -> dict:
     return {
-        "id": c.pk, "start_date": c.start_date, "end_date": c.end_date, "enrollment_deadline": c.enrollment_deadline, "seats": c.seats,
-        "seats_free": c.seats_free, "online": c.online, "place": c.municipality.name if c.municipality_id else None,
-        "price_kopecks": c.price, "status": c.status, "availability": c.availability,
+        "id": c.pk,
+        "start_date": c.start_date,
+        "end_date": c.end_date,
+        "enrollment_deadline": c.enrollment_deadline,
+        "seats": c.seats,
+        "seats_free": c.seats_free,
+        "online": c.online,
+        "place": c.municipality.name if c.municipality_id else None,
+        "price_kopecks": c.price,
+        "status": c.status,
+        "availability": c.availability,
     }
 
 
@@ -60,8 +79,15 @@ class ProgramOut(Schema):
 
 def _program(p) -> dict:
     return {
-        "id": p.pk, "code": p.code, "title": p.title, "provider": p.provider.display_name, "kind": p.kind, "hours": p.hours, "form": p.form,
-        "price_kopecks": p.price, "status": p.status,
+        "id": p.pk,
+        "code": p.code,
+        "title": p.title,
+        "provider": p.provider.display_name,
+        "kind": p.kind,
+        "hours": p.hours,
+        "form": p.form,
+        "price_kopecks": p.price,
+        "status": p.status,
         "outcomes": [{"competency": o.competency.code, "weight": o.weight} for o in p.outcomes.all()],
         "cohorts": [_cohort(c) for c in getattr(p, "open_cohorts", [])],
     }
@@ -108,7 +134,11 @@ def search(request: HttpRequest, params: Query[SearchIn]):
     limit = max(1, min(params.limit, 100))
     page = ids[params.offset : params.offset + limit]
     suggestion = None if total else queries.search_suggestion(filters)
-    return {"count": total, "items": [_program(p) for p in queries.programs_page(page, region_id=region_id)], "suggestion": suggestion}
+    return {
+        "count": total,
+        "items": [_program(p) for p in queries.programs_page(page, region_id=region_id)],
+        "suggestion": suggestion,
+    }
 
 
 class MatchOut(Schema):
@@ -118,17 +148,29 @@ class MatchOut(Schema):
     closes: list[dict[str, Any]]
 
 
-@router.get("/for-me", response=list[MatchOut], summary="Published programs ranked by how much of my deficits they cover")
+@router.get(
+    "/for-me", response=list[MatchOut], summary="Published programs ranked by how much of my deficits they cover"
+)
 def for_me(request: HttpRequest):
     me = people_access.own_educator(request.user)
     if me is None:
         raise NotFound(_("Your login is not linked to an educator record."), code="educator_not_linked")
     deficits = queries.deficits_of(me)
-    matches = queries.programs_for_deficits(deficits, region_id=me.region_id, audience=me.category, subjects=list(me.subjects.values_list("code", flat=True)))
+    matches = queries.programs_for_deficits(
+        deficits,
+        region_id=me.region_id,
+        audience=me.category,
+        subjects=list(me.subjects.values_list("code", flat=True)),
+    )
     return [
         {
-            "program": _program(m.program), "score": round(m.score, 4), "share_of_deficits": round(m.share, 4),
-            "closes": [{"competency": d.code, "title": d.title, "probability_of_deficit": d.weight, "coverage": w} for d, w in m.covers],
+            "program": _program(m.program),
+            "score": round(m.score, 4),
+            "share_of_deficits": round(m.share, 4),
+            "closes": [
+                {"competency": d.code, "title": d.title, "probability_of_deficit": d.weight, "coverage": w}
+                for d, w in m.covers
+            ],
         }
         for m in matches
     ]
@@ -186,7 +228,13 @@ class ProgramStateOut(Schema):
 @router.get("/programs/{int:program_id}", response=ProgramCardOut, summary="A program card with its status and cohorts")
 def program(request: HttpRequest, program_id: Id):
     p = program_visible(request.user, program_id)
-    return {"id": p.pk, "status": p.status, "version": p.version, **services.program_card(p), "cohorts": [_cohort(c) for c in p.cohorts.select_related("municipality")]}
+    return {
+        "id": p.pk,
+        "status": p.status,
+        "version": p.version,
+        **services.program_card(p),
+        "cohorts": [_cohort(c) for c in p.cohorts.select_related("municipality")],
+    }
 
 
 class CardIn(Schema):
@@ -206,7 +254,9 @@ def _data(card: dict):
     try:
         return importexport.card_to_data(card)
     except (KeyError, TypeError, ValueError):
-        raise ValidationFailed(_("The card does not follow the format of an exported card."), code="program_invalid") from None
+        raise ValidationFailed(
+            _("The card does not follow the format of an exported card."), code="program_invalid"
+        ) from None
 
 
 @router.post("/programs", response={201: CardOut}, summary="Create a draft card (provider)")
@@ -217,7 +267,9 @@ def program_create(request: HttpRequest, body: CardIn):
 
 @router.put("/programs/{int:program_id}", response=CardOut, summary="Change a draft or returned card (provider)")
 def program_update(request: HttpRequest, program_id: Id, body: CardIn):
-    p = services.program_update(actor=request.user, program=program_visible(request.user, program_id), data=_data(body.card))
+    p = services.program_update(
+        actor=request.user, program=program_visible(request.user, program_id), data=_data(body.card)
+    )
     return {"id": p.pk, "status": p.status, **services.program_card(p)}
 
 
@@ -226,7 +278,11 @@ class ProgramActionIn(Schema):
     comment: Comment = ""
 
 
-@router.post("/programs/{int:program_id}/actions", response=ProgramStateOut, summary="Move the card through the inclusion workflow")
+@router.post(
+    "/programs/{int:program_id}/actions",
+    response=ProgramStateOut,
+    summary="Move the card through the inclusion workflow",
+)
 def program_action(request: HttpRequest, program_id: Id, body: ProgramActionIn):
     from efs.errors import ValidationFailed
 
@@ -255,16 +311,23 @@ class CohortCreateIn(Schema):
     price_kopecks: int
     online: bool = False
     municipality: int | None = None
-    address: str = ""
-    availability: str = "region"
+    address: ShortText = ""
+    availability: Word = "region"
 
 
 @router.post("/programs/{int:program_id}/cohorts", response={201: CohortOut}, summary="Schedule a cohort (provider)")
 def cohort_create(request: HttpRequest, program_id: Id, body: CohortCreateIn):
     p = program_visible(request.user, program_id)
     data = services.CohortData(
-        start_date=body.start_date, end_date=body.end_date, enrollment_deadline=body.enrollment_deadline, seats=body.seats,
-        price=body.price_kopecks, online=body.online, municipality_id=body.municipality, address=body.address, availability=body.availability,
+        start_date=body.start_date,
+        end_date=body.end_date,
+        enrollment_deadline=body.enrollment_deadline,
+        seats=body.seats,
+        price=body.price_kopecks,
+        online=body.online,
+        municipality_id=body.municipality,
+        address=body.address,
+        availability=body.availability,
     )
     return Status(201, _cohort(services.cohort_create(actor=request.user, program=p, data=data)))
 
@@ -276,12 +339,28 @@ class ProgramsImportOut(Schema):
     errors: list[dict[str, Any]]
 
 
-@router.post("/import", response=ProgramsImportOut, summary="Import cards from JSON or XLSX (drafts; all or, explicitly, only valid ones)")
-def programs_import(request: HttpRequest, file: File[UploadedFile], only_valid: Form[bool] = False, check: Form[bool] = False):
+@router.post(
+    "/import",
+    response=ProgramsImportOut,
+    summary="Import cards from JSON or XLSX (drafts; all or, explicitly, only valid ones)",
+)
+def programs_import(
+    request: HttpRequest, file: File[UploadedFile], only_valid: Form[bool] = False, check: Form[bool] = False
+):
     report = importexport.programs_import(
-        actor=request.user, provider=_provider(request), file_name=file.name or "", content=file.read(), only_valid=only_valid, dry_run=check
+        actor=request.user,
+        provider=_provider(request),
+        file_name=file.name or "",
+        content=file.read(),
+        only_valid=only_valid,
+        dry_run=check,
     )
-    return {"total": report.total, "valid": report.valid, "created": [p.pk for p in report.created], "errors": report.errors}
+    return {
+        "total": report.total,
+        "valid": report.valid,
+        "created": [p.pk for p in report.created],
+        "errors": report.errors,
+    }
 
 
 class ReviewOut(Schema):
@@ -297,25 +376,43 @@ class ReviewOut(Schema):
 def reviews(request: HttpRequest):
     people_access.require_role(request.user, [Role.EXPERT])
     return [
-        {"id": r.pk, "program": r.program_id, "program_title": r.program.title, "version": r.program_version, "status": r.status, "verdict": r.verdict}
+        {
+            "id": r.pk,
+            "program": r.program_id,
+            "program_title": r.program.title,
+            "version": r.program_version,
+            "status": r.status,
+            "verdict": r.verdict,
+        }
         for r in Review.objects.filter(expert=request.user).select_related("program")
     ]
 
 
 class ProgramReviewIn(Schema):
     scores: dict[str, int]
-    verdict: str
-    comment: str = ""
+    verdict: Word
+    comment: Comment = ""
 
 
-@router.post("/reviews/{int:review_id}", response=ReviewOut, summary="Submit a review against the published criteria (expert)")
+@router.post(
+    "/reviews/{int:review_id}", response=ReviewOut, summary="Submit a review against the published criteria (expert)"
+)
 def review_submit(request: HttpRequest, review_id: Id, body: ProgramReviewIn):
     people_access.require_role(request.user, [Role.EXPERT])
     review = Review.objects.filter(pk=review_id, expert=request.user, status=ReviewStatus.ASSIGNED).first()
     if review is None:
         raise NotFound(_("Not found, or you have no access to it."))
-    r = services.review_submit(actor=request.user, review=review, scores=body.scores, verdict=body.verdict, comment=body.comment)
-    return {"id": r.pk, "program": r.program_id, "program_title": r.program.title, "version": r.program_version, "status": r.status, "verdict": r.verdict}
+    r = services.review_submit(
+        actor=request.user, review=review, scores=body.scores, verdict=body.verdict, comment=body.comment
+    )
+    return {
+        "id": r.pk,
+        "program": r.program_id,
+        "program_title": r.program.title,
+        "version": r.program_version,
+        "status": r.status,
+        "verdict": r.verdict,
+    }
 
 
 class CoverageOut(Schema):
@@ -328,7 +425,7 @@ class CoverageOut(Schema):
 
 
 @router.get("/coverage", response=list[CoverageOut], summary="Deficits against programs in a region: the demand map")
-def coverage(request: HttpRequest, region: str = ""):
+def coverage(request: HttpRequest, region: RegionCode = ""):
     from efs.diagnostics.access import AGGREGATE_READERS
     from efs.people.models import Region
 
@@ -342,8 +439,12 @@ def coverage(request: HttpRequest, region: str = ""):
     rows = queries.coverage(request.user, region_id=region_id, roles=roles or list(AGGREGATE_READERS))
     return [
         {
-            "competency": r.competency.code, "title": r.competency.title, "audience": r.competency.framework.audience,
-            "people_with_deficit": r.people_with_deficit if roles else None, "programs": r.programs, "free_seats": r.seats,
+            "competency": r.competency.code,
+            "title": r.competency.title,
+            "audience": r.competency.framework.audience,
+            "people_with_deficit": r.people_with_deficit if roles else None,
+            "programs": r.programs,
+            "free_seats": r.seats,
         }
         for r in rows
     ]

@@ -56,7 +56,13 @@ def program_data(post: QueryDict) -> ProgramData:
     for i in range(OUTCOME_ROWS):
         code = post.get(f"outcome_code_{i}", "").strip()
         if code:
-            outcomes.append((code, _float(post.get(f"outcome_weight_{i}", ""), "outcomes", errors), post.get(f"outcome_text_{i}", "").strip()))
+            outcomes.append(
+                (
+                    code,
+                    _float(post.get(f"outcome_weight_{i}", ""), "outcomes", errors),
+                    post.get(f"outcome_text_{i}", "").strip(),
+                )
+            )
     modules = []
     for i in range(MODULE_ROWS):
         title = post.get(f"module_title_{i}", "").strip()
@@ -84,7 +90,11 @@ def program_data(post: QueryDict) -> ProgramData:
         modules=modules,
     )
     if errors:
-        raise ValidationFailed(" ".join(m for _f, m in errors), code="program_invalid", details=[{"field": f, "message": m} for f, m in errors])
+        raise ValidationFailed(
+            " ".join(m for _f, m in errors),
+            code="program_invalid",
+            details=[{"field": f, "message": m} for f, m in errors],
+        )
     return data
 
 
@@ -130,7 +140,11 @@ def card_from_post(post: QueryDict) -> dict:
         "title": post.get("title", ""),
         "annotation": post.get("annotation", ""),
         "audience": {
-            "categories": [c for c, key in (("teacher", "for_teachers"), ("manager", "for_managers"), ("student", "for_students")) if post.get(key)],
+            "categories": [
+                c
+                for c, key in (("teacher", "for_teachers"), ("manager", "for_managers"), ("student", "for_students"))
+                if post.get(key)
+            ],
             "positions": [p.strip() for p in post.get("positions", "").split(",") if p.strip()],
             "subjects": post.getlist("subjects"),
         },
@@ -142,7 +156,11 @@ def card_from_post(post: QueryDict) -> dict:
         "price_rub": post.get("price", ""),
         "developer": post.get("developer", ""),
         "outcomes": [
-            {"competency": post.get(f"outcome_code_{i}", ""), "weight": post.get(f"outcome_weight_{i}", ""), "text": post.get(f"outcome_text_{i}", "")}
+            {
+                "competency": post.get(f"outcome_code_{i}", ""),
+                "weight": post.get(f"outcome_weight_{i}", ""),
+                "text": post.get(f"outcome_text_{i}", ""),
+            }
             for i in range(OUTCOME_ROWS)
             if post.get(f"outcome_code_{i}")
         ],
@@ -164,7 +182,9 @@ class ReviewForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.criteria = list(criteria)
         for c in self.criteria:
-            self.fields[f"score_{c.code}"] = forms.TypedChoiceField(label=c.title, choices=[(i, i) for i in range(c.max_score + 1)], coerce=int)
+            self.fields[f"score_{c.code}"] = forms.TypedChoiceField(
+                label=c.title, choices=[(i, i) for i in range(c.max_score + 1)], coerce=int
+            )
 
     def scores(self) -> dict[str, int]:
         return {c.code: self.cleaned_data[f"score_{c.code}"] for c in self.criteria}

@@ -25,9 +25,33 @@ XLSX_COLUMNS = [
     "Код", "Вид", "Название", "Аннотация", "Категории", "Должности", "Предметы", "Часы", "Форма", "ДОТ", "ЭО",
     "Итоговая аттестация", "Цена, руб.", "Разработчик", "Результаты (компетенция:вес)", "Модули (название: часы)",
 ]
-KIND_WORDS = {"пк": "upgrade", "повышение квалификации": "upgrade", "upgrade": "upgrade", "пп": "retraining", "профессиональная переподготовка": "retraining", "retraining": "retraining"}
-FORM_WORDS = {"очная": "full_time", "очно-заочная": "blended", "заочная": "part_time", "full_time": "full_time", "blended": "blended", "part_time": "part_time"}
-CATEGORY_WORDS = {"педагоги": "teacher", "педагог": "teacher", "teacher": "teacher", "руководители": "manager", "руководитель": "manager", "manager": "manager", "студенты": "student", "студент": "student", "student": "student"}
+KIND_WORDS = {
+    "пк": "upgrade",
+    "повышение квалификации": "upgrade",
+    "upgrade": "upgrade",
+    "пп": "retraining",
+    "профессиональная переподготовка": "retraining",
+    "retraining": "retraining",
+}
+FORM_WORDS = {
+    "очная": "full_time",
+    "очно-заочная": "blended",
+    "заочная": "part_time",
+    "full_time": "full_time",
+    "blended": "blended",
+    "part_time": "part_time",
+}
+CATEGORY_WORDS = {
+    "педагоги": "teacher",
+    "педагог": "teacher",
+    "teacher": "teacher",
+    "руководители": "manager",
+    "руководитель": "manager",
+    "manager": "manager",
+    "студенты": "student",
+    "студент": "student",
+    "student": "student",
+}
 
 
 def card_to_data(card: dict[str, Any]) -> ProgramData:
@@ -50,7 +74,9 @@ def card_to_data(card: dict[str, Any]) -> ProgramData:
         e_learning=bool(card.get("e_learning")),
         price=round(float(card.get("price_rub") or 0) * 100),
         developer=str(card.get("developer", "")),
-        outcomes=[(str(o["competency"]), float(o["weight"]), str(o.get("text", ""))) for o in card.get("outcomes") or []],
+        outcomes=[
+            (str(o["competency"]), float(o["weight"]), str(o.get("text", ""))) for o in card.get("outcomes") or []
+        ],
         modules=[(str(m["title"]), int(m["hours"])) for m in card.get("modules") or []],
     )
 
@@ -60,12 +86,25 @@ def programs_to_xlsx(programs) -> bytes:
         for program in programs:
             c = program_card(program)
             yield [
-                c["code"], "ПК" if c["kind"] == "upgrade" else "ПП", c["title"], c["annotation"],
-                ", ".join({"teacher": "педагоги", "manager": "руководители", "student": "студенты"}[x] for x in c["audience"]["categories"]),
-                ", ".join(c["audience"]["positions"]), ", ".join(c["audience"]["subjects"]), c["hours"],
+                c["code"],
+                "ПК" if c["kind"] == "upgrade" else "ПП",
+                c["title"],
+                c["annotation"],
+                ", ".join(
+                    {"teacher": "педагоги", "manager": "руководители", "student": "студенты"}[x]
+                    for x in c["audience"]["categories"]
+                ),
+                ", ".join(c["audience"]["positions"]),
+                ", ".join(c["audience"]["subjects"]),
+                c["hours"],
                 {"full_time": "очная", "blended": "очно-заочная", "part_time": "заочная"}[c["form"]],
-                "да" if c["distance_learning"] else "нет", "да" if c["e_learning"] else "нет", c["final_assessment"], c["price_rub"], c["developer"],
-                "; ".join(f"{o['competency']}:{o['weight']}" for o in c["outcomes"]), "; ".join(f"{m['title']}: {m['hours']}" for m in c["modules"]),
+                "да" if c["distance_learning"] else "нет",
+                "да" if c["e_learning"] else "нет",
+                c["final_assessment"],
+                c["price_rub"],
+                c["developer"],
+                "; ".join(f"{o['competency']}:{o['weight']}" for o in c["outcomes"]),
+                "; ".join(f"{m['title']}: {m['hours']}" for m in c["modules"]),
             ]
 
     return xlsx.workbook_bytes(xlsx.Sheet("Программы", XLSX_COLUMNS, rows(), bold_columns=()))
@@ -74,7 +113,10 @@ def programs_to_xlsx(programs) -> bytes:
 def _cards_from_xlsx(content: bytes) -> list[tuple[int, dict[str, Any] | str]]:
     rows = list(xlsx.xlsx_rows(content, broken_code="programs_file_broken"))
     if not rows or [str(h or "").strip() for h in rows[0][: len(XLSX_COLUMNS)]] != XLSX_COLUMNS:
-        raise ValidationFailed(_("The first row must hold the columns of an exported file: %(c)s.") % {"c": ", ".join(XLSX_COLUMNS)}, code="programs_columns")
+        raise ValidationFailed(
+            _("The first row must hold the columns of an exported file: %(c)s.") % {"c": ", ".join(XLSX_COLUMNS)},
+            code="programs_columns",
+        )
     cards: list[tuple[int, dict[str, Any] | str]] = []
     for number, row in enumerate(rows[1:], start=2):
         if not row or not any(row):
@@ -90,18 +132,37 @@ def _cards_from_xlsx(content: bytes) -> list[tuple[int, dict[str, Any] | str]]:
                 title, hours = part.rsplit(":", 1)
                 modules.append({"title": title.strip(), "hours": int(float(hours))})
             card = {
-                "code": v[0], "kind": KIND_WORDS.get(v[1].lower(), v[1]), "title": v[2], "annotation": v[3],
+                "code": v[0],
+                "kind": KIND_WORDS.get(v[1].lower(), v[1]),
+                "title": v[2],
+                "annotation": v[3],
                 "audience": {
-                    "categories": [CATEGORY_WORDS.get(x.strip().lower(), x.strip()) for x in v[4].split(",") if x.strip()],
+                    "categories": [
+                        CATEGORY_WORDS.get(x.strip().lower(), x.strip()) for x in v[4].split(",") if x.strip()
+                    ],
                     "positions": [x.strip() for x in v[5].split(",") if x.strip()],
                     "subjects": [x.strip() for x in v[6].split(",") if x.strip()],
                 },
-                "hours": int(float(v[7] or 0)), "form": FORM_WORDS.get(v[8].lower(), v[8]), "distance_learning": v[9].lower() in ("да", "1", "true"),
-                "e_learning": v[10].lower() in ("да", "1", "true"), "final_assessment": v[11], "price_rub": float((v[12] or "0").replace(",", ".")),
-                "developer": v[13], "outcomes": outcomes, "modules": modules,
+                "hours": int(float(v[7] or 0)),
+                "form": FORM_WORDS.get(v[8].lower(), v[8]),
+                "distance_learning": v[9].lower() in ("да", "1", "true"),
+                "e_learning": v[10].lower() in ("да", "1", "true"),
+                "final_assessment": v[11],
+                "price_rub": float((v[12] or "0").replace(",", ".")),
+                "developer": v[13],
+                "outcomes": outcomes,
+                "modules": modules,
             }
         except ValueError:
-            cards.append((number, _("outcomes are written as «T.FG:0.8; T.PL:0.3», modules as «Название: 8; …», hours and price as numbers")))
+            cards.append(
+                (
+                    number,
+                    _(
+                        "outcomes are written as «T.FG:0.8; T.PL:0.3», modules as «Название: 8; …», hours and price as "
+                        "numbers"
+                    ),
+                )
+            )
             continue
         cards.append((number, card))
     return cards
@@ -124,7 +185,9 @@ def _cards(file_name: str, content: bytes) -> list[tuple[int, dict[str, Any] | s
     try:
         data = json.loads(content.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed(_("The JSON file could not be read: %(error)s") % {"error": exc}, code="programs_file_broken") from None
+        raise ValidationFailed(
+            _("The JSON file could not be read: %(error)s") % {"error": exc}, code="programs_file_broken"
+        ) from None
     if not isinstance(data, list):
         raise ValidationFailed(_("The JSON file must hold a list of program cards."), code="programs_file_broken")
     return list(enumerate(data, start=1))
@@ -146,14 +209,23 @@ def _check(file_name: str, content: bytes) -> tuple[ImportReport, list[ProgramDa
         try:
             data = card_to_data(card)
         except (KeyError, TypeError, ValueError, AttributeError):
-            report.errors.append({"row": row, "code": str(card.get("code", "")) if isinstance(card, dict) else "", "field": "", "message": _("the card does not follow the format")})
+            report.errors.append(
+                {
+                    "row": row,
+                    "code": str(card.get("code", "")) if isinstance(card, dict) else "",
+                    "field": "",
+                    "message": _("the card does not follow the format"),
+                }
+            )
             continue
         problems = validate_card(data)
         if data.code in codes:
             problems.append(("code", _("repeats the card in row %(row)s") % {"row": codes[data.code]}))
         codes.setdefault(data.code, row)
         for field_name, message in problems:
-            report.errors.append({"row": row, "code": data.code, "field": field_name, "message": re.sub(r"\s+", " ", message)})
+            report.errors.append(
+                {"row": row, "code": data.code, "field": field_name, "message": re.sub(r"\s+", " ", message)}
+            )
         if not problems:
             valid.append(data)
     return report, valid
@@ -164,12 +236,23 @@ def _refuse(report: ImportReport, message: str) -> None:
 
 
 @transaction.atomic
-def programs_import(*, actor: User, provider: Organization, file_name: str, content: bytes, only_valid: bool = False, dry_run: bool = False) -> ImportReport:
+def programs_import(
+    *,
+    actor: User,
+    provider: Organization,
+    file_name: str,
+    content: bytes,
+    only_valid: bool = False,
+    dry_run: bool = False,
+) -> ImportReport:
     report, valid = _check(file_name, content)
     if dry_run:
         return report
     if report.errors and not only_valid:
-        _refuse(report, _("The file has errors, so nothing was imported. Fix the file, or choose to import only the valid cards."))
+        _refuse(
+            report,
+            _("The file has errors, so nothing was imported. Fix the file, or choose to import only the valid cards."),
+        )
     report.created = [program_create(actor=actor, provider=provider, data=data) for data in valid]
     return report
 
@@ -182,5 +265,7 @@ def programs_register(*, provider: Organization, file_name: str, content: bytes,
     report, valid = _check(file_name, content)
     if report.errors:
         _refuse(report, _("The file has errors, so nothing was imported."))
-    report.created = [program_register(provider=provider, data=data, publish=publish, source=file_name) for data in valid]
+    report.created = [
+        program_register(provider=provider, data=data, publish=publish, source=file_name) for data in valid
+    ]
     return report

@@ -35,7 +35,9 @@ class ProgramStatus(models.TextChoices):
 class Program(models.Model):
     """A card of an additional professional program (the fields of a ФР ДПП card)."""
 
-    provider = models.ForeignKey("people.Organization", on_delete=models.PROTECT, related_name="programs", verbose_name=_("provider"))
+    provider = models.ForeignKey(
+        "people.Organization", on_delete=models.PROTECT, related_name="programs", verbose_name=_("provider")
+    )
     region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
     code = models.CharField(_("code"), max_length=40, unique=True)
     kind = models.CharField(_("kind"), max_length=12, choices=ProgramKind.choices)
@@ -56,7 +58,12 @@ class Program(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=ProgramStatus.choices, default=ProgramStatus.DRAFT)
     version = models.PositiveIntegerField(_("version"), default=1)
     search_document = models.TextField(_("search document"), blank=True, editable=False)
-    effect = models.JSONField(_("measured effect"), default=dict, blank=True, help_text=_("ability gain of completers by competency, filled by routes"))
+    effect = models.JSONField(
+        _("measured effect"),
+        default=dict,
+        blank=True,
+        help_text=_("ability gain of completers by competency, filled by routes"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
@@ -67,10 +74,14 @@ class Program(models.Model):
         verbose_name_plural = _("programs")
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="upgrade", hours__gte=16) | Q(kind="retraining", hours__gte=250), name="program_minimum_hours"
+                condition=Q(kind="upgrade", hours__gte=16) | Q(kind="retraining", hours__gte=250),
+                name="program_minimum_hours",
             ),
             models.CheckConstraint(condition=Q(hours__lte=4000), name="program_hours_plausible"),
-            models.CheckConstraint(condition=Q(for_teachers=True) | Q(for_managers=True) | Q(for_students=True), name="program_has_audience"),
+            models.CheckConstraint(
+                condition=Q(for_teachers=True) | Q(for_managers=True) | Q(for_students=True),
+                name="program_has_audience",
+            ),
         ]
         indexes = [models.Index(fields=["status", "region"]), models.Index(fields=["provider", "status"])]
 
@@ -86,7 +97,12 @@ class ProgramOutcome(models.Model):
     """A learning outcome mapped to a competency with the share of it the program covers."""
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="outcomes")
-    competency = models.ForeignKey("competencies.Competency", on_delete=models.PROTECT, related_name="program_outcomes", verbose_name=_("competency"))
+    competency = models.ForeignKey(
+        "competencies.Competency",
+        on_delete=models.PROTECT,
+        related_name="program_outcomes",
+        verbose_name=_("competency"),
+    )
     weight = models.FloatField(_("coverage"))
     text = models.TextField(_("planned result"), blank=True)
 
@@ -182,11 +198,15 @@ class Cohort(models.Model):
     seats = models.PositiveIntegerField(_("seats"))
     seats_taken = models.PositiveIntegerField(_("seats taken"), default=0)
     online = models.BooleanField(_("online"), default=False)
-    municipality = models.ForeignKey("people.Municipality", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("place"))
+    municipality = models.ForeignKey(
+        "people.Municipality", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("place")
+    )
     address = models.CharField(_("address"), max_length=300, blank=True)
     price = models.PositiveIntegerField(_("price, kopecks"))
     status = models.CharField(_("status"), max_length=10, choices=CohortStatus.choices, default=CohortStatus.OPEN)
-    availability = models.CharField(_("open to"), max_length=12, choices=Availability.choices, default=Availability.REGION)
+    availability = models.CharField(
+        _("open to"), max_length=12, choices=Availability.choices, default=Availability.REGION
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -195,10 +215,14 @@ class Cohort(models.Model):
         verbose_name_plural = _("cohorts")
         constraints = [
             models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="cohort_ends_after_start"),
-            models.CheckConstraint(condition=Q(enrollment_deadline__lte=models.F("start_date")), name="cohort_deadline_before_start"),
+            models.CheckConstraint(
+                condition=Q(enrollment_deadline__lte=models.F("start_date")), name="cohort_deadline_before_start"
+            ),
             models.CheckConstraint(condition=Q(seats__gt=0), name="cohort_has_seats"),
             models.CheckConstraint(condition=Q(seats_taken__lte=models.F("seats")), name="cohort_not_overbooked"),
-            models.CheckConstraint(condition=Q(online=True) | Q(municipality__isnull=False), name="cohort_place_or_online"),
+            models.CheckConstraint(
+                condition=Q(online=True) | Q(municipality__isnull=False), name="cohort_place_or_online"
+            ),
         ]
         # No index leads with status or dates: SQLite would pick it over the program index
         # for «cohorts of these candidate programs» and scan a quarter of the table.
@@ -245,7 +269,9 @@ class ReviewStatus(models.TextChoices):
 class Review(models.Model):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="reviews")
     program_version = models.PositiveIntegerField(_("version reviewed"))
-    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="program_reviews", verbose_name=_("expert"))
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="program_reviews", verbose_name=_("expert")
+    )
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     assigned_at = models.DateTimeField(_("assigned"), auto_now_add=True)
     status = models.CharField(_("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.ASSIGNED)
@@ -260,7 +286,10 @@ class Review(models.Model):
         verbose_name_plural = _("expert reviews")
         constraints = [
             models.UniqueConstraint(fields=["program", "program_version", "expert"], name="review_once_per_version"),
-            models.CheckConstraint(condition=Q(status="submitted", verdict__gt="") | ~Q(status="submitted"), name="review_submitted_has_verdict"),
+            models.CheckConstraint(
+                condition=Q(status="submitted", verdict__gt="") | ~Q(status="submitted"),
+                name="review_submitted_has_verdict",
+            ),
         ]
 
     def __str__(self) -> str:

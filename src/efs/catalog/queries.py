@@ -62,7 +62,9 @@ def open_cohorts(region_id: int | None, *, today: dt.date | None = None) -> Quer
 
 
 def _cohort_filter(filters: SearchFilters) -> QuerySet[Cohort] | None:
-    if not any([filters.region_id, filters.date_from, filters.date_to, filters.max_price is not None, filters.free_seats]):
+    if not any(
+        [filters.region_id, filters.date_from, filters.date_to, filters.max_price is not None, filters.free_seats]
+    ):
         return None
     qs = open_cohorts(filters.region_id)
     if filters.date_from:
@@ -138,7 +140,13 @@ def program_summary(program: Program) -> dict:
         "form": program.form,
         "price_kopecks": program.price,
         "cohorts": [
-            {"id": c.pk, "start_date": c.start_date.isoformat(), "end_date": c.end_date.isoformat(), "online": c.online, "seats_free": c.seats_free}
+            {
+                "id": c.pk,
+                "start_date": c.start_date.isoformat(),
+                "end_date": c.end_date.isoformat(),
+                "online": c.online,
+                "seats_free": c.seats_free,
+            }
             for c in getattr(program, "open_cohorts", [])
         ],
     }
@@ -150,11 +158,18 @@ def _has_card_filters(filters: SearchFilters) -> bool:
 
 def programs_page(ids: list[int], *, region_id: int | None = None) -> list[Program]:
     """The programs of one page with their outcomes and the cohorts open to the region."""
-    cohorts = open_cohorts(region_id).order_by("start_date") if region_id else Cohort.objects.filter(status=CohortStatus.OPEN).order_by("start_date")
+    cohorts = (
+        open_cohorts(region_id).order_by("start_date")
+        if region_id
+        else Cohort.objects.filter(status=CohortStatus.OPEN).order_by("start_date")
+    )
     programs = (
         Program.objects.filter(pk__in=ids)
         .select_related("provider", "region")
-        .prefetch_related(Prefetch("outcomes", queryset=ProgramOutcome.objects.select_related("competency")), Prefetch("cohorts", queryset=cohorts, to_attr="open_cohorts"))
+        .prefetch_related(
+            Prefetch("outcomes", queryset=ProgramOutcome.objects.select_related("competency")),
+            Prefetch("cohorts", queryset=cohorts, to_attr="open_cohorts"),
+        )
     )
     by_id = {p.pk: p for p in programs}
     return [by_id[pk] for pk in ids if pk in by_id]
@@ -179,25 +194,22 @@ class Match:
 
 
 def deficits_of(educator: Educator) -> list[Deficit]:
-    """The educator's deficits by their latest finished attempt of each framework: decided
-    deficits and undetermined ones more likely than not, weighted by their probability."""
-    from efs.diagnostics.models import CompetencyResult
+    """The educator's current deficits (diagnostics.public owns the definition), weighted by
+    their probability."""
+    from efs.diagnostics.public import current_deficits
 
-    latest: dict[int, int] = {}
-    for attempt_id, framework_id in (
-        CompetencyResult.objects.filter(attempt__educator=educator, attempt__status__in=["completed", "expired"])
-        .order_by("-attempt__started_at")
-        .values_list("attempt_id", "attempt__assessment__framework_id")
-    ):
-        latest.setdefault(framework_id, attempt_id)
-    rows = CompetencyResult.objects.filter(attempt_id__in=latest.values(), p_deficit__gte=0.5).select_related("competency").order_by("-p_deficit")
-    return [Deficit(code=r.competency.code, title=r.competency.title, weight=round(r.p_deficit, 3)) for r in rows]
+    return [
+        Deficit(code=d.code, title=d.title, weight=round(d.p_deficit, 3))
+        for d in current_deficits(educator_id=educator.pk)
+    ]
 
 
 CANDIDATES = 400
 
 
-def programs_for_deficits(deficits: list[Deficit], *, region_id: int | None, audience: str, subjects: list[str], limit: int = 20) -> list[Match]:
+def programs_for_deficits(
+    deficits: list[Deficit], *, region_id: int | None, audience: str, subjects: list[str], limit: int = 20
+) -> list[Match]:
     """Published programs with open cohorts for the region, ranked by Σ weight × coverage.
 
     Ranking first uses only the outcomes index (competency → program); availability,
@@ -207,11 +219,25 @@ def programs_for_deficits(deficits: list[Deficit], *, region_id: int | None, aud
     if not deficits:
         return []
     weights = {d.code: d.weight for d in deficits}
-    competency_weight = {pk: weights[code] for pk, code in Competency.objects.filter(code__in=weights, is_leaf=True).values_list("pk", "code")}
+    competency_weight = {
+        pk: weights[code]
+        for pk, code in Competency.objects.filter(code__in=weights, is_leaf=True).values_list("pk", "code")
+    }
     if not competency_weight:
         return []
-    score = Sum(Case(*[When(competency_id=pk, then=F("weight") * Value(w)) for pk, w in competency_weight.items()], default=Value(0.0), output_field=FloatField()))
-    ranked_all = ProgramOutcome.objects.filter(competency_id__in=competency_weight).values("program_id").annotate(score=score).order_by("-score", "program_id")
+    score = Sum(
+        Case(
+            *[When(competency_id=pk, then=F("weight") * Value(w)) for pk, w in competency_weight.items()],
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
+    )
+    ranked_all = (
+        ProgramOutcome.objects.filter(competency_id__in=competency_weight)
+        .values("program_id")
+        .annotate(score=score)
+        .order_by("-score", "program_id")
+    )
     eligible = Program.objects.filter(status=ProgramStatus.PUBLISHED, **{f"for_{audience}s": True}).filter(
         Exists(open_cohorts(region_id).filter(program=OuterRef("pk")))
     )
@@ -239,7 +265,9 @@ def programs_for_deficits(deficits: list[Deficit], *, region_id: int | None, aud
             ((by_code[o.competency.code], o.weight) for o in program.outcomes.all() if o.competency.code in by_code),
             key=lambda pair: -pair[0].weight * pair[1],
         )
-        matches.append(Match(program=program, score=row["score"], share=row["score"] / total if total else 0.0, covers=covers))
+        matches.append(
+            Match(program=program, score=row["score"], share=row["score"] / total if total else 0.0, covers=covers)
+        )
     return matches
 
 
@@ -263,7 +291,9 @@ def coverage(user, *, region_id: int, roles) -> list[CoverageRow]:
     demand = {r.competency_code: r for r in deficit_map(user, roles=roles, region_id=region_id)}
     audience_order = {"teacher": 0, "manager": 1, "student": 2}
     leaves = sorted(
-        Competency.objects.filter(is_leaf=True, framework__status="published", framework__region__isnull=True).select_related("framework"),
+        Competency.objects.filter(
+            is_leaf=True, framework__status="published", framework__region__isnull=True
+        ).select_related("framework"),
         key=lambda c: (audience_order.get(c.framework.audience, 9), c.order),
     )
     cohorts = open_cohorts(region_id)

@@ -219,7 +219,9 @@ AUDIENCE_WORDS = {"teacher": "педагоги учителя", "manager": "ру
 def audience(*, teachers: bool, managers: bool, students: bool) -> str:
     """Words for the categories a card is for: a teachers' program is found by «учителей»
     even when its text never says so."""
-    return " ".join(AUDIENCE_WORDS[c] for c, on in (("teacher", teachers), ("manager", managers), ("student", students)) if on)
+    return " ".join(
+        AUDIENCE_WORDS[c] for c, on in (("teacher", teachers), ("manager", managers), ("student", students)) if on
+    )
 
 
 def document(title: str, *parts: str) -> str:
@@ -264,7 +266,9 @@ def reindex(program) -> None:
     SearchTerm.objects.filter(program_id=program.pk).delete()
     if program.status != ProgramStatus.PUBLISHED:
         return
-    SearchTerm.objects.bulk_create([SearchTerm(program_id=program.pk, term=t, weight=w) for t, w in terms(program.search_document).items()])
+    SearchTerm.objects.bulk_create(
+        [SearchTerm(program_id=program.pk, term=t, weight=w) for t, w in terms(program.search_document).items()]
+    )
     words = spelling_words(program.search_document)
     known = set(SearchSpelling.objects.filter(variant__in=words, variant=F("word")).values_list("word", flat=True))
     rows = [SearchSpelling(variant=v, word=w) for w in words - known for v in {w} | deletions(w)]
@@ -329,7 +333,8 @@ def _document_frequencies(term_list: list[str]) -> tuple[dict[str, int], int]:
         cap = total // COMMON_SHARE + 1
         cursor.execute(
             " UNION ALL ".join(
-                f"SELECT %s, COUNT(*) FROM (SELECT 1 FROM catalog_searchterm WHERE term = %s LIMIT {cap}) AS t{n}" for n in range(len(term_list))
+                f"SELECT %s, COUNT(*) FROM (SELECT 1 FROM catalog_searchterm WHERE term = %s LIMIT {cap}) AS t{n}"
+                for n in range(len(term_list))
             ),
             [p for t in term_list for p in (t, t)],
         )
@@ -367,7 +372,9 @@ def corrections(word: str, *, distance: int) -> list[tuple[int, str]]:
         variants |= {v for d in deletions(word) for v in deletions(d)}
     with connection.cursor() as cursor:
         placeholders = ", ".join(["%s"] * len(variants))
-        cursor.execute(f"SELECT DISTINCT word FROM catalog_searchspelling WHERE variant IN ({placeholders})", sorted(variants))
+        cursor.execute(
+            f"SELECT DISTINCT word FROM catalog_searchspelling WHERE variant IN ({placeholders})", sorted(variants)
+        )
         candidates = {row[0] for row in cursor.fetchall()}
         if distance > 1:
             # two substitutions escape the deletion index: look through the words with
@@ -392,7 +399,12 @@ def _add_fuzzy(concepts: list[Concept], frequencies: dict[str, int], *, distance
     typo corrections; True when any concept got one."""
     added = False
     for concept in concepts:
-        if concept.fuzzy or any(frequencies.get(t) for t in concept.alternatives) or " " in concept.text or _is_abbreviation(concept.text):
+        if (
+            concept.fuzzy
+            or any(frequencies.get(t) for t in concept.alternatives)
+            or " " in concept.text
+            or _is_abbreviation(concept.text)
+        ):
             continue
         options: dict[str, int] = {}
         cyrillic = _layout(concept.text)

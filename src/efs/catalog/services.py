@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from efs.competencies.models import Competency, FrameworkStatus
 from efs.errors import Conflict, PermissionDenied, ValidationFailed
+from efs.limits import COMMENT_MAX_CHARS, checked_text
 from efs.people import access as people_access
 from efs.people.models import Municipality, Organization, Role, Subject, User
 
@@ -67,18 +68,26 @@ class ProgramData:
 
 
 def _leaves_by_code(codes: list[str]) -> dict[str, Competency]:
-    found = Competency.objects.filter(code__in=codes, is_leaf=True, framework__status=FrameworkStatus.PUBLISHED).select_related("framework")
+    found = Competency.objects.filter(
+        code__in=codes, is_leaf=True, framework__status=FrameworkStatus.PUBLISHED
+    ).select_related("framework")
     return {c.code: c for c in found}
 
 
 def _modules_mismatch(total: int, hours: int) -> str:
     return ngettext(
-        "The modules add up to %(sum)s hour, the program has %(hours)s.", "The modules add up to %(sum)s hours, the program has %(hours)s.", total
+        "The modules add up to %(sum)s hour, the program has %(hours)s.",
+        "The modules add up to %(sum)s hours, the program has %(hours)s.",
+        total,
     ) % {"sum": total, "hours": hours}
 
 
 def validate_card(data: ProgramData, *, program: Program | None = None) -> list[tuple[str, str]]:
     """(field, Russian message) for every problem of the card; empty when it is fine."""
+    return _card_problems(data, program) + _outcome_problems(data) + _module_problems(data)
+
+
+def _card_problems(data: ProgramData, program: Program | None) -> list[tuple[str, str]]:
     errors: list[tuple[str, str]] = []
     if not data.code.strip():
         errors.append(("code", _("Give the program a code.")))
@@ -92,7 +101,11 @@ def validate_card(data: ProgramData, *, program: Program | None = None) -> list[
         errors.append(("annotation", _("Describe the program in at least a couple of sentences.")))
     if data.kind in MIN_HOURS and data.hours < MIN_HOURS[data.kind]:
         errors.append(
-            ("hours", _("A %(kind)s program must have at least %(n)s hours.") % {"kind": ProgramKind(data.kind).label, "n": MIN_HOURS[data.kind]})
+            (
+                "hours",
+                _("A %(kind)s program must have at least %(n)s hours.")
+                % {"kind": ProgramKind(data.kind).label, "n": MIN_HOURS[data.kind]},
+            )
         )
     if data.hours > 4000:
         errors.append(("hours", _("More than 4 000 hours is not plausible.")))
@@ -107,18 +120,33 @@ def validate_card(data: ProgramData, *, program: Program | None = None) -> list[
     unknown = set(data.subjects) - set(Subject.objects.filter(code__in=data.subjects).values_list("code", flat=True))
     if unknown:
         errors.append(("subjects", _("Unknown subjects: %(s)s.") % {"s": ", ".join(sorted(unknown))}))
+    return errors
+
+
+def _outcome_problems(data: ProgramData) -> list[tuple[str, str]]:
+    errors: list[tuple[str, str]] = []
     if not data.outcomes:
         errors.append(("outcomes", _("Map the planned results to at least one competency.")))
     leaves = _leaves_by_code([code for code, _w, _t in data.outcomes])
     seen = set()
     for code, weight, _text in data.outcomes:
         if code not in leaves:
-            errors.append(("outcomes", _("Competency %(code)s is not a diagnosed competency of a published framework.") % {"code": code}))
+            errors.append(
+                (
+                    "outcomes",
+                    _("Competency %(code)s is not a diagnosed competency of a published framework.") % {"code": code},
+                )
+            )
         if code in seen:
             errors.append(("outcomes", _("Competency %(code)s is listed twice.") % {"code": code}))
         seen.add(code)
         if not 0 < weight <= 1:
             errors.append(("outcomes", _("The coverage of %(code)s must be above 0 and at most 1.") % {"code": code}))
+    return errors
+
+
+def _module_problems(data: ProgramData) -> list[tuple[str, str]]:
+    errors: list[tuple[str, str]] = []
     if not data.modules:
         errors.append(("modules", _("List the modules of the program.")))
     elif sum(h for _t, h in data.modules) != data.hours:
@@ -132,7 +160,17 @@ def validate_card(data: ProgramData, *, program: Program | None = None) -> list[
 
 def _write_card(program: Program, data: ProgramData) -> Program:
     leaves = _leaves_by_code([code for code, _w, _t in data.outcomes])
-    for name in ("kind", "hours", "form", "for_teachers", "for_managers", "for_students", "distance_learning", "e_learning", "price"):
+    for name in (
+        "kind",
+        "hours",
+        "form",
+        "for_teachers",
+        "for_managers",
+        "for_students",
+        "distance_learning",
+        "e_learning",
+        "price",
+    ):
         setattr(program, name, getattr(data, name))
     program.code = data.code.strip()
     program.title = data.title.strip()
@@ -141,23 +179,39 @@ def _write_card(program: Program, data: ProgramData) -> Program:
     program.final_assessment = data.final_assessment.strip()
     program.developer = data.developer.strip()
     program.search_document = search.document(
-        program.title, program.annotation, search.audience(teachers=data.for_teachers, managers=data.for_managers, students=data.for_students), " ".join(program.positions), " ".join(t for _c, _w, t in data.outcomes),
-        " ".join(leaves[c].title for c, _w, _t in data.outcomes), " ".join(Subject.objects.filter(code__in=data.subjects).values_list("name", flat=True)),
+        program.title,
+        program.annotation,
+        search.audience(teachers=data.for_teachers, managers=data.for_managers, students=data.for_students),
+        " ".join(program.positions),
+        " ".join(t for _c, _w, t in data.outcomes),
+        " ".join(leaves[c].title for c, _w, _t in data.outcomes),
+        " ".join(Subject.objects.filter(code__in=data.subjects).values_list("name", flat=True)),
         " ".join(t for t, _h in data.modules),
     )
     program.save()
     program.subjects.set(Subject.objects.filter(code__in=data.subjects))
     program.outcomes.all().delete()
-    ProgramOutcome.objects.bulk_create([ProgramOutcome(program=program, competency=leaves[c], weight=w, text=t) for c, w, t in data.outcomes])
+    ProgramOutcome.objects.bulk_create(
+        [ProgramOutcome(program=program, competency=leaves[c], weight=w, text=t) for c, w, t in data.outcomes]
+    )
     program.modules.all().delete()
-    ProgramModule.objects.bulk_create([ProgramModule(program=program, order=i, title=t.strip(), hours=h) for i, (t, h) in enumerate(data.modules, start=1)])
+    ProgramModule.objects.bulk_create(
+        [
+            ProgramModule(program=program, order=i, title=t.strip(), hours=h)
+            for i, (t, h) in enumerate(data.modules, start=1)
+        ]
+    )
     search.reindex(program)
     return program
 
 
 def _raise(errors: list[tuple[str, str]]) -> None:
     if errors:
-        raise ValidationFailed(" ".join(m for _f, m in errors), code="program_invalid", details=[{"field": f, "message": m} for f, m in errors])
+        raise ValidationFailed(
+            " ".join(m for _f, m in errors),
+            code="program_invalid",
+            details=[{"field": f, "message": m} for f, m in errors],
+        )
 
 
 @transaction.atomic
@@ -181,7 +235,12 @@ def program_register(*, provider: Organization, data: ProgramData, publish: bool
     _raise(validate_card(data))
     program = _write_card(Program(provider=provider, region_id=provider.region_id, status=ProgramStatus.DRAFT), data)
     if publish:
-        _transition(program, ProgramStatus.PUBLISHED, None, _("Published on import: the card passed review outside the platform (%(source)s).") % {"source": source})
+        _transition(
+            program,
+            ProgramStatus.PUBLISHED,
+            None,
+            _("Published on import: the card passed review outside the platform (%(source)s).") % {"source": source},
+        )
     return program
 
 
@@ -190,12 +249,15 @@ def program_update(*, actor: User, program: Program, data: ProgramData) -> Progr
     program = Program.objects.select_for_update().get(pk=program.pk)
     require_provider(actor, program=program)
     if program.status not in EDITABLE:
-        raise Conflict(_("The card can be changed only while it is a draft or returned for revision."), code="program_not_editable")
+        raise Conflict(
+            _("The card can be changed only while it is a draft or returned for revision."), code="program_not_editable"
+        )
     _raise(validate_card(data, program=program))
     return _write_card(program, data)
 
 
 def _transition(program: Program, to: str, actor: User | None, comment: str = "") -> None:
+    comment = checked_text(comment, field=_("comment"), limit=COMMENT_MAX_CHARS)
     previous = program.status
     ProgramTransition.objects.create(program=program, from_status=previous, to_status=to, by=actor, comment=comment)
     program.status = to
@@ -214,7 +276,15 @@ def program_card(program: Program) -> dict[str, Any]:
         "title": program.title,
         "annotation": program.annotation,
         "audience": {
-            "categories": [c for c, on in (("teacher", program.for_teachers), ("manager", program.for_managers), ("student", program.for_students)) if on],
+            "categories": [
+                c
+                for c, on in (
+                    ("teacher", program.for_teachers),
+                    ("manager", program.for_managers),
+                    ("student", program.for_students),
+                )
+                if on
+            ],
             "positions": program.positions,
             "subjects": sorted(program.subjects.values_list("code", flat=True)),
         },
@@ -225,7 +295,10 @@ def program_card(program: Program) -> dict[str, Any]:
         "final_assessment": program.final_assessment,
         "price_rub": program.price / 100,
         "developer": program.developer,
-        "outcomes": [{"competency": o.competency.code, "weight": o.weight, "text": o.text} for o in program.outcomes.select_related("competency")],
+        "outcomes": [
+            {"competency": o.competency.code, "weight": o.weight, "text": o.text}
+            for o in program.outcomes.select_related("competency")
+        ],
         "modules": [{"title": m.title, "hours": m.hours} for m in program.modules.all()],
     }
 
@@ -239,7 +312,9 @@ def program_submit(*, actor: User, program: Program) -> Program:
     if program.status == ProgramStatus.RETURNED:
         program.version += 1
         program.save(update_fields=["version"])
-    ProgramVersion.objects.create(program=program, version=program.version, card=program_card(program), created_by=actor)
+    ProgramVersion.objects.create(
+        program=program, version=program.version, card=program_card(program), created_by=actor
+    )
     _transition(program, ProgramStatus.SUBMITTED, actor)
     return program
 
@@ -279,14 +354,22 @@ def reviews_assign(*, actor: User, program: Program, experts: list[User] | None 
     for expert in experts:
         if program.provider_id in expert_affiliations(expert):
             raise ValidationFailed(
-                _("%(name)s works for the provider: a conflict of interest.") % {"name": expert.display_name()}, code="review_conflict_of_interest"
+                _("%(name)s works for the provider: a conflict of interest.") % {"name": expert.display_name()},
+                code="review_conflict_of_interest",
             )
         if not people_access.has_role(expert, Role.EXPERT):
-            raise ValidationFailed(_("%(name)s is not an expert.") % {"name": expert.display_name()}, code="review_not_expert")
-    created = [Review.objects.create(program=program, program_version=program.version, expert=e, assigned_by=actor) for e in experts if e.pk not in taken]
+            raise ValidationFailed(
+                _("%(name)s is not an expert.") % {"name": expert.display_name()}, code="review_not_expert"
+            )
+    created = [
+        Review.objects.create(program=program, program_version=program.version, expert=e, assigned_by=actor)
+        for e in experts
+        if e.pk not in taken
+    ]
     if len(current) + len(created) < MIN_REVIEWS:
         raise ValidationFailed(
-            _("At least %(n)s experts without a conflict of interest are needed; not enough are available.") % {"n": MIN_REVIEWS},
+            _("At least %(n)s experts without a conflict of interest are needed; not enough are available.")
+            % {"n": MIN_REVIEWS},
             code="review_not_enough_experts",
         )
     if program.status == ProgramStatus.SUBMITTED:
@@ -306,13 +389,19 @@ def _review_contradictions(criteria: dict, scores: dict[str, int], verdict: str,
     failed = [criteria[code].title for code, value in scores.items() if value == 0]
     if verdict == Verdict.APPROVE and failed:
         problems.append(
-            _("The program does not meet %(criteria)s: a program that fails a criterion is not included in the depository; return it for revision or reject it.")
+            _(
+                "The program does not meet %(criteria)s: a program that fails a criterion is not included in the "
+                "depository; return it for revision or reject it."
+            )
             % {"criteria": ", ".join(f"«{t}»" for t in failed)}
         )
     if verdict == Verdict.REJECT and share >= 1:
         problems.append(_("Every criterion has the full score: a rejection contradicts the scores."))
     if (verdict in (Verdict.REVISE, Verdict.REJECT) or share < LOW_SCORE_SHARE) and len(comment.strip()) < COMMENT_MIN:
-        problems.append(_("Explain to the provider what to change or why the program is rejected (at least %(n)s characters).") % {"n": COMMENT_MIN})
+        problems.append(
+            _("Explain to the provider what to change or why the program is rejected (at least %(n)s characters).")
+            % {"n": COMMENT_MIN}
+        )
     return problems
 
 
@@ -329,7 +418,9 @@ def review_submit(*, actor: User, review: Review, scores: dict[str, int], verdic
     for code, criterion in criteria.items():
         value = scores.get(code)
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= criterion.max_score:
-            problems.append(_("«%(title)s»: a score from 0 to %(max)s.") % {"title": criterion.title, "max": criterion.max_score})
+            problems.append(
+                _("«%(title)s»: a score from 0 to %(max)s.") % {"title": criterion.title, "max": criterion.max_score}
+            )
         else:
             clean[code] = value
     if set(scores) - set(criteria):
@@ -346,7 +437,11 @@ def review_submit(*, actor: User, review: Review, scores: dict[str, int], verdic
     return review
 
 
-DECISIONS = {Verdict.APPROVE: ProgramStatus.APPROVED, Verdict.REVISE: ProgramStatus.RETURNED, Verdict.REJECT: ProgramStatus.REJECTED}
+DECISIONS = {
+    Verdict.APPROVE: ProgramStatus.APPROVED,
+    Verdict.REVISE: ProgramStatus.RETURNED,
+    Verdict.REJECT: ProgramStatus.REJECTED,
+}
 
 
 @transaction.atomic
@@ -360,10 +455,16 @@ def program_decide(*, actor: User, program: Program, decision: str, comment: str
         raise ValidationFailed(_("Choose a decision."), code="decision_unknown")
     done = program.reviews.filter(program_version=program.version, status=ReviewStatus.SUBMITTED).count()
     if done < MIN_REVIEWS:
-        raise Conflict(_("At least %(n)s expert reviews are needed before a decision; %(done)s submitted.") % {"n": MIN_REVIEWS, "done": done}, code="reviews_missing")
+        raise Conflict(
+            _("At least %(n)s expert reviews are needed before a decision; %(done)s submitted.")
+            % {"n": MIN_REVIEWS, "done": done},
+            code="reviews_missing",
+        )
     if decision != Verdict.APPROVE and len(comment.strip()) < 10:
         raise ValidationFailed(_("Explain the decision to the provider."), code="decision_comment_required")
-    program.reviews.filter(program_version=program.version, status=ReviewStatus.ASSIGNED).update(status=ReviewStatus.WITHDRAWN)
+    program.reviews.filter(program_version=program.version, status=ReviewStatus.ASSIGNED).update(
+        status=ReviewStatus.WITHDRAWN
+    )
     _transition(program, DECISIONS[decision], actor, comment.strip())
     return program
 
@@ -419,7 +520,10 @@ def validate_cohort(program: Program, data: CohortData) -> list[str]:
         errors.append(_("The price cannot be negative."))
     if not data.online and not data.municipality_id:
         errors.append(_("Give the place, or mark the cohort as online."))
-    if data.municipality_id and not Municipality.objects.filter(pk=data.municipality_id, region_id=program.region_id).exists():
+    if (
+        data.municipality_id
+        and not Municipality.objects.filter(pk=data.municipality_id, region_id=program.region_id).exists()
+    ):
         errors.append(_("The place must be a municipality of the provider's region."))
     if data.availability not in Availability.values:
         errors.append(_("Choose who can enroll."))
@@ -432,7 +536,9 @@ def validate_cohort(program: Program, data: CohortData) -> list[str]:
 def cohort_create(*, actor: User, program: Program, data: CohortData) -> Cohort:
     require_provider(actor, program=program)
     if program.status in (ProgramStatus.REJECTED, ProgramStatus.ARCHIVED):
-        raise Conflict(_("Cohorts are scheduled for programs that are not rejected or archived."), code="program_closed")
+        raise Conflict(
+            _("Cohorts are scheduled for programs that are not rejected or archived."), code="program_closed"
+        )
     errors = validate_cohort(program, data)
     if errors:
         raise ValidationFailed(" ".join(errors), code="cohort_invalid", details=errors)
@@ -460,3 +566,28 @@ def cohort_cancel(*, actor: User, cohort: Cohort) -> Cohort:
     cohort.status = CohortStatus.CANCELLED
     cohort.save(update_fields=["status"])
     return cohort
+
+
+# ---------------------------------------------------------------- what other apps change
+
+
+def cohort_seat_take(*, cohort: Cohort) -> None:
+    """One more seat of the cohort taken (financing, on an enrollment request; the caller holds
+    the cohort's row lock and has checked that a seat is free)."""
+    Cohort.objects.filter(pk=cohort.pk).update(seats_taken=F("seats_taken") + 1)
+
+
+def cohort_seat_release(*, cohort_id: int) -> None:
+    """A seat of the cohort given back (financing: a request cancelled or declined before the start)."""
+    Cohort.objects.filter(pk=cohort_id, seats_taken__gt=0).update(seats_taken=F("seats_taken") - 1)
+
+
+def program_effects_set(*, effects: dict[int, dict[str, dict[str, Any]]]) -> int:
+    """Store the measured effect of each program on the competencies it covers (routes measures
+    them from re-diagnoses, docs/routes.md); the planner reads them. Returns how many programs."""
+    updated = 0
+    for program in Program.objects.filter(pk__in=effects):
+        program.effect = effects[program.pk]
+        program.save(update_fields=["effect"])
+        updated += 1
+    return updated

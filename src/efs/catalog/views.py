@@ -91,10 +91,16 @@ def catalog(request: HttpRequest) -> HttpResponse:
         "total": total,
         "filters": filters,
         "suggestion": None if total else queries.search_suggestion(filters),
-        "competencies": Competency.objects.filter(is_leaf=True, framework__status=FrameworkStatus.PUBLISHED, framework__region__isnull=True).select_related("framework").order_by("framework__audience", "order"),
+        "competencies": Competency.objects.filter(
+            is_leaf=True, framework__status=FrameworkStatus.PUBLISHED, framework__region__isnull=True
+        )
+        .select_related("framework")
+        .order_by("framework__audience", "order"),
         "forms": StudyForm.choices,
         "kinds": ProgramKind.choices,
         "subjects": Subject.objects.all(),
+        # «Programs that close my deficits» is offered only to a login with an educator record of its own.
+        "has_own_record": people_access.own_educator(request.user) is not None,
     }
     template = "catalog/catalog.html#results" if request.htmx else "catalog/catalog.html"
     return render(request, template, context)
@@ -107,7 +113,10 @@ def for_me(request: HttpRequest) -> HttpResponse:
         raise NotFound(_("Your login is not linked to an educator record."))
     deficits = queries.deficits_of(me)
     matches = queries.programs_for_deficits(
-        deficits, region_id=me.region_id, audience=me.category, subjects=list(me.subjects.values_list("code", flat=True))
+        deficits,
+        region_id=me.region_id,
+        audience=me.category,
+        subjects=list(me.subjects.values_list("code", flat=True)),
     )
     return render(request, "catalog/for_me.html", {"me": me, "deficits": deficits, "matches": matches})
 
@@ -145,7 +154,9 @@ def program(request: HttpRequest, pk: int) -> HttpResponse:
                 created = services.reviews_assign(actor=request.user, program=obj)
                 messages.success(request, _("Experts assigned: %(n)s.") % {"n": len(created)})
             elif action in Verdict.values and actions["can_decide"]:
-                services.program_decide(actor=request.user, program=obj, decision=action, comment=request.POST.get("comment", ""))
+                services.program_decide(
+                    actor=request.user, program=obj, decision=action, comment=request.POST.get("comment", "")
+                )
                 messages.success(request, _("Decision recorded."))
             elif action == "publish" and actions["can_publish"]:
                 services.program_publish(actor=request.user, program=obj)
@@ -164,10 +175,21 @@ def program(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("catalog:program", pk=obj.pk)
-    cohorts = obj.cohorts.select_related("municipality").order_by("start_date") if actions["own"] or actions["moderates"] else queries.open_cohorts(_home_region_id(request.user)).filter(program=obj).select_related("municipality").order_by("start_date")
+    cohorts = (
+        obj.cohorts.select_related("municipality").order_by("start_date")
+        if actions["own"] or actions["moderates"]
+        else queries.open_cohorts(_home_region_id(request.user))
+        .filter(program=obj)
+        .select_related("municipality")
+        .order_by("start_date")
+    )
     reviews = []
     if actions["sees_reviews"]:
-        reviews = list(obj.reviews.filter(status=ReviewStatus.SUBMITTED).select_related("expert").order_by("-program_version", "submitted_at"))
+        reviews = list(
+            obj.reviews.filter(status=ReviewStatus.SUBMITTED)
+            .select_related("expert")
+            .order_by("-program_version", "submitted_at")
+        )
     outcomes = list(obj.outcomes.select_related("competency__framework"))
     for outcome in outcomes:  # the effect measured by re-diagnoses of completers (docs/routes.md)
         outcome.measured = (obj.effect or {}).get(outcome.competency.code)
@@ -178,7 +200,11 @@ def program(request: HttpRequest, pk: int) -> HttpResponse:
         "cohorts": cohorts,
         "reviews": reviews,
         "criteria": ReviewCriterion.objects.all(),
-        "pending_reviews": obj.reviews.filter(program_version=obj.version, status=ReviewStatus.ASSIGNED).select_related("expert") if actions["moderates"] else [],
+        "pending_reviews": obj.reviews.filter(program_version=obj.version, status=ReviewStatus.ASSIGNED).select_related(
+            "expert"
+        )
+        if actions["moderates"]
+        else [],
         "transitions": obj.transitions.select_related("by") if actions["sees_reviews"] else [],
         "versions": obj.versions.all() if actions["sees_reviews"] else [],
         **actions,
@@ -198,7 +224,11 @@ def _form_context(request, program: Program | None, data=None, errors=None) -> d
         "kinds": ProgramKind.choices,
         "forms": StudyForm.choices,
         "subjects": Subject.objects.all(),
-        "competencies": Competency.objects.filter(is_leaf=True, framework__status=FrameworkStatus.PUBLISHED, framework__region__isnull=True).select_related("framework").order_by("framework__audience", "order"),
+        "competencies": Competency.objects.filter(
+            is_leaf=True, framework__status=FrameworkStatus.PUBLISHED, framework__region__isnull=True
+        )
+        .select_related("framework")
+        .order_by("framework__audience", "order"),
         "outcome_rows": range(OUTCOME_ROWS),
         "module_rows": range(MODULE_ROWS),
     }
@@ -227,7 +257,12 @@ def program_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 obj = services.program_create(actor=request.user, provider=provider, data=data)
         except DomainError as exc:
             errors = exc.details if isinstance(exc.details, list) else [{"field": "", "message": exc.message}]
-            return render(request, "catalog/program_form.html", _form_context(request, obj, data=request.POST, errors=errors), status=422)
+            return render(
+                request,
+                "catalog/program_form.html",
+                _form_context(request, obj, data=request.POST, errors=errors),
+                status=422,
+            )
         messages.success(request, _("The card is saved as a draft. Submit it for expert review when it is ready."))
         return redirect("catalog:program", pk=obj.pk)
     return render(request, "catalog/program_form.html", _form_context(request, obj))
@@ -285,7 +320,11 @@ def provider(request: HttpRequest) -> HttpResponse:
     by_status: dict[str, list[Program]] = {}
     for p in programs.annotate(cohort_count=Count("cohorts")):
         by_status.setdefault(p.get_status_display(), []).append(p)
-    return render(request, "catalog/provider.html", {"org": org, "by_status": by_status, "report": report, "criteria": ReviewCriterion.objects.all()})
+    return render(
+        request,
+        "catalog/provider.html",
+        {"org": org, "by_status": by_status, "report": report, "criteria": ReviewCriterion.objects.all()},
+    )
 
 
 def _export(programs, fmt: str) -> HttpResponse:
@@ -303,7 +342,11 @@ def _export(programs, fmt: str) -> HttpResponse:
 @login_required
 def reviews(request: HttpRequest) -> HttpResponse:
     people_access.require_role(request.user, [Role.EXPERT])
-    queue = Review.objects.filter(expert=request.user).select_related("program__provider").order_by("status", "-assigned_at")
+    queue = (
+        Review.objects.filter(expert=request.user)
+        .select_related("program__provider")
+        .order_by("status", "-assigned_at")
+    )
     return render(request, "catalog/reviews.html", {"queue": queue})
 
 
@@ -320,7 +363,13 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if not form.is_valid():
                 raise ValidationFailed(first_error(form), code="review_invalid")
-            services.review_submit(actor=request.user, review=obj, scores=form.scores(), verdict=form.cleaned_data["verdict"], comment=form.cleaned_data["comment"])
+            services.review_submit(
+                actor=request.user,
+                review=obj,
+                scores=form.scores(),
+                verdict=form.cleaned_data["verdict"],
+                comment=form.cleaned_data["comment"],
+            )
         except DomainError as exc:
             error = exc.message
         else:
@@ -367,4 +416,8 @@ def coverage(request: HttpRequest) -> HttpResponse:
 
     region = Region.objects.filter(pk=int_param(request, "region") or _home_region_id(request.user) or 0).first()
     rows = queries.coverage(request.user, region_id=region.pk, roles=roles or list(AGGREGATE_READERS)) if region else []
-    return render(request, "catalog/coverage.html", {"rows": rows, "providers_view": not roles, "region": region, "regions": Region.objects.all()})
+    return render(
+        request,
+        "catalog/coverage.html",
+        {"rows": rows, "providers_view": not roles, "region": region, "regions": Region.objects.all()},
+    )

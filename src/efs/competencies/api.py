@@ -72,7 +72,9 @@ class FrameworkDetailOut(Schema):
     competencies: list[CompetencyOut]
 
 
-@router.get("/frameworks/{int:framework_id}", response=FrameworkDetailOut, summary="A framework with its competency tree")
+@router.get(
+    "/frameworks/{int:framework_id}", response=FrameworkDetailOut, summary="A framework with its competency tree"
+)
 def framework(request: HttpRequest, framework_id: Id):
     obj = Framework.objects.filter(pk=framework_id).first()
     if obj is None:
@@ -80,7 +82,12 @@ def framework(request: HttpRequest, framework_id: Id):
     return {"id": obj.pk, "status": obj.status, **services.framework_to_dict(obj)}
 
 
-@router.post("/frameworks", response={201: FrameworkOut}, auth=api_auth(*services.EDITORS), summary="Import a framework (federal or regional operator)")
+@router.post(
+    "/frameworks",
+    response={201: FrameworkOut},
+    auth=api_auth(*services.EDITORS),
+    summary="Import a framework (federal or regional operator)",
+)
 def framework_import(request: HttpRequest, body: FrameworkIn):
     region = None
     if body.region:

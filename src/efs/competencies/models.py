@@ -37,12 +37,24 @@ class Framework(models.Model):
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     audience = models.CharField(_("audience"), max_length=10, choices=Audience.choices)
-    status = models.CharField(_("status"), max_length=10, choices=FrameworkStatus.choices, default=FrameworkStatus.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=10, choices=FrameworkStatus.choices, default=FrameworkStatus.DRAFT
+    )
     levels = models.JSONField(_("levels"), help_text=_("ordered list of {code, title}; the first level is the deficit"))
     region = models.ForeignKey(
-        "people.Region", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("region"), help_text=_("empty for a federal framework")
+        "people.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("region"),
+        help_text=_("empty for a federal framework"),
     )
-    correlation = models.JSONField(_("correlation of competencies"), null=True, blank=True, help_text=_("estimated by calibration; leaf codes and matrix"))
+    correlation = models.JSONField(
+        _("correlation of competencies"),
+        null=True,
+        blank=True,
+        help_text=_("estimated by calibration; leaf codes and matrix"),
+    )
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -52,7 +64,9 @@ class Framework(models.Model):
         verbose_name_plural = _("competency frameworks")
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="framework_unique_version"),
-            models.UniqueConstraint(fields=["code"], condition=Q(status="published"), name="framework_one_published_version"),
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(status="published"), name="framework_one_published_version"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -64,8 +78,12 @@ class Framework(models.Model):
 
 
 class Competency(models.Model):
-    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="competencies", verbose_name=_("framework"))
-    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children", verbose_name=_("parent"))
+    framework = models.ForeignKey(
+        Framework, on_delete=models.CASCADE, related_name="competencies", verbose_name=_("framework")
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children", verbose_name=_("parent")
+    )
     code = models.CharField(_("code"), max_length=40)
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)

@@ -12,7 +12,11 @@ def frameworks_listed() -> QuerySet[Framework]:
 
 
 def published_framework(audience: str) -> Framework | None:
-    return Framework.objects.filter(audience=audience, status=FrameworkStatus.PUBLISHED, region__isnull=True).order_by("-published_at").first()
+    return (
+        Framework.objects.filter(audience=audience, status=FrameworkStatus.PUBLISHED, region__isnull=True)
+        .order_by("-published_at")
+        .first()
+    )
 
 
 def framework_tree(framework: Framework) -> list[tuple[Competency, list[Competency]]]:

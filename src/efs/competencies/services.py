@@ -31,7 +31,9 @@ def _require_editor(actor, region: Region | None) -> None:
     if reach.everywhere:
         return
     if region is None or region.pk not in reach:
-        raise PermissionDenied(_("Only the federal operator edits federal frameworks; a regional operator edits the region's own."))
+        raise PermissionDenied(
+            _("Only the federal operator edits federal frameworks; a regional operator edits the region's own.")
+        )
 
 
 def _validate(data: Any) -> list[str]:
@@ -62,18 +64,32 @@ def _validate(data: Any) -> list[str]:
             errors.append(_("%(code)s: unknown parent «%(parent)s».") % {"code": code, "parent": c["parent"]})
         if not c.get("title"):
             errors.append(_("%(code)s: the title is empty.") % {"code": code})
-        if code in parents:
-            continue
-        if c.get("block") not in Block.values:
-            errors.append(_("%(code)s: unknown block «%(block)s».") % {"code": code, "block": c.get("block")})
-        cuts = c.get("cuts")
-        if not isinstance(cuts, list) or len(cuts) != len(levels) - 1 or not all(isinstance(x, (int, float)) for x in cuts) or cuts != sorted(cuts):
-            errors.append(_("%(code)s: give %(n)s ascending cut points.") % {"code": code, "n": len(levels) - 1})
-        unknown = set(c.get("subjects") or []) - known_subjects
-        if unknown:
-            errors.append(_("%(code)s: unknown subjects %(subjects)s.") % {"code": code, "subjects": ", ".join(sorted(unknown))})
+        if code not in parents:
+            errors += _leaf_problems(c, levels=len(levels), known_subjects=known_subjects)
     if not any(c["code"] not in parents for c in competencies):
         errors.append(_("The framework has no diagnosed (leaf) competencies."))
+    return errors
+
+
+def _leaf_problems(c: dict, *, levels: int, known_subjects: set[str]) -> list[str]:
+    """The problems of one diagnosed (leaf) competency: its block, cut points and subjects."""
+    errors: list[str] = []
+    code = c["code"]
+    if c.get("block") not in Block.values:
+        errors.append(_("%(code)s: unknown block «%(block)s».") % {"code": code, "block": c.get("block")})
+    cuts = c.get("cuts")
+    if (
+        not isinstance(cuts, list)
+        or len(cuts) != levels - 1
+        or not all(isinstance(x, (int, float)) for x in cuts)
+        or cuts != sorted(cuts)
+    ):
+        errors.append(_("%(code)s: give %(n)s ascending cut points.") % {"code": code, "n": levels - 1})
+    unknown = set(c.get("subjects") or []) - known_subjects
+    if unknown:
+        errors.append(
+            _("%(code)s: unknown subjects %(subjects)s.") % {"code": code, "subjects": ", ".join(sorted(unknown))}
+        )
     return errors
 
 
@@ -176,36 +192,78 @@ XLSX_COLUMNS = ["Код", "Родитель", "Название", "Описан�
 
 def framework_to_xlsx(framework: Framework) -> bytes:
     data = framework_to_dict(framework)
-    head = [[label, data[key]] for key, label in (("code", "Код"), ("version", "Версия"), ("title", "Название"), ("audience", "Аудитория"), ("description", "Описание"))]
+    head = [
+        [label, data[key]]
+        for key, label in (
+            ("code", "Код"),
+            ("version", "Версия"),
+            ("title", "Название"),
+            ("audience", "Аудитория"),
+            ("description", "Описание"),
+        )
+    ]
     competencies = (
         [
-            c["code"], c["parent"] or "", c["title"], c["description"], c["block"] or "", ", ".join(c["labour_functions"]),
-            "; ".join(str(x) for x in c.get("cuts", [])), ", ".join(c.get("subjects", [])),
+            c["code"],
+            c["parent"] or "",
+            c["title"],
+            c["description"],
+            c["block"] or "",
+            ", ".join(c["labour_functions"]),
+            "; ".join(str(x) for x in c.get("cuts", [])),
+            ", ".join(c.get("subjects", [])),
         ]
         for c in data["competencies"]
     )
     return xlsx.workbook_bytes(
         xlsx.Sheet("Рамка", head[0], head[1:], bold_columns=()),
-        xlsx.Sheet("Уровни", ["Код", "Название"], ([level["code"], level["title"]] for level in data["levels"]), bold_columns=()),
-        xlsx.Sheet("Компетенции", XLSX_COLUMNS, competencies, widths=dict(zip("ABCDEFGH", (12, 12, 60, 80, 18, 18, 18, 18), strict=True))),
+        xlsx.Sheet(
+            "Уровни",
+            ["Код", "Название"],
+            ([level["code"], level["title"]] for level in data["levels"]),
+            bold_columns=(),
+        ),
+        xlsx.Sheet(
+            "Компетенции",
+            XLSX_COLUMNS,
+            competencies,
+            widths=dict(zip("ABCDEFGH", (12, 12, 60, 80, 18, 18, 18, 18), strict=True)),
+        ),
     )
 
 
 def framework_from_xlsx(content: bytes) -> dict[str, Any]:
     """The framework description in an XLSX made by :func:`framework_to_xlsx` (or by hand)."""
     try:
-        sheets = xlsx.xlsx_sheets(content, ("Рамка", "Уровни", "Компетенции"), broken_code="framework_file_broken", missing_code="framework_file_broken")
+        sheets = xlsx.xlsx_sheets(
+            content,
+            ("Рамка", "Уровни", "Компетенции"),
+            broken_code="framework_file_broken",
+            missing_code="framework_file_broken",
+        )
     except ValidationFailed as exc:
         raise ValidationFailed(
-            _("The workbook must have the sheets «Рамка», «Уровни» and «Компетенции»; download an exported framework to see the layout.")
-            + " " + exc.message,
+            _(
+                "The workbook must have the sheets «Рамка», «Уровни» and «Компетенции»; download an exported framework "
+                "to see the layout."
+            )
+            + " "
+            + exc.message,
             code="framework_file_broken",
         ) from None
     head = {str(r[0]).strip(): (r[1] if len(r) > 1 else None) for r in sheets["Рамка"] if r and r[0]}
     level_rows = sheets["Уровни"][1:]
     rows = sheets["Компетенции"]
-    labels = {"Код": "code", "Версия": "version", "Название": "title", "Аудитория": "audience", "Описание": "description"}
-    data: dict[str, Any] = {field: ("" if head.get(label) is None else str(head.get(label)).strip()) for label, field in labels.items()}
+    labels = {
+        "Код": "code",
+        "Версия": "version",
+        "Название": "title",
+        "Аудитория": "audience",
+        "Описание": "description",
+    }
+    data: dict[str, Any] = {
+        field: ("" if head.get(label) is None else str(head.get(label)).strip()) for label, field in labels.items()
+    }
     data["levels"] = [{"code": str(r[0]).strip(), "title": str(r[1] or "").strip()} for r in level_rows if r and r[0]]
 
     def text(value: Any) -> str:
@@ -219,12 +277,20 @@ def framework_from_xlsx(content: bytes) -> dict[str, Any]:
         try:
             cuts = [float(x.replace(",", ".")) for x in text(r[6]).split(";") if x.strip()]
         except ValueError:
-            raise ValidationFailed(_("%(code)s: cut points must be numbers separated by «;».") % {"code": text(r[0])}, code="framework_invalid") from None
+            raise ValidationFailed(
+                _("%(code)s: cut points must be numbers separated by «;».") % {"code": text(r[0])},
+                code="framework_invalid",
+            ) from None
         competencies.append(
             {
-                "code": text(r[0]), "parent": text(r[1]) or None, "title": text(r[2]), "description": text(r[3]),
-                "block": text(r[4]) or None, "labour_functions": [x.strip() for x in text(r[5]).split(",") if x.strip()],
-                "cuts": cuts, "subjects": [x.strip() for x in text(r[7]).split(",") if x.strip()],
+                "code": text(r[0]),
+                "parent": text(r[1]) or None,
+                "title": text(r[2]),
+                "description": text(r[3]),
+                "block": text(r[4]) or None,
+                "labour_functions": [x.strip() for x in text(r[5]).split(",") if x.strip()],
+                "cuts": cuts,
+                "subjects": [x.strip() for x in text(r[7]).split(",") if x.strip()],
             }
         )
     data["competencies"] = competencies

@@ -37,11 +37,15 @@ def frameworks(request: HttpRequest) -> HttpResponse:
             access.require_role(request.user, services.EDITORS)
         upload = request.FILES.get("file")
         region_id = request.POST.get("region", "")
-        region = Region.objects.filter(pk=int(region_id)).first() if region_id.isdigit() and len(region_id) <= 9 else None
+        region = (
+            Region.objects.filter(pk=int(region_id)).first() if region_id.isdigit() and len(region_id) <= 9 else None
+        )
         if upload is None:
             raise ValidationFailed(_("Choose a file to upload."), code="file_missing")
         data = services.framework_from_upload(upload.name, upload.read())
-        framework = services.framework_import(actor=request.user, data=data, region=region, publish=bool(request.POST.get("publish")))
+        framework = services.framework_import(
+            actor=request.user, data=data, region=region, publish=bool(request.POST.get("publish"))
+        )
         messages.success(request, _("Framework «%(title)s» imported.") % {"title": framework.title})
         return redirect("competencies:framework", pk=framework.pk)
     items = queries.frameworks_listed()
@@ -55,7 +59,10 @@ def framework(request: HttpRequest, pk: int) -> HttpResponse:
         raise NotFound(_("Not found, or you have no access to it."))
     export = request.GET.get("export")
     if export == "json":
-        response = HttpResponse(json.dumps(services.framework_to_dict(obj), ensure_ascii=False, indent=1), content_type="application/json; charset=utf-8")
+        response = HttpResponse(
+            json.dumps(services.framework_to_dict(obj), ensure_ascii=False, indent=1),
+            content_type="application/json; charset=utf-8",
+        )
         response["Content-Disposition"] = f'attachment; filename="{obj.code}-{obj.version}.json"'
         return response
     if export == "xlsx":
@@ -66,4 +73,8 @@ def framework(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Published; the previous version is archived."))
         return redirect("competencies:framework", pk=obj.pk)
     can_edit = _editor_regions(request.user) is not None
-    return render(request, "competencies/framework.html", {"framework": obj, "tree": queries.framework_tree(obj), "can_edit": can_edit})
+    return render(
+        request,
+        "competencies/framework.html",
+        {"framework": obj, "tree": queries.framework_tree(obj), "can_edit": can_edit},
+    )

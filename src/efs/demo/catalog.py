@@ -26,7 +26,9 @@ from .users import DEMO_PASSWORD
 
 CARDS = Path(__file__).resolve().parent.parent / "catalog" / "data" / "programs.json"
 FEDERAL_PROVIDER = {
-    "name": "Федеральное государственное автономное образовательное учреждение дополнительного профессионального образования «Академия реализации государственной политики и профессионального развития работников образования Министерства просвещения Российской Федерации»",
+    "name": "Федеральное государственное автономное образовательное учреждение дополнительного профессионального "
+            "образования «Академия реализации государственной политики и профессионального развития работников "
+            "образования Министерства просвещения Российской Федерации»",
     "short_name": "Академия Минпросвещения России",
     "inn": "7718086647",
 }
@@ -37,8 +39,10 @@ EXPERTS = [
     ("expert_kipk", "Михеев", "Олег", "ККИПК и ППРО"),
 ]
 COMMENTS_REVISE = [
-    "Практическая часть заявлена, но не раскрыта: добавьте стажировку или разбор видеозаписей уроков и укажите её объём в модулях.",
-    "Планируемые результаты сформулированы как знания; переформулируйте их через трудовые действия и свяжите с оценочными материалами.",
+    "Практическая часть заявлена, но не раскрыта: добавьте стажировку или разбор видеозаписей уроков и укажите её "
+    "объём в модулях.",
+    "Планируемые результаты сформулированы как знания; переформулируйте их через трудовые действия и свяжите с "
+    "оценочными материалами.",
 ]
 
 
@@ -66,8 +70,14 @@ def _providers(region: Region) -> dict[str, list[Organization]]:
     moscow = Region.objects.get(code="77")
     federal, _ = Organization.objects.get_or_create(
         inn=FEDERAL_PROVIDER["inn"],
-        defaults={"region": moscow, "kind": "federal", "name": FEDERAL_PROVIDER["name"], "short_name": FEDERAL_PROVIDER["short_name"],
-                  "address": "г. Москва, Головинское шоссе, 8, корп. 2А", "licensed_for_dpo": True},
+        defaults={
+            "region": moscow,
+            "kind": "federal",
+            "name": FEDERAL_PROVIDER["name"],
+            "short_name": FEDERAL_PROVIDER["short_name"],
+            "address": "г. Москва, Головинское шоссе, 8, корп. 2А",
+            "licensed_for_dpo": True,
+        },
     )
     by_kind["federal"] = [federal]
     return by_kind
@@ -91,7 +101,11 @@ def create_demo_catalog(region: Region, *, seed: int, today: dt.date | None = No
     federal_operator = User.objects.get(username="federal")
     experts = _experts(region)
     demo_expert = User.objects.get(username="expert")
-    staff = {org.pk: _staff(org, f"staff{org.pk}", "Сотрудник", org.display_name[:30]) for orgs in providers.values() for org in orgs}
+    staff = {
+        org.pk: _staff(org, f"staff{org.pk}", "Сотрудник", org.display_name[:30])
+        for orgs in providers.values()
+        for org in orgs
+    }
     staff[providers["ipk"][0].pk] = User.objects.get(username="provider")
     criteria = [c.code for c in ReviewCriterion.objects.all()]
     cities = list(Municipality.objects.filter(region=region, kind__in=["city_district", "closed_city"]).order_by("pk"))
@@ -103,7 +117,9 @@ def create_demo_catalog(region: Region, *, seed: int, today: dt.date | None = No
         offers.append((card, rng.choice(pool)))
         # Many regional programs are offered by a second provider in another version.
         if card["provider_kind"] in ("ipk", "cnppm") and rng.random() < 0.7:
-            second = rng.choice(providers.get("university", []) + providers.get("college", []) + providers.get("other_provider", []))
+            second = rng.choice(
+                providers.get("university", []) + providers.get("college", []) + providers.get("other_provider", [])
+            )
             offers.append((card, second))
     counts = {"programs": 0, "published": 0, "cohorts": 0}
     special = {"draft": 3, "submitted": 4, "in_review": 3, "returned": 1, "rejected": 1}
@@ -112,7 +128,9 @@ def create_demo_catalog(region: Region, *, seed: int, today: dt.date | None = No
         variant["code"] = f"{card['code']}-{org.pk}"
         if index > len(cards) and org.kind != "federal":
             variant["hours"], variant["modules"] = _rescale(card, rng)
-            variant["price_rub"] = 0 if card["price_rub"] == 0 else round(card["price_rub"] * rng.uniform(0.8, 1.25), -2)
+            variant["price_rub"] = (
+                0 if card["price_rub"] == 0 else round(card["price_rub"] * rng.uniform(0.8, 1.25), -2)
+            )
         actor = staff[org.pk]
         program = services.program_create(actor=actor, provider=org, data=card_to_data(variant))
         program.developer = org.display_name
@@ -129,15 +147,24 @@ def create_demo_catalog(region: Region, *, seed: int, today: dt.date | None = No
             reviews = services.reviews_assign(actor=moderator, program=program, experts=[demo_expert, experts[0]])
             _review(reviews[1], rng, criteria, "approve")
             continue
-        reviews = services.reviews_assign(actor=moderator, program=program, experts=rng.sample([e for e in experts if e.username != "expert_kipk"], 2))
-        verdicts = {"returned": ["approve", "revise"], "rejected": ["reject", "revise"]}.get(state, ["approve", "approve"])
+        reviews = services.reviews_assign(
+            actor=moderator, program=program, experts=rng.sample([e for e in experts if e.username != "expert_kipk"], 2)
+        )
+        verdicts = {"returned": ["approve", "revise"], "rejected": ["reject", "revise"]}.get(
+            state, ["approve", "approve"]
+        )
         for review, verdict in zip(reviews, verdicts, strict=True):
             _review(review, rng, criteria, verdict)
         if state == "returned":
             services.program_decide(actor=moderator, program=program, decision="revise", comment=COMMENTS_REVISE[0])
             continue
         if state == "rejected":
-            services.program_decide(actor=moderator, program=program, decision="reject", comment="Программа дублирует курс ФГИС «Моя школа» и не связана с дефицитами педагогов региона.")
+            services.program_decide(
+                actor=moderator,
+                program=program,
+                decision="reject",
+                comment="Программа дублирует курс ФГИС «Моя школа» и не связана с дефицитами педагогов региона.",
+            )
             continue
         services.program_decide(actor=moderator, program=program, decision="approve")
         services.program_publish(actor=moderator, program=program)
@@ -176,17 +203,30 @@ def _review(review, rng: random.Random, criteria: list[str], verdict: str) -> No
     scores = {c: (2 if rng.random() < 0.75 else 1) for c in criteria}
     if verdict != "approve":
         scores["practice"] = 0
-    comment = "Программа соответствует требованиям; рекомендую включить в депозитарий." if verdict == "approve" else rng.choice(COMMENTS_REVISE)
+    comment = (
+        "Программа соответствует требованиям; рекомендую включить в депозитарий."
+        if verdict == "approve"
+        else rng.choice(COMMENTS_REVISE)
+    )
     services.review_submit(actor=review.expert, review=review, scores=scores, verdict=verdict, comment=comment)
 
 
-def _cohorts(program, org: Organization, rng: random.Random, today: dt.date, krasnoyarsk: Municipality, cities: list[Municipality]) -> int:
+def _cohorts(
+    program,
+    org: Organization,
+    rng: random.Random,
+    today: dt.date,
+    krasnoyarsk: Municipality,
+    cities: list[Municipality],
+) -> int:
     n = rng.choice([1, 1, 2, 2, 3])
     made = 0
     for _ in range(n):
         start = today + dt.timedelta(days=rng.randint(10, 340))
         days = max(3, min(program.hours // 6, 120)) if program.kind == "upgrade" else rng.randint(150, 280)
-        online = org.kind == "federal" or program.form == "part_time" or (program.distance_learning and rng.random() < 0.5)
+        online = (
+            org.kind == "federal" or program.form == "part_time" or (program.distance_learning and rng.random() < 0.5)
+        )
         seats = rng.choice([15, 20, 25, 25, 30])
         cohort = services.cohort_create(
             actor=_provider_actor(org),
@@ -198,8 +238,18 @@ def _cohorts(program, org: Organization, rng: random.Random, today: dt.date, kra
                 seats=seats,
                 price=program.price,
                 online=online,
-                municipality_id=None if online else (krasnoyarsk.pk if rng.random() < 0.7 or org.region_id != krasnoyarsk.region_id else rng.choice(cities).pk),
-                availability=Availability.COUNTRY if org.kind == "federal" else (Availability.MACROREGION if org.kind == "university" and rng.random() < 0.4 else Availability.REGION),
+                municipality_id=None
+                if online
+                else (
+                    krasnoyarsk.pk
+                    if rng.random() < 0.7 or org.region_id != krasnoyarsk.region_id
+                    else rng.choice(cities).pk
+                ),
+                availability=Availability.COUNTRY
+                if org.kind == "federal"
+                else (
+                    Availability.MACROREGION if org.kind == "university" and rng.random() < 0.4 else Availability.REGION
+                ),
             ),
         )
         Cohort.objects.filter(pk=cohort.pk).update(seats_taken=int(seats * rng.uniform(0, 0.7)))
@@ -208,4 +258,8 @@ def _cohorts(program, org: Organization, rng: random.Random, today: dt.date, kra
 
 
 def _provider_actor(org: Organization) -> User:
-    return User.objects.filter(role_assignments__role=Role.PROVIDER, role_assignments__organization=org).order_by("pk").first()
+    return (
+        User.objects.filter(role_assignments__role=Role.PROVIDER, role_assignments__organization=org)
+        .order_by("pk")
+        .first()
+    )

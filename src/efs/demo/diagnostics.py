@@ -64,10 +64,18 @@ def simulate_first_wave(region: Region, *, seed: int, now: dt.datetime | None = 
     document = ConsentDocument.objects.filter(kind=ConsentKind.DIAGNOSTICS).order_by("-published_at").first()
     # The region's basis is consent: those who took part also consented to the processing.
     personal = ConsentDocument.objects.filter(kind=ConsentKind.PERSONAL_DATA).order_by("-published_at").first()
-    have_personal = set(Consent.objects.filter(document=personal, withdrawn_at__isnull=True).values_list("educator_id", flat=True))
+    have_personal = set(
+        Consent.objects.filter(document=personal, withdrawn_at__isnull=True).values_list("educator_id", flat=True)
+    )
     attempts_made = 0
     for audience, share in SHARES.items():
-        leaves = list(Competency.objects.filter(framework__audience=audience, framework__status=FrameworkStatus.PUBLISHED, is_leaf=True).prefetch_related("subjects").order_by("order"))
+        leaves = list(
+            Competency.objects.filter(
+                framework__audience=audience, framework__status=FrameworkStatus.PUBLISHED, is_leaf=True
+            )
+            .prefetch_related("subjects")
+            .order_by("order")
+        )
         if not leaves:
             continue
         framework = leaves[0].framework
@@ -75,7 +83,8 @@ def simulate_first_wave(region: Region, *, seed: int, now: dt.datetime | None = 
             code=f"{audience}-pilot-wave",
             defaults={
                 "title": "Пилотная волна: случайные комплекты заданий",
-                "description": "Первая волна сбора ответов для калибровки банка: каждому участнику — по несколько заданий каждой компетенции.",
+                "description": "Первая волна сбора ответов для калибровки банка: каждому участнику — по несколько "
+                               "заданий каждой компетенции.",
                 "framework": framework,
                 "mode": AssessmentMode.ADAPTIVE,  # scored by the same engine; booklets were random
                 "status": AssessmentStatus.ARCHIVED,
@@ -97,23 +106,47 @@ def simulate_first_wave(region: Region, *, seed: int, now: dt.datetime | None = 
         consents, attempts, plans = [], [], []
         for educator in chosen:
             taught = {s.pk for s in educator.subjects.all()}
-            own = [c for c in leaves if not {s.pk for s in c.subjects.all()} or {s.pk for s in c.subjects.all()} & taught]
+            own = [
+                c for c in leaves if not {s.pk for s in c.subjects.all()} or {s.pk for s in c.subjects.all()} & taught
+            ]
             shift = org_effect.setdefault(educator.organization_id, rng.normal(0, 0.3))
-            theta = rng.multivariate_normal(np.full(dims, shift + 0.1 * min(educator.experience_years, 30) / 30), covariance)
-            started = now - dt.timedelta(days=int(rng.integers(3, 330)), minutes=int(rng.integers(0, 600)))  # over the past year
-            consents.append(Consent(educator=educator, document=document, region_id=region.pk, given_at=started - dt.timedelta(minutes=2)))
+            theta = rng.multivariate_normal(
+                np.full(dims, shift + 0.1 * min(educator.experience_years, 30) / 30), covariance
+            )
+            started = now - dt.timedelta(
+                days=int(rng.integers(3, 330)), minutes=int(rng.integers(0, 600))
+            )  # over the past year
+            consents.append(
+                Consent(
+                    educator=educator,
+                    document=document,
+                    region_id=region.pk,
+                    given_at=started - dt.timedelta(minutes=2),
+                )
+            )
             attempts.append(
                 Attempt(
-                    educator=educator, region_id=region.pk, organization_id=educator.organization_id, assessment=assessment,
-                    status=AttemptStatus.COMPLETED, competency_codes=[c.code for c in own], seed=int(rng.integers(1, 2**31)),
-                    started_at=started, deadline_at=started + dt.timedelta(minutes=assessment.time_limit_minutes),
-                    finished_at=started + dt.timedelta(minutes=int(rng.integers(20, 60))), stop_reason="pilot_wave",
+                    educator=educator,
+                    region_id=region.pk,
+                    organization_id=educator.organization_id,
+                    assessment=assessment,
+                    status=AttemptStatus.COMPLETED,
+                    competency_codes=[c.code for c in own],
+                    seed=int(rng.integers(1, 2**31)),
+                    started_at=started,
+                    deadline_at=started + dt.timedelta(minutes=assessment.time_limit_minutes),
+                    finished_at=started + dt.timedelta(minutes=int(rng.integers(20, 60))),
+                    stop_reason="pilot_wave",
                 )
             )
             plans.append((own, {c.pk: float(theta[i]) for i, c in enumerate(leaves)}))
         Consent.objects.bulk_create(consents)
         Consent.objects.bulk_create(
-            [Consent(educator=c.educator, document=personal, region_id=region.pk, given_at=c.given_at) for c in consents if c.educator_id not in have_personal]
+            [
+                Consent(educator=c.educator, document=personal, region_id=region.pk, given_at=c.given_at)
+                for c in consents
+                if c.educator_id not in have_personal
+            ]
         )
         for attempt, consent in zip(attempts, consents, strict=True):
             attempt.consent = consent
@@ -139,7 +172,17 @@ def simulate_first_wave(region: Region, *, seed: int, now: dt.datetime | None = 
             decided = 0
             for competency, result in zip(ab.competencies, score(ab.bank, pairs, ab.config), strict=True):
                 results.append(
-                    (attempt.pk, competency.pk, region.pk, result.theta, result.se, result.p_deficit, result.decision, competency.level_for(result.theta), result.n_items)
+                    (
+                        attempt.pk,
+                        competency.pk,
+                        region.pk,
+                        result.theta,
+                        result.se,
+                        result.p_deficit,
+                        result.decision,
+                        competency.level_for(result.theta),
+                        result.n_items,
+                    )
                 )
                 decided += result.decision != "uncertain"
             attempt.answered = len(answered)

@@ -12,8 +12,15 @@ from efs.financing import services
 from efs.financing.models import Ledger
 from efs.people.models import Organization, Region, User
 
-TRANCHES = [(40_000_000_00, "Первый транш регионального бюджета"), (35_000_000_00, "Второй транш регионального бюджета")]
-RULES = [("teacher", 15_000_00, Ledger.RUB, 3), ("manager", 20_000_00, Ledger.RUB, 3), ("student", 10_000_00, Ledger.TRACK, 1)]
+TRANCHES = [
+    (40_000_000_00, "Первый транш регионального бюджета"),
+    (35_000_000_00, "Второй транш регионального бюджета"),
+]
+RULES = [
+    ("teacher", 15_000_00, Ledger.RUB, 3),
+    ("manager", 20_000_00, Ledger.RUB, 3),
+    ("student", 10_000_00, Ledger.TRACK, 1),
+]
 
 
 def create_demo_financing(region: Region) -> dict:
@@ -22,17 +29,42 @@ def create_demo_financing(region: Region) -> dict:
     year = today.year
     for n, (amount, memo) in enumerate(TRANCHES, start=1):
         services.fund_top_up(
-            actor=operator, region=region, year=year, amount=amount, tid=f"demo-fund-{region.code}-{year}-{n}", memo=memo,
-            document=f"{n * 117}-р", document_date=dt.date(year, 1, 10 * n),
+            actor=operator,
+            region=region,
+            year=year,
+            amount=amount,
+            tid=f"demo-fund-{region.code}-{year}-{n}",
+            memo=memo,
+            document=f"{n * 117}-р",
+            document_date=dt.date(year, 1, 10 * n),
         )
     issued = 0
     for category, nominal, ledger_, every in RULES:
-        services.rule_set(actor=operator, region=region, year=year, category=category, nominal=nominal, ledger_=ledger_, every_years=every, prorate=False)
+        services.rule_set(
+            actor=operator,
+            region=region,
+            year=year,
+            category=category,
+            nominal=nominal,
+            ledger_=ledger_,
+            every_years=every,
+            prorate=False,
+        )
         issued += services.certificates_issue(actor=operator, region=region, year=year, category=category).issued
-    providers = Organization.objects.filter(licensed_for_dpo=True).filter(programs__status="published").distinct().order_by("region__code", "name")
+    providers = (
+        Organization.objects.filter(licensed_for_dpo=True)
+        .filter(programs__status="published")
+        .distinct()
+        .order_by("region__code", "name")
+    )
     for n, provider in enumerate(providers, start=1):
         services.contract_create(
-            actor=operator, region=region, provider=provider, number=f"ПФ-{year}/{n:02d}", signed_on=dt.date(year, 1, 9),
-            valid_from=dt.date(year, 1, 9), valid_to=dt.date(year + 1, 12, 31),
+            actor=operator,
+            region=region,
+            provider=provider,
+            number=f"ПФ-{year}/{n:02d}",
+            signed_on=dt.date(year, 1, 9),
+            valid_from=dt.date(year, 1, 9),
+            valid_to=dt.date(year + 1, 12, 31),
         )
     return {"certificates": issued, "contracts": providers.count()}

@@ -210,7 +210,11 @@ class RegionBuilder:
 
     def inn(self) -> str:
         while True:
-            office = self.rng.choice(KRASNOYARSK_TAX_OFFICES) if self.region_code == "24" else f"{self.rng.randrange(1, 99):02d}"
+            office = (
+                self.rng.choice(KRASNOYARSK_TAX_OFFICES)
+                if self.region_code == "24"
+                else f"{self.rng.randrange(1, 99):02d}"
+            )
             inn = inn_with_checksum(f"{self.region_code}{office}{self.rng.randrange(0, 100000):05d}")
             if inn not in self.uniques.inn:
                 self.uniques.inn.add(inn)
@@ -230,7 +234,16 @@ class RegionBuilder:
         self.rows.municipalities.append(row)
         return row
 
-    def organization(self, *, municipality: MunicipalityRow | None, kind: str, name: str, short_name: str, address: str, licensed: bool = False) -> OrganizationRow:
+    def organization(
+        self,
+        *,
+        municipality: MunicipalityRow | None,
+        kind: str,
+        name: str,
+        short_name: str,
+        address: str,
+        licensed: bool = False,
+    ) -> OrganizationRow:
         row = OrganizationRow(
             self.ids.take("organization"),
             self.region_id,
@@ -328,11 +341,25 @@ class RegionBuilder:
             self.person(org, category="teacher", position=position, subjects=subjects, female_share=female)
 
     def staff_kindergarten(self, org: OrganizationRow, size: int) -> None:
-        self.person(org, category="manager", position="заведующий", subjects=("preschool", "education_management"), female_share=0.98, age_bins=MANAGER_AGE_BINS)
+        self.person(
+            org,
+            category="manager",
+            position="заведующий",
+            subjects=("preschool", "education_management"),
+            female_share=0.98,
+            age_bins=MANAGER_AGE_BINS,
+        )
         self._staff_from(org, KINDERGARTEN_STAFF, max(1, size - 1))
 
     def staff_college(self, org: OrganizationRow, size: int, students: int) -> None:
-        self.person(org, category="manager", position="директор", subjects=("education_management",), female_share=0.7, age_bins=MANAGER_AGE_BINS)
+        self.person(
+            org,
+            category="manager",
+            position="директор",
+            subjects=("education_management",),
+            female_share=0.7,
+            age_bins=MANAGER_AGE_BINS,
+        )
         self._staff_from(org, COLLEGE_STAFF, max(1, size - 1))
         self.students(org, students, college=True)
 
@@ -396,13 +423,19 @@ PRESCHOOL_OWNERSHIP = {
 }
 
 
-def _school_names(rng: random.Random, municipality: MunicipalityRow, adjective: str | None, count: int, big_city: bool) -> list[tuple[str, str]]:
+def _school_names(
+    rng: random.Random, municipality: MunicipalityRow, adjective: str | None, count: int, big_city: bool
+) -> list[tuple[str, str]]:
     """(full name, short name) of `count` schools of one municipality, numbers distinct."""
     names = []
     if adjective:
         for number in range(1, count + 1):
             owner = rng.choice(["МБОУ", "МБОУ", "МКОУ"])
-            title = f"{adjective} средняя общеобразовательная школа № {number}" if count > 1 else f"{adjective} средняя общеобразовательная школа"
+            title = (
+                f"{adjective} средняя общеобразовательная школа № {number}"
+                if count > 1
+                else f"{adjective} средняя общеобразовательная школа"
+            )
             short = f"{owner} {adjective} СОШ" + (f" № {number}" if count > 1 else "")
             names.append((f"{OWNERSHIP[owner]} «{title}»", short))
         return names
@@ -411,7 +444,11 @@ def _school_names(rng: random.Random, municipality: MunicipalityRow, adjective: 
     gymnasia = iter(rng.sample(range(1, 17), 16))
     for number in numbers:
         owner = rng.choice(["МАОУ", "МБОУ", "МБОУ"])
-        kind = _weighted(rng, ["school", "lyceum", "gymnasium"], [0.76, 0.11, 0.13]) if big_city else _weighted(rng, ["school", "lyceum", "gymnasium"], [0.9, 0.04, 0.06])
+        kind = (
+            _weighted(rng, ["school", "lyceum", "gymnasium"], [0.76, 0.11, 0.13])
+            if big_city
+            else _weighted(rng, ["school", "lyceum", "gymnasium"], [0.9, 0.04, 0.06])
+        )
         if kind == "lyceum" and (n := next(lyceums, None)):
             title, short = f"Лицей № {n}", f"{owner} Лицей № {n}"
         elif kind == "gymnasium" and (n := next(gymnasia, None)):
@@ -436,11 +473,18 @@ def _kindergarten_names(rng: random.Random, count: int, big_city: bool) -> list[
     for number in range(1, count + 1):
         title = shuffled[(number - 1) % len(shuffled)]
         owner = rng.choice(list(PRESCHOOL_OWNERSHIP))
-        names.append((f"{PRESCHOOL_OWNERSHIP[owner]} «Детский сад № {number} „{title}“»", f"{owner} детский сад № {number} «{title}»"))
+        names.append(
+            (
+                f"{PRESCHOOL_OWNERSHIP[owner]} «Детский сад № {number} „{title}“»",
+                f"{owner} детский сад № {number} «{title}»",
+            )
+        )
     return names
 
 
-def build_krasnoyarsk(rng: random.Random, ids: IdCounter, uniques: Uniques, region_id: int, educators: int) -> RegionRows:
+def build_krasnoyarsk(
+    rng: random.Random, ids: IdCounter, uniques: Uniques, region_id: int, educators: int
+) -> RegionRows:
     """The detailed region: real municipalities and regional institutions of Krasnoyarsk Krai."""
     data = _json("krasnoyarsk.json")
     builder = RegionBuilder(rng, ids, uniques, region_id, data["region_code"])
@@ -449,7 +493,12 @@ def build_krasnoyarsk(rng: random.Random, ids: IdCounter, uniques: Uniques, regi
     for inst in data["institutions"]:
         municipality = municipalities[inst["municipality"]][0]
         institutions[inst["short_name"]] = builder.organization(
-            municipality=municipality, kind=inst["kind"], name=inst["name"], short_name=inst["short_name"], address=inst["address"], licensed=inst["licensed"]
+            municipality=municipality,
+            kind=inst["kind"],
+            name=inst["name"],
+            short_name=inst["short_name"],
+            address=inst["address"],
+            licensed=inst["licensed"],
         )
     students_university = max(20, educators * 2 // 100)
     college_staff = 12
@@ -468,10 +517,24 @@ def build_krasnoyarsk(rng: random.Random, ids: IdCounter, uniques: Uniques, regi
         urban = meta["adjective"] is None
         place = _place(municipality)
         for full, short in _school_names(rng, municipality, meta["adjective"], n_s, big_city):
-            org = builder.organization(municipality=municipality, kind="school", name=full, short_name=short, address=_address(rng, place))
-            planned.append((org, "school", rng.uniform(55, 95) if big_city else rng.uniform(35, 65) if urban else rng.uniform(14, 38)))
+            org = builder.organization(
+                municipality=municipality, kind="school", name=full, short_name=short, address=_address(rng, place)
+            )
+            planned.append(
+                (
+                    org,
+                    "school",
+                    rng.uniform(55, 95) if big_city else rng.uniform(35, 65) if urban else rng.uniform(14, 38),
+                )
+            )
         for full, short in _kindergarten_names(rng, n_k, big_city):
-            org = builder.organization(municipality=municipality, kind="kindergarten", name=full, short_name=short, address=_address(rng, place))
+            org = builder.organization(
+                municipality=municipality,
+                kind="kindergarten",
+                name=full,
+                short_name=short,
+                address=_address(rng, place),
+            )
             planned.append((org, "kindergarten", rng.uniform(18, 32) if urban else rng.uniform(7, 16)))
     _staff(builder, planned, school_budget)
     builder.students(institutions["КГПУ им. В.П. Астафьева"], students_university)
@@ -480,28 +543,71 @@ def build_krasnoyarsk(rng: random.Random, ids: IdCounter, uniques: Uniques, regi
     return builder.rows
 
 
-def build_synthetic(rng: random.Random, ids: IdCounter, uniques: Uniques, region_id: int, region_code: str, capital: str, educators: int) -> RegionRows:
+def build_synthetic(
+    rng: random.Random, ids: IdCounter, uniques: Uniques, region_id: int, region_code: str, capital: str, educators: int
+) -> RegionRows:
     """A region for the country-scale benchmark: its capital and numbered municipal okrugs."""
     builder = RegionBuilder(rng, ids, uniques, region_id, region_code)
     n_munis = max(3, min(60, 6 + educators // 600))
     capital_row = builder.municipality(capital, "city_district")
     others = [builder.municipality(f"Муниципальный округ № {i}", "municipal_okrug") for i in range(1, n_munis)]
-    builder.organization(municipality=capital_row, kind="ministry", name=f"Орган управления образованием ({capital})", short_name="", address=f"г. {capital}")
-    builder.organization(municipality=capital_row, kind="ipk", name=f"Институт развития образования ({capital})", short_name="", address=f"г. {capital}", licensed=True)
-    builder.organization(municipality=capital_row, kind="cnppm", name=f"ЦНППМ ({capital})", short_name="", address=f"г. {capital}", licensed=True)
-    university = builder.organization(municipality=capital_row, kind="university", name=f"Педагогический университет ({capital})", short_name="", address=f"г. {capital}", licensed=True)
+    builder.organization(
+        municipality=capital_row,
+        kind="ministry",
+        name=f"Орган управления образованием ({capital})",
+        short_name="",
+        address=f"г. {capital}",
+    )
+    builder.organization(
+        municipality=capital_row,
+        kind="ipk",
+        name=f"Институт развития образования ({capital})",
+        short_name="",
+        address=f"г. {capital}",
+        licensed=True,
+    )
+    builder.organization(
+        municipality=capital_row,
+        kind="cnppm",
+        name=f"ЦНППМ ({capital})",
+        short_name="",
+        address=f"г. {capital}",
+        licensed=True,
+    )
+    university = builder.organization(
+        municipality=capital_row,
+        kind="university",
+        name=f"Педагогический университет ({capital})",
+        short_name="",
+        address=f"г. {capital}",
+        licensed=True,
+    )
     students = max(5, educators * 2 // 100)
     budget = educators - students
     n_schools = max(n_munis, round(budget * 0.74 / 31))
     n_kindergartens = max(2, round(budget * 0.26 / 16))
     weights = [6.0] + [1.0] * (n_munis - 1)
     planned = []
-    for municipality, n_s, n_k in zip([capital_row, *others], _split(n_schools, weights, 1), _split(n_kindergartens, weights), strict=True):
+    for municipality, n_s, n_k in zip(
+        [capital_row, *others], _split(n_schools, weights, 1), _split(n_kindergartens, weights), strict=True
+    ):
         for number in range(1, n_s + 1):
-            org = builder.organization(municipality=municipality, kind="school", name=f"Средняя общеобразовательная школа № {number}", short_name=f"СОШ № {number}", address=municipality.name)
+            org = builder.organization(
+                municipality=municipality,
+                kind="school",
+                name=f"Средняя общеобразовательная школа № {number}",
+                short_name=f"СОШ № {number}",
+                address=municipality.name,
+            )
             planned.append((org, "school", rng.uniform(20, 60)))
         for number in range(1, n_k + 1):
-            org = builder.organization(municipality=municipality, kind="kindergarten", name=f"Детский сад № {number}", short_name=f"ДС № {number}", address=municipality.name)
+            org = builder.organization(
+                municipality=municipality,
+                kind="kindergarten",
+                name=f"Детский сад № {number}",
+                short_name=f"ДС № {number}",
+                address=municipality.name,
+            )
             planned.append((org, "kindergarten", rng.uniform(8, 28)))
     _staff(builder, planned, budget)
     builder.students(university, students)

@@ -17,8 +17,14 @@ from efs.monitoring.public import (
 from efs.people.public import Educator, Organization, OrganizationKind, Region, User
 
 # The region's targets for the year, as a regional program of support would set them.
-TARGETS = {"diagnosed_share": 60, "route_share": 10, "certificate_use_share": 40, "trained_cnppm_share": 15,
-           "deficit_closed_share": 50, "vacancy_rate": 5}
+TARGETS = {
+    "diagnosed_share": 60,
+    "route_share": 10,
+    "certificate_use_share": 40,
+    "trained_cnppm_share": 15,
+    "deficit_closed_share": 50,
+    "vacancy_rate": 5,
+}
 
 
 def create_demo_monitoring(region: Region) -> dict:
@@ -31,9 +37,18 @@ def create_demo_monitoring(region: Region) -> dict:
     ministry = Organization.objects.filter(region=region, kind=OrganizationKind.MINISTRY).first()
     year = timezone.now().year
     if operator is not None:
-        Indicator.objects.filter(code__in=TARGETS, owner__isnull=True).update(owner=operator, owner_organization=ministry)
+        Indicator.objects.filter(code__in=TARGETS, owner__isnull=True).update(
+            owner=operator, owner_organization=ministry
+        )
         for code, value in TARGETS.items():
-            target_set(actor=operator, indicator=Indicator.objects.get(code=code), year=year, level=Level.REGION, unit_id=region.pk,
-                       value=value, cascade=True)
+            target_set(
+                actor=operator,
+                indicator=Indicator.objects.get(code=code),
+                year=year,
+                level=Level.REGION,
+                unit_id=region.pk,
+                value=value,
+                cascade=True,
+            )
     build = analytics_build()
     return {"targets": len(TARGETS) if operator else 0, "rows": build.rows}

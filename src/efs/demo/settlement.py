@@ -29,15 +29,29 @@ def _participants(region: Region, count: int, skip: set[int]) -> list[Educator]:
     """Teachers of the region who have a certificate and no login yet get one (they registered
     on the platform to enroll); the demo logins' own people are left alone."""
     chosen = list(
-        Educator.objects.filter(region=region, category="teacher", is_active=True, user__isnull=True, accounts__kind="certificate", accounts__year=timezone.localdate().year)
+        Educator.objects.filter(
+            region=region,
+            category="teacher",
+            is_active=True,
+            user__isnull=True,
+            accounts__kind="certificate",
+            accounts__year=timezone.localdate().year,
+        )
         .exclude(pk__in=skip)
         .order_by("pk")[:count]
     )
     for educator in chosen:
-        user = User.objects.create(username=f"educator-{educator.pk}", first_name=educator.first_name, last_name=educator.last_name, password=make_password(None))
+        user = User.objects.create(
+            username=f"educator-{educator.pk}",
+            first_name=educator.first_name,
+            last_name=educator.last_name,
+            password=make_password(None),
+        )
         educator.user = user
         educator.save(update_fields=["user"])
-        consent_give(actor=user, educator=educator, kind=ConsentKind.PERSONAL_DATA)  # they consented when they registered
+        consent_give(
+            actor=user, educator=educator, kind=ConsentKind.PERSONAL_DATA
+        )  # they consented when they registered
     return chosen
 
 
@@ -50,22 +64,39 @@ def create_demo_settlement(region: Region) -> dict[str, int]:
     regional, staff = User.objects.get(username="regional"), User.objects.get(username="provider")
     ipk = Organization.objects.get(region=region, kind="ipk")
     contract = Contract.objects.filter(region=region, provider=ipk).order_by("pk").first()
-    programs = list(Program.objects.filter(provider=ipk, status="published", for_teachers=True, price__gt=0, subjects__isnull=True).order_by("price", "pk")[:2])
+    programs = list(
+        Program.objects.filter(
+            provider=ipk, status="published", for_teachers=True, price__gt=0, subjects__isnull=True
+        ).order_by("price", "pk")[:2]
+    )
     if contract is None or len(programs) < 2:
         return {"cohorts": 0, "completed": 0, "waiting": 0}
     taken: set[int] = set()
     cohorts = []
     for program, start, days in ((programs[0], first_start, 40), (programs[1], second_start, 45)):
         cohort = cohort_create(
-            actor=staff, program=program,
-            data=CohortData(start_date=start, end_date=start + dt.timedelta(days=days), enrollment_deadline=start - dt.timedelta(days=3), seats=25,
-                            price=program.price, online=True),
+            actor=staff,
+            program=program,
+            data=CohortData(
+                start_date=start,
+                end_date=start + dt.timedelta(days=days),
+                enrollment_deadline=start - dt.timedelta(days=3),
+                seats=25,
+                price=program.price,
+                online=True,
+            ),
         )
         people = _participants(region, PEOPLE_PER_COHORT, taken)
         taken |= {p.pk for p in people}
         enrollments = [
-            financing.enrollment_request(actor=p.user, educator=p, cohort=cohort, request_id=f"demo-season-{cohort.pk}-{p.pk}", copay_payer="school",
-                                         today=start - dt.timedelta(days=8))
+            financing.enrollment_request(
+                actor=p.user,
+                educator=p,
+                cohort=cohort,
+                request_id=f"demo-season-{cohort.pk}-{p.pk}",
+                copay_payer="school",
+                today=start - dt.timedelta(days=8),
+            )
             for p in people
         ]
         for enrollment in enrollments:
@@ -78,7 +109,11 @@ def create_demo_settlement(region: Region) -> dict[str, int]:
     financing.cohort_outcomes_record(actor=staff, outcomes=outcomes)
     rendered = sum(e.certificate_amount + e.copay_amount for e, done in outcomes if done)
     financing.payment_register(
-        actor=regional, contract=contract, amount=rendered // 2, tid=f"demo-season-pay-{region.code}-{today.year}", document=f"{today.month * 31 + 5}",
+        actor=regional,
+        contract=contract,
+        amount=rendered // 2,
+        tid=f"demo-season-pay-{region.code}-{today.year}",
+        document=f"{today.month * 31 + 5}",
         paid_on=today,
     )
     return {

@@ -42,9 +42,21 @@ TOPICS = [
     "Цифровые инструменты для обратной связи",
 ]
 OUTCOMES = [
-    ("Разобрали два урока; выделили момент, где теряется обратная связь.", "Составлен лист самооценки для 7 класса.", "Провести урок с листом самооценки и принести его на следующую встречу."),
-    ("Обсудили критерии и шкалы; педагог сомневается в весах критериев.", "Черновик критериев оценивания проекта.", "Согласовать критерии с МО учителей."),
-    ("Прошли по разделам программы, сверили с ФОП.", "Исправлены планируемые результаты в двух темах.", "Доработать тематическое планирование."),
+    (
+        "Разобрали два урока; выделили момент, где теряется обратная связь.",
+        "Составлен лист самооценки для 7 класса.",
+        "Провести урок с листом самооценки и принести его на следующую встречу.",
+    ),
+    (
+        "Обсудили критерии и шкалы; педагог сомневается в весах критериев.",
+        "Черновик критериев оценивания проекта.",
+        "Согласовать критерии с МО учителей.",
+    ),
+    (
+        "Прошли по разделам программы, сверили с ФОП.",
+        "Исправлены планируемые результаты в двух темах.",
+        "Доработать тематическое планирование.",
+    ),
 ]
 TUTORS = [("tutor_achinsk", "Вера", "Сорокина", "Ачинск"), ("tutor_norilsk", "Дмитрий", "Таймыров", "Норильск")]
 
@@ -60,11 +72,23 @@ def _tutor(region: Region, username: str, first: str, last: str) -> User:
 @transaction.atomic
 def create_demo_support(region: Region, *, seed: int) -> dict[str, int]:
     rng = random.Random(seed)
-    made = {"tutors": 0, "caseload": 0, "consultations": 0, "records": 0, "mentorships": 0, "proposals": 0, "cycles": {}}
+    made = {
+        "tutors": 0,
+        "caseload": 0,
+        "consultations": 0,
+        "records": 0,
+        "mentorships": 0,
+        "proposals": 0,
+        "cycles": {},
+    }
     for username, first, last, city in TUTORS:
         tutor = _tutor(region, username, first, last)
         made["tutors"] += 1
-        caseload = list(Educator.objects.filter(region=region, organization__municipality__name=city, category="teacher").order_by("pk")[: rng.randint(28, 40)])
+        caseload = list(
+            Educator.objects.filter(region=region, organization__municipality__name=city, category="teacher").order_by(
+                "pk"
+            )[: rng.randint(28, 40)]
+        )
         consented(caseload)  # the ЦНППМ's support starts from the person's consent, recorded by the operator
         for educator in caseload:
             support_assign(supporter=tutor, educator=educator, kind=Role.TUTOR)
@@ -74,7 +98,9 @@ def create_demo_support(region: Region, *, seed: int) -> dict[str, int]:
     teacher_user = User.objects.get(username="teacher")
     teacher = Educator.objects.get(user=teacher_user)
     now = timezone.now()
-    tutees = Educator.objects.filter(support_assignments__supporter=tutor, support_assignments__active=True, support_assignments__kind=Role.TUTOR)
+    tutees = Educator.objects.filter(
+        support_assignments__supporter=tutor, support_assignments__active=True, support_assignments__kind=Role.TUTOR
+    )
     stage = 0
     for educator in [teacher, *tutees.exclude(pk=teacher.pk).order_by("pk")]:
         deficits = current_deficits(educator_id=educator.pk)
@@ -82,16 +108,22 @@ def create_demo_support(region: Region, *, seed: int) -> dict[str, int]:
             continue
         actor = educator.user
         if actor is None:
-            actor = User.objects.create_user(username=f"educator{educator.pk}", first_name=educator.first_name, last_name=educator.last_name)
+            actor = User.objects.create_user(
+                username=f"educator{educator.pk}", first_name=educator.first_name, last_name=educator.last_name
+            )
             role_grant(user=actor, role=Role.TEACHER, scope=Scope.SELF, region=region)
             educator.user = actor
             educator.save(update_fields=["user"])
         kind = stage % 4 if educator != teacher else 2
-        for step in ([2, 1, 0] if educator == teacher else [kind]):
+        for step in [2, 1, 0] if educator == teacher else [kind]:
             topic = TOPICS[(stage + step) % len(TOPICS)]
             c = support.consultation_request(
-                actor=actor, educator=educator, topic=topic, format="online" if step % 2 else "in_person",
-                preferred_times="по будням после 15:00", competency_id=deficits[step % len(deficits)].competency_id,
+                actor=actor,
+                educator=educator,
+                topic=topic,
+                format="online" if step % 2 else "in_person",
+                preferred_times="по будням после 15:00",
+                competency_id=deficits[step % len(deficits)].competency_id,
             )
             made["consultations"] += 1
             if step == 0:
@@ -99,48 +131,123 @@ def create_demo_support(region: Region, *, seed: int) -> dict[str, int]:
             if step == 3:
                 support.consultation_cancel(actor=actor, consultation=c, reason="Совпало с педсоветом")
                 continue
-            starts = (now + dt.timedelta(days=2 + stage % 5, hours=stage % 3)) if step == 1 else (now - dt.timedelta(days=7 + stage, hours=1))
+            starts = (
+                (now + dt.timedelta(days=2 + stage % 5, hours=stage % 3))
+                if step == 1
+                else (now - dt.timedelta(days=7 + stage, hours=1))
+            )
             starts = starts.replace(minute=0, second=0, microsecond=0)
             support.consultation_schedule(
-                actor=tutor, consultation=c, starts_at=starts, duration_minutes=45,
-                place="ЦНППМ, ул. Ленина, 111, ауд. 204", online_link="https://sferum.ru/?call_link=demo" if step % 2 else "",
+                actor=tutor,
+                consultation=c,
+                starts_at=starts,
+                duration_minutes=45,
+                place="ЦНППМ, ул. Ленина, 111, ауд. 204",
+                online_link="https://sferum.ru/?call_link=demo" if step % 2 else "",
                 now=min(now, starts - dt.timedelta(days=1)),
             )
             if step == 2:
                 notes, outcome, next_steps = OUTCOMES[stage % len(OUTCOMES)]
-                support.consultation_record(actor=tutor, consultation=c, notes=notes, outcome=outcome, next_steps=next_steps)
+                support.consultation_record(
+                    actor=tutor, consultation=c, notes=notes, outcome=outcome, next_steps=next_steps
+                )
                 made["records"] += 1
         stage += 1
 
     mentor = User.objects.get(username="mentor")
     first = support.record_create(
-        actor=teacher_user, educator=teacher, kind="journal_entry", title="Урок в 7 «Б»: самооценка по критериям",
-        body="Что я планировала: ученики оценивают решение по трём критериям.\nЧто получилось: половина класса справилась.\n"
+        actor=teacher_user,
+        educator=teacher,
+        kind="journal_entry",
+        title="Урок в 7 «Б»: самооценка по критериям",
+        body="Что я планировала: ученики оценивают решение по трём критериям.\nЧто получилось: половина класса "
+        "справилась.\n"
         "Что изменю: дам образец оценённой работы перед самостоятельной частью.",
     )
     support.record_share(actor=teacher_user, record=first, user_id=mentor.pk)
     support.record_create(
-        actor=teacher_user, educator=teacher, kind="journal_entry", title="После консультации с тьютором",
+        actor=teacher_user,
+        educator=teacher,
+        kind="journal_entry",
+        title="После консультации с тьютором",
         body="Поняла, почему обратная связь запаздывает: я собираю листы в конце урока. Попробую середину урока.",
     )
     support.record_create(
-        actor=tutor, educator=teacher, kind="observation", title="Наблюдение урока алгебры, 7 «Б»",
+        actor=tutor,
+        educator=teacher,
+        kind="observation",
+        title="Наблюдение урока алгебры, 7 «Б»",
         body="A/01.6 Обучение — уровень 2 из 3: цели урока названы, критерии успеха не показаны ученикам.\n"
         "A/03.6 Развивающая деятельность — уровень 2 из 3: задания разного уровня, выбор за учеником.",
     )
     made["records"] += 3
-    for assignment in SupportAssignment.objects.filter(supporter=mentor, kind=Role.MENTOR, active=True).select_related("educator"):
+    for assignment in SupportAssignment.objects.filter(supporter=mentor, kind=Role.MENTOR, active=True).select_related(
+        "educator"
+    ):
         support.record_create(
-            actor=mentor, educator=assignment.educator, kind="mentoring_note", title="Встреча наставника: план на четверть",
+            actor=mentor,
+            educator=assignment.educator,
+            kind="mentoring_note",
+            title="Встреча наставника: план на четверть",
             body="Договорились о взаимопосещении двух уроков и разборе одного родительского собрания.",
         )
         made["records"] += 1
     made.update(_mentoring(region, mentor, now))
-    made["cycles"] = _cycles(teacher, tutor, tutees.exclude(pk=teacher.pk).filter(user__isnull=False).order_by("pk"), seed)
+    made["cycles"] = _cycles(
+        teacher, tutor, tutees.exclude(pk=teacher.pk).filter(user__isnull=False).order_by("pk"), seed
+    )
+    made.update(_caseloads(region, rng))
+    made["measures"] = len(support.effects_compute(region_id=region.pk))  # what the daily job does every night
     return made
 
 
-LEVELS = [{"A/01.6": 1, "A/02.6": 2, "A/03.6": 1}, {"A/01.6": 2, "A/02.6": 2, "A/03.6": 2}, {"A/01.6": 2, "A/02.6": 3, "A/03.6": 2}]
+KANSK_TUTOR = ("tutor_kansk", "Ольга", "Канская")
+
+
+def _caseloads(region: Region, rng: random.Random) -> dict[str, int]:
+    """The ЦНППМ head's page filled: capacities for every tutor of the region (the Ачинск
+    tutor over capacity), a new Канск tutor with free places, three of the Ачинск
+    caseload handed over to her (the history and the notifications), and the rest of the
+    region's educators without a tutor, as in a region where the centre has just started."""
+    head = User.objects.get(username="regional")
+    kansk = _tutor(region, *KANSK_TUTOR)
+    loads = {
+        t.pk: SupportAssignment.objects.filter(supporter=t, kind=Role.TUTOR, active=True).count()
+        for t in User.objects.filter(role_assignments__role=Role.TUTOR, role_assignments__region=region).distinct()
+    }
+    achinsk = User.objects.get(username="tutor_achinsk")
+    for tutor_id, load in loads.items():
+        if tutor_id == achinsk.pk:
+            capacity = max(1, load - 8)  # eight over capacity before the head moves three
+        elif tutor_id == kansk.pk:
+            capacity = 30
+        else:
+            capacity = load + rng.choice([5, 10, 15])
+        support.capacity_set(actor=head, region_id=region.pk, tutor_id=tutor_id, capacity=capacity)
+    newest = list(
+        SupportAssignment.objects.filter(supporter=achinsk, kind=Role.TUTOR, active=True)
+        .order_by("-assigned_at", "-pk")
+        .values_list("educator_id", flat=True)[:3]
+    )
+    moved = (
+        support.caseload_move(
+            actor=head,
+            region_id=region.pk,
+            moves=[(e, kansk.pk) for e in newest],
+            note="Разгрузка ачинского тьютора",
+            proposed=True,
+        )
+        if newest
+        else []
+    )
+    return {"capacities": len(loads), "moved": len(moved)}
+
+
+LEVELS = [
+    {"A/01.6": 1, "A/02.6": 2, "A/03.6": 1},
+    {"A/01.6": 2, "A/02.6": 2, "A/03.6": 2},
+    {"A/01.6": 2, "A/02.6": 3, "A/03.6": 2},
+]
 
 
 def _cycles(teacher: Educator, tutor: User, tutees, seed: int) -> dict[str, int]:
@@ -162,18 +269,34 @@ def _cycles(teacher: Educator, tutor: User, tutees, seed: int) -> dict[str, int]
         type(cycle).objects.filter(pk=cycle.pk).update(opened_at=timezone.now() - dt.timedelta(days=35 + 5 * len(done)))
         cycle.refresh_from_db()
         if target != "plan":
-            support.cycle_plan(actor=user, cycle=cycle, text="Ввести критерии успеха, понятные ученикам, и проверять понимание в середине урока.")
+            support.cycle_plan(
+                actor=user,
+                cycle=cycle,
+                text="Ввести критерии успеха, понятные ученикам, и проверять понимание в середине урока.",
+            )
         if target not in ("plan", "act"):
-            support.cycle_act(actor=user, cycle=cycle, text="Провела четыре урока: критерии на доске, карточки «светофор» после объяснения.")
+            support.cycle_act(
+                actor=user,
+                cycle=cycle,
+                text="Провела четыре урока: критерии на доске, карточки «светофор» после объяснения.",
+            )
         if target in ("reflect", "closed"):
             support.cycle_observe(
-                actor=tutor, cycle=cycle, levels=LEVELS[len(done) % len(LEVELS)],
-                notes="09:05 — цель названа учителем\n09:12 — критерии на доске, двое учеников пересказали их\n09:30 — «светофор»: 6 красных, учитель объяснил иначе",
+                actor=tutor,
+                cycle=cycle,
+                levels=LEVELS[len(done) % len(LEVELS)],
+                notes="09:05 — цель названа учителем\n09:12 — критерии на доске, двое учеников пересказали их\n09:30 — "
+                "«светофор»: 6 красных, учитель объяснил иначе",
             )
         if target == "closed":
             support.cycle_reflect(
-                actor=user, cycle=cycle,
-                answers={"went": "Критерии ученики поняли.", "showed": "Я не жду ответа и отвечаю сама.", "next": "Пауза три секунды после вопроса."},
+                actor=user,
+                cycle=cycle,
+                answers={
+                    "went": "Критерии ученики поняли.",
+                    "showed": "Я не жду ответа и отвечаю сама.",
+                    "next": "Пауза три секунды после вопроса.",
+                },
             )
             diagnose(user, rng=rng, started=timezone.now() - dt.timedelta(hours=2))
             try:
@@ -191,22 +314,48 @@ def _mentoring(region: Region, mentor: User, now: dt.datetime) -> dict[str, int]
     romanova = Educator.objects.get(user=mentor)
     today = timezone.localdate()
     pairs = []
-    for assignment in SupportAssignment.objects.filter(supporter=mentor, kind=Role.MENTOR, active=True).select_related("educator__organization").order_by("pk"):
-        pairs += support.mentorship_create(actor=head, mentor_educator=romanova, mentees=[assignment.educator], form="teacher_teacher")
+    for assignment in (
+        SupportAssignment.objects.filter(supporter=mentor, kind=Role.MENTOR, active=True)
+        .select_related("educator__organization")
+        .order_by("pk")
+    ):
+        pairs += support.mentorship_create(
+            actor=head, mentor_educator=romanova, mentees=[assignment.educator], form="teacher_teacher"
+        )
     for n, pair in enumerate(pairs):
         deficits = current_deficits(educator_id=pair.mentee_id)
         if deficits:
             support.plan_add(
-                actor=mentor, mentorship=pair, kind="goal", title="Освоить приёмы формирующего оценивания", due_on=today + dt.timedelta(days=60),
+                actor=mentor,
+                mentorship=pair,
+                kind="goal",
+                title="Освоить приёмы формирующего оценивания",
+                due_on=today + dt.timedelta(days=60),
                 competency_id=deficits[0].competency_id,
             )
-        support.plan_add(actor=mentor, mentorship=pair, kind="meeting", title="Взаимопосещение уроков", due_on=today + dt.timedelta(days=14 + n))
-        task = support.plan_add(actor=mentor, mentorship=pair, kind="task", title="Самоанализ урока по схеме", due_on=today + dt.timedelta(days=1))
+        support.plan_add(
+            actor=mentor,
+            mentorship=pair,
+            kind="meeting",
+            title="Взаимопосещение уроков",
+            due_on=today + dt.timedelta(days=14 + n),
+        )
+        task = support.plan_add(
+            actor=mentor,
+            mentorship=pair,
+            kind="task",
+            title="Самоанализ урока по схеме",
+            due_on=today + dt.timedelta(days=1),
+        )
         # One task went overdue, as tasks do: the head's page counts it.
         type(task).objects.filter(pk=task.pk).update(due_on=today - dt.timedelta(days=5 + n))
         for weeks in (6, 3, 1)[: 3 - n % 3]:
             support.meeting_log(
-                actor=mentor, mentorship=pair, held_on=today - dt.timedelta(weeks=weeks), minutes=45, topic="Разбор посещённого урока",
+                actor=mentor,
+                mentorship=pair,
+                held_on=today - dt.timedelta(weeks=weeks),
+                minutes=45,
+                topic="Разбор посещённого урока",
                 notes="Что получилось, что мешает, что пробуем на следующей неделе." if weeks == 1 else "",
             )
     school = Educator.objects.get(user=head).organization_id

@@ -57,9 +57,15 @@ def consented(educators) -> None:
     if document is None:
         return
     given = timezone.now() - dt.timedelta(days=30)
-    have = set(Consent.objects.filter(document=document, withdrawn_at__isnull=True).values_list("educator_id", flat=True))
+    have = set(
+        Consent.objects.filter(document=document, withdrawn_at__isnull=True).values_list("educator_id", flat=True)
+    )
     Consent.objects.bulk_create(
-        [Consent(educator=e, document=document, region_id=e.region_id, given_at=given, given_by=e.user) for e in educators if e.pk not in have]
+        [
+            Consent(educator=e, document=document, region_id=e.region_id, given_at=given, given_by=e.user)
+            for e in educators
+            if e.pk not in have
+        ]
     )
 
 
@@ -112,13 +118,23 @@ def create_demo_logins(region: Region) -> list[DemoLogin]:
         user = _user("novice", first_name=novice.first_name, last_name=novice.last_name)
         _link(user, novice)
         role_grant(user=user, role=Role.TEACHER, scope=Scope.SELF, region=region)
-        add("novice", Role.TEACHER, f"{novice.full_name}, {novice.position}, {school.short_name} (ещё не проходил(а) диагностику)")
+        add(
+            "novice",
+            Role.TEACHER,
+            f"{novice.full_name}, {novice.position}, {school.short_name} (ещё не проходил(а) диагностику)",
+        )
 
     user = _user("mentor", first_name=mentor.first_name, last_name=mentor.last_name)
     _link(user, mentor)
     role_grant(user=user, role=Role.TEACHER, scope=Scope.SELF, region=region)
     role_grant(user=user, role=Role.MENTOR, scope=Scope.ASSIGNED, region=region)
-    mentees = [teacher, *([novice] if novice else []), *Educator.objects.filter(organization=school, experience_years__lt=3, category="teacher").exclude(pk__in=[teacher.pk, novice.pk if novice else 0]).order_by("pk")[:1]]
+    mentees = [
+        teacher,
+        *([novice] if novice else []),
+        *Educator.objects.filter(organization=school, experience_years__lt=3, category="teacher")
+        .exclude(pk__in=[teacher.pk, novice.pk if novice else 0])
+        .order_by("pk")[:1],
+    ]
     consented([mentor, *mentees])
     for mentee in mentees:
         support_assign(supporter=user, educator=mentee, kind=Role.MENTOR)
@@ -129,11 +145,18 @@ def create_demo_logins(region: Region) -> list[DemoLogin]:
     role_grant(user=user, role=Role.SCHOOL_HEAD, scope=Scope.ORGANIZATION, organization=school)
     # The head is also a manager who takes the managers' diagnostics (their own record).
     role_grant(user=user, role=Role.TEACHER, scope=Scope.SELF, region=region)
-    add("head", Role.SCHOOL_HEAD, f"{head.full_name}, {head.position}, {school.short_name} (сам(а) проходит диагностику руководителей)")
+    add(
+        "head",
+        Role.SCHOOL_HEAD,
+        f"{head.full_name}, {head.position}, {school.short_name} (сам(а) проходит диагностику руководителей)",
+    )
 
     student = (
-        Educator.objects.filter(region=region, category=EducatorCategory.STUDENT, user__isnull=True, organization__kind="university")
-        .order_by("pk").first()
+        Educator.objects.filter(
+            region=region, category=EducatorCategory.STUDENT, user__isnull=True, organization__kind="university"
+        )
+        .order_by("pk")
+        .first()
     )
     if student is not None:
         user = _user("student", first_name=student.first_name, last_name=student.last_name)
@@ -145,7 +168,13 @@ def create_demo_logins(region: Region) -> list[DemoLogin]:
     cnppm = Organization.objects.get(region=region, kind="cnppm")
     user = _user("tutor", first_name="Оксана", last_name="Белых")
     role_grant(user=user, role=Role.TUTOR, scope=Scope.ASSIGNED, region=region)
-    tutees = [teacher, *([novice] if novice else []), *Educator.objects.filter(organization__municipality=city, category="teacher").exclude(pk__in=[teacher.pk, novice.pk if novice else 0]).order_by("pk")[:24]]
+    tutees = [
+        teacher,
+        *([novice] if novice else []),
+        *Educator.objects.filter(organization__municipality=city, category="teacher")
+        .exclude(pk__in=[teacher.pk, novice.pk if novice else 0])
+        .order_by("pk")[:24],
+    ]
     consented(tutees)
     for tutee in tutees:
         support_assign(supporter=user, educator=tutee, kind=Role.TUTOR)
@@ -201,8 +230,23 @@ def create_demo_macroregions() -> int:
 def existing_demo_logins() -> list[DemoLogin]:
     """The demo logins as they are in the database (for `efs up` on a second start)."""
     result = []
-    for user in User.objects.filter(username__in=["teacher", "novice", "mentor", "head", "tutor", "municipal", "provider", "expert", "regional", "federal"]).prefetch_related("role_assignments"):
-        roles = [ra for ra in user.role_assignments.all() if ra.role != Role.TEACHER] or list(user.role_assignments.all())
+    for user in User.objects.filter(
+        username__in=[
+            "teacher",
+            "novice",
+            "mentor",
+            "head",
+            "tutor",
+            "municipal",
+            "provider",
+            "expert",
+            "regional",
+            "federal",
+        ]
+    ).prefetch_related("role_assignments"):
+        roles = [ra for ra in user.role_assignments.all() if ra.role != Role.TEACHER] or list(
+            user.role_assignments.all()
+        )
         if roles:
             result.append(DemoLogin(user.username, str(Role(roles[0].role).label), user.display_name()))
     order = ["teacher", "novice", "mentor", "head", "tutor", "municipal", "provider", "expert", "regional", "federal"]

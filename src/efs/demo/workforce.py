@@ -68,28 +68,8 @@ def _age(birth: dt.date, day: dt.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
-def create_demo_workforce(region: Region, *, seed: int = 2026) -> dict[str, int]:
-    rng = random.Random(seed)
-    subjects = dict(Subject.objects.values_list("code", "id"))
-    workforce.federal_curriculum_load()
-    weekly = workforce.weekly_hours()
-    workforce.leave_rates_load(
-        region=region, bands=[(low, high, Decimal(rate)) for low, high, rate in DEFAULT_BANDS]
-    )
-
-    schools = {
-        o.pk: o
-        for o in Organization.objects.filter(
-            region=region, kind="school", municipality__isnull=False
-        ).select_related("municipality")
-    }
-    teachers = list(
-        Educator.objects.filter(
-            region=region, organization_id__in=list(schools), category=EducatorCategory.TEACHER
-        )
-        .prefetch_related("subjects")
-        .order_by("pk")
-    )
+def _posts(rng: random.Random, subjects: dict, weekly: dict, schools: dict, teachers: list) -> tuple:
+    """The posts of the registry (held, left, vacant), the teachers' profiles, teachers per school, vacancies."""
     day = dt.date(BASE_YEAR, 9, 1)
     posts: list[workforce.PostRow] = []
     profiles: dict[int, tuple[str, int | None]] = {}
@@ -195,9 +175,11 @@ def create_demo_workforce(region: Region, *, seed: int = 2026) -> dict[str, int]
             )
         )
         vacancies += 1
-    made_posts = workforce.registry_load(region=region, posts=posts, profiles=profiles)
+    return posts, profiles, teachers_per_school, vacancies
 
-    # Demand: classes and pupils for the last two school years, entry, entrant plan.
+
+def _demand(subjects: dict, schools: dict, teachers_per_school: dict, municipalities: list) -> tuple:
+    """Classes and pupils for the last two school years, entry to school, the cities' entrant plan."""
     classes, entry, entrants = [], [], []
     first_graders: dict[int, int] = defaultdict(int)
     for school_id, count in teachers_per_school.items():
@@ -227,7 +209,6 @@ def create_demo_workforce(region: Region, *, seed: int = 2026) -> dict[str, int]
     for municipality, pupils in first_graders.items():
         for step in range(1, 11):
             entry.append((municipality, BASE_YEAR + step, round(pupils * 0.98**step)))
-    municipalities = list(Municipality.objects.filter(region=region))
     cities = [m for m in municipalities if m.kind not in RURAL_KINDS]
     for municipality in cities:
         for code in (
@@ -248,9 +229,14 @@ def create_demo_workforce(region: Region, *, seed: int = 2026) -> dict[str, int]
                         Decimal("1.00") if municipality.name != "Красноярск" else Decimal("6.00"),
                     )
                 )
-    workforce.demand_load(region=region, classes=classes, entry=entry, entrants=entrants)
+    return classes, entry, entrants
 
-    # The pipeline: targeted contracts of the university's students with rural municipalities.
+
+def _contracts(
+    rng: random.Random, region: Region, subjects: dict, teachers: list, profiles: dict, schools: dict,
+    municipalities: list,
+) -> list[dict]:
+    """Targeted contracts of the university's students with rural municipalities."""
     university = (
         Organization.objects.filter(
             region=region, kind="university", name__icontains="педагог"
@@ -303,6 +289,41 @@ def create_demo_workforce(region: Region, *, seed: int = 2026) -> dict[str, int]
                     "placed_on": dt.date(graduated, 9, 1) if placed else None,
                 }
             )
+    return contracts
+
+
+def create_demo_workforce(region: Region, *, seed: int = 2026) -> dict[str, int]:
+    rng = random.Random(seed)
+    subjects = dict(Subject.objects.values_list("code", "id"))
+    workforce.federal_curriculum_load()
+    weekly = workforce.weekly_hours()
+    workforce.leave_rates_load(
+        region=region, bands=[(low, high, Decimal(rate)) for low, high, rate in DEFAULT_BANDS]
+    )
+
+    schools = {
+        o.pk: o
+        for o in Organization.objects.filter(
+            region=region, kind="school", municipality__isnull=False
+        ).select_related("municipality")
+    }
+    teachers = list(
+        Educator.objects.filter(
+            region=region, organization_id__in=list(schools), category=EducatorCategory.TEACHER
+        )
+        .prefetch_related("subjects")
+        .order_by("pk")
+    )
+    posts, profiles, teachers_per_school, vacancies = _posts(rng, subjects, weekly, schools, teachers)
+    made_posts = workforce.registry_load(region=region, posts=posts, profiles=profiles)
+
+    # Demand: classes and pupils for the last two school years, entry, entrant plan.
+    municipalities = list(Municipality.objects.filter(region=region))
+    classes, entry, entrants = _demand(subjects, schools, teachers_per_school, municipalities)
+    workforce.demand_load(region=region, classes=classes, entry=entry, entrants=entrants)
+
+    # The pipeline: targeted contracts of the university's students with rural municipalities.
+    contracts = _contracts(rng, region, subjects, teachers, profiles, schools, municipalities)
     workforce.contracts_load(region=region, contracts=contracts)
 
     # Forecasts: last year's (to check against this year) and this year's, and scenarios.

@@ -59,19 +59,53 @@ def write_region(rows: RegionRows, subject_ids: dict[str, int]) -> None:
     insert_rows(
         Organization._meta.db_table,
         ("id", "region_id", "municipality_id", "kind", "name", "short_name", "inn", "address", "licensed_for_dpo"),
-        ((o.id, o.region_id, o.municipality_id, o.kind, o.name, o.short_name, o.inn, o.address, o.licensed_for_dpo) for o in rows.organizations),
+        (
+            (o.id, o.region_id, o.municipality_id, o.kind, o.name, o.short_name, o.inn, o.address, o.licensed_for_dpo)
+            for o in rows.organizations
+        ),
     )
     insert_rows(
         Educator._meta.db_table,
         (
-            "id", "region_id", "organization_id", "user_id", "last_name", "first_name", "middle_name", "birth_date", "snils",
-            "email", "category", "position", "experience_years", "qualification_category", "is_active", "search_text", "created_at", "updated_at",
+            "id",
+            "region_id",
+            "organization_id",
+            "user_id",
+            "last_name",
+            "first_name",
+            "middle_name",
+            "birth_date",
+            "snils",
+            "email",
+            "category",
+            "position",
+            "experience_years",
+            "qualification_category",
+            "is_active",
+            "search_text",
+            "created_at",
+            "updated_at",
         ),
         (
             (
-                e.id, e.region_id, e.organization_id, None, e.last_name, e.first_name, e.middle_name, e.birth_date, e.snils,
-                "", e.category, e.position, e.experience_years, e.qualification_category, True,
-                search_key(e.last_name, e.first_name, e.middle_name, e.position), now, now,
+                e.id,
+                e.region_id,
+                e.organization_id,
+                None,
+                e.last_name,
+                e.first_name,
+                e.middle_name,
+                e.birth_date,
+                e.snils,
+                "",
+                e.category,
+                e.position,
+                e.experience_years,
+                e.qualification_category,
+                True,
+                search_key(e.last_name, e.first_name, e.middle_name, e.position),
+                now,
+                now,
             )
             for e in rows.educators
         ),
@@ -85,7 +119,9 @@ def write_region(rows: RegionRows, subject_ids: dict[str, int]) -> None:
 
 
 def reset_sequences() -> None:
-    statements = connection.ops.sequence_reset_sql(no_style(), [Municipality, Organization, Educator, Educator.subjects.through])
+    statements = connection.ops.sequence_reset_sql(
+        no_style(), [Municipality, Organization, Educator, Educator.subjects.through]
+    )
     if statements:
         with connection.cursor() as cursor:
             for sql in statements:

@@ -8,11 +8,19 @@ from .models import Attempt, CompetencyResult, Response
 # An individual result is seen by the person, their tutor and their mentor.
 INDIVIDUAL_READERS = frozenset({Role.TEACHER, Role.TUTOR, Role.MENTOR})
 # Heads and operators see results only aggregated over groups (queries.deficit_map).
-AGGREGATE_READERS = frozenset({Role.SCHOOL_HEAD, Role.MUNICIPAL_OPERATOR, Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR})
+AGGREGATE_READERS = frozenset(
+    {Role.SCHOOL_HEAD, Role.MUNICIPAL_OPERATOR, Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR}
+)
 
 register(
     Attempt,
-    ScopePolicy(region="region", municipality="organization__municipality", organization="organization", educator="educator", roles=INDIVIDUAL_READERS),
+    ScopePolicy(
+        region="region",
+        municipality="organization__municipality",
+        organization="organization",
+        educator="educator",
+        roles=INDIVIDUAL_READERS,
+    ),
 )
 register(
     CompetencyResult,

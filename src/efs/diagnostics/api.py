@@ -8,13 +8,13 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from efs.competencies.models import Framework
 from efs.errors import Conflict, NotFound
 from efs.http import bounded_pagination, client_ip
-from efs.limits import Id
+from efs.limits import Id, Word
 from efs.people import access
 from efs.people.audit import audit_view
 
@@ -64,7 +64,7 @@ class AnswerIn(Schema):
 
 
 class StartIn(Schema):
-    assessment: str
+    assessment: Word
 
 
 class ResultOut(Schema):
@@ -113,6 +113,41 @@ class BankItemOut(Schema):
         return obj.competency.code
 
 
+class ChoiceOut(Schema):
+    id: str
+    text: str
+
+
+class ItemIrtOut(Schema):
+    model: str
+    a: float
+    b: float | None = None
+    c: float | None = None
+    steps: list[float] | None = None
+
+
+class ItemDetailOut(Schema):
+    """One item in the bank's exchange format (the layout of `efs diagnostics` import/export)."""
+
+    id: int
+    code: str
+    competency: str
+    audience: str
+    kind: str
+    stem: str
+    options: list[ChoiceOut] | None = None
+    left: list[ChoiceOut] | None = None
+    right: list[ChoiceOut] | None = None
+    unit: str | None = None
+    key: Any
+    irt: ItemIrtOut
+    status: str
+    source: str
+    rationale: str
+    stats: dict[str, Any]
+    exposure_count: int
+
+
 class CalibrationIn(Schema):
     framework: int
     anchor_operational: bool = True
@@ -132,7 +167,9 @@ class CalibrationOut(Schema):
 
 def _attempt_out(attempt) -> dict:
     time_is_up = attempt.time_is_up()
-    current = queries.current_response(attempt) if attempt.status == AttemptStatus.IN_PROGRESS and not time_is_up else None
+    current = (
+        queries.current_response(attempt) if attempt.status == AttemptStatus.IN_PROGRESS and not time_is_up else None
+    )
     return {
         "id": attempt.pk,
         "assessment": attempt.assessment.code,
@@ -145,7 +182,13 @@ def _attempt_out(attempt) -> dict:
         "competencies_total": len(attempt.competency_codes),
         "at_most_items_left": attempt.remaining_max,
         "time_is_up": time_is_up,
-        "current": {"position": current.position, "kind": current.item.kind, "content": public_content(current.item.as_format())} if current else None,
+        "current": {
+            "position": current.position,
+            "kind": current.item.kind,
+            "content": public_content(current.item.as_format()),
+        }
+        if current
+        else None,
     }
 
 
@@ -164,10 +207,14 @@ def assessments(request: HttpRequest):
 @router.get("/attempts", response=list[AttemptOut], summary="My attempts")
 def attempts(request: HttpRequest):
     me = _me(request)
-    return [_attempt_out(a) for a in queries.attempts_visible(request.user, educator_id=me.pk).select_related("assessment")]
+    return [
+        _attempt_out(a) for a in queries.attempts_visible(request.user, educator_id=me.pk).select_related("assessment")
+    ]
 
 
-@router.post("/attempts", response={201: AttemptOut}, summary="Start (or resume) an attempt; needs consent to participate")
+@router.post(
+    "/attempts", response={201: AttemptOut}, summary="Start (or resume) an attempt; needs consent to participate"
+)
 def attempt_start(request: HttpRequest, body: StartIn):
     assessment = Assessment.objects.filter(code=body.assessment).first()
     if assessment is None:
@@ -181,7 +228,11 @@ def attempt_get(request: HttpRequest, attempt_id: Id):
     return _attempt_out(queries.own_attempt(request.user, attempt_id))
 
 
-@router.post("/attempts/{int:attempt_id}/answers", response=AttemptOut, summary="Answer the item at a position (a retry is harmless)")
+@router.post(
+    "/attempts/{int:attempt_id}/answers",
+    response=AttemptOut,
+    summary="Answer the item at a position (a retry is harmless)",
+)
 def attempt_answer(request: HttpRequest, attempt_id: Id, body: AnswerIn):
     attempt = queries.own_attempt(request.user, attempt_id)
     outcome = services.attempt_answer(actor=request.user, attempt=attempt, position=body.position, answer=body.answer)
@@ -194,7 +245,9 @@ def attempt_finish(request: HttpRequest, attempt_id: Id):
     return _attempt_out(attempt)
 
 
-@router.get("/attempts/{int:attempt_id}/result", response=AttemptResultOut, summary="The deficit profile of a finished attempt")
+@router.get(
+    "/attempts/{int:attempt_id}/result", response=AttemptResultOut, summary="The deficit profile of a finished attempt"
+)
 def attempt_result(request: HttpRequest, attempt_id: Id):
     attempt = queries.attempt_visible(request.user, attempt_id)
     if attempt.time_is_up():
@@ -207,22 +260,35 @@ def attempt_result(request: HttpRequest, attempt_id: Id):
         "attempt": _attempt_out(attempt),
         "results": [
             {
-                "competency": r.competency.code, "title": r.competency.title, "block": r.competency.block, "decision": r.decision,
-                "probability_of_deficit": round(r.p_deficit, 4), "confidence": round(r.confidence, 4), "theta": round(r.theta, 4),
-                "se": round(r.se, 4), "level": r.level, "items": r.items,
+                "competency": r.competency.code,
+                "title": r.competency.title,
+                "block": r.competency.block,
+                "decision": r.decision,
+                "probability_of_deficit": round(r.p_deficit, 4),
+                "confidence": round(r.confidence, 4),
+                "theta": round(r.theta, 4),
+                "se": round(r.se, 4),
+                "level": r.level,
+                "items": r.items,
             }
             for r in rows
         ],
     }
 
 
-@router.get("/deficit-map", response=list[MapRowOut], summary="Deficits in my scope, aggregated (groups under 5 people hidden)")
+@router.get(
+    "/deficit-map", response=list[MapRowOut], summary="Deficits in my scope, aggregated (groups under 5 people hidden)"
+)
 def deficit_map(request: HttpRequest):
     access.require_role(request.user, AGGREGATE_READERS)
     return [
         {
-            "competency": r.competency_code, "title": r.competency_title, "people": r.people,
-            "deficit": r.deficit if r.shown else None, "uncertain": r.uncertain if r.shown else None, "no_deficit": r.no_deficit if r.shown else None,
+            "competency": r.competency_code,
+            "title": r.competency_title,
+            "people": r.people,
+            "deficit": r.deficit if r.shown else None,
+            "uncertain": r.uncertain if r.shown else None,
+            "no_deficit": r.no_deficit if r.shown else None,
         }
         for r in queries.deficit_map(request.user)
     ]
@@ -233,12 +299,18 @@ def deficit_map(request: HttpRequest):
 
 @router.get("/items", response=list[BankItemOut], summary="The item bank with statistics (federal operator)")
 @paginate(Pagination)
-def items(request: HttpRequest, framework: int | None = None, status: str = "", kind: str = "", q: str = ""):
+def items(
+    request: HttpRequest,
+    framework: int | None = None,
+    status: str = Query("", max_length=40),
+    kind: str = Query("", max_length=40),
+    q: str = Query("", max_length=200),
+):
     bank_services.require_bank_manager(request.user)
     return queries.items_listed(framework_id=framework, status=status, kind=kind, search=q)
 
 
-@router.get("/items/{int:item_id}", response=dict[str, Any], summary="One item with its key (federal operator)")
+@router.get("/items/{int:item_id}", response=ItemDetailOut, summary="One item with its key (federal operator)")
 def item(request: HttpRequest, item_id: Id):
     bank_services.require_bank_manager(request.user)
     obj = Item.objects.select_related("competency").filter(pk=item_id).first()
@@ -249,8 +321,15 @@ def item(request: HttpRequest, item_id: Id):
 
 def _calibration_out(run: CalibrationRun) -> dict:
     return {
-        "id": run.pk, "framework": run.framework_id, "status": run.status, "progress": run.progress, "message": run.message,
-        "persons": run.persons, "responses": run.responses, "applied": run.promoted_at is not None, "items": run.results.get("items", []),
+        "id": run.pk,
+        "framework": run.framework_id,
+        "status": run.status,
+        "progress": run.progress,
+        "message": run.message,
+        "persons": run.persons,
+        "responses": run.responses,
+        "applied": run.promoted_at is not None,
+        "items": run.results.get("items", []),
     }
 
 
@@ -259,7 +338,9 @@ def calibration_start(request: HttpRequest, body: CalibrationIn):
     framework = Framework.objects.filter(pk=body.framework).first()
     if framework is None:
         raise NotFound(_("Not found, or you have no access to it."))
-    run = bank_services.calibration_start(actor=request.user, framework=framework, anchor_operational=body.anchor_operational)
+    run = bank_services.calibration_start(
+        actor=request.user, framework=framework, anchor_operational=body.anchor_operational
+    )
     run.refresh_from_db()
     return Status(201, _calibration_out(run))
 

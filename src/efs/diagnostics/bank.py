@@ -81,7 +81,9 @@ def _item_fields(data: dict[str, Any], competency: Competency, status: str) -> d
 
 def _leaf_index() -> dict[tuple[str, str], Competency]:
     """Leaves of the published frameworks by (audience, code)."""
-    leaves = Competency.objects.filter(is_leaf=True, framework__status=FrameworkStatus.PUBLISHED).select_related("framework")
+    leaves = Competency.objects.filter(is_leaf=True, framework__status=FrameworkStatus.PUBLISHED).select_related(
+        "framework"
+    )
     return {(c.framework.audience, c.code): c for c in leaves}
 
 
@@ -95,12 +97,17 @@ def _check(items: list[dict[str, Any]], leaves: dict[tuple[str, str], Competency
             continue
         problems.extend(validate_item(data))
         if (data.get("audience"), data.get("competency")) not in leaves:
-            problems.append(_("%(code)s: competency «%(competency)s» is not diagnosed in a published framework for this audience.") % {"code": data.get("code"), "competency": data.get("competency")})
+            problems.append(
+                _("%(code)s: competency «%(competency)s» is not diagnosed in a published framework for this audience.")
+                % {"code": data.get("code"), "competency": data.get("competency")}
+            )
         if data.get("code") in seen:
             problems.append(_("%(code)s: the code repeats in the file.") % {"code": data.get("code")})
         seen.add(data.get("code"))
     existing = set(Item.objects.filter(code__in=[c for c in codes if c]).values_list("code", flat=True))
-    problems.extend(_("%(code)s: an item with this code is already in the bank.") % {"code": code} for code in sorted(existing))
+    problems.extend(
+        _("%(code)s: an item with this code is already in the bank.") % {"code": code} for code in sorted(existing)
+    )
     return problems
 
 
@@ -132,7 +139,9 @@ def starter_items_load() -> int:
             problems = validate_item(data)
             if problems:
                 raise ValueError(f"{path.name}: {problems}")
-            new.append(Item(**_item_fields(data, leaves[(data["audience"], data["competency"])], ItemStatus.OPERATIONAL)))
+            new.append(
+                Item(**_item_fields(data, leaves[(data["audience"], data["competency"])], ItemStatus.OPERATIONAL))
+            )
     Item.objects.bulk_create(new)
     return len(new)
 
@@ -162,7 +171,18 @@ def item_to_dict(item: Item) -> dict[str, Any]:
     }
 
 
-XLSX_HEADER = ["Код", "Компетенция", "Аудитория", "Тип", "Статус", "Задание (JSON)", "Ключ (JSON)", "IRT (JSON)", "Источник", "Обоснование"]
+XLSX_HEADER = [
+    "Код",
+    "Компетенция",
+    "Аудитория",
+    "Тип",
+    "Статус",
+    "Задание (JSON)",
+    "Ключ (JSON)",
+    "IRT (JSON)",
+    "Источник",
+    "Обоснование",
+]
 
 
 def items_to_xlsx(items) -> bytes:
@@ -171,8 +191,16 @@ def items_to_xlsx(items) -> bytes:
             data = item_to_dict(item)
             content = {k: data[k] for k in ("stem", "options", "left", "right", "unit") if k in data}
             yield [
-                item.code, item.competency.code, item.audience, item.kind, item.status, json.dumps(content, ensure_ascii=False),
-                json.dumps(item.key, ensure_ascii=False), json.dumps(data["irt"]), item.source, item.rationale,
+                item.code,
+                item.competency.code,
+                item.audience,
+                item.kind,
+                item.status,
+                json.dumps(content, ensure_ascii=False),
+                json.dumps(item.key, ensure_ascii=False),
+                json.dumps(data["irt"]),
+                item.source,
+                item.rationale,
             ]
 
     return xlsx.workbook_bytes(xlsx.Sheet("Задания", XLSX_HEADER, rows(), bold_columns=()))
@@ -199,10 +227,21 @@ def _items_from_xlsx(content: bytes) -> list[dict[str, Any]]:
             key = json.loads(row[6] or "null")
             irt = json.loads(row[7] or "{}")
         except json.JSONDecodeError:
-            raise ValidationFailed(_("Row %(row)s: the JSON columns cannot be read.") % {"row": number}, code="items_invalid") from None
+            raise ValidationFailed(
+                _("Row %(row)s: the JSON columns cannot be read.") % {"row": number}, code="items_invalid"
+            ) from None
         items.append(
-            {"code": str(row[0]).strip(), "competency": str(row[1] or "").strip(), "audience": str(row[2] or "").strip(),
-             "kind": str(row[3] or "").strip(), **content_part, "key": key, "irt": irt, "source": str(row[8] or ""), "rationale": str(row[9] or "")}
+            {
+                "code": str(row[0]).strip(),
+                "competency": str(row[1] or "").strip(),
+                "audience": str(row[2] or "").strip(),
+                "kind": str(row[3] or "").strip(),
+                **content_part,
+                "key": key,
+                "irt": irt,
+                "source": str(row[8] or ""),
+                "rationale": str(row[9] or ""),
+            }
         )
     return items
 
@@ -226,7 +265,9 @@ def item_set_status(*, actor, item: Item, status: str) -> Item:
 def calibration_start(*, actor, framework: Framework, anchor_operational: bool = True) -> CalibrationRun:
     """Queue a calibration of the framework's items from every answered response."""
     require_bank_manager(actor)
-    if CalibrationRun.objects.filter(framework=framework, status__in=[CalibrationStatus.QUEUED, CalibrationStatus.RUNNING]).exists():
+    if CalibrationRun.objects.filter(
+        framework=framework, status__in=[CalibrationStatus.QUEUED, CalibrationStatus.RUNNING]
+    ).exists():
         raise Conflict(_("A calibration of this framework is already running."), code="calibration_running")
     run = CalibrationRun.objects.create(framework=framework, started_by=actor, anchor_operational=anchor_operational)
     from .tasks import calibrate_framework
@@ -248,7 +289,9 @@ def calibration_execute(run_id: int) -> None:
     try:
         results = _calibrate(run)
     except Exception as exc:  # a failed job must say so on its page, not hang at "running"
-        CalibrationRun.objects.filter(pk=run.pk).update(status=CalibrationStatus.FAILED, message=str(exc)[:300], finished_at=timezone.now())
+        CalibrationRun.objects.filter(pk=run.pk).update(
+            status=CalibrationStatus.FAILED, message=str(exc)[:300], finished_at=timezone.now()
+        )
         raise
     CalibrationRun.objects.filter(pk=run.pk).update(
         status=CalibrationStatus.DONE,
@@ -262,17 +305,26 @@ def calibration_execute(run_id: int) -> None:
 
 
 def _calibrate(run: CalibrationRun) -> dict[str, Any]:
-    items = list(Item.objects.filter(competency__framework=run.framework).exclude(status=ItemStatus.RETIRED).select_related("competency").order_by("pk"))
+    items = list(
+        Item.objects.filter(competency__framework=run.framework)
+        .exclude(status=ItemStatus.RETIRED)
+        .select_related("competency")
+        .order_by("pk")
+    )
     if not items:
         raise ValueError(_("The framework has no items."))
     index = {item.pk: i for i, item in enumerate(items)}
     rows = list(
-        Response.objects.filter(item_id__in=index, answered_at__isnull=False).values_list("attempt_id", "item_id", "score").order_by("attempt_id")
+        Response.objects.filter(item_id__in=index, answered_at__isnull=False)
+        .values_list("attempt_id", "item_id", "score")
+        .order_by("attempt_id")
     )
     if not rows:
         raise ValueError(_("There are no answered responses to calibrate from yet."))
     persons: dict[int, int] = {}
-    person_index = np.fromiter((persons.setdefault(a, len(persons)) for a, _i, _s in rows), dtype=np.int64, count=len(rows))
+    person_index = np.fromiter(
+        (persons.setdefault(a, len(persons)) for a, _i, _s in rows), dtype=np.int64, count=len(rows)
+    )
     item_index = np.fromiter((index[i] for _a, i, _s in rows), dtype=np.int64, count=len(rows))
     scores = np.fromiter((s for _a, _i, s in rows), dtype=np.int64, count=len(rows))
     data = ResponseData.from_arrays(person_index, item_index, scores, n_persons=len(persons), n_items=len(items))
@@ -282,12 +334,27 @@ def _calibrate(run: CalibrationRun) -> dict[str, Any]:
     anchors = {}
     if run.anchor_operational:
         anchors = {
-            index[item.pk]: ItemParameters(model=item.irt_model, a=item.a, steps=list(item.steps) if item.irt_model == "GPCM" else [item.b], c=item.c or 0.0)
+            index[item.pk]: ItemParameters(
+                model=item.irt_model,
+                a=item.a,
+                steps=list(item.steps) if item.irt_model == "GPCM" else [item.b],
+                c=item.c or 0.0,
+            )
             for item in items
             if item.status == ItemStatus.OPERATIONAL
         }
-    _progress(run, 0.05, _("Calibrating %(items)s items from %(responses)s responses") % {"items": len(items), "responses": len(rows)})
-    result = calibrate(data, model=models, dimension=dimension, anchors=anchors or None, progress=lambda f, m: _progress(run, 0.05 + 0.8 * f, m))
+    _progress(
+        run,
+        0.05,
+        _("Calibrating %(items)s items from %(responses)s responses") % {"items": len(items), "responses": len(rows)},
+    )
+    result = calibrate(
+        data,
+        model=models,
+        dimension=dimension,
+        anchors=anchors or None,
+        progress=lambda f, m: _progress(run, 0.05 + 0.8 * f, m),
+    )
     _progress(run, 0.88, _("Item statistics"))
     bank = ItemBank.from_arrays(
         ids=[str(item.pk) for item in items],
@@ -398,7 +465,12 @@ def fixed_form_build(*, assessment: Assessment, per_block: dict[str, int]) -> li
     chosen: list[Item] = []
     for block, count in per_block.items():
         candidates = list(
-            Item.objects.filter(competency__framework=assessment.framework, competency__block=block, status=ItemStatus.OPERATIONAL, competency__subjects__isnull=True)
+            Item.objects.filter(
+                competency__framework=assessment.framework,
+                competency__block=block,
+                status=ItemStatus.OPERATIONAL,
+                competency__subjects__isnull=True,
+            )
             .select_related("competency")
             .order_by("pk")
         )
@@ -411,7 +483,11 @@ def fixed_form_build(*, assessment: Assessment, per_block: dict[str, int]) -> li
         info = np.array(
             [
                 information(
-                    np.array([model_code(item.irt_model)]), np.array([item.a]), np.array([item.c or 0.0]), steps[i : i + 1], item.competency.deficit_cut
+                    np.array([model_code(item.irt_model)]),
+                    np.array([item.a]),
+                    np.array([item.c or 0.0]),
+                    steps[i : i + 1],
+                    item.competency.deficit_cut,
                 )[0, 0]
                 for i, item in enumerate(candidates)
             ]
@@ -432,7 +508,9 @@ def fixed_form_build(*, assessment: Assessment, per_block: dict[str, int]) -> li
                 if picked == count:
                     break
     FixedFormItem.objects.filter(assessment=assessment).delete()
-    FixedFormItem.objects.bulk_create([FixedFormItem(assessment=assessment, item=item, position=i) for i, item in enumerate(chosen, start=1)])
+    FixedFormItem.objects.bulk_create(
+        [FixedFormItem(assessment=assessment, item=item, position=i) for i, item in enumerate(chosen, start=1)]
+    )
     return chosen
 
 
@@ -441,7 +519,8 @@ STARTER_ASSESSMENTS = [
         "code": "teacher-adaptive",
         "audience": "teacher",
         "title": "Диагностика профессиональных дефицитов педагога",
-        "description": "Адаптивный тест по компетенциям профессионального стандарта «Педагог»: задания подбираются по вашим ответам, "
+        "description": "Адаптивный тест по компетенциям профессионального стандарта «Педагог»: задания подбираются по "
+                       "вашим ответам, "
         "по каждой компетенции тест останавливается, как только вывод надёжен. Обычно 40–70 заданий, не больше 80.",
         "mode": AssessmentMode.ADAPTIVE,
         "max_items": 80,
@@ -452,7 +531,8 @@ STARTER_ASSESSMENTS = [
         "code": "teacher-fixed-25",
         "audience": "teacher",
         "title": "Фиксированный вариант: 25 заданий, 4 блока",
-        "description": "Вариант в формате региональных диагностик: 25 заданий в четырёх блоках — нормативно-правовом, методическом, "
+        "description": "Вариант в формате региональных диагностик: 25 заданий в четырёх блоках — нормативно-правовом, "
+                       "методическом, "
         "психолого-педагогическом и коммуникативном. Все получают одни и те же задания.",
         "mode": AssessmentMode.FIXED,
         "max_items": 25,
@@ -476,7 +556,8 @@ STARTER_ASSESSMENTS = [
         "code": "student-adaptive",
         "audience": "student",
         "title": "Диагностика профессиональных компетенций будущего педагога",
-        "description": "Адаптивный тест для студентов педагогических вузов и колледжей по общепрофессиональным компетенциям ФГОС ВО.",
+        "description": "Адаптивный тест для студентов педагогических вузов и колледжей по общепрофессиональным "
+                       "компетенциям ФГОС ВО.",
         "mode": AssessmentMode.ADAPTIVE,
         "max_items": 50,
         "max_per_competency": 8,
@@ -488,7 +569,9 @@ STARTER_ASSESSMENTS = [
 def starter_assessments_load() -> list[Assessment]:
     created = []
     for spec in STARTER_ASSESSMENTS:
-        framework = Framework.objects.filter(audience=spec["audience"], status=FrameworkStatus.PUBLISHED, region__isnull=True).first()
+        framework = Framework.objects.filter(
+            audience=spec["audience"], status=FrameworkStatus.PUBLISHED, region__isnull=True
+        ).first()
         if framework is None or Assessment.objects.filter(code=spec["code"]).exists():
             continue
         fields = {k: v for k, v in spec.items() if k not in ("audience", "blocks")}

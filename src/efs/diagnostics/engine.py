@@ -45,18 +45,35 @@ def irt_json(item: Item) -> dict:
 
 
 def _competencies(assessment: Assessment, codes: list[str]) -> list[Competency]:
-    by_code = {c.code: c for c in Competency.objects.filter(framework_id=assessment.framework_id, code__in=codes, is_leaf=True).select_related("framework")}
+    by_code = {
+        c.code: c
+        for c in Competency.objects.filter(
+            framework_id=assessment.framework_id, code__in=codes, is_leaf=True
+        ).select_related("framework")
+    }
     return [by_code[code] for code in codes if code in by_code]
 
 
 def attempt_bank(assessment: Assessment, codes: list[str]) -> AttemptBank:
-    items = Item.objects.filter(competency__framework_id=assessment.framework_id, competency__code__in=codes, status=ItemStatus.OPERATIONAL)
+    items = Item.objects.filter(
+        competency__framework_id=assessment.framework_id, competency__code__in=codes, status=ItemStatus.OPERATIONAL
+    )
     version = items.aggregate(n=Count("id"), changed=Max("updated_at"))
     fixed_version = None
     if assessment.mode == AssessmentMode.FIXED:
         fixed_version = tuple(assessment.fixed_items.values_list("item_id", flat=True))
-    key = (assessment.pk, tuple(codes), version["n"], version["changed"], fixed_version, assessment.max_items,
-           assessment.min_per_competency, assessment.max_per_competency, assessment.decision_confidence, assessment.randomesque)
+    key = (
+        assessment.pk,
+        tuple(codes),
+        version["n"],
+        version["changed"],
+        fixed_version,
+        assessment.max_items,
+        assessment.min_per_competency,
+        assessment.max_per_competency,
+        assessment.decision_confidence,
+        assessment.randomesque,
+    )
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)

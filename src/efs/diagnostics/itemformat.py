@@ -76,44 +76,60 @@ def normalize_answer(item: Mapping[str, Any], answer: Any) -> Any:
             raise AnswerError("choose_one")
         return answer
     if kind == "multiple":
-        if not isinstance(answer, list) or not answer or not all(isinstance(a, str) for a in answer):
-            raise AnswerError("choose_some")
-        if len(set(answer)) != len(answer):
-            raise AnswerError("option_twice")
-        if set(answer) - set(_option_ids(item)):
-            raise AnswerError("unknown_option")
-        return sorted(answer)
+        return _normalize_multiple(item, answer)
     if kind == "matching":
-        left, right = set(_option_ids(item, "left")), set(_option_ids(item, "right"))
-        if not isinstance(answer, Mapping) or set(map(str, answer)) != left or any(v in (None, "") for v in answer.values()):
-            raise AnswerError("match_all")
-        values = [str(v) for v in answer.values()]
-        if set(values) - right:
-            raise AnswerError("unknown_option")
-        if len(set(values)) != len(values):
-            raise AnswerError("match_twice")
-        return {str(k): str(v) for k, v in sorted(answer.items())}
+        return _normalize_matching(item, answer)
     if kind == "ordering":
         ids = _option_ids(item)
         if not isinstance(answer, list) or sorted(map(str, answer)) != sorted(ids):
             raise AnswerError("order_all")
         return [str(a) for a in answer]
     if kind == "numeric":
-        if isinstance(answer, bool):
-            raise AnswerError("number")
-        if isinstance(answer, (int, float)):
-            value = float(answer)
-        elif isinstance(answer, str):
-            text = answer.strip().replace("\u2212", "-").replace(" ", "").replace("\u00a0", "").replace(",", ".")
-            if not re.fullmatch(r"-?\d+(\.\d+)?", text):
-                raise AnswerError("number")
-            value = float(text)
-        else:
-            raise AnswerError("number")
-        if not math.isfinite(value):
-            raise AnswerError("number")
-        return value
+        return _normalize_numeric(answer)
     raise ItemFormatError(f"unknown item kind {kind!r}")
+
+
+def _normalize_multiple(item: Mapping[str, Any], answer: Any) -> list[str]:
+    if not isinstance(answer, list) or not answer or not all(isinstance(a, str) for a in answer):
+        raise AnswerError("choose_some")
+    if len(set(answer)) != len(answer):
+        raise AnswerError("option_twice")
+    if set(answer) - set(_option_ids(item)):
+        raise AnswerError("unknown_option")
+    return sorted(answer)
+
+
+def _normalize_matching(item: Mapping[str, Any], answer: Any) -> dict[str, str]:
+    left, right = set(_option_ids(item, "left")), set(_option_ids(item, "right"))
+    if (
+        not isinstance(answer, Mapping)
+        or set(map(str, answer)) != left
+        or any(v in (None, "") for v in answer.values())
+    ):
+        raise AnswerError("match_all")
+    values = [str(v) for v in answer.values()]
+    if set(values) - right:
+        raise AnswerError("unknown_option")
+    if len(set(values)) != len(values):
+        raise AnswerError("match_twice")
+    return {str(k): str(v) for k, v in sorted(answer.items())}
+
+
+def _normalize_numeric(answer: Any) -> float:
+    if isinstance(answer, bool):
+        raise AnswerError("number")
+    if isinstance(answer, (int, float)):
+        value = float(answer)
+    elif isinstance(answer, str):
+        text = answer.strip().replace("\u2212", "-").replace(" ", "").replace("\u00a0", "").replace(",", ".")
+        if not re.fullmatch(r"-?\d+(\.\d+)?", text):
+            raise AnswerError("number")
+        value = float(text)
+    else:
+        raise AnswerError("number")
+    if not math.isfinite(value):
+        raise AnswerError("number")
+    return value
 
 
 def score_answer(item: Mapping[str, Any], answer: Any) -> int:
@@ -167,29 +183,8 @@ def validate_item(item: Mapping[str, Any]) -> list[str]:
         return [f"{code}: unknown kind {kind!r}"]
     if item["audience"] not in AUDIENCES:
         bad(f"unknown audience {item['audience']!r}")
-    key = item["key"]
-    if kind in ("single", "multiple", "ordering", "case"):
-        ids = _option_ids(item)
-        if len(ids) < 2 or len(set(ids)) != len(ids) or any(not str(o.get("text", "")).strip() for o in item.get("options", [])):
-            bad("options need distinct ids and text, at least two")
-        if kind == "single" and key not in ids:
-            bad("key is not one of the options")
-        if kind == "multiple" and (not isinstance(key, list) or not key or set(key) - set(ids) or len(set(key)) != len(key)):
-            bad("key must be a non-empty list of distinct option ids")
-        if kind == "ordering" and (not isinstance(key, list) or sorted(key) != sorted(ids)):
-            bad("key must order every option exactly once")
-        if kind == "case":
-            if not isinstance(key, Mapping) or set(key) != set(ids) or any(v not in (0, 1, 2) for v in key.values()) or 2 not in key.values():
-                bad("key must give every option a credit of 0, 1 or 2, and one option 2")
-    if kind == "matching":
-        left, right = _option_ids(item, "left"), _option_ids(item, "right")
-        if len(left) < 2 or len(right) < len(left) or len(set(left)) != len(left) or len(set(right)) != len(right):
-            bad("matching needs at least two left items and at least as many distinct right items")
-        if not isinstance(key, Mapping) or set(key) != set(left) or set(key.values()) - set(right) or len(set(key.values())) != len(key):
-            bad("key must map every left id to a distinct right id")
-    if kind == "numeric":
-        if not isinstance(key, Mapping) or not isinstance(key.get("value"), (int, float)) or float(key.get("tolerance", 0)) < 0:
-            bad('key must be {"value": number, "tolerance": number ≥ 0}')
+    for message in _key_problems(item, kind, item["key"]):
+        bad(message)
     problems.extend(_validate_irt(code, kind, item["irt"]))
     if not problems:
         try:
@@ -199,13 +194,64 @@ def validate_item(item: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def _key_problems(item: Mapping[str, Any], kind: str, key: Any) -> list[str]:
+    """Problems of the options and the key of a well-kinded item."""
+    problems: list[str] = []
+    if kind in ("single", "multiple", "ordering", "case"):
+        ids = _option_ids(item)
+        if (
+            len(ids) < 2
+            or len(set(ids)) != len(ids)
+            or any(not str(o.get("text", "")).strip() for o in item.get("options", []))
+        ):
+            problems.append("options need distinct ids and text, at least two")
+        if kind == "single" and key not in ids:
+            problems.append("key is not one of the options")
+        if kind == "multiple" and (
+            not isinstance(key, list) or not key or set(key) - set(ids) or len(set(key)) != len(key)
+        ):
+            problems.append("key must be a non-empty list of distinct option ids")
+        if kind == "ordering" and (not isinstance(key, list) or sorted(key) != sorted(ids)):
+            problems.append("key must order every option exactly once")
+        if kind == "case":
+            if (
+                not isinstance(key, Mapping)
+                or set(key) != set(ids)
+                or any(v not in (0, 1, 2) for v in key.values())
+                or 2 not in key.values()
+            ):
+                problems.append("key must give every option a credit of 0, 1 or 2, and one option 2")
+    if kind == "matching":
+        left, right = _option_ids(item, "left"), _option_ids(item, "right")
+        if len(left) < 2 or len(right) < len(left) or len(set(left)) != len(left) or len(set(right)) != len(right):
+            problems.append("matching needs at least two left items and at least as many distinct right items")
+        if (
+            not isinstance(key, Mapping)
+            or set(key) != set(left)
+            or set(key.values()) - set(right)
+            or len(set(key.values())) != len(key)
+        ):
+            problems.append("key must map every left id to a distinct right id")
+    if kind == "numeric":
+        if (
+            not isinstance(key, Mapping)
+            or not isinstance(key.get("value"), (int, float))
+            or float(key.get("tolerance", 0)) < 0
+        ):
+            problems.append('key must be {"value": number, "tolerance": number ≥ 0}')
+    return problems
+
+
 def _validate_irt(code: str, kind: str, irt: Mapping[str, Any]) -> list[str]:
     model = irt.get("model")
     polytomous = MAX_SCORE[kind] > 1
     if polytomous:
         steps = irt.get("steps")
         if model != "GPCM" or not isinstance(steps, list) or len(steps) != MAX_SCORE[kind]:
-            return [f"{code}: a {kind} item is worth {MAX_SCORE[kind]} points: irt must be GPCM with {MAX_SCORE[kind]} steps"]
+            return [
+                f"{code}: a {kind} item is worth {MAX_SCORE[kind]} points: irt must be GPCM with {MAX_SCORE[kind]} "
+                "steps"
+            ]
     elif model not in ("2PL", "3PL") or not isinstance(irt.get("b"), (int, float)):
         return [f"{code}: a {kind} item is dichotomous: irt must be 2PL or 3PL with b"]
     a = irt.get("a")

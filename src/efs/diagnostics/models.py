@@ -41,7 +41,9 @@ class Item(models.Model):
     """A test item. `content` is what a person sees; `key` never leaves the server."""
 
     code = models.CharField(_("code"), max_length=40, unique=True)
-    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="items", verbose_name=_("competency"))
+    competency = models.ForeignKey(
+        Competency, on_delete=models.PROTECT, related_name="items", verbose_name=_("competency")
+    )
     audience = models.CharField(_("audience"), max_length=10, choices=Audience.choices)
     kind = models.CharField(_("type"), max_length=10, choices=ItemKind.choices)
     content = models.JSONField(_("content"))
@@ -52,7 +54,9 @@ class Item(models.Model):
     b = models.FloatField(_("difficulty b"), null=True, blank=True)
     c = models.FloatField(_("guessing c"), null=True, blank=True)
     steps = models.JSONField(_("GPCM steps"), default=list, blank=True)
-    provisional = models.BooleanField(_("provisional parameters"), default=True, help_text=_("set by experts, not yet calibrated"))
+    provisional = models.BooleanField(
+        _("provisional parameters"), default=True, help_text=_("set by experts, not yet calibrated")
+    )
     status = models.CharField(_("status"), max_length=12, choices=ItemStatus.choices, default=ItemStatus.OPERATIONAL)
     exposure_count = models.PositiveIntegerField(_("times shown"), default=0)
     stats = models.JSONField(_("statistics"), default=dict, blank=True)
@@ -70,7 +74,9 @@ class Item(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(a__gt=0), name="item_positive_slope"),
             models.CheckConstraint(condition=Q(max_score__gte=1), name="item_scores_something"),
-            models.CheckConstraint(condition=~Q(irt_model="GPCM") | Q(max_score__gte=2), name="item_gpcm_is_polytomous"),
+            models.CheckConstraint(
+                condition=~Q(irt_model="GPCM") | Q(max_score__gte=2), name="item_gpcm_is_polytomous"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -98,11 +104,17 @@ class Assessment(models.Model):
     code = models.SlugField(_("code"), max_length=60, unique=True)
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
-    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("framework"))
+    framework = models.ForeignKey(
+        Framework, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("framework")
+    )
     competencies = models.ManyToManyField(Competency, blank=True, verbose_name=_("competencies (empty: all diagnosed)"))
     mode = models.CharField(_("mode"), max_length=10, choices=AssessmentMode.choices, default=AssessmentMode.ADAPTIVE)
-    status = models.CharField(_("status"), max_length=10, choices=AssessmentStatus.choices, default=AssessmentStatus.ACTIVE)
-    region = models.ForeignKey("people.Region", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("region (empty: every region)"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=AssessmentStatus.choices, default=AssessmentStatus.ACTIVE
+    )
+    region = models.ForeignKey(
+        "people.Region", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("region (empty: every region)")
+    )
     max_items = models.PositiveSmallIntegerField(_("at most items in total"), default=80)
     min_per_competency = models.PositiveSmallIntegerField(_("at least items per competency"), default=3)
     max_per_competency = models.PositiveSmallIntegerField(_("at most items per competency"), default=10)
@@ -117,8 +129,12 @@ class Assessment(models.Model):
         verbose_name = _("assessment")
         verbose_name_plural = _("assessments")
         constraints = [
-            models.CheckConstraint(condition=Q(min_per_competency__lte=models.F("max_per_competency")), name="assessment_min_le_max"),
-            models.CheckConstraint(condition=Q(decision_confidence__gt=0.5, decision_confidence__lt=1), name="assessment_confidence_range"),
+            models.CheckConstraint(
+                condition=Q(min_per_competency__lte=models.F("max_per_competency")), name="assessment_min_le_max"
+            ),
+            models.CheckConstraint(
+                condition=Q(decision_confidence__gt=0.5, decision_confidence__lt=1), name="assessment_confidence_range"
+            ),
             models.CheckConstraint(condition=Q(time_limit_minutes__gte=5), name="assessment_time_limit_min"),
         ]
 
@@ -152,11 +168,19 @@ class AttemptStatus(models.TextChoices):
 class Attempt(models.Model):
     """One sitting of an assessment by an educator. `region` is the shard key."""
 
-    educator = models.ForeignKey("people.Educator", on_delete=models.CASCADE, related_name="attempts", verbose_name=_("educator"))
+    educator = models.ForeignKey(
+        "people.Educator", on_delete=models.CASCADE, related_name="attempts", verbose_name=_("educator")
+    )
     region = models.ForeignKey("people.Region", on_delete=models.PROTECT, verbose_name=_("region"))
-    organization = models.ForeignKey("people.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="attempts", verbose_name=_("assessment"))
-    status = models.CharField(_("status"), max_length=12, choices=AttemptStatus.choices, default=AttemptStatus.IN_PROGRESS)
+    organization = models.ForeignKey(
+        "people.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.PROTECT, related_name="attempts", verbose_name=_("assessment")
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=AttemptStatus.choices, default=AttemptStatus.IN_PROGRESS
+    )
     competency_codes = models.JSONField(_("competencies measured"))
     pilot_plan = models.JSONField(_("pilot items and positions"), default=dict, blank=True)
     seed = models.PositiveIntegerField(_("random seed"))
@@ -175,8 +199,14 @@ class Attempt(models.Model):
         verbose_name_plural = _("attempts")
         indexes = [models.Index(fields=["region", "status"]), models.Index(fields=["educator", "-started_at"])]
         constraints = [
-            models.UniqueConstraint(fields=["educator", "assessment"], condition=Q(status="in_progress"), name="attempt_one_open_per_assessment"),
-            models.CheckConstraint(condition=Q(deadline_at__gt=models.F("started_at")), name="attempt_deadline_after_start"),
+            models.UniqueConstraint(
+                fields=["educator", "assessment"],
+                condition=Q(status="in_progress"),
+                name="attempt_one_open_per_assessment",
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline_at__gt=models.F("started_at")), name="attempt_deadline_after_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -216,7 +246,8 @@ class Response(models.Model):
             models.UniqueConstraint(fields=["attempt", "position"], name="response_unique_position"),
             models.UniqueConstraint(fields=["attempt", "item"], name="response_item_once"),
             models.CheckConstraint(
-                condition=(Q(answered_at__isnull=True) & Q(score__isnull=True)) | (Q(answered_at__isnull=False) & Q(score__isnull=False)),
+                condition=(Q(answered_at__isnull=True) & Q(score__isnull=True))
+                | (Q(answered_at__isnull=False) & Q(score__isnull=False)),
                 name="response_answered_has_score",
             ),
         ]
@@ -275,10 +306,16 @@ class CalibrationStatus(models.TextChoices):
 class CalibrationRun(models.Model):
     """A background calibration of a framework's items from the collected responses."""
 
-    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="calibrations", verbose_name=_("framework"))
+    framework = models.ForeignKey(
+        Framework, on_delete=models.PROTECT, related_name="calibrations", verbose_name=_("framework")
+    )
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    status = models.CharField(_("status"), max_length=10, choices=CalibrationStatus.choices, default=CalibrationStatus.QUEUED)
-    anchor_operational = models.BooleanField(_("keep operational items fixed (calibrate pilots onto the scale)"), default=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CalibrationStatus.choices, default=CalibrationStatus.QUEUED
+    )
+    anchor_operational = models.BooleanField(
+        _("keep operational items fixed (calibrate pilots onto the scale)"), default=True
+    )
     progress = models.FloatField(_("progress"), default=0.0)
     message = models.CharField(_("message"), max_length=300, blank=True)
     persons = models.PositiveIntegerField(_("people"), default=0)
@@ -292,7 +329,9 @@ class CalibrationRun(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("calibration run")
         verbose_name_plural = _("calibration runs")
-        constraints = [models.CheckConstraint(condition=Q(progress__gte=0, progress__lte=1), name="calibration_progress_range")]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__gte=0, progress__lte=1), name="calibration_progress_range")
+        ]
 
     def __str__(self) -> str:
         return f"{self.framework} {self.created_at:%Y-%m-%d %H:%M}"

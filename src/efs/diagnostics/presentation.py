@@ -85,7 +85,9 @@ def label_lines(title: str, width_px: int, lines: int = 2) -> tuple[str, ...]:
     return tuple(wrapped)
 
 
-def result_chart(rows: list[ResultRow], levels: list[dict], *, width: int = 820, left: int = 330, row_height: int = 34) -> Chart:
+def result_chart(
+    rows: list[ResultRow], levels: list[dict], *, width: int = 820, left: int = 330, row_height: int = 34
+) -> Chart:
     """Each competency on the ability scale: level bands, the 90 % interval and the estimate."""
     plot_width = width - left - 20
     chart_rows = []
@@ -96,7 +98,14 @@ def result_chart(rows: list[ResultRow], levels: list[dict], *, width: int = 820,
         for k in range(len(edges) - 1):
             x0, x1 = _x(edges[k], left, plot_width), _x(edges[k + 1], left, plot_width)
             if x1 > x0:
-                bands.append(ChartBand(x=x0, width=x1 - x0, title=levels[k]["title"] if k < len(levels) else "", css=css[min(k, len(css) - 1)]))
+                bands.append(
+                    ChartBand(
+                        x=x0,
+                        width=x1 - x0,
+                        title=levels[k]["title"] if k < len(levels) else "",
+                        css=css[min(k, len(css) - 1)],
+                    )
+                )
         chart_rows.append(
             ChartRow(
                 y=30 + index * row_height,
@@ -108,5 +117,14 @@ def result_chart(rows: list[ResultRow], levels: list[dict], *, width: int = 820,
                 label_lines=label_lines(row.competency.title, left - 16),
             )
         )
-    ticks = [(_x(t, left, plot_width), f"{t:+.0f}".replace("+0", "0")) for t in range(int(THETA_MIN), int(THETA_MAX) + 1)]
-    return Chart(width=width, height=40 + len(rows) * row_height + 10, left=left, plot_width=plot_width, rows=chart_rows, ticks=ticks)
+    ticks = [
+        (_x(t, left, plot_width), f"{t:+.0f}".replace("+0", "0")) for t in range(int(THETA_MIN), int(THETA_MAX) + 1)
+    ]
+    return Chart(
+        width=width,
+        height=40 + len(rows) * row_height + 10,
+        left=left,
+        plot_width=plot_width,
+        rows=chart_rows,
+        ticks=ticks,
+    )

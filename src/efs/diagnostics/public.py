@@ -18,12 +18,17 @@ from .services import expire_overdue, on_attempt_finished
 __all__ = [
     "FINISHED",
     "AttemptStatus",
+    "DEFICIT_PROBABILITY_MIN",
     "CurrentDeficit",
+    "current_deficit_results",
+    "current_deficit_results_of_region",
     "current_deficits",
     "educators_with_deficit",
     "element_educators_diagnosed",
     "expire_overdue",
     "latest_result",
+    "deficit_remeasurements",
+    "Remeasurement",
     "on_attempt_finished",
 ]
 
@@ -37,7 +42,9 @@ def element_educators_diagnosed(*, months: list[dt.date]) -> list[tuple[int, int
     for index, month in enumerate(months):
         start, end = utc_bounds(month, months_back=DIAGNOSED_WINDOW_MONTHS)
         counts = (
-            Attempt.objects.filter(status__in=FINISHED, finished_at__gte=start, finished_at__lt=end, educator__is_active=True)
+            Attempt.objects.filter(
+                status__in=FINISHED, finished_at__gte=start, finished_at__lt=end, educator__is_active=True
+            )
             .values("educator__organization_id")
             .annotate(n=Count("educator_id", distinct=True))
             .order_by()
@@ -46,6 +53,8 @@ def element_educators_diagnosed(*, months: list[dt.date]) -> list[tuple[int, int
     return rows
 
 
+# The one deficit threshold: a competency whose P(deficit) is at least this is one of the
+# educator's current deficits (routes build from them, the catalog ranks programs by them).
 DEFICIT_PROBABILITY_MIN = 0.5
 
 
@@ -58,39 +67,104 @@ class CurrentDeficit:
     measured_at: dt.datetime | None  # the end of the attempt
 
 
-def current_deficits(*, educator_id: int) -> list[CurrentDeficit]:
-    """Competencies of the latest finished attempt with P(deficit) ≥ 0.5, most likely first."""
+def _finished_with_results():
+    return Attempt.objects.filter(status__in=FINISHED).filter(
+        Exists(CompetencyResult.objects.filter(attempt=OuterRef("pk")))
+    )
+
+
+def current_deficit_results(*, educator_id: int) -> tuple[Attempt | None, list[CompetencyResult]]:
+    """An educator's current deficits, the one definition: the results of their latest finished
+    attempt (that has results) with P(deficit) ≥ DEFICIT_PROBABILITY_MIN, most likely first, with
+    that attempt. The rows carry their competency and its framework."""
     attempt = (
-        Attempt.objects.filter(educator_id=educator_id, status__in=FINISHED)
-        .filter(Exists(CompetencyResult.objects.filter(attempt=OuterRef("pk"))))
-        .order_by("-finished_at", "-started_at")
-        .first()
+        _finished_with_results().filter(educator_id=educator_id).order_by("-finished_at", "-started_at").first()
     )
     if attempt is None:
+        return None, []
+    rows = (
+        CompetencyResult.objects.filter(attempt=attempt, p_deficit__gte=DEFICIT_PROBABILITY_MIN)
+        .select_related("competency__framework")
+        .order_by("-p_deficit")
+    )
+    return attempt, list(rows)
+
+
+def current_deficit_results_of_region(
+    *, region_id: int, chunk: int = 500
+) -> dict[int, tuple[int, list[CompetencyResult]]]:
+    """`current_deficit_results` for every educator of a region in a few queries: educator id ->
+    (attempt id, rows); educators whose latest attempt found no deficit are left out."""
+    from efs.competencies.models import Competency
+
+    latest: dict[int, int] = {}
+    attempts = (
+        _finished_with_results()
+        .filter(educator__region_id=region_id)
+        .order_by("educator_id", "-finished_at", "-started_at")
+    )
+    for attempt_id, educator_id in attempts.values_list("pk", "educator_id").iterator(chunk_size=5000):
+        latest.setdefault(educator_id, attempt_id)
+    by_attempt: dict[int, list[CompetencyResult]] = {}
+    ids = list(latest.values())
+    for start in range(0, len(ids), chunk):
+        rows = CompetencyResult.objects.filter(
+            attempt_id__in=ids[start : start + chunk], p_deficit__gte=DEFICIT_PROBABILITY_MIN
+        ).order_by("attempt_id", "-p_deficit")
+        for row in rows:
+            by_attempt.setdefault(row.attempt_id, []).append(row)
+    competencies = Competency.objects.select_related("framework").in_bulk(
+        {r.competency_id for rows in by_attempt.values() for r in rows}
+    )
+    for rows in by_attempt.values():
+        for row in rows:
+            row.competency = competencies[row.competency_id]
+    return {
+        educator_id: (attempt_id, by_attempt[attempt_id])
+        for educator_id, attempt_id in latest.items()
+        if attempt_id in by_attempt
+    }
+
+
+def current_deficits(*, educator_id: int) -> list[CurrentDeficit]:
+    """An educator's current deficits (see `current_deficit_results`), most likely first."""
+    attempt, rows = current_deficit_results(educator_id=educator_id)
+    if attempt is None:
         return []
-    rows = CompetencyResult.objects.filter(attempt=attempt, p_deficit__gte=DEFICIT_PROBABILITY_MIN).select_related("competency").order_by("-p_deficit")
-    return [CurrentDeficit(r.competency_id, r.competency.code, r.competency.title, r.p_deficit, attempt.finished_at) for r in rows]
+    return [
+        CurrentDeficit(r.competency_id, r.competency.code, r.competency.title, r.p_deficit, attempt.finished_at)
+        for r in rows
+    ]
 
 
 def latest_result(*, educator_id: int, competency_id: int) -> CurrentDeficit | None:
     """The competency's result in the educator's latest finished attempt that measured it."""
     row = (
-        CompetencyResult.objects.filter(attempt__educator_id=educator_id, attempt__status__in=FINISHED, competency_id=competency_id)
+        CompetencyResult.objects.filter(
+            attempt__educator_id=educator_id, attempt__status__in=FINISHED, competency_id=competency_id
+        )
         .select_related("competency", "attempt")
         .order_by("-attempt__finished_at", "-attempt__started_at")
         .first()
     )
     if row is None:
         return None
-    return CurrentDeficit(row.competency_id, row.competency.code, row.competency.title, row.p_deficit, row.attempt.finished_at)
+    return CurrentDeficit(
+        row.competency_id, row.competency.code, row.competency.title, row.p_deficit, row.attempt.finished_at
+    )
+
+
 def educators_with_deficit(*, region_id: int, educator_ids: set[int]) -> set[int]:
-    """Those of the educators whose latest finished attempt found at least one deficit."""
+    """Those of the educators whose latest finished attempt found at least one decided deficit
+    (Decision.DEFICIT, the confident verdict; stricter than `current_deficits`' threshold)."""
     from .models import CompetencyResult, Decision
 
     latest: dict[int, int] = {}
     with_deficit: set[int] = set()
     rows = (
-        CompetencyResult.objects.filter(region_id=region_id, attempt__educator_id__in=educator_ids, attempt__status__in=FINISHED)
+        CompetencyResult.objects.filter(
+            region_id=region_id, attempt__educator_id__in=educator_ids, attempt__status__in=FINISHED
+        )
         .values_list("attempt__educator_id", "attempt_id", "decision")
         .order_by("attempt__educator_id", "-attempt__finished_at", "-attempt_id")
     )
@@ -98,3 +172,43 @@ def educators_with_deficit(*, region_id: int, educator_ids: set[int]) -> set[int
         if latest.setdefault(educator, attempt) == attempt and decision == Decision.DEFICIT:
             with_deficit.add(educator)
     return with_deficit
+
+
+@dataclass(frozen=True)
+class Remeasurement:
+    """A deficit measured (P ≥ 0.5) and the next finished measurement of that competency."""
+
+    educator_id: int
+    competency_id: int
+    before_at: dt.datetime
+    before_p: float
+    after_at: dt.datetime
+    after_p: float
+
+    @property
+    def closed(self) -> bool:
+        return self.after_p < DEFICIT_PROBABILITY_MIN
+
+
+def deficit_remeasurements(*, region_id: int):
+    """Every measured deficit of the region's educators that was measured again later: pairs
+    of consecutive finished results of one competency, the first a deficit. A generator
+    over one query (for the daily measures of what worked)."""
+    rows = (
+        CompetencyResult.objects.filter(
+            region_id=region_id, attempt__status__in=FINISHED, attempt__finished_at__isnull=False
+        )
+        .values_list("attempt__educator_id", "competency_id", "attempt__finished_at", "p_deficit")
+        .order_by("attempt__educator_id", "competency_id", "attempt__finished_at", "attempt_id")
+    )
+    previous = None
+    for educator_id, competency_id, at, p in rows.iterator(chunk_size=5000):
+        if (
+            previous
+            and previous[0] == educator_id
+            and previous[1] == competency_id
+            and previous[3] >= DEFICIT_PROBABILITY_MIN
+            and at > previous[2]
+        ):
+            yield Remeasurement(educator_id, competency_id, previous[2], previous[3], at, p)
+        previous = (educator_id, competency_id, at, p)

@@ -26,19 +26,28 @@ FINISHED = (AttemptStatus.COMPLETED, AttemptStatus.EXPIRED)
 
 
 def attempts_visible(user, *, educator_id: int | None = None) -> QuerySet[Attempt]:
-    qs = access.scoped(Attempt.objects.select_related("assessment__framework", "educator"), user, roles=INDIVIDUAL_READERS)
+    qs = access.scoped(
+        Attempt.objects.select_related("assessment__framework", "educator"), user, roles=INDIVIDUAL_READERS
+    )
     if educator_id:
         qs = qs.filter(educator_id=educator_id)
     return qs.order_by("-started_at")
 
 
 def attempt_visible(user, pk: int) -> Attempt:
-    return access.get_scoped(Attempt.objects.select_related("assessment__framework", "educator__organization", "educator__region"), user, roles=INDIVIDUAL_READERS, pk=pk)
+    return access.get_scoped(
+        Attempt.objects.select_related("assessment__framework", "educator__organization", "educator__region"),
+        user,
+        roles=INDIVIDUAL_READERS,
+        pk=pk,
+    )
 
 
 def own_attempt(user, pk: int) -> Attempt:
     """An attempt the user is taking themselves."""
-    return access.get_scoped(Attempt.objects.select_related("assessment__framework", "educator"), user, roles=[access.Role.TEACHER], pk=pk)
+    return access.get_scoped(
+        Attempt.objects.select_related("assessment__framework", "educator"), user, roles=[access.Role.TEACHER], pk=pk
+    )
 
 
 def current_response(attempt: Attempt) -> Response | None:
@@ -72,7 +81,11 @@ class ResultRow:
 def results_of(attempt: Attempt) -> list[ResultRow]:
     titles = attempt.assessment.framework.level_titles
     rows = []
-    for r in CompetencyResult.objects.filter(attempt=attempt).select_related("competency__framework").order_by("competency__order"):
+    for r in (
+        CompetencyResult.objects.filter(attempt=attempt)
+        .select_related("competency__framework")
+        .order_by("competency__order")
+    ):
         rows.append(
             ResultRow(
                 competency=r.competency,
@@ -257,7 +270,13 @@ def _live_compute(results: QuerySet[CompetencyResult]) -> DeficitMap:
     latest_ids = _latest_per_person(results)
     rows = (
         results.filter(attempt_id__in=latest_ids)
-        .values("competency__code", "competency__title", "competency__block", "competency__order", "competency__framework__audience")
+        .values(
+            "competency__code",
+            "competency__title",
+            "competency__block",
+            "competency__order",
+            "competency__framework__audience",
+        )
         .annotate(
             people=Count("id"),
             deficit=Count("id", filter=Q(decision=Decision.DEFICIT)),
@@ -302,7 +321,14 @@ def _latest_per_person(results: QuerySet[CompetencyResult]) -> list[int]:
 
 def _scope_key(user, roles) -> list:
     return sorted(
-        (g.role, g.scope, g.region_id or 0, g.municipality_id or 0, g.organization_id or 0, tuple(sorted(g.macroregion_region_ids)))
+        (
+            g.role,
+            g.scope,
+            g.region_id or 0,
+            g.municipality_id or 0,
+            g.organization_id or 0,
+            tuple(sorted(g.macroregion_region_ids)),
+        )
         for g in access.grants(user)
         if g.role in roles
     )
@@ -335,9 +361,14 @@ def _publication_start(now: dt.datetime | None) -> dt.datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _snapshot(results: QuerySet[CompetencyResult], user, *, roles, filters: tuple, now: dt.datetime | None) -> DeficitMap:
+def _snapshot(
+    results: QuerySet[CompetencyResult], user, *, roles, filters: tuple, now: dt.datetime | None
+) -> DeficitMap:
     cutoff = _publication_start(now)
-    key = "diagnostics:map:" + hashlib.sha1(repr((_scope_key(user, roles), filters, cutoff.isoformat())).encode()).hexdigest()
+    key = (
+        "diagnostics:map:"
+        + hashlib.sha1(repr((_scope_key(user, roles), filters, cutoff.isoformat())).encode()).hexdigest()
+    )
     cached = cache.get(key)
     if cached is None:
         cached = _snapshot_compute(results.filter(attempt__finished_at__lt=cutoff), cutoff)
@@ -351,7 +382,12 @@ SNAPSHOT_CACHE_SECONDS = 3600
 
 def _snapshot_compute(results: QuerySet[CompetencyResult], cutoff: dt.datetime) -> DeficitMap:
     rows = results.values_list(
-        "attempt_id", "attempt__educator_id", "competency__framework_id", "attempt__finished_at", "competency_id", "decision"
+        "attempt_id",
+        "attempt__educator_id",
+        "competency__framework_id",
+        "attempt__finished_at",
+        "competency_id",
+        "decision",
     )
     attempts: dict[int, tuple[int, int, dt.datetime, dict[int, str]]] = {}
     for attempt_id, educator_id, framework_id, finished_at, competency_id, decision in rows:
@@ -375,7 +411,9 @@ def _snapshot_compute(results: QuerySet[CompetencyResult], cutoff: dt.datetime) 
     events[DIAGNOSED] = [(day, educator_id) for educator_id, day in first_day.items()]
     published = {cell: _published_day(cell_events) for cell, cell_events in events.items()}
 
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: {Decision.DEFICIT: 0, Decision.UNCERTAIN: 0, Decision.NO_DEFICIT: 0})
+    counts: dict[int, dict[str, int]] = defaultdict(
+        lambda: {Decision.DEFICIT: 0, Decision.UNCERTAIN: 0, Decision.NO_DEFICIT: 0}
+    )
     for timeline in timelines.values():
         for competency_id in {c for _day, decisions in timeline for c in decisions}:
             day = published.get(competency_id)
@@ -446,13 +484,19 @@ def map_filter_choices(user, *, region_id: int | None = None) -> MapFilterChoice
     if any(g.scope == Scope.FEDERAL for g in grants):
         regions = list(Region.objects.order_by("code"))
     else:
-        ids = {g.region_id for g in grants if g.scope == Scope.REGION} | {r for g in grants if g.scope == Scope.MACROREGION for r in g.macroregion_region_ids}
+        ids = {g.region_id for g in grants if g.scope == Scope.REGION} | {
+            r for g in grants if g.scope == Scope.MACROREGION for r in g.macroregion_region_ids
+        }
         regions = list(Region.objects.filter(pk__in=ids).order_by("code"))
     region = next((r for r in regions if r.pk == region_id), None)
     if region is None and len(regions) == 1:
         region = regions[0]
     municipalities = list(Municipality.objects.filter(region=region).order_by("name")) if region else []
-    return MapFilterChoices(regions=regions if len(regions) > 1 else [], region=region if len(regions) > 1 and region_id else None, municipalities=municipalities)
+    return MapFilterChoices(
+        regions=regions if len(regions) > 1 else [],
+        region=region if len(regions) > 1 and region_id else None,
+        municipalities=municipalities,
+    )
 
 
 def deficit_map_xlsx(summary: DeficitMap) -> bytes:
@@ -461,15 +505,36 @@ def deficit_map_xlsx(summary: DeficitMap) -> bytes:
 
     from efs import xlsx
 
-    header = [_("Category"), _("Competency code"), _("Competency"), _("People"), _("Deficit"), _("Undetermined"), _("No deficit")]
+    header = [
+        _("Category"),
+        _("Competency code"),
+        _("Competency"),
+        _("People"),
+        _("Deficit"),
+        _("Undetermined"),
+        _("No deficit"),
+    ]
     rows = (
-        [r.audience_label, r.competency_code, r.competency_title, r.people, *((r.deficit, r.uncertain, r.no_deficit) if r.shown else ("", "", ""))]
+        [
+            r.audience_label,
+            r.competency_code,
+            r.competency_title,
+            r.people,
+            *((r.deficit, r.uncertain, r.no_deficit) if r.shown else ("", "", "")),
+        ]
         for r in summary.rows
     )
     return xlsx.table_bytes(_("Deficit map"), header, rows)
 
 
-def items_listed(*, framework_id: int | None = None, competency_id: int | None = None, status: str = "", kind: str = "", search: str = "") -> QuerySet[Item]:
+def items_listed(
+    *,
+    framework_id: int | None = None,
+    competency_id: int | None = None,
+    status: str = "",
+    kind: str = "",
+    search: str = "",
+) -> QuerySet[Item]:
     """The item bank (not people's data); for bank managers."""
     qs = Item.objects.select_related("competency__framework")
     if framework_id:

@@ -46,7 +46,9 @@ PILOT_POSITIONS = range(3, 31)
 def assessments_for(educator: Educator):
     """Open assessments of the educator's audience, federal or of their region."""
     return (
-        Assessment.objects.filter(status=AssessmentStatus.ACTIVE, framework__audience=educator.category, framework__status="published")
+        Assessment.objects.filter(
+            status=AssessmentStatus.ACTIVE, framework__audience=educator.category, framework__status="published"
+        )
         .filter(Q(region__isnull=True) | Q(region_id=educator.region_id))
         .select_related("framework")
         .order_by("mode", "title")
@@ -58,7 +60,11 @@ def competency_codes_for(assessment: Assessment, educator: Educator) -> list[str
     (a subject module applies only to teachers of that subject)."""
     chosen = list(assessment.competencies.filter(is_leaf=True).prefetch_related("subjects").order_by("order"))
     if not chosen:
-        chosen = list(Competency.objects.filter(framework=assessment.framework, is_leaf=True).prefetch_related("subjects").order_by("order"))
+        chosen = list(
+            Competency.objects.filter(framework=assessment.framework, is_leaf=True)
+            .prefetch_related("subjects")
+            .order_by("order")
+        )
     taught = set(educator.subjects.values_list("pk", flat=True))
     codes = []
     for competency in chosen:
@@ -95,12 +101,19 @@ def attempt_start(
     consent = consent_active(educator, ConsentKind.DIAGNOSTICS)
     if consent is None:
         raise ValidationFailed(
-            _("Participation is voluntary: to start, give your consent to participate in the diagnostics."), code="consent_required"
+            _("Participation is voluntary: to start, give your consent to participate in the diagnostics."),
+            code="consent_required",
         )
-    open_attempt = Attempt.objects.select_for_update().filter(educator=educator, assessment=assessment, status=AttemptStatus.IN_PROGRESS).first()
+    open_attempt = (
+        Attempt.objects.select_for_update()
+        .filter(educator=educator, assessment=assessment, status=AttemptStatus.IN_PROGRESS)
+        .first()
+    )
     if open_attempt is not None:
         if _finalize_if_overdue(open_attempt, now):
-            return attempt_start(actor=actor, educator=educator, assessment=assessment, now=now, only_codes=only_codes, seed=seed)
+            return attempt_start(
+                actor=actor, educator=educator, assessment=assessment, now=now, only_codes=only_codes, seed=seed
+            )
         return open_attempt
     codes = competency_codes_for(assessment, educator)
     if only_codes is not None:
@@ -129,7 +142,9 @@ def _pilot_plan(assessment: Assessment, codes: list[str], seed: int) -> dict[str
     if assessment.mode != AssessmentMode.ADAPTIVE or not assessment.pilot_items:
         return {}
     candidates = list(
-        Item.objects.filter(competency__framework=assessment.framework, competency__code__in=codes, status=ItemStatus.PILOT)
+        Item.objects.filter(
+            competency__framework=assessment.framework, competency__code__in=codes, status=ItemStatus.PILOT
+        )
         .order_by("exposure_count", "pk")
         .values_list("pk", flat=True)[: assessment.pilot_items * 5]
     )
@@ -177,7 +192,9 @@ def _remaining(attempt: Attempt, ab: engine.AttemptBank, step) -> int:
 
 
 def _present(attempt: Attempt, item_pk: int, position: int, now: dt.datetime, *, pilot: bool = False) -> Response:
-    response = Response.objects.create(attempt=attempt, item_id=item_pk, position=position, pilot=pilot, presented_at=now)
+    response = Response.objects.create(
+        attempt=attempt, item_id=item_pk, position=position, pilot=pilot, presented_at=now
+    )
     Item.objects.filter(pk=item_pk).update(exposure_count=F("exposure_count") + 1)
     return response
 
@@ -185,7 +202,11 @@ def _present(attempt: Attempt, item_pk: int, position: int, now: dt.datetime, *,
 def _finalize(attempt: Attempt, status: str, reason: str, now: dt.datetime, *, ab=None, answered=None) -> None:
     ab = ab or engine.attempt_bank(attempt.assessment, attempt.competency_codes)
     if answered is None:
-        answered = [(ab.index_of[r.item_id], r.score) for r in _responses(attempt) if r.answered_at and not r.pilot and r.item_id in ab.index_of]
+        answered = [
+            (ab.index_of[r.item_id], r.score)
+            for r in _responses(attempt)
+            if r.answered_at and not r.pilot and r.item_id in ab.index_of
+        ]
     # An item shown but never answered (time ran out) is dropped, not scored as wrong.
     attempt.responses.filter(answered_at__isnull=True).delete()
     if answered:
@@ -241,7 +262,9 @@ class AnswerOutcome:
 
 
 @transaction.atomic
-def attempt_answer(*, actor: User, attempt: Attempt, position: int, answer, now: dt.datetime | None = None) -> AnswerOutcome:
+def attempt_answer(
+    *, actor: User, attempt: Attempt, position: int, answer, now: dt.datetime | None = None
+) -> AnswerOutcome:
     """Save the answer to the item shown at `position` and present the next one."""
     now = now or timezone.now()
     attempt = Attempt.objects.select_for_update().select_related("assessment__framework", "educator").get(pk=attempt.pk)
@@ -309,7 +332,9 @@ def expire_overdue(now: dt.datetime | None = None) -> int:
     """Finish every attempt whose time is up; for the daily job and `efs diagnostics_expire`."""
     now = now or timezone.now()
     count = 0
-    for pk in Attempt.objects.filter(status=AttemptStatus.IN_PROGRESS, deadline_at__lt=now - DEADLINE_GRACE).values_list("pk", flat=True):
+    for pk in Attempt.objects.filter(
+        status=AttemptStatus.IN_PROGRESS, deadline_at__lt=now - DEADLINE_GRACE
+    ).values_list("pk", flat=True):
         with transaction.atomic():
             attempt = Attempt.objects.select_for_update().select_related("assessment__framework").get(pk=pk)
             count += _finalize_if_overdue(attempt, now)

@@ -178,7 +178,9 @@ def _result_context(request: HttpRequest, pk: int) -> dict:
         "chart": result_chart(rows, framework.levels),
         "levels": framework.levels,
         "counts": counts,
-        "rows_with_previous": [(c.row, c.before) for c in compared.changes] if compared else [(row, None) for row in rows],
+        "rows_with_previous": [(c.row, c.before) for c in compared.changes]
+        if compared
+        else [(row, None) for row in rows],
         "comparison": compared,
         "is_self": attempt.educator.user_id == request.user.pk,
         "history": list(queries.attempts_visible(request.user, educator_id=attempt.educator_id)),
@@ -220,7 +222,10 @@ def deficit_map(request: HttpRequest) -> HttpResponse:
     audience = request.GET.get("category", "")
     audience = audience if audience in Audience.values else ""
     summary = queries.deficit_summary(
-        request.user, region_id=region.pk if region else None, municipality_id=municipality.pk if municipality else None, audience=audience
+        request.user,
+        region_id=region.pk if region else None,
+        municipality_id=municipality.pk if municipality else None,
+        audience=audience,
     )
     if request.GET.get("export") == "xlsx":
         stamp = timezone.localdate().isoformat()
@@ -303,7 +308,11 @@ def item(request: HttpRequest, pk: int) -> HttpResponse:
         bank_services.item_set_status(actor=request.user, item=obj, status=request.POST.get("status", ""))
         messages.success(request, _("Saved."))
         return redirect("diagnostics:item", pk=obj.pk)
-    return render(request, "diagnostics/item.html", {"item": obj, "statuses": ItemStatus.choices, "fit_flag": queries.fit_flag(obj.stats)})
+    return render(
+        request,
+        "diagnostics/item.html",
+        {"item": obj, "statuses": ItemStatus.choices, "fit_flag": queries.fit_flag(obj.stats)},
+    )
 
 
 @login_required
@@ -315,13 +324,19 @@ def calibrations(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("Choose a framework."))
             return redirect("diagnostics:calibrations")
         try:
-            run = bank_services.calibration_start(actor=request.user, framework=framework, anchor_operational=bool(request.POST.get("anchor")))
+            run = bank_services.calibration_start(
+                actor=request.user, framework=framework, anchor_operational=bool(request.POST.get("anchor"))
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("diagnostics:calibrations")
         return redirect("diagnostics:calibration", pk=run.pk)
     runs = CalibrationRun.objects.select_related("framework", "started_by")[:30]
-    return render(request, "diagnostics/calibrations.html", {"runs": runs, "frameworks": Framework.objects.filter(status="published")})
+    return render(
+        request,
+        "diagnostics/calibrations.html",
+        {"runs": runs, "frameworks": Framework.objects.filter(status="published")},
+    )
 
 
 @login_required
@@ -336,7 +351,10 @@ def calibration(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("Applied: %(n)s items got calibrated parameters; statistics updated for all.") % {"n": applied})
+            messages.success(
+                request,
+                _("Applied: %(n)s items got calibrated parameters; statistics updated for all.") % {"n": applied},
+            )
         return redirect("diagnostics:calibration", pk=run.pk)
     running = run.status in (CalibrationStatus.QUEUED, CalibrationStatus.RUNNING)
     items = run.results.get("items", []) if run.status == CalibrationStatus.DONE else []
@@ -348,7 +366,6 @@ def calibration(request: HttpRequest, pk: int) -> HttpResponse:
         done["HX-Refresh"] = "true"
         return done
     template = "diagnostics/calibration.html#progress" if request.htmx else "diagnostics/calibration.html"
-    return render(request, template, {"run": run, "running": running, "items": items, "percent": round(run.progress * 100)})
-
-
-
+    return render(
+        request, template, {"run": run, "running": running, "items": items, "percent": round(run.progress * 100)}
+    )

@@ -23,8 +23,22 @@ register(
 register(
     Enrollment,
     ScopePolicy(
-        region="region", municipality="organization__municipality", organization="organization", educator="educator",
+        region="region",
+        municipality="organization__municipality",
+        organization="organization",
+        educator="educator",
         organization_by_role=((Role.PROVIDER, "provider"),),
-        roles=frozenset({Role.TEACHER, Role.TUTOR, Role.MENTOR, Role.SCHOOL_HEAD, Role.MUNICIPAL_OPERATOR, Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR, Role.PROVIDER}),
+        roles=frozenset(
+            {
+                Role.TEACHER,
+                Role.TUTOR,
+                Role.MENTOR,
+                Role.SCHOOL_HEAD,
+                Role.MUNICIPAL_OPERATOR,
+                Role.REGIONAL_OPERATOR,
+                Role.FEDERAL_OPERATOR,
+                Role.PROVIDER,
+            }
+        ),
     ),
 )

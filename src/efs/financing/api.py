@@ -178,27 +178,57 @@ class SummaryRowOut(Schema):
 
 def _account_out(account) -> dict:
     return {
-        "id": account.pk, "kind": account.kind, "ledger": account.ledger, "region": account.region.code if account.region_id else None, "year": account.year,
-        "balance_kopecks": account.balance, "held_kopecks": account.held, "available_kopecks": account.available,
+        "id": account.pk,
+        "kind": account.kind,
+        "ledger": account.ledger,
+        "region": account.region.code if account.region_id else None,
+        "year": account.year,
+        "balance_kopecks": account.balance,
+        "held_kopecks": account.held,
+        "available_kopecks": account.available,
     }
 
 
 def _transfer_out(t) -> dict:
     return {
-        "id": t.tid, "number": t.pk, "kind": t.kind, "debit": t.debit_id, "credit": t.credit_id, "amount_kopecks": t.amount, "pending": t.is_pending,
-        "resolves": t.pending_id, "expires_at": t.expires_at, "created_at": t.created_at, "memo": t.memo,
+        "id": t.tid,
+        "number": t.pk,
+        "kind": t.kind,
+        "debit": t.debit_id,
+        "credit": t.credit_id,
+        "amount_kopecks": t.amount,
+        "pending": t.is_pending,
+        "resolves": t.pending_id,
+        "expires_at": t.expires_at,
+        "created_at": t.created_at,
+        "memo": t.memo,
     }
 
 
 def _enrollment_out(e) -> dict:
     return {
-        "id": e.pk, "request_id": e.request_id, "educator": e.educator_id, "cohort": e.cohort_id, "program": e.cohort.program_id, "provider": e.provider_id,
-        "status": e.status, "price_kopecks": e.price, "from_certificate_kopecks": e.certificate_amount, "copay_kopecks": e.copay_amount, "copay_payer": e.copay_payer,
-        "hold": e.hold.tid if e.hold_id else None, "requested_at": e.requested_at, "decided_at": e.decided_at, "finished_at": e.finished_at, "comment": e.comment,
+        "id": e.pk,
+        "request_id": e.request_id,
+        "educator": e.educator_id,
+        "cohort": e.cohort_id,
+        "program": e.cohort.program_id,
+        "provider": e.provider_id,
+        "status": e.status,
+        "price_kopecks": e.price,
+        "from_certificate_kopecks": e.certificate_amount,
+        "copay_kopecks": e.copay_amount,
+        "copay_payer": e.copay_payer,
+        "hold": e.hold.tid if e.hold_id else None,
+        "requested_at": e.requested_at,
+        "decided_at": e.decided_at,
+        "finished_at": e.finished_at,
+        "comment": e.comment,
     }
 
 
-@router.get("/me", response=FinancingMeOut, summary="My certificates, enrollments and the movements of this year's certificate")
+@router.get(
+    "/me", response=FinancingMeOut, summary="My certificates, enrollments and the movements of this year's certificate"
+)
 def me(request: HttpRequest):
     certificates = list(queries.my_certificates(request.user))
     current = next((c for c in certificates if c.year == timezone.localdate().year), None)
@@ -215,7 +245,11 @@ class EnrollIn(Schema):
     copay_payer: Literal["", "school", "educator"] = ""
 
 
-@router.post("/enrollments", response={201: EnrollmentOut}, summary="Ask for a seat; the certificate's part is held (idempotent by request_id)")
+@router.post(
+    "/enrollments",
+    response={201: EnrollmentOut},
+    summary="Ask for a seat; the certificate's part is held (idempotent by request_id)",
+)
 def enroll(request: HttpRequest, body: EnrollIn):
     educator = access.own_educator(request.user)
     if educator is None:
@@ -223,11 +257,17 @@ def enroll(request: HttpRequest, body: EnrollIn):
     cohort = Cohort.objects.filter(pk=body.cohort).first()
     if cohort is None:
         raise NotFound(_("Not found, or you have no access to it."))
-    enrollment = services.enrollment_request(actor=request.user, educator=educator, cohort=cohort, request_id=body.request_id, copay_payer=body.copay_payer)
+    enrollment = services.enrollment_request(
+        actor=request.user, educator=educator, cohort=cohort, request_id=body.request_id, copay_payer=body.copay_payer
+    )
     return Status(201, _enrollment_out(queries.enrollment(request.user, enrollment.pk)))
 
 
-@router.get("/enrollments", response=list[EnrollmentOut], summary="Enrollments I may see (mine, my school's, my provider's…), newest first")
+@router.get(
+    "/enrollments",
+    response=list[EnrollmentOut],
+    summary="Enrollments I may see (mine, my school's, my provider's…), newest first",
+)
 def enrollments(request: HttpRequest, status: StatusFilter = "", offset: Offset = 0, limit: Limit = 100):
     qs = queries.enrollments_visible(request.user).order_by("-requested_at", "-pk")
     if status in EnrollmentStatus.values:
@@ -246,7 +286,11 @@ class EnrollmentActionIn(Schema):
     comment: Comment = ""
 
 
-@router.post("/enrollments/{int:enrollment_id}/actions", response=EnrollmentOut, summary="Accept, decline, cancel, or record the outcome (repeatable)")
+@router.post(
+    "/enrollments/{int:enrollment_id}/actions",
+    response=EnrollmentOut,
+    summary="Accept, decline, cancel, or record the outcome (repeatable)",
+)
 def enrollment_action(request: HttpRequest, enrollment_id: Id, body: EnrollmentActionIn):
     obj = queries.enrollment(request.user, enrollment_id)
     if body.action == "accept":
@@ -256,13 +300,19 @@ def enrollment_action(request: HttpRequest, enrollment_id: Id, body: EnrollmentA
     elif body.action == "cancel":
         services.enrollment_cancel(actor=request.user, enrollment=obj, comment=body.comment)
     elif body.action in ("completed", "not_completed"):
-        services.enrollment_complete(actor=request.user, enrollment=obj, completed=body.action == "completed", comment=body.comment)
+        services.enrollment_complete(
+            actor=request.user, enrollment=obj, completed=body.action == "completed", comment=body.comment
+        )
     else:
         raise ValidationFailed(_("Unknown action."), code="action_unknown")
     return _enrollment_out(queries.enrollment(request.user, enrollment_id))
 
 
-@router.get("/accounts/{int:account_id}", response=AccountHistoryOut, summary="An account I may see, with its latest 200 movements")
+@router.get(
+    "/accounts/{int:account_id}",
+    response=AccountHistoryOut,
+    summary="An account I may see, with its latest 200 movements",
+)
 def account(request: HttpRequest, account_id: Id):
     acc = queries.account(request.user, account_id)
     return _account_out(acc) | {"history": [_transfer_out(t) for t in queries.history(acc)]}
@@ -284,10 +334,22 @@ class TopUpIn(Schema):
     document_date: dt.date
 
 
-@router.post("/funds/top-up", response={201: TransferOut}, auth=api_auth(*services.FINANCIERS), summary="Put money into the regional fund of a year (idempotent by transfer_id)")
+@router.post(
+    "/funds/top-up",
+    response={201: TransferOut},
+    auth=api_auth(*services.FINANCIERS),
+    summary="Put money into the regional fund of a year (idempotent by transfer_id)",
+)
 def top_up(request: HttpRequest, body: TopUpIn):
-    move = services.fund_top_up(actor=request.user, region=_region(body.region), year=body.year, amount=body.amount_kopecks, tid=body.transfer_id,
-                                document=body.document, document_date=body.document_date)
+    move = services.fund_top_up(
+        actor=request.user,
+        region=_region(body.region),
+        year=body.year,
+        amount=body.amount_kopecks,
+        tid=body.transfer_id,
+        document=body.document,
+        document_date=body.document_date,
+    )
     return Status(201, _transfer_out(move))
 
 
@@ -302,14 +364,34 @@ class RuleIn(Schema):
     carry_over: bool = False
 
 
-@router.put("/rules", response=RuleOut, auth=api_auth(*services.FINANCIERS), summary="Set the certificate rule of a region, year and category")
+@router.put(
+    "/rules",
+    response=RuleOut,
+    auth=api_auth(*services.FINANCIERS),
+    summary="Set the certificate rule of a region, year and category",
+)
 def rule(request: HttpRequest, body: RuleIn):
     saved = services.rule_set(
-        actor=request.user, region=_region(body.region), year=body.year, category=body.category, nominal=body.nominal_kopecks, ledger_=body.ledger,
-        every_years=body.every_years, prorate=body.prorate, carry_over=body.carry_over,
+        actor=request.user,
+        region=_region(body.region),
+        year=body.year,
+        category=body.category,
+        nominal=body.nominal_kopecks,
+        ledger_=body.ledger,
+        every_years=body.every_years,
+        prorate=body.prorate,
+        carry_over=body.carry_over,
     )
-    return {"region": body.region, "year": saved.year, "category": saved.category, "nominal_kopecks": saved.nominal, "ledger": saved.ledger,
-            "every_years": saved.every_years, "prorate": saved.prorate, "carry_over": saved.carry_over}
+    return {
+        "region": body.region,
+        "year": saved.year,
+        "category": saved.category,
+        "nominal_kopecks": saved.nominal,
+        "ledger": saved.ledger,
+        "every_years": saved.every_years,
+        "prorate": saved.prorate,
+        "carry_over": saved.carry_over,
+    }
 
 
 class IssueIn(Schema):
@@ -318,10 +400,22 @@ class IssueIn(Schema):
     category: Literal["teacher", "manager", "student"]
 
 
-@router.post("/certificates/issue", response=IssueOut, auth=api_auth(*services.FINANCIERS), summary="Issue the year's certificates of a category (all or none; a rerun issues only the missing)")
+@router.post(
+    "/certificates/issue",
+    response=IssueOut,
+    auth=api_auth(*services.FINANCIERS),
+    summary="Issue the year's certificates of a category (all or none; a rerun issues only the missing)",
+)
 def issue(request: HttpRequest, body: IssueIn):
-    result = services.certificates_issue(actor=request.user, region=_region(body.region), year=body.year, category=body.category)
-    return {"issued": result.issued, "amount_kopecks": result.amount, "already": result.already, "not_yet_due": result.not_yet_due}
+    result = services.certificates_issue(
+        actor=request.user, region=_region(body.region), year=body.year, category=body.category
+    )
+    return {
+        "issued": result.issued,
+        "amount_kopecks": result.amount,
+        "already": result.already,
+        "not_yet_due": result.not_yet_due,
+    }
 
 
 class ContractIn(Schema):
@@ -335,14 +429,26 @@ class ContractIn(Schema):
     advances: bool = False
 
 
-@router.post("/contracts", response={201: ContractOut}, auth=api_auth(*services.FINANCIERS), summary="Register a contract between the region and a provider")
+@router.post(
+    "/contracts",
+    response={201: ContractOut},
+    auth=api_auth(*services.FINANCIERS),
+    summary="Register a contract between the region and a provider",
+)
 def contract_create(request: HttpRequest, body: ContractIn):
     provider = Organization.objects.filter(pk=body.provider).first()
     if provider is None:
         raise NotFound(_("Not found, or you have no access to it."))
     made = services.contract_create(
-        actor=request.user, region=_region(body.region), provider=provider, number=body.number, signed_on=body.signed_on, valid_from=body.valid_from,
-        valid_to=body.valid_to, ceiling=body.ceiling_kopecks, advances=body.advances,
+        actor=request.user,
+        region=_region(body.region),
+        provider=provider,
+        number=body.number,
+        signed_on=body.signed_on,
+        valid_from=body.valid_from,
+        valid_to=body.valid_to,
+        ceiling=body.ceiling_kopecks,
+        advances=body.advances,
     )
     return Status(201, {"id": made.pk, "number": made.number, "provider": made.provider_id, "region": body.region})
 
@@ -356,28 +462,56 @@ class PaymentIn(Schema):
     advance: bool = False
 
 
-@router.post("/payments", response={201: PaymentOut}, auth=api_auth(*services.FINANCIERS), summary="Register a payment to a provider (idempotent by transfer_id)")
+@router.post(
+    "/payments",
+    response={201: PaymentOut},
+    auth=api_auth(*services.FINANCIERS),
+    summary="Register a payment to a provider (idempotent by transfer_id)",
+)
 def payment(request: HttpRequest, body: PaymentIn):
     access.require_role(request.user, services.FINANCIERS)
-    found = Contract.objects.filter(pk=body.contract, region__in=queries.financier_regions(request.user)).select_related("region").first()
+    found = (
+        Contract.objects.filter(pk=body.contract, region__in=queries.financier_regions(request.user))
+        .select_related("region")
+        .first()
+    )
     if found is None:
         raise NotFound(_("Not found, or you have no access to it."))
-    made = services.payment_register(actor=request.user, contract=found, amount=body.amount_kopecks, tid=body.transfer_id, document=body.document,
-                                     paid_on=body.paid_on, advance=body.advance)
-    return Status(201, {"transfer": made.transfer.tid, "amount_kopecks": made.transfer.amount, "document": made.document, "advance": made.is_advance})
+    made = services.payment_register(
+        actor=request.user,
+        contract=found,
+        amount=body.amount_kopecks,
+        tid=body.transfer_id,
+        document=body.document,
+        paid_on=body.paid_on,
+        advance=body.advance,
+    )
+    return Status(
+        201,
+        {
+            "transfer": made.transfer.tid,
+            "amount_kopecks": made.transfer.amount,
+            "document": made.document,
+            "advance": made.is_advance,
+        },
+    )
 
 
-@router.get("/statements", response=StatementOut, summary="A provider's monthly statement to a paying region (month: YYYY-MM)")
-def statement(request: HttpRequest, provider: Id, region: RegionCode, month: str = Query(..., pattern=r"^[0-9]{4}-[0-9]{2}$")):
+@router.get(
+    "/statements", response=StatementOut, summary="A provider's monthly statement to a paying region (month: YYYY-MM)"
+)
+def statement(
+    request: HttpRequest, provider: Id, region: RegionCode, month: str = Query(..., pattern=r"^[0-9]{4}-[0-9]{2}$")
+):
     try:
         first = dt.date.fromisoformat(f"{month}-01")
     except ValueError:
         raise ValidationFailed(_("The month is written as YYYY-MM."), code="month_invalid") from None
     paying = _region(region)
     grants = access.grants(request.user)
-    if not any(g.role == Role.PROVIDER and g.organization_id == provider for g in grants) and not access.may_act_on_region(
-        request.user, paying.pk, roles=services.FINANCIERS
-    ):
+    if not any(
+        g.role == Role.PROVIDER and g.organization_id == provider for g in grants
+    ) and not access.may_act_on_region(request.user, paying.pk, roles=services.FINANCIERS):
         access.require_role(request.user, [Role.PROVIDER, *services.FINANCIERS])
         raise NotFound(_("Not found, or you have no access to it."))
     org = Organization.objects.filter(pk=provider).first()
@@ -385,32 +519,76 @@ def statement(request: HttpRequest, provider: Id, region: RegionCode, month: str
         raise NotFound(_("Not found, or you have no access to it."))
     st = queries.statement(org, paying, first)
     return {
-        "provider": org.pk, "region": paying.code, "month": month, "opening_kopecks": st.opening, "rendered_kopecks": st.rendered, "paid_kopecks": st.paid,
-        "closing_kopecks": st.closing, "contract": st.contract.number if st.contract else None,
-        "lines": [{"date": line.date, "educator": line.educator, "program": line.program, "kind": line.kind, "amount_kopecks": line.amount} for line in st.lines],
-        "payments": [{"document": p.document, "paid_on": p.paid_on, "amount_kopecks": p.transfer.amount, "advance": p.is_advance} for p in st.payments],
+        "provider": org.pk,
+        "region": paying.code,
+        "month": month,
+        "opening_kopecks": st.opening,
+        "rendered_kopecks": st.rendered,
+        "paid_kopecks": st.paid,
+        "closing_kopecks": st.closing,
+        "contract": st.contract.number if st.contract else None,
+        "lines": [
+            {
+                "date": line.date,
+                "educator": line.educator,
+                "program": line.program,
+                "kind": line.kind,
+                "amount_kopecks": line.amount,
+            }
+            for line in st.lines
+        ],
+        "payments": [
+            {"document": p.document, "paid_on": p.paid_on, "amount_kopecks": p.transfer.amount, "advance": p.is_advance}
+            for p in st.payments
+        ],
     }
 
 
-@router.get("/regions/{code}/overview", response=OverviewOut, auth=api_auth(*services.FINANCIERS), summary="The fund of a year: in, issued, held, spent, paid, owed, by month")
-def overview(request: HttpRequest, code: str, year: Year | None = None):
+@router.get(
+    "/regions/{code}/overview",
+    response=OverviewOut,
+    auth=api_auth(*services.FINANCIERS),
+    summary="The fund of a year: in, issued, held, spent, paid, owed, by month",
+)
+def overview(request: HttpRequest, code: RegionCode, year: Year | None = None):
     access.require_role(request.user, services.FINANCIERS)
     region = queries.financier_regions(request.user).filter(code=code).first()
     if region is None:
         raise NotFound(_("Not found, or you have no access to it."))
     o = queries.overview(region, year or timezone.localdate().year)
     return {
-        "region": code, "year": o.year, "topped_up_kopecks": o.topped_up, "issued_kopecks": o.issued, "fund_available_kopecks": o.fund_available,
-        "certificates": o.certificates, "certificates_used": o.certificates_used, "held_kopecks": o.held, "rendered_kopecks": o.rendered, "paid_kopecks": o.paid,
-        "owed_kopecks": o.owed, "months": o.months,
+        "region": code,
+        "year": o.year,
+        "topped_up_kopecks": o.topped_up,
+        "issued_kopecks": o.issued,
+        "fund_available_kopecks": o.fund_available,
+        "certificates": o.certificates,
+        "certificates_used": o.certificates_used,
+        "held_kopecks": o.held,
+        "rendered_kopecks": o.rendered,
+        "paid_kopecks": o.paid,
+        "owed_kopecks": o.owed,
+        "months": o.months,
     }
 
 
-@router.get("/summary", response=list[SummaryRowOut], auth=api_auth(Role.FEDERAL_OPERATOR), summary="Every region's fund of a year (federal operator)")
+@router.get(
+    "/summary",
+    response=list[SummaryRowOut],
+    auth=api_auth(Role.FEDERAL_OPERATOR),
+    summary="Every region's fund of a year (federal operator)",
+)
 def summary(request: HttpRequest, year: Year | None = None):
     access.require_role(request.user, [Role.FEDERAL_OPERATOR])
     return [
-        {"region": r.region.code, "topped_up_kopecks": r.topped_up, "issued_kopecks": r.issued, "certificates": r.certificates, "held_kopecks": r.held,
-         "rendered_kopecks": r.rendered, "paid_kopecks": r.paid}
+        {
+            "region": r.region.code,
+            "topped_up_kopecks": r.topped_up,
+            "issued_kopecks": r.issued,
+            "certificates": r.certificates,
+            "held_kopecks": r.held,
+            "rendered_kopecks": r.rendered,
+            "paid_kopecks": r.paid,
+        }
         for r in queries.federal_summary(year or timezone.localdate().year)
     ]

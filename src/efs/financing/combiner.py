@@ -57,14 +57,30 @@ BUSY_FOR = 1.0  # seconds an account found busy goes straight to the combiner (t
 _INTENTS = Intent._meta.db_table
 _ACCOUNTS = Account._meta.db_table
 _TRANSFERS = Transfer._meta.db_table
-_INTENT_COLUMNS = ("op", "tid", "kind", "debit_id", "credit_id", "hold_id", "amount", "is_pending", "expires_at", "memo", "actor_id", "enrollment_id", "at")
+_INTENT_COLUMNS = (
+    "op",
+    "tid",
+    "kind",
+    "debit_id",
+    "credit_id",
+    "hold_id",
+    "amount",
+    "is_pending",
+    "expires_at",
+    "memo",
+    "actor_id",
+    "enrollment_id",
+    "at",
+)
 _VALUES = ", ".join(f"%({name})s" for name in _INTENT_COLUMNS)
 # What a leader reads, column by column (see _TAKE_SQL and _Batch)
 _TAKEN_COLUMNS = ("id", *_INTENT_COLUMNS, "waiter")
 _HOLD_COLUMNS = ("id", *(field.name for field in dataclasses.fields(rules.Hold)))
 _ACCOUNT_COLUMNS = ("id", *(field.name for field in dataclasses.fields(rules.Counters)))
 Taken = namedtuple("Taken", _TAKEN_COLUMNS)  # a queued intent taken by a leader
-_busy: dict[object, float] = {}  # account id (or "r": some resolution) -> until when (time.monotonic) it is known to be busy
+_busy: dict[
+    object, float
+] = {}  # account id (or "r": some resolution) -> until when (time.monotonic) it is known to be busy
 _seen: dict[object, float] = {}  # what was last found locked (an account id, "resolve") -> when
 
 # A transfer is keyed by its credit account; a resolution by its hold's (no hold: no row).
@@ -75,7 +91,10 @@ INSERT INTO {_INTENTS} (key, waiter, {", ".join(_INTENT_COLUMNS)})
 SELECT {key}, pg_backend_pid(), {_VALUES} FROM claim {source}
 RETURNING id, key, pg_try_advisory_lock({LOCK_SPACE}, key::int)
 """
-    for op, key, source in (("t", "%(credit_id)s", ""), ("r", "hold.credit_id", f"JOIN {_TRANSFERS} AS hold ON hold.id = %(hold_id)s"))
+    for op, key, source in (
+        ("t", "%(credit_id)s", ""),
+        ("r", "hold.credit_id", f"JOIN {_TRANSFERS} AS hold ON hold.id = %(hold_id)s"),
+    )
 }
 
 # Take the queued intents (skipping those the previous leader is still committing), lock
@@ -85,10 +104,12 @@ RETURNING id, key, pg_try_advisory_lock({LOCK_SPACE}, key::int)
 # again. One column per field, as arrays.
 _TAKE_SQL = f"""
 WITH taken AS (
-    DELETE FROM {_INTENTS} WHERE id IN (SELECT id FROM {_INTENTS} WHERE key = %(key)s ORDER BY id LIMIT {BATCH} FOR UPDATE SKIP LOCKED)
+    DELETE FROM {_INTENTS}
+    WHERE id IN (SELECT id FROM {_INTENTS} WHERE key = %(key)s ORDER BY id LIMIT {BATCH} FOR UPDATE SKIP LOCKED)
     RETURNING id, {", ".join(_INTENT_COLUMNS)}, waiter
 ), holds AS (
-    SELECT id, ledger, debit_id, credit_id, amount, is_pending, expires_at, enrollment_id FROM {_TRANSFERS} WHERE id IN (SELECT hold_id FROM taken)
+    SELECT id, ledger, debit_id, credit_id, amount, is_pending, expires_at, enrollment_id
+    FROM {_TRANSFERS} WHERE id IN (SELECT hold_id FROM taken)
 ), locked AS MATERIALIZED (
     SELECT id, ledger, may_go_negative, debits_posted, credits_posted, debits_pending, credits_pending FROM {_ACCOUNTS}
     WHERE id IN (SELECT debit_id FROM taken WHERE op = 't' UNION SELECT credit_id FROM taken WHERE op = 't'
@@ -100,18 +121,23 @@ SELECT {", ".join(f"(SELECT array_agg({name} ORDER BY id) FROM taken)" for name 
        {", ".join(f"(SELECT array_agg({name}) FROM locked)" for name in _ACCOUNT_COLUMNS)},
        (SELECT array_agg(tid) FROM {_TRANSFERS} WHERE tid IN (SELECT tid FROM taken)),
        (SELECT array_agg(pending_id) FROM {_TRANSFERS} WHERE pending_id IN (SELECT hold_id FROM taken)),
-       (SELECT array_agg(nextval(pg_get_serial_sequence('{_TRANSFERS}', 'id'))) FROM generate_series(1, (SELECT count(*) FROM taken)))
+       (SELECT array_agg(nextval(pg_get_serial_sequence('{_TRANSFERS}', 'id')))
+        FROM generate_series(1, (SELECT count(*) FROM taken)))
 """
 
 _INSERT_CTE = f"""inserted AS (
-    INSERT INTO {_TRANSFERS} (id, tid, kind, ledger, debit_id, credit_id, amount, is_pending, pending_id, expires_at, memo, created_by_id, enrollment_id, created_at)
-    SELECT * FROM unnest(%(c0)s::bigint[], %(c1)s::text[], %(c2)s::text[], %(c3)s::text[], %(c4)s::bigint[], %(c5)s::bigint[], %(c6)s::bigint[],
-                         %(c7)s::boolean[], %(c8)s::bigint[], %(c9)s::timestamptz[], %(c10)s::text[], %(c11)s::bigint[], %(c12)s::bigint[], %(c13)s::timestamptz[])
+    INSERT INTO {_TRANSFERS} (id, tid, kind, ledger, debit_id, credit_id, amount, is_pending, pending_id, expires_at,
+                              memo, created_by_id, enrollment_id, created_at)
+    SELECT * FROM unnest(%(c0)s::bigint[], %(c1)s::text[], %(c2)s::text[], %(c3)s::text[], %(c4)s::bigint[],
+                         %(c5)s::bigint[], %(c6)s::bigint[], %(c7)s::boolean[], %(c8)s::bigint[], %(c9)s::timestamptz[],
+                         %(c10)s::text[], %(c11)s::bigint[], %(c12)s::bigint[], %(c13)s::timestamptz[])
 )"""
 
 _COUNTERS_CTE = f"""counted AS (
-    UPDATE {_ACCOUNTS} AS a SET debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dh, credits_pending = v.ch
-    FROM unnest(%(a0)s::bigint[], %(a1)s::bigint[], %(a2)s::bigint[], %(a3)s::bigint[], %(a4)s::bigint[]) AS v(id, dp, cp, dh, ch)
+    UPDATE {_ACCOUNTS} AS a
+    SET debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dh, credits_pending = v.ch
+    FROM unnest(%(a0)s::bigint[], %(a1)s::bigint[], %(a2)s::bigint[], %(a3)s::bigint[], %(a4)s::bigint[])
+         AS v(id, dp, cp, dh, ch)
     WHERE a.id = v.id
 )"""
 
@@ -126,8 +152,9 @@ _COUNTERS_CTE = f"""counted AS (
 # for the next leader, the first to take the lock leads; else keep the leadership for
 # another round. Answers: kept or not, and the refused ids found taken.
 _RELEASE_SELECT = f"""
-SELECT (SELECT count(pg_notify('efs_ledger_' || w, CASE WHEN r IS NOT NULL AND EXISTS (SELECT 1 FROM {_TRANSFERS} WHERE tid = r)
-                                                         THEN split_part(v, ':', 1) || ':c' ELSE v END))
+SELECT (SELECT count(pg_notify('efs_ledger_' || w,
+                              CASE WHEN r IS NOT NULL AND EXISTS (SELECT 1 FROM {_TRANSFERS} WHERE tid = r)
+                                   THEN split_part(v, ':', 1) || ':c' ELSE v END))
         FROM unnest(%(waiters)s::int[], %(verdicts)s::text[], %(refused)s::text[]) AS x(w, v, r)) >= 0
        AND CASE WHEN %(last)s OR NOT EXISTS (SELECT 1 FROM {_INTENTS} WHERE key = %(key)s)
                 THEN NOT pg_advisory_unlock({LOCK_SPACE}, %(key)s::int)
@@ -162,7 +189,17 @@ class Verdict:
             return int(second), None
         if second == "o":
             pk, ledger, debit, credit, amount, enrollment = rest
-            return int(first), Verdict("ok", transfer=(int(pk), ledger, int(debit), int(credit), int(amount), None if enrollment == "-" else int(enrollment)))
+            return int(first), Verdict(
+                "ok",
+                transfer=(
+                    int(pk),
+                    ledger,
+                    int(debit),
+                    int(credit),
+                    int(amount),
+                    None if enrollment == "-" else int(enrollment),
+                ),
+            )
         if second == "f":
             return int(first), Verdict("funds", available=int(rest[0]))
         return int(first), Verdict("careful")
@@ -245,7 +282,9 @@ def _channel():
 
 def submit(**request) -> Verdict:
     """Queue a request whose account is busy and return its verdict."""
-    with connections[DEFAULT_DB_ALIAS].wrap_database_errors:  # the raw connection's errors look like any other database error
+    with connections[
+        DEFAULT_DB_ALIAS
+    ].wrap_database_errors:  # the raw connection's errors look like any other database error
         return _submit(request)
 
 
@@ -338,7 +377,10 @@ def _lead(key: int, *, last: bool) -> tuple[dict[int, Verdict], bool]:
         waiters = {intent.id: intent.waiter for intent in batch.intents}
         tids = {intent.id: intent.tid for intent in batch.intents}
         params.update(
-            key=key, last=last, waiters=[waiters[i] for i in verdicts], verdicts=[v.encode(i) for i, v in verdicts.items()],
+            key=key,
+            last=last,
+            waiters=[waiters[i] for i in verdicts],
+            verdicts=[v.encode(i) for i, v in verdicts.items()],
             refused=[tids[i] if v.code == "funds" else None for i, v in verdicts.items()],
         )
         with raw.pipeline() as pipeline, psycopg.Cursor(raw) as cursor, psycopg.Cursor(raw) as commit:
@@ -384,7 +426,12 @@ def _decide(batch: _Batch) -> tuple[dict[int, Verdict], list[str], dict]:
         if intent.tid in taken or intent.at < stale:
             continue
         if intent.op == "t":
-            debit_id, credit_id, amount, enrollment_id = intent.debit_id, intent.credit_id, intent.amount, intent.enrollment_id
+            debit_id, credit_id, amount, enrollment_id = (
+                intent.debit_id,
+                intent.credit_id,
+                intent.amount,
+                intent.enrollment_id,
+            )
             if debit_id not in accounts or credit_id not in accounts:
                 continue
             decided = rules.transfer(accounts[debit_id], accounts[credit_id], amount, pending=intent.is_pending)
@@ -392,14 +439,21 @@ def _decide(batch: _Batch) -> tuple[dict[int, Verdict], list[str], dict]:
                 if decided.code == "insufficient_funds":
                     verdicts[intent.id] = Verdict("funds", available=decided.available)
                 continue
-            ledger, is_pending, pending_id, expiry = accounts[debit_id].ledger, intent.is_pending, None, intent.expires_at if intent.is_pending else None
+            ledger, is_pending, pending_id, expiry = (
+                accounts[debit_id].ledger,
+                intent.is_pending,
+                None,
+                intent.expires_at if intent.is_pending else None,
+            )
         else:
             hold = batch.holds.get(intent.hold_id)
             if hold is None:
                 continue
             debit_id, credit_id, enrollment_id = hold.debit_id, hold.credit_id, hold.enrollment_id
             amount = hold.amount if intent.amount is None else intent.amount
-            decided = rules.resolution(hold, "resolved" if intent.hold_id in resolved else None, intent.kind, amount, intent.at)
+            decided = rules.resolution(
+                hold, "resolved" if intent.hold_id in resolved else None, intent.kind, amount, intent.at
+            )
             if isinstance(decided, rules.Refusal):
                 continue
             ledger, is_pending, pending_id, expiry = hold.ledger, False, intent.hold_id, None
@@ -407,14 +461,32 @@ def _decide(batch: _Batch) -> tuple[dict[int, Verdict], list[str], dict]:
         decided.apply(accounts[debit_id], accounts[credit_id])
         taken.add(intent.tid)
         pk = batch.new_ids[len(rows)]
-        rows.append((pk, intent.tid, intent.kind, ledger, debit_id, credit_id, amount, is_pending, pending_id, expiry, intent.memo, intent.actor_id,
-                     enrollment_id, intent.at))
+        rows.append(
+            (
+                pk,
+                intent.tid,
+                intent.kind,
+                ledger,
+                debit_id,
+                credit_id,
+                amount,
+                is_pending,
+                pending_id,
+                expiry,
+                intent.memo,
+                intent.actor_id,
+                enrollment_id,
+                intent.at,
+            )
+        )
         verdicts[intent.id] = Verdict("ok", transfer=(pk, ledger, debit_id, credit_id, amount, enrollment_id))
     if not rows:
         return verdicts, [], {}
     params = {f"c{i}": list(column) for i, column in enumerate(zip(*rows, strict=True))}
     changed = [
-        (pk, c.debits_posted, c.credits_posted, c.debits_pending, c.credits_pending) for pk, c in accounts.items() if c != before[pk]
+        (pk, c.debits_posted, c.credits_posted, c.debits_pending, c.credits_pending)
+        for pk, c in accounts.items()
+        if c != before[pk]
     ]
     ctes = [_INSERT_CTE]
     if changed:

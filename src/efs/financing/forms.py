@@ -18,7 +18,11 @@ COMMENT_MAX = 1000
 
 
 def _tid() -> forms.RegexField:
-    return forms.RegexField(regex=r"^[A-Za-z0-9._:-]{1,64}$", max_length=64, error_messages={"invalid": _("The form is out of date: open the page again.")})
+    return forms.RegexField(
+        regex=r"^[A-Za-z0-9._:-]{1,64}$",
+        max_length=64,
+        error_messages={"invalid": _("The form is out of date: open the page again.")},
+    )
 
 
 class RegionYearForm(forms.Form):
@@ -91,7 +95,9 @@ class OutcomesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.enrollments = list(enrollments)
         for enrollment in self.enrollments:
-            self.fields[f"outcome_{enrollment.pk}"] = forms.ChoiceField(choices=self.CHOICES, required=False, widget=forms.RadioSelect)
+            self.fields[f"outcome_{enrollment.pk}"] = forms.ChoiceField(
+                choices=self.CHOICES, required=False, widget=forms.RadioSelect
+            )
 
     def outcomes(self) -> list[tuple[object, bool]]:
         """(enrollment, completed) for every person the provider decided on."""

@@ -69,7 +69,10 @@ def _check_amount(amount) -> int:
     if amount <= 0:
         raise ValidationFailed(_("The amount must be greater than zero."), code="amount_not_positive")
     if amount > KOPECKS_MAX:
-        raise ValidationFailed(_("The amount is beyond the limit of one movement (%(max)s).") % {"max": format_money(KOPECKS_MAX)}, code="amount_too_large")
+        raise ValidationFailed(
+            _("The amount is beyond the limit of one movement (%(max)s).") % {"max": format_money(KOPECKS_MAX)},
+            code="amount_too_large",
+        )
     return amount
 
 
@@ -106,9 +109,15 @@ class Request:
 
 
 def _same(existing: Transfer, wanted: Request) -> Transfer:
-    stored = Request(existing.kind, existing.debit_id, existing.credit_id, existing.amount, existing.is_pending, existing.pending_id)
+    stored = Request(
+        existing.kind, existing.debit_id, existing.credit_id, existing.amount, existing.is_pending, existing.pending_id
+    )
     if stored != wanted:
-        raise Conflict(_("This transfer id was already used for another transfer."), code="transfer_id_reused", details={"tid": existing.tid})
+        raise Conflict(
+            _("This transfer id was already used for another transfer."),
+            code="transfer_id_reused",
+            details={"tid": existing.tid},
+        )
     return existing
 
 
@@ -141,7 +150,8 @@ WITH claim AS MATERIALIZED (
     SELECT pg_advisory_xact_lock(hashtextextended(%(tid)s, 0))
 ), locked AS MATERIALIZED (
     SELECT id, ledger, may_go_negative, credits_posted - debits_posted - debits_pending AS available
-    FROM {_ACCOUNTS} WHERE id IN (%(debit)s, %(credit)s) AND EXISTS (SELECT 1 FROM claim) ORDER BY id FOR UPDATE __WAIT__
+    FROM {_ACCOUNTS} WHERE id IN (%(debit)s, %(credit)s) AND EXISTS (SELECT 1 FROM claim)
+    ORDER BY id FOR UPDATE __WAIT__
 ), verdict AS MATERIALIZED (
     SELECT count(*) AS found, count(DISTINCT ledger) AS ledgers, min(ledger) AS ledger,
            min(CASE WHEN id = %(debit)s AND NOT may_go_negative THEN available END) AS available,
@@ -154,17 +164,20 @@ WITH claim AS MATERIALIZED (
         debits_pending = a.debits_pending + CASE WHEN a.id = %(debit)s THEN %(pending)s ELSE 0 END,
         credits_pending = a.credits_pending + CASE WHEN a.id = %(credit)s THEN %(pending)s ELSE 0 END
     FROM locked, verdict
-    WHERE a.id = locked.id AND verdict.fresh AND verdict.found = 2 AND verdict.ledgers = 1 AND coalesce(verdict.available >= %(amount)s, true)
+    WHERE a.id = locked.id AND verdict.fresh AND verdict.found = 2 AND verdict.ledgers = 1
+      AND coalesce(verdict.available >= %(amount)s, true)
     RETURNING a.id
 ), inserted AS (
-    INSERT INTO {_TRANSFERS} (tid, kind, ledger, debit_id, credit_id, amount, is_pending, expires_at, memo, created_by_id, enrollment_id, created_at)
+    INSERT INTO {_TRANSFERS} (tid, kind, ledger, debit_id, credit_id, amount, is_pending, expires_at, memo,
+                              created_by_id, enrollment_id, created_at)
     SELECT %(tid)s, %(kind)s, verdict.ledger, %(debit)s, %(credit)s, %(amount)s,
            %(is_pending)s, %(expires_at)s, %(memo)s, %(actor)s, %(enrollment)s, %(now)s
     FROM verdict WHERE (SELECT count(*) FROM moved) = 2
     RETURNING {_RETURNING}
 )
 SELECT verdict.fresh AND verdict.found = 2 AND verdict.ledgers = 1, verdict.available,
-       verdict.found < 2 AND (SELECT count(*) FROM {_ACCOUNTS} WHERE id IN (%(debit)s, %(credit)s)) = 2 AS busy, inserted.*
+       verdict.found < 2 AND (SELECT count(*) FROM {_ACCOUNTS} WHERE id IN (%(debit)s, %(credit)s)) = 2 AS busy,
+       inserted.*
 FROM verdict LEFT JOIN inserted ON true
 """
 
@@ -173,14 +186,16 @@ FROM verdict LEFT JOIN inserted ON true
 # resolvable here (the careful path explains why).
 _RESOLVE_SQL = f"""
 WITH hold AS (
-    SELECT id, ledger, debit_id, credit_id, amount AS held, COALESCE(%(amount)s::bigint, amount) AS amount, expires_at, enrollment_id
+    SELECT id, ledger, debit_id, credit_id, amount AS held, COALESCE(%(amount)s::bigint, amount) AS amount, expires_at,
+           enrollment_id
     FROM {_TRANSFERS} WHERE id = %(hold)s AND is_pending
 ), allowed AS (
     SELECT * FROM hold
     WHERE CASE WHEN %(is_post)s THEN amount > 0 AND amount <= held AND (expires_at IS NULL OR expires_at >= %(now)s)
                ELSE amount = held END
 ), locked AS MATERIALIZED (
-    SELECT a.id FROM {_ACCOUNTS} AS a, allowed AS h WHERE a.id IN (h.debit_id, h.credit_id) ORDER BY a.id FOR UPDATE OF a __WAIT__
+    SELECT a.id FROM {_ACCOUNTS} AS a, allowed AS h WHERE a.id IN (h.debit_id, h.credit_id)
+    ORDER BY a.id FOR UPDATE OF a __WAIT__
 ), moved AS (
     UPDATE {_ACCOUNTS} AS a SET
         debits_pending = a.debits_pending - CASE WHEN a.id = h.debit_id THEN h.held ELSE 0 END,
@@ -190,8 +205,10 @@ WITH hold AS (
     FROM allowed AS h, locked WHERE a.id = locked.id AND (SELECT count(*) FROM locked) = 2
     RETURNING a.id
 ), inserted AS (
-    INSERT INTO {_TRANSFERS} (tid, kind, ledger, debit_id, credit_id, amount, is_pending, pending_id, memo, created_by_id, enrollment_id, created_at)
-    SELECT %(tid)s, %(kind)s, ledger, debit_id, credit_id, amount, false, id, %(memo)s, %(actor)s, enrollment_id, %(now)s
+    INSERT INTO {_TRANSFERS} (tid, kind, ledger, debit_id, credit_id, amount, is_pending, pending_id, memo,
+                              created_by_id, enrollment_id, created_at)
+    SELECT %(tid)s, %(kind)s, ledger, debit_id, credit_id, amount, false, id, %(memo)s, %(actor)s, enrollment_id,
+           %(now)s
     FROM allowed WHERE (SELECT count(*) FROM moved) = 2
     RETURNING {_RETURNING}
 )
@@ -201,7 +218,11 @@ FROM (SELECT 1) AS one LEFT JOIN inserted ON true
 
 
 BUSY = object()  # outside a transaction, a row the request needs is locked by another one
-_VARIANTS = {(sql, wait): sql.replace("__WAIT__", "" if wait else "SKIP LOCKED") for sql in (_TRANSFER_SQL, _RESOLVE_SQL) for wait in (False, True)}
+_VARIANTS = {
+    (sql, wait): sql.replace("__WAIT__", "" if wait else "SKIP LOCKED")
+    for sql in (_TRANSFER_SQL, _RESOLVE_SQL)
+    for wait in (False, True)
+}
 
 
 class _Fast(NamedTuple):
@@ -257,9 +278,20 @@ def _transfer_decided(request: dict, verdict: combiner.Verdict) -> Transfer:
     """The transfer a combiner's `ok` verdict announced, built from the request."""
     pk, ledger_, debit_id, credit_id, amount, enrollment_id = verdict.transfer
     values = {
-        "id": pk, "tid": request["tid"], "kind": request["kind"], "ledger": ledger_, "debit_id": debit_id, "credit_id": credit_id,
-        "amount": amount, "is_pending": request["is_pending"], "pending_id": request.get("hold_id"), "expires_at": request["expires_at"],
-        "enrollment_id": enrollment_id, "memo": request["memo"], "created_by_id": request["actor_id"], "created_at": request["at"],
+        "id": pk,
+        "tid": request["tid"],
+        "kind": request["kind"],
+        "ledger": ledger_,
+        "debit_id": debit_id,
+        "credit_id": credit_id,
+        "amount": amount,
+        "is_pending": request["is_pending"],
+        "pending_id": request.get("hold_id"),
+        "expires_at": request["expires_at"],
+        "enrollment_id": enrollment_id,
+        "memo": request["memo"],
+        "created_by_id": request["actor_id"],
+        "created_at": request["at"],
     }
     return _transfer_of([values[name] for name in _ATTNAMES])
 
@@ -289,7 +321,8 @@ def _transfer_of(values) -> Transfer:
 
 def _insufficient(available: int, amount: int) -> Conflict:
     return Conflict(
-        _("Not enough money: %(available)s available, %(amount)s asked.") % {"available": format_money(available), "amount": format_money(amount)},
+        _("Not enough money: %(available)s available, %(amount)s asked.")
+        % {"available": format_money(available), "amount": format_money(amount)},
         code="insufficient_funds",
         details={"available": available, "amount": amount},
     )
@@ -347,9 +380,19 @@ def transfer(
     if pending and expires_at is None:
         raise ValidationFailed(_("A hold needs an expiry time."), code="hold_without_expiry")
     params = {
-        "tid": tid, "kind": kind, "debit": debit_id, "credit": credit_id, "amount": amount, "posted": 0 if pending else amount,
-        "pending": amount if pending else 0, "is_pending": pending, "expires_at": expires_at if pending else None, "memo": memo[:300],
-        "actor": _pk(actor), "enrollment": _pk(enrollment), "now": timezone.now(),
+        "tid": tid,
+        "kind": kind,
+        "debit": debit_id,
+        "credit": credit_id,
+        "amount": amount,
+        "posted": 0 if pending else amount,
+        "pending": amount if pending else 0,
+        "is_pending": pending,
+        "expires_at": expires_at if pending else None,
+        "memo": memo[:300],
+        "actor": _pk(actor),
+        "enrollment": _pk(enrollment),
+        "now": timezone.now(),
     }
     wanted = Request(kind, debit_id, credit_id, amount, pending, None)
     answer = _first_try(_TRANSFER_SQL, params, credit_id, credit_id)
@@ -359,8 +402,18 @@ def transfer(
         except _Queued:
             pass
     request = {
-        "op": "t", "tid": tid, "kind": kind, "debit_id": debit_id, "credit_id": credit_id, "amount": amount, "is_pending": pending,
-        "expires_at": params["expires_at"], "memo": params["memo"], "actor_id": params["actor"], "enrollment_id": params["enrollment"], "at": params["now"],
+        "op": "t",
+        "tid": tid,
+        "kind": kind,
+        "debit_id": debit_id,
+        "credit_id": credit_id,
+        "amount": amount,
+        "is_pending": pending,
+        "expires_at": params["expires_at"],
+        "memo": params["memo"],
+        "actor_id": params["actor"],
+        "enrollment_id": params["enrollment"],
+        "at": params["now"],
     }
     verdict = _combined(request)
     if verdict.code == "ok":
@@ -405,8 +458,17 @@ def _transfer_carefully(params: dict, wanted: Request, actor, enrollment, *, che
             if isinstance(decided, rules.Refusal):
                 raise _refused(decided)
             created = Transfer.objects.create(
-                tid=tid, kind=wanted.kind, ledger=source.ledger, debit_id=wanted.debit_id, credit_id=wanted.credit_id, amount=amount,
-                is_pending=pending, expires_at=params["expires_at"], memo=params["memo"], created_by=actor, enrollment=enrollment,
+                tid=tid,
+                kind=wanted.kind,
+                ledger=source.ledger,
+                debit_id=wanted.debit_id,
+                credit_id=wanted.credit_id,
+                amount=amount,
+                is_pending=pending,
+                expires_at=params["expires_at"],
+                memo=params["memo"],
+                created_by=actor,
+                enrollment=enrollment,
             )
             _apply(wanted.debit_id, wanted.credit_id, decided)
             return created
@@ -414,7 +476,16 @@ def _transfer_carefully(params: dict, wanted: Request, actor, enrollment, *, che
         return _retry_after_race(error, tid, wanted)
 
 
-def resolve(*, tid: str, hold: Transfer | int, kind: str, amount: int | None = None, memo: str = "", actor=None, now: dt.datetime | None = None) -> Transfer:
+def resolve(
+    *,
+    tid: str,
+    hold: Transfer | int,
+    kind: str,
+    amount: int | None = None,
+    memo: str = "",
+    actor=None,
+    now: dt.datetime | None = None,
+) -> Transfer:
     """Post a hold (all of it, or `amount` of it, the rest released) or void/expire it.
 
     The same ways as `transfer`: the fast path, the combiner when contended, the careful path."""
@@ -424,9 +495,17 @@ def resolve(*, tid: str, hold: Transfer | int, kind: str, amount: int | None = N
     hold_id = _pk(hold)
     now = now or timezone.now()
     if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int)):
-        return _resolve_carefully(tid, hold_id, kind, amount, memo, actor, now, check_queue=False)  # it explains the bad amount
+        return _resolve_carefully(
+            tid, hold_id, kind, amount, memo, actor, now, check_queue=False
+        )  # it explains the bad amount
     params = {
-        "tid": tid, "kind": kind, "hold": hold_id, "amount": amount, "is_post": kind == TransferKind.POST, "now": now, "memo": memo[:300],
+        "tid": tid,
+        "kind": kind,
+        "hold": hold_id,
+        "amount": amount,
+        "is_post": kind == TransferKind.POST,
+        "now": now,
+        "memo": memo[:300],
         "actor": _pk(actor),
     }
     answer = _first_try(_RESOLVE_SQL, params, "r", "resolve")
@@ -438,8 +517,17 @@ def resolve(*, tid: str, hold: Transfer | int, kind: str, amount: int | None = N
         except _Queued:
             pass
     request = {
-        "op": "r", "tid": tid, "kind": kind, "hold_id": hold_id, "amount": amount, "is_pending": False, "expires_at": None, "memo": memo[:300],
-        "actor_id": _pk(actor), "enrollment_id": None, "at": now,
+        "op": "r",
+        "tid": tid,
+        "kind": kind,
+        "hold_id": hold_id,
+        "amount": amount,
+        "is_pending": False,
+        "expires_at": None,
+        "memo": memo[:300],
+        "actor_id": _pk(actor),
+        "enrollment_id": None,
+        "at": now,
     }
     verdict = _combined(request)
     if verdict.code == "ok":
@@ -447,7 +535,9 @@ def resolve(*, tid: str, hold: Transfer | int, kind: str, amount: int | None = N
     return _resolve_carefully(tid, hold_id, kind, amount, memo, actor, now, check_queue=False)
 
 
-def _resolve_carefully(tid: str, hold_id: int, kind: str, amount, memo: str, actor, now: dt.datetime, *, check_queue: bool) -> Transfer:
+def _resolve_carefully(
+    tid: str, hold_id: int, kind: str, amount, memo: str, actor, now: dt.datetime, *, check_queue: bool
+) -> Transfer:
     try:
         with transaction.atomic():
             claim(tid)
@@ -463,13 +553,30 @@ def _resolve_carefully(tid: str, hold_id: int, kind: str, amount, memo: str, act
                 return _same(existing, wanted)
             _lock(held.debit_id, held.credit_id)
             resolved_as = Transfer.objects.filter(pending=held).values_list("kind", flat=True).first()
-            hold_state = rules.Hold(held.ledger, held.debit_id, held.credit_id, held.amount, held.is_pending, held.expires_at, held.enrollment_id)
+            hold_state = rules.Hold(
+                held.ledger,
+                held.debit_id,
+                held.credit_id,
+                held.amount,
+                held.is_pending,
+                held.expires_at,
+                held.enrollment_id,
+            )
             decided = rules.resolution(hold_state, resolved_as, kind, amount, now)
             if isinstance(decided, rules.Refusal):
                 raise _refused(decided)
             created = Transfer.objects.create(
-                tid=tid, kind=kind, ledger=held.ledger, debit_id=held.debit_id, credit_id=held.credit_id, amount=amount, is_pending=False,
-                pending=held, memo=memo[:300], created_by=actor, enrollment_id=held.enrollment_id,
+                tid=tid,
+                kind=kind,
+                ledger=held.ledger,
+                debit_id=held.debit_id,
+                credit_id=held.credit_id,
+                amount=amount,
+                is_pending=False,
+                pending=held,
+                memo=memo[:300],
+                created_by=actor,
+                enrollment_id=held.enrollment_id,
             )
             _apply(held.debit_id, held.credit_id, decided)
             return created
@@ -477,11 +584,32 @@ def _resolve_carefully(tid: str, hold_id: int, kind: str, amount, memo: str, act
         existing = Transfer.objects.filter(tid=tid).first()
         if existing is None or existing.pending_id != hold_id:
             raise error
-        return _same(existing, Request(kind, existing.debit_id, existing.credit_id, existing.amount if amount is None else amount, False, hold_id))
+        return _same(
+            existing,
+            Request(
+                kind,
+                existing.debit_id,
+                existing.credit_id,
+                existing.amount if amount is None else amount,
+                False,
+                hold_id,
+            ),
+        )
 
 
-def issue_many(*, source: Account, region_id: int, year: int, category: str, ledger_: str, educator_ids: list[int], amount: int, tid_prefix: str,
-               actor=None, memo: str = "") -> int:
+def issue_many(
+    *,
+    source: Account,
+    region_id: int,
+    year: int,
+    category: str,
+    ledger_: str,
+    educator_ids: list[int],
+    amount: int,
+    tid_prefix: str,
+    actor=None,
+    memo: str = "",
+) -> int:
     """Open a certificate account for each educator and credit it `amount` from `source`,
     in one transaction: all or none. One transfer per certificate, counters set with it."""
     from .models import AccountKind
@@ -492,17 +620,40 @@ def issue_many(*, source: Account, region_id: int, year: int, category: str, led
         total = amount * len(educator_ids)
         if not locked.may_go_negative and locked.available < total:
             raise Conflict(
-                _("The fund has %(available)s; these certificates need %(total)s.") % {"available": format_money(locked.available), "total": format_money(total)},
-                code="fund_insufficient", details={"available": locked.available, "needed": total},
+                _("The fund has %(available)s; these certificates need %(total)s.")
+                % {"available": format_money(locked.available), "total": format_money(total)},
+                code="fund_insufficient",
+                details={"available": locked.available, "needed": total},
             )
         accounts = Account.objects.bulk_create(
-            [Account(kind=AccountKind.CERTIFICATE, ledger=ledger_, region_id=region_id, year=year, educator_id=pk, category=category, credits_posted=amount)
-             for pk in educator_ids],
+            [
+                Account(
+                    kind=AccountKind.CERTIFICATE,
+                    ledger=ledger_,
+                    region_id=region_id,
+                    year=year,
+                    educator_id=pk,
+                    category=category,
+                    credits_posted=amount,
+                )
+                for pk in educator_ids
+            ],
             batch_size=2000,
         )
         Transfer.objects.bulk_create(
-            [Transfer(tid=f"{tid_prefix}:{a.educator_id}", kind=TransferKind.ISSUE, ledger=ledger_, debit_id=source.pk, credit_id=a.pk, amount=amount,
-                      memo=memo[:300], created_by=actor) for a in accounts],
+            [
+                Transfer(
+                    tid=f"{tid_prefix}:{a.educator_id}",
+                    kind=TransferKind.ISSUE,
+                    ledger=ledger_,
+                    debit_id=source.pk,
+                    credit_id=a.pk,
+                    amount=amount,
+                    memo=memo[:300],
+                    created_by=actor,
+                )
+                for a in accounts
+            ],
             batch_size=2000,
         )
         Account.objects.filter(pk=source.pk).update(debits_posted=F("debits_posted") + total)
@@ -551,12 +702,24 @@ def _reconcile() -> Reconciliation:
         expected.setdefault(account_id, [0, 0, 0, 0])[index] += value
 
     # posted: plain transfers and posts; pending: holds without a resolution
-    plain = Transfer.objects.filter(is_pending=False, pending__isnull=True).values("debit_id", "credit_id").annotate(total=Sum("amount"))
-    posts = Transfer.objects.filter(kind=TransferKind.POST, pending__isnull=False).values("debit_id", "credit_id").annotate(total=Sum("amount"))
+    plain = (
+        Transfer.objects.filter(is_pending=False, pending__isnull=True)
+        .values("debit_id", "credit_id")
+        .annotate(total=Sum("amount"))
+    )
+    posts = (
+        Transfer.objects.filter(kind=TransferKind.POST, pending__isnull=False)
+        .values("debit_id", "credit_id")
+        .annotate(total=Sum("amount"))
+    )
     for row in [*plain, *posts]:
         add(row["debit_id"], 0, row["total"])
         add(row["credit_id"], 1, row["total"])
-    open_holds = Transfer.objects.filter(is_pending=True, resolution__isnull=True).values("debit_id", "credit_id").annotate(total=Sum("amount"))
+    open_holds = (
+        Transfer.objects.filter(is_pending=True, resolution__isnull=True)
+        .values("debit_id", "credit_id")
+        .annotate(total=Sum("amount"))
+    )
     for row in open_holds:
         add(row["debit_id"], 2, row["total"])
         add(row["credit_id"], 3, row["total"])
@@ -566,7 +729,9 @@ def _reconcile() -> Reconciliation:
         count += 1
         cached = [account.debits_posted, account.credits_posted, account.debits_pending, account.credits_pending]
         if cached != expected.get(account.pk, [0, 0, 0, 0]):
-            breaches.append(f"account {account.pk}: cached {cached}, from transfers {expected.get(account.pk, [0, 0, 0, 0])}")
+            breaches.append(
+                f"account {account.pk}: cached {cached}, from transfers {expected.get(account.pk, [0, 0, 0, 0])}"
+            )
         if not account.may_go_negative and account.available < 0:
             breaches.append(f"account {account.pk} is below zero: {account.available}")
         ledger = totals.setdefault(account.ledger, [0, 0])
@@ -575,6 +740,13 @@ def _reconcile() -> Reconciliation:
     for ledger, (posted, pending) in totals.items():
         if posted or pending:
             breaches.append(f"ledger {ledger} does not sum to zero: posted {posted}, pending {pending}")
-    bad = Transfer.objects.filter(pending__isnull=False).exclude(debit_id=F("pending__debit_id"), credit_id=F("pending__credit_id"), amount__lte=F("pending__amount"), pending__is_pending=True)
-    breaches.extend(f"transfer {t} resolves something that is not its hold" for t in bad.values_list("tid", flat=True)[:100])
+    bad = Transfer.objects.filter(pending__isnull=False).exclude(
+        debit_id=F("pending__debit_id"),
+        credit_id=F("pending__credit_id"),
+        amount__lte=F("pending__amount"),
+        pending__is_pending=True,
+    )
+    breaches.extend(
+        f"transfer {t} resolves something that is not its hold" for t in bad.values_list("tid", flat=True)[:100]
+    )
     return Reconciliation(accounts=count, transfers=Transfer.objects.count(), breaches=breaches)

@@ -40,8 +40,17 @@ class Account(models.Model):
     ledger = models.CharField(_("ledger"), max_length=5, choices=Ledger.choices, default=Ledger.RUB)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
-    educator = models.ForeignKey(Educator, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts", verbose_name=_("educator"))
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts", verbose_name=_("organization"))
+    educator = models.ForeignKey(
+        Educator, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts", verbose_name=_("educator")
+    )
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accounts",
+        verbose_name=_("organization"),
+    )
     category = models.CharField(_("category"), max_length=10, choices=EducatorCategory.choices, blank=True)
     may_go_negative = models.BooleanField(_("may go below zero"), default=False)
     debits_posted = models.BigIntegerField(default=0)
@@ -62,11 +71,29 @@ class Account(models.Model):
                 condition=Q(debits_posted__gte=0, credits_posted__gte=0, debits_pending__gte=0, credits_pending__gte=0),
                 name="account_counters_not_negative",
             ),
-            models.UniqueConstraint(fields=["kind", "ledger", "region"], condition=Q(kind__in=["source", "payout"]), name="account_one_source_payout_per_region"),
-            models.UniqueConstraint(fields=["ledger", "region", "year"], condition=Q(kind="fund"), name="account_one_fund_per_region_year"),
-            models.UniqueConstraint(fields=["ledger", "educator", "year", "category"], condition=Q(kind="certificate"), name="account_one_certificate_per_year"),
-            models.UniqueConstraint(fields=["ledger", "organization", "region"], condition=Q(kind="provider"), name="account_one_payable_per_provider_region"),
-            models.UniqueConstraint(fields=["ledger", "region", "organization", "educator"], condition=Q(kind="copay"), name="account_one_copay_per_payer"),
+            models.UniqueConstraint(
+                fields=["kind", "ledger", "region"],
+                condition=Q(kind__in=["source", "payout"]),
+                name="account_one_source_payout_per_region",
+            ),
+            models.UniqueConstraint(
+                fields=["ledger", "region", "year"], condition=Q(kind="fund"), name="account_one_fund_per_region_year"
+            ),
+            models.UniqueConstraint(
+                fields=["ledger", "educator", "year", "category"],
+                condition=Q(kind="certificate"),
+                name="account_one_certificate_per_year",
+            ),
+            models.UniqueConstraint(
+                fields=["ledger", "organization", "region"],
+                condition=Q(kind="provider"),
+                name="account_one_payable_per_provider_region",
+            ),
+            models.UniqueConstraint(
+                fields=["ledger", "region", "organization", "educator"],
+                condition=Q(kind="copay"),
+                name="account_one_copay_per_payer",
+            ),
         ]
         indexes = [models.Index(fields=["region", "kind", "year"])]
 
@@ -104,18 +131,34 @@ class TransferKind(models.TextChoices):
 class Transfer(models.Model):
     """An append-only movement of `amount` kopecks from `debit` to `credit`."""
 
-    tid = models.CharField(_("transfer id"), max_length=64, unique=True, help_text=_("supplied by the client; a retry with the same id is harmless"))
+    tid = models.CharField(
+        _("transfer id"),
+        max_length=64,
+        unique=True,
+        help_text=_("supplied by the client; a retry with the same id is harmless"),
+    )
     kind = models.CharField(_("kind"), max_length=8, choices=TransferKind.choices)
     ledger = models.CharField(_("ledger"), max_length=5, choices=Ledger.choices)
     debit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="debits", verbose_name=_("from"))
     credit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="credits", verbose_name=_("to"))
     amount = models.BigIntegerField(_("amount, kopecks"))
     is_pending = models.BooleanField(_("pending (a hold)"), default=False)
-    pending = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="resolution", verbose_name=_("resolves the hold"))
+    pending = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="resolution",
+        verbose_name=_("resolves the hold"),
+    )
     expires_at = models.DateTimeField(_("hold expires"), null=True, blank=True)
-    enrollment = models.ForeignKey("financing.Enrollment", on_delete=models.PROTECT, null=True, blank=True, related_name="transfers")
+    enrollment = models.ForeignKey(
+        "financing.Enrollment", on_delete=models.PROTECT, null=True, blank=True, related_name="transfers"
+    )
     memo = models.CharField(_("memo"), max_length=300, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -123,9 +166,13 @@ class Transfer(models.Model):
         verbose_name_plural = _("transfers")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="transfer_amount_not_negative"),
-            models.CheckConstraint(condition=Q(amount__gt=0) | Q(pending__isnull=False), name="transfer_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0) | Q(pending__isnull=False), name="transfer_amount_positive"
+            ),
             models.CheckConstraint(condition=~Q(debit=F("credit")), name="transfer_two_accounts"),
-            models.CheckConstraint(condition=Q(is_pending=False) | Q(pending__isnull=True), name="transfer_hold_resolves_nothing"),
+            models.CheckConstraint(
+                condition=Q(is_pending=False) | Q(pending__isnull=True), name="transfer_hold_resolves_nothing"
+            ),
         ]
         indexes = [models.Index(fields=["debit", "created_at"]), models.Index(fields=["credit", "created_at"])]
 
@@ -171,9 +218,16 @@ class CertificateRule(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     category = models.CharField(_("category"), max_length=10, choices=EducatorCategory.choices)
     nominal = models.BigIntegerField(_("nominal, kopecks"))
-    ledger = models.CharField(_("status of certificates"), max_length=5, choices=Ledger.choices, default=Ledger.RUB,
-                              help_text=_("funded certificates move money from the fund; tracked ones only count entitlement"))
-    every_years = models.PositiveSmallIntegerField(_("once in, years"), default=1, help_text=_("e.g. 3: an educator gets one at most once in three years"))
+    ledger = models.CharField(
+        _("status of certificates"),
+        max_length=5,
+        choices=Ledger.choices,
+        default=Ledger.RUB,
+        help_text=_("funded certificates move money from the fund; tracked ones only count entitlement"),
+    )
+    every_years = models.PositiveSmallIntegerField(
+        _("once in, years"), default=1, help_text=_("e.g. 3: an educator gets one at most once in three years")
+    )
     prorate = models.BooleanField(_("pro-rate a late issue"), default=True)
     carry_over = models.BooleanField(_("carry unused balance to the next year"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -215,21 +269,33 @@ class Enrollment(models.Model):
     """An educator's place in a cohort, paid from their certificate (a hold until completion)."""
 
     request_id = models.CharField(_("request id"), max_length=64, unique=True)
-    educator = models.ForeignKey(Educator, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("educator"))
+    educator = models.ForeignKey(
+        Educator, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("educator")
+    )
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    cohort = models.ForeignKey("catalog.Cohort", on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("cohort"))
-    provider = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="provided_enrollments", verbose_name=_("provider"))
+    cohort = models.ForeignKey(
+        "catalog.Cohort", on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("cohort")
+    )
+    provider = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="provided_enrollments", verbose_name=_("provider")
+    )
     price = models.BigIntegerField(_("price, kopecks"))
-    certificate = models.ForeignKey(Account, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("certificate"))
+    certificate = models.ForeignKey(
+        Account, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("certificate")
+    )
     certificate_amount = models.BigIntegerField(_("from the certificate, kopecks"), default=0)
     copay_amount = models.BigIntegerField(_("co-payment, kopecks"), default=0)
     copay_payer = models.CharField(_("co-payment by"), max_length=10, choices=CopayPayer.choices, blank=True)
     hold = models.OneToOneField(Transfer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    status = models.CharField(_("status"), max_length=14, choices=EnrollmentStatus.choices, default=EnrollmentStatus.REQUESTED)
+    status = models.CharField(
+        _("status"), max_length=14, choices=EnrollmentStatus.choices, default=EnrollmentStatus.REQUESTED
+    )
     comment = models.TextField(_("comment"), blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
@@ -238,8 +304,14 @@ class Enrollment(models.Model):
         verbose_name = _("enrollment")
         verbose_name_plural = _("enrollments")
         constraints = [
-            models.UniqueConstraint(fields=["educator", "cohort"], condition=Q(status__in=["requested", "accepted"]), name="enrollment_once_per_cohort"),
-            models.CheckConstraint(condition=Q(price=F("certificate_amount") + F("copay_amount")), name="enrollment_price_split"),
+            models.UniqueConstraint(
+                fields=["educator", "cohort"],
+                condition=Q(status__in=["requested", "accepted"]),
+                name="enrollment_once_per_cohort",
+            ),
+            models.CheckConstraint(
+                condition=Q(price=F("certificate_amount") + F("copay_amount")), name="enrollment_price_split"
+            ),
             models.CheckConstraint(condition=Q(copay_amount=0) | ~Q(copay_payer=""), name="enrollment_copay_has_payer"),
         ]
         indexes = [models.Index(fields=["provider", "status"]), models.Index(fields=["region", "status"])]
@@ -252,7 +324,9 @@ class Contract(models.Model):
     """The registry of contracts between a region (the payer) and a provider."""
 
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("paying region"))
-    provider = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("provider"))
+    provider = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("provider")
+    )
     number = models.CharField(_("number"), max_length=60)
     signed_on = models.DateField(_("signed on"))
     valid_from = models.DateField(_("valid from"))
@@ -269,7 +343,9 @@ class Contract(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["region", "number"], name="contract_number_unique_in_region"),
             models.CheckConstraint(condition=Q(valid_to__gte=F("valid_from")), name="contract_period"),
-            models.CheckConstraint(condition=Q(ceiling__isnull=True) | Q(ceiling__gt=0), name="contract_ceiling_positive"),
+            models.CheckConstraint(
+                condition=Q(ceiling__isnull=True) | Q(ceiling__gt=0), name="contract_ceiling_positive"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -32,7 +32,12 @@ __all__ = [
 ]
 
 # An enrollment that committed the certificate's money (held or paid).
-USED = (EnrollmentStatus.REQUESTED, EnrollmentStatus.ACCEPTED, EnrollmentStatus.COMPLETED, EnrollmentStatus.NOT_COMPLETED)
+USED = (
+    EnrollmentStatus.REQUESTED,
+    EnrollmentStatus.ACCEPTED,
+    EnrollmentStatus.COMPLETED,
+    EnrollmentStatus.NOT_COMPLETED,
+)
 TRAINED_WINDOW_MONTHS = 12
 
 
@@ -46,8 +51,12 @@ def element_certificates_issued(*, months: list[dt.date]) -> list[tuple[int, int
     for index, month in enumerate(months):
         _start, end = utc_bounds(month)
         counts = (
-            Account.objects.filter(kind=AccountKind.CERTIFICATE, year=month.year, created_at__lt=end, educator__is_active=True)
-            .values("educator__organization_id").annotate(n=Count("id")).order_by()
+            Account.objects.filter(
+                kind=AccountKind.CERTIFICATE, year=month.year, created_at__lt=end, educator__is_active=True
+            )
+            .values("educator__organization_id")
+            .annotate(n=Count("id"))
+            .order_by()
         )
         rows += _rows(counts, "educator__organization_id", index)
     return rows

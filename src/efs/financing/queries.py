@@ -26,7 +26,9 @@ from .models import (
 
 
 def my_certificates(user) -> QuerySet[Account]:
-    return access.scoped(Account.objects.filter(kind=AccountKind.CERTIFICATE), user, roles=[Role.TEACHER]).order_by("-year", "ledger")
+    return access.scoped(Account.objects.filter(kind=AccountKind.CERTIFICATE), user, roles=[Role.TEACHER]).order_by(
+        "-year", "ledger"
+    )
 
 
 def account(user, pk: int) -> Account:
@@ -44,7 +46,11 @@ def history(account: Account, limit: int = 200) -> list[Transfer]:
 
 def enrollments_visible(user, roles=None) -> QuerySet[Enrollment]:
     return access.scoped(
-        Enrollment.objects.select_related("educator", "cohort__program", "cohort__municipality", "provider", "hold__resolution", "certificate"), user, roles=roles
+        Enrollment.objects.select_related(
+            "educator", "cohort__program", "cohort__municipality", "provider", "hold__resolution", "certificate"
+        ),
+        user,
+        roles=roles,
     )
 
 
@@ -53,13 +59,25 @@ def my_enrollments(user) -> QuerySet[Enrollment]:
 
 
 def provider_enrollments(user, statuses) -> QuerySet[Enrollment]:
-    return enrollments_visible(user, roles=[Role.PROVIDER]).filter(status__in=statuses).order_by("cohort__start_date", "educator__last_name")
+    return (
+        enrollments_visible(user, roles=[Role.PROVIDER])
+        .filter(status__in=statuses)
+        .order_by("cohort__start_date", "educator__last_name")
+    )
 
 
 def enrollment(user, pk: int) -> Enrollment:
     return access.get_scoped(
-        Enrollment.objects.select_related("educator__organization", "cohort__program__provider", "cohort__municipality", "provider", "hold__resolution", "certificate"),
-        user, pk=pk,
+        Enrollment.objects.select_related(
+            "educator__organization",
+            "cohort__program__provider",
+            "cohort__municipality",
+            "provider",
+            "hold__resolution",
+            "certificate",
+        ),
+        user,
+        pk=pk,
     )
 
 
@@ -119,7 +137,9 @@ def _sum(qs) -> int:
 
 
 def _by_region(qs, region_field: str) -> dict[int, int]:
-    return {region: total or 0 for region, total in qs.values_list(region_field).annotate(total=Sum("amount")).order_by()}
+    return {
+        region: total or 0 for region, total in qs.values_list(region_field).annotate(total=Sum("amount")).order_by()
+    }
 
 
 def _funds(year: int, region_ids: list[int] | None) -> QuerySet[Account]:
@@ -140,7 +160,9 @@ def topped_up_by_region(year: int, region_ids: list[int] | None = None) -> dict[
 
 
 def issued_by_region(year: int, region_ids: list[int] | None = None) -> dict[int, int]:
-    return _by_region(Transfer.objects.filter(debit__in=_funds(year, region_ids), kind=TransferKind.ISSUE), "debit__region")
+    return _by_region(
+        Transfer.objects.filter(debit__in=_funds(year, region_ids), kind=TransferKind.ISSUE), "debit__region"
+    )
 
 
 def held_by_region(year: int, region_ids: list[int] | None = None) -> dict[int, int]:
@@ -149,7 +171,9 @@ def held_by_region(year: int, region_ids: list[int] | None = None) -> dict[int, 
 
 
 def spent_by_region(year: int, region_ids: list[int] | None = None) -> dict[int, int]:
-    return _by_region(Transfer.objects.filter(debit__in=_certificates(year, region_ids), kind=TransferKind.POST), "debit__region")
+    return _by_region(
+        Transfer.objects.filter(debit__in=_certificates(year, region_ids), kind=TransferKind.POST), "debit__region"
+    )
 
 
 def paid_by_region(year: int, region_ids: list[int] | None = None) -> dict[int, int]:
@@ -180,7 +204,12 @@ def top_ups(region: Region, year: int) -> list[TopUpRow]:
     fund = Account.objects.filter(kind=AccountKind.FUND, ledger=Ledger.RUB, region=region, year=year).first()
     if fund is None:
         return []
-    rows = list(Transfer.objects.filter(kind=TransferKind.TOP_UP).filter(Q(credit=fund) | Q(debit=fund)).select_related("created_by").order_by("-created_at", "-pk")[:200])
+    rows = list(
+        Transfer.objects.filter(kind=TransferKind.TOP_UP)
+        .filter(Q(credit=fund) | Q(debit=fund))
+        .select_related("created_by")
+        .order_by("-created_at", "-pk")[:200]
+    )
     corrections = {t.tid for t in rows if t.debit_id == fund.pk}
     return [TopUpRow(t, t.debit_id == fund.pk, reversal_tid(t) in corrections) for t in rows]
 
@@ -200,10 +229,14 @@ def overview(region: Region, year: int) -> Overview:
     if fund is not None:
         result.swept = _sum(Transfer.objects.filter(credit=fund, kind=TransferKind.SWEEP))
         result.fund_available = fund.available
-    result.certificates_used = Enrollment.objects.filter(certificate__in=certificates).values("certificate").distinct().count()
+    result.certificates_used = (
+        Enrollment.objects.filter(certificate__in=certificates).values("certificate").distinct().count()
+    )
     payables = Account.objects.filter(kind=AccountKind.PROVIDER, ledger=Ledger.RUB, region=region)
     result.owed = sum(a.balance for a in payables)
-    result.tracked_issued = _sum(Transfer.objects.filter(kind=TransferKind.ISSUE, ledger=Ledger.TRACK, credit__region=region, credit__year=year))
+    result.tracked_issued = _sum(
+        Transfer.objects.filter(kind=TransferKind.ISSUE, ledger=Ledger.TRACK, credit__region=region, credit__year=year)
+    )
     result.months = burn_down(fund, certificates, year) if fund else []
     return result
 
@@ -218,7 +251,9 @@ def burn_down(fund: Account, certificates: QuerySet[Account], year: int) -> list
             by_month.setdefault(month, {"in": 0, "issued": 0, "spent": 0, "back": 0})[key] += sign * (row["total"] or 0)
 
     def monthly(qs):
-        return qs.annotate(month=TruncMonth("created_at")).values("month").annotate(total=Sum("amount")).order_by("month")
+        return (
+            qs.annotate(month=TruncMonth("created_at")).values("month").annotate(total=Sum("amount")).order_by("month")
+        )
 
     add(monthly(Transfer.objects.filter(credit=fund, kind=TransferKind.TOP_UP)), "in")
     add(monthly(Transfer.objects.filter(debit=fund, kind=TransferKind.TOP_UP)), "in", -1)
@@ -229,7 +264,9 @@ def burn_down(fund: Account, certificates: QuerySet[Account], year: int) -> list
     last = 12 if year < today.year else today.month if year == today.year else 0
     rows, fund_level, on_certificates, spent = [], 0, 0, 0
     first = min(by_month, default=None)
-    for month_number in range(first.month if first and first.year == year else 1, last + 1):  # from the first movement on
+    for month_number in range(
+        first.month if first and first.year == year else 1, last + 1
+    ):  # from the first movement on
         month = dt.date(year, month_number, 1)
         change = by_month.get(month, {"in": 0, "issued": 0, "spent": 0, "back": 0})
         fund_level += change["in"] - change["issued"] + change["back"]
@@ -254,13 +291,27 @@ def payables(region: Region) -> list[PayableRow]:
     """What the region owes each provider (its own and other regions' providers)."""
     today = timezone.localdate()
     rows = []
-    accounts = Account.objects.filter(kind=AccountKind.PROVIDER, ledger=Ledger.RUB, region=region).select_related("organization__region")
-    contracts = {c.provider_id: c for c in Contract.objects.filter(region=region, valid_from__lte=today, valid_to__gte=today).order_by("valid_to")}
+    accounts = Account.objects.filter(kind=AccountKind.PROVIDER, ledger=Ledger.RUB, region=region).select_related(
+        "organization__region"
+    )
+    contracts = {
+        c.provider_id: c
+        for c in Contract.objects.filter(region=region, valid_from__lte=today, valid_to__gte=today).order_by("valid_to")
+    }
     for acc in accounts:
         rendered = _sum(Transfer.objects.filter(credit=acc, kind__in=[TransferKind.POST, TransferKind.COPAY]))
         paid = _sum(Transfer.objects.filter(debit=acc, kind=TransferKind.PAYMENT))
-        rows.append(PayableRow(account=acc, provider=acc.organization, rendered=rendered, paid=paid, owed=acc.balance, held=acc.credits_pending,
-                               contract=contracts.get(acc.organization_id)))
+        rows.append(
+            PayableRow(
+                account=acc,
+                provider=acc.organization,
+                rendered=rendered,
+                paid=paid,
+                owed=acc.balance,
+                held=acc.credits_pending,
+                contract=contracts.get(acc.organization_id),
+            )
+        )
     rows.sort(key=lambda r: (-r.owed, r.provider.name))
     return rows
 
@@ -306,36 +357,72 @@ def statement(provider: Organization, region: Region, month: dt.date) -> Stateme
     month = month.replace(day=1)
     start = timezone.make_aware(dt.datetime.combine(month, dt.time.min))
     end = timezone.make_aware(dt.datetime.combine(next_month(month), dt.time.min))
-    acc = Account.objects.filter(kind=AccountKind.PROVIDER, ledger=Ledger.RUB, organization=provider, region=region).first()
-    contract = Contract.objects.filter(region=region, provider=provider, valid_from__lt=next_month(month), valid_to__gte=month).order_by("-valid_to").first()
+    acc = Account.objects.filter(
+        kind=AccountKind.PROVIDER, ledger=Ledger.RUB, organization=provider, region=region
+    ).first()
+    contract = (
+        Contract.objects.filter(region=region, provider=provider, valid_from__lt=next_month(month), valid_to__gte=month)
+        .order_by("-valid_to")
+        .first()
+    )
     if acc is None:
         return Statement(provider, region, month, 0, [], 0, [], 0, 0, contract)
-    before_in = _sum(Transfer.objects.filter(credit=acc, created_at__lt=start).exclude(is_pending=True).exclude(kind__in=[TransferKind.VOID, TransferKind.EXPIRE]))
+    before_in = _sum(
+        Transfer.objects.filter(credit=acc, created_at__lt=start)
+        .exclude(is_pending=True)
+        .exclude(kind__in=[TransferKind.VOID, TransferKind.EXPIRE])
+    )
     before_out = _sum(Transfer.objects.filter(debit=acc, created_at__lt=start, kind=TransferKind.PAYMENT))
     opening = before_in - before_out
     rendered = (
-        Transfer.objects.filter(credit=acc, created_at__gte=start, created_at__lt=end, kind__in=[TransferKind.POST, TransferKind.COPAY])
+        Transfer.objects.filter(
+            credit=acc, created_at__gte=start, created_at__lt=end, kind__in=[TransferKind.POST, TransferKind.COPAY]
+        )
         .select_related("enrollment__educator", "enrollment__cohort__program")
         .order_by("created_at", "pk")
     )
     lines = [
         StatementLine(
-            date=timezone.localdate(t.created_at), educator=t.enrollment.educator.full_name if t.enrollment else "", program=t.enrollment.cohort.program.title if t.enrollment else t.memo,
-            cohort=f"{t.enrollment.cohort.start_date:%d.%m.%Y}–{t.enrollment.cohort.end_date:%d.%m.%Y}" if t.enrollment else "", kind=t.get_kind_display(), amount=t.amount,
+            date=timezone.localdate(t.created_at),
+            educator=t.enrollment.educator.full_name if t.enrollment else "",
+            program=t.enrollment.cohort.program.title if t.enrollment else t.memo,
+            cohort=f"{t.enrollment.cohort.start_date:%d.%m.%Y}–{t.enrollment.cohort.end_date:%d.%m.%Y}"
+            if t.enrollment
+            else "",
+            kind=t.get_kind_display(),
+            amount=t.amount,
         )
         for t in rendered
     ]
-    payments = list(Payment.objects.filter(transfer__debit=acc, transfer__created_at__gte=start, transfer__created_at__lt=end).select_related("transfer", "contract").order_by("paid_on"))
+    payments = list(
+        Payment.objects.filter(transfer__debit=acc, transfer__created_at__gte=start, transfer__created_at__lt=end)
+        .select_related("transfer", "contract")
+        .order_by("paid_on")
+    )
     total_rendered = sum(line.amount for line in lines)
     paid = sum(p.transfer.amount for p in payments)
-    return Statement(provider, region, month, opening, lines, total_rendered, payments, paid, opening + total_rendered - paid, contract)
+    return Statement(
+        provider,
+        region,
+        month,
+        opening,
+        lines,
+        total_rendered,
+        payments,
+        paid,
+        opening + total_rendered - paid,
+        contract,
+    )
 
 
 def statement_months(provider: Organization) -> list[tuple[Region, dt.date]]:
     """(paying region, month) pairs in which the provider has any movement, newest first."""
     accounts = Account.objects.filter(kind=AccountKind.PROVIDER, ledger=Ledger.RUB, organization=provider)
     rows = (
-        Transfer.objects.filter(Q(credit__in=accounts, kind__in=[TransferKind.POST, TransferKind.COPAY]) | Q(debit__in=accounts, kind=TransferKind.PAYMENT))
+        Transfer.objects.filter(
+            Q(credit__in=accounts, kind__in=[TransferKind.POST, TransferKind.COPAY])
+            | Q(debit__in=accounts, kind=TransferKind.PAYMENT)
+        )
         .annotate(month=TruncMonth("created_at"))
         .values_list("credit__region", "debit__region", "kind", "month")
         .distinct()
@@ -368,6 +455,17 @@ def federal_summary(year: int) -> list[RegionRow]:
     spent, paid, count = spent_by_region(year), paid_by_region(year), certificates_by_region(year)
     ids = set(top) | set(issued) | set(count)
     regions = Region.objects.in_bulk(ids)
-    rows = [RegionRow(regions[i], top.get(i, 0), issued.get(i, 0), held.get(i, 0), spent.get(i, 0), paid.get(i, 0), count.get(i, 0)) for i in ids]
+    rows = [
+        RegionRow(
+            regions[i],
+            top.get(i, 0),
+            issued.get(i, 0),
+            held.get(i, 0),
+            spent.get(i, 0),
+            paid.get(i, 0),
+            count.get(i, 0),
+        )
+        for i in ids
+    ]
     rows.sort(key=lambda r: (-r.topped_up, r.region.code))
     return rows

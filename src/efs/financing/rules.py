@@ -38,7 +38,14 @@ class Counters:
 
     @classmethod
     def of(cls, account) -> Counters:
-        return cls(account.ledger, account.may_go_negative, account.debits_posted, account.credits_posted, account.debits_pending, account.credits_pending)
+        return cls(
+            account.ledger,
+            account.may_go_negative,
+            account.debits_posted,
+            account.credits_posted,
+            account.debits_pending,
+            account.credits_pending,
+        )
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,11 @@ def resolution(hold: Hold, resolved_as: str | None, kind: str, amount: int, now:
     if not hold.is_pending:
         return Refusal("not_a_hold")
     if resolved_as is not None:
-        return Refusal({TransferKind.POST: "hold_already_posted", TransferKind.EXPIRE: "hold_expired"}.get(resolved_as, "hold_already_voided"))
+        return Refusal(
+            {TransferKind.POST: "hold_already_posted", TransferKind.EXPIRE: "hold_expired"}.get(
+                resolved_as, "hold_already_voided"
+            )
+        )
     if kind == TransferKind.POST:
         if isinstance(amount, bool) or not isinstance(amount, int):
             return Refusal("amount_invalid")

@@ -12,12 +12,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from efs.catalog.models import Cohort, CohortStatus, ProgramStatus
+from efs.catalog.public import cohort_seat_release, cohort_seat_take
 from efs.catalog.queries import open_cohorts
 from efs.errors import Conflict, PermissionDenied, ValidationFailed
 from efs.limits import CONTRACT_MAX_YEARS, DATE_MAX, DATE_MIN, KOPECKS_MAX, PRICE_KOPECKS_MAX
@@ -78,7 +79,9 @@ def provider_account(provider: Organization | int, region: Region | int, ledger_
     return _account(AccountKind.PROVIDER, region, ledger_=ledger_, organization_id=provider_id)
 
 
-def copay_account(region: Region | int, *, organization: Organization | None = None, educator: Educator | None = None) -> Account:
+def copay_account(
+    region: Region | int, *, organization: Organization | None = None, educator: Educator | None = None
+) -> Account:
     return _account(AccountKind.COPAY, region, organization=organization, educator=educator)
 
 
@@ -93,30 +96,57 @@ def certificates_available(educator_ids: list[int], year: int) -> dict[int, int]
     """What is left on each funded certificate of the year (educator id -> kopecks)."""
     result: dict[int, int] = {}
     for start in range(0, len(educator_ids), 500):
-        rows = Account.objects.filter(kind=AccountKind.CERTIFICATE, ledger=Ledger.RUB, year=year, educator_id__in=educator_ids[start : start + 500])
+        rows = Account.objects.filter(
+            kind=AccountKind.CERTIFICATE,
+            ledger=Ledger.RUB,
+            year=year,
+            educator_id__in=educator_ids[start : start + 500],
+        )
         for account in rows.only("educator_id", "credits_posted", "debits_posted", "debits_pending"):
             result[account.educator_id] = result.get(account.educator_id, 0) + max(0, account.available)
     return result
 
 
 def _require_financier(actor: User, region: Region) -> None:
-    access.require_region(actor, region.pk, roles=FINANCIERS, message=_("Only the region's operator manages its money."))
+    access.require_region(
+        actor, region.pk, roles=FINANCIERS, message=_("Only the region's operator manages its money.")
+    )
 
 
 # ---------------------------------------------------------------- the fund
 
 
-def fund_top_up(*, actor: User, region: Region, year: int, amount: int, tid: str, document: str, document_date: dt.date, memo: str = "") -> Transfer:
+def fund_top_up(
+    *,
+    actor: User,
+    region: Region,
+    year: int,
+    amount: int,
+    tid: str,
+    document: str,
+    document_date: dt.date,
+    memo: str = "",
+) -> Transfer:
     """The regional budget puts money into the fund of a year, on the strength of a document
     (the budget's payment order or decision: its number and date, kept in the memo)."""
     _require_financier(actor, region)
     _check_year(year)
     document = (document or "").strip()
     if not document or document_date is None:
-        raise ValidationFailed(_("Give the number and the date of the document the money came by."), code="top_up_document_required")
-    basis = _("document № %(number)s of %(date)s") % {"number": document[:60], "date": document_date.strftime("%d.%m.%Y")}
+        raise ValidationFailed(
+            _("Give the number and the date of the document the money came by."), code="top_up_document_required"
+        )
+    basis = _("document № %(number)s of %(date)s") % {
+        "number": document[:60],
+        "date": document_date.strftime("%d.%m.%Y"),
+    }
     return ledger.transfer(
-        tid=tid, kind=TransferKind.TOP_UP, debit=source_account(region), credit=fund_account(region, year), amount=amount, actor=actor,
+        tid=tid,
+        kind=TransferKind.TOP_UP,
+        debit=source_account(region),
+        credit=fund_account(region, year),
+        amount=amount,
+        actor=actor,
         memo=f"{memo or _('Top-up of the regional fund %(year)s') % {'year': year}}: {basis}",
     )
 
@@ -133,7 +163,12 @@ def fund_top_up_reverse(*, actor: User, top_up: Transfer, reason: str) -> Transf
     if not (reason or "").strip():
         raise ValidationFailed(_("Say why the top-up is reversed."), code="comment_required")
     return ledger.transfer(
-        tid=queries.reversal_tid(top_up), kind=TransferKind.TOP_UP, debit=fund, credit=source_account(fund.region), amount=top_up.amount, actor=actor,
+        tid=queries.reversal_tid(top_up),
+        kind=TransferKind.TOP_UP,
+        debit=fund,
+        credit=source_account(fund.region),
+        amount=top_up.amount,
+        actor=actor,
         memo=_("Reversal of the top-up %(tid)s: %(reason)s") % {"tid": top_up.tid, "reason": reason.strip()[:200]},
     )
 
@@ -156,22 +191,45 @@ def _check_year(year: int) -> None:
         raise ValidationFailed(_("Choose the current, previous or next year."), code="year_invalid")
 
 
-def rule_set(*, actor: User, region: Region, year: int, category: str, nominal: int, ledger_: str = Ledger.RUB, every_years: int = 1,
-             prorate: bool = True, carry_over: bool = False) -> CertificateRule:
+def rule_set(
+    *,
+    actor: User,
+    region: Region,
+    year: int,
+    category: str,
+    nominal: int,
+    ledger_: str = Ledger.RUB,
+    every_years: int = 1,
+    prorate: bool = True,
+    carry_over: bool = False,
+) -> CertificateRule:
     _require_financier(actor, region)
     _check_year(year)
     if isinstance(nominal, bool) or not isinstance(nominal, int) or nominal <= 0:
         raise ValidationFailed(_("The nominal must be greater than zero."), code="amount_not_positive")
     if nominal > PRICE_KOPECKS_MAX:
-        raise ValidationFailed(_("The nominal is beyond %(max)s.") % {"max": format_money(PRICE_KOPECKS_MAX)}, code="amount_too_large")
+        raise ValidationFailed(
+            _("The nominal is beyond %(max)s.") % {"max": format_money(PRICE_KOPECKS_MAX)}, code="amount_too_large"
+        )
     _check_category(category)
     if not 1 <= every_years <= 5:
-        raise ValidationFailed(_("A certificate is given from once a year to once in five years."), code="rule_period_invalid")
+        raise ValidationFailed(
+            _("A certificate is given from once a year to once in five years."), code="rule_period_invalid"
+        )
     if ledger_ not in Ledger.values:
         raise ValidationFailed(_("Unknown status of certificates."), code="rule_ledger_invalid")
     rule, _created = CertificateRule.objects.update_or_create(
-        region=region, year=year, category=category,
-        defaults={"nominal": nominal, "ledger": ledger_, "every_years": every_years, "prorate": prorate, "carry_over": carry_over, "created_by": actor},
+        region=region,
+        year=year,
+        category=category,
+        defaults={
+            "nominal": nominal,
+            "ledger": ledger_,
+            "every_years": every_years,
+            "prorate": prorate,
+            "carry_over": carry_over,
+            "created_by": actor,
+        },
     )
     return rule
 
@@ -194,7 +252,9 @@ class IssueResult:
     not_yet_due: int
 
 
-def certificates_issue(*, actor: User, region: Region, year: int, category: str, today: dt.date | None = None) -> IssueResult:
+def certificates_issue(
+    *, actor: User, region: Region, year: int, category: str, today: dt.date | None = None
+) -> IssueResult:
     """Issue the year's certificates of a category to every eligible educator of the region.
 
     Eligible: active, of the category, without a certificate of this category in this year
@@ -210,17 +270,35 @@ def certificates_issue(*, actor: User, region: Region, year: int, category: str,
     amount = prorated(rule.nominal, year, today) if rule.prorate else rule.nominal
     if amount <= 0:
         raise ValidationFailed(_("The year is over: there is nothing left to issue."), code="year_over")
-    previous = Account.objects.filter(kind=AccountKind.CERTIFICATE, category=category, year__gt=year - rule.every_years, year__lte=year, educator__isnull=False)
+    previous = Account.objects.filter(
+        kind=AccountKind.CERTIFICATE,
+        category=category,
+        year__gt=year - rule.every_years,
+        year__lte=year,
+        educator__isnull=False,
+    )
     candidates = Educator.objects.filter(region=region, category=category, is_active=True)
     already = candidates.filter(pk__in=previous.filter(year=year).values("educator_id")).count()
-    not_yet_due = candidates.filter(pk__in=previous.filter(year__lt=year).values("educator_id")).exclude(pk__in=previous.filter(year=year).values("educator_id")).count()
+    not_yet_due = (
+        candidates.filter(pk__in=previous.filter(year__lt=year).values("educator_id"))
+        .exclude(pk__in=previous.filter(year=year).values("educator_id"))
+        .count()
+    )
     eligible = list(candidates.exclude(pk__in=previous.values("educator_id")).values_list("pk", flat=True))
     if not eligible:
         return IssueResult(issued=0, amount=0, already=already, not_yet_due=not_yet_due)
     source = fund_account(region, year) if rule.ledger == Ledger.RUB else source_account(region, Ledger.TRACK)
     issued = ledger.issue_many(
-        source=source, region_id=region.pk, year=year, category=category, ledger_=rule.ledger, educator_ids=eligible, amount=amount,
-        tid_prefix=f"issue:{region.code}:{year}:{category}", actor=actor, memo=_("Certificate %(year)s") % {"year": year},
+        source=source,
+        region_id=region.pk,
+        year=year,
+        category=category,
+        ledger_=rule.ledger,
+        educator_ids=eligible,
+        amount=amount,
+        tid_prefix=f"issue:{region.code}:{year}:{category}",
+        actor=actor,
+        memo=_("Certificate %(year)s") % {"year": year},
     )
     return IssueResult(issued=issued, amount=issued * amount, already=already, not_yet_due=not_yet_due)
 
@@ -254,7 +332,9 @@ def year_close(*, actor: User, region: Region, year: int) -> dict[str, int]:
             rule = rules.get(account.category)
             if rule is not None and rule.carry_over:
                 kind, prefix = TransferKind.CARRY, "carry"
-                target = _account(AccountKind.CERTIFICATE, region, year=year + 1, educator=account.educator, category=account.category)
+                target = _account(
+                    AccountKind.CERTIFICATE, region, year=year + 1, educator=account.educator, category=account.category
+                )
                 carried += left
             else:
                 kind, prefix, target = TransferKind.SWEEP, "sweep", fund_account(region, year)
@@ -268,11 +348,19 @@ def year_close(*, actor: User, region: Region, year: int) -> dict[str, int]:
 
 
 def _provider_users(provider_id: int):
-    return User.objects.filter(role_assignments__role=Role.PROVIDER, role_assignments__organization_id=provider_id).distinct()
+    return User.objects.filter(
+        role_assignments__role=Role.PROVIDER, role_assignments__organization_id=provider_id
+    ).distinct()
 
 
 def _active_contract(region_id: int, provider_id: int, today: dt.date) -> Contract | None:
-    return Contract.objects.filter(region_id=region_id, provider_id=provider_id, valid_from__lte=today, valid_to__gte=today).order_by("-valid_to").first()
+    return (
+        Contract.objects.filter(
+            region_id=region_id, provider_id=provider_id, valid_from__lte=today, valid_to__gte=today
+        )
+        .order_by("-valid_to")
+        .first()
+    )
 
 
 @dataclass(frozen=True)
@@ -294,16 +382,33 @@ def quote(educator: Educator, cohort: Cohort, today: dt.date | None = None, *, f
     certificate = certificate_of(educator, today.year) if cohort.price else None
     if certificate is not None and for_update:
         payee = provider_account(cohort.program.provider_id, certificate.region_id, certificate.ledger)
-        locked = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=[certificate.pk, payee.pk]).order_by("pk")}
+        locked = {
+            a.pk: a
+            for a in Account.objects.select_for_update().filter(pk__in=[certificate.pk, payee.pk]).order_by("pk")
+        }
         certificate = locked[certificate.pk]
     covered = min(cohort.price, max(0, certificate.available)) if certificate else 0
-    contract = _active_contract(certificate.region_id, cohort.program.provider_id, today) if certificate and certificate.ledger == Ledger.RUB else None
-    return Quote(price=cohort.price, certificate=certificate, from_certificate=covered, copay=cohort.price - covered, contract=contract)
+    contract = (
+        _active_contract(certificate.region_id, cohort.program.provider_id, today)
+        if certificate and certificate.ledger == Ledger.RUB
+        else None
+    )
+    return Quote(
+        price=cohort.price,
+        certificate=certificate,
+        from_certificate=covered,
+        copay=cohort.price - covered,
+        contract=contract,
+    )
 
 
 def _check_open(educator: Educator, cohort: Cohort, today: dt.date) -> None:
     program = cohort.program
-    if program.status != ProgramStatus.PUBLISHED or cohort.status != CohortStatus.OPEN or cohort.enrollment_deadline < today:
+    if (
+        program.status != ProgramStatus.PUBLISHED
+        or cohort.status != CohortStatus.OPEN
+        or cohort.enrollment_deadline < today
+    ):
         raise Conflict(_("Enrollment in this cohort is closed."), code="cohort_closed")
     if not open_cohorts(educator.region_id, today=today).filter(pk=cohort.pk).exists():
         raise Conflict(_("This cohort is not open to your region."), code="cohort_not_open_to_region")
@@ -318,7 +423,15 @@ def _enrollment_event(enrollment: Enrollment, title: str, users) -> None:
 
 
 @transaction.atomic
-def enrollment_request(*, actor: User, educator: Educator, cohort: Cohort, request_id: str, copay_payer: str = "", today: dt.date | None = None) -> Enrollment:
+def enrollment_request(
+    *,
+    actor: User,
+    educator: Educator,
+    cohort: Cohort,
+    request_id: str,
+    copay_payer: str = "",
+    today: dt.date | None = None,
+) -> Enrollment:
     """Ask for a seat: the seat is reserved and the certificate's part is held until the
     provider confirms completion (or declines, or the educator cancels)."""
     if educator.user_id != actor.pk:
@@ -330,8 +443,14 @@ def enrollment_request(*, actor: User, educator: Educator, cohort: Cohort, reque
     ledger.claim(f"enrollment:{request_id}")
     existing = Enrollment.objects.filter(request_id=request_id).first()
     if existing is not None:
-        if (existing.educator_id, existing.cohort_id) != (educator.pk, cohort.pk) or (existing.copay_payer and copay_payer != existing.copay_payer):
-            raise Conflict(_("This request id was already used for another enrollment."), code="request_id_reused", details={"request_id": request_id})
+        if (existing.educator_id, existing.cohort_id) != (educator.pk, cohort.pk) or (
+            existing.copay_payer and copay_payer != existing.copay_payer
+        ):
+            raise Conflict(
+                _("This request id was already used for another enrollment."),
+                code="request_id_reused",
+                details={"request_id": request_id},
+            )
         return existing
     today = today or timezone.localdate()
     cohort = Cohort.objects.select_for_update(of=("self",)).select_related("program").get(pk=cohort.pk)
@@ -346,29 +465,59 @@ def enrollment_request(*, actor: User, educator: Educator, cohort: Cohort, reque
     if offer.copay and not copay_payer:
         raise ValidationFailed(
             _("The certificate covers %(covered)s of %(price)s: choose who pays the remaining %(copay)s.")
-            % {"covered": format_money(offer.from_certificate), "price": format_money(offer.price), "copay": format_money(offer.copay)},
-            code="copay_needed", details={"price": offer.price, "from_certificate": offer.from_certificate, "copay": offer.copay},
+            % {
+                "covered": format_money(offer.from_certificate),
+                "price": format_money(offer.price),
+                "copay": format_money(offer.copay),
+            },
+            code="copay_needed",
+            details={"price": offer.price, "from_certificate": offer.from_certificate, "copay": offer.copay},
         )
     if offer.from_certificate and offer.certificate.ledger == Ledger.RUB and offer.contract is None:
-        raise Conflict(_("The provider has no contract with your region yet, so the certificate cannot pay for this cohort."), code="contract_missing")
+        raise Conflict(
+            _("The provider has no contract with your region yet, so the certificate cannot pay for this cohort."),
+            code="contract_missing",
+        )
     if copay_payer == CopayPayer.SCHOOL and educator.organization_id is None:
         raise ValidationFailed(_("You are not attached to an organization that could pay."), code="copay_payer_invalid")
     enrollment = Enrollment.objects.create(
-        request_id=request_id, educator=educator, region_id=educator.region_id, organization_id=educator.organization_id, cohort=cohort,
-        provider_id=cohort.program.provider_id, price=cohort.price, certificate=offer.certificate if offer.from_certificate else None,
-        certificate_amount=offer.from_certificate, copay_amount=offer.copay, copay_payer=copay_payer if offer.copay else "", requested_by=actor,
+        request_id=request_id,
+        educator=educator,
+        region_id=educator.region_id,
+        organization_id=educator.organization_id,
+        cohort=cohort,
+        provider_id=cohort.program.provider_id,
+        price=cohort.price,
+        certificate=offer.certificate if offer.from_certificate else None,
+        certificate_amount=offer.from_certificate,
+        copay_amount=offer.copay,
+        copay_payer=copay_payer if offer.copay else "",
+        requested_by=actor,
     )
     if offer.from_certificate:
         certificate = offer.certificate
-        expires = timezone.make_aware(dt.datetime.combine(cohort.end_date + dt.timedelta(days=HOLD_GRACE_DAYS), dt.time(23, 59)))
+        expires = timezone.make_aware(
+            dt.datetime.combine(cohort.end_date + dt.timedelta(days=HOLD_GRACE_DAYS), dt.time(23, 59))
+        )
         enrollment.hold = ledger.transfer(
-            tid=f"hold:{request_id}", kind=TransferKind.HOLD, debit=certificate,
-            credit=provider_account(cohort.program.provider_id, certificate.region_id, certificate.ledger), amount=offer.from_certificate,
-            pending=True, expires_at=expires, actor=actor, enrollment=enrollment, memo=str(cohort.program.title)[:300],
+            tid=f"hold:{request_id}",
+            kind=TransferKind.HOLD,
+            debit=certificate,
+            credit=provider_account(cohort.program.provider_id, certificate.region_id, certificate.ledger),
+            amount=offer.from_certificate,
+            pending=True,
+            expires_at=expires,
+            actor=actor,
+            enrollment=enrollment,
+            memo=str(cohort.program.title)[:300],
         )
         enrollment.save(update_fields=["hold"])
-    Cohort.objects.filter(pk=cohort.pk).update(seats_taken=cohort.seats_taken + 1)
-    _enrollment_event(enrollment, _("New enrollment request: %(name)s") % {"name": educator.full_name}, _provider_users(enrollment.provider_id))
+    cohort_seat_take(cohort=cohort)
+    _enrollment_event(
+        enrollment,
+        _("New enrollment request: %(name)s") % {"name": educator.full_name},
+        _provider_users(enrollment.provider_id),
+    )
     return enrollment
 
 
@@ -379,14 +528,18 @@ def _provider_of(actor: User, enrollment: Enrollment) -> None:
 
 
 def _locked(enrollment: Enrollment) -> Enrollment:
-    return Enrollment.objects.select_for_update(of=("self",)).select_related("educator__user", "cohort__program").get(pk=enrollment.pk)
+    return (
+        Enrollment.objects.select_for_update(of=("self",))
+        .select_related("educator__user", "cohort__program")
+        .get(pk=enrollment.pk)
+    )
 
 
 def _release(enrollment: Enrollment, kind: str, actor: User | None, now: dt.datetime | None = None) -> None:
     if enrollment.hold_id:
         ledger.resolve(tid=f"{kind}:{enrollment.request_id}", hold=enrollment.hold_id, kind=kind, actor=actor, now=now)
     if enrollment.cohort.start_date > timezone.localdate():
-        Cohort.objects.filter(pk=enrollment.cohort_id, seats_taken__gt=0).update(seats_taken=F("seats_taken") - 1)
+        cohort_seat_release(cohort_id=enrollment.cohort_id)
 
 
 def _finish(enrollment: Enrollment, status: str, actor: User | None, comment: str = "") -> Enrollment:
@@ -429,7 +582,11 @@ def enrollment_decline(*, actor: User, enrollment: Enrollment, comment: str) -> 
     _release(enrollment, TransferKind.VOID, actor)
     _finish(enrollment, EnrollmentStatus.DECLINED, actor, comment)
     if enrollment.educator.user:
-        _enrollment_event(enrollment, _("The provider declined your enrollment; the money is back on the certificate"), [enrollment.educator.user])
+        _enrollment_event(
+            enrollment,
+            _("The provider declined your enrollment; the money is back on the certificate"),
+            [enrollment.educator.user],
+        )
     return enrollment
 
 
@@ -446,7 +603,11 @@ def enrollment_cancel(*, actor: User, enrollment: Enrollment, comment: str = "")
         raise Conflict(_("The cohort has started: ask the provider to record the outcome."), code="cohort_started")
     _release(enrollment, TransferKind.VOID, actor)
     _finish(enrollment, EnrollmentStatus.CANCELLED, actor, comment)
-    _enrollment_event(enrollment, _("%(name)s cancelled the enrollment") % {"name": enrollment.educator.full_name}, _provider_users(enrollment.provider_id))
+    _enrollment_event(
+        enrollment,
+        _("%(name)s cancelled the enrollment") % {"name": enrollment.educator.full_name},
+        _provider_users(enrollment.provider_id),
+    )
     return enrollment
 
 
@@ -465,7 +626,9 @@ def enrollment_complete(*, actor: User, enrollment: Enrollment, completed: bool,
         raise Conflict(_("The cohort has not started yet."), code="cohort_not_started")
     if completed:
         if enrollment.hold_id:
-            ledger.resolve(tid=f"post:{enrollment.request_id}", hold=enrollment.hold_id, kind=TransferKind.POST, actor=actor)
+            ledger.resolve(
+                tid=f"post:{enrollment.request_id}", hold=enrollment.hold_id, kind=TransferKind.POST, actor=actor
+            )
         if enrollment.copay_amount:
             payer = copay_account(
                 enrollment.region_id,
@@ -473,8 +636,14 @@ def enrollment_complete(*, actor: User, enrollment: Enrollment, completed: bool,
                 educator=enrollment.educator if enrollment.copay_payer == CopayPayer.EDUCATOR else None,
             )
             ledger.transfer(
-                tid=f"copay:{enrollment.request_id}", kind=TransferKind.COPAY, debit=payer, credit=provider_account(enrollment.provider_id, enrollment.region_id),
-                amount=enrollment.copay_amount, actor=actor, enrollment=enrollment, memo=_("Co-payment"),
+                tid=f"copay:{enrollment.request_id}",
+                kind=TransferKind.COPAY,
+                debit=payer,
+                credit=provider_account(enrollment.provider_id, enrollment.region_id),
+                amount=enrollment.copay_amount,
+                actor=actor,
+                enrollment=enrollment,
+                memo=_("Co-payment"),
             )
     else:
         _release(enrollment, TransferKind.VOID, actor)
@@ -482,7 +651,9 @@ def enrollment_complete(*, actor: User, enrollment: Enrollment, completed: bool,
 
 
 @transaction.atomic
-def cohort_outcomes_record(*, actor: User, outcomes: list[tuple[Enrollment, bool]], comment: str = "") -> dict[str, int]:
+def cohort_outcomes_record(
+    *, actor: User, outcomes: list[tuple[Enrollment, bool]], comment: str = ""
+) -> dict[str, int]:
     """The provider's outcomes of a cohort, person by person, all or nothing: each completed
     enrollment posts its hold to the provider, each not completed one releases it."""
     if not outcomes:
@@ -500,7 +671,9 @@ def holds_expire(now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     combiner.purge(now)
     expired = 0
-    for enrollment in Enrollment.objects.filter(status__in=OPEN_ENROLLMENT, hold__expires_at__lt=now, hold__resolution__isnull=True).only("pk"):
+    for enrollment in Enrollment.objects.filter(
+        status__in=OPEN_ENROLLMENT, hold__expires_at__lt=now, hold__resolution__isnull=True
+    ).only("pk"):
         with transaction.atomic():
             locked = _locked(enrollment)
             if locked.status not in OPEN_ENROLLMENT:
@@ -514,8 +687,18 @@ def holds_expire(now: dt.datetime | None = None) -> int:
 # ---------------------------------------------------------------- contracts and payments
 
 
-def contract_create(*, actor: User, region: Region, provider: Organization, number: str, signed_on: dt.date, valid_from: dt.date, valid_to: dt.date,
-                    ceiling: int | None = None, advances: bool = False) -> Contract:
+def contract_create(
+    *,
+    actor: User,
+    region: Region,
+    provider: Organization,
+    number: str,
+    signed_on: dt.date,
+    valid_from: dt.date,
+    valid_to: dt.date,
+    ceiling: int | None = None,
+    advances: bool = False,
+) -> Contract:
     _require_financier(actor, region)
     problems = []
     if not provider.licensed_for_dpo:
@@ -525,7 +708,10 @@ def contract_create(*, actor: User, region: Region, provider: Organization, numb
     if len(number.strip()) > 60:
         problems.append(_("The contract number is longer than 60 characters."))
     if any(not DATE_MIN <= day <= DATE_MAX for day in (signed_on, valid_from, valid_to)):
-        problems.append(_("Contract dates lie between %(low)s and %(high)s.") % {"low": DATE_MIN.strftime("%d.%m.%Y"), "high": DATE_MAX.strftime("%d.%m.%Y")})
+        problems.append(
+            _("Contract dates lie between %(low)s and %(high)s.")
+            % {"low": DATE_MIN.strftime("%d.%m.%Y"), "high": DATE_MAX.strftime("%d.%m.%Y")}
+        )
     elif valid_to < valid_from:
         problems.append(_("The contract must end after it starts."))
     elif valid_to > _years_after(valid_from, CONTRACT_MAX_YEARS):
@@ -537,15 +723,26 @@ def contract_create(*, actor: User, region: Region, provider: Organization, numb
     if problems:
         raise ValidationFailed(" ".join(problems), code="contract_invalid", details=problems)
     if Contract.objects.filter(region=region, number=number.strip()).exists():
-        raise Conflict(_("A contract with this number is already registered in the region."), code="contract_number_taken")
+        raise Conflict(
+            _("A contract with this number is already registered in the region."), code="contract_number_taken"
+        )
     return Contract.objects.create(
-        region=region, provider=provider, number=number.strip(), signed_on=signed_on, valid_from=valid_from, valid_to=valid_to, ceiling=ceiling,
-        advances=advances, created_by=actor,
+        region=region,
+        provider=provider,
+        number=number.strip(),
+        signed_on=signed_on,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        ceiling=ceiling,
+        advances=advances,
+        created_by=actor,
     )
 
 
 @transaction.atomic
-def payment_register(*, actor: User, contract: Contract, amount: int, tid: str, document: str, paid_on: dt.date, advance: bool = False) -> Payment:
+def payment_register(
+    *, actor: User, contract: Contract, amount: int, tid: str, document: str, paid_on: dt.date, advance: bool = False
+) -> Payment:
     """The region paid the provider: the provider's account goes down by `amount`."""
     _require_financier(actor, contract.region)
     ledger._check_tid(tid)
@@ -554,15 +751,22 @@ def payment_register(*, actor: User, contract: Contract, amount: int, tid: str, 
     if existing is not None:
         first = (existing.contract_id, existing.transfer.amount, existing.document, existing.paid_on)
         if first != (contract.pk, amount, document.strip()[:60], paid_on):
-            raise Conflict(_("This transfer id was already used for another transfer."), code="transfer_id_reused", details={"tid": tid})
+            raise Conflict(
+                _("This transfer id was already used for another transfer."),
+                code="transfer_id_reused",
+                details={"tid": tid},
+            )
         return existing
     if not document.strip():
         raise ValidationFailed(_("Enter the number of the payment order."), code="payment_document_required")
     if len(document.strip()) > 60:
-        raise ValidationFailed(_("The number of the payment order is longer than 60 characters."), code="payment_document_too_long")
+        raise ValidationFailed(
+            _("The number of the payment order is longer than 60 characters."), code="payment_document_too_long"
+        )
     if not contract.signed_on <= paid_on <= timezone.localdate():
         raise ValidationFailed(
-            _("A payment is dated between the contract's signing (%(signed)s) and today.") % {"signed": contract.signed_on.strftime("%d.%m.%Y")},
+            _("A payment is dated between the contract's signing (%(signed)s) and today.")
+            % {"signed": contract.signed_on.strftime("%d.%m.%Y")},
             code="payment_date_invalid",
         )
     owed_account = provider_account(contract.provider_id, contract.region_id)
@@ -570,16 +774,25 @@ def payment_register(*, actor: User, contract: Contract, amount: int, tid: str, 
     ledger._check_amount(amount)
     if amount > owed and not (advance and contract.advances):
         raise Conflict(
-            _("The payment is more than the provider is owed (%(owed)s); an advance needs a contract that allows it.") % {"owed": format_money(owed)},
-            code="payment_exceeds_debt", details={"owed": owed},
+            _("The payment is more than the provider is owed (%(owed)s); an advance needs a contract that allows it.")
+            % {"owed": format_money(owed)},
+            code="payment_exceeds_debt",
+            details={"owed": owed},
         )
     if contract.ceiling is not None:
         paid = sum(Payment.objects.filter(contract=contract).values_list("transfer__amount", flat=True))
         if paid + amount > contract.ceiling:
             raise Conflict(_("The payment would exceed the contract's ceiling."), code="contract_ceiling")
     move = ledger.transfer(
-        tid=tid, kind=TransferKind.PAYMENT, debit=owed_account, credit=payout_account(contract.region_id), amount=amount, actor=actor,
-        memo=_("Payment order %(document)s, contract № %(number)s") % {"document": document.strip(), "number": contract.number},
+        tid=tid,
+        kind=TransferKind.PAYMENT,
+        debit=owed_account,
+        credit=payout_account(contract.region_id),
+        amount=amount,
+        actor=actor,
+        memo=_("Payment order %(document)s, contract № %(number)s")
+        % {"document": document.strip(), "number": contract.number},
     )
-    return Payment.objects.create(transfer=move, contract=contract, document=document.strip()[:60], paid_on=paid_on, is_advance=amount > owed)
-
+    return Payment.objects.create(
+        transfer=move, contract=contract, document=document.strip()[:60], paid_on=paid_on, is_advance=amount > owed
+    )

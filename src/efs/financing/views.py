@@ -73,15 +73,32 @@ def enroll(request: HttpRequest, cohort_pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             enrollment = services.enrollment_request(
-                actor=request.user, educator=me, cohort=cohort, request_id=request.POST.get("request_id", ""), copay_payer=request.POST.get("copay_payer", ""),
+                actor=request.user,
+                educator=me,
+                cohort=cohort,
+                request_id=request.POST.get("request_id", ""),
+                copay_payer=request.POST.get("copay_payer", ""),
             )
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("The request is sent to the provider; the money is held on your certificate until the course is completed."))
+            messages.success(
+                request,
+                _(
+                    "The request is sent to the provider; the money is held on your certificate until the course is "
+                    "completed."
+                ),
+            )
             return redirect("financing:enrollment", pk=enrollment.pk)
     offer = services.quote(me, cohort)
-    context = {"cohort": cohort, "offer": offer, "free_seats": cohort.seats - cohort.seats_taken, "request_id": f"web-{uuid.uuid4().hex}", "payers": [c for c in CopayPayer.choices if c[0]], "route_item": request.GET.get("item", "")}
+    context = {
+        "cohort": cohort,
+        "offer": offer,
+        "free_seats": cohort.seats - cohort.seats_taken,
+        "request_id": f"web-{uuid.uuid4().hex}",
+        "payers": [c for c in CopayPayer.choices if c[0]],
+        "route_item": request.GET.get("item", ""),
+    }
     return render(request, "financing/enroll.html", context)
 
 
@@ -89,9 +106,24 @@ def enroll(request: HttpRequest, cohort_pk: int) -> HttpResponse:
 def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.enrollment(request.user, pk)
     is_self = obj.educator.user_id == request.user.pk
-    is_provider = any(g.role == Role.PROVIDER and g.organization_id == obj.provider_id for g in access.grants(request.user))
-    audit_view(actor=request.user, obj=obj, owner_user_id=obj.educator.user_id, description=_("Enrollment of %(name)s") % {"name": obj.educator.full_name}, ip=client_ip(request))
-    context = {"e": obj, "is_self": is_self, "is_provider": is_provider, "is_open": obj.status in OPEN_ENROLLMENT, "hold_state": _hold_state(obj), "today": timezone.localdate()}
+    is_provider = any(
+        g.role == Role.PROVIDER and g.organization_id == obj.provider_id for g in access.grants(request.user)
+    )
+    audit_view(
+        actor=request.user,
+        obj=obj,
+        owner_user_id=obj.educator.user_id,
+        description=_("Enrollment of %(name)s") % {"name": obj.educator.full_name},
+        ip=client_ip(request),
+    )
+    context = {
+        "e": obj,
+        "is_self": is_self,
+        "is_provider": is_provider,
+        "is_open": obj.status in OPEN_ENROLLMENT,
+        "hold_state": _hold_state(obj),
+        "today": timezone.localdate(),
+    }
     return render(request, "financing/enrollment.html", context)
 
 
@@ -123,7 +155,12 @@ def enrollment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def enrollment_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    return _enrollment_action(request, pk, lambda e, _comment: services.enrollment_accept(actor=request.user, enrollment=e), _("The enrollment is accepted."))
+    return _enrollment_action(
+        request,
+        pk,
+        lambda e, _comment: services.enrollment_accept(actor=request.user, enrollment=e),
+        _("The enrollment is accepted."),
+    )
 
 
 @login_required
@@ -139,7 +176,11 @@ def enrollment_decline(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def enrollment_completed(request: HttpRequest, pk: int) -> HttpResponse:
     return _enrollment_action(
-        request, pk, lambda e, comment: services.enrollment_complete(actor=request.user, enrollment=e, completed=True, comment=comment),
+        request,
+        pk,
+        lambda e, comment: services.enrollment_complete(
+            actor=request.user, enrollment=e, completed=True, comment=comment
+        ),
         _("Completed: the held money is posted to the provider."),
     )
 
@@ -148,7 +189,11 @@ def enrollment_completed(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def enrollment_not_completed(request: HttpRequest, pk: int) -> HttpResponse:
     return _enrollment_action(
-        request, pk, lambda e, comment: services.enrollment_complete(actor=request.user, enrollment=e, completed=False, comment=comment),
+        request,
+        pk,
+        lambda e, comment: services.enrollment_complete(
+            actor=request.user, enrollment=e, completed=False, comment=comment
+        ),
         _("Not completed: the held money is back on the certificate."),
     )
 
@@ -175,8 +220,14 @@ def provider(request: HttpRequest) -> HttpResponse:
     org = _provider(request)
     context = {
         "org": org,
-        "requested": list(queries.provider_enrollments(request.user, [EnrollmentStatus.REQUESTED]).filter(provider=org)[:200]),
-        "accepted": list(queries.provider_enrollments(request.user, [EnrollmentStatus.ACCEPTED]).filter(provider=org).order_by("cohort__start_date", "cohort_id", "pk")[:500]),
+        "requested": list(
+            queries.provider_enrollments(request.user, [EnrollmentStatus.REQUESTED]).filter(provider=org)[:200]
+        ),
+        "accepted": list(
+            queries.provider_enrollments(request.user, [EnrollmentStatus.ACCEPTED])
+            .filter(provider=org)
+            .order_by("cohort__start_date", "cohort_id", "pk")[:500]
+        ),
         "months": queries.statement_months(org)[:36],
         "contracts": Contract.objects.filter(provider=org).select_related("region"),
         "today": timezone.localdate(),
@@ -188,7 +239,11 @@ def provider(request: HttpRequest) -> HttpResponse:
 def cohort_outcomes(request: HttpRequest, cohort_pk: int) -> HttpResponse:
     """The provider records who completed a started cohort and who did not, in one form."""
     org = _provider(request)
-    enrollments = list(queries.provider_enrollments(request.user, [EnrollmentStatus.ACCEPTED]).filter(provider=org, cohort_id=cohort_pk).order_by("educator__last_name", "pk"))
+    enrollments = list(
+        queries.provider_enrollments(request.user, [EnrollmentStatus.ACCEPTED])
+        .filter(provider=org, cohort_id=cohort_pk)
+        .order_by("educator__last_name", "pk")
+    )
     cohort = enrollments[0].cohort if enrollments else None
     if cohort is None:
         messages.info(request, _("No accepted enrollment of this cohort is waiting for an outcome."))
@@ -201,10 +256,16 @@ def cohort_outcomes(request: HttpRequest, cohort_pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("Outcomes recorded: completed %(completed)s, not completed %(not_completed)s.") % counts)
+            messages.success(
+                request, _("Outcomes recorded: completed %(completed)s, not completed %(not_completed)s.") % counts
+            )
             return redirect("financing:provider")
     rows = [(e, form[f"outcome_{e.pk}"]) for e in enrollments]
-    return render(request, "financing/cohort_outcomes.html", {"org": org, "cohort": cohort, "rows": rows, "form": form, "started": started})
+    return render(
+        request,
+        "financing/cohort_outcomes.html",
+        {"org": org, "cohort": cohort, "rows": rows, "form": form, "started": started},
+    )
 
 
 def _statement_parties(request) -> tuple[Organization, object, dt.date]:
@@ -215,9 +276,9 @@ def _statement_parties(request) -> tuple[Organization, object, dt.date]:
     except (KeyError, ValueError):
         raise NotFound(_("Choose a provider, a region and a month.")) from None
     grants = access.grants(request.user)
-    allowed = any(g.role == Role.PROVIDER and g.organization_id == provider_id for g in grants) or access.may_act_on_region(
-        request.user, region_id, roles=services.FINANCIERS
-    )
+    allowed = any(
+        g.role == Role.PROVIDER and g.organization_id == provider_id for g in grants
+    ) or access.may_act_on_region(request.user, region_id, roles=services.FINANCIERS)
     if not allowed:
         access.require_role(request.user, [Role.PROVIDER, *services.FINANCIERS])  # other roles: forbidden
         raise NotFound(_("Not found, or you have no access to it."))
@@ -234,12 +295,26 @@ def statement(request: HttpRequest) -> HttpResponse:
     st = queries.statement(provider_org, region, month)
     fmt = request.GET.get("format", "")
     if st.lines:
-        audit_rows(actor=request.user, action=AuditAction.EXPORT if fmt in ("xlsx", "pdf") else AuditAction.VIEW, model=Enrollment, region_ids=[region.pk] * len(st.lines),
-                   description=_("Statement of %(provider)s for %(month)s") % {"provider": provider_org.display_name, "month": f"{month:%m.%Y}"}, ip=client_ip(request))
+        audit_rows(
+            actor=request.user,
+            action=AuditAction.EXPORT if fmt in ("xlsx", "pdf") else AuditAction.VIEW,
+            model=Enrollment,
+            region_ids=[region.pk] * len(st.lines),
+            description=_("Statement of %(provider)s for %(month)s")
+            % {"provider": provider_org.display_name, "month": f"{month:%m.%Y}"},
+            ip=client_ip(request),
+        )
     name = f"statement-{provider_org.pk}-{region.code}-{month:%Y-%m}"
     if fmt == "xlsx":
-        rows = [(line.date.strftime("%d.%m.%Y"), line.educator, line.program, line.cohort, line.kind, line.amount / 100) for line in st.lines]
-        rows += [("", "", "", "", _("Rendered, total"), st.rendered / 100), ("", "", "", "", _("Paid"), st.paid / 100), ("", "", "", "", _("Owed at the end of the month"), st.closing / 100)]
+        rows = [
+            (line.date.strftime("%d.%m.%Y"), line.educator, line.program, line.cohort, line.kind, line.amount / 100)
+            for line in st.lines
+        ]
+        rows += [
+            ("", "", "", "", _("Rendered, total"), st.rendered / 100),
+            ("", "", "", "", _("Paid"), st.paid / 100),
+            ("", "", "", "", _("Owed at the end of the month"), st.closing / 100),
+        ]
         header = [_("Date"), _("Educator"), _("Program"), _("Cohort"), _("Operation"), _("Amount, ₽")]
         return xlsx.response(xlsx.table_bytes(_("Statement"), [str(h) for h in header], rows), f"{name}.xlsx")
     if fmt == "pdf":
@@ -264,7 +339,9 @@ def _financier_regions(request):
 def region(request: HttpRequest) -> HttpResponse:
     regions = _financier_regions(request)
     wanted = request.GET.get("region") or ""
-    region_obj = (regions.filter(pk=int(wanted)).first() if wanted.isdigit() else None) or queries.region_with_money(regions)
+    region_obj = (regions.filter(pk=int(wanted)).first() if wanted.isdigit() else None) or queries.region_with_money(
+        regions
+    )
     return render(request, "financing/region.html", _region_context(request, regions, region_obj, _year(request)))
 
 
@@ -330,7 +407,11 @@ def fund_top_up(request: HttpRequest) -> HttpResponse:
         return _back(region_obj, form)
     data = form.cleaned_data
     if not data["confirmed"]:
-        return render(request, "financing/top_up_confirm.html", {"form": form, "region": region_obj, "data": data, "amount": format_money(data["amount"])})
+        return render(
+            request,
+            "financing/top_up_confirm.html",
+            {"form": form, "region": region_obj, "data": data, "amount": format_money(data["amount"])},
+        )
     try:
         services.fund_top_up(
             actor=request.user, region=region_obj, year=data["year"], amount=data["amount"], tid=data["tid"],
@@ -347,11 +428,20 @@ def fund_top_up(request: HttpRequest) -> HttpResponse:
 @require_POST
 def fund_top_up_reverse(request: HttpRequest, pk: int) -> HttpResponse:
     def act(region_obj, data):
-        top_up = next((row.transfer for row in queries.top_ups(region_obj, data["year"]) if row.transfer.pk == pk and not row.is_reversal), None)
+        top_up = next(
+            (
+                row.transfer
+                for row in queries.top_ups(region_obj, data["year"])
+                if row.transfer.pk == pk and not row.is_reversal
+            ),
+            None,
+        )
         if top_up is None:
             raise NotFound(_("Not found, or you have no access to it."))
         services.fund_top_up_reverse(actor=request.user, top_up=top_up, reason=data["reason"])
-        return _("The top-up of %(amount)s is reversed by a correcting transfer.") % {"amount": format_money(top_up.amount)}
+        return _("The top-up of %(amount)s is reversed by a correcting transfer.") % {
+            "amount": format_money(top_up.amount)
+        }
 
     return _fund_action(request, TopUpReverseForm, act)
 
@@ -361,8 +451,15 @@ def fund_top_up_reverse(request: HttpRequest, pk: int) -> HttpResponse:
 def rule_save(request: HttpRequest) -> HttpResponse:
     def act(region_obj, data):
         services.rule_set(
-            actor=request.user, region=region_obj, year=data["year"], category=data["category"], nominal=data["nominal"], ledger_=data["ledger"],
-            every_years=data["every_years"], prorate=data["prorate"], carry_over=data["carry_over"],
+            actor=request.user,
+            region=region_obj,
+            year=data["year"],
+            category=data["category"],
+            nominal=data["nominal"],
+            ledger_=data["ledger"],
+            every_years=data["every_years"],
+            prorate=data["prorate"],
+            carry_over=data["carry_over"],
         )
         return _("The rule is saved.")
 
@@ -373,8 +470,14 @@ def rule_save(request: HttpRequest) -> HttpResponse:
 @require_POST
 def certificates_issue(request: HttpRequest) -> HttpResponse:
     def act(region_obj, data):
-        result = services.certificates_issue(actor=request.user, region=region_obj, year=data["year"], category=data["category"])
-        return _("Certificates issued: %(n)s; already had one: %(already)s; not yet due: %(due)s.") % {"n": result.issued, "already": result.already, "due": result.not_yet_due}
+        result = services.certificates_issue(
+            actor=request.user, region=region_obj, year=data["year"], category=data["category"]
+        )
+        return _("Certificates issued: %(n)s; already had one: %(already)s; not yet due: %(due)s.") % {
+            "n": result.issued,
+            "already": result.already,
+            "due": result.not_yet_due,
+        }
 
     return _fund_action(request, IssueForm, act)
 
@@ -387,8 +490,15 @@ def contract_register(request: HttpRequest) -> HttpResponse:
         if provider_org is None:
             raise NotFound(_("Choose a licensed provider."))
         services.contract_create(
-            actor=request.user, region=region_obj, provider=provider_org, number=data["number"], signed_on=data["signed_on"], valid_from=data["valid_from"],
-            valid_to=data["valid_to"], ceiling=data["ceiling"], advances=data["advances"],
+            actor=request.user,
+            region=region_obj,
+            provider=provider_org,
+            number=data["number"],
+            signed_on=data["signed_on"],
+            valid_from=data["valid_from"],
+            valid_to=data["valid_to"],
+            ceiling=data["ceiling"],
+            advances=data["advances"],
         )
         return _("The contract is registered.")
 
@@ -403,7 +513,13 @@ def payment_register(request: HttpRequest) -> HttpResponse:
         if contract is None:
             raise NotFound(_("Choose a contract of the region."))
         services.payment_register(
-            actor=request.user, contract=contract, amount=data["amount"], tid=data["tid"], document=data["document"], paid_on=data["paid_on"], advance=data["advance"],
+            actor=request.user,
+            contract=contract,
+            amount=data["amount"],
+            tid=data["tid"],
+            document=data["document"],
+            paid_on=data["paid_on"],
+            advance=data["advance"],
         )
         return _("The payment is registered.")
 
@@ -415,7 +531,9 @@ def payment_register(request: HttpRequest) -> HttpResponse:
 def year_close(request: HttpRequest) -> HttpResponse:
     def act(region_obj, data):
         result = services.year_close(actor=request.user, region=region_obj, year=data["year"])
-        return _("The year is closed: returned to the fund %(swept)s, carried over %(carried)s.") % {k: format_money(v) for k, v in result.items()}
+        return _("The year is closed: returned to the fund %(swept)s, carried over %(carried)s.") % {
+            k: format_money(v) for k, v in result.items()
+        }
 
     return _fund_action(request, RegionYearForm, act)
 
@@ -425,6 +543,11 @@ def federal(request: HttpRequest) -> HttpResponse:
     access.require_role(request.user, [Role.FEDERAL_OPERATOR])
     year = _year(request)
     rows = queries.federal_summary(year)
-    totals = {k: sum(getattr(r, k) for r in rows) for k in ("topped_up", "issued", "held", "rendered", "paid", "certificates")}
-    return render(request, "financing/federal.html", {"rows": rows, "year": year, "years": [year - 1, year, year + 1], "totals": totals})
-
+    totals = {
+        k: sum(getattr(r, k) for r in rows) for k in ("topped_up", "issued", "held", "rendered", "paid", "certificates")
+    }
+    return render(
+        request,
+        "financing/federal.html",
+        {"rows": rows, "year": year, "years": [year - 1, year, year + 1], "totals": totals},
+    )

@@ -68,26 +68,40 @@ def require_unit(user, level: str, unit_id: int) -> None:
 def people_behind(user, level: str, unit_id: int):
     """Drill-through from a figure to people: only what the user's scope already shows."""
     qs = access.scoped(Educator.objects.filter(is_active=True), user, roles=READERS)
-    field = {Level.ORGANIZATION: "organization_id", Level.MUNICIPALITY: "organization__municipality_id", Level.REGION: "region_id"}.get(level)
+    field = {
+        Level.ORGANIZATION: "organization_id",
+        Level.MUNICIPALITY: "organization__municipality_id",
+        Level.REGION: "region_id",
+    }.get(level)
     return qs.filter(**{field: unit_id}) if field else qs
 
 
 DRILL_LEVELS = (Level.ORGANIZATION, Level.MUNICIPALITY, Level.REGION)
 
 
-def people_logged(user, level: str, unit_id: int, *, offset: int, limit: int, unit_name: str,
-                  ip: str | None) -> tuple[int, list]:
+def people_logged(
+    user, level: str, unit_id: int, *, offset: int, limit: int, unit_name: str, ip: str | None
+) -> tuple[int, list]:
     """(how many, one page of them) of the educators behind a unit, after `require_unit`;
     the page shown is written to the audit log, one event per region with its count."""
     if level not in DRILL_LEVELS:
         raise NotFound(_("A list of people is shown for a region, a municipality or an organization."))
-    queryset = people_behind(user, level, unit_id).select_related("organization").order_by(
-        "last_name", "first_name", "middle_name", "id")
+    queryset = (
+        people_behind(user, level, unit_id)
+        .select_related("organization")
+        .order_by("last_name", "first_name", "middle_name", "id")
+    )
     count = queryset.count()
     if count and offset >= count:  # past the end: the last page, as the paginator shows it
         offset = (count - 1) // limit * limit
-    items = list(queryset[offset:offset + limit])
+    items = list(queryset[offset : offset + limit])
     if items:
-        audit_rows(actor=user, action=AuditAction.VIEW, model=Educator, region_ids=[e.region_id for e in items],
-                   description=_("Monitoring: educators of «%(unit)s»") % {"unit": unit_name}, ip=ip)
+        audit_rows(
+            actor=user,
+            action=AuditAction.VIEW,
+            model=Educator,
+            region_ids=[e.region_id for e in items],
+            description=_("Monitoring: educators of «%(unit)s»") % {"unit": unit_name},
+            ip=ip,
+        )
     return count, items

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import StringConstraints
 
-from efs.errors import NotFound, ValidationFailed
+from efs.errors import ErrorOut, NotFound, ValidationFailed
 from efs.http import client_ip
 from efs.limits import OFFSET_MAX, PAGE_MAX
 from efs.people import access
@@ -24,10 +25,6 @@ router = Router(tags=["monitoring"])
 
 LevelName = Literal["organization", "municipality", "region", "macroregion", "federal"]
 PERIOD = r"^\d{4}(-(\d{2}|Q[1-4]))?$"
-
-
-class ErrorOut(Schema):
-    error: dict
 
 
 class IndicatorOut(Schema):
@@ -84,31 +81,59 @@ class TargetOut(Schema):
 
 
 def _value_out(v: queries.IndicatorValue) -> dict:
-    return {"unit_id": v.unit_id, "unit_name": v.unit_name, "level": v.level, "numerator": v.numerator, "denominator": v.denominator,
-            "value": v.value, "suppressed": v.suppressed, "target": v.target, "expected": v.expected, "status": v.status,
-            "formula_version": v.formula_version}
+    return {
+        "unit_id": v.unit_id,
+        "unit_name": v.unit_name,
+        "level": v.level,
+        "numerator": v.numerator,
+        "denominator": v.denominator,
+        "value": v.value,
+        "suppressed": v.suppressed,
+        "target": v.target,
+        "expected": v.expected,
+        "status": v.status,
+        "formula_version": v.formula_version,
+    }
 
 
-@router.get("/indicators", response={200: list[IndicatorOut], 401: ErrorOut, 403: ErrorOut}, summary="Паспорта показателей")
+@router.get(
+    "/indicators", response={200: list[IndicatorOut], 401: ErrorOut, 403: ErrorOut}, summary="Indicator passports"
+)
 def indicators(request: HttpRequest):
     reach.home_unit(request.user)  # monitoring readers only
     out = []
     for ind in Indicator.objects.prefetch_related("versions"):
         formula = max(ind.versions.all(), key=lambda v: v.version)
-        out.append({"code": ind.code, "name": ind.name, "unit": ind.unit, "periodicity": ind.periodicity, "direction": ind.direction,
-                    "region": ind.region_id, "formula_version": formula.version, "numerator": formula.numerator,
-                    "denominator": formula.denominator, "factor": float(formula.factor)})
+        out.append(
+            {
+                "code": ind.code,
+                "name": ind.name,
+                "unit": ind.unit,
+                "periodicity": ind.periodicity,
+                "direction": ind.direction,
+                "region": ind.region_id,
+                "formula_version": formula.version,
+                "numerator": formula.numerator,
+                "denominator": formula.denominator,
+                "factor": float(formula.factor),
+            }
+        )
     return out
 
 
-@router.get("/values", response={200: list[ValueOut], 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-            summary="Значения показателя для единицы и её подразделений за период")
+@router.get(
+    "/values",
+    response={200: list[ValueOut], 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Values of an indicator for a unit and its parts in a period",
+)
 def values(request: HttpRequest, q: Query[ValuesQuery]):
     reach.require_unit(request.user, q.level, q.unit)
     indicator = Indicator.objects.filter(code=q.indicator).first()
     if indicator is None:
         raise NotFound(_("Indicator not found."), code="indicator_not_found")
-    rows = queries.indicator_values(indicator=indicator, level=q.level, period=q.period, unit_ids=[q.unit], suppress=True)
+    rows = queries.indicator_values(
+        indicator=indicator, level=q.level, period=q.period, unit_ids=[q.unit], suppress=True
+    )
     if q.children and q.level in CHILD_LEVEL:
         kwargs: dict = {}
         if q.level in PARENT_FIELD:
@@ -117,12 +142,17 @@ def values(request: HttpRequest, q: Query[ValuesQuery]):
             from efs.people.public import Macroregion
 
             kwargs["unit_ids"] = list(Macroregion.objects.filter(pk=q.unit).values_list("regions__pk", flat=True))
-        rows += queries.indicator_values(indicator=indicator, level=CHILD_LEVEL[q.level], period=q.period, suppress=True, **kwargs)
+        rows += queries.indicator_values(
+            indicator=indicator, level=CHILD_LEVEL[q.level], period=q.period, suppress=True, **kwargs
+        )
     return [_value_out(v) for v in rows]
 
 
-@router.post("/targets", response={201: TargetOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-             summary="Задать целевое значение показателя для региона или муниципалитета")
+@router.post(
+    "/targets",
+    response={201: TargetOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Set the target of an indicator for a region or a municipality",
+)
 def target_set(request: HttpRequest, body: TargetIn):
     reach.home_unit(request.user)
     indicator = Indicator.objects.filter(code=body.indicator).first()
@@ -130,14 +160,32 @@ def target_set(request: HttpRequest, body: TargetIn):
         raise NotFound(_("Indicator not found."), code="indicator_not_found")
     if not body.value.is_finite():
         raise ValidationFailed(_("The target is a number."), code="target_invalid")
-    target = services.target_set(actor=request.user, indicator=indicator, year=body.year, level=body.level, unit_id=body.unit,
-                                 value=body.value, cascade=body.cascade)
-    return Status(201, {"indicator": indicator.code, "year": target.year, "level": target.level, "unit": target.unit_id,
-                        "value": float(target.value), "cascaded": target.cascaded})
+    target = services.target_set(
+        actor=request.user,
+        indicator=indicator,
+        year=body.year,
+        level=body.level,
+        unit_id=body.unit,
+        value=body.value,
+        cascade=body.cascade,
+    )
+    return Status(
+        201,
+        {
+            "indicator": indicator.code,
+            "year": target.year,
+            "level": target.level,
+            "unit": target.unit_id,
+            "value": float(target.value),
+            "cascaded": target.cascaded,
+        },
+    )
 
 
 class CompareQuery(Schema):
-    indicator: list[str] = Field(default_factory=list, max_length=queries.COMPARE_MAX)
+    indicator: list[Annotated[str, StringConstraints(max_length=40)]] = Field(
+        default_factory=list, max_length=queries.COMPARE_MAX
+    )
     period: str = Field(..., pattern=PERIOD)
     sort: str = Field("", max_length=40)
 
@@ -154,21 +202,34 @@ class CompareOut(Schema):
     regions: list[RegionCompareOut]
 
 
-@router.get("/regions", response={200: CompareOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
-            summary="Регионы рядом: значения выбранных федеральных показателей с целями (федеральный оператор)")
+@router.get(
+    "/regions",
+    response={200: CompareOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Regions side by side: chosen federal indicators with their targets (federal operator)",
+)
 def compare(request: HttpRequest, q: Query[CompareQuery]):
     reach.require_federal(request.user)
     federal = list(Indicator.objects.filter(region__isnull=True).prefetch_related("versions"))
     wanted = [c for c in q.indicator if c]
     unknown = sorted(set(wanted) - {i.code for i in federal})
     if unknown:
-        raise ValidationFailed(_("Unknown indicators: %(codes)s.") % {"codes": ", ".join(unknown)[:200]},
-                               code="indicator_unknown")
+        raise ValidationFailed(
+            _("Unknown indicators: %(codes)s.") % {"codes": ", ".join(unknown)[:200]}, code="indicator_unknown"
+        )
     chosen = [i for i in federal if i.code in wanted] if wanted else federal[:4]
     rows = queries.regions_side_by_side(chosen, q.period, sort=q.sort)
-    return {"indicators": [i.code for i in chosen],
-            "regions": [{"region_id": r.region_id, "code": r.code, "name": r.name,
-                         "values": [None if v is None else _value_out(v) for v in r.values]} for r in rows]}
+    return {
+        "indicators": [i.code for i in chosen],
+        "regions": [
+            {
+                "region_id": r.region_id,
+                "code": r.code,
+                "name": r.name,
+                "values": [None if v is None else _value_out(v) for v in r.values],
+            }
+            for r in rows
+        ],
+    }
 
 
 class PeopleQuery(Schema):
@@ -190,16 +251,29 @@ class PeopleOut(Schema):
     items: list[PersonOut]
 
 
-@router.get("/people", response={200: PeopleOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-            summary="Педагоги единицы (переход от показателя к людям; только в пределах доступа, с записью в журнал)")
+@router.get(
+    "/people",
+    response={200: PeopleOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Educators of a unit (from an indicator to the people; within the caller's scope, logged)",
+)
 def people(request: HttpRequest, q: Query[PeopleQuery]):
     reach.require_unit(request.user, q.level, q.unit)
     name = queries.unit_names(q.level, [q.unit]).get(q.unit, "")
-    count, items = reach.people_logged(request.user, q.level, q.unit, offset=q.offset, limit=q.limit, unit_name=name,
-                                       ip=client_ip(request))
-    return {"count": count, "items": [
-        {"id": e.pk, "full_name": e.full_name, "organization": e.organization.short_name if e.organization else "",
-         "position": e.position} for e in items]}
+    count, items = reach.people_logged(
+        request.user, q.level, q.unit, offset=q.offset, limit=q.limit, unit_name=name, ip=client_ip(request)
+    )
+    return {
+        "count": count,
+        "items": [
+            {
+                "id": e.pk,
+                "full_name": e.full_name,
+                "organization": e.organization.short_name if e.organization else "",
+                "position": e.position,
+            }
+            for e in items
+        ],
+    }
 
 
 class ReportLineOut(Schema):
@@ -226,8 +300,11 @@ class ReportQuery(Schema):
     quarter: str = Field(..., pattern=r"^\d{4}-Q[1-4]$")
 
 
-@router.get("/report", response={200: ReportOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-            summary="Квартальный отчёт региона: показатели, цели, статусы и значения муниципалитетов")
+@router.get(
+    "/report",
+    response={200: ReportOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="A region's quarterly report: indicators, targets, statuses and the municipalities' values",
+)
 def report(request: HttpRequest, q: Query[ReportQuery]):
     region = Region.objects.filter(pk=q.region).first()
     if region is None:
@@ -236,10 +313,22 @@ def report(request: HttpRequest, q: Query[ReportQuery]):
     access.require_region(request.user, region.pk, roles=services.EDITORS)
     found = queries.quarterly_report(region=region, quarter=q.quarter)
     covered = found.coverage or (None, None)
-    return {"region_id": region.pk, "period": found.period, "months": [f"{m:%Y-%m}" for m in found.months],
-            "organizations_reporting": covered[0], "organizations_with_educators": covered[1],
-            "municipality_count": found.municipality_count,
-            "lines": [{"indicator": line.indicator.code, "name": line.indicator.name, "unit": line.indicator.unit,
-                       "region": _value_out(line.value) if line.value else None,
-                       "municipalities_with_data": line.reported,
-                       "municipalities": [_value_out(m) for m in line.municipalities]} for line in found.lines]}
+    return {
+        "region_id": region.pk,
+        "period": found.period,
+        "months": [f"{m:%Y-%m}" for m in found.months],
+        "organizations_reporting": covered[0],
+        "organizations_with_educators": covered[1],
+        "municipality_count": found.municipality_count,
+        "lines": [
+            {
+                "indicator": line.indicator.code,
+                "name": line.indicator.name,
+                "unit": line.indicator.unit,
+                "region": _value_out(line.value) if line.value else None,
+                "municipalities_with_data": line.reported,
+                "municipalities": [_value_out(m) for m in line.municipalities],
+            }
+            for line in found.lines
+        ],
+    }

@@ -52,16 +52,102 @@ def compute(code: str, months: list[dt.date]) -> list[tuple[int, int, int]]:
 
 
 register(Element("educators", _("active educators"), people.element_educators, app="people"))
-register(Element("educators_diagnosed", _("educators diagnosed in the last 12 months"), diagnostics.element_educators_diagnosed, app="diagnostics"))
-register(Element("educators_with_route", _("educators with an approved route"), routes.element_educators_with_route, app="routes"))
-register(Element("educators_remeasured", _("educators re-diagnosed on a route's deficit in the last 12 months"), routes.element_educators_remeasured, app="routes"))
-register(Element("educators_closed_deficit", _("educators who closed a deficit at re-diagnosis in the last 12 months"), routes.element_educators_closed_deficit, app="routes"))
-register(Element("educators_trained_cnppm", _("educators who completed a ЦНППМ program in the last 12 months"), financing.element_educators_trained_cnppm, app="financing"))
-register(Element("certificates_issued", _("certificates issued for the year"), financing.element_certificates_issued, app="financing"))
-register(Element("certificates_used", _("certificates used for an enrollment"), financing.element_certificates_used, app="financing"))
-register(Element("money_spent", _("money paid from certificates, kopecks"), financing.element_money_spent, aggregation="flow", people=False, app="financing"))
-register(Element("programs_published", _("programs in the depository"), catalog.element_programs_published, people=False, app="catalog"))
-register(Element("workforce_post_fte", _("FTE of open posts, hundredths"), workforce.element_post_fte, people=False, app="workforce"))
-register(Element("workforce_vacant_fte", _("FTE of vacant posts, hundredths"), workforce.element_vacant_fte, people=False, app="workforce"))
+register(
+    Element(
+        "educators_diagnosed",
+        _("educators diagnosed in the last 12 months"),
+        diagnostics.element_educators_diagnosed,
+        app="diagnostics",
+    )
+)
+register(
+    Element(
+        "educators_with_route", _("educators with an approved route"), routes.element_educators_with_route, app="routes"
+    )
+)
+register(
+    Element(
+        "educators_remeasured",
+        _("educators re-diagnosed on a route's deficit in the last 12 months"),
+        routes.element_educators_remeasured,
+        app="routes",
+    )
+)
+register(
+    Element(
+        "educators_closed_deficit",
+        _("educators who closed a deficit at re-diagnosis in the last 12 months"),
+        routes.element_educators_closed_deficit,
+        app="routes",
+    )
+)
+register(
+    Element(
+        "educators_trained_cnppm",
+        _("educators who completed a ЦНППМ program in the last 12 months"),
+        financing.element_educators_trained_cnppm,
+        app="financing",
+    )
+)
+register(
+    Element(
+        "certificates_issued",
+        _("certificates issued for the year"),
+        financing.element_certificates_issued,
+        app="financing",
+    )
+)
+register(
+    Element(
+        "certificates_used",
+        _("certificates used for an enrollment"),
+        financing.element_certificates_used,
+        app="financing",
+    )
+)
+register(
+    Element(
+        "money_spent",
+        _("money paid from certificates, kopecks"),
+        financing.element_money_spent,
+        aggregation="flow",
+        people=False,
+        app="financing",
+    )
+)
+register(
+    Element(
+        "programs_published",
+        _("programs in the depository"),
+        catalog.element_programs_published,
+        people=False,
+        app="catalog",
+    )
+)
+register(
+    Element(
+        "workforce_post_fte",
+        _("FTE of open posts, hundredths"),
+        workforce.element_post_fte,
+        people=False,
+        app="workforce",
+    )
+)
+register(
+    Element(
+        "workforce_vacant_fte",
+        _("FTE of vacant posts, hundredths"),
+        workforce.element_vacant_fte,
+        people=False,
+        app="workforce",
+    )
+)
 register(Element("workforce_holders", _("educators holding a post"), workforce.element_post_holders, app="workforce"))
-register(Element("workforce_holders_60", _("educators aged 60 or more holding a post"), workforce.element_post_holders_60, app="workforce"))
+register(
+    Element(
+        "workforce_holders_60",
+        _("educators aged 60 or more holding a post"),
+        workforce.element_post_holders_60,
+        app="workforce",
+    )
+)

@@ -38,15 +38,29 @@ class Indicator(models.Model):
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), max_length=2000, blank=True)
     unit = models.CharField(_("unit"), max_length=20, default="%")
-    periodicity = models.CharField(_("periodicity"), max_length=8, choices=Periodicity.choices, default=Periodicity.YEAR)
+    periodicity = models.CharField(
+        _("periodicity"), max_length=8, choices=Periodicity.choices, default=Periodicity.YEAR
+    )
     direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices, default=Direction.UP)
     source = models.CharField(_("source"), max_length=200, blank=True)
     region = models.ForeignKey("people.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                verbose_name=_("region (empty: federal passport)"))
-    owner_organization = models.ForeignKey("people.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                           verbose_name=_("responsible organization"))
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                              verbose_name=_("responsible person"))
+    owner_organization = models.ForeignKey(
+        "people.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responsible organization"),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responsible person"),
+    )
     order = models.PositiveSmallIntegerField(default=100)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -66,10 +80,14 @@ class FormulaVersion(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="versions")
     version = models.PositiveSmallIntegerField()
     numerator = models.JSONField(help_text="data element codes, summed")
-    denominator = models.JSONField(default=list, blank=True, help_text="data element codes, summed; empty: a plain number")
+    denominator = models.JSONField(
+        default=list, blank=True, help_text="data element codes, summed; empty: a plain number"
+    )
     factor = models.DecimalField(max_digits=12, decimal_places=4, default=100)
     note = models.CharField(_("what changed"), max_length=300, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -90,7 +108,9 @@ class Target(models.Model):
     region = models.ForeignKey("people.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     value = models.DecimalField(_("target value"), max_digits=14, decimal_places=2)
     cascaded = models.BooleanField(default=False, help_text="copied from the level above, not set here")
-    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     set_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -162,7 +182,9 @@ class Release(models.Model):
     version = models.PositiveSmallIntegerField(default=1)
     build = models.ForeignKey(Build, on_delete=models.SET_NULL, null=True, related_name="+")
     note = models.CharField(_("note"), max_length=500, blank=True)
-    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("signed by"))
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("signed by")
+    )
     signed_at = models.DateTimeField(_("signed"), auto_now_add=True)
 
     class Meta:

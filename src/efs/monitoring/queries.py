@@ -127,13 +127,19 @@ class IndicatorValue:
         span = (high - low) or 1.0
         step = width / (len(self.trend) - 1)
         return " ".join(
-            f"{i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}" for i, v in enumerate(self.trend) if v is not None
+            f"{i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}"
+            for i, v in enumerate(self.trend)
+            if v is not None
         )
 
     def as_json(self) -> dict:
         return {
-            "unit_id": self.unit_id, "unit_name": self.unit_name, "numerator": self.numerator, "denominator": self.denominator,
-            "value": None if self.value is None else round(self.value, 6), "target": self.target,
+            "unit_id": self.unit_id,
+            "unit_name": self.unit_name,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "value": None if self.value is None else round(self.value, 6),
+            "target": self.target,
             "formula_version": self.formula_version,
         }
 
@@ -142,13 +148,30 @@ def unit_names(level: str, unit_ids) -> dict[int, str]:
     ids = list(unit_ids)
     if level == Level.FEDERAL:
         return {0: FEDERAL_NAME}
-    model = {Level.ORGANIZATION: Organization, Level.MUNICIPALITY: Municipality, Level.REGION: Region, Level.MACROREGION: Macroregion}[level]
-    name_field = "short_name" if model is Organization else "name"
-    return dict(model.objects.filter(pk__in=ids).values_list("pk", name_field))
+    model = {
+        Level.ORGANIZATION: Organization,
+        Level.MUNICIPALITY: Municipality,
+        Level.REGION: Region,
+        Level.MACROREGION: Macroregion,
+    }[level]
+    if model is Organization:  # the short name where there is one
+        return {
+            pk: short or name
+            for pk, short, name in model.objects.filter(pk__in=ids).values_list("pk", "short_name", "name")
+        }
+    return dict(model.objects.filter(pk__in=ids).values_list("pk", "name"))
 
 
-def _element_sums(build: Build, codes: set[str], level: str, months: tuple[dt.date, ...], *, unit_ids=None,
-                  region_id: int | None = None, municipality_id: int | None = None) -> dict[tuple[str, int, dt.date], int]:
+def _element_sums(
+    build: Build,
+    codes: set[str],
+    level: str,
+    months: tuple[dt.date, ...],
+    *,
+    unit_ids=None,
+    region_id: int | None = None,
+    municipality_id: int | None = None,
+) -> dict[tuple[str, int, dt.date], int]:
     """{(element, unit id, month): value} for the given level (macroregions sum their regions)."""
     stored_level = Level.REGION if level == Level.MACROREGION else level
     qs = Fact.objects.filter(build=build, element__in=codes, level=stored_level, month__in=months)
@@ -196,9 +219,18 @@ def _people(codes: list[str]) -> bool:
     return any(ELEMENTS[c].people for c in codes)
 
 
-def indicator_values(*, indicator: Indicator, level: str, period: str, unit_ids=None, region_id: int | None = None,
-                     municipality_id: int | None = None, suppress: bool = False, trend: bool = False,
-                     build: Build | None = None) -> list[IndicatorValue]:
+def indicator_values(
+    *,
+    indicator: Indicator,
+    level: str,
+    period: str,
+    unit_ids=None,
+    region_id: int | None = None,
+    municipality_id: int | None = None,
+    suppress: bool = False,
+    trend: bool = False,
+    build: Build | None = None,
+) -> list[IndicatorValue]:
     """The indicator per unit of `level` (optionally only some units, or the children of a
     region or municipality), for `period`, with its target, trajectory and status."""
     build = build or published_build()
@@ -216,10 +248,16 @@ def indicator_values(*, indicator: Indicator, level: str, period: str, unit_ids=
     if trend:
         wanted_months |= {add_months(p.last, -i) for i in range(12) if add_months(p.last, -i) >= build.first_month}
     all_months = tuple(sorted(wanted_months))
-    sums = _element_sums(build, codes, level, all_months, unit_ids=unit_ids, region_id=region_id, municipality_id=municipality_id)
+    sums = _element_sums(
+        build, codes, level, all_months, unit_ids=unit_ids, region_id=region_id, municipality_id=municipality_id
+    )
     units = sorted({unit for (_code, unit, _m) in sums} | (set(unit_ids) if unit_ids is not None else set()))
     names = unit_names(level, units)
-    targets = dict(Target.objects.filter(indicator=indicator, year=p.year, level=level, unit_id__in=units).values_list("unit_id", "value"))
+    targets = dict(
+        Target.objects.filter(indicator=indicator, year=p.year, level=level, unit_id__in=units).values_list(
+            "unit_id", "value"
+        )
+    )
     small_cells = suppress and level in (Level.ORGANIZATION, Level.MUNICIPALITY) and _people(num_codes + den_codes)
     factor = formula.factor
     out = []
@@ -234,7 +272,16 @@ def indicator_values(*, indicator: Indicator, level: str, period: str, unit_ids=
             if ELEMENTS[num_codes[0]].aggregation == "flow" and not den_codes:
                 base = 0.0
             else:
-                base = _ratio(_combine(sums, num_codes, unit, base_months), _combine(sums, den_codes, unit, base_months), den_codes, factor) if base_months else None
+                base = (
+                    _ratio(
+                        _combine(sums, num_codes, unit, base_months),
+                        _combine(sums, den_codes, unit, base_months),
+                        den_codes,
+                        factor,
+                    )
+                    if base_months
+                    else None
+                )
                 base = value if base is None else base
             elapsed = p.last.month if len(months) and p.text.isdigit() else 12
             expected = (base or 0.0) + (target - (base or 0.0)) * elapsed / 12
@@ -245,14 +292,36 @@ def indicator_values(*, indicator: Indicator, level: str, period: str, unit_ids=
                 mo = add_months(p.last, -i)
                 if mo < build.first_month:
                     continue
-                window = tuple(m for m in all_months if m.year == mo.year and m <= mo) if any(ELEMENTS[c].aggregation == "flow" for c in num_codes) else (mo,)
-                series.append(_ratio(_combine(sums, num_codes, unit, window or (mo,)), _combine(sums, den_codes, unit, (mo,)), den_codes, factor))
-        out.append(IndicatorValue(
-            unit_id=unit, unit_name=names.get(unit, str(unit)), level=level,
-            numerator=None if suppressed else num, denominator=None if suppressed else (den if den_codes else None),
-            value=None if suppressed else value, target=target, expected=expected, formula_version=formula.version,
-            status="no_data" if suppressed else status, suppressed=suppressed, unit=indicator.unit, trend=[] if suppressed else series,
-        ))
+                window = (
+                    tuple(m for m in all_months if m.year == mo.year and m <= mo)
+                    if any(ELEMENTS[c].aggregation == "flow" for c in num_codes)
+                    else (mo,)
+                )
+                series.append(
+                    _ratio(
+                        _combine(sums, num_codes, unit, window or (mo,)),
+                        _combine(sums, den_codes, unit, (mo,)),
+                        den_codes,
+                        factor,
+                    )
+                )
+        out.append(
+            IndicatorValue(
+                unit_id=unit,
+                unit_name=names.get(unit, str(unit)),
+                level=level,
+                numerator=None if suppressed else num,
+                denominator=None if suppressed else (den if den_codes else None),
+                value=None if suppressed else value,
+                target=target,
+                expected=expected,
+                formula_version=formula.version,
+                status="no_data" if suppressed else status,
+                suppressed=suppressed,
+                unit=indicator.unit,
+                trend=[] if suppressed else series,
+            )
+        )
     return out
 
 
@@ -275,8 +344,12 @@ def coverage(build: Build, *, level: str, unit_id: int, month: dt.date) -> tuple
         regions = list(Macroregion.objects.get(pk=unit_id).regions.values_list("pk", flat=True))
         scope = {"region_id__in": regions}
     else:
-        scope = {Level.ORGANIZATION: {"unit_id": unit_id}, Level.MUNICIPALITY: {"municipality_id": unit_id},
-                 Level.REGION: {"region_id": unit_id}, Level.FEDERAL: {}}[level]
+        scope = {
+            Level.ORGANIZATION: {"unit_id": unit_id},
+            Level.MUNICIPALITY: {"municipality_id": unit_id},
+            Level.REGION: {"region_id": unit_id},
+            Level.FEDERAL: {},
+        }[level]
     base = Fact.objects.filter(build=build, level=Level.ORGANIZATION, month=month, **scope)
     with_people = base.filter(element="educators").count()
     reporting = base.filter(element="educators_diagnosed").count()
@@ -284,7 +357,10 @@ def coverage(build: Build, *, level: str, unit_id: int, month: dt.date) -> tuple
 
 
 def element_total(build: Build, code: str, month: dt.date) -> int:
-    return Fact.objects.filter(build=build, element=code, level=Level.FEDERAL, month=month).aggregate(n=Sum("value"))["n"] or 0
+    return (
+        Fact.objects.filter(build=build, element=code, level=Level.FEDERAL, month=month).aggregate(n=Sum("value"))["n"]
+        or 0
+    )
 
 
 # ---------------------------------------------------------------- the federal comparison, the quarterly report
@@ -308,8 +384,10 @@ def regions_side_by_side(indicators: list[Indicator], period: str, *, sort: str 
         {v.unit_id: v for v in indicator_values(indicator=ind, level=Level.REGION, period=period, build=build)}
         for ind in indicators
     ]
-    rows = [RegionRow(pk, name, code, [values.get(pk) for values in by_indicator])
-            for pk, code, name in Region.objects.order_by("code").values_list("pk", "code", "name")]
+    rows = [
+        RegionRow(pk, name, code, [values.get(pk) for values in by_indicator])
+        for pk, code, name in Region.objects.order_by("code").values_list("pk", "code", "name")
+    ]
     column = next((i for i, ind in enumerate(indicators) if ind.code == sort), None)
     if column is not None:
         down = indicators[column].direction == Direction.DOWN
@@ -360,14 +438,28 @@ def quarterly_report(*, region: Region, quarter: str) -> QuarterlyReport:
     indicators = Indicator.objects.filter(Q(region__isnull=True) | Q(region=region)).prefetch_related("versions")
     lines = []
     for indicator in indicators:
-        mine = indicator_values(indicator=indicator, level=Level.REGION, period=period, unit_ids=[region.pk],
-                                build=build)
-        munis = indicator_values(indicator=indicator, level=Level.MUNICIPALITY, period=period, region_id=region.pk,
-                                 build=build, suppress=True)
+        mine = indicator_values(
+            indicator=indicator, level=Level.REGION, period=period, unit_ids=[region.pk], build=build
+        )
+        munis = indicator_values(
+            indicator=indicator,
+            level=Level.MUNICIPALITY,
+            period=period,
+            region_id=region.pk,
+            build=build,
+            suppress=True,
+        )
         lines.append(ReportLine(indicator, mine[0] if mine else None, sorted(munis, key=lambda v: v.unit_name)))
     covered = coverage(build, level=Level.REGION, unit_id=region.pk, month=p.last) if build and p.last else None
-    return QuarterlyReport(region=region, period=period, build=build, months=p.months, lines=lines, coverage=covered,
-                           municipality_count=Municipality.objects.filter(region=region).count())
+    return QuarterlyReport(
+        region=region,
+        period=period,
+        build=build,
+        months=p.months,
+        lines=lines,
+        coverage=covered,
+        municipality_count=Municipality.objects.filter(region=region).count(),
+    )
 
 
 def region_totals(code: str) -> tuple[Build | None, dict[int, int]]:

@@ -46,7 +46,10 @@ def published_build() -> Build | None:
 
 def _directory() -> dict[int, tuple[int | None, int]]:
     """organization id -> (municipality id, region id)."""
-    return {pk: (muni, region) for pk, muni, region in Organization.objects.values_list("pk", "municipality_id", "region_id").iterator()}
+    return {
+        pk: (muni, region)
+        for pk, muni, region in Organization.objects.values_list("pk", "municipality_id", "region_id").iterator()
+    }
 
 
 def _write(build: Build, code: str, months: list[dt.date], directory: dict[int, tuple[int | None, int]]) -> int:
@@ -62,8 +65,18 @@ def _write(build: Build, code: str, months: list[dt.date], directory: dict[int, 
         muni_id, region_id = directory.get(org_id, (None, 0))
         if not region_id or not value:
             continue
-        batch.append(Fact(build=build, element=code, level=Level.ORGANIZATION, unit_id=org_id, region_id=region_id,
-                          municipality_id=muni_id, month=months[index], value=value))
+        batch.append(
+            Fact(
+                build=build,
+                element=code,
+                level=Level.ORGANIZATION,
+                unit_id=org_id,
+                region_id=region_id,
+                municipality_id=muni_id,
+                month=months[index],
+                value=value,
+            )
+        )
         if len(batch) >= BATCH:
             Fact.objects.bulk_create(batch)
             written, batch = written + len(batch), []
@@ -71,13 +84,18 @@ def _write(build: Build, code: str, months: list[dt.date], directory: dict[int, 
             by_muni[(muni_id, region_id, index)] += value
         by_region[(region_id, index)] += value
         by_country[index] += value
-    batch += [Fact(build=build, element=code, level=Level.MUNICIPALITY, unit_id=m, region_id=r, month=months[i],
-                   value=v)
-              for (m, r, i), v in by_muni.items()]
-    batch += [Fact(build=build, element=code, level=Level.REGION, unit_id=r, region_id=r, month=months[i], value=v)
-              for (r, i), v in by_region.items()]
-    batch += [Fact(build=build, element=code, level=Level.FEDERAL, unit_id=0, month=months[i], value=v)
-              for i, v in by_country.items()]
+    batch += [
+        Fact(build=build, element=code, level=Level.MUNICIPALITY, unit_id=m, region_id=r, month=months[i], value=v)
+        for (m, r, i), v in by_muni.items()
+    ]
+    batch += [
+        Fact(build=build, element=code, level=Level.REGION, unit_id=r, region_id=r, month=months[i], value=v)
+        for (r, i), v in by_region.items()
+    ]
+    batch += [
+        Fact(build=build, element=code, level=Level.FEDERAL, unit_id=0, month=months[i], value=v)
+        for i, v in by_country.items()
+    ]
     Fact.objects.bulk_create(batch, batch_size=BATCH)
     return written + len(batch)
 
@@ -95,8 +113,13 @@ def _copy_older(build: Build, source: Build, before: dt.date) -> int:
         return cursor.rowcount
 
 
-def analytics_build(*, incremental: bool = False, today: dt.date | None = None, progress: Progress | None = None,
-                    before_publish: Callable[[Build], None] | None = None) -> Build:
+def analytics_build(
+    *,
+    incremental: bool = False,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+    before_publish: Callable[[Build], None] | None = None,
+) -> Build:
     """Build the analytics table aside, then publish it in one transaction.
 
     Readers keep reading the previous published build until the flip, so none ever sees a
@@ -129,7 +152,9 @@ def analytics_build(*, incremental: bool = False, today: dt.date | None = None, 
             build.status, build.rows, build.finished_at = BuildStatus.PUBLISHED, rows, timezone.now()
             build.save(update_fields=["status", "rows", "finished_at"])
     except Exception as exc:
-        Build.objects.filter(pk=build.pk).update(status=BuildStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now())
+        Build.objects.filter(pk=build.pk).update(
+            status=BuildStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
         Fact.objects.filter(build=build).delete()
         raise
     _drop_old_builds(keep=build)
@@ -154,7 +179,9 @@ def _check_elements(codes: list[str], *, required: bool) -> list[str]:
         raise ValidationFailed(_("Choose at least one data element for the numerator."), code="formula_empty")
     unknown = [c for c in codes if c not in ELEMENTS]
     if unknown:
-        raise ValidationFailed(_("Unknown data elements: %(codes)s.") % {"codes": ", ".join(unknown)}, code="element_unknown")
+        raise ValidationFailed(
+            _("Unknown data elements: %(codes)s.") % {"codes": ", ".join(unknown)}, code="element_unknown"
+        )
     if len(set(codes)) != len(codes):
         raise ValidationFailed(_("A data element is listed twice."), code="element_repeated")
     return codes
@@ -169,25 +196,52 @@ def _may_edit(actor, indicator_region_id: int | None) -> None:
 
 
 @transaction.atomic
-def indicator_create(*, actor, code: str, name: str, numerator: list[str], denominator: list[str], factor: Decimal,
-                     unit: str = "%", periodicity: str = "year", direction: str = "up", description: str = "",
-                     source: str = "", region: Region | None = None, owner=None, owner_organization: Organization | None = None,
-                     order: int = 100) -> Indicator:
+def indicator_create(
+    *,
+    actor,
+    code: str,
+    name: str,
+    numerator: list[str],
+    denominator: list[str],
+    factor: Decimal,
+    unit: str = "%",
+    periodicity: str = "year",
+    direction: str = "up",
+    description: str = "",
+    source: str = "",
+    region: Region | None = None,
+    owner=None,
+    owner_organization: Organization | None = None,
+    order: int = 100,
+) -> Indicator:
     if actor is not None:
         access.require_role(actor, EDITORS)
         _may_edit(actor, region.pk if region else None)
     if Indicator.objects.filter(code=code).exists():
         raise Conflict(_("An indicator with this code already exists."), code="indicator_exists")
     indicator = Indicator.objects.create(
-        code=code, name=name, description=description, unit=unit, periodicity=periodicity, direction=direction, source=source,
-        region=region, owner=owner, owner_organization=owner_organization, order=order,
+        code=code,
+        name=name,
+        description=description,
+        unit=unit,
+        periodicity=periodicity,
+        direction=direction,
+        source=source,
+        region=region,
+        owner=owner,
+        owner_organization=owner_organization,
+        order=order,
     )
-    formula_change(actor=actor, indicator=indicator, numerator=numerator, denominator=denominator, factor=factor, note="")
+    formula_change(
+        actor=actor, indicator=indicator, numerator=numerator, denominator=denominator, factor=factor, note=""
+    )
     return indicator
 
 
 @transaction.atomic
-def formula_change(*, actor, indicator: Indicator, numerator: list[str], denominator: list[str], factor: Decimal, note: str) -> FormulaVersion:
+def formula_change(
+    *, actor, indicator: Indicator, numerator: list[str], denominator: list[str], factor: Decimal, note: str
+) -> FormulaVersion:
     """A new version of the formula; the old ones stay, with the values they computed."""
     if actor is not None:
         access.require_role(actor, EDITORS)
@@ -199,11 +253,19 @@ def formula_change(*, actor, indicator: Indicator, numerator: list[str], denomin
     except (InvalidOperation, TypeError, ValueError):
         raise ValidationFailed(_("The factor is a number."), code="factor_invalid") from None
     if not (Decimal("0.0001") <= factor <= Decimal(1_000_000)):
-        raise ValidationFailed(_("The factor is between 0.0001 and 1 000 000 (100 for a per cent, 1 000 per thousand, 1 for a number)."), code="factor_range")
+        raise ValidationFailed(
+            _("The factor is between 0.0001 and 1 000 000 (100 for a per cent, 1 000 per thousand, 1 for a number)."),
+            code="factor_range",
+        )
     latest = FormulaVersion.objects.select_for_update().filter(indicator=indicator).order_by("-version").first()
     return FormulaVersion.objects.create(
-        indicator=indicator, version=(latest.version + 1) if latest else 1, numerator=numerator, denominator=denominator,
-        factor=factor, note=note[:300], created_by=actor,
+        indicator=indicator,
+        version=(latest.version + 1) if latest else 1,
+        numerator=numerator,
+        denominator=denominator,
+        factor=factor,
+        note=note[:300],
+        created_by=actor,
     )
 
 
@@ -221,7 +283,9 @@ def _parse_target(value) -> Decimal:
 
 
 @transaction.atomic
-def target_set(*, actor, indicator: Indicator, year: int, level: str, unit_id: int, value, cascade: bool = False) -> Target:
+def target_set(
+    *, actor, indicator: Indicator, year: int, level: str, unit_id: int, value, cascade: bool = False
+) -> Target:
     """A region's target (optionally copied to each municipality that has none of its own),
     or a municipality's own target."""
     if not 2000 <= year <= 2100:
@@ -238,7 +302,9 @@ def target_set(*, actor, indicator: Indicator, year: int, level: str, unit_id: i
         if municipality is None:
             raise NotFound(_("Municipality not found."), code="municipality_not_found")
         access.require_role(actor, TARGET_SETTERS)
-        if not access.unit_reach(actor, roles=TARGET_SETTERS).sees_municipality(municipality.pk, municipality.region_id):
+        if not access.unit_reach(actor, roles=TARGET_SETTERS).sees_municipality(
+            municipality.pk, municipality.region_id
+        ):
             raise PermissionDenied(_("You can set targets only for your own municipality or region."))
         region_id = municipality.region_id
     else:
@@ -246,17 +312,26 @@ def target_set(*, actor, indicator: Indicator, year: int, level: str, unit_id: i
     if indicator.region_id is not None and indicator.region_id != region_id:
         raise ValidationFailed(_("This indicator belongs to another region."), code="indicator_other_region")
     target, _created = Target.objects.update_or_create(
-        indicator=indicator, year=year, level=level, unit_id=unit_id,
+        indicator=indicator,
+        year=year,
+        level=level,
+        unit_id=unit_id,
         defaults={"value": number, "region_id": region_id, "cascaded": False, "set_by": actor},
     )
     if cascade and level == Level.REGION:
-        own = set(Target.objects.filter(indicator=indicator, year=year, level=Level.MUNICIPALITY, region_id=region_id, cascaded=False)
-                  .values_list("unit_id", flat=True))
+        own = set(
+            Target.objects.filter(
+                indicator=indicator, year=year, level=Level.MUNICIPALITY, region_id=region_id, cascaded=False
+            ).values_list("unit_id", flat=True)
+        )
         for muni_id in Municipality.objects.filter(region_id=region_id).values_list("pk", flat=True):
             if muni_id in own:
                 continue
             Target.objects.update_or_create(
-                indicator=indicator, year=year, level=Level.MUNICIPALITY, unit_id=muni_id,
+                indicator=indicator,
+                year=year,
+                level=Level.MUNICIPALITY,
+                unit_id=muni_id,
                 defaults={"value": number, "region_id": region_id, "cascaded": True, "set_by": actor},
             )
     return target
@@ -269,17 +344,24 @@ def alert_owners_behind(*, today: dt.date | None = None) -> int:
     today = today or timezone.now().date()
     sent = 0
     for indicator in Indicator.objects.filter(owner__isnull=False).select_related("owner"):
-        region_ids = list(Target.objects.filter(indicator=indicator, year=today.year, level=Level.REGION).values_list("unit_id", flat=True))
+        region_ids = list(
+            Target.objects.filter(indicator=indicator, year=today.year, level=Level.REGION).values_list(
+                "unit_id", flat=True
+            )
+        )
         if not region_ids:
             continue
-        for value in indicator_values(indicator=indicator, level=Level.REGION, period=str(today.year), unit_ids=region_ids):
+        for value in indicator_values(
+            indicator=indicator, level=Level.REGION, period=str(today.year), unit_ids=region_ids
+        ):
             if value.status != "behind":
                 continue
             sent += notify(
                 user=indicator.owner,
-                title=_("«%(indicator)s» is behind its target in %(unit)s") % {"indicator": indicator.name, "unit": value.unit_name},
-                body=_("%(value)s against the expected %(expected)s on the way to %(target)s.") % {
-                    "value": value.display, "expected": value.expected_display, "target": value.target_display},
+                title=_("«%(indicator)s» is behind its target in %(unit)s")
+                % {"indicator": indicator.name, "unit": value.unit_name},
+                body=_("%(value)s against the expected %(expected)s on the way to %(target)s.")
+                % {"value": value.display, "expected": value.expected_display, "target": value.target_display},
                 url=f"/monitoring/indicators/{indicator.code}/?level=region&unit={value.unit_id}",
                 key=f"monitoring-behind:{indicator.code}:{value.unit_id}:{today:%Y-%m}",
             )
@@ -290,27 +372,101 @@ def alert_owners_behind(*, today: dt.date | None = None) -> int:
 
 STARTER = [
     # code, name, numerator, denominator, factor, unit, direction, description
-    ("diagnosed_share", "Доля педагогов, прошедших диагностику профессиональных дефицитов", ["educators_diagnosed"], ["educators"], 100, "%", "up",
-     "Педагоги, завершившие диагностику за последние 12 месяцев, от числа работающих педагогов."),
-    ("route_share", "Доля педагогов с утверждённым ИОМ", ["educators_with_route"], ["educators"], 100, "%", "up",
-     "Педагоги, чей индивидуальный образовательный маршрут утверждён тьютором и не остановлен, от числа работающих педагогов."),
-    ("deficit_closed_share", "Доля педагогов, закрывших дефицит при повторной диагностике", ["educators_closed_deficit"], ["educators_remeasured"], 100, "%", "up",
-     "Из педагогов, прошедших повторную диагностику по дефициту маршрута за 12 месяцев, — те, у кого хотя бы один дефицит закрыт."),
-    ("certificate_use_share", "Доля использованных сертификатов", ["certificates_used"], ["certificates_issued"], 100, "%", "up",
-     "Сертификаты года, по которым педагог записался на программу (средства зарезервированы или оплачены), от выданных."),
-    ("trained_cnppm_share", "Доля педагогов, обученных в ЦНППМ", ["educators_trained_cnppm"], ["educators"], 100, "%", "up",
-     "Педагоги, завершившие программу ЦНППМ за последние 12 месяцев, от числа работающих педагогов."),
-    ("money_spent", "Оплачено из сертификатов", ["money_spent"], [], Decimal("0.01"), "₽", "up",
-     "Сумма, оплаченная провайдерам из сертификатов за завершённое обучение за период."),
-    ("programs_published", "Программ в депозитарии", ["programs_published"], [], 1, "", "up",
-     "Программы, опубликованные в депозитарии на конец периода, по организации-провайдеру."),
-    ("vacancy_rate", "Доля вакантных ставок", ["workforce_vacant_fte"], ["workforce_post_fte"], 100, "%", "down",
-     "Ставки открытых должностей, которые никто не занимает, от всех ставок открытых должностей на конец периода "
-     "(реестр кадрового обеспечения)."),
-    ("aged_60_share", "Доля педагогов в возрасте 60 лет и старше", ["workforce_holders_60"], ["workforce_holders"],
-     100, "%", "down",
-     "Педагоги 60 лет и старше, занимающие должность, от всех педагогов, занимающих должность, "
-     "на конец периода (реестр кадрового обеспечения)."),
+    (
+        "diagnosed_share",
+        "Доля педагогов, прошедших диагностику профессиональных дефицитов",
+        ["educators_diagnosed"],
+        ["educators"],
+        100,
+        "%",
+        "up",
+        "Педагоги, завершившие диагностику за последние 12 месяцев, от числа работающих педагогов.",
+    ),
+    (
+        "route_share",
+        "Доля педагогов с утверждённым ИОМ",
+        ["educators_with_route"],
+        ["educators"],
+        100,
+        "%",
+        "up",
+        "Педагоги, чей индивидуальный образовательный маршрут утверждён тьютором и не остановлен, "
+        "от числа работающих педагогов.",
+    ),
+    (
+        "deficit_closed_share",
+        "Доля педагогов, закрывших дефицит при повторной диагностике",
+        ["educators_closed_deficit"],
+        ["educators_remeasured"],
+        100,
+        "%",
+        "up",
+        "Из педагогов, прошедших повторную диагностику по дефициту маршрута за 12 месяцев, — "
+        "те, у кого хотя бы один дефицит закрыт.",
+    ),
+    (
+        "certificate_use_share",
+        "Доля использованных сертификатов",
+        ["certificates_used"],
+        ["certificates_issued"],
+        100,
+        "%",
+        "up",
+        "Сертификаты года, по которым педагог записался на программу (средства зарезервированы или оплачены), "
+        "от выданных.",
+    ),
+    (
+        "trained_cnppm_share",
+        "Доля педагогов, обученных в ЦНППМ",
+        ["educators_trained_cnppm"],
+        ["educators"],
+        100,
+        "%",
+        "up",
+        "Педагоги, завершившие программу ЦНППМ за последние 12 месяцев, от числа работающих педагогов.",
+    ),
+    (
+        "money_spent",
+        "Оплачено из сертификатов",
+        ["money_spent"],
+        [],
+        Decimal("0.01"),
+        "₽",
+        "up",
+        "Сумма, оплаченная провайдерам из сертификатов за завершённое обучение за период.",
+    ),
+    (
+        "programs_published",
+        "Программ в депозитарии",
+        ["programs_published"],
+        [],
+        1,
+        "",
+        "up",
+        "Программы, опубликованные в депозитарии на конец периода, по организации-провайдеру.",
+    ),
+    (
+        "vacancy_rate",
+        "Доля вакантных ставок",
+        ["workforce_vacant_fte"],
+        ["workforce_post_fte"],
+        100,
+        "%",
+        "down",
+        "Ставки открытых должностей, которые никто не занимает, от всех ставок открытых должностей на конец периода "
+        "(реестр кадрового обеспечения).",
+    ),
+    (
+        "aged_60_share",
+        "Доля педагогов в возрасте 60 лет и старше",
+        ["workforce_holders_60"],
+        ["workforce_holders"],
+        100,
+        "%",
+        "down",
+        "Педагоги 60 лет и старше, занимающие должность, от всех педагогов, занимающих должность, на конец периода "
+        "(реестр кадрового обеспечения).",
+    ),
 ]
 
 
@@ -320,8 +476,19 @@ def starter_indicators_load() -> int:
     for order, (code, name, num, den, factor, unit, direction, description) in enumerate(STARTER, start=1):
         if Indicator.objects.filter(code=code).exists():
             continue
-        indicator_create(actor=None, code=code, name=name, numerator=num, denominator=den, factor=Decimal(factor), unit=unit,
-                         direction=direction, description=description, source="Платформа ЕФС НМС", order=order * 10)
+        indicator_create(
+            actor=None,
+            code=code,
+            name=name,
+            numerator=num,
+            denominator=den,
+            factor=Decimal(factor),
+            unit=unit,
+            direction=direction,
+            description=description,
+            source="Платформа ЕФС НМС",
+            order=order * 10,
+        )
         created += 1
     return created
 
@@ -340,23 +507,59 @@ def release_publish(*, actor, region: Region, month: dt.date, note: str = "") ->
     build = published_build()
     this_month = month_start(timezone.now().date())
     if build is None or not (build.first_month <= month <= build.last_month):
-        raise ValidationFailed(_("There are no analytics for this month yet: build the tables first."), code="release_no_data")
+        raise ValidationFailed(
+            _("There are no analytics for this month yet: build the tables first."), code="release_no_data"
+        )
     if month >= this_month:
         raise ValidationFailed(_("Only a finished month can be released."), code="release_month_open")
     latest = Release.objects.select_for_update().filter(region=region, month=month).order_by("-version").first()
-    release = Release.objects.create(region=region, month=month, version=(latest.version + 1) if latest else 1, build=build,
-                                     note=note[:500], signed_by=actor)
+    release = Release.objects.create(
+        region=region,
+        month=month,
+        version=(latest.version + 1) if latest else 1,
+        build=build,
+        note=note[:500],
+        signed_by=actor,
+    )
     period = f"{month:%Y-%m}"
     rows = []
     for indicator in Indicator.objects.filter(Q(region__isnull=True) | Q(region=region)):
-        values = indicator_values(indicator=indicator, level=Level.REGION, period=period, unit_ids=[region.pk], build=build)
-        values += indicator_values(indicator=indicator, level=Level.MUNICIPALITY, period=period, region_id=region.pk, build=build, suppress=True)
-        values += indicator_values(indicator=indicator, level=Level.ORGANIZATION, period=period, region_id=region.pk, build=build, suppress=True)
-        rows += [ReleaseValue(
-            release=release, indicator=indicator, formula_version=v.formula_version, level=v.level, unit_id=v.unit_id,
-            unit_name=v.unit_name[:300], numerator=v.numerator or 0, denominator=v.denominator, value=v.value, target=v.target,
-            status=v.status, suppressed=v.suppressed,
-        ) for v in values]
+        values = indicator_values(
+            indicator=indicator, level=Level.REGION, period=period, unit_ids=[region.pk], build=build
+        )
+        values += indicator_values(
+            indicator=indicator,
+            level=Level.MUNICIPALITY,
+            period=period,
+            region_id=region.pk,
+            build=build,
+            suppress=True,
+        )
+        values += indicator_values(
+            indicator=indicator,
+            level=Level.ORGANIZATION,
+            period=period,
+            region_id=region.pk,
+            build=build,
+            suppress=True,
+        )
+        rows += [
+            ReleaseValue(
+                release=release,
+                indicator=indicator,
+                formula_version=v.formula_version,
+                level=v.level,
+                unit_id=v.unit_id,
+                unit_name=v.unit_name[:300],
+                numerator=v.numerator or 0,
+                denominator=v.denominator,
+                value=v.value,
+                target=v.target,
+                status=v.status,
+                suppressed=v.suppressed,
+            )
+            for v in values
+        ]
     if not rows:
         raise ValidationFailed(_("There is nothing to release for this month."), code="release_empty")
     ReleaseValue.objects.bulk_create(rows, batch_size=BATCH)

@@ -29,7 +29,12 @@ from .elements import ELEMENTS
 from .forms import ReleaseForm, ReportForm, TargetForm
 from .models import Indicator, Level, Release
 
-CHILD_LEVEL = {Level.FEDERAL: Level.REGION, Level.MACROREGION: Level.REGION, Level.REGION: Level.MUNICIPALITY, Level.MUNICIPALITY: Level.ORGANIZATION}
+CHILD_LEVEL = {
+    Level.FEDERAL: Level.REGION,
+    Level.MACROREGION: Level.REGION,
+    Level.REGION: Level.MUNICIPALITY,
+    Level.MUNICIPALITY: Level.ORGANIZATION,
+}
 PARENT_FIELD = {Level.REGION: "region_id", Level.MUNICIPALITY: "municipality_id"}
 
 
@@ -75,7 +80,11 @@ def _children(indicator: Indicator, level: str, unit_id: int, period: str) -> li
 
 def _place(indicator: Indicator, period: str, region_id: int) -> tuple[int, int] | None:
     """The region's place among the regions that have a value (1 is the best by the passport's direction)."""
-    values = [v for v in queries.indicator_values(indicator=indicator, level=Level.REGION, period=period) if v.value is not None]
+    values = [
+        v
+        for v in queries.indicator_values(indicator=indicator, level=Level.REGION, period=period)
+        if v.value is not None
+    ]
     ordered = sorted(values, key=lambda v: v.value if indicator.direction == "down" else -v.value)
     for place, v in enumerate(ordered, start=1):
         if v.unit_id == region_id:
@@ -95,23 +104,37 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     queries.parse_period(period, build)  # a bad period is a 400 before anything else
     cards = []
     for indicator in _indicators(level, unit_id):
-        values = queries.indicator_values(indicator=indicator, level=level, period=period, unit_ids=[unit_id], suppress=True, trend=True)
+        values = queries.indicator_values(
+            indicator=indicator, level=level, period=period, unit_ids=[unit_id], suppress=True, trend=True
+        )
         card = {"indicator": indicator, "value": values[0] if values else None}
         if level == Level.REGION and card["value"] is not None and card["value"].value is not None:
             card["place"] = _place(indicator, period, unit_id)
         cards.append(card)
-    chosen = next((c["indicator"] for c in cards if c["indicator"].code == request.GET.get("indicator")), cards[0]["indicator"] if cards else None)
+    chosen = next(
+        (c["indicator"] for c in cards if c["indicator"].code == request.GET.get("indicator")),
+        cards[0]["indicator"] if cards else None,
+    )
     children = _children(chosen, level, unit_id, period) if chosen else []
     p = queries.parse_period(period, build)
     covered = queries.coverage(build, level=level, unit_id=unit_id, month=p.last) if build and p.last else None
     context = {
-        "level": level, "unit_id": unit_id, "unit_name": _unit_name(level, unit_id), "period": period, "build": build,
-        "cards": cards, "chosen": chosen, "children": children, "child_level": CHILD_LEVEL.get(level), "coverage": covered,
+        "level": level,
+        "unit_id": unit_id,
+        "unit_name": _unit_name(level, unit_id),
+        "period": period,
+        "build": build,
+        "cards": cards,
+        "chosen": chosen,
+        "children": children,
+        "child_level": CHILD_LEVEL.get(level),
+        "coverage": covered,
         "years": list(range(timezone.localdate().year, timezone.localdate().year - 3, -1)),
         "can_drill_people": level in (Level.ORGANIZATION, Level.MUNICIPALITY, Level.REGION),
         "can_report": level == Level.REGION and access.may_act_on_region(request.user, unit_id, roles=services.EDITORS),
-        "drill_href": (f"?level={CHILD_LEVEL.get(level, '')}&period={period}"
-                       f"&indicator={chosen.code if chosen else ''}&unit="),
+        "drill_href": (
+            f"?level={CHILD_LEVEL.get(level, '')}&period={period}&indicator={chosen.code if chosen else ''}&unit="
+        ),
     }
     return render(request, "monitoring/dashboard.html", context)
 
@@ -125,14 +148,22 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
         raise NotFound(_("Indicator not found."))
     period = request.GET.get("period") or str(timezone.localdate().year)
     can_set = level in (Level.REGION, Level.MUNICIPALITY) and (
-        access.may_act_on_region(request.user, _region_of(level, unit_id), roles=services.EDITORS) or level == Level.MUNICIPALITY
+        access.may_act_on_region(request.user, _region_of(level, unit_id), roles=services.EDITORS)
+        or level == Level.MUNICIPALITY
     )
     form = TargetForm(request.POST or None, initial={"year": timezone.localdate().year})
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.target_set(actor=request.user, indicator=found, year=form.cleaned_data["year"], level=level, unit_id=unit_id,
-                                    value=form.cleaned_data["value"], cascade=form.cleaned_data["cascade"])
+                services.target_set(
+                    actor=request.user,
+                    indicator=found,
+                    year=form.cleaned_data["year"],
+                    level=level,
+                    unit_id=unit_id,
+                    value=form.cleaned_data["value"],
+                    cascade=form.cleaned_data["cascade"],
+                )
             except DomainError as exc:
                 form.add_error(None, exc.message)
                 status = exc.status
@@ -143,25 +174,46 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
             status = 400
     else:
         status = 200
-    mine = queries.indicator_values(indicator=found, level=level, period=period, unit_ids=[unit_id], suppress=True, trend=True)
+    mine = queries.indicator_values(
+        indicator=found, level=level, period=period, unit_ids=[unit_id], suppress=True, trend=True
+    )
     children = _children(found, level, unit_id, period)
     if request.GET.get("export") == "xlsx":
         return _export(found, level, unit_id, period, mine, children)
     context = {
-        "indicator": found, "versions": found.versions.all(), "elements": ELEMENTS, "level": level, "unit_id": unit_id,
-        "unit_name": _unit_name(level, unit_id), "period": period, "value": mine[0] if mine else None, "children": children,
-        "child_level": CHILD_LEVEL.get(level), "form": form, "can_set": can_set, "build": queries.published_build(),
+        "indicator": found,
+        "versions": found.versions.all(),
+        "elements": ELEMENTS,
+        "level": level,
+        "unit_id": unit_id,
+        "unit_name": _unit_name(level, unit_id),
+        "period": period,
+        "value": mine[0] if mine else None,
+        "children": children,
+        "child_level": CHILD_LEVEL.get(level),
+        "form": form,
+        "can_set": can_set,
+        "build": queries.published_build(),
     }
     return render(request, "monitoring/indicator.html", context, status=status)
 
 
 def _export(indicator: Indicator, level: str, unit_id: int, period: str, mine, children) -> HttpResponse:
     header = [_("Unit"), _("Numerator"), _("Denominator"), _("Value"), _("Target"), _("Status"), _("Formula version")]
-    rows = [[r.unit_name, r.numerator, r.denominator, None if r.value is None else round(r.value, 2), r.target, r.status_word, r.formula_version]
-            for r in [*mine, *children]]
+    rows = [
+        [
+            r.unit_name,
+            r.numerator,
+            r.denominator,
+            None if r.value is None else round(r.value, 2),
+            r.target,
+            r.status_word,
+            r.formula_version,
+        ]
+        for r in [*mine, *children]
+    ]
     content = xlsx.table_bytes(indicator.code[:31], header, rows)
     return xlsx.response(content, f"{indicator.code}-{level}-{unit_id}-{period}.xlsx")
-
 
 
 @login_required
@@ -175,8 +227,12 @@ def releases(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                release = services.release_publish(actor=request.user, region=form.cleaned_data["region"], month=form.cleaned_data["month"],
-                                                   note=form.cleaned_data["note"])
+                release = services.release_publish(
+                    actor=request.user,
+                    region=form.cleaned_data["region"],
+                    month=form.cleaned_data["month"],
+                    note=form.cleaned_data["note"],
+                )
             except DomainError as exc:
                 form.add_error(None, exc.message)
                 status = exc.status
@@ -186,7 +242,12 @@ def releases(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     items = Release.objects.filter(region__in=regions).select_related("region", "signed_by")[:50]
-    return render(request, "monitoring/releases.html", {"form": form, "items": items, "build": queries.published_build()}, status=status)
+    return render(
+        request,
+        "monitoring/releases.html",
+        {"form": form, "items": items, "build": queries.published_build()},
+        status=status,
+    )
 
 
 @login_required
@@ -197,12 +258,36 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
         raise NotFound(_("Not found, or you have no access to it."))
     values = list(found.values.select_related("indicator").exclude(level=Level.ORGANIZATION))
     if request.GET.get("export") == "xlsx":
-        header = [_("Indicator"), _("Unit"), _("Numerator"), _("Denominator"), _("Value"), _("Target"), _("Status"), _("Formula version")]
-        rows = [[v.indicator.name, v.unit_name, None if v.suppressed else v.numerator, None if v.suppressed else v.denominator,
-                 None if v.value is None else round(v.value, 2), v.target, queries.STATUS_WORDS.get(v.status, v.status), v.formula_version]
-                for v in values]
-        return xlsx.response(xlsx.table_bytes(f"{found.month:%Y-%m}", header, rows), f"release-{found.region.code}-{found.month:%Y-%m}-v{found.version}.xlsx")
-    return render(request, "monitoring/release.html", {"release": found, "values": values, "status_words": queries.STATUS_WORDS})
+        header = [
+            _("Indicator"),
+            _("Unit"),
+            _("Numerator"),
+            _("Denominator"),
+            _("Value"),
+            _("Target"),
+            _("Status"),
+            _("Formula version"),
+        ]
+        rows = [
+            [
+                v.indicator.name,
+                v.unit_name,
+                None if v.suppressed else v.numerator,
+                None if v.suppressed else v.denominator,
+                None if v.value is None else round(v.value, 2),
+                v.target,
+                queries.STATUS_WORDS.get(v.status, v.status),
+                v.formula_version,
+            ]
+            for v in values
+        ]
+        return xlsx.response(
+            xlsx.table_bytes(f"{found.month:%Y-%m}", header, rows),
+            f"release-{found.region.code}-{found.month:%Y-%m}-v{found.version}.xlsx",
+        )
+    return render(
+        request, "monitoring/release.html", {"release": found, "values": values, "status_words": queries.STATUS_WORDS}
+    )
 
 
 # ---------------------------------------------------------------- the federal operator's side-by-side view
@@ -227,8 +312,14 @@ def compare(request: HttpRequest) -> HttpResponse:
     rows = queries.regions_side_by_side(chosen, period, sort=sort)
     mapped = next((i for i, ind in enumerate(chosen) if ind.code == sort), 0)
     context = {
-        "federal": federal, "chosen": chosen, "chosen_codes": {i.code for i in chosen}, "rows": rows, "period": period,
-        "build": build, "sort": sort, "mapped": chosen[mapped] if chosen else None,
+        "federal": federal,
+        "chosen": chosen,
+        "chosen_codes": {i.code for i in chosen},
+        "rows": rows,
+        "period": period,
+        "build": build,
+        "sort": sort,
+        "mapped": chosen[mapped] if chosen else None,
         "map_href": f"{reverse('monitoring:dashboard')}?level=region&period={period}&unit=",
         "map_values": [r.values[mapped] for r in rows if chosen and r.values[mapped] is not None],
         "with_data": sum(1 for r in rows if any(v is not None and v.value is not None for v in r.values)),
@@ -249,11 +340,24 @@ def people(request: HttpRequest) -> HttpResponse:
     number = request.GET.get("page", "1")
     number = int(number) if number.isdigit() and len(number) <= 6 else 1
     name = _unit_name(level, unit_id)
-    count, items = reach.people_logged(request.user, level, unit_id, offset=(max(number, 1) - 1) * PEOPLE_PAGE,
-                                       limit=PEOPLE_PAGE, unit_name=name, ip=client_ip(request))
+    count, items = reach.people_logged(
+        request.user,
+        level,
+        unit_id,
+        offset=(max(number, 1) - 1) * PEOPLE_PAGE,
+        limit=PEOPLE_PAGE,
+        unit_name=name,
+        ip=client_ip(request),
+    )
     page = Paginator(range(count), PEOPLE_PAGE).get_page(number)
-    context = {"level": level, "unit_id": unit_id, "unit_name": name, "page": page, "items": items,
-               "period": request.GET.get("period", "")}
+    context = {
+        "level": level,
+        "unit_id": unit_id,
+        "unit_name": name,
+        "page": page,
+        "items": items,
+        "period": request.GET.get("period", ""),
+    }
     return render(request, "monitoring/people.html", context)
 
 
@@ -271,8 +375,11 @@ def report(request: HttpRequest) -> HttpResponse:
     """The quarterly report a region sends to the Ministry: on the page, in XLSX and in PDF."""
     access.require_role(request.user, services.EDITORS)
     regions = access.region_reach(request.user, roles=services.EDITORS).regions()
-    data = request.GET if "region" in request.GET else {
-        "region": regions.values_list("pk", flat=True).first(), "quarter": _quarter_now()}
+    data = (
+        request.GET
+        if "region" in request.GET
+        else {"region": regions.values_list("pk", flat=True).first(), "quarter": _quarter_now()}
+    )
     form = ReportForm(data, regions=regions)
     if not form.is_valid():
         return render(request, "monitoring/report.html", {"form": form, "report": None}, status=400)
@@ -285,8 +392,9 @@ def report(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         return xlsx.response(_report_xlsx(found), f"{name}.xlsx")
     if request.GET.get("format") == "pdf":
-        return pdf_response(request, "monitoring/report_print.html", {"report": found, "now": timezone.now()},
-                            f"{name}.pdf")
+        return pdf_response(
+            request, "monitoring/report_print.html", {"report": found, "now": timezone.now()}, f"{name}.pdf"
+        )
     return render(request, "monitoring/report.html", {"form": form, "report": found})
 
 
@@ -296,23 +404,53 @@ def _report_xlsx(found: queries.QuarterlyReport) -> bytes:
 
     main = xlsx.Sheet(
         _("Region"),
-        [_("Indicator"), _("Code"), _("Unit of measure"), _("Value"), _("Numerator"), _("Denominator"), _("Target"),
-         _("Expected by now"), _("Status"), _("Municipalities with data"), _("Formula version")],
-        [[line.indicator.name, line.indicator.code, line.indicator.unit, number(line.value),
-          line.value.numerator if line.value else None, line.value.denominator if line.value else None,
-          line.value.target if line.value else None,
-          None if not line.value or line.value.expected is None else round(line.value.expected, 2),
-          line.value.status_word if line.value else queries.STATUS_WORDS["no_data"],
-          f"{line.reported} / {found.municipality_count}", line.value.formula_version if line.value else None]
-         for line in found.lines],
+        [
+            _("Indicator"),
+            _("Code"),
+            _("Unit of measure"),
+            _("Value"),
+            _("Numerator"),
+            _("Denominator"),
+            _("Target"),
+            _("Expected by now"),
+            _("Status"),
+            _("Municipalities with data"),
+            _("Formula version"),
+        ],
+        [
+            [
+                line.indicator.name,
+                line.indicator.code,
+                line.indicator.unit,
+                number(line.value),
+                line.value.numerator if line.value else None,
+                line.value.denominator if line.value else None,
+                line.value.target if line.value else None,
+                None if not line.value or line.value.expected is None else round(line.value.expected, 2),
+                line.value.status_word if line.value else queries.STATUS_WORDS["no_data"],
+                f"{line.reported} / {found.municipality_count}",
+                line.value.formula_version if line.value else None,
+            ]
+            for line in found.lines
+        ],
         widths={"A": 60, "I": 18},
     )
     munis = xlsx.Sheet(
         _("Municipalities"),
         [_("Indicator"), _("Municipality"), _("Value"), _("Numerator"), _("Denominator"), _("Target"), _("Status")],
-        [[line.indicator.name, m.unit_name, number(m), m.numerator, m.denominator, m.target,
-          _("fewer than 5 people") if m.suppressed else m.status_word]
-         for line in found.lines for m in line.municipalities],
+        [
+            [
+                line.indicator.name,
+                m.unit_name,
+                number(m),
+                m.numerator,
+                m.denominator,
+                m.target,
+                _("fewer than 5 people") if m.suppressed else m.status_word,
+            ]
+            for line in found.lines
+            for m in line.municipalities
+        ],
         widths={"A": 60, "B": 40},
     )
     return xlsx.workbook_bytes(main, munis)

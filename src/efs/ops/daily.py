@@ -80,7 +80,14 @@ def run_steps(now: dt.datetime | None = None) -> list[StepRun]:
             run = StepRun(job=JOB, step=step.name, started_at=started, finished_at=timezone.now(), ok=False,
                           result=str(exc)[:300], error=traceback.format_exc()[-4000:])
         else:
-            run = StepRun(job=JOB, step=step.name, started_at=started, finished_at=timezone.now(), ok=True, result=str(outcome if outcome is not None else "")[:300])
+            run = StepRun(
+                job=JOB,
+                step=step.name,
+                started_at=started,
+                finished_at=timezone.now(),
+                ok=True,
+                result=str(outcome if outcome is not None else "")[:300],
+            )
         try:
             run.save()
             if not run.ok:
@@ -95,9 +102,17 @@ def _tell_operators(run: StepRun) -> None:
     from efs.people.public import Role, User, notify
 
     title = _("The daily job: the step «%(step)s» failed") % {"step": label_of(run.step)}
-    operators = User.objects.filter(is_active=True, role_assignments__role__in=[Role.FEDERAL_OPERATOR, Role.REGIONAL_OPERATOR]).distinct()
+    operators = User.objects.filter(
+        is_active=True, role_assignments__role__in=[Role.FEDERAL_OPERATOR, Role.REGIONAL_OPERATOR]
+    ).distinct()
     for user in operators:
-        notify(user=user, title=title, body=run.result, url=reverse("ops:jobs"), key=f"daily-failed:{run.step}:{run.started_at:%Y-%m-%d}")
+        notify(
+            user=user,
+            title=title,
+            body=run.result,
+            url=reverse("ops:jobs"),
+            key=f"daily-failed:{run.step}:{run.started_at:%Y-%m-%d}",
+        )
 
 
 @dataclass(frozen=True)

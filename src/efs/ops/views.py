@@ -22,4 +22,6 @@ def jobs(request: HttpRequest) -> HttpResponse:
     access.require_role(request.user, [Role.FEDERAL_OPERATOR, Role.REGIONAL_OPERATOR])
     recent = list(StepRun.objects.all()[:100])
     labels = {row.step: daily.label_of(row.step) for row in recent}
-    return render(request, "ops/jobs.html", {"steps": daily.status(), "recent": [(row, labels[row.step]) for row in recent]})
+    return render(
+        request, "ops/jobs.html", {"steps": daily.status(), "recent": [(row, labels[row.step]) for row in recent]}
+    )

@@ -97,7 +97,9 @@ def grants(user) -> list[Grant]:
     cached = getattr(user, "_efs_grants", None)
     if cached is not None:
         return cached
-    rows = RoleAssignment.objects.filter(user=user).select_related("macroregion").prefetch_related("macroregion__regions")
+    rows = (
+        RoleAssignment.objects.filter(user=user).select_related("macroregion").prefetch_related("macroregion__regions")
+    )
     result = [
         Grant(
             role=ra.role,
@@ -105,7 +107,9 @@ def grants(user) -> list[Grant]:
             region_id=ra.region_id,
             municipality_id=ra.municipality_id,
             organization_id=ra.organization_id,
-            macroregion_region_ids=frozenset(r.pk for r in ra.macroregion.regions.all()) if ra.macroregion else frozenset(),
+            macroregion_region_ids=frozenset(r.pk for r in ra.macroregion.regions.all())
+            if ra.macroregion
+            else frozenset(),
         )
         for ra in rows
     ]
@@ -308,8 +312,12 @@ def unit_reach(user, *, roles: Iterable[str]) -> UnitReach:
     mine = [g for g in grants(user) if g.role in wanted]
     return UnitReach(
         regions=region_reach(user, roles=wanted),
-        municipality_ids=frozenset(g.municipality_id for g in mine if g.scope == Scope.MUNICIPALITY and g.municipality_id),
-        organization_ids=frozenset(g.organization_id for g in mine if g.scope == Scope.ORGANIZATION and g.organization_id),
+        municipality_ids=frozenset(
+            g.municipality_id for g in mine if g.scope == Scope.MUNICIPALITY and g.municipality_id
+        ),
+        organization_ids=frozenset(
+            g.organization_id for g in mine if g.scope == Scope.ORGANIZATION and g.organization_id
+        ),
     )
 
 
@@ -349,7 +357,13 @@ register(
 register(
     Organization,
     # The directory of organizations is public; the policy scopes who may change it.
-    ScopePolicy(region="region", municipality="municipality", organization="pk", roles=ALL_ROLES - {Role.TEACHER}, personal=False),
+    ScopePolicy(
+        region="region",
+        municipality="municipality",
+        organization="pk",
+        roles=ALL_ROLES - {Role.TEACHER},
+        personal=False,
+    ),
 )
 # Who did what to people's data, and the files of people imported: the region's operators.
 register(AuditEvent, ScopePolicy(region="region", roles=DIRECTORY_EDITORS))

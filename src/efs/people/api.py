@@ -6,13 +6,13 @@ import datetime as dt
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from efs.errors import NotFound, ValidationFailed
 from efs.http import bounded_pagination, client_ip
-from efs.limits import INT_MAX, Id
+from efs.limits import INT_MAX, Id, RegionCode, Word
 
 from . import access, imports, queries, services
 from .audit import audit_rows, audit_view
@@ -20,6 +20,10 @@ from .models import AuditAction, ConsentKind, Educator, ImportBatch, ImportKind,
 
 Pagination = bounded_pagination()
 router = Router(tags=["people"])
+
+
+class MarkedOut(Schema):
+    marked: int = Field(..., description="how many notifications were unread and are read now")
 
 
 class RegionOut(Schema):
@@ -142,7 +146,13 @@ def me(request: HttpRequest):
         "username": request.user.username,
         "display_name": request.user.display_name(),
         "roles": [
-            {"role": g.role, "scope": g.scope, "region_id": g.region_id, "municipality_id": g.municipality_id, "organization_id": g.organization_id}
+            {
+                "role": g.role,
+                "scope": g.scope,
+                "region_id": g.region_id,
+                "municipality_id": g.municipality_id,
+                "organization_id": g.organization_id,
+            }
             for g in access.grants(request.user)
         ],
         "educator_id": educator.pk if educator else None,
@@ -155,7 +165,7 @@ def regions(request: HttpRequest):
 
 
 @router.get("/regions/{code}/municipalities", response=list[MunicipalityOut])
-def municipalities(request: HttpRequest, code: str):
+def municipalities(request: HttpRequest, code: RegionCode):
     region = Region.objects.filter(code=code).first()
     if region is None:
         raise NotFound(_("Region not found."), code="region_not_found")
@@ -165,8 +175,11 @@ def municipalities(request: HttpRequest, code: str):
 @router.get("/organizations", response=list[OrganizationOut], summary="The public directory of organizations")
 @paginate(Pagination)
 def organizations(
-    request: HttpRequest, region: str = Query("", max_length=2), municipality: int | None = Query(None, ge=1, le=INT_MAX),
-    kind: str = Query("", max_length=40), q: str = Query("", max_length=200),
+    request: HttpRequest,
+    region: str = Query("", max_length=2),
+    municipality: int | None = Query(None, ge=1, le=INT_MAX),
+    kind: str = Query("", max_length=40),
+    q: str = Query("", max_length=200),
 ):
     # (Plain types with Query(): the paginate wrapper resolves annotations in ninja's module.)
     region_obj = Region.objects.filter(code=region).first() if region else None
@@ -183,7 +196,9 @@ def educators(
     request: HttpRequest, q: str = Query("", max_length=200), municipality: int | None = Query(None, ge=1, le=INT_MAX),
     organization: int | None = Query(None, ge=1, le=INT_MAX), category: str = Query("", max_length=20),
 ):
-    qs = queries.educators_visible(request.user, search=q, municipality_id=municipality, organization_id=organization, category=category)
+    qs = queries.educators_visible(
+        request.user, search=q, municipality_id=municipality, organization_id=organization, category=category
+    )
     return _AuditedList(qs, request)
 
 
@@ -195,8 +210,14 @@ class _AuditedList:
 
     def __getitem__(self, item):
         rows = list(self.qs[item])
-        audit_rows(actor=self.request.user, action=AuditAction.VIEW, model=Educator, region_ids=[e.region_id for e in rows],
-                   description=_("List of educators through the API"), ip=client_ip(self.request))
+        audit_rows(
+            actor=self.request.user,
+            action=AuditAction.VIEW,
+            model=Educator,
+            region_ids=[e.region_id for e in rows],
+            description=_("List of educators through the API"),
+            ip=client_ip(self.request),
+        )
         return rows
 
     def count(self) -> int:
@@ -245,14 +266,14 @@ def _consent_kind(kind: str) -> str:
 
 
 @router.post("/consents/{kind}", response=ConsentOut, summary="Give consent (idempotent)")
-def consent_give(request: HttpRequest, kind: str):
+def consent_give(request: HttpRequest, kind: Word):
     me = _own(request)
     services.consent_give(actor=request.user, educator=me, kind=_consent_kind(kind), ip=client_ip(request))
     return _consent_out(me, kind)
 
 
 @router.delete("/consents/{kind}", response=ConsentOut, summary="Withdraw consent (idempotent)")
-def consent_withdraw(request: HttpRequest, kind: str):
+def consent_withdraw(request: HttpRequest, kind: Word):
     me = _own(request)
     services.consent_withdraw(actor=request.user, educator=me, kind=_consent_kind(kind), ip=client_ip(request))
     return _consent_out(me, kind)
@@ -275,19 +296,21 @@ def notifications(request: HttpRequest, unread: bool = False):
     return list(items[:100])
 
 
-@router.post("/notifications/read", response=dict[str, int], summary="Mark all my notifications as read")
+@router.post("/notifications/read", response=MarkedOut, summary="Mark all my notifications as read")
 def notifications_read(request: HttpRequest):
     return {"marked": services.notifications_read(user=request.user)}
 
 
 @router.post("/imports", response={201: ImportOut}, summary="Upload a file and check it (nothing is imported yet)")
-def import_upload(request: HttpRequest, kind: Form[str], region: Form[str], file: File[UploadedFile]):
+def import_upload(request: HttpRequest, kind: Form[Word], region: Form[RegionCode], file: File[UploadedFile]):
     region_obj = Region.objects.filter(code=region).first()
     if region_obj is None:
         raise NotFound(_("Region not found."), code="region_not_found")
     if kind not in ImportKind.values:
         raise ValidationFailed(_("Unknown kind of import."), code="import_kind_unknown")
-    batch = imports.import_preview(actor=request.user, region=region_obj, kind=kind, file_name=file.name or "", content=file.read())
+    batch = imports.import_preview(
+        actor=request.user, region=region_obj, kind=kind, file_name=file.name or "", content=file.read()
+    )
     return Status(201, batch)
 
 
@@ -296,12 +319,18 @@ def _batch(request: HttpRequest, batch_id: Id) -> ImportBatch:
     return queries.import_batch(request.user, batch_id)
 
 
-@router.get("/imports/{int:batch_id}", response=ImportOut)
+@router.get(
+    "/imports/{int:batch_id}", response=ImportOut, summary="The check of an uploaded file: rows, valid rows, errors"
+)
 def import_get(request: HttpRequest, batch_id: Id):
     return _batch(request, batch_id)
 
 
-@router.post("/imports/{int:batch_id}/commit", response=ImportOut, summary="Import the checked file (all rows, or only the valid ones)")
+@router.post(
+    "/imports/{int:batch_id}/commit",
+    response=ImportOut,
+    summary="Import the checked file (all rows, or only the valid ones)",
+)
 def import_commit(request: HttpRequest, batch_id: Id, body: CommitIn):
     batch = _batch(request, batch_id)
     return imports.import_commit(actor=request.user, batch=batch, only_valid=body.only_valid, ip=client_ip(request))

@@ -42,7 +42,9 @@ def audit_record(
     )
 
 
-def audit_view(*, actor, obj: models.Model, ip: str | None = None, description: str = "", owner_user_id: int | None = None) -> None:
+def audit_view(
+    *, actor, obj: models.Model, ip: str | None = None, description: str = "", owner_user_id: int | None = None
+) -> None:
     """Record that `actor` opened someone's personal record (not their own; `owner_user_id`
     names the person's login when `obj` is not the person itself, e.g. a route)."""
     owner = owner_user_id if owner_user_id is not None else getattr(obj, "user_id", None)
@@ -51,17 +53,43 @@ def audit_view(*, actor, obj: models.Model, ip: str | None = None, description: 
     audit_record(actor=actor, action=AuditAction.VIEW, obj=obj, ip=ip, description=description)
 
 
-def audit_rows(*, actor, action: str, model: type[models.Model], region_ids: Iterable[int | None], description: str, ip: str | None = None) -> int:
+def audit_rows(
+    *,
+    actor,
+    action: str,
+    model: type[models.Model],
+    region_ids: Iterable[int | None],
+    description: str,
+    ip: str | None = None,
+) -> int:
     """Record that `actor` saw or exported a list of personal records, one event per region
     the records belong to (so each region's operator sees what was read of its people).
     `region_ids` has one item per record. Returns the number of records."""
     counts = Counter(region_ids)
     for region_id, count in sorted(counts.items(), key=lambda item: item[0] or 0):
-        audit_record(actor=actor, action=action, model=model, count=count, region_id=region_id, ip=ip, description=description)
+        audit_record(
+            actor=actor, action=action, model=model, count=count, region_id=region_id, ip=ip, description=description
+        )
     return sum(counts.values())
 
 
-def audit_list(*, actor, model: type[models.Model], count: int, region_id: int | None = None, ip: str | None = None, description: str = "") -> None:
+def audit_list(
+    *,
+    actor,
+    model: type[models.Model],
+    count: int,
+    region_id: int | None = None,
+    ip: str | None = None,
+    description: str = "",
+) -> None:
     """Record that `actor` saw a list of `count` personal records of one region."""
     if count:
-        audit_record(actor=actor, action=AuditAction.VIEW, model=model, count=count, region_id=region_id, ip=ip, description=description)
+        audit_record(
+            actor=actor,
+            action=AuditAction.VIEW,
+            model=model,
+            count=count,
+            region_id=region_id,
+            ip=ip,
+            description=description,
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,14 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
     throttled = False
 
+    # A password longer than this is refused before it is hashed (hashing megabytes is work for nothing).
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
     def clean(self):
         from django.conf import settings
 
@@ -29,7 +38,9 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         if throttle.blocked(username=username, ip=ip):
             self.throttled = True
             raise ValidationError(
-                self.error_messages["throttled"], code="throttled", params={"minutes": max(1, settings.EFS_LOGIN_WINDOW_SECONDS // 60)}
+                self.error_messages["throttled"],
+                code="throttled",
+                params={"minutes": max(1, settings.EFS_LOGIN_WINDOW_SECONDS // 60)},
             )
         try:
             cleaned = super().clean()

@@ -161,7 +161,9 @@ def _read_rows(file_name: str, content: bytes) -> tuple[list[str], Iterator[list
 
 
 def _read_xlsx(content: bytes) -> tuple[list[str], Iterator[list[Any]]]:
-    rows = xlsx_rows(content, broken_code="import_file_broken", too_big_code="import_file_too_large", empty_code="import_file_empty")
+    rows = xlsx_rows(
+        content, broken_code="import_file_broken", too_big_code="import_file_too_large", empty_code="import_file_empty"
+    )
     header = next(rows, None)
     if header is None:
         raise ValidationFailed(_("The first sheet of the workbook is empty."), code="import_file_empty")
@@ -275,10 +277,14 @@ class _Context:
             self.existing_people: set[tuple[str, dt.date | None, int]] = set()
         else:
             self.existing_inns = set(Organization.objects.exclude(inn="").values_list("inn", flat=True))
-            self.existing_names = {_norm(n) for n in Organization.objects.filter(region=region).values_list("name", flat=True)}
+            self.existing_names = {
+                _norm(n) for n in Organization.objects.filter(region=region).values_list("name", flat=True)
+            }
 
     def load_existing_people(self, snils: set[str], org_ids: set[int]) -> None:
-        self.existing_snils = set(Educator.objects.filter(snils__in=snils).values_list("snils", flat=True)) if snils else set()
+        self.existing_snils = (
+            set(Educator.objects.filter(snils__in=snils).values_list("snils", flat=True)) if snils else set()
+        )
         self.existing_people = {
             (_norm(f"{ln} {fn} {mn}"), bd, org)
             for ln, fn, mn, bd, org in Educator.objects.filter(organization_id__in=org_ids).values_list(
@@ -297,8 +303,14 @@ def _map_header(kind: str, header: list[str]) -> dict[str, int]:
     missing = [c.header for c in columns if c.required and c.key not in positions]
     if missing:
         raise ValidationFailed(
-            _("Required columns are missing: %(missing)s. Columns found: %(found)s. Download the template to see the expected layout.")
-            % {"missing": ", ".join(f"«{m}»" for m in missing), "found": ", ".join(f"«{h}»" for h in header if h) or "—"},
+            _(
+                "Required columns are missing: %(missing)s. Columns found: %(found)s. Download the template to see the "
+                "expected layout."
+            )
+            % {
+                "missing": ", ".join(f"«{m}»" for m in missing),
+                "found": ", ".join(f"«{h}»" for h in header if h) or "—",
+            },
             code="import_columns_missing",
             details={"missing": missing},
         )
@@ -317,14 +329,18 @@ def _check(*, actor: User, region: Region, kind: str, file_name: str, content: b
         raw_rows.append((number, values))
         if len(raw_rows) > MAX_ROWS:
             raise ValidationFailed(
-                _("The file has more than %(max)s rows; split it into parts.") % {"max": MAX_ROWS}, code="import_too_many_rows"
+                _("The file has more than %(max)s rows; split it into parts.") % {"max": MAX_ROWS},
+                code="import_too_many_rows",
             )
     if not raw_rows:
         raise ValidationFailed(_("The file has a header but no data rows."), code="import_file_empty")
     checker = _check_organization if kind == ImportKind.ORGANIZATIONS else _check_educator
     if kind == ImportKind.EDUCATORS:
         snils = {snils_normalize(_text(v.get("snils"))) for _n, v in raw_rows} - {""}
-        context.load_existing_people(snils, {o.pk for o in context.orgs_by_inn.values()} | {o.pk for os in context.orgs_by_name.values() for o in os})
+        context.load_existing_people(
+            snils,
+            {o.pk for o in context.orgs_by_inn.values()} | {o.pk for os in context.orgs_by_name.values() for o in os},
+        )
     checked = Checked(total=len(raw_rows))
     seen: dict[Any, int] = {}
     headers = {c.key: c.header for c in COLUMNS[kind]}
@@ -387,14 +403,22 @@ def _cell_problems(values: dict[str, Any], limits: dict[str, int]) -> list[tuple
         if _CONTROL.search(text):
             problems.append((key, _("the cell holds a control character (such as NUL); retype the value")))
         elif len(text) > limits.get(key, _OTHER_COLUMN_CHARS):
-            problems.append((key, _("the value is %(length)s characters long; at most %(max)s fit") % {"length": len(text), "max": limits[key]}))
+            problems.append(
+                (
+                    key,
+                    _("the value is %(length)s characters long; at most %(max)s fit")
+                    % {"length": len(text), "max": limits[key]},
+                )
+            )
     return problems
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def _cell(values: dict[str, Any], key: str, errors: list[tuple[str, str]], parse: Callable[[Any], Any], default: Any = None) -> Any:
+def _cell(
+    values: dict[str, Any], key: str, errors: list[tuple[str, str]], parse: Callable[[Any], Any], default: Any = None
+) -> Any:
     try:
         return parse(values.get(key))
     except RowError as exc:
@@ -417,13 +441,21 @@ def _check_organization(values: dict[str, Any], context: _Context, errors: list[
     if municipality_name:
         municipality = context.municipalities.get(_norm(municipality_name))
         if municipality is None:
-            errors.append(("municipality", _("unknown municipality «%(name)s» in %(region)s") % {"name": municipality_name, "region": context.region.name}))
+            errors.append(
+                (
+                    "municipality",
+                    _("unknown municipality «%(name)s» in %(region)s")
+                    % {"name": municipality_name, "region": context.region.name},
+                )
+            )
     elif kind in (OrganizationKind.SCHOOL, OrganizationKind.KINDERGARTEN):
         errors.append(("municipality", _("a school or kindergarten needs its municipality")))
     inn = _text(values.get("inn"))
     if inn:
         if not inn_is_valid(inn):
-            errors.append(("inn", _("INN «%(inn)s» is wrong: 10 or 12 digits with matching check digits") % {"inn": inn}))
+            errors.append(
+                ("inn", _("INN «%(inn)s» is wrong: 10 or 12 digits with matching check digits") % {"inn": inn})
+            )
         elif inn in context.existing_inns:
             errors.append(("inn", _("an organization with INN %(inn)s is already in the directory") % {"inn": inn}))
     if name and _norm(name) in context.existing_names:
@@ -451,11 +483,23 @@ def _check_educator(values: dict[str, Any], context: _Context, errors: list[tupl
     birth_date = _cell(values, "birth_date", errors, _date)
     today = timezone.localdate()
     if birth_date and not (dt.date(today.year - 90, 1, 1) <= birth_date <= dt.date(today.year - 15, 12, 31)):
-        errors.append(("birth_date", _("date of birth %(date)s is not plausible for an educator") % {"date": birth_date.strftime("%d.%m.%Y")}))
+        errors.append(
+            (
+                "birth_date",
+                _("date of birth %(date)s is not plausible for an educator")
+                % {"date": birth_date.strftime("%d.%m.%Y")},
+            )
+        )
     snils = snils_normalize(_text(values.get("snils")))
     if snils:
         if not snils_is_valid(snils):
-            errors.append(("snils", _("SNILS «%(value)s» is wrong: 11 digits with matching check digits") % {"value": _text(values.get("snils"))}))
+            errors.append(
+                (
+                    "snils",
+                    _("SNILS «%(value)s» is wrong: 11 digits with matching check digits")
+                    % {"value": _text(values.get("snils"))},
+                )
+            )
         elif snils in context.existing_snils:
             errors.append(("snils", _("a person with this SNILS is already in the directory")))
     email = _text(values.get("email"))
@@ -474,7 +518,10 @@ def _check_educator(values: dict[str, Any], context: _Context, errors: list[tupl
             subjects.append(subject)
     experience = _cell(values, "experience_years", errors, lambda v: _int(v, 0, 70), 0)
     qualification = _cell(
-        values, "qualification_category", errors, lambda v: _choice(v, QUALIFICATION_WORDS, QualificationCategory.choices)
+        values,
+        "qualification_category",
+        errors,
+        lambda v: _choice(v, QUALIFICATION_WORDS, QualificationCategory.choices),
     )
     org_ref = _required(values, "organization", errors)
     organization = None
@@ -485,12 +532,25 @@ def _check_educator(values: dict[str, Any], context: _Context, errors: list[tupl
             if len(candidates) == 1:
                 organization = candidates[0]
             elif len(candidates) > 1:
-                errors.append(("organization", _("several organizations are called «%(name)s»; give the INN instead") % {"name": org_ref}))
+                errors.append(
+                    (
+                        "organization",
+                        _("several organizations are called «%(name)s»; give the INN instead") % {"name": org_ref},
+                    )
+                )
             else:
                 errors.append(
-                    ("organization", _("unknown organization «%(name)s»: it is not in the directory of %(region)s within your scope") % {"name": org_ref, "region": context.region.name})
+                    (
+                        "organization",
+                        _("unknown organization «%(name)s»: it is not in the directory of %(region)s within your scope")
+                        % {"name": org_ref, "region": context.region.name},
+                    )
                 )
-    person_key = (_norm(f"{last_name} {first_name} {middle_name}"), birth_date, organization.pk if organization else None)
+    person_key = (
+        _norm(f"{last_name} {first_name} {middle_name}"),
+        birth_date,
+        organization.pk if organization else None,
+    )
     if organization and person_key in context.existing_people:
         errors.append(("", _("this person is already listed in this organization")))
     keys = [("snils", snils)] if snils else []
@@ -547,7 +607,9 @@ def import_commit(*, actor: User, batch: ImportBatch, only_valid: bool, ip: str 
     _import_region(actor, batch.region)
     if batch.status != ImportStatus.PREVIEW:
         raise Conflict(_("This file has already been imported or discarded."), code="import_already_done")
-    checked = _check(actor=actor, region=batch.region, kind=batch.kind, file_name=batch.file_name, content=bytes(batch.content))
+    checked = _check(
+        actor=actor, region=batch.region, kind=batch.kind, file_name=batch.file_name, content=bytes(batch.content)
+    )
     if checked.error_count and not only_valid:
         batch.errors = checked.errors
         batch.valid_rows = len(checked.valid)
@@ -569,13 +631,17 @@ def import_commit(*, actor: User, batch: ImportBatch, only_valid: bool, ip: str 
     batch.imported_at = timezone.now()
     batch.errors = checked.errors
     batch.save(update_fields=["status", "imported_rows", "imported_at", "errors"])
-    audit_record(actor=actor, action=AuditAction.IMPORT, model=model, region_id=batch.region_id, count=len(checked.valid), ip=ip)
+    audit_record(
+        actor=actor, action=AuditAction.IMPORT, model=model, region_id=batch.region_id, count=len(checked.valid), ip=ip
+    )
     return batch
 
 
 def import_discard(*, actor: User, batch: ImportBatch) -> None:
     _import_region(actor, batch.region)
-    ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEW).update(status=ImportStatus.DISCARDED, content=b"")
+    ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEW).update(
+        status=ImportStatus.DISCARDED, content=b""
+    )
 
 
 def _create_organizations(region: Region, rows: list[dict[str, Any]]) -> None:
@@ -620,7 +686,11 @@ def _create_educators(region: Region, rows: list[dict[str, Any]]) -> None:
         raise RuntimeError("bulk_create did not return primary keys")
     through = Educator.subjects.through
     through.objects.bulk_create(
-        [through(educator_id=e.pk, subject_id=s.pk) for e, r in zip(created, rows, strict=True) for s in dict.fromkeys(r["subjects"])]
+        [
+            through(educator_id=e.pk, subject_id=s.pk)
+            for e, r in zip(created, rows, strict=True)
+            for s in dict.fromkeys(r["subjects"])
+        ]
     )
 
 
@@ -628,22 +698,50 @@ def import_template(kind: str) -> bytes:
     """An XLSX with the expected header and one example row, for users to fill in."""
     columns = COLUMNS[kind]
     if kind == ImportKind.ORGANIZATIONS:
-        example = ["Муниципальное бюджетное общеобразовательное учреждение «Средняя школа № 1»", "МБОУ СШ № 1", "школа", "Ачинск", "2443000010", "г. Ачинск, ул. Ленина, 1", "нет"]
+        example = [
+            "Муниципальное бюджетное общеобразовательное учреждение «Средняя школа № 1»",
+            "МБОУ СШ № 1",
+            "школа",
+            "Ачинск",
+            "2443000010",
+            "г. Ачинск, ул. Ленина, 1",
+            "нет",
+        ]
     else:
-        example = ["Иванова", "Мария", "Петровна", "12.03.1985", "112-233-445 95", "m.ivanova@example.ru", "педагог", "учитель", "Математика; Информатика", 14, "первая", "2443000010"]
+        example = [
+            "Иванова",
+            "Мария",
+            "Петровна",
+            "12.03.1985",
+            "112-233-445 95",
+            "m.ivanova@example.ru",
+            "педагог",
+            "учитель",
+            "Математика; Информатика",
+            14,
+            "первая",
+            "2443000010",
+        ]
     return workbook_bytes(
         Sheet(
-            "Данные", [c.header for c in columns], [example],
+            "Данные",
+            [c.header for c in columns],
+            [example],
             widths={letter: 24 for letter in "ABCDEFGHIJKL"[: len(columns)]},
             bold_columns=[i for i, c in enumerate(columns) if c.required],
         ),
-        Sheet("Пояснения", ["Столбец", "Обязательный", "Что писать"],
-              [[c.header, "да" if c.required else "нет", _COLUMN_HELP.get(c.key, "")] for c in columns], bold_columns=()),
+        Sheet(
+            "Пояснения",
+            ["Столбец", "Обязательный", "Что писать"],
+            [[c.header, "да" if c.required else "нет", _COLUMN_HELP.get(c.key, "")] for c in columns],
+            bold_columns=(),
+        ),
     )
 
 
 _COLUMN_HELP = {
-    "kind": "школа, детский сад, колледж, вуз, ИРО/ИПК, ЦНППМ, орган управления образованием, муниципальная методическая служба, иная организация ДПО",
+    "kind": "школа, детский сад, колледж, вуз, ИРО/ИПК, ЦНППМ, орган управления образованием, муниципальная "
+            "методическая служба, иная организация ДПО",
     "municipality": "название муниципалитета, как в справочнике региона",
     "inn": "10 цифр (организация)",
     "licensed_for_dpo": "да или нет",

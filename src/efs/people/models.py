@@ -38,7 +38,10 @@ class Region(models.Model):
     capital = models.CharField(_("administrative centre"), max_length=100)
     # Where it is consent, nothing beyond the directory record is processed without it.
     personal_data_basis = models.CharField(
-        _("legal basis for processing personal data"), max_length=10, choices=ProcessingBasis.choices, default=ProcessingBasis.CONSENT
+        _("legal basis for processing personal data"),
+        max_length=10,
+        choices=ProcessingBasis.choices,
+        default=ProcessingBasis.CONSENT,
     )
 
     class Meta:
@@ -75,7 +78,9 @@ class MunicipalityKind(models.TextChoices):
 
 
 class Municipality(models.Model):
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("region"))
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("region")
+    )
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=24, choices=MunicipalityKind.choices)
 
@@ -102,13 +107,23 @@ class OrganizationKind(models.TextChoices):
     FEDERAL = "federal", _("federal organization")
 
 
-PROVIDER_KINDS = (OrganizationKind.IPK, OrganizationKind.CNPPM, OrganizationKind.UNIVERSITY, OrganizationKind.OTHER_PROVIDER)
+PROVIDER_KINDS = (
+    OrganizationKind.IPK,
+    OrganizationKind.CNPPM,
+    OrganizationKind.UNIVERSITY,
+    OrganizationKind.OTHER_PROVIDER,
+)
 
 
 class Organization(models.Model):
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="organizations", verbose_name=_("region"))
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, null=True, blank=True, related_name="organizations", verbose_name=_("municipality")
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organizations",
+        verbose_name=_("municipality"),
     )
     kind = models.CharField(_("kind"), max_length=24, choices=OrganizationKind.choices)
     name = models.CharField(_("full name"), max_length=500)
@@ -123,7 +138,9 @@ class Organization(models.Model):
         verbose_name_plural = _("organizations")
         constraints = [
             models.UniqueConstraint(fields=["inn"], condition=~Q(inn=""), name="organization_unique_inn"),
-            models.CheckConstraint(condition=Q(inn="") | Q(inn__regex=r"^([0-9]{10}|[0-9]{12})$"), name="organization_inn_digits"),
+            models.CheckConstraint(
+                condition=Q(inn="") | Q(inn__regex=r"^([0-9]{10}|[0-9]{12})$"), name="organization_inn_digits"
+            ),
         ]
         indexes = [models.Index(fields=["region", "kind"])]
 
@@ -182,10 +199,20 @@ class Educator(models.Model):
 
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="educators", verbose_name=_("region"))
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="educators", verbose_name=_("organization")
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="educators",
+        verbose_name=_("organization"),
     )
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="educator", verbose_name=_("login")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="educator",
+        verbose_name=_("login"),
     )
     last_name = models.CharField(_("last name"), max_length=100)
     first_name = models.CharField(_("first name"), max_length=100)
@@ -198,10 +225,18 @@ class Educator(models.Model):
     subjects = models.ManyToManyField(Subject, blank=True, related_name="educators", verbose_name=_("subjects"))
     experience_years = models.PositiveSmallIntegerField(_("teaching experience, years"), default=0)
     qualification_category = models.CharField(
-        _("qualification category"), max_length=12, choices=QualificationCategory.choices, default=QualificationCategory.NONE
+        _("qualification category"),
+        max_length=12,
+        choices=QualificationCategory.choices,
+        default=QualificationCategory.NONE,
     )
     is_active = models.BooleanField(_("active"), default=True)
-    search_text = models.CharField(max_length=600, blank=True, editable=False, help_text="lower-cased name and position for search (see search_key)")
+    search_text = models.CharField(
+        max_length=600,
+        blank=True,
+        editable=False,
+        help_text="lower-cased name and position for search (see search_key)",
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -211,7 +246,9 @@ class Educator(models.Model):
         verbose_name_plural = _("educators")
         constraints = [
             models.UniqueConstraint(fields=["snils"], condition=~Q(snils=""), name="educator_unique_snils"),
-            models.CheckConstraint(condition=Q(snils="") | Q(snils__regex=r"^[0-9]{11}$"), name="educator_snils_digits"),
+            models.CheckConstraint(
+                condition=Q(snils="") | Q(snils__regex=r"^[0-9]{11}$"), name="educator_snils_digits"
+            ),
             models.CheckConstraint(condition=Q(experience_years__lte=70), name="educator_experience_plausible"),
             models.CheckConstraint(condition=~Q(last_name="") & ~Q(first_name=""), name="educator_has_name"),
         ]
@@ -220,7 +257,9 @@ class Educator(models.Model):
             models.Index(fields=["organization", "last_name"]),
             # The people list pages in name order: the first page of 1.2 M reads 25 index entries.
             models.Index(fields=["last_name", "first_name", "middle_name", "id"], name="educator_name_order"),
-            models.Index(fields=["region", "last_name", "first_name", "middle_name", "id"], name="educator_region_name_order"),
+            models.Index(
+                fields=["region", "last_name", "first_name", "middle_name", "id"], name="educator_region_name_order"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -289,9 +328,15 @@ class RoleAssignment(models.Model):
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)
     scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("region"))
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("municipality"))
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("organization"))
-    macroregion = models.ForeignKey(Macroregion, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("macroregion"))
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("municipality")
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("organization")
+    )
+    macroregion = models.ForeignKey(
+        Macroregion, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("macroregion")
+    )
     granted_at = models.DateTimeField(_("granted"), auto_now_add=True)
 
     class Meta:
@@ -335,7 +380,9 @@ class AssignmentKind(models.TextChoices):
 class SupportAssignment(models.Model):
     """Who supports whom: the people a tutor's or mentor's ASSIGNED scope covers."""
 
-    supporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="support_assignments")
+    supporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="support_assignments"
+    )
     educator = models.ForeignKey(Educator, on_delete=models.CASCADE, related_name="support_assignments")
     kind = models.CharField(_("kind"), max_length=10, choices=AssignmentKind.choices)
     region = models.ForeignKey(Region, on_delete=models.PROTECT)
@@ -420,7 +467,9 @@ class AuditEvent(models.Model):
     """Who read or changed personal data. Append-only: never updated or deleted."""
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("who"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("who")
+    )
     action = models.CharField(_("action"), max_length=10, choices=AuditAction.choices)
     object_type = models.CharField(_("object type"), max_length=100)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
@@ -437,7 +486,9 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["region", "at"]), models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()} {self.object_repr or self.object_type}"
+        return (
+            f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()} {self.object_repr or self.object_type}"
+        )
 
     @property
     def object_label(self) -> str:
@@ -460,13 +511,19 @@ class AuditEvent(models.Model):
             for item in self.fields:
                 kind, _sep, version = str(item).partition(":")
                 label = str(kinds.get(kind, kind))
-                shown.append(_("%(kind)s, version %(version)s") % {"kind": label, "version": version} if version else label)
+                shown.append(
+                    _("%(kind)s, version %(version)s") % {"kind": label, "version": version} if version else label
+                )
             return shown
         model_fields = {}
         try:
             from django.apps import apps
 
-            model_fields = {f.name: str(f.verbose_name) for f in apps.get_model(self.object_type)._meta.get_fields() if hasattr(f, "verbose_name")}
+            model_fields = {
+                f.name: str(f.verbose_name)
+                for f in apps.get_model(self.object_type)._meta.get_fields()
+                if hasattr(f, "verbose_name")
+            }
         except (LookupError, ValueError):
             pass
         return [model_fields.get(str(name), str(name)) for name in self.fields]
@@ -535,7 +592,9 @@ class Notification(models.Model):
     title = models.CharField(_("title"), max_length=300)
     body = models.TextField(_("text"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
-    key = models.CharField(_("key"), max_length=120, blank=True, help_text=_("one notification per key: reminders are not repeated"))
+    key = models.CharField(
+        _("key"), max_length=120, blank=True, help_text=_("one notification per key: reminders are not repeated")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
 
@@ -543,7 +602,9 @@ class Notification(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        constraints = [models.UniqueConstraint(fields=["user", "key"], condition=~Q(key=""), name="notification_once_per_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], condition=~Q(key=""), name="notification_once_per_key")
+        ]
         indexes = [models.Index(fields=["user", "read_at"])]
 
     def __str__(self) -> str:

@@ -35,6 +35,7 @@ from .queries import (
     educator_visible,
     educators_visible,
     home_region,
+    role_holders,
     staff_summary,
 )
 from .services import (
@@ -47,6 +48,7 @@ from .services import (
     processing_require,
     role_grant,
     support_assign,
+    support_end,
 )
 
 __all__ = [
@@ -86,8 +88,10 @@ __all__ = [
     "home_region",
     "notify",
     "role_grant",
+    "role_holders",
     "staff_summary",
     "support_assign",
+    "support_end",
 ]
 
 
@@ -103,6 +107,11 @@ def element_educators(*, months: list) -> list[tuple[int, int, int]]:
     rows: list[tuple[int, int, int]] = []
     for index, month in enumerate(months):
         end = dt.datetime.combine(next_month(month), dt.time(), tzinfo=dt.UTC)
-        counts = Educator.objects.filter(is_active=True, created_at__lt=end).values("organization_id").annotate(n=Count("id")).order_by()
+        counts = (
+            Educator.objects.filter(is_active=True, created_at__lt=end)
+            .values("organization_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
         rows += [(c["organization_id"], index, c["n"]) for c in counts if c["organization_id"]]
     return rows

@@ -45,11 +45,16 @@ def educators_visible(
 
 def educator_visible(user, pk: int, *, roles=None) -> Educator:
     return access.get_scoped(
-        Educator.objects.select_related("organization__municipality", "region", "user").prefetch_related("subjects"), user, roles=roles, pk=pk
+        Educator.objects.select_related("organization__municipality", "region", "user").prefetch_related("subjects"),
+        user,
+        roles=roles,
+        pk=pk,
     )
 
 
-def organizations_directory(*, region_id: int | None = None, municipality_id: int | None = None, kind: str = "", search: str = "") -> QuerySet[Organization]:
+def organizations_directory(
+    *, region_id: int | None = None, municipality_id: int | None = None, kind: str = "", search: str = ""
+) -> QuerySet[Organization]:
     """The public directory of organizations (not personal data)."""
     qs = Organization.objects.select_related("municipality", "region")
     if region_id:
@@ -81,7 +86,9 @@ def filter_choices(user) -> dict:
         ids = reach.region_ids | {g.region_id for g in access.grants(user) if g.region_id}
         regions = Region.objects.filter(pk__in=ids)
     region_ids = [r.pk for r in regions] if regions.count() <= 3 else []
-    municipalities = Municipality.objects.filter(region_id__in=region_ids) if region_ids else Municipality.objects.none()
+    municipalities = (
+        Municipality.objects.filter(region_id__in=region_ids) if region_ids else Municipality.objects.none()
+    )
     return {"regions": regions, "municipalities": municipalities}
 
 
@@ -111,6 +118,18 @@ def educators_per_region(user) -> dict[int, int]:
 
 def assigned_educators(user, *, role: str) -> QuerySet[Educator]:
     return access.scoped(Educator.objects.select_related("organization"), user, roles=[role])
+
+
+def role_holders(*, role: str, region_id: int):
+    """The logins holding `role` with `region_id` as their home region (e.g. a region's
+    tutors, whose scope is their assigned people), by name."""
+    from .models import User
+
+    return (
+        User.objects.filter(role_assignments__role=role, role_assignments__region_id=region_id)
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )
 
 
 ROLE_ORDER = [

@@ -25,5 +25,9 @@ def load(apps) -> None:
         ConsentDocument.objects.update_or_create(
             kind=row["kind"],
             version=row["version"],
-            defaults={"title": row["title"], "text": row["text"], "published_at": dt.datetime.fromisoformat(row["published_at"])},
+            defaults={
+                "title": row["title"],
+                "text": row["text"],
+                "published_at": dt.datetime.fromisoformat(row["published_at"]),
+            },
         )

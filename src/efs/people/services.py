@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from efs.limits import NOTE_MAX_CHARS, checked_text
 
 from . import access
 from .audit import audit_record
@@ -42,7 +43,9 @@ from .validators import snils_is_valid, snils_normalize
 
 
 def consent_current_document(kind: str) -> ConsentDocument:
-    document = ConsentDocument.objects.filter(kind=kind, published_at__lte=timezone.now()).order_by("-published_at").first()
+    document = (
+        ConsentDocument.objects.filter(kind=kind, published_at__lte=timezone.now()).order_by("-published_at").first()
+    )
     if document is None:
         raise NotFound(_("No consent text has been published for this purpose yet."))
     return document
@@ -59,7 +62,11 @@ def consent_give(*, actor: User, educator: Educator, kind: str, ip: str | None =
     if educator.user_id != actor.pk:
         raise PermissionDenied(_("Only the person themselves can give this consent."))
     document = consent_current_document(kind)
-    existing = Consent.objects.select_for_update().filter(educator=educator, document=document, withdrawn_at__isnull=True).first()
+    existing = (
+        Consent.objects.select_for_update()
+        .filter(educator=educator, document=document, withdrawn_at__isnull=True)
+        .first()
+    )
     if existing:
         return existing
     consent = Consent.objects.create(
@@ -75,7 +82,9 @@ def consent_withdraw(*, actor: User, educator: Educator, kind: str, ip: str | No
     if educator.user_id != actor.pk:
         raise PermissionDenied(_("Only the person themselves can withdraw this consent."))
     now = timezone.now()
-    active = Consent.objects.select_for_update().filter(educator=educator, document__kind=kind, withdrawn_at__isnull=True)
+    active = Consent.objects.select_for_update().filter(
+        educator=educator, document__kind=kind, withdrawn_at__isnull=True
+    )
     changed = active.update(withdrawn_at=now)
     if changed:
         audit_record(actor=actor, action=AuditAction.WITHDRAW, obj=educator, fields=[kind], ip=ip)
@@ -105,7 +114,9 @@ def processing_allowed_q(path: str = "") -> Q:
     (for jobs that process many people at once: the region-wide plan, reminders)."""
     prefix = f"{path}__" if path else ""
     consented = Consent.objects.filter(
-        educator_id=OuterRef(f"{prefix}pk" if not path else f"{path}_id"), document__kind=ConsentKind.PERSONAL_DATA, withdrawn_at__isnull=True
+        educator_id=OuterRef(f"{prefix}pk" if not path else f"{path}_id"),
+        document__kind=ConsentKind.PERSONAL_DATA,
+        withdrawn_at__isnull=True,
     )
     return ~Q(**{f"{prefix}region__personal_data_basis": ProcessingBasis.CONSENT}) | Q(Exists(consented))
 
@@ -118,12 +129,14 @@ def processing_require(educator: Educator, *, actor: User | None = None) -> None
         return
     if actor is not None and educator.user_id == actor.pk:
         message = _(
-            "Your consent to the processing of personal data is needed first: in your region the platform keeps nothing beyond "
+            "Your consent to the processing of personal data is needed first: in your region the platform keeps "
+            "nothing beyond "
             "the directory record without it. Give it on the «My consents» page, then repeat the action."
         )
     else:
         message = _(
-            "%(name)s has not given (or has withdrawn) consent to the processing of personal data, and the region processes them "
+            "%(name)s has not given (or has withdrawn) consent to the processing of personal data, and the region "
+            "processes them "
             "on the basis of consent. Ask the person to give it on the «My consents» page."
         ) % {"name": educator.full_name}
     raise PermissionDenied(message, code="personal_data_consent_required")
@@ -134,13 +147,23 @@ def region_basis_set(*, actor: User, region: Region, basis: str, ip: str | None 
     """The regional operator (or the federal one) sets the region's legal basis for processing."""
     if basis not in ProcessingBasis.values:
         raise ValidationFailed(_("Unknown legal basis."), code="processing_basis_unknown")
-    if not any(g.scope == Scope.FEDERAL or (g.scope == Scope.REGION and g.region_id == region.pk) for g in access.require_role(actor, access.DIRECTORY_EDITORS)):
+    if not any(
+        g.scope == Scope.FEDERAL or (g.scope == Scope.REGION and g.region_id == region.pk)
+        for g in access.require_role(actor, access.DIRECTORY_EDITORS)
+    ):
         raise PermissionDenied(_("Only the region's operator changes this setting."))
     region = Region.objects.select_for_update().get(pk=region.pk)
     if region.personal_data_basis != basis:
         region.personal_data_basis = basis
         region.save(update_fields=["personal_data_basis"])
-        audit_record(actor=actor, action=AuditAction.UPDATE, obj=region, region_id=region.pk, fields=["personal_data_basis"], ip=ip)
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=region,
+            region_id=region.pk,
+            fields=["personal_data_basis"],
+            ip=ip,
+        )
     return region
 
 
@@ -199,6 +222,18 @@ def support_assign(*, supporter: User, educator: Educator, kind: str) -> Support
     return assignment
 
 
+def support_end(*, supporter: User, educator: Educator, kind: str) -> bool:
+    """End an active tutor's or mentor's assignment (the row stays, inactive; a higher app
+    keeps the history of who supported whom). True when one was active."""
+    if kind not in (Role.TUTOR, Role.MENTOR):
+        raise ValidationFailed(_("Unknown kind of support."), code="support_kind_unknown")
+    return bool(
+        SupportAssignment.objects.filter(supporter=supporter, educator=educator, kind=kind, active=True).update(
+            active=False
+        )
+    )
+
+
 # ---------------------------------------------------------------- profile
 
 
@@ -209,7 +244,9 @@ PROFILE_FIELDS_OPERATOR = frozenset(
 
 
 @transaction.atomic
-def educator_update(*, actor: User, educator: Educator, changes: dict, subjects: list[Subject] | None = None, ip: str | None = None) -> Educator:
+def educator_update(
+    *, actor: User, educator: Educator, changes: dict, subjects: list[Subject] | None = None, ip: str | None = None
+) -> Educator:
     is_self = educator.user_id == actor.pk
     editable = set(PROFILE_FIELDS_SELF if is_self else ())
     if access.scoped(Educator.objects.filter(pk=educator.pk), actor, roles=access.DIRECTORY_EDITORS).exists():
@@ -252,11 +289,15 @@ def snils_clean(raw: str) -> str:
 
 
 @transaction.atomic
-def macroregion_save(*, actor: User, name: str, regions: list[Region], description: str = "", macroregion: Macroregion | None = None) -> Macroregion:
+def macroregion_save(
+    *, actor: User, name: str, regions: list[Region], description: str = "", macroregion: Macroregion | None = None
+) -> Macroregion:
     access.require_role(actor, [Role.FEDERAL_OPERATOR])
     name = name.strip()
     if not name:
         raise ValidationFailed(_("Give the macroregion a name."), code="name_required")
+    name = checked_text(name, field=_("name"), limit=200)
+    description = checked_text(description, field=_("description"), limit=NOTE_MAX_CHARS)
     if len(regions) < 2:
         raise ValidationFailed(_("A macroregion joins at least two regions."), code="macroregion_too_small")
     macroregion = macroregion or Macroregion()
@@ -287,9 +328,10 @@ def _digest(plaintext: str) -> str:
 
 
 def api_token_create(*, user: User, name: str) -> IssuedToken:
-    name = name.strip()[:100]
+    name = name.strip()
     if not name:
         raise ValidationFailed(_("Give the token a name, e.g. the system that will use it."), code="name_required")
+    name = checked_text(name, field=_("name"), limit=100)
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=plaintext[:12], digest=_digest(plaintext))
     return IssuedToken(token=token, plaintext=plaintext)
@@ -322,7 +364,9 @@ def notify(*, user: User, title: str, body: str = "", url: str = "", key: str = 
     from .models import Notification
 
     if key:
-        _obj, created = Notification.objects.get_or_create(user=user, key=key[:120], defaults={"title": title[:300], "body": body, "url": url[:300]})
+        _obj, created = Notification.objects.get_or_create(
+            user=user, key=key[:120], defaults={"title": title[:300], "body": body, "url": url[:300]}
+        )
         return created
     Notification.objects.create(user=user, title=title[:300], body=body, url=url[:300])
     return True

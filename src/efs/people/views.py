@@ -44,8 +44,14 @@ def educators(request: HttpRequest) -> HttpResponse:
         category=request.GET.get("category", "") if request.GET.get("category") in EducatorCategory.values else "",
     )
     page = CachedCountPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    audit_rows(actor=request.user, action=AuditAction.VIEW, model=Educator, region_ids=[e.region_id for e in page.object_list],
-               description=_("List of educators, page %(n)s") % {"n": page.number}, ip=client_ip(request))
+    audit_rows(
+        actor=request.user,
+        action=AuditAction.VIEW,
+        model=Educator,
+        region_ids=[e.region_id for e in page.object_list],
+        description=_("List of educators, page %(n)s") % {"n": page.number},
+        ip=client_ip(request),
+    )
     context = {"page": page, "categories": EducatorCategory.choices, **queries.filter_choices(request.user)}
     template = "people/educators.html#results" if request.htmx else "people/educators.html"
     return render(request, template, context)
@@ -84,7 +90,14 @@ def educators_export(request: HttpRequest) -> HttpResponse:
             ]
 
     content = xlsx.table_bytes("Педагоги", [h.header for h in imports.EDUCATOR_COLUMNS], rows())
-    audit_rows(actor=request.user, action=AuditAction.EXPORT, model=Educator, region_ids=regions, description=_("Export of educators to Excel (with СНИЛС)"), ip=client_ip(request))
+    audit_rows(
+        actor=request.user,
+        action=AuditAction.EXPORT,
+        model=Educator,
+        region_ids=regions,
+        description=_("Export of educators to Excel (with СНИЛС)"),
+        ip=client_ip(request),
+    )
     response = xlsx.response(content, f"educators-{timezone.localdate():%Y-%m-%d}.xlsx")
     return response
 
@@ -97,7 +110,10 @@ def educator(request: HttpRequest, pk: int) -> HttpResponse:
     is_self = person.user_id == request.user.pk
     if request.method == "POST":  # a refusal is its own status and Russian page (DomainErrorMiddleware)
         services.educator_update(
-            actor=request.user, educator=person, changes={"email": request.POST.get("email", "").strip()[:254]}, ip=client_ip(request)
+            actor=request.user,
+            educator=person,
+            changes={"email": request.POST.get("email", "").strip()[:254]},
+            ip=client_ip(request),
         )
         messages.success(request, _("Saved."))
         return redirect("people:educator", pk=person.pk)
@@ -152,9 +168,16 @@ def consents(request: HttpRequest) -> HttpResponse:
             document = services.consent_current_document(kind)
         except NotFound:
             continue
-        documents.append({"kind": kind, "label": label, "document": document, "active": services.consent_active(me, kind)})
+        documents.append(
+            {"kind": kind, "label": label, "document": document, "active": services.consent_active(me, kind)}
+        )
     history = me.consents.select_related("document").order_by("-given_at")
-    context = {"documents": documents, "history": history, "consent_needed": services.consent_needed(me), "region": me.region}
+    context = {
+        "documents": documents,
+        "history": history,
+        "consent_needed": services.consent_needed(me),
+        "region": me.region,
+    }
     return render(request, "people/consents.html", context)
 
 
@@ -168,12 +191,16 @@ def import_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         upload = request.FILES.get("file")
         kind = request.POST.get("kind", "")
-        region = regions.filter(pk=int(request.POST["region"]) if request.POST.get("region", "").isdigit() else 0).first()
+        region = regions.filter(
+            pk=int(request.POST["region"]) if request.POST.get("region", "").isdigit() else 0
+        ).first()
         if upload is None:
             raise ValidationFailed(_("Choose a file to upload."), code="file_missing")
         if region is None:
             raise ValidationFailed(_("Choose the region to import into."), code="region_missing")
-        batch = imports.import_preview(actor=request.user, region=region, kind=kind, file_name=upload.name, content=upload.read())
+        batch = imports.import_preview(
+            actor=request.user, region=region, kind=kind, file_name=upload.name, content=upload.read()
+        )
         return redirect("people:import", pk=batch.pk)
     batches = queries.import_batches(request.user)[:30]
     return render(request, "people/imports.html", {"regions": regions, "batches": batches, "kinds": ImportKind.choices})
@@ -193,7 +220,9 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
             imports.import_discard(actor=request.user, batch=batch)
             messages.info(request, _("The file was discarded; nothing was imported."))
             return redirect("people:imports")
-        done = imports.import_commit(actor=request.user, batch=batch, only_valid=action == "import_valid", ip=client_ip(request))
+        done = imports.import_commit(
+            actor=request.user, batch=batch, only_valid=action == "import_valid", ip=client_ip(request)
+        )
         messages.success(request, _("Imported rows: %(n)s.") % {"n": done.imported_rows})
         return redirect("people:import", pk=batch.pk)
     return render(request, "people/import_batch.html", {"batch": batch, "errors": batch.errors[:500]})
@@ -252,7 +281,12 @@ def macroregions(request: HttpRequest) -> HttpResponse:
     else:
         status = 200
     items = Macroregion.objects.prefetch_related("regions")
-    return render(request, "people/macroregions.html", {"items": items, "regions": Region.objects.all(), "edit": edit}, status=status)
+    return render(
+        request,
+        "people/macroregions.html",
+        {"items": items, "regions": Region.objects.all(), "edit": edit},
+        status=status,
+    )
 
 
 @login_required
@@ -275,7 +309,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
                 services.api_token_revoke(user=request.user, token_id=post_int(request, "id"))
                 messages.info(request, _("Token revoked."))
                 return redirect("people:tokens")
-            issued = services.api_token_create(user=request.user, name=request.POST.get("name", "")[:100])
+            issued = services.api_token_create(user=request.user, name=request.POST.get("name", ""))
         except DomainError as exc:
             messages.error(request, exc.message)
             status = exc.status

@@ -368,6 +368,30 @@ def _set_worker_data(data: RegionData) -> None:
     _WORKER_DATA = data
 
 
+def priced_items(data: RegionData, t: int, pair_cost: np.ndarray, mu: float) -> tuple[np.ndarray, list[Item]]:
+    """The options of educator ``t`` worth pricing at the seat prices ``pair_cost`` and fund
+    price ``mu`` (those whose gain alone exceeds their cost), as the oracle's items, with their
+    positions among the educator's products."""
+    row = data.teachers[t]
+    cost = pair_cost[row.pairs] + mu * data.product_price[row.products]
+    positive = np.flatnonzero(row.standalone - cost > EPS)
+    gains = row.gains[positive].tolist()
+    items = [
+        Item(
+            gains=tuple(gains[j]),
+            cost=float(cost[k]),
+            price=int(data.product_price[row.products[k]]),
+            hours=int(data.product_hours[row.products[k]]),
+            program=int(data.product_program[row.products[k]]),
+            first_day=0,
+            last_day=0,
+            exclusive=False,
+        )
+        for j, k in enumerate(positive)
+    ]
+    return positive, items
+
+
 def _price_chunk(
     teachers: np.ndarray,
     pair_cost: np.ndarray,
@@ -389,29 +413,13 @@ def _price_chunk(
             routes.append(None)
             unpriced += 1
             continue
-        row = data.teachers[t]
-        cost = pair_cost[row.pairs] + mu * data.product_price[row.products]
-        positive = np.flatnonzero(row.standalone - cost > EPS)
+        positive, items = priced_items(data, t, pair_cost, mu)
         if len(positive) == 0:
             bounds.append(best)
             routes.append(None)
             continue
-        gains = row.gains[positive].tolist()
-        items = [
-            Item(
-                gains=tuple(gains[j]),
-                cost=float(cost[k]),
-                price=int(data.product_price[row.products[k]]),
-                hours=int(data.product_hours[row.products[k]]),
-                program=int(data.product_program[row.products[k]]),
-                first_day=0,
-                last_day=0,
-                exclusive=False,
-            )
-            for j, k in enumerate(positive)
-        ]
         profit, route, finished, bound = best_priced_route(
-            row.weights.tolist(),
+            data.teachers[t].weights.tolist(),
             items,
             budget=int(data.budget[t]),
             max_hours=int(data.max_hours[t]),

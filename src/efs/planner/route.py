@@ -158,7 +158,7 @@ def _solve_cpsat(
     incumbent = set(map(id, greedy_choice(compiled, candidates)))
     hint = [id(c) in incumbent for c in candidates]
     for objective, sense in ((value, "max"), (price, "min"), (hours, "min")):
-        model.clear_hints()
+        model.clear_hints()  # type: ignore[no-untyped-call]  # unannotated in OR-Tools
         for var, taken in zip(x, hint, strict=True):
             model.add_hint(var, taken)
         if sense == "max":

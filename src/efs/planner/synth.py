@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import cast
 
 import numpy as np
 
@@ -100,7 +101,7 @@ def _kopecks(rubles: float) -> int:
 
 def _popularity(rng: np.random.Generator, n: int) -> np.ndarray:
     raw = rng.permutation(1.0 / np.arange(1, n + 1) ** 0.7)
-    return raw / raw.sum()
+    return cast(np.ndarray, raw / raw.sum())
 
 
 def _municipality_weights(n: int) -> np.ndarray:

@@ -21,7 +21,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -95,7 +95,7 @@ class ItemBank:
     @property
     def b(self) -> FloatArray:
         """Item location: the difficulty of dichotomous items, the mean step of GPCM items."""
-        return np.nanmean(self.steps, axis=1)
+        return cast(FloatArray, np.nanmean(self.steps, axis=1))
 
     @cached_property
     def n_categories(self) -> IntArray:
@@ -157,25 +157,7 @@ class ItemBank:
         items = data["items"]
         if not items:
             raise BankFormatError("bank has no items")
-        dims_raw = data.get("dimensions")
-        dimension_ids: list[str] = []
-        cuts: list[float] = []
-        if dims_raw is None:
-            for item in items:
-                if (
-                    isinstance(item, Mapping)
-                    and str(item.get("dimension", "")) not in dimension_ids
-                ):
-                    dimension_ids.append(str(item.get("dimension", "")))
-            cuts = [0.0] * len(dimension_ids)
-        else:
-            if not isinstance(dims_raw, list):
-                raise BankFormatError("'dimensions' must be a list")
-            for k, dim in enumerate(dims_raw):
-                if not isinstance(dim, Mapping) or "id" not in dim:
-                    raise BankFormatError(f"dimension #{k} must be an object with an 'id'")
-                dimension_ids.append(str(dim["id"]))
-                cuts.append(_number(dim.get("cut", 0.0), f"cut of dimension {dim['id']!r}"))
+        dimension_ids, cuts = _json_dimensions(data.get("dimensions"), items)
         dim_index = {d: k for k, d in enumerate(dimension_ids)}
         if len(dim_index) != len(dimension_ids):
             raise BankFormatError("dimension ids must be unique")
@@ -188,33 +170,7 @@ class ItemBank:
         exposure: list[float] = []
         step_rows: list[list[float]] = []
         for k, item in enumerate(items):
-            if not isinstance(item, Mapping) or "id" not in item:
-                raise BankFormatError(f"item #{k} must be an object with an 'id'")
-            item_id = str(item["id"])
-            where = f"item {item_id!r}"
-            dim_id = str(item.get("dimension", ""))
-            if dim_id not in dim_index:
-                raise BankFormatError(f"{where}: unknown dimension {dim_id!r}")
-            try:
-                code = model_code(str(item.get("model", "2PL")))
-            except ValueError as exc:
-                raise BankFormatError(f"{where}: {exc}") from None
-            a = _number(item.get("a"), f"{where}: a")
-            c = 0.0
-            if code == GPCM:
-                raw_steps = item.get("steps")
-                if not isinstance(raw_steps, list) or not raw_steps:
-                    raise BankFormatError(f"{where}: a GPCM item needs a non-empty 'steps' list")
-                row = [_number(s, f"{where}: step") for s in raw_steps]
-            else:
-                row = [_number(item.get("b"), f"{where}: b")]
-                if code == THREE_PL:
-                    c = _number(item.get("c", 0.0), f"{where}: c")
-                    if not 0.0 <= c < 1.0:
-                        raise BankFormatError(f"{where}: c must be in [0, 1)")
-            e = _number(item.get("exposure", 1.0), f"{where}: exposure")
-            if not 0.0 < e <= 1.0:
-                raise BankFormatError(f"{where}: exposure must be in (0, 1]")
+            item_id, dim_id, code, a, c, e, row = _json_item(k, item, dim_index)
             ids.append(item_id)
             dims.append(dim_index[dim_id])
             models.append(code)
@@ -277,6 +233,63 @@ class ItemBank:
         if self.correlation is not None:
             out["correlation"] = self.correlation.tolist()
         return out
+
+
+def _json_dimensions(dims_raw: object, items: list[Any]) -> tuple[list[str], list[float]]:
+    """Dimension ids and cuts of the JSON bank: listed, or else in the order the items name them."""
+    dimension_ids: list[str] = []
+    cuts: list[float] = []
+    if dims_raw is None:
+        for item in items:
+            if (
+                isinstance(item, Mapping)
+                and str(item.get("dimension", "")) not in dimension_ids
+            ):
+                dimension_ids.append(str(item.get("dimension", "")))
+        cuts = [0.0] * len(dimension_ids)
+    else:
+        if not isinstance(dims_raw, list):
+            raise BankFormatError("'dimensions' must be a list")
+        for k, dim in enumerate(dims_raw):
+            if not isinstance(dim, Mapping) or "id" not in dim:
+                raise BankFormatError(f"dimension #{k} must be an object with an 'id'")
+            dimension_ids.append(str(dim["id"]))
+            cuts.append(_number(dim.get("cut", 0.0), f"cut of dimension {dim['id']!r}"))
+    return dimension_ids, cuts
+
+
+def _json_item(
+    k: int, item: object, dim_index: Mapping[str, int]
+) -> tuple[str, str, int, float, float, float, list[float]]:
+    """One item of the JSON bank: (id, dimension id, model code, a, c, exposure, step row)."""
+    if not isinstance(item, Mapping) or "id" not in item:
+        raise BankFormatError(f"item #{k} must be an object with an 'id'")
+    item_id = str(item["id"])
+    where = f"item {item_id!r}"
+    dim_id = str(item.get("dimension", ""))
+    if dim_id not in dim_index:
+        raise BankFormatError(f"{where}: unknown dimension {dim_id!r}")
+    try:
+        code = model_code(str(item.get("model", "2PL")))
+    except ValueError as exc:
+        raise BankFormatError(f"{where}: {exc}") from None
+    a = _number(item.get("a"), f"{where}: a")
+    c = 0.0
+    if code == GPCM:
+        raw_steps = item.get("steps")
+        if not isinstance(raw_steps, list) or not raw_steps:
+            raise BankFormatError(f"{where}: a GPCM item needs a non-empty 'steps' list")
+        row = [_number(s, f"{where}: step") for s in raw_steps]
+    else:
+        row = [_number(item.get("b"), f"{where}: b")]
+        if code == THREE_PL:
+            c = _number(item.get("c", 0.0), f"{where}: c")
+            if not 0.0 <= c < 1.0:
+                raise BankFormatError(f"{where}: c must be in [0, 1)")
+    e = _number(item.get("exposure", 1.0), f"{where}: exposure")
+    if not 0.0 < e <= 1.0:
+        raise BankFormatError(f"{where}: exposure must be in (0, 1]")
+    return item_id, dim_id, code, a, c, e, row
 
 
 def _number(value: object, what: str) -> float:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -145,7 +146,7 @@ class CalibrationResult:
 
     @property
     def b(self) -> FloatArray:
-        return np.nanmean(self.steps, axis=1)
+        return cast(FloatArray, np.nanmean(self.steps, axis=1))
 
 
 def calibrate(

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 
@@ -343,7 +343,7 @@ def _sprt_decided(
     llr = np.bincount(dims, ratio, minlength=n_dims)
     accept_above = np.log((1.0 - config.sprt_beta) / config.sprt_alpha)
     accept_below = np.log(config.sprt_beta / (1.0 - config.sprt_alpha))
-    return (llr >= accept_above) | (llr <= accept_below)
+    return cast(np.ndarray, (llr >= accept_above) | (llr <= accept_below))
 
 
 def _criterion(

@@ -123,20 +123,23 @@ def _read_bank(path: Path) -> ItemBank:
         raise InputError(f"{path}: {exc}") from None
 
 
-def _calibrate(args: argparse.Namespace) -> int:
-    header, rows = _read_csv(args.responses, ("person", "item", "score"))
-    col = {name: header.index(name) for name in ("person", "item", "score")}
+def _read_dimension_map(path: Path) -> dict[str, str]:
+    dim_header, dim_rows = _read_csv(path, ("item", "dimension"))
+    i_col, d_col = dim_header.index("item"), dim_header.index("dimension")
+    dimension_of: dict[str, str] = {}
+    for line, row in enumerate(dim_rows, start=2):
+        if len(row) <= max(i_col, d_col):
+            raise InputError(f"{path}:{line}: too few fields")
+        dimension_of[row[i_col].strip()] = row[d_col].strip()
+    return dimension_of
+
+
+def _response_arrays(
+    args: argparse.Namespace, rows: list[list[str]], col: dict[str, int], dimension_of: dict[str, str] | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
+    """Person index, item index and score of every response row; the items in order of appearance."""
     persons: dict[str, int] = {}
     items: dict[str, int] = {}
-    dimension_of: dict[str, str] | None = None
-    if args.dimensions is not None:
-        dim_header, dim_rows = _read_csv(args.dimensions, ("item", "dimension"))
-        i_col, d_col = dim_header.index("item"), dim_header.index("dimension")
-        dimension_of = {}
-        for line, row in enumerate(dim_rows, start=2):
-            if len(row) <= max(i_col, d_col):
-                raise InputError(f"{args.dimensions}:{line}: too few fields")
-            dimension_of[row[i_col].strip()] = row[d_col].strip()
     person_idx = np.empty(len(rows), dtype=np.int64)
     item_idx = np.empty(len(rows), dtype=np.int64)
     scores = np.empty(len(rows), dtype=np.int64)
@@ -168,9 +171,10 @@ def _calibrate(args: argparse.Namespace) -> int:
         k = int(repeats.min())
         person, item = rows[k][col["person"]].strip(), rows[k][col["item"]].strip()
         raise InputError(f"{args.responses}:{k + 2}: person {person!r} answered {item!r} twice")
-    if args.model != "GPCM" and scores.max() > 1:
-        raise InputError(f"{args.responses}: {args.model} needs scores 0/1; use --model GPCM")
-    item_ids = list(items)
+    return person_idx, item_idx, scores, items
+
+
+def _item_dimensions(item_ids: list[str], dimension_of: dict[str, str] | None) -> tuple[list[str], np.ndarray]:
     dim_ids: list[str] = []
     dims = np.zeros(len(item_ids), dtype=np.int64)
     if dimension_of is not None:
@@ -180,19 +184,34 @@ def _calibrate(args: argparse.Namespace) -> int:
             dims[j] = dim_ids.index(dimension_of[item])
     else:
         dim_ids = ["all"]
+    return dim_ids, dims
+
+
+def _anchors(anchor_bank: ItemBank, item_ids: list[str]) -> dict[int, ItemParameters]:
     anchors: dict[int, ItemParameters] = {}
-    if args.anchors is not None:
-        anchor_bank = _read_bank(args.anchors)
-        for j, item in enumerate(item_ids):
-            if item in anchor_bank.index:
-                a = anchor_bank.index[item]
-                steps = anchor_bank.steps[a]
-                anchors[j] = ItemParameters(
-                    model=MODEL_NAMES[int(anchor_bank.model[a])],
-                    a=float(anchor_bank.a[a]),
-                    steps=[float(s) for s in steps[~np.isnan(steps)]],
-                    c=float(anchor_bank.c[a]),
-                )
+    for j, item in enumerate(item_ids):
+        if item in anchor_bank.index:
+            a = anchor_bank.index[item]
+            steps = anchor_bank.steps[a]
+            anchors[j] = ItemParameters(
+                model=MODEL_NAMES[int(anchor_bank.model[a])],
+                a=float(anchor_bank.a[a]),
+                steps=[float(s) for s in steps[~np.isnan(steps)]],
+                c=float(anchor_bank.c[a]),
+            )
+    return anchors
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    header, rows = _read_csv(args.responses, ("person", "item", "score"))
+    col = {name: header.index(name) for name in ("person", "item", "score")}
+    dimension_of = None if args.dimensions is None else _read_dimension_map(args.dimensions)
+    person_idx, item_idx, scores, items = _response_arrays(args, rows, col, dimension_of)
+    if args.model != "GPCM" and scores.max() > 1:
+        raise InputError(f"{args.responses}: {args.model} needs scores 0/1; use --model GPCM")
+    item_ids = list(items)
+    dim_ids, dims = _item_dimensions(item_ids, dimension_of)
+    anchors = {} if args.anchors is None else _anchors(_read_bank(args.anchors), item_ids)
     data = ResponseData.from_arrays(person_idx, item_idx, scores)
     started = time.perf_counter()
 
@@ -289,6 +308,46 @@ def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
+def _cat_table(
+    path: Path, bank: ItemBank, header: list[str], rows: list[list[str]], person_col: int
+) -> tuple[dict[int, int], list[tuple[str, dict[int, str]]]]:
+    """The bank item of each column, and each person's non-empty scores by bank item."""
+    columns: dict[int, int] = {}
+    for k, name in enumerate(header):
+        if k == person_col:
+            continue
+        if name not in bank.index:
+            raise InputError(f"{path}: column {name!r} is not an item of the bank")
+        columns[bank.index[name]] = k
+    table: list[tuple[str, dict[int, str]]] = []
+    for line, row in enumerate(rows, start=2):
+        if len(row) != len(header):
+            raise InputError(f"{path}:{line}: {len(row)} fields, header has {len(header)}")
+        cells = {}
+        for item, k in columns.items():
+            cell = row[k].strip()
+            if cell:
+                try:
+                    value = int(cell)
+                except ValueError:
+                    raise InputError(f"{path}:{line}: score {cell!r} for {header[k]!r} is not an integer") from None
+                if not 0 <= value < bank.n_categories[item]:
+                    raise InputError(f"{path}:{line}: score {value} out of range for {header[k]!r}")
+                cells[item] = cell
+        table.append((row[person_col], cells))
+    return columns, table
+
+
+def _fixed_form(spec: str | None, bank: ItemBank) -> tuple[int, ...]:
+    if not spec:
+        return ()
+    names = [n.strip() for n in spec.split(",") if n.strip()]
+    unknown = [n for n in names if n not in bank.index]
+    if unknown:
+        raise InputError(f"--fixed-form: unknown item(s) {', '.join(unknown)}")
+    return tuple(bank.index[n] for n in names)
+
+
 def _cat_sim(args: argparse.Namespace) -> int:
     bank = _read_bank(args.bank)
     if args.max_items < 1:
@@ -299,42 +358,8 @@ def _cat_sim(args: argparse.Namespace) -> int:
         raise InputError("--confidence must be in (0.5, 1]")
     header, rows = _read_csv(args.responses, ("person",))
     person_col = header.index("person")
-    columns: dict[int, int] = {}
-    for k, name in enumerate(header):
-        if k == person_col:
-            continue
-        if name not in bank.index:
-            raise InputError(f"{args.responses}: column {name!r} is not an item of the bank")
-        columns[bank.index[name]] = k
-    table: list[tuple[str, dict[int, str]]] = []
-    for line, row in enumerate(rows, start=2):
-        if len(row) != len(header):
-            raise InputError(
-                f"{args.responses}:{line}: {len(row)} fields, header has {len(header)}"
-            )
-        cells = {}
-        for item, k in columns.items():
-            cell = row[k].strip()
-            if cell:
-                try:
-                    value = int(cell)
-                except ValueError:
-                    raise InputError(
-                        f"{args.responses}:{line}: score {cell!r} for {header[k]!r} is not an integer"
-                    ) from None
-                if not 0 <= value < bank.n_categories[item]:
-                    raise InputError(
-                        f"{args.responses}:{line}: score {value} out of range for {header[k]!r}"
-                    )
-                cells[item] = cell
-        table.append((row[person_col], cells))
-    fixed_form: tuple[int, ...] = ()
-    if args.fixed_form:
-        names = [n.strip() for n in args.fixed_form.split(",") if n.strip()]
-        unknown = [n for n in names if n not in bank.index]
-        if unknown:
-            raise InputError(f"--fixed-form: unknown item(s) {', '.join(unknown)}")
-        fixed_form = tuple(bank.index[n] for n in names)
+    columns, table = _cat_table(args.responses, bank, header, rows, person_col)
+    fixed_form = _fixed_form(args.fixed_form, bank)
     try:
         config = CatConfig(
             deficit_threshold=args.confidence,

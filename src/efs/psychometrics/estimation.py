@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -56,7 +57,7 @@ class MarginalPosterior:
         upper = self.grid + np.concatenate((half, [half[-1]]))
         cuts = np.asarray(cuts, dtype=np.float64)
         frac = np.clip((cuts[:, None] - lower) / (upper - lower), 0.0, 1.0)
-        return np.clip(np.sum(self.weights * frac, axis=-1), 0.0, 1.0)
+        return cast(FloatArray, np.clip(np.sum(self.weights * frac, axis=-1), 0.0, 1.0))
 
 
 @dataclass(frozen=True)
@@ -357,4 +358,4 @@ def _moment_correlation(eap_means: FloatArray) -> FloatArray:
     values, vectors = np.linalg.eigh(corr)
     corr = (vectors * np.maximum(values, 1e-3)) @ vectors.T
     scale = 1.0 / np.sqrt(np.diagonal(corr))
-    return corr * scale[:, None] * scale[None, :]
+    return cast(FloatArray, corr * scale[:, None] * scale[None, :])

@@ -19,6 +19,8 @@ returns arrays with items first and abilities last.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -42,7 +44,7 @@ def model_code(name: str) -> int:
 
 def n_categories(steps: FloatArray) -> IntArray:
     """Number of score categories of each item (``m + 1`` for ``m`` steps)."""
-    return 1 + np.sum(~np.isnan(steps), axis=1).astype(np.int64)
+    return cast(IntArray, 1 + np.sum(~np.isnan(steps), axis=1).astype(np.int64))
 
 
 def category_logits(a: FloatArray, steps: FloatArray, theta: ArrayLike) -> FloatArray:
@@ -77,7 +79,7 @@ def log_probabilities(
             log_c = np.log(cg)
         logp[guessing, 1, :] = np.logaddexp(log_c, np.log1p(-cg) + log_p1)
         logp[guessing, 0, :] = np.log1p(-cg) + log_q1
-    return logp
+    return cast(FloatArray, logp)
 
 
 def probabilities(
@@ -105,7 +107,7 @@ def information(
         cg = c[guessing][:, None]
         ag = a[guessing][:, None]
         info[guessing] = ag * ag * (1.0 - p1) / p1 * ((p1 - cg) / (1.0 - cg)) ** 2
-    return np.maximum(info, 0.0)
+    return cast(FloatArray, np.maximum(info, 0.0))
 
 
 def expected_score(

@@ -8,6 +8,8 @@ of the items are 3PL (guessable multiple choice).
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from efs.psychometrics.bank import ItemBank
@@ -90,7 +92,7 @@ def simulate_scores(
     cumulative = np.cumsum(p, axis=1)
     u = rng.random(flat_items.size)
     scores = np.sum(u[:, None] > cumulative[:, :-1], axis=1)
-    return scores.reshape(n, k).astype(np.int64)
+    return cast(IntArray, scores.reshape(n, k).astype(np.int64))
 
 
 def simulate_dense(bank: ItemBank, theta: FloatArray, rng: np.random.Generator) -> IntArray:

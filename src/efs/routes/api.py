@@ -24,6 +24,7 @@ from efs.limits import (
     PriceKopecks,
     RegionCode,
     Search,
+    Word,
 )
 from efs.people import access
 from efs.people.models import Region
@@ -173,11 +174,32 @@ class PlanOut(Schema):
 
 def _item_out(item) -> dict:
     return {
-        "id": item.pk, "kind": item.kind, "title": item.title, "cohort": item.cohort_id, "program": item.program_id, "coverage": item.coverage,
-        "task": item.task, "reason": item.reason, "start": item.planned_start, "end": item.planned_end, "hours": item.hours, "price_kopecks": item.price,
-        "in_person": item.exclusive, "expected_result": item.expected_result, "evidence_form": item.evidence_form, "status": item.status,
+        "id": item.pk,
+        "kind": item.kind,
+        "title": item.title,
+        "cohort": item.cohort_id,
+        "program": item.program_id,
+        "coverage": item.coverage,
+        "task": item.task,
+        "reason": item.reason,
+        "start": item.planned_start,
+        "end": item.planned_end,
+        "hours": item.hours,
+        "price_kopecks": item.price,
+        "in_person": item.exclusive,
+        "expected_result": item.expected_result,
+        "evidence_form": item.evidence_form,
+        "status": item.status,
         "evidence": [
-            {"id": e.pk, "file_name": e.file_name, "file_url": reverse("routes:evidence_file", args=[item.route_id, e.pk]) if e.file else None, "note": e.note, "uploaded_at": e.uploaded_at, "accepted": e.accepted, "review_comment": e.review_comment}
+            {
+                "id": e.pk,
+                "file_name": e.file_name,
+                "file_url": reverse("routes:evidence_file", args=[item.route_id, e.pk]) if e.file else None,
+                "note": e.note,
+                "uploaded_at": e.uploaded_at,
+                "accepted": e.accepted,
+                "review_comment": e.review_comment,
+            }
             for e in item.evidence.all()
         ],
     }
@@ -186,17 +208,39 @@ def _item_out(item) -> dict:
 def _route_out(route) -> dict:
     state = services.summary(route)
     return {
-        "id": route.pk, "educator": route.educator_id, "status": route.status, "origin": route.origin, "tutor": route.tutor.display_name() if route.tutor else None,
-        "period_start": route.period_start, "period_end": route.period_end, "budget_kopecks": route.budget, "copay_kopecks": route.copay, "max_hours": route.max_hours,
+        "id": route.pk,
+        "educator": route.educator_id,
+        "status": route.status,
+        "origin": route.origin,
+        "tutor": route.tutor.display_name() if route.tutor else None,
+        "period_start": route.period_start,
+        "period_end": route.period_end,
+        "budget_kopecks": route.budget,
+        "copay_kopecks": route.copay,
+        "max_hours": route.max_hours,
         "optimal_when_built": route.optimal,
         "summary": {
-            "price_kopecks": state["price"], "hours": state["hours"], "covered_share": round(state["covered_share"], 4), "progress": round(state["progress"], 4),
-            "over_budget": state["over_budget"], "over_hours": state["over_hours"], "clashes": [[a.pk, b.pk] for a, b in state["clashes"]],
+            "price_kopecks": state["price"],
+            "hours": state["hours"],
+            "covered_share": round(state["covered_share"], 4),
+            "progress": round(state["progress"], 4),
+            "over_budget": state["over_budget"],
+            "over_hours": state["over_hours"],
+            "clashes": [[a.pk, b.pk] for a, b in state["clashes"]],
         },
         "goals": [
-            {"competency": g.competency.code, "title": g.competency.title, "probability_of_deficit": g.weight, "current_level": g.current_level,
-             "target_level": g.target_level, "status": g.status, "planned_coverage": round(planned, 4), "done_coverage": round(done, 4),
-             "result_decision": g.result_decision or None, "why_uncovered": state["uncovered"].get(g.competency.code)}
+            {
+                "competency": g.competency.code,
+                "title": g.competency.title,
+                "probability_of_deficit": g.weight,
+                "current_level": g.current_level,
+                "target_level": g.target_level,
+                "status": g.status,
+                "planned_coverage": round(planned, 4),
+                "done_coverage": round(done, 4),
+                "result_decision": g.result_decision or None,
+                "why_uncovered": state["uncovered"].get(g.competency.code),
+            }
             for g, planned, done in state["goals"]
         ],
         "items": [_item_out(i) for i in route.items.all()],
@@ -208,7 +252,9 @@ def _drift_out(drift) -> dict | None:
     if drift is None:
         return None
     return {
-        "attempt": drift.attempt.pk, "new": [d.competency.code for d in drift.new], "gone": [g.competency.code for g in drift.gone],
+        "attempt": drift.attempt.pk,
+        "new": [d.competency.code for d in drift.new],
+        "gone": [g.competency.code for g in drift.gone],
         "current_covered_share": round(drift.current_share, 4),
     }
 
@@ -243,15 +289,31 @@ def build(request: HttpRequest, body: BuildIn):
     me = _me(request)
     defaults = services.default_options(me)
     options = BuildOptions(
-        period_start=body.period_start or defaults.period_start, period_end=body.period_end or defaults.period_end, budget=body.budget_kopecks,
-        max_hours=body.max_hours, formats=body.formats, places=body.places, copay=body.copay_kopecks,
+        period_start=body.period_start or defaults.period_start,
+        period_end=body.period_end or defaults.period_end,
+        budget=body.budget_kopecks,
+        max_hours=body.max_hours,
+        formats=body.formats,
+        places=body.places,
+        copay=body.copay_kopecks,
     )
     route = services.route_build(actor=request.user, educator=me, options=options)
     return Status(201, _route_out(queries.route_full(request.user, route.pk)))
 
 
-@router.get("/staff", response=StaffOut, summary="Statuses and progress of routes in my scope (heads and operators), 100 per page")
-def staff(request: HttpRequest, status: str = "", overdue: bool = False, q: Search = "", offset: Offset = 0, limit: Limit = 100):
+@router.get(
+    "/staff",
+    response=StaffOut,
+    summary="Statuses and progress of routes in my scope (heads and operators), 100 per page",
+)
+def staff(
+    request: HttpRequest,
+    status: Word = "",
+    overdue: bool = False,
+    q: Search = "",
+    offset: Offset = 0,
+    limit: Limit = 100,
+):
     access.require_role(request.user, STATUS_READERS)
     roles = [r for r in STATUS_READERS if access.has_role(request.user, r)]
     routes = queries.staff_routes(request.user, roles=roles, status=status, overdue=overdue, search=q.strip())
@@ -263,7 +325,15 @@ def staff(request: HttpRequest, status: str = "", overdue: bool = False, q: Sear
         "summary": {"educators": summary.educators, "with_route": summary.with_route, "by_status": summary.by_status},
         "count": routes.count(),
         "items": [
-            {"educator": r.educator_id, "name": r.name, "organization": r.organization, "status": r.status, "done": r.done, "total": r.total, "overdue": r.overdue}
+            {
+                "educator": r.educator_id,
+                "name": r.name,
+                "organization": r.organization,
+                "status": r.status,
+                "done": r.done,
+                "total": r.total,
+                "overdue": r.overdue,
+            }
             for r in rows
         ],
     }
@@ -279,12 +349,19 @@ class RouteActionIn(Schema):
     comment: Comment = ""
 
 
-@router.post("/{int:route_id}/actions", response=RouteOut, summary="Send to the tutor, approve, return with comments, stop")
+@router.post(
+    "/{int:route_id}/actions", response=RouteOut, summary="Send to the tutor, approve, return with comments, stop"
+)
 def route_action(request: HttpRequest, route_id: Id, body: RouteActionIn):
     from efs.errors import ValidationFailed
 
     obj = queries.route_full(request.user, route_id)
-    handlers = {"propose": services.route_propose, "approve": services.route_approve, "return": services.route_return, "abandon": services.route_abandon}
+    handlers = {
+        "propose": services.route_propose,
+        "approve": services.route_approve,
+        "return": services.route_return,
+        "abandon": services.route_abandon,
+    }
     if body.action not in handlers:
         raise ValidationFailed(_("Unknown action."), code="action_unknown")
     handlers[body.action](actor=request.user, route=obj, comment=body.comment)
@@ -296,7 +373,9 @@ class RouteCohortIn(Schema):
     replace_item: Id | None = None
 
 
-@router.post("/{int:route_id}/items", response={201: ItemOut}, summary="Add a cohort to a draft route, or swap an item for it")
+@router.post(
+    "/{int:route_id}/items", response={201: ItemOut}, summary="Add a cohort to a draft route, or swap an item for it"
+)
 def item_add(request: HttpRequest, route_id: Id, body: RouteCohortIn):
     obj = queries.route_full(request.user, route_id)
     cohort = Cohort.objects.filter(pk=body.cohort).first()
@@ -321,11 +400,24 @@ def item_remove(request: HttpRequest, route_id: Id, item_id: Id):
     return Status(204, None)
 
 
-@router.get("/{int:route_id}/items/{int:item_id}/alternatives", response=list[AlternativeOut], summary="Cohorts that address the same deficits")
+@router.get(
+    "/{int:route_id}/items/{int:item_id}/alternatives",
+    response=list[AlternativeOut],
+    summary="Cohorts that address the same deficits",
+)
 def item_alternatives(request: HttpRequest, route_id: Id, item_id: Id):
     item = _item(request, route_id, item_id)
     return [
-        {"cohort": c.pk, "program": c.program_id, "title": c.program.title, "start": c.start_date, "end": c.end_date, "price_kopecks": c.price, "online": c.online, "coverage": coverage}
+        {
+            "cohort": c.pk,
+            "program": c.program_id,
+            "title": c.program.title,
+            "start": c.start_date,
+            "end": c.end_date,
+            "price_kopecks": c.price,
+            "online": c.online,
+            "coverage": coverage,
+        }
         for c, coverage in services.alternatives(actor=request.user, item=item)
     ]
 
@@ -335,9 +427,21 @@ def item_start(request: HttpRequest, route_id: Id, item_id: Id):
     return _item_out(services.item_start(actor=request.user, item=_item(request, route_id, item_id)))
 
 
-@router.post("/{int:route_id}/items/{int:item_id}/evidence", response={201: EvidenceCreatedOut}, summary="Send evidence of an activity (a file and/or a note)")
-def item_evidence(request: HttpRequest, route_id: Id, item_id: Id, file: File[UploadedFile] = None, note: str = Form("", max_length=NOTE_MAX_CHARS)):  # type: ignore[assignment]
-    evidence = services.evidence_submit(actor=request.user, item=_item(request, route_id, item_id), file=file, note=note)
+@router.post(
+    "/{int:route_id}/items/{int:item_id}/evidence",
+    response={201: EvidenceCreatedOut},
+    summary="Send evidence of an activity (a file and/or a note)",
+)
+def item_evidence(
+    request: HttpRequest,
+    route_id: Id,
+    item_id: Id,
+    file: File[UploadedFile] = None,
+    note: str = Form("", max_length=NOTE_MAX_CHARS),
+):  # type: ignore[assignment]
+    evidence = services.evidence_submit(
+        actor=request.user, item=_item(request, route_id, item_id), file=file, note=note
+    )
     return Status(201, {"id": evidence.pk, "file_name": evidence.file_name, "note": evidence.note})
 
 
@@ -346,7 +450,11 @@ class EvidenceReviewIn(Schema):
     comment: Comment = ""
 
 
-@router.post("/{int:route_id}/evidence/{int:evidence_id}/review", response=EvidenceReviewedOut, summary="The tutor accepts or returns evidence")
+@router.post(
+    "/{int:route_id}/evidence/{int:evidence_id}/review",
+    response=EvidenceReviewedOut,
+    summary="The tutor accepts or returns evidence",
+)
 def evidence_review(request: HttpRequest, route_id: Id, evidence_id: Id, body: EvidenceReviewIn):
     obj = queries.route_full(request.user, route_id)
     evidence = queries.evidence_in(request.user, evidence_id, item__route=obj)
@@ -362,15 +470,33 @@ class PlanIn(Schema):
 
 
 def _plan_out(run) -> dict:
-    return {"id": run.pk, "region": run.region.code, "status": run.status, "progress": run.progress, "message": run.message, "results": run.results}
+    return {
+        "id": run.pk,
+        "region": run.region.code,
+        "status": run.status,
+        "progress": run.progress,
+        "message": run.message,
+        "results": run.results,
+    }
 
 
-@router.post("/region-plans", response={201: PlanOut}, auth=api_auth(*regional.PLANNERS), summary="Start a region-wide plan (background job)")
+@router.post(
+    "/region-plans",
+    response={201: PlanOut},
+    auth=api_auth(*regional.PLANNERS),
+    summary="Start a region-wide plan (background job)",
+)
 def plan_start(request: HttpRequest, body: PlanIn):
     region = Region.objects.filter(code=body.region).first()
     if region is None:
         raise NotFound(_("Region not found."), code="region_not_found")
-    run = regional.allocation_start(actor=request.user, region=region, fund=body.fund_kopecks, max_hours=body.max_hours, budget_per_educator=body.budget_kopecks)
+    run = regional.allocation_start(
+        actor=request.user,
+        region=region,
+        fund=body.fund_kopecks,
+        max_hours=body.max_hours,
+        budget_per_educator=body.budget_kopecks,
+    )
     run.refresh_from_db()
     return Status(201, _plan_out(run))
 

@@ -10,19 +10,24 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db.models import Exists, F, OuterRef, Prefetch
+from django.db.models import F, Prefetch
 from django.utils.translation import gettext as _
 
 from efs.catalog.models import Cohort, CohortStatus, Program, ProgramOutcome, ProgramStatus
 from efs.catalog.queries import open_cohorts
 from efs.competencies.models import Competency
 from efs.diagnostics.models import Attempt, CompetencyResult
+from efs.diagnostics.public import (
+    DEFICIT_PROBABILITY_MIN,
+    FINISHED,
+    current_deficit_results,
+    current_deficit_results_of_region,
+)
 from efs.people.models import Educator
 from efs.planner import Option, Preferences, RouteProblem
 
 ACTIVITIES = json.loads((Path(__file__).resolve().parent / "data" / "activities.json").read_text(encoding="utf-8"))
-FINISHED = ("completed", "expired")
-DEFICIT_WEIGHT_MIN = 0.5  # a competency enters the route when P(deficit) is at least this
+DEFICIT_WEIGHT_MIN = DEFICIT_PROBABILITY_MIN  # a competency enters the route when it is a current deficit
 # Measured effects shrink toward the declared coverage: N0 pseudo-completers, and a gain
 # of REFERENCE_GAIN (in ability units) counts as the declared coverage delivered.
 EFFECT_PRIOR_N = 20
@@ -68,27 +73,24 @@ class Candidate:
     end: dt.date | None = None
 
 
-def _finished_with_results():
-    return Attempt.objects.filter(status__in=FINISHED).filter(Exists(CompetencyResult.objects.filter(attempt=OuterRef("pk"))))
-
-
 def _deficits(results) -> list[Deficit]:
-    return [Deficit(competency=r.competency, weight=round(r.p_deficit, 4), theta=r.theta, level=r.level) for r in results]
+    return [
+        Deficit(competency=r.competency, weight=round(r.p_deficit, 4), theta=r.theta, level=r.level) for r in results
+    ]
 
 
 def latest_deficits(educator: Educator) -> tuple[Attempt | None, list[Deficit]]:
-    """The competencies of the educator's latest finished attempt with P(deficit) ≥ 0.5."""
-    attempt = _finished_with_results().filter(educator=educator).order_by("-finished_at", "-started_at").first()
-    if attempt is None:
-        return None, []
-    rows = CompetencyResult.objects.filter(attempt=attempt, p_deficit__gte=DEFICIT_WEIGHT_MIN).select_related("competency__framework").order_by("-p_deficit")
+    """The educator's current deficits (diagnostics.public owns the definition) as the route's."""
+    attempt, rows = current_deficit_results(educator_id=educator.pk)
     return attempt, _deficits(rows)
 
 
 def results_since(educator: Educator, since: dt.datetime | None) -> tuple[Attempt | None, dict[str, CompetencyResult]]:
     """Per competency code, the educator's latest result measured after `since` (all when
     None), and the latest attempt among them: what re-diagnoses say now."""
-    rows = CompetencyResult.objects.filter(attempt__educator=educator, attempt__status__in=FINISHED).select_related("competency__framework", "attempt")
+    rows = CompetencyResult.objects.filter(attempt__educator=educator, attempt__status__in=FINISHED).select_related(
+        "competency__framework", "attempt"
+    )
     if since is not None:
         rows = rows.filter(attempt__started_at__gt=since)
     latest: dict[str, CompetencyResult] = {}
@@ -101,21 +103,12 @@ def results_since(educator: Educator, since: dt.datetime | None) -> tuple[Attemp
 def latest_deficits_of_region(region_id: int, chunk: int = 500) -> dict[int, tuple[int, list[Deficit]]]:
     """`latest_deficits` for every educator of a region in a few queries: educator id ->
     (attempt id, deficits); educators whose latest attempt found nothing are left out."""
-    latest: dict[int, int] = {}
-    attempts = _finished_with_results().filter(educator__region_id=region_id).order_by("educator_id", "-finished_at", "-started_at")
-    for attempt_id, educator_id in attempts.values_list("pk", "educator_id").iterator(chunk_size=5000):
-        latest.setdefault(educator_id, attempt_id)
-    by_attempt: dict[int, list] = {}
-    ids = list(latest.values())
-    for start in range(0, len(ids), chunk):
-        rows = CompetencyResult.objects.filter(attempt_id__in=ids[start : start + chunk], p_deficit__gte=DEFICIT_WEIGHT_MIN).order_by("attempt_id", "-p_deficit")
-        for row in rows:
-            by_attempt.setdefault(row.attempt_id, []).append(row)
-    competencies = Competency.objects.select_related("framework").in_bulk({r.competency_id for rows in by_attempt.values() for r in rows})
-    for rows in by_attempt.values():
-        for row in rows:
-            row.competency = competencies[row.competency_id]
-    return {educator_id: (attempt_id, _deficits(by_attempt[attempt_id])) for educator_id, attempt_id in latest.items() if attempt_id in by_attempt}
+    return {
+        educator_id: (attempt_id, _deficits(rows))
+        for educator_id, (attempt_id, rows) in current_deficit_results_of_region(
+            region_id=region_id, chunk=chunk
+        ).items()
+    }
 
 
 def effect_multiplier(program: Program, code: str) -> float:
@@ -128,7 +121,9 @@ def effect_multiplier(program: Program, code: str) -> float:
     return max(0.25, min(1.5, (n * ratio + EFFECT_PRIOR_N * 1.0) / (n + EFFECT_PRIOR_N)))
 
 
-def candidates(educator: Educator, deficits: list[Deficit], options: BuildOptions) -> tuple[list[Option], dict[str, Candidate]]:
+def candidates(
+    educator: Educator, deficits: list[Deficit], options: BuildOptions
+) -> tuple[list[Option], dict[str, Candidate]]:
     codes = {d.competency.code for d in deficits}
     by_code = {d.competency.code: d for d in deficits}
     found: list[Option] = []
@@ -144,7 +139,10 @@ def candidates(educator: Educator, deficits: list[Deficit], options: BuildOption
         )
         .exclude(status=CohortStatus.CANCELLED)
         .select_related("program", "municipality")
-        .prefetch_related(Prefetch("program__outcomes", queryset=ProgramOutcome.objects.select_related("competency")), "program__subjects")
+        .prefetch_related(
+            Prefetch("program__outcomes", queryset=ProgramOutcome.objects.select_related("competency")),
+            "program__subjects",
+        )
         .distinct()
     )
     taught = set(educator.subjects.values_list("code", flat=True))
@@ -165,9 +163,17 @@ def candidates(educator: Educator, deficits: list[Deficit], options: BuildOption
         key = f"c{cohort.pk}"
         found.append(
             Option(
-                id=key, program=f"p{program.pk}", coverage=coverage, hours=program.hours, price=cohort.price,
-                start=cohort.start_date, end=cohort.end_date, exclusive=not cohort.online, kind="cohort",
-                format="online" if cohort.online else "in_person", place=None if cohort.online else str(cohort.municipality_id),
+                id=key,
+                program=f"p{program.pk}",
+                coverage=coverage,
+                hours=program.hours,
+                price=cohort.price,
+                start=cohort.start_date,
+                end=cohort.end_date,
+                exclusive=not cohort.online,
+                kind="cohort",
+                format="online" if cohort.online else "in_person",
+                place=None if cohort.online else str(cohort.municipality_id),
             )
         )
         meaning[key] = Candidate(kind="cohort", cohort=cohort, start=cohort.start_date, end=cohort.end_date)
@@ -179,13 +185,28 @@ def candidates(educator: Educator, deficits: list[Deficit], options: BuildOption
             key = f"a-{activity['kind']}-{deficit.competency.code}"
             found.append(
                 Option(
-                    id=key, program=key, coverage={deficit.competency.code: activity["coverage"]}, hours=activity["hours"], price=0,
-                    start=start, end=end, exclusive=activity["exclusive"], kind=activity["kind"],
+                    id=key,
+                    program=key,
+                    coverage={deficit.competency.code: activity["coverage"]},
+                    hours=activity["hours"],
+                    price=0,
+                    start=start,
+                    end=end,
+                    exclusive=activity["exclusive"],
+                    kind=activity["kind"],
                     format="in_person" if activity["exclusive"] else "online",
-                    place=str(educator.organization.municipality_id) if activity["exclusive"] and educator.organization and educator.organization.municipality_id else None,
+                    place=str(educator.organization.municipality_id)
+                    if activity["exclusive"] and educator.organization and educator.organization.municipality_id
+                    else None,
                 )
             )
-            meaning[key] = Candidate(kind=activity["kind"], activity=activity, competency=by_code[deficit.competency.code].competency, start=start, end=end)
+            meaning[key] = Candidate(
+                kind=activity["kind"],
+                activity=activity,
+                competency=by_code[deficit.competency.code].competency,
+                start=start,
+                end=end,
+            )
     return found, meaning
 
 
@@ -217,10 +238,17 @@ def reason(candidate: Candidate, covers: dict[str, float], deficits: dict[str, D
     if candidate.kind == "cohort":
         cohort = candidate.cohort
         where = _("online") if cohort.online else (cohort.municipality.name if cohort.municipality else "")
-        price = _("free of charge") if cohort.price == 0 else _("%(rub)s ₽ from the budget") % {"rub": f"{cohort.price // 100:,}".replace(",", "\u202f")}
+        price = (
+            _("free of charge")
+            if cohort.price == 0
+            else _("%(rub)s ₽ from the budget") % {"rub": f"{cohort.price // 100:,}".replace(",", "\u202f")}
+        )
         return _("%(why)s. %(where)s, %(start)s–%(end)s, %(price)s.") % {
-            "why": text[:1].upper() + text[1:], "where": str(where).capitalize(), "start": cohort.start_date.strftime("%d.%m.%Y"),
-            "end": cohort.end_date.strftime("%d.%m.%Y"), "price": price,
+            "why": text[:1].upper() + text[1:],
+            "where": str(where).capitalize(),
+            "start": cohort.start_date.strftime("%d.%m.%Y"),
+            "end": cohort.end_date.strftime("%d.%m.%Y"),
+            "price": price,
         }
     return _("%(why)s. Free of charge; fits the route's hours.") % {"why": text[:1].upper() + text[1:]}
 
@@ -237,16 +265,34 @@ def uncovered_reason(educator: Educator, competency: Competency, start: dt.date,
     title = {"title": competency.title}
     programs = Program.objects.filter(status=ProgramStatus.PUBLISHED, outcomes__competency__code=competency.code)
     if not programs.exists():
-        return _("The depository has no program that closes «%(title)s»; ask the tutor for a practice or an internship.") % title
-    cohorts = open_cohorts(educator.region_id, today=start).filter(program__in=programs).exclude(status=CohortStatus.CANCELLED)
+        return (
+            _("The depository has no program that closes «%(title)s»; ask the tutor for a practice or an internship.")
+            % title
+        )
+    cohorts = (
+        open_cohorts(educator.region_id, today=start)
+        .filter(program__in=programs)
+        .exclude(status=CohortStatus.CANCELLED)
+    )
     in_dates = cohorts.filter(start_date__gte=start, end_date__lte=end)
     if not in_dates.exists():
-        return _("The depository has programs on «%(title)s», but none has a cohort open to you in your dates (%(start)s–%(end)s).") % {
-            **title, "start": start.strftime("%d.%m.%Y"), "end": end.strftime("%d.%m.%Y"),
+        return _(
+            "The depository has programs on «%(title)s», but none has a cohort open to you in your dates "
+            "(%(start)s–%(end)s)."
+        ) % {
+            **title,
+            "start": start.strftime("%d.%m.%Y"),
+            "end": end.strftime("%d.%m.%Y"),
         }
     for_me = in_dates.filter(**{f"program__for_{educator.category}s": True})
     if not for_me.exists():
         return _("The cohorts on «%(title)s» in your dates are not meant for your category.") % title
     if not for_me.filter(seats_taken__lt=F("seats")).exists():
         return _("Every cohort on «%(title)s» in your dates is full.") % title
-    return _("The cohorts on «%(title)s» in your dates, and the free activities on it, do not fit the route's budget, hours or formats.") % title
+    return (
+        _(
+            "The cohorts on «%(title)s» in your dates, and the free activities on it, do not fit the route's budget, "
+            "hours or formats."
+        )
+        % title
+    )

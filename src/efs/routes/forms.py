@@ -44,7 +44,9 @@ class LimitsForm(forms.Form):
 class BuildForm(LimitsForm):
     period_start = forms.DateField(label=_("From"), required=False)
     period_end = forms.DateField(label=_("To"), required=False)
-    formats = forms.MultipleChoiceField(choices=[("online", _("online")), ("in_person", _("in person"))], required=False)
+    formats = forms.MultipleChoiceField(
+        choices=[("online", _("online")), ("in_person", _("in person"))], required=False
+    )
     places = forms.TypedMultipleChoiceField(coerce=int, required=False)
 
     def __init__(self, *args, municipalities=(), **kwargs):

@@ -28,11 +28,29 @@ class RouteOrigin(models.TextChoices):
 class Route(models.Model):
     """An educator's route for a period. `region` is the shard key."""
 
-    educator = models.ForeignKey("people.Educator", on_delete=models.CASCADE, related_name="routes", verbose_name=_("educator"))
+    educator = models.ForeignKey(
+        "people.Educator", on_delete=models.CASCADE, related_name="routes", verbose_name=_("educator")
+    )
     region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+")
-    organization = models.ForeignKey("people.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    attempt = models.ForeignKey("diagnostics.Attempt", on_delete=models.SET_NULL, null=True, blank=True, related_name="routes", verbose_name=_("built from the diagnostics"))
-    tutor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="tutored_routes", verbose_name=_("tutor"))
+    organization = models.ForeignKey(
+        "people.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    attempt = models.ForeignKey(
+        "diagnostics.Attempt",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="routes",
+        verbose_name=_("built from the diagnostics"),
+    )
+    tutor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tutored_routes",
+        verbose_name=_("tutor"),
+    )
     status = models.CharField(_("status"), max_length=12, choices=RouteStatus.choices, default=RouteStatus.DRAFT)
     origin = models.CharField(_("origin"), max_length=10, choices=RouteOrigin.choices, default=RouteOrigin.PERSONAL)
     period_start = models.DateField(_("from"))
@@ -41,7 +59,9 @@ class Route(models.Model):
     copay = models.PositiveBigIntegerField(_("co-payment the educator declares, kopecks"), default=0)
     max_hours = models.PositiveIntegerField(_("at most hours"), default=144)
     formats = models.JSONField(_("formats"), default=list, blank=True, help_text=_("online, in_person; empty: any"))
-    places = models.JSONField(_("places"), default=list, blank=True, help_text=_("municipality ids for in-person study; empty: any"))
+    places = models.JSONField(
+        _("places"), default=list, blank=True, help_text=_("municipality ids for in-person study; empty: any")
+    )
     optimal = models.BooleanField(_("optimal when built"), default=False)
     built_objective = models.FloatField(_("covered deficit weight when built"), default=0.0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -54,7 +74,9 @@ class Route(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="route_period_order"),
             models.UniqueConstraint(
-                fields=["educator"], condition=Q(status__in=["draft", "proposed", "approved", "in_progress"]), name="route_one_active_per_educator"
+                fields=["educator"],
+                condition=Q(status__in=["draft", "proposed", "approved", "in_progress"]),
+                name="route_one_active_per_educator",
             ),
         ]
         indexes = [models.Index(fields=["region", "status"]), models.Index(fields=["organization", "status"])]
@@ -78,13 +100,17 @@ class RouteGoal(models.Model):
     """A deficit the route works on: where the educator is and where they aim to be."""
 
     route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="goals")
-    competency = models.ForeignKey("competencies.Competency", on_delete=models.PROTECT, related_name="+", verbose_name=_("competency"))
+    competency = models.ForeignKey(
+        "competencies.Competency", on_delete=models.PROTECT, related_name="+", verbose_name=_("competency")
+    )
     weight = models.FloatField(_("probability of the deficit"))
     current_level = models.CharField(_("current level"), max_length=20)
     current_theta = models.FloatField(_("ability at the start"), null=True, blank=True)
     target_level = models.CharField(_("target level"), max_length=20)
     status = models.CharField(_("status"), max_length=12, choices=GoalStatus.choices, default=GoalStatus.OPEN)
-    remeasured_attempt = models.ForeignKey("diagnostics.Attempt", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    remeasured_attempt = models.ForeignKey(
+        "diagnostics.Attempt", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     result_theta = models.FloatField(_("ability after the route"), null=True, blank=True)
     result_decision = models.CharField(_("decision after the route"), max_length=12, blank=True)
 
@@ -143,8 +169,12 @@ class RouteItem(models.Model):
     route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="items")
     kind = models.CharField(_("kind"), max_length=12, choices=ItemKind.choices)
     title = models.CharField(_("activity"), max_length=500)
-    cohort = models.ForeignKey("catalog.Cohort", on_delete=models.PROTECT, null=True, blank=True, related_name="route_items")
-    program = models.ForeignKey("catalog.Program", on_delete=models.PROTECT, null=True, blank=True, related_name="route_items")
+    cohort = models.ForeignKey(
+        "catalog.Cohort", on_delete=models.PROTECT, null=True, blank=True, related_name="route_items"
+    )
+    program = models.ForeignKey(
+        "catalog.Program", on_delete=models.PROTECT, null=True, blank=True, related_name="route_items"
+    )
     coverage = models.JSONField(_("coverage of competencies"), default=dict)
     task = models.CharField(_("task"), max_length=500, blank=True)
     reason = models.TextField(_("why it is in the route"), blank=True)
@@ -164,8 +194,15 @@ class RouteItem(models.Model):
         verbose_name = _("route item")
         verbose_name_plural = _("route items")
         constraints = [
-            models.CheckConstraint(condition=Q(planned_end__isnull=True) | Q(planned_start__isnull=True) | Q(planned_end__gte=models.F("planned_start")), name="item_dates_order"),
-            models.CheckConstraint(condition=~Q(kind="cohort") | Q(cohort__isnull=False), name="item_cohort_has_cohort"),
+            models.CheckConstraint(
+                condition=Q(planned_end__isnull=True)
+                | Q(planned_start__isnull=True)
+                | Q(planned_end__gte=models.F("planned_start")),
+                name="item_dates_order",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="cohort") | Q(cohort__isnull=False), name="item_cohort_has_cohort"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -185,7 +222,9 @@ class Evidence(models.Model):
     note = models.TextField(_("note"), blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     accepted = models.BooleanField(_("accepted"), null=True)
     review_comment = models.TextField(_("tutor's comment"), blank=True)
@@ -252,7 +291,9 @@ class AllocationRun(models.Model):
     fund = models.PositiveBigIntegerField(_("fund, kopecks"))
     max_hours = models.PositiveIntegerField(_("at most hours per educator"), default=144)
     budget_per_educator = models.PositiveBigIntegerField(_("at most per educator, kopecks"), default=0)
-    status = models.CharField(_("status"), max_length=10, choices=AllocationStatus.choices, default=AllocationStatus.QUEUED)
+    status = models.CharField(
+        _("status"), max_length=10, choices=AllocationStatus.choices, default=AllocationStatus.QUEUED
+    )
     progress = models.FloatField(_("progress"), default=0.0)
     message = models.CharField(_("message"), max_length=300, blank=True)
     results = models.JSONField(_("results"), default=dict, blank=True)
@@ -264,7 +305,9 @@ class AllocationRun(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("region-wide plan")
         verbose_name_plural = _("region-wide plans")
-        constraints = [models.CheckConstraint(condition=Q(progress__gte=0, progress__lte=1), name="allocation_progress_range")]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__gte=0, progress__lte=1), name="allocation_progress_range")
+        ]
 
     def __str__(self) -> str:
         return f"{self.region} {self.created_at:%Y-%m-%d %H:%M}"

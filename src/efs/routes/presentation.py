@@ -41,9 +41,25 @@ def timeline(items, start: dt.date, end: dt.date, *, width: int = 820, left: int
     dated = [i for i in items if i.planned_start and i.planned_end]
     for index, item in enumerate(dated):
         overdue = item.planned_end < today and item.status in ("planned", "in_progress", "returned")
-        css = "bar-done" if item.status == "accepted" else "bar-late" if overdue else "bar-cancelled" if item.status == "cancelled" else "bar-plan"
+        css = (
+            "bar-done"
+            if item.status == "accepted"
+            else "bar-late"
+            if overdue
+            else "bar-cancelled"
+            if item.status == "cancelled"
+            else "bar-plan"
+        )
         x0 = x(item.planned_start)
-        bars.append(Bar(item=item, x=x0, width=max(3.0, x(item.planned_end + dt.timedelta(days=1)) - x0), y=HEADER + index * row, css=css))
+        bars.append(
+            Bar(
+                item=item,
+                x=x0,
+                width=max(3.0, x(item.planned_end + dt.timedelta(days=1)) - x0),
+                y=HEADER + index * row,
+                css=css,
+            )
+        )
     months = []
     cursor = start.replace(day=1)
     while cursor <= end:
@@ -52,4 +68,6 @@ def timeline(items, start: dt.date, end: dt.date, *, width: int = 820, left: int
             months.append((x(cursor), dateformat.format(cursor, "b"), year))
         cursor = (cursor.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     today_x = x(today) if start <= today <= end else None
-    return Timeline(width=width, height=HEADER + 10 + len(dated) * row, left=left, bars=bars, months=months, today_x=today_x)
+    return Timeline(
+        width=width, height=HEADER + 10 + len(dated) * row, left=left, bars=bars, months=months, today_x=today_x
+    )

@@ -66,14 +66,20 @@ def _remeasured(months: list[dt.date], statuses: tuple[str, ...]) -> list[tuple[
         start, end = utc_bounds(month, months_back=REMEASURED_WINDOW_MONTHS)
         counts = (
             RouteGoal.objects.filter(
-                status__in=statuses, remeasured_attempt__finished_at__gte=start, remeasured_attempt__finished_at__lt=end,
+                status__in=statuses,
+                remeasured_attempt__finished_at__gte=start,
+                remeasured_attempt__finished_at__lt=end,
                 route__educator__is_active=True,
             )
             .values("route__educator__organization_id")
             .annotate(n=Count("route__educator_id", distinct=True))
             .order_by()
         )
-        rows += [(c["route__educator__organization_id"], index, c["n"]) for c in counts if c["route__educator__organization_id"]]
+        rows += [
+            (c["route__educator__organization_id"], index, c["n"])
+            for c in counts
+            if c["route__educator__organization_id"]
+        ]
     return rows
 
 

@@ -27,9 +27,16 @@ from .models import (
 def route_full(user, pk: int) -> Route:
     """A route with everything in it, for the educator, their tutor and mentor."""
     return access.get_scoped(
-        Route.objects.select_related("educator__organization", "educator__region", "tutor", "attempt__assessment").prefetch_related(
+        Route.objects.select_related(
+            "educator__organization", "educator__region", "tutor", "attempt__assessment"
+        ).prefetch_related(
             Prefetch("goals", queryset=RouteGoal.objects.select_related("competency__framework")),
-            Prefetch("items", queryset=RouteItem.objects.select_related("cohort__municipality", "program").prefetch_related("evidence")),
+            Prefetch(
+                "items",
+                queryset=RouteItem.objects.select_related("cohort__municipality", "program").prefetch_related(
+                    "evidence"
+                ),
+            ),
             Prefetch("events", queryset=RouteEvent.objects.select_related("actor")),
         ),
         user,
@@ -64,8 +71,12 @@ def my_routes(user, educator: Educator) -> QuerySet[Route]:
 
 def tutor_queue(user) -> dict:
     """What a tutor has to do: routes to approve and evidence to review."""
-    routes = access.scoped(Route.objects.select_related("educator__organization"), user, roles=[Role.TUTOR, Role.MENTOR])
-    evidence = access.scoped(Evidence.objects.select_related("item__route__educator"), user, roles=[Role.TUTOR]).filter(accepted__isnull=True)
+    routes = access.scoped(
+        Route.objects.select_related("educator__organization"), user, roles=[Role.TUTOR, Role.MENTOR]
+    )
+    evidence = access.scoped(Evidence.objects.select_related("item__route__educator"), user, roles=[Role.TUTOR]).filter(
+        accepted__isnull=True
+    )
     return {
         "to_approve": list(routes.filter(status=RouteStatus.PROPOSED).order_by("updated_at")),
         "evidence": list(evidence.order_by("uploaded_at")[:100]),
@@ -88,7 +99,15 @@ class StaffRow:
     overdue: int
 
 
-def staff_routes(user, *, roles=STATUS_READERS, today: dt.date | None = None, status: str = "", overdue: bool = False, search: str = "") -> QuerySet[Route]:
+def staff_routes(
+    user,
+    *,
+    roles=STATUS_READERS,
+    today: dt.date | None = None,
+    status: str = "",
+    overdue: bool = False,
+    search: str = "",
+) -> QuerySet[Route]:
     """Statuses and progress of the routes in the user's scope — no contents, evidence or comments."""
     today = today or timezone.localdate()
     routes = access.scoped(Route.objects.filter(status__in=[*ACTIVE, RouteStatus.COMPLETED]), user, roles=roles)
@@ -96,7 +115,9 @@ def staff_routes(user, *, roles=STATUS_READERS, today: dt.date | None = None, st
         routes = routes.filter(status=status)
     for word in search_key(search).split()[:4]:
         routes = routes.filter(educator__search_text__contains=word)
-    late = Q(items__planned_end__lt=today) & Q(items__status__in=[ItemStatus.PLANNED, ItemStatus.IN_PROGRESS, ItemStatus.RETURNED])
+    late = Q(items__planned_end__lt=today) & Q(
+        items__status__in=[ItemStatus.PLANNED, ItemStatus.IN_PROGRESS, ItemStatus.RETURNED]
+    )
     routes = (
         routes.select_related("educator__organization")
         .annotate(
@@ -112,8 +133,14 @@ def staff_routes(user, *, roles=STATUS_READERS, today: dt.date | None = None, st
 def staff_row(route: Route) -> StaffRow:
     educator = route.educator
     return StaffRow(
-        educator_id=educator.pk, name=educator.full_name, organization=educator.organization.display_name if educator.organization else "",
-        status=route.status, status_label=RouteStatus(route.status).label, done=route.done, total=route.total, overdue=route.overdue,
+        educator_id=educator.pk,
+        name=educator.full_name,
+        organization=educator.organization.display_name if educator.organization else "",
+        status=route.status,
+        status_label=RouteStatus(route.status).label,
+        done=route.done,
+        total=route.total,
+        overdue=route.overdue,
     )
 
 
@@ -144,14 +171,21 @@ def routes_summary(user, *, roles=STATUS_READERS, region_id: int | None = None) 
 def upcoming(route: Route, today: dt.date | None = None, days: int = 14) -> list[RouteItem]:
     today = today or timezone.localdate()
     return [
-        i for i in route.items.all()
-        if i.status in (ItemStatus.PLANNED, ItemStatus.IN_PROGRESS, ItemStatus.RETURNED) and i.planned_end and i.planned_end <= today + dt.timedelta(days=days)
+        i
+        for i in route.items.all()
+        if i.status in (ItemStatus.PLANNED, ItemStatus.IN_PROGRESS, ItemStatus.RETURNED)
+        and i.planned_end
+        and i.planned_end <= today + dt.timedelta(days=days)
     ]
 
 
 def awaiting_tutor(user) -> QuerySet[Route]:
     """Routes sent for approval when the educator has no tutor (for the regional operator)."""
-    return access.scoped(Route.objects.filter(status=RouteStatus.PROPOSED, tutor__isnull=True), user, roles=[Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR]).select_related("educator__organization")
+    return access.scoped(
+        Route.objects.filter(status=RouteStatus.PROPOSED, tutor__isnull=True),
+        user,
+        roles=[Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR],
+    ).select_related("educator__organization")
 
 
 def enrolled_cohorts(educator_id: int) -> set[int]:
@@ -159,7 +193,9 @@ def enrolled_cohorts(educator_id: int) -> set[int]:
     from efs.financing.models import OPEN_ENROLLMENT, Enrollment, EnrollmentStatus
 
     statuses = [*OPEN_ENROLLMENT, EnrollmentStatus.COMPLETED]
-    return set(Enrollment.objects.filter(educator_id=educator_id, status__in=statuses).values_list("cohort_id", flat=True))
+    return set(
+        Enrollment.objects.filter(educator_id=educator_id, status__in=statuses).values_list("cohort_id", flat=True)
+    )
 
 
 def enrollments_of(route: Route) -> dict[int, object]:
@@ -168,7 +204,9 @@ def enrollments_of(route: Route) -> dict[int, object]:
 
     cohorts = [i.cohort_id for i in route.items.all() if i.cohort_id]
     latest: dict[int, object] = {}
-    for enrollment in Enrollment.objects.filter(educator_id=route.educator_id, cohort_id__in=cohorts).order_by("requested_at"):
+    for enrollment in Enrollment.objects.filter(educator_id=route.educator_id, cohort_id__in=cohorts).order_by(
+        "requested_at"
+    ):
         latest[enrollment.cohort_id] = enrollment
     return latest
 
@@ -190,15 +228,28 @@ def spending_forecast(region_id: int, year: int) -> Forecast:
     from efs.financing.models import OPEN_ENROLLMENT, Enrollment, EnrollmentStatus
 
     enrolled = Enrollment.objects.filter(
-        educator_id=OuterRef("route__educator_id"), cohort_id=OuterRef("cohort_id"), status__in=[*OPEN_ENROLLMENT, EnrollmentStatus.COMPLETED]
+        educator_id=OuterRef("route__educator_id"),
+        cohort_id=OuterRef("cohort_id"),
+        status__in=[*OPEN_ENROLLMENT, EnrollmentStatus.COMPLETED],
     )
     items = RouteItem.objects.filter(
-        route__region_id=region_id, route__status__in=[RouteStatus.APPROVED, RouteStatus.IN_PROGRESS], kind="cohort", status=ItemStatus.PLANNED,
-        price__gt=0, planned_start__year=year,
+        route__region_id=region_id,
+        route__status__in=[RouteStatus.APPROVED, RouteStatus.IN_PROGRESS],
+        kind="cohort",
+        status=ItemStatus.PLANNED,
+        price__gt=0,
+        planned_start__year=year,
     ).exclude(Exists(enrolled))
     totals = items.aggregate(amount=Sum("price"), n=Count("id"), routes=Count("route", distinct=True))
-    months = items.annotate(month=TruncMonth("planned_start")).values("month").annotate(total=Sum("price")).order_by("month")
-    return Forecast(amount=totals["amount"] or 0, items=totals["n"], routes=totals["routes"], by_month=[(m["month"], m["total"]) for m in months])
+    months = (
+        items.annotate(month=TruncMonth("planned_start")).values("month").annotate(total=Sum("price")).order_by("month")
+    )
+    return Forecast(
+        amount=totals["amount"] or 0,
+        items=totals["n"],
+        routes=totals["routes"],
+        by_month=[(m["month"], m["total"]) for m in months],
+    )
 
 
 @dataclass(frozen=True)
@@ -215,7 +266,9 @@ class PlanRouteRow:
 def plan_routes(user, route_ids: list[int]) -> list[PlanRouteRow]:
     """The routes a region-wide plan proposed, as the operator may see them."""
     routes = (
-        access.scoped(Route.objects.filter(pk__in=route_ids), user, roles=[Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR])
+        access.scoped(
+            Route.objects.filter(pk__in=route_ids), user, roles=[Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR]
+        )
         .select_related("educator__organization__municipality")
         .annotate(activities=Count("items"), cost=Sum("items__price"))
         .order_by("educator__last_name", "educator__first_name", "pk")
@@ -223,14 +276,24 @@ def plan_routes(user, route_ids: list[int]) -> list[PlanRouteRow]:
     rows = []
     for route in routes:
         organization = route.educator.organization
-        rows.append(PlanRouteRow(
-            route_id=route.pk, name=route.educator.full_name, organization=organization.display_name if organization else "",
-            municipality=organization.municipality.name if organization and organization.municipality_id else "",
-            status=str(RouteStatus(route.status).label), activities=route.activities, price=route.cost or 0,
-        ))
+        rows.append(
+            PlanRouteRow(
+                route_id=route.pk,
+                name=route.educator.full_name,
+                organization=organization.display_name if organization else "",
+                municipality=organization.municipality.name if organization and organization.municipality_id else "",
+                status=str(RouteStatus(route.status).label),
+                activities=route.activities,
+                price=route.cost or 0,
+            )
+        )
     return rows
 
 
 def active_route_items(educator: Educator) -> QuerySet[RouteItem]:
     """The items of the educator's active route (none when there is no active route)."""
-    return RouteItem.objects.filter(route__educator=educator, route__status__in=ACTIVE).exclude(status=ItemStatus.CANCELLED).order_by("planned_start", "order", "pk")
+    return (
+        RouteItem.objects.filter(route__educator=educator, route__status__in=ACTIVE)
+        .exclude(status=ItemStatus.CANCELLED)
+        .order_by("planned_start", "order", "pk")
+    )

@@ -46,13 +46,21 @@ def require_planner(actor: User, region: Region) -> None:
 
 
 @transaction.atomic
-def allocation_start(*, actor: User, region: Region, fund: int, max_hours: int = 144, budget_per_educator: int = 0) -> AllocationRun:
+def allocation_start(
+    *, actor: User, region: Region, fund: int, max_hours: int = 144, budget_per_educator: int = 0
+) -> AllocationRun:
     require_planner(actor, region)
     if fund < 0 or budget_per_educator < 0 or max_hours < 8:
-        raise ValidationFailed(_("The fund and the budget cannot be negative; allow at least 8 hours."), code="allocation_invalid")
-    if AllocationRun.objects.filter(region=region, status__in=[AllocationStatus.QUEUED, AllocationStatus.RUNNING]).exists():
+        raise ValidationFailed(
+            _("The fund and the budget cannot be negative; allow at least 8 hours."), code="allocation_invalid"
+        )
+    if AllocationRun.objects.filter(
+        region=region, status__in=[AllocationStatus.QUEUED, AllocationStatus.RUNNING]
+    ).exists():
         raise Conflict(_("A region-wide plan is already being computed."), code="allocation_running")
-    run = AllocationRun.objects.create(region=region, started_by=actor, fund=fund, max_hours=max_hours, budget_per_educator=budget_per_educator or fund)
+    run = AllocationRun.objects.create(
+        region=region, started_by=actor, fund=fund, max_hours=max_hours, budget_per_educator=budget_per_educator or fund
+    )
     from .tasks import allocate_region_task
 
     transaction.on_commit(lambda: allocate_region_task.enqueue(run.pk))
@@ -77,7 +85,9 @@ def planner_message(message: str) -> str:
     return str(known) if known is not None else _("Planning")
 
 
-def plan_outcome(demands: dict, assignments: dict, options: dict, meaning: dict, *, fund: int, seats_offered: int) -> dict:
+def plan_outcome(
+    demands: dict, assignments: dict, options: dict, meaning: dict, *, fund: int, seats_offered: int
+) -> dict:
     """What the plan achieves, in figures a person reads: people served, deficits covered,
     money planned, seats filled; and the same by municipality, program and category.
 
@@ -90,13 +100,26 @@ def plan_outcome(demands: dict, assignments: dict, options: dict, meaning: dict,
     totals = {"people": 0, "served": 0, "deficits": 0, "covered": 0, "money": 0, "seats": 0}
 
     def row(table: dict, key, name: str) -> dict:
-        return table.setdefault(key, {"name": name, "people": 0, "served": 0, "deficits": 0, "covered": 0, "money": 0, "seats": 0})
+        return table.setdefault(
+            key, {"name": name, "people": 0, "served": 0, "deficits": 0, "covered": 0, "money": 0, "seats": 0}
+        )
 
     for key, (educator, _attempt, deficits) in demands.items():
         chosen = assignments.get(key) or ()
-        municipality = educator.organization.municipality if educator.organization and educator.organization.municipality_id else None
-        places = [row(by_municipality, municipality.pk if municipality else 0, municipality.name if municipality else str(_("no municipality"))),
-                  row(by_category, educator.category, str(categories.get(educator.category, educator.category))), totals]
+        municipality = (
+            educator.organization.municipality
+            if educator.organization and educator.organization.municipality_id
+            else None
+        )
+        places = [
+            row(
+                by_municipality,
+                municipality.pk if municipality else 0,
+                municipality.name if municipality else str(_("no municipality")),
+            ),
+            row(by_category, educator.category, str(categories.get(educator.category, educator.category))),
+            totals,
+        ]
         coverage: dict[str, float] = {}
         money = 0
         for option_id in chosen:
@@ -137,17 +160,28 @@ def allocation_execute(run_id: int, today: dt.date | None = None, time_limit_s: 
     run = AllocationRun.objects.select_related("region").get(pk=run_id)
     if run.status not in (AllocationStatus.QUEUED, AllocationStatus.RUNNING):
         return
-    AllocationRun.objects.filter(pk=run.pk).update(status=AllocationStatus.RUNNING, message=_("Collecting deficits and cohorts"))
+    AllocationRun.objects.filter(pk=run.pk).update(
+        status=AllocationStatus.RUNNING, message=_("Collecting deficits and cohorts")
+    )
     try:
         results = _execute(run, today or timezone.localdate(), time_limit_s)
     except PlannerError as error:
-        AllocationRun.objects.filter(pk=run.pk).update(status=AllocationStatus.FAILED, message=str(error.message)[:300], finished_at=timezone.now())
+        AllocationRun.objects.filter(pk=run.pk).update(
+            status=AllocationStatus.FAILED, message=str(error.message)[:300], finished_at=timezone.now()
+        )
         return
     except Exception as exc:  # the job's page must say it failed, not hang at «running»
-        AllocationRun.objects.filter(pk=run.pk).update(status=AllocationStatus.FAILED, message=str(exc)[:300], finished_at=timezone.now())
+        AllocationRun.objects.filter(pk=run.pk).update(
+            status=AllocationStatus.FAILED, message=str(exc)[:300], finished_at=timezone.now()
+        )
         raise
     AllocationRun.objects.filter(pk=run.pk).update(
-        status=AllocationStatus.DONE, progress=1.0, message=_("Done"), results=results, routes_created=results["routes"], finished_at=timezone.now()
+        status=AllocationStatus.DONE,
+        progress=1.0,
+        message=_("Done"),
+        results=results,
+        routes_created=results["routes"],
+        finished_at=timezone.now(),
     )
 
 
@@ -159,7 +193,11 @@ def _execute(run: AllocationRun, today: dt.date, time_limit_s: float) -> dict:
     wanted = [pk for pk in diagnosed if pk not in busy]
     educators = {}
     for start in range(0, len(wanted), 500):
-        batch = Educator.objects.filter(processing_allowed_q(), pk__in=wanted[start : start + 500], is_active=True).select_related("organization__municipality").prefetch_related("subjects")
+        batch = (
+            Educator.objects.filter(processing_allowed_q(), pk__in=wanted[start : start + 500], is_active=True)
+            .select_related("organization__municipality")
+            .prefetch_related("subjects")
+        )
         educators.update({e.pk: e for e in batch})
     demands: dict[str, tuple[Educator, int, list[building.Deficit]]] = {}
     teachers = []
@@ -174,9 +212,13 @@ def _execute(run: AllocationRun, today: dt.date, time_limit_s: float) -> dict:
         budgets[key] = min(wallets[pk], run.budget_per_educator) if pk in wallets else run.budget_per_educator
         teachers.append(
             TeacherDemand(
-                id=key, budget=budgets[key], max_hours=run.max_hours,
+                id=key,
+                budget=budgets[key],
+                max_hours=run.max_hours,
                 deficits={d.competency.code: d.weight for d in deficits},
-                preferences=Preferences(audience=_audience(educator.category, subjects), earliest_start=today, latest_end=period_end),
+                preferences=Preferences(
+                    audience=_audience(educator.category, subjects), earliest_start=today, latest_end=period_end
+                ),
             )
         )
     if not teachers:
@@ -195,16 +237,38 @@ def _execute(run: AllocationRun, today: dt.date, time_limit_s: float) -> dict:
     for cohort in cohorts:
         free = cohort.seats - cohort.seats_taken
         program = cohort.program
-        coverage = {o.competency.code: round(min(1.0, o.weight * building.effect_multiplier(program, o.competency.code)), 4) for o in program.outcomes.all()}
+        coverage = {
+            o.competency.code: round(min(1.0, o.weight * building.effect_multiplier(program, o.competency.code)), 4)
+            for o in program.outcomes.all()
+        }
         if free <= 0 or not coverage:
             continue
-        categories = [c for c, on in (("teacher", program.for_teachers), ("manager", program.for_managers), ("student", program.for_students)) if on]
+        categories = [
+            c
+            for c, on in (
+                ("teacher", program.for_teachers),
+                ("manager", program.for_managers),
+                ("student", program.for_students),
+            )
+            if on
+        ]
         restricted = [s.code for s in program.subjects.all()]
         audience = frozenset(f"{c}:{s}" for c in categories for s in (restricted or all_subjects))
         key = f"c{cohort.pk}"
         options.append(
-            Option(id=key, program=f"p{program.pk}", coverage=coverage, hours=program.hours, price=cohort.price, start=cohort.start_date,
-                   end=cohort.end_date, exclusive=not cohort.online, format="online" if cohort.online else "in_person", seats=free, audience=audience)
+            Option(
+                id=key,
+                program=f"p{program.pk}",
+                coverage=coverage,
+                hours=program.hours,
+                price=cohort.price,
+                start=cohort.start_date,
+                end=cohort.end_date,
+                exclusive=not cohort.online,
+                format="online" if cohort.online else "in_person",
+                seats=free,
+                audience=audience,
+            )
         )
         meaning[key] = building.Candidate(kind="cohort", cohort=cohort, start=cohort.start_date, end=cohort.end_date)
     _progress(run, 0.1, _("%(n)s open cohorts; planning") % {"n": len(options)})
@@ -228,15 +292,34 @@ def _execute(run: AllocationRun, today: dt.date, time_limit_s: float) -> dict:
             )
             codes = {d.competency.code for d in deficits}
             coverage = {option.id: option.coverage for option in options if option.id in chosen}
-            picked = [building.Picked(id=cid, covers={c: share for c, share in coverage[cid].items() if c in codes}) for cid in chosen]
+            picked = [
+                building.Picked(id=cid, covers={c: share for c, share in coverage[cid].items() if c in codes})
+                for cid in chosen
+            ]
             _store(route, deficits, picked, meaning)
-            RouteEvent.objects.create(route=route, actor=run.started_by, action="proposed_by_region", comment=_("Seats and the regional fund were shared among the region's educators."))
+            RouteEvent.objects.create(
+                route=route,
+                actor=run.started_by,
+                action="proposed_by_region",
+                comment=_("Seats and the regional fund were shared among the region's educators."),
+            )
             if educator.user_id:
-                notify(user=educator.user, title=_("The region proposed an individual route for you"), url=reverse("routes:route", args=[route.pk]))
+                notify(
+                    user=educator.user,
+                    title=_("The region proposed an individual route for you"),
+                    url=reverse("routes:route", args=[route.pk]),
+                )
             created += 1
             route_ids.append(route.pk)
     return {
-        **plan_outcome(demands, allocation.assignments, {o.id: o for o in options}, meaning, fund=run.fund, seats_offered=sum(o.seats for o in options)),
+        **plan_outcome(
+            demands,
+            allocation.assignments,
+            {o.id: o for o in options},
+            meaning,
+            fund=run.fund,
+            seats_offered=sum(o.seats for o in options),
+        ),
         "route_ids": route_ids,
         "educators": len(teachers),
         "cohorts": len(options),

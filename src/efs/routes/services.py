@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from efs.catalog.models import Cohort, Program
+from efs.catalog.models import Cohort
+from efs.catalog.public import program_effects_set
 from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from efs.financing.services import certificate_of
 from efs.limits import COMMENT_MAX_CHARS, FILE_NAME_MAX_CHARS, NOTE_MAX_CHARS
@@ -40,10 +41,31 @@ from .models import (
 
 MAX_HOURS = 2000
 EVIDENCE_MAX_BYTES = 15 * 1024 * 1024
-EVIDENCE_TYPES = {".pdf", ".doc", ".docx", ".odt", ".rtf", ".txt", ".xls", ".xlsx", ".ods", ".ppt", ".pptx", ".odp", ".jpg", ".jpeg", ".png", ".zip", ".mp4"}
+EVIDENCE_TYPES = {
+    ".pdf",
+    ".doc",
+    ".docx",
+    ".odt",
+    ".rtf",
+    ".txt",
+    ".xls",
+    ".xlsx",
+    ".ods",
+    ".ppt",
+    ".pptx",
+    ".odp",
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".zip",
+    ".mp4",
+}
 PLANNER_MESSAGES = {
     "empty_input": _("There is nothing to plan: no deficit with a positive weight, or no activity at all."),
-    "infeasible": _("No activity covering your deficits fits the budget, the hours and the formats you chose. Widen the period, the formats or the budget."),
+    "infeasible": _(
+        "No activity covering your deficits fits the budget, the hours and the formats you chose. Widen the period, "
+        "the formats or the budget."
+    ),
     "invalid_input": _("The catalog data could not be planned; the operator has been told."),
 }
 
@@ -58,12 +80,19 @@ def _own(actor: User, educator: Educator) -> None:
 
 
 def assigned_tutor(educator: Educator) -> User | None:
-    assignment = SupportAssignment.objects.filter(educator=educator, kind=AssignmentKind.TUTOR, active=True).select_related("supporter").order_by("pk").first()
+    assignment = (
+        SupportAssignment.objects.filter(educator=educator, kind=AssignmentKind.TUTOR, active=True)
+        .select_related("supporter")
+        .order_by("pk")
+        .first()
+    )
     return assignment.supporter if assignment else None
 
 
 def _is_supporter(actor: User, route: Route, kinds=(Role.TUTOR,)) -> bool:
-    return SupportAssignment.objects.filter(supporter=actor, educator_id=route.educator_id, kind__in=kinds, active=True).exists()
+    return SupportAssignment.objects.filter(
+        supporter=actor, educator_id=route.educator_id, kind__in=kinds, active=True
+    ).exists()
 
 
 # ---------------------------------------------------------------- building
@@ -76,7 +105,14 @@ def default_options(educator: Educator, today: dt.date | None = None) -> buildin
         places.append(educator.organization.municipality_id)
     certificate = certificate_of(educator, today.year)
     budget = max(0, certificate.available) if certificate is not None else 0
-    return building.BuildOptions(period_start=today, period_end=today + dt.timedelta(days=365), budget=budget, max_hours=108, formats=[], places=places)
+    return building.BuildOptions(
+        period_start=today,
+        period_end=today + dt.timedelta(days=365),
+        budget=budget,
+        max_hours=108,
+        formats=[],
+        places=places,
+    )
 
 
 def _limit_problems(*, educator: Educator, budget: int, copay: int, max_hours: int) -> list[str]:
@@ -93,8 +129,15 @@ def _limit_problems(*, educator: Educator, budget: int, copay: int, max_hours: i
     available = max(0, certificate.available) if certificate is not None else 0
     if budget > available + max(0, copay):
         problems.append(
-            _("The budget %(budget)s is more than the certificate balance %(available)s plus the co-payment you declare %(copay)s. Lower the budget or declare the co-payment you will pay yourself.")
-            % {"budget": format_money(budget), "available": format_money(available), "copay": format_money(max(0, copay))}
+            _(
+                "The budget %(budget)s is more than the certificate balance %(available)s plus the co-payment you "
+                "declare %(copay)s. Lower the budget or declare the co-payment you will pay yourself."
+            )
+            % {
+                "budget": format_money(budget),
+                "available": format_money(available),
+                "copay": format_money(max(0, copay)),
+            }
         )
     return problems
 
@@ -102,7 +145,9 @@ def _limit_problems(*, educator: Educator, budget: int, copay: int, max_hours: i
 def validate_options(options: building.BuildOptions, educator: Educator | None = None) -> None:
     problems = []
     if educator is not None:
-        problems += _limit_problems(educator=educator, budget=options.budget, copay=options.copay, max_hours=options.max_hours)
+        problems += _limit_problems(
+            educator=educator, budget=options.budget, copay=options.copay, max_hours=options.max_hours
+        )
     if options.period_end <= options.period_start:
         problems.append(_("The period must end after it starts."))
     if (options.period_end - options.period_start).days > 3 * 366:
@@ -129,23 +174,44 @@ def route_build(*, actor: User, educator: Educator, options: building.BuildOptio
         raise Conflict(_("You already have a route that was sent to the tutor or is under way."), code="route_exists")
     attempt, deficits = building.latest_deficits(educator)
     if attempt is None:
-        raise ValidationFailed(_("Take the diagnostics first: the route is built from its deficits."), code="route_no_diagnostics")
+        raise ValidationFailed(
+            _("Take the diagnostics first: the route is built from its deficits."), code="route_no_diagnostics"
+        )
     if not deficits:
         raise ValidationFailed(_("Your latest diagnostics found no deficit to work on."), code="route_no_deficits")
     found, meaning = building.candidates(educator, deficits, options)
     try:
         plan = plan_route(building.problem(deficits, found, options))
     except PlannerError as error:
-        raise ValidationFailed(str(PLANNER_MESSAGES.get(error.code, error.message)), code=f"route_{error.code}") from None
+        raise ValidationFailed(
+            str(PLANNER_MESSAGES.get(error.code, error.message)), code=f"route_{error.code}"
+        ) from None
     if current is not None:
         current.delete()
     route = Route.objects.create(
-        educator=educator, region_id=educator.region_id, organization_id=educator.organization_id, attempt=attempt, tutor=assigned_tutor(educator),
-        period_start=options.period_start, period_end=options.period_end, budget=options.budget, copay=options.copay, max_hours=options.max_hours,
-        formats=options.formats, places=options.places, optimal=plan.optimal, built_objective=plan.objective,
+        educator=educator,
+        region_id=educator.region_id,
+        organization_id=educator.organization_id,
+        attempt=attempt,
+        tutor=assigned_tutor(educator),
+        period_start=options.period_start,
+        period_end=options.period_end,
+        budget=options.budget,
+        copay=options.copay,
+        max_hours=options.max_hours,
+        formats=options.formats,
+        places=options.places,
+        optimal=plan.optimal,
+        built_objective=plan.objective,
     )
     _store(route, deficits, plan.items, meaning)
-    _event(route, actor, "built", _("Built automatically: %(n)s activities cover %(share)s %% of the deficit weight.") % {"n": len(plan.items), "share": round(100 * plan.objective / sum(d.weight for d in deficits))})
+    _event(
+        route,
+        actor,
+        "built",
+        _("Built automatically: %(n)s activities cover %(share)s %% of the deficit weight.")
+        % {"n": len(plan.items), "share": round(100 * plan.objective / sum(d.weight for d in deficits))},
+    )
     return route
 
 
@@ -165,7 +231,13 @@ def _store(route: Route, deficits: list[building.Deficit], items, meaning: dict[
         _add_item(route, candidate, dict(item.covers), by_code, order)
 
 
-def _add_item(route: Route, candidate: building.Candidate, covers: dict[str, float], by_code: dict[str, building.Deficit], order: int) -> RouteItem:
+def _add_item(
+    route: Route,
+    candidate: building.Candidate,
+    covers: dict[str, float],
+    by_code: dict[str, building.Deficit],
+    order: int,
+) -> RouteItem:
     covers = {code: round(share, 4) for code, share in covers.items() if share > 0}
     if candidate.kind == "cohort":
         cohort = candidate.cohort
@@ -173,18 +245,40 @@ def _add_item(route: Route, candidate: building.Candidate, covers: dict[str, flo
         outcome_texts = [o.text for o in program.outcomes.all() if o.competency.code in covers and o.text]
         titles = ", ".join(f"«{by_code[c].competency.title}»" for c in covers if c in by_code)
         return RouteItem.objects.create(
-            route=route, kind=ItemKind.COHORT, title=program.title, cohort=cohort, program=program, coverage=covers,
-            task=_("Close the deficit %(titles)s") % {"titles": titles} if titles else "", reason=building.reason(candidate, covers, by_code),
-            planned_start=cohort.start_date, planned_end=cohort.end_date, hours=program.hours, price=cohort.price, exclusive=not cohort.online,
+            route=route,
+            kind=ItemKind.COHORT,
+            title=program.title,
+            cohort=cohort,
+            program=program,
+            coverage=covers,
+            task=_("Close the deficit %(titles)s") % {"titles": titles} if titles else "",
+            reason=building.reason(candidate, covers, by_code),
+            planned_start=cohort.start_date,
+            planned_end=cohort.end_date,
+            hours=program.hours,
+            price=cohort.price,
+            exclusive=not cohort.online,
             expected_result="; ".join(outcome_texts)[:2000] or _("The planned results of the program are achieved."),
-            evidence_form=_("Certificate of qualification upgrade and the final work of the program"), order=order,
+            evidence_form=_("Certificate of qualification upgrade and the final work of the program"),
+            order=order,
         )
     activity = candidate.activity
     title = activity["title"].format(competency=candidate.competency.title)
     return RouteItem.objects.create(
-        route=route, kind=activity["kind"], title=title, coverage=covers, task=activity["task"].format(competency=candidate.competency.title),
-        reason=building.reason(candidate, covers, by_code), planned_start=candidate.start, planned_end=candidate.end, hours=activity["hours"],
-        price=0, exclusive=activity["exclusive"], expected_result=activity["expected_result"], evidence_form=activity["evidence_form"], order=order,
+        route=route,
+        kind=activity["kind"],
+        title=title,
+        coverage=covers,
+        task=activity["task"].format(competency=candidate.competency.title),
+        reason=building.reason(candidate, covers, by_code),
+        planned_start=candidate.start,
+        planned_end=candidate.end,
+        hours=activity["hours"],
+        price=0,
+        exclusive=activity["exclusive"],
+        expected_result=activity["expected_result"],
+        evidence_form=activity["evidence_form"],
+        order=order,
     )
 
 
@@ -196,13 +290,17 @@ def _editable(actor: User, route: Route) -> Route:
     _own(actor, route.educator)
     processing_require(route.educator, actor=actor)
     if route.status != RouteStatus.DRAFT:
-        raise Conflict(_("The route can be changed while it is a draft; ask the tutor to return it."), code="route_not_editable")
+        raise Conflict(
+            _("The route can be changed while it is a draft; ask the tutor to return it."), code="route_not_editable"
+        )
     return route
 
 
 def _deficits_of(route: Route) -> dict[str, building.Deficit]:
     return {
-        g.competency.code: building.Deficit(competency=g.competency, weight=g.weight, theta=g.current_theta or 0.0, level=g.current_level)
+        g.competency.code: building.Deficit(
+            competency=g.competency, weight=g.weight, theta=g.current_theta or 0.0, level=g.current_level
+        )
         for g in route.goals.select_related("competency__framework")
     }
 
@@ -219,11 +317,19 @@ def item_add_cohort(*, actor: User, route: Route, cohort: Cohort, replace: Route
     """Add a cohort (or swap an item for it); the effect shows in the route's summary."""
     route = _editable(actor, route)
     deficits = _deficits_of(route)
-    options = building.BuildOptions(period_start=route.period_start, period_end=route.period_end, budget=route.budget, max_hours=route.max_hours)
+    options = building.BuildOptions(
+        period_start=route.period_start, period_end=route.period_end, budget=route.budget, max_hours=route.max_hours
+    )
     found, meaning = building.candidates(route.educator, list(deficits.values()), options)
     key = f"c{cohort.pk}"
     if key not in meaning:
-        raise ValidationFailed(_("This cohort is not open to you in the route's period, has no free seats or does not address your deficits."), code="route_cohort_unavailable")
+        raise ValidationFailed(
+            _(
+                "This cohort is not open to you in the route's period, has no free seats or does not address your "
+                "deficits."
+            ),
+            code="route_cohort_unavailable",
+        )
     if route.items.filter(program_id=cohort.program_id).exclude(pk=replace.pk if replace else None).exists():
         raise Conflict(_("The route already has this program."), code="route_program_twice")
     option = next(o for o in found if o.id == key)
@@ -231,16 +337,24 @@ def item_add_cohort(*, actor: User, route: Route, cohort: Cohort, replace: Route
     hours = sum(i.hours for i in kept) + option.hours
     if hours > route.max_hours:
         raise ValidationFailed(
-            _("With this cohort the route would take %(hours)s hours, more than its limit of %(limit)s. Remove an activity or raise the limit of hours.")
+            _(
+                "With this cohort the route would take %(hours)s hours, more than its limit of %(limit)s. Remove an "
+                "activity or raise the limit of hours."
+            )
             % {"hours": hours, "limit": route.max_hours},
-            code="route_hours_exceeded", details={"hours": hours, "max_hours": route.max_hours},
+            code="route_hours_exceeded",
+            details={"hours": hours, "max_hours": route.max_hours},
         )
     price = sum(i.price for i in kept) + option.price
     if price > route.budget:
         raise ValidationFailed(
-            _("With this cohort the route would cost %(price)s, more than its budget of %(budget)s. Remove a paid activity or change the budget.")
+            _(
+                "With this cohort the route would cost %(price)s, more than its budget of %(budget)s. Remove a paid "
+                "activity or change the budget."
+            )
             % {"price": format_money(price), "budget": format_money(route.budget)},
-            code="route_budget_exceeded", details={"price": price, "budget": route.budget},
+            code="route_budget_exceeded",
+            details={"price": price, "budget": route.budget},
         )
     if replace is not None:
         RouteItem.objects.filter(pk=replace.pk, route=route).delete()
@@ -257,14 +371,21 @@ def route_limits_set(*, actor: User, route: Route, max_hours: int, budget: int, 
     items = list(route.items.exclude(status=ItemStatus.CANCELLED))
     hours, price = sum(i.hours for i in items), sum(i.price for i in items)
     if hours > max_hours:
-        problems.append(_("The activities already take %(h)s hours: remove some before lowering the limit.") % {"h": hours})
+        problems.append(
+            _("The activities already take %(h)s hours: remove some before lowering the limit.") % {"h": hours}
+        )
     if price > budget:
-        problems.append(_("The activities already cost %(p)s: remove a paid one before lowering the budget.") % {"p": format_money(price)})
+        problems.append(
+            _("The activities already cost %(p)s: remove a paid one before lowering the budget.")
+            % {"p": format_money(price)}
+        )
     if problems:
         raise ValidationFailed(" ".join(problems), code="route_limits_invalid", details=problems)
     route.max_hours, route.budget, route.copay = max_hours, budget, copay
     route.save(update_fields=["max_hours", "budget", "copay", "updated_at"])
-    _event(route, actor, "limits_changed", _("at most %(h)s h, budget %(b)s") % {"h": max_hours, "b": format_money(budget)})
+    _event(
+        route, actor, "limits_changed", _("at most %(h)s h, budget %(b)s") % {"h": max_hours, "b": format_money(budget)}
+    )
     return route
 
 
@@ -274,7 +395,9 @@ def alternatives(*, actor: User, item: RouteItem, limit: int = 8) -> list[tuple[
     if route.educator.user_id != actor.pk or route.status != RouteStatus.DRAFT:
         raise NotFound(_("Not found, or you have no access to it."))
     deficits = _deficits_of(route)
-    options = building.BuildOptions(period_start=route.period_start, period_end=route.period_end, budget=route.budget, max_hours=route.max_hours)
+    options = building.BuildOptions(
+        period_start=route.period_start, period_end=route.period_end, budget=route.budget, max_hours=route.max_hours
+    )
     found, meaning = building.candidates(route.educator, list(deficits.values()), options)
     wanted = set(item.coverage)
     taken = set(route.items.exclude(pk=item.pk).values_list("program_id", flat=True))
@@ -285,7 +408,13 @@ def alternatives(*, actor: User, item: RouteItem, limit: int = 8) -> list[tuple[
         if candidate.kind != "cohort" or candidate.cohort.program_id in taken or candidate.cohort.pk == item.cohort_id:
             continue
         # one line per cohort, and one per program, dates, place and price: the same offer twice is noise
-        same = (candidate.cohort.program_id, candidate.cohort.start_date, candidate.cohort.online, candidate.cohort.municipality_id, candidate.cohort.price)
+        same = (
+            candidate.cohort.program_id,
+            candidate.cohort.start_date,
+            candidate.cohort.online,
+            candidate.cohort.municipality_id,
+            candidate.cohort.price,
+        )
         if candidate.cohort.pk in seen or same in seen:
             continue
         seen |= {candidate.cohort.pk, same}
@@ -312,7 +441,9 @@ def summary(route: Route) -> dict:
                 if item.status == ItemStatus.ACCEPTED:
                     done[code] += share
     clashes = []
-    dated = sorted((i for i in items if i.exclusive and i.planned_start and i.planned_end), key=lambda i: i.planned_start)
+    dated = sorted(
+        (i for i in items if i.exclusive and i.planned_start and i.planned_end), key=lambda i: i.planned_start
+    )
     for a_index, a in enumerate(dated):
         for b in dated[a_index + 1 :]:
             if b.planned_start <= a.planned_end:
@@ -357,13 +488,22 @@ def deficit_drift(route: Route) -> Drift | None:
         building.Deficit(competency=r.competency, weight=round(r.p_deficit, 4), theta=r.theta, level=r.level)
         for code, r in latest.items() if code not in goals and r.p_deficit >= building.DEFICIT_WEIGHT_MIN
     ]
-    gone = [g for code, g in goals.items() if g.status == GoalStatus.OPEN and code in latest and latest[code].p_deficit < building.DEFICIT_WEIGHT_MIN]
+    gone = [
+        g
+        for code, g in goals.items()
+        if g.status == GoalStatus.OPEN and code in latest and latest[code].p_deficit < building.DEFICIT_WEIGHT_MIN
+    ]
     if not new and not gone:
         return None
     state = summary(route)
-    weights = {g.competency.code: (latest[g.competency.code].p_deficit if g.competency.code in latest else g.weight) for g, _p, _d in state["goals"]}
+    weights = {
+        g.competency.code: (latest[g.competency.code].p_deficit if g.competency.code in latest else g.weight)
+        for g, _p, _d in state["goals"]
+    }
     weights = {code: w for code, w in weights.items() if w >= building.DEFICIT_WEIGHT_MIN}
-    covered = sum(w * planned for g, planned, _d in state["goals"] for code, w in weights.items() if code == g.competency.code)
+    covered = sum(
+        w * planned for g, planned, _d in state["goals"] for code, w in weights.items() if code == g.competency.code
+    )
     total = sum(weights.values()) + sum(d.weight for d in new)
     return Drift(attempt=attempt, new=new, gone=gone, current_share=covered / total if total else 1.0)
 
@@ -404,19 +544,41 @@ def route_rebuild(*, actor: User, route: Route) -> Route:
             goal.weight = round(latest[code].p_deficit, 4)
             goal.save(update_fields=["weight"])
     have = set(route.goals.values_list("competency__code", flat=True))
-    deficits = [building.Deficit(competency=r.competency, weight=round(r.p_deficit, 4), theta=r.theta, level=r.level) for r in current.values()]
-    RouteGoal.objects.bulk_create([
-        RouteGoal(route=route, competency=d.competency, weight=d.weight, current_level=d.level, current_theta=d.theta, target_level=building.next_level(d.competency.framework.levels, d.level))
-        for d in deficits if d.competency.code not in have
-    ])
+    deficits = [
+        building.Deficit(competency=r.competency, weight=round(r.p_deficit, 4), theta=r.theta, level=r.level)
+        for r in current.values()
+    ]
+    RouteGoal.objects.bulk_create(
+        [
+            RouteGoal(
+                route=route,
+                competency=d.competency,
+                weight=d.weight,
+                current_level=d.level,
+                current_theta=d.theta,
+                target_level=building.next_level(d.competency.framework.levels, d.level),
+            )
+            for d in deficits
+            if d.competency.code not in have
+        ]
+    )
     residual = [
-        building.Deficit(competency=d.competency, weight=round(d.weight * (1 - min(1.0, kept_coverage.get(d.competency.code, 0.0))), 4), theta=d.theta, level=d.level)
+        building.Deficit(
+            competency=d.competency,
+            weight=round(d.weight * (1 - min(1.0, kept_coverage.get(d.competency.code, 0.0))), 4),
+            theta=d.theta,
+            level=d.level,
+        )
         for d in deficits
     ]
     residual = [d for d in residual if d.weight > 0.01]
     options = building.BuildOptions(
-        period_start=max(timezone.localdate(), route.period_start), period_end=route.period_end, budget=max(0, route.budget - sum(i.price for i in kept)),
-        max_hours=max(0, route.max_hours - sum(i.hours for i in kept)), formats=route.formats, places=route.places,
+        period_start=max(timezone.localdate(), route.period_start),
+        period_end=route.period_end,
+        budget=max(0, route.budget - sum(i.price for i in kept)),
+        max_hours=max(0, route.max_hours - sum(i.hours for i in kept)),
+        formats=route.formats,
+        places=route.places,
     )
     added = 0
     if residual and options.max_hours > 0 and options.period_end > options.period_start:
@@ -434,7 +596,13 @@ def route_rebuild(*, actor: User, route: Route) -> Route:
     route.attempt = drift.attempt
     route.status = RouteStatus.DRAFT
     route.save(update_fields=["attempt", "status", "updated_at"])
-    _event(route, actor, "rebuilt", _("Kept %(kept)s activities under way, removed %(dropped)s not started, added %(added)s.") % {"kept": len(kept), "dropped": len(dropped), "added": added})
+    _event(
+        route,
+        actor,
+        "rebuilt",
+        _("Kept %(kept)s activities under way, removed %(dropped)s not started, added %(added)s.")
+        % {"kept": len(kept), "dropped": len(dropped), "added": added},
+    )
     return route
 
 
@@ -453,7 +621,10 @@ def route_propose(*, actor: User, route: Route, comment: str = "") -> Route:
     if state["over_hours"]:
         problems.append(_("The activities take more hours than the route allows."))
     if state["clashes"]:
-        problems.append(_("Two in-person activities fall on the same days: %(a)s and %(b)s.") % {"a": state["clashes"][0][0].title, "b": state["clashes"][0][1].title})
+        problems.append(
+            _("Two in-person activities fall on the same days: %(a)s and %(b)s.")
+            % {"a": state["clashes"][0][0].title, "b": state["clashes"][0][1].title}
+        )
     if problems:
         raise ValidationFailed(" ".join(problems), code="route_constraints", details=problems)
     route.status = RouteStatus.PROPOSED
@@ -461,7 +632,11 @@ def route_propose(*, actor: User, route: Route, comment: str = "") -> Route:
     route.save(update_fields=["status", "tutor", "updated_at"])
     _event(route, actor, "proposed", comment)
     if route.tutor:
-        notify(user=route.tutor, title=_("%(name)s sent an individual route for approval") % {"name": route.educator.full_name}, url=reverse("routes:route", args=[route.pk]))
+        notify(
+            user=route.tutor,
+            title=_("%(name)s sent an individual route for approval") % {"name": route.educator.full_name},
+            url=reverse("routes:route", args=[route.pk]),
+        )
     return route
 
 
@@ -483,7 +658,12 @@ def route_approve(*, actor: User, route: Route, comment: str = "") -> Route:
     route.save(update_fields=["status", "tutor", "updated_at"])
     _event(route, actor, "approved", comment)
     if route.educator.user_id:
-        notify(user=route.educator.user, title=_("The tutor approved your individual route"), body=comment, url=reverse("routes:route", args=[route.pk]))
+        notify(
+            user=route.educator.user,
+            title=_("The tutor approved your individual route"),
+            body=comment,
+            url=reverse("routes:route", args=[route.pk]),
+        )
     return route
 
 
@@ -499,7 +679,12 @@ def route_return(*, actor: User, route: Route, comment: str) -> Route:
     route.save(update_fields=["status", "updated_at"])
     _event(route, actor, "returned", comment.strip())
     if route.educator.user_id:
-        notify(user=route.educator.user, title=_("The tutor returned your route with comments"), body=comment.strip(), url=reverse("routes:route", args=[route.pk]))
+        notify(
+            user=route.educator.user,
+            title=_("The tutor returned your route with comments"),
+            body=comment.strip(),
+            url=reverse("routes:route", args=[route.pk]),
+        )
     return route
 
 
@@ -558,18 +743,22 @@ def evidence_submit(*, actor: User, item: RouteItem, file=None, note: str = "") 
     if file is None and not note.strip():
         raise ValidationFailed(_("Attach a file or describe the result."), code="evidence_empty")
     if len(note.strip()) > NOTE_MAX_CHARS:
-        raise ValidationFailed(_("The note is longer than %(max)s characters.") % {"max": NOTE_MAX_CHARS}, code="evidence_note_too_long")
+        raise ValidationFailed(
+            _("The note is longer than %(max)s characters.") % {"max": NOTE_MAX_CHARS}, code="evidence_note_too_long"
+        )
     name = ""
     if file is not None:
         name = (getattr(file, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1]
         extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
         if len(name) > FILE_NAME_MAX_CHARS:
             raise ValidationFailed(
-                _("The file name is longer than %(max)s characters; rename the file.") % {"max": FILE_NAME_MAX_CHARS}, code="evidence_file_name_too_long"
+                _("The file name is longer than %(max)s characters; rename the file.") % {"max": FILE_NAME_MAX_CHARS},
+                code="evidence_file_name_too_long",
             )
         if extension not in EVIDENCE_TYPES:
             raise ValidationFailed(
-                _("Files of this type are not accepted. Upload PDF, office documents, images, ZIP or MP4."), code="evidence_type"
+                _("Files of this type are not accepted. Upload PDF, office documents, images, ZIP or MP4."),
+                code="evidence_type",
             )
         if file.size > EVIDENCE_MAX_BYTES:
             raise ValidationFailed(_("The file is larger than 15 MB."), code="evidence_too_large")
@@ -586,7 +775,12 @@ def evidence_submit(*, actor: User, item: RouteItem, file=None, note: str = "") 
     _mark_in_progress(item.route, actor)
     tutor = item.route.tutor
     if tutor:
-        notify(user=tutor, title=_("%(name)s submitted evidence: %(item)s") % {"name": item.route.educator.full_name, "item": item.title[:120]}, url=reverse("routes:route", args=[item.route_id]))
+        notify(
+            user=tutor,
+            title=_("%(name)s submitted evidence: %(item)s")
+            % {"name": item.route.educator.full_name, "item": item.title[:120]},
+            url=reverse("routes:route", args=[item.route_id]),
+        )
     return evidence
 
 
@@ -662,9 +856,16 @@ def evidence_review(*, actor: User, evidence: Evidence, accept: bool, comment: s
     if not accept and len(comment.strip()) < 5:
         raise ValidationFailed(_("Tell the educator what is missing."), code="evidence_comment_required")
     if len(comment.strip()) > COMMENT_MAX_CHARS:
-        raise ValidationFailed(_("The comment is longer than %(max)s characters.") % {"max": COMMENT_MAX_CHARS}, code="comment_too_long")
+        raise ValidationFailed(
+            _("The comment is longer than %(max)s characters.") % {"max": COMMENT_MAX_CHARS}, code="comment_too_long"
+        )
     now = timezone.now()
-    evidence.accepted, evidence.review_comment, evidence.reviewed_by, evidence.reviewed_at = accept, comment.strip(), actor, now
+    evidence.accepted, evidence.review_comment, evidence.reviewed_by, evidence.reviewed_at = (
+        accept,
+        comment.strip(),
+        actor,
+        now,
+    )
     evidence.save()
     item.status = ItemStatus.ACCEPTED if accept else ItemStatus.RETURNED
     item.completed_at = now if accept else None
@@ -672,7 +873,12 @@ def evidence_review(*, actor: User, evidence: Evidence, accept: bool, comment: s
     _refresh_goals(item.route)
     if item.route.educator.user_id:
         title = _("Evidence accepted: %(item)s") if accept else _("Evidence returned: %(item)s")
-        notify(user=item.route.educator.user, title=title % {"item": item.title[:120]}, body=comment.strip(), url=reverse("routes:route", args=[item.route_id]))
+        notify(
+            user=item.route.educator.user,
+            title=title % {"item": item.title[:120]},
+            body=comment.strip(),
+            url=reverse("routes:route", args=[item.route_id]),
+        )
     return evidence
 
 
@@ -699,10 +905,14 @@ def rediagnosis_start(*, actor: User, route: Route):
     _own(actor, route.educator)
     codes = list(route.goals.filter(status=GoalStatus.READY).values_list("competency__code", flat=True))
     if not codes:
-        raise Conflict(_("No goal is ready for a re-diagnosis: finish its activities first."), code="rediagnosis_not_ready")
+        raise Conflict(
+            _("No goal is ready for a re-diagnosis: finish its activities first."), code="rediagnosis_not_ready"
+        )
     assessment = route.attempt.assessment if route.attempt else None
     if assessment is None or assessment.status != AssessmentStatus.ACTIVE:
-        assessment = Assessment.objects.filter(framework=route.goals.first().competency.framework, status=AssessmentStatus.ACTIVE, mode="adaptive").first()
+        assessment = Assessment.objects.filter(
+            framework=route.goals.first().competency.framework, status=AssessmentStatus.ACTIVE, mode="adaptive"
+        ).first()
     if assessment is None:
         raise NotFound(_("There is no open diagnostics for these competencies."), code="rediagnosis_unavailable")
     return attempt_start(actor=actor, educator=route.educator, assessment=assessment, only_codes=codes)
@@ -712,14 +922,20 @@ def remeasurements_take(attempt) -> int:
     """A finished attempt's results go into the educator's running route (registered with
     diagnostics: runs in the transaction that finishes the attempt, never on a page view)."""
     ready = RouteGoal.objects.filter(
-        route__educator_id=attempt.educator_id, route__status__in=[RouteStatus.APPROVED, RouteStatus.IN_PROGRESS], status=GoalStatus.READY
+        route__educator_id=attempt.educator_id,
+        route__status__in=[RouteStatus.APPROVED, RouteStatus.IN_PROGRESS],
+        status=GoalStatus.READY,
     ).values("route_id")
     return sum(record_remeasurement(route) for route in Route.objects.select_for_update().filter(pk__in=ready))
 
 
 def remeasurements_record_all() -> int:
     """The daily job's pass over every running route with goals ready for a result."""
-    ids = set(RouteGoal.objects.filter(route__status__in=[RouteStatus.APPROVED, RouteStatus.IN_PROGRESS], status=GoalStatus.READY).values_list("route_id", flat=True))
+    ids = set(
+        RouteGoal.objects.filter(
+            route__status__in=[RouteStatus.APPROVED, RouteStatus.IN_PROGRESS], status=GoalStatus.READY
+        ).values_list("route_id", flat=True)
+    )
     updated = 0
     for pk in sorted(ids):
         with transaction.atomic():
@@ -734,10 +950,19 @@ def record_remeasurement(route: Route) -> int:
 
     updated = 0
     for goal in route.goals.filter(status=GoalStatus.READY).select_related("competency"):
-        last_item = route.items.filter(coverage__has_key=goal.competency.code, status=ItemStatus.ACCEPTED).order_by("-completed_at").first()
+        last_item = (
+            route.items.filter(coverage__has_key=goal.competency.code, status=ItemStatus.ACCEPTED)
+            .order_by("-completed_at")
+            .first()
+        )
         since = last_item.completed_at if last_item and last_item.completed_at else route.created_at
         result = (
-            CompetencyResult.objects.filter(attempt__educator_id=route.educator_id, competency__code=goal.competency.code, attempt__status__in=["completed", "expired"], attempt__started_at__gte=since)
+            CompetencyResult.objects.filter(
+                attempt__educator_id=route.educator_id,
+                competency__code=goal.competency.code,
+                attempt__status__in=building.FINISHED,
+                attempt__started_at__gte=since,
+            )
             .select_related("attempt")
             .order_by("-attempt__started_at")
             .first()
@@ -747,7 +972,11 @@ def record_remeasurement(route: Route) -> int:
         goal.remeasured_attempt = result.attempt
         goal.result_theta = result.theta
         goal.result_decision = result.decision
-        goal.status = GoalStatus.ACHIEVED if result.decision == "no_deficit" or result.p_deficit < 0.5 else GoalStatus.NOT_ACHIEVED
+        goal.status = (
+            GoalStatus.ACHIEVED
+            if result.decision == "no_deficit" or result.p_deficit < building.DEFICIT_WEIGHT_MIN
+            else GoalStatus.NOT_ACHIEVED
+        )
         goal.save(update_fields=["remeasured_attempt", "result_theta", "result_decision", "status"])
         updated += 1
     if updated and not route.goals.filter(status__in=[GoalStatus.OPEN, GoalStatus.READY]).exists():
@@ -773,27 +1002,26 @@ def program_effects_update() -> int:
     if not gains:
         return 0
     completed = defaultdict(list)
-    for route_id, program_id, coverage in RouteItem.objects.filter(route_id__in={r for r, _c in gains}, status=ItemStatus.ACCEPTED, program__isnull=False).values_list("route_id", "program_id", "coverage"):
+    for route_id, program_id, coverage in RouteItem.objects.filter(
+        route_id__in={r for r, _c in gains}, status=ItemStatus.ACCEPTED, program__isnull=False
+    ).values_list("route_id", "program_id", "coverage"):
         for code in coverage:
             if (route_id, code) in gains:
                 completed[(program_id, code)].append(route_id)
     by_code = defaultdict(list)
     for (route_id, code), gain in gains.items():
         by_code[code].append((route_id, gain))
-    updated = 0
-    for program in Program.objects.filter(pk__in={p for p, _c in completed}):
-        effect = {}
-        for (program_id, code), routes in completed.items():
-            if program_id != program.pk:
-                continue
-            treated = [gains[(r, code)] for r in routes]
-            control = [g for r, g in by_code[code] if r not in set(routes)]
-            base = sum(control) / len(control) if control else 0.0
-            effect[code] = {"effect": round(sum(treated) / len(treated) - base, 4), "n": len(treated), "control_n": len(control)}
-        program.effect = effect
-        program.save(update_fields=["effect"])
-        updated += 1
-    return updated
+    effects: dict[int, dict[str, dict]] = defaultdict(dict)
+    for (program_id, code), routes in completed.items():
+        treated = [gains[(r, code)] for r in routes]
+        control = [g for r, g in by_code[code] if r not in set(routes)]
+        base = sum(control) / len(control) if control else 0.0
+        effects[program_id][code] = {
+            "effect": round(sum(treated) / len(treated) - base, 4),
+            "n": len(treated),
+            "control_n": len(control),
+        }
+    return program_effects_set(effects=dict(effects))
 
 
 # ---------------------------------------------------------------- reminders
@@ -806,7 +1034,9 @@ def send_reminders(today: dt.date | None = None) -> int:
     soon = today + dt.timedelta(days=3)
     items = RouteItem.objects.filter(
         processing_allowed_q("route__educator"),
-        route__status__in=[RouteStatus.APPROVED, RouteStatus.IN_PROGRESS], status__in=[ItemStatus.PLANNED, ItemStatus.IN_PROGRESS, ItemStatus.RETURNED], planned_end__lte=soon,
+        route__status__in=[RouteStatus.APPROVED, RouteStatus.IN_PROGRESS],
+        status__in=[ItemStatus.PLANNED, ItemStatus.IN_PROGRESS, ItemStatus.RETURNED],
+        planned_end__lte=soon,
     ).select_related("route__educator__user")
     for item in items:
         user = item.route.educator.user
@@ -814,7 +1044,10 @@ def send_reminders(today: dt.date | None = None) -> int:
             continue
         overdue = item.planned_end < today
         key = f"route-item-{item.pk}-{'overdue' if overdue else 'soon'}"
-        title = (_("Overdue: %(item)s (until %(date)s)") if overdue else _("Due soon: %(item)s (until %(date)s)")) % {"item": item.title[:150], "date": item.planned_end.strftime("%d.%m.%Y")}
+        title = (_("Overdue: %(item)s (until %(date)s)") if overdue else _("Due soon: %(item)s (until %(date)s)")) % {
+            "item": item.title[:150],
+            "date": item.planned_end.strftime("%d.%m.%Y"),
+        }
         sent += notify(user=user, title=title, url=reverse("routes:route", args=[item.route_id]), key=key)
     return sent
 

@@ -39,8 +39,13 @@ def _me(request):
 def _options(form: BuildForm, defaults: BuildOptions) -> BuildOptions:
     data = form.cleaned_data
     return BuildOptions(
-        period_start=data["period_start"] or defaults.period_start, period_end=data["period_end"] or defaults.period_end, budget=kopecks(data["budget"]), max_hours=data["max_hours"],
-        formats=list(data["formats"]), places=list(data["places"]), copay=kopecks(data["copay"]),
+        period_start=data["period_start"] or defaults.period_start,
+        period_end=data["period_end"] or defaults.period_end,
+        budget=kopecks(data["budget"]),
+        max_hours=data["max_hours"],
+        formats=list(data["formats"]),
+        places=list(data["places"]),
+        copay=kopecks(data["copay"]),
     )
 
 
@@ -64,7 +69,9 @@ def mine(request: HttpRequest) -> HttpResponse:
             _form_errors(request, form)
         else:
             try:
-                route = services.route_build(actor=request.user, educator=me, options=_options(form, services.default_options(me)))
+                route = services.route_build(
+                    actor=request.user, educator=me, options=_options(form, services.default_options(me))
+                )
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
@@ -130,7 +137,13 @@ def route(request: HttpRequest, pk: int) -> HttpResponse:
             elif action == "rebuild":
                 if RebuildForm(request.POST).is_valid():
                     services.route_rebuild(actor=request.user, route=obj)
-                    messages.success(request, _("The route is rebuilt for your current deficits; the activities under way are kept. Send it to the tutor again."))
+                    messages.success(
+                        request,
+                        _(
+                            "The route is rebuilt for your current deficits; the activities under way are kept. Send "
+                            "it to the tutor again."
+                        ),
+                    )
                 else:
                     messages.error(request, _("This action is not available."))
             elif action == "limits":
@@ -138,7 +151,11 @@ def route(request: HttpRequest, pk: int) -> HttpResponse:
                 if form.is_valid():
                     data = form.cleaned_data
                     services.route_limits_set(
-                        actor=request.user, route=obj, max_hours=data["max_hours"], budget=kopecks(data["budget"]), copay=kopecks(data["copay"])
+                        actor=request.user,
+                        route=obj,
+                        max_hours=data["max_hours"],
+                        budget=kopecks(data["budget"]),
+                        copay=kopecks(data["copay"]),
                     )
                     messages.success(request, _("The route's limits are changed."))
                 else:
@@ -151,7 +168,13 @@ def route(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("routes:route", pk=obj.pk)
-    audit_view(actor=request.user, obj=obj, owner_user_id=obj.educator.user_id, description=_("Route of %(name)s") % {"name": obj.educator.full_name}, ip=client_ip(request))
+    audit_view(
+        actor=request.user,
+        obj=obj,
+        owner_user_id=obj.educator.user_id,
+        description=_("Route of %(name)s") % {"name": obj.educator.full_name},
+        ip=client_ip(request),
+    )
     return render(request, "routes/route.html", _route_context(request, obj))
 
 
@@ -174,11 +197,18 @@ def item_action(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
         elif action == "start":
             services.item_start(actor=request.user, item=item)
         elif action == "evidence":
-            services.evidence_submit(actor=request.user, item=item, file=request.FILES.get("file"), note=request.POST.get("note", ""))
+            services.evidence_submit(
+                actor=request.user, item=item, file=request.FILES.get("file"), note=request.POST.get("note", "")
+            )
             messages.success(request, _("Evidence sent to the tutor."))
         elif action in ("accept", "return"):
             evidence = queries.evidence_in(request.user, post_int(request, "evidence"), item=item)
-            services.evidence_review(actor=request.user, evidence=evidence, accept=action == "accept", comment=request.POST.get("comment", ""))
+            services.evidence_review(
+                actor=request.user,
+                evidence=evidence,
+                accept=action == "accept",
+                comment=request.POST.get("comment", ""),
+            )
         elif action == "swap":
             cohort = Cohort.objects.filter(pk=post_int(request, "cohort")).first()
             if cohort is None:
@@ -202,7 +232,13 @@ def evidence_file(request: HttpRequest, pk: int, evidence_pk: int) -> HttpRespon
         raise NotFound(_("Not found, or you have no access to it."))
     educator = evidence.item.route.educator
     if educator.user_id != request.user.pk:
-        audit_record(actor=request.user, action=AuditAction.VIEW, obj=educator, fields=[f"evidence:{evidence.pk}"], ip=client_ip(request))
+        audit_record(
+            actor=request.user,
+            action=AuditAction.VIEW,
+            obj=educator,
+            fields=[f"evidence:{evidence.pk}"],
+            ip=client_ip(request),
+        )
     response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.file_name or "evidence")
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -239,7 +275,13 @@ def add_cohort(request: HttpRequest, cohort_pk: int) -> HttpResponse:
 def route_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.route_full(request.user, pk)
     if obj.educator.user_id != request.user.pk:
-        audit_record(actor=request.user, action=AuditAction.EXPORT, obj=obj, description=_("Route of %(name)s, PDF") % {"name": obj.educator.full_name}, ip=client_ip(request))
+        audit_record(
+            actor=request.user,
+            action=AuditAction.EXPORT,
+            obj=obj,
+            description=_("Route of %(name)s, PDF") % {"name": obj.educator.full_name},
+            ip=client_ip(request),
+        )
     return pdf_response(request, "routes/route_print.html", _route_context(request, obj), f"iom-{obj.pk}.pdf")
 
 
@@ -253,7 +295,11 @@ def tutor(request: HttpRequest) -> HttpResponse:
 def staff(request: HttpRequest) -> HttpResponse:
     access.require_role(request.user, STATUS_READERS)
     roles = [r for r in STATUS_READERS if access.has_role(request.user, r)]
-    filters = {"status": request.GET.get("status", ""), "overdue": request.GET.get("overdue") == "1", "search": request.GET.get("q", "").strip()}
+    filters = {
+        "status": request.GET.get("status", ""),
+        "overdue": request.GET.get("overdue") == "1",
+        "search": request.GET.get("q", "").strip(),
+    }
     routes = queries.staff_routes(request.user, roles=roles, **filters)
     if request.GET.get("export") == "xlsx":
         regions: list[int | None] = []
@@ -264,13 +310,37 @@ def staff(request: HttpRequest) -> HttpResponse:
                 yield queries.staff_row(r)
 
         rows = staff_rows()
-        header = [_("Educator"), _("Organization"), _("Status"), _("Activities done"), _("Activities in the route"), _("Overdue")]
-        content = xlsx.table_bytes(_("Routes"), [str(h) for h in header], ((r.name, r.organization, str(r.status_label), r.done, r.total, r.overdue) for r in rows))
-        audit_rows(actor=request.user, action=AuditAction.EXPORT, model=Route, region_ids=regions, description=_("Export of educators' routes to Excel"), ip=client_ip(request))
+        header = [
+            _("Educator"),
+            _("Organization"),
+            _("Status"),
+            _("Activities done"),
+            _("Activities in the route"),
+            _("Overdue"),
+        ]
+        content = xlsx.table_bytes(
+            _("Routes"),
+            [str(h) for h in header],
+            ((r.name, r.organization, str(r.status_label), r.done, r.total, r.overdue) for r in rows),
+        )
+        audit_rows(
+            actor=request.user,
+            action=AuditAction.EXPORT,
+            model=Route,
+            region_ids=regions,
+            description=_("Export of educators' routes to Excel"),
+            ip=client_ip(request),
+        )
         return xlsx.response(content, f"routes-{timezone.localdate():%Y-%m-%d}.xlsx")
     page = Paginator(routes, 50).get_page(request.GET.get("page"))
-    audit_rows(actor=request.user, action=AuditAction.VIEW, model=Route, region_ids=[r.region_id for r in page.object_list],
-               description=_("List of educators' routes, page %(n)s") % {"n": page.number}, ip=client_ip(request))
+    audit_rows(
+        actor=request.user,
+        action=AuditAction.VIEW,
+        model=Route,
+        region_ids=[r.region_id for r in page.object_list],
+        description=_("List of educators' routes, page %(n)s") % {"n": page.number},
+        ip=client_ip(request),
+    )
     context = {
         "page": page,
         "rows": [queries.staff_row(r) for r in page.object_list],
@@ -307,7 +377,13 @@ def region_plans(request: HttpRequest) -> HttpResponse:
             if not form.is_valid():
                 raise ValidationFailed(first_error(form), code="allocation_invalid")
             data = form.cleaned_data
-            run = regional.allocation_start(actor=request.user, region=region, fund=data["fund"], max_hours=data["max_hours"], budget_per_educator=data["budget"] or 0)
+            run = regional.allocation_start(
+                actor=request.user,
+                region=region,
+                fund=data["fund"],
+                max_hours=data["max_hours"],
+                budget_per_educator=data["budget"] or 0,
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -332,17 +408,34 @@ def region_plan(request: HttpRequest, pk: int) -> HttpResponse:
         done["HX-Refresh"] = "true"
         return done
     results = run.results or {}
-    routes = queries.plan_routes(request.user, results.get("route_ids", [])) if run.status == AllocationStatus.DONE else []
+    routes = (
+        queries.plan_routes(request.user, results.get("route_ids", [])) if run.status == AllocationStatus.DONE else []
+    )
     exporting = request.GET.get("format") == "xlsx"
     if routes:
-        audit_rows(actor=request.user, action=AuditAction.EXPORT if exporting else AuditAction.VIEW, model=Route,
-                   region_ids=[run.region_id] * (len(routes) if exporting else min(len(routes), PLAN_ROUTES_SHOWN)), description=_("Routes proposed by the region-wide plan of %(date)s") % {"date": f"{run.created_at:%d.%m.%Y}"},
-                   ip=client_ip(request))
+        audit_rows(
+            actor=request.user,
+            action=AuditAction.EXPORT if exporting else AuditAction.VIEW,
+            model=Route,
+            region_ids=[run.region_id] * (len(routes) if exporting else min(len(routes), PLAN_ROUTES_SHOWN)),
+            description=_("Routes proposed by the region-wide plan of %(date)s")
+            % {"date": f"{run.created_at:%d.%m.%Y}"},
+            ip=client_ip(request),
+        )
     if exporting and run.status == AllocationStatus.DONE:
         header = [_("Educator"), _("Organization"), _("Municipality"), _("Status"), _("Activities"), _("Cost, ₽")]
         rows = ((r.name, r.organization, r.municipality, r.status, r.activities, r.price / 100) for r in routes)
-        return xlsx.response(xlsx.table_bytes(_("Proposed routes"), [str(h) for h in header], rows), f"region-plan-{run.pk}.xlsx")
+        return xlsx.response(
+            xlsx.table_bytes(_("Proposed routes"), [str(h) for h in header], rows), f"region-plan-{run.pk}.xlsx"
+        )
     template = "routes/region_plan.html#progress" if request.htmx else "routes/region_plan.html"
-    context = {"run": run, "running": running, "percent": round(run.progress * 100), "s": results.get("summary"), "results": results, "routes": routes[:PLAN_ROUTES_SHOWN],
-               "routes_total": len(routes)}
+    context = {
+        "run": run,
+        "running": running,
+        "percent": round(run.progress * 100),
+        "s": results.get("summary"),
+        "results": results,
+        "routes": routes[:PLAN_ROUTES_SHOWN],
+        "routes_total": len(routes),
+    }
     return render(request, template, context)

@@ -15,6 +15,7 @@ from efs.people.access import EDUCATOR_READERS, ScopePolicy, register
 from efs.people.public import Role
 
 from .models import (
+    CaseloadChange,
     Consultation,
     MentoringMeeting,
     Mentorship,
@@ -22,6 +23,8 @@ from .models import (
     PrivateRecord,
     RecordShare,
     ReflectionCycle,
+    SupportEffect,
+    TutorCapacity,
 )
 
 PARTIES = frozenset({Role.TEACHER, Role.TUTOR})
@@ -46,7 +49,13 @@ register(
 )
 register(
     Consultation,
-    ScopePolicy(region="region", municipality="organization__municipality", organization="organization", educator="educator", roles=PARTIES),
+    ScopePolicy(
+        region="region",
+        municipality="organization__municipality",
+        organization="organization",
+        educator="educator",
+        roles=PARTIES,
+    ),
 )
 
 MENTORING_PARTIES = frozenset({Role.TEACHER, Role.MENTOR})
@@ -55,17 +64,45 @@ register(
     # The school head reads rows of the school to confirm proposals; the views show the head
     # status and dates only (`queries.school_mentoring`), the plan and log to the two parties.
     ScopePolicy(
-        region="region", municipality="organization__municipality", organization="organization", educator="mentee",
+        region="region",
+        municipality="organization__municipality",
+        organization="organization",
+        educator="mentee",
         roles=MENTORING_PARTIES | {Role.SCHOOL_HEAD},
     ),
 )
 register(PlanItem, ScopePolicy(region="mentorship__region", educator="mentorship__mentee", roles=MENTORING_PARTIES))
-register(MentoringMeeting, ScopePolicy(region="mentorship__region", educator="mentorship__mentee", roles=MENTORING_PARTIES))
+register(
+    MentoringMeeting, ScopePolicy(region="mentorship__region", educator="mentorship__mentee", roles=MENTORING_PARTIES)
+)
 
 # The cycle itself (competency, stage, before/after) is seen by the educator and the people
 # who support them; what was written at each stage is a private record behind the wall.
 SUPPORTED = frozenset({Role.TEACHER, Role.TUTOR, Role.MENTOR})
 register(
     ReflectionCycle,
-    ScopePolicy(region="region", municipality="organization__municipality", organization="organization", educator="educator", roles=SUPPORTED),
+    ScopePolicy(
+        region="region",
+        municipality="organization__municipality",
+        organization="organization",
+        educator="educator",
+        roles=SUPPORTED,
+    ),
 )
+
+# Caseloads and the measures of support are read by the ЦНППМ head (the regional operator
+# of the region, see caseloads.py) and the federal operator; they carry names and counts,
+# never contents.
+CASELOAD_READERS = frozenset({Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR})
+register(
+    CaseloadChange,
+    ScopePolicy(
+        region="region",
+        municipality="educator__organization__municipality",
+        organization="educator__organization",
+        educator="educator",
+        roles=CASELOAD_READERS,
+    ),
+)
+register(TutorCapacity, ScopePolicy(region="region", roles=CASELOAD_READERS))
+register(SupportEffect, ScopePolicy(region="region", roles=CASELOAD_READERS))

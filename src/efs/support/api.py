@@ -13,11 +13,14 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from efs.errors import NotFound
+from efs.limits import Word
 from efs.people import access
 from efs.people.access import EDUCATOR_READERS
 from efs.people.public import Role, educator_visible
 
+from . import caseloads as caseload_services
 from . import cycles as cycles_services
+from . import effects as effects_services
 from . import mentoring, queries, services
 from .access import MENTORING_PARTIES, OVERSEERS
 from .models import TEXT_MAX, ConsultationStatus, RecordKind
@@ -50,7 +53,7 @@ class RecordOut(Schema):
 
 class RecordIn(Schema):
     educator: int
-    kind: str = Field(..., description="journal_entry, mentoring_note or observation")
+    kind: str = Field(..., max_length=40, description="journal_entry, mentoring_note or observation")
     title: str = Field(..., max_length=200)
     body: str = Field(..., max_length=TEXT_MAX)
 
@@ -82,7 +85,7 @@ class ConsultationOut(Schema):
 
 class ConsultationIn(Schema):
     topic: str = Field(..., max_length=300)
-    format: str = Field(..., description="online or in_person")
+    format: str = Field(..., max_length=40, description="online or in_person")
     preferred_times: str = Field("", max_length=500)
     competency: int | None = None
     route_item: int | None = None
@@ -105,7 +108,7 @@ class CancelIn(Schema):
     reason: str = Field("", max_length=500)
 
 
-class EvidenceOut(Schema):
+class ConsultationEvidenceOut(Schema):
     evidence: int
     route_item: int
 
@@ -121,7 +124,7 @@ class OverviewRowOut(Schema):
     last_record: dt.datetime | None
 
 
-class OverviewOut(Schema):
+class SupportOverviewOut(Schema):
     educators: int
     consultations: dict[str, int]
     records: dict[str, int]
@@ -133,13 +136,28 @@ class OverviewOut(Schema):
 
 def _record_out(record, user) -> dict:
     out = {
-        "id": record.pk, "educator": record.educator_id, "kind": record.kind, "title": record.title, "body": record.body, "outcome": record.outcome,
-        "next_steps": record.next_steps, "author": record.author.display_name() if record.author else None,
-        "consultation": record.consultation_id, "created_at": record.created_at, "updated_at": record.updated_at, "shares": None,
+        "id": record.pk,
+        "educator": record.educator_id,
+        "kind": record.kind,
+        "title": record.title,
+        "body": record.body,
+        "outcome": record.outcome,
+        "next_steps": record.next_steps,
+        "author": record.author.display_name() if record.author else None,
+        "consultation": record.consultation_id,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "shares": None,
     }
     if record.educator.user_id == user.pk:
         out["shares"] = [
-            {"id": s.pk, "user": s.user_id, "user_name": s.user.display_name(), "shared_at": s.shared_at, "revoked_at": s.revoked_at}
+            {
+                "id": s.pk,
+                "user": s.user_id,
+                "user_name": s.user.display_name(),
+                "shared_at": s.shared_at,
+                "revoked_at": s.revoked_at,
+            }
             for s in record.shares.select_related("user").order_by("-shared_at")
         ]
     return out
@@ -148,10 +166,24 @@ def _record_out(record, user) -> dict:
 def _consultation_out(c, user) -> dict:
     note = queries.consultation_note(user, c)
     return {
-        "id": c.pk, "educator": c.educator_id, "educator_name": c.educator.full_name, "tutor": c.tutor_id, "tutor_name": c.tutor.display_name(),
-        "competency": c.competency_id, "route_item": c.route_item_id, "topic": c.topic, "format": c.format, "preferred_times": c.preferred_times,
-        "status": c.status, "starts_at": c.starts_at, "ends_at": c.ends_at, "place": c.place, "online_link": c.online_link, "evidence": c.evidence_id,
-        "requested_at": c.requested_at, "notes": _record_out(note, user) if note else None,
+        "id": c.pk,
+        "educator": c.educator_id,
+        "educator_name": c.educator.full_name,
+        "tutor": c.tutor_id,
+        "tutor_name": c.tutor.display_name(),
+        "competency": c.competency_id,
+        "route_item": c.route_item_id,
+        "topic": c.topic,
+        "format": c.format,
+        "preferred_times": c.preferred_times,
+        "status": c.status,
+        "starts_at": c.starts_at,
+        "ends_at": c.ends_at,
+        "place": c.place,
+        "online_link": c.online_link,
+        "evidence": c.evidence_id,
+        "requested_at": c.requested_at,
+        "notes": _record_out(note, user) if note else None,
     }
 
 
@@ -165,18 +197,27 @@ def _me(request):
 # ---------------------------------------------------------------- consultations
 
 
-@router.get("/consultations", response=list[ConsultationOut], summary="Consultations where I am the educator or the tutor")
-def consultations(request: HttpRequest, status: str = ""):
+@router.get(
+    "/consultations", response=list[ConsultationOut], summary="Consultations where I am the educator or the tutor"
+)
+def consultations(request: HttpRequest, status: Word = ""):
     access.require_role(request.user, EDUCATOR_READERS)
     status = status if status in ConsultationStatus.values else ""
-    return [_consultation_out(c, request.user) for c in queries.consultations_visible(request.user, status=status)[:500]]
+    return [
+        _consultation_out(c, request.user) for c in queries.consultations_visible(request.user, status=status)[:500]
+    ]
 
 
 @router.post("/consultations", response={201: ConsultationOut}, summary="Ask my tutor for a consultation")
 def consultation_request(request: HttpRequest, payload: ConsultationIn):
     c = services.consultation_request(
-        actor=request.user, educator=_me(request), topic=payload.topic, format=payload.format, preferred_times=payload.preferred_times,
-        competency_id=payload.competency, route_item_id=payload.route_item,
+        actor=request.user,
+        educator=_me(request),
+        topic=payload.topic,
+        format=payload.format,
+        preferred_times=payload.preferred_times,
+        competency_id=payload.competency,
+        route_item_id=payload.route_item,
     )
     return Status(201, _consultation_out(queries.consultation_visible(request.user, c.pk), request.user))
 
@@ -186,20 +227,30 @@ def consultation_get(request: HttpRequest, pk: int):
     return _consultation_out(queries.consultation_visible(request.user, pk), request.user)
 
 
-@router.post("/consultations/{pk}/schedule", response=ConsultationOut, summary="The tutor sets or moves the appointment")
+@router.post(
+    "/consultations/{pk}/schedule", response=ConsultationOut, summary="The tutor sets or moves the appointment"
+)
 def consultation_schedule(request: HttpRequest, pk: int, payload: ScheduleIn):
     c = queries.consultation_visible(request.user, pk)
     services.consultation_schedule(
-        actor=request.user, consultation=c, starts_at=payload.starts_at, duration_minutes=payload.duration_minutes, place=payload.place,
+        actor=request.user,
+        consultation=c,
+        starts_at=payload.starts_at,
+        duration_minutes=payload.duration_minutes,
+        place=payload.place,
         online_link=payload.online_link,
     )
     return _consultation_out(queries.consultation_visible(request.user, pk), request.user)
 
 
-@router.post("/consultations/{pk}/record", response=ConsultationOut, summary="The tutor records notes, outcome and next steps")
+@router.post(
+    "/consultations/{pk}/record", response=ConsultationOut, summary="The tutor records notes, outcome and next steps"
+)
 def consultation_record(request: HttpRequest, pk: int, payload: RecordConsultationIn):
     c = queries.consultation_visible(request.user, pk)
-    services.consultation_record(actor=request.user, consultation=c, notes=payload.notes, outcome=payload.outcome, next_steps=payload.next_steps)
+    services.consultation_record(
+        actor=request.user, consultation=c, notes=payload.notes, outcome=payload.outcome, next_steps=payload.next_steps
+    )
     return _consultation_out(queries.consultation_visible(request.user, pk), request.user)
 
 
@@ -210,7 +261,11 @@ def consultation_cancel(request: HttpRequest, pk: int, payload: CancelIn):
     return _consultation_out(queries.consultation_visible(request.user, pk), request.user)
 
 
-@router.post("/consultations/{pk}/evidence", response={201: EvidenceOut}, summary="The educator hands the outcome over as route evidence")
+@router.post(
+    "/consultations/{pk}/evidence",
+    response={201: ConsultationEvidenceOut},
+    summary="The educator hands the outcome over as route evidence",
+)
 def consultation_evidence(request: HttpRequest, pk: int):
     c = queries.consultation_visible(request.user, pk)
     evidence = services.consultation_to_evidence(actor=request.user, consultation=c)
@@ -220,17 +275,23 @@ def consultation_evidence(request: HttpRequest, pk: int):
 # ---------------------------------------------------------------- private records
 
 
-@router.get("/records", response=list[RecordOut], summary="Private records I may read: mine, written by me, shared with me")
-def support_records(request: HttpRequest, kind: str = ""):
+@router.get(
+    "/records", response=list[RecordOut], summary="Private records I may read: mine, written by me, shared with me"
+)
+def support_records(request: HttpRequest, kind: Word = ""):
     access.require_role(request.user, EDUCATOR_READERS)
     kind = kind if kind in RecordKind.values else ""
     return [_record_out(r, request.user) for r in queries.records_visible(request.user, kind=kind)[:500]]
 
 
-@router.post("/records", response={201: RecordOut}, summary="Write a journal entry, a mentoring note or an observation protocol")
+@router.post(
+    "/records", response={201: RecordOut}, summary="Write a journal entry, a mentoring note or an observation protocol"
+)
 def record_create(request: HttpRequest, payload: RecordIn):
     educator = educator_visible(request.user, payload.educator, roles=sorted(EDUCATOR_READERS - OVERSEERS))
-    record = services.record_create(actor=request.user, educator=educator, kind=payload.kind, title=payload.title, body=payload.body)
+    record = services.record_create(
+        actor=request.user, educator=educator, kind=payload.kind, title=payload.title, body=payload.body
+    )
     return Status(201, _record_out(queries.record_visible(request.user, record.pk), request.user))
 
 
@@ -239,10 +300,25 @@ def record_get(request: HttpRequest, pk: int):
     return _record_out(queries.record_visible(request.user, pk), request.user)
 
 
-@router.post("/records/{pk}/shares", response={201: ShareOut}, summary="The educator shares the record with a supporter or the school head")
+@router.post(
+    "/records/{pk}/shares",
+    response={201: ShareOut},
+    summary="The educator shares the record with a supporter or the school head",
+)
 def record_share(request: HttpRequest, pk: int, payload: ShareIn):
-    share = services.record_share(actor=request.user, record=queries.record_visible(request.user, pk), user_id=payload.user)
-    return Status(201, {"id": share.pk, "user": share.user_id, "user_name": share.user.display_name(), "shared_at": share.shared_at, "revoked_at": None})
+    share = services.record_share(
+        actor=request.user, record=queries.record_visible(request.user, pk), user_id=payload.user
+    )
+    return Status(
+        201,
+        {
+            "id": share.pk,
+            "user": share.user_id,
+            "user_name": share.user.display_name(),
+            "shared_at": share.shared_at,
+            "revoked_at": None,
+        },
+    )
 
 
 @router.delete("/records/{pk}/shares/{share_pk}", response={204: None}, summary="The educator revokes a share")
@@ -251,16 +327,28 @@ def record_unshare(request: HttpRequest, pk: int, share_pk: int):
     return Status(204, None)
 
 
-@router.get("/overview", response=OverviewOut, summary="Support in my scope: counts and dates only")
+@router.get("/overview", response=SupportOverviewOut, summary="Support in my scope: counts and dates only")
 def support_overview(request: HttpRequest, page: int = 1):
     access.require_role(request.user, OVERSEERS)
     data = queries.overview(request.user, page=page)
     return {
-        "educators": data.educators, "consultations": data.consultations, "records": data.records, "last_record": data.last_record,
-        "page": data.page, "pages": data.pages,
+        "educators": data.educators,
+        "consultations": data.consultations,
+        "records": data.records,
+        "last_record": data.last_record,
+        "page": data.page,
+        "pages": data.pages,
         "items": [
-            {"educator": r.educator_id, "name": r.name, "organization": r.organization, "consultations": r.consultations,
-             "last_consultation": r.last_consultation, "next_consultation": r.next_consultation, "records": r.records, "last_record": r.last_record}
+            {
+                "educator": r.educator_id,
+                "name": r.name,
+                "organization": r.organization,
+                "consultations": r.consultations,
+                "last_consultation": r.last_consultation,
+                "next_consultation": r.next_consultation,
+                "records": r.records,
+                "last_record": r.last_record,
+            }
             for r in data.rows
         ],
     }
@@ -303,6 +391,10 @@ class MentorshipOut(Schema):
     meetings: list[MeetingOut]
 
 
+class MentorshipStatusOut(Schema):
+    status: str = Field(..., description="active when confirmed, declined when declined")
+
+
 class SchoolMentorshipOut(Schema):
     id: int
     mentor: str
@@ -318,7 +410,7 @@ class SchoolMentorshipOut(Schema):
 
 
 class PlanItemIn(Schema):
-    kind: str = Field(..., description="goal, meeting or task")
+    kind: str = Field(..., max_length=40, description="goal, meeting or task")
     title: str = Field(..., max_length=300)
     due_on: dt.date
     competency: int | None = Field(None, description="for a goal: one of the mentee's current deficits")
@@ -336,19 +428,44 @@ class FeedbackIn(Schema):
     rating: int = Field(..., ge=1, le=5)
 
 
-class DecisionIn(Schema):
+class MentorshipDecisionIn(Schema):
     accept: bool
 
 
 def _mentorship_out(m, user) -> dict:
     readable = {r.pk for r in queries.records_visible(user, kind=RecordKind.MENTORING_NOTE, educator_id=m.mentee_id)}
     return {
-        "id": m.pk, "mentor": m.mentor_id, "mentor_name": m.mentor.display_name(), "mentee": m.mentee_id, "mentee_name": m.mentee.full_name,
-        "form": m.form, "group_name": m.group_name, "status": m.status, "created_at": m.created_at, "finished_at": m.finished_at,
-        "feedback": m.feedback, "feedback_rating": m.feedback_rating,
-        "plan": [{"id": i.pk, "kind": i.kind, "title": i.title, "competency": i.competency_id, "due_on": i.due_on, "done_at": i.done_at} for i in m.plan.all()],
+        "id": m.pk,
+        "mentor": m.mentor_id,
+        "mentor_name": m.mentor.display_name(),
+        "mentee": m.mentee_id,
+        "mentee_name": m.mentee.full_name,
+        "form": m.form,
+        "group_name": m.group_name,
+        "status": m.status,
+        "created_at": m.created_at,
+        "finished_at": m.finished_at,
+        "feedback": m.feedback,
+        "feedback_rating": m.feedback_rating,
+        "plan": [
+            {
+                "id": i.pk,
+                "kind": i.kind,
+                "title": i.title,
+                "competency": i.competency_id,
+                "due_on": i.due_on,
+                "done_at": i.done_at,
+            }
+            for i in m.plan.all()
+        ],
         "meetings": [
-            {"id": x.pk, "held_on": x.held_on, "minutes": x.minutes, "topic": x.topic, "note": x.note_id if x.note_id in readable else None}
+            {
+                "id": x.pk,
+                "held_on": x.held_on,
+                "minutes": x.minutes,
+                "topic": x.topic,
+                "note": x.note_id if x.note_id in readable else None,
+            }
             for x in m.meetings.all()
         ],
     }
@@ -357,34 +474,78 @@ def _mentorship_out(m, user) -> dict:
 @router.get("/mentorships", response=list[MentorshipOut], summary="Mentorships where I am the mentor or the mentee")
 def mentorships(request: HttpRequest):
     access.require_role(request.user, MENTORING_PARTIES)
-    return [_mentorship_out(queries.mentorship_visible(request.user, m.pk), request.user) for m in queries.mentorships_mine(request.user)[:100]]
+    return [
+        _mentorship_out(queries.mentorship_visible(request.user, m.pk), request.user)
+        for m in queries.mentorships_mine(request.user)[:100]
+    ]
 
 
-@router.get("/mentorships/school", response=list[SchoolMentorshipOut], summary="The school head's mentorships: who, status, meetings, overdue items")
+@router.get(
+    "/mentorships/school",
+    response=list[SchoolMentorshipOut],
+    summary="The school head's mentorships: who, status, meetings, overdue items",
+)
 def mentorships_school(request: HttpRequest):
     access.require_role(request.user, [Role.SCHOOL_HEAD])
     return [
-        {"id": r.pk, "mentor": r.mentor, "mentee": r.mentee, "form": r.form, "group_name": r.group_name, "status": r.status, "reason": r.reason,
-         "created_at": r.created_at, "meetings": r.meetings, "last_meeting": r.last_meeting, "overdue_plan_items": r.overdue}
+        {
+            "id": r.pk,
+            "mentor": r.mentor,
+            "mentee": r.mentee,
+            "form": r.form,
+            "group_name": r.group_name,
+            "status": r.status,
+            "reason": r.reason,
+            "created_at": r.created_at,
+            "meetings": r.meetings,
+            "last_meeting": r.last_meeting,
+            "overdue_plan_items": r.overdue,
+        }
         for r in queries.school_mentoring(request.user)
     ]
 
 
-@router.post("/mentorships/propose", response={201: list[SchoolMentorshipOut]}, summary="Propose mentors to the young specialists of my school")
+@router.post(
+    "/mentorships/propose",
+    response={201: list[SchoolMentorshipOut]},
+    summary="Propose mentors to the young specialists of my school",
+)
 def mentorships_propose(request: HttpRequest):
     access.require_role(request.user, [Role.SCHOOL_HEAD])
-    made = {m.pk for org in queries.head_organizations(request.user) for m in mentoring.mentors_propose(actor=request.user, organization_id=org)}
+    made = {
+        m.pk
+        for org in queries.head_organizations(request.user)
+        for m in mentoring.mentors_propose(actor=request.user, organization_id=org)
+    }
     rows = [r for r in queries.school_mentoring(request.user) if r.pk in made]
-    return Status(201, [
-        {"id": r.pk, "mentor": r.mentor, "mentee": r.mentee, "form": r.form, "group_name": r.group_name, "status": r.status, "reason": r.reason,
-         "created_at": r.created_at, "meetings": r.meetings, "last_meeting": r.last_meeting, "overdue_plan_items": r.overdue}
-        for r in rows
-    ])
+    return Status(
+        201,
+        [
+            {
+                "id": r.pk,
+                "mentor": r.mentor,
+                "mentee": r.mentee,
+                "form": r.form,
+                "group_name": r.group_name,
+                "status": r.status,
+                "reason": r.reason,
+                "created_at": r.created_at,
+                "meetings": r.meetings,
+                "last_meeting": r.last_meeting,
+                "overdue_plan_items": r.overdue,
+            }
+            for r in rows
+        ],
+    )
 
 
-@router.post("/mentorships/{pk}/decision", response=dict[str, str], summary="The school head confirms or declines a proposal")
-def mentorship_decision(request: HttpRequest, pk: int, payload: DecisionIn):
-    m = mentoring.mentorship_decide(actor=request.user, mentorship=queries.mentorship_of_school(request.user, pk), accept=payload.accept)
+@router.post(
+    "/mentorships/{pk}/decision", response=dict[str, str], summary="The school head confirms or declines a proposal"
+)
+def mentorship_decision(request: HttpRequest, pk: int, payload: MentorshipDecisionIn):
+    m = mentoring.mentorship_decide(
+        actor=request.user, mentorship=queries.mentorship_of_school(request.user, pk), accept=payload.accept
+    )
     return {"status": m.status}
 
 
@@ -393,27 +554,67 @@ def mentorship_get(request: HttpRequest, pk: int):
     return _mentorship_out(queries.mentorship_visible(request.user, pk), request.user)
 
 
-@router.post("/mentorships/{pk}/plan", response={201: PlanItemOut}, summary="Add a goal, a meeting or a task to the plan")
+@router.post(
+    "/mentorships/{pk}/plan", response={201: PlanItemOut}, summary="Add a goal, a meeting or a task to the plan"
+)
 def mentorship_plan_add(request: HttpRequest, pk: int, payload: PlanItemIn):
     item = mentoring.plan_add(
-        actor=request.user, mentorship=queries.mentorship_visible(request.user, pk), kind=payload.kind, title=payload.title, due_on=payload.due_on,
+        actor=request.user,
+        mentorship=queries.mentorship_visible(request.user, pk),
+        kind=payload.kind,
+        title=payload.title,
+        due_on=payload.due_on,
         competency_id=payload.competency,
     )
-    return Status(201, {"id": item.pk, "kind": item.kind, "title": item.title, "competency": item.competency_id, "due_on": item.due_on, "done_at": None})
+    return Status(
+        201,
+        {
+            "id": item.pk,
+            "kind": item.kind,
+            "title": item.title,
+            "competency": item.competency_id,
+            "due_on": item.due_on,
+            "done_at": None,
+        },
+    )
 
 
-@router.post("/mentorships/{pk}/meetings", response={201: MeetingOut}, summary="The mentor logs a meeting (notes stay private)")
+@router.post(
+    "/mentorships/{pk}/meetings", response={201: MeetingOut}, summary="The mentor logs a meeting (notes stay private)"
+)
 def mentorship_meeting_log(request: HttpRequest, pk: int, payload: MeetingIn):
     meeting = mentoring.meeting_log(
-        actor=request.user, mentorship=queries.mentorship_visible(request.user, pk), held_on=payload.held_on, minutes=payload.minutes,
-        topic=payload.topic, notes=payload.notes,
+        actor=request.user,
+        mentorship=queries.mentorship_visible(request.user, pk),
+        held_on=payload.held_on,
+        minutes=payload.minutes,
+        topic=payload.topic,
+        notes=payload.notes,
     )
-    return Status(201, {"id": meeting.pk, "held_on": meeting.held_on, "minutes": meeting.minutes, "topic": meeting.topic, "note": meeting.note_id})
+    return Status(
+        201,
+        {
+            "id": meeting.pk,
+            "held_on": meeting.held_on,
+            "minutes": meeting.minutes,
+            "topic": meeting.topic,
+            "note": meeting.note_id,
+        },
+    )
 
 
-@router.post("/mentorships/{pk}/feedback", response=MentorshipOut, summary="The mentee's final feedback; it finishes the mentorship")
+@router.post(
+    "/mentorships/{pk}/feedback",
+    response=MentorshipOut,
+    summary="The mentee's final feedback; it finishes the mentorship",
+)
 def mentorship_feedback_give(request: HttpRequest, pk: int, payload: FeedbackIn):
-    mentoring.mentorship_feedback(actor=request.user, mentorship=queries.mentorship_visible(request.user, pk), text=payload.text, rating=payload.rating)
+    mentoring.mentorship_feedback(
+        actor=request.user,
+        mentorship=queries.mentorship_visible(request.user, pk),
+        text=payload.text,
+        rating=payload.rating,
+    )
     return _mentorship_out(queries.mentorship_visible(request.user, pk), request.user)
 
 
@@ -469,12 +670,28 @@ class ReflectIn(Schema):
 def _cycle_out(c, user) -> dict:
     records = queries.cycle_records(user, c)
     return {
-        "id": c.pk, "educator": c.educator_id, "competency": c.competency_id, "competency_code": c.competency.code, "route_item": c.route_item_id,
-        "stage": c.stage, "before_p_deficit": c.before_p_deficit, "before_measured_at": c.before_measured_at, "after_p_deficit": c.after_p_deficit,
-        "after_measured_at": c.after_measured_at, "opened_at": c.opened_at, "closed_at": c.closed_at,
+        "id": c.pk,
+        "educator": c.educator_id,
+        "competency": c.competency_id,
+        "competency_code": c.competency.code,
+        "route_item": c.route_item_id,
+        "stage": c.stage,
+        "before_p_deficit": c.before_p_deficit,
+        "before_measured_at": c.before_measured_at,
+        "after_p_deficit": c.after_p_deficit,
+        "after_measured_at": c.after_measured_at,
+        "opened_at": c.opened_at,
+        "closed_at": c.closed_at,
         "records": [
-            {"id": r.pk, "stage": stage, "kind": r.kind, "author": r.author.display_name() if r.author else None, "body": r.body, "rubric": r.rubric,
-             "created_at": r.created_at}
+            {
+                "id": r.pk,
+                "stage": stage,
+                "kind": r.kind,
+                "author": r.author.display_name() if r.author else None,
+                "body": r.body,
+                "rubric": r.rubric,
+                "created_at": r.created_at,
+            }
             for stage, r in records.items()
         ],
     }
@@ -488,7 +705,9 @@ def cycles(request: HttpRequest):
 
 @router.post("/cycles", response={201: CycleOut}, summary="Open a cycle on one of my deficits or route items")
 def cycle_open(request: HttpRequest, payload: CycleIn):
-    c = cycles_services.cycle_open(actor=request.user, educator=_me(request), competency_id=payload.competency, route_item_id=payload.route_item)
+    c = cycles_services.cycle_open(
+        actor=request.user, educator=_me(request), competency_id=payload.competency, route_item_id=payload.route_item
+    )
     return Status(201, _cycle_out(queries.cycle_visible(request.user, c.pk), request.user))
 
 
@@ -511,13 +730,17 @@ def cycle_act(request: HttpRequest, pk: int, payload: CycleTextIn):
 
 @router.post("/cycles/{pk}/observe", response=CycleOut, summary="Stage 3: the tutor's or mentor's observation protocol")
 def cycle_observe(request: HttpRequest, pk: int, payload: ObserveIn):
-    cycles_services.cycle_observe(actor=request.user, cycle=queries.cycle_visible(request.user, pk), levels=payload.levels, notes=payload.notes)
+    cycles_services.cycle_observe(
+        actor=request.user, cycle=queries.cycle_visible(request.user, pk), levels=payload.levels, notes=payload.notes
+    )
     return _cycle_out(queries.cycle_visible(request.user, pk), request.user)
 
 
 @router.post("/cycles/{pk}/reflect", response=CycleOut, summary="Stage 4: the educator's reflection on the prompts")
 def cycle_reflect(request: HttpRequest, pk: int, payload: ReflectIn):
-    cycles_services.cycle_reflect(actor=request.user, cycle=queries.cycle_visible(request.user, pk), answers=payload.dict())
+    cycles_services.cycle_reflect(
+        actor=request.user, cycle=queries.cycle_visible(request.user, pk), answers=payload.dict()
+    )
     return _cycle_out(queries.cycle_visible(request.user, pk), request.user)
 
 
@@ -525,3 +748,168 @@ def cycle_reflect(request: HttpRequest, pk: int, payload: ReflectIn):
 def cycle_close(request: HttpRequest, pk: int):
     cycles_services.cycle_close(actor=request.user, cycle=queries.cycle_visible(request.user, pk))
     return _cycle_out(queries.cycle_visible(request.user, pk), request.user)
+
+
+# ---------------------------------------------------------------- caseloads (the ЦНППМ head)
+
+
+class TutorLoadOut(Schema):
+    id: int
+    name: str
+    capacity: int | None
+    load: int
+    overloaded: bool
+
+
+class ProposalOut(Schema):
+    educator: int
+    educator_name: str
+    organization: str
+    municipality: str
+    from_tutor: int | None
+    to_tutor: int
+    reason: str
+
+
+class CaseloadsOut(Schema):
+    region: int
+    educators: int
+    unassigned: int
+    unassigned_by_municipality: list[tuple[str, int]]
+    tutors: list[TutorLoadOut]
+    proposals: list[ProposalOut]
+    no_place: int
+    mentors: int
+    mentorships_stale: int
+    plans_overdue: int
+
+
+class CapacityIn(Schema):
+    region: int | None = None
+    tutor: int
+    capacity: int = Field(..., ge=0, le=caseload_services.CAPACITY_MAX)
+
+
+class CapacityOut(Schema):
+    tutor: int
+    capacity: int
+
+
+class MoveIn(Schema):
+    educator: int
+    tutor: int
+
+
+class MovesIn(Schema):
+    region: int | None = None
+    moves: list[MoveIn] = Field(..., min_length=1, max_length=caseload_services.MOVES_MAX)
+    note: str = Field("", max_length=300)
+
+
+class ChangeOut(Schema):
+    educator: int
+    from_tutor: int | None
+    to_tutor: int | None
+    reason: str
+    changed_at: dt.datetime
+
+
+@router.get(
+    "/caseloads",
+    response=CaseloadsOut,
+    summary="Tutors' loads, educators without a tutor and a proposed rebalancing (the ЦНППМ head)",
+)
+def caseloads(request: HttpRequest, region: int | None = None):
+    c = caseload_services.caseloads(request.user, region_id=region)
+    return {
+        "region": c.region_id,
+        "educators": c.educators,
+        "unassigned": c.unassigned,
+        "unassigned_by_municipality": c.unassigned_by_municipality,
+        "tutors": [
+            {"id": t.id, "name": t.name, "capacity": t.capacity, "load": t.load, "overloaded": t.overloaded}
+            for t in c.tutors
+        ],
+        "proposals": [
+            {
+                "educator": p.educator_id,
+                "educator_name": p.educator_name,
+                "organization": p.organization,
+                "municipality": p.municipality,
+                "from_tutor": p.from_id,
+                "to_tutor": p.to_id,
+                "reason": p.reason,
+            }
+            for p in c.proposals
+        ],
+        "no_place": c.no_place,
+        "mentors": c.mentors_total,
+        "mentorships_stale": c.mentorships_stale,
+        "plans_overdue": c.plans_overdue,
+    }
+
+
+@router.post("/caseloads/capacity", response=CapacityOut, summary="Set a tutor's capacity (the ЦНППМ head)")
+def caseload_capacity(request: HttpRequest, payload: CapacityIn):
+    row = caseload_services.capacity_set(
+        actor=request.user, region_id=payload.region, tutor_id=payload.tutor, capacity=payload.capacity
+    )
+    return {"tutor": row.tutor_id, "capacity": row.capacity}
+
+
+@router.post(
+    "/caseloads/moves",
+    response={201: list[ChangeOut]},
+    summary="Reassign educators to tutors, all or nothing (the ЦНППМ head)",
+)
+def caseload_moves(request: HttpRequest, payload: MovesIn):
+    changes = caseload_services.caseload_move(
+        actor=request.user,
+        region_id=payload.region,
+        moves=[(m.educator, m.tutor) for m in payload.moves],
+        note=payload.note,
+    )
+    return Status(
+        201,
+        [
+            {
+                "educator": c.educator_id,
+                "from_tutor": c.from_supporter_id,
+                "to_tutor": c.to_supporter_id,
+                "reason": c.reason,
+                "changed_at": c.changed_at,
+            }
+            for c in changes
+        ],
+    )
+
+
+class EffectOut(Schema):
+    label: str
+    group: str
+    episodes: int
+    closed: int
+    share: float | None
+    compared: int
+    expected: float | None
+    effect: float | None = Field(
+        None, description="share closed minus the expected share; null below the minimum number of compared deficits"
+    )
+
+
+class EffectsOut(Schema):
+    region: int
+    control: int | None
+    computed_at: dt.datetime | None
+    rows: list[EffectOut]
+
+
+@router.get(
+    "/effects",
+    response=EffectsOut,
+    summary="Does support work: supported deficits closed at the re-diagnosis against comparable ones",
+)
+def support_effects(request: HttpRequest, region: int | None = None):
+    region_id = caseload_services.head_region(request.user, region)
+    rows, control, computed = effects_services.effects(region_id)
+    return {"region": region_id, "control": control, "computed_at": computed, "rows": [r.__dict__ for r in rows]}

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from efs.diagnostics.public import current_deficits, latest_result
-from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from efs.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from efs.people.public import AssignmentKind, Educator, SupportAssignment, User
-from efs.routes.public import active_route_items
+from efs.routes.public import ItemKind, ItemStatus, active_route_items, evidence_submit
 
 from . import rubric
 from .models import TEXT_MAX, CycleStage, PrivateRecord, RecordKind, ReflectionCycle
@@ -31,9 +31,14 @@ REFLECT_PROMPTS = [
 def _text(value: str, field: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise ValidationFailed(_("Fill in the field «%(field)s».") % {"field": field}, code="field_required", details={"field": field})
+        raise ValidationFailed(
+            _("Fill in the field «%(field)s».") % {"field": field}, code="field_required", details={"field": field}
+        )
     if len(value) > TEXT_MAX:
-        raise ValidationFailed(_("The field «%(field)s» is longer than %(limit)s characters.") % {"field": field, "limit": TEXT_MAX}, code="field_too_long")
+        raise ValidationFailed(
+            _("The field «%(field)s» is longer than %(limit)s characters.") % {"field": field, "limit": TEXT_MAX},
+            code="field_too_long",
+        )
     return value
 
 
@@ -43,7 +48,9 @@ def _own(actor: User, educator: Educator) -> None:
 
 
 @transaction.atomic
-def cycle_open(*, actor: User, educator: Educator, competency_id: int | None = None, route_item_id: int | None = None) -> ReflectionCycle:
+def cycle_open(
+    *, actor: User, educator: Educator, competency_id: int | None = None, route_item_id: int | None = None
+) -> ReflectionCycle:
     _own(actor, educator)
     deficits = {d.competency_id: d for d in current_deficits(educator_id=educator.pk)}
     item = None
@@ -56,26 +63,47 @@ def cycle_open(*, actor: User, educator: Educator, competency_id: int | None = N
             competency_id = covered[0].competency_id if covered else None
     if competency_id is None or competency_id not in deficits:
         raise NotFound(_("This competency is not among your current deficits."), code="competency_not_found")
-    if ReflectionCycle.objects.filter(educator=educator, competency_id=competency_id).exclude(stage=CycleStage.CLOSED).exists():
+    if (
+        ReflectionCycle.objects.filter(educator=educator, competency_id=competency_id)
+        .exclude(stage=CycleStage.CLOSED)
+        .exists()
+    ):
         raise Conflict(_("A cycle on this competency is already open."), code="cycle_exists")
     before = deficits[competency_id]
     return ReflectionCycle.objects.create(
-        educator=educator, region_id=educator.region_id, organization_id=educator.organization_id, competency_id=competency_id, route_item=item,
-        before_p_deficit=before.p_deficit, before_measured_at=before.measured_at,
+        educator=educator,
+        region_id=educator.region_id,
+        organization_id=educator.organization_id,
+        competency_id=competency_id,
+        route_item=item,
+        before_p_deficit=before.p_deficit,
+        before_measured_at=before.measured_at,
     )
 
 
 def _locked(cycle: ReflectionCycle, stage: str) -> ReflectionCycle:
     cycle = ReflectionCycle.objects.select_for_update(of=("self",)).select_related("educator").get(pk=cycle.pk)
     if cycle.stage != stage:
-        raise Conflict(_("The cycle is at another stage now."), code="cycle_wrong_stage", details={"stage": cycle.stage})
+        raise Conflict(
+            _("The cycle is at another stage now."), code="cycle_wrong_stage", details={"stage": cycle.stage}
+        )
     return cycle
 
 
-def _record(cycle: ReflectionCycle, author: User, kind: str, stage: str, title: str, body: str, **extra) -> PrivateRecord:
+def _record(
+    cycle: ReflectionCycle, author: User, kind: str, stage: str, title: str, body: str, **extra
+) -> PrivateRecord:
     return PrivateRecord.objects.create(
-        educator=cycle.educator, region_id=cycle.region_id, organization_id=cycle.organization_id, author=author, kind=kind, title=title[:200],
-        body=body, cycle=cycle, cycle_stage=stage, **extra,
+        educator=cycle.educator,
+        region_id=cycle.region_id,
+        organization_id=cycle.organization_id,
+        author=author,
+        kind=kind,
+        title=title[:200],
+        body=body,
+        cycle=cycle,
+        cycle_stage=stage,
+        **extra,
     )
 
 
@@ -97,7 +125,9 @@ def cycle_plan(*, actor: User, cycle: ReflectionCycle, text: str) -> PrivateReco
 def cycle_act(*, actor: User, cycle: ReflectionCycle, text: str) -> PrivateRecord:
     cycle = _locked(cycle, CycleStage.ACT)
     _own(actor, cycle.educator)
-    record = _record(cycle, actor, RecordKind.JOURNAL_ENTRY, CycleStage.ACT, _("What I did"), _text(text, _("What I did")))
+    record = _record(
+        cycle, actor, RecordKind.JOURNAL_ENTRY, CycleStage.ACT, _("What I did"), _text(text, _("What I did"))
+    )
     _advance(cycle, CycleStage.OBSERVE)
     return record
 
@@ -108,19 +138,38 @@ def cycle_observe(*, actor: User, cycle: ReflectionCycle, levels: dict[str, int]
     function of the rubric and time-stamped notes."""
     cycle = _locked(cycle, CycleStage.OBSERVE)
     if not SupportAssignment.objects.filter(
-        supporter=actor, educator_id=cycle.educator_id, kind__in=[AssignmentKind.TUTOR, AssignmentKind.MENTOR], active=True
+        supporter=actor,
+        educator_id=cycle.educator_id,
+        kind__in=[AssignmentKind.TUTOR, AssignmentKind.MENTOR],
+        active=True,
     ).exists():
-        raise PermissionDenied(_("The lesson is observed by the educator's tutor or mentor."), code="cycle_not_observer")
+        raise PermissionDenied(
+            _("The lesson is observed by the educator's tutor or mentor."), code="cycle_not_observer"
+        )
     clean = {}
     for code in rubric.function_codes():
         level = levels.get(code)
         if level not in rubric.levels_of(code):
-            raise ValidationFailed(_("Choose a level for %(code)s.") % {"code": code}, code="rubric_level_missing", details={"function": code})
+            raise ValidationFailed(
+                _("Choose a level for %(code)s.") % {"code": code},
+                code="rubric_level_missing",
+                details={"function": code},
+            )
         clean[code] = level
     unknown = set(levels) - set(clean)
     if unknown:
-        raise ValidationFailed(_("Unknown labour function."), code="rubric_function_unknown", details={"functions": sorted(unknown)})
-    record = _record(cycle, actor, RecordKind.OBSERVATION, CycleStage.OBSERVE, _("Lesson observation"), _text(notes, _("Notes")), rubric=clean)
+        raise ValidationFailed(
+            _("Unknown labour function."), code="rubric_function_unknown", details={"functions": sorted(unknown)}
+        )
+    record = _record(
+        cycle,
+        actor,
+        RecordKind.OBSERVATION,
+        CycleStage.OBSERVE,
+        _("Lesson observation"),
+        _text(notes, _("Notes")),
+        rubric=clean,
+    )
     _advance(cycle, CycleStage.REFLECT)
     return record
 
@@ -144,8 +193,45 @@ def cycle_close(*, actor: User, cycle: ReflectionCycle) -> ReflectionCycle:
         raise Conflict(_("Write the reflection first."), code="cycle_not_reflected")
     after = latest_result(educator_id=cycle.educator_id, competency_id=cycle.competency_id)
     if after is None or after.measured_at is None or after.measured_at <= cycle.opened_at:
-        raise Conflict(_("Take the re-diagnosis of this competency first: the cycle closes on its result."), code="rediagnosis_missing")
+        raise Conflict(
+            _("Take the re-diagnosis of this competency first: the cycle closes on its result."),
+            code="rediagnosis_missing",
+        )
     cycle.after_p_deficit, cycle.after_measured_at = after.p_deficit, after.measured_at
     cycle.stage, cycle.closed_at = CycleStage.CLOSED, timezone.now()
-    cycle.save(update_fields=["after_p_deficit", "after_measured_at", "stage", "closed_at"])
+    cycle.evidence = _to_route(actor, cycle)
+    cycle.save(update_fields=["after_p_deficit", "after_measured_at", "stage", "closed_at", "evidence"])
     return cycle
+
+
+def _route_item(cycle: ReflectionCycle):
+    """The activity the closed cycle shows was done: the one it opened from, else a
+    «reflective cycle» activity of the active route that works on the same competency."""
+    items = active_route_items(cycle.educator).exclude(status__in=[ItemStatus.ACCEPTED])
+    if cycle.route_item_id:
+        return items.filter(pk=cycle.route_item_id).first()
+    code = cycle.competency.code
+    return next((item for item in items.filter(kind=ItemKind.REFLECTION) if code in (item.coverage or [])), None)
+
+
+def _to_route(actor: User, cycle: ReflectionCycle):
+    """A closed cycle is route evidence: its outcome (stages, before and after), never the
+    texts written on the way. The tutor reviews it like any evidence. No active route or
+    activity: nothing to hand over, the cycle still closes."""
+    item = _route_item(cycle)
+    if item is None:
+        return None
+    note = _(
+        "Reflective cycle on «%(competency)s» closed: plan, lesson, observation and reflection done; "
+        "probability of the deficit %(before)s → %(after)s at the re-diagnosis of %(date)s."
+    ) % {
+        "competency": cycle.competency.title,
+        "before": f"{cycle.before_p_deficit:.2f}",
+        "after": f"{cycle.after_p_deficit:.2f}",
+        "date": timezone.localtime(cycle.after_measured_at).strftime("%d.%m.%Y"),
+    }
+    try:
+        with transaction.atomic():
+            return evidence_submit(actor=actor, item=item, note=note)
+    except DomainError:  # the route stopped or the activity closed meanwhile: the cycle closes anyway
+        return None

@@ -6,15 +6,20 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import rubric
+from .caseloads import CAPACITY_MAX, MOVES_MAX
 from .models import TEXT_MAX, ConsultationFormat, MentorshipForm, PlanItemKind, RecordKind
 from .services import DURATION_MAX, DURATION_MIN
 
 
 class ConsultationRequestForm(forms.Form):
     topic = forms.CharField(label=_("Topic"), max_length=300)
-    subject = forms.ChoiceField(label=_("On what"), help_text=_("a competency from your diagnostics or an activity of your route"))
+    subject = forms.ChoiceField(
+        label=_("On what"), help_text=_("a competency from your diagnostics or an activity of your route")
+    )
     format = forms.ChoiceField(label=_("Format"), choices=ConsultationFormat.choices)
-    preferred_times = forms.CharField(label=_("Preferred times"), max_length=500, required=False, help_text=_("for example: weekdays after 15:00"))
+    preferred_times = forms.CharField(
+        label=_("Preferred times"), max_length=500, required=False, help_text=_("for example: weekdays after 15:00")
+    )
 
     def __init__(self, *args, deficits=(), items=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -29,16 +34,24 @@ class ConsultationRequestForm(forms.Form):
 
 
 class ScheduleForm(forms.Form):
-    starts_at = forms.DateTimeField(label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
-    duration_minutes = forms.IntegerField(label=_("Duration, minutes"), min_value=DURATION_MIN, max_value=DURATION_MAX, initial=45)
+    starts_at = forms.DateTimeField(
+        label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    duration_minutes = forms.IntegerField(
+        label=_("Duration, minutes"), min_value=DURATION_MIN, max_value=DURATION_MAX, initial=45
+    )
     place = forms.CharField(label=_("Place"), max_length=300, required=False)
     online_link = forms.URLField(label=_("Online link"), max_length=500, required=False, assume_scheme="https")
 
 
 class ConsultationRecordForm(forms.Form):
     notes = forms.CharField(label=_("Notes"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 5}))
-    outcome = forms.CharField(label=_("Outcome"), max_length=TEXT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    next_steps = forms.CharField(label=_("Next steps"), max_length=TEXT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    outcome = forms.CharField(
+        label=_("Outcome"), max_length=TEXT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    next_steps = forms.CharField(
+        label=_("Next steps"), max_length=TEXT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class CancelForm(forms.Form):
@@ -84,16 +97,22 @@ class MeetingForm(forms.Form):
     held_on = forms.DateField(label=_("Held on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     minutes = forms.IntegerField(label=_("Minutes"), min_value=5, max_value=480, initial=45)
     topic = forms.CharField(label=_("Topic"), max_length=300)
-    notes = forms.CharField(label=_("Notes (private)"), max_length=TEXT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        label=_("Notes (private)"), max_length=TEXT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class FeedbackForm(forms.Form):
     text = forms.CharField(label=_("Your feedback"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4}))
-    rating = forms.TypedChoiceField(label=_("How useful was the mentoring (1–5)"), coerce=int, choices=[(i, str(i)) for i in range(5, 0, -1)])
+    rating = forms.TypedChoiceField(
+        label=_("How useful was the mentoring (1–5)"), coerce=int, choices=[(i, str(i)) for i in range(5, 0, -1)]
+    )
 
 
 class DecideForm(forms.Form):
-    accept = forms.TypedChoiceField(label=_("Decision"), coerce=lambda v: v == "yes", choices=[("yes", _("confirm")), ("no", _("decline"))])
+    accept = forms.TypedChoiceField(
+        label=_("Decision"), coerce=lambda v: v == "yes", choices=[("yes", _("confirm")), ("no", _("decline"))]
+    )
 
 
 class MentorshipCreateForm(forms.Form):
@@ -109,7 +128,10 @@ class MentorshipCreateForm(forms.Form):
 
 
 class CycleOpenForm(forms.Form):
-    subject = forms.ChoiceField(label=_("The deficit to work on"), help_text=_("a competency from your diagnostics or an activity of your route"))
+    subject = forms.ChoiceField(
+        label=_("The deficit to work on"),
+        help_text=_("a competency from your diagnostics or an activity of your route"),
+    )
 
     def __init__(self, *args, deficits=(), items=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -129,7 +151,10 @@ class CycleTextForm(forms.Form):
 
 class ObserveForm(forms.Form):
     notes = forms.CharField(
-        label=_("Time-stamped notes"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 6}), help_text=_("for example: 10:05 — the goal is named by the pupils")
+        label=_("Time-stamped notes"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("for example: 10:05 — the goal is named by the pupils"),
     )
 
     def __init__(self, *args, **kwargs):
@@ -139,15 +164,52 @@ class ObserveForm(forms.Form):
                 label=f"{function['code']} {function['title']}",
                 coerce=int,
                 widget=forms.RadioSelect,
-                choices=[(lv["level"], f"{lv['level']} — {lv['title']}: {lv['descriptor']}") for lv in function["levels"]],
+                choices=[
+                    (lv["level"], f"{lv['level']} — {lv['title']}: {lv['descriptor']}") for lv in function["levels"]
+                ],
             )
 
     def levels(self) -> dict[str, int]:
-        return {name.removeprefix("level_"): value for name, value in self.cleaned_data.items() if name.startswith("level_")}
+        return {
+            name.removeprefix("level_"): value for name, value in self.cleaned_data.items() if name.startswith("level_")
+        }
 
 
 class ReflectForm(forms.Form):
     def __init__(self, *args, prompts=(), **kwargs):
         super().__init__(*args, **kwargs)
         for key, prompt in prompts:
-            self.fields[key] = forms.CharField(label=prompt, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
+            self.fields[key] = forms.CharField(
+                label=prompt, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3})
+            )
+
+
+class CapacityForm(forms.Form):
+    tutor = forms.IntegerField(label=_("Tutor"), min_value=1)
+    capacity = forms.IntegerField(label=_("Capacity, educators"), min_value=0, max_value=CAPACITY_MAX)
+
+
+class MovesField(forms.MultipleChoiceField):
+    """Values «educator id:tutor id»; the service checks that both exist in the region."""
+
+    def valid_value(self, value) -> bool:
+        left, _sep, right = str(value).partition(":")
+        return left.isdigit() and right.isdigit() and len(value) <= 25
+
+    def validate(self, value):
+        super().validate(value)
+        if len(value) > MOVES_MAX:
+            raise forms.ValidationError(_("At most %(max)s moves at once.") % {"max": MOVES_MAX})
+
+
+class MovesForm(forms.Form):
+    """The moves of a proposed rebalancing the head ticked."""
+
+    moves = MovesField(
+        label=_("Moves"),
+        error_messages={
+            "required": _("Tick at least one move."),
+            "invalid_choice": _("A move names an educator and a tutor."),
+        },
+    )
+    note = forms.CharField(label=_("Why"), max_length=300, required=False)

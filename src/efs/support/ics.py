@@ -12,7 +12,9 @@ from .models import Consultation, ConsultationStatus
 
 
 def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
+    return (
+        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
+    )
 
 
 def _stamp(value: dt.datetime) -> str:
@@ -34,7 +36,13 @@ def _fold(line: str) -> list[str]:
 
 def calendar(consultations: Iterable[Consultation], *, host: str, name: str) -> str:
     now = _stamp(timezone.now())
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//EFS NMS//support//RU", "CALSCALE:GREGORIAN", f"X-WR-CALNAME:{_escape(name)}"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//EFS NMS//support//RU",
+        "CALSCALE:GREGORIAN",
+        f"X-WR-CALNAME:{_escape(name)}",
+    ]
     for c in consultations:
         if c.starts_at is None or c.ends_at is None:
             continue

@@ -24,10 +24,13 @@ from efs.people.public import (
     notify,
     role_grant,
     support_assign,
+    support_end,
 )
 
+from .caseloads import record_change
 from .models import (
     TEXT_MAX,
+    ChangeReason,
     MentoringMeeting,
     Mentorship,
     MentorshipForm,
@@ -47,14 +50,23 @@ FORM_BY_MENTOR_CATEGORY = {"manager": MentorshipForm.HEAD_TEACHER, "student": Me
 
 def _head_of(actor: User, organization_id: int | None) -> None:
     grants = require_role(actor, [Role.SCHOOL_HEAD])
-    if organization_id is None or all(g.organization_id != organization_id for g in grants if g.scope == Scope.ORGANIZATION):
-        raise PermissionDenied(_("Only the head of the mentee's school decides on mentors."), code="mentorship_not_head")
+    if organization_id is None or all(
+        g.organization_id != organization_id for g in grants if g.scope == Scope.ORGANIZATION
+    ):
+        raise PermissionDenied(
+            _("Only the head of the mentee's school decides on mentors."), code="mentorship_not_head"
+        )
 
 
 def young_without_mentor(organization_id: int):
     """Young specialists of the school (≤ 3 years) with no active mentor and no open proposal."""
     return (
-        Educator.objects.filter(organization_id=organization_id, is_active=True, category="teacher", experience_years__lte=YOUNG_SPECIALIST_YEARS)
+        Educator.objects.filter(
+            organization_id=organization_id,
+            is_active=True,
+            category="teacher",
+            experience_years__lte=YOUNG_SPECIALIST_YEARS,
+        )
         .exclude(support_assignments__kind=AssignmentKind.MENTOR, support_assignments__active=True)
         .exclude(mentorships__status__in=OPEN)
         .order_by("last_name", "first_name", "pk")
@@ -78,14 +90,21 @@ def mentor_candidates(mentee: Educator, limit: int = 5) -> list[Candidate]:
     sharing a subject before not; the lighter mentoring load first."""
     subjects = set(mentee.subjects.values_list("pk", flat=True))
     pool = (
-        Educator.objects.filter(region_id=mentee.region_id, is_active=True, user__isnull=False, experience_years__gte=MENTOR_MIN_YEARS)
-        .filter(Q(organization_id=mentee.organization_id) | Q(organization__municipality_id=mentee.organization.municipality_id if mentee.organization else None))
+        Educator.objects.filter(
+            region_id=mentee.region_id, is_active=True, user__isnull=False, experience_years__gte=MENTOR_MIN_YEARS
+        )
+        .filter(
+            Q(organization_id=mentee.organization_id)
+            | Q(organization__municipality_id=mentee.organization.municipality_id if mentee.organization else None)
+        )
         .exclude(pk=mentee.pk)
         .annotate(load=Count("user__mentorships", filter=Q(user__mentorships__status__in=OPEN), distinct=True))
         .prefetch_related("subjects")
     )
     found = [
-        Candidate(e, e.organization_id == mentee.organization_id, len(subjects & {s.pk for s in e.subjects.all()}), e.load)
+        Candidate(
+            e, e.organization_id == mentee.organization_id, len(subjects & {s.pk for s in e.subjects.all()}), e.load
+        )
         for e in pool[:500]
     ]
     return sorted(found, key=lambda c: c.key)[:limit]
@@ -94,7 +113,11 @@ def mentor_candidates(mentee: Educator, limit: int = 5) -> list[Candidate]:
 def _reason(candidate: Candidate) -> str:
     where = _("same school") if candidate.same_school else _("same municipality")
     subject = _("shares a subject") if candidate.shared_subjects else _("another subject")
-    return _("%(where)s, %(subject)s, mentees now: %(load)s") % {"where": where, "subject": subject, "load": candidate.load}
+    return _("%(where)s, %(subject)s, mentees now: %(load)s") % {
+        "where": where,
+        "subject": subject,
+        "load": candidate.load,
+    }
 
 
 @transaction.atomic
@@ -108,9 +131,14 @@ def mentors_propose(*, actor: User, organization_id: int) -> list[Mentorship]:
             continue
         proposals.append(
             Mentorship.objects.create(
-                mentor=best.educator.user, mentee=mentee, region_id=mentee.region_id, organization_id=mentee.organization_id,
-                form=FORM_BY_MENTOR_CATEGORY.get(best.educator.category, MentorshipForm.TEACHER_TEACHER), status=MentorshipStatus.PROPOSED,
-                reason=_reason(best), proposed_by=actor,
+                mentor=best.educator.user,
+                mentee=mentee,
+                region_id=mentee.region_id,
+                organization_id=mentee.organization_id,
+                form=FORM_BY_MENTOR_CATEGORY.get(best.educator.category, MentorshipForm.TEACHER_TEACHER),
+                status=MentorshipStatus.PROPOSED,
+                reason=_reason(best),
+                proposed_by=actor,
             )
         )
     return proposals
@@ -120,15 +148,29 @@ def _activate(mentorship: Mentorship, actor: User) -> None:
     mentor = mentorship.mentor
     role_grant(user=mentor, role=Role.MENTOR, scope=Scope.ASSIGNED, region=mentorship.region)
     support_assign(supporter=mentor, educator=mentorship.mentee, kind=Role.MENTOR)
+    record_change(
+        educator=mentorship.mentee,
+        kind=AssignmentKind.MENTOR,
+        from_user=None,
+        to_user=mentor,
+        reason=ChangeReason.ASSIGNED,
+        actor=actor,
+    )
     url = reverse("support:mentorship", args=[mentorship.pk])
     notify(user=mentor, title=_("You are the mentor of %(name)s") % {"name": mentorship.mentee.full_name}, url=url)
     if mentorship.mentee.user_id:
-        notify(user=mentorship.mentee.user, title=_("%(name)s is your mentor") % {"name": mentor.display_name()}, url=url)
+        notify(
+            user=mentorship.mentee.user, title=_("%(name)s is your mentor") % {"name": mentor.display_name()}, url=url
+        )
 
 
 @transaction.atomic
 def mentorship_decide(*, actor: User, mentorship: Mentorship, accept: bool) -> Mentorship:
-    mentorship = Mentorship.objects.select_for_update(of=("self",)).select_related("mentee__user", "mentor", "region").get(pk=mentorship.pk)
+    mentorship = (
+        Mentorship.objects.select_for_update(of=("self",))
+        .select_related("mentee__user", "mentor", "region")
+        .get(pk=mentorship.pk)
+    )
     _head_of(actor, mentorship.organization_id)
     if mentorship.status != MentorshipStatus.PROPOSED:
         raise Conflict(_("The proposal is already decided."), code="mentorship_decided")
@@ -141,7 +183,9 @@ def mentorship_decide(*, actor: User, mentorship: Mentorship, accept: bool) -> M
 
 
 @transaction.atomic
-def mentorship_create(*, actor: User, mentor_educator: Educator, mentees: list[Educator], form: str, group_name: str = "") -> list[Mentorship]:
+def mentorship_create(
+    *, actor: User, mentor_educator: Educator, mentees: list[Educator], form: str, group_name: str = ""
+) -> list[Mentorship]:
     """The school head pairs a mentor with one mentee, or a group with several."""
     if form not in MentorshipForm.values:
         raise ValidationFailed(_("Unknown form of mentoring."), code="mentorship_form_unknown")
@@ -160,9 +204,16 @@ def mentorship_create(*, actor: User, mentor_educator: Educator, mentees: list[E
         if Mentorship.objects.filter(mentor=mentor_educator.user, mentee=mentee, status__in=OPEN).exists():
             raise Conflict(_("This pair already exists."), code="mentorship_exists")
         mentorship = Mentorship.objects.create(
-            mentor=mentor_educator.user, mentee=mentee, region_id=mentee.region_id, organization_id=mentee.organization_id, form=form,
-            group_name=group_name if form == MentorshipForm.GROUP else "", status=MentorshipStatus.ACTIVE, proposed_by=actor,
-            decided_by=actor, decided_at=timezone.now(),
+            mentor=mentor_educator.user,
+            mentee=mentee,
+            region_id=mentee.region_id,
+            organization_id=mentee.organization_id,
+            form=form,
+            group_name=group_name if form == MentorshipForm.GROUP else "",
+            status=MentorshipStatus.ACTIVE,
+            proposed_by=actor,
+            decided_by=actor,
+            decided_at=timezone.now(),
         )
         _activate(mentorship, actor)
         made.append(mentorship)
@@ -170,7 +221,11 @@ def mentorship_create(*, actor: User, mentor_educator: Educator, mentees: list[E
 
 
 def _locked(mentorship: Mentorship) -> Mentorship:
-    return Mentorship.objects.select_for_update(of=("self",)).select_related("mentee__user", "mentor").get(pk=mentorship.pk)
+    return (
+        Mentorship.objects.select_for_update(of=("self",))
+        .select_related("mentee__user", "mentor")
+        .get(pk=mentorship.pk)
+    )
 
 
 def _mentor(actor: User, mentorship: Mentorship) -> None:
@@ -181,7 +236,16 @@ def _mentor(actor: User, mentorship: Mentorship) -> None:
 
 
 @transaction.atomic
-def plan_add(*, actor: User, mentorship: Mentorship, kind: str, title: str, due_on: dt.date, competency_id: int | None = None, today: dt.date | None = None) -> PlanItem:
+def plan_add(
+    *,
+    actor: User,
+    mentorship: Mentorship,
+    kind: str,
+    title: str,
+    due_on: dt.date,
+    competency_id: int | None = None,
+    today: dt.date | None = None,
+) -> PlanItem:
     mentorship = _locked(mentorship)
     if mentorship.mentor_id != actor.pk and mentorship.mentee.user_id != actor.pk:
         raise PermissionDenied(_("Only the mentor and the mentee plan."), code="mentorship_not_party")
@@ -195,11 +259,15 @@ def plan_add(*, actor: User, mentorship: Mentorship, kind: str, title: str, due_
     if due_on < (today or timezone.localdate()):
         raise ValidationFailed(_("The date and time are in the past."), code="date_in_past")
     if kind == PlanItemKind.GOAL:
-        if not competency_id or all(d.competency_id != competency_id for d in current_deficits(educator_id=mentorship.mentee_id)):
+        if not competency_id or all(
+            d.competency_id != competency_id for d in current_deficits(educator_id=mentorship.mentee_id)
+        ):
             raise NotFound(_("A goal is set on one of the mentee's current deficits."), code="competency_not_found")
     else:
         competency_id = None
-    return PlanItem.objects.create(mentorship=mentorship, kind=kind, title=title, due_on=due_on, competency_id=competency_id)
+    return PlanItem.objects.create(
+        mentorship=mentorship, kind=kind, title=title, due_on=due_on, competency_id=competency_id
+    )
 
 
 @transaction.atomic
@@ -215,7 +283,16 @@ def plan_done(*, actor: User, item: PlanItem) -> PlanItem:
 
 
 @transaction.atomic
-def meeting_log(*, actor: User, mentorship: Mentorship, held_on: dt.date, minutes: int, topic: str, notes: str = "", today: dt.date | None = None) -> MentoringMeeting:
+def meeting_log(
+    *,
+    actor: User,
+    mentorship: Mentorship,
+    held_on: dt.date,
+    minutes: int,
+    topic: str,
+    notes: str = "",
+    today: dt.date | None = None,
+) -> MentoringMeeting:
     mentorship = _locked(mentorship)
     _mentor(actor, mentorship)
     if held_on > (today or timezone.localdate()):
@@ -231,11 +308,18 @@ def meeting_log(*, actor: User, mentorship: Mentorship, held_on: dt.date, minute
     note = None
     if notes:
         note = PrivateRecord.objects.create(
-            educator=mentorship.mentee, region_id=mentorship.region_id, organization_id=mentorship.organization_id, author=actor,
-            kind=RecordKind.MENTORING_NOTE, title=_("Mentoring meeting of %(date)s: %(topic)s") % {"date": held_on.strftime("%d.%m.%Y"), "topic": topic[:120]},
+            educator=mentorship.mentee,
+            region_id=mentorship.region_id,
+            organization_id=mentorship.organization_id,
+            author=actor,
+            kind=RecordKind.MENTORING_NOTE,
+            title=_("Mentoring meeting of %(date)s: %(topic)s")
+            % {"date": held_on.strftime("%d.%m.%Y"), "topic": topic[:120]},
             body=notes,
         )
-    return MentoringMeeting.objects.create(mentorship=mentorship, held_on=held_on, minutes=minutes, topic=topic, note=note)
+    return MentoringMeeting.objects.create(
+        mentorship=mentorship, held_on=held_on, minutes=minutes, topic=topic, note=note
+    )
 
 
 @transaction.atomic
@@ -254,5 +338,20 @@ def mentorship_feedback(*, actor: User, mentorship: Mentorship, text: str, ratin
     mentorship.feedback, mentorship.feedback_rating = text, rating
     mentorship.status, mentorship.finished_at = MentorshipStatus.FINISHED, timezone.now()
     mentorship.save(update_fields=["feedback", "feedback_rating", "status", "finished_at"])
-    notify(user=mentorship.mentor, title=_("%(name)s finished the mentorship and left feedback") % {"name": mentorship.mentee.full_name}, url=reverse("support:mentorship", args=[mentorship.pk]))
+    # The pair has ended: the mentor's scope no longer reaches the mentee (people keeps the
+    # row inactive; the history is ours).
+    if support_end(supporter=mentorship.mentor, educator=mentorship.mentee, kind=Role.MENTOR):
+        record_change(
+            educator=mentorship.mentee,
+            kind=AssignmentKind.MENTOR,
+            from_user=mentorship.mentor,
+            to_user=None,
+            reason=ChangeReason.MENTORSHIP_ENDED,
+            actor=actor,
+        )
+    notify(
+        user=mentorship.mentor,
+        title=_("%(name)s finished the mentorship and left feedback") % {"name": mentorship.mentee.full_name},
+        url=reverse("support:mentorship", args=[mentorship.pk]),
+    )
     return mentorship

@@ -23,6 +23,7 @@ from .models import (
     Consultation,
     ConsultationStatus,
     Mentorship,
+    MentorshipStatus,
     PrivateRecord,
     RecordKind,
     ReflectionCycle,
@@ -41,11 +42,17 @@ def records_visible(user, *, kind: str = "", educator_id: int | None = None) -> 
 
 
 def record_visible(user, pk: int) -> PrivateRecord:
-    return access.get_scoped(PrivateRecord.objects.select_related("educator__organization", "author", "consultation"), user, pk=pk)
+    return access.get_scoped(
+        PrivateRecord.objects.select_related("educator__organization", "author", "consultation"), user, pk=pk
+    )
 
 
 def consultations_visible(user, *, status: str = "") -> QuerySet[Consultation]:
-    qs = access.scoped(Consultation.objects.select_related("educator__organization", "tutor", "competency", "route_item"), user, roles=PARTIES)
+    qs = access.scoped(
+        Consultation.objects.select_related("educator__organization", "tutor", "competency", "route_item"),
+        user,
+        roles=PARTIES,
+    )
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-requested_at", "-pk")
@@ -53,7 +60,9 @@ def consultations_visible(user, *, status: str = "") -> QuerySet[Consultation]:
 
 def consultation_visible(user, pk: int) -> Consultation:
     return access.get_scoped(
-        Consultation.objects.select_related("educator__organization", "educator__region", "tutor", "competency", "route_item", "evidence"),
+        Consultation.objects.select_related(
+            "educator__organization", "educator__region", "tutor", "competency", "route_item", "evidence"
+        ),
         user,
         roles=PARTIES,
         pk=pk,
@@ -69,7 +78,9 @@ def calendar(user) -> QuerySet[Consultation]:
     """Scheduled and held consultations where the user is the educator or the tutor."""
     return (
         consultations_visible(user)
-        .filter(Q(educator__user=user) | Q(tutor=user), status__in=[ConsultationStatus.SCHEDULED, ConsultationStatus.HELD])
+        .filter(
+            Q(educator__user=user) | Q(tutor=user), status__in=[ConsultationStatus.SCHEDULED, ConsultationStatus.HELD]
+        )
         .order_by("starts_at", "pk")
     )
 
@@ -106,7 +117,10 @@ class Overview:
 
 def _supported(user) -> QuerySet[Educator]:
     reached = access.scoped(Educator.objects.all(), user, roles=OVERSEERS)
-    return reached.filter(Q(Exists(Consultation.objects.filter(educator=OuterRef("pk")))) | Q(Exists(PrivateRecord.objects.filter(educator=OuterRef("pk")))))
+    return reached.filter(
+        Q(Exists(Consultation.objects.filter(educator=OuterRef("pk"))))
+        | Q(Exists(PrivateRecord.objects.filter(educator=OuterRef("pk"))))
+    )
 
 
 def overview(user, *, page: int = 1, now: dt.datetime | None = None) -> Overview:
@@ -118,13 +132,19 @@ def overview(user, *, page: int = 1, now: dt.datetime | None = None) -> Overview
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
     people = list(
-        supported.select_related("organization").order_by("last_name", "first_name", "pk")[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        supported.select_related("organization").order_by("last_name", "first_name", "pk")[
+            (page - 1) * PAGE_SIZE : page * PAGE_SIZE
+        ]
     )
     rows = {e.pk: OverviewRow(e.pk, e.full_name, e.organization.display_name if e.organization else "") for e in people}
     for c in (
         Consultation.objects.filter(educator_id__in=rows)
         .values("educator_id", "status")
-        .annotate(n=Count("pk"), last=Max("starts_at", filter=Q(starts_at__lte=now)), upcoming=Min("starts_at", filter=Q(starts_at__gt=now)))
+        .annotate(
+            n=Count("pk"),
+            last=Max("starts_at", filter=Q(starts_at__lte=now)),
+            upcoming=Min("starts_at", filter=Q(starts_at__gt=now)),
+        )
     ):
         row = rows[c["educator_id"]]
         row.consultations[c["status"]] = c["n"]
@@ -132,21 +152,40 @@ def overview(user, *, page: int = 1, now: dt.datetime | None = None) -> Overview
             row.last_consultation = max(filter(None, [row.last_consultation, c["last"]]))
         if c["status"] == ConsultationStatus.SCHEDULED and c["upcoming"]:
             row.next_consultation = c["upcoming"]
-    for r in PrivateRecord.objects.filter(educator_id__in=rows).values("educator_id", "kind").annotate(n=Count("pk"), last=Max("created_at")):
+    for r in (
+        PrivateRecord.objects.filter(educator_id__in=rows)
+        .values("educator_id", "kind")
+        .annotate(n=Count("pk"), last=Max("created_at"))
+    ):
         row = rows[r["educator_id"]]
         row.records[r["kind"]] = r["n"]
         row.last_record = max(filter(None, [row.last_record, r["last"]]))
-    consultations = dict(Consultation.objects.filter(educator__in=supported.values("pk")).values_list("status").annotate(n=Count("pk")).order_by())
+    consultations = dict(
+        Consultation.objects.filter(educator__in=supported.values("pk"))
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     records = {}
     last_record = None
-    for r in PrivateRecord.objects.filter(educator__in=supported.values("pk")).values("kind").annotate(n=Count("pk"), last=Max("created_at")).order_by():
+    for r in (
+        PrivateRecord.objects.filter(educator__in=supported.values("pk"))
+        .values("kind")
+        .annotate(n=Count("pk"), last=Max("created_at"))
+        .order_by()
+    ):
         records[r["kind"]] = r["n"]
         last_record = max(filter(None, [last_record, r["last"]]))
     return Overview(total, consultations, records, last_record, list(rows.values()), page, pages)
 
 
 KIND_ORDER = [RecordKind.CONSULTATION_NOTE, RecordKind.MENTORING_NOTE, RecordKind.JOURNAL_ENTRY, RecordKind.OBSERVATION]
-STATUS_ORDER = [ConsultationStatus.REQUESTED, ConsultationStatus.SCHEDULED, ConsultationStatus.HELD, ConsultationStatus.CANCELLED]
+STATUS_ORDER = [
+    ConsultationStatus.REQUESTED,
+    ConsultationStatus.SCHEDULED,
+    ConsultationStatus.HELD,
+    ConsultationStatus.CANCELLED,
+]
 
 
 def is_overseer(user) -> bool:
@@ -161,22 +200,22 @@ def is_party(user) -> bool:
 
 
 def mentorships_mine(user) -> QuerySet[Mentorship]:
-    """Mentorships where the user is the mentor or the mentee."""
-    return (
-        access.scoped(Mentorship.objects.select_related("mentee__organization", "mentor"), user, roles=MENTORING_PARTIES)
-        .filter(Q(mentor=user) | Q(mentee__user=user))
-        .order_by("status", "-created_at", "-pk")
-    )
+    """Mentorships where the user is the mentor or the mentee. A finished mentorship has
+    ended the mentor's assignment (so the scope no longer reaches the mentee); the mentor
+    still reads that pair's own row — the plan, the log they kept and the feedback given to
+    them — and nothing else of the former mentee."""
+    rows = Mentorship.objects.select_related("mentee__organization", "mentor")
+    reached = access.scoped(rows, user, roles=MENTORING_PARTIES).filter(Q(mentor=user) | Q(mentee__user=user))
+    if access.has_role(user, Role.MENTOR):
+        reached = reached | rows.filter(mentor=user, status=MentorshipStatus.FINISHED)
+    return reached.order_by("status", "-created_at", "-pk")
 
 
 def mentorship_visible(user, pk: int) -> Mentorship:
     """One mentorship with its plan and log, for its mentor and its mentee only."""
     try:
         return (
-            mentorships_mine(user)
-            .select_related("region")
-            .prefetch_related("plan__competency", "meetings")
-            .get(pk=pk)
+            mentorships_mine(user).select_related("region").prefetch_related("plan__competency", "meetings").get(pk=pk)
         )
     except Mentorship.DoesNotExist:
         raise NotFound(_("Not found, or you have no access to it.")) from None
@@ -184,7 +223,9 @@ def mentorship_visible(user, pk: int) -> Mentorship:
 
 def mentorship_of_school(user, pk: int) -> Mentorship:
     """A mentorship of the head's school, for the head's decision (no plan, no log)."""
-    return access.get_scoped(Mentorship.objects.select_related("mentee", "mentor"), user, roles=[Role.SCHOOL_HEAD], pk=pk)
+    return access.get_scoped(
+        Mentorship.objects.select_related("mentee", "mentor"), user, roles=[Role.SCHOOL_HEAD], pk=pk
+    )
 
 
 @dataclass
@@ -217,7 +258,17 @@ def school_mentoring(user, *, today: dt.date | None = None) -> list[SchoolMentor
     )
     return [
         SchoolMentoringRow(
-            m.pk, m.mentor.display_name(), m.mentee.full_name, m.form, m.group_name, m.status, m.reason, m.created_at, m.n_meetings, m.last_meeting, m.n_overdue
+            m.pk,
+            m.mentor.display_name(),
+            m.mentee.full_name,
+            m.form,
+            m.group_name,
+            m.status,
+            m.reason,
+            m.created_at,
+            m.n_meetings,
+            m.last_meeting,
+            m.n_overdue,
         )
         for m in rows
     ]
@@ -231,13 +282,22 @@ def head_organizations(user) -> list[int]:
 
 
 def cycles_visible(user) -> QuerySet[ReflectionCycle]:
-    return access.scoped(ReflectionCycle.objects.select_related("educator", "competency"), user).order_by("stage", "-opened_at", "-pk")
+    return access.scoped(ReflectionCycle.objects.select_related("educator", "competency"), user).order_by(
+        "stage", "-opened_at", "-pk"
+    )
 
 
 def cycle_visible(user, pk: int) -> ReflectionCycle:
-    return access.get_scoped(ReflectionCycle.objects.select_related("educator__organization", "competency", "route_item"), user, pk=pk)
+    return access.get_scoped(
+        ReflectionCycle.objects.select_related("educator__organization", "competency", "route_item"), user, pk=pk
+    )
 
 
 def cycle_records(user, cycle: ReflectionCycle) -> dict[str, PrivateRecord]:
     """The texts of the cycle by stage, as far as the wall lets the user read them."""
-    return {r.cycle_stage: r for r in access.scoped(PrivateRecord.objects.filter(cycle=cycle).select_related("author"), user).order_by("created_at")}
+    return {
+        r.cycle_stage: r
+        for r in access.scoped(PrivateRecord.objects.filter(cycle=cycle).select_related("author"), user).order_by(
+            "created_at"
+        )
+    }

@@ -40,13 +40,17 @@ WRITERS = {
 
 
 def _supports(user: User, educator_id: int, kinds) -> bool:
-    return SupportAssignment.objects.filter(supporter=user, educator_id=educator_id, kind__in=kinds, active=True).exists()
+    return SupportAssignment.objects.filter(
+        supporter=user, educator_id=educator_id, kind__in=kinds, active=True
+    ).exists()
 
 
 def _text(value: str, *, field: str, required: bool = True, limit: int = TEXT_MAX) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise ValidationFailed(_("Fill in the field «%(field)s».") % {"field": field}, code="field_required", details={"field": field})
+        raise ValidationFailed(
+            _("Fill in the field «%(field)s».") % {"field": field}, code="field_required", details={"field": field}
+        )
     if len(value) > limit:
         raise ValidationFailed(
             _("The field «%(field)s» is longer than %(limit)s characters.") % {"field": field, "limit": limit},
@@ -73,7 +77,9 @@ def record_create(*, actor: User, educator: Educator, kind: str, title: str, bod
     if kind not in WRITERS:
         raise ValidationFailed(_("Unknown kind of record."), code="record_kind_unknown")
     if kind not in writable_kinds(actor, educator):
-        raise PermissionDenied(_("You may not write this kind of record about this educator."), code="record_not_writer")
+        raise PermissionDenied(
+            _("You may not write this kind of record about this educator."), code="record_not_writer"
+        )
     return PrivateRecord.objects.create(
         educator=educator,
         region_id=educator.region_id,
@@ -89,8 +95,12 @@ def share_candidates(educator: Educator) -> list[User]:
     """Whom the educator may share a record with: the people who support them and the
     head of their school. Nobody else has a reason to read coaching contents."""
     supporters = User.objects.filter(support_assignments__educator=educator, support_assignments__active=True)
-    heads = User.objects.filter(role_assignments__role=Role.SCHOOL_HEAD, role_assignments__organization_id=educator.organization_id)
-    return list((supporters | heads).exclude(pk=educator.user_id).distinct().order_by("last_name", "first_name", "username"))
+    heads = User.objects.filter(
+        role_assignments__role=Role.SCHOOL_HEAD, role_assignments__organization_id=educator.organization_id
+    )
+    return list(
+        (supporters | heads).exclude(pk=educator.user_id).distinct().order_by("last_name", "first_name", "username")
+    )
 
 
 def _owner(actor: User, record: PrivateRecord) -> None:
@@ -104,13 +114,17 @@ def record_share(*, actor: User, record: PrivateRecord, user_id: int) -> RecordS
     _owner(actor, record)
     user = next((u for u in share_candidates(record.educator) if u.pk == user_id), None)
     if user is None:
-        raise NotFound(_("This person does not support you; a record can be shared only with your tutor, mentor or school head."), code="share_user_not_found")
+        raise NotFound(
+            _("This person does not support you; a record can be shared only with your tutor, mentor or school head."),
+            code="share_user_not_found",
+        )
     if record.shares.filter(user=user, revoked_at__isnull=True).exists():
         raise Conflict(_("The record is already shared with this person."), code="share_exists")
     share = RecordShare.objects.create(record=record, user=user, shared_by=actor)
     notify(
         user=user,
-        title=_("%(name)s shared a record with you: %(title)s") % {"name": record.educator.full_name, "title": record.title[:120]},
+        title=_("%(name)s shared a record with you: %(title)s")
+        % {"name": record.educator.full_name, "title": record.title[:120]},
         url=reverse("support:record", args=[record.pk]),
     )
     return share
@@ -133,7 +147,10 @@ def record_unshare(*, actor: User, record: PrivateRecord, share_id: int) -> Reco
 
 def tutor_of(educator: Educator) -> User | None:
     assignment = (
-        SupportAssignment.objects.filter(educator=educator, kind=AssignmentKind.TUTOR, active=True).select_related("supporter").order_by("pk").first()
+        SupportAssignment.objects.filter(educator=educator, kind=AssignmentKind.TUTOR, active=True)
+        .select_related("supporter")
+        .order_by("pk")
+        .first()
     )
     return assignment.supporter if assignment else None
 
@@ -159,7 +176,9 @@ def consultation_request(
     if format not in ConsultationFormat.values:
         raise ValidationFailed(_("Choose online or in person."), code="consultation_format_unknown")
     if not competency_id and not route_item_id:
-        raise ValidationFailed(_("Choose a competency or an activity of your route."), code="consultation_subject_missing")
+        raise ValidationFailed(
+            _("Choose a competency or an activity of your route."), code="consultation_subject_missing"
+        )
     deficits, items = consultation_subjects(educator)
     item = None
     if route_item_id:
@@ -184,14 +203,17 @@ def consultation_request(
     )
     notify(
         user=tutor,
-        title=_("%(name)s asks for a consultation: %(topic)s") % {"name": educator.full_name, "topic": consultation.topic[:120]},
+        title=_("%(name)s asks for a consultation: %(topic)s")
+        % {"name": educator.full_name, "topic": consultation.topic[:120]},
         url=reverse("support:consultation", args=[consultation.pk]),
     )
     return consultation
 
 
 def _locked(consultation: Consultation) -> Consultation:
-    return Consultation.objects.select_for_update(of=("self",)).select_related("educator", "tutor").get(pk=consultation.pk)
+    return (
+        Consultation.objects.select_for_update(of=("self",)).select_related("educator", "tutor").get(pk=consultation.pk)
+    )
 
 
 def _tutor(actor: User, consultation: Consultation) -> None:
@@ -224,7 +246,8 @@ def consultation_schedule(
         raise ValidationFailed(_("The date and time are in the past."), code="date_in_past")
     if not DURATION_MIN <= duration_minutes <= DURATION_MAX:
         raise ValidationFailed(
-            _("A consultation lasts from %(min)s to %(max)s minutes.") % {"min": DURATION_MIN, "max": DURATION_MAX}, code="duration_out_of_range"
+            _("A consultation lasts from %(min)s to %(max)s minutes.") % {"min": DURATION_MIN, "max": DURATION_MAX},
+            code="duration_out_of_range",
         )
     place = _text(place, field=_("Place"), required=False, limit=300)
     online_link = (online_link or "").strip()
@@ -238,14 +261,20 @@ def consultation_schedule(
         raise ValidationFailed(_("Give the place of the meeting."), code="place_missing")
     ends_at = starts_at + dt.timedelta(minutes=duration_minutes)
     clash = (
-        Consultation.objects.filter(tutor_id=consultation.tutor_id, status=ConsultationStatus.SCHEDULED, starts_at__lt=ends_at, ends_at__gt=starts_at)
+        Consultation.objects.filter(
+            tutor_id=consultation.tutor_id,
+            status=ConsultationStatus.SCHEDULED,
+            starts_at__lt=ends_at,
+            ends_at__gt=starts_at,
+        )
         .exclude(pk=consultation.pk)
         .order_by("starts_at")
         .first()
     )
     if clash is not None:
         raise Conflict(
-            _("You already have a consultation at this time (%(start)s).") % {"start": timezone.localtime(clash.starts_at).strftime("%d.%m.%Y %H:%M")},
+            _("You already have a consultation at this time (%(start)s).")
+            % {"start": timezone.localtime(clash.starts_at).strftime("%d.%m.%Y %H:%M")},
             code="consultation_overlap",
             details={"consultation": clash.pk},
         )
@@ -256,21 +285,38 @@ def consultation_schedule(
     consultation.save(update_fields=["status", "starts_at", "ends_at", "place", "online_link"])
     if consultation.educator.user_id:
         when = timezone.localtime(starts_at).strftime("%d.%m.%Y %H:%M")
-        title = _("The consultation is moved to %(when)s") if rescheduled else _("The consultation is scheduled for %(when)s")
-        notify(user=consultation.educator.user, title=title % {"when": when}, body=consultation.topic, url=reverse("support:consultation", args=[consultation.pk]))
+        title = (
+            _("The consultation is moved to %(when)s")
+            if rescheduled
+            else _("The consultation is scheduled for %(when)s")
+        )
+        notify(
+            user=consultation.educator.user,
+            title=title % {"when": when},
+            body=consultation.topic,
+            url=reverse("support:consultation", args=[consultation.pk]),
+        )
     return consultation
 
 
 @transaction.atomic
 def consultation_record(
-    *, actor: User, consultation: Consultation, notes: str, outcome: str = "", next_steps: str = "", now: dt.datetime | None = None
+    *,
+    actor: User,
+    consultation: Consultation,
+    notes: str,
+    outcome: str = "",
+    next_steps: str = "",
+    now: dt.datetime | None = None,
 ) -> PrivateRecord:
     """The tutor records what was discussed: the consultation is held, its notes are private."""
     now = now or timezone.now()
     consultation = _locked(consultation)
     _tutor(actor, consultation)
     if consultation.status == ConsultationStatus.CANCELLED or consultation.status == ConsultationStatus.REQUESTED:
-        raise Conflict(_("Record a consultation once it is scheduled and has taken place."), code="consultation_not_scheduled")
+        raise Conflict(
+            _("Record a consultation once it is scheduled and has taken place."), code="consultation_not_scheduled"
+        )
     if consultation.starts_at > now:
         raise Conflict(_("The consultation has not started yet."), code="consultation_not_started")
     fields = {
@@ -299,7 +345,11 @@ def consultation_record(
         consultation.held_at = now
         consultation.save(update_fields=["status", "held_at"])
         if consultation.educator.user_id:
-            notify(user=consultation.educator.user, title=_("The tutor recorded the outcome of your consultation"), url=reverse("support:consultation", args=[consultation.pk]))
+            notify(
+                user=consultation.educator.user,
+                title=_("The tutor recorded the outcome of your consultation"),
+                url=reverse("support:consultation", args=[consultation.pk]),
+            )
     return record
 
 
@@ -317,7 +367,12 @@ def consultation_cancel(*, actor: User, consultation: Consultation, reason: str 
     consultation.save(update_fields=["status", "cancelled_at", "cancel_reason"])
     other = consultation.tutor if is_educator else consultation.educator.user
     if other is not None:
-        notify(user=other, title=_("The consultation is cancelled: %(topic)s") % {"topic": consultation.topic[:120]}, body=consultation.cancel_reason, url=reverse("support:consultation", args=[consultation.pk]))
+        notify(
+            user=other,
+            title=_("The consultation is cancelled: %(topic)s") % {"topic": consultation.topic[:120]},
+            body=consultation.cancel_reason,
+            url=reverse("support:consultation", args=[consultation.pk]),
+        )
     return consultation
 
 
@@ -327,7 +382,9 @@ def consultation_to_evidence(*, actor: User, consultation: Consultation):
     it like any evidence. Only the educator decides: the outcome leaves the privacy wall."""
     consultation = _locked(consultation)
     if consultation.educator.user_id != actor.pk:
-        raise PermissionDenied(_("Only the educator decides to use the outcome as route evidence."), code="consultation_not_own")
+        raise PermissionDenied(
+            _("Only the educator decides to use the outcome as route evidence."), code="consultation_not_own"
+        )
     if consultation.status != ConsultationStatus.HELD:
         raise Conflict(_("The consultation has not been held yet."), code="consultation_not_held")
     if consultation.route_item_id is None:
@@ -341,7 +398,11 @@ def consultation_to_evidence(*, actor: User, consultation: Consultation):
     if item is None:
         raise Conflict(_("The activity is no longer in your active route."), code="route_item_not_found")
     when = timezone.localtime(consultation.starts_at).strftime("%d.%m.%Y")
-    note = _("Consultation of %(date)s: %(topic)s\nOutcome: %(outcome)s") % {"date": when, "topic": consultation.topic, "outcome": record.outcome}
+    note = _("Consultation of %(date)s: %(topic)s\nOutcome: %(outcome)s") % {
+        "date": when,
+        "topic": consultation.topic,
+        "outcome": record.outcome,
+    }
     if record.next_steps:
         note += "\n" + _("Next steps: %(steps)s") % {"steps": record.next_steps}
     evidence = evidence_submit(actor=actor, item=item, note=note)

@@ -13,17 +13,20 @@ from django.views.decorators.http import require_POST
 
 from efs.diagnostics.public import current_deficits
 from efs.errors import DomainError, NotFound, PermissionDenied
-from efs.http import int_param
+from efs.http import int_param, post_int
 from efs.people import access
 from efs.people.access import EDUCATOR_READERS
 from efs.people.public import Role, assigned_educators
 
+from . import caseloads as caseload_queries
 from . import cycles as cycles_services
+from . import effects as effects_queries
 from . import ics, queries, rubric, services
 from . import mentoring as mentoring_services
 from .access import OVERSEERS
 from .forms import (
     CancelForm,
+    CapacityForm,
     ConfirmForm,
     ConsultationRecordForm,
     ConsultationRequestForm,
@@ -33,6 +36,7 @@ from .forms import (
     FeedbackForm,
     MeetingForm,
     MentorshipCreateForm,
+    MovesForm,
     ObserveForm,
     PlanItemForm,
     RecordForm,
@@ -41,6 +45,7 @@ from .forms import (
 )
 from .models import (
     STAGE_ORDER,
+    ChangeReason,
     ConsultationStatus,
     CycleStage,
     MentorshipForm,
@@ -78,9 +83,13 @@ def index(request: HttpRequest) -> HttpResponse:
     consultations = list(queries.consultations_visible(request.user)[:100])
     context = {
         "me": me,
-        "waiting": [c for c in consultations if c.status == ConsultationStatus.REQUESTED and c.tutor_id == request.user.pk],
+        "waiting": [
+            c for c in consultations if c.status == ConsultationStatus.REQUESTED and c.tutor_id == request.user.pk
+        ],
         "consultations": consultations,
         "records": list(queries.records_visible(request.user)[:10]),
+        # the mentoring page is for mentors, mentees and school heads; a tutor has none there
+        "may_mentor": access.has_role(request.user, Role.TEACHER, Role.MENTOR, Role.SCHOOL_HEAD),
     }
     return render(request, "support/index.html", context)
 
@@ -119,7 +128,9 @@ def _consultation_context(request, consultation) -> dict:
     schedule_initial = {"duration_minutes": 45, "place": consultation.place, "online_link": consultation.online_link}
     if consultation.starts_at:
         schedule_initial["starts_at"] = consultation.starts_at
-        schedule_initial["duration_minutes"] = int((consultation.ends_at - consultation.starts_at).total_seconds() // 60)
+        schedule_initial["duration_minutes"] = int(
+            (consultation.ends_at - consultation.starts_at).total_seconds() // 60
+        )
     from .forms import ScheduleForm
 
     return {
@@ -237,7 +248,11 @@ def records(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kind = kind if kind in RecordKind.values else ""
     rows = list(queries.records_visible(request.user, kind=kind)[:200])
-    return render(request, "support/records.html", {"records": rows, "kind": kind, "kinds": RecordKind.choices, "can_write": bool(_writable(request.user))})
+    return render(
+        request,
+        "support/records.html",
+        {"records": rows, "kind": kind, "kinds": RecordKind.choices, "can_write": bool(_writable(request.user))},
+    )
 
 
 def _writable(user) -> list:
@@ -264,19 +279,27 @@ def record_new(request: HttpRequest) -> HttpResponse:
     access.require_role(request.user, EDUCATOR_READERS)
     writable = _writable(request.user)
     if not writable:
-        return render(request, "web/error.html", {"error": DomainError(_("You have nobody to write records about."))}, status=403)
+        return render(
+            request, "web/error.html", {"error": DomainError(_("You have nobody to write records about."))}, status=403
+        )
     kinds = sorted({k for _e, ks in writable for k in ks}, key=list(RecordKind.values).index)
     form = RecordForm(request.POST or None, educators=[e for e, _k in writable], kinds=kinds)
     if request.method == "POST" and form.is_valid():
         educator = next(e for e, _k in writable if e.pk == form.cleaned_data["educator"])
         try:
             record = services.record_create(
-                actor=request.user, educator=educator, kind=form.cleaned_data["kind"], title=form.cleaned_data["title"], body=form.cleaned_data["body"]
+                actor=request.user,
+                educator=educator,
+                kind=form.cleaned_data["kind"],
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
             )
         except DomainError as exc:
             _soft(request, exc)
         else:
-            messages.success(request, _("The record is saved. It is private: share it if you want someone else to read it."))
+            messages.success(
+                request, _("The record is saved. It is private: share it if you want someone else to read it.")
+            )
             return redirect("support:record", pk=record.pk)
     return render(request, "support/record_new.html", {"form": form})
 
@@ -328,7 +351,13 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "support/overview.html",
-        {"o": data, "kinds": queries.KIND_ORDER, "statuses": queries.STATUS_ORDER, "kind_labels": dict(RecordKind.choices), "status_labels": dict(ConsultationStatus.choices)},
+        {
+            "o": data,
+            "kinds": queries.KIND_ORDER,
+            "statuses": queries.STATUS_ORDER,
+            "kind_labels": dict(RecordKind.choices),
+            "status_labels": dict(ConsultationStatus.choices),
+        },
     )
 
 
@@ -336,18 +365,29 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 def _school_staff(user):
-    return list(assigned_educators(user, role=Role.SCHOOL_HEAD).filter(is_active=True).order_by("last_name", "first_name", "pk")[:1000])
+    return list(
+        assigned_educators(user, role=Role.SCHOOL_HEAD)
+        .filter(is_active=True)
+        .order_by("last_name", "first_name", "pk")[:1000]
+    )
 
 
 @login_required
 def mentoring(request: HttpRequest) -> HttpResponse:
     access.require_role(request.user, [Role.TEACHER, Role.MENTOR, Role.SCHOOL_HEAD])
-    context: dict = {"mine": list(queries.mentorships_mine(request.user)[:200]), "is_head": access.has_role(request.user, Role.SCHOOL_HEAD)}
+    context: dict = {
+        "mine": list(queries.mentorships_mine(request.user)[:200]),
+        "is_head": access.has_role(request.user, Role.SCHOOL_HEAD),
+    }
     if context["is_head"]:
         staff = _school_staff(request.user)
         context.update(
             school=queries.school_mentoring(request.user),
-            young=[e for org in queries.head_organizations(request.user) for e in mentoring_services.young_without_mentor(org)],
+            young=[
+                e
+                for org in queries.head_organizations(request.user)
+                for e in mentoring_services.young_without_mentor(org)
+            ],
             create_form=MentorshipCreateForm(mentors=[e for e in staff if e.user_id], mentees=staff),
             decide_form=DecideForm(),
             confirm_form=ConfirmForm(),
@@ -399,8 +439,11 @@ def mentorship_create(request: HttpRequest) -> HttpResponse:
     by_pk = {e.pk: e for e in staff}
     try:
         mentoring_services.mentorship_create(
-            actor=request.user, mentor_educator=by_pk[form.cleaned_data["mentor"]], mentees=[by_pk[pk] for pk in form.cleaned_data["mentees"]],
-            form=form.cleaned_data["form"], group_name=form.cleaned_data["group_name"],
+            actor=request.user,
+            mentor_educator=by_pk[form.cleaned_data["mentor"]],
+            mentees=[by_pk[pk] for pk in form.cleaned_data["mentees"]],
+            form=form.cleaned_data["form"],
+            group_name=form.cleaned_data["group_name"],
         )
     except DomainError as exc:
         _soft(request, exc)
@@ -421,7 +464,10 @@ def mentorship(request: HttpRequest, pk: int) -> HttpResponse:
         "meeting_form": MeetingForm(initial={"held_on": timezone.localdate(), "minutes": 45}),
         "feedback_form": FeedbackForm(),
         "confirm_form": ConfirmForm(),
-        "notes": {r.pk for r in queries.records_visible(request.user, kind=RecordKind.MENTORING_NOTE, educator_id=obj.mentee_id)},
+        "notes": {
+            r.pk
+            for r in queries.records_visible(request.user, kind=RecordKind.MENTORING_NOTE, educator_id=obj.mentee_id)
+        },
         "today": timezone.localdate(),
     }
     return render(request, "support/mentorship.html", context)
@@ -437,7 +483,11 @@ def mentorship_plan(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("support:mentorship", pk=obj.pk)
     try:
         mentoring_services.plan_add(
-            actor=request.user, mentorship=obj, kind=form.cleaned_data["kind"], title=form.cleaned_data["title"], due_on=form.cleaned_data["due_on"],
+            actor=request.user,
+            mentorship=obj,
+            kind=form.cleaned_data["kind"],
+            title=form.cleaned_data["title"],
+            due_on=form.cleaned_data["due_on"],
             competency_id=form.cleaned_data["competency"],
         )
     except DomainError as exc:
@@ -483,7 +533,9 @@ def mentorship_feedback(request: HttpRequest, pk: int) -> HttpResponse:
         _form_errors(request, form)
         return redirect("support:mentorship", pk=obj.pk)
     try:
-        mentoring_services.mentorship_feedback(actor=request.user, mentorship=obj, text=form.cleaned_data["text"], rating=form.cleaned_data["rating"])
+        mentoring_services.mentorship_feedback(
+            actor=request.user, mentorship=obj, text=form.cleaned_data["text"], rating=form.cleaned_data["rating"]
+        )
     except DomainError as exc:
         _soft(request, exc)
     else:
@@ -497,7 +549,11 @@ def mentorship_feedback(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def cycles(request: HttpRequest) -> HttpResponse:
     access.require_role(request.user, [Role.TEACHER, Role.TUTOR, Role.MENTOR])
-    return render(request, "support/cycles.html", {"cycles": list(queries.cycles_visible(request.user)[:200]), "me": access.own_educator(request.user)})
+    return render(
+        request,
+        "support/cycles.html",
+        {"cycles": list(queries.cycles_visible(request.user)[:200]), "me": access.own_educator(request.user)},
+    )
 
 
 @login_required
@@ -508,7 +564,9 @@ def cycle_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         competency_id, item_id = form.subject_ids()
         try:
-            cycle = cycles_services.cycle_open(actor=request.user, educator=me, competency_id=competency_id, route_item_id=item_id)
+            cycle = cycles_services.cycle_open(
+                actor=request.user, educator=me, competency_id=competency_id, route_item_id=item_id
+            )
         except DomainError as exc:
             _soft(request, exc)
         else:
@@ -538,7 +596,8 @@ def cycle(request: HttpRequest, pk: int) -> HttpResponse:
         "is_self": is_self,
         "stages": STAGE_ORDER,
         "form": _stage_form(obj) if (is_self and obj.stage != CycleStage.OBSERVE) or observer_turn else None,
-        "reflected": CycleStage.REFLECT in records or (obj.stage == CycleStage.REFLECT and obj.records.filter(cycle_stage=CycleStage.REFLECT).exists()),
+        "reflected": CycleStage.REFLECT in records
+        or (obj.stage == CycleStage.REFLECT and obj.records.filter(cycle_stage=CycleStage.REFLECT).exists()),
         "confirm_form": ConfirmForm(),
         "rubric": rubric.rubric(),
     }
@@ -586,3 +645,90 @@ def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The cycle is closed on the re-diagnosis."))
     return redirect("support:cycle", pk=obj.pk)
+
+
+# ---------------------------------------------------------------- caseloads (the ЦНППМ head)
+
+
+@login_required
+def caseloads(request: HttpRequest) -> HttpResponse:
+    data = caseload_queries.caseloads(request.user, region_id=int_param(request, "region"))
+    return render(
+        request,
+        "support/caseloads.html",
+        {"c": data, "reasons": dict(ChangeReason.choices), "moves_max": caseload_queries.MOVES_MAX},
+    )
+
+
+def _back_to_caseloads(region_id: int | None) -> HttpResponse:
+    response = redirect("support:caseloads")
+    if region_id:
+        response["Location"] += f"?region={region_id}"
+    return response
+
+
+@login_required
+@require_POST
+def caseload_capacity(request: HttpRequest) -> HttpResponse:
+    region_id = caseload_queries.head_region(request.user, post_int(request, "region") or None)
+    form = CapacityForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back_to_caseloads(region_id)
+    try:
+        caseload_queries.capacity_set(
+            actor=request.user,
+            region_id=region_id,
+            tutor_id=form.cleaned_data["tutor"],
+            capacity=form.cleaned_data["capacity"],
+        )
+    except DomainError as exc:
+        _soft(request, exc)
+    else:
+        messages.success(request, _("The capacity is saved."))
+    return _back_to_caseloads(region_id)
+
+
+@login_required
+@require_POST
+def caseload_moves(request: HttpRequest) -> HttpResponse:
+    region_id = caseload_queries.head_region(request.user, post_int(request, "region") or None)
+    form = MovesForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back_to_caseloads(region_id)
+    try:
+        changes = caseload_queries.caseload_move(
+            actor=request.user,
+            region_id=region_id,
+            moves=form.cleaned_data["moves"],
+            note=form.cleaned_data["note"],
+            proposed=True,
+        )
+    except DomainError as exc:
+        if exc.status == 404:  # an educator or a tutor of the form is not in the region: say so, keep the page
+            messages.error(request, exc.message)
+        else:
+            _soft(request, exc)
+    else:
+        messages.success(
+            request, _("Educators reassigned: %(n)s. They and their tutors are notified.") % {"n": len(changes)}
+        )
+    return _back_to_caseloads(region_id)
+
+
+@login_required
+def effects(request: HttpRequest) -> HttpResponse:
+    region_id = caseload_queries.head_region(request.user, int_param(request, "region"))
+    rows, control, computed = effects_queries.effects(region_id)
+    return render(
+        request,
+        "support/effects.html",
+        {
+            "rows": rows,
+            "control": control,
+            "computed": computed,
+            "region_id": region_id,
+            "min_n": effects_queries.MIN_EPISODES,
+        },
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -10,10 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from efs.people import access
 from efs.people.models import Role
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: StrOrPromise
     url_name: str
     icon: str
     roles: frozenset[str]
@@ -25,7 +29,7 @@ class NavItem:
 
 @dataclass(frozen=True)
 class NavGroup:
-    label: str
+    label: StrOrPromise
     icon: str
     items: list[NavItem] = field(default_factory=list)
 
@@ -44,7 +48,13 @@ NAVIGATION: list[NavItem | NavGroup] = [
     NavItem(_("Support"), "support:index", "chat-square-heart", frozenset({Role.TEACHER, Role.TUTOR, Role.MENTOR})),
     NavItem(_("Methodological support: overview"), "support:overview", "chat-square-heart", OPERATORS),
     NavItem(_("Mentoring"), "support:mentoring", "people", frozenset({Role.SCHOOL_HEAD})),
-    NavItem(_("Programs"), "catalog:catalog", "journal-bookmark", frozenset({Role.TEACHER, Role.TUTOR, Role.MENTOR, Role.SCHOOL_HEAD, Role.EXPERT})),
+    NavItem(_("Caseloads of tutors"), "support:caseloads", "person-lines-fill", frozenset({Role.REGIONAL_OPERATOR})),
+    NavItem(
+        _("Programs"),
+        "catalog:catalog",
+        "journal-bookmark",
+        frozenset({Role.TEACHER, Role.TUTOR, Role.MENTOR, Role.SCHOOL_HEAD, Role.EXPERT}),
+    ),
     NavItem(_("My programs"), "catalog:provider", "journal-bookmark", frozenset({Role.PROVIDER})),
     NavItem(_("Enrollments and statements"), "financing:provider", "wallet2", frozenset({Role.PROVIDER})),
     NavItem(_("Reviews"), "catalog:reviews", "patch-check", frozenset({Role.EXPERT})),
@@ -59,12 +69,19 @@ NAVIGATION: list[NavItem | NavGroup] = [
         ],
     ),
     NavItem(_("Routes"), "routes:staff", "signpost-split", frozenset({Role.SCHOOL_HEAD, Role.MUNICIPAL_OPERATOR})),
-    NavItem(_("People"), "people:educators", "people", frozenset({Role.SCHOOL_HEAD, Role.MUNICIPAL_OPERATOR}) | SUPPORTERS),
+    NavItem(
+        _("People"), "people:educators", "people", frozenset({Role.SCHOOL_HEAD, Role.MUNICIPAL_OPERATOR}) | SUPPORTERS
+    ),
     NavGroup(
         _("Programs"),
         "journal-bookmark",
         [
-            NavItem(_("Program depository"), "catalog:catalog", "search", frozenset({Role.MUNICIPAL_OPERATOR}) | REGION_LEVEL),
+            NavItem(
+                _("Program depository"),
+                "catalog:catalog",
+                "search",
+                frozenset({Role.MUNICIPAL_OPERATOR}) | REGION_LEVEL,
+            ),
             NavItem(_("Moderation"), "catalog:moderation", "clipboard-check", REGION_LEVEL),
             NavItem(_("Coverage"), "catalog:coverage", "map", REGION_LEVEL | {Role.MUNICIPAL_OPERATOR}),
             NavItem(_("Individual routes"), "routes:staff", "signpost-split", REGION_LEVEL),
@@ -94,7 +111,12 @@ NAVIGATION: list[NavItem | NavGroup] = [
         _("Workforce"),
         "person-badge",
         [
-            NavItem(_("Workforce forecast and risk"), "workforce:overview", "graph-down", REGION_LEVEL | {Role.MUNICIPAL_OPERATOR}),
+            NavItem(
+                _("Workforce forecast and risk"),
+                "workforce:overview",
+                "graph-down",
+                REGION_LEVEL | {Role.MUNICIPAL_OPERATOR},
+            ),
             NavItem(_("Staffing registry"), "workforce:registry", "person-badge", OPERATORS),
             NavItem(_("Student pipeline"), "workforce:pipeline", "mortarboard", OPERATORS),
             NavItem(_("Scenarios"), "workforce:scenarios", "sliders", REGION_LEVEL),
@@ -110,6 +132,17 @@ NAVIGATION: list[NavItem | NavGroup] = [
             NavItem(_("Calibration"), "diagnostics:calibrations", "sliders", frozenset({Role.FEDERAL_OPERATOR})),
         ],
     ),
+    NavGroup(
+        _("Coordination"),
+        "bank",
+        [
+            NavItem(_("Coordination councils"), "coordination:councils", "bank", REGION_LEVEL),
+            NavItem(_("Regional programs"), "coordination:program_list", "file-earmark-text", REGION_LEVEL),
+            NavItem(_("Programs compared"), "coordination:program_compare", "table", REGION_LEVEL),
+            NavItem(_("Macroregion projects"), "coordination:macroregion_list", "diagram-3", REGION_LEVEL),
+        ],
+    ),
+    NavItem(_("Regional programs"), "coordination:program_list", "file-earmark-text", frozenset({Role.EXPERT})),
     NavItem(_("My consents"), "people:consents", "shield-check", frozenset({Role.TEACHER})),
 ]
 

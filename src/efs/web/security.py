@@ -76,7 +76,11 @@ class _Refusal:
 def error_response(request: HttpRequest, status: int, code: str, message: str, **extra: Any) -> HttpResponse:
     """The error in the shape the caller reads: JSON under /api/, a Russian page elsewhere."""
     if is_api(request):
-        return JsonResponse({"error": {"code": code, "message": message, **extra}}, status=status, json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(
+            {"error": {"code": code, "message": message, **extra}},
+            status=status,
+            json_dumps_params={"ensure_ascii": False},
+        )
     template = "web/_error_fragment.html" if request.headers.get("HX-Request") else "web/error.html"
     return render(request, template, {"error": _Refusal(status, code, message)}, status=status)
 
@@ -107,13 +111,13 @@ PERMISSIONS_POLICY = (
 
 def content_security_policy(nonce: str) -> str:
     # Every script, style and font is served from our own static files (vendored);
-    # the two inline scripts carry the request's nonce. Style attributes stay allowed
-    # (progress bars are sized by data), style elements do not.
+    # inline scripts and style elements (the SVG charts' classes) carry the request's nonce.
+    # Style attributes stay allowed (progress bars are sized by data).
     return "; ".join(
         [
             "default-src 'self'",
             f"script-src 'self' 'nonce-{nonce}'",
-            "style-src 'self'",
+            f"style-src 'self' 'nonce-{nonce}'",
             "style-src-attr 'unsafe-inline'",
             "img-src 'self' data:",
             "font-src 'self'",
@@ -131,7 +135,10 @@ _STATUS_CODES = {
     401: ("not_authenticated", "Log in or send a valid API token."),
     403: ("permission_denied", "You have no access to this."),
     404: ("not_found", "No such endpoint. The list is at /api/docs."),
-    405: ("method_not_allowed", "This method is not allowed here; the allowed ones are in the Allow header and at /api/docs."),
+    405: (
+        "method_not_allowed",
+        "This method is not allowed here; the allowed ones are in the Allow header and at /api/docs.",
+    ),
     413: ("request_too_large", "The request is too large."),
     429: ("too_many_requests", "Too many requests; wait a little and try again."),
 }
@@ -140,7 +147,10 @@ _STATUS_CODES = {
 def _contract_error(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     status = response.status_code
     if status >= 500:
-        code, message = "server_error", _("The server failed to answer. The error has been recorded; give the request id to support.")
+        code, message = (
+            "server_error",
+            _("The server failed to answer. The error has been recorded; give the request id to support."),
+        )
     else:
         code, text = _STATUS_CODES.get(status, ("request_refused", "The request was refused."))
         message = _(text)
@@ -165,7 +175,11 @@ class RequestContextMiddleware:
         request.csp_nonce = secrets.token_urlsafe(16)  # type: ignore[attr-defined]
         try:
             response = self.get_response(request)
-            if is_api(request) and response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
+            if (
+                is_api(request)
+                and response.status_code >= 400
+                and not response.get("Content-Type", "").startswith("application/json")
+            ):
                 response = _contract_error(request, response)
             self._headers(request, response)
             return response
@@ -191,8 +205,13 @@ def csp_nonce(request: HttpRequest) -> dict[str, str]:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """CSRF_FAILURE_VIEW: the Russian refusal, JSON under /api/."""
     return error_response(
-        request, 403, "csrf_failed",
-        _("The request did not carry a valid CSRF token. Reload the page and try again; API clients send X-CSRFToken or use a token."),
+        request,
+        403,
+        "csrf_failed",
+        _(
+            "The request did not carry a valid CSRF token. Reload the page and try again; API clients send X-CSRFToken "
+            "or use a token."
+        ),
     )
 
 
@@ -201,11 +220,16 @@ def server_error(request: HttpRequest) -> HttpResponse:
     request_id = getattr(request, "request_id", REQUEST_ID.get())
     message = _("The server failed to answer. The error has been recorded; give the request id to support.")
     if is_api(request):
-        return JsonResponse({"error": {"code": "server_error", "message": message, "request_id": request_id}}, status=500,
-                            json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(
+            {"error": {"code": "server_error", "message": message, "request_id": request_id}},
+            status=500,
+            json_dumps_params={"ensure_ascii": False},
+        )
     from django.template import loader
 
-    return HttpResponse(loader.get_template("500.html").render({"request_id": request_id, "message": message}), status=500)
+    return HttpResponse(
+        loader.get_template("500.html").render({"request_id": request_id, "message": message}), status=500
+    )
 
 
 # ---------------------------------------------------------------- hostile input

@@ -67,13 +67,24 @@ def _supporter(user, role: str) -> dict:
     section = {"count": qs.count(), "people": list(qs[:10])}
     if role == Role.TUTOR:
         queue = routes.tutor_queue(user)
-        section |= {"to_approve": len(queue["to_approve"]), "evidence": len(queue["evidence"]), "active_routes": len(queue["active"])}
+        section |= {
+            "to_approve": len(queue["to_approve"]),
+            "evidence": len(queue["evidence"]),
+            "active_routes": len(queue["active"]),
+        }
     return section
 
 
 def _routes(user, role: str, region_id: int | None = None) -> dict:
     summary = routes.routes_summary(user, roles=[role], region_id=region_id)
-    return {"summary": summary, "statuses": [(label, summary.by_status.get(value, 0)) for value, label in RouteStatus.choices if summary.by_status.get(value)]}
+    return {
+        "summary": summary,
+        "statuses": [
+            (label, summary.by_status.get(value, 0))
+            for value, label in RouteStatus.choices
+            if summary.by_status.get(value)
+        ],
+    }
 
 
 def _provider(user, grants) -> dict:
@@ -82,7 +93,9 @@ def _provider(user, grants) -> dict:
     return {
         "organizations": list(Organization.objects.filter(pk__in=ids)),
         "requests": financing.provider_enrollments(user, [EnrollmentStatus.REQUESTED]).count(),
-        "to_close": financing.provider_enrollments(user, [EnrollmentStatus.ACCEPTED]).filter(cohort__start_date__lte=timezone.localdate()).count(),
+        "to_close": financing.provider_enrollments(user, [EnrollmentStatus.ACCEPTED])
+        .filter(cohort__start_date__lte=timezone.localdate())
+        .count(),
         "programs": sum(counts.values()),
         "statuses": [(label, counts[value]) for value, label in ProgramStatus.choices if counts.get(value)],
     }

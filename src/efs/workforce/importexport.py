@@ -144,6 +144,32 @@ def _title(columns: tuple[tuple[str, str], ...], key: str) -> str:
     return dict(columns)[key]
 
 
+def _holding(number: int, values: dict, fte: Decimal | None, educators: dict, errors: _Errors) -> tuple:
+    """The holder of a staffing row's post, their load and start date (all None when the row names nobody)."""
+    holder = None
+    load = started = None
+    snils_text = str(values["snils"] or "").strip()
+    if snils_text:
+        holder = educators.get("".join(ch for ch in snils_text if ch.isdigit()))
+        if holder is None:
+            errors.add(
+                number,
+                _title(STAFFING_COLUMNS, "snils"),
+                _("no educator of the region has this SNILS; import people first"),
+            )
+        load = _decimal(values["load"])
+        if load is None or not (Decimal(0) < load <= 3) or (fte is not None and load > fte):
+            errors.add(
+                number,
+                _title(STAFFING_COLUMNS, "load"),
+                _("a number above 0, at most 3 and at most the post's FTE is needed"),
+            )
+        started = _date(values["started"])
+        if started is None:
+            errors.add(number, _title(STAFFING_COLUMNS, "started"), _("a date DD.MM.YYYY is needed"))
+    return holder, load, started
+
+
 def staffing_import(*, actor: User, region: Region, content: bytes) -> int:
     """Import posts and holdings; returns the number of posts created."""
     require_region_operator(actor, region)
@@ -172,27 +198,7 @@ def staffing_import(*, actor: User, region: Region, content: bytes) -> int:
         opened = _date(values["opened"])
         if opened is None:
             errors.add(number, title("opened"), _("a date DD.MM.YYYY is needed"))
-        holder = None
-        load = started = None
-        snils_text = str(values["snils"] or "").strip()
-        if snils_text:
-            holder = educators.get("".join(ch for ch in snils_text if ch.isdigit()))
-            if holder is None:
-                errors.add(
-                    number,
-                    title("snils"),
-                    _("no educator of the region has this SNILS; import people first"),
-                )
-            load = _decimal(values["load"])
-            if load is None or not (Decimal(0) < load <= 3) or (fte is not None and load > fte):
-                errors.add(
-                    number,
-                    title("load"),
-                    _("a number above 0, at most 3 and at most the post's FTE is needed"),
-                )
-            started = _date(values["started"])
-            if started is None:
-                errors.add(number, title("started"), _("a date DD.MM.YYYY is needed"))
+        holder, load, started = _holding(number, values, fte, educators, errors)
         education = (
             EDUCATION_WORDS.get(_norm(values["education"]))
             if values["education"] not in (None, "")

@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 MIN_AGE = 14
 MAX_AGE = 100
@@ -198,7 +198,7 @@ def project(
     present_after = n_staff + np.searchsorted(steps, np.arange(years + 1), side="right")
 
     rates = rate_table(problem.bands, MAX_AGE + years + 1, rate_multiplier)
-    base_supply = np.bincount(cell[:n_staff], weights=fte[:n_staff], minlength=n_cells)
+    base_supply = np.bincount(cell[:n_staff], weights=fte[:n_staff], minlength=n_cells).astype(np.float64, copy=False)
     supply = np.zeros((n_cells, years))
     leavers = np.zeros((n_cells, years))
     entrants = np.zeros((n_cells, years))
@@ -279,9 +279,9 @@ def build_problem(
     base_year: int,
     years: int,
     bands: Sequence[LeaveBand],
-    staff: tuple[Sequence[int], Sequence[int], Sequence[float]],
-    entrants: tuple[Sequence[int], Sequence[int], Sequence[int], Sequence[float]],
-    demand: tuple[Sequence[int], Sequence[int], Sequence[float]],
+    staff: tuple[ArrayLike, ArrayLike, ArrayLike],
+    entrants: tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike],
+    demand: tuple[ArrayLike, ArrayLike, ArrayLike],
     cells: Sequence[tuple[str, str]],
 ) -> Problem:
     """A ``Problem`` from cell-indexed columns.

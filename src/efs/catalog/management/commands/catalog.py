@@ -26,7 +26,9 @@ class RussianParser(CommandParser):
             elif unknown:
                 message = _("unexpected arguments: %(args)s") % {"args": unknown.group(1)}
             elif "invalid choice" in message:
-                message = _("unknown action %(detail)s; the actions are import, search, reindex") % {"detail": message.split("invalid choice:", 1)[1].split("(")[0].strip()}
+                message = _("unknown action %(detail)s; the actions are import, search, reindex") % {
+                    "detail": message.split("invalid choice:", 1)[1].split("(")[0].strip()
+                }
             else:
                 message = _("wrong arguments: %(detail)s") % {"detail": message}
         return super().error(message)
@@ -42,15 +44,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True, parser_class=RussianParser)
-        load = actions.add_parser("import", help="Import program cards (JSON or XLSX as the depository exports them): all or nothing.")
+        load = actions.add_parser(
+            "import", help="Import program cards (JSON or XLSX as the depository exports them): all or nothing."
+        )
         load.add_argument("file")
         load.add_argument("--provider", required=True, help="INN of the provider organization")
-        load.add_argument("--publish", action="store_true", help="the cards passed review elsewhere: publish them at once")
+        load.add_argument(
+            "--publish", action="store_true", help="the cards passed review elsewhere: publish them at once"
+        )
         find = actions.add_parser("search", help="Search published programs as the depository page does.")
         find.add_argument("query")
         find.add_argument("--region", default="", help="two-digit region code: only programs with cohorts open to it")
         find.add_argument("--limit", default="20", help="at most this many programs (1–1000)")
-        find.add_argument("--json", action="store_true", required=True, help="print a JSON list (the only output format)")
+        find.add_argument(
+            "--json", action="store_true", required=True, help="print a JSON list (the only output format)"
+        )
         actions.add_parser("reindex", help="Rebuild the search index of published programs.")
 
     def handle(self, *args, **options) -> None:
@@ -71,23 +79,36 @@ class Command(BaseCommand):
 
         path = Path(options["file"])
         if path.suffix.lower() not in (".json", ".xlsx"):
-            raise CommandError(_("The file must be .json or .xlsx (as the depository exports them): %(file)s") % {"file": path})
+            raise CommandError(
+                _("The file must be .json or .xlsx (as the depository exports them): %(file)s") % {"file": path}
+            )
         try:
             content = path.read_bytes()
         except OSError as exc:
-            raise CommandError(_("The file cannot be read: %(file)s (%(error)s)") % {"file": path, "error": exc.strerror}) from None
+            raise CommandError(
+                _("The file cannot be read: %(file)s (%(error)s)") % {"file": path, "error": exc.strerror}
+            ) from None
         providers = list(Organization.objects.filter(inn=options["provider"].strip()))
         if not providers:
             raise CommandError(_("No organization with INN %(inn)s.") % {"inn": options["provider"]})
         if len(providers) > 1:
-            raise CommandError(_("Several organizations have INN %(inn)s; the import needs exactly one.") % {"inn": options["provider"]})
+            raise CommandError(
+                _("Several organizations have INN %(inn)s; the import needs exactly one.")
+                % {"inn": options["provider"]}
+            )
         try:
-            report = programs_register(provider=providers[0], file_name=path.name, content=content, publish=options["publish"])
+            report = programs_register(
+                provider=providers[0], file_name=path.name, content=content, publish=options["publish"]
+            )
         except DomainError as exc:
             for error in exc.details or []:
                 self.stderr.write(
                     _("Row %(row)s%(code)s: %(message)s")
-                    % {"row": error["row"], "code": f" ({error['code']})" if error.get("code") else "", "message": error["message"]}
+                    % {
+                        "row": error["row"],
+                        "code": f" ({error['code']})" if error.get("code") else "",
+                        "message": error["message"],
+                    }
                 )
             raise CommandError(exc.message) from None
         if options["publish"]:

@@ -16,4 +16,7 @@ class Command(BaseCommand):
             items = starter_items_load()
             assessments = starter_assessments_load()
         if frameworks or items or assessments:
-            self.stdout.write(f"Starter content: {len(frameworks)} framework(s), {items} item(s), {len(assessments)} assessment(s) added.")
+            self.stdout.write(
+                f"Starter content: {len(frameworks)} framework(s), {items} item(s), {len(assessments)} assessment(s) "
+                "added."
+            )

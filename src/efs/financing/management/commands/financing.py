@@ -20,7 +20,12 @@ class Command(BaseCommand):
         report = ledger.reconcile()
         self.stdout.write(f"Checked {report.accounts:,} accounts and {report.transfers:,} transfers.")
         if report.ok:
-            self.stdout.write(self.style.SUCCESS("The ledger is consistent: counters match the transfers, every ledger sums to zero, no protected account is below zero."))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "The ledger is consistent: counters match the transfers, every ledger sums to zero, no protected "
+                    "account is below zero."
+                )
+            )
             return
         for breach in report.breaches:
             self.stderr.write(f"BREACH: {breach}")

@@ -42,7 +42,9 @@ class Command(BaseCommand):
         elif action == "build":
             services.starter_indicators_load()
             build = services.analytics_build(incremental=options["incremental"], progress=_bar)
-            self.stdout.write(f"Построено: {build.rows} строк, месяцы {build.first_month:%Y-%m} — {build.last_month:%Y-%m}.")
+            self.stdout.write(
+                f"Построено: {build.rows} строк, месяцы {build.first_month:%Y-%m} — {build.last_month:%Y-%m}."
+            )
         else:
             indicator = Indicator.objects.filter(code=options["indicator"]).first()
             if indicator is None:
