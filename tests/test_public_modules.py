@@ -75,7 +75,6 @@ GRANDFATHERED: dict[str, set[str]] = {
     "catalog/importexport.py": {"efs.people.models"},
     "catalog/queries.py": {
         "efs.competencies.models",
-        "efs.diagnostics.models",
         "efs.diagnostics.queries",
         "efs.people.models",
     },

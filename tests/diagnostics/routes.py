@@ -317,24 +317,33 @@ def _forms(world, state):
     state["done_run"] = run.pk
 
 
-def _without_diagnostics_consent(world, state):
-    """The teacher withdraws the consent, so that the page's consent form has something to do."""
+def without_diagnostics_consent(world, state):
+    """The teacher withdraws the consent, so that a form that gives it has something to do."""
     from efs.people.services import consent_withdraw
 
-    _forms(world, state)
     consent_withdraw(actor=world.users["teacher"], educator=world.self_educator, kind=ConsentKind.DIAGNOSTICS)
 
 
-def _consent_back(world, state):
+def diagnostics_consent_back(world, state):
     """Whoever posted, the teacher has the consent again for the rows that follow."""
-    _forms(world, state)
     consent_give(actor=world.users["teacher"], educator=world.self_educator, kind=ConsentKind.DIAGNOSTICS)
 
 
-def _diagnostics_consent(world, state):
+def diagnostics_consent(world, state) -> bool:
+    """Whether the teacher's consent to diagnostics is active: what a consent form changes."""
     from efs.people.services import consent_active
 
     return consent_active(world.self_educator, ConsentKind.DIAGNOSTICS) is not None
+
+
+def _without_consent(world, state):
+    _forms(world, state)
+    without_diagnostics_consent(world, state)
+
+
+def _consent_back(world, state):
+    _forms(world, state)
+    diagnostics_consent_back(world, state)
 
 
 def _form_answer(world, state):
@@ -464,8 +473,8 @@ ROUTES += [
         "POST",
         lambda w, s: "/diagnostics/",
         own(302),
-        setup=_without_diagnostics_consent,
-        observe=_diagnostics_consent,
+        setup=_without_consent,
+        observe=diagnostics_consent,
         changes={"teacher"},
         label="consent from the page",
     ),

@@ -15,7 +15,7 @@ from efs.financing import services
 from efs.financing.models import Account, AccountKind, Enrollment
 from efs.people.models import Organization
 from tests.catalog.routes import _depot
-from tests.matrix import LOGGED_IN, ROUTES, Route, api, makers, only, page
+from tests.matrix import LOGGED_IN, ROUTES, SURNAMES, Route, api, makers, only, page
 from tests.matrix import by_role as _by_role
 
 FINANCIERS = {"regional", "regional_other", "federal"}
@@ -93,6 +93,14 @@ def _money(world, state):
     )
 
 
+def _providers_learners(who, world, response):
+    """The provider's enrollments name the teacher (the only educator who asked it for a seat)."""
+    if response.status_code != 200:
+        return
+    text = response.content.decode()
+    assert {key for key, surname in SURNAMES.items() if surname in text} == {"self_educator"}
+
+
 def by_role(statuses: dict[str, int], **kwargs):
     """Money: a role that may not act gets 403 unless said otherwise."""
     return _by_role(statuses, **({"default": 403} | kwargs))
@@ -123,7 +131,7 @@ ROUTES += [
     _page("mine", lambda w, s: "/financing/", only({"teacher"})),
     _page("enroll", lambda w, s: f"/financing/enroll/{s['spare_cohort']}/", only({"teacher"})),
     _page("enrollment", lambda w, s: f"/financing/enrollments/{s['enrollment']}/", only(SEES_TEACHERS_ENROLLMENT)),
-    _page("provider", lambda w, s: "/financing/provider/", page({"provider"})),
+    _page("provider", lambda w, s: "/financing/provider/", page({"provider"}), check=_providers_learners),
     _page(
         "statement",
         lambda w, s: _statement(w, s),
@@ -386,5 +394,47 @@ ROUTES += [
         only(SEES_TEACHERS_ENROLLMENT, 302),
         method="POST",
         data=lambda w, s: {},
+    ),
+]
+
+
+def _own_cohort(world, state):
+    """A cohort of its own for the enrollment form (the API row already enrolled in the spare one)."""
+    _money(world, state)
+    if "form_cohort" in state:
+        return
+    from efs.catalog.models import Program
+    from efs.catalog.services import CohortData, cohort_create
+
+    start = timezone.localdate() + dt.timedelta(days=50)
+    state["form_cohort"] = cohort_create(
+        actor=world.users["provider"],
+        program=Program.objects.get(pk=state["published"]),
+        data=CohortData(
+            start_date=start,
+            end_date=start + dt.timedelta(days=5),
+            enrollment_deadline=start,
+            seats=20,
+            price=100_000,
+            online=True,
+        ),
+    ).pk
+
+
+def _enrollments_in_own_cohort(world, state):
+    return Enrollment.objects.filter(cohort_id=state["form_cohort"]).count()
+
+
+ROUTES += [
+    Route(
+        "financing:enroll",
+        "POST",
+        lambda w, s: f"/financing/enroll/{s['form_cohort']}/",
+        only({"teacher"}, 302),
+        setup=_own_cohort,
+        data=lambda w, s: {"request_id": "m-form", "copay_payer": "educator"},
+        observe=_enrollments_in_own_cohort,
+        changes={"teacher"},
+        label="the enrollment form",
     ),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from efs.people.imports import import_preview, import_template
 from efs.people.models import ImportKind
 from efs.people.services import notify
+from tests.diagnostics.routes import diagnostics_consent, diagnostics_consent_back, without_diagnostics_consent
 from tests.matrix import LOGGED_IN, ROUTES, SURNAMES, USERS, VISIBLE, Route, api, page, xlsx_rows
 
 READERS = set(VISIBLE) - {"teacher"}  # roles that read people lists
@@ -314,5 +315,65 @@ ROUTES += [
         setup=_batch,
         data=lambda w, s: {"action": "discard"},
         check=_batch_discarded,
+    ),
+]
+
+
+# ---------------------------------------------------------------- form POSTs, each with its outcome
+
+
+def _teacher_credentials(world, state, password: str | None = None) -> dict:
+    username = world.users["teacher"].username
+    return {"username": username, "password": password or f"pw-{username}"}
+
+
+def _signed_in_as(expected):
+    """Who the request ends up signed in as: `expected(who, world)` (None: nobody)."""
+
+    def check(who, world, response):
+        user = response.wsgi_request.user
+        signed_in = user.username if user.is_authenticated else None
+        assert signed_in == expected(who, world), signed_in
+
+    return check
+
+
+def _self_or(anonymous_becomes):
+    def expected(who, world):
+        return anonymous_becomes(world) if who == "anonymous" else world.users[who].username
+
+    return expected
+
+
+ROUTES += [
+    Route(
+        "people:consents",
+        "POST",
+        lambda w, s: "/people/consents/",
+        lambda who, w: 302 if who in ("anonymous", "teacher") else 404,
+        setup=without_diagnostics_consent,
+        data=lambda w, s: {"kind": "diagnostics", "action": "give"},
+        observe=diagnostics_consent,
+        changes={"teacher"},
+        label="give a consent",
+    ),
+    Route(
+        "login",
+        "POST",
+        lambda w, s: "/accounts/login/",
+        lambda who, w: 302,  # signed in, or already signed in: sent on
+        setup=diagnostics_consent_back,
+        data=_teacher_credentials,
+        check=_signed_in_as(_self_or(lambda w: w.users["teacher"].username)),
+        label="the right password",
+    ),
+    Route(
+        "login",
+        "PUT",
+        lambda w, s: "/accounts/login/",
+        lambda who, w: 200 if who == "anonymous" else 302,
+        data=lambda w, s: _teacher_credentials(w, s, password="not-the-password"),
+        check=_signed_in_as(_self_or(lambda w: None)),
+        label="a wrong password signs nobody in",
     ),
 ]

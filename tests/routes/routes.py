@@ -19,7 +19,7 @@ from efs.routes.building import BuildOptions
 from tests.catalog.routes import _depot
 from tests.conftest import make_user
 from tests.diagnostics.conftest import finished_attempt
-from tests.matrix import ROUTES, api, by_role, makers, only, page
+from tests.matrix import ROUTES, SURNAMES, Route, api, by_role, makers, only, page
 
 STATUS_READERS = {"school_head", "municipal", "regional", "regional_other", "federal"}
 PLANNERS = {"regional", "regional_other", "federal"}
@@ -65,6 +65,16 @@ def _routes(world, state):
     state["plan"] = regional.allocation_start(
         actor=world.users["regional"], region=world.r1, fund=0
     ).pk
+
+
+def _supporters_educators(who, world, response):
+    """The tutor's queue names the educator whose route runs (org B) and nobody else; the teacher's
+    route is a draft, not theirs to see yet. The mentor's mentee has no route: nobody."""
+    if response.status_code != 200:
+        return
+    text = response.content.decode()
+    shown = {key for key, surname in SURNAMES.items() if surname in text}
+    assert shown == {"tutor": {"other_org"}, "mentor": set()}[who], shown
 
 
 def _sees_only_r1_routes(who, world, response):
@@ -130,7 +140,7 @@ ROUTES += [
         method="POST",
         data=lambda w, s: {},
     ),
-    _page("tutor", lambda w, s: "/routes/tutor/", page({"tutor", "mentor"})),
+    _page("tutor", lambda w, s: "/routes/tutor/", page({"tutor", "mentor"}), check=_supporters_educators),
     _page("staff", lambda w, s: "/routes/staff/", page(STATUS_READERS), check=_sees_only_r1_routes),
     _page("region_plans", lambda w, s: "/routes/region/", page(PLANNERS)),
     _page(
@@ -221,5 +231,74 @@ ROUTES += [
         by_role({"teacher": 409}),
         data=lambda w, s: {},
         json=True,
+    ),
+]
+
+
+# ---------------------------------------------------------------- form POSTs, each with its outcome
+
+
+def _route_field(field: str):
+    def observe(world, state):
+        from efs.routes.models import Route as RouteModel
+
+        return RouteModel.objects.filter(pk=state["route"]).values_list(field, flat=True).first()
+
+    return observe
+
+
+def _proposed(world, state):
+    """The teacher's route sent to the tutor (the API row has done it in the teacher's run)."""
+    _routes(world, state)
+    from efs.routes.models import Route as RouteModel
+    from efs.routes.models import RouteStatus
+
+    route = RouteModel.objects.get(pk=state["route"])
+    if route.status == RouteStatus.DRAFT:
+        services.route_propose(actor=world.users["teacher"], route=route)
+
+
+def _teachers_routes(world, state):
+    from efs.routes.models import Route as RouteModel
+
+    return RouteModel.objects.filter(educator=world.self_educator).count()
+
+
+def _plans_of_r2(world, state):
+    from efs.routes.models import AllocationRun
+
+    return AllocationRun.objects.filter(region=world.r2).count()
+
+
+ROUTES += [
+    Route(
+        "routes:route",
+        "POST",
+        lambda w, s: f"/routes/{s['route']}/",
+        only(OWN_AND_TUTOR, 302),  # the educator may not return their own route: a message, nothing changes
+        setup=_proposed,
+        data=lambda w, s: {"action": "return", "comment": "Добавьте стажировку"},
+        observe=_route_field("status"),
+        changes={"tutor"},
+        label="the tutor returns the proposed route",
+    ),
+    _page(
+        "mine",
+        lambda w, s: "/routes/",
+        only({"teacher"}, 302),
+        method="POST",
+        data=lambda w, s: {"max_hours": "120", "budget": "", "copay": ""},
+        observe=_teachers_routes,
+        label="with a route already: sent to it, nothing built",
+    ),
+    _page(
+        "region_plans",
+        lambda w, s: "/routes/region/",
+        lambda who, w: 302 if who in PLANNERS | {"anonymous"} else 403,
+        method="POST",
+        data=lambda w, s: {"region": str(w.r2.pk), "fund": "0", "max_hours": "144", "budget": ""},
+        observe=_plans_of_r2,
+        changes={"regional_other", "federal"},  # the regional operator of r1: not their region, a message
+        label="a plan for region 54",
     ),
 ]

@@ -95,8 +95,6 @@ def current_deficit_results_of_region(
 ) -> dict[int, tuple[int, list[CompetencyResult]]]:
     """`current_deficit_results` for every educator of a region in a few queries: educator id ->
     (attempt id, rows); educators whose latest attempt found no deficit are left out."""
-    from efs.competencies.models import Competency
-
     latest: dict[int, int] = {}
     attempts = (
         _finished_with_results()
@@ -108,17 +106,15 @@ def current_deficit_results_of_region(
     by_attempt: dict[int, list[CompetencyResult]] = {}
     ids = list(latest.values())
     for start in range(0, len(ids), chunk):
-        rows = CompetencyResult.objects.filter(
-            attempt_id__in=ids[start : start + chunk], p_deficit__gte=DEFICIT_PROBABILITY_MIN
-        ).order_by("attempt_id", "-p_deficit")
+        rows = (
+            CompetencyResult.objects.filter(
+                attempt_id__in=ids[start : start + chunk], p_deficit__gte=DEFICIT_PROBABILITY_MIN
+            )
+            .select_related("competency__framework")
+            .order_by("attempt_id", "-p_deficit")
+        )
         for row in rows:
             by_attempt.setdefault(row.attempt_id, []).append(row)
-    competencies = Competency.objects.select_related("framework").in_bulk(
-        {r.competency_id for found in by_attempt.values() for r in found}
-    )
-    for found in by_attempt.values():
-        for row in found:
-            row.competency = competencies[row.competency_id]
     return {
         educator_id: (attempt_id, by_attempt[attempt_id])
         for educator_id, attempt_id in latest.items()
