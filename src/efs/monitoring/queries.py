@@ -94,6 +94,15 @@ class IndicatorValue:
     suppressed: bool = False
     unit: str = "%"
     trend: list[float | None] = field(default_factory=list)
+    counts: bool = True  # numerator and denominator count people or things, not money or hundredths of an FTE
+
+    @property
+    def fraction(self) -> str:
+        """«2 281 / 5 000» beside a share; empty where the parts are not plain counts."""
+        if not self.counts or self.numerator is None or self.denominator is None:
+            return ""
+        parts = (number_format(n, 0, use_l10n=True, force_grouping=True) for n in (self.numerator, self.denominator))
+        return " / ".join(parts)
 
     def _fmt(self, number: float | None) -> str:
         if number is None:
@@ -320,6 +329,7 @@ def indicator_values(
                 suppressed=suppressed,
                 unit=indicator.unit,
                 trend=[] if suppressed else series,
+                counts=all(ELEMENTS[c].people for c in (*num_codes, *den_codes)),
             )
         )
     return out

@@ -46,16 +46,31 @@ NAVIGATION: list[NavItem | NavGroup] = [
     NavItem(_("Certificate"), "financing:mine", "wallet2", frozenset({Role.TEACHER})),
     NavItem(_("Routes"), "routes:tutor", "signpost-split", SUPPORTERS),
     NavItem(_("Support"), "support:index", "chat-square-heart", frozenset({Role.TEACHER, Role.TUTOR, Role.MENTOR})),
-    NavItem(_("Methodological support: overview"), "support:overview", "chat-square-heart", OPERATORS),
-    NavItem(_("Mentoring"), "support:mentoring", "people", frozenset({Role.SCHOOL_HEAD})),
-    NavItem(_("Caseloads of tutors"), "support:caseloads", "person-lines-fill", frozenset({Role.REGIONAL_OPERATOR})),
+    NavGroup(
+        _("Methodological support"),
+        "chat-square-heart",
+        [
+            NavItem(_("Methodological support: overview"), "support:overview", "chat-square-heart", OPERATORS),
+            NavItem(_("Mentoring"), "support:mentoring", "people", frozenset({Role.SCHOOL_HEAD})),
+            NavItem(
+                _("Caseloads of tutors"), "support:caseloads", "person-lines-fill", frozenset({Role.REGIONAL_OPERATOR})
+            ),
+        ],
+    ),
+    NavGroup(
+        _("Practices"),
+        "lightbulb",
+        [
+            NavItem(_("Bank of practices"), "practices:index", "lightbulb", ALL),
+            NavItem(_("Network communities"), "practices:community_list", "people-fill", ALL),
+        ],
+    ),
     NavItem(
         _("Programs"),
         "catalog:catalog",
         "journal-bookmark",
         frozenset({Role.TEACHER, Role.TUTOR, Role.MENTOR, Role.SCHOOL_HEAD, Role.EXPERT}),
     ),
-    NavItem(_("Bank of practices"), "practices:index", "lightbulb", ALL),
     NavItem(_("My programs"), "catalog:provider", "journal-bookmark", frozenset({Role.PROVIDER})),
     NavItem(_("Enrollments and statements"), "financing:provider", "wallet2", frozenset({Role.PROVIDER})),
     NavItem(_("Reviews"), "catalog:reviews", "patch-check", frozenset({Role.EXPERT})),
@@ -144,7 +159,6 @@ NAVIGATION: list[NavItem | NavGroup] = [
         ],
     ),
     NavItem(_("Regional programs"), "coordination:program_list", "file-earmark-text", frozenset({Role.EXPERT})),
-    NavItem(_("Network communities"), "practices:community_list", "people-fill", ALL),
     NavItem(_("My consents"), "people:consents", "shield-check", frozenset({Role.TEACHER})),
 ]
 
