@@ -64,12 +64,12 @@ def _api_pairs():
 
     yield "api-1.0.0:openapi-json", "GET"
     yield "api-1.0.0:openapi-view", "GET"
-    for _prefix, router in api._routers:
-        for path_view in router.path_operations.values():
-            for operation in path_view.operations:
-                name = getattr(operation, "url_name", None) or api.get_operation_url_name(operation, router=router)
-                for method in operation.methods:
-                    yield f"api-1.0.0:{name}", method
+    from efs.api.api import operations
+
+    for router, operation in operations():
+        name = getattr(operation, "url_name", None) or api.get_operation_url_name(operation, router=router)
+        for method in operation.methods:
+            yield f"api-1.0.0:{name}", method
 
 
 def served_pairs() -> set[tuple[str, str]]:

@@ -42,3 +42,18 @@ class PermissionDenied(DomainError):
 class Conflict(DomainError):
     code = "conflict"
     status = 409
+
+
+def _error_schema():
+    from ninja import Schema
+
+    class ErrorOut(Schema):
+        """The one shape of every API error: ``{"error": {"code", "message", ...}}`` (docs/api.md)."""
+
+        error: dict
+
+    return ErrorOut
+
+
+# For operations that list their error statuses in `response=`; one class, one name in the document.
+ErrorOut = _error_schema()

@@ -58,3 +58,27 @@ ShortText = Annotated[str, Field(max_length=300)]
 Comment = Annotated[str, Field(max_length=COMMENT_MAX_CHARS)]
 Note = Annotated[str, Field(max_length=NOTE_MAX_CHARS)]
 Search = Annotated[str, Field(max_length=200)]
+# A code, kind, status or verdict word chosen from a list: the list decides, this only bounds it.
+Word = Annotated[str, Field(max_length=40)]
+
+
+def checked_text(value: str | None, *, field: str, limit: int, required: bool = False) -> str:
+    """`value` stripped, or a ValidationFailed (`field_required`, `field_too_long`) naming the field in Russian.
+
+    The one check of free text for services whose callers are forms, the API and the CLI alike.
+    """
+    from django.utils.translation import gettext as _
+
+    from efs.errors import ValidationFailed
+
+    value = (value or "").strip()
+    if required and not value:
+        message = _("Fill in the field «%(field)s».") % {"field": field}
+        raise ValidationFailed(message, code="field_required", details={"field": field})
+    if len(value) > limit:
+        raise ValidationFailed(
+            _("The field «%(field)s» is longer than %(limit)s characters.") % {"field": field, "limit": limit},
+            code="field_too_long",
+            details={"field": field},
+        )
+    return value

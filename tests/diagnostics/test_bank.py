@@ -286,3 +286,19 @@ def test_item_dict_matches_the_import_format(world):
     from efs.diagnostics.itemformat import validate_item
 
     assert all(validate_item(item_to_dict(i)) == [] for i in Item.objects.select_related("competency"))
+
+
+def test_the_item_detail_has_a_typed_shape_for_every_kind(world, bank):
+    """The bank manager's item detail follows its schema (ItemDetailOut) whatever the item's kind."""
+    client = world.client("federal")
+    kinds = {}
+    for item in Item.objects.select_related("competency").order_by("pk"):
+        if item.kind in kinds:
+            continue
+        detail = client.get(f"/api/diagnostics/items/{item.pk}")
+        assert detail.status_code == 200, detail.content
+        kinds[item.kind] = detail.json()
+    assert set(kinds) >= {"single", "multiple", "numeric", "matching", "ordering"}
+    for kind, body in kinds.items():
+        assert body["irt"]["model"] and body["key"] is not None, kind
+        assert (body["left"] is not None) == (kind == "matching"), kind

@@ -164,3 +164,110 @@ ROUTES += [
         setup=_release,
     ),
 ]
+
+
+def _quarter_text():
+    from efs.periods import month_start
+
+    today = month_start(dt.date.today())
+    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+
+
+def _people_logged(expected_ok: set[str], unit=lambda w: w.r1.name):
+    """An audit event of this user's drill-through into this unit (by its name in the description)."""
+
+    def check(who, world, response):
+        from efs.people.models import AuditEvent
+
+        user = world.users.get(who)
+        logged = (
+            user is not None
+            and AuditEvent.objects.filter(
+                actor=user,
+                object_type="people.educator",
+                object_repr__startswith="Мониторинг",
+                object_repr__contains=unit(world),
+            ).exists()
+        )
+        assert logged == (who in expected_ok), f"{who}: drill-through logged = {logged}"
+
+    return check
+
+
+FEDERAL_ONLY = {"federal": 200, "school_head": 403, "municipal": 403, "regional": 403, "regional_other": 403}
+REPORT_R1 = {"regional": 200, "federal": 200, "regional_other": 400}
+SCHOOL_A = {"school_head": 200, "municipal": 200, "regional": 200, "federal": 200, "regional_other": 404}
+
+
+def _report_url(fmt: str):
+    return lambda w, s: f"/monitoring/report/?region={w.r1.pk}&quarter={_quarter_text()}&format={fmt}"
+
+
+ROUTES += [
+    Route(
+        "monitoring:compare",
+        "GET",
+        lambda w, s: f"/monitoring/regions/?indicator=diagnosed_share&indicator=vacancy_rate&period={YEAR}",
+        _page(FEDERAL_ONLY),
+        setup=_built,
+    ),
+    Route(
+        "monitoring:people",
+        "GET",
+        lambda w, s: f"/monitoring/people/?level=region&unit={w.r1.pk}",
+        _page(REGION_1),
+        setup=_passports,
+        check=_people_logged({"regional", "federal"}),
+    ),
+    Route(
+        "monitoring:people",
+        "GET",
+        lambda w, s: f"/monitoring/people/?level=organization&unit={w.org_a.pk}",
+        _page(SCHOOL_A),
+        setup=_passports,
+        label="school A",
+        check=_people_logged({"school_head", "municipal", "regional", "federal"}, unit=lambda w: w.org_a.short_name),
+    ),
+    Route("monitoring:report", "GET", lambda w, s: "/monitoring/report/", _page(OPERATORS_ONLY), setup=_built),
+    Route(
+        "monitoring:report",
+        "GET",
+        lambda w, s: f"/monitoring/report/?region={w.r1.pk}&quarter={_quarter_text()}&format=xlsx",
+        _page(REPORT_R1),
+        setup=_built,
+        label="xlsx",
+    ),
+    Route(
+        "monitoring:report",
+        "GET",
+        lambda w, s: f"/monitoring/report/?region={w.r1.pk}&quarter={_quarter_text()}&format=pdf",
+        _page(REPORT_R1),
+        setup=_built,
+        label="pdf",
+    ),
+    Route(
+        "api-1.0.0:compare",
+        "GET",
+        lambda w, s: f"/api/monitoring/regions?indicator=diagnosed_share&period={YEAR}",
+        by_role(FEDERAL_ONLY, default=403),
+        setup=_built,
+    ),
+]
+
+ROUTES += [
+    Route(
+        "api-1.0.0:people",
+        "GET",
+        lambda w, s: f"/api/monitoring/people?level=region&unit={w.r1.pk}",
+        by_role(REGION_1, default=403),
+        setup=_passports,
+        check=_people_logged({"regional", "federal"}),
+    ),
+    Route(
+        "api-1.0.0:report",
+        "GET",
+        lambda w, s: f"/api/monitoring/report?region={w.r1.pk}&quarter={_quarter_text()}",
+        by_role({"regional": 200, "federal": 200, "regional_other": 403}, default=403),
+        setup=_built,
+    ),
+]

@@ -47,7 +47,12 @@ def _record_path(key: str, prefix: str):
 
 
 def _past(world, state):
-    return {"starts_at": "2020-01-10T10:00", "duration_minutes": 45, "place": "ЦНППМ", "online_link": "https://meet.example.ru/a"}
+    return {
+        "starts_at": "2020-01-10T10:00",
+        "duration_minutes": 45,
+        "place": "ЦНППМ",
+        "online_link": "https://meet.example.ru/a",
+    }
 
 
 ROUTES += [
@@ -457,4 +462,76 @@ ROUTES += [
         lambda w, s: f"/api/support/cycles/{s['cycle_close']}/close",
         by_role({"teacher": 409, "tutor": 403, "mentor": 403}),
     ),
+]
+
+# ---------------------------------------------------------------- caseloads and «does support work?»
+
+from efs.people.models import SupportAssignment  # noqa: E402
+from efs.support.models import TutorCapacity  # noqa: E402
+from tests.support.setup import caseload_data  # noqa: E402
+
+HEADS = {"regional", "regional_other"}  # each heads the caseloads of their own region
+
+
+def _capacity_saved(who, world, response):
+    saved = TutorCapacity.objects.filter(tutor=world.users["tutor"], region=world.r1, capacity=7).exists()
+    assert saved == (who == "regional"), (who, saved)
+
+
+def _moved(who, world, response):
+    moved = SupportAssignment.objects.filter(
+        supporter=world.users["tutor"], educator=world.other_muni, kind="tutor", active=True
+    ).exists()
+    assert moved == (who == "regional"), (who, moved)
+
+
+def _moved_to_tutor2(who, world, response):
+    rows = list(
+        SupportAssignment.objects.filter(educator=world.other_muni, kind="tutor", active=True).values_list(
+            "supporter__username", flat=True
+        )
+    )
+    assert (rows == ["tutor2"]) == (who == "regional"), (who, rows)
+
+
+_kpage, _kapi = makers("support", caseload_data)
+
+ROUTES += [
+    _kpage("caseloads", lambda w, s: "/support/caseloads/", page(HEADS)),
+    _kpage(
+        "caseload_capacity",
+        lambda w, s: "/support/caseloads/capacity/",
+        by_role({"regional": 302}, anonymous=302, default=403),
+        method="POST",
+        data=lambda w, s: {"region": w.r1.pk, "tutor": w.users["tutor"].pk, "capacity": 7},
+        check=_capacity_saved,
+    ),
+    _kpage(
+        "caseload_moves",
+        lambda w, s: "/support/caseloads/moves/",
+        by_role({"regional": 302}, anonymous=302, default=403),
+        method="POST",
+        data=lambda w, s: {"region": w.r1.pk, "moves": [f"{w.other_muni.pk}:{w.users['tutor'].pk}"], "note": "Матрица"},
+        check=_moved,
+    ),
+    _kpage("effects", lambda w, s: "/support/effects/", page(HEADS)),
+    _kapi("caseloads", "GET", lambda w, s: "/api/support/caseloads", api(HEADS)),
+    _kapi(
+        "caseload_capacity",
+        "POST",
+        lambda w, s: "/api/support/caseloads/capacity",
+        by_role({"regional": 200}, default=403),
+        data=lambda w, s: {"region": w.r1.pk, "tutor": s["tutor2"], "capacity": 3},
+        json=True,
+    ),
+    _kapi(
+        "caseload_moves",
+        "POST",
+        lambda w, s: "/api/support/caseloads/moves",
+        by_role({"regional": 201}, default=403),
+        data=lambda w, s: {"region": w.r1.pk, "moves": [{"educator": w.other_muni.pk, "tutor": s["tutor2"]}]},
+        json=True,
+        check=_moved_to_tutor2,
+    ),
+    _kapi("support_effects", "GET", lambda w, s: "/api/support/effects", api(HEADS)),
 ]

@@ -187,3 +187,24 @@ def cycles_data(world, state: dict) -> dict:
         competency_com=ids["T.COM"],
     )
     return state
+
+
+def caseload_data(world, state: dict) -> dict:
+    """R1's ЦНППМ head is the regional operator. Tutors of R1: the World tutor (Иванова and
+    Сидорова in the caseload, capacity 5) and a second tutor without a capacity yet.
+    Кузнецова (org C) has no tutor."""
+    if "tutor2" in state:
+        return state
+    support_data(world, state)
+    from efs.people.models import Scope
+    from efs.people.services import role_grant
+    from efs.support import caseloads
+    from tests.conftest import make_user
+
+    tutor2 = make_user("tutor2")
+    role_grant(user=tutor2, role=Role.TUTOR, scope=Scope.ASSIGNED, region=world.r1)
+    caseloads.capacity_set(
+        actor=world.users["regional"], region_id=world.r1.pk, tutor_id=world.users["tutor"].pk, capacity=5
+    )
+    state.update(tutor2=tutor2.pk)
+    return state

@@ -321,3 +321,26 @@ def test_the_document_lists_every_error_and_names_each_schema_once():
         for method, operation in methods.items():
             statuses = {int(s) for s in operation["responses"]}
             assert {400, 401, 403, 404, 405, 422, 429, 500} <= statuses, (method, path)
+
+
+def test_every_template_obeys_the_content_security_policy():
+    """Inline <script> and <style> carry the request's nonce, and no element has an inline handler.
+
+    A template that breaks this renders a blank chart or a dead control in the browser (the
+    policy blocks it silently), so the whole class is checked in the source of every template.
+    """
+    import re
+    from pathlib import Path
+
+    import efs
+
+    offenders = []
+    for template in Path(efs.__file__).parent.rglob("templates/**/*.html"):
+        text = template.read_text(encoding="utf-8")
+        for tag in re.finditer(r"<(script|style)\b([^>]*)>", text):
+            attributes = tag.group(2)
+            if 'nonce="{{ csp_nonce }}"' not in attributes and "src=" not in attributes:
+                offenders.append(f"{template.name}: <{tag.group(1)}{attributes}>")
+        for handler in re.finditer(r"<[a-zA-Z][^>]*\son[a-z]+\s*=", text):
+            offenders.append(f"{template.name}: {handler.group(0)[:60]}")
+    assert offenders == []

@@ -11,6 +11,7 @@ import pytest
 from efs.people.models import Subject
 from efs.workforce import services
 from efs.workforce.models import ClassCount, FirstGradeEntry, Post
+from tests.web.test_browser import browser_page  # noqa: F401 (the browser tests' fixture)
 
 START = dt.date(2020, 9, 1)
 

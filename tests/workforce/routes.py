@@ -6,7 +6,20 @@ so the other region's operator reads empty pages and gets «not found» for R1's
 
 from __future__ import annotations
 
+from efs.people.models import Subject
 from efs.workforce import services
+from efs.workforce.models import (
+    CurriculumHours,
+    EntrantPlan,
+    FirstGradeEntry,
+    ForecastRun,
+    InputChange,
+    LeaveRate,
+    Post,
+    PostEvent,
+    Scenario,
+    TargetedContract,
+)
 from tests.matrix import ROUTES, by_role, makers, page
 from tests.workforce.conftest import staff_world
 
@@ -21,6 +34,43 @@ def _staffed(world, state):
     posts = staff_world(world)
     services.forecast_run(actor=world.users["regional"], region=world.r1, years=5)
     state["post"] = posts.math_a.pk
+
+
+def _changed_for(users: set[str], changed, what: str):
+    """A POST row's outcome: ``changed(world)`` is true for ``users`` and false for the rest."""
+
+    def check(who, world, response):
+        assert changed(world) == (who in users), f"{what}: changed={changed(world)} for {who}"
+
+    return check
+
+
+def _unchanged(changed, what: str):
+    return _changed_for(set(), changed, what)
+
+
+def _physics_7(world) -> bool:
+    return (
+        CurriculumHours.objects.filter(
+            region=world.r1, subject__code="physics", grade=7, hours="3.5"
+        ).exists()
+        and InputChange.objects.filter(region=world.r1, kind="curriculum").exists()
+    )
+
+
+def _rates_changed(world) -> bool:
+    return (
+        LeaveRate.objects.filter(region=world.r1, from_age=14, to_age=64).exists()
+        and InputChange.objects.filter(region=world.r1, kind="leave_rates").exists()
+    )
+
+
+def _entry_set(world) -> bool:
+    return FirstGradeEntry.objects.filter(municipality=world.m2, year=2029, pupils=41).exists()
+
+
+def _entrants_set(world) -> bool:
+    return EntrantPlan.objects.filter(municipality=world.m2, year=2029, fte="2.50").exists()
 
 
 def _forbidden_else(statuses: dict[str, int], *, anonymous: int):
@@ -71,6 +121,37 @@ ROUTES += [
             anonymous=302,
         ),
     ),
+    # Opening a post in org A: its head, its municipality's and region's operators, the
+    # federal operator; R2's operator naming R1 is not found; nothing opens for the others.
+    route(
+        "post_new",
+        lambda w, s: "/workforce/posts/new/",
+        by_role(
+            {
+                "school_head": 302,
+                "municipal": 302,
+                "regional": 302,
+                "federal": 302,
+                "regional_other": 404,
+            },
+            anonymous=302,
+            default=403,
+        ),
+        method="POST",
+        data=lambda w, s: {
+            "region": w.r1.pk,
+            "organization": w.org_a.pk,
+            "subject": Subject.objects.get(code="physics").pk,
+            "position": "учитель физики",
+            "fte": "1,5",
+            "opened_on": "2026-09-01",
+        },
+        check=_changed_for(
+            {"school_head", "municipal", "regional", "federal"},
+            lambda w: Post.objects.filter(organization=w.org_a, position="учитель физики").exists(),
+            "an opened post",
+        ),
+    ),
     route("pipeline", lambda w, s: f"/workforce/pipeline/?region={w.r1.pk}", page(READERS)),
     route("scenarios", lambda w, s: f"/workforce/scenarios/?region={w.r1.pk}", page(REGION_LEVEL)),
     # POSTs: a reader's form comes back as a redirect with a message (an invalid form,
@@ -81,6 +162,13 @@ ROUTES += [
         by_role(dict.fromkeys(FORECAST, 302), anonymous=302, default=403),
         method="POST",
         data=lambda w, s: {"region": w.r1.pk, "years": 5},
+        # The region level recalculates R1 (a second run); R2's operator lands on R2, which
+        # has no leave rates: refused with a message, nothing stored.
+        check=_changed_for(
+            {"regional", "federal"},
+            lambda w: ForecastRun.objects.filter(region=w.r1).count() == 2,
+            "a new forecast run",
+        ),
     ),
     route(
         "registry",
@@ -88,6 +176,10 @@ ROUTES += [
         by_role(dict.fromkeys(READERS, 302), anonymous=302, default=403),
         method="POST",
         data=lambda w, s: {"region": w.r1.pk, "kind": "staffing"},
+        # No file: nothing is imported (an import leaves «imported» events on its posts).
+        check=_unchanged(
+            lambda w: PostEvent.objects.filter(kind="imported").exists(), "imported posts"
+        ),
     ),
     route(
         "post",
@@ -105,6 +197,10 @@ ROUTES += [
         ),
         method="POST",
         data=lambda w, s: {"action": "close", "closed_on": "2026-12-01"},
+        # The post still has its holder: closing is refused for everyone.
+        check=_unchanged(
+            lambda w: Post.objects.filter(closed_on__isnull=False).exists(), "a closed post"
+        ),
     ),
     route(
         "pipeline",
@@ -112,6 +208,9 @@ ROUTES += [
         by_role(dict.fromkeys(READERS, 302), anonymous=302, default=403),
         method="POST",
         data=lambda w, s: {"region": w.r1.pk, "action": "break", "contract": 999999},
+        check=_unchanged(
+            lambda w: TargetedContract.objects.exclude(status="studying").exists(), "a contract"
+        ),
     ),
     route(
         "scenarios",
@@ -119,6 +218,173 @@ ROUTES += [
         by_role(dict.fromkeys(REGION_LEVEL, 302), anonymous=302, default=403),
         method="POST",
         data=lambda w, s: {"region": w.r1.pk, "name": ""},
+        check=_unchanged(lambda w: Scenario.objects.exists(), "a scenario"),
+    ),
+    # The region's forecast inputs: read and changed by the region level only; the other
+    # region's operator names R1 in the form and gets «not found» (nothing changes there).
+    route(
+        "curriculum",
+        lambda w, s: f"/workforce/inputs/curriculum/?region={w.r1.pk}",
+        page(REGION_LEVEL),
+    ),
+    route(
+        "rates", lambda w, s: f"/workforce/inputs/leave-rates/?region={w.r1.pk}", page(REGION_LEVEL)
+    ),
+    route("plan", lambda w, s: f"/workforce/inputs/plan/?region={w.r1.pk}", page(REGION_LEVEL)),
+    route(
+        "curriculum",
+        lambda w, s: "/workforce/inputs/curriculum/",
+        by_role(
+            {"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302, default=403
+        ),
+        method="POST",
+        data=lambda w, s: {
+            "region": w.r1.pk,
+            "subject": Subject.objects.get(code="physics").pk,
+            "grade_7": "3.5",
+        },
+        check=_changed_for({"regional", "federal"}, _physics_7, "physics in grade 7"),
+    ),
+    route(
+        "rates",
+        lambda w, s: "/workforce/inputs/leave-rates/",
+        by_role(
+            {"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302, default=403
+        ),
+        method="POST",
+        data=lambda w, s: {
+            "region": w.r1.pk,
+            "band-TOTAL_FORMS": "2",
+            "band-INITIAL_FORMS": "0",
+            "band-0-from_age": "14",
+            "band-0-to_age": "64",
+            "band-0-rate": "6",
+            "band-1-from_age": "65",
+            "band-1-to_age": "75",
+            "band-1-rate": "30",
+        },
+        check=_changed_for({"regional", "federal"}, _rates_changed, "leave rates"),
+    ),
+    route(
+        "plan_entry",
+        lambda w, s: "/workforce/inputs/plan/first-grade/",
+        by_role(
+            {"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302, default=403
+        ),
+        method="POST",
+        data=lambda w, s: {"region": w.r1.pk, "municipality": w.m2.pk, "year": 2029, "pupils": 41},
+        check=_changed_for({"regional", "federal"}, _entry_set, "first-grade entry"),
+    ),
+    route(
+        "plan_entrants",
+        lambda w, s: "/workforce/inputs/plan/entrants/",
+        by_role(
+            {"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302, default=403
+        ),
+        method="POST",
+        data=lambda w, s: {
+            "region": w.r1.pk,
+            "municipality": w.m2.pk,
+            "subject": Subject.objects.get(code="physics").pk,
+            "year": 2029,
+            "source": "graduates",
+            "fte": "2.5",
+            "age": 24,
+        },
+        check=_changed_for({"regional", "federal"}, _entrants_set, "entrant plan"),
+    ),
+    # The inputs through the API: the region level only; R2's operator naming R1 is not found.
+    endpoint(
+        "inputs",
+        "GET",
+        lambda w, s: f"/api/workforce/inputs?region={w.r1.pk}",
+        by_role(
+            {"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403
+        ),
+    ),
+    endpoint(
+        "leave_rates_put",
+        "PUT",
+        lambda w, s: "/api/workforce/leave-rates",
+        by_role(
+            {"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403
+        ),
+        data=lambda w, s: {
+            "region": w.r1.pk,
+            "bands": [
+                {"from_age": 14, "to_age": 66, "rate": 0.07},
+                {"from_age": 67, "to_age": 80, "rate": 0.4},
+            ],
+        },
+        json=True,
+        check=_changed_for(
+            {"regional", "federal"},
+            lambda w: LeaveRate.objects.filter(region=w.r1, to_age=66, rate="0.07").exists(),
+            "leave rates through the API",
+        ),
+    ),
+    endpoint(
+        "curriculum_put",
+        "PUT",
+        lambda w, s: "/api/workforce/curriculum",
+        by_role(
+            {"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403
+        ),
+        data=lambda w, s: {
+            "region": w.r1.pk,
+            "subject_id": Subject.objects.get(code="physics").pk,
+            "grades": [{"grade": 8, "hours": 4.5}],
+        },
+        json=True,
+        check=_changed_for(
+            {"regional", "federal"},
+            lambda w: CurriculumHours.objects.filter(region=w.r1, grade=8, hours="4.5").exists(),
+            "curriculum through the API",
+        ),
+    ),
+    endpoint(
+        "first_grade_entry_put",
+        "PUT",
+        lambda w, s: "/api/workforce/first-grade-entry",
+        by_role(
+            {"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403
+        ),
+        data=lambda w, s: {
+            "region": w.r1.pk,
+            "municipality_id": w.m2.pk,
+            "year": 2030,
+            "pupils": 42,
+        },
+        json=True,
+        check=_changed_for(
+            {"regional", "federal"},
+            lambda w: FirstGradeEntry.objects.filter(year=2030, pupils=42).exists(),
+            "first-grade entry through the API",
+        ),
+    ),
+    endpoint(
+        "entrant_plan_put",
+        "PUT",
+        lambda w, s: "/api/workforce/entrant-plan",
+        by_role(
+            {"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403
+        ),
+        data=lambda w, s: {
+            "region": w.r1.pk,
+            "municipality_id": w.m2.pk,
+            "subject_id": Subject.objects.get(code="physics").pk,
+            "year": 2030,
+            "source": "returners",
+            "fte": 3.5,
+        },
+        json=True,
+        check=_changed_for(
+            {"regional", "federal"},
+            lambda w: EntrantPlan.objects.filter(
+                year=2030, source="returners", fte="3.50"
+            ).exists(),
+            "entrant plan through the API",
+        ),
     ),
     endpoint(
         "forecast",

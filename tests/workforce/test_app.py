@@ -301,7 +301,10 @@ def test_data_elements_for_monitoring(world, staffed) -> None:
         (world.org_b.pk, 0, 100),
         (world.org_c.pk, 0, 200),
     ]
-    assert sorted(public.element_vacant_fte(months=months)) == [(world.org_a.pk, 0, 25), (world.org_c.pk, 0, 100)]
+    assert sorted(public.element_vacant_fte(months=months)) == [
+        (world.org_a.pk, 0, 25),
+        (world.org_c.pk, 0, 100),
+    ]
     assert sorted(public.element_post_holders(months=months)) == [
         (world.org_a.pk, 0, 2),
         (world.org_b.pk, 0, 1),
@@ -310,6 +313,9 @@ def test_data_elements_for_monitoring(world, staffed) -> None:
     assert public.element_post_holders_60(months=months) == []
     from efs.monitoring import elements
 
-    assert {"workforce_post_fte", "workforce_vacant_fte", "workforce_holders", "workforce_holders_60"} <= set(
-        elements.ELEMENTS
-    )
+    assert {
+        "workforce_post_fte",
+        "workforce_vacant_fte",
+        "workforce_holders",
+        "workforce_holders_60",
+    } <= set(elements.ELEMENTS)

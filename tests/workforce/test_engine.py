@@ -202,3 +202,51 @@ def test_a_malformed_problem_is_refused() -> None:
             demand=([], [], []),
             cells=[],
         )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    names=st.lists(st.text(min_size=1, max_size=6), min_size=1, max_size=4, unique=True),
+    values=st.lists(
+        st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=1, max_size=60
+    ),
+    years=st.integers(1, 4),
+)
+def test_the_fast_writer_writes_what_json_writes(names, values, years) -> None:
+    """``forecast_json`` (column by column) against ``json.dumps`` of the dict document:
+    the same entries, every float the same to the last bit, any unit or subject text."""
+    from efs.workforce.engine.io import forecast_document, forecast_json
+
+    cells = [(name, f'{name}"\\предмет') for name in names]
+    staff = (
+        [i % len(cells) for i in range(len(values))],
+        [40] * len(values),
+        [abs(v) % 5 for v in values],
+    )
+    demand = (
+        [i % len(cells) for i in range(len(values))],
+        [BASE + 1 + i % years for i in range(len(values))],
+        [abs(v) for v in values],
+    )
+    # Repeated (cell, year) demand rows are not allowed: keep the first of each.
+    seen, kept = set(), ([], [], [])
+    for cell, year, fte in zip(*demand, strict=True):
+        if (cell, year) not in seen:
+            seen.add((cell, year))
+            for column, value in zip(kept, (cell, year, fte), strict=True):
+                column.append(value)
+    problem = build_problem(
+        base_year=BASE,
+        years=years,
+        bands=[LeaveBand(14, 70, 0.1)],
+        staff=staff,
+        entrants=([], [], [], []),
+        demand=kept,
+        cells=cells,
+    )
+    forecast = project(problem)
+    fast = forecast_json(forecast)
+    assert json.loads(fast) == json.loads(
+        json.dumps(forecast_document(forecast), ensure_ascii=False)
+    )
+    assert fast.count("\n") == len(cells) * years - 1

@@ -12,6 +12,7 @@ import logging
 from django.db import DataError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
@@ -82,7 +83,7 @@ api = EfsAPI(
     title="ЕФС НМС API",
     version="1.0.0",
     description="Программный интерфейс платформы научно-методического сопровождения педагогов. "
-    "Ошибки возвращаются как {\"error\": {\"code\", \"message\"}}; коды стабильны.",
+    'Ошибки возвращаются как {"error": {"code", "message"}}; коды стабильны.',
     auth=api_auth(),
     urls_namespace="api-1.0.0",
 )
@@ -175,6 +176,32 @@ api.add_router("/monitoring/", monitoring_router)
 api.add_router("/workforce/", workforce_router)
 api.add_router("/practices/", practices_router)
 api.add_router("/coordination/", coordination_router)
+
+
+def operations():
+    """(router, operation) for every operation served, nested routers included.
+
+    django-ninja 1.7 mounts routers as bound copies; `api._routers` lists only the top-level
+    ones, so a router added to another (coordination's programs) would be missed there."""
+    for router in api._get_bound_routers():
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                yield router, operation
+
+
+def _summaries_through_the_catalog() -> None:
+    """Summaries are written in English beside each operation and served in Russian.
+
+    The OpenAPI document is built per request, so a lazy string takes the request's
+    language; `tests/test_api_reference.py` checks that every summary has its translation.
+    """
+    for _router, operation in operations():
+        if operation.summary and isinstance(operation.summary, str):
+            # ninja types it str; a lazy string is what it serialises per request
+            operation.summary = gettext_lazy(operation.summary)  # type: ignore[assignment]
+
+
+_summaries_through_the_catalog()
 
 
 def unknown_endpoint(request: HttpRequest, rest: str = ""):

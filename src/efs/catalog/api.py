@@ -11,7 +11,18 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from efs.errors import NotFound
-from efs.limits import PRICE_KOPECKS_MAX, Comment, Day, Id, Limit, Offset, Search
+from efs.limits import (
+    PRICE_KOPECKS_MAX,
+    Comment,
+    Day,
+    Id,
+    Limit,
+    Offset,
+    RegionCode,
+    Search,
+    ShortText,
+    Word,
+)
 from efs.people import access as people_access
 from efs.people.models import Organization, Role
 
@@ -300,8 +311,8 @@ class CohortCreateIn(Schema):
     price_kopecks: int
     online: bool = False
     municipality: int | None = None
-    address: str = ""
-    availability: str = "region"
+    address: ShortText = ""
+    availability: Word = "region"
 
 
 @router.post("/programs/{int:program_id}/cohorts", response={201: CohortOut}, summary="Schedule a cohort (provider)")
@@ -379,8 +390,8 @@ def reviews(request: HttpRequest):
 
 class ProgramReviewIn(Schema):
     scores: dict[str, int]
-    verdict: str
-    comment: str = ""
+    verdict: Word
+    comment: Comment = ""
 
 
 @router.post(
@@ -414,7 +425,7 @@ class CoverageOut(Schema):
 
 
 @router.get("/coverage", response=list[CoverageOut], summary="Deficits against programs in a region: the demand map")
-def coverage(request: HttpRequest, region: str = ""):
+def coverage(request: HttpRequest, region: RegionCode = ""):
     from efs.diagnostics.access import AGGREGATE_READERS
     from efs.people.models import Region
 

@@ -9,10 +9,24 @@ from django.db.models import Count, OuterRef, Subquery
 
 from efs.periods import utc_bounds
 
+from . import search
 from .models import Program, ProgramStatus, ProgramTransition
-from .services import CohortData, cohort_create, cohort_seat_release, cohort_seat_take, program_effects_set
+from .services import (
+    COMMENT_MIN,
+    LOW_SCORE_SHARE,
+    MIN_REVIEWS,
+    CohortData,
+    cohort_create,
+    cohort_seat_release,
+    cohort_seat_take,
+    expert_affiliations,
+    program_effects_set,
+)
 
 __all__ = [
+    "COMMENT_MIN",
+    "LOW_SCORE_SHARE",
+    "MIN_REVIEWS",
     "CohortData",
     "Program",
     "ProgramStatus",
@@ -20,8 +34,26 @@ __all__ = [
     "cohort_seat_release",
     "cohort_seat_take",
     "element_programs_published",
+    "expert_affiliations",
     "program_effects_set",
+    "search_concepts",
+    "search_document",
+    "search_idf",
+    "search_terms",
 ]
+
+# The depository's review rules and Russian search engine, for the bank of practices: the
+# same conflict-of-interest rule, the same number of reviews, the same thresholds for a
+# review that must explain itself, the same lemmas, derivational keys and thesaurus.
+search_document = search.document
+search_terms = search.terms
+search_idf = search._idf
+
+
+def search_concepts(query: str) -> list[dict[str, int]]:
+    """The query's concepts (a word or a thesaurus phrase), each as its index terms with the
+    quality of the match (catalog/search.py)."""
+    return [dict(c.alternatives) for c in search._concepts(query)]
 
 
 def element_programs_published(*, months: list[dt.date]) -> list[tuple[int, int, int]]:

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from efs.competencies.models import Competency, FrameworkStatus
 from efs.errors import Conflict, PermissionDenied, ValidationFailed
+from efs.limits import COMMENT_MAX_CHARS, checked_text
 from efs.people import access as people_access
 from efs.people.models import Municipality, Organization, Role, Subject, User
 
@@ -256,6 +257,7 @@ def program_update(*, actor: User, program: Program, data: ProgramData) -> Progr
 
 
 def _transition(program: Program, to: str, actor: User | None, comment: str = "") -> None:
+    comment = checked_text(comment, field=_("comment"), limit=COMMENT_MAX_CHARS)
     previous = program.status
     ProgramTransition.objects.create(program=program, from_status=previous, to_status=to, by=actor, comment=comment)
     program.status = to

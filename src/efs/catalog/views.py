@@ -99,6 +99,8 @@ def catalog(request: HttpRequest) -> HttpResponse:
         "forms": StudyForm.choices,
         "kinds": ProgramKind.choices,
         "subjects": Subject.objects.all(),
+        # «Programs that close my deficits» is offered only to a login with an educator record of its own.
+        "has_own_record": people_access.own_educator(request.user) is not None,
     }
     template = "catalog/catalog.html#results" if request.htmx else "catalog/catalog.html"
     return render(request, template, context)

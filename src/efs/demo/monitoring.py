@@ -23,6 +23,7 @@ TARGETS = {
     "certificate_use_share": 40,
     "trained_cnppm_share": 15,
     "deficit_closed_share": 50,
+    "vacancy_rate": 5,
 }
 
 

@@ -115,11 +115,15 @@ def create_demo_support(region: Region, *, seed: int) -> dict[str, int]:
             educator.user = actor
             educator.save(update_fields=["user"])
         kind = stage % 4 if educator != teacher else 2
-        for step in ([2, 1, 0] if educator == teacher else [kind]):
+        for step in [2, 1, 0] if educator == teacher else [kind]:
             topic = TOPICS[(stage + step) % len(TOPICS)]
             c = support.consultation_request(
-                actor=actor, educator=educator, topic=topic, format="online" if step % 2 else "in_person",
-                preferred_times="по будням после 15:00", competency_id=deficits[step % len(deficits)].competency_id,
+                actor=actor,
+                educator=educator,
+                topic=topic,
+                format="online" if step % 2 else "in_person",
+                preferred_times="по будням после 15:00",
+                competency_id=deficits[step % len(deficits)].competency_id,
             )
             made["consultations"] += 1
             if step == 0:
@@ -157,16 +161,22 @@ def create_demo_support(region: Region, *, seed: int) -> dict[str, int]:
         kind="journal_entry",
         title="Урок в 7 «Б»: самооценка по критериям",
         body="Что я планировала: ученики оценивают решение по трём критериям.\nЧто получилось: половина класса "
-             "справилась.\n"
+        "справилась.\n"
         "Что изменю: дам образец оценённой работы перед самостоятельной частью.",
     )
     support.record_share(actor=teacher_user, record=first, user_id=mentor.pk)
     support.record_create(
-        actor=teacher_user, educator=teacher, kind="journal_entry", title="После консультации с тьютором",
+        actor=teacher_user,
+        educator=teacher,
+        kind="journal_entry",
+        title="После консультации с тьютором",
         body="Поняла, почему обратная связь запаздывает: я собираю листы в конце урока. Попробую середину урока.",
     )
     support.record_create(
-        actor=tutor, educator=teacher, kind="observation", title="Наблюдение урока алгебры, 7 «Б»",
+        actor=tutor,
+        educator=teacher,
+        kind="observation",
+        title="Наблюдение урока алгебры, 7 «Б»",
         body="A/01.6 Обучение — уровень 2 из 3: цели урока названы, критерии успеха не показаны ученикам.\n"
         "A/03.6 Развивающая деятельность — уровень 2 из 3: задания разного уровня, выбор за учеником.",
     )
@@ -186,7 +196,51 @@ def create_demo_support(region: Region, *, seed: int) -> dict[str, int]:
     made["cycles"] = _cycles(
         teacher, tutor, tutees.exclude(pk=teacher.pk).filter(user__isnull=False).order_by("pk"), seed
     )
+    made.update(_caseloads(region, rng))
+    made["measures"] = len(support.effects_compute(region_id=region.pk))  # what the daily job does every night
     return made
+
+
+KANSK_TUTOR = ("tutor_kansk", "Ольга", "Канская")
+
+
+def _caseloads(region: Region, rng: random.Random) -> dict[str, int]:
+    """The ЦНППМ head's page filled: capacities for every tutor of the region (the Ачинск
+    tutor over capacity), a new Канск tutor with free places, three of the Ачинск
+    caseload handed over to her (the history and the notifications), and the rest of the
+    region's educators without a tutor, as in a region where the centre has just started."""
+    head = User.objects.get(username="regional")
+    kansk = _tutor(region, *KANSK_TUTOR)
+    loads = {
+        t.pk: SupportAssignment.objects.filter(supporter=t, kind=Role.TUTOR, active=True).count()
+        for t in User.objects.filter(role_assignments__role=Role.TUTOR, role_assignments__region=region).distinct()
+    }
+    achinsk = User.objects.get(username="tutor_achinsk")
+    for tutor_id, load in loads.items():
+        if tutor_id == achinsk.pk:
+            capacity = max(1, load - 8)  # eight over capacity before the head moves three
+        elif tutor_id == kansk.pk:
+            capacity = 30
+        else:
+            capacity = load + rng.choice([5, 10, 15])
+        support.capacity_set(actor=head, region_id=region.pk, tutor_id=tutor_id, capacity=capacity)
+    newest = list(
+        SupportAssignment.objects.filter(supporter=achinsk, kind=Role.TUTOR, active=True)
+        .order_by("-assigned_at", "-pk")
+        .values_list("educator_id", flat=True)[:3]
+    )
+    moved = (
+        support.caseload_move(
+            actor=head,
+            region_id=region.pk,
+            moves=[(e, kansk.pk) for e in newest],
+            note="Разгрузка ачинского тьютора",
+            proposed=True,
+        )
+        if newest
+        else []
+    )
+    return {"capacities": len(loads), "moved": len(moved)}
 
 
 LEVELS = [
@@ -232,7 +286,7 @@ def _cycles(teacher: Educator, tutor: User, tutees, seed: int) -> dict[str, int]
                 cycle=cycle,
                 levels=LEVELS[len(done) % len(LEVELS)],
                 notes="09:05 — цель названа учителем\n09:12 — критерии на доске, двое учеников пересказали их\n09:30 — "
-                      "«светофор»: 6 красных, учитель объяснил иначе",
+                "«светофор»: 6 красных, учитель объяснил иначе",
             )
         if target == "closed":
             support.cycle_reflect(

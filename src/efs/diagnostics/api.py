@@ -8,13 +8,13 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from efs.competencies.models import Framework
 from efs.errors import Conflict, NotFound
 from efs.http import bounded_pagination, client_ip
-from efs.limits import Id
+from efs.limits import Id, Word
 from efs.people import access
 from efs.people.audit import audit_view
 
@@ -64,7 +64,7 @@ class AnswerIn(Schema):
 
 
 class StartIn(Schema):
-    assessment: str
+    assessment: Word
 
 
 class ResultOut(Schema):
@@ -111,6 +111,41 @@ class BankItemOut(Schema):
     @staticmethod
     def resolve_competency(obj) -> str:
         return obj.competency.code
+
+
+class ChoiceOut(Schema):
+    id: str
+    text: str
+
+
+class ItemIrtOut(Schema):
+    model: str
+    a: float
+    b: float | None = None
+    c: float | None = None
+    steps: list[float] | None = None
+
+
+class ItemDetailOut(Schema):
+    """One item in the bank's exchange format (the layout of `efs diagnostics` import/export)."""
+
+    id: int
+    code: str
+    competency: str
+    audience: str
+    kind: str
+    stem: str
+    options: list[ChoiceOut] | None = None
+    left: list[ChoiceOut] | None = None
+    right: list[ChoiceOut] | None = None
+    unit: str | None = None
+    key: Any
+    irt: ItemIrtOut
+    status: str
+    source: str
+    rationale: str
+    stats: dict[str, Any]
+    exposure_count: int
 
 
 class CalibrationIn(Schema):
@@ -264,12 +299,18 @@ def deficit_map(request: HttpRequest):
 
 @router.get("/items", response=list[BankItemOut], summary="The item bank with statistics (federal operator)")
 @paginate(Pagination)
-def items(request: HttpRequest, framework: int | None = None, status: str = "", kind: str = "", q: str = ""):
+def items(
+    request: HttpRequest,
+    framework: int | None = None,
+    status: str = Query("", max_length=40),
+    kind: str = Query("", max_length=40),
+    q: str = Query("", max_length=200),
+):
     bank_services.require_bank_manager(request.user)
     return queries.items_listed(framework_id=framework, status=status, kind=kind, search=q)
 
 
-@router.get("/items/{int:item_id}", response=dict[str, Any], summary="One item with its key (federal operator)")
+@router.get("/items/{int:item_id}", response=ItemDetailOut, summary="One item with its key (federal operator)")
 def item(request: HttpRequest, item_id: Id):
     bank_services.require_bank_manager(request.user)
     obj = Item.objects.select_related("competency").filter(pk=item_id).first()

@@ -27,6 +27,8 @@ __all__ = [
     "element_educators_diagnosed",
     "expire_overdue",
     "latest_result",
+    "deficit_remeasurements",
+    "Remeasurement",
     "on_attempt_finished",
 ]
 
@@ -166,3 +168,43 @@ def educators_with_deficit(*, region_id: int, educator_ids: set[int]) -> set[int
         if latest.setdefault(educator, attempt) == attempt and decision == Decision.DEFICIT:
             with_deficit.add(educator)
     return with_deficit
+
+
+@dataclass(frozen=True)
+class Remeasurement:
+    """A deficit measured (P ≥ 0.5) and the next finished measurement of that competency."""
+
+    educator_id: int
+    competency_id: int
+    before_at: dt.datetime
+    before_p: float
+    after_at: dt.datetime
+    after_p: float
+
+    @property
+    def closed(self) -> bool:
+        return self.after_p < DEFICIT_PROBABILITY_MIN
+
+
+def deficit_remeasurements(*, region_id: int):
+    """Every measured deficit of the region's educators that was measured again later: pairs
+    of consecutive finished results of one competency, the first a deficit. A generator
+    over one query (for the daily measures of what worked)."""
+    rows = (
+        CompetencyResult.objects.filter(
+            region_id=region_id, attempt__status__in=FINISHED, attempt__finished_at__isnull=False
+        )
+        .values_list("attempt__educator_id", "competency_id", "attempt__finished_at", "p_deficit")
+        .order_by("attempt__educator_id", "competency_id", "attempt__finished_at", "attempt_id")
+    )
+    previous = None
+    for educator_id, competency_id, at, p in rows.iterator(chunk_size=5000):
+        if (
+            previous
+            and previous[0] == educator_id
+            and previous[1] == competency_id
+            and previous[3] >= DEFICIT_PROBABILITY_MIN
+            and at > previous[2]
+        ):
+            yield Remeasurement(educator_id, competency_id, previous[2], previous[3], at, p)
+        previous = (educator_id, competency_id, at, p)

@@ -550,7 +550,7 @@ def statement(
     auth=api_auth(*services.FINANCIERS),
     summary="The fund of a year: in, issued, held, spent, paid, owed, by month",
 )
-def overview(request: HttpRequest, code: str, year: Year | None = None):
+def overview(request: HttpRequest, code: RegionCode, year: Year | None = None):
     access.require_role(request.user, services.FINANCIERS)
     region = queries.financier_regions(request.user).filter(code=code).first()
     if region is None:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from efs.errors import NotFound
+from efs.errors import NotFound, PermissionDenied
 from efs.people import access
-from efs.people.public import Educator, Macroregion, Municipality, Organization, Role
+from efs.people.public import (
+    AuditAction,
+    Educator,
+    Macroregion,
+    Municipality,
+    Organization,
+    Role,
+    audit_rows,
+)
 
 from .models import Level
 
@@ -26,6 +34,13 @@ def home_unit(user) -> tuple[str, int]:
         return Level.ORGANIZATION, min(reach.organization_ids)
     access.require_role(user, READERS)
     raise NotFound(_("Not found, or you have no access to it."))
+
+
+def require_federal(user) -> None:
+    """The side-by-side view of all regions: only for whom the whole country is in reach."""
+    access.require_role(user, READERS)
+    if not access.unit_reach(user, roles=READERS).regions.everywhere:
+        raise PermissionDenied(_("Only the federal operator compares the regions side by side."))
 
 
 def require_unit(user, level: str, unit_id: int) -> None:
@@ -52,10 +67,41 @@ def require_unit(user, level: str, unit_id: int) -> None:
 
 def people_behind(user, level: str, unit_id: int):
     """Drill-through from a figure to people: only what the user's scope already shows."""
-    qs = access.scoped(Educator.objects.filter(is_active=True), user)
+    qs = access.scoped(Educator.objects.filter(is_active=True), user, roles=READERS)
     field = {
         Level.ORGANIZATION: "organization_id",
         Level.MUNICIPALITY: "organization__municipality_id",
         Level.REGION: "region_id",
     }.get(level)
     return qs.filter(**{field: unit_id}) if field else qs
+
+
+DRILL_LEVELS = (Level.ORGANIZATION, Level.MUNICIPALITY, Level.REGION)
+
+
+def people_logged(
+    user, level: str, unit_id: int, *, offset: int, limit: int, unit_name: str, ip: str | None
+) -> tuple[int, list]:
+    """(how many, one page of them) of the educators behind a unit, after `require_unit`;
+    the page shown is written to the audit log, one event per region with its count."""
+    if level not in DRILL_LEVELS:
+        raise NotFound(_("A list of people is shown for a region, a municipality or an organization."))
+    queryset = (
+        people_behind(user, level, unit_id)
+        .select_related("organization")
+        .order_by("last_name", "first_name", "middle_name", "id")
+    )
+    count = queryset.count()
+    if count and offset >= count:  # past the end: the last page, as the paginator shows it
+        offset = (count - 1) // limit * limit
+    items = list(queryset[offset : offset + limit])
+    if items:
+        audit_rows(
+            actor=user,
+            action=AuditAction.VIEW,
+            model=Educator,
+            region_ids=[e.region_id for e in items],
+            description=_("Monitoring: educators of «%(unit)s»") % {"unit": unit_name},
+            ip=ip,
+        )
+    return count, items

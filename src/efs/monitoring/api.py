@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import StringConstraints
 
-from efs.errors import NotFound, ValidationFailed
+from efs.errors import ErrorOut, NotFound, ValidationFailed
+from efs.http import client_ip
+from efs.limits import OFFSET_MAX, PAGE_MAX
+from efs.people import access
+from efs.people.public import Region
 
 from . import access as reach
 from . import queries, services
@@ -20,10 +25,6 @@ router = Router(tags=["monitoring"])
 
 LevelName = Literal["organization", "municipality", "region", "macroregion", "federal"]
 PERIOD = r"^\d{4}(-(\d{2}|Q[1-4]))?$"
-
-
-class ErrorOut(Schema):
-    error: dict
 
 
 class IndicatorOut(Schema):
@@ -96,7 +97,7 @@ def _value_out(v: queries.IndicatorValue) -> dict:
 
 
 @router.get(
-    "/indicators", response={200: list[IndicatorOut], 401: ErrorOut, 403: ErrorOut}, summary="Паспорта показателей"
+    "/indicators", response={200: list[IndicatorOut], 401: ErrorOut, 403: ErrorOut}, summary="Indicator passports"
 )
 def indicators(request: HttpRequest):
     reach.home_unit(request.user)  # monitoring readers only
@@ -123,7 +124,7 @@ def indicators(request: HttpRequest):
 @router.get(
     "/values",
     response={200: list[ValueOut], 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-    summary="Значения показателя для единицы и её подразделений за период",
+    summary="Values of an indicator for a unit and its parts in a period",
 )
 def values(request: HttpRequest, q: Query[ValuesQuery]):
     reach.require_unit(request.user, q.level, q.unit)
@@ -150,7 +151,7 @@ def values(request: HttpRequest, q: Query[ValuesQuery]):
 @router.post(
     "/targets",
     response={201: TargetOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-    summary="Задать целевое значение показателя для региона или муниципалитета",
+    summary="Set the target of an indicator for a region or a municipality",
 )
 def target_set(request: HttpRequest, body: TargetIn):
     reach.home_unit(request.user)
@@ -168,5 +169,166 @@ def target_set(request: HttpRequest, body: TargetIn):
         value=body.value,
         cascade=body.cascade,
     )
-    return Status(201, {"indicator": indicator.code, "year": target.year, "level": target.level, "unit": target.unit_id,
-                        "value": float(target.value), "cascaded": target.cascaded})
+    return Status(
+        201,
+        {
+            "indicator": indicator.code,
+            "year": target.year,
+            "level": target.level,
+            "unit": target.unit_id,
+            "value": float(target.value),
+            "cascaded": target.cascaded,
+        },
+    )
+
+
+class CompareQuery(Schema):
+    indicator: list[Annotated[str, StringConstraints(max_length=40)]] = Field(
+        default_factory=list, max_length=queries.COMPARE_MAX
+    )
+    period: str = Field(..., pattern=PERIOD)
+    sort: str = Field("", max_length=40)
+
+
+class RegionCompareOut(Schema):
+    region_id: int
+    code: str
+    name: str
+    values: list[ValueOut | None]
+
+
+class CompareOut(Schema):
+    indicators: list[str]
+    regions: list[RegionCompareOut]
+
+
+@router.get(
+    "/regions",
+    response={200: CompareOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Regions side by side: chosen federal indicators with their targets (federal operator)",
+)
+def compare(request: HttpRequest, q: Query[CompareQuery]):
+    reach.require_federal(request.user)
+    federal = list(Indicator.objects.filter(region__isnull=True).prefetch_related("versions"))
+    wanted = [c for c in q.indicator if c]
+    unknown = sorted(set(wanted) - {i.code for i in federal})
+    if unknown:
+        raise ValidationFailed(
+            _("Unknown indicators: %(codes)s.") % {"codes": ", ".join(unknown)[:200]}, code="indicator_unknown"
+        )
+    chosen = [i for i in federal if i.code in wanted] if wanted else federal[:4]
+    rows = queries.regions_side_by_side(chosen, q.period, sort=q.sort)
+    return {
+        "indicators": [i.code for i in chosen],
+        "regions": [
+            {
+                "region_id": r.region_id,
+                "code": r.code,
+                "name": r.name,
+                "values": [None if v is None else _value_out(v) for v in r.values],
+            }
+            for r in rows
+        ],
+    }
+
+
+class PeopleQuery(Schema):
+    level: Literal["organization", "municipality", "region"]
+    unit: int = Field(..., ge=1, le=2_147_483_647)
+    limit: int = Field(50, ge=1, le=PAGE_MAX)
+    offset: int = Field(0, ge=0, le=OFFSET_MAX)
+
+
+class PersonOut(Schema):
+    id: int
+    full_name: str
+    organization: str
+    position: str
+
+
+class PeopleOut(Schema):
+    count: int
+    items: list[PersonOut]
+
+
+@router.get(
+    "/people",
+    response={200: PeopleOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Educators of a unit (from an indicator to the people; within the caller's scope, logged)",
+)
+def people(request: HttpRequest, q: Query[PeopleQuery]):
+    reach.require_unit(request.user, q.level, q.unit)
+    name = queries.unit_names(q.level, [q.unit]).get(q.unit, "")
+    count, items = reach.people_logged(
+        request.user, q.level, q.unit, offset=q.offset, limit=q.limit, unit_name=name, ip=client_ip(request)
+    )
+    return {
+        "count": count,
+        "items": [
+            {
+                "id": e.pk,
+                "full_name": e.full_name,
+                "organization": e.organization.short_name if e.organization else "",
+                "position": e.position,
+            }
+            for e in items
+        ],
+    }
+
+
+class ReportLineOut(Schema):
+    indicator: str
+    name: str
+    unit: str
+    region: ValueOut | None
+    municipalities_with_data: int
+    municipalities: list[ValueOut]
+
+
+class ReportOut(Schema):
+    region_id: int
+    period: str
+    months: list[str]
+    organizations_reporting: int | None
+    organizations_with_educators: int | None
+    municipality_count: int
+    lines: list[ReportLineOut]
+
+
+class ReportQuery(Schema):
+    region: int = Field(..., ge=1, le=2_147_483_647)
+    quarter: str = Field(..., pattern=r"^\d{4}-Q[1-4]$")
+
+
+@router.get(
+    "/report",
+    response={200: ReportOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="A region's quarterly report: indicators, targets, statuses and the municipalities' values",
+)
+def report(request: HttpRequest, q: Query[ReportQuery]):
+    region = Region.objects.filter(pk=q.region).first()
+    if region is None:
+        access.require_role(request.user, services.EDITORS)
+        raise NotFound(_("Region not found."), code="region_not_found")
+    access.require_region(request.user, region.pk, roles=services.EDITORS)
+    found = queries.quarterly_report(region=region, quarter=q.quarter)
+    covered = found.coverage or (None, None)
+    return {
+        "region_id": region.pk,
+        "period": found.period,
+        "months": [f"{m:%Y-%m}" for m in found.months],
+        "organizations_reporting": covered[0],
+        "organizations_with_educators": covered[1],
+        "municipality_count": found.municipality_count,
+        "lines": [
+            {
+                "indicator": line.indicator.code,
+                "name": line.indicator.name,
+                "unit": line.indicator.unit,
+                "region": _value_out(line.value) if line.value else None,
+                "municipalities_with_data": line.reported,
+                "municipalities": [_value_out(m) for m in line.municipalities],
+            }
+            for line in found.lines
+        ],
+    }

@@ -18,8 +18,11 @@ class TargetForm(forms.Form):
         max_digits=14,
         widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "decimal"}),
     )
-    cascade = forms.BooleanField(label=_("Copy to the municipalities that have no target of their own"), required=False,
-                                 widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+    cascade = forms.BooleanField(
+        label=_("Copy to the municipalities that have no target of their own"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
 
 
 class ReleaseForm(forms.Form):
@@ -47,3 +50,22 @@ class ReleaseForm(forms.Form):
             return dt.date.fromisoformat(f"{text}-01")
         except ValueError:
             raise forms.ValidationError(_("The month is written as YYYY-MM.")) from None
+
+
+class ReportForm(forms.Form):
+    """The quarterly report's region and quarter (a GET form: the report is read, not changed)."""
+
+    region = forms.ModelChoiceField(
+        label=_("Region"), queryset=None, widget=forms.Select(attrs={"class": "form-select form-select-sm"})
+    )
+    quarter = forms.RegexField(
+        label=_("Quarter"),
+        regex=r"^\d{4}-[QqКк][1-4]$",
+        max_length=7,
+        error_messages={"invalid": _("The quarter is written as YYYY-Qn, for example 2026-Q1.")},
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": "ГГГГ-Qn"}),
+    )
+
+    def __init__(self, *args, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .models import Indicator, Level
-from .queries import IndicatorValue, indicator_values, published_build
+from .queries import IndicatorValue, indicator_values, published_build, region_totals
 from .services import alert_owners_behind, analytics_build, starter_indicators_load, target_set
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "analytics_build",
     "indicator_values",
     "published_build",
+    "region_totals",
     "starter_indicators_load",
     "target_set",
 ]

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -154,8 +154,12 @@ def unit_names(level: str, unit_ids) -> dict[int, str]:
         Level.REGION: Region,
         Level.MACROREGION: Macroregion,
     }[level]
-    name_field = "short_name" if model is Organization else "name"
-    return dict(model.objects.filter(pk__in=ids).values_list("pk", name_field))
+    if model is Organization:  # the short name where there is one
+        return {
+            pk: short or name
+            for pk, short, name in model.objects.filter(pk__in=ids).values_list("pk", "short_name", "name")
+        }
+    return dict(model.objects.filter(pk__in=ids).values_list("pk", "name"))
 
 
 def _element_sums(
@@ -187,7 +191,9 @@ def _element_sums(
     if municipality_id is not None:
         qs = qs.filter(municipality_id=municipality_id)
     out: dict[tuple[str, int, dt.date], int] = defaultdict(int)
-    for element, unit, month, value in qs.values_list("element", "unit_id", "month", "value").iterator():
+    # A plain fetch, not .iterator(): on PostgreSQL that is a server-side cursor declared
+    # WITH HOLD, which costs more than the few thousand rows a page reads.
+    for element, unit, month, value in qs.values_list("element", "unit_id", "month", "value"):
         for target_unit in member_of.get(unit, [unit]) if level == Level.MACROREGION else [unit]:
             out[(element, target_unit, month)] += value
     return out
@@ -213,9 +219,18 @@ def _people(codes: list[str]) -> bool:
     return any(ELEMENTS[c].people for c in codes)
 
 
-def indicator_values(*, indicator: Indicator, level: str, period: str, unit_ids=None, region_id: int | None = None,
-                     municipality_id: int | None = None, suppress: bool = False, trend: bool = False,
-                     build: Build | None = None) -> list[IndicatorValue]:
+def indicator_values(
+    *,
+    indicator: Indicator,
+    level: str,
+    period: str,
+    unit_ids=None,
+    region_id: int | None = None,
+    municipality_id: int | None = None,
+    suppress: bool = False,
+    trend: bool = False,
+    build: Build | None = None,
+) -> list[IndicatorValue]:
     """The indicator per unit of `level` (optionally only some units, or the children of a
     region or municipality), for `period`, with its target, trajectory and status."""
     build = build or published_build()
@@ -329,8 +344,12 @@ def coverage(build: Build, *, level: str, unit_id: int, month: dt.date) -> tuple
         regions = list(Macroregion.objects.get(pk=unit_id).regions.values_list("pk", flat=True))
         scope = {"region_id__in": regions}
     else:
-        scope = {Level.ORGANIZATION: {"unit_id": unit_id}, Level.MUNICIPALITY: {"municipality_id": unit_id},
-                 Level.REGION: {"region_id": unit_id}, Level.FEDERAL: {}}[level]
+        scope = {
+            Level.ORGANIZATION: {"unit_id": unit_id},
+            Level.MUNICIPALITY: {"municipality_id": unit_id},
+            Level.REGION: {"region_id": unit_id},
+            Level.FEDERAL: {},
+        }[level]
     base = Fact.objects.filter(build=build, level=Level.ORGANIZATION, month=month, **scope)
     with_people = base.filter(element="educators").count()
     reporting = base.filter(element="educators_diagnosed").count()
@@ -342,3 +361,112 @@ def element_total(build: Build, code: str, month: dt.date) -> int:
         Fact.objects.filter(build=build, element=code, level=Level.FEDERAL, month=month).aggregate(n=Sum("value"))["n"]
         or 0
     )
+
+
+# ---------------------------------------------------------------- the federal comparison, the quarterly report
+
+COMPARE_MAX = 6  # indicators side by side
+
+
+@dataclass
+class RegionRow:
+    region_id: int
+    name: str
+    code: str
+    values: list[IndicatorValue | None]
+
+
+def regions_side_by_side(indicators: list[Indicator], period: str, *, sort: str = "") -> list[RegionRow]:
+    """Every region of the country with the chosen indicators' values, targets and statuses;
+    sorted best first by `sort` (an indicator's code, by its direction), else by region code."""
+    build = published_build()
+    by_indicator = [
+        {v.unit_id: v for v in indicator_values(indicator=ind, level=Level.REGION, period=period, build=build)}
+        for ind in indicators
+    ]
+    rows = [
+        RegionRow(pk, name, code, [values.get(pk) for values in by_indicator])
+        for pk, code, name in Region.objects.order_by("code").values_list("pk", "code", "name")
+    ]
+    column = next((i for i, ind in enumerate(indicators) if ind.code == sort), None)
+    if column is not None:
+        down = indicators[column].direction == Direction.DOWN
+
+        def key(row: RegionRow):
+            value = row.values[column].value if row.values[column] is not None else None
+            return (value is None, (value or 0) if down else -(value or 0), row.code)
+
+        rows.sort(key=key)
+    return rows
+
+
+QUARTER = re.compile(r"^(\d{4})-[QqКк]([1-4])$")
+
+
+@dataclass
+class ReportLine:
+    indicator: Indicator
+    value: IndicatorValue | None
+    municipalities: list[IndicatorValue]
+
+    @property
+    def reported(self) -> int:
+        """Municipalities with a value (shown or hidden as small) of all with a row."""
+        return sum(1 for m in self.municipalities if m.value is not None or m.suppressed)
+
+
+@dataclass
+class QuarterlyReport:
+    region: Region
+    period: str
+    build: Build | None
+    months: tuple[dt.date, ...]
+    lines: list[ReportLine]
+    coverage: tuple[int, int] | None
+    municipality_count: int
+
+
+def quarterly_report(*, region: Region, quarter: str) -> QuarterlyReport:
+    """The region's values for a quarter, each with its target, the expected value, status and
+    coverage, and the municipalities' values (small counts hidden), from the published build."""
+    match = QUARTER.match(quarter or "")
+    if not match:
+        raise ValidationFailed(_("The quarter is written as YYYY-Qn, for example 2026-Q1."), code="quarter_invalid")
+    period = f"{match[1]}-Q{match[2]}"
+    build = published_build()
+    p = parse_period(period, build)
+    indicators = Indicator.objects.filter(Q(region__isnull=True) | Q(region=region)).prefetch_related("versions")
+    lines = []
+    for indicator in indicators:
+        mine = indicator_values(
+            indicator=indicator, level=Level.REGION, period=period, unit_ids=[region.pk], build=build
+        )
+        munis = indicator_values(
+            indicator=indicator,
+            level=Level.MUNICIPALITY,
+            period=period,
+            region_id=region.pk,
+            build=build,
+            suppress=True,
+        )
+        lines.append(ReportLine(indicator, mine[0] if mine else None, sorted(munis, key=lambda v: v.unit_name)))
+    covered = coverage(build, level=Level.REGION, unit_id=region.pk, month=p.last) if build and p.last else None
+    return QuarterlyReport(
+        region=region,
+        period=period,
+        build=build,
+        months=p.months,
+        lines=lines,
+        coverage=covered,
+        municipality_count=Municipality.objects.filter(region=region).count(),
+    )
+
+
+def region_totals(code: str) -> tuple[Build | None, dict[int, int]]:
+    """A data element's value per region at the newest month of the published build (one
+    query on the analytics table): what the home pages show instead of a group-by per request."""
+    build = published_build()
+    if build is None:
+        return None, {}
+    rows = Fact.objects.filter(build=build, element=code, level=Level.REGION, month=build.last_month)
+    return build, dict(rows.values_list("unit_id", "value"))

@@ -53,34 +53,51 @@ def _directory() -> dict[int, tuple[int | None, int]]:
 
 
 def _write(build: Build, code: str, months: list[dt.date], directory: dict[int, tuple[int | None, int]]) -> int:
-    """The element's organization rows, then their sums per municipality, region and country."""
-    rows = compute(code, months)
+    """The element's organization rows, then their sums per municipality, region and country.
+    Rows are written in batches as they come, so memory holds one batch and the sums, not
+    the element's every row (a country has about a million organization × month rows)."""
     by_muni: dict[tuple[int, int, int], int] = defaultdict(int)
     by_region: dict[tuple[int, int], int] = defaultdict(int)
     by_country: dict[int, int] = defaultdict(int)
-    facts = []
-    for org_id, index, value in rows:
+    batch: list[Fact] = []
+    written = 0
+    for org_id, index, value in compute(code, months):
         muni_id, region_id = directory.get(org_id, (None, 0))
         if not region_id or not value:
             continue
-        facts.append(Fact(build=build, element=code, level=Level.ORGANIZATION, unit_id=org_id, region_id=region_id,
-                          municipality_id=muni_id, month=months[index], value=value))
+        batch.append(
+            Fact(
+                build=build,
+                element=code,
+                level=Level.ORGANIZATION,
+                unit_id=org_id,
+                region_id=region_id,
+                municipality_id=muni_id,
+                month=months[index],
+                value=value,
+            )
+        )
+        if len(batch) >= BATCH:
+            Fact.objects.bulk_create(batch)
+            written, batch = written + len(batch), []
         if muni_id:
             by_muni[(muni_id, region_id, index)] += value
         by_region[(region_id, index)] += value
         by_country[index] += value
-    facts += [
+    batch += [
         Fact(build=build, element=code, level=Level.MUNICIPALITY, unit_id=m, region_id=r, month=months[i], value=v)
         for (m, r, i), v in by_muni.items()
     ]
-    facts += [Fact(build=build, element=code, level=Level.REGION, unit_id=r, region_id=r, month=months[i], value=v)
-              for (r, i), v in by_region.items()]
-    facts += [
+    batch += [
+        Fact(build=build, element=code, level=Level.REGION, unit_id=r, region_id=r, month=months[i], value=v)
+        for (r, i), v in by_region.items()
+    ]
+    batch += [
         Fact(build=build, element=code, level=Level.FEDERAL, unit_id=0, month=months[i], value=v)
         for i, v in by_country.items()
     ]
-    Fact.objects.bulk_create(facts, batch_size=BATCH)
-    return len(facts)
+    Fact.objects.bulk_create(batch, batch_size=BATCH)
+    return written + len(batch)
 
 
 def _copy_older(build: Build, source: Build, before: dt.date) -> int:
@@ -96,8 +113,13 @@ def _copy_older(build: Build, source: Build, before: dt.date) -> int:
         return cursor.rowcount
 
 
-def analytics_build(*, incremental: bool = False, today: dt.date | None = None, progress: Progress | None = None,
-                    before_publish: Callable[[Build], None] | None = None) -> Build:
+def analytics_build(
+    *,
+    incremental: bool = False,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+    before_publish: Callable[[Build], None] | None = None,
+) -> Build:
     """Build the analytics table aside, then publish it in one transaction.
 
     Readers keep reading the previous published build until the flip, so none ever sees a
@@ -290,7 +312,10 @@ def target_set(
     if indicator.region_id is not None and indicator.region_id != region_id:
         raise ValidationFailed(_("This indicator belongs to another region."), code="indicator_other_region")
     target, _created = Target.objects.update_or_create(
-        indicator=indicator, year=year, level=level, unit_id=unit_id,
+        indicator=indicator,
+        year=year,
+        level=level,
+        unit_id=unit_id,
         defaults={"value": number, "region_id": region_id, "cascaded": False, "set_by": actor},
     )
     if cascade and level == Level.REGION:
@@ -303,7 +328,10 @@ def target_set(
             if muni_id in own:
                 continue
             Target.objects.update_or_create(
-                indicator=indicator, year=year, level=Level.MUNICIPALITY, unit_id=muni_id,
+                indicator=indicator,
+                year=year,
+                level=Level.MUNICIPALITY,
+                unit_id=muni_id,
                 defaults={"value": number, "region_id": region_id, "cascaded": True, "set_by": actor},
             )
     return target
@@ -362,8 +390,8 @@ STARTER = [
         100,
         "%",
         "up",
-        "Педагоги, чей индивидуальный образовательный маршрут утверждён тьютором и не остановлен, от числа работающих "
-        "педагогов.",
+        "Педагоги, чей индивидуальный образовательный маршрут утверждён тьютором и не остановлен, "
+        "от числа работающих педагогов.",
     ),
     (
         "deficit_closed_share",
@@ -373,8 +401,8 @@ STARTER = [
         100,
         "%",
         "up",
-        "Из педагогов, прошедших повторную диагностику по дефициту маршрута за 12 месяцев, — те, у кого хотя бы один "
-        "дефицит закрыт.",
+        "Из педагогов, прошедших повторную диагностику по дефициту маршрута за 12 месяцев, — "
+        "те, у кого хотя бы один дефицит закрыт.",
     ),
     (
         "certificate_use_share",
@@ -384,8 +412,8 @@ STARTER = [
         100,
         "%",
         "up",
-        "Сертификаты года, по которым педагог записался на программу (средства зарезервированы или оплачены), от "
-        "выданных.",
+        "Сертификаты года, по которым педагог записался на программу (средства зарезервированы или оплачены), "
+        "от выданных.",
     ),
     (
         "trained_cnppm_share",
@@ -416,6 +444,28 @@ STARTER = [
         "",
         "up",
         "Программы, опубликованные в депозитарии на конец периода, по организации-провайдеру.",
+    ),
+    (
+        "vacancy_rate",
+        "Доля вакантных ставок",
+        ["workforce_vacant_fte"],
+        ["workforce_post_fte"],
+        100,
+        "%",
+        "down",
+        "Ставки открытых должностей, которые никто не занимает, от всех ставок открытых должностей на конец периода "
+        "(реестр кадрового обеспечения).",
+    ),
+    (
+        "aged_60_share",
+        "Доля педагогов в возрасте 60 лет и старше",
+        ["workforce_holders_60"],
+        ["workforce_holders"],
+        100,
+        "%",
+        "down",
+        "Педагоги 60 лет и старше, занимающие должность, от всех педагогов, занимающих должность, на конец периода "
+        "(реестр кадрового обеспечения).",
     ),
 ]
 

@@ -6,6 +6,9 @@ app_name = "monitoring"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("indicators/<slug:code>/", views.indicator, name="indicator"),
+    path("regions/", views.compare, name="compare"),
+    path("people/", views.people, name="people"),
+    path("report/", views.report, name="report"),
     path("releases/", views.releases, name="releases"),
     path("releases/<int:pk>/", views.release, name="release"),
 ]

@@ -4,22 +4,29 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from efs import xlsx
 from efs.errors import DomainError, NotFound
+from efs.http import client_ip, pdf_response
 from efs.people import access
-from efs.people.public import Macroregion, Municipality, Organization
+from efs.people.public import (
+    Macroregion,
+    Municipality,
+    Organization,
+)
 
 from . import access as reach
 from . import queries, services
 from .elements import ELEMENTS
-from .forms import ReleaseForm, TargetForm
+from .forms import ReleaseForm, ReportForm, TargetForm
 from .models import Indicator, Level, Release
 
 CHILD_LEVEL = {
@@ -124,6 +131,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "coverage": covered,
         "years": list(range(timezone.localdate().year, timezone.localdate().year - 3, -1)),
         "can_drill_people": level in (Level.ORGANIZATION, Level.MUNICIPALITY, Level.REGION),
+        "can_report": level == Level.REGION and access.may_act_on_region(request.user, unit_id, roles=services.EDITORS),
+        "drill_href": (
+            f"?level={CHILD_LEVEL.get(level, '')}&period={period}&indicator={chosen.code if chosen else ''}&unit="
+        ),
     }
     return render(request, "monitoring/dashboard.html", context)
 
@@ -205,7 +216,6 @@ def _export(indicator: Indicator, level: str, unit_id: int, period: str, mine, c
     return xlsx.response(content, f"{indicator.code}-{level}-{unit_id}-{period}.xlsx")
 
 
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def releases(request: HttpRequest) -> HttpResponse:
@@ -278,3 +288,169 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "monitoring/release.html", {"release": found, "values": values, "status_words": queries.STATUS_WORDS}
     )
+
+
+# ---------------------------------------------------------------- the federal operator's side-by-side view
+
+
+def _chosen_indicators(request: HttpRequest) -> tuple[list[Indicator], list[Indicator]]:
+    federal = list(Indicator.objects.filter(region__isnull=True).prefetch_related("versions"))
+    wanted = [c for c in request.GET.getlist("indicator") if c][: queries.COMPARE_MAX]
+    chosen = [ind for ind in federal if ind.code in wanted] if wanted else federal[:4]
+    return federal, chosen
+
+
+@login_required
+def compare(request: HttpRequest) -> HttpResponse:
+    """The country's regions side by side on chosen federal indicators, with targets."""
+    reach.require_federal(request.user)
+    period = request.GET.get("period") or str(timezone.localdate().year)
+    build = queries.published_build()
+    queries.parse_period(period, build)
+    federal, chosen = _chosen_indicators(request)
+    sort = request.GET.get("sort") or (chosen[0].code if chosen else "")
+    rows = queries.regions_side_by_side(chosen, period, sort=sort)
+    mapped = next((i for i, ind in enumerate(chosen) if ind.code == sort), 0)
+    context = {
+        "federal": federal,
+        "chosen": chosen,
+        "chosen_codes": {i.code for i in chosen},
+        "rows": rows,
+        "period": period,
+        "build": build,
+        "sort": sort,
+        "mapped": chosen[mapped] if chosen else None,
+        "map_href": f"{reverse('monitoring:dashboard')}?level=region&period={period}&unit=",
+        "map_values": [r.values[mapped] for r in rows if chosen and r.values[mapped] is not None],
+        "with_data": sum(1 for r in rows if any(v is not None and v.value is not None for v in r.values)),
+    }
+    return render(request, "monitoring/compare.html", context)
+
+
+# ---------------------------------------------------------------- drill-through to people
+
+PEOPLE_PAGE = 50
+
+
+@login_required
+def people(request: HttpRequest) -> HttpResponse:
+    """The educators behind a unit's figures, only as far as the user's scope already shows
+    them (the people app's scoping); every page opened is written to the audit log."""
+    level, unit_id = _unit(request)
+    number = request.GET.get("page", "1")
+    number = int(number) if number.isdigit() and len(number) <= 6 else 1
+    name = _unit_name(level, unit_id)
+    count, items = reach.people_logged(
+        request.user,
+        level,
+        unit_id,
+        offset=(max(number, 1) - 1) * PEOPLE_PAGE,
+        limit=PEOPLE_PAGE,
+        unit_name=name,
+        ip=client_ip(request),
+    )
+    page = Paginator(range(count), PEOPLE_PAGE).get_page(number)
+    context = {
+        "level": level,
+        "unit_id": unit_id,
+        "unit_name": name,
+        "page": page,
+        "items": items,
+        "period": request.GET.get("period", ""),
+    }
+    return render(request, "monitoring/people.html", context)
+
+
+# ---------------------------------------------------------------- the quarterly report
+
+
+def _quarter_now() -> str:
+    today = timezone.localdate()
+    quarter = (today.month - 1) // 3  # the last finished quarter
+    return f"{today.year - 1}-Q4" if quarter == 0 else f"{today.year}-Q{quarter}"
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    """The quarterly report a region sends to the Ministry: on the page, in XLSX and in PDF."""
+    access.require_role(request.user, services.EDITORS)
+    regions = access.region_reach(request.user, roles=services.EDITORS).regions()
+    data = (
+        request.GET
+        if "region" in request.GET
+        else {"region": regions.values_list("pk", flat=True).first(), "quarter": _quarter_now()}
+    )
+    form = ReportForm(data, regions=regions)
+    if not form.is_valid():
+        return render(request, "monitoring/report.html", {"form": form, "report": None}, status=400)
+    try:
+        found = queries.quarterly_report(region=form.cleaned_data["region"], quarter=form.cleaned_data["quarter"])
+    except DomainError as exc:
+        form.add_error("quarter", exc.message)
+        return render(request, "monitoring/report.html", {"form": form, "report": None}, status=exc.status)
+    name = f"monitoring-{found.region.code}-{found.period}"
+    if request.GET.get("format") == "xlsx":
+        return xlsx.response(_report_xlsx(found), f"{name}.xlsx")
+    if request.GET.get("format") == "pdf":
+        return pdf_response(
+            request, "monitoring/report_print.html", {"report": found, "now": timezone.now()}, f"{name}.pdf"
+        )
+    return render(request, "monitoring/report.html", {"form": form, "report": found})
+
+
+def _report_xlsx(found: queries.QuarterlyReport) -> bytes:
+    def number(v):
+        return None if v is None or v.value is None else round(v.value, 2)
+
+    main = xlsx.Sheet(
+        _("Region"),
+        [
+            _("Indicator"),
+            _("Code"),
+            _("Unit of measure"),
+            _("Value"),
+            _("Numerator"),
+            _("Denominator"),
+            _("Target"),
+            _("Expected by now"),
+            _("Status"),
+            _("Municipalities with data"),
+            _("Formula version"),
+        ],
+        [
+            [
+                line.indicator.name,
+                line.indicator.code,
+                line.indicator.unit,
+                number(line.value),
+                line.value.numerator if line.value else None,
+                line.value.denominator if line.value else None,
+                line.value.target if line.value else None,
+                None if not line.value or line.value.expected is None else round(line.value.expected, 2),
+                line.value.status_word if line.value else queries.STATUS_WORDS["no_data"],
+                f"{line.reported} / {found.municipality_count}",
+                line.value.formula_version if line.value else None,
+            ]
+            for line in found.lines
+        ],
+        widths={"A": 60, "I": 18},
+    )
+    munis = xlsx.Sheet(
+        _("Municipalities"),
+        [_("Indicator"), _("Municipality"), _("Value"), _("Numerator"), _("Denominator"), _("Target"), _("Status")],
+        [
+            [
+                line.indicator.name,
+                m.unit_name,
+                number(m),
+                m.numerator,
+                m.denominator,
+                m.target,
+                _("fewer than 5 people") if m.suppressed else m.status_word,
+            ]
+            for line in found.lines
+            for m in line.municipalities
+        ],
+        widths={"A": 60, "B": 40},
+    )
+    return xlsx.workbook_bytes(main, munis)

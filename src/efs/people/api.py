@@ -6,13 +6,13 @@ import datetime as dt
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from efs.errors import NotFound, ValidationFailed
 from efs.http import bounded_pagination, client_ip
-from efs.limits import INT_MAX, Id
+from efs.limits import INT_MAX, Id, RegionCode, Word
 
 from . import access, imports, queries, services
 from .audit import audit_rows, audit_view
@@ -20,6 +20,10 @@ from .models import AuditAction, ConsentKind, Educator, ImportBatch, ImportKind,
 
 Pagination = bounded_pagination()
 router = Router(tags=["people"])
+
+
+class MarkedOut(Schema):
+    marked: int = Field(..., description="how many notifications were unread and are read now")
 
 
 class RegionOut(Schema):
@@ -161,7 +165,7 @@ def regions(request: HttpRequest):
 
 
 @router.get("/regions/{code}/municipalities", response=list[MunicipalityOut])
-def municipalities(request: HttpRequest, code: str):
+def municipalities(request: HttpRequest, code: RegionCode):
     region = Region.objects.filter(code=code).first()
     if region is None:
         raise NotFound(_("Region not found."), code="region_not_found")
@@ -262,14 +266,14 @@ def _consent_kind(kind: str) -> str:
 
 
 @router.post("/consents/{kind}", response=ConsentOut, summary="Give consent (idempotent)")
-def consent_give(request: HttpRequest, kind: str):
+def consent_give(request: HttpRequest, kind: Word):
     me = _own(request)
     services.consent_give(actor=request.user, educator=me, kind=_consent_kind(kind), ip=client_ip(request))
     return _consent_out(me, kind)
 
 
 @router.delete("/consents/{kind}", response=ConsentOut, summary="Withdraw consent (idempotent)")
-def consent_withdraw(request: HttpRequest, kind: str):
+def consent_withdraw(request: HttpRequest, kind: Word):
     me = _own(request)
     services.consent_withdraw(actor=request.user, educator=me, kind=_consent_kind(kind), ip=client_ip(request))
     return _consent_out(me, kind)
@@ -292,13 +296,13 @@ def notifications(request: HttpRequest, unread: bool = False):
     return list(items[:100])
 
 
-@router.post("/notifications/read", response=dict[str, int], summary="Mark all my notifications as read")
+@router.post("/notifications/read", response=MarkedOut, summary="Mark all my notifications as read")
 def notifications_read(request: HttpRequest):
     return {"marked": services.notifications_read(user=request.user)}
 
 
 @router.post("/imports", response={201: ImportOut}, summary="Upload a file and check it (nothing is imported yet)")
-def import_upload(request: HttpRequest, kind: Form[str], region: Form[str], file: File[UploadedFile]):
+def import_upload(request: HttpRequest, kind: Form[Word], region: Form[RegionCode], file: File[UploadedFile]):
     region_obj = Region.objects.filter(code=region).first()
     if region_obj is None:
         raise NotFound(_("Region not found."), code="region_not_found")
@@ -315,7 +319,9 @@ def _batch(request: HttpRequest, batch_id: Id) -> ImportBatch:
     return queries.import_batch(request.user, batch_id)
 
 
-@router.get("/imports/{int:batch_id}", response=ImportOut)
+@router.get(
+    "/imports/{int:batch_id}", response=ImportOut, summary="The check of an uploaded file: rows, valid rows, errors"
+)
 def import_get(request: HttpRequest, batch_id: Id):
     return _batch(request, batch_id)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,14 @@ class ThrottledAuthenticationForm(AuthenticationForm):
     }
 
     throttled = False
+
+    # A password longer than this is refused before it is hashed (hashing megabytes is work for nothing).
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
     def clean(self):
         from django.conf import settings

@@ -36,6 +36,7 @@ from .queries import (
     educator_visible,
     educators_visible,
     home_region,
+    role_holders,
     staff_summary,
 )
 from .services import (
@@ -48,6 +49,7 @@ from .services import (
     processing_require,
     role_grant,
     support_assign,
+    support_end,
 )
 
 __all__ = [
@@ -88,8 +90,10 @@ __all__ = [
     "home_region",
     "notify",
     "role_grant",
+    "role_holders",
     "staff_summary",
     "support_assign",
+    "support_end",
 ]
 
 

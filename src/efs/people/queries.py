@@ -123,6 +123,18 @@ def assigned_educators(user, *, role: str) -> QuerySet[Educator]:
     return access.scoped(Educator.objects.select_related("organization"), user, roles=[role])
 
 
+def role_holders(*, role: str, region_id: int):
+    """The logins holding `role` with `region_id` as their home region (e.g. a region's
+    tutors, whose scope is their assigned people), by name."""
+    from .models import User
+
+    return (
+        User.objects.filter(role_assignments__role=role, role_assignments__region_id=region_id)
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
 def assigned_tutor(educator: Educator) -> User | None:
     """The educator's tutor: the supporter of their first active tutor assignment (routes send
     routes for approval to them, support books consultations with them)."""

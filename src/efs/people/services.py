@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from efs.limits import NOTE_MAX_CHARS, checked_text
 
 from . import access
 from .audit import audit_record
@@ -221,6 +222,18 @@ def support_assign(*, supporter: User, educator: Educator, kind: str) -> Support
     return assignment
 
 
+def support_end(*, supporter: User, educator: Educator, kind: str) -> bool:
+    """End an active tutor's or mentor's assignment (the row stays, inactive; a higher app
+    keeps the history of who supported whom). True when one was active."""
+    if kind not in (Role.TUTOR, Role.MENTOR):
+        raise ValidationFailed(_("Unknown kind of support."), code="support_kind_unknown")
+    return bool(
+        SupportAssignment.objects.filter(supporter=supporter, educator=educator, kind=kind, active=True).update(
+            active=False
+        )
+    )
+
+
 # ---------------------------------------------------------------- profile
 
 
@@ -283,6 +296,8 @@ def macroregion_save(
     name = name.strip()
     if not name:
         raise ValidationFailed(_("Give the macroregion a name."), code="name_required")
+    name = checked_text(name, field=_("name"), limit=200)
+    description = checked_text(description, field=_("description"), limit=NOTE_MAX_CHARS)
     if len(regions) < 2:
         raise ValidationFailed(_("A macroregion joins at least two regions."), code="macroregion_too_small")
     macroregion = macroregion or Macroregion()
@@ -313,9 +328,10 @@ def _digest(plaintext: str) -> str:
 
 
 def api_token_create(*, user: User, name: str) -> IssuedToken:
-    name = name.strip()[:100]
+    name = name.strip()
     if not name:
         raise ValidationFailed(_("Give the token a name, e.g. the system that will use it."), code="name_required")
+    name = checked_text(name, field=_("name"), limit=100)
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=plaintext[:12], digest=_digest(plaintext))
     return IssuedToken(token=token, plaintext=plaintext)

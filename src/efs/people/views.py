@@ -307,7 +307,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
                 services.api_token_revoke(user=request.user, token_id=post_int(request, "id"))
                 messages.info(request, _("Token revoked."))
                 return redirect("people:tokens")
-            issued = services.api_token_create(user=request.user, name=request.POST.get("name", "")[:100])
+            issued = services.api_token_create(user=request.user, name=request.POST.get("name", ""))
         except DomainError as exc:
             messages.error(request, exc.message)
             status = exc.status

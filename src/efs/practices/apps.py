@@ -10,3 +10,6 @@ class PracticesConfig(AppConfig):
     def ready(self) -> None:
         from . import access  # noqa: F401  (registers the scope policies of this app)
         from .network import access as network_access  # noqa: F401
+        from .sources import register
+
+        register()  # the bank proposes practices as route items (routes.registry)

@@ -1,1 +1,45 @@
-"""What other apps may use from the practices app (ADR 0006)."""
+"""What other apps may use from the practices app (ADR 0006): the bank's services for the
+demo generator, and the models other apps relate to."""
+
+from __future__ import annotations
+
+from .models import PUBLIC_STATUSES, Competency, Contest, Practice, PracticeLevel, PracticeStatus
+
+# The network part's surface (these lines were added by the network part).
+from .network import public as network
+from .services import (
+    PracticeData,
+    contest_create,
+    criteria_of,
+    evidence_add,
+    experts_available,
+    practice_create,
+    practice_decide,
+    practice_effects_update,
+    practice_submit,
+    replication_report,
+    review_submit,
+    reviews_assign,
+)
+
+__all__ = [
+    "network",
+    "PUBLIC_STATUSES",
+    "Competency",
+    "Contest",
+    "Practice",
+    "PracticeData",
+    "PracticeLevel",
+    "PracticeStatus",
+    "contest_create",
+    "criteria_of",
+    "evidence_add",
+    "experts_available",
+    "practice_create",
+    "practice_decide",
+    "practice_effects_update",
+    "practice_submit",
+    "replication_report",
+    "review_submit",
+    "reviews_assign",
+]

@@ -24,6 +24,7 @@ from efs.limits import (
     PriceKopecks,
     RegionCode,
     Search,
+    Word,
 )
 from efs.people import access
 from efs.people.models import Region
@@ -307,7 +308,7 @@ def build(request: HttpRequest, body: BuildIn):
 )
 def staff(
     request: HttpRequest,
-    status: str = "",
+    status: Word = "",
     overdue: bool = False,
     q: Search = "",
     offset: Offset = 0,

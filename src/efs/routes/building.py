@@ -26,6 +26,8 @@ from efs.diagnostics.public import (
 from efs.people.models import Educator
 from efs.planner import Option, Preferences, RouteProblem
 
+from . import registry
+
 ACTIVITIES = json.loads((Path(__file__).resolve().parent / "data" / "activities.json").read_text(encoding="utf-8"))
 DEFICIT_WEIGHT_MIN = DEFICIT_PROBABILITY_MIN  # a competency enters the route when it is a current deficit
 # Measured effects shrink toward the declared coverage: N0 pseudo-completers, and a gain
@@ -71,6 +73,7 @@ class Candidate:
     competency: Competency | None = None
     start: dt.date | None = None
     end: dt.date | None = None
+    sourced: registry.SourceCandidate | None = None  # from a registered item source
 
 
 def _deficits(results) -> list[Deficit]:
@@ -212,7 +215,65 @@ def candidates(
                 start=start,
                 end=end,
             )
+    _source_candidates(educator, deficits, options, found, meaning)
     return found, meaning
+
+
+def _source_query(educator: Educator, deficits: list[Deficit], options: BuildOptions) -> registry.SourceQuery:
+    return registry.SourceQuery(
+        educator_id=educator.pk,
+        region_id=educator.region_id,
+        organization_id=educator.organization_id,
+        subject_codes=frozenset(educator.subjects.values_list("code", flat=True)),
+        deficits={d.competency.code: d.weight for d in deficits},
+        period_start=options.period_start,
+        period_end=options.period_end,
+    )
+
+
+def _source_candidates(
+    educator: Educator,
+    deficits: list[Deficit],
+    options: BuildOptions,
+    found: list[Option],
+    meaning: dict[str, Candidate],
+) -> None:
+    """The activities registered item sources propose (routes.registry), free of charge."""
+    sources = registry.item_sources()
+    if not sources:
+        return
+    query = _source_query(educator, deficits, options)
+    span = max(1, (options.period_end - options.period_start).days)
+    org = educator.organization
+    home = str(org.municipality_id) if org and org.municipality_id else None
+    for source in sources:
+        for number, sourced in enumerate(source.candidates(query)[: source.limit]):
+            coverage = {
+                code: round(min(1.0, share), 4)
+                for code, share in sourced.coverage.items()
+                if code in query.deficits and share > 0
+            }
+            if not coverage:
+                continue
+            start = options.period_start + dt.timedelta(days=min(span - 1, 14 + number * 7))
+            end = min(options.period_end, start + dt.timedelta(days=max(1, sourced.duration_days) - 1))
+            key = f"s-{source.kind}-{sourced.key}"
+            found.append(
+                Option(
+                    id=key,
+                    program=key,
+                    coverage=coverage,
+                    hours=sourced.hours,
+                    price=0,
+                    start=start,
+                    end=end,
+                    exclusive=sourced.exclusive,
+                    kind=source.kind,
+                    format="in_person" if sourced.exclusive else "online",
+                    place=home if sourced.exclusive else None,
+                )
+            )
+            meaning[key] = Candidate(kind=source.kind, start=start, end=end, sourced=sourced)
 
 
 def problem(deficits: list[Deficit], found: list[Option], options: BuildOptions) -> RouteProblem:
@@ -240,6 +301,8 @@ def reason(candidate: Candidate, covers: dict[str, float], deficits: dict[str, D
             % {"title": deficit.competency.title, "share": round(share * 100), "p": round(deficit.weight * 100)}
         )
     text = "; ".join(parts)
+    if candidate.sourced is not None and candidate.sourced.reason:
+        text = f"{text}; {candidate.sourced.reason}" if text else candidate.sourced.reason
     if candidate.kind == "cohort":
         cohort = candidate.cohort
         where = _("online") if cohort.online else (cohort.municipality.name if cohort.municipality else "")

@@ -2,7 +2,9 @@
 monitoring: counts per organization (the educator's current one) and month.
 
 A higher app (support) reads the items of an educator's active route and hands a result
-over as evidence of an item; the tutor then reviews it as any other evidence."""
+over as evidence of an item; the tutor then reviews it as any other evidence. A higher app
+contributes route activities through the registry of item sources (`register_item_source`,
+routes/registry.py) and reads their measured effect with `item_effects`."""
 
 from __future__ import annotations
 
@@ -24,20 +26,35 @@ from .models import (
     RouteStatus,
 )
 from .queries import active_route_items
-from .services import evidence_submit
+from .registry import ItemSource, SourceCandidate, SourceQuery, register_item_source
+from .services import (
+    EVIDENCE_MAX_BYTES,
+    EVIDENCE_TYPES,
+    content_matches,
+    evidence_submit,
+    item_effects,
+)
 
 __all__ = [
+    "EVIDENCE_MAX_BYTES",
+    "EVIDENCE_TYPES",
     "Evidence",
     "GoalStatus",
     "ItemKind",
+    "ItemSource",
     "ItemStatus",
     "RouteItem",
     "RouteStatus",
+    "SourceCandidate",
+    "SourceQuery",
     "active_route_items",
+    "content_matches",
     "element_educators_closed_deficit",
     "element_educators_remeasured",
     "element_educators_with_route",
     "evidence_submit",
+    "item_effects",
+    "register_item_source",
 ]
 
 REMEASURED_WINDOW_MONTHS = 12

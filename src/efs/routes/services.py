@@ -26,7 +26,7 @@ from efs.people.public import assigned_tutor
 from efs.people.services import notify, processing_allowed_q, processing_require
 from efs.planner import PlannerError, plan_route
 
-from . import building
+from . import building, registry
 from .models import (
     ACTIVE,
     Evidence,
@@ -253,6 +253,8 @@ def _add_item(
             evidence_form=_("Certificate of qualification upgrade and the final work of the program"),
             order=order,
         )
+    if candidate.sourced is not None:
+        return _add_sourced_item(route, candidate, covers, by_code, order)
     activity = candidate.activity
     title = activity["title"].format(competency=candidate.competency.title)
     return RouteItem.objects.create(
@@ -271,6 +273,27 @@ def _add_item(
         evidence_form=activity["evidence_form"],
         order=order,
     )
+
+
+def _add_sourced_item(
+    route: Route,
+    candidate: building.Candidate,
+    covers: dict[str, float],
+    by_code: dict[str, building.Deficit],
+    order: int,
+) -> RouteItem:
+    """An activity of a registered item source (routes.registry); the source records its link."""
+    sourced = candidate.sourced
+    item = RouteItem.objects.create(
+        route=route, kind=candidate.kind, title=sourced.title[:500], coverage=covers, task=sourced.task[:500],
+        reason=building.reason(candidate, covers, by_code), planned_start=candidate.start, planned_end=candidate.end,
+        hours=sourced.hours, price=0, exclusive=sourced.exclusive, expected_result=sourced.expected_result,
+        evidence_form=sourced.evidence_form[:300], order=order,
+    )
+    source = registry.item_source(candidate.kind)
+    if source is not None and source.on_added is not None:
+        source.on_added(item.pk, sourced)
+    return item
 
 
 # ---------------------------------------------------------------- editing a draft
@@ -1013,6 +1036,46 @@ def program_effects_update() -> int:
             "control_n": len(control),
         }
     return program_effects_set(effects=dict(effects))
+
+
+def item_effects(groups: dict[int, set[int]]) -> dict[int, dict[str, dict]]:
+    """The measured effect of groups of route items, the way program effects are measured
+    (program_effects_update, docs/routes.md): for each group (a practice, a source's
+    activity) and each competency its accepted items covered, the mean gain (θ at the
+    re-diagnosis − θ when the route was built) of the goals whose route holds such an item,
+    minus the mean gain of the other goals of that competency re-measured over routes
+    without one. Groups with no re-measured goal are absent from the answer."""
+    ids = {i for group in groups.values() for i in group}
+    items = RouteItem.objects.filter(pk__in=ids, status=ItemStatus.ACCEPTED).values_list("pk", "route_id", "coverage")
+    item_rows = {pk: (route_id, coverage) for pk, route_id, coverage in items}
+    if not item_rows:
+        return {}
+    codes = {code for _r, coverage in item_rows.values() for code in coverage}
+    rows = RouteGoal.objects.filter(
+        result_theta__isnull=False, current_theta__isnull=False, competency__code__in=codes
+    ).values_list("route_id", "competency__code", "current_theta", "result_theta")
+    by_code: dict[str, dict[int, float]] = defaultdict(dict)
+    for route_id, code, before, after in rows:
+        by_code[code][route_id] = after - before
+    answer: dict[int, dict[str, dict]] = {}
+    for group, members in groups.items():
+        treated_routes: dict[str, set[int]] = defaultdict(set)
+        for pk in members:
+            if pk in item_rows:
+                route_id, coverage = item_rows[pk]
+                for code in coverage:
+                    if route_id in by_code.get(code, {}):
+                        treated_routes[code].add(route_id)
+        effect = {}
+        for code, routes in sorted(treated_routes.items()):
+            treated = [by_code[code][r] for r in routes]
+            control = [g for r, g in by_code[code].items() if r not in routes]
+            base = sum(control) / len(control) if control else 0.0
+            gain = round(sum(treated) / len(treated) - base, 4)
+            effect[code] = {"effect": gain, "n": len(treated), "control_n": len(control)}
+        if effect:
+            answer[group] = effect
+    return answer
 
 
 # ---------------------------------------------------------------- reminders

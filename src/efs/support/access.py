@@ -15,6 +15,7 @@ from efs.people.access import EDUCATOR_READERS, ScopePolicy, register
 from efs.people.public import Role
 
 from .models import (
+    CaseloadChange,
     Consultation,
     MentoringMeeting,
     Mentorship,
@@ -22,6 +23,8 @@ from .models import (
     PrivateRecord,
     RecordShare,
     ReflectionCycle,
+    SupportEffect,
+    TutorCapacity,
 )
 
 PARTIES = frozenset({Role.TEACHER, Role.TUTOR})
@@ -61,7 +64,10 @@ register(
     # The school head reads rows of the school to confirm proposals; the views show the head
     # status and dates only (`queries.school_mentoring`), the plan and log to the two parties.
     ScopePolicy(
-        region="region", municipality="organization__municipality", organization="organization", educator="mentee",
+        region="region",
+        municipality="organization__municipality",
+        organization="organization",
+        educator="mentee",
         roles=MENTORING_PARTIES | {Role.SCHOOL_HEAD},
     ),
 )
@@ -83,3 +89,20 @@ register(
         roles=SUPPORTED,
     ),
 )
+
+# Caseloads and the measures of support are read by the ЦНППМ head (the regional operator
+# of the region, see caseloads.py) and the federal operator; they carry names and counts,
+# never contents.
+CASELOAD_READERS = frozenset({Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR})
+register(
+    CaseloadChange,
+    ScopePolicy(
+        region="region",
+        municipality="educator__organization__municipality",
+        organization="educator__organization",
+        educator="educator",
+        roles=CASELOAD_READERS,
+    ),
+)
+register(TutorCapacity, ScopePolicy(region="region", roles=CASELOAD_READERS))
+register(SupportEffect, ScopePolicy(region="region", roles=CASELOAD_READERS))

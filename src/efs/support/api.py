@@ -13,11 +13,14 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from efs.errors import NotFound
+from efs.limits import Word
 from efs.people import access
 from efs.people.access import EDUCATOR_READERS
 from efs.people.public import Role, educator_visible
 
+from . import caseloads as caseload_services
 from . import cycles as cycles_services
+from . import effects as effects_services
 from . import mentoring, queries, services
 from .access import MENTORING_PARTIES, OVERSEERS
 from .models import TEXT_MAX, ConsultationStatus, RecordKind
@@ -50,7 +53,7 @@ class RecordOut(Schema):
 
 class RecordIn(Schema):
     educator: int
-    kind: str = Field(..., description="journal_entry, mentoring_note or observation")
+    kind: str = Field(..., max_length=40, description="journal_entry, mentoring_note or observation")
     title: str = Field(..., max_length=200)
     body: str = Field(..., max_length=TEXT_MAX)
 
@@ -82,7 +85,7 @@ class ConsultationOut(Schema):
 
 class ConsultationIn(Schema):
     topic: str = Field(..., max_length=300)
-    format: str = Field(..., description="online or in_person")
+    format: str = Field(..., max_length=40, description="online or in_person")
     preferred_times: str = Field("", max_length=500)
     competency: int | None = None
     route_item: int | None = None
@@ -105,7 +108,7 @@ class CancelIn(Schema):
     reason: str = Field("", max_length=500)
 
 
-class EvidenceOut(Schema):
+class ConsultationEvidenceOut(Schema):
     evidence: int
     route_item: int
 
@@ -121,7 +124,7 @@ class OverviewRowOut(Schema):
     last_record: dt.datetime | None
 
 
-class OverviewOut(Schema):
+class SupportOverviewOut(Schema):
     educators: int
     consultations: dict[str, int]
     records: dict[str, int]
@@ -197,7 +200,7 @@ def _me(request):
 @router.get(
     "/consultations", response=list[ConsultationOut], summary="Consultations where I am the educator or the tutor"
 )
-def consultations(request: HttpRequest, status: str = ""):
+def consultations(request: HttpRequest, status: Word = ""):
     access.require_role(request.user, EDUCATOR_READERS)
     status = status if status in ConsultationStatus.values else ""
     return [
@@ -260,7 +263,7 @@ def consultation_cancel(request: HttpRequest, pk: int, payload: CancelIn):
 
 @router.post(
     "/consultations/{pk}/evidence",
-    response={201: EvidenceOut},
+    response={201: ConsultationEvidenceOut},
     summary="The educator hands the outcome over as route evidence",
 )
 def consultation_evidence(request: HttpRequest, pk: int):
@@ -275,7 +278,7 @@ def consultation_evidence(request: HttpRequest, pk: int):
 @router.get(
     "/records", response=list[RecordOut], summary="Private records I may read: mine, written by me, shared with me"
 )
-def support_records(request: HttpRequest, kind: str = ""):
+def support_records(request: HttpRequest, kind: Word = ""):
     access.require_role(request.user, EDUCATOR_READERS)
     kind = kind if kind in RecordKind.values else ""
     return [_record_out(r, request.user) for r in queries.records_visible(request.user, kind=kind)[:500]]
@@ -324,7 +327,7 @@ def record_unshare(request: HttpRequest, pk: int, share_pk: int):
     return Status(204, None)
 
 
-@router.get("/overview", response=OverviewOut, summary="Support in my scope: counts and dates only")
+@router.get("/overview", response=SupportOverviewOut, summary="Support in my scope: counts and dates only")
 def support_overview(request: HttpRequest, page: int = 1):
     access.require_role(request.user, OVERSEERS)
     data = queries.overview(request.user, page=page)
@@ -388,6 +391,10 @@ class MentorshipOut(Schema):
     meetings: list[MeetingOut]
 
 
+class MentorshipStatusOut(Schema):
+    status: str = Field(..., description="active when confirmed, declined when declined")
+
+
 class SchoolMentorshipOut(Schema):
     id: int
     mentor: str
@@ -403,7 +410,7 @@ class SchoolMentorshipOut(Schema):
 
 
 class PlanItemIn(Schema):
-    kind: str = Field(..., description="goal, meeting or task")
+    kind: str = Field(..., max_length=40, description="goal, meeting or task")
     title: str = Field(..., max_length=300)
     due_on: dt.date
     competency: int | None = Field(None, description="for a goal: one of the mentee's current deficits")
@@ -421,7 +428,7 @@ class FeedbackIn(Schema):
     rating: int = Field(..., ge=1, le=5)
 
 
-class DecisionIn(Schema):
+class MentorshipDecisionIn(Schema):
     accept: bool
 
 
@@ -535,7 +542,7 @@ def mentorships_propose(request: HttpRequest):
 @router.post(
     "/mentorships/{pk}/decision", response=dict[str, str], summary="The school head confirms or declines a proposal"
 )
-def mentorship_decision(request: HttpRequest, pk: int, payload: DecisionIn):
+def mentorship_decision(request: HttpRequest, pk: int, payload: MentorshipDecisionIn):
     m = mentoring.mentorship_decide(
         actor=request.user, mentorship=queries.mentorship_of_school(request.user, pk), accept=payload.accept
     )
@@ -741,3 +748,168 @@ def cycle_reflect(request: HttpRequest, pk: int, payload: ReflectIn):
 def cycle_close(request: HttpRequest, pk: int):
     cycles_services.cycle_close(actor=request.user, cycle=queries.cycle_visible(request.user, pk))
     return _cycle_out(queries.cycle_visible(request.user, pk), request.user)
+
+
+# ---------------------------------------------------------------- caseloads (the ЦНППМ head)
+
+
+class TutorLoadOut(Schema):
+    id: int
+    name: str
+    capacity: int | None
+    load: int
+    overloaded: bool
+
+
+class ProposalOut(Schema):
+    educator: int
+    educator_name: str
+    organization: str
+    municipality: str
+    from_tutor: int | None
+    to_tutor: int
+    reason: str
+
+
+class CaseloadsOut(Schema):
+    region: int
+    educators: int
+    unassigned: int
+    unassigned_by_municipality: list[tuple[str, int]]
+    tutors: list[TutorLoadOut]
+    proposals: list[ProposalOut]
+    no_place: int
+    mentors: int
+    mentorships_stale: int
+    plans_overdue: int
+
+
+class CapacityIn(Schema):
+    region: int | None = None
+    tutor: int
+    capacity: int = Field(..., ge=0, le=caseload_services.CAPACITY_MAX)
+
+
+class CapacityOut(Schema):
+    tutor: int
+    capacity: int
+
+
+class MoveIn(Schema):
+    educator: int
+    tutor: int
+
+
+class MovesIn(Schema):
+    region: int | None = None
+    moves: list[MoveIn] = Field(..., min_length=1, max_length=caseload_services.MOVES_MAX)
+    note: str = Field("", max_length=300)
+
+
+class ChangeOut(Schema):
+    educator: int
+    from_tutor: int | None
+    to_tutor: int | None
+    reason: str
+    changed_at: dt.datetime
+
+
+@router.get(
+    "/caseloads",
+    response=CaseloadsOut,
+    summary="Tutors' loads, educators without a tutor and a proposed rebalancing (the ЦНППМ head)",
+)
+def caseloads(request: HttpRequest, region: int | None = None):
+    c = caseload_services.caseloads(request.user, region_id=region)
+    return {
+        "region": c.region_id,
+        "educators": c.educators,
+        "unassigned": c.unassigned,
+        "unassigned_by_municipality": c.unassigned_by_municipality,
+        "tutors": [
+            {"id": t.id, "name": t.name, "capacity": t.capacity, "load": t.load, "overloaded": t.overloaded}
+            for t in c.tutors
+        ],
+        "proposals": [
+            {
+                "educator": p.educator_id,
+                "educator_name": p.educator_name,
+                "organization": p.organization,
+                "municipality": p.municipality,
+                "from_tutor": p.from_id,
+                "to_tutor": p.to_id,
+                "reason": p.reason,
+            }
+            for p in c.proposals
+        ],
+        "no_place": c.no_place,
+        "mentors": c.mentors_total,
+        "mentorships_stale": c.mentorships_stale,
+        "plans_overdue": c.plans_overdue,
+    }
+
+
+@router.post("/caseloads/capacity", response=CapacityOut, summary="Set a tutor's capacity (the ЦНППМ head)")
+def caseload_capacity(request: HttpRequest, payload: CapacityIn):
+    row = caseload_services.capacity_set(
+        actor=request.user, region_id=payload.region, tutor_id=payload.tutor, capacity=payload.capacity
+    )
+    return {"tutor": row.tutor_id, "capacity": row.capacity}
+
+
+@router.post(
+    "/caseloads/moves",
+    response={201: list[ChangeOut]},
+    summary="Reassign educators to tutors, all or nothing (the ЦНППМ head)",
+)
+def caseload_moves(request: HttpRequest, payload: MovesIn):
+    changes = caseload_services.caseload_move(
+        actor=request.user,
+        region_id=payload.region,
+        moves=[(m.educator, m.tutor) for m in payload.moves],
+        note=payload.note,
+    )
+    return Status(
+        201,
+        [
+            {
+                "educator": c.educator_id,
+                "from_tutor": c.from_supporter_id,
+                "to_tutor": c.to_supporter_id,
+                "reason": c.reason,
+                "changed_at": c.changed_at,
+            }
+            for c in changes
+        ],
+    )
+
+
+class EffectOut(Schema):
+    label: str
+    group: str
+    episodes: int
+    closed: int
+    share: float | None
+    compared: int
+    expected: float | None
+    effect: float | None = Field(
+        None, description="share closed minus the expected share; null below the minimum number of compared deficits"
+    )
+
+
+class EffectsOut(Schema):
+    region: int
+    control: int | None
+    computed_at: dt.datetime | None
+    rows: list[EffectOut]
+
+
+@router.get(
+    "/effects",
+    response=EffectsOut,
+    summary="Does support work: supported deficits closed at the re-diagnosis against comparable ones",
+)
+def support_effects(request: HttpRequest, region: int | None = None):
+    region_id = caseload_services.head_region(request.user, region)
+    rows, control, computed = effects_services.effects(region_id)
+    return {"region": region_id, "control": control, "computed_at": computed, "rows": [r.__dict__ for r in rows]}

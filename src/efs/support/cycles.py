@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from efs.diagnostics.public import current_deficits, latest_result
-from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from efs.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from efs.people.public import AssignmentKind, Educator, SupportAssignment, User
-from efs.routes.public import active_route_items
+from efs.routes.public import ItemKind, ItemStatus, active_route_items, evidence_submit
 
 from . import rubric
 from .models import TEXT_MAX, CycleStage, PrivateRecord, RecordKind, ReflectionCycle
@@ -199,5 +199,39 @@ def cycle_close(*, actor: User, cycle: ReflectionCycle) -> ReflectionCycle:
         )
     cycle.after_p_deficit, cycle.after_measured_at = after.p_deficit, after.measured_at
     cycle.stage, cycle.closed_at = CycleStage.CLOSED, timezone.now()
-    cycle.save(update_fields=["after_p_deficit", "after_measured_at", "stage", "closed_at"])
+    cycle.evidence = _to_route(actor, cycle)
+    cycle.save(update_fields=["after_p_deficit", "after_measured_at", "stage", "closed_at", "evidence"])
     return cycle
+
+
+def _route_item(cycle: ReflectionCycle):
+    """The activity the closed cycle shows was done: the one it opened from, else a
+    «reflective cycle» activity of the active route that works on the same competency."""
+    items = active_route_items(cycle.educator).exclude(status__in=[ItemStatus.ACCEPTED])
+    if cycle.route_item_id:
+        return items.filter(pk=cycle.route_item_id).first()
+    code = cycle.competency.code
+    return next((item for item in items.filter(kind=ItemKind.REFLECTION) if code in (item.coverage or [])), None)
+
+
+def _to_route(actor: User, cycle: ReflectionCycle):
+    """A closed cycle is route evidence: its outcome (stages, before and after), never the
+    texts written on the way. The tutor reviews it like any evidence. No active route or
+    activity: nothing to hand over, the cycle still closes."""
+    item = _route_item(cycle)
+    if item is None:
+        return None
+    note = _(
+        "Reflective cycle on «%(competency)s» closed: plan, lesson, observation and reflection done; "
+        "probability of the deficit %(before)s → %(after)s at the re-diagnosis of %(date)s."
+    ) % {
+        "competency": cycle.competency.title,
+        "before": f"{cycle.before_p_deficit:.2f}",
+        "after": f"{cycle.after_p_deficit:.2f}",
+        "date": timezone.localtime(cycle.after_measured_at).strftime("%d.%m.%Y"),
+    }
+    try:
+        with transaction.atomic():
+            return evidence_submit(actor=actor, item=item, note=note)
+    except DomainError:  # the route stopped or the activity closed meanwhile: the cycle closes anyway
+        return None

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import rubric
+from .caseloads import CAPACITY_MAX, MOVES_MAX
 from .models import TEXT_MAX, ConsultationFormat, MentorshipForm, PlanItemKind, RecordKind
 from .services import DURATION_MAX, DURATION_MIN
 
@@ -181,3 +182,34 @@ class ReflectForm(forms.Form):
             self.fields[key] = forms.CharField(
                 label=prompt, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3})
             )
+
+
+class CapacityForm(forms.Form):
+    tutor = forms.IntegerField(label=_("Tutor"), min_value=1)
+    capacity = forms.IntegerField(label=_("Capacity, educators"), min_value=0, max_value=CAPACITY_MAX)
+
+
+class MovesField(forms.MultipleChoiceField):
+    """Values «educator id:tutor id»; the service checks that both exist in the region."""
+
+    def valid_value(self, value) -> bool:
+        left, _sep, right = str(value).partition(":")
+        return left.isdigit() and right.isdigit() and len(value) <= 25
+
+    def validate(self, value):
+        super().validate(value)
+        if len(value) > MOVES_MAX:
+            raise forms.ValidationError(_("At most %(max)s moves at once.") % {"max": MOVES_MAX})
+
+
+class MovesForm(forms.Form):
+    """The moves of a proposed rebalancing the head ticked."""
+
+    moves = MovesField(
+        label=_("Moves"),
+        error_messages={
+            "required": _("Tick at least one move."),
+            "invalid_choice": _("A move names an educator and a tutor."),
+        },
+    )
+    note = forms.CharField(label=_("Why"), max_length=300, required=False)

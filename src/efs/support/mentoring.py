@@ -24,10 +24,13 @@ from efs.people.public import (
     notify,
     role_grant,
     support_assign,
+    support_end,
 )
 
+from .caseloads import record_change
 from .models import (
     TEXT_MAX,
+    ChangeReason,
     MentoringMeeting,
     Mentorship,
     MentorshipForm,
@@ -145,6 +148,14 @@ def _activate(mentorship: Mentorship, actor: User) -> None:
     mentor = mentorship.mentor
     role_grant(user=mentor, role=Role.MENTOR, scope=Scope.ASSIGNED, region=mentorship.region)
     support_assign(supporter=mentor, educator=mentorship.mentee, kind=Role.MENTOR)
+    record_change(
+        educator=mentorship.mentee,
+        kind=AssignmentKind.MENTOR,
+        from_user=None,
+        to_user=mentor,
+        reason=ChangeReason.ASSIGNED,
+        actor=actor,
+    )
     url = reverse("support:mentorship", args=[mentorship.pk])
     notify(user=mentor, title=_("You are the mentor of %(name)s") % {"name": mentorship.mentee.full_name}, url=url)
     if mentorship.mentee.user_id:
@@ -327,6 +338,17 @@ def mentorship_feedback(*, actor: User, mentorship: Mentorship, text: str, ratin
     mentorship.feedback, mentorship.feedback_rating = text, rating
     mentorship.status, mentorship.finished_at = MentorshipStatus.FINISHED, timezone.now()
     mentorship.save(update_fields=["feedback", "feedback_rating", "status", "finished_at"])
+    # The pair has ended: the mentor's scope no longer reaches the mentee (people keeps the
+    # row inactive; the history is ours).
+    if support_end(supporter=mentorship.mentor, educator=mentorship.mentee, kind=Role.MENTOR):
+        record_change(
+            educator=mentorship.mentee,
+            kind=AssignmentKind.MENTOR,
+            from_user=mentorship.mentor,
+            to_user=None,
+            reason=ChangeReason.MENTORSHIP_ENDED,
+            actor=actor,
+        )
     notify(
         user=mentorship.mentor,
         title=_("%(name)s finished the mentorship and left feedback") % {"name": mentorship.mentee.full_name},

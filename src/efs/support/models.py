@@ -383,6 +383,14 @@ class ReflectionCycle(models.Model):
     after_measured_at = models.DateTimeField(_("re-diagnosed"), null=True, blank=True)
     opened_at = models.DateTimeField(_("opened"), auto_now_add=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    evidence = models.ForeignKey(
+        "routes.Evidence",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("route evidence"),
+    )
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -401,3 +409,133 @@ class ReflectionCycle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.educator_id}: {self.competency_id} ({self.stage})"
+
+
+# ---------------------------------------------------------------- caseloads
+
+
+class TutorCapacity(models.Model):
+    """How many educators a tutor of the region can support, set by the ЦНППМ head."""
+
+    tutor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("tutor")
+    )
+    region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+")
+    capacity = models.PositiveSmallIntegerField(_("capacity"))
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    set_at = models.DateTimeField(_("set"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("capacity of a tutor")
+        verbose_name_plural = _("capacities of tutors")
+        constraints = [models.UniqueConstraint(fields=["tutor", "region"], name="capacity_one_per_tutor_region")]
+
+    def __str__(self) -> str:
+        return f"{self.tutor_id}: {self.capacity}"
+
+
+class ChangeReason(models.TextChoices):
+    ASSIGNED = "assigned", pgettext_lazy("caseload", "assigned")
+    REASSIGNED = "reassigned", pgettext_lazy("caseload", "reassigned")
+    REBALANCED = "rebalanced", pgettext_lazy("caseload", "rebalanced")
+    MENTORSHIP_ENDED = "mentorship_ended", _("mentorship finished")
+
+
+class CaseloadChange(models.Model):
+    """The history of who supports an educator: each assignment, reassignment and end. The
+    current state is `people.SupportAssignment` (the scoping mechanism reads it)."""
+
+    educator = models.ForeignKey(
+        "people.Educator", on_delete=models.CASCADE, related_name="caseload_changes", verbose_name=_("educator")
+    )
+    region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10)  # people.AssignmentKind: tutor or mentor
+    from_supporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("before"),
+    )
+    to_supporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("after"),
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=ChangeReason.choices)
+    note = models.CharField(_("why"), max_length=300, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("changed"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("caseload change")
+        verbose_name_plural = _("caseload changes")
+        indexes = [models.Index(fields=["region", "-changed_at"]), models.Index(fields=["educator", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.educator_id}: {self.from_supporter_id} → {self.to_supporter_id}"
+
+
+# ---------------------------------------------------------------- does support work?
+
+
+class EffectGroup(models.TextChoices):
+    FORM = "form", _("form of support")
+    TUTOR = "tutor", _("tutor")
+    MENTOR = "mentor", _("mentor")
+
+
+class SupportForm(models.TextChoices):
+    CONSULTATION = "consultation", _("consultations")
+    MENTORING = "mentoring", _("mentoring")
+    CYCLE = "cycle", _("reflective cycles")
+
+
+class SupportEffect(models.Model):
+    """The share of supported deficits closed at the re-diagnosis against comparable
+    deficits without support, for one form of support, tutor or mentor of a region
+    (recomputed by the daily job; method in docs/support.md). Counts only."""
+
+    region = models.ForeignKey("people.Region", on_delete=models.CASCADE, related_name="+")
+    group = models.CharField(_("group"), max_length=8, choices=EffectGroup.choices)
+    form = models.CharField(_("form of support"), max_length=12, choices=SupportForm.choices, blank=True)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    episodes = models.PositiveIntegerField(_("supported deficits re-measured"))
+    closed = models.PositiveIntegerField(_("of them closed"))
+    compared = models.PositiveIntegerField(_("with a comparison"))
+    compared_closed = models.PositiveIntegerField(_("of them closed"))
+    expected = models.FloatField(_("expected share closed without support"), null=True, blank=True)
+    control = models.PositiveIntegerField(_("comparable deficits without support"))
+    computed_at = models.DateTimeField(_("computed"))
+
+    class Meta:
+        ordering = ["region_id", "group", "form", "person_id"]
+        verbose_name = _("measured effect of support")
+        verbose_name_plural = _("measured effects of support")
+        indexes = [models.Index(fields=["region", "group"])]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.group} {self.form or self.person_id}"
+
+    @property
+    def share(self) -> float | None:
+        return self.closed / self.episodes if self.episodes else None
+
+    @property
+    def compared_share(self) -> float | None:
+        return self.compared_closed / self.compared if self.compared else None
+
+    @property
+    def effect(self) -> float | None:
+        if self.expected is None or not self.compared:
+            return None
+        return self.compared_share - self.expected

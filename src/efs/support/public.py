@@ -4,7 +4,9 @@ private records."""
 
 from __future__ import annotations
 
+from .caseloads import capacity_set, caseload_move
 from .cycles import cycle_act, cycle_close, cycle_observe, cycle_open, cycle_plan, cycle_reflect
+from .effects import effects_compute
 from .mentoring import meeting_log, mentors_propose, mentorship_create, mentorship_decide, plan_add
 from .services import (
     consultation_cancel,
@@ -16,6 +18,9 @@ from .services import (
 )
 
 __all__ = [
+    "capacity_set",
+    "caseload_move",
+    "effects_compute",
     "consultation_cancel",
     "consultation_record",
     "consultation_request",

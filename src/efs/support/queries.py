@@ -23,6 +23,7 @@ from .models import (
     Consultation,
     ConsultationStatus,
     Mentorship,
+    MentorshipStatus,
     PrivateRecord,
     RecordKind,
     ReflectionCycle,
@@ -199,24 +200,22 @@ def is_party(user) -> bool:
 
 
 def mentorships_mine(user) -> QuerySet[Mentorship]:
-    """Mentorships where the user is the mentor or the mentee."""
-    return (
-        access.scoped(
-            Mentorship.objects.select_related("mentee__organization", "mentor"), user, roles=MENTORING_PARTIES
-        )
-        .filter(Q(mentor=user) | Q(mentee__user=user))
-        .order_by("status", "-created_at", "-pk")
-    )
+    """Mentorships where the user is the mentor or the mentee. A finished mentorship has
+    ended the mentor's assignment (so the scope no longer reaches the mentee); the mentor
+    still reads that pair's own row — the plan, the log they kept and the feedback given to
+    them — and nothing else of the former mentee."""
+    rows = Mentorship.objects.select_related("mentee__organization", "mentor")
+    reached = access.scoped(rows, user, roles=MENTORING_PARTIES).filter(Q(mentor=user) | Q(mentee__user=user))
+    if access.has_role(user, Role.MENTOR):
+        reached = reached | rows.filter(mentor=user, status=MentorshipStatus.FINISHED)
+    return reached.order_by("status", "-created_at", "-pk")
 
 
 def mentorship_visible(user, pk: int) -> Mentorship:
     """One mentorship with its plan and log, for its mentor and its mentee only."""
     try:
         return (
-            mentorships_mine(user)
-            .select_related("region")
-            .prefetch_related("plan__competency", "meetings")
-            .get(pk=pk)
+            mentorships_mine(user).select_related("region").prefetch_related("plan__competency", "meetings").get(pk=pk)
         )
     except Mentorship.DoesNotExist:
         raise NotFound(_("Not found, or you have no access to it.")) from None

@@ -34,4 +34,8 @@ urlpatterns = [
     path("cycles/<int:pk>/", views.cycle, name="cycle"),
     path("cycles/<int:pk>/step/", views.cycle_step, name="cycle_step"),
     path("cycles/<int:pk>/close/", views.cycle_close, name="cycle_close"),
+    path("caseloads/", views.caseloads, name="caseloads"),
+    path("caseloads/capacity/", views.caseload_capacity, name="caseload_capacity"),
+    path("caseloads/moves/", views.caseload_moves, name="caseload_moves"),
+    path("effects/", views.effects, name="effects"),
 ]

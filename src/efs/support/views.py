@@ -13,17 +13,20 @@ from django.views.decorators.http import require_POST
 
 from efs.diagnostics.public import current_deficits
 from efs.errors import DomainError, NotFound, PermissionDenied
-from efs.http import int_param
+from efs.http import int_param, post_int
 from efs.people import access
 from efs.people.access import EDUCATOR_READERS
 from efs.people.public import Role, assigned_educators
 
+from . import caseloads as caseload_queries
 from . import cycles as cycles_services
+from . import effects as effects_queries
 from . import ics, queries, rubric, services
 from . import mentoring as mentoring_services
 from .access import OVERSEERS
 from .forms import (
     CancelForm,
+    CapacityForm,
     ConfirmForm,
     ConsultationRecordForm,
     ConsultationRequestForm,
@@ -33,6 +36,7 @@ from .forms import (
     FeedbackForm,
     MeetingForm,
     MentorshipCreateForm,
+    MovesForm,
     ObserveForm,
     PlanItemForm,
     RecordForm,
@@ -41,6 +45,7 @@ from .forms import (
 )
 from .models import (
     STAGE_ORDER,
+    ChangeReason,
     ConsultationStatus,
     CycleStage,
     MentorshipForm,
@@ -83,6 +88,8 @@ def index(request: HttpRequest) -> HttpResponse:
         ],
         "consultations": consultations,
         "records": list(queries.records_visible(request.user)[:10]),
+        # the mentoring page is for mentors, mentees and school heads; a tutor has none there
+        "may_mentor": access.has_role(request.user, Role.TEACHER, Role.MENTOR, Role.SCHOOL_HEAD),
     }
     return render(request, "support/index.html", context)
 
@@ -638,3 +645,90 @@ def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The cycle is closed on the re-diagnosis."))
     return redirect("support:cycle", pk=obj.pk)
+
+
+# ---------------------------------------------------------------- caseloads (the ЦНППМ head)
+
+
+@login_required
+def caseloads(request: HttpRequest) -> HttpResponse:
+    data = caseload_queries.caseloads(request.user, region_id=int_param(request, "region"))
+    return render(
+        request,
+        "support/caseloads.html",
+        {"c": data, "reasons": dict(ChangeReason.choices), "moves_max": caseload_queries.MOVES_MAX},
+    )
+
+
+def _back_to_caseloads(region_id: int | None) -> HttpResponse:
+    response = redirect("support:caseloads")
+    if region_id:
+        response["Location"] += f"?region={region_id}"
+    return response
+
+
+@login_required
+@require_POST
+def caseload_capacity(request: HttpRequest) -> HttpResponse:
+    region_id = caseload_queries.head_region(request.user, post_int(request, "region") or None)
+    form = CapacityForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back_to_caseloads(region_id)
+    try:
+        caseload_queries.capacity_set(
+            actor=request.user,
+            region_id=region_id,
+            tutor_id=form.cleaned_data["tutor"],
+            capacity=form.cleaned_data["capacity"],
+        )
+    except DomainError as exc:
+        _soft(request, exc)
+    else:
+        messages.success(request, _("The capacity is saved."))
+    return _back_to_caseloads(region_id)
+
+
+@login_required
+@require_POST
+def caseload_moves(request: HttpRequest) -> HttpResponse:
+    region_id = caseload_queries.head_region(request.user, post_int(request, "region") or None)
+    form = MovesForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _back_to_caseloads(region_id)
+    try:
+        changes = caseload_queries.caseload_move(
+            actor=request.user,
+            region_id=region_id,
+            moves=form.cleaned_data["moves"],
+            note=form.cleaned_data["note"],
+            proposed=True,
+        )
+    except DomainError as exc:
+        if exc.status == 404:  # an educator or a tutor of the form is not in the region: say so, keep the page
+            messages.error(request, exc.message)
+        else:
+            _soft(request, exc)
+    else:
+        messages.success(
+            request, _("Educators reassigned: %(n)s. They and their tutors are notified.") % {"n": len(changes)}
+        )
+    return _back_to_caseloads(region_id)
+
+
+@login_required
+def effects(request: HttpRequest) -> HttpResponse:
+    region_id = caseload_queries.head_region(request.user, int_param(request, "region"))
+    rows, control, computed = effects_queries.effects(region_id)
+    return render(
+        request,
+        "support/effects.html",
+        {
+            "rows": rows,
+            "control": control,
+            "computed": computed,
+            "region_id": region_id,
+            "min_n": effects_queries.MIN_EPISODES,
+        },
+    )

@@ -48,12 +48,14 @@ NAVIGATION: list[NavItem | NavGroup] = [
     NavItem(_("Support"), "support:index", "chat-square-heart", frozenset({Role.TEACHER, Role.TUTOR, Role.MENTOR})),
     NavItem(_("Methodological support: overview"), "support:overview", "chat-square-heart", OPERATORS),
     NavItem(_("Mentoring"), "support:mentoring", "people", frozenset({Role.SCHOOL_HEAD})),
+    NavItem(_("Caseloads of tutors"), "support:caseloads", "person-lines-fill", frozenset({Role.REGIONAL_OPERATOR})),
     NavItem(
         _("Programs"),
         "catalog:catalog",
         "journal-bookmark",
         frozenset({Role.TEACHER, Role.TUTOR, Role.MENTOR, Role.SCHOOL_HEAD, Role.EXPERT}),
     ),
+    NavItem(_("Bank of practices"), "practices:index", "lightbulb", ALL),
     NavItem(_("My programs"), "catalog:provider", "journal-bookmark", frozenset({Role.PROVIDER})),
     NavItem(_("Enrollments and statements"), "financing:provider", "wallet2", frozenset({Role.PROVIDER})),
     NavItem(_("Reviews"), "catalog:reviews", "patch-check", frozenset({Role.EXPERT})),
@@ -131,6 +133,18 @@ NAVIGATION: list[NavItem | NavGroup] = [
             NavItem(_("Calibration"), "diagnostics:calibrations", "sliders", frozenset({Role.FEDERAL_OPERATOR})),
         ],
     ),
+    NavGroup(
+        _("Coordination"),
+        "bank",
+        [
+            NavItem(_("Coordination councils"), "coordination:councils", "bank", REGION_LEVEL),
+            NavItem(_("Regional programs"), "coordination:program_list", "file-earmark-text", REGION_LEVEL),
+            NavItem(_("Programs compared"), "coordination:program_compare", "table", REGION_LEVEL),
+            NavItem(_("Macroregion projects"), "coordination:macroregion_list", "diagram-3", REGION_LEVEL),
+        ],
+    ),
+    NavItem(_("Regional programs"), "coordination:program_list", "file-earmark-text", frozenset({Role.EXPERT})),
+    NavItem(_("Network communities"), "practices:community_list", "people-fill", ALL),
     NavItem(_("My consents"), "people:consents", "shield-check", frozenset({Role.TEACHER})),
 ]
 

@@ -16,6 +16,7 @@ from efs.errors import NotFound
 from efs.financing import queries as financing
 from efs.financing.models import EnrollmentStatus
 from efs.financing.services import certificate_of
+from efs.monitoring import public as monitoring
 from efs.people import access
 from efs.people import queries as people
 from efs.people.models import ConsentKind, Organization, OrganizationKind, Region, Role
@@ -111,7 +112,14 @@ def _organization_kinds(region_id: int) -> list[dict]:
 
 
 def _federal_regions(user) -> list[dict]:
-    """Educators per region; a cached group-by until monitoring keeps snapshots."""
+    """Educators per region from monitoring's analytics table (built daily); before the first
+    build, a cached group-by of the directory."""
+    build, counts = monitoring.region_totals("educators")
+    if build is not None:
+        rows = [{"code": code, "name": name, "educators": counts.get(pk, 0)}
+                for pk, code, name in Region.objects.values_list("pk", "code", "name")]
+        rows.sort(key=lambda row: (-row["educators"], row["code"]))
+        return rows
     key = "home:federal:regions"
     rows = cache.get(key)
     if rows is None:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Annotated, Literal
+
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
+from pydantic import Field
 
 from efs.errors import NotFound
+from efs.limits import Id, Year
 from efs.people import access
+from efs.people.public import Municipality, Subject
 
 from . import queries, services
-from .access import FORECAST_READERS, READERS
+from .access import FORECAST_READERS, READERS, REGION_LEVEL
 
 router = Router(tags=["workforce"])
 
@@ -198,3 +204,246 @@ def run_create(request: HttpRequest, body: RunIn):
             "cells": run.cells.count(),
         },
     )
+
+
+# ---------------------------------------------------------------- the region's forecast inputs
+
+
+class BandIO(Schema):
+    from_age: Annotated[int, Field(ge=14, le=100)]
+    to_age: Annotated[int, Field(ge=14, le=100)]
+    rate: Annotated[Decimal, Field(ge=0, le=1, max_digits=5, decimal_places=4)]
+
+
+class CurriculumOut(Schema):
+    subject_id: int
+    subject: str
+    grade: int
+    hours: float | None
+    own: bool  # the region's own value (else the federal curriculum's)
+
+
+class EntryOut(Schema):
+    municipality_id: int
+    municipality: str
+    year: int
+    pupils: int
+
+
+class EntrantOut(Schema):
+    municipality_id: int
+    municipality: str
+    subject_id: int
+    subject: str
+    year: int
+    source: str
+    fte: float
+    age: int
+
+
+class BandOut(Schema):
+    from_age: int
+    to_age: int
+    rate: float
+
+
+def _bands(region) -> list[dict]:
+    return [
+        {"from_age": r.from_age, "to_age": r.to_age, "rate": float(r.rate)}
+        for r in queries.leave_rates(region)
+    ]
+
+
+class InputsOut(Schema):
+    region_id: int
+    leave_rates: list[BandOut]
+    curriculum: list[CurriculumOut]
+    first_grade_entry: list[EntryOut]
+    entrant_plan: list[EntrantOut]
+
+
+def _input_region(request: HttpRequest, wanted: int | None):
+    access.require_role(request.user, REGION_LEVEL)
+    region = queries.region_for(request.user, wanted)
+    if wanted is not None and region.pk != wanted:
+        raise NotFound(_("Not found, or you have no access to it."))
+    return region
+
+
+@router.get(
+    "/inputs",
+    response=InputsOut,
+    summary="A region's forecast inputs: leave rates, curriculum hours, first grade, entrants",
+)
+def inputs(request: HttpRequest, params: Query[RegionIn]):
+    region = _input_region(request, params.region)
+    from .models import FirstGradeEntry
+
+    return {
+        "region_id": region.pk,
+        "leave_rates": _bands(region),
+        "curriculum": [
+            {
+                "subject_id": row.subject_id,
+                "subject": row.subject,
+                "grade": grade,
+                "hours": cell.hours,
+                "own": cell.own,
+            }
+            for row in queries.curriculum_table(region)
+            for grade, cell in enumerate(row.grades, 1)
+        ],
+        "first_grade_entry": [
+            {"municipality_id": m, "municipality": name, "year": y, "pupils": p}
+            for m, name, y, p in FirstGradeEntry.objects.filter(region=region)
+            .order_by("municipality__name", "year")
+            .values_list("municipality_id", "municipality__name", "year", "pupils")
+        ],
+        "entrant_plan": [
+            {
+                "municipality_id": e.municipality_id,
+                "municipality": e.municipality.name,
+                "subject_id": e.subject_id,
+                "subject": e.subject.name,
+                "year": e.year,
+                "source": e.source,
+                "fte": float(e.fte),
+                "age": e.age,
+            }
+            for e in queries.entrant_plan(region)
+        ],
+    }
+
+
+class RatesIn(Schema):
+    region: Id
+    bands: Annotated[list[BandIO], Field(min_length=1, max_length=20)]
+
+
+@router.put(
+    "/leave-rates",
+    response=list[BandOut],
+    summary="Replace a region's default leave rates (regional operator; history kept)",
+)
+def leave_rates_put(request: HttpRequest, body: RatesIn):
+    region = _input_region(request, body.region)
+    services.leave_rates_set(
+        actor=request.user,
+        region=region,
+        bands=[services.Band(b.from_age, b.to_age, b.rate) for b in body.bands],
+    )
+    return _bands(region)
+
+
+class GradeHours(Schema):
+    grade: Annotated[int, Field(ge=1, le=11)]
+    hours: Annotated[Decimal, Field(ge=0, le=20, max_digits=3, decimal_places=1)] | None = None
+
+
+class CurriculumIn(Schema):
+    region: Id
+    subject_id: Id
+    grades: Annotated[list[GradeHours], Field(min_length=1, max_length=11)]
+
+
+class ChangedOut(Schema):
+    changed: int
+
+
+@router.put(
+    "/curriculum",
+    response=ChangedOut,
+    summary="Set a subject's weekly hours per grade for a region; null = the federal value",
+)
+def curriculum_put(request: HttpRequest, body: CurriculumIn):
+    region = _input_region(request, body.region)
+    subject = Subject.objects.filter(pk=body.subject_id).first()
+    if subject is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    changed = services.curriculum_set(
+        actor=request.user,
+        region=region,
+        subject=subject,
+        hours={g.grade: g.hours for g in body.grades},
+    )
+    return {"changed": changed}
+
+
+def _municipality(region, pk: int) -> Municipality:
+    place = Municipality.objects.filter(pk=pk, region=region).first()
+    if place is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    return place
+
+
+class EntryIn(Schema):
+    region: Id
+    municipality_id: Id
+    year: Year
+    pupils: Annotated[int, Field(ge=0, le=100_000)] | None = None
+
+
+@router.put(
+    "/first-grade-entry",
+    response={200: EntryOut, 204: None},
+    summary="Set (or with null pupils remove) a municipality's first-graders in a year",
+)
+def first_grade_entry_put(request: HttpRequest, body: EntryIn):
+    region = _input_region(request, body.region)
+    place = _municipality(region, body.municipality_id)
+    row = services.first_grade_entry_set(
+        actor=request.user, region=region, municipality=place, year=body.year, pupils=body.pupils
+    )
+    if row is None:
+        return Status(204, None)
+    return {
+        "municipality_id": place.pk,
+        "municipality": place.name,
+        "year": row.year,
+        "pupils": row.pupils,
+    }
+
+
+class EntrantIn(Schema):
+    region: Id
+    municipality_id: Id
+    subject_id: Id
+    year: Year
+    source: Literal["graduates", "returners"]
+    fte: Annotated[Decimal, Field(ge=0, le=1000, max_digits=6, decimal_places=2)]
+    age: Annotated[int, Field(ge=14, le=100)] = 23
+
+
+@router.put(
+    "/entrant-plan",
+    response={200: EntrantOut, 204: None},
+    summary="Set planned entrants of a municipality × subject × year × source (0 FTE removes)",
+)
+def entrant_plan_put(request: HttpRequest, body: EntrantIn):
+    region = _input_region(request, body.region)
+    place = _municipality(region, body.municipality_id)
+    subject = Subject.objects.filter(pk=body.subject_id).first()
+    if subject is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    row = services.entrant_plan_set(
+        actor=request.user,
+        region=region,
+        municipality=place,
+        subject=subject,
+        year=body.year,
+        source=body.source,
+        fte=body.fte,
+        age=body.age,
+    )
+    if row is None:
+        return Status(204, None)
+    return {
+        "municipality_id": place.pk,
+        "municipality": place.name,
+        "subject_id": subject.pk,
+        "subject": subject.name,
+        "year": row.year,
+        "source": row.source,
+        "fte": float(row.fte),
+        "age": row.age,
+    }

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
+from django.db.models import Sum
 
 from efs.workforce.engine import LeaveBand, Problem, build_problem
 
@@ -137,6 +138,24 @@ def holdings_on(region_id: int, day: dt.date) -> list[Holding]:
         )
         for educator, municipality, subject, organization, birth, fte, out_of_field in rows.iterator()
     ]
+
+
+def supply_on(region_id: int, day: dt.date) -> dict[Cell, float]:
+    """FTE held on ``day`` per (municipality, subject) — the same holdings as
+    ``holdings_on``, summed by the database (one grouped query)."""
+    rows = (
+        Assignment.objects.filter(
+            region_id=region_id,
+            started_on__lte=day,
+            post__subject__isnull=False,
+            post__organization__municipality__isnull=False,
+        )
+        .exclude(ended_on__lte=day)
+        .values_list("post__organization__municipality_id", "post__subject_id")
+        .annotate(total=Sum("fte"))
+        .order_by()
+    )
+    return {(municipality, subject): float(total) for municipality, subject, total in rows}
 
 
 def hidden_shortage(holdings: list[Holding]) -> tuple[dict[Cell, float], dict[Cell, float]]:

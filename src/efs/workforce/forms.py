@@ -5,11 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from efs.people.public import Municipality, Subject
+from efs.people.public import Municipality, Organization, Subject
 
-from .models import EndReason
+from .models import EndReason, EntrantPlan
 
 
 class _Styled(forms.Form):
@@ -81,15 +82,27 @@ class ScenarioForm(_Styled):
             ).order_by("name")
 
 
-class PostOpenForm(forms.Form):
+class PostOpenForm(_Styled):
+    organization = forms.ModelChoiceField(
+        label=_("Organization"), queryset=Organization.objects.none()
+    )
     subject = forms.ModelChoiceField(
         label=_("Subject"), queryset=Subject.objects.order_by("name"), required=False
     )
     position = forms.CharField(label=_("Position"), max_length=200, initial="учитель")
     fte = forms.DecimalField(
-        label=_("FTE (stavki)"), min_value=Decimal("0.01"), max_value=Decimal(10), decimal_places=2
+        label=_("FTE (stavki)"),
+        min_value=Decimal("0.01"),
+        max_value=Decimal(10),
+        decimal_places=2,
+        localize=True,
     )
-    opened_on = forms.DateField(label=_("Opened"))
+    opened_on = forms.DateField(label=_("Opened"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, organizations=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if organizations is not None:
+            self.fields["organization"].queryset = organizations
 
 
 class PostChangeForm(forms.Form):
@@ -126,3 +139,131 @@ class PlaceForm(forms.Form):
 
 class BreakForm(forms.Form):
     contract = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+GRADES = range(1, 12)
+
+
+class CurriculumForm(_Styled):
+    """A subject's weekly hours in grades 1–11; an empty grade follows the federal curriculum."""
+
+    subject = forms.ModelChoiceField(label=_("Subject"), queryset=Subject.objects.order_by("name"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for grade in GRADES:
+            self.fields[f"grade_{grade}"] = forms.DecimalField(
+                label=format_lazy("{} {}", _("grade"), grade),
+                required=False,
+                localize=True,  # «3,5» as well as «3.5»
+                min_value=Decimal(0),
+                max_value=Decimal(20),
+                max_digits=3,
+                decimal_places=1,
+                widget=forms.TextInput(
+                    attrs={"class": "form-control form-control-sm", "inputmode": "decimal"}
+                ),
+            )
+
+    def hours(self) -> dict[int, Decimal | None]:
+        return {grade: self.cleaned_data.get(f"grade_{grade}") for grade in GRADES}
+
+
+class BandForm(_Styled):
+    from_age = forms.IntegerField(label=_("From age"), min_value=14, max_value=100)
+    to_age = forms.IntegerField(label=_("To age"), min_value=14, max_value=100)
+    rate = forms.DecimalField(
+        label=_("Leaving a year, per cent"),
+        localize=True,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        max_digits=5,
+        decimal_places=2,
+    )
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("from_age"), data.get("to_age")
+        if low is not None and high is not None and high < low:
+            raise forms.ValidationError(_("A band cannot end before it starts."))
+        return data
+
+
+class _BaseBands(forms.BaseFormSet):
+    """The region's bands as rows; a row left empty drops its band (no row is required)."""
+
+    def initial_form_count(self) -> int:
+        return 0
+
+    def total_form_count(self) -> int:
+        if self.is_bound:
+            return super().total_form_count()
+        return min(len(self.initial or []) + self.extra, self.max_num)
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        filled = [f.cleaned_data for f in self.forms if f.cleaned_data]
+        if not filled:
+            raise forms.ValidationError(_("Give at least one age band."))
+        ordered = sorted(filled, key=lambda band: band["from_age"])
+        for before, after in zip(ordered, ordered[1:], strict=False):
+            if after["from_age"] <= before["to_age"]:
+                raise forms.ValidationError(
+                    _("The bands %(a)s and %(b)s share an age.")
+                    % {
+                        "a": f"{before['from_age']}–{before['to_age']}",
+                        "b": f"{after['from_age']}–{after['to_age']}",
+                    }
+                )
+
+    def bands(self) -> list[tuple[int, int, Decimal]]:
+        filled = [f.cleaned_data for f in self.forms if f.cleaned_data]
+        return [
+            (b["from_age"], b["to_age"], (b["rate"] / 100).quantize(Decimal("0.0001")))
+            for b in sorted(filled, key=lambda band: band["from_age"])
+        ]
+
+
+BandFormSet = forms.formset_factory(
+    BandForm, formset=_BaseBands, extra=2, max_num=20, absolute_max=20, validate_max=True
+)
+
+
+class _RegionPlace(_Styled):
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"), queryset=Municipality.objects.none()
+    )
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+
+    def __init__(self, *args, region=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if region is not None:
+            self.fields["municipality"].queryset = Municipality.objects.filter(
+                region=region
+            ).order_by("name")
+
+
+class EntryForm(_RegionPlace):
+    pupils = forms.IntegerField(
+        label=_("First-graders"),
+        min_value=0,
+        max_value=100_000,
+        required=False,
+        help_text=_("Leave empty to remove the figure: grade 1 then holds its last value."),
+    )
+
+
+class EntrantForm(_RegionPlace):
+    subject = forms.ModelChoiceField(label=_("Subject"), queryset=Subject.objects.order_by("name"))
+    source = forms.ChoiceField(label=_("Source"), choices=EntrantPlan.Source.choices)
+    fte = forms.DecimalField(
+        label=_("FTE (stavki)"),
+        min_value=Decimal(0),
+        max_value=Decimal(1000),
+        max_digits=6,
+        decimal_places=2,
+        localize=True,
+        help_text=_("0 removes the row."),
+    )
+    age = forms.IntegerField(label=_("Age on entry"), min_value=14, max_value=100, initial=23)

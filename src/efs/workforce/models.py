@@ -510,3 +510,31 @@ class RiskScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.municipality_id}, {self.subject_id}: {self.index}"
+
+
+class InputChange(models.Model):
+    """Append-only history of a region's forecast inputs: curriculum hours, default leave
+    rates, first-grade entry and the entrant plan (who changed what, from what to what)."""
+
+    class Kind(models.TextChoices):
+        CURRICULUM = "curriculum", _("curriculum hours")
+        LEAVE_RATES = "leave_rates", _("leave rates")
+        FIRST_GRADE = "first_grade", _("first-grade entry")
+        ENTRANTS = "entrants", _("entrant plan")
+
+    region = models.ForeignKey("people.Region", on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("what"), max_length=12, choices=Kind.choices)
+    subject = models.CharField(_("of what"), max_length=300)
+    before = models.CharField(_("before"), max_length=500, blank=True)
+    after = models.CharField(_("after"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["region", "kind", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.region_id}, {self.kind}: {self.subject}"

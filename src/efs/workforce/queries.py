@@ -111,27 +111,43 @@ class SubjectRow:
     horizon: YearTotal
 
 
-def by_subject(
+@dataclass(frozen=True)
+class ForecastSummary:
+    totals: list[YearTotal]  # per year, over every cell read
+    subjects: list[SubjectRow]  # per subject: the first projected year and the horizon
+
+
+def forecast_summary(
     cells: QuerySet[ForecastCell], first_year: int, horizon_year: int
-) -> list[SubjectRow]:
+) -> ForecastSummary:
+    """``totals_by_year`` and ``by_subject`` from one grouped query (subject × year)."""
     rows = (
-        cells.filter(year__in=[first_year, horizon_year])
-        .values("subject_id", "subject__name", "year")
+        cells.values("subject_id", "subject__name", "year")
         .annotate(
             s=Sum("supply"), d=Sum("demand"), h=Sum("hidden"), lv=Sum("leavers"), en=Sum("entrants")
         )
+        .order_by()
     )
+    per_year: dict[int, list[float]] = defaultdict(lambda: [0.0] * 5)
     grouped: dict[tuple[int, str], dict[int, YearTotal]] = defaultdict(dict)
     for r in rows:
-        grouped[(r["subject_id"], r["subject__name"])][r["year"]] = YearTotal(
-            r["year"], r["s"], r["d"], r["h"], r["lv"], r["en"]
-        )
-    result = [
+        values = [r["s"] or 0.0, r["d"] or 0.0, r["h"] or 0.0, r["lv"] or 0.0, r["en"] or 0.0]
+        sums = per_year[r["year"]]
+        for index, value in enumerate(values):
+            sums[index] += value
+        if r["year"] in (first_year, horizon_year):
+            grouped[(r["subject_id"], r["subject__name"])][r["year"]] = YearTotal(
+                r["year"], *values
+            )
+    subjects = [
         SubjectRow(name, pk, years[first_year], years[horizon_year])
         for (pk, name), years in grouped.items()
         if first_year in years and horizon_year in years
     ]
-    return sorted(result, key=lambda row: -row.horizon.total_gap)
+    return ForecastSummary(
+        [YearTotal(year, *per_year[year]) for year in sorted(per_year)],
+        sorted(subjects, key=lambda row: (-row.horizon.total_gap, row.subject)),
+    )
 
 
 @dataclass(frozen=True)
@@ -143,28 +159,37 @@ class MunicipalityRisk:
     parts: dict[str, float]
 
 
+RISK_PARTS = ("aged_60", "vacancy", "overload", "gap", "deficits")
+
+
 def municipality_risk(risks: QuerySet[RiskScore]) -> list[MunicipalityRisk]:
-    """Per municipality: the mean index over subjects, the worst subject, the mean parts."""
-    grouped: dict[int, list[RiskScore]] = defaultdict(list)
-    for risk in risks:
-        grouped[risk.municipality_id].append(risk)
+    """Per municipality: the mean index over subjects, the worst subject, the mean parts
+    (one query of plain values, no model instances)."""
+    grouped: dict[int, list[dict]] = defaultdict(list)
+    places: dict[int, Municipality] = {}
+    for row in risks.values(
+        "municipality_id", "municipality__name", "subject__name", "index", *RISK_PARTS
+    ):
+        grouped[row["municipality_id"]].append(row)
     result = []
-    for scores in grouped.values():
-        worst = max(scores, key=lambda r: r.index)
-        parts = {
-            name: sum(getattr(r, name) for r in scores) / len(scores)
-            for name in ("aged_60", "vacancy", "overload", "gap", "deficits")
-        }
+    for pk, scores in grouped.items():
+        worst = max(scores, key=lambda r: r["index"])
+        place = places.setdefault(pk, Municipality(pk=pk, name=worst["municipality__name"]))
         result.append(
             MunicipalityRisk(
-                worst.municipality,
-                sum(r.index for r in scores) / len(scores),
-                worst.subject.name,
-                worst.index,
-                parts,
+                place,
+                sum(r["index"] for r in scores) / len(scores),
+                worst["subject__name"],
+                worst["index"],
+                {name: sum(r[name] for r in scores) / len(scores) for name in RISK_PARTS},
             )
         )
     return sorted(result, key=lambda row: -row.index)
+
+
+def _born_by(day: dt.date, age: int) -> dt.date:
+    """The latest date of birth of someone ``age`` or older on ``day`` (a 1 September)."""
+    return day.replace(year=day.year - age)
 
 
 def age_structure(
@@ -174,7 +199,10 @@ def age_structure(
     municipality: Municipality | None = None,
     organization_id: int | None = None,
 ) -> dict[str, float]:
-    """FTE by age band of the holdings the user may read, on 1 September of the school year."""
+    """FTE by age band of the holdings the user may read, on 1 September of the school year.
+
+    One aggregate query (a conditional sum per band over the dates of birth): no holding is
+    read into Python, so a region's page does not grow with its registry."""
     day = forecasting.snapshot_date(forecasting.school_year(timezone.localdate()))
     rows = access.scoped(
         Assignment.objects.filter(region=region, started_on__lte=day), user, roles=READERS
@@ -183,17 +211,25 @@ def age_structure(
         rows = rows.filter(post__organization__municipality=municipality)
     if organization_id is not None:
         rows = rows.filter(post__organization_id=organization_id)
-    bands = dict.fromkeys(AGE_BANDS, 0.0)
-    unknown = 0.0
-    for birth, fte in rows.values_list("educator__birth_date", "fte"):
-        if birth is None:
-            unknown += float(fte)
-            continue
-        age = forecasting.age_on(birth, day)
-        index = sum(age >= edge for edge in (30, 40, 50, 60))
-        bands[AGE_BANDS[index]] += float(fte)
-    if unknown:
-        bands["?"] = unknown
+    edges = [_born_by(day, age) for age in (30, 40, 50, 60)]
+    birth = "educator__birth_date"
+    conditions = [
+        Q(**{f"{birth}__gt": edges[0]}),
+        Q(**{f"{birth}__gt": edges[1], f"{birth}__lte": edges[0]}),
+        Q(**{f"{birth}__gt": edges[2], f"{birth}__lte": edges[1]}),
+        Q(**{f"{birth}__gt": edges[3], f"{birth}__lte": edges[2]}),
+        Q(**{f"{birth}__lte": edges[3]}),
+        Q(**{f"{birth}__isnull": True}),
+    ]
+    sums = rows.aggregate(
+        **{
+            f"band{index}": Sum("fte", filter=condition)
+            for index, condition in enumerate(conditions)
+        }
+    )
+    bands = {name: float(sums[f"band{index}"] or 0) for index, name in enumerate(AGE_BANDS)}
+    if sums["band5"]:
+        bands["?"] = float(sums["band5"])
     return bands
 
 
@@ -292,15 +328,20 @@ def forecast_accuracy(user, region: Region) -> list[Accuracy]:
             continue
         year = run.base_year + 1
         predicted = {
-            (c.municipality_id, c.subject_id): c.supply
-            for c in cells_visible(user, run).filter(year=year)
+            (municipality, subject): supply
+            for municipality, subject, supply in cells_visible(user, run)
+            .filter(year=year)
+            .values_list("municipality_id", "subject_id", "supply")
         }
         if not predicted:
             continue
-        actual: dict[tuple[int, int], float] = defaultdict(float)
-        for holding in forecasting.holdings_on(region.pk, forecasting.snapshot_date(year)):
-            if holding.cell in predicted:
-                actual[holding.cell] += holding.fte
+        actual = {
+            cell: fte
+            for cell, fte in forecasting.supply_on(
+                region.pk, forecasting.snapshot_date(year)
+            ).items()
+            if cell in predicted
+        }
         errors = [abs(value - actual.get(cell, 0.0)) for cell, value in predicted.items()]
         result.append(
             Accuracy(
@@ -344,3 +385,104 @@ def is_region_level(user) -> bool:
 
 def school_year_start() -> dt.date:
     return forecasting.snapshot_date(forecasting.school_year(timezone.localdate()))
+
+
+# ---------------------------------------------------------------- the region's forecast inputs
+
+
+@dataclass(frozen=True)
+class CurriculumCell:
+    hours: float | None
+    own: bool  # the region's own value (else the federal one)
+
+
+@dataclass(frozen=True)
+class CurriculumRow:
+    subject_id: int
+    subject: str
+    grades: list[CurriculumCell]  # grades 1–11
+    weekly_total: float
+
+
+def curriculum_table(region: Region) -> list[CurriculumRow]:
+    """Weekly hours per subject and grade as the forecast uses them: the region's own rows
+    over the federal curriculum (two queries)."""
+    from .models import CurriculumHours
+
+    federal: dict[tuple[int, int], float] = {}
+    own: dict[tuple[int, int], float] = {}
+    for region_id, subject, grade, hours in CurriculumHours.objects.filter(
+        Q(region__isnull=True) | Q(region=region)
+    ).values_list("region_id", "subject_id", "grade", "hours"):
+        (own if region_id else federal)[(subject, grade)] = float(hours)
+    subject_ids = {subject for subject, _ in federal} | {subject for subject, _ in own}
+    rows = []
+    for pk, name in (
+        Subject.objects.filter(pk__in=subject_ids).order_by("name").values_list("pk", "name")
+    ):
+        cells = []
+        for grade in range(1, 12):
+            if (pk, grade) in own:
+                cells.append(CurriculumCell(own[(pk, grade)], True))
+            else:
+                cells.append(CurriculumCell(federal.get((pk, grade)), False))
+        rows.append(CurriculumRow(pk, name, cells, sum(c.hours or 0.0 for c in cells)))
+    return rows
+
+
+def input_history(region: Region, kind: str, limit: int = 30) -> QuerySet:
+    from .models import InputChange
+
+    return InputChange.objects.filter(region=region, kind=kind).select_related("actor")[:limit]
+
+
+def leave_rates(region: Region) -> list:
+    from .models import LeaveRate
+
+    return list(LeaveRate.objects.filter(region=region).order_by("from_age"))
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    municipality_id: int
+    municipality: str
+    pupils: list[int | None]  # per year of ``years``
+
+
+def first_grade_table(region: Region, years: list[int]) -> list[EntryRow]:
+    """First-grade entry per municipality (rows) and year (columns); None where not given."""
+    from .models import FirstGradeEntry
+
+    given = {
+        (m, y): p
+        for m, y, p in FirstGradeEntry.objects.filter(region=region, year__in=years).values_list(
+            "municipality_id", "year", "pupils"
+        )
+    }
+    return [
+        EntryRow(pk, name, [given.get((pk, year)) for year in years])
+        for pk, name in Municipality.objects.filter(region=region)
+        .order_by("name")
+        .values_list("pk", "name")
+    ]
+
+
+def entrant_plan(region: Region) -> QuerySet:
+    from .models import EntrantPlan
+
+    return (
+        EntrantPlan.objects.filter(region=region)
+        .select_related("municipality", "subject")
+        .order_by("year", "municipality__name", "subject__name", "source")
+    )
+
+
+def organizations_editable(user, region: Region) -> QuerySet:
+    """The region's organizations whose staffing the user may change (to open a post in)."""
+    from efs.people.public import Organization
+
+    from .access import REGISTRY_EDITORS
+
+    return access.scoped(
+        Organization.objects.filter(region=region, kind="school"), user, roles=REGISTRY_EDITORS
+    ).order_by("name")

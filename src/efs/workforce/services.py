@@ -26,8 +26,11 @@ from .models import (
     ContractStatus,
     CurriculumHours,
     EndReason,
+    EntrantPlan,
+    FirstGradeEntry,
     ForecastCell,
     ForecastRun,
+    InputChange,
     LeaveRate,
     Post,
     PostEvent,
@@ -216,22 +219,62 @@ class Band:
     rate: Decimal
 
 
+ENTRY_PUPILS_MAX = 100_000  # first-graders of one municipality in a year
+ENTRANT_FTE_MAX = Decimal(1000)  # planned entrants of one municipality × subject in a year
+INPUT_YEAR_MIN, INPUT_YEAR_MAX = 2000, 2100
+CURRICULUM_HOURS_MAX = Decimal(20)
+
+
+def _changed(
+    *, region: Region, actor: User | None, kind: str, subject: str, before: str, after: str
+) -> None:
+    InputChange.objects.create(
+        region=region,
+        actor=actor,
+        kind=kind,
+        subject=subject[:300],
+        before=before[:500],
+        after=after[:500],
+    )
+
+
+def _bands_text(bands) -> str:
+    return "; ".join(
+        f"{b.from_age}–{b.to_age}: {Decimal(str(b.rate)).normalize():f}" for b in bands
+    )
+
+
 @transaction.atomic
 def leave_rates_set(*, actor: User, region: Region, bands: list[Band]) -> None:
-    """Replace the region's default leave rates (bands must not share an age)."""
+    """Replace the region's default leave rates (bands must not share an age); history kept."""
     require_region_operator(actor, region)
     from efs.workforce.engine import LeaveBand
     from efs.workforce.engine.model import check_bands
 
+    if not bands:
+        raise ValidationFailed(_("Give at least one age band."))
     try:
         check_bands([LeaveBand(b.from_age, b.to_age, float(b.rate)) for b in bands])
     except WorkforceError:
         raise ValidationFailed(
             _("Age bands must lie within 14–100, not overlap, and rates must be between 0 and 1.")
         ) from None
+    current = list(LeaveRate.objects.select_for_update().filter(region=region).order_by("from_age"))
+    ordered = sorted(bands, key=lambda b: b.from_age)
+    before, after = _bands_text(current), _bands_text(ordered)
+    if before == after:
+        return
     LeaveRate.objects.filter(region=region).delete()
     LeaveRate.objects.bulk_create(
-        LeaveRate(region=region, from_age=b.from_age, to_age=b.to_age, rate=b.rate) for b in bands
+        LeaveRate(region=region, from_age=b.from_age, to_age=b.to_age, rate=b.rate) for b in ordered
+    )
+    _changed(
+        region=region,
+        actor=actor,
+        kind=InputChange.Kind.LEAVE_RATES,
+        subject=_("default leave rates"),
+        before=before,
+        after=after,
     )
 
 
@@ -244,17 +287,191 @@ def leave_rates_load(*, region: Region, bands: list[tuple[int, int, Decimal]]) -
     )
 
 
+def _hours(value: Decimal) -> Decimal:
+    if not value.is_finite() or not (Decimal(0) <= value <= CURRICULUM_HOURS_MAX):
+        raise ValidationFailed(_("Weekly hours are from 0 to 20."))
+    if value != value.quantize(Decimal("0.1")):
+        raise ValidationFailed(_("Weekly hours have at most one decimal place."))
+    return value.quantize(Decimal("0.1"))
+
+
 @transaction.atomic
 def curriculum_set(
-    *, actor: User, region: Region, subject: Subject, grade: int, hours: Decimal
-) -> CurriculumHours:
+    *, actor: User, region: Region, subject: Subject, hours: dict[int, Decimal | None]
+) -> int:
+    """Set a subject's weekly hours per grade for the region; ``None`` (or the federal
+    value) drops the region's own row, so the federal curriculum applies again.
+    Returns how many grades changed; each change is kept in the history."""
     require_region_operator(actor, region)
-    if not (1 <= grade <= 11) or not (Decimal(0) <= hours <= Decimal(20)):
+    if not hours or any(not (1 <= grade <= 11) for grade in hours):
         raise ValidationFailed(_("A grade is 1–11 and weekly hours 0–20."))
-    row, _created = CurriculumHours.objects.update_or_create(
-        region=region, subject=subject, grade=grade, defaults={"hours": hours}
+    wanted = {grade: None if v is None else _hours(Decimal(v)) for grade, v in hours.items()}
+    federal = dict(
+        CurriculumHours.objects.filter(region__isnull=True, subject=subject).values_list(
+            "grade", "hours"
+        )
     )
-    return row
+    own = {
+        row.grade: row
+        for row in CurriculumHours.objects.select_for_update().filter(
+            region=region, subject=subject
+        )
+    }
+    changed = 0
+    for grade, value in sorted(wanted.items()):
+        row = own.get(grade)
+        before = row.hours if row is not None else federal.get(grade)
+        if value is None or (row is None and value == federal.get(grade)):
+            target = None  # the federal curriculum
+        else:
+            target = value
+        if target is None and row is None:
+            continue
+        if target is not None and row is not None and row.hours == target:
+            continue
+        if target is None:
+            row.delete()
+        elif row is None:
+            CurriculumHours.objects.create(
+                region=region, subject=subject, grade=grade, hours=target
+            )
+        else:
+            row.hours = target
+            row.save(update_fields=["hours"])
+        after = target if target is not None else federal.get(grade)
+        _changed(
+            region=region,
+            actor=actor,
+            kind=InputChange.Kind.CURRICULUM,
+            subject=_("%(subject)s, grade %(grade)s") % {"subject": subject.name, "grade": grade},
+            before="—" if before is None else f"{before}",
+            after=("—" if after is None else f"{after}")
+            + ("" if target is not None else " " + _("(federal)")),
+        )
+        changed += 1
+    return changed
+
+
+def _input_year(year: int) -> int:
+    if not (INPUT_YEAR_MIN <= year <= INPUT_YEAR_MAX):
+        raise ValidationFailed(_("The year must be within 2000–2100."))
+    return year
+
+
+def _own_municipality(region: Region, municipality: Municipality) -> None:
+    if municipality.region_id != region.pk:
+        raise ValidationFailed(_("The municipality is in another region."))
+
+
+@transaction.atomic
+def first_grade_entry_set(
+    *,
+    actor: User,
+    region: Region,
+    municipality: Municipality,
+    year: int,
+    pupils: int | None,
+) -> FirstGradeEntry | None:
+    """The region's projection of a municipality's first-graders in a year; ``None`` removes
+    it (grade 1 then holds its last value in the forecast). History kept."""
+    require_region_operator(actor, region)
+    _own_municipality(region, municipality)
+    _input_year(year)
+    if pupils is not None and not (0 <= pupils <= ENTRY_PUPILS_MAX):
+        raise ValidationFailed(_("First-graders are from 0 to 100 000."))
+    row = (
+        FirstGradeEntry.objects.select_for_update()
+        .filter(municipality=municipality, year=year)
+        .first()
+    )
+    before = "—" if row is None else str(row.pupils)
+    if pupils is None:
+        if row is None:
+            return None
+        row.delete()
+        result = None
+    elif row is None:
+        result = FirstGradeEntry.objects.create(
+            region=region, municipality=municipality, year=year, pupils=pupils
+        )
+    elif row.pupils == pupils:
+        return row
+    else:
+        row.pupils = pupils
+        row.save(update_fields=["pupils"])
+        result = row
+    _changed(
+        region=region,
+        actor=actor,
+        kind=InputChange.Kind.FIRST_GRADE,
+        subject=f"{municipality.name}, {year}",
+        before=before,
+        after="—" if pupils is None else str(pupils),
+    )
+    return result
+
+
+@transaction.atomic
+def entrant_plan_set(
+    *,
+    actor: User,
+    region: Region,
+    municipality: Municipality,
+    subject: Subject,
+    year: int,
+    source: str,
+    fte: Decimal,
+    age: int = 23,
+) -> EntrantPlan | None:
+    """Planned entrants (graduates who take posts, returners) of a municipality × subject
+    in a year, in ставки; 0 removes the row. History kept."""
+    require_region_operator(actor, region)
+    _own_municipality(region, municipality)
+    _input_year(year)
+    if source not in EntrantPlan.Source.values:
+        raise ValidationFailed(_("Choose where the entrants come from."))
+    fte = Decimal(fte)
+    if not fte.is_finite() or not (Decimal(0) <= fte <= ENTRANT_FTE_MAX):
+        raise ValidationFailed(_("Planned entrants are from 0 to 1000 FTE."))
+    fte = fte.quantize(Decimal("0.01"))
+    if not (14 <= age <= 100):
+        raise ValidationFailed(_("The age on entry is from 14 to 100."))
+    row = (
+        EntrantPlan.objects.select_for_update()
+        .filter(municipality=municipality, subject=subject, year=year, source=source)
+        .first()
+    )
+    before = "—" if row is None else f"{row.fte} ({row.age})"
+    if fte == 0:
+        if row is None:
+            return None
+        row.delete()
+        result = None
+    elif row is None:
+        result = EntrantPlan.objects.create(
+            region=region,
+            municipality=municipality,
+            subject=subject,
+            year=year,
+            source=source,
+            fte=fte,
+            age=age,
+        )
+    elif row.fte == fte and row.age == age:
+        return row
+    else:
+        row.fte, row.age = fte, age
+        row.save(update_fields=["fte", "age"])
+        result = row
+    _changed(
+        region=region,
+        actor=actor,
+        kind=InputChange.Kind.ENTRANTS,
+        subject=f"{municipality.name}, {subject.name}, {year}, {EntrantPlan.Source(source).label}",
+        before=before,
+        after="—" if fte == 0 else f"{fte} ({age})",
+    )
+    return result
 
 
 # ---------------------------------------------------------------- the pipeline

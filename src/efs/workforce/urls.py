@@ -12,6 +12,12 @@ urlpatterns = [
     path("registry/", views.registry, name="registry"),
     path("registry/template/<str:kind>.xlsx", views.template_download, name="template"),
     path("posts/<int:pk>/", views.post, name="post"),
+    path("posts/new/", views.post_new, name="post_new"),
     path("pipeline/", views.pipeline, name="pipeline"),
     path("scenarios/", views.scenarios, name="scenarios"),
+    path("inputs/curriculum/", views.curriculum, name="curriculum"),
+    path("inputs/leave-rates/", views.rates, name="rates"),
+    path("inputs/plan/", views.plan, name="plan"),
+    path("inputs/plan/first-grade/", views.plan_entry, name="plan_entry"),
+    path("inputs/plan/entrants/", views.plan_entrants, name="plan_entrants"),
 ]

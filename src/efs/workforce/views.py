@@ -3,6 +3,8 @@ registry, the student pipeline and scenarios. Thin: forms in, services and queri
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -10,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from efs import xlsx
 from efs.errors import DomainError, NotFound
@@ -19,7 +22,7 @@ from efs.people.public import Municipality, Region
 
 from . import forms, importexport, queries, services
 from .access import FORECAST_READERS, READERS, REGION_LEVEL
-from .models import Scenario, TargetedContract
+from .models import InputChange, Scenario, TargetedContract
 
 
 def _region(request: HttpRequest) -> Region:
@@ -27,6 +30,15 @@ def _region(request: HttpRequest) -> Region:
         int(request.POST["region"]) if request.POST.get("region", "").isdigit() else None
     )
     return queries.region_for(request.user, wanted)
+
+
+def _region_posted(request: HttpRequest) -> Region:
+    """The region a form names; one the user cannot read is not found (never another one)."""
+    wanted = request.POST.get("region", "")
+    region = queries.region_for(request.user, int(wanted) if wanted.isdigit() else None)
+    if wanted and str(region.pk) != wanted:
+        raise NotFound(_("Not found, or you have no access to it."))
+    return region
 
 
 def _url(name: str, region: Region, **kwargs) -> str:
@@ -58,14 +70,16 @@ def overview(request: HttpRequest) -> HttpResponse:
         "can_run": queries.is_region_level(request.user),
     }
     if run is not None:
-        cells = queries.cells_visible(request.user, run)
-        totals = queries.totals_by_year(cells)
+        summary = queries.forecast_summary(
+            queries.cells_visible(request.user, run), run.base_year + 1, run.base_year + run.years
+        )
+        totals = summary.totals
         risks = queries.risks_visible(request.user, run)
         context.update(
             totals=totals,
             first=totals[0] if totals else None,
             horizon=totals[-1] if totals else None,
-            subjects=queries.by_subject(cells, run.base_year + 1, run.base_year + run.years),
+            subjects=summary.subjects,
             municipalities=queries.municipality_risk(risks),
             chart={
                 "years": [t.year for t in totals],
@@ -88,16 +102,19 @@ def municipality(request: HttpRequest, pk: int) -> HttpResponse:
     if place is None:
         raise NotFound(_("Not found, or you have no access to it."))
     run = queries.latest_run(place.region)
-    cells = queries.cells_visible(request.user, run).filter(municipality=place) if run else None
-    if run is None or not cells.exists():
+    if run is None:
         raise NotFound(_("Not found, or you have no access to it."))
-    totals = queries.totals_by_year(cells)
+    cells = queries.cells_visible(request.user, run).filter(municipality=place)
+    summary = queries.forecast_summary(cells, run.base_year + 1, run.base_year + run.years)
+    if not summary.totals:  # no cell of this municipality the user may read
+        raise NotFound(_("Not found, or you have no access to it."))
+    totals = summary.totals
     context = {
         "place": place,
         "region": place.region,
         "run": run,
         "totals": totals,
-        "subjects": queries.by_subject(cells, run.base_year + 1, run.base_year + run.years),
+        "subjects": summary.subjects,
         "risks": list(queries.risks_visible(request.user, run).filter(municipality=place)),
         "ages": queries.age_structure(request.user, region=place.region, municipality=place),
         "chart": {
@@ -206,10 +223,35 @@ def registry(request: HttpRequest) -> HttpResponse:
             "page": page,
             "upload": upload,
             "can_import": queries.is_region_level(request.user),
+            "open_form": forms.PostOpenForm(
+                organizations=queries.organizations_editable(request.user, region),
+                initial={"position": "учитель", "fte": Decimal("1.00")},
+            ),
             "ages": queries.age_structure(request.user, region=region),
             "vacant_only": request.GET.get("vacant") == "1",
         },
     )
+
+
+@login_required
+@require_POST
+def post_new(request: HttpRequest) -> HttpResponse:
+    """Open a post in an organization whose staffing the user may change."""
+    access.require_role(request.user, READERS)
+    region = _region_posted(request)
+    form = forms.PostOpenForm(
+        request.POST, organizations=queries.organizations_editable(request.user, region)
+    )
+    if not form.is_valid():
+        _report(request, form)
+        return redirect(_url("workforce:registry", region))
+    try:
+        created = services.post_open(actor=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(_url("workforce:registry", region))
+    messages.success(request, _("The post is opened."))
+    return redirect("workforce:post", pk=created.pk)
 
 
 @login_required
@@ -317,6 +359,7 @@ def pipeline(request: HttpRequest) -> HttpResponse:
             "rows": queries.pipeline(contracts),
             "page": page,
             "can_place": queries.is_region_level(request.user),
+            "may_overview": access.has_role(request.user, *FORECAST_READERS),
         },
     )
 
@@ -414,3 +457,167 @@ def scenarios(request: HttpRequest) -> HttpResponse:
         "workforce/scenarios.html",
         {"region": region, "form": form, "columns": columns, "table": table, "chart": chart},
     )
+
+
+# ---------------------------------------------------------------- the region's forecast inputs
+
+
+def _form_errors(form) -> str:
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        parts.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return "; ".join(parts)
+
+
+def _report(request: HttpRequest, form) -> None:
+    messages.error(request, _("Check the form: %(errors)s") % {"errors": _form_errors(form)})
+
+
+@login_required
+def curriculum(request: HttpRequest) -> HttpResponse:
+    """Curriculum hours per subject and grade: the region's own values over the federal ones."""
+    access.require_role(request.user, REGION_LEVEL)
+    region = _region_posted(request) if request.method == "POST" else _region(request)
+    form = forms.CurriculumForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            _report(request, form)
+        else:
+            try:
+                changed = services.curriculum_set(
+                    actor=request.user,
+                    region=region,
+                    subject=form.cleaned_data["subject"],
+                    hours=form.hours(),
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("Saved; grades changed: %(n)s.") % {"n": changed})
+        return redirect(_url("workforce:curriculum", region))
+    return render(
+        request,
+        "workforce/curriculum.html",
+        {
+            "region": region,
+            "rows": queries.curriculum_table(region),
+            "grades": list(forms.GRADES),
+            "form": form,
+            "history": queries.input_history(region, InputChange.Kind.CURRICULUM),
+        },
+    )
+
+
+@login_required
+def rates(request: HttpRequest) -> HttpResponse:
+    """The region's default leave rates by age band (the forecast estimates from history
+    where a band has enough exposure, else uses these)."""
+    access.require_role(request.user, REGION_LEVEL)
+    region = _region_posted(request) if request.method == "POST" else _region(request)
+    current = queries.leave_rates(region)
+    initial = [
+        {
+            "from_age": r.from_age,
+            "to_age": r.to_age,
+            "rate": (r.rate * 100).quantize(Decimal("0.01")),
+        }
+        for r in current
+    ]
+    formset = (
+        forms.BandFormSet(request.POST, prefix="band")
+        if request.method == "POST"
+        else forms.BandFormSet(initial=initial, prefix="band")
+    )
+    if request.method == "POST":
+        if not formset.is_valid():
+            errors = [
+                f"{_('row')} {n}: {_form_errors(f)}"
+                for n, f in enumerate(formset.forms, 1)
+                if f.errors
+            ] + list(formset.non_form_errors())
+            messages.error(request, _("Check the form: %(errors)s") % {"errors": "; ".join(errors)})
+        else:
+            try:
+                services.leave_rates_set(
+                    actor=request.user,
+                    region=region,
+                    bands=[services.Band(*band) for band in formset.bands()],
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("Saved."))
+        return redirect(_url("workforce:rates", region))
+    return render(
+        request,
+        "workforce/rates.html",
+        {
+            "region": region,
+            "formset": formset,
+            "history": queries.input_history(region, InputChange.Kind.LEAVE_RATES),
+        },
+    )
+
+
+def _plan_years() -> list[int]:
+    first = queries.school_year_start().year + 1
+    return list(range(first, first + services.MAX_YEARS))
+
+
+@login_required
+def plan(request: HttpRequest) -> HttpResponse:
+    """The region's plan inputs: first-grade entry per municipality and year, planned entrants."""
+    access.require_role(request.user, REGION_LEVEL)
+    region = _region(request)
+    years = _plan_years()
+    return render(
+        request,
+        "workforce/plan.html",
+        {
+            "region": region,
+            "years": years,
+            "entry": queries.first_grade_table(region, years),
+            "entrants": queries.entrant_plan(region),
+            "entry_form": forms.EntryForm(region=region, initial={"year": years[0]}),
+            "entrant_form": forms.EntrantForm(region=region, initial={"year": years[0]}),
+            "entry_history": queries.input_history(region, InputChange.Kind.FIRST_GRADE, 15),
+            "entrant_history": queries.input_history(region, InputChange.Kind.ENTRANTS, 15),
+        },
+    )
+
+
+@login_required
+@require_POST
+def plan_entry(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, REGION_LEVEL)
+    region = _region_posted(request)
+    form = forms.EntryForm(request.POST, region=region)
+    if not form.is_valid():
+        _report(request, form)
+    else:
+        try:
+            services.first_grade_entry_set(actor=request.user, region=region, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+    return redirect(_url("workforce:plan", region))
+
+
+@login_required
+@require_POST
+def plan_entrants(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, REGION_LEVEL)
+    region = _region_posted(request)
+    form = forms.EntrantForm(request.POST, region=region)
+    if not form.is_valid():
+        _report(request, form)
+    else:
+        try:
+            services.entrant_plan_set(actor=request.user, region=region, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+    return redirect(_url("workforce:plan", region))

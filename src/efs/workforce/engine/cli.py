@@ -12,13 +12,12 @@ stderr names the file, the line and the field).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 from efs.workforce.engine import synth
-from efs.workforce.engine.io import InputError, forecast_document, load_problem
+from efs.workforce.engine.io import InputError, forecast_json_chunks, load_problem
 from efs.workforce.engine.model import WorkforceError, project
 
 
@@ -44,22 +43,26 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _project(args: argparse.Namespace) -> None:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     problem = load_problem(args.staff, args.demand, args.flows, args.years)
-    read = time.perf_counter()
+    read, read_cpu = time.perf_counter(), time.process_time()
     forecast = project(problem)
-    projected = time.perf_counter()
-    text = json.dumps(forecast_document(forecast), ensure_ascii=False)
+    projected, projected_cpu = time.perf_counter(), time.process_time()
     try:
-        args.out.write_text(text + "\n", encoding="utf-8")
+        with args.out.open("wb") as out:
+            for chunk in forecast_json_chunks(forecast):
+                out.write(chunk.encode("utf-8"))
+            out.write(b"\n")
     except OSError as error:
         raise InputError(
             str(args.out), None, None, f"файл не записывается ({error.strerror})"
         ) from None
     if args.timings:
         print(
-            f"read {read - started:.2f} s, project {projected - read:.2f} s, "
-            f"write {time.perf_counter() - projected:.2f} s",
+            f"read {read - started:.2f} s (CPU {read_cpu - cpu:.2f} s), "
+            f"project {projected - read:.2f} s (CPU {projected_cpu - read_cpu:.2f} s), "
+            f"write {time.perf_counter() - projected:.2f} s "
+            f"(CPU {time.process_time() - projected_cpu:.2f} s)",
             file=sys.stderr,
         )
 

@@ -16,7 +16,7 @@ import json
 import json.decoder
 import json.scanner
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -98,25 +98,38 @@ def _read_csv(path: Path, columns: Sequence[str], integer: set[str]) -> Table:
 
 
 def _split_plain(name: str, text: str) -> tuple[list[str], list[str], Sequence[int]]:
-    """Fast path for files without quotes: the values of all rows in one flat list."""
-    physical = text.split("\n")
-    if not physical[0]:
+    """Fast path for files without quotes: the values of all rows in one flat list.
+
+    Every row must have as many commas as the header: counted for all rows at once with
+    numpy (the line of each comma by a binary search over the line ends), so a country-
+    sized file is checked without a Python loop over its lines.
+    """
+    end_of_header = text.find("\n")
+    header_text = text if end_of_header < 0 else text[:end_of_header]
+    if not header_text:
         raise InputError(name, 1, None, "файл пуст, нет строки заголовка")
-    header = physical[0].split(",")
-    body = physical[1:]
-    if body and not body[-1]:
-        body.pop()  # the newline that ends the last row
+    header = header_text.split(",")
+    body = "" if end_of_header < 0 else text[end_of_header + 1 :]
+    if body.endswith("\n"):
+        body = body[:-1]  # the newline that ends the last row
+    if not body:
+        return header, [], range(2, 2)
     lines: Sequence[int]
-    if "" in body:
-        lines = [number + 2 for number, line in enumerate(body) if line]
-        body = [line for line in body if line]
+    if body.startswith("\n") or "\n\n" in body:  # blank lines: skipped, numbering kept
+        physical = body.split("\n")
+        lines = [number + 2 for number, line in enumerate(physical) if line]
+        body = "\n".join(line for line in physical if line)
     else:
-        lines = range(2, len(body) + 2)
-    commas = len(header) - 1
-    for index, count in enumerate(line.count(",") for line in body):
-        if count != commas:
-            _wrong_width(name, lines[index], count + 1, header)
-    return header, ",".join(body).split(",") if body else [], lines
+        lines = range(2, body.count("\n") + 3)
+    raw = np.frombuffer(body.encode("utf-8"), dtype=np.uint8)
+    ends = np.flatnonzero(raw == 10)
+    per_line = np.bincount(
+        np.searchsorted(ends, np.flatnonzero(raw == 44)), minlength=len(ends) + 1
+    )
+    wrong = np.flatnonzero(per_line != len(header) - 1)
+    if len(wrong):
+        _wrong_width(name, lines[wrong[0]], int(per_line[wrong[0]]) + 1, header)
+    return header, body.replace("\n", ",").split(","), lines
 
 
 def _split_quoted(name: str, text: str) -> tuple[list[str], list[str], Sequence[int]]:
@@ -373,6 +386,9 @@ def _flows(document: object) -> Flows:
     raw_entrants = top["entrants"]
     if not isinstance(raw_entrants, list):
         raise _Issue((), "entrants", "нужен список приходящих")
+    columns = _entrant_columns(raw_entrants)
+    if columns is not None:
+        return Flows(base_year, tuple(band for band, _ in bands), *columns)
     units, subjects, years, ages, ftes = [], [], [], [], []
     for index, raw in enumerate(raw_entrants):
         path = ("entrants", index)
@@ -391,6 +407,49 @@ def _flows(document: object) -> Flows:
         entrant_age=np.array(ages, dtype=np.int64),
         entrant_fte=np.array(ftes, dtype=np.float64),
     )
+
+
+def _entrant_columns(
+    raw: list[Any],
+) -> tuple[list[str], list[str], IntArray, IntArray, FloatArray] | None:
+    """The entrants as columns when every one is valid (checked column by column), else
+    ``None``: the item-by-item check then finds the first bad one and its line."""
+    try:
+        if not all(type(item) is dict and len(item) == len(ENTRANT_FIELDS) for item in raw):
+            return None
+        units = [item["unit"] for item in raw]
+        subjects = [item["subject"] for item in raw]
+        years = [item["year"] for item in raw]
+        ages = [item["age"] for item in raw]
+        ftes = [item["fte"] for item in raw]
+    except KeyError:
+        return None
+    if (
+        not set(map(type, units)) <= {str}
+        or not set(map(type, subjects)) <= {str}
+        or "" in units
+        or "" in subjects
+        or not set(map(type, years)) <= {int}
+        or not set(map(type, ages)) <= {int}
+        or not set(map(type, ftes)) <= {int, float}
+    ):
+        return None
+    try:
+        year = np.array(years, dtype=np.int64)
+        age = np.array(ages, dtype=np.int64)
+    except OverflowError:
+        return None
+    fte = np.array(ftes, dtype=np.float64)
+    if len(raw) and (
+        year.min() < MIN_YEAR
+        or year.max() > MAX_YEAR
+        or age.min() < MIN_AGE
+        or age.max() > MAX_AGE
+        or not np.all(np.isfinite(fte))
+        or fte.min() < 0
+    ):
+        return None
+    return units, subjects, year, age, fte
 
 
 def _reject_constant(name: str) -> float:
@@ -436,7 +495,7 @@ def load_problem(staff_path: Path, demand_path: Path, flows_path: Path, years: i
     unit_names, unit_code = _codes([staff.units, demand.units, flows.entrant_units])
     subject_names, subject_code = _codes([staff.subjects, demand.subjects, flows.entrant_subjects])
     pair = unit_code * len(subject_names) + subject_code
-    pairs, cell = np.unique(pair, return_inverse=True)
+    pairs, cell = _key_positions(pair, len(unit_names) * len(subject_names))
     cells = [
         (unit_names[key // len(subject_names)], subject_names[key % len(subject_names)])
         for key in pairs.tolist()
@@ -452,6 +511,21 @@ def load_problem(staff_path: Path, demand_path: Path, flows_path: Path, years: i
         demand=(demand_cell, demand.numbers["year"], demand.numbers["fte"]),
         cells=cells,
     )
+
+
+DENSE_KEYS_MAX = 50_000_000  # up to this many possible keys, number them without sorting
+
+
+def _key_positions(keys: IntArray, possible: int) -> tuple[IntArray, IntArray]:
+    """``np.unique(keys, return_inverse=True)`` for keys in ``0 … possible−1``: a mark per
+    possible key and a running count (linear) when that table is small, else a sort."""
+    if possible > DENSE_KEYS_MAX:
+        distinct, inverse = np.unique(keys, return_inverse=True)
+        return distinct, inverse.reshape(-1)
+    present = np.zeros(possible, dtype=bool)
+    present[keys] = True
+    position = np.cumsum(present) - 1
+    return np.flatnonzero(present), position[keys]
 
 
 def _codes(columns: list[list[str]]) -> tuple[list[str], IntArray]:
@@ -516,3 +590,45 @@ def forecast_document(forecast: Any) -> dict[str, list[dict[str, object]]]:
                 }
             )
     return {"cells": cells}
+
+
+def forecast_json(forecast: Any) -> str:
+    """The same document as ``json.dumps(forecast_document(forecast), ensure_ascii=False)``
+    (the same keys in the same order, every float by ``repr`` as ``json`` writes it), one
+    entry per line."""
+    return "".join(forecast_json_chunks(forecast))
+
+
+def forecast_json_chunks(forecast: Any, cells_per_chunk: int = 4096) -> Iterator[str]:
+    """``forecast_json`` in pieces of ``cells_per_chunk`` cells, built column by column
+    (no dict per entry, no whole-document string), for writing a country-sized forecast."""
+    years = forecast.years
+    n_years, n_cells = len(years), len(forecast.cells)
+    year_text = [str(year) for year in years]
+    yield '{"cells": ['
+    for first in range(0, n_cells, cells_per_chunk):
+        block = slice(first, min(n_cells, first + cells_per_chunk))
+        supply, demand = forecast.supply[block], forecast.demand[block]
+        # float.__repr__ is what json writes for a finite float.
+        columns = [
+            list(map(float.__repr__, column.ravel().tolist()))
+            for column in (
+                supply,
+                demand,
+                demand - supply,
+                forecast.leavers[block],
+                forecast.entrants[block],
+            )
+        ]
+        heads = [
+            f'{{"unit": {json.dumps(unit, ensure_ascii=False)}, '
+            f'"subject": {json.dumps(subject, ensure_ascii=False)}, "year": '
+            for unit, subject in forecast.cells[block]
+        ]
+        entries = [
+            f'{heads[index // n_years]}{year_text[index % n_years]}, "supply_fte": {s}, '
+            f'"demand_fte": {d}, "gap_fte": {g}, "leavers_fte": {lv}, "entrants_fte": {en}}}'
+            for index, (s, d, g, lv, en) in enumerate(zip(*columns, strict=True))
+        ]
+        yield ("" if first == 0 else ",\n") + ",\n".join(entries)
+    yield "]}"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -10,15 +13,71 @@ from django.db import transaction
 
 from efs.demo import generator, writer
 from efs.demo.catalog import create_demo_catalog
+from efs.demo.coordination import create_demo_coordination
 from efs.demo.diagnostics import simulate_first_wave
 from efs.demo.financing import create_demo_financing
 from efs.demo.monitoring import create_demo_monitoring
+from efs.demo.network import create_demo_network
+from efs.demo.practices import create_demo_practices
+from efs.demo.programs import create_demo_programs
 from efs.demo.routes import create_demo_routes
 from efs.demo.settlement import create_demo_settlement
 from efs.demo.support import create_demo_support
 from efs.demo.users import DEMO_PASSWORD, create_demo_logins, create_demo_macroregions
 from efs.demo.workforce import create_demo_workforce
 from efs.people.models import Educator, Region
+
+
+@dataclass(frozen=True)
+class Step:
+    """One app's part of the demo region: what it makes, and the line that reports it."""
+
+    name: str
+    run: Callable[[Region, int], Any]
+    text: Callable[[Any], str]
+    needs_diagnostics: bool = False
+
+
+# In order: each step reads what the steps before it made.
+REGION_STEPS = [
+    Step("Simulated first wave of diagnostics", lambda r, seed: simulate_first_wave(r, seed=seed),
+         lambda wave: f"{wave:,} attempts.", needs_diagnostics=True),
+    Step("Program depository", lambda r, seed: create_demo_catalog(r, seed=seed),
+         lambda m: f"{m['programs']} programs, {m['published']} published, {m['cohorts']} cohorts."),
+    Step("Financing", lambda r, seed: create_demo_financing(r),
+         lambda m: f"{m['certificates']:,} certificates, {m['contracts']} contracts."),
+    Step("Routes", lambda r, seed: create_demo_routes(r, seed=seed),
+         lambda m: f"the demo teacher answered {m['answered']} items, route of {m['items']} activities; "
+         f"region-wide plan {m['plan']}: {m['routes']} routes proposed; "
+         f"{m['enrollments']} enrollments with certificates.",
+         needs_diagnostics=True),
+    Step("Support", lambda r, seed: create_demo_support(r, seed=seed),
+         lambda m: f"{m['tutors']} more tutors with {m['caseload']} educators, {m['consultations']} consultations, "
+         f"{m['records']} private records, {m['mentorships']} mentorships, {m['proposals']} mentor proposals waiting "
+         f"for the head; reflective cycles by stage {m['cycles']}; {m['capacities']} tutor capacities, "
+         f"{m['moved']} educators rebalanced, {m['measures']} measures of support.",
+         needs_diagnostics=True),
+    Step("Past season", lambda r, seed: create_demo_settlement(r),
+         lambda m: f"{m['cohorts']} finished cohorts, {m['completed']} completed with payment, "
+         f"{m['waiting']} waiting for the provider's outcome."),
+    Step("Workforce", lambda r, seed: create_demo_workforce(r, seed=seed),
+         lambda m: f"{m['posts']:,} posts ({m['vacancies']} vacant), {m['contracts']} targeted contracts, "
+         "forecasts and three scenarios."),
+    Step("Practices", lambda r, seed: create_demo_practices(r, seed=seed),
+         lambda m: f"{m['practices']} practices ({m['public']} in the bank), {m['replications']} replication reports, "
+         f"a contest with {m['contest']} practices, {m['files']} result files."),
+    Step("Network school", lambda r, seed: create_demo_network(r, seed=seed),
+         lambda m: f"{m['communities']} communities, {m['threads']} threads with {m['posts']} posts, "
+         f"{m['events']} events ({m['registrations']} registrations), {m['courses']} blended courses "
+         f"({m['enrollments']} learners), {m['projects']} joint projects."),
+    Step("Monitoring", lambda r, seed: create_demo_monitoring(r),
+         lambda m: f"{m['targets']} targets, analytics table of {m['rows']:,} rows."),
+    Step("Coordination council", lambda r, seed: create_demo_coordination(r),
+         lambda m: f"{m['members']} members, {m['meetings']} meetings, {m['decisions']} decisions, "
+         f"{m['tasks']} strategic tasks."),
+    Step("Regional programs", lambda r, seed: create_demo_programs(r),
+         lambda m: f"{m['programs']} regions' programs, {m['projects']} macroregion project."),
+]
 
 
 class Command(BaseCommand):
@@ -75,69 +134,14 @@ class Command(BaseCommand):
             )
         )
         call_command("starter")
-        if scale == "region" and not options["no_diagnostics"]:
-            started = time.perf_counter()
-            wave = simulate_first_wave(Region.objects.get(code=generator.DEFAULT_REGION_CODE), seed=options["seed"])
-            self.stdout.write(
-                f"Simulated first wave of diagnostics in {time.perf_counter() - started:.1f} s: {wave:,} attempts."
-            )
         if scale == "region":
-            started = time.perf_counter()
-            made = create_demo_catalog(Region.objects.get(code=generator.DEFAULT_REGION_CODE), seed=options["seed"])
-            self.stdout.write(
-                f"Program depository in {time.perf_counter() - started:.1f} s: {made['programs']} programs, "
-                f"{made['published']} published, {made['cohorts']} cohorts."
-            )
-        if scale == "region":
-            started = time.perf_counter()
-            made = create_demo_financing(Region.objects.get(code=generator.DEFAULT_REGION_CODE))
-            self.stdout.write(
-                f"Financing in {time.perf_counter() - started:.1f} s: {made['certificates']:,} certificates, "
-                f"{made['contracts']} contracts."
-            )
-        if scale == "region" and not options["no_diagnostics"]:
-            started = time.perf_counter()
-            made = create_demo_routes(Region.objects.get(code=generator.DEFAULT_REGION_CODE), seed=options["seed"])
-            self.stdout.write(
-                f"Routes in {time.perf_counter() - started:.1f} s: the demo teacher answered {made['answered']} items, "
-                f"route of {made['items']} activities; "
-                f"region-wide plan {made['plan']}: {made['routes']} routes proposed; {made['enrollments']} enrollments "
-                "with certificates."
-            )
-        if scale == "region" and not options["no_diagnostics"]:
-            started = time.perf_counter()
-            made = create_demo_support(Region.objects.get(code=generator.DEFAULT_REGION_CODE), seed=options["seed"])
-            self.stdout.write(
-                f"Support in {time.perf_counter() - started:.1f} s: {made['tutors']} more tutors with "
-                f"{made['caseload']} educators, "
-                f"{made['consultations']} consultations, {made['records']} private records, {made['mentorships']} "
-                "mentorships, "
-                f"{made['proposals']} mentor proposals waiting for the head; reflective cycles by stage "
-                f"{made['cycles']}."
-            )
-        if scale == "region":
-            started = time.perf_counter()
-            made = create_demo_settlement(Region.objects.get(code=generator.DEFAULT_REGION_CODE))
-            self.stdout.write(
-                f"Past season in {time.perf_counter() - started:.1f} s: {made['cohorts']} finished cohorts, "
-                f"{made['completed']} completed with payment, "
-                f"{made['waiting']} waiting for the provider's outcome."
-            )
-        if scale == "region":
-            started = time.perf_counter()
-            made = create_demo_workforce(Region.objects.get(code=generator.DEFAULT_REGION_CODE), seed=options["seed"])
-            self.stdout.write(
-                f"Workforce in {time.perf_counter() - started:.1f} s: {made['posts']:,} posts ({made['vacancies']} "
-                "vacant), "
-                f"{made['contracts']} targeted contracts, forecasts and three scenarios."
-            )
-        if scale == "region":
-            started = time.perf_counter()
-            made = create_demo_monitoring(Region.objects.get(code=generator.DEFAULT_REGION_CODE))
-            self.stdout.write(
-                f"Monitoring in {time.perf_counter() - started:.1f} s: {made['targets']} targets, analytics table of "
-                f"{made['rows']:,} rows."
-            )
+            region = Region.objects.get(code=generator.DEFAULT_REGION_CODE)
+            for step in REGION_STEPS:
+                if step.needs_diagnostics and options["no_diagnostics"]:
+                    continue
+                started = time.perf_counter()
+                made = step.run(region, options["seed"])
+                self.stdout.write(f"{step.name} in {time.perf_counter() - started:.1f} s: {step.text(made)}")
         self.stdout.write(f"Demo logins (password «{DEMO_PASSWORD}»):")
         for login in logins:
             self.stdout.write(f"  {login.username:<10} {login.role:<32} {login.who}")

@@ -1,0 +1,211 @@
+"""Forms of the council's pages: every HTML POST goes through one of these."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from efs.forms import RoublesField
+from efs.limits import DATE_MAX, DATE_MIN, NOTE_MAX_CHARS
+from efs.monitoring.public import Indicator
+from efs.people.public import Organization, User
+
+from .models import DecisionMethod, MemberRole, Part, TaskStatus, VoteChoice
+from .services import STAFF_HOURS_MAX
+
+
+class _Styled(forms.Form):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
+                continue
+            css = (
+                "form-select form-select-sm"
+                if isinstance(field.widget, forms.Select)
+                else "form-control form-control-sm"
+            )
+            field.widget.attrs.setdefault("class", css)
+
+
+class DayField(forms.DateField):
+    widget = forms.DateInput(attrs={"type": "date"})
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if value is not None and not DATE_MIN <= value <= DATE_MAX:
+            raise forms.ValidationError(_("The date is outside 2000–2100."), code="date_range")
+
+
+def _organizations(region_id: int):
+    return Organization.objects.filter(region_id=region_id).order_by("kind", "short_name", "name")
+
+
+class CouncilForm(_Styled):
+    region = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    name = forms.CharField(label=_("Name"), max_length=300)
+    basis = forms.CharField(label=_("Established by"), max_length=300, required=False)
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+
+
+class MemberForm(_Styled):
+    username = forms.CharField(label=_("Login of the person"), max_length=150)
+    organization = forms.ModelChoiceField(label=_("Represents"), queryset=Organization.objects.none())
+    role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices, initial=MemberRole.MEMBER)
+    term_start = DayField(label=_("Term from"))
+    term_end = DayField(label=_("Term until"), required=False)
+
+    def __init__(self, *args, region_id: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = _organizations(region_id)
+
+    def clean_username(self):
+        user = User.objects.filter(username=self.cleaned_data["username"].strip(), is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(_("No active login with this name."))
+        return user
+
+
+class TermEndForm(_Styled):
+    term_end = DayField(label=_("Term until"))
+
+
+class GroupForm(_Styled):
+    name = forms.CharField(label=_("Name"), max_length=300)
+    purpose = forms.CharField(
+        label=_("Purpose"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    leader = forms.ModelChoiceField(label=_("Leader"), queryset=None, required=False)
+    members = forms.ModelMultipleChoiceField(
+        label=_("Group members"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, members, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["leader"].queryset = members
+        self.fields["members"].queryset = members
+
+
+class MeetingForm(_Styled):
+    starts_at = forms.DateTimeField(
+        label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    place = forms.CharField(label=_("Place"), max_length=300, required=False)
+
+    def clean_starts_at(self):
+        value = self.cleaned_data["starts_at"]
+        if not DATE_MIN <= value.date() <= DATE_MAX:
+            raise forms.ValidationError(_("The date is outside 2000–2100."))
+        return value
+
+
+class AgendaForm(_Styled):
+    title = forms.CharField(label=_("Question"), max_length=500)
+    speaker = forms.ModelChoiceField(label=_("Speaker"), queryset=None, required=False)
+    materials = forms.CharField(
+        label=_("Materials"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    task = forms.ModelChoiceField(label=_("Task"), queryset=None, required=False)
+    indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=None, required=False)
+
+    def __init__(self, *args, members, tasks, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["speaker"].queryset = members
+        self.fields["task"].queryset = tasks
+        self.fields["indicator"].queryset = Indicator.objects.order_by("order", "code")
+
+
+class AttendanceForm(_Styled):
+    present = forms.ModelMultipleChoiceField(
+        label=_("Present"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, members, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["present"].queryset = members
+
+
+class DecisionForm(_Styled):
+    text = forms.CharField(label=_("Decision"), max_length=3000, widget=forms.Textarea(attrs={"rows": 2}))
+    method = forms.ChoiceField(label=_("How decided"), choices=DecisionMethod.choices)
+    agenda_item = forms.ModelChoiceField(label=_("Agenda item"), queryset=None, required=False)
+    due_date = DayField(label=_("Due"), required=False)
+
+    def __init__(self, *args, agenda, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agenda_item"].queryset = agenda
+
+
+class VoteForm(_Styled):
+    choice = forms.ChoiceField(label=_("Vote"), choices=VoteChoice.choices)
+    member = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
+class ExecutedForm(_Styled):
+    on = DayField(label=_("Executed on"), required=False)
+
+
+class MinutesForm(_Styled):
+    text = forms.CharField(label=_("Text of the minutes"), max_length=20000, widget=forms.Textarea(attrs={"rows": 12}))
+
+
+class CorrectionForm(MinutesForm):
+    reason = forms.CharField(label=_("What is corrected"), max_length=500)
+
+
+class TaskForm(_Styled):
+    title = forms.CharField(label=_("Task"), max_length=300)
+    goal = forms.CharField(label=_("Goal"), max_length=3000, widget=forms.Textarea(attrs={"rows": 2}))
+    starts_on = DayField(label=_("Start"))
+    deadline = DayField(label=_("Deadline"))
+    responsible = forms.ModelChoiceField(label=_("Responsible organization"), queryset=Organization.objects.none())
+    decision = forms.ModelChoiceField(label=_("Decision"), queryset=None, required=False)
+    indicators = forms.ModelMultipleChoiceField(
+        label=_("Indicators"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, region_id: int, decisions, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = _organizations(region_id)
+        self.fields["decision"].queryset = decisions
+        self.fields["indicators"].queryset = Indicator.objects.order_by("order", "code")
+
+
+class PledgeForm(_Styled):
+    organization = forms.ModelChoiceField(label=_("Organization"), queryset=Organization.objects.none())
+    part = forms.ChoiceField(label=_("Part"), choices=Part.choices, initial=Part.CO_EXECUTOR)
+    money = RoublesField(label=_("Money, ₽"), required=False, allow_zero=True)
+    staff_hours = forms.IntegerField(label=_("Staff hours"), min_value=0, max_value=STAFF_HOURS_MAX, required=False)
+    venues = forms.CharField(label=_("Venues"), max_length=500, required=False)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, region_id: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = _organizations(region_id)
+
+
+class AnswerForm(_Styled):
+    accept = forms.TypedChoiceField(choices=(("1", _("accept")), ("0", _("decline"))), coerce=lambda v: v == "1")
+
+
+class MilestoneForm(_Styled):
+    title = forms.CharField(label=_("Milestone"), max_length=300)
+    due = DayField(label=_("Due"))
+
+
+class StatusForm(_Styled):
+    status = forms.ChoiceField(label=_("Status"), choices=TaskStatus.choices)
+    evidence = forms.CharField(
+        label=_("Evidence of the result"), max_length=3000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class IndicatorLinkForm(_Styled):
+    indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=Indicator.objects.order_by("order", "code"))
+    linked = forms.TypedChoiceField(
+        choices=(("1", _("link")), ("0", _("unlink"))), coerce=lambda v: v == "1", initial="1"
+    )
+
+
+class DiscussionForm(_Styled):
+    body = forms.CharField(label=_("Message"), max_length=NOTE_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 2}))

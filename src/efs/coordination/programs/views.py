@@ -1,0 +1,447 @@
+"""Pages of regional programs and macroregions. Thin: a form in, one service or query out."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from efs.errors import DomainError, NotFound
+from efs.forms import first_error
+from efs.people import access
+from efs.people.public import Macroregion, Role
+
+from . import forms, queries, services, starter
+from .access import DRAFTERS, FEDERAL, is_federal, macroregions_of
+from .models import JointGoal, MacroregionProject, RegionalProgramVersion, VersionStatus
+
+READ_ROLES = DRAFTERS | {Role.EXPERT}
+
+
+def _detail_url(version: RegionalProgramVersion) -> str:
+    return reverse("coordination:program_detail", args=[version.program_id]) + f"?version={version.number}"
+
+
+def _run(request: HttpRequest, done: str, call) -> bool:
+    """Call a service; a refusal becomes a message on the page (nothing was saved)."""
+    try:
+        call()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return False
+    messages.success(request, done)
+    return True
+
+
+@login_required
+def program_list(request: HttpRequest) -> HttpResponse:
+    """The programs of the user's regions (the federal operator: all), and a new one."""
+    access.require_role(request.user, READ_ROLES)
+    regions = access.region_reach(request.user, roles=DRAFTERS).regions().order_by("name")
+    form = forms.ProgramForm(request.POST or None, regions=regions)
+    status = 200
+    if request.method == "POST":
+        access.require_role(request.user, DRAFTERS)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                program = services.program_create(
+                    actor=request.user,
+                    region=data["region"],
+                    title=data["title"],
+                    year_from=data["year_from"],
+                    year_to=data["year_to"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, _("The program is created: fill in its first version."))
+                return redirect("coordination:program_detail", pk=program.pk)
+        else:
+            status = 400
+    context = {
+        "programs": list(queries.programs_visible(request.user).prefetch_related("versions")),
+        "reviews": list(queries.reviews_of_expert(request.user)) if access.has_role(request.user, Role.EXPERT) else [],
+        "form": form if access.has_role(request.user, *DRAFTERS) else None,
+        "template": services.current_template(),
+        "federal": is_federal(request.user),
+    }
+    return render(request, "coordination/programs/list.html", context, status=status)
+
+
+@login_required
+def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    program = queries.program_get(request.user, pk)
+    versions = list(program.versions.select_related("template", "created_by").order_by("-number"))
+    wanted = request.GET.get("version", "")
+    version = next((v for v in versions if str(v.number) == wanted), versions[0] if versions else None)
+    if version is None:
+        raise NotFound(_("The program has no version."))
+    view = queries.version_view(version)
+    may_edit = version.editable and access.may_act_on_region(request.user, program.region_id, roles=DRAFTERS)
+    federal = is_federal(request.user)
+    item_forms = {}
+    if may_edit:
+        item_forms = {kind: cls(version=version, view=view, prefix=kind) for kind, cls in forms.ITEM_FORMS.items()}
+        item_forms["summary"] = forms.SummaryForm(
+            initial={"summary": version.summary, "educators_covered": version.educators_covered}, prefix="summary"
+        )
+    reviews = list(version.reviews.select_related("expert").order_by("assigned_at"))
+    context = {
+        "program": program,
+        "versions": versions,
+        "version": version,
+        "view": view,
+        "may_edit": may_edit,
+        "federal": federal,
+        "item_forms": item_forms,
+        "reviews": reviews,
+        "may_new": not any(
+            v.status in (VersionStatus.DRAFT, VersionStatus.SUBMITTED, VersionStatus.IN_REVIEW) for v in versions
+        ),
+        "experts_form": forms.ExpertsForm()
+        if federal and version.status in (VersionStatus.SUBMITTED, VersionStatus.IN_REVIEW)
+        else None,
+        "decision_form": forms.DecisionForm() if federal and version.status == VersionStatus.IN_REVIEW else None,
+        "new_form": forms.NewVersionForm(),
+        "criteria": version.template.criteria,
+    }
+    return render(request, "coordination/programs/detail.html", context)
+
+
+@login_required
+@require_POST
+def program_item_add(request: HttpRequest, pk: int) -> HttpResponse:
+    version = queries.version_visible(request.user, pk)
+    kind = request.POST.get("kind", "")
+    if kind == "summary":
+        form = forms.SummaryForm(request.POST, prefix="summary")
+        if form.is_valid():
+            _run(
+                request,
+                _("Saved."),
+                lambda: services.version_summary_set(
+                    actor=request.user,
+                    version=version,
+                    summary=form.cleaned_data["summary"],
+                    educators_covered=form.cleaned_data["educators_covered"],
+                ),
+            )
+        else:
+            messages.error(request, first_error(form))
+        return redirect(_detail_url(version))
+    if kind not in forms.ITEM_FORMS:
+        messages.error(request, _("Unknown kind of item."))
+        return redirect(_detail_url(version))
+    form = forms.ITEM_FORMS[kind](request.POST, version=version, view=queries.version_view(version), prefix=kind)
+    if form.is_valid():
+        item, goal, task = form.item()
+        _run(
+            request,
+            _("Added."),
+            lambda: services.version_item_add(
+                actor=request.user, version=version, kind=kind, item=item, goal=goal, task=task
+            ),
+        )
+    else:
+        messages.error(request, first_error(form))
+    return redirect(_detail_url(version))
+
+
+@login_required
+@require_POST
+def program_item_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    version = queries.version_visible(request.user, pk)
+    form = forms.RemoveForm(request.POST)
+    if form.is_valid():
+        _run(
+            request,
+            _("Removed."),
+            lambda: services.version_item_remove(actor=request.user, version=version, path=form.cleaned_data["path"]),
+        )
+    else:
+        messages.error(request, _("Unknown item."))
+    return redirect(_detail_url(version))
+
+
+@login_required
+@require_POST
+def program_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    version = queries.version_visible(request.user, pk)
+    _run(
+        request,
+        _("The version is submitted for expert review; it no longer changes."),
+        lambda: services.version_submit(actor=request.user, version=version),
+    )
+    return redirect(_detail_url(version))
+
+
+@login_required
+@require_POST
+def program_version_new(request: HttpRequest, pk: int) -> HttpResponse:
+    program = queries.program_get(request.user, pk)
+    form = forms.NewVersionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, first_error(form))
+        return redirect("coordination:program_detail", pk=program.pk)
+    try:
+        version = services.version_new(actor=request.user, program=program, note=form.cleaned_data["note"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("coordination:program_detail", pk=program.pk)
+    messages.success(request, _("A new version is drafted from the previous one."))
+    return redirect(_detail_url(version))
+
+
+@login_required
+@require_POST
+def program_experts(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require_role(request.user, FEDERAL)
+    version = queries.version_visible(request.user, pk)
+    form = forms.ExpertsForm(request.POST)
+    if form.is_valid():
+        _run(
+            request,
+            _("The experts are assigned."),
+            lambda: services.experts_assign(
+                actor=request.user, version=version, experts=list(form.cleaned_data["experts"])
+            ),
+        )
+    else:
+        messages.error(request, first_error(form))
+    return redirect(_detail_url(version))
+
+
+@login_required
+@require_POST
+def program_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    access.require_role(request.user, FEDERAL)
+    version = queries.version_visible(request.user, pk)
+    form = forms.DecisionForm(request.POST)
+    if form.is_valid():
+        _run(
+            request,
+            _("The decision is recorded."),
+            lambda: services.version_decide(
+                actor=request.user,
+                version=version,
+                approve=form.cleaned_data["decision"] == "approve",
+                comment=form.cleaned_data["comment"],
+            ),
+        )
+    else:
+        messages.error(request, first_error(form))
+    return redirect(_detail_url(version))
+
+
+@login_required
+def program_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The assigned expert's review: the version's contents and the criteria of its template."""
+    review = queries.review_for_expert(request.user, pk)
+    version = review.version
+    form = forms.ReviewForm(request.POST or None, criteria=version.template.criteria)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.review_submit(
+                    actor=request.user,
+                    review=review,
+                    scores=form.scores(),
+                    comments=form.comments(),
+                    strengths=data["strengths"],
+                    weaknesses=data["weaknesses"],
+                    verdict=data["verdict"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, _("The review is submitted."))
+                return redirect("coordination:program_list")
+        else:
+            status = 400
+    return render(
+        request,
+        "coordination/programs/review.html",
+        {"review": review, "version": version, "view": queries.version_view(version), "form": form},
+        status=status,
+    )
+
+
+@login_required
+def program_template(request: HttpRequest) -> HttpResponse:
+    """The federal template: its versions; the federal operator publishes a new one."""
+    access.require_role(request.user, DRAFTERS)
+    current = services.current_template()
+    federal = is_federal(request.user)
+    initial = {
+        "title": current.title if current else starter.TITLE,
+        "components": starter.as_lines(current.components if current else starter.COMPONENTS, scored=False),
+        "criteria": starter.as_lines(current.criteria if current else starter.CRITERIA, scored=True),
+    }
+    form = forms.TemplateForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        access.require_role(request.user, FEDERAL)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.template_publish(
+                    actor=request.user,
+                    title=data["title"],
+                    components=data["components"],
+                    criteria=data["criteria"],
+                    note=data["note"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, _("A new version of the template is published."))
+                return redirect("coordination:program_template")
+        else:
+            status = 400
+    from .models import ProgramTemplate
+
+    return render(
+        request,
+        "coordination/programs/template.html",
+        {
+            "current": current,
+            "history": ProgramTemplate.objects.select_related("created_by")[:20],
+            "form": form if federal else None,
+        },
+        status=status,
+    )
+
+
+@login_required
+def program_compare(request: HttpRequest) -> HttpResponse:
+    """The federal operator compares any regions; a regional operator sees where their region stands."""
+    access.require_role(request.user, DRAFTERS)
+    from efs.people.public import Region
+
+    form = forms.CompareForm(request.GET or None, regions=Region.objects.order_by("name"))
+    year = dt.date.today().year
+    if form.is_bound and form.is_valid() and form.cleaned_data.get("year"):
+        year = form.cleaned_data["year"]
+    federal = is_federal(request.user)
+    context: dict = {"form": form, "federal": federal, "year": year}
+    if federal:
+        chosen = [r.pk for r in form.cleaned_data["regions"]] if form.is_bound and form.is_valid() else []
+        context["result"] = queries.comparison(region_ids=chosen or queries.regions_with_programs(), year=year)
+        # Plain options: 89 regions through the select widget's per-option templates cost more than the table.
+        context["region_options"] = list(Region.objects.order_by("name").values_list("pk", "name"))
+        context["chosen"] = set(chosen)
+    else:
+        reach = access.region_reach(request.user, roles=DRAFTERS)
+        result = queries.comparison(region_ids=queries.regions_with_programs(), year=year)
+        mine = [r for r in result.rows if r.region_id in reach]
+        context["standings"] = [(row, queries.standing(result, row.region_id)) for row in mine]
+        context["compared"] = sum(1 for r in result.rows if r.program_id is not None)
+        context["indicators"] = result.indicators
+    return render(request, "coordination/programs/compare.html", context)
+
+
+@login_required
+def macroregion_list(request: HttpRequest) -> HttpResponse:
+    access.require_role(request.user, DRAFTERS)
+    items = macroregions_of(request.user).prefetch_related("regions").order_by("name")
+    return render(request, "coordination/programs/macroregions.html", {"items": items})
+
+
+@login_required
+def macroregion_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    macroregion = queries.macroregion_get(request.user, pk)
+    page = queries.macroregion_page(macroregion)
+    member_ids = [m.region_id for m in page.members]
+    context = {
+        "page": page,
+        "practices": queries.practices_links(member_ids),
+        "project_form": forms.ProjectForm(),
+        "goal_form": forms.JointGoalForm(components=page.components),
+        "task_form": forms.SharedTaskForm(region_ids=member_ids),
+    }
+    return render(request, "coordination/programs/macroregion.html", context)
+
+
+@login_required
+@require_POST
+def macroregion_project_new(request: HttpRequest, pk: int) -> HttpResponse:
+    macroregion = queries.macroregion_get(request.user, pk)
+    form = forms.ProjectForm(request.POST)
+    if form.is_valid():
+        _run(
+            request,
+            _("The project is created."),
+            lambda: services.macro_project_create(
+                actor=request.user,
+                macroregion=macroregion,
+                title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"],
+            ),
+        )
+    else:
+        messages.error(request, first_error(form))
+    return redirect("coordination:macroregion_detail", pk=macroregion.pk)
+
+
+def _project(request: HttpRequest, pk: int) -> MacroregionProject:
+    project = MacroregionProject.objects.select_related("macroregion").filter(pk=pk).first()
+    if project is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    queries.macroregion_get(request.user, project.macroregion_id)
+    return project
+
+
+@login_required
+@require_POST
+def macroregion_goal_add(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project(request, pk)
+    template = services.current_template()
+    form = forms.JointGoalForm(request.POST, components=template.component_titles() if template else {})
+    if form.is_valid():
+        _run(
+            request,
+            _("The joint goal is added."),
+            lambda: services.joint_goal_add(
+                actor=request.user,
+                project=project,
+                component=form.cleaned_data["component"],
+                title=form.cleaned_data["title"],
+            ),
+        )
+    else:
+        messages.error(request, first_error(form))
+    return redirect("coordination:macroregion_detail", pk=project.macroregion_id)
+
+
+@login_required
+@require_POST
+def macroregion_task_add(request: HttpRequest, pk: int) -> HttpResponse:
+    goal = JointGoal.objects.select_related("project__macroregion").filter(pk=pk).first()
+    if goal is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    macroregion: Macroregion = queries.macroregion_get(request.user, goal.project.macroregion_id)
+    form = forms.SharedTaskForm(request.POST, region_ids=list(macroregion.regions.values_list("pk", flat=True)))
+    if form.is_valid():
+        data = form.cleaned_data
+        _run(
+            request,
+            _("The shared task is added."),
+            lambda: services.shared_task_add(
+                actor=request.user, goal=goal, title=data["title"], executors=list(data["executors"]), due=data["due"]
+            ),
+        )
+    else:
+        messages.error(request, first_error(form))
+    return redirect("coordination:macroregion_detail", pk=macroregion.pk)

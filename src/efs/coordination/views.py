@@ -1,0 +1,655 @@
+"""Pages of the coordination council. Thin: a form in, one service or query out. A council is
+seen by its members and the operators of its region; the accountability page by everyone."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from efs.errors import Conflict, NotFound, ValidationFailed
+from efs.http import pdf_response
+from efs.people.access import region_reach
+from efs.people.public import Region
+
+from . import forms, queries, services
+from .access import OPERATORS, visible
+from .models import AgendaItem, Decision, Outcome, PledgeState, StrategicTask
+
+RECOVERABLE = (ValidationFailed, Conflict)  # shown on the page; a refusal of access is a 403/404 page
+
+
+def _fail(request: HttpRequest, form) -> None:
+    errors = [str(e) for field in form.errors.values() for e in field]
+    messages.error(request, " ".join(errors) or _("Check the form."))
+
+
+def _run(request: HttpRequest, form, action, success: str) -> None:
+    """Validate the form and call the service; the outcome goes to the messages."""
+    if not form.is_valid():
+        _fail(request, form)
+        return
+    try:
+        action(form.cleaned_data)
+    except RECOVERABLE as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+
+
+# ---------------------------------------------------------------- councils
+
+
+@login_required
+def councils(request: HttpRequest) -> HttpResponse:
+    reach = region_reach(request.user, roles=OPERATORS)
+    form = forms.CouncilForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            region = Region.objects.filter(pk=form.cleaned_data["region"]).first()
+            if region is None:
+                raise NotFound(_("Not found, or you have no access to it."))
+            try:
+                council = services.council_create(
+                    actor=request.user,
+                    region=region,
+                    name=form.cleaned_data["name"],
+                    basis=form.cleaned_data["basis"],
+                    address=form.cleaned_data["address"],
+                )
+            except RECOVERABLE as exc:
+                messages.error(request, exc.message)
+            else:
+                return redirect("coordination:council", pk=council.pk)
+        else:
+            _fail(request, form)
+        return redirect("coordination:councils")
+    items = list(queries.councils_visible(request.user))
+    have = {c.region_id for c in items}
+    without = [r for r in reach.regions().order_by("code") if r.pk not in have] if reach else []
+    return render(request, "coordination/councils.html", {"items": items, "without": without[:100], "form": form})
+
+
+@login_required
+def council(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.council_for(request.user, pk)
+    context = {
+        "council": item,
+        "runs": services.runs_council(item, request.user),
+        "me": services.member_in_office(item, request.user),
+        **queries.council_summary(item, request.user),
+    }
+    context["in_office"] = list(queries.in_office(item, request.user))
+    context["groups"] = list(item.groups.prefetch_related("members__user").select_related("leader__user"))
+    return render(request, "coordination/council.html", context)
+
+
+@login_required
+def members(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.council_for(request.user, pk)
+    form = forms.MemberForm(request.POST or None, region_id=item.region_id)
+    if request.method == "POST":
+        _run(
+            request,
+            form,
+            lambda d: services.member_add(
+                actor=request.user,
+                council=item,
+                user=d["username"],
+                organization=d["organization"],
+                role=d["role"],
+                term_start=d["term_start"],
+                term_end=d["term_end"],
+            ),
+            _("The member is added to the council."),
+        )
+        return redirect("coordination:members", pk=item.pk)
+    today = timezone.localdate()
+    rows = list(queries.members(item, request.user))
+    return render(
+        request,
+        "coordination/members.html",
+        {
+            "council": item,
+            "form": form,
+            "runs": services.runs_council(item, request.user),
+            "current": [m for m in rows if m.active_on(today)],
+            "former": [m for m in rows if not m.active_on(today)],
+        },
+    )
+
+
+@login_required
+@require_POST
+def member_end(request: HttpRequest, pk: int) -> HttpResponse:
+    member = queries.member_for(request.user, pk)
+    _run(
+        request,
+        forms.TermEndForm(request.POST),
+        lambda d: services.member_term_end(actor=request.user, member=member, term_end=d["term_end"]),
+        _("The member's term is ended."),
+    )
+    return redirect("coordination:members", pk=member.council_id)
+
+
+@login_required
+def groups(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.council_for(request.user, pk)
+    office = queries.in_office(item, request.user)
+    form = forms.GroupForm(request.POST or None, members=office)
+    if request.method == "POST":
+        _run(
+            request,
+            form,
+            lambda d: services.group_create(
+                actor=request.user,
+                council=item,
+                name=d["name"],
+                purpose=d["purpose"],
+                leader=d["leader"],
+                members=list(d["members"]),
+            ),
+            _("The working group is created."),
+        )
+        return redirect("coordination:groups", pk=item.pk)
+    return render(
+        request,
+        "coordination/groups.html",
+        {
+            "council": item,
+            "form": form,
+            "runs": services.runs_council(item, request.user),
+            "groups": list(
+                item.groups.prefetch_related("members__user", "members__organization").select_related("leader__user")
+            ),
+        },
+    )
+
+
+# ---------------------------------------------------------------- meetings
+
+
+@login_required
+def meetings(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.council_for(request.user, pk)
+    form = forms.MeetingForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                meeting = services.meeting_schedule(
+                    actor=request.user,
+                    council=item,
+                    starts_at=form.cleaned_data["starts_at"],
+                    place=form.cleaned_data["place"],
+                )
+            except RECOVERABLE as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(
+                    request, _("The meeting is scheduled; overdue tasks and open decisions are on its agenda.")
+                )
+                return redirect("coordination:meeting", pk=meeting.pk)
+        else:
+            _fail(request, form)
+        return redirect("coordination:meetings", pk=item.pk)
+    return render(
+        request,
+        "coordination/meetings.html",
+        {
+            "council": item,
+            "form": form,
+            "runs": services.runs_council(item, request.user),
+            "items": list(queries.meetings(item, request.user)),
+        },
+    )
+
+
+def _meeting_forms(meeting, user, data=None) -> dict:
+    office = queries.in_office(meeting.council, user, timezone.localtime(meeting.starts_at).date())
+    tasks = visible(StrategicTask.objects.filter(council=meeting.council), user)
+    agenda = visible(AgendaItem.objects.filter(meeting=meeting), user)
+    return {
+        "agenda_form": forms.AgendaForm(data, members=office, tasks=tasks),
+        "attendance_form": forms.AttendanceForm(data, members=office),
+        "decision_form": forms.DecisionForm(data, agenda=agenda),
+    }
+
+
+@login_required
+def meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.meeting_for(request.user, pk)
+    detail = queries.meeting_detail(item, request.user)
+    me = services.member_in_office(item.council, request.user, timezone.localtime(item.starts_at).date())
+    context = {
+        "meeting": item,
+        "council": item.council,
+        "runs": services.runs_council(item.council, request.user),
+        "me": me,
+        "secretary": me is not None and me.role == "secretary",
+        "i_was_present": me is not None and any(a.member_id == me.pk for a in detail["present"]),
+        "minutes_form": forms.MinutesForm(initial={"text": detail["minutes"].text} if detail["minutes"] else None),
+        "correction_form": forms.CorrectionForm(
+            initial={"text": detail["minutes"].text} if detail["minutes"] else None
+        ),
+        **detail,
+        **_meeting_forms(item, request.user),
+    }
+    context["discussions"] = {d.pk: queries.discussion("decision", d.pk) for d in detail["decisions"]}
+    context["discussion_form"] = forms.DiscussionForm()
+    if me is not None:
+        context["my_votes"] = {
+            v.decision_id: v.choice for d in detail["decisions"] for v in d.votes.all() if v.member_id == me.pk
+        }
+    return render(request, "coordination/meeting.html", context)
+
+
+@login_required
+@require_POST
+def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.meeting_for(request.user, pk)
+    form = _meeting_forms(item, request.user, request.POST)["agenda_form"]
+    _run(
+        request,
+        form,
+        lambda d: services.agenda_add(
+            actor=request.user,
+            meeting=item,
+            title=d["title"],
+            speaker=d["speaker"],
+            materials=d["materials"],
+            task=d["task"],
+            indicator=d["indicator"],
+        ),
+        _("The question is on the agenda."),
+    )
+    return redirect("coordination:meeting", pk=item.pk)
+
+
+@login_required
+@require_POST
+def attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.meeting_for(request.user, pk)
+    form = _meeting_forms(item, request.user, request.POST)["attendance_form"]
+    _run(
+        request,
+        form,
+        lambda d: services.attendance_record(actor=request.user, meeting=item, present=list(d["present"])),
+        _("Attendance is recorded."),
+    )
+    return redirect("coordination:meeting", pk=item.pk)
+
+
+@login_required
+@require_POST
+def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.meeting_for(request.user, pk)
+    form = _meeting_forms(item, request.user, request.POST)["decision_form"]
+    _run(
+        request,
+        form,
+        lambda d: services.decision_add(
+            actor=request.user,
+            meeting=item,
+            text=d["text"],
+            method=d["method"],
+            agenda_item=d["agenda_item"],
+            due_date=d["due_date"],
+        ),
+        _("The decision is recorded."),
+    )
+    return redirect("coordination:meeting", pk=item.pk)
+
+
+@login_required
+@require_POST
+def vote(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = queries.decision_for(request.user, pk)
+    form = forms.VoteForm(request.POST)
+
+    def cast(d):
+        member = None
+        if d["member"]:
+            member = queries.members(decision.meeting.council, request.user).filter(pk=d["member"]).first()
+            if member is None:
+                raise ValidationFailed(
+                    _("This person is not a member of the council and does not vote."), code="not_a_member"
+                )
+        services.vote_record(actor=request.user, decision=decision, choice=d["choice"], member=member)
+
+    _run(request, form, cast, _("The vote is recorded."))
+    return redirect("coordination:meeting", pk=decision.meeting_id)
+
+
+@login_required
+@require_POST
+def decision_close(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = queries.decision_for(request.user, pk)
+    try:
+        decision = services.decision_close(actor=request.user, decision=decision)
+    except RECOVERABLE as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The vote is counted: %(outcome)s.") % {"outcome": decision.get_outcome_display()})
+    return redirect("coordination:meeting", pk=decision.meeting_id)
+
+
+@login_required
+@require_POST
+def decision_executed(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = queries.decision_for(request.user, pk)
+    _run(
+        request,
+        forms.ExecutedForm(request.POST),
+        lambda d: services.decision_executed(actor=request.user, decision=decision, on=d["on"]),
+        _("The decision is marked executed."),
+    )
+    return redirect("coordination:meeting", pk=decision.meeting_id)
+
+
+# ---------------------------------------------------------------- minutes
+
+
+@login_required
+@require_POST
+def minutes_save(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.meeting_for(request.user, pk)
+    _run(
+        request,
+        forms.MinutesForm(request.POST),
+        lambda d: services.minutes_save(actor=request.user, meeting=item, text=d["text"]),
+        _("The draft of the minutes is saved."),
+    )
+    return redirect("coordination:meeting", pk=item.pk)
+
+
+@login_required
+@require_POST
+def minutes_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    minutes = queries.minutes_for(request.user, pk)
+    try:
+        minutes = services.minutes_approve(actor=request.user, minutes=minutes)
+    except RECOVERABLE as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("The minutes are approved and frozen.")
+            if minutes.status == "frozen"
+            else _("Your approval is recorded."),
+        )
+    return redirect("coordination:meeting", pk=minutes.meeting_id)
+
+
+@login_required
+@require_POST
+def minutes_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    minutes = queries.minutes_for(request.user, pk)
+    _run(
+        request,
+        forms.CorrectionForm(request.POST),
+        lambda d: services.minutes_correct(actor=request.user, minutes=minutes, text=d["text"], reason=d["reason"]),
+        _("A new version of the minutes is drafted; the approved one stays as it was."),
+    )
+    return redirect("coordination:meeting", pk=minutes.meeting_id)
+
+
+@login_required
+def minutes_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    minutes = queries.minutes_for(request.user, pk)
+    meeting = minutes.meeting
+    detail = queries.meeting_detail(meeting, request.user)
+    context = {
+        "minutes": minutes,
+        "meeting": meeting,
+        "council": meeting.council,
+        **detail,
+        "members_in_office": meeting.members_in_office,
+    }
+    return pdf_response(
+        request, "coordination/minutes_pdf.html", context, f"protocol-{meeting.number}-v{minutes.version}.pdf"
+    )
+
+
+# ---------------------------------------------------------------- strategic tasks
+
+
+@login_required
+def tasks(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.council_for(request.user, pk)
+    decisions = visible(
+        Decision.objects.filter(meeting__council=item, outcome=Outcome.ADOPTED), request.user
+    ).select_related("meeting")
+    form = forms.TaskForm(request.POST or None, region_id=item.region_id, decisions=decisions)
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                task_item = services.task_create(
+                    actor=request.user,
+                    council=item,
+                    title=d["title"],
+                    goal=d["goal"],
+                    starts_on=d["starts_on"],
+                    deadline=d["deadline"],
+                    responsible=d["responsible"],
+                    decision=d["decision"],
+                    indicators=list(d["indicators"]),
+                )
+            except RECOVERABLE as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("The task is set; the responsible organization is asked to accept it."))
+                return redirect("coordination:task", pk=task_item.pk)
+        else:
+            _fail(request, form)
+        return redirect("coordination:tasks", pk=item.pk)
+    board = queries.tasks_board(item, request.user)
+    return render(
+        request,
+        "coordination/tasks.html",
+        {
+            "council": item,
+            "form": form,
+            "runs": services.runs_council(item, request.user),
+            "tasks": board,
+            "matrix": queries.responsibility_matrix(board),
+        },
+    )
+
+
+@login_required
+def risks(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.council_for(request.user, pk)
+    board = queries.tasks_board(item, request.user)
+    return render(
+        request,
+        "coordination/risks.html",
+        {
+            "council": item,
+            "overdue": [t for t in board if t.progress.overdue],
+            "at_risk": [t for t in board if t.progress.at_risk],
+        },
+    )
+
+
+@login_required
+def task(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.task_for(request.user, pk)
+    board = [t for t in queries.tasks_board(item.council, request.user) if t.pk == item.pk]
+    if not board:
+        raise NotFound(_("Not found, or you have no access to it."))
+    item = board[0]
+    parts = list(item.participations.all())
+    return render(
+        request,
+        "coordination/task.html",
+        {
+            "task": item,
+            "council": item.council,
+            "parts": parts,
+            "runs": services.runs_council(item.council, request.user),
+            "mine": [
+                p
+                for p in parts
+                if p.state == PledgeState.PROPOSED and services.represents(request.user, p.organization, item.council)
+            ],
+            "pledge_form": forms.PledgeForm(region_id=item.region_id),
+            "milestone_form": forms.MilestoneForm(),
+            "status_form": forms.StatusForm(initial={"status": item.status, "evidence": item.evidence}),
+            "indicator_form": forms.IndicatorLinkForm(),
+            "posts": queries.discussion("task", item.pk),
+            "discussion_form": forms.DiscussionForm(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def pledge(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.task_for(request.user, pk)
+    _run(
+        request,
+        forms.PledgeForm(request.POST, region_id=item.region_id),
+        lambda d: services.pledge_record(
+            actor=request.user,
+            task=item,
+            organization=d["organization"],
+            part=d["part"],
+            money_kopecks=d["money"] or 0,
+            staff_hours=d["staff_hours"] or 0,
+            venues=d["venues"],
+            note=d["note"],
+        ),
+        _("The organization's part is recorded."),
+    )
+    return redirect("coordination:task", pk=item.pk)
+
+
+@login_required
+@require_POST
+def pledge_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    part = queries.participation_for(request.user, pk)
+    _run(
+        request,
+        forms.AnswerForm(request.POST),
+        lambda d: services.pledge_answer(actor=request.user, participation=part, accept=d["accept"]),
+        _("The organization's answer is recorded."),
+    )
+    return redirect("coordination:task", pk=part.task_id)
+
+
+@login_required
+@require_POST
+def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.task_for(request.user, pk)
+    _run(
+        request,
+        forms.MilestoneForm(request.POST),
+        lambda d: services.milestone_add(actor=request.user, task=item, title=d["title"], due=d["due"]),
+        _("The milestone is added."),
+    )
+    return redirect("coordination:task", pk=item.pk)
+
+
+@login_required
+@require_POST
+def milestone_reach(request: HttpRequest, pk: int) -> HttpResponse:
+    milestone = queries.milestone_for(request.user, pk)
+    _run(
+        request,
+        forms.ExecutedForm(request.POST),
+        lambda d: services.milestone_reach(actor=request.user, milestone=milestone, on=d["on"]),
+        _("The milestone is reached."),
+    )
+    return redirect("coordination:task", pk=milestone.task_id)
+
+
+@login_required
+@require_POST
+def task_status(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.task_for(request.user, pk)
+    _run(
+        request,
+        forms.StatusForm(request.POST),
+        lambda d: services.task_status_set(actor=request.user, task=item, status=d["status"], evidence=d["evidence"]),
+        _("The task's status is saved."),
+    )
+    return redirect("coordination:task", pk=item.pk)
+
+
+@login_required
+@require_POST
+def task_indicator(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.task_for(request.user, pk)
+    _run(
+        request,
+        forms.IndicatorLinkForm(request.POST),
+        lambda d: services.task_indicator_link(
+            actor=request.user, task=item, indicator=d["indicator"], linked=d["linked"]
+        ),
+        _("The task's indicators are saved."),
+    )
+    return redirect("coordination:task", pk=item.pk)
+
+
+# ---------------------------------------------------------------- discussions (the communities' threads)
+
+
+@login_required
+@require_POST
+def task_discuss(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.task_for(request.user, pk)
+    _run(
+        request,
+        forms.DiscussionForm(request.POST),
+        lambda d: services.discussion_post(
+            actor=request.user,
+            subject=("coordination.task", item.pk),
+            region=item.region,
+            title=item.title,
+            body=d["body"],
+        ),
+        _("Your message is in the discussion."),
+    )
+    return redirect("coordination:task", pk=item.pk)
+
+
+@login_required
+@require_POST
+def decision_discuss(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = queries.decision_for(request.user, pk)
+    _run(
+        request,
+        forms.DiscussionForm(request.POST),
+        lambda d: services.discussion_post(
+            actor=request.user,
+            subject=("coordination.decision", decision.pk),
+            region=decision.meeting.council.region,
+            title=str(decision) + " " + decision.text[:150],
+            body=d["body"],
+        ),
+        _("Your message is in the discussion."),
+    )
+    return redirect("coordination:meeting", pk=decision.meeting_id)
+
+
+# ---------------------------------------------------------------- public
+
+
+def accountability(request: HttpRequest, code: str) -> HttpResponse:
+    """Public, no login: what the region's council decided and what is done, without personal data."""
+    region = Region.objects.filter(code=code).first()
+    report = queries.public_accountability(region) if region else None
+    if report is None:
+        raise NotFound(_("This region has no coordination council on the platform."))
+    return render(
+        request,
+        "coordination/accountability.html",
+        {"report": report, "region": region, "council_url": reverse("coordination:councils")},
+    )

@@ -1,0 +1,688 @@
+"""Pages of the network part: communities, threads, events, blended courses, joint projects.
+Thin: a form, one service or query, a render."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from efs import ics
+from efs.errors import DomainError, NotFound
+from efs.http import int_param
+from efs.people.access import ALL_ROLES, require_role
+from efs.people.public import Macroregion, Region, User, home_region
+
+from . import queries, services
+from .access import OPERATORS, network_reach, oversees_region
+from .forms import (
+    AnswerForm,
+    AttendanceForm,
+    CheckForm,
+    CommunityForm,
+    ConfirmForm,
+    CourseForm,
+    DecideForm,
+    EventForm,
+    EvidenceForm,
+    ModuleForm,
+    OutputForm,
+    PostForm,
+    ProjectForm,
+    ReasonForm,
+    StatusForm,
+    TaskForm,
+    ThreadForm,
+)
+from .models import ModuleKind, ProjectStatus
+
+
+def _errors(request, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+def _soft(request, exc: DomainError) -> None:
+    """Refusals the user can fix are shown on the page; 403 and 404 go to the error page."""
+    if exc.status in (403, 404):
+        raise exc
+    messages.error(request, exc.message)
+
+
+def _member_of_network(request) -> None:
+    require_role(request.user, ALL_ROLES)
+
+
+# ------------------------------------------------------------------ communities
+
+
+@login_required
+def community_list(request: HttpRequest) -> HttpResponse:
+    _member_of_network(request)
+    search = request.GET.get("q", "")[:100].replace("\x00", "")
+    page = queries.communities(request.user, search=search, page=int_param(request, "page") or 1)
+    mine = queries.my_memberships(request.user, [c.pk for c in page.object_list])
+    reach = network_reach(request.user)
+    context = {
+        "page": page,
+        "q": search,
+        "rows": [(c, mine.get(c.pk)) for c in page.object_list],
+        "may_create": reach.oversees_everywhere or bool(reach.oversees),
+        "my_events": queries.my_events(request.user),
+    }
+    return render(request, "practices/network/communities.html", context)
+
+
+@login_required
+def community_new(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, OPERATORS)
+    region = home_region(request.user)
+    if region is None or not oversees_region(request.user, region.pk):
+        raise NotFound(_("Your login has no region of its own to open a community in."))
+    form = CommunityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        macroregion = (
+            Macroregion.objects.filter(regions=region).order_by("pk").first()
+            if form.cleaned_data["across_macroregion"]
+            else None
+        )
+        try:
+            community = services.community_create(
+                actor=request.user,
+                region=region,
+                title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"],
+                membership=form.cleaned_data["membership"],
+                macroregion=macroregion,
+            )
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            messages.success(request, _("The community is open."))
+            return redirect("practices:community", pk=community.pk)
+    return render(
+        request, "practices/network/form.html", {"form": form, "title": _("New network community"), "region": region}
+    )
+
+
+@login_required
+def community(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.community(request.user, pk)
+    moderator = queries.moderates(request.user, obj)
+    readable = queries.reads_content(request.user, obj)
+    membership = queries.my_memberships(request.user, [obj.pk]).get(obj.pk)
+    context = {
+        "c": obj,
+        "moderator": moderator,
+        "readable": readable,
+        "membership": membership,
+        "threads": queries.threads(request.user, obj, moderator=moderator) if readable else [],
+        "events": queries.events(request.user, obj) if readable else [],
+        "courses": queries.courses(request.user, obj) if readable else [],
+        "pending": queries.pending_members(request.user, obj) if moderator else [],
+        "moderators": queries.moderators(request.user, obj),
+        "thread_form": ThreadForm(),
+        "confirm_form": ConfirmForm(),
+        "event_form": EventForm(),
+        "course_form": CourseForm(),
+    }
+    return render(request, "practices/network/community.html", context)
+
+
+@login_required
+@require_POST
+def community_join(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.community(request.user, pk)
+    if ConfirmForm(request.POST).is_valid():
+        try:
+            membership = services.community_join(actor=request.user, community=obj)
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            messages.success(
+                request,
+                _("You are a member.")
+                if membership.status == "active"
+                else _("The request is sent to the moderators."),
+            )
+    return redirect("practices:community", pk=obj.pk)
+
+
+@login_required
+@require_POST
+def member_decide(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    obj = queries.community(request.user, pk)
+    membership = next((m for m in queries.pending_members(request.user, obj) if m.pk == member_pk), None)
+    if membership is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        _errors(request, form)
+    else:
+        try:
+            services.membership_decide(actor=request.user, membership=membership, approve=form.cleaned_data["approve"])
+        except DomainError as exc:
+            _soft(request, exc)
+    return redirect("practices:community", pk=obj.pk)
+
+
+@login_required
+@require_POST
+def thread_new(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.community(request.user, pk)
+    form = ThreadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _errors(request, form)
+        return redirect("practices:community", pk=obj.pk)
+    try:
+        thread = services.thread_create(
+            actor=request.user,
+            community=obj,
+            title=form.cleaned_data["title"],
+            body=form.cleaned_data["body"],
+            files=form.cleaned_data["files"],
+        )
+    except DomainError as exc:
+        _soft(request, exc)
+        return redirect("practices:community", pk=obj.pk)
+    return redirect("practices:thread", pk=thread.pk)
+
+
+# ------------------------------------------------------------------ threads
+
+
+@login_required
+def thread(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.thread(request.user, pk)
+    if obj.community is None:
+        raise NotFound(_("This discussion is shown on the page of its subject."))
+    moderator = queries.moderates(request.user, obj.community)
+    if obj.hidden_at is not None and not moderator:
+        raise NotFound(_("Not found, or you have no access to it."))
+    page = queries.posts(request.user, obj, page=int_param(request, "page") or 1)
+    reports = queries.open_reports(request.user, obj) if moderator else {}
+    for post in page.object_list:
+        post.reports_count = reports.get(post.pk, 0)
+    context = {
+        "t": obj,
+        "page": page,
+        "moderator": moderator,
+        "membership": queries.my_memberships(request.user, [obj.community_id]).get(obj.community_id),
+        "post_form": PostForm(),
+        "reason_form": ReasonForm(),
+        # One reverse() per page, not three per post: the post's id goes between prefix and suffix.
+        "posts_base": reverse("practices:thread_post_report", args=[1]).rsplit("1/report/", 1)[0],
+        "files_base": reverse("practices:thread_attachment", args=[1]).rsplit("1/", 1)[0],
+    }
+    return render(request, "practices/network/thread.html", context)
+
+
+@login_required
+@require_POST
+def thread_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.thread(request.user, pk)
+    if obj.community is None:
+        raise NotFound(_("This discussion is shown on the page of its subject."))
+    form = PostForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _errors(request, form)
+    else:
+        try:
+            services.post_create(
+                actor=request.user, thread=obj, body=form.cleaned_data["body"], files=form.cleaned_data["files"]
+            )
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            messages.success(request, _("The reply is posted."))
+            last_page = (obj.posts_count + 1 + queries.POSTS_PER_PAGE - 1) // queries.POSTS_PER_PAGE
+            return redirect(f"{reverse('practices:thread', args=[obj.pk])}?page={last_page}#end")
+    return redirect("practices:thread", pk=obj.pk)
+
+
+@login_required
+@require_POST
+def post_hide(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.post(request.user, pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        _errors(request, form)
+    else:
+        try:
+            services.post_hide(actor=request.user, post=obj, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            messages.success(request, _("The message is hidden."))
+    return redirect("practices:thread", pk=obj.thread_id)
+
+
+@login_required
+@require_POST
+def post_report(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.post(request.user, pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        _errors(request, form)
+    else:
+        try:
+            services.post_report(actor=request.user, post=obj, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            messages.success(request, _("The moderators are told."))
+    return redirect("practices:thread", pk=obj.thread_id)
+
+
+@login_required
+def attachment(request: HttpRequest, pk: int) -> FileResponse:
+    obj = queries.attachment(request.user, pk)
+    return FileResponse(obj.file.open("rb"), as_attachment=True, filename=obj.file_name)
+
+
+# ------------------------------------------------------------------ events
+
+
+def _event_form_values(form) -> dict:
+    data = dict(form.cleaned_data)
+    data["ends_at"] = data["starts_at"] + dt.timedelta(minutes=data.pop("duration_minutes"))
+    return data
+
+
+@login_required
+@require_POST
+def event_new(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.community(request.user, pk)
+    form = EventForm(request.POST)
+    if not form.is_valid():
+        _errors(request, form)
+        return redirect("practices:community", pk=obj.pk)
+    try:
+        event = services.event_create(actor=request.user, community=obj, **_event_form_values(form))
+    except DomainError as exc:
+        _soft(request, exc)
+        return redirect("practices:community", pk=obj.pk)
+    return redirect("practices:event", pk=event.pk)
+
+
+@login_required
+def event(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.event(request.user, pk)
+    moderator = queries.moderates(request.user, obj.community)
+    registrations = queries.registrations(request.user, obj) if moderator else []
+    mine = queries.registration(request.user, obj)
+    items = services.evidence_items(request.user) if mine and mine.attended and mine.evidence_id is None else []
+    context = {
+        "e": obj,
+        "registration_open": obj.registration_deadline >= timezone.now() and obj.registered_count < obj.capacity,
+        "moderator": moderator,
+        "registrations": registrations,
+        "mine": mine,
+        "items": items,
+        "attendance_form": AttendanceForm(
+            registrations=registrations, initial={"attended": [r.user_id for r in registrations if r.attended]}
+        ),
+        "evidence_form": EvidenceForm(items=items),
+        "confirm_form": ConfirmForm(),
+    }
+    return render(request, "practices/network/event.html", context)
+
+
+@login_required
+@require_POST
+def event_register(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.event(request.user, pk)
+    if ConfirmForm(request.POST).is_valid():
+        try:
+            services.event_register(actor=request.user, event=obj)
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            messages.success(request, _("You are registered. Add the event to your calendar."))
+    return redirect("practices:event", pk=obj.pk)
+
+
+@login_required
+@require_POST
+def event_unregister(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.event(request.user, pk)
+    if ConfirmForm(request.POST).is_valid():
+        try:
+            services.event_unregister(actor=request.user, event=obj)
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            messages.success(request, _("Your registration is cancelled."))
+    return redirect("practices:event", pk=obj.pk)
+
+
+@login_required
+@require_POST
+def event_attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.event(request.user, pk)
+    services.require_moderator(request.user, obj.community)
+    form = AttendanceForm(request.POST, registrations=queries.registrations(request.user, obj))
+    if not form.is_valid():
+        _errors(request, form)
+    else:
+        try:
+            came = services.attendance_record(
+                actor=request.user, event=obj, attended_user_ids=set(form.cleaned_data["attended"])
+            )
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            messages.success(request, _("Attendance is recorded: %(n)s came.") % {"n": came})
+    return redirect("practices:event", pk=obj.pk)
+
+
+@login_required
+@require_POST
+def event_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.event(request.user, pk)
+    form = EvidenceForm(
+        request.POST, items=services.evidence_items(request.user, kinds=tuple(services.ItemKind.values))
+    )
+    if not form.is_valid():
+        _errors(request, form)
+    else:
+        try:
+            services.attendance_to_evidence(
+                actor=request.user, event=obj, route_item_id=form.cleaned_data["route_item"]
+            )
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            messages.success(request, _("The attendance is sent to your tutor as evidence of the route activity."))
+    return redirect("practices:event", pk=obj.pk)
+
+
+def calendar_event(request: HttpRequest, event_obj) -> ics.CalendarEvent:
+    host = request.get_host().split(":")[0] or "efs"
+    return ics.CalendarEvent(
+        uid=f"network-event-{event_obj.pk}@{host}",
+        starts_at=event_obj.starts_at,
+        ends_at=event_obj.ends_at,
+        summary=f"{event_obj.get_kind_display()}: {event_obj.title}",
+        location=event_obj.online_link or event_obj.place,
+        url=event_obj.online_link,
+    )
+
+
+@login_required
+def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.event(request.user, pk)
+    body = ics.calendar([calendar_event(request, obj)], name=obj.community.title, product="network")
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="event-{obj.pk}.ics"'
+    return response
+
+
+# ------------------------------------------------------------------ blended courses
+
+
+@login_required
+@require_POST
+def course_new(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.community(request.user, pk)
+    form = CourseForm(request.POST)
+    if not form.is_valid():
+        _errors(request, form)
+        return redirect("practices:community", pk=obj.pk)
+    try:
+        course = services.course_create(actor=request.user, community=obj, **form.cleaned_data)
+    except DomainError as exc:
+        _soft(request, exc)
+        return redirect("practices:community", pk=obj.pk)
+    return redirect("practices:course", pk=course.pk)
+
+
+@login_required
+def course(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.course(request.user, pk)
+    moderator = queries.moderates(request.user, obj.community)
+    modules = queries.modules(obj)
+    enrollment = queries.enrollment(request.user, obj)
+    progress = {p.module_id: p for p in enrollment.progress.all()} if enrollment else {}
+    context = {
+        "course": obj,
+        "modules": modules,
+        "moderator": moderator,
+        "enrollment": enrollment,
+        "progress": progress,
+        "learners": queries.learners(request.user, obj) if moderator else [],
+        "module_form": ModuleForm(),
+        "answer_form": AnswerForm(),
+        "confirm_form": ConfirmForm(),
+        "kinds": ModuleKind,
+    }
+    return render(request, "practices/network/course.html", context)
+
+
+@login_required
+@require_POST
+def course_module_new(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.course(request.user, pk)
+    form = ModuleForm(request.POST)
+    if not form.is_valid():
+        _errors(request, form)
+    else:
+        try:
+            services.module_add(actor=request.user, course=obj, **form.cleaned_data)
+        except DomainError as exc:
+            _soft(request, exc)
+    return redirect("practices:course", pk=obj.pk)
+
+
+@login_required
+@require_POST
+def course_enroll(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.course(request.user, pk)
+    if ConfirmForm(request.POST).is_valid():
+        try:
+            services.course_enroll(actor=request.user, course=obj)
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            messages.success(request, _("You are enrolled."))
+    return redirect("practices:course", pk=obj.pk)
+
+
+@login_required
+@require_POST
+def course_submit(request: HttpRequest, pk: int, module_pk: int) -> HttpResponse:
+    obj = queries.course(request.user, pk)
+    module = next((m for m in queries.modules(obj) if m.pk == module_pk), None)
+    if module is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        _errors(request, form)
+    else:
+        try:
+            services.module_submit(actor=request.user, module=module, answer=form.cleaned_data["answer"])
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            messages.success(request, _("The answer is sent to the moderator."))
+    return redirect("practices:course", pk=obj.pk)
+
+
+@login_required
+@require_POST
+def course_check(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.course(request.user, pk)
+    form = CheckForm(request.POST)
+    if not form.is_valid():
+        _errors(request, form)
+        return redirect("practices:course", pk=obj.pk)
+    module = next((m for m in queries.modules(obj) if m.pk == form.cleaned_data["module"]), None)
+    enrollment = queries.enrollment_visible(request.user, form.cleaned_data["enrollment"])
+    if module is None or enrollment.course_id != obj.pk:
+        raise NotFound(_("Not found, or you have no access to it."))
+    try:
+        services.module_check(
+            actor=request.user,
+            enrollment=enrollment,
+            module=module,
+            decision=form.cleaned_data["decision"],
+            comment=form.cleaned_data["comment"],
+        )
+    except DomainError as exc:
+        _soft(request, exc)
+    return redirect("practices:course", pk=obj.pk)
+
+
+# ------------------------------------------------------------------ joint projects
+
+
+@login_required
+def project_list(request: HttpRequest) -> HttpResponse:
+    _member_of_network(request)
+    status = request.GET.get("status", "")
+    status = status if status in ProjectStatus.values else ""
+    reach = network_reach(request.user)
+    context = {
+        "projects": queries.projects(request.user, status=status),
+        "status": status,
+        "statuses": ProjectStatus.choices,
+        "may_create": reach.oversees_everywhere or bool(reach.oversees),
+    }
+    return render(request, "practices/network/projects.html", context)
+
+
+def _partner_regions(region: Region) -> list[int]:
+    """Partners come from the macroregions the lead region belongs to."""
+    ids = Region.objects.filter(macroregions__regions=region).exclude(pk=region.pk).values_list("pk", flat=True)
+    return sorted(set(ids))
+
+
+@login_required
+def project_new(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, OPERATORS)
+    region = home_region(request.user)
+    if region is None or not oversees_region(request.user, region.pk):
+        raise NotFound(_("Your login has no region of its own to register a project in."))
+    form = ProjectForm(request.POST or None, region_ids=[region.pk], partner_region_ids=_partner_regions(region))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            project = services.project_create(
+                actor=request.user,
+                lead_organization=data["lead_organization"],
+                partners=tuple(data["partners"]),
+                title=data["title"],
+                goals=data["goals"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+            )
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            messages.success(request, _("The joint project is registered."))
+            return redirect("practices:project", pk=project.pk)
+    return render(
+        request, "practices/network/form.html", {"form": form, "title": _("New joint project"), "region": region}
+    )
+
+
+@login_required
+def project(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.project(request.user, pk)
+    context = {
+        "p": obj,
+        "tasks": queries.project_tasks(request.user, obj),
+        "outputs": queries.project_outputs(request.user, obj),
+        "editor": obj.coordinator_id == request.user.pk or oversees_region(request.user, obj.region_id),
+        "task_form": TaskForm(),
+        "output_form": OutputForm(),
+        "status_form": StatusForm(initial={"status": obj.status}),
+        "confirm_form": ConfirmForm(),
+        "regions": sorted({pp.organization.region.name for pp in obj.participants.all()}),
+    }
+    return render(request, "practices/network/project.html", context)
+
+
+@login_required
+@require_POST
+def project_task_new(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.project(request.user, pk)
+    form = TaskForm(request.POST)
+    if not form.is_valid():
+        _errors(request, form)
+        return redirect("practices:project", pk=obj.pk)
+    owner = User.objects.filter(username=form.cleaned_data["owner"], is_active=True).first()
+    if owner is None:
+        messages.error(request, _("No user with this login."))
+        return redirect("practices:project", pk=obj.pk)
+    try:
+        services.project_task_add(
+            actor=request.user,
+            project=obj,
+            title=form.cleaned_data["title"],
+            owner=owner,
+            deadline=form.cleaned_data["deadline"],
+        )
+    except DomainError as exc:
+        _soft(request, exc)
+    return redirect("practices:project", pk=obj.pk)
+
+
+@login_required
+@require_POST
+def project_task_done(request: HttpRequest, pk: int) -> HttpResponse:
+    task = queries.project_task(request.user, pk)
+    if ConfirmForm(request.POST).is_valid():
+        try:
+            services.project_task_done(actor=request.user, task=task)
+        except DomainError as exc:
+            _soft(request, exc)
+    return redirect("practices:project", pk=task.project_id)
+
+
+@login_required
+@require_POST
+def project_output_new(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.project(request.user, pk)
+    form = OutputForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _errors(request, form)
+    else:
+        try:
+            services.project_output_add(
+                actor=request.user, project=obj, title=form.cleaned_data["title"], file=form.cleaned_data["file"]
+            )
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            messages.success(request, _("The output is added."))
+    return redirect("practices:project", pk=obj.pk)
+
+
+@login_required
+def project_output(request: HttpRequest, pk: int) -> FileResponse:
+    obj = queries.project_output(request.user, pk)
+    return FileResponse(obj.file.open("rb"), as_attachment=True, filename=obj.file_name)
+
+
+@login_required
+@require_POST
+def project_status(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = queries.project(request.user, pk)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        _errors(request, form)
+    else:
+        try:
+            services.project_status_set(actor=request.user, project=obj, status=form.cleaned_data["status"])
+        except DomainError as exc:
+            _soft(request, exc)
+    return redirect("practices:project", pk=obj.pk)

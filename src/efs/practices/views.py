@@ -1,0 +1,481 @@
+"""Pages of the bank of practices: search, the card, submission and editing, the expert
+review, moderation and decisions, contests, «Мы внедрили» reports, the regional ranking and
+the experts' leniency. Thin: forms validate, services decide."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from efs.errors import DomainError, NotFound, PermissionDenied
+from efs.http import int_param
+from efs.people import access as people_access
+from efs.people.public import Organization, Region, Role, Subject, User
+
+from . import queries, services
+from .access import (
+    MODERATORS,
+    affiliations,
+    is_author,
+    may_moderate,
+    practice_visible,
+    require_contest_organizer,
+)
+from .forms import (
+    AssignForm,
+    ConfirmForm,
+    ContestForm,
+    DecideForm,
+    EvidenceForm,
+    PracticeForm,
+    ReplicationForm,
+    ReviewForm,
+)
+from .models import (
+    PUBLIC_STATUSES,
+    Competency,
+    Contest,
+    PracticeEvidence,
+    PracticeLevel,
+    PracticeReview,
+    PracticeReviewStatus,
+    PracticeStatus,
+)
+
+
+def _form_errors(request, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+def _soft(request, exc: DomainError) -> None:
+    """Refusals the user can fix are shown on the page; 403 and 404 go to the error page."""
+    if exc.status in (403, 404):
+        raise exc
+    messages.error(request, exc.message)
+
+
+def _competencies():
+    return (
+        Competency.objects.filter(is_leaf=True, framework__status="published")
+        .select_related("framework")
+        .order_by("code")
+    )
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    level = request.GET.get("level", "")
+    filters = queries.Filters(
+        q=request.GET.get("q", "")[:200],
+        competency=request.GET.get("competency", "")[:40],
+        level=level if level in PracticeLevel.values else "",
+        region_id=int_param(request, "region"),
+        subject=request.GET.get("subject", "")[:40],
+        status=PracticeStatus.RECOMMENDED if request.GET.get("recommended") else "",
+    )
+    page_number = int_param(request, "page") or 1
+    practices, total = queries.practices_search(filters, limit=queries.PAGE, offset=(page_number - 1) * queries.PAGE)
+    context = {
+        "practices": practices,
+        "total": total,
+        "filters": filters,
+        "page": page_number,
+        "has_next": page_number * queries.PAGE < total,
+        "competencies": _competencies(),
+        "levels": PracticeLevel.choices,
+        "regions": Region.objects.order_by("name"),
+        "subjects": Subject.objects.order_by("name"),
+        "is_moderator": bool(people_access.region_reach(request.user, roles=MODERATORS)),
+        "is_expert": people_access.has_role(request.user, Role.EXPERT),
+        "may_submit": bool(affiliations(request.user)),
+    }
+    return render(request, "practices/index.html", context)
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """«Практики, закрывающие мои дефициты»."""
+    me = people_access.own_educator(request.user)
+    if me is None:
+        raise NotFound(_("Your login is not linked to an educator record."), code="educator_not_linked")
+    deficits, matches = queries.practices_for_deficits(
+        educator_id=me.pk, region_id=me.region_id, subject_codes=set(me.subjects.values_list("code", flat=True))
+    )
+    return render(request, "practices/mine.html", {"deficits": deficits, "matches": matches})
+
+
+@login_required
+def practice(request: HttpRequest, pk: int) -> HttpResponse:
+    item = practice_visible(request.user, pk)
+    author = is_author(request.user, item)
+    moderator = may_moderate(request.user, item)
+    context = {
+        "p": item,
+        "is_author": author,
+        "is_moderator": moderator,
+        "editable": author and item.status in services.EDITABLE,
+        "evidence": list(item.evidence.all()),
+        "authors": list(item.authors.all()),
+        "competencies": list(item.competencies.all()),
+        "subjects": list(item.subjects.all()),
+        "replications": list(queries.replications_of(item)[:100]),
+        "map": queries.replication_map(item),
+        "reviews": queries.reviews_for_authors(item) if author or moderator else [],
+        "criteria": services.criteria_of(item),
+        "transitions": list(item.transitions.select_related("by")) if author or moderator else [],
+        "may_replicate": item.status in PUBLIC_STATUSES and bool(affiliations(request.user) - {item.organization_id}),
+        "evidence_form": EvidenceForm(),
+        "effect": queries.mean_effect(item),
+    }
+    if moderator:
+        context["assign_form"] = AssignForm(experts=services.experts_available(item))
+        context["decide_form"] = DecideForm()
+        context["assigned"] = list(item.reviews.filter(practice_version=item.version).select_related("expert"))
+    return render(request, "practices/practice.html", context)
+
+
+def _form_for(request, *, initial=None):
+    organizations = Organization.objects.filter(pk__in=affiliations(request.user)).order_by("name")
+    today = timezone.localdate()
+    contests = Contest.objects.filter(region_id__in={o.region_id for o in organizations}, deadline__gte=today).order_by(
+        "deadline"
+    )
+    return PracticeForm(
+        request.POST or None,
+        initial=initial,
+        competencies=_competencies(),
+        subjects=Subject.objects.order_by("name"),
+        organizations=organizations,
+        contests=contests,
+    )
+
+
+@login_required
+def practice_new(request: HttpRequest) -> HttpResponse:
+    if not affiliations(request.user):
+        raise PermissionDenied(_("Practices are submitted by educators and organizations."))
+    initial = {"contest": int_param(request, "contest")}
+    form = _form_for(request, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        organization = Organization.objects.get(pk=form.cleaned_data["organization"])
+        try:
+            created = services.practice_create(actor=request.user, organization=organization, data=form.data_object())
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            messages.success(request, _("The draft is saved. Add files with the results and submit it for review."))
+            return redirect("practices:practice", pk=created.pk)
+    elif request.method == "POST":
+        _form_errors(request, form)
+    return render(request, "practices/practice_form.html", {"form": form, "new": True})
+
+
+@login_required
+def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    item = practice_visible(request.user, pk)
+    if not is_author(request.user, item):
+        raise PermissionDenied(_("Only the practice's authors change its card."))
+    initial = {
+        "title": item.title,
+        "problem": item.problem,
+        "target_group": item.target_group,
+        "steps": "\n".join(item.steps),
+        "resources": item.resources,
+        "results": item.results,
+        "conditions": item.conditions,
+        "level": item.level,
+        "hours": item.hours,
+        "competencies": [c.code for c in item.competencies.all()],
+        "subjects": [s.code for s in item.subjects.all()],
+        "authors": "\n".join(a.name for a in item.authors.all()[1:]),
+        "organization": item.organization_id,
+        "contest": item.contest_id,
+    }
+    form = _form_for(request, initial=initial)
+    form.fields["organization"].choices = [(item.organization_id, item.organization.display_name)]
+    form.fields["contest"].choices = [("", "—")] + ([(item.contest_id, item.contest.title)] if item.contest_id else [])
+    if request.method == "POST" and form.is_valid():
+        data = form.data_object()
+        data.contest_id = item.contest_id
+        try:
+            services.practice_update(actor=request.user, practice=item, data=data)
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            messages.success(request, _("The card is saved."))
+            return redirect("practices:practice", pk=item.pk)
+    elif request.method == "POST":
+        _form_errors(request, form)
+    return render(request, "practices/practice_form.html", {"form": form, "new": False, "p": item})
+
+
+@login_required
+@require_POST
+def practice_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    item = practice_visible(request.user, pk)
+    if ConfirmForm(request.POST).is_valid():
+        try:
+            services.practice_submit(actor=request.user, practice=item)
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            messages.success(request, _("The practice is submitted for expert review."))
+    return redirect("practices:practice", pk=item.pk)
+
+
+@login_required
+@require_POST
+def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
+    item = practice_visible(request.user, pk)
+    form = EvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        if not is_author(request.user, item):
+            raise PermissionDenied(_("Only the practice's authors change its card."))
+        _form_errors(request, form)
+        return redirect("practices:practice", pk=item.pk)
+    try:
+        services.evidence_add(
+            actor=request.user, practice=item, file=form.cleaned_data["file"], caption=form.cleaned_data["caption"]
+        )
+    except DomainError as exc:
+        _soft(request, exc)
+    else:
+        messages.success(request, _("The file is added."))
+    return redirect("practices:practice", pk=item.pk)
+
+
+@login_required
+def evidence_file(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
+    item = practice_visible(request.user, pk)
+    evidence = PracticeEvidence.objects.filter(practice=item, pk=evidence_pk).first()
+    if evidence is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.file_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def moderation(request: HttpRequest) -> HttpResponse:
+    people_access.require_role(request.user, MODERATORS)
+    queue = list(queries.moderation_queue(request.user)[:200])
+    return render(request, "practices/moderation.html", {"queue": queue})
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    item = practice_visible(request.user, pk)
+    if not may_moderate(request.user, item):
+        raise PermissionDenied(
+            _("Only the operator of the practice's region or the federal operator moderates this practice.")
+        )
+    form = AssignForm(request.POST, experts=services.experts_available(item))
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("practices:practice", pk=item.pk)
+    chosen = list(User.objects.filter(pk__in=form.cleaned_data["experts"])) or None
+    try:
+        created = services.reviews_assign(actor=request.user, practice=item, experts=chosen)
+    except DomainError as exc:
+        _soft(request, exc)
+    else:
+        messages.success(request, _("Experts assigned: %(n)s.") % {"n": len(created)})
+    return redirect("practices:practice", pk=item.pk)
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    item = practice_visible(request.user, pk)
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        if not may_moderate(request.user, item):
+            raise PermissionDenied(
+                _("Only the operator of the practice's region or the federal operator moderates this practice.")
+            )
+        _form_errors(request, form)
+        return redirect("practices:practice", pk=item.pk)
+    try:
+        services.practice_decide(
+            actor=request.user,
+            practice=item,
+            decision=form.cleaned_data["decision"],
+            level=form.cleaned_data["level"],
+            comment=form.cleaned_data["comment"],
+        )
+    except DomainError as exc:
+        _soft(request, exc)
+    else:
+        messages.success(request, _("The decision is recorded; the authors are notified."))
+    return redirect("practices:practice", pk=item.pk)
+
+
+@login_required
+def reviews(request: HttpRequest) -> HttpResponse:
+    people_access.require_role(request.user, [Role.EXPERT])
+    return render(request, "practices/reviews.html", {"reviews": list(queries.reviews_of_expert(request.user)[:200])})
+
+
+@login_required
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The expert's review of a blind card: no authors, no organization."""
+    item = (
+        PracticeReview.objects.select_related("practice__contest", "practice__region")
+        .filter(pk=pk, expert=request.user)
+        .first()
+    )
+    if item is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    criteria = services.criteria_of(item.practice)
+    form = ReviewForm(request.POST or None, criteria=criteria)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_submit(
+                actor=request.user,
+                review=item,
+                scores=form.scores(),
+                comments=form.comments(),
+                verdict=form.cleaned_data["verdict"],
+                level=form.cleaned_data["level"],
+                comment=form.cleaned_data["comment"],
+            )
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            messages.success(request, _("The review is submitted."))
+            return redirect("practices:reviews")
+    elif request.method == "POST":
+        _form_errors(request, form)
+    context = {
+        "r": item,
+        "p": item.practice,
+        "form": form,
+        "open": item.status == PracticeReviewStatus.ASSIGNED,
+        "competencies": list(item.practice.competencies.all()),
+        "evidence": list(item.practice.evidence.all()),
+    }
+    return render(request, "practices/review.html", context)
+
+
+@login_required
+def contests(request: HttpRequest) -> HttpResponse:
+    rows = list(Contest.objects.select_related("region").order_by("-deadline", "pk")[:200])
+    reach = people_access.region_reach(request.user, roles=MODERATORS)
+    return render(
+        request,
+        "practices/contests.html",
+        {"contests": rows, "today": timezone.localdate(), "may_announce": bool(reach)},
+    )
+
+
+@login_required
+def contest(request: HttpRequest, pk: int) -> HttpResponse:
+    item = Contest.objects.select_related("region").filter(pk=pk).first()
+    if item is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    public = list(item.practices.filter(status__in=PUBLIC_STATUSES).order_by("-status", "title"))
+    context = {
+        "c": item,
+        "practices": public,
+        "submitted": item.practices.exclude(status=PracticeStatus.DRAFT).count(),
+        "open": timezone.localdate() <= item.deadline,
+        "jury": list(item.jury.all()),
+        "may_submit": bool(affiliations(request.user)),
+    }
+    return render(request, "practices/contest.html", context)
+
+
+@login_required
+def contest_new(request: HttpRequest) -> HttpResponse:
+    reach = people_access.region_reach(request.user, roles=MODERATORS)
+    if not reach:
+        raise PermissionDenied(_("A contest is announced by the operator of its region."))
+    regions = list(reach.regions().order_by("name")[:100])
+    experts = (
+        User.objects.filter(role_assignments__role=Role.EXPERT, is_active=True).distinct().order_by("last_name", "pk")
+    )
+    form = ContestForm(request.POST or None, experts=experts)
+    region_id = int_param(request, "region") or (regions[0].pk if regions else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            require_contest_organizer(request.user, region_id)
+            created = services.contest_create(
+                actor=request.user,
+                region_id=region_id,
+                title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"],
+                deadline=form.cleaned_data["deadline"],
+                jury=list(User.objects.filter(pk__in=form.cleaned_data["jury"])),
+                criteria=form.criteria_list(),
+            )
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            messages.success(request, _("The contest is announced."))
+            return redirect("practices:contest", pk=created.pk)
+    elif request.method == "POST":
+        _form_errors(request, form)
+    return render(request, "practices/contest_new.html", {"form": form, "regions": regions, "region_id": region_id})
+
+
+@login_required
+def replicate(request: HttpRequest, pk: int) -> HttpResponse:
+    """«Мы внедрили»."""
+    item = practice_visible(request.user, pk)
+    organizations = Organization.objects.filter(pk__in=affiliations(request.user) - {item.organization_id}).order_by(
+        "name"
+    )
+    if not organizations:
+        raise PermissionDenied(_("Replications are reported by educators and organizations other than the authors'."))
+    form = ReplicationForm(request.POST or None, organizations=organizations)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.replication_report(
+                actor=request.user,
+                practice=item,
+                organization=organizations.get(pk=form.cleaned_data["organization"]),
+                implemented_on=form.cleaned_data["implemented_on"],
+                adapted=form.cleaned_data["adapted"],
+                results=form.cleaned_data["results"],
+            )
+        except DomainError as exc:
+            _soft(request, exc)
+        else:
+            messages.success(request, _("Thank you: the replication is recorded and the authors are notified."))
+            return redirect("practices:practice", pk=item.pk)
+    elif request.method == "POST":
+        _form_errors(request, form)
+    return render(request, "practices/replicate.html", {"p": item, "form": form})
+
+
+@login_required
+def ranking(request: HttpRequest) -> HttpResponse:
+    """The region's practices ranked by replication and measured effect."""
+    region_id = int_param(request, "region")
+    if region_id is None:
+        me = people_access.own_educator(request.user)
+        reach = people_access.region_reach(request.user, roles=MODERATORS)
+        region_id = me.region_id if me else (min(reach.region_ids) if reach.region_ids else None)
+    region = Region.objects.filter(pk=region_id).first() if region_id else None
+    rows = queries.regional_ranking(region.pk) if region else []
+    return render(
+        request, "practices/ranking.html", {"region": region, "rows": rows, "regions": Region.objects.order_by("name")}
+    )
+
+
+@login_required
+def leniency(request: HttpRequest) -> HttpResponse:
+    people_access.require_role(request.user, MODERATORS)
+    rows = queries.leniency(request.user)
+    return render(
+        request, "practices/leniency.html", {"rows": Paginator(rows, 100).get_page(int_param(request, "page") or 1)}
+    )
