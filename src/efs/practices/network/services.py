@@ -230,7 +230,7 @@ def _moderators(community: Community) -> list[User]:
 
 @transaction.atomic
 def membership_decide(*, actor: User, membership: Membership, approve: bool) -> Membership | None:
-    membership = Membership.objects.select_for_update().select_related("community").get(pk=membership.pk)
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("community").get(pk=membership.pk)
     require_moderator(actor, membership.community)
     if membership.status != MemberStatus.PENDING:
         raise Conflict(_("The request is already decided."), code="membership_decided")
@@ -319,7 +319,7 @@ def thread_create(*, actor: User, community: Community, title: str, body: str, f
 @transaction.atomic
 def post_create(*, actor: User, thread: Thread, body: str, files=()) -> Post:
     """A reply. In a community: its active members; a subject's thread: whoever the owning app let through."""
-    thread = Thread.objects.select_for_update().select_related("community").get(pk=thread.pk)
+    thread = Thread.objects.select_for_update(of=("self",)).select_related("community").get(pk=thread.pk)
     if thread.hidden_at is not None:
         raise Conflict(_("The thread is hidden by a moderator."), code="thread_hidden")
     if thread.community_id is not None:
@@ -329,7 +329,7 @@ def post_create(*, actor: User, thread: Thread, body: str, files=()) -> Post:
 
 @transaction.atomic
 def post_hide(*, actor: User, post: Post, reason: str) -> Post:
-    post = Post.objects.select_for_update().select_related("thread__community").get(pk=post.pk)
+    post = Post.objects.select_for_update(of=("self",)).select_related("thread__community").get(pk=post.pk)
     community = post.thread.community
     if community is None:
         raise PermissionDenied(_("Only the community's moderators do this."), code="network_not_moderator")
@@ -437,7 +437,7 @@ def event_create(
 @transaction.atomic
 def event_register(*, actor: User, event: Event, now: dt.datetime | None = None) -> Registration:
     """A place at the event, while there are places and until the registration deadline."""
-    event = Event.objects.select_for_update().select_related("community").get(pk=event.pk)
+    event = Event.objects.select_for_update(of=("self",)).select_related("community").get(pk=event.pk)
     _require_readable(actor, event.community)
     if (now or timezone.now()) > event.registration_deadline:
         raise Conflict(
@@ -469,7 +469,7 @@ def event_unregister(*, actor: User, event: Event) -> None:
 @transaction.atomic
 def attendance_record(*, actor: User, event: Event, attended_user_ids: set[int]) -> int:
     """A moderator records who came, for every registration of an event that has started."""
-    event = Event.objects.select_for_update().select_related("community").get(pk=event.pk)
+    event = Event.objects.select_for_update(of=("self",)).select_related("community").get(pk=event.pk)
     require_moderator(actor, event.community)
     if event.starts_at > timezone.now():
         raise Conflict(_("Attendance is recorded once the event has started."), code="event_not_started")
@@ -565,7 +565,7 @@ def module_add(
     starts_at: dt.datetime | None = None,
     place: str = "",
 ) -> CourseModule:
-    course = Course.objects.select_for_update().select_related("community").get(pk=course.pk)
+    course = Course.objects.select_for_update(of=("self",)).select_related("community").get(pk=course.pk)
     require_moderator(actor, course.community)
     if kind not in ModuleKind.values:
         raise ValidationFailed(_("Choose the kind of module."), code="module_kind_invalid")
@@ -621,7 +621,9 @@ def module_check(
     *, actor: User, enrollment: Enrollment, module: CourseModule, decision: str, comment: str = ""
 ) -> ModuleProgress:
     """A moderator accepts or returns an assignment, or records attendance of an in-person session."""
-    enrollment = Enrollment.objects.select_for_update().select_related("course__community").get(pk=enrollment.pk)
+    enrollment = (
+        Enrollment.objects.select_for_update(of=("self",)).select_related("course__community").get(pk=enrollment.pk)
+    )
     require_moderator(actor, enrollment.course.community)
     if module.course_id != enrollment.course_id:
         raise ValidationFailed(_("The module is of another course."), code="module_other_course")
@@ -732,7 +734,7 @@ def project_task_add(*, actor: User, project: JointProject, title: str, owner: U
 
 @transaction.atomic
 def project_task_done(*, actor: User, task: ProjectTask) -> ProjectTask:
-    task = ProjectTask.objects.select_for_update().select_related("project").get(pk=task.pk)
+    task = ProjectTask.objects.select_for_update(of=("self",)).select_related("project").get(pk=task.pk)
     if task.owner_id != actor.pk:
         _require_project_editor(actor, task.project)
     if task.done_at is not None:

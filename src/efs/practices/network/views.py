@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -321,6 +322,7 @@ def event(request: HttpRequest, pk: int) -> HttpResponse:
     items = services.evidence_items(request.user) if mine and mine.attended and mine.evidence_id is None else []
     context = {
         "e": obj,
+        "registration_open": obj.registration_deadline >= timezone.now() and obj.registered_count < obj.capacity,
         "moderator": moderator,
         "registrations": registrations,
         "mine": mine,
