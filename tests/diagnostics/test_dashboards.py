@@ -156,7 +156,7 @@ COLD = {
     "municipal_map": 4,
     "regional_home": 26,
     "regional_map": 9,
-    "federal_home": 6,
+    "federal_home": 7,  # + the published monitoring build it reads headcounts from (none here: the cached group-by)
     "federal_map": 8,
     "federal_people": 10,
 }  # the maps below region level come from the snapshot the home page has just made
@@ -166,7 +166,7 @@ WARM = COLD | {
     "municipal_home": 9,
     "regional_home": 23,
     "regional_map": 6,
-    "federal_home": 4,
+    "federal_home": 5,
     "federal_map": 5,
     "federal_people": 9,
 }

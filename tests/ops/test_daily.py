@@ -55,6 +55,10 @@ def test_the_job_is_queued_once_and_reschedules_itself(world):
         "holds_expire": True,
         "monitoring_analytics": True,
         "monitoring_behind": True,
+        "support_effects": True,
+        "support_reminders": True,
+        "practice_effects": True,
+        "coordination_overdue": True,
     }
     follow_up = DBTaskResult.objects.filter(task_path=daily_job.module_path).exclude(pk=queued.pk).get()
     assert follow_up.run_after > timezone.now() and timezone.localtime(follow_up.run_after).hour == 7

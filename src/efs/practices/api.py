@@ -66,7 +66,7 @@ class PracticeOut(Schema):
     url: str
 
 
-class EvidenceOut(Schema):
+class PracticeEvidenceOut(Schema):
     id: int
     file_name: str
     caption: str
@@ -85,7 +85,7 @@ class PracticeDetailOut(PracticeOut):
     authors: list[str]
     contest: int | None
     version: int
-    evidence: list[EvidenceOut]
+    evidence: list[PracticeEvidenceOut]
 
 
 def _out(p) -> dict:
@@ -323,7 +323,7 @@ def contest_create(request: HttpRequest, body: ContestIn):
     return Status(201, _contest_out(contest))
 
 
-class ReviewOut(Schema):
+class PracticeReviewOut(Schema):
     id: int
     practice: int
     practice_title: str
@@ -352,14 +352,17 @@ def _review_out(r: PracticeReview) -> dict:
 
 
 @router.get(
-    "/reviews", response=list[ReviewOut], summary="Reviews assigned to me (experts)", url_name="practices_my_reviews"
+    "/reviews",
+    response=list[PracticeReviewOut],
+    summary="Reviews assigned to me (experts)",
+    url_name="practices_my_reviews",
 )
 def my_reviews(request: HttpRequest):
     people_access.require_role(request.user, [Role.EXPERT])
     return [_review_out(r) for r in queries.reviews_of_expert(request.user)[:500]]
 
 
-class ReviewIn(Schema):
+class PracticeReviewIn(Schema):
     scores: Annotated[dict[Code, int], Field(max_length=20)]
     comments: Annotated[
         dict[Code, Annotated[str, Field(max_length=services.CRITERION_COMMENT_MAX)]], Field(max_length=20)
@@ -371,11 +374,11 @@ class ReviewIn(Schema):
 
 @router.post(
     "/reviews/{int:review_id}",
-    response=ReviewOut,
+    response=PracticeReviewOut,
     summary="Submit my review: criteria scores with comments, verdict and level",
     url_name="practices_review_submit",
 )
-def review_submit(request: HttpRequest, review_id: Id, body: ReviewIn):
+def review_submit(request: HttpRequest, review_id: Id, body: PracticeReviewIn):
     review = PracticeReview.objects.select_related("practice").filter(pk=review_id, expert=request.user).first()
     if review is None:
         raise NotFound(_("Not found, or you have no access to it."))
@@ -427,7 +430,7 @@ def practice_submit(request: HttpRequest, practice_id: Id):
 
 @router.post(
     "/{int:practice_id}/evidence",
-    response={201: EvidenceOut},
+    response={201: PracticeEvidenceOut},
     summary="Attach a file with the results (checked by content, up to 10 MB)",
     url_name="practices_evidence_add",
 )
@@ -448,7 +451,7 @@ class AssignIn(Schema):
     )
 
 
-class AssignedOut(Schema):
+class PracticeAssignedOut(Schema):
     id: int
     expert: int
     status: str
@@ -456,7 +459,7 @@ class AssignedOut(Schema):
 
 @router.post(
     "/{int:practice_id}/reviews",
-    response={201: list[AssignedOut]},
+    response={201: list[PracticeAssignedOut]},
     summary="Assign experts to a submitted practice (the operator)",
     url_name="practices_reviews_assign",
 )

@@ -11,7 +11,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from efs.errors import NotFound
-from efs.limits import Id, Year
+from efs.limits import Id, Limit, Offset, Year
 from efs.people import access
 from efs.people.public import Municipality, Subject
 
@@ -22,7 +22,7 @@ router = Router(tags=["workforce"])
 
 
 class RegionIn(Schema):
-    region: int | None = None
+    region: Id | None = None
 
 
 class CellOut(Schema):
@@ -134,8 +134,8 @@ class PostOut(Schema):
 
 class PostsIn(RegionIn):
     vacant: bool = False
-    limit: int = 100
-    offset: int = 0
+    limit: Limit = 100
+    offset: Offset = 0
 
 
 @router.get(
@@ -166,9 +166,9 @@ def posts(request: HttpRequest, params: Query[PostsIn]):
 
 
 class RunIn(Schema):
-    region: int
-    years: int = 10
-    scenario: int | None = None
+    region: Id
+    years: int = Field(10, ge=1, le=30)
+    scenario: Id | None = None
 
 
 class RunOut(Schema):

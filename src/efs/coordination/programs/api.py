@@ -131,7 +131,7 @@ class NewVersionIn(Schema):
     note: Annotated[str, Field(max_length=500)] = ""
 
 
-class ReviewIn(Schema):
+class RegionalProgramReviewIn(Schema):
     scores: dict[Code, int] = Field(..., max_length=30)
     comments: dict[Code, CommentText] = Field(default_factory=dict, max_length=30)
     strengths: CommentText
@@ -219,7 +219,7 @@ class JointGoalOut(Schema):
     tasks: list[SharedTaskOut]
 
 
-class ProjectOut(Schema):
+class MacroregionProjectOut(Schema):
     id: int
     title: str
     description: str
@@ -230,7 +230,7 @@ class MacroregionOut(Schema):
     id: int
     name: str
     members: list[MemberOut]
-    projects: list[ProjectOut]
+    projects: list[MacroregionProjectOut]
     cross_region_enrollments: list[LinkOut]
 
 
@@ -411,7 +411,7 @@ def program_version_new_api(request: HttpRequest, pk: int, body: NewVersionIn):
     url_name="program_review_api",
     summary="The review of an assigned expert",
 )
-def program_review_api(request: HttpRequest, pk: int, body: ReviewIn):
+def program_review_api(request: HttpRequest, pk: int, body: RegionalProgramReviewIn):
     review: ProgramReview = queries.review_for_expert(request.user, pk)
     done = services.review_submit(
         actor=request.user,
@@ -549,7 +549,7 @@ class ExpertsIn(Schema):
     experts: list[Id] = Field(..., min_length=1, max_length=10)
 
 
-class AssignedOut(Schema):
+class ProgramAssignedOut(Schema):
     id: int
     expert: int
     status: str
@@ -573,7 +573,7 @@ class SharedTaskIn(Schema):
 
 @router.post(
     "/versions/{int:pk}/experts",
-    response={200: list[AssignedOut], **ERRORS},
+    response={200: list[ProgramAssignedOut], **ERRORS},
     url_name="program_experts_api",
     summary="Assign experts to a submitted version (federal operator)",
 )
@@ -614,7 +614,7 @@ def _project_out(project) -> dict:
 
 @router.post(
     "/macroregions/{int:pk}/projects",
-    response={201: ProjectOut, **ERRORS},
+    response={201: MacroregionProjectOut, **ERRORS},
     url_name="macroregion_project_api",
     summary="A new joint project of a macroregion",
 )
@@ -628,7 +628,7 @@ def macroregion_project_api(request: HttpRequest, pk: int, body: ProjectIn):
 
 @router.post(
     "/macroregion-projects/{int:pk}/goals",
-    response={201: ProjectOut, **ERRORS},
+    response={201: MacroregionProjectOut, **ERRORS},
     url_name="macroregion_goal_api",
     summary="A joint goal of a macroregion project",
 )
@@ -645,7 +645,7 @@ def macroregion_goal_api(request: HttpRequest, pk: int, body: JointGoalIn):
 
 @router.post(
     "/macroregion-goals/{int:pk}/tasks",
-    response={201: ProjectOut, **ERRORS},
+    response={201: MacroregionProjectOut, **ERRORS},
     url_name="macroregion_task_api",
     summary="A shared task with executors from two or more regions of the macroregion",
 )

@@ -72,6 +72,7 @@ def program_list(request: HttpRequest) -> HttpResponse:
         "form": form if access.has_role(request.user, *DRAFTERS) else None,
         "template": services.current_template(),
         "federal": is_federal(request.user),
+        "may_draft": access.has_role(request.user, *DRAFTERS),
     }
     return render(request, "coordination/programs/list.html", context, status=status)
 

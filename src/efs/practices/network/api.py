@@ -42,7 +42,7 @@ class AttachmentOut(Schema):
     size: int
 
 
-class PostOut(Schema):
+class ThreadPostOut(Schema):
     id: int
     author: str
     created_at: dt.datetime
@@ -57,7 +57,7 @@ class PostPage(Schema):
     count: int
     page: int
     pages: int
-    items: list[PostOut]
+    items: list[ThreadPostOut]
 
 
 class PostIn(Schema):
@@ -71,7 +71,7 @@ class RegistrationOut(Schema):
     capacity: int
 
 
-class ProjectOut(Schema):
+class JointProjectOut(Schema):
     id: int
     title: str
     status: str
@@ -102,10 +102,10 @@ def network_communities(request: HttpRequest, q: Search = "", page: int = Query(
     return CommunityPage(count=found.paginator.count, page=found.number, pages=found.paginator.num_pages, items=items)
 
 
-def _post_out(post, moderator: bool) -> PostOut:
+def _post_out(post, moderator: bool) -> ThreadPostOut:
     hidden = post.hidden_at is not None
     shown = not hidden or moderator
-    return PostOut(
+    return ThreadPostOut(
         id=post.pk,
         author=post.author.display_name(),
         created_at=post.created_at,
@@ -141,7 +141,7 @@ def network_thread_posts(request: HttpRequest, pk: Id, page: int = Query(1, ge=1
 
 @router.post(
     "/threads/{pk}/posts",
-    response={201: PostOut},
+    response={201: ThreadPostOut},
     summary="Reply in a community thread (members)",
     url_name="network_thread_reply",
 )
@@ -176,14 +176,14 @@ def network_event_register(request: HttpRequest, pk: Id):
 
 @router.get(
     "/projects",
-    response=list[ProjectOut],
+    response=list[JointProjectOut],
     summary="Joint projects of my regions (all for the federal level)",
     url_name="network_projects",
 )
 def network_projects(request: HttpRequest, status: str = Query("", max_length=20)):
     require_role(request.user, ALL_ROLES)
     return [
-        ProjectOut(
+        JointProjectOut(
             id=p.pk,
             title=p.title,
             status=p.status,
