@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from efs import ics
 from efs.errors import DomainError, NotFound
 from efs.http import int_param
-from efs.people.access import ALL_ROLES, require_role
+from efs.people.access import ALL_ROLES, has_role, require_role
 from efs.people.public import Macroregion, Region, User, home_region
 
 from . import queries, services
@@ -83,6 +83,8 @@ def community_list(request: HttpRequest) -> HttpResponse:
 def _may_open_here(user) -> bool:
     """What community_new and project_new check: an overseer of a region of their own (the
     federal operator has none, so is not offered the button that would refuse them)."""
+    if not has_role(user, *OPERATORS):  # no query for everyone else
+        return False
     region = home_region(user)
     return region is not None and oversees_region(user, region.pk)
 
