@@ -1,0 +1,92 @@
+"""The one shape of an HTML action: a form in, one service call, a Russian message out.
+
+Every page that changes something does the same four things: validate the form, call one
+service, show the service's refusal (already Russian) or a success message, then redirect or
+re-render. This module is the one owner of that shape, so that no app writes its own
+``_soft``/``_errors``/``_run`` again:
+
+    outcome = act(request, lambda: services.thing_do(actor=request.user, ...), _("Done."))
+    if outcome:
+        return redirect(...)
+    return render(..., status=outcome.status)
+
+    outcome = submit(request, form, lambda data: services.thing_create(**data), _("Created."))
+
+A refusal the user can fix (a ``DomainError`` with a 4xx status other than 403/404) becomes an
+error message on the page and ``outcome.status`` carries its status for a re-rendered page.
+A refusal of access (403, 404) is re-raised, so it reaches the error page like any other:
+what the user may not see must not turn into a friendly message that confirms it exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.forms import BaseForm
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from efs.errors import DomainError
+
+ACCESS_STATUSES = (403, 404)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an action came to. True when the service ran; ``value`` is what it returned."""
+
+    ok: bool
+    value: Any = None
+    status: int = 200
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def form_errors(request: HttpRequest, form: BaseForm) -> None:
+    """Every error of an invalid form as a message (a form re-rendered shows them itself)."""
+    errors = [str(error) for field in form.errors.values() for error in field]
+    for error in errors or [_("Check the form.")]:
+        messages.error(request, error)
+
+
+def refusal(request: HttpRequest, exc: DomainError) -> Outcome:
+    """Show a refusal the user can fix; re-raise a refusal of access."""
+    if exc.status in ACCESS_STATUSES:
+        raise exc
+    messages.error(request, exc.message)
+    return Outcome(False, status=exc.status)
+
+
+def act(request: HttpRequest, call: Callable[[], Any], success: str | None = None) -> Outcome:
+    """Call one service; its refusal becomes a message (nothing was saved: services are atomic)."""
+    try:
+        value = call()
+    except DomainError as exc:
+        return refusal(request, exc)
+    if success:
+        messages.success(request, success)
+    return Outcome(True, value)
+
+
+def submit(
+    request: HttpRequest,
+    form: BaseForm,
+    call: Callable[[Mapping[str, Any]], Any],
+    success: str | None = None,
+    *,
+    quiet: bool = False,
+) -> Outcome:
+    """Validate ``form`` and call the service with its cleaned data.
+
+    ``quiet`` leaves the form's errors to the re-rendered form instead of repeating them as
+    messages (for views that render the same form back).
+    """
+    if not form.is_valid():
+        if not quiet:
+            form_errors(request, form)
+        return Outcome(False, status=400)
+    return act(request, lambda: call(form.cleaned_data), success)
