@@ -510,3 +510,40 @@ def school_editable(user, pk: int):
     if school is None:
         raise NotFound(_("Not found, or you have no access to it."))
     return school
+
+
+@dataclass(frozen=True)
+class RegionRisk:
+    region_id: int
+    index: float  # the mean risk index over the region's municipality × subject cells
+    display: str
+
+
+def region_risk(user) -> list[RegionRisk]:
+    """Each region the user reads in full, with its latest base forecast's mean risk index
+    (for the map of Russia's regions; empty unless the user reads more than one region)."""
+    from django.db.models import Avg, OuterRef, Subquery
+
+    from .access import REGION_LEVEL
+
+    grants = [g for g in access.grants(user) if g.role in REGION_LEVEL]
+    ids = {g.region_id for g in grants if g.region_id} | {r for g in grants for r in g.macroregion_region_ids}
+    if any(g.scope == Scope.FEDERAL for g in grants):
+        regions: QuerySet[Region] = Region.objects.all()
+    elif len(ids) > 1:
+        regions = Region.objects.filter(pk__in=ids)
+    else:  # one region or none: its municipalities' map says it all
+        return []
+    latest = (
+        ForecastRun.objects.filter(region=OuterRef("region"), scenario__isnull=True)
+        .order_by("-created_at", "-pk")
+        .values("pk")[:1]
+    )
+    runs = ForecastRun.objects.filter(scenario__isnull=True, region__in=regions, pk=Subquery(latest))
+    return [
+        RegionRisk(row["run__region_id"], row["index"], f"{row['index']:.0f}")
+        for row in RiskScore.objects.filter(run__in=runs)
+        .values("run__region_id")
+        .annotate(index=Avg("index"))
+        .order_by("run__region_id")
+    ]

@@ -81,6 +81,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             horizon=totals[-1] if totals else None,
             subjects=summary.subjects,
             municipalities=queries.municipality_risk(risks),
+            region_risks=queries.region_risk(request.user),
             chart={
                 "years": [t.year for t in totals],
                 "supply": [round(t.supply, 1) for t in totals],
