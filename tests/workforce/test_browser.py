@@ -125,7 +125,7 @@ def test_federal_operator_reads_both_tile_maps_and_runs_a_scenario(world, staffe
     assert f"/workforce/municipalities/{world.m2.pk}/" in links
     # Russia's regions: R1 has a forecast and a value; R2 none («нет данных»)
     regions = page.locator("#region-risk-map")
-    titles = regions.locator("title").all_inner_texts()
+    titles = regions.locator("title").evaluate_all("els => els.map(e => e.textContent)")
     assert any(world.r1.name in t and any(ch.isdigit() for ch in t) for t in titles), titles
     assert any(world.r2.name in t and "нет данных" in t for t in titles), titles
     with page.expect_navigation():
