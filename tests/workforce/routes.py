@@ -410,11 +410,16 @@ ROUTES += [
         data=lambda w, s: {
             "organization_id": w.org_a.pk,
             "year": 2026,
-            "grades": [{"grade": 3, "classes": 3, "pupils": 80}],
+            "grades": [{"grade": 4, "classes": 4, "pupils": 90}],
         },
         json=True,
         check=_changed_for(
-            {"school_head", "municipal", "regional", "federal"}, _classes_changed, "classes through the API"
+            {"school_head", "municipal", "regional", "federal"},
+            lambda w: (
+                ClassCount.objects.filter(organization=w.org_a, year=2026, grade=4, classes=4, pupils=90).exists()
+                and InputChange.objects.filter(organization=w.org_a, kind="classes", after="4 / 90").exists()
+            ),
+            "classes through the API",
         ),
     ),
     endpoint(
