@@ -151,3 +151,12 @@ register(
         app="workforce",
     )
 )
+register(
+    Element(
+        "workforce_projected_gap_fte",
+        _("projected shortage of teachers five years ahead, hundredths of FTE"),
+        workforce.element_projected_gap_fte,
+        people=False,
+        app="workforce",
+    )
+)
