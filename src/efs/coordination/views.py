@@ -459,6 +459,12 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
                 if p.state == PledgeState.PROPOSED and services.represents(request.user, p.organization, item.council)
             ],
             "pledge_form": forms.PledgeForm(region_id=item.region_id),
+            "bulk_form": forms.BulkPledgeForm(region_id=item.region_id),
+            "edit_form": forms.TaskEditForm(
+                initial={"title": item.title, "goal": item.goal, "deadline": item.deadline}
+            ),
+            "publish_form": forms.EvidencePublishForm(initial={"text": item.public_evidence or item.evidence}),
+            "revisions": list(queries.task_revisions(item, request.user)),
             "milestone_form": forms.MilestoneForm(),
             "status_form": forms.StatusForm(initial={"status": item.status, "evidence": item.evidence}),
             "indicator_form": forms.IndicatorLinkForm(),
@@ -487,6 +493,49 @@ def pledge(request: HttpRequest, pk: int) -> HttpResponse:
             note=d["note"],
         ),
         _("The organization's part is recorded."),
+    )
+    return redirect("coordination:task", pk=item.pk)
+
+
+@login_required
+@require_POST
+def pledges_bulk(request: HttpRequest, pk: int) -> HttpResponse:
+    """Several organizations' pledges in one form: all are saved, or none and each bad row is named."""
+    item = queries.task_for(request.user, pk)
+    form = forms.BulkPledgeForm(request.POST, region_id=item.region_id)
+    submit(
+        request,
+        form,
+        lambda _d: services.pledges_record(actor=request.user, task=item, rows=form.rows()),
+        _("The organizations' parts are recorded."),
+    )
+    return redirect("coordination:task", pk=item.pk)
+
+
+@login_required
+@require_POST
+def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.task_for(request.user, pk)
+    submit(
+        request,
+        forms.TaskEditForm(request.POST),
+        lambda d: services.task_edit(
+            actor=request.user, task=item, title=d["title"], goal=d["goal"], deadline=d["deadline"], reason=d["reason"]
+        ),
+        _("The task is changed; its previous text is kept in the history."),
+    )
+    return redirect("coordination:task", pk=item.pk)
+
+
+@login_required
+@require_POST
+def task_evidence_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.task_for(request.user, pk)
+    submit(
+        request,
+        forms.EvidencePublishForm(request.POST),
+        lambda d: services.task_evidence_publish(actor=request.user, task=item, text=d["text"]),
+        _("The public accountability page is updated."),
     )
     return redirect("coordination:task", pk=item.pk)
 
