@@ -630,3 +630,22 @@ ROUTES += [
     ),
     Route("api-1.0.0:program_reviews_api", "GET", lambda w, s: f"{A}/reviews", _api({"expert": 200}), setup=_programs),
 ]
+
+
+def _program_posts(world) -> bool:
+    from efs.practices.network.models import Post
+
+    return Post.objects.filter(thread__subject_kind="coordination.program").exists()
+
+
+ROUTES += [
+    Route(
+        "coordination:program_discuss",
+        "POST",
+        lambda w, s: f"{P}/{s['programs']['edit']}/discussion/",
+        _page({"regional": 302, "federal": 302, "regional_other": 404}),
+        setup=_programs,
+        data=lambda w, s: {"body": "Предлагаю добавить цель по наставничеству"},
+        check=_exists(_program_posts, DRAFTERS_OK),
+    ),
+]

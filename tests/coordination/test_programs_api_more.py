@@ -3,6 +3,8 @@ versioned, the federal operator only), the macroregions list and an expert's ass
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from efs.coordination.programs.models import ProgramTemplate
@@ -52,3 +54,36 @@ def test_macroregions_and_assigned_reviews_are_listed_as_on_the_pages(world):
     assert reviews and reviews[0]["region_code"] == "24" and reviews[0]["status"]
     assert _client(world.users["regional"]).get("/api/coordination/programs/reviews").status_code == 403
     assert _client(world.users["federal"]).get("/api/coordination/programs/macroregions").status_code == 200
+
+
+def test_a_program_is_discussed_and_put_on_a_councils_agenda(world):
+    from django.utils import timezone
+
+    from efs.coordination import services as council
+    from efs.coordination.models import AgendaItem
+    from efs.errors import ValidationFailed
+
+    template(world)
+    program = make_program(world, 2030, "draft")
+    regional = _client(world.users["regional"])
+    url = f"/coordination/programs/{program.pk}/"
+    response = regional.post(f"{url}discussion/", {"body": "Нужна цель по наставничеству"}, follow=True)
+    assert "Нужна цель по наставничеству" in response.content.decode()
+    assert _client(world.users["regional_other"]).post(f"{url}discussion/", {"body": "чужой"}).status_code == 404
+
+    board = council.council_create(actor=world.users["regional"], region=world.r1, name="Совет")
+    meeting = council.meeting_schedule(
+        actor=world.users["regional"], council=board, starts_at=timezone.now() + dt.timedelta(days=3)
+    )
+    page = regional.post(
+        f"/coordination/meetings/{meeting.pk}/agenda/",
+        {"title": "О программе края", "program": program.pk},
+        follow=True,
+    ).content.decode()
+    assert AgendaItem.objects.get(meeting=meeting).program == program
+    assert f"/coordination/programs/{program.pk}/" in page
+    other = make_program(world, 2030, "draft", region=world.r2)
+    with pytest.raises(ValidationFailed) as refused:
+        council.agenda_add(actor=world.users["regional"], meeting=meeting, title="Чужая", program=other)
+    assert refused.value.code == "program_other_region"
+    assert AgendaItem.objects.filter(meeting=meeting).count() == 1

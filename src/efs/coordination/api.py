@@ -79,6 +79,7 @@ class AgendaOut(Schema):
     speaker_organization: str | None
     task_id: int | None
     indicator: str | None
+    program_id: int | None
     carried: bool
 
 
@@ -140,6 +141,7 @@ def meeting(request: HttpRequest, meeting_id: Id):
                 "carried": a.carried,
                 "speaker_organization": str(a.speaker.organization) if a.speaker else None,
                 "indicator": a.indicator.code if a.indicator else None,
+                "program_id": a.program_id,
             }
             for a in d["agenda"]
         ],

@@ -107,11 +107,13 @@ class AgendaForm(_Styled):
     )
     task = forms.ModelChoiceField(label=_("Task"), queryset=None, required=False)
     indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=None, required=False)
+    program = forms.ModelChoiceField(label=_("Regional program"), queryset=None, required=False)
 
-    def __init__(self, *args, members, tasks, **kwargs) -> None:
+    def __init__(self, *args, members, tasks, programs, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["speaker"].queryset = members
         self.fields["task"].queryset = tasks
+        self.fields["program"].queryset = programs
         self.fields["indicator"].queryset = Indicator.objects.order_by("order", "code")
 
 

@@ -148,6 +148,14 @@ class AgendaItem(models.Model):
         related_name="+",
         verbose_name=_("indicator"),
     )
+    program = models.ForeignKey(
+        "coordination.RegionalProgram",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("regional program"),
+    )
     carried_decision = models.ForeignKey(
         "coordination.Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

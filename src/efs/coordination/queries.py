@@ -122,7 +122,7 @@ def meeting_detail(meeting: Meeting, user) -> dict:
 
     agenda = list(
         visible(AgendaItem.objects.filter(meeting=meeting), user).select_related(
-            "speaker__user", "speaker__organization", "task", "indicator", "carried_decision__meeting"
+            "speaker__user", "speaker__organization", "task", "indicator", "program", "carried_decision__meeting"
         )
     )
     attendance = list(

@@ -327,6 +327,7 @@ def agenda_add(
     materials: str = "",
     task: StrategicTask | None = None,
     indicator=None,
+    program=None,
 ) -> AgendaItem:
     _require_runner(meeting.council, actor)
     if meeting.status != MeetingStatus.PLANNED:
@@ -335,6 +336,8 @@ def agenda_add(
         raise ValidationFailed(_("The speaker is not a member of this council."), code="not_a_member")
     if task is not None and task.council_id != meeting.council_id:
         raise ValidationFailed(_("The task is not of this council."), code="task_other_council")
+    if program is not None and program.region_id != meeting.region_id:
+        raise ValidationFailed(_("The program is of another region."), code="program_other_region")
     order = (meeting.agenda.aggregate(n=Max("order"))["n"] or 0) + 1
     return AgendaItem.objects.create(
         meeting=meeting,
@@ -345,6 +348,7 @@ def agenda_add(
         materials=_text(materials, limit=2000, required=False),
         task=task,
         indicator=indicator,
+        program=program,
     )
 
 

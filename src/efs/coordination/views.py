@@ -21,6 +21,7 @@ from efs.web.actions import act, submit
 from . import forms, queries, services
 from .access import OPERATORS, visible
 from .models import AgendaItem, Decision, Outcome, PledgeState, StrategicTask
+from .programs.models import RegionalProgram
 
 # ---------------------------------------------------------------- councils
 
@@ -181,7 +182,9 @@ def _meeting_forms(meeting, user, data=None) -> dict:
     tasks = visible(StrategicTask.objects.filter(council=meeting.council), user)
     agenda = visible(AgendaItem.objects.filter(meeting=meeting), user)
     return {
-        "agenda_form": forms.AgendaForm(data, members=office, tasks=tasks),
+        "agenda_form": forms.AgendaForm(
+            data, members=office, tasks=tasks, programs=RegionalProgram.objects.filter(region=meeting.council.region_id)
+        ),
         "attendance_form": forms.AttendanceForm(data, members=office),
         "decision_form": forms.DecisionForm(data, agenda=agenda),
     }
@@ -231,6 +234,7 @@ def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
             materials=d["materials"],
             task=d["task"],
             indicator=d["indicator"],
+            program=d["program"],
         ),
         _("The question is on the agenda."),
     )

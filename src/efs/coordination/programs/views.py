@@ -12,6 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from efs.coordination import queries as council_queries
+from efs.coordination import services as council_services
+from efs.coordination.forms import DiscussionForm
 from efs.errors import NotFound
 from efs.people import access
 from efs.people.public import Macroregion, Role
@@ -96,8 +99,30 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "decision_form": forms.DecisionForm() if federal and version.status == VersionStatus.IN_REVIEW else None,
         "new_form": forms.NewVersionForm(),
         "criteria": version.template.criteria,
+        "posts": council_queries.discussion("program", program.pk),
+        "discussion_form": DiscussionForm(),
     }
     return render(request, "coordination/programs/detail.html", context)
+
+
+@login_required
+@require_POST
+def program_discuss(request: HttpRequest, pk: int) -> HttpResponse:
+    """A message in the program's discussion (the communities' thread of the program, as for tasks)."""
+    program = queries.program_get(request.user, pk)
+    submit(
+        request,
+        DiscussionForm(request.POST),
+        lambda d: council_services.discussion_post(
+            actor=request.user,
+            subject=("coordination.program", program.pk),
+            region=program.region,
+            title=program.title,
+            body=d["body"],
+        ),
+        _("Your message is in the discussion."),
+    )
+    return redirect("coordination:program_detail", pk=program.pk)
 
 
 @login_required
