@@ -124,10 +124,10 @@ def test_a_task_accepted_pledged_in_one_form_and_its_public_page(world, live_ser
     chair.click("#pledges-bulk summary")
     chair.select_option("#id_organization_1", str(board.ipk.pk))
     chair.fill("#id_money_1", "150 000")
-    chair.select_option("#id_organization_2", str(world.org_a.pk))
-    chair.fill("#id_staff_hours_2", "-5")  # a bad row: nothing is saved, the row is named
+    chair.select_option("#id_organization_2", str(board.ipk.pk))  # listed twice: nothing is saved, the row is named
+    chair.fill("#id_staff_hours_2", "5")
     chair.click("#pledges-bulk button")
-    assert "Строка 2, Часы работы специалистов" in chair.inner_text("body")
+    assert "Строка 2: Организация указана дважды." in chair.inner_text("body")
     assert Participation.objects.filter(task=task).count() == 1
     chair.click("#pledges-bulk summary")
     chair.select_option("#id_organization_1", str(board.ipk.pk))

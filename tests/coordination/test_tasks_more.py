@@ -118,7 +118,10 @@ def test_the_bulk_api_returns_each_bad_row_and_saves_nothing(board, world):
 
 
 def test_a_tasks_text_is_edited_by_runners_and_every_edit_is_kept(board):
+    from efs.people.models import Notification
+
     task = _task(board)
+    services.pledge_answer(actor=board.methodist.user, participation=task.participations.get(), accept=True)
     services.milestone_add(actor=board.chair.user, task=task, title="Положение", due=TODAY + dt.timedelta(days=30))
     new_deadline = TODAY + dt.timedelta(days=90)
     with pytest.raises(PermissionDenied):
@@ -150,6 +153,8 @@ def test_a_tasks_text_is_edited_by_runners_and_every_edit_is_kept(board):
         "deadline": [str(old_deadline), str(new_deadline)],
     }
     assert (revision.changed_by, revision.reason) == (board.secretary.user, "решение совета № 3")
+    told = Notification.objects.filter(user=board.methodist.user, title__startswith="Новый срок задачи")
+    assert told.count() == 1
 
     page = _client(board.head.user).get(f"/coordination/tasks/{task.pk}/").content.decode()
     assert "История изменений (1)" in page and "решение совета № 3" in page

@@ -891,7 +891,26 @@ def task_edit(
         reason=_text(reason, limit=500, required=False),
         changed_by=actor,
     )
+    if "deadline" in changes:
+        _tell_deadline_moved(task, actor)
     return task
+
+
+def _tell_deadline_moved(task: StrategicTask, actor: User) -> None:
+    """The organizations that accepted a part in the task hear that its deadline moved."""
+    for part in task.participations.filter(state=PledgeState.ACCEPTED, answered_by__isnull=False).select_related(
+        "answered_by"
+    ):
+        if part.answered_by_id == actor.pk:
+            continue
+        notify(
+            user=part.answered_by,
+            title=_("The deadline of «%(task)s» is now %(date)s")
+            % {"task": task.title, "date": task.deadline.strftime("%d.%m.%Y")},
+            body=_("The council's runners changed the task; its history shows what was changed and why."),
+            url=f"/coordination/tasks/{task.pk}/",
+            key=f"coordination-deadline:{task.pk}:{task.deadline.isoformat()}",
+        )
 
 
 @transaction.atomic
