@@ -4,7 +4,7 @@ agenda, votes and minutes, tasks with progress and pledges, and the public accou
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -13,12 +13,19 @@ from ninja import Field, Router, Schema, Status
 from efs.coordination.programs.api import router as programs_router
 from efs.errors import NotFound
 from efs.limits import KOPECKS_MAX, Day, Id
-from efs.people.public import Organization, Region
+from efs.people.public import Organization, Region, User
 
 from . import queries, services
 from .services import STAFF_HOURS_MAX
 
 router = Router(tags=["coordination"])
+
+
+def _actor(request: HttpRequest) -> User:
+    """The signed-in user (the operation requires a login)."""
+    return cast(User, request.user)
+
+
 router.add_router("/programs", programs_router)
 
 
@@ -375,7 +382,7 @@ def pledges_bulk(request: HttpRequest, task_id: Id, body: BulkPledgeIn):
         }
         for row in body.rows
     ]
-    saved = services.pledges_record(actor=request.user, task=task, rows=rows)
+    saved = services.pledges_record(actor=_actor(request), task=task, rows=rows)
     return Status(201, [_pledge_out(p) for p in saved])
 
 
@@ -437,7 +444,7 @@ def task_revisions(request: HttpRequest, task_id: Id):
 )
 def task_edit(request: HttpRequest, task_id: Id, body: TaskEditIn):
     task = services.task_edit(
-        actor=request.user,
+        actor=_actor(request),
         task=queries.task_for(request.user, task_id),
         title=body.title,
         goal=body.goal,
@@ -467,7 +474,7 @@ class EvidencePublishOut(Schema):
 )
 def task_evidence_publish(request: HttpRequest, task_id: Id, body: EvidencePublishIn):
     task = services.task_evidence_publish(
-        actor=request.user, task=queries.task_for(request.user, task_id), text=body.text
+        actor=_actor(request), task=queries.task_for(request.user, task_id), text=body.text
     )
     return {"id": task.pk, "public_evidence": task.public_evidence, "published_at": task.public_evidence_at}
 

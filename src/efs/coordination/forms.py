@@ -11,6 +11,7 @@ from efs.monitoring.public import Indicator
 from efs.people.public import Organization, User
 
 from .models import DecisionMethod, MemberRole, Part, TaskStatus, VoteChoice
+from .programs.models import RegionalProgram
 from .services import STAFF_HOURS_MAX
 
 
@@ -107,13 +108,17 @@ class AgendaForm(_Styled):
     )
     task = forms.ModelChoiceField(label=_("Task"), queryset=None, required=False)
     indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=None, required=False)
-    program = forms.ModelChoiceField(label=_("Regional program"), queryset=None, required=False)
+    program = forms.ModelChoiceField(
+        label=_("Regional program"), queryset=RegionalProgram.objects.none(), required=False
+    )
 
     def __init__(self, *args, members, tasks, programs, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["speaker"].queryset = members
         self.fields["task"].queryset = tasks
-        self.fields["program"].queryset = programs
+        program_field = self.fields["program"]
+        assert isinstance(program_field, forms.ModelChoiceField)
+        program_field.queryset = programs
         self.fields["indicator"].queryset = Indicator.objects.order_by("order", "code")
 
 
@@ -261,7 +266,7 @@ class BulkPledgeForm(_Styled):
         data = super().clean()
         for i in range(1, self.row_count + 1):
             filled = any(data.get(f"{name}_{i}") for name in ("money", "staff_hours", "venues"))
-            if filled and data.get(f"organization_{i}") is None and f"organization_{i}" not in self._errors:
+            if filled and data.get(f"organization_{i}") is None and not self.has_error(f"organization_{i}"):
                 self.add_error(f"organization_{i}", _("Choose the organization."))
         return data
 
@@ -274,14 +279,15 @@ class BulkPledgeForm(_Styled):
         if not self.is_bound:
             return
         # A field's error says which row it is in: "Строка 2, Деньги, ₽: …".
-        for key in list(self._errors):
+        errors = self.errors
+        for key in list(errors):
             name, _sep, number = key.rpartition("_")
             if number.isdigit():
                 label = self.fields[key].label
-                self._errors[key] = self.error_class(
+                errors[key] = self.error_class(
                     [
                         _("Row %(row)s, %(field)s: %(message)s") % {"row": number, "field": label, "message": m}
-                        for m in self._errors[key]
+                        for m in errors[key]
                     ]
                 )
 

@@ -901,7 +901,7 @@ def _tell_deadline_moved(task: StrategicTask, actor: User) -> None:
     for part in task.participations.filter(state=PledgeState.ACCEPTED, answered_by__isnull=False).select_related(
         "answered_by"
     ):
-        if part.answered_by_id == actor.pk:
+        if part.answered_by is None or part.answered_by_id == actor.pk:
             continue
         notify(
             user=part.answered_by,

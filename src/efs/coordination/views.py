@@ -3,6 +3,8 @@ seen by its members and the operators of its region; the accountability page by 
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -15,13 +17,19 @@ from django.views.decorators.http import require_POST
 from efs.errors import NotFound, ValidationFailed
 from efs.http import pdf_response
 from efs.people.access import region_reach
-from efs.people.public import Region
+from efs.people.public import Region, User
 from efs.web.actions import act, submit
 
 from . import forms, queries, services
 from .access import OPERATORS, visible
 from .models import AgendaItem, Decision, Outcome, PledgeState, StrategicTask
 from .programs.models import RegionalProgram
+
+
+def _actor(request: HttpRequest) -> User:
+    """The signed-in user (the view or operation requires a login)."""
+    return cast(User, request.user)
+
 
 # ---------------------------------------------------------------- councils
 
@@ -282,7 +290,7 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     decision = queries.decision_for(request.user, pk)
     form = forms.VoteForm(request.POST)
 
-    def cast(d):
+    def cast_vote(d):
         member = None
         if d["member"]:
             member = queries.members(decision.meeting.council, request.user).filter(pk=d["member"]).first()
@@ -292,7 +300,7 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
                 )
         services.vote_record(actor=request.user, decision=decision, choice=d["choice"], member=member)
 
-    submit(request, form, cast, _("The vote is recorded."))
+    submit(request, form, cast_vote, _("The vote is recorded."))
     return redirect("coordination:meeting", pk=decision.meeting_id)
 
 
@@ -510,7 +518,7 @@ def pledges_bulk(request: HttpRequest, pk: int) -> HttpResponse:
     submit(
         request,
         form,
-        lambda _d: services.pledges_record(actor=request.user, task=item, rows=form.rows()),
+        lambda _d: services.pledges_record(actor=_actor(request), task=item, rows=form.rows()),
         _("The organizations' parts are recorded."),
     )
     return redirect("coordination:task", pk=item.pk)
@@ -524,7 +532,12 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         forms.TaskEditForm(request.POST),
         lambda d: services.task_edit(
-            actor=request.user, task=item, title=d["title"], goal=d["goal"], deadline=d["deadline"], reason=d["reason"]
+            actor=_actor(request),
+            task=item,
+            title=d["title"],
+            goal=d["goal"],
+            deadline=d["deadline"],
+            reason=d["reason"],
         ),
         _("The task is changed; its previous text is kept in the history."),
     )
@@ -538,7 +551,7 @@ def task_evidence_publish(request: HttpRequest, pk: int) -> HttpResponse:
     submit(
         request,
         forms.EvidencePublishForm(request.POST),
-        lambda d: services.task_evidence_publish(actor=request.user, task=item, text=d["text"]),
+        lambda d: services.task_evidence_publish(actor=_actor(request), task=item, text=d["text"]),
         _("The public accountability page is updated."),
     )
     return redirect("coordination:task", pk=item.pk)

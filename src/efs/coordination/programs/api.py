@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from efs.errors import ErrorOut, NotFound
 from efs.limits import COMMENT_MAX_CHARS, Day, Id, Year
 from efs.people import access
-from efs.people.public import Region, Role
+from efs.people.public import Region, Role, User
 
 from . import queries, services
 from .access import DRAFTERS, is_federal, macroregions_of
@@ -753,7 +753,7 @@ def program_template_api(request: HttpRequest):
 )
 def program_template_publish_api(request: HttpRequest, body: TemplateIn):
     template = services.template_publish(
-        actor=request.user,
+        actor=cast(User, request.user),
         title=body.title,
         components=[c.model_dump() for c in body.components],
         criteria=[c.model_dump() for c in body.criteria],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +18,7 @@ from efs.coordination import services as council_services
 from efs.coordination.forms import DiscussionForm
 from efs.errors import NotFound
 from efs.people import access
-from efs.people.public import Macroregion, Role
+from efs.people.public import Macroregion, Role, User
 from efs.web.actions import act, submit
 
 from . import forms, queries, services, starter
@@ -114,7 +115,7 @@ def program_discuss(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         DiscussionForm(request.POST),
         lambda d: council_services.discussion_post(
-            actor=request.user,
+            actor=cast(User, request.user),
             subject=("coordination.program", program.pk),
             region=program.region,
             title=program.title,
