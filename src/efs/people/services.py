@@ -147,11 +147,9 @@ def region_basis_set(*, actor: User, region: Region, basis: str, ip: str | None 
     """The regional operator (or the federal one) sets the region's legal basis for processing."""
     if basis not in ProcessingBasis.values:
         raise ValidationFailed(_("Unknown legal basis."), code="processing_basis_unknown")
-    if not any(
-        g.scope == Scope.FEDERAL or (g.scope == Scope.REGION and g.region_id == region.pk)
-        for g in access.require_role(actor, access.DIRECTORY_EDITORS)
-    ):
-        raise PermissionDenied(_("Only the region's operator changes this setting."))
+    access.require_region(
+        actor, region.pk, roles=access.DIRECTORY_EDITORS, message=_("Only the region's operator changes this setting.")
+    )
     region = Region.objects.select_for_update().get(pk=region.pk)
     if region.personal_data_basis != basis:
         region.personal_data_basis = basis

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from efs.diagnostics.public import current_deficits
 from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from efs.people.access import require_role
+from efs.people.access import require_role, unit_reach
 from efs.people.public import (
     AssignmentKind,
     Educator,
@@ -49,10 +49,8 @@ FORM_BY_MENTOR_CATEGORY = {"manager": MentorshipForm.HEAD_TEACHER, "student": Me
 
 
 def _head_of(actor: User, organization_id: int | None) -> None:
-    grants = require_role(actor, [Role.SCHOOL_HEAD])
-    if organization_id is None or all(
-        g.organization_id != organization_id for g in grants if g.scope == Scope.ORGANIZATION
-    ):
+    require_role(actor, [Role.SCHOOL_HEAD])
+    if organization_id not in unit_reach(actor, roles=[Role.SCHOOL_HEAD]).organization_ids:
         raise PermissionDenied(
             _("Only the head of the mentee's school decides on mentors."), code="mentorship_not_head"
         )
