@@ -21,6 +21,7 @@ from .services import (
     cohort_seat_take,
     expert_affiliations,
     program_effects_set,
+    reviewers_pick,
 )
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "element_programs_published",
     "expert_affiliations",
     "program_effects_set",
+    "reviewers_pick",
     "search_concepts",
     "search_document",
     "search_idf",
@@ -67,8 +69,11 @@ def element_programs_published(*, months: list[dt.date]) -> list[tuple[int, int,
             .values("to_status")[:1]
         )
         counts = (
-            Program.objects.annotate(status_then=Subquery(last_status)).filter(status_then=ProgramStatus.PUBLISHED)
-            .values("provider_id").annotate(n=Count("id")).order_by()
+            Program.objects.annotate(status_then=Subquery(last_status))
+            .filter(status_then=ProgramStatus.PUBLISHED)
+            .values("provider_id")
+            .annotate(n=Count("id"))
+            .order_by()
         )
         rows += [(c["provider_id"], index, c["n"]) for c in counts]
     return rows

@@ -3,6 +3,7 @@ demo generator, and the models other apps relate to."""
 
 from __future__ import annotations
 
+from .macroregion import MacroregionLinks, macroregion_links
 from .models import PUBLIC_STATUSES, Competency, Contest, Practice, PracticeLevel, PracticeStatus
 
 # The network part's surface (these lines were added by the network part).
@@ -35,6 +36,8 @@ __all__ = [
     "criteria_of",
     "evidence_add",
     "experts_available",
+    "MacroregionLinks",
+    "macroregion_links",
     "practice_create",
     "practice_decide",
     "practice_effects_update",

@@ -343,7 +343,7 @@ def macroregion_detail(request: HttpRequest, pk: int) -> HttpResponse:
     member_ids = [m.region_id for m in page.members]
     context = {
         "page": page,
-        "practices": queries.practices_links(member_ids),
+        "practices": queries.practices_links(macroregion.pk),
         "project_form": forms.ProjectForm(),
         "goal_form": forms.JointGoalForm(components=page.components),
         "task_form": forms.SharedTaskForm(region_ids=member_ids),
