@@ -25,6 +25,7 @@ from efs.people import access
 from efs.people.public import (
     AssignmentKind,
     Educator,
+    MailKind,
     Municipality,
     Role,
     SupportAssignment,
@@ -429,18 +430,21 @@ def record_change(
 def _notify_move(educator: Educator, old: User | None, new: User) -> None:
     url = reverse("support:index")
     notify(
+        kind=MailKind.CASELOAD,
         user=new,
         title=_("%(name)s is now in your caseload") % {"name": educator.full_name},
         url=url,
     )
     if old is not None:
         notify(
+            kind=MailKind.CASELOAD,
             user=old,
             title=_("%(name)s has been handed over to another tutor: %(tutor)s")
             % {"name": educator.full_name, "tutor": new.display_name()},
         )
     if educator.user_id:
         notify(
+            kind=MailKind.CASELOAD,
             user=educator.user,
             title=_("Your tutor is now %(tutor)s") % {"tutor": new.display_name()},
             url=url,

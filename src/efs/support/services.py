@@ -15,7 +15,16 @@ from django.utils.translation import gettext as _
 
 from efs.diagnostics.public import current_deficits
 from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from efs.people.public import AssignmentKind, Educator, Role, SupportAssignment, User, assigned_tutor, notify
+from efs.people.public import (
+    AssignmentKind,
+    Educator,
+    MailKind,
+    Role,
+    SupportAssignment,
+    User,
+    assigned_tutor,
+    notify,
+)
 from efs.routes.public import active_route_items, evidence_submit
 
 from .models import (
@@ -122,6 +131,7 @@ def record_share(*, actor: User, record: PrivateRecord, user_id: int) -> RecordS
         raise Conflict(_("The record is already shared with this person."), code="share_exists")
     share = RecordShare.objects.create(record=record, user=user, shared_by=actor)
     notify(
+        kind=MailKind.OTHER,
         user=user,
         title=_("%(name)s shared a record with you: %(title)s")
         % {"name": record.educator.full_name, "title": record.title[:120]},
@@ -196,6 +206,7 @@ def consultation_request(
         preferred_times=_text(preferred_times, field=_("Preferred times"), required=False, limit=500),
     )
     notify(
+        kind=MailKind.CONSULTATION,
         user=tutor,
         title=_("%(name)s asks for a consultation: %(topic)s")
         % {"name": educator.full_name, "topic": consultation.topic[:120]},
@@ -285,6 +296,7 @@ def consultation_schedule(
             else _("The consultation is scheduled for %(when)s")
         )
         notify(
+            kind=MailKind.CONSULTATION,
             user=consultation.educator.user,
             title=title % {"when": when},
             body=consultation.topic,
@@ -340,6 +352,7 @@ def consultation_record(
         consultation.save(update_fields=["status", "held_at"])
         if consultation.educator.user_id:
             notify(
+                kind=MailKind.CONSULTATION,
                 user=consultation.educator.user,
                 title=_("The tutor recorded the outcome of your consultation"),
                 url=reverse("support:consultation", args=[consultation.pk]),
@@ -362,6 +375,7 @@ def consultation_cancel(*, actor: User, consultation: Consultation, reason: str 
     other = consultation.tutor if is_educator else consultation.educator.user
     if other is not None:
         notify(
+            kind=MailKind.CONSULTATION,
             user=other,
             title=_("The consultation is cancelled: %(topic)s") % {"topic": consultation.topic[:120]},
             body=consultation.cancel_reason,
