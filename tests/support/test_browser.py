@@ -39,7 +39,7 @@ def test_a_consultation_is_asked_for_and_scheduled(world, live_server, browser_p
     page.goto(f"{live_server.url}/support/consultations/new/")
     page.fill("#id_topic", "Листы самооценки в 7 классе")
     page.select_option("#id_subject", index=1)
-    page.click("button[type=submit]")
+    page.click("form.card button[type=submit]")
     page.wait_for_selector("text=Запрос отправлен вашему тьютору")
     consultation = Consultation.objects.get(topic="Листы самооценки в 7 классе")
     assert consultation.status == ConsultationStatus.REQUESTED and consultation.tutor == world.users["tutor"]

@@ -65,8 +65,8 @@ def test_candidates_name_the_tutor_the_mentor_and_skip_open_cycles(world):
 def test_the_builder_proposes_a_consultation_and_its_outcome_is_evidence(ready):  # noqa: F811
     world = ready["world"]
     teacher, tutor, me = world.users["teacher"], world.users["tutor"], world.self_educator
-    # 4 hours: no program fits, the free support activities do
-    route = route_services.route_build(actor=teacher, educator=me, options=options(max_hours=4))
+    # 8 hours: no program fits, the free support activities do
+    route = route_services.route_build(actor=teacher, educator=me, options=options(max_hours=8))
     item = route.items.filter(kind=ItemKind.CONSULTATION).first()
     assert item is not None, list(route.items.values_list("kind", "title"))
     assert tutor.display_name() in item.title and "закреплён" in item.reason

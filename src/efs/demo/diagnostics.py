@@ -213,6 +213,16 @@ SECOND_WAVE_SPREAD = 0.35
 SUPPORTED_EXTRA_GROWTH = 0.35
 
 
+def measured_once(region: Region) -> set[int]:
+    """The educators of the region with exactly one completed attempt."""
+    counts: dict[int, int] = defaultdict(int)
+    for educator_id in Attempt.objects.filter(region=region, status=AttemptStatus.COMPLETED).values_list(
+        "educator_id", flat=True
+    ):
+        counts[educator_id] += 1
+    return {e for e, n in counts.items() if n == 1}
+
+
 @transaction.atomic
 def simulate_second_wave(
     region: Region,

@@ -271,23 +271,17 @@ def _second_wave(region: Region, seed: int) -> int:
     """A second wave of diagnostics: the educators supported since their first measurement
     and a random sample of the region's educators without any support, so that «Does support
     work?» compares supported deficits with comparable unsupported ones (docs/support.md)."""
-    from efs.demo.diagnostics import simulate_second_wave
-    from efs.diagnostics.models import Attempt, AttemptStatus
+    from efs.demo.diagnostics import measured_once, simulate_second_wave
 
     pairs, mentees = support.supported_pairs(region.pk)
     for mentee in mentees:  # mentoring works on the mentee's deficits
         pairs |= {(mentee, d.competency_id) for d in current_deficits(educator_id=mentee)}
-    measured: dict[int, int] = {}
-    for educator_id in Attempt.objects.filter(region=region, status=AttemptStatus.COMPLETED).values_list(
-        "educator_id", flat=True
-    ):
-        measured[educator_id] = measured.get(educator_id, 0) + 1
     demo_logins = set(
         Educator.objects.filter(region=region, user__username__in=["teacher", "head", "mentor", "student"]).values_list(
             "pk", flat=True
         )
     )
-    once = {e for e, n in measured.items() if n == 1 and e not in demo_logins}
+    once = measured_once(region) - demo_logins
     supported = sorted({e for e, _c in pairs} & once)
     rng = random.Random(seed + 14)
     others = sorted(once - {e for e, _c in pairs} - mentees)

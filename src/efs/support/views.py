@@ -314,8 +314,11 @@ def record_share(request: HttpRequest, pk: int) -> HttpResponse:
 def record_revoke(request: HttpRequest, pk: int, share_pk: int) -> HttpResponse:
     obj = queries.record_visible(request.user, pk)
     if ConfirmForm(request.POST).is_valid():
-        services.record_unshare(actor=request.user, record=obj, share_id=share_pk)
-        messages.info(request, _("Access is revoked."))
+        act(
+            request,
+            lambda: services.record_unshare(actor=request.user, record=obj, share_id=share_pk),
+            _("Access is revoked."),
+        )
     return redirect("support:record", pk=obj.pk)
 
 
@@ -470,7 +473,7 @@ def mentorship_plan_done(request: HttpRequest, pk: int, item_pk: int) -> HttpRes
     if item is None:
         raise NotFound(_("Not found, or you have no access to it."))
     if ConfirmForm(request.POST).is_valid():
-        mentoring_services.plan_done(actor=request.user, item=item)
+        act(request, lambda: mentoring_services.plan_done(actor=request.user, item=item))
     return redirect("support:mentorship", pk=obj.pk)
 
 
