@@ -18,6 +18,7 @@ from efs.people.access import require_role, unit_reach
 from efs.people.public import (
     AssignmentKind,
     Educator,
+    MailKind,
     Role,
     Scope,
     User,
@@ -155,10 +156,18 @@ def _activate(mentorship: Mentorship, actor: User) -> None:
         actor=actor,
     )
     url = reverse("support:mentorship", args=[mentorship.pk])
-    notify(user=mentor, title=_("You are the mentor of %(name)s") % {"name": mentorship.mentee.full_name}, url=url)
+    notify(
+        kind=MailKind.MENTORING,
+        user=mentor,
+        title=_("You are the mentor of %(name)s") % {"name": mentorship.mentee.full_name},
+        url=url,
+    )
     if mentorship.mentee.user_id:
         notify(
-            user=mentorship.mentee.user, title=_("%(name)s is your mentor") % {"name": mentor.display_name()}, url=url
+            kind=MailKind.MENTORING,
+            user=mentorship.mentee.user,
+            title=_("%(name)s is your mentor") % {"name": mentor.display_name()},
+            url=url,
         )
 
 
@@ -348,6 +357,7 @@ def mentorship_feedback(*, actor: User, mentorship: Mentorship, text: str, ratin
             actor=actor,
         )
     notify(
+        kind=MailKind.MENTORING,
         user=mentorship.mentor,
         title=_("%(name)s finished the mentorship and left feedback") % {"name": mentorship.mentee.full_name},
         url=reverse("support:mentorship", args=[mentorship.pk]),

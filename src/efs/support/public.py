@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .caseloads import capacity_set, caseload_move
 from .cycles import cycle_act, cycle_close, cycle_observe, cycle_open, cycle_plan, cycle_reflect
-from .effects import effects_compute
+from .effects import effects_compute, supported_pairs
 from .mentoring import meeting_log, mentors_propose, mentorship_create, mentorship_decide, plan_add
 from .services import (
     consultation_cancel,
@@ -38,4 +38,5 @@ __all__ = [
     "plan_add",
     "record_create",
     "record_share",
+    "supported_pairs",
 ]
