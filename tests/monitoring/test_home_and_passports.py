@@ -139,7 +139,7 @@ def test_the_regional_operator_creates_and_versions_a_passport_others_read_it(wo
     edit = "/monitoring/passports/r24_trained_per_1000/edit/"
     assert regional.post(edit, _form(name="Обученные на 1 000")).status_code == 302
     assert FormulaVersion.objects.filter(indicator=made).count() == 1
-    assert regional.post(edit, _form(factor="100", unit="%", note="в процентах")).status_code == 302
+    assert regional.post(edit, _form(name="Обученные на 1 000", factor="100", unit="%", note="в %")).status_code == 302
     services.analytics_build()
     value = queries.indicator_values(
         indicator=Indicator.objects.get(pk=made.pk), level=Level.REGION, period=str(YEAR), unit_ids=[world.r1.pk]
