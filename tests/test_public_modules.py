@@ -182,7 +182,6 @@ GRANDFATHERED: dict[str, set[str]] = {
         "efs.people.models",
         "efs.people.queries",
         "efs.people.services",
-        "efs.routes.models",
         "efs.routes.queries",
         "efs.routes.services",
     },
