@@ -23,6 +23,7 @@ PostgreSQL only (`random()`, `setseed`, `generate_series`).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from collections.abc import Callable
 
@@ -30,10 +31,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
-from efs.catalog.models import Cohort, Program, ProgramTransition
-from efs.competencies.models import Competency, FrameworkStatus
-from efs.diagnostics.models import Assessment, AssessmentMode, AssessmentStatus
-from efs.people.models import ConsentDocument, ConsentKind, Organization, Region, User
+from efs.people.public import ConsentKind, Region, User
 
 RESULTS_PER_ATTEMPT = 4
 PROGRAMS_PER_PROVIDER = 6
@@ -95,86 +93,73 @@ def _users(prefix: str, per_region: int, regions: list[Region], now: dt.datetime
     return by_region
 
 
-def _catalog(regions: list[Region], now: dt.datetime, rng: random.Random) -> None:
-    providers = Organization.objects.filter(kind__in=["cnppm", "ipk", "university"]).values_list(
-        "pk", "region_id", "kind"
-    )
-    programs = []
-    for pk, region_id, kind in providers:
-        for n in range(1, PROGRAMS_PER_PROVIDER + 1):
-            published = now - dt.timedelta(days=rng.randint(200, 700))
-            programs.append(
-                Program(
-                    provider_id=pk,
-                    region_id=region_id,
-                    code=f"CD-{pk}-{n}",
-                    kind="upgrade",
-                    title=f"Программа повышения квалификации № {n} ({kind})",
-                    annotation="Программа для педагогов по результатам диагностики дефицитов.",
-                    hours=rng.choice([16, 24, 36, 72]),
-                    form=rng.choice(["full_time", "blended", "part_time"]),
-                    final_assessment="Зачёт",
-                    price=rng.choice([0, 500_000, 900_000, 1_500_000]),
-                    status="published",
-                    published_at=published,
-                )
-            )
-    Program.objects.bulk_create(programs, batch_size=2000)
-    ProgramTransition.objects.bulk_create(
-        [ProgramTransition(program=p, from_status="draft", to_status="published") for p in programs], batch_size=2000
-    )
-    # auto_now_add: date the transitions when the programs were published
-    _exec(
-        "UPDATE catalog_programtransition t SET at = p.published_at FROM catalog_program p "
-        "WHERE t.program_id = p.id AND p.code LIKE 'CD-%%'"
-    )
-    cohorts = []
-    for p in programs:
-        for year in (now.year - 1, now.year):
-            start = dt.date(year, rng.randint(1, 9), 1)
-            cohorts.append(
-                Cohort(
-                    program=p,
-                    region_id=p.region_id,
-                    start_date=start,
-                    end_date=start + dt.timedelta(days=30),
-                    enrollment_deadline=start - dt.timedelta(days=7),
-                    seats=5000,
-                    online=True,
-                    price=p.price,
-                    status="finished" if start < now.date() - dt.timedelta(days=30) else "open",
-                    availability="region",
-                )
-            )
-    Cohort.objects.bulk_create(cohorts, batch_size=2000)
+CATALOG = [
+    # Programs of every region's ЦНППМ, institute and university, published 7–23 months ago.
+    """INSERT INTO catalog_program (provider_id, region_id, code, kind, title, annotation, for_teachers, for_managers,
+        for_students, positions, hours, form, distance_learning, e_learning, final_assessment, price, developer,
+        status, version, search_document, effect, created_at, updated_at, published_at)
+    SELECT o.id, o.region_id, 'CD-' || o.id || '-' || n, 'upgrade',
+        'Программа повышения квалификации № ' || n, 'Программа для педагогов по результатам диагностики дефицитов.',
+        true, false, false, '[]', (ARRAY[16, 24, 36, 72])[1 + floor(random() * 4)::int],
+        (ARRAY['full_time', 'blended', 'part_time'])[1 + floor(random() * 3)::int], false, false, 'Зачёт',
+        (ARRAY[0, 500000, 900000, 1500000])[1 + floor(random() * 4)::int], '', 'published', 1, '', '{}',
+        p.at - interval '30 days', p.at, p.at
+    FROM people_organization o CROSS JOIN generate_series(1, %(programs)s) n
+    CROSS JOIN LATERAL (SELECT now() - (200 + random() * 500 + n * 0 + o.id * 0) * interval '1 day' AS at) p
+    WHERE o.kind IN ('cnppm', 'ipk', 'university')""",
+    """INSERT INTO catalog_programtransition (program_id, from_status, to_status, at, comment)
+    SELECT id, 'draft', 'published', published_at, '' FROM catalog_program WHERE code LIKE 'CD-%%'""",
+    # Two cohorts a program: last year's and this year's, online.
+    """INSERT INTO catalog_cohort (program_id, region_id, start_date, end_date, enrollment_deadline, seats,
+        seats_taken, online, address, price, status, availability, created_at)
+    SELECT p.id, p.region_id, c.start, c.start + 30, c.start - 7, 5000, 0, true, '', p.price,
+        CASE WHEN c.start < now()::date - 30 THEN 'finished' ELSE 'open' END, 'region', p.published_at
+    FROM catalog_program p CROSS JOIN LATERAL (
+        SELECT make_date(y, 1 + floor(random() * 9)::int + (p.id * 0)::int, 1) AS start
+        FROM unnest(ARRAY[%(year)s - 1, %(year)s]) y
+    ) c
+    WHERE p.code LIKE 'CD-%%'""",
+]
 
 
-def _assessments(now: dt.datetime) -> dict[str, tuple[int, list[int], list[str]]]:
-    """audience -> (assessment id, leaf competency ids, level codes)."""
+def _assessments() -> dict[str, tuple[int, list[int], list[str]]]:
+    """audience -> (the year's assessment id, leaf competency ids, level codes)."""
     out = {}
-    for audience in ("teacher", "manager", "student"):
-        leaves = list(
-            Competency.objects.filter(
-                framework__audience=audience, framework__status=FrameworkStatus.PUBLISHED, is_leaf=True
-            ).order_by("order")
-        )
-        if not leaves:
-            continue
-        framework = leaves[0].framework
-        assessment, _ = Assessment.objects.get_or_create(
-            code=f"{audience}-country-wave",
-            defaults={
-                "title": "Диагностика профессиональных дефицитов (волна года)",
-                "description": "Диагностика педагогов региона за год.",
-                "framework": framework,
-                "mode": AssessmentMode.ADAPTIVE,
-                "status": AssessmentStatus.ARCHIVED,
-                "pilot_items": 0,
-            },
-        )
-        levels = [lv["code"] for lv in framework.levels]
-        out[audience] = (assessment.pk, [c.pk for c in leaves][:RESULTS_PER_ATTEMPT], levels)
+    with connection.cursor() as cursor:
+        for audience in ("teacher", "manager", "student"):
+            cursor.execute(
+                "SELECT c.id, f.id, f.levels FROM competencies_competency c JOIN competencies_framework f "
+                "ON f.id = c.framework_id WHERE f.audience = %s AND f.status = 'published' AND c.is_leaf "
+                'ORDER BY c."order", c.id',
+                [audience],
+            )
+            leaves = cursor.fetchall()
+            if not leaves:
+                continue
+            framework, levels = leaves[0][1], leaves[0][2]
+            cursor.execute(
+                "INSERT INTO diagnostics_assessment (code, title, description, mode, status, max_items, "
+                "min_per_competency, max_per_competency, time_limit_minutes, decision_confidence, randomesque, "
+                "pilot_items, created_at, framework_id) VALUES (%s, %s, %s, 'adaptive', 'archived', 80, 3, 10, 90, "
+                "0.95, 3, 0, now(), %s) RETURNING id",
+                [
+                    f"{audience}-country-wave",
+                    "Диагностика профессиональных дефицитов (волна года)",
+                    "Диагностика педагогов региона за год.",
+                    framework,
+                ],
+            )
+            (assessment,) = cursor.fetchone()
+            codes = [lv["code"] for lv in (levels if isinstance(levels, list) else json.loads(levels))]
+            out[audience] = (assessment, [row[0] for row in leaves][:RESULTS_PER_ATTEMPT], codes)
     return out
+
+
+def simulated() -> bool:
+    """Whether this database already has the country's activity."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM diagnostics_assessment WHERE code LIKE '%%-country-wave' LIMIT 1", [])
+        return cursor.fetchone() is not None
 
 
 STEPS: list[tuple[str, str]] = [
@@ -505,7 +490,6 @@ STEPS: list[tuple[str, str]] = [
 
 
 def _prepare(seed: int, now: dt.datetime, regions: list[Region]) -> dict:
-    rng = random.Random(seed)
     _exec("SELECT setseed(%s)", [(seed % 10_000) / 10_000])
     rates = _rates(seed, [r.pk for r in regions])
     names = ", ".join(f"{name} float8" for name in RATES)
@@ -548,7 +532,7 @@ def _prepare(seed: int, now: dt.datetime, regions: list[Region]) -> dict:
         FROM demo_rates r WHERE r.region_id = d.region_id AND d.has_route
           AND d.route_at + interval '165 days' < now() AND d.u2 < r.remeasured"""
     )
-    assessments = _assessments(now)
+    assessments = _assessments()
     _exec(
         "CREATE TEMP TABLE demo_assessment (audience text, assessment_id bigint, competencies bigint[], "
         "levels text[], n int) ON COMMIT DROP"
@@ -561,7 +545,8 @@ def _prepare(seed: int, now: dt.datetime, regions: list[Region]) -> dict:
     for kind, by_region in staff.items():
         for region_id, ids in by_region.items():
             _exec("INSERT INTO demo_staff VALUES (%s, %s, %s)", [region_id, kind, ids])
-    _catalog(regions, now, rng)
+    for sql in CATALOG:
+        _exec(sql, {"programs": PROGRAMS_PER_PROVIDER, "year": now.year})
     _exec(
         """CREATE TEMP TABLE demo_cohort ON COMMIT DROP AS
         SELECT c.id, c.region_id, c.price, c.start_date, c.end_date, c.enrollment_deadline, c.program_id,
@@ -583,11 +568,16 @@ def _prepare(seed: int, now: dt.datetime, regions: list[Region]) -> dict:
     for table in ("demo_edu", "demo_org", "demo_rates", "demo_cohort", "demo_school", "demo_staff", "demo_assessment"):
         _exec(f"ANALYZE {table}")
     system, _ = User.objects.get_or_create(username="cd-system", defaults={"password": make_password(None)})
-    document = ConsentDocument.objects.filter(kind=ConsentKind.DIAGNOSTICS).order_by("-published_at").first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM people_consentdocument WHERE kind = %s ORDER BY published_at DESC LIMIT 1",
+            [ConsentKind.DIAGNOSTICS],
+        )
+        document = cursor.fetchone()
     if document is None:
         raise RuntimeError("no diagnostics consent document: run `efs demo` (or `efs up`) first")
     return {
-        "doc": document.pk,
+        "doc": document[0],
         "system": system.pk,
         "year": now.year,
         "opened": (now - dt.timedelta(days=800)).date(),

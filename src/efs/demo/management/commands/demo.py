@@ -16,7 +16,7 @@ from django.utils import timezone
 from efs.demo import generator, writer
 from efs.demo.catalog import create_demo_catalog
 from efs.demo.coordination import create_demo_coordination
-from efs.demo.country import create_country_activity
+from efs.demo.country import create_country_activity, simulated
 from efs.demo.diagnostics import simulate_first_wave
 from efs.demo.financing import create_demo_financing
 from efs.demo.monitoring import create_demo_monitoring
@@ -28,7 +28,6 @@ from efs.demo.settlement import create_demo_settlement
 from efs.demo.support import create_demo_support
 from efs.demo.users import DEMO_PASSWORD, create_demo_logins, create_demo_macroregions
 from efs.demo.workforce import create_demo_workforce
-from efs.diagnostics.models import Assessment
 from efs.people.models import Educator, Region
 
 
@@ -110,7 +109,7 @@ class Command(BaseCommand):
         if options["activity"] and options["scale"] != "country":
             raise CommandError("--activity is for --scale country (the region's demo always has its activity).")
         if options["activity"] and Educator.objects.exists():
-            if Assessment.objects.filter(code__endswith="-country-wave").exists():
+            if simulated():
                 raise CommandError("The country's activity is already simulated in this database.")
             self._activity(options["seed"])
             return
