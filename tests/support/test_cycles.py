@@ -137,3 +137,21 @@ def test_the_observation_form_posts_levels(data):
     assert response.status_code == 302
     record = PrivateRecord.objects.get(cycle_id=state["cycle_observe"], cycle_stage="observe")
     assert record.rubric == {"A/01.6": 3, "A/02.6": 2, "A/03.6": 2} and record.author == world.users["mentor"]
+
+
+def test_a_50_mb_protocol_is_refused_with_a_stable_code_and_nothing_is_saved(data):
+    world, state = data
+    observing = ReflectionCycle.objects.get(pk=state["cycle_observe"])
+    before = PrivateRecord.objects.filter(cycle=observing).count()
+    huge = "x" * (50 * 1024 * 1024)
+    client = world.client("tutor")
+    api = client.post(
+        f"/api/support/cycles/{observing.pk}/observe",
+        {"levels": LEVELS, "notes": huge},
+        content_type="application/json",
+    )
+    assert api.status_code == 413 and api.json()["error"]["code"] == "request_too_large"
+    page = client.post(f"/support/cycles/{observing.pk}/step/", {"notes": huge})
+    assert page.status_code == 413
+    observing.refresh_from_db()
+    assert observing.stage == "observe" and PrivateRecord.objects.filter(cycle=observing).count() == before

@@ -255,11 +255,13 @@ def simulate_second_wave(
     for item in Item.objects.filter(status=ItemStatus.OPERATIONAL).order_by("pk"):
         items_by_competency[item.competency_id].append(item)
     codes = {(f, code): pk for f, code, pk in Competency.objects.values_list("framework_id", "code", "pk")}
-    attempts, plans = [], []
+    attempts: list[Attempt] = []
+    plans: list[dict[int, float]] = []
     for educator_id in sorted(latest):
         before = latest[educator_id]
-        started = max(before.finished_at + dt.timedelta(days=1), now - dt.timedelta(days=int(rng.integers(1, 6))))
-        started -= dt.timedelta(minutes=int(rng.integers(60, 600)))
+        earliest = (before.finished_at or now) + dt.timedelta(days=1)
+        started = now - dt.timedelta(days=int(rng.integers(1, 6)))
+        started = (earliest if earliest > started else started) - dt.timedelta(minutes=int(rng.integers(60, 600)))
         attempts.append(
             Attempt(
                 educator_id=educator_id,
@@ -277,20 +279,20 @@ def simulate_second_wave(
             )
         )
         framework = before.assessment.framework_id
-        own = [codes[(framework, code)] for code in before.competency_codes if (framework, code) in codes]
+        measured = [codes[(framework, code)] for code in before.competency_codes if (framework, code) in codes]
         plans.append(
             {
                 pk: thetas[before.pk].get(pk, 0.0)
                 + rng.normal(SECOND_WAVE_GROWTH, SECOND_WAVE_SPREAD)
                 + (SUPPORTED_EXTRA_GROWTH if (educator_id, pk) in supported else 0.0)
-                for pk in own
+                for pk in measured
             }
         )
     Attempt.objects.bulk_create(attempts)
     responses, results = [], []
-    for attempt, own in zip(attempts, plans, strict=True):
-        booklet = []
-        for competency_id in own:
+    for attempt, abilities in zip(attempts, plans, strict=True):
+        booklet: list[Item] = []
+        for competency_id in abilities:
             pool = items_by_competency.get(competency_id, [])
             if pool:
                 picks = rng.choice(len(pool), size=min(ITEMS_PER_COMPETENCY, len(pool)), replace=False)
@@ -298,7 +300,7 @@ def simulate_second_wave(
         answered = []
         for position, k in enumerate(rng.permutation(len(booklet)), start=1):
             item = booklet[int(k)]
-            value = int(rng.choice(item.max_score + 1, p=_probabilities(item, own[item.competency_id])))
+            value = int(rng.choice(item.max_score + 1, p=_probabilities(item, abilities[item.competency_id])))
             answered.append((item, value))
             at = attempt.started_at + dt.timedelta(seconds=40 * position)
             responses.append((attempt.pk, item.pk, position, False, at, None, value, at))

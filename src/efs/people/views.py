@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -28,6 +30,7 @@ from .models import (
     OrganizationKind,
     Region,
     Role,
+    User,
 )
 
 PAGE_SIZE = 50
@@ -295,22 +298,23 @@ def notifications(request: HttpRequest) -> HttpResponse:
     The same page keeps the choice of which notifications also come by e-mail (``action=email``)."""
     from . import mail
 
+    user = cast(User, request.user)  # login_required
     if request.method == "POST":
         if request.POST.get("action") == "email":
             muted = [kind for kind in MailKind.values if not request.POST.get(f"kind_{kind}")]
-            services.email_preference_set(user=request.user, enabled=bool(request.POST.get("enabled")), muted=muted)
+            services.email_preference_set(user=user, enabled=bool(request.POST.get("enabled")), muted=muted)
             messages.success(request, _("E-mail settings saved."))
             return redirect("people:notifications")
         services.notifications_read(user=request.user)
         return redirect("people:notifications")
     items = list(request.user.notifications.all()[:100])
     services.notifications_read(user=request.user)
-    preference = mail.preference_of(request.user)
+    preference = mail.preference_of(user)
     kinds = [(value, label, value not in (preference.muted or [])) for value, label in MailKind.choices]
     return render(
         request,
         "people/notifications.html",
-        {"items": items, "preference": preference, "kinds": kinds, "address": mail.address_of(request.user)},
+        {"items": items, "preference": preference, "kinds": kinds, "address": mail.address_of(user)},
     )
 
 

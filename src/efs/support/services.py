@@ -394,7 +394,7 @@ def _evidence_item(consultation: Consultation):
         if item is None:
             raise Conflict(_("The activity is no longer in your active route."), code="route_item_not_found")
         return item
-    if consultation.competency_id is None:
+    if consultation.competency is None:
         return None
     code = consultation.competency.code
     candidates = items.filter(kind=ItemKind.CONSULTATION).exclude(status=ItemStatus.ACCEPTED)
