@@ -600,9 +600,11 @@ def test_a_joint_project_registers_its_practices_and_the_macroregion_links_show_
     from efs.practices import services as bank
     from efs.practices.public import macroregion_links
     from tests.conftest import make_user
+    from tests.matrix import shared_framework
     from tests.practices.setup import card, published
 
     world, state = data
+    shared_framework({})
     u = world.users
     project = JointProject.objects.get(pk=state["project"])
     # a new card submitted as the project's output by a participant organization
