@@ -11,6 +11,7 @@ from efs.periods import utc_bounds
 
 from . import search
 from .models import Program, ProgramStatus, ProgramTransition
+from .queries import open_cohorts
 from .services import (
     COMMENT_MIN,
     LOW_SCORE_SHARE,
@@ -36,6 +37,7 @@ __all__ = [
     "cohort_seat_take",
     "element_programs_published",
     "expert_affiliations",
+    "open_cohorts",
     "program_effects_set",
     "reviewers_pick",
     "search_concepts",
