@@ -450,7 +450,7 @@ def _projects(region: Region, regional: User, tutor: User, people: list[User], r
     return len(PROJECTS)
 
 
-def _project_practices(project, regional: User, lead: Organization, partners, index: int, today: dt.date) -> None:
+def _project_practices(project, regional: User, lead, partners, index: int, today: dt.date) -> None:
     """The lead institute's published practices become the project's outputs in the bank (two
     for each project), and a partner institute reports replicating the first one: the
     macroregion's page then shows a practice replicated across its regions."""
