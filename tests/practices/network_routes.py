@@ -460,7 +460,7 @@ ROUTES += [
     _page(
         "project_new",
         lambda w, s: "/practices/network/projects/new/",
-        by_role({"regional": 302, "regional_other": 200, "federal": NO_REGION}, anonymous=302, default=403),
+        by_role({"regional": 302, "regional_other": 400, "federal": NO_REGION}, anonymous=302, default=403),
         method="POST",
         data=_project_form,
         label="R2's operator cannot lead with R1's school: the form says so",

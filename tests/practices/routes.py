@@ -329,10 +329,10 @@ ROUTES += [
     _page(
         "practice_to_route",
         _path("/practices/{}/route/", "public"),
-        by_role({}, anonymous=302, default=404),
+        by_role({"tutor": 302}, anonymous=302, default=404),
         method="POST",
-        data=lambda w, s: {"route": 1},
-        label="nobody in the matrix has a route open to new activities: not found, nothing added",
+        data=lambda w, s: {"route": 10**9},
+        label="a route the user may not add to: not found (no open route) or a message, nothing added",
         check=_no_route_items,
     ),
     # the API

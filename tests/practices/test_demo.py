@@ -32,3 +32,13 @@ def test_the_demo_fills_the_bank_at_every_level_and_stage(reference_data, capsys
     assert "п. п." in client.get("/practices/leniency/").content.decode()
     ranking = client.get("/practices/ranking/").content.decode()
     assert "В банке пока нет практик региона" not in ranking
+    # the joint projects' practices are in the bank, and one is replicated in a partner region
+    from efs.people.models import Macroregion
+    from efs.practices.public import macroregion_links
+
+    linked = Practice.objects.filter(project__isnull=False)
+    assert linked.exists() and not linked.exclude(status__in=["included", "recommended"]).exists()
+    siberia = Macroregion.objects.filter(name__icontains="Сибирск").first()
+    if siberia is not None:
+        links = macroregion_links(siberia.pk)
+        assert links.practices and links.projects and links.communities

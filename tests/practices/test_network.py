@@ -589,3 +589,93 @@ def test_the_community_list_makes_the_same_queries_for_2_and_500_communities(dat
     with django_assert_num_queries(8):
         response = client.get("/practices/network/?page=3")
     assert response.status_code == 200 and "Сообщество 098" in response.content.decode()
+
+
+# ------------------------------------------------------------------ joint projects' practices and the macroregion
+
+
+def test_a_joint_project_registers_its_practices_and_the_macroregion_links_show_them(data):
+    from efs.people.models import Role, Scope
+    from efs.people.services import role_grant
+    from efs.practices import services as bank
+    from efs.practices.public import macroregion_links
+    from tests.conftest import make_user
+    from tests.matrix import shared_framework
+    from tests.practices.setup import card, published
+
+    world, state = data
+    shared_framework({})
+    u = world.users
+    project = JointProject.objects.get(pk=state["project"])
+    # a new card submitted as the project's output by a participant organization
+    draft = bank.practice_create(
+        actor=u["teacher"], organization=world.org_a, data=card(title="Черновик проекта", project_id=project.pk)
+    )
+    assert draft.project == project
+    # a project the organization does not take part in: refused, nothing saved
+    other = services.project_create(
+        actor=u["regional_other"],
+        lead_organization=world.org_d,
+        partners=(world.org_b,),
+        title="Проект без школы № 1",
+        goals="Цели",
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate(),
+    )
+    titles = set(bank.Practice.objects.values_list("title", flat=True))
+    assert (
+        _code(
+            lambda: bank.practice_create(
+                actor=u["teacher"], organization=world.org_a, data=card(title="Чужой проект", project_id=other.pk)
+            )
+        )
+        == "practice_project_not_participant"
+    )
+    assert set(bank.Practice.objects.values_list("title", flat=True)) == titles
+    # an existing published card is registered by the coordinator; a draft and a non-coordinator are refused
+    practice = published(world, card(title="Наставничество молодых учителей: модель Сибири"))
+    assert _code(lambda: bank.practice_project_link(actor=u["teacher"], practice=practice, project=project)) == (
+        "project_not_coordinator"
+    )
+    assert _code(lambda: bank.practice_project_link(actor=u["regional"], practice=draft, project=project)) == (
+        "practice_not_public"
+    )
+    bank.practice_project_link(actor=u["regional"], practice=practice, project=project)
+    assert _code(lambda: bank.practice_project_link(actor=u["regional_other"], practice=practice, project=other)) == (
+        "practice_project_taken"
+    )
+    page = world.client("regional_other").get(f"/practices/network/projects/{project.pk}/").content.decode()
+    assert practice.title in page and "Черновик проекта" not in page and "Ещё 1 карточка проекта" in page
+    card_page = world.client("teacher").get(f"/practices/{practice.pk}/").content.decode()
+    assert f'href="/practices/network/projects/{project.pk}/"' in card_page
+    # a school of the other member region replicates it: the macroregion's links show it
+    head = make_user("head_d")
+    role_grant(user=head, role=Role.SCHOOL_HEAD, scope=Scope.ORGANIZATION, organization=world.org_d)
+    bank.replication_report(
+        actor=head,
+        practice=practice,
+        organization=world.org_d,
+        implemented_on=timezone.localdate(),
+        adapted="Сократили число встреч",
+        results="Пять молодых учителей остались в школе",
+    )
+    links = macroregion_links(state["macro"])
+    assert [(p.title, p.replications, p.regions) for p in links.practices] == [
+        (practice.title, 1, [world.r2.name])
+    ] and links.replications_across == 1
+    assert [(p.title, p.practices) for p in links.projects if p.title == project.title] == [(project.title, 1)]
+    assert links.member_regions == 2
+    # the coordinator takes the card off the outputs
+    bank.practice_project_unlink(actor=u["regional"], practice=practice)
+    practice.refresh_from_db()
+    assert practice.project_id is None
+
+
+def test_the_macroregion_page_shows_the_practices_section(data):
+    from efs.coordination.programs import queries as programs_queries
+
+    world, state = data
+    links = programs_queries.practices_links(state["macro"])
+    assert links.member_regions == 2 and links.practices == []
+    empty = programs_queries.practices_links(10**9)
+    assert empty.empty and empty.member_regions == 0

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from efs.people.public import Macroregion, Organization, Region, Role, Scope, User, role_grant
+from efs.practices import public as bank
 from efs.practices.public import network as services
 
 COMMUNITIES = [
@@ -445,4 +446,38 @@ def _projects(region: Region, regional: User, tutor: User, people: list[User], r
             title=f"{tasks[0]}: отчёт",
             file=docx(f"{title}\n{tasks[0]}\nОтчёт участников проекта.", "report.docx"),
         )
+        _project_practices(project, regional, lead, partners, index, today)
     return len(PROJECTS)
+
+
+def _project_practices(project, regional: User, lead, partners, index: int, today: dt.date) -> None:
+    """The lead institute's published practices become the project's outputs in the bank (two
+    for each project), and a partner institute reports replicating the first one: the
+    macroregion's page then shows a practice replicated across its regions."""
+    taken = bank.Practice.objects.filter(
+        organization=lead, status__in=bank.PUBLIC_STATUSES, project__isnull=True
+    ).order_by("-replication_count", "pk")[:2]
+    for number, practice in enumerate(list(taken)):
+        bank.practice_project_link(actor=regional, practice=practice, project=project)
+        if number == 0 and partners:
+            org, _user = partners[0]
+            bank.replication_report(
+                actor=_institute_staff(org),
+                practice=practice,
+                organization=org,
+                implemented_on=today - dt.timedelta(days=30 + 20 * index),
+                adapted="Перенесли на школы региона-партнёра: сократили число очных встреч, добавили вебинары.",
+                results="Практику освоили 14 педагогов из 6 школ; методисты института сопровождают её внедрение.",
+            )
+
+
+def _institute_staff(org: Organization) -> User:
+    """The partner institute's methodologist who reports for it in the bank (no demo login)."""
+    username = f"practice_org{org.pk}"
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(username=username, first_name="Методист", last_name=org.display_name[:30])
+        user.set_unusable_password()
+        user.save()
+    role_grant(user=user, role=Role.PROVIDER, scope=Scope.ORGANIZATION, organization=org)
+    return user

@@ -774,9 +774,9 @@ def practice_effects_update() -> int:
 
 def route_item_linked(route_item_id: int, practice_id: int) -> None:
     """Record that the route item is the practice; a route holds a practice once."""
-    route_id = RouteItem.objects.filter(pk=route_item_id).values_list("route_id", flat=True).first()
+    route_ids = RouteItem.objects.filter(pk=route_item_id).values("route_id")
     twice = (
-        PracticeRouteItem.objects.filter(practice_id=practice_id, route_item__route_id=route_id)
+        PracticeRouteItem.objects.filter(practice_id=practice_id, route_item__route_id__in=route_ids)
         .exclude(route_item_id=route_item_id)
         .exclude(route_item__status=ItemStatus.CANCELLED)
     )

@@ -4,6 +4,8 @@ the experts' leniency. Thin: forms validate, services decide."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -136,6 +138,11 @@ def practice(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "practices/practice.html", context)
 
 
+def _user(request: HttpRequest) -> User:
+    """The logged-in user (the views are behind login_required)."""
+    return cast(User, request.user)
+
+
 def _project_shown(user, item):
     """The joint project the card is an output of, when the reader may see the project."""
     if item.project_id and network_queries.project_readable(user, item.project_id):
@@ -160,7 +167,7 @@ def practice_to_route(request: HttpRequest, pk: int) -> HttpResponse:
     submit(
         request,
         form,
-        lambda data: services.practice_to_route(actor=request.user, practice=item, route_id=data["route"]),
+        lambda data: services.practice_to_route(actor=_user(request), practice=item, route_id=data["route"]),
         _("The practice is added to the route."),
     )
     return redirect("practices:practice", pk=item.pk)
@@ -233,7 +240,8 @@ def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = _form_for(request, initial=initial)
     form.fields["organization"].choices = [(item.organization_id, item.organization.display_name)]
     form.fields["contest"].choices = [("", "—")] + ([(item.contest_id, item.contest.title)] if item.contest_id else [])
-    form.fields["project"].choices = [("", "—")] + ([(item.project_id, item.project.title)] if item.project_id else [])
+    project = item.project
+    form.fields["project"].choices = [("", "—")] + ([(str(project.pk), project.title)] if project else [])
     status = 200
     if request.method == "POST":
 

@@ -4,6 +4,7 @@ Thin: a form, one service or query, a render."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -654,7 +655,7 @@ def project_practice_unlink(request: HttpRequest, pk: int, practice_pk: int) -> 
     submit(
         request,
         ConfirmForm(request.POST),
-        lambda _data: bank_services.practice_project_unlink(actor=request.user, practice=item),
+        lambda _data: bank_services.practice_project_unlink(actor=cast(User, request.user), practice=item),
         _("The practice is no longer listed among the project's outputs."),
     )
     return redirect("practices:project", pk=obj.pk)
