@@ -19,7 +19,9 @@ from efs.catalog import public as catalog
 from efs.diagnostics import public as diagnostics
 from efs.financing import public as financing
 from efs.people import public as people
+from efs.practices import public as practices
 from efs.routes import public as routes
+from efs.support import public as support
 from efs.workforce import public as workforce
 
 Source = Callable[..., list[tuple[int, int, int]]]
@@ -152,6 +154,15 @@ register(
         app="workforce",
     )
 )
+register(
+    Element(
+        "workforce_projected_gap_fte",
+        _("projected shortage of teachers five years ahead, hundredths of FTE"),
+        workforce.element_projected_gap_fte,
+        people=False,
+        app="workforce",
+    )
+)
 
 # ---------------------------------------------------------------- the home pages' figures
 # Headcounts by category, organizations (with educators, and by kind) and routes by status:
@@ -203,3 +214,62 @@ for _status in routes.RouteStatus:
                 app="routes",
             )
         )
+register(
+    Element(
+        "consultations_held",
+        _("tutors' consultations held"),
+        support.element_consultations_held,
+        aggregation="flow",
+        app="support",
+    )
+)
+register(Element("mentoring_pairs", _("active mentoring pairs"), support.element_mentoring_pairs, app="support"))
+register(
+    Element(
+        "cycles_closed",
+        _("reflective cycles closed"),
+        support.element_cycles_closed,
+        aggregation="flow",
+        app="support",
+    )
+)
+register(
+    Element("educators_with_tutor", _("educators with a tutor"), support.element_educators_with_tutor, app="support")
+)
+register(
+    Element(
+        "practices_in_bank",
+        _("practices in the bank"),
+        practices.element_practices_in_bank,
+        people=False,
+        app="practices",
+    )
+)
+register(
+    Element(
+        "practice_replications",
+        _("practice replication reports"),
+        practices.element_replications,
+        aggregation="flow",
+        people=False,
+        app="practices",
+    )
+)
+register(
+    Element(
+        "network_events_held",
+        _("network events held"),
+        practices.element_events_held,
+        aggregation="flow",
+        people=False,
+        app="practices",
+    )
+)
+register(
+    Element(
+        "community_members",
+        _("educators in network communities"),
+        practices.element_community_members,
+        app="practices",
+    )
+)

@@ -25,13 +25,14 @@ from .models import (
     RouteItem,
     RouteStatus,
 )
-from .queries import active_route_items
+from .queries import active_route_items, routes_open_to_add
 from .registry import ItemSource, SourceCandidate, SourceQuery, register_item_source
 from .services import (
     EVIDENCE_MAX_BYTES,
     EVIDENCE_TYPES,
     content_matches,
     evidence_submit,
+    item_add_sourced,
     item_effects,
 )
 
@@ -53,8 +54,10 @@ __all__ = [
     "element_educators_remeasured",
     "element_educators_with_route",
     "evidence_submit",
+    "item_add_sourced",
     "item_effects",
     "register_item_source",
+    "routes_open_to_add",
 ]
 
 REMEASURED_WINDOW_MONTHS = 12
