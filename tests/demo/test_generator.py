@@ -95,6 +95,16 @@ def test_demo_command_writes_a_region_that_passes_model_validation(reference_dat
         assert educator.organization.region_id == educator.region_id
     for organization in Organization.objects.all()[:100]:
         organization.full_clean()
+    # the region's own passports, with values from the build that followed them
+    from efs.monitoring.models import Indicator
+    from efs.monitoring.queries import indicator_values
+
+    own = Indicator.objects.filter(region=region).prefetch_related("versions")
+    assert {i.code for i in own} == {"r24_trained_per_1000", "r24_remeasured_share"}
+    trained = indicator_values(
+        indicator=own.get(code="r24_trained_per_1000"), level="region", period=str(dt.date.today().year)
+    )
+    assert trained and trained[0].denominator and trained[0].formula_version == 1
     assert Educator.objects.filter(subjects__isnull=False).distinct().count() > 1000
     # one login per role, and the teacher is a real person of the region
     assert set(RoleAssignment.objects.values_list("role", flat=True)) == {

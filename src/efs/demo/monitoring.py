@@ -4,6 +4,7 @@ that the region is behind on), and the analytics tables built from the demo's ac
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
@@ -12,6 +13,7 @@ from efs.monitoring.public import (
     Indicator,
     Level,
     analytics_build,
+    indicator_create,
     starter_indicators_load,
     target_set,
 )
@@ -54,8 +56,55 @@ def create_demo_monitoring(region: Region) -> dict:
                 value=value,
                 cascade=True,
             )
+        _regional_passports(operator, region, ministry)
     build = analytics_build()
     return {"targets": len(TARGETS) if operator else 0, "rows": build.rows}
+
+
+# The region's own passports, composed by its operator from the registry's data elements.
+REGIONAL_PASSPORTS = [
+    # code, name, numerator, denominator, factor, unit, description
+    (
+        "trained_per_1000",
+        "Педагогов, обученных в ЦНППМ, на 1 000 работающих",
+        ["educators_trained_cnppm"],
+        ["educators"],
+        1000,
+        "‰",
+        "Показатель региональной программы: завершившие программу ЦНППМ за 12 месяцев на 1 000 педагогов.",
+    ),
+    (
+        "remeasured_share",
+        "Доля педагогов с ИОМ, прошедших повторную диагностику",
+        ["educators_remeasured"],
+        ["educators_with_route"],
+        100,
+        "%",
+        "Из педагогов с утверждённым ИОМ — прошедшие повторную диагностику по дефициту маршрута за 12 месяцев.",
+    ),
+]
+
+
+def _regional_passports(operator: User, region: Region, ministry: Organization | None) -> None:
+    for suffix, name, numerator, denominator, factor, unit, description in REGIONAL_PASSPORTS:
+        code = f"r{region.code}_{suffix}"
+        if Indicator.objects.filter(code=code).exists():
+            continue
+        indicator_create(
+            actor=operator,
+            region=region,
+            code=code,
+            name=name,
+            numerator=numerator,
+            denominator=denominator,
+            factor=Decimal(factor),
+            unit=unit,
+            periodicity="quarter",
+            description=description,
+            source=(ministry.name if ministry else region.name)[:200],
+            owner=operator,
+            owner_organization=ministry,
+        )
 
 
 def _spread_support_history(region: Region) -> None:

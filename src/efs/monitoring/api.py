@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -459,8 +459,9 @@ def passport_update(
     indicator = Indicator.objects.select_related("region").filter(code=code, region__isnull=False).first()
     if indicator is None:
         raise NotFound(_("Indicator not found."), code="indicator_not_found")
-    services.require_passport_editor(request.user, indicator.region_id)
+    region_id = cast(int, indicator.region_id)  # a region's passport (filtered above)
+    services.require_passport_editor(request.user, region_id)
     _finite(body)
     data = body.model_dump(exclude={"owner", "owner_organization"})
-    services.indicator_update(actor=request.user, indicator=indicator, **data, **_owners(indicator.region_id, body))
+    services.indicator_update(actor=request.user, indicator=indicator, **data, **_owners(region_id, body))
     return _passport_out(Indicator.objects.prefetch_related("versions").get(pk=indicator.pk))

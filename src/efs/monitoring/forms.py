@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -133,13 +134,13 @@ class PassportForm(forms.Form):
     )
     periodicity = forms.ChoiceField(label=_("Periodicity"), widget=forms.Select(attrs={"class": "form-select"}))
     direction = forms.ChoiceField(label=_("Direction"), widget=forms.Select(attrs={"class": "form-select"}))
-    owner_organization = forms.ModelChoiceField(
+    owner_organization: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("Responsible organization"),
         queryset=None,
         required=False,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    owner = forms.ModelChoiceField(
+    owner: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("Responsible person"),
         queryset=None,
         required=False,
@@ -160,13 +161,17 @@ class PassportForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         choices = element_choices()
-        self.fields["numerator"].choices = choices
-        self.fields["denominator"].choices = choices
-        self.fields["periodicity"].choices = Periodicity.choices
-        self.fields["direction"].choices = Direction.choices
-        self.fields["owner_organization"].queryset = organizations
-        self.fields["owner"].queryset = owners
-        self.fields["owner"].label_from_instance = lambda user: user.get_full_name() or user.username
+        for name, options in (
+            ("numerator", choices),
+            ("denominator", choices),
+            ("periodicity", Periodicity.choices),
+            ("direction", Direction.choices),
+        ):
+            cast(forms.ChoiceField, self.fields[name]).choices = options
+        cast(forms.ModelChoiceField, self.fields["owner_organization"]).queryset = organizations
+        owner = cast(forms.ModelChoiceField, self.fields["owner"])
+        owner.queryset = owners
+        owner.label_from_instance = lambda user: user.get_full_name() or user.username  # type: ignore[assignment]
         if not creating:
             del self.fields["code"]
         else:

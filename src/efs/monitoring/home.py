@@ -78,7 +78,7 @@ class HomeFigures:
 
     @property
     def statuses(self) -> list[tuple[str, int]]:
-        return [(s.label, self.routes.by_status[s.value]) for s in STATUSES if self.routes.by_status.get(s.value)]
+        return [(str(s.label), self.routes.by_status[s.value]) for s in STATUSES if self.routes.by_status.get(s.value)]
 
 
 def _figures(build: Build | None, sums: dict[str, int], *, small: bool) -> HomeFigures:
@@ -104,7 +104,7 @@ def _figures(build: Build | None, sums: dict[str, int], *, small: bool) -> HomeF
         statuses_hidden=small and any(_small(n) for n in statuses.values()),
     )
     kinds = sorted(
-        ((k.label, sums[f"organizations_{k.value}"]) for k in KINDS if sums.get(f"organizations_{k.value}")),
+        ((str(k.label), sums[f"organizations_{k.value}"]) for k in KINDS if sums.get(f"organizations_{k.value}")),
         key=lambda row: -row[1],
     )
     return HomeFigures(build=build, staff=staff, routes=route_figures, kinds=kinds)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .home import HomeFigures, regions_home, units_home
 from .models import Indicator, Level
 from .queries import IndicatorValue, indicator_values, published_build, region_totals
-from .services import alert_owners_behind, analytics_build, starter_indicators_load, target_set
+from .services import alert_owners_behind, analytics_build, indicator_create, starter_indicators_load, target_set
 
 __all__ = [
     "HomeFigures",
@@ -14,6 +14,7 @@ __all__ = [
     "Level",
     "alert_owners_behind",
     "analytics_build",
+    "indicator_create",
     "indicator_values",
     "published_build",
     "region_totals",

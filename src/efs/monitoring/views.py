@@ -579,7 +579,7 @@ def passport_edit(request: HttpRequest, code: str) -> HttpResponse:
         request.user, found.region_id
     ):
         raise NotFound(_("Indicator not found."))
-    services.require_passport_editor(request.user, found.region_id)
+    services.require_passport_editor(request.user, found.region.pk)
     form = _passport_form(request, found.region, indicator=found)
     status = 200
     if request.method == "POST":
