@@ -160,9 +160,7 @@ def _holders(months: list, *, min_age: int | None) -> list[tuple[int, int, int]]
         open_then = _open_on(Assignment.objects.all(), day, "started_on", "ended_on")
         if min_age is not None:  # aged min_age or more on that day (a birth date is known)
             open_then = open_then.filter(educator__birth_date__lte=_years_before(day, min_age))
-        counts = (
-            open_then.values("post__organization_id").annotate(n=Count("educator_id", distinct=True)).order_by()
-        )
+        counts = open_then.values("post__organization_id").annotate(n=Count("educator_id", distinct=True)).order_by()
         rows += [(c["post__organization_id"], index, c["n"]) for c in counts if c["n"]]
     return rows
 
