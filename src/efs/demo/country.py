@@ -70,7 +70,7 @@ def _rates(seed: int, region_ids: list[int]) -> list[tuple]:
     return rows
 
 
-def _exec(sql: str, params: list | tuple | None = None) -> int:
+def _exec(sql: str, params: list | tuple | dict | None = None) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params or [])
         return cursor.rowcount
