@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from efs.catalog import public as catalog
@@ -153,6 +154,66 @@ register(
         app="workforce",
     )
 )
+register(
+    Element(
+        "workforce_projected_gap_fte",
+        _("projected shortage of teachers five years ahead, hundredths of FTE"),
+        workforce.element_projected_gap_fte,
+        people=False,
+        app="workforce",
+    )
+)
+
+# ---------------------------------------------------------------- the home pages' figures
+# Headcounts by category, organizations (with educators, and by kind) and routes by status:
+# what the home pages of the school head and the operators show, read from the analytics table.
+
+for _category in people.EducatorCategory:
+    register(
+        Element(
+            f"educators_{_category.value}",
+            format_lazy("{}: {}", _("active educators"), _category.label),
+            people.element_educators_of_category(_category.value),
+            app="people",
+        )
+    )
+register(
+    Element(
+        "organizations_staffed",
+        _("organizations with educators"),
+        people.element_organizations_staffed,
+        people=False,
+        app="people",
+    )
+)
+for _kind in people.OrganizationKind:
+    register(
+        Element(
+            f"organizations_{_kind.value}",
+            format_lazy("{}: {}", _("organizations"), _kind.label),
+            people.element_organizations_of_kind(_kind.value),
+            people=False,
+            app="people",
+        )
+    )
+register(
+    Element(
+        "educators_routed",
+        _("educators with an individual route in any status but abandoned"),
+        routes.element_educators_routed,
+        app="routes",
+    )
+)
+for _status in routes.RouteStatus:
+    if _status != routes.RouteStatus.ABANDONED:
+        register(
+            Element(
+                f"routes_{_status.value}",
+                format_lazy("{}: {}", _("individual routes"), _status.label),
+                routes.element_routes_of_status(_status.value),
+                app="routes",
+            )
+        )
 register(
     Element(
         "consultations_held",

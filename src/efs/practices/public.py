@@ -10,6 +10,7 @@ from .elements import (
     element_practices_in_bank,
     element_replications,
 )
+from .macroregion import MacroregionLinks, macroregion_links
 from .models import PUBLIC_STATUSES, Competency, Contest, Practice, PracticeLevel, PracticeStatus
 
 # The network part's surface (these lines were added by the network part).
@@ -46,6 +47,8 @@ __all__ = [
     "element_replications",
     "evidence_add",
     "experts_available",
+    "MacroregionLinks",
+    "macroregion_links",
     "practice_create",
     "practice_decide",
     "practice_effects_update",

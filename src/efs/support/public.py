@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .caseloads import capacity_set, caseload_move
 from .cycles import cycle_act, cycle_close, cycle_observe, cycle_open, cycle_plan, cycle_reflect
-from .effects import effects_compute
+from .effects import effects_compute, supported_pairs
 from .elements import (
     element_consultations_held,
     element_cycles_closed,
@@ -48,4 +48,5 @@ __all__ = [
     "plan_add",
     "record_create",
     "record_share",
+    "supported_pairs",
 ]

@@ -58,7 +58,8 @@ REGION_STEPS = [
          lambda m: f"{m['tutors']} more tutors with {m['caseload']} educators, {m['consultations']} consultations, "
          f"{m['records']} private records, {m['mentorships']} mentorships, {m['proposals']} mentor proposals waiting "
          f"for the head; reflective cycles by stage {m['cycles']}; {m['capacities']} tutor capacities, "
-         f"{m['moved']} educators rebalanced, {m['measures']} measures of support.",
+         f"{m['moved']} educators rebalanced, {m['held']} consultations held by the tutors outside the capital, "
+         f"{m['rediagnosed']} educators re-diagnosed, {m['measures']} measures of support.",
          needs_diagnostics=True),
     Step("Past season", lambda r, seed: create_demo_settlement(r),
          lambda m: f"{m['cohorts']} finished cohorts, {m['completed']} completed with payment, "
