@@ -262,4 +262,4 @@ def test_the_new_pages_make_a_fixed_number_of_queries(diagnosed):  # noqa: F811
         _diagnose(make_educator(make_org(w.r1, w.m2, f"МБОУ СОШ № {20 + n}"), f"Соколова{n}"))
     services.analytics_build()
     after = [queries_of(w.client(who), url) for who, url in pages]
-    assert before == after == [21, 96, 12, 18]
+    assert before == after == [21, 100, 12, 18]
