@@ -262,4 +262,4 @@ def test_the_new_pages_make_a_fixed_number_of_queries(diagnosed):  # noqa: F811
         _diagnose(make_educator(make_org(w.r1, w.m2, f"МБОУ СОШ № {20 + n}"), f"Соколова{n}"))
     services.analytics_build()
     after = [queries_of(w.client(who), url) for who, url in pages]
-    assert before == after == [21, 100, 12, 18]  # the report: two reads a passport (18 federal), none a unit
+    assert before == after == [16, 22, 12, 13]  # one read of the facts for all passports

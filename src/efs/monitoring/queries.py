@@ -228,9 +228,33 @@ def _people(codes: list[str]) -> bool:
     return any(ELEMENTS[c].people for c in codes)
 
 
-def indicator_values(
+@dataclass
+class _Batch:
+    """What the passports of one read share: the period, the months and the facts."""
+
+    build: Build
+    p: Period
+    level: str
+    months: tuple[dt.date, ...]
+    previous_dec: dt.date
+    wanted_months: set[dt.date]
+    all_months: tuple[dt.date, ...]
+    sums: dict[tuple[str, int, dt.date], int]
+    names: dict[int, str]
+    targets: dict[tuple[int, int], Decimal]
+    suppress: bool
+    trend: bool
+
+
+def indicator_values(*, indicator: Indicator, **kwargs) -> list[IndicatorValue]:
+    """The indicator per unit of `level` (optionally only some units, or the children of a
+    region or municipality), for `period`, with its target, trajectory and status."""
+    return indicator_values_many([indicator], **kwargs).get(indicator.pk, [])
+
+
+def indicator_values_many(
+    indicators,
     *,
-    indicator: Indicator,
     level: str,
     period: str,
     unit_ids=None,
@@ -239,100 +263,124 @@ def indicator_values(
     suppress: bool = False,
     trend: bool = False,
     build: Build | None = None,
-) -> list[IndicatorValue]:
-    """The indicator per unit of `level` (optionally only some units, or the children of a
-    region or municipality), for `period`, with its target, trajectory and status."""
+) -> dict[int, list[IndicatorValue]]:
+    """`indicator_values` of several passports at once, {indicator pk: values}: one read of the
+    analytics table, one of the units' names and one of the targets, whatever their number."""
     build = build or published_build()
-    formula = current_formula(indicator)
+    indicators = list(indicators)
+    formulas = {ind.pk: current_formula(ind) for ind in indicators}
     p = parse_period(period, build)
-    if build is None or formula is None or not p.months:
-        return []
-    num_codes, den_codes = list(formula.numerator), list(formula.denominator)
-    codes = set(num_codes) | set(den_codes)
-    months = p.months
+    live = [ind for ind in indicators if formulas[ind.pk] is not None]
+    if build is None or not live or not p.months:
+        return {}
     previous_dec = dt.date(p.year - 1, 12, 1)
-    wanted_months = set(months)
+    wanted_months = set(p.months)
     if previous_dec >= build.first_month:
         wanted_months.add(previous_dec)
     if trend:
         wanted_months |= {add_months(p.last, -i) for i in range(12) if add_months(p.last, -i) >= build.first_month}
+    codes = {c for ind in live for c in (*formulas[ind.pk].numerator, *formulas[ind.pk].denominator)}
     all_months = tuple(sorted(wanted_months))
     sums = _element_sums(
         build, codes, level, all_months, unit_ids=unit_ids, region_id=region_id, municipality_id=municipality_id
     )
-    units = sorted({unit for (_code, unit, _m) in sums} | (set(unit_ids) if unit_ids is not None else set()))
-    names = unit_names(level, units)
-    targets = dict(
-        Target.objects.filter(indicator=indicator, year=p.year, level=level, unit_id__in=units).values_list(
-            "unit_id", "value"
-        )
+    units_of: dict[str, set[int]] = defaultdict(set)
+    for code, unit, _month in sums:
+        units_of[code].add(unit)
+    asked = set(unit_ids) if unit_ids is not None else set()
+    every_unit = set().union(*units_of.values()) | asked
+    targets = {
+        (indicator_id, unit): value
+        for indicator_id, unit, value in Target.objects.filter(
+            indicator__in=[ind.pk for ind in live], year=p.year, level=level, unit_id__in=every_unit
+        ).values_list("indicator_id", "unit_id", "value")
+    }
+    batch = _Batch(
+        build=build,
+        p=p,
+        level=level,
+        months=p.months,
+        previous_dec=previous_dec,
+        wanted_months=wanted_months,
+        all_months=all_months,
+        sums=sums,
+        names=unit_names(level, every_unit),
+        targets=targets,
+        suppress=suppress,
+        trend=trend,
     )
-    small_cells = suppress and level in (Level.ORGANIZATION, Level.MUNICIPALITY) and _people(num_codes + den_codes)
-    factor = formula.factor
-    out = []
-    for unit in units:
-        num, den = _combine(sums, num_codes, unit, months), _combine(sums, den_codes, unit, months)
-        value = _ratio(num, den, den_codes, factor)
-        suppressed = small_cells and any(0 < n < SMALL for n in (num, den, den - num if den_codes else 0))
-        target = float(targets[unit]) if unit in targets else None
-        expected = None
-        if target is not None:
-            base_months = (previous_dec,) if previous_dec in wanted_months else ()
-            if ELEMENTS[num_codes[0]].aggregation == "flow" and not den_codes:
-                base = 0.0
-            else:
-                base = (
-                    _ratio(
-                        _combine(sums, num_codes, unit, base_months),
-                        _combine(sums, den_codes, unit, base_months),
-                        den_codes,
-                        factor,
-                    )
-                    if base_months
-                    else None
+    out = {}
+    for indicator in live:
+        formula = formulas[indicator.pk]
+        units = set().union(*(units_of[c] for c in (*formula.numerator, *formula.denominator))) | asked
+        out[indicator.pk] = [_value_of(batch, indicator, formula, unit) for unit in sorted(units)]
+    return out
+
+
+def _value_of(b: _Batch, indicator: Indicator, formula: FormulaVersion, unit: int) -> IndicatorValue:
+    num_codes, den_codes = list(formula.numerator), list(formula.denominator)
+    months, sums, factor = b.months, b.sums, formula.factor
+    small_cells = b.suppress and b.level in (Level.ORGANIZATION, Level.MUNICIPALITY) and _people(num_codes + den_codes)
+    num, den = _combine(sums, num_codes, unit, months), _combine(sums, den_codes, unit, months)
+    value = _ratio(num, den, den_codes, factor)
+    suppressed = small_cells and any(0 < n < SMALL for n in (num, den, den - num if den_codes else 0))
+    target = float(b.targets[(indicator.pk, unit)]) if (indicator.pk, unit) in b.targets else None
+    expected = None
+    if target is not None:
+        base_months = (b.previous_dec,) if b.previous_dec in b.wanted_months else ()
+        if ELEMENTS[num_codes[0]].aggregation == "flow" and not den_codes:
+            base = 0.0
+        else:
+            base = (
+                _ratio(
+                    _combine(sums, num_codes, unit, base_months),
+                    _combine(sums, den_codes, unit, base_months),
+                    den_codes,
+                    factor,
                 )
-                base = value if base is None else base
-            elapsed = p.last.month if len(months) and p.text.isdigit() else 12
-            expected = (base or 0.0) + (target - (base or 0.0)) * elapsed / 12
-        status = _status(indicator.direction, value, target, expected)
-        series = []
-        if trend:
-            for i in range(11, -1, -1):
-                mo = add_months(p.last, -i)
-                if mo < build.first_month:
-                    continue
-                window = (
-                    tuple(m for m in all_months if m.year == mo.year and m <= mo)
-                    if any(ELEMENTS[c].aggregation == "flow" for c in num_codes)
-                    else (mo,)
-                )
-                series.append(
-                    _ratio(
-                        _combine(sums, num_codes, unit, window or (mo,)),
-                        _combine(sums, den_codes, unit, (mo,)),
-                        den_codes,
-                        factor,
-                    )
-                )
-        out.append(
-            IndicatorValue(
-                unit_id=unit,
-                unit_name=names.get(unit, str(unit)),
-                level=level,
-                numerator=None if suppressed else num,
-                denominator=None if suppressed else (den if den_codes else None),
-                value=None if suppressed else value,
-                target=target,
-                expected=expected,
-                formula_version=formula.version,
-                status="no_data" if suppressed else status,
-                suppressed=suppressed,
-                unit=indicator.unit,
-                trend=[] if suppressed else series,
-                counts=all(ELEMENTS[c].people for c in (*num_codes, *den_codes)),
+                if base_months
+                else None
+            )
+            base = value if base is None else base
+        elapsed = b.p.last.month if len(months) and b.p.text.isdigit() else 12
+        expected = (base or 0.0) + (target - (base or 0.0)) * elapsed / 12
+    status = _status(indicator.direction, value, target, expected)
+    series = _series(b, num_codes, den_codes, factor, unit) if b.trend else []
+    return IndicatorValue(
+        unit_id=unit,
+        unit_name=b.names.get(unit, str(unit)),
+        level=b.level,
+        numerator=None if suppressed else num,
+        denominator=None if suppressed else (den if den_codes else None),
+        value=None if suppressed else value,
+        target=target,
+        expected=expected,
+        formula_version=formula.version,
+        status="no_data" if suppressed else status,
+        suppressed=suppressed,
+        unit=indicator.unit,
+        trend=[] if suppressed else series,
+        counts=all(ELEMENTS[c].people for c in (*num_codes, *den_codes)),
+    )
+
+
+def _series(b: _Batch, num_codes: list[str], den_codes: list[str], factor: Decimal, unit: int) -> list:
+    series = []
+    flow = any(ELEMENTS[c].aggregation == "flow" for c in num_codes)
+    for i in range(11, -1, -1):
+        mo = add_months(b.p.last, -i)
+        if mo < b.build.first_month:
+            continue
+        window = tuple(m for m in b.all_months if m.year == mo.year and m <= mo) if flow else (mo,)
+        series.append(
+            _ratio(
+                _combine(b.sums, num_codes, unit, window or (mo,)),
+                _combine(b.sums, den_codes, unit, (mo,)),
+                den_codes,
+                factor,
             )
         )
-    return out
+    return series
 
 
 def _status(direction: str, value: float | None, target: float | None, expected: float | None) -> str:
@@ -390,10 +438,8 @@ def regions_side_by_side(indicators: list[Indicator], period: str, *, sort: str 
     """Every region of the country with the chosen indicators' values, targets and statuses;
     sorted best first by `sort` (an indicator's code, by its direction), else by region code."""
     build = published_build()
-    by_indicator = [
-        {v.unit_id: v for v in indicator_values(indicator=ind, level=Level.REGION, period=period, build=build)}
-        for ind in indicators
-    ]
+    many = indicator_values_many(indicators, level=Level.REGION, period=period, build=build)
+    by_indicator = [{v.unit_id: v for v in many.get(ind.pk, [])} for ind in indicators]
     rows = [
         RegionRow(pk, name, code, [values.get(pk) for values in by_indicator])
         for pk, code, name in Region.objects.order_by("code").values_list("pk", "code", "name")
@@ -446,20 +492,18 @@ def quarterly_report(*, region: Region, quarter: str) -> QuarterlyReport:
     build = published_build()
     p = parse_period(period, build)
     indicators = Indicator.objects.filter(Q(region__isnull=True) | Q(region=region)).prefetch_related("versions")
-    lines = []
-    for indicator in indicators:
-        mine = indicator_values(
-            indicator=indicator, level=Level.REGION, period=period, unit_ids=[region.pk], build=build
+    mine = indicator_values_many(indicators, level=Level.REGION, period=period, unit_ids=[region.pk], build=build)
+    munis = indicator_values_many(
+        indicators, level=Level.MUNICIPALITY, period=period, region_id=region.pk, build=build, suppress=True
+    )
+    lines = [
+        ReportLine(
+            indicator,
+            next(iter(mine.get(indicator.pk, [])), None),
+            sorted(munis.get(indicator.pk, []), key=lambda v: v.unit_name),
         )
-        munis = indicator_values(
-            indicator=indicator,
-            level=Level.MUNICIPALITY,
-            period=period,
-            region_id=region.pk,
-            build=build,
-            suppress=True,
-        )
-        lines.append(ReportLine(indicator, mine[0] if mine else None, sorted(munis, key=lambda v: v.unit_name)))
+        for indicator in indicators
+    ]
     covered = coverage(build, level=Level.REGION, unit_id=region.pk, month=p.last) if build and p.last else None
     return QuarterlyReport(
         region=region,

@@ -81,13 +81,9 @@ def _children(indicator: Indicator, level: str, unit_id: int, period: str) -> li
     return sorted(rows, key=lambda r: (r.value is None, (r.value or 0) if down else -(r.value or 0), r.unit_name))
 
 
-def _place(indicator: Indicator, period: str, region_id: int) -> tuple[int, int] | None:
+def _place(indicator: Indicator, regions: list[queries.IndicatorValue], region_id: int) -> tuple[int, int] | None:
     """The region's place among the regions that have a value (1 is the best by the passport's direction)."""
-    values = [
-        v
-        for v in queries.indicator_values(indicator=indicator, level=Level.REGION, period=period)
-        if v.value is not None
-    ]
+    values = [v for v in regions if v.value is not None]
     ordered = sorted(values, key=lambda v: v.value if indicator.direction == "down" else -v.value)
     for place, v in enumerate(ordered, start=1):
         if v.unit_id == region_id:
@@ -105,14 +101,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     period = request.GET.get("period") or str(timezone.localdate().year)
     build = queries.published_build()
     queries.parse_period(period, build)  # a bad period is a 400 before anything else
+    indicators = list(_indicators(level, unit_id))
+    values = queries.indicator_values_many(
+        indicators, level=level, period=period, unit_ids=[unit_id], suppress=True, trend=True, build=build
+    )
+    regions = (
+        queries.indicator_values_many(indicators, level=Level.REGION, period=period, build=build)
+        if level == Level.REGION
+        else {}
+    )
     cards = []
-    for indicator in _indicators(level, unit_id):
-        values = queries.indicator_values(
-            indicator=indicator, level=level, period=period, unit_ids=[unit_id], suppress=True, trend=True
-        )
-        card = {"indicator": indicator, "value": values[0] if values else None}
+    for indicator in indicators:
+        card = {"indicator": indicator, "value": next(iter(values.get(indicator.pk, [])), None)}
         if level == Level.REGION and card["value"] is not None and card["value"].value is not None:
-            card["place"] = _place(indicator, period, unit_id)
+            card["place"] = _place(indicator, regions.get(indicator.pk, []), unit_id)
         cards.append(card)
     chosen = next(
         (c["indicator"] for c in cards if c["indicator"].code == request.GET.get("indicator")),
