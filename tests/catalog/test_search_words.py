@@ -330,7 +330,7 @@ def test_the_ranking_statement_agrees_with_the_rule_on_this_database(depot):
         publish(
             depot,
             card(
-                code=f"P-{n}",
+                code=f"R-{n}",
                 title=title,
                 annotation="Курс для учителей: разбор уроков, обратная связь от коллег и администрации школы.",
                 modules=[("Уроки", 36)],

@@ -3,7 +3,9 @@ PostgreSQL.
 
 A card is indexed as a set of *terms* (table ``catalog_searchterm``: program, term,
 weight 3 in the title or 1 elsewhere), written by ``reindex`` whenever a program's card
-or status changes; only published programs are indexed.
+or status changes; only published programs are indexed. ``reindex`` also keeps the
+*vocabulary* (``catalog_searchvocabulary``: term → number of cards, ``*`` → number of
+indexed cards) in step, so a query's term frequencies are one lookup (ADR 0007).
 
 - Every word is reduced to its dictionary form with pymorphy3 («учителей» → «учитель»)
   and then to a *derivational key* by stripping word-forming suffixes
@@ -33,7 +35,8 @@ or status changes; only published programs are indexed.
   «Возможно, вы имели в виду …».
 
 Scores are integers computed by one SQL statement that both databases evaluate alike;
-ties go to the lower id, so both return the same list.
+ties go to the lower id, so both return the same list. The statement reads only the
+index ``(term, program, weight)`` and groups once per program (one column per concept).
 """
 
 from __future__ import annotations
@@ -311,7 +314,8 @@ def rebuild_vocabulary(using=None) -> None:
         )
         cursor.execute(
             "INSERT INTO catalog_searchvocabulary (term, cards) "
-            "SELECT %s, COUNT(DISTINCT program_id) FROM catalog_searchterm",
+            "SELECT %s, (SELECT COUNT(DISTINCT program_id) FROM catalog_searchterm) "
+            "WHERE EXISTS (SELECT 1 FROM catalog_searchterm)",
             [ALL],
         )
 
@@ -496,7 +500,6 @@ def _ranked(plan: Plan, limit: int) -> list[int]:
     # Half of the concepts are enough too, unless a concept is absent from every card:
     # then the query asks for what the depository lacks, and only the rarity rule holds.
     everything_known = len({concept_of[t] for t in present}) == len(plan.concepts)
-    enough = f" OR 2 * COUNT(*) >= {len(plan.concepts)}" if everything_known else ""
     # A program must contain one of the query's distinctive concepts when it has one:
     # words in most cards («учитель») then only rank the programs the others find, and
     # their tens of thousands of rows are never aggregated.
@@ -514,30 +517,26 @@ def _ranked(plan: Plan, limit: int) -> list[int]:
     else:
         rows = f"SELECT program_id, term, weight FROM catalog_searchterm WHERE term IN ({_marks(present)})"
         row_params = present
-    # Only the terms travel as parameters; the integers are ours and written inline.
-    value_case = "CASE term " + " ".join(f"WHEN %s THEN {values[t]}" for t in present) + " END"
-    if len(present) == len({concept_of[t] for t in present}):
-        # one term per concept: one row per (program, concept), so one level of grouping
-        rarity_case = "CASE term " + " ".join(f"WHEN %s THEN {rarity[concept_of[t]]}" for t in present) + " END"
-        sql = (
-            f"SELECT program_id FROM ({rows}) AS found GROUP BY program_id "
-            f"HAVING 2 * SUM({rarity_case}) >= {sum(rarity)}{enough} "
-            f"ORDER BY SUM(weight * {value_case}) DESC, program_id LIMIT {int(limit)}"
-        )
-        params = row_params + present + present
-    else:
-        concept_case = "CASE term " + " ".join(f"WHEN %s THEN {concept_of[t]}" for t in present) + " END"
-        rarity_case = "CASE concept " + " ".join(f"WHEN {n} THEN {r}" for n, r in enumerate(rarity)) + " END"
-        sql = (
-            "SELECT program_id FROM ("
-            f"SELECT program_id, {concept_case} AS concept, MAX(weight * {value_case}) AS score "
-            f"FROM ({rows}) AS found GROUP BY 1, 2"
-            f") AS per_concept GROUP BY program_id HAVING 2 * SUM({rarity_case}) >= {sum(rarity)}{enough} "
-            f"ORDER BY SUM(score) DESC, program_id LIMIT {int(limit)}"
-        )
-        params = present + present + row_params
+    # One row per program: for each concept its best row (weight × value), NULL when the
+    # program lacks it. Only the terms travel as parameters; the integers are ours.
+    columns, column_params = [], []
+    for number in sorted(set(concept_of.values())):
+        own = [t for t in present if concept_of[t] == number]
+        value = "CASE term " + " ".join(f"WHEN %s THEN {values[t]}" for t in own) + " END"
+        columns.append(f"MAX(CASE WHEN term IN ({_marks(own)}) THEN weight * {value} END) AS c{number}")
+        column_params += own + own
+    held = sorted(set(concept_of.values()))
+    rarity_held = " + ".join(f"CASE WHEN c{n} IS NULL THEN 0 ELSE {rarity[n]} END" for n in held)
+    count_held = " + ".join(f"CASE WHEN c{n} IS NULL THEN 0 ELSE 1 END" for n in held)
+    enough = f" OR 2 * ({count_held}) >= {len(plan.concepts)}" if everything_known else ""
+    score = " + ".join(f"COALESCE(c{n}, 0)" for n in held)
+    sql = (
+        f"SELECT program_id FROM (SELECT program_id, {', '.join(columns)} FROM ({rows}) AS found "
+        f"GROUP BY program_id) AS scored WHERE 2 * ({rarity_held}) >= {sum(rarity)}{enough} "
+        f"ORDER BY {score} DESC, program_id LIMIT {int(limit)}"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, column_params + row_params)
         return [row[0] for row in cursor.fetchall()]
 
 
