@@ -126,17 +126,9 @@ def _home_region_id(user) -> int | None:
 def search(request: HttpRequest, params: Query[SearchIn]):
     region_id = None if params.anywhere else _home_region_id(request.user)
     filters = queries.SearchFilters(
-        query=params.q[:200],
-        competency=params.competency,
-        region_id=region_id,
-        form=params.form,
-        kind=params.kind,
-        audience=params.audience,
-        subject=params.subject,
-        date_from=params.date_from,
-        date_to=params.date_to,
-        max_price=params.max_price_kopecks,
-        free_seats=params.free_seats,
+        query=params.q[:200], competency=params.competency, region_id=region_id, form=params.form, kind=params.kind,
+        audience=params.audience, subject=params.subject, date_from=params.date_from, date_to=params.date_to,
+        max_price=params.max_price_kopecks, free_seats=params.free_seats,
     )
     ids, total = queries.programs_search(filters)
     limit = max(1, min(params.limit, 100))

@@ -67,11 +67,8 @@ def element_programs_published(*, months: list[dt.date]) -> list[tuple[int, int,
             .values("to_status")[:1]
         )
         counts = (
-            Program.objects.annotate(status_then=Subquery(last_status))
-            .filter(status_then=ProgramStatus.PUBLISHED)
-            .values("provider_id")
-            .annotate(n=Count("id"))
-            .order_by()
+            Program.objects.annotate(status_then=Subquery(last_status)).filter(status_then=ProgramStatus.PUBLISHED)
+            .values("provider_id").annotate(n=Count("id")).order_by()
         )
         rows += [(c["provider_id"], index, c["n"]) for c in counts]
     return rows

@@ -150,7 +150,9 @@ def _module_problems(data: ProgramData) -> list[tuple[str, str]]:
     if not data.modules:
         errors.append(("modules", _("List the modules of the program.")))
     elif sum(h for _t, h in data.modules) != data.hours:
-        errors.append(("modules", _modules_mismatch(sum(h for _t, h in data.modules), data.hours)))
+        errors.append(
+            ("modules", _modules_mismatch(sum(h for _t, h in data.modules), data.hours))
+        )
     if any(h <= 0 or not t.strip() for t, h in data.modules):
         errors.append(("modules", _("Every module needs a title and hours.")))
     return errors

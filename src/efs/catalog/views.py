@@ -304,12 +304,8 @@ def provider(request: HttpRequest) -> HttpResponse:
             content = upload.read()
             try:
                 report = importexport.programs_import(
-                    actor=request.user,
-                    provider=org,
-                    file_name=upload.name,
-                    content=content,
-                    only_valid=request.POST.get("only_valid") == "1",
-                    dry_run=request.POST.get("check") == "1",
+                    actor=request.user, provider=org, file_name=upload.name, content=content,
+                    only_valid=request.POST.get("only_valid") == "1", dry_run=request.POST.get("check") == "1",
                 )
             except DomainError as exc:
                 messages.error(request, exc.message)

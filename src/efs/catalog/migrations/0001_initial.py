@@ -6,511 +6,251 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("competencies", "0001_initial"),
-        ("people", "0002_reference_data"),
+        ('competencies', '0001_initial'),
+        ('people', '0002_reference_data'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="ReviewCriterion",
+            name='ReviewCriterion',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
-                ("title", models.CharField(max_length=300, verbose_name="title")),
-                ("description", models.TextField(verbose_name="what is assessed")),
-                ("max_score", models.PositiveSmallIntegerField(default=2, verbose_name="maximum score")),
-                ("order", models.PositiveSmallIntegerField(default=0)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
+                ('title', models.CharField(max_length=300, verbose_name='title')),
+                ('description', models.TextField(verbose_name='what is assessed')),
+                ('max_score', models.PositiveSmallIntegerField(default=2, verbose_name='maximum score')),
+                ('order', models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                "verbose_name": "review criterion",
-                "verbose_name_plural": "review criteria",
-                "ordering": ["order"],
+                'verbose_name': 'review criterion',
+                'verbose_name_plural': 'review criteria',
+                'ordering': ['order'],
             },
         ),
         migrations.CreateModel(
-            name="Program",
+            name='Program',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("code", models.CharField(max_length=40, unique=True, verbose_name="code")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("upgrade", "qualification upgrade"), ("retraining", "professional retraining")],
-                        max_length=12,
-                        verbose_name="kind",
-                    ),
-                ),
-                ("title", models.CharField(max_length=500, verbose_name="title")),
-                ("annotation", models.TextField(verbose_name="annotation")),
-                ("for_teachers", models.BooleanField(default=True, verbose_name="for teachers")),
-                ("for_managers", models.BooleanField(default=False, verbose_name="for managers")),
-                ("for_students", models.BooleanField(default=False, verbose_name="for pre-service students")),
-                ("positions", models.JSONField(blank=True, default=list, verbose_name="for positions")),
-                ("hours", models.PositiveSmallIntegerField(verbose_name="hours")),
-                (
-                    "form",
-                    models.CharField(
-                        choices=[
-                            ("full_time", "full-time"),
-                            ("blended", "blended"),
-                            ("part_time", "part-time (correspondence)"),
-                        ],
-                        max_length=10,
-                        verbose_name="form of study",
-                    ),
-                ),
-                (
-                    "distance_learning",
-                    models.BooleanField(default=False, verbose_name="distance learning technologies"),
-                ),
-                ("e_learning", models.BooleanField(default=False, verbose_name="e-learning")),
-                ("final_assessment", models.CharField(max_length=300, verbose_name="final assessment")),
-                ("price", models.PositiveIntegerField(default=0, verbose_name="price, kopecks")),
-                ("developer", models.CharField(blank=True, max_length=300, verbose_name="developer")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("draft", "draft"),
-                            ("submitted", "submitted for review"),
-                            ("in_review", "under expert review"),
-                            ("returned", "returned for revision"),
-                            ("approved", "approved"),
-                            ("rejected", "rejected"),
-                            ("published", "published"),
-                            ("archived", "archived"),
-                        ],
-                        default="draft",
-                        max_length=10,
-                        verbose_name="status",
-                    ),
-                ),
-                ("version", models.PositiveIntegerField(default=1, verbose_name="version")),
-                ("search_document", models.TextField(blank=True, editable=False, verbose_name="search document")),
-                (
-                    "effect",
-                    models.JSONField(
-                        blank=True,
-                        default=dict,
-                        help_text="ability gain of completers by competency, filled by routes",
-                        verbose_name="measured effect",
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
-                ("published_at", models.DateTimeField(blank=True, null=True, verbose_name="published")),
-                (
-                    "provider",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="programs",
-                        to="people.organization",
-                        verbose_name="provider",
-                    ),
-                ),
-                (
-                    "region",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="people.region",
-                        verbose_name="region",
-                    ),
-                ),
-                ("subjects", models.ManyToManyField(blank=True, to="people.subject", verbose_name="for teachers of")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=40, unique=True, verbose_name='code')),
+                ('kind', models.CharField(choices=[('upgrade', 'qualification upgrade'), ('retraining', 'professional retraining')], max_length=12, verbose_name='kind')),
+                ('title', models.CharField(max_length=500, verbose_name='title')),
+                ('annotation', models.TextField(verbose_name='annotation')),
+                ('for_teachers', models.BooleanField(default=True, verbose_name='for teachers')),
+                ('for_managers', models.BooleanField(default=False, verbose_name='for managers')),
+                ('for_students', models.BooleanField(default=False, verbose_name='for pre-service students')),
+                ('positions', models.JSONField(blank=True, default=list, verbose_name='for positions')),
+                ('hours', models.PositiveSmallIntegerField(verbose_name='hours')),
+                ('form', models.CharField(choices=[('full_time', 'full-time'), ('blended', 'blended'), ('part_time', 'part-time (correspondence)')], max_length=10, verbose_name='form of study')),
+                ('distance_learning', models.BooleanField(default=False, verbose_name='distance learning technologies')),
+                ('e_learning', models.BooleanField(default=False, verbose_name='e-learning')),
+                ('final_assessment', models.CharField(max_length=300, verbose_name='final assessment')),
+                ('price', models.PositiveIntegerField(default=0, verbose_name='price, kopecks')),
+                ('developer', models.CharField(blank=True, max_length=300, verbose_name='developer')),
+                ('status', models.CharField(choices=[('draft', 'draft'), ('submitted', 'submitted for review'), ('in_review', 'under expert review'), ('returned', 'returned for revision'), ('approved', 'approved'), ('rejected', 'rejected'), ('published', 'published'), ('archived', 'archived')], default='draft', max_length=10, verbose_name='status')),
+                ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
+                ('search_document', models.TextField(blank=True, editable=False, verbose_name='search document')),
+                ('effect', models.JSONField(blank=True, default=dict, help_text='ability gain of completers by competency, filled by routes', verbose_name='measured effect')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
+                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='published')),
+                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='programs', to='people.organization', verbose_name='provider')),
+                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.region', verbose_name='region')),
+                ('subjects', models.ManyToManyField(blank=True, to='people.subject', verbose_name='for teachers of')),
             ],
             options={
-                "verbose_name": "program",
-                "verbose_name_plural": "programs",
-                "ordering": ["title"],
+                'verbose_name': 'program',
+                'verbose_name_plural': 'programs',
+                'ordering': ['title'],
             },
         ),
         migrations.CreateModel(
-            name="Cohort",
+            name='Cohort',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("start_date", models.DateField(verbose_name="start")),
-                ("end_date", models.DateField(verbose_name="end")),
-                ("enrollment_deadline", models.DateField(verbose_name="enrollment until")),
-                ("seats", models.PositiveIntegerField(verbose_name="seats")),
-                ("seats_taken", models.PositiveIntegerField(default=0, verbose_name="seats taken")),
-                ("online", models.BooleanField(default=False, verbose_name="online")),
-                ("address", models.CharField(blank=True, max_length=300, verbose_name="address")),
-                ("price", models.PositiveIntegerField(verbose_name="price, kopecks")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("open", "enrollment open"),
-                            ("closed", "enrollment closed"),
-                            ("running", "in progress"),
-                            ("finished", "finished"),
-                            ("cancelled", "cancelled"),
-                        ],
-                        default="open",
-                        max_length=10,
-                        verbose_name="status",
-                    ),
-                ),
-                (
-                    "availability",
-                    models.CharField(
-                        choices=[
-                            ("region", "the provider's region"),
-                            ("macroregion", "the regions of the macroregion"),
-                            ("country", "the whole country"),
-                        ],
-                        default="region",
-                        max_length=12,
-                        verbose_name="open to",
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
-                (
-                    "municipality",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        to="people.municipality",
-                        verbose_name="place",
-                    ),
-                ),
-                (
-                    "region",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="people.region",
-                        verbose_name="region",
-                    ),
-                ),
-                (
-                    "program",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="cohorts",
-                        to="catalog.program",
-                        verbose_name="program",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('start_date', models.DateField(verbose_name='start')),
+                ('end_date', models.DateField(verbose_name='end')),
+                ('enrollment_deadline', models.DateField(verbose_name='enrollment until')),
+                ('seats', models.PositiveIntegerField(verbose_name='seats')),
+                ('seats_taken', models.PositiveIntegerField(default=0, verbose_name='seats taken')),
+                ('online', models.BooleanField(default=False, verbose_name='online')),
+                ('address', models.CharField(blank=True, max_length=300, verbose_name='address')),
+                ('price', models.PositiveIntegerField(verbose_name='price, kopecks')),
+                ('status', models.CharField(choices=[('open', 'enrollment open'), ('closed', 'enrollment closed'), ('running', 'in progress'), ('finished', 'finished'), ('cancelled', 'cancelled')], default='open', max_length=10, verbose_name='status')),
+                ('availability', models.CharField(choices=[('region', "the provider's region"), ('macroregion', 'the regions of the macroregion'), ('country', 'the whole country')], default='region', max_length=12, verbose_name='open to')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
+                ('municipality', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='people.municipality', verbose_name='place')),
+                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.region', verbose_name='region')),
+                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cohorts', to='catalog.program', verbose_name='program')),
             ],
             options={
-                "verbose_name": "cohort",
-                "verbose_name_plural": "cohorts",
-                "ordering": ["start_date", "id"],
+                'verbose_name': 'cohort',
+                'verbose_name_plural': 'cohorts',
+                'ordering': ['start_date', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="ProgramModule",
+            name='ProgramModule',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("order", models.PositiveSmallIntegerField(verbose_name="order")),
-                ("title", models.CharField(max_length=300, verbose_name="title")),
-                ("hours", models.PositiveSmallIntegerField(verbose_name="hours")),
-                (
-                    "program",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="modules", to="catalog.program"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('order', models.PositiveSmallIntegerField(verbose_name='order')),
+                ('title', models.CharField(max_length=300, verbose_name='title')),
+                ('hours', models.PositiveSmallIntegerField(verbose_name='hours')),
+                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='modules', to='catalog.program')),
             ],
             options={
-                "verbose_name": "module",
-                "verbose_name_plural": "modules",
-                "ordering": ["program_id", "order"],
+                'verbose_name': 'module',
+                'verbose_name_plural': 'modules',
+                'ordering': ['program_id', 'order'],
             },
         ),
         migrations.CreateModel(
-            name="ProgramOutcome",
+            name='ProgramOutcome',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("weight", models.FloatField(verbose_name="coverage")),
-                ("text", models.TextField(blank=True, verbose_name="planned result")),
-                (
-                    "competency",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="program_outcomes",
-                        to="competencies.competency",
-                        verbose_name="competency",
-                    ),
-                ),
-                (
-                    "program",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="outcomes", to="catalog.program"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('weight', models.FloatField(verbose_name='coverage')),
+                ('text', models.TextField(blank=True, verbose_name='planned result')),
+                ('competency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='program_outcomes', to='competencies.competency', verbose_name='competency')),
+                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outcomes', to='catalog.program')),
             ],
             options={
-                "verbose_name": "learning outcome",
-                "verbose_name_plural": "learning outcomes",
-                "ordering": ["program_id", "-weight"],
+                'verbose_name': 'learning outcome',
+                'verbose_name_plural': 'learning outcomes',
+                'ordering': ['program_id', '-weight'],
             },
         ),
         migrations.CreateModel(
-            name="ProgramTransition",
+            name='ProgramTransition',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "from_status",
-                    models.CharField(
-                        choices=[
-                            ("draft", "draft"),
-                            ("submitted", "submitted for review"),
-                            ("in_review", "under expert review"),
-                            ("returned", "returned for revision"),
-                            ("approved", "approved"),
-                            ("rejected", "rejected"),
-                            ("published", "published"),
-                            ("archived", "archived"),
-                        ],
-                        max_length=10,
-                    ),
-                ),
-                (
-                    "to_status",
-                    models.CharField(
-                        choices=[
-                            ("draft", "draft"),
-                            ("submitted", "submitted for review"),
-                            ("in_review", "under expert review"),
-                            ("returned", "returned for revision"),
-                            ("approved", "approved"),
-                            ("rejected", "rejected"),
-                            ("published", "published"),
-                            ("archived", "archived"),
-                        ],
-                        max_length=10,
-                    ),
-                ),
-                ("at", models.DateTimeField(auto_now_add=True)),
-                ("comment", models.TextField(blank=True)),
-                (
-                    "by",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "program",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="transitions", to="catalog.program"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('from_status', models.CharField(choices=[('draft', 'draft'), ('submitted', 'submitted for review'), ('in_review', 'under expert review'), ('returned', 'returned for revision'), ('approved', 'approved'), ('rejected', 'rejected'), ('published', 'published'), ('archived', 'archived')], max_length=10)),
+                ('to_status', models.CharField(choices=[('draft', 'draft'), ('submitted', 'submitted for review'), ('in_review', 'under expert review'), ('returned', 'returned for revision'), ('approved', 'approved'), ('rejected', 'rejected'), ('published', 'published'), ('archived', 'archived')], max_length=10)),
+                ('at', models.DateTimeField(auto_now_add=True)),
+                ('comment', models.TextField(blank=True)),
+                ('by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='catalog.program')),
             ],
             options={
-                "ordering": ["program_id", "at", "id"],
+                'ordering': ['program_id', 'at', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="ProgramVersion",
+            name='ProgramVersion',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("version", models.PositiveIntegerField()),
-                ("card", models.JSONField()),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "program",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="versions", to="catalog.program"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('version', models.PositiveIntegerField()),
+                ('card', models.JSONField()),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='catalog.program')),
             ],
             options={
-                "ordering": ["program_id", "-version"],
+                'ordering': ['program_id', '-version'],
             },
         ),
         migrations.CreateModel(
-            name="Review",
+            name='Review',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("program_version", models.PositiveIntegerField(verbose_name="version reviewed")),
-                ("assigned_at", models.DateTimeField(auto_now_add=True, verbose_name="assigned")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("assigned", "assigned"), ("submitted", "submitted"), ("withdrawn", "withdrawn")],
-                        default="assigned",
-                        max_length=10,
-                        verbose_name="status",
-                    ),
-                ),
-                ("scores", models.JSONField(blank=True, default=dict, verbose_name="scores")),
-                (
-                    "verdict",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("approve", "include in the depository"),
-                            ("revise", "return for revision"),
-                            ("reject", "reject"),
-                        ],
-                        max_length=8,
-                        verbose_name="verdict",
-                    ),
-                ),
-                ("comment", models.TextField(blank=True, verbose_name="comment")),
-                ("submitted_at", models.DateTimeField(blank=True, null=True, verbose_name="submitted")),
-                (
-                    "assigned_by",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "expert",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="program_reviews",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="expert",
-                    ),
-                ),
-                (
-                    "program",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="reviews", to="catalog.program"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('program_version', models.PositiveIntegerField(verbose_name='version reviewed')),
+                ('assigned_at', models.DateTimeField(auto_now_add=True, verbose_name='assigned')),
+                ('status', models.CharField(choices=[('assigned', 'assigned'), ('submitted', 'submitted'), ('withdrawn', 'withdrawn')], default='assigned', max_length=10, verbose_name='status')),
+                ('scores', models.JSONField(blank=True, default=dict, verbose_name='scores')),
+                ('verdict', models.CharField(blank=True, choices=[('approve', 'include in the depository'), ('revise', 'return for revision'), ('reject', 'reject')], max_length=8, verbose_name='verdict')),
+                ('comment', models.TextField(blank=True, verbose_name='comment')),
+                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='submitted')),
+                ('assigned_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('expert', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='program_reviews', to=settings.AUTH_USER_MODEL, verbose_name='expert')),
+                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='catalog.program')),
             ],
             options={
-                "verbose_name": "expert review",
-                "verbose_name_plural": "expert reviews",
-                "ordering": ["program_id", "assigned_at"],
+                'verbose_name': 'expert review',
+                'verbose_name_plural': 'expert reviews',
+                'ordering': ['program_id', 'assigned_at'],
             },
         ),
         migrations.AddIndex(
-            model_name="program",
-            index=models.Index(fields=["status", "region"], name="catalog_pro_status_5d598a_idx"),
+            model_name='program',
+            index=models.Index(fields=['status', 'region'], name='catalog_pro_status_5d598a_idx'),
         ),
         migrations.AddIndex(
-            model_name="program",
-            index=models.Index(fields=["provider", "status"], name="catalog_pro_provide_5bea65_idx"),
+            model_name='program',
+            index=models.Index(fields=['provider', 'status'], name='catalog_pro_provide_5bea65_idx'),
         ),
         migrations.AddConstraint(
-            model_name="program",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("hours__gte", 16), ("kind", "upgrade")),
-                    models.Q(("hours__gte", 250), ("kind", "retraining")),
-                    _connector="OR",
-                ),
-                name="program_minimum_hours",
-            ),
+            model_name='program',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('hours__gte', 16), ('kind', 'upgrade')), models.Q(('hours__gte', 250), ('kind', 'retraining')), _connector='OR'), name='program_minimum_hours'),
         ),
         migrations.AddConstraint(
-            model_name="program",
-            constraint=models.CheckConstraint(condition=models.Q(("hours__lte", 4000)), name="program_hours_plausible"),
+            model_name='program',
+            constraint=models.CheckConstraint(condition=models.Q(('hours__lte', 4000)), name='program_hours_plausible'),
         ),
         migrations.AddConstraint(
-            model_name="program",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("for_teachers", True), ("for_managers", True), ("for_students", True), _connector="OR"
-                ),
-                name="program_has_audience",
-            ),
+            model_name='program',
+            constraint=models.CheckConstraint(condition=models.Q(('for_teachers', True), ('for_managers', True), ('for_students', True), _connector='OR'), name='program_has_audience'),
         ),
         migrations.AddIndex(
-            model_name="cohort",
-            index=models.Index(fields=["program", "start_date"], name="catalog_coh_program_56012c_idx"),
+            model_name='cohort',
+            index=models.Index(fields=['program', 'start_date'], name='catalog_coh_program_56012c_idx'),
         ),
         migrations.AddIndex(
-            model_name="cohort",
-            index=models.Index(fields=["region", "status"], name="catalog_coh_region__ff70aa_idx"),
+            model_name='cohort',
+            index=models.Index(fields=['region', 'status'], name='catalog_coh_region__ff70aa_idx'),
         ),
         migrations.AddConstraint(
-            model_name="cohort",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("end_date__gte", models.F("start_date"))), name="cohort_ends_after_start"
-            ),
+            model_name='cohort',
+            constraint=models.CheckConstraint(condition=models.Q(('end_date__gte', models.F('start_date'))), name='cohort_ends_after_start'),
         ),
         migrations.AddConstraint(
-            model_name="cohort",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("enrollment_deadline__lte", models.F("start_date"))),
-                name="cohort_deadline_before_start",
-            ),
+            model_name='cohort',
+            constraint=models.CheckConstraint(condition=models.Q(('enrollment_deadline__lte', models.F('start_date'))), name='cohort_deadline_before_start'),
         ),
         migrations.AddConstraint(
-            model_name="cohort",
-            constraint=models.CheckConstraint(condition=models.Q(("seats__gt", 0)), name="cohort_has_seats"),
+            model_name='cohort',
+            constraint=models.CheckConstraint(condition=models.Q(('seats__gt', 0)), name='cohort_has_seats'),
         ),
         migrations.AddConstraint(
-            model_name="cohort",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("seats_taken__lte", models.F("seats"))), name="cohort_not_overbooked"
-            ),
+            model_name='cohort',
+            constraint=models.CheckConstraint(condition=models.Q(('seats_taken__lte', models.F('seats'))), name='cohort_not_overbooked'),
         ),
         migrations.AddConstraint(
-            model_name="cohort",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("online", True), ("municipality__isnull", False), _connector="OR"),
-                name="cohort_place_or_online",
-            ),
+            model_name='cohort',
+            constraint=models.CheckConstraint(condition=models.Q(('online', True), ('municipality__isnull', False), _connector='OR'), name='cohort_place_or_online'),
         ),
         migrations.AddConstraint(
-            model_name="programmodule",
-            constraint=models.UniqueConstraint(fields=("program", "order"), name="module_unique_order"),
+            model_name='programmodule',
+            constraint=models.UniqueConstraint(fields=('program', 'order'), name='module_unique_order'),
         ),
         migrations.AddConstraint(
-            model_name="programmodule",
-            constraint=models.CheckConstraint(condition=models.Q(("hours__gt", 0)), name="module_has_hours"),
+            model_name='programmodule',
+            constraint=models.CheckConstraint(condition=models.Q(('hours__gt', 0)), name='module_has_hours'),
         ),
         migrations.AddIndex(
-            model_name="programoutcome",
-            index=models.Index(fields=["competency", "program"], name="catalog_pro_compete_5339c9_idx"),
+            model_name='programoutcome',
+            index=models.Index(fields=['competency', 'program'], name='catalog_pro_compete_5339c9_idx'),
         ),
         migrations.AddConstraint(
-            model_name="programoutcome",
-            constraint=models.UniqueConstraint(fields=("program", "competency"), name="outcome_one_per_competency"),
+            model_name='programoutcome',
+            constraint=models.UniqueConstraint(fields=('program', 'competency'), name='outcome_one_per_competency'),
         ),
         migrations.AddConstraint(
-            model_name="programoutcome",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("weight__gt", 0), ("weight__lte", 1)), name="outcome_weight_range"
-            ),
+            model_name='programoutcome',
+            constraint=models.CheckConstraint(condition=models.Q(('weight__gt', 0), ('weight__lte', 1)), name='outcome_weight_range'),
         ),
         migrations.AddConstraint(
-            model_name="programversion",
-            constraint=models.UniqueConstraint(fields=("program", "version"), name="program_version_unique"),
+            model_name='programversion',
+            constraint=models.UniqueConstraint(fields=('program', 'version'), name='program_version_unique'),
         ),
         migrations.AddConstraint(
-            model_name="review",
-            constraint=models.UniqueConstraint(
-                fields=("program", "program_version", "expert"), name="review_once_per_version"
-            ),
+            model_name='review',
+            constraint=models.UniqueConstraint(fields=('program', 'program_version', 'expert'), name='review_once_per_version'),
         ),
         migrations.AddConstraint(
-            model_name="review",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("status", "submitted"), ("verdict__gt", "")),
-                    models.Q(("status", "submitted"), _negated=True),
-                    _connector="OR",
-                ),
-                name="review_submitted_has_verdict",
-            ),
+            model_name='review',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'submitted'), ('verdict__gt', '')), models.Q(('status', 'submitted'), _negated=True), _connector='OR'), name='review_submitted_has_verdict'),
         ),
     ]

@@ -15,18 +15,14 @@ def forwards(apps, schema_editor):
         "ALTER TABLE catalog_program ADD COLUMN IF NOT EXISTS search_vector tsvector "
         "GENERATED ALWAYS AS (to_tsvector('russian', search_document)) STORED"
     )
-    schema_editor.execute(
-        "CREATE INDEX IF NOT EXISTS catalog_program_search_vector ON catalog_program USING GIN (search_vector)"
-    )
+    schema_editor.execute("CREATE INDEX IF NOT EXISTS catalog_program_search_vector ON catalog_program USING GIN (search_vector)")
     schema_editor.execute("DROP INDEX IF EXISTS catalog_program_search")
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(
-        "CREATE INDEX IF NOT EXISTS catalog_program_search ON catalog_program USING GIN (to_tsvector('russian', search_document))"
-    )
+    schema_editor.execute("CREATE INDEX IF NOT EXISTS catalog_program_search ON catalog_program USING GIN (to_tsvector('russian', search_document))")
     schema_editor.execute("DROP INDEX IF EXISTS catalog_program_search_vector")
     schema_editor.execute("ALTER TABLE catalog_program DROP COLUMN IF EXISTS search_vector")
 

@@ -21,90 +21,62 @@ def forwards(apps, schema_editor):
     SearchTerm = apps.get_model("catalog", "SearchTerm")
     SearchSpelling = apps.get_model("catalog", "SearchSpelling")
     words: set[str] = set()
-    for program in Program.objects.prefetch_related("outcomes__competency", "subjects", "modules").iterator(
-        chunk_size=200
-    ):
+    for program in Program.objects.prefetch_related("outcomes__competency", "subjects", "modules").iterator(chunk_size=200):
         outcomes = list(program.outcomes.all())
         program.search_document = search.document(
-            program.title,
-            program.annotation,
-            search.audience(
-                teachers=program.for_teachers, managers=program.for_managers, students=program.for_students
-            ),
-            " ".join(program.positions or []),
-            " ".join(o.text for o in outcomes),
-            " ".join(o.competency.title for o in outcomes),
-            " ".join(s.name for s in program.subjects.all()),
+            program.title, program.annotation, search.audience(teachers=program.for_teachers, managers=program.for_managers, students=program.for_students),
+            " ".join(program.positions or []), " ".join(o.text for o in outcomes),
+            " ".join(o.competency.title for o in outcomes), " ".join(s.name for s in program.subjects.all()),
             " ".join(m.title for m in program.modules.all()),
         )
         program.save(update_fields=["search_document"])
         if program.status == "published":
-            SearchTerm.objects.bulk_create(
-                [
-                    SearchTerm(program_id=program.pk, term=t, weight=w)
-                    for t, w in search.terms(program.search_document).items()
-                ]
-            )
+            SearchTerm.objects.bulk_create([SearchTerm(program_id=program.pk, term=t, weight=w) for t, w in search.terms(program.search_document).items()])
             words |= search.spelling_words(program.search_document)
-    SearchSpelling.objects.bulk_create(
-        [SearchSpelling(variant=v, word=w) for w in words for v in {w} | search.deletions(w)], batch_size=1000
-    )
+    SearchSpelling.objects.bulk_create([SearchSpelling(variant=v, word=w) for w in words for v in {w} | search.deletions(w)], batch_size=1000)
 
 
 def backwards(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
-        schema_editor.execute(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS catalog_program_fts USING fts5(document, tokenize='unicode61 remove_diacritics 0')"
-        )
+        schema_editor.execute("CREATE VIRTUAL TABLE IF NOT EXISTS catalog_program_fts USING fts5(document, tokenize='unicode61 remove_diacritics 0')")
     elif vendor == "postgresql":
         schema_editor.execute(
             "ALTER TABLE catalog_program ADD COLUMN IF NOT EXISTS search_vector tsvector "
             "GENERATED ALWAYS AS (to_tsvector('russian', search_document)) STORED"
         )
-        schema_editor.execute(
-            "CREATE INDEX IF NOT EXISTS catalog_program_search_vector ON catalog_program USING GIN (search_vector)"
-        )
+        schema_editor.execute("CREATE INDEX IF NOT EXISTS catalog_program_search_vector ON catalog_program USING GIN (search_vector)")
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("catalog", "0003_search_vector"),
+        ('catalog', '0003_search_vector'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="SearchSpelling",
+            name='SearchSpelling',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("variant", models.CharField(max_length=64)),
-                ("word", models.CharField(max_length=64)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('variant', models.CharField(max_length=64)),
+                ('word', models.CharField(max_length=64)),
             ],
             options={
-                "constraints": [models.UniqueConstraint(fields=("variant", "word"), name="search_spelling_once")],
+                'constraints': [models.UniqueConstraint(fields=('variant', 'word'), name='search_spelling_once')],
             },
         ),
         migrations.CreateModel(
-            name="SearchTerm",
+            name='SearchTerm',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("term", models.CharField(max_length=64)),
-                ("weight", models.PositiveSmallIntegerField()),
-                (
-                    "program",
-                    models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="catalog.program",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('term', models.CharField(max_length=64)),
+                ('weight', models.PositiveSmallIntegerField()),
+                ('program', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.program')),
             ],
             options={
-                "indexes": [models.Index(fields=["term", "program", "weight"], name="search_term_lookup")],
-                "constraints": [
-                    models.UniqueConstraint(fields=("program", "term"), name="search_term_once_per_program")
-                ],
+                'indexes': [models.Index(fields=['term', 'program', 'weight'], name='search_term_lookup')],
+                'constraints': [models.UniqueConstraint(fields=('program', 'term'), name='search_term_once_per_program')],
             },
         ),
         migrations.RunPython(forwards, backwards),
