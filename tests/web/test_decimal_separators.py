@@ -23,8 +23,9 @@ SKIPPED = re.compile(
 HREF = re.compile(r'href="([^"#]+)"')
 INVISIBLE = re.compile(r"<(script|style|svg|template)\b.*?</\1>|<!--.*?-->", re.S | re.I)
 TAG = re.compile(r"<[^>]+>")
-# a number with a decimal dot, not part of a date, a dotted code or a version
-DOTTED = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.]|\.\d)")
+# a number with a decimal dot, not part of a date, a dotted code, a labour function of a
+# professional standard (A/01.6) or a framework version (2026.1)
+DOTTED = re.compile(r"(?<![\w./])(?!20\d\d\.\d\b)\d+\.\d+(?![\w.]|\.\d)")
 LOGINS = ["teacher", "novice", "mentor", "head", "tutor", "municipal", "provider", "expert", "regional", "federal"]
 MAX_PAGES = 45
 
@@ -51,6 +52,10 @@ def test_the_pattern():
     assert DOTTED.findall(visible_text("<p>покрыто 628.5 из 1081,3</p>")) == ["628.5"]
     assert DOTTED.findall(visible_text("<p>07.12.2026, версия 1.2.3, 12,3 %, <b>1.5</b> ч</p>")) == ["1.5"]
     assert DOTTED.findall(visible_text('<a href="/x/1.5">x</a><script>var a = 1.5</script>')) == []
+    assert DOTTED.findall(visible_text("<td>A/01.6, B/03.6</td><td>версия 2026.1</td><td>-0.5 / 0.3</td>")) == [
+        "0.5",
+        "0.3",
+    ]
 
 
 @pytest.mark.django_db(transaction=False)
