@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/catalog/search.py --database sqlite|postgres [--programs 50000] [--runs 300]
         [--data-dir DIR] [--reuse]   # time again a database built before, without rebuilding it
+        [--peer term|fts]
 
 Builds a fresh database: the shipped frameworks, 445 synthetic providers (five in each
 of the 89 regions) and `--programs` published programs made from the 143 shipped cards
@@ -14,9 +15,15 @@ outcomes and open cohorts):
   free seats, competency, form); a query that finds nothing also asks for «did you mean»,
   as the page does;
 - close my deficits: 30 deficit profiles of 2–5 competencies, each for a region;
-- the peer: the same requests through the previous search (every query word required:
-  an FTS5 table ranked by bm25 on SQLite, a stored tsvector with GIN and ts_rank on
-  PostgreSQL), built in the same database from the same cards.
+- the peer (`--peer term`, the default): the same requests through the term search
+  before the vocabulary (commit 27ef130: frequencies counted in the index per query, two
+  levels of grouping), «did you mean» included; the bench reports the queries whose ids
+  differ from the peer's. `--peer fts`: the search before terms (every query word
+  required: an FTS5 table ranked by bm25 on SQLite, a stored tsvector with GIN and
+  ts_rank on PostgreSQL), built in the same database from the same cards.
+
+`--reuse` migrates the database first (new derived tables, such as the search
+vocabulary, are filled from the index by their migrations) and prints the load average.
 
 Prints p50 / p95 / p99 in milliseconds.
 """
