@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/catalog/search.py --database sqlite|postgres [--programs 50000] [--runs 300]
         [--data-dir DIR] [--reuse]   # time again a database built before, without rebuilding it
+        [--peer term|fts]
 
 Builds a fresh database: the shipped frameworks, 445 synthetic providers (five in each
 of the 89 regions) and `--programs` published programs made from the 143 shipped cards
@@ -14,9 +15,15 @@ outcomes and open cohorts):
   free seats, competency, form); a query that finds nothing also asks for «did you mean»,
   as the page does;
 - close my deficits: 30 deficit profiles of 2–5 competencies, each for a region;
-- the peer: the same requests through the previous search (every query word required:
-  an FTS5 table ranked by bm25 on SQLite, a stored tsvector with GIN and ts_rank on
-  PostgreSQL), built in the same database from the same cards.
+- the peer (`--peer term`, the default): the same requests through the term search
+  before the vocabulary (commit 27ef130: frequencies counted in the index per query, two
+  levels of grouping), «did you mean» included; the bench reports the queries whose ids
+  differ from the peer's. `--peer fts`: the search before terms (every query word
+  required: an FTS5 table ranked by bm25 on SQLite, a stored tsvector with GIN and
+  ts_rank on PostgreSQL), built in the same database from the same cards.
+
+`--reuse` migrates the database first (new derived tables, such as the search
+vocabulary, are filled from the index by their migrations) and prints the load average.
 
 Prints p50 / p95 / p99 in milliseconds.
 """
@@ -127,6 +134,81 @@ def old_search_ids(query: str, limit: int = 2000) -> list[int] | None:
                 "%s",
                 [match, limit],
             )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def previous_frequencies(term_list: list[str]) -> tuple[dict[str, int], int]:
+    """The peer's `search._document_frequencies` (commit 27ef130): each term's cards counted
+    in the index, up to just over a quarter of the cards."""
+    from django.db import connection
+
+    from efs.catalog import search
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM catalog_program WHERE status = 'published'")
+        total = cursor.fetchone()[0]
+        if not term_list:
+            return {}, total
+        cap = total // search.COMMON_SHARE + 1
+        cursor.execute(
+            " UNION ALL ".join(
+                f"SELECT %s, COUNT(*) FROM (SELECT 1 FROM catalog_searchterm WHERE term = %s LIMIT {cap}) AS t{n}"
+                for n in range(len(term_list))
+            ),
+            [p for t in term_list for p in (t, t)],
+        )
+        return {t: df for t, df in cursor.fetchall() if df}, total
+
+
+def previous_ranked(plan, limit: int) -> list[int]:
+    """The peer's `search._ranked` (commit 27ef130): one statement with two levels of
+    grouping, the query's common terms restricted by an IN subquery."""
+    from django.db import connection
+
+    from efs.catalog import search
+
+    values: dict[str, int] = {}
+    concept_of: dict[str, int] = {}
+    rarity: list[int] = []
+    common: set[int] = set()
+    for number, concept in enumerate(plan.concepts):
+        df = max((plan.frequencies.get(t, 0) for t in concept.alternatives), default=0)
+        if search.COMMON_SHARE * df > plan.total:
+            common.add(number)
+        idf = search._idf(plan.total, df)
+        rarity.append(idf)
+        for term, quality in concept.alternatives.items():
+            if plan.frequencies.get(term) and term not in concept_of:
+                concept_of[term] = number
+                values[term] = idf * quality
+    if not concept_of:
+        return []
+    present = sorted(concept_of)
+    marks = search._marks
+    everything_known = len({concept_of[t] for t in present}) == len(plan.concepts)
+    enough = f" OR 2 * COUNT(*) >= {len(plan.concepts)}" if everything_known else ""
+    distinctive = [t for t in present if concept_of[t] not in common]
+    usual = [t for t in present if concept_of[t] in common]
+    if distinctive and usual:
+        rows = (
+            f"term IN ({marks(distinctive)}) OR (term IN ({marks(usual)}) "
+            f"AND program_id IN (SELECT program_id FROM catalog_searchterm WHERE term IN ({marks(distinctive)})))"
+        )
+        row_params = distinctive + usual + distinctive
+    else:
+        rows, row_params = f"term IN ({marks(present)})", present
+    concept_case = "CASE term " + " ".join(f"WHEN %s THEN {concept_of[t]}" for t in present) + " END"
+    value_case = "CASE term " + " ".join(f"WHEN %s THEN {values[t]}" for t in present) + " END"
+    rarity_case = "CASE concept " + " ".join(f"WHEN {n} THEN {r}" for n, r in enumerate(rarity)) + " END"
+    sql = (
+        "SELECT program_id FROM ("
+        f"SELECT program_id, {concept_case} AS concept, MAX(weight * {value_case}) AS score "
+        f"FROM catalog_searchterm WHERE {rows} GROUP BY 1, 2"
+        f") AS per_concept GROUP BY program_id HAVING 2 * SUM({rarity_case}) >= {sum(rarity)}{enough} "
+        f"ORDER BY SUM(score) DESC, program_id LIMIT {int(limit)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, present + present + row_params)
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -343,13 +425,22 @@ def build(n_programs: int, seed: int) -> None:
                 "d WHERE d.id = p.id"
             )
             cursor.execute("CREATE INDEX bench_old_vector ON catalog_program USING GIN (old_vector)")
+    search.rebuild_vocabulary()
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     print(
         f"built {len(programs):,} programs, {len(cohorts):,} cohorts, {len(outcomes):,} outcomes, {len(index_rows):,} "
         f"index terms on {connection.vendor}",
         flush=True,
     )
+
+
+def migrate_reused() -> None:
+    """Bring a database built by an earlier version of this bench to the current schema
+    (the migrations fill new derived tables, such as the search vocabulary, from the index)."""
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
 
 
 def percentiles(samples: list[float]) -> str:
@@ -362,7 +453,7 @@ def percentiles(samples: list[float]) -> str:
     return f"p50 {at(0.5):6.1f} ms   p95 {at(0.95):6.1f} ms   p99 {at(0.99):6.1f} ms   mean {mean:6.1f} ms"
 
 
-def bench(runs: int, seed: int) -> None:
+def bench(runs: int, seed: int, peer: str = "term") -> None:
     from efs.catalog import queries
     from efs.competencies.models import Competency
     from efs.people.models import Region
@@ -389,8 +480,10 @@ def bench(runs: int, seed: int) -> None:
     from efs.catalog import search
 
     new_search_ids = search.search_ids
+    current = (search._document_frequencies, search._ranked)
     timings: dict[str, list[float]] = {"search": [], "old": [], "deficits": []}
     found = {"search": 0, "old": 0}
+    differ: set[str] = set()
     for i in range(runs):
         filters = search_case(i)
         t0 = time.perf_counter()
@@ -400,15 +493,24 @@ def bench(runs: int, seed: int) -> None:
             queries.search_suggestion(filters)
         timings["search"].append(time.perf_counter() - t0)
         found["search"] += bool(total)
-        search.search_ids = old_search_ids  # the peer runs the same request path
+        new_ids = ids
+        if peer == "fts":
+            search.search_ids = old_search_ids
+        else:  # the previous term search, suggestion included
+            search._document_frequencies, search._ranked = previous_frequencies, previous_ranked
         try:
             t0 = time.perf_counter()
             ids, total = queries.programs_search(filters)
             queries.programs_page(ids[:20], region_id=filters.region_id)
+            if not total and peer != "fts":
+                queries.search_suggestion(filters)
             timings["old"].append(time.perf_counter() - t0)
             found["old"] += bool(total)
         finally:
             search.search_ids = new_search_ids
+            search._document_frequencies, search._ranked = current
+        if peer != "fts" and ids != new_ids:
+            differ.add(filters.query)
         profile = [
             queries.Deficit(code=c, title=t, weight=round(rng.uniform(0.5, 1.0), 2))
             for c, t in rng.sample(codes, rng.randint(2, 5))
@@ -423,14 +525,16 @@ def bench(runs: int, seed: int) -> None:
         timings["deficits"].append(time.perf_counter() - t0)
     for name, label in (
         ("search", "search (terms, thesaurus, typos)"),
-        ("old", "peer: previous search (all words, FTS)"),
+        ("old", "peer: " + ("previous search (all words, FTS)" if peer == "fts" else "previous term search")),
         ("deficits", "close my deficits"),
     ):
         print(f"{label:<40} {percentiles(timings[name])}", flush=True)
     print(
-        f"requests that found programs: search {found['search']} of {runs}, previous search {found['old']} of {runs}",
+        f"requests that found programs: search {found['search']} of {runs}, peer {found['old']} of {runs}",
         flush=True,
     )
+    if peer != "fts":
+        print(f"queries ranked differently from the peer: {len(differ)} {sorted(differ)}", flush=True)
 
 
 def main() -> int:
@@ -442,6 +546,12 @@ def main() -> int:
     parser.add_argument("--data-dir", help="where the SQLite database is built (default: a new temporary directory)")
     parser.add_argument(
         "--reuse", action="store_true", help="time the database a previous run built (with --data-dir for SQLite)"
+    )
+    parser.add_argument(
+        "--peer",
+        choices=["term", "fts"],
+        default="term",
+        help="term: the term search before the vocabulary (default); fts: the search before terms",
     )
     args = parser.parse_args()
     os.environ["EFS_DATA_DIR"] = args.data_dir or tempfile.mkdtemp(prefix="efs-bench-catalog-")
@@ -460,11 +570,15 @@ def main() -> int:
     import django
 
     django.setup()
-    if not args.reuse:
+    if args.reuse:
+        migrate_reused()
+    else:
         started = time.perf_counter()
         build(args.programs, args.seed)
         print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
-    bench(args.runs, args.seed)
+    load = os.getloadavg()
+    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores", flush=True)
+    bench(args.runs, args.seed, args.peer)
     return 0
 
 

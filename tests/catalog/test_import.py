@@ -106,6 +106,6 @@ def test_search_endpoint_query_count_is_fixed(depot):
         counts.append(queries_of(client, "/api/catalog/programs?q=учителей"))
         assert client.get("/api/catalog/programs?q=учителей").json()["count"] == total
     # session, user, grants, home region, its macroregion (for open cohorts), the index
-    # (the number of cards, term frequencies, the ranking), cohort filter, macroregion
-    # again (the page's cohorts), programs, outcomes, cohorts
-    assert counts == [13, 13]
+    # (the vocabulary: term frequencies and the number of cards; the ranking), cohort
+    # filter, macroregion again (the page's cohorts), programs, outcomes, cohorts
+    assert counts == [12, 12]

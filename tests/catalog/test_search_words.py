@@ -12,7 +12,7 @@ METHODS = dict(
     code="P-M",
     title="Методика обучения математике в основной школе",
     annotation="Как планировать уроки алгебры и геометрии в 5–9 классах, подбирать задачи и проверять результаты "
-               "обучения.",
+    "обучения.",
     positions=[],
     modules=[("Планирование уроков", 12), ("Задачи", 12), ("Проверка результатов", 12)],
 )
@@ -158,9 +158,8 @@ def test_did_you_mean(depot):
     page = client.get("/catalog/", {"q": "мотемотика", "anywhere": "1"}).content.decode()
     # the link keeps the other filters
     assert (
-        'Возможно, вы имели в виду <a '
-        'href="?q=%D0%BC%D0%B0%D1%82%D0%B5%D0%BC%D0%B0%D1%82%D0%B8%D0%BA%D0%B0&amp;anywhere=1"'
-        in page
+        "Возможно, вы имели в виду <a "
+        'href="?q=%D0%BC%D0%B0%D1%82%D0%B5%D0%BC%D0%B0%D1%82%D0%B8%D0%BA%D0%B0&amp;anywhere=1"' in page
     )
     api = client.get("/api/catalog/programs", {"q": "мотемотика"}).json()
     assert api == {"count": 0, "items": [], "suggestion": "математика"}
@@ -233,3 +232,112 @@ def test_a_word_that_is_a_deletion_of_another_is_still_a_word(depot):
         ),
     )
     assert (1, "пара") in search.corrections("пора", distance=1)  # «пара» is also a deletion of «парта»
+
+
+def _vocabulary() -> dict[str, int]:
+    from efs.catalog.models import SearchVocabulary
+
+    return dict(SearchVocabulary.objects.values_list("term", "cards"))
+
+
+def _counted() -> dict[str, int]:
+    from collections import Counter
+
+    from efs.catalog.models import SearchTerm
+
+    rows = list(SearchTerm.objects.values_list("program_id", "term"))
+    counts = Counter(term for _p, term in rows)
+    counts[search.ALL] = len({p for p, _t in rows})
+    return {t: n for t, n in counts.items() if n}
+
+
+def test_the_vocabulary_follows_every_change_of_a_card(depot):
+    from efs.catalog.services import program_archive
+
+    assert _vocabulary() == {}
+    first = publish(depot, card())
+    second = publish(depot, card(**METHODS))
+    assert _vocabulary() == _counted() and _vocabulary()[search.ALL] == 2
+    second.title = "Методика обучения информатике"
+    second.search_document = search.document(second.title, second.annotation)
+    search.reindex(second)
+    assert _vocabulary() == _counted()
+    program_archive(actor=depot["world"].users["regional"], program=first, comment="устарела")
+    assert _vocabulary() == _counted() and _vocabulary()[search.ALL] == 1
+    search.rebuild_vocabulary()
+    assert _vocabulary() == _counted()
+
+
+RANKING_QUERIES = [
+    "учителей математики",
+    "учителей",
+    "наставничество молодых педагогов",
+    "обучающихся с ОВЗ",
+    "методика обучения в школе",
+    "работа с родителями",
+    "мотематика",  # a typo: the corrections' terms
+    "учителей физики",
+]
+
+
+def _reference(query: str) -> list[int]:
+    """The ranking rule of search.py computed in Python from the index rows: what the one
+    SQL statement must return on every database."""
+    from efs.catalog.models import SearchTerm
+
+    plan = search._plan(query)
+    assert plan is not None
+    rarity, values, concept_of, common = [], {}, {}, set()
+    for number, concept in enumerate(plan.concepts):
+        df = max((plan.frequencies.get(t, 0) for t in concept.alternatives), default=0)
+        if search.COMMON_SHARE * df > plan.total:
+            common.add(number)
+        rarity.append(search._idf(plan.total, df))
+        for term, quality in concept.alternatives.items():
+            if plan.frequencies.get(term) and term not in concept_of:
+                concept_of[term], values[term] = number, rarity[-1] * quality
+    per_program: dict[int, dict[int, int]] = {}
+    for program_id, term, weight in SearchTerm.objects.filter(term__in=concept_of).values_list(
+        "program_id", "term", "weight"
+    ):
+        concepts = per_program.setdefault(program_id, {})
+        number = concept_of[term]
+        concepts[number] = max(concepts.get(number, 0), weight * values[term])
+    distinctive = {n for n in set(concept_of.values()) if n not in common}
+    everything_known = len(set(concept_of.values())) == len(plan.concepts)
+    ranked = []
+    for program_id, concepts in per_program.items():
+        if distinctive and not distinctive & set(concepts):
+            continue  # common concepts only rank the programs a distinctive one finds
+        if 2 * sum(rarity[n] for n in concepts) >= sum(rarity) or (
+            everything_known and 2 * len(concepts) >= len(plan.concepts)
+        ):
+            ranked.append((-sum(concepts.values()), program_id))
+    return [program_id for _s, program_id in sorted(ranked)]
+
+
+def test_the_ranking_statement_agrees_with_the_rule_on_this_database(depot):
+    """Run on SQLite and on PostgreSQL (scripts/test.sh): both equal the same Python
+    reference, so both give the same ranking."""
+    titles = [
+        "Современный урок в школе",
+        "Воспитательная работа в классе",
+        "Наставничество молодых педагогов",
+        "Работа с родителями обучающихся с ОВЗ",
+        "Методика обучения математике в сельской школе",
+    ]
+    for n, title in enumerate(titles):
+        publish(
+            depot,
+            card(
+                code=f"R-{n}",
+                title=title,
+                annotation="Курс для учителей: разбор уроков, обратная связь от коллег и администрации школы.",
+                modules=[("Уроки", 36)],
+                outcomes=[("T.COM", 1.0, "")],
+            ),
+        )
+    publish(depot, card())
+    publish(depot, card(**METHODS))
+    for query in RANKING_QUERIES:
+        assert search.search_ids(query) == _reference(query), query

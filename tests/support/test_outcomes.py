@@ -50,7 +50,7 @@ def test_a_closed_cycle_becomes_evidence_of_its_route_activity_without_the_texts
     closed = cycles.cycle_close(actor=peer, cycle=cycle)
     assert closed.evidence_id is not None and Evidence.objects.filter(item=item).count() == before + 1
     note = closed.evidence.note
-    assert "0.99 → 0.20" in note and "Личное" not in note and "цель названа" not in note
+    assert "0,99 → 0,20" in note and "Личное" not in note and "цель названа" not in note
     assert closed.evidence.uploaded_by == peer and closed.evidence.accepted is None  # the tutor reviews it
 
 

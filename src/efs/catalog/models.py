@@ -328,3 +328,15 @@ class SearchSpelling(models.Model):
 
     def __str__(self) -> str:
         return f"{self.variant} → {self.word}"
+
+
+class SearchVocabulary(models.Model):
+    """How many published cards hold each index term (catalog/search.py), kept in step with
+    ``SearchTerm`` by ``reindex``; the row ``*`` counts the indexed cards. A query reads its
+    terms' frequencies here instead of counting index rows."""
+
+    term = models.CharField(max_length=64, primary_key=True)
+    cards = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.term}: {self.cards}"

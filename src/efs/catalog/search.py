@@ -3,7 +3,9 @@ PostgreSQL.
 
 A card is indexed as a set of *terms* (table ``catalog_searchterm``: program, term,
 weight 3 in the title or 1 elsewhere), written by ``reindex`` whenever a program's card
-or status changes; only published programs are indexed.
+or status changes; only published programs are indexed. ``reindex`` also keeps the
+*vocabulary* (``catalog_searchvocabulary``: term → number of cards, ``*`` → number of
+indexed cards) in step, so a query's term frequencies are one lookup (ADR 0007).
 
 - Every word is reduced to its dictionary form with pymorphy3 («учителей» → «учитель»)
   and then to a *derivational key* by stripping word-forming suffixes
@@ -33,7 +35,8 @@ or status changes; only published programs are indexed.
   «Возможно, вы имели в виду …».
 
 Scores are integers computed by one SQL statement that both databases evaluate alike;
-ties go to the lower id, so both return the same list.
+ties go to the lower id, so both return the same list. The statement reads only the
+index ``(term, program, weight)`` and groups once per program (one column per concept).
 """
 
 from __future__ import annotations
@@ -259,20 +262,62 @@ def deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
+ALL = "*"  # the vocabulary row that counts the indexed cards (no term is written so)
+
+
 def reindex(program) -> None:
-    """Bring the index of one program in step with its card and status."""
+    """Bring the index of one program, and the vocabulary's counts, in step with its card
+    and status."""
     from .models import ProgramStatus, SearchSpelling, SearchTerm
 
-    SearchTerm.objects.filter(program_id=program.pk).delete()
-    if program.status != ProgramStatus.PUBLISHED:
+    rows = SearchTerm.objects.filter(program_id=program.pk)
+    before = set(rows.values_list("term", flat=True))
+    rows.delete()
+    after: dict[str, int] = {}
+    if program.status == ProgramStatus.PUBLISHED:
+        after = terms(program.search_document)
+        SearchTerm.objects.bulk_create([SearchTerm(program_id=program.pk, term=t, weight=w) for t, w in after.items()])
+    _count(set(after) - before, +1, indexed=bool(after) and not before)
+    _count(before - set(after), -1, indexed=bool(before) and not after)
+    if not after:
         return
-    SearchTerm.objects.bulk_create(
-        [SearchTerm(program_id=program.pk, term=t, weight=w) for t, w in terms(program.search_document).items()]
-    )
     words = spelling_words(program.search_document)
     known = set(SearchSpelling.objects.filter(variant__in=words, variant=F("word")).values_list("word", flat=True))
-    rows = [SearchSpelling(variant=v, word=w) for w in words - known for v in {w} | deletions(w)]
-    SearchSpelling.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    spellings = [SearchSpelling(variant=v, word=w) for w in words - known for v in {w} | deletions(w)]
+    SearchSpelling.objects.bulk_create(spellings, ignore_conflicts=True, batch_size=500)
+
+
+def _count(changed: set[str], step: int, *, indexed: bool) -> None:
+    """Add `step` to the vocabulary counts of the changed terms (and of ``*`` when the card
+    enters or leaves the index); a term no card holds any more leaves the vocabulary."""
+    from .models import SearchVocabulary
+
+    changed = changed | {ALL} if indexed else changed
+    if not changed:
+        return
+    if step > 0:
+        SearchVocabulary.objects.bulk_create(
+            [SearchVocabulary(term=t, cards=0) for t in sorted(changed)], ignore_conflicts=True, batch_size=500
+        )
+    SearchVocabulary.objects.filter(term__in=changed).update(cards=F("cards") + step)
+    if step < 0:
+        SearchVocabulary.objects.filter(term__in=changed - {ALL}, cards__lte=0).delete()
+
+
+def rebuild_vocabulary(using=None) -> None:
+    """Count every term's cards again from the index (after a bulk load or ``reindex_all``)."""
+    with (using or connection).cursor() as cursor:
+        cursor.execute("DELETE FROM catalog_searchvocabulary")
+        cursor.execute(
+            "INSERT INTO catalog_searchvocabulary (term, cards) SELECT term, COUNT(*) FROM catalog_searchterm "
+            "GROUP BY term"
+        )
+        cursor.execute(
+            "INSERT INTO catalog_searchvocabulary (term, cards) "
+            "SELECT %s, (SELECT COUNT(DISTINCT program_id) FROM catalog_searchterm) "
+            "WHERE EXISTS (SELECT 1 FROM catalog_searchterm)",
+            [ALL],
+        )
 
 
 def reindex_all() -> int:
@@ -285,6 +330,7 @@ def reindex_all() -> int:
     for program in Program.objects.only("pk", "status", "search_document").iterator(chunk_size=500):
         reindex(program)
         count += 1
+    rebuild_vocabulary()
     return count
 
 
@@ -322,23 +368,19 @@ def _concepts(query: str) -> list[Concept]:
 
 
 def _document_frequencies(term_list: list[str]) -> tuple[dict[str, int], int]:
-    """How many published cards hold each term, counted up to just over a quarter of the
-    cards (a term past that is common, and counting the rest of its rows would cost the
-    most), and how many published cards there are."""
+    """How many published cards hold each term, and how many published cards there are:
+    one lookup of the vocabulary, whatever the size of the depository. A count past a
+    quarter of the cards is given as just over a quarter: such a term is common, and all
+    common terms weigh alike."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM catalog_program WHERE status = 'published'")
-        total = cursor.fetchone()[0]
-        if not term_list:
-            return {}, total
-        cap = total // COMMON_SHARE + 1
         cursor.execute(
-            " UNION ALL ".join(
-                f"SELECT %s, COUNT(*) FROM (SELECT 1 FROM catalog_searchterm WHERE term = %s LIMIT {cap}) AS t{n}"
-                for n in range(len(term_list))
-            ),
-            [p for t in term_list for p in (t, t)],
+            f"SELECT term, cards FROM catalog_searchvocabulary WHERE term IN ({_marks([ALL, *term_list])})",
+            [ALL, *term_list],
         )
-        return {t: df for t, df in cursor.fetchall() if df}, total
+        counts = {term: cards for term, cards in cursor.fetchall() if cards > 0}
+    total = counts.pop(ALL, 0)
+    cap = total // COMMON_SHARE + 1
+    return {t: min(df, cap) for t, df in counts.items()}, total
 
 
 def _idf(total: int, df: int) -> int:
@@ -458,33 +500,43 @@ def _ranked(plan: Plan, limit: int) -> list[int]:
     # Half of the concepts are enough too, unless a concept is absent from every card:
     # then the query asks for what the depository lacks, and only the rarity rule holds.
     everything_known = len({concept_of[t] for t in present}) == len(plan.concepts)
-    enough = f" OR 2 * COUNT(*) >= {len(plan.concepts)}" if everything_known else ""
     # A program must contain one of the query's distinctive concepts when it has one:
     # words in most cards («учитель») then only rank the programs the others find, and
     # their tens of thousands of rows are never aggregated.
     distinctive = [t for t in present if concept_of[t] not in common]
     usual = [t for t in present if concept_of[t] in common]
+    # Every part reads the index (term, program, weight) alone, never the table: a term's
+    # rows lie scattered over the table, one page each.
     if distinctive and usual:
         rows = (
-            f"term IN ({_marks(distinctive)}) OR (term IN ({_marks(usual)}) "
-            f"AND program_id IN (SELECT program_id FROM catalog_searchterm WHERE term IN ({_marks(distinctive)})))"
+            f"SELECT program_id, term, weight FROM catalog_searchterm WHERE term IN ({_marks(distinctive)}) "
+            f"UNION ALL SELECT program_id, term, weight FROM catalog_searchterm WHERE term IN ({_marks(usual)}) "
+            f"AND program_id IN (SELECT program_id FROM catalog_searchterm WHERE term IN ({_marks(distinctive)}))"
         )
         row_params = distinctive + usual + distinctive
     else:
-        rows, row_params = f"term IN ({_marks(present)})", present
-    # Only the terms travel as parameters; the integers are ours and written inline.
-    concept_case = "CASE term " + " ".join(f"WHEN %s THEN {concept_of[t]}" for t in present) + " END"
-    value_case = "CASE term " + " ".join(f"WHEN %s THEN {values[t]}" for t in present) + " END"
-    rarity_case = "CASE concept " + " ".join(f"WHEN {n} THEN {r}" for n, r in enumerate(rarity)) + " END"
+        rows = f"SELECT program_id, term, weight FROM catalog_searchterm WHERE term IN ({_marks(present)})"
+        row_params = present
+    # One row per program: for each concept its best row (weight × value), NULL when the
+    # program lacks it. Only the terms travel as parameters; the integers are ours.
+    columns, column_params = [], []
+    for number in sorted(set(concept_of.values())):
+        own = [t for t in present if concept_of[t] == number]
+        value = "CASE term " + " ".join(f"WHEN %s THEN {values[t]}" for t in own) + " END"
+        columns.append(f"MAX(CASE WHEN term IN ({_marks(own)}) THEN weight * {value} END) AS c{number}")
+        column_params += own + own
+    held = sorted(set(concept_of.values()))
+    rarity_held = " + ".join(f"CASE WHEN c{n} IS NULL THEN 0 ELSE {rarity[n]} END" for n in held)
+    count_held = " + ".join(f"CASE WHEN c{n} IS NULL THEN 0 ELSE 1 END" for n in held)
+    enough = f" OR 2 * ({count_held}) >= {len(plan.concepts)}" if everything_known else ""
+    score = " + ".join(f"COALESCE(c{n}, 0)" for n in held)
     sql = (
-        "SELECT program_id FROM ("
-        f"SELECT program_id, {concept_case} AS concept, MAX(weight * {value_case}) AS score "
-        f"FROM catalog_searchterm WHERE {rows} GROUP BY 1, 2"
-        f") AS per_concept GROUP BY program_id HAVING 2 * SUM({rarity_case}) >= {sum(rarity)}{enough} "
-        f"ORDER BY SUM(score) DESC, program_id LIMIT {int(limit)}"
+        f"SELECT program_id FROM (SELECT program_id, {', '.join(columns)} FROM ({rows}) AS found "
+        f"GROUP BY program_id) AS scored WHERE 2 * ({rarity_held}) >= {sum(rarity)}{enough} "
+        f"ORDER BY {score} DESC, program_id LIMIT {int(limit)}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, present + present + row_params)
+        cursor.execute(sql, column_params + row_params)
         return [row[0] for row in cursor.fetchall()]
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from efs.diagnostics.public import current_deficits, latest_result
 from efs.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from efs.money import format_number
 from efs.people.public import AssignmentKind, Educator, SupportAssignment, User
 from efs.routes.public import ItemKind, ItemStatus, active_route_items, evidence_submit
 
@@ -226,8 +227,8 @@ def _to_route(actor: User, cycle: ReflectionCycle):
         "probability of the deficit %(before)s → %(after)s at the re-diagnosis of %(date)s."
     ) % {
         "competency": cycle.competency.title,
-        "before": f"{cycle.before_p_deficit:.2f}",
-        "after": f"{cycle.after_p_deficit:.2f}",
+        "before": format_number(cycle.before_p_deficit, 2),
+        "after": format_number(cycle.after_p_deficit, 2),
         "date": timezone.localtime(cycle.after_measured_at).strftime("%d.%m.%Y"),
     }
     try:

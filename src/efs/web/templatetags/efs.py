@@ -1,6 +1,6 @@
 from django import template
 
-from efs.money import format_money
+from efs.money import format_money, format_number
 
 register = template.Library()
 
@@ -54,6 +54,14 @@ def money(kopecks) -> str:
     if kopecks is None:
         return "—"
     return format_money(kopecks)
+
+
+@register.filter
+def number(value, places: int = 1) -> str:
+    """`{{ 1234.5|number }}` -> «1 234,5», `{{ x|number:2 }}`: a decimal comma, thin spaces."""
+    if value is None or value == "":
+        return "—"
+    return format_number(value, int(places))
 
 
 @register.filter
