@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from efs.errors import NotFound
 from efs.people import access
-from efs.people.public import Educator, Municipality, Region, Role, Scope, Subject
+from efs.people.public import Educator, Municipality, Region, Role, Subject
 
 from . import forecasting
 from .access import FORECAST_READERS, READERS
@@ -34,11 +34,7 @@ AGE_BANDS = ("<30", "30–39", "40–49", "50–59", "60+")
 
 def regions_readable(user) -> QuerySet[Region]:
     """Regions whose workforce figures the user reads in part or in full."""
-    grants = [g for g in access.grants(user) if g.role in READERS]
-    if any(g.scope == Scope.FEDERAL for g in grants):
-        return Region.objects.all()
-    ids = {g.region_id for g in grants if g.region_id} | {r for g in grants for r in g.macroregion_region_ids}
-    return Region.objects.filter(pk__in=ids)
+    return access.regions_touched(user, roles=READERS).regions()
 
 
 def region_for(user, wanted: int | None) -> Region:
@@ -526,12 +522,9 @@ def region_risk(user) -> list[RegionRisk]:
 
     from .access import REGION_LEVEL
 
-    grants = [g for g in access.grants(user) if g.role in REGION_LEVEL]
-    ids = {g.region_id for g in grants if g.region_id} | {r for g in grants for r in g.macroregion_region_ids}
-    if any(g.scope == Scope.FEDERAL for g in grants):
-        regions: QuerySet[Region] = Region.objects.all()
-    elif len(ids) > 1:
-        regions = Region.objects.filter(pk__in=ids)
+    reach = access.region_reach(user, roles=REGION_LEVEL)
+    if reach.everywhere or len(reach.region_ids) > 1:
+        regions = reach.regions()
     else:  # one region or none: its municipalities' map says it all
         return []
     latest = (

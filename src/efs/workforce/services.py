@@ -56,10 +56,9 @@ def require_registry_editor(actor: User, organization: Organization) -> None:
 
 
 def require_region_operator(actor: User, region: Region) -> None:
-    for grant in access.require_role(actor, REGION_LEVEL):
-        if grant.scope == "federal" or grant.region_id == region.pk or region.pk in grant.macroregion_region_ids:
-            return
-    raise PermissionDenied(_("Only the operator of this region may do this."))
+    access.require_region(
+        actor, region.pk, roles=REGION_LEVEL, message=_("Only the operator of this region may do this.")
+    )
 
 
 # ---------------------------------------------------------------- the registry
