@@ -165,7 +165,8 @@ ROUTES += [
     route(
         "overview",
         lambda w, s: "/workforce/",
-        by_role(dict.fromkeys(FORECAST, 302), anonymous=302, default=403),
+        # The municipal operator reads the forecast but may not run it: forbidden.
+        by_role(dict.fromkeys(REGION_LEVEL, 302), anonymous=302, default=403),
         method="POST",
         data=lambda w, s: {"region": w.r1.pk, "years": 5},
         # The region level recalculates R1 (a second run); R2's operator lands on R2, which

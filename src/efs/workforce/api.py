@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from pydantic import Field
 from efs.errors import NotFound, ValidationFailed
 from efs.limits import Id, Limit, Offset, Year
 from efs.people import access
-from efs.people.public import Municipality, Subject
+from efs.people.public import Municipality, Subject, User
 
 from . import queries, services
 from .access import FORECAST_READERS, READERS, REGION_LEVEL
@@ -467,5 +467,5 @@ def classes_put(request: HttpRequest, body: ClassesIn):
                 _("Grade %(grade)s: give both classes and pupils, or neither.") % {"grade": row.grade}
             )
         grades[row.grade] = None if row.classes is None else services.GradeCount(row.classes, row.pupils or 0)
-    changed = services.classes_set(actor=request.user, organization=school, year=body.year, grades=grades)
+    changed = services.classes_set(actor=cast(User, request.user), organization=school, year=body.year, grades=grades)
     return {"changed": changed}

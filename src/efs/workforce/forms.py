@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.utils.text import format_lazy
@@ -271,7 +272,7 @@ class ClassesForm(_Styled):
     def __init__(self, *args, organizations=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if organizations is not None:
-            self.fields["organization"].queryset = organizations
+            cast(forms.ModelChoiceField, self.fields["organization"]).queryset = organizations
         for grade in GRADES:
             for name, label, upper in (
                 ("classes", _("classes"), 200),
@@ -310,5 +311,5 @@ class ClassesForm(_Styled):
         for grade in GRADES:
             classes = self.cleaned_data.get(f"classes_{grade}")
             pupils = self.cleaned_data.get(f"pupils_{grade}")
-            counts[grade] = None if classes is None else (classes, pupils)
+            counts[grade] = None if classes is None else (int(classes), int(pupils or 0))
         return counts

@@ -4,6 +4,7 @@ registry, the student pipeline and scenarios. Thin: forms in, services and queri
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,7 +21,7 @@ from efs import xlsx
 from efs.errors import DomainError, NotFound
 from efs.http import int_param
 from efs.people import access
-from efs.people.public import Municipality, Region
+from efs.people.public import Municipality, Region, User
 from efs.web.actions import act, submit
 
 from . import forms, importexport, queries, services
@@ -188,7 +189,7 @@ def registry(request: HttpRequest) -> HttpResponse:
         def run_import(data) -> int:
             importer = importexport.staffing_import if data["kind"] == "staffing" else importexport.classes_import
             try:
-                return importer(actor=request.user, region=region, content=data["file"].read())
+                return importer(actor=cast(User, request.user), region=region, content=data["file"].read())
             except DomainError as exc:  # the rows at fault; the refusal's message follows
                 for row in (exc.details or [])[:50]:
                     messages.warning(request, _("Row %(row)s, «%(column)s»: %(message)s") % row)
@@ -251,7 +252,7 @@ def classes(request: HttpRequest) -> HttpResponse:
             request,
             form,
             lambda data: services.classes_set(
-                actor=request.user,
+                actor=cast(User, request.user),
                 organization=data["organization"],
                 year=data["year"],
                 grades={
@@ -422,7 +423,7 @@ def scenarios(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
 
         @transaction.atomic  # a scenario that cannot be calculated is not kept
-        def run(data) -> None:
+        def calculate(data) -> None:
             base = queries.latest_run(region)
             scenario = services.scenario_create(actor=request.user, region=region, **data)
             services.forecast_run(
@@ -432,7 +433,7 @@ def scenarios(request: HttpRequest) -> HttpResponse:
                 years=base.years if base else 10,
             )
 
-        submit(request, form, run, _("The scenario is calculated."))
+        submit(request, form, calculate, _("The scenario is calculated."))
         return redirect(_url("workforce:scenarios", region))
     base = queries.latest_run(region)
     columns = []
@@ -544,7 +545,7 @@ def rates(request: HttpRequest) -> HttpResponse:
                 for error in (e for errors in row.errors.values() for e in errors):
                     messages.error(request, f"{_('row')} {number}: {error}")
             for error in formset.non_form_errors():
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(_url("workforce:rates", region))
     return render(
         request,
