@@ -128,7 +128,10 @@ def route(request: HttpRequest, pk: int) -> HttpResponse:
             if obj.educator.user_id != request.user.pk:
                 return None  # someone else's route: each view is audited, nothing cached
             context = {**fragments.placeholders(request), **_route_context(request, obj)}
-            return {"body": render_to_string("routes/route.html#body", context), "title": escape(obj.educator.full_name)}
+            return {
+                "body": render_to_string("routes/route.html#body", context),
+                "title": escape(obj.educator.full_name),
+            }
 
         # The educator's own route, from the cache until a table it shows is written (efs.fragments).
         parts = fragments.cached(request, "route", body, vary=(pk,))

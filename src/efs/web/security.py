@@ -278,12 +278,16 @@ class InputGuardMiddleware:
             return error_response(request, 413, "request_too_large", _("The request is too large."))
         if problem == "nul":
             return error_response(
-                request, 400, "nul_character",
+                request,
+                400,
+                "nul_character",
                 _("The request contains a NUL character (code 0), which no text may hold. Remove it and try again."),
             )
         if problem == "number":
             return error_response(
-                request, 400, "number_out_of_range",
+                request,
+                400,
+                "number_out_of_range",
                 _("A number in the request is beyond the range of 64-bit integers."),
             )
         if problem == "json":

@@ -112,18 +112,17 @@ def _federal_regions(user) -> list[dict]:
     build, a cached group-by of the directory."""
     build, counts = monitoring.region_totals("educators")
     if build is not None:
-        rows = [{"code": code, "name": name, "educators": counts.get(pk, 0)}
-                for pk, code, name in Region.objects.values_list("pk", "code", "name")]
+        rows = [
+            {"code": code, "name": name, "educators": counts.get(pk, 0)}
+            for pk, code, name in Region.objects.values_list("pk", "code", "name")
+        ]
         rows.sort(key=lambda row: (-row["educators"], row["code"]))
         return rows
     key = "home:federal:regions"
     rows = cache.get(key)
     if rows is None:
         counts = people.educators_per_region(user)
-        rows = [
-            {"code": r.code, "name": r.name, "educators": counts.get(r.pk, 0)}
-            for r in Region.objects.all()
-        ]
+        rows = [{"code": r.code, "name": r.name, "educators": counts.get(r.pk, 0)} for r in Region.objects.all()]
         rows.sort(key=lambda row: (-row["educators"], row["code"]))
         cache.set(key, rows, 300)
     return rows

@@ -4,18 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='TableVersion',
+            name="TableVersion",
             fields=[
-                ('name', models.CharField(max_length=100, primary_key=True, serialize=False)),
-                ('version', models.BigIntegerField()),
+                ("name", models.CharField(max_length=100, primary_key=True, serialize=False)),
+                ("version", models.BigIntegerField()),
             ],
         ),
     ]
