@@ -145,7 +145,7 @@ def install() -> None:
 
 def table_versions(using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
     with connections[using].cursor() as cursor:
-        cursor.execute(f"SELECT name, version FROM {VERSION_TABLE}")  # noqa: S608 - a constant
+        cursor.execute(f"SELECT name, version FROM {VERSION_TABLE}")
         return dict(cursor.fetchall())
 
 
@@ -171,7 +171,7 @@ def fill(request, parts: dict[str, str]) -> dict[str, SafeString]:
     token = get_token(request)
     nonce = getattr(request, "csp_nonce", "")
     return {
-        name: mark_safe(html.replace(CSRF_SLOT, token).replace(NONCE_SLOT, nonce))  # noqa: S308 - rendered templates
+        name: mark_safe(html.replace(CSRF_SLOT, token).replace(NONCE_SLOT, nonce))
         for name, html in parts.items()
     }
 

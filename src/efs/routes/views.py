@@ -8,12 +8,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils.html import escape
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from efs import xlsx
+from efs import fragments, xlsx
 from efs.catalog.models import Cohort
 from efs.errors import DomainError, NotFound, ValidationFailed
 from efs.financing.services import certificate_of
@@ -21,7 +21,6 @@ from efs.forms import first_error
 from efs.http import client_ip, pdf_response, post_int
 from efs.people import access
 from efs.people.models import Municipality, Role
-from efs import fragments
 from efs.people.public import AuditAction, audit_record, audit_rows, audit_view, processing_allowed
 
 from . import queries, regional, services
@@ -118,25 +117,30 @@ def _route_context(request, route) -> dict:
     }
 
 
+def _own_route_page(request: HttpRequest, pk: int, loaded: dict[str, Route]) -> HttpResponse | None:
+    """The educator's own route, from the cache until a table it shows is written
+    (efs.fragments); None for someone else's route (each view is audited, nothing cached)."""
+
+    def body() -> dict[str, str] | None:
+        obj = loaded["route"] = queries.route_full(request.user, pk)
+        if obj.educator.user_id != request.user.pk:
+            return None
+        context = {**fragments.placeholders(request), **_route_context(request, obj)}
+        return {"body": render_to_string("routes/route.html#body", context), "title": escape(obj.educator.full_name)}
+
+    parts = fragments.cached(request, "route", body, vary=(pk,))
+    if parts is None:
+        return None
+    return render(request, "routes/route.html", {"body": parts["body"], "title": parts["title"]})
+
+
 @login_required
 def route(request: HttpRequest, pk: int) -> HttpResponse:
     loaded: dict[str, Route] = {}
     if request.method != "POST":
-
-        def body() -> dict[str, str] | None:
-            obj = loaded["route"] = queries.route_full(request.user, pk)
-            if obj.educator.user_id != request.user.pk:
-                return None  # someone else's route: each view is audited, nothing cached
-            context = {**fragments.placeholders(request), **_route_context(request, obj)}
-            return {
-                "body": render_to_string("routes/route.html#body", context),
-                "title": escape(obj.educator.full_name),
-            }
-
-        # The educator's own route, from the cache until a table it shows is written (efs.fragments).
-        parts = fragments.cached(request, "route", body, vary=(pk,))
-        if parts is not None:
-            return render(request, "routes/route.html", {"body": parts["body"], "title": parts["title"]})
+        page = _own_route_page(request, pk, loaded)
+        if page is not None:
+            return page
     obj = loaded.get("route") or queries.route_full(request.user, pk)
     if request.method == "POST":
         action = request.POST.get("action", "")

@@ -15,3 +15,6 @@ class TableVersion(models.Model):
 
     name = models.CharField(max_length=100, primary_key=True)
     version = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.version}"

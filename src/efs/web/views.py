@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from efs import fragments
 from efs.catalog.models import Program, ProgramStatus, Review, ReviewStatus
 from efs.diagnostics import queries as diagnostics
 from efs.financing import queries as financing
@@ -24,7 +25,6 @@ from efs.people.services import consent_needed, consents_active
 from efs.routes import queries as routes
 from efs.routes import services as route_services
 from efs.routes.models import RouteStatus
-from efs import fragments
 
 
 def _teacher(user) -> dict:
@@ -140,16 +140,15 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     grants = access.grants(user)
     roles = {g.role for g in grants}
-    if roles == {Role.TEACHER}:
-        # The teacher's own part, from the cache until a table it shows is written (efs.fragments).
-        def body() -> dict[str, str]:
-            context = {**fragments.placeholders(request), **_home_context(user, grants, roles)}
-            return {"body": render_to_string("web/home.html#body", context)}
 
-        parts = fragments.cached(request, "home", body)
-        assert parts is not None
-        return render(request, "web/home.html", {"body": parts["body"]})
-    return render(request, "web/home.html", _home_context(user, grants, roles))
+    # The user's own part, from the cache until a table it shows is written (efs.fragments).
+    def body() -> dict[str, str]:
+        context = {**fragments.placeholders(request), **_home_context(user, grants, roles)}
+        return {"body": render_to_string("web/home.html#body", context)}
+
+    parts = fragments.cached(request, "home", body)
+    assert parts is not None
+    return render(request, "web/home.html", {"body": parts["body"]})
 
 
 def _home_context(user, grants, roles: set[str]) -> dict:
