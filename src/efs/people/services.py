@@ -117,6 +117,7 @@ def consent_withdraw(*, actor: User, educator: Educator, kind: str, ip: str | No
 
 def consent_needed(educator: Educator) -> bool:
     """True when the educator's region processes personal data on the basis of consent."""
+    basis: str | None
     if Educator.region.is_cached(educator):  # loaded with the educator: no query
         basis = educator.region.personal_data_basis
     else:
