@@ -1,12 +1,17 @@
 """The analytics build and the dashboards at country scale, beside a raw group-by peer.
 
     DATABASE_URL=postgres://…/efs_x EFS_DATA_DIR=… \
-        .venv/bin/python bench/monitoring/country.py [--rounds 20] [--backdate]
+        .venv/bin/python bench/monitoring/country.py [--rounds 20] [--activity | --reuse] [--backdate]
 
-Run it on a database filled by ``efs demo --scale country`` (or any other); ``--backdate`` first
-dates every educator a year back (as the region's demo does), so the directory has a
-history and each of the 24 months has its organization rows. It then runs, each as
-its own process under ``/usr/bin/time`` (wall, CPU, peak resident memory):
+Run it on a database filled by ``efs demo --scale country [--activity]`` (or any other).
+``--activity`` first simulates the country's year of activity on that database if it has none
+(``efs demo --scale country --activity``, timed). ``--reuse`` measures the database as it is
+(the way to re-run on a quiet machine: nothing is created, only analytics builds are added and
+old ones dropped). ``--backdate`` dates every educator a year back (a directory made before
+the country demo dated its records itself). It prints the data set (rows of the activity
+tables, and per data element the country's value at the last full month and how many
+regions have one), then runs, each as its own process under ``/usr/bin/time`` (wall, CPU,
+peak resident memory):
 
 1. ``efs monitoring build`` (full: 24 months, every data element, rolled up);
 2. ``efs monitoring build --incremental`` (the daily run: the last two months);
@@ -152,6 +157,66 @@ def backdate() -> dict:
     return {"educators": changed, "wall_s": round(time.perf_counter() - started, 1)}
 
 
+DATA_TABLES = [
+    "people_educator",
+    "diagnostics_attempt",
+    "diagnostics_competencyresult",
+    "routes_route",
+    "routes_routegoal",
+    "routes_routeitem",
+    "financing_account",
+    "financing_enrollment",
+    "workforce_post",
+    "workforce_assignment",
+    "people_supportassignment",
+    "support_consultation",
+    "support_mentorship",
+    "support_reflectioncycle",
+    "practices_practice",
+    "practices_replication",
+    "practices_event",
+    "practices_membership",
+]
+
+
+def simulated() -> bool:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "efs.settings")
+    import django
+
+    django.setup()
+    from efs.diagnostics.models import Assessment
+
+    return Assessment.objects.filter(code__endswith="-country-wave").exists()
+
+
+def data_set() -> dict:
+    """Rows of the activity tables (PostgreSQL's estimates after ANALYZE) and, per data element
+    of the published build, the country's value at the last full month and regions with a value."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "efs.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    out: dict = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples::bigint FROM pg_class WHERE relname = ANY(%s) ORDER BY relname", [DATA_TABLES]
+        )
+        out["rows"] = dict(cursor.fetchall())
+        cursor.execute(
+            "SELECT element, sum(value) FILTER (WHERE level = 'federal'), "
+            "count(DISTINCT unit_id) FILTER (WHERE level = 'region') FROM monitoring_fact "
+            "WHERE build_id = (SELECT max(id) FROM monitoring_build WHERE status = 'published') "
+            "AND month = (SELECT last_month - interval '1 month' FROM monitoring_build "
+            "WHERE status = 'published' ORDER BY id DESC LIMIT 1) GROUP BY element ORDER BY element"
+        )
+        out["elements at the last full month (country, regions with a value)"] = {
+            code: [int(total or 0), regions] for code, total, regions in cursor.fetchall()
+        }
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=20)
@@ -161,17 +226,32 @@ def main() -> None:
         action="store_true",
         help="first date every educator a year back, as the region's demo does (a directory with a history)",
     )
+    parser.add_argument(
+        "--activity",
+        action="store_true",
+        help="first simulate the country's year of activity on this database (if it has none)",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the database as it is (its directory, activity and builds); create nothing",
+    )
     args = parser.parse_args()
+    if args.reuse and (args.activity or args.backdate):
+        parser.error("--reuse creates nothing: drop --activity and --backdate")
     sys.path.insert(0, str(ROOT / "src"))
     result: dict = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_before": os.getloadavg()}
     }
     if args.backdate:
         result["backdate"] = backdate()
+    if args.activity and not simulated():
+        result["activity"] = timed([str(BIN / "efs"), "demo", "--scale", "country", "--activity"])
     if not args.skip_build:
         result["full build"] = timed([str(BIN / "efs"), "monitoring", "build"])
         result["incremental build"] = timed([str(BIN / "efs"), "monitoring", "build", "--incremental"])
         print(json.dumps(result, ensure_ascii=False), file=sys.stderr, flush=True)
+    result["data set"] = data_set()
     result["pages"] = pages(args.rounds)
     result["machine"]["load_after"] = os.getloadavg()
     print(json.dumps(result, ensure_ascii=False, indent=1))

@@ -111,6 +111,7 @@ def main() -> None:
     client.force_login(User.objects.get(username="regional"))
     figures = {
         "caseload_page": measure(client, "/support/caseloads/", args.rounds),
+        "caseload_page_proposed": measure(client, "/support/caseloads/?propose=1", args.rounds),
         "caseload_api": measure(client, "/api/support/caseloads", args.rounds),
         "peer_people_directory": measure(client, f"/people/educators/?region={region.pk}", args.rounds),
     }

@@ -17,6 +17,11 @@ default database is an SQLite file in the data dir. Environment:
                        ``127.0.0.1,::1``; from any other address the headers are dropped)
 - ``EFS_LOGIN_LIMIT_ACCOUNT`` / ``EFS_LOGIN_LIMIT_ADDRESS`` failed logins allowed per account /
                        per address in ``EFS_LOGIN_WINDOW_SECONDS`` (defaults 5 / 20 / 900)
+- ``EFS_EMAIL_BACKEND`` Django e-mail backend (default: files under ``DATA_DIR/mail``, no
+                       network); ``EFS_EMAIL_HOST``, ``EFS_EMAIL_PORT``, ``EFS_EMAIL_HOST_USER``,
+                       ``EFS_EMAIL_HOST_PASSWORD``, ``EFS_EMAIL_USE_TLS``, ``EFS_EMAIL_USE_SSL``,
+                       ``EFS_EMAIL_TIMEOUT`` for SMTP; ``EFS_DEFAULT_FROM_EMAIL`` the sender;
+                       ``EFS_SITE_URL`` the address links in e-mails start with
 """
 
 from __future__ import annotations
@@ -195,6 +200,22 @@ if os.environ.get("EFS_TASKS", "") == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# E-mail (people.notify sends a copy of each notification). The default writes each message
+# to a file under the data dir, so `make run` and the demo never call an external service;
+# production sets EFS_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and the host.
+EMAIL_BACKEND = os.environ.get("EFS_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("EFS_EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
+EMAIL_HOST = os.environ.get("EFS_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EFS_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EFS_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EFS_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("EFS_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_flag("EFS_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EFS_EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("EFS_DEFAULT_FROM_EMAIL", "ЕФС НМС <noreply@efs.localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EFS_SITE_URL = os.environ.get("EFS_SITE_URL", "http://localhost:8000").rstrip("/")  # links in e-mails
 
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_COOKIE_HTTPONLY = True

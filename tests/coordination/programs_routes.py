@@ -587,3 +587,65 @@ ROUTES += [
         check=_exists(lambda w: SharedTask.objects.filter(title="Задача из API").exists(), DRAFTERS_OK),
     ),
 ]
+
+
+def _template_body(title: str) -> dict:
+    return {
+        "title": title,
+        "components": [
+            {"code": c["code"], "title": c["title"], "description": c.get("description", "")}
+            for c in starter.COMPONENTS
+        ],
+        "criteria": [{"code": c["code"], "title": c["title"], "max_score": c["max_score"]} for c in starter.CRITERIA],
+        "note": "из API",
+    }
+
+
+def _macroregion_listed(who, world, response):
+    if response.status_code != 200:
+        return
+    listed = {m["name"] for m in response.json()}
+    assert ("Макрорегион матрицы" in listed) == (who in DRAFTERS_OK), f"{who}: {listed}"
+
+
+ROUTES += [
+    Route("api-1.0.0:program_template_api", "GET", lambda w, s: f"{A}/template", _api(READERS), setup=_programs),
+    Route(
+        "api-1.0.0:program_template_publish_api",
+        "POST",
+        lambda w, s: f"{A}/template",
+        _api({"federal": 201}),
+        setup=_programs,
+        json=True,
+        data=lambda w, s: _template_body("Шаблон из API"),
+        check=_exists(lambda w: ProgramTemplate.objects.filter(title="Шаблон из API").exists(), {"federal"}),
+    ),
+    Route(
+        "api-1.0.0:macroregion_list_api",
+        "GET",
+        lambda w, s: f"{A}/macroregions",
+        _api(READERS),
+        setup=_programs,
+        check=_macroregion_listed,
+    ),
+    Route("api-1.0.0:program_reviews_api", "GET", lambda w, s: f"{A}/reviews", _api({"expert": 200}), setup=_programs),
+]
+
+
+def _program_posts(world) -> bool:
+    from efs.practices.network.models import Post
+
+    return Post.objects.filter(thread__subject_kind="coordination.program").exists()
+
+
+ROUTES += [
+    Route(
+        "coordination:program_discuss",
+        "POST",
+        lambda w, s: f"{P}/{s['programs']['edit']}/discussion/",
+        _page({"regional": 302, "federal": 302, "regional_other": 404}),
+        setup=_programs,
+        data=lambda w, s: {"body": "Предлагаю добавить цель по наставничеству"},
+        check=_exists(_program_posts, DRAFTERS_OK),
+    ),
+]

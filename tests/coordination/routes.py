@@ -471,3 +471,80 @@ ROUTES += [
         check=_made("efs.practices.network.models.Post", READERS, thread__subject_kind="coordination.decision"),
     ),
 ]
+
+
+def _later(days: int) -> str:
+    return f"{dt.date.today() + dt.timedelta(days=days):%Y-%m-%d}"
+
+
+RUNNERS_API = {"school_head": 200, "teacher": 403, "regional": 200, "federal": 200}
+
+ROUTES += [
+    page(
+        "pledges_bulk",
+        "POST",
+        lambda w, s: f"/coordination/tasks/{s['task']}/pledges/bulk/",
+        _page({who: 302 for who in MEMBERS | RUNNERS}),  # the teacher's rows for other schools: refused row by row
+        data=lambda w, s: {
+            "organization_1": w.org_b.pk,
+            "money_1": "10 000",
+            "organization_2": w.org_c.pk,
+            "staff_hours_2": "7",
+        },
+        label="school B and school C in one form",
+        check=_made(f"{M}.Participation", RUNNERS, organization__name="МБОУ СОШ № 3", staff_hours=7),
+    ),
+    page(
+        "task_edit",
+        "POST",
+        lambda w, s: f"/coordination/tasks/{s['task']}/edit/",
+        _page(RUN_HTML),
+        data=lambda w, s: {
+            "title": "Сеть методических объединений (уточнено)",
+            "goal": "Объединения в каждом МО",
+            "deadline": _later(120),
+            "reason": "решение совета",
+        },
+        check=_made(f"{M}.TaskRevision", RUNNERS, reason="решение совета"),
+    ),
+    page(
+        "task_evidence_publish",
+        "POST",
+        lambda w, s: f"/coordination/tasks/{s['task']}/evidence/publish/",
+        _page(RUN_HTML),
+        data=lambda w, s: {"text": "Положение утверждено приказом"},
+        check=_made(f"{M}.StrategicTask", RUNNERS, public_evidence="Положение утверждено приказом"),
+    ),
+    endpoint(
+        "coordination_pledges_bulk",
+        "POST",
+        lambda w, s: f"/api/coordination/tasks/{s['task']}/pledges/bulk",
+        _api({"school_head": 201, "teacher": 422, "regional": 201, "federal": 201}),
+        json=True,
+        data=lambda w, s: {
+            "rows": [{"organization_id": w.org_c.pk, "staff_hours": 9}, {"organization_id": w.org_b.pk}]
+        },
+        check=_made(f"{M}.Participation", RUNNERS, organization__name="МБОУ СОШ № 3", staff_hours=9),
+    ),
+    endpoint(
+        "coordination_task_revisions", "GET", lambda w, s: f"/api/coordination/tasks/{s['task']}/revisions", _api(READ)
+    ),
+    endpoint(
+        "coordination_task_edit",
+        "PUT",
+        lambda w, s: f"/api/coordination/tasks/{s['task']}",
+        _api(RUNNERS_API),
+        json=True,
+        data=lambda w, s: {"title": "Сеть объединений", "goal": "Объединения в каждом МО", "deadline": _later(110)},
+        check=_made(f"{M}.StrategicTask", RUNNERS, title="Сеть объединений"),
+    ),
+    endpoint(
+        "coordination_task_evidence_publish",
+        "PUT",
+        lambda w, s: f"/api/coordination/tasks/{s['task']}/public-evidence",
+        _api(RUNNERS_API),
+        json=True,
+        data=lambda w, s: {"text": "Отчёт опубликован"},
+        check=_made(f"{M}.StrategicTask", RUNNERS, public_evidence="Отчёт опубликован"),
+    ),
+]

@@ -271,3 +271,131 @@ ROUTES += [
         setup=_built,
     ),
 ]
+
+
+# ---------------------------------------------------------------- a region's own passports
+
+
+def _own_passport(world, state):
+    _passports(world, state)
+    if "own" not in state:
+        from decimal import Decimal
+
+        from efs.monitoring.services import indicator_create
+
+        state["own"] = indicator_create(
+            actor=world.users["regional"],
+            region=world.r1,
+            code="r24_own",
+            name="Доля руководителей",
+            numerator=["educators_manager"],
+            denominator=["educators"],
+            factor=Decimal(100),
+        ).code
+
+
+def _r1_passports(world, state):
+    from efs.monitoring.models import Indicator
+
+    return Indicator.objects.filter(region=world.r1).count()
+
+
+def _r1_versions(world, state):
+    from efs.monitoring.models import FormulaVersion
+
+    return FormulaVersion.objects.filter(indicator__region=world.r1).count()
+
+
+def _passport_form(code: str = ""):
+    def data(world, state):
+        body = {
+            "name": "Обученных в ЦНППМ на 1 000 педагогов",
+            "numerator": ["educators_trained_cnppm"],
+            "denominator": ["educators"],
+            "factor": "1000",
+            "unit": "‰",
+            "periodicity": "year",
+            "direction": "up",
+            "note": "на тысячу",
+        }
+        return body | ({"code": code} if code else {})
+
+    return data
+
+
+ROUTES += [
+    Route(
+        "monitoring:passports", "GET", lambda w, s: "/monitoring/passports/", _page(READERS_200), setup=_own_passport
+    ),
+    Route(
+        "monitoring:passports",
+        "GET",
+        lambda w, s: f"/monitoring/passports/?region={w.r1.pk}",
+        _page(REGION_1),
+        setup=_own_passport,
+        label="region 24",
+    ),
+    Route(
+        "monitoring:passport_new",
+        "GET",
+        lambda w, s: f"/monitoring/passports/new/?region={w.r1.pk}",
+        _page({"regional": 200, "federal": 403, "regional_other": 404, "school_head": 404, "municipal": 404}),
+        setup=_own_passport,
+    ),
+    Route(
+        "monitoring:passport_new",
+        "POST",
+        lambda w, s: f"/monitoring/passports/new/?region={w.r1.pk}",
+        _page({"regional": 302, "federal": 403, "regional_other": 404, "school_head": 404, "municipal": 404}),
+        setup=_own_passport,
+        data=_passport_form("r24_trained"),
+        observe=_r1_passports,
+        changes={"regional"},
+    ),
+    Route(
+        "monitoring:passport_edit",
+        "GET",
+        lambda w, s: f"/monitoring/passports/{s['own']}/edit/",
+        by_role({"regional": 200, "federal": 403}, anonymous=302, default=404),
+        setup=_own_passport,
+    ),
+    Route(
+        "monitoring:passport_edit",
+        "POST",
+        lambda w, s: f"/monitoring/passports/{s['own']}/edit/",
+        by_role({"regional": 302, "federal": 403}, anonymous=302, default=404),
+        setup=_own_passport,
+        data=_passport_form(),
+        observe=_r1_versions,
+        changes={"regional"},
+    ),
+    Route(
+        "api-1.0.0:elements",
+        "GET",
+        lambda w, s: "/api/monitoring/elements",
+        by_role(READERS_200, default=403),
+        setup=_own_passport,
+    ),
+    Route(
+        "api-1.0.0:passport_create",
+        "POST",
+        lambda w, s: "/api/monitoring/indicators",
+        by_role({"regional": 201}, default=403),
+        setup=_own_passport,
+        json=True,
+        data=lambda w, s: _passport_form("r24_api")(w, s) | {"region": w.r1.pk},
+        observe=_r1_passports,
+        changes={"regional"},
+    ),
+    Route(
+        "api-1.0.0:passport_update",
+        "PUT",
+        lambda w, s: f"/api/monitoring/indicators/{s['own']}",
+        by_role({"regional": 200}, default=403),
+        setup=_own_passport,
+        json=True,
+        data=lambda w, s: _passport_form()(w, s) | {"factor": "10000", "unit": "на 10 000"},
+        observe=_r1_versions,
+        changes={"regional"},
+    ),
+]

@@ -80,6 +80,7 @@ def test_a_reader_never_sees_a_half_built_table(diagnosed):
         assert Fact.objects.filter(build=build).exists()  # the new rows are written ...
         seen["same_connection"] = _value(Level.REGION, w.r1.pk).numerator  # ... and not read
         if connection.vendor == "postgresql":  # another session sees the old build too
+
             def other():
                 from django.db import connections
 
@@ -208,10 +209,16 @@ def test_targets_cascade_to_municipalities_without_their_own(diagnosed):
     assert region.target == 50.0 and region.status == "achieved"  # 3 of 5 = 60 %
 
 
-@pytest.mark.parametrize("who,level,unit", [
-    ("regional_other", "region", "r1"), ("municipal", "region", "r1"), ("school_head", "municipality", "m1"),
-    ("teacher", "region", "r1"), ("municipal", "municipality", "m2"),
-])
+@pytest.mark.parametrize(
+    "who,level,unit",
+    [
+        ("regional_other", "region", "r1"),
+        ("municipal", "region", "r1"),
+        ("school_head", "municipality", "m1"),
+        ("teacher", "region", "r1"),
+        ("municipal", "municipality", "m2"),
+    ],
+)
 def test_who_may_not_set_a_target_changes_nothing(diagnosed, who, level, unit):
     w = diagnosed
     indicator = Indicator.objects.get(code="diagnosed_share")
@@ -363,8 +370,12 @@ def test_dashboards_make_a_fixed_number_of_queries(diagnosed):
 
     w = diagnosed
     services.analytics_build()
-    pages = [("regional", "/monitoring/"), ("federal", "/monitoring/"), ("school_head", "/monitoring/"),
-             ("regional", f"/monitoring/indicators/diagnosed_share/?level=region&unit={w.r1.pk}")]
+    pages = [
+        ("regional", "/monitoring/"),
+        ("federal", "/monitoring/"),
+        ("school_head", "/monitoring/"),
+        ("regional", f"/monitoring/indicators/diagnosed_share/?level=region&unit={w.r1.pk}"),
+    ]
     before = [queries_of(w.client(who), url) for who, url in pages]
     from tests.conftest import make_educator, make_org
 

@@ -576,3 +576,66 @@ ROUTES += [
 def _ics_ok(response):
     body = response.content.decode()
     assert body.startswith("BEGIN:VCALENDAR") and "SUMMARY:" in body and "Вебинар" in body
+
+
+# ------------------------------------------------------------------ a joint project's practices in the bank
+
+
+def project_bank_data(world, state: dict) -> None:
+    """The network's data and the bank's, with the bank's second public card already an output
+    of the joint project (org_a, its lead organization, published it)."""
+    from efs.practices import services as bank_services
+    from efs.practices.models import Practice
+    from tests.practices.setup import bank_data
+
+    network_data(world, state)
+    bank_data(world, state)
+    project = JointProject.objects.get(pk=state["network"]["project"])
+    practice = Practice.objects.get(pk=state["public2"])
+    if practice.project_id is None:
+        bank_services.practice_project_link(actor=world.users["regional"], practice=practice, project=project)
+
+
+_bank_page, _ = makers("practices", project_bank_data)
+
+
+def _practice_project(key: str):
+    from efs.practices.models import Practice
+
+    return lambda w: Practice.objects.filter(pk=_LAST["state"][key]).values_list("project__title", flat=True).first()
+
+
+_LAST: dict = {"state": {}}
+
+
+def _remembered(path_of):
+    def path(world, state):
+        _LAST["state"] = state
+        return path_of(world, state)
+
+    return path
+
+
+PROJECT_EDITORS = {"regional", "federal"}  # the coordinator (R1's operator) and the federal operator
+PROJECT_READERS_NOT_EDITORS = (R1 - {"regional"}) | {"regional_other"}
+
+ROUTES += [
+    _bank_page(
+        "project_practice_link",
+        _remembered(lambda w, s: f"/practices/network/projects/{s['network']['project']}/practices/"),
+        by_role(dict.fromkeys(PROJECT_EDITORS, 302) | dict.fromkeys(PROJECT_READERS_NOT_EDITORS, 403), anonymous=302),
+        method="POST",
+        data=lambda w, s: {"practice": s["public"]},
+        check=_state_of(_practice_project("public"), PROJECT_EDITORS, "Кадровая безопасность Сибири", None),
+    ),
+    _bank_page(
+        "project_practice_unlink",
+        _remembered(
+            lambda w, s: f"/practices/network/projects/{s['network']['project']}/practices/{s['public2']}/unlink/"
+        ),
+        by_role(dict.fromkeys(PROJECT_EDITORS, 302) | dict.fromkeys(PROJECT_READERS_NOT_EDITORS, 403), anonymous=302),
+        method="POST",
+        data=lambda w, s: {"confirm": "1"},
+        check=_state_of(_practice_project("public2"), PROJECT_EDITORS, None, "Кадровая безопасность Сибири"),
+    ),
+]

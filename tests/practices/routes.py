@@ -82,6 +82,12 @@ def _status_is(key: str, expected_by: dict[str, str], default: str):
     return check
 
 
+def _no_route_items(who, world, response):
+    from efs.practices.models import PracticeRouteItem
+
+    assert not PracticeRouteItem.objects.exists(), who
+
+
 # The state dict of the user's run, kept for the checks (they receive no state).
 _STATE: dict = {"last": {}}
 
@@ -319,6 +325,15 @@ ROUTES += [
         method="POST",
         data=_replication_form,
         check=_replications("public", {"provider"}),
+    ),
+    _page(
+        "practice_to_route",
+        _path("/practices/{}/route/", "public"),
+        by_role({}, anonymous=302, default=404),
+        method="POST",
+        data=lambda w, s: {"route": 1},
+        label="nobody in the matrix has a route open to new activities: not found, nothing added",
+        check=_no_route_items,
     ),
     # the API
     _api("practices_list", "GET", _path("/api/practices/"), api(ALL)),

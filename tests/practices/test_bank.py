@@ -142,7 +142,7 @@ def test_a_review_from_an_expert_who_joined_the_authors_organization_is_refused(
         "comment": "",
     }
     response = client.post(f"/practices/reviews/{review.pk}/", data, follow=True)
-    assert response.status_code == 200 and "конфликт интересов" in response.content.decode()
+    assert response.status_code == 422 and "конфликт интересов" in response.content.decode()
     review.refresh_from_db()
     assert review.status == "assigned"
 

@@ -47,6 +47,7 @@ def test_the_page_shows_loads_capacities_and_who_has_no_tutor(region):
     loads = {t.name: (t.load, t.capacity, t.overloaded) for t in c.tutors}
     assert loads == {"Orlova": (2, 1, True), "Petrov": (1, 2, False), "Tutor": (1, 10, False)}
     assert c.unassigned == 4  # Иванова, Петрова, Кузнецова and petrov's own record (org C)
+    assert c.to_rebalance == 5  # and the one beyond orlova's capacity
     assert {u.name.split()[0] for u in c.unassigned_shown} == {"Иванова", "Петрова", "Кузнецова", "Petrov"}
     response = world.client("regional").get("/support/caseloads/")
     text = response.content.decode()
@@ -217,8 +218,23 @@ def test_the_page_makes_a_fixed_number_of_queries_whatever_the_size(region):
     client = world.client("regional")
     queries_of(client, "/support/caseloads/")  # the first request of a session fills caches
     small = queries_of(client, "/support/caseloads/")
+    small_proposed = queries_of(client, "/support/caseloads/?propose=1")
     _grow(world, 30)
     large = queries_of(client, "/support/caseloads/")
-    assert small == large == 19
+    large_proposed = queries_of(client, "/support/caseloads/?propose=1")
+    # the page reads the loads; the proposal (its candidates and subjects) only when asked for
+    assert (small, small_proposed) == (large, large_proposed) == (PAGE_QUERIES, PAGE_QUERIES + 4)
     api = queries_of(client, "/api/support/caseloads")
-    assert api == 18
+    assert api == PAGE_QUERIES + 3
+
+
+PAGE_QUERIES = 14
+
+
+def test_the_page_proposes_on_demand_and_a_confirmed_batch_shows_the_next(region):
+    world, *_rest = region
+    client = world.client("regional")
+    page = client.get("/support/caseloads/").content.decode()
+    assert 'id="propose"' in page and 'id="rebalance"' not in page
+    page = client.get(f"/support/caseloads/?region={world.r1.pk}&propose=1").content.decode()
+    assert 'id="rebalance"' in page

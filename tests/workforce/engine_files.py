@@ -19,13 +19,11 @@ def write_inputs(
         folder / "flows.json",
     )
     staff_path.write_text(
-        "unit,subject,age,fte\n"
-        + "".join(f"{r['unit']},{r['subject']},{r['age']},{r['fte']!r}\n" for r in staff),
+        "unit,subject,age,fte\n" + "".join(f"{r['unit']},{r['subject']},{r['age']},{r['fte']!r}\n" for r in staff),
         encoding="utf-8",
     )
     demand_path.write_text(
-        "unit,subject,year,fte\n"
-        + "".join(f"{r['unit']},{r['subject']},{r['year']},{r['fte']!r}\n" for r in demand),
+        "unit,subject,year,fte\n" + "".join(f"{r['unit']},{r['subject']},{r['year']},{r['fte']!r}\n" for r in demand),
         encoding="utf-8",
     )
     flows_path.write_text(json.dumps(flows, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -47,11 +47,7 @@ def project(
         per_year[year] = stats
     for cell in sorted(cells):
         for year in range(base + 1, base + years + 1):
-            earlier = [
-                row
-                for row in demand
-                if (row["unit"], row["subject"]) == cell and row["year"] <= year
-            ]
+            earlier = [row for row in demand if (row["unit"], row["subject"]) == cell and row["year"] <= year]
             wanted = float(max(earlier, key=lambda row: row["year"])["fte"]) if earlier else 0.0
             stats = per_year[year][cell]
             out.append(

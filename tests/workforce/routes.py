@@ -9,6 +9,7 @@ from __future__ import annotations
 from efs.people.models import Subject
 from efs.workforce import services
 from efs.workforce.models import (
+    ClassCount,
     CurriculumHours,
     EntrantPlan,
     FirstGradeEntry,
@@ -51,9 +52,7 @@ def _unchanged(changed, what: str):
 
 def _physics_7(world) -> bool:
     return (
-        CurriculumHours.objects.filter(
-            region=world.r1, subject__code="physics", grade=7, hours="3.5"
-        ).exists()
+        CurriculumHours.objects.filter(region=world.r1, subject__code="physics", grade=7, hours="3.5").exists()
         and InputChange.objects.filter(region=world.r1, kind="curriculum").exists()
     )
 
@@ -71,6 +70,13 @@ def _entry_set(world) -> bool:
 
 def _entrants_set(world) -> bool:
     return EntrantPlan.objects.filter(municipality=world.m2, year=2029, fte="2.50").exists()
+
+
+def _classes_changed(world) -> bool:
+    return (
+        ClassCount.objects.filter(organization=world.org_a, year=2026, grade=3, classes=3, pupils=80).exists()
+        and InputChange.objects.filter(organization=world.org_a, kind="classes").exists()
+    )
 
 
 def _forbidden_else(statuses: dict[str, int], *, anonymous: int):
@@ -177,9 +183,7 @@ ROUTES += [
         method="POST",
         data=lambda w, s: {"region": w.r1.pk, "kind": "staffing"},
         # No file: nothing is imported (an import leaves «imported» events on its posts).
-        check=_unchanged(
-            lambda w: PostEvent.objects.filter(kind="imported").exists(), "imported posts"
-        ),
+        check=_unchanged(lambda w: PostEvent.objects.filter(kind="imported").exists(), "imported posts"),
     ),
     route(
         "post",
@@ -198,19 +202,16 @@ ROUTES += [
         method="POST",
         data=lambda w, s: {"action": "close", "closed_on": "2026-12-01"},
         # The post still has its holder: closing is refused for everyone.
-        check=_unchanged(
-            lambda w: Post.objects.filter(closed_on__isnull=False).exists(), "a closed post"
-        ),
+        check=_unchanged(lambda w: Post.objects.filter(closed_on__isnull=False).exists(), "a closed post"),
     ),
     route(
         "pipeline",
         lambda w, s: f"/workforce/pipeline/?region={w.r1.pk}",
-        by_role(dict.fromkeys(READERS, 302), anonymous=302, default=403),
+        # A contract the reader cannot see (here: none at all) is not found.
+        by_role(dict.fromkeys(READERS, 404), anonymous=302, default=403),
         method="POST",
         data=lambda w, s: {"region": w.r1.pk, "action": "break", "contract": 999999},
-        check=_unchanged(
-            lambda w: TargetedContract.objects.exclude(status="studying").exists(), "a contract"
-        ),
+        check=_unchanged(lambda w: TargetedContract.objects.exclude(status="studying").exists(), "a contract"),
     ),
     route(
         "scenarios",
@@ -220,6 +221,33 @@ ROUTES += [
         data=lambda w, s: {"region": w.r1.pk, "name": ""},
         check=_unchanged(lambda w: Scenario.objects.exists(), "a scenario"),
     ),
+    # A school's classes and pupils: its head and its municipality's and region's operators;
+    # R2's operator naming R1 is not found; nothing changes for the others.
+    route("classes", lambda w, s: f"/workforce/classes/?region={w.r1.pk}", page(READERS)),
+    route(
+        "classes",
+        lambda w, s: "/workforce/classes/",
+        by_role(
+            {
+                "school_head": 302,
+                "municipal": 302,
+                "regional": 302,
+                "federal": 302,
+                "regional_other": 404,
+            },
+            anonymous=302,
+            default=403,
+        ),
+        method="POST",
+        data=lambda w, s: {
+            "region": w.r1.pk,
+            "organization": w.org_a.pk,
+            "year": 2026,
+            "classes_3": 3,
+            "pupils_3": 80,
+        },
+        check=_changed_for({"school_head", "municipal", "regional", "federal"}, _classes_changed, "a school's classes"),
+    ),
     # The region's forecast inputs: read and changed by the region level only; the other
     # region's operator names R1 in the form and gets «not found» (nothing changes there).
     route(
@@ -227,16 +255,12 @@ ROUTES += [
         lambda w, s: f"/workforce/inputs/curriculum/?region={w.r1.pk}",
         page(REGION_LEVEL),
     ),
-    route(
-        "rates", lambda w, s: f"/workforce/inputs/leave-rates/?region={w.r1.pk}", page(REGION_LEVEL)
-    ),
+    route("rates", lambda w, s: f"/workforce/inputs/leave-rates/?region={w.r1.pk}", page(REGION_LEVEL)),
     route("plan", lambda w, s: f"/workforce/inputs/plan/?region={w.r1.pk}", page(REGION_LEVEL)),
     route(
         "curriculum",
         lambda w, s: "/workforce/inputs/curriculum/",
-        by_role(
-            {"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302, default=403
-        ),
+        by_role({"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302, default=403),
         method="POST",
         data=lambda w, s: {
             "region": w.r1.pk,
@@ -248,9 +272,7 @@ ROUTES += [
     route(
         "rates",
         lambda w, s: "/workforce/inputs/leave-rates/",
-        by_role(
-            {"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302, default=403
-        ),
+        by_role({"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302, default=403),
         method="POST",
         data=lambda w, s: {
             "region": w.r1.pk,
@@ -268,9 +290,7 @@ ROUTES += [
     route(
         "plan_entry",
         lambda w, s: "/workforce/inputs/plan/first-grade/",
-        by_role(
-            {"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302, default=403
-        ),
+        by_role({"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302, default=403),
         method="POST",
         data=lambda w, s: {"region": w.r1.pk, "municipality": w.m2.pk, "year": 2029, "pupils": 41},
         check=_changed_for({"regional", "federal"}, _entry_set, "first-grade entry"),
@@ -278,9 +298,7 @@ ROUTES += [
     route(
         "plan_entrants",
         lambda w, s: "/workforce/inputs/plan/entrants/",
-        by_role(
-            {"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302, default=403
-        ),
+        by_role({"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302, default=403),
         method="POST",
         data=lambda w, s: {
             "region": w.r1.pk,
@@ -298,17 +316,13 @@ ROUTES += [
         "inputs",
         "GET",
         lambda w, s: f"/api/workforce/inputs?region={w.r1.pk}",
-        by_role(
-            {"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403
-        ),
+        by_role({"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403),
     ),
     endpoint(
         "leave_rates_put",
         "PUT",
         lambda w, s: "/api/workforce/leave-rates",
-        by_role(
-            {"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403
-        ),
+        by_role({"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403),
         data=lambda w, s: {
             "region": w.r1.pk,
             "bands": [
@@ -327,9 +341,7 @@ ROUTES += [
         "curriculum_put",
         "PUT",
         lambda w, s: "/api/workforce/curriculum",
-        by_role(
-            {"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403
-        ),
+        by_role({"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403),
         data=lambda w, s: {
             "region": w.r1.pk,
             "subject_id": Subject.objects.get(code="physics").pk,
@@ -346,9 +358,7 @@ ROUTES += [
         "first_grade_entry_put",
         "PUT",
         lambda w, s: "/api/workforce/first-grade-entry",
-        by_role(
-            {"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403
-        ),
+        by_role({"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403),
         data=lambda w, s: {
             "region": w.r1.pk,
             "municipality_id": w.m2.pk,
@@ -366,9 +376,7 @@ ROUTES += [
         "entrant_plan_put",
         "PUT",
         lambda w, s: "/api/workforce/entrant-plan",
-        by_role(
-            {"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403
-        ),
+        by_role({"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403),
         data=lambda w, s: {
             "region": w.r1.pk,
             "municipality_id": w.m2.pk,
@@ -380,10 +388,38 @@ ROUTES += [
         json=True,
         check=_changed_for(
             {"regional", "federal"},
-            lambda w: EntrantPlan.objects.filter(
-                year=2030, source="returners", fte="3.50"
-            ).exists(),
+            lambda w: EntrantPlan.objects.filter(year=2030, source="returners", fte="3.50").exists(),
             "entrant plan through the API",
+        ),
+    ),
+    endpoint(
+        "classes_put",
+        "PUT",
+        lambda w, s: "/api/workforce/classes",
+        by_role(
+            {
+                "school_head": 200,
+                "municipal": 200,
+                "regional": 200,
+                "federal": 200,
+                "regional_other": 404,
+            },
+            anonymous=401,
+            default=403,
+        ),
+        data=lambda w, s: {
+            "organization_id": w.org_a.pk,
+            "year": 2026,
+            "grades": [{"grade": 4, "classes": 4, "pupils": 90}],
+        },
+        json=True,
+        check=_changed_for(
+            {"school_head", "municipal", "regional", "federal"},
+            lambda w: (
+                ClassCount.objects.filter(organization=w.org_a, year=2026, grade=4, classes=4, pupils=90).exists()
+                and InputChange.objects.filter(organization=w.org_a, kind="classes", after="4 / 90").exists()
+            ),
+            "classes through the API",
         ),
     ),
     endpoint(

@@ -22,9 +22,7 @@ pytestmark = pytest.mark.django_db
 BASE = 2026
 
 
-def test_hidden_shortage_counts_overload_above_one_and_a_half_and_out_of_field(
-    world, staffed
-) -> None:
+def test_hidden_shortage_counts_overload_above_one_and_a_half_and_out_of_field(world, staffed) -> None:
     inputs = forecasting.gather(world.r1.pk, BASE, 5)
     math, physics = (
         Subject.objects.get(code="mathematics").pk,
@@ -55,15 +53,11 @@ def test_demand_is_classes_times_hours_over_eighteen_and_cohorts_move_up(world, 
 
 
 def test_forecast_run_stores_the_engine_result_and_risk(world, staffed) -> None:
-    run = services.forecast_run(
-        actor=world.users["regional"], region=world.r1, years=5, base_year=BASE
-    )
+    run = services.forecast_run(actor=world.users["regional"], region=world.r1, years=5, base_year=BASE)
     inputs = forecasting.gather(world.r1.pk, BASE, 5)
     problem, cells = forecasting.problem_of(inputs)
     result = project(problem)
-    stored = {
-        (c.municipality_id, c.subject_id, c.year): c for c in ForecastCell.objects.filter(run=run)
-    }
+    stored = {(c.municipality_id, c.subject_id, c.year): c for c in ForecastCell.objects.filter(run=run)}
     assert len(stored) == len(cells) * 5
     for position, (municipality, subject) in enumerate(cells):
         previous = result.base_supply[position]
@@ -87,40 +81,28 @@ def test_a_scenario_with_every_extra_at_zero_equals_the_base_run(world, staffed)
     regional = world.users["regional"]
     base = services.forecast_run(actor=regional, region=world.r1, years=5, base_year=BASE)
     scenario = services.scenario_create(actor=regional, region=world.r1, name="Ничего не меняем")
-    same = services.forecast_run(
-        actor=regional, region=world.r1, years=5, scenario=scenario, base_year=BASE
-    )
+    same = services.forecast_run(actor=regional, region=world.r1, years=5, scenario=scenario, base_year=BASE)
 
     def rows(run):
         return list(
             ForecastCell.objects.filter(run=run)
-            .values_list(
-                "municipality_id", "subject_id", "year", "supply", "demand", "leavers", "entrants"
-            )
+            .values_list("municipality_id", "subject_id", "year", "supply", "demand", "leavers", "entrants")
             .order_by("municipality_id", "subject_id", "year")
         )
 
     assert rows(base) == rows(same)
-    better = services.scenario_create(
-        actor=regional, region=world.r1, name="Удержание", retention_gain=Decimal(50)
-    )
-    kept = services.forecast_run(
-        actor=regional, region=world.r1, years=5, scenario=better, base_year=BASE
-    )
+    better = services.scenario_create(actor=regional, region=world.r1, name="Удержание", retention_gain=Decimal(50))
+    kept = services.forecast_run(actor=regional, region=world.r1, years=5, scenario=better, base_year=BASE)
     assert sum(r[3] for r in rows(kept)) > sum(r[3] for r in rows(base))
 
 
-def test_only_the_region_operator_runs_a_forecast_and_nothing_is_stored_otherwise(
-    world, staffed
-) -> None:
+def test_only_the_region_operator_runs_a_forecast_and_nothing_is_stored_otherwise(world, staffed) -> None:
     for who in ("school_head", "municipal", "regional_other", "teacher"):
         with pytest.raises(PermissionDenied):
             services.forecast_run(actor=world.users[who], region=world.r1, years=5, base_year=BASE)
     assert not ForecastRun.objects.exists()
     with pytest.raises(ValidationFailed):
-        services.forecast_run(
-            actor=world.users["regional"], region=world.r1, years=11, base_year=BASE
-        )
+        services.forecast_run(actor=world.users["regional"], region=world.r1, years=11, base_year=BASE)
     assert not ForecastRun.objects.exists()
 
 
@@ -136,9 +118,7 @@ def test_registry_keeps_history_and_refuses_overfilling(world, staffed) -> None:
         )
     assert staffed.math_b.assignments.count() == 1
     holding = staffed.math_b.assignments.get()
-    services.assignment_end(
-        actor=regional, assignment=holding, ended_on=dt.date(2026, 6, 30), reason="retired"
-    )
+    services.assignment_end(actor=regional, assignment=holding, ended_on=dt.date(2026, 6, 30), reason="retired")
     services.post_fill(
         actor=regional,
         post=staffed.math_b,
@@ -154,9 +134,7 @@ def test_registry_keeps_history_and_refuses_overfilling(world, staffed) -> None:
     ]
     assert Assignment.objects.filter(post=staffed.math_b).count() == 2
     with pytest.raises(PermissionDenied):
-        services.post_close(
-            actor=world.users["school_head"], post=staffed.physics_c, closed_on=dt.date(2026, 10, 1)
-        )
+        services.post_close(actor=world.users["school_head"], post=staffed.physics_c, closed_on=dt.date(2026, 10, 1))
     assert Post.objects.get(pk=staffed.physics_c.pk).closed_on is None
 
 
@@ -231,13 +209,11 @@ def test_staffing_import_is_all_or_nothing_with_russian_row_errors(world, staffe
     )
     assert made == 2
     assert Post.objects.count() == before + 2
-    assert Assignment.objects.filter(
-        educator=world.same_org, post__subject__code="physics"
-    ).get().fte == Decimal("0.50")
+    assert Assignment.objects.filter(educator=world.same_org, post__subject__code="physics").get().fte == Decimal(
+        "0.50"
+    )
     with pytest.raises(PermissionDenied):
-        importexport.staffing_import(
-            actor=world.users["municipal"], region=world.r1, content=_workbook([good])
-        )
+        importexport.staffing_import(actor=world.users["municipal"], region=world.r1, content=_workbook([good]))
 
 
 def test_pages_and_exports_for_the_regional_operator(world, staffed) -> None:
@@ -249,9 +225,7 @@ def test_pages_and_exports_for_the_regional_operator(world, staffed) -> None:
     assert "gap-data" in text and "Ачинск" in text and "Красноярск" in text
     assert client.get(f"/workforce/municipalities/{world.m2.pk}/").status_code == 200
     export = client.get(f"/workforce/export/forecast.xlsx?region={world.r1.pk}")
-    assert export.status_code == 200 and export["Content-Type"].startswith(
-        "application/vnd.openxml"
-    )
+    assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxml")
     # The municipal operator reads its municipality only.
     municipal = world.client("municipal")
     assert municipal.get(f"/workforce/municipalities/{world.m2.pk}/").status_code == 404
@@ -271,11 +245,7 @@ def test_api_forecast_is_scoped_and_errors_have_the_json_shape(world, staffed) -
     assert created.status_code == 201, created.content
     cells = client.get(f"/api/workforce/forecast?region={world.r1.pk}").json()["cells"]
     assert {c["municipality"] for c in cells} == {"Красноярск", "Ачинск"}
-    municipal = (
-        world.client("municipal")
-        .get(f"/api/workforce/forecast?region={world.r1.pk}")
-        .json()["cells"]
-    )
+    municipal = world.client("municipal").get(f"/api/workforce/forecast?region={world.r1.pk}").json()["cells"]
     assert {c["municipality"] for c in municipal} == {"Красноярск"}
     denied = world.client("municipal").post(
         "/api/workforce/runs",

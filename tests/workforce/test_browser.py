@@ -53,9 +53,7 @@ CHART_STATE = """() => {
 }"""
 
 
-def test_overview_charts_show_the_figures_of_their_tables(
-    world, staffed, live_server, browser_page
-):
+def test_overview_charts_show_the_figures_of_their_tables(world, staffed, live_server, browser_page):
     services.forecast_run(actor=world.users["regional"], region=world.r1, years=5)
     page = browser_page
     errors = _log_in(page, live_server, world, "regional")
@@ -74,9 +72,7 @@ def test_overview_charts_show_the_figures_of_their_tables(
     assert not [e for e in errors if "Content Security Policy" in e], errors
 
 
-def test_region_select_switches_the_region_under_the_strict_csp(
-    world, staffed, live_server, browser_page
-):
+def test_region_select_switches_the_region_under_the_strict_csp(world, staffed, live_server, browser_page):
     page = browser_page
     errors = _log_in(page, live_server, world, "federal")
     page.goto(f"{live_server.url}/workforce/?region={world.r1.pk}", wait_until="load")
@@ -87,9 +83,7 @@ def test_region_select_switches_the_region_under_the_strict_csp(
     assert not [e for e in errors if "Content Security Policy" in e], errors
 
 
-def test_operator_changes_an_input_recalculates_and_reads_the_forecast(
-    world, staffed, live_server, browser_page
-):
+def test_operator_changes_an_input_recalculates_and_reads_the_forecast(world, staffed, live_server, browser_page):
     page = browser_page
     _log_in(page, live_server, world, "regional")
     page.goto(f"{live_server.url}/workforce/?region={world.r1.pk}", wait_until="load")
@@ -117,3 +111,79 @@ def test_operator_changes_an_input_recalculates_and_reads_the_forecast(
     page.wait_for_selector(".alert-success")
     stats = page.locator(".efs-stat").all_inner_texts()
     assert len(stats) == 4 and all(re.fullmatch(r"-?[\d\s\u00a0]+", s.strip()) for s in stats)
+
+
+def test_federal_operator_reads_both_tile_maps_and_runs_a_scenario(world, staffed, live_server, browser_page):
+    services.forecast_run(actor=world.users["regional"], region=world.r1, years=5)
+    page = browser_page
+    errors = _log_in(page, live_server, world, "federal")
+    page.goto(f"{live_server.url}/workforce/?region={world.r1.pk}", wait_until="load")
+    # the region's municipalities: a tile per municipality, each leading to its page
+    municipal = page.locator(".efs-tilemap").first
+    links = municipal.locator("a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert f"/workforce/municipalities/{world.m1.pk}/" in links
+    assert f"/workforce/municipalities/{world.m2.pk}/" in links
+    # Russia's regions: R1 has a forecast and a value; R2 none («нет данных»)
+    regions = page.locator("#region-risk-map")
+    titles = regions.locator("title").evaluate_all("els => els.map(e => e.textContent)")
+    assert any(world.r1.name in t and any(ch.isdigit() for ch in t) for t in titles), titles
+    assert any(world.r2.name in t and "нет данных" in t for t in titles), titles
+    with page.expect_navigation():
+        page.locator("#region-risk-map a", has_text=world.r2.code).first.click()
+    assert f"region={world.r2.pk}" in page.url
+
+    page.goto(f"{live_server.url}/workforce/scenarios/?region={world.r1.pk}", wait_until="load")
+    page.fill("#id_name", "Меньше уходящих")
+    page.fill("#id_retention_gain", "50")
+    page.click("text=Рассчитать")
+    page.wait_for_selector(".alert-success")
+    assert "Сценарий рассчитан" in page.inner_text(".alert-success")
+    header = page.locator("table thead").inner_text()
+    assert "Базовый прогноз" in header and "Меньше уходящих" in header
+    rows = page.locator("table tbody tr").all_inner_texts()
+    base, better = zip(*[(_number(r.split("\t")[1]), _number(r.split("\t")[2])) for r in rows], strict=True)
+    assert all(b <= a + 0.05 for a, b in zip(base, better, strict=True))  # fewer leavers: no bigger gap
+    assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_an_import_error_is_shown_in_russian_row_by_row(world, staffed, live_server, browser_page, tmp_path):
+    from openpyxl import Workbook
+
+    from efs.workforce import importexport
+
+    book = Workbook()
+    book.active.append([title for _, title in importexport.STAFFING_COLUMNS])
+    book.active.append([world.org_a.inn, "Астрология", "учитель", -1, "вчера", "", "", "", "", "", ""])
+    upload = tmp_path / "штатное.xlsx"
+    book.save(upload)
+    page = browser_page
+    _log_in(page, live_server, world, "regional")
+    page.goto(f"{live_server.url}/workforce/registry/?region={world.r1.pk}", wait_until="load")
+    page.select_option("#id_kind", "staffing")
+    page.set_input_files("#id_file", str(upload))
+    page.click("form[enctype='multipart/form-data'] button")
+    page.wait_for_selector(".alert-danger")
+    refusal = page.inner_text(".alert-danger")
+    assert "Ничего не загружено" in refusal and "Строка 2" in refusal, refusal
+    warnings = page.locator(".alert-warning").all_inner_texts()
+    assert any("Строка 2" in w and "Предмет" in w for w in warnings), warnings
+    assert any("Строка 2" in w and "Ставок" in w for w in warnings), warnings
+
+
+def test_school_head_edits_the_schools_classes(world, staffed, live_server, browser_page):
+    page = browser_page
+    _log_in(page, live_server, world, "school_head")
+    page.goto(f"{live_server.url}/workforce/registry/?region={world.r1.pk}", wait_until="load")
+    page.click("text=Классы и учащиеся")
+    page.wait_for_selector("#classes-form")
+    page.fill("#id_classes_3", "3")
+    page.fill("#id_pupils_3", "")
+    page.click("#classes-form button")
+    page.wait_for_selector(".alert-danger")
+    assert "класс 3" in page.inner_text(".alert-danger").lower()
+    page.fill("#id_classes_3", "3")
+    page.fill("#id_pupils_3", "80")
+    page.click("#classes-form button")
+    page.wait_for_selector(".alert-success")
+    assert "изменено классов: 1" in page.inner_text(".alert-success")
+    assert "2 / 47" in page.inner_text("main") and "3 / 80" in page.inner_text("main")  # the history

@@ -46,9 +46,7 @@ def inputs(draw: st.DrawFn) -> tuple[list[Any], list[Any], dict[str, Any], int]:
             max_size=25,
         )
     )
-    keys = draw(
-        st.sets(st.tuples(units, subjects, st.integers(BASE - 2, BASE + years + 2)), max_size=12)
-    )
+    keys = draw(st.sets(st.tuples(units, subjects, st.integers(BASE - 2, BASE + years + 2)), max_size=12))
     demand = [{"unit": u, "subject": s, "year": y, "fte": draw(ftes)} for u, s, y in sorted(keys)]
     entrants = draw(
         st.lists(
@@ -116,9 +114,7 @@ def test_supply_is_last_year_minus_leavers_plus_entrants(case: Any) -> None:
     for cell in got:
         key = (cell["unit"], cell["subject"])
         before = previous.get(key, 0.0) if cell["year"] > BASE + 1 else base.get(key, 0.0)
-        assert cell["supply_fte"] == pytest.approx(
-            before - cell["leavers_fte"] + cell["entrants_fte"], abs=1e-9
-        )
+        assert cell["supply_fte"] == pytest.approx(before - cell["leavers_fte"] + cell["entrants_fte"], abs=1e-9)
         assert cell["gap_fte"] == pytest.approx(cell["demand_fte"] - cell["supply_fte"], abs=1e-12)
         assert cell["supply_fte"] >= -1e-12
         previous[key] = cell["supply_fte"]
@@ -207,9 +203,7 @@ def test_a_malformed_problem_is_refused() -> None:
 @settings(max_examples=40, deadline=None)
 @given(
     names=st.lists(st.text(min_size=1, max_size=6), min_size=1, max_size=4, unique=True),
-    values=st.lists(
-        st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=1, max_size=60
-    ),
+    values=st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=1, max_size=60),
     years=st.integers(1, 4),
 )
 def test_the_fast_writer_writes_what_json_writes(names, values, years) -> None:
@@ -246,7 +240,5 @@ def test_the_fast_writer_writes_what_json_writes(names, values, years) -> None:
     )
     forecast = project(problem)
     fast = forecast_json(forecast)
-    assert json.loads(fast) == json.loads(
-        json.dumps(forecast_document(forecast), ensure_ascii=False)
-    )
+    assert json.loads(fast) == json.loads(json.dumps(forecast_document(forecast), ensure_ascii=False))
     assert fast.count("\n") == len(cells) * years - 1

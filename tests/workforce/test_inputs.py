@@ -46,10 +46,7 @@ def test_curriculum_own_value_over_the_federal_one_and_back_with_history(world, 
     assert (entry.before, entry.after, entry.actor) == (str(federal), "3.5", regional)
     assert "7" in entry.subject and physics.name in entry.subject
 
-    assert (
-        services.curriculum_set(actor=regional, region=world.r1, subject=physics, hours={7: None})
-        == 1
-    )
+    assert services.curriculum_set(actor=regional, region=world.r1, subject=physics, hours={7: None}) == 1
     assert not CurriculumHours.objects.filter(region=world.r1).exists()
     changes = InputChange.objects.filter(region=world.r1, kind=InputChange.Kind.CURRICULUM)
     assert changes.count() == 2
@@ -60,14 +57,10 @@ def test_curriculum_refuses_bad_hours_and_other_roles_and_saves_nothing(world, s
     physics = _physics()
     for hours in ({7: Decimal("20.5")}, {7: Decimal("-1")}, {7: Decimal("2.25")}, {12: Decimal(1)}):
         with pytest.raises(ValidationFailed):
-            services.curriculum_set(
-                actor=world.users["regional"], region=world.r1, subject=physics, hours=hours
-            )
+            services.curriculum_set(actor=world.users["regional"], region=world.r1, subject=physics, hours=hours)
     for who in ("municipal", "school_head", "regional_other"):
         with pytest.raises(PermissionDenied):
-            services.curriculum_set(
-                actor=world.users[who], region=world.r1, subject=physics, hours={7: Decimal(3)}
-            )
+            services.curriculum_set(actor=world.users[who], region=world.r1, subject=physics, hours={7: Decimal(3)})
     assert not CurriculumHours.objects.filter(region__isnull=False).exists()
     assert not InputChange.objects.filter(kind=InputChange.Kind.CURRICULUM).exists()
 
@@ -98,21 +91,13 @@ def test_leave_rates_history_and_refusals(world, staffed) -> None:
 
 def test_first_grade_entry_and_entrant_plan_set_change_and_remove(world, staffed) -> None:
     regional, physics = world.users["regional"], _physics()
-    services.first_grade_entry_set(
-        actor=regional, region=world.r1, municipality=world.m2, year=2028, pupils=40
-    )
-    services.first_grade_entry_set(
-        actor=regional, region=world.r1, municipality=world.m2, year=2028, pupils=45
-    )
+    services.first_grade_entry_set(actor=regional, region=world.r1, municipality=world.m2, year=2028, pupils=40)
+    services.first_grade_entry_set(actor=regional, region=world.r1, municipality=world.m2, year=2028, pupils=45)
     assert FirstGradeEntry.objects.get(municipality=world.m2, year=2028).pupils == 45
-    services.first_grade_entry_set(
-        actor=regional, region=world.r1, municipality=world.m2, year=2028, pupils=None
-    )
+    services.first_grade_entry_set(actor=regional, region=world.r1, municipality=world.m2, year=2028, pupils=None)
     assert not FirstGradeEntry.objects.filter(municipality=world.m2).exists()
     history = list(
-        InputChange.objects.filter(kind=InputChange.Kind.FIRST_GRADE)
-        .order_by("pk")
-        .values_list("before", "after")
+        InputChange.objects.filter(kind=InputChange.Kind.FIRST_GRADE).order_by("pk").values_list("before", "after")
     )
     assert history == [("—", "40"), ("40", "45"), ("45", "—")]
     with pytest.raises(ValidationFailed):  # a municipality of another region
@@ -124,9 +109,7 @@ def test_first_grade_entry_and_entrant_plan_set_change_and_remove(world, staffed
             pupils=1,
         )
     with pytest.raises(ValidationFailed):
-        services.first_grade_entry_set(
-            actor=regional, region=world.r1, municipality=world.m2, year=1999, pupils=1
-        )
+        services.first_grade_entry_set(actor=regional, region=world.r1, municipality=world.m2, year=1999, pupils=1)
 
     common = {"actor": regional, "region": world.r1, "municipality": world.m2, "subject": physics}
     services.entrant_plan_set(**common, year=2028, source="graduates", fte=Decimal("2.5"), age=24)
@@ -157,7 +140,7 @@ def test_curriculum_page_flow_with_russian_errors(world, staffed) -> None:
         follow=True,
     )
     text = bad.content.decode()
-    assert "Проверьте форму" in text and "20" in text
+    assert "класс 7: часов в неделю от 0 до 20" in text  # the field's own message names the grade
     assert not CurriculumHours.objects.filter(region=world.r1).exists()
     good = client.post(
         "/workforce/inputs/curriculum/",
@@ -194,9 +177,10 @@ def test_rates_page_refuses_overlapping_bands_in_russian(world, staffed) -> None
     del data["band-2-rate"]
     response = client.post("/workforce/inputs/leave-rates/", data, follow=True)
     assert "Сохранено." in response.content.decode()
-    assert list(
-        LeaveRate.objects.filter(region=world.r1).values_list("from_age", "to_age", "rate")
-    ) == [(14, 60, Decimal("0.0500")), (61, 70, Decimal("0.2000"))]
+    assert list(LeaveRate.objects.filter(region=world.r1).values_list("from_age", "to_age", "rate")) == [
+        (14, 60, Decimal("0.0500")),
+        (61, 70, Decimal("0.2000")),
+    ]
 
 
 def test_plan_inputs_flow_into_the_forecast(world, staffed) -> None:
@@ -231,12 +215,10 @@ def test_plan_inputs_flow_into_the_forecast(world, staffed) -> None:
         follow=True,
     )
     # A municipality of another region is not a choice of the form: a Russian form error.
-    assert "Проверьте форму" in missing.content.decode()
+    assert "Выберите корректный вариант" in missing.content.decode()
     assert not FirstGradeEntry.objects.filter(municipality=_other_municipality(world)).exists()
     assert client.post("/workforce/", {"region": world.r1.pk, "years": 5}).status_code == 302
-    cell = ForecastCell.objects.get(
-        run__region=world.r1, municipality=world.m2, subject=physics, year=year
-    )
+    cell = ForecastCell.objects.get(run__region=world.r1, municipality=world.m2, subject=physics, year=year)
     assert cell.entrants == pytest.approx(2.5)
 
 
@@ -365,14 +347,12 @@ def test_a_school_head_opens_a_post_in_the_school_only(world, staffed) -> None:
         "opened_on": "2026-09-01",
     }
     refused = client.post("/workforce/posts/new/", data, follow=True)
-    assert "Проверьте форму" in refused.content.decode()
+    assert "Выберите корректный вариант" in refused.content.decode()
     assert not Post.objects.filter(position="учитель физики").exists()
     data["organization"] = world.org_a.pk
     opened = client.post("/workforce/posts/new/", data, follow=True)
     post = Post.objects.get(position="учитель физики")
     assert opened.redirect_chain[-1][0] == f"/workforce/posts/{post.pk}/"
     assert (post.organization, post.fte) == (world.org_a, Decimal("1.50"))
-    assert PostEvent.objects.filter(
-        post=post, kind="opened", actor=world.users["school_head"]
-    ).exists()
+    assert PostEvent.objects.filter(post=post, kind="opened", actor=world.users["school_head"]).exists()
     assert "Ставка открыта." in opened.content.decode()

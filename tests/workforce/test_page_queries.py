@@ -79,9 +79,7 @@ def test_the_age_pyramid_summed_by_the_database_equals_the_holdings_one_by_one(w
     _more_staff(world, 6)
     for who in ("regional", "municipal", "school_head"):
         user = world.users[who]
-        assert queries.age_structure(user, region=world.r1) == pytest.approx(
-            _ages_one_by_one(user, world.r1)
-        ), who
+        assert queries.age_structure(user, region=world.r1) == pytest.approx(_ages_one_by_one(user, world.r1)), who
     regional = queries.age_structure(world.users["regional"], region=world.r1)
     assert regional["?"] == 1.0 and regional["30–39"] >= 1.75 and regional["60+"] >= 1.0
 
@@ -100,9 +98,7 @@ OVERVIEW_QUERIES = 14  # 13 of the page + the region's municipalities for the ti
 MUNICIPALITY_QUERIES = 9
 
 
-def test_pages_make_a_fixed_number_of_queries_whatever_the_registry(
-    world, staffed, django_assert_num_queries
-):
+def test_pages_make_a_fixed_number_of_queries_whatever_the_registry(world, staffed, django_assert_num_queries):
     regional = world.users["regional"]
     services.forecast_run(actor=regional, region=world.r1, years=5, base_year=2025)
     services.forecast_run(actor=regional, region=world.r1, years=5)

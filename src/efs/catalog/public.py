@@ -11,6 +11,7 @@ from efs.periods import utc_bounds
 
 from . import search
 from .models import Program, ProgramStatus, ProgramTransition
+from .queries import open_cohorts
 from .services import (
     COMMENT_MIN,
     LOW_SCORE_SHARE,
@@ -21,6 +22,7 @@ from .services import (
     cohort_seat_take,
     expert_affiliations,
     program_effects_set,
+    reviewers_pick,
 )
 
 __all__ = [
@@ -35,7 +37,9 @@ __all__ = [
     "cohort_seat_take",
     "element_programs_published",
     "expert_affiliations",
+    "open_cohorts",
     "program_effects_set",
+    "reviewers_pick",
     "search_concepts",
     "search_document",
     "search_idf",
@@ -67,8 +71,11 @@ def element_programs_published(*, months: list[dt.date]) -> list[tuple[int, int,
             .values("to_status")[:1]
         )
         counts = (
-            Program.objects.annotate(status_then=Subquery(last_status)).filter(status_then=ProgramStatus.PUBLISHED)
-            .values("provider_id").annotate(n=Count("id")).order_by()
+            Program.objects.annotate(status_then=Subquery(last_status))
+            .filter(status_then=ProgramStatus.PUBLISHED)
+            .values("provider_id")
+            .annotate(n=Count("id"))
+            .order_by()
         )
         rows += [(c["provider_id"], index, c["n"]) for c in counts]
     return rows

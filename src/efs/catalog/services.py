@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,9 +151,7 @@ def _module_problems(data: ProgramData) -> list[tuple[str, str]]:
     if not data.modules:
         errors.append(("modules", _("List the modules of the program.")))
     elif sum(h for _t, h in data.modules) != data.hours:
-        errors.append(
-            ("modules", _modules_mismatch(sum(h for _t, h in data.modules), data.hours))
-        )
+        errors.append(("modules", _modules_mismatch(sum(h for _t, h in data.modules), data.hours)))
     if any(h <= 0 or not t.strip() for t, h in data.modules):
         errors.append(("modules", _("Every module needs a title and hours.")))
     return errors
@@ -339,6 +338,43 @@ def experts_available(program: Program) -> list[User]:
     return [e for e in experts if program.provider_id not in expert_affiliations(e)]
 
 
+def reviewers_pick(
+    *,
+    experts: list[User] | None,
+    available: Callable[[], list[User]],
+    current: int,
+    taken: set[int],
+    conflicted: Callable[[User], bool],
+    conflict_message: str,
+) -> list[User]:
+    """The depository's rule for a review panel, for programs and for the bank of practices:
+    the experts chosen (or, without a choice, the least loaded available ones up to
+    ``MIN_REVIEWS``), each without a conflict of interest and holding the expert role, and
+    enough of them with the ``current`` reviews. Returns the experts not yet on the panel
+    (``taken``); refuses with ``ValidationFailed`` before anything is written.
+    ``conflict_message`` is a translated text with ``%(name)s``."""
+    if experts is None:
+        pool = [e for e in available() if e.pk not in taken]
+        experts = pool[: max(0, MIN_REVIEWS - current)]
+    for expert in experts:
+        if conflicted(expert):
+            raise ValidationFailed(
+                conflict_message % {"name": expert.display_name()}, code="review_conflict_of_interest"
+            )
+        if not people_access.has_role(expert, Role.EXPERT):
+            raise ValidationFailed(
+                _("%(name)s is not an expert.") % {"name": expert.display_name()}, code="review_not_expert"
+            )
+    fresh = list({e.pk: e for e in experts if e.pk not in taken}.values())
+    if current + len(fresh) < MIN_REVIEWS:
+        raise ValidationFailed(
+            _("At least %(n)s experts without a conflict of interest are needed; not enough are available.")
+            % {"n": MIN_REVIEWS},
+            code="review_not_enough_experts",
+        )
+    return fresh
+
+
 @transaction.atomic
 def reviews_assign(*, actor: User, program: Program, experts: list[User] | None = None) -> list[Review]:
     """Assign experts (at least two, without conflict of interest) to the submitted card."""
@@ -348,30 +384,18 @@ def reviews_assign(*, actor: User, program: Program, experts: list[User] | None 
         raise Conflict(_("Experts are assigned to a submitted program."), code="program_not_submitted")
     current = list(program.reviews.filter(program_version=program.version).exclude(status=ReviewStatus.WITHDRAWN))
     taken = {r.expert_id for r in current}
-    if experts is None:
-        pool = [e for e in experts_available(program) if e.pk not in taken]
-        experts = pool[: max(0, MIN_REVIEWS - len(current))]
-    for expert in experts:
-        if program.provider_id in expert_affiliations(expert):
-            raise ValidationFailed(
-                _("%(name)s works for the provider: a conflict of interest.") % {"name": expert.display_name()},
-                code="review_conflict_of_interest",
-            )
-        if not people_access.has_role(expert, Role.EXPERT):
-            raise ValidationFailed(
-                _("%(name)s is not an expert.") % {"name": expert.display_name()}, code="review_not_expert"
-            )
+    chosen = reviewers_pick(
+        experts=experts,
+        available=lambda: experts_available(program),
+        current=len(current),
+        taken=taken,
+        conflicted=lambda e: program.provider_id in expert_affiliations(e),
+        conflict_message=_("%(name)s works for the provider: a conflict of interest."),
+    )
     created = [
         Review.objects.create(program=program, program_version=program.version, expert=e, assigned_by=actor)
-        for e in experts
-        if e.pk not in taken
+        for e in chosen
     ]
-    if len(current) + len(created) < MIN_REVIEWS:
-        raise ValidationFailed(
-            _("At least %(n)s experts without a conflict of interest are needed; not enough are available.")
-            % {"n": MIN_REVIEWS},
-            code="review_not_enough_experts",
-        )
     if program.status == ProgramStatus.SUBMITTED:
         _transition(program, ProgramStatus.IN_REVIEW, actor)
     return created

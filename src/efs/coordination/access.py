@@ -27,6 +27,7 @@ from .models import (
     MinutesApproval,
     Participation,
     StrategicTask,
+    TaskRevision,
     Vote,
     WorkingGroup,
 )
@@ -78,6 +79,7 @@ register(Minutes, _policy("meeting__council", personal=True))
 register(MinutesApproval, _policy("minutes__meeting__council", personal=True))
 register(StrategicTask, _policy("council", personal=False))
 register(Participation, _policy("task__council", personal=False))
+register(TaskRevision, _policy("task__council", personal=True))
 
 
 def visible(queryset, user):

@@ -4,7 +4,7 @@ agenda, votes and minutes, tasks with progress and pledges, and the public accou
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -12,13 +12,20 @@ from ninja import Field, Router, Schema, Status
 
 from efs.coordination.programs.api import router as programs_router
 from efs.errors import NotFound
-from efs.limits import KOPECKS_MAX, Id
-from efs.people.public import Organization, Region
+from efs.limits import KOPECKS_MAX, Day, Id
+from efs.people.public import Organization, Region, User
 
 from . import queries, services
 from .services import STAFF_HOURS_MAX
 
 router = Router(tags=["coordination"])
+
+
+def _actor(request: HttpRequest) -> User:
+    """The signed-in user (the operation requires a login)."""
+    return cast(User, request.user)
+
+
 router.add_router("/programs", programs_router)
 
 
@@ -79,6 +86,7 @@ class AgendaOut(Schema):
     speaker_organization: str | None
     task_id: int | None
     indicator: str | None
+    program_id: int | None
     carried: bool
 
 
@@ -140,6 +148,7 @@ def meeting(request: HttpRequest, meeting_id: Id):
                 "carried": a.carried,
                 "speaker_organization": str(a.speaker.organization) if a.speaker else None,
                 "indicator": a.indicator.code if a.indicator else None,
+                "program_id": a.program_id,
             }
             for a in d["agenda"]
         ],
@@ -254,6 +263,7 @@ class TaskOut(Schema):
     deadline: dt.date
     status: str
     evidence: str
+    public_evidence: str = Field(description="the evidence as published on the public page by a runner of the council")
     progress_percent: int | None
     overdue: bool
     at_risk: bool
@@ -292,6 +302,7 @@ def tasks(request: HttpRequest, council_id: Id):
             "deadline": t.deadline,
             "status": t.status,
             "evidence": t.evidence,
+            "public_evidence": t.public_evidence,
             "progress_percent": t.progress.percent,
             "overdue": t.progress.overdue,
             "at_risk": t.progress.at_risk,
@@ -344,6 +355,128 @@ def pledge(request: HttpRequest, task_id: Id, body: PledgeIn):
         note=body.note,
     )
     return Status(201, _pledge_out(p))
+
+
+class BulkPledgeIn(Schema):
+    rows: Annotated[list[PledgeIn], Field(min_length=1, max_length=services.PLEDGE_ROWS_MAX)]
+
+
+@router.post(
+    "/tasks/{task_id}/pledges/bulk",
+    response={201: list[PledgeOut]},
+    summary="Several organizations' parts in a task at once: all saved, or none (error details name each bad row)",
+    url_name="coordination_pledges_bulk",
+)
+def pledges_bulk(request: HttpRequest, task_id: Id, body: BulkPledgeIn):
+    task = queries.task_for(request.user, task_id)
+    ids = {row.organization_id for row in body.rows}
+    organizations = {o.pk: o for o in Organization.objects.filter(pk__in=ids, region_id=task.region_id)}
+    rows = [
+        {
+            "organization": organizations.get(row.organization_id),
+            "part": row.part,
+            "money_kopecks": row.money_kopecks,
+            "staff_hours": row.staff_hours,
+            "venues": row.venues,
+            "note": row.note,
+        }
+        for row in body.rows
+    ]
+    saved = services.pledges_record(actor=_actor(request), task=task, rows=rows)
+    return Status(201, [_pledge_out(p) for p in saved])
+
+
+class TaskEditIn(Schema):
+    title: Annotated[str, Field(min_length=1, max_length=300)]
+    goal: Annotated[str, Field(min_length=1, max_length=3000)]
+    deadline: Day
+    reason: Annotated[str, Field(max_length=500)] = ""
+
+
+class TaskRevisionOut(Schema):
+    changed_at: dt.datetime
+    changed_by: str
+    reason: str
+    changes: dict[str, list[str]] = Field(description="field → [before, after]")
+
+
+class TaskEditOut(Schema):
+    id: int
+    title: str
+    goal: str
+    deadline: dt.date
+    revisions: list[TaskRevisionOut]
+
+
+def _task_edit_out(task, user) -> dict:
+    return {
+        "id": task.pk,
+        "title": task.title,
+        "goal": task.goal,
+        "deadline": task.deadline,
+        "revisions": [
+            {
+                "changed_at": r.changed_at,
+                "changed_by": (r.changed_by.get_full_name() or r.changed_by.username) if r.changed_by else "",
+                "reason": r.reason,
+                "changes": r.changes,
+            }
+            for r in queries.task_revisions(task, user)
+        ],
+    }
+
+
+@router.get(
+    "/tasks/{task_id}/revisions",
+    response=TaskEditOut,
+    summary="A task's text and deadline with the history of their changes",
+    url_name="coordination_task_revisions",
+)
+def task_revisions(request: HttpRequest, task_id: Id):
+    return _task_edit_out(queries.task_for(request.user, task_id), request.user)
+
+
+@router.put(
+    "/tasks/{task_id}",
+    response=TaskEditOut,
+    summary="Change a task's title, goal or deadline (the council's runners); the previous text is kept",
+    url_name="coordination_task_edit",
+)
+def task_edit(request: HttpRequest, task_id: Id, body: TaskEditIn):
+    task = services.task_edit(
+        actor=_actor(request),
+        task=queries.task_for(request.user, task_id),
+        title=body.title,
+        goal=body.goal,
+        deadline=body.deadline,
+        reason=body.reason,
+    )
+    return _task_edit_out(task, request.user)
+
+
+class EvidencePublishIn(Schema):
+    text: str = Field(
+        "", max_length=3000, description="the text for the public page without personal data; empty takes it off"
+    )
+
+
+class EvidencePublishOut(Schema):
+    id: int
+    public_evidence: str
+    published_at: dt.datetime | None
+
+
+@router.put(
+    "/tasks/{task_id}/public-evidence",
+    response=EvidencePublishOut,
+    summary="Publish a task's evidence on the public accountability page (the council's runners)",
+    url_name="coordination_task_evidence_publish",
+)
+def task_evidence_publish(request: HttpRequest, task_id: Id, body: EvidencePublishIn):
+    task = services.task_evidence_publish(
+        actor=_actor(request), task=queries.task_for(request.user, task_id), text=body.text
+    )
+    return {"id": task.pk, "public_evidence": task.public_evidence, "published_at": task.public_evidence_at}
 
 
 class PledgeAnswerIn(Schema):

@@ -11,6 +11,7 @@ from efs.monitoring.public import Indicator
 from efs.people.public import Organization, User
 
 from .models import DecisionMethod, MemberRole, Part, TaskStatus, VoteChoice
+from .programs.models import RegionalProgram
 from .services import STAFF_HOURS_MAX
 
 
@@ -107,11 +108,17 @@ class AgendaForm(_Styled):
     )
     task = forms.ModelChoiceField(label=_("Task"), queryset=None, required=False)
     indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=None, required=False)
+    program = forms.ModelChoiceField(
+        label=_("Regional program"), queryset=RegionalProgram.objects.none(), required=False
+    )
 
-    def __init__(self, *args, members, tasks, **kwargs) -> None:
+    def __init__(self, *args, members, tasks, programs, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["speaker"].queryset = members
         self.fields["task"].queryset = tasks
+        program_field = self.fields["program"]
+        assert isinstance(program_field, forms.ModelChoiceField)
+        program_field.queryset = programs
         self.fields["indicator"].queryset = Indicator.objects.order_by("order", "code")
 
 
@@ -209,3 +216,92 @@ class IndicatorLinkForm(_Styled):
 
 class DiscussionForm(_Styled):
     body = forms.CharField(label=_("Message"), max_length=NOTE_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TaskEditForm(_Styled):
+    title = forms.CharField(label=_("Task"), max_length=300)
+    goal = forms.CharField(label=_("Goal"), max_length=3000, widget=forms.Textarea(attrs={"rows": 3}))
+    deadline = DayField(label=_("Deadline"))
+    reason = forms.CharField(label=_("Reason for the change"), max_length=500, required=False)
+
+
+class EvidencePublishForm(_Styled):
+    text = forms.CharField(
+        label=_("Text for the public page"),
+        max_length=3000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Remove names and other personal data; an empty text takes the evidence off the public page."),
+    )
+
+
+BULK_PLEDGE_ROWS = 6
+_ROW_FIELDS = ("organization", "part", "money", "staff_hours", "venues")
+
+
+class BulkPledgeForm(_Styled):
+    """Several organizations' pledges for one task; an empty row is skipped, an error names its row."""
+
+    def __init__(self, *args, region_id: int, rows: int = BULK_PLEDGE_ROWS, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        organizations = _organizations(region_id)
+        self.row_count = rows
+        for i in range(1, rows + 1):
+            self.fields[f"organization_{i}"] = forms.ModelChoiceField(
+                label=_("Organization"), queryset=organizations, required=False
+            )
+            self.fields[f"part_{i}"] = forms.ChoiceField(
+                label=_("Part"), choices=Part.choices, initial=Part.CO_EXECUTOR, required=False
+            )
+            self.fields[f"money_{i}"] = RoublesField(label=_("Money, ₽"), required=False, allow_zero=True)
+            self.fields[f"staff_hours_{i}"] = forms.IntegerField(
+                label=_("Staff hours"), min_value=0, max_value=STAFF_HOURS_MAX, required=False
+            )
+            self.fields[f"venues_{i}"] = forms.CharField(label=_("Venues"), max_length=500, required=False)
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", f"{css} {css}-sm")
+
+    def clean(self):
+        data = super().clean()
+        for i in range(1, self.row_count + 1):
+            filled = any(data.get(f"{name}_{i}") for name in ("money", "staff_hours", "venues"))
+            if filled and data.get(f"organization_{i}") is None and not self.has_error(f"organization_{i}"):
+                self.add_error(f"organization_{i}", _("Choose the organization."))
+        return data
+
+    def table(self) -> list[list]:
+        """The bound fields row by row, for the template."""
+        return [[self[f"{name}_{i}"] for name in _ROW_FIELDS] for i in range(1, self.row_count + 1)]
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if not self.is_bound:
+            return
+        # A field's error says which row it is in: "Строка 2, Деньги, ₽: …".
+        errors = self.errors
+        for key in list(errors):
+            name, _sep, number = key.rpartition("_")
+            if number.isdigit():
+                label = self.fields[key].label
+                errors[key] = self.error_class(
+                    [
+                        _("Row %(row)s, %(field)s: %(message)s") % {"row": number, "field": label, "message": m}
+                        for m in errors[key]
+                    ]
+                )
+
+    def rows(self) -> list[dict]:
+        """The filled rows as `services.pledges_record` takes them."""
+        data = self.cleaned_data
+        return [
+            {
+                "organization": data[f"organization_{i}"],
+                "part": data[f"part_{i}"] or Part.CO_EXECUTOR,
+                "money_kopecks": data[f"money_{i}"] or 0,
+                "staff_hours": data[f"staff_hours_{i}"] or 0,
+                "venues": data[f"venues_{i}"],
+            }
+            for i in range(1, self.row_count + 1)
+            if data.get(f"organization_{i}") is not None
+        ]

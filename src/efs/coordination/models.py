@@ -148,6 +148,14 @@ class AgendaItem(models.Model):
         related_name="+",
         verbose_name=_("indicator"),
     )
+    program = models.ForeignKey(
+        "coordination.RegionalProgram",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("regional program"),
+    )
     carried_decision = models.ForeignKey(
         "coordination.Decision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -314,6 +322,13 @@ class StrategicTask(models.Model):
     deadline = models.DateField(_("deadline"))
     status = models.CharField(_("status"), max_length=12, choices=TaskStatus.choices, default=TaskStatus.PLANNED)
     evidence = models.TextField(_("evidence of the result"), max_length=3000, blank=True)
+    # The evidence is typed freely and may name a person: the public page shows only the text a runner
+    # of the council has read and published (possibly shortened), never `evidence` itself.
+    public_evidence = models.TextField(_("published evidence"), max_length=3000, blank=True)
+    public_evidence_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    public_evidence_at = models.DateTimeField(null=True, blank=True)
     done_on = models.DateField(_("done on"), null=True, blank=True)
     indicators = models.ManyToManyField(
         "monitoring.Indicator", related_name="+", blank=True, verbose_name=_("indicators")
@@ -391,3 +406,20 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class TaskRevision(models.Model):
+    """One edit of a task's text or deadline: what each changed field was and became, who changed it and why."""
+
+    task = models.ForeignKey(StrategicTask, on_delete=models.CASCADE, related_name="revisions")
+    region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+")
+    changes = models.JSONField(_("changes"), default=dict)  # {field: [before, after]}
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["task", "-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.task_id}@{self.changed_at:%Y-%m-%d}"

@@ -24,7 +24,10 @@ from .services import (
     minutes_save,
     pledge_answer,
     pledge_record,
+    pledges_record,
     task_create,
+    task_edit,
+    task_evidence_publish,
     task_status_set,
     vote_record,
 )
@@ -55,9 +58,12 @@ __all__ = [
     "minutes_save",
     "pledge_answer",
     "pledge_record",
+    "pledges_record",
     "programs",
     "public_accountability",
     "task_create",
+    "task_edit",
+    "task_evidence_publish",
     "task_status_set",
     "vote_record",
 ]

@@ -36,6 +36,7 @@ from .models import (
     Participation,
     PledgeState,
     StrategicTask,
+    TaskRevision,
     TaskStatus,
 )
 
@@ -65,6 +66,11 @@ def minutes_for(user, pk: int) -> Minutes:
 
 def task_for(user, pk: int) -> StrategicTask:
     return get_visible(StrategicTask.objects.select_related("council__region", "decision__meeting"), user, pk=pk)
+
+
+def task_revisions(task: StrategicTask, user):
+    """The history of a task's text and deadline, newest first."""
+    return visible(TaskRevision.objects.filter(task=task), user).select_related("changed_by")
 
 
 def participation_for(user, pk: int) -> Participation:
@@ -116,7 +122,7 @@ def meeting_detail(meeting: Meeting, user) -> dict:
 
     agenda = list(
         visible(AgendaItem.objects.filter(meeting=meeting), user).select_related(
-            "speaker__user", "speaker__organization", "task", "indicator", "carried_decision__meeting"
+            "speaker__user", "speaker__organization", "task", "indicator", "program", "carried_decision__meeting"
         )
     )
     attendance = list(
@@ -426,7 +432,7 @@ def public_accountability(region: Region) -> Accountability | None:
                 percent=t.progress.percent,
                 overdue=t.progress.overdue,
                 at_risk=t.progress.at_risk,
-                evidence=t.evidence,
+                evidence=t.public_evidence,  # only what a runner published: free text may name a person
                 indicators=t.progress.indicators,
             )
             for t in tasks

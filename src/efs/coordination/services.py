@@ -11,7 +11,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from efs.errors import Conflict, PermissionDenied, ValidationFailed
+from efs.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from efs.limits import KOPECKS_MAX
 from efs.people.access import grants, region_reach
 from efs.people.public import Educator, Organization, Region, User, notify
@@ -38,6 +38,7 @@ from .models import (
     Participation,
     PledgeState,
     StrategicTask,
+    TaskRevision,
     TaskStatus,
     Vote,
     VoteChoice,
@@ -326,6 +327,7 @@ def agenda_add(
     materials: str = "",
     task: StrategicTask | None = None,
     indicator=None,
+    program=None,
 ) -> AgendaItem:
     _require_runner(meeting.council, actor)
     if meeting.status != MeetingStatus.PLANNED:
@@ -334,6 +336,8 @@ def agenda_add(
         raise ValidationFailed(_("The speaker is not a member of this council."), code="not_a_member")
     if task is not None and task.council_id != meeting.council_id:
         raise ValidationFailed(_("The task is not of this council."), code="task_other_council")
+    if program is not None and program.region_id != meeting.region_id:
+        raise ValidationFailed(_("The program is of another region."), code="program_other_region")
     order = (meeting.agenda.aggregate(n=Max("order"))["n"] or 0) + 1
     return AgendaItem.objects.create(
         meeting=meeting,
@@ -344,6 +348,7 @@ def agenda_add(
         materials=_text(materials, limit=2000, required=False),
         task=task,
         indicator=indicator,
+        program=program,
     )
 
 
@@ -707,6 +712,60 @@ def pledge_record(
     )
 
 
+PLEDGE_ROWS_MAX = 50
+
+
+@transaction.atomic
+def pledges_record(*, actor: User, task: StrategicTask, rows: list[dict]) -> list[Participation]:
+    """Several organizations' parts and resources in one go, all or nothing: every row is checked
+    as `pledge_record` checks one, and if any row is refused nothing is saved and the refusal names
+    each bad row (``details["rows"]``: row number, code, message). A row's ``organization`` is None
+    when it named no organization of the council's region."""
+    if task.status not in OPEN_TASK:
+        raise Conflict(_("The task is closed."), code="task_closed")
+    if not rows:
+        raise ValidationFailed(_("Fill in at least one organization."), code="pledge_rows_empty")
+    if len(rows) > PLEDGE_ROWS_MAX:
+        raise ValidationFailed(
+            _("At most %(n)s organizations at once.") % {"n": PLEDGE_ROWS_MAX}, code="pledge_rows_too_many"
+        )
+    saved: list[Participation] = []
+    errors: list[dict] = []
+    seen: set[int] = set()
+    for number, row in enumerate(rows, start=1):
+        organization = row.get("organization")
+        try:
+            if organization is None:
+                raise ValidationFailed(
+                    _("No such organization in the council's region."), code="organization_not_found"
+                )
+            if organization.pk in seen:
+                raise ValidationFailed(_("The organization is listed twice."), code="organization_twice")
+            seen.add(organization.pk)
+            with transaction.atomic():
+                saved.append(
+                    _pledge(
+                        actor=actor,
+                        task=task,
+                        organization=organization,
+                        part=row.get("part") or Part.CO_EXECUTOR,
+                        money_kopecks=row.get("money_kopecks") or 0,
+                        staff_hours=row.get("staff_hours") or 0,
+                        venues=row.get("venues") or "",
+                        note=row.get("note") or "",
+                    )
+                )
+        except DomainError as exc:
+            errors.append({"row": number, "code": exc.code, "message": exc.message})
+    if errors:
+        raise ValidationFailed(
+            " ".join(_("Row %(row)s: %(message)s") % e for e in errors),
+            code="pledge_rows_invalid",
+            details={"rows": errors},
+        )
+    return saved
+
+
 @transaction.atomic
 def pledge_answer(*, actor: User, participation: Participation, accept: bool) -> Participation:
     participation = (
@@ -781,6 +840,89 @@ def task_status_set(*, actor: User, task: StrategicTask, status: str, evidence: 
         task.evidence = evidence
     task.done_on = _today() if status == TaskStatus.DONE else None
     task.save(update_fields=["status", "evidence", "done_on"])
+    return task
+
+
+TASK_TEXT_FIELDS = ("title", "goal", "deadline")
+
+
+@transaction.atomic
+def task_edit(
+    *,
+    actor: User,
+    task: StrategicTask,
+    title: str,
+    goal: str,
+    deadline: dt.date,
+    reason: str = "",
+) -> StrategicTask:
+    """Correct a task's title, description (goal) or deadline; every edit keeps what each field was
+    (a `TaskRevision`), so a moved deadline is never silent."""
+    _require_runner(task.council, actor)
+    task = StrategicTask.objects.select_for_update().get(pk=task.pk)
+    if task.status not in OPEN_TASK:
+        raise Conflict(_("The task is closed; its text no longer changes."), code="task_closed")
+    after = {
+        "title": _text(title, limit=300, field=_("task")),
+        "goal": _text(goal, limit=3000, field=_("goal")),
+        "deadline": deadline,
+    }
+    if deadline < task.starts_on:
+        raise ValidationFailed(_("The deadline is before the start."), code="dates_order")
+    if task.milestones.filter(due__gt=deadline).exists():
+        raise ValidationFailed(
+            _("A milestone of the task falls after the new deadline; move the milestone first."),
+            code="milestone_outside_task",
+        )
+    changes = {
+        field: [str(getattr(task, field)), str(value)]
+        for field, value in after.items()
+        if getattr(task, field) != value
+    }
+    if not changes:
+        raise ValidationFailed(_("Nothing has changed."), code="no_change")
+    for field, value in after.items():
+        setattr(task, field, value)
+    task.save(update_fields=list(changes))
+    TaskRevision.objects.create(
+        task=task,
+        region_id=task.region_id,
+        changes=changes,
+        reason=_text(reason, limit=500, required=False),
+        changed_by=actor,
+    )
+    if "deadline" in changes:
+        _tell_deadline_moved(task, actor)
+    return task
+
+
+def _tell_deadline_moved(task: StrategicTask, actor: User) -> None:
+    """The organizations that accepted a part in the task hear that its deadline moved."""
+    for part in task.participations.filter(state=PledgeState.ACCEPTED, answered_by__isnull=False).select_related(
+        "answered_by"
+    ):
+        if part.answered_by is None or part.answered_by_id == actor.pk:
+            continue
+        notify(
+            user=part.answered_by,
+            title=_("The deadline of «%(task)s» is now %(date)s")
+            % {"task": task.title, "date": task.deadline.strftime("%d.%m.%Y")},
+            body=_("The council's runners changed the task; its history shows what was changed and why."),
+            url=f"/coordination/tasks/{task.pk}/",
+            key=f"coordination-deadline:{task.pk}:{task.deadline.isoformat()}",
+        )
+
+
+@transaction.atomic
+def task_evidence_publish(*, actor: User, task: StrategicTask, text: str) -> StrategicTask:
+    """Put the evidence of a task's result on the public accountability page. Evidence is typed
+    freely and may name a person, so it is public only as a runner of the council has read (and,
+    if need be, shortened) it; an empty text takes it off the page."""
+    _require_runner(task.council, actor)
+    task.public_evidence = _text(text, limit=3000, required=False)
+    task.public_evidence_by = actor if task.public_evidence else None
+    task.public_evidence_at = timezone.now() if task.public_evidence else None
+    task.save(update_fields=["public_evidence", "public_evidence_by", "public_evidence_at"])
     return task
 
 

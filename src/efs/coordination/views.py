@@ -3,6 +3,8 @@ seen by its members and the operators of its region; the accountability page by 
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -12,34 +14,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from efs.errors import Conflict, NotFound, ValidationFailed
+from efs.errors import NotFound, ValidationFailed
 from efs.http import pdf_response
 from efs.people.access import region_reach
-from efs.people.public import Region
+from efs.people.public import Region, User
+from efs.web.actions import act, submit
 
 from . import forms, queries, services
 from .access import OPERATORS, visible
 from .models import AgendaItem, Decision, Outcome, PledgeState, StrategicTask
-
-RECOVERABLE = (ValidationFailed, Conflict)  # shown on the page; a refusal of access is a 403/404 page
-
-
-def _fail(request: HttpRequest, form) -> None:
-    errors = [str(e) for field in form.errors.values() for e in field]
-    messages.error(request, " ".join(errors) or _("Check the form."))
+from .programs.models import RegionalProgram
 
 
-def _run(request: HttpRequest, form, action, success: str) -> None:
-    """Validate the form and call the service; the outcome goes to the messages."""
-    if not form.is_valid():
-        _fail(request, form)
-        return
-    try:
-        action(form.cleaned_data)
-    except RECOVERABLE as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success)
+def _actor(request: HttpRequest) -> User:
+    """The signed-in user (the view or operation requires a login)."""
+    return cast(User, request.user)
 
 
 # ---------------------------------------------------------------- councils
@@ -50,24 +39,18 @@ def councils(request: HttpRequest) -> HttpResponse:
     reach = region_reach(request.user, roles=OPERATORS)
     form = forms.CouncilForm(request.POST or None)
     if request.method == "POST":
-        if form.is_valid():
-            region = Region.objects.filter(pk=form.cleaned_data["region"]).first()
+
+        def create(d):
+            region = Region.objects.filter(pk=d["region"]).first()
             if region is None:
                 raise NotFound(_("Not found, or you have no access to it."))
-            try:
-                council = services.council_create(
-                    actor=request.user,
-                    region=region,
-                    name=form.cleaned_data["name"],
-                    basis=form.cleaned_data["basis"],
-                    address=form.cleaned_data["address"],
-                )
-            except RECOVERABLE as exc:
-                messages.error(request, exc.message)
-            else:
-                return redirect("coordination:council", pk=council.pk)
-        else:
-            _fail(request, form)
+            return services.council_create(
+                actor=request.user, region=region, name=d["name"], basis=d["basis"], address=d["address"]
+            )
+
+        outcome = submit(request, form, create)
+        if outcome:
+            return redirect("coordination:council", pk=outcome.value.pk)
         return redirect("coordination:councils")
     items = list(queries.councils_visible(request.user))
     have = {c.region_id for c in items}
@@ -94,7 +77,7 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
     item = queries.council_for(request.user, pk)
     form = forms.MemberForm(request.POST or None, region_id=item.region_id)
     if request.method == "POST":
-        _run(
+        submit(
             request,
             form,
             lambda d: services.member_add(
@@ -128,7 +111,7 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def member_end(request: HttpRequest, pk: int) -> HttpResponse:
     member = queries.member_for(request.user, pk)
-    _run(
+    submit(
         request,
         forms.TermEndForm(request.POST),
         lambda d: services.member_term_end(actor=request.user, member=member, term_end=d["term_end"]),
@@ -143,7 +126,7 @@ def groups(request: HttpRequest, pk: int) -> HttpResponse:
     office = queries.in_office(item, request.user)
     form = forms.GroupForm(request.POST or None, members=office)
     if request.method == "POST":
-        _run(
+        submit(
             request,
             form,
             lambda d: services.group_create(
@@ -179,23 +162,16 @@ def meetings(request: HttpRequest, pk: int) -> HttpResponse:
     item = queries.council_for(request.user, pk)
     form = forms.MeetingForm(request.POST or None)
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                meeting = services.meeting_schedule(
-                    actor=request.user,
-                    council=item,
-                    starts_at=form.cleaned_data["starts_at"],
-                    place=form.cleaned_data["place"],
-                )
-            except RECOVERABLE as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(
-                    request, _("The meeting is scheduled; overdue tasks and open decisions are on its agenda.")
-                )
-                return redirect("coordination:meeting", pk=meeting.pk)
-        else:
-            _fail(request, form)
+        outcome = submit(
+            request,
+            form,
+            lambda d: services.meeting_schedule(
+                actor=request.user, council=item, starts_at=d["starts_at"], place=d["place"]
+            ),
+            _("The meeting is scheduled; overdue tasks and open decisions are on its agenda."),
+        )
+        if outcome:
+            return redirect("coordination:meeting", pk=outcome.value.pk)
         return redirect("coordination:meetings", pk=item.pk)
     return render(
         request,
@@ -214,7 +190,9 @@ def _meeting_forms(meeting, user, data=None) -> dict:
     tasks = visible(StrategicTask.objects.filter(council=meeting.council), user)
     agenda = visible(AgendaItem.objects.filter(meeting=meeting), user)
     return {
-        "agenda_form": forms.AgendaForm(data, members=office, tasks=tasks),
+        "agenda_form": forms.AgendaForm(
+            data, members=office, tasks=tasks, programs=RegionalProgram.objects.filter(region=meeting.council.region_id)
+        ),
         "attendance_form": forms.AttendanceForm(data, members=office),
         "decision_form": forms.DecisionForm(data, agenda=agenda),
     }
@@ -253,7 +231,7 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
 def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
     item = queries.meeting_for(request.user, pk)
     form = _meeting_forms(item, request.user, request.POST)["agenda_form"]
-    _run(
+    submit(
         request,
         form,
         lambda d: services.agenda_add(
@@ -264,6 +242,7 @@ def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
             materials=d["materials"],
             task=d["task"],
             indicator=d["indicator"],
+            program=d["program"],
         ),
         _("The question is on the agenda."),
     )
@@ -275,7 +254,7 @@ def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
 def attendance(request: HttpRequest, pk: int) -> HttpResponse:
     item = queries.meeting_for(request.user, pk)
     form = _meeting_forms(item, request.user, request.POST)["attendance_form"]
-    _run(
+    submit(
         request,
         form,
         lambda d: services.attendance_record(actor=request.user, meeting=item, present=list(d["present"])),
@@ -289,7 +268,7 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
 def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
     item = queries.meeting_for(request.user, pk)
     form = _meeting_forms(item, request.user, request.POST)["decision_form"]
-    _run(
+    submit(
         request,
         form,
         lambda d: services.decision_add(
@@ -311,7 +290,7 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     decision = queries.decision_for(request.user, pk)
     form = forms.VoteForm(request.POST)
 
-    def cast(d):
+    def cast_vote(d):
         member = None
         if d["member"]:
             member = queries.members(decision.meeting.council, request.user).filter(pk=d["member"]).first()
@@ -321,7 +300,7 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
                 )
         services.vote_record(actor=request.user, decision=decision, choice=d["choice"], member=member)
 
-    _run(request, form, cast, _("The vote is recorded."))
+    submit(request, form, cast_vote, _("The vote is recorded."))
     return redirect("coordination:meeting", pk=decision.meeting_id)
 
 
@@ -329,12 +308,11 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def decision_close(request: HttpRequest, pk: int) -> HttpResponse:
     decision = queries.decision_for(request.user, pk)
-    try:
-        decision = services.decision_close(actor=request.user, decision=decision)
-    except RECOVERABLE as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The vote is counted: %(outcome)s.") % {"outcome": decision.get_outcome_display()})
+    outcome = act(request, lambda: services.decision_close(actor=request.user, decision=decision))
+    if outcome:
+        messages.success(
+            request, _("The vote is counted: %(outcome)s.") % {"outcome": outcome.value.get_outcome_display()}
+        )
     return redirect("coordination:meeting", pk=decision.meeting_id)
 
 
@@ -342,7 +320,7 @@ def decision_close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def decision_executed(request: HttpRequest, pk: int) -> HttpResponse:
     decision = queries.decision_for(request.user, pk)
-    _run(
+    submit(
         request,
         forms.ExecutedForm(request.POST),
         lambda d: services.decision_executed(actor=request.user, decision=decision, on=d["on"]),
@@ -358,7 +336,7 @@ def decision_executed(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def minutes_save(request: HttpRequest, pk: int) -> HttpResponse:
     item = queries.meeting_for(request.user, pk)
-    _run(
+    submit(
         request,
         forms.MinutesForm(request.POST),
         lambda d: services.minutes_save(actor=request.user, meeting=item, text=d["text"]),
@@ -371,15 +349,12 @@ def minutes_save(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def minutes_approve(request: HttpRequest, pk: int) -> HttpResponse:
     minutes = queries.minutes_for(request.user, pk)
-    try:
-        minutes = services.minutes_approve(actor=request.user, minutes=minutes)
-    except RECOVERABLE as exc:
-        messages.error(request, exc.message)
-    else:
+    outcome = act(request, lambda: services.minutes_approve(actor=request.user, minutes=minutes))
+    if outcome:
         messages.success(
             request,
             _("The minutes are approved and frozen.")
-            if minutes.status == "frozen"
+            if outcome.value.status == "frozen"
             else _("Your approval is recorded."),
         )
     return redirect("coordination:meeting", pk=minutes.meeting_id)
@@ -389,7 +364,7 @@ def minutes_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def minutes_correct(request: HttpRequest, pk: int) -> HttpResponse:
     minutes = queries.minutes_for(request.user, pk)
-    _run(
+    submit(
         request,
         forms.CorrectionForm(request.POST),
         lambda d: services.minutes_correct(actor=request.user, minutes=minutes, text=d["text"], reason=d["reason"]),
@@ -426,27 +401,24 @@ def tasks(request: HttpRequest, pk: int) -> HttpResponse:
     ).select_related("meeting")
     form = forms.TaskForm(request.POST or None, region_id=item.region_id, decisions=decisions)
     if request.method == "POST":
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                task_item = services.task_create(
-                    actor=request.user,
-                    council=item,
-                    title=d["title"],
-                    goal=d["goal"],
-                    starts_on=d["starts_on"],
-                    deadline=d["deadline"],
-                    responsible=d["responsible"],
-                    decision=d["decision"],
-                    indicators=list(d["indicators"]),
-                )
-            except RECOVERABLE as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, _("The task is set; the responsible organization is asked to accept it."))
-                return redirect("coordination:task", pk=task_item.pk)
-        else:
-            _fail(request, form)
+        outcome = submit(
+            request,
+            form,
+            lambda d: services.task_create(
+                actor=request.user,
+                council=item,
+                title=d["title"],
+                goal=d["goal"],
+                starts_on=d["starts_on"],
+                deadline=d["deadline"],
+                responsible=d["responsible"],
+                decision=d["decision"],
+                indicators=list(d["indicators"]),
+            ),
+            _("The task is set; the responsible organization is asked to accept it."),
+        )
+        if outcome:
+            return redirect("coordination:task", pk=outcome.value.pk)
         return redirect("coordination:tasks", pk=item.pk)
     board = queries.tasks_board(item, request.user)
     return render(
@@ -499,6 +471,12 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
                 if p.state == PledgeState.PROPOSED and services.represents(request.user, p.organization, item.council)
             ],
             "pledge_form": forms.PledgeForm(region_id=item.region_id),
+            "bulk_form": forms.BulkPledgeForm(region_id=item.region_id),
+            "edit_form": forms.TaskEditForm(
+                initial={"title": item.title, "goal": item.goal, "deadline": item.deadline}
+            ),
+            "publish_form": forms.EvidencePublishForm(initial={"text": item.public_evidence or item.evidence}),
+            "revisions": list(queries.task_revisions(item, request.user)),
             "milestone_form": forms.MilestoneForm(),
             "status_form": forms.StatusForm(initial={"status": item.status, "evidence": item.evidence}),
             "indicator_form": forms.IndicatorLinkForm(),
@@ -513,7 +491,7 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def pledge(request: HttpRequest, pk: int) -> HttpResponse:
     item = queries.task_for(request.user, pk)
-    _run(
+    submit(
         request,
         forms.PledgeForm(request.POST, region_id=item.region_id),
         lambda d: services.pledge_record(
@@ -533,9 +511,57 @@ def pledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def pledges_bulk(request: HttpRequest, pk: int) -> HttpResponse:
+    """Several organizations' pledges in one form: all are saved, or none and each bad row is named."""
+    item = queries.task_for(request.user, pk)
+    form = forms.BulkPledgeForm(request.POST, region_id=item.region_id)
+    submit(
+        request,
+        form,
+        lambda _d: services.pledges_record(actor=_actor(request), task=item, rows=form.rows()),
+        _("The organizations' parts are recorded."),
+    )
+    return redirect("coordination:task", pk=item.pk)
+
+
+@login_required
+@require_POST
+def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.task_for(request.user, pk)
+    submit(
+        request,
+        forms.TaskEditForm(request.POST),
+        lambda d: services.task_edit(
+            actor=_actor(request),
+            task=item,
+            title=d["title"],
+            goal=d["goal"],
+            deadline=d["deadline"],
+            reason=d["reason"],
+        ),
+        _("The task is changed; its previous text is kept in the history."),
+    )
+    return redirect("coordination:task", pk=item.pk)
+
+
+@login_required
+@require_POST
+def task_evidence_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    item = queries.task_for(request.user, pk)
+    submit(
+        request,
+        forms.EvidencePublishForm(request.POST),
+        lambda d: services.task_evidence_publish(actor=_actor(request), task=item, text=d["text"]),
+        _("The public accountability page is updated."),
+    )
+    return redirect("coordination:task", pk=item.pk)
+
+
+@login_required
+@require_POST
 def pledge_answer(request: HttpRequest, pk: int) -> HttpResponse:
     part = queries.participation_for(request.user, pk)
-    _run(
+    submit(
         request,
         forms.AnswerForm(request.POST),
         lambda d: services.pledge_answer(actor=request.user, participation=part, accept=d["accept"]),
@@ -548,7 +574,7 @@ def pledge_answer(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
     item = queries.task_for(request.user, pk)
-    _run(
+    submit(
         request,
         forms.MilestoneForm(request.POST),
         lambda d: services.milestone_add(actor=request.user, task=item, title=d["title"], due=d["due"]),
@@ -561,7 +587,7 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def milestone_reach(request: HttpRequest, pk: int) -> HttpResponse:
     milestone = queries.milestone_for(request.user, pk)
-    _run(
+    submit(
         request,
         forms.ExecutedForm(request.POST),
         lambda d: services.milestone_reach(actor=request.user, milestone=milestone, on=d["on"]),
@@ -574,7 +600,7 @@ def milestone_reach(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_status(request: HttpRequest, pk: int) -> HttpResponse:
     item = queries.task_for(request.user, pk)
-    _run(
+    submit(
         request,
         forms.StatusForm(request.POST),
         lambda d: services.task_status_set(actor=request.user, task=item, status=d["status"], evidence=d["evidence"]),
@@ -587,7 +613,7 @@ def task_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_indicator(request: HttpRequest, pk: int) -> HttpResponse:
     item = queries.task_for(request.user, pk)
-    _run(
+    submit(
         request,
         forms.IndicatorLinkForm(request.POST),
         lambda d: services.task_indicator_link(
@@ -605,7 +631,7 @@ def task_indicator(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_discuss(request: HttpRequest, pk: int) -> HttpResponse:
     item = queries.task_for(request.user, pk)
-    _run(
+    submit(
         request,
         forms.DiscussionForm(request.POST),
         lambda d: services.discussion_post(
@@ -624,7 +650,7 @@ def task_discuss(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def decision_discuss(request: HttpRequest, pk: int) -> HttpResponse:
     decision = queries.decision_for(request.user, pk)
-    _run(
+    submit(
         request,
         forms.DiscussionForm(request.POST),
         lambda d: services.discussion_post(

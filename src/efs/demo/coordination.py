@@ -260,6 +260,12 @@ def create_demo_coordination(region: Region) -> dict:
         status="done",
         evidence="Приказ министерства № 455-11-05; положение и план опубликованы на сайте министерства.",
     )
+    # The secretary has read the evidence and put it on the public accountability page.
+    coordination.task_evidence_publish(
+        actor=m["secretary"].user,
+        task=t_regulation,
+        text="Приказ министерства № 455-11-05; положение и план опубликованы на сайте министерства.",
+    )
     t_diag = task(
         "Охват диагностикой профессиональных дефицитов",
         "Не менее 60 % педагогов края прошли диагностику за год.",
@@ -420,6 +426,14 @@ def create_demo_coordination(region: Region) -> dict:
     )
     coordination.milestone_add(
         actor=operator, task=t_network, title="Единый план работы утверждён", due=today + dt.timedelta(days=60)
+    )
+    coordination.task_edit(
+        actor=m["secretary"].user,
+        task=t_network,
+        title=t_network.title,
+        goal="Единый план работы служб всех муниципалитетов края, согласованный с ЦНППМ.",
+        deadline=today + dt.timedelta(days=120),
+        reason="Срок продлён по просьбе муниципалитетов северных территорий (обсуждение на заседании 4).",
     )
     coordination.decision_executed(actor=operator, decision=d_regulation, on=today - dt.timedelta(days=290))
 

@@ -201,3 +201,127 @@ def _exposures(responses: list[tuple]) -> dict[int, int]:
     for row in responses:
         counts[row[1]] += 1
     return counts
+
+
+# A second measurement a year on: everyone's ability moves a little (work, courses), with
+# noise; a deficit worked on with a tutor, a mentor or in a reflective cycle moves a little
+# more. That extra growth is the demo's assumption about the simulated people, stated here;
+# what «Does support work?» shows is computed from the simulated answers by the real engine
+# and `support.effects_compute`, and varies with the sample like a real measurement.
+SECOND_WAVE_GROWTH = 0.15
+SECOND_WAVE_SPREAD = 0.35
+SUPPORTED_EXTRA_GROWTH = 0.35
+
+
+def measured_once(region: Region) -> set[int]:
+    """The educators of the region with exactly one completed attempt."""
+    counts: dict[int, int] = defaultdict(int)
+    for educator_id in Attempt.objects.filter(region=region, status=AttemptStatus.COMPLETED).values_list(
+        "educator_id", flat=True
+    ):
+        counts[educator_id] += 1
+    return {e for e, n in counts.items() if n == 1}
+
+
+@transaction.atomic
+def simulate_second_wave(
+    region: Region,
+    *,
+    seed: int,
+    educator_ids: list[int],
+    supported: set[tuple[int, int]],
+    now: dt.datetime | None = None,
+) -> int:
+    """Re-diagnose the given educators of the region on the competencies of their latest
+    finished attempt, with booklets as in the first wave. ``supported``: (educator id,
+    competency id) pairs that get the extra growth. Returns the number of attempts."""
+    now = now or timezone.now()
+    rng = np.random.default_rng(seed)
+    latest: dict[int, Attempt] = {}
+    for attempt in (
+        Attempt.objects.filter(
+            educator_id__in=educator_ids, region_id=region.pk, status=AttemptStatus.COMPLETED, consent__isnull=False
+        )
+        .select_related("assessment", "educator")
+        .order_by("educator_id", "finished_at")
+    ):
+        latest[attempt.educator_id] = attempt
+    thetas: dict[int, dict[int, float]] = defaultdict(dict)
+    for attempt_id, competency_id, theta in CompetencyResult.objects.filter(
+        attempt__in=[a.pk for a in latest.values()]
+    ).values_list("attempt_id", "competency_id", "theta"):
+        thetas[attempt_id][competency_id] = theta
+    items_by_competency: dict[int, list[Item]] = defaultdict(list)
+    for item in Item.objects.filter(status=ItemStatus.OPERATIONAL).order_by("pk"):
+        items_by_competency[item.competency_id].append(item)
+    codes = {(f, code): pk for f, code, pk in Competency.objects.values_list("framework_id", "code", "pk")}
+    attempts, plans = [], []
+    for educator_id in sorted(latest):
+        before = latest[educator_id]
+        started = max(before.finished_at + dt.timedelta(days=1), now - dt.timedelta(days=int(rng.integers(1, 6))))
+        started -= dt.timedelta(minutes=int(rng.integers(60, 600)))
+        attempts.append(
+            Attempt(
+                educator_id=educator_id,
+                region_id=region.pk,
+                organization_id=before.organization_id,
+                assessment=before.assessment,
+                consent_id=before.consent_id,
+                status=AttemptStatus.COMPLETED,
+                competency_codes=before.competency_codes,
+                seed=int(rng.integers(1, 2**31)),
+                started_at=started,
+                deadline_at=started + dt.timedelta(minutes=before.assessment.time_limit_minutes),
+                finished_at=started + dt.timedelta(minutes=int(rng.integers(20, 60))),
+                stop_reason="second_wave",
+            )
+        )
+        framework = before.assessment.framework_id
+        own = [codes[(framework, code)] for code in before.competency_codes if (framework, code) in codes]
+        plans.append(
+            {
+                pk: thetas[before.pk].get(pk, 0.0)
+                + rng.normal(SECOND_WAVE_GROWTH, SECOND_WAVE_SPREAD)
+                + (SUPPORTED_EXTRA_GROWTH if (educator_id, pk) in supported else 0.0)
+                for pk in own
+            }
+        )
+    Attempt.objects.bulk_create(attempts)
+    responses, results = [], []
+    for attempt, own in zip(attempts, plans, strict=True):
+        booklet = []
+        for competency_id in own:
+            pool = items_by_competency.get(competency_id, [])
+            if pool:
+                picks = rng.choice(len(pool), size=min(ITEMS_PER_COMPETENCY, len(pool)), replace=False)
+                booklet.extend(pool[int(k)] for k in picks)
+        answered = []
+        for position, k in enumerate(rng.permutation(len(booklet)), start=1):
+            item = booklet[int(k)]
+            value = int(rng.choice(item.max_score + 1, p=_probabilities(item, own[item.competency_id])))
+            answered.append((item, value))
+            at = attempt.started_at + dt.timedelta(seconds=40 * position)
+            responses.append((attempt.pk, item.pk, position, False, at, None, value, at))
+        ab = engine.attempt_bank(attempt.assessment, attempt.competency_codes)
+        pairs = [(ab.index_of[item.pk], value) for item, value in answered if item.pk in ab.index_of]
+        decided = 0
+        for competency, result in zip(ab.competencies, score(ab.bank, pairs, ab.config), strict=True):
+            results.append(
+                (
+                    attempt.pk,
+                    competency.pk,
+                    region.pk,
+                    result.theta,
+                    result.se,
+                    result.p_deficit,
+                    result.decision,
+                    competency.level_for(result.theta),
+                    result.n_items,
+                )
+            )
+            decided += result.decision != "uncertain"
+        attempt.answered, attempt.decided = len(answered), decided
+    insert_rows(Response._meta.db_table, RESPONSE_COLUMNS, responses)
+    insert_rows(CompetencyResult._meta.db_table, RESULT_COLUMNS, results)
+    Attempt.objects.bulk_update(attempts, ["answered", "decided"], batch_size=2000)
+    return len(attempts)

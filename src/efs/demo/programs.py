@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from efs.coordination import public as council
 from efs.coordination.public import programs as services
 from efs.people.public import (
     Educator,
@@ -366,8 +367,32 @@ def create_demo_programs(region: Region) -> dict:
             ),
         ),
     )
+    _discuss_and_put_on_agenda(region, made[region.code])
     projects = _macroregion_project(federal, orgs)
     return {"programs": len(made), "template": template.version, "projects": projects}
+
+
+def _discuss_and_put_on_agenda(region: Region, program) -> None:
+    """The region's draft correction is discussed, and the council's next meeting has it on the agenda."""
+    regional = User.objects.filter(username="regional").first()
+    if regional is None:
+        return
+    council.discussion_post(
+        actor=regional,
+        subject=("coordination.program", program.pk),
+        region=region,
+        title=program.title,
+        body="Коллеги, во второй версии добавляем рефлексивные практики: прошу ЦНППМ и ККИПК "
+        "до конца месяца предложить школы для первых циклов.",
+    )
+    meeting = council.Meeting.objects.filter(council__region=region, status="planned").order_by("starts_at").first()
+    if meeting is not None:
+        council.agenda_add(
+            actor=regional,
+            meeting=meeting,
+            title="О второй версии региональной программы сопровождения педагогов",
+            program=program,
+        )
 
 
 def _macroregion_project(federal: User, orgs: dict[str, dict[str, Organization]]) -> int:

@@ -197,11 +197,96 @@ def create_demo_support(region: Region, *, seed: int) -> dict[str, int]:
         teacher, tutor, tutees.exclude(pk=teacher.pk).filter(user__isnull=False).order_by("pk"), seed
     )
     made.update(_caseloads(region, rng))
+    made["held"] = _held_consultations(region, now)
+    made["rediagnosed"] = _second_wave(region, seed)
     made["measures"] = len(support.effects_compute(region_id=region.pk))  # what the daily job does every night
     return made
 
 
 KANSK_TUTOR = ("tutor_kansk", "Ольга", "Канская")
+HELD_PER_TUTOR = 24  # consultations the tutors outside the capital held over the past month
+COMPARISON_SAMPLE = 400  # educators re-diagnosed without any support, for the comparison
+
+
+def _login(educator: Educator, region: Region) -> User:
+    if educator.user is None:
+        user = User.objects.create_user(
+            username=f"educator{educator.pk}", first_name=educator.first_name, last_name=educator.last_name
+        )
+        role_grant(user=user, role=Role.TEACHER, scope=Scope.SELF, region=region)
+        educator.user = user
+        educator.save(update_fields=["user"])
+    return educator.user
+
+
+def _held_consultations(region: Region, now: dt.datetime) -> int:
+    """The Ачинск and Норильск tutors held a consultation a day over the past month, each on
+    the most likely deficit of an educator of their caseload measured before it."""
+    held = 0
+    for username, *_rest in TUTORS:
+        tutor = User.objects.get(username=username)
+        caseload = Educator.objects.filter(
+            support_assignments__supporter=tutor,
+            support_assignments__active=True,
+            support_assignments__kind=Role.TUTOR,
+        ).order_by("pk")
+        day = 0
+        for educator in caseload:
+            if day >= HELD_PER_TUTOR:
+                break
+            starts = timezone.localtime(now - dt.timedelta(days=8 + day)).replace(
+                hour=10 + day % 6, minute=0, second=0, microsecond=0
+            )
+            deficits = current_deficits(educator_id=educator.pk)
+            measured = deficits[0].measured_at if deficits else None
+            if measured is None or measured > starts - dt.timedelta(days=1):
+                continue
+            actor = _login(educator, region)
+            c = support.consultation_request(
+                actor=actor,
+                educator=educator,
+                topic=TOPICS[day % len(TOPICS)],
+                format="online",
+                preferred_times="после уроков",
+                competency_id=deficits[0].competency_id,
+            )
+            support.consultation_schedule(
+                actor=tutor,
+                consultation=c,
+                starts_at=starts,
+                duration_minutes=45,
+                online_link="https://sferum.ru/?call_link=demo",
+                now=starts - dt.timedelta(days=1),
+            )
+            notes, outcome, next_steps = OUTCOMES[day % len(OUTCOMES)]
+            support.consultation_record(
+                actor=tutor, consultation=c, notes=notes, outcome=outcome, next_steps=next_steps
+            )
+            day += 1
+        held += day
+    return held
+
+
+def _second_wave(region: Region, seed: int) -> int:
+    """A second wave of diagnostics: the educators supported since their first measurement
+    and a random sample of the region's educators without any support, so that «Does support
+    work?» compares supported deficits with comparable unsupported ones (docs/support.md)."""
+    from efs.demo.diagnostics import measured_once, simulate_second_wave
+
+    pairs, mentees = support.supported_pairs(region.pk)
+    for mentee in mentees:  # mentoring works on the mentee's deficits
+        pairs |= {(mentee, d.competency_id) for d in current_deficits(educator_id=mentee)}
+    demo_logins = set(
+        Educator.objects.filter(region=region, user__username__in=["teacher", "head", "mentor", "student"]).values_list(
+            "pk", flat=True
+        )
+    )
+    once = measured_once(region) - demo_logins
+    supported = sorted({e for e, _c in pairs} & once)
+    rng = random.Random(seed + 14)
+    others = sorted(once - {e for e, _c in pairs} - mentees)
+    sample = rng.sample(others, min(COMPARISON_SAMPLE, len(others)))
+    return simulate_second_wave(region, seed=seed + 14, educator_ids=supported + sample, supported=pairs)
 
 
 def _caseloads(region: Region, rng: random.Random) -> dict[str, int]:

@@ -49,8 +49,11 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> No
             cursor.executemany(sql, batch)
 
 
-def write_region(rows: RegionRows, subject_ids: dict[str, int]) -> None:
+def write_region(rows: RegionRows, subject_ids: dict[str, int], *, created_at=None) -> None:
+    """`created_at`: when the educators entered the directory (default now; the country demo
+    dates them a year back, so that its history of monthly figures has denominators)."""
     now = timezone.now()
+    created = created_at or now
     insert_rows(
         Municipality._meta.db_table,
         ("id", "region_id", "name", "kind"),
@@ -104,7 +107,7 @@ def write_region(rows: RegionRows, subject_ids: dict[str, int]) -> None:
                 e.qualification_category,
                 True,
                 search_key(e.last_name, e.first_name, e.middle_name, e.position),
-                now,
+                created,
                 now,
             )
             for e in rows.educators

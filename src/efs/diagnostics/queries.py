@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from efs.competencies.models import Audience, Competency
 from efs.people import access
-from efs.people.public import Municipality, Region, Scope
+from efs.people.public import Municipality, Region
 
 from .access import AGGREGATE_READERS, INDIVIDUAL_READERS
 from .models import Attempt, AttemptStatus, CompetencyResult, Decision, Item, Response
@@ -111,8 +111,10 @@ def previous_results(attempt: Attempt) -> dict[str, CompetencyResult]:
     from the last attempt that measured it)."""
     rows = (
         CompetencyResult.objects.filter(
-            attempt__educator_id=attempt.educator_id, attempt__assessment__framework_id=attempt.assessment.framework_id,
-            attempt__status__in=FINISHED, attempt__started_at__lt=attempt.started_at,
+            attempt__educator_id=attempt.educator_id,
+            attempt__assessment__framework_id=attempt.assessment.framework_id,
+            attempt__status__in=FINISHED,
+            attempt__started_at__lt=attempt.started_at,
         )
         .select_related("competency", "attempt")
         .order_by("-attempt__started_at", "pk")
@@ -249,8 +251,7 @@ def diagnosed_count(user, *, roles=AGGREGATE_READERS, **filters) -> int:
 
 
 def _region_level(user, roles) -> bool:
-    wide = {Scope.REGION, Scope.MACROREGION, Scope.FEDERAL}
-    return any(g.role in roles and g.scope in wide for g in access.grants(user))
+    return bool(access.region_reach(user, roles=roles))
 
 
 def _live(results: QuerySet[CompetencyResult], user, *, roles, filters: tuple) -> DeficitMap:
@@ -480,14 +481,7 @@ class MapFilterChoices:
 
 def map_filter_choices(user, *, region_id: int | None = None) -> MapFilterChoices:
     """Regions and municipalities a map reader may narrow the map to, within their scope."""
-    grants = [g for g in access.grants(user) if g.role in AGGREGATE_READERS]
-    if any(g.scope == Scope.FEDERAL for g in grants):
-        regions = list(Region.objects.order_by("code"))
-    else:
-        ids = {g.region_id for g in grants if g.scope == Scope.REGION} | {
-            r for g in grants if g.scope == Scope.MACROREGION for r in g.macroregion_region_ids
-        }
-        regions = list(Region.objects.filter(pk__in=ids).order_by("code"))
+    regions = list(access.region_reach(user, roles=AGGREGATE_READERS).regions().order_by("code"))
     region = next((r for r in regions if r.pk == region_id), None)
     if region is None and len(regions) == 1:
         region = regions[0]

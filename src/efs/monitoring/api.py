@@ -14,10 +14,11 @@ from efs.errors import ErrorOut, NotFound, ValidationFailed
 from efs.http import client_ip
 from efs.limits import OFFSET_MAX, PAGE_MAX
 from efs.people import access
-from efs.people.public import Region
+from efs.people.public import Organization, Region
 
 from . import access as reach
 from . import queries, services
+from .elements import ELEMENTS
 from .models import Indicator, Level
 from .views import CHILD_LEVEL, PARENT_FIELD
 
@@ -332,3 +333,134 @@ def report(request: HttpRequest, q: Query[ReportQuery]):
             for line in found.lines
         ],
     }
+
+
+# ---------------------------------------------------------------- a region's own passports
+
+ElementCode = Annotated[str, StringConstraints(max_length=40)]
+ELEMENTS_MAX = 20  # data elements summed in a numerator or a denominator
+
+
+class ElementOut(Schema):
+    code: str
+    title: str
+    app: str
+    aggregation: str
+    people: bool
+
+
+@router.get(
+    "/elements",
+    response={200: list[ElementOut], 401: ErrorOut, 403: ErrorOut},
+    summary="The registry of data elements passports are composed of",
+)
+def elements(request: HttpRequest):
+    reach.home_unit(request.user)  # monitoring readers only
+    return [
+        {"code": e.code, "title": str(e.title), "app": e.app, "aggregation": e.aggregation, "people": e.people}
+        for e in ELEMENTS.values()
+    ]
+
+
+class PassportFields(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    description: str = Field("", max_length=2000)
+    numerator: list[ElementCode] = Field(..., min_length=1, max_length=ELEMENTS_MAX)
+    denominator: list[ElementCode] = Field(default_factory=list, max_length=ELEMENTS_MAX)
+    factor: Decimal = Field(..., ge=Decimal("0.0001"), le=1_000_000, max_digits=12, decimal_places=4)
+    unit: str = Field("%", max_length=20)
+    periodicity: Literal["month", "quarter", "year"] = "year"
+    direction: Literal["up", "down"] = "up"
+    source: str = Field("", max_length=200)
+    owner: int | None = Field(None, ge=1, le=2_147_483_647)
+    owner_organization: int | None = Field(None, ge=1, le=2_147_483_647)
+
+
+class PassportIn(PassportFields):
+    code: str = Field(..., min_length=1, max_length=40, pattern=r"^[-a-zA-Z0-9_]+$")
+    region: int = Field(..., ge=1, le=2_147_483_647)
+
+
+class PassportChangeIn(PassportFields):
+    note: str = Field("", max_length=300)
+
+
+def _owners(region_id: int, body: PassportFields) -> dict:
+    """The responsible person and organization by id, each within the region's choices."""
+    from efs.people.public import User
+
+    owner = organization = None
+    if body.owner is not None:
+        owner = User.objects.filter(pk=body.owner).first()
+        if owner is None:
+            raise ValidationFailed(_("The responsible person is not found."), code="owner_not_found")
+    if body.owner_organization is not None:
+        organization = Organization.objects.filter(pk=body.owner_organization, region_id=region_id).first()
+        if organization is None:
+            raise ValidationFailed(
+                _("The responsible organization is not in this region."), code="owner_organization_other_region"
+            )
+    return {"owner": owner, "owner_organization": organization}
+
+
+def _passport_out(indicator: Indicator) -> dict:
+    formula = queries.current_formula(indicator)
+    return {
+        "code": indicator.code,
+        "name": indicator.name,
+        "unit": indicator.unit,
+        "periodicity": indicator.periodicity,
+        "direction": indicator.direction,
+        "region": indicator.region_id,
+        "formula_version": formula.version if formula else 0,
+        "numerator": list(formula.numerator) if formula else [],
+        "denominator": list(formula.denominator) if formula else [],
+        "factor": float(formula.factor) if formula else 0.0,
+    }
+
+
+def _finite(body: PassportFields) -> None:
+    if not body.factor.is_finite():
+        raise ValidationFailed(_("The factor is a number."), code="factor_invalid")
+
+
+@router.post(
+    "/indicators",
+    response={
+        201: IndicatorOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    summary="Create a region's own indicator passport from the registry's data elements",
+)
+def passport_create(request: HttpRequest, body: PassportIn):
+    region = Region.objects.filter(pk=body.region).first()
+    if region is None:
+        raise NotFound(_("Region not found."), code="region_not_found")
+    services.require_passport_editor(request.user, region.pk)
+    _finite(body)
+    data = body.model_dump(exclude={"owner", "owner_organization", "region"})
+    indicator = services.indicator_create(actor=request.user, region=region, **data, **_owners(region.pk, body))
+    return Status(201, _passport_out(Indicator.objects.prefetch_related("versions").get(pk=indicator.pk)))
+
+
+@router.put(
+    "/indicators/{code}",
+    response={200: IndicatorOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Change a region's own passport (a changed formula becomes a new version)",
+)
+def passport_update(
+    request: HttpRequest, code: Annotated[str, StringConstraints(max_length=40)], body: PassportChangeIn
+):
+    indicator = Indicator.objects.select_related("region").filter(code=code, region__isnull=False).first()
+    if indicator is None:
+        raise NotFound(_("Indicator not found."), code="indicator_not_found")
+    services.require_passport_editor(request.user, indicator.region_id)
+    _finite(body)
+    data = body.model_dump(exclude={"owner", "owner_organization"})
+    services.indicator_update(actor=request.user, indicator=indicator, **data, **_owners(indicator.region_id, body))
+    return _passport_out(Indicator.objects.prefetch_related("versions").get(pk=indicator.pk))

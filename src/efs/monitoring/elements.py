@@ -12,13 +12,16 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from efs.catalog import public as catalog
 from efs.diagnostics import public as diagnostics
 from efs.financing import public as financing
 from efs.people import public as people
+from efs.practices import public as practices
 from efs.routes import public as routes
+from efs.support import public as support
 from efs.workforce import public as workforce
 
 Source = Callable[..., list[tuple[int, int, int]]]
@@ -149,5 +152,124 @@ register(
         _("educators aged 60 or more holding a post"),
         workforce.element_post_holders_60,
         app="workforce",
+    )
+)
+register(
+    Element(
+        "workforce_projected_gap_fte",
+        _("projected shortage of teachers five years ahead, hundredths of FTE"),
+        workforce.element_projected_gap_fte,
+        people=False,
+        app="workforce",
+    )
+)
+
+# ---------------------------------------------------------------- the home pages' figures
+# Headcounts by category, organizations (with educators, and by kind) and routes by status:
+# what the home pages of the school head and the operators show, read from the analytics table.
+
+for _category in people.EducatorCategory:
+    register(
+        Element(
+            f"educators_{_category.value}",
+            format_lazy("{}: {}", _("active educators"), _category.label),
+            people.element_educators_of_category(_category.value),
+            app="people",
+        )
+    )
+register(
+    Element(
+        "organizations_staffed",
+        _("organizations with educators"),
+        people.element_organizations_staffed,
+        people=False,
+        app="people",
+    )
+)
+for _kind in people.OrganizationKind:
+    register(
+        Element(
+            f"organizations_{_kind.value}",
+            format_lazy("{}: {}", _("organizations"), _kind.label),
+            people.element_organizations_of_kind(_kind.value),
+            people=False,
+            app="people",
+        )
+    )
+register(
+    Element(
+        "educators_routed",
+        _("educators with an individual route in any status but abandoned"),
+        routes.element_educators_routed,
+        app="routes",
+    )
+)
+for _status in routes.RouteStatus:
+    if _status != routes.RouteStatus.ABANDONED:
+        register(
+            Element(
+                f"routes_{_status.value}",
+                format_lazy("{}: {}", _("individual routes"), _status.label),
+                routes.element_routes_of_status(_status.value),
+                app="routes",
+            )
+        )
+register(
+    Element(
+        "consultations_held",
+        _("tutors' consultations held"),
+        support.element_consultations_held,
+        aggregation="flow",
+        app="support",
+    )
+)
+register(Element("mentoring_pairs", _("active mentoring pairs"), support.element_mentoring_pairs, app="support"))
+register(
+    Element(
+        "cycles_closed",
+        _("reflective cycles closed"),
+        support.element_cycles_closed,
+        aggregation="flow",
+        app="support",
+    )
+)
+register(
+    Element("educators_with_tutor", _("educators with a tutor"), support.element_educators_with_tutor, app="support")
+)
+register(
+    Element(
+        "practices_in_bank",
+        _("practices in the bank"),
+        practices.element_practices_in_bank,
+        people=False,
+        app="practices",
+    )
+)
+register(
+    Element(
+        "practice_replications",
+        _("practice replication reports"),
+        practices.element_replications,
+        aggregation="flow",
+        people=False,
+        app="practices",
+    )
+)
+register(
+    Element(
+        "network_events_held",
+        _("network events held"),
+        practices.element_events_held,
+        aggregation="flow",
+        people=False,
+        app="practices",
+    )
+)
+register(
+    Element(
+        "community_members",
+        _("educators in network communities"),
+        practices.element_community_members,
+        app="practices",
     )
 )

@@ -69,3 +69,105 @@ class ReportForm(forms.Form):
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = regions
+
+
+def element_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The registry's data elements grouped by the app that publishes them (the form's filter)."""
+    from .elements import ELEMENTS
+
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for code, element in ELEMENTS.items():
+        groups.setdefault(element.app or "—", []).append((code, f"{element.title} ({code})"))
+    return [(app, items) for app, items in groups.items()]
+
+
+UNKNOWN_ELEMENT = _("Unknown data element: %(value)s. Choose elements from the registry.")
+
+
+class PassportForm(forms.Form):
+    """A region's own indicator passport: a formula over the registry's data elements only."""
+
+    code = forms.SlugField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_("Latin letters, digits, «-» and «_»; never changes once created."),
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "r24_trained_per_1000"}),
+    )
+    name = forms.CharField(label=_("Name"), max_length=200, widget=forms.TextInput(attrs={"class": "form-control"}))
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}),
+    )
+    numerator = forms.MultipleChoiceField(
+        label=_("Numerator: data elements, summed"),
+        error_messages={
+            "invalid_choice": UNKNOWN_ELEMENT,
+            "required": _("Choose at least one data element for the numerator."),
+        },
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+    denominator = forms.MultipleChoiceField(
+        label=_("Denominator: data elements, summed (empty: the indicator is a number)"),
+        required=False,
+        error_messages={"invalid_choice": UNKNOWN_ELEMENT},
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+    factor = forms.DecimalField(
+        label=_("Factor"),
+        min_value=Decimal("0.0001"),
+        max_value=Decimal(1_000_000),
+        max_digits=12,
+        decimal_places=4,
+        initial=100,
+        help_text=_("100 for a per cent, 1 000 per thousand, 1 for a number."),
+        widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "decimal"}),
+    )
+    unit = forms.CharField(
+        label=_("Unit of measure"),
+        max_length=20,
+        required=False,
+        initial="%",
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    periodicity = forms.ChoiceField(label=_("Periodicity"), widget=forms.Select(attrs={"class": "form-select"}))
+    direction = forms.ChoiceField(label=_("Direction"), widget=forms.Select(attrs={"class": "form-select"}))
+    owner_organization = forms.ModelChoiceField(
+        label=_("Responsible organization"),
+        queryset=None,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    owner = forms.ModelChoiceField(
+        label=_("Responsible person"),
+        queryset=None,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    source = forms.CharField(
+        label=_("Source"), max_length=200, required=False, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
+    note = forms.CharField(
+        label=_("What changed in the formula"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+
+    def __init__(self, *args, organizations, owners, creating: bool, **kwargs):
+        from .models import Direction, Periodicity
+
+        super().__init__(*args, **kwargs)
+        choices = element_choices()
+        self.fields["numerator"].choices = choices
+        self.fields["denominator"].choices = choices
+        self.fields["periodicity"].choices = Periodicity.choices
+        self.fields["direction"].choices = Direction.choices
+        self.fields["owner_organization"].queryset = organizations
+        self.fields["owner"].queryset = owners
+        self.fields["owner"].label_from_instance = lambda user: user.get_full_name() or user.username
+        if not creating:
+            del self.fields["code"]
+        else:
+            del self.fields["note"]

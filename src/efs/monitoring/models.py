@@ -43,8 +43,14 @@ class Indicator(models.Model):
     )
     direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices, default=Direction.UP)
     source = models.CharField(_("source"), max_length=200, blank=True)
-    region = models.ForeignKey("people.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                               verbose_name=_("region (empty: federal passport)"))
+    region = models.ForeignKey(
+        "people.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("region (empty: federal passport)"),
+    )
     owner_organization = models.ForeignKey(
         "people.Organization",
         on_delete=models.PROTECT,

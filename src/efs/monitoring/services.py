@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from efs.people import access
-from efs.people.public import Municipality, Organization, Region, Role, notify
+from efs.people.public import Municipality, Organization, OrganizationKind, Region, Role, notify
 from efs.periods import add_months, month_start
 
 from .elements import ELEMENTS, compute
@@ -187,12 +188,65 @@ def _check_elements(codes: list[str], *, required: bool) -> list[str]:
     return codes
 
 
+REGIONAL_EDITORS = frozenset({Role.REGIONAL_OPERATOR})
+SHARE_UNITS = frozenset({"%", "‰"})
+
+
 def _may_edit(actor, indicator_region_id: int | None) -> None:
+    """A federal passport is edited by the federal operator; a region's own passport only by
+    the regional operators of that region."""
+    if indicator_region_id is not None:
+        access.require_region(
+            actor,
+            indicator_region_id,
+            roles=REGIONAL_EDITORS,
+            message=_("Only the regional operators of this region edit its passports."),
+        )
+        return
     reach = access.region_reach(actor, roles=EDITORS)
-    if indicator_region_id is None and not reach.everywhere:
+    if not reach.everywhere:
         raise PermissionDenied(_("Only the federal operator edits federal passports."))
-    if indicator_region_id is not None and indicator_region_id not in reach:
-        raise PermissionDenied(_("You can act only on your own region."))
+
+
+def require_passport_editor(actor, region_id: int) -> None:
+    """PermissionDenied unless `actor` is a regional operator of the region."""
+    _may_edit(actor, region_id)
+
+
+def may_edit(actor, region_id: int | None) -> bool:
+    """Whether `actor` may create or change the passports of the region (None: federal ones)."""
+    try:
+        _may_edit(actor, region_id)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def _check_share(unit: str, denominator: list[str], region_id: int | None) -> None:
+    """A share (per cent, per mille) needs a denominator, and a region's own share one that is
+    not zero in the region at the latest build (else it would never have a value)."""
+    if unit.strip() in SHARE_UNITS and not [c for c in denominator if c]:
+        raise ValidationFailed(
+            _("A share (per cent or per mille) needs a denominator: choose at least one data element for it."),
+            code="denominator_required",
+        )
+    if region_id is None or not denominator:
+        return
+    build = published_build()
+    if build is None:
+        return
+    facts = Fact.objects.filter(
+        build=build, element__in=denominator, level=Level.REGION, unit_id=region_id, month=build.last_month
+    )
+    if not facts.filter(value__gt=0).exists():
+        raise ValidationFailed(
+            _(
+                "The denominator is zero in the region in the latest analytics (%(month)s): the indicator would "
+                "have no value. Choose data elements the region has data for."
+            )
+            % {"month": f"{build.last_month:%m.%Y}"},
+            code="denominator_zero",
+        )
 
 
 @transaction.atomic
@@ -219,6 +273,10 @@ def indicator_create(
         _may_edit(actor, region.pk if region else None)
     if Indicator.objects.filter(code=code).exists():
         raise Conflict(_("An indicator with this code already exists."), code="indicator_exists")
+    _check_elements(numerator, required=True)
+    _check_elements(denominator, required=False)
+    _check_share(unit, denominator, region.pk if region else None)
+    _check_owner(region, owner, owner_organization)
     indicator = Indicator.objects.create(
         code=code,
         name=name,
@@ -267,6 +325,86 @@ def formula_change(
         note=note[:300],
         created_by=actor,
     )
+
+
+def _check_owner(region: Region | None, owner, owner_organization: Organization | None) -> None:
+    if region is None:
+        return
+    if owner_organization is not None and owner_organization.region_id != region.pk:
+        raise ValidationFailed(
+            _("The responsible organization is not in this region."), code="owner_organization_other_region"
+        )
+    if owner is not None and not access.may_act_on_region(owner, region.pk, roles=PASSPORT_OWNERS):
+        raise ValidationFailed(
+            _("The responsible person holds no operator's role in this region."), code="owner_other_region"
+        )
+
+
+PASSPORT_OWNERS = frozenset({Role.REGIONAL_OPERATOR, Role.MUNICIPAL_OPERATOR})
+# The organizations that answer for a region's indicator: the authority and its institutes.
+OWNER_KINDS = (
+    OrganizationKind.MINISTRY,
+    OrganizationKind.IPK,
+    OrganizationKind.CNPPM,
+    OrganizationKind.MUNICIPAL_SERVICE,
+)
+PASSPORT_FIELDS = ("name", "description", "unit", "periodicity", "direction", "source", "owner", "owner_organization")
+
+
+@transaction.atomic
+def indicator_update(
+    *,
+    actor,
+    indicator: Indicator,
+    numerator: list[str],
+    denominator: list[str],
+    factor: Decimal,
+    note: str = "",
+    **fields,
+) -> tuple[Indicator, FormulaVersion | None]:
+    """Change a passport. Its code never changes (values and links name it); a changed formula
+    is a new version (the old one stays with the values it computed), an unchanged one is kept."""
+    _may_edit(actor, indicator.region_id)
+    unknown = set(fields) - set(PASSPORT_FIELDS)
+    if unknown:
+        raise ValidationFailed(_("Unknown passport fields."), code="field_unknown")
+    indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
+    numerator = _check_elements(numerator, required=True)
+    denominator = _check_elements(denominator, required=False)
+    _check_share(fields.get("unit", indicator.unit), denominator, indicator.region_id)
+    _check_owner(
+        indicator.region,
+        fields.get("owner", indicator.owner),
+        fields.get("owner_organization", indicator.owner_organization),
+    )
+    for name, value in fields.items():
+        setattr(indicator, name, value)
+    try:
+        indicator.full_clean(exclude=["code", "region", "owner", "owner_organization"])
+    except DjangoValidationError as exc:
+        raise ValidationFailed(" ".join(exc.messages), code="passport_invalid") from None
+    indicator.save()
+    latest = indicator.versions.order_by("-version").first()
+    same = (
+        latest is not None
+        and list(latest.numerator) == numerator
+        and list(latest.denominator) == denominator
+        and str(factor).strip() != ""
+        and _same_number(latest.factor, factor)
+    )
+    if same:
+        return indicator, None
+    version = formula_change(
+        actor=actor, indicator=indicator, numerator=numerator, denominator=denominator, factor=factor, note=note
+    )
+    return indicator, version
+
+
+def _same_number(a, b) -> bool:
+    try:
+        return Decimal(a) == Decimal(b)
+    except (InvalidOperation, TypeError, ValueError):
+        return False
 
 
 # ---------------------------------------------------------------- targets
@@ -466,6 +604,97 @@ STARTER = [
         "down",
         "Педагоги 60 лет и старше, занимающие должность, от всех педагогов, занимающих должность, на конец периода "
         "(реестр кадрового обеспечения).",
+    ),
+    (
+        "projected_gap_fte",
+        "Прогнозный дефицит педагогов через 5 лет",
+        ["workforce_projected_gap_fte"],
+        [],
+        Decimal("0.01"),
+        "ставок",
+        "down",
+        "Ставки, которых по последнему базовому кадровому прогнозу, сделанному к концу периода, не хватит через "
+        "5 лет (или на горизонте прогноза): по каждому муниципалитету и предмету потребность − предложение + "
+        "скрытый дефицит, если больше нуля. Школе приписана доля дефицита её муниципалитета по её потребности "
+        "в предмете в тот год.",
+        "consultations_per_1000",
+        "Консультации тьюторов на 1 000 педагогов",
+        ["consultations_held"],
+        ["educators"],
+        1000,
+        "на 1 000",
+        "up",
+        "Проведённые консультации тьюторов за период на 1 000 работающих педагогов.",
+    ),
+    (
+        "mentoring_pairs",
+        "Действующие пары наставничества",
+        ["mentoring_pairs"],
+        [],
+        1,
+        "",
+        "up",
+        "Пары «наставник — наставляемый», утверждённые руководителем и не завершённые на конец периода.",
+    ),
+    (
+        "tutor_share",
+        "Доля педагогов с тьютором",
+        ["educators_with_tutor"],
+        ["educators"],
+        100,
+        "%",
+        "up",
+        "Работающие педагоги, за которыми закреплён тьютор, от числа работающих педагогов на конец периода.",
+    ),
+    (
+        "cycles_closed",
+        "Завершённые рефлексивные циклы",
+        ["cycles_closed"],
+        [],
+        1,
+        "",
+        "up",
+        "Рефлексивные циклы (план — действие — наблюдение — рефлексия), закрытые за период.",
+    ),
+    (
+        "practices_in_bank",
+        "Практик в банке",
+        ["practices_in_bank"],
+        [],
+        1,
+        "",
+        "up",
+        "Практики, включённые в банк или рекомендованные к тиражированию на конец периода, по организации автора.",
+    ),
+    (
+        "practices_replicated",
+        "Отчёты о тиражировании практик",
+        ["practice_replications"],
+        [],
+        1,
+        "",
+        "up",
+        "Отчёты «мы внедрили»: внедрения практик из банка за период, по организации, которая внедрила.",
+    ),
+    (
+        "events_held",
+        "Проведённые мероприятия сетевых сообществ",
+        ["network_events_held"],
+        [],
+        1,
+        "",
+        "up",
+        "Вебинары, открытые уроки и мастер-классы сетевых сообществ, завершившиеся за период.",
+    ),
+    (
+        "community_share",
+        "Доля педагогов в сетевых сообществах",
+        ["community_members"],
+        ["educators"],
+        100,
+        "%",
+        "up",
+        "Педагоги — участники сетевых методических сообществ от числа работающих педагогов на конец периода.",
     ),
 ]
 

@@ -11,4 +11,7 @@ urlpatterns = [
     path("report/", views.report, name="report"),
     path("releases/", views.releases, name="releases"),
     path("releases/<int:pk>/", views.release, name="release"),
+    path("passports/", views.passports, name="passports"),
+    path("passports/new/", views.passport_new, name="passport_new"),
+    path("passports/<slug:code>/edit/", views.passport_edit, name="passport_edit"),
 ]

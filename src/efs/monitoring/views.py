@@ -21,12 +21,15 @@ from efs.people.public import (
     Macroregion,
     Municipality,
     Organization,
+    Region,
+    User,
 )
+from efs.web.actions import submit
 
 from . import access as reach
 from . import queries, services
 from .elements import ELEMENTS
-from .forms import ReleaseForm, ReportForm, TargetForm
+from .forms import PassportForm, ReleaseForm, ReportForm, TargetForm
 from .models import Indicator, Level, Release
 
 CHILD_LEVEL = {
@@ -454,3 +457,141 @@ def _report_xlsx(found: queries.QuarterlyReport) -> bytes:
         widths={"A": 60, "B": 40},
     )
     return xlsx.workbook_bytes(main, munis)
+
+
+# ---------------------------------------------------------------- a region's own passports
+
+
+def _passport_region(request: HttpRequest) -> Region | None:
+    """The region whose passports are shown: `?region=` (a region the user reaches), else the
+    region of the user's home unit; None for the federal operator who chose none."""
+    text = request.GET.get("region", "")
+    if text:
+        if not (text.isdigit() and len(text) <= 9):
+            raise NotFound(_("Choose a region from the list."))
+        reach.require_unit(request.user, Level.REGION, int(text))
+        region_id: int | None = int(text)
+    else:
+        level, unit_id = reach.home_unit(request.user)
+        region_id = _region_of(level, unit_id)
+    if region_id is None:
+        return None
+    found = Region.objects.filter(pk=region_id).first()
+    if found is None:
+        raise NotFound(_("Region not found."))
+    return found
+
+
+def _passport_choices(region: Region):
+    organizations = Organization.objects.filter(region=region, kind__in=services.OWNER_KINDS).order_by("name")
+    owners = (
+        User.objects.filter(role_assignments__role__in=services.PASSPORT_OWNERS, role_assignments__region=region)
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )
+    return {"organizations": organizations, "owners": owners}
+
+
+@login_required
+def passports(request: HttpRequest) -> HttpResponse:
+    """The passports a region reports on: the federal ones and the region's own."""
+    region = _passport_region(request)
+    indicators = (
+        Indicator.objects.filter(Q(region__isnull=True) | Q(region=region))
+        .select_related("region", "owner", "owner_organization")
+        .prefetch_related("versions")
+        .order_by("region_id", "order", "code")
+    )
+    rows = [(ind, queries.current_formula(ind)) for ind in indicators]
+    context = {
+        "region": region,
+        "federal": [row for row in rows if row[0].region_id is None],
+        "own": [row for row in rows if row[0].region_id is not None],
+        "elements": ELEMENTS,
+        "can_edit": region is not None and services.may_edit(request.user, region.pk),
+        "regions": Region.objects.order_by("code") if region is None or reach_everywhere(request.user) else None,
+    }
+    return render(request, "monitoring/passports.html", context)
+
+
+def reach_everywhere(user) -> bool:
+    return access.unit_reach(user, roles=reach.READERS).regions.everywhere
+
+
+def _passport_form(request: HttpRequest, region: Region, *, indicator: Indicator | None) -> PassportForm:
+    initial: dict = {}
+    if indicator is not None:
+        formula = queries.current_formula(indicator)
+        initial = {
+            "name": indicator.name,
+            "description": indicator.description,
+            "unit": indicator.unit,
+            "periodicity": indicator.periodicity,
+            "direction": indicator.direction,
+            "source": indicator.source,
+            "owner": indicator.owner_id,
+            "owner_organization": indicator.owner_organization_id,
+            "numerator": list(formula.numerator) if formula else [],
+            "denominator": list(formula.denominator) if formula else [],
+            "factor": formula.factor if formula else 100,
+        }
+    return PassportForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        creating=indicator is None,
+        **_passport_choices(region),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def passport_new(request: HttpRequest) -> HttpResponse:
+    """A region's own passport, composed of the registry's data elements (never free SQL)."""
+    region = _passport_region(request)
+    if region is None:
+        raise NotFound(_("Choose a region from the list."))
+    services.require_passport_editor(request.user, region.pk)
+    form = _passport_form(request, region, indicator=None)
+    status = 200
+    if request.method == "POST":
+        outcome = submit(
+            request,
+            form,
+            lambda data: services.indicator_create(actor=request.user, region=region, **data),
+            _("The passport is created. Its values appear after the next build of the analytics tables."),
+            quiet=True,
+        )
+        if outcome:
+            return redirect(f"{reverse('monitoring:passports')}?region={region.pk}")
+        status = outcome.status
+    context = {"form": form, "region": region, "indicator": None}
+    return render(request, "monitoring/passport_form.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def passport_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """Change a region's passport; a changed formula becomes a new version."""
+    found = Indicator.objects.select_related("region").prefetch_related("versions").filter(code=code).first()
+    if found is None or found.region is None:
+        raise NotFound(_("Indicator not found."))
+    if not access.may_act_on_region(request.user, found.region_id, roles=reach.READERS) and not services.may_edit(
+        request.user, found.region_id
+    ):
+        raise NotFound(_("Indicator not found."))
+    services.require_passport_editor(request.user, found.region_id)
+    form = _passport_form(request, found.region, indicator=found)
+    status = 200
+    if request.method == "POST":
+        outcome = submit(
+            request,
+            form,
+            lambda data: services.indicator_update(actor=request.user, indicator=found, **data),
+            _("The passport is saved."),
+            quiet=True,
+        )
+        if outcome:
+            return redirect(f"{reverse('monitoring:passports')}?region={found.region_id}")
+        status = outcome.status
+    context = {"form": form, "region": found.region, "indicator": found, "versions": found.versions.all()}
+    return render(request, "monitoring/passport_form.html", context, status=status)

@@ -261,6 +261,17 @@ def region_reach(user, *, roles: Iterable[str]) -> RegionReach:
     return RegionReach(everywhere=False, region_ids=frozenset(ids))
 
 
+def regions_touched(user, *, roles: Iterable[str]) -> RegionReach:
+    """Regions where the user's roles reach the whole region or a part of it (a municipality,
+    an organization): for pages that open on a region and cut its figures to the user's reach."""
+    wanted = frozenset(roles)
+    reach = region_reach(user, roles=wanted)
+    if reach.everywhere:
+        return reach
+    parts = {g.region_id for g in grants(user) if g.role in wanted and g.region_id}
+    return RegionReach(everywhere=False, region_ids=reach.region_ids | frozenset(parts))
+
+
 def may_act_on_region(user, region_id: int | None, *, roles: Iterable[str]) -> bool:
     return region_id is not None and region_id in region_reach(user, roles=roles)
 

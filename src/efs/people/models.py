@@ -609,3 +609,32 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class MailKind(models.TextChoices):
+    """What a notification is about, for the e-mail opt-out (people.notify's ``kind``)."""
+
+    REMINDER = "reminder", _("reminders of deadlines and appointments")
+    CONSULTATION = "consultation", _("consultations with a tutor")
+    MENTORING = "mentoring", _("mentoring")
+    CASELOAD = "caseload", _("assignment of a tutor")
+    OTHER = "other", _("decisions on routes, programs and other notifications")
+
+
+class EmailPreference(models.Model):
+    """A user's choice of which notifications also come by e-mail. No row: all of them."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_preference")
+    enabled = models.BooleanField(_("send notifications by e-mail"), default=True)
+    muted = models.JSONField(_("kinds not sent by e-mail"), default=list, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("e-mail preference")
+        verbose_name_plural = _("e-mail preferences")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    def wants(self, kind: str) -> bool:
+        return self.enabled and kind not in (self.muted or [])

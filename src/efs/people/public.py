@@ -18,6 +18,7 @@ from .models import (
     EducatorCategory,
     FederalDistrict,
     Macroregion,
+    MailKind,
     Municipality,
     MunicipalityKind,
     Organization,
@@ -59,6 +60,7 @@ __all__ = [
     "Educator",
     "EducatorCategory",
     "FederalDistrict",
+    "MailKind",
     "Macroregion",
     "Municipality",
     "MunicipalityKind",
@@ -117,3 +119,50 @@ def element_educators(*, months: list) -> list[tuple[int, int, int]]:
         )
         rows += [(c["organization_id"], index, c["n"]) for c in counts if c["organization_id"]]
     return rows
+
+
+def element_educators_of_category(category: str):
+    """Active educators of one category (teacher, manager, pre-service student) at each
+    month's end, as `element_educators` counts them."""
+
+    def source(*, months: list) -> list[tuple[int, int, int]]:
+        import datetime as dt
+
+        from django.db.models import Count
+
+        from efs.periods import next_month
+
+        rows: list[tuple[int, int, int]] = []
+        for index, month in enumerate(months):
+            end = dt.datetime.combine(next_month(month), dt.time(), tzinfo=dt.UTC)
+            counts = (
+                Educator.objects.filter(is_active=True, category=category, created_at__lt=end)
+                .exclude(organization__isnull=True)
+                .values_list("organization_id")
+                .annotate(n=Count("id"))
+                .order_by()
+            )
+            rows += [(org, index, n) for org, n in counts]
+        return rows
+
+    return source
+
+
+def element_organizations_staffed(*, months: list) -> list[tuple[int, int, int]]:
+    """1 for each organization with at least one active educator at the month's end (summed up
+    the hierarchy: organizations with educators)."""
+    return [(org, index, 1 if n else 0) for org, index, n in element_educators(months=months)]
+
+
+def element_organizations_of_kind(kind: str):
+    """1 for each organization of the kind (the directory as it is now: organizations carry no
+    creation date), every month."""
+
+    def source(*, months: list) -> list[tuple[int, int, int]]:
+        ids = list(Organization.objects.filter(kind=kind).values_list("pk", flat=True))
+        return [(org, index, 1) for index in range(len(months)) for org in ids]
+
+    return source
+
+
+__all__ += ["element_educators_of_category", "element_organizations_of_kind", "element_organizations_staffed"]

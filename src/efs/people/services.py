@@ -172,11 +172,9 @@ def region_basis_set(*, actor: User, region: Region, basis: str, ip: str | None 
     """The regional operator (or the federal one) sets the region's legal basis for processing."""
     if basis not in ProcessingBasis.values:
         raise ValidationFailed(_("Unknown legal basis."), code="processing_basis_unknown")
-    if not any(
-        g.scope == Scope.FEDERAL or (g.scope == Scope.REGION and g.region_id == region.pk)
-        for g in access.require_role(actor, access.DIRECTORY_EDITORS)
-    ):
-        raise PermissionDenied(_("Only the region's operator changes this setting."))
+    access.require_region(
+        actor, region.pk, roles=access.DIRECTORY_EDITORS, message=_("Only the region's operator changes this setting.")
+    )
     region = Region.objects.select_for_update().get(pk=region.pk)
     if region.personal_data_basis != basis:
         region.personal_data_basis = basis
@@ -384,17 +382,31 @@ def api_token_user(plaintext: str) -> User | None:
 # ---------------------------------------------------------------- notifications
 
 
-def notify(*, user: User, title: str, body: str = "", url: str = "", key: str = "") -> bool:
-    """Put a message in the user's inbox; with a key, at most once. True when created."""
+def notify(*, user: User, title: str, body: str = "", url: str = "", key: str = "", kind: str = "other") -> bool:
+    """Put a message in the user's inbox; with a key, at most once. True when created.
+
+    A created message is also e-mailed after the commit (``people.mail``) unless the user has
+    no address or opted out of ``kind`` (a ``MailKind`` value)."""
+    from . import mail
     from .models import Notification
 
     if key:
         _obj, created = Notification.objects.get_or_create(
             user=user, key=key[:120], defaults={"title": title[:300], "body": body, "url": url[:300]}
         )
-        return created
-    Notification.objects.create(user=user, title=title[:300], body=body, url=url[:300])
-    return True
+    else:
+        Notification.objects.create(user=user, title=title[:300], body=body, url=url[:300])
+        created = True
+    if created:
+        mail.mail_later(user=user, title=title[:300], body=body, url=url[:300], kind=kind)
+    return created
+
+
+def email_preference_set(*, user: User, enabled: bool, muted: list[str]):
+    """Which notifications also come by e-mail (all of them until the user says otherwise)."""
+    from . import mail
+
+    return mail.preference_set(user=user, enabled=enabled, muted=muted)
 
 
 def notifications_read(*, user: User) -> int:

@@ -26,6 +26,7 @@ from .models import (
     ImportBatch,
     ImportKind,
     Macroregion,
+    MailKind,
     OrganizationKind,
     Region,
     Role,
@@ -310,13 +311,28 @@ def macroregions(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    """The user's inbox; opening it marks everything as read (what was new stays highlighted once)."""
+    """The user's inbox; opening it marks everything as read (what was new stays highlighted once).
+
+    The same page keeps the choice of which notifications also come by e-mail (``action=email``)."""
+    from . import mail
+
     if request.method == "POST":
+        if request.POST.get("action") == "email":
+            muted = [kind for kind in MailKind.values if not request.POST.get(f"kind_{kind}")]
+            services.email_preference_set(user=request.user, enabled=bool(request.POST.get("enabled")), muted=muted)
+            messages.success(request, _("E-mail settings saved."))
+            return redirect("people:notifications")
         services.notifications_read(user=request.user)
         return redirect("people:notifications")
     items = list(request.user.notifications.all()[:100])
     services.notifications_read(user=request.user)
-    return render(request, "people/notifications.html", {"items": items})
+    preference = mail.preference_of(request.user)
+    kinds = [(value, label, value not in (preference.muted or [])) for value, label in MailKind.choices]
+    return render(
+        request,
+        "people/notifications.html",
+        {"items": items, "preference": preference, "kinds": kinds, "address": mail.address_of(request.user)},
+    )
 
 
 @login_required

@@ -49,7 +49,7 @@ def practices_visible(user) -> QuerySet[Practice]:
 def practice_visible(user, pk: int) -> Practice:
     practice = (
         practices_visible(user)
-        .select_related("region", "organization", "municipality", "contest")
+        .select_related("region", "organization", "municipality", "contest", "project")
         .filter(pk=pk)
         .first()
     )

@@ -47,6 +47,7 @@ class PracticeIn(Schema):
         [], description="co-authors besides you"
     )
     contest: Id | None = None
+    project: Id | None = Field(None, description="the joint project the practice is an output of")
 
 
 class PracticeOut(Schema):
@@ -84,6 +85,7 @@ class PracticeDetailOut(PracticeOut):
     hours: int
     authors: list[str]
     contest: int | None
+    project: int | None
     version: int
     evidence: list[PracticeEvidenceOut]
 
@@ -119,6 +121,7 @@ def _detail(p) -> dict:
         "hours": p.hours,
         "authors": [a.name for a in p.authors.all()],
         "contest": p.contest_id,
+        "project": p.project_id,
         "version": p.version,
         "evidence": [
             {"id": e.pk, "file_name": e.file_name, "caption": e.caption, "size": e.size} for e in p.evidence.all()
@@ -141,6 +144,7 @@ def _data(body: PracticeIn) -> services.PracticeData:
         hours=body.hours,
         authors=body.authors,
         contest_id=body.contest,
+        project_id=body.project,
     )
 
 
@@ -413,6 +417,7 @@ def practice_update(request: HttpRequest, practice_id: Id, body: PracticeUpdateI
     practice = practice_visible(request.user, practice_id)
     data = _data(body)
     data.contest_id = practice.contest_id
+    data.project_id = practice.project_id
     services.practice_update(actor=request.user, practice=practice, data=data)
     return _detail(practice_visible(request.user, practice_id))
 

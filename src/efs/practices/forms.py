@@ -55,8 +55,9 @@ class PracticeForm(forms.Form):
     )
     organization = forms.TypedChoiceField(label=_("Organization"), coerce=int)
     contest = forms.TypedChoiceField(label=_("Contest"), coerce=int, required=False, empty_value=None)
+    project = forms.TypedChoiceField(label=_("Output of a joint project"), coerce=int, required=False, empty_value=None)
 
-    def __init__(self, *args, competencies=(), subjects=(), organizations=(), contests=(), **kwargs):
+    def __init__(self, *args, competencies=(), subjects=(), organizations=(), contests=(), projects=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["competencies"].choices = [(c.code, f"{c.code} {c.title}") for c in competencies]
         self.fields["subjects"].choices = [(s.code, s.name) for s in subjects]
@@ -65,6 +66,7 @@ class PracticeForm(forms.Form):
         self.fields["contest"].choices = [("", _("— not in a contest —"))] + [
             (c.pk, until % {"title": c.title, "date": f"{c.deadline:%d.%m.%Y}"}) for c in contests
         ]
+        self.fields["project"].choices = [("", _("— not a project's output —"))] + [(p.pk, p.title) for p in projects]
 
     def data_object(self) -> PracticeData:
         d = self.cleaned_data
@@ -82,7 +84,19 @@ class PracticeForm(forms.Form):
             hours=d["hours"],
             authors=_lines(d["authors"]),
             contest_id=d.get("contest"),
+            project_id=d.get("project"),
         )
+
+
+class RouteForm(forms.Form):
+    route = forms.TypedChoiceField(label=_("Route"), coerce=int)
+
+    def __init__(self, *args, routes=(), user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        mine = gettext("my route (draft)")
+        self.fields["route"].choices = [
+            (r.pk, mine if r.educator.user_id == getattr(user, "pk", None) else r.educator.full_name) for r in routes
+        ]
 
 
 class EvidenceForm(forms.Form):

@@ -93,6 +93,15 @@ class Practice(models.Model):
         _("level confirmed by the review"), max_length=10, choices=PracticeLevel.choices, blank=True
     )
     hours = models.PositiveSmallIntegerField(_("hours to master"), default=8)
+    # The joint research project whose output the practice is (network/models.py).
+    project = models.ForeignKey(
+        "practices.JointProject",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="practices",
+        verbose_name=_("joint project"),
+    )
     status = models.CharField(_("status"), max_length=12, choices=PracticeStatus.choices, default=PracticeStatus.DRAFT)
     version = models.PositiveIntegerField(_("version"), default=1)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")

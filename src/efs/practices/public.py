@@ -1,8 +1,16 @@
 """What other apps may use from the practices app (ADR 0006): the bank's services for the
-demo generator, and the models other apps relate to."""
+demo generator, the models other apps relate to, and the data elements monitoring reads
+(`elements.py`)."""
 
 from __future__ import annotations
 
+from .elements import (
+    element_community_members,
+    element_events_held,
+    element_practices_in_bank,
+    element_replications,
+)
+from .macroregion import MacroregionLinks, macroregion_links
 from .models import PUBLIC_STATUSES, Competency, Contest, Practice, PracticeLevel, PracticeStatus
 
 # The network part's surface (these lines were added by the network part).
@@ -33,8 +41,14 @@ __all__ = [
     "PracticeStatus",
     "contest_create",
     "criteria_of",
+    "element_community_members",
+    "element_events_held",
+    "element_practices_in_bank",
+    "element_replications",
     "evidence_add",
     "experts_available",
+    "MacroregionLinks",
+    "macroregion_links",
     "practice_create",
     "practice_decide",
     "practice_effects_update",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
@@ -237,3 +238,12 @@ def leniency(user) -> list[Leniency]:
 
 def visible(user) -> QuerySet[Practice]:
     return practices_visible(user)
+
+
+def project_practices(project) -> dict[str, Any]:
+    """A joint project's practices: the cards published in the bank, and how many more are
+    still drafts or in review (their titles are their authors' until published)."""
+    rows = Practice.objects.filter(project=project).select_related("region", "organization")
+    public = list(rows.filter(status__in=PUBLIC_STATUSES).order_by("-replication_count", "title"))
+    preparing = rows.exclude(status__in=(*PUBLIC_STATUSES, PracticeStatus.REJECTED, PracticeStatus.ARCHIVED)).count()
+    return {"public": public, "preparing": preparing}

@@ -14,12 +14,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from efs.catalog.public import COMMENT_MIN, LOW_SCORE_SHARE, MIN_REVIEWS, expert_affiliations
+from efs.catalog.public import COMMENT_MIN, LOW_SCORE_SHARE, MIN_REVIEWS, expert_affiliations, reviewers_pick
 from efs.errors import Conflict, PermissionDenied, ValidationFailed
 from efs.limits import FILE_NAME_MAX_CHARS
 from efs.people import access as people_access
 from efs.people.public import Organization, Role, Subject, User, notify
-from efs.routes.public import EVIDENCE_TYPES, content_matches, item_effects
+from efs.routes.public import (
+    EVIDENCE_TYPES,
+    ItemKind,
+    ItemStatus,
+    RouteItem,
+    content_matches,
+    item_add_sourced,
+    item_effects,
+)
 
 from . import search
 from .access import (
@@ -34,6 +42,7 @@ from .models import (
     TEXT_MAX,
     Competency,
     Contest,
+    JointProject,
     Practice,
     PracticeAuthor,
     PracticeEvidence,
@@ -46,6 +55,7 @@ from .models import (
     PracticeVerdict,
     Replication,
 )
+from .network.services import require_project_editor
 
 EDITABLE = (PracticeStatus.DRAFT, PracticeStatus.RETURNED)
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
@@ -113,6 +123,7 @@ class PracticeData:
     hours: int = 8
     authors: list[str] = field(default_factory=list)  # co-authors' names besides the submitter
     contest_id: int | None = None
+    project_id: int | None = None  # a joint project the practice is an output of
 
 
 @dataclass(frozen=True)
@@ -247,16 +258,61 @@ def practice_create(*, actor: User, organization: Organization, data: PracticeDa
         if contest is None:
             raise ValidationFailed(_("No such contest."), code="contest_unknown")
         _contest_open(contest, organization.region_id)
+    project = _project_of(data.project_id, organization) if data.project_id is not None else None
     practice = Practice(
         region_id=organization.region_id,
         organization=organization,
         municipality_id=organization.municipality_id,
         contest=contest,
+        project=project,
         submitted_by=actor,
         status=PracticeStatus.DRAFT,
     )
     _write_card(practice, data)
     _write_authors(practice, actor, data.authors)
+    return practice
+
+
+def _project_of(project_id: int, organization: Organization) -> JointProject:
+    """The joint project a card of ``organization`` is an output of: one it takes part in."""
+    project = JointProject.objects.filter(pk=project_id).first()
+    if project is None:
+        raise ValidationFailed(_("No such joint project."), code="practice_project_unknown")
+    if not project.participants.filter(organization_id=organization.pk).exists():
+        raise ValidationFailed(
+            _("The practice's organization does not take part in this joint project."),
+            code="practice_project_not_participant",
+        )
+    return project
+
+
+@transaction.atomic
+def practice_project_link(*, actor: User, practice: Practice, project: JointProject) -> Practice:
+    """Register a bank card as an output of the joint project (its coordinator or the lead
+    region's operator): a published card of a participating organization."""
+    require_project_editor(actor, project)
+    practice = Practice.objects.select_for_update(of=("self",)).get(pk=practice.pk)
+    if practice.status not in PUBLIC_STATUSES:
+        raise Conflict(
+            _("Only a card published in the bank is registered as a project's output."),
+            code="practice_not_public",
+        )
+    if practice.project_id not in (None, project.pk):
+        raise Conflict(_("The practice is already an output of another joint project."), code="practice_project_taken")
+    practice.project = _project_of(project.pk, practice.organization)
+    practice.save(update_fields=["project", "updated_at"])
+    return practice
+
+
+@transaction.atomic
+def practice_project_unlink(*, actor: User, practice: Practice) -> Practice:
+    """Take the card off its joint project's outputs (the project's coordinator or operator)."""
+    practice = Practice.objects.select_for_update(of=("self",)).select_related("project").get(pk=practice.pk)
+    if practice.project is None:
+        raise Conflict(_("The practice is not an output of a joint project."), code="practice_project_none")
+    require_project_editor(actor, practice.project)
+    practice.project = None
+    practice.save(update_fields=["project", "updated_at"])
     return practice
 
 
@@ -414,31 +470,18 @@ def reviews_assign(*, actor: User, practice: Practice, experts: list[User] | Non
         practice.reviews.filter(practice_version=practice.version).exclude(status=PracticeReviewStatus.WITHDRAWN)
     )
     taken = {r.expert_id for r in current}
-    if experts is None:
-        pool = [e for e in experts_available(practice) if e.pk not in taken]
-        experts = pool[: max(0, MIN_REVIEWS - len(current))]
-    for expert in experts:
-        if not people_access.has_role(expert, Role.EXPERT):
-            raise ValidationFailed(
-                _("%(name)s is not an expert.") % {"name": expert.display_name()}, code="review_not_expert"
-            )
-        if _conflicted(expert, practice):
-            raise ValidationFailed(
-                _("%(name)s works for the authors' organization or is an author: a conflict of interest.")
-                % {"name": expert.display_name()},
-                code="review_conflict_of_interest",
-            )
+    chosen = reviewers_pick(
+        experts=experts,
+        available=lambda: experts_available(practice),
+        current=len(current),
+        taken=taken,
+        conflicted=lambda e: _conflicted(e, practice),
+        conflict_message=_("%(name)s works for the authors' organization or is an author: a conflict of interest."),
+    )
     created = [
         PracticeReview.objects.create(practice=practice, practice_version=practice.version, expert=e, assigned_by=actor)
-        for e in experts
-        if e.pk not in taken
+        for e in chosen
     ]
-    if len(current) + len(created) < MIN_REVIEWS:
-        raise ValidationFailed(
-            _("At least %(n)s experts without a conflict of interest are needed; not enough are available.")
-            % {"n": MIN_REVIEWS},
-            code="review_not_enough_experts",
-        )
     if practice.status == PracticeStatus.SUBMITTED:
         _transition(practice, PracticeStatus.IN_REVIEW, actor)
     for review in created:
@@ -730,4 +773,21 @@ def practice_effects_update() -> int:
 
 
 def route_item_linked(route_item_id: int, practice_id: int) -> None:
+    """Record that the route item is the practice; a route holds a practice once."""
+    route_id = RouteItem.objects.filter(pk=route_item_id).values_list("route_id", flat=True).first()
+    twice = (
+        PracticeRouteItem.objects.filter(practice_id=practice_id, route_item__route_id=route_id)
+        .exclude(route_item_id=route_item_id)
+        .exclude(route_item__status=ItemStatus.CANCELLED)
+    )
+    if twice.exists():
+        raise Conflict(_("The route already has this practice."), code="route_practice_twice")
     PracticeRouteItem.objects.get_or_create(route_item_id=route_item_id, defaults={"practice_id": practice_id})
+
+
+def practice_to_route(*, actor: User, practice: Practice, route_id: int) -> RouteItem:
+    """Add a published practice to a route by hand (the educator, or their tutor): through
+    the routes registry, with the route's rules (its deficits, its hours, its status)."""
+    if practice.status not in PUBLIC_STATUSES:
+        raise Conflict(_("Only a practice published in the bank goes into a route."), code="practice_not_public")
+    return item_add_sourced(actor=actor, route_id=route_id, kind=ItemKind.PRACTICE, key=str(practice.pk))

@@ -48,28 +48,41 @@ def candidates(query: SourceQuery) -> list[SourceCandidate]:
         subjects = {s.code for s in practice.subjects.all()}
         if subjects and not subjects & query.subject_codes:
             continue
-        coverage = {c.code: share(practice, c.code) for c in practice.competencies.all() if c.code in query.deficits}
+        candidate = _candidate(practice, query.deficits)
         found.append(
             (
                 practice.status != PracticeStatus.RECOMMENDED,
-                -sum(coverage.values()),
+                -sum(candidate.coverage.values()),
                 -practice.replication_count,
-                SourceCandidate(
-                    key=str(practice.pk),
-                    title=_("Practice «%(t)s»") % {"t": practice.title},
-                    coverage=coverage,
-                    hours=practice.hours,
-                    task=_("Master and try the practice in your work, following its replication steps"),
-                    expected_result=_(
-                        "The practice is tried in class; what worked and what was adapted is written down"
-                    ),
-                    evidence_form=_("A short report on trying the practice"),
-                    reason=_("a practice of the bank, replicated %(n)s times") % {"n": practice.replication_count},
-                ),
+                candidate,
             )
         )
     found.sort(key=lambda row: row[:3])
     return [row[3] for row in found]
+
+
+def _candidate(practice: Practice, deficits) -> SourceCandidate:
+    coverage = {c.code: share(practice, c.code) for c in practice.competencies.all() if c.code in deficits}
+    return SourceCandidate(
+        key=str(practice.pk),
+        title=_("Practice «%(t)s»") % {"t": practice.title},
+        coverage=coverage,
+        hours=practice.hours,
+        task=_("Master and try the practice in your work, following its replication steps"),
+        expected_result=_("The practice is tried in class; what worked and what was adapted is written down"),
+        evidence_form=_("A short report on trying the practice"),
+        reason=_("a practice of the bank, replicated %(n)s times") % {"n": practice.replication_count},
+    )
+
+
+def find(query: SourceQuery, key: str) -> SourceCandidate | None:
+    """A practice added by hand: any card published in the bank (a person chooses it, so the
+    builder's preference for the educator's region does not apply); routes checks that it
+    addresses a deficit of the route and fits its hours."""
+    if not key.isdigit():
+        return None
+    practice = Practice.objects.filter(pk=int(key), status__in=PUBLIC_STATUSES).prefetch_related("competencies").first()
+    return _candidate(practice, query.deficits) if practice is not None else None
 
 
 def on_added(route_item_id: int, candidate: SourceCandidate) -> None:
@@ -79,4 +92,6 @@ def on_added(route_item_id: int, candidate: SourceCandidate) -> None:
 
 
 def register() -> None:
-    register_item_source(ItemSource(kind=ItemKind.PRACTICE, candidates=candidates, on_added=on_added, limit=3))
+    register_item_source(
+        ItemSource(kind=ItemKind.PRACTICE, candidates=candidates, on_added=on_added, limit=3, find=find)
+    )

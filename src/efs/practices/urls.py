@@ -25,4 +25,5 @@ urlpatterns = [
     path("<int:pk>/assign/", views.assign, name="assign"),
     path("<int:pk>/decide/", views.decide, name="decide"),
     path("<int:pk>/replicate/", views.replicate, name="replicate"),
+    path("<int:pk>/route/", views.practice_to_route, name="practice_to_route"),
 ]

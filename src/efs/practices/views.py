@@ -13,10 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from efs.errors import DomainError, NotFound, PermissionDenied
+from efs.errors import NotFound, PermissionDenied
 from efs.http import int_param
 from efs.people import access as people_access
 from efs.people.public import Organization, Region, Role, Subject, User
+from efs.routes.public import routes_open_to_add
+from efs.web.actions import submit
 
 from . import queries, services
 from .access import (
@@ -36,30 +38,20 @@ from .forms import (
     PracticeForm,
     ReplicationForm,
     ReviewForm,
+    RouteForm,
 )
 from .models import (
     PUBLIC_STATUSES,
     Competency,
     Contest,
+    JointProject,
     PracticeEvidence,
     PracticeLevel,
     PracticeReview,
     PracticeReviewStatus,
     PracticeStatus,
 )
-
-
-def _form_errors(request, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
-
-
-def _soft(request, exc: DomainError) -> None:
-    """Refusals the user can fix are shown on the page; 403 and 404 go to the error page."""
-    if exc.status in (403, 404):
-        raise exc
-    messages.error(request, exc.message)
+from .network import queries as network_queries
 
 
 def _competencies():
@@ -134,6 +126,8 @@ def practice(request: HttpRequest, pk: int) -> HttpResponse:
         "may_replicate": item.status in PUBLIC_STATUSES and bool(affiliations(request.user) - {item.organization_id}),
         "evidence_form": EvidenceForm(),
         "effect": queries.mean_effect(item),
+        "project": _project_shown(request.user, item),
+        "route_form": _route_form(request.user) if item.status in PUBLIC_STATUSES else None,
     }
     if moderator:
         context["assign_form"] = AssignForm(experts=services.experts_available(item))
@@ -142,12 +136,43 @@ def practice(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "practices/practice.html", context)
 
 
+def _project_shown(user, item):
+    """The joint project the card is an output of, when the reader may see the project."""
+    if item.project_id and network_queries.project_readable(user, item.project_id):
+        return item.project
+    return None
+
+
+def _route_form(user, data=None) -> RouteForm | None:
+    routes = routes_open_to_add(user)
+    return RouteForm(data, routes=routes, user=user) if routes else None
+
+
+@login_required
+@require_POST
+def practice_to_route(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add the practice to a route by hand: the educator's own draft, or a route of an
+    educator the tutor supports."""
+    item = practice_visible(request.user, pk)
+    form = _route_form(request.user, request.POST)
+    if form is None:
+        raise NotFound(_("You have no route open to new activities."), code="route_none_open")
+    submit(
+        request,
+        form,
+        lambda data: services.practice_to_route(actor=request.user, practice=item, route_id=data["route"]),
+        _("The practice is added to the route."),
+    )
+    return redirect("practices:practice", pk=item.pk)
+
+
 def _form_for(request, *, initial=None):
     organizations = Organization.objects.filter(pk__in=affiliations(request.user)).order_by("name")
     today = timezone.localdate()
     contests = Contest.objects.filter(region_id__in={o.region_id for o in organizations}, deadline__gte=today).order_by(
         "deadline"
     )
+    projects = JointProject.objects.filter(participants__organization__in=organizations).distinct().order_by("title")
     return PracticeForm(
         request.POST or None,
         initial=initial,
@@ -155,6 +180,7 @@ def _form_for(request, *, initial=None):
         subjects=Subject.objects.order_by("name"),
         organizations=organizations,
         contests=contests,
+        projects=projects,
     )
 
 
@@ -162,20 +188,24 @@ def _form_for(request, *, initial=None):
 def practice_new(request: HttpRequest) -> HttpResponse:
     if not affiliations(request.user):
         raise PermissionDenied(_("Practices are submitted by educators and organizations."))
-    initial = {"contest": int_param(request, "contest")}
+    initial = {"contest": int_param(request, "contest"), "project": int_param(request, "project")}
     form = _form_for(request, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        organization = Organization.objects.get(pk=form.cleaned_data["organization"])
-        try:
-            created = services.practice_create(actor=request.user, organization=organization, data=form.data_object())
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            messages.success(request, _("The draft is saved. Add files with the results and submit it for review."))
-            return redirect("practices:practice", pk=created.pk)
-    elif request.method == "POST":
-        _form_errors(request, form)
-    return render(request, "practices/practice_form.html", {"form": form, "new": True})
+    status = 200
+    if request.method == "POST":
+        outcome = submit(
+            request,
+            form,
+            lambda data: services.practice_create(
+                actor=request.user,
+                organization=Organization.objects.get(pk=data["organization"]),
+                data=form.data_object(),
+            ),
+            _("The draft is saved. Add files with the results and submit it for review."),
+        )
+        if outcome:
+            return redirect("practices:practice", pk=outcome.value.pk)
+        status = outcome.status
+    return render(request, "practices/practice_form.html", {"form": form, "new": True}, status=status)
 
 
 @login_required
@@ -198,36 +228,38 @@ def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "authors": "\n".join(a.name for a in item.authors.all()[1:]),
         "organization": item.organization_id,
         "contest": item.contest_id,
+        "project": item.project_id,
     }
     form = _form_for(request, initial=initial)
     form.fields["organization"].choices = [(item.organization_id, item.organization.display_name)]
     form.fields["contest"].choices = [("", "—")] + ([(item.contest_id, item.contest.title)] if item.contest_id else [])
-    if request.method == "POST" and form.is_valid():
-        data = form.data_object()
-        data.contest_id = item.contest_id
-        try:
-            services.practice_update(actor=request.user, practice=item, data=data)
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            messages.success(request, _("The card is saved."))
+    form.fields["project"].choices = [("", "—")] + ([(item.project_id, item.project.title)] if item.project_id else [])
+    status = 200
+    if request.method == "POST":
+
+        def update(_data):
+            data = form.data_object()
+            data.contest_id = item.contest_id
+            data.project_id = item.project_id
+            return services.practice_update(actor=request.user, practice=item, data=data)
+
+        outcome = submit(request, form, update, _("The card is saved."))
+        if outcome:
             return redirect("practices:practice", pk=item.pk)
-    elif request.method == "POST":
-        _form_errors(request, form)
-    return render(request, "practices/practice_form.html", {"form": form, "new": False, "p": item})
+        status = outcome.status
+    return render(request, "practices/practice_form.html", {"form": form, "new": False, "p": item}, status=status)
 
 
 @login_required
 @require_POST
 def practice_submit(request: HttpRequest, pk: int) -> HttpResponse:
     item = practice_visible(request.user, pk)
-    if ConfirmForm(request.POST).is_valid():
-        try:
-            services.practice_submit(actor=request.user, practice=item)
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            messages.success(request, _("The practice is submitted for expert review."))
+    submit(
+        request,
+        ConfirmForm(request.POST),
+        lambda _data: services.practice_submit(actor=request.user, practice=item),
+        _("The practice is submitted for expert review."),
+    )
     return redirect("practices:practice", pk=item.pk)
 
 
@@ -236,19 +268,16 @@ def practice_submit(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
     item = practice_visible(request.user, pk)
     form = EvidenceForm(request.POST, request.FILES)
-    if not form.is_valid():
-        if not is_author(request.user, item):
-            raise PermissionDenied(_("Only the practice's authors change its card."))
-        _form_errors(request, form)
-        return redirect("practices:practice", pk=item.pk)
-    try:
-        services.evidence_add(
-            actor=request.user, practice=item, file=form.cleaned_data["file"], caption=form.cleaned_data["caption"]
-        )
-    except DomainError as exc:
-        _soft(request, exc)
-    else:
-        messages.success(request, _("The file is added."))
+    if not form.is_valid() and not is_author(request.user, item):
+        raise PermissionDenied(_("Only the practice's authors change its card."))
+    submit(
+        request,
+        form,
+        lambda data: services.evidence_add(
+            actor=request.user, practice=item, file=data["file"], caption=data["caption"]
+        ),
+        _("The file is added."),
+    )
     return redirect("practices:practice", pk=item.pk)
 
 
@@ -279,16 +308,15 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
             _("Only the operator of the practice's region or the federal operator moderates this practice.")
         )
     form = AssignForm(request.POST, experts=services.experts_available(item))
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("practices:practice", pk=item.pk)
-    chosen = list(User.objects.filter(pk__in=form.cleaned_data["experts"])) or None
-    try:
-        created = services.reviews_assign(actor=request.user, practice=item, experts=chosen)
-    except DomainError as exc:
-        _soft(request, exc)
-    else:
-        messages.success(request, _("Experts assigned: %(n)s.") % {"n": len(created)})
+    outcome = submit(
+        request,
+        form,
+        lambda data: services.reviews_assign(
+            actor=request.user, practice=item, experts=list(User.objects.filter(pk__in=data["experts"])) or None
+        ),
+    )
+    if outcome:
+        messages.success(request, _("Experts assigned: %(n)s.") % {"n": len(outcome.value)})
     return redirect("practices:practice", pk=item.pk)
 
 
@@ -297,25 +325,22 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
     item = practice_visible(request.user, pk)
     form = DecideForm(request.POST)
-    if not form.is_valid():
-        if not may_moderate(request.user, item):
-            raise PermissionDenied(
-                _("Only the operator of the practice's region or the federal operator moderates this practice.")
-            )
-        _form_errors(request, form)
-        return redirect("practices:practice", pk=item.pk)
-    try:
-        services.practice_decide(
+    if not form.is_valid() and not may_moderate(request.user, item):
+        raise PermissionDenied(
+            _("Only the operator of the practice's region or the federal operator moderates this practice.")
+        )
+    submit(
+        request,
+        form,
+        lambda data: services.practice_decide(
             actor=request.user,
             practice=item,
-            decision=form.cleaned_data["decision"],
-            level=form.cleaned_data["level"],
-            comment=form.cleaned_data["comment"],
-        )
-    except DomainError as exc:
-        _soft(request, exc)
-    else:
-        messages.success(request, _("The decision is recorded; the authors are notified."))
+            decision=data["decision"],
+            level=data["level"],
+            comment=data["comment"],
+        ),
+        _("The decision is recorded; the authors are notified."),
+    )
     return redirect("practices:practice", pk=item.pk)
 
 
@@ -337,24 +362,25 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         raise NotFound(_("Not found, or you have no access to it."))
     criteria = services.criteria_of(item.practice)
     form = ReviewForm(request.POST or None, criteria=criteria)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.review_submit(
+    status = 200
+    if request.method == "POST":
+        outcome = submit(
+            request,
+            form,
+            lambda data: services.review_submit(
                 actor=request.user,
                 review=item,
                 scores=form.scores(),
                 comments=form.comments(),
-                verdict=form.cleaned_data["verdict"],
-                level=form.cleaned_data["level"],
-                comment=form.cleaned_data["comment"],
-            )
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            messages.success(request, _("The review is submitted."))
+                verdict=data["verdict"],
+                level=data["level"],
+                comment=data["comment"],
+            ),
+            _("The review is submitted."),
+        )
+        if outcome:
             return redirect("practices:reviews")
-    elif request.method == "POST":
-        _form_errors(request, form)
+        status = outcome.status
     context = {
         "r": item,
         "p": item.practice,
@@ -363,7 +389,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         "competencies": list(item.practice.competencies.all()),
         "evidence": list(item.practice.evidence.all()),
     }
-    return render(request, "practices/review.html", context)
+    return render(request, "practices/review.html", context, status=status)
 
 
 @login_required
@@ -405,26 +431,27 @@ def contest_new(request: HttpRequest) -> HttpResponse:
     )
     form = ContestForm(request.POST or None, experts=experts)
     region_id = int_param(request, "region") or (regions[0].pk if regions else None)
-    if request.method == "POST" and form.is_valid():
-        try:
+    status = 200
+    if request.method == "POST":
+
+        def announce(data):
             require_contest_organizer(request.user, region_id)
-            created = services.contest_create(
+            return services.contest_create(
                 actor=request.user,
                 region_id=region_id,
-                title=form.cleaned_data["title"],
-                description=form.cleaned_data["description"],
-                deadline=form.cleaned_data["deadline"],
-                jury=list(User.objects.filter(pk__in=form.cleaned_data["jury"])),
+                title=data["title"],
+                description=data["description"],
+                deadline=data["deadline"],
+                jury=list(User.objects.filter(pk__in=data["jury"])),
                 criteria=form.criteria_list(),
             )
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            messages.success(request, _("The contest is announced."))
-            return redirect("practices:contest", pk=created.pk)
-    elif request.method == "POST":
-        _form_errors(request, form)
-    return render(request, "practices/contest_new.html", {"form": form, "regions": regions, "region_id": region_id})
+
+        outcome = submit(request, form, announce, _("The contest is announced."))
+        if outcome:
+            return redirect("practices:contest", pk=outcome.value.pk)
+        status = outcome.status
+    context = {"form": form, "regions": regions, "region_id": region_id}
+    return render(request, "practices/contest_new.html", context, status=status)
 
 
 @login_required
@@ -437,24 +464,25 @@ def replicate(request: HttpRequest, pk: int) -> HttpResponse:
     if not organizations:
         raise PermissionDenied(_("Replications are reported by educators and organizations other than the authors'."))
     form = ReplicationForm(request.POST or None, organizations=organizations)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.replication_report(
+    status = 200
+    if request.method == "POST":
+        outcome = submit(
+            request,
+            form,
+            lambda data: services.replication_report(
                 actor=request.user,
                 practice=item,
-                organization=organizations.get(pk=form.cleaned_data["organization"]),
-                implemented_on=form.cleaned_data["implemented_on"],
-                adapted=form.cleaned_data["adapted"],
-                results=form.cleaned_data["results"],
-            )
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            messages.success(request, _("Thank you: the replication is recorded and the authors are notified."))
+                organization=organizations.get(pk=data["organization"]),
+                implemented_on=data["implemented_on"],
+                adapted=data["adapted"],
+                results=data["results"],
+            ),
+            _("Thank you: the replication is recorded and the authors are notified."),
+        )
+        if outcome:
             return redirect("practices:practice", pk=item.pk)
-    elif request.method == "POST":
-        _form_errors(request, form)
-    return render(request, "practices/replicate.html", {"p": item, "form": form})
+        status = outcome.status
+    return render(request, "practices/replicate.html", {"p": item, "form": form}, status=status)
 
 
 @login_required

@@ -219,7 +219,7 @@ def candidates(
     return found, meaning
 
 
-def _source_query(educator: Educator, deficits: list[Deficit], options: BuildOptions) -> registry.SourceQuery:
+def source_query(educator: Educator, deficits: list[Deficit], options: BuildOptions) -> registry.SourceQuery:
     return registry.SourceQuery(
         educator_id=educator.pk,
         region_id=educator.region_id,
@@ -242,7 +242,7 @@ def _source_candidates(
     sources = registry.item_sources()
     if not sources:
         return
-    query = _source_query(educator, deficits, options)
+    query = source_query(educator, deficits, options)
     span = max(1, (options.period_end - options.period_start).days)
     org = educator.organization
     home = str(org.municipality_id) if org and org.municipality_id else None

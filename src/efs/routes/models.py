@@ -149,6 +149,7 @@ class ItemKind(models.TextChoices):
     SELF_STUDY = "self_study", _("self-study")
     PRACTICE = "practice", _("effective practice")
     REFLECTION = "reflection", _("reflective cycle")
+    CONSULTATION = "consultation", _("consultation with a tutor")
 
 
 class ItemStatus(models.TextChoices):

@@ -25,13 +25,14 @@ from .models import (
     RouteItem,
     RouteStatus,
 )
-from .queries import active_route_items
+from .queries import active_route_items, routes_open_to_add
 from .registry import ItemSource, SourceCandidate, SourceQuery, register_item_source
 from .services import (
     EVIDENCE_MAX_BYTES,
     EVIDENCE_TYPES,
     content_matches,
     evidence_submit,
+    item_add_sourced,
     item_effects,
 )
 
@@ -53,8 +54,10 @@ __all__ = [
     "element_educators_remeasured",
     "element_educators_with_route",
     "evidence_submit",
+    "item_add_sourced",
     "item_effects",
     "register_item_source",
+    "routes_open_to_add",
 ]
 
 REMEASURED_WINDOW_MONTHS = 12
@@ -108,3 +111,48 @@ def element_educators_remeasured(*, months: list[dt.date]) -> list[tuple[int, in
 def element_educators_closed_deficit(*, months: list[dt.date]) -> list[tuple[int, int, int]]:
     """Of those, educators who closed at least one deficit at the re-diagnosis."""
     return _remeasured(months, (GoalStatus.ACHIEVED,))
+
+
+def _routes_by_month(months: list[dt.date], **filters) -> list[tuple[int, int, int]]:
+    """Routes created by each month's end, not abandoned, in their status as it is now (the
+    home pages' figures; statuses are not historised here)."""
+    rows: list[tuple[int, int, int]] = []
+    for index, month in enumerate(months):
+        _start, end = utc_bounds(month)
+        counts = (
+            Route.objects.filter(created_at__lt=end, **filters)
+            .exclude(status=RouteStatus.ABANDONED)
+            .values_list("educator__organization_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        rows += [(org, index, n) for org, n in counts if org]
+    return rows
+
+
+def element_routes_of_status(status: str):
+    """Routes in one status (draft, sent, approved, in progress, completed) per organization."""
+
+    def source(*, months: list[dt.date]) -> list[tuple[int, int, int]]:
+        return _routes_by_month(months, status=status)
+
+    return source
+
+
+def element_educators_routed(*, months: list[dt.date]) -> list[tuple[int, int, int]]:
+    """Educators with a route in any status but abandoned (a draft counts), created by the month's end."""
+    rows: list[tuple[int, int, int]] = []
+    for index, month in enumerate(months):
+        _start, end = utc_bounds(month)
+        counts = (
+            Route.objects.filter(created_at__lt=end)
+            .exclude(status=RouteStatus.ABANDONED)
+            .values_list("educator__organization_id")
+            .annotate(n=Count("educator_id", distinct=True))
+            .order_by()
+        )
+        rows += [(org, index, n) for org, n in counts if org]
+    return rows
+
+
+__all__ += ["element_educators_routed", "element_routes_of_status"]

@@ -179,6 +179,22 @@ def upcoming(route: Route, today: dt.date | None = None, days: int = 14) -> list
     ]
 
 
+def routes_open_to_add(user) -> list[Route]:
+    """The routes a person may add an activity to by hand (services.item_add_sourced): their own
+    draft, and the draft or proposed routes of the educators they tutor."""
+    own = list(Route.objects.filter(educator__user=user, status=RouteStatus.DRAFT).select_related("educator"))
+    if not access.has_role(user, Role.TUTOR):
+        return own
+    tutored = access.scoped(Route.objects.select_related("educator"), user, roles=[Role.TUTOR]).filter(
+        status__in=[RouteStatus.DRAFT, RouteStatus.PROPOSED],
+        educator__support_assignments__supporter=user,
+        educator__support_assignments__kind=Role.TUTOR,
+        educator__support_assignments__active=True,
+    )
+    seen = {r.pk for r in own}
+    return own + [r for r in tutored.distinct().order_by("educator__last_name", "pk")[:200] if r.pk not in seen]
+
+
 def awaiting_tutor(user) -> QuerySet[Route]:
     """Routes sent for approval when the educator has no tutor (for the regional operator)."""
     return access.scoped(

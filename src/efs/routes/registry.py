@@ -52,6 +52,9 @@ class ItemSource:
     candidates: Callable[[SourceQuery], list[SourceCandidate]]
     on_added: Callable[[int, SourceCandidate], None] | None = None  # (route item id, candidate)
     limit: int = 5  # candidates per source that reach the planner
+    # The candidate of one key for this educator, or None when it is not open to them: lets a
+    # person add the source's activity to a route by hand (routes.services.item_add_sourced).
+    find: Callable[[SourceQuery, str], SourceCandidate | None] | None = None
 
 
 _SOURCES: dict[str, ItemSource] = {}

@@ -377,6 +377,71 @@ def item_add_cohort(*, actor: User, route: Route, cohort: Cohort, replace: Route
     return item
 
 
+def _open_to_add(actor: User, route_id: int) -> Route:
+    """A draft route to its educator; a draft or proposed route to their tutor."""
+    route = Route.objects.select_for_update().select_related("educator").filter(pk=route_id).first()
+    if route is None or (route.educator.user_id != actor.pk and not _is_supporter(actor, route)):
+        raise NotFound(_("Not found, or you have no access to it."))
+    if route.educator.user_id == actor.pk:
+        return _editable(actor, route)
+    processing_require(route.educator, actor=actor)
+    if route.status not in (RouteStatus.DRAFT, RouteStatus.PROPOSED):
+        raise Conflict(
+            _("Activities are added while the route is a draft or awaits the tutor's approval."),
+            code="route_not_editable",
+        )
+    return route
+
+
+@transaction.atomic
+def item_add_sourced(*, actor: User, route_id: int, kind: str, key: str) -> RouteItem:
+    """Add by hand an activity of a registered item source (routes.registry), e.g. a practice
+    of the bank: the educator to a draft, their tutor to a draft or a proposed route. The same
+    rules as the builder's: the source must offer it to this educator, it must address a
+    deficit of the route, and the route's limit of hours holds (sourced activities are free)."""
+    route = _open_to_add(actor, route_id)
+    source = registry.item_source(kind)
+    if source is None or source.find is None:
+        raise ValidationFailed(_("Activities of this kind are not added by hand."), code="route_source_unknown")
+    deficits = _deficits_of(route)
+    options = building.BuildOptions(
+        period_start=route.period_start, period_end=route.period_end, budget=route.budget, max_hours=route.max_hours
+    )
+    query = building.source_query(route.educator, list(deficits.values()), options)
+    sourced = source.find(query, key)
+    if sourced is None:
+        raise ValidationFailed(
+            _("This activity is not open to this educator (not published, or not for their region)."),
+            code="route_source_unavailable",
+        )
+    covers = {code: round(min(1.0, share), 4) for code, share in sourced.coverage.items() if code in deficits}
+    covers = {code: share for code, share in covers.items() if share > 0}
+    if not covers:
+        raise ValidationFailed(
+            _("This activity does not address a deficit of the route."), code="route_source_off_deficits"
+        )
+    kept = list(route.items.exclude(status=ItemStatus.CANCELLED))
+    hours = sum(i.hours for i in kept) + sourced.hours
+    if hours > route.max_hours:
+        raise ValidationFailed(
+            _(
+                "With this activity the route would take %(hours)s hours, more than its limit of %(limit)s. Remove "
+                "an activity or raise the limit of hours."
+            )
+            % {"hours": hours, "limit": route.max_hours},
+            code="route_hours_exceeded",
+            details={"hours": hours, "max_hours": route.max_hours},
+        )
+    start = max(route.period_start, timezone.localdate())
+    if start > route.period_end:
+        raise Conflict(_("The route's period is over."), code="route_period_over")
+    end = min(route.period_end, start + dt.timedelta(days=max(1, sourced.duration_days) - 1))
+    candidate = building.Candidate(kind=kind, start=start, end=end, sourced=sourced)
+    item = _add_sourced_item(route, candidate, covers, deficits, len(kept))
+    _event(route, actor, "item_added", item.title)
+    return item
+
+
 @transaction.atomic
 def route_limits_set(*, actor: User, route: Route, max_hours: int, budget: int, copay: int = 0) -> Route:
     """Change the hours and the budget of a draft route; the activities already in it must fit."""

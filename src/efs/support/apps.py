@@ -9,3 +9,6 @@ class SupportConfig(AppConfig):
 
     def ready(self) -> None:
         from . import access  # noqa: F401  (registers the scope policies of this app)
+        from .sources import register
+
+        register()  # consultations, mentoring and cycles as route items (routes.registry)

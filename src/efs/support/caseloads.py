@@ -25,6 +25,7 @@ from efs.people import access
 from efs.people.public import (
     AssignmentKind,
     Educator,
+    MailKind,
     Municipality,
     Role,
     SupportAssignment,
@@ -141,6 +142,8 @@ class Caseloads:
     unassigned_shown: list[Unassigned]
     proposals: list[Proposal]
     no_place: int  # candidates no tutor with spare capacity could take
+    proposed: bool  # False: the proposal is computed on demand (the head asks for it)
+    to_rebalance: int  # educators without a tutor and assignments beyond a capacity
     history: list[CaseloadChange]
     mentors: list[MentorHealth] = field(default_factory=list)
     mentors_total: int = 0
@@ -201,13 +204,13 @@ def _subjects(educator_ids) -> dict[int, set[int]]:
     return subjects
 
 
-def _unassigned_first(region_id: int) -> list[Educator]:
+def _unassigned_first(region_id: int, limit: int) -> list[Educator]:
     """The first educators without a tutor, by municipality and name (shown and proposed)."""
     base = Educator.objects.filter(region_id=region_id, is_active=True).select_related("organization__municipality")
     return list(
         base.filter(~_active_tutor(OuterRef("pk"))).order_by(
             "organization__municipality__name", "last_name", "first_name", "pk"
-        )[:PROPOSAL_UNASSIGNED]
+        )[:limit]
     )
 
 
@@ -332,18 +335,29 @@ def _mentoring_health(region_id: int, today: dt.date) -> tuple[list[MentorHealth
     return mentors[:MENTORS_SHOWN], len(mentors), stale, sum(overdue.values())
 
 
-def caseloads(user, *, region_id: int | None = None, today: dt.date | None = None) -> Caseloads:
+def caseloads(
+    user, *, region_id: int | None = None, today: dt.date | None = None, propose_now: bool = True
+) -> Caseloads:
     """The ЦНППМ head's page: loads against capacities, who has no tutor, a proposed
     rebalancing, the latest changes and the health of mentoring. A fixed number of queries
-    whatever the size of the region (tests/support/test_caseloads.py)."""
+    whatever the size of the region (tests/support/test_caseloads.py).
+
+    ``propose_now=False`` leaves the proposal for when the head asks for it (the page): the
+    proposal is most of the cost and is not needed to read the loads."""
     region_id = head_region(user, region_id)
     today = today or timezone.localdate()
     tutors, served, municipality_names = _tutor_loads(region_id)
-    educators = Educator.objects.filter(region_id=region_id, is_active=True)
-    without = educators.filter(~_active_tutor(OuterRef("pk")))
-    by_municipality = list(without.values_list("organization__municipality_id").annotate(n=Count("pk")).order_by("-n"))
+    # one scan of the region's educators gives both the total and those without a tutor
+    counts = list(
+        Educator.objects.filter(region_id=region_id, is_active=True)
+        .values_list("organization__municipality_id")
+        .annotate(total=Count("pk"), without=Count("pk", filter=~_active_tutor(OuterRef("pk"))))
+        .order_by()
+    )
+    by_municipality = sorted(((m, w) for m, _t, w in counts if w), key=lambda row: -row[1])
     unassigned = sum(n for _m, n in by_municipality)
-    first = _unassigned_first(region_id) if unassigned else []
+    limit = PROPOSAL_UNASSIGNED if propose_now else UNASSIGNED_SHOWN
+    first = _unassigned_first(region_id, limit) if unassigned else []
     shown = [
         Unassigned(
             e.pk,
@@ -353,7 +367,7 @@ def caseloads(user, *, region_id: int | None = None, today: dt.date | None = Non
         )
         for e in first[:UNASSIGNED_SHOWN]
     ]
-    proposals, no_place = propose(region_id, tutors, served, first)
+    proposals, no_place = propose(region_id, tutors, served, first) if propose_now else ([], 0)
     history = list(
         access.scoped(CaseloadChange.objects.filter(region_id=region_id), user, roles=HEADS).select_related(
             "educator", "from_supporter", "to_supporter", "changed_by"
@@ -362,13 +376,15 @@ def caseloads(user, *, region_id: int | None = None, today: dt.date | None = Non
     mentors, mentors_total, stale, plans_overdue = _mentoring_health(region_id, today)
     return Caseloads(
         region_id=region_id,
-        educators=educators.count(),
+        educators=sum(t for _m, t, _w in counts),
         tutors=tutors,
         unassigned=unassigned,
         unassigned_by_municipality=[(municipality_names.get(m, _("no municipality")), n) for m, n in by_municipality],
         unassigned_shown=shown,
         proposals=proposals,
         no_place=no_place,
+        proposed=propose_now,
+        to_rebalance=unassigned + sum(t.load - (t.capacity or 0) for t in tutors if t.overloaded),
         history=history,
         mentors=mentors,
         mentors_total=mentors_total,
@@ -429,18 +445,21 @@ def record_change(
 def _notify_move(educator: Educator, old: User | None, new: User) -> None:
     url = reverse("support:index")
     notify(
+        kind=MailKind.CASELOAD,
         user=new,
         title=_("%(name)s is now in your caseload") % {"name": educator.full_name},
         url=url,
     )
     if old is not None:
         notify(
+            kind=MailKind.CASELOAD,
             user=old,
             title=_("%(name)s has been handed over to another tutor: %(tutor)s")
             % {"name": educator.full_name, "tutor": new.display_name()},
         )
     if educator.user_id:
         notify(
+            kind=MailKind.CASELOAD,
             user=educator.user,
             title=_("Your tutor is now %(tutor)s") % {"tutor": new.display_name()},
             url=url,

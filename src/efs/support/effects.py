@@ -88,6 +88,13 @@ def _support(region_id: int) -> _Support:
     return s
 
 
+def supported_pairs(region_id: int) -> tuple[set[tuple[int, int]], set[int]]:
+    """(educator, competency) pairs worked on in a consultation or a cycle, and the educators
+    with a logged mentoring meeting: for the demo's second wave (no contents, ids only)."""
+    s = _support(region_id)
+    return set(s.consultations) | set(s.cycles), set(s.meetings)
+
+
 def _who_supported(e: Remeasurement, s: _Support) -> dict[tuple[str, str, int | None], bool]:
     """The (group, form, person) keys this episode counts for."""
     keys: dict[tuple[str, str, int | None], bool] = {}

@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 
 from efs.diagnostics.public import current_deficits
 from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from efs.people.access import require_role
+from efs.people.access import require_role, unit_reach
 from efs.people.public import (
     AssignmentKind,
     Educator,
+    MailKind,
     Role,
     Scope,
     User,
@@ -49,10 +50,8 @@ FORM_BY_MENTOR_CATEGORY = {"manager": MentorshipForm.HEAD_TEACHER, "student": Me
 
 
 def _head_of(actor: User, organization_id: int | None) -> None:
-    grants = require_role(actor, [Role.SCHOOL_HEAD])
-    if organization_id is None or all(
-        g.organization_id != organization_id for g in grants if g.scope == Scope.ORGANIZATION
-    ):
+    require_role(actor, [Role.SCHOOL_HEAD])
+    if organization_id not in unit_reach(actor, roles=[Role.SCHOOL_HEAD]).organization_ids:
         raise PermissionDenied(
             _("Only the head of the mentee's school decides on mentors."), code="mentorship_not_head"
         )
@@ -157,10 +156,18 @@ def _activate(mentorship: Mentorship, actor: User) -> None:
         actor=actor,
     )
     url = reverse("support:mentorship", args=[mentorship.pk])
-    notify(user=mentor, title=_("You are the mentor of %(name)s") % {"name": mentorship.mentee.full_name}, url=url)
+    notify(
+        kind=MailKind.MENTORING,
+        user=mentor,
+        title=_("You are the mentor of %(name)s") % {"name": mentorship.mentee.full_name},
+        url=url,
+    )
     if mentorship.mentee.user_id:
         notify(
-            user=mentorship.mentee.user, title=_("%(name)s is your mentor") % {"name": mentor.display_name()}, url=url
+            kind=MailKind.MENTORING,
+            user=mentorship.mentee.user,
+            title=_("%(name)s is your mentor") % {"name": mentor.display_name()},
+            url=url,
         )
 
 
@@ -350,6 +357,7 @@ def mentorship_feedback(*, actor: User, mentorship: Mentorship, text: str, ratin
             actor=actor,
         )
     notify(
+        kind=MailKind.MENTORING,
         user=mentorship.mentor,
         title=_("%(name)s finished the mentorship and left feedback") % {"name": mentorship.mentee.full_name},
         url=reverse("support:mentorship", args=[mentorship.pk]),

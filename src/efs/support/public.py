@@ -1,12 +1,18 @@
-"""What other apps may use of `support` (ADR 0006): the writes that the demo generator
-and, later, the monitoring and coordination apps call. Nothing here returns contents of
-private records."""
+"""What other apps may use of `support` (ADR 0006): the writes that the demo generator and,
+later, the coordination app call, and the data elements monitoring reads (`elements.py`).
+Nothing here returns contents of private records."""
 
 from __future__ import annotations
 
 from .caseloads import capacity_set, caseload_move
 from .cycles import cycle_act, cycle_close, cycle_observe, cycle_open, cycle_plan, cycle_reflect
-from .effects import effects_compute
+from .effects import effects_compute, supported_pairs
+from .elements import (
+    element_consultations_held,
+    element_cycles_closed,
+    element_educators_with_tutor,
+    element_mentoring_pairs,
+)
 from .mentoring import meeting_log, mentors_propose, mentorship_create, mentorship_decide, plan_add
 from .services import (
     consultation_cancel,
@@ -21,6 +27,10 @@ __all__ = [
     "capacity_set",
     "caseload_move",
     "effects_compute",
+    "element_consultations_held",
+    "element_cycles_closed",
+    "element_educators_with_tutor",
+    "element_mentoring_pairs",
     "consultation_cancel",
     "consultation_record",
     "consultation_request",
@@ -38,4 +48,5 @@ __all__ = [
     "plan_add",
     "record_create",
     "record_share",
+    "supported_pairs",
 ]

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from efs.people.public import notify, processing_allowed_q
+from efs.people.public import MailKind, notify, processing_allowed_q
 
 from .models import Consultation, ConsultationStatus, CycleStage, PrivateRecord, ReflectionCycle
 
@@ -42,13 +42,14 @@ def consultations_upcoming(now: dt.datetime | None = None) -> int:
         stamp = c.starts_at.strftime("%Y%m%d%H%M")  # a moved appointment is reminded again
         if c.educator.user_id:
             sent += notify(
+                kind=MailKind.REMINDER,
                 user=c.educator.user,
                 title=title,
                 url=url,
                 key=f"support-consultation-{c.pk}-{stamp}",
             )
         sent += notify(
-            user=c.tutor, title=title, url=url, key=f"support-consultation-{c.pk}-{stamp}-tutor"
+            kind=MailKind.REMINDER, user=c.tutor, title=title, url=url, key=f"support-consultation-{c.pk}-{stamp}-tutor"
         )
     return sent
 
@@ -61,21 +62,18 @@ def reflections_overdue(now: dt.datetime | None = None) -> int:
         ReflectionCycle.objects.filter(
             processing_allowed_q("educator"), stage=CycleStage.REFLECT, educator__user__isnull=False
         )
-        .annotate(
-            observed=Max("records__created_at", filter=Q(records__cycle_stage=CycleStage.OBSERVE))
-        )
+        .annotate(observed=Max("records__created_at", filter=Q(records__cycle_stage=CycleStage.OBSERVE)))
         .filter(observed__lt=due)
         .exclude(Exists(PrivateRecord.objects.filter(cycle=OuterRef("pk"), cycle_stage=CycleStage.REFLECT)))
         .select_related("educator__user", "competency")
     )
     for cycle in cycles:
-        title = _(
-            "The lesson on «%(competency)s» was observed on %(date)s: write your reflection"
-        ) % {
+        title = _("The lesson on «%(competency)s» was observed on %(date)s: write your reflection") % {
             "competency": cycle.competency.title[:150],
             "date": timezone.localtime(cycle.observed).strftime("%d.%m.%Y"),
         }
         sent += notify(
+            kind=MailKind.REMINDER,
             user=cycle.educator.user,
             title=title,
             url=reverse("support:cycle", args=[cycle.pk]),

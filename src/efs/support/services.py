@@ -15,8 +15,17 @@ from django.utils.translation import gettext as _
 
 from efs.diagnostics.public import current_deficits
 from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from efs.people.public import AssignmentKind, Educator, Role, SupportAssignment, User, assigned_tutor, notify
-from efs.routes.public import active_route_items, evidence_submit
+from efs.people.public import (
+    AssignmentKind,
+    Educator,
+    MailKind,
+    Role,
+    SupportAssignment,
+    User,
+    assigned_tutor,
+    notify,
+)
+from efs.routes.public import ItemKind, ItemStatus, active_route_items, evidence_submit
 
 from .models import (
     OPEN_STATUSES,
@@ -122,6 +131,7 @@ def record_share(*, actor: User, record: PrivateRecord, user_id: int) -> RecordS
         raise Conflict(_("The record is already shared with this person."), code="share_exists")
     share = RecordShare.objects.create(record=record, user=user, shared_by=actor)
     notify(
+        kind=MailKind.OTHER,
         user=user,
         title=_("%(name)s shared a record with you: %(title)s")
         % {"name": record.educator.full_name, "title": record.title[:120]},
@@ -196,6 +206,7 @@ def consultation_request(
         preferred_times=_text(preferred_times, field=_("Preferred times"), required=False, limit=500),
     )
     notify(
+        kind=MailKind.CONSULTATION,
         user=tutor,
         title=_("%(name)s asks for a consultation: %(topic)s")
         % {"name": educator.full_name, "topic": consultation.topic[:120]},
@@ -285,6 +296,7 @@ def consultation_schedule(
             else _("The consultation is scheduled for %(when)s")
         )
         notify(
+            kind=MailKind.CONSULTATION,
             user=consultation.educator.user,
             title=title % {"when": when},
             body=consultation.topic,
@@ -340,6 +352,7 @@ def consultation_record(
         consultation.save(update_fields=["status", "held_at"])
         if consultation.educator.user_id:
             notify(
+                kind=MailKind.CONSULTATION,
                 user=consultation.educator.user,
                 title=_("The tutor recorded the outcome of your consultation"),
                 url=reverse("support:consultation", args=[consultation.pk]),
@@ -362,6 +375,7 @@ def consultation_cancel(*, actor: User, consultation: Consultation, reason: str 
     other = consultation.tutor if is_educator else consultation.educator.user
     if other is not None:
         notify(
+            kind=MailKind.CONSULTATION,
             user=other,
             title=_("The consultation is cancelled: %(topic)s") % {"topic": consultation.topic[:120]},
             body=consultation.cancel_reason,
@@ -371,6 +385,22 @@ def consultation_cancel(*, actor: User, consultation: Consultation, reason: str 
 
 
 @transaction.atomic
+def _evidence_item(consultation: Consultation):
+    """The route activity a consultation shows was done: the one it was asked on, else an open
+    «consultation» activity of the active route on the same competency (routes.registry)."""
+    items = active_route_items(consultation.educator)
+    if consultation.route_item_id is not None:
+        item = items.filter(pk=consultation.route_item_id).first()
+        if item is None:
+            raise Conflict(_("The activity is no longer in your active route."), code="route_item_not_found")
+        return item
+    if consultation.competency_id is None:
+        return None
+    code = consultation.competency.code
+    candidates = items.filter(kind=ItemKind.CONSULTATION).exclude(status=ItemStatus.ACCEPTED)
+    return next((i for i in candidates if code in (i.coverage or {})), None)
+
+
 def consultation_to_evidence(*, actor: User, consultation: Consultation):
     """The educator hands the outcome over as evidence of the route item; the tutor reviews
     it like any evidence. Only the educator decides: the outcome leaves the privacy wall."""
@@ -381,16 +411,14 @@ def consultation_to_evidence(*, actor: User, consultation: Consultation):
         )
     if consultation.status != ConsultationStatus.HELD:
         raise Conflict(_("The consultation has not been held yet."), code="consultation_not_held")
-    if consultation.route_item_id is None:
+    item = _evidence_item(consultation)
+    if item is None:
         raise Conflict(_("The consultation is not on an activity of your route."), code="consultation_no_route_item")
     if consultation.evidence_id is not None:
         raise Conflict(_("The outcome is already route evidence."), code="consultation_evidence_exists")
     record = PrivateRecord.objects.filter(consultation=consultation).first()
     if record is None or not record.outcome:
         raise Conflict(_("The tutor has not recorded an outcome yet."), code="consultation_no_outcome")
-    item = next((i for i in active_route_items(consultation.educator) if i.pk == consultation.route_item_id), None)
-    if item is None:
-        raise Conflict(_("The activity is no longer in your active route."), code="route_item_not_found")
     when = timezone.localtime(consultation.starts_at).strftime("%d.%m.%Y")
     note = _("Consultation of %(date)s: %(topic)s\nOutcome: %(outcome)s") % {
         "date": when,

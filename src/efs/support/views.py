@@ -17,6 +17,7 @@ from efs.http import int_param, post_int
 from efs.people import access
 from efs.people.access import EDUCATOR_READERS
 from efs.people.public import Role, assigned_educators
+from efs.web.actions import act, submit
 
 from . import caseloads as caseload_queries
 from . import cycles as cycles_services
@@ -61,19 +62,6 @@ def _me(request):
     return me
 
 
-def _form_errors(request, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
-
-
-def _soft(request, exc: DomainError) -> None:
-    """Refusals the user can fix are shown on the page; 403 and 404 go to the error page."""
-    if exc.status in (403, 404):
-        raise exc
-    messages.error(request, exc.message)
-
-
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     access.require_role(request.user, EDUCATOR_READERS)
@@ -99,23 +87,24 @@ def consultation_new(request: HttpRequest) -> HttpResponse:
     me = _me(request)
     deficits, items = services.consultation_subjects(me)
     form = ConsultationRequestForm(request.POST or None, deficits=deficits, items=items)
-    if request.method == "POST" and form.is_valid():
-        competency_id, item_id = form.subject_ids()
-        try:
-            consultation = services.consultation_request(
+    if request.method == "POST":
+        outcome = submit(
+            request,
+            form,
+            lambda data: services.consultation_request(
                 actor=request.user,
                 educator=me,
-                topic=form.cleaned_data["topic"],
-                format=form.cleaned_data["format"],
-                preferred_times=form.cleaned_data["preferred_times"],
-                competency_id=competency_id,
-                route_item_id=item_id,
-            )
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            messages.success(request, _("The request is sent to your tutor."))
-            return redirect("support:consultation", pk=consultation.pk)
+                topic=data["topic"],
+                format=data["format"],
+                preferred_times=data["preferred_times"],
+                competency_id=form.subject_ids()[0],
+                route_item_id=form.subject_ids()[1],
+            ),
+            _("The request is sent to your tutor."),
+            quiet=True,
+        )
+        if outcome:
+            return redirect("support:consultation", pk=outcome.value.pk)
     return render(request, "support/consultation_new.html", {"form": form, "me": me, "tutor": services.tutor_of(me)})
 
 
@@ -158,15 +147,12 @@ def consultation_schedule(request: HttpRequest, pk: int) -> HttpResponse:
 
     obj = queries.consultation_visible(request.user, pk)
     form = ScheduleForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("support:consultation", pk=obj.pk)
-    try:
-        services.consultation_schedule(actor=request.user, consultation=obj, **form.cleaned_data)
-    except DomainError as exc:
-        _soft(request, exc)
-    else:
-        messages.success(request, _("The consultation is scheduled; the educator is notified."))
+    submit(
+        request,
+        form,
+        lambda data: services.consultation_schedule(actor=request.user, consultation=obj, **data),
+        _("The consultation is scheduled; the educator is notified."),
+    )
     return redirect("support:consultation", pk=obj.pk)
 
 
@@ -175,15 +161,12 @@ def consultation_schedule(request: HttpRequest, pk: int) -> HttpResponse:
 def consultation_record(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.consultation_visible(request.user, pk)
     form = ConsultationRecordForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("support:consultation", pk=obj.pk)
-    try:
-        services.consultation_record(actor=request.user, consultation=obj, **form.cleaned_data)
-    except DomainError as exc:
-        _soft(request, exc)
-    else:
-        messages.success(request, _("The notes are saved. Only you and the educator read them."))
+    submit(
+        request,
+        form,
+        lambda data: services.consultation_record(actor=request.user, consultation=obj, **data),
+        _("The notes are saved. Only you and the educator read them."),
+    )
     return redirect("support:consultation", pk=obj.pk)
 
 
@@ -192,15 +175,12 @@ def consultation_record(request: HttpRequest, pk: int) -> HttpResponse:
 def consultation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.consultation_visible(request.user, pk)
     form = CancelForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("support:consultation", pk=obj.pk)
-    try:
-        services.consultation_cancel(actor=request.user, consultation=obj, reason=form.cleaned_data["reason"])
-    except DomainError as exc:
-        _soft(request, exc)
-    else:
-        messages.info(request, _("The consultation is cancelled."))
+    submit(
+        request,
+        form,
+        lambda data: services.consultation_cancel(actor=request.user, consultation=obj, reason=data["reason"]),
+        _("The consultation is cancelled."),
+    )
     return redirect("support:consultation", pk=obj.pk)
 
 
@@ -209,12 +189,11 @@ def consultation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def consultation_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.consultation_visible(request.user, pk)
     if ConfirmForm(request.POST).is_valid():
-        try:
-            services.consultation_to_evidence(actor=request.user, consultation=obj)
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            messages.success(request, _("The outcome is sent to the tutor as evidence of the route activity."))
+        act(
+            request,
+            lambda: services.consultation_to_evidence(actor=request.user, consultation=obj),
+            _("The outcome is sent to the tutor as evidence of the route activity."),
+        )
     return redirect("support:consultation", pk=obj.pk)
 
 
@@ -284,23 +263,22 @@ def record_new(request: HttpRequest) -> HttpResponse:
         )
     kinds = sorted({k for _e, ks in writable for k in ks}, key=list(RecordKind.values).index)
     form = RecordForm(request.POST or None, educators=[e for e, _k in writable], kinds=kinds)
-    if request.method == "POST" and form.is_valid():
-        educator = next(e for e, _k in writable if e.pk == form.cleaned_data["educator"])
-        try:
-            record = services.record_create(
+    if request.method == "POST":
+        outcome = submit(
+            request,
+            form,
+            lambda data: services.record_create(
                 actor=request.user,
-                educator=educator,
-                kind=form.cleaned_data["kind"],
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-            )
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            messages.success(
-                request, _("The record is saved. It is private: share it if you want someone else to read it.")
-            )
-            return redirect("support:record", pk=record.pk)
+                educator=next(e for e, _k in writable if e.pk == data["educator"]),
+                kind=data["kind"],
+                title=data["title"],
+                body=data["body"],
+            ),
+            _("The record is saved. It is private: share it if you want someone else to read it."),
+            quiet=True,
+        )
+        if outcome:
+            return redirect("support:record", pk=outcome.value.pk)
     return render(request, "support/record_new.html", {"form": form})
 
 
@@ -322,15 +300,12 @@ def record_share(request: HttpRequest, pk: int) -> HttpResponse:
     if obj.educator.user_id != request.user.pk:
         raise PermissionDenied(_("Only the educator the record belongs to shares it."), code="record_not_owner")
     form = ShareForm(request.POST, candidates=services.share_candidates(obj.educator))
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("support:record", pk=obj.pk)
-    try:
-        services.record_share(actor=request.user, record=obj, user_id=form.cleaned_data["user"])
-    except DomainError as exc:
-        _soft(request, exc)
-    else:
-        messages.success(request, _("The record is shared. You can revoke it at any time."))
+    submit(
+        request,
+        form,
+        lambda data: services.record_share(actor=request.user, record=obj, user_id=data["user"]),
+        _("The record is shared. You can revoke it at any time."),
+    )
     return redirect("support:record", pk=obj.pk)
 
 
@@ -339,8 +314,11 @@ def record_share(request: HttpRequest, pk: int) -> HttpResponse:
 def record_revoke(request: HttpRequest, pk: int, share_pk: int) -> HttpResponse:
     obj = queries.record_visible(request.user, pk)
     if ConfirmForm(request.POST).is_valid():
-        services.record_unshare(actor=request.user, record=obj, share_id=share_pk)
-        messages.info(request, _("Access is revoked."))
+        act(
+            request,
+            lambda: services.record_unshare(actor=request.user, record=obj, share_id=share_pk),
+            _("Access is revoked."),
+        )
     return redirect("support:record", pk=obj.pk)
 
 
@@ -415,15 +393,12 @@ def mentoring_propose(request: HttpRequest) -> HttpResponse:
 def mentorship_decide(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.mentorship_of_school(request.user, pk)
     form = DecideForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("support:mentoring")
-    try:
-        mentoring_services.mentorship_decide(actor=request.user, mentorship=obj, accept=form.cleaned_data["accept"])
-    except DomainError as exc:
-        _soft(request, exc)
-    else:
-        messages.success(request, _("The decision is saved; the mentor and the mentee are notified."))
+    submit(
+        request,
+        form,
+        lambda data: mentoring_services.mentorship_decide(actor=request.user, mentorship=obj, accept=data["accept"]),
+        _("The decision is saved; the mentor and the mentee are notified."),
+    )
     return redirect("support:mentoring")
 
 
@@ -433,22 +408,19 @@ def mentorship_create(request: HttpRequest) -> HttpResponse:
     access.require_role(request.user, [Role.SCHOOL_HEAD])
     staff = _school_staff(request.user)
     form = MentorshipCreateForm(request.POST, mentors=[e for e in staff if e.user_id], mentees=staff)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("support:mentoring")
     by_pk = {e.pk: e for e in staff}
-    try:
-        mentoring_services.mentorship_create(
+    submit(
+        request,
+        form,
+        lambda data: mentoring_services.mentorship_create(
             actor=request.user,
-            mentor_educator=by_pk[form.cleaned_data["mentor"]],
-            mentees=[by_pk[pk] for pk in form.cleaned_data["mentees"]],
-            form=form.cleaned_data["form"],
-            group_name=form.cleaned_data["group_name"],
-        )
-    except DomainError as exc:
-        _soft(request, exc)
-    else:
-        messages.success(request, _("The mentorship is set up; the mentor and the mentee are notified."))
+            mentor_educator=by_pk[data["mentor"]],
+            mentees=[by_pk[pk] for pk in data["mentees"]],
+            form=data["form"],
+            group_name=data["group_name"],
+        ),
+        _("The mentorship is set up; the mentor and the mentee are notified."),
+    )
     return redirect("support:mentoring")
 
 
@@ -478,20 +450,18 @@ def mentorship(request: HttpRequest, pk: int) -> HttpResponse:
 def mentorship_plan(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.mentorship_visible(request.user, pk)
     form = PlanItemForm(request.POST, deficits=current_deficits(educator_id=obj.mentee_id))
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("support:mentorship", pk=obj.pk)
-    try:
-        mentoring_services.plan_add(
+    submit(
+        request,
+        form,
+        lambda data: mentoring_services.plan_add(
             actor=request.user,
             mentorship=obj,
-            kind=form.cleaned_data["kind"],
-            title=form.cleaned_data["title"],
-            due_on=form.cleaned_data["due_on"],
-            competency_id=form.cleaned_data["competency"],
-        )
-    except DomainError as exc:
-        _soft(request, exc)
+            kind=data["kind"],
+            title=data["title"],
+            due_on=data["due_on"],
+            competency_id=data["competency"],
+        ),
+    )
     return redirect("support:mentorship", pk=obj.pk)
 
 
@@ -503,7 +473,7 @@ def mentorship_plan_done(request: HttpRequest, pk: int, item_pk: int) -> HttpRes
     if item is None:
         raise NotFound(_("Not found, or you have no access to it."))
     if ConfirmForm(request.POST).is_valid():
-        mentoring_services.plan_done(actor=request.user, item=item)
+        act(request, lambda: mentoring_services.plan_done(actor=request.user, item=item))
     return redirect("support:mentorship", pk=obj.pk)
 
 
@@ -512,15 +482,12 @@ def mentorship_plan_done(request: HttpRequest, pk: int, item_pk: int) -> HttpRes
 def mentorship_meeting(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.mentorship_visible(request.user, pk)
     form = MeetingForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("support:mentorship", pk=obj.pk)
-    try:
-        mentoring_services.meeting_log(actor=request.user, mentorship=obj, **form.cleaned_data)
-    except DomainError as exc:
-        _soft(request, exc)
-    else:
-        messages.success(request, _("The meeting is in the log."))
+    submit(
+        request,
+        form,
+        lambda data: mentoring_services.meeting_log(actor=request.user, mentorship=obj, **data),
+        _("The meeting is in the log."),
+    )
     return redirect("support:mentorship", pk=obj.pk)
 
 
@@ -529,17 +496,14 @@ def mentorship_meeting(request: HttpRequest, pk: int) -> HttpResponse:
 def mentorship_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.mentorship_visible(request.user, pk)
     form = FeedbackForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("support:mentorship", pk=obj.pk)
-    try:
-        mentoring_services.mentorship_feedback(
-            actor=request.user, mentorship=obj, text=form.cleaned_data["text"], rating=form.cleaned_data["rating"]
-        )
-    except DomainError as exc:
-        _soft(request, exc)
-    else:
-        messages.success(request, _("Thank you: the mentorship is finished, your feedback is with the mentor."))
+    submit(
+        request,
+        form,
+        lambda data: mentoring_services.mentorship_feedback(
+            actor=request.user, mentorship=obj, text=data["text"], rating=data["rating"]
+        ),
+        _("Thank you: the mentorship is finished, your feedback is with the mentor."),
+    )
     return redirect("support:mentorship", pk=obj.pk)
 
 
@@ -561,16 +525,20 @@ def cycle_new(request: HttpRequest) -> HttpResponse:
     me = _me(request)
     deficits, items = services.consultation_subjects(me)
     form = CycleOpenForm(request.POST or None, deficits=deficits, items=items)
-    if request.method == "POST" and form.is_valid():
-        competency_id, item_id = form.subject_ids()
-        try:
-            cycle = cycles_services.cycle_open(
-                actor=request.user, educator=me, competency_id=competency_id, route_item_id=item_id
-            )
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            return redirect("support:cycle", pk=cycle.pk)
+    if request.method == "POST":
+        outcome = submit(
+            request,
+            form,
+            lambda data: cycles_services.cycle_open(
+                actor=request.user,
+                educator=me,
+                competency_id=form.subject_ids()[0],
+                route_item_id=form.subject_ids()[1],
+            ),
+            quiet=True,
+        )
+        if outcome:
+            return redirect("support:cycle", pk=outcome.value.pk)
     return render(request, "support/cycle_new.html", {"form": form})
 
 
@@ -613,23 +581,19 @@ def cycle_step(request: HttpRequest, pk: int) -> HttpResponse:
     form = _stage_form(obj, request.POST)
     if form is None:
         raise PermissionDenied(_("The cycle is closed."), code="cycle_closed")
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("support:cycle", pk=obj.pk)
-    data = form.cleaned_data
-    try:
+
+    def step(data):
         if obj.stage == CycleStage.PLAN:
-            cycles_services.cycle_plan(actor=request.user, cycle=obj, text=data["text"])
-        elif obj.stage == CycleStage.ACT:
-            cycles_services.cycle_act(actor=request.user, cycle=obj, text=data["text"])
-        elif obj.stage == CycleStage.OBSERVE:
-            cycles_services.cycle_observe(actor=request.user, cycle=obj, levels=form.levels(), notes=data["notes"])
-        else:
-            cycles_services.cycle_reflect(actor=request.user, cycle=obj, answers=data)
-    except DomainError as exc:
-        _soft(request, exc)
-    else:
-        messages.success(request, _("Saved. Only the educator and the author read it unless the educator shares it."))
+            return cycles_services.cycle_plan(actor=request.user, cycle=obj, text=data["text"])
+        if obj.stage == CycleStage.ACT:
+            return cycles_services.cycle_act(actor=request.user, cycle=obj, text=data["text"])
+        if obj.stage == CycleStage.OBSERVE:
+            return cycles_services.cycle_observe(
+                actor=request.user, cycle=obj, levels=form.levels(), notes=data["notes"]
+            )
+        return cycles_services.cycle_reflect(actor=request.user, cycle=obj, answers=data)
+
+    submit(request, form, step, _("Saved. Only the educator and the author read it unless the educator shares it."))
     return redirect("support:cycle", pk=obj.pk)
 
 
@@ -638,12 +602,11 @@ def cycle_step(request: HttpRequest, pk: int) -> HttpResponse:
 def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.cycle_visible(request.user, pk)
     if ConfirmForm(request.POST).is_valid():
-        try:
-            cycles_services.cycle_close(actor=request.user, cycle=obj)
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            messages.success(request, _("The cycle is closed on the re-diagnosis."))
+        act(
+            request,
+            lambda: cycles_services.cycle_close(actor=request.user, cycle=obj),
+            _("The cycle is closed on the re-diagnosis."),
+        )
     return redirect("support:cycle", pk=obj.pk)
 
 
@@ -652,7 +615,9 @@ def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def caseloads(request: HttpRequest) -> HttpResponse:
-    data = caseload_queries.caseloads(request.user, region_id=int_param(request, "region"))
+    data = caseload_queries.caseloads(
+        request.user, region_id=int_param(request, "region"), propose_now=request.GET.get("propose") == "1"
+    )
     return render(
         request,
         "support/caseloads.html",
@@ -660,10 +625,13 @@ def caseloads(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _back_to_caseloads(region_id: int | None) -> HttpResponse:
+def _back_to_caseloads(region_id: int | None, *, propose: bool = False) -> HttpResponse:
     response = redirect("support:caseloads")
-    if region_id:
-        response["Location"] += f"?region={region_id}"
+    query = [f"region={region_id}"] if region_id else []
+    if propose:  # after a confirmed batch the head sees the next one
+        query.append("propose=1")
+    if query:
+        response["Location"] += "?" + "&".join(query)
     return response
 
 
@@ -672,20 +640,17 @@ def _back_to_caseloads(region_id: int | None) -> HttpResponse:
 def caseload_capacity(request: HttpRequest) -> HttpResponse:
     region_id = caseload_queries.head_region(request.user, post_int(request, "region") or None)
     form = CapacityForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _back_to_caseloads(region_id)
-    try:
-        caseload_queries.capacity_set(
+    submit(
+        request,
+        form,
+        lambda data: caseload_queries.capacity_set(
             actor=request.user,
             region_id=region_id,
-            tutor_id=form.cleaned_data["tutor"],
-            capacity=form.cleaned_data["capacity"],
-        )
-    except DomainError as exc:
-        _soft(request, exc)
-    else:
-        messages.success(request, _("The capacity is saved."))
+            tutor_id=data["tutor"],
+            capacity=data["capacity"],
+        ),
+        _("The capacity is saved."),
+    )
     return _back_to_caseloads(region_id)
 
 
@@ -694,27 +659,18 @@ def caseload_capacity(request: HttpRequest) -> HttpResponse:
 def caseload_moves(request: HttpRequest) -> HttpResponse:
     region_id = caseload_queries.head_region(request.user, post_int(request, "region") or None)
     form = MovesForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return _back_to_caseloads(region_id)
-    try:
-        changes = caseload_queries.caseload_move(
-            actor=request.user,
-            region_id=region_id,
-            moves=form.cleaned_data["moves"],
-            note=form.cleaned_data["note"],
-            proposed=True,
-        )
-    except DomainError as exc:
-        if exc.status == 404:  # an educator or a tutor of the form is not in the region: say so, keep the page
-            messages.error(request, exc.message)
-        else:
-            _soft(request, exc)
-    else:
+    outcome = submit(
+        request,
+        form,
+        lambda data: caseload_queries.caseload_move(
+            actor=request.user, region_id=region_id, moves=data["moves"], note=data["note"], proposed=True
+        ),
+    )
+    if outcome:
         messages.success(
-            request, _("Educators reassigned: %(n)s. They and their tutors are notified.") % {"n": len(changes)}
+            request, _("Educators reassigned: %(n)s. They and their tutors are notified.") % {"n": len(outcome.value)}
         )
-    return _back_to_caseloads(region_id)
+    return _back_to_caseloads(region_id, propose=True)
 
 
 @login_required

@@ -20,11 +20,10 @@ from efs.financing.services import certificate_of
 from efs.monitoring import public as monitoring
 from efs.people import access
 from efs.people import queries as people
-from efs.people.models import Organization, OrganizationKind, Region, Role
+from efs.people.models import Organization, Region, Role
 from efs.people.services import consent_needed, consents_active
 from efs.routes import queries as routes
 from efs.routes import services as route_services
-from efs.routes.models import RouteStatus
 
 
 def _teacher(user) -> dict:
@@ -71,18 +70,6 @@ def _supporter(user, role: str) -> dict:
     return section
 
 
-def _routes(user, role: str, region_id: int | None = None) -> dict:
-    summary = routes.routes_summary(user, roles=[role], region_id=region_id)
-    return {
-        "summary": summary,
-        "statuses": [
-            (label, summary.by_status.get(value, 0))
-            for value, label in RouteStatus.choices
-            if summary.by_status.get(value)
-        ],
-    }
-
-
 def _provider(user, grants) -> dict:
     ids = [g.organization_id for g in grants if g.role == Role.PROVIDER]
     counts = dict(Program.objects.filter(provider_id__in=ids).values_list("status").annotate(n=Count("id")).order_by())
@@ -100,11 +87,6 @@ def _provider(user, grants) -> dict:
 def _expert(user) -> dict:
     counts = dict(Review.objects.filter(expert=user).values_list("status").annotate(n=Count("id")).order_by())
     return {"assigned": counts.get(ReviewStatus.ASSIGNED, 0), "submitted": counts.get(ReviewStatus.SUBMITTED, 0)}
-
-
-def _organization_kinds(region_id: int) -> list[dict]:
-    rows = Organization.objects.filter(region_id=region_id).values("kind").annotate(n=Count("id")).order_by("-n")
-    return [{"kind": OrganizationKind(row["kind"]).label, "n": row["n"]} for row in rows]
 
 
 def _federal_regions(user) -> list[dict]:
@@ -160,26 +142,21 @@ def _home_context(user, grants, roles: set[str]) -> dict:
             sections[role] = _supporter(user, role)
     for role in (Role.SCHOOL_HEAD, Role.MUNICIPAL_OPERATOR):
         if role in roles:
-            sections[role] = {
-                "summary": people.staff_summary(user, roles=[role]),
-                "deficits": _top_deficits(user, role),
-                "routes": _routes(user, role),
-            }
+            sections[role] = {"figures": monitoring.units_home(user, role), "deficits": _top_deficits(user, role)}
     if Role.PROVIDER in roles:
         sections["provider"] = _provider(user, grants)
     if Role.EXPERT in roles:
         sections["expert"] = _expert(user)
     if Role.REGIONAL_OPERATOR in roles:
         regions = []
-        for region in access.region_reach(user, roles=[Role.REGIONAL_OPERATOR]).regions():
+        mine = list(access.region_reach(user, roles=[Role.REGIONAL_OPERATOR]).regions())
+        figures = monitoring.regions_home([region.pk for region in mine])
+        for region in mine:
             regions.append(
                 {
                     "region": region,
-                    "summary": people.staff_summary(user, roles=[Role.REGIONAL_OPERATOR], region_id=region.pk),
-                    "kinds": _organization_kinds(region.pk),
-                    "imports": list(people.import_batches(user).filter(region=region)[:5]),
+                    "figures": figures[region.pk],
                     "deficits": _top_deficits(user, Role.REGIONAL_OPERATOR, region.pk),
-                    "routes": _routes(user, Role.REGIONAL_OPERATOR, region.pk),
                     "money": financing.overview(region, timezone.localdate().year),
                 }
             )

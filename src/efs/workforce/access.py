@@ -13,9 +13,7 @@ from efs.people.public import Role
 
 from .models import Assignment, ForecastCell, Post, Profile, RiskScore, TargetedContract
 
-READERS = frozenset(
-    {Role.SCHOOL_HEAD, Role.MUNICIPAL_OPERATOR, Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR}
-)
+READERS = frozenset({Role.SCHOOL_HEAD, Role.MUNICIPAL_OPERATOR, Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR})
 # Who changes the registry: the school head of the school, the municipal operator of its
 # municipality, the regional operator; region-wide settings and runs: region level only.
 REGISTRY_EDITORS = READERS
@@ -65,13 +63,9 @@ register(
 )
 register(
     ForecastCell,
-    ScopePolicy(
-        region="run__region", municipality="municipality", roles=FORECAST_READERS, personal=False
-    ),
+    ScopePolicy(region="run__region", municipality="municipality", roles=FORECAST_READERS, personal=False),
 )
 register(
     RiskScore,
-    ScopePolicy(
-        region="run__region", municipality="municipality", roles=FORECAST_READERS, personal=False
-    ),
+    ScopePolicy(region="run__region", municipality="municipality", roles=FORECAST_READERS, personal=False),
 )

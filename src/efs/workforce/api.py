@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from efs.errors import NotFound
+from efs.errors import NotFound, ValidationFailed
 from efs.limits import Id, Limit, Offset, Year
 from efs.people import access
 from efs.people.public import Municipality, Subject
@@ -100,9 +100,7 @@ class RiskOut(Schema):
     deficits: float
 
 
-@router.get(
-    "/risk", response=list[RiskOut], summary="Risk index per municipality × subject, with its parts"
-)
+@router.get("/risk", response=list[RiskOut], summary="Risk index per municipality × subject, with its parts")
 def risk(request: HttpRequest, params: Query[RegionIn]):
     run = _run(request, params)
     return [
@@ -138,9 +136,7 @@ class PostsIn(RegionIn):
     offset: Offset = 0
 
 
-@router.get(
-    "/posts", response=list[PostOut], summary="Posts of the staffing registry the caller may read"
-)
+@router.get("/posts", response=list[PostOut], summary="Posts of the staffing registry the caller may read")
 def posts(request: HttpRequest, params: Query[PostsIn]):
     access.require_role(request.user, READERS)
     region = queries.region_for(request.user, params.region)
@@ -178,9 +174,7 @@ class RunOut(Schema):
     cells: int
 
 
-@router.post(
-    "/runs", response={201: RunOut}, summary="Recalculate a region's forecast (regional operator)"
-)
+@router.post("/runs", response={201: RunOut}, summary="Recalculate a region's forecast (regional operator)")
 def run_create(request: HttpRequest, body: RunIn):
     region = queries.region_for(request.user, body.region)
     if region.pk != body.region:
@@ -192,9 +186,7 @@ def run_create(request: HttpRequest, body: RunIn):
         scenario = Scenario.objects.filter(region=region, pk=body.scenario).first()
         if scenario is None:
             raise NotFound(_("Not found, or you have no access to it."))
-    run = services.forecast_run(
-        actor=request.user, region=region, years=body.years, scenario=scenario
-    )
+    run = services.forecast_run(actor=request.user, region=region, years=body.years, scenario=scenario)
     return Status(
         201,
         {
@@ -248,10 +240,7 @@ class BandOut(Schema):
 
 
 def _bands(region) -> list[dict]:
-    return [
-        {"from_age": r.from_age, "to_age": r.to_age, "rate": float(r.rate)}
-        for r in queries.leave_rates(region)
-    ]
+    return [{"from_age": r.from_age, "to_age": r.to_age, "rate": float(r.rate)} for r in queries.leave_rates(region)]
 
 
 class InputsOut(Schema):
@@ -447,3 +436,36 @@ def entrant_plan_put(request: HttpRequest, body: EntrantIn):
         "fte": float(row.fte),
         "age": row.age,
     }
+
+
+class GradeCountIn(Schema):
+    grade: Annotated[int, Field(ge=1, le=11)]
+    classes: Annotated[int, Field(ge=0, le=services.CLASSES_MAX)] | None = None
+    pupils: Annotated[int, Field(ge=0, le=services.PUPILS_MAX)] | None = None
+
+
+class ClassesIn(Schema):
+    organization_id: Id
+    year: Year
+    grades: Annotated[list[GradeCountIn], Field(min_length=1, max_length=11)]
+
+
+@router.put(
+    "/classes",
+    response=ChangedOut,
+    summary="Set a school's classes and pupils per grade in a school year; nulls remove a grade",
+)
+def classes_put(request: HttpRequest, body: ClassesIn):
+    access.require_role(request.user, READERS)
+    school = queries.school_editable(request.user, body.organization_id)
+    grades: dict[int, services.GradeCount | None] = {}
+    for row in body.grades:
+        if row.grade in grades:
+            raise ValidationFailed(_("Grade %(grade)s is given twice.") % {"grade": row.grade})
+        if (row.classes is None) != (row.pupils is None):
+            raise ValidationFailed(
+                _("Grade %(grade)s: give both classes and pupils, or neither.") % {"grade": row.grade}
+            )
+        grades[row.grade] = None if row.classes is None else services.GradeCount(row.classes, row.pupils or 0)
+    changed = services.classes_set(actor=request.user, organization=school, year=body.year, grades=grades)
+    return {"changed": changed}

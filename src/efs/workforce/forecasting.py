@@ -218,9 +218,7 @@ def estimated_bands(region_id: int, base_year: int) -> tuple[list[LeaveBand], li
     for year in range(base_year - ESTIMATION_YEARS, base_year):
         start, end = snapshot_date(year), snapshot_date(year + 1)
         rows = (
-            Assignment.objects.filter(
-                region_id=region_id, started_on__lte=start, educator__birth_date__isnull=False
-            )
+            Assignment.objects.filter(region_id=region_id, started_on__lte=start, educator__birth_date__isnull=False)
             .exclude(ended_on__lte=start)
             .values_list("educator__birth_date", "fte", "ended_on", "end_reason")
         )
@@ -229,19 +227,13 @@ def estimated_bands(region_id: int, base_year: int) -> tuple[list[LeaveBand], li
             for index, band in enumerate(defaults):
                 if band.from_age <= age <= band.to_age:
                     exposure[index] += float(fte)
-                    if (
-                        ended_on is not None
-                        and ended_on <= end
-                        and reason in (EndReason.LEFT, EndReason.RETIRED)
-                    ):
+                    if ended_on is not None and ended_on <= end and reason in (EndReason.LEFT, EndReason.RETIRED):
                         left[index] += float(fte)
                     break
     bands, sources = [], []
     for index, band in enumerate(defaults):
         if exposure[index] >= MIN_EXPOSURE_FTE:
-            bands.append(
-                LeaveBand(band.from_age, band.to_age, min(1.0, left[index] / exposure[index]))
-            )
+            bands.append(LeaveBand(band.from_age, band.to_age, min(1.0, left[index] / exposure[index])))
             sources.append("history")
         else:
             bands.append(band)
@@ -259,9 +251,7 @@ def curriculum(region_id: int) -> dict[tuple[int, int], float]:
     return hours
 
 
-def projected_classes(
-    region_id: int, base_year: int, years: int
-) -> dict[tuple[int, int], np.ndarray]:
+def projected_classes(region_id: int, base_year: int, years: int) -> dict[tuple[int, int], np.ndarray]:
     """(organization, municipality) -> classes per grade (index 1…11) for years Y…Y+N."""
     counts: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
     municipality_of: dict[int, int] = {}
@@ -289,11 +279,7 @@ def projected_classes(
             pupils[grade] = n_pupils
             classes[0, grade] = n_classes
         total_classes = sum(c for c, _ in grades.values())
-        size = (
-            (sum(p for _, p in grades.values()) / total_classes)
-            if total_classes
-            else DEFAULT_CLASS_SIZE
-        )
+        size = (sum(p for _, p in grades.values()) / total_classes) if total_classes else DEFAULT_CLASS_SIZE
         size = size or DEFAULT_CLASS_SIZE
         staying = min(1.0, pupils[10] / pupils[9]) if pupils[9] else 0.0
         share = pupils[1] / first_graders[municipality] if first_graders[municipality] else 0.0
@@ -330,25 +316,21 @@ def demand_of(
         opens = scenario.new_school_year or base_year + 1
         for subject in subjects:
             extra = (
-                sum(hours.get((subject, grade), 0.0) for grade in range(1, 12))
-                * new_classes
-                / TEACHING_HOURS_PER_FTE
+                sum(hours.get((subject, grade), 0.0) for grade in range(1, 12)) * new_classes / TEACHING_HOURS_PER_FTE
             )
             if not extra:
                 continue
             for step in range(years + 1):
                 if base_year + step >= opens:
-                    demand[(scenario.new_school_municipality_id, subject, base_year + step)] += (
-                        extra
-                    )
+                    demand[(scenario.new_school_municipality_id, subject, base_year + step)] += extra
     return dict(demand)
 
 
 def placement(region_id: int, base_year: int) -> tuple[float, int]:
     """Share of ended contracts (graduated before Y) that ended in a placement, and how many ended."""
-    ended = TargetedContract.objects.filter(
-        region_id=region_id, graduation_year__lt=base_year
-    ).exclude(status=ContractStatus.STUDYING)
+    ended = TargetedContract.objects.filter(region_id=region_id, graduation_year__lt=base_year).exclude(
+        status=ContractStatus.STUDYING
+    )
     total = ended.count()
     if total < MIN_CONTRACTS:
         return 1.0, total
@@ -387,9 +369,7 @@ def entrants_of(
                 if year - base_year < EXTRA_PLACES_LEAD_YEARS:
                     continue
                 for cell, weight in weights.items():
-                    result.append(
-                        (cell, year, GRADUATE_AGE, scenario.extra_targeted * rate * weight / total)
-                    )
+                    result.append((cell, year, GRADUATE_AGE, scenario.extra_targeted * rate * weight / total))
     return result
 
 
@@ -421,11 +401,7 @@ def gather(region_id: int, base_year: int, years: int, scenario: Scenario | None
 def problem_of(inputs: Inputs) -> tuple[Problem, list[Cell]]:
     """The engine's problem; cells are every (municipality, subject) in any input."""
     aged = [h for h in inputs.holdings if h.age is not None]
-    cells = sorted(
-        {h.cell for h in aged}
-        | {(m, s) for m, s, _ in inputs.demand}
-        | {c for c, *_ in inputs.entrants}
-    )
+    cells = sorted({h.cell for h in aged} | {(m, s) for m, s, _ in inputs.demand} | {c for c, *_ in inputs.entrants})
     index = {cell: position for position, cell in enumerate(cells)}
     labels = [(str(m), str(s)) for m, s in cells]
     problem = build_problem(

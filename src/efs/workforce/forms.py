@@ -36,7 +36,7 @@ class UploadForm(_Styled):
         label=_("What the file holds"),
         choices=(("staffing", _("staffing")), ("classes", _("classes and pupils"))),
     )
-    file = forms.FileField(label=_("XLSX file"))
+    file = forms.FileField(label=_("XLSX file"), error_messages={"required": _("Choose an XLSX file.")})
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -67,9 +67,7 @@ class ScenarioForm(_Styled):
         queryset=Municipality.objects.none(),
         required=False,
     )
-    new_school_pupils = forms.IntegerField(
-        label=_("Pupils of the new school"), min_value=0, max_value=5_000, initial=0
-    )
+    new_school_pupils = forms.IntegerField(label=_("Pupils of the new school"), min_value=0, max_value=5_000, initial=0)
     new_school_year = forms.IntegerField(
         label=_("Year the new school opens"), min_value=2000, max_value=2100, required=False
     )
@@ -77,18 +75,14 @@ class ScenarioForm(_Styled):
     def __init__(self, *args, region=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if region is not None:
-            self.fields["new_school_municipality"].queryset = Municipality.objects.filter(
-                region=region
-            ).order_by("name")
+            self.fields["new_school_municipality"].queryset = Municipality.objects.filter(region=region).order_by(
+                "name"
+            )
 
 
 class PostOpenForm(_Styled):
-    organization = forms.ModelChoiceField(
-        label=_("Organization"), queryset=Organization.objects.none()
-    )
-    subject = forms.ModelChoiceField(
-        label=_("Subject"), queryset=Subject.objects.order_by("name"), required=False
-    )
+    organization = forms.ModelChoiceField(label=_("Organization"), queryset=Organization.objects.none())
+    subject = forms.ModelChoiceField(label=_("Subject"), queryset=Subject.objects.order_by("name"), required=False)
     position = forms.CharField(label=_("Position"), max_length=200, initial="учитель")
     fte = forms.DecimalField(
         label=_("FTE (stavki)"),
@@ -114,9 +108,7 @@ class PostChangeForm(forms.Form):
 
 class FillForm(forms.Form):
     educator = forms.IntegerField(label=_("Educator"), min_value=1)
-    fte = forms.DecimalField(
-        label=_("FTE (stavki)"), min_value=Decimal("0.01"), max_value=Decimal(3), decimal_places=2
-    )
+    fte = forms.DecimalField(label=_("FTE (stavki)"), min_value=Decimal("0.01"), max_value=Decimal(3), decimal_places=2)
     started_on = forms.DateField(label=_("From"))
     out_of_field = forms.BooleanField(label=_("outside the subject of education"), required=False)
 
@@ -160,9 +152,11 @@ class CurriculumForm(_Styled):
                 max_value=Decimal(20),
                 max_digits=3,
                 decimal_places=1,
-                widget=forms.TextInput(
-                    attrs={"class": "form-control form-control-sm", "inputmode": "decimal"}
+                error_messages=dict.fromkeys(
+                    ("invalid", "min_value", "max_value", "max_digits", "max_decimal_places"),
+                    format_lazy("{} {}: {}", _("grade"), grade, _("weekly hours are from 0 to 20, one decimal place")),
                 ),
+                widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "inputmode": "decimal"}),
             )
 
     def hours(self) -> dict[int, Decimal | None]:
@@ -231,17 +225,13 @@ BandFormSet = forms.formset_factory(
 
 
 class _RegionPlace(_Styled):
-    municipality = forms.ModelChoiceField(
-        label=_("Municipality"), queryset=Municipality.objects.none()
-    )
+    municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=Municipality.objects.none())
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
 
     def __init__(self, *args, region=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if region is not None:
-            self.fields["municipality"].queryset = Municipality.objects.filter(
-                region=region
-            ).order_by("name")
+            self.fields["municipality"].queryset = Municipality.objects.filter(region=region).order_by("name")
 
 
 class EntryForm(_RegionPlace):
@@ -267,3 +257,58 @@ class EntrantForm(_RegionPlace):
         help_text=_("0 removes the row."),
     )
     age = forms.IntegerField(label=_("Age on entry"), min_value=14, max_value=100, initial=23)
+
+
+class ClassesForm(_Styled):
+    """A school's classes and pupils per grade in a school year; a grade left empty (both
+    figures) is removed, so the forecast has no classes there."""
+
+    organization = forms.ModelChoiceField(
+        label=_("School"), queryset=Organization.objects.none(), widget=forms.HiddenInput
+    )
+    year = forms.IntegerField(label=_("School year (its autumn)"), min_value=2000, max_value=2100)
+
+    def __init__(self, *args, organizations=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if organizations is not None:
+            self.fields["organization"].queryset = organizations
+        for grade in GRADES:
+            for name, label, upper in (
+                ("classes", _("classes"), 200),
+                ("pupils", _("pupils"), 10_000),
+            ):
+                self.fields[f"{name}_{grade}"] = forms.IntegerField(
+                    label=format_lazy("{} {}, {}", _("grade"), grade, label),
+                    required=False,
+                    min_value=0,
+                    max_value=upper,
+                    error_messages=dict.fromkeys(
+                        ("invalid", "min_value", "max_value"),
+                        format_lazy(
+                            "{} {}: {}",
+                            _("grade"),
+                            grade,
+                            _("classes are from 0 to 200, pupils from 0 to 10 000"),
+                        ),
+                    ),
+                    widget=forms.NumberInput(attrs={"class": "form-control form-control-sm"}),
+                )
+
+    def clean(self):
+        data = super().clean()
+        for grade in GRADES:
+            classes, pupils = data.get(f"classes_{grade}"), data.get(f"pupils_{grade}")
+            if (classes is None) != (pupils is None) and f"classes_{grade}" not in self.errors:
+                self.add_error(
+                    f"pupils_{grade}" if pupils is None else f"classes_{grade}",
+                    format_lazy("{} {}: {}", _("grade"), grade, _("give both classes and pupils, or neither")),
+                )
+        return data
+
+    def grades(self) -> dict[int, tuple[int, int] | None]:
+        counts: dict[int, tuple[int, int] | None] = {}
+        for grade in GRADES:
+            classes = self.cleaned_data.get(f"classes_{grade}")
+            pupils = self.cleaned_data.get(f"pupils_{grade}")
+            counts[grade] = None if classes is None else (classes, pupils)
+        return counts

@@ -102,9 +102,7 @@ class _Errors:
         if self.rows:
             first = self.rows[0]
             raise ValidationFailed(
-                _(
-                    "Nothing was imported: %(n)s error(s). Row %(row)s, column «%(column)s»: %(message)s"
-                )
+                _("Nothing was imported: %(n)s error(s). Row %(row)s, column «%(column)s»: %(message)s")
                 % {"n": len(self.rows), **first},
                 details=self.rows,
             )
@@ -184,9 +182,7 @@ def staffing_import(*, actor: User, region: Region, content: bytes) -> int:
         organization = organizations.get(str(values["inn"] or "").strip())
         if organization is None:
             errors.add(number, title("inn"), _("no organization of the region has this INN"))
-        subject = (
-            subjects.get(_norm(values["subject"])) if values["subject"] not in (None, "") else None
-        )
+        subject = subjects.get(_norm(values["subject"])) if values["subject"] not in (None, "") else None
         if values["subject"] not in (None, "") and subject is None:
             errors.add(number, title("subject"), _("unknown subject"))
         position = str(values["position"] or "").strip()
@@ -199,20 +195,14 @@ def staffing_import(*, actor: User, region: Region, content: bytes) -> int:
         if opened is None:
             errors.add(number, title("opened"), _("a date DD.MM.YYYY is needed"))
         holder, load, started = _holding(number, values, fte, educators, errors)
-        education = (
-            EDUCATION_WORDS.get(_norm(values["education"]))
-            if values["education"] not in (None, "")
-            else None
-        )
+        education = EDUCATION_WORDS.get(_norm(values["education"])) if values["education"] not in (None, "") else None
         if values["education"] not in (None, "") and education is None:
             errors.add(
                 number,
                 title("education"),
                 _("one of: %(words)s") % {"words": ", ".join(EDUCATION_WORDS)},
             )
-        diploma = (
-            subjects.get(_norm(values["diploma"])) if values["diploma"] not in (None, "") else None
-        )
+        diploma = subjects.get(_norm(values["diploma"])) if values["diploma"] not in (None, "") else None
         if values["diploma"] not in (None, "") and diploma is None:
             errors.add(number, title("diploma"), _("unknown subject"))
         out_of_field = _norm(values["out_of_field"]) in ("да", "1", "true", "yes")
@@ -254,9 +244,7 @@ def staffing_import(*, actor: User, region: Region, content: bytes) -> int:
                 fte=fte,
                 opened_on=opened,
             )
-            PostEvent.objects.create(
-                post=post, actor=actor, kind=PostEvent.Kind.IMPORTED, note=f"{fte}"
-            )
+            PostEvent.objects.create(post=post, actor=actor, kind=PostEvent.Kind.IMPORTED, note=f"{fte}")
             if holder is not None:
                 Assignment.objects.create(
                     post=post,

@@ -47,9 +47,7 @@ class Post(models.Model):
         verbose_name = _("post")
         verbose_name_plural = _("posts")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(fte__gt=0, fte__lte=10), name="workforce_post_fte_range"
-            ),
+            models.CheckConstraint(condition=Q(fte__gt=0, fte__lte=10), name="workforce_post_fte_range"),
             models.CheckConstraint(
                 condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("opened_on")),
                 name="workforce_post_dates",
@@ -81,9 +79,7 @@ class Assignment(models.Model):
     counts as hidden shortage.
     """
 
-    post = models.ForeignKey(
-        Post, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("post")
-    )
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("post"))
     region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+")
     educator = models.ForeignKey(
         "people.Educator",
@@ -94,9 +90,7 @@ class Assignment(models.Model):
     fte = models.DecimalField(_("FTE (stavki)"), max_digits=5, decimal_places=2)
     started_on = models.DateField(_("from"))
     ended_on = models.DateField(_("to"), null=True, blank=True)
-    end_reason = models.CharField(
-        _("why it ended"), max_length=8, choices=EndReason.choices, blank=True
-    )
+    end_reason = models.CharField(_("why it ended"), max_length=8, choices=EndReason.choices, blank=True)
     out_of_field = models.BooleanField(_("outside the subject of education"), default=False)
 
     class Meta:
@@ -104,9 +98,7 @@ class Assignment(models.Model):
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(fte__gt=0, fte__lte=3), name="workforce_assignment_fte_range"
-            ),
+            models.CheckConstraint(condition=Q(fte__gt=0, fte__lte=3), name="workforce_assignment_fte_range"),
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
                 name="workforce_assignment_dates",
@@ -128,9 +120,7 @@ class Assignment(models.Model):
 class Profile(models.Model):
     """What the staffing reports add to an educator's record: education."""
 
-    educator = models.OneToOneField(
-        "people.Educator", on_delete=models.CASCADE, related_name="workforce_profile"
-    )
+    educator = models.OneToOneField("people.Educator", on_delete=models.CASCADE, related_name="workforce_profile")
     region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+")
     education = models.CharField(_("education"), max_length=12, choices=Education.choices)
     education_subject = models.ForeignKey(
@@ -179,12 +169,8 @@ class PostEvent(models.Model):
 class CurriculumHours(models.Model):
     """Weekly hours of a subject in a grade per class. ``region`` null = the federal curriculum."""
 
-    region = models.ForeignKey(
-        "people.Region", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    subject = models.ForeignKey(
-        "people.Subject", on_delete=models.PROTECT, related_name="+", verbose_name=_("subject")
-    )
+    region = models.ForeignKey("people.Region", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    subject = models.ForeignKey("people.Subject", on_delete=models.PROTECT, related_name="+", verbose_name=_("subject"))
     grade = models.PositiveSmallIntegerField(_("grade"))
     hours = models.DecimalField(_("hours a week"), max_digits=4, decimal_places=1)
 
@@ -193,20 +179,14 @@ class CurriculumHours(models.Model):
         verbose_name = _("curriculum hours")
         verbose_name_plural = _("curriculum hours")
         constraints = [
-            models.UniqueConstraint(
-                fields=["region", "subject", "grade"], name="workforce_curriculum_unique"
-            ),
+            models.UniqueConstraint(fields=["region", "subject", "grade"], name="workforce_curriculum_unique"),
             models.UniqueConstraint(
                 fields=["subject", "grade"],
                 condition=Q(region__isnull=True),
                 name="workforce_curriculum_unique_federal",
             ),
-            models.CheckConstraint(
-                condition=Q(grade__gte=1, grade__lte=11), name="workforce_curriculum_grade"
-            ),
-            models.CheckConstraint(
-                condition=Q(hours__gte=0, hours__lte=20), name="workforce_curriculum_hours"
-            ),
+            models.CheckConstraint(condition=Q(grade__gte=1, grade__lte=11), name="workforce_curriculum_grade"),
+            models.CheckConstraint(condition=Q(hours__gte=0, hours__lte=20), name="workforce_curriculum_hours"),
         ]
 
     def __str__(self) -> str:
@@ -231,12 +211,8 @@ class ClassCount(models.Model):
     class Meta:
         ordering = ["organization_id", "year", "grade"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "year", "grade"], name="workforce_classes_unique"
-            ),
-            models.CheckConstraint(
-                condition=Q(grade__gte=1, grade__lte=11), name="workforce_classes_grade"
-            ),
+            models.UniqueConstraint(fields=["organization", "year", "grade"], name="workforce_classes_unique"),
+            models.CheckConstraint(condition=Q(grade__gte=1, grade__lte=11), name="workforce_classes_grade"),
         ]
 
     def __str__(self) -> str:
@@ -247,16 +223,12 @@ class FirstGradeEntry(models.Model):
     """The region's projection of first-graders per municipality and year."""
 
     region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+")
-    municipality = models.ForeignKey(
-        "people.Municipality", on_delete=models.CASCADE, related_name="+"
-    )
+    municipality = models.ForeignKey("people.Municipality", on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField(_("year"))
     pupils = models.PositiveIntegerField(_("first-graders"))
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["municipality", "year"], name="workforce_entry_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["municipality", "year"], name="workforce_entry_unique")]
 
     def __str__(self) -> str:
         return f"{self.municipality_id}, {self.year}: {self.pupils}"
@@ -278,9 +250,7 @@ class LeaveRate(models.Model):
                 condition=Q(from_age__gte=14, to_age__lte=100, from_age__lte=models.F("to_age")),
                 name="workforce_rate_ages",
             ),
-            models.CheckConstraint(
-                condition=Q(rate__gte=0, rate__lte=1), name="workforce_rate_range"
-            ),
+            models.CheckConstraint(condition=Q(rate__gte=0, rate__lte=1), name="workforce_rate_range"),
         ]
 
     def __str__(self) -> str:
@@ -295,9 +265,7 @@ class EntrantPlan(models.Model):
         RETURNERS = "returners", _("returners")
 
     region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+")
-    municipality = models.ForeignKey(
-        "people.Municipality", on_delete=models.CASCADE, related_name="+"
-    )
+    municipality = models.ForeignKey("people.Municipality", on_delete=models.CASCADE, related_name="+")
     subject = models.ForeignKey("people.Subject", on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField(_("year"))
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
@@ -311,9 +279,7 @@ class EntrantPlan(models.Model):
                 name="workforce_entrants_unique",
             ),
             models.CheckConstraint(condition=Q(fte__gte=0), name="workforce_entrants_fte"),
-            models.CheckConstraint(
-                condition=Q(age__gte=14, age__lte=100), name="workforce_entrants_age"
-            ),
+            models.CheckConstraint(condition=Q(age__gte=14, age__lte=100), name="workforce_entrants_age"),
         ]
 
     def __str__(self) -> str:
@@ -342,9 +308,7 @@ class TargetedContract(models.Model):
         related_name="+",
         verbose_name=_("university or college"),
     )
-    subject = models.ForeignKey(
-        "people.Subject", on_delete=models.PROTECT, related_name="+", verbose_name=_("subject")
-    )
+    subject = models.ForeignKey("people.Subject", on_delete=models.PROTECT, related_name="+", verbose_name=_("subject"))
     municipality = models.ForeignKey(
         "people.Municipality",
         on_delete=models.PROTECT,
@@ -388,9 +352,7 @@ class Scenario(models.Model):
 
     region = models.ForeignKey("people.Region", on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("name"), max_length=200)
-    retention_gain = models.DecimalField(
-        _("fewer leavers, %"), max_digits=4, decimal_places=1, default=0
-    )
+    retention_gain = models.DecimalField(_("fewer leavers, %"), max_digits=4, decimal_places=1, default=0)
     extra_targeted = models.PositiveSmallIntegerField(_("extra targeted places a year"), default=0)
     extra_subject = models.ForeignKey(
         "people.Subject",
@@ -409,9 +371,7 @@ class Scenario(models.Model):
         verbose_name=_("municipality of a new school"),
     )
     new_school_pupils = models.PositiveIntegerField(_("pupils of the new school"), default=0)
-    new_school_year = models.PositiveSmallIntegerField(
-        _("year the new school opens"), null=True, blank=True
-    )
+    new_school_year = models.PositiveSmallIntegerField(_("year the new school opens"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -431,9 +391,7 @@ class ForecastRun(models.Model):
     """One projection of a region (base or a scenario), stored pre-aggregated for the pages."""
 
     region = models.ForeignKey("people.Region", on_delete=models.CASCADE, related_name="+")
-    scenario = models.ForeignKey(
-        Scenario, on_delete=models.CASCADE, null=True, blank=True, related_name="runs"
-    )
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, null=True, blank=True, related_name="runs")
     base_year = models.PositiveSmallIntegerField(_("base year"))
     years = models.PositiveSmallIntegerField(_("years ahead"))
     rates = models.JSONField(_("leave rates used"), default=list)
@@ -453,9 +411,7 @@ class ForecastCell(models.Model):
     """Supply, demand and gap of a municipality × subject × year (FTE)."""
 
     run = models.ForeignKey(ForecastRun, on_delete=models.CASCADE, related_name="cells")
-    municipality = models.ForeignKey(
-        "people.Municipality", on_delete=models.CASCADE, related_name="+"
-    )
+    municipality = models.ForeignKey("people.Municipality", on_delete=models.CASCADE, related_name="+")
     subject = models.ForeignKey("people.Subject", on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField()
     supply = models.FloatField()
@@ -468,9 +424,7 @@ class ForecastCell(models.Model):
     class Meta:
         ordering = ["run_id", "municipality_id", "subject_id", "year"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["run", "municipality", "subject", "year"], name="workforce_cell_unique"
-            )
+            models.UniqueConstraint(fields=["run", "municipality", "subject", "year"], name="workforce_cell_unique")
         ]
 
     def __str__(self) -> str:
@@ -489,9 +443,7 @@ class RiskScore(models.Model):
     """The risk index of a municipality × subject at the time of a base run, with its parts (0…1)."""
 
     run = models.ForeignKey(ForecastRun, on_delete=models.CASCADE, related_name="risks")
-    municipality = models.ForeignKey(
-        "people.Municipality", on_delete=models.CASCADE, related_name="+"
-    )
+    municipality = models.ForeignKey("people.Municipality", on_delete=models.CASCADE, related_name="+")
     subject = models.ForeignKey("people.Subject", on_delete=models.PROTECT, related_name="+")
     aged_60 = models.FloatField(_("share aged 60+"))
     vacancy = models.FloatField(_("vacancy rate"))
@@ -502,11 +454,7 @@ class RiskScore(models.Model):
 
     class Meta:
         ordering = ["-index"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["run", "municipality", "subject"], name="workforce_risk_unique"
-            )
-        ]
+        constraints = [models.UniqueConstraint(fields=["run", "municipality", "subject"], name="workforce_risk_unique")]
 
     def __str__(self) -> str:
         return f"{self.municipality_id}, {self.subject_id}: {self.index}"
@@ -514,15 +462,20 @@ class RiskScore(models.Model):
 
 class InputChange(models.Model):
     """Append-only history of a region's forecast inputs: curriculum hours, default leave
-    rates, first-grade entry and the entrant plan (who changed what, from what to what)."""
+    rates, first-grade entry, the entrant plan and a school's classes and pupils (who changed
+    what, from what to what)."""
 
     class Kind(models.TextChoices):
         CURRICULUM = "curriculum", _("curriculum hours")
         LEAVE_RATES = "leave_rates", _("leave rates")
         FIRST_GRADE = "first_grade", _("first-grade entry")
         ENTRANTS = "entrants", _("entrant plan")
+        CLASSES = "classes", _("classes and pupils")
 
     region = models.ForeignKey("people.Region", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(  # the school, for a school's classes and pupils
+        "people.Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     at = models.DateTimeField(_("when"), auto_now_add=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -43,6 +43,7 @@ __all__ = [
     "element_post_fte",
     "element_post_holders",
     "element_post_holders_60",
+    "element_projected_gap_fte",
     "element_vacant_fte",
     "weekly_hours",
 ]
@@ -123,22 +124,16 @@ def element_vacant_fte(*, months: list) -> list[tuple[int, int, int]]:
     rows: list[tuple[int, int, int]] = []
     for index, day in enumerate(_month_ends(months)):
         held: dict[int, float] = {}
-        for post_id, fte in _open_on(
-            Assignment.objects.all(), day, "started_on", "ended_on"
-        ).values_list("post_id", "fte"):
+        for post_id, fte in _open_on(Assignment.objects.all(), day, "started_on", "ended_on").values_list(
+            "post_id", "fte"
+        ):
             held[post_id] = held.get(post_id, 0.0) + float(fte)
         vacant: dict[int, float] = {}
-        for post_id, organization, fte in _open_on(
-            Post.objects.all(), day, "opened_on", "closed_on"
-        ).values_list("pk", "organization_id", "fte"):
-            vacant[organization] = vacant.get(organization, 0.0) + max(
-                0.0, float(fte) - held.get(post_id, 0.0)
-            )
-        rows += [
-            (organization, index, int(round(v * 100)))
-            for organization, v in vacant.items()
-            if v > 0
-        ]
+        for post_id, organization, fte in _open_on(Post.objects.all(), day, "opened_on", "closed_on").values_list(
+            "pk", "organization_id", "fte"
+        ):
+            vacant[organization] = vacant.get(organization, 0.0) + max(0.0, float(fte) - held.get(post_id, 0.0))
+        rows += [(organization, index, int(round(v * 100))) for organization, v in vacant.items() if v > 0]
     return rows
 
 
@@ -166,3 +161,79 @@ def element_post_holders(*, months: list) -> list[tuple[int, int, int]]:
 def element_post_holders_60(*, months: list) -> list[tuple[int, int, int]]:
     """People aged 60 or more holding a post: (organization id, month index, count)."""
     return _holders(months, min_age=60)
+
+
+# The projected gap is a figure of a municipality × subject (the forecast's unit); as an
+# element it is shared over the municipality's schools in proportion to each school's demand
+# in the subject in that year, so that a municipality's and a region's sums are the
+# forecast's own figures.
+
+
+def _gap_rows(run) -> dict[int, int]:
+    """A run's positive total gap per (municipality, subject) at its risk horizon, shared
+    over the schools: organization id -> hundredths of FTE."""
+    import numpy as np
+
+    from .forecasting import TEACHING_HOURS_PER_FTE, curriculum, projected_classes
+    from .services import RISK_HORIZON
+
+    step = min(RISK_HORIZON, run.years)
+    shortage = {
+        (m, s): gap
+        for m, s, gap in (
+            (row.municipality_id, row.subject_id, row.demand - row.supply + row.hidden)
+            for row in ForecastCell.objects.filter(run=run, year=run.base_year + step).only(
+                "municipality_id", "subject_id", "demand", "supply", "hidden"
+            )
+        )
+        if gap > 0
+    }
+    if not shortage:
+        return {}
+    hours = curriculum(run.region_id)
+    classes = projected_classes(run.region_id, run.base_year, step)
+    schools: dict[int, list[tuple[int, np.ndarray]]] = {}
+    for (organization, municipality), per_year in classes.items():
+        schools.setdefault(municipality, []).append((organization, per_year[step]))
+    values: dict[int, float] = {}
+    for (municipality, subject), gap in shortage.items():
+        here = schools.get(municipality, [])
+        if not here:
+            continue  # no school to carry it (the municipality has no classes at all)
+        weekly = np.array([0.0] + [hours.get((subject, grade), 0.0) for grade in range(1, 12)])
+        weights = [float(grades @ weekly) / TEACHING_HOURS_PER_FTE for _, grades in here]
+        total = sum(weights)
+        if total <= 0:  # no demand left in the subject there: shared equally
+            weights, total = [1.0] * len(here), float(len(here))
+        for (organization, _), weight in zip(here, weights, strict=True):
+            values[organization] = values.get(organization, 0.0) + gap * weight / total
+    return {organization: int(round(v * 100)) for organization, v in values.items() if round(v * 100)}
+
+
+def element_projected_gap_fte(*, months: list) -> list[tuple[int, int, int]]:
+    """The projected shortage ×100 five years ahead (or at the horizon) of the latest base
+    forecast made by the month's end: per municipality × subject, demand − supply + hidden
+    shortage where positive, shared over the schools by their demand in the subject that year.
+    (organization id, month index, hundredths)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from efs.periods import next_month
+
+    from .models import ForecastRun
+
+    runs = list(ForecastRun.objects.filter(scenario__isnull=True).order_by("region_id", "created_at", "pk"))
+    cache: dict[int, dict[int, int]] = {}
+    rows: list[tuple[int, int, int]] = []
+    for index, month in enumerate(months):
+        until = timezone.make_aware(dt.datetime.combine(next_month(month), dt.time.min), dt.UTC)
+        latest: dict[int, ForecastRun] = {}
+        for run in runs:
+            if run.created_at < until:
+                latest[run.region_id] = run  # runs are in order of creation
+        for run in latest.values():
+            if run.pk not in cache:
+                cache[run.pk] = _gap_rows(run)
+            rows += [(organization, index, value) for organization, value in cache[run.pk].items()]
+    return rows

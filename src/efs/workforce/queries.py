@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from django.db.models import DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from efs.errors import NotFound
 from efs.people import access
-from efs.people.public import Educator, Municipality, Region, Role, Scope, Subject
+from efs.people.public import Educator, Municipality, Region, Role, Subject
 
 from . import forecasting
 from .access import FORECAST_READERS, READERS
@@ -33,13 +34,7 @@ AGE_BANDS = ("<30", "30–39", "40–49", "50–59", "60+")
 
 def regions_readable(user) -> QuerySet[Region]:
     """Regions whose workforce figures the user reads in part or in full."""
-    grants = [g for g in access.grants(user) if g.role in READERS]
-    if any(g.scope == Scope.FEDERAL for g in grants):
-        return Region.objects.all()
-    ids = {g.region_id for g in grants if g.region_id} | {
-        r for g in grants for r in g.macroregion_region_ids
-    }
-    return Region.objects.filter(pk__in=ids)
+    return access.regions_touched(user, roles=READERS).regions()
 
 
 def region_for(user, wanted: int | None) -> Region:
@@ -52,11 +47,7 @@ def region_for(user, wanted: int | None) -> Region:
 
 
 def latest_run(region: Region, scenario: Scenario | None = None) -> ForecastRun | None:
-    return (
-        ForecastRun.objects.filter(region=region, scenario=scenario)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+    return ForecastRun.objects.filter(region=region, scenario=scenario).order_by("-created_at", "-pk").first()
 
 
 def cells_visible(user, run: ForecastRun) -> QuerySet[ForecastCell]:
@@ -64,9 +55,9 @@ def cells_visible(user, run: ForecastRun) -> QuerySet[ForecastCell]:
 
 
 def risks_visible(user, run: ForecastRun) -> QuerySet[RiskScore]:
-    return access.scoped(
-        RiskScore.objects.filter(run=run), user, roles=FORECAST_READERS
-    ).select_related("municipality", "subject")
+    return access.scoped(RiskScore.objects.filter(run=run), user, roles=FORECAST_READERS).select_related(
+        "municipality", "subject"
+    )
 
 
 @dataclass(frozen=True)
@@ -90,16 +81,11 @@ class YearTotal:
 def totals_by_year(cells: QuerySet[ForecastCell]) -> list[YearTotal]:
     rows = (
         cells.values("year")
-        .annotate(
-            s=Sum("supply"), d=Sum("demand"), h=Sum("hidden"), lv=Sum("leavers"), en=Sum("entrants")
-        )
+        .annotate(s=Sum("supply"), d=Sum("demand"), h=Sum("hidden"), lv=Sum("leavers"), en=Sum("entrants"))
         .order_by("year")
     )
     return [
-        YearTotal(
-            r["year"], r["s"] or 0.0, r["d"] or 0.0, r["h"] or 0.0, r["lv"] or 0.0, r["en"] or 0.0
-        )
-        for r in rows
+        YearTotal(r["year"], r["s"] or 0.0, r["d"] or 0.0, r["h"] or 0.0, r["lv"] or 0.0, r["en"] or 0.0) for r in rows
     ]
 
 
@@ -117,15 +103,11 @@ class ForecastSummary:
     subjects: list[SubjectRow]  # per subject: the first projected year and the horizon
 
 
-def forecast_summary(
-    cells: QuerySet[ForecastCell], first_year: int, horizon_year: int
-) -> ForecastSummary:
+def forecast_summary(cells: QuerySet[ForecastCell], first_year: int, horizon_year: int) -> ForecastSummary:
     """``totals_by_year`` and ``by_subject`` from one grouped query (subject × year)."""
     rows = (
         cells.values("subject_id", "subject__name", "year")
-        .annotate(
-            s=Sum("supply"), d=Sum("demand"), h=Sum("hidden"), lv=Sum("leavers"), en=Sum("entrants")
-        )
+        .annotate(s=Sum("supply"), d=Sum("demand"), h=Sum("hidden"), lv=Sum("leavers"), en=Sum("entrants"))
         .order_by()
     )
     per_year: dict[int, list[float]] = defaultdict(lambda: [0.0] * 5)
@@ -136,9 +118,7 @@ def forecast_summary(
         for index, value in enumerate(values):
             sums[index] += value
         if r["year"] in (first_year, horizon_year):
-            grouped[(r["subject_id"], r["subject__name"])][r["year"]] = YearTotal(
-                r["year"], *values
-            )
+            grouped[(r["subject_id"], r["subject__name"])][r["year"]] = YearTotal(r["year"], *values)
     subjects = [
         SubjectRow(name, pk, years[first_year], years[horizon_year])
         for (pk, name), years in grouped.items()
@@ -167,9 +147,7 @@ def municipality_risk(risks: QuerySet[RiskScore]) -> list[MunicipalityRisk]:
     (one query of plain values, no model instances)."""
     grouped: dict[int, list[dict]] = defaultdict(list)
     places: dict[int, Municipality] = {}
-    for row in risks.values(
-        "municipality_id", "municipality__name", "subject__name", "index", *RISK_PARTS
-    ):
+    for row in risks.values("municipality_id", "municipality__name", "subject__name", "index", *RISK_PARTS):
         grouped[row["municipality_id"]].append(row)
     result = []
     for pk, scores in grouped.items():
@@ -204,9 +182,9 @@ def age_structure(
     One aggregate query (a conditional sum per band over the dates of birth): no holding is
     read into Python, so a region's page does not grow with its registry."""
     day = forecasting.snapshot_date(forecasting.school_year(timezone.localdate()))
-    rows = access.scoped(
-        Assignment.objects.filter(region=region, started_on__lte=day), user, roles=READERS
-    ).exclude(ended_on__lte=day)
+    rows = access.scoped(Assignment.objects.filter(region=region, started_on__lte=day), user, roles=READERS).exclude(
+        ended_on__lte=day
+    )
     if municipality is not None:
         rows = rows.filter(post__organization__municipality=municipality)
     if organization_id is not None:
@@ -222,10 +200,7 @@ def age_structure(
         Q(**{f"{birth}__isnull": True}),
     ]
     sums = rows.aggregate(
-        **{
-            f"band{index}": Sum("fte", filter=condition)
-            for index, condition in enumerate(conditions)
-        }
+        **{f"band{index}": Sum("fte", filter=condition) for index, condition in enumerate(conditions)}
     )
     bands = {name: float(sums[f"band{index}"] or 0) for index, name in enumerate(AGE_BANDS)}
     if sums["band5"]:
@@ -252,9 +227,7 @@ def posts_visible(user, *, region: Region | None = None) -> QuerySet[Post]:
 
 
 def post_visible(user, pk: int) -> Post:
-    return access.get_scoped(
-        Post.objects.select_related("organization", "subject"), user, roles=READERS, pk=pk
-    )
+    return access.get_scoped(Post.objects.select_related("organization", "subject"), user, roles=READERS, pk=pk)
 
 
 def educator_visible(user, pk: int) -> Educator:
@@ -321,9 +294,9 @@ def forecast_accuracy(user, region: Region) -> list[Accuracy]:
     """Each earlier base run's supply for its first year against the registry of that year."""
     current = forecasting.school_year(timezone.localdate())
     result = []
-    for run in ForecastRun.objects.filter(
-        region=region, scenario__isnull=True, base_year__lt=current
-    ).order_by("-base_year", "-created_at"):
+    for run in ForecastRun.objects.filter(region=region, scenario__isnull=True, base_year__lt=current).order_by(
+        "-base_year", "-created_at"
+    ):
         if any(a.run.base_year == run.base_year for a in result):
             continue
         year = run.base_year + 1
@@ -337,9 +310,7 @@ def forecast_accuracy(user, region: Region) -> list[Accuracy]:
             continue
         actual = {
             cell: fte
-            for cell, fte in forecasting.supply_on(
-                region.pk, forecasting.snapshot_date(year)
-            ).items()
+            for cell, fte in forecasting.supply_on(region.pk, forecasting.snapshot_date(year)).items()
             if cell in predicted
         }
         errors = [abs(value - actual.get(cell, 0.0)) for cell, value in predicted.items()]
@@ -356,15 +327,11 @@ def forecast_accuracy(user, region: Region) -> list[Accuracy]:
     return result
 
 
-def deficit_shares(
-    region_id: int, holdings: list[forecasting.Holding]
-) -> dict[forecasting.Cell, float]:
+def deficit_shares(region_id: int, holdings: list[forecasting.Holding]) -> dict[forecasting.Cell, float]:
     """Share of a cell's holders whose latest finished diagnostics found a deficit."""
     from efs.diagnostics.public import educators_with_deficit
 
-    with_deficit = educators_with_deficit(
-        region_id=region_id, educator_ids={h.educator_id for h in holdings}
-    )
+    with_deficit = educators_with_deficit(region_id=region_id, educator_ids={h.educator_id for h in holdings})
     people: dict[forecasting.Cell, set[int]] = defaultdict(set)
     for holding in holdings:
         people[holding.cell].add(holding.educator_id)
@@ -374,9 +341,7 @@ def deficit_shares(
 def subjects_with_hours() -> QuerySet[Subject]:
     from .models import CurriculumHours
 
-    return Subject.objects.filter(pk__in=CurriculumHours.objects.values("subject_id")).order_by(
-        "name"
-    )
+    return Subject.objects.filter(pk__in=CurriculumHours.objects.values("subject_id")).order_by("name")
 
 
 def is_region_level(user) -> bool:
@@ -417,9 +382,7 @@ def curriculum_table(region: Region) -> list[CurriculumRow]:
         (own if region_id else federal)[(subject, grade)] = float(hours)
     subject_ids = {subject for subject, _ in federal} | {subject for subject, _ in own}
     rows = []
-    for pk, name in (
-        Subject.objects.filter(pk__in=subject_ids).order_by("name").values_list("pk", "name")
-    ):
+    for pk, name in Subject.objects.filter(pk__in=subject_ids).order_by("name").values_list("pk", "name"):
         cells = []
         for grade in range(1, 12):
             if (pk, grade) in own:
@@ -461,9 +424,7 @@ def first_grade_table(region: Region, years: list[int]) -> list[EntryRow]:
     }
     return [
         EntryRow(pk, name, [given.get((pk, year)) for year in years])
-        for pk, name in Municipality.objects.filter(region=region)
-        .order_by("name")
-        .values_list("pk", "name")
+        for pk, name in Municipality.objects.filter(region=region).order_by("name").values_list("pk", "name")
     ]
 
 
@@ -486,3 +447,96 @@ def organizations_editable(user, region: Region) -> QuerySet:
     return access.scoped(
         Organization.objects.filter(region=region, kind="school"), user, roles=REGISTRY_EDITORS
     ).order_by("name")
+
+
+# ---------------------------------------------------------------- a school's classes and pupils
+
+
+@dataclass(frozen=True)
+class ClassYear:
+    year: int
+    classes: int
+    pupils: int
+    grades: int  # grades with a row
+
+
+def classes_years(organization) -> list[ClassYear]:
+    """A school's classes and pupils per school year (sums over its grades)."""
+    from django.db.models import Count
+
+    from .models import ClassCount
+
+    return [
+        ClassYear(row["year"], row["c"] or 0, row["p"] or 0, row["n"])
+        for row in ClassCount.objects.filter(organization=organization)
+        .values("year")
+        .annotate(c=Sum("classes"), p=Sum("pupils"), n=Count("pk"))
+        .order_by("-year")
+    ]
+
+
+def classes_initial(organization, year: int) -> dict[str, int]:
+    """The classes form's initial values: the school's rows of the year."""
+    from .models import ClassCount
+
+    initial: dict[str, int] = {}
+    for grade, classes, pupils in ClassCount.objects.filter(organization=organization, year=year).values_list(
+        "grade", "classes", "pupils"
+    ):
+        initial[f"classes_{grade}"] = classes
+        initial[f"pupils_{grade}"] = pupils
+    return initial
+
+
+def classes_history(organization, limit: int = 30) -> QuerySet:
+    from .models import InputChange
+
+    return InputChange.objects.filter(organization=organization, kind=InputChange.Kind.CLASSES).select_related("actor")[
+        :limit
+    ]
+
+
+def school_editable(user, pk: int):
+    """A school whose staffing and classes the user may change; else not found."""
+    from efs.people.public import Organization
+
+    from .access import REGISTRY_EDITORS
+
+    school = access.scoped(Organization.objects.filter(pk=pk, kind="school"), user, roles=REGISTRY_EDITORS).first()
+    if school is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    return school
+
+
+@dataclass(frozen=True)
+class RegionRisk:
+    region_id: int
+    index: float  # the mean risk index over the region's municipality × subject cells
+    display: str
+
+
+def region_risk(user) -> list[RegionRisk]:
+    """Each region the user reads in full, with its latest base forecast's mean risk index
+    (for the map of Russia's regions; empty unless the user reads more than one region)."""
+    from django.db.models import Avg, OuterRef, Subquery
+
+    from .access import REGION_LEVEL
+
+    reach = access.region_reach(user, roles=REGION_LEVEL)
+    if reach.everywhere or len(reach.region_ids) > 1:
+        regions = reach.regions()
+    else:  # one region or none: its municipalities' map says it all
+        return []
+    latest = (
+        ForecastRun.objects.filter(region=OuterRef("region"), scenario__isnull=True)
+        .order_by("-created_at", "-pk")
+        .values("pk")[:1]
+    )
+    runs = ForecastRun.objects.filter(scenario__isnull=True, region__in=regions, pk=Subquery(latest))
+    return [
+        RegionRisk(row["run__region_id"], row["index"], f"{row['index']:.0f}")
+        for row in RiskScore.objects.filter(run__in=runs)
+        .values("run__region_id")
+        .annotate(index=Avg("index"))
+        .order_by("run__region_id")
+    ]

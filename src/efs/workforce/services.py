@@ -23,6 +23,7 @@ from . import forecasting
 from .access import REGION_LEVEL, REGISTRY_EDITORS
 from .models import (
     Assignment,
+    ClassCount,
     ContractStatus,
     CurriculumHours,
     EndReason,
@@ -49,22 +50,15 @@ RISK_HORIZON = 5  # the gap part of the risk index is read this many years ahead
 
 def require_registry_editor(actor: User, organization: Organization) -> None:
     """The school head of the organization, the operator of its municipality or region."""
-    editable = access.scoped(
-        Organization.objects.filter(pk=organization.pk), actor, roles=REGISTRY_EDITORS
-    )
+    editable = access.scoped(Organization.objects.filter(pk=organization.pk), actor, roles=REGISTRY_EDITORS)
     if not editable.exists():
         raise PermissionDenied(_("You may not change the staffing of this organization."))
 
 
 def require_region_operator(actor: User, region: Region) -> None:
-    for grant in access.require_role(actor, REGION_LEVEL):
-        if (
-            grant.scope == "federal"
-            or grant.region_id == region.pk
-            or region.pk in grant.macroregion_region_ids
-        ):
-            return
-    raise PermissionDenied(_("Only the operator of this region may do this."))
+    access.require_region(
+        actor, region.pk, roles=REGION_LEVEL, message=_("Only the operator of this region may do this.")
+    )
 
 
 # ---------------------------------------------------------------- the registry
@@ -77,9 +71,7 @@ def _event(post: Post, actor: User | None, kind: str, note: str = "") -> None:
 def _fte(value: Decimal | float | str, *, upper: int, what: str) -> Decimal:
     amount = Decimal(str(value)).quantize(Decimal("0.01"))
     if amount <= 0 or amount > upper:
-        raise ValidationFailed(
-            _("%(what)s must be above 0 and at most %(upper)s.") % {"what": what, "upper": upper}
-        )
+        raise ValidationFailed(_("%(what)s must be above 0 and at most %(upper)s.") % {"what": what, "upper": upper})
     return amount
 
 
@@ -110,11 +102,7 @@ def post_open(
 
 def post_held_fte(post: Post, *, on: dt.date | None = None) -> Decimal:
     day = on or timezone.localdate()
-    held = (
-        post.assignments.filter(started_on__lte=day)
-        .exclude(ended_on__lte=day)
-        .aggregate(total=Sum("fte"))["total"]
-    )
+    held = post.assignments.filter(started_on__lte=day).exclude(ended_on__lte=day).aggregate(total=Sum("fte"))["total"]
     return held or Decimal("0")
 
 
@@ -137,8 +125,7 @@ def post_fill(
     amount = _fte(fte, upper=3, what=_("The holding's FTE"))
     if post_held_fte(post, on=started_on) + amount > post.fte:
         raise Conflict(
-            _("The post has only %(free)s FTE free.")
-            % {"free": post.fte - post_held_fte(post, on=started_on)}
+            _("The post has only %(free)s FTE free.") % {"free": post.fte - post_held_fte(post, on=started_on)}
         )
     assignment = Assignment.objects.create(
         post=post,
@@ -153,14 +140,8 @@ def post_fill(
 
 
 @transaction.atomic
-def assignment_end(
-    *, actor: User, assignment: Assignment, ended_on: dt.date, reason: str
-) -> Assignment:
-    assignment = (
-        Assignment.objects.select_for_update()
-        .select_related("post__organization")
-        .get(pk=assignment.pk)
-    )
+def assignment_end(*, actor: User, assignment: Assignment, ended_on: dt.date, reason: str) -> Assignment:
+    assignment = Assignment.objects.select_for_update().select_related("post__organization").get(pk=assignment.pk)
     require_registry_editor(actor, assignment.post.organization)
     if assignment.ended_on is not None:
         raise Conflict(_("This holding has already ended."))
@@ -225,9 +206,7 @@ INPUT_YEAR_MIN, INPUT_YEAR_MAX = 2000, 2100
 CURRICULUM_HOURS_MAX = Decimal(20)
 
 
-def _changed(
-    *, region: Region, actor: User | None, kind: str, subject: str, before: str, after: str
-) -> None:
+def _changed(*, region: Region, actor: User | None, kind: str, subject: str, before: str, after: str) -> None:
     InputChange.objects.create(
         region=region,
         actor=actor,
@@ -239,9 +218,7 @@ def _changed(
 
 
 def _bands_text(bands) -> str:
-    return "; ".join(
-        f"{b.from_age}–{b.to_age}: {Decimal(str(b.rate)).normalize():f}" for b in bands
-    )
+    return "; ".join(f"{b.from_age}–{b.to_age}: {Decimal(str(b.rate)).normalize():f}" for b in bands)
 
 
 @transaction.atomic
@@ -296,9 +273,7 @@ def _hours(value: Decimal) -> Decimal:
 
 
 @transaction.atomic
-def curriculum_set(
-    *, actor: User, region: Region, subject: Subject, hours: dict[int, Decimal | None]
-) -> int:
+def curriculum_set(*, actor: User, region: Region, subject: Subject, hours: dict[int, Decimal | None]) -> int:
     """Set a subject's weekly hours per grade for the region; ``None`` (or the federal
     value) drops the region's own row, so the federal curriculum applies again.
     Returns how many grades changed; each change is kept in the history."""
@@ -306,17 +281,8 @@ def curriculum_set(
     if not hours or any(not (1 <= grade <= 11) for grade in hours):
         raise ValidationFailed(_("A grade is 1–11 and weekly hours 0–20."))
     wanted = {grade: None if v is None else _hours(Decimal(v)) for grade, v in hours.items()}
-    federal = dict(
-        CurriculumHours.objects.filter(region__isnull=True, subject=subject).values_list(
-            "grade", "hours"
-        )
-    )
-    own = {
-        row.grade: row
-        for row in CurriculumHours.objects.select_for_update().filter(
-            region=region, subject=subject
-        )
-    }
+    federal = dict(CurriculumHours.objects.filter(region__isnull=True, subject=subject).values_list("grade", "hours"))
+    own = {row.grade: row for row in CurriculumHours.objects.select_for_update().filter(region=region, subject=subject)}
     changed = 0
     for grade, value in sorted(wanted.items()):
         row = own.get(grade)
@@ -332,9 +298,7 @@ def curriculum_set(
         if target is None:
             row.delete()
         elif row is None:
-            CurriculumHours.objects.create(
-                region=region, subject=subject, grade=grade, hours=target
-            )
+            CurriculumHours.objects.create(region=region, subject=subject, grade=grade, hours=target)
         else:
             row.hours = target
             row.save(update_fields=["hours"])
@@ -345,8 +309,7 @@ def curriculum_set(
             kind=InputChange.Kind.CURRICULUM,
             subject=_("%(subject)s, grade %(grade)s") % {"subject": subject.name, "grade": grade},
             before="—" if before is None else f"{before}",
-            after=("—" if after is None else f"{after}")
-            + ("" if target is not None else " " + _("(federal)")),
+            after=("—" if after is None else f"{after}") + ("" if target is not None else " " + _("(federal)")),
         )
         changed += 1
     return changed
@@ -379,11 +342,7 @@ def first_grade_entry_set(
     _input_year(year)
     if pupils is not None and not (0 <= pupils <= ENTRY_PUPILS_MAX):
         raise ValidationFailed(_("First-graders are from 0 to 100 000."))
-    row = (
-        FirstGradeEntry.objects.select_for_update()
-        .filter(municipality=municipality, year=year)
-        .first()
-    )
+    row = FirstGradeEntry.objects.select_for_update().filter(municipality=municipality, year=year).first()
     before = "—" if row is None else str(row.pupils)
     if pupils is None:
         if row is None:
@@ -391,9 +350,7 @@ def first_grade_entry_set(
         row.delete()
         result = None
     elif row is None:
-        result = FirstGradeEntry.objects.create(
-            region=region, municipality=municipality, year=year, pupils=pupils
-        )
+        result = FirstGradeEntry.objects.create(region=region, municipality=municipality, year=year, pupils=pupils)
     elif row.pupils == pupils:
         return row
     else:
@@ -474,13 +431,90 @@ def entrant_plan_set(
     return result
 
 
+CLASSES_MAX, PUPILS_MAX = 200, 10_000  # one school's grade in a year (the import's bounds)
+
+
+@dataclass(frozen=True)
+class GradeCount:
+    classes: int
+    pupils: int
+
+
+def _grade_count(grade: int, count: GradeCount) -> GradeCount:
+    if not (0 <= count.classes <= CLASSES_MAX) or not (0 <= count.pupils <= PUPILS_MAX):
+        raise ValidationFailed(
+            _("Grade %(grade)s: classes are from 0 to 200, pupils from 0 to 10 000.") % {"grade": grade}
+        )
+    if (count.classes == 0) != (count.pupils == 0) or count.classes > count.pupils:
+        raise ValidationFailed(
+            _("Grade %(grade)s: pupils need at least one class, and a class at least one pupil.") % {"grade": grade}
+        )
+    return count
+
+
+@transaction.atomic
+def classes_set(
+    *,
+    actor: User,
+    organization: Organization,
+    year: int,
+    grades: dict[int, GradeCount | None],
+) -> int:
+    """A school's classes and pupils per grade in a school year (its autumn year); ``None``
+    removes the grade's row. The school's head and its municipality's and region's operators
+    may; returns how many grades changed, each change kept in the history."""
+    require_registry_editor(actor, organization)
+    _input_year(year)
+    if not grades or any(not (1 <= grade <= 11) for grade in grades):
+        raise ValidationFailed(_("A grade is 1–11."))
+    wanted = {g: None if c is None else _grade_count(g, c) for g, c in grades.items()}
+    rows = {
+        row.grade: row for row in ClassCount.objects.select_for_update().filter(organization=organization, year=year)
+    }
+    region = organization.region
+    changed = 0
+    for grade, count in sorted(wanted.items()):
+        row = rows.get(grade)
+        before = "—" if row is None else f"{row.classes} / {row.pupils}"
+        if count is None:
+            if row is None:
+                continue
+            row.delete()
+        elif row is None:
+            ClassCount.objects.create(
+                region=region,
+                organization=organization,
+                year=year,
+                grade=grade,
+                classes=count.classes,
+                pupils=count.pupils,
+            )
+        elif (row.classes, row.pupils) == (count.classes, count.pupils):
+            continue
+        else:
+            row.classes, row.pupils = count.classes, count.pupils
+            row.save(update_fields=["classes", "pupils"])
+        InputChange.objects.create(
+            region=region,
+            organization=organization,
+            actor=actor,
+            kind=InputChange.Kind.CLASSES,
+            subject=(
+                _("%(organization)s, %(year)s/%(next)s, grade %(grade)s")
+                % {"organization": organization.name, "year": year, "next": (year + 1) % 100, "grade": grade}
+            )[:300],
+            before=before,
+            after="—" if count is None else f"{count.classes} / {count.pupils}",
+        )
+        changed += 1
+    return changed
+
+
 # ---------------------------------------------------------------- the pipeline
 
 
 @transaction.atomic
-def contract_place(
-    *, actor: User, contract: TargetedContract, post: Post, placed_on: dt.date
-) -> TargetedContract:
+def contract_place(*, actor: User, contract: TargetedContract, post: Post, placed_on: dt.date) -> TargetedContract:
     """Record that the graduate took a post: the contract is fulfilled and the post filled."""
     contract = TargetedContract.objects.select_for_update().get(pk=contract.pk)
     require_region_operator(actor, Region.objects.get(pk=contract.region_id))
@@ -625,9 +659,7 @@ def forecast_run(
     return run
 
 
-def _store_risk(
-    run: ForecastRun, inputs: forecasting.Inputs, cells: list[forecasting.Cell], result
-) -> None:
+def _store_risk(run: ForecastRun, inputs: forecasting.Inputs, cells: list[forecasting.Cell], result) -> None:
     from . import queries
 
     held: dict[forecasting.Cell, float] = {}
@@ -645,9 +677,7 @@ def _store_risk(
         gap = float(result.total_gap[position, step])
         parts = {
             "aged_60": aged_60.get(cell, 0.0) / total if total else 0.0,
-            "vacancy": inputs.vacant_fte.get(cell, 0.0) / inputs.post_fte[cell]
-            if inputs.post_fte.get(cell)
-            else 0.0,
+            "vacancy": inputs.vacant_fte.get(cell, 0.0) / inputs.post_fte[cell] if inputs.post_fte.get(cell) else 0.0,
             "overload": inputs.overload_fte.get(cell, 0.0) / total if total else 0.0,
             "gap": min(1.0, max(0.0, gap) / demand) if demand > 0 else 0.0,
             "deficits": deficits.get(cell, 0.0),
@@ -689,9 +719,7 @@ class PostRow:
 
 
 @transaction.atomic
-def registry_load(
-    *, region: Region, posts: list[PostRow], profiles: dict[int, tuple[str, int | None]]
-) -> int:
+def registry_load(*, region: Region, posts: list[PostRow], profiles: dict[int, tuple[str, int | None]]) -> int:
     """Create posts with their holdings (past and present) and educators' education in bulk.
 
     For loading a whole registry at once (the demo, a region's existing registry); the
@@ -730,10 +758,7 @@ def registry_load(
         batch_size=2000,
     )
     PostEvent.objects.bulk_create(
-        [
-            PostEvent(post=post, kind=PostEvent.Kind.IMPORTED, note=f"{post.fte}")
-            for post in created
-        ],
+        [PostEvent(post=post, kind=PostEvent.Kind.IMPORTED, note=f"{post.fte}") for post in created],
         batch_size=2000,
     )
     from .models import Profile
@@ -763,7 +788,7 @@ def demand_load(
 ) -> None:
     """Classes (organization, year, grade, classes, pupils), first-grade entry (municipality,
     year, pupils) and planned entrants (municipality, subject, year, source, fte) in bulk."""
-    from .models import ClassCount, EntrantPlan, FirstGradeEntry
+    from .models import EntrantPlan, FirstGradeEntry
 
     ClassCount.objects.bulk_create(
         [
@@ -788,18 +813,14 @@ def demand_load(
 @transaction.atomic
 def contracts_load(*, region: Region, contracts: list[dict]) -> int:
     """Targeted contracts in bulk (each dict holds the model's fields by id)."""
-    TargetedContract.objects.bulk_create(
-        [TargetedContract(region=region, **row) for row in contracts], batch_size=2000
-    )
+    TargetedContract.objects.bulk_create([TargetedContract(region=region, **row) for row in contracts], batch_size=2000)
     return len(contracts)
 
 
 def weekly_hours() -> dict[str, float]:
     """Weekly hours per subject code over grades 1–11 of the federal curriculum."""
     totals: dict[str, float] = {}
-    for code, hours in CurriculumHours.objects.filter(region__isnull=True).values_list(
-        "subject__code", "hours"
-    ):
+    for code, hours in CurriculumHours.objects.filter(region__isnull=True).values_list("subject__code", "hours"):
         totals[code] = totals.get(code, 0.0) + float(hours)
     return totals
 
@@ -809,14 +830,10 @@ def federal_curriculum_load() -> int:
     import json
     from pathlib import Path
 
-    data = json.loads(
-        (Path(__file__).resolve().parent / "data" / "curriculum.json").read_text(encoding="utf-8")
-    )
+    data = json.loads((Path(__file__).resolve().parent / "data" / "curriculum.json").read_text(encoding="utf-8"))
     subjects = dict(Subject.objects.values_list("code", "id"))
     rows = [
-        CurriculumHours(
-            region=None, subject_id=subjects[code], grade=int(grade), hours=Decimal(str(hours))
-        )
+        CurriculumHours(region=None, subject_id=subjects[code], grade=int(grade), hours=Decimal(str(hours)))
         for code, grades in data["hours"].items()
         if code in subjects
         for grade, hours in grades.items()

@@ -11,6 +11,7 @@ urlpatterns = [
     path("export/risk.xlsx", views.export_risk, name="export_risk"),
     path("registry/", views.registry, name="registry"),
     path("registry/template/<str:kind>.xlsx", views.template_download, name="template"),
+    path("classes/", views.classes, name="classes"),
     path("posts/<int:pk>/", views.post, name="post"),
     path("posts/new/", views.post_new, name="post_new"),
     path("pipeline/", views.pipeline, name="pipeline"),

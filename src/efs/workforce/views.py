@@ -8,6 +8,8 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +21,7 @@ from efs.errors import DomainError, NotFound
 from efs.http import int_param
 from efs.people import access
 from efs.people.public import Municipality, Region
+from efs.web.actions import act, submit
 
 from . import forms, importexport, queries, services
 from .access import FORECAST_READERS, READERS, REGION_LEVEL
@@ -51,15 +54,12 @@ def overview(request: HttpRequest) -> HttpResponse:
     region = _region(request)
     form = forms.RunForm(request.POST or None)
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.forecast_run(
-                    actor=request.user, region=region, years=form.cleaned_data["years"]
-                )
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, _("The forecast is recalculated."))
+        submit(
+            request,
+            form,
+            lambda data: services.forecast_run(actor=request.user, region=region, years=data["years"]),
+            _("The forecast is recalculated."),
+        )
         return redirect(_url("workforce:overview", region))
     run = queries.latest_run(region)
     context: dict = {
@@ -81,6 +81,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             horizon=totals[-1] if totals else None,
             subjects=summary.subjects,
             municipalities=queries.municipality_risk(risks),
+            region_risks=queries.region_risk(request.user),
             chart={
                 "years": [t.year for t in totals],
                 "supply": [round(t.supply, 1) for t in totals],
@@ -151,9 +152,7 @@ def export_forecast(request: HttpRequest) -> HttpResponse:
         .order_by("municipality__name", "subject__name", "year")
         .iterator()
     )
-    return xlsx.response(
-        importexport.forecast_xlsx(rows), f"workforce-forecast-{region.code}-{run.base_year}.xlsx"
-    )
+    return xlsx.response(importexport.forecast_xlsx(rows), f"workforce-forecast-{region.code}-{run.base_year}.xlsx")
 
 
 @login_required
@@ -176,9 +175,7 @@ def export_risk(request: HttpRequest) -> HttpResponse:
         )
         for r in queries.risks_visible(request.user, run).order_by("-index")
     )
-    return xlsx.response(
-        importexport.risk_xlsx(rows), f"workforce-risk-{region.code}-{run.base_year}.xlsx"
-    )
+    return xlsx.response(importexport.risk_xlsx(rows), f"workforce-risk-{region.code}-{run.base_year}.xlsx")
 
 
 @login_required
@@ -187,32 +184,22 @@ def registry(request: HttpRequest) -> HttpResponse:
     region = _region(request)
     upload = forms.UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
-        if upload.is_valid():
-            content = upload.cleaned_data["file"].read()
+
+        def run_import(data) -> int:
+            importer = importexport.staffing_import if data["kind"] == "staffing" else importexport.classes_import
             try:
-                if upload.cleaned_data["kind"] == "staffing":
-                    count = importexport.staffing_import(
-                        actor=request.user, region=region, content=content
-                    )
-                else:
-                    count = importexport.classes_import(
-                        actor=request.user, region=region, content=content
-                    )
-            except DomainError as exc:
-                messages.error(request, exc.message)
+                return importer(actor=request.user, region=region, content=data["file"].read())
+            except DomainError as exc:  # the rows at fault; the refusal's message follows
                 for row in (exc.details or [])[:50]:
                     messages.warning(request, _("Row %(row)s, «%(column)s»: %(message)s") % row)
-            else:
-                messages.success(request, _("Imported rows: %(n)s.") % {"n": count})
-        else:
-            messages.error(request, _("Choose an XLSX file."))
-        return redirect(_url("workforce:registry", region))
-    posts = queries.posts_visible(request.user, region=region).order_by(
-        "organization__name", "subject__name", "pk"
-    )
-    if request.GET.get("vacant") == "1":
-        from django.db.models import F
+                raise
 
+        imported = submit(request, upload, run_import)
+        if imported:
+            messages.success(request, _("Imported rows: %(n)s.") % {"n": imported.value})
+        return redirect(_url("workforce:registry", region))
+    posts = queries.posts_visible(request.user, region=region).order_by("organization__name", "subject__name", "pk")
+    if request.GET.get("vacant") == "1":
         posts = posts.filter(closed_on__isnull=True, held__lt=F("fte"))
     page = Paginator(posts, 50).get_page(request.GET.get("page"))
     return render(
@@ -239,19 +226,74 @@ def post_new(request: HttpRequest) -> HttpResponse:
     """Open a post in an organization whose staffing the user may change."""
     access.require_role(request.user, READERS)
     region = _region_posted(request)
-    form = forms.PostOpenForm(
-        request.POST, organizations=queries.organizations_editable(request.user, region)
+    form = forms.PostOpenForm(request.POST, organizations=queries.organizations_editable(request.user, region))
+    opened = submit(
+        request,
+        form,
+        lambda data: services.post_open(actor=request.user, **data),
+        _("The post is opened."),
     )
-    if not form.is_valid():
-        _report(request, form)
+    if not opened:
         return redirect(_url("workforce:registry", region))
-    try:
-        created = services.post_open(actor=request.user, **form.cleaned_data)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect(_url("workforce:registry", region))
-    messages.success(request, _("The post is opened."))
-    return redirect("workforce:post", pk=created.pk)
+    return redirect("workforce:post", pk=opened.value.pk)
+
+
+@login_required
+def classes(request: HttpRequest) -> HttpResponse:
+    """A school's classes and pupils per grade in a school year: its head, its municipality's
+    and region's operators edit them here (or import them), each change kept in the history."""
+    access.require_role(request.user, READERS)
+    region = _region_posted(request) if request.method == "POST" else _region(request)
+    schools = queries.organizations_editable(request.user, region)
+    if request.method == "POST":
+        form = forms.ClassesForm(request.POST, organizations=schools)
+        changed = submit(
+            request,
+            form,
+            lambda data: services.classes_set(
+                actor=request.user,
+                organization=data["organization"],
+                year=data["year"],
+                grades={
+                    grade: None if count is None else services.GradeCount(*count)
+                    for grade, count in form.grades().items()
+                },
+            ),
+        )
+        if changed:
+            messages.success(request, _("Saved; grades changed: %(n)s.") % {"n": changed.value})
+        school, year = form.cleaned_data.get("organization"), form.cleaned_data.get("year")
+        where = f"&organization={school.pk}" if school else ""
+        return redirect(_url("workforce:classes", region) + where + (f"&year={year}" if year else ""))
+    wanted = int_param(request, "organization")
+    school = schools.filter(pk=wanted).first() if wanted else schools.first()
+    if wanted and school is None:
+        raise NotFound(_("Not found, or you have no access to it."))
+    year = int_param(request, "year") or queries.school_year_start().year
+    if not (services.INPUT_YEAR_MIN <= year <= services.INPUT_YEAR_MAX):
+        year = queries.school_year_start().year
+    form = forms.ClassesForm(
+        organizations=schools,
+        initial={
+            "organization": school.pk if school else None,
+            "year": year,
+            **(queries.classes_initial(school, year) if school else {}),
+        },
+    )
+    return render(
+        request,
+        "workforce/classes.html",
+        {
+            "region": region,
+            "schools": schools,
+            "school": school,
+            "year": year,
+            "form": form,
+            "grades": [(grade, form[f"classes_{grade}"], form[f"pupils_{grade}"]) for grade in forms.GRADES],
+            "years": queries.classes_years(school) if school else [],
+            "history": queries.classes_history(school) if school else [],
+        },
+    )
 
 
 @login_required
@@ -298,22 +340,13 @@ def _post_action(request: HttpRequest, item) -> None:
     if form_class is None:
         messages.error(request, _("Unknown action."))
         return
-    form = form_class(request.POST)
-    if not form.is_valid():
-        messages.error(
-            request,
-            _("Check the form: %(errors)s")
-            % {"errors": "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())},
-        )
-        return
-    data = form.cleaned_data
-    try:
+
+    def run(data) -> None:
         if action == "fill":
-            educator = queries.educator_visible(request.user, data["educator"])
             services.post_fill(
                 actor=request.user,
                 post=item,
-                educator=educator,
+                educator=queries.educator_visible(request.user, data["educator"]),
                 fte=data["fte"],
                 started_on=data["started_on"],
                 out_of_field=data["out_of_field"],
@@ -331,13 +364,9 @@ def _post_action(request: HttpRequest, item) -> None:
         elif action == "close":
             services.post_close(actor=request.user, post=item, closed_on=data["closed_on"])
         else:
-            services.post_change(
-                actor=request.user, post=item, fte=data["fte"], position=data["position"]
-            )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Saved."))
+            services.post_change(actor=request.user, post=item, fte=data["fte"], position=data["position"])
+
+    submit(request, form_class(request.POST), run, _("Saved."))
 
 
 @login_required
@@ -348,9 +377,9 @@ def pipeline(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         _pipeline_action(request, contracts)
         return redirect(_url("workforce:pipeline", region))
-    page = Paginator(
-        contracts.order_by("graduation_year", "student__last_name", "pk"), 50
-    ).get_page(request.GET.get("page"))
+    page = Paginator(contracts.order_by("graduation_year", "student__last_name", "pk"), 50).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "workforce/pipeline.html",
@@ -367,27 +396,22 @@ def pipeline(request: HttpRequest) -> HttpResponse:
 def _pipeline_action(request: HttpRequest, contracts) -> None:
     action = request.POST.get("action", "")
     form = forms.PlaceForm(request.POST) if action == "place" else forms.BreakForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Check the form."))
-        return
-    contract: TargetedContract | None = contracts.filter(pk=form.cleaned_data["contract"]).first()
-    try:
+
+    def run(data) -> None:
+        contract: TargetedContract | None = contracts.filter(pk=data["contract"]).first()
         if contract is None:
             raise NotFound(_("Not found, or you have no access to it."))
         if action == "place":
-            target = queries.post_visible(request.user, form.cleaned_data["post"])
             services.contract_place(
                 actor=request.user,
                 contract=contract,
-                post=target,
-                placed_on=form.cleaned_data["placed_on"],
+                post=queries.post_visible(request.user, data["post"]),
+                placed_on=data["placed_on"],
             )
         else:
             services.contract_break(actor=request.user, contract=contract)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Saved."))
+
+    submit(request, form, run, _("Saved."))
 
 
 @login_required
@@ -396,23 +420,19 @@ def scenarios(request: HttpRequest) -> HttpResponse:
     region = _region(request)
     form = forms.ScenarioForm(request.POST or None, region=region)
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                base = queries.latest_run(region)
-                scenario = services.scenario_create(actor=request.user, region=region, **data)
-                services.forecast_run(
-                    actor=request.user,
-                    region=region,
-                    scenario=scenario,
-                    years=base.years if base else 10,
-                )
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, _("The scenario is calculated."))
-        else:
-            messages.error(request, _("Check the form."))
+
+        @transaction.atomic  # a scenario that cannot be calculated is not kept
+        def run(data) -> None:
+            base = queries.latest_run(region)
+            scenario = services.scenario_create(actor=request.user, region=region, **data)
+            services.forecast_run(
+                actor=request.user,
+                region=region,
+                scenario=scenario,
+                years=base.years if base else 10,
+            )
+
+        submit(request, form, run, _("The scenario is calculated."))
         return redirect(_url("workforce:scenarios", region))
     base = queries.latest_run(region)
     columns = []
@@ -439,18 +459,14 @@ def scenarios(request: HttpRequest) -> HttpResponse:
         {
             "year": year,
             "values": [
-                next((round(t.total_gap, 1) for t in totals if t.year == year), None)
-                for _, _, totals in columns
+                next((round(t.total_gap, 1) for t in totals if t.year == year), None) for _, _, totals in columns
             ],
         }
         for year in years
     ]
     chart = {
         "years": years,
-        "series": [
-            {"label": str(name), "gap": [round(t.total_gap, 1) for t in totals]}
-            for name, _, totals in columns
-        ],
+        "series": [{"label": str(name), "gap": [round(t.total_gap, 1) for t in totals]} for name, _, totals in columns],
     }
     return render(
         request,
@@ -462,18 +478,6 @@ def scenarios(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- the region's forecast inputs
 
 
-def _form_errors(form) -> str:
-    parts = []
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else ""
-        parts.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-    return "; ".join(parts)
-
-
-def _report(request: HttpRequest, form) -> None:
-    messages.error(request, _("Check the form: %(errors)s") % {"errors": _form_errors(form)})
-
-
 @login_required
 def curriculum(request: HttpRequest) -> HttpResponse:
     """Curriculum hours per subject and grade: the region's own values over the federal ones."""
@@ -481,20 +485,15 @@ def curriculum(request: HttpRequest) -> HttpResponse:
     region = _region_posted(request) if request.method == "POST" else _region(request)
     form = forms.CurriculumForm(request.POST or None)
     if request.method == "POST":
-        if not form.is_valid():
-            _report(request, form)
-        else:
-            try:
-                changed = services.curriculum_set(
-                    actor=request.user,
-                    region=region,
-                    subject=form.cleaned_data["subject"],
-                    hours=form.hours(),
-                )
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, _("Saved; grades changed: %(n)s.") % {"n": changed})
+        changed = submit(
+            request,
+            form,
+            lambda data: services.curriculum_set(
+                actor=request.user, region=region, subject=data["subject"], hours=form.hours()
+            ),
+        )
+        if changed:
+            messages.success(request, _("Saved; grades changed: %(n)s.") % {"n": changed.value})
         return redirect(_url("workforce:curriculum", region))
     return render(
         request,
@@ -530,24 +529,22 @@ def rates(request: HttpRequest) -> HttpResponse:
         else forms.BandFormSet(initial=initial, prefix="band")
     )
     if request.method == "POST":
-        if not formset.is_valid():
-            errors = [
-                f"{_('row')} {n}: {_form_errors(f)}"
-                for n, f in enumerate(formset.forms, 1)
-                if f.errors
-            ] + list(formset.non_form_errors())
-            messages.error(request, _("Check the form: %(errors)s") % {"errors": "; ".join(errors)})
-        else:
-            try:
-                services.leave_rates_set(
+        if formset.is_valid():
+            act(
+                request,
+                lambda: services.leave_rates_set(
                     actor=request.user,
                     region=region,
                     bands=[services.Band(*band) for band in formset.bands()],
-                )
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, _("Saved."))
+                ),
+                _("Saved."),
+            )
+        else:  # a formset is many forms: name the row of each error
+            for number, row in enumerate(formset.forms, 1):
+                for error in (e for errors in row.errors.values() for e in errors):
+                    messages.error(request, f"{_('row')} {number}: {error}")
+            for error in formset.non_form_errors():
+                messages.error(request, error)
         return redirect(_url("workforce:rates", region))
     return render(
         request,
@@ -592,16 +589,12 @@ def plan(request: HttpRequest) -> HttpResponse:
 def plan_entry(request: HttpRequest) -> HttpResponse:
     access.require_role(request.user, REGION_LEVEL)
     region = _region_posted(request)
-    form = forms.EntryForm(request.POST, region=region)
-    if not form.is_valid():
-        _report(request, form)
-    else:
-        try:
-            services.first_grade_entry_set(actor=request.user, region=region, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Saved."))
+    submit(
+        request,
+        forms.EntryForm(request.POST, region=region),
+        lambda data: services.first_grade_entry_set(actor=request.user, region=region, **data),
+        _("Saved."),
+    )
     return redirect(_url("workforce:plan", region))
 
 
@@ -610,14 +603,10 @@ def plan_entry(request: HttpRequest) -> HttpResponse:
 def plan_entrants(request: HttpRequest) -> HttpResponse:
     access.require_role(request.user, REGION_LEVEL)
     region = _region_posted(request)
-    form = forms.EntrantForm(request.POST, region=region)
-    if not form.is_valid():
-        _report(request, form)
-    else:
-        try:
-            services.entrant_plan_set(actor=request.user, region=region, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Saved."))
+    submit(
+        request,
+        forms.EntrantForm(request.POST, region=region),
+        lambda data: services.entrant_plan_set(actor=request.user, region=region, **data),
+        _("Saved."),
+    )
     return redirect(_url("workforce:plan", region))

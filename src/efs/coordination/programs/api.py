@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -13,10 +13,10 @@ from ninja import Field, Query, Router, Schema, Status
 from efs.errors import ErrorOut, NotFound
 from efs.limits import COMMENT_MAX_CHARS, Day, Id, Year
 from efs.people import access
-from efs.people.public import Region, Role
+from efs.people.public import Region, Role, User
 
 from . import queries, services
-from .access import DRAFTERS, is_federal
+from .access import DRAFTERS, is_federal, macroregions_of
 from .content import (
     EDUCATORS_MAX,
     MAX_ACTIVITIES,
@@ -666,3 +666,147 @@ def macroregion_task_api(request: HttpRequest, pk: int, body: SharedTaskIn):
         )
     services.shared_task_add(actor=request.user, goal=goal, title=body.title, executors=executors, due=body.due)
     return Status(201, _project_out(goal.project))
+
+
+# ---------------------------------------------------------------- the federal template, macroregions, reviews
+
+TemplateCode = Annotated[str, Field(min_length=2, max_length=40, pattern=r"^[a-z][a-z0-9_]{1,39}$")]
+
+
+class TemplateComponentIn(Schema):
+    code: TemplateCode
+    title: Title
+    description: Annotated[str, Field(max_length=1000)] = ""
+
+
+class TemplateCriterionIn(Schema):
+    code: TemplateCode
+    title: Title
+    max_score: int = Field(..., ge=1, le=10)
+
+
+class TemplateIn(Schema):
+    title: Title
+    components: list[TemplateComponentIn] = Field(..., min_length=1, max_length=services.MAX_COMPONENTS)
+    criteria: list[TemplateCriterionIn] = Field(..., min_length=1, max_length=services.MAX_CRITERIA)
+    note: str = Field("", max_length=500, description="what changed against the previous version")
+
+
+class TemplateComponentOut(Schema):
+    code: str
+    title: str
+    description: str
+
+
+class TemplateCriterionOut(Schema):
+    code: str
+    title: str
+    max_score: int
+
+
+class TemplateOut(Schema):
+    version: int
+    title: str
+    note: str
+    created_at: dt.datetime
+    components: list[TemplateComponentOut]
+    criteria: list[TemplateCriterionOut]
+
+
+class TemplatesOut(Schema):
+    current: TemplateOut | None
+    history: list[TemplateOut] = Field(description="every published version, newest first (at most 20)")
+
+
+def _template_out(t) -> dict:
+    return {
+        "version": t.version,
+        "title": t.title,
+        "note": t.note,
+        "created_at": t.created_at,
+        "components": [
+            {"code": c["code"], "title": c["title"], "description": c.get("description", "")} for c in t.components
+        ],
+        "criteria": [{"code": c["code"], "title": c["title"], "max_score": c["max_score"]} for c in t.criteria],
+    }
+
+
+@router.get(
+    "/template",
+    response={200: TemplatesOut, **ERRORS},
+    url_name="program_template_api",
+    summary="The federal template of regional programs: the current version and the earlier ones",
+)
+def program_template_api(request: HttpRequest):
+    access.require_role(request.user, DRAFTERS)
+    from .models import ProgramTemplate
+
+    history = list(ProgramTemplate.objects.order_by("-version")[:20])
+    return {"current": _template_out(history[0]) if history else None, "history": [_template_out(t) for t in history]}
+
+
+@router.post(
+    "/template",
+    response={201: TemplateOut, **ERRORS},
+    url_name="program_template_publish_api",
+    summary="Publish a new version of the federal template (federal operator; earlier versions stay)",
+)
+def program_template_publish_api(request: HttpRequest, body: TemplateIn):
+    template = services.template_publish(
+        actor=cast(User, request.user),
+        title=body.title,
+        components=[c.model_dump() for c in body.components],
+        criteria=[c.model_dump() for c in body.criteria],
+        note=body.note,
+    )
+    return Status(201, _template_out(template))
+
+
+class MacroregionRowOut(Schema):
+    id: int
+    name: str
+    regions: list[str] = Field(description="region codes")
+
+
+@router.get(
+    "/macroregions",
+    response={200: list[MacroregionRowOut], **ERRORS},
+    url_name="macroregion_list_api",
+    summary="The macroregions the caller's regions belong to (federal operator: all)",
+)
+def macroregion_list_api(request: HttpRequest):
+    access.require_role(request.user, DRAFTERS)
+    items = macroregions_of(request.user).prefetch_related("regions").order_by("name")
+    return [{"id": m.pk, "name": m.name, "regions": sorted(r.code for r in m.regions.all())} for m in items]
+
+
+class AssignedReviewOut(Schema):
+    id: int
+    version_id: int
+    version: int
+    program: str
+    region_code: str
+    status: str
+    assigned_at: dt.datetime
+
+
+@router.get(
+    "/reviews",
+    response={200: list[AssignedReviewOut], **ERRORS},
+    url_name="program_reviews_api",
+    summary="The reviews assigned to the calling expert",
+)
+def program_reviews_api(request: HttpRequest):
+    access.require_role(request.user, {Role.EXPERT})
+    return [
+        {
+            "id": r.pk,
+            "version_id": r.version_id,
+            "version": r.version.number,
+            "program": r.version.program.title,
+            "region_code": r.version.program.region.code,
+            "status": r.status,
+            "assigned_at": r.assigned_at,
+        }
+        for r in queries.reviews_of_expert(request.user)
+    ]

@@ -20,6 +20,7 @@ from efs.monitoring.public import (
 )
 from efs.people import access
 from efs.people.public import Macroregion, Organization, Region, Role
+from efs.practices.public import MacroregionLinks, macroregion_links
 
 from . import content as contents
 from .access import DRAFTERS, is_federal
@@ -490,17 +491,10 @@ def horizontal_links(member_ids: list[int]) -> tuple[list[dict], list[dict]]:
     return pairs, programs
 
 
-def practices_links(member_ids: list[int]) -> dict | None:
-    """Practices and communities of the members, when the practices app publishes a reader for
-    them (`practices.public.macroregion_links`); None when it does not exist (yet)."""
-    try:
-        from efs.practices import public as practices_public
-    except ImportError:  # pragma: no cover - the app is always installed here
-        return None
-    reader = getattr(practices_public, "macroregion_links", None)
-    if reader is None:
-        return None
-    return reader(region_ids=member_ids)
+def practices_links(macroregion_id: int) -> MacroregionLinks:
+    """Communities, practices replicated across the members and joint research projects
+    (`practices.public.macroregion_links`)."""
+    return macroregion_links(macroregion_id)
 
 
 def joint_goals_of(project: MacroregionProject) -> list[JointGoal]:

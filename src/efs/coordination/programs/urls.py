@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.program_list, name="program_list"),
     path("<int:pk>/", views.program_detail, name="program_detail"),
     path("<int:pk>/versions/new/", views.program_version_new, name="program_version_new"),
+    path("<int:pk>/discussion/", views.program_discuss, name="program_discuss"),
     path("versions/<int:pk>/items/", views.program_item_add, name="program_item_add"),
     path("versions/<int:pk>/items/remove/", views.program_item_remove, name="program_item_remove"),
     path("versions/<int:pk>/submit/", views.program_submit, name="program_submit"),

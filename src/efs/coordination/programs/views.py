@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,10 +13,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from efs.errors import DomainError, NotFound
-from efs.forms import first_error
+from efs.coordination import queries as council_queries
+from efs.coordination import services as council_services
+from efs.coordination.forms import DiscussionForm
+from efs.errors import NotFound
 from efs.people import access
-from efs.people.public import Macroregion, Role
+from efs.people.public import Macroregion, Role, User
+from efs.web.actions import act, submit
 
 from . import forms, queries, services, starter
 from .access import DRAFTERS, FEDERAL, is_federal, macroregions_of
@@ -28,17 +32,6 @@ def _detail_url(version: RegionalProgramVersion) -> str:
     return reverse("coordination:program_detail", args=[version.program_id]) + f"?version={version.number}"
 
 
-def _run(request: HttpRequest, done: str, call) -> bool:
-    """Call a service; a refusal becomes a message on the page (nothing was saved)."""
-    try:
-        call()
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return False
-    messages.success(request, done)
-    return True
-
-
 @login_required
 def program_list(request: HttpRequest) -> HttpResponse:
     """The programs of the user's regions (the federal operator: all), and a new one."""
@@ -48,24 +41,18 @@ def program_list(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         access.require_role(request.user, DRAFTERS)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                program = services.program_create(
-                    actor=request.user,
-                    region=data["region"],
-                    title=data["title"],
-                    year_from=data["year_from"],
-                    year_to=data["year_to"],
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-                status = exc.status
-            else:
-                messages.success(request, _("The program is created: fill in its first version."))
-                return redirect("coordination:program_detail", pk=program.pk)
-        else:
-            status = 400
+        outcome = submit(
+            request,
+            form,
+            lambda d: services.program_create(
+                actor=request.user, region=d["region"], title=d["title"], year_from=d["year_from"], year_to=d["year_to"]
+            ),
+            _("The program is created: fill in its first version."),
+            quiet=True,
+        )
+        if outcome:
+            return redirect("coordination:program_detail", pk=outcome.value.pk)
+        status = outcome.status
     context = {
         "programs": list(queries.programs_visible(request.user).prefetch_related("versions")),
         "reviews": list(queries.reviews_of_expert(request.user)) if access.has_role(request.user, Role.EXPERT) else [],
@@ -113,8 +100,30 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "decision_form": forms.DecisionForm() if federal and version.status == VersionStatus.IN_REVIEW else None,
         "new_form": forms.NewVersionForm(),
         "criteria": version.template.criteria,
+        "posts": council_queries.discussion("program", program.pk),
+        "discussion_form": DiscussionForm(),
     }
     return render(request, "coordination/programs/detail.html", context)
+
+
+@login_required
+@require_POST
+def program_discuss(request: HttpRequest, pk: int) -> HttpResponse:
+    """A message in the program's discussion (the communities' thread of the program, as for tasks)."""
+    program = queries.program_get(request.user, pk)
+    submit(
+        request,
+        DiscussionForm(request.POST),
+        lambda d: council_services.discussion_post(
+            actor=cast(User, request.user),
+            subject=("coordination.program", program.pk),
+            region=program.region,
+            title=program.title,
+            body=d["body"],
+        ),
+        _("Your message is in the discussion."),
+    )
+    return redirect("coordination:program_detail", pk=program.pk)
 
 
 @login_required
@@ -123,36 +132,27 @@ def program_item_add(request: HttpRequest, pk: int) -> HttpResponse:
     version = queries.version_visible(request.user, pk)
     kind = request.POST.get("kind", "")
     if kind == "summary":
-        form = forms.SummaryForm(request.POST, prefix="summary")
-        if form.is_valid():
-            _run(
-                request,
-                _("Saved."),
-                lambda: services.version_summary_set(
-                    actor=request.user,
-                    version=version,
-                    summary=form.cleaned_data["summary"],
-                    educators_covered=form.cleaned_data["educators_covered"],
-                ),
-            )
-        else:
-            messages.error(request, first_error(form))
+        submit(
+            request,
+            forms.SummaryForm(request.POST, prefix="summary"),
+            lambda d: services.version_summary_set(
+                actor=request.user, version=version, summary=d["summary"], educators_covered=d["educators_covered"]
+            ),
+            _("Saved."),
+        )
         return redirect(_detail_url(version))
     if kind not in forms.ITEM_FORMS:
         messages.error(request, _("Unknown kind of item."))
         return redirect(_detail_url(version))
     form = forms.ITEM_FORMS[kind](request.POST, version=version, view=queries.version_view(version), prefix=kind)
-    if form.is_valid():
+
+    def add(_data):
         item, goal, task = form.item()
-        _run(
-            request,
-            _("Added."),
-            lambda: services.version_item_add(
-                actor=request.user, version=version, kind=kind, item=item, goal=goal, task=task
-            ),
+        return services.version_item_add(
+            actor=request.user, version=version, kind=kind, item=item, goal=goal, task=task
         )
-    else:
-        messages.error(request, first_error(form))
+
+    submit(request, form, add, _("Added."))
     return redirect(_detail_url(version))
 
 
@@ -160,15 +160,12 @@ def program_item_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def program_item_remove(request: HttpRequest, pk: int) -> HttpResponse:
     version = queries.version_visible(request.user, pk)
-    form = forms.RemoveForm(request.POST)
-    if form.is_valid():
-        _run(
-            request,
-            _("Removed."),
-            lambda: services.version_item_remove(actor=request.user, version=version, path=form.cleaned_data["path"]),
-        )
-    else:
-        messages.error(request, _("Unknown item."))
+    submit(
+        request,
+        forms.RemoveForm(request.POST),
+        lambda d: services.version_item_remove(actor=request.user, version=version, path=d["path"]),
+        _("Removed."),
+    )
     return redirect(_detail_url(version))
 
 
@@ -176,10 +173,10 @@ def program_item_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def program_submit(request: HttpRequest, pk: int) -> HttpResponse:
     version = queries.version_visible(request.user, pk)
-    _run(
+    act(
         request,
-        _("The version is submitted for expert review; it no longer changes."),
         lambda: services.version_submit(actor=request.user, version=version),
+        _("The version is submitted for expert review; it no longer changes."),
     )
     return redirect(_detail_url(version))
 
@@ -188,17 +185,15 @@ def program_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def program_version_new(request: HttpRequest, pk: int) -> HttpResponse:
     program = queries.program_get(request.user, pk)
-    form = forms.NewVersionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, first_error(form))
-        return redirect("coordination:program_detail", pk=program.pk)
-    try:
-        version = services.version_new(actor=request.user, program=program, note=form.cleaned_data["note"])
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("coordination:program_detail", pk=program.pk)
-    messages.success(request, _("A new version is drafted from the previous one."))
-    return redirect(_detail_url(version))
+    outcome = submit(
+        request,
+        forms.NewVersionForm(request.POST),
+        lambda d: services.version_new(actor=request.user, program=program, note=d["note"]),
+        _("A new version is drafted from the previous one."),
+    )
+    if outcome:
+        return redirect(_detail_url(outcome.value))
+    return redirect("coordination:program_detail", pk=program.pk)
 
 
 @login_required
@@ -206,17 +201,12 @@ def program_version_new(request: HttpRequest, pk: int) -> HttpResponse:
 def program_experts(request: HttpRequest, pk: int) -> HttpResponse:
     access.require_role(request.user, FEDERAL)
     version = queries.version_visible(request.user, pk)
-    form = forms.ExpertsForm(request.POST)
-    if form.is_valid():
-        _run(
-            request,
-            _("The experts are assigned."),
-            lambda: services.experts_assign(
-                actor=request.user, version=version, experts=list(form.cleaned_data["experts"])
-            ),
-        )
-    else:
-        messages.error(request, first_error(form))
+    submit(
+        request,
+        forms.ExpertsForm(request.POST),
+        lambda d: services.experts_assign(actor=request.user, version=version, experts=list(d["experts"])),
+        _("The experts are assigned."),
+    )
     return redirect(_detail_url(version))
 
 
@@ -225,20 +215,14 @@ def program_experts(request: HttpRequest, pk: int) -> HttpResponse:
 def program_decide(request: HttpRequest, pk: int) -> HttpResponse:
     access.require_role(request.user, FEDERAL)
     version = queries.version_visible(request.user, pk)
-    form = forms.DecisionForm(request.POST)
-    if form.is_valid():
-        _run(
-            request,
-            _("The decision is recorded."),
-            lambda: services.version_decide(
-                actor=request.user,
-                version=version,
-                approve=form.cleaned_data["decision"] == "approve",
-                comment=form.cleaned_data["comment"],
-            ),
-        )
-    else:
-        messages.error(request, first_error(form))
+    submit(
+        request,
+        forms.DecisionForm(request.POST),
+        lambda d: services.version_decide(
+            actor=request.user, version=version, approve=d["decision"] == "approve", comment=d["comment"]
+        ),
+        _("The decision is recorded."),
+    )
     return redirect(_detail_url(version))
 
 
@@ -250,26 +234,24 @@ def program_review(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.ReviewForm(request.POST or None, criteria=version.template.criteria)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.review_submit(
-                    actor=request.user,
-                    review=review,
-                    scores=form.scores(),
-                    comments=form.comments(),
-                    strengths=data["strengths"],
-                    weaknesses=data["weaknesses"],
-                    verdict=data["verdict"],
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-                status = exc.status
-            else:
-                messages.success(request, _("The review is submitted."))
-                return redirect("coordination:program_list")
-        else:
-            status = 400
+        outcome = submit(
+            request,
+            form,
+            lambda d: services.review_submit(
+                actor=request.user,
+                review=review,
+                scores=form.scores(),
+                comments=form.comments(),
+                strengths=d["strengths"],
+                weaknesses=d["weaknesses"],
+                verdict=d["verdict"],
+            ),
+            _("The review is submitted."),
+            quiet=True,
+        )
+        if outcome:
+            return redirect("coordination:program_list")
+        status = outcome.status
     return render(
         request,
         "coordination/programs/review.html",
@@ -293,24 +275,18 @@ def program_template(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         access.require_role(request.user, FEDERAL)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.template_publish(
-                    actor=request.user,
-                    title=data["title"],
-                    components=data["components"],
-                    criteria=data["criteria"],
-                    note=data["note"],
-                )
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-                status = exc.status
-            else:
-                messages.success(request, _("A new version of the template is published."))
-                return redirect("coordination:program_template")
-        else:
-            status = 400
+        outcome = submit(
+            request,
+            form,
+            lambda d: services.template_publish(
+                actor=request.user, title=d["title"], components=d["components"], criteria=d["criteria"], note=d["note"]
+            ),
+            _("A new version of the template is published."),
+            quiet=True,
+        )
+        if outcome:
+            return redirect("coordination:program_template")
+        status = outcome.status
     from .models import ProgramTemplate
 
     return render(
@@ -367,7 +343,7 @@ def macroregion_detail(request: HttpRequest, pk: int) -> HttpResponse:
     member_ids = [m.region_id for m in page.members]
     context = {
         "page": page,
-        "practices": queries.practices_links(member_ids),
+        "practices": queries.practices_links(macroregion.pk),
         "project_form": forms.ProjectForm(),
         "goal_form": forms.JointGoalForm(components=page.components),
         "task_form": forms.SharedTaskForm(region_ids=member_ids),
@@ -379,20 +355,14 @@ def macroregion_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def macroregion_project_new(request: HttpRequest, pk: int) -> HttpResponse:
     macroregion = queries.macroregion_get(request.user, pk)
-    form = forms.ProjectForm(request.POST)
-    if form.is_valid():
-        _run(
-            request,
-            _("The project is created."),
-            lambda: services.macro_project_create(
-                actor=request.user,
-                macroregion=macroregion,
-                title=form.cleaned_data["title"],
-                description=form.cleaned_data["description"],
-            ),
-        )
-    else:
-        messages.error(request, first_error(form))
+    submit(
+        request,
+        forms.ProjectForm(request.POST),
+        lambda d: services.macro_project_create(
+            actor=request.user, macroregion=macroregion, title=d["title"], description=d["description"]
+        ),
+        _("The project is created."),
+    )
     return redirect("coordination:macroregion_detail", pk=macroregion.pk)
 
 
@@ -409,20 +379,14 @@ def _project(request: HttpRequest, pk: int) -> MacroregionProject:
 def macroregion_goal_add(request: HttpRequest, pk: int) -> HttpResponse:
     project = _project(request, pk)
     template = services.current_template()
-    form = forms.JointGoalForm(request.POST, components=template.component_titles() if template else {})
-    if form.is_valid():
-        _run(
-            request,
-            _("The joint goal is added."),
-            lambda: services.joint_goal_add(
-                actor=request.user,
-                project=project,
-                component=form.cleaned_data["component"],
-                title=form.cleaned_data["title"],
-            ),
-        )
-    else:
-        messages.error(request, first_error(form))
+    submit(
+        request,
+        forms.JointGoalForm(request.POST, components=template.component_titles() if template else {}),
+        lambda d: services.joint_goal_add(
+            actor=request.user, project=project, component=d["component"], title=d["title"]
+        ),
+        _("The joint goal is added."),
+    )
     return redirect("coordination:macroregion_detail", pk=project.macroregion_id)
 
 
@@ -434,15 +398,12 @@ def macroregion_task_add(request: HttpRequest, pk: int) -> HttpResponse:
         raise NotFound(_("Not found, or you have no access to it."))
     macroregion: Macroregion = queries.macroregion_get(request.user, goal.project.macroregion_id)
     form = forms.SharedTaskForm(request.POST, region_ids=list(macroregion.regions.values_list("pk", flat=True)))
-    if form.is_valid():
-        data = form.cleaned_data
-        _run(
-            request,
-            _("The shared task is added."),
-            lambda: services.shared_task_add(
-                actor=request.user, goal=goal, title=data["title"], executors=list(data["executors"]), due=data["due"]
-            ),
-        )
-    else:
-        messages.error(request, first_error(form))
+    submit(
+        request,
+        form,
+        lambda d: services.shared_task_add(
+            actor=request.user, goal=goal, title=d["title"], executors=list(d["executors"]), due=d["due"]
+        ),
+        _("The shared task is added."),
+    )
     return redirect("coordination:macroregion_detail", pk=macroregion.pk)

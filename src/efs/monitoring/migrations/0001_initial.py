@@ -6,152 +6,340 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('people', '0004_educator_search_text'),
+        ("people", "0004_educator_search_text"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Build',
+            name="Build",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('incremental', models.BooleanField(default=False)),
-                ('status', models.CharField(choices=[('building', 'building'), ('published', 'published'), ('superseded', 'superseded'), ('failed', 'failed')], default='building', max_length=10)),
-                ('first_month', models.DateField()),
-                ('last_month', models.DateField()),
-                ('rows', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("incremental", models.BooleanField(default=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("building", "building"),
+                            ("published", "published"),
+                            ("superseded", "superseded"),
+                            ("failed", "failed"),
+                        ],
+                        default="building",
+                        max_length=10,
+                    ),
+                ),
+                ("first_month", models.DateField()),
+                ("last_month", models.DateField()),
+                ("rows", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='Indicator',
+            name="Indicator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('description', models.TextField(blank=True, max_length=2000, verbose_name='description')),
-                ('unit', models.CharField(default='%', max_length=20, verbose_name='unit')),
-                ('periodicity', models.CharField(choices=[('month', 'monthly'), ('quarter', 'quarterly'), ('year', 'yearly')], default='year', max_length=8, verbose_name='periodicity')),
-                ('direction', models.CharField(choices=[('up', 'higher is better'), ('down', 'lower is better')], default='up', max_length=4, verbose_name='direction')),
-                ('source', models.CharField(blank=True, max_length=200, verbose_name='source')),
-                ('order', models.PositiveSmallIntegerField(default=100)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='responsible person')),
-                ('owner_organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.organization', verbose_name='responsible organization')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.region', verbose_name='region (empty: federal passport)')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("description", models.TextField(blank=True, max_length=2000, verbose_name="description")),
+                ("unit", models.CharField(default="%", max_length=20, verbose_name="unit")),
+                (
+                    "periodicity",
+                    models.CharField(
+                        choices=[("month", "monthly"), ("quarter", "quarterly"), ("year", "yearly")],
+                        default="year",
+                        max_length=8,
+                        verbose_name="periodicity",
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("up", "higher is better"), ("down", "lower is better")],
+                        default="up",
+                        max_length=4,
+                        verbose_name="direction",
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=200, verbose_name="source")),
+                ("order", models.PositiveSmallIntegerField(default=100)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="responsible person",
+                    ),
+                ),
+                (
+                    "owner_organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.organization",
+                        verbose_name="responsible organization",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.region",
+                        verbose_name="region (empty: federal passport)",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'indicator',
-                'verbose_name_plural': 'indicators',
-                'ordering': ['order', 'code'],
+                "verbose_name": "indicator",
+                "verbose_name_plural": "indicators",
+                "ordering": ["order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Release',
+            name="Release",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(verbose_name='month')),
-                ('version', models.PositiveSmallIntegerField(default=1)),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='note')),
-                ('signed_at', models.DateTimeField(auto_now_add=True, verbose_name='signed')),
-                ('build', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='monitoring.build')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.region', verbose_name='region')),
-                ('signed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='signed by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("month", models.DateField(verbose_name="month")),
+                ("version", models.PositiveSmallIntegerField(default=1)),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="note")),
+                ("signed_at", models.DateTimeField(auto_now_add=True, verbose_name="signed")),
+                (
+                    "build",
+                    models.ForeignKey(
+                        null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to="monitoring.build"
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.region",
+                        verbose_name="region",
+                    ),
+                ),
+                (
+                    "signed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="signed by",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-month', '-version'],
+                "ordering": ["-month", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='ReleaseValue',
+            name="ReleaseValue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('formula_version', models.PositiveSmallIntegerField()),
-                ('level', models.CharField(choices=[('organization', 'organization'), ('municipality', 'municipality'), ('region', 'region'), ('macroregion', 'macroregion'), ('federal', 'federal')], max_length=12)),
-                ('unit_id', models.PositiveIntegerField()),
-                ('unit_name', models.CharField(max_length=300)),
-                ('numerator', models.BigIntegerField()),
-                ('denominator', models.BigIntegerField(null=True)),
-                ('value', models.FloatField(null=True)),
-                ('target', models.FloatField(null=True)),
-                ('status', models.CharField(max_length=10)),
-                ('suppressed', models.BooleanField(default=False)),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='monitoring.indicator')),
-                ('release', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='values', to='monitoring.release')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("formula_version", models.PositiveSmallIntegerField()),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("organization", "organization"),
+                            ("municipality", "municipality"),
+                            ("region", "region"),
+                            ("macroregion", "macroregion"),
+                            ("federal", "federal"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("unit_id", models.PositiveIntegerField()),
+                ("unit_name", models.CharField(max_length=300)),
+                ("numerator", models.BigIntegerField()),
+                ("denominator", models.BigIntegerField(null=True)),
+                ("value", models.FloatField(null=True)),
+                ("target", models.FloatField(null=True)),
+                ("status", models.CharField(max_length=10)),
+                ("suppressed", models.BooleanField(default=False)),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="monitoring.indicator"
+                    ),
+                ),
+                (
+                    "release",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="values", to="monitoring.release"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['release_id', 'indicator__order', 'level', 'unit_name'],
+                "ordering": ["release_id", "indicator__order", "level", "unit_name"],
             },
         ),
         migrations.CreateModel(
-            name='Target',
+            name="Target",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('level', models.CharField(choices=[('organization', 'organization'), ('municipality', 'municipality'), ('region', 'region'), ('macroregion', 'macroregion'), ('federal', 'federal')], max_length=12)),
-                ('unit_id', models.PositiveIntegerField(default=0)),
-                ('value', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='target value')),
-                ('cascaded', models.BooleanField(default=False, help_text='copied from the level above, not set here')),
-                ('set_at', models.DateTimeField(auto_now=True)),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='targets', to='monitoring.indicator')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.region')),
-                ('set_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("organization", "organization"),
+                            ("municipality", "municipality"),
+                            ("region", "region"),
+                            ("macroregion", "macroregion"),
+                            ("federal", "federal"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("unit_id", models.PositiveIntegerField(default=0)),
+                ("value", models.DecimalField(decimal_places=2, max_digits=14, verbose_name="target value")),
+                ("cascaded", models.BooleanField(default=False, help_text="copied from the level above, not set here")),
+                ("set_at", models.DateTimeField(auto_now=True)),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="targets", to="monitoring.indicator"
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.region",
+                    ),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Fact',
+            name="Fact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('element', models.CharField(max_length=40)),
-                ('level', models.CharField(choices=[('organization', 'organization'), ('municipality', 'municipality'), ('region', 'region'), ('macroregion', 'macroregion'), ('federal', 'federal')], max_length=12)),
-                ('unit_id', models.PositiveIntegerField()),
-                ('region_id', models.PositiveIntegerField(null=True)),
-                ('municipality_id', models.PositiveIntegerField(null=True)),
-                ('month', models.DateField()),
-                ('value', models.BigIntegerField()),
-                ('build', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='monitoring.build')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("element", models.CharField(max_length=40)),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("organization", "organization"),
+                            ("municipality", "municipality"),
+                            ("region", "region"),
+                            ("macroregion", "macroregion"),
+                            ("federal", "federal"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("unit_id", models.PositiveIntegerField()),
+                ("region_id", models.PositiveIntegerField(null=True)),
+                ("municipality_id", models.PositiveIntegerField(null=True)),
+                ("month", models.DateField()),
+                ("value", models.BigIntegerField()),
+                (
+                    "build",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="monitoring.build",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['build', 'element', 'level', 'unit_id', 'month'], name='fact_unit'), models.Index(fields=['build', 'element', 'level', 'region_id', 'month'], name='fact_region_children'), models.Index(fields=['build', 'element', 'level', 'municipality_id', 'month'], name='fact_muni_children')],
+                "indexes": [
+                    models.Index(fields=["build", "element", "level", "unit_id", "month"], name="fact_unit"),
+                    models.Index(
+                        fields=["build", "element", "level", "region_id", "month"], name="fact_region_children"
+                    ),
+                    models.Index(
+                        fields=["build", "element", "level", "municipality_id", "month"], name="fact_muni_children"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='FormulaVersion',
+            name="FormulaVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveSmallIntegerField()),
-                ('numerator', models.JSONField(help_text='data element codes, summed')),
-                ('denominator', models.JSONField(blank=True, default=list, help_text='data element codes, summed; empty: a plain number')),
-                ('factor', models.DecimalField(decimal_places=4, default=100, max_digits=12)),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='what changed')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='monitoring.indicator')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveSmallIntegerField()),
+                ("numerator", models.JSONField(help_text="data element codes, summed")),
+                (
+                    "denominator",
+                    models.JSONField(
+                        blank=True, default=list, help_text="data element codes, summed; empty: a plain number"
+                    ),
+                ),
+                ("factor", models.DecimalField(decimal_places=4, default=100, max_digits=12)),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="what changed")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="versions", to="monitoring.indicator"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['indicator_id', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('indicator', 'version'), name='formula_version_unique')],
+                "ordering": ["indicator_id", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("indicator", "version"), name="formula_version_unique")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='release',
-            constraint=models.UniqueConstraint(fields=('region', 'month', 'version'), name='release_version_unique'),
+            model_name="release",
+            constraint=models.UniqueConstraint(fields=("region", "month", "version"), name="release_version_unique"),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.UniqueConstraint(fields=('indicator', 'year', 'level', 'unit_id'), name='target_one_per_unit_year'),
+            model_name="target",
+            constraint=models.UniqueConstraint(
+                fields=("indicator", "year", "level", "unit_id"), name="target_one_per_unit_year"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.CheckConstraint(condition=models.Q(('year__gte', 2000), ('year__lte', 2100)), name='target_year_range'),
+            model_name="target",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("year__gte", 2000), ("year__lte", 2100)), name="target_year_range"
+            ),
         ),
     ]

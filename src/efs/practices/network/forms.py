@@ -178,5 +178,11 @@ class OutputForm(forms.Form):
     file = forms.FileField(label=_("File (PDF, office documents, images, text, ZIP; up to 15 MB)"))
 
 
+class ProjectPracticeForm(forms.Form):
+    practice = forms.IntegerField(
+        label=_("Number of the practice card in the bank"), min_value=1, max_value=2_147_483_647
+    )
+
+
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=ProjectStatus.choices)

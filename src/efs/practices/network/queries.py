@@ -211,6 +211,11 @@ def project(user, pk: int) -> JointProject:
     )
 
 
+def project_readable(user, pk: int) -> bool:
+    """Whether the user sees the joint project (a practice card names it only then)."""
+    return scoped(JointProject.objects.filter(pk=pk), user).exists()
+
+
 def project_tasks(user, project_obj: JointProject) -> list[ProjectTask]:
     return list(scoped(ProjectTask.objects.filter(project=project_obj).select_related("owner"), user))
 

@@ -660,7 +660,7 @@ def module_check(
 # ------------------------------------------------------------------ joint projects
 
 
-def _require_project_editor(actor: User, project: JointProject) -> None:
+def require_project_editor(actor: User, project: JointProject) -> None:
     if project.coordinator_id != actor.pk and not oversees_region(actor, project.region_id):
         raise PermissionDenied(
             _("Only the project's coordinator or the lead region's operator does this."), code="project_not_coordinator"
@@ -712,7 +712,7 @@ def project_create(
 
 @transaction.atomic
 def project_task_add(*, actor: User, project: JointProject, title: str, owner: User, deadline: dt.date) -> ProjectTask:
-    _require_project_editor(actor, project)
+    require_project_editor(actor, project)
     if not JointProject.objects.filter(project_readers(owner), pk=project.pk).exists():
         raise ValidationFailed(_("The owner must be from a participating region."), code="project_task_owner_outside")
     task = ProjectTask.objects.create(
@@ -736,7 +736,7 @@ def project_task_add(*, actor: User, project: JointProject, title: str, owner: U
 def project_task_done(*, actor: User, task: ProjectTask) -> ProjectTask:
     task = ProjectTask.objects.select_for_update(of=("self",)).select_related("project").get(pk=task.pk)
     if task.owner_id != actor.pk:
-        _require_project_editor(actor, task.project)
+        require_project_editor(actor, task.project)
     if task.done_at is not None:
         raise Conflict(_("The task is already done."), code="project_task_done")
     task.done_at = timezone.now()
@@ -746,7 +746,7 @@ def project_task_done(*, actor: User, task: ProjectTask) -> ProjectTask:
 
 @transaction.atomic
 def project_output_add(*, actor: User, project: JointProject, title: str, file) -> ProjectOutput:
-    _require_project_editor(actor, project)
+    require_project_editor(actor, project)
     title = _text(title, limit=TITLE_MAX, field=_("Title"))
     if file is None:
         raise ValidationFailed(_("Attach the file of the output."), code="output_file_missing")
@@ -765,7 +765,7 @@ def project_output_add(*, actor: User, project: JointProject, title: str, file) 
 @transaction.atomic
 def project_status_set(*, actor: User, project: JointProject, status: str) -> JointProject:
     project = JointProject.objects.select_for_update().get(pk=project.pk)
-    _require_project_editor(actor, project)
+    require_project_editor(actor, project)
     if status not in ProjectStatus.values:
         raise ValidationFailed(_("Unknown project status."), code="project_status_invalid")
     project.status = status

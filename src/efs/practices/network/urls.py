@@ -37,4 +37,10 @@ urlpatterns = [
     path("projects/<int:pk>/outputs/new/", views.project_output_new, name="project_output_new"),
     path("projects/outputs/<int:pk>/", views.project_output, name="project_output"),
     path("projects/<int:pk>/status/", views.project_status, name="project_status"),
+    path("projects/<int:pk>/practices/", views.project_practice_link, name="project_practice_link"),
+    path(
+        "projects/<int:pk>/practices/<int:practice_pk>/unlink/",
+        views.project_practice_unlink,
+        name="project_practice_unlink",
+    ),
 ]

@@ -15,11 +15,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from efs import ics
-from efs.errors import DomainError, NotFound
+from efs.errors import NotFound
 from efs.http import int_param
 from efs.people.access import ALL_ROLES, has_role, require_role
 from efs.people.public import Macroregion, Region, User, home_region
+from efs.web.actions import act, form_errors, submit
 
+from .. import queries as bank_queries
+from .. import services as bank_services
+from ..access import affiliations, practice_visible
 from . import queries, services
 from .access import OPERATORS, oversees_region
 from .forms import (
@@ -36,25 +40,13 @@ from .forms import (
     OutputForm,
     PostForm,
     ProjectForm,
+    ProjectPracticeForm,
     ReasonForm,
     StatusForm,
     TaskForm,
     ThreadForm,
 )
 from .models import ModuleKind, ProjectStatus
-
-
-def _errors(request, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
-
-
-def _soft(request, exc: DomainError) -> None:
-    """Refusals the user can fix are shown on the page; 403 and 404 go to the error page."""
-    if exc.status in (403, 404):
-        raise exc
-    messages.error(request, exc.message)
 
 
 def _member_of_network(request) -> None:
@@ -96,29 +88,31 @@ def community_new(request: HttpRequest) -> HttpResponse:
     if region is None or not oversees_region(request.user, region.pk):
         raise NotFound(_("Your login has no region of its own to open a community in."))
     form = CommunityForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        macroregion = (
-            Macroregion.objects.filter(regions=region).order_by("pk").first()
-            if form.cleaned_data["across_macroregion"]
-            else None
-        )
-        try:
-            community = services.community_create(
+    status = 200
+    if request.method == "POST":
+        outcome = submit(
+            request,
+            form,
+            lambda data: services.community_create(
                 actor=request.user,
                 region=region,
-                title=form.cleaned_data["title"],
-                description=form.cleaned_data["description"],
-                membership=form.cleaned_data["membership"],
-                macroregion=macroregion,
-            )
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            messages.success(request, _("The community is open."))
-            return redirect("practices:community", pk=community.pk)
-    return render(
-        request, "practices/network/form.html", {"form": form, "title": _("New network community"), "region": region}
-    )
+                title=data["title"],
+                description=data["description"],
+                membership=data["membership"],
+                macroregion=(
+                    Macroregion.objects.filter(regions=region).order_by("pk").first()
+                    if data["across_macroregion"]
+                    else None
+                ),
+            ),
+            _("The community is open."),
+            quiet=True,
+        )
+        if outcome:
+            return redirect("practices:community", pk=outcome.value.pk)
+        status = outcome.status
+    context = {"form": form, "title": _("New network community"), "region": region}
+    return render(request, "practices/network/form.html", context, status=status)
 
 
 @login_required
@@ -149,18 +143,14 @@ def community(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def community_join(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.community(request.user, pk)
-    if ConfirmForm(request.POST).is_valid():
-        try:
-            membership = services.community_join(actor=request.user, community=obj)
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            messages.success(
-                request,
-                _("You are a member.")
-                if membership.status == "active"
-                else _("The request is sent to the moderators."),
-            )
+    outcome = submit(
+        request, ConfirmForm(request.POST), lambda _data: services.community_join(actor=request.user, community=obj)
+    )
+    if outcome:
+        messages.success(
+            request,
+            _("You are a member.") if outcome.value.status == "active" else _("The request is sent to the moderators."),
+        )
     return redirect("practices:community", pk=obj.pk)
 
 
@@ -171,14 +161,11 @@ def member_decide(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
     membership = next((m for m in queries.pending_members(request.user, obj) if m.pk == member_pk), None)
     if membership is None:
         raise NotFound(_("Not found, or you have no access to it."))
-    form = DecideForm(request.POST)
-    if not form.is_valid():
-        _errors(request, form)
-    else:
-        try:
-            services.membership_decide(actor=request.user, membership=membership, approve=form.cleaned_data["approve"])
-        except DomainError as exc:
-            _soft(request, exc)
+    submit(
+        request,
+        DecideForm(request.POST),
+        lambda data: services.membership_decide(actor=request.user, membership=membership, approve=data["approve"]),
+    )
     return redirect("practices:community", pk=obj.pk)
 
 
@@ -186,22 +173,16 @@ def member_decide(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
 @require_POST
 def thread_new(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.community(request.user, pk)
-    form = ThreadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        _errors(request, form)
-        return redirect("practices:community", pk=obj.pk)
-    try:
-        thread = services.thread_create(
-            actor=request.user,
-            community=obj,
-            title=form.cleaned_data["title"],
-            body=form.cleaned_data["body"],
-            files=form.cleaned_data["files"],
-        )
-    except DomainError as exc:
-        _soft(request, exc)
-        return redirect("practices:community", pk=obj.pk)
-    return redirect("practices:thread", pk=thread.pk)
+    outcome = submit(
+        request,
+        ThreadForm(request.POST, request.FILES),
+        lambda data: services.thread_create(
+            actor=request.user, community=obj, title=data["title"], body=data["body"], files=data["files"]
+        ),
+    )
+    if outcome:
+        return redirect("practices:thread", pk=outcome.value.pk)
+    return redirect("practices:community", pk=obj.pk)
 
 
 # ------------------------------------------------------------------ threads
@@ -239,20 +220,15 @@ def thread_reply(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.thread(request.user, pk)
     if obj.community is None:
         raise NotFound(_("This discussion is shown on the page of its subject."))
-    form = PostForm(request.POST, request.FILES)
-    if not form.is_valid():
-        _errors(request, form)
-    else:
-        try:
-            services.post_create(
-                actor=request.user, thread=obj, body=form.cleaned_data["body"], files=form.cleaned_data["files"]
-            )
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            messages.success(request, _("The reply is posted."))
-            last_page = (obj.posts_count + 1 + queries.POSTS_PER_PAGE - 1) // queries.POSTS_PER_PAGE
-            return redirect(f"{reverse('practices:thread', args=[obj.pk])}?page={last_page}#end")
+    outcome = submit(
+        request,
+        PostForm(request.POST, request.FILES),
+        lambda data: services.post_create(actor=request.user, thread=obj, body=data["body"], files=data["files"]),
+        _("The reply is posted."),
+    )
+    if outcome:
+        last_page = (obj.posts_count + 1 + queries.POSTS_PER_PAGE - 1) // queries.POSTS_PER_PAGE
+        return redirect(f"{reverse('practices:thread', args=[obj.pk])}?page={last_page}#end")
     return redirect("practices:thread", pk=obj.pk)
 
 
@@ -260,16 +236,12 @@ def thread_reply(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def post_hide(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.post(request.user, pk)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        _errors(request, form)
-    else:
-        try:
-            services.post_hide(actor=request.user, post=obj, reason=form.cleaned_data["reason"])
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            messages.success(request, _("The message is hidden."))
+    submit(
+        request,
+        ReasonForm(request.POST),
+        lambda data: services.post_hide(actor=request.user, post=obj, reason=data["reason"]),
+        _("The message is hidden."),
+    )
     return redirect("practices:thread", pk=obj.thread_id)
 
 
@@ -277,16 +249,12 @@ def post_hide(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def post_report(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.post(request.user, pk)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        _errors(request, form)
-    else:
-        try:
-            services.post_report(actor=request.user, post=obj, reason=form.cleaned_data["reason"])
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            messages.success(request, _("The moderators are told."))
+    submit(
+        request,
+        ReasonForm(request.POST),
+        lambda data: services.post_report(actor=request.user, post=obj, reason=data["reason"]),
+        _("The moderators are told."),
+    )
     return redirect("practices:thread", pk=obj.thread_id)
 
 
@@ -299,8 +267,8 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
 # ------------------------------------------------------------------ events
 
 
-def _event_form_values(form) -> dict:
-    data = dict(form.cleaned_data)
+def _event_form_values(cleaned) -> dict:
+    data = dict(cleaned)
     data["ends_at"] = data["starts_at"] + dt.timedelta(minutes=data.pop("duration_minutes"))
     return data
 
@@ -309,16 +277,14 @@ def _event_form_values(form) -> dict:
 @require_POST
 def event_new(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.community(request.user, pk)
-    form = EventForm(request.POST)
-    if not form.is_valid():
-        _errors(request, form)
-        return redirect("practices:community", pk=obj.pk)
-    try:
-        event = services.event_create(actor=request.user, community=obj, **_event_form_values(form))
-    except DomainError as exc:
-        _soft(request, exc)
-        return redirect("practices:community", pk=obj.pk)
-    return redirect("practices:event", pk=event.pk)
+    outcome = submit(
+        request,
+        EventForm(request.POST),
+        lambda data: services.event_create(actor=request.user, community=obj, **_event_form_values(data)),
+    )
+    if outcome:
+        return redirect("practices:event", pk=outcome.value.pk)
+    return redirect("practices:community", pk=obj.pk)
 
 
 @login_required
@@ -348,13 +314,12 @@ def event(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def event_register(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.event(request.user, pk)
-    if ConfirmForm(request.POST).is_valid():
-        try:
-            services.event_register(actor=request.user, event=obj)
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            messages.success(request, _("You are registered. Add the event to your calendar."))
+    submit(
+        request,
+        ConfirmForm(request.POST),
+        lambda _data: services.event_register(actor=request.user, event=obj),
+        _("You are registered. Add the event to your calendar."),
+    )
     return redirect("practices:event", pk=obj.pk)
 
 
@@ -362,13 +327,12 @@ def event_register(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def event_unregister(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.event(request.user, pk)
-    if ConfirmForm(request.POST).is_valid():
-        try:
-            services.event_unregister(actor=request.user, event=obj)
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            messages.success(request, _("Your registration is cancelled."))
+    submit(
+        request,
+        ConfirmForm(request.POST),
+        lambda _data: services.event_unregister(actor=request.user, event=obj),
+        _("Your registration is cancelled."),
+    )
     return redirect("practices:event", pk=obj.pk)
 
 
@@ -377,18 +341,13 @@ def event_unregister(request: HttpRequest, pk: int) -> HttpResponse:
 def event_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.event(request.user, pk)
     services.require_moderator(request.user, obj.community)
-    form = AttendanceForm(request.POST, registrations=queries.registrations(request.user, obj))
-    if not form.is_valid():
-        _errors(request, form)
-    else:
-        try:
-            came = services.attendance_record(
-                actor=request.user, event=obj, attended_user_ids=set(form.cleaned_data["attended"])
-            )
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            messages.success(request, _("Attendance is recorded: %(n)s came.") % {"n": came})
+    outcome = submit(
+        request,
+        AttendanceForm(request.POST, registrations=queries.registrations(request.user, obj)),
+        lambda data: services.attendance_record(actor=request.user, event=obj, attended_user_ids=set(data["attended"])),
+    )
+    if outcome:
+        messages.success(request, _("Attendance is recorded: %(n)s came.") % {"n": outcome.value})
     return redirect("practices:event", pk=obj.pk)
 
 
@@ -396,20 +355,12 @@ def event_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def event_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.event(request.user, pk)
-    form = EvidenceForm(
-        request.POST, items=services.evidence_items(request.user, kinds=tuple(services.ItemKind.values))
+    submit(
+        request,
+        EvidenceForm(request.POST, items=services.evidence_items(request.user, kinds=tuple(services.ItemKind.values))),
+        lambda data: services.attendance_to_evidence(actor=request.user, event=obj, route_item_id=data["route_item"]),
+        _("The attendance is sent to your tutor as evidence of the route activity."),
     )
-    if not form.is_valid():
-        _errors(request, form)
-    else:
-        try:
-            services.attendance_to_evidence(
-                actor=request.user, event=obj, route_item_id=form.cleaned_data["route_item"]
-            )
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            messages.success(request, _("The attendance is sent to your tutor as evidence of the route activity."))
     return redirect("practices:event", pk=obj.pk)
 
 
@@ -441,16 +392,14 @@ def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def course_new(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.community(request.user, pk)
-    form = CourseForm(request.POST)
-    if not form.is_valid():
-        _errors(request, form)
-        return redirect("practices:community", pk=obj.pk)
-    try:
-        course = services.course_create(actor=request.user, community=obj, **form.cleaned_data)
-    except DomainError as exc:
-        _soft(request, exc)
-        return redirect("practices:community", pk=obj.pk)
-    return redirect("practices:course", pk=course.pk)
+    outcome = submit(
+        request,
+        CourseForm(request.POST),
+        lambda data: services.course_create(actor=request.user, community=obj, **data),
+    )
+    if outcome:
+        return redirect("practices:course", pk=outcome.value.pk)
+    return redirect("practices:community", pk=obj.pk)
 
 
 @login_required
@@ -479,14 +428,7 @@ def course(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def course_module_new(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.course(request.user, pk)
-    form = ModuleForm(request.POST)
-    if not form.is_valid():
-        _errors(request, form)
-    else:
-        try:
-            services.module_add(actor=request.user, course=obj, **form.cleaned_data)
-        except DomainError as exc:
-            _soft(request, exc)
+    submit(request, ModuleForm(request.POST), lambda data: services.module_add(actor=request.user, course=obj, **data))
     return redirect("practices:course", pk=obj.pk)
 
 
@@ -494,13 +436,12 @@ def course_module_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def course_enroll(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.course(request.user, pk)
-    if ConfirmForm(request.POST).is_valid():
-        try:
-            services.course_enroll(actor=request.user, course=obj)
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            messages.success(request, _("You are enrolled."))
+    submit(
+        request,
+        ConfirmForm(request.POST),
+        lambda _data: services.course_enroll(actor=request.user, course=obj),
+        _("You are enrolled."),
+    )
     return redirect("practices:course", pk=obj.pk)
 
 
@@ -511,16 +452,12 @@ def course_submit(request: HttpRequest, pk: int, module_pk: int) -> HttpResponse
     module = next((m for m in queries.modules(obj) if m.pk == module_pk), None)
     if module is None:
         raise NotFound(_("Not found, or you have no access to it."))
-    form = AnswerForm(request.POST)
-    if not form.is_valid():
-        _errors(request, form)
-    else:
-        try:
-            services.module_submit(actor=request.user, module=module, answer=form.cleaned_data["answer"])
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            messages.success(request, _("The answer is sent to the moderator."))
+    submit(
+        request,
+        AnswerForm(request.POST),
+        lambda data: services.module_submit(actor=request.user, module=module, answer=data["answer"]),
+        _("The answer is sent to the moderator."),
+    )
     return redirect("practices:course", pk=obj.pk)
 
 
@@ -530,22 +467,22 @@ def course_check(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.course(request.user, pk)
     form = CheckForm(request.POST)
     if not form.is_valid():
-        _errors(request, form)
+        form_errors(request, form)
         return redirect("practices:course", pk=obj.pk)
     module = next((m for m in queries.modules(obj) if m.pk == form.cleaned_data["module"]), None)
     enrollment = queries.enrollment_visible(request.user, form.cleaned_data["enrollment"])
     if module is None or enrollment.course_id != obj.pk:
         raise NotFound(_("Not found, or you have no access to it."))
-    try:
-        services.module_check(
+    act(
+        request,
+        lambda: services.module_check(
             actor=request.user,
             enrollment=enrollment,
             module=module,
             decision=form.cleaned_data["decision"],
             comment=form.cleaned_data["comment"],
-        )
-    except DomainError as exc:
-        _soft(request, exc)
+        ),
+    )
     return redirect("practices:course", pk=obj.pk)
 
 
@@ -579,10 +516,12 @@ def project_new(request: HttpRequest) -> HttpResponse:
     if region is None or not oversees_region(request.user, region.pk):
         raise NotFound(_("Your login has no region of its own to register a project in."))
     form = ProjectForm(request.POST or None, region_ids=[region.pk], partner_region_ids=_partner_regions(region))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            project = services.project_create(
+    status = 200
+    if request.method == "POST":
+        outcome = submit(
+            request,
+            form,
+            lambda data: services.project_create(
                 actor=request.user,
                 lead_organization=data["lead_organization"],
                 partners=tuple(data["partners"]),
@@ -590,24 +529,30 @@ def project_new(request: HttpRequest) -> HttpResponse:
                 goals=data["goals"],
                 starts_on=data["starts_on"],
                 ends_on=data["ends_on"],
-            )
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            messages.success(request, _("The joint project is registered."))
-            return redirect("practices:project", pk=project.pk)
-    return render(
-        request, "practices/network/form.html", {"form": form, "title": _("New joint project"), "region": region}
-    )
+            ),
+            _("The joint project is registered."),
+            quiet=True,
+        )
+        if outcome:
+            return redirect("practices:project", pk=outcome.value.pk)
+        status = outcome.status
+    context = {"form": form, "title": _("New joint project"), "region": region}
+    return render(request, "practices/network/form.html", context, status=status)
 
 
 @login_required
 def project(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.project(request.user, pk)
+    practices = bank_queries.project_practices(obj)
+    participants = {pp.organization_id for pp in obj.participants.all()}
     context = {
         "p": obj,
         "tasks": queries.project_tasks(request.user, obj),
         "outputs": queries.project_outputs(request.user, obj),
+        "practices": practices["public"],
+        "practices_preparing": practices["preparing"],
+        "may_submit_practice": bool(participants & affiliations(request.user)),
+        "practice_form": ProjectPracticeForm(),
         "editor": obj.coordinator_id == request.user.pk or oversees_region(request.user, obj.region_id),
         "task_form": TaskForm(),
         "output_form": OutputForm(),
@@ -624,22 +569,22 @@ def project_task_new(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.project(request.user, pk)
     form = TaskForm(request.POST)
     if not form.is_valid():
-        _errors(request, form)
+        form_errors(request, form)
         return redirect("practices:project", pk=obj.pk)
     owner = User.objects.filter(username=form.cleaned_data["owner"], is_active=True).first()
     if owner is None:
         messages.error(request, _("No user with this login."))
         return redirect("practices:project", pk=obj.pk)
-    try:
-        services.project_task_add(
+    act(
+        request,
+        lambda: services.project_task_add(
             actor=request.user,
             project=obj,
             title=form.cleaned_data["title"],
             owner=owner,
             deadline=form.cleaned_data["deadline"],
-        )
-    except DomainError as exc:
-        _soft(request, exc)
+        ),
+    )
     return redirect("practices:project", pk=obj.pk)
 
 
@@ -647,11 +592,7 @@ def project_task_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def project_task_done(request: HttpRequest, pk: int) -> HttpResponse:
     task = queries.project_task(request.user, pk)
-    if ConfirmForm(request.POST).is_valid():
-        try:
-            services.project_task_done(actor=request.user, task=task)
-        except DomainError as exc:
-            _soft(request, exc)
+    submit(request, ConfirmForm(request.POST), lambda _data: services.project_task_done(actor=request.user, task=task))
     return redirect("practices:project", pk=task.project_id)
 
 
@@ -659,18 +600,14 @@ def project_task_done(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def project_output_new(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.project(request.user, pk)
-    form = OutputForm(request.POST, request.FILES)
-    if not form.is_valid():
-        _errors(request, form)
-    else:
-        try:
-            services.project_output_add(
-                actor=request.user, project=obj, title=form.cleaned_data["title"], file=form.cleaned_data["file"]
-            )
-        except DomainError as exc:
-            _soft(request, exc)
-        else:
-            messages.success(request, _("The output is added."))
+    submit(
+        request,
+        OutputForm(request.POST, request.FILES),
+        lambda data: services.project_output_add(
+            actor=request.user, project=obj, title=data["title"], file=data["file"]
+        ),
+        _("The output is added."),
+    )
     return redirect("practices:project", pk=obj.pk)
 
 
@@ -684,12 +621,40 @@ def project_output(request: HttpRequest, pk: int) -> FileResponse:
 @require_POST
 def project_status(request: HttpRequest, pk: int) -> HttpResponse:
     obj = queries.project(request.user, pk)
-    form = StatusForm(request.POST)
-    if not form.is_valid():
-        _errors(request, form)
-    else:
-        try:
-            services.project_status_set(actor=request.user, project=obj, status=form.cleaned_data["status"])
-        except DomainError as exc:
-            _soft(request, exc)
+    submit(
+        request,
+        StatusForm(request.POST),
+        lambda data: services.project_status_set(actor=request.user, project=obj, status=data["status"]),
+    )
+    return redirect("practices:project", pk=obj.pk)
+
+
+@login_required
+@require_POST
+def project_practice_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Register a published bank card as the project's output."""
+    obj = queries.project(request.user, pk)
+
+    def link(data):
+        return bank_services.practice_project_link(
+            actor=request.user, practice=practice_visible(request.user, data["practice"]), project=obj
+        )
+
+    submit(request, ProjectPracticeForm(request.POST), link, _("The practice is registered as the project's output."))
+    return redirect("practices:project", pk=obj.pk)
+
+
+@login_required
+@require_POST
+def project_practice_unlink(request: HttpRequest, pk: int, practice_pk: int) -> HttpResponse:
+    obj = queries.project(request.user, pk)
+    item = practice_visible(request.user, practice_pk)
+    if item.project_id != obj.pk:
+        raise NotFound(_("Not found, or you have no access to it."))
+    submit(
+        request,
+        ConfirmForm(request.POST),
+        lambda _data: bank_services.practice_project_unlink(actor=request.user, practice=item),
+        _("The practice is no longer listed among the project's outputs."),
+    )
     return redirect("practices:project", pk=obj.pk)

@@ -54,9 +54,7 @@ def _project(args: argparse.Namespace) -> None:
                 out.write(chunk.encode("utf-8"))
             out.write(b"\n")
     except OSError as error:
-        raise InputError(
-            str(args.out), None, None, f"файл не записывается ({error.strerror})"
-        ) from None
+        raise InputError(str(args.out), None, None, f"файл не записывается ({error.strerror})") from None
     if args.timings:
         print(
             f"read {read - started:.2f} s (CPU {read_cpu - cpu:.2f} s), "

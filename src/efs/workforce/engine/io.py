@@ -123,9 +123,7 @@ def _split_plain(name: str, text: str) -> tuple[list[str], list[str], Sequence[i
         lines = range(2, body.count("\n") + 3)
     raw = np.frombuffer(body.encode("utf-8"), dtype=np.uint8)
     ends = np.flatnonzero(raw == 10)
-    per_line = np.bincount(
-        np.searchsorted(ends, np.flatnonzero(raw == 44)), minlength=len(ends) + 1
-    )
+    per_line = np.bincount(np.searchsorted(ends, np.flatnonzero(raw == 44)), minlength=len(ends) + 1)
     wrong = np.flatnonzero(per_line != len(header) - 1)
     if len(wrong):
         _wrong_width(name, lines[wrong[0]], int(per_line[wrong[0]]) + 1, header)
@@ -166,9 +164,7 @@ def _wrong_width(name: str, line: int, count: int, header: list[str]) -> None:
 def _check_header(name: str, header: list[str], columns: Sequence[str]) -> None:
     for column in header:
         if column not in columns:
-            raise InputError(
-                name, 1, column, f"неизвестный столбец; нужны ровно: {', '.join(columns)}"
-            )
+            raise InputError(name, 1, column, f"неизвестный столбец; нужны ровно: {', '.join(columns)}")
         if header.count(column) > 1:
             raise InputError(name, 1, column, "столбец повторяется")
     for column in columns:
@@ -182,9 +178,7 @@ def _check_text(name: str, column: str, values: list[str], lines: Sequence[int])
     return values
 
 
-def _numbers(
-    name: str, column: str, values: list[str], lines: Sequence[int], integer: bool
-) -> IntArray | FloatArray:
+def _numbers(name: str, column: str, values: list[str], lines: Sequence[int], integer: bool) -> IntArray | FloatArray:
     dtype = np.int64 if integer else np.float64
     try:
         array = np.array(values, dtype=dtype) if values else np.zeros(0, dtype=dtype)
@@ -195,9 +189,7 @@ def _numbers(
                 parse(value)
             except (ValueError, OverflowError):
                 kind = "целое число" if integer else "число (десятичная точка)"
-                raise InputError(
-                    name, lines[index], column, f"нужно {kind}, а записано «{value}»"
-                ) from None
+                raise InputError(name, lines[index], column, f"нужно {kind}, а записано «{value}»") from None
         raise  # pragma: no cover - numpy and Python disagree on a value
     if not integer:
         bad = np.flatnonzero(~np.isfinite(array))
@@ -218,9 +210,7 @@ def read_staff(path: Path) -> Table:
     table = _read_csv(path, STAFF_COLUMNS, {"age"})
     name = str(path)
     age, fte = table.numbers["age"], table.numbers["fte"]
-    _first(
-        name, table, "age", (age < MIN_AGE) | (age > MAX_AGE), f"возраст вне {MIN_AGE}–{MAX_AGE}"
-    )
+    _first(name, table, "age", (age < MIN_AGE) | (age > MAX_AGE), f"возраст вне {MIN_AGE}–{MAX_AGE}")
     _first(name, table, "fte", fte < 0, "отрицательная ставка")
     return table
 
@@ -230,9 +220,7 @@ def read_demand(path: Path) -> Table:
     table = _read_csv(path, DEMAND_COLUMNS, {"year"})
     name = str(path)
     year, fte = table.numbers["year"], table.numbers["fte"]
-    _first(
-        name, table, "year", (year < MIN_YEAR) | (year > MAX_YEAR), f"год вне {MIN_YEAR}–{MAX_YEAR}"
-    )
+    _first(name, table, "year", (year < MIN_YEAR) | (year > MAX_YEAR), f"год вне {MIN_YEAR}–{MAX_YEAR}")
     _first(name, table, "fte", fte < 0, "отрицательная потребность в ставках")
     return table
 
@@ -306,9 +294,7 @@ def _line_of(text: str, issue: _Issue) -> int:
 
 def _integer(value: object, path: tuple[str | int, ...], field: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Issue(
-            path, field, f"нужно целое число, а записано {json.dumps(value, ensure_ascii=False)}"
-        )
+        raise _Issue(path, field, f"нужно целое число, а записано {json.dumps(value, ensure_ascii=False)}")
     if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
         raise _Issue(path, field, f"нужно целое число, а записано {value}")
     if not (low <= value <= high):
@@ -318,9 +304,7 @@ def _integer(value: object, path: tuple[str | int, ...], field: str, low: int, h
 
 def _number(value: object, path: tuple[str | int, ...], field: str, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Issue(
-            path, field, f"нужно число, а записано {json.dumps(value, ensure_ascii=False)}"
-        )
+        raise _Issue(path, field, f"нужно число, а записано {json.dumps(value, ensure_ascii=False)}")
     if not math.isfinite(value):
         raise _Issue(path, field, f"число не конечно ({value})")
     if value < 0:
@@ -496,10 +480,7 @@ def load_problem(staff_path: Path, demand_path: Path, flows_path: Path, years: i
     subject_names, subject_code = _codes([staff.subjects, demand.subjects, flows.entrant_subjects])
     pair = unit_code * len(subject_names) + subject_code
     pairs, cell = _key_positions(pair, len(unit_names) * len(subject_names))
-    cells = [
-        (unit_names[key // len(subject_names)], subject_names[key % len(subject_names)])
-        for key in pairs.tolist()
-    ]
+    cells = [(unit_names[key // len(subject_names)], subject_names[key % len(subject_names)]) for key in pairs.tolist()]
     staff_cell, demand_cell, entrant_cell = np.split(cell.reshape(-1), np.cumsum(sizes)[:2])
     _check_unique_demand(str(demand_path), demand, demand_cell, cells)
     return build_problem(
@@ -544,9 +525,7 @@ def _codes(columns: list[list[str]]) -> tuple[list[str], IntArray]:
     return names, codes
 
 
-def _check_unique_demand(
-    name: str, demand: Table, cell: IntArray, cells: Sequence[tuple[str, str]]
-) -> None:
+def _check_unique_demand(name: str, demand: Table, cell: IntArray, cells: Sequence[tuple[str, str]]) -> None:
     year = demand.numbers["year"]
     key = cell * (MAX_YEAR + 1) + year
     order = np.argsort(key, kind="stable")
@@ -561,8 +540,7 @@ def _check_unique_demand(
             name,
             demand.lines[second[pick]],
             "year",
-            f"строка для «{unit}», «{subject}», {year[second[pick]]} уже была "
-            f"в строке {demand.lines[first[pick]]}",
+            f"строка для «{unit}», «{subject}», {year[second[pick]]} уже была в строке {demand.lines[first[pick]]}",
         )
 
 

@@ -103,9 +103,7 @@ class Problem:
                 raise WorkforceError(f"{name} FTE must be finite and not negative")
         if len(self.entrant_step) != len(self.entrant_cell):
             raise WorkforceError("entrant arrays differ in length")
-        if len(self.entrant_step) and (
-            self.entrant_step.min() < 1 or self.entrant_step.max() > self.years
-        ):
+        if len(self.entrant_step) and (self.entrant_step.min() < 1 or self.entrant_step.max() > self.years):
             raise WorkforceError("entrant step outside 1..years")
         if not np.all(np.isfinite(self.demand)) or (self.demand.size and self.demand.min() < 0):
             raise WorkforceError("demand must be finite and not negative")
@@ -151,14 +149,10 @@ def check_bands(bands: Sequence[LeaveBand]) -> None:
     ordered = sorted(bands, key=lambda band: band.from_age)
     for before, after in zip(ordered, ordered[1:], strict=False):
         if after.from_age <= before.to_age:
-            raise WorkforceError(
-                f"bands {before.from_age}-{before.to_age} and {after.from_age}-{after.to_age} overlap"
-            )
+            raise WorkforceError(f"bands {before.from_age}-{before.to_age} and {after.from_age}-{after.to_age} overlap")
 
 
-def rate_table(
-    bands: Sequence[LeaveBand], max_age: int, rate_multiplier: float = 1.0
-) -> FloatArray:
+def rate_table(bands: Sequence[LeaveBand], max_age: int, rate_multiplier: float = 1.0) -> FloatArray:
     """``table[a]`` = leave rate at age ``a`` for ``0 ≤ a ≤ max_age`` (1 outside every band)."""
     table = np.ones(max_age + 1, dtype=np.float64)
     for band in bands:
@@ -212,15 +206,13 @@ def project(
         fte[:present] -= leaving
         age[:present] += 1
         leavers[:, step - 1] = np.bincount(cell[:present], weights=leaving, minlength=n_cells)
-        entrants[:, step - 1] = np.bincount(
-            cell[present:joined], weights=fte[present:joined], minlength=n_cells
-        )
+        entrants[:, step - 1] = np.bincount(cell[present:joined], weights=fte[present:joined], minlength=n_cells)
         supply[:, step - 1] = np.bincount(cell[:joined], weights=fte[:joined], minlength=n_cells)
         if by_band is not None:
             slot = cell[:joined] * n_bands + band_index(age[:joined])
-            by_band[:, step - 1, :] = np.bincount(
-                slot, weights=fte[:joined], minlength=n_cells * n_bands
-            ).reshape(n_cells, n_bands)
+            by_band[:, step - 1, :] = np.bincount(slot, weights=fte[:joined], minlength=n_cells * n_bands).reshape(
+                n_cells, n_bands
+            )
 
     return Forecast(
         cells=problem.cells,

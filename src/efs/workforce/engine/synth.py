@@ -78,9 +78,7 @@ def write_country(out_dir: Path, config: CountryConfig, seed: int = 0) -> None:
         unit_of, subject_of = cell // config.subjects, cell % config.subjects
         handle.writelines(
             f"{units[u]},{subjects[s]},{a},{f}\n"
-            for u, s, a, f in zip(
-                unit_of.tolist(), subject_of.tolist(), age.tolist(), fte.tolist(), strict=True
-            )
+            for u, s, a, f in zip(unit_of.tolist(), subject_of.tolist(), age.tolist(), fte.tolist(), strict=True)
         )
 
     supply = np.bincount(cell, weights=fte, minlength=n_cells)

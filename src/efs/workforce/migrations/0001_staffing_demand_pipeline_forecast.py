@@ -19,9 +19,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("base_year", models.PositiveSmallIntegerField(verbose_name="base year")),
                 ("years", models.PositiveSmallIntegerField(verbose_name="years ahead")),
@@ -55,16 +53,12 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("position", models.CharField(max_length=200, verbose_name="position")),
                 (
                     "fte",
-                    models.DecimalField(
-                        decimal_places=2, max_digits=5, verbose_name="FTE (stavki)"
-                    ),
+                    models.DecimalField(decimal_places=2, max_digits=5, verbose_name="FTE (stavki)"),
                 ),
                 ("opened_on", models.DateField(verbose_name="opened")),
                 ("closed_on", models.DateField(blank=True, null=True, verbose_name="closed")),
@@ -108,15 +102,11 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "fte",
-                    models.DecimalField(
-                        decimal_places=2, max_digits=5, verbose_name="FTE (stavki)"
-                    ),
+                    models.DecimalField(decimal_places=2, max_digits=5, verbose_name="FTE (stavki)"),
                 ),
                 ("started_on", models.DateField(verbose_name="from")),
                 ("ended_on", models.DateField(blank=True, null=True, verbose_name="to")),
@@ -135,9 +125,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "out_of_field",
-                    models.BooleanField(
-                        default=False, verbose_name="outside the subject of education"
-                    ),
+                    models.BooleanField(default=False, verbose_name="outside the subject of education"),
                 ),
                 (
                     "educator",
@@ -177,9 +165,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("at", models.DateTimeField(auto_now_add=True, verbose_name="when")),
                 (
@@ -226,9 +212,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "education",
@@ -281,9 +265,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("aged_60", models.FloatField(verbose_name="share aged 60+")),
                 ("vacancy", models.FloatField(verbose_name="vacancy rate")),
@@ -325,22 +307,16 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("name", models.CharField(max_length=200, verbose_name="name")),
                 (
                     "retention_gain",
-                    models.DecimalField(
-                        decimal_places=1, default=0, max_digits=4, verbose_name="fewer leavers, %"
-                    ),
+                    models.DecimalField(decimal_places=1, default=0, max_digits=4, verbose_name="fewer leavers, %"),
                 ),
                 (
                     "extra_targeted",
-                    models.PositiveSmallIntegerField(
-                        default=0, verbose_name="extra targeted places a year"
-                    ),
+                    models.PositiveSmallIntegerField(default=0, verbose_name="extra targeted places a year"),
                 ),
                 (
                     "new_school_pupils",
@@ -348,9 +324,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "new_school_year",
-                    models.PositiveSmallIntegerField(
-                        blank=True, null=True, verbose_name="year the new school opens"
-                    ),
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="year the new school opens"),
                 ),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
                 (
@@ -404,9 +378,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("year_of_study", models.PositiveSmallIntegerField(verbose_name="year of study")),
                 (
@@ -492,9 +464,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("year", models.PositiveSmallIntegerField(verbose_name="year")),
                 ("grade", models.PositiveSmallIntegerField(verbose_name="grade")),
@@ -521,9 +491,7 @@ class Migration(migrations.Migration):
             options={
                 "ordering": ["organization_id", "year", "grade"],
                 "constraints": [
-                    models.UniqueConstraint(
-                        fields=("organization", "year", "grade"), name="workforce_classes_unique"
-                    ),
+                    models.UniqueConstraint(fields=("organization", "year", "grade"), name="workforce_classes_unique"),
                     models.CheckConstraint(
                         condition=models.Q(("grade__gte", 1), ("grade__lte", 11)),
                         name="workforce_classes_grade",
@@ -536,16 +504,12 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("grade", models.PositiveSmallIntegerField(verbose_name="grade")),
                 (
                     "hours",
-                    models.DecimalField(
-                        decimal_places=1, max_digits=4, verbose_name="hours a week"
-                    ),
+                    models.DecimalField(decimal_places=1, max_digits=4, verbose_name="hours a week"),
                 ),
                 (
                     "region",
@@ -572,9 +536,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "curriculum hours",
                 "ordering": ["subject_id", "grade"],
                 "constraints": [
-                    models.UniqueConstraint(
-                        fields=("region", "subject", "grade"), name="workforce_curriculum_unique"
-                    ),
+                    models.UniqueConstraint(fields=("region", "subject", "grade"), name="workforce_curriculum_unique"),
                     models.UniqueConstraint(
                         condition=models.Q(("region__isnull", True)),
                         fields=("subject", "grade"),
@@ -596,9 +558,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("year", models.PositiveSmallIntegerField(verbose_name="year")),
                 (
@@ -611,9 +571,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "fte",
-                    models.DecimalField(
-                        decimal_places=2, max_digits=6, verbose_name="FTE (stavki)"
-                    ),
+                    models.DecimalField(decimal_places=2, max_digits=6, verbose_name="FTE (stavki)"),
                 ),
                 ("age", models.PositiveSmallIntegerField(default=23, verbose_name="age on entry")),
                 (
@@ -647,9 +605,7 @@ class Migration(migrations.Migration):
                         fields=("municipality", "subject", "year", "source"),
                         name="workforce_entrants_unique",
                     ),
-                    models.CheckConstraint(
-                        condition=models.Q(("fte__gte", 0)), name="workforce_entrants_fte"
-                    ),
+                    models.CheckConstraint(condition=models.Q(("fte__gte", 0)), name="workforce_entrants_fte"),
                     models.CheckConstraint(
                         condition=models.Q(("age__gte", 14), ("age__lte", 100)),
                         name="workforce_entrants_age",
@@ -662,9 +618,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("year", models.PositiveSmallIntegerField(verbose_name="year")),
                 ("pupils", models.PositiveIntegerField(verbose_name="first-graders")),
@@ -687,9 +641,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "constraints": [
-                    models.UniqueConstraint(
-                        fields=("municipality", "year"), name="workforce_entry_unique"
-                    )
+                    models.UniqueConstraint(fields=("municipality", "year"), name="workforce_entry_unique")
                 ],
             },
         ),
@@ -698,9 +650,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("year", models.PositiveSmallIntegerField()),
                 ("supply", models.FloatField()),
@@ -749,17 +699,13 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("from_age", models.PositiveSmallIntegerField(verbose_name="from age")),
                 ("to_age", models.PositiveSmallIntegerField(verbose_name="to age")),
                 (
                     "rate",
-                    models.DecimalField(
-                        decimal_places=4, max_digits=5, verbose_name="share leaving a year"
-                    ),
+                    models.DecimalField(decimal_places=4, max_digits=5, verbose_name="share leaving a year"),
                 ),
                 (
                     "region",
@@ -773,9 +719,7 @@ class Migration(migrations.Migration):
             options={
                 "ordering": ["region_id", "from_age"],
                 "constraints": [
-                    models.UniqueConstraint(
-                        fields=("region", "from_age"), name="workforce_rate_unique"
-                    ),
+                    models.UniqueConstraint(fields=("region", "from_age"), name="workforce_rate_unique"),
                     models.CheckConstraint(
                         condition=models.Q(
                             ("from_age__gte", 14),
@@ -793,9 +737,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="post",
-            index=models.Index(
-                fields=["region", "organization"], name="workforce_p_region__7dc949_idx"
-            ),
+            index=models.Index(fields=["region", "organization"], name="workforce_p_region__7dc949_idx"),
         ),
         migrations.AddConstraint(
             model_name="post",
@@ -817,15 +759,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="assignment",
-            index=models.Index(
-                fields=["region", "ended_on"], name="workforce_a_region__7743f0_idx"
-            ),
+            index=models.Index(fields=["region", "ended_on"], name="workforce_a_region__7743f0_idx"),
         ),
         migrations.AddIndex(
             model_name="assignment",
-            index=models.Index(
-                fields=["educator", "ended_on"], name="workforce_a_educato_cd6285_idx"
-            ),
+            index=models.Index(fields=["educator", "ended_on"], name="workforce_a_educato_cd6285_idx"),
         ),
         migrations.AddConstraint(
             model_name="assignment",
@@ -858,9 +796,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="riskscore",
-            constraint=models.UniqueConstraint(
-                fields=("run", "municipality", "subject"), name="workforce_risk_unique"
-            ),
+            constraint=models.UniqueConstraint(fields=("run", "municipality", "subject"), name="workforce_risk_unique"),
         ),
         migrations.AddConstraint(
             model_name="scenario",

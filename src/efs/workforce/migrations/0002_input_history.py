@@ -18,9 +18,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("at", models.DateTimeField(auto_now_add=True, verbose_name="when")),
                 (
@@ -60,11 +58,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["-at", "-pk"],
-                "indexes": [
-                    models.Index(
-                        fields=["region", "kind", "-at"], name="workforce_i_region__67da2a_idx"
-                    )
-                ],
+                "indexes": [models.Index(fields=["region", "kind", "-at"], name="workforce_i_region__67da2a_idx")],
             },
         ),
     ]

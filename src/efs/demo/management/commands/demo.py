@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,10 +11,12 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from efs.demo import generator, writer
 from efs.demo.catalog import create_demo_catalog
 from efs.demo.coordination import create_demo_coordination
+from efs.demo.country import create_country_activity, simulated
 from efs.demo.diagnostics import simulate_first_wave
 from efs.demo.financing import create_demo_financing
 from efs.demo.monitoring import create_demo_monitoring
@@ -55,7 +58,8 @@ REGION_STEPS = [
          lambda m: f"{m['tutors']} more tutors with {m['caseload']} educators, {m['consultations']} consultations, "
          f"{m['records']} private records, {m['mentorships']} mentorships, {m['proposals']} mentor proposals waiting "
          f"for the head; reflective cycles by stage {m['cycles']}; {m['capacities']} tutor capacities, "
-         f"{m['moved']} educators rebalanced, {m['measures']} measures of support.",
+         f"{m['moved']} educators rebalanced, {m['held']} consultations held by the tutors outside the capital, "
+         f"{m['rediagnosed']} educators re-diagnosed, {m['measures']} measures of support.",
          needs_diagnostics=True),
     Step("Past season", lambda r, seed: create_demo_settlement(r),
          lambda m: f"{m['cohorts']} finished cohorts, {m['completed']} completed with payment, "
@@ -93,10 +97,23 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="do nothing when the directory already has educators"
         )
         parser.add_argument(
+            "--activity",
+            action="store_true",
+            help="with --scale country: also simulate a year of activity in bulk (PostgreSQL); "
+            "on a directory that has no activity yet, adds it to the existing directory",
+        )
+        parser.add_argument(
             "--no-diagnostics", action="store_true", help="do not simulate the first wave of diagnostics"
         )
 
     def handle(self, *args, **options):
+        if options["activity"] and options["scale"] != "country":
+            raise CommandError("--activity is for --scale country (the region's demo always has its activity).")
+        if options["activity"] and Educator.objects.exists():
+            if simulated():
+                raise CommandError("The country's activity is already simulated in this database.")
+            self._activity(options["seed"])
+            return
         if Educator.objects.exists():
             if options["if_empty"]:
                 self.stdout.write("The directory already has data; the demo is not created again.")
@@ -108,11 +125,14 @@ class Command(BaseCommand):
         started = time.perf_counter()
         subject_ids = writer.subject_ids()
         counts = {"regions": 0, "municipalities": 0, "organizations": 0, "educators": 0}
+        # The country stands for regions that have used the platform for a year: the directory's
+        # records date from a year back (the region's demo backdates its own in its monitoring step).
+        created_at = timezone.now() - dt.timedelta(days=365) if scale == "country" else None
         with transaction.atomic():
             for rows in generator.generate(
                 seed=options["seed"], regions=regions, scale=scale, educators=total, ids=writer.next_ids()
             ):
-                writer.write_region(rows, subject_ids)
+                writer.write_region(rows, subject_ids, created_at=created_at)
                 counts["regions"] += 1
                 counts["municipalities"] += len(rows.municipalities)
                 counts["organizations"] += len(rows.organizations)
@@ -142,6 +162,21 @@ class Command(BaseCommand):
                 started = time.perf_counter()
                 made = step.run(region, options["seed"])
                 self.stdout.write(f"{step.name} in {time.perf_counter() - started:.1f} s: {step.text(made)}")
+        if scale == "country" and options["activity"]:
+            self._activity(options["seed"])
         self.stdout.write(f"Demo logins (password «{DEMO_PASSWORD}»):")
         for login in logins:
             self.stdout.write(f"  {login.username:<10} {login.role:<32} {login.who}")
+
+    def _activity(self, seed: int) -> None:
+        started = time.perf_counter()
+
+        def progress(step: str, rows: int, seconds: float) -> None:
+            self.stdout.write(f"  {step}: {rows:,} rows in {seconds:.1f} s")
+
+        made = create_country_activity(seed=seed, progress=progress)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"A year of activity simulated in {time.perf_counter() - started:.1f} s: {sum(made.values()):,} rows."
+            )
+        )
