@@ -20,8 +20,8 @@ person's on the next page after their commit. Fragments are never shared between
 (the user's id is in the key) and never hold the per-request secrets: the CSRF token and the
 CSP nonce are rendered as placeholders and filled in on every request. Inside a transaction
 nothing is cached (what it reads may yet be rolled back). What changes with the clock alone,
-below a day, is not seen by the stamps: such data must not be in a cached fragment (the
-entries also expire after :data:`TTL` seconds).
+below a day, is not seen by the stamps, nor is a write that bypasses Django (by hand in
+``psql``): the entries expire after :data:`TTL` seconds.
 """
 
 from __future__ import annotations
