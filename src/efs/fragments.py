@@ -170,10 +170,7 @@ def fill(request, parts: dict[str, str]) -> dict[str, SafeString]:
     """The request's CSRF token and CSP nonce in place of the placeholders."""
     token = get_token(request)
     nonce = getattr(request, "csp_nonce", "")
-    return {
-        name: mark_safe(html.replace(CSRF_SLOT, token).replace(NONCE_SLOT, nonce))
-        for name, html in parts.items()
-    }
+    return {name: mark_safe(html.replace(CSRF_SLOT, token).replace(NONCE_SLOT, nonce)) for name, html in parts.items()}
 
 
 def placeholders(request) -> dict:
