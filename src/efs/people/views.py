@@ -10,6 +10,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from efs import xlsx
@@ -48,6 +50,15 @@ def _filtered_educators(request: HttpRequest):
     )
 
 
+def _options(rows, selected: str | None) -> str:
+    """``<option>`` elements of (pk, name) rows, the one named by the query string selected."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((row.pk, mark_safe(" selected") if str(row.pk) == selected else "", row.name) for row in rows),
+    )
+
+
 @login_required
 def educators(request: HttpRequest) -> HttpResponse:
     access.require_role(request.user, access.EDUCATOR_READERS - {Role.TEACHER})
@@ -61,7 +72,17 @@ def educators(request: HttpRequest) -> HttpResponse:
         description=_("List of educators, page %(n)s") % {"n": page.number},
         ip=client_ip(request),
     )
-    context = {"page": page, "categories": EducatorCategory.choices, **queries.filter_choices(request.user)}
+    choices = queries.filter_choices(request.user)
+    regions, municipalities = list(choices["regions"]), list(choices["municipalities"])
+    context = {
+        "page": page,
+        "categories": EducatorCategory.choices,
+        "regions": regions,
+        "municipalities": municipalities,
+        # Built once here: a template loop with a filter per option cost more than the page's rows.
+        "region_options": _options(regions, request.GET.get("region")),
+        "municipality_options": _options(municipalities, request.GET.get("municipality")),
+    }
     template = "people/educators.html#results" if request.htmx else "people/educators.html"
     return render(request, template, context)
 

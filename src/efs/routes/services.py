@@ -504,8 +504,9 @@ def alternatives(*, actor: User, item: RouteItem, limit: int = 8) -> list[tuple[
     return [(cohort, coverage) for _o, _p, cohort, coverage in scored[:limit]]
 
 
-def summary(route: Route) -> dict:
-    """Coverage per goal, money and hours against the route's limits, and clashes."""
+def summary(route: Route, *, reasons: bool = True) -> dict:
+    """Coverage per goal, money and hours against the route's limits, and clashes; with
+    ``reasons``, why each uncovered goal got no activity (queries per such goal)."""
     items = [i for i in route.items.all() if i.status != ItemStatus.CANCELLED]
     if "goals" in getattr(route, "_prefetched_objects_cache", {}):  # route_full loaded them
         goals = list(route.goals.all())
@@ -529,7 +530,7 @@ def summary(route: Route) -> dict:
                 clashes.append((a, b))
     uncovered = {
         g.competency.code: building.uncovered_reason(route.educator, g.competency, route.period_start, route.period_end)
-        for g in goals if coverage[g.competency.code] <= 0
+        for g in goals if reasons and coverage[g.competency.code] <= 0
     }
     total_weight = sum(g.weight for g in goals) or 1.0
     covered_weight = sum(g.weight * min(1.0, coverage[g.competency.code]) for g in goals)

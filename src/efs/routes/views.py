@@ -7,11 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from efs import xlsx
+from efs import fragments, xlsx
 from efs.catalog.models import Cohort
 from efs.errors import DomainError, NotFound, ValidationFailed
 from efs.financing.services import certificate_of
@@ -115,9 +117,31 @@ def _route_context(request, route) -> dict:
     }
 
 
+def _own_route_page(request: HttpRequest, pk: int, loaded: dict[str, Route]) -> HttpResponse | None:
+    """The educator's own route, from the cache until a table it shows is written
+    (efs.fragments); None for someone else's route (each view is audited, nothing cached)."""
+
+    def body() -> dict[str, str] | None:
+        obj = loaded["route"] = queries.route_full(request.user, pk)
+        if obj.educator.user_id != request.user.pk:
+            return None
+        context = {**fragments.placeholders(request), **_route_context(request, obj)}
+        return {"body": render_to_string("routes/route.html#body", context), "title": escape(obj.educator.full_name)}
+
+    parts = fragments.cached(request, "route", body, vary=(pk,))
+    if parts is None:
+        return None
+    return render(request, "routes/route.html", {"body": parts["body"], "title": parts["title"]})
+
+
 @login_required
 def route(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = queries.route_full(request.user, pk)
+    loaded: dict[str, Route] = {}
+    if request.method != "POST":
+        page = _own_route_page(request, pk, loaded)
+        if page is not None:
+            return page
+    obj = loaded.get("route") or queries.route_full(request.user, pk)
     if request.method == "POST":
         action = request.POST.get("action", "")
         comment = request.POST.get("comment", "")

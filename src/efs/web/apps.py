@@ -6,3 +6,8 @@ class WebConfig(AppConfig):
     name = "efs.web"
     label = "web"
     verbose_name = _("Web interface")
+
+    def ready(self) -> None:
+        from efs import fragments
+
+        fragments.install()

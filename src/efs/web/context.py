@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext_lazy as _
 
 from efs.people import access
@@ -163,21 +163,57 @@ NAVIGATION: list[NavItem | NavGroup] = [
 ]
 
 
-def navigation(request) -> dict:
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {}
-    roles = access.roles_of(user)
-    entries: list[NavItem | NavGroup] = []
+@dataclass(frozen=True)
+class _Link:
+    """A menu entry with its address resolved (what the template reads: label, icon, url)."""
+
+    label: StrOrPromise
+    icon: str
+    url: str
+
+
+@dataclass(frozen=True)
+class _Menu:
+    label: StrOrPromise
+    icon: str
+    items: tuple[_Link, ...]
+
+
+# The menu of a set of roles, its addresses resolved once per process (per URL prefix):
+# it depends on nothing else, and reversing some twenty names on every page cost more
+# than the rest of the menu.
+_MENUS: dict[tuple[frozenset[str], str], tuple[tuple[_Link | _Menu, ...], tuple[StrOrPromise, ...]]] = {}
+
+
+def _link(item: NavItem) -> _Link:
+    return _Link(item.label, item.icon, item.url)
+
+
+def menu_for(roles: frozenset[str]) -> tuple[tuple[_Link | _Menu, ...], tuple[StrOrPromise, ...]]:
+    """The menu entries and the role labels of a set of roles (cached per process)."""
+    key = (roles, get_script_prefix())
+    cached = _MENUS.get(key)
+    if cached is not None:
+        return cached
+    entries: list[_Link | _Menu] = []
     for entry in NAVIGATION:
         if isinstance(entry, NavGroup):
             items = [item for item in entry.items if item.roles & roles]
             if len(items) > 1:
-                entries.append(NavGroup(entry.label, entry.icon, items))
+                entries.append(_Menu(entry.label, entry.icon, tuple(_link(item) for item in items)))
             elif items:
-                entries.append(items[0])
+                entries.append(_link(items[0]))
         elif entry.roles & roles:
-            entries.append(entry)
-    role_labels = [Role(r).label for r in Role.values if r in roles]
+            entries.append(_link(entry))
+    result = (tuple(entries), tuple(Role(r).label for r in Role.values if r in roles))
+    _MENUS[key] = result
+    return result
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    entries, role_labels = menu_for(frozenset(access.roles_of(user)))
     unread = user.notifications.filter(read_at__isnull=True).count()
     return {"nav_items": entries, "user_role_labels": role_labels, "unread_notifications": unread}

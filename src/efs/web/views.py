@@ -8,19 +8,20 @@ from django.db import connection
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 
+from efs import fragments
 from efs.catalog.models import Program, ProgramStatus, Review, ReviewStatus
 from efs.diagnostics import queries as diagnostics
-from efs.errors import NotFound
 from efs.financing import queries as financing
 from efs.financing.models import EnrollmentStatus
 from efs.financing.services import certificate_of
 from efs.monitoring import public as monitoring
 from efs.people import access
 from efs.people import queries as people
-from efs.people.models import ConsentKind, Organization, Region, Role
-from efs.people.services import consent_active, consent_needed
+from efs.people.models import Organization, Region, Role
+from efs.people.services import consent_needed, consents_active
 from efs.routes import queries as routes
 from efs.routes import services as route_services
 
@@ -31,12 +32,7 @@ def _teacher(user) -> dict:
         return {"educator": None}
     attempts = list(diagnostics.attempts_visible(user, educator_id=educator.pk)[:5])
     finished = next((a for a in attempts if a.status in diagnostics.FINISHED), None)
-    consents = {}
-    for kind in ConsentKind.values:
-        try:
-            consents[kind] = consent_active(educator, kind)
-        except NotFound:  # no text published yet: shown as not given
-            consents[kind] = None
+    consents = consents_active(educator)  # a kind without a published text: shown as not given
     results = diagnostics.results_of(finished) if finished else []
     return {
         "educator": educator,
@@ -56,7 +52,7 @@ def _my_route(user, educator) -> dict:
     route = routes.my_route_overview(educator)
     if route is None:
         return {"route": None}
-    state = route_services.summary(route)
+    state = route_services.summary(route, reasons=False)  # the home shows no reasons for uncovered goals
     upcoming = routes.upcoming(route)
     return {"route": route, "route_state": state, "next_items": upcoming[:3]}
 
@@ -126,6 +122,18 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     grants = access.grants(user)
     roles = {g.role for g in grants}
+
+    # The user's own part, from the cache until a table it shows is written (efs.fragments).
+    def body() -> dict[str, str]:
+        context = {**fragments.placeholders(request), **_home_context(user, grants, roles)}
+        return {"body": render_to_string("web/home.html#body", context)}
+
+    parts = fragments.cached(request, "home", body)
+    assert parts is not None
+    return render(request, "web/home.html", {"body": parts["body"]})
+
+
+def _home_context(user, grants, roles: set[str]) -> dict:
     sections: dict[str, dict] = {}
     if Role.TEACHER in roles:
         sections["teacher"] = _teacher(user)
@@ -160,7 +168,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "total": sum(r["educators"] for r in regions),
             "with_data": sum(1 for r in regions if r["educators"]),
         }
-    return render(request, "web/home.html", {"sections": sections, "roles": roles, "Role": Role})
+    return {"sections": sections, "roles": roles, "Role": Role}
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
