@@ -268,9 +268,12 @@ def indicator_values_many(
     analytics table, one of the units' names and one of the targets, whatever their number."""
     build = build or published_build()
     indicators = list(indicators)
-    formulas = {ind.pk: current_formula(ind) for ind in indicators}
+    formulas: dict[int, FormulaVersion] = {}
+    for ind in indicators:
+        if (formula := current_formula(ind)) is not None:
+            formulas[ind.pk] = formula
     p = parse_period(period, build)
-    live = [ind for ind in indicators if formulas[ind.pk] is not None]
+    live = [ind for ind in indicators if ind.pk in formulas]
     if build is None or not live or not p.months:
         return {}
     previous_dec = dt.date(p.year - 1, 12, 1)
