@@ -396,6 +396,19 @@ def test_the_tutor_opens_the_evidence_file_logged_others_get_404(ready):
     assert world.client("tutor").get(f"/routes/{route.pk + 1}/evidence/{evidence.pk}/file").status_code == 404
 
 
+def test_an_evidence_file_missing_from_the_storage_is_a_russian_404_not_a_server_error(ready):
+    world = ready["world"]
+    route = _approved(ready)
+    item = route.items.first()
+    services.item_start(actor=world.users["teacher"], item=item)
+    evidence = services.evidence_submit(
+        actor=world.users["teacher"], item=item, file=SimpleUploadedFile("certificate.pdf", b"%PDF-1.4 certificate")
+    )
+    evidence.file.storage.delete(evidence.file.name)  # a database restored without its media
+    response = world.client("tutor").get(f"/routes/{route.pk}/evidence/{evidence.pk}/file")
+    assert response.status_code == 404 and "Файла больше нет в хранилище" in response.content.decode()
+
+
 def test_the_budget_is_at_most_the_certificate_plus_the_declared_copay(ready):
     world = ready["world"]
     with pytest.raises(ValidationFailed) as error:
