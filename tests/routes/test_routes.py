@@ -390,6 +390,8 @@ def test_the_tutor_opens_the_evidence_file_logged_others_get_404(ready):
     assert "attachment" in tutor["Content-Disposition"] and tutor["X-Content-Type-Options"] == "nosniff"
     logged = AuditEvent.objects.get(actor=world.users["tutor"], fields=[f"evidence:{evidence.pk}"])
     assert logged.region_id == world.r1.pk and logged.object_id == str(world.self_educator.pk)
+    audit = world.client("regional").get("/people/audit/").content.decode()
+    assert f"файл подтверждения № {evidence.pk}" in audit and "evidence:" not in audit
     assert world.client("teacher").get(url).status_code == 200
     for who in ("mentor", "school_head", "regional", "federal", "provider"):
         assert world.client(who).get(url).status_code == 404, who
