@@ -245,7 +245,7 @@ ROUTES += [
     _page(
         "practice_new",
         _path("/practices/new/"),
-        by_role({"teacher": 302, "school_head": 302, "provider": 200}, anonymous=302, default=403),
+        by_role({"teacher": 302, "school_head": 302, "provider": 400}, anonymous=302, default=403),
         method="POST",
         data=_card_form,
         check=_created("Новая практика: эвристическая беседа на уроках", {"teacher", "school_head"}),

@@ -17,7 +17,7 @@ from efs import xlsx
 from efs.competencies.models import Competency, FrameworkStatus
 from efs.errors import DomainError, NotFound, ValidationFailed
 from efs.forms import first_error
-from efs.http import int_param, post_int
+from efs.http import AuthedRequest, int_param, post_int
 from efs.people import access as people_access
 from efs.people.models import Municipality, Organization, Role, Subject
 
@@ -80,7 +80,7 @@ def _home_region_id(user) -> int | None:
 
 
 @login_required
-def catalog(request: HttpRequest) -> HttpResponse:
+def catalog(request: AuthedRequest) -> HttpResponse:
     region_id = _home_region_id(request.user)
     filters = _filters(request, region_id)
     ids, total = queries.programs_search(filters)
@@ -107,7 +107,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def for_me(request: HttpRequest) -> HttpResponse:
+def for_me(request: AuthedRequest) -> HttpResponse:
     me = people_access.own_educator(request.user)
     if me is None:
         raise NotFound(_("Your login is not linked to an educator record."))
@@ -141,7 +141,7 @@ def _actions(user, program: Program) -> dict:
 
 
 @login_required
-def program(request: HttpRequest, pk: int) -> HttpResponse:
+def program(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = program_visible(request.user, pk)
     actions = _actions(request.user, obj)
     if request.method == "POST":
@@ -243,7 +243,7 @@ def _provider_org(request) -> Organization:
 
 
 @login_required
-def program_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def program_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     obj = program_visible(request.user, pk) if pk else None
     if obj:
         require_provider(request.user, program=obj)
@@ -269,7 +269,7 @@ def program_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 @login_required
-def cohorts(request: HttpRequest, pk: int) -> HttpResponse:
+def cohorts(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = program_visible(request.user, pk)
     require_provider(request.user, program=obj)
     error = None
@@ -293,7 +293,7 @@ def cohorts(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def provider(request: HttpRequest) -> HttpResponse:
+def provider(request: AuthedRequest) -> HttpResponse:
     org = _provider_org(request)
     report = None
     if request.method == "POST":
@@ -340,7 +340,7 @@ def _export(programs, fmt: str) -> HttpResponse:
 
 
 @login_required
-def reviews(request: HttpRequest) -> HttpResponse:
+def reviews(request: AuthedRequest) -> HttpResponse:
     people_access.require_role(request.user, [Role.EXPERT])
     queue = (
         Review.objects.filter(expert=request.user)
@@ -351,7 +351,7 @@ def reviews(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def review(request: HttpRequest, pk: int) -> HttpResponse:
+def review(request: AuthedRequest, pk: int) -> HttpResponse:
     people_access.require_role(request.user, [Role.EXPERT])
     obj = Review.objects.select_related("program__provider").filter(pk=pk, expert=request.user).first()
     if obj is None:
@@ -391,7 +391,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def moderation(request: HttpRequest) -> HttpResponse:
+def moderation(request: AuthedRequest) -> HttpResponse:
     people_access.require_role(request.user, MODERATORS)
     moderated = moderated_filter(request.user)
     base = Program.objects.filter(moderated) if moderated is not None else Program.objects.none()
@@ -405,7 +405,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def coverage(request: HttpRequest) -> HttpResponse:
+def coverage(request: AuthedRequest) -> HttpResponse:
     from efs.diagnostics.access import AGGREGATE_READERS
 
     roles = [r for r in AGGREGATE_READERS if people_access.has_role(request.user, r)]

@@ -6,12 +6,13 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from efs import xlsx
 from efs.errors import NotFound, ValidationFailed
+from efs.http import AuthedRequest
 from efs.people import access
 from efs.people.models import Region
 
@@ -30,7 +31,7 @@ def _editor_regions(user) -> list[Region | None] | None:
 
 
 @login_required
-def frameworks(request: HttpRequest) -> HttpResponse:
+def frameworks(request: AuthedRequest) -> HttpResponse:
     places = _editor_regions(request.user)
     if request.method == "POST":  # a refusal is its own status and Russian page (DomainErrorMiddleware)
         if places is None:
@@ -53,7 +54,7 @@ def frameworks(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def framework(request: HttpRequest, pk: int) -> HttpResponse:
+def framework(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = Framework.objects.select_related("region").filter(pk=pk).first()
     if obj is None:
         raise NotFound(_("Not found, or you have no access to it."))

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from efs.errors import NotFound, ValidationFailed
-from efs.http import pdf_response
+from efs.http import AuthedRequest, pdf_response
 from efs.people.access import region_reach
 from efs.people.public import Region, User
 from efs.web.actions import act, submit
@@ -35,7 +35,7 @@ def _actor(request: HttpRequest) -> User:
 
 
 @login_required
-def councils(request: HttpRequest) -> HttpResponse:
+def councils(request: AuthedRequest) -> HttpResponse:
     reach = region_reach(request.user, roles=OPERATORS)
     form = forms.CouncilForm(request.POST or None)
     if request.method == "POST":
@@ -59,7 +59,7 @@ def councils(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def council(request: HttpRequest, pk: int) -> HttpResponse:
+def council(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.council_for(request.user, pk)
     context = {
         "council": item,
@@ -73,7 +73,7 @@ def council(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def members(request: HttpRequest, pk: int) -> HttpResponse:
+def members(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.council_for(request.user, pk)
     form = forms.MemberForm(request.POST or None, region_id=item.region_id)
     if request.method == "POST":
@@ -109,7 +109,7 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_end(request: HttpRequest, pk: int) -> HttpResponse:
+def member_end(request: AuthedRequest, pk: int) -> HttpResponse:
     member = queries.member_for(request.user, pk)
     submit(
         request,
@@ -121,7 +121,7 @@ def member_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def groups(request: HttpRequest, pk: int) -> HttpResponse:
+def groups(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.council_for(request.user, pk)
     office = queries.in_office(item, request.user)
     form = forms.GroupForm(request.POST or None, members=office)
@@ -158,7 +158,7 @@ def groups(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def meetings(request: HttpRequest, pk: int) -> HttpResponse:
+def meetings(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.council_for(request.user, pk)
     form = forms.MeetingForm(request.POST or None)
     if request.method == "POST":
@@ -199,7 +199,7 @@ def _meeting_forms(meeting, user, data=None) -> dict:
 
 
 @login_required
-def meeting(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.meeting_for(request.user, pk)
     detail = queries.meeting_detail(item, request.user)
     me = services.member_in_office(item.council, request.user, timezone.localtime(item.starts_at).date())
@@ -228,7 +228,7 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
+def agenda_add(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.meeting_for(request.user, pk)
     form = _meeting_forms(item, request.user, request.POST)["agenda_form"]
     submit(
@@ -251,7 +251,7 @@ def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def attendance(request: HttpRequest, pk: int) -> HttpResponse:
+def attendance(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.meeting_for(request.user, pk)
     form = _meeting_forms(item, request.user, request.POST)["attendance_form"]
     submit(
@@ -265,7 +265,7 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
+def decision_add(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.meeting_for(request.user, pk)
     form = _meeting_forms(item, request.user, request.POST)["decision_form"]
     submit(
@@ -286,7 +286,7 @@ def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def vote(request: HttpRequest, pk: int) -> HttpResponse:
+def vote(request: AuthedRequest, pk: int) -> HttpResponse:
     decision = queries.decision_for(request.user, pk)
     form = forms.VoteForm(request.POST)
 
@@ -306,7 +306,7 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def decision_close(request: HttpRequest, pk: int) -> HttpResponse:
+def decision_close(request: AuthedRequest, pk: int) -> HttpResponse:
     decision = queries.decision_for(request.user, pk)
     outcome = act(request, lambda: services.decision_close(actor=request.user, decision=decision))
     if outcome:
@@ -318,7 +318,7 @@ def decision_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def decision_executed(request: HttpRequest, pk: int) -> HttpResponse:
+def decision_executed(request: AuthedRequest, pk: int) -> HttpResponse:
     decision = queries.decision_for(request.user, pk)
     submit(
         request,
@@ -334,7 +334,7 @@ def decision_executed(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def minutes_save(request: HttpRequest, pk: int) -> HttpResponse:
+def minutes_save(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.meeting_for(request.user, pk)
     submit(
         request,
@@ -347,7 +347,7 @@ def minutes_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def minutes_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def minutes_approve(request: AuthedRequest, pk: int) -> HttpResponse:
     minutes = queries.minutes_for(request.user, pk)
     outcome = act(request, lambda: services.minutes_approve(actor=request.user, minutes=minutes))
     if outcome:
@@ -362,7 +362,7 @@ def minutes_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def minutes_correct(request: HttpRequest, pk: int) -> HttpResponse:
+def minutes_correct(request: AuthedRequest, pk: int) -> HttpResponse:
     minutes = queries.minutes_for(request.user, pk)
     submit(
         request,
@@ -374,7 +374,7 @@ def minutes_correct(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def minutes_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def minutes_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     minutes = queries.minutes_for(request.user, pk)
     meeting = minutes.meeting
     detail = queries.meeting_detail(meeting, request.user)
@@ -394,7 +394,7 @@ def minutes_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def tasks(request: HttpRequest, pk: int) -> HttpResponse:
+def tasks(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.council_for(request.user, pk)
     decisions = visible(
         Decision.objects.filter(meeting__council=item, outcome=Outcome.ADOPTED), request.user
@@ -435,7 +435,7 @@ def tasks(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def risks(request: HttpRequest, pk: int) -> HttpResponse:
+def risks(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.council_for(request.user, pk)
     board = queries.tasks_board(item, request.user)
     return render(
@@ -450,7 +450,7 @@ def risks(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def task(request: HttpRequest, pk: int) -> HttpResponse:
+def task(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.task_for(request.user, pk)
     board = [t for t in queries.tasks_board(item.council, request.user) if t.pk == item.pk]
     if not board:
@@ -489,7 +489,7 @@ def task(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pledge(request: HttpRequest, pk: int) -> HttpResponse:
+def pledge(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.task_for(request.user, pk)
     submit(
         request,
@@ -511,7 +511,7 @@ def pledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pledges_bulk(request: HttpRequest, pk: int) -> HttpResponse:
+def pledges_bulk(request: AuthedRequest, pk: int) -> HttpResponse:
     """Several organizations' pledges in one form: all are saved, or none and each bad row is named."""
     item = queries.task_for(request.user, pk)
     form = forms.BulkPledgeForm(request.POST, region_id=item.region_id)
@@ -526,7 +526,7 @@ def pledges_bulk(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def task_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.task_for(request.user, pk)
     submit(
         request,
@@ -546,7 +546,7 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def task_evidence_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def task_evidence_publish(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.task_for(request.user, pk)
     submit(
         request,
@@ -559,7 +559,7 @@ def task_evidence_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pledge_answer(request: HttpRequest, pk: int) -> HttpResponse:
+def pledge_answer(request: AuthedRequest, pk: int) -> HttpResponse:
     part = queries.participation_for(request.user, pk)
     submit(
         request,
@@ -572,7 +572,7 @@ def pledge_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_add(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.task_for(request.user, pk)
     submit(
         request,
@@ -585,7 +585,7 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def milestone_reach(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_reach(request: AuthedRequest, pk: int) -> HttpResponse:
     milestone = queries.milestone_for(request.user, pk)
     submit(
         request,
@@ -598,7 +598,7 @@ def milestone_reach(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def task_status(request: HttpRequest, pk: int) -> HttpResponse:
+def task_status(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.task_for(request.user, pk)
     submit(
         request,
@@ -611,7 +611,7 @@ def task_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def task_indicator(request: HttpRequest, pk: int) -> HttpResponse:
+def task_indicator(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.task_for(request.user, pk)
     submit(
         request,
@@ -629,7 +629,7 @@ def task_indicator(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def task_discuss(request: HttpRequest, pk: int) -> HttpResponse:
+def task_discuss(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.task_for(request.user, pk)
     submit(
         request,
@@ -648,7 +648,7 @@ def task_discuss(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def decision_discuss(request: HttpRequest, pk: int) -> HttpResponse:
+def decision_discuss(request: AuthedRequest, pk: int) -> HttpResponse:
     decision = queries.decision_for(request.user, pk)
     submit(
         request,

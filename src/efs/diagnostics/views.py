@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from efs import xlsx
 from efs.competencies.models import Audience, Framework
 from efs.errors import DomainError, NotFound
-from efs.http import client_ip, int_param, pdf_response, post_int
+from efs.http import AuthedRequest, client_ip, int_param, pdf_response, post_int
 from efs.people import access
 from efs.people.audit import audit_view
 from efs.people.models import ConsentKind, Role
@@ -49,7 +49,7 @@ from .presentation import answer_from_form, result_chart
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     me = access.own_educator(request.user)
     if me is None:
         raise NotFound(_("Your login is not linked to an educator record."))
@@ -72,7 +72,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def start(request: HttpRequest, code: str) -> HttpResponse:
+def start(request: AuthedRequest, code: str) -> HttpResponse:
     me = access.own_educator(request.user)
     assessment = Assessment.objects.filter(code=code).first()
     if me is None or assessment is None:
@@ -110,7 +110,7 @@ def _take_context(attempt, error: str | None = None, posted=None) -> dict:
 
 
 @login_required
-def take(request: HttpRequest, pk: int) -> HttpResponse:
+def take(request: AuthedRequest, pk: int) -> HttpResponse:
     attempt = queries.own_attempt(request.user, pk)
     if request.method == "GET":
         # Reading never finishes an attempt: when its time is up, the result page offers
@@ -157,7 +157,7 @@ def take(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def finish(request: HttpRequest, pk: int) -> HttpResponse:
+def finish(request: AuthedRequest, pk: int) -> HttpResponse:
     attempt = queries.own_attempt(request.user, pk)
     services.attempt_finish_early(actor=request.user, attempt=attempt)
     return redirect("diagnostics:result", pk=attempt.pk)
@@ -188,7 +188,7 @@ def _result_context(request: HttpRequest, pk: int) -> dict:
 
 
 @login_required
-def result(request: HttpRequest, pk: int) -> HttpResponse:
+def result(request: AuthedRequest, pk: int) -> HttpResponse:
     attempt = queries.attempt_visible(request.user, pk)
     if attempt.time_is_up() and attempt.educator.user_id == request.user.pk:
         return render(request, "diagnostics/time_up.html", {"attempt": attempt})
@@ -196,12 +196,12 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def result_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def result_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     return pdf_response(request, "diagnostics/result_print.html", _result_context(request, pk), f"diagnostics-{pk}.pdf")
 
 
 @login_required
-def person(request: HttpRequest, educator_id: int) -> HttpResponse:
+def person(request: AuthedRequest, educator_id: int) -> HttpResponse:
     """A tutor's or mentor's view of one supported person's diagnostics."""
     from efs.people.queries import educator_visible
 
@@ -213,7 +213,7 @@ def person(request: HttpRequest, educator_id: int) -> HttpResponse:
 
 
 @login_required
-def deficit_map(request: HttpRequest) -> HttpResponse:
+def deficit_map(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, AGGREGATE_READERS)
     choices = queries.map_filter_choices(request.user, region_id=int_param(request, "region"))
     region = choices.region
@@ -248,7 +248,7 @@ def deficit_map(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def bank(request: HttpRequest) -> HttpResponse:
+def bank(request: AuthedRequest) -> HttpResponse:
     bank_services.require_bank_manager(request.user)
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -299,7 +299,7 @@ def _export(qs, fmt: str) -> HttpResponse:
 
 
 @login_required
-def item(request: HttpRequest, pk: int) -> HttpResponse:
+def item(request: AuthedRequest, pk: int) -> HttpResponse:
     bank_services.require_bank_manager(request.user)
     obj = Item.objects.select_related("competency__framework").filter(pk=pk).first()
     if obj is None:
@@ -316,7 +316,7 @@ def item(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def calibrations(request: HttpRequest) -> HttpResponse:
+def calibrations(request: AuthedRequest) -> HttpResponse:
     bank_services.require_bank_manager(request.user)
     if request.method == "POST":
         framework = Framework.objects.filter(pk=post_int(request, "framework")).first()
@@ -340,7 +340,7 @@ def calibrations(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def calibration(request: HttpRequest, pk: int) -> HttpResponse:
+def calibration(request: AuthedRequest, pk: int) -> HttpResponse:
     bank_services.require_bank_manager(request.user)
     run = CalibrationRun.objects.select_related("framework").filter(pk=pk).first()
     if run is None:

@@ -19,7 +19,7 @@ from efs import xlsx
 from efs.catalog.models import Cohort
 from efs.errors import DomainError, NotFound
 from efs.forms import first_error
-from efs.http import client_ip, pdf_response
+from efs.http import AuthedRequest, client_ip, pdf_response
 from efs.money import format_money
 from efs.people import access
 from efs.people.models import EducatorCategory, Organization, Region, Role
@@ -48,7 +48,7 @@ def _me(request):
 
 
 @login_required
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: AuthedRequest) -> HttpResponse:
     me = _me(request)
     certificates = list(queries.my_certificates(request.user))
     current = next((c for c in certificates if c.year == timezone.localdate().year), None)
@@ -64,7 +64,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def enroll(request: HttpRequest, cohort_pk: int) -> HttpResponse:
+def enroll(request: AuthedRequest, cohort_pk: int) -> HttpResponse:
     """The price, what the certificate covers and who pays the rest; then the request."""
     me = _me(request)
     cohort = Cohort.objects.select_related("program__provider", "municipality").filter(pk=cohort_pk).first()
@@ -103,7 +103,7 @@ def enroll(request: HttpRequest, cohort_pk: int) -> HttpResponse:
 
 
 @login_required
-def enrollment(request: HttpRequest, pk: int) -> HttpResponse:
+def enrollment(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.enrollment(request.user, pk)
     is_self = obj.educator.user_id == request.user.pk
     is_provider = any(
@@ -145,7 +145,7 @@ def _enrollment_action(request: HttpRequest, pk: int, act, done: str) -> HttpRes
 
 @login_required
 @require_POST
-def enrollment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def enrollment_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     return _enrollment_action(
         request, pk, lambda e, comment: services.enrollment_cancel(actor=request.user, enrollment=e, comment=comment),
         _("The enrollment is cancelled; the money is back on the certificate."),
@@ -154,7 +154,7 @@ def enrollment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def enrollment_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def enrollment_accept(request: AuthedRequest, pk: int) -> HttpResponse:
     return _enrollment_action(
         request,
         pk,
@@ -165,7 +165,7 @@ def enrollment_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def enrollment_decline(request: HttpRequest, pk: int) -> HttpResponse:
+def enrollment_decline(request: AuthedRequest, pk: int) -> HttpResponse:
     return _enrollment_action(
         request, pk, lambda e, comment: services.enrollment_decline(actor=request.user, enrollment=e, comment=comment),
         _("The enrollment is declined; the money is back on the certificate."),
@@ -174,7 +174,7 @@ def enrollment_decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def enrollment_completed(request: HttpRequest, pk: int) -> HttpResponse:
+def enrollment_completed(request: AuthedRequest, pk: int) -> HttpResponse:
     return _enrollment_action(
         request,
         pk,
@@ -187,7 +187,7 @@ def enrollment_completed(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def enrollment_not_completed(request: HttpRequest, pk: int) -> HttpResponse:
+def enrollment_not_completed(request: AuthedRequest, pk: int) -> HttpResponse:
     return _enrollment_action(
         request,
         pk,
@@ -216,7 +216,7 @@ def _provider(request) -> Organization:
 
 
 @login_required
-def provider(request: HttpRequest) -> HttpResponse:
+def provider(request: AuthedRequest) -> HttpResponse:
     org = _provider(request)
     context = {
         "org": org,
@@ -236,7 +236,7 @@ def provider(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def cohort_outcomes(request: HttpRequest, cohort_pk: int) -> HttpResponse:
+def cohort_outcomes(request: AuthedRequest, cohort_pk: int) -> HttpResponse:
     """The provider records who completed a started cohort and who did not, in one form."""
     org = _provider(request)
     enrollments = list(
@@ -290,7 +290,7 @@ def _statement_parties(request) -> tuple[Organization, object, dt.date]:
 
 
 @login_required
-def statement(request: HttpRequest) -> HttpResponse:
+def statement(request: AuthedRequest) -> HttpResponse:
     provider_org, region, month = _statement_parties(request)
     st = queries.statement(provider_org, region, month)
     fmt = request.GET.get("format", "")
@@ -336,7 +336,7 @@ def _financier_regions(request):
 
 
 @login_required
-def region(request: HttpRequest) -> HttpResponse:
+def region(request: AuthedRequest) -> HttpResponse:
     regions = _financier_regions(request)
     wanted = request.GET.get("region") or ""
     region_obj = (regions.filter(pk=int(wanted)).first() if wanted.isdigit() else None) or queries.region_with_money(
@@ -398,7 +398,7 @@ def _fund_action(request: HttpRequest, form_class, act) -> HttpResponse:
 
 @login_required
 @require_POST
-def fund_top_up(request: HttpRequest) -> HttpResponse:
+def fund_top_up(request: AuthedRequest) -> HttpResponse:
     """A top-up is confirmed before it is made: the first POST shows the amount in words and the
     document, the second (with `confirmed`) moves the money."""
     regions, region_obj, form = _region_form(request, TopUpForm)
@@ -426,7 +426,7 @@ def fund_top_up(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def fund_top_up_reverse(request: HttpRequest, pk: int) -> HttpResponse:
+def fund_top_up_reverse(request: AuthedRequest, pk: int) -> HttpResponse:
     def act(region_obj, data):
         top_up = next(
             (
@@ -448,7 +448,7 @@ def fund_top_up_reverse(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def rule_save(request: HttpRequest) -> HttpResponse:
+def rule_save(request: AuthedRequest) -> HttpResponse:
     def act(region_obj, data):
         services.rule_set(
             actor=request.user,
@@ -468,7 +468,7 @@ def rule_save(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def certificates_issue(request: HttpRequest) -> HttpResponse:
+def certificates_issue(request: AuthedRequest) -> HttpResponse:
     def act(region_obj, data):
         result = services.certificates_issue(
             actor=request.user, region=region_obj, year=data["year"], category=data["category"]
@@ -484,7 +484,7 @@ def certificates_issue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def contract_register(request: HttpRequest) -> HttpResponse:
+def contract_register(request: AuthedRequest) -> HttpResponse:
     def act(region_obj, data):
         provider_org = Organization.objects.filter(pk=data["provider"], licensed_for_dpo=True).first()
         if provider_org is None:
@@ -507,7 +507,7 @@ def contract_register(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def payment_register(request: HttpRequest) -> HttpResponse:
+def payment_register(request: AuthedRequest) -> HttpResponse:
     def act(region_obj, data):
         contract = Contract.objects.filter(pk=data["contract"], region=region_obj).first()
         if contract is None:
@@ -528,7 +528,7 @@ def payment_register(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def year_close(request: HttpRequest) -> HttpResponse:
+def year_close(request: AuthedRequest) -> HttpResponse:
     def act(region_obj, data):
         result = services.year_close(actor=request.user, region=region_obj, year=data["year"])
         return _("The year is closed: returned to the fund %(swept)s, carried over %(carried)s.") % {
@@ -539,7 +539,7 @@ def year_close(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def federal(request: HttpRequest) -> HttpResponse:
+def federal(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, [Role.FEDERAL_OPERATOR])
     year = _year(request)
     rows = queries.federal_summary(year)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from efs import xlsx
 from efs.errors import DomainError, NotFound
-from efs.http import client_ip, pdf_response
+from efs.http import AuthedRequest, client_ip, pdf_response
 from efs.people import access
 from efs.people.public import (
     Macroregion,
@@ -96,7 +96,7 @@ def _unit_name(level: str, unit_id: int) -> str:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     level, unit_id = _unit(request)
     period = request.GET.get("period") or str(timezone.localdate().year)
     build = queries.published_build()
@@ -146,7 +146,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def indicator(request: HttpRequest, code: str) -> HttpResponse:
+def indicator(request: AuthedRequest, code: str) -> HttpResponse:
     level, unit_id = _unit(request)
     found = _indicators(level, unit_id).filter(code=code).first()
     if found is None:
@@ -223,7 +223,7 @@ def _export(indicator: Indicator, level: str, unit_id: int, period: str, mine, c
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def releases(request: HttpRequest) -> HttpResponse:
+def releases(request: AuthedRequest) -> HttpResponse:
     """Monthly releases of the regions the operator reaches, and the form to sign one off."""
     access.require_role(request.user, services.EDITORS)
     regions = access.region_reach(request.user, roles=services.EDITORS).regions()
@@ -256,7 +256,7 @@ def releases(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def release(request: HttpRequest, pk: int) -> HttpResponse:
+def release(request: AuthedRequest, pk: int) -> HttpResponse:
     access.require_role(request.user, services.EDITORS)
     found = Release.objects.select_related("region", "signed_by").filter(pk=pk).first()
     if found is None or not access.may_act_on_region(request.user, found.region_id, roles=services.EDITORS):
@@ -306,7 +306,7 @@ def _chosen_indicators(request: HttpRequest) -> tuple[list[Indicator], list[Indi
 
 
 @login_required
-def compare(request: HttpRequest) -> HttpResponse:
+def compare(request: AuthedRequest) -> HttpResponse:
     """The country's regions side by side on chosen federal indicators, with targets."""
     reach.require_federal(request.user)
     period = request.GET.get("period") or str(timezone.localdate().year)
@@ -338,7 +338,7 @@ PEOPLE_PAGE = 50
 
 
 @login_required
-def people(request: HttpRequest) -> HttpResponse:
+def people(request: AuthedRequest) -> HttpResponse:
     """The educators behind a unit's figures, only as far as the user's scope already shows
     them (the people app's scoping); every page opened is written to the audit log."""
     level, unit_id = _unit(request)
@@ -376,7 +376,7 @@ def _quarter_now() -> str:
 
 
 @login_required
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: AuthedRequest) -> HttpResponse:
     """The quarterly report a region sends to the Ministry: on the page, in XLSX and in PDF."""
     access.require_role(request.user, services.EDITORS)
     regions = access.region_reach(request.user, roles=services.EDITORS).regions()
@@ -495,7 +495,7 @@ def _passport_choices(region: Region):
 
 
 @login_required
-def passports(request: HttpRequest) -> HttpResponse:
+def passports(request: AuthedRequest) -> HttpResponse:
     """The passports a region reports on: the federal ones and the region's own."""
     region = _passport_region(request)
     indicators = (
@@ -547,7 +547,7 @@ def _passport_form(request: HttpRequest, region: Region, *, indicator: Indicator
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def passport_new(request: HttpRequest) -> HttpResponse:
+def passport_new(request: AuthedRequest) -> HttpResponse:
     """A region's own passport, composed of the registry's data elements (never free SQL)."""
     region = _passport_region(request)
     if region is None:
@@ -572,7 +572,7 @@ def passport_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def passport_edit(request: HttpRequest, code: str) -> HttpResponse:
+def passport_edit(request: AuthedRequest, code: str) -> HttpResponse:
     """Change a region's passport; a changed formula becomes a new version."""
     found = Indicator.objects.select_related("region").prefetch_related("versions").filter(code=code).first()
     if found is None or found.region is None:

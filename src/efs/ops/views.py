@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
 
+from efs.http import AuthedRequest
 from efs.people import access
 from efs.people.public import Role
 
@@ -18,7 +19,7 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def jobs(request: HttpRequest) -> HttpResponse:
+def jobs(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, [Role.FEDERAL_OPERATOR, Role.REGIONAL_OPERATOR])
     recent = list(StepRun.objects.all()[:100])
     labels = {row.step: daily.label_of(row.step) for row in recent}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from efs import xlsx
 from efs.errors import DomainError, NotFound, ValidationFailed
-from efs.http import CachedCountPaginator, client_ip, int_param, post_int
+from efs.http import AuthedRequest, CachedCountPaginator, client_ip, int_param, post_int
 
 from . import access, imports, queries, services
 from .audit import audit_rows, audit_view
@@ -32,7 +30,6 @@ from .models import (
     OrganizationKind,
     Region,
     Role,
-    User,
 )
 
 PAGE_SIZE = 50
@@ -60,7 +57,7 @@ def _options(rows, selected: str | None) -> str:
 
 
 @login_required
-def educators(request: HttpRequest) -> HttpResponse:
+def educators(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, access.EDUCATOR_READERS - {Role.TEACHER})
     qs = _filtered_educators(request)
     page = CachedCountPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -88,7 +85,7 @@ def educators(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def educators_export(request: HttpRequest) -> HttpResponse:
+def educators_export(request: AuthedRequest) -> HttpResponse:
     """The filtered list as XLSX — scoped and recorded in the audit log."""
     access.require_role(request.user, access.EDUCATOR_READERS - {Role.TEACHER})
     qs = _filtered_educators(request).prefetch_related("subjects")
@@ -126,7 +123,7 @@ def educators_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def educator(request: HttpRequest, pk: int) -> HttpResponse:
+def educator(request: AuthedRequest, pk: int) -> HttpResponse:
     person = queries.educator_visible(request.user, pk)
     audit_view(actor=request.user, obj=person, ip=client_ip(request))
     consents = person.consents.select_related("document").order_by("-given_at")[:20]
@@ -144,7 +141,7 @@ def educator(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def organizations(request: HttpRequest) -> HttpResponse:
+def organizations(request: AuthedRequest) -> HttpResponse:
     region_id = int_param(request, "region")
     if region_id is None:
         home = queries.home_region(request.user)
@@ -170,7 +167,7 @@ def organizations(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def consents(request: HttpRequest) -> HttpResponse:
+def consents(request: AuthedRequest) -> HttpResponse:
     me = access.own_educator(request.user)
     if me is None:
         raise NotFound(_("Your login is not linked to an educator record."))
@@ -208,7 +205,7 @@ def consents(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, imports.IMPORT_ROLES)
     regions = access.region_reach(request.user, roles=imports.IMPORT_ROLES).regions()
     if request.method == "POST":
@@ -235,7 +232,7 @@ def _batch(request: HttpRequest, pk: int) -> ImportBatch:
 
 
 @login_required
-def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
+def import_batch(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     if request.method == "POST":
         action = request.POST.get("action")
@@ -252,14 +249,14 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+def import_errors(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     response = xlsx.response(imports.import_errors_xlsx(batch), f"import-{batch.pk}-errors.xlsx")
     return response
 
 
 @login_required
-def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+def import_template(request: AuthedRequest, kind: str) -> HttpResponse:
     if kind not in ImportKind.values:
         raise NotFound(_("Unknown kind of import."))
     response = xlsx.response(imports.import_template(kind), f"template-{kind}.xlsx")
@@ -270,7 +267,7 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @login_required
-def audit(request: HttpRequest) -> HttpResponse:
+def audit(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, [Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR])
     qs = queries.audit_events(request.user)
     action = request.GET.get("action", "")
@@ -281,7 +278,7 @@ def audit(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def macroregions(request: HttpRequest) -> HttpResponse:
+def macroregions(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, [Role.FEDERAL_OPERATOR])
     edit = Macroregion.objects.filter(pk=int_param(request, "edit") or 0).first()
     if request.method == "POST":
@@ -313,13 +310,13 @@ def macroregions(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthedRequest) -> HttpResponse:
     """The user's inbox; opening it marks everything as read (what was new stays highlighted once).
 
     The same page keeps the choice of which notifications also come by e-mail (``action=email``)."""
     from . import mail
 
-    user = cast(User, request.user)  # login_required
+    user = request.user  # login_required
     if request.method == "POST":
         if request.POST.get("action") == "email":
             muted = [kind for kind in MailKind.values if not request.POST.get(f"kind_{kind}")]
@@ -340,7 +337,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: AuthedRequest) -> HttpResponse:
     issued, status = None, 200
     if request.method == "POST":
         try:

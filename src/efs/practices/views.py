@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from efs.errors import NotFound, PermissionDenied
-from efs.http import int_param
+from efs.http import AuthedRequest, int_param
 from efs.people import access as people_access
 from efs.people.public import Organization, Region, Role, Subject, User
 from efs.routes.public import routes_open_to_add
@@ -65,7 +65,7 @@ def _competencies():
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     level = request.GET.get("level", "")
     filters = queries.Filters(
         q=request.GET.get("q", "")[:200],
@@ -95,7 +95,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: AuthedRequest) -> HttpResponse:
     """«Практики, закрывающие мои дефициты»."""
     me = people_access.own_educator(request.user)
     if me is None:
@@ -107,7 +107,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def practice(request: HttpRequest, pk: int) -> HttpResponse:
+def practice(request: AuthedRequest, pk: int) -> HttpResponse:
     item = practice_visible(request.user, pk)
     author = is_author(request.user, item)
     moderator = may_moderate(request.user, item)
@@ -157,7 +157,7 @@ def _route_form(user, data=None) -> RouteForm | None:
 
 @login_required
 @require_POST
-def practice_to_route(request: HttpRequest, pk: int) -> HttpResponse:
+def practice_to_route(request: AuthedRequest, pk: int) -> HttpResponse:
     """Add the practice to a route by hand: the educator's own draft, or a route of an
     educator the tutor supports."""
     item = practice_visible(request.user, pk)
@@ -192,7 +192,7 @@ def _form_for(request, *, initial=None):
 
 
 @login_required
-def practice_new(request: HttpRequest) -> HttpResponse:
+def practice_new(request: AuthedRequest) -> HttpResponse:
     if not affiliations(request.user):
         raise PermissionDenied(_("Practices are submitted by educators and organizations."))
     initial = {"contest": int_param(request, "contest"), "project": int_param(request, "project")}
@@ -216,7 +216,7 @@ def practice_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def practice_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     item = practice_visible(request.user, pk)
     if not is_author(request.user, item):
         raise PermissionDenied(_("Only the practice's authors change its card."))
@@ -260,7 +260,7 @@ def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def practice_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def practice_submit(request: AuthedRequest, pk: int) -> HttpResponse:
     item = practice_visible(request.user, pk)
     submit(
         request,
@@ -273,7 +273,7 @@ def practice_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_add(request: AuthedRequest, pk: int) -> HttpResponse:
     item = practice_visible(request.user, pk)
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid() and not is_author(request.user, item):
@@ -290,7 +290,7 @@ def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def evidence_file(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
+def evidence_file(request: AuthedRequest, pk: int, evidence_pk: int) -> HttpResponse:
     item = practice_visible(request.user, pk)
     evidence = PracticeEvidence.objects.filter(practice=item, pk=evidence_pk).first()
     if evidence is None:
@@ -301,7 +301,7 @@ def evidence_file(request: HttpRequest, pk: int, evidence_pk: int) -> HttpRespon
 
 
 @login_required
-def moderation(request: HttpRequest) -> HttpResponse:
+def moderation(request: AuthedRequest) -> HttpResponse:
     people_access.require_role(request.user, MODERATORS)
     queue = list(queries.moderation_queue(request.user)[:200])
     return render(request, "practices/moderation.html", {"queue": queue})
@@ -309,7 +309,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def assign(request: HttpRequest, pk: int) -> HttpResponse:
+def assign(request: AuthedRequest, pk: int) -> HttpResponse:
     item = practice_visible(request.user, pk)
     if not may_moderate(request.user, item):
         raise PermissionDenied(
@@ -330,7 +330,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def decide(request: HttpRequest, pk: int) -> HttpResponse:
+def decide(request: AuthedRequest, pk: int) -> HttpResponse:
     item = practice_visible(request.user, pk)
     form = DecideForm(request.POST)
     if not form.is_valid() and not may_moderate(request.user, item):
@@ -353,13 +353,13 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def reviews(request: HttpRequest) -> HttpResponse:
+def reviews(request: AuthedRequest) -> HttpResponse:
     people_access.require_role(request.user, [Role.EXPERT])
     return render(request, "practices/reviews.html", {"reviews": list(queries.reviews_of_expert(request.user)[:200])})
 
 
 @login_required
-def review(request: HttpRequest, pk: int) -> HttpResponse:
+def review(request: AuthedRequest, pk: int) -> HttpResponse:
     """The expert's review of a blind card: no authors, no organization."""
     item = (
         PracticeReview.objects.select_related("practice__contest", "practice__region")
@@ -410,7 +410,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def contests(request: HttpRequest) -> HttpResponse:
+def contests(request: AuthedRequest) -> HttpResponse:
     rows = list(Contest.objects.select_related("region").order_by("-deadline", "pk")[:200])
     reach = people_access.region_reach(request.user, roles=MODERATORS)
     return render(
@@ -421,7 +421,7 @@ def contests(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def contest(request: HttpRequest, pk: int) -> HttpResponse:
+def contest(request: AuthedRequest, pk: int) -> HttpResponse:
     item = Contest.objects.select_related("region").filter(pk=pk).first()
     if item is None:
         raise NotFound(_("Not found, or you have no access to it."))
@@ -438,7 +438,7 @@ def contest(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def contest_new(request: HttpRequest) -> HttpResponse:
+def contest_new(request: AuthedRequest) -> HttpResponse:
     reach = people_access.region_reach(request.user, roles=MODERATORS)
     if not reach:
         raise PermissionDenied(_("A contest is announced by the operator of its region."))
@@ -472,7 +472,7 @@ def contest_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def replicate(request: HttpRequest, pk: int) -> HttpResponse:
+def replicate(request: AuthedRequest, pk: int) -> HttpResponse:
     """«Мы внедрили»."""
     item = practice_visible(request.user, pk)
     organizations = Organization.objects.filter(pk__in=affiliations(request.user) - {item.organization_id}).order_by(
@@ -503,7 +503,7 @@ def replicate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def ranking(request: HttpRequest) -> HttpResponse:
+def ranking(request: AuthedRequest) -> HttpResponse:
     """The region's practices ranked by replication and measured effect."""
     region_id = int_param(request, "region")
     if region_id is None:
@@ -518,7 +518,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def leniency(request: HttpRequest) -> HttpResponse:
+def leniency(request: AuthedRequest) -> HttpResponse:
     people_access.require_role(request.user, MODERATORS)
     rows = queries.leniency(request.user)
     return render(

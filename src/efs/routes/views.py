@@ -18,7 +18,7 @@ from efs.catalog.models import Cohort
 from efs.errors import DomainError, NotFound, ValidationFailed
 from efs.financing.services import certificate_of
 from efs.forms import first_error
-from efs.http import client_ip, pdf_response, post_int
+from efs.http import AuthedRequest, client_ip, pdf_response, post_int
 from efs.people import access
 from efs.people.models import Municipality, Role
 from efs.people.public import AuditAction, audit_record, audit_rows, audit_view, processing_allowed
@@ -59,7 +59,7 @@ def _form_errors(request, form) -> None:
 
 
 @login_required
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: AuthedRequest) -> HttpResponse:
     me = _me(request)
     route = queries.my_route(me)
     if route is not None:
@@ -135,7 +135,7 @@ def _own_route_page(request: HttpRequest, pk: int, loaded: dict[str, Route]) -> 
 
 
 @login_required
-def route(request: HttpRequest, pk: int) -> HttpResponse:
+def route(request: AuthedRequest, pk: int) -> HttpResponse:
     loaded: dict[str, Route] = {}
     if request.method != "POST":
         page = _own_route_page(request, pk, loaded)
@@ -212,7 +212,7 @@ def _item(request, pk: int, item_pk: int) -> RouteItem:
 
 @login_required
 @require_POST
-def item_action(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+def item_action(request: AuthedRequest, pk: int, item_pk: int) -> HttpResponse:
     item = _item(request, pk, item_pk)
     action = request.POST.get("action", "")
     try:
@@ -246,7 +246,7 @@ def item_action(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 
 
 @login_required
-def evidence_file(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
+def evidence_file(request: AuthedRequest, pk: int, evidence_pk: int) -> HttpResponse:
     """The file of a piece of evidence, for the educator and those who may review it (tutor,
     mentor) through the scoping mechanism; 404 for everyone else; recorded in the audit log."""
     from django.http import FileResponse
@@ -273,7 +273,7 @@ def evidence_file(request: HttpRequest, pk: int, evidence_pk: int) -> HttpRespon
 
 
 @login_required
-def alternatives(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+def alternatives(request: AuthedRequest, pk: int, item_pk: int) -> HttpResponse:
     item = _item(request, pk, item_pk)
     options = services.alternatives(actor=request.user, item=item)
     return render(request, "routes/_alternatives.html", {"route": item.route, "item": item, "options": options})
@@ -281,7 +281,7 @@ def alternatives(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def add_cohort(request: HttpRequest, cohort_pk: int) -> HttpResponse:
+def add_cohort(request: AuthedRequest, cohort_pk: int) -> HttpResponse:
     me = _me(request)
     route_obj = queries.my_route(me)
     cohort = Cohort.objects.filter(pk=cohort_pk).first()
@@ -300,7 +300,7 @@ def add_cohort(request: HttpRequest, cohort_pk: int) -> HttpResponse:
 
 
 @login_required
-def route_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def route_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.route_full(request.user, pk)
     if obj.educator.user_id != request.user.pk:
         audit_record(
@@ -314,13 +314,13 @@ def route_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def tutor(request: HttpRequest) -> HttpResponse:
+def tutor(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, [Role.TUTOR, Role.MENTOR])
     return render(request, "routes/tutor.html", queries.tutor_queue(request.user))
 
 
 @login_required
-def staff(request: HttpRequest) -> HttpResponse:
+def staff(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, STATUS_READERS)
     roles = [r for r in STATUS_READERS if access.has_role(request.user, r)]
     filters = {
@@ -381,7 +381,7 @@ def staff(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def forecast(request: HttpRequest) -> HttpResponse:
+def forecast(request: AuthedRequest) -> HttpResponse:
     """Spending the region can expect: priced cohorts of approved routes nobody has enrolled in yet
     (a fragment of the financing page)."""
     access.require_role(request.user, regional.PLANNERS)
@@ -393,7 +393,7 @@ def forecast(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def region_plans(request: HttpRequest) -> HttpResponse:
+def region_plans(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, regional.PLANNERS)
     regions = access.region_reach(request.user, roles=regional.PLANNERS).regions()
     if request.method == "POST":
@@ -425,7 +425,7 @@ PLAN_ROUTES_SHOWN = 100  # the page lists the first ones; the spreadsheet has th
 
 
 @login_required
-def region_plan(request: HttpRequest, pk: int) -> HttpResponse:
+def region_plan(request: AuthedRequest, pk: int) -> HttpResponse:
     access.require_role(request.user, regional.PLANNERS)
     run = AllocationRun.objects.select_related("region").filter(pk=pk).first()
     if run is None or not access.may_act_on_region(request.user, run.region_id, roles=regional.PLANNERS):

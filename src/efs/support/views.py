@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from efs.diagnostics.public import current_deficits
 from efs.errors import DomainError, NotFound, PermissionDenied
-from efs.http import int_param, post_int
+from efs.http import AuthedRequest, int_param, post_int
 from efs.people import access
 from efs.people.access import EDUCATOR_READERS
 from efs.people.public import Role, assigned_educators
@@ -63,7 +63,7 @@ def _me(request):
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, EDUCATOR_READERS)
     if not access.has_role(request.user, Role.TEACHER, Role.TUTOR, Role.MENTOR):
         return redirect("support:overview")
@@ -83,7 +83,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def consultation_new(request: HttpRequest) -> HttpResponse:
+def consultation_new(request: AuthedRequest) -> HttpResponse:
     me = _me(request)
     deficits, items = services.consultation_subjects(me)
     form = ConsultationRequestForm(request.POST or None, deficits=deficits, items=items)
@@ -135,14 +135,14 @@ def _consultation_context(request, consultation) -> dict:
 
 
 @login_required
-def consultation(request: HttpRequest, pk: int) -> HttpResponse:
+def consultation(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.consultation_visible(request.user, pk)
     return render(request, "support/consultation.html", _consultation_context(request, obj))
 
 
 @login_required
 @require_POST
-def consultation_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+def consultation_schedule(request: AuthedRequest, pk: int) -> HttpResponse:
     from .forms import ScheduleForm
 
     obj = queries.consultation_visible(request.user, pk)
@@ -158,7 +158,7 @@ def consultation_schedule(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def consultation_record(request: HttpRequest, pk: int) -> HttpResponse:
+def consultation_record(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.consultation_visible(request.user, pk)
     form = ConsultationRecordForm(request.POST)
     submit(
@@ -172,7 +172,7 @@ def consultation_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def consultation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def consultation_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.consultation_visible(request.user, pk)
     form = CancelForm(request.POST)
     submit(
@@ -186,7 +186,7 @@ def consultation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def consultation_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+def consultation_evidence(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.consultation_visible(request.user, pk)
     if ConfirmForm(request.POST).is_valid():
         act(
@@ -205,7 +205,7 @@ def _ics_response(request, consultations, filename: str) -> HttpResponse:
 
 
 @login_required
-def consultation_ics(request: HttpRequest, pk: int) -> HttpResponse:
+def consultation_ics(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.consultation_visible(request.user, pk)
     if obj.starts_at is None:
         raise NotFound(_("The consultation has no date yet."), code="consultation_not_scheduled")
@@ -213,7 +213,7 @@ def consultation_ics(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def calendar_ics(request: HttpRequest) -> HttpResponse:
+def calendar_ics(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, [Role.TEACHER, Role.TUTOR])
     return _ics_response(request, queries.calendar(request.user), "consultations.ics")
 
@@ -222,7 +222,7 @@ def calendar_ics(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def records(request: HttpRequest) -> HttpResponse:
+def records(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, EDUCATOR_READERS)
     kind = request.GET.get("kind", "")
     kind = kind if kind in RecordKind.values else ""
@@ -254,7 +254,7 @@ def _writable(user) -> list:
 
 
 @login_required
-def record_new(request: HttpRequest) -> HttpResponse:
+def record_new(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, EDUCATOR_READERS)
     writable = _writable(request.user)
     if not writable:
@@ -283,7 +283,7 @@ def record_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def record(request: HttpRequest, pk: int) -> HttpResponse:
+def record(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.record_visible(request.user, pk)
     is_owner = obj.educator.user_id == request.user.pk
     context = {"record": obj, "is_owner": is_owner, "shares": [], "share_form": None, "confirm_form": ConfirmForm()}
@@ -295,7 +295,7 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def record_share(request: HttpRequest, pk: int) -> HttpResponse:
+def record_share(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.record_visible(request.user, pk)
     if obj.educator.user_id != request.user.pk:
         raise PermissionDenied(_("Only the educator the record belongs to shares it."), code="record_not_owner")
@@ -311,7 +311,7 @@ def record_share(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def record_revoke(request: HttpRequest, pk: int, share_pk: int) -> HttpResponse:
+def record_revoke(request: AuthedRequest, pk: int, share_pk: int) -> HttpResponse:
     obj = queries.record_visible(request.user, pk)
     if ConfirmForm(request.POST).is_valid():
         act(
@@ -323,7 +323,7 @@ def record_revoke(request: HttpRequest, pk: int, share_pk: int) -> HttpResponse:
 
 
 @login_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, OVERSEERS)
     data = queries.overview(request.user, page=int_param(request, "page") or 1)
     return render(
@@ -351,7 +351,7 @@ def _school_staff(user):
 
 
 @login_required
-def mentoring(request: HttpRequest) -> HttpResponse:
+def mentoring(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, [Role.TEACHER, Role.MENTOR, Role.SCHOOL_HEAD])
     context: dict = {
         "mine": list(queries.mentorships_mine(request.user)[:200]),
@@ -378,7 +378,7 @@ def mentoring(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def mentoring_propose(request: HttpRequest) -> HttpResponse:
+def mentoring_propose(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, [Role.SCHOOL_HEAD])
     made = 0
     if ConfirmForm(request.POST).is_valid():
@@ -390,7 +390,7 @@ def mentoring_propose(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def mentorship_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def mentorship_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.mentorship_of_school(request.user, pk)
     form = DecideForm(request.POST)
     submit(
@@ -404,7 +404,7 @@ def mentorship_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mentorship_create(request: HttpRequest) -> HttpResponse:
+def mentorship_create(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, [Role.SCHOOL_HEAD])
     staff = _school_staff(request.user)
     form = MentorshipCreateForm(request.POST, mentors=[e for e in staff if e.user_id], mentees=staff)
@@ -425,7 +425,7 @@ def mentorship_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def mentorship(request: HttpRequest, pk: int) -> HttpResponse:
+def mentorship(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.mentorship_visible(request.user, pk)
     is_mentor = obj.mentor_id == request.user.pk
     context = {
@@ -447,7 +447,7 @@ def mentorship(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mentorship_plan(request: HttpRequest, pk: int) -> HttpResponse:
+def mentorship_plan(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.mentorship_visible(request.user, pk)
     form = PlanItemForm(request.POST, deficits=current_deficits(educator_id=obj.mentee_id))
     submit(
@@ -467,7 +467,7 @@ def mentorship_plan(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mentorship_plan_done(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+def mentorship_plan_done(request: AuthedRequest, pk: int, item_pk: int) -> HttpResponse:
     obj = queries.mentorship_visible(request.user, pk)
     item = next((i for i in obj.plan.all() if i.pk == item_pk), None)
     if item is None:
@@ -479,7 +479,7 @@ def mentorship_plan_done(request: HttpRequest, pk: int, item_pk: int) -> HttpRes
 
 @login_required
 @require_POST
-def mentorship_meeting(request: HttpRequest, pk: int) -> HttpResponse:
+def mentorship_meeting(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.mentorship_visible(request.user, pk)
     form = MeetingForm(request.POST)
     submit(
@@ -493,7 +493,7 @@ def mentorship_meeting(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mentorship_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+def mentorship_feedback(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.mentorship_visible(request.user, pk)
     form = FeedbackForm(request.POST)
     submit(
@@ -511,7 +511,7 @@ def mentorship_feedback(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def cycles(request: HttpRequest) -> HttpResponse:
+def cycles(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, [Role.TEACHER, Role.TUTOR, Role.MENTOR])
     return render(
         request,
@@ -521,7 +521,7 @@ def cycles(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def cycle_new(request: HttpRequest) -> HttpResponse:
+def cycle_new(request: AuthedRequest) -> HttpResponse:
     me = _me(request)
     deficits, items = services.consultation_subjects(me)
     form = CycleOpenForm(request.POST or None, deficits=deficits, items=items)
@@ -553,7 +553,7 @@ def _stage_form(cycle, data=None):
 
 
 @login_required
-def cycle(request: HttpRequest, pk: int) -> HttpResponse:
+def cycle(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.cycle_visible(request.user, pk)
     records = queries.cycle_records(request.user, obj)
     is_self = obj.educator.user_id == request.user.pk
@@ -576,7 +576,7 @@ def cycle(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def cycle_step(request: HttpRequest, pk: int) -> HttpResponse:
+def cycle_step(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.cycle_visible(request.user, pk)
     form = _stage_form(obj, request.POST)
     if form is None:
@@ -599,7 +599,7 @@ def cycle_step(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
+def cycle_close(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.cycle_visible(request.user, pk)
     if ConfirmForm(request.POST).is_valid():
         act(
@@ -614,7 +614,7 @@ def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def caseloads(request: HttpRequest) -> HttpResponse:
+def caseloads(request: AuthedRequest) -> HttpResponse:
     data = caseload_queries.caseloads(
         request.user, region_id=int_param(request, "region"), propose_now=request.GET.get("propose") == "1"
     )
@@ -637,7 +637,7 @@ def _back_to_caseloads(region_id: int | None, *, propose: bool = False) -> HttpR
 
 @login_required
 @require_POST
-def caseload_capacity(request: HttpRequest) -> HttpResponse:
+def caseload_capacity(request: AuthedRequest) -> HttpResponse:
     region_id = caseload_queries.head_region(request.user, post_int(request, "region") or None)
     form = CapacityForm(request.POST)
     submit(
@@ -656,7 +656,7 @@ def caseload_capacity(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def caseload_moves(request: HttpRequest) -> HttpResponse:
+def caseload_moves(request: AuthedRequest) -> HttpResponse:
     region_id = caseload_queries.head_region(request.user, post_int(request, "region") or None)
     form = MovesForm(request.POST)
     outcome = submit(
@@ -674,7 +674,7 @@ def caseload_moves(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def effects(request: HttpRequest) -> HttpResponse:
+def effects(request: AuthedRequest) -> HttpResponse:
     region_id = caseload_queries.head_region(request.user, int_param(request, "region"))
     rows, control, computed = effects_queries.effects(region_id)
     return render(

@@ -17,6 +17,7 @@ from efs.diagnostics import queries as diagnostics
 from efs.financing import queries as financing
 from efs.financing.models import EnrollmentStatus
 from efs.financing.services import certificate_of
+from efs.http import AuthedRequest
 from efs.monitoring import public as monitoring
 from efs.people import access
 from efs.people import queries as people
@@ -118,7 +119,7 @@ def _top_deficits(user, role: str, region_id: int | None = None) -> dict:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
     grants = access.grants(user)
     roles = {g.role for g in grants}

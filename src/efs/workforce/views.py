@@ -4,7 +4,6 @@ registry, the student pipeline and scenarios. Thin: forms in, services and queri
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,9 +18,9 @@ from django.views.decorators.http import require_POST
 
 from efs import xlsx
 from efs.errors import DomainError, NotFound
-from efs.http import int_param
+from efs.http import AuthedRequest, int_param
 from efs.people import access
-from efs.people.public import Municipality, Region, User
+from efs.people.public import Municipality, Region
 from efs.web.actions import act, submit
 
 from . import forms, importexport, queries, services
@@ -50,7 +49,7 @@ def _url(name: str, region: Region, **kwargs) -> str:
 
 
 @login_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, FORECAST_READERS)
     region = _region(request)
     form = forms.RunForm(request.POST or None)
@@ -98,7 +97,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def municipality(request: HttpRequest, pk: int) -> HttpResponse:
+def municipality(request: AuthedRequest, pk: int) -> HttpResponse:
     access.require_role(request.user, FORECAST_READERS)
     place = Municipality.objects.select_related("region").filter(pk=pk).first()
     if place is None:
@@ -130,7 +129,7 @@ def municipality(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def export_forecast(request: HttpRequest) -> HttpResponse:
+def export_forecast(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, FORECAST_READERS)
     region = _region(request)
     run = queries.latest_run(region)
@@ -157,7 +156,7 @@ def export_forecast(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def export_risk(request: HttpRequest) -> HttpResponse:
+def export_risk(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, FORECAST_READERS)
     region = _region(request)
     run = queries.latest_run(region)
@@ -180,7 +179,7 @@ def export_risk(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def registry(request: HttpRequest) -> HttpResponse:
+def registry(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, READERS)
     region = _region(request)
     upload = forms.UploadForm(request.POST or None, request.FILES or None)
@@ -189,7 +188,7 @@ def registry(request: HttpRequest) -> HttpResponse:
         def run_import(data) -> int:
             importer = importexport.staffing_import if data["kind"] == "staffing" else importexport.classes_import
             try:
-                return importer(actor=cast(User, request.user), region=region, content=data["file"].read())
+                return importer(actor=request.user, region=region, content=data["file"].read())
             except DomainError as exc:  # the rows at fault; the refusal's message follows
                 for row in (exc.details or [])[:50]:
                     messages.warning(request, _("Row %(row)s, «%(column)s»: %(message)s") % row)
@@ -223,7 +222,7 @@ def registry(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def post_new(request: HttpRequest) -> HttpResponse:
+def post_new(request: AuthedRequest) -> HttpResponse:
     """Open a post in an organization whose staffing the user may change."""
     access.require_role(request.user, READERS)
     region = _region_posted(request)
@@ -240,7 +239,7 @@ def post_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def classes(request: HttpRequest) -> HttpResponse:
+def classes(request: AuthedRequest) -> HttpResponse:
     """A school's classes and pupils per grade in a school year: its head, its municipality's
     and region's operators edit them here (or import them), each change kept in the history."""
     access.require_role(request.user, READERS)
@@ -252,7 +251,7 @@ def classes(request: HttpRequest) -> HttpResponse:
             request,
             form,
             lambda data: services.classes_set(
-                actor=cast(User, request.user),
+                actor=request.user,
                 organization=data["organization"],
                 year=data["year"],
                 grades={
@@ -298,7 +297,7 @@ def classes(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def template_download(request: HttpRequest, kind: str) -> HttpResponse:
+def template_download(request: AuthedRequest, kind: str) -> HttpResponse:
     access.require_role(request.user, READERS)
     columns = importexport.STAFFING_COLUMNS if kind == "staffing" else importexport.CLASS_COLUMNS
     return xlsx.response(
@@ -308,7 +307,7 @@ def template_download(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @login_required
-def post(request: HttpRequest, pk: int) -> HttpResponse:
+def post(request: AuthedRequest, pk: int) -> HttpResponse:
     access.require_role(request.user, READERS)
     item = queries.post_visible(request.user, pk)
     if request.method == "POST":
@@ -371,7 +370,7 @@ def _post_action(request: HttpRequest, item) -> None:
 
 
 @login_required
-def pipeline(request: HttpRequest) -> HttpResponse:
+def pipeline(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, READERS)
     region = _region(request)
     contracts = queries.contracts_visible(request.user, region=region)
@@ -416,7 +415,7 @@ def _pipeline_action(request: HttpRequest, contracts) -> None:
 
 
 @login_required
-def scenarios(request: HttpRequest) -> HttpResponse:
+def scenarios(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, REGION_LEVEL)
     region = _region(request)
     form = forms.ScenarioForm(request.POST or None, region=region)
@@ -480,7 +479,7 @@ def scenarios(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def curriculum(request: HttpRequest) -> HttpResponse:
+def curriculum(request: AuthedRequest) -> HttpResponse:
     """Curriculum hours per subject and grade: the region's own values over the federal ones."""
     access.require_role(request.user, REGION_LEVEL)
     region = _region_posted(request) if request.method == "POST" else _region(request)
@@ -510,7 +509,7 @@ def curriculum(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def rates(request: HttpRequest) -> HttpResponse:
+def rates(request: AuthedRequest) -> HttpResponse:
     """The region's default leave rates by age band (the forecast estimates from history
     where a band has enough exposure, else uses these)."""
     access.require_role(request.user, REGION_LEVEL)
@@ -564,7 +563,7 @@ def _plan_years() -> list[int]:
 
 
 @login_required
-def plan(request: HttpRequest) -> HttpResponse:
+def plan(request: AuthedRequest) -> HttpResponse:
     """The region's plan inputs: first-grade entry per municipality and year, planned entrants."""
     access.require_role(request.user, REGION_LEVEL)
     region = _region(request)
@@ -587,7 +586,7 @@ def plan(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def plan_entry(request: HttpRequest) -> HttpResponse:
+def plan_entry(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, REGION_LEVEL)
     region = _region_posted(request)
     submit(
@@ -601,7 +600,7 @@ def plan_entry(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def plan_entrants(request: HttpRequest) -> HttpResponse:
+def plan_entrants(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, REGION_LEVEL)
     region = _region_posted(request)
     submit(

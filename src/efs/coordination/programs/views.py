@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,8 +16,9 @@ from efs.coordination import queries as council_queries
 from efs.coordination import services as council_services
 from efs.coordination.forms import DiscussionForm
 from efs.errors import NotFound
+from efs.http import AuthedRequest
 from efs.people import access
-from efs.people.public import Macroregion, Role, User
+from efs.people.public import Macroregion, Role
 from efs.web.actions import act, submit
 
 from . import forms, queries, services, starter
@@ -33,7 +33,7 @@ def _detail_url(version: RegionalProgramVersion) -> str:
 
 
 @login_required
-def program_list(request: HttpRequest) -> HttpResponse:
+def program_list(request: AuthedRequest) -> HttpResponse:
     """The programs of the user's regions (the federal operator: all), and a new one."""
     access.require_role(request.user, READ_ROLES)
     regions = access.region_reach(request.user, roles=DRAFTERS).regions().order_by("name")
@@ -65,7 +65,7 @@ def program_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def program_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     program = queries.program_get(request.user, pk)
     versions = list(program.versions.select_related("template", "created_by").order_by("-number"))
     wanted = request.GET.get("version", "")
@@ -108,14 +108,14 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def program_discuss(request: HttpRequest, pk: int) -> HttpResponse:
+def program_discuss(request: AuthedRequest, pk: int) -> HttpResponse:
     """A message in the program's discussion (the communities' thread of the program, as for tasks)."""
     program = queries.program_get(request.user, pk)
     submit(
         request,
         DiscussionForm(request.POST),
         lambda d: council_services.discussion_post(
-            actor=cast(User, request.user),
+            actor=request.user,
             subject=("coordination.program", program.pk),
             region=program.region,
             title=program.title,
@@ -128,7 +128,7 @@ def program_discuss(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def program_item_add(request: HttpRequest, pk: int) -> HttpResponse:
+def program_item_add(request: AuthedRequest, pk: int) -> HttpResponse:
     version = queries.version_visible(request.user, pk)
     kind = request.POST.get("kind", "")
     if kind == "summary":
@@ -158,7 +158,7 @@ def program_item_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def program_item_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def program_item_remove(request: AuthedRequest, pk: int) -> HttpResponse:
     version = queries.version_visible(request.user, pk)
     submit(
         request,
@@ -171,7 +171,7 @@ def program_item_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def program_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def program_submit(request: AuthedRequest, pk: int) -> HttpResponse:
     version = queries.version_visible(request.user, pk)
     act(
         request,
@@ -183,7 +183,7 @@ def program_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def program_version_new(request: HttpRequest, pk: int) -> HttpResponse:
+def program_version_new(request: AuthedRequest, pk: int) -> HttpResponse:
     program = queries.program_get(request.user, pk)
     outcome = submit(
         request,
@@ -198,7 +198,7 @@ def program_version_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def program_experts(request: HttpRequest, pk: int) -> HttpResponse:
+def program_experts(request: AuthedRequest, pk: int) -> HttpResponse:
     access.require_role(request.user, FEDERAL)
     version = queries.version_visible(request.user, pk)
     submit(
@@ -212,7 +212,7 @@ def program_experts(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def program_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def program_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     access.require_role(request.user, FEDERAL)
     version = queries.version_visible(request.user, pk)
     submit(
@@ -227,7 +227,7 @@ def program_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def program_review(request: HttpRequest, pk: int) -> HttpResponse:
+def program_review(request: AuthedRequest, pk: int) -> HttpResponse:
     """The assigned expert's review: the version's contents and the criteria of its template."""
     review = queries.review_for_expert(request.user, pk)
     version = review.version
@@ -261,7 +261,7 @@ def program_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def program_template(request: HttpRequest) -> HttpResponse:
+def program_template(request: AuthedRequest) -> HttpResponse:
     """The federal template: its versions; the federal operator publishes a new one."""
     access.require_role(request.user, DRAFTERS)
     current = services.current_template()
@@ -302,7 +302,7 @@ def program_template(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def program_compare(request: HttpRequest) -> HttpResponse:
+def program_compare(request: AuthedRequest) -> HttpResponse:
     """The federal operator compares any regions; a regional operator sees where their region stands."""
     access.require_role(request.user, DRAFTERS)
     from efs.people.public import Region
@@ -330,14 +330,14 @@ def program_compare(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def macroregion_list(request: HttpRequest) -> HttpResponse:
+def macroregion_list(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, DRAFTERS)
     items = macroregions_of(request.user).prefetch_related("regions").order_by("name")
     return render(request, "coordination/programs/macroregions.html", {"items": items})
 
 
 @login_required
-def macroregion_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def macroregion_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     macroregion = queries.macroregion_get(request.user, pk)
     page = queries.macroregion_page(macroregion)
     member_ids = [m.region_id for m in page.members]
@@ -353,7 +353,7 @@ def macroregion_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def macroregion_project_new(request: HttpRequest, pk: int) -> HttpResponse:
+def macroregion_project_new(request: AuthedRequest, pk: int) -> HttpResponse:
     macroregion = queries.macroregion_get(request.user, pk)
     submit(
         request,
@@ -376,7 +376,7 @@ def _project(request: HttpRequest, pk: int) -> MacroregionProject:
 
 @login_required
 @require_POST
-def macroregion_goal_add(request: HttpRequest, pk: int) -> HttpResponse:
+def macroregion_goal_add(request: AuthedRequest, pk: int) -> HttpResponse:
     project = _project(request, pk)
     template = services.current_template()
     submit(
@@ -392,7 +392,7 @@ def macroregion_goal_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def macroregion_task_add(request: HttpRequest, pk: int) -> HttpResponse:
+def macroregion_task_add(request: AuthedRequest, pk: int) -> HttpResponse:
     goal = JointGoal.objects.select_related("project__macroregion").filter(pk=pk).first()
     if goal is None:
         raise NotFound(_("Not found, or you have no access to it."))

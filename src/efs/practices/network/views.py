@@ -4,7 +4,6 @@ Thin: a form, one service or query, a render."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from efs import ics
 from efs.errors import NotFound
-from efs.http import int_param
+from efs.http import AuthedRequest, int_param
 from efs.people.access import ALL_ROLES, has_role, require_role
 from efs.people.public import Macroregion, Region, User, home_region
 from efs.web.actions import act, form_errors, submit
@@ -58,7 +57,7 @@ def _member_of_network(request) -> None:
 
 
 @login_required
-def community_list(request: HttpRequest) -> HttpResponse:
+def community_list(request: AuthedRequest) -> HttpResponse:
     _member_of_network(request)
     search = request.GET.get("q", "")[:100].replace("\x00", "")
     page = queries.communities(request.user, search=search, page=int_param(request, "page") or 1)
@@ -83,7 +82,7 @@ def _may_open_here(user) -> bool:
 
 
 @login_required
-def community_new(request: HttpRequest) -> HttpResponse:
+def community_new(request: AuthedRequest) -> HttpResponse:
     require_role(request.user, OPERATORS)
     region = home_region(request.user)
     if region is None or not oversees_region(request.user, region.pk):
@@ -117,7 +116,7 @@ def community_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def community(request: HttpRequest, pk: int) -> HttpResponse:
+def community(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.community(request.user, pk)
     moderator = queries.moderates(request.user, obj)
     readable = queries.reads_content(request.user, obj)
@@ -142,7 +141,7 @@ def community(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def community_join(request: HttpRequest, pk: int) -> HttpResponse:
+def community_join(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.community(request.user, pk)
     outcome = submit(
         request, ConfirmForm(request.POST), lambda _data: services.community_join(actor=request.user, community=obj)
@@ -157,7 +156,7 @@ def community_join(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_decide(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+def member_decide(request: AuthedRequest, pk: int, member_pk: int) -> HttpResponse:
     obj = queries.community(request.user, pk)
     membership = next((m for m in queries.pending_members(request.user, obj) if m.pk == member_pk), None)
     if membership is None:
@@ -172,7 +171,7 @@ def member_decide(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
 
 @login_required
 @require_POST
-def thread_new(request: HttpRequest, pk: int) -> HttpResponse:
+def thread_new(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.community(request.user, pk)
     outcome = submit(
         request,
@@ -190,7 +189,7 @@ def thread_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def thread(request: HttpRequest, pk: int) -> HttpResponse:
+def thread(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.thread(request.user, pk)
     if obj.community is None:
         raise NotFound(_("This discussion is shown on the page of its subject."))
@@ -217,7 +216,7 @@ def thread(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def thread_reply(request: HttpRequest, pk: int) -> HttpResponse:
+def thread_reply(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.thread(request.user, pk)
     if obj.community is None:
         raise NotFound(_("This discussion is shown on the page of its subject."))
@@ -235,7 +234,7 @@ def thread_reply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def post_hide(request: HttpRequest, pk: int) -> HttpResponse:
+def post_hide(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.post(request.user, pk)
     submit(
         request,
@@ -248,7 +247,7 @@ def post_hide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def post_report(request: HttpRequest, pk: int) -> HttpResponse:
+def post_report(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.post(request.user, pk)
     submit(
         request,
@@ -260,7 +259,7 @@ def post_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def attachment(request: HttpRequest, pk: int) -> FileResponse:
+def attachment(request: AuthedRequest, pk: int) -> FileResponse:
     obj = queries.attachment(request.user, pk)
     return FileResponse(obj.file.open("rb"), as_attachment=True, filename=obj.file_name)
 
@@ -276,7 +275,7 @@ def _event_form_values(cleaned) -> dict:
 
 @login_required
 @require_POST
-def event_new(request: HttpRequest, pk: int) -> HttpResponse:
+def event_new(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.community(request.user, pk)
     outcome = submit(
         request,
@@ -289,7 +288,7 @@ def event_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def event(request: HttpRequest, pk: int) -> HttpResponse:
+def event(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.event(request.user, pk)
     moderator = queries.moderates(request.user, obj.community)
     registrations = queries.registrations(request.user, obj) if moderator else []
@@ -313,7 +312,7 @@ def event(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def event_register(request: HttpRequest, pk: int) -> HttpResponse:
+def event_register(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.event(request.user, pk)
     submit(
         request,
@@ -326,7 +325,7 @@ def event_register(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def event_unregister(request: HttpRequest, pk: int) -> HttpResponse:
+def event_unregister(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.event(request.user, pk)
     submit(
         request,
@@ -339,7 +338,7 @@ def event_unregister(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def event_attendance(request: HttpRequest, pk: int) -> HttpResponse:
+def event_attendance(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.event(request.user, pk)
     services.require_moderator(request.user, obj.community)
     outcome = submit(
@@ -354,7 +353,7 @@ def event_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def event_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+def event_evidence(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.event(request.user, pk)
     submit(
         request,
@@ -378,7 +377,7 @@ def calendar_event(request: HttpRequest, event_obj) -> ics.CalendarEvent:
 
 
 @login_required
-def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
+def event_ics(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.event(request.user, pk)
     body = ics.calendar([calendar_event(request, obj)], name=obj.community.title, product="network")
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
@@ -391,7 +390,7 @@ def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def course_new(request: HttpRequest, pk: int) -> HttpResponse:
+def course_new(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.community(request.user, pk)
     outcome = submit(
         request,
@@ -404,7 +403,7 @@ def course_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def course(request: HttpRequest, pk: int) -> HttpResponse:
+def course(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.course(request.user, pk)
     moderator = queries.moderates(request.user, obj.community)
     modules = queries.modules(obj)
@@ -427,7 +426,7 @@ def course(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def course_module_new(request: HttpRequest, pk: int) -> HttpResponse:
+def course_module_new(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.course(request.user, pk)
     submit(request, ModuleForm(request.POST), lambda data: services.module_add(actor=request.user, course=obj, **data))
     return redirect("practices:course", pk=obj.pk)
@@ -435,7 +434,7 @@ def course_module_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def course_enroll(request: HttpRequest, pk: int) -> HttpResponse:
+def course_enroll(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.course(request.user, pk)
     submit(
         request,
@@ -448,7 +447,7 @@ def course_enroll(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def course_submit(request: HttpRequest, pk: int, module_pk: int) -> HttpResponse:
+def course_submit(request: AuthedRequest, pk: int, module_pk: int) -> HttpResponse:
     obj = queries.course(request.user, pk)
     module = next((m for m in queries.modules(obj) if m.pk == module_pk), None)
     if module is None:
@@ -464,7 +463,7 @@ def course_submit(request: HttpRequest, pk: int, module_pk: int) -> HttpResponse
 
 @login_required
 @require_POST
-def course_check(request: HttpRequest, pk: int) -> HttpResponse:
+def course_check(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.course(request.user, pk)
     form = CheckForm(request.POST)
     if not form.is_valid():
@@ -491,7 +490,7 @@ def course_check(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def project_list(request: HttpRequest) -> HttpResponse:
+def project_list(request: AuthedRequest) -> HttpResponse:
     _member_of_network(request)
     status = request.GET.get("status", "")
     status = status if status in ProjectStatus.values else ""
@@ -511,7 +510,7 @@ def _partner_regions(region: Region) -> list[int]:
 
 
 @login_required
-def project_new(request: HttpRequest) -> HttpResponse:
+def project_new(request: AuthedRequest) -> HttpResponse:
     require_role(request.user, OPERATORS)
     region = home_region(request.user)
     if region is None or not oversees_region(request.user, region.pk):
@@ -542,7 +541,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def project(request: HttpRequest, pk: int) -> HttpResponse:
+def project(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.project(request.user, pk)
     practices = bank_queries.project_practices(obj)
     participants = {pp.organization_id for pp in obj.participants.all()}
@@ -566,7 +565,7 @@ def project(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def project_task_new(request: HttpRequest, pk: int) -> HttpResponse:
+def project_task_new(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.project(request.user, pk)
     form = TaskForm(request.POST)
     if not form.is_valid():
@@ -591,7 +590,7 @@ def project_task_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def project_task_done(request: HttpRequest, pk: int) -> HttpResponse:
+def project_task_done(request: AuthedRequest, pk: int) -> HttpResponse:
     task = queries.project_task(request.user, pk)
     submit(request, ConfirmForm(request.POST), lambda _data: services.project_task_done(actor=request.user, task=task))
     return redirect("practices:project", pk=task.project_id)
@@ -599,7 +598,7 @@ def project_task_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def project_output_new(request: HttpRequest, pk: int) -> HttpResponse:
+def project_output_new(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.project(request.user, pk)
     submit(
         request,
@@ -613,14 +612,14 @@ def project_output_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def project_output(request: HttpRequest, pk: int) -> FileResponse:
+def project_output(request: AuthedRequest, pk: int) -> FileResponse:
     obj = queries.project_output(request.user, pk)
     return FileResponse(obj.file.open("rb"), as_attachment=True, filename=obj.file_name)
 
 
 @login_required
 @require_POST
-def project_status(request: HttpRequest, pk: int) -> HttpResponse:
+def project_status(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.project(request.user, pk)
     submit(
         request,
@@ -632,7 +631,7 @@ def project_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def project_practice_link(request: HttpRequest, pk: int) -> HttpResponse:
+def project_practice_link(request: AuthedRequest, pk: int) -> HttpResponse:
     """Register a published bank card as the project's output."""
     obj = queries.project(request.user, pk)
 
@@ -647,7 +646,7 @@ def project_practice_link(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def project_practice_unlink(request: HttpRequest, pk: int, practice_pk: int) -> HttpResponse:
+def project_practice_unlink(request: AuthedRequest, pk: int, practice_pk: int) -> HttpResponse:
     obj = queries.project(request.user, pk)
     item = practice_visible(request.user, practice_pk)
     if item.project_id != obj.pk:
@@ -655,7 +654,7 @@ def project_practice_unlink(request: HttpRequest, pk: int, practice_pk: int) -> 
     submit(
         request,
         ConfirmForm(request.POST),
-        lambda _data: bank_services.practice_project_unlink(actor=cast(User, request.user), practice=item),
+        lambda _data: bank_services.practice_project_unlink(actor=request.user, practice=item),
         _("The practice is no longer listed among the project's outputs."),
     )
     return redirect("practices:project", pk=obj.pk)
