@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -204,13 +204,47 @@ def _subjects(educator_ids) -> dict[int, set[int]]:
     return subjects
 
 
-def _unassigned_first(region_id: int, limit: int) -> list[Educator]:
-    """The first educators without a tutor, by municipality and name (shown and proposed)."""
+def _educator_counts(region_id: int) -> list[tuple[int | None, int, int]]:
+    """(municipality, active educators, those without an active tutor) per municipality: two
+    grouped scans instead of a subquery per educator."""
+    totals = (
+        Educator.objects.filter(region_id=region_id, is_active=True)
+        .values_list("organization__municipality_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    tutored = dict(
+        SupportAssignment.objects.filter(
+            educator__region_id=region_id, educator__is_active=True, kind=AssignmentKind.TUTOR, active=True
+        )
+        .values_list("educator__organization__municipality_id")
+        .annotate(n=Count("educator_id", distinct=True))
+        .order_by()
+    )
+    return [(m, n, n - tutored.get(m, 0)) for m, n in totals]
+
+
+def _unassigned_first(
+    region_id: int, limit: int, without: dict[int | None, int], names: dict[int, str]
+) -> list[Educator]:
+    """The first educators without a tutor, by municipality and name (shown and proposed).
+    Only the municipalities that come first by name and hold `limit` of them are read (and the
+    educators without one, wherever the database sorts them)."""
+    first: list[int] = []
+    taken = 0
+    # in the database's own order of names (its collation, not Python's)
+    ordered = Municipality.objects.filter(pk__in=[m for m in without if m is not None]).order_by("name", "pk")
+    for pk in ordered.values_list("pk", flat=True):
+        if taken >= limit and names.get(pk, "") != names.get(first[-1], ""):
+            break
+        first.append(pk)
+        taken += without[pk]
     base = Educator.objects.filter(region_id=region_id, is_active=True).select_related("organization__municipality")
+    where = Q(organization__municipality_id__in=first) | Q(organization__municipality__isnull=True)
     return list(
-        base.filter(~_active_tutor(OuterRef("pk"))).order_by(
-            "organization__municipality__name", "last_name", "first_name", "pk"
-        )[:limit]
+        base.filter(where)
+        .filter(~_active_tutor(OuterRef("pk")))
+        .order_by("organization__municipality__name", "last_name", "first_name", "pk")[:limit]
     )
 
 
@@ -347,17 +381,11 @@ def caseloads(
     region_id = head_region(user, region_id)
     today = today or timezone.localdate()
     tutors, served, municipality_names = _tutor_loads(region_id)
-    # one scan of the region's educators gives both the total and those without a tutor
-    counts = list(
-        Educator.objects.filter(region_id=region_id, is_active=True)
-        .values_list("organization__municipality_id")
-        .annotate(total=Count("pk"), without=Count("pk", filter=~_active_tutor(OuterRef("pk"))))
-        .order_by()
-    )
+    counts = _educator_counts(region_id)
     by_municipality = sorted(((m, w) for m, _t, w in counts if w), key=lambda row: -row[1])
     unassigned = sum(n for _m, n in by_municipality)
     limit = PROPOSAL_UNASSIGNED if propose_now else UNASSIGNED_SHOWN
-    first = _unassigned_first(region_id, limit) if unassigned else []
+    first = _unassigned_first(region_id, limit, dict(by_municipality), municipality_names) if unassigned else []
     shown = [
         Unassigned(
             e.pk,
