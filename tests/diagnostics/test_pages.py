@@ -156,3 +156,25 @@ def test_deficit_map_hides_small_groups_and_never_names_people(world, bank):
     assert "Иванова" not in page and "Учитель0" not in page
     home = world.client("school_head").get("/").content.decode()
     assert "Самые частые дефициты" in home
+
+
+def test_the_result_counts_agree_with_the_number_in_russian(world, bank):
+    """«2 дефицита», «1 дефицит», «5 дефицитов»: the label under a figure follows the Russian plural."""
+    import re
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from tests.diagnostics.conftest import finished_attempt
+
+    attempt = finished_attempt(world.users["teacher"], world.self_educator, {"T.NP": 0.99, "T.RO": 0.99, "T.COM": 0.01})
+    page = world.client("teacher").get(f"/diagnostics/attempts/{attempt.pk}/result/").content.decode()
+    label = re.search(r'efs-stat text-danger">\s*2\s*</div><div class="efs-stat-label">([^<]*)<', page)
+    assert label and label.group(1).strip() == "дефицита"
+    counted = Template(
+        '{% load i18n %}{% blocktranslate count n=n context "counted" %}educator{% plural %}educators'
+        "{% endblocktranslate %}"
+    )
+    with translation.override("ru"):
+        said = [counted.render(Context({"n": n})) for n in (1, 3, 5, 11, 21, 5000)]
+    assert said == ["педагог", "педагога", "педагогов", "педагогов", "педагог", "педагогов"]

@@ -384,3 +384,25 @@ def test_dashboards_make_a_fixed_number_of_queries(diagnosed):
     services.analytics_build()
     after = [queries_of(w.client(who), url) for who, url in pages]
     assert before == after == [25, 19, 18, 20]  # one read of the facts for all passports: flat in passports too
+
+
+def test_a_value_and_its_unit_never_part_across_lines():
+    """«60,0 %» in a narrow table column stays on one line: a no-break space before the unit."""
+    from django.utils import translation
+
+    from efs.monitoring.queries import IndicatorValue
+
+    value = IndicatorValue(
+        unit_id=1,
+        unit_name="Край",
+        level="region",
+        numerator=3,
+        denominator=5,
+        value=60.0,
+        target=60.0,
+        expected=None,
+        formula_version=1,
+        status="achieved",
+    )
+    with translation.override("ru"):
+        assert value.display == value.target_display == "60,0\u00a0%" and value.expected_display == "—"

@@ -491,3 +491,17 @@ def test_the_operator_assigns_and_decides_on_the_card_page(bank):
     assert "Нужно не меньше 2 экспертиз" in response.content.decode() or "alert-danger" in response.content.decode()
     practice.refresh_from_db()
     assert practice.status == PracticeStatus.IN_REVIEW
+
+
+def test_the_sent_review_shows_the_criteria_in_russian_with_their_maximum(bank):
+    world = bank
+    practice = _submitted(world)
+    review = services.reviews_assign(actor=world.users["regional"], practice=practice, experts=experts(world))[0]
+    services.review_submit(
+        actor=review.expert, review=review, scores=full_scores(), verdict="recommend", level="school", comment=""
+    )
+    client = world.client("anonymous")
+    client.force_login(review.expert)
+    page = client.get(f"/practices/reviews/{review.pk}/").content.decode()
+    assert "Актуальность: 2 из 2" in page and "Новизна: 2 из 2" in page
+    assert "relevance" not in page and "novelty:" not in page

@@ -390,10 +390,25 @@ def test_the_tutor_opens_the_evidence_file_logged_others_get_404(ready):
     assert "attachment" in tutor["Content-Disposition"] and tutor["X-Content-Type-Options"] == "nosniff"
     logged = AuditEvent.objects.get(actor=world.users["tutor"], fields=[f"evidence:{evidence.pk}"])
     assert logged.region_id == world.r1.pk and logged.object_id == str(world.self_educator.pk)
+    audit = world.client("regional").get("/people/audit/").content.decode()
+    assert f"файл подтверждения № {evidence.pk}" in audit and "evidence:" not in audit
     assert world.client("teacher").get(url).status_code == 200
     for who in ("mentor", "school_head", "regional", "federal", "provider"):
         assert world.client(who).get(url).status_code == 404, who
     assert world.client("tutor").get(f"/routes/{route.pk + 1}/evidence/{evidence.pk}/file").status_code == 404
+
+
+def test_an_evidence_file_missing_from_the_storage_is_a_russian_404_not_a_server_error(ready):
+    world = ready["world"]
+    route = _approved(ready)
+    item = route.items.first()
+    services.item_start(actor=world.users["teacher"], item=item)
+    evidence = services.evidence_submit(
+        actor=world.users["teacher"], item=item, file=SimpleUploadedFile("certificate.pdf", b"%PDF-1.4 certificate")
+    )
+    evidence.file.storage.delete(evidence.file.name)  # a database restored without its media
+    response = world.client("tutor").get(f"/routes/{route.pk}/evidence/{evidence.pk}/file")
+    assert response.status_code == 404 and "Файла больше нет в хранилище" in response.content.decode()
 
 
 def test_the_budget_is_at_most_the_certificate_plus_the_declared_copay(ready):

@@ -330,7 +330,10 @@ def _events(community, active: list[User], now: dt.datetime, made: dict, rng) ->
     for e, (kind, title, capacity) in enumerate(rng.sample(EVENTS, k=2)):
         past = e == 0  # the first took place (announced two weeks before it), the second is coming
         shift = -dt.timedelta(days=rng.randint(5, 30)) if past else dt.timedelta(days=rng.randint(3, 40))
-        start = now + shift + dt.timedelta(hours=rng.randint(0, 6))
+        # at a working hour of the region's clock, not at the minute the demo was built
+        start = timezone.localtime(now + shift).replace(
+            hour=rng.choice((10, 14, 15, 16)), minute=0, second=0, microsecond=0
+        )
         announced = start - dt.timedelta(days=14) if past else None
         event = services.event_create(
             actor=active[0],
@@ -370,7 +373,13 @@ def _courses(communities, moderators, people, rng) -> tuple[int, int]:
         )
         rows = []
         for order, (kind, module_title, material, assignment) in enumerate(modules):
-            starts_at = timezone.now() + dt.timedelta(days=14 * order - 20) if kind == "in_person" else None
+            starts_at = (
+                timezone.localtime(timezone.now() + dt.timedelta(days=14 * order - 20)).replace(
+                    hour=15, minute=0, second=0, microsecond=0
+                )
+                if kind == "in_person"
+                else None
+            )
             rows.append(
                 services.module_add(
                     actor=moderator,

@@ -332,8 +332,8 @@ def _card(
         target_group=group,
         steps=list(steps),
         resources=resources,
-        results=f"За учебный год {measure} изменилась с {before} % до {after} % ({rng.randint(3, 12)} "
-        "классов, {rng.randint(60, 280)} обучающихся).",
+        results=f"За учебный год {measure} изменилась с {before} % до {after} % (классов: {rng.randint(3, 12)}, "
+        f"обучающихся: {rng.randint(60, 280)}).",
         conditions=conditions,
         level=level,
         competencies=[c for c in competencies if c in codes] or sorted(codes)[:1],

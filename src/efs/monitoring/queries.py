@@ -109,7 +109,7 @@ class IndicatorValue:
             return "—"
         digits = 1 if self.unit in {"%", "‰"} else 0
         text = number_format(round(number, digits), digits, use_l10n=True, force_grouping=True)
-        return f"{text} {self.unit}".strip() if self.unit else text
+        return f"{text}\u00a0{self.unit}" if self.unit else text
 
     @property
     def display(self) -> str:

@@ -526,7 +526,15 @@ class AuditEvent(models.Model):
             }
         except (LookupError, ValueError):
             pass
-        return [model_fields.get(str(name), str(name)) for name in self.fields]
+        return [model_fields.get(str(name)) or _referenced(str(name)) for name in self.fields]
+
+
+def _referenced(name: str) -> str:
+    """«evidence:12» (a record opened through the person's card) as a person reads it."""
+    kind, _sep, number = name.partition(":")
+    if kind == "evidence" and number:
+        return _("evidence file no. %(number)s") % {"number": number}
+    return name
 
 
 class ImportKind(models.TextChoices):

@@ -394,6 +394,15 @@ def review(request: AuthedRequest, pk: int) -> HttpResponse:
         "p": item.practice,
         "form": form,
         "open": item.status == PracticeReviewStatus.ASSIGNED,
+        "sent": [
+            (
+                criteria[code].title if code in criteria else code,
+                score,
+                criteria[code].max_score if code in criteria else None,
+                (item.comments or {}).get(code, ""),
+            )
+            for code, score in (item.scores or {}).items()
+        ],
         "competencies": list(item.practice.competencies.all()),
         "evidence": list(item.practice.evidence.all()),
     }

@@ -263,7 +263,11 @@ def evidence_file(request: AuthedRequest, pk: int, evidence_pk: int) -> HttpResp
             fields=[f"evidence:{evidence.pk}"],
             ip=client_ip(request),
         )
-    response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.file_name or "evidence")
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as exc:  # the record survived, the stored file did not (restored database)
+        raise NotFound(_("The file is no longer in the storage; ask the educator to upload it again.")) from exc
+    response = FileResponse(handle, as_attachment=True, filename=evidence.file_name or "evidence")
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

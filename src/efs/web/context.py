@@ -21,6 +21,9 @@ class NavItem:
     url_name: str
     icon: str
     roles: frozenset[str]
+    # the label when another entry of the same menu has the same one (a school head who is
+    # also a mentor sees the staff's routes and his mentees' routes, not two «Маршруты»)
+    clash_label: StrOrPromise | None = None
 
     @property
     def url(self) -> str:
@@ -44,7 +47,7 @@ NAVIGATION: list[NavItem | NavGroup] = [
     NavItem(_("Diagnostics"), "diagnostics:index", "clipboard2-pulse", frozenset({Role.TEACHER})),
     NavItem(_("My route"), "routes:mine", "signpost-split", frozenset({Role.TEACHER})),
     NavItem(_("Certificate"), "financing:mine", "wallet2", frozenset({Role.TEACHER})),
-    NavItem(_("Routes"), "routes:tutor", "signpost-split", SUPPORTERS),
+    NavItem(_("Routes"), "routes:tutor", "signpost-split", SUPPORTERS, _("Routes of my educators")),
     NavItem(_("Support"), "support:index", "chat-square-heart", frozenset({Role.TEACHER, Role.TUTOR, Role.MENTOR})),
     NavGroup(
         _("Methodological support"),
@@ -185,8 +188,9 @@ class _Menu:
 _MENUS: dict[tuple[frozenset[str], str], tuple[tuple[_Link | _Menu, ...], tuple[StrOrPromise, ...]]] = {}
 
 
-def _link(item: NavItem) -> _Link:
-    return _Link(item.label, item.icon, item.url)
+def _link(item: NavItem, clashes: frozenset[str] = frozenset()) -> _Link:
+    label = item.clash_label if item.clash_label and str(item.label) in clashes else item.label
+    return _Link(label, item.icon, item.url)
 
 
 def menu_for(roles: frozenset[str]) -> tuple[tuple[_Link | _Menu, ...], tuple[StrOrPromise, ...]]:
@@ -196,6 +200,8 @@ def menu_for(roles: frozenset[str]) -> tuple[tuple[_Link | _Menu, ...], tuple[St
     if cached is not None:
         return cached
     entries: list[_Link | _Menu] = []
+    shown = [str(e.label) for e in NAVIGATION if isinstance(e, NavItem) and e.roles & roles]
+    clashes = frozenset(label for label in shown if shown.count(label) > 1)
     for entry in NAVIGATION:
         if isinstance(entry, NavGroup):
             items = [item for item in entry.items if item.roles & roles]
@@ -204,7 +210,7 @@ def menu_for(roles: frozenset[str]) -> tuple[tuple[_Link | _Menu, ...], tuple[St
             elif items:
                 entries.append(_link(items[0]))
         elif entry.roles & roles:
-            entries.append(_link(entry))
+            entries.append(_link(entry, clashes))
     result = (tuple(entries), tuple(Role(r).label for r in Role.values if r in roles))
     _MENUS[key] = result
     return result
