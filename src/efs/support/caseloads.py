@@ -407,7 +407,9 @@ def caseloads(
         educators=sum(t for _m, t, _w in counts),
         tutors=tutors,
         unassigned=unassigned,
-        unassigned_by_municipality=[(municipality_names.get(m, _("no municipality")), n) for m, n in by_municipality],
+        unassigned_by_municipality=[
+            (municipality_names.get(m or 0, _("no municipality")), n) for m, n in by_municipality
+        ],
         unassigned_shown=shown,
         proposals=proposals,
         no_place=no_place,
