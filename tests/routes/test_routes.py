@@ -287,7 +287,7 @@ def test_home_shows_the_route_the_tutor_queue_and_notifications(ready):
     route = build(ready)
     services.route_propose(actor=world.users["teacher"], route=route)
     queue = tutor.get("/").content.decode()
-    assert 'id="tutor-queue"' in queue and "маршрутов на согласование" in queue.replace("\xa0", " ")
+    assert 'id="tutor-queue"' in queue and "маршрут на согласование" in queue.replace("\xa0", " ")
     assert world.client("tutor").get("/").context["sections"]["tutor"]["to_approve"] == 1
     services.route_approve(actor=world.users["tutor"], route=route)
     home = teacher.get("/")

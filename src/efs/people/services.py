@@ -115,19 +115,23 @@ def consent_withdraw(*, actor: User, educator: Educator, kind: str, ip: str | No
 # ---------------------------------------------------------------- the legal basis for processing
 
 
-def consent_needed(educator: Educator) -> bool:
-    """True when the educator's region processes personal data on the basis of consent."""
+def consent_needed(educator: Educator, *, fresh: bool = False) -> bool:
+    """True when the educator's region processes personal data on the basis of consent.
+
+    A page may read the basis from the region loaded with the educator; a service that is about
+    to process (``fresh``) reads it from the database, so a basis changed since the educator
+    was loaded is the one that counts."""
     basis: str | None
-    if Educator.region.is_cached(educator):  # loaded with the educator: no query
+    if not fresh and Educator.region.is_cached(educator):  # loaded with the educator: no query
         basis = educator.region.personal_data_basis
     else:
         basis = Region.objects.filter(pk=educator.region_id).values_list("personal_data_basis", flat=True).first()
     return basis == ProcessingBasis.CONSENT
 
 
-def processing_allowed(educator: Educator) -> bool:
+def processing_allowed(educator: Educator, *, fresh: bool = False) -> bool:
     """May anything beyond the directory record be processed for this educator?"""
-    if not consent_needed(educator):
+    if not consent_needed(educator, fresh=fresh):
         return True
     return Consent.objects.filter(
         educator=educator, document__kind=ConsentKind.PERSONAL_DATA, withdrawn_at__isnull=True
@@ -150,7 +154,7 @@ def processing_require(educator: Educator, *, actor: User | None = None) -> None
     """Refuse (PermissionDenied, code `personal_data_consent_required`) when the region's basis
     is consent and the educator has not given it or has withdrawn it. Services that keep
     anything beyond the directory record (routes, enrollments, support, diagnostics) call this."""
-    if processing_allowed(educator):
+    if processing_allowed(educator, fresh=True):
         return
     if actor is not None and educator.user_id == actor.pk:
         message = _(

@@ -46,7 +46,6 @@ from .models import (
     PUBLIC_STATUSES,
     Competency,
     Contest,
-    JointProject,
     PracticeEvidence,
     PracticeLevel,
     PracticeReview,
@@ -179,7 +178,7 @@ def _form_for(request, *, initial=None):
     contests = Contest.objects.filter(region_id__in={o.region_id for o in organizations}, deadline__gte=today).order_by(
         "deadline"
     )
-    projects = JointProject.objects.filter(participants__organization__in=organizations).distinct().order_by("title")
+    projects = network_queries.projects_of_organizations(request.user, organizations)
     return PracticeForm(
         request.POST or None,
         initial=initial,

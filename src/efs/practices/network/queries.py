@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from efs.errors import NotFound
@@ -199,6 +199,12 @@ def projects(user, *, status: str = "") -> list[JointProject]:
     if status:
         rows = rows.filter(status=status)
     return list(rows.order_by("-starts_on", "id")[:200])
+
+
+def projects_of_organizations(user, organizations) -> QuerySet[JointProject]:
+    """The joint projects the organizations take part in, that the user sees (a card's form)."""
+    rows = JointProject.objects.filter(participants__organization__in=organizations)
+    return scoped(rows, user).distinct().order_by("title")
 
 
 def project(user, pk: int) -> JointProject:
