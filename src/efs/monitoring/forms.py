@@ -79,7 +79,17 @@ def element_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     groups: dict[str, list[tuple[str, str]]] = {}
     for code, element in ELEMENTS.items():
         groups.setdefault(element.app or "—", []).append((code, f"{element.title} ({code})"))
-    return [(app, items) for app, items in groups.items()]
+    return [(_app_name(app), items) for app, items in groups.items()]
+
+
+def _app_name(label: str) -> str:
+    """The app's Russian name for a group heading (its code is not for people)."""
+    from django.apps import apps
+
+    try:
+        return str(apps.get_app_config(label).verbose_name)
+    except LookupError:
+        return label
 
 
 UNKNOWN_ELEMENT = _("Unknown data element: %(value)s. Choose elements from the registry.")
@@ -107,13 +117,13 @@ class PassportForm(forms.Form):
             "invalid_choice": UNKNOWN_ELEMENT,
             "required": _("Choose at least one data element for the numerator."),
         },
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        widget=forms.CheckboxSelectMultiple(),
     )
     denominator = forms.MultipleChoiceField(
         label=_("Denominator: data elements, summed (empty: the indicator is a number)"),
         required=False,
         error_messages={"invalid_choice": UNKNOWN_ELEMENT},
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        widget=forms.CheckboxSelectMultiple(),
     )
     factor = forms.DecimalField(
         label=_("Factor"),
