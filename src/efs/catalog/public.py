@@ -22,6 +22,7 @@ from .services import (
     cohort_seat_take,
     expert_affiliations,
     program_effects_set,
+    require_enough_reviews,
     reviewers_pick,
 )
 
@@ -38,6 +39,7 @@ __all__ = [
     "element_programs_published",
     "expert_affiliations",
     "open_cohorts",
+    "require_enough_reviews",
     "program_effects_set",
     "reviewers_pick",
     "search_concepts",

@@ -468,6 +468,17 @@ DECISIONS = {
 }
 
 
+def require_enough_reviews(done: int) -> None:
+    """A decision on a program, a practice or a region's program waits for ``MIN_REVIEWS``
+    submitted expert reviews."""
+    if done < MIN_REVIEWS:
+        raise Conflict(
+            _("At least %(n)s expert reviews are needed before a decision; %(done)s submitted.")
+            % {"n": MIN_REVIEWS, "done": done},
+            code="reviews_missing",
+        )
+
+
 @transaction.atomic
 def program_decide(*, actor: User, program: Program, decision: str, comment: str = "") -> Program:
     """The operator's decision on the experts' reviews of the current version."""
@@ -478,12 +489,7 @@ def program_decide(*, actor: User, program: Program, decision: str, comment: str
     if decision not in DECISIONS:
         raise ValidationFailed(_("Choose a decision."), code="decision_unknown")
     done = program.reviews.filter(program_version=program.version, status=ReviewStatus.SUBMITTED).count()
-    if done < MIN_REVIEWS:
-        raise Conflict(
-            _("At least %(n)s expert reviews are needed before a decision; %(done)s submitted.")
-            % {"n": MIN_REVIEWS, "done": done},
-            code="reviews_missing",
-        )
+    require_enough_reviews(done)
     if decision != Verdict.APPROVE and len(comment.strip()) < 10:
         raise ValidationFailed(_("Explain the decision to the provider."), code="decision_comment_required")
     program.reviews.filter(program_version=program.version, status=ReviewStatus.ASSIGNED).update(

@@ -42,6 +42,46 @@ ITEMS_PER_COMPETENCY = 8
 CORRELATION = 0.5
 
 
+def _answer(
+    attempt, measured: list, abilities: dict, codes: list, items_by_competency: dict, rng, region, responses, results
+):
+    """Simulate one finished attempt: a booklet of items per measured competency (`measured`, in
+    that order), answers drawn from each item's model at the person's ability, then the engine's
+    scoring. Appends the rows to `responses` and `results` and sets the attempt's counts."""
+    booklet: list[Item] = []
+    for competency_id in measured:
+        pool = items_by_competency.get(competency_id, [])
+        if pool:
+            picks = rng.choice(len(pool), size=min(ITEMS_PER_COMPETENCY, len(pool)), replace=False)
+            booklet.extend(pool[int(k)] for k in picks)
+    answered = []
+    for position, k in enumerate(rng.permutation(len(booklet)), start=1):
+        item = booklet[int(k)]
+        value = int(rng.choice(item.max_score + 1, p=_probabilities(item, abilities[item.competency_id])))
+        answered.append((item, value))
+        at = attempt.started_at + dt.timedelta(seconds=40 * position)
+        responses.append((attempt.pk, item.pk, position, False, at, None, value, at))
+    ab = engine.attempt_bank(attempt.assessment, codes)
+    pairs = [(ab.index_of[item.pk], value) for item, value in answered if item.pk in ab.index_of]
+    decided = 0
+    for competency, result in zip(ab.competencies, score(ab.bank, pairs, ab.config), strict=True):
+        results.append(
+            (
+                attempt.pk,
+                competency.pk,
+                region.pk,
+                result.theta,
+                result.se,
+                result.p_deficit,
+                result.decision,
+                competency.level_for(result.theta),
+                result.n_items,
+            )
+        )
+        decided += result.decision != "uncertain"
+    attempt.answered, attempt.decided = len(answered), decided
+
+
 def _probabilities(item: Item, theta: float) -> np.ndarray:
     if item.irt_model == "GPCM":
         z = np.concatenate([[0.0], np.cumsum([item.a * (theta - s) for s in item.steps])])
@@ -153,40 +193,17 @@ def simulate_first_wave(region: Region, *, seed: int, now: dt.datetime | None = 
         Attempt.objects.bulk_create(attempts)
         responses, results = [], []
         for attempt, (own, thetas) in zip(attempts, plans, strict=True):
-            booklet = []
-            for competency in own:
-                pool = items_by_competency.get(competency.pk, [])
-                if pool:
-                    picks = rng.choice(len(pool), size=min(ITEMS_PER_COMPETENCY, len(pool)), replace=False)
-                    booklet.extend(pool[int(k)] for k in picks)
-            order = rng.permutation(len(booklet))
-            answered = []
-            for position, k in enumerate(order, start=1):
-                item = booklet[int(k)]
-                value = int(rng.choice(item.max_score + 1, p=_probabilities(item, thetas[item.competency_id])))
-                answered.append((item, value))
-                at = attempt.started_at + dt.timedelta(seconds=40 * position)
-                responses.append((attempt.pk, item.pk, position, False, at, None, value, at))
-            ab = engine.attempt_bank(attempt.assessment, [c.code for c in own])
-            pairs = [(ab.index_of[item.pk], value) for item, value in answered if item.pk in ab.index_of]
-            decided = 0
-            for competency, result in zip(ab.competencies, score(ab.bank, pairs, ab.config), strict=True):
-                results.append(
-                    (
-                        attempt.pk,
-                        competency.pk,
-                        region.pk,
-                        result.theta,
-                        result.se,
-                        result.p_deficit,
-                        result.decision,
-                        competency.level_for(result.theta),
-                        result.n_items,
-                    )
-                )
-                decided += result.decision != "uncertain"
-            attempt.answered = len(answered)
-            attempt.decided = decided
+            _answer(
+                attempt,
+                [c.pk for c in own],
+                thetas,
+                [c.code for c in own],
+                items_by_competency,
+                rng,
+                region,
+                responses,
+                results,
+            )
         insert_rows(Response._meta.db_table, RESPONSE_COLUMNS, responses)
         insert_rows(CompetencyResult._meta.db_table, RESULT_COLUMNS, results)
         Attempt.objects.bulk_update(attempts, ["answered", "decided"], batch_size=2000)
@@ -291,38 +308,17 @@ def simulate_second_wave(
     Attempt.objects.bulk_create(attempts)
     responses, results = [], []
     for attempt, abilities in zip(attempts, plans, strict=True):
-        booklet: list[Item] = []
-        for competency_id in abilities:
-            pool = items_by_competency.get(competency_id, [])
-            if pool:
-                picks = rng.choice(len(pool), size=min(ITEMS_PER_COMPETENCY, len(pool)), replace=False)
-                booklet.extend(pool[int(k)] for k in picks)
-        answered = []
-        for position, k in enumerate(rng.permutation(len(booklet)), start=1):
-            item = booklet[int(k)]
-            value = int(rng.choice(item.max_score + 1, p=_probabilities(item, abilities[item.competency_id])))
-            answered.append((item, value))
-            at = attempt.started_at + dt.timedelta(seconds=40 * position)
-            responses.append((attempt.pk, item.pk, position, False, at, None, value, at))
-        ab = engine.attempt_bank(attempt.assessment, attempt.competency_codes)
-        pairs = [(ab.index_of[item.pk], value) for item, value in answered if item.pk in ab.index_of]
-        decided = 0
-        for competency, result in zip(ab.competencies, score(ab.bank, pairs, ab.config), strict=True):
-            results.append(
-                (
-                    attempt.pk,
-                    competency.pk,
-                    region.pk,
-                    result.theta,
-                    result.se,
-                    result.p_deficit,
-                    result.decision,
-                    competency.level_for(result.theta),
-                    result.n_items,
-                )
-            )
-            decided += result.decision != "uncertain"
-        attempt.answered, attempt.decided = len(answered), decided
+        _answer(
+            attempt,
+            list(abilities),
+            abilities,
+            attempt.competency_codes,
+            items_by_competency,
+            rng,
+            region,
+            responses,
+            results,
+        )
     insert_rows(Response._meta.db_table, RESPONSE_COLUMNS, responses)
     insert_rows(CompetencyResult._meta.db_table, RESULT_COLUMNS, results)
     Attempt.objects.bulk_update(attempts, ["answered", "decided"], batch_size=2000)

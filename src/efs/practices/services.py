@@ -14,7 +14,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from efs.catalog.public import COMMENT_MIN, LOW_SCORE_SHARE, MIN_REVIEWS, expert_affiliations, reviewers_pick
+from efs.catalog.public import (
+    COMMENT_MIN,
+    LOW_SCORE_SHARE,
+    MIN_REVIEWS,
+    expert_affiliations,
+    require_enough_reviews,
+    reviewers_pick,
+)
 from efs.errors import Conflict, PermissionDenied, ValidationFailed
 from efs.limits import FILE_NAME_MAX_CHARS
 from efs.people import access as people_access
@@ -612,12 +619,7 @@ def practice_decide(*, actor: User, practice: Practice, decision: str, level: st
     if decision not in DECISIONS:
         raise ValidationFailed(_("Choose a decision."), code="decision_unknown")
     done = practice.reviews.filter(practice_version=practice.version, status=PracticeReviewStatus.SUBMITTED).count()
-    if done < MIN_REVIEWS:
-        raise Conflict(
-            _("At least %(n)s expert reviews are needed before a decision; %(done)s submitted.")
-            % {"n": MIN_REVIEWS, "done": done},
-            code="reviews_missing",
-        )
+    require_enough_reviews(done)
     if decision in POSITIVE and level not in PracticeLevel.values:
         raise ValidationFailed(_("Give the level the decision confirms."), code="decision_level_required")
     if decision not in POSITIVE and len(comment.strip()) < 10:

@@ -11,18 +11,15 @@ from .models import TEXT_MAX, ConsultationFormat, MentorshipForm, PlanItemKind, 
 from .services import DURATION_MAX, DURATION_MIN
 
 
-class ConsultationRequestForm(forms.Form):
-    topic = forms.CharField(label=_("Topic"), max_length=300)
-    subject = forms.ChoiceField(
-        label=_("On what"), help_text=_("a competency from your diagnostics or an activity of your route")
-    )
-    format = forms.ChoiceField(label=_("Format"), choices=ConsultationFormat.choices)
-    preferred_times = forms.CharField(
-        label=_("Preferred times"), max_length=500, required=False, help_text=_("for example: weekdays after 15:00")
-    )
+class _SubjectChoice:
+    """A form's `subject` field: one of the educator's deficits («c<competency>») or one of the
+    activities of their route («i<item>»)."""
+
+    fields: dict
+    cleaned_data: dict
 
     def __init__(self, *args, deficits=(), items=(), **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]  # the mixin precedes forms.Form
         choices = [(f"c{d.competency_id}", f"{d.code} {d.title}") for d in deficits]
         choices += [(f"i{i.pk}", str(i.title)[:150]) for i in items]
         self.fields["subject"].choices = choices
@@ -31,6 +28,17 @@ class ConsultationRequestForm(forms.Form):
         value = self.cleaned_data["subject"]
         number = int(value[1:])
         return (number, None) if value.startswith("c") else (None, number)
+
+
+class ConsultationRequestForm(_SubjectChoice, forms.Form):
+    topic = forms.CharField(label=_("Topic"), max_length=300)
+    subject = forms.ChoiceField(
+        label=_("On what"), help_text=_("a competency from your diagnostics or an activity of your route")
+    )
+    format = forms.ChoiceField(label=_("Format"), choices=ConsultationFormat.choices)
+    preferred_times = forms.CharField(
+        label=_("Preferred times"), max_length=500, required=False, help_text=_("for example: weekdays after 15:00")
+    )
 
 
 class ScheduleForm(forms.Form):
@@ -127,22 +135,11 @@ class MentorshipCreateForm(forms.Form):
         self.fields["mentees"].choices = [(e.pk, f"{e.full_name}, {e.position}") for e in mentees]
 
 
-class CycleOpenForm(forms.Form):
+class CycleOpenForm(_SubjectChoice, forms.Form):
     subject = forms.ChoiceField(
         label=_("The deficit to work on"),
         help_text=_("a competency from your diagnostics or an activity of your route"),
     )
-
-    def __init__(self, *args, deficits=(), items=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        choices = [(f"c{d.competency_id}", f"{d.code} {d.title}") for d in deficits]
-        choices += [(f"i{i.pk}", str(i.title)[:150]) for i in items]
-        self.fields["subject"].choices = choices
-
-    def subject_ids(self) -> tuple[int | None, int | None]:
-        value = self.cleaned_data["subject"]
-        number = int(value[1:])
-        return (number, None) if value.startswith("c") else (None, number)
 
 
 class CycleTextForm(forms.Form):

@@ -25,7 +25,7 @@ from efs.web.actions import act, submit
 
 from . import forms, importexport, queries, services
 from .access import FORECAST_READERS, READERS, REGION_LEVEL
-from .models import InputChange, Scenario, TargetedContract
+from .models import ForecastRun, InputChange, Scenario, TargetedContract
 
 
 def _region(request: HttpRequest) -> Region:
@@ -42,6 +42,16 @@ def _region_posted(request: HttpRequest) -> Region:
     if wanted and str(region.pk) != wanted:
         raise NotFound(_("Not found, or you have no access to it."))
     return region
+
+
+def _forecast_to_export(request: AuthedRequest) -> tuple[Region, ForecastRun]:
+    """The region asked for and its latest forecast, for the exports (none yet: not found)."""
+    access.require_role(request.user, FORECAST_READERS)
+    region = _region(request)
+    run = queries.latest_run(region)
+    if run is None:
+        raise NotFound(_("There is no forecast yet."))
+    return region, run
 
 
 def _url(name: str, region: Region, **kwargs) -> str:
@@ -130,11 +140,7 @@ def municipality(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def export_forecast(request: AuthedRequest) -> HttpResponse:
-    access.require_role(request.user, FORECAST_READERS)
-    region = _region(request)
-    run = queries.latest_run(region)
-    if run is None:
-        raise NotFound(_("There is no forecast yet."))
+    region, run = _forecast_to_export(request)
     rows = (
         (
             c.municipality.name,
@@ -157,11 +163,7 @@ def export_forecast(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def export_risk(request: AuthedRequest) -> HttpResponse:
-    access.require_role(request.user, FORECAST_READERS)
-    region = _region(request)
-    run = queries.latest_run(region)
-    if run is None:
-        raise NotFound(_("There is no forecast yet."))
+    region, run = _forecast_to_export(request)
     rows = (
         (
             r.municipality.name,

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from efs.catalog.public import COMMENT_MIN, LOW_SCORE_SHARE, MIN_REVIEWS, expert_affiliations
+from efs.catalog.public import COMMENT_MIN, LOW_SCORE_SHARE, MIN_REVIEWS, expert_affiliations, require_enough_reviews
 from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from efs.people import access
 from efs.people.public import Macroregion, Organization, Region, Role, User, notify
@@ -476,12 +476,7 @@ def version_decide(
     if version.status != VersionStatus.IN_REVIEW:
         raise Conflict(_("A decision is taken on a version under review."), code="program_not_in_review")
     done = version.reviews.filter(status=ReviewState.SUBMITTED).count()
-    if done < MIN_REVIEWS:
-        raise Conflict(
-            _("At least %(n)s expert reviews are needed before a decision; %(done)s submitted.")
-            % {"n": MIN_REVIEWS, "done": done},
-            code="reviews_missing",
-        )
+    require_enough_reviews(done)
     comment = (comment or "").strip()
     if len(comment) > 2000 or "\x00" in comment:
         raise ValidationFailed(
