@@ -121,8 +121,7 @@ def sqlite_restore(connection) -> None:
 
 
 def postgres_template(connection, test_name: str) -> str:
-    from psycopg import sql
-
+    q = connection.ops.quote_name
     name = f"{re.sub(r'_gw[0-9]+$', '', test_name)}_tpl_{key('postgresql')}"[:63]
     with connection.creation._nodb_cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
@@ -136,27 +135,22 @@ def postgres_template(connection, test_name: str) -> str:
             prefix = name.rsplit("_tpl_", 1)[0] + "_tpl_"
             cursor.execute("SELECT datname FROM pg_database WHERE starts_with(datname, %s)", [prefix])
             for (stale,) in cursor.fetchall():
-                cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(stale)))
+                cursor.execute(f"DROP DATABASE IF EXISTS {q(stale)} WITH (FORCE)")
             building = f"{prefix}building"
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(building)))
+            cursor.execute(f"CREATE DATABASE {q(building)}")
         base, _, query = os.environ["DATABASE_URL"].partition("?")
         _migrate(f"{base.rsplit('/', 1)[0]}/{building}" + (f"?{query}" if query else ""))
         with connection.creation._nodb_cursor() as cursor:
-            cursor.execute(
-                sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(building), sql.Identifier(name))
-            )
+            cursor.execute(f"ALTER DATABASE {q(building)} RENAME TO {q(name)}")
     return name
 
 
 def postgres_create(connection, test_name: str) -> None:
-    from psycopg import sql
-
+    q = connection.ops.quote_name
     template = postgres_template(connection, test_name)
     with connection.creation._nodb_cursor() as cursor:
-        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(test_name)))
-        cursor.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(test_name), sql.Identifier(template))
-        )
+        cursor.execute(f"DROP DATABASE IF EXISTS {q(test_name)} WITH (FORCE)")
+        cursor.execute(f"CREATE DATABASE {q(test_name)} TEMPLATE {q(template)}")
 
 
 # ---- the hook -----------------------------------------------------------------------------
