@@ -22,6 +22,20 @@ from efs.people.services import role_grant, support_assign
 from efs.people.validators import inn_with_checksum, snils_with_checksum
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix, django_db_use_migrations, django_db_keepdb
+):
+    """Each worker's test database is a copy of one migrated template (tests/dbtemplate.py)."""
+    from django.db import connections
+
+    from tests import dbtemplate
+
+    if dbtemplate.enabled() and django_db_use_migrations and not django_db_keepdb:
+        for connection in connections.all():
+            dbtemplate.install(connection)
+
+
 @dataclass
 class World:
     """Two regions; in the first, two municipalities; orgs A and B in M1, C in M2, D in R2."""
