@@ -200,7 +200,8 @@ class Verdict:
 
     def encode(self, intent_id: int) -> str:
         if self.code == "ok":
-            return ":".join([str(intent_id), "o", *("-" if value is None else str(value) for value in self.transfer)])
+            transfer = cast(tuple, self.transfer)  # an "ok" verdict has it
+            return ":".join([str(intent_id), "o", *("-" if value is None else str(value) for value in transfer)])
         if self.code == "funds":
             return f"{intent_id}:f:{self.available}"
         return f"{intent_id}:c"
@@ -411,7 +412,7 @@ def _lead(key: int, *, last: bool) -> tuple[dict[int, Verdict], bool]:
             cursor.execute(("WITH " + ", ".join(ctes) if ctes else "") + _RELEASE_SELECT, params, prepare=True)
             commit.execute("COMMIT")
             pipeline.sync()
-            kept, taken = cursor.fetchone()
+            kept, taken = cast(tuple, cursor.fetchone())  # _RELEASE_SELECT: one row, always
         for intent_id, verdict in verdicts.items():  # as told to the waiters
             if verdict.code == "funds" and tids[intent_id] in (taken or ()):
                 verdicts[intent_id] = Verdict("careful")

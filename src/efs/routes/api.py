@@ -436,9 +436,9 @@ def item_evidence(
     request: AuthedRequest,
     route_id: Id,
     item_id: Id,
-    file: File[UploadedFile] = None,
+    file: File[UploadedFile | None] = None,
     note: str = Form("", max_length=NOTE_MAX_CHARS),
-):  # type: ignore[assignment]
+):
     evidence = services.evidence_submit(
         actor=request.user, item=_item(request, route_id, item_id), file=file, note=note
     )

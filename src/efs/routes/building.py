@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,7 +51,7 @@ class BuildOptions:
     period_end: dt.date
     budget: int  # kopecks
     max_hours: int
-    formats: list[str] = field(default_factory=list)  # "online", "in_person"; empty: any
+    formats: Sequence[str] = field(default_factory=list)  # "online", "in_person"; empty: any
     places: list[int] = field(default_factory=list)  # municipality ids; empty: any
     copay: int = 0  # kopecks the educator declares to pay above the certificate
 

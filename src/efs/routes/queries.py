@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
@@ -12,6 +13,10 @@ from efs.people import access
 from efs.people.models import Educator, Role, search_key
 
 from .access import INDIVIDUAL, STATUS_READERS
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 from .models import (
     ACTIVE,
     Evidence,
@@ -99,6 +104,14 @@ class StaffRow:
     overdue: int
 
 
+class _Progress(TypedDict):
+    """What staff_routes annotates a route with."""
+
+    total: int
+    done: int
+    overdue: int
+
+
 def staff_routes(
     user,
     *,
@@ -107,7 +120,7 @@ def staff_routes(
     status: str = "",
     overdue: bool = False,
     search: str = "",
-) -> QuerySet[Route]:
+) -> QuerySet[WithAnnotations[Route, _Progress]]:
     """Statuses and progress of the routes in the user's scope — no contents, evidence or comments."""
     today = today or timezone.localdate()
     routes = access.scoped(Route.objects.filter(status__in=[*ACTIVE, RouteStatus.COMPLETED]), user, roles=roles)
@@ -130,14 +143,14 @@ def staff_routes(
     return routes.filter(overdue__gt=0) if overdue else routes
 
 
-def staff_row(route: Route) -> StaffRow:
+def staff_row(route: WithAnnotations[Route, _Progress]) -> StaffRow:
     educator = route.educator
     return StaffRow(
         educator_id=educator.pk,
         name=educator.full_name,
         organization=educator.organization.display_name if educator.organization else "",
         status=route.status,
-        status_label=RouteStatus(route.status).label,
+        status_label=str(RouteStatus(route.status).label),
         done=route.done,
         total=route.total,
         overdue=route.overdue,
@@ -162,10 +175,10 @@ def routes_summary(user, *, roles=STATUS_READERS, region_id: int | None = None) 
     routes = access.scoped(Route.objects.exclude(status=RouteStatus.ABANDONED), user, roles=roles)
     if region_id:
         educators, routes = educators.filter(region_id=region_id), routes.filter(region_id=region_id)
-    educators = educators.count()
+    count = educators.count()
     by_status = dict(routes.values_list("status").annotate(n=Count("id")).order_by())
     with_route = routes.values("educator_id").distinct().count()
-    return RouteSummary(educators=educators, with_route=with_route, by_status=by_status)
+    return RouteSummary(educators=count, with_route=with_route, by_status=by_status)
 
 
 def upcoming(route: Route, today: dt.date | None = None, days: int = 14) -> list[RouteItem]:
