@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from django.db.models import F, Prefetch
 from django.utils.translation import gettext as _
@@ -305,7 +306,7 @@ def reason(candidate: Candidate, covers: dict[str, float], deficits: dict[str, D
     if candidate.sourced is not None and candidate.sourced.reason:
         text = f"{text}; {candidate.sourced.reason}" if text else candidate.sourced.reason
     if candidate.kind == "cohort":
-        cohort = candidate.cohort
+        cohort = cast(Cohort, candidate.cohort)  # cohort_option gives every "cohort" candidate its cohort
         where = _("online") if cohort.online else (cohort.municipality.name if cohort.municipality else "")
         price = (
             _("free of charge")
