@@ -539,7 +539,7 @@ class AccountabilityOut(Schema):
 def public(request: HttpRequest, region_code: Annotated[str, Field(min_length=2, max_length=2, pattern=r"^[0-9]{2}$")]):
     region = Region.objects.filter(code=region_code).first()
     report = queries.public_accountability(region) if region else None
-    if report is None:
+    if region is None or report is None:
         raise NotFound(_("This region has no coordination council on the platform."))
     return {
         "region_code": region.code,
