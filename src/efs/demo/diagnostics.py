@@ -153,7 +153,7 @@ def simulate_first_wave(region: Region, *, seed: int, now: dt.datetime | None = 
         Attempt.objects.bulk_create(attempts)
         responses, results = [], []
         for attempt, (own, thetas) in zip(attempts, plans, strict=True):
-            booklet = []
+            booklet: list[Item] = []
             for competency in own:
                 pool = items_by_competency.get(competency.pk, [])
                 if pool:

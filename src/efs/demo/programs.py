@@ -31,8 +31,12 @@ from efs.people.public import (
 
 from .users import DEMO_PASSWORD, MACROREGION_TEAMS
 
-ActivityData, Content, GoalData = services.ActivityData, services.Content, services.GoalData
-ResourceData, TargetData, TaskData = services.ResourceData, services.TargetData, services.TaskData
+ActivityData = services.ActivityData
+Content = services.Content
+GoalData = services.GoalData
+ResourceData = services.ResourceData
+TargetData = services.TargetData
+TaskData = services.TaskData
 RegionalProgram, starter = services.RegionalProgram, services.starter
 
 MACROREGION = next(iter(MACROREGION_TEAMS))
