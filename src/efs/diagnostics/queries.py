@@ -125,7 +125,7 @@ def previous_results(attempt: Attempt) -> dict[str, CompetencyResult]:
     return latest
 
 
-DECISION_RANK = {Decision.NO_DEFICIT: 0, Decision.UNCERTAIN: 1, Decision.DEFICIT: 2}
+DECISION_RANK: dict[str, int] = {Decision.NO_DEFICIT: 0, Decision.UNCERTAIN: 1, Decision.DEFICIT: 2}
 
 
 @dataclass(frozen=True)
@@ -339,7 +339,7 @@ def _row_order(row: MapRow) -> tuple:
     return (AUDIENCE_ORDER.get(row.audience, 9),)
 
 
-AUDIENCE_ORDER = {Audience.TEACHER: 0, Audience.MANAGER: 1, Audience.STUDENT: 2}
+AUDIENCE_ORDER: dict[str, int] = {Audience.TEACHER: 0, Audience.MANAGER: 1, Audience.STUDENT: 2}
 
 
 # ---------------------------------------------------------------- snapshots below region level

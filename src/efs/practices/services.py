@@ -97,7 +97,7 @@ DEFAULT_CRITERIA = [
         "max_score": 2,
     },
 ]
-DECISIONS = {
+DECISIONS: dict[str, str] = {
     PracticeVerdict.RECOMMEND: PracticeStatus.RECOMMENDED,
     PracticeVerdict.INCLUDE: PracticeStatus.INCLUDED,
     PracticeVerdict.REVISE: PracticeStatus.RETURNED,

@@ -74,7 +74,7 @@ def _text(value: str, *, field: str, required: bool = True, limit: int = TEXT_MA
 
 def writable_kinds(user: User, educator: Educator) -> list[str]:
     """The kinds of record `user` may write about `educator`."""
-    kinds = []
+    kinds: list[str] = []
     for kind, who in WRITERS.items():
         if (who == "self" and educator.user_id == user.pk) or (who != "self" and _supports(user, educator.pk, who)):
             kinds.append(kind)

@@ -176,7 +176,7 @@ def version_view(version: RegionalProgramVersion) -> VersionView:
 
 # ---------------------------------------------------------------- comparison
 
-STATUS_RANK = {
+STATUS_RANK: dict[str, int] = {
     VersionStatus.APPROVED: 0,
     VersionStatus.IN_REVIEW: 1,
     VersionStatus.SUBMITTED: 2,
