@@ -408,8 +408,8 @@ def _practice_url(practice: Practice) -> str:
 
 def _notify_authors(practice: Practice, title: str, key: str = "") -> int:
     sent = 0
-    users = {a.user for a in practice.authors.select_related("user") if a.user_id}
-    if practice.submitted_by_id:
+    users = {a.user for a in practice.authors.select_related("user") if a.user is not None}
+    if practice.submitted_by is not None:
         users.add(practice.submitted_by)
     for user in users:
         sent += notify(user=user, title=title, url=_practice_url(practice), key=f"{key}-{user.pk}" if key else "")

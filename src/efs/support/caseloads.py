@@ -487,7 +487,7 @@ def _notify_move(educator: Educator, old: User | None, new: User) -> None:
             title=_("%(name)s has been handed over to another tutor: %(tutor)s")
             % {"name": educator.full_name, "tutor": new.display_name()},
         )
-    if educator.user_id:
+    if educator.user is not None:
         notify(
             kind=MailKind.CASELOAD,
             user=educator.user,

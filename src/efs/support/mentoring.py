@@ -162,7 +162,7 @@ def _activate(mentorship: Mentorship, actor: User) -> None:
         title=_("You are the mentor of %(name)s") % {"name": mentorship.mentee.full_name},
         url=url,
     )
-    if mentorship.mentee.user_id:
+    if mentorship.mentee.user is not None:
         notify(
             kind=MailKind.MENTORING,
             user=mentorship.mentee.user,

@@ -288,7 +288,7 @@ def consultation_schedule(
     consultation.starts_at, consultation.ends_at = starts_at, ends_at
     consultation.place, consultation.online_link = place, online_link
     consultation.save(update_fields=["status", "starts_at", "ends_at", "place", "online_link"])
-    if consultation.educator.user_id:
+    if consultation.educator.user is not None:
         when = timezone.localtime(starts_at).strftime("%d.%m.%Y %H:%M")
         title = (
             _("The consultation is moved to %(when)s")
@@ -350,7 +350,7 @@ def consultation_record(
         consultation.status = ConsultationStatus.HELD
         consultation.held_at = now
         consultation.save(update_fields=["status", "held_at"])
-        if consultation.educator.user_id:
+        if consultation.educator.user is not None:
             notify(
                 kind=MailKind.CONSULTATION,
                 user=consultation.educator.user,
