@@ -219,8 +219,9 @@ class _BaseBands(forms.BaseFormSet):
         ]
 
 
-BandFormSet = forms.formset_factory(
-    BandForm, formset=_BaseBands, extra=2, max_num=20, absolute_max=20, validate_max=True
+BandFormSet = cast(  # formset_factory subclasses the formset it is given
+    "type[_BaseBands]",
+    forms.formset_factory(BandForm, formset=_BaseBands, extra=2, max_num=20, absolute_max=20, validate_max=True),
 )
 
 

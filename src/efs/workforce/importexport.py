@@ -76,7 +76,7 @@ def _rows(content: bytes, columns: tuple[tuple[str, str], ...]) -> list[tuple[in
         if _norm(title) not in header:
             raise ValidationFailed(_("The first row has no column «%(title)s».") % {"title": title})
         position[key] = header.index(_norm(title))
-    result = []
+    result: list[tuple[int, dict[str, Any]]] = []
     for number, row in enumerate(rows, start=2):
         if not any(cell not in (None, "") for cell in row):
             continue
@@ -292,10 +292,10 @@ def classes_import(*, actor: User, region: Region, content: bytes) -> int:
             if value is None:
                 errors.add(number, title(key), _("a whole number in range is needed"))
         if organization is not None and year is not None and grade is not None:
-            key = (organization.pk, year, grade)
-            if key in seen:
-                errors.add(number, title("grade"), _("repeats row %(row)s") % {"row": seen[key]})
-            seen[key] = number
+            place = (organization.pk, year, grade)
+            if place in seen:
+                errors.add(number, title("grade"), _("repeats row %(row)s") % {"row": seen[place]})
+            seen[place] = number
         checked.append((organization, year, grade, classes, pupils))
     errors.raise_if_any()
     with transaction.atomic():

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -15,6 +17,9 @@ from django.utils.translation import gettext as _
 from efs.errors import NotFound
 from efs.people import access
 from efs.people.public import Educator, Municipality, Region, Role, Subject
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 from . import forecasting
 from .access import FORECAST_READERS, READERS
@@ -208,7 +213,11 @@ def age_structure(
     return bands
 
 
-def posts_visible(user, *, region: Region | None = None) -> QuerySet[Post]:
+class _Held(TypedDict):
+    held: Decimal  # the FTE held today
+
+
+def posts_visible(user, *, region: Region | None = None) -> QuerySet[WithAnnotations[Post, _Held]]:
     """Posts the user reads, with the FTE held today (``held``)."""
     today = timezone.localdate()
     posts = access.scoped(Post.objects.all(), user, roles=READERS)
@@ -293,7 +302,7 @@ class Accuracy:
 def forecast_accuracy(user, region: Region) -> list[Accuracy]:
     """Each earlier base run's supply for its first year against the registry of that year."""
     current = forecasting.school_year(timezone.localdate())
-    result = []
+    result: list[Accuracy] = []
     for run in ForecastRun.objects.filter(region=region, scenario__isnull=True, base_year__lt=current).order_by(
         "-base_year", "-created_at"
     ):
