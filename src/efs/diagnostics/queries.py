@@ -8,6 +8,7 @@ import hashlib
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
@@ -16,6 +17,9 @@ from django.utils import timezone
 from efs.competencies.models import Audience, Competency
 from efs.people import access
 from efs.people.public import Municipality, Region
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 from .access import AGGREGATE_READERS, INDIVIDUAL_READERS
 from .models import Attempt, AttemptStatus, CompetencyResult, Decision, Item, Response
@@ -63,7 +67,7 @@ class ResultRow:
     high: float
     p_deficit: float
     decision: str
-    decision_label: str
+    decision_label: StrOrPromise
     confidence: float
     level: str
     level_title: str
@@ -174,12 +178,12 @@ def comparison(attempt: Attempt, rows: list[ResultRow]) -> Comparison | None:
     if not previous:
         return None
     changes = [Change(row=row, before=previous.get(row.competency.code)) for row in rows]
-    compared = [c for c in changes if c.before is not None]
+    compared = [(c.row, c.before) for c in changes if c.before is not None]
     return Comparison(
         changes=changes,
-        deficits_before=sum(1 for c in compared if c.before.decision == Decision.DEFICIT),
-        deficits_after=sum(1 for c in compared if c.row.decision == Decision.DEFICIT),
-        since=min(c.before.attempt.started_at for c in compared) if compared else None,
+        deficits_before=sum(1 for _row, before in compared if before.decision == Decision.DEFICIT),
+        deficits_after=sum(1 for row, _before in compared if row.decision == Decision.DEFICIT),
+        since=min(before.attempt.started_at for _row, before in compared) if compared else None,
     )
 
 

@@ -15,7 +15,7 @@ from efs.people.models import Educator, Role, search_key
 from .access import INDIVIDUAL, STATUS_READERS
 
 if TYPE_CHECKING:
-    from django_stubs_ext import WithAnnotations
+    from django_stubs_ext import StrOrPromise, WithAnnotations
 
 from .models import (
     ACTIVE,
@@ -98,7 +98,7 @@ class StaffRow:
     name: str
     organization: str
     status: str
-    status_label: str
+    status_label: StrOrPromise
     done: int
     total: int
     overdue: int
@@ -150,7 +150,7 @@ def staff_row(route: WithAnnotations[Route, _Progress]) -> StaffRow:
         name=educator.full_name,
         organization=educator.organization.display_name if educator.organization else "",
         status=route.status,
-        status_label=str(RouteStatus(route.status).label),
+        status_label=RouteStatus(route.status).label,
         done=route.done,
         total=route.total,
         overdue=route.overdue,

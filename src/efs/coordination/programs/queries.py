@@ -6,6 +6,8 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, Sum
 from django.utils.translation import gettext as _
@@ -21,6 +23,9 @@ from efs.monitoring.public import (
 from efs.people import access
 from efs.people.public import Macroregion, Organization, Region, Role
 from efs.practices.public import MacroregionLinks, macroregion_links
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 from . import content as contents
 from .access import DRAFTERS, is_federal
@@ -103,8 +108,8 @@ class VersionView:
     version: RegionalProgramVersion
     content: contents.Content
     goals: list[GoalView]
-    targets: list[tuple[str, str, int, object, str]]  # (path, indicator name, year, value, unit)
-    resources: list[tuple[str, str, int, str, str]]  # (path, kind label, amount, organization, note)
+    targets: list[tuple[str, str, int, Decimal, str]]  # (path, indicator name, year, value, unit)
+    resources: list[tuple[str, StrOrPromise, int, str, str]]  # (path, kind label, amount, organization, note)
     totals: dict[str, int]
     covered: list[tuple[str, str, bool]]  # (code, title, covered)
 
@@ -154,7 +159,7 @@ def version_view(version: RegionalProgramVersion) -> VersionView:
         )
         for n, t in enumerate(content.targets, start=1)
     ]
-    resources = [
+    resources: list[tuple[str, StrOrPromise, int, str, str]] = [
         (f"resource{n}", ResourceKind(r.kind).label, r.amount, names.get(r.organization_id, "—"), r.note)
         for n, r in enumerate(content.resources, start=1)
     ]
@@ -297,11 +302,11 @@ def comparison(*, region_ids: list[int], year: int) -> Comparison:
     build = published_build()
     if build is not None:
         for indicator in indicators:
-            for value in indicator_values(
+            for measured in indicator_values(
                 indicator=indicator, level=Level.REGION, period=str(year), unit_ids=list(rows), build=build
             ):
-                if value.unit_id in rows and value.value is not None:
-                    rows[value.unit_id].achieved[indicator.code] = value
+                if measured.unit_id in rows and measured.value is not None:
+                    rows[measured.unit_id].achieved[indicator.code] = measured
     # The newest template among the compared versions (every version holds its own); a query only
     # when no region has a program.
     template = max((v.template for v in current.values()), key=lambda t: t.version, default=None)
