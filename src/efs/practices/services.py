@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q
@@ -65,7 +66,7 @@ AUTHORS_MAX = 10
 CRITERION_COMMENT_MAX = 1000
 
 # The bank's review criteria (a contest may publish its own).
-DEFAULT_CRITERIA = [
+DEFAULT_CRITERIA: list[dict[str, Any]] = [
     {
         "code": "relevance",
         "title": "Актуальность",
@@ -135,9 +136,8 @@ class Criterion:
 
 
 def criteria_of(practice: Practice) -> dict[str, Criterion]:
-    rows = (
-        practice.contest.criteria if practice.contest_id and practice.contest.criteria else None
-    ) or DEFAULT_CRITERIA
+    contest = practice.contest
+    rows = (contest.criteria if contest is not None and contest.criteria else None) or DEFAULT_CRITERIA
     return {
         c["code"]: Criterion(c["code"], c["title"], c.get("description", ""), int(c.get("max_score", 2))) for c in rows
     }
@@ -422,7 +422,7 @@ def practice_submit(*, actor: User, practice: Practice) -> Practice:
     require_author(actor, practice)
     if practice.status not in EDITABLE:
         raise Conflict(_("Only a draft or a returned card can be submitted."), code="practice_not_editable")
-    if practice.contest_id:
+    if practice.contest is not None:
         _contest_open(practice.contest, practice.region_id)
     if practice.status == PracticeStatus.RETURNED:
         practice.version += 1
