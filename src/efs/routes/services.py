@@ -9,7 +9,7 @@ import uuid
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from django.db import transaction
 from django.urls import reverse
@@ -29,6 +29,9 @@ from efs.people.services import notify, processing_allowed_q, processing_require
 from efs.planner import PlannerError, plan_route
 
 from . import building, registry
+
+if TYPE_CHECKING:
+    from efs.diagnostics.models import Attempt
 from .models import (
     ACTIVE,
     Evidence,
@@ -520,11 +523,12 @@ def summary(route: Route, *, reasons: bool = True) -> dict:
                     done[code] += share
     clashes = []
     dated = sorted(
-        (i for i in items if i.exclusive and i.planned_start and i.planned_end), key=lambda i: i.planned_start
+        ((i.planned_start, i.planned_end, i) for i in items if i.exclusive and i.planned_start and i.planned_end),
+        key=lambda row: row[0],
     )
-    for a_index, a in enumerate(dated):
-        for b in dated[a_index + 1 :]:
-            if b.planned_start <= a.planned_end:
+    for a_index, (_a_start, a_end, a) in enumerate(dated):
+        for b_start, _b_end, b in dated[a_index + 1 :]:
+            if b_start <= a_end:
                 clashes.append((a, b))
     uncovered = {
         g.competency.code: building.uncovered_reason(route.educator, g.competency, route.period_start, route.period_end)
@@ -549,7 +553,7 @@ def summary(route: Route, *, reasons: bool = True) -> dict:
 class Drift:
     """How the educator's deficits changed since the route was built."""
 
-    attempt: object  # the newest attempt that changed them
+    attempt: Attempt  # the newest attempt that changed them
     new: list[building.Deficit]  # deficits the route has no goal for
     gone: list[RouteGoal]  # open goals whose deficit a re-diagnosis no longer finds
     current_share: float  # the share of the current deficit weight the route's plan covers
@@ -1076,7 +1080,11 @@ def program_effects_update() -> int:
         .select_related("competency")
         .values_list("route_id", "competency__code", "current_theta", "result_theta")
     )
-    gains: dict[tuple[int, str], float] = {(route_id, code): after - before for route_id, code, before, after in rows}
+    gains: dict[tuple[int, str], float] = {
+        (route_id, code): after - before
+        for route_id, code, before, after in rows
+        if before is not None and after is not None  # always: the query keeps the measured goals only
+    }
     if not gains:
         return 0
     completed = defaultdict(list)
@@ -1120,7 +1128,8 @@ def item_effects(groups: dict[int, set[int]]) -> dict[int, dict[str, dict]]:
     ).values_list("route_id", "competency__code", "current_theta", "result_theta")
     by_code: dict[str, dict[int, float]] = defaultdict(dict)
     for route_id, code, before, after in rows:
-        by_code[code][route_id] = after - before
+        if before is not None and after is not None:  # always: the query keeps the measured goals only
+            by_code[code][route_id] = after - before
     answer: dict[int, dict[str, dict]] = {}
     for group, members in groups.items():
         treated_routes: dict[str, set[int]] = defaultdict(set)
@@ -1160,11 +1169,12 @@ def send_reminders(today: dt.date | None = None) -> int:
         user = item.route.educator.user
         if user is None:
             continue
-        overdue = item.planned_end < today
+        end = cast(dt.date, item.planned_end)  # the query's planned_end__lte keeps dated items only
+        overdue = end < today
         key = f"route-item-{item.pk}-{'overdue' if overdue else 'soon'}"
         title = (_("Overdue: %(item)s (until %(date)s)") if overdue else _("Due soon: %(item)s (until %(date)s)")) % {
             "item": item.title[:150],
-            "date": item.planned_end.strftime("%d.%m.%Y"),
+            "date": end.strftime("%d.%m.%Y"),
         }
         sent += notify(user=user, title=title, url=reverse("routes:route", args=[item.route_id]), key=key)
     return sent
