@@ -395,12 +395,12 @@ def moderation(request: AuthedRequest) -> HttpResponse:
     people_access.require_role(request.user, MODERATORS)
     moderated = moderated_filter(request.user)
     base = Program.objects.filter(moderated) if moderated is not None else Program.objects.none()
-    groups = [
+    queues = [
         (ProgramStatus.SUBMITTED.label, base.filter(status=ProgramStatus.SUBMITTED)),
         (ProgramStatus.IN_REVIEW.label, base.filter(status=ProgramStatus.IN_REVIEW)),
         (ProgramStatus.APPROVED.label, base.filter(status=ProgramStatus.APPROVED)),
     ]
-    groups = [(label, list(qs.select_related("provider").order_by("updated_at")[:100])) for label, qs in groups]
+    groups = [(label, list(qs.select_related("provider").order_by("updated_at")[:100])) for label, qs in queues]
     return render(request, "catalog/moderation.html", {"groups": groups})
 
 
