@@ -206,6 +206,8 @@ def staffing_import(*, actor: User, region: Region, content: bytes) -> int:
         if values["diploma"] not in (None, "") and diploma is None:
             errors.add(number, title("diploma"), _("unknown subject"))
         out_of_field = _norm(values["out_of_field"]) in ("да", "1", "true", "yes")
+        if organization is None or fte is None or opened is None:
+            continue  # the row has its error: nothing is saved
         checked.append(
             (
                 organization,
@@ -296,7 +298,8 @@ def classes_import(*, actor: User, region: Region, content: bytes) -> int:
             if place in seen:
                 errors.add(number, title("grade"), _("repeats row %(row)s") % {"row": seen[place]})
             seen[place] = number
-        checked.append((organization, year, grade, classes, pupils))
+            if classes is not None and pupils is not None:  # a row with a gap has its error: nothing is saved
+                checked.append((organization, year, grade, classes, pupils))
     errors.raise_if_any()
     with transaction.atomic():
         for organization, year, grade, classes, pupils in checked:
