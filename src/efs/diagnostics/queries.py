@@ -18,11 +18,11 @@ from efs.competencies.models import Audience, Competency
 from efs.people import access
 from efs.people.public import Municipality, Region
 
-if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
-
 from .access import AGGREGATE_READERS, INDIVIDUAL_READERS
 from .models import Attempt, AttemptStatus, CompetencyResult, Decision, Item, Response
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # A share computed over fewer people could point at a person.
 MIN_GROUP = 5

@@ -13,10 +13,6 @@ from efs.people import access
 from efs.people.models import Educator, Role, search_key
 
 from .access import INDIVIDUAL, STATUS_READERS
-
-if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise, WithAnnotations
-
 from .models import (
     ACTIVE,
     Evidence,
@@ -27,6 +23,9 @@ from .models import (
     RouteItem,
     RouteStatus,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, WithAnnotations
 
 
 def route_full(user, pk: int) -> Route:

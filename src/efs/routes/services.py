@@ -29,9 +29,6 @@ from efs.people.services import notify, processing_allowed_q, processing_require
 from efs.planner import PlannerError, plan_route
 
 from . import building, registry
-
-if TYPE_CHECKING:
-    from efs.diagnostics.models import Attempt
 from .models import (
     ACTIVE,
     Evidence,
@@ -44,6 +41,9 @@ from .models import (
     RouteItem,
     RouteStatus,
 )
+
+if TYPE_CHECKING:
+    from efs.diagnostics.models import Attempt
 
 MAX_HOURS = 2000
 EVIDENCE_MAX_BYTES = 15 * 1024 * 1024

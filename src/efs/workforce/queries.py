@@ -18,9 +18,6 @@ from efs.errors import NotFound
 from efs.people import access
 from efs.people.public import Educator, Municipality, Region, Role, Subject
 
-if TYPE_CHECKING:
-    from django_stubs_ext import WithAnnotations
-
 from . import forecasting
 from .access import FORECAST_READERS, READERS
 from .models import (
@@ -33,6 +30,9 @@ from .models import (
     Scenario,
     TargetedContract,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 AGE_BANDS = ("<30", "30–39", "40–49", "50–59", "60+")
 

@@ -24,9 +24,6 @@ from efs.people import access
 from efs.people.public import Macroregion, Organization, Region, Role
 from efs.practices.public import MacroregionLinks, macroregion_links
 
-if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
-
 from . import content as contents
 from .access import DRAFTERS, is_federal
 from .models import (
@@ -44,6 +41,9 @@ from .models import (
     TargetRow,
     VersionStatus,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 NOT_FOUND = "Not found, or you have no access to it."
 
