@@ -7,7 +7,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, F, Sum
 from django.utils.translation import gettext as _
@@ -407,8 +407,8 @@ class MacroregionPage:
     projects: list[MacroregionProject]
     components: dict[str, str]
     shared_components: list[tuple[str, str, list[str]]]  # components two or more members' programs cover
-    enrollments: list[dict]  # cross-region enrollment counts: learner region -> provider region
-    shared_programs: list[dict]  # depository programs learnt in another member region
+    enrollments: list[RegionPair]  # cross-region enrollment counts: learner region -> provider region
+    shared_programs: list[SharedProgram]  # depository programs learnt in another member region
 
 
 def macroregion_get(user, pk: int) -> Macroregion:
@@ -475,7 +475,21 @@ def _tasks_prefetch():
     )
 
 
-def horizontal_links(member_ids: list[int]) -> tuple[list[dict], list[dict]]:
+class RegionPair(TypedDict):
+    region__name: str  # where the educators work
+    provider__region__name: str  # where their providers are
+    n: int  # enrollments
+
+
+class SharedProgram(TypedDict):
+    cohort__program_id: int
+    cohort__program__title: str
+    provider__region__name: str
+    n: int  # enrollments
+    regions: int  # member regions whose educators enrolled
+
+
+def horizontal_links(member_ids: list[int]) -> tuple[list[RegionPair], list[SharedProgram]]:
     """Counts only (no person): enrollments of a member region's educators in cohorts of another
     member region's providers, by pair of regions, and the programs they learnt."""
     from efs.financing.public import Enrollment, EnrollmentStatus
