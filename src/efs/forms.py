@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -104,3 +105,12 @@ def read_json_upload(content: bytes, *, code: str) -> Any:
             % {"line": exc.lineno, "column": exc.colno},
             code=code,
         ) from None
+
+
+def set_queryset(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> None:
+    """Give a model choice field of this form instance its choices (the class declares the
+    field with none: what one may choose depends on the request)."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ModelChoiceField):  # ModelMultipleChoiceField is one too
+        raise TypeError(f"{name!r} is not a model choice field")
+    field.queryset = queryset

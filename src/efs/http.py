@@ -17,6 +17,7 @@ from django.utils.functional import cached_property
 from efs.limits import INT_MAX
 
 if TYPE_CHECKING:  # efs.http is imported by the settings' logging, before the apps are ready
+    from django.core.files.uploadedfile import UploadedFile
     from django_htmx.middleware import HtmxDetails
 
     from efs.people.models import User
@@ -129,3 +130,9 @@ class CachedCountPaginator(Paginator):
             total = super().count
             cache.set(key, total, self.COUNT_CACHE_SECONDS)
         return total
+
+
+def upload_name(upload: UploadedFile) -> str:
+    """The name of an uploaded file. The multipart parser drops a part without a file name, so an
+    upload always has one; the storage API types it optional."""
+    return upload.name or ""

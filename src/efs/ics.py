@@ -33,7 +33,8 @@ def stamp(value: dt.datetime) -> str:
 
 def fold(line: str) -> list[str]:
     """Lines longer than 75 octets continue on the next line after a space (RFC 5545 3.1)."""
-    out, current = [], b""
+    out: list[str] = []
+    current = b""
     for char in line:
         encoded = char.encode()
         if len(current) + len(encoded) > (75 if not out else 74):

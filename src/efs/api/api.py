@@ -198,7 +198,7 @@ def _summaries_through_the_catalog() -> None:
     for _router, operation in operations():
         if operation.summary and isinstance(operation.summary, str):
             # ninja types it str; a lazy string is what it serialises per request
-            operation.summary = gettext_lazy(operation.summary)  # type: ignore[assignment]
+            operation.summary = gettext_lazy(operation.summary)
 
 
 _summaries_through_the_catalog()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from efs.errors import NotFound
+from efs.http import AuthedRequest
 from efs.limits import (
     PRICE_KOPECKS_MAX,
     Comment,
@@ -123,7 +123,7 @@ def _home_region_id(user) -> int | None:
 
 
 @router.get("/programs", response=SearchOut, summary="Search published programs (morphology-aware Russian)")
-def search(request: HttpRequest, params: Query[SearchIn]):
+def search(request: AuthedRequest, params: Query[SearchIn]):
     region_id = None if params.anywhere else _home_region_id(request.user)
     filters = queries.SearchFilters(
         query=params.q[:200], competency=params.competency, region_id=region_id, form=params.form, kind=params.kind,
@@ -151,7 +151,7 @@ class MatchOut(Schema):
 @router.get(
     "/for-me", response=list[MatchOut], summary="Published programs ranked by how much of my deficits they cover"
 )
-def for_me(request: HttpRequest):
+def for_me(request: AuthedRequest):
     me = people_access.own_educator(request.user)
     if me is None:
         raise NotFound(_("Your login is not linked to an educator record."), code="educator_not_linked")
@@ -226,7 +226,7 @@ class ProgramStateOut(Schema):
 
 
 @router.get("/programs/{int:program_id}", response=ProgramCardOut, summary="A program card with its status and cohorts")
-def program(request: HttpRequest, program_id: Id):
+def program(request: AuthedRequest, program_id: Id):
     p = program_visible(request.user, program_id)
     return {
         "id": p.pk,
@@ -260,13 +260,13 @@ def _data(card: dict):
 
 
 @router.post("/programs", response={201: CardOut}, summary="Create a draft card (provider)")
-def program_create(request: HttpRequest, body: CardIn):
+def program_create(request: AuthedRequest, body: CardIn):
     p = services.program_create(actor=request.user, provider=_provider(request), data=_data(body.card))
     return Status(201, {"id": p.pk, "status": p.status, **services.program_card(p)})
 
 
 @router.put("/programs/{int:program_id}", response=CardOut, summary="Change a draft or returned card (provider)")
-def program_update(request: HttpRequest, program_id: Id, body: CardIn):
+def program_update(request: AuthedRequest, program_id: Id, body: CardIn):
     p = services.program_update(
         actor=request.user, program=program_visible(request.user, program_id), data=_data(body.card)
     )
@@ -283,7 +283,7 @@ class ProgramActionIn(Schema):
     response=ProgramStateOut,
     summary="Move the card through the inclusion workflow",
 )
-def program_action(request: HttpRequest, program_id: Id, body: ProgramActionIn):
+def program_action(request: AuthedRequest, program_id: Id, body: ProgramActionIn):
     from efs.errors import ValidationFailed
 
     p = program_visible(request.user, program_id)
@@ -316,7 +316,7 @@ class CohortCreateIn(Schema):
 
 
 @router.post("/programs/{int:program_id}/cohorts", response={201: CohortOut}, summary="Schedule a cohort (provider)")
-def cohort_create(request: HttpRequest, program_id: Id, body: CohortCreateIn):
+def cohort_create(request: AuthedRequest, program_id: Id, body: CohortCreateIn):
     p = program_visible(request.user, program_id)
     data = services.CohortData(
         start_date=body.start_date,
@@ -345,7 +345,7 @@ class ProgramsImportOut(Schema):
     summary="Import cards from JSON or XLSX (drafts; all or, explicitly, only valid ones)",
 )
 def programs_import(
-    request: HttpRequest, file: File[UploadedFile], only_valid: Form[bool] = False, check: Form[bool] = False
+    request: AuthedRequest, file: File[UploadedFile], only_valid: Form[bool] = False, check: Form[bool] = False
 ):
     report = importexport.programs_import(
         actor=request.user,
@@ -373,7 +373,7 @@ class ReviewOut(Schema):
 
 
 @router.get("/reviews", response=list[ReviewOut], summary="My review queue (expert)")
-def reviews(request: HttpRequest):
+def reviews(request: AuthedRequest):
     people_access.require_role(request.user, [Role.EXPERT])
     return [
         {
@@ -397,7 +397,7 @@ class ProgramReviewIn(Schema):
 @router.post(
     "/reviews/{int:review_id}", response=ReviewOut, summary="Submit a review against the published criteria (expert)"
 )
-def review_submit(request: HttpRequest, review_id: Id, body: ProgramReviewIn):
+def review_submit(request: AuthedRequest, review_id: Id, body: ProgramReviewIn):
     people_access.require_role(request.user, [Role.EXPERT])
     review = Review.objects.filter(pk=review_id, expert=request.user, status=ReviewStatus.ASSIGNED).first()
     if review is None:
@@ -425,7 +425,7 @@ class CoverageOut(Schema):
 
 
 @router.get("/coverage", response=list[CoverageOut], summary="Deficits against programs in a region: the demand map")
-def coverage(request: HttpRequest, region: RegionCode = ""):
+def coverage(request: AuthedRequest, region: RegionCode = ""):
     from efs.diagnostics.access import AGGREGATE_READERS
     from efs.people.models import Region
 

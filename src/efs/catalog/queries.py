@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from typing import TypedDict
 
 from django.db.models import (
     Case,
@@ -207,6 +208,11 @@ def deficits_of(educator: Educator) -> list[Deficit]:
 CANDIDATES = 400
 
 
+class _Ranked(TypedDict):
+    program_id: int
+    score: float  # the deficit weight the program's outcomes cover
+
+
 def programs_for_deficits(
     deficits: list[Deficit], *, region_id: int | None, audience: str, subjects: list[str], limit: int = 20
 ) -> list[Match]:
@@ -245,7 +251,7 @@ def programs_for_deficits(
         eligible = eligible.filter(Q(subjects__code__in=subjects) | Q(subjects__isnull=True))
     else:
         eligible = eligible.filter(subjects__isnull=True)
-    chosen: list[dict] = []
+    chosen: list[_Ranked] = []
     offset = 0
     while len(chosen) < limit:
         batch = list(ranked_all[offset : offset + CANDIDATES])

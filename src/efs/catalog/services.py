@@ -461,7 +461,7 @@ def review_submit(*, actor: User, review: Review, scores: dict[str, int], verdic
     return review
 
 
-DECISIONS = {
+DECISIONS: dict[str, str] = {
     Verdict.APPROVE: ProgramStatus.APPROVED,
     Verdict.REVISE: ProgramStatus.RETURNED,
     Verdict.REJECT: ProgramStatus.REJECTED,

@@ -17,7 +17,7 @@ from efs import xlsx
 from efs.competencies.models import Competency, FrameworkStatus
 from efs.errors import DomainError, NotFound, ValidationFailed
 from efs.forms import first_error
-from efs.http import AuthedRequest, int_param, post_int
+from efs.http import AuthedRequest, int_param, post_int, upload_name
 from efs.people import access as people_access
 from efs.people.models import Municipality, Organization, Role, Subject
 
@@ -304,7 +304,7 @@ def provider(request: AuthedRequest) -> HttpResponse:
             content = upload.read()
             try:
                 report = importexport.programs_import(
-                    actor=request.user, provider=org, file_name=upload.name, content=content,
+                    actor=request.user, provider=org, file_name=upload_name(upload), content=content,
                     only_valid=request.POST.get("only_valid") == "1", dry_run=request.POST.get("check") == "1",
                 )
             except DomainError as exc:
@@ -395,12 +395,12 @@ def moderation(request: AuthedRequest) -> HttpResponse:
     people_access.require_role(request.user, MODERATORS)
     moderated = moderated_filter(request.user)
     base = Program.objects.filter(moderated) if moderated is not None else Program.objects.none()
-    groups = [
+    queues = [
         (ProgramStatus.SUBMITTED.label, base.filter(status=ProgramStatus.SUBMITTED)),
         (ProgramStatus.IN_REVIEW.label, base.filter(status=ProgramStatus.IN_REVIEW)),
         (ProgramStatus.APPROVED.label, base.filter(status=ProgramStatus.APPROVED)),
     ]
-    groups = [(label, list(qs.select_related("provider").order_by("updated_at")[:100])) for label, qs in groups]
+    groups = [(label, list(qs.select_related("provider").order_by("updated_at")[:100])) for label, qs in queues]
     return render(request, "catalog/moderation.html", {"groups": groups})
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from efs import xlsx
 from efs.errors import NotFound, ValidationFailed
-from efs.http import AuthedRequest
+from efs.http import AuthedRequest, upload_name
 from efs.people import access
 from efs.people.models import Region
 
@@ -43,7 +43,7 @@ def frameworks(request: AuthedRequest) -> HttpResponse:
         )
         if upload is None:
             raise ValidationFailed(_("Choose a file to upload."), code="file_missing")
-        data = services.framework_from_upload(upload.name, upload.read())
+        data = services.framework_from_upload(upload_name(upload), upload.read())
         framework = services.framework_import(
             actor=request.user, data=data, region=region, publish=bool(request.POST.get("publish"))
         )

@@ -4,7 +4,7 @@ agenda, votes and minutes, tasks with progress and pledges, and the public accou
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, cast
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema, Status
 
 from efs.coordination.programs.api import router as programs_router
 from efs.errors import NotFound
+from efs.http import AuthedRequest
 from efs.limits import KOPECKS_MAX, Day, Id
 from efs.people.public import Organization, Region, User
 
@@ -21,9 +22,9 @@ from .services import STAFF_HOURS_MAX
 router = Router(tags=["coordination"])
 
 
-def _actor(request: HttpRequest) -> User:
+def _actor(request: AuthedRequest) -> User:
     """The signed-in user (the operation requires a login)."""
-    return cast(User, request.user)
+    return request.user
 
 
 router.add_router("/programs", programs_router)
@@ -43,7 +44,7 @@ class CouncilOut(Schema):
     summary="The councils the caller sits on or operates",
     url_name="coordination_councils",
 )
-def councils(request: HttpRequest):
+def councils(request: AuthedRequest):
     return [
         {"id": c.pk, "region_code": c.region.code, "region": c.region.name, "name": c.name, "basis": c.basis}
         for c in queries.councils_visible(request.user)
@@ -65,7 +66,7 @@ class MeetingRow(Schema):
     summary="A council's meetings, newest first",
     url_name="coordination_meetings",
 )
-def meetings(request: HttpRequest, council_id: Id):
+def meetings(request: AuthedRequest, council_id: Id):
     council = queries.council_for(request.user, council_id)
     return [
         {
@@ -128,7 +129,7 @@ class CouncilMeetingOut(MeetingRow):
     summary="A meeting: agenda, attendance, decisions with votes, minutes",
     url_name="coordination_meeting",
 )
-def meeting(request: HttpRequest, meeting_id: Id):
+def meeting(request: AuthedRequest, meeting_id: Id):
     m = queries.meeting_for(request.user, meeting_id)
     d = queries.meeting_detail(m, request.user)
     return {
@@ -185,7 +186,7 @@ class VoteIn(Schema):
     summary="Vote on a decision (a member present at the meeting)",
     url_name="coordination_vote",
 )
-def vote(request: HttpRequest, decision_id: Id, body: VoteIn):
+def vote(request: AuthedRequest, decision_id: Id, body: VoteIn):
     decision = queries.decision_for(request.user, decision_id)
     member = None
     if body.member_id is not None:
@@ -206,7 +207,7 @@ class MinutesIn(Schema):
     summary="The secretary's draft of the minutes (refused once frozen)",
     url_name="coordination_minutes_save",
 )
-def minutes_save(request: HttpRequest, meeting_id: Id, body: MinutesIn):
+def minutes_save(request: AuthedRequest, meeting_id: Id, body: MinutesIn):
     m = queries.meeting_for(request.user, meeting_id)
     minutes = services.minutes_save(actor=request.user, meeting=m, text=body.text)
     return {
@@ -224,7 +225,7 @@ def minutes_save(request: HttpRequest, meeting_id: Id, body: MinutesIn):
     summary="Approve the minutes (a member who attended); they freeze when more than half of those present have",
     url_name="coordination_minutes_approve",
 )
-def minutes_approve(request: HttpRequest, minutes_id: Id):
+def minutes_approve(request: AuthedRequest, minutes_id: Id):
     minutes = services.minutes_approve(actor=request.user, minutes=queries.minutes_for(request.user, minutes_id))
     return {
         "id": minutes.pk,
@@ -291,7 +292,7 @@ def _pledge_out(p) -> dict:
     summary="A council's strategic tasks with the responsibility matrix and the progress computed from indicators",
     url_name="coordination_tasks",
 )
-def tasks(request: HttpRequest, council_id: Id):
+def tasks(request: AuthedRequest, council_id: Id):
     council = queries.council_for(request.user, council_id)
     return [
         {
@@ -339,7 +340,7 @@ class PledgeIn(Schema):
     summary="An organization's part and resources in a task (accepted at once when its own person records it)",
     url_name="coordination_pledge",
 )
-def pledge(request: HttpRequest, task_id: Id, body: PledgeIn):
+def pledge(request: AuthedRequest, task_id: Id, body: PledgeIn):
     task = queries.task_for(request.user, task_id)
     organization = Organization.objects.filter(pk=body.organization_id, region_id=task.region_id).first()
     if organization is None:
@@ -367,7 +368,7 @@ class BulkPledgeIn(Schema):
     summary="Several organizations' parts in a task at once: all saved, or none (error details name each bad row)",
     url_name="coordination_pledges_bulk",
 )
-def pledges_bulk(request: HttpRequest, task_id: Id, body: BulkPledgeIn):
+def pledges_bulk(request: AuthedRequest, task_id: Id, body: BulkPledgeIn):
     task = queries.task_for(request.user, task_id)
     ids = {row.organization_id for row in body.rows}
     organizations = {o.pk: o for o in Organization.objects.filter(pk__in=ids, region_id=task.region_id)}
@@ -432,7 +433,7 @@ def _task_edit_out(task, user) -> dict:
     summary="A task's text and deadline with the history of their changes",
     url_name="coordination_task_revisions",
 )
-def task_revisions(request: HttpRequest, task_id: Id):
+def task_revisions(request: AuthedRequest, task_id: Id):
     return _task_edit_out(queries.task_for(request.user, task_id), request.user)
 
 
@@ -442,7 +443,7 @@ def task_revisions(request: HttpRequest, task_id: Id):
     summary="Change a task's title, goal or deadline (the council's runners); the previous text is kept",
     url_name="coordination_task_edit",
 )
-def task_edit(request: HttpRequest, task_id: Id, body: TaskEditIn):
+def task_edit(request: AuthedRequest, task_id: Id, body: TaskEditIn):
     task = services.task_edit(
         actor=_actor(request),
         task=queries.task_for(request.user, task_id),
@@ -472,7 +473,7 @@ class EvidencePublishOut(Schema):
     summary="Publish a task's evidence on the public accountability page (the council's runners)",
     url_name="coordination_task_evidence_publish",
 )
-def task_evidence_publish(request: HttpRequest, task_id: Id, body: EvidencePublishIn):
+def task_evidence_publish(request: AuthedRequest, task_id: Id, body: EvidencePublishIn):
     task = services.task_evidence_publish(
         actor=_actor(request), task=queries.task_for(request.user, task_id), text=body.text
     )
@@ -489,7 +490,7 @@ class PledgeAnswerIn(Schema):
     summary="The organization accepts or declines the part proposed to it",
     url_name="coordination_pledge_answer",
 )
-def pledge_answer(request: HttpRequest, pledge_id: Id, body: PledgeAnswerIn):
+def pledge_answer(request: AuthedRequest, pledge_id: Id, body: PledgeAnswerIn):
     p = services.pledge_answer(
         actor=request.user, participation=queries.participation_for(request.user, pledge_id), accept=body.accept
     )
@@ -538,7 +539,7 @@ class AccountabilityOut(Schema):
 def public(request: HttpRequest, region_code: Annotated[str, Field(min_length=2, max_length=2, pattern=r"^[0-9]{2}$")]):
     region = Region.objects.filter(code=region_code).first()
     report = queries.public_accountability(region) if region else None
-    if report is None:
+    if region is None or report is None:
         raise NotFound(_("This region has no coordination council on the platform."))
     return {
         "region_code": region.code,

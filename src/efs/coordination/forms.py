@@ -5,12 +5,22 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from efs.forms import RoublesField
+from efs.forms import RoublesField, set_queryset
 from efs.limits import DATE_MAX, DATE_MIN, NOTE_MAX_CHARS
 from efs.monitoring.public import Indicator
 from efs.people.public import Organization, User
 
-from .models import DecisionMethod, MemberRole, Part, TaskStatus, VoteChoice
+from .models import (
+    AgendaItem,
+    CouncilMember,
+    Decision,
+    DecisionMethod,
+    MemberRole,
+    Part,
+    StrategicTask,
+    TaskStatus,
+    VoteChoice,
+)
 from .programs.models import RegionalProgram
 from .services import STAFF_HOURS_MAX
 
@@ -58,7 +68,7 @@ class MemberForm(_Styled):
 
     def __init__(self, *args, region_id: int, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = _organizations(region_id)
+        set_queryset(self, "organization", _organizations(region_id))
 
     def clean_username(self):
         user = User.objects.filter(username=self.cleaned_data["username"].strip(), is_active=True).first()
@@ -76,15 +86,17 @@ class GroupForm(_Styled):
     purpose = forms.CharField(
         label=_("Purpose"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    leader = forms.ModelChoiceField(label=_("Leader"), queryset=None, required=False)
-    members = forms.ModelMultipleChoiceField(
+    leader: forms.ModelChoiceField[CouncilMember] = forms.ModelChoiceField(
+        label=_("Leader"), queryset=None, required=False
+    )
+    members: forms.ModelMultipleChoiceField[CouncilMember] = forms.ModelMultipleChoiceField(
         label=_("Group members"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
 
     def __init__(self, *args, members, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["leader"].queryset = members
-        self.fields["members"].queryset = members
+        set_queryset(self, "leader", members)
+        set_queryset(self, "members", members)
 
 
 class MeetingForm(_Styled):
@@ -102,45 +114,51 @@ class MeetingForm(_Styled):
 
 class AgendaForm(_Styled):
     title = forms.CharField(label=_("Question"), max_length=500)
-    speaker = forms.ModelChoiceField(label=_("Speaker"), queryset=None, required=False)
+    speaker: forms.ModelChoiceField[CouncilMember] = forms.ModelChoiceField(
+        label=_("Speaker"), queryset=None, required=False
+    )
     materials = forms.CharField(
         label=_("Materials"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    task = forms.ModelChoiceField(label=_("Task"), queryset=None, required=False)
-    indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=None, required=False)
+    task: forms.ModelChoiceField[StrategicTask] = forms.ModelChoiceField(label=_("Task"), queryset=None, required=False)
+    indicator: forms.ModelChoiceField[Indicator] = forms.ModelChoiceField(
+        label=_("Indicator"), queryset=None, required=False
+    )
     program = forms.ModelChoiceField(
         label=_("Regional program"), queryset=RegionalProgram.objects.none(), required=False
     )
 
     def __init__(self, *args, members, tasks, programs, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["speaker"].queryset = members
-        self.fields["task"].queryset = tasks
+        set_queryset(self, "speaker", members)
+        set_queryset(self, "task", tasks)
         program_field = self.fields["program"]
         assert isinstance(program_field, forms.ModelChoiceField)
         program_field.queryset = programs
-        self.fields["indicator"].queryset = Indicator.objects.order_by("order", "code")
+        set_queryset(self, "indicator", Indicator.objects.order_by("order", "code"))
 
 
 class AttendanceForm(_Styled):
-    present = forms.ModelMultipleChoiceField(
+    present: forms.ModelMultipleChoiceField[CouncilMember] = forms.ModelMultipleChoiceField(
         label=_("Present"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
 
     def __init__(self, *args, members, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["present"].queryset = members
+        set_queryset(self, "present", members)
 
 
 class DecisionForm(_Styled):
     text = forms.CharField(label=_("Decision"), max_length=3000, widget=forms.Textarea(attrs={"rows": 2}))
     method = forms.ChoiceField(label=_("How decided"), choices=DecisionMethod.choices)
-    agenda_item = forms.ModelChoiceField(label=_("Agenda item"), queryset=None, required=False)
+    agenda_item: forms.ModelChoiceField[AgendaItem] = forms.ModelChoiceField(
+        label=_("Agenda item"), queryset=None, required=False
+    )
     due_date = DayField(label=_("Due"), required=False)
 
     def __init__(self, *args, agenda, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agenda_item"].queryset = agenda
+        set_queryset(self, "agenda_item", agenda)
 
 
 class VoteForm(_Styled):
@@ -166,16 +184,18 @@ class TaskForm(_Styled):
     starts_on = DayField(label=_("Start"))
     deadline = DayField(label=_("Deadline"))
     responsible = forms.ModelChoiceField(label=_("Responsible organization"), queryset=Organization.objects.none())
-    decision = forms.ModelChoiceField(label=_("Decision"), queryset=None, required=False)
-    indicators = forms.ModelMultipleChoiceField(
+    decision: forms.ModelChoiceField[Decision] = forms.ModelChoiceField(
+        label=_("Decision"), queryset=None, required=False
+    )
+    indicators: forms.ModelMultipleChoiceField[Indicator] = forms.ModelMultipleChoiceField(
         label=_("Indicators"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
 
     def __init__(self, *args, region_id: int, decisions, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["responsible"].queryset = _organizations(region_id)
-        self.fields["decision"].queryset = decisions
-        self.fields["indicators"].queryset = Indicator.objects.order_by("order", "code")
+        set_queryset(self, "responsible", _organizations(region_id))
+        set_queryset(self, "decision", decisions)
+        set_queryset(self, "indicators", Indicator.objects.order_by("order", "code"))
 
 
 class PledgeForm(_Styled):
@@ -188,7 +208,7 @@ class PledgeForm(_Styled):
 
     def __init__(self, *args, region_id: int, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = _organizations(region_id)
+        set_queryset(self, "organization", _organizations(region_id))
 
 
 class AnswerForm(_Styled):

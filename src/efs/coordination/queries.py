@@ -9,7 +9,9 @@ targets), capped at 100 %."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
@@ -17,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from efs.errors import NotFound
 from efs.monitoring.public import Indicator, Level, indicator_values, published_build
-from efs.people.public import Region
+from efs.people.public import Organization, Region
 from efs.practices.public import network as practices_network
 
 from .access import get_visible, visible
@@ -190,6 +192,16 @@ class TaskProgress:
         return bool(self.reasons) and not self.overdue
 
 
+class _Progressed(TypedDict):
+    progress: TaskProgress
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    TaskWithProgress = WithAnnotations[StrategicTask, _Progressed]  # what with_progress gives
+
+
 def _share(direction: str, value: float | None, target: float | None) -> float | None:
     if value is None or target is None:
         return None
@@ -229,7 +241,7 @@ def _indicator_progress(
     return out
 
 
-def with_progress(tasks, today: dt.date | None = None) -> list[StrategicTask]:
+def with_progress(tasks, today: dt.date | None = None) -> list[TaskWithProgress]:
     """The tasks (any iterable, prefetched or not) with `.progress` set: the indicators' shares,
     overdue, and the reasons the task is at risk."""
     today = today or timezone.localdate()
@@ -276,7 +288,7 @@ def _risk_reasons(
     return reasons
 
 
-def tasks_board(council: Council, user, *, today: dt.date | None = None) -> list[StrategicTask]:
+def tasks_board(council: Council, user, *, today: dt.date | None = None) -> list[TaskWithProgress]:
     parts = Participation.objects.select_related("organization", "answered_by").order_by("part", "organization__name")
     tasks = (
         visible(StrategicTask.objects.filter(council=council), user)
@@ -287,9 +299,9 @@ def tasks_board(council: Council, user, *, today: dt.date | None = None) -> list
     return with_progress(tasks, today)
 
 
-def responsibility_matrix(tasks: list[StrategicTask]) -> dict:
+def responsibility_matrix(tasks: Sequence[StrategicTask]) -> dict:
     """Organizations × tasks: each cell the organization's part, its pledge and whether it accepted."""
-    organizations: dict[int, object] = {}
+    organizations: dict[int, Organization] = {}
     cells: dict[tuple[int, int], Participation] = {}
     for task in tasks:
         for p in task.participations.all():

@@ -5,6 +5,7 @@ a refusal raises a DomainError with a stable code and leaves nothing half-saved.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.db.models import Max, Q
@@ -212,7 +213,7 @@ def group_create(
     name: str,
     purpose: str = "",
     leader: CouncilMember | None = None,
-    members: list[CouncilMember] = (),
+    members: Sequence[CouncilMember] = (),
 ) -> WorkingGroup:
     _require_runner(council, actor)
     everyone = list(members) + ([leader] if leader else [])

@@ -310,7 +310,7 @@ class RegionBuilder:
     def _qualification(self, experience: int) -> str:
         rng = self.rng
         if experience < 2:
-            table = (("none", 88), ("compliance", 12))
+            table: tuple[tuple[str, int], ...] = (("none", 88), ("compliance", 12))
         elif experience < 5:
             table = (("none", 25), ("compliance", 40), ("first", 35))
         elif experience < 15:

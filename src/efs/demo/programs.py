@@ -13,6 +13,7 @@ program covers is the figure the program declares. Names and figures are demo da
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TypedDict
 
 from django.utils import timezone
 
@@ -31,8 +32,12 @@ from efs.people.public import (
 
 from .users import DEMO_PASSWORD, MACROREGION_TEAMS
 
-ActivityData, Content, GoalData = services.ActivityData, services.Content, services.GoalData
-ResourceData, TargetData, TaskData = services.ResourceData, services.TargetData, services.TaskData
+ActivityData = services.ActivityData
+Content = services.Content
+GoalData = services.GoalData
+ResourceData = services.ResourceData
+TargetData = services.TargetData
+TaskData = services.TaskData
 RegionalProgram, starter = services.RegionalProgram, services.starter
 
 MACROREGION = next(iter(MACROREGION_TEAMS))
@@ -97,6 +102,16 @@ def _subjects(region: Region) -> dict[str, Organization]:
                 licensed_for_dpo=kind in ("ipk", "cnppm", "university"),
             )
     return found
+
+
+class _Plan(TypedDict):
+    """What a region's demo program is made of (the keywords of _content)."""
+
+    educators: int
+    money_roubles: int
+    hours: int
+    shares: dict[str, int]
+    extra: bool
 
 
 def _content(
@@ -265,7 +280,7 @@ def create_demo_programs(region: Region) -> dict:
     plans = [
         (
             region,
-            dict(
+            _Plan(
                 educators=educators_here,
                 money_roubles=60_000_000,
                 hours=12_000,
@@ -280,7 +295,7 @@ def create_demo_programs(region: Region) -> dict:
         ),
         (
             regions["02"],
-            dict(
+            _Plan(
                 educators=46_000,
                 money_roubles=310_000_000,
                 hours=52_000,
@@ -290,7 +305,7 @@ def create_demo_programs(region: Region) -> dict:
         ),
         (
             regions["59"],
-            dict(
+            _Plan(
                 educators=31_000,
                 money_roubles=150_000_000,
                 hours=30_000,
@@ -300,7 +315,7 @@ def create_demo_programs(region: Region) -> dict:
         ),
         (
             regions["71"],
-            dict(
+            _Plan(
                 educators=17_500,
                 money_roubles=120_000_000,
                 hours=21_000,

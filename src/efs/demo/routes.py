@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import numpy as np
 from django.db.models import F, Q
@@ -21,14 +22,15 @@ from efs.catalog.models import Cohort
 from efs.catalog.queries import open_cohorts
 from efs.competencies.models import Competency, FrameworkStatus
 from efs.demo.diagnostics import simulated_answer
-from efs.diagnostics.models import Assessment, AttemptStatus
+from efs.diagnostics.models import Assessment, AttemptStatus, Response
 from efs.diagnostics.services import attempt_answer, attempt_start
 from efs.financing import services as financing
+from efs.financing.models import Account
 from efs.people import access
-from efs.people.models import ConsentKind, Region, User
+from efs.people.models import ConsentKind, Educator, Region, User
 from efs.people.services import consent_give
 from efs.routes import regional, services
-from efs.routes.models import ItemStatus
+from efs.routes.models import ItemStatus, RouteItem
 
 WEAK_THETA, STRONG_THETA = -1.8, 1.0
 REGION_FUND = 450_000_000  # 4.5 million roubles, in kopecks
@@ -55,7 +57,7 @@ def _weak_competencies(rng: np.random.Generator) -> set[str]:
 
 def diagnose(user: User, *, rng: np.random.Generator, started: dt.datetime) -> int:
     """The demo teacher's own adaptive attempt; returns the number of answers."""
-    educator = access.own_educator(user)
+    educator = cast(Educator, access.own_educator(user))  # demo.users gives every demo teacher an educator
     for kind in (ConsentKind.PERSONAL_DATA, ConsentKind.DIAGNOSTICS):
         consent_give(actor=user, educator=educator, kind=kind)
     assessment = Assessment.objects.get(code="teacher-adaptive")
@@ -65,7 +67,10 @@ def diagnose(user: User, *, rng: np.random.Generator, started: dt.datetime) -> i
     )
     at = started
     while attempt.status == AttemptStatus.IN_PROGRESS:
-        response = attempt.responses.filter(answered_at__isnull=True).select_related("item__competency").first()
+        # an attempt in progress always has its next, unanswered response
+        response = cast(
+            Response, attempt.responses.filter(answered_at__isnull=True).select_related("item__competency").first()
+        )
         theta = WEAK_THETA if response.item.competency.code in weak else STRONG_THETA
         at += dt.timedelta(seconds=int(rng.integers(25, 70)))
         attempt = attempt_answer(
@@ -83,7 +88,7 @@ def create_demo_routes(region: Region, *, seed: int) -> dict:
     teacher, tutor, operator = (User.objects.get(username=name) for name in ("teacher", "tutor", "regional"))
     answered = diagnose(teacher, rng=rng, started=timezone.now() - dt.timedelta(days=12, hours=3))
 
-    educator = access.own_educator(teacher)
+    educator = cast(Educator, access.own_educator(teacher))  # demo.users gives the teacher an educator
     route = services.route_build(actor=teacher, educator=educator, options=services.default_options(educator))
     services.route_propose(actor=teacher, route=route, comment="Прошу согласовать: начну с практики, курсы — осенью.")
     services.route_approve(
@@ -91,7 +96,8 @@ def create_demo_routes(region: Region, *, seed: int) -> dict:
         route=route,
         comment="Согласовано. Материалы по первой практике присылайте сюда, обсудим на встрече.",
     )
-    first = route.items.filter(status=ItemStatus.PLANNED).order_by("planned_start", "order").first()
+    # a route just built from the demo's deficits has planned activities
+    first = cast(RouteItem, route.items.filter(status=ItemStatus.PLANNED).order_by("planned_start", "order").first())
     services.item_start(actor=teacher, item=first)
     services.evidence_submit(
         actor=teacher,
@@ -158,7 +164,7 @@ def _enroll(teacher: User, route) -> int:
         if staff is not None:
             financing.enrollment_accept(actor=staff, enrollment=enrollment)
         made += 1
-    available = financing.certificate_of(route.educator).available
+    available = cast(Account, financing.certificate_of(route.educator)).available  # demo.financing issued it
     codes = [goal.competency.code for goal in route.goals.all()]
     paid = (
         open_cohorts(route.educator.region_id)
@@ -180,7 +186,7 @@ def _enroll(teacher: User, route) -> int:
         )
         made += 1
     mentor = User.objects.get(username="mentor")
-    educator = access.own_educator(mentor)
+    educator = cast(Educator, access.own_educator(mentor))  # demo.users gives the mentor an educator
     cohort = (
         Cohort.objects.filter(
             program__provider__short_name="ККИПК и ППРО",

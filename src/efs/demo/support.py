@@ -70,16 +70,15 @@ def _tutor(region: Region, username: str, first: str, last: str) -> User:
 
 
 @transaction.atomic
-def create_demo_support(region: Region, *, seed: int) -> dict[str, int]:
+def create_demo_support(region: Region, *, seed: int) -> dict[str, object]:
     rng = random.Random(seed)
-    made = {
+    made: dict[str, int] = {
         "tutors": 0,
         "caseload": 0,
         "consultations": 0,
         "records": 0,
         "mentorships": 0,
         "proposals": 0,
-        "cycles": {},
     }
     for username, first, last, city in TUTORS:
         tutor = _tutor(region, username, first, last)
@@ -155,7 +154,7 @@ def create_demo_support(region: Region, *, seed: int) -> dict[str, int]:
         stage += 1
 
     mentor = User.objects.get(username="mentor")
-    first = support.record_create(
+    journal = support.record_create(
         actor=teacher_user,
         educator=teacher,
         kind="journal_entry",
@@ -164,7 +163,7 @@ def create_demo_support(region: Region, *, seed: int) -> dict[str, int]:
         "справилась.\n"
         "Что изменю: дам образец оценённой работы перед самостоятельной частью.",
     )
-    support.record_share(actor=teacher_user, record=first, user_id=mentor.pk)
+    support.record_share(actor=teacher_user, record=journal, user_id=mentor.pk)
     support.record_create(
         actor=teacher_user,
         educator=teacher,
@@ -193,14 +192,14 @@ def create_demo_support(region: Region, *, seed: int) -> dict[str, int]:
         )
         made["records"] += 1
     made.update(_mentoring(region, mentor, now))
-    made["cycles"] = _cycles(
+    cycles = _cycles(
         teacher, tutor, tutees.exclude(pk=teacher.pk).filter(user__isnull=False).order_by("pk"), seed
     )
     made.update(_caseloads(region, rng))
     made["held"] = _held_consultations(region, now)
     made["rediagnosed"] = _second_wave(region, seed)
     made["measures"] = len(support.effects_compute(region_id=region.pk))  # what the daily job does every night
-    return made
+    return {**made, "cycles": cycles}
 
 
 KANSK_TUTOR = ("tutor_kansk", "Ольга", "Канская")

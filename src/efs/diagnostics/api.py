@@ -6,14 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from efs.competencies.models import Framework
 from efs.errors import Conflict, NotFound
-from efs.http import bounded_pagination, client_ip
+from efs.http import AuthedRequest, bounded_pagination, client_ip
 from efs.limits import Id, Word
 from efs.people import access
 from efs.people.audit import audit_view
@@ -200,12 +199,12 @@ def _me(request):
 
 
 @router.get("/assessments", response=list[AssessmentOut], summary="Diagnostics open to me")
-def assessments(request: HttpRequest):
+def assessments(request: AuthedRequest):
     return list(services.assessments_for(_me(request)))
 
 
 @router.get("/attempts", response=list[AttemptOut], summary="My attempts")
-def attempts(request: HttpRequest):
+def attempts(request: AuthedRequest):
     me = _me(request)
     return [
         _attempt_out(a) for a in queries.attempts_visible(request.user, educator_id=me.pk).select_related("assessment")
@@ -215,7 +214,7 @@ def attempts(request: HttpRequest):
 @router.post(
     "/attempts", response={201: AttemptOut}, summary="Start (or resume) an attempt; needs consent to participate"
 )
-def attempt_start(request: HttpRequest, body: StartIn):
+def attempt_start(request: AuthedRequest, body: StartIn):
     assessment = Assessment.objects.filter(code=body.assessment).first()
     if assessment is None:
         raise NotFound(_("This diagnostics is not open to you."), code="assessment_not_available")
@@ -224,7 +223,7 @@ def attempt_start(request: HttpRequest, body: StartIn):
 
 
 @router.get("/attempts/{int:attempt_id}", response=AttemptOut, summary="The state of my attempt and the item to answer")
-def attempt_get(request: HttpRequest, attempt_id: Id):
+def attempt_get(request: AuthedRequest, attempt_id: Id):
     return _attempt_out(queries.own_attempt(request.user, attempt_id))
 
 
@@ -233,14 +232,14 @@ def attempt_get(request: HttpRequest, attempt_id: Id):
     response=AttemptOut,
     summary="Answer the item at a position (a retry is harmless)",
 )
-def attempt_answer(request: HttpRequest, attempt_id: Id, body: AnswerIn):
+def attempt_answer(request: AuthedRequest, attempt_id: Id, body: AnswerIn):
     attempt = queries.own_attempt(request.user, attempt_id)
     outcome = services.attempt_answer(actor=request.user, attempt=attempt, position=body.position, answer=body.answer)
     return _attempt_out(outcome.attempt)
 
 
 @router.post("/attempts/{int:attempt_id}/finish", response=AttemptOut, summary="Finish now with the answers given")
-def attempt_finish(request: HttpRequest, attempt_id: Id):
+def attempt_finish(request: AuthedRequest, attempt_id: Id):
     attempt = services.attempt_finish_early(actor=request.user, attempt=queries.own_attempt(request.user, attempt_id))
     return _attempt_out(attempt)
 
@@ -248,7 +247,7 @@ def attempt_finish(request: HttpRequest, attempt_id: Id):
 @router.get(
     "/attempts/{int:attempt_id}/result", response=AttemptResultOut, summary="The deficit profile of a finished attempt"
 )
-def attempt_result(request: HttpRequest, attempt_id: Id):
+def attempt_result(request: AuthedRequest, attempt_id: Id):
     attempt = queries.attempt_visible(request.user, attempt_id)
     if attempt.time_is_up():
         raise Conflict(_("Time is up: finish the attempt (POST …/finish) to get the results."), code="attempt_time_up")
@@ -279,7 +278,7 @@ def attempt_result(request: HttpRequest, attempt_id: Id):
 @router.get(
     "/deficit-map", response=list[MapRowOut], summary="Deficits in my scope, aggregated (groups under 5 people hidden)"
 )
-def deficit_map(request: HttpRequest):
+def deficit_map(request: AuthedRequest):
     access.require_role(request.user, AGGREGATE_READERS)
     return [
         {
@@ -300,7 +299,7 @@ def deficit_map(request: HttpRequest):
 @router.get("/items", response=list[BankItemOut], summary="The item bank with statistics (federal operator)")
 @paginate(Pagination)
 def items(
-    request: HttpRequest,
+    request: AuthedRequest,
     framework: int | None = None,
     status: str = Query("", max_length=40),
     kind: str = Query("", max_length=40),
@@ -311,7 +310,7 @@ def items(
 
 
 @router.get("/items/{int:item_id}", response=ItemDetailOut, summary="One item with its key (federal operator)")
-def item(request: HttpRequest, item_id: Id):
+def item(request: AuthedRequest, item_id: Id):
     bank_services.require_bank_manager(request.user)
     obj = Item.objects.select_related("competency").filter(pk=item_id).first()
     if obj is None:
@@ -334,7 +333,7 @@ def _calibration_out(run: CalibrationRun) -> dict:
 
 
 @router.post("/calibrations", response={201: CalibrationOut}, summary="Start a calibration run (background job)")
-def calibration_start(request: HttpRequest, body: CalibrationIn):
+def calibration_start(request: AuthedRequest, body: CalibrationIn):
     framework = Framework.objects.filter(pk=body.framework).first()
     if framework is None:
         raise NotFound(_("Not found, or you have no access to it."))
@@ -354,12 +353,12 @@ def _run(request, run_id: int) -> CalibrationRun:
 
 
 @router.get("/calibrations/{int:run_id}", response=CalibrationOut, summary="Progress and results of a calibration run")
-def calibration_get(request: HttpRequest, run_id: Id):
+def calibration_get(request: AuthedRequest, run_id: Id):
     return _calibration_out(_run(request, run_id))
 
 
 @router.post("/calibrations/{int:run_id}/apply", response=CalibrationOut, summary="Apply a finished run to the bank")
-def calibration_apply(request: HttpRequest, run_id: Id):
+def calibration_apply(request: AuthedRequest, run_id: Id):
     run = _run(request, run_id)
     bank_services.calibration_apply(actor=request.user, run=run)
     run.refresh_from_db()

@@ -328,7 +328,7 @@ def _calibrate(run: CalibrationRun) -> dict[str, Any]:
     item_index = np.fromiter((index[i] for _a, i, _s in rows), dtype=np.int64, count=len(rows))
     scores = np.fromiter((s for _a, _i, s in rows), dtype=np.int64, count=len(rows))
     data = ResponseData.from_arrays(person_index, item_index, scores, n_persons=len(persons), n_items=len(items))
-    dims = {}
+    dims: dict[str, int] = {}
     dimension = np.array([dims.setdefault(item.competency.code, len(dims)) for item in items], dtype=np.int64)
     models = [item.irt_model for item in items]
     anchors = {}

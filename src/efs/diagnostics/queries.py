@@ -8,6 +8,7 @@ import hashlib
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
@@ -19,6 +20,9 @@ from efs.people.public import Municipality, Region
 
 from .access import AGGREGATE_READERS, INDIVIDUAL_READERS
 from .models import Attempt, AttemptStatus, CompetencyResult, Decision, Item, Response
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # A share computed over fewer people could point at a person.
 MIN_GROUP = 5
@@ -63,7 +67,7 @@ class ResultRow:
     high: float
     p_deficit: float
     decision: str
-    decision_label: str
+    decision_label: StrOrPromise
     confidence: float
     level: str
     level_title: str
@@ -125,7 +129,7 @@ def previous_results(attempt: Attempt) -> dict[str, CompetencyResult]:
     return latest
 
 
-DECISION_RANK = {Decision.NO_DEFICIT: 0, Decision.UNCERTAIN: 1, Decision.DEFICIT: 2}
+DECISION_RANK: dict[str, int] = {Decision.NO_DEFICIT: 0, Decision.UNCERTAIN: 1, Decision.DEFICIT: 2}
 
 
 @dataclass(frozen=True)
@@ -174,12 +178,12 @@ def comparison(attempt: Attempt, rows: list[ResultRow]) -> Comparison | None:
     if not previous:
         return None
     changes = [Change(row=row, before=previous.get(row.competency.code)) for row in rows]
-    compared = [c for c in changes if c.before is not None]
+    compared = [(c.row, c.before) for c in changes if c.before is not None]
     return Comparison(
         changes=changes,
-        deficits_before=sum(1 for c in compared if c.before.decision == Decision.DEFICIT),
-        deficits_after=sum(1 for c in compared if c.row.decision == Decision.DEFICIT),
-        since=min(c.before.attempt.started_at for c in compared) if compared else None,
+        deficits_before=sum(1 for _row, before in compared if before.decision == Decision.DEFICIT),
+        deficits_after=sum(1 for row, _before in compared if row.decision == Decision.DEFICIT),
+        since=min(before.attempt.started_at for _row, before in compared) if compared else None,
     )
 
 
@@ -339,7 +343,7 @@ def _row_order(row: MapRow) -> tuple:
     return (AUDIENCE_ORDER.get(row.audience, 9),)
 
 
-AUDIENCE_ORDER = {Audience.TEACHER: 0, Audience.MANAGER: 1, Audience.STUDENT: 2}
+AUDIENCE_ORDER: dict[str, int] = {Audience.TEACHER: 0, Audience.MANAGER: 1, Audience.STUDENT: 2}
 
 
 # ---------------------------------------------------------------- snapshots below region level

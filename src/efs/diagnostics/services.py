@@ -239,10 +239,10 @@ def _finalize(attempt: Attempt, status: str, reason: str, now: dt.datetime, *, a
 
 # Higher apps react to a finished attempt (routes take a re-diagnosis into the route) in
 # the same transaction, through this registry: diagnostics never imports them.
-_finished_listeners: list[Callable[[Attempt], None]] = []
+_finished_listeners: list[Callable[[Attempt], object]] = []
 
 
-def on_attempt_finished(listener: Callable[[Attempt], None]) -> None:
+def on_attempt_finished(listener: Callable[[Attempt], object]) -> None:
     """Register `listener(attempt)`, called inside the transaction that finishes an attempt."""
     if listener not in _finished_listeners:
         _finished_listeners.append(listener)

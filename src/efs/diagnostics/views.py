@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from efs import xlsx
 from efs.competencies.models import Audience, Framework
 from efs.errors import DomainError, NotFound
-from efs.http import AuthedRequest, client_ip, int_param, pdf_response, post_int
+from efs.http import AuthedRequest, client_ip, int_param, pdf_response, post_int, upload_name
 from efs.people import access
 from efs.people.audit import audit_view
 from efs.people.models import ConsentKind, Role
@@ -256,7 +256,9 @@ def bank(request: AuthedRequest) -> HttpResponse:
             messages.error(request, _("Choose a file to upload."))
         else:
             try:
-                created = bank_services.items_import(actor=request.user, file_name=upload.name, content=upload.read())
+                created = bank_services.items_import(
+                    actor=request.user, file_name=upload_name(upload), content=upload.read()
+                )
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:

@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from efs.catalog.models import Cohort
 from efs.errors import NotFound, ValidationFailed
+from efs.http import AuthedRequest
 from efs.limits import (
     Comment,
     Day,
@@ -229,7 +229,7 @@ def _enrollment_out(e) -> dict:
 @router.get(
     "/me", response=FinancingMeOut, summary="My certificates, enrollments and the movements of this year's certificate"
 )
-def me(request: HttpRequest):
+def me(request: AuthedRequest):
     certificates = list(queries.my_certificates(request.user))
     current = next((c for c in certificates if c.year == timezone.localdate().year), None)
     return {
@@ -250,7 +250,7 @@ class EnrollIn(Schema):
     response={201: EnrollmentOut},
     summary="Ask for a seat; the certificate's part is held (idempotent by request_id)",
 )
-def enroll(request: HttpRequest, body: EnrollIn):
+def enroll(request: AuthedRequest, body: EnrollIn):
     educator = access.own_educator(request.user)
     if educator is None:
         raise NotFound(_("Your login is not linked to an educator record."))
@@ -268,7 +268,7 @@ def enroll(request: HttpRequest, body: EnrollIn):
     response=list[EnrollmentOut],
     summary="Enrollments I may see (mine, my school's, my provider's…), newest first",
 )
-def enrollments(request: HttpRequest, status: StatusFilter = "", offset: Offset = 0, limit: Limit = 100):
+def enrollments(request: AuthedRequest, status: StatusFilter = "", offset: Offset = 0, limit: Limit = 100):
     qs = queries.enrollments_visible(request.user).order_by("-requested_at", "-pk")
     if status in EnrollmentStatus.values:
         qs = qs.filter(status=status)
@@ -277,7 +277,7 @@ def enrollments(request: HttpRequest, status: StatusFilter = "", offset: Offset 
 
 
 @router.get("/enrollments/{int:enrollment_id}", response=EnrollmentOut, summary="One enrollment")
-def enrollment(request: HttpRequest, enrollment_id: Id):
+def enrollment(request: AuthedRequest, enrollment_id: Id):
     return _enrollment_out(queries.enrollment(request.user, enrollment_id))
 
 
@@ -291,7 +291,7 @@ class EnrollmentActionIn(Schema):
     response=EnrollmentOut,
     summary="Accept, decline, cancel, or record the outcome (repeatable)",
 )
-def enrollment_action(request: HttpRequest, enrollment_id: Id, body: EnrollmentActionIn):
+def enrollment_action(request: AuthedRequest, enrollment_id: Id, body: EnrollmentActionIn):
     obj = queries.enrollment(request.user, enrollment_id)
     if body.action == "accept":
         services.enrollment_accept(actor=request.user, enrollment=obj)
@@ -313,7 +313,7 @@ def enrollment_action(request: HttpRequest, enrollment_id: Id, body: EnrollmentA
     response=AccountHistoryOut,
     summary="An account I may see, with its latest 200 movements",
 )
-def account(request: HttpRequest, account_id: Id):
+def account(request: AuthedRequest, account_id: Id):
     acc = queries.account(request.user, account_id)
     return _account_out(acc) | {"history": [_transfer_out(t) for t in queries.history(acc)]}
 
@@ -340,7 +340,7 @@ class TopUpIn(Schema):
     auth=api_auth(*services.FINANCIERS),
     summary="Put money into the regional fund of a year (idempotent by transfer_id)",
 )
-def top_up(request: HttpRequest, body: TopUpIn):
+def top_up(request: AuthedRequest, body: TopUpIn):
     move = services.fund_top_up(
         actor=request.user,
         region=_region(body.region),
@@ -370,7 +370,7 @@ class RuleIn(Schema):
     auth=api_auth(*services.FINANCIERS),
     summary="Set the certificate rule of a region, year and category",
 )
-def rule(request: HttpRequest, body: RuleIn):
+def rule(request: AuthedRequest, body: RuleIn):
     saved = services.rule_set(
         actor=request.user,
         region=_region(body.region),
@@ -406,7 +406,7 @@ class IssueIn(Schema):
     auth=api_auth(*services.FINANCIERS),
     summary="Issue the year's certificates of a category (all or none; a rerun issues only the missing)",
 )
-def issue(request: HttpRequest, body: IssueIn):
+def issue(request: AuthedRequest, body: IssueIn):
     result = services.certificates_issue(
         actor=request.user, region=_region(body.region), year=body.year, category=body.category
     )
@@ -435,7 +435,7 @@ class ContractIn(Schema):
     auth=api_auth(*services.FINANCIERS),
     summary="Register a contract between the region and a provider",
 )
-def contract_create(request: HttpRequest, body: ContractIn):
+def contract_create(request: AuthedRequest, body: ContractIn):
     provider = Organization.objects.filter(pk=body.provider).first()
     if provider is None:
         raise NotFound(_("Not found, or you have no access to it."))
@@ -468,7 +468,7 @@ class PaymentIn(Schema):
     auth=api_auth(*services.FINANCIERS),
     summary="Register a payment to a provider (idempotent by transfer_id)",
 )
-def payment(request: HttpRequest, body: PaymentIn):
+def payment(request: AuthedRequest, body: PaymentIn):
     access.require_role(request.user, services.FINANCIERS)
     found = (
         Contract.objects.filter(pk=body.contract, region__in=queries.financier_regions(request.user))
@@ -501,7 +501,7 @@ def payment(request: HttpRequest, body: PaymentIn):
     "/statements", response=StatementOut, summary="A provider's monthly statement to a paying region (month: YYYY-MM)"
 )
 def statement(
-    request: HttpRequest, provider: Id, region: RegionCode, month: str = Query(..., pattern=r"^[0-9]{4}-[0-9]{2}$")
+    request: AuthedRequest, provider: Id, region: RegionCode, month: str = Query(..., pattern=r"^[0-9]{4}-[0-9]{2}$")
 ):
     try:
         first = dt.date.fromisoformat(f"{month}-01")
@@ -550,7 +550,7 @@ def statement(
     auth=api_auth(*services.FINANCIERS),
     summary="The fund of a year: in, issued, held, spent, paid, owed, by month",
 )
-def overview(request: HttpRequest, code: RegionCode, year: Year | None = None):
+def overview(request: AuthedRequest, code: RegionCode, year: Year | None = None):
     access.require_role(request.user, services.FINANCIERS)
     region = queries.financier_regions(request.user).filter(code=code).first()
     if region is None:
@@ -578,7 +578,7 @@ def overview(request: HttpRequest, code: RegionCode, year: Year | None = None):
     auth=api_auth(Role.FEDERAL_OPERATOR),
     summary="Every region's fund of a year (federal operator)",
 )
-def summary(request: HttpRequest, year: Year | None = None):
+def summary(request: AuthedRequest, year: Year | None = None):
     access.require_role(request.user, [Role.FEDERAL_OPERATOR])
     return [
         {

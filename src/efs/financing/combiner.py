@@ -36,8 +36,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import time
-from collections import namedtuple
 from dataclasses import dataclass
+from typing import NamedTuple, cast
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -77,7 +77,31 @@ _VALUES = ", ".join(f"%({name})s" for name in _INTENT_COLUMNS)
 _TAKEN_COLUMNS = ("id", *_INTENT_COLUMNS, "waiter")
 _HOLD_COLUMNS = ("id", *(field.name for field in dataclasses.fields(rules.Hold)))
 _ACCOUNT_COLUMNS = ("id", *(field.name for field in dataclasses.fields(rules.Counters)))
-Taken = namedtuple("Taken", _TAKEN_COLUMNS)  # a queued intent taken by a leader
+
+
+class Taken(NamedTuple):
+    """A queued intent taken by a leader: the columns of _TAKEN_COLUMNS, in their order."""
+
+    id: int
+    op: str
+    tid: str
+    kind: str
+    debit_id: int | None
+    credit_id: int | None
+    hold_id: int | None
+    amount: int | None
+    is_pending: bool
+    expires_at: dt.datetime | None
+    memo: str
+    actor_id: int | None
+    enrollment_id: int | None
+    at: dt.datetime
+    waiter: int
+
+
+assert Taken._fields == _TAKEN_COLUMNS  # the SQL reads the columns in this order
+
+
 _busy: dict[
     object, float
 ] = {}  # account id (or "r": some resolution) -> until when (time.monotonic) it is known to be busy
@@ -176,7 +200,8 @@ class Verdict:
 
     def encode(self, intent_id: int) -> str:
         if self.code == "ok":
-            return ":".join([str(intent_id), "o", *("-" if value is None else str(value) for value in self.transfer)])
+            transfer = cast(tuple, self.transfer)  # an "ok" verdict has it
+            return ":".join([str(intent_id), "o", *("-" if value is None else str(value) for value in transfer)])
         if self.code == "funds":
             return f"{intent_id}:f:{self.available}"
         return f"{intent_id}:c"
@@ -387,7 +412,7 @@ def _lead(key: int, *, last: bool) -> tuple[dict[int, Verdict], bool]:
             cursor.execute(("WITH " + ", ".join(ctes) if ctes else "") + _RELEASE_SELECT, params, prepare=True)
             commit.execute("COMMIT")
             pipeline.sync()
-            kept, taken = cursor.fetchone()
+            kept, taken = cast(tuple, cursor.fetchone())  # _RELEASE_SELECT: one row, always
         for intent_id, verdict in verdicts.items():  # as told to the waiters
             if verdict.code == "funds" and tids[intent_id] in (taken or ()):
                 verdicts[intent_id] = Verdict("careful")
@@ -429,7 +454,7 @@ def _decide(batch: _Batch) -> tuple[dict[int, Verdict], list[str], dict]:
             debit_id, credit_id, amount, enrollment_id = (
                 intent.debit_id,
                 intent.credit_id,
-                intent.amount,
+                cast(int, intent.amount),  # op "t": ledger.transfer always queues an amount
                 intent.enrollment_id,
             )
             if debit_id not in accounts or credit_id not in accounts:
@@ -446,18 +471,19 @@ def _decide(batch: _Batch) -> tuple[dict[int, Verdict], list[str], dict]:
                 intent.expires_at if intent.is_pending else None,
             )
         else:
-            hold = batch.holds.get(intent.hold_id)
+            hold_id = cast(int, intent.hold_id)  # op "r": ledger.resolve always queues the hold
+            hold = batch.holds.get(hold_id)
             if hold is None:
                 continue
             debit_id, credit_id, enrollment_id = hold.debit_id, hold.credit_id, hold.enrollment_id
             amount = hold.amount if intent.amount is None else intent.amount
             decided = rules.resolution(
-                hold, "resolved" if intent.hold_id in resolved else None, intent.kind, amount, intent.at
+                hold, "resolved" if hold_id in resolved else None, intent.kind, amount, intent.at
             )
             if isinstance(decided, rules.Refusal):
                 continue
-            ledger, is_pending, pending_id, expiry = hold.ledger, False, intent.hold_id, None
-            resolved.add(intent.hold_id)
+            ledger, is_pending, pending_id, expiry = hold.ledger, False, hold_id, None
+            resolved.add(hold_id)
         decided.apply(accounts[debit_id], accounts[credit_id])
         taken.add(intent.tid)
         pk = batch.new_ids[len(rows)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from efs.forms import RoublesField
 from efs.people.public import EducatorCategory
 
-from .models import Ledger
+from .models import Enrollment, Ledger
 
 COMMENT_MAX = 1000
 
@@ -91,7 +92,7 @@ class OutcomesForm(forms.Form):
 
     CHOICES = [("", _("not yet")), ("completed", _("completed")), ("not_completed", _("not completed"))]
 
-    def __init__(self, *args, enrollments=(), **kwargs):
+    def __init__(self, *args, enrollments: Iterable[Enrollment] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.enrollments = list(enrollments)
         for enrollment in self.enrollments:
@@ -99,7 +100,7 @@ class OutcomesForm(forms.Form):
                 choices=self.CHOICES, required=False, widget=forms.RadioSelect
             )
 
-    def outcomes(self) -> list[tuple[object, bool]]:
+    def outcomes(self) -> list[tuple[Enrollment, bool]]:
         """(enrollment, completed) for every person the provider decided on."""
         chosen = []
         for enrollment in self.enrollments:

@@ -33,7 +33,7 @@ import datetime as dt
 import re
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, cast, overload
 
 from django.db import (
     DEFAULT_DB_ALIAS,
@@ -43,7 +43,7 @@ from django.db import (
     connections,
     transaction,
 )
-from django.db.models import Case, F, Sum, When
+from django.db.models import Case, F, Model, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -276,7 +276,7 @@ def _combined(request: dict) -> combiner.Verdict:
 
 def _transfer_decided(request: dict, verdict: combiner.Verdict) -> Transfer:
     """The transfer a combiner's `ok` verdict announced, built from the request."""
-    pk, ledger_, debit_id, credit_id, amount, enrollment_id = verdict.transfer
+    pk, ledger_, debit_id, credit_id, amount, enrollment_id = cast(tuple, verdict.transfer)  # an "ok" verdict has it
     values = {
         "id": pk,
         "tid": request["tid"],
@@ -332,7 +332,8 @@ def _refused(refusal: rules.Refusal) -> Exception:
     """The error that explains a refusal of the rules."""
     code = refusal.code
     if code == "insufficient_funds":
-        return _insufficient(refusal.available, refusal.amount)
+        # rules.transfer gives an insufficient_funds refusal both figures
+        return _insufficient(cast(int, refusal.available), cast(int, refusal.amount))
     conflicts = {
         "not_a_hold": _("This transfer is not a hold."),
         "hold_already_posted": _("The hold has already been posted."),
@@ -351,7 +352,11 @@ def _refused(refusal: rules.Refusal) -> Exception:
     return ValidationFailed(invalid[code], code=code)
 
 
-def _pk(value) -> int | None:
+@overload
+def _pk(value: None) -> None: ...
+@overload
+def _pk(value: Model | int) -> int: ...
+def _pk(value: Model | int | None) -> int | None:
     return None if value is None else value if isinstance(value, int) else value.pk
 
 
@@ -419,7 +424,7 @@ def transfer(
     if verdict.code == "ok":
         return _transfer_decided(request, verdict)
     if verdict.code == "funds":  # checked against the transfers under the accounts' locks: no earlier try of this id
-        raise _insufficient(verdict.available, amount)
+        raise _insufficient(cast(int, verdict.available), amount)  # a "funds" verdict carries it
     return _transfer_carefully(params, wanted, actor, enrollment, check_queue=False)
 
 
@@ -665,7 +670,8 @@ def hold_state(hold: Transfer) -> str:
     resolution = Transfer.objects.filter(pending=hold).values_list("kind", flat=True).first()
     if resolution is None:
         return "pending"
-    return {TransferKind.POST: "posted", TransferKind.VOID: "voided", TransferKind.EXPIRE: "expired"}[resolution]
+    states: dict[str, str] = {TransferKind.POST: "posted", TransferKind.VOID: "voided", TransferKind.EXPIRE: "expired"}
+    return states[resolution]
 
 
 # ---------------------------------------------------------------- reconciliation
@@ -734,9 +740,9 @@ def _reconcile() -> Reconciliation:
             )
         if not account.may_go_negative and account.available < 0:
             breaches.append(f"account {account.pk} is below zero: {account.available}")
-        ledger = totals.setdefault(account.ledger, [0, 0])
-        ledger[0] += account.credits_posted - account.debits_posted
-        ledger[1] += account.credits_pending - account.debits_pending
+        sums = totals.setdefault(account.ledger, [0, 0])
+        sums[0] += account.credits_posted - account.debits_posted
+        sums[1] += account.credits_pending - account.debits_pending
     for ledger, (posted, pending) in totals.items():
         if posted or pending:
             breaches.append(f"ledger {ledger} does not sum to zero: posted {posted}, pending {pending}")

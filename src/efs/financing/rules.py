@@ -100,11 +100,8 @@ def resolution(hold: Hold, resolved_as: str | None, kind: str, amount: int, now:
     if not hold.is_pending:
         return Refusal("not_a_hold")
     if resolved_as is not None:
-        return Refusal(
-            {TransferKind.POST: "hold_already_posted", TransferKind.EXPIRE: "hold_expired"}.get(
-                resolved_as, "hold_already_voided"
-            )
-        )
+        answers: dict[str, str] = {TransferKind.POST: "hold_already_posted", TransferKind.EXPIRE: "hold_expired"}
+        return Refusal(answers.get(resolved_as, "hold_already_voided"))
     if kind == TransferKind.POST:
         if isinstance(amount, bool) or not isinstance(amount, int):
             return Refusal("amount_invalid")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
@@ -473,7 +474,8 @@ def enrollment_request(
             code="copay_needed",
             details={"price": offer.price, "from_certificate": offer.from_certificate, "copay": offer.copay},
         )
-    if offer.from_certificate and offer.certificate.ledger == Ledger.RUB and offer.contract is None:
+    certificate = offer.certificate
+    if offer.from_certificate and certificate and certificate.ledger == Ledger.RUB and offer.contract is None:
         raise Conflict(
             _("The provider has no contract with your region yet, so the certificate cannot pay for this cohort."),
             code="contract_missing",
@@ -495,7 +497,7 @@ def enrollment_request(
         requested_by=actor,
     )
     if offer.from_certificate:
-        certificate = offer.certificate
+        certificate = cast(Account, offer.certificate)  # quote() pays from a certificate only when there is one
         expires = timezone.make_aware(
             dt.datetime.combine(cohort.end_date + dt.timedelta(days=HOLD_GRACE_DAYS), dt.time(23, 59))
         )

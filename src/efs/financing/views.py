@@ -268,7 +268,7 @@ def cohort_outcomes(request: AuthedRequest, cohort_pk: int) -> HttpResponse:
     )
 
 
-def _statement_parties(request) -> tuple[Organization, object, dt.date]:
+def _statement_parties(request) -> tuple[Organization, Region, dt.date]:
     """Provider staff see their statements; a region's operator sees the statements it owes."""
     try:
         month = dt.date.fromisoformat((request.GET.get("month") or "") + "-01")

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from efs.errors import NotFound, ValidationFailed
-from efs.http import bounded_pagination, client_ip
+from efs.http import AuthedRequest, bounded_pagination, client_ip
 from efs.limits import INT_MAX, Id, RegionCode, Word
 
 from . import access, imports, queries, services
@@ -140,7 +139,7 @@ class CommitIn(Schema):
 
 
 @router.get("/me", response=MeOut, summary="Who am I: roles and scopes")
-def me(request: HttpRequest):
+def me(request: AuthedRequest):
     educator = access.own_educator(request.user)
     return {
         "username": request.user.username,
@@ -160,12 +159,12 @@ def me(request: HttpRequest):
 
 
 @router.get("/regions", response=list[RegionOut], summary="The 89 subjects of the Russian Federation")
-def regions(request: HttpRequest):
+def regions(request: AuthedRequest):
     return Region.objects.all()
 
 
 @router.get("/regions/{code}/municipalities", response=list[MunicipalityOut])
-def municipalities(request: HttpRequest, code: RegionCode):
+def municipalities(request: AuthedRequest, code: RegionCode):
     region = Region.objects.filter(code=code).first()
     if region is None:
         raise NotFound(_("Region not found."), code="region_not_found")
@@ -175,7 +174,7 @@ def municipalities(request: HttpRequest, code: RegionCode):
 @router.get("/organizations", response=list[OrganizationOut], summary="The public directory of organizations")
 @paginate(Pagination)
 def organizations(
-    request: HttpRequest,
+    request: AuthedRequest,
     region: str = Query("", max_length=2),
     municipality: int | None = Query(None, ge=1, le=INT_MAX),
     kind: str = Query("", max_length=40),
@@ -193,8 +192,11 @@ def organizations(
 @router.get("/educators", response=list[EducatorOut], summary="Educators in the caller's scope")
 @paginate(Pagination)
 def educators(
-    request: HttpRequest, q: str = Query("", max_length=200), municipality: int | None = Query(None, ge=1, le=INT_MAX),
-    organization: int | None = Query(None, ge=1, le=INT_MAX), category: str = Query("", max_length=20),
+    request: AuthedRequest,
+    q: str = Query("", max_length=200),
+    municipality: int | None = Query(None, ge=1, le=INT_MAX),
+    organization: int | None = Query(None, ge=1, le=INT_MAX),
+    category: str = Query("", max_length=20),
 ):
     qs = queries.educators_visible(
         request.user, search=q, municipality_id=municipality, organization_id=organization, category=category
@@ -228,13 +230,13 @@ class _AuditedList:
 
 
 @router.get("/educators/{int:educator_id}", response=EducatorDetailOut)
-def educator(request: HttpRequest, educator_id: Id):
+def educator(request: AuthedRequest, educator_id: Id):
     person = queries.educator_visible(request.user, educator_id)
     audit_view(actor=request.user, obj=person, ip=client_ip(request))
     return person
 
 
-def _own(request: HttpRequest) -> Educator:
+def _own(request: AuthedRequest) -> Educator:
     me = access.own_educator(request.user)
     if me is None:
         raise NotFound(_("Your login is not linked to an educator record."), code="educator_not_linked")
@@ -254,7 +256,7 @@ def _consent_out(me: Educator, kind: str) -> dict:
 
 
 @router.get("/consents", response=list[ConsentOut], summary="My consents (current versions)")
-def consents(request: HttpRequest):
+def consents(request: AuthedRequest):
     me = _own(request)
     return [_consent_out(me, kind) for kind in ConsentKind.values]
 
@@ -266,14 +268,14 @@ def _consent_kind(kind: str) -> str:
 
 
 @router.post("/consents/{kind}", response=ConsentOut, summary="Give consent (idempotent)")
-def consent_give(request: HttpRequest, kind: Word):
+def consent_give(request: AuthedRequest, kind: Word):
     me = _own(request)
     services.consent_give(actor=request.user, educator=me, kind=_consent_kind(kind), ip=client_ip(request))
     return _consent_out(me, kind)
 
 
 @router.delete("/consents/{kind}", response=ConsentOut, summary="Withdraw consent (idempotent)")
-def consent_withdraw(request: HttpRequest, kind: Word):
+def consent_withdraw(request: AuthedRequest, kind: Word):
     me = _own(request)
     services.consent_withdraw(actor=request.user, educator=me, kind=_consent_kind(kind), ip=client_ip(request))
     return _consent_out(me, kind)
@@ -289,7 +291,7 @@ class NotificationOut(Schema):
 
 
 @router.get("/notifications", response=list[NotificationOut], summary="My latest 100 notifications, newest first")
-def notifications(request: HttpRequest, unread: bool = False):
+def notifications(request: AuthedRequest, unread: bool = False):
     items = request.user.notifications.all()
     if unread:
         items = items.filter(read_at__isnull=True)
@@ -297,12 +299,12 @@ def notifications(request: HttpRequest, unread: bool = False):
 
 
 @router.post("/notifications/read", response=MarkedOut, summary="Mark all my notifications as read")
-def notifications_read(request: HttpRequest):
+def notifications_read(request: AuthedRequest):
     return {"marked": services.notifications_read(user=request.user)}
 
 
 @router.post("/imports", response={201: ImportOut}, summary="Upload a file and check it (nothing is imported yet)")
-def import_upload(request: HttpRequest, kind: Form[Word], region: Form[RegionCode], file: File[UploadedFile]):
+def import_upload(request: AuthedRequest, kind: Form[Word], region: Form[RegionCode], file: File[UploadedFile]):
     region_obj = Region.objects.filter(code=region).first()
     if region_obj is None:
         raise NotFound(_("Region not found."), code="region_not_found")
@@ -314,7 +316,7 @@ def import_upload(request: HttpRequest, kind: Form[Word], region: Form[RegionCod
     return Status(201, batch)
 
 
-def _batch(request: HttpRequest, batch_id: Id) -> ImportBatch:
+def _batch(request: AuthedRequest, batch_id: Id) -> ImportBatch:
     access.require_role(request.user, imports.IMPORT_ROLES)
     return queries.import_batch(request.user, batch_id)
 
@@ -322,7 +324,7 @@ def _batch(request: HttpRequest, batch_id: Id) -> ImportBatch:
 @router.get(
     "/imports/{int:batch_id}", response=ImportOut, summary="The check of an uploaded file: rows, valid rows, errors"
 )
-def import_get(request: HttpRequest, batch_id: Id):
+def import_get(request: AuthedRequest, batch_id: Id):
     return _batch(request, batch_id)
 
 
@@ -331,6 +333,6 @@ def import_get(request: HttpRequest, batch_id: Id):
     response=ImportOut,
     summary="Import the checked file (all rows, or only the valid ones)",
 )
-def import_commit(request: HttpRequest, batch_id: Id, body: CommitIn):
+def import_commit(request: AuthedRequest, batch_id: Id, body: CommitIn):
     batch = _batch(request, batch_id)
     return imports.import_commit(actor=request.user, batch=batch, only_valid=body.only_valid, ip=client_ip(request))

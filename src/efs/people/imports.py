@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,7 +98,10 @@ EDUCATOR_COLUMNS = (
     Column("organization", "Организация", required=True, aliases=("ИНН организации", "Образовательная организация")),
 )
 
-COLUMNS = {ImportKind.ORGANIZATIONS: ORGANIZATION_COLUMNS, ImportKind.EDUCATORS: EDUCATOR_COLUMNS}
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    ImportKind.ORGANIZATIONS: ORGANIZATION_COLUMNS,
+    ImportKind.EDUCATORS: EDUCATOR_COLUMNS,
+}
 
 ORGANIZATION_KIND_WORDS = {
     "школа": OrganizationKind.SCHOOL,
@@ -218,7 +221,7 @@ def _int(value: Any, low: int, high: int) -> int:
     return number
 
 
-def _choice(value: Any, words: dict[str, str], choices) -> str:
+def _choice(value: Any, words: Mapping[str, str], choices) -> str:
     text = _norm(_text(value))
     if text in words:
         return words[text]
@@ -273,7 +276,7 @@ class _Context:
             for s in Subject.objects.all():
                 self.subjects[_norm(s.name)] = s
                 self.subjects[_norm(s.code)] = s
-            self.existing_snils = set()
+            self.existing_snils: set[str] = set()
             self.existing_people: set[tuple[str, dt.date | None, int]] = set()
         else:
             self.existing_inns = set(Organization.objects.exclude(inn="").values_list("inn", flat=True))
@@ -380,7 +383,7 @@ _OTHER_COLUMN_CHARS = 1000
 
 def _cell_limits(kind: str) -> dict[str, int]:
     """The longest text each column may hold: the model field's max_length, so nothing fails at commit."""
-    model = Organization if kind == ImportKind.ORGANIZATIONS else Educator
+    model: type[Organization | Educator] = Organization if kind == ImportKind.ORGANIZATIONS else Educator
     limits = {}
     for column in COLUMNS[kind]:
         try:
@@ -553,7 +556,7 @@ def _check_educator(values: dict[str, Any], context: _Context, errors: list[tupl
     )
     if organization and person_key in context.existing_people:
         errors.append(("", _("this person is already listed in this organization")))
-    keys = [("snils", snils)] if snils else []
+    keys: list[tuple[str, object]] = [("snils", snils)] if snils else []
     keys.append(("person", person_key))
     return {
         "last_name": last_name,
@@ -622,7 +625,7 @@ def import_commit(*, actor: User, batch: ImportBatch, only_valid: bool, ip: str 
         raise ValidationFailed(_("No row of the file is valid; nothing to import."), code="import_nothing_valid")
     if batch.kind == ImportKind.ORGANIZATIONS:
         _create_organizations(batch.region, checked.valid)
-        model = Organization
+        model: type[Organization | Educator] = Organization
     else:
         _create_educators(batch.region, checked.valid)
         model = Educator
@@ -698,7 +701,7 @@ def import_template(kind: str) -> bytes:
     """An XLSX with the expected header and one example row, for users to fill in."""
     columns = COLUMNS[kind]
     if kind == ImportKind.ORGANIZATIONS:
-        example = [
+        example: list[object] = [
             "Муниципальное бюджетное общеобразовательное учреждение «Средняя школа № 1»",
             "МБОУ СШ № 1",
             "школа",

@@ -40,7 +40,9 @@ def _incr(key: str) -> int:
 def blocked(*, username: str | None, ip: str | None) -> bool:
     if username and _count(_key("account", username)) >= settings.EFS_LOGIN_LIMIT_ACCOUNT:
         return True
-    return bool(ip) and _count(_key("address", ip)) >= settings.EFS_LOGIN_LIMIT_ADDRESS
+    if not ip:
+        return False
+    return _count(_key("address", ip)) >= settings.EFS_LOGIN_LIMIT_ADDRESS
 
 
 def failed(*, username: str | None, ip: str | None) -> None:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from efs import xlsx
 from efs.errors import DomainError, NotFound, ValidationFailed
-from efs.http import AuthedRequest, CachedCountPaginator, client_ip, int_param, post_int
+from efs.http import AuthedRequest, CachedCountPaginator, client_ip, int_param, post_int, upload_name
 
 from . import access, imports, queries, services
 from .audit import audit_rows, audit_view
@@ -219,7 +219,7 @@ def import_list(request: AuthedRequest) -> HttpResponse:
         if region is None:
             raise ValidationFailed(_("Choose the region to import into."), code="region_missing")
         batch = imports.import_preview(
-            actor=request.user, region=region, kind=kind, file_name=upload.name, content=upload.read()
+            actor=request.user, region=region, kind=kind, file_name=upload_name(upload), content=upload.read()
         )
         return redirect("people:import", pk=batch.pk)
     batches = queries.import_batches(request.user)[:30]

@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from efs.errors import NotFound, PermissionDenied, ValidationFailed
+from efs.http import AuthedRequest
 from efs.limits import Day, Id, Limit, Offset, Search, ShortText
 from efs.people import access as people_access
 from efs.people.public import Organization, Role, User
@@ -155,7 +155,7 @@ def _data(body: PracticeIn) -> services.PracticeData:
     url_name="practices_list",
 )
 def practices_list(
-    request: HttpRequest,
+    request: AuthedRequest,
     q: Search = "",
     competency: Code = "",
     level: Code = "",
@@ -183,7 +183,7 @@ def practices_list(
     summary="Create a draft card of my organization's practice",
     url_name="practice_create",
 )
-def practice_create(request: HttpRequest, body: PracticeIn):
+def practice_create(request: AuthedRequest, body: PracticeIn):
     organization = Organization.objects.filter(pk=body.organization, pk__in=affiliations(request.user)).first()
     if organization is None:
         raise PermissionDenied(_("You can submit practices of your own organization only."))
@@ -203,7 +203,7 @@ class DeficitPracticeOut(Schema):
     summary="Practices that close my deficits (from my latest diagnostics)",
     url_name="practices_for_me",
 )
-def for_me(request: HttpRequest):
+def for_me(request: AuthedRequest):
     me = people_access.own_educator(request.user)
     if me is None:
         raise NotFound(_("Your login is not linked to an educator record."), code="educator_not_linked")
@@ -224,7 +224,7 @@ class RankingOut(Schema):
     summary="A region's practices ranked by replication and measured effect",
     url_name="practices_ranking",
 )
-def ranking(request: HttpRequest, region: Id):
+def ranking(request: AuthedRequest, region: Id):
     return [
         {"rank": n, "practice": _out(p)} for n, (p, _effect) in enumerate(queries.regional_ranking(region), start=1)
     ]
@@ -247,7 +247,7 @@ class LeniencyOut(Schema):
     summary="Experts' leniency compared with the other experts on the same practices (operators)",
     url_name="practices_leniency",
 )
-def leniency(request: HttpRequest):
+def leniency(request: AuthedRequest):
     people_access.require_role(request.user, MODERATORS)
     return [
         {
@@ -298,7 +298,7 @@ def _contest_out(c: Contest) -> dict:
 
 
 @router.get("/contests", response=list[ContestOut], summary="Contests of practices", url_name="practices_contests")
-def contests(request: HttpRequest, region: Id | None = None):
+def contests(request: AuthedRequest, region: Id | None = None):
     qs = Contest.objects.prefetch_related("jury").order_by("-deadline", "pk")
     if region:
         qs = qs.filter(region_id=region)
@@ -311,7 +311,7 @@ def contests(request: HttpRequest, region: Id | None = None):
     summary="Announce a region's contest (the region's operator)",
     url_name="practices_contest_create",
 )
-def contest_create(request: HttpRequest, body: ContestIn):
+def contest_create(request: AuthedRequest, body: ContestIn):
     jury = list(User.objects.filter(pk__in=body.jury))
     if len(jury) != len(set(body.jury)):
         raise ValidationFailed(_("Unknown jury members."), code="contest_invalid")
@@ -361,7 +361,7 @@ def _review_out(r: PracticeReview) -> dict:
     summary="Reviews assigned to me (experts)",
     url_name="practices_my_reviews",
 )
-def my_reviews(request: HttpRequest):
+def my_reviews(request: AuthedRequest):
     people_access.require_role(request.user, [Role.EXPERT])
     return [_review_out(r) for r in queries.reviews_of_expert(request.user)[:500]]
 
@@ -382,7 +382,7 @@ class PracticeReviewIn(Schema):
     summary="Submit my review: criteria scores with comments, verdict and level",
     url_name="practices_review_submit",
 )
-def review_submit(request: HttpRequest, review_id: Id, body: PracticeReviewIn):
+def review_submit(request: AuthedRequest, review_id: Id, body: PracticeReviewIn):
     review = PracticeReview.objects.select_related("practice").filter(pk=review_id, expert=request.user).first()
     if review is None:
         raise NotFound(_("Not found, or you have no access to it."))
@@ -399,7 +399,7 @@ def review_submit(request: HttpRequest, review_id: Id, body: PracticeReviewIn):
 
 
 @router.get("/{int:practice_id}", response=PracticeDetailOut, summary="One practice card", url_name="practice_get")
-def practice_get(request: HttpRequest, practice_id: Id):
+def practice_get(request: AuthedRequest, practice_id: Id):
     return _detail(practice_visible(request.user, practice_id))
 
 
@@ -413,7 +413,7 @@ class PracticeUpdateIn(PracticeIn):
     summary="Change a draft or returned card (its authors)",
     url_name="practice_update",
 )
-def practice_update(request: HttpRequest, practice_id: Id, body: PracticeUpdateIn):
+def practice_update(request: AuthedRequest, practice_id: Id, body: PracticeUpdateIn):
     practice = practice_visible(request.user, practice_id)
     data = _data(body)
     data.contest_id = practice.contest_id
@@ -428,7 +428,7 @@ def practice_update(request: HttpRequest, practice_id: Id, body: PracticeUpdateI
     summary="Submit the card for expert review",
     url_name="practice_submit",
 )
-def practice_submit(request: HttpRequest, practice_id: Id):
+def practice_submit(request: AuthedRequest, practice_id: Id):
     services.practice_submit(actor=request.user, practice=practice_visible(request.user, practice_id))
     return _detail(practice_visible(request.user, practice_id))
 
@@ -440,7 +440,7 @@ def practice_submit(request: HttpRequest, practice_id: Id):
     url_name="practices_evidence_add",
 )
 def evidence_add(
-    request: HttpRequest, practice_id: Id, file: File[UploadedFile], caption: str = Form(..., max_length=300)
+    request: AuthedRequest, practice_id: Id, file: File[UploadedFile], caption: str = Form(..., max_length=300)
 ):
     evidence = services.evidence_add(
         actor=request.user, practice=practice_visible(request.user, practice_id), file=file, caption=caption
@@ -468,7 +468,7 @@ class PracticeAssignedOut(Schema):
     summary="Assign experts to a submitted practice (the operator)",
     url_name="practices_reviews_assign",
 )
-def reviews_assign(request: HttpRequest, practice_id: Id, body: AssignIn):
+def reviews_assign(request: AuthedRequest, practice_id: Id, body: AssignIn):
     practice = practice_visible(request.user, practice_id)
     if not may_moderate(request.user, practice):
         raise PermissionDenied(
@@ -495,7 +495,7 @@ class DecisionIn(Schema):
     summary="The operator's decision on the reviews",
     url_name="practice_decide",
 )
-def practice_decide(request: HttpRequest, practice_id: Id, body: DecisionIn):
+def practice_decide(request: AuthedRequest, practice_id: Id, body: DecisionIn):
     practice = practice_visible(request.user, practice_id)
     services.practice_decide(
         actor=request.user, practice=practice, decision=body.decision, level=body.level, comment=body.comment
@@ -540,7 +540,7 @@ def _replication_out(r) -> dict:
     summary="Who replicated the practice",
     url_name="practices_replications",
 )
-def replications(request: HttpRequest, practice_id: Id):
+def replications(request: AuthedRequest, practice_id: Id):
     return [_replication_out(r) for r in queries.replications_of(practice_visible(request.user, practice_id))[:1000]]
 
 
@@ -550,7 +550,7 @@ def replications(request: HttpRequest, practice_id: Id):
     summary="«Мы внедрили»: report that my organization replicated the practice",
     url_name="practices_replication_report",
 )
-def replication_report(request: HttpRequest, practice_id: Id, body: ReplicationIn):
+def replication_report(request: AuthedRequest, practice_id: Id, body: ReplicationIn):
     practice = practice_visible(request.user, practice_id)
     organization = Organization.objects.filter(pk=body.organization, pk__in=affiliations(request.user)).first()
     if organization is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q
@@ -72,7 +73,7 @@ AUTHORS_MAX = 10
 CRITERION_COMMENT_MAX = 1000
 
 # The bank's review criteria (a contest may publish its own).
-DEFAULT_CRITERIA = [
+DEFAULT_CRITERIA: list[dict[str, Any]] = [
     {
         "code": "relevance",
         "title": "Актуальность",
@@ -104,7 +105,7 @@ DEFAULT_CRITERIA = [
         "max_score": 2,
     },
 ]
-DECISIONS = {
+DECISIONS: dict[str, str] = {
     PracticeVerdict.RECOMMEND: PracticeStatus.RECOMMENDED,
     PracticeVerdict.INCLUDE: PracticeStatus.INCLUDED,
     PracticeVerdict.REVISE: PracticeStatus.RETURNED,
@@ -142,9 +143,8 @@ class Criterion:
 
 
 def criteria_of(practice: Practice) -> dict[str, Criterion]:
-    rows = (
-        practice.contest.criteria if practice.contest_id and practice.contest.criteria else None
-    ) or DEFAULT_CRITERIA
+    contest = practice.contest
+    rows = (contest.criteria if contest is not None and contest.criteria else None) or DEFAULT_CRITERIA
     return {
         c["code"]: Criterion(c["code"], c["title"], c.get("description", ""), int(c.get("max_score", 2))) for c in rows
     }
@@ -415,8 +415,8 @@ def _practice_url(practice: Practice) -> str:
 
 def _notify_authors(practice: Practice, title: str, key: str = "") -> int:
     sent = 0
-    users = {a.user for a in practice.authors.select_related("user") if a.user_id}
-    if practice.submitted_by_id:
+    users = {a.user for a in practice.authors.select_related("user") if a.user is not None}
+    if practice.submitted_by is not None:
         users.add(practice.submitted_by)
     for user in users:
         sent += notify(user=user, title=title, url=_practice_url(practice), key=f"{key}-{user.pk}" if key else "")
@@ -429,7 +429,7 @@ def practice_submit(*, actor: User, practice: Practice) -> Practice:
     require_author(actor, practice)
     if practice.status not in EDITABLE:
         raise Conflict(_("Only a draft or a returned card can be submitted."), code="practice_not_editable")
-    if practice.contest_id:
+    if practice.contest is not None:
         _contest_open(practice.contest, practice.region_id)
     if practice.status == PracticeStatus.RETURNED:
         practice.version += 1

@@ -289,7 +289,7 @@ def evidence_add(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def evidence_file(request: AuthedRequest, pk: int, evidence_pk: int) -> HttpResponse:
+def evidence_file(request: AuthedRequest, pk: int, evidence_pk: int) -> FileResponse:
     item = practice_visible(request.user, pk)
     evidence = PracticeEvidence.objects.filter(practice=item, pk=evidence_pk).first()
     if evidence is None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
@@ -13,6 +12,7 @@ from ninja.files import UploadedFile
 
 from efs.catalog.models import Cohort
 from efs.errors import NotFound
+from efs.http import AuthedRequest
 from efs.limits import (
     KOPECKS_MAX,
     NOTE_MAX_CHARS,
@@ -277,7 +277,7 @@ def _me(request):
 
 
 @router.get("/mine", response=RouteOut, summary="My active route")
-def mine(request: HttpRequest):
+def mine(request: AuthedRequest):
     route = queries.my_route(_me(request))
     if route is None:
         raise NotFound(_("You have no active route; build one from your diagnostics."), code="route_none")
@@ -285,7 +285,7 @@ def mine(request: HttpRequest):
 
 
 @router.post("/build", response={201: RouteOut}, summary="Build the optimal route from my latest diagnostics")
-def build(request: HttpRequest, body: BuildIn):
+def build(request: AuthedRequest, body: BuildIn):
     me = _me(request)
     defaults = services.default_options(me)
     options = BuildOptions(
@@ -307,7 +307,7 @@ def build(request: HttpRequest, body: BuildIn):
     summary="Statuses and progress of routes in my scope (heads and operators), 100 per page",
 )
 def staff(
-    request: HttpRequest,
+    request: AuthedRequest,
     status: Word = "",
     overdue: bool = False,
     q: Search = "",
@@ -340,7 +340,7 @@ def staff(
 
 
 @router.get("/{int:route_id}", response=RouteOut, summary="A route with its goals, items and evidence")
-def route(request: HttpRequest, route_id: Id):
+def route(request: AuthedRequest, route_id: Id):
     return _route_out(queries.route_full(request.user, route_id))
 
 
@@ -352,7 +352,7 @@ class RouteActionIn(Schema):
 @router.post(
     "/{int:route_id}/actions", response=RouteOut, summary="Send to the tutor, approve, return with comments, stop"
 )
-def route_action(request: HttpRequest, route_id: Id, body: RouteActionIn):
+def route_action(request: AuthedRequest, route_id: Id, body: RouteActionIn):
     from efs.errors import ValidationFailed
 
     obj = queries.route_full(request.user, route_id)
@@ -376,7 +376,7 @@ class RouteCohortIn(Schema):
 @router.post(
     "/{int:route_id}/items", response={201: ItemOut}, summary="Add a cohort to a draft route, or swap an item for it"
 )
-def item_add(request: HttpRequest, route_id: Id, body: RouteCohortIn):
+def item_add(request: AuthedRequest, route_id: Id, body: RouteCohortIn):
     obj = queries.route_full(request.user, route_id)
     cohort = Cohort.objects.filter(pk=body.cohort).first()
     if cohort is None:
@@ -395,7 +395,7 @@ def _item(request, route_id: int, item_id: int):
 
 
 @router.delete("/{int:route_id}/items/{int:item_id}", response={204: None}, summary="Remove an item from a draft route")
-def item_remove(request: HttpRequest, route_id: Id, item_id: Id):
+def item_remove(request: AuthedRequest, route_id: Id, item_id: Id):
     services.item_remove(actor=request.user, item=_item(request, route_id, item_id))
     return Status(204, None)
 
@@ -405,7 +405,7 @@ def item_remove(request: HttpRequest, route_id: Id, item_id: Id):
     response=list[AlternativeOut],
     summary="Cohorts that address the same deficits",
 )
-def item_alternatives(request: HttpRequest, route_id: Id, item_id: Id):
+def item_alternatives(request: AuthedRequest, route_id: Id, item_id: Id):
     item = _item(request, route_id, item_id)
     return [
         {
@@ -423,7 +423,7 @@ def item_alternatives(request: HttpRequest, route_id: Id, item_id: Id):
 
 
 @router.post("/{int:route_id}/items/{int:item_id}/start", response=ItemOut, summary="Mark an activity as started")
-def item_start(request: HttpRequest, route_id: Id, item_id: Id):
+def item_start(request: AuthedRequest, route_id: Id, item_id: Id):
     return _item_out(services.item_start(actor=request.user, item=_item(request, route_id, item_id)))
 
 
@@ -433,12 +433,12 @@ def item_start(request: HttpRequest, route_id: Id, item_id: Id):
     summary="Send evidence of an activity (a file and/or a note)",
 )
 def item_evidence(
-    request: HttpRequest,
+    request: AuthedRequest,
     route_id: Id,
     item_id: Id,
-    file: File[UploadedFile] = None,
+    file: File[UploadedFile | None] = None,
     note: str = Form("", max_length=NOTE_MAX_CHARS),
-):  # type: ignore[assignment]
+):
     evidence = services.evidence_submit(
         actor=request.user, item=_item(request, route_id, item_id), file=file, note=note
     )
@@ -455,7 +455,7 @@ class EvidenceReviewIn(Schema):
     response=EvidenceReviewedOut,
     summary="The tutor accepts or returns evidence",
 )
-def evidence_review(request: HttpRequest, route_id: Id, evidence_id: Id, body: EvidenceReviewIn):
+def evidence_review(request: AuthedRequest, route_id: Id, evidence_id: Id, body: EvidenceReviewIn):
     obj = queries.route_full(request.user, route_id)
     evidence = queries.evidence_in(request.user, evidence_id, item__route=obj)
     evidence = services.evidence_review(actor=request.user, evidence=evidence, accept=body.accept, comment=body.comment)
@@ -486,7 +486,7 @@ def _plan_out(run) -> dict:
     auth=api_auth(*regional.PLANNERS),
     summary="Start a region-wide plan (background job)",
 )
-def plan_start(request: HttpRequest, body: PlanIn):
+def plan_start(request: AuthedRequest, body: PlanIn):
     region = Region.objects.filter(code=body.region).first()
     if region is None:
         raise NotFound(_("Region not found."), code="region_not_found")
@@ -502,7 +502,7 @@ def plan_start(request: HttpRequest, body: PlanIn):
 
 
 @router.get("/region-plans/{int:run_id}", response=PlanOut, summary="Progress and results of a region-wide plan")
-def plan_get(request: HttpRequest, run_id: Id):
+def plan_get(request: AuthedRequest, run_id: Id):
     access.require_role(request.user, regional.PLANNERS)
     run = AllocationRun.objects.select_related("region").filter(pk=run_id).first()
     if run is None or not access.may_act_on_region(request.user, run.region_id, roles=regional.PLANNERS):

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from django.db.models import F, Prefetch
 from django.utils.translation import gettext as _
@@ -50,7 +52,7 @@ class BuildOptions:
     period_end: dt.date
     budget: int  # kopecks
     max_hours: int
-    formats: list[str] = field(default_factory=list)  # "online", "in_person"; empty: any
+    formats: Sequence[str] = field(default_factory=list)  # "online", "in_person"; empty: any
     places: list[int] = field(default_factory=list)  # municipality ids; empty: any
     copay: int = 0  # kopecks the educator declares to pay above the certificate
 
@@ -304,7 +306,7 @@ def reason(candidate: Candidate, covers: dict[str, float], deficits: dict[str, D
     if candidate.sourced is not None and candidate.sourced.reason:
         text = f"{text}; {candidate.sourced.reason}" if text else candidate.sourced.reason
     if candidate.kind == "cohort":
-        cohort = candidate.cohort
+        cohort = cast(Cohort, candidate.cohort)  # cohort_option gives every "cohort" candidate its cohort
         where = _("online") if cohort.online else (cohort.municipality.name if cohort.municipality else "")
         price = (
             _("free of charge")

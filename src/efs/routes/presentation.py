@@ -60,7 +60,7 @@ def timeline(items, start: dt.date, end: dt.date, *, width: int = 820, left: int
                 css=css,
             )
         )
-    months = []
+    months: list[tuple[float, str, str]] = []
     cursor = start.replace(day=1)
     while cursor <= end:
         if cursor >= start:

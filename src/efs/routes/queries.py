@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
@@ -22,6 +23,9 @@ from .models import (
     RouteItem,
     RouteStatus,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, WithAnnotations
 
 
 def route_full(user, pk: int) -> Route:
@@ -93,9 +97,17 @@ class StaffRow:
     name: str
     organization: str
     status: str
-    status_label: str
+    status_label: StrOrPromise
     done: int
     total: int
+    overdue: int
+
+
+class _Progress(TypedDict):
+    """What staff_routes annotates a route with."""
+
+    total: int
+    done: int
     overdue: int
 
 
@@ -107,7 +119,7 @@ def staff_routes(
     status: str = "",
     overdue: bool = False,
     search: str = "",
-) -> QuerySet[Route]:
+) -> QuerySet[WithAnnotations[Route, _Progress]]:
     """Statuses and progress of the routes in the user's scope — no contents, evidence or comments."""
     today = today or timezone.localdate()
     routes = access.scoped(Route.objects.filter(status__in=[*ACTIVE, RouteStatus.COMPLETED]), user, roles=roles)
@@ -130,7 +142,7 @@ def staff_routes(
     return routes.filter(overdue__gt=0) if overdue else routes
 
 
-def staff_row(route: Route) -> StaffRow:
+def staff_row(route: WithAnnotations[Route, _Progress]) -> StaffRow:
     educator = route.educator
     return StaffRow(
         educator_id=educator.pk,
@@ -162,10 +174,10 @@ def routes_summary(user, *, roles=STATUS_READERS, region_id: int | None = None) 
     routes = access.scoped(Route.objects.exclude(status=RouteStatus.ABANDONED), user, roles=roles)
     if region_id:
         educators, routes = educators.filter(region_id=region_id), routes.filter(region_id=region_id)
-    educators = educators.count()
+    count = educators.count()
     by_status = dict(routes.values_list("status").annotate(n=Count("id")).order_by())
     with_route = routes.values("educator_id").distinct().count()
-    return RouteSummary(educators=educators, with_route=with_route, by_status=by_status)
+    return RouteSummary(educators=count, with_route=with_route, by_status=by_status)
 
 
 def upcoming(route: Route, today: dt.date | None = None, days: int = 14) -> list[RouteItem]:

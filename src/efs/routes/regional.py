@@ -278,9 +278,9 @@ def _execute(run: AllocationRun, today: dt.date, time_limit_s: float) -> dict:
                 budget=budgets[key], max_hours=run.max_hours,
             )
             codes = {d.competency.code for d in deficits}
-            coverage = {option.id: option.coverage for option in options if option.id in chosen}
+            coverages = {option.id: option.coverage for option in options if option.id in chosen}
             picked = [
-                building.Picked(id=cid, covers={c: share for c, share in coverage[cid].items() if c in codes})
+                building.Picked(id=cid, covers={c: share for c, share in coverages[cid].items() if c in codes})
                 for cid in chosen
             ]
             _store(route, deficits, picked, meaning)
@@ -290,7 +290,7 @@ def _execute(run: AllocationRun, today: dt.date, time_limit_s: float) -> dict:
                 action="proposed_by_region",
                 comment=_("Seats and the regional fund were shared among the region's educators."),
             )
-            if educator.user_id:
+            if educator.user is not None:
                 notify(
                     user=educator.user,
                     title=_("The region proposed an individual route for you"),

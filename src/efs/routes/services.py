@@ -9,6 +9,7 @@ import uuid
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from django.db import transaction
 from django.urls import reverse
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from efs.catalog.models import Cohort
 from efs.catalog.public import program_effects_set
+from efs.competencies.models import Competency
 from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from efs.financing.services import certificate_of
 from efs.limits import COMMENT_MAX_CHARS, FILE_NAME_MAX_CHARS, NOTE_MAX_CHARS
@@ -39,6 +41,9 @@ from .models import (
     RouteItem,
     RouteStatus,
 )
+
+if TYPE_CHECKING:
+    from efs.diagnostics.models import Attempt
 
 MAX_HOURS = 2000
 EVIDENCE_MAX_BYTES = 15 * 1024 * 1024
@@ -231,7 +236,7 @@ def _add_item(
 ) -> RouteItem:
     covers = {code: round(share, 4) for code, share in covers.items() if share > 0}
     if candidate.kind == "cohort":
-        cohort = candidate.cohort
+        cohort = cast(Cohort, candidate.cohort)  # building.cohort_option gives every "cohort" candidate its cohort
         program = cohort.program
         outcome_texts = [o.text for o in program.outcomes.all() if o.competency.code in covers and o.text]
         titles = ", ".join(f"«{by_code[c].competency.title}»" for c in covers if c in by_code)
@@ -255,14 +260,15 @@ def _add_item(
         )
     if candidate.sourced is not None:
         return _add_sourced_item(route, candidate, covers, by_code, order)
-    activity = candidate.activity
-    title = activity["title"].format(competency=candidate.competency.title)
+    # the remaining candidates are building.candidates' activities, each with its competency
+    activity, competency = cast(dict, candidate.activity), cast(Competency, candidate.competency)
+    title = activity["title"].format(competency=competency.title)
     return RouteItem.objects.create(
         route=route,
         kind=activity["kind"],
         title=title,
         coverage=covers,
-        task=activity["task"].format(competency=candidate.competency.title),
+        task=activity["task"].format(competency=competency.title),
         reason=building.reason(candidate, covers, by_code),
         planned_start=candidate.start,
         planned_end=candidate.end,
@@ -283,7 +289,7 @@ def _add_sourced_item(
     order: int,
 ) -> RouteItem:
     """An activity of a registered item source (routes.registry); the source records its link."""
-    sourced = candidate.sourced
+    sourced = cast(registry.SourceCandidate, candidate.sourced)  # called for sourced candidates only
     item = RouteItem.objects.create(
         route=route, kind=candidate.kind, title=sourced.title[:500], coverage=covers, task=sourced.task[:500],
         reason=building.reason(candidate, covers, by_code), planned_start=candidate.start, planned_end=candidate.end,
@@ -491,22 +497,17 @@ def alternatives(*, actor: User, item: RouteItem, limit: int = 8) -> list[tuple[
     seen: set[object] = set()
     for option in found:
         candidate = meaning[option.id]
-        if candidate.kind != "cohort" or candidate.cohort.program_id in taken or candidate.cohort.pk == item.cohort_id:
+        cohort = candidate.cohort  # set exactly when the kind is "cohort" (building.cohort_option)
+        if candidate.kind != "cohort" or cohort is None or cohort.program_id in taken or cohort.pk == item.cohort_id:
             continue
         # one line per cohort, and one per program, dates, place and price: the same offer twice is noise
-        same = (
-            candidate.cohort.program_id,
-            candidate.cohort.start_date,
-            candidate.cohort.online,
-            candidate.cohort.municipality_id,
-            candidate.cohort.price,
-        )
-        if candidate.cohort.pk in seen or same in seen:
+        same = (cohort.program_id, cohort.start_date, cohort.online, cohort.municipality_id, cohort.price)
+        if cohort.pk in seen or same in seen:
             continue
-        seen |= {candidate.cohort.pk, same}
+        seen |= {cohort.pk, same}
         overlap = sum(share * deficits[c].weight for c, share in option.coverage.items() if c in wanted)
         if overlap > 0:
-            scored.append((overlap, -option.price, candidate.cohort, dict(option.coverage)))
+            scored.append((overlap, -option.price, cohort, dict(option.coverage)))
     scored.sort(key=lambda row: (-row[0], -row[1], row[2].start_date))
     return [(cohort, coverage) for _o, _p, cohort, coverage in scored[:limit]]
 
@@ -529,11 +530,12 @@ def summary(route: Route, *, reasons: bool = True) -> dict:
                     done[code] += share
     clashes = []
     dated = sorted(
-        (i for i in items if i.exclusive and i.planned_start and i.planned_end), key=lambda i: i.planned_start
+        ((i.planned_start, i.planned_end, i) for i in items if i.exclusive and i.planned_start and i.planned_end),
+        key=lambda row: row[0],
     )
-    for a_index, a in enumerate(dated):
-        for b in dated[a_index + 1 :]:
-            if b.planned_start <= a.planned_end:
+    for a_index, (_a_start, a_end, a) in enumerate(dated):
+        for b_start, _b_end, b in dated[a_index + 1 :]:
+            if b_start <= a_end:
                 clashes.append((a, b))
     uncovered = {
         g.competency.code: building.uncovered_reason(route.educator, g.competency, route.period_start, route.period_end)
@@ -558,7 +560,7 @@ def summary(route: Route, *, reasons: bool = True) -> dict:
 class Drift:
     """How the educator's deficits changed since the route was built."""
 
-    attempt: object  # the newest attempt that changed them
+    attempt: Attempt  # the newest attempt that changed them
     new: list[building.Deficit]  # deficits the route has no goal for
     gone: list[RouteGoal]  # open goals whose deficit a re-diagnosis no longer finds
     current_share: float  # the share of the current deficit weight the route's plan covers
@@ -744,7 +746,7 @@ def route_approve(*, actor: User, route: Route, comment: str = "") -> Route:
     route.tutor = actor
     route.save(update_fields=["status", "tutor", "updated_at"])
     _event(route, actor, "approved", comment)
-    if route.educator.user_id:
+    if route.educator.user is not None:
         notify(
             user=route.educator.user,
             title=_("The tutor approved your individual route"),
@@ -765,7 +767,7 @@ def route_return(*, actor: User, route: Route, comment: str) -> Route:
     route.status = RouteStatus.DRAFT
     route.save(update_fields=["status", "updated_at"])
     _event(route, actor, "returned", comment.strip())
-    if route.educator.user_id:
+    if route.educator.user is not None:
         notify(
             user=route.educator.user,
             title=_("The tutor returned your route with comments"),
@@ -958,7 +960,7 @@ def evidence_review(*, actor: User, evidence: Evidence, accept: bool, comment: s
     item.completed_at = now if accept else None
     item.save(update_fields=["status", "completed_at"])
     _refresh_goals(item.route)
-    if item.route.educator.user_id:
+    if item.route.educator.user is not None:
         title = _("Evidence accepted: %(item)s") if accept else _("Evidence returned: %(item)s")
         notify(
             user=item.route.educator.user,
@@ -1085,7 +1087,11 @@ def program_effects_update() -> int:
         .select_related("competency")
         .values_list("route_id", "competency__code", "current_theta", "result_theta")
     )
-    gains: dict[tuple[int, str], float] = {(route_id, code): after - before for route_id, code, before, after in rows}
+    gains: dict[tuple[int, str], float] = {
+        (route_id, code): after - before
+        for route_id, code, before, after in rows
+        if before is not None and after is not None  # always: the query keeps the measured goals only
+    }
     if not gains:
         return 0
     completed = defaultdict(list)
@@ -1129,7 +1135,8 @@ def item_effects(groups: dict[int, set[int]]) -> dict[int, dict[str, dict]]:
     ).values_list("route_id", "competency__code", "current_theta", "result_theta")
     by_code: dict[str, dict[int, float]] = defaultdict(dict)
     for route_id, code, before, after in rows:
-        by_code[code][route_id] = after - before
+        if before is not None and after is not None:  # always: the query keeps the measured goals only
+            by_code[code][route_id] = after - before
     answer: dict[int, dict[str, dict]] = {}
     for group, members in groups.items():
         treated_routes: dict[str, set[int]] = defaultdict(set)
@@ -1169,11 +1176,12 @@ def send_reminders(today: dt.date | None = None) -> int:
         user = item.route.educator.user
         if user is None:
             continue
-        overdue = item.planned_end < today
+        end = cast(dt.date, item.planned_end)  # the query's planned_end__lte keeps dated items only
+        overdue = end < today
         key = f"route-item-{item.pk}-{'overdue' if overdue else 'soon'}"
         title = (_("Overdue: %(item)s (until %(date)s)") if overdue else _("Due soon: %(item)s (until %(date)s)")) % {
             "item": item.title[:150],
-            "date": item.planned_end.strftime("%d.%m.%Y"),
+            "date": end.strftime("%d.%m.%Y"),
         }
         sent += notify(user=user, title=title, url=reverse("routes:route", args=[item.route_id]), key=key)
     return sent

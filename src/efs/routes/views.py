@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -246,10 +248,9 @@ def item_action(request: AuthedRequest, pk: int, item_pk: int) -> HttpResponse:
 
 
 @login_required
-def evidence_file(request: AuthedRequest, pk: int, evidence_pk: int) -> HttpResponse:
+def evidence_file(request: AuthedRequest, pk: int, evidence_pk: int) -> FileResponse:
     """The file of a piece of evidence, for the educator and those who may review it (tutor,
     mentor) through the scoping mechanism; 404 for everyone else; recorded in the audit log."""
-    from django.http import FileResponse
 
     evidence = queries.evidence_in(request.user, evidence_pk, item__route_id=pk)
     if not evidence.file:
@@ -319,11 +320,17 @@ def tutor(request: AuthedRequest) -> HttpResponse:
     return render(request, "routes/tutor.html", queries.tutor_queue(request.user))
 
 
+class _StaffFilters(TypedDict):
+    status: str
+    overdue: bool
+    search: str
+
+
 @login_required
 def staff(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, STATUS_READERS)
     roles = [r for r in STATUS_READERS if access.has_role(request.user, r)]
-    filters = {
+    filters: _StaffFilters = {
         "status": request.GET.get("status", ""),
         "overdue": request.GET.get("overdue") == "1",
         "search": request.GET.get("q", "").strip(),

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from efs.errors import NotFound
+from efs.http import AuthedRequest
 from efs.limits import Word
 from efs.people import access
 from efs.people.access import EDUCATOR_READERS
@@ -200,7 +200,7 @@ def _me(request):
 @router.get(
     "/consultations", response=list[ConsultationOut], summary="Consultations where I am the educator or the tutor"
 )
-def consultations(request: HttpRequest, status: Word = ""):
+def consultations(request: AuthedRequest, status: Word = ""):
     access.require_role(request.user, EDUCATOR_READERS)
     status = status if status in ConsultationStatus.values else ""
     return [
@@ -209,7 +209,7 @@ def consultations(request: HttpRequest, status: Word = ""):
 
 
 @router.post("/consultations", response={201: ConsultationOut}, summary="Ask my tutor for a consultation")
-def consultation_request(request: HttpRequest, payload: ConsultationIn):
+def consultation_request(request: AuthedRequest, payload: ConsultationIn):
     c = services.consultation_request(
         actor=request.user,
         educator=_me(request),
@@ -223,14 +223,14 @@ def consultation_request(request: HttpRequest, payload: ConsultationIn):
 
 
 @router.get("/consultations/{pk}", response=ConsultationOut, summary="One consultation")
-def consultation_get(request: HttpRequest, pk: int):
+def consultation_get(request: AuthedRequest, pk: int):
     return _consultation_out(queries.consultation_visible(request.user, pk), request.user)
 
 
 @router.post(
     "/consultations/{pk}/schedule", response=ConsultationOut, summary="The tutor sets or moves the appointment"
 )
-def consultation_schedule(request: HttpRequest, pk: int, payload: ScheduleIn):
+def consultation_schedule(request: AuthedRequest, pk: int, payload: ScheduleIn):
     c = queries.consultation_visible(request.user, pk)
     services.consultation_schedule(
         actor=request.user,
@@ -246,7 +246,7 @@ def consultation_schedule(request: HttpRequest, pk: int, payload: ScheduleIn):
 @router.post(
     "/consultations/{pk}/record", response=ConsultationOut, summary="The tutor records notes, outcome and next steps"
 )
-def consultation_record(request: HttpRequest, pk: int, payload: RecordConsultationIn):
+def consultation_record(request: AuthedRequest, pk: int, payload: RecordConsultationIn):
     c = queries.consultation_visible(request.user, pk)
     services.consultation_record(
         actor=request.user, consultation=c, notes=payload.notes, outcome=payload.outcome, next_steps=payload.next_steps
@@ -255,7 +255,7 @@ def consultation_record(request: HttpRequest, pk: int, payload: RecordConsultati
 
 
 @router.post("/consultations/{pk}/cancel", response=ConsultationOut, summary="The educator or the tutor cancels")
-def consultation_cancel(request: HttpRequest, pk: int, payload: CancelIn):
+def consultation_cancel(request: AuthedRequest, pk: int, payload: CancelIn):
     c = queries.consultation_visible(request.user, pk)
     services.consultation_cancel(actor=request.user, consultation=c, reason=payload.reason)
     return _consultation_out(queries.consultation_visible(request.user, pk), request.user)
@@ -266,7 +266,7 @@ def consultation_cancel(request: HttpRequest, pk: int, payload: CancelIn):
     response={201: ConsultationEvidenceOut},
     summary="The educator hands the outcome over as route evidence",
 )
-def consultation_evidence(request: HttpRequest, pk: int):
+def consultation_evidence(request: AuthedRequest, pk: int):
     c = queries.consultation_visible(request.user, pk)
     evidence = services.consultation_to_evidence(actor=request.user, consultation=c)
     return Status(201, {"evidence": evidence.pk, "route_item": evidence.item_id})
@@ -278,7 +278,7 @@ def consultation_evidence(request: HttpRequest, pk: int):
 @router.get(
     "/records", response=list[RecordOut], summary="Private records I may read: mine, written by me, shared with me"
 )
-def support_records(request: HttpRequest, kind: Word = ""):
+def support_records(request: AuthedRequest, kind: Word = ""):
     access.require_role(request.user, EDUCATOR_READERS)
     kind = kind if kind in RecordKind.values else ""
     return [_record_out(r, request.user) for r in queries.records_visible(request.user, kind=kind)[:500]]
@@ -287,7 +287,7 @@ def support_records(request: HttpRequest, kind: Word = ""):
 @router.post(
     "/records", response={201: RecordOut}, summary="Write a journal entry, a mentoring note or an observation protocol"
 )
-def record_create(request: HttpRequest, payload: RecordIn):
+def record_create(request: AuthedRequest, payload: RecordIn):
     educator = educator_visible(request.user, payload.educator, roles=sorted(EDUCATOR_READERS - OVERSEERS))
     record = services.record_create(
         actor=request.user, educator=educator, kind=payload.kind, title=payload.title, body=payload.body
@@ -296,7 +296,7 @@ def record_create(request: HttpRequest, payload: RecordIn):
 
 
 @router.get("/records/{pk}", response=RecordOut, summary="One private record")
-def record_get(request: HttpRequest, pk: int):
+def record_get(request: AuthedRequest, pk: int):
     return _record_out(queries.record_visible(request.user, pk), request.user)
 
 
@@ -305,7 +305,7 @@ def record_get(request: HttpRequest, pk: int):
     response={201: ShareOut},
     summary="The educator shares the record with a supporter or the school head",
 )
-def record_share(request: HttpRequest, pk: int, payload: ShareIn):
+def record_share(request: AuthedRequest, pk: int, payload: ShareIn):
     share = services.record_share(
         actor=request.user, record=queries.record_visible(request.user, pk), user_id=payload.user
     )
@@ -322,13 +322,13 @@ def record_share(request: HttpRequest, pk: int, payload: ShareIn):
 
 
 @router.delete("/records/{pk}/shares/{share_pk}", response={204: None}, summary="The educator revokes a share")
-def record_unshare(request: HttpRequest, pk: int, share_pk: int):
+def record_unshare(request: AuthedRequest, pk: int, share_pk: int):
     services.record_unshare(actor=request.user, record=queries.record_visible(request.user, pk), share_id=share_pk)
     return Status(204, None)
 
 
 @router.get("/overview", response=SupportOverviewOut, summary="Support in my scope: counts and dates only")
-def support_overview(request: HttpRequest, page: int = 1):
+def support_overview(request: AuthedRequest, page: int = 1):
     access.require_role(request.user, OVERSEERS)
     data = queries.overview(request.user, page=page)
     return {
@@ -472,7 +472,7 @@ def _mentorship_out(m, user) -> dict:
 
 
 @router.get("/mentorships", response=list[MentorshipOut], summary="Mentorships where I am the mentor or the mentee")
-def mentorships(request: HttpRequest):
+def mentorships(request: AuthedRequest):
     access.require_role(request.user, MENTORING_PARTIES)
     return [
         _mentorship_out(queries.mentorship_visible(request.user, m.pk), request.user)
@@ -485,7 +485,7 @@ def mentorships(request: HttpRequest):
     response=list[SchoolMentorshipOut],
     summary="The school head's mentorships: who, status, meetings, overdue items",
 )
-def mentorships_school(request: HttpRequest):
+def mentorships_school(request: AuthedRequest):
     access.require_role(request.user, [Role.SCHOOL_HEAD])
     return [
         {
@@ -510,7 +510,7 @@ def mentorships_school(request: HttpRequest):
     response={201: list[SchoolMentorshipOut]},
     summary="Propose mentors to the young specialists of my school",
 )
-def mentorships_propose(request: HttpRequest):
+def mentorships_propose(request: AuthedRequest):
     access.require_role(request.user, [Role.SCHOOL_HEAD])
     made = {
         m.pk
@@ -542,7 +542,7 @@ def mentorships_propose(request: HttpRequest):
 @router.post(
     "/mentorships/{pk}/decision", response=dict[str, str], summary="The school head confirms or declines a proposal"
 )
-def mentorship_decision(request: HttpRequest, pk: int, payload: MentorshipDecisionIn):
+def mentorship_decision(request: AuthedRequest, pk: int, payload: MentorshipDecisionIn):
     m = mentoring.mentorship_decide(
         actor=request.user, mentorship=queries.mentorship_of_school(request.user, pk), accept=payload.accept
     )
@@ -550,14 +550,14 @@ def mentorship_decision(request: HttpRequest, pk: int, payload: MentorshipDecisi
 
 
 @router.get("/mentorships/{pk}", response=MentorshipOut, summary="One mentorship with its plan and meeting log")
-def mentorship_get(request: HttpRequest, pk: int):
+def mentorship_get(request: AuthedRequest, pk: int):
     return _mentorship_out(queries.mentorship_visible(request.user, pk), request.user)
 
 
 @router.post(
     "/mentorships/{pk}/plan", response={201: PlanItemOut}, summary="Add a goal, a meeting or a task to the plan"
 )
-def mentorship_plan_add(request: HttpRequest, pk: int, payload: PlanItemIn):
+def mentorship_plan_add(request: AuthedRequest, pk: int, payload: PlanItemIn):
     item = mentoring.plan_add(
         actor=request.user,
         mentorship=queries.mentorship_visible(request.user, pk),
@@ -582,7 +582,7 @@ def mentorship_plan_add(request: HttpRequest, pk: int, payload: PlanItemIn):
 @router.post(
     "/mentorships/{pk}/meetings", response={201: MeetingOut}, summary="The mentor logs a meeting (notes stay private)"
 )
-def mentorship_meeting_log(request: HttpRequest, pk: int, payload: MeetingIn):
+def mentorship_meeting_log(request: AuthedRequest, pk: int, payload: MeetingIn):
     meeting = mentoring.meeting_log(
         actor=request.user,
         mentorship=queries.mentorship_visible(request.user, pk),
@@ -608,7 +608,7 @@ def mentorship_meeting_log(request: HttpRequest, pk: int, payload: MeetingIn):
     response=MentorshipOut,
     summary="The mentee's final feedback; it finishes the mentorship",
 )
-def mentorship_feedback_give(request: HttpRequest, pk: int, payload: FeedbackIn):
+def mentorship_feedback_give(request: AuthedRequest, pk: int, payload: FeedbackIn):
     mentoring.mentorship_feedback(
         actor=request.user,
         mentorship=queries.mentorship_visible(request.user, pk),
@@ -698,13 +698,13 @@ def _cycle_out(c, user) -> dict:
 
 
 @router.get("/cycles", response=list[CycleOut], summary="Reflective cycles of me or of the educators I support")
-def cycles(request: HttpRequest):
+def cycles(request: AuthedRequest):
     access.require_role(request.user, [Role.TEACHER, Role.TUTOR, Role.MENTOR])
     return [_cycle_out(c, request.user) for c in queries.cycles_visible(request.user)[:200]]
 
 
 @router.post("/cycles", response={201: CycleOut}, summary="Open a cycle on one of my deficits or route items")
-def cycle_open(request: HttpRequest, payload: CycleIn):
+def cycle_open(request: AuthedRequest, payload: CycleIn):
     c = cycles_services.cycle_open(
         actor=request.user, educator=_me(request), competency_id=payload.competency, route_item_id=payload.route_item
     )
@@ -712,24 +712,24 @@ def cycle_open(request: HttpRequest, payload: CycleIn):
 
 
 @router.get("/cycles/{pk}", response=CycleOut, summary="One cycle")
-def cycle_get(request: HttpRequest, pk: int):
+def cycle_get(request: AuthedRequest, pk: int):
     return _cycle_out(queries.cycle_visible(request.user, pk), request.user)
 
 
 @router.post("/cycles/{pk}/plan", response=CycleOut, summary="Stage 1: the educator's plan")
-def cycle_plan(request: HttpRequest, pk: int, payload: CycleTextIn):
+def cycle_plan(request: AuthedRequest, pk: int, payload: CycleTextIn):
     cycles_services.cycle_plan(actor=request.user, cycle=queries.cycle_visible(request.user, pk), text=payload.text)
     return _cycle_out(queries.cycle_visible(request.user, pk), request.user)
 
 
 @router.post("/cycles/{pk}/act", response=CycleOut, summary="Stage 2: what the educator did in class")
-def cycle_act(request: HttpRequest, pk: int, payload: CycleTextIn):
+def cycle_act(request: AuthedRequest, pk: int, payload: CycleTextIn):
     cycles_services.cycle_act(actor=request.user, cycle=queries.cycle_visible(request.user, pk), text=payload.text)
     return _cycle_out(queries.cycle_visible(request.user, pk), request.user)
 
 
 @router.post("/cycles/{pk}/observe", response=CycleOut, summary="Stage 3: the tutor's or mentor's observation protocol")
-def cycle_observe(request: HttpRequest, pk: int, payload: ObserveIn):
+def cycle_observe(request: AuthedRequest, pk: int, payload: ObserveIn):
     cycles_services.cycle_observe(
         actor=request.user, cycle=queries.cycle_visible(request.user, pk), levels=payload.levels, notes=payload.notes
     )
@@ -737,7 +737,7 @@ def cycle_observe(request: HttpRequest, pk: int, payload: ObserveIn):
 
 
 @router.post("/cycles/{pk}/reflect", response=CycleOut, summary="Stage 4: the educator's reflection on the prompts")
-def cycle_reflect(request: HttpRequest, pk: int, payload: ReflectIn):
+def cycle_reflect(request: AuthedRequest, pk: int, payload: ReflectIn):
     cycles_services.cycle_reflect(
         actor=request.user, cycle=queries.cycle_visible(request.user, pk), answers=payload.dict()
     )
@@ -745,7 +745,7 @@ def cycle_reflect(request: HttpRequest, pk: int, payload: ReflectIn):
 
 
 @router.post("/cycles/{pk}/close", response=CycleOut, summary="Close on the re-diagnosis of the competency")
-def cycle_close(request: HttpRequest, pk: int):
+def cycle_close(request: AuthedRequest, pk: int):
     cycles_services.cycle_close(actor=request.user, cycle=queries.cycle_visible(request.user, pk))
     return _cycle_out(queries.cycle_visible(request.user, pk), request.user)
 
@@ -819,7 +819,7 @@ class ChangeOut(Schema):
     response=CaseloadsOut,
     summary="Tutors' loads, educators without a tutor and a proposed rebalancing (the ЦНППМ head)",
 )
-def caseloads(request: HttpRequest, region: int | None = None):
+def caseloads(request: AuthedRequest, region: int | None = None):
     c = caseload_services.caseloads(request.user, region_id=region)
     return {
         "region": c.region_id,
@@ -850,7 +850,7 @@ def caseloads(request: HttpRequest, region: int | None = None):
 
 
 @router.post("/caseloads/capacity", response=CapacityOut, summary="Set a tutor's capacity (the ЦНППМ head)")
-def caseload_capacity(request: HttpRequest, payload: CapacityIn):
+def caseload_capacity(request: AuthedRequest, payload: CapacityIn):
     row = caseload_services.capacity_set(
         actor=request.user, region_id=payload.region, tutor_id=payload.tutor, capacity=payload.capacity
     )
@@ -862,7 +862,7 @@ def caseload_capacity(request: HttpRequest, payload: CapacityIn):
     response={201: list[ChangeOut]},
     summary="Reassign educators to tutors, all or nothing (the ЦНППМ head)",
 )
-def caseload_moves(request: HttpRequest, payload: MovesIn):
+def caseload_moves(request: AuthedRequest, payload: MovesIn):
     changes = caseload_services.caseload_move(
         actor=request.user,
         region_id=payload.region,
@@ -909,7 +909,7 @@ class EffectsOut(Schema):
     response=EffectsOut,
     summary="Does support work: supported deficits closed at the re-diagnosis against comparable ones",
 )
-def support_effects(request: HttpRequest, region: int | None = None):
+def support_effects(request: AuthedRequest, region: int | None = None):
     region_id = caseload_services.head_region(request.user, region)
     rows, control, computed = effects_services.effects(region_id)
     return {"region": region_id, "control": control, "computed_at": computed, "rows": [r.__dict__ for r in rows]}

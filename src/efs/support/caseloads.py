@@ -434,7 +434,7 @@ def _tutor_of_region(region_id: int, tutor_id: int) -> User:
 
 
 @transaction.atomic
-def capacity_set(*, actor: User, region_id: int, tutor_id: int, capacity: int) -> TutorCapacity:
+def capacity_set(*, actor: User, region_id: int | None, tutor_id: int, capacity: int) -> TutorCapacity:
     """The number of educators a tutor of the region can support (0 takes them out of
     rebalancing; the current caseload stays until the head moves it)."""
     region_id = head_region(actor, region_id)
@@ -487,7 +487,7 @@ def _notify_move(educator: Educator, old: User | None, new: User) -> None:
             title=_("%(name)s has been handed over to another tutor: %(tutor)s")
             % {"name": educator.full_name, "tutor": new.display_name()},
         )
-    if educator.user_id:
+    if educator.user is not None:
         notify(
             kind=MailKind.CASELOAD,
             user=educator.user,
@@ -516,7 +516,7 @@ def _parse_moves(moves) -> list[tuple[int, int]]:
 
 @transaction.atomic
 def caseload_move(
-    *, actor: User, region_id: int, moves, note: str = "", proposed: bool = False
+    *, actor: User, region_id: int | None, moves, note: str = "", proposed: bool = False
 ) -> list[CaseloadChange]:
     """Give each educator the named tutor (the head's confirmation of a rebalancing or a
     single reassignment): the previous tutor's assignment ends, the new one starts, the

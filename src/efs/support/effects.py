@@ -198,7 +198,7 @@ def effects(region_id: int) -> tuple[list[EffectRow], int | None, dt.datetime | 
     form_order = {f: i for i, f in enumerate(SupportForm.values)}
 
     def key(r: SupportEffect):
-        order = [EffectGroup.FORM, EffectGroup.TUTOR, EffectGroup.MENTOR].index(r.group)
+        order = [EffectGroup.FORM.value, EffectGroup.TUTOR.value, EffectGroup.MENTOR.value].index(r.group)
         name = (
             str(form_order.get(r.form, 9))
             if r.group == EffectGroup.FORM

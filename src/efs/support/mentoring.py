@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 from django.db import transaction
 from django.db.models import Count, Q
@@ -130,7 +131,7 @@ def mentors_propose(*, actor: User, organization_id: int) -> list[Mentorship]:
             continue
         proposals.append(
             Mentorship.objects.create(
-                mentor=best.educator.user,
+                mentor=cast(User, best.educator.user),  # mentor_candidates keeps educators with a login
                 mentee=mentee,
                 region_id=mentee.region_id,
                 organization_id=mentee.organization_id,
@@ -162,7 +163,7 @@ def _activate(mentorship: Mentorship, actor: User) -> None:
         title=_("You are the mentor of %(name)s") % {"name": mentorship.mentee.full_name},
         url=url,
     )
-    if mentorship.mentee.user_id:
+    if mentorship.mentee.user is not None:
         notify(
             kind=MailKind.MENTORING,
             user=mentorship.mentee.user,
@@ -201,7 +202,7 @@ def mentorship_create(
     group_name = (group_name or "").strip()[:200]
     if form == MentorshipForm.GROUP and not group_name:
         raise ValidationFailed(_("Name the group."), code="mentorship_group_name")
-    if mentor_educator.user_id is None:
+    if mentor_educator.user is None:
         raise Conflict(_("The mentor has no login on the platform yet."), code="mentor_no_login")
     made = []
     for mentee in mentees:

@@ -6,13 +6,14 @@ never the contents of a private record."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django.db.models import Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from efs.people.public import MailKind, notify, processing_allowed_q
+from efs.people.public import MailKind, User, notify, processing_allowed_q
 
 from .models import Consultation, ConsultationStatus, CycleStage, PrivateRecord, ReflectionCycle
 
@@ -40,7 +41,7 @@ def consultations_upcoming(now: dt.datetime | None = None) -> int:
             "topic": c.topic[:150],
         }
         stamp = c.starts_at.strftime("%Y%m%d%H%M")  # a moved appointment is reminded again
-        if c.educator.user_id:
+        if c.educator.user is not None:
             sent += notify(
                 kind=MailKind.REMINDER,
                 user=c.educator.user,
@@ -74,7 +75,7 @@ def reflections_overdue(now: dt.datetime | None = None) -> int:
         }
         sent += notify(
             kind=MailKind.REMINDER,
-            user=cycle.educator.user,
+            user=cast(User, cycle.educator.user),  # the query keeps the educators with a login only
             title=title,
             url=reverse("support:cycle", args=[cycle.pk]),
             key=f"support-reflection-{cycle.pk}",

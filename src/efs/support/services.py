@@ -74,7 +74,7 @@ def _text(value: str, *, field: str, required: bool = True, limit: int = TEXT_MA
 
 def writable_kinds(user: User, educator: Educator) -> list[str]:
     """The kinds of record `user` may write about `educator`."""
-    kinds = []
+    kinds: list[str] = []
     for kind, who in WRITERS.items():
         if (who == "self" and educator.user_id == user.pk) or (who != "self" and _supports(user, educator.pk, who)):
             kinds.append(kind)
@@ -288,7 +288,7 @@ def consultation_schedule(
     consultation.starts_at, consultation.ends_at = starts_at, ends_at
     consultation.place, consultation.online_link = place, online_link
     consultation.save(update_fields=["status", "starts_at", "ends_at", "place", "online_link"])
-    if consultation.educator.user_id:
+    if consultation.educator.user is not None:
         when = timezone.localtime(starts_at).strftime("%d.%m.%Y %H:%M")
         title = (
             _("The consultation is moved to %(when)s")
@@ -350,7 +350,7 @@ def consultation_record(
         consultation.status = ConsultationStatus.HELD
         consultation.held_at = now
         consultation.save(update_fields=["status", "held_at"])
-        if consultation.educator.user_id:
+        if consultation.educator.user is not None:
             notify(
                 kind=MailKind.CONSULTATION,
                 user=consultation.educator.user,

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Literal, cast
+from typing import Annotated, Literal
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from efs.errors import NotFound, ValidationFailed
+from efs.http import AuthedRequest
 from efs.limits import Id, Limit, Offset, Year
 from efs.people import access
-from efs.people.public import Municipality, Subject, User
+from efs.people.public import Municipality, Subject
 
 from . import queries, services
 from .access import FORECAST_READERS, READERS, REGION_LEVEL
@@ -45,7 +45,7 @@ class ForecastOut(Schema):
     cells: list[CellOut]
 
 
-def _run(request: HttpRequest, params: RegionIn):
+def _run(request: AuthedRequest, params: RegionIn):
     access.require_role(request.user, FORECAST_READERS)
     region = queries.region_for(request.user, params.region)
     run = queries.latest_run(region)
@@ -59,7 +59,7 @@ def _run(request: HttpRequest, params: RegionIn):
     response=ForecastOut,
     summary="The latest base forecast of a region (cells the caller may read)",
 )
-def forecast(request: HttpRequest, params: Query[RegionIn]):
+def forecast(request: AuthedRequest, params: Query[RegionIn]):
     run = _run(request, params)
     cells = (
         queries.cells_visible(request.user, run)
@@ -101,7 +101,7 @@ class RiskOut(Schema):
 
 
 @router.get("/risk", response=list[RiskOut], summary="Risk index per municipality × subject, with its parts")
-def risk(request: HttpRequest, params: Query[RegionIn]):
+def risk(request: AuthedRequest, params: Query[RegionIn]):
     run = _run(request, params)
     return [
         {
@@ -137,7 +137,7 @@ class PostsIn(RegionIn):
 
 
 @router.get("/posts", response=list[PostOut], summary="Posts of the staffing registry the caller may read")
-def posts(request: HttpRequest, params: Query[PostsIn]):
+def posts(request: AuthedRequest, params: Query[PostsIn]):
     access.require_role(request.user, READERS)
     region = queries.region_for(request.user, params.region)
     rows = queries.posts_visible(request.user, region=region).order_by("pk")
@@ -175,7 +175,7 @@ class RunOut(Schema):
 
 
 @router.post("/runs", response={201: RunOut}, summary="Recalculate a region's forecast (regional operator)")
-def run_create(request: HttpRequest, body: RunIn):
+def run_create(request: AuthedRequest, body: RunIn):
     region = queries.region_for(request.user, body.region)
     if region.pk != body.region:
         raise NotFound(_("Not found, or you have no access to it."))
@@ -251,7 +251,7 @@ class InputsOut(Schema):
     entrant_plan: list[EntrantOut]
 
 
-def _input_region(request: HttpRequest, wanted: int | None):
+def _input_region(request: AuthedRequest, wanted: int | None):
     access.require_role(request.user, REGION_LEVEL)
     region = queries.region_for(request.user, wanted)
     if wanted is not None and region.pk != wanted:
@@ -264,7 +264,7 @@ def _input_region(request: HttpRequest, wanted: int | None):
     response=InputsOut,
     summary="A region's forecast inputs: leave rates, curriculum hours, first grade, entrants",
 )
-def inputs(request: HttpRequest, params: Query[RegionIn]):
+def inputs(request: AuthedRequest, params: Query[RegionIn]):
     region = _input_region(request, params.region)
     from .models import FirstGradeEntry
 
@@ -314,7 +314,7 @@ class RatesIn(Schema):
     response=list[BandOut],
     summary="Replace a region's default leave rates (regional operator; history kept)",
 )
-def leave_rates_put(request: HttpRequest, body: RatesIn):
+def leave_rates_put(request: AuthedRequest, body: RatesIn):
     region = _input_region(request, body.region)
     services.leave_rates_set(
         actor=request.user,
@@ -344,7 +344,7 @@ class ChangedOut(Schema):
     response=ChangedOut,
     summary="Set a subject's weekly hours per grade for a region; null = the federal value",
 )
-def curriculum_put(request: HttpRequest, body: CurriculumIn):
+def curriculum_put(request: AuthedRequest, body: CurriculumIn):
     region = _input_region(request, body.region)
     subject = Subject.objects.filter(pk=body.subject_id).first()
     if subject is None:
@@ -377,7 +377,7 @@ class EntryIn(Schema):
     response={200: EntryOut, 204: None},
     summary="Set (or with null pupils remove) a municipality's first-graders in a year",
 )
-def first_grade_entry_put(request: HttpRequest, body: EntryIn):
+def first_grade_entry_put(request: AuthedRequest, body: EntryIn):
     region = _input_region(request, body.region)
     place = _municipality(region, body.municipality_id)
     row = services.first_grade_entry_set(
@@ -408,7 +408,7 @@ class EntrantIn(Schema):
     response={200: EntrantOut, 204: None},
     summary="Set planned entrants of a municipality × subject × year × source (0 FTE removes)",
 )
-def entrant_plan_put(request: HttpRequest, body: EntrantIn):
+def entrant_plan_put(request: AuthedRequest, body: EntrantIn):
     region = _input_region(request, body.region)
     place = _municipality(region, body.municipality_id)
     subject = Subject.objects.filter(pk=body.subject_id).first()
@@ -455,7 +455,7 @@ class ClassesIn(Schema):
     response=ChangedOut,
     summary="Set a school's classes and pupils per grade in a school year; nulls remove a grade",
 )
-def classes_put(request: HttpRequest, body: ClassesIn):
+def classes_put(request: AuthedRequest, body: ClassesIn):
     access.require_role(request.user, READERS)
     school = queries.school_editable(request.user, body.organization_id)
     grades: dict[int, services.GradeCount | None] = {}
@@ -467,5 +467,5 @@ def classes_put(request: HttpRequest, body: ClassesIn):
                 _("Grade %(grade)s: give both classes and pupils, or neither.") % {"grade": row.grade}
             )
         grades[row.grade] = None if row.classes is None else services.GradeCount(row.classes, row.pupils or 0)
-    changed = services.classes_set(actor=cast(User, request.user), organization=school, year=body.year, grades=grades)
+    changed = services.classes_set(actor=request.user, organization=school, year=body.year, grades=grades)
     return {"changed": changed}

@@ -255,10 +255,10 @@ def projected_classes(region_id: int, base_year: int, years: int) -> dict[tuple[
     """(organization, municipality) -> classes per grade (index 1…11) for years Y…Y+N."""
     counts: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
     municipality_of: dict[int, int] = {}
-    for org, municipality, grade, classes, pupils in ClassCount.objects.filter(
+    for org, municipality, grade, n_classes, n_pupils in ClassCount.objects.filter(
         region_id=region_id, year=base_year, organization__municipality__isnull=False
     ).values_list("organization_id", "organization__municipality_id", "grade", "classes", "pupils"):
-        counts[org][grade] = (classes, pupils)
+        counts[org][grade] = (n_classes, n_pupils)
         municipality_of[org] = municipality
     entry = {
         (m, y): p

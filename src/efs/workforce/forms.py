@@ -9,6 +9,7 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from efs.forms import set_queryset
 from efs.people.public import Municipality, Organization, Subject
 
 from .models import EndReason, EntrantPlan
@@ -76,9 +77,7 @@ class ScenarioForm(_Styled):
     def __init__(self, *args, region=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if region is not None:
-            self.fields["new_school_municipality"].queryset = Municipality.objects.filter(region=region).order_by(
-                "name"
-            )
+            set_queryset(self, "new_school_municipality", Municipality.objects.filter(region=region).order_by("name"))
 
 
 class PostOpenForm(_Styled):
@@ -97,7 +96,7 @@ class PostOpenForm(_Styled):
     def __init__(self, *args, organizations=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if organizations is not None:
-            self.fields["organization"].queryset = organizations
+            set_queryset(self, "organization", organizations)
 
 
 class PostChangeForm(forms.Form):
@@ -220,8 +219,9 @@ class _BaseBands(forms.BaseFormSet):
         ]
 
 
-BandFormSet = forms.formset_factory(
-    BandForm, formset=_BaseBands, extra=2, max_num=20, absolute_max=20, validate_max=True
+BandFormSet = cast(  # formset_factory subclasses the formset it is given
+    "type[_BaseBands]",
+    forms.formset_factory(BandForm, formset=_BaseBands, extra=2, max_num=20, absolute_max=20, validate_max=True),
 )
 
 
@@ -232,7 +232,7 @@ class _RegionPlace(_Styled):
     def __init__(self, *args, region=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if region is not None:
-            self.fields["municipality"].queryset = Municipality.objects.filter(region=region).order_by("name")
+            set_queryset(self, "municipality", Municipality.objects.filter(region=region).order_by("name"))
 
 
 class EntryForm(_RegionPlace):

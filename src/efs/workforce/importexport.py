@@ -76,7 +76,7 @@ def _rows(content: bytes, columns: tuple[tuple[str, str], ...]) -> list[tuple[in
         if _norm(title) not in header:
             raise ValidationFailed(_("The first row has no column «%(title)s».") % {"title": title})
         position[key] = header.index(_norm(title))
-    result = []
+    result: list[tuple[int, dict[str, Any]]] = []
     for number, row in enumerate(rows, start=2):
         if not any(cell not in (None, "") for cell in row):
             continue
@@ -206,6 +206,8 @@ def staffing_import(*, actor: User, region: Region, content: bytes) -> int:
         if values["diploma"] not in (None, "") and diploma is None:
             errors.add(number, title("diploma"), _("unknown subject"))
         out_of_field = _norm(values["out_of_field"]) in ("да", "1", "true", "yes")
+        if organization is None or fte is None or opened is None:
+            continue  # the row has its error: nothing is saved
         checked.append(
             (
                 organization,
@@ -292,11 +294,12 @@ def classes_import(*, actor: User, region: Region, content: bytes) -> int:
             if value is None:
                 errors.add(number, title(key), _("a whole number in range is needed"))
         if organization is not None and year is not None and grade is not None:
-            key = (organization.pk, year, grade)
-            if key in seen:
-                errors.add(number, title("grade"), _("repeats row %(row)s") % {"row": seen[key]})
-            seen[key] = number
-        checked.append((organization, year, grade, classes, pupils))
+            place = (organization.pk, year, grade)
+            if place in seen:
+                errors.add(number, title("grade"), _("repeats row %(row)s") % {"row": seen[place]})
+            seen[place] = number
+            if classes is not None and pupils is not None:  # a row with a gap has its error: nothing is saved
+                checked.append((organization, year, grade, classes, pupils))
     errors.raise_if_any()
     with transaction.atomic():
         for organization, year, grade, classes, pupils in checked:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -28,6 +30,9 @@ from .models import (
     Scenario,
     TargetedContract,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 AGE_BANDS = ("<30", "30–39", "40–49", "50–59", "60+")
 
@@ -208,7 +213,11 @@ def age_structure(
     return bands
 
 
-def posts_visible(user, *, region: Region | None = None) -> QuerySet[Post]:
+class _Held(TypedDict):
+    held: Decimal  # the FTE held today
+
+
+def posts_visible(user, *, region: Region | None = None) -> QuerySet[WithAnnotations[Post, _Held]]:
     """Posts the user reads, with the FTE held today (``held``)."""
     today = timezone.localdate()
     posts = access.scoped(Post.objects.all(), user, roles=READERS)
@@ -293,7 +302,7 @@ class Accuracy:
 def forecast_accuracy(user, region: Region) -> list[Accuracy]:
     """Each earlier base run's supply for its first year against the registry of that year."""
     current = forecasting.school_year(timezone.localdate())
-    result = []
+    result: list[Accuracy] = []
     for run in ForecastRun.objects.filter(region=region, scenario__isnull=True, base_year__lt=current).order_by(
         "-base_year", "-created_at"
     ):

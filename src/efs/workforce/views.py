@@ -331,7 +331,7 @@ def post(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-def _post_action(request: HttpRequest, item) -> None:
+def _post_action(request: AuthedRequest, item) -> None:
     action = request.POST.get("action", "")
     form_class = {
         "fill": forms.FillForm,
@@ -395,7 +395,7 @@ def pipeline(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _pipeline_action(request: HttpRequest, contracts) -> None:
+def _pipeline_action(request: AuthedRequest, contracts) -> None:
     action = request.POST.get("action", "")
     form = forms.PlaceForm(request.POST) if action == "place" else forms.BreakForm(request.POST)
 
@@ -437,7 +437,7 @@ def scenarios(request: AuthedRequest) -> HttpResponse:
         submit(request, form, calculate, _("The scenario is calculated."))
         return redirect(_url("workforce:scenarios", region))
     base = queries.latest_run(region)
-    columns = []
+    columns: list[tuple[str, Scenario | None, list[queries.YearTotal]]] = []
     if base is not None:
         columns.append(
             (

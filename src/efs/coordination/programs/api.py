@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal, cast
+from typing import Annotated, Literal
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from efs.errors import ErrorOut, NotFound
+from efs.http import AuthedRequest
 from efs.limits import COMMENT_MAX_CHARS, Day, Id, Year
 from efs.people import access
 from efs.people.public import Region, Role, User
@@ -322,7 +322,7 @@ def _version_out(version: RegionalProgramVersion) -> dict:
     url_name="program_list_api",
     summary="Regional programs the caller may read",
 )
-def program_list_api(request: HttpRequest):
+def program_list_api(request: AuthedRequest):
     access.require_role(request.user, DRAFTERS)
     return [_program_out(p) for p in queries.programs_visible(request.user).prefetch_related("versions")]
 
@@ -333,7 +333,7 @@ def program_list_api(request: HttpRequest):
     url_name="program_create_api",
     summary="A new program of a region (its first version is a draft)",
 )
-def program_create_api(request: HttpRequest, body: ProgramIn):
+def program_create_api(request: AuthedRequest, body: ProgramIn):
     access.require_role(request.user, DRAFTERS)
     region = Region.objects.filter(pk=body.region).first()
     if region is None or body.region not in access.region_reach(request.user, roles=DRAFTERS):
@@ -358,7 +358,7 @@ def program_create_api(request: HttpRequest, body: ProgramIn):
     url_name="program_get_api",
     summary="A region's program and its versions",
 )
-def program_get_api(request: HttpRequest, pk: int):
+def program_get_api(request: AuthedRequest, pk: int):
     return _program_out(queries.program_get(request.user, pk))
 
 
@@ -368,7 +368,7 @@ def program_get_api(request: HttpRequest, pk: int):
     url_name="program_version_api",
     summary="A version of a program with its content",
 )
-def program_version_api(request: HttpRequest, pk: int):
+def program_version_api(request: AuthedRequest, pk: int):
     return _version_out(queries.version_visible(request.user, pk))
 
 
@@ -378,7 +378,7 @@ def program_version_api(request: HttpRequest, pk: int):
     url_name="program_content_api",
     summary="Replace the content of a draft (goals, tasks, activities, indicators, resources)",
 )
-def program_content_api(request: HttpRequest, pk: int, body: ContentIn):
+def program_content_api(request: AuthedRequest, pk: int, body: ContentIn):
     version = queries.version_visible(request.user, pk)
     return _version_out(services.version_content_set(actor=request.user, version=version, content=_content(body)))
 
@@ -389,7 +389,7 @@ def program_content_api(request: HttpRequest, pk: int, body: ContentIn):
     url_name="program_submit_api",
     summary="Send a version to review (it does not change afterwards)",
 )
-def program_submit_api(request: HttpRequest, pk: int):
+def program_submit_api(request: AuthedRequest, pk: int):
     version = queries.version_visible(request.user, pk)
     return _version_out(services.version_submit(actor=request.user, version=version))
 
@@ -400,7 +400,7 @@ def program_submit_api(request: HttpRequest, pk: int):
     url_name="program_version_new_api",
     summary="A new version (a correction) from the latest",
 )
-def program_version_new_api(request: HttpRequest, pk: int, body: NewVersionIn):
+def program_version_new_api(request: AuthedRequest, pk: int, body: NewVersionIn):
     program = queries.program_get(request.user, pk)
     return Status(201, _version_out(services.version_new(actor=request.user, program=program, note=body.note)))
 
@@ -411,7 +411,7 @@ def program_version_new_api(request: HttpRequest, pk: int, body: NewVersionIn):
     url_name="program_review_api",
     summary="The review of an assigned expert",
 )
-def program_review_api(request: HttpRequest, pk: int, body: RegionalProgramReviewIn):
+def program_review_api(request: AuthedRequest, pk: int, body: RegionalProgramReviewIn):
     review: ProgramReview = queries.review_for_expert(request.user, pk)
     done = services.review_submit(
         actor=request.user,
@@ -437,7 +437,7 @@ def program_review_api(request: HttpRequest, pk: int, body: RegionalProgramRevie
     url_name="program_decide_api",
     summary="The federal operator's decision on a version",
 )
-def program_decide_api(request: HttpRequest, pk: int, body: ProgramDecisionIn):
+def program_decide_api(request: AuthedRequest, pk: int, body: ProgramDecisionIn):
     access.require_role(request.user, {Role.FEDERAL_OPERATOR})
     version = queries.version_visible(request.user, pk)
     return _version_out(
@@ -476,7 +476,7 @@ def _row_out(row: queries.ComparisonRow) -> dict:
     url_name="program_comparison_api",
     summary="Regions' programs compared (the federal operator: any; a region: its own row only)",
 )
-def program_comparison_api(request: HttpRequest, q: Query[ComparisonQuery]):
+def program_comparison_api(request: AuthedRequest, q: Query[ComparisonQuery]):
     access.require_role(request.user, DRAFTERS)
     year = q.year or dt.date.today().year
     wanted = [int(x) for x in q.regions.split(",") if x] or queries.regions_with_programs()
@@ -494,7 +494,7 @@ def program_comparison_api(request: HttpRequest, q: Query[ComparisonQuery]):
     url_name="macroregion_api",
     summary="A macroregion: its members' programs, joint projects, cross-region enrollments",
 )
-def macroregion_api(request: HttpRequest, pk: int):
+def macroregion_api(request: AuthedRequest, pk: int):
     page = queries.macroregion_page(queries.macroregion_get(request.user, pk))
     return {
         "id": page.macroregion.pk,
@@ -577,8 +577,7 @@ class SharedTaskIn(Schema):
     url_name="program_experts_api",
     summary="Assign experts to a submitted version (federal operator)",
 )
-def program_experts_api(request: HttpRequest, pk: int, body: ExpertsIn):
-    from efs.people.public import User
+def program_experts_api(request: AuthedRequest, pk: int, body: ExpertsIn):
 
     access.require_role(request.user, {Role.FEDERAL_OPERATOR})
     version = queries.version_visible(request.user, pk)
@@ -618,7 +617,7 @@ def _project_out(project) -> dict:
     url_name="macroregion_project_api",
     summary="A new joint project of a macroregion",
 )
-def macroregion_project_api(request: HttpRequest, pk: int, body: ProjectIn):
+def macroregion_project_api(request: AuthedRequest, pk: int, body: ProjectIn):
     macroregion = queries.macroregion_get(request.user, pk)
     project = services.macro_project_create(
         actor=request.user, macroregion=macroregion, title=body.title, description=body.description
@@ -632,7 +631,7 @@ def macroregion_project_api(request: HttpRequest, pk: int, body: ProjectIn):
     url_name="macroregion_goal_api",
     summary="A joint goal of a macroregion project",
 )
-def macroregion_goal_api(request: HttpRequest, pk: int, body: JointGoalIn):
+def macroregion_goal_api(request: AuthedRequest, pk: int, body: JointGoalIn):
     from .models import MacroregionProject
 
     project = MacroregionProject.objects.filter(pk=pk).first()
@@ -649,7 +648,7 @@ def macroregion_goal_api(request: HttpRequest, pk: int, body: JointGoalIn):
     url_name="macroregion_task_api",
     summary="A shared task with executors from two or more regions of the macroregion",
 )
-def macroregion_task_api(request: HttpRequest, pk: int, body: SharedTaskIn):
+def macroregion_task_api(request: AuthedRequest, pk: int, body: SharedTaskIn):
     from efs.people.public import Organization
 
     from .models import JointGoal
@@ -737,7 +736,7 @@ def _template_out(t) -> dict:
     url_name="program_template_api",
     summary="The federal template of regional programs: the current version and the earlier ones",
 )
-def program_template_api(request: HttpRequest):
+def program_template_api(request: AuthedRequest):
     access.require_role(request.user, DRAFTERS)
     from .models import ProgramTemplate
 
@@ -751,9 +750,9 @@ def program_template_api(request: HttpRequest):
     url_name="program_template_publish_api",
     summary="Publish a new version of the federal template (federal operator; earlier versions stay)",
 )
-def program_template_publish_api(request: HttpRequest, body: TemplateIn):
+def program_template_publish_api(request: AuthedRequest, body: TemplateIn):
     template = services.template_publish(
-        actor=cast(User, request.user),
+        actor=request.user,
         title=body.title,
         components=[c.model_dump() for c in body.components],
         criteria=[c.model_dump() for c in body.criteria],
@@ -774,7 +773,7 @@ class MacroregionRowOut(Schema):
     url_name="macroregion_list_api",
     summary="The macroregions the caller's regions belong to (federal operator: all)",
 )
-def macroregion_list_api(request: HttpRequest):
+def macroregion_list_api(request: AuthedRequest):
     access.require_role(request.user, DRAFTERS)
     items = macroregions_of(request.user).prefetch_related("regions").order_by("name")
     return [{"id": m.pk, "name": m.name, "regions": sorted(r.code for r in m.regions.all())} for m in items]
@@ -796,7 +795,7 @@ class AssignedReviewOut(Schema):
     url_name="program_reviews_api",
     summary="The reviews assigned to the calling expert",
 )
-def program_reviews_api(request: HttpRequest):
+def program_reviews_api(request: AuthedRequest):
     access.require_role(request.user, {Role.EXPERT})
     return [
         {

@@ -34,7 +34,11 @@ MAX_TARGETS = 200
 MAX_RESOURCES = 200
 EDUCATORS_MAX = 2_000_000
 TARGET_MAX = Decimal(10**11)
-RESOURCE_MAX = {ResourceKind.MONEY: KOPECKS_MAX, ResourceKind.STAFF_HOURS: 10**9, ResourceKind.VENUES: 100_000}
+RESOURCE_MAX: dict[str, int] = {
+    ResourceKind.MONEY: KOPECKS_MAX,
+    ResourceKind.STAFF_HOURS: 10**9,
+    ResourceKind.VENUES: 100_000,
+}
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from efs.forms import RoublesField
+from efs.forms import RoublesField, set_queryset
 from efs.monitoring.public import Indicator
-from efs.people.public import Organization, OrganizationKind, Role, User
+from efs.people.public import Organization, OrganizationKind, Region, Role, User
 
 from .content import (
     EDUCATORS_MAX,
@@ -39,14 +41,16 @@ TEXT = {"class": "form-control"}
 SELECT = {"class": "form-select"}
 
 
-def subjects_of(region_ids) -> object:
+def subjects_of(region_ids) -> QuerySet[Organization]:
     return Organization.objects.filter(region_id__in=list(region_ids), kind__in=SUBJECT_KINDS).order_by(
         "region_id", "name"
     )
 
 
 class ProgramForm(forms.Form):
-    region = forms.ModelChoiceField(label=_("Region"), queryset=None, widget=forms.Select(attrs=SELECT))
+    region: forms.ModelChoiceField[Region] = forms.ModelChoiceField(
+        label=_("Region"), queryset=None, widget=forms.Select(attrs=SELECT)
+    )
     title = forms.CharField(label=_("Title"), max_length=TITLE_MAX, widget=forms.TextInput(attrs=TEXT))
     year_from = forms.IntegerField(
         label=_("First year"), min_value=2000, max_value=2100, widget=forms.NumberInput(attrs=TEXT)
@@ -57,7 +61,7 @@ class ProgramForm(forms.Form):
 
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = regions
+        set_queryset(self, "region", regions)
 
 
 class GoalForm(forms.Form):
@@ -75,10 +79,10 @@ class GoalForm(forms.Form):
 class TaskForm(forms.Form):
     goal = forms.TypedChoiceField(label=_("Goal"), coerce=int, widget=forms.Select(attrs=SELECT))
     title = forms.CharField(label=_("Task"), max_length=TITLE_MAX, widget=forms.TextInput(attrs=TEXT))
-    responsible = forms.ModelChoiceField(
+    responsible: forms.ModelChoiceField[Organization] = forms.ModelChoiceField(
         label=_("Responsible organization"), queryset=None, widget=forms.Select(attrs=SELECT)
     )
-    co_executors = forms.ModelMultipleChoiceField(
+    co_executors: forms.ModelMultipleChoiceField[Organization] = forms.ModelMultipleChoiceField(
         label=_("Co-executors"), queryset=None, required=False, widget=forms.SelectMultiple(attrs={**SELECT, "size": 4})
     )
 
@@ -86,7 +90,8 @@ class TaskForm(forms.Form):
         super().__init__(*args, **kwargs)
         goals = view.goals if view is not None else []
         self.fields["goal"].choices = [(n, f"{n + 1}. {g.title}") for n, g in enumerate(goals)] or [(0, "—")]
-        self.fields["responsible"].queryset = self.fields["co_executors"].queryset = subjects_of([version.region_id])
+        set_queryset(self, "responsible", subjects_of([version.region_id]))
+        set_queryset(self, "co_executors", subjects_of([version.region_id]))
 
     def item(self):
         data = self.cleaned_data
@@ -160,14 +165,14 @@ class ResourceForm(forms.Form):
         max_value=RESOURCE_MAX[ResourceKind.STAFF_HOURS],
         widget=forms.NumberInput(attrs=TEXT),
     )
-    organization = forms.ModelChoiceField(
+    organization: forms.ModelChoiceField[Organization] = forms.ModelChoiceField(
         label=_("Organization that provides it"), queryset=None, widget=forms.Select(attrs=SELECT)
     )
     note = forms.CharField(label=_("Note"), max_length=300, required=False, widget=forms.TextInput(attrs=TEXT))
 
     def __init__(self, *args, version, view=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = subjects_of([version.region_id])
+        set_queryset(self, "organization", subjects_of([version.region_id]))
 
     def clean(self):
         data = super().clean()
@@ -224,17 +229,14 @@ class NewVersionForm(forms.Form):
 
 
 class ExpertsForm(forms.Form):
-    experts = forms.ModelMultipleChoiceField(
+    experts: forms.ModelMultipleChoiceField[User] = forms.ModelMultipleChoiceField(
         label=_("Experts"), queryset=None, widget=forms.SelectMultiple(attrs={**SELECT, "size": 4})
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["experts"].queryset = (
-            User.objects.filter(role_assignments__role=Role.EXPERT, is_active=True)
-            .distinct()
-            .order_by("last_name", "username")
-        )
+        experts = User.objects.filter(role_assignments__role=Role.EXPERT, is_active=True).distinct()
+        set_queryset(self, "experts", experts.order_by("last_name", "username"))
         self.fields["experts"].label_from_instance = lambda user: user.display_name()
 
 
@@ -299,7 +301,7 @@ def _parse_lines(text: str, *, scored: bool) -> list[dict]:
         parts = [p.strip() for p in line.split("|")]
         if len(parts) < 2:
             raise forms.ValidationError(_("Line %(n)s: code | title | …") % {"n": number})
-        entry = {"code": parts[0], "title": parts[1]}
+        entry: dict[str, str | int] = {"code": parts[0], "title": parts[1]}
         if scored:
             try:
                 entry["max_score"] = int(parts[2]) if len(parts) > 2 else 0
@@ -347,13 +349,13 @@ class JointGoalForm(forms.Form):
 
     def __init__(self, *args, components: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["component"].choices = list(components.items())
+        cast(forms.ChoiceField, self.fields["component"]).choices = list(components.items())  # declared above
 
 
 class SharedTaskForm(forms.Form):
     title = forms.CharField(label=_("Shared task"), max_length=300, widget=forms.TextInput(attrs=TEXT))
     due = forms.DateField(label=_("Due"), required=False, widget=forms.DateInput(attrs={**TEXT, "type": "date"}))
-    executors = forms.ModelMultipleChoiceField(
+    executors: forms.ModelMultipleChoiceField[Organization] = forms.ModelMultipleChoiceField(
         label=_("Executors (organizations of two or more regions)"),
         queryset=None,
         widget=forms.SelectMultiple(attrs={**SELECT, "size": 6}),
@@ -361,7 +363,7 @@ class SharedTaskForm(forms.Form):
 
     def __init__(self, *args, region_ids, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["executors"].queryset = subjects_of(region_ids).select_related("region")
+        set_queryset(self, "executors", subjects_of(region_ids).select_related("region"))
         self.fields["executors"].label_from_instance = lambda org: f"{org.region.name}: {org.display_name}"
 
     def clean_due(self):
@@ -372,7 +374,7 @@ class SharedTaskForm(forms.Form):
 
 
 class CompareForm(forms.Form):
-    regions = forms.ModelMultipleChoiceField(
+    regions: forms.ModelMultipleChoiceField[Region] = forms.ModelMultipleChoiceField(
         label=_("Regions"), queryset=None, required=False, widget=forms.SelectMultiple(attrs={**SELECT, "size": 8})
     )
     year = forms.IntegerField(
@@ -381,4 +383,4 @@ class CompareForm(forms.Form):
 
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["regions"].queryset = regions
+        set_queryset(self, "regions", regions)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, F, Sum
 from django.utils.translation import gettext as _
@@ -39,6 +41,9 @@ from .models import (
     TargetRow,
     VersionStatus,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 NOT_FOUND = "Not found, or you have no access to it."
 
@@ -103,8 +108,8 @@ class VersionView:
     version: RegionalProgramVersion
     content: contents.Content
     goals: list[GoalView]
-    targets: list[tuple[str, str, int, object, str]]  # (path, indicator name, year, value, unit)
-    resources: list[tuple[str, str, int, str, str]]  # (path, kind label, amount, organization, note)
+    targets: list[tuple[str, str, int, Decimal, str]]  # (path, indicator name, year, value, unit)
+    resources: list[tuple[str, StrOrPromise, int, str, str]]  # (path, kind label, amount, organization, note)
     totals: dict[str, int]
     covered: list[tuple[str, str, bool]]  # (code, title, covered)
 
@@ -154,7 +159,7 @@ def version_view(version: RegionalProgramVersion) -> VersionView:
         )
         for n, t in enumerate(content.targets, start=1)
     ]
-    resources = [
+    resources: list[tuple[str, StrOrPromise, int, str, str]] = [
         (f"resource{n}", ResourceKind(r.kind).label, r.amount, names.get(r.organization_id, "—"), r.note)
         for n, r in enumerate(content.resources, start=1)
     ]
@@ -176,7 +181,7 @@ def version_view(version: RegionalProgramVersion) -> VersionView:
 
 # ---------------------------------------------------------------- comparison
 
-STATUS_RANK = {
+STATUS_RANK: dict[str, int] = {
     VersionStatus.APPROVED: 0,
     VersionStatus.IN_REVIEW: 1,
     VersionStatus.SUBMITTED: 2,
@@ -297,11 +302,11 @@ def comparison(*, region_ids: list[int], year: int) -> Comparison:
     build = published_build()
     if build is not None:
         for indicator in indicators:
-            for value in indicator_values(
+            for measured in indicator_values(
                 indicator=indicator, level=Level.REGION, period=str(year), unit_ids=list(rows), build=build
             ):
-                if value.unit_id in rows and value.value is not None:
-                    rows[value.unit_id].achieved[indicator.code] = value
+                if measured.unit_id in rows and measured.value is not None:
+                    rows[measured.unit_id].achieved[indicator.code] = measured
     # The newest template among the compared versions (every version holds its own); a query only
     # when no region has a program.
     template = max((v.template for v in current.values()), key=lambda t: t.version, default=None)
@@ -402,8 +407,8 @@ class MacroregionPage:
     projects: list[MacroregionProject]
     components: dict[str, str]
     shared_components: list[tuple[str, str, list[str]]]  # components two or more members' programs cover
-    enrollments: list[dict]  # cross-region enrollment counts: learner region -> provider region
-    shared_programs: list[dict]  # depository programs learnt in another member region
+    enrollments: list[RegionPair]  # cross-region enrollment counts: learner region -> provider region
+    shared_programs: list[SharedProgram]  # depository programs learnt in another member region
 
 
 def macroregion_get(user, pk: int) -> Macroregion:
@@ -470,7 +475,21 @@ def _tasks_prefetch():
     )
 
 
-def horizontal_links(member_ids: list[int]) -> tuple[list[dict], list[dict]]:
+class RegionPair(TypedDict):
+    region__name: str  # where the educators work
+    provider__region__name: str  # where their providers are
+    n: int  # enrollments
+
+
+class SharedProgram(TypedDict):
+    cohort__program_id: int
+    cohort__program__title: str
+    provider__region__name: str
+    n: int  # enrollments
+    regions: int  # member regions whose educators enrolled
+
+
+def horizontal_links(member_ids: list[int]) -> tuple[list[RegionPair], list[SharedProgram]]:
     """Counts only (no person): enrollments of a member region's educators in cohorts of another
     member region's providers, by pair of regions, and the programs they learnt."""
     from efs.financing.public import Enrollment, EnrollmentStatus

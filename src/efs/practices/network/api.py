@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from efs.errors import NotFound
+from efs.http import AuthedRequest
 from efs.limits import Id, Search
 from efs.people.access import ALL_ROLES, require_role
 
@@ -84,7 +84,7 @@ class JointProjectOut(Schema):
 @router.get(
     "/communities", response=CommunityPage, summary="Network communities of my regions", url_name="network_communities"
 )
-def network_communities(request: HttpRequest, q: Search = "", page: int = Query(1, ge=1, le=100_000)):
+def network_communities(request: AuthedRequest, q: Search = "", page: int = Query(1, ge=1, le=100_000)):
     require_role(request.user, ALL_ROLES)
     found = queries.communities(request.user, search=q.replace("\x00", ""), page=page)
     items = [
@@ -123,7 +123,7 @@ def _post_out(post, moderator: bool) -> ThreadPostOut:
     summary="One page (50) of a community thread's posts",
     url_name="network_thread_posts",
 )
-def network_thread_posts(request: HttpRequest, pk: Id, page: int = Query(1, ge=1, le=100_000)):
+def network_thread_posts(request: AuthedRequest, pk: Id, page: int = Query(1, ge=1, le=100_000)):
     thread = queries.thread(request.user, pk)
     moderator = thread.community is not None and queries.moderates(request.user, thread.community)
     if thread.community is None or thread.hidden_at is not None and not moderator:
@@ -145,7 +145,7 @@ def network_thread_posts(request: HttpRequest, pk: Id, page: int = Query(1, ge=1
     summary="Reply in a community thread (members)",
     url_name="network_thread_reply",
 )
-def network_thread_reply(request: HttpRequest, pk: Id, payload: PostIn):
+def network_thread_reply(request: AuthedRequest, pk: Id, payload: PostIn):
     thread = queries.thread(request.user, pk)
     if thread.community is None:
         raise NotFound(_("Not found, or you have no access to it."))
@@ -159,7 +159,7 @@ def network_thread_reply(request: HttpRequest, pk: Id, payload: PostIn):
     summary="Register for an event (places and the deadline are checked)",
     url_name="network_event_register",
 )
-def network_event_register(request: HttpRequest, pk: Id):
+def network_event_register(request: AuthedRequest, pk: Id):
     event = queries.event(request.user, pk)
     registration = services.event_register(actor=request.user, event=event)
     event.refresh_from_db()
@@ -180,7 +180,7 @@ def network_event_register(request: HttpRequest, pk: Id):
     summary="Joint projects of my regions (all for the federal level)",
     url_name="network_projects",
 )
-def network_projects(request: HttpRequest, status: str = Query("", max_length=20)):
+def network_projects(request: AuthedRequest, status: str = Query("", max_length=20)):
     require_role(request.user, ALL_ROLES)
     return [
         JointProjectOut(

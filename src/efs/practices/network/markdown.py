@@ -19,7 +19,7 @@ def _validate_link(url: str) -> bool:
 def _renderer() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.disable(["image", "html_block", "html_inline"])
-    md.validateLink = _validate_link
+    md.validateLink = _validate_link  # type: ignore[method-assign]  # markdown-it's documented hook
 
     def link_open(self, tokens, idx, options, env):
         tokens[idx].attrSet("rel", "nofollow noopener")

@@ -322,7 +322,7 @@ def post_create(*, actor: User, thread: Thread, body: str, files=()) -> Post:
     thread = Thread.objects.select_for_update(of=("self",)).select_related("community").get(pk=thread.pk)
     if thread.hidden_at is not None:
         raise Conflict(_("The thread is hidden by a moderator."), code="thread_hidden")
-    if thread.community_id is not None:
+    if thread.community is not None:
         _require_active_member(actor, thread.community)
     return _add_post(actor=actor, thread=thread, body=body, files=files)
 
