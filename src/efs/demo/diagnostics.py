@@ -43,8 +43,16 @@ CORRELATION = 0.5
 
 
 def _answer(
-    attempt, measured: list, abilities: dict, codes: list, items_by_competency: dict, rng, region, responses, results
-):
+    attempt: Attempt,
+    measured: list[int],
+    abilities: dict[int, float],
+    codes: list[str],
+    items_by_competency: dict[int, list[Item]],
+    rng: np.random.Generator,
+    region: Region,
+    responses: list[tuple],
+    results: list[tuple],
+) -> None:
     """Simulate one finished attempt: a booklet of items per measured competency (`measured`, in
     that order), answers drawn from each item's model at the person's ability, then the engine's
     scoring. Appends the rows to `responses` and `results` and sets the attempt's counts."""
@@ -191,7 +199,8 @@ def simulate_first_wave(region: Region, *, seed: int, now: dt.datetime | None = 
         for attempt, consent in zip(attempts, consents, strict=True):
             attempt.consent = consent
         Attempt.objects.bulk_create(attempts)
-        responses, results = [], []
+        responses: list[tuple] = []
+        results: list[tuple] = []
         for attempt, (own, thetas) in zip(attempts, plans, strict=True):
             _answer(
                 attempt,
@@ -306,7 +315,8 @@ def simulate_second_wave(
             }
         )
     Attempt.objects.bulk_create(attempts)
-    responses, results = [], []
+    responses: list[tuple] = []
+    results: list[tuple] = []
     for attempt, abilities in zip(attempts, plans, strict=True):
         _answer(
             attempt,

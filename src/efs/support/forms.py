@@ -19,7 +19,7 @@ class _SubjectChoice:
     cleaned_data: dict
 
     def __init__(self, *args, deficits=(), items=(), **kwargs):
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]  # the mixin precedes forms.Form
+        super().__init__(*args, **kwargs)
         choices = [(f"c{d.competency_id}", f"{d.code} {d.title}") for d in deficits]
         choices += [(f"i{i.pk}", str(i.title)[:150]) for i in items]
         self.fields["subject"].choices = choices
