@@ -10,6 +10,7 @@ from django.test import Client
 
 from efs.people.models import (
     Educator,
+    Macroregion,
     Municipality,
     Organization,
     Region,
@@ -24,7 +25,9 @@ from efs.people.validators import inn_with_checksum, snils_with_checksum
 
 @dataclass
 class World:
-    """Two regions; in the first, two municipalities; orgs A and B in M1, C in M2, D in R2."""
+    """Two regions; in the first, two municipalities; orgs A and B in M1, C in M2, D in R2.
+    The macroregion «Сибирь» holds both regions; its regional operator (`macroregional`, home
+    region R2) acts on both through the one grant."""
 
     r1: Region
     r2: Region
@@ -155,6 +158,7 @@ def world(reference_data) -> World:
             "municipal",
             "regional",
             "regional_other",
+            "macroregional",
             "federal",
             "tutor",
             "mentor",
@@ -173,6 +177,15 @@ def world(reference_data) -> World:
     role_grant(user=users["municipal"], role=Role.MUNICIPAL_OPERATOR, scope=Scope.MUNICIPALITY, municipality=m1)
     role_grant(user=users["regional"], role=Role.REGIONAL_OPERATOR, scope=Scope.REGION, region=r1)
     role_grant(user=users["regional_other"], role=Role.REGIONAL_OPERATOR, scope=Scope.REGION, region=r2)
+    siberia = Macroregion.objects.create(name="Сибирь (тестовый мир)")
+    siberia.regions.set([r1, r2])
+    role_grant(
+        user=users["macroregional"],
+        role=Role.REGIONAL_OPERATOR,
+        scope=Scope.MACROREGION,
+        region=r2,
+        macroregion=siberia,
+    )
     role_grant(user=users["federal"], role=Role.FEDERAL_OPERATOR, scope=Scope.FEDERAL)
     role_grant(user=users["tutor"], role=Role.TUTOR, scope=Scope.ASSIGNED, region=r1)
     role_grant(user=users["mentor"], role=Role.MENTOR, scope=Scope.ASSIGNED, region=r1)

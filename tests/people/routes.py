@@ -6,7 +6,7 @@ from efs.people.imports import import_preview, import_template
 from efs.people.models import ImportKind
 from efs.people.services import notify
 from tests.diagnostics.routes import diagnostics_consent, diagnostics_consent_back, without_diagnostics_consent
-from tests.matrix import LOGGED_IN, ROUTES, SURNAMES, USERS, VISIBLE, Route, api, page, xlsx_rows
+from tests.matrix import LOGGED_IN, ROUTES, SURNAMES, USERS, VISIBLE, Route, api, page, rows_of, state_key, xlsx_rows
 
 READERS = set(VISIBLE) - {"teacher"}  # roles that read people lists
 IMPORTERS = {"regional", "regional_other", "federal"}
@@ -98,6 +98,10 @@ def _named_file(name: str = "orgs.xlsx"):
     return SimpleUploadedFile(name, import_template(ImportKind.ORGANIZATIONS))
 
 
+def _signed_out(response):
+    assert not response.wsgi_request.user.is_authenticated
+
+
 def _upload_expect(who, world):
     if who == "anonymous":
         return 401
@@ -136,7 +140,13 @@ ROUTES += [
     Route("home", "GET", lambda w, s: "/", page(LOGGED_IN)),
     Route("healthz", "GET", lambda w, s: "/healthz", lambda who, w: 200),
     Route("login", "GET", lambda w, s: "/accounts/login/", lambda who, w: 200 if who == "anonymous" else 302),
-    Route("logout", "POST", lambda w, s: "/accounts/logout/", lambda who, w: 302),
+    Route(
+        "logout",
+        "POST",
+        lambda w, s: "/accounts/logout/",
+        lambda who, w: 302,
+        check=lambda who, w, r: _signed_out(r),
+    ),
     Route("people:educators", "GET", lambda w, s: "/people/educators/", page(READERS), check=_list_check),
     Route(
         "people:educators_export",
@@ -183,6 +193,8 @@ ROUTES += [
         lambda w, s: "/api/people/notifications/read",
         api(LOGGED_IN),
         setup=_inbox,
+        observe=rows_of("people.Notification", "user__username", title__startswith="Сообщение для ", read_at=None),
+        changes=set(LOGGED_IN),  # each reads their own (tests/people: nobody else's)
     ),
     Route("admin:index", "GET", lambda w, s: "/admin/", lambda who, w: 200 if who == "federal" else 302),
     Route("api-1.0.0:api-root", "GET", lambda w, s: "/api/", lambda who, w: 404),
@@ -195,9 +207,31 @@ ROUTES += [
     Route("api-1.0.0:educators", "GET", lambda w, s: "/api/people/educators", api(LOGGED_IN), check=_api_list_check),
     *[_api_detail(t) for t in SURNAMES],
     Route("api-1.0.0:consents", "GET", lambda w, s: "/api/people/consents", _consent_expect),
-    Route("api-1.0.0:consent_give", "POST", lambda w, s: "/api/people/consents/diagnostics", _consent_expect),
-    Route("api-1.0.0:consent_withdraw", "DELETE", lambda w, s: "/api/people/consents/diagnostics", _consent_expect),
-    Route("api-1.0.0:import_upload", "POST", lambda w, s: "/api/people/imports", _upload_expect, data=_upload),
+    Route(
+        "api-1.0.0:consent_withdraw",
+        "DELETE",
+        lambda w, s: "/api/people/consents/diagnostics",
+        _consent_expect,
+        observe=diagnostics_consent,
+        changes={"teacher"},
+    ),
+    Route(
+        "api-1.0.0:consent_give",
+        "POST",
+        lambda w, s: "/api/people/consents/diagnostics",
+        _consent_expect,
+        observe=diagnostics_consent,
+        changes={"teacher"},
+    ),
+    Route(
+        "api-1.0.0:import_upload",
+        "POST",
+        lambda w, s: "/api/people/imports",
+        _upload_expect,
+        data=_upload,
+        observe=rows_of("people.ImportBatch", "pk", file_name="orgs.xlsx"),
+        changes=IMPORTERS - {"regional_other"},
+    ),
     Route(
         "api-1.0.0:import_get", "GET", lambda w, s: f"/api/people/imports/{s['batch']}", _api_batch_expect, setup=_batch
     ),
@@ -209,6 +243,8 @@ ROUTES += [
         setup=_batch,
         data=lambda w, s: {"only_valid": False},
         json=True,
+        observe=rows_of("people.ImportBatch", "status", pk=state_key("batch")),
+        changes={"regional", "federal"},
     ),
 ]
 assert all(u in USERS for u in VISIBLE)
