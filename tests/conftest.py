@@ -150,23 +150,9 @@ def world(reference_data) -> World:
     org_b = make_org(r1, m1, "МБОУ СШ № 2")
     org_c = make_org(r1, m2, "МБОУ СОШ № 3")
     org_d = make_org(r2, m3, "МБОУ СОШ № 4")
-    users = {
-        name: make_user(name)
-        for name in (
-            "teacher",
-            "school_head",
-            "municipal",
-            "regional",
-            "regional_other",
-            "macroregional",
-            "federal",
-            "tutor",
-            "mentor",
-            "provider",
-            "expert",
-            "nobody",
-        )
-    }
+    from tests.matrix import LOGGED_IN
+
+    users = {name: make_user(name) for name in LOGGED_IN}
     self_educator = make_educator(org_a, "Иванова", user=users["teacher"], subjects=["mathematics"])
     same_org = make_educator(org_a, "Петрова")
     other_org = make_educator(org_b, "Сидорова")

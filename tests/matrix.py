@@ -30,8 +30,8 @@ USERS = [
 LOGGED_IN = [u for u in USERS if u != "anonymous"]
 # The regional operator of a macroregion (R1 and R2, home region R2): one grant reaches both
 # regions. The World's objects are in R1, so on a row that says nothing of it the macroregion
-# operator gets what the regional operator of R1 gets (`Route.macro`); the rows' checks see the
-# real user, so the lists check that it reads the people of both regions.
+# operator gets what the regional operator of R1 gets (`Route.macro`); the rows of people's
+# lists and of its own login name it (`macro=None`): it reads the people of both regions.
 MACRO = "macroregional"
 
 # Who sees which educator of the World fixture.
@@ -71,15 +71,19 @@ class Route:
     # for nobody else (a refusal, whatever its status, leaves it as it was).
     observe: Callable | None = None
     changes: set[str] | frozenset[str] = frozenset()
-    # Whose status and outcome the macroregion operator shares on this row; None when `expect`
-    # and `changes` name it themselves (a row on an object of R2).
+    # Whose status, outcome and content the macroregion operator shares on this row; None when
+    # `expect`, `changes` and `check` name it themselves (a list of people, a row about its
+    # own login or about R2).
     macro: str | None = "regional"
 
+    def as_user(self, who: str) -> str:
+        return self.macro if who == MACRO and self.macro else who
+
     def expected(self, who: str, world) -> int:
-        return self.expect(self.macro if who == MACRO and self.macro else who, world)
+        return self.expect(self.as_user(who), world)
 
     def changes_for(self, who: str) -> bool:
-        return (self.macro if who == MACRO and self.macro else who) in self.changes
+        return self.as_user(who) in self.changes
 
 
 ROUTES: list[Route] = []

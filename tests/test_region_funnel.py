@@ -89,8 +89,10 @@ def test_a_macroregion_operator_is_told_of_a_practice_to_moderate(world):
     """The practice of a region in the macroregion reaches its operator's queue and inbox."""
     from efs.people.models import Notification
     from efs.practices import services
+    from tests.matrix import shared_framework
     from tests.practices.setup import CARD
 
+    shared_framework({})  # the competencies a card names
     practice = services.practice_create(actor=world.users["teacher"], organization=world.org_a, data=CARD)
     services.practice_submit(actor=world.users["teacher"], practice=practice)
     told = set(Notification.objects.filter(url__contains="/practices/").values_list("user__username", flat=True))

@@ -41,7 +41,12 @@ def _detail(target: str) -> Route:
         return 200 if target in VISIBLE.get(who, set()) else 404
 
     return Route(
-        "people:educator", "GET", lambda w, s: f"/people/educators/{getattr(w, target).pk}/", expect, label=target
+        "people:educator",
+        "GET",
+        lambda w, s: f"/people/educators/{getattr(w, target).pk}/",
+        expect,
+        label=target,
+        macro=None,
     )
 
 
@@ -52,7 +57,12 @@ def _api_detail(target: str) -> Route:
         return 200 if target in VISIBLE.get(who, set()) else 404
 
     return Route(
-        "api-1.0.0:educator", "GET", lambda w, s: f"/api/people/educators/{getattr(w, target).pk}", expect, label=target
+        "api-1.0.0:educator",
+        "GET",
+        lambda w, s: f"/api/people/educators/{getattr(w, target).pk}",
+        expect,
+        label=target,
+        macro=None,
     )
 
 
@@ -147,13 +157,14 @@ ROUTES += [
         lambda who, w: 302,
         check=lambda who, w, r: _signed_out(r),
     ),
-    Route("people:educators", "GET", lambda w, s: "/people/educators/", page(READERS), check=_list_check),
+    Route("people:educators", "GET", lambda w, s: "/people/educators/", page(READERS), check=_list_check, macro=None),
     Route(
         "people:educators_export",
         "GET",
         lambda w, s: "/people/educators/export.xlsx",
         page(READERS),
         check=_export_check,
+        macro=None,
     ),
     *[_detail(t) for t in SURNAMES],
     Route("people:organizations", "GET", lambda w, s: "/people/organizations/", page(LOGGED_IN)),
@@ -178,6 +189,7 @@ ROUTES += [
         api(LOGGED_IN),
         setup=_inbox,
         check=lambda who, w, r: None if r.status_code != 200 else _only_mine(who, r.json()),
+        macro=None,
     ),
     Route(
         "people:notifications",
@@ -186,6 +198,7 @@ ROUTES += [
         page(LOGGED_IN),
         setup=_inbox,
         check=_own_inbox,
+        macro=None,
     ),
     Route(
         "api-1.0.0:notifications_read",
@@ -195,6 +208,7 @@ ROUTES += [
         setup=_inbox,
         observe=rows_of("people.Notification", "user__username", title__startswith="Сообщение для ", read_at=None),
         changes=set(LOGGED_IN),  # each reads their own (tests/people: nobody else's)
+        macro=None,
     ),
     Route("admin:index", "GET", lambda w, s: "/admin/", lambda who, w: 200 if who == "federal" else 302),
     Route("api-1.0.0:api-root", "GET", lambda w, s: "/api/", lambda who, w: 404),
@@ -204,7 +218,14 @@ ROUTES += [
     Route("api-1.0.0:regions", "GET", lambda w, s: "/api/people/regions", api(LOGGED_IN)),
     Route("api-1.0.0:municipalities", "GET", lambda w, s: "/api/people/regions/24/municipalities", api(LOGGED_IN)),
     Route("api-1.0.0:organizations", "GET", lambda w, s: "/api/people/organizations?region=24", api(LOGGED_IN)),
-    Route("api-1.0.0:educators", "GET", lambda w, s: "/api/people/educators", api(LOGGED_IN), check=_api_list_check),
+    Route(
+        "api-1.0.0:educators",
+        "GET",
+        lambda w, s: "/api/people/educators",
+        api(LOGGED_IN),
+        check=_api_list_check,
+        macro=None,
+    ),
     *[_api_detail(t) for t in SURNAMES],
     Route("api-1.0.0:consents", "GET", lambda w, s: "/api/people/consents", _consent_expect),
     Route(
@@ -309,6 +330,7 @@ ROUTES += [
         page(LOGGED_IN),
         data=lambda w, s: {"action": "create", "name": "для проверки"},
         check=_token_made,
+        macro=None,
     ),
     Route(
         "people:notifications",
@@ -317,6 +339,7 @@ ROUTES += [
         lambda who, w: 302,
         setup=_inbox,
         check=_inbox_read,
+        macro=None,
     ),
     Route(
         "people:macroregions",
@@ -402,6 +425,7 @@ ROUTES += [
         data=_teacher_credentials,
         check=_signed_in_as(_self_or(lambda w: w.users["teacher"].username)),
         label="the right password",
+        macro=None,
     ),
     Route(
         "login",
@@ -411,5 +435,6 @@ ROUTES += [
         data=lambda w, s: _teacher_credentials(w, s, password="not-the-password"),
         check=_signed_in_as(_self_or(lambda w: None)),
         label="a wrong password signs nobody in",
+        macro=None,
     ),
 ]

@@ -95,6 +95,17 @@ def _classes_changed(world) -> bool:
     )
 
 
+# Who acts on R1's data at each level; R2's operator naming R1 is not found.
+READERS_R1 = READERS - {"regional_other"}
+FORECAST_R1 = FORECAST - {"regional_other"}
+REGION_LEVEL_R1 = REGION_LEVEL - {"regional_other"}
+
+
+def _r1(users: set[str], ok: int, *, anonymous: int):
+    """`ok` for `users`, «not found» for the other region's operator, 403 for the rest."""
+    return by_role(dict.fromkeys(users, ok) | {"regional_other": 404}, anonymous=anonymous, default=403)
+
+
 def _forbidden_else(statuses: dict[str, int], *, anonymous: int):
     """`statuses` for the listed users, 403 for the other logged-in users."""
     return by_role(statuses, anonymous=anonymous, default=403)
@@ -106,59 +117,31 @@ ROUTES += [
     route(
         "municipality",
         lambda w, s: f"/workforce/municipalities/{w.m1.pk}/",
-        _forbidden_else(
-            {"municipal": 200, "regional": 200, "federal": 200, "regional_other": 404},
-            anonymous=302,
-        ),
+        _r1(FORECAST_R1, 200, anonymous=302),
     ),
     route(
         "export_forecast",
         lambda w, s: f"/workforce/export/forecast.xlsx?region={w.r1.pk}",
-        _forbidden_else(
-            {"municipal": 200, "regional": 200, "federal": 200, "regional_other": 404},
-            anonymous=302,
-        ),
+        _r1(FORECAST_R1, 200, anonymous=302),
     ),
     route(
         "export_risk",
         lambda w, s: f"/workforce/export/risk.xlsx?region={w.r1.pk}",
-        _forbidden_else(
-            {"municipal": 200, "regional": 200, "federal": 200, "regional_other": 404},
-            anonymous=302,
-        ),
+        _r1(FORECAST_R1, 200, anonymous=302),
     ),
     route("registry", lambda w, s: f"/workforce/registry/?region={w.r1.pk}", page(READERS)),
     route("template", lambda w, s: "/workforce/registry/template/staffing.xlsx", page(READERS)),
     route(
         "post",
         lambda w, s: f"/workforce/posts/{s['post']}/",
-        _forbidden_else(
-            {
-                "school_head": 200,
-                "municipal": 200,
-                "regional": 200,
-                "federal": 200,
-                "regional_other": 404,
-            },
-            anonymous=302,
-        ),
+        _r1(READERS_R1, 200, anonymous=302),
     ),
     # Opening a post in org A: its head, its municipality's and region's operators, the
     # federal operator; R2's operator naming R1 is not found; nothing opens for the others.
     route(
         "post_new",
         lambda w, s: "/workforce/posts/new/",
-        by_role(
-            {
-                "school_head": 302,
-                "municipal": 302,
-                "regional": 302,
-                "federal": 302,
-                "regional_other": 404,
-            },
-            anonymous=302,
-            default=403,
-        ),
+        _r1(READERS_R1, 302, anonymous=302),
         method="POST",
         data=lambda w, s: {
             "region": w.r1.pk,
@@ -205,17 +188,7 @@ ROUTES += [
     route(
         "post",
         lambda w, s: f"/workforce/posts/{s['post']}/",
-        by_role(
-            {
-                "school_head": 302,
-                "municipal": 302,
-                "regional": 302,
-                "federal": 302,
-                "regional_other": 404,
-            },
-            anonymous=302,
-            default=403,
-        ),
+        _r1(READERS_R1, 302, anonymous=302),
         method="POST",
         data=lambda w, s: {"action": "close", "closed_on": "2026-12-01"},
         # The post still has its holder: closing is refused for everyone.
@@ -244,17 +217,7 @@ ROUTES += [
     route(
         "classes",
         lambda w, s: "/workforce/classes/",
-        by_role(
-            {
-                "school_head": 302,
-                "municipal": 302,
-                "regional": 302,
-                "federal": 302,
-                "regional_other": 404,
-            },
-            anonymous=302,
-            default=403,
-        ),
+        _r1(READERS_R1, 302, anonymous=302),
         method="POST",
         data=lambda w, s: {
             "region": w.r1.pk,
@@ -277,7 +240,7 @@ ROUTES += [
     route(
         "curriculum",
         lambda w, s: "/workforce/inputs/curriculum/",
-        by_role({"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302, default=403),
+        _r1(REGION_LEVEL_R1, 302, anonymous=302),
         method="POST",
         data=lambda w, s: {
             "region": w.r1.pk,
@@ -289,7 +252,7 @@ ROUTES += [
     route(
         "rates",
         lambda w, s: "/workforce/inputs/leave-rates/",
-        by_role({"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302, default=403),
+        _r1(REGION_LEVEL_R1, 302, anonymous=302),
         method="POST",
         data=lambda w, s: {
             "region": w.r1.pk,
@@ -307,7 +270,7 @@ ROUTES += [
     route(
         "plan_entry",
         lambda w, s: "/workforce/inputs/plan/first-grade/",
-        by_role({"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302, default=403),
+        _r1(REGION_LEVEL_R1, 302, anonymous=302),
         method="POST",
         data=lambda w, s: {"region": w.r1.pk, "municipality": w.m2.pk, "year": 2029, "pupils": 41},
         **_changed_for({"regional", "federal"}, _entry_set, "first-grade entry"),
@@ -315,7 +278,7 @@ ROUTES += [
     route(
         "plan_entrants",
         lambda w, s: "/workforce/inputs/plan/entrants/",
-        by_role({"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302, default=403),
+        _r1(REGION_LEVEL_R1, 302, anonymous=302),
         method="POST",
         data=lambda w, s: {
             "region": w.r1.pk,
@@ -333,13 +296,13 @@ ROUTES += [
         "inputs",
         "GET",
         lambda w, s: f"/api/workforce/inputs?region={w.r1.pk}",
-        by_role({"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403),
+        _r1(REGION_LEVEL_R1, 200, anonymous=401),
     ),
     endpoint(
         "leave_rates_put",
         "PUT",
         lambda w, s: "/api/workforce/leave-rates",
-        by_role({"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403),
+        _r1(REGION_LEVEL_R1, 200, anonymous=401),
         data=lambda w, s: {
             "region": w.r1.pk,
             "bands": [
@@ -358,7 +321,7 @@ ROUTES += [
         "curriculum_put",
         "PUT",
         lambda w, s: "/api/workforce/curriculum",
-        by_role({"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403),
+        _r1(REGION_LEVEL_R1, 200, anonymous=401),
         data=lambda w, s: {
             "region": w.r1.pk,
             "subject_id": Subject.objects.get(code="physics").pk,
@@ -375,7 +338,7 @@ ROUTES += [
         "first_grade_entry_put",
         "PUT",
         lambda w, s: "/api/workforce/first-grade-entry",
-        by_role({"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403),
+        _r1(REGION_LEVEL_R1, 200, anonymous=401),
         data=lambda w, s: {
             "region": w.r1.pk,
             "municipality_id": w.m2.pk,
@@ -393,7 +356,7 @@ ROUTES += [
         "entrant_plan_put",
         "PUT",
         lambda w, s: "/api/workforce/entrant-plan",
-        by_role({"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403),
+        _r1(REGION_LEVEL_R1, 200, anonymous=401),
         data=lambda w, s: {
             "region": w.r1.pk,
             "municipality_id": w.m2.pk,
@@ -413,17 +376,7 @@ ROUTES += [
         "classes_put",
         "PUT",
         lambda w, s: "/api/workforce/classes",
-        by_role(
-            {
-                "school_head": 200,
-                "municipal": 200,
-                "regional": 200,
-                "federal": 200,
-                "regional_other": 404,
-            },
-            anonymous=401,
-            default=403,
-        ),
+        _r1(READERS_R1, 200, anonymous=401),
         data=lambda w, s: {
             "organization_id": w.org_a.pk,
             "year": 2026,
@@ -443,19 +396,13 @@ ROUTES += [
         "forecast",
         "GET",
         lambda w, s: f"/api/workforce/forecast?region={w.r1.pk}",
-        _forbidden_else(
-            {"municipal": 200, "regional": 200, "federal": 200, "regional_other": 404},
-            anonymous=401,
-        ),
+        _r1(FORECAST_R1, 200, anonymous=401),
     ),
     endpoint(
         "risk",
         "GET",
         lambda w, s: f"/api/workforce/risk?region={w.r1.pk}",
-        _forbidden_else(
-            {"municipal": 200, "regional": 200, "federal": 200, "regional_other": 404},
-            anonymous=401,
-        ),
+        _r1(FORECAST_R1, 200, anonymous=401),
         check=_risks_of,
     ),
     endpoint(
