@@ -10,6 +10,7 @@ from django.test import Client
 
 from efs.people.models import (
     Educator,
+    Macroregion,
     Municipality,
     Organization,
     Region,
@@ -38,7 +39,9 @@ def django_db_modify_db_settings(
 
 @dataclass
 class World:
-    """Two regions; in the first, two municipalities; orgs A and B in M1, C in M2, D in R2."""
+    """Two regions; in the first, two municipalities; orgs A and B in M1, C in M2, D in R2.
+    The macroregion «Сибирь» holds both regions; its regional operator (`macroregional`, home
+    region R2) acts on both through the one grant."""
 
     r1: Region
     r2: Region
@@ -161,22 +164,9 @@ def world(reference_data) -> World:
     org_b = make_org(r1, m1, "МБОУ СШ № 2")
     org_c = make_org(r1, m2, "МБОУ СОШ № 3")
     org_d = make_org(r2, m3, "МБОУ СОШ № 4")
-    users = {
-        name: make_user(name)
-        for name in (
-            "teacher",
-            "school_head",
-            "municipal",
-            "regional",
-            "regional_other",
-            "federal",
-            "tutor",
-            "mentor",
-            "provider",
-            "expert",
-            "nobody",
-        )
-    }
+    from tests.matrix import LOGGED_IN
+
+    users = {name: make_user(name) for name in LOGGED_IN}
     self_educator = make_educator(org_a, "Иванова", user=users["teacher"], subjects=["mathematics"])
     same_org = make_educator(org_a, "Петрова")
     other_org = make_educator(org_b, "Сидорова")
@@ -187,6 +177,15 @@ def world(reference_data) -> World:
     role_grant(user=users["municipal"], role=Role.MUNICIPAL_OPERATOR, scope=Scope.MUNICIPALITY, municipality=m1)
     role_grant(user=users["regional"], role=Role.REGIONAL_OPERATOR, scope=Scope.REGION, region=r1)
     role_grant(user=users["regional_other"], role=Role.REGIONAL_OPERATOR, scope=Scope.REGION, region=r2)
+    siberia = Macroregion.objects.create(name="Сибирь (тестовый мир)")
+    siberia.regions.set([r1, r2])
+    role_grant(
+        user=users["macroregional"],
+        role=Role.REGIONAL_OPERATOR,
+        scope=Scope.MACROREGION,
+        region=r2,
+        macroregion=siberia,
+    )
     role_grant(user=users["federal"], role=Role.FEDERAL_OPERATOR, scope=Scope.FEDERAL)
     role_grant(user=users["tutor"], role=Role.TUTOR, scope=Scope.ASSIGNED, region=r1)
     role_grant(user=users["mentor"], role=Role.MENTOR, scope=Scope.ASSIGNED, region=r1)

@@ -8,6 +8,7 @@ name the project serves is listed here, so a new page cannot skip the matrix.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ USERS = [
     "municipal",
     "regional",
     "regional_other",
+    "macroregional",
     "federal",
     "tutor",
     "mentor",
@@ -26,6 +28,11 @@ USERS = [
     "nobody",
 ]
 LOGGED_IN = [u for u in USERS if u != "anonymous"]
+# The regional operator of a macroregion (R1 and R2, home region R2): one grant reaches both
+# regions. The World's objects are in R1, so on a row that says nothing of it the macroregion
+# operator gets what the regional operator of R1 gets (`Route.macro`); the rows of people's
+# lists and of its own login name it (`macro=None`): it reads the people of both regions.
+MACRO = "macroregional"
 
 # Who sees which educator of the World fixture.
 VISIBLE = {
@@ -34,6 +41,7 @@ VISIBLE = {
     "municipal": {"self_educator", "same_org", "other_org"},
     "regional": {"self_educator", "same_org", "other_org", "other_muni"},
     "regional_other": {"other_region"},
+    MACRO: {"self_educator", "same_org", "other_org", "other_muni", "other_region"},
     "federal": {"self_educator", "same_org", "other_org", "other_muni", "other_region"},
     "tutor": {"other_org"},
     "mentor": {"same_org"},
@@ -63,6 +71,19 @@ class Route:
     # for nobody else (a refusal, whatever its status, leaves it as it was).
     observe: Callable | None = None
     changes: set[str] | frozenset[str] = frozenset()
+    # Whose status, outcome and content the macroregion operator shares on this row; None when
+    # `expect`, `changes` and `check` name it themselves (a list of people, a row about its
+    # own login or about R2).
+    macro: str | None = "regional"
+
+    def as_user(self, who: str) -> str:
+        return self.macro if who == MACRO and self.macro else who
+
+    def expected(self, who: str, world) -> int:
+        return self.expect(self.as_user(who), world)
+
+    def changes_for(self, who: str) -> bool:
+        return self.as_user(who) in self.changes
 
 
 ROUTES: list[Route] = []
@@ -144,3 +165,58 @@ def shared_framework(state: dict):
     if "framework" not in state:
         state["framework"] = small_framework().pk
     return Framework.objects.get(pk=state["framework"])
+
+
+# ---------------------------------------------------------------- what a POST row observes
+
+
+def _resolved(value, world, state):
+    return value(world, state) if callable(value) else value
+
+
+def rows_of(model: str, *fields: str, **lookup):
+    """An `observe` for a POST row: the rows of `model` ("app.Model") that match `lookup`
+    (a value may be `(world, state) -> value`), each as its `fields` (all fields when none
+    are named), in the order of their keys. A row made, changed or deleted shows."""
+
+    def observe(world, state):
+        from django.apps import apps
+
+        cls = apps.get_model(model)
+        names = fields or tuple(f.attname for f in cls._meta.concrete_fields)
+        query = {key: _resolved(value, world, state) for key, value in lookup.items()}
+        return tuple(cls.objects.filter(**query).order_by("pk").values_list(*names))
+
+    return observe
+
+
+def state_key(key: str):
+    """A lookup value: the key's object made by the row's setup (`state[key]`)."""
+    return lambda world, state: state[key]
+
+
+def both(*observers):
+    """An `observe` of several things at once (a row that changes two models)."""
+    return lambda world, state: tuple(observe(world, state) for observe in observers)
+
+
+# ---------------------------------------------------------------- what a refused HTML POST shows
+
+CYRILLIC = re.compile(r"[А-Яа-яЁё]{3,}")
+_REFUSAL = re.compile(
+    r'<p class="mb-3">(?P<card>.*?)</p>'  # the error page of a refusal (web/error.html)
+    r'|<div class="alert alert-danger[^"]*"[^>]*>(?P<alert>.*?)<button'  # a message on the page
+    r'|<div class="efs-empty"><h1[^>]*>.*?</h1><p>(?P<page>.*?)</p>'  # 403.html / 404.html
+    r'|class="(?:invalid-feedback|errorlist)[^"]*"[^>]*>(?P<field>.*?)</',  # a form's own error
+    re.S,
+)
+
+
+def refusal_text(response) -> str:
+    """The Russian message a refused HTML request shows, or "" when the page shows none."""
+    text = response.content.decode(errors="replace")
+    for match in _REFUSAL.finditer(text):
+        message = re.sub(r"<[^>]+>", " ", next(g for g in match.groups() if g is not None)).strip()
+        if CYRILLIC.search(message):
+            return message
+    return ""

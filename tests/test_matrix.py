@@ -21,7 +21,7 @@ import tests.practices.routes
 import tests.routes.routes
 import tests.support.routes
 import tests.workforce.routes  # noqa: F401
-from tests.matrix import ROUTES, USERS
+from tests.matrix import ROUTES, USERS, refusal_text
 
 # Django admin pages are covered by admin:index plus the scoped Educator admin test.
 EXEMPT_NAMESPACES = {"admin"}
@@ -130,6 +130,11 @@ def ordered_routes():
     return sorted(ROUTES, key=app_of)
 
 
+def refused_page(route, path: str, response) -> bool:
+    """A page (not the API) that refused a request that changes state: it must say why, in Russian."""
+    return route.method != "GET" and not path.startswith("/api/") and 400 <= response.status_code < 500
+
+
 @pytest.mark.parametrize("who", USERS)
 def test_matrix(world, who):
     world.users["federal"].is_staff = world.users["federal"].is_superuser = True
@@ -150,7 +155,7 @@ def test_matrix(world, who):
                 kwargs = {"data": body}
         before = route.observe(world, state) if route.observe else None
         response = getattr(client, route.method.lower())(path, **kwargs)
-        expected = route.expect(who, world)
+        expected = route.expected(who, world)
         if response.status_code != expected:
             failures.append(
                 f"{route.method} {path} [{route.label or route.name}]: {response.status_code}, expected {expected}"
@@ -158,14 +163,52 @@ def test_matrix(world, who):
             continue
         if route.observe:
             after = route.observe(world, state)
-            if (after != before) != (who in route.changes):
+            if (after != before) != route.changes_for(who):
                 failures.append(
                     f"{route.method} {path} [{route.label or route.name}]: the state "
                     f"{'changed' if after != before else 'did not change'} ({before!r} -> {after!r})"
                 )
+        if refused_page(route, path, response) and not refusal_text(response):
+            failures.append(f"{route.method} {path} [{route.label or route.name}]: refused without a Russian message")
         if route.check:
             try:
-                route.check(who, world, response)
+                route.check(route.as_user(who), world, response)
             except AssertionError as exc:
                 failures.append(f"{route.method} {path}: content: {exc}")
     assert failures == []
+
+
+def _guard_urlconf():
+    """The project's URLs and two new pages without rows: one that answers GET and POST, one
+    that adds POST to a URL name the matrix knows only by GET."""
+    import types
+
+    from django.http import HttpResponse
+    from django.urls import include, path
+    from django.views.decorators.http import require_POST
+
+    def new_page(request):
+        return HttpResponse("posted" if request.method == "POST" else "form")
+
+    @require_POST
+    def new_action(request):
+        return HttpResponse("done")
+
+    module = types.ModuleType("matrix_guard_urls")
+    module.urlpatterns = [  # type: ignore[attr-defined]
+        path("matrix-guard/", new_page, name="matrix_guard_page"),
+        path("matrix-guard/action/", new_action, name="healthz"),  # a known name, a new method
+        path("", include("efs.urls")),
+    ]
+    return module
+
+
+def test_a_new_pattern_or_method_without_a_row_fails_the_matrix(settings):
+    """The guard itself: served_pairs() sees a new URL pattern and a new method of a known name."""
+    covered = {(route.name, route.method.upper()) for route in ROUTES}
+    assert ("healthz", "GET") in covered and ("healthz", "POST") not in covered
+    settings.ROOT_URLCONF = _guard_urlconf()
+    missing = served_pairs() - covered - GRANDFATHERED
+    assert sorted(missing) == [("healthz", "POST"), ("matrix_guard_page", "GET"), ("matrix_guard_page", "POST")]
+    with pytest.raises(AssertionError, match="missing from the role × scope matrix"):
+        test_every_route_and_method_is_in_the_matrix()

@@ -21,7 +21,7 @@ from efs.people.models import Organization, Role, Scope
 from efs.people.services import role_grant
 from tests.catalog.conftest import card
 from tests.conftest import make_user
-from tests.matrix import LOGGED_IN, ROUTES, Route, api, only, page, shared_framework
+from tests.matrix import LOGGED_IN, ROUTES, Route, api, only, page, rows_of, shared_framework, state_key
 
 AGGREGATE = {"school_head", "municipal", "regional", "regional_other", "federal"}
 MODERATORS = {"regional", "federal"}
@@ -176,6 +176,8 @@ ROUTES += [
         only({"provider"}, anonymous=401),
         setup=_depot,
         data=_import_file,
+        observe=rows_of("catalog.Program", "pk", code="M-IMPORTED"),
+        label="check only: nothing is saved",
     ),
     Route(
         "api-1.0.0:program_create",
@@ -185,6 +187,8 @@ ROUTES += [
         setup=_depot,
         data=lambda w, s: {"card": s["card"]},
         json=True,
+        observe=rows_of("catalog.Program", "status", code="M-NEW"),
+        changes={"provider"},
     ),
     Route(
         "api-1.0.0:program_update",
@@ -194,6 +198,8 @@ ROUTES += [
         setup=_depot,
         data=lambda w, s: {"card": dict(s["card"], code="M-DRAFT")},
         json=True,
+        observe=rows_of("catalog.Program", "title", "hours", "annotation", pk=state_key("draft")),
+        changes={"provider"},
     ),
     Route(
         "api-1.0.0:cohort_create",
@@ -210,6 +216,8 @@ ROUTES += [
             "online": True,
         },
         json=True,
+        observe=rows_of("catalog.Cohort", "pk", program_id=state_key("published"), start_date=dt.date(2027, 9, 1)),
+        changes={"provider"},
     ),
     Route(
         "api-1.0.0:review_submit",
@@ -219,6 +227,8 @@ ROUTES += [
         setup=_depot,
         data=lambda w, s: {"scores": {c.code: 2 for c in ReviewCriterion.objects.all()}, "verdict": "approve"},
         json=True,
+        observe=rows_of("catalog.Review", "status", "verdict", pk=state_key("review")),
+        changes={"expert"},
     ),
     Route(
         "api-1.0.0:program_action",
@@ -228,6 +238,8 @@ ROUTES += [
         setup=_depot,
         data=lambda w, s: {"action": "submit"},
         json=True,
+        observe=rows_of("catalog.Program", "status", pk=state_key("draft")),
+        changes={"provider"},
     ),
 ]
 
@@ -275,36 +287,6 @@ def _own_objects(world, state):
     state["own_review"] = next(r.pk for r in assigned if r.expert == world.users["expert"])
 
 
-def _program(field: str, key: str):
-    def observe(world, state):
-        from efs.catalog.models import Program
-
-        return Program.objects.filter(pk=state[key]).values_list(field, flat=True).first()
-
-    return observe
-
-
-def _programs_coded(code: str):
-    def observe(world, state):
-        from efs.catalog.models import Program
-
-        return Program.objects.filter(code=code).count()
-
-    return observe
-
-
-def _cohorts_of_published(world, state):
-    from efs.catalog.models import Cohort
-
-    return Cohort.objects.filter(program_id=state["published"]).count()
-
-
-def _review_status(world, state):
-    from efs.catalog.models import Review
-
-    return Review.objects.get(pk=state["own_review"]).status
-
-
 def _cards_file(world, state):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -320,7 +302,7 @@ ROUTES += [
         draft_visible(302, moderators_get=403),
         setup=_own_objects,
         data=lambda w, s: _form_of(card(code="M-OWN-DRAFT", title="Исправленное название программы повышения")),
-        observe=_program("title", "own_draft"),
+        observe=rows_of("catalog.Program", "title", pk=state_key("own_draft")),
         changes={"provider"},
     ),
     Route(
@@ -330,7 +312,7 @@ ROUTES += [
         draft_visible(302, moderators_get=302),  # a moderator may not submit: a message, nothing changes
         setup=_own_objects,
         data=lambda w, s: {"action": "submit"},
-        observe=_program("status", "own_draft"),
+        observe=rows_of("catalog.Program", "status", pk=state_key("own_draft")),
         changes={"provider"},
         label="submit a draft",
     ),
@@ -341,7 +323,7 @@ ROUTES += [
         only({"provider"}, 302),
         setup=_own_objects,
         data=lambda w, s: _form_of(card(code="M-FORM-NEW")),
-        observe=_programs_coded("M-FORM-NEW"),
+        observe=rows_of("catalog.Program", "pk", code="M-FORM-NEW"),
         changes={"provider"},
     ),
     Route(
@@ -358,7 +340,7 @@ ROUTES += [
             "price": "0",
             "online": "1",
         },
-        observe=_cohorts_of_published,
+        observe=rows_of("catalog.Cohort", "pk", program_id=state_key("published")),
         changes={"provider"},
     ),
     Route(
@@ -368,7 +350,7 @@ ROUTES += [
         only({"provider"}),
         setup=_own_objects,
         data=_cards_file,
-        observe=_programs_coded("M-IMPORTED-PAGE"),
+        observe=rows_of("catalog.Program", "pk", code="M-IMPORTED-PAGE"),
         changes={"provider"},
         label="import cards",
     ),
@@ -383,7 +365,7 @@ ROUTES += [
             "verdict": "approve",
             "comment": "",
         },
-        observe=_review_status,
+        observe=rows_of("catalog.Review", "status", pk=state_key("own_review")),
         changes={"expert"},
     ),
 ]

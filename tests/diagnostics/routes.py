@@ -9,7 +9,7 @@ from efs.diagnostics.services import attempt_answer, attempt_start
 from efs.people.models import ConsentKind, Role, Scope, User
 from efs.people.services import consent_give, role_grant
 from tests.diagnostics.conftest import make_items
-from tests.matrix import LOGGED_IN, ROUTES, Route, api, page, shared_framework
+from tests.matrix import LOGGED_IN, ROUTES, Route, api, page, rows_of, shared_framework, state_key
 
 AGGREGATE = {"school_head", "municipal", "regional", "regional_other", "federal"}
 
@@ -152,6 +152,9 @@ def _framework_uploaded(who, world, response):
     assert Framework.objects.filter(code="regional-upload").exists() == (who in {"regional", "federal"}), who
 
 
+_FRESH = rows_of("diagnostics.Attempt", "status", "answered", pk=state_key("fresh"))
+_ATTEMPTS_OF_A = rows_of("diagnostics.Attempt", "pk", assessment__code="t-a", educator__last_name="Иванова")
+
 ROUTES += [
     Route(
         "competencies:frameworks",
@@ -217,6 +220,8 @@ ROUTES += [
         _framework_import_expect,
         data=_framework_body,
         json=True,
+        observe=rows_of("competencies.Framework", "status", code="regional-extra"),
+        changes={"regional", "federal"},
     ),
     Route("api-1.0.0:assessments", "GET", lambda w, s: "/api/diagnostics/assessments", own(anonymous=401), setup=_base),
     Route("api-1.0.0:attempts", "GET", lambda w, s: "/api/diagnostics/attempts", own(anonymous=401), setup=_base),
@@ -251,6 +256,8 @@ ROUTES += [
         lambda w, s: f"/api/diagnostics/calibrations/{s['run']}/apply",
         api({"federal"}),
         setup=_base,
+        observe=rows_of("diagnostics.CalibrationRun", "promoted_at", pk=state_key("run")),
+        changes={"federal"},
     ),
     Route(
         "api-1.0.0:calibration_start",
@@ -260,6 +267,8 @@ ROUTES += [
         setup=_base,
         data=lambda w, s: {"framework": s["framework"]},
         json=True,
+        observe=rows_of("diagnostics.CalibrationRun", "pk", framework_id=state_key("framework")),
+        changes={"federal"},
     ),
     Route(
         "api-1.0.0:attempt_start",
@@ -269,6 +278,8 @@ ROUTES += [
         setup=_base,
         data=lambda w, s: {"assessment": "t-a"},
         json=True,
+        observe=_ATTEMPTS_OF_A,
+        changes={"teacher"},
     ),
     Route(
         "api-1.0.0:attempt_answer",
@@ -278,6 +289,8 @@ ROUTES += [
         setup=_current_position,
         data=lambda w, s: s["answer"],
         json=True,
+        observe=_FRESH,
+        changes={"teacher"},
     ),
     Route(
         "api-1.0.0:attempt_finish",
@@ -285,14 +298,26 @@ ROUTES += [
         lambda w, s: f"/api/diagnostics/attempts/{s['fresh']}/finish",
         own(anonymous=401),
         setup=_fresh_open,
+        observe=_FRESH,
+        changes={"teacher"},
     ),
-    Route("diagnostics:start", "POST", lambda w, s: "/diagnostics/start/t-a/", own(302), setup=_base),
+    Route(
+        "diagnostics:start",
+        "POST",
+        lambda w, s: "/diagnostics/start/t-a/",
+        own(302),
+        setup=_base,
+        observe=_ATTEMPTS_OF_A,
+        changes={"teacher"},
+    ),
     Route(
         "diagnostics:finish",
         "POST",
         lambda w, s: f"/diagnostics/attempts/{s['fresh']}/finish/",
         own(302),
         setup=_fresh_open,
+        observe=_FRESH,
+        changes={"teacher"},
     ),
 ]
 
@@ -369,33 +394,6 @@ def _form_answer(world, state):
     state["form_answer"] = post
 
 
-def _answered(world, state):
-    from efs.diagnostics.models import Response
-
-    return Response.objects.filter(attempt_id=state["fresh"], answered_at__isnull=False).count()
-
-
-def _imported_items(world, state):
-    from efs.diagnostics.models import Item
-
-    return Item.objects.filter(code="matrix-imported-item").count()
-
-
-def _runs_of_other_framework(world, state):
-    from efs.diagnostics.models import CalibrationRun
-
-    return CalibrationRun.objects.filter(framework_id=state["other_framework"]).count()
-
-
-def _field_of(model_path: str, key: str, field: str):
-    def observe(world, state):
-        from django.apps import apps
-
-        return apps.get_model(model_path).objects.filter(pk=state[key]).values_list(field, flat=True).first()
-
-    return observe
-
-
 def _items_file(world, state):
     import json as _json
 
@@ -423,7 +421,7 @@ ROUTES += [
         _federal_302,  # a federal framework: the federal operator publishes it, a regional one may not
         setup=_forms,
         data=lambda w, s: {"action": "publish"},
-        observe=_field_of("competencies.Framework", "draft_framework", "status"),
+        observe=rows_of("competencies.Framework", "status", pk=state_key("draft_framework")),
         changes={"federal"},
     ),
     Route(
@@ -433,7 +431,7 @@ ROUTES += [
         _federal_302,
         setup=_forms,
         data=_items_file,
-        observe=_imported_items,
+        observe=rows_of("diagnostics.Item", "pk", code="matrix-imported-item"),
         changes={"federal"},
         label="import items",
     ),
@@ -444,7 +442,7 @@ ROUTES += [
         _federal_302,
         setup=_forms,
         data=lambda w, s: {"status": "pilot"},
-        observe=_field_of("diagnostics.Item", "item", "status"),
+        observe=rows_of("diagnostics.Item", "status", pk=state_key("item")),
         changes={"federal"},
     ),
     Route(
@@ -454,7 +452,7 @@ ROUTES += [
         _federal_302,
         setup=_forms,
         data=lambda w, s: {"framework": s["other_framework"]},
-        observe=_runs_of_other_framework,
+        observe=rows_of("diagnostics.CalibrationRun", "pk", framework_id=state_key("other_framework")),
         changes={"federal"},
         label="start a calibration",
     ),
@@ -464,7 +462,7 @@ ROUTES += [
         lambda w, s: f"/diagnostics/calibration/{s['done_run']}/",
         _federal_302,
         setup=_forms,
-        observe=_field_of("diagnostics.CalibrationRun", "done_run", "promoted_at"),
+        observe=rows_of("diagnostics.CalibrationRun", "promoted_at", pk=state_key("done_run")),
         changes={"federal"},
         label="apply",
     ),
@@ -485,7 +483,7 @@ ROUTES += [
         own(302),
         setup=_form_answer,
         data=lambda w, s: s["form_answer"],
-        observe=_answered,
+        observe=rows_of("diagnostics.Response", "answered_at", attempt_id=state_key("fresh")),
         changes={"teacher"},
         label="an answer from the form",
     ),

@@ -15,7 +15,7 @@ from efs.financing import services
 from efs.financing.models import Account, AccountKind, Enrollment
 from efs.people.models import Organization
 from tests.catalog.routes import _depot
-from tests.matrix import LOGGED_IN, ROUTES, SURNAMES, Route, api, makers, only, page
+from tests.matrix import LOGGED_IN, ROUTES, SURNAMES, Route, api, makers, only, page, rows_of, state_key
 from tests.matrix import by_role as _by_role
 
 FINANCIERS = {"regional", "regional_other", "federal"}
@@ -127,6 +127,24 @@ def _own_enrollments_only(who, world, response):
 
 _page, _api = makers("financing", _money)
 
+MONEY_MOVERS = {"regional", "federal"}  # the operators of R1 (and the macroregion's, by `Route.macro`)
+
+
+def _transfer(tid: str):
+    return rows_of("financing.Transfer", "kind", "amount", "debit_id", "credit_id", tid=tid)
+
+
+def _enrollment(key: str = "enrollment"):
+    return rows_of("financing.Enrollment", "status", "certificate_amount", pk=state_key(key))
+
+
+_MANAGER_RULE = rows_of("financing.CertificateRule", "year", "nominal", region__code="24", category="manager")
+_R1_CERTIFICATES = rows_of("financing.Account", "pk", "debits_posted", kind=AccountKind.CERTIFICATE, region__code="24")
+_R1_CONTRACTS = rows_of("financing.Contract", "number", "valid_to", region__code="24")
+# Every movement of R1's fund (a reversal is a top-up the other way).
+_R1_FUND = rows_of("financing.Transfer", "tid", "amount", credit__kind=AccountKind.FUND, credit__region__code="24")
+_R1_SWEEPS = rows_of("financing.Transfer", "tid", kind__in=("sweep", "carry"), debit__region__code="24")
+
 ROUTES += [
     _page("mine", lambda w, s: "/financing/", only({"teacher"})),
     _page("enroll", lambda w, s: f"/financing/enroll/{s['spare_cohort']}/", only({"teacher"})),
@@ -196,6 +214,8 @@ ROUTES += [
         ),
         data=lambda w, s: {"action": "accept"},
         json=True,
+        observe=_enrollment(),
+        changes={"provider"},
     ),
     _api(
         "enroll",
@@ -204,6 +224,8 @@ ROUTES += [
         by_role({"teacher": 201}, default=404),
         data=lambda w, s: {"request_id": "m-api", "cohort": s["spare_cohort"], "copay_payer": "educator"},
         json=True,
+        observe=rows_of("financing.Enrollment", "status", "price", request_id="m-api"),
+        changes={"teacher"},
     ),
     _api(
         "top_up",
@@ -219,6 +241,8 @@ ROUTES += [
             "document_date": "2026-01-15",
         },
         json=True,
+        observe=_transfer("m-top"),
+        changes=MONEY_MOVERS,
     ),
     _api(
         "rule",
@@ -232,6 +256,8 @@ ROUTES += [
             "nominal_kopecks": 2_000_000,
         },
         json=True,
+        observe=_MANAGER_RULE,
+        changes=MONEY_MOVERS,
     ),
     _api(
         "issue",
@@ -240,6 +266,8 @@ ROUTES += [
         by_role({"regional": 200, "federal": 200}),
         data=lambda w, s: {"region": w.r1.code, "year": timezone.localdate().year, "category": "teacher"},
         json=True,
+        observe=_R1_CERTIFICATES,  # every teacher of R1 has this year's certificate: nothing new, for anybody
+        label="issued already",
     ),
     _api(
         "contract_create",
@@ -255,6 +283,8 @@ ROUTES += [
             "valid_to": "2027-12-31",
         },
         json=True,
+        observe=_R1_CONTRACTS,
+        changes=MONEY_MOVERS,
     ),
     _api(
         "payment",
@@ -269,6 +299,8 @@ ROUTES += [
             "paid_on": timezone.localdate().isoformat(),
         },
         json=True,
+        observe=_transfer("m-pay"),
+        changes=MONEY_MOVERS,
     ),
     # Every fund action is its own POST view; a refusal by the service is a message on the page (302).
     *[
@@ -278,8 +310,10 @@ ROUTES += [
             by_role({"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302),
             method="POST",
             data=data,
+            observe=observe,
+            changes=changes,
         )
-        for name, url, data in [
+        for name, url, data, observe, changes in [
             (
                 "top_up",
                 "/financing/region/top-up/",
@@ -292,6 +326,8 @@ ROUTES += [
                     "document_date": f"{timezone.localdate():%Y-%m-%d}",
                     "confirmed": "on",
                 },
+                _transfer("m-web-top"),
+                MONEY_MOVERS,
             ),
             (
                 "rule",
@@ -300,15 +336,19 @@ ROUTES += [
                     "region": w.r1.pk,
                     "year": timezone.localdate().year,
                     "category": "manager",
-                    "nominal": "20 000",
+                    "nominal": "25 000",  # not the API row's 20 000: the rule changes
                     "ledger": "rub",
                     "every_years": 1,
                 },
+                _MANAGER_RULE,
+                MONEY_MOVERS,
             ),
             (
                 "issue",
                 "/financing/region/issue/",
                 lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year, "category": "teacher"},
+                _R1_CERTIFICATES,  # issued already: nothing new
+                set(),
             ),
             (
                 "contract",
@@ -322,6 +362,8 @@ ROUTES += [
                     "valid_from": "2026-01-10",
                     "valid_to": "2027-12-31",
                 },
+                _R1_CONTRACTS,
+                MONEY_MOVERS,
             ),
             (
                 "payment",
@@ -335,8 +377,16 @@ ROUTES += [
                     "document": "п/п 8",
                     "paid_on": timezone.localdate().isoformat(),
                 },
+                _transfer("m-web-pay"),
+                MONEY_MOVERS,
             ),
-            ("close", "/financing/region/close/", lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year}),
+            (
+                "close",
+                "/financing/region/close/",
+                lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year},
+                _R1_SWEEPS,  # the year is not over: refused, nothing swept
+                set(),
+            ),
         ]
     ],
     _page(
@@ -345,6 +395,8 @@ ROUTES += [
         by_role({"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302),
         method="POST",
         data=lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year, "reason": "ошибка"},
+        observe=_R1_FUND,
+        changes=MONEY_MOVERS,
     ),
     _page(
         "cohort_outcomes",
@@ -358,6 +410,7 @@ ROUTES += [
         method="POST",
         data=lambda w, s: {},
         label="POST: no accepted enrollment left to decide",
+        observe=rows_of("financing.Enrollment", "status", cohort_id=state_key("done_cohort")),
     ),
     # The enrollment's actions: those who see it get the page back with the service's verdict, the rest 404.
     _page(
@@ -366,6 +419,7 @@ ROUTES += [
         only(SEES_TEACHERS_ENROLLMENT, 302),
         method="POST",
         data=lambda w, s: {"comment": "x" * 1001},
+        observe=_enrollment(),
     ),
     _page(
         "enrollment_decline",
@@ -373,6 +427,7 @@ ROUTES += [
         only(SEES_TEACHERS_ENROLLMENT, 302),
         method="POST",
         data=lambda w, s: {"comment": ""},
+        observe=_enrollment(),
     ),
     _page(
         "enrollment_completed",
@@ -380,6 +435,7 @@ ROUTES += [
         only(SEES_TEACHERS_ENROLLMENT, 302),
         method="POST",
         data=lambda w, s: {},
+        observe=_enrollment(),
     ),
     _page(
         "enrollment_not_completed",
@@ -387,6 +443,7 @@ ROUTES += [
         only(SEES_TEACHERS_ENROLLMENT, 302),
         method="POST",
         data=lambda w, s: {},
+        observe=_enrollment(),
     ),
     _page(
         "enrollment_accept",
@@ -394,6 +451,7 @@ ROUTES += [
         only(SEES_TEACHERS_ENROLLMENT, 302),
         method="POST",
         data=lambda w, s: {},
+        observe=_enrollment(),
     ),
 ]
 
@@ -421,10 +479,6 @@ def _own_cohort(world, state):
     ).pk
 
 
-def _enrollments_in_own_cohort(world, state):
-    return Enrollment.objects.filter(cohort_id=state["form_cohort"]).count()
-
-
 ROUTES += [
     Route(
         "financing:enroll",
@@ -433,7 +487,7 @@ ROUTES += [
         only({"teacher"}, 302),
         setup=_own_cohort,
         data=lambda w, s: {"request_id": "m-form", "copay_payer": "educator"},
-        observe=_enrollments_in_own_cohort,
+        observe=rows_of("financing.Enrollment", "pk", cohort_id=state_key("form_cohort")),
         changes={"teacher"},
         label="the enrollment form",
     ),

@@ -6,7 +6,7 @@ from efs.people.imports import import_preview, import_template
 from efs.people.models import ImportKind
 from efs.people.services import notify
 from tests.diagnostics.routes import diagnostics_consent, diagnostics_consent_back, without_diagnostics_consent
-from tests.matrix import LOGGED_IN, ROUTES, SURNAMES, USERS, VISIBLE, Route, api, page, xlsx_rows
+from tests.matrix import LOGGED_IN, ROUTES, SURNAMES, USERS, VISIBLE, Route, api, page, rows_of, state_key, xlsx_rows
 
 READERS = set(VISIBLE) - {"teacher"}  # roles that read people lists
 IMPORTERS = {"regional", "regional_other", "federal"}
@@ -41,7 +41,12 @@ def _detail(target: str) -> Route:
         return 200 if target in VISIBLE.get(who, set()) else 404
 
     return Route(
-        "people:educator", "GET", lambda w, s: f"/people/educators/{getattr(w, target).pk}/", expect, label=target
+        "people:educator",
+        "GET",
+        lambda w, s: f"/people/educators/{getattr(w, target).pk}/",
+        expect,
+        label=target,
+        macro=None,
     )
 
 
@@ -52,7 +57,12 @@ def _api_detail(target: str) -> Route:
         return 200 if target in VISIBLE.get(who, set()) else 404
 
     return Route(
-        "api-1.0.0:educator", "GET", lambda w, s: f"/api/people/educators/{getattr(w, target).pk}", expect, label=target
+        "api-1.0.0:educator",
+        "GET",
+        lambda w, s: f"/api/people/educators/{getattr(w, target).pk}",
+        expect,
+        label=target,
+        macro=None,
     )
 
 
@@ -98,6 +108,10 @@ def _named_file(name: str = "orgs.xlsx"):
     return SimpleUploadedFile(name, import_template(ImportKind.ORGANIZATIONS))
 
 
+def _signed_out(response):
+    assert not response.wsgi_request.user.is_authenticated
+
+
 def _upload_expect(who, world):
     if who == "anonymous":
         return 401
@@ -136,14 +150,21 @@ ROUTES += [
     Route("home", "GET", lambda w, s: "/", page(LOGGED_IN)),
     Route("healthz", "GET", lambda w, s: "/healthz", lambda who, w: 200),
     Route("login", "GET", lambda w, s: "/accounts/login/", lambda who, w: 200 if who == "anonymous" else 302),
-    Route("logout", "POST", lambda w, s: "/accounts/logout/", lambda who, w: 302),
-    Route("people:educators", "GET", lambda w, s: "/people/educators/", page(READERS), check=_list_check),
+    Route(
+        "logout",
+        "POST",
+        lambda w, s: "/accounts/logout/",
+        lambda who, w: 302,
+        check=lambda who, w, r: _signed_out(r),
+    ),
+    Route("people:educators", "GET", lambda w, s: "/people/educators/", page(READERS), check=_list_check, macro=None),
     Route(
         "people:educators_export",
         "GET",
         lambda w, s: "/people/educators/export.xlsx",
         page(READERS),
         check=_export_check,
+        macro=None,
     ),
     *[_detail(t) for t in SURNAMES],
     Route("people:organizations", "GET", lambda w, s: "/people/organizations/", page(LOGGED_IN)),
@@ -168,6 +189,7 @@ ROUTES += [
         api(LOGGED_IN),
         setup=_inbox,
         check=lambda who, w, r: None if r.status_code != 200 else _only_mine(who, r.json()),
+        macro=None,
     ),
     Route(
         "people:notifications",
@@ -176,6 +198,7 @@ ROUTES += [
         page(LOGGED_IN),
         setup=_inbox,
         check=_own_inbox,
+        macro=None,
     ),
     Route(
         "api-1.0.0:notifications_read",
@@ -183,6 +206,9 @@ ROUTES += [
         lambda w, s: "/api/people/notifications/read",
         api(LOGGED_IN),
         setup=_inbox,
+        observe=rows_of("people.Notification", "user__username", title__startswith="Сообщение для ", read_at=None),
+        changes=set(LOGGED_IN),  # each reads their own (tests/people: nobody else's)
+        macro=None,
     ),
     Route("admin:index", "GET", lambda w, s: "/admin/", lambda who, w: 200 if who == "federal" else 302),
     Route("api-1.0.0:api-root", "GET", lambda w, s: "/api/", lambda who, w: 404),
@@ -192,12 +218,41 @@ ROUTES += [
     Route("api-1.0.0:regions", "GET", lambda w, s: "/api/people/regions", api(LOGGED_IN)),
     Route("api-1.0.0:municipalities", "GET", lambda w, s: "/api/people/regions/24/municipalities", api(LOGGED_IN)),
     Route("api-1.0.0:organizations", "GET", lambda w, s: "/api/people/organizations?region=24", api(LOGGED_IN)),
-    Route("api-1.0.0:educators", "GET", lambda w, s: "/api/people/educators", api(LOGGED_IN), check=_api_list_check),
+    Route(
+        "api-1.0.0:educators",
+        "GET",
+        lambda w, s: "/api/people/educators",
+        api(LOGGED_IN),
+        check=_api_list_check,
+        macro=None,
+    ),
     *[_api_detail(t) for t in SURNAMES],
     Route("api-1.0.0:consents", "GET", lambda w, s: "/api/people/consents", _consent_expect),
-    Route("api-1.0.0:consent_give", "POST", lambda w, s: "/api/people/consents/diagnostics", _consent_expect),
-    Route("api-1.0.0:consent_withdraw", "DELETE", lambda w, s: "/api/people/consents/diagnostics", _consent_expect),
-    Route("api-1.0.0:import_upload", "POST", lambda w, s: "/api/people/imports", _upload_expect, data=_upload),
+    Route(
+        "api-1.0.0:consent_withdraw",
+        "DELETE",
+        lambda w, s: "/api/people/consents/diagnostics",
+        _consent_expect,
+        observe=diagnostics_consent,
+        changes={"teacher"},
+    ),
+    Route(
+        "api-1.0.0:consent_give",
+        "POST",
+        lambda w, s: "/api/people/consents/diagnostics",
+        _consent_expect,
+        observe=diagnostics_consent,
+        changes={"teacher"},
+    ),
+    Route(
+        "api-1.0.0:import_upload",
+        "POST",
+        lambda w, s: "/api/people/imports",
+        _upload_expect,
+        data=_upload,
+        observe=rows_of("people.ImportBatch", "pk", file_name="orgs.xlsx"),
+        changes=IMPORTERS - {"regional_other"},
+    ),
     Route(
         "api-1.0.0:import_get", "GET", lambda w, s: f"/api/people/imports/{s['batch']}", _api_batch_expect, setup=_batch
     ),
@@ -209,6 +264,8 @@ ROUTES += [
         setup=_batch,
         data=lambda w, s: {"only_valid": False},
         json=True,
+        observe=rows_of("people.ImportBatch", "status", pk=state_key("batch")),
+        changes={"regional", "federal"},
     ),
 ]
 assert all(u in USERS for u in VISIBLE)
@@ -273,6 +330,7 @@ ROUTES += [
         page(LOGGED_IN),
         data=lambda w, s: {"action": "create", "name": "для проверки"},
         check=_token_made,
+        macro=None,
     ),
     Route(
         "people:notifications",
@@ -281,6 +339,7 @@ ROUTES += [
         lambda who, w: 302,
         setup=_inbox,
         check=_inbox_read,
+        macro=None,
     ),
     Route(
         "people:macroregions",
@@ -366,6 +425,7 @@ ROUTES += [
         data=_teacher_credentials,
         check=_signed_in_as(_self_or(lambda w: w.users["teacher"].username)),
         label="the right password",
+        macro=None,
     ),
     Route(
         "login",
@@ -375,5 +435,6 @@ ROUTES += [
         data=lambda w, s: _teacher_credentials(w, s, password="not-the-password"),
         check=_signed_in_as(_self_or(lambda w: None)),
         label="a wrong password signs nobody in",
+        macro=None,
     ),
 ]

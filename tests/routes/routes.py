@@ -19,7 +19,7 @@ from efs.routes.building import BuildOptions
 from tests.catalog.routes import _depot
 from tests.conftest import make_user
 from tests.diagnostics.conftest import finished_attempt
-from tests.matrix import ROUTES, SURNAMES, Route, api, by_role, makers, only, page
+from tests.matrix import ROUTES, SURNAMES, Route, api, by_role, makers, only, page, rows_of, state_key
 
 STATUS_READERS = {"school_head", "municipal", "regional", "regional_other", "federal"}
 PLANNERS = {"regional", "regional_other", "federal"}
@@ -28,9 +28,7 @@ OWN_AND_TUTOR = {"teacher", "tutor"}
 
 def _options() -> BuildOptions:
     today = timezone.localdate()
-    return BuildOptions(
-        period_start=today, period_end=today + dt.timedelta(days=365), budget=0, max_hours=200
-    )
+    return BuildOptions(period_start=today, period_end=today + dt.timedelta(days=365), budget=0, max_hours=200)
 
 
 def _routes(world, state):
@@ -39,9 +37,7 @@ def _routes(world, state):
     _depot(world, state)
     support_assign(supporter=world.users["tutor"], educator=world.self_educator, kind=Role.TUTOR)
     finished_attempt(world.users["teacher"], world.self_educator, {"T.RO": 0.98, "T.NP": 0.9})
-    route = services.route_build(
-        actor=world.users["teacher"], educator=world.self_educator, options=_options()
-    )
+    route = services.route_build(actor=world.users["teacher"], educator=world.self_educator, options=_options())
     state["route"], state["item"] = route.pk, route.items.first().pk
     state["cohort"] = route.items.filter(kind="cohort").first().cohort_id
 
@@ -55,16 +51,12 @@ def _routes(world, state):
     services.route_approve(actor=world.users["tutor"], route=running)
     item = running.items.first()
     services.item_start(actor=peer, item=item)
-    evidence = services.evidence_submit(
-        actor=peer, item=item, note="Конспект урока с формирующим оцениванием"
-    )
+    evidence = services.evidence_submit(actor=peer, item=item, note="Конспект урока с формирующим оцениванием")
     state["running"], state["running_item"], state["evidence"] = running.pk, item.pk, evidence.pk
     state["evidence_file"] = services.evidence_submit(
         actor=peer, item=item, file=SimpleUploadedFile("lesson.pdf", b"%PDF-1.4 lesson plan")
     ).pk
-    state["plan"] = regional.allocation_start(
-        actor=world.users["regional"], region=world.r1, fund=0
-    ).pk
+    state["plan"] = regional.allocation_start(actor=world.users["regional"], region=world.r1, fund=0).pk
 
 
 def _supporters_educators(who, world, response):
@@ -105,6 +97,10 @@ def _evidence_file(world, state):
 
 _page, _api = makers("routes", _routes)
 
+_ITEMS = rows_of("routes.RouteItem", "status", "cohort_id", route_id=state_key("route"))
+_ITEM = rows_of("routes.RouteItem", "status", pk=state_key("item"))
+_STATUS = rows_of("routes.Route", "status", pk=state_key("route"))
+
 ROUTES += [
     _page("mine", lambda w, s: "/routes/", only({"teacher"}, 302)),
     _page("route", lambda w, s: f"/routes/{s['route']}/", only(OWN_AND_TUTOR)),
@@ -132,6 +128,8 @@ ROUTES += [
         only(OWN_AND_TUTOR, 302),
         method="POST",
         data=lambda w, s: {"action": "start"},
+        observe=_ITEM,
+        changes={"teacher"},
     ),
     _page(
         "add_cohort",
@@ -139,6 +137,7 @@ ROUTES += [
         only({"teacher"}, 302),
         method="POST",
         data=lambda w, s: {},
+        observe=_ITEMS,
     ),
     _page("tutor", lambda w, s: "/routes/tutor/", page({"tutor", "mentor"}), check=_supporters_educators),
     _page("staff", lambda w, s: "/routes/staff/", page(STATUS_READERS), check=_sees_only_r1_routes),
@@ -146,9 +145,7 @@ ROUTES += [
     _page(
         "region_plan",
         lambda w, s: f"/routes/region/{s['plan']}/",
-        by_role(
-            {"regional": 200, "federal": 200, "regional_other": 404}, anonymous=302, default=403
-        ),
+        by_role({"regional": 200, "federal": 200, "regional_other": 404}, anonymous=302, default=403),
     ),
     _api("mine", "GET", lambda w, s: "/api/routes/mine", only({"teacher"}, anonymous=401)),
     _api(
@@ -158,9 +155,7 @@ ROUTES += [
         api(STATUS_READERS),
         check=lambda who, w, r: _no_contents_for_staff(who, w, r) if r.status_code == 200 else None,
     ),
-    _api(
-        "route", "GET", lambda w, s: f"/api/routes/{s['route']}", only(OWN_AND_TUTOR, anonymous=401)
-    ),
+    _api("route", "GET", lambda w, s: f"/api/routes/{s['route']}", only(OWN_AND_TUTOR, anonymous=401)),
     _api(
         "item_alternatives",
         "GET",
@@ -172,6 +167,7 @@ ROUTES += [
         "POST",
         lambda w, s: f"/api/routes/{s['route']}/items/{s['item']}/start",
         by_role({"teacher": 409, "tutor": 403}),
+        observe=_ITEM,
     ),
     _api(
         "item_evidence",
@@ -179,6 +175,7 @@ ROUTES += [
         lambda w, s: f"/api/routes/{s['running']}/items/{s['running_item']}/evidence",
         by_role({"tutor": 403}),
         data=_evidence_file,
+        observe=rows_of("routes.Evidence", "pk", item_id=state_key("running_item")),
     ),
     _api(
         "evidence_review",
@@ -187,6 +184,8 @@ ROUTES += [
         by_role({"tutor": 200}),
         data=lambda w, s: {"accept": False, "comment": "Добавьте самоанализ урока"},
         json=True,
+        observe=rows_of("routes.Evidence", "accepted", "review_comment", pk=state_key("evidence")),
+        changes={"tutor"},
     ),
     _api(
         "plan_get",
@@ -201,6 +200,7 @@ ROUTES += [
         by_role({"regional": 409, "federal": 409}, default=403),
         data=lambda w, s: {"region": w.r1.code, "fund_kopecks": 0},
         json=True,
+        observe=rows_of("routes.AllocationRun", "pk", region__code="24"),  # one is running: nothing new
     ),
     _api(
         "item_add",
@@ -209,12 +209,15 @@ ROUTES += [
         by_role({"teacher": 409, "tutor": 403}),
         data=lambda w, s: {"cohort": s["cohort"]},
         json=True,
+        observe=_ITEMS,
     ),
     _api(
         "item_remove",
         "DELETE",
         lambda w, s: f"/api/routes/{s['route']}/items/{s['item']}",
         by_role({"teacher": 204, "tutor": 403}),
+        observe=_ITEMS,
+        changes={"teacher"},
     ),
     _api(
         "route_action",
@@ -223,6 +226,8 @@ ROUTES += [
         by_role({"teacher": 200, "tutor": 403}),
         data=lambda w, s: {"action": "propose"},
         json=True,
+        observe=_STATUS,
+        changes={"teacher"},
     ),
     _api(
         "build",
@@ -231,20 +236,12 @@ ROUTES += [
         by_role({"teacher": 409}),
         data=lambda w, s: {},
         json=True,
+        observe=rows_of("routes.Route", "pk", educator__last_name="Иванова"),  # a route exists: nothing built
     ),
 ]
 
 
 # ---------------------------------------------------------------- form POSTs, each with its outcome
-
-
-def _route_field(field: str):
-    def observe(world, state):
-        from efs.routes.models import Route as RouteModel
-
-        return RouteModel.objects.filter(pk=state["route"]).values_list(field, flat=True).first()
-
-    return observe
 
 
 def _proposed(world, state):
@@ -258,18 +255,6 @@ def _proposed(world, state):
         services.route_propose(actor=world.users["teacher"], route=route)
 
 
-def _teachers_routes(world, state):
-    from efs.routes.models import Route as RouteModel
-
-    return RouteModel.objects.filter(educator=world.self_educator).count()
-
-
-def _plans_of_r2(world, state):
-    from efs.routes.models import AllocationRun
-
-    return AllocationRun.objects.filter(region=world.r2).count()
-
-
 ROUTES += [
     Route(
         "routes:route",
@@ -278,7 +263,7 @@ ROUTES += [
         only(OWN_AND_TUTOR, 302),  # the educator may not return their own route: a message, nothing changes
         setup=_proposed,
         data=lambda w, s: {"action": "return", "comment": "Добавьте стажировку"},
-        observe=_route_field("status"),
+        observe=_STATUS,
         changes={"tutor"},
         label="the tutor returns the proposed route",
     ),
@@ -288,7 +273,7 @@ ROUTES += [
         only({"teacher"}, 302),
         method="POST",
         data=lambda w, s: {"max_hours": "120", "budget": "", "copay": ""},
-        observe=_teachers_routes,
+        observe=rows_of("routes.Route", "pk", educator__last_name="Иванова"),
         label="with a route already: sent to it, nothing built",
     ),
     _page(
@@ -297,8 +282,9 @@ ROUTES += [
         lambda who, w: 302 if who in PLANNERS | {"anonymous"} else 403,
         method="POST",
         data=lambda w, s: {"region": str(w.r2.pk), "fund": "0", "max_hours": "144", "budget": ""},
-        observe=_plans_of_r2,
+        observe=rows_of("routes.AllocationRun", "pk", region__code="54"),
         changes={"regional_other", "federal"},  # the regional operator of r1: not their region, a message
+        macro="federal",  # the macroregion holds R2: its operator plans there
         label="a plan for region 54",
     ),
 ]

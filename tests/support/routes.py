@@ -245,6 +245,20 @@ from tests.support.setup import MEETING_NOTES, PLAN_TITLE, mentoring_data  # noq
 MENTORING = {"teacher", "mentor"}
 
 
+def _own_mentorships(who, world, response):
+    """Both read their pair; the mentor not the group of the other mentor (the teacher's page row
+    may have finished it by its feedback)."""
+    if response.status_code != 200:
+        return
+    from efs.support.models import Mentorship
+
+    ids = {row["id"] for row in response.json()}
+    teachers = Mentorship.objects.filter(mentee=world.self_educator)
+    pair = teachers.get(group_name="").pk
+    group = teachers.get(group_name="Молодые математики").pk
+    assert pair in ids and (who == "teacher" or group not in ids), (who, ids)
+
+
 def _head_sees_no_plan(who, world, response):
     text = response.content.decode()
     assert PLAN_TITLE not in text and MEETING_NOTES not in text and "Разбор урока" not in text
@@ -309,7 +323,7 @@ ROUTES += [
         method="POST",
         data=lambda w, s: {"mentor": s["orlova"], "mentees": [s["young"]], "form": "teacher_teacher", "group_name": ""},
     ),
-    _mapi("mentorships", "GET", lambda w, s: "/api/support/mentorships", api(MENTORING)),
+    _mapi("mentorships", "GET", lambda w, s: "/api/support/mentorships", api(MENTORING), check=_own_mentorships),
     _mapi(
         "mentorships_school",
         "GET",
@@ -468,21 +482,34 @@ ROUTES += [
 
 from efs.people.models import SupportAssignment  # noqa: E402
 from efs.support.models import TutorCapacity  # noqa: E402
+from tests.matrix import MACRO  # noqa: E402
 from tests.support.setup import caseload_data  # noqa: E402
 
 HEADS = {"regional", "regional_other"}  # each heads the caseloads of their own region
+R1_HEADS = {"regional", MACRO}  # who changes R1's caseloads (the macroregion holds R1)
 
 
 def _capacity_saved(who, world, response):
     saved = TutorCapacity.objects.filter(tutor=world.users["tutor"], region=world.r1, capacity=7).exists()
-    assert saved == (who == "regional"), (who, saved)
+    assert saved == (who in R1_HEADS), (who, saved)
+
+
+def _caseload_tutors(who, world, response):
+    """A head reads the tutors of one region it heads: R1 has two, R2 none."""
+    if response.status_code != 200:
+        return
+    body = response.json()
+    heads = {"regional": {world.r1.pk}, "regional_other": {world.r2.pk}, MACRO: {world.r1.pk, world.r2.pk}}
+    assert body["region"] in heads[who], body["region"]
+    tutors = {row["name"] for row in body["tutors"]}
+    assert tutors == ({"Tutor", "Tutor2"} if body["region"] == world.r1.pk else set()), tutors
 
 
 def _moved(who, world, response):
     moved = SupportAssignment.objects.filter(
         supporter=world.users["tutor"], educator=world.other_muni, kind="tutor", active=True
     ).exists()
-    assert moved == (who == "regional"), (who, moved)
+    assert moved == (who in R1_HEADS), (who, moved)
 
 
 def _moved_to_tutor2(who, world, response):
@@ -491,7 +518,7 @@ def _moved_to_tutor2(who, world, response):
             "supporter__username", flat=True
         )
     )
-    assert (rows == ["tutor2"]) == (who == "regional"), (who, rows)
+    assert (rows == ["tutor2"]) == (who in R1_HEADS), (who, rows)
 
 
 _kpage, _kapi = makers("support", caseload_data)
@@ -515,7 +542,14 @@ ROUTES += [
         check=_moved,
     ),
     _kpage("effects", lambda w, s: "/support/effects/", page(HEADS)),
-    _kapi("caseloads", "GET", lambda w, s: "/api/support/caseloads", api(HEADS)),
+    _kapi(
+        "caseloads",
+        "GET",
+        lambda w, s: "/api/support/caseloads",
+        api(HEADS | {MACRO}),
+        check=_caseload_tutors,
+        macro=None,
+    ),
     _kapi(
         "caseload_capacity",
         "POST",
@@ -535,3 +569,108 @@ ROUTES += [
     ),
     _kapi("support_effects", "GET", lambda w, s: "/api/support/effects", api(HEADS)),
 ]
+
+# ---------------------------------------------------------------- what each POST row changes, and for whom
+
+from tests.matrix import rows_of, state_key  # noqa: E402
+
+_CONSULTATION = {
+    key: rows_of("support.Consultation", "status", "starts_at", "evidence_id", pk=state_key(key))
+    for key in ("requested", "held", "to_cancel")
+}
+_HELD_NOTE = rows_of("support.PrivateRecord", "body", "outcome", "next_steps", consultation_id=state_key("held"))
+_JOURNAL_ENTRIES = rows_of("support.PrivateRecord", "pk", kind="journal_entry", title="Запись")
+_MENTORSHIPS = rows_of("support.Mentorship", "pk", "status", "mentor_id")
+_CYCLE = {
+    key: rows_of("support.ReflectionCycle", "stage", pk=state_key(key))
+    for key in ("cycle_plan", "cycle_observe", "cycle_reflect", "cycle_close")
+}
+
+
+def _share(key: str, username: str):
+    return rows_of("support.RecordShare", "revoked_at", record_id=state_key(key), user__username=username)
+
+
+def _plan(title: str):
+    return rows_of("support.PlanItem", "pk", "done_at", mentorship_id=state_key("mentorship"), title=title)
+
+
+OUTCOMES = {
+    ("support:consultation_new", "POST"): (
+        rows_of("support.Consultation", "pk", topic="Оценивание проектов"),
+        {"teacher"},
+    ),
+    ("support:consultation_schedule", "POST"): (_CONSULTATION["requested"], set()),  # a date in the past
+    ("support:consultation_record", "POST"): (_HELD_NOTE, {"tutor"}),
+    ("support:consultation_cancel", "POST"): (_CONSULTATION["to_cancel"], PARTIES),
+    ("support:consultation_evidence", "POST"): (_CONSULTATION["held"], {"teacher"}),
+    ("support:record_new", "POST"): (_JOURNAL_ENTRIES, {"teacher"}),
+    ("support:record_share", "POST"): (_share("journal", "tutor"), {"teacher"}),
+    ("support:record_revoke", "POST"): (
+        rows_of("support.RecordShare", "revoked_at", pk=state_key("share_head")),
+        {"teacher"},
+    ),
+    ("api-1.0.0:consultation_request", "POST"): (
+        rows_of("support.Consultation", "pk", topic="Ещё вопрос"),
+        {"teacher"},
+    ),
+    ("api-1.0.0:consultation_schedule", "POST"): (_CONSULTATION["requested"], set()),  # a date in the past
+    ("api-1.0.0:consultation_record", "POST"): (_HELD_NOTE, {"tutor"}),
+    ("api-1.0.0:consultation_cancel", "POST"): (_CONSULTATION["requested"], PARTIES),
+    ("api-1.0.0:consultation_evidence", "POST"): (_CONSULTATION["held"], set()),  # the page row has attached it
+    ("api-1.0.0:record_create", "POST"): (_JOURNAL_ENTRIES, {"teacher"}),
+    ("api-1.0.0:record_share", "POST"): (_share("journal", "mentor"), {"teacher"}),
+    ("api-1.0.0:record_unshare", "DELETE"): (
+        rows_of("support.RecordShare", "revoked_at", pk=state_key("share_tutor")),
+        {"teacher"},
+    ),
+    ("support:mentorship_plan", "POST"): (_plan("Посетить урок коллеги"), MENTORING),
+    ("support:mentorship_plan_done", "POST"): (
+        rows_of("support.PlanItem", "done_at", pk=state_key("plan_item")),
+        MENTORING,
+    ),
+    ("support:mentorship_meeting", "POST"): (
+        rows_of("support.MentoringMeeting", "pk", mentorship_id=state_key("mentorship")),
+        {"mentor"},
+    ),
+    ("support:mentorship_feedback", "POST"): (
+        rows_of("support.Mentorship", "feedback_rating", "status", pk=state_key("group")),
+        {"teacher"},
+    ),
+    ("support:mentoring_propose", "POST"): (_MENTORSHIPS, {"school_head"}),
+    ("support:mentorship_decide", "POST"): (
+        rows_of("support.Mentorship", "status", pk=state_key("proposal")),
+        {"school_head"},
+    ),
+    ("support:mentorship_create", "POST"): (_MENTORSHIPS, {"school_head"}),
+    ("api-1.0.0:mentorships_propose", "POST"): (_MENTORSHIPS, {"school_head"}),
+    ("api-1.0.0:mentorship_decision", "POST"): (
+        rows_of("support.Mentorship", "status", pk=state_key("proposal")),
+        set(),  # the page row has decided it
+    ),
+    ("api-1.0.0:mentorship_plan_add", "POST"): (_plan("Взаимопосещение"), MENTORING),
+    ("api-1.0.0:mentorship_meeting_log", "POST"): (
+        rows_of("support.MentoringMeeting", "pk", mentorship_id=state_key("mentorship")),
+        {"mentor"},
+    ),
+    ("api-1.0.0:mentorship_feedback_give", "POST"): (
+        rows_of("support.Mentorship", "feedback_rating", pk=state_key("group")),
+        set(),  # the page row gave it
+    ),
+    ("support:cycle_new", "POST"): (rows_of("support.ReflectionCycle", "pk"), set()),  # one is open on it
+    ("support:cycle_step", "POST"): (_CYCLE["cycle_plan"], {"teacher"}),
+    ("support:cycle_close", "POST"): (_CYCLE["cycle_close"], {"teacher"}),
+    ("api-1.0.0:cycle_open", "POST"): (rows_of("support.ReflectionCycle", "pk"), set()),
+    ("api-1.0.0:cycle_plan", "POST"): (_CYCLE["cycle_plan"], set()),  # the page row has planned it
+    ("api-1.0.0:cycle_act", "POST"): (_CYCLE["cycle_plan"], {"teacher"}),
+    ("api-1.0.0:cycle_observe", "POST"): (_CYCLE["cycle_observe"], {"tutor", "mentor"}),
+    ("api-1.0.0:cycle_reflect", "POST"): (_CYCLE["cycle_reflect"], {"teacher"}),
+    ("api-1.0.0:cycle_close", "POST"): (_CYCLE["cycle_close"], set()),  # the page row has closed it
+    ("api-1.0.0:caseload_capacity", "POST"): (
+        rows_of("support.TutorCapacity", "capacity", tutor_id=state_key("tutor2")),
+        {"regional"},
+    ),
+}
+for _route in ROUTES:
+    if _route.path.__module__ == __name__ and (_route.name, _route.method) in OUTCOMES:
+        _route.observe, _route.changes = OUTCOMES[_route.name, _route.method]

@@ -21,7 +21,7 @@ from efs.workforce.models import (
     Scenario,
     TargetedContract,
 )
-from tests.matrix import ROUTES, by_role, makers, page
+from tests.matrix import MACRO, ROUTES, by_role, makers, page
 from tests.workforce.conftest import staff_world
 
 READERS = {"school_head", "municipal", "regional", "regional_other", "federal"}
@@ -37,16 +37,32 @@ def _staffed(world, state):
     state["post"] = posts.math_a.pk
 
 
-def _changed_for(users: set[str], changed, what: str):
-    """A POST row's outcome: ``changed(world)`` is true for ``users`` and false for the rest."""
-
-    def check(who, world, response):
-        assert changed(world) == (who in users), f"{what}: changed={changed(world)} for {who}"
-
-    return check
+# Which units of R1 each reader sees: posts by school (A, B in M1; C in M2), risks by municipality.
+SCHOOLS_SEEN = {"school_head": {"org_a"}, "municipal": {"org_a", "org_b"}} | dict.fromkeys(
+    ("regional", "federal", MACRO), {"org_a", "org_b", "org_c"}
+)
+MUNICIPALITIES_SEEN = {"municipal": {"m1"}} | dict.fromkeys(("regional", "federal", MACRO), {"m1", "m2"})
 
 
-def _unchanged(changed, what: str):
+def _posts_of(who, world, response):
+    if response.status_code == 200:
+        schools = {row["organization"] for row in response.json()}
+        assert schools == {str(getattr(world, key)) for key in SCHOOLS_SEEN.get(who, set())}, schools
+
+
+def _risks_of(who, world, response):
+    if response.status_code == 200:
+        units = {row["municipality_id"] for row in response.json()}
+        assert units == {getattr(world, key).pk for key in MUNICIPALITIES_SEEN[who]}, units
+
+
+def _changed_for(users: set[str], changed, what: str) -> dict:
+    """A POST row's outcome: ``changed(world)`` (`what`) turns true for ``users`` and for nobody
+    else (the matrix reads it before and after the request)."""
+    return {"observe": lambda world, state: changed(world), "changes": users}
+
+
+def _unchanged(changed, what: str) -> dict:
     return _changed_for(set(), changed, what)
 
 
@@ -79,6 +95,17 @@ def _classes_changed(world) -> bool:
     )
 
 
+# Who acts on R1's data at each level; R2's operator naming R1 is not found.
+READERS_R1 = READERS - {"regional_other"}
+FORECAST_R1 = FORECAST - {"regional_other"}
+REGION_LEVEL_R1 = REGION_LEVEL - {"regional_other"}
+
+
+def _r1(users: set[str], ok: int, *, anonymous: int):
+    """`ok` for `users`, «not found» for the other region's operator, 403 for the rest."""
+    return by_role(dict.fromkeys(users, ok) | {"regional_other": 404}, anonymous=anonymous, default=403)
+
+
 def _forbidden_else(statuses: dict[str, int], *, anonymous: int):
     """`statuses` for the listed users, 403 for the other logged-in users."""
     return by_role(statuses, anonymous=anonymous, default=403)
@@ -90,59 +117,31 @@ ROUTES += [
     route(
         "municipality",
         lambda w, s: f"/workforce/municipalities/{w.m1.pk}/",
-        _forbidden_else(
-            {"municipal": 200, "regional": 200, "federal": 200, "regional_other": 404},
-            anonymous=302,
-        ),
+        _r1(FORECAST_R1, 200, anonymous=302),
     ),
     route(
         "export_forecast",
         lambda w, s: f"/workforce/export/forecast.xlsx?region={w.r1.pk}",
-        _forbidden_else(
-            {"municipal": 200, "regional": 200, "federal": 200, "regional_other": 404},
-            anonymous=302,
-        ),
+        _r1(FORECAST_R1, 200, anonymous=302),
     ),
     route(
         "export_risk",
         lambda w, s: f"/workforce/export/risk.xlsx?region={w.r1.pk}",
-        _forbidden_else(
-            {"municipal": 200, "regional": 200, "federal": 200, "regional_other": 404},
-            anonymous=302,
-        ),
+        _r1(FORECAST_R1, 200, anonymous=302),
     ),
     route("registry", lambda w, s: f"/workforce/registry/?region={w.r1.pk}", page(READERS)),
     route("template", lambda w, s: "/workforce/registry/template/staffing.xlsx", page(READERS)),
     route(
         "post",
         lambda w, s: f"/workforce/posts/{s['post']}/",
-        _forbidden_else(
-            {
-                "school_head": 200,
-                "municipal": 200,
-                "regional": 200,
-                "federal": 200,
-                "regional_other": 404,
-            },
-            anonymous=302,
-        ),
+        _r1(READERS_R1, 200, anonymous=302),
     ),
     # Opening a post in org A: its head, its municipality's and region's operators, the
     # federal operator; R2's operator naming R1 is not found; nothing opens for the others.
     route(
         "post_new",
         lambda w, s: "/workforce/posts/new/",
-        by_role(
-            {
-                "school_head": 302,
-                "municipal": 302,
-                "regional": 302,
-                "federal": 302,
-                "regional_other": 404,
-            },
-            anonymous=302,
-            default=403,
-        ),
+        _r1(READERS_R1, 302, anonymous=302),
         method="POST",
         data=lambda w, s: {
             "region": w.r1.pk,
@@ -152,7 +151,7 @@ ROUTES += [
             "fte": "1,5",
             "opened_on": "2026-09-01",
         },
-        check=_changed_for(
+        **_changed_for(
             {"school_head", "municipal", "regional", "federal"},
             lambda w: Post.objects.filter(organization=w.org_a, position="учитель физики").exists(),
             "an opened post",
@@ -171,7 +170,7 @@ ROUTES += [
         data=lambda w, s: {"region": w.r1.pk, "years": 5},
         # The region level recalculates R1 (a second run); R2's operator lands on R2, which
         # has no leave rates: refused with a message, nothing stored.
-        check=_changed_for(
+        **_changed_for(
             {"regional", "federal"},
             lambda w: ForecastRun.objects.filter(region=w.r1).count() == 2,
             "a new forecast run",
@@ -184,26 +183,16 @@ ROUTES += [
         method="POST",
         data=lambda w, s: {"region": w.r1.pk, "kind": "staffing"},
         # No file: nothing is imported (an import leaves «imported» events on its posts).
-        check=_unchanged(lambda w: PostEvent.objects.filter(kind="imported").exists(), "imported posts"),
+        **_unchanged(lambda w: PostEvent.objects.filter(kind="imported").exists(), "imported posts"),
     ),
     route(
         "post",
         lambda w, s: f"/workforce/posts/{s['post']}/",
-        by_role(
-            {
-                "school_head": 302,
-                "municipal": 302,
-                "regional": 302,
-                "federal": 302,
-                "regional_other": 404,
-            },
-            anonymous=302,
-            default=403,
-        ),
+        _r1(READERS_R1, 302, anonymous=302),
         method="POST",
         data=lambda w, s: {"action": "close", "closed_on": "2026-12-01"},
         # The post still has its holder: closing is refused for everyone.
-        check=_unchanged(lambda w: Post.objects.filter(closed_on__isnull=False).exists(), "a closed post"),
+        **_unchanged(lambda w: Post.objects.filter(closed_on__isnull=False).exists(), "a closed post"),
     ),
     route(
         "pipeline",
@@ -212,7 +201,7 @@ ROUTES += [
         by_role(dict.fromkeys(READERS, 404), anonymous=302, default=403),
         method="POST",
         data=lambda w, s: {"region": w.r1.pk, "action": "break", "contract": 999999},
-        check=_unchanged(lambda w: TargetedContract.objects.exclude(status="studying").exists(), "a contract"),
+        **_unchanged(lambda w: TargetedContract.objects.exclude(status="studying").exists(), "a contract"),
     ),
     route(
         "scenarios",
@@ -220,7 +209,7 @@ ROUTES += [
         by_role(dict.fromkeys(REGION_LEVEL, 302), anonymous=302, default=403),
         method="POST",
         data=lambda w, s: {"region": w.r1.pk, "name": ""},
-        check=_unchanged(lambda w: Scenario.objects.exists(), "a scenario"),
+        **_unchanged(lambda w: Scenario.objects.exists(), "a scenario"),
     ),
     # A school's classes and pupils: its head and its municipality's and region's operators;
     # R2's operator naming R1 is not found; nothing changes for the others.
@@ -228,17 +217,7 @@ ROUTES += [
     route(
         "classes",
         lambda w, s: "/workforce/classes/",
-        by_role(
-            {
-                "school_head": 302,
-                "municipal": 302,
-                "regional": 302,
-                "federal": 302,
-                "regional_other": 404,
-            },
-            anonymous=302,
-            default=403,
-        ),
+        _r1(READERS_R1, 302, anonymous=302),
         method="POST",
         data=lambda w, s: {
             "region": w.r1.pk,
@@ -247,7 +226,7 @@ ROUTES += [
             "classes_3": 3,
             "pupils_3": 80,
         },
-        check=_changed_for({"school_head", "municipal", "regional", "federal"}, _classes_changed, "a school's classes"),
+        **_changed_for({"school_head", "municipal", "regional", "federal"}, _classes_changed, "a school's classes"),
     ),
     # The region's forecast inputs: read and changed by the region level only; the other
     # region's operator names R1 in the form and gets «not found» (nothing changes there).
@@ -261,19 +240,19 @@ ROUTES += [
     route(
         "curriculum",
         lambda w, s: "/workforce/inputs/curriculum/",
-        by_role({"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302, default=403),
+        _r1(REGION_LEVEL_R1, 302, anonymous=302),
         method="POST",
         data=lambda w, s: {
             "region": w.r1.pk,
             "subject": Subject.objects.get(code="physics").pk,
             "grade_7": "3.5",
         },
-        check=_changed_for({"regional", "federal"}, _physics_7, "physics in grade 7"),
+        **_changed_for({"regional", "federal"}, _physics_7, "physics in grade 7"),
     ),
     route(
         "rates",
         lambda w, s: "/workforce/inputs/leave-rates/",
-        by_role({"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302, default=403),
+        _r1(REGION_LEVEL_R1, 302, anonymous=302),
         method="POST",
         data=lambda w, s: {
             "region": w.r1.pk,
@@ -286,20 +265,20 @@ ROUTES += [
             "band-1-to_age": "75",
             "band-1-rate": "30",
         },
-        check=_changed_for({"regional", "federal"}, _rates_changed, "leave rates"),
+        **_changed_for({"regional", "federal"}, _rates_changed, "leave rates"),
     ),
     route(
         "plan_entry",
         lambda w, s: "/workforce/inputs/plan/first-grade/",
-        by_role({"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302, default=403),
+        _r1(REGION_LEVEL_R1, 302, anonymous=302),
         method="POST",
         data=lambda w, s: {"region": w.r1.pk, "municipality": w.m2.pk, "year": 2029, "pupils": 41},
-        check=_changed_for({"regional", "federal"}, _entry_set, "first-grade entry"),
+        **_changed_for({"regional", "federal"}, _entry_set, "first-grade entry"),
     ),
     route(
         "plan_entrants",
         lambda w, s: "/workforce/inputs/plan/entrants/",
-        by_role({"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302, default=403),
+        _r1(REGION_LEVEL_R1, 302, anonymous=302),
         method="POST",
         data=lambda w, s: {
             "region": w.r1.pk,
@@ -310,20 +289,20 @@ ROUTES += [
             "fte": "2.5",
             "age": 24,
         },
-        check=_changed_for({"regional", "federal"}, _entrants_set, "entrant plan"),
+        **_changed_for({"regional", "federal"}, _entrants_set, "entrant plan"),
     ),
     # The inputs through the API: the region level only; R2's operator naming R1 is not found.
     endpoint(
         "inputs",
         "GET",
         lambda w, s: f"/api/workforce/inputs?region={w.r1.pk}",
-        by_role({"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403),
+        _r1(REGION_LEVEL_R1, 200, anonymous=401),
     ),
     endpoint(
         "leave_rates_put",
         "PUT",
         lambda w, s: "/api/workforce/leave-rates",
-        by_role({"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403),
+        _r1(REGION_LEVEL_R1, 200, anonymous=401),
         data=lambda w, s: {
             "region": w.r1.pk,
             "bands": [
@@ -332,7 +311,7 @@ ROUTES += [
             ],
         },
         json=True,
-        check=_changed_for(
+        **_changed_for(
             {"regional", "federal"},
             lambda w: LeaveRate.objects.filter(region=w.r1, to_age=66, rate="0.07").exists(),
             "leave rates through the API",
@@ -342,14 +321,14 @@ ROUTES += [
         "curriculum_put",
         "PUT",
         lambda w, s: "/api/workforce/curriculum",
-        by_role({"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403),
+        _r1(REGION_LEVEL_R1, 200, anonymous=401),
         data=lambda w, s: {
             "region": w.r1.pk,
             "subject_id": Subject.objects.get(code="physics").pk,
             "grades": [{"grade": 8, "hours": 4.5}],
         },
         json=True,
-        check=_changed_for(
+        **_changed_for(
             {"regional", "federal"},
             lambda w: CurriculumHours.objects.filter(region=w.r1, grade=8, hours="4.5").exists(),
             "curriculum through the API",
@@ -359,7 +338,7 @@ ROUTES += [
         "first_grade_entry_put",
         "PUT",
         lambda w, s: "/api/workforce/first-grade-entry",
-        by_role({"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403),
+        _r1(REGION_LEVEL_R1, 200, anonymous=401),
         data=lambda w, s: {
             "region": w.r1.pk,
             "municipality_id": w.m2.pk,
@@ -367,7 +346,7 @@ ROUTES += [
             "pupils": 42,
         },
         json=True,
-        check=_changed_for(
+        **_changed_for(
             {"regional", "federal"},
             lambda w: FirstGradeEntry.objects.filter(year=2030, pupils=42).exists(),
             "first-grade entry through the API",
@@ -377,7 +356,7 @@ ROUTES += [
         "entrant_plan_put",
         "PUT",
         lambda w, s: "/api/workforce/entrant-plan",
-        by_role({"regional": 200, "federal": 200, "regional_other": 404}, anonymous=401, default=403),
+        _r1(REGION_LEVEL_R1, 200, anonymous=401),
         data=lambda w, s: {
             "region": w.r1.pk,
             "municipality_id": w.m2.pk,
@@ -387,7 +366,7 @@ ROUTES += [
             "fte": 3.5,
         },
         json=True,
-        check=_changed_for(
+        **_changed_for(
             {"regional", "federal"},
             lambda w: EntrantPlan.objects.filter(year=2030, source="returners", fte="3.50").exists(),
             "entrant plan through the API",
@@ -397,24 +376,14 @@ ROUTES += [
         "classes_put",
         "PUT",
         lambda w, s: "/api/workforce/classes",
-        by_role(
-            {
-                "school_head": 200,
-                "municipal": 200,
-                "regional": 200,
-                "federal": 200,
-                "regional_other": 404,
-            },
-            anonymous=401,
-            default=403,
-        ),
+        _r1(READERS_R1, 200, anonymous=401),
         data=lambda w, s: {
             "organization_id": w.org_a.pk,
             "year": 2026,
             "grades": [{"grade": 4, "classes": 4, "pupils": 90}],
         },
         json=True,
-        check=_changed_for(
+        **_changed_for(
             {"school_head", "municipal", "regional", "federal"},
             lambda w: (
                 ClassCount.objects.filter(organization=w.org_a, year=2026, grade=4, classes=4, pupils=90).exists()
@@ -427,25 +396,21 @@ ROUTES += [
         "forecast",
         "GET",
         lambda w, s: f"/api/workforce/forecast?region={w.r1.pk}",
-        _forbidden_else(
-            {"municipal": 200, "regional": 200, "federal": 200, "regional_other": 404},
-            anonymous=401,
-        ),
+        _r1(FORECAST_R1, 200, anonymous=401),
     ),
     endpoint(
         "risk",
         "GET",
         lambda w, s: f"/api/workforce/risk?region={w.r1.pk}",
-        _forbidden_else(
-            {"municipal": 200, "regional": 200, "federal": 200, "regional_other": 404},
-            anonymous=401,
-        ),
+        _r1(FORECAST_R1, 200, anonymous=401),
+        check=_risks_of,
     ),
     endpoint(
         "posts",
         "GET",
         lambda w, s: f"/api/workforce/posts?region={w.r1.pk}",
         _forbidden_else(dict.fromkeys(READERS, 200), anonymous=401),
+        check=_posts_of,
     ),
     endpoint(
         "run_create",
@@ -460,5 +425,10 @@ ROUTES += [
         ),
         data=lambda w, s: {"region": w.r1.pk, "years": 5},
         json=True,
+        **_changed_for(
+            {"regional", "federal"},
+            lambda w: ForecastRun.objects.filter(region=w.r1).count(),
+            "a forecast run through the API",
+        ),
     ),
 ]

@@ -22,7 +22,6 @@ from efs.people.public import (
     Municipality,
     Organization,
     Region,
-    User,
 )
 from efs.web.actions import submit
 
@@ -486,11 +485,9 @@ def _passport_region(request: HttpRequest) -> Region | None:
 
 def _passport_choices(region: Region):
     organizations = Organization.objects.filter(region=region, kind__in=services.OWNER_KINDS).order_by("name")
-    owners = (
-        User.objects.filter(role_assignments__role__in=services.PASSPORT_OWNERS, role_assignments__region=region)
-        .distinct()
-        .order_by("last_name", "first_name", "pk")
-    )
+    # The people the service accepts as owners (`may_act_on_region`): no municipal operator,
+    # and a macroregion's operator for each of its regions.
+    owners = access.region_actors(region.pk, roles=services.PASSPORT_OWNERS).order_by("last_name", "first_name", "pk")
     return {"organizations": organizations, "owners": owners}
 
 

@@ -39,6 +39,7 @@ from .models import (
     RoleAssignment,
     Scope,
     SupportAssignment,
+    User,
 )
 
 ALL_ROLES = frozenset(Role.values)
@@ -259,6 +260,20 @@ def region_reach(user, *, roles: Iterable[str]) -> RegionReach:
         elif grant.scope == Scope.MACROREGION:
             ids |= grant.macroregion_region_ids
     return RegionReach(everywhere=False, region_ids=frozenset(ids))
+
+
+def region_actors(region_id: int, *, roles: Iterable[str]) -> QuerySet[User]:
+    """The other way round: the active logins that `region_reach` lets act on `region_id`
+    through `roles` (a region grant of it, a macroregion holding it, a federal grant).
+
+    Whoever notifies "the region's operators" or offers them in a list asks this function, so
+    that the people told or offered are the people the services then let act."""
+    reach = (
+        Q(role_assignments__scope=Scope.FEDERAL)
+        | Q(role_assignments__scope=Scope.REGION, role_assignments__region_id=region_id)
+        | Q(role_assignments__scope=Scope.MACROREGION, role_assignments__macroregion__regions=region_id)
+    )
+    return User.objects.filter(reach, role_assignments__role__in=sorted(frozenset(roles)), is_active=True).distinct()
 
 
 def regions_touched(user, *, roles: Iterable[str]) -> RegionReach:

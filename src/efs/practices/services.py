@@ -397,16 +397,9 @@ def _transition(practice: Practice, to: str, actor: User | None, comment: str = 
 
 
 def _moderators_of(region_id: int) -> list[User]:
-    return list(
-        User.objects.filter(
-            Q(
-                role_assignments__role=Role.REGIONAL_OPERATOR,
-                role_assignments__region_id=region_id,
-                role_assignments__scope="region",
-            ),
-            is_active=True,
-        ).distinct()
-    )
+    """The region's operators told of a practice to moderate: those of the region and of a
+    macroregion holding it (the federal operator reads the queue of every region untold)."""
+    return list(people_access.region_actors(region_id, roles=[Role.REGIONAL_OPERATOR]).order_by("pk"))
 
 
 def _practice_url(practice: Practice) -> str:

@@ -8,7 +8,6 @@ import re
 from dataclasses import replace
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -277,11 +276,7 @@ def _federal_operators():
 
 
 def _region_operators(region_id: int):
-    return User.objects.filter(
-        Q(role_assignments__region_id=region_id) | Q(role_assignments__macroregion__regions=region_id),
-        role_assignments__role=Role.REGIONAL_OPERATOR,
-        is_active=True,
-    ).distinct()
+    return access.region_actors(region_id, roles=[Role.REGIONAL_OPERATOR])
 
 
 def _url(version: RegionalProgramVersion) -> str:
