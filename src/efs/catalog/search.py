@@ -497,46 +497,48 @@ def _ranked(plan: Plan, limit: int) -> list[int]:
     if not concept_of:
         return []
     present = sorted(concept_of)
+    held = sorted(set(concept_of.values()))
     # Half of the concepts are enough too, unless a concept is absent from every card:
     # then the query asks for what the depository lacks, and only the rarity rule holds.
-    everything_known = len({concept_of[t] for t in present}) == len(plan.concepts)
+    everything_known = len(held) == len(plan.concepts)
     # A program must contain one of the query's distinctive concepts when it has one:
     # words in most cards («учитель») then only rank the programs the others find, and
     # their tens of thousands of rows are never aggregated.
     distinctive = [t for t in present if concept_of[t] not in common]
-    usual = [t for t in present if concept_of[t] in common]
     # Every part reads the index (term, program, weight) alone, never the table: a term's
-    # rows lie scattered over the table, one page each.
-    if distinctive and usual:
-        rows = (
-            f"SELECT program_id, term, weight FROM catalog_searchterm WHERE term IN ({_marks(distinctive)}) "
-            f"UNION ALL SELECT program_id, term, weight FROM catalog_searchterm WHERE term IN ({_marks(usual)}) "
-            f"AND program_id IN (SELECT program_id FROM catalog_searchterm WHERE term IN ({_marks(distinctive)}))"
-        )
-        row_params = distinctive + usual + distinctive
-    else:
-        rows = f"SELECT program_id, term, weight FROM catalog_searchterm WHERE term IN ({_marks(present)})"
-        row_params = present
+    # rows lie scattered over the table, one page each. Each part is the rows of one
+    # concept's terms of one value and carries that value in the concept's own column, so
+    # the grouping compares no text: per row it only keeps the larger integer.
+    holders = f"SELECT program_id FROM catalog_searchterm WHERE term IN ({_marks(distinctive)})"
+    parts, params = [], []
+    for number in held:
+        by_value: dict[int, list[str]] = {}
+        for t in present:
+            if concept_of[t] == number:
+                by_value.setdefault(values[t], []).append(t)
+        for value, own in sorted(by_value.items()):
+            cells = ", ".join(
+                (f"weight * {value}" if n == number else "CAST(NULL AS INTEGER)") + f" AS c{n}" for n in held
+            )
+            parts.append(f"SELECT program_id, {cells} FROM catalog_searchterm WHERE term IN ({_marks(own)})")
+            params += own
+            if distinctive and number in common:
+                parts[-1] += f" AND program_id IN ({holders})"
+                params += distinctive
     # One row per program: for each concept its best row (weight × value), NULL when the
     # program lacks it. Only the terms travel as parameters; the integers are ours.
-    columns, column_params = [], []
-    for number in sorted(set(concept_of.values())):
-        own = [t for t in present if concept_of[t] == number]
-        value = "CASE term " + " ".join(f"WHEN %s THEN {values[t]}" for t in own) + " END"
-        columns.append(f"MAX(CASE WHEN term IN ({_marks(own)}) THEN weight * {value} END) AS c{number}")
-        column_params += own + own
-    held = sorted(set(concept_of.values()))
+    columns = ", ".join(f"MAX(c{n}) AS c{n}" for n in held)
     rarity_held = " + ".join(f"CASE WHEN c{n} IS NULL THEN 0 ELSE {rarity[n]} END" for n in held)
     count_held = " + ".join(f"CASE WHEN c{n} IS NULL THEN 0 ELSE 1 END" for n in held)
     enough = f" OR 2 * ({count_held}) >= {len(plan.concepts)}" if everything_known else ""
     score = " + ".join(f"COALESCE(c{n}, 0)" for n in held)
     sql = (
-        f"SELECT program_id FROM (SELECT program_id, {', '.join(columns)} FROM ({rows}) AS found "
+        f"SELECT program_id FROM (SELECT program_id, {columns} FROM ({' UNION ALL '.join(parts)}) AS found "
         f"GROUP BY program_id) AS scored WHERE 2 * ({rarity_held}) >= {sum(rarity)}{enough} "
         f"ORDER BY {score} DESC, program_id LIMIT {int(limit)}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, column_params + row_params)
+        cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
 
 
