@@ -505,15 +505,67 @@ def _ranked(plan: Plan, limit: int) -> list[int]:
     # words in most cards («учитель») then only rank the programs the others find, and
     # their tens of thousands of rows are never aggregated.
     distinctive = [t for t in present if concept_of[t] not in common]
-    # Every part reads the index (term, program, weight) alone, never the table: a term's
-    # rows lie scattered over the table, one page each. Each part is the rows of one
-    # concept's terms of one value and carries that value in the concept's own column, so
-    # the grouping compares no text: per row it only keeps the larger integer.
+    parts, params = _parts(held, concept_of, values, distinctive, common)
+    # One row per program: for each concept its best row (weight × value), NULL when the
+    # program lacks it. Only the terms travel as parameters; the integers are ours.
+    columns = ", ".join(f"MAX(c{n}) AS c{n}" for n in held)
+    rarity_held = " + ".join(f"CASE WHEN c{n} IS NULL THEN 0 ELSE {rarity[n]} END" for n in held)
+    count_held = " + ".join(f"CASE WHEN c{n} IS NULL THEN 0 ELSE 1 END" for n in held)
+    enough = f" OR 2 * ({count_held}) >= {len(plan.concepts)}" if everything_known else ""
+    score = " + ".join(f"COALESCE(c{n}, 0)" for n in held)
+
+    def best(titled: bool) -> list[tuple[int, int]]:
+        rows, row_params = " UNION ALL ".join(parts), params
+        if titled:
+            rows = (
+                f"SELECT * FROM ({rows}) AS every WHERE program_id IN (SELECT program_id FROM catalog_searchterm "
+                f"WHERE term IN ({_marks(present)}) AND weight = {TITLE_WEIGHT})"
+            )
+            row_params = params + present
+        sql = (
+            f"SELECT program_id, score FROM (SELECT program_id, {score} AS score FROM (SELECT program_id, {columns} "
+            f"FROM ({rows}) AS found GROUP BY program_id) AS scored "
+            f"WHERE 2 * ({rarity_held}) >= {sum(rarity)}{enough}) AS matched ORDER BY score DESC, program_id "
+            f"LIMIT {int(limit)}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, row_params)
+            return [(row[0], row[1]) for row in cursor.fetchall()]
+
+    # Rows the full statement groups: every row of the query's terms, or those of the
+    # programs that hold a distinctive term (a lower bound: frequencies are capped).
+    if distinctive:
+        holding = sum(plan.frequencies[t] for t in distinctive)
+        size = holding * len(held)
+    else:
+        holding = size = sum(plan.frequencies[t] for t in present)
+    if _tier_worth_trying(size, holding, limit):
+        # Many rows and enough candidates: first the title tier, the programs with a
+        # query term in the title. When `limit` of them match and the last one outscores
+        # every program without a title match (each concept at most its body value), no
+        # other program can enter the list: it is the full statement's.
+        body_best = sum(max(values[t] for t in present if concept_of[t] == n) * BODY_WEIGHT for n in held)
+        found = best(titled=True)
+        if len(found) == limit and found[-1][1] > body_best:
+            return [program_id for program_id, _score in found]
+    return [program_id for program_id, _score in best(titled=False)]
+
+
+def _parts(
+    held: list[int], concept_of: dict[str, int], values: dict[str, int], distinctive: list[str], common: set[int]
+) -> tuple[list[str], list[str]]:
+    """The ranking statement's row selections and their parameters.
+
+    Every part reads the index (term, program, weight) alone, never the table: a term's
+    rows lie scattered over the table, one page each. Each part is the rows of one
+    concept's terms of one value and carries that value in the concept's own column, so
+    the grouping compares no text: per row it only keeps the larger integer. Common
+    concepts only rank the programs a distinctive one finds."""
     holders = f"SELECT program_id FROM catalog_searchterm WHERE term IN ({_marks(distinctive)})"
     parts, params = [], []
     for number in held:
         by_value: dict[int, list[str]] = {}
-        for t in present:
+        for t in sorted(concept_of):
             if concept_of[t] == number:
                 by_value.setdefault(values[t], []).append(t)
         for value, own in sorted(by_value.items()):
@@ -525,21 +577,17 @@ def _ranked(plan: Plan, limit: int) -> list[int]:
             if distinctive and number in common:
                 parts[-1] += f" AND program_id IN ({holders})"
                 params += distinctive
-    # One row per program: for each concept its best row (weight × value), NULL when the
-    # program lacks it. Only the terms travel as parameters; the integers are ours.
-    columns = ", ".join(f"MAX(c{n}) AS c{n}" for n in held)
-    rarity_held = " + ".join(f"CASE WHEN c{n} IS NULL THEN 0 ELSE {rarity[n]} END" for n in held)
-    count_held = " + ".join(f"CASE WHEN c{n} IS NULL THEN 0 ELSE 1 END" for n in held)
-    enough = f" OR 2 * ({count_held}) >= {len(plan.concepts)}" if everything_known else ""
-    score = " + ".join(f"COALESCE(c{n}, 0)" for n in held)
-    sql = (
-        f"SELECT program_id FROM (SELECT program_id, {columns} FROM ({' UNION ALL '.join(parts)}) AS found "
-        f"GROUP BY program_id) AS scored WHERE 2 * ({rarity_held}) >= {sum(rarity)}{enough} "
-        f"ORDER BY {score} DESC, program_id LIMIT {int(limit)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+    return parts, params
+
+
+TITLE_TIER_ROWS = 8000
+
+
+def _tier_worth_trying(size: int, holding: int, limit: int) -> bool:
+    """Whether to try the title tier first: when the full statement would group over
+    ``TITLE_TIER_ROWS`` rows and at least twice `limit` programs may match (with fewer,
+    the titled ones rarely fill the list and the tier would be wasted work)."""
+    return size > TITLE_TIER_ROWS and holding >= 2 * limit
 
 
 def _marks(values: list[str]) -> str:
