@@ -37,6 +37,9 @@ indexed cards) in step, so a query's term frequencies are one lookup (ADR 0007).
 Scores are integers computed by one SQL statement that both databases evaluate alike;
 ties go to the lower id, so both return the same list. The statement reads only the
 index ``(term, program, weight)`` and groups once per program (one column per concept).
+A query made only of common words is first ranked among the programs with a query term
+in the title, which is the answer when its last program outscores any program without
+one (ADR 0007).
 """
 
 from __future__ import annotations
