@@ -1,7 +1,7 @@
 """Search and «programs that close my deficits» over 50 000 programs / 200 000 cohorts.
 
     .venv/bin/python bench/catalog/search.py --database sqlite|postgres [--programs 50000] [--runs 300]
-        [--data-dir DIR] [--reuse]   # time again a database built before, without rebuilding it
+        [--data-dir DIR] [--pg-database NAME] [--reuse]   # time again a database built before, without rebuilding it
         [--peer term|fts]
 
 Builds a fresh database: the shipped frameworks, 445 synthetic providers (five in each
@@ -553,17 +553,21 @@ def main() -> int:
         default="term",
         help="term: the term search before the vocabulary (default); fts: the search before terms",
     )
+    parser.add_argument(
+        "--pg-database", default="efs_bench_catalog", help="the PostgreSQL database built (dropped first) or reused"
+    )
     args = parser.parse_args()
+    url = f"postgres://postgres@127.0.0.1:5432/{args.pg_database}"
     os.environ["EFS_DATA_DIR"] = args.data_dir or tempfile.mkdtemp(prefix="efs-bench-catalog-")
     if args.database == "postgres" and args.reuse:
-        os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/efs_bench_catalog"
+        os.environ["DATABASE_URL"] = url
     elif args.database == "postgres":
         import psycopg
 
         with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as admin:
-            admin.execute("DROP DATABASE IF EXISTS efs_bench_catalog")
-            admin.execute("CREATE DATABASE efs_bench_catalog")
-        os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/efs_bench_catalog"
+            admin.execute(f'DROP DATABASE IF EXISTS "{args.pg_database}"')
+            admin.execute(f'CREATE DATABASE "{args.pg_database}"')
+        os.environ["DATABASE_URL"] = url
     else:
         os.environ.pop("DATABASE_URL", None)
     os.environ["DJANGO_SETTINGS_MODULE"] = "efs.settings"
@@ -579,6 +583,8 @@ def main() -> int:
     load = os.getloadavg()
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores", flush=True)
     bench(args.runs, args.seed, args.peer)
+    load = os.getloadavg()
+    print(f"load average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
     return 0
 
 

@@ -316,9 +316,7 @@ def _reference(query: str) -> list[int]:
     return [program_id for _s, program_id in sorted(ranked)]
 
 
-def test_the_ranking_statement_agrees_with_the_rule_on_this_database(depot):
-    """Run on SQLite and on PostgreSQL (scripts/test.sh): both equal the same Python
-    reference, so both give the same ranking."""
+def _ranking_cards(depot) -> None:
     titles = [
         "Современный урок в школе",
         "Воспитательная работа в классе",
@@ -339,5 +337,41 @@ def test_the_ranking_statement_agrees_with_the_rule_on_this_database(depot):
         )
     publish(depot, card())
     publish(depot, card(**METHODS))
+
+
+def test_the_ranking_statement_agrees_with_the_rule_on_this_database(depot):
+    """Run on SQLite and on PostgreSQL (scripts/test.sh): both equal the same Python
+    reference, so both give the same ranking."""
+    _ranking_cards(depot)
     for query in RANKING_QUERIES:
         assert search.search_ids(query) == _reference(query), query
+
+
+def test_the_title_tier_gives_the_full_ranking_or_steps_aside(depot, monkeypatch):
+    """The title tier (programs with a query term in the title) answers alone only when
+    its last program outscores any program without a title match; every cut of every
+    query equals the reference, on whichever database the suite runs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from efs.catalog.models import Program
+
+    _ranking_cards(depot)
+    monkeypatch.setattr(search, "_tier_worth_trying", lambda *_sizes: True)  # whatever the sizes
+    for query in RANKING_QUERIES:
+        reference = _reference(query)
+        for limit in range(1, len(reference) + 2):
+            assert search._ranked(search._plan(query), limit) == reference[:limit], (query, limit)
+
+    def statements(query: str, limit: int) -> int:
+        plan = search._plan(query)
+        with CaptureQueriesContext(connection) as captured:
+            search._ranked(plan, limit)
+        return len(captured)
+
+    # «учителей» (common: in 6 of the 7 cards) is in two titles: «…учителей математики»
+    # and «Наставничество молодых педагогов» (педагог is in the group of учитель)
+    titled = Program.objects.filter(title__in=[card().title, "Наставничество молодых педагогов"])
+    assert set(_reference("учителей")[:2]) == set(titled.values_list("pk", flat=True))
+    assert statements("учителей", 1) == statements("учителей", 2) == 1  # the tier alone
+    assert statements("учителей", 3) == 2  # two titled programs only: the full statement too

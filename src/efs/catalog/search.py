@@ -37,6 +37,9 @@ indexed cards) in step, so a query's term frequencies are one lookup (ADR 0007).
 Scores are integers computed by one SQL statement that both databases evaluate alike;
 ties go to the lower id, so both return the same list. The statement reads only the
 index ``(term, program, weight)`` and groups once per program (one column per concept).
+A query made only of common words is first ranked among the programs with a query term
+in the title, which is the answer when its last program outscores any program without
+one (ADR 0007).
 """
 
 from __future__ import annotations
@@ -497,47 +500,94 @@ def _ranked(plan: Plan, limit: int) -> list[int]:
     if not concept_of:
         return []
     present = sorted(concept_of)
+    held = sorted(set(concept_of.values()))
     # Half of the concepts are enough too, unless a concept is absent from every card:
     # then the query asks for what the depository lacks, and only the rarity rule holds.
-    everything_known = len({concept_of[t] for t in present}) == len(plan.concepts)
+    everything_known = len(held) == len(plan.concepts)
     # A program must contain one of the query's distinctive concepts when it has one:
     # words in most cards («учитель») then only rank the programs the others find, and
     # their tens of thousands of rows are never aggregated.
     distinctive = [t for t in present if concept_of[t] not in common]
-    usual = [t for t in present if concept_of[t] in common]
-    # Every part reads the index (term, program, weight) alone, never the table: a term's
-    # rows lie scattered over the table, one page each.
-    if distinctive and usual:
-        rows = (
-            f"SELECT program_id, term, weight FROM catalog_searchterm WHERE term IN ({_marks(distinctive)}) "
-            f"UNION ALL SELECT program_id, term, weight FROM catalog_searchterm WHERE term IN ({_marks(usual)}) "
-            f"AND program_id IN (SELECT program_id FROM catalog_searchterm WHERE term IN ({_marks(distinctive)}))"
-        )
-        row_params = distinctive + usual + distinctive
-    else:
-        rows = f"SELECT program_id, term, weight FROM catalog_searchterm WHERE term IN ({_marks(present)})"
-        row_params = present
+    parts, params = _parts(held, concept_of, values, distinctive, common)
     # One row per program: for each concept its best row (weight × value), NULL when the
     # program lacks it. Only the terms travel as parameters; the integers are ours.
-    columns, column_params = [], []
-    for number in sorted(set(concept_of.values())):
-        own = [t for t in present if concept_of[t] == number]
-        value = "CASE term " + " ".join(f"WHEN %s THEN {values[t]}" for t in own) + " END"
-        columns.append(f"MAX(CASE WHEN term IN ({_marks(own)}) THEN weight * {value} END) AS c{number}")
-        column_params += own + own
-    held = sorted(set(concept_of.values()))
+    columns = ", ".join(f"MAX(c{n}) AS c{n}" for n in held)
     rarity_held = " + ".join(f"CASE WHEN c{n} IS NULL THEN 0 ELSE {rarity[n]} END" for n in held)
     count_held = " + ".join(f"CASE WHEN c{n} IS NULL THEN 0 ELSE 1 END" for n in held)
     enough = f" OR 2 * ({count_held}) >= {len(plan.concepts)}" if everything_known else ""
     score = " + ".join(f"COALESCE(c{n}, 0)" for n in held)
-    sql = (
-        f"SELECT program_id FROM (SELECT program_id, {', '.join(columns)} FROM ({rows}) AS found "
-        f"GROUP BY program_id) AS scored WHERE 2 * ({rarity_held}) >= {sum(rarity)}{enough} "
-        f"ORDER BY {score} DESC, program_id LIMIT {int(limit)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, column_params + row_params)
-        return [row[0] for row in cursor.fetchall()]
+
+    def best(titled: bool) -> list[tuple[int, int]]:
+        rows, row_params = " UNION ALL ".join(parts), params
+        if titled:
+            rows = (
+                f"SELECT * FROM ({rows}) AS every WHERE program_id IN (SELECT program_id FROM catalog_searchterm "
+                f"WHERE term IN ({_marks(present)}) AND weight = {TITLE_WEIGHT})"
+            )
+            row_params = params + present
+        sql = (
+            f"SELECT program_id, score FROM (SELECT program_id, {score} AS score FROM (SELECT program_id, {columns} "
+            f"FROM ({rows}) AS found GROUP BY program_id) AS scored "
+            f"WHERE 2 * ({rarity_held}) >= {sum(rarity)}{enough}) AS matched ORDER BY score DESC, program_id "
+            f"LIMIT {int(limit)}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, row_params)
+            return [(row[0], row[1]) for row in cursor.fetchall()]
+
+    # Only common concepts: every row of the query's terms is grouped (tens of thousands
+    # at 50 000 cards, the slow tail). First the title tier, the programs with a query
+    # term in the title: when `limit` of them match and the last one outscores every
+    # program without a title match (each concept at most its body value), no other
+    # program can enter the list, and it is the full statement's. (With a distinctive
+    # concept the rows are already bounded by its holders; measured, the tier did not
+    # pay there.)
+    rows = sum(plan.frequencies[t] for t in present)
+    if not distinctive and _tier_worth_trying(rows, limit):
+        body_best = sum(max(values[t] for t in present if concept_of[t] == n) * BODY_WEIGHT for n in held)
+        found = best(titled=True)
+        if len(found) == limit and found[-1][1] > body_best:
+            return [program_id for program_id, _score in found]
+    return [program_id for program_id, _score in best(titled=False)]
+
+
+def _parts(
+    held: list[int], concept_of: dict[str, int], values: dict[str, int], distinctive: list[str], common: set[int]
+) -> tuple[list[str], list[str]]:
+    """The ranking statement's row selections and their parameters.
+
+    Every part reads the index (term, program, weight) alone, never the table: a term's
+    rows lie scattered over the table, one page each. Each part is the rows of one
+    concept's terms of one value and carries that value in the concept's own column, so
+    the grouping compares no text: per row it only keeps the larger integer. Common
+    concepts only rank the programs a distinctive one finds."""
+    holders = f"SELECT program_id FROM catalog_searchterm WHERE term IN ({_marks(distinctive)})"
+    parts, params = [], []
+    for number in held:
+        by_value: dict[int, list[str]] = {}
+        for t in sorted(concept_of):
+            if concept_of[t] == number:
+                by_value.setdefault(values[t], []).append(t)
+        for value, own in sorted(by_value.items()):
+            cells = ", ".join(
+                (f"weight * {value}" if n == number else "CAST(NULL AS INTEGER)") + f" AS c{n}" for n in held
+            )
+            parts.append(f"SELECT program_id, {cells} FROM catalog_searchterm WHERE term IN ({_marks(own)})")
+            params += own
+            if distinctive and number in common:
+                parts[-1] += f" AND program_id IN ({holders})"
+                params += distinctive
+    return parts, params
+
+
+TITLE_TIER_ROWS = 8000
+
+
+def _tier_worth_trying(rows: int, limit: int) -> bool:
+    """Whether to try the title tier first: when the full statement would group over
+    ``TITLE_TIER_ROWS`` rows (a lower bound: frequencies are capped) and at least twice
+    `limit` (with fewer, the titled programs rarely fill the list)."""
+    return rows > max(TITLE_TIER_ROWS, 2 * limit)
 
 
 def _marks(values: list[str]) -> str:
