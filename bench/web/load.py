@@ -189,6 +189,10 @@ async def diagnostics_loop(session: Session, stats: Stats, deadline: float, stat
             await session.request("POST", "/people/consents/", {"kind": "personal_data", "action": "give"})
             await session.request("POST", "/diagnostics/", {})
             _, _, index = await session.request("GET", "/diagnostics/")
+            opened = re.search(rb'href="(/diagnostics/attempts/\d+/)"', index)
+            if opened:  # an attempt left open (by an earlier run): continue it, as the page offers
+                state["attempt"] = opened.group(1).decode()
+                continue
             codes = re.findall(rb'action="/diagnostics/start/([\w-]+)/"', index)
             if not codes:
                 raise SystemExit("the diagnostics page offers no assessment to start")
