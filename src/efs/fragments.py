@@ -31,6 +31,7 @@ import hmac
 import random
 import re
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django.apps import apps
 from django.conf import settings
@@ -52,6 +53,7 @@ _WORD = re.compile(r"\w+")
 _VERB = re.compile(r"\W*(\w+)")
 _READS = ("select", "savepoint", "release", "rollback", "pragma", "set", "show", "begin", "commit", "explain")
 _tables: frozenset[str] | None = None
+T = TypeVar("T")
 
 
 def _slot(name: str) -> str:
@@ -166,7 +168,7 @@ def known_versions(request) -> dict[str, int] | None:
     return memo[1]
 
 
-def remembered(request, name: str, compute: Callable[[], object], *, depends: Iterable[str]) -> object:
+def remembered(request, name: str, compute: Callable[[], T], *, depends: Iterable[str]) -> T:
     """``compute()`` for this user, kept in the cache under the stamps of the tables it reads
     (``depends``: named by the caller) when this request has read the stamps already
     (:func:`known_versions`); computed afresh otherwise. The value must be picklable."""

@@ -252,7 +252,7 @@ def navigation(request) -> dict:
 
     # A page whose own part came from the cache has read the tables' stamps: the roles and the
     # unread count are then kept under the stamps of their tables too (no query on a reload).
-    roles, unread = fragments.remembered(request, "navigation", figures, depends=NAVIGATION_TABLES)  # type: ignore[misc]
+    roles, unread = fragments.remembered(request, "navigation", figures, depends=NAVIGATION_TABLES)
     _entries, role_labels = menu_for(roles)
     return {
         "nav_menu": menu_html(roles, request.path),
