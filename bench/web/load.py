@@ -182,15 +182,26 @@ def _answer_form(page: str) -> dict | list:
 async def diagnostics_loop(session: Session, stats: Stats, deadline: float, state: dict) -> None:
     while time.perf_counter() < deadline:
         if "attempt" not in state:
-            await session.request("POST", "/diagnostics/", {})  # consent (idempotent)
+            # The two consents a teacher gives first, as on the pages (both idempotent): the
+            # processing of personal data, which the demo region's legal basis requires
+            # (people.services.processing_require refuses to start an attempt without it),
+            # then the participation in the diagnostics.
+            await session.request("POST", "/people/consents/", {"kind": "personal_data", "action": "give"})
+            await session.request("POST", "/diagnostics/", {})
             _, _, index = await session.request("GET", "/diagnostics/")
+            opened = re.search(rb'href="(/diagnostics/attempts/\d+/)"', index)
+            if opened:  # an attempt left open (by an earlier run): continue it, as the page offers
+                state["attempt"] = opened.group(1).decode()
+                continue
             codes = re.findall(rb'action="/diagnostics/start/([\w-]+)/"', index)
             if not codes:
                 raise SystemExit("the diagnostics page offers no assessment to start")
             status, headers, _ = await session.request("POST", f"/diagnostics/start/{codes[0].decode()}/", {})
             location = headers.get("location", "")
             if status != 302 or "/attempts/" not in location:
-                raise SystemExit(f"cannot start the diagnostics: {status} {location}")
+                _, _, page = await session.request("GET", urllib.parse.urlparse(location).path or "/diagnostics/")
+                alerts = re.findall(r'role="alert">\s*([^<]+)', page.decode())
+                raise SystemExit(f"cannot start the diagnostics: {status} {location} {alerts}")
             state["attempt"] = urllib.parse.urlparse(location).path
         page = (await timed(session, stats, "item", "GET", state["attempt"])).decode()
         if 'name="position"' not in page:  # finished: a new attempt next time

@@ -31,6 +31,7 @@ import hmac
 import random
 import re
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django.apps import apps
 from django.conf import settings
@@ -52,6 +53,7 @@ _WORD = re.compile(r"\w+")
 _VERB = re.compile(r"\W*(\w+)")
 _READS = ("select", "savepoint", "release", "rollback", "pragma", "set", "show", "begin", "commit", "explain")
 _tables: frozenset[str] | None = None
+T = TypeVar("T")
 
 
 def _slot(name: str) -> str:
@@ -124,6 +126,7 @@ def _note_writes(execute, sql, params, many, context):
         if written:
             connection = context["connection"]
             connection.__dict__.setdefault("_efs_written", set()).update(written)
+            connection._efs_writes = getattr(connection, "_efs_writes", 0) + 1
             if not connection.in_atomic_block:
                 stamp_written(connection)
             elif not any(isinstance(hook, _Stamp) for _ids, hook, *_rest in connection.run_on_commit):
@@ -147,6 +150,37 @@ def table_versions(using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
     with connections[using].cursor() as cursor:
         cursor.execute(f"SELECT name, version FROM {VERSION_TABLE}")
         return dict(cursor.fetchall())
+
+
+def _remember(request, versions: dict[str, int]) -> None:
+    connection = connections[DEFAULT_DB_ALIAS]
+    request._efs_versions = (getattr(connection, "_efs_writes", 0), versions)
+
+
+def known_versions(request) -> dict[str, int] | None:
+    """The stamps this request has already read (a cached part did), if nothing was written
+    through its connection since; None otherwise. Lets the rest of the page (the menu's
+    roles, the unread count) be served by :func:`remembered` without reading the stamps again."""
+    memo = getattr(request, "_efs_versions", None)
+    connection = connections[DEFAULT_DB_ALIAS]
+    if memo is None or connection.in_atomic_block or memo[0] != getattr(connection, "_efs_writes", 0):
+        return None
+    return memo[1]
+
+
+def remembered(request, name: str, compute: Callable[[], T], *, depends: Iterable[str]) -> T:
+    """``compute()`` for this user, kept in the cache under the stamps of the tables it reads
+    (``depends``: named by the caller) when this request has read the stamps already
+    (:func:`known_versions`); computed afresh otherwise. The value must be picklable."""
+    versions = known_versions(request)
+    if versions is None:
+        return compute()
+    key = f"efs:remembered:{name}:{request.user.pk}:{_digest(depends, versions)}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, TTL)
+    return value
 
 
 # ---------------------------------------------------------------- the cache
@@ -206,6 +240,7 @@ def cached(
         )
     )
     versions = table_versions()
+    _remember(request, versions)
     known = cache.get(f"{base}:tables")
     if known is not None:
         parts = cache.get(f"{base}:{_digest(known, versions)}")

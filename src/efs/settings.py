@@ -145,7 +145,10 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server and the worker write to one file: take the write lock at
     # BEGIN (no upgrade deadlocks) and wait for it instead of failing at once.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections persist across requests as on PostgreSQL (EFS_DB_CONN_MAX_AGE): the first
+    # statement of a new SQLite connection parses the whole schema (some 160 tables and 560
+    # indexes), 3-4 ms of CPU that every request, /healthz included, paid when each request
+    # opened its own (docs/benchmarks.md, «the stack itself»).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

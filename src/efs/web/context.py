@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
+from django.utils import translation
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from efs import fragments
 from efs.people import access
 from efs.people.models import Role
 
@@ -216,10 +220,42 @@ def menu_for(roles: frozenset[str]) -> tuple[tuple[_Link | _Menu, ...], tuple[St
     return result
 
 
+# The menu's HTML per set of roles, URL prefix, language and active entry (one of the menu's
+# own addresses, or none): a handful per role set. Rendering the menu's loop of lazily
+# translated labels was about a fifth of a cached page's CPU (docs/benchmarks.md).
+_MENU_HTML: dict[tuple[frozenset[str], str, str, str], SafeString] = {}
+
+
+def menu_html(roles: frozenset[str], path: str) -> SafeString:
+    """The menu of these roles as HTML, the entry whose address is ``path`` marked active."""
+    entries, _labels = menu_for(roles)
+    urls = {link.url for entry in entries for link in (entry.items if isinstance(entry, _Menu) else (entry,))}
+    active = path if path in urls else ""
+    key = (roles, get_script_prefix(), translation.get_language() or "", active)
+    html = _MENU_HTML.get(key)
+    if html is None:
+        html = _MENU_HTML[key] = render_to_string("web/_menu.html", {"nav_items": entries, "active": active})
+    return html
+
+
+# What the navigation reads: the login's grants (access.grants) and its notifications.
+NAVIGATION_TABLES = (*fragments.USER_TABLES, "people_notification")
+
+
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    entries, role_labels = menu_for(frozenset(access.roles_of(user)))
-    unread = user.notifications.filter(read_at__isnull=True).count()
-    return {"nav_items": entries, "user_role_labels": role_labels, "unread_notifications": unread}
+
+    def figures() -> tuple[frozenset[str], int]:
+        return frozenset(access.roles_of(user)), user.notifications.filter(read_at__isnull=True).count()
+
+    # A page whose own part came from the cache has read the tables' stamps: the roles and the
+    # unread count are then kept under the stamps of their tables too (no query on a reload).
+    roles, unread = fragments.remembered(request, "navigation", figures, depends=NAVIGATION_TABLES)
+    _entries, role_labels = menu_for(roles)
+    return {
+        "nav_menu": menu_html(roles, request.path),
+        "user_role_labels": role_labels,
+        "unread_notifications": unread,
+    }

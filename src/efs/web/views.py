@@ -121,11 +121,12 @@ def _top_deficits(user, role: str, region_id: int | None = None) -> dict:
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    grants = access.grants(user)
-    roles = {g.role for g in grants}
 
-    # The user's own part, from the cache until a table it shows is written (efs.fragments).
+    # The user's own part, from the cache until a table it shows is written (efs.fragments);
+    # the grants are read only to make it (the key depends on their tables' stamps).
     def body() -> dict[str, str]:
+        grants = access.grants(user)
+        roles = {g.role for g in grants}
         context = {**fragments.placeholders(request), **_home_context(user, grants, roles)}
         return {"body": render_to_string("web/home.html#body", context)}
 
