@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from efs.people import access
-from efs.people.public import Municipality, Organization, OrganizationKind, Region, Role, notify
+from efs.people.public import Municipality, Organization, OrganizationKind, Region, Role, municipal_operators, notify
 from efs.periods import add_months, month_start
 
 from .elements import ELEMENTS, compute
@@ -515,6 +515,49 @@ def alert_owners_behind(*, today: dt.date | None = None) -> int:
                 url=f"/monitoring/indicators/{indicator.code}/?level=region&unit={value.unit_id}",
                 key=f"monitoring-behind:{indicator.code}:{value.unit_id}:{today:%Y-%m}",
             )
+    return sent + alert_municipalities_behind(today=today)
+
+
+def alert_municipalities_behind(*, today: dt.date | None = None) -> int:
+    """Tell the municipal operators of each municipality, once a month, about every indicator
+    that is behind its target there (the region's target cascaded, or the municipality's own).
+
+    A municipality's value resting on 1–4 people is hidden on its operator's dashboard, so it
+    is not judged here either (the message would carry it)."""
+    from .queries import indicator_values_many
+
+    today = today or timezone.now().date()
+    by_indicator: dict[int, list[int]] = defaultdict(list)
+    for indicator_id, unit_id in Target.objects.filter(year=today.year, level=Level.MUNICIPALITY).values_list(
+        "indicator_id", "unit_id"
+    ):
+        by_indicator[indicator_id].append(unit_id)
+    if not by_indicator:
+        return 0
+    indicators = list(Indicator.objects.filter(pk__in=by_indicator))
+    operators = municipal_operators({unit for units in by_indicator.values() for unit in units})
+    sent = 0
+    for indicator in indicators:
+        values = indicator_values_many(
+            [indicator],
+            level=Level.MUNICIPALITY,
+            period=str(today.year),
+            unit_ids=by_indicator[indicator.pk],
+            suppress=True,
+        ).get(indicator.pk, [])
+        for value in values:
+            if value.status != "behind":
+                continue
+            for user in operators.get(value.unit_id, []):
+                sent += notify(
+                    user=user,
+                    title=_("«%(indicator)s» is behind its target in %(unit)s")
+                    % {"indicator": indicator.name, "unit": value.unit_name},
+                    body=_("%(value)s against the expected %(expected)s on the way to %(target)s.")
+                    % {"value": value.display, "expected": value.expected_display, "target": value.target_display},
+                    url=f"/monitoring/indicators/{indicator.code}/?level=municipality&unit={value.unit_id}",
+                    key=f"monitoring-behind:{indicator.code}:m{value.unit_id}:{today:%Y-%m}",
+                )
     return sent
 
 
