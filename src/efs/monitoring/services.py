@@ -19,7 +19,7 @@ from efs.people import access
 from efs.people.public import Municipality, Organization, OrganizationKind, Region, Role, municipal_operators, notify
 from efs.periods import add_months, month_start
 
-from .elements import ELEMENTS, compute
+from .elements import ELEMENTS, compute, element_codes, element_level
 from .models import (
     Build,
     BuildStatus,
@@ -90,6 +90,8 @@ def _write(build: Build, code: str, months: list[dt.date], directory: dict[int, 
     """The element's organization rows, then their sums per municipality, region and country.
     Rows are written in batches as they come, so memory holds one batch and the sums, not
     the element's every row (a country has about a million organization × month rows)."""
+    if element_level(code) == Level.REGION:
+        return _write_regional(build, code, months)
     by_muni: dict[tuple[int, int, int], int] = defaultdict(int)
     by_region: dict[tuple[int, int], int] = defaultdict(int)
     by_country: dict[int, int] = defaultdict(int)
@@ -107,6 +109,22 @@ def _write(build: Build, code: str, months: list[dt.date], directory: dict[int, 
         out.add((build.pk, code, Level.MUNICIPALITY.value, m, r, None, months[i], v))
     for (r, i), v in by_region.items():
         out.add((build.pk, code, Level.REGION.value, r, r, None, months[i], v))
+    for i, v in by_country.items():
+        out.add((build.pk, code, Level.FEDERAL.value, 0, None, None, months[i], v))
+    out.flush()
+    return out.written
+
+
+def _write_regional(build: Build, code: str, months: list[dt.date]) -> int:
+    """An element that belongs to regions, not organizations (a region's fund): its region
+    rows and their sum for the country."""
+    by_country: dict[int, int] = defaultdict(int)
+    out = _FactWriter()
+    for region_id, index, value in compute(code, months):
+        if not value:
+            continue
+        out.add((build.pk, code, Level.REGION.value, region_id, region_id, None, months[index], value))
+        by_country[index] += value
     for i, v in by_country.items():
         out.add((build.pk, code, Level.FEDERAL.value, 0, None, None, months[i], v))
     out.flush()
@@ -150,7 +168,7 @@ def analytics_build(
     while month <= last:
         months.append(month)
         month = add_months(month, 1)
-    codes = list(ELEMENTS)
+    codes = element_codes(months)
     try:
         rows = _copy_older(build, current, recompute_from) if incremental and current else 0
         directory = _directory()
