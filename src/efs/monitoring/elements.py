@@ -191,6 +191,15 @@ register(
 )
 register(
     Element(
+        "programs_network_form",
+        _("programs in the depository in network form"),
+        catalog.element_programs_network_form,
+        people=False,
+        app="catalog",
+    )
+)
+register(
+    Element(
         "workforce_post_fte",
         _("FTE of open posts, hundredths"),
         workforce.element_post_fte,
