@@ -125,8 +125,9 @@ def test_json_and_xlsx_layouts_carry_the_partners(depot, partners):
 
 
 def test_an_xlsx_file_of_the_layout_before_the_network_column_still_imports(depot):
-    from openpyxl import Workbook, load_workbook
     import io
+
+    from openpyxl import Workbook, load_workbook
 
     program = program_create(actor=depot["staff"], provider=depot["provider"], data=card(code="N-OLD"))
     sheet = load_workbook(io.BytesIO(programs_to_xlsx(Program.objects.filter(pk=program.pk)))).active
@@ -149,7 +150,8 @@ def test_the_network_share_passport_recounts_the_depository(depot, partners):
     network = [partners["university"].inn]
     for n in range(4):
         publish(depot, card(code=f"N-P{n}", network_partners=network if n < 3 else []), cohort=False)
-    program_create(actor=depot["staff"], provider=depot["provider"], data=card(code="N-DRAFT", network_partners=network))
+    draft = card(code="N-DRAFT", network_partners=network)
+    program_create(actor=depot["staff"], provider=depot["provider"], data=draft)
     services.analytics_build()
 
     published = Program.objects.filter(status="published")

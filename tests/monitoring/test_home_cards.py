@@ -10,10 +10,10 @@ from django.utils import timezone
 from efs.financing import services as financing
 from efs.monitoring import home
 from efs.monitoring.public import analytics_build
-from tests.diagnostics.conftest import small_framework
-from tests.diagnostics.test_dashboards import _diagnosed
 from efs.web.templatetags.efs import money as money_text
 from tests.catalog.conftest import depot  # noqa: F401  (the fixture)
+from tests.diagnostics.conftest import small_framework
+from tests.diagnostics.test_dashboards import _diagnosed
 from tests.financing.conftest import money  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.django_db
