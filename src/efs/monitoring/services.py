@@ -168,8 +168,8 @@ def analytics_build(
     while month <= last:
         months.append(month)
         month = add_months(month, 1)
-    codes = element_codes(months)
     try:
+        codes = element_codes(months)
         rows = _copy_older(build, current, recompute_from) if incremental and current else 0
         directory = _directory()
         for step, code in enumerate(codes, start=1):
