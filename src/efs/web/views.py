@@ -136,8 +136,8 @@ def _home_context(user, grants, roles: set[str]) -> dict:
             sections[role] = _supporter(user, role)
     for role in (Role.SCHOOL_HEAD, Role.MUNICIPAL_OPERATOR):
         if role in roles:
-            figures = monitoring.units_home(user, role)
-            sections[role] = {"figures": figures, "deficits": figures.deficits}
+            unit_figures = monitoring.units_home(user, role)
+            sections[role] = {"figures": unit_figures, "deficits": unit_figures.deficits}
     if Role.PROVIDER in roles:
         sections["provider"] = _provider(user, grants)
     if Role.EXPERT in roles:
