@@ -24,7 +24,6 @@ __all__ = [
     "current_deficit_results_of_region",
     "current_deficits",
     "educators_with_deficit",
-    "competencies_named",
     "element_deficit_profile",
     "element_educators_diagnosed",
     "expire_overdue",
@@ -102,27 +101,6 @@ def element_deficit_profile(*, months: list[dt.date]) -> dict[str, list[tuple[in
     )
     out["diagnosed"] = [(org_id, index, n) for org_id, n in diagnosed if org_id]
     return out
-
-
-@dataclass(frozen=True)
-class CompetencyName:
-    pk: int
-    title: str
-    audience: str
-    audience_label: str
-
-
-def competencies_named() -> dict[int, CompetencyName]:
-    """The diagnosed (leaf) competencies with their titles and their framework's audience: the
-    labels of a deficit profile (a small reference table, read in one query)."""
-    from efs.competencies.models import Audience, Competency
-
-    return {
-        pk: CompetencyName(pk, title, audience, str(Audience(audience).label))
-        for pk, title, audience in Competency.objects.filter(is_leaf=True)
-        .values_list("pk", "title", "framework__audience")
-        .order_by("pk")
-    }
 
 
 # The one deficit threshold: a competency whose P(deficit) is at least this is one of the

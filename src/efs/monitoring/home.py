@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from efs.diagnostics.public import competencies_named
+from efs.competencies.public import competencies_named
 from efs.financing.public import FUND_FIGURES
 from efs.people import access
 from efs.people.public import EducatorCategory, OrganizationKind
