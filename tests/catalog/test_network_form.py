@@ -105,7 +105,7 @@ def test_the_api_creates_and_returns_partners(depot, partners):
         json.dumps({"card": dict(body, network_partners=["000000000000"])}),
         content_type="application/json",
     )
-    assert changed.status_code == 422 and changed.json()["code"] == "program_invalid"
+    assert changed.status_code == 422 and changed.json()["error"]["code"] == "program_invalid"
     assert Program.objects.get(pk=program_id).network_partners.get() == partners["school"]
 
 
