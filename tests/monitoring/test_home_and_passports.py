@@ -60,7 +60,7 @@ def test_home_pages_read_the_analytics_table_in_a_fixed_number_of_queries(world)
     _grow(world, 12, 9)
     services.analytics_build()
     large = _home_queries(world)
-    assert small == large == {"school_head": 11, "municipal": 11, "regional": 24}
+    assert small == large == {"school_head": 11, "municipal": 11, "regional": 12}
 
 
 def test_the_home_figures_are_the_tables_and_say_their_date(world):

@@ -193,6 +193,11 @@ class ModuleOut(Schema):
     hours: int
 
 
+class PartnerOut(Schema):
+    inn: str
+    name: str
+
+
 class CardOut(Schema):
     """A program card: the import/export format, with its id and status."""
 
@@ -212,6 +217,7 @@ class CardOut(Schema):
     developer: str
     outcomes: list[OutcomeOut]
     modules: list[ModuleOut]
+    network_partners: list[PartnerOut]  # network form: the organizations it is implemented with
 
 
 class ProgramCardOut(CardOut):

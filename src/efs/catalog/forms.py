@@ -50,6 +50,11 @@ def _float(value: str, field: str, errors: list) -> float:
     return number
 
 
+def _inns(text: str) -> list[str]:
+    """Partner organizations' INNs as typed: separated by commas, semicolons, spaces or lines."""
+    return [part for part in text.replace(",", " ").replace(";", " ").split() if part][:50]
+
+
 def program_data(post: QueryDict) -> ProgramData:
     errors: list[tuple[str, str]] = []
     outcomes = []
@@ -88,6 +93,7 @@ def program_data(post: QueryDict) -> ProgramData:
         developer=post.get("developer", ""),
         outcomes=outcomes,
         modules=modules,
+        network_partners=_inns(post.get("network_partners", "")),
     )
     if errors:
         raise ValidationFailed(
@@ -169,6 +175,7 @@ def card_from_post(post: QueryDict) -> dict:
             for i in range(MODULE_ROWS)
             if post.get(f"module_title_{i}") or post.get(f"module_hours_{i}")
         ],
+        "network_partners": [{"inn": inn, "name": ""} for inn in _inns(post.get("network_partners", ""))],
     }
 
 

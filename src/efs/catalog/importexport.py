@@ -24,7 +24,10 @@ from .services import ProgramData, program_card, program_create, program_registe
 XLSX_COLUMNS = [
     "Код", "Вид", "Название", "Аннотация", "Категории", "Должности", "Предметы", "Часы", "Форма", "ДОТ", "ЭО",
     "Итоговая аттестация", "Цена, руб.", "Разработчик", "Результаты (компетенция:вес)", "Модули (название: часы)",
+    "Сетевая форма: организации-партнёры (ИНН)",
 ]
+# Files exported before the network form was added end with the modules; they still import.
+REQUIRED_COLUMNS = XLSX_COLUMNS[:16]
 KIND_WORDS = {
     "пк": "upgrade",
     "повышение квалификации": "upgrade",
@@ -78,6 +81,9 @@ def card_to_data(card: dict[str, Any]) -> ProgramData:
             (str(o["competency"]), float(o["weight"]), str(o.get("text", ""))) for o in card.get("outcomes") or []
         ],
         modules=[(str(m["title"]), int(m["hours"])) for m in card.get("modules") or []],
+        network_partners=[
+            str(p["inn"] if isinstance(p, dict) else p).strip() for p in card.get("network_partners") or []
+        ],
     )
 
 
@@ -105,6 +111,7 @@ def programs_to_xlsx(programs) -> bytes:
                 c["developer"],
                 "; ".join(f"{o['competency']}:{o['weight']}" for o in c["outcomes"]),
                 "; ".join(f"{m['title']}: {m['hours']}" for m in c["modules"]),
+                ", ".join(p["inn"] for p in c["network_partners"]),
             ]
 
     return xlsx.workbook_bytes(xlsx.Sheet("Программы", XLSX_COLUMNS, rows(), bold_columns=()))
@@ -112,7 +119,12 @@ def programs_to_xlsx(programs) -> bytes:
 
 def _cards_from_xlsx(content: bytes) -> list[tuple[int, dict[str, Any] | str]]:
     rows = list(xlsx.xlsx_rows(content, broken_code="programs_file_broken"))
-    if not rows or [str(h or "").strip() for h in rows[0][: len(XLSX_COLUMNS)]] != XLSX_COLUMNS:
+    headers = [str(h or "").strip() for h in rows[0][: len(XLSX_COLUMNS)]] if rows else []
+    if headers[: len(REQUIRED_COLUMNS)] != REQUIRED_COLUMNS or headers[len(REQUIRED_COLUMNS) :] not in (
+        [],
+        [""],
+        XLSX_COLUMNS[len(REQUIRED_COLUMNS) :],
+    ):
         raise ValidationFailed(
             _("The first row must hold the columns of an exported file: %(c)s.") % {"c": ", ".join(XLSX_COLUMNS)},
             code="programs_columns",
@@ -152,6 +164,7 @@ def _cards_from_xlsx(content: bytes) -> list[tuple[int, dict[str, Any] | str]]:
                 "developer": v[13],
                 "outcomes": outcomes,
                 "modules": modules,
+                "network_partners": [x.strip() for x in v[16].replace(";", ",").split(",") if x.strip()],
             }
         except ValueError:
             cards.append(
@@ -193,7 +206,9 @@ def _cards(file_name: str, content: bytes) -> list[tuple[int, dict[str, Any] | s
     return list(enumerate(data, start=1))
 
 
-def _check(file_name: str, content: bytes) -> tuple[ImportReport, list[ProgramData]]:
+def _check(
+    file_name: str, content: bytes, provider: Organization | None = None
+) -> tuple[ImportReport, list[ProgramData]]:
     """Every card of the file checked with the rules of the form: the report of errors by
     row and the valid cards."""
     cards = _cards(file_name, content)
@@ -218,7 +233,7 @@ def _check(file_name: str, content: bytes) -> tuple[ImportReport, list[ProgramDa
                 }
             )
             continue
-        problems = validate_card(data)
+        problems = validate_card(data, provider=provider)
         if data.code in codes:
             problems.append(("code", _("repeats the card in row %(row)s") % {"row": codes[data.code]}))
         codes.setdefault(data.code, row)
@@ -245,7 +260,7 @@ def programs_import(
     only_valid: bool = False,
     dry_run: bool = False,
 ) -> ImportReport:
-    report, valid = _check(file_name, content)
+    report, valid = _check(file_name, content, provider)
     if dry_run:
         return report
     if report.errors and not only_valid:
@@ -262,7 +277,7 @@ def programs_register(*, provider: Organization, file_name: str, content: bytes,
     """Cards of a registry the region already keeps (`efs catalog import`): all of them or,
     when any card has an error, none; `publish` puts them straight into the depository
     as having passed review elsewhere."""
-    report, valid = _check(file_name, content)
+    report, valid = _check(file_name, content, provider)
     if report.errors:
         _refuse(report, _("The file has errors, so nothing was imported."))
     report.created = [

@@ -55,6 +55,15 @@ class Program(models.Model):
     final_assessment = models.CharField(_("final assessment"), max_length=300)
     price = models.PositiveIntegerField(_("price, kopecks"), default=0)
     developer = models.CharField(_("developer"), max_length=300, blank=True)
+    # Network form (273-ФЗ art. 15): the program is implemented jointly with the resources of
+    # other organizations under a network agreement; the card names them. A program with at
+    # least one partner is in network form.
+    network_partners = models.ManyToManyField(
+        "people.Organization",
+        blank=True,
+        related_name="network_programs",
+        verbose_name=_("partner organizations (network form)"),
+    )
     status = models.CharField(_("status"), max_length=10, choices=ProgramStatus.choices, default=ProgramStatus.DRAFT)
     version = models.PositiveIntegerField(_("version"), default=1)
     search_document = models.TextField(_("search document"), blank=True, editable=False)
@@ -91,6 +100,10 @@ class Program(models.Model):
     @property
     def price_rub(self) -> float:
         return self.price / 100
+
+    @property
+    def network_form(self) -> bool:
+        return self.network_partners.exists()
 
 
 class ProgramOutcome(models.Model):

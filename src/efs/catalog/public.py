@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 
 from efs.periods import utc_bounds
 
@@ -36,6 +36,7 @@ __all__ = [
     "cohort_create",
     "cohort_seat_release",
     "cohort_seat_take",
+    "element_programs_network_form",
     "element_programs_published",
     "expert_affiliations",
     "open_cohorts",
@@ -62,8 +63,7 @@ def search_concepts(query: str) -> list[dict[str, int]]:
     return [dict(c.alternatives) for c in search._concepts(query)]
 
 
-def element_programs_published(*, months: list[dt.date]) -> list[tuple[int, int, int]]:
-    """Programs in the depository (published) at the month's end, by provider organization."""
+def _published_at_month_end(months: list[dt.date], programs) -> list[tuple[int, int, int]]:
     rows: list[tuple[int, int, int]] = []
     for index, month in enumerate(months):
         _start, end = utc_bounds(month)
@@ -73,7 +73,7 @@ def element_programs_published(*, months: list[dt.date]) -> list[tuple[int, int,
             .values("to_status")[:1]
         )
         counts = (
-            Program.objects.annotate(status_then=Subquery(last_status))
+            programs.annotate(status_then=Subquery(last_status))
             .filter(status_then=ProgramStatus.PUBLISHED)
             .values("provider_id")
             .annotate(n=Count("id"))
@@ -81,3 +81,16 @@ def element_programs_published(*, months: list[dt.date]) -> list[tuple[int, int,
         )
         rows += [(c["provider_id"], index, c["n"]) for c in counts]
     return rows
+
+
+def element_programs_published(*, months: list[dt.date]) -> list[tuple[int, int, int]]:
+    """Programs in the depository (published) at the month's end, by provider organization."""
+    return _published_at_month_end(months, Program.objects.all())
+
+
+def element_programs_network_form(*, months: list[dt.date]) -> list[tuple[int, int, int]]:
+    """Of those, programs in network form (the card names at least one partner organization;
+    the partners as the card has them now: they are not historised), by provider organization."""
+    return _published_at_month_end(
+        months, Program.objects.filter(Exists(Program.network_partners.through.objects.filter(program=OuterRef("pk"))))
+    )

@@ -66,6 +66,10 @@ class ProgramData:
     developer: str = ""
     outcomes: list[tuple[str, float, str]] = field(default_factory=list)  # (competency code, weight, text)
     modules: list[tuple[str, int]] = field(default_factory=list)  # (title, hours)
+    network_partners: list[str] = field(default_factory=list)  # partner organizations' INNs (network form)
+
+
+NETWORK_PARTNERS_MAX = 20
 
 
 def _leaves_by_code(codes: list[str]) -> dict[str, Competency]:
@@ -83,9 +87,46 @@ def _modules_mismatch(total: int, hours: int) -> str:
     ) % {"sum": total, "hours": hours}
 
 
-def validate_card(data: ProgramData, *, program: Program | None = None) -> list[tuple[str, str]]:
+def validate_card(
+    data: ProgramData, *, program: Program | None = None, provider: Organization | None = None
+) -> list[tuple[str, str]]:
     """(field, Russian message) for every problem of the card; empty when it is fine."""
-    return _card_problems(data, program) + _outcome_problems(data) + _module_problems(data)
+    return (
+        _card_problems(data, program)
+        + _outcome_problems(data)
+        + _module_problems(data)
+        + _partner_problems(data, provider or (program.provider if program else None))
+    )
+
+
+def _partners_by_inn(inns: list[str]) -> dict[str, Organization]:
+    return {o.inn: o for o in Organization.objects.filter(inn__in=[i for i in inns if i])}
+
+
+def _partner_problems(data: ProgramData, provider: Organization | None) -> list[tuple[str, str]]:
+    """Network form: the partners are organizations of the directory, named by INN, each once,
+    other than the provider itself."""
+    errors: list[tuple[str, str]] = []
+    inns = [i.strip() for i in data.network_partners]
+    if len(inns) > NETWORK_PARTNERS_MAX:
+        errors.append(
+            ("network_partners", _("At most %(n)s partner organizations.") % {"n": NETWORK_PARTNERS_MAX})
+        )
+        return errors
+    found = _partners_by_inn(inns)
+    unknown = [i for i in inns if i not in found]
+    if unknown:
+        errors.append(
+            (
+                "network_partners",
+                _("No organization with INN %(inns)s in the directory.") % {"inns": ", ".join(unknown)},
+            )
+        )
+    if len(set(inns)) != len(inns):
+        errors.append(("network_partners", _("A partner organization is listed twice.")))
+    if provider is not None and provider.inn and provider.inn in inns:
+        errors.append(("network_partners", _("The provider itself is not its own network partner.")))
+    return errors
 
 
 def _card_problems(data: ProgramData, program: Program | None) -> list[tuple[str, str]]:
@@ -189,6 +230,7 @@ def _write_card(program: Program, data: ProgramData) -> Program:
     )
     program.save()
     program.subjects.set(Subject.objects.filter(code__in=data.subjects))
+    program.network_partners.set(list(_partners_by_inn([i.strip() for i in data.network_partners]).values()))
     program.outcomes.all().delete()
     ProgramOutcome.objects.bulk_create(
         [ProgramOutcome(program=program, competency=leaves[c], weight=w, text=t) for c, w, t in data.outcomes]
@@ -218,7 +260,7 @@ def program_create(*, actor: User, provider: Organization, data: ProgramData) ->
     require_provider(actor, organization=provider)
     if not provider.licensed_for_dpo:
         raise PermissionDenied(_("The organization has no licence for additional professional education."))
-    _raise(validate_card(data))
+    _raise(validate_card(data, provider=provider))
     program = Program(provider=provider, region_id=provider.region_id, status=ProgramStatus.DRAFT)
     return _write_card(program, data)
 
@@ -231,7 +273,7 @@ def program_register(*, provider: Organization, data: ProgramData, publish: bool
     the source written into its history."""
     if not provider.licensed_for_dpo:
         raise PermissionDenied(_("The organization has no licence for additional professional education."))
-    _raise(validate_card(data))
+    _raise(validate_card(data, provider=provider))
     program = _write_card(Program(provider=provider, region_id=provider.region_id, status=ProgramStatus.DRAFT), data)
     if publish:
         _transition(
@@ -299,6 +341,9 @@ def program_card(program: Program) -> dict[str, Any]:
             for o in program.outcomes.select_related("competency")
         ],
         "modules": [{"title": m.title, "hours": m.hours} for m in program.modules.all()],
+        "network_partners": [
+            {"inn": o.inn, "name": o.name} for o in program.network_partners.order_by("name", "pk")
+        ],
     }
 
 

@@ -111,6 +111,19 @@ def create_demo_catalog(region: Region, *, seed: int, today: dt.date | None = No
     cities = list(Municipality.objects.filter(region=region, kind__in=["city_district", "closed_city"]).order_by("pk"))
     krasnoyarsk = next(m for m in cities if m.name == "Красноярск")
 
+    # Network form (273-ФЗ art. 15): about a fifth of the programs are run with partners — another
+    # institute or university, or base schools where the practical part takes place. A separate
+    # random stream, so the rest of the demo stays as it was.
+    network_rng = random.Random(seed + 15)
+    partner_pool = list(
+        Organization.objects.filter(region=region, kind__in=["ipk", "cnppm", "university", "college"])
+        .exclude(inn="")
+        .order_by("pk")
+    ) + list(
+        Organization.objects.filter(region=region, kind="school", municipality=krasnoyarsk)
+        .exclude(inn="")
+        .order_by("pk")[:30]
+    )
     offers: list[tuple[dict, Organization]] = []
     for card in cards:
         pool = providers.get(card["provider_kind"]) or providers["ipk"]
@@ -131,6 +144,10 @@ def create_demo_catalog(region: Region, *, seed: int, today: dt.date | None = No
             variant["price_rub"] = (
                 0 if card["price_rub"] == 0 else round(card["price_rub"] * rng.uniform(0.8, 1.25), -2)
             )
+        candidates = [o for o in partner_pool if o.pk != org.pk and o.inn != org.inn]
+        if org.kind != "federal" and candidates and network_rng.random() < 0.2:
+            partners = network_rng.sample(candidates, 2 if network_rng.random() < 0.3 else 1)
+            variant["network_partners"] = [{"inn": o.inn, "name": o.name} for o in partners]
         actor = staff[org.pk]
         program = services.program_create(actor=actor, provider=org, data=card_to_data(variant))
         program.developer = org.display_name

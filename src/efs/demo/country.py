@@ -109,6 +109,14 @@ CATALOG = [
     WHERE o.kind IN ('cnppm', 'ipk', 'university')""",
     """INSERT INTO catalog_programtransition (program_id, from_status, to_status, at, comment)
     SELECT id, 'draft', 'published', published_at, '' FROM catalog_program WHERE code LIKE 'CD-%%'""",
+    # About a fifth run in network form, with another institute or university of the region.
+    """INSERT INTO catalog_program_network_partners (program_id, organization_id)
+    SELECT p.id, x.id FROM catalog_program p CROSS JOIN LATERAL (
+        SELECT o.id FROM people_organization o
+        WHERE o.region_id = p.region_id AND o.kind IN ('cnppm', 'ipk', 'university') AND o.id <> p.provider_id
+        ORDER BY o.id LIMIT 1
+    ) x
+    WHERE p.code LIKE 'CD-%%' AND random() < 0.2""",
     # Two cohorts a program: last year's and this year's, online.
     """INSERT INTO catalog_cohort (program_id, region_id, start_date, end_date, enrollment_deadline, seats,
         seats_taken, online, address, price, status, availability, created_at)

@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 
 from efs.periods import utc_bounds
 
-from .models import Attempt, AttemptStatus, CompetencyResult
+from .models import Attempt, AttemptStatus, CompetencyResult, Decision
 from .queries import FINISHED
 from .services import expire_overdue, on_attempt_finished
 
@@ -24,6 +24,7 @@ __all__ = [
     "current_deficit_results_of_region",
     "current_deficits",
     "educators_with_deficit",
+    "element_deficit_profile",
     "element_educators_diagnosed",
     "expire_overdue",
     "latest_result",
@@ -51,6 +52,55 @@ def element_educators_diagnosed(*, months: list[dt.date]) -> list[tuple[int, int
         )
         rows += [(c["educator__organization_id"], index, c["n"]) for c in counts if c["educator__organization_id"]]
     return rows
+
+
+def element_deficit_profile(*, months: list[dt.date]) -> dict[str, list[tuple[int, int, int]]]:
+    """The deficit profile at the last of `months` (the home pages' deficits card), by the
+    educator's current organization, active educators only, from each educator's latest
+    finished attempt of a framework by that month's end:
+
+    - ``people:<competency id>``: educators whose latest attempt measured the competency;
+    - ``deficit:<competency id>``: of them, those whose result is a deficit;
+    - ``diagnosed``: educators with at least one finished result.
+
+    Each maps to rows (organization id, month index, count), at the last month's index only:
+    the card shows the profile as it is, the deficit map its history."""
+    if not months:
+        return {}
+    index = len(months) - 1
+    _start, end = utc_bounds(months[-1])
+    finished = CompetencyResult.objects.filter(
+        attempt__status__in=FINISHED, attempt__finished_at__lt=end, attempt__educator__is_active=True
+    )
+    later = Attempt.objects.filter(
+        educator_id=OuterRef("attempt__educator_id"),
+        assessment__framework_id=OuterRef("attempt__assessment__framework_id"),
+        status__in=FINISHED,
+        finished_at__lt=end,
+    ).filter(
+        Q(finished_at__gt=OuterRef("attempt__finished_at"))
+        | Q(finished_at=OuterRef("attempt__finished_at"), pk__gt=OuterRef("attempt_id"))
+    )
+    out: dict[str, list[tuple[int, int, int]]] = {}
+    counts = (
+        finished.exclude(Exists(later))
+        .values_list("attempt__educator__organization_id", "competency_id")
+        .annotate(people=Count("id"), deficit=Count("id", filter=Q(decision=Decision.DEFICIT)))
+        .order_by()
+    )
+    for org_id, competency_id, people, deficit in counts:
+        if not org_id:
+            continue
+        out.setdefault(f"people:{competency_id}", []).append((org_id, index, people))
+        if deficit:
+            out.setdefault(f"deficit:{competency_id}", []).append((org_id, index, deficit))
+    diagnosed = (
+        finished.values_list("attempt__educator__organization_id")
+        .annotate(n=Count("attempt__educator_id", distinct=True))
+        .order_by()
+    )
+    out["diagnosed"] = [(org_id, index, n) for org_id, n in diagnosed if org_id]
+    return out
 
 
 # The one deficit threshold: a competency whose P(deficit) is at least this is one of the

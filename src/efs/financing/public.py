@@ -10,6 +10,7 @@ from django.db.models import Count, Sum
 from efs.periods import utc_bounds
 
 from .models import Account, AccountKind, Contract, Enrollment, EnrollmentStatus
+from .queries import FUND_FIGURES
 from .services import (
     cohort_outcomes_record,
     enrollment_accept,
@@ -18,6 +19,7 @@ from .services import (
 )
 
 __all__ = [
+    "FUND_FIGURES",
     "Contract",
     "Enrollment",
     "EnrollmentStatus",
@@ -28,6 +30,7 @@ __all__ = [
     "element_certificates_issued",
     "element_certificates_used",
     "element_educators_trained_cnppm",
+    "element_fund_figures",
     "element_money_spent",
 ]
 
@@ -105,3 +108,19 @@ def element_educators_trained_cnppm(*, months: list[dt.date]) -> list[tuple[int,
         )
         rows += _rows(counts, "educator__organization_id", index)
     return rows
+
+
+def element_fund_figures(*, months: list[dt.date]) -> dict[str, list[tuple[int, int, int]]]:
+    """The regions' funds of the last month's year as they stand when the build runs (the
+    ledger's balances, which belong to a region, not to an organization): {figure: rows
+    (region id, month index, kopecks or a count)} at the last month's index only, for the
+    home page's fund card. Computed by the fund page's own rules, so the two agree."""
+    from .queries import fund_figures_by_region
+
+    if not months:
+        return {}
+    index = len(months) - 1
+    return {
+        figure: [(region_id, index, int(value)) for region_id, value in by_region.items() if value]
+        for figure, by_region in fund_figures_by_region(months[-1].year).items()
+    }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -187,6 +187,42 @@ def certificates_by_region(year: int, region_ids: list[int] | None = None) -> di
     return dict(_certificates(year, region_ids).values_list("region").annotate(n=Count("id")).order_by())
 
 
+def available_by_region(year: int, region_ids: list[int] | None = None) -> dict[int, int]:
+    """What is left in each region's fund of the year (its `available`: balance less holds)."""
+    rows = (
+        _funds(year, region_ids)
+        .values_list("region")
+        .annotate(total=Sum(F("credits_posted") - F("debits_posted") - F("debits_pending")))
+        .order_by()
+    )
+    return {region: total or 0 for region, total in rows}
+
+
+def owed_by_region(region_ids: list[int] | None = None) -> dict[int, int]:
+    """What each region owes its providers: the balances of its provider accounts, all years."""
+    accounts = Account.objects.filter(kind=AccountKind.PROVIDER, ledger=Ledger.RUB)
+    if region_ids is not None:
+        accounts = accounts.filter(region_id__in=region_ids)
+    rows = accounts.values_list("region").annotate(total=Sum(F("credits_posted") - F("debits_posted"))).order_by()
+    return {region: total or 0 for region, total in rows}
+
+
+FUND_FIGURES = ("topped_up", "available", "certificates", "held", "spent", "owed")
+
+
+def fund_figures_by_region(year: int) -> dict[str, dict[int, int]]:
+    """The figures of the regional operator's fund card for every region, by the rules of
+    `overview` (the fund page): {figure: {region id: kopecks or a count}}."""
+    return {
+        "topped_up": topped_up_by_region(year),
+        "available": available_by_region(year),
+        "certificates": certificates_by_region(year),
+        "held": held_by_region(year),
+        "spent": spent_by_region(year),
+        "owed": owed_by_region(),
+    }
+
+
 def reversal_tid(top_up: Transfer | int) -> str:
     """The id of the transfer that reverses a top-up: one correction per top-up."""
     return f"storno:{top_up if isinstance(top_up, int) else top_up.pk}"
@@ -232,8 +268,7 @@ def overview(region: Region, year: int) -> Overview:
     result.certificates_used = (
         Enrollment.objects.filter(certificate__in=certificates).values("certificate").distinct().count()
     )
-    payables = Account.objects.filter(kind=AccountKind.PROVIDER, ledger=Ledger.RUB, region=region)
-    result.owed = sum(a.balance for a in payables)
+    result.owed = owed_by_region(one).get(region.pk, 0)
     result.tracked_issued = _sum(
         Transfer.objects.filter(kind=TransferKind.ISSUE, ledger=Ledger.TRACK, credit__region=region, credit__year=year)
     )

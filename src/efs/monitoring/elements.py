@@ -51,7 +51,69 @@ def element(code: str) -> Element:
 
 
 def compute(code: str, months: list[dt.date]) -> list[tuple[int, int, int]]:
-    return ELEMENTS[code].source(months=months)
+    if code in ELEMENTS:
+        return ELEMENTS[code].source(months=months)
+    return _family_compute(code, months)
+
+
+# ---------------------------------------------------------------- families of elements
+# Elements whose codes come from the data (per competency: educators measured on it, and of
+# them those with a deficit) or that belong to no organization (a region's fund): written by
+# the build like any element, as `<prefix>:<sub-code>`, for the build's last month only, and
+# read by the home pages' cards. They are not in ELEMENTS, so no passport can name them.
+
+FamilySource = Callable[..., dict[str, list[tuple[int, int, int]]]]
+
+
+@dataclass(frozen=True)
+class Family:
+    prefix: str
+    source: FamilySource  # months -> {sub-code: rows (unit id, month index, value)}
+    level: str = "organization"  # organization: rows per organization, summed up the tree; region: per region
+    app: str = ""
+
+
+FAMILIES: dict[str, Family] = {}
+_family_rows: dict[str, list[tuple[int, int, int]]] = {}
+
+
+def register_family(family: Family) -> None:
+    if family.prefix in FAMILIES:
+        raise ValueError(f"data element family {family.prefix} is registered twice")
+    FAMILIES[family.prefix] = family
+
+
+def family_of(code: str) -> Family | None:
+    prefix, sep, _sub = code.partition(":")
+    return FAMILIES.get(prefix) if sep else None
+
+
+def element_codes(months: list[dt.date]) -> list[str]:
+    """Every code a build writes: the registered elements, then the families' codes found in
+    the data (their rows are computed here, once, and handed out by `compute`)."""
+    _family_rows.clear()
+    codes = list(ELEMENTS)
+    for family in FAMILIES.values():
+        for sub, rows in family.source(months=months).items():
+            code = f"{family.prefix}:{sub}"
+            _family_rows[code] = rows
+            codes.append(code)
+    return codes
+
+
+def element_level(code: str) -> str:
+    """The level an element's source counts at: organization, or region (a family of regions)."""
+    family = family_of(code)
+    return family.level if family else "organization"
+
+
+def _family_compute(code: str, months: list[dt.date]) -> list[tuple[int, int, int]]:
+    if code in _family_rows:
+        return _family_rows.pop(code)
+    family = family_of(code)
+    if family is None:
+        raise KeyError(code)
+    return family.source(months=months).get(code.partition(":")[2], [])
 
 
 register(Element("educators", _("active educators"), people.element_educators, app="people"))
@@ -123,6 +185,15 @@ register(
         "programs_published",
         _("programs in the depository"),
         catalog.element_programs_published,
+        people=False,
+        app="catalog",
+    )
+)
+register(
+    Element(
+        "programs_network_form",
+        _("programs in the depository in network form"),
+        catalog.element_programs_network_form,
         people=False,
         app="catalog",
     )
@@ -273,3 +344,8 @@ register(
         app="practices",
     )
 )
+
+# The home pages' deficits card (educators measured on each competency, with a deficit,
+# diagnosed at all) and the regional operator's fund card.
+register_family(Family("deficits", diagnostics.element_deficit_profile, app="diagnostics"))
+register_family(Family("fund", financing.element_fund_figures, level="region", app="financing"))

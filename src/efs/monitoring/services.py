@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 
 from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from efs.people import access
-from efs.people.public import Municipality, Organization, OrganizationKind, Region, Role, notify
+from efs.people.public import Municipality, Organization, OrganizationKind, Region, Role, municipal_operators, notify
 from efs.periods import add_months, month_start
 
-from .elements import ELEMENTS, compute
+from .elements import ELEMENTS, compute, element_codes, element_level
 from .models import (
     Build,
     BuildStatus,
@@ -90,6 +90,8 @@ def _write(build: Build, code: str, months: list[dt.date], directory: dict[int, 
     """The element's organization rows, then their sums per municipality, region and country.
     Rows are written in batches as they come, so memory holds one batch and the sums, not
     the element's every row (a country has about a million organization × month rows)."""
+    if element_level(code) == Level.REGION:
+        return _write_regional(build, code, months)
     by_muni: dict[tuple[int, int, int], int] = defaultdict(int)
     by_region: dict[tuple[int, int], int] = defaultdict(int)
     by_country: dict[int, int] = defaultdict(int)
@@ -107,6 +109,22 @@ def _write(build: Build, code: str, months: list[dt.date], directory: dict[int, 
         out.add((build.pk, code, Level.MUNICIPALITY.value, m, r, None, months[i], v))
     for (r, i), v in by_region.items():
         out.add((build.pk, code, Level.REGION.value, r, r, None, months[i], v))
+    for i, v in by_country.items():
+        out.add((build.pk, code, Level.FEDERAL.value, 0, None, None, months[i], v))
+    out.flush()
+    return out.written
+
+
+def _write_regional(build: Build, code: str, months: list[dt.date]) -> int:
+    """An element that belongs to regions, not organizations (a region's fund): its region
+    rows and their sum for the country."""
+    by_country: dict[int, int] = defaultdict(int)
+    out = _FactWriter()
+    for region_id, index, value in compute(code, months):
+        if not value:
+            continue
+        out.add((build.pk, code, Level.REGION.value, region_id, region_id, None, months[index], value))
+        by_country[index] += value
     for i, v in by_country.items():
         out.add((build.pk, code, Level.FEDERAL.value, 0, None, None, months[i], v))
     out.flush()
@@ -150,8 +168,8 @@ def analytics_build(
     while month <= last:
         months.append(month)
         month = add_months(month, 1)
-    codes = list(ELEMENTS)
     try:
+        codes = element_codes(months)
         rows = _copy_older(build, current, recompute_from) if incremental and current else 0
         directory = _directory()
         for step, code in enumerate(codes, start=1):
@@ -515,6 +533,49 @@ def alert_owners_behind(*, today: dt.date | None = None) -> int:
                 url=f"/monitoring/indicators/{indicator.code}/?level=region&unit={value.unit_id}",
                 key=f"monitoring-behind:{indicator.code}:{value.unit_id}:{today:%Y-%m}",
             )
+    return sent + alert_municipalities_behind(today=today)
+
+
+def alert_municipalities_behind(*, today: dt.date | None = None) -> int:
+    """Tell the municipal operators of each municipality, once a month, about every indicator
+    that is behind its target there (the region's target cascaded, or the municipality's own).
+
+    A municipality's value resting on 1–4 people is hidden on its operator's dashboard, so it
+    is not judged here either (the message would carry it)."""
+    from .queries import indicator_values_many
+
+    today = today or timezone.now().date()
+    by_indicator: dict[int, list[int]] = defaultdict(list)
+    for indicator_id, unit_id in Target.objects.filter(year=today.year, level=Level.MUNICIPALITY).values_list(
+        "indicator_id", "unit_id"
+    ):
+        by_indicator[indicator_id].append(unit_id)
+    if not by_indicator:
+        return 0
+    indicators = list(Indicator.objects.filter(pk__in=by_indicator))
+    operators = municipal_operators({unit for units in by_indicator.values() for unit in units})
+    sent = 0
+    for indicator in indicators:
+        values = indicator_values_many(
+            [indicator],
+            level=Level.MUNICIPALITY,
+            period=str(today.year),
+            unit_ids=by_indicator[indicator.pk],
+            suppress=True,
+        ).get(indicator.pk, [])
+        for value in values:
+            if value.status != "behind":
+                continue
+            for user in operators.get(value.unit_id, []):
+                sent += notify(
+                    user=user,
+                    title=_("«%(indicator)s» is behind its target in %(unit)s")
+                    % {"indicator": indicator.name, "unit": value.unit_name},
+                    body=_("%(value)s against the expected %(expected)s on the way to %(target)s.")
+                    % {"value": value.display, "expected": value.expected_display, "target": value.target_display},
+                    url=f"/monitoring/indicators/{indicator.code}/?level=municipality&unit={value.unit_id}",
+                    key=f"monitoring-behind:{indicator.code}:m{value.unit_id}:{today:%Y-%m}",
+                )
     return sent
 
 
@@ -709,6 +770,18 @@ STARTER = [
         "%",
         "up",
         "Педагоги — участники сетевых методических сообществ от числа работающих педагогов на конец периода.",
+    ),
+    (
+        "network_programs_share",
+        "Доля программ, реализуемых в сетевой форме",
+        ["programs_network_form"],
+        ["programs_published"],
+        100,
+        "%",
+        "up",
+        "Программы депозитария, реализуемые в сетевой форме (в карточке названы организации-партнёры по "
+        "договору о сетевой форме, ст. 15 273-ФЗ), от всех программ депозитария на конец периода, по "
+        "организации-провайдеру.",
     ),
 ]
 

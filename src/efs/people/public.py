@@ -37,6 +37,7 @@ from .queries import (
     educator_visible,
     educators_visible,
     home_region,
+    municipal_operators,
     role_holders,
     staff_summary,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "educators_visible",
     "element_educators",
     "home_region",
+    "municipal_operators",
     "notify",
     "role_grant",
     "role_holders",

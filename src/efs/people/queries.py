@@ -135,6 +135,25 @@ def role_holders(*, role: str, region_id: int):
     )
 
 
+def municipal_operators(municipality_ids) -> dict[int, list[User]]:
+    """The municipal operators of each municipality (logins holding the role with that
+    municipality as their scope), by name: who answers for the municipality's figures."""
+    from .models import RoleAssignment, Scope
+
+    out: dict[int, list[User]] = {}
+    rows = (
+        RoleAssignment.objects.filter(
+            role=Role.MUNICIPAL_OPERATOR, scope=Scope.MUNICIPALITY, municipality_id__in=list(municipality_ids)
+        )
+        .select_related("user")
+        .order_by("municipality_id", "user__last_name", "user__first_name", "user_id")
+    )
+    for assignment in rows:
+        if assignment.user.is_active and assignment.municipality_id is not None:
+            out.setdefault(assignment.municipality_id, []).append(assignment.user)
+    return out
+
+
 def assigned_tutor(educator: Educator) -> User | None:
     """The educator's tutor: the supporter of their first active tutor assignment (routes send
     routes for approval to them, support books consultations with them)."""

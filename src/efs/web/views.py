@@ -111,13 +111,6 @@ def _federal_regions(user) -> list[dict]:
     return rows
 
 
-def _top_deficits(user, role: str, region_id: int | None = None) -> dict:
-    """The five most frequent deficits, each with the category of people it concerns."""
-    summary = diagnostics.deficit_summary(user, roles=[role], region_id=region_id)
-    rows = sorted((r for r in summary.rows if r.shown), key=lambda r: -r.deficit_share)
-    return {"rows": rows[:5], "diagnosed": summary.diagnosed, "region_id": region_id}
-
-
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
@@ -144,7 +137,8 @@ def _home_context(user, grants, roles: set[str]) -> dict:
             sections[role] = _supporter(user, role)
     for role in (Role.SCHOOL_HEAD, Role.MUNICIPAL_OPERATOR):
         if role in roles:
-            sections[role] = {"figures": monitoring.units_home(user, role), "deficits": _top_deficits(user, role)}
+            unit_figures = monitoring.units_home(user, role)
+            sections[role] = {"figures": unit_figures, "deficits": unit_figures.deficits}
     if Role.PROVIDER in roles:
         sections["provider"] = _provider(user, grants)
     if Role.EXPERT in roles:
@@ -158,8 +152,8 @@ def _home_context(user, grants, roles: set[str]) -> dict:
                 {
                     "region": region,
                     "figures": figures[region.pk],
-                    "deficits": _top_deficits(user, Role.REGIONAL_OPERATOR, region.pk),
-                    "money": financing.overview(region, timezone.localdate().year),
+                    "deficits": figures[region.pk].deficits,
+                    "money": figures[region.pk].fund,
                 }
             )
         sections["regional_operator"] = {"regions": regions}
