@@ -133,6 +133,15 @@ def _inbox(world, state):
     state["inbox"] = True
 
 
+def _unread_again(world, state):
+    """A second unread notification for every user (opening the inbox reads them all)."""
+    if "inbox_again" in state:
+        return
+    for name, user in world.users.items():
+        notify(user=user, title=f"Ещё сообщение для {name}")
+    state["inbox_again"] = True
+
+
 def _own_inbox(who, world, response):
     if who == "anonymous":
         return
@@ -205,8 +214,8 @@ ROUTES += [
         "POST",
         lambda w, s: "/api/people/notifications/read",
         api(LOGGED_IN),
-        setup=_inbox,
-        observe=rows_of("people.Notification", "user__username", title__startswith="Сообщение для ", read_at=None),
+        setup=_unread_again,  # the inbox page above has read the first ones
+        observe=rows_of("people.Notification", "user__username", title__startswith="Ещё сообщение для ", read_at=None),
         changes=set(LOGGED_IN),  # each reads their own (tests/people: nobody else's)
         macro=None,
     ),
