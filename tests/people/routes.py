@@ -124,22 +124,22 @@ def _consent_expect(who, world):
     return 200 if who == "teacher" else 404
 
 
-def _inbox(world, state):
-    """Every user has one unread notification addressed by name, so a leak would show."""
-    if "inbox" in state:
-        return
-    for name, user in world.users.items():
-        notify(user=user, title=f"Сообщение для {name}")
-    state["inbox"] = True
+def _notify_everybody(prefix: str):
+    """A setup: every user gets one unread notification «<prefix> <their name>», once per run."""
+
+    def setup(world, state):
+        if prefix in state:
+            return
+        for name, user in world.users.items():
+            notify(user=user, title=f"{prefix} {name}")
+        state[prefix] = True
+
+    return setup
 
 
-def _unread_again(world, state):
-    """A second unread notification for every user (opening the inbox reads them all)."""
-    if "inbox_again" in state:
-        return
-    for name, user in world.users.items():
-        notify(user=user, title=f"Ещё сообщение для {name}")
-    state["inbox_again"] = True
+# Addressed by name, so a leak would show.
+_inbox = _notify_everybody("Сообщение для")
+_unread_again = _notify_everybody("Ещё сообщение для")  # opening the inbox reads them all
 
 
 def _own_inbox(who, world, response):
