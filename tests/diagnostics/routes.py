@@ -307,8 +307,8 @@ ROUTES += [
         lambda w, s: "/diagnostics/start/t-a/",
         own(302),
         setup=_base,
-        observe=_ATTEMPTS_OF_A,
-        changes={"teacher"},
+        observe=_ATTEMPTS_OF_A,  # the API row's attempt is in progress: the page resumes it, nothing new
+        label="resume",
     ),
     Route(
         "diagnostics:finish",

@@ -141,8 +141,8 @@ def _enrollment(key: str = "enrollment"):
 _MANAGER_RULE = rows_of("financing.CertificateRule", "year", "nominal", region__code="24", category="manager")
 _R1_CERTIFICATES = rows_of("financing.Account", "pk", "debits_posted", kind=AccountKind.CERTIFICATE, region__code="24")
 _R1_CONTRACTS = rows_of("financing.Contract", "number", "valid_to", region__code="24")
-# Every movement of R1's fund (a reversal is a top-up the other way).
-_R1_FUND = rows_of("financing.Transfer", "tid", "amount", credit__kind=AccountKind.FUND, credit__region__code="24")
+# Every top-up, and its reversal (a top-up the other way: out of the fund).
+_TOP_UPS = rows_of("financing.Transfer", "tid", "amount", kind="top_up")
 _R1_SWEEPS = rows_of("financing.Transfer", "tid", kind__in=("sweep", "carry"), debit__region__code="24")
 
 ROUTES += [
@@ -395,7 +395,7 @@ ROUTES += [
         by_role({"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302),
         method="POST",
         data=lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year, "reason": "ошибка"},
-        observe=_R1_FUND,
+        observe=_TOP_UPS,
         changes=MONEY_MOVERS,
     ),
     _page(
