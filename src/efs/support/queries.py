@@ -168,14 +168,14 @@ def overview(user, *, page: int = 1, now: dt.datetime | None = None) -> Overview
     )
     records = {}
     last_record = None
-    for r in (
+    for kind_row in (
         PrivateRecord.objects.filter(educator__in=supported.values("pk"))
         .values("kind")
         .annotate(n=Count("pk"), last=Max("created_at"))
         .order_by()
     ):
-        records[r["kind"]] = r["n"]
-        last_record = max(filter(None, [last_record, r["last"]]))
+        records[kind_row["kind"]] = kind_row["n"]
+        last_record = max(filter(None, [last_record, kind_row["last"]]))
     return Overview(total, consultations, records, last_record, list(rows.values()), page, pages)
 
 
