@@ -4,7 +4,6 @@ formula versions, targets with their cascade, and the owner's alert when a unit 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
@@ -17,7 +16,7 @@ from django.utils.translation import gettext as _
 from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from efs.people import access
 from efs.people.public import Municipality, Organization, OrganizationKind, Region, Role, notify
-from efs.periods import add_months, month_start
+from efs.periods import add_months, month_start, month_table
 
 from .elements import ELEMENTS, compute
 from .models import (
@@ -86,31 +85,74 @@ class _FactWriter:
         self.batch = []
 
 
-def _write(build: Build, code: str, months: list[dt.date], directory: dict[int, tuple[int | None, int]]) -> int:
-    """The element's organization rows, then their sums per municipality, region and country.
-    Rows are written in batches as they come, so memory holds one batch and the sums, not
-    the element's every row (a country has about a million organization × month rows)."""
-    by_muni: dict[tuple[int, int, int], int] = defaultdict(int)
-    by_region: dict[tuple[int, int], int] = defaultdict(int)
-    by_country: dict[int, int] = defaultdict(int)
+def _organization_rows_sql(build: Build, code: str, months: list[dt.date]) -> int:
+    """The element's organization rows in one INSERT … SELECT over the element's own query
+    (all months at once): nothing passes through Python."""
+    source_sql, source_params = ELEMENTS[code].sql(months)  # type: ignore[misc]
+    month_sql, month_params = month_table(months)
+    organizations = Organization._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Fact._meta.db_table} ({', '.join(FACT_COLUMNS)}) "
+            "SELECT %s, %s, %s, o.id, o.region_id, o.municipality_id, m.first_day, s.value "
+            f"FROM ({source_sql}) s JOIN {organizations} o ON o.id = s.org JOIN {month_sql} m ON m.idx = s.idx "
+            "WHERE s.value <> 0 AND o.region_id IS NOT NULL",
+            [build.pk, code, Level.ORGANIZATION.value, *source_params, *month_params],
+        )
+        return cursor.rowcount
+
+
+def _organization_rows_python(
+    build: Build, code: str, months: list[dt.date], directory: dict[int, tuple[int | None, int]]
+) -> int:
+    """An element that is computed in Python (a forecast shared over schools, a small table):
+    its organization rows written in batches (COPY on PostgreSQL)."""
     out = _FactWriter()
     for org_id, index, value in compute(code, months):
         muni_id, region_id = directory.get(org_id, (None, 0))
         if not region_id or not value:
             continue
         out.add((build.pk, code, Level.ORGANIZATION.value, org_id, region_id, muni_id, months[index], value))
-        if muni_id:
-            by_muni[(muni_id, region_id, index)] += value
-        by_region[(region_id, index)] += value
-        by_country[index] += value
-    for (m, r, i), v in by_muni.items():
-        out.add((build.pk, code, Level.MUNICIPALITY.value, m, r, None, months[i], v))
-    for (r, i), v in by_region.items():
-        out.add((build.pk, code, Level.REGION.value, r, r, None, months[i], v))
-    for i, v in by_country.items():
-        out.add((build.pk, code, Level.FEDERAL.value, 0, None, None, months[i], v))
     out.flush()
     return out.written
+
+
+def _roll_up(build: Build, code: str) -> int:
+    """Sums per municipality and region of the element's organization rows, and the country's
+    of the regions', each one INSERT … SELECT … GROUP BY in the database."""
+    table = Fact._meta.db_table
+    columns = ", ".join(FACT_COLUMNS)
+    steps = [
+        (
+            "%s, %s, %s, municipality_id, region_id, NULL, month, SUM(value)",
+            Level.ORGANIZATION,
+            "AND municipality_id IS NOT NULL GROUP BY municipality_id, region_id, month",
+            Level.MUNICIPALITY,
+        ),
+        ("%s, %s, %s, region_id, region_id, NULL, month, SUM(value)", Level.ORGANIZATION, "GROUP BY region_id, month", Level.REGION),
+        ("%s, %s, %s, 0, NULL, NULL, month, SUM(value)", Level.REGION, "GROUP BY month", Level.FEDERAL),
+    ]
+    written = 0
+    with connection.cursor() as cursor:
+        for select, source_level, group, level in steps:
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {select} FROM {table} "
+                f"WHERE build_id = %s AND element = %s AND level = %s {group}",
+                [build.pk, code, level.value, build.pk, code, source_level.value],
+            )
+            written += cursor.rowcount
+    return written
+
+
+def _write(build: Build, code: str, months: list[dt.date], directory: dict[int, tuple[int | None, int]]) -> int:
+    """The element's organization rows, then their sums per municipality, region and country.
+    An element with a query (`Element.sql`) is computed and written by the database in one
+    statement; the sums are GROUP BYs over the written rows (no row comes to Python)."""
+    if ELEMENTS[code].sql is not None:
+        written = _organization_rows_sql(build, code, months)
+    else:
+        written = _organization_rows_python(build, code, months, directory)
+    return written + _roll_up(build, code)
 
 
 def _copy_older(build: Build, source: Build, before: dt.date) -> int:
@@ -153,7 +195,7 @@ def analytics_build(
     codes = list(ELEMENTS)
     try:
         rows = _copy_older(build, current, recompute_from) if incremental and current else 0
-        directory = _directory()
+        directory = _directory() if any(ELEMENTS[code].sql is None for code in codes) else {}
         for step, code in enumerate(codes, start=1):
             rows += _write(build, code, months, directory)
             if progress:

@@ -41,10 +41,14 @@ __all__ = [
     "registry_load",
     "scenario_create",
     "element_post_fte",
+    "element_post_fte_sql",
     "element_post_holders",
     "element_post_holders_60",
+    "element_post_holders_60_sql",
+    "element_post_holders_sql",
     "element_projected_gap_fte",
     "element_vacant_fte",
+    "element_vacant_fte_sql",
     "weekly_hours",
 ]
 
@@ -174,6 +178,76 @@ def element_post_holders(*, months: list) -> list[tuple[int, int, int]]:
 def element_post_holders_60(*, months: list) -> list[tuple[int, int, int]]:
     """People aged 60 or more holding a post: (organization id, month index, count)."""
     return _holders(months, min_age=60)
+
+
+# The same elements as one query each over all months (monitoring's build runs them inside
+# an INSERT … SELECT): rows of ``org, idx, value``; see `efs.periods.month_table`. A post or
+# an assignment is open at a month's last day as `_open_on` says.
+
+
+def element_post_fte_sql(months: list) -> tuple[str, list]:
+    from efs.periods import month_table
+
+    from .models import Post
+
+    month_sql, month_params = month_table(months)
+    return (
+        "SELECT p.organization_id AS org, m.idx AS idx, CAST(ROUND(SUM(p.fte) * 100) AS INTEGER) AS value "
+        f"FROM {Post._meta.db_table} p "
+        f"JOIN {month_sql} m ON p.opened_on <= m.last_day AND (p.closed_on IS NULL OR p.closed_on > m.last_day) "
+        "GROUP BY 1, 2",
+        month_params,
+    )
+
+
+def element_vacant_fte_sql(months: list) -> tuple[str, list]:
+    """A post's FTE not held at the month's last day, summed per organization."""
+    from efs.periods import month_table
+
+    from .models import Assignment, Post
+
+    month_sql, month_params = month_table(months)
+    return (
+        "SELECT p.organization_id AS org, m.idx AS idx, CAST(ROUND(SUM(CASE WHEN p.fte - COALESCE(h.held, 0) > 0 "
+        "THEN p.fte - COALESCE(h.held, 0) ELSE 0 END) * 100) AS INTEGER) AS value "
+        f"FROM {Post._meta.db_table} p "
+        f"JOIN {month_sql} m ON p.opened_on <= m.last_day AND (p.closed_on IS NULL OR p.closed_on > m.last_day) "
+        f"LEFT JOIN (SELECT a.post_id, hm.idx, SUM(a.fte) AS held FROM {Assignment._meta.db_table} a "
+        f"JOIN {month_sql} hm ON a.started_on <= hm.last_day AND (a.ended_on IS NULL OR a.ended_on > hm.last_day) "
+        "GROUP BY a.post_id, hm.idx) h ON h.post_id = p.id AND h.idx = m.idx "
+        "GROUP BY 1, 2",
+        [*month_params, *month_params],
+    )
+
+
+def _holders_sql(months: list, *, min_age: int | None) -> tuple[str, list]:
+    from django.db import connection
+
+    from efs.people.public import Educator
+    from efs.periods import month_table
+
+    from .models import Assignment, Post
+
+    born_by = [connection.ops.adapt_datefield_value(_years_before(day, min_age or 0)) for day in _month_ends(months)]
+    month_sql, month_params = month_table(months, extra={"born_by": born_by})
+    age = ""
+    if min_age is not None:
+        age = f"JOIN {Educator._meta.db_table} e ON e.id = a.educator_id AND e.birth_date <= m.born_by "
+    return (
+        "SELECT p.organization_id AS org, m.idx AS idx, COUNT(DISTINCT a.educator_id) AS value "
+        f"FROM {Assignment._meta.db_table} a JOIN {Post._meta.db_table} p ON p.id = a.post_id "
+        f"JOIN {month_sql} m ON a.started_on <= m.last_day AND (a.ended_on IS NULL OR a.ended_on > m.last_day) "
+        f"{age}GROUP BY 1, 2",
+        month_params,
+    )
+
+
+def element_post_holders_sql(months: list) -> tuple[str, list]:
+    return _holders_sql(months, min_age=None)
+
+
+def element_post_holders_60_sql(months: list) -> tuple[str, list]:
+    return _holders_sql(months, min_age=60)
 
 
 # The projected gap is a figure of a municipality × subject (the forecast's unit); as an
