@@ -48,7 +48,8 @@ def month_table(months: list[dt.date], *, back: int = 12, extra: dict[str, list]
       bounds, as `utc_bounds`), ``back_at`` (the start of the ``back`` months ending with it);
     - ``extra``: more columns, name -> one value a month (already adapted by the caller).
 
-    Plain ``SELECT … UNION ALL`` (PostgreSQL and SQLite), the values adapted as the ORM adapts
+    A ``VALUES`` list (PostgreSQL and SQLite name its columns column1, column2 …; the planner
+    knows its row count, unlike a chain of ``UNION ALL``), the values adapted as the ORM adapts
     them, so that a comparison in SQL is the one a queryset filter makes. Returns (sql, params).
     """
     from django.db import connection
@@ -60,10 +61,7 @@ def month_table(months: list[dt.date], *, back: int = 12, extra: dict[str, list]
     for index, month in enumerate(months):
         start, end = utc_bounds(month)
         back_at, _end = utc_bounds(month, months_back=back)
-        if index == 0:
-            parts.append("SELECT " + ", ".join(f"%s AS {name}" for name in names))
-        else:
-            parts.append("SELECT " + ", ".join("%s" for _name in names))
+        parts.append("(" + ", ".join("%s" for _name in names) + ")")
         params += [
             index,
             month.year,
@@ -74,7 +72,8 @@ def month_table(months: list[dt.date], *, back: int = 12, extra: dict[str, list]
             ops.adapt_datetimefield_value(back_at),
             *(values[index] for values in extra.values()),
         ]
-    return "(" + " UNION ALL ".join(parts) + ")", params
+    columns = ", ".join(f"column{i} AS {name}" for i, name in enumerate(names, start=1))
+    return f"(SELECT {columns} FROM (VALUES {', '.join(parts)}) v)", params
 
 
 def month_bucket(column: str, months: list[dt.date]) -> tuple[str, list]:

@@ -58,7 +58,11 @@ def compute(code: str, months: list[dt.date]) -> list[tuple[int, int, int]]:
     return ELEMENTS[code].source(months=months)
 
 
-register(Element("educators", _("active educators"), people.element_educators, app="people", sql=people.element_educators_sql))
+register(
+    Element(
+        "educators", _("active educators"), people.element_educators, app="people", sql=people.element_educators_sql
+    )
+)
 register(
     Element(
         "educators_diagnosed",

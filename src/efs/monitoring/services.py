@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import suppress
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -209,6 +210,7 @@ def analytics_build(
         months.append(month)
         month = add_months(month, 1)
     codes = list(ELEMENTS)
+    _session(building=True)
     try:
         _aside_create(build)
         rows = _copy_older(build, current, recompute_from) if incremental and current else 0
@@ -229,8 +231,25 @@ def analytics_build(
         )
         _facts_drop(build.pk)
         raise
+    finally:
+        with suppress(DatabaseError):  # a session whose transaction failed resets at its end
+            _session(building=False)
     _drop_old_builds(keep=build)
     return build
+
+
+def _session(*, building: bool) -> None:
+    """PostgreSQL settings of the build's session: memory for the group-bys (an element's
+    hash or sort of a million rows stays in memory, not in temporary files) and no JIT (its
+    compilation costs more than it saves on these one-pass statements)."""
+    if connection.vendor != "postgresql":
+        return
+    if building:
+        _execute("SET work_mem = '64MB'")
+        _execute("SET jit = off")
+    else:
+        _execute("RESET work_mem")
+        _execute("RESET jit")
 
 
 def _drop_old_builds(*, keep: Build) -> None:
