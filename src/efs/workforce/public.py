@@ -201,22 +201,33 @@ def element_post_fte_sql(months: list) -> tuple[str, list]:
 
 
 def element_vacant_fte_sql(months: list) -> tuple[str, list]:
-    """A post's FTE not held at the month's last day, summed per organization."""
+    """A post's FTE not held at the month's last day, summed per organization, without a
+    group-by per post and month (a country has a million posts × 24 months): for a post,
+    max(0, fte − held) = (fte − held) + max(0, held − fte). The first part sums per
+    organization straight from the posts and the assignments open at the day; the second is
+    computed post by post only for the few posts whose assignments ever add up to more than
+    the post (only they can be held beyond their FTE)."""
     from efs.periods import month_table
 
     from .models import Assignment, Post
 
     month_sql, month_params = month_table(months)
+    posts, assignments = Post._meta.db_table, Assignment._meta.db_table
+    post_open = "p.opened_on <= m.last_day AND (p.closed_on IS NULL OR p.closed_on > m.last_day)"
+    held_open = "a.started_on <= m.last_day AND (a.ended_on IS NULL OR a.ended_on > m.last_day)"
     return (
-        "SELECT p.organization_id AS org, m.idx AS idx, CAST(ROUND(SUM(CASE WHEN p.fte - COALESCE(h.held, 0) > 0 "
-        "THEN p.fte - COALESCE(h.held, 0) ELSE 0 END) * 100) AS INTEGER) AS value "
-        f"FROM {Post._meta.db_table} p "
-        f"JOIN {month_sql} m ON p.opened_on <= m.last_day AND (p.closed_on IS NULL OR p.closed_on > m.last_day) "
-        f"LEFT JOIN (SELECT a.post_id, hm.idx, SUM(a.fte) AS held FROM {Assignment._meta.db_table} a "
-        f"JOIN {month_sql} hm ON a.started_on <= hm.last_day AND (a.ended_on IS NULL OR a.ended_on > hm.last_day) "
-        "GROUP BY a.post_id, hm.idx) h ON h.post_id = p.id AND h.idx = m.idx "
-        "GROUP BY 1, 2",
-        [*month_params, *month_params],
+        "SELECT x.org AS org, x.idx AS idx, CAST(ROUND(SUM(x.v) * 100) AS INTEGER) AS value FROM ("
+        f"SELECT p.organization_id AS org, m.idx AS idx, p.fte AS v FROM {posts} p JOIN {month_sql} m ON {post_open} "
+        f"UNION ALL SELECT p.organization_id, m.idx, -a.fte FROM {assignments} a "
+        f"JOIN {posts} p ON p.id = a.post_id JOIN {month_sql} m ON {post_open} AND {held_open} "
+        "UNION ALL SELECT o.org, o.idx, o.held - o.fte FROM ("
+        "SELECT p.organization_id AS org, m.idx AS idx, p.fte AS fte, SUM(a.fte) AS held "
+        f"FROM {posts} p JOIN {assignments} a ON a.post_id = p.id JOIN {month_sql} m ON {post_open} AND {held_open} "
+        f"WHERE p.id IN (SELECT a2.post_id FROM {assignments} a2 JOIN {posts} p2 ON p2.id = a2.post_id "
+        "GROUP BY a2.post_id, p2.fte HAVING SUM(a2.fte) > p2.fte) "
+        "GROUP BY p.id, p.organization_id, p.fte, m.idx) o WHERE o.held > o.fte"
+        ") x GROUP BY x.org, x.idx",
+        [*month_params, *month_params, *month_params],
     )
 
 
