@@ -164,6 +164,9 @@ def prepare() -> None:
                         value=value,
                     )
                 )
+    from efs.monitoring.services import facts_partition
+
+    facts_partition(build)  # the analytics table is partitioned by build on PostgreSQL
     Fact.objects.bulk_create(facts, batch_size=5000)
     Build.objects.filter(status=BuildStatus.PUBLISHED).update(status=BuildStatus.SUPERSEDED)
     build.status, build.rows = BuildStatus.PUBLISHED, len(facts)

@@ -37,3 +37,75 @@ def utc_bounds(month: dt.date, *, months_back: int = 1) -> tuple[dt.datetime, dt
     end = dt.datetime.combine(next_month(month), dt.time(), tzinfo=dt.UTC)
     start = dt.datetime.combine(add_months(month, 1 - months_back), dt.time(), tzinfo=dt.UTC)
     return start, end
+
+
+def month_table(months: list[dt.date], *, back: int = 12, extra: dict[str, list] | None = None) -> tuple[str, list]:
+    """The months as a derived table for one set-based query over all of them (a data element
+    computed in one statement, not one query a month), with the bounds the elements use:
+
+    - ``idx`` (the month's index in ``months``), ``year``;
+    - ``first_day`` and ``last_day`` (dates), ``start_at`` and ``end_at`` (the month's UTC
+      bounds, as `utc_bounds`), ``back_at`` (the start of the ``back`` months ending with it);
+    - ``extra``: more columns, name -> one value a month (already adapted by the caller).
+
+    A ``VALUES`` list (PostgreSQL and SQLite name its columns column1, column2 …; the planner
+    knows its row count, unlike a chain of ``UNION ALL``), the values adapted as the ORM adapts
+    them, so that a comparison in SQL is the one a queryset filter makes. Returns (sql, params).
+    """
+    from django.db import connection
+
+    ops = connection.ops
+    extra = extra or {}
+    names = ["idx", "year", "first_day", "last_day", "start_at", "end_at", "back_at", *extra]
+    parts, params = [], []
+    for index, month in enumerate(months):
+        start, end = utc_bounds(month)
+        back_at, _end = utc_bounds(month, months_back=back)
+        parts.append("(" + ", ".join("%s" for _name in names) + ")")
+        params += [
+            index,
+            month.year,
+            ops.adapt_datefield_value(month),
+            ops.adapt_datefield_value(next_month(month) - dt.timedelta(days=1)),
+            ops.adapt_datetimefield_value(start),
+            ops.adapt_datetimefield_value(end),
+            ops.adapt_datetimefield_value(back_at),
+            *(values[index] for values in extra.values()),
+        ]
+    columns = ", ".join(f"column{i} AS {name}" for i, name in enumerate(names, start=1))
+    return f"(SELECT {columns} FROM (VALUES {', '.join(parts)}) v)", params
+
+
+def month_bucket(column: str, months: list[dt.date]) -> tuple[str, list]:
+    """A CASE giving the index of the first month whose end is after ``column`` (a UTC
+    timestamp): 0 for anything before the first month's end, NULL after the last month's.
+    A stock counted as "made by the month's end" is then the running sum of the buckets."""
+    from django.db import connection
+
+    ops = connection.ops
+    parts, params = [], []
+    for index, month in enumerate(months):
+        _start, end = utc_bounds(month)
+        parts.append(f"WHEN {column} < %s THEN {index}")
+        params.append(ops.adapt_datetimefield_value(end))
+    return "CASE " + " ".join(parts) + " END", params
+
+
+def month_last_end(months: list[dt.date]):
+    """The end of the last month (UTC), adapted for a raw query's parameter."""
+    from django.db import connection
+
+    return connection.ops.adapt_datetimefield_value(utc_bounds(months[-1])[1])
+
+
+def cumulative(increments_sql: str, params: list, months: list[dt.date]) -> tuple[str, list]:
+    """A stock as the running sum of its increments: ``increments_sql`` yields ``org``,
+    ``bucket`` (see `month_bucket`) and ``n``; the result is ``org, idx, value`` with
+    value = the sum of n over the buckets up to the month. One pass over the domain rows
+    (grouped per organization and month made) instead of one count a month."""
+    month_sql, month_params = month_table(months)
+    return (
+        f"SELECT b.org AS org, m.idx AS idx, SUM(b.n) AS value FROM ({increments_sql}) b "
+        f"JOIN {month_sql} m ON b.bucket <= m.idx GROUP BY b.org, m.idx",
+        [*params, *month_params],
+    )

@@ -196,6 +196,11 @@ def test_demo_simulates_a_first_wave_of_diagnostics(reference_data, capsys):
     decisions = set(CompetencyResult.objects.values_list("decision", flat=True))
     assert decisions == {"deficit", "uncertain", "no_deficit"}
     _the_past_season_is_settled()
+    # the data elements' one-query forms (monitoring's build) count the demo's year as their
+    # monthly forms do: routes, re-diagnoses, certificates, enrollments, support, practices
+    from tests.monitoring.element_queries import assert_element_queries_match_sources
+
+    assert assert_element_queries_match_sources() > 0
     # whoever took part, or has a route or an enrollment, consented to the processing of personal data
     from efs.financing.models import Enrollment
     from efs.routes.models import Route

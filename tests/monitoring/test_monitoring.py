@@ -406,3 +406,9 @@ def test_a_value_and_its_unit_never_part_across_lines():
     )
     with translation.override("ru"):
         assert value.display == value.target_display == "60,0\u00a0%" and value.expected_display == "—"
+
+
+def test_the_elements_one_query_forms_give_the_rows_of_their_monthly_counts(diagnosed):
+    from tests.monitoring.element_queries import assert_element_queries_match_sources
+
+    assert assert_element_queries_match_sources() > 0

@@ -365,3 +365,9 @@ def test_the_registry_names_the_publishing_apps():
         "practice_replications",
         "network_events_held",
     }
+
+
+def test_the_elements_one_query_forms_give_the_rows_of_their_monthly_counts(active):
+    from tests.monitoring.element_queries import assert_element_queries_match_sources
+
+    assert assert_element_queries_match_sources() > 0

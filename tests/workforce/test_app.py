@@ -282,6 +282,10 @@ def test_data_elements_for_monitoring(world, staffed) -> None:
     ]
     assert public.element_post_holders_60(months=months) == []
     from efs.monitoring import elements
+    from tests.monitoring.element_queries import assert_element_queries_match_sources
+
+    # the one-query forms the build runs give the same rows (months in any order here)
+    assert assert_element_queries_match_sources([dt.date(2019, 12, 1), dt.date(2026, 12, 1)]) >= 8
 
     assert {
         "workforce_post_fte",

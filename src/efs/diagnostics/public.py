@@ -26,6 +26,7 @@ __all__ = [
     "educators_with_deficit",
     "element_deficit_profile",
     "element_educators_diagnosed",
+    "element_educators_diagnosed_sql",
     "expire_overdue",
     "latest_result",
     "deficit_remeasurements",
@@ -101,6 +102,19 @@ def element_deficit_profile(*, months: list[dt.date]) -> dict[str, list[tuple[in
     )
     out["diagnosed"] = [(org_id, index, n) for org_id, n in diagnosed if org_id]
     return out
+def element_educators_diagnosed_sql(months: list[dt.date]) -> tuple[str, list]:
+    """`element_educators_diagnosed` as one query over all months (monitoring's build)."""
+    from efs.people.public import Educator
+    from efs.periods import month_table
+
+    month_sql, month_params = month_table(months, back=DIAGNOSED_WINDOW_MONTHS)
+    return (
+        "SELECT e.organization_id AS org, m.idx AS idx, COUNT(DISTINCT a.educator_id) AS value "
+        f"FROM {Attempt._meta.db_table} a JOIN {Educator._meta.db_table} e ON e.id = a.educator_id "
+        f"JOIN {month_sql} m ON a.finished_at >= m.back_at AND a.finished_at < m.end_at "
+        "WHERE a.status IN (%s, %s) AND e.is_active = %s AND e.organization_id IS NOT NULL GROUP BY 1, 2",
+        [*month_params, *(status.value for status in FINISHED), True],
+    )
 
 
 # The one deficit threshold: a competency whose P(deficit) is at least this is one of the

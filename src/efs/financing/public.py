@@ -124,3 +124,78 @@ def element_fund_figures(*, months: list[dt.date]) -> dict[str, list[tuple[int, 
         figure: [(region_id, index, int(value)) for region_id, value in by_region.items() if value]
         for figure, by_region in fund_figures_by_region(months[-1].year).items()
     }
+# The same elements as one query each over all months (monitoring's build runs them inside
+# an INSERT … SELECT): rows of ``org, idx, value``; see `efs.periods.month_table`.
+
+
+def _tables() -> tuple[str, str, str, str]:
+    educators = Enrollment._meta.get_field("educator").related_model._meta.db_table
+    organizations = Enrollment._meta.get_field("provider").related_model._meta.db_table
+    return Account._meta.db_table, Enrollment._meta.db_table, educators, organizations
+
+
+def element_certificates_issued_sql(months: list[dt.date]) -> tuple[str, list]:
+    from efs.periods import month_table
+
+    accounts, _enrollments, educators, _organizations = _tables()
+    month_sql, month_params = month_table(months)
+    return (
+        "SELECT e.organization_id AS org, m.idx AS idx, COUNT(*) AS value "
+        f"FROM {accounts} a JOIN {educators} e ON e.id = a.educator_id "
+        f"JOIN {month_sql} m ON a.year = m.year AND a.created_at < m.end_at "
+        "WHERE a.kind = %s AND e.is_active = %s AND e.organization_id IS NOT NULL GROUP BY 1, 2",
+        [*month_params, AccountKind.CERTIFICATE.value, True],
+    )
+
+
+def element_certificates_used_sql(months: list[dt.date]) -> tuple[str, list]:
+    from efs.periods import month_table
+
+    accounts, enrollments, educators, _organizations = _tables()
+    month_sql, month_params = month_table(months)
+    marks = ", ".join(["%s"] * len(USED))
+    return (
+        "SELECT e.organization_id AS org, m.idx AS idx, COUNT(DISTINCT n.certificate_id) AS value "
+        f"FROM {enrollments} n JOIN {accounts} c ON c.id = n.certificate_id "
+        f"JOIN {educators} e ON e.id = n.educator_id "
+        f"JOIN {month_sql} m ON c.year = m.year AND c.created_at < m.end_at AND n.requested_at < m.end_at "
+        f"WHERE n.status IN ({marks}) AND e.is_active = %s AND e.organization_id IS NOT NULL GROUP BY 1, 2",
+        [*month_params, *(s.value for s in USED), True],
+    )
+
+
+def element_money_spent_sql(months: list[dt.date]) -> tuple[str, list]:
+    from efs.periods import month_table
+
+    _accounts, enrollments, educators, _organizations = _tables()
+    month_sql, month_params = month_table(months)
+    return (
+        "SELECT e.organization_id AS org, m.idx AS idx, SUM(n.certificate_amount) AS value "
+        f"FROM {enrollments} n JOIN {educators} e ON e.id = n.educator_id "
+        f"JOIN {month_sql} m ON n.finished_at >= m.start_at AND n.finished_at < m.end_at "
+        "WHERE n.status = %s AND e.organization_id IS NOT NULL GROUP BY 1, 2",
+        [*month_params, EnrollmentStatus.COMPLETED.value],
+    )
+
+
+def element_educators_trained_cnppm_sql(months: list[dt.date]) -> tuple[str, list]:
+    from efs.periods import month_table
+
+    _accounts, enrollments, educators, organizations = _tables()
+    month_sql, month_params = month_table(months, back=TRAINED_WINDOW_MONTHS)
+    return (
+        "SELECT e.organization_id AS org, m.idx AS idx, COUNT(DISTINCT n.educator_id) AS value "
+        f"FROM {enrollments} n JOIN {educators} e ON e.id = n.educator_id "
+        f"JOIN {organizations} p ON p.id = n.provider_id "
+        f"JOIN {month_sql} m ON n.finished_at >= m.back_at AND n.finished_at < m.end_at "
+        "WHERE n.status = %s AND p.kind = %s AND e.is_active = %s AND e.organization_id IS NOT NULL GROUP BY 1, 2",
+        [*month_params, EnrollmentStatus.COMPLETED.value, "cnppm", True],
+    )
+
+
+__all__ += [
+    "element_certificates_issued_sql",
+    "element_certificates_used_sql",
+    "element_educators_trained_cnppm_sql",
+    "element_money_spent_sql",
+]

@@ -25,6 +25,9 @@ from efs.support import public as support
 from efs.workforce import public as workforce
 
 Source = Callable[..., list[tuple[int, int, int]]]
+# The same element as one query over all months: (sql, params) yielding ``org, idx, value``
+# (organization id, month index, count); the build runs it inside one INSERT … SELECT.
+Query = Callable[[list[dt.date]], tuple[str, list]]
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class Element:
     aggregation: str = "stock"  # stock | flow
     people: bool = True  # counts people: suppressed below the region level when small
     app: str = ""
+    sql: Query | None = None  # none: the build writes the rows `source` returns
 
 
 ELEMENTS: dict[str, Element] = {}
@@ -116,18 +120,27 @@ def _family_compute(code: str, months: list[dt.date]) -> list[tuple[int, int, in
     return family.source(months=months).get(code.partition(":")[2], [])
 
 
-register(Element("educators", _("active educators"), people.element_educators, app="people"))
+register(
+    Element(
+        "educators", _("active educators"), people.element_educators, app="people", sql=people.element_educators_sql
+    )
+)
 register(
     Element(
         "educators_diagnosed",
         _("educators diagnosed in the last 12 months"),
         diagnostics.element_educators_diagnosed,
         app="diagnostics",
+        sql=diagnostics.element_educators_diagnosed_sql,
     )
 )
 register(
     Element(
-        "educators_with_route", _("educators with an approved route"), routes.element_educators_with_route, app="routes"
+        "educators_with_route",
+        _("educators with an approved route"),
+        routes.element_educators_with_route,
+        app="routes",
+        sql=routes.element_educators_with_route_sql,
     )
 )
 register(
@@ -136,6 +149,7 @@ register(
         _("educators re-diagnosed on a route's deficit in the last 12 months"),
         routes.element_educators_remeasured,
         app="routes",
+        sql=routes.element_educators_remeasured_sql,
     )
 )
 register(
@@ -144,6 +158,7 @@ register(
         _("educators who closed a deficit at re-diagnosis in the last 12 months"),
         routes.element_educators_closed_deficit,
         app="routes",
+        sql=routes.element_educators_closed_deficit_sql,
     )
 )
 register(
@@ -152,6 +167,7 @@ register(
         _("educators who completed a ЦНППМ program in the last 12 months"),
         financing.element_educators_trained_cnppm,
         app="financing",
+        sql=financing.element_educators_trained_cnppm_sql,
     )
 )
 register(
@@ -160,6 +176,7 @@ register(
         _("certificates issued for the year"),
         financing.element_certificates_issued,
         app="financing",
+        sql=financing.element_certificates_issued_sql,
     )
 )
 register(
@@ -168,6 +185,7 @@ register(
         _("certificates used for an enrollment"),
         financing.element_certificates_used,
         app="financing",
+        sql=financing.element_certificates_used_sql,
     )
 )
 register(
@@ -178,6 +196,7 @@ register(
         aggregation="flow",
         people=False,
         app="financing",
+        sql=financing.element_money_spent_sql,
     )
 )
 register(
@@ -205,6 +224,7 @@ register(
         workforce.element_post_fte,
         people=False,
         app="workforce",
+        sql=workforce.element_post_fte_sql,
     )
 )
 register(
@@ -214,15 +234,25 @@ register(
         workforce.element_vacant_fte,
         people=False,
         app="workforce",
+        sql=workforce.element_vacant_fte_sql,
     )
 )
-register(Element("workforce_holders", _("educators holding a post"), workforce.element_post_holders, app="workforce"))
+register(
+    Element(
+        "workforce_holders",
+        _("educators holding a post"),
+        workforce.element_post_holders,
+        app="workforce",
+        sql=workforce.element_post_holders_sql,
+    )
+)
 register(
     Element(
         "workforce_holders_60",
         _("educators aged 60 or more holding a post"),
         workforce.element_post_holders_60,
         app="workforce",
+        sql=workforce.element_post_holders_60_sql,
     )
 )
 register(
@@ -246,6 +276,7 @@ for _category in people.EducatorCategory:
             format_lazy("{}: {}", _("active educators"), _category.label),
             people.element_educators_of_category(_category.value),
             app="people",
+            sql=people.element_educators_of_category_sql(_category.value),
         )
     )
 register(
@@ -255,6 +286,7 @@ register(
         people.element_organizations_staffed,
         people=False,
         app="people",
+        sql=people.element_organizations_staffed_sql,
     )
 )
 for _kind in people.OrganizationKind:
@@ -265,6 +297,7 @@ for _kind in people.OrganizationKind:
             people.element_organizations_of_kind(_kind.value),
             people=False,
             app="people",
+            sql=people.element_organizations_of_kind_sql(_kind.value),
         )
     )
 register(
@@ -273,6 +306,7 @@ register(
         _("educators with an individual route in any status but abandoned"),
         routes.element_educators_routed,
         app="routes",
+        sql=routes.element_educators_routed_sql,
     )
 )
 for _status in routes.RouteStatus:
@@ -283,6 +317,7 @@ for _status in routes.RouteStatus:
                 format_lazy("{}: {}", _("individual routes"), _status.label),
                 routes.element_routes_of_status(_status.value),
                 app="routes",
+                sql=routes.element_routes_of_status_sql(_status.value),
             )
         )
 register(
@@ -292,9 +327,18 @@ register(
         support.element_consultations_held,
         aggregation="flow",
         app="support",
+        sql=support.element_consultations_held_sql,
     )
 )
-register(Element("mentoring_pairs", _("active mentoring pairs"), support.element_mentoring_pairs, app="support"))
+register(
+    Element(
+        "mentoring_pairs",
+        _("active mentoring pairs"),
+        support.element_mentoring_pairs,
+        app="support",
+        sql=support.element_mentoring_pairs_sql,
+    )
+)
 register(
     Element(
         "cycles_closed",
@@ -302,10 +346,17 @@ register(
         support.element_cycles_closed,
         aggregation="flow",
         app="support",
+        sql=support.element_cycles_closed_sql,
     )
 )
 register(
-    Element("educators_with_tutor", _("educators with a tutor"), support.element_educators_with_tutor, app="support")
+    Element(
+        "educators_with_tutor",
+        _("educators with a tutor"),
+        support.element_educators_with_tutor,
+        app="support",
+        sql=support.element_educators_with_tutor_sql,
+    )
 )
 register(
     Element(
@@ -314,6 +365,7 @@ register(
         practices.element_practices_in_bank,
         people=False,
         app="practices",
+        sql=practices.element_practices_in_bank_sql,
     )
 )
 register(
@@ -324,6 +376,7 @@ register(
         aggregation="flow",
         people=False,
         app="practices",
+        sql=practices.element_replications_sql,
     )
 )
 register(
@@ -334,6 +387,7 @@ register(
         aggregation="flow",
         people=False,
         app="practices",
+        sql=practices.element_events_held_sql,
     )
 )
 register(
@@ -342,6 +396,7 @@ register(
         _("educators in network communities"),
         practices.element_community_members,
         app="practices",
+        sql=practices.element_community_members_sql,
     )
 )
 

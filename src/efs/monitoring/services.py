@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import suppress
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from efs.people import access
 from efs.people.public import Municipality, Organization, OrganizationKind, Region, Role, municipal_operators, notify
-from efs.periods import add_months, month_start
+from efs.periods import add_months, month_start, month_table
 
 from .elements import ELEMENTS, compute, element_codes, element_level
 from .models import (
@@ -45,103 +46,165 @@ def published_build() -> Build | None:
     return Build.objects.filter(status=BuildStatus.PUBLISHED).order_by("-id").first()
 
 
-def _directory() -> dict[int, tuple[int | None, int]]:
-    """organization id -> (municipality id, region id)."""
-    return {
-        pk: (muni, region)
-        for pk, muni, region in Organization.objects.values_list("pk", "municipality_id", "region_id").iterator()
-    }
-
-
 FACT_COLUMNS = ("build_id", "element", "level", "unit_id", "region_id", "municipality_id", "month", "value")
+STAGE = "monitoring_stage"  # a temporary table: the rows of an element computed in Python
 
 
-class _FactWriter:
-    """Writes fact rows as plain tuples: COPY on PostgreSQL (a country's build writes millions
-    of rows; Django's bulk_create builds an instance per row and was the build's bottleneck),
-    batched bulk_create elsewhere."""
-
-    def __init__(self) -> None:
-        self.copy = connection.vendor == "postgresql"
-        self.batch: list[tuple] = []
-        self.written = 0
-
-    def add(self, row: tuple) -> None:
-        self.batch.append(row)
-        if len(self.batch) >= BATCH * (20 if self.copy else 1):
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.batch:
-            return
-        if self.copy:
-            with connection.cursor() as cursor:
-                columns = ", ".join(FACT_COLUMNS)
-                with cursor.cursor.copy(f"COPY {Fact._meta.db_table} ({columns}) FROM STDIN") as copy:
-                    for row in self.batch:
-                        copy.write_row(row)
-        else:
-            Fact.objects.bulk_create([Fact(**dict(zip(FACT_COLUMNS, row, strict=True))) for row in self.batch])
-        self.written += len(self.batch)
-        self.batch = []
+def _partitioned() -> bool:
+    """On PostgreSQL the analytics table is partitioned by build (migration 0002): a build is
+    written into a table of its own, without indexes, then indexed in bulk and attached."""
+    return connection.vendor == "postgresql"
 
 
-def _write(build: Build, code: str, months: list[dt.date], directory: dict[int, tuple[int | None, int]]) -> int:
-    """The element's organization rows, then their sums per municipality, region and country.
-    Rows are written in batches as they come, so memory holds one batch and the sums, not
-    the element's every row (a country has about a million organization × month rows)."""
+def _target(build: Build) -> str:
+    """The table a build's rows are written into."""
+    return f"{Fact._meta.db_table}_b{int(build.pk)}" if _partitioned() else Fact._meta.db_table
+
+
+def _execute(sql: str, params: list | None = None) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+        return cursor.rowcount
+
+
+def _aside_create(build: Build) -> None:
+    if _partitioned():
+        _execute(f"CREATE TABLE {_target(build)} (LIKE {Fact._meta.db_table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+
+
+def _aside_attach(build: Build) -> None:
+    """Index the complete build in bulk (sorting once is far cheaper than keeping three
+    indexes up to date row by row) and attach it as the build's partition, in one statement.
+    Readers read only the published build, so the attached rows stay unseen until the flip."""
+    if not _partitioned():
+        return
+    _execute("SET maintenance_work_mem = '256MB'")
+    try:
+        _execute(
+            f"ALTER TABLE {Fact._meta.db_table} ATTACH PARTITION {_target(build)} FOR VALUES IN ({int(build.pk)})"
+        )
+    finally:
+        _execute("RESET maintenance_work_mem")
+
+
+def facts_partition(build: Build) -> None:
+    """An empty partition for a build whose facts are written row by row through the ORM (a
+    bench's hand-made build); nothing to do where the table is not partitioned."""
+    if _partitioned():
+        _execute(
+            f"CREATE TABLE IF NOT EXISTS {_target(build)} PARTITION OF {Fact._meta.db_table} "
+            f"FOR VALUES IN ({int(build.pk)})"
+        )
+
+
+def _facts_drop(build_id: int) -> None:
+    """A build's rows gone: its partition detached and dropped (no row-by-row delete), or its
+    rows deleted where the table is not partitioned."""
+    if _partitioned():
+        table = f"{Fact._meta.db_table}_b{int(build_id)}"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.relispartition FROM pg_class c WHERE c.oid = to_regclass(%s)", [table]
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                if row[0]:
+                    # CONCURRENTLY: readers of other builds are never blocked (not possible inside
+                    # a transaction block, such as a test's).
+                    how = "" if connection.in_atomic_block else " CONCURRENTLY"
+                    cursor.execute(f"ALTER TABLE {Fact._meta.db_table} DETACH PARTITION {table}{how}")
+                cursor.execute(f"DROP TABLE {table}")
+    Fact.objects.filter(build_id=build_id).delete()
+
+
+def _element_rows_sql(build: Build, code: str, months: list[dt.date], source: tuple[str, list] | None = None) -> int:
+    """The element's rows at every level in one INSERT … SELECT over the element's own query
+    (all months at once): its organization rows and their sums per municipality, region and
+    country, each a GROUP BY over the query's result (computed once). No row comes to Python."""
+    source_sql, source_params = source or ELEMENTS[code].sql(months)  # type: ignore[misc]
+    month_sql, month_params = month_table(months)
+    head = [build.pk, code]
+    return _execute(
+        f"INSERT INTO {_target(build)} ({', '.join(FACT_COLUMNS)}) "
+        "WITH s AS (SELECT o.id AS unit, o.region_id AS region, o.municipality_id AS muni, "
+        "m.first_day AS month, x.value AS value "
+        f"FROM ({source_sql}) x JOIN {Organization._meta.db_table} o ON o.id = x.org "
+        f"JOIN {month_sql} m ON m.idx = x.idx WHERE x.value <> 0 AND o.region_id IS NOT NULL) "
+        "SELECT %s, %s, %s, unit, region, muni, month, value FROM s "
+        "UNION ALL SELECT %s, %s, %s, muni, region, NULL, month, SUM(value) FROM s "
+        "WHERE muni IS NOT NULL GROUP BY muni, region, month "
+        "UNION ALL SELECT %s, %s, %s, region, region, NULL, month, SUM(value) FROM s GROUP BY region, month "
+        "UNION ALL SELECT %s, %s, %s, 0, NULL, NULL, month, SUM(value) FROM s GROUP BY month",
+        [
+            *source_params,
+            *month_params,
+            *head,
+            Level.ORGANIZATION.value,
+            *head,
+            Level.MUNICIPALITY.value,
+            *head,
+            Level.REGION.value,
+            *head,
+            Level.FEDERAL.value,
+        ],
+    )
+
+
+def _element_rows_python(build: Build, code: str, months: list[dt.date]) -> int:
+    """An element computed in Python (a forecast shared over schools, a small table): its rows
+    staged in a temporary table (COPY on PostgreSQL), then written as a query's are."""
+    _execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} (org bigint, idx integer, value bigint)")
+    _execute(f"DELETE FROM {STAGE}")
+    rows = [(org, index, value) for org, index, value in compute(code, months) if org and value]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {STAGE} (org, idx, value) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        elif rows:
+            cursor.executemany(f"INSERT INTO {STAGE} (org, idx, value) VALUES (%s, %s, %s)", rows)
+    return _element_rows_sql(build, code, months, source=(f"SELECT org, idx, value FROM {STAGE}", []))
+
+
+def _write(build: Build, code: str, months: list[dt.date]) -> int:
+    """The element's organization rows, then their sums per municipality, region and country,
+    written by the database in one statement (a family of regions: its region rows and their
+    country sum)."""
     if element_level(code) == Level.REGION:
         return _write_regional(build, code, months)
-    by_muni: dict[tuple[int, int, int], int] = defaultdict(int)
-    by_region: dict[tuple[int, int], int] = defaultdict(int)
-    by_country: dict[int, int] = defaultdict(int)
-    out = _FactWriter()
-    for org_id, index, value in compute(code, months):
-        muni_id, region_id = directory.get(org_id, (None, 0))
-        if not region_id or not value:
-            continue
-        out.add((build.pk, code, Level.ORGANIZATION.value, org_id, region_id, muni_id, months[index], value))
-        if muni_id:
-            by_muni[(muni_id, region_id, index)] += value
-        by_region[(region_id, index)] += value
-        by_country[index] += value
-    for (m, r, i), v in by_muni.items():
-        out.add((build.pk, code, Level.MUNICIPALITY.value, m, r, None, months[i], v))
-    for (r, i), v in by_region.items():
-        out.add((build.pk, code, Level.REGION.value, r, r, None, months[i], v))
-    for i, v in by_country.items():
-        out.add((build.pk, code, Level.FEDERAL.value, 0, None, None, months[i], v))
-    out.flush()
-    return out.written
+    element = ELEMENTS.get(code)
+    if element is not None and element.sql is not None:
+        return _element_rows_sql(build, code, months)
+    return _element_rows_python(build, code, months)
 
 
 def _write_regional(build: Build, code: str, months: list[dt.date]) -> int:
     """An element that belongs to regions, not organizations (a region's fund): its region
-    rows and their sum for the country."""
+    rows and their sum for the country (a few rows: no staging)."""
     by_country: dict[int, int] = defaultdict(int)
-    out = _FactWriter()
+    rows: list[tuple] = []
     for region_id, index, value in compute(code, months):
         if not value:
             continue
-        out.add((build.pk, code, Level.REGION.value, region_id, region_id, None, months[index], value))
+        rows.append((build.pk, code, Level.REGION.value, region_id, region_id, None, months[index], value))
         by_country[index] += value
-    for i, v in by_country.items():
-        out.add((build.pk, code, Level.FEDERAL.value, 0, None, None, months[i], v))
-    out.flush()
-    return out.written
+    rows += [(build.pk, code, Level.FEDERAL.value, 0, None, None, months[i], v) for i, v in by_country.items()]
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {_target(build)} ({', '.join(FACT_COLUMNS)}) VALUES ({', '.join(['%s'] * 8)})", rows
+            )
+    return len(rows)
 
 
 def _copy_older(build: Build, source: Build, before: dt.date) -> int:
     """An incremental build starts from the published build's rows for months it keeps."""
-    table = Fact._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (build_id, element, level, unit_id, region_id, municipality_id, month, value) "
-            f"SELECT %s, element, level, unit_id, region_id, municipality_id, month, value FROM {table} "
-            "WHERE build_id = %s AND month >= %s AND month < %s",
-            [build.pk, source.pk, build.first_month, before],
-        )
-        return cursor.rowcount
+    return _execute(
+        f"INSERT INTO {_target(build)} ({', '.join(FACT_COLUMNS)}) "
+        "SELECT %s, element, level, unit_id, region_id, municipality_id, month, value "
+        f"FROM {Fact._meta.db_table} WHERE build_id = %s AND month >= %s AND month < %s",
+        [build.pk, source.pk, build.first_month, before],
+    )
 
 
 def analytics_build(
@@ -156,6 +219,8 @@ def analytics_build(
     Readers keep reading the previous published build until the flip, so none ever sees a
     half-built table. An incremental run copies the published build's older months and
     recomputes only the last `INCREMENTAL_MONTHS`; without a published build it is a full run.
+    On PostgreSQL the rows go into a table of their own, attached as the build's partition once
+    complete (`_aside_attach`); the flip is the same.
     """
     last = month_start(today or timezone.now().date())
     current = published_build()
@@ -168,14 +233,16 @@ def analytics_build(
     while month <= last:
         months.append(month)
         month = add_months(month, 1)
+    _session(building=True)
     try:
+        _aside_create(build)
         codes = element_codes(months)
         rows = _copy_older(build, current, recompute_from) if incremental and current else 0
-        directory = _directory()
         for step, code in enumerate(codes, start=1):
-            rows += _write(build, code, months, directory)
+            rows += _write(build, code, months)
             if progress:
                 progress(step, len(codes), code)
+        _aside_attach(build)
         if before_publish:
             before_publish(build)
         with transaction.atomic():
@@ -186,10 +253,27 @@ def analytics_build(
         Build.objects.filter(pk=build.pk).update(
             status=BuildStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )
-        Fact.objects.filter(build=build).delete()
+        _facts_drop(build.pk)
         raise
+    finally:
+        with suppress(DatabaseError):  # a session whose transaction failed resets at its end
+            _session(building=False)
     _drop_old_builds(keep=build)
     return build
+
+
+def _session(*, building: bool) -> None:
+    """PostgreSQL settings of the build's session: memory for the group-bys (an element's
+    hash or sort of a million rows stays in memory, not in temporary files) and no JIT (its
+    compilation costs more than it saves on these one-pass statements)."""
+    if connection.vendor != "postgresql":
+        return
+    if building:
+        _execute("SET work_mem = '64MB'")
+        _execute("SET jit = off")
+    else:
+        _execute("RESET work_mem")
+        _execute("RESET jit")
 
 
 def _drop_old_builds(*, keep: Build) -> None:
@@ -197,7 +281,7 @@ def _drop_old_builds(*, keep: Build) -> None:
     previous = Build.objects.filter(status=BuildStatus.SUPERSEDED).order_by("-id").values_list("pk", flat=True).first()
     stale = Build.objects.exclude(pk__in=[keep.pk, previous or 0]).exclude(status=BuildStatus.BUILDING)
     for build_id in stale.values_list("pk", flat=True):
-        Fact.objects.filter(build_id=build_id).delete()
+        _facts_drop(build_id)
     stale.delete()
 
 

@@ -168,3 +168,61 @@ def element_organizations_of_kind(kind: str):
 
 
 __all__ += ["element_educators_of_category", "element_organizations_of_kind", "element_organizations_staffed"]
+
+
+# The same elements as one query each over all months (monitoring's build runs them inside
+# an INSERT … SELECT): rows of ``org, idx, value``; see `efs.periods.month_table`.
+
+
+def _educators_sql(months: list, category: str | None = None) -> tuple[str, list]:
+    from efs.periods import cumulative, month_bucket, month_last_end
+
+    bucket, bucket_params = month_bucket("created_at", months)
+    where, params = "is_active = %s AND organization_id IS NOT NULL AND created_at < %s", [True, month_last_end(months)]
+    if category is not None:
+        where, params = where + " AND category = %s", [*params, category]
+    return cumulative(
+        f"SELECT organization_id AS org, {bucket} AS bucket, COUNT(*) AS n "
+        f"FROM {Educator._meta.db_table} WHERE {where} GROUP BY 1, 2",
+        [*bucket_params, *params],
+        months,
+    )
+
+
+def element_educators_sql(months: list) -> tuple[str, list]:
+    """`element_educators` as one query: each educator counts from the month made on."""
+    return _educators_sql(months)
+
+
+def element_educators_of_category_sql(category: str):
+    def sql(months: list) -> tuple[str, list]:
+        return _educators_sql(months, category)
+
+    return sql
+
+
+def element_organizations_staffed_sql(months: list) -> tuple[str, list]:
+    sql, params = _educators_sql(months)
+    return f"SELECT s.org AS org, s.idx AS idx, 1 AS value FROM ({sql}) s WHERE s.value > 0", params
+
+
+def element_organizations_of_kind_sql(kind: str):
+    def sql(months: list) -> tuple[str, list]:
+        from efs.periods import month_table
+
+        month_sql, month_params = month_table(months)
+        return (
+            f"SELECT o.id AS org, m.idx AS idx, 1 AS value FROM {Organization._meta.db_table} o "
+            f"CROSS JOIN {month_sql} m WHERE o.kind = %s",
+            [*month_params, kind],
+        )
+
+    return sql
+
+
+__all__ += [
+    "element_educators_of_category_sql",
+    "element_educators_sql",
+    "element_organizations_of_kind_sql",
+    "element_organizations_staffed_sql",
+]

@@ -88,3 +88,71 @@ def element_community_members(*, months: list[dt.date]) -> Rows:
         )
         rows += _rows(counts, "user__educator__organization_id", index)
     return rows
+
+
+# The same elements as one query each over all months (monitoring's build runs them inside
+# an INSERT … SELECT): rows of ``org, idx, value``; see `efs.periods.month_table`.
+
+
+def element_practices_in_bank_sql(months: list[dt.date]) -> tuple[str, list]:
+    from efs.periods import cumulative, month_bucket, month_last_end
+
+    bucket, bucket_params = month_bucket("published_at", months)
+    return cumulative(
+        f"SELECT organization_id AS org, {bucket} AS bucket, COUNT(*) AS n FROM {Practice._meta.db_table} "
+        "WHERE status IN (%s, %s) AND published_at < %s AND organization_id IS NOT NULL GROUP BY 1, 2",
+        [*bucket_params, *(s.value for s in PUBLIC_STATUSES), month_last_end(months)],
+        months,
+    )
+
+
+def element_replications_sql(months: list[dt.date]) -> tuple[str, list]:
+    from efs.periods import month_table
+
+    month_sql, month_params = month_table(months)
+    return (
+        f"SELECT x.organization_id AS org, m.idx AS idx, COUNT(*) AS value FROM {Replication._meta.db_table} x "
+        f"JOIN {month_sql} m ON x.implemented_on >= m.first_day AND x.implemented_on <= m.last_day "
+        "WHERE x.organization_id IS NOT NULL GROUP BY 1, 2",
+        month_params,
+    )
+
+
+def _educators() -> str:
+    from efs.people.public import Educator
+
+    return Educator._meta.db_table
+
+
+def element_events_held_sql(months: list[dt.date]) -> tuple[str, list]:
+    from django.db import connection
+
+    from efs.periods import month_table
+
+    from .network.models import Community
+
+    month_sql, month_params = month_table(months)
+    return (
+        "SELECT COALESCE(c.organization_id, ce.organization_id) AS org, m.idx AS idx, COUNT(*) AS value "
+        f"FROM {Event._meta.db_table} x JOIN {Community._meta.db_table} c ON c.id = x.community_id "
+        f"LEFT JOIN {_educators()} ce ON ce.user_id = x.created_by_id "
+        f"JOIN {month_sql} m ON x.ends_at >= m.start_at AND x.ends_at < m.end_at "
+        "WHERE x.ends_at < %s AND COALESCE(c.organization_id, ce.organization_id) IS NOT NULL GROUP BY 1, 2",
+        [*month_params, connection.ops.adapt_datetimefield_value(timezone.now())],
+    )
+
+
+def element_community_members_sql(months: list[dt.date]) -> tuple[str, list]:
+    """A member counts from the month of their first active membership on."""
+    from efs.periods import cumulative, month_bucket, month_last_end
+
+    bucket, bucket_params = month_bucket("f.first_at", months)
+    return cumulative(
+        f"SELECT e.organization_id AS org, {bucket} AS bucket, COUNT(*) AS n "
+        f"FROM (SELECT user_id, MIN(created_at) AS first_at FROM {Membership._meta.db_table} "
+        "WHERE status = %s GROUP BY user_id) f "
+        f"JOIN {_educators()} e ON e.user_id = f.user_id "
+        "WHERE f.first_at < %s AND e.is_active = %s AND e.organization_id IS NOT NULL GROUP BY 1, 2",
+        [*bucket_params, MemberStatus.ACTIVE.value, month_last_end(months), True],
+        months,
+    )

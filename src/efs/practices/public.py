@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from .elements import (
     element_community_members,
+    element_community_members_sql,
     element_events_held,
+    element_events_held_sql,
     element_practices_in_bank,
+    element_practices_in_bank_sql,
     element_replications,
+    element_replications_sql,
 )
 from .macroregion import MacroregionLinks, macroregion_links
 from .models import PUBLIC_STATUSES, Competency, Contest, Practice, PracticeLevel, PracticeStatus
@@ -43,9 +47,13 @@ __all__ = [
     "contest_create",
     "criteria_of",
     "element_community_members",
+    "element_community_members_sql",
     "element_events_held",
+    "element_events_held_sql",
     "element_practices_in_bank",
+    "element_practices_in_bank_sql",
     "element_replications",
+    "element_replications_sql",
     "evidence_add",
     "experts_available",
     "MacroregionLinks",

@@ -156,3 +156,97 @@ def element_educators_routed(*, months: list[dt.date]) -> list[tuple[int, int, i
 
 
 __all__ += ["element_educators_routed", "element_routes_of_status"]
+
+
+# The same elements as one query each over all months (monitoring's build runs them inside
+# an INSERT … SELECT): rows of ``org, idx, value``; see `efs.periods.month_table`.
+
+
+def _educator_table() -> str:
+    return Route._meta.get_field("educator").related_model._meta.db_table
+
+
+def element_educators_with_route_sql(months: list[dt.date]) -> tuple[str, list]:
+    """A route counts at a month when its first approval is before the month's end and it
+    was not abandoned before then (the Exists pair of `element_educators_with_route`)."""
+    from efs.periods import month_table
+
+    month_sql, month_params = month_table(months)
+    return (
+        "SELECT e.organization_id AS org, m.idx AS idx, COUNT(DISTINCT r.educator_id) AS value "
+        "FROM (SELECT route_id, MIN(CASE WHEN action = %s THEN at END) AS approved_at, "
+        "MIN(CASE WHEN action = %s THEN at END) AS stopped_at "
+        f"FROM {RouteEvent._meta.db_table} WHERE action IN (%s, %s) GROUP BY route_id) v "
+        f"JOIN {Route._meta.db_table} r ON r.id = v.route_id JOIN {_educator_table()} e ON e.id = r.educator_id "
+        f"JOIN {month_sql} m ON v.approved_at < m.end_at AND (v.stopped_at IS NULL OR v.stopped_at >= m.end_at) "
+        "WHERE e.is_active = %s AND e.organization_id IS NOT NULL GROUP BY 1, 2",
+        ["approved", "abandoned", "approved", "abandoned", *month_params, True],
+    )
+
+
+def _remeasured_sql(months: list[dt.date], statuses: tuple[str, ...]) -> tuple[str, list]:
+    from efs.periods import month_table
+
+    month_sql, month_params = month_table(months, back=REMEASURED_WINDOW_MONTHS)
+    attempts = RouteGoal._meta.get_field("remeasured_attempt").related_model._meta.db_table
+    marks = ", ".join(["%s"] * len(statuses))
+    return (
+        "SELECT e.organization_id AS org, m.idx AS idx, COUNT(DISTINCT r.educator_id) AS value "
+        f"FROM {RouteGoal._meta.db_table} g JOIN {attempts} a ON a.id = g.remeasured_attempt_id "
+        f"JOIN {Route._meta.db_table} r ON r.id = g.route_id JOIN {_educator_table()} e ON e.id = r.educator_id "
+        f"JOIN {month_sql} m ON a.finished_at >= m.back_at AND a.finished_at < m.end_at "
+        f"WHERE g.status IN ({marks}) AND e.is_active = %s AND e.organization_id IS NOT NULL GROUP BY 1, 2",
+        [*month_params, *(str(s) for s in statuses), True],
+    )
+
+
+def element_educators_remeasured_sql(months: list[dt.date]) -> tuple[str, list]:
+    return _remeasured_sql(months, (GoalStatus.ACHIEVED.value, GoalStatus.NOT_ACHIEVED.value))
+
+
+def element_educators_closed_deficit_sql(months: list[dt.date]) -> tuple[str, list]:
+    return _remeasured_sql(months, (GoalStatus.ACHIEVED.value,))
+
+
+def element_routes_of_status_sql(status: str):
+    """Routes created by each month's end in the status (as it is now): a running sum."""
+
+    def sql(months: list[dt.date]) -> tuple[str, list]:
+        from efs.periods import cumulative, month_bucket, month_last_end
+
+        bucket, bucket_params = month_bucket("r.created_at", months)
+        return cumulative(
+            f"SELECT e.organization_id AS org, {bucket} AS bucket, COUNT(*) AS n FROM {Route._meta.db_table} r "
+            f"JOIN {_educator_table()} e ON e.id = r.educator_id "
+            "WHERE r.status = %s AND r.status <> %s AND r.created_at < %s AND e.organization_id IS NOT NULL "
+            "GROUP BY 1, 2",
+            [*bucket_params, str(status), RouteStatus.ABANDONED.value, month_last_end(months)],
+            months,
+        )
+
+    return sql
+
+
+def element_educators_routed_sql(months: list[dt.date]) -> tuple[str, list]:
+    """An educator counts from the month of their first route that is not abandoned."""
+    from efs.periods import cumulative, month_bucket, month_last_end
+
+    bucket, bucket_params = month_bucket("f.first_at", months)
+    return cumulative(
+        f"SELECT e.organization_id AS org, {bucket} AS bucket, COUNT(*) AS n "
+        f"FROM (SELECT educator_id, MIN(created_at) AS first_at FROM {Route._meta.db_table} "
+        "WHERE status <> %s GROUP BY educator_id) f "
+        f"JOIN {_educator_table()} e ON e.id = f.educator_id "
+        "WHERE f.first_at < %s AND e.organization_id IS NOT NULL GROUP BY 1, 2",
+        [*bucket_params, RouteStatus.ABANDONED.value, month_last_end(months)],
+        months,
+    )
+
+
+__all__ += [
+    "element_educators_closed_deficit_sql",
+    "element_educators_remeasured_sql",
+    "element_educators_routed_sql",
+    "element_educators_with_route_sql",
+    "element_routes_of_status_sql",
+]

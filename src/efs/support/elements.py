@@ -92,3 +92,65 @@ def element_educators_with_tutor(*, months: list[dt.date]) -> Rows:
         )
         rows += _rows(counts, "educator__organization_id", index)
     return rows
+
+
+# The same elements as one query each over all months (monitoring's build runs them inside
+# an INSERT … SELECT): rows of ``org, idx, value``; see `efs.periods.month_table`.
+
+
+def _educators() -> str:
+    return SupportAssignment._meta.get_field("educator").related_model._meta.db_table
+
+
+def _held_in_month(table: str, column: str, where: str, params: list, months: list[dt.date]) -> tuple[str, list]:
+    from efs.periods import month_table
+
+    month_sql, month_params = month_table(months)
+    return (
+        f"SELECT e.organization_id AS org, m.idx AS idx, COUNT(*) AS value FROM {table} x "
+        f"JOIN {_educators()} e ON e.id = x.educator_id "
+        f"JOIN {month_sql} m ON x.{column} >= m.start_at AND x.{column} < m.end_at "
+        f"WHERE {where} AND e.organization_id IS NOT NULL GROUP BY 1, 2",
+        [*month_params, *params],
+    )
+
+
+def element_consultations_held_sql(months: list[dt.date]) -> tuple[str, list]:
+    return _held_in_month(
+        Consultation._meta.db_table, "held_at", "x.status = %s", [ConsultationStatus.HELD.value], months
+    )
+
+
+def element_cycles_closed_sql(months: list[dt.date]) -> tuple[str, list]:
+    return _held_in_month(
+        ReflectionCycle._meta.db_table, "closed_at", "x.stage = %s", [CycleStage.CLOSED.value], months
+    )
+
+
+def element_mentoring_pairs_sql(months: list[dt.date]) -> tuple[str, list]:
+    from efs.periods import month_table
+
+    month_sql, month_params = month_table(months)
+    return (
+        f"SELECT e.organization_id AS org, m.idx AS idx, COUNT(*) AS value FROM {Mentorship._meta.db_table} x "
+        f"JOIN {_educators()} e ON e.id = x.mentee_id "
+        f"JOIN {month_sql} m ON x.decided_at < m.end_at AND (x.finished_at IS NULL OR x.finished_at >= m.end_at) "
+        "WHERE x.status IN (%s, %s) AND e.is_active = %s AND e.organization_id IS NOT NULL GROUP BY 1, 2",
+        [*month_params, MentorshipStatus.ACTIVE.value, MentorshipStatus.FINISHED.value, True],
+    )
+
+
+def element_educators_with_tutor_sql(months: list[dt.date]) -> tuple[str, list]:
+    """An educator counts from the month of their first active tutor assignment on."""
+    from efs.periods import cumulative, month_bucket, month_last_end
+
+    bucket, bucket_params = month_bucket("f.first_at", months)
+    return cumulative(
+        f"SELECT e.organization_id AS org, {bucket} AS bucket, COUNT(*) AS n "
+        f"FROM (SELECT educator_id, MIN(assigned_at) AS first_at FROM {SupportAssignment._meta.db_table} "
+        "WHERE kind = %s AND active = %s GROUP BY educator_id) f "
+        f"JOIN {_educators()} e ON e.id = f.educator_id "
+        "WHERE f.first_at < %s AND e.is_active = %s AND e.organization_id IS NOT NULL GROUP BY 1, 2",
+        [*bucket_params, AssignmentKind.TUTOR.value, True, month_last_end(months), True],
+        months,
+    )

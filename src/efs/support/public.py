@@ -9,9 +9,13 @@ from .cycles import cycle_act, cycle_close, cycle_observe, cycle_open, cycle_pla
 from .effects import effects_compute, supported_pairs
 from .elements import (
     element_consultations_held,
+    element_consultations_held_sql,
     element_cycles_closed,
+    element_cycles_closed_sql,
     element_educators_with_tutor,
+    element_educators_with_tutor_sql,
     element_mentoring_pairs,
+    element_mentoring_pairs_sql,
 )
 from .mentoring import meeting_log, mentors_propose, mentorship_create, mentorship_decide, plan_add
 from .services import (
@@ -28,9 +32,13 @@ __all__ = [
     "caseload_move",
     "effects_compute",
     "element_consultations_held",
+    "element_consultations_held_sql",
     "element_cycles_closed",
+    "element_cycles_closed_sql",
     "element_educators_with_tutor",
+    "element_educators_with_tutor_sql",
     "element_mentoring_pairs",
+    "element_mentoring_pairs_sql",
     "consultation_cancel",
     "consultation_record",
     "consultation_request",

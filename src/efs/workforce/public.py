@@ -41,10 +41,14 @@ __all__ = [
     "registry_load",
     "scenario_create",
     "element_post_fte",
+    "element_post_fte_sql",
     "element_post_holders",
     "element_post_holders_60",
+    "element_post_holders_60_sql",
+    "element_post_holders_sql",
     "element_projected_gap_fte",
     "element_vacant_fte",
+    "element_vacant_fte_sql",
     "weekly_hours",
 ]
 
@@ -174,6 +178,87 @@ def element_post_holders(*, months: list) -> list[tuple[int, int, int]]:
 def element_post_holders_60(*, months: list) -> list[tuple[int, int, int]]:
     """People aged 60 or more holding a post: (organization id, month index, count)."""
     return _holders(months, min_age=60)
+
+
+# The same elements as one query each over all months (monitoring's build runs them inside
+# an INSERT … SELECT): rows of ``org, idx, value``; see `efs.periods.month_table`. A post or
+# an assignment is open at a month's last day as `_open_on` says.
+
+
+def element_post_fte_sql(months: list) -> tuple[str, list]:
+    from efs.periods import month_table
+
+    from .models import Post
+
+    month_sql, month_params = month_table(months)
+    return (
+        "SELECT p.organization_id AS org, m.idx AS idx, CAST(ROUND(SUM(p.fte) * 100) AS INTEGER) AS value "
+        f"FROM {Post._meta.db_table} p "
+        f"JOIN {month_sql} m ON p.opened_on <= m.last_day AND (p.closed_on IS NULL OR p.closed_on > m.last_day) "
+        "GROUP BY 1, 2",
+        month_params,
+    )
+
+
+def element_vacant_fte_sql(months: list) -> tuple[str, list]:
+    """A post's FTE not held at the month's last day, summed per organization, without a
+    group-by per post and month (a country has a million posts × 24 months): for a post,
+    max(0, fte − held) = (fte − held) + max(0, held − fte). The first part sums per
+    organization straight from the posts and the assignments open at the day; the second is
+    computed post by post only for the few posts whose assignments ever add up to more than
+    the post (only they can be held beyond their FTE)."""
+    from efs.periods import month_table
+
+    from .models import Assignment, Post
+
+    month_sql, month_params = month_table(months)
+    posts, assignments = Post._meta.db_table, Assignment._meta.db_table
+    post_open = "p.opened_on <= m.last_day AND (p.closed_on IS NULL OR p.closed_on > m.last_day)"
+    held_open = "a.started_on <= m.last_day AND (a.ended_on IS NULL OR a.ended_on > m.last_day)"
+    return (
+        "SELECT x.org AS org, x.idx AS idx, CAST(ROUND(SUM(x.v) * 100) AS INTEGER) AS value FROM ("
+        f"SELECT p.organization_id AS org, m.idx AS idx, p.fte AS v FROM {posts} p JOIN {month_sql} m ON {post_open} "
+        f"UNION ALL SELECT p.organization_id, m.idx, -a.fte FROM {assignments} a "
+        f"JOIN {posts} p ON p.id = a.post_id JOIN {month_sql} m ON {post_open} AND {held_open} "
+        "UNION ALL SELECT o.org, o.idx, o.held - o.fte FROM ("
+        "SELECT p.organization_id AS org, m.idx AS idx, p.fte AS fte, SUM(a.fte) AS held "
+        f"FROM {posts} p JOIN {assignments} a ON a.post_id = p.id JOIN {month_sql} m ON {post_open} AND {held_open} "
+        f"WHERE p.id IN (SELECT a2.post_id FROM {assignments} a2 JOIN {posts} p2 ON p2.id = a2.post_id "
+        "GROUP BY a2.post_id, p2.fte HAVING SUM(a2.fte) > p2.fte) "
+        "GROUP BY p.id, p.organization_id, p.fte, m.idx) o WHERE o.held > o.fte"
+        ") x GROUP BY x.org, x.idx",
+        [*month_params, *month_params, *month_params],
+    )
+
+
+def _holders_sql(months: list, *, min_age: int | None) -> tuple[str, list]:
+    from django.db import connection
+
+    from efs.people.public import Educator
+    from efs.periods import month_table
+
+    from .models import Assignment, Post
+
+    born_by = [connection.ops.adapt_datefield_value(_years_before(day, min_age or 0)) for day in _month_ends(months)]
+    month_sql, month_params = month_table(months, extra={"born_by": born_by})
+    age = ""
+    if min_age is not None:
+        age = f"JOIN {Educator._meta.db_table} e ON e.id = a.educator_id AND e.birth_date <= m.born_by "
+    return (
+        "SELECT p.organization_id AS org, m.idx AS idx, COUNT(DISTINCT a.educator_id) AS value "
+        f"FROM {Assignment._meta.db_table} a JOIN {Post._meta.db_table} p ON p.id = a.post_id "
+        f"JOIN {month_sql} m ON a.started_on <= m.last_day AND (a.ended_on IS NULL OR a.ended_on > m.last_day) "
+        f"{age}GROUP BY 1, 2",
+        month_params,
+    )
+
+
+def element_post_holders_sql(months: list) -> tuple[str, list]:
+    return _holders_sql(months, min_age=None)
+
+
+def element_post_holders_60_sql(months: list) -> tuple[str, list]:
+    return _holders_sql(months, min_age=60)
 
 
 # The projected gap is a figure of a municipality × subject (the forecast's unit); as an
