@@ -207,7 +207,7 @@ _REFUSAL = re.compile(
     r'<p class="mb-3">(?P<card>.*?)</p>'  # the error page of a refusal (web/error.html)
     r'|<div class="alert alert-danger[^"]*"[^>]*>(?P<alert>.*?)<button'  # a message on the page
     r'|<div class="efs-empty"><h1[^>]*>.*?</h1><p>(?P<page>.*?)</p>'  # 403.html / 404.html
-    r'|class="(?:invalid-feedback|errorlist)[^"]*"[^>]*>(?P<field>.*?)</',  # a form's own error
+    r'|class="(?:invalid-feedback|errorlist|text-danger small)[^"]*"[^>]*>(?P<field>.*?)</',  # a form's own error
     re.S,
 )
 

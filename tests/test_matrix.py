@@ -175,7 +175,7 @@ def test_matrix(world, who):
                 route.check(route.as_user(who), world, response)
             except AssertionError as exc:
                 failures.append(f"{route.method} {path}: content: {exc}")
-    assert failures == []
+    assert not failures, "\n" + "\n".join(failures)
 
 
 def _guard_urlconf():

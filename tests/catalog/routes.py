@@ -196,7 +196,7 @@ ROUTES += [
         lambda w, s: f"/api/catalog/programs/{s['draft']}",
         draft_visible(anonymous=401, moderators_get=403),
         setup=_depot,
-        data=lambda w, s: {"card": dict(s["card"], code="M-DRAFT")},
+        data=lambda w, s: {"card": dict(s["card"], code="M-DRAFT", title="Черновик, исправленный через API")},
         json=True,
         observe=rows_of("catalog.Program", "title", "hours", "annotation", pk=state_key("draft")),
         changes={"provider"},

@@ -157,9 +157,11 @@ ROUTES += [
         "councils",
         "POST",
         lambda w, s: "/coordination/",
-        by_role({"regional_other": 302, "federal": 302}, anonymous=302, default=403),
+        # R2 is a member of the macroregion: its operator may set up R2's council too
+        by_role({"regional_other": 302, "macroregional": 302, "federal": 302}, anonymous=302, default=403),
         data=lambda w, s: {"region": w.r2.pk, "name": "Совет Новосибирской области"},
-        **_made(f"{M}.Council", {"regional_other", "federal"}, region__code="54"),
+        **_made(f"{M}.Council", {"regional_other", "macroregional", "federal"}, region__code="54"),
+        macro="regional_other",
     ),
     page("council", "GET", lambda w, s: f"/coordination/councils/{s['council']}/", _page(READ)),
     page("members", "GET", lambda w, s: f"/coordination/councils/{s['council']}/members/", _page(READ)),
@@ -393,7 +395,8 @@ ROUTES += [
         "POST",
         lambda w, s: f"/api/coordination/minutes/{s['minutes']}/approvals",
         _api({"school_head": 200, "teacher": 200, "regional": 403, "federal": 403}),
-        **_made(f"{M}.MinutesApproval", MEMBERS, minutes__text="Проект протокола"),
+        # the members' approvals exist already (the page row); a repeated approval answers 200
+        **_made(f"{M}.MinutesApproval", set(), minutes__text="Проект протокола"),
     ),
     endpoint(
         "coordination_pledge",

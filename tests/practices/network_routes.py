@@ -450,10 +450,16 @@ ROUTES += [
     _page(
         "project_new",
         lambda w, s: "/practices/network/projects/new/",
-        by_role({"regional": 302, "regional_other": 400, "federal": NO_REGION}, anonymous=302, default=403),
+        # the macroregion's operator registers in its home region (R2), like R2's own operator
+        by_role(
+            {"regional": 302, "regional_other": 400, "macroregional": 400, "federal": NO_REGION},
+            anonymous=302,
+            default=403,
+        ),
         method="POST",
         data=_project_form,
         label="R2's operator cannot lead with R1's school: the form says so",
+        macro="regional_other",
         **_created(JointProject, {"regional"}, title="Совместное исследование"),
     ),
     _page(

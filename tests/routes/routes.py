@@ -129,7 +129,9 @@ ROUTES += [
         method="POST",
         data=lambda w, s: {"action": "start"},
         observe=_ITEM,
-        changes={"teacher"},
+        # the world's route is not approved yet: «start» is refused with a message (still a 302:
+        # this view is one of the flag dispatchers issue 12 names)
+        changes=set(),
     ),
     _page(
         "add_cohort",

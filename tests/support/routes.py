@@ -603,7 +603,7 @@ OUTCOMES = {
     ("support:consultation_schedule", "POST"): (_CONSULTATION["requested"], set()),  # a date in the past
     ("support:consultation_record", "POST"): (_HELD_NOTE, {"tutor"}),
     ("support:consultation_cancel", "POST"): (_CONSULTATION["to_cancel"], PARTIES),
-    ("support:consultation_evidence", "POST"): (_CONSULTATION["held"], {"teacher"}),
+    ("support:consultation_evidence", "POST"): (_CONSULTATION["held"], set()),  # the form sends no file
     ("support:record_new", "POST"): (_JOURNAL_ENTRIES, {"teacher"}),
     ("support:record_share", "POST"): (_share("journal", "tutor"), {"teacher"}),
     ("support:record_revoke", "POST"): (
@@ -615,7 +615,7 @@ OUTCOMES = {
         {"teacher"},
     ),
     ("api-1.0.0:consultation_schedule", "POST"): (_CONSULTATION["requested"], set()),  # a date in the past
-    ("api-1.0.0:consultation_record", "POST"): (_HELD_NOTE, {"tutor"}),
+    ("api-1.0.0:consultation_record", "POST"): (_HELD_NOTE, set()),  # the page row wrote the same notes
     ("api-1.0.0:consultation_cancel", "POST"): (_CONSULTATION["requested"], PARTIES),
     ("api-1.0.0:consultation_evidence", "POST"): (_CONSULTATION["held"], set()),  # the page row has attached it
     ("api-1.0.0:record_create", "POST"): (_JOURNAL_ENTRIES, {"teacher"}),
@@ -637,13 +637,13 @@ OUTCOMES = {
         rows_of("support.Mentorship", "feedback_rating", "status", pk=state_key("group")),
         {"teacher"},
     ),
-    ("support:mentoring_propose", "POST"): (_MENTORSHIPS, {"school_head"}),
+    ("support:mentoring_propose", "POST"): (_MENTORSHIPS, set()),  # the school's pairs are already proposed
     ("support:mentorship_decide", "POST"): (
         rows_of("support.Mentorship", "status", pk=state_key("proposal")),
         {"school_head"},
     ),
     ("support:mentorship_create", "POST"): (_MENTORSHIPS, {"school_head"}),
-    ("api-1.0.0:mentorships_propose", "POST"): (_MENTORSHIPS, {"school_head"}),
+    ("api-1.0.0:mentorships_propose", "POST"): (_MENTORSHIPS, set()),  # as the page row above
     ("api-1.0.0:mentorship_decision", "POST"): (
         rows_of("support.Mentorship", "status", pk=state_key("proposal")),
         set(),  # the page row has decided it
@@ -664,7 +664,7 @@ OUTCOMES = {
     ("api-1.0.0:cycle_plan", "POST"): (_CYCLE["cycle_plan"], set()),  # the page row has planned it
     ("api-1.0.0:cycle_act", "POST"): (_CYCLE["cycle_plan"], {"teacher"}),
     ("api-1.0.0:cycle_observe", "POST"): (_CYCLE["cycle_observe"], {"tutor", "mentor"}),
-    ("api-1.0.0:cycle_reflect", "POST"): (_CYCLE["cycle_reflect"], {"teacher"}),
+    ("api-1.0.0:cycle_reflect", "POST"): (_CYCLE["cycle_reflect"], set()),  # the stage stays until closing
     ("api-1.0.0:cycle_close", "POST"): (_CYCLE["cycle_close"], set()),  # the page row has closed it
     ("api-1.0.0:caseload_capacity", "POST"): (
         rows_of("support.TutorCapacity", "capacity", tutor_id=state_key("tutor2")),
