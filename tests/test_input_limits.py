@@ -89,7 +89,7 @@ def test_texts_sent_outside_forms_are_refused_in_russian_when_too_long(world):
     page = client.post("/people/macroregions/", {"name": "М" * 201, "regions": [world.r1.pk, world.r2.pk]})
     assert page.status_code == 422
     assert "длиннее 200 символов" in page.content.decode()
-    assert not Macroregion.objects.exists()
+    assert not Macroregion.objects.filter(name__startswith="ММ").exists()
 
     tokens = client.post("/people/tokens/", {"name": "т" * 101})
     assert "длиннее 100 символов" in tokens.content.decode()

@@ -420,7 +420,7 @@ def test_html_vote_from_a_non_member_gets_a_russian_refusal(board, world):
     response = _client(world.users["municipal"]).post(f"/coordination/decisions/{decision.pk}/vote/", {"choice": "for"})
     assert response.status_code == 403
     assert (
-        "Вы не являетесь членом этого совета." in response.content.decode()
+        "В этом участвуют только члены совета, присутствовавшие на заседании." in response.content.decode()
     )  # not on the council on the meeting's date
     assert not Vote.objects.exists()
 

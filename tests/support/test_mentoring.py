@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from efs.errors import DomainError
 from efs.people.models import Notification, RoleAssignment, SupportAssignment
@@ -150,7 +151,7 @@ def test_the_meeting_log_keeps_notes_private(data):
             lambda: mentoring.meeting_log(
                 actor=world.users["mentor"],
                 mentorship=pair,
-                held_on=dt.date.today() + dt.timedelta(days=1),
+                held_on=timezone.localdate() + dt.timedelta(days=1),
                 minutes=30,
                 topic="x",
             )

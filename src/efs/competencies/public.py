@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .models import Audience, Competency
 
-__all__ = ["CompetencyName", "competencies_named"]
+__all__ = ["Competency", "CompetencyName", "competencies_named"]
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from efs.demo.diagnostics import simulated_answer
 from efs.diagnostics.models import Assessment, AttemptStatus, Response
 from efs.diagnostics.services import attempt_answer, attempt_start
 from efs.financing import services as financing
-from efs.financing.models import Account
+from efs.financing.public import Account
 from efs.people import access
 from efs.people.models import ConsentKind, Educator, Region, User
 from efs.people.services import consent_give

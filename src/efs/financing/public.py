@@ -20,6 +20,7 @@ from .services import (
 
 __all__ = [
     "FUND_FIGURES",
+    "Account",
     "Contract",
     "Enrollment",
     "EnrollmentStatus",

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from efs.catalog.models import Cohort
 from efs.catalog.public import program_effects_set
-from efs.competencies.models import Competency
+from efs.competencies.public import Competency
 from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from efs.financing.services import certificate_of
 from efs.limits import COMMENT_MAX_CHARS, FILE_NAME_MAX_CHARS, NOTE_MAX_CHARS
@@ -332,17 +332,6 @@ def item_remove(*, actor: User, item: RouteItem) -> None:
     _event(route, actor, "item_removed", item.title)
 
 
-def _require_hours_fit(route: Route, hours: int, message: str) -> None:
-    """Refuse a change that would take the route past its limit of hours (`message` says which
-    change, with %(hours)s and %(limit)s)."""
-    if hours > route.max_hours:
-        raise ValidationFailed(
-            message % {"hours": hours, "limit": route.max_hours},
-            code="route_hours_exceeded",
-            details={"hours": hours, "max_hours": route.max_hours},
-        )
-
-
 @transaction.atomic
 def item_add_cohort(*, actor: User, route: Route, cohort: Cohort, replace: RouteItem | None = None) -> RouteItem:
     """Add a cohort (or swap an item for it); the effect shows in the route's summary."""
@@ -366,14 +355,16 @@ def item_add_cohort(*, actor: User, route: Route, cohort: Cohort, replace: Route
     option = next(o for o in found if o.id == key)
     kept = [i for i in route.items.exclude(status=ItemStatus.CANCELLED) if replace is None or i.pk != replace.pk]
     hours = sum(i.hours for i in kept) + option.hours
-    _require_hours_fit(
-        route,
-        hours,
-        _(
-            "With this cohort the route would take %(hours)s hours, more than its limit of %(limit)s. Remove an "
-            "activity or raise the limit of hours."
-        ),
-    )
+    if hours > route.max_hours:
+        raise ValidationFailed(
+            _(
+                "With this cohort the route would take %(hours)s hours, more than its limit of %(limit)s. Remove an "
+                "activity or raise the limit of hours."
+            )
+            % {"hours": hours, "limit": route.max_hours},
+            code="route_hours_exceeded",
+            details={"hours": hours, "max_hours": route.max_hours},
+        )
     price = sum(i.price for i in kept) + option.price
     if price > route.budget:
         raise ValidationFailed(
@@ -437,14 +428,16 @@ def item_add_sourced(*, actor: User, route_id: int, kind: str, key: str) -> Rout
         )
     kept = list(route.items.exclude(status=ItemStatus.CANCELLED))
     hours = sum(i.hours for i in kept) + sourced.hours
-    _require_hours_fit(
-        route,
-        hours,
-        _(
-            "With this activity the route would take %(hours)s hours, more than its limit of %(limit)s. Remove "
-            "an activity or raise the limit of hours."
-        ),
-    )
+    if hours > route.max_hours:
+        raise ValidationFailed(
+            _(
+                "With this activity the route would take %(hours)s hours, more than its limit of %(limit)s. Remove "
+                "an activity or raise the limit of hours."
+            )
+            % {"hours": hours, "limit": route.max_hours},
+            code="route_hours_exceeded",
+            details={"hours": hours, "max_hours": route.max_hours},
+        )
     start = max(route.period_start, timezone.localdate())
     if start > route.period_end:
         raise Conflict(_("The route's period is over."), code="route_period_over")
