@@ -96,3 +96,28 @@ def test_the_fund_card_and_the_fund_page_show_the_same_money_after_a_build(money
     analytics_build()
     fund, _home = card()
     assert fund.fund_available == fund_page()[0].fund_available == o.fund_available + 500_000
+
+
+def test_a_build_older_than_the_cards_families_says_they_come_with_the_next_build(money):  # noqa: F811
+    """A deployment upgraded over a build made before the deficits' and the fund's elements
+    existed: the cards must not read the missing rows as «nobody diagnosed» or «the fund is
+    empty»; after the next build they show the figures."""
+    from efs.monitoring.models import Build
+
+    world = money["world"]
+    build = analytics_build()
+    assert build.holds("deficits:*") and build.holds("fund:*")
+    Build.objects.filter(pk=build.pk).update(elements=[e for e in build.elements if ":" not in e])
+    client = world.client("regional")
+    page = client.get("/").content.decode()
+    deficits, fund = page[page.index('id="home-deficits"') :], page[page.index('id="region-money"') :]
+    assert "ещё нет данных о дефицитах: они появятся после следующей сборки" in deficits
+    assert "ещё никто не завершил диагностику" not in deficits
+    assert "ещё нет данных о фонде: они появятся после следующей сборки" in fund
+    assert "пока нет средств" not in fund and "осталось в фонде" not in fund
+
+    analytics_build()
+    page = client.get("/").content.decode()
+    assert "после следующей сборки" not in page
+    fund = page[page.index('id="region-money"') :]
+    assert "осталось в фонде" in fund and "ещё никто не завершил диагностику" in page

@@ -91,6 +91,7 @@ class DeficitFigures:
     diagnosed: int | None  # None: 1–4 people below the region level, not shown
     region_id: int | None = None  # the deficit map's region, for the card's link
     as_of: dt.date | None = None
+    pending: bool = False  # the build predates the deficits' elements: they come with the next one
 
 
 @dataclass
@@ -104,6 +105,7 @@ class FundFigures:
     held: int = 0
     rendered: int = 0
     owed: int = 0
+    pending: bool = False  # the build predates the fund's elements: they come with the next one
 
 
 @dataclass
@@ -157,6 +159,7 @@ def _figures(build: Build | None, sums: dict[str, int], names: dict, *, small: b
     )
     figures = HomeFigures(build=build, staff=staff, routes=route_figures, kinds=kinds)
     figures.deficits = _deficits(sums, names, small=small, as_of=figures.as_of)
+    figures.deficits.pending = build is not None and not build.holds(f"{DEFICITS}*")
     return figures
 
 
@@ -187,6 +190,7 @@ def _fund(build: Build, sums: dict[str, int]) -> FundFigures:
         held=sums.get("fund:held", 0),
         rendered=sums.get("fund:spent", 0),
         owed=sums.get("fund:owed", 0),
+        pending=not build.holds("fund:*"),
     )
 
 

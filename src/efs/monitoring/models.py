@@ -145,6 +145,10 @@ class Build(models.Model):
     first_month = models.DateField()
     last_month = models.DateField()
     rows = models.PositiveIntegerField(default=0)
+    # the data elements the build computed, and its families as "<prefix>:*" (a family's codes
+    # come from the data, so none may exist); a build made before an element or a family existed
+    # lacks its rows, and a reader says "after the next build" instead of reading that as zero
+    elements = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -154,6 +158,10 @@ class Build(models.Model):
 
     def __str__(self) -> str:
         return f"build {self.pk} ({self.status})"
+
+    def holds(self, code: str) -> bool:
+        """Whether the build computed the element `code`, or the family `code` names ("fund:*")."""
+        return code in self.elements
 
 
 class Fact(models.Model):

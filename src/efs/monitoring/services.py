@@ -20,7 +20,7 @@ from efs.people import access
 from efs.people.public import Municipality, Organization, OrganizationKind, Region, Role, municipal_operators, notify
 from efs.periods import add_months, month_start, month_table
 
-from .elements import ELEMENTS, compute, element_codes, element_level
+from .elements import ELEMENTS, FAMILIES, compute, element_codes, element_level
 from .models import (
     Build,
     BuildStatus,
@@ -248,7 +248,8 @@ def analytics_build(
         with transaction.atomic():
             Build.objects.filter(status=BuildStatus.PUBLISHED).update(status=BuildStatus.SUPERSEDED)
             build.status, build.rows, build.finished_at = BuildStatus.PUBLISHED, rows, timezone.now()
-            build.save(update_fields=["status", "rows", "finished_at"])
+            build.elements = [*codes, *(f"{prefix}:*" for prefix in FAMILIES)]
+            build.save(update_fields=["status", "rows", "elements", "finished_at"])
     except Exception as exc:
         Build.objects.filter(pk=build.pk).update(
             status=BuildStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
