@@ -57,13 +57,13 @@ WORKERS="${EFS_TEST_WORKERS:-2}"
 echo "== tests on SQLite"
 # pytest exits 5 when it collected no tests; `set -e` turns that into a failure too.
 template_ready sqlite
-DATABASE_URL= $BIN/pytest -n "$WORKERS" -q --durations=15
+DATABASE_URL= $BIN/pytest -n "$WORKERS" --dist loadgroup -q --durations=15
 
 if pg_reachable
 then
   echo "== tests on PostgreSQL ($PG_URL)"
   template_ready postgresql
-  DATABASE_URL="$PG_URL" $BIN/pytest -n "$WORKERS" -q --durations=15
+  DATABASE_URL="$PG_URL" $BIN/pytest -n "$WORKERS" --dist loadgroup -q --durations=15
 else
   echo "NOTICE: PostgreSQL is not reachable at $PG_URL — the PostgreSQL pass is SKIPPED on this machine."
   if [ -n "${EFS_REQUIRE_POSTGRES:-}" ]; then echo "EFS_REQUIRE_POSTGRES is set: failing."; exit 1; fi

@@ -137,6 +137,10 @@ def make_user(username: str) -> User:
 def reference_data(db) -> None:
     """Regions, subjects, consent texts and the review criteria; reloaded when a transactional
     test flushed them (a flush also empties what data migrations wrote)."""
+    load_reference_data()
+
+
+def load_reference_data() -> None:
     if not Region.objects.exists():
         from django.apps import apps
 
@@ -223,3 +227,28 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+# The pure engines' tests (import-linter keeps the engines free of Django) touch no database:
+# the PostgreSQL pass would repeat them to the same result, so it leaves them to the SQLite pass.
+# A test there that asks for a database fixture still runs on both.
+DATABASE_FREE_PACKAGES = ("tests/psychometrics/", "tests/planner/")
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    repeated = [
+        item
+        for item in items
+        if item.nodeid.startswith(DATABASE_FREE_PACKAGES)
+        and not DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        and not item.get_closest_marker("django_db")
+    ]
+    if repeated:
+        config.hook.pytest_deselected(items=repeated)
+        chosen = set(map(id, repeated))
+        items[:] = [item for item in items if id(item) not in chosen]

@@ -15,6 +15,8 @@ from efs.demo import generator
 from efs.people.models import Educator, Municipality, Organization, Region, RoleAssignment, User
 from efs.people.validators import inn_is_valid, snils_is_valid
 
+pytestmark = pytest.mark.xdist_group("demo")
+
 
 def _regions():
     return {code: (i, "Столица") for i, code in enumerate(generator.region_targets(1), start=1)}
@@ -83,10 +85,8 @@ def test_country_targets_add_up_and_follow_population():
     assert targets["77"] > targets["24"] > targets["87"]
 
 
-def test_demo_command_writes_a_region_that_passes_model_validation(reference_data, capsys):
-    call_command("demo", educators=1200, seed=5, no_diagnostics=True)
-    output = capsys.readouterr().out
-    assert "teacher" in output and "regional" in output
+def test_demo_command_writes_a_region_that_passes_model_validation(demo):
+    assert "teacher" in demo and "regional" in demo
     region = Region.objects.get(code="24")
     assert Educator.objects.filter(region=region).count() == 1200
     assert Municipality.objects.filter(region=region).count() == 61
@@ -150,10 +150,9 @@ def test_demo_command_writes_a_region_that_passes_model_validation(reference_dat
     )
 
 
-def test_demo_refuses_a_second_run_unless_if_empty(reference_data, capsys):
+def test_demo_refuses_a_second_run_unless_if_empty(demo, capsys):
     from django.core.management.base import CommandError
 
-    call_command("demo", educators=300, seed=5, no_diagnostics=True)
     count = Educator.objects.count()
     call_command("demo", if_empty=True)
     assert "already has data" in capsys.readouterr().out
@@ -166,16 +165,16 @@ def test_reference_date_is_fixed():
     assert generator.REFERENCE_DATE == dt.date(2026, 9, 1)
 
 
-def test_demo_simulates_a_first_wave_of_diagnostics(reference_data, capsys):
+def test_demo_simulates_a_first_wave_of_diagnostics(demo):
     from django.db.models import Count
 
     from efs.diagnostics.models import Attempt, CompetencyResult, Response
 
-    call_command("demo", educators=800, seed=5)
-    assert "first wave" in capsys.readouterr().out
+    assert "first wave" in demo
     attempts = Attempt.objects.all()
-    # a first wave of 250–500 people; the second wave re-measures some of them (support's effects)
-    assert 250 <= attempts.values("educator").distinct().count() <= 500
+    # a first wave of about a third to three fifths of the region (of 1 200: 375–750 people);
+    # the second wave re-measures some of them (support's effects)
+    assert 375 <= attempts.values("educator").distinct().count() <= 750
     # the demo teacher has taken the adaptive diagnostics; every other demo login starts fresh
     logins = attempts.filter(educator__user__isnull=False).exclude(
         educator__user__username__startswith="educator"

@@ -7,6 +7,8 @@ token, ``Authorization: Bearer efs_...``. Every error is
 
 from __future__ import annotations
 
+import copy
+import json
 import logging
 
 from django.db import DataError
@@ -68,6 +70,15 @@ ERROR_SCHEMA = {
 
 class EfsAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """The document, built once per process and prefix (it costs about 2 s of CPU: pydantic
+        renders every schema); callers get their own copy."""
+        built = self.__dict__.setdefault("_built_schemas", {})
+        key = (path_prefix, json.dumps(path_params, sort_keys=True, default=str))
+        if key not in built:
+            built[key] = self._build_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return copy.deepcopy(built[key])
+
+    def _build_openapi_schema(self, *, path_prefix=None, path_params=None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
         reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}

@@ -4,6 +4,7 @@ promotion of calibrated items, fixed forms."""
 from __future__ import annotations
 
 import json
+import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -280,6 +281,24 @@ def _progress(run: CalibrationRun, fraction: float, message: str) -> None:
     CalibrationRun.objects.filter(pk=run.pk).update(progress=max(0.0, min(1.0, fraction)), message=message[:300])
 
 
+PROGRESS_EVERY = 0.5  # seconds between two writes of an EM run's progress
+
+
+def _progress_throttled(run: CalibrationRun, start: float, span: float):
+    """The EM reports after every iteration (hundreds a second on a small bank); the page
+    polls every few seconds, so the run's row is written at most every PROGRESS_EVERY."""
+    last = -PROGRESS_EVERY
+
+    def report(fraction: float, message: str) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= PROGRESS_EVERY:
+            last = now
+            _progress(run, start + span * fraction, message)
+
+    return report
+
+
 def calibration_execute(run_id: int) -> None:
     """The task body: collect responses, calibrate, compute statistics, store results."""
     run = CalibrationRun.objects.select_related("framework").get(pk=run_id)
@@ -353,7 +372,7 @@ def _calibrate(run: CalibrationRun) -> dict[str, Any]:
         model=models,
         dimension=dimension,
         anchors=anchors or None,
-        progress=lambda f, m: _progress(run, 0.05 + 0.8 * f, m),
+        progress=_progress_throttled(run, 0.05, 0.8),
     )
     _progress(run, 0.88, _("Item statistics"))
     bank = ItemBank.from_arrays(

@@ -14,7 +14,6 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.test import Client
 
 SKIPPED = re.compile(
@@ -28,6 +27,8 @@ TAG = re.compile(r"<[^>]+>")
 DOTTED = re.compile(r"(?<![\w./])(?!20\d\d\.\d\b)\d+\.\d+(?![\w.]|\.\d)")
 LOGINS = ["teacher", "novice", "mentor", "head", "tutor", "municipal", "provider", "expert", "regional", "federal"]
 MAX_PAGES = 45
+
+pytestmark = pytest.mark.xdist_group("demo")
 
 
 def visible_text(page: str) -> str:
@@ -58,9 +59,7 @@ def test_the_pattern():
     ]
 
 
-@pytest.mark.django_db(transaction=False)
-def test_demo_pages_write_numbers_with_a_decimal_comma(reference_data):
-    call_command("demo", educators=400, seed=5)
+def test_demo_pages_write_numbers_with_a_decimal_comma(demo):
     User = get_user_model()
     dotted: list[tuple[str, str, str]] = []
     for who in LOGINS:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from django.core.management import call_command
+import pytest
 
 from efs.practices.models import Contest, Practice, PracticeEvidence, PracticeReview, Replication
 
+pytestmark = pytest.mark.xdist_group("demo")
 
-def test_the_demo_fills_the_bank_at_every_level_and_stage(reference_data, capsys):
-    call_command("demo", educators=1200, seed=5, no_diagnostics=True)
-    assert "Practices in" in capsys.readouterr().out
+
+def test_the_demo_fills_the_bank_at_every_level_and_stage(demo):
+    assert "Practices in" in demo
     assert Practice.objects.count() >= 140
     assert set(Practice.objects.values_list("level", flat=True)) == {"school", "municipal", "regional", "federal"}
     statuses = set(Practice.objects.values_list("status", flat=True))
