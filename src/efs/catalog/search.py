@@ -47,11 +47,12 @@ from __future__ import annotations
 import json
 import math
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F
 
 LIMIT = 2000
@@ -531,7 +532,7 @@ def _ranked(plan: Plan, limit: int) -> list[int]:
             f"WHERE 2 * ({rarity_held}) >= {sum(rarity)}{enough}) AS matched ORDER BY score DESC, program_id "
             f"LIMIT {int(limit)}"
         )
-        with connection.cursor() as cursor:
+        with _in_one_process(), connection.cursor() as cursor:
             cursor.execute(sql, row_params)
             return [(row[0], row[1]) for row in cursor.fetchall()]
 
@@ -581,6 +582,22 @@ def _parts(
 
 
 TITLE_TIER_ROWS = 8000
+
+
+@contextmanager
+def _in_one_process():
+    """PostgreSQL: plan the ranking statement without parallel workers. Its work is tens
+    of milliseconds of grouping; a parallel plan starts two workers, each of which builds
+    its own hash of the titled programs, and merges their groups, which measured slower
+    (ADR 0007). ``SET LOCAL`` holds to the end of the transaction: the statement's own,
+    or an enclosing one's, where serial plans are only slower, never different."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        yield
 
 
 def _tier_worth_trying(rows: int, limit: int) -> bool:
