@@ -358,6 +358,7 @@ def test_the_title_tier_gives_the_full_ranking_or_steps_aside(depot, monkeypatch
 
     _ranking_cards(depot)
     monkeypatch.setattr(search, "_tier_worth_trying", lambda *_sizes: True)  # whatever the sizes
+    monkeypatch.setattr(search, "TITLE_TIER_ROWS", 0)  # every statement large: serial on PostgreSQL
     for query in RANKING_QUERIES:
         reference = _reference(query)
         for limit in range(1, len(reference) + 2):
@@ -376,3 +377,7 @@ def test_the_title_tier_gives_the_full_ranking_or_steps_aside(depot, monkeypatch
     assert set(_reference("учителей")[:2]) == set(titled.values_list("pk", flat=True))
     assert statements("учителей", 1) == statements("учителей", 2) == 1  # the tier alone
     assert statements("учителей", 3) == 2  # two titled programs only: the full statement too
+    with CaptureQueriesContext(connection) as captured:
+        search._ranked(search._plan("учителей"), 1)
+    serial = any("max_parallel_workers_per_gather" in query["sql"] for query in captured.captured_queries)
+    assert serial == (connection.vendor == "postgresql")
