@@ -358,16 +358,18 @@ def test_the_title_tier_gives_the_full_ranking_or_steps_aside(depot, monkeypatch
 
     _ranking_cards(depot)
     monkeypatch.setattr(search, "_tier_worth_trying", lambda *_sizes: True)  # whatever the sizes
+    monkeypatch.setattr(search, "TITLE_TIER_ROWS", 0)  # every statement large: serial on PostgreSQL
     for query in RANKING_QUERIES:
         reference = _reference(query)
         for limit in range(1, len(reference) + 2):
             assert search._ranked(search._plan(query), limit) == reference[:limit], (query, limit)
 
     def statements(query: str, limit: int) -> int:
+        """Ranking statements (PostgreSQL adds its SET LOCAL, and savepoints in a test)."""
         plan = search._plan(query)
         with CaptureQueriesContext(connection) as captured:
             search._ranked(plan, limit)
-        return len(captured)
+        return sum("catalog_searchterm" in query["sql"] for query in captured.captured_queries)
 
     # «учителей» (common: in 6 of the 7 cards) is in two titles: «…учителей математики»
     # and «Наставничество молодых педагогов» (педагог is in the group of учитель)
@@ -375,3 +377,7 @@ def test_the_title_tier_gives_the_full_ranking_or_steps_aside(depot, monkeypatch
     assert set(_reference("учителей")[:2]) == set(titled.values_list("pk", flat=True))
     assert statements("учителей", 1) == statements("учителей", 2) == 1  # the tier alone
     assert statements("учителей", 3) == 2  # two titled programs only: the full statement too
+    with CaptureQueriesContext(connection) as captured:
+        search._ranked(search._plan("учителей"), 1)
+    serial = any("max_parallel_workers_per_gather" in query["sql"] for query in captured.captured_queries)
+    assert serial == (connection.vendor == "postgresql")

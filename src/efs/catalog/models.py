@@ -323,7 +323,11 @@ class SearchTerm(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["program", "term"], name="search_term_once_per_program")]
-        indexes = [models.Index(fields=["term", "program", "weight"], name="search_term_lookup")]
+        indexes = [
+            models.Index(fields=["term", "program", "weight"], name="search_term_lookup"),
+            # the title tier reads only a term's title entries (ADR 0007)
+            models.Index(fields=["term", "weight", "program"], name="search_term_by_weight"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.program_id}: {self.term} ×{self.weight}"

@@ -47,11 +47,12 @@ from __future__ import annotations
 import json
 import math
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F
 
 LIMIT = 2000
@@ -517,6 +518,8 @@ def _ranked(plan: Plan, limit: int) -> list[int]:
     enough = f" OR 2 * ({count_held}) >= {len(plan.concepts)}" if everything_known else ""
     score = " + ".join(f"COALESCE(c{n}, 0)" for n in held)
 
+    size = sum(plan.frequencies[t] for t in present)  # index rows; a lower bound: frequencies are capped
+
     def best(titled: bool) -> list[tuple[int, int]]:
         rows, row_params = " UNION ALL ".join(parts), params
         if titled:
@@ -531,7 +534,7 @@ def _ranked(plan: Plan, limit: int) -> list[int]:
             f"WHERE 2 * ({rarity_held}) >= {sum(rarity)}{enough}) AS matched ORDER BY score DESC, program_id "
             f"LIMIT {int(limit)}"
         )
-        with connection.cursor() as cursor:
+        with _in_one_process(size > TITLE_TIER_ROWS), connection.cursor() as cursor:
             cursor.execute(sql, row_params)
             return [(row[0], row[1]) for row in cursor.fetchall()]
 
@@ -542,8 +545,7 @@ def _ranked(plan: Plan, limit: int) -> list[int]:
     # program can enter the list, and it is the full statement's. (With a distinctive
     # concept the rows are already bounded by its holders; measured, the tier did not
     # pay there.)
-    rows = sum(plan.frequencies[t] for t in present)
-    if not distinctive and _tier_worth_trying(rows, limit):
+    if not distinctive and _tier_worth_trying(size, limit):
         body_best = sum(max(values[t] for t in present if concept_of[t] == n) * BODY_WEIGHT for n in held)
         found = best(titled=True)
         if len(found) == limit and found[-1][1] > body_best:
@@ -581,6 +583,24 @@ def _parts(
 
 
 TITLE_TIER_ROWS = 8000
+
+
+@contextmanager
+def _in_one_process(large: bool):
+    """PostgreSQL: plan a large ranking statement (over ``TITLE_TIER_ROWS`` rows) without
+    parallel workers. Its work is tens of milliseconds of grouping; a parallel plan starts
+    two workers, each of which builds its own hash of the titled programs, and merges their
+    groups, which measured slower (ADR 0007). A small statement gets no parallel plan
+    anyway and is spared the three round trips. ``SET LOCAL`` holds to the end of the
+    transaction: the statement's own, or an enclosing one's, where serial plans are only
+    slower, never different."""
+    if not large or connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        yield
 
 
 def _tier_worth_trying(rows: int, limit: int) -> bool:
