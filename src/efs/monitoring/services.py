@@ -87,6 +87,9 @@ def _aside_attach(build: Build) -> None:
         )
     finally:
         _execute("RESET maintenance_work_mem")
+    # statistics before the first read (a sample of rows, whatever the size): without them the
+    # planner guesses the new partition's row counts until autovacuum comes round
+    _execute(f"ANALYZE {_target(build)}")
 
 
 def facts_partition(build: Build) -> None:
