@@ -8,7 +8,8 @@ Runs one build (full, or ``--incremental``) in this process, timing each element
 progress calls, and prints JSON: per element the seconds and the fact rows it wrote, slowest
 first, with the load average before and after (the machine may be shared: say so). With
 ``--explain`` it builds nothing and prints the plans of the named elements' queries over the
-months a full build covers.
+months a full build covers (``--months 2``: an incremental run's); with no code, of every
+element that has a query.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--incremental", action="store_true")
     parser.add_argument("--explain", nargs="*", default=None, help="element codes: print their plans, build nothing")
+    parser.add_argument(
+        "--months", type=int, default=None, help="with --explain: the last N months (default: a full build's)"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "efs.settings")
@@ -44,8 +48,9 @@ def main() -> None:
     out: dict = {"load_before": os.getloadavg()}
     if args.explain is not None:
         last = month_start(timezone.now().date())
-        months = [add_months(last, i + 1 - services.FULL_MONTHS) for i in range(services.FULL_MONTHS)]
-        for code in args.explain:
+        count = args.months or services.FULL_MONTHS
+        months = [add_months(last, i + 1 - count) for i in range(count)]
+        for code in args.explain or [code for code, element in ELEMENTS.items() if element.sql is not None]:
             sql, params = ELEMENTS[code].sql(months)
             with connection.cursor() as cursor:
                 cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM ({sql}) s", params)

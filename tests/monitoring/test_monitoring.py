@@ -115,18 +115,16 @@ def test_a_failed_build_leaves_the_published_one_in_place(diagnosed, monkeypatch
     assert _value(Level.REGION, w.r1.pk).numerator == 3
 
 
-def test_incremental_run_copies_older_months_and_recomputes_the_recent(diagnosed):
+def test_incremental_run_reads_older_months_from_its_base_and_recomputes_the_recent(diagnosed):
     w = diagnosed
     full = services.analytics_build()
-    old_months = Fact.objects.filter(build=full).exclude(month__gte=full.last_month.replace(day=1)).count()
     _diagnose(w.other_org)
     inc = services.analytics_build(incremental=True)
-    assert inc.incremental and inc.first_month == full.first_month
+    assert inc.incremental and inc.first_month == full.first_month and inc.base_id == full.pk
     assert _value(Level.REGION, w.r1.pk).numerator == 4
-    assert (
-        Fact.objects.filter(build=inc, month__lt=full.last_month.replace(day=1)).count()
-        >= old_months - Fact.objects.filter(build=full, month=full.last_month).count()
-    )
+    assert not Fact.objects.filter(build=inc, month__lt=inc.own_from).exists()  # nothing older is copied
+    older = Fact.objects.filter(build=full, month__lt=inc.own_from).count()
+    assert older and queries.facts(inc).filter(month__lt=inc.own_from).count() == older
 
 
 def test_every_value_names_the_formula_version_and_old_versions_stay(diagnosed):

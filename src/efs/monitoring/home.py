@@ -23,8 +23,8 @@ from efs.people import access
 from efs.people.public import EducatorCategory, OrganizationKind
 from efs.routes.public import RouteStatus
 
-from .models import Build, Fact, Level
-from .queries import SMALL, published_build
+from .models import Build, Level
+from .queries import SMALL, facts, published_build
 
 CATEGORIES = [c.value for c in EducatorCategory]
 STATUSES = [s for s in RouteStatus if s != RouteStatus.ABANDONED]
@@ -202,9 +202,11 @@ def _sums(build: Build | None, level: str, unit_ids, names: dict) -> dict[int, d
     codes += [f"{DEFICITS}{kind}:{pk}" for pk in names for kind in ("people", "deficit")]
     if level == Level.REGION:
         codes += FUND_CODES
-    rows = Fact.objects.filter(
-        element__in=codes, build=build, level=level, unit_id__in=list(unit_ids), month=build.last_month
-    ).values_list("unit_id", "element", "value")
+    rows = (
+        facts(build, [build.last_month])
+        .filter(element__in=codes, level=level, unit_id__in=list(unit_ids), month=build.last_month)
+        .values_list("unit_id", "element", "value")
+    )
     for unit, element, value in rows:
         out[unit][element] += value
     return out

@@ -134,13 +134,20 @@ class BuildStatus(models.TextChoices):
     PUBLISHED = "published", _("published")
     SUPERSEDED = "superseded", _("superseded")
     FAILED = "failed", _("failed")
+    DROPPED = "dropped", _("dropped")  # its rows are being dropped: never a base again
 
 
 class Build(models.Model):
     """One complete build of the analytics table. Readers read the newest published build;
-    a new build becomes visible only when its status flips, in one transaction."""
+    a new build becomes visible only when its status flips, in one transaction.
+
+    An incremental build holds rows only for the months from `own_from` on; the months before
+    are read from its `base`, always a full build (so a chain is one link long). Read its facts
+    through `queries.facts`, never `Fact.objects.filter(build=…)`."""
 
     incremental = models.BooleanField(default=False)
+    base = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    own_from = models.DateField(null=True, blank=True, help_text="with a base: the first month of its own rows")
     status = models.CharField(max_length=10, choices=BuildStatus.choices, default=BuildStatus.BUILDING)
     first_month = models.DateField()
     last_month = models.DateField()

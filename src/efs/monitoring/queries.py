@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -72,6 +72,28 @@ def parse_period(text: str, build: Build | None) -> Period:
 
 def published_build() -> Build | None:
     return Build.objects.filter(status=BuildStatus.PUBLISHED).order_by("-id").first()
+
+
+def facts(build: Build, months=None) -> QuerySet[Fact]:
+    """The build's facts: the one way to read the analytics table (no extra query).
+
+    An incremental build holds only the months from `own_from` on and reads the earlier ones
+    from its base (a full build): `(build = base AND month < own_from) OR (build = it AND
+    month >= own_from)`, which PostgreSQL prunes to the two builds' partitions. `months`, when
+    the caller knows them, narrows the read to the one build that holds them all."""
+    if build.base_id is None or build.own_from is None:
+        return Fact.objects.filter(build_id=build.pk)
+    own_from = build.own_from
+    if months is not None:
+        months = list(months)
+        if months and all(m >= own_from for m in months):
+            return Fact.objects.filter(build_id=build.pk)
+        if months and all(build.first_month <= m < own_from for m in months):
+            return Fact.objects.filter(build_id=build.base_id)
+    return Fact.objects.filter(build_id__in=[build.base_id, build.pk]).filter(
+        Q(build_id=build.base_id, month__gte=build.first_month, month__lt=own_from)
+        | Q(build_id=build.pk, month__gte=own_from)
+    )
 
 
 def current_formula(indicator: Indicator) -> FormulaVersion | None:
@@ -183,7 +205,7 @@ def _element_sums(
 ) -> dict[tuple[str, int, dt.date], int]:
     """{(element, unit id, month): value} for the given level (macroregions sum their regions)."""
     stored_level = Level.REGION if level == Level.MACROREGION else level
-    qs = Fact.objects.filter(build=build, element__in=codes, level=stored_level, month__in=months)
+    qs = facts(build, months).filter(element__in=codes, level=stored_level, month__in=months)
     member_of: dict[int, list[int]] = {}
     if level == Level.MACROREGION:
         macros = Macroregion.objects.prefetch_related("regions")
@@ -411,7 +433,7 @@ def coverage(build: Build, *, level: str, unit_id: int, month: dt.date) -> tuple
             Level.REGION: {"region_id": unit_id},
             Level.FEDERAL: {},
         }[level]
-    base = Fact.objects.filter(build=build, level=Level.ORGANIZATION, month=month, **scope)
+    base = facts(build, [month]).filter(level=Level.ORGANIZATION, month=month, **scope)
     with_people = base.filter(element="educators").count()
     reporting = base.filter(element="educators_diagnosed").count()
     return reporting, with_people
@@ -419,8 +441,7 @@ def coverage(build: Build, *, level: str, unit_id: int, month: dt.date) -> tuple
 
 def element_total(build: Build, code: str, month: dt.date) -> int:
     return (
-        Fact.objects.filter(build=build, element=code, level=Level.FEDERAL, month=month).aggregate(n=Sum("value"))["n"]
-        or 0
+        facts(build, [month]).filter(element=code, level=Level.FEDERAL, month=month).aggregate(n=Sum("value"))["n"] or 0
     )
 
 
@@ -525,5 +546,5 @@ def region_totals(code: str) -> tuple[Build | None, dict[int, int]]:
     build = published_build()
     if build is None:
         return None, {}
-    rows = Fact.objects.filter(build=build, element=code, level=Level.REGION, month=build.last_month)
+    rows = facts(build, [build.last_month]).filter(element=code, level=Level.REGION, month=build.last_month)
     return build, dict(rows.values_list("unit_id", "value"))

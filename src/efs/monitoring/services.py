@@ -32,9 +32,11 @@ from .models import (
     ReleaseValue,
     Target,
 )
+from .queries import facts as read_facts
 
 FULL_MONTHS = 24  # a full build covers the current month and the 23 before it
 INCREMENTAL_MONTHS = 2  # a daily run recomputes the current and the previous month
+FULL_EVERY = dt.timedelta(days=7)  # an incremental run on a full build older than this is a full run
 BATCH = 5000
 EDITORS = frozenset({Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR})
 TARGET_SETTERS = frozenset({Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR, Role.MUNICIPAL_OPERATOR})
@@ -85,6 +87,9 @@ def _aside_attach(build: Build) -> None:
         )
     finally:
         _execute("RESET maintenance_work_mem")
+    # statistics before the first read (a sample of rows, whatever the size): without them the
+    # planner guesses the new partition's row counts until autovacuum comes round
+    _execute(f"ANALYZE {_target(build)}")
 
 
 def facts_partition(build: Build) -> None:
@@ -197,14 +202,53 @@ def _write_regional(build: Build, code: str, months: list[dt.date]) -> int:
     return len(rows)
 
 
-def _copy_older(build: Build, source: Build, before: dt.date) -> int:
-    """An incremental build starts from the published build's rows for months it keeps."""
-    return _execute(
-        f"INSERT INTO {_target(build)} ({', '.join(FACT_COLUMNS)}) "
-        "SELECT %s, element, level, unit_id, region_id, municipality_id, month, value "
-        f"FROM {Fact._meta.db_table} WHERE build_id = %s AND month >= %s AND month < %s",
-        [build.pk, source.pk, build.first_month, before],
-    )
+def _base_for(current: Build | None, recompute_from: dt.date, now: dt.datetime) -> Build | None:
+    """The full build whose months before `recompute_from` an incremental build reads, or None
+    when a full build is due. The base is the published build if it is full, else that build's
+    own base, so a chain is never longer than one link. It must be a full build that
+
+    - was made in or after the month `recompute_from` (so every month it lends had ended when
+      it was computed: a month read in the middle of itself is never kept);
+    - is at most `FULL_EVERY` old (a correction to an older month reaches the tables within it);
+    - computed every registered element (a new element gets its history from a full build).
+    """
+    if current is None:
+        return None
+    root = current if current.base_id is None else current.base
+    if root is None or root.base_id is not None or root.finished_at is None:
+        return None
+    if root.status not in (BuildStatus.PUBLISHED, BuildStatus.SUPERSEDED):
+        return None
+    if root.last_month < recompute_from or root.finished_at < now - FULL_EVERY:
+        return None
+    if not set(ELEMENTS) <= set(root.elements):
+        return None
+    return root
+
+
+def _build_start(*, incremental: bool, last: dt.date, now: dt.datetime) -> Build:
+    """The new build's row: incremental on a base when one fits (`_base_for`), else full.
+
+    The base is locked while the row that names it is written, and it must still be published
+    or superseded then: `_drop_old_builds` marks a build dropped under the same lock, so a
+    build is never dropped while another one starts on it."""
+    first = add_months(last, 1 - FULL_MONTHS)
+    recompute_from = add_months(last, 1 - INCREMENTAL_MONTHS)
+    base = _base_for(published_build(), recompute_from, now) if incremental else None
+    with transaction.atomic():
+        if base is not None:
+            base = (
+                Build.objects.select_for_update()
+                .filter(pk=base.pk, status__in=[BuildStatus.PUBLISHED, BuildStatus.SUPERSEDED])
+                .first()
+            )
+        return Build.objects.create(
+            incremental=base is not None,
+            base=base,
+            own_from=recompute_from if base is not None else None,
+            first_month=first,
+            last_month=last,
+        )
 
 
 def analytics_build(
@@ -217,19 +261,16 @@ def analytics_build(
     """Build the analytics table aside, then publish it in one transaction.
 
     Readers keep reading the previous published build until the flip, so none ever sees a
-    half-built table. An incremental run copies the published build's older months and
-    recomputes only the last `INCREMENTAL_MONTHS`; without a published build it is a full run.
+    half-built table. An incremental run computes only the last `INCREMENTAL_MONTHS` and
+    reads the months before from its base, a full build (`_base_for`; none fits: a full run):
+    it writes nothing for the older months, so it costs what its months cost, not the history.
     On PostgreSQL the rows go into a table of their own, attached as the build's partition once
     complete (`_aside_attach`); the flip is the same.
     """
     last = month_start(today or timezone.now().date())
-    current = published_build()
-    incremental = incremental and current is not None
-    first = add_months(last, 1 - FULL_MONTHS)
-    recompute_from = add_months(last, 1 - INCREMENTAL_MONTHS) if incremental else first
-    build = Build.objects.create(incremental=incremental, first_month=first, last_month=last)
+    build = _build_start(incremental=incremental, last=last, now=timezone.now())
     months = []
-    month = recompute_from
+    month = build.own_from or build.first_month
     while month <= last:
         months.append(month)
         month = add_months(month, 1)
@@ -237,7 +278,7 @@ def analytics_build(
     try:
         _aside_create(build)
         codes = element_codes(months)
-        rows = _copy_older(build, current, recompute_from) if incremental and current else 0
+        rows = 0
         for step, code in enumerate(codes, start=1):
             rows += _write(build, code, months)
             if progress:
@@ -277,13 +318,33 @@ def _session(*, building: bool) -> None:
         _execute("RESET jit")
 
 
+def bases_in_use() -> set[int]:
+    """The builds some build still reads months from: the bases of every build that is not
+    failed or dropped (a published one, the superseded one a reader may still be on, one
+    being built). Never dropped."""
+    live = Build.objects.exclude(status__in=[BuildStatus.FAILED, BuildStatus.DROPPED]).filter(base__isnull=False)
+    return set(live.values_list("base_id", flat=True))
+
+
 def _drop_old_builds(*, keep: Build) -> None:
-    """Keep the new build and the one before it (a reader may still be on it); drop the rest."""
+    """Keep the new build, the one before it (a reader may still be on it) and every base in
+    use (`bases_in_use`); drop the rest, newest first (an incremental build before its base).
+
+    Each build is marked dropped under a row lock after a last check that no build names it
+    as its base (a build starting on it takes the same lock, `_build_start`); then its rows
+    go (its partition detached without blocking readers) and its row."""
     previous = Build.objects.filter(status=BuildStatus.SUPERSEDED).order_by("-id").values_list("pk", flat=True).first()
-    stale = Build.objects.exclude(pk__in=[keep.pk, previous or 0]).exclude(status=BuildStatus.BUILDING)
-    for build_id in stale.values_list("pk", flat=True):
+    kept = {keep.pk, previous or 0}
+    candidates = Build.objects.exclude(pk__in=kept).exclude(status=BuildStatus.BUILDING).order_by("-id")
+    for build_id in list(candidates.values_list("pk", flat=True)):
+        with transaction.atomic():
+            row = Build.objects.select_for_update().filter(pk=build_id).exclude(status=BuildStatus.BUILDING).first()
+            if row is None or build_id in bases_in_use():
+                continue
+            row.status = BuildStatus.DROPPED
+            row.save(update_fields=["status"])
         _facts_drop(build_id)
-    stale.delete()
+        Build.objects.filter(pk=build_id).delete()
 
 
 # ---------------------------------------------------------------- passports
@@ -350,8 +411,8 @@ def _check_share(unit: str, denominator: list[str], region_id: int | None) -> No
     build = published_build()
     if build is None:
         return
-    facts = Fact.objects.filter(
-        build=build, element__in=denominator, level=Level.REGION, unit_id=region_id, month=build.last_month
+    facts = read_facts(build, [build.last_month]).filter(
+        element__in=denominator, level=Level.REGION, unit_id=region_id, month=build.last_month
     )
     if not facts.filter(value__gt=0).exists():
         raise ValidationFailed(

@@ -45,6 +45,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Построено: {build.rows} строк, месяцы {build.first_month:%Y-%m} — {build.last_month:%Y-%m}."
             )
+            if build.base_id is not None:
+                self.stdout.write(
+                    f"Инкрементальная сборка {build.pk}: пересчитаны месяцы с {build.own_from:%Y-%m}, "
+                    f"более ранние читаются из полной сборки {build.base_id}."
+                )
+            elif options["incremental"]:
+                self.stdout.write(f"Сборка {build.pk} полная: подходящей полной сборки-основы нет.")
         else:
             indicator = Indicator.objects.filter(code=options["indicator"]).first()
             if indicator is None:
