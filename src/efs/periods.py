@@ -109,3 +109,21 @@ def cumulative(increments_sql: str, params: list, months: list[dt.date]) -> tupl
         f"JOIN {month_sql} m ON b.bucket <= m.idx GROUP BY b.org, m.idx",
         [*params, *month_params],
     )
+
+
+def counted_from_first(
+    first_sql: str, first_params: list, *, educators: str, join: str, months: list[dt.date], active_only: bool = True
+) -> tuple[str, list]:
+    """People counted from the month of their first event on, per organization (a running
+    sum): ``first_sql`` yields one row per person with ``first_at``; ``join`` ties it to the
+    educators' table ``educators`` as ``e`` (for instance ``e.id = f.educator_id``). Active
+    educators only, unless ``active_only`` is off."""
+    bucket, bucket_params = month_bucket("f.first_at", months)
+    active, active_params = (" AND e.is_active = %s", [True]) if active_only else ("", [])
+    return cumulative(
+        f"SELECT e.organization_id AS org, {bucket} AS bucket, COUNT(*) AS n FROM ({first_sql}) f "
+        f"JOIN {educators} e ON {join} "
+        f"WHERE f.first_at < %s{active} AND e.organization_id IS NOT NULL GROUP BY 1, 2",
+        [*bucket_params, *first_params, month_last_end(months), *active_params],
+        months,
+    )

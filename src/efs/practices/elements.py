@@ -144,15 +144,13 @@ def element_events_held_sql(months: list[dt.date]) -> tuple[str, list]:
 
 def element_community_members_sql(months: list[dt.date]) -> tuple[str, list]:
     """A member counts from the month of their first active membership on."""
-    from efs.periods import cumulative, month_bucket, month_last_end
+    from efs.periods import counted_from_first
 
-    bucket, bucket_params = month_bucket("f.first_at", months)
-    return cumulative(
-        f"SELECT e.organization_id AS org, {bucket} AS bucket, COUNT(*) AS n "
-        f"FROM (SELECT user_id, MIN(created_at) AS first_at FROM {Membership._meta.db_table} "
-        "WHERE status = %s GROUP BY user_id) f "
-        f"JOIN {_educators()} e ON e.user_id = f.user_id "
-        "WHERE f.first_at < %s AND e.is_active = %s AND e.organization_id IS NOT NULL GROUP BY 1, 2",
-        [*bucket_params, MemberStatus.ACTIVE.value, month_last_end(months), True],
-        months,
+    return counted_from_first(
+        f"SELECT user_id, MIN(created_at) AS first_at FROM {Membership._meta.db_table} "
+        "WHERE status = %s GROUP BY user_id",
+        [MemberStatus.ACTIVE.value],
+        educators=_educators(),
+        join="e.user_id = f.user_id",
+        months=months,
     )

@@ -229,17 +229,16 @@ def element_routes_of_status_sql(status: str):
 
 def element_educators_routed_sql(months: list[dt.date]) -> tuple[str, list]:
     """An educator counts from the month of their first route that is not abandoned."""
-    from efs.periods import cumulative, month_bucket, month_last_end
+    from efs.periods import counted_from_first
 
-    bucket, bucket_params = month_bucket("f.first_at", months)
-    return cumulative(
-        f"SELECT e.organization_id AS org, {bucket} AS bucket, COUNT(*) AS n "
-        f"FROM (SELECT educator_id, MIN(created_at) AS first_at FROM {Route._meta.db_table} "
-        "WHERE status <> %s GROUP BY educator_id) f "
-        f"JOIN {_educator_table()} e ON e.id = f.educator_id "
-        "WHERE f.first_at < %s AND e.organization_id IS NOT NULL GROUP BY 1, 2",
-        [*bucket_params, RouteStatus.ABANDONED.value, month_last_end(months)],
-        months,
+    return counted_from_first(
+        f"SELECT educator_id, MIN(created_at) AS first_at FROM {Route._meta.db_table} "
+        "WHERE status <> %s GROUP BY educator_id",
+        [RouteStatus.ABANDONED.value],
+        educators=_educator_table(),
+        join="e.id = f.educator_id",
+        months=months,
+        active_only=False,
     )
 
 

@@ -142,15 +142,13 @@ def element_mentoring_pairs_sql(months: list[dt.date]) -> tuple[str, list]:
 
 def element_educators_with_tutor_sql(months: list[dt.date]) -> tuple[str, list]:
     """An educator counts from the month of their first active tutor assignment on."""
-    from efs.periods import cumulative, month_bucket, month_last_end
+    from efs.periods import counted_from_first
 
-    bucket, bucket_params = month_bucket("f.first_at", months)
-    return cumulative(
-        f"SELECT e.organization_id AS org, {bucket} AS bucket, COUNT(*) AS n "
-        f"FROM (SELECT educator_id, MIN(assigned_at) AS first_at FROM {SupportAssignment._meta.db_table} "
-        "WHERE kind = %s AND active = %s GROUP BY educator_id) f "
-        f"JOIN {_educators()} e ON e.id = f.educator_id "
-        "WHERE f.first_at < %s AND e.is_active = %s AND e.organization_id IS NOT NULL GROUP BY 1, 2",
-        [*bucket_params, AssignmentKind.TUTOR.value, True, month_last_end(months), True],
-        months,
+    return counted_from_first(
+        f"SELECT educator_id, MIN(assigned_at) AS first_at FROM {SupportAssignment._meta.db_table} "
+        "WHERE kind = %s AND active = %s GROUP BY educator_id",
+        [AssignmentKind.TUTOR.value, True],
+        educators=_educators(),
+        join="e.id = f.educator_id",
+        months=months,
     )
