@@ -44,10 +44,10 @@ def test_cached_pages_are_fresh_after_every_write_and_personal(ready):
     # A withdrawal is a QuerySet.update (no model signal): seen all the same.
     page = teacher.get("/people/consents/").content.decode()
     token = TOKEN.search(page).group(1)
-    form = {"kind": "diagnostics", "action": "withdraw", "csrfmiddlewaretoken": token}
-    assert teacher.post("/people/consents/", form).status_code == 302
+    form = {"kind": "diagnostics", "csrfmiddlewaretoken": token}
+    assert teacher.post("/people/consents/withdraw/", form).status_code == 302
     assert "bi-dash-circle" in teacher.get("/").content.decode()
-    assert teacher.post("/people/consents/", {**form, "action": "give"}).status_code == 302
+    assert teacher.post("/people/consents/give/", form).status_code == 302
     assert "bi-dash-circle" not in teacher.get("/").content.decode()
 
     # The route page's own form, posted with the token of the (cached) page of this session.

@@ -21,7 +21,7 @@ from efs.workforce.models import (
     Scenario,
     TargetedContract,
 )
-from tests.matrix import MACRO, ROUTES, by_role, makers, page
+from tests.matrix import MACRO, ROUTES, SURNAMES, by_role, makers, page
 from tests.workforce.conftest import staff_world
 
 READERS = {"school_head", "municipal", "regional", "regional_other", "federal"}
@@ -54,6 +54,13 @@ def _risks_of(who, world, response):
     if response.status_code == 200:
         units = {row["municipality_id"] for row in response.json()}
         assert units == {getattr(world, key).pk for key in MUNICIPALITIES_SEEN[who]}, units
+
+
+def _holder_only(who, world, response):
+    """A post's page names the people who hold it (the teacher) and nobody else."""
+    if response.status_code == 200:
+        text = response.content.decode()
+        assert {key for key, surname in SURNAMES.items() if surname in text} == {"self_educator"}, who
 
 
 def _changed_for(users: set[str], changed, what: str) -> dict:
@@ -135,6 +142,7 @@ ROUTES += [
         "post",
         lambda w, s: f"/workforce/posts/{s['post']}/",
         _r1(READERS_R1, 200, anonymous=302),
+        check=_holder_only,
     ),
     # Opening a post in org A: its head, its municipality's and region's operators, the
     # federal operator; R2's operator naming R1 is not found; nothing opens for the others.
