@@ -18,7 +18,8 @@ from efs.errors import NotFound, ValidationFailed
 from efs.http import AuthedRequest, pdf_response
 from efs.people.access import region_reach
 from efs.people.public import Region, User
-from efs.web.actions import act, after, submit
+from efs.web.actions import Outcome as ActionOutcome
+from efs.web.actions import act, after, answer, submit
 
 from . import forms, queries, services
 from .access import OPERATORS, visible
@@ -451,6 +452,20 @@ def risks(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def task(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _task_page(request, pk)
+
+
+def _task_answer(request: AuthedRequest, outcome: ActionOutcome, pk: int) -> HttpResponse:
+    """Back to the task after success; after a refusal the task's page again with the
+    refusal's status and message (its forms at hand to correct the input)."""
+    return answer(
+        outcome,
+        then=lambda: redirect("coordination:task", pk=pk),
+        again=lambda status: _task_page(request, pk, status),
+    )
+
+
+def _task_page(request: AuthedRequest, pk: int, status: int = 200) -> HttpResponse:
     item = queries.task_for(request.user, pk)
     board = [t for t in queries.tasks_board(item.council, request.user) if t.pk == item.pk]
     if not board:
@@ -484,6 +499,7 @@ def task(request: AuthedRequest, pk: int) -> HttpResponse:
             "discussion_form": forms.DiscussionForm(),
             "today": timezone.localdate(),
         },
+        status=status,
     )
 
 
@@ -506,7 +522,7 @@ def pledge(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("The organization's part is recorded."),
     )
-    return after(request, outcome, redirect("coordination:task", pk=item.pk))
+    return _task_answer(request, outcome, item.pk)
 
 
 @login_required
@@ -521,7 +537,7 @@ def pledges_bulk(request: AuthedRequest, pk: int) -> HttpResponse:
         lambda _d: services.pledges_record(actor=_actor(request), task=item, rows=form.rows()),
         _("The organizations' parts are recorded."),
     )
-    return after(request, outcome, redirect("coordination:task", pk=item.pk))
+    return _task_answer(request, outcome, item.pk)
 
 
 @login_required
@@ -541,7 +557,7 @@ def task_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("The task is changed; its previous text is kept in the history."),
     )
-    return after(request, outcome, redirect("coordination:task", pk=item.pk))
+    return _task_answer(request, outcome, item.pk)
 
 
 @login_required
@@ -554,7 +570,7 @@ def task_evidence_publish(request: AuthedRequest, pk: int) -> HttpResponse:
         lambda d: services.task_evidence_publish(actor=_actor(request), task=item, text=d["text"]),
         _("The public accountability page is updated."),
     )
-    return after(request, outcome, redirect("coordination:task", pk=item.pk))
+    return _task_answer(request, outcome, item.pk)
 
 
 @login_required
@@ -567,7 +583,7 @@ def pledge_answer(request: AuthedRequest, pk: int) -> HttpResponse:
         lambda d: services.pledge_answer(actor=request.user, participation=part, accept=d["accept"]),
         _("The organization's answer is recorded."),
     )
-    return after(request, outcome, redirect("coordination:task", pk=part.task_id))
+    return _task_answer(request, outcome, part.task_id)
 
 
 @login_required
@@ -580,7 +596,7 @@ def milestone_add(request: AuthedRequest, pk: int) -> HttpResponse:
         lambda d: services.milestone_add(actor=request.user, task=item, title=d["title"], due=d["due"]),
         _("The milestone is added."),
     )
-    return after(request, outcome, redirect("coordination:task", pk=item.pk))
+    return _task_answer(request, outcome, item.pk)
 
 
 @login_required
@@ -593,7 +609,7 @@ def milestone_reach(request: AuthedRequest, pk: int) -> HttpResponse:
         lambda d: services.milestone_reach(actor=request.user, milestone=milestone, on=d["on"]),
         _("The milestone is reached."),
     )
-    return after(request, outcome, redirect("coordination:task", pk=milestone.task_id))
+    return _task_answer(request, outcome, milestone.task_id)
 
 
 @login_required
@@ -606,7 +622,7 @@ def task_status(request: AuthedRequest, pk: int) -> HttpResponse:
         lambda d: services.task_status_set(actor=request.user, task=item, status=d["status"], evidence=d["evidence"]),
         _("The task's status is saved."),
     )
-    return after(request, outcome, redirect("coordination:task", pk=item.pk))
+    return _task_answer(request, outcome, item.pk)
 
 
 @login_required
@@ -621,7 +637,7 @@ def task_indicator(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("The task's indicators are saved."),
     )
-    return after(request, outcome, redirect("coordination:task", pk=item.pk))
+    return _task_answer(request, outcome, item.pk)
 
 
 # ---------------------------------------------------------------- discussions (the communities' threads)
@@ -643,7 +659,7 @@ def task_discuss(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("Your message is in the discussion."),
     )
-    return after(request, outcome, redirect("coordination:task", pk=item.pk))
+    return _task_answer(request, outcome, item.pk)
 
 
 @login_required
