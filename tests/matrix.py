@@ -55,6 +55,20 @@ SURNAMES = {
 }
 
 
+def people_shown(among: set[str] | frozenset[str]):
+    """A `check` for a list of people: of the World's educators in `among` (the ones the list
+    can hold at all, keys of SURNAMES), exactly those the user's scope reaches (VISIBLE) appear."""
+
+    def check(who: str, world, response) -> None:
+        if response.status_code != 200:
+            return
+        text = response.content.decode()
+        shown = {key for key in among if SURNAMES[key] in text}
+        assert shown == set(among) & VISIBLE.get(who, set()), f"{who} sees {sorted(shown)}"
+
+    return check
+
+
 @dataclass
 class Route:
     name: str  # URL name, with namespace

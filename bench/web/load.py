@@ -186,7 +186,7 @@ async def diagnostics_loop(session: Session, stats: Stats, deadline: float, stat
             # processing of personal data, which the demo region's legal basis requires
             # (people.services.processing_require refuses to start an attempt without it),
             # then the participation in the diagnostics.
-            await session.request("POST", "/people/consents/", {"kind": "personal_data", "action": "give"})
+            await session.request("POST", "/people/consents/give/", {"kind": "personal_data"})
             await session.request("POST", "/diagnostics/", {})
             _, _, index = await session.request("GET", "/diagnostics/")
             opened = re.search(rb'href="(/diagnostics/attempts/\d+/)"', index)

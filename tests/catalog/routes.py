@@ -88,6 +88,11 @@ def draft_visible(ok: int = 200, *, anonymous: int = 302, moderators_get: int = 
     return expect
 
 
+def _moderators_refused():
+    """A moderator's action on a card in the wrong state: refused (409); its provider may not (403)."""
+    return draft_visible(403, moderators_get=409)
+
+
 def provider_on_public(ok: int = 200, *, anonymous: int = 302):
     def expect(who, world):
         if who == "anonymous":
@@ -306,15 +311,65 @@ ROUTES += [
         changes={"provider"},
     ),
     Route(
-        "catalog:program",
+        "catalog:program_submit",
         "POST",
-        lambda w, s: f"/catalog/programs/{s['own_draft']}/",
-        draft_visible(302, moderators_get=302),  # a moderator may not submit: a message, nothing changes
+        lambda w, s: f"/catalog/programs/{s['own_draft']}/submit/",
+        draft_visible(302, moderators_get=403),  # a moderator may not submit: refused (403), nothing changes
         setup=_own_objects,
-        data=lambda w, s: {"action": "submit"},
+        data=lambda w, s: {},
         observe=rows_of("catalog.Program", "status", pk=state_key("own_draft")),
         changes={"provider"},
         label="submit a draft",
+    ),
+    Route(
+        "catalog:program_assign",
+        "POST",
+        lambda w, s: f"/catalog/programs/{s['own_draft']}/assign/",
+        _moderators_refused(),
+        setup=_own_objects,
+        data=lambda w, s: {},
+        observe=rows_of("catalog.Review", "pk", program_id=state_key("own_draft")),
+        label="experts for a card not submitted: refused",
+    ),
+    Route(
+        "catalog:program_decide",
+        "POST",
+        lambda w, s: f"/catalog/programs/{s['own_draft']}/decide/",
+        _moderators_refused(),
+        setup=_own_objects,
+        data=lambda w, s: {"verdict": "approve", "comment": ""},
+        observe=rows_of("catalog.Program", "status", pk=state_key("own_draft")),
+        label="a decision on a card not in review: refused",
+    ),
+    Route(
+        "catalog:program_publish",
+        "POST",
+        lambda w, s: f"/catalog/programs/{s['own_draft']}/publish/",
+        _moderators_refused(),
+        setup=_own_objects,
+        data=lambda w, s: {},
+        observe=rows_of("catalog.Program", "status", pk=state_key("own_draft")),
+        label="publishing a card not approved: refused",
+    ),
+    Route(
+        "catalog:program_archive",
+        "POST",
+        lambda w, s: f"/catalog/programs/{s['own_draft']}/archive/",
+        draft_visible(409, moderators_get=409),
+        setup=_own_objects,
+        data=lambda w, s: {"comment": ""},
+        observe=rows_of("catalog.Program", "status", pk=state_key("own_draft")),
+        label="archiving a card not published: refused",
+    ),
+    Route(
+        "catalog:cohort_cancel",
+        "POST",
+        lambda w, s: f"/catalog/programs/{s['published']}/cohorts/cancel/",
+        only(set(), default=404),
+        setup=_own_objects,
+        data=lambda w, s: {"cohort": 10**9},
+        observe=rows_of("catalog.Cohort", "status", program_id=state_key("published")),
+        label="a cohort not of this program: not found",
     ),
     Route(
         "catalog:program_new",

@@ -480,7 +480,8 @@ ROUTES += [
         "pledges_bulk",
         "POST",
         lambda w, s: f"/coordination/tasks/{s['task']}/pledges/bulk/",
-        _page({who: 302 for who in MEMBERS | RUNNERS}),  # the teacher's rows for other schools: refused row by row
+        # the teacher's rows for other schools are refused (all or none): 422, nothing saved
+        _page({who: 302 for who in MEMBERS | RUNNERS} | {"teacher": 422}),
         data=lambda w, s: {
             "organization_1": w.org_b.pk,
             "money_1": "10 000",

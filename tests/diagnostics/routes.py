@@ -428,12 +428,12 @@ def _federal_302(who, world):
 
 ROUTES += [
     Route(
-        "competencies:framework",
+        "competencies:framework_publish",
         "POST",
-        lambda w, s: f"/competencies/{s['draft_framework']}/",
+        lambda w, s: f"/competencies/{s['draft_framework']}/publish/",
         _federal_302,  # a federal framework: the federal operator publishes it, a regional one may not
         setup=_forms,
-        data=lambda w, s: {"action": "publish"},
+        data=lambda w, s: {},
         observe=rows_of("competencies.Framework", "status", pk=state_key("draft_framework")),
         changes={"federal"},
     ),

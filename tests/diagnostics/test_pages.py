@@ -30,6 +30,9 @@ def test_consent_on_the_page_then_a_whole_test_without_javascript(world, bank):
     client = world.client("teacher")
     page = client.get("/diagnostics/").content.decode()
     assert "Даю согласие на участие" in page and "Чтобы начать, дайте согласие" in page
+    refused = client.post("/diagnostics/start/t-adaptive/")  # no consent yet: its status and message
+    assert refused.status_code == 422 and "согласие" in refused.content.decode()
+    assert not Attempt.objects.exists()
     client.post("/diagnostics/")
     response = client.post("/diagnostics/start/t-adaptive/")
     attempt = Attempt.objects.get()

@@ -125,6 +125,13 @@ def _own_enrollments_only(who, world, response):
         assert names == set()
 
 
+def _provider_or_forbidden(provider: int):
+    """An enrollment action: `provider` for its provider, 403 for the others who see the enrollment."""
+    return by_role(
+        dict.fromkeys(SEES_TEACHERS_ENROLLMENT, 403) | {"provider": provider}, anonymous=302, default=404
+    )
+
+
 _page, _api = makers("financing", _money)
 
 MONEY_MOVERS = {"regional", "federal"}  # the operators of R1 (and the macroregion's, by `Route.macro`)
@@ -302,18 +309,19 @@ ROUTES += [
         observe=_transfer("m-pay"),
         changes=MONEY_MOVERS,
     ),
-    # Every fund action is its own POST view; a refusal by the service is a message on the page (302).
+    # Every fund action is its own POST view; a refusal by the service is the region's page again
+    # with the refusal's status and message.
     *[
         _page(
             name,
             lambda w, s, url=url: url,
-            by_role({"regional": 302, "federal": 302, "regional_other": 404}, anonymous=302),
+            by_role({"regional": ok, "federal": ok, "regional_other": 404}, anonymous=302),
             method="POST",
             data=data,
             observe=observe,
             changes=changes,
         )
-        for name, url, data, observe, changes in [
+        for name, url, data, observe, changes, ok in [
             (
                 "top_up",
                 "/financing/region/top-up/",
@@ -328,6 +336,7 @@ ROUTES += [
                 },
                 _transfer("m-web-top"),
                 MONEY_MOVERS,
+                302,
             ),
             (
                 "rule",
@@ -342,13 +351,15 @@ ROUTES += [
                 },
                 _MANAGER_RULE,
                 MONEY_MOVERS,
+                302,
             ),
             (
                 "issue",
                 "/financing/region/issue/",
                 lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year, "category": "teacher"},
-                _R1_CERTIFICATES,  # issued already: nothing new
+                _R1_CERTIFICATES,  # issued already: nothing new (not a refusal: none was due)
                 set(),
+                302,
             ),
             (
                 "contract",
@@ -364,6 +375,7 @@ ROUTES += [
                 },
                 _R1_CONTRACTS,
                 MONEY_MOVERS,
+                302,
             ),
             (
                 "payment",
@@ -379,13 +391,15 @@ ROUTES += [
                 },
                 _transfer("m-web-pay"),
                 MONEY_MOVERS,
+                302,
             ),
             (
                 "close",
                 "/financing/region/close/",
                 lambda w, s: {"region": w.r1.pk, "year": timezone.localdate().year},
-                _R1_SWEEPS,  # the year is not over: refused, nothing swept
+                _R1_SWEEPS,  # the year is not over: refused (422), nothing swept
                 set(),
+                422,
             ),
         ]
     ],
@@ -406,17 +420,19 @@ ROUTES += [
     _page(
         "cohort_outcomes",
         lambda w, s: f"/financing/provider/cohorts/{s['done_cohort']}/outcomes/",
-        by_role({"provider": 302}, anonymous=302),
+        by_role({"provider": 409}, anonymous=302),
         method="POST",
         data=lambda w, s: {},
-        label="POST: no accepted enrollment left to decide",
+        label="POST: no accepted enrollment left to decide: refused",
         observe=rows_of("financing.Enrollment", "status", cohort_id=state_key("done_cohort")),
     ),
-    # The enrollment's actions: those who see it get the page back with the service's verdict, the rest 404.
+    # The enrollment's actions: those who see it get its page back with the refusal's status and
+    # message (a comment too long for the form: 400; not the provider: 403; the provider on an
+    # enrollment in the wrong state: 409/422); the rest 404.
     _page(
         "enrollment_cancel",
         lambda w, s: f"/financing/enrollments/{s['enrollment']}/cancel/",
-        only(SEES_TEACHERS_ENROLLMENT, 302),
+        only(SEES_TEACHERS_ENROLLMENT, 400),
         method="POST",
         data=lambda w, s: {"comment": "x" * 1001},
         observe=_enrollment(),
@@ -424,7 +440,7 @@ ROUTES += [
     _page(
         "enrollment_decline",
         lambda w, s: f"/financing/enrollments/{s['enrollment']}/decline/",
-        only(SEES_TEACHERS_ENROLLMENT, 302),
+        _provider_or_forbidden(422),  # a decline needs a reason
         method="POST",
         data=lambda w, s: {"comment": ""},
         observe=_enrollment(),
@@ -432,7 +448,7 @@ ROUTES += [
     _page(
         "enrollment_completed",
         lambda w, s: f"/financing/enrollments/{s['enrollment']}/completed/",
-        only(SEES_TEACHERS_ENROLLMENT, 302),
+        _provider_or_forbidden(409),  # the cohort has not started
         method="POST",
         data=lambda w, s: {},
         observe=_enrollment(),
@@ -440,7 +456,7 @@ ROUTES += [
     _page(
         "enrollment_not_completed",
         lambda w, s: f"/financing/enrollments/{s['enrollment']}/not-completed/",
-        only(SEES_TEACHERS_ENROLLMENT, 302),
+        _provider_or_forbidden(409),
         method="POST",
         data=lambda w, s: {},
         observe=_enrollment(),
@@ -448,7 +464,7 @@ ROUTES += [
     _page(
         "enrollment_accept",
         lambda w, s: f"/financing/enrollments/{s['enrollment']}/accept/",
-        only(SEES_TEACHERS_ENROLLMENT, 302),
+        _provider_or_forbidden(302),  # accepted by the API row already: accepting again changes nothing
         method="POST",
         data=lambda w, s: {},
         observe=_enrollment(),

@@ -191,7 +191,7 @@ def test_absurd_top_ups_are_refused_and_nothing_moves(money):
             "confirmed": "on",
         }
         response = client.post("/financing/region/top-up/", body, follow=True)
-        assert response.status_code == 200 and "alert-danger" in response.content.decode(), typed
+        assert response.status_code == 400 and "alert-danger" in response.content.decode(), typed
     no_document = {"region": world.r1.pk, "year": money["year"], "amount": "100", "tid": "web-nodoc", "confirmed": "on"}
     assert "Номер документа" in client.post("/financing/region/top-up/", no_document, follow=True).content.decode()
     assert Transfer.objects.count() == before
@@ -290,11 +290,12 @@ def test_each_enrollment_action_is_its_own_view(money):
     )
     client = Client()
     client.force_login(staff)
-    assert client.post(f"/financing/enrollments/{enrollment.pk}/decline/", {"comment": ""}).status_code == 302
+    refused = client.post(f"/financing/enrollments/{enrollment.pk}/decline/", {"comment": ""})
+    assert refused.status_code == 422 and "alert-danger" in refused.content.decode()
     enrollment.refresh_from_db()
     assert enrollment.status == "requested"  # a decline needs a reason
     client.post(f"/financing/enrollments/{enrollment.pk}/accept/", {})
     enrollment.refresh_from_db()
     assert enrollment.status == "accepted"
-    assert client.post(f"/financing/enrollments/{enrollment.pk}/accept/", {"comment": "x" * 1001}).status_code == 302
+    assert client.post(f"/financing/enrollments/{enrollment.pk}/accept/", {"comment": "x" * 1001}).status_code == 400
     assert client.get(f"/financing/enrollments/{enrollment.pk}/accept/").status_code == 405

@@ -337,7 +337,7 @@ ROUTES += [
         "POST",
         lambda w, s: "/people/tokens/",
         page(LOGGED_IN),
-        data=lambda w, s: {"action": "create", "name": "для проверки"},
+        data=lambda w, s: {"name": "для проверки"},
         check=_token_made,
         macro=None,
     ),
@@ -376,13 +376,41 @@ ROUTES += [
         check=_batch_made,
     ),
     Route(
-        "people:import",
+        "people:import_commit",
         "POST",
-        lambda w, s: f"/people/imports/{s['batch']}/",
+        lambda w, s: f"/people/imports/{s['batch']}/commit/",
+        _batch_expect(422),  # the template's file has no row: nothing to import, refused
+        setup=_batch,
+        data=lambda w, s: {},
+        observe=rows_of("people.ImportBatch", "status", pk=state_key("batch")),
+    ),
+    Route(
+        "people:import_discard",
+        "POST",
+        lambda w, s: f"/people/imports/{s['batch']}/discard/",
         _batch_expect(302),
         setup=_batch,
-        data=lambda w, s: {"action": "discard"},
+        data=lambda w, s: {},
         check=_batch_discarded,
+    ),
+    Route(
+        "people:token_revoke",
+        "POST",
+        lambda w, s: "/people/tokens/revoke/",
+        lambda who, w: 302 if who == "anonymous" else 404,  # no token of one's own with this id
+        data=lambda w, s: {"id": 10**9},
+        observe=rows_of("people.ApiToken", "revoked_at"),
+        macro=None,
+    ),
+    Route(
+        "people:email_settings",
+        "POST",
+        lambda w, s: "/people/notifications/email/",
+        lambda who, w: 302,
+        data=lambda w, s: {"enabled": "1", "kind_consultation": "1"},
+        observe=rows_of("people.EmailPreference", "user__username", "enabled", "muted"),
+        changes=set(LOGGED_IN),
+        macro=None,
     ),
 ]
 
@@ -415,12 +443,22 @@ def _self_or(anonymous_becomes):
 
 ROUTES += [
     Route(
-        "people:consents",
+        "people:consent_withdraw",
         "POST",
-        lambda w, s: "/people/consents/",
+        lambda w, s: "/people/consents/withdraw/",
+        lambda who, w: 302 if who == "anonymous" else 400 if who == "teacher" else 404,
+        setup=without_diagnostics_consent,
+        data=lambda w, s: {"kind": "astrology"},  # no such kind: the form refuses
+        observe=diagnostics_consent,
+        label="withdraw a consent of an unknown kind",
+    ),
+    Route(
+        "people:consent_give",
+        "POST",
+        lambda w, s: "/people/consents/give/",
         lambda who, w: 302 if who in ("anonymous", "teacher") else 404,
         setup=without_diagnostics_consent,
-        data=lambda w, s: {"kind": "diagnostics", "action": "give"},
+        data=lambda w, s: {"kind": "diagnostics"},
         observe=diagnostics_consent,
         changes={"teacher"},
         label="give a consent",

@@ -46,9 +46,12 @@ def test_consent_page_gives_and_withdraws(world):
     client = world.client("teacher")
     page = client.get("/people/consents/").content.decode()
     assert "Участие в диагностике добровольное" in page
-    client.post("/people/consents/", {"kind": "diagnostics", "action": "give"})
+    client.post("/people/consents/give/", {"kind": "diagnostics"})
     assert consent_active(world.self_educator, "diagnostics") is not None
-    client.post("/people/consents/", {"kind": "diagnostics", "action": "withdraw"})
+    client.post("/people/consents/withdraw/", {"kind": "diagnostics"})
+    assert consent_active(world.self_educator, "diagnostics") is None
+    refused = client.post("/people/consents/give/", {"kind": "astrology"})
+    assert refused.status_code == 400 and "alert-danger" in refused.content.decode()
     assert consent_active(world.self_educator, "diagnostics") is None
 
 

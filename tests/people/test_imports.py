@@ -239,7 +239,7 @@ def test_import_pages_show_errors_and_refuse_a_half_import(world):
     text = page.content.decode()
     assert "неизвестная организация «Нет такой»" in text
     assert "Импортировать только 1 верную строку" in text
-    response = client.post(response.url, {"action": "import_all"}, follow=True)
+    response = client.post(f"{response.url}commit/", {}, follow=True)
     assert "В файле есть ошибки, поэтому ничего не импортировано" in response.content.decode()
     assert not Educator.objects.filter(last_name="Орлова").exists()
 

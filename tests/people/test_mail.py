@@ -86,7 +86,7 @@ def test_the_notifications_page_keeps_the_choice(user, client):
     client.force_login(user)
     page = client.get("/people/notifications/").content.decode()
     assert "mailuser@school.example.ru" in page and 'name="kind_reminder"' in page
-    response = client.post("/people/notifications/", {"action": "email", "enabled": "1", "kind_consultation": "1"})
+    response = client.post("/people/notifications/email/", {"enabled": "1", "kind_consultation": "1"})
     assert response.status_code == 302
     preference = EmailPreference.objects.get(user=user)
     assert preference.enabled and MailKind.CONSULTATION not in preference.muted

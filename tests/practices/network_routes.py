@@ -256,7 +256,8 @@ ROUTES += [
     _page(
         "community_join",
         lambda w, s: f"/practices/network/c/{s['network']['closed']}/join/",
-        by_role(dict.fromkeys(R1, 302) | {"federal": 403}, anonymous=302),
+        # The teacher's and the tutor's requests were pending already: refused (409), nothing new.
+        by_role(dict.fromkeys(R1, 302) | {"teacher": 409, "tutor": 409, "federal": 403}, anonymous=302),
         method="POST",
         data=lambda w, s: {"confirm": "1"},
         label="ask to join the by-request community: a pending request (the teacher's was already pending)",
@@ -308,7 +309,7 @@ ROUTES += [
     _page(
         "thread_post_report",
         lambda w, s: f"/practices/network/posts/{s['network']['post']}/report/",
-        by_role(dict.fromkeys(R1_AND_FEDERAL, 302), anonymous=302),
+        by_role(dict.fromkeys(R1_AND_FEDERAL, 302) | {"teacher": 409}, anonymous=302),
         method="POST",
         data=lambda w, s: {"reason": "Спам"},
         label="report the teacher's post: the teacher's own report is refused",
@@ -341,10 +342,10 @@ ROUTES += [
     _page(
         "event_register",
         lambda w, s: f"/practices/network/e/{s['network']['webinar']}/register/",
-        by_role(dict.fromkeys(R1, 302) | {"federal": 403}, anonymous=302),
+        by_role(dict.fromkeys(R1, 302) | {"teacher": 409, "federal": 403}, anonymous=302),
         method="POST",
         data=lambda w, s: {"confirm": "1"},
-        label="register for the webinar (the teacher is already registered: a message)",
+        label="register for the webinar (the teacher is already registered: refused with a message)",
         check=lambda who, w, r: _state_of(
             lambda w: _count(Registration, event__title="Вебинар: оценивание"), R1 - {"teacher"}, 2, 1
         )(who, w, r),
@@ -352,7 +353,8 @@ ROUTES += [
     _page(
         "event_unregister",
         lambda w, s: f"/practices/network/e/{s['network']['webinar']}/unregister/",
-        by_role(dict.fromkeys(R1, 302) | {"federal": 302}, anonymous=302),
+        # the federal operator, who may not register (403 above), has none: refused (409)
+        by_role(dict.fromkeys(R1, 302) | {"federal": 409}, anonymous=302),
         method="POST",
         data=lambda w, s: {"confirm": "1"},
         label="only the teacher has a registration to cancel",
@@ -371,10 +373,10 @@ ROUTES += [
     _page(
         "event_evidence",
         lambda w, s: f"/practices/network/e/{s['network']['lesson']}/evidence/",
-        by_role(dict.fromkeys(R1_AND_FEDERAL, 302), anonymous=302),
+        by_role(dict.fromkeys(R1_AND_FEDERAL, 400), anonymous=302),
         method="POST",
         data=lambda w, s: {"route_item": "999999"},
-        label="no route activity of that id: a message, nothing saved",
+        label="no route activity of that id: the form refuses (400), nothing saved",
         check=_state_of(
             lambda w: Registration.objects.get(event__title="Открытый урок: дроби").evidence_id, set(), 0, None
         ),
@@ -434,7 +436,7 @@ ROUTES += [
     _page(
         "course_enroll",
         lambda w, s: f"/practices/network/courses/{s['network']['course']}/enroll/",
-        by_role(dict.fromkeys(R1, 302) | {"federal": 403}, anonymous=302),
+        by_role(dict.fromkeys(R1, 302) | {"teacher": 409, "federal": 403}, anonymous=302),  # enrolled already
         method="POST",
         data=lambda w, s: {"confirm": "1"},
         check=_state_of(

@@ -288,11 +288,11 @@ ROUTES += [
     _page(
         "decide",
         _path("/practices/{}/decide/", "in_review"),
-        by_role({"regional": 302, "federal": 302, "teacher": 403, "expert": 403}, anonymous=302),
+        by_role({"regional": 409, "federal": 409, "teacher": 403, "expert": 403}, anonymous=302),
         method="POST",
         data=lambda w, s: {"decision": "include", "level": "school", "comment": ""},
         check=_status_is("in_review", {}, "in_review"),
-        label="reviews are missing: a message, nothing decided",
+        label="reviews are missing: refused (409) with a message, nothing decided",
     ),
     _page(
         "review",
@@ -325,10 +325,12 @@ ROUTES += [
     _page(
         "practice_to_route",
         _path("/practices/{}/route/", "public"),
-        by_role({"tutor": 302}, anonymous=302, default=404),
+        # Nobody has a route open to it here: the tutor's one running route was stopped by the
+        # routes rows (routes:abandon), the teacher's own is no draft.
+        by_role({}, anonymous=302, default=404),
         method="POST",
         data=lambda w, s: {"route": 10**9},
-        label="a route the user may not add to: not found (no open route) or a message, nothing added",
+        label="a route the user may not add to: not found (no open route), nothing added",
         check=_no_route_items,
     ),
     # the API

@@ -202,7 +202,7 @@ def test_a_bad_file_on_the_page_gets_a_russian_message_and_nothing_is_saved(data
         {"body": "Ответ", "files": [SimpleUploadedFile("a.docx", b"not a zip")]},
         follow=True,
     )
-    assert response.status_code == 200 and "не соответствует расширению" in response.content.decode()
+    assert response.status_code == 422 and "не соответствует расширению" in response.content.decode()
     assert _counts() == before
 
 

@@ -19,7 +19,20 @@ from efs.routes.building import BuildOptions
 from tests.catalog.routes import _depot
 from tests.conftest import make_user
 from tests.diagnostics.conftest import finished_attempt
-from tests.matrix import ROUTES, SURNAMES, Route, api, by_role, makers, only, page, rows_of, state_key
+from tests.matrix import (
+    ROUTES,
+    SURNAMES,
+    VISIBLE,
+    Route,
+    api,
+    by_role,
+    makers,
+    only,
+    page,
+    people_shown,
+    rows_of,
+    state_key,
+)
 
 STATUS_READERS = {"school_head", "municipal", "regional", "regional_other", "federal"}
 PLANNERS = {"regional", "regional_other", "federal"}
@@ -69,26 +82,38 @@ def _supporters_educators(who, world, response):
     assert shown == {"tutor": {"other_org"}, "mentor": set()}[who], shown
 
 
-def _sees_only_r1_routes(who, world, response):
-    text = response.content.decode()
-    if who == "regional_other":
-        assert "Иванова" not in text and "Сидорова" not in text
-    elif who in ("regional", "federal", "municipal"):
-        assert "Иванова" in text and "Сидорова" in text
-    elif who == "school_head":
-        assert "Иванова" in text and "Сидорова" not in text
+# The World's educators with a route: the teacher's own and the tutor's other educator (org B).
+ROUTED = frozenset({"self_educator", "other_org"})
 
 
 def _no_contents_for_staff(who, world, response):
     body = response.json()
     rows = body["items"]
     assert set(body["summary"]) == {"educators", "with_route", "by_status"} and body["count"] == len(rows)
-    names = {row["name"] for row in rows}
-    if who == "school_head":
-        assert all(name.startswith("Иванова") for name in names) and names
-    if who == "regional_other":
-        assert names == set()
+    surnames = {row["name"].split()[0] for row in rows}
+    assert surnames == {SURNAMES[key] for key in ROUTED & VISIBLE[who]}, (who, surnames)
     assert all("evidence" not in row and "comment" not in row for row in rows)
+
+
+def _second_item(world, state):
+    """The second activity of the teacher's route (the first is the API rows' own)."""
+    _routes(world, state)
+    from efs.routes.models import RouteItem
+
+    if "item2" not in state:
+        items = RouteItem.objects.filter(route_id=state["route"]).order_by("pk")
+        state["item2"] = items.values_list("pk", flat=True)[1]
+
+
+def _returned(world, state):
+    """The teacher's route back with the educator (the tutor's own run has returned it already)."""
+    _proposed(world, state)
+    from efs.routes.models import Route as RouteModel
+    from efs.routes.models import RouteStatus
+
+    route = RouteModel.objects.get(pk=state["route"])
+    if route.status == RouteStatus.PROPOSED:
+        services.route_return(actor=world.users["tutor"], route=route, comment="Добавьте стажировку")
 
 
 def _evidence_file(world, state):
@@ -123,26 +148,99 @@ ROUTES += [
         only({"teacher"}),
     ),
     _page(
-        "item",
-        lambda w, s: f"/routes/{s['route']}/items/{s['item']}/",
-        only(OWN_AND_TUTOR, 302),
+        "item_start",
+        lambda w, s: f"/routes/{s['route']}/items/{s['item']}/start/",
+        by_role({"teacher": 409, "tutor": 403}, anonymous=302),
         method="POST",
-        data=lambda w, s: {"action": "start"},
+        data=lambda w, s: {},
         observe=_ITEM,
-        # the world's route is not approved yet: «start» is refused with a message (still a 302:
-        # this view is one of the flag dispatchers issue 12 names)
-        changes=set(),
+        label="the route is not approved yet: «start» refused with its status and message",
+    ),
+    _page(
+        "item_evidence",
+        lambda w, s: f"/routes/{s['route']}/items/{s['item']}/evidence/",
+        by_role({"teacher": 409, "tutor": 403}, anonymous=302),
+        method="POST",
+        data=lambda w, s: {"note": "Конспект занятия"},
+        observe=rows_of("routes.Evidence", "pk", item_id=state_key("item")),
+        label="the route is not approved yet: no evidence",
+    ),
+    _page(
+        "item_swap",
+        lambda w, s: f"/routes/{s['route']}/items/{s['item']}/swap/",
+        by_role({"teacher": 409, "tutor": 403}, anonymous=302),
+        method="POST",
+        data=lambda w, s: {"cohort": s["cohort"]},
+        observe=_ITEMS,
+        label="the same cohort again: refused",
+    ),
+    _page(
+        "rediagnose",
+        lambda w, s: f"/routes/{s['route']}/rediagnose/",
+        by_role({"teacher": 409, "tutor": 403}, anonymous=302),
+        method="POST",
+        data=lambda w, s: {},
+        observe=rows_of("diagnostics.Attempt", "pk", educator__last_name="Иванова"),
+        label="no goal is ready for the re-diagnosis: refused",
+    ),
+    _page(
+        "rebuild",
+        lambda w, s: f"/routes/{s['route']}/rebuild/",
+        by_role({"teacher": 400, "tutor": 400}, anonymous=302),
+        method="POST",
+        data=lambda w, s: {},
+        observe=_ITEMS,
+        label="without the confirmation: the form refuses",
+    ),
+    _page(
+        "limits",
+        lambda w, s: f"/routes/{s['route']}/limits/",
+        by_role({"teacher": 302, "tutor": 403}, anonymous=302),
+        method="POST",
+        data=lambda w, s: {"max_hours": "300", "budget": "", "copay": ""},
+        observe=rows_of("routes.Route", "max_hours", pk=state_key("route")),
+        changes={"teacher"},
+    ),
+    Route(
+        "routes:item_remove",
+        "POST",
+        lambda w, s: f"/routes/{s['route']}/items/{s['item2']}/remove/",
+        by_role({"teacher": 302, "tutor": 403}, anonymous=302),
+        setup=_second_item,
+        data=lambda w, s: {},
+        observe=_ITEMS,
+        changes={"teacher"},
+        label="the route's second activity",
+    ),
+    _page(
+        "evidence_accept",
+        lambda w, s: f"/routes/{s['running']}/items/{s['running_item']}/evidence/accept/",
+        by_role({"tutor": 302}, anonymous=302),
+        method="POST",
+        data=lambda w, s: {"evidence": s["evidence_file"], "comment": ""},
+        observe=rows_of("routes.Evidence", "accepted", pk=state_key("evidence_file")),
+        changes={"tutor"},
+        label="the tutor accepts the file of the other educator",
+    ),
+    _page(
+        "evidence_return",
+        lambda w, s: f"/routes/{s['running']}/items/{s['running_item']}/evidence/return/",
+        by_role({"tutor": 409}, anonymous=302),
+        method="POST",
+        data=lambda w, s: {"evidence": s["evidence_file"], "comment": "Добавьте самоанализ"},
+        observe=rows_of("routes.Evidence", "accepted", "review_comment", pk=state_key("evidence_file")),
+        label="the file is accepted already: refused",
     ),
     _page(
         "add_cohort",
         lambda w, s: f"/routes/add/{s['cohort']}/",
-        only({"teacher"}, 302),
+        only({"teacher"}, 409),  # the cohort is in the route already: refused with its status
         method="POST",
         data=lambda w, s: {},
         observe=_ITEMS,
     ),
     _page("tutor", lambda w, s: "/routes/tutor/", page({"tutor", "mentor"}), check=_supporters_educators),
-    _page("staff", lambda w, s: "/routes/staff/", page(STATUS_READERS), check=_sees_only_r1_routes),
+    _page("staff", lambda w, s: "/routes/staff/", page(STATUS_READERS), check=people_shown(ROUTED)),
     _page("region_plans", lambda w, s: "/routes/region/", page(PLANNERS)),
     _page(
         "region_plan",
@@ -259,15 +357,37 @@ def _proposed(world, state):
 
 ROUTES += [
     Route(
-        "routes:route",
+        "routes:return",
         "POST",
-        lambda w, s: f"/routes/{s['route']}/",
-        only(OWN_AND_TUTOR, 302),  # the educator may not return their own route: a message, nothing changes
+        lambda w, s: f"/routes/{s['route']}/return/",
+        by_role({"teacher": 403, "tutor": 302}, anonymous=302),  # the educator may not return their own route
         setup=_proposed,
-        data=lambda w, s: {"action": "return", "comment": "Добавьте стажировку"},
+        data=lambda w, s: {"comment": "Добавьте стажировку"},
         observe=_STATUS,
         changes={"tutor"},
         label="the tutor returns the proposed route",
+    ),
+    Route(
+        "routes:propose",
+        "POST",
+        lambda w, s: f"/routes/{s['route']}/propose/",
+        by_role({"teacher": 302, "tutor": 403}, anonymous=302),
+        setup=_returned,
+        data=lambda w, s: {"comment": ""},
+        observe=_STATUS,
+        changes={"teacher"},
+        label="the educator sends the returned route again",
+    ),
+    Route(
+        "routes:approve",
+        "POST",
+        lambda w, s: f"/routes/{s['route']}/approve/",
+        by_role({"teacher": 403, "tutor": 302}, anonymous=302),
+        setup=_proposed,
+        data=lambda w, s: {"comment": ""},
+        observe=_STATUS,
+        changes={"tutor"},
+        label="the tutor approves the proposed route",
     ),
     _page(
         "mine",
@@ -281,12 +401,24 @@ ROUTES += [
     _page(
         "region_plans",
         lambda w, s: "/routes/region/",
-        lambda who, w: 302 if who in PLANNERS | {"anonymous"} else 403,
+        # the regional operator of r1: not their region, not found
+        by_role({"regional_other": 302, "federal": 302, "regional": 404}, anonymous=302, default=403),
         method="POST",
         data=lambda w, s: {"region": str(w.r2.pk), "fund": "0", "max_hours": "144", "budget": ""},
         observe=rows_of("routes.AllocationRun", "pk", region__code="54"),
-        changes={"regional_other", "federal"},  # the regional operator of r1: not their region, a message
+        changes={"regional_other", "federal"},
         macro="federal",  # the macroregion holds R2: its operator plans there
         label="a plan for region 54",
+    ),
+    Route(
+        "routes:abandon",
+        "POST",
+        lambda w, s: f"/routes/{s['running']}/abandon/",
+        by_role({"tutor": 302}, anonymous=302),
+        setup=_routes,
+        data=lambda w, s: {"comment": "Педагог перешёл в другую школу"},
+        observe=rows_of("routes.Route", "status", pk=state_key("running")),
+        changes={"tutor"},
+        label="the tutor stops the other educator's route",
     ),
 ]

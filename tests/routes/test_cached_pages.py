@@ -44,18 +44,18 @@ def test_cached_pages_are_fresh_after_every_write_and_personal(ready):
     # A withdrawal is a QuerySet.update (no model signal): seen all the same.
     page = teacher.get("/people/consents/").content.decode()
     token = TOKEN.search(page).group(1)
-    form = {"kind": "diagnostics", "action": "withdraw", "csrfmiddlewaretoken": token}
-    assert teacher.post("/people/consents/", form).status_code == 302
+    form = {"kind": "diagnostics", "csrfmiddlewaretoken": token}
+    assert teacher.post("/people/consents/withdraw/", form).status_code == 302
     assert "bi-dash-circle" in teacher.get("/").content.decode()
-    assert teacher.post("/people/consents/", {**form, "action": "give"}).status_code == 302
+    assert teacher.post("/people/consents/give/", form).status_code == 302
     assert "bi-dash-circle" not in teacher.get("/").content.decode()
 
     # The route page's own form, posted with the token of the (cached) page of this session.
     page = teacher.get(path).content.decode()
     assert "1 234" not in page
     answer = teacher.post(
-        path,
-        {"action": "limits", "max_hours": "1234", "budget": "0", "copay": "0", "csrfmiddlewaretoken": token},
+        f"{path}limits/",
+        {"max_hours": "1234", "budget": "0", "copay": "0", "csrfmiddlewaretoken": token},
     )
     assert answer.status_code == 302
     assert "1234" in teacher.get(path).content.decode().replace("\xa0", "").replace(" ", "")
@@ -76,8 +76,8 @@ def test_cached_pages_are_fresh_after_every_write_and_personal(ready):
     assert fragments.CSRF_SLOT not in theirs.content.decode() and fragments.NONCE_SLOT not in theirs.content.decode()
     token = TOKEN.search(theirs.content.decode()).group(1)
     answer = other.post(
-        path,
-        {"action": "limits", "max_hours": "900", "budget": "0", "copay": "0", "csrfmiddlewaretoken": token},
+        f"{path}limits/",
+        {"max_hours": "900", "budget": "0", "copay": "0", "csrfmiddlewaretoken": token},
     )
     assert answer.status_code == 302  # the filled-in token is valid for that session
 

@@ -153,7 +153,7 @@ def test_the_plan_form_reads_roubles_by_the_shared_rule(ready):
         response = client.post(
             "/routes/region/", {"region": world.r1.pk, "fund": typed, "budget": "", "max_hours": 144}, follow=True
         )
-        assert response.status_code == 200 and "Введите сумму в рублях" in response.content.decode()
+        assert response.status_code == 400 and "Введите сумму в рублях" in response.content.decode()
     assert not AllocationRun.objects.exists()
     client.post("/routes/region/", {"region": world.r1.pk, "fund": "10 000,50", "budget": "", "max_hours": 144})
     assert AllocationRun.objects.get().fund == 1_000_050

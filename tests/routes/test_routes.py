@@ -424,7 +424,7 @@ def test_the_budget_is_at_most_the_certificate_plus_the_declared_copay(ready):
             {"period_start": "2030-01-01", "period_end": "2030-12-31", "max_hours": "100", "budget": typed},
             follow=True,
         )
-        assert response.status_code == 200 and "Бюджет" in response.content.decode(), typed
+        assert response.status_code == 400 and "Бюджет" in response.content.decode(), typed
     assert not Route.objects.exists()
     build(ready, budget=1_500_000, copay=1_500_000)
 
@@ -436,7 +436,7 @@ def test_additions_and_swaps_cannot_push_hours_over_the_limit_and_the_limit_is_c
     services.item_remove(actor=world.users["teacher"], item=route.items.get(program=programs["np"]))
     teacher = world.client("teacher")
     teacher.post(
-        f"/routes/{route.pk}/", {"action": "limits", "max_hours": str(hours - 1), "budget": "15 000", "copay": "15000"}
+        f"/routes/{route.pk}/limits/", {"max_hours": str(hours - 1), "budget": "15 000", "copay": "15000"}
     )
     route.refresh_from_db()
     assert (route.max_hours, route.budget, route.copay) == (hours - 1, 1_500_000, 1_500_000)
@@ -444,7 +444,7 @@ def test_additions_and_swaps_cannot_push_hours_over_the_limit_and_the_limit_is_c
         services.item_add_cohort(actor=world.users["teacher"], route=route, cohort=programs["np"].cohorts.first())
     assert error.value.code == "route_hours_exceeded" and f"больше её лимита в {hours - 1}" in error.value.message
     assert not route.items.filter(program=programs["np"]).exists()
-    response = teacher.post(f"/routes/{route.pk}/", {"action": "limits", "max_hours": "8", "budget": "0"}, follow=True)
+    response = teacher.post(f"/routes/{route.pk}/limits/", {"max_hours": "8", "budget": "0"}, follow=True)
     assert "уже занимают" in response.content.decode()
     route.refresh_from_db()
     assert route.max_hours == hours - 1
@@ -506,7 +506,7 @@ def test_rediagnosis_with_other_deficits_shows_before_after_and_the_route_offers
     page = teacher.get(f"/routes/{route.pk}/").content.decode()
     assert 'id="deficits-changed"' in page and "Перестроить маршрут" in page
     assert teacher.get(f"/api/routes/{route.pk}").json()["deficits_changed"]["new"] == ["T.COM"]
-    teacher.post(f"/routes/{route.pk}/", {"action": "rebuild", "confirm": "on"})
+    teacher.post(f"/routes/{route.pk}/rebuild/", {"confirm": "on"})
     route.refresh_from_db()
     assert route.status == RouteStatus.DRAFT and route.attempt_id == later.pk
     started.refresh_from_db()
@@ -515,3 +515,22 @@ def test_rediagnosis_with_other_deficits_shows_before_after_and_the_route_offers
     assert route.items.filter(coverage__has_key="T.COM").exists()
     assert services.deficit_drift(route) is None
     assert route.events.filter(action="rebuilt").exists()
+
+
+def test_a_refused_action_on_the_route_page_answers_with_its_status_and_message(ready):
+    """One view per action; a refusal is the route page again with the refusal's status (not the
+    302 of success), its Russian message on it, and nothing changed."""
+    world = ready["world"]
+    route = build(ready)
+    item = route.items.first()
+    teacher = world.client("teacher")
+    refused = teacher.post(f"/routes/{route.pk}/items/{item.pk}/start/")
+    assert refused.status_code == 409 and "alert-danger" in refused.content.decode()
+    item.refresh_from_db()
+    assert item.status == "planned"
+    assert world.client("tutor").post(f"/routes/{route.pk}/propose/", {"comment": ""}).status_code == 403
+    sent = teacher.post(f"/routes/{route.pk}/propose/", {"comment": ""})
+    assert sent.status_code == 302 and sent.url == f"/routes/{route.pk}/"
+    route.refresh_from_db()
+    assert route.status == RouteStatus.PROPOSED
+    assert teacher.get(f"/routes/{route.pk}/propose/").status_code == 405

@@ -88,10 +88,10 @@ ROUTES += [
     _page(
         "consultation_schedule",
         lambda w, s: f"/support/consultations/{s['requested']}/schedule/",
-        by_role({"tutor": 302, "teacher": 403}, anonymous=302),
+        by_role({"tutor": 422, "teacher": 403}, anonymous=302),
         method="POST",
         data=_past,
-        label="a date in the past: a message, nothing saved",
+        label="a date in the past: refused with its status and message, nothing saved",
     ),
     _page(
         "consultation_record",
@@ -110,7 +110,7 @@ ROUTES += [
     _page(
         "consultation_evidence",
         lambda w, s: f"/support/consultations/{s['held']}/evidence/",
-        by_role({"teacher": 302, "tutor": 403}, anonymous=302),
+        by_role({"teacher": 409, "tutor": 403}, anonymous=302),  # as the API: no route activity to send it to
         method="POST",
         data=lambda w, s: {},
     ),
@@ -482,7 +482,7 @@ ROUTES += [
 
 from efs.people.models import SupportAssignment  # noqa: E402
 from efs.support.models import TutorCapacity  # noqa: E402
-from tests.matrix import MACRO  # noqa: E402
+from tests.matrix import MACRO, SURNAMES  # noqa: E402
 from tests.support.setup import caseload_data  # noqa: E402
 
 HEADS = {"regional", "regional_other"}  # each heads the caseloads of their own region
@@ -505,6 +505,23 @@ def _caseload_tutors(who, world, response):
     assert tutors == ({"Tutor", "Tutor2"} if body["region"] == world.r1.pk else set()), tutors
 
 
+def _unassigned_shown(who, world, response):
+    """The caseloads page's «without a tutor» list: exactly the World's educators of the region
+    the head reads that have no tutor, nobody of another region."""
+    if response.status_code != 200:
+        return
+    region = {"regional": world.r1, "regional_other": world.r2}[who]
+    tutored = set(SupportAssignment.objects.filter(kind="tutor", active=True).values_list("educator_id", flat=True))
+    expected = {
+        key
+        for key in SURNAMES
+        if getattr(world, key).region_id == region.pk and getattr(world, key).pk not in tutored
+    }
+    text = response.content.decode()
+    table = text.split('id="unassigned"', 1)[1].split("</table>", 1)[0] if 'id="unassigned"' in text else ""
+    assert {key for key, surname in SURNAMES.items() if surname in table} == expected, (who, table[:300])
+
+
 def _moved(who, world, response):
     moved = SupportAssignment.objects.filter(
         supporter=world.users["tutor"], educator=world.other_muni, kind="tutor", active=True
@@ -524,7 +541,7 @@ def _moved_to_tutor2(who, world, response):
 _kpage, _kapi = makers("support", caseload_data)
 
 ROUTES += [
-    _kpage("caseloads", lambda w, s: "/support/caseloads/", page(HEADS)),
+    _kpage("caseloads", lambda w, s: "/support/caseloads/", page(HEADS), check=_unassigned_shown),
     _kpage(
         "caseload_capacity",
         lambda w, s: "/support/caseloads/capacity/",

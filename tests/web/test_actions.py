@@ -85,3 +85,23 @@ def test_validation_failed_keeps_422():
         raise ValidationFailed("Неверно.")
 
     assert act(request, refuse).status == 422
+
+
+def test_after_success_is_the_redirect_and_after_a_refusal_its_status_and_message_on_a_page():
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpResponseRedirect
+
+    from efs.web.actions import after
+
+    request = _request()
+    request.user = AnonymousUser()
+    back = HttpResponseRedirect("/practices/7/")
+    assert after(request, act(request, lambda: 1), back) is back
+
+    def refuse():
+        raise Conflict("Мест нет.", code="cohort_full")
+
+    with translation.override("ru"):
+        refused = after(request, act(request, refuse), back)
+    page = refused.content.decode()
+    assert refused.status_code == 409 and "Мест нет." in page and 'href="/practices/7/"' in page

@@ -21,7 +21,7 @@ from efs.workforce.models import (
     Scenario,
     TargetedContract,
 )
-from tests.matrix import MACRO, ROUTES, by_role, makers, page
+from tests.matrix import MACRO, ROUTES, SURNAMES, by_role, makers, page
 from tests.workforce.conftest import staff_world
 
 READERS = {"school_head", "municipal", "regional", "regional_other", "federal"}
@@ -54,6 +54,13 @@ def _risks_of(who, world, response):
     if response.status_code == 200:
         units = {row["municipality_id"] for row in response.json()}
         assert units == {getattr(world, key).pk for key in MUNICIPALITIES_SEEN[who]}, units
+
+
+def _holder_only(who, world, response):
+    """A post's page names the people who hold it (the teacher) and nobody else."""
+    if response.status_code == 200:
+        text = response.content.decode()
+        assert {key for key, surname in SURNAMES.items() if surname in text} == {"self_educator"}, who
 
 
 def _changed_for(users: set[str], changed, what: str) -> dict:
@@ -135,6 +142,7 @@ ROUTES += [
         "post",
         lambda w, s: f"/workforce/posts/{s['post']}/",
         _r1(READERS_R1, 200, anonymous=302),
+        check=_holder_only,
     ),
     # Opening a post in org A: its head, its municipality's and region's operators, the
     # federal operator; R2's operator naming R1 is not found; nothing opens for the others.
@@ -159,13 +167,13 @@ ROUTES += [
     ),
     route("pipeline", lambda w, s: f"/workforce/pipeline/?region={w.r1.pk}", page(READERS)),
     route("scenarios", lambda w, s: f"/workforce/scenarios/?region={w.r1.pk}", page(REGION_LEVEL)),
-    # POSTs: a reader's form comes back as a redirect with a message (an invalid form,
-    # or a service that refused: nothing is changed); everyone else is forbidden.
+    # POSTs: a reader's refused form (an invalid form, or a service that refused: nothing is
+    # changed) answers with the refusal's status and message; everyone else is forbidden.
     route(
         "overview",
         lambda w, s: "/workforce/",
         # The municipal operator reads the forecast but may not run it: forbidden.
-        by_role(dict.fromkeys(REGION_LEVEL, 302), anonymous=302, default=403),
+        by_role({"regional": 302, "federal": 302, "regional_other": 422}, anonymous=302, default=403),
         method="POST",
         data=lambda w, s: {"region": w.r1.pk, "years": 5},
         # The region level recalculates R1 (a second run); R2's operator lands on R2, which
@@ -179,34 +187,55 @@ ROUTES += [
     route(
         "registry",
         lambda w, s: f"/workforce/registry/?region={w.r1.pk}",
-        by_role(dict.fromkeys(READERS, 302), anonymous=302, default=403),
+        by_role(dict.fromkeys(READERS, 400), anonymous=302, default=403),
         method="POST",
         data=lambda w, s: {"region": w.r1.pk, "kind": "staffing"},
         # No file: nothing is imported (an import leaves «imported» events on its posts).
         **_unchanged(lambda w: PostEvent.objects.filter(kind="imported").exists(), "imported posts"),
     ),
     route(
-        "post",
-        lambda w, s: f"/workforce/posts/{s['post']}/",
-        _r1(READERS_R1, 302, anonymous=302),
+        "post_close",
+        lambda w, s: f"/workforce/posts/{s['post']}/close/",
+        _r1(READERS_R1, 409, anonymous=302),
         method="POST",
-        data=lambda w, s: {"action": "close", "closed_on": "2026-12-01"},
+        data=lambda w, s: {"closed_on": "2026-12-01"},
         # The post still has its holder: closing is refused for everyone.
         **_unchanged(lambda w: Post.objects.filter(closed_on__isnull=False).exists(), "a closed post"),
     ),
+    *[
+        route(
+            name,
+            lambda w, s, url=url: f"/workforce/posts/{s['post']}/{url}/",
+            _r1(READERS_R1, 400, anonymous=302),
+            method="POST",
+            data=lambda w, s: {},
+            label="an empty form: refused by the form",
+            **_unchanged(lambda w: PostEvent.objects.count(), "the posts' events"),
+        )
+        for name, url in [("post_fill", "fill"), ("post_end", "end"), ("post_change", "change")]
+    ],
     route(
-        "pipeline",
-        lambda w, s: f"/workforce/pipeline/?region={w.r1.pk}",
+        "contract_place",
+        lambda w, s: f"/workforce/pipeline/place/?region={w.r1.pk}",
         # A contract the reader cannot see (here: none at all) is not found.
         by_role(dict.fromkeys(READERS, 404), anonymous=302, default=403),
         method="POST",
-        data=lambda w, s: {"region": w.r1.pk, "action": "break", "contract": 999999},
+        data=lambda w, s: {"region": w.r1.pk, "contract": 999999, "post": s["post"], "placed_on": "2026-09-01"},
+        **_unchanged(lambda w: TargetedContract.objects.exclude(status="studying").exists(), "a contract"),
+    ),
+    route(
+        "contract_break",
+        lambda w, s: f"/workforce/pipeline/break/?region={w.r1.pk}",
+        # A contract the reader cannot see (here: none at all) is not found.
+        by_role(dict.fromkeys(READERS, 404), anonymous=302, default=403),
+        method="POST",
+        data=lambda w, s: {"region": w.r1.pk, "contract": 999999},
         **_unchanged(lambda w: TargetedContract.objects.exclude(status="studying").exists(), "a contract"),
     ),
     route(
         "scenarios",
         lambda w, s: f"/workforce/scenarios/?region={w.r1.pk}",
-        by_role(dict.fromkeys(REGION_LEVEL, 302), anonymous=302, default=403),
+        by_role(dict.fromkeys(REGION_LEVEL, 400), anonymous=302, default=403),
         method="POST",
         data=lambda w, s: {"region": w.r1.pk, "name": ""},
         **_unchanged(lambda w: Scenario.objects.exists(), "a scenario"),

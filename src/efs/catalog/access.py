@@ -60,3 +60,26 @@ def require_moderator(user, program: Program) -> None:
         raise PermissionDenied(
             _("Only the operator of the provider's region or the federal operator moderates this program.")
         )
+
+
+def program_actions(user, program: Program) -> dict[str, bool]:
+    """What the user may do with the program card (the buttons the page offers); the services
+    check the same rules again when an action is taken."""
+    from . import services
+
+    own = program.provider_id in provider_organizations(user)
+    moderated = moderated_filter(user)
+    moderates = moderated is not None and Program.objects.filter(moderated, pk=program.pk).exists()
+    return {
+        "can_edit": own and program.status in services.EDITABLE,
+        "can_submit": own and program.status in services.EDITABLE,
+        "can_schedule": own and program.status not in (ProgramStatus.REJECTED, ProgramStatus.ARCHIVED),
+        "can_assign": moderates and program.status in (ProgramStatus.SUBMITTED, ProgramStatus.IN_REVIEW),
+        "can_decide": moderates and program.status == ProgramStatus.IN_REVIEW,
+        "can_publish": moderates and program.status == ProgramStatus.APPROVED,
+        "can_archive": (own or moderates) and program.status == ProgramStatus.PUBLISHED,
+        "sees_reviews": own or moderates,
+        "can_enroll": program.status == ProgramStatus.PUBLISHED and access.has_role(user, Role.TEACHER),
+        "own": own,
+        "moderates": moderates,
+    }

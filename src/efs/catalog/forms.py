@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from efs.errors import ValidationFailed
 from efs.forms import parse_roubles
+from efs.limits import COMMENT_MAX_CHARS
 
 from .models import Verdict
 from .services import CohortData, ProgramData
@@ -195,3 +196,21 @@ class ReviewForm(forms.Form):
 
     def scores(self) -> dict[str, int]:
         return {c.code: self.cleaned_data[f"score_{c.code}"] for c in self.criteria}
+
+
+class ConfirmForm(forms.Form):
+    """A button that changes a program card (submit, assign experts, publish): no fields, still a form."""
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(label=gettext_lazy("Comment"), required=False, max_length=COMMENT_MAX_CHARS)
+
+
+class DecisionForm(CommentForm):
+    """The operator's decision on the experts' reviews: the button pressed names the verdict."""
+
+    verdict = forms.ChoiceField(label=gettext_lazy("Decision"), choices=Verdict.choices)
+
+
+class CohortCancelForm(forms.Form):
+    cohort = forms.IntegerField(min_value=1, widget=forms.HiddenInput)

@@ -12,24 +12,38 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
 
 from efs import xlsx
 from efs.competencies.models import Competency, FrameworkStatus
 from efs.errors import DomainError, NotFound, ValidationFailed
 from efs.forms import first_error
-from efs.http import AuthedRequest, int_param, post_int, upload_name
+from efs.http import AuthedRequest, int_param, upload_name
 from efs.people import access as people_access
 from efs.people.models import Municipality, Organization, Role, Subject
+from efs.web.actions import answer, submit
 
 from . import importexport, queries, services
 from .access import (
     MODERATORS,
     moderated_filter,
+    program_actions,
     program_visible,
     provider_organizations,
     require_provider,
 )
-from .forms import MODULE_ROWS, OUTCOME_ROWS, ReviewForm, card_from_post, cohort_data, program_data
+from .forms import (
+    MODULE_ROWS,
+    OUTCOME_ROWS,
+    CohortCancelForm,
+    CommentForm,
+    ConfirmForm,
+    DecisionForm,
+    ReviewForm,
+    card_from_post,
+    cohort_data,
+    program_data,
+)
 from .models import (
     Availability,
     Program,
@@ -121,60 +135,14 @@ def for_me(request: AuthedRequest) -> HttpResponse:
     return render(request, "catalog/for_me.html", {"me": me, "deficits": deficits, "matches": matches})
 
 
-def _actions(user, program: Program) -> dict:
-    own = program.provider_id in provider_organizations(user)
-    moderated = moderated_filter(user)
-    moderates = moderated is not None and Program.objects.filter(moderated, pk=program.pk).exists()
-    return {
-        "can_edit": own and program.status in services.EDITABLE,
-        "can_submit": own and program.status in services.EDITABLE,
-        "can_schedule": own and program.status not in (ProgramStatus.REJECTED, ProgramStatus.ARCHIVED),
-        "can_assign": moderates and program.status in (ProgramStatus.SUBMITTED, ProgramStatus.IN_REVIEW),
-        "can_decide": moderates and program.status == ProgramStatus.IN_REVIEW,
-        "can_publish": moderates and program.status == ProgramStatus.APPROVED,
-        "can_archive": (own or moderates) and program.status == ProgramStatus.PUBLISHED,
-        "sees_reviews": own or moderates,
-        "can_enroll": program.status == ProgramStatus.PUBLISHED and people_access.has_role(user, Role.TEACHER),
-        "own": own,
-        "moderates": moderates,
-    }
-
-
 @login_required
+@require_safe
 def program(request: AuthedRequest, pk: int) -> HttpResponse:
-    obj = program_visible(request.user, pk)
-    actions = _actions(request.user, obj)
-    if request.method == "POST":
-        action = request.POST.get("action", "")
-        try:
-            if action == "submit" and actions["can_submit"]:
-                services.program_submit(actor=request.user, program=obj)
-                messages.success(request, _("Submitted for expert review."))
-            elif action == "assign" and actions["can_assign"]:
-                created = services.reviews_assign(actor=request.user, program=obj)
-                messages.success(request, _("Experts assigned: %(n)s.") % {"n": len(created)})
-            elif action in Verdict.values and actions["can_decide"]:
-                services.program_decide(
-                    actor=request.user, program=obj, decision=action, comment=request.POST.get("comment", "")
-                )
-                messages.success(request, _("Decision recorded."))
-            elif action == "publish" and actions["can_publish"]:
-                services.program_publish(actor=request.user, program=obj)
-                messages.success(request, _("Published in the depository."))
-            elif action == "archive" and actions["can_archive"]:
-                services.program_archive(actor=request.user, program=obj, comment=request.POST.get("comment", ""))
-                messages.info(request, _("Moved to the archive."))
-            elif action == "cancel_cohort" and actions["can_schedule"]:
-                cohort = obj.cohorts.filter(pk=post_int(request, "cohort")).first()
-                if cohort is None:
-                    raise NotFound(_("Not found, or you have no access to it."))
-                services.cohort_cancel(actor=request.user, cohort=cohort)
-                messages.info(request, _("The cohort is cancelled."))
-            else:
-                messages.error(request, _("This action is not available."))
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        return redirect("catalog:program", pk=obj.pk)
+    return _program_page(request, program_visible(request.user, pk))
+
+
+def _program_page(request: HttpRequest, obj: Program, status: int = 200) -> HttpResponse:
+    actions = program_actions(request.user, obj)
     cohorts = (
         obj.cohorts.select_related("municipality").order_by("start_date")
         if actions["own"] or actions["moderates"]
@@ -209,7 +177,91 @@ def program(request: AuthedRequest, pk: int) -> HttpResponse:
         "versions": obj.versions.all() if actions["sees_reviews"] else [],
         **actions,
     }
-    return render(request, "catalog/program.html", context)
+    return render(request, "catalog/program.html", context, status=status)
+
+
+def _program_action(request: AuthedRequest, pk: int, form, call, success: str) -> HttpResponse:
+    """One action on a program card: its form, one service call (which checks who may take it),
+    then the card; a refusal is the card again with the refusal's status and message."""
+    obj = program_visible(request.user, pk)
+    outcome = submit(request, form, lambda data: call(obj, data), success)
+    return answer(
+        outcome,
+        then=lambda: redirect("catalog:program", pk=obj.pk),
+        again=lambda status: _program_page(request, obj, status),
+    )
+
+
+@login_required
+@require_POST
+def program_submit(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _program_action(
+        request,
+        pk,
+        ConfirmForm(request.POST),
+        lambda obj, _data: services.program_submit(actor=request.user, program=obj),
+        _("Submitted for expert review."),
+    )
+
+
+@login_required
+@require_POST
+def program_assign(request: AuthedRequest, pk: int) -> HttpResponse:
+    def assign(obj, _data):
+        created = services.reviews_assign(actor=request.user, program=obj)
+        messages.success(request, _("Experts assigned: %(n)s.") % {"n": len(created)})
+
+    return _program_action(request, pk, ConfirmForm(request.POST), assign, "")
+
+
+@login_required
+@require_POST
+def program_decide(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _program_action(
+        request,
+        pk,
+        DecisionForm(request.POST),
+        lambda obj, data: services.program_decide(
+            actor=request.user, program=obj, decision=data["verdict"], comment=data["comment"]
+        ),
+        _("Decision recorded."),
+    )
+
+
+@login_required
+@require_POST
+def program_publish(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _program_action(
+        request,
+        pk,
+        ConfirmForm(request.POST),
+        lambda obj, _data: services.program_publish(actor=request.user, program=obj),
+        _("Published in the depository."),
+    )
+
+
+@login_required
+@require_POST
+def program_archive(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _program_action(
+        request,
+        pk,
+        CommentForm(request.POST),
+        lambda obj, data: services.program_archive(actor=request.user, program=obj, comment=data["comment"]),
+        _("Moved to the archive."),
+    )
+
+
+@login_required
+@require_POST
+def cohort_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
+    def cancel(obj, data):
+        cohort = obj.cohorts.filter(pk=data["cohort"]).first()
+        if cohort is None:
+            raise NotFound(_("Not found, or you have no access to it."))
+        return services.cohort_cancel(actor=request.user, cohort=cohort)
+
+    return _program_action(request, pk, CohortCancelForm(request.POST), cancel, _("The cohort is cancelled."))
 
 
 def _form_context(request, program: Program | None, data=None, errors=None) -> dict:

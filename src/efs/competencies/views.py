@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
 
 from efs import xlsx
 from efs.errors import NotFound, ValidationFailed
@@ -53,11 +54,17 @@ def frameworks(request: AuthedRequest) -> HttpResponse:
     return render(request, "competencies/frameworks.html", {"items": items, "places": places})
 
 
-@login_required
-def framework(request: AuthedRequest, pk: int) -> HttpResponse:
+def _framework(pk: int) -> Framework:
     obj = Framework.objects.select_related("region").filter(pk=pk).first()
     if obj is None:
         raise NotFound(_("Not found, or you have no access to it."))
+    return obj
+
+
+@login_required
+@require_safe
+def framework(request: AuthedRequest, pk: int) -> HttpResponse:
+    obj = _framework(pk)
     export = request.GET.get("export")
     if export == "json":
         response = HttpResponse(
@@ -69,13 +76,19 @@ def framework(request: AuthedRequest, pk: int) -> HttpResponse:
     if export == "xlsx":
         response = xlsx.response(services.framework_to_xlsx(obj), f"{obj.code}-{obj.version}.xlsx")
         return response
-    if request.method == "POST" and request.POST.get("action") == "publish":
-        services.framework_publish(actor=request.user, framework=obj)
-        messages.success(request, _("Published; the previous version is archived."))
-        return redirect("competencies:framework", pk=obj.pk)
     can_edit = _editor_regions(request.user) is not None
     return render(
         request,
         "competencies/framework.html",
         {"framework": obj, "tree": queries.framework_tree(obj), "can_edit": can_edit},
     )
+
+
+@login_required
+@require_POST
+def framework_publish(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Publish a draft framework; a refusal is raised to the error page with its status and message."""
+    obj = _framework(pk)
+    services.framework_publish(actor=request.user, framework=obj)
+    messages.success(request, _("Published; the previous version is archived."))
+    return redirect("competencies:framework", pk=obj.pk)

@@ -18,7 +18,8 @@ from efs.errors import NotFound, ValidationFailed
 from efs.http import AuthedRequest, pdf_response
 from efs.people.access import region_reach
 from efs.people.public import Region, User
-from efs.web.actions import act, submit
+from efs.web.actions import Outcome as ActionOutcome
+from efs.web.actions import act, after, answer, submit
 
 from . import forms, queries, services
 from .access import OPERATORS, visible
@@ -111,13 +112,13 @@ def members(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def member_end(request: AuthedRequest, pk: int) -> HttpResponse:
     member = queries.member_for(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         forms.TermEndForm(request.POST),
         lambda d: services.member_term_end(actor=request.user, member=member, term_end=d["term_end"]),
         _("The member's term is ended."),
     )
-    return redirect("coordination:members", pk=member.council_id)
+    return after(request, outcome, redirect("coordination:members", pk=member.council_id))
 
 
 @login_required
@@ -231,7 +232,7 @@ def meeting(request: AuthedRequest, pk: int) -> HttpResponse:
 def agenda_add(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.meeting_for(request.user, pk)
     form = _meeting_forms(item, request.user, request.POST)["agenda_form"]
-    submit(
+    outcome = submit(
         request,
         form,
         lambda d: services.agenda_add(
@@ -246,7 +247,7 @@ def agenda_add(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("The question is on the agenda."),
     )
-    return redirect("coordination:meeting", pk=item.pk)
+    return after(request, outcome, redirect("coordination:meeting", pk=item.pk))
 
 
 @login_required
@@ -254,13 +255,13 @@ def agenda_add(request: AuthedRequest, pk: int) -> HttpResponse:
 def attendance(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.meeting_for(request.user, pk)
     form = _meeting_forms(item, request.user, request.POST)["attendance_form"]
-    submit(
+    outcome = submit(
         request,
         form,
         lambda d: services.attendance_record(actor=request.user, meeting=item, present=list(d["present"])),
         _("Attendance is recorded."),
     )
-    return redirect("coordination:meeting", pk=item.pk)
+    return after(request, outcome, redirect("coordination:meeting", pk=item.pk))
 
 
 @login_required
@@ -268,7 +269,7 @@ def attendance(request: AuthedRequest, pk: int) -> HttpResponse:
 def decision_add(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.meeting_for(request.user, pk)
     form = _meeting_forms(item, request.user, request.POST)["decision_form"]
-    submit(
+    outcome = submit(
         request,
         form,
         lambda d: services.decision_add(
@@ -281,7 +282,7 @@ def decision_add(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("The decision is recorded."),
     )
-    return redirect("coordination:meeting", pk=item.pk)
+    return after(request, outcome, redirect("coordination:meeting", pk=item.pk))
 
 
 @login_required
@@ -313,20 +314,20 @@ def decision_close(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.success(
             request, _("The vote is counted: %(outcome)s.") % {"outcome": outcome.value.get_outcome_display()}
         )
-    return redirect("coordination:meeting", pk=decision.meeting_id)
+    return after(request, outcome, redirect("coordination:meeting", pk=decision.meeting_id))
 
 
 @login_required
 @require_POST
 def decision_executed(request: AuthedRequest, pk: int) -> HttpResponse:
     decision = queries.decision_for(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         forms.ExecutedForm(request.POST),
         lambda d: services.decision_executed(actor=request.user, decision=decision, on=d["on"]),
         _("The decision is marked executed."),
     )
-    return redirect("coordination:meeting", pk=decision.meeting_id)
+    return after(request, outcome, redirect("coordination:meeting", pk=decision.meeting_id))
 
 
 # ---------------------------------------------------------------- minutes
@@ -336,13 +337,13 @@ def decision_executed(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def minutes_save(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.meeting_for(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         forms.MinutesForm(request.POST),
         lambda d: services.minutes_save(actor=request.user, meeting=item, text=d["text"]),
         _("The draft of the minutes is saved."),
     )
-    return redirect("coordination:meeting", pk=item.pk)
+    return after(request, outcome, redirect("coordination:meeting", pk=item.pk))
 
 
 @login_required
@@ -357,20 +358,20 @@ def minutes_approve(request: AuthedRequest, pk: int) -> HttpResponse:
             if outcome.value.status == "frozen"
             else _("Your approval is recorded."),
         )
-    return redirect("coordination:meeting", pk=minutes.meeting_id)
+    return after(request, outcome, redirect("coordination:meeting", pk=minutes.meeting_id))
 
 
 @login_required
 @require_POST
 def minutes_correct(request: AuthedRequest, pk: int) -> HttpResponse:
     minutes = queries.minutes_for(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         forms.CorrectionForm(request.POST),
         lambda d: services.minutes_correct(actor=request.user, minutes=minutes, text=d["text"], reason=d["reason"]),
         _("A new version of the minutes is drafted; the approved one stays as it was."),
     )
-    return redirect("coordination:meeting", pk=minutes.meeting_id)
+    return after(request, outcome, redirect("coordination:meeting", pk=minutes.meeting_id))
 
 
 @login_required
@@ -451,6 +452,20 @@ def risks(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def task(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _task_page(request, pk)
+
+
+def _task_answer(request: AuthedRequest, outcome: ActionOutcome, pk: int) -> HttpResponse:
+    """Back to the task after success; after a refusal the task's page again with the
+    refusal's status and message (its forms at hand to correct the input)."""
+    return answer(
+        outcome,
+        then=lambda: redirect("coordination:task", pk=pk),
+        again=lambda status: _task_page(request, pk, status),
+    )
+
+
+def _task_page(request: AuthedRequest, pk: int, status: int = 200) -> HttpResponse:
     item = queries.task_for(request.user, pk)
     board = [t for t in queries.tasks_board(item.council, request.user) if t.pk == item.pk]
     if not board:
@@ -484,6 +499,7 @@ def task(request: AuthedRequest, pk: int) -> HttpResponse:
             "discussion_form": forms.DiscussionForm(),
             "today": timezone.localdate(),
         },
+        status=status,
     )
 
 
@@ -491,7 +507,7 @@ def task(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def pledge(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.task_for(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         forms.PledgeForm(request.POST, region_id=item.region_id),
         lambda d: services.pledge_record(
@@ -506,7 +522,7 @@ def pledge(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("The organization's part is recorded."),
     )
-    return redirect("coordination:task", pk=item.pk)
+    return _task_answer(request, outcome, item.pk)
 
 
 @login_required
@@ -515,20 +531,20 @@ def pledges_bulk(request: AuthedRequest, pk: int) -> HttpResponse:
     """Several organizations' pledges in one form: all are saved, or none and each bad row is named."""
     item = queries.task_for(request.user, pk)
     form = forms.BulkPledgeForm(request.POST, region_id=item.region_id)
-    submit(
+    outcome = submit(
         request,
         form,
         lambda _d: services.pledges_record(actor=_actor(request), task=item, rows=form.rows()),
         _("The organizations' parts are recorded."),
     )
-    return redirect("coordination:task", pk=item.pk)
+    return _task_answer(request, outcome, item.pk)
 
 
 @login_required
 @require_POST
 def task_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.task_for(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         forms.TaskEditForm(request.POST),
         lambda d: services.task_edit(
@@ -541,79 +557,79 @@ def task_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("The task is changed; its previous text is kept in the history."),
     )
-    return redirect("coordination:task", pk=item.pk)
+    return _task_answer(request, outcome, item.pk)
 
 
 @login_required
 @require_POST
 def task_evidence_publish(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.task_for(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         forms.EvidencePublishForm(request.POST),
         lambda d: services.task_evidence_publish(actor=_actor(request), task=item, text=d["text"]),
         _("The public accountability page is updated."),
     )
-    return redirect("coordination:task", pk=item.pk)
+    return _task_answer(request, outcome, item.pk)
 
 
 @login_required
 @require_POST
 def pledge_answer(request: AuthedRequest, pk: int) -> HttpResponse:
     part = queries.participation_for(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         forms.AnswerForm(request.POST),
         lambda d: services.pledge_answer(actor=request.user, participation=part, accept=d["accept"]),
         _("The organization's answer is recorded."),
     )
-    return redirect("coordination:task", pk=part.task_id)
+    return _task_answer(request, outcome, part.task_id)
 
 
 @login_required
 @require_POST
 def milestone_add(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.task_for(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         forms.MilestoneForm(request.POST),
         lambda d: services.milestone_add(actor=request.user, task=item, title=d["title"], due=d["due"]),
         _("The milestone is added."),
     )
-    return redirect("coordination:task", pk=item.pk)
+    return _task_answer(request, outcome, item.pk)
 
 
 @login_required
 @require_POST
 def milestone_reach(request: AuthedRequest, pk: int) -> HttpResponse:
     milestone = queries.milestone_for(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         forms.ExecutedForm(request.POST),
         lambda d: services.milestone_reach(actor=request.user, milestone=milestone, on=d["on"]),
         _("The milestone is reached."),
     )
-    return redirect("coordination:task", pk=milestone.task_id)
+    return _task_answer(request, outcome, milestone.task_id)
 
 
 @login_required
 @require_POST
 def task_status(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.task_for(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         forms.StatusForm(request.POST),
         lambda d: services.task_status_set(actor=request.user, task=item, status=d["status"], evidence=d["evidence"]),
         _("The task's status is saved."),
     )
-    return redirect("coordination:task", pk=item.pk)
+    return _task_answer(request, outcome, item.pk)
 
 
 @login_required
 @require_POST
 def task_indicator(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.task_for(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         forms.IndicatorLinkForm(request.POST),
         lambda d: services.task_indicator_link(
@@ -621,7 +637,7 @@ def task_indicator(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("The task's indicators are saved."),
     )
-    return redirect("coordination:task", pk=item.pk)
+    return _task_answer(request, outcome, item.pk)
 
 
 # ---------------------------------------------------------------- discussions (the communities' threads)
@@ -631,7 +647,7 @@ def task_indicator(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_discuss(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.task_for(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         forms.DiscussionForm(request.POST),
         lambda d: services.discussion_post(
@@ -643,14 +659,14 @@ def task_discuss(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("Your message is in the discussion."),
     )
-    return redirect("coordination:task", pk=item.pk)
+    return _task_answer(request, outcome, item.pk)
 
 
 @login_required
 @require_POST
 def decision_discuss(request: AuthedRequest, pk: int) -> HttpResponse:
     decision = queries.decision_for(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         forms.DiscussionForm(request.POST),
         lambda d: services.discussion_post(
@@ -662,7 +678,7 @@ def decision_discuss(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("Your message is in the discussion."),
     )
-    return redirect("coordination:meeting", pk=decision.meeting_id)
+    return after(request, outcome, redirect("coordination:meeting", pk=decision.meeting_id))
 
 
 # ---------------------------------------------------------------- public

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from efs import xlsx
 from efs.competencies.models import Audience, Framework
-from efs.errors import DomainError, NotFound
+from efs.errors import DomainError, NotFound, ValidationFailed
 from efs.http import AuthedRequest, client_ip, int_param, pdf_response, post_int, upload_name
 from efs.people import access
 from efs.people.audit import audit_view
@@ -27,6 +27,7 @@ from efs.people.services import (
     consent_give,
     processing_allowed,
 )
+from efs.web.actions import act, after, refused
 
 from . import bank as bank_services
 from . import queries, services
@@ -77,12 +78,10 @@ def start(request: AuthedRequest, code: str) -> HttpResponse:
     assessment = Assessment.objects.filter(code=code).first()
     if me is None or assessment is None:
         raise NotFound(_("This diagnostics is not open to you."))
-    try:
-        attempt = services.attempt_start(actor=request.user, educator=me, assessment=assessment)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("diagnostics:index")
-    return redirect("diagnostics:take", pk=attempt.pk)
+    outcome = act(request, lambda: services.attempt_start(actor=request.user, educator=me, assessment=assessment))
+    if outcome:
+        return redirect("diagnostics:take", pk=outcome.value.pk)
+    return refused(request, outcome.status, reverse("diagnostics:index"))
 
 
 def _take_context(attempt, error: str | None = None, posted=None) -> dict:
@@ -253,17 +252,16 @@ def bank(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
-            messages.error(request, _("Choose a file to upload."))
-        else:
-            try:
-                created = bank_services.items_import(
-                    actor=request.user, file_name=upload_name(upload), content=upload.read()
-                )
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, _("Added %(n)s items as unscored pilots.") % {"n": len(created)})
-        return redirect("diagnostics:bank")
+            raise ValidationFailed(_("Choose a file to upload."), code="file_missing")
+        outcome = act(
+            request,
+            lambda: bank_services.items_import(
+                actor=request.user, file_name=upload_name(upload), content=upload.read()
+            ),
+        )
+        if outcome:
+            messages.success(request, _("Added %(n)s items as unscored pilots.") % {"n": len(outcome.value)})
+        return after(request, outcome, redirect("diagnostics:bank"))
     status = request.GET.get("status", "")
     kind = request.GET.get("kind", "")
     qs = queries.items_listed(
@@ -323,16 +321,16 @@ def calibrations(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST":
         framework = Framework.objects.filter(pk=post_int(request, "framework")).first()
         if framework is None:
-            messages.error(request, _("Choose a framework."))
-            return redirect("diagnostics:calibrations")
-        try:
-            run = bank_services.calibration_start(
+            raise ValidationFailed(_("Choose a framework."), code="framework_missing")
+        outcome = act(
+            request,
+            lambda: bank_services.calibration_start(
                 actor=request.user, framework=framework, anchor_operational=bool(request.POST.get("anchor"))
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            return redirect("diagnostics:calibrations")
-        return redirect("diagnostics:calibration", pk=run.pk)
+            ),
+        )
+        if outcome:
+            return redirect("diagnostics:calibration", pk=outcome.value.pk)
+        return refused(request, outcome.status, reverse("diagnostics:calibrations"))
     runs = CalibrationRun.objects.select_related("framework", "started_by")[:30]
     return render(
         request,
@@ -348,16 +346,14 @@ def calibration(request: AuthedRequest, pk: int) -> HttpResponse:
     if run is None:
         raise NotFound(_("Not found, or you have no access to it."))
     if request.method == "POST":
-        try:
-            applied = bank_services.calibration_apply(actor=request.user, run=run)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
+        outcome = act(request, lambda: bank_services.calibration_apply(actor=request.user, run=run))
+        if outcome:
             messages.success(
                 request,
-                _("Applied: %(n)s items got calibrated parameters; statistics updated for all.") % {"n": applied},
+                _("Applied: %(n)s items got calibrated parameters; statistics updated for all.")
+                % {"n": outcome.value},
             )
-        return redirect("diagnostics:calibration", pk=run.pk)
+        return after(request, outcome, redirect("diagnostics:calibration", pk=run.pk))
     running = run.status in (CalibrationStatus.QUEUED, CalibrationStatus.RUNNING)
     items = run.results.get("items", []) if run.status == CalibrationStatus.DONE else []
     for row in items:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from efs.forms import RoublesField
 from efs.people.public import EducatorCategory
 
-from .models import Enrollment, Ledger
+from .models import CopayPayer, Enrollment, Ledger
 
 COMMENT_MAX = 1000
 
@@ -81,6 +81,14 @@ class PaymentForm(RegionYearForm):
     document = forms.CharField(label=_("Payment order"), max_length=60)
     paid_on = forms.DateField(label=_("Paid on"))
     advance = forms.BooleanField(required=False)
+
+
+class EnrollForm(forms.Form):
+    """The educator's request to enroll: the page's request id (a retry is the same request) and
+    who pays what the certificate does not cover (the service checks both)."""
+
+    request_id = forms.CharField(required=False, max_length=64)
+    copay_payer = forms.ChoiceField(label=_("Who pays the rest"), choices=CopayPayer.choices, required=False)
 
 
 class CommentForm(forms.Form):

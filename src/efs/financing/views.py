@@ -17,18 +17,19 @@ from django.views.decorators.http import require_POST
 
 from efs import xlsx
 from efs.catalog.models import Cohort
-from efs.errors import DomainError, NotFound
-from efs.forms import first_error
+from efs.errors import Conflict, NotFound
 from efs.http import AuthedRequest, client_ip, pdf_response
 from efs.money import format_money
 from efs.people import access
 from efs.people.models import EducatorCategory, Organization, Region, Role
 from efs.people.public import AuditAction, audit_rows, audit_view
+from efs.web.actions import Outcome, answer, submit
 
 from . import queries, services
 from .forms import (
     CommentForm,
     ContractForm,
+    EnrollForm,
     IssueForm,
     OutcomesForm,
     PaymentForm,
@@ -70,26 +71,26 @@ def enroll(request: AuthedRequest, cohort_pk: int) -> HttpResponse:
     cohort = Cohort.objects.select_related("program__provider", "municipality").filter(pk=cohort_pk).first()
     if cohort is None:
         raise NotFound(_("Not found, or you have no access to it."))
+    status = 200
     if request.method == "POST":
-        try:
-            enrollment = services.enrollment_request(
+        outcome = submit(
+            request,
+            EnrollForm(request.POST),
+            lambda data: services.enrollment_request(
                 actor=request.user,
                 educator=me,
                 cohort=cohort,
-                request_id=request.POST.get("request_id", ""),
-                copay_payer=request.POST.get("copay_payer", ""),
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(
-                request,
-                _(
-                    "The request is sent to the provider; the money is held on your certificate until the course is "
-                    "completed."
-                ),
-            )
-            return redirect("financing:enrollment", pk=enrollment.pk)
+                request_id=data["request_id"],
+                copay_payer=data["copay_payer"],
+            ),
+            _(
+                "The request is sent to the provider; the money is held on your certificate until the course is "
+                "completed."
+            ),
+        )
+        if outcome:
+            return redirect("financing:enrollment", pk=outcome.value.pk)
+        status = outcome.status
     offer = services.quote(me, cohort)
     context = {
         "cohort": cohort,
@@ -99,12 +100,15 @@ def enroll(request: AuthedRequest, cohort_pk: int) -> HttpResponse:
         "payers": [c for c in CopayPayer.choices if c[0]],
         "route_item": request.GET.get("item", ""),
     }
-    return render(request, "financing/enroll.html", context)
+    return render(request, "financing/enroll.html", context, status=status)
 
 
 @login_required
 def enrollment(request: AuthedRequest, pk: int) -> HttpResponse:
-    obj = queries.enrollment(request.user, pk)
+    return _enrollment_page(request, queries.enrollment(request.user, pk))
+
+
+def _enrollment_page(request: HttpRequest, obj: Enrollment, status: int = 200) -> HttpResponse:
     is_self = obj.educator.user_id == request.user.pk
     is_provider = any(
         g.role == Role.PROVIDER and g.organization_id == obj.provider_id for g in access.grants(request.user)
@@ -124,23 +128,19 @@ def enrollment(request: AuthedRequest, pk: int) -> HttpResponse:
         "hold_state": _hold_state(obj),
         "today": timezone.localdate(),
     }
-    return render(request, "financing/enrollment.html", context)
+    return render(request, "financing/enrollment.html", context, status=status)
 
 
-def _enrollment_action(request: HttpRequest, pk: int, act, done: str) -> HttpResponse:
-    """Every action on an enrollment: a comment form, one service call, a message."""
+def _enrollment_action(request: HttpRequest, pk: int, call, done: str) -> HttpResponse:
+    """Every action on an enrollment: a comment form, one service call, a message; a refusal is
+    the enrollment's page again with the refusal's status."""
     obj = queries.enrollment(request.user, pk)
-    form = CommentForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, first_error(form))
-        return redirect("financing:enrollment", pk=obj.pk)
-    try:
-        act(obj, form.cleaned_data["comment"])
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
-    return redirect("financing:enrollment", pk=obj.pk)
+    outcome = submit(request, CommentForm(request.POST), lambda data: call(obj, data["comment"]), done)
+    return answer(
+        outcome,
+        then=lambda: redirect("financing:enrollment", pk=obj.pk),
+        again=lambda status: _enrollment_page(request, queries.enrollment(request.user, pk), status),
+    )
 
 
 @login_required
@@ -246,25 +246,31 @@ def cohort_outcomes(request: AuthedRequest, cohort_pk: int) -> HttpResponse:
     )
     cohort = enrollments[0].cohort if enrollments else None
     if cohort is None:
+        if request.method == "POST":  # nothing left to decide: a refusal, not the redirect of success
+            raise Conflict(_("No accepted enrollment of this cohort is waiting for an outcome."), code="no_outcomes")
         messages.info(request, _("No accepted enrollment of this cohort is waiting for an outcome."))
         return redirect("financing:provider")
     form = OutcomesForm(request.POST or None, enrollments=enrollments)
     started = cohort.start_date <= timezone.localdate()
-    if request.method == "POST" and form.is_valid():
-        try:
+    status = 200
+    if request.method == "POST":
+
+        def record(_data):
             counts = services.cohort_outcomes_record(actor=request.user, outcomes=form.outcomes(), comment="")
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
             messages.success(
                 request, _("Outcomes recorded: completed %(completed)s, not completed %(not_completed)s.") % counts
             )
+
+        outcome = submit(request, form, record, quiet=True)
+        if outcome:
             return redirect("financing:provider")
+        status = outcome.status
     rows = [(e, form[f"outcome_{e.pk}"]) for e in enrollments]
     return render(
         request,
         "financing/cohort_outcomes.html",
         {"org": org, "cohort": cohort, "rows": rows, "form": form, "started": started},
+        status=status,
     )
 
 
@@ -383,17 +389,22 @@ def _back(region_obj, form) -> HttpResponse:
     return redirect(f"{reverse('financing:region')}?region={region_obj.pk}&year={year or timezone.localdate().year}")
 
 
-def _fund_action(request: HttpRequest, form_class, act) -> HttpResponse:
+def _fund_answer(request: HttpRequest, regions, region_obj, form, outcome: Outcome) -> HttpResponse:
+    """Back to the region's page after success; after a refusal the page again with its status."""
+
+    def again(status: int) -> HttpResponse:
+        year = form.cleaned_data.get("year") if hasattr(form, "cleaned_data") else None
+        context = _region_context(request, regions, region_obj, year or _year(request))
+        return render(request, "financing/region.html", context, status=status)
+
+    return answer(outcome, then=lambda: _back(region_obj, form), again=again)
+
+
+def _fund_action(request: HttpRequest, form_class, call) -> HttpResponse:
     """One fund action: a form read, one service call that returns the success message."""
-    _regions, region_obj, form = _region_form(request, form_class)
-    if not form.is_valid():
-        messages.error(request, first_error(form))
-        return _back(region_obj, form)
-    try:
-        messages.success(request, act(region_obj, form.cleaned_data))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return _back(region_obj, form)
+    regions, region_obj, form = _region_form(request, form_class)
+    outcome = submit(request, form, lambda data: messages.success(request, call(region_obj, data)))
+    return _fund_answer(request, regions, region_obj, form, outcome)
 
 
 @login_required
@@ -402,26 +413,30 @@ def fund_top_up(request: AuthedRequest) -> HttpResponse:
     """A top-up is confirmed before it is made: the first POST shows the amount in words and the
     document, the second (with `confirmed`) moves the money."""
     regions, region_obj, form = _region_form(request, TopUpForm)
-    if not form.is_valid():
-        messages.error(request, first_error(form))
-        return _back(region_obj, form)
-    data = form.cleaned_data
-    if not data["confirmed"]:
+    if form.is_valid() and not form.cleaned_data["confirmed"]:
+        data = form.cleaned_data
         return render(
             request,
             "financing/top_up_confirm.html",
             {"form": form, "region": region_obj, "data": data, "amount": format_money(data["amount"])},
         )
-    try:
-        services.fund_top_up(
-            actor=request.user, region=region_obj, year=data["year"], amount=data["amount"], tid=data["tid"],
-            document=data["document_number"], document_date=data["document_date"],
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The fund is topped up by %(amount)s.") % {"amount": format_money(data["amount"])})
-    return _back(region_obj, form)
+    outcome = submit(
+        request,
+        form,
+        lambda data: services.fund_top_up(
+            actor=request.user,
+            region=region_obj,
+            year=data["year"],
+            amount=data["amount"],
+            tid=data["tid"],
+            document=data["document_number"],
+            document_date=data["document_date"],
+        ),
+    )
+    if outcome:
+        amount = form.cleaned_data["amount"]
+        messages.success(request, _("The fund is topped up by %(amount)s.") % {"amount": format_money(amount)})
+    return _fund_answer(request, regions, region_obj, form, outcome)
 
 
 @login_required

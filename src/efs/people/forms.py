@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from efs.http import client_ip
 
 from . import throttle
+from .models import ConsentKind, MailKind
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -49,3 +50,30 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             raise
         throttle.succeeded(username=username)
         return cleaned
+
+
+class ConfirmForm(forms.Form):
+    """A button that changes something: no fields, but the POST still goes through a form."""
+
+
+class ConsentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of consent"), choices=ConsentKind.choices)
+
+
+class ImportCommitForm(forms.Form):
+    only_valid = forms.BooleanField(required=False)
+
+
+class TokenRevokeForm(forms.Form):
+    id = forms.IntegerField(min_value=1, max_value=2**62, widget=forms.HiddenInput)
+
+
+class EmailSettingsForm(forms.Form):
+    """Whether notifications come by e-mail at all, and which kinds (an unticked box mutes one)."""
+
+    enabled = forms.BooleanField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind in MailKind.values:
+            self.fields[f"kind_{kind}"] = forms.BooleanField(required=False)

@@ -11,13 +11,16 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
 
 from efs import xlsx
 from efs.errors import DomainError, NotFound, ValidationFailed
 from efs.http import AuthedRequest, CachedCountPaginator, client_ip, int_param, post_int, upload_name
+from efs.web.actions import after, submit
 
 from . import access, imports, queries, services
 from .audit import audit_rows, audit_view
+from .forms import ConfirmForm, ConsentForm, EmailSettingsForm, ImportCommitForm, TokenRevokeForm
 from .models import (
     AuditAction,
     ConsentKind,
@@ -166,22 +169,17 @@ def organizations(request: AuthedRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@login_required
-def consents(request: AuthedRequest) -> HttpResponse:
+def _own_record(request: AuthedRequest):
     me = access.own_educator(request.user)
     if me is None:
         raise NotFound(_("Your login is not linked to an educator record."))
-    if request.method == "POST":
-        kind = request.POST.get("kind", "")
-        if kind not in ConsentKind.values:
-            messages.error(request, _("Unknown kind of consent."))
-        elif request.POST.get("action") == "give":
-            services.consent_give(actor=request.user, educator=me, kind=kind, ip=client_ip(request))
-            messages.success(request, _("Consent given. You can withdraw it at any time on this page."))
-        elif request.POST.get("action") == "withdraw":
-            services.consent_withdraw(actor=request.user, educator=me, kind=kind, ip=client_ip(request))
-            messages.info(request, _("Consent withdrawn."))
-        return redirect("people:consents")
+    return me
+
+
+@login_required
+@require_safe
+def consents(request: AuthedRequest) -> HttpResponse:
+    me = _own_record(request)
     documents = []
     for kind, label in ConsentKind.choices:
         try:
@@ -226,26 +224,69 @@ def import_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "people/imports.html", {"regions": regions, "batches": batches, "kinds": ImportKind.choices})
 
 
+def _consent_action(request: AuthedRequest, call, success: str) -> HttpResponse:
+    me = _own_record(request)
+    outcome = submit(
+        request,
+        ConsentForm(request.POST),
+        lambda data: call(actor=request.user, educator=me, kind=data["kind"], ip=client_ip(request)),
+        success,
+    )
+    return after(request, outcome, redirect("people:consents"))
+
+
+@login_required
+@require_POST
+def consent_give(request: AuthedRequest) -> HttpResponse:
+    return _consent_action(
+        request, services.consent_give, _("Consent given. You can withdraw it at any time on this page.")
+    )
+
+
+@login_required
+@require_POST
+def consent_withdraw(request: AuthedRequest) -> HttpResponse:
+    return _consent_action(request, services.consent_withdraw, _("Consent withdrawn."))
+
+
 def _batch(request: HttpRequest, pk: int) -> ImportBatch:
     access.require_role(request.user, imports.IMPORT_ROLES)
     return queries.import_batch(request.user, pk)
 
 
 @login_required
+@require_safe
 def import_batch(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
-    if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "discard":
-            imports.import_discard(actor=request.user, batch=batch)
-            messages.info(request, _("The file was discarded; nothing was imported."))
-            return redirect("people:imports")
+    return render(request, "people/import_batch.html", {"batch": batch, "errors": batch.errors[:500]})
+
+
+@login_required
+@require_POST
+def import_commit(request: AuthedRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+
+    def commit(data):
         done = imports.import_commit(
-            actor=request.user, batch=batch, only_valid=action == "import_valid", ip=client_ip(request)
+            actor=request.user, batch=batch, only_valid=data["only_valid"], ip=client_ip(request)
         )
         messages.success(request, _("Imported rows: %(n)s.") % {"n": done.imported_rows})
-        return redirect("people:import", pk=batch.pk)
-    return render(request, "people/import_batch.html", {"batch": batch, "errors": batch.errors[:500]})
+
+    outcome = submit(request, ImportCommitForm(request.POST), commit)
+    return after(request, outcome, redirect("people:import", pk=batch.pk))
+
+
+@login_required
+@require_POST
+def import_discard(request: AuthedRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    outcome = submit(
+        request,
+        ConfirmForm(request.POST),
+        lambda _data: imports.import_discard(actor=request.user, batch=batch),
+        _("The file was discarded; nothing was imported."),
+    )
+    return after(request, outcome, redirect("people:imports"))
 
 
 @login_required
@@ -313,16 +354,11 @@ def macroregions(request: AuthedRequest) -> HttpResponse:
 def notifications(request: AuthedRequest) -> HttpResponse:
     """The user's inbox; opening it marks everything as read (what was new stays highlighted once).
 
-    The same page keeps the choice of which notifications also come by e-mail (``action=email``)."""
+    The same page keeps the choice of which notifications also come by e-mail (``email_settings``)."""
     from . import mail
 
     user = request.user  # login_required
-    if request.method == "POST":
-        if request.POST.get("action") == "email":
-            muted = [kind for kind in MailKind.values if not request.POST.get(f"kind_{kind}")]
-            services.email_preference_set(user=user, enabled=bool(request.POST.get("enabled")), muted=muted)
-            messages.success(request, _("E-mail settings saved."))
-            return redirect("people:notifications")
+    if request.method == "POST":  # «mark all as read»; the e-mail settings post to email_settings
         services.notifications_read(user=request.user)
         return redirect("people:notifications")
     items = list(request.user.notifications.all()[:100])
@@ -337,14 +373,36 @@ def notifications(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def email_settings(request: AuthedRequest) -> HttpResponse:
+    """Which notifications also come by e-mail (the form on the notifications page)."""
+    form = EmailSettingsForm(request.POST)
+
+    def save(data):
+        muted = [kind for kind in MailKind.values if not data[f"kind_{kind}"]]
+        services.email_preference_set(user=request.user, enabled=data["enabled"], muted=muted)
+
+    outcome = submit(request, form, save, _("E-mail settings saved."))
+    return after(request, outcome, redirect("people:notifications"))
+
+
+@login_required
+@require_POST
+def token_revoke(request: AuthedRequest) -> HttpResponse:
+    outcome = submit(
+        request,
+        TokenRevokeForm(request.POST),
+        lambda data: services.api_token_revoke(user=request.user, token_id=data["id"]),
+        _("Token revoked."),
+    )
+    return after(request, outcome, redirect("people:tokens"))
+
+
+@login_required
 def tokens(request: AuthedRequest) -> HttpResponse:
     issued, status = None, 200
     if request.method == "POST":
         try:
-            if request.POST.get("action") == "revoke":
-                services.api_token_revoke(user=request.user, token_id=post_int(request, "id"))
-                messages.info(request, _("Token revoked."))
-                return redirect("people:tokens")
             issued = services.api_token_create(user=request.user, name=request.POST.get("name", ""))
         except DomainError as exc:
             messages.error(request, exc.message)

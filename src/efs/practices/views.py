@@ -20,7 +20,7 @@ from efs.http import AuthedRequest, int_param
 from efs.people import access as people_access
 from efs.people.public import Organization, Region, Role, Subject, User
 from efs.routes.public import routes_open_to_add
-from efs.web.actions import submit
+from efs.web.actions import after, submit
 
 from . import queries, services
 from .access import (
@@ -163,13 +163,13 @@ def practice_to_route(request: AuthedRequest, pk: int) -> HttpResponse:
     form = _route_form(request.user, request.POST)
     if form is None:
         raise NotFound(_("You have no route open to new activities."), code="route_none_open")
-    submit(
+    outcome = submit(
         request,
         form,
         lambda data: services.practice_to_route(actor=_user(request), practice=item, route_id=data["route"]),
         _("The practice is added to the route."),
     )
-    return redirect("practices:practice", pk=item.pk)
+    return after(request, outcome, redirect("practices:practice", pk=item.pk))
 
 
 def _form_for(request, *, initial=None):
@@ -261,13 +261,13 @@ def practice_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def practice_submit(request: AuthedRequest, pk: int) -> HttpResponse:
     item = practice_visible(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         ConfirmForm(request.POST),
         lambda _data: services.practice_submit(actor=request.user, practice=item),
         _("The practice is submitted for expert review."),
     )
-    return redirect("practices:practice", pk=item.pk)
+    return after(request, outcome, redirect("practices:practice", pk=item.pk))
 
 
 @login_required
@@ -277,7 +277,7 @@ def evidence_add(request: AuthedRequest, pk: int) -> HttpResponse:
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid() and not is_author(request.user, item):
         raise PermissionDenied(_("Only the practice's authors change its card."))
-    submit(
+    outcome = submit(
         request,
         form,
         lambda data: services.evidence_add(
@@ -285,7 +285,7 @@ def evidence_add(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("The file is added."),
     )
-    return redirect("practices:practice", pk=item.pk)
+    return after(request, outcome, redirect("practices:practice", pk=item.pk))
 
 
 @login_required
@@ -324,7 +324,7 @@ def assign(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     if outcome:
         messages.success(request, _("Experts assigned: %(n)s.") % {"n": len(outcome.value)})
-    return redirect("practices:practice", pk=item.pk)
+    return after(request, outcome, redirect("practices:practice", pk=item.pk))
 
 
 @login_required
@@ -336,7 +336,7 @@ def decide(request: AuthedRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(
             _("Only the operator of the practice's region or the federal operator moderates this practice.")
         )
-    submit(
+    outcome = submit(
         request,
         form,
         lambda data: services.practice_decide(
@@ -348,7 +348,7 @@ def decide(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("The decision is recorded; the authors are notified."),
     )
-    return redirect("practices:practice", pk=item.pk)
+    return after(request, outcome, redirect("practices:practice", pk=item.pk))
 
 
 @login_required

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from efs.forms import RoublesField
+from efs.limits import COMMENT_MAX_CHARS, NOTE_MAX_CHARS
 
 MAX_ROUTE_ROUBLES = Decimal("10000000")  # ten million roubles: no route budget is larger
 
@@ -56,3 +57,33 @@ class BuildForm(LimitsForm):
 
 class RebuildForm(forms.Form):
     confirm = forms.BooleanField(required=True, widget=forms.HiddenInput, initial=True)
+
+
+class ConfirmForm(forms.Form):
+    """A button that changes something (start an activity, remove it): no fields, still a form."""
+
+
+class CommentForm(forms.Form):
+    """A step of the route (send, approve, return, stop) with its optional comment."""
+
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=COMMENT_MAX_CHARS)
+
+
+class EvidenceForm(forms.Form):
+    """Evidence of an activity: a file or a note (the service checks that one is given and the file's type)."""
+
+    file = forms.FileField(label=_("File"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=NOTE_MAX_CHARS)
+
+
+class ReviewForm(forms.Form):
+    """The tutor accepts or returns one piece of evidence of the activity."""
+
+    evidence = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=COMMENT_MAX_CHARS)
+
+
+class SwapForm(forms.Form):
+    """Another cohort of the same offer instead of the activity's."""
+
+    cohort = forms.IntegerField(min_value=1, widget=forms.HiddenInput)

@@ -13,22 +13,34 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from efs import fragments, xlsx
 from efs.catalog.models import Cohort
-from efs.errors import DomainError, NotFound, ValidationFailed
+from efs.errors import Conflict, NotFound
 from efs.financing.services import certificate_of
-from efs.forms import first_error
-from efs.http import AuthedRequest, client_ip, pdf_response, post_int
+from efs.http import AuthedRequest, client_ip, pdf_response
 from efs.people import access
 from efs.people.models import Municipality, Role
 from efs.people.public import AuditAction, audit_record, audit_rows, audit_view, processing_allowed
+from efs.web.actions import Outcome, act, answer, submit
 
 from . import queries, regional, services
 from .access import STATUS_READERS
 from .building import BuildOptions
-from .forms import BuildForm, LimitsForm, RebuildForm, RegionPlanForm, kopecks, roubles_text
+from .forms import (
+    BuildForm,
+    CommentForm,
+    ConfirmForm,
+    EvidenceForm,
+    LimitsForm,
+    RebuildForm,
+    RegionPlanForm,
+    ReviewForm,
+    SwapForm,
+    kopecks,
+    roubles_text,
+)
 from .models import ACTIVE, AllocationRun, AllocationStatus, Route, RouteItem, RouteStatus
 from .presentation import timeline
 
@@ -67,19 +79,19 @@ def mine(request: AuthedRequest) -> HttpResponse:
     if route is not None:
         return redirect("routes:route", pk=route.pk)
     municipalities = Municipality.objects.filter(region_id=me.region_id)
+    status = 200
     if request.method == "POST":
         form = BuildForm(request.POST, municipalities=municipalities)
-        if not form.is_valid():
-            _form_errors(request, form)
-        else:
-            try:
-                route = services.route_build(
-                    actor=request.user, educator=me, options=_options(form, services.default_options(me))
-                )
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                return redirect("routes:route", pk=route.pk)
+        outcome = _submit(
+            request,
+            form,
+            lambda _data: services.route_build(
+                actor=request.user, educator=me, options=_options(form, services.default_options(me))
+            ),
+        )
+        if outcome:
+            return redirect("routes:route", pk=outcome.value.pk)
+        status = outcome.status
     from .building import latest_deficits
 
     attempt, deficits = latest_deficits(me)
@@ -95,7 +107,7 @@ def mine(request: AuthedRequest) -> HttpResponse:
         "history": queries.my_routes(request.user, me),
         "processing_allowed": processing_allowed(me),
     }
-    return render(request, "routes/build.html", context)
+    return render(request, "routes/build.html", context, status=status)
 
 
 def _route_context(request, route) -> dict:
@@ -137,63 +149,13 @@ def _own_route_page(request: HttpRequest, pk: int, loaded: dict[str, Route]) -> 
 
 
 @login_required
+@require_safe
 def route(request: AuthedRequest, pk: int) -> HttpResponse:
     loaded: dict[str, Route] = {}
-    if request.method != "POST":
-        page = _own_route_page(request, pk, loaded)
-        if page is not None:
-            return page
+    page = _own_route_page(request, pk, loaded)
+    if page is not None:
+        return page
     obj = loaded.get("route") or queries.route_full(request.user, pk)
-    if request.method == "POST":
-        action = request.POST.get("action", "")
-        comment = request.POST.get("comment", "")
-        try:
-            if action == "propose":
-                services.route_propose(actor=request.user, route=obj, comment=comment)
-                messages.success(request, _("The route is sent to the tutor."))
-            elif action == "approve":
-                services.route_approve(actor=request.user, route=obj, comment=comment)
-                messages.success(request, _("The route is approved."))
-            elif action == "return":
-                services.route_return(actor=request.user, route=obj, comment=comment)
-                messages.info(request, _("The route is returned to the educator with your comments."))
-            elif action == "abandon":
-                services.route_abandon(actor=request.user, route=obj, comment=comment)
-                messages.info(request, _("The route is stopped."))
-            elif action == "rebuild":
-                if RebuildForm(request.POST).is_valid():
-                    services.route_rebuild(actor=request.user, route=obj)
-                    messages.success(
-                        request,
-                        _(
-                            "The route is rebuilt for your current deficits; the activities under way are kept. Send "
-                            "it to the tutor again."
-                        ),
-                    )
-                else:
-                    messages.error(request, _("This action is not available."))
-            elif action == "limits":
-                form = LimitsForm(request.POST)
-                if form.is_valid():
-                    data = form.cleaned_data
-                    services.route_limits_set(
-                        actor=request.user,
-                        route=obj,
-                        max_hours=data["max_hours"],
-                        budget=kopecks(data["budget"]),
-                        copay=kopecks(data["copay"]),
-                    )
-                    messages.success(request, _("The route's limits are changed."))
-                else:
-                    _form_errors(request, form)
-            elif action == "rediagnose":
-                attempt = services.rediagnosis_start(actor=request.user, route=obj)
-                return redirect("diagnostics:take", pk=attempt.pk)
-            else:
-                messages.error(request, _("This action is not available."))
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        return redirect("routes:route", pk=obj.pk)
     audit_view(
         actor=request.user,
         obj=obj,
@@ -202,6 +164,105 @@ def route(request: AuthedRequest, pk: int) -> HttpResponse:
         ip=client_ip(request),
     )
     return render(request, "routes/route.html", _route_context(request, obj))
+
+
+def _answer(request: HttpRequest, obj: Route, outcome: Outcome) -> HttpResponse:
+    """Back to the route after success; after a refusal the route page again, with the refusal's
+    status and its message (efs.web.actions.answer)."""
+    return answer(
+        outcome,
+        then=lambda: redirect("routes:route", pk=obj.pk),
+        again=lambda status: render(request, "routes/route.html", _route_context(request, obj), status=status),
+    )
+
+
+def _route_step(request: AuthedRequest, pk: int, step, success: str) -> HttpResponse:
+    """One transition of the route with the comment of its form (send, approve, return, stop)."""
+    obj = queries.route_full(request.user, pk)
+    form = CommentForm(request.POST)
+    outcome = _submit(request, form, lambda data: step(actor=request.user, route=obj, comment=data["comment"]), success)
+    return _answer(request, obj, outcome)
+
+
+def _submit(request: HttpRequest, form, call, success: str | None = None) -> Outcome:
+    """efs.web.actions.submit with the route pages' field errors, each named by its label."""
+    outcome = submit(request, form, call, success, quiet=True)
+    if not form.is_valid():
+        _form_errors(request, form)
+    return outcome
+
+
+@login_required
+@require_POST
+def route_propose(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _route_step(request, pk, services.route_propose, _("The route is sent to the tutor."))
+
+
+@login_required
+@require_POST
+def route_approve(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _route_step(request, pk, services.route_approve, _("The route is approved."))
+
+
+@login_required
+@require_POST
+def route_return(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _route_step(
+        request, pk, services.route_return, _("The route is returned to the educator with your comments.")
+    )
+
+
+@login_required
+@require_POST
+def route_abandon(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _route_step(request, pk, services.route_abandon, _("The route is stopped."))
+
+
+@login_required
+@require_POST
+def route_rebuild(request: AuthedRequest, pk: int) -> HttpResponse:
+    obj = queries.route_full(request.user, pk)
+    outcome = _submit(
+        request,
+        RebuildForm(request.POST),
+        lambda _data: services.route_rebuild(actor=request.user, route=obj),
+        _(
+            "The route is rebuilt for your current deficits; the activities under way are kept. Send "
+            "it to the tutor again."
+        ),
+    )
+    return _answer(request, obj, outcome)
+
+
+@login_required
+@require_POST
+def route_limits(request: AuthedRequest, pk: int) -> HttpResponse:
+    obj = queries.route_full(request.user, pk)
+    outcome = _submit(
+        request,
+        LimitsForm(request.POST),
+        lambda data: services.route_limits_set(
+            actor=request.user,
+            route=obj,
+            max_hours=data["max_hours"],
+            budget=kopecks(data["budget"]),
+            copay=kopecks(data["copay"]),
+        ),
+        _("The route's limits are changed."),
+    )
+    return _answer(request, obj, outcome)
+
+
+@login_required
+@require_POST
+def route_rediagnose(request: AuthedRequest, pk: int) -> HttpResponse:
+    obj = queries.route_full(request.user, pk)
+    outcome = _submit(
+        request, ConfirmForm(request.POST), lambda _data: services.rediagnosis_start(actor=request.user, route=obj)
+    )
+    if outcome:
+        return redirect("diagnostics:take", pk=outcome.value.pk)
+    return _answer(request, obj, outcome)
 
 
 def _item(request, pk: int, item_pk: int) -> RouteItem:
@@ -214,37 +275,84 @@ def _item(request, pk: int, item_pk: int) -> RouteItem:
 
 @login_required
 @require_POST
-def item_action(request: AuthedRequest, pk: int, item_pk: int) -> HttpResponse:
+def item_remove(request: AuthedRequest, pk: int, item_pk: int) -> HttpResponse:
     item = _item(request, pk, item_pk)
-    action = request.POST.get("action", "")
-    try:
-        if action == "remove":
-            services.item_remove(actor=request.user, item=item)
-        elif action == "start":
-            services.item_start(actor=request.user, item=item)
-        elif action == "evidence":
-            services.evidence_submit(
-                actor=request.user, item=item, file=request.FILES.get("file"), note=request.POST.get("note", "")
-            )
-            messages.success(request, _("Evidence sent to the tutor."))
-        elif action in ("accept", "return"):
-            evidence = queries.evidence_in(request.user, post_int(request, "evidence"), item=item)
-            services.evidence_review(
-                actor=request.user,
-                evidence=evidence,
-                accept=action == "accept",
-                comment=request.POST.get("comment", ""),
-            )
-        elif action == "swap":
-            cohort = Cohort.objects.filter(pk=post_int(request, "cohort")).first()
-            if cohort is None:
-                raise NotFound(_("Not found, or you have no access to it."))
-            services.item_add_cohort(actor=request.user, route=item.route, cohort=cohort, replace=item)
-        else:
-            messages.error(request, _("This action is not available."))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("routes:route", pk=pk)
+    outcome = _submit(
+        request,
+        ConfirmForm(request.POST),
+        lambda _data: services.item_remove(actor=request.user, item=item),
+        _("The activity is removed from the route."),
+    )
+    return _answer(request, item.route, outcome)
+
+
+@login_required
+@require_POST
+def item_start(request: AuthedRequest, pk: int, item_pk: int) -> HttpResponse:
+    item = _item(request, pk, item_pk)
+    outcome = _submit(
+        request,
+        ConfirmForm(request.POST),
+        lambda _data: services.item_start(actor=request.user, item=item),
+        _("The activity is marked as started."),
+    )
+    return _answer(request, item.route, outcome)
+
+
+@login_required
+@require_POST
+def item_evidence(request: AuthedRequest, pk: int, item_pk: int) -> HttpResponse:
+    item = _item(request, pk, item_pk)
+    outcome = _submit(
+        request,
+        EvidenceForm(request.POST, request.FILES),
+        lambda data: services.evidence_submit(actor=request.user, item=item, file=data["file"], note=data["note"]),
+        _("Evidence sent to the tutor."),
+    )
+    return _answer(request, item.route, outcome)
+
+
+def _evidence_review(request: AuthedRequest, pk: int, item_pk: int, *, accept: bool) -> HttpResponse:
+    item = _item(request, pk, item_pk)
+    outcome = _submit(
+        request,
+        ReviewForm(request.POST),
+        lambda data: services.evidence_review(
+            actor=request.user,
+            evidence=queries.evidence_in(request.user, data["evidence"], item=item),
+            accept=accept,
+            comment=data["comment"],
+        ),
+        _("The evidence is accepted.") if accept else _("The evidence is returned to the educator."),
+    )
+    return _answer(request, item.route, outcome)
+
+
+@login_required
+@require_POST
+def evidence_accept(request: AuthedRequest, pk: int, item_pk: int) -> HttpResponse:
+    return _evidence_review(request, pk, item_pk, accept=True)
+
+
+@login_required
+@require_POST
+def evidence_return(request: AuthedRequest, pk: int, item_pk: int) -> HttpResponse:
+    return _evidence_review(request, pk, item_pk, accept=False)
+
+
+@login_required
+@require_POST
+def item_swap(request: AuthedRequest, pk: int, item_pk: int) -> HttpResponse:
+    item = _item(request, pk, item_pk)
+
+    def swap(data):
+        cohort = Cohort.objects.filter(pk=data["cohort"]).first()
+        if cohort is None:
+            raise NotFound(_("Not found, or you have no access to it."))
+        return services.item_add_cohort(actor=request.user, route=item.route, cohort=cohort, replace=item)
+
+    outcome = _submit(request, SwapForm(request.POST), swap, _("The cohort is changed."))
+    return _answer(request, item.route, outcome)
 
 
 @login_required
@@ -289,15 +397,15 @@ def add_cohort(request: AuthedRequest, cohort_pk: int) -> HttpResponse:
     if cohort is None:
         raise NotFound(_("Not found, or you have no access to it."))
     if route_obj is None:
-        messages.error(request, _("Build your route first: it is made from the deficits of your diagnostics."))
-        return redirect("routes:mine")
-    try:
-        services.item_add_cohort(actor=request.user, route=route_obj, cohort=cohort)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Added to your route."))
-    return redirect("routes:route", pk=route_obj.pk)
+        raise Conflict(
+            _("Build your route first: it is made from the deficits of your diagnostics."), code="route_missing"
+        )
+    outcome = act(
+        request,
+        lambda: services.item_add_cohort(actor=request.user, route=route_obj, cohort=cohort),
+        _("Added to your route."),
+    )
+    return _answer(request, route_obj, outcome)
 
 
 @login_required
@@ -403,29 +511,28 @@ def forecast(request: AuthedRequest) -> HttpResponse:
 def region_plans(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, regional.PLANNERS)
     regions = access.region_reach(request.user, roles=regional.PLANNERS).regions()
+    status = 200
     if request.method == "POST":
         form = RegionPlanForm(request.POST)
         region = regions.filter(pk=form.data.get("region") if str(form.data.get("region", "")).isdigit() else 0).first()
-        try:
-            if region is None:
-                raise NotFound(_("Choose a region."))
-            if not form.is_valid():
-                raise ValidationFailed(first_error(form), code="allocation_invalid")
-            data = form.cleaned_data
-            run = regional.allocation_start(
+        if region is None:
+            raise NotFound(_("Choose a region."))
+
+        def start(data):
+            return regional.allocation_start(
                 actor=request.user,
                 region=region,
                 fund=data["fund"],
                 max_hours=data["max_hours"],
                 budget_per_educator=data["budget"] or 0,
             )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            return redirect("routes:region_plan", pk=run.pk)
-        return redirect("routes:region_plans")
+
+        outcome = submit(request, form, start)
+        if outcome:
+            return redirect("routes:region_plan", pk=outcome.value.pk)
+        status = outcome.status
     runs = AllocationRun.objects.filter(region__in=regions).select_related("region", "started_by")[:20]
-    return render(request, "routes/region_plans.html", {"runs": runs, "regions": regions})
+    return render(request, "routes/region_plans.html", {"runs": runs, "regions": regions}, status=status)
 
 
 PLAN_ROUTES_SHOWN = 100  # the page lists the first ones; the spreadsheet has them all

@@ -17,7 +17,7 @@ from efs.http import AuthedRequest, int_param, post_int
 from efs.people import access
 from efs.people.access import EDUCATOR_READERS
 from efs.people.public import Role, assigned_educators
-from efs.web.actions import act, submit
+from efs.web.actions import Outcome, act, after, answer, submit
 
 from . import caseloads as caseload_queries
 from . import cycles as cycles_services
@@ -134,6 +134,20 @@ def _consultation_context(request, consultation) -> dict:
     }
 
 
+def _consultation_answer(request: AuthedRequest, obj, outcome: Outcome) -> HttpResponse:
+    """Back to the consultation after success; after a refusal its page again with the status."""
+    return answer(
+        outcome,
+        then=lambda: redirect("support:consultation", pk=obj.pk),
+        again=lambda status: render(
+            request,
+            "support/consultation.html",
+            _consultation_context(request, queries.consultation_visible(request.user, obj.pk)),
+            status=status,
+        ),
+    )
+
+
 @login_required
 def consultation(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.consultation_visible(request.user, pk)
@@ -147,13 +161,13 @@ def consultation_schedule(request: AuthedRequest, pk: int) -> HttpResponse:
 
     obj = queries.consultation_visible(request.user, pk)
     form = ScheduleForm(request.POST)
-    submit(
+    outcome = submit(
         request,
         form,
         lambda data: services.consultation_schedule(actor=request.user, consultation=obj, **data),
         _("The consultation is scheduled; the educator is notified."),
     )
-    return redirect("support:consultation", pk=obj.pk)
+    return _consultation_answer(request, obj, outcome)
 
 
 @login_required
@@ -161,13 +175,13 @@ def consultation_schedule(request: AuthedRequest, pk: int) -> HttpResponse:
 def consultation_record(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.consultation_visible(request.user, pk)
     form = ConsultationRecordForm(request.POST)
-    submit(
+    outcome = submit(
         request,
         form,
         lambda data: services.consultation_record(actor=request.user, consultation=obj, **data),
         _("The notes are saved. Only you and the educator read them."),
     )
-    return redirect("support:consultation", pk=obj.pk)
+    return _consultation_answer(request, obj, outcome)
 
 
 @login_required
@@ -175,26 +189,26 @@ def consultation_record(request: AuthedRequest, pk: int) -> HttpResponse:
 def consultation_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.consultation_visible(request.user, pk)
     form = CancelForm(request.POST)
-    submit(
+    outcome = submit(
         request,
         form,
         lambda data: services.consultation_cancel(actor=request.user, consultation=obj, reason=data["reason"]),
         _("The consultation is cancelled."),
     )
-    return redirect("support:consultation", pk=obj.pk)
+    return _consultation_answer(request, obj, outcome)
 
 
 @login_required
 @require_POST
 def consultation_evidence(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.consultation_visible(request.user, pk)
-    if ConfirmForm(request.POST).is_valid():
-        act(
-            request,
-            lambda: services.consultation_to_evidence(actor=request.user, consultation=obj),
-            _("The outcome is sent to the tutor as evidence of the route activity."),
-        )
-    return redirect("support:consultation", pk=obj.pk)
+    outcome = submit(
+        request,
+        ConfirmForm(request.POST),
+        lambda _data: services.consultation_to_evidence(actor=request.user, consultation=obj),
+        _("The outcome is sent to the tutor as evidence of the route activity."),
+    )
+    return _consultation_answer(request, obj, outcome)
 
 
 def _ics_response(request, consultations, filename: str) -> HttpResponse:
@@ -300,13 +314,13 @@ def record_share(request: AuthedRequest, pk: int) -> HttpResponse:
     if obj.educator.user_id != request.user.pk:
         raise PermissionDenied(_("Only the educator the record belongs to shares it."), code="record_not_owner")
     form = ShareForm(request.POST, candidates=services.share_candidates(obj.educator))
-    submit(
+    outcome = submit(
         request,
         form,
         lambda data: services.record_share(actor=request.user, record=obj, user_id=data["user"]),
         _("The record is shared. You can revoke it at any time."),
     )
-    return redirect("support:record", pk=obj.pk)
+    return after(request, outcome, redirect("support:record", pk=obj.pk))
 
 
 @login_required
@@ -393,13 +407,13 @@ def mentoring_propose(request: AuthedRequest) -> HttpResponse:
 def mentorship_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.mentorship_of_school(request.user, pk)
     form = DecideForm(request.POST)
-    submit(
+    outcome = submit(
         request,
         form,
         lambda data: mentoring_services.mentorship_decide(actor=request.user, mentorship=obj, accept=data["accept"]),
         _("The decision is saved; the mentor and the mentee are notified."),
     )
-    return redirect("support:mentoring")
+    return after(request, outcome, redirect("support:mentoring"))
 
 
 @login_required
@@ -409,7 +423,7 @@ def mentorship_create(request: AuthedRequest) -> HttpResponse:
     staff = _school_staff(request.user)
     form = MentorshipCreateForm(request.POST, mentors=[e for e in staff if e.user_id], mentees=staff)
     by_pk = {e.pk: e for e in staff}
-    submit(
+    outcome = submit(
         request,
         form,
         lambda data: mentoring_services.mentorship_create(
@@ -421,7 +435,7 @@ def mentorship_create(request: AuthedRequest) -> HttpResponse:
         ),
         _("The mentorship is set up; the mentor and the mentee are notified."),
     )
-    return redirect("support:mentoring")
+    return after(request, outcome, redirect("support:mentoring"))
 
 
 @login_required
@@ -450,7 +464,7 @@ def mentorship(request: AuthedRequest, pk: int) -> HttpResponse:
 def mentorship_plan(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.mentorship_visible(request.user, pk)
     form = PlanItemForm(request.POST, deficits=current_deficits(educator_id=obj.mentee_id))
-    submit(
+    outcome = submit(
         request,
         form,
         lambda data: mentoring_services.plan_add(
@@ -462,7 +476,7 @@ def mentorship_plan(request: AuthedRequest, pk: int) -> HttpResponse:
             competency_id=data["competency"],
         ),
     )
-    return redirect("support:mentorship", pk=obj.pk)
+    return after(request, outcome, redirect("support:mentorship", pk=obj.pk))
 
 
 @login_required
@@ -482,13 +496,13 @@ def mentorship_plan_done(request: AuthedRequest, pk: int, item_pk: int) -> HttpR
 def mentorship_meeting(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.mentorship_visible(request.user, pk)
     form = MeetingForm(request.POST)
-    submit(
+    outcome = submit(
         request,
         form,
         lambda data: mentoring_services.meeting_log(actor=request.user, mentorship=obj, **data),
         _("The meeting is in the log."),
     )
-    return redirect("support:mentorship", pk=obj.pk)
+    return after(request, outcome, redirect("support:mentorship", pk=obj.pk))
 
 
 @login_required
@@ -496,7 +510,7 @@ def mentorship_meeting(request: AuthedRequest, pk: int) -> HttpResponse:
 def mentorship_feedback(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.mentorship_visible(request.user, pk)
     form = FeedbackForm(request.POST)
-    submit(
+    outcome = submit(
         request,
         form,
         lambda data: mentoring_services.mentorship_feedback(
@@ -504,7 +518,7 @@ def mentorship_feedback(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("Thank you: the mentorship is finished, your feedback is with the mentor."),
     )
-    return redirect("support:mentorship", pk=obj.pk)
+    return after(request, outcome, redirect("support:mentorship", pk=obj.pk))
 
 
 # ---------------------------------------------------------------- reflective cycles

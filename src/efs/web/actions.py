@@ -11,6 +11,7 @@ re-render. This module is the one owner of that shape, so that no app writes its
     return render(..., status=outcome.status)
 
     outcome = submit(request, form, lambda data: services.thing_create(**data), _("Created."))
+    return answer(outcome, then=lambda: redirect(...), again=lambda status: render(..., status=status))
 
 A refusal the user can fix (a ``DomainError`` with a 4xx status other than 403/404) becomes an
 error message on the page and ``outcome.status`` carries its status for a re-rendered page.
@@ -26,7 +27,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.forms import BaseForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseRedirectBase
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from efs.errors import DomainError
@@ -90,3 +93,24 @@ def submit(
             form_errors(request, form)
         return Outcome(False, status=400)
     return act(request, lambda: call(form.cleaned_data), success)
+
+
+def answer(
+    outcome: Outcome, *, then: Callable[[], HttpResponse], again: Callable[[int], HttpResponse]
+) -> HttpResponse:
+    """The answer to an HTML action: ``then()`` (the redirect of success) when the service ran;
+    after a refusal ``again(status)``, the page once more with the refusal's status, its Russian
+    message shown on it (never the 302 of success for a request that did nothing)."""
+    return then() if outcome else again(outcome.status)
+
+
+def refused(request: HttpRequest, status: int, back: str) -> HttpResponse:
+    """A refusal on a page of its own, for an action whose page is costly to build again: the
+    refusal's status, its message (already among the messages) above, a link back to ``back``."""
+    return render(request, "web/refused.html", {"back": back}, status=status)
+
+
+def after(request: HttpRequest, outcome: Outcome, to: HttpResponseRedirectBase) -> HttpResponse:
+    """``to`` (the redirect of success) when the service ran; after a refusal, its status and
+    message on a page that links back to where ``to`` leads."""
+    return to if outcome else refused(request, outcome.status, to.url)

@@ -14,14 +14,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from efs import xlsx
 from efs.errors import DomainError, NotFound
 from efs.http import AuthedRequest, int_param
 from efs.people import access
 from efs.people.public import Municipality, Region
-from efs.web.actions import act, submit
+from efs.web.actions import act, answer, refused, submit
 
 from . import forms, importexport, queries, services
 from .access import FORECAST_READERS, READERS, REGION_LEVEL
@@ -63,14 +63,17 @@ def overview(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, FORECAST_READERS)
     region = _region(request)
     form = forms.RunForm(request.POST or None)
+    status = 200
     if request.method == "POST":
-        submit(
+        outcome = submit(
             request,
             form,
             lambda data: services.forecast_run(actor=request.user, region=region, years=data["years"]),
             _("The forecast is recalculated."),
         )
-        return redirect(_url("workforce:overview", region))
+        if outcome:
+            return redirect(_url("workforce:overview", region))
+        status = outcome.status
     run = queries.latest_run(region)
     context: dict = {
         "region": region,
@@ -103,7 +106,7 @@ def overview(request: AuthedRequest) -> HttpResponse:
             rates=[r for r in run.rates if "from_age" in r],
             run_notes=next((r for r in run.rates if "placement_rate" in r), {}),
         )
-    return render(request, "workforce/overview.html", context)
+    return render(request, "workforce/overview.html", context, status=status)
 
 
 @login_required
@@ -185,6 +188,7 @@ def registry(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, READERS)
     region = _region(request)
     upload = forms.UploadForm(request.POST or None, request.FILES or None)
+    status = 200
     if request.method == "POST":
 
         def run_import(data) -> int:
@@ -199,7 +203,8 @@ def registry(request: AuthedRequest) -> HttpResponse:
         imported = submit(request, upload, run_import)
         if imported:
             messages.success(request, _("Imported rows: %(n)s.") % {"n": imported.value})
-        return redirect(_url("workforce:registry", region))
+            return redirect(_url("workforce:registry", region))
+        status = imported.status
     posts = queries.posts_visible(request.user, region=region).order_by("organization__name", "subject__name", "pk")
     if request.GET.get("vacant") == "1":
         posts = posts.filter(closed_on__isnull=True, held__lt=F("fte"))
@@ -219,6 +224,7 @@ def registry(request: AuthedRequest) -> HttpResponse:
             "ages": queries.age_structure(request.user, region=region),
             "vacant_only": request.GET.get("vacant") == "1",
         },
+        status=status,
     )
 
 
@@ -309,12 +315,13 @@ def template_download(request: AuthedRequest, kind: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def post(request: AuthedRequest, pk: int) -> HttpResponse:
     access.require_role(request.user, READERS)
-    item = queries.post_visible(request.user, pk)
-    if request.method == "POST":
-        _post_action(request, item)
-        return redirect("workforce:post", pk=item.pk)
+    return _post_page(request, queries.post_visible(request.user, pk))
+
+
+def _post_page(request: AuthedRequest, item, status: int = 200) -> HttpResponse:
     return render(
         request,
         "workforce/post.html",
@@ -328,57 +335,85 @@ def post(request: AuthedRequest, pk: int) -> HttpResponse:
             "close": forms.CloseForm(),
             "change": forms.PostChangeForm(initial={"position": item.position, "fte": item.fte}),
         },
+        status=status,
     )
 
 
-def _post_action(request: AuthedRequest, item) -> None:
-    action = request.POST.get("action", "")
-    form_class = {
-        "fill": forms.FillForm,
-        "end": forms.EndForm,
-        "close": forms.CloseForm,
-        "change": forms.PostChangeForm,
-    }.get(action)
-    if form_class is None:
-        messages.error(request, _("Unknown action."))
-        return
-
-    def run(data) -> None:
-        if action == "fill":
-            services.post_fill(
-                actor=request.user,
-                post=item,
-                educator=queries.educator_visible(request.user, data["educator"]),
-                fte=data["fte"],
-                started_on=data["started_on"],
-                out_of_field=data["out_of_field"],
-            )
-        elif action == "end":
-            holding = queries.holdings_of(request.user, item).filter(pk=data["assignment"]).first()
-            if holding is None:
-                raise NotFound(_("Not found, or you have no access to it."))
-            services.assignment_end(
-                actor=request.user,
-                assignment=holding,
-                ended_on=data["ended_on"],
-                reason=data["reason"],
-            )
-        elif action == "close":
-            services.post_close(actor=request.user, post=item, closed_on=data["closed_on"])
-        else:
-            services.post_change(actor=request.user, post=item, fte=data["fte"], position=data["position"])
-
-    submit(request, form_class(request.POST), run, _("Saved."))
+def _post_action(request: AuthedRequest, pk: int, form_class, call) -> HttpResponse:
+    """One action on a post: its form, one service call; a refusal is the post's page again with
+    the refusal's status and message."""
+    access.require_role(request.user, READERS)
+    item = queries.post_visible(request.user, pk)
+    outcome = submit(request, form_class(request.POST), lambda data: call(item, data), _("Saved."))
+    return answer(
+        outcome,
+        then=lambda: redirect("workforce:post", pk=item.pk),
+        again=lambda status: _post_page(request, queries.post_visible(request.user, pk), status),
+    )
 
 
 @login_required
+@require_POST
+def post_fill(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _post_action(
+        request,
+        pk,
+        forms.FillForm,
+        lambda item, data: services.post_fill(
+            actor=request.user,
+            post=item,
+            educator=queries.educator_visible(request.user, data["educator"]),
+            fte=data["fte"],
+            started_on=data["started_on"],
+            out_of_field=data["out_of_field"],
+        ),
+    )
+
+
+@login_required
+@require_POST
+def post_end(request: AuthedRequest, pk: int) -> HttpResponse:
+    def end(item, data):
+        holding = queries.holdings_of(request.user, item).filter(pk=data["assignment"]).first()
+        if holding is None:
+            raise NotFound(_("Not found, or you have no access to it."))
+        services.assignment_end(
+            actor=request.user, assignment=holding, ended_on=data["ended_on"], reason=data["reason"]
+        )
+
+    return _post_action(request, pk, forms.EndForm, end)
+
+
+@login_required
+@require_POST
+def post_close(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _post_action(
+        request,
+        pk,
+        forms.CloseForm,
+        lambda item, data: services.post_close(actor=request.user, post=item, closed_on=data["closed_on"]),
+    )
+
+
+@login_required
+@require_POST
+def post_change(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _post_action(
+        request,
+        pk,
+        forms.PostChangeForm,
+        lambda item, data: services.post_change(
+            actor=request.user, post=item, fte=data["fte"], position=data["position"]
+        ),
+    )
+
+
+@login_required
+@require_safe
 def pipeline(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, READERS)
     region = _region(request)
     contracts = queries.contracts_visible(request.user, region=region)
-    if request.method == "POST":
-        _pipeline_action(request, contracts)
-        return redirect(_url("workforce:pipeline", region))
     page = Paginator(contracts.order_by("graduation_year", "student__last_name", "pk"), 50).get_page(
         request.GET.get("page")
     )
@@ -395,25 +430,44 @@ def pipeline(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _pipeline_action(request: AuthedRequest, contracts) -> None:
-    action = request.POST.get("action", "")
-    form = forms.PlaceForm(request.POST) if action == "place" else forms.BreakForm(request.POST)
+def _contract_action(request: AuthedRequest, form_class, call) -> HttpResponse:
+    """One action on a targeted contract the user sees; a refusal answers with its status."""
+    access.require_role(request.user, READERS)
+    region = _region(request)
+    contracts = queries.contracts_visible(request.user, region=region)
 
-    def run(data) -> None:
+    def run(data):
         contract: TargetedContract | None = contracts.filter(pk=data["contract"]).first()
         if contract is None:
             raise NotFound(_("Not found, or you have no access to it."))
-        if action == "place":
-            services.contract_place(
-                actor=request.user,
-                contract=contract,
-                post=queries.post_visible(request.user, data["post"]),
-                placed_on=data["placed_on"],
-            )
-        else:
-            services.contract_break(actor=request.user, contract=contract)
+        return call(contract, data)
 
-    submit(request, form, run, _("Saved."))
+    back = _url("workforce:pipeline", region)
+    outcome = submit(request, form_class(request.POST), run, _("Saved."))
+    return answer(outcome, then=lambda: redirect(back), again=lambda status: refused(request, status, back))
+
+
+@login_required
+@require_POST
+def contract_place(request: AuthedRequest) -> HttpResponse:
+    return _contract_action(
+        request,
+        forms.PlaceForm,
+        lambda contract, data: services.contract_place(
+            actor=request.user,
+            contract=contract,
+            post=queries.post_visible(request.user, data["post"]),
+            placed_on=data["placed_on"],
+        ),
+    )
+
+
+@login_required
+@require_POST
+def contract_break(request: AuthedRequest) -> HttpResponse:
+    return _contract_action(
+        request, forms.BreakForm, lambda contract, _data: services.contract_break(actor=request.user, contract=contract)
+    )
 
 
 @login_required
@@ -421,6 +475,7 @@ def scenarios(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, REGION_LEVEL)
     region = _region(request)
     form = forms.ScenarioForm(request.POST or None, region=region)
+    status = 200
     if request.method == "POST":
 
         @transaction.atomic  # a scenario that cannot be calculated is not kept
@@ -434,8 +489,10 @@ def scenarios(request: AuthedRequest) -> HttpResponse:
                 years=base.years if base else 10,
             )
 
-        submit(request, form, calculate, _("The scenario is calculated."))
-        return redirect(_url("workforce:scenarios", region))
+        outcome = submit(request, form, calculate, _("The scenario is calculated."))
+        if outcome:
+            return redirect(_url("workforce:scenarios", region))
+        status = outcome.status
     base = queries.latest_run(region)
     columns: list[tuple[str, Scenario | None, list[queries.YearTotal]]] = []
     if base is not None:
@@ -474,6 +531,7 @@ def scenarios(request: AuthedRequest) -> HttpResponse:
         request,
         "workforce/scenarios.html",
         {"region": region, "form": form, "columns": columns, "table": table, "chart": chart},
+        status=status,
     )
 
 

@@ -19,7 +19,7 @@ from efs.errors import NotFound
 from efs.http import AuthedRequest
 from efs.people import access
 from efs.people.public import Macroregion, Role
-from efs.web.actions import act, submit
+from efs.web.actions import act, after, submit
 
 from . import forms, queries, services, starter
 from .access import DRAFTERS, FEDERAL, is_federal, macroregions_of
@@ -111,7 +111,7 @@ def program_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def program_discuss(request: AuthedRequest, pk: int) -> HttpResponse:
     """A message in the program's discussion (the communities' thread of the program, as for tasks)."""
     program = queries.program_get(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         DiscussionForm(request.POST),
         lambda d: council_services.discussion_post(
@@ -123,7 +123,7 @@ def program_discuss(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("Your message is in the discussion."),
     )
-    return redirect("coordination:program_detail", pk=program.pk)
+    return after(request, outcome, redirect("coordination:program_detail", pk=program.pk))
 
 
 @login_required
@@ -160,25 +160,25 @@ def program_item_add(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def program_item_remove(request: AuthedRequest, pk: int) -> HttpResponse:
     version = queries.version_visible(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         forms.RemoveForm(request.POST),
         lambda d: services.version_item_remove(actor=request.user, version=version, path=d["path"]),
         _("Removed."),
     )
-    return redirect(_detail_url(version))
+    return after(request, outcome, redirect(_detail_url(version)))
 
 
 @login_required
 @require_POST
 def program_submit(request: AuthedRequest, pk: int) -> HttpResponse:
     version = queries.version_visible(request.user, pk)
-    act(
+    outcome = act(
         request,
         lambda: services.version_submit(actor=request.user, version=version),
         _("The version is submitted for expert review; it no longer changes."),
     )
-    return redirect(_detail_url(version))
+    return after(request, outcome, redirect(_detail_url(version)))
 
 
 @login_required
@@ -193,7 +193,7 @@ def program_version_new(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     if outcome:
         return redirect(_detail_url(outcome.value))
-    return redirect("coordination:program_detail", pk=program.pk)
+    return after(request, outcome, redirect("coordination:program_detail", pk=program.pk))
 
 
 @login_required
@@ -201,13 +201,13 @@ def program_version_new(request: AuthedRequest, pk: int) -> HttpResponse:
 def program_experts(request: AuthedRequest, pk: int) -> HttpResponse:
     access.require_role(request.user, FEDERAL)
     version = queries.version_visible(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         forms.ExpertsForm(request.POST),
         lambda d: services.experts_assign(actor=request.user, version=version, experts=list(d["experts"])),
         _("The experts are assigned."),
     )
-    return redirect(_detail_url(version))
+    return after(request, outcome, redirect(_detail_url(version)))
 
 
 @login_required
@@ -215,7 +215,7 @@ def program_experts(request: AuthedRequest, pk: int) -> HttpResponse:
 def program_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     access.require_role(request.user, FEDERAL)
     version = queries.version_visible(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         forms.DecisionForm(request.POST),
         lambda d: services.version_decide(
@@ -223,7 +223,7 @@ def program_decide(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("The decision is recorded."),
     )
-    return redirect(_detail_url(version))
+    return after(request, outcome, redirect(_detail_url(version)))
 
 
 @login_required
@@ -355,7 +355,7 @@ def macroregion_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def macroregion_project_new(request: AuthedRequest, pk: int) -> HttpResponse:
     macroregion = queries.macroregion_get(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         forms.ProjectForm(request.POST),
         lambda d: services.macro_project_create(
@@ -363,7 +363,7 @@ def macroregion_project_new(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("The project is created."),
     )
-    return redirect("coordination:macroregion_detail", pk=macroregion.pk)
+    return after(request, outcome, redirect("coordination:macroregion_detail", pk=macroregion.pk))
 
 
 def _project(request: HttpRequest, pk: int) -> MacroregionProject:
@@ -379,7 +379,7 @@ def _project(request: HttpRequest, pk: int) -> MacroregionProject:
 def macroregion_goal_add(request: AuthedRequest, pk: int) -> HttpResponse:
     project = _project(request, pk)
     template = services.current_template()
-    submit(
+    outcome = submit(
         request,
         forms.JointGoalForm(request.POST, components=template.component_titles() if template else {}),
         lambda d: services.joint_goal_add(
@@ -387,7 +387,7 @@ def macroregion_goal_add(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("The joint goal is added."),
     )
-    return redirect("coordination:macroregion_detail", pk=project.macroregion_id)
+    return after(request, outcome, redirect("coordination:macroregion_detail", pk=project.macroregion_id))
 
 
 @login_required
@@ -398,7 +398,7 @@ def macroregion_task_add(request: AuthedRequest, pk: int) -> HttpResponse:
         raise NotFound(_("Not found, or you have no access to it."))
     macroregion: Macroregion = queries.macroregion_get(request.user, goal.project.macroregion_id)
     form = forms.SharedTaskForm(request.POST, region_ids=list(macroregion.regions.values_list("pk", flat=True)))
-    submit(
+    outcome = submit(
         request,
         form,
         lambda d: services.shared_task_add(
@@ -406,4 +406,4 @@ def macroregion_task_add(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("The shared task is added."),
     )
-    return redirect("coordination:macroregion_detail", pk=macroregion.pk)
+    return after(request, outcome, redirect("coordination:macroregion_detail", pk=macroregion.pk))

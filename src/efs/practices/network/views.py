@@ -19,7 +19,7 @@ from efs.errors import NotFound
 from efs.http import AuthedRequest, int_param
 from efs.people.access import ALL_ROLES, has_role, require_role
 from efs.people.public import Macroregion, Region, User, home_region
-from efs.web.actions import act, form_errors, submit
+from efs.web.actions import act, after, form_errors, submit
 
 from .. import queries as bank_queries
 from .. import services as bank_services
@@ -151,7 +151,7 @@ def community_join(request: AuthedRequest, pk: int) -> HttpResponse:
             request,
             _("You are a member.") if outcome.value.status == "active" else _("The request is sent to the moderators."),
         )
-    return redirect("practices:community", pk=obj.pk)
+    return after(request, outcome, redirect("practices:community", pk=obj.pk))
 
 
 @login_required
@@ -161,12 +161,12 @@ def member_decide(request: AuthedRequest, pk: int, member_pk: int) -> HttpRespon
     membership = next((m for m in queries.pending_members(request.user, obj) if m.pk == member_pk), None)
     if membership is None:
         raise NotFound(_("Not found, or you have no access to it."))
-    submit(
+    outcome = submit(
         request,
         DecideForm(request.POST),
         lambda data: services.membership_decide(actor=request.user, membership=membership, approve=data["approve"]),
     )
-    return redirect("practices:community", pk=obj.pk)
+    return after(request, outcome, redirect("practices:community", pk=obj.pk))
 
 
 @login_required
@@ -182,7 +182,7 @@ def thread_new(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     if outcome:
         return redirect("practices:thread", pk=outcome.value.pk)
-    return redirect("practices:community", pk=obj.pk)
+    return after(request, outcome, redirect("practices:community", pk=obj.pk))
 
 
 # ------------------------------------------------------------------ threads
@@ -229,33 +229,33 @@ def thread_reply(request: AuthedRequest, pk: int) -> HttpResponse:
     if outcome:
         last_page = (obj.posts_count + 1 + queries.POSTS_PER_PAGE - 1) // queries.POSTS_PER_PAGE
         return redirect(f"{reverse('practices:thread', args=[obj.pk])}?page={last_page}#end")
-    return redirect("practices:thread", pk=obj.pk)
+    return after(request, outcome, redirect("practices:thread", pk=obj.pk))
 
 
 @login_required
 @require_POST
 def post_hide(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.post(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         ReasonForm(request.POST),
         lambda data: services.post_hide(actor=request.user, post=obj, reason=data["reason"]),
         _("The message is hidden."),
     )
-    return redirect("practices:thread", pk=obj.thread_id)
+    return after(request, outcome, redirect("practices:thread", pk=obj.thread_id))
 
 
 @login_required
 @require_POST
 def post_report(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.post(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         ReasonForm(request.POST),
         lambda data: services.post_report(actor=request.user, post=obj, reason=data["reason"]),
         _("The moderators are told."),
     )
-    return redirect("practices:thread", pk=obj.thread_id)
+    return after(request, outcome, redirect("practices:thread", pk=obj.thread_id))
 
 
 @login_required
@@ -284,7 +284,7 @@ def event_new(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     if outcome:
         return redirect("practices:event", pk=outcome.value.pk)
-    return redirect("practices:community", pk=obj.pk)
+    return after(request, outcome, redirect("practices:community", pk=obj.pk))
 
 
 @login_required
@@ -314,26 +314,26 @@ def event(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def event_register(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.event(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         ConfirmForm(request.POST),
         lambda _data: services.event_register(actor=request.user, event=obj),
         _("You are registered. Add the event to your calendar."),
     )
-    return redirect("practices:event", pk=obj.pk)
+    return after(request, outcome, redirect("practices:event", pk=obj.pk))
 
 
 @login_required
 @require_POST
 def event_unregister(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.event(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         ConfirmForm(request.POST),
         lambda _data: services.event_unregister(actor=request.user, event=obj),
         _("Your registration is cancelled."),
     )
-    return redirect("practices:event", pk=obj.pk)
+    return after(request, outcome, redirect("practices:event", pk=obj.pk))
 
 
 @login_required
@@ -348,20 +348,20 @@ def event_attendance(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     if outcome:
         messages.success(request, _("Attendance is recorded: %(n)s came.") % {"n": outcome.value})
-    return redirect("practices:event", pk=obj.pk)
+    return after(request, outcome, redirect("practices:event", pk=obj.pk))
 
 
 @login_required
 @require_POST
 def event_evidence(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.event(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         EvidenceForm(request.POST, items=services.evidence_items(request.user, kinds=tuple(services.ItemKind.values))),
         lambda data: services.attendance_to_evidence(actor=request.user, event=obj, route_item_id=data["route_item"]),
         _("The attendance is sent to your tutor as evidence of the route activity."),
     )
-    return redirect("practices:event", pk=obj.pk)
+    return after(request, outcome, redirect("practices:event", pk=obj.pk))
 
 
 def calendar_event(request: HttpRequest, event_obj) -> ics.CalendarEvent:
@@ -399,7 +399,7 @@ def course_new(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     if outcome:
         return redirect("practices:course", pk=outcome.value.pk)
-    return redirect("practices:community", pk=obj.pk)
+    return after(request, outcome, redirect("practices:community", pk=obj.pk))
 
 
 @login_required
@@ -436,13 +436,13 @@ def course_module_new(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def course_enroll(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.course(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         ConfirmForm(request.POST),
         lambda _data: services.course_enroll(actor=request.user, course=obj),
         _("You are enrolled."),
     )
-    return redirect("practices:course", pk=obj.pk)
+    return after(request, outcome, redirect("practices:course", pk=obj.pk))
 
 
 @login_required
@@ -452,13 +452,13 @@ def course_submit(request: AuthedRequest, pk: int, module_pk: int) -> HttpRespon
     module = next((m for m in queries.modules(obj) if m.pk == module_pk), None)
     if module is None:
         raise NotFound(_("Not found, or you have no access to it."))
-    submit(
+    outcome = submit(
         request,
         AnswerForm(request.POST),
         lambda data: services.module_submit(actor=request.user, module=module, answer=data["answer"]),
         _("The answer is sent to the moderator."),
     )
-    return redirect("practices:course", pk=obj.pk)
+    return after(request, outcome, redirect("practices:course", pk=obj.pk))
 
 
 @login_required
@@ -473,7 +473,7 @@ def course_check(request: AuthedRequest, pk: int) -> HttpResponse:
     enrollment = queries.enrollment_visible(request.user, form.cleaned_data["enrollment"])
     if module is None or enrollment.course_id != obj.pk:
         raise NotFound(_("Not found, or you have no access to it."))
-    act(
+    outcome = act(
         request,
         lambda: services.module_check(
             actor=request.user,
@@ -483,7 +483,7 @@ def course_check(request: AuthedRequest, pk: int) -> HttpResponse:
             comment=form.cleaned_data["comment"],
         ),
     )
-    return redirect("practices:course", pk=obj.pk)
+    return after(request, outcome, redirect("practices:course", pk=obj.pk))
 
 
 # ------------------------------------------------------------------ joint projects
@@ -575,7 +575,7 @@ def project_task_new(request: AuthedRequest, pk: int) -> HttpResponse:
     if owner is None:
         messages.error(request, _("No user with this login."))
         return redirect("practices:project", pk=obj.pk)
-    act(
+    outcome = act(
         request,
         lambda: services.project_task_add(
             actor=request.user,
@@ -585,7 +585,7 @@ def project_task_new(request: AuthedRequest, pk: int) -> HttpResponse:
             deadline=form.cleaned_data["deadline"],
         ),
     )
-    return redirect("practices:project", pk=obj.pk)
+    return after(request, outcome, redirect("practices:project", pk=obj.pk))
 
 
 @login_required
@@ -600,7 +600,7 @@ def project_task_done(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def project_output_new(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.project(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         OutputForm(request.POST, request.FILES),
         lambda data: services.project_output_add(
@@ -608,7 +608,7 @@ def project_output_new(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("The output is added."),
     )
-    return redirect("practices:project", pk=obj.pk)
+    return after(request, outcome, redirect("practices:project", pk=obj.pk))
 
 
 @login_required
@@ -621,12 +621,12 @@ def project_output(request: AuthedRequest, pk: int) -> FileResponse:
 @require_POST
 def project_status(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.project(request.user, pk)
-    submit(
+    outcome = submit(
         request,
         StatusForm(request.POST),
         lambda data: services.project_status_set(actor=request.user, project=obj, status=data["status"]),
     )
-    return redirect("practices:project", pk=obj.pk)
+    return after(request, outcome, redirect("practices:project", pk=obj.pk))
 
 
 @login_required
@@ -651,10 +651,10 @@ def project_practice_unlink(request: AuthedRequest, pk: int, practice_pk: int) -
     item = practice_visible(request.user, practice_pk)
     if item.project_id != obj.pk:
         raise NotFound(_("Not found, or you have no access to it."))
-    submit(
+    outcome = submit(
         request,
         ConfirmForm(request.POST),
         lambda _data: bank_services.practice_project_unlink(actor=request.user, practice=item),
         _("The practice is no longer listed among the project's outputs."),
     )
-    return redirect("practices:project", pk=obj.pk)
+    return after(request, outcome, redirect("practices:project", pk=obj.pk))
