@@ -130,12 +130,15 @@ class Stats:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     by_page: dict[str, list[float]] = field(default_factory=dict)
+    failed: dict[str, int] = field(default_factory=dict)  # "page status" -> count
 
-    def add(self, page: str, seconds: float, ok: bool) -> None:
+    def add(self, page: str, seconds: float, ok: bool, status: int = 0) -> None:
         self.latencies.append(seconds)
         self.by_page.setdefault(page, []).append(seconds)
         if not ok:
             self.errors += 1
+            key = f"{page} {status}"
+            self.failed[key] = self.failed.get(key, 0) + 1
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -148,7 +151,7 @@ def percentile(values: list[float], q: float) -> float:
 async def timed(session: Session, stats: Stats, page: str, method: str, path: str, form=None, ok=(200,)) -> bytes:
     started = time.perf_counter()
     status, _, body = await session.request(method, path, form)
-    stats.add(page, time.perf_counter() - started, status in ok)
+    stats.add(page, time.perf_counter() - started, status in ok, status)
     return body
 
 
@@ -163,7 +166,7 @@ async def teacher_loop(session: Session, stats: Stats, deadline: float, state: d
 
 
 def _answer_form(page: str) -> dict | list:
-    """A syntactically valid answer for the item on the page (the first option, ranks 1..n)."""
+    """A valid answer for the item on the page (the first option, ranks 1..n, distinct pairs)."""
     position = re.search(r'name="position" value="(\d+)"', page)
     form: list[tuple[str, str]] = [("position", position.group(1) if position else "1")]
     choice = re.search(r'name="choice" id="o-[^"]+" value="([^"]+)"', page)
@@ -171,9 +174,11 @@ def _answer_form(page: str) -> dict | list:
         form.append(("choice", choice.group(1)))
     if 'name="value"' in page:
         form.append(("value", "1"))
-    for name in sorted(set(re.findall(r'name="(match_[^"]+)"', page))):
-        options = re.findall(rf'name="{name}"[^>]*>(?:<option value="">—</option>)?<option value="([^"]+)"', page)
-        form.append((name, options[0] if options else "a"))
+    # a matching item: each option on the right is used once, so the pairs take them in turn
+    for place, name in enumerate(sorted(set(re.findall(r'name="(match_[^"]+)"', page)))):
+        select = re.search(rf'name="{name}"[^>]*>(.*?)</select>', page, re.S)
+        options = [v for v in re.findall(r'<option value="([^"]*)"', select.group(1) if select else "") if v]
+        form.append((name, options[place % len(options)] if options else "a"))
     for place, name in enumerate(sorted(set(re.findall(r'name="(rank_[^"]+)"', page))), start=1):
         form.append((name, str(place)))
     return form
@@ -209,7 +214,7 @@ async def diagnostics_loop(session: Session, stats: Stats, deadline: float, stat
             continue
         started = time.perf_counter()
         status, headers, _ = await session.request("POST", state["attempt"], _answer_form(page))
-        stats.add("answer", time.perf_counter() - started, status in (302, 200))
+        stats.add("answer", time.perf_counter() - started, status in (302, 200), status)
         if status == 302 and "/result/" in headers.get("location", ""):
             state.pop("attempt")
 
@@ -253,6 +258,7 @@ def summarize(stats: Stats, elapsed: float) -> dict:
     return {
         "requests": len(stats.latencies),
         "errors": stats.errors,
+        "failed": stats.failed,
         "rps": round(len(stats.latencies) / elapsed, 1),
         "p50_ms": round(1000 * statistics.median(stats.latencies), 1) if stats.latencies else None,
         "p95_ms": round(1000 * percentile(stats.latencies, 0.95), 1),
@@ -302,6 +308,8 @@ async def main_async(args) -> list[dict]:
         )
         for page, figures in row["pages"]["pages"].items():
             print(f"    {page:<24} n={figures['n']:<6} p50 {figures['p50_ms']} ms p95 {figures['p95_ms']} ms")
+        if row["pages"]["failed"]:
+            print(f"    not ok (page status: count): {row['pages']['failed']}")
         for session in sessions:
             await session.close()
     return results
