@@ -241,7 +241,7 @@ def pytest_collection_modifyitems(config, items):
     # `--dist loadgroup` sends an `xdist_group` to one worker by a suffix pytest-xdist adds to
     # each node id; where the pytest in use ignores it, the demo region (tests/demo) would be
     # made once per worker. Fail instead of slowing down unnoticed.
-    if config.getvalue("loadgroup") and any(
+    if config.getoption("loadgroup", default=False) and any(
         item.get_closest_marker("xdist_group") and "@" not in item.nodeid for item in items
     ):
         raise pytest.UsageError("pytest-xdist could not group the xdist_group tests with this pytest version")

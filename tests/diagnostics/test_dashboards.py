@@ -147,7 +147,7 @@ COLD = {
     "regional_map": 9,
     "federal_home": 7,  # + the published monitoring build it reads headcounts from (none here: the cached group-by)
     "federal_map": 8,
-    "federal_people": 10,
+    "federal_people": 9,  # the audit events of the page's regions (two here) in one INSERT
 }
 WARM = COLD | {
     "head_map": 4,
@@ -156,5 +156,5 @@ WARM = COLD | {
     "regional_map": 6,
     "federal_home": 5,
     "federal_map": 5,
-    "federal_people": 9,
+    "federal_people": 8,
 }

@@ -24,12 +24,39 @@ def audit_record(
 ) -> AuditEvent:
     """One event. `description` is what the log shows in Russian («Выгрузка педагогов в
     Excel»); for one record it defaults to the record itself."""
+    event = _event(
+        actor=actor,
+        action=action,
+        obj=obj,
+        model=model,
+        region_id=region_id,
+        fields=fields,
+        count=count,
+        ip=ip,
+        description=description,
+    )
+    event.save()
+    return event
+
+
+def _event(
+    *,
+    actor,
+    action: str,
+    obj: models.Model | None = None,
+    model: type[models.Model] | None = None,
+    region_id: int | None = None,
+    fields: Iterable[str] = (),
+    count: int = 1,
+    ip: str | None = None,
+    description: str = "",
+) -> AuditEvent:
     model = model or type(obj)
     if region_id is None and obj is not None:
         region_id = getattr(obj, "region_id", None)
     if not description:
         description = str(obj) if obj is not None else str(model._meta.verbose_name_plural).capitalize()
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
         object_type=model._meta.label_lower,
@@ -64,12 +91,17 @@ def audit_rows(
 ) -> int:
     """Record that `actor` saw or exported a list of personal records, one event per region
     the records belong to (so each region's operator sees what was read of its people).
-    `region_ids` has one item per record. Returns the number of records."""
+    `region_ids` has one item per record. Returns the number of records. One INSERT for all
+    the regions (a federal list page reaches dozens of them)."""
     counts = Counter(region_ids)
-    for region_id, count in sorted(counts.items(), key=lambda item: item[0] or 0):
-        audit_record(
-            actor=actor, action=action, model=model, count=count, region_id=region_id, ip=ip, description=description
-        )
+    events = [
+        _event(actor=actor, action=action, model=model, count=n, region_id=region, ip=ip, description=description)
+        for region, n in sorted(counts.items(), key=lambda item: item[0] or 0)
+    ]
+    if len(events) == 1:
+        events[0].save()  # a plain INSERT (bulk_create would wrap it in a transaction of its own)
+    elif events:
+        AuditEvent.objects.bulk_create(events)
     return sum(counts.values())
 
 
