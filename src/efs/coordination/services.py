@@ -395,6 +395,8 @@ def _present_member(meeting: Meeting, user) -> CouncilMember:
     day = timezone.localtime(meeting.starts_at).date()
     member = member_in_office(meeting.council, user, day)
     if member is None:
+        if member_in_office(meeting.council, user) is not None:  # a member now, not on the meeting's day
+            raise PermissionDenied(_("Only the members present at the meeting take part in this."), code="not_present")
         raise PermissionDenied(_("You are not a member of this council."), code="not_a_member")
     if not Attendance.objects.filter(meeting=meeting, member=member, present=True).exists():
         raise PermissionDenied(_("Only the members present at the meeting take part in this."), code="not_present")
