@@ -10,33 +10,12 @@ from django.db import models
 from .models import AuditAction, AuditEvent
 
 
-def audit_record(
-    *,
-    actor,
-    action: str,
-    obj: models.Model | None = None,
-    model: type[models.Model] | None = None,
-    region_id: int | None = None,
-    fields: Iterable[str] = (),
-    count: int = 1,
-    ip: str | None = None,
-    description: str = "",
-) -> AuditEvent:
-    """One event. `description` is what the log shows in Russian («Выгрузка педагогов в
-    Excel»); for one record it defaults to the record itself."""
-    event = _event(
-        actor=actor,
-        action=action,
-        obj=obj,
-        model=model,
-        region_id=region_id,
-        fields=fields,
-        count=count,
-        ip=ip,
-        description=description,
-    )
-    event.save()
-    return event
+def audit_record(**event) -> AuditEvent:
+    """One event, saved: the arguments of `_event`. `description` is what the log shows in
+    Russian («Выгрузка педагогов в Excel»); for one record it defaults to the record itself."""
+    saved = _event(**event)
+    saved.save()
+    return saved
 
 
 def _event(
