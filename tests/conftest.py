@@ -246,6 +246,20 @@ def pytest_collection_modifyitems(config, items):
     ):
         raise pytest.UsageError("pytest-xdist could not group the xdist_group tests with this pytest version")
     _leave_database_free_tests_to_sqlite(config, items)
+    _skip_postgres_only_elsewhere(items)
+
+
+def _skip_postgres_only_elsewhere(items):
+    """`@pytest.mark.postgres_only`: what exists only on PostgreSQL (the analytics build's
+    worker sessions, partitions) is skipped on SQLite, saying so."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="PostgreSQL only: this pass runs on SQLite")
+    for item in items:
+        if item.get_closest_marker("postgres_only"):
+            item.add_marker(skip)
 
 
 def _leave_database_free_tests_to_sqlite(config, items):

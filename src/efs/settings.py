@@ -22,6 +22,8 @@ default database is an SQLite file in the data dir. Environment:
                        ``EFS_EMAIL_HOST_PASSWORD``, ``EFS_EMAIL_USE_TLS``, ``EFS_EMAIL_USE_SSL``,
                        ``EFS_EMAIL_TIMEOUT`` for SMTP; ``EFS_DEFAULT_FROM_EMAIL`` the sender;
                        ``EFS_SITE_URL`` the address links in e-mails start with
+- ``EFS_MONITORING_BUILD_WORKERS`` database sessions that write an analytics build's elements at
+                       once on PostgreSQL (default 2; 1 writes them one after another)
 """
 
 from __future__ import annotations
@@ -243,6 +245,7 @@ X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 EFS_IMPORT_MAX_BYTES = 20 * 1024 * 1024
+EFS_MONITORING_BUILD_WORKERS = int(os.environ.get("EFS_MONITORING_BUILD_WORKERS", "2"))
 
 LOGGING = {
     "version": 1,

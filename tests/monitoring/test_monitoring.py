@@ -115,6 +115,51 @@ def test_a_failed_build_leaves_the_published_one_in_place(diagnosed, monkeypatch
     assert _value(Level.REGION, w.r1.pk).numerator == 3
 
 
+def _facts_of(build: Build) -> list[tuple]:
+    return sorted(Fact.objects.filter(build=build).values_list("element", "level", "unit_id", "month", "value"))
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)  # the build's worker sessions read committed rows only
+def test_two_sessions_write_the_same_build_as_one(diagnosed, settings):
+    """On PostgreSQL the elements are written by two sessions at once: the same facts, the same
+    elements recorded, as when one session writes them all in turn."""
+    settings.EFS_MONITORING_BUILD_WORKERS = 1
+    serial = services.analytics_build()
+    settings.EFS_MONITORING_BUILD_WORKERS = 2
+    assert services._build_workers() == 2
+    steps: list[tuple[int, int]] = []
+    parallel = services.analytics_build(progress=lambda step, total, _code: steps.append((step, total)))
+    assert _facts_of(parallel) == _facts_of(serial) and _facts_of(serial)
+    assert sorted(parallel.elements) == sorted(serial.elements)
+    assert [step for step, _total in steps] == list(range(1, len(steps) + 1)) and steps[-1][0] == steps[-1][1]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_element_on_a_worker_session_fails_the_whole_build(diagnosed, monkeypatch, settings):
+    w = diagnosed
+    settings.EFS_MONITORING_BUILD_WORKERS = 2
+    services.analytics_build()
+    from efs.monitoring import elements
+
+    def broken(months):
+        raise RuntimeError("source down")
+
+    code = "educators_diagnosed"
+    monkeypatch.setitem(
+        elements.ELEMENTS, code, elements.Element(code, "x", elements.ELEMENTS[code].source, sql=broken)
+    )
+    with pytest.raises(RuntimeError, match="source down"):
+        services.analytics_build()
+    failed = Build.objects.get(status=BuildStatus.FAILED)
+    assert not Fact.objects.filter(build=failed).exists() and "source down" in failed.error
+    with connection.cursor() as cursor:  # the build's own table went with it
+        cursor.execute("SELECT to_regclass(%s)", [f"{Fact._meta.db_table}_b{failed.pk}"])
+        assert cursor.fetchone()[0] is None
+    assert _value(Level.REGION, w.r1.pk).numerator == 3
+
+
 def test_incremental_run_reads_older_months_from_its_base_and_recomputes_the_recent(diagnosed):
     w = diagnosed
     full = services.analytics_build()

@@ -55,9 +55,8 @@ def element(code: str) -> Element:
 
 
 def compute(code: str, months: list[dt.date]) -> list[tuple[int, int, int]]:
-    if code in ELEMENTS:
-        return ELEMENTS[code].source(months=months)
-    return _family_compute(code, months)
+    """A registered element's rows (organization id, month index, value) computed in Python."""
+    return ELEMENTS[code].source(months=months)
 
 
 # ---------------------------------------------------------------- families of elements
@@ -78,7 +77,6 @@ class Family:
 
 
 FAMILIES: dict[str, Family] = {}
-_family_rows: dict[str, list[tuple[int, int, int]]] = {}
 
 
 def register_family(family: Family) -> None:
@@ -92,32 +90,15 @@ def family_of(code: str) -> Family | None:
     return FAMILIES.get(prefix) if sep else None
 
 
-def element_codes(months: list[dt.date]) -> list[str]:
-    """Every code a build writes: the registered elements, then the families' codes found in
-    the data (their rows are computed here, once, and handed out by `compute`)."""
-    _family_rows.clear()
-    codes = list(ELEMENTS)
-    for family in FAMILIES.values():
-        for sub, rows in family.source(months=months).items():
-            code = f"{family.prefix}:{sub}"
-            _family_rows[code] = rows
-            codes.append(code)
-    return codes
+def family_rows(family: Family, months: list[dt.date]) -> dict[str, list[tuple[int, int, int]]]:
+    """The family's codes found in the data, each with its rows (one computation for all)."""
+    return {f"{family.prefix}:{sub}": rows for sub, rows in family.source(months=months).items()}
 
 
 def element_level(code: str) -> str:
     """The level an element's source counts at: organization, or region (a family of regions)."""
     family = family_of(code)
     return family.level if family else "organization"
-
-
-def _family_compute(code: str, months: list[dt.date]) -> list[tuple[int, int, int]]:
-    if code in _family_rows:
-        return _family_rows.pop(code)
-    family = family_of(code)
-    if family is None:
-        raise KeyError(code)
-    return family.source(months=months).get(code.partition(":")[2], [])
 
 
 register(

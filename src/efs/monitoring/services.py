@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from contextlib import suppress
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
@@ -20,7 +22,7 @@ from efs.people import access
 from efs.people.public import Municipality, Organization, OrganizationKind, Region, Role, municipal_operators, notify
 from efs.periods import add_months, month_start, month_table
 
-from .elements import ELEMENTS, FAMILIES, compute, element_codes, element_level
+from .elements import ELEMENTS, FAMILIES, Family, compute, family_rows
 from .models import (
     Build,
     BuildStatus,
@@ -155,12 +157,12 @@ def _element_rows_sql(build: Build, code: str, months: list[dt.date], source: tu
     )
 
 
-def _element_rows_python(build: Build, code: str, months: list[dt.date]) -> int:
-    """An element computed in Python (a forecast shared over schools, a small table): its rows
-    staged in a temporary table (COPY on PostgreSQL), then written as a query's are."""
+def _element_rows_python(build: Build, code: str, months: list[dt.date], source: list[tuple[int, int, int]]) -> int:
+    """An element computed in Python (a forecast shared over schools, a small table, a family's
+    code): its rows staged in a temporary table (COPY on PostgreSQL), then written as a query's are."""
     _execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} (org bigint, idx integer, value bigint)")
     _execute(f"DELETE FROM {STAGE}")
-    rows = [(org, index, value) for org, index, value in compute(code, months) if org and value]
+    rows = [(org, index, value) for org, index, value in source if org and value]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {STAGE} (org, idx, value) FROM STDIN") as copy:
@@ -172,23 +174,33 @@ def _element_rows_python(build: Build, code: str, months: list[dt.date]) -> int:
 
 
 def _write(build: Build, code: str, months: list[dt.date]) -> int:
-    """The element's organization rows, then their sums per municipality, region and country,
-    written by the database in one statement (a family of regions: its region rows and their
-    country sum)."""
-    if element_level(code) == Level.REGION:
-        return _write_regional(build, code, months)
-    element = ELEMENTS.get(code)
-    if element is not None and element.sql is not None:
+    """A registered element's organization rows, then their sums per municipality, region and
+    country, written by the database in one statement."""
+    element = ELEMENTS[code]
+    if element.sql is not None:
         return _element_rows_sql(build, code, months)
-    return _element_rows_python(build, code, months)
+    return _element_rows_python(build, code, months, compute(code, months))
 
 
-def _write_regional(build: Build, code: str, months: list[dt.date]) -> int:
+def _write_family(build: Build, family: Family, months: list[dt.date]) -> tuple[list[str], int]:
+    """A family's codes found in the data, computed once and written as elements are (a family
+    of regions: its region rows and their country sum). Returns the codes and the rows written."""
+    found = family_rows(family, months)
+    rows = 0
+    for code, source in found.items():
+        if family.level == Level.REGION:
+            rows += _write_regional(build, code, months, source)
+        else:
+            rows += _element_rows_python(build, code, months, source)
+    return list(found), rows
+
+
+def _write_regional(build: Build, code: str, months: list[dt.date], source: list[tuple[int, int, int]]) -> int:
     """An element that belongs to regions, not organizations (a region's fund): its region
     rows and their sum for the country (a few rows: no staging)."""
     by_country: dict[int, int] = defaultdict(int)
     rows: list[tuple] = []
-    for region_id, index, value in compute(code, months):
+    for region_id, index, value in source:
         if not value:
             continue
         rows.append((build.pk, code, Level.REGION.value, region_id, region_id, None, months[index], value))
@@ -200,6 +212,74 @@ def _write_regional(build: Build, code: str, months: list[dt.date]) -> int:
                 f"INSERT INTO {_target(build)} ({', '.join(FACT_COLUMNS)}) VALUES ({', '.join(['%s'] * 8)})", rows
             )
     return len(rows)
+
+
+def _build_workers() -> int:
+    """How many sessions write a build's elements at once. On PostgreSQL, by default two: most
+    element statements run on one core, so two at a time keep a two-core server busy (the
+    daily run's time nearly halves, docs/benchmarks.md). One on SQLite (a single writer) and
+    inside a transaction (a test's rows are seen only by its own session)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return max(1, settings.EFS_MONITORING_BUILD_WORKERS)
+
+
+Task = tuple[str, str]  # ("family", prefix) or ("element", code): one unit of a build's work
+
+
+def _run_task(build: Build, task: Task, months: list[dt.date]) -> tuple[list[str], int]:
+    kind, name = task
+    if kind == "family":
+        return _write_family(build, FAMILIES[name], months)
+    return [name], _write(build, name, months)
+
+
+def _in_own_session(build: Build, task: Task, months: list[dt.date]) -> tuple[list[str], int]:
+    """A task on a worker thread: its own database session, set up as the build's, and closed
+    at the end (a thread's connection is never reused by another)."""
+    try:
+        _session(building=True)
+        return _run_task(build, task, months)
+    finally:
+        connection.close()
+
+
+def _write_all(build: Build, months: list[dt.date], progress: Progress | None) -> tuple[list[str], int]:
+    """Every family's and element's rows into the build's table: the families first (the
+    deficit profile is the longest task), then the elements in the registry's order, on
+    `_build_workers` sessions. The first failure cancels what has not started and is raised
+    once the running tasks end. Returns the codes written (the elements', then the families')
+    and the rows."""
+    tasks: list[Task] = [("family", prefix) for prefix in FAMILIES] + [("element", code) for code in ELEMENTS]
+    done: dict[Task, list[str]] = {}
+    rows = 0
+
+    def finished(task: Task, codes: list[str], written: int) -> None:
+        nonlocal rows
+        done[task], rows = codes, rows + written
+        if progress:
+            progress(len(done), len(tasks), task[1])
+
+    workers = _build_workers()
+    if workers == 1:
+        for task in tasks:
+            finished(task, *_run_task(build, task, months))
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="monitoring-build") as pool:
+            pending: dict[Future, Task] = {pool.submit(_in_own_session, build, t, months): t for t in tasks}
+            while pending:
+                ready, _running = wait(pending, return_when=FIRST_EXCEPTION)
+                for future in ready:
+                    task = pending.pop(future)
+                    error = future.exception()
+                    if error is not None:
+                        for other in pending:
+                            other.cancel()
+                        wait(pending)
+                        raise error
+                    finished(task, *future.result())
+    elements = [code for task in tasks if task[0] == "element" for code in done[task]]
+    return elements + [code for task in tasks if task[0] == "family" for code in done[task]], rows
 
 
 def _base_for(current: Build | None, recompute_from: dt.date, now: dt.datetime) -> Build | None:
@@ -277,12 +357,7 @@ def analytics_build(
     _session(building=True)
     try:
         _aside_create(build)
-        codes = element_codes(months)
-        rows = 0
-        for step, code in enumerate(codes, start=1):
-            rows += _write(build, code, months)
-            if progress:
-                progress(step, len(codes), code)
+        codes, rows = _write_all(build, months, progress)
         _aside_attach(build)
         if before_publish:
             before_publish(build)
