@@ -94,6 +94,7 @@ def _probabilities(item: Item, theta: float) -> np.ndarray:
     if item.irt_model == "GPCM":
         z = np.concatenate([[0.0], np.cumsum([item.a * (theta - s) for s in item.steps])])
     else:
+        assert item.b is not None  # a 2PL/3PL item has b (itemformat)
         z = np.array([0.0, item.a * (theta - item.b)])
     weights = np.exp(z - z.max())
     return weights / weights.sum()

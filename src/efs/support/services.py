@@ -109,9 +109,9 @@ def share_candidates(educator: Educator) -> list[User]:
         heads = User.objects.filter(
             role_assignments__role=Role.SCHOOL_HEAD, role_assignments__organization_id=educator.organization_id
         )
-    himself = [educator.user_id] if educator.user_id is not None else []
+    own_user = [educator.user_id] if educator.user_id is not None else []
     return list(
-        (supporters | heads).exclude(pk__in=himself).distinct().order_by("last_name", "first_name", "username")
+        (supporters | heads).exclude(pk__in=own_user).distinct().order_by("last_name", "first_name", "username")
     )
 
 
