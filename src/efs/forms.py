@@ -57,7 +57,7 @@ class RoublesField(forms.CharField):
 
     def to_python(self, value) -> int | None:  # type: ignore[override]
         text = super().to_python(value)
-        if text in self.empty_values:
+        if text is None or text in self.empty_values:
             return None
         return parse_roubles(text, max_roubles=self.max_roubles, allow_zero=self.allow_zero)
 
@@ -81,7 +81,7 @@ def first_error(form: forms.Form) -> str:
     for name, errors in form.errors.items():
         field = form.fields.get(name)
         label = str(field.label) if field is not None and field.label else ""
-        parts.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        parts.append(f"{label}: {' '.join(map(str, errors))}" if label else " ".join(map(str, errors)))
     return " ".join(parts)
 
 

@@ -204,3 +204,14 @@ def test_get_scoped_raises_not_found_for_an_unshared_record(data):
     world, state = data
     with pytest.raises(NotFound):
         access.get_scoped(PrivateRecord.objects.all(), world.users["regional"], pk=state["journal"])
+
+
+def test_share_candidates_are_the_supporters_and_the_school_head_never_the_educator(data):
+    world, _state = data
+    me = world.self_educator
+    users = world.users
+    assert set(services.share_candidates(me)) == {users["tutor"], users["mentor"], users["school_head"]}
+    # Outside a school there is no school head to share with; the supporters stay.
+    type(me).objects.filter(pk=me.pk).update(organization=None)
+    me.refresh_from_db()
+    assert set(services.share_candidates(me)) == {users["tutor"], users["mentor"]}

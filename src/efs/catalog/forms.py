@@ -125,6 +125,7 @@ def cohort_data(post: QueryDict) -> CohortData:
     errors += [m for _f, m in seats_errors + price_errors]
     if errors:
         raise ValidationFailed(" ".join(errors), code="cohort_invalid", details=errors)
+    assert start is not None and end is not None and deadline is not None  # a missing date is in `errors`
     municipality = post.get("municipality", "")
     return CohortData(
         start_date=start,

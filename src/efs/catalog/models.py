@@ -118,6 +118,7 @@ class ProgramOutcome(models.Model):
     )
     weight = models.FloatField(_("coverage"))
     text = models.TextField(_("planned result"), blank=True)
+    measured: dict | None  # not stored: the measured effect the program page shows (catalog.views)
 
     class Meta:
         ordering = ["program_id", "-weight"]

@@ -133,7 +133,7 @@ def _card_problems(data: ProgramData, program: Program | None) -> list[tuple[str
     errors: list[tuple[str, str]] = []
     if not data.code.strip():
         errors.append(("code", _("Give the program a code.")))
-    elif Program.objects.filter(code=data.code.strip()).exclude(pk=program.pk if program else None).exists():
+    elif Program.objects.filter(code=data.code.strip()).exclude(pk__in=[program.pk] if program else []).exists():
         errors.append(("code", _("A program with this code already exists.")))
     if data.kind not in ProgramKind.values:
         errors.append(("kind", _("Choose the kind: qualification upgrade or professional retraining.")))

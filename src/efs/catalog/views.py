@@ -265,6 +265,7 @@ def cohort_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _form_context(request, program: Program | None, data=None, errors=None) -> dict:
+    card: dict | None
     if data is not None:
         card = card_from_post(data)
     else:

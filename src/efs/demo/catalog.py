@@ -275,8 +275,10 @@ def _cohorts(
 
 
 def _provider_actor(org: Organization) -> User:
-    return (
+    user = (
         User.objects.filter(role_assignments__role=Role.PROVIDER, role_assignments__organization=org)
         .order_by("pk")
         .first()
     )
+    assert user is not None  # a provider of the demo has its staff (_staff)
+    return user

@@ -49,7 +49,8 @@ def _at(day: dt.date, hour: int = 15) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
 
 
-def _organizations(region: Region) -> dict[str, Organization]:
+def _organizations(region: Region) -> dict[str, Organization] | None:
+    """The council's organizations by role, or None when the directory lacks one."""
     orgs = Organization.objects.filter(region=region)
     pick = {
         "ministry": orgs.filter(kind="ministry").order_by("pk").first(),
@@ -63,7 +64,8 @@ def _organizations(region: Region) -> dict[str, Organization]:
         "norilsk": orgs.filter(kind="municipal_service", short_name__contains="Норильск").first()
         or orgs.filter(kind="municipal_service").order_by("-pk").first(),
     }
-    return pick
+    found = {key: org for key, org in pick.items() if org is not None}
+    return found if len(found) == len(pick) else None
 
 
 def _school_of(user) -> Organization | None:
@@ -125,7 +127,7 @@ def create_demo_coordination(region: Region) -> dict:
         for u in get_user_model().objects.filter(username__in=["regional", "provider", "tutor", "municipal", "head"])
     }
     org = _organizations(region)
-    if len(logins) < 5 or any(o is None for o in org.values()):
+    if len(logins) < 5 or org is None:
         return {"members": 0, "meetings": 0, "decisions": 0, "tasks": 0}
     today = timezone.localdate()
     year_ago = today - dt.timedelta(days=365)

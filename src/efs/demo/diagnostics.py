@@ -94,6 +94,7 @@ def _probabilities(item: Item, theta: float) -> np.ndarray:
     if item.irt_model == "GPCM":
         z = np.concatenate([[0.0], np.cumsum([item.a * (theta - s) for s in item.steps])])
     else:
+        assert item.b is not None  # a 2PL/3PL item has b (itemformat)
         z = np.array([0.0, item.a * (theta - item.b)])
     weights = np.exp(z - z.max())
     return weights / weights.sum()
@@ -157,6 +158,7 @@ def simulate_first_wave(region: Region, *, seed: int, now: dt.datetime | None = 
             own = [
                 c for c in leaves if not {s.pk for s in c.subjects.all()} or {s.pk for s in c.subjects.all()} & taught
             ]
+            assert educator.organization_id is not None  # filtered organization__isnull=False
             shift = org_effect.setdefault(educator.organization_id, rng.normal(0, 0.3))
             theta = rng.multivariate_normal(
                 np.full(dims, shift + 0.1 * min(educator.experience_years, 30) / 30), covariance

@@ -301,7 +301,9 @@ def _members(community, members: list[User], moderator: User, rng) -> list[User]
     for user in members:
         membership_row = services.community_join(actor=user, community=community)
         if community.membership == "request" and rng.random() < 0.8:
-            membership_row = services.membership_decide(actor=moderator, membership=membership_row, approve=True)
+            approved = services.membership_decide(actor=moderator, membership=membership_row, approve=True)
+            assert approved is not None  # only a declined request is deleted
+            membership_row = approved
         if membership_row.status == "active":
             active.append(user)
     return active
@@ -413,7 +415,7 @@ def _courses(communities, moderators, people, rng) -> tuple[int, int]:
                         )
                     else:
                         break
-                elif module.kind == "in_person" and module.starts_at <= timezone.now():
+                elif module.kind == "in_person" and module.starts_at and module.starts_at <= timezone.now():
                     services.module_check(actor=moderator, enrollment=enrollment, module=module, decision="attended")
     return len(COURSES), enrolled
 
@@ -423,6 +425,7 @@ def _projects(region: Region, regional: User, tutor: User, people: list[User], r
         Organization.objects.filter(region=region, kind="ipk").order_by("pk").first()
         or Organization.objects.filter(region=region).order_by("pk").first()
     )
+    assert lead is not None, "the demo region has organizations"
     siberia = Macroregion.objects.filter(regions=region, name__icontains="Сибирск").first()
     today = timezone.localdate()
     for index, (title, codes, goals, tasks) in enumerate(PROJECTS):

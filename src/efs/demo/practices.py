@@ -325,7 +325,7 @@ def _card(
     title, problem, group, steps, resources, measure, conditions, competencies, topic_subjects = topic
     before = rng.randint(35, 60)
     after = before + rng.randint(6, 22)
-    place = org.municipality.name if org.municipality_id else org.display_name
+    place = org.municipality.name if org.municipality else org.display_name
     return practices.PracticeData(
         title=f"{title} ({place}, {org.display_name[:60]})" if number else title,
         problem=problem,
@@ -463,6 +463,7 @@ def create_demo_practices(region: Region, *, seed: int) -> dict[str, int]:
     made = {"practices": 0, "public": 0, "replications": 0, "contest": 0, "files": 0}
     teacher = User.objects.get(username="teacher")
     teacher_school = Educator.objects.get(user=teacher).organization
+    assert teacher_school is not None  # the demo teacher works at a school
     for number, (stage, level) in enumerate(zip(stages, levels, strict=False)):
         topic = TOPICS[number % len(TOPICS)]
         if number < 2:  # the demo teacher's own practices

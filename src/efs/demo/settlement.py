@@ -88,17 +88,19 @@ def create_demo_settlement(region: Region) -> dict[str, int]:
         )
         people = _participants(region, PEOPLE_PER_COHORT, taken)
         taken |= {p.pk for p in people}
-        enrollments = [
-            financing.enrollment_request(
-                actor=p.user,
-                educator=p,
-                cohort=cohort,
-                request_id=f"demo-season-{cohort.pk}-{p.pk}",
-                copay_payer="school",
-                today=start - dt.timedelta(days=8),
+        enrollments = []
+        for p in people:
+            assert p.user is not None  # _participants gave each a login
+            enrollments.append(
+                financing.enrollment_request(
+                    actor=p.user,
+                    educator=p,
+                    cohort=cohort,
+                    request_id=f"demo-season-{cohort.pk}-{p.pk}",
+                    copay_payer="school",
+                    today=start - dt.timedelta(days=8),
+                )
             )
-            for p in people
-        ]
         for enrollment in enrollments:
             financing.enrollment_accept(actor=staff, enrollment=enrollment)
         cohorts.append((cohort, enrollments))

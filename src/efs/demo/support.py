@@ -443,6 +443,7 @@ def _mentoring(region: Region, mentor: User, now: dt.datetime) -> dict[str, int]
                 notes="Что получилось, что мешает, что пробуем на следующей неделе." if weeks == 1 else "",
             )
     school = Educator.objects.get(user=head).organization_id
+    assert school is not None  # the demo head heads a school
     proposals = support.mentors_propose(actor=head, organization_id=school)
     if proposals:
         support.mentorship_decide(actor=head, mentorship=proposals[0], accept=True)

@@ -162,6 +162,7 @@ def create_demo_logins(region: Region) -> list[DemoLogin]:
         user = _user("student", first_name=student.first_name, last_name=student.last_name)
         _link(user, student)
         role_grant(user=user, role=Role.TEACHER, scope=Scope.SELF, region=region)
+        assert student.organization is not None  # filtered on organization__kind
         where = student.organization.short_name or student.organization.name
         add("student", Role.TEACHER, f"{student.full_name}, студент(ка), {where} (диагностика студентов педвуза)")
 

@@ -7,7 +7,7 @@ import json
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Required, TypedDict
 
 import numpy as np
 from django.db import transaction
@@ -323,6 +323,14 @@ def calibration_execute(run_id: int) -> None:
     )
 
 
+def _steps(item: Item) -> list[float]:
+    """The item's thresholds: its GPCM steps, or the b of a 2PL/3PL item (itemformat requires one)."""
+    if item.irt_model == "GPCM":
+        return list(item.steps)
+    assert item.b is not None
+    return [item.b]
+
+
 def _calibrate(run: CalibrationRun) -> dict[str, Any]:
     items = list(
         Item.objects.filter(competency__framework=run.framework)
@@ -356,7 +364,7 @@ def _calibrate(run: CalibrationRun) -> dict[str, Any]:
             index[item.pk]: ItemParameters(
                 model=item.irt_model,
                 a=item.a,
-                steps=list(item.steps) if item.irt_model == "GPCM" else [item.b],
+                steps=_steps(item),
                 c=item.c or 0.0,
             )
             for item in items
@@ -533,7 +541,21 @@ def fixed_form_build(*, assessment: Assessment, per_block: dict[str, int]) -> li
     return chosen
 
 
-STARTER_ASSESSMENTS = [
+class _StarterAssessment(TypedDict, total=False):
+    code: Required[str]
+    audience: Required[str]
+    title: Required[str]
+    description: Required[str]
+    mode: Required[str]
+    max_items: Required[int]
+    max_per_competency: Required[int]
+    min_per_competency: int
+    time_limit_minutes: Required[int]
+    pilot_items: int
+    blocks: dict[str, int]  # a fixed form: items per block
+
+
+STARTER_ASSESSMENTS: list[_StarterAssessment] = [
     {
         "code": "teacher-adaptive",
         "audience": "teacher",

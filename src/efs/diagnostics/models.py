@@ -65,6 +65,7 @@ class Item(models.Model):
     calibrated_at = models.DateTimeField(_("calibrated"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    fit_flag: bool  # not stored: the bank page marks a misfitting item (diagnostics.views)
 
     class Meta:
         ordering = ["code"]

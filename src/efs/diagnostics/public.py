@@ -261,8 +261,9 @@ def deficit_remeasurements(*, region_id: int):
         .values_list("attempt__educator_id", "competency_id", "attempt__finished_at", "p_deficit")
         .order_by("attempt__educator_id", "competency_id", "attempt__finished_at", "attempt_id")
     )
-    previous = None
+    previous: tuple[int, int, dt.datetime, float] | None = None
     for educator_id, competency_id, at, p in rows.iterator(chunk_size=5000):
+        assert at is not None  # filtered attempt__finished_at__isnull=False
         if (
             previous
             and previous[0] == educator_id

@@ -396,6 +396,7 @@ def _snapshot_compute(results: QuerySet[CompetencyResult], cutoff: dt.datetime) 
     )
     attempts: dict[int, tuple[int, int, dt.datetime, dict[int, str]]] = {}
     for attempt_id, educator_id, framework_id, finished_at, competency_id, decision in rows:
+        assert finished_at is not None  # the caller filters attempt__finished_at__lt=cutoff
         entry = attempts.setdefault(attempt_id, (educator_id, framework_id, finished_at, {}))
         entry[3][competency_id] = decision
     # Each person's finished attempts per framework, in the order they finished.
@@ -421,10 +422,10 @@ def _snapshot_compute(results: QuerySet[CompetencyResult], cutoff: dt.datetime) 
     )
     for timeline in timelines.values():
         for competency_id in {c for _day, decisions in timeline for c in decisions}:
-            day = published.get(competency_id)
-            if day is None:
+            shown_on = published.get(competency_id)
+            if shown_on is None:
                 continue
-            state = next((decisions for d, decisions in reversed(timeline) if d <= day), None)
+            state = next((decisions for d, decisions in reversed(timeline) if d <= shown_on), None)
             if state is not None and competency_id in state:
                 counts[competency_id][state[competency_id]] += 1
     diagnosed_day = published.get(DIAGNOSED)

@@ -170,7 +170,11 @@ def _advance(attempt: Attempt, now: dt.datetime) -> Response | None:
     if pilot_pk and not any(r.item_id == pilot_pk for r in responses):
         return _present(attempt, pilot_pk, position, now, pilot=True)
     ab = engine.attempt_bank(attempt.assessment, attempt.competency_codes)
-    answered = [(ab.index_of[r.item_id], r.score) for r in responses if not r.pilot and r.item_id in ab.index_of]
+    answered = [
+        (ab.index_of[r.item_id], r.score)
+        for r in responses
+        if not r.pilot and r.item_id in ab.index_of and r.score is not None  # all answered (above)
+    ]
     shown = [ab.index_of[r.item_id] for r in responses if r.item_id in ab.index_of]
     step = cat_next(ab.bank, answered, ab.config, rng=attempt.seed, exclude=shown)
     attempt.decided = sum(1 for d in step.dimensions if d.stopped)

@@ -133,7 +133,7 @@ def _retry_after_race(error: IntegrityError, tid: str, wanted: Request) -> Trans
 _ACCOUNTS = Account._meta.db_table
 _TRANSFERS = Transfer._meta.db_table
 _FIELDS = Transfer._meta.concrete_fields
-_RETURNING = ", ".join(field.column for field in _FIELDS)
+_RETURNING = ", ".join(cast(str, field.column) for field in _FIELDS)  # a concrete field has a column
 _ATTNAMES = [field.attname for field in _FIELDS]
 
 # Requests with the same id serialize on an advisory lock of the id (a retry sent while the

@@ -334,6 +334,7 @@ def payables(region: Region) -> list[PayableRow]:
         for c in Contract.objects.filter(region=region, valid_from__lte=today, valid_to__gte=today).order_by("valid_to")
     }
     for acc in accounts:
+        assert acc.organization is not None  # a provider account is its organization's (provider_account)
         rendered = _sum(Transfer.objects.filter(credit=acc, kind__in=[TransferKind.POST, TransferKind.COPAY]))
         paid = _sum(Transfer.objects.filter(debit=acc, kind=TransferKind.PAYMENT))
         rows.append(
@@ -344,7 +345,7 @@ def payables(region: Region) -> list[PayableRow]:
                 paid=paid,
                 owed=acc.balance,
                 held=acc.credits_pending,
-                contract=contracts.get(acc.organization_id),
+                contract=contracts.get(acc.organization.pk),
             )
         )
     rows.sort(key=lambda r: (-r.owed, r.provider.name))

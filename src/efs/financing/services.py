@@ -104,6 +104,7 @@ def certificates_available(educator_ids: list[int], year: int) -> dict[int, int]
             educator_id__in=educator_ids[start : start + 500],
         )
         for account in rows.only("educator_id", "credits_posted", "debits_posted", "debits_pending"):
+            assert account.educator_id is not None  # filtered by educator_id__in
             result[account.educator_id] = result.get(account.educator_id, 0) + max(0, account.available)
     return result
 

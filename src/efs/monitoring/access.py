@@ -59,8 +59,8 @@ def require_unit(user, level: str, unit_id: int) -> None:
         row = Municipality.objects.filter(pk=unit_id).values_list("region_id", flat=True).first()
         ok = row is not None and reach.sees_municipality(unit_id, row)
     elif level == Level.ORGANIZATION:
-        row = Organization.objects.filter(pk=unit_id).values_list("municipality_id", "region_id").first()
-        ok = row is not None and reach.sees_organization(unit_id, row[0], row[1])
+        units = Organization.objects.filter(pk=unit_id).values_list("municipality_id", "region_id").first()
+        ok = units is not None and reach.sees_organization(unit_id, units[0], units[1])
     if not ok:
         raise NotFound(_("Not found, or you have no access to it."))
 
@@ -68,11 +68,12 @@ def require_unit(user, level: str, unit_id: int) -> None:
 def people_behind(user, level: str, unit_id: int):
     """Drill-through from a figure to people: only what the user's scope already shows."""
     qs = access.scoped(Educator.objects.filter(is_active=True), user, roles=READERS)
-    field = {
+    fields: dict[str, str] = {
         Level.ORGANIZATION: "organization_id",
         Level.MUNICIPALITY: "organization__municipality_id",
         Level.REGION: "region_id",
-    }.get(level)
+    }
+    field = fields.get(level)
     return qs.filter(**{field: unit_id}) if field else qs
 
 

@@ -6,6 +6,8 @@ from typing import cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from efs.people.public import Region
+
 
 class TargetForm(forms.Form):
     year = forms.IntegerField(
@@ -27,7 +29,7 @@ class TargetForm(forms.Form):
 
 
 class ReleaseForm(forms.Form):
-    region = forms.ModelChoiceField(
+    region: forms.ModelChoiceField[Region] = forms.ModelChoiceField(
         label=_("Region"), queryset=None, widget=forms.Select(attrs={"class": "form-select"})
     )
     month = forms.CharField(
@@ -56,7 +58,7 @@ class ReleaseForm(forms.Form):
 class ReportForm(forms.Form):
     """The quarterly report's region and quarter (a GET form: the report is read, not changed)."""
 
-    region = forms.ModelChoiceField(
+    region: forms.ModelChoiceField[Region] = forms.ModelChoiceField(
         label=_("Region"), queryset=None, widget=forms.Select(attrs={"class": "form-select form-select-sm"})
     )
     quarter = forms.RegexField(

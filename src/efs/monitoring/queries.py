@@ -179,12 +179,13 @@ def unit_names(level: str, unit_ids) -> dict[int, str]:
     ids = list(unit_ids)
     if level == Level.FEDERAL:
         return {0: FEDERAL_NAME}
-    model = {
+    unit_models: dict[str, type[Organization | Municipality | Region | Macroregion]] = {
         Level.ORGANIZATION: Organization,
         Level.MUNICIPALITY: Municipality,
         Level.REGION: Region,
         Level.MACROREGION: Macroregion,
-    }[level]
+    }
+    model = unit_models[level]
     if model is Organization:  # the short name where there is one
         return {
             pk: short or name
@@ -267,6 +268,12 @@ class _Batch:
     suppress: bool
     trend: bool
 
+    @property
+    def last(self) -> dt.date:
+        """The period's last month (a batch is made only for a period with months)."""
+        assert self.p.last is not None
+        return self.p.last
+
 
 def indicator_values(*, indicator: Indicator, **kwargs) -> list[IndicatorValue]:
     """The indicator per unit of `level` (optionally only some units, or the children of a
@@ -298,6 +305,7 @@ def indicator_values_many(
     live = [ind for ind in indicators if ind.pk in formulas]
     if build is None or not live or not p.months:
         return {}
+    assert p.last is not None  # p.months is not empty
     previous_dec = dt.date(p.year - 1, 12, 1)
     wanted_months = set(p.months)
     if previous_dec >= build.first_month:
@@ -353,6 +361,7 @@ def _value_of(b: _Batch, indicator: Indicator, formula: FormulaVersion, unit: in
     expected = None
     if target is not None:
         base_months = (b.previous_dec,) if b.previous_dec in b.wanted_months else ()
+        base: float | None
         if ELEMENTS[num_codes[0]].aggregation == "flow" and not den_codes:
             base = 0.0
         else:
@@ -367,7 +376,7 @@ def _value_of(b: _Batch, indicator: Indicator, formula: FormulaVersion, unit: in
                 else None
             )
             base = value if base is None else base
-        elapsed = b.p.last.month if len(months) and b.p.text.isdigit() else 12
+        elapsed = b.last.month if len(months) and b.p.text.isdigit() else 12
         expected = (base or 0.0) + (target - (base or 0.0)) * elapsed / 12
     status = _status(indicator.direction, value, target, expected)
     series = _series(b, num_codes, den_codes, factor, unit) if b.trend else []
@@ -393,7 +402,7 @@ def _series(b: _Batch, num_codes: list[str], den_codes: list[str], factor: Decim
     series = []
     flow = any(ELEMENTS[c].aggregation == "flow" for c in num_codes)
     for i in range(11, -1, -1):
-        mo = add_months(b.p.last, -i)
+        mo = add_months(b.last, -i)
         if mo < b.build.first_month:
             continue
         window = tuple(m for m in b.all_months if m.year == mo.year and m <= mo) if flow else (mo,)
@@ -425,14 +434,15 @@ def coverage(build: Build, *, level: str, unit_id: int, month: dt.date) -> tuple
     """(organizations under the unit that report diagnostics data, organizations with educators)."""
     if level == Level.MACROREGION:
         regions = list(Macroregion.objects.get(pk=unit_id).regions.values_list("pk", flat=True))
-        scope = {"region_id__in": regions}
+        scope: dict[str, object] = {"region_id__in": regions}
     else:
-        scope = {
+        scopes: dict[str, dict[str, object]] = {
             Level.ORGANIZATION: {"unit_id": unit_id},
             Level.MUNICIPALITY: {"municipality_id": unit_id},
             Level.REGION: {"region_id": unit_id},
             Level.FEDERAL: {},
-        }[level]
+        }
+        scope = scopes[level]
     base = facts(build, [month]).filter(level=Level.ORGANIZATION, month=month, **scope)
     with_people = base.filter(element="educators").count()
     reporting = base.filter(element="educators_diagnosed").count()
@@ -473,7 +483,8 @@ def regions_side_by_side(indicators: list[Indicator], period: str, *, sort: str 
         down = indicators[column].direction == Direction.DOWN
 
         def key(row: RegionRow):
-            value = row.values[column].value if row.values[column] is not None else None
+            cell = row.values[column]
+            value = cell.value if cell is not None else None
             return (value is None, (value or 0) if down else -(value or 0), row.code)
 
         rows.sort(key=key)

@@ -733,6 +733,7 @@ def alert_owners_behind(*, today: dt.date | None = None) -> int:
     today = today or timezone.now().date()
     sent = 0
     for indicator in Indicator.objects.filter(owner__isnull=False).select_related("owner"):
+        assert indicator.owner is not None  # filtered owner__isnull=False
         region_ids = list(
             Target.objects.filter(indicator=indicator, year=today.year, level=Level.REGION).values_list(
                 "unit_id", flat=True
@@ -802,7 +803,7 @@ def alert_municipalities_behind(*, today: dt.date | None = None) -> int:
 
 # ---------------------------------------------------------------- the passports every region reports
 
-STARTER = [
+STARTER: list[tuple[str, str, list[str], list[str], int | Decimal, str, str, str]] = [
     # code, name, numerator, denominator, factor, unit, direction, description
     (
         "diagnosed_share",

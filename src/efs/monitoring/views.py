@@ -31,13 +31,13 @@ from .elements import ELEMENTS
 from .forms import PassportForm, ReleaseForm, ReportForm, TargetForm
 from .models import Indicator, Level, Release
 
-CHILD_LEVEL = {
+CHILD_LEVEL: dict[str, Level] = {
     Level.FEDERAL: Level.REGION,
     Level.MACROREGION: Level.REGION,
     Level.REGION: Level.MUNICIPALITY,
     Level.MUNICIPALITY: Level.ORGANIZATION,
 }
-PARENT_FIELD = {Level.REGION: "region_id", Level.MUNICIPALITY: "municipality_id"}
+PARENT_FIELD: dict[str, str] = {Level.REGION: "region_id", Level.MUNICIPALITY: "municipality_id"}
 
 
 def _unit(request: HttpRequest) -> tuple[str, int]:
@@ -83,7 +83,12 @@ def _children(indicator: Indicator, level: str, unit_id: int, period: str) -> li
 def _place(indicator: Indicator, regions: list[queries.IndicatorValue], region_id: int) -> tuple[int, int] | None:
     """The region's place among the regions that have a value (1 is the best by the passport's direction)."""
     values = [v for v in regions if v.value is not None]
-    ordered = sorted(values, key=lambda v: v.value if indicator.direction == "down" else -v.value)
+
+    def key(v: queries.IndicatorValue) -> float:
+        assert v.value is not None  # `values` holds the regions with a value
+        return v.value if indicator.direction == "down" else -v.value
+
+    ordered = sorted(values, key=key)
     for place, v in enumerate(ordered, start=1):
         if v.unit_id == region_id:
             return place, len(ordered)
@@ -341,8 +346,8 @@ def people(request: AuthedRequest) -> HttpResponse:
     """The educators behind a unit's figures, only as far as the user's scope already shows
     them (the people app's scoping); every page opened is written to the audit log."""
     level, unit_id = _unit(request)
-    number = request.GET.get("page", "1")
-    number = int(number) if number.isdigit() and len(number) <= 6 else 1
+    asked = request.GET.get("page", "1")
+    number = int(asked) if asked.isdigit() and len(asked) <= 6 else 1
     name = _unit_name(level, unit_id)
     count, items = reach.people_logged(
         request.user,

@@ -13,5 +13,5 @@ class OpsConfig(AppConfig):
 class TasksDatabaseConfig(TasksAppConfig):
     """The task queue's admin section, named in Russian (the package names it in English)."""
 
-    verbose_name = _("Background task queue")
+    verbose_name = _("Background task queue")  # type: ignore[assignment]  # Django takes a lazy string; the package declares str
     default = False

@@ -30,7 +30,9 @@ def _event(
     ip: str | None = None,
     description: str = "",
 ) -> AuditEvent:
-    model = model or type(obj)
+    if model is None:
+        assert obj is not None, "audit_record needs the object or its model"
+        model = type(obj)
     if region_id is None and obj is not None:
         region_id = getattr(obj, "region_id", None)
     if not description:

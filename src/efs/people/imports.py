@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -391,7 +392,7 @@ def _cell_limits(kind: str) -> dict[str, int]:
         except FieldDoesNotExist:  # a column that is not a field (subjects)
             model_field = None
         # A field with choices receives a word from the file, mapped later.
-        length = model_field.max_length if model_field is not None and not model_field.choices else None
+        length = model_field.max_length if isinstance(model_field, Field) and not model_field.choices else None
         limits[column.key] = length or _OTHER_COLUMN_CHARS
     # Identifiers are written with separators in files («112-233-445 95»); checked by their own rules.
     limits["snils"] = limits["inn"] = 30

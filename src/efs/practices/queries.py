@@ -211,6 +211,7 @@ def leniency(user) -> list[Leniency]:
     by_card: dict[tuple[int, int], list[tuple[int, float]]] = defaultdict(list)
     names: dict[int, str] = {}
     for practice_id, version, expert_id, first, last, username, share in rows:
+        assert share is not None  # filtered share__isnull=False
         by_card[(practice_id, version)].append((expert_id, share))
         names[expert_id] = f"{last} {first}".strip() or username
     shares: dict[int, list[float]] = defaultdict(list)

@@ -38,7 +38,7 @@ def candidates(query: SourceQuery) -> list[SourceCandidate]:
     practices = (
         Practice.objects.filter(status__in=PUBLIC_STATUSES, competencies__code__in=query.deficits)
         .filter(Q(region_id=query.region_id) | Q(confirmed_level=PracticeLevel.FEDERAL))
-        .exclude(organization_id=query.organization_id)
+        .exclude(organization_id__in=[query.organization_id] if query.organization_id else [])
         .prefetch_related("competencies", "subjects")
         .distinct()
         .order_by("-replication_count", "pk")[:50]

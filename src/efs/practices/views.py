@@ -238,7 +238,7 @@ def practice_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     }
     form = _form_for(request, initial=initial)
     form.fields["organization"].choices = [(item.organization_id, item.organization.display_name)]
-    form.fields["contest"].choices = [("", "—")] + ([(item.contest_id, item.contest.title)] if item.contest_id else [])
+    form.fields["contest"].choices = [("", "—")] + ([(item.contest_id, item.contest.title)] if item.contest else [])
     project = item.project
     form.fields["project"].choices = [("", "—")] + ([(str(project.pk), project.title)] if project else [])
     status = 200

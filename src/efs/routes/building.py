@@ -77,6 +77,11 @@ class Candidate:
     end: dt.date | None = None
     sourced: registry.SourceCandidate | None = None  # from a registered item source
 
+    @property
+    def program_id(self) -> int | None:
+        """The program of a cohort option (None for an activity)."""
+        return self.cohort.program_id if self.cohort is not None else None
+
 
 def _deficits(results) -> list[Deficit]:
     return [

@@ -305,7 +305,7 @@ def _execute(run: AllocationRun, today: dt.date, time_limit_s: float) -> dict:
             {o.id: o for o in options},
             meaning,
             fund=run.fund,
-            seats_offered=sum(o.seats for o in options),
+            seats_offered=sum(o.seats or 0 for o in options),  # a cohort option has its free seats
         ),
         "route_ids": route_ids,
         "educators": len(teachers),

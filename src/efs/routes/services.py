@@ -350,7 +350,7 @@ def item_add_cohort(*, actor: User, route: Route, cohort: Cohort, replace: Route
             ),
             code="route_cohort_unavailable",
         )
-    if route.items.filter(program_id=cohort.program_id).exclude(pk=replace.pk if replace else None).exists():
+    if route.items.filter(program_id=cohort.program_id).exclude(pk__in=[replace.pk] if replace else []).exists():
         raise Conflict(_("The route already has this program."), code="route_program_twice")
     option = next(o for o in found if o.id == key)
     kept = [i for i in route.items.exclude(status=ItemStatus.CANCELLED) if replace is None or i.pk != replace.pk]
@@ -666,7 +666,7 @@ def route_rebuild(*, actor: User, route: Route) -> Route:
     if residual and options.max_hours > 0 and options.period_end > options.period_start:
         found, meaning = building.candidates(route.educator, residual, options)
         taken = {i.program_id for i in kept if i.program_id}
-        found = [o for o in found if not (meaning[o.id].kind == "cohort" and meaning[o.id].cohort.program_id in taken)]
+        found = [o for o in found if not (meaning[o.id].kind == "cohort" and meaning[o.id].program_id in taken)]
         try:
             plan = plan_route(building.problem(residual, found, options))
         except PlannerError:
@@ -992,8 +992,10 @@ def rediagnosis_start(*, actor: User, route: Route):
         )
     assessment = route.attempt.assessment if route.attempt else None
     if assessment is None or assessment.status != AssessmentStatus.ACTIVE:
+        goal = route.goals.first()
+        assert goal is not None  # a goal is ready (`codes`)
         assessment = Assessment.objects.filter(
-            framework=route.goals.first().competency.framework, status=AssessmentStatus.ACTIVE, mode="adaptive"
+            framework=goal.competency.framework, status=AssessmentStatus.ACTIVE, mode="adaptive"
         ).first()
     if assessment is None:
         raise NotFound(_("There is no open diagnostics for these competencies."), code="rediagnosis_unavailable")

@@ -514,7 +514,7 @@ def region_plans(request: AuthedRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = RegionPlanForm(request.POST)
-        region = regions.filter(pk=form.data.get("region") if str(form.data.get("region", "")).isdigit() else 0).first()
+        region = regions.filter(pk=form.data["region"] if str(form.data.get("region", "")).isdigit() else 0).first()
         if region is None:
             raise NotFound(_("Choose a region."))
 

@@ -255,7 +255,7 @@ def _candidates(
     assignments of the tutors over capacity beyond it (a batch too)."""
     base = Educator.objects.filter(region_id=region_id, is_active=True).select_related("organization__municipality")
     candidates: list[tuple[Educator, int | None]] = [(e, None) for e in unassigned]
-    excess = {t.id: t.load - t.capacity for t in tutors if t.overloaded}
+    excess = {t.id: t.load - t.capacity for t in tutors if t.capacity is not None and t.overloaded}
     if excess:
         newest: dict[int, list[int]] = defaultdict(list)
         for tutor_id, educator_id in (
@@ -303,12 +303,13 @@ def propose(
         tutor_subjects[user_id].add(subject_id)
     educator_subjects = _subjects(e.pk for e, _from in candidates)
     planned = {t.id: t.load for t in open_tutors.values()}
-    names = {t.id: t.name for t in tutors}
+    names: dict[int | None, str] = {t.id: t.name for t in tutors}
     proposals, no_place = [], 0
     for educator, from_id in candidates:
         municipality_id = educator.organization.municipality_id if educator.organization else None
         best, best_key = None, None
         for tutor in open_tutors.values():
+            assert tutor.capacity  # open_tutors are the tutors with a capacity
             if tutor.id in (from_id, educator.user_id) or planned[tutor.id] >= tutor.capacity:
                 continue
             same = served[tutor.id][municipality_id] > 0
@@ -316,13 +317,14 @@ def propose(
             key = (not same, not shared, planned[tutor.id] / tutor.capacity, tutor.id)
             if best_key is None or key < best_key:
                 best, best_key = tutor, key
-        if best is None:
+        if best is None or best_key is None:  # set together
             no_place += 1
             continue
         planned[best.id] += 1
         if from_id is not None:
             planned[from_id] -= 1
         organization = educator.organization
+        assert best.capacity  # an open tutor
         proposals.append(
             Proposal(
                 educator.pk,

@@ -71,6 +71,7 @@ def cycle_open(
     ):
         raise Conflict(_("A cycle on this competency is already open."), code="cycle_exists")
     before = deficits[competency_id]
+    assert before.measured_at is not None  # a finished attempt has its finished_at (diagnostics.services)
     return ReflectionCycle.objects.create(
         educator=educator,
         region_id=educator.region_id,

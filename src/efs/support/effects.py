@@ -29,7 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from efs.diagnostics.public import Remeasurement, deficit_remeasurements
-from efs.people.public import Region
+from efs.people.public import Region, User
 
 from .models import (
     Consultation,
@@ -189,6 +189,12 @@ class EffectRow:
     enough: bool
 
 
+def _person(row: SupportEffect) -> User:
+    """The tutor or mentor of a tutor's or mentor's row (effects_compute always names them)."""
+    assert row.person is not None
+    return row.person
+
+
 def effects(region_id: int) -> tuple[list[EffectRow], int | None, dt.datetime | None]:
     """The stored rows for the page: forms first, then tutors and mentors by name (never by
     effect: this is about the forms of support, not a ranking of people)."""
@@ -202,12 +208,12 @@ def effects(region_id: int) -> tuple[list[EffectRow], int | None, dt.datetime | 
         name = (
             str(form_order.get(r.form, 9))
             if r.group == EffectGroup.FORM
-            else f"{r.person.last_name} {r.person.first_name} {r.person_id:09d}"
+            else f"{_person(r).last_name} {_person(r).first_name} {r.person_id:09d}"
         )
         return (order, name)
 
     for r in sorted(rows, key=key):
-        label = str(forms[r.form]) if r.group == EffectGroup.FORM else r.person.display_name()
+        label = str(forms[r.form]) if r.group == EffectGroup.FORM else _person(r).display_name()
         enough = r.compared >= MIN_EPISODES
         out.append(
             EffectRow(

@@ -538,4 +538,4 @@ class SupportEffect(models.Model):
     def effect(self) -> float | None:
         if self.expected is None or not self.compared:
             return None
-        return self.compared_share - self.expected
+        return self.compared_closed / self.compared - self.expected

@@ -35,6 +35,7 @@ def consultations_upcoming(now: dt.datetime | None = None) -> int:
         starts_at__lte=now + CONSULTATION_AHEAD,
     ).select_related("educator__user", "tutor")
     for c in rows:
+        assert c.starts_at is not None  # filtered on starts_at
         url = reverse("support:consultation", args=[c.pk])
         title = _("Consultation %(at)s: %(topic)s") % {
             "at": _at(c.starts_at),

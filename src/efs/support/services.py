@@ -104,11 +104,14 @@ def share_candidates(educator: Educator) -> list[User]:
     """Whom the educator may share a record with: the people who support them and the
     head of their school. Nobody else has a reason to read coaching contents."""
     supporters = User.objects.filter(support_assignments__educator=educator, support_assignments__active=True)
-    heads = User.objects.filter(
-        role_assignments__role=Role.SCHOOL_HEAD, role_assignments__organization_id=educator.organization_id
-    )
+    heads = User.objects.none()  # an educator outside a school has no school head
+    if educator.organization_id is not None:
+        heads = User.objects.filter(
+            role_assignments__role=Role.SCHOOL_HEAD, role_assignments__organization_id=educator.organization_id
+        )
+    own_user = [educator.user_id] if educator.user_id is not None else []
     return list(
-        (supporters | heads).exclude(pk=educator.user_id).distinct().order_by("last_name", "first_name", "username")
+        (supporters | heads).exclude(pk__in=own_user).distinct().order_by("last_name", "first_name", "username")
     )
 
 
@@ -323,6 +326,7 @@ def consultation_record(
         raise Conflict(
             _("Record a consultation once it is scheduled and has taken place."), code="consultation_not_scheduled"
         )
+    assert consultation.starts_at is not None  # scheduled or held: it has a time (consultation_scheduled_has_time)
     if consultation.starts_at > now:
         raise Conflict(_("The consultation has not started yet."), code="consultation_not_started")
     fields = {

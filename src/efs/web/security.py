@@ -310,8 +310,8 @@ class InputGuardMiddleware:
             for key, values in request.POST.lists():
                 if _bad_text(key) or any(_bad_text(v) for v in values):
                     return "nul"
-            for upload in request.FILES.values():
-                if _bad_text(upload.name or ""):
+            for _key, uploads in request.FILES.lists():
+                if any(_bad_text(upload.name or "") for upload in uploads):
                     return "nul"
             return None
         body = request.body

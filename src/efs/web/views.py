@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
@@ -95,7 +97,7 @@ def _federal_regions(user) -> list[dict]:
     build, a cached group-by of the directory."""
     build, counts = monitoring.region_totals("educators")
     if build is not None:
-        rows = [
+        rows: list[dict[str, Any]] = [
             {"code": code, "name": name, "educators": counts.get(pk, 0)}
             for pk, code, name in Region.objects.values_list("pk", "code", "name")
         ]

@@ -223,6 +223,7 @@ def estimated_bands(region_id: int, base_year: int) -> tuple[list[LeaveBand], li
             .values_list("educator__birth_date", "fte", "ended_on", "end_reason")
         )
         for birth, fte, ended_on, reason in rows.iterator():
+            assert birth is not None  # filtered educator__birth_date__isnull=False
             age = age_on(birth, start)
             for index, band in enumerate(defaults):
                 if band.from_age <= age <= band.to_age:

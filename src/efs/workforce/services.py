@@ -296,6 +296,7 @@ def curriculum_set(*, actor: User, region: Region, subject: Subject, hours: dict
         if target is not None and row is not None and row.hours == target:
             continue
         if target is None:
+            assert row is not None  # neither a row nor a target was skipped above
             row.delete()
         elif row is None:
             CurriculumHours.objects.create(region=region, subject=subject, grade=grade, hours=target)

@@ -114,7 +114,7 @@ class ContentOut(ContentIn):
     names a component once, so a class used both ways would show its answer's form (a decimal as
     a bare string) as what a client may send."""
 
-    targets: list[ProgramTargetOut] = Field(default_factory=list)
+    targets: list[ProgramTargetOut] = Field(default_factory=list)  # type: ignore[assignment]  # a schema retypes its field
 
 
 class VersionOut(Schema):

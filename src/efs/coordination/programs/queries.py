@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypedDict
@@ -336,6 +337,11 @@ class Standing:
     unit: str = ""
 
 
+def _achieved(code: str) -> Callable[[ComparisonRow], float | None]:
+    """A region's achieved value of an indicator (None when not measured)."""
+    return lambda r: r.achieved[code].value if code in r.achieved else None
+
+
 def standing(result: Comparison, region_id: int) -> list[Standing]:
     """Where one region stands among the compared regions that have a program, metric by metric,
     without naming the others: its place, the median and the best value."""
@@ -343,7 +349,7 @@ def standing(result: Comparison, region_id: int) -> list[Standing]:
     mine = next((r for r in with_program if r.region_id == region_id), None)
     if mine is None:
         return []
-    metrics = [
+    metrics: list[tuple[str, Callable[[ComparisonRow], float | None], bool, str]] = [
         (_("Components of the model covered"), lambda r: float(r.components_covered), True, ""),
         (_("Money per educator, ₽"), lambda r: r.money_per_educator, True, "₽"),
         (_("Staff hours per educator"), lambda r: r.hours_per_educator, True, ""),
@@ -359,7 +365,7 @@ def standing(result: Comparison, region_id: int) -> list[Standing]:
         metrics.append(
             (
                 _("Achieved: %(name)s") % {"name": indicator.name},
-                lambda r, code=indicator.code: r.achieved[code].value if code in r.achieved else None,
+                _achieved(indicator.code),
                 up,
                 indicator.unit,
             )

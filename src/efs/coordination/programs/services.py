@@ -232,12 +232,12 @@ def _remove(content: Content, path: str) -> Content:
     if match is None:
         raise ValidationFailed(_("Unknown item."), code="program_item_unknown")
     if match[4]:
-        items = list(content.targets if match[4] == "target" else content.resources)
         index = int(match[5]) - 1
-        if not 0 <= index < len(items):
+        if not 0 <= index < len(content.targets if match[4] == "target" else content.resources):
             raise ValidationFailed(_("Unknown item."), code="program_item_unknown")
-        del items[index]
-        return replace(content, **{f"{match[4]}s": tuple(items)})
+        if match[4] == "target":
+            return replace(content, targets=content.targets[:index] + content.targets[index + 1 :])
+        return replace(content, resources=content.resources[:index] + content.resources[index + 1 :])
     goals = list(content.goals)
     g = int(match[1]) - 1
     if not 0 <= g < len(goals):

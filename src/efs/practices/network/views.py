@@ -204,7 +204,7 @@ def thread(request: AuthedRequest, pk: int) -> HttpResponse:
         "t": obj,
         "page": page,
         "moderator": moderator,
-        "membership": queries.my_memberships(request.user, [obj.community_id]).get(obj.community_id),
+        "membership": queries.my_memberships(request.user, [obj.community.pk]).get(obj.community.pk),
         "post_form": PostForm(),
         "reason_form": ReasonForm(),
         # One reverse() per page, not three per post: the post's id goes between prefix and suffix.
