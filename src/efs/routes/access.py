@@ -94,8 +94,8 @@ def item_actions(on_route: dict[str, bool], item: RouteItem) -> dict[str, bool]:
         "can_remove": on_route["can_edit"],
         "can_swap": on_route["can_edit"] and item.kind == ItemKind.COHORT,
         "can_start": tracked and item.status == ItemStatus.PLANNED,
-        "can_send_evidence": tracked
-        and item.status not in (ItemStatus.ACCEPTED, ItemStatus.CANCELLED, ItemStatus.SUBMITTED),
+        # more evidence may follow while the first awaits review (a missing page, a second file)
+        "can_send_evidence": tracked and item.status not in (ItemStatus.ACCEPTED, ItemStatus.CANCELLED),
         "can_review_evidence": on_route["can_review_evidence"]
         and any(e.accepted is None for e in item.evidence.all()),
     }
