@@ -187,6 +187,8 @@ def post_close(*, actor: User, post: Post, closed_on: dt.date) -> Post:
 def post_change(*, actor: User, post: Post, fte: Decimal, position: str) -> Post:
     post = Post.objects.select_for_update().get(pk=post.pk)
     require_registry_editor(actor, post.organization)
+    if post.closed_on is not None:
+        raise Conflict(_("The post is closed."))
     amount = _fte(fte, upper=10, what=_("The post's FTE"))
     if post_held_fte(post) > amount:
         raise Conflict(_("The post's holders hold more than that."))
