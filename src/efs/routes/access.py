@@ -48,11 +48,8 @@ def is_tutor_of(user, route: Route) -> bool:
     return route.tutor_id == user.pk or is_supporter(user, route)
 
 
-_COMPUTE = "compute"
-
-
 def route_actions(
-    user, route: Route, *, drift: Drift | None | Literal["compute"] = _COMPUTE, processing: bool | None = None
+    user, route: Route, *, drift: Drift | None | Literal["compute"] = "compute", processing: bool | None = None
 ) -> dict[str, bool]:
     """What the user may do with the route (the buttons its page offers and the API's ``actions``);
     the services check the same rules again when an action is taken.
@@ -68,7 +65,7 @@ def route_actions(
     active = route.status in ACTIVE
     if processing is None:
         processing = processing_allowed(route.educator) if own or tutors else False
-    if drift == _COMPUTE:
+    if drift == "compute":
         drift = services.deficit_drift(route) if own and active else None
     editable = own and processing and route.status == RouteStatus.DRAFT
     proposed = tutors and route.status == RouteStatus.PROPOSED

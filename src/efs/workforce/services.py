@@ -67,7 +67,7 @@ def require_region_operator(actor: User, region: Region) -> None:
 def fte_text(value: Decimal | float | int) -> str:
     """An FTE as Russian text writes it: 1 -> «1», 0.5 -> «0,5», 1.25 -> «1,25» (a decimal comma,
     no trailing zeros). The one owner of FTE in notes and messages (templates localize it)."""
-    return format_number(value, 2).rstrip("0").rstrip(",")
+    return format_number(float(value), 2).rstrip("0").rstrip(",")
 
 
 def _event(post: Post, actor: User | None, kind: str, note: str = "") -> None:
