@@ -69,6 +69,21 @@ def people_shown(among: set[str] | frozenset[str]):
     return check
 
 
+def people_exactly(shown: dict[str, set[str]]):
+    """A `check` for a list of people whose readers are decided by the app's own data
+    (assignments, shares, mentorships), not by the scope alone: exactly the World's educators
+    in `shown[who]` (keys of SURNAMES) appear, and none for a user `shown` does not name."""
+
+    def check(who: str, world, response) -> None:
+        if response.status_code != 200:
+            return
+        text = response.content.decode()
+        seen = {key for key, surname in SURNAMES.items() if surname in text}
+        assert seen == shown.get(who, set()), f"{who} sees {sorted(seen)}"
+
+    return check
+
+
 @dataclass
 class Route:
     name: str  # URL name, with namespace

@@ -299,6 +299,12 @@ def _cards_file(world, state):
     return {"file": SimpleUploadedFile("cards.json", json.dumps([card_json]).encode())}
 
 
+def _broken_cards_file(world, state):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"file": SimpleUploadedFile("cards.json", json.dumps([{"code": "M-REFUSED-PAGE"}]).encode())}
+
+
 ROUTES += [
     Route(
         "catalog:program_edit",
@@ -408,6 +414,18 @@ ROUTES += [
         observe=rows_of("catalog.Program", "pk", code="M-IMPORTED-PAGE"),
         changes={"provider"},
         label="import cards",
+    ),
+    # A file whose card does not follow the format: refused with its status (422) and the
+    # Russian message on the page, not the 200 of success; nothing is imported.
+    Route(
+        "catalog:provider",
+        "POST",
+        lambda w, s: "/catalog/provider/",
+        only({"provider"}, 422),
+        setup=_own_objects,
+        data=_broken_cards_file,
+        observe=rows_of("catalog.Program", "pk", code="M-REFUSED-PAGE"),
+        label="import a broken file: refused",
     ),
     Route(
         "catalog:review",

@@ -109,3 +109,33 @@ def test_search_endpoint_query_count_is_fixed(depot):
     # (the vocabulary: term frequencies and the number of cards; the ranking), cohort
     # filter, macroregion again (the page's cohorts), programs, outcomes, cohorts
     assert counts == [12, 12]
+
+
+def test_the_import_page_answers_a_refusal_with_its_status_and_message_and_saves_nothing(depot):
+    """A refused import is the provider's page again with the refusal's status (not the 200 of
+    success), the Russian message and the rows' errors on it; nothing is imported."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    cards = _cards(depot, 2)
+    cards[1]["hours"] = 12
+    client = Client()
+    client.force_login(depot["staff"])
+    refused = client.post(
+        "/catalog/provider/", {"file": SimpleUploadedFile("c.json", json.dumps(cards).encode())}
+    )
+    page = refused.content.decode()
+    assert refused.status_code == 422
+    assert "alert-danger" in page and "ничего не импортировано" in page.lower()
+    assert not Program.objects.exists()
+    missing = client.post("/catalog/provider/", {})
+    assert missing.status_code == 400 and "Выберите файл" in missing.content.decode()
+    checked = client.post(
+        "/catalog/provider/", {"file": SimpleUploadedFile("c.json", json.dumps(cards).encode()), "check": "1"}
+    )
+    assert checked.status_code == 200 and not Program.objects.exists()
+    imported = client.post(
+        "/catalog/provider/", {"file": SimpleUploadedFile("c.json", json.dumps(cards).encode()), "only_valid": "1"}
+    )
+    assert imported.status_code == 200
+    assert list(Program.objects.values_list("code", flat=True)) == ["X-1"]

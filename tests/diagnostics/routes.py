@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from efs.diagnostics.bank import calibration_execute, calibration_start
 from efs.diagnostics.itemformat import full_answer
-from efs.diagnostics.models import Assessment, AttemptStatus
+from efs.diagnostics.models import Assessment, Attempt, AttemptStatus
 from efs.diagnostics.services import attempt_answer, attempt_start
 from efs.people.models import ConsentKind, Role, Scope, User
 from efs.people.services import consent_give, role_grant
 from tests.diagnostics.conftest import make_items
-from tests.matrix import LOGGED_IN, ROUTES, Route, api, page, rows_of, shared_framework, state_key
+from tests.matrix import LOGGED_IN, ROUTES, Route, api, page, people_exactly, rows_of, shared_framework, state_key
 
 AGGREGATE = {"school_head", "municipal", "regional", "regional_other", "federal"}
 
@@ -84,6 +84,14 @@ def _current_position(world, state):
 
     response = Response.objects.select_related("item").get(attempt_id=state["fresh"], answered_at__isnull=True)
     state["answer"] = {"position": response.position, "answer": full_answer(response.item.as_format())}
+
+
+def _own_attempts_only(who, world, response):
+    """The list of attempts: exactly the teacher's own, none of another educator (the mentee's
+    finished attempt included) and none of theirs missing."""
+    if response.status_code == 200:
+        mine = set(Attempt.objects.filter(educator=world.self_educator).values_list("pk", flat=True))
+        assert mine and {row["id"] for row in response.json()} == mine, who
 
 
 def own(ok_status=200, *, anonymous=302):
@@ -194,7 +202,15 @@ ROUTES += [
         setup=_base,
     ),
     Route("diagnostics:person", "GET", lambda w, s: f"/diagnostics/people/{w.same_org.pk}/", _person, setup=_base),
-    Route("diagnostics:map", "GET", lambda w, s: "/diagnostics/map/", page(AGGREGATE), setup=_base),
+    # Aggregates only (groups under 5 people hidden): nobody is named on the map.
+    Route(
+        "diagnostics:map",
+        "GET",
+        lambda w, s: "/diagnostics/map/",
+        page(AGGREGATE),
+        setup=_base,
+        check=people_exactly({}),
+    ),
     Route("diagnostics:bank", "GET", lambda w, s: "/diagnostics/bank/", page({"federal"}), setup=_base),
     Route("diagnostics:item", "GET", lambda w, s: f"/diagnostics/bank/{s['item']}/", page({"federal"}), setup=_base),
     Route("diagnostics:calibrations", "GET", lambda w, s: "/diagnostics/calibration/", page({"federal"}), setup=_base),
@@ -224,7 +240,14 @@ ROUTES += [
         changes={"regional", "federal"},
     ),
     Route("api-1.0.0:assessments", "GET", lambda w, s: "/api/diagnostics/assessments", own(anonymous=401), setup=_base),
-    Route("api-1.0.0:attempts", "GET", lambda w, s: "/api/diagnostics/attempts", own(anonymous=401), setup=_base),
+    Route(
+        "api-1.0.0:attempts",
+        "GET",
+        lambda w, s: "/api/diagnostics/attempts",
+        own(anonymous=401),
+        setup=_base,
+        check=_own_attempts_only,
+    ),
     Route(
         "api-1.0.0:attempt_get",
         "GET",

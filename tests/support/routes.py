@@ -3,7 +3,7 @@ privacy wall: each kind of private record is read by exactly the people it shoul
 
 from __future__ import annotations
 
-from tests.matrix import ROUTES, api, by_role, makers, only, page
+from tests.matrix import ROUTES, api, by_role, makers, only, page, people_exactly, people_shown
 from tests.support.setup import NOTES, SECRET, TOPIC, support_data
 
 READERS = {"teacher", "tutor", "mentor", "school_head", "municipal", "regional", "regional_other", "federal"}
@@ -16,6 +16,27 @@ RECORD_READERS = {
     "observation": {"teacher", "tutor"},  # the educator and the author
     "mentoring": {"mentor"},  # the author (the educator has no login)
 }
+
+
+# The World's educators on each list of people (tests/support/setup.py): the teacher
+# (Иванова) has the support data, org A's other educator (Петрова) the mentor's note.
+WITH_SUPPORT = frozenset({"self_educator", "same_org"})
+# Private records are listed to who reads them (RECORD_READERS), not by scope: the teacher, the
+# tutor and the head the teacher's, the mentor the note about Петрова; operators none.
+RECORDS_LISTED = {
+    "teacher": {"self_educator"},
+    "tutor": {"self_educator"},
+    "school_head": {"self_educator"},
+    "mentor": {"same_org"},
+}
+# The support home of the teacher, the tutor and the mentor: whom each of them supports.
+HOME_LISTED = {"teacher": {"self_educator"}, "tutor": {"self_educator"}, "mentor": {"same_org"}}
+
+
+def _overview(who, world, response):
+    if response.status_code == 200:
+        _no_contents(who, world, response)
+    people_shown(WITH_SUPPORT)(who, world, response)
 
 
 def _no_contents(who, world, response):
@@ -62,12 +83,13 @@ ROUTES += [
         by_role(
             {"teacher": 200, "tutor": 200, "mentor": 200} | dict.fromkeys(OVERSEERS, 302), anonymous=302, default=403
         ),
+        check=people_exactly(HOME_LISTED),
     ),
     _page(
         "overview",
         lambda w, s: "/support/overview/",
         page(OVERSEERS),
-        check=lambda who, w, r: _no_contents(who, w, r) if r.status_code == 200 else None,
+        check=_overview,
     ),
     _page("calendar_ics", lambda w, s: "/support/calendar.ics", page(PARTIES)),
     _page("consultation_new", lambda w, s: "/support/consultations/new/", only({"teacher"})),
@@ -114,7 +136,7 @@ ROUTES += [
         method="POST",
         data=lambda w, s: {},
     ),
-    _page("records", lambda w, s: "/support/records/", page(READERS)),
+    _page("records", lambda w, s: "/support/records/", page(READERS), check=people_exactly(RECORDS_LISTED)),
     _page("record_new", lambda w, s: "/support/records/new/", page({"teacher", "tutor", "mentor"})),
     _page(
         "record_new",
@@ -264,6 +286,21 @@ def _head_sees_no_plan(who, world, response):
     assert PLAN_TITLE not in text and MEETING_NOTES not in text and "Разбор урока" not in text
 
 
+# The mentoring page: the teacher and the mentor see their own pair (the teacher); the head sees
+# the people of org A (its pairs, and the school's staff to make a pair of); nobody of another school.
+PAIRS_LISTED = {
+    "teacher": {"self_educator"},
+    "mentor": {"self_educator"},
+    "school_head": {"self_educator", "same_org"},
+}
+
+
+def _mentoring_list(who, world, response):
+    if who == "school_head":
+        _head_sees_no_plan(who, world, response)
+    people_exactly(PAIRS_LISTED)(who, world, response)
+
+
 _mpage, _mapi = makers("support", mentoring_data)
 
 ROUTES += [
@@ -271,7 +308,7 @@ ROUTES += [
         "mentoring",
         lambda w, s: "/support/mentoring/",
         page({"teacher", "mentor", "school_head"}),
-        check=lambda who, w, r: _head_sees_no_plan(who, w, r) if who == "school_head" else None,
+        check=_mentoring_list,
     ),
     _mpage("mentorship", lambda w, s: f"/support/mentoring/{s['mentorship']}/", only(MENTORING)),
     _mpage(
@@ -392,7 +429,12 @@ def _no_reflection(who, world, response):
 _cpage, _capi = makers("support", cycles_data)
 
 ROUTES += [
-    _cpage("cycles", lambda w, s: "/support/cycles/", page(SUPPORTED)),
+    _cpage(
+        "cycles",
+        lambda w, s: "/support/cycles/",
+        page(SUPPORTED),
+        check=people_exactly(dict.fromkeys(SUPPORTED, {"self_educator"})),  # only the teacher has cycles
+    ),
     _cpage("cycle_new", lambda w, s: "/support/cycles/new/", only({"teacher"})),
     _cpage(
         "cycle_new",
@@ -558,7 +600,7 @@ ROUTES += [
         data=lambda w, s: {"region": w.r1.pk, "moves": [f"{w.other_muni.pk}:{w.users['tutor'].pk}"], "note": "Матрица"},
         check=_moved,
     ),
-    _kpage("effects", lambda w, s: "/support/effects/", page(HEADS)),
+    _kpage("effects", lambda w, s: "/support/effects/", page(HEADS), check=people_exactly({})),  # aggregates only
     _kapi(
         "caseloads",
         "GET",

@@ -63,6 +63,17 @@ def _holder_only(who, world, response):
         assert {key for key, surname in SURNAMES.items() if surname in text} == {"self_educator"}, who
 
 
+def _post_actions_of(who, world, response):
+    """The post's readers edit the registry too: every action on the open, held post but closing it."""
+    if response.status_code == 200:
+        assert response.json()["actions"] == {
+            "can_fill": True,
+            "can_end_holdings": True,
+            "can_change": True,
+            "can_close": False,
+        }, who
+
+
 def _changed_for(users: set[str], changed, what: str) -> dict:
     """A POST row's outcome: ``changed(world)`` (`what`) turns true for ``users`` and for nobody
     else (the matrix reads it before and after the request)."""
@@ -440,6 +451,15 @@ ROUTES += [
         lambda w, s: f"/api/workforce/posts?region={w.r1.pk}",
         _forbidden_else(dict.fromkeys(READERS, 200), anonymous=401),
         check=_posts_of,
+    ),
+    # One post of org A (R1): its readers get it with what they may do; R2's operator names a
+    # post it cannot see (not found); the other roles have no registry at all.
+    endpoint(
+        "post_detail",
+        "GET",
+        lambda w, s: f"/api/workforce/posts/{s['post']}",
+        _r1(READERS_R1, 200, anonymous=401),
+        check=_post_actions_of,
     ),
     endpoint(
         "run_create",

@@ -27,7 +27,7 @@ from efs.people import access as people_access
 from efs.people.models import Organization, Role
 
 from . import importexport, queries, services
-from .access import program_visible, provider_organizations
+from .access import program_actions, program_visible, provider_organizations
 from .models import Review, ReviewStatus
 
 router = Router(tags=["catalog"])
@@ -220,9 +220,27 @@ class CardOut(Schema):
     network_partners: list[PartnerOut]  # network form: the organizations it is implemented with
 
 
+class ProgramActionsOut(Schema):
+    """What the caller may do with the program now (efs.catalog.access.program_actions, the same
+    answer the program card page draws its buttons from); each action is checked again when taken."""
+
+    can_edit: bool  # PUT /programs/{id}: the provider, a draft or returned card
+    can_submit: bool  # submit the card for review (the provider)
+    can_schedule: bool  # POST /programs/{id}/cohorts (the provider, a card not rejected or archived)
+    can_assign: bool  # assign experts (the moderating operator, a submitted card or one in review)
+    can_decide: bool  # approve, return or reject (the moderating operator, a card in review)
+    can_publish: bool  # publish an approved card (the moderating operator)
+    can_archive: bool  # archive a published card (the provider or the moderating operator)
+    sees_reviews: bool  # the experts' reviews are shown to the caller
+    can_enroll: bool  # a teacher may enroll in its cohorts (a published card)
+    own: bool  # the caller is on the provider's staff
+    moderates: bool  # the caller moderates the provider's region
+
+
 class ProgramCardOut(CardOut):
     version: int
     cohorts: list[CohortOut]
+    actions: ProgramActionsOut
 
 
 class ProgramStateOut(Schema):
@@ -240,6 +258,7 @@ def program(request: AuthedRequest, program_id: Id):
         "version": p.version,
         **services.program_card(p),
         "cohorts": [_cohort(c) for c in p.cohorts.select_related("municipality")],
+        "actions": program_actions(request.user, p),
     }
 
 

@@ -215,3 +215,23 @@ class DecisionForm(CommentForm):
 
 class CohortCancelForm(forms.Form):
     cohort = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+IMPORT_MAX_BYTES = 10 * 1024 * 1024
+
+
+class ProgramsImportForm(forms.Form):
+    """A file of program cards (JSON or XLSX, as exported); the button pressed says whether to
+    only check it or to import only its valid cards."""
+
+    file = forms.FileField(
+        label=gettext_lazy("File"), error_messages={"required": gettext_lazy("Choose a file to upload.")}
+    )
+    check = forms.BooleanField(required=False)
+    only_valid = forms.BooleanField(required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > IMPORT_MAX_BYTES:
+            raise ValidationError(_("The file is larger than 10 MB."))
+        return upload

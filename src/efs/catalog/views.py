@@ -39,6 +39,7 @@ from .forms import (
     CommentForm,
     ConfirmForm,
     DecisionForm,
+    ProgramsImportForm,
     ReviewForm,
     card_from_post,
     cohort_data,
@@ -349,24 +350,34 @@ def cohorts(request: AuthedRequest, pk: int) -> HttpResponse:
 def provider(request: AuthedRequest) -> HttpResponse:
     org = _provider_org(request)
     report = None
+    status = 200
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, _("Choose a file to upload."))
-        else:
-            content = upload.read()
+        form = ProgramsImportForm(request.POST, request.FILES)
+        refused_rows: list = []
+
+        def run(data):
             try:
-                report = importexport.programs_import(
-                    actor=request.user, provider=org, file_name=upload_name(upload), content=content,
-                    only_valid=request.POST.get("only_valid") == "1", dry_run=request.POST.get("check") == "1",
+                return importexport.programs_import(
+                    actor=request.user,
+                    provider=org,
+                    file_name=upload_name(data["file"]),
+                    content=data["file"].read(),
+                    only_valid=data["only_valid"],
+                    dry_run=data["check"],
                 )
-            except DomainError as exc:
-                messages.error(request, exc.message)
+            except DomainError as exc:  # the rows' errors are shown under the refusal
                 if isinstance(exc.details, list):
-                    report = importexport.ImportReport(total=0, errors=exc.details)
-            else:
-                if report.created:
-                    messages.success(request, _("Imported as drafts: %(n)s.") % {"n": len(report.created)})
+                    refused_rows.extend(exc.details)
+                raise
+
+        outcome = submit(request, form, run)
+        status = outcome.status
+        if outcome:
+            report = outcome.value
+            if report.created:
+                messages.success(request, _("Imported as drafts: %(n)s.") % {"n": len(report.created)})
+        elif refused_rows:
+            report = importexport.ImportReport(total=0, errors=refused_rows)
     programs = Program.objects.filter(provider=org).order_by("status", "title")
     if request.GET.get("export") in ("json", "xlsx"):
         return _export(programs, request.GET["export"])
@@ -377,6 +388,7 @@ def provider(request: AuthedRequest) -> HttpResponse:
         request,
         "catalog/provider.html",
         {"org": org, "by_status": by_status, "report": report, "criteria": ReviewCriterion.objects.all()},
+        status=status,
     )
 
 

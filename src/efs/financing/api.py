@@ -30,6 +30,7 @@ from efs.people.models import Organization, Region, Role
 from efs.people.public import api_auth
 
 from . import queries, services
+from .access import enrollment_actions
 from .models import Contract, EnrollmentStatus
 
 router = Router(tags=["financing"])
@@ -79,6 +80,22 @@ class EnrollmentOut(Schema):
     decided_at: dt.datetime | None
     finished_at: dt.datetime | None
     comment: str
+
+
+class EnrollmentActionsOut(Schema):
+    """What the caller may do with the enrollment now (efs.financing.access.enrollment_actions, the
+    same answer the enrollment page draws its buttons from); each action is checked again."""
+
+    can_cancel: bool  # action "cancel": the educator, an open enrollment, before the cohort starts
+    can_accept: bool  # action "accept": the provider's staff, a request
+    can_decline: bool  # action "decline": the provider's staff, an open enrollment
+    can_complete: bool  # actions "completed"/"not_completed": the provider, accepted, cohort started
+    own: bool  # the caller is the enrolled educator
+    provider: bool  # the caller is on the staff of the enrollment's provider
+
+
+class EnrollmentDetailOut(EnrollmentOut):
+    actions: EnrollmentActionsOut
 
 
 class FinancingMeOut(Schema):
@@ -276,9 +293,17 @@ def enrollments(request: AuthedRequest, status: StatusFilter = "", offset: Offse
     return [_enrollment_out(e) for e in qs[offset : offset + limit]]
 
 
-@router.get("/enrollments/{int:enrollment_id}", response=EnrollmentOut, summary="One enrollment")
+def _enrollment_detail(user, e) -> dict:
+    return {**_enrollment_out(e), "actions": enrollment_actions(user, e)}
+
+
+@router.get(
+    "/enrollments/{int:enrollment_id}",
+    response=EnrollmentDetailOut,
+    summary="One enrollment, with what the caller may do with it",
+)
 def enrollment(request: AuthedRequest, enrollment_id: Id):
-    return _enrollment_out(queries.enrollment(request.user, enrollment_id))
+    return _enrollment_detail(request.user, queries.enrollment(request.user, enrollment_id))
 
 
 class EnrollmentActionIn(Schema):
@@ -288,7 +313,7 @@ class EnrollmentActionIn(Schema):
 
 @router.post(
     "/enrollments/{int:enrollment_id}/actions",
-    response=EnrollmentOut,
+    response=EnrollmentDetailOut,
     summary="Accept, decline, cancel, or record the outcome (repeatable)",
 )
 def enrollment_action(request: AuthedRequest, enrollment_id: Id, body: EnrollmentActionIn):
@@ -305,7 +330,7 @@ def enrollment_action(request: AuthedRequest, enrollment_id: Id, body: Enrollmen
         )
     else:
         raise ValidationFailed(_("Unknown action."), code="action_unknown")
-    return _enrollment_out(queries.enrollment(request.user, enrollment_id))
+    return _enrollment_detail(request.user, queries.enrollment(request.user, enrollment_id))
 
 
 @router.get(

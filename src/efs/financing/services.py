@@ -29,6 +29,7 @@ from efs.people.models import Educator, EducatorCategory, Organization, Region, 
 from efs.people.services import notify, processing_require
 
 from . import combiner, ledger, queries
+from .access import is_provider_staff
 from .models import (
     OPEN_ENROLLMENT,
     Account,
@@ -525,8 +526,8 @@ def enrollment_request(
 
 
 def _provider_of(actor: User, enrollment: Enrollment) -> None:
-    grants = access.require_role(actor, [Role.PROVIDER])
-    if not any(g.organization_id == enrollment.provider_id for g in grants):
+    access.require_role(actor, [Role.PROVIDER])
+    if not is_provider_staff(actor, enrollment):
         raise PermissionDenied(_("Only the provider's staff decide on its enrollments."))
 
 

@@ -26,6 +26,7 @@ from efs.people.public import AuditAction, audit_rows, audit_view
 from efs.web.actions import Outcome, answer, submit
 
 from . import queries, services
+from .access import enrollment_actions
 from .forms import (
     CommentForm,
     ContractForm,
@@ -109,10 +110,6 @@ def enrollment(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _enrollment_page(request: HttpRequest, obj: Enrollment, status: int = 200) -> HttpResponse:
-    is_self = obj.educator.user_id == request.user.pk
-    is_provider = any(
-        g.role == Role.PROVIDER and g.organization_id == obj.provider_id for g in access.grants(request.user)
-    )
     audit_view(
         actor=request.user,
         obj=obj,
@@ -122,11 +119,8 @@ def _enrollment_page(request: HttpRequest, obj: Enrollment, status: int = 200) -
     )
     context = {
         "e": obj,
-        "is_self": is_self,
-        "is_provider": is_provider,
-        "is_open": obj.status in OPEN_ENROLLMENT,
+        "actions": enrollment_actions(request.user, obj),
         "hold_state": _hold_state(obj),
-        "today": timezone.localdate(),
     }
     return render(request, "financing/enrollment.html", context, status=status)
 

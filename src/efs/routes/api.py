@@ -31,7 +31,7 @@ from efs.people.models import Region
 from efs.people.public import api_auth
 
 from . import queries, regional, services
-from .access import STATUS_READERS
+from .access import STATUS_READERS, item_actions, route_actions
 from .building import BuildOptions
 from .models import ACTIVE, AllocationRun
 
@@ -46,6 +46,17 @@ class EvidenceOut(Schema):
     uploaded_at: dt.datetime
     accepted: bool | None
     review_comment: str
+
+
+class ItemActionsOut(Schema):
+    """What the caller may do with the activity now (efs.routes.access.item_actions, the same
+    answer the route page draws its buttons from); the action itself is checked again."""
+
+    can_remove: bool  # DELETE …/items/{id} (a draft route, its educator)
+    can_swap: bool  # POST …/items with replace_item (a cohort of a draft route)
+    can_start: bool  # POST …/items/{id}/start
+    can_send_evidence: bool  # POST …/items/{id}/evidence
+    can_review_evidence: bool  # POST …/evidence/{id}/review (the tutor; evidence awaits review)
 
 
 class ItemOut(Schema):
@@ -66,6 +77,7 @@ class ItemOut(Schema):
     evidence_form: str
     status: str
     evidence: list[EvidenceOut]
+    actions: ItemActionsOut
 
 
 class RouteSummaryOut(Schema):
@@ -100,6 +112,23 @@ class DriftOut(Schema):
     current_covered_share: float
 
 
+class RouteActionsOut(Schema):
+    """What the caller may do with the route now (efs.routes.access.route_actions, the same answer
+    the route page draws its buttons from); the action itself is checked again when taken."""
+
+    can_edit: bool  # change a draft: add, swap, remove activities, change the limits (its educator)
+    can_propose: bool  # action "propose"
+    can_approve: bool  # action "approve" (the tutor, a proposed route)
+    can_return: bool  # action "return"
+    can_abandon: bool  # action "abandon" (the educator or the tutor, a route not closed)
+    can_rebuild: bool  # rebuild for the current deficits (they changed since the route was built)
+    can_rediagnose: bool  # a re-diagnosis of the goals whose activities are done
+    can_track: bool  # start activities and send evidence (an approved route)
+    can_review_evidence: bool  # accept or return evidence (the tutor)
+    own: bool  # the caller is the route's educator
+    tutors: bool  # the caller is the route's tutor (or a tutor assigned to the educator)
+
+
 class RouteOut(Schema):
     id: int
     educator: int
@@ -116,6 +145,7 @@ class RouteOut(Schema):
     goals: list[GoalOut]
     items: list[ItemOut]
     deficits_changed: DriftOut | None
+    actions: RouteActionsOut
 
 
 class StaffSummaryOut(Schema):
@@ -172,7 +202,7 @@ class PlanOut(Schema):
     results: Any
 
 
-def _item_out(item) -> dict:
+def _item_out(item, on_route: dict[str, bool]) -> dict:
     return {
         "id": item.pk,
         "kind": item.kind,
@@ -202,11 +232,14 @@ def _item_out(item) -> dict:
             }
             for e in item.evidence.all()
         ],
+        "actions": item_actions(on_route, item),
     }
 
 
-def _route_out(route) -> dict:
+def _route_out(user, route) -> dict:
     state = services.summary(route)
+    drift = services.deficit_drift(route) if route.status in ACTIVE else None
+    actions = route_actions(user, route, drift=drift)
     return {
         "id": route.pk,
         "educator": route.educator_id,
@@ -243,8 +276,9 @@ def _route_out(route) -> dict:
             }
             for g, planned, done in state["goals"]
         ],
-        "items": [_item_out(i) for i in route.items.all()],
-        "deficits_changed": _drift_out(services.deficit_drift(route)) if route.status in ACTIVE else None,
+        "items": [_item_out(i, actions) for i in route.items.all()],
+        "deficits_changed": _drift_out(drift),
+        "actions": actions,
     }
 
 
@@ -281,7 +315,7 @@ def mine(request: AuthedRequest):
     route = queries.my_route(_me(request))
     if route is None:
         raise NotFound(_("You have no active route; build one from your diagnostics."), code="route_none")
-    return _route_out(queries.route_full(request.user, route.pk))
+    return _route_out(request.user, queries.route_full(request.user, route.pk))
 
 
 @router.post("/build", response={201: RouteOut}, summary="Build the optimal route from my latest diagnostics")
@@ -298,7 +332,7 @@ def build(request: AuthedRequest, body: BuildIn):
         copay=body.copay_kopecks,
     )
     route = services.route_build(actor=request.user, educator=me, options=options)
-    return Status(201, _route_out(queries.route_full(request.user, route.pk)))
+    return Status(201, _route_out(request.user, queries.route_full(request.user, route.pk)))
 
 
 @router.get(
@@ -341,7 +375,7 @@ def staff(
 
 @router.get("/{int:route_id}", response=RouteOut, summary="A route with its goals, items and evidence")
 def route(request: AuthedRequest, route_id: Id):
-    return _route_out(queries.route_full(request.user, route_id))
+    return _route_out(request.user, queries.route_full(request.user, route_id))
 
 
 class RouteActionIn(Schema):
@@ -365,7 +399,7 @@ def route_action(request: AuthedRequest, route_id: Id, body: RouteActionIn):
     if body.action not in handlers:
         raise ValidationFailed(_("Unknown action."), code="action_unknown")
     handlers[body.action](actor=request.user, route=obj, comment=body.comment)
-    return _route_out(queries.route_full(request.user, route_id))
+    return _route_out(request.user, queries.route_full(request.user, route_id))
 
 
 class RouteCohortIn(Schema):
@@ -383,7 +417,7 @@ def item_add(request: AuthedRequest, route_id: Id, body: RouteCohortIn):
         raise NotFound(_("Not found, or you have no access to it."))
     replace = obj.items.filter(pk=body.replace_item).first() if body.replace_item else None
     item = services.item_add_cohort(actor=request.user, route=obj, cohort=cohort, replace=replace)
-    return Status(201, _item_out(item))
+    return Status(201, _item_out(item, route_actions(request.user, queries.route_full(request.user, route_id))))
 
 
 def _item(request, route_id: int, item_id: int):
@@ -424,7 +458,8 @@ def item_alternatives(request: AuthedRequest, route_id: Id, item_id: Id):
 
 @router.post("/{int:route_id}/items/{int:item_id}/start", response=ItemOut, summary="Mark an activity as started")
 def item_start(request: AuthedRequest, route_id: Id, item_id: Id):
-    return _item_out(services.item_start(actor=request.user, item=_item(request, route_id, item_id)))
+    item = services.item_start(actor=request.user, item=_item(request, route_id, item_id))
+    return _item_out(item, route_actions(request.user, queries.route_full(request.user, route_id)))
 
 
 @router.post(

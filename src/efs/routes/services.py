@@ -23,12 +23,13 @@ from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from efs.financing.services import certificate_of
 from efs.limits import COMMENT_MAX_CHARS, FILE_NAME_MAX_CHARS, NOTE_MAX_CHARS
 from efs.money import format_money
-from efs.people.models import Educator, Role, SupportAssignment, User
+from efs.people.models import Educator, User
 from efs.people.public import assigned_tutor
 from efs.people.services import notify, processing_allowed_q, processing_require
 from efs.planner import PlannerError, plan_route
 
 from . import building, registry
+from .access import is_supporter, is_tutor_of
 from .models import (
     ACTIVE,
     Evidence,
@@ -83,12 +84,6 @@ def _event(route: Route, actor: User | None, action: str, comment: str = "") -> 
 def _own(actor: User, educator: Educator) -> None:
     if educator.user_id != actor.pk:
         raise PermissionDenied(_("Only the educator themselves changes their route."))
-
-
-def _is_supporter(actor: User, route: Route, kinds=(Role.TUTOR,)) -> bool:
-    return SupportAssignment.objects.filter(
-        supporter=actor, educator_id=route.educator_id, kind__in=kinds, active=True
-    ).exists()
 
 
 # ---------------------------------------------------------------- building
@@ -386,7 +381,7 @@ def item_add_cohort(*, actor: User, route: Route, cohort: Cohort, replace: Route
 def _open_to_add(actor: User, route_id: int) -> Route:
     """A draft route to its educator; a draft or proposed route to their tutor."""
     route = Route.objects.select_for_update().select_related("educator").filter(pk=route_id).first()
-    if route is None or (route.educator.user_id != actor.pk and not _is_supporter(actor, route)):
+    if route is None or (route.educator.user_id != actor.pk and not is_supporter(actor, route)):
         raise NotFound(_("Not found, or you have no access to it."))
     if route.educator.user_id == actor.pk:
         return _editable(actor, route)
@@ -723,7 +718,7 @@ def route_propose(*, actor: User, route: Route, comment: str = "") -> Route:
 
 
 def _tutor_of(actor: User, route: Route) -> None:
-    if route.tutor_id == actor.pk or _is_supporter(actor, route):
+    if is_tutor_of(actor, route):
         return
     raise PermissionDenied(_("Only the educator's tutor approves or returns the route."))
 

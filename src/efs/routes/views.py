@@ -26,7 +26,7 @@ from efs.people.public import AuditAction, audit_record, audit_rows, audit_view,
 from efs.web.actions import Outcome, act, answer, submit
 
 from . import queries, regional, services
-from .access import STATUS_READERS
+from .access import STATUS_READERS, item_actions, route_actions
 from .building import BuildOptions
 from .forms import (
     BuildForm,
@@ -112,22 +112,23 @@ def mine(request: AuthedRequest) -> HttpResponse:
 
 def _route_context(request, route) -> dict:
     state = services.summary(route)
-    is_self = route.educator.user_id == request.user.pk
-    is_tutor = route.tutor_id == request.user.pk or services._is_supporter(request.user, route)
+    drift = services.deficit_drift(route) if route.status in ACTIVE else None
+    processing = processing_allowed(route.educator)
+    actions = route_actions(request.user, route, drift=drift, processing=processing)
+    items = list(route.items.all())
     return {
         "route": route,
         "state": state,
-        "items": list(route.items.all()),
-        "is_self": is_self,
-        "is_tutor": is_tutor,
+        "items": items,
+        "actions": actions,
+        "item_actions": {item.pk: item_actions(actions, item) for item in items},
         "timeline": timeline(route.items.all(), route.period_start, route.period_end),
         "upcoming": queries.upcoming(route),
         "today": timezone.localdate(),
-        "ready_goals": [g for g, _c, _d in state["goals"] if g.status == "ready"],
-        "enrollments": queries.enrollments_of(route) if is_self or is_tutor else {},
-        "processing_allowed": processing_allowed(route.educator),
+        "enrollments": queries.enrollments_of(route) if actions["own"] or actions["tutors"] else {},
+        "processing_allowed": processing,
         "limits": {"budget": roubles_text(route.budget), "copay": roubles_text(route.copay)},
-        "drift": services.deficit_drift(route) if route.status in ACTIVE else None,
+        "drift": drift,
     }
 
 

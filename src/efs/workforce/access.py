@@ -4,12 +4,16 @@ Posts, assignments and forecasts are read by the school head (the school), the
 municipal operator (the municipality), the regional operator (the region) and the
 federal operator; forecasts and risk are per municipality, so a school head reads the
 school's registry and age structure, not the municipal forecast. Teachers see none of it.
+
+``post_actions`` is the one owner of what a user may do with a post of the staffing
+registry: the post page draws its forms from it and the API returns it as ``actions``.
 """
 
 from __future__ import annotations
 
+from efs.people import access
 from efs.people.access import ScopePolicy, register
-from efs.people.public import Role
+from efs.people.public import Organization, Role
 
 from .models import Assignment, ForecastCell, Post, Profile, RiskScore, TargetedContract
 
@@ -69,3 +73,22 @@ register(
     RiskScore,
     ScopePolicy(region="run__region", municipality="municipality", roles=FORECAST_READERS, personal=False),
 )
+
+
+def may_edit_registry(user, organization: Organization) -> bool:
+    """The school head of the organization, the operator of its municipality or region."""
+    return access.scoped(Organization.objects.filter(pk=organization.pk), user, roles=REGISTRY_EDITORS).exists()
+
+
+def post_actions(user, post: Post) -> dict[str, bool]:
+    """What the user may do with the post (the forms its page offers and the API's ``actions``);
+    the services check the same rules again when an action is taken."""
+    editor = may_edit_registry(user, post.organization)
+    is_open = post.closed_on is None
+    held = editor and post.assignments.filter(ended_on__isnull=True).exists()
+    return {
+        "can_fill": editor and is_open,
+        "can_end_holdings": held,
+        "can_change": editor and is_open,
+        "can_close": editor and is_open and not held,
+    }

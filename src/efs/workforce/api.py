@@ -16,7 +16,7 @@ from efs.people import access
 from efs.people.public import Municipality, Subject
 
 from . import queries, services
-from .access import FORECAST_READERS, READERS, REGION_LEVEL
+from .access import FORECAST_READERS, READERS, REGION_LEVEL, post_actions
 
 router = Router(tags=["workforce"])
 
@@ -159,6 +159,41 @@ def posts(request: AuthedRequest, params: Query[PostsIn]):
         }
         for p in rows[params.offset : params.offset + limit]
     ]
+
+
+class PostActionsOut(Schema):
+    """What the caller may do with the post now (efs.workforce.access.post_actions, the same answer
+    the post page draws its forms from); each action is checked again when taken."""
+
+    can_fill: bool  # give a holding of the post to an educator (an open post, its editor)
+    can_end_holdings: bool  # end a holding (the post has open ones)
+    can_change: bool  # change the position and FTE (an open post)
+    can_close: bool  # close the post (open, nobody holds it now)
+
+
+class PostDetailOut(PostOut):
+    actions: PostActionsOut
+
+
+@router.get(
+    "/posts/{int:post_id}",
+    response=PostDetailOut,
+    summary="A post of the staffing registry, with what the caller may do with it",
+)
+def post_detail(request: AuthedRequest, post_id: Id):
+    access.require_role(request.user, READERS)
+    p = queries.post_visible(request.user, post_id)
+    return {
+        "id": p.pk,
+        "organization": str(p.organization),
+        "subject": p.subject.name if p.subject else None,
+        "position": p.position,
+        "fte": float(p.fte),
+        "held_fte": float(services.post_held_fte(p)),
+        "opened_on": p.opened_on.isoformat(),
+        "closed_on": p.closed_on.isoformat() if p.closed_on else None,
+        "actions": post_actions(request.user, p),
+    }
 
 
 class RunIn(Schema):

@@ -101,14 +101,22 @@ class PostOpenForm(_Styled):
 
 class PostChangeForm(forms.Form):
     position = forms.CharField(label=_("Position"), max_length=200)
+    # localize: shown with a decimal comma («1,50») and read back with one, like the other FTE fields
     fte = forms.DecimalField(
-        label=_("FTE (stavki)"), min_value=Decimal("0.01"), max_value=Decimal(10), decimal_places=2
+        label=_("FTE (stavki)"), min_value=Decimal("0.01"), max_value=Decimal(10), decimal_places=2, localize=True
     )
 
 
 class FillForm(forms.Form):
     educator = forms.IntegerField(label=_("Educator"), min_value=1)
-    fte = forms.DecimalField(label=_("FTE (stavki)"), min_value=Decimal("0.01"), max_value=Decimal(3), decimal_places=2)
+    fte = forms.DecimalField(
+        label=_("FTE (stavki)"),
+        min_value=Decimal("0.01"),
+        max_value=Decimal(3),
+        decimal_places=2,
+        localize=True,
+        initial=Decimal("1.00"),
+    )
     started_on = forms.DateField(label=_("From"))
     out_of_field = forms.BooleanField(label=_("outside the subject of education"), required=False)
 

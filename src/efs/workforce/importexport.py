@@ -23,7 +23,7 @@ from efs.errors import ValidationFailed
 from efs.people.public import Educator, Organization, Region, Subject, User
 
 from .models import Assignment, ClassCount, Education, Post, PostEvent, Profile
-from .services import require_region_operator
+from .services import fte_text, require_region_operator
 
 MAX_ROWS = 20_000
 
@@ -246,7 +246,7 @@ def staffing_import(*, actor: User, region: Region, content: bytes) -> int:
                 fte=fte,
                 opened_on=opened,
             )
-            PostEvent.objects.create(post=post, actor=actor, kind=PostEvent.Kind.IMPORTED, note=f"{fte}")
+            PostEvent.objects.create(post=post, actor=actor, kind=PostEvent.Kind.IMPORTED, note=fte_text(fte))
             if holder is not None:
                 Assignment.objects.create(
                     post=post,

@@ -15,12 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from efs.errors import Conflict, PermissionDenied, ValidationFailed
+from efs.money import format_number
 from efs.people import access
 from efs.people.public import Educator, Municipality, Organization, Region, Subject, User
 from efs.workforce.engine import WorkforceError, project
 
 from . import forecasting
-from .access import REGION_LEVEL, REGISTRY_EDITORS
+from .access import REGION_LEVEL, may_edit_registry
 from .models import (
     Assignment,
     ClassCount,
@@ -50,8 +51,7 @@ RISK_HORIZON = 5  # the gap part of the risk index is read this many years ahead
 
 def require_registry_editor(actor: User, organization: Organization) -> None:
     """The school head of the organization, the operator of its municipality or region."""
-    editable = access.scoped(Organization.objects.filter(pk=organization.pk), actor, roles=REGISTRY_EDITORS)
-    if not editable.exists():
+    if not may_edit_registry(actor, organization):
         raise PermissionDenied(_("You may not change the staffing of this organization."))
 
 
@@ -62,6 +62,12 @@ def require_region_operator(actor: User, region: Region) -> None:
 
 
 # ---------------------------------------------------------------- the registry
+
+
+def fte_text(value: Decimal | float | int) -> str:
+    """An FTE as Russian text writes it: 1 -> «1», 0.5 -> «0,5», 1.25 -> «1,25» (a decimal comma,
+    no trailing zeros). The one owner of FTE in notes and messages (templates localize it)."""
+    return format_number(float(value), 2).rstrip("0").rstrip(",")
 
 
 def _event(post: Post, actor: User | None, kind: str, note: str = "") -> None:
@@ -96,7 +102,7 @@ def post_open(
         fte=_fte(fte, upper=10, what=_("The post's FTE")),
         opened_on=opened_on,
     )
-    _event(post, actor, PostEvent.Kind.OPENED, f"{post.fte}")
+    _event(post, actor, PostEvent.Kind.OPENED, fte_text(post.fte))
     return post
 
 
@@ -125,7 +131,8 @@ def post_fill(
     amount = _fte(fte, upper=3, what=_("The holding's FTE"))
     if post_held_fte(post, on=started_on) + amount > post.fte:
         raise Conflict(
-            _("The post has only %(free)s FTE free.") % {"free": post.fte - post_held_fte(post, on=started_on)}
+            _("The post has only %(free)s FTE free.")
+            % {"free": fte_text(post.fte - post_held_fte(post, on=started_on))}
         )
     assignment = Assignment.objects.create(
         post=post,
@@ -135,7 +142,7 @@ def post_fill(
         started_on=started_on,
         out_of_field=out_of_field,
     )
-    _event(post, actor, PostEvent.Kind.FILLED, f"{educator.pk}: {amount}")
+    _event(post, actor, PostEvent.Kind.FILLED, f"{educator.pk}: {fte_text(amount)}")
     return assignment
 
 
@@ -155,7 +162,7 @@ def assignment_end(*, actor: User, assignment: Assignment, ended_on: dt.date, re
         assignment.post,
         actor,
         PostEvent.Kind.VACATED,
-        f"{assignment.educator_id}: {assignment.fte} ({reason})",
+        f"{assignment.educator_id}: {fte_text(assignment.fte)} ({reason})",
     )
     return assignment
 
@@ -180,13 +187,15 @@ def post_close(*, actor: User, post: Post, closed_on: dt.date) -> Post:
 def post_change(*, actor: User, post: Post, fte: Decimal, position: str) -> Post:
     post = Post.objects.select_for_update().get(pk=post.pk)
     require_registry_editor(actor, post.organization)
+    if post.closed_on is not None:
+        raise Conflict(_("The post is closed."))
     amount = _fte(fte, upper=10, what=_("The post's FTE"))
     if post_held_fte(post) > amount:
         raise Conflict(_("The post's holders hold more than that."))
-    before = f"{post.position}, {post.fte}"
+    before = f"{post.position}, {fte_text(post.fte)}"
     post.fte, post.position = amount, (position.strip() or post.position)[:200]
     post.save(update_fields=["fte", "position"])
-    _event(post, actor, PostEvent.Kind.CHANGED, f"{before} → {post.position}, {post.fte}")
+    _event(post, actor, PostEvent.Kind.CHANGED, f"{before} → {post.position}, {fte_text(post.fte)}")
     return post
 
 
@@ -759,7 +768,7 @@ def registry_load(*, region: Region, posts: list[PostRow], profiles: dict[int, t
         batch_size=2000,
     )
     PostEvent.objects.bulk_create(
-        [PostEvent(post=post, kind=PostEvent.Kind.IMPORTED, note=f"{post.fte}") for post in created],
+        [PostEvent(post=post, kind=PostEvent.Kind.IMPORTED, note=fte_text(post.fte)) for post in created],
         batch_size=2000,
     )
     from .models import Profile

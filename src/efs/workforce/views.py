@@ -24,7 +24,7 @@ from efs.people.public import Municipality, Region
 from efs.web.actions import act, answer, refused, submit
 
 from . import forms, importexport, queries, services
-from .access import FORECAST_READERS, READERS, REGION_LEVEL
+from .access import FORECAST_READERS, READERS, REGION_LEVEL, post_actions
 from .models import ForecastRun, InputChange, Scenario, TargetedContract
 
 
@@ -327,6 +327,7 @@ def _post_page(request: AuthedRequest, item, status: int = 200) -> HttpResponse:
         "workforce/post.html",
         {
             "post": item,
+            "actions": post_actions(request.user, item),
             "holdings": queries.holdings_of(request.user, item),
             "events": item.events.select_related("actor")[:100],
             "held": services.post_held_fte(item),
