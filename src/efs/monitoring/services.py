@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import suppress
 from decimal import Decimal, InvalidOperation
 
@@ -268,7 +268,7 @@ def _write_all(build: Build, months: list[dt.date], progress: Progress | None) -
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="monitoring-build") as pool:
             pending: dict[Future, Task] = {pool.submit(_in_own_session, build, t, months): t for t in tasks}
             while pending:
-                ready, _running = wait(pending, return_when=FIRST_EXCEPTION)
+                ready, _running = wait(pending, return_when=FIRST_COMPLETED)
                 for future in ready:
                     task = pending.pop(future)
                     error = future.exception()
