@@ -4,7 +4,8 @@ the experts' leniency. Thin: forms validate, services decide."""
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Mapping
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +14,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from efs.errors import NotFound, PermissionDenied
@@ -20,7 +22,7 @@ from efs.http import AuthedRequest, int_param
 from efs.people import access as people_access
 from efs.people.public import Organization, Region, Role, Subject, User
 from efs.routes.public import routes_open_to_add
-from efs.web.actions import after, submit
+from efs.web.actions import after, back_to, on_object, submit
 
 from . import queries, services
 from .access import (
@@ -46,6 +48,7 @@ from .models import (
     PUBLIC_STATUSES,
     Competency,
     Contest,
+    Practice,
     PracticeEvidence,
     PracticeLevel,
     PracticeReview,
@@ -259,15 +262,14 @@ def practice_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def practice_submit(request: AuthedRequest, pk: int) -> HttpResponse:
-    item = practice_visible(request.user, pk)
-    outcome = submit(
-        request,
-        ConfirmForm(request.POST),
-        lambda _data: services.practice_submit(actor=request.user, practice=item),
-        _("The practice is submitted for expert review."),
-    )
-    return after(request, outcome, redirect("practices:practice", pk=item.pk))
+@on_object(
+    practice_visible,
+    ConfirmForm,
+    gettext_lazy("The practice is submitted for expert review."),
+    reply=back_to("practices:practice"),
+)
+def practice_submit(request: AuthedRequest, item: Practice, _data: Mapping[str, Any]) -> object:
+    return services.practice_submit(actor=request.user, practice=item)
 
 
 @login_required

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from efs.coordination import queries as council_queries
@@ -19,11 +22,11 @@ from efs.errors import NotFound
 from efs.http import AuthedRequest
 from efs.people import access
 from efs.people.public import Macroregion, Role
-from efs.web.actions import act, after, submit
+from efs.web.actions import act, after, back_to, on_object, submit
 
 from . import forms, queries, services, starter
 from .access import DRAFTERS, FEDERAL, is_federal, macroregions_of
-from .models import JointGoal, MacroregionProject, RegionalProgramVersion, VersionStatus
+from .models import JointGoal, MacroregionProject, RegionalProgram, RegionalProgramVersion, VersionStatus
 
 READ_ROLES = DRAFTERS | {Role.EXPERT}
 
@@ -108,22 +111,21 @@ def program_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def program_discuss(request: AuthedRequest, pk: int) -> HttpResponse:
+@on_object(
+    queries.program_get,
+    DiscussionForm,
+    gettext_lazy("Your message is in the discussion."),
+    reply=back_to("coordination:program_detail"),
+)
+def program_discuss(request: AuthedRequest, program: RegionalProgram, d: Mapping[str, Any]) -> object:
     """A message in the program's discussion (the communities' thread of the program, as for tasks)."""
-    program = queries.program_get(request.user, pk)
-    outcome = submit(
-        request,
-        DiscussionForm(request.POST),
-        lambda d: council_services.discussion_post(
-            actor=request.user,
-            subject=("coordination.program", program.pk),
-            region=program.region,
-            title=program.title,
-            body=d["body"],
-        ),
-        _("Your message is in the discussion."),
+    return council_services.discussion_post(
+        actor=request.user,
+        subject=("coordination.program", program.pk),
+        region=program.region,
+        title=program.title,
+        body=d["body"],
     )
-    return after(request, outcome, redirect("coordination:program_detail", pk=program.pk))
 
 
 @login_required
@@ -158,15 +160,14 @@ def program_item_add(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def program_item_remove(request: AuthedRequest, pk: int) -> HttpResponse:
-    version = queries.version_visible(request.user, pk)
-    outcome = submit(
-        request,
-        forms.RemoveForm(request.POST),
-        lambda d: services.version_item_remove(actor=request.user, version=version, path=d["path"]),
-        _("Removed."),
-    )
-    return after(request, outcome, redirect(_detail_url(version)))
+@on_object(
+    queries.version_visible,
+    forms.RemoveForm,
+    gettext_lazy("Removed."),
+    reply=lambda request, version, outcome: after(request, outcome, redirect(_detail_url(version))),
+)
+def program_item_remove(request: AuthedRequest, version: RegionalProgramVersion, d: Mapping[str, Any]) -> object:
+    return services.version_item_remove(actor=request.user, version=version, path=d["path"])
 
 
 @login_required
