@@ -3,7 +3,7 @@ seen by its members and the operators of its region; the accountability page by 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from django.contrib import messages
@@ -211,6 +211,21 @@ def _meeting_forms(meeting, user, data=None) -> dict:
     }
 
 
+def _meeting_action(
+    request: AuthedRequest,
+    pk: int,
+    form_name: str,
+    call: Callable[[Meeting, Mapping[str, Any]], object],
+    success: str,
+) -> HttpResponse:
+    """A POST of one of the meeting page's forms (its choices are the meeting's members, tasks
+    and agenda): ``call(meeting, cleaned_data)`` is the service, then back to the meeting."""
+    item = queries.meeting_for(request.user, pk)
+    form = _meeting_forms(item, request.user, request.POST)[form_name]
+    outcome = submit(request, form, lambda d: call(item, d), success)
+    return after(request, outcome, redirect("coordination:meeting", pk=item.pk))
+
+
 @login_required
 def meeting(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.meeting_for(request.user, pk)
@@ -242,14 +257,13 @@ def meeting(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def agenda_add(request: AuthedRequest, pk: int) -> HttpResponse:
-    item = queries.meeting_for(request.user, pk)
-    form = _meeting_forms(item, request.user, request.POST)["agenda_form"]
-    outcome = submit(
+    return _meeting_action(
         request,
-        form,
-        lambda d: services.agenda_add(
+        pk,
+        "agenda_form",
+        lambda meeting, d: services.agenda_add(
             actor=request.user,
-            meeting=item,
+            meeting=meeting,
             title=d["title"],
             speaker=d["speaker"],
             materials=d["materials"],
@@ -259,34 +273,30 @@ def agenda_add(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("The question is on the agenda."),
     )
-    return after(request, outcome, redirect("coordination:meeting", pk=item.pk))
 
 
 @login_required
 @require_POST
 def attendance(request: AuthedRequest, pk: int) -> HttpResponse:
-    item = queries.meeting_for(request.user, pk)
-    form = _meeting_forms(item, request.user, request.POST)["attendance_form"]
-    outcome = submit(
+    return _meeting_action(
         request,
-        form,
-        lambda d: services.attendance_record(actor=request.user, meeting=item, present=list(d["present"])),
+        pk,
+        "attendance_form",
+        lambda meeting, d: services.attendance_record(actor=request.user, meeting=meeting, present=list(d["present"])),
         _("Attendance is recorded."),
     )
-    return after(request, outcome, redirect("coordination:meeting", pk=item.pk))
 
 
 @login_required
 @require_POST
 def decision_add(request: AuthedRequest, pk: int) -> HttpResponse:
-    item = queries.meeting_for(request.user, pk)
-    form = _meeting_forms(item, request.user, request.POST)["decision_form"]
-    outcome = submit(
+    return _meeting_action(
         request,
-        form,
-        lambda d: services.decision_add(
+        pk,
+        "decision_form",
+        lambda meeting, d: services.decision_add(
             actor=request.user,
-            meeting=item,
+            meeting=meeting,
             text=d["text"],
             method=d["method"],
             agenda_item=d["agenda_item"],
@@ -294,7 +304,6 @@ def decision_add(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("The decision is recorded."),
     )
-    return after(request, outcome, redirect("coordination:meeting", pk=item.pk))
 
 
 @login_required
