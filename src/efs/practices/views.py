@@ -31,7 +31,9 @@ from .access import (
     is_author,
     may_moderate,
     practice_visible,
+    require_author,
     require_contest_organizer,
+    require_moderator,
 )
 from .forms import (
     AssignForm,
@@ -220,8 +222,7 @@ def practice_new(request: AuthedRequest) -> HttpResponse:
 @login_required
 def practice_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     item = practice_visible(request.user, pk)
-    if not is_author(request.user, item):
-        raise PermissionDenied(_("Only the practice's authors change its card."))
+    require_author(request.user, item)
     initial = {
         "title": item.title,
         "problem": item.problem,
@@ -277,8 +278,8 @@ def practice_submit(request: AuthedRequest, item: Practice, _data: Mapping[str, 
 def evidence_add(request: AuthedRequest, pk: int) -> HttpResponse:
     item = practice_visible(request.user, pk)
     form = EvidenceForm(request.POST, request.FILES)
-    if not form.is_valid() and not is_author(request.user, item):
-        raise PermissionDenied(_("Only the practice's authors change its card."))
+    if not form.is_valid():
+        require_author(request.user, item)
     outcome = submit(
         request,
         form,
@@ -312,10 +313,7 @@ def moderation(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def assign(request: AuthedRequest, pk: int) -> HttpResponse:
     item = practice_visible(request.user, pk)
-    if not may_moderate(request.user, item):
-        raise PermissionDenied(
-            _("Only the operator of the practice's region or the federal operator moderates this practice.")
-        )
+    require_moderator(request.user, item)
     form = AssignForm(request.POST, experts=services.experts_available(item))
     outcome = submit(
         request,
@@ -334,10 +332,8 @@ def assign(request: AuthedRequest, pk: int) -> HttpResponse:
 def decide(request: AuthedRequest, pk: int) -> HttpResponse:
     item = practice_visible(request.user, pk)
     form = DecideForm(request.POST)
-    if not form.is_valid() and not may_moderate(request.user, item):
-        raise PermissionDenied(
-            _("Only the operator of the practice's region or the federal operator moderates this practice.")
-        )
+    if not form.is_valid():
+        require_moderator(request.user, item)
     outcome = submit(
         request,
         form,
