@@ -26,7 +26,7 @@ from efs.people.public import (
     Organization,
     Region,
 )
-from efs.web.actions import submit
+from efs.web.actions import form_page
 
 from . import access as reach
 from . import queries, services
@@ -557,16 +557,17 @@ def _passport_page(
     one shows the form again with the refusal's status."""
     services.require_passport_editor(request.user, region.pk)
     form = _passport_form(request, region, indicator=indicator)
-    status = 200
-    if request.method == "POST":
-        outcome = submit(request, form, save, success, quiet=True)
-        if outcome:
-            return redirect(f"{reverse('monitoring:passports')}?region={region.pk}")
-        status = outcome.status
     context = {"form": form, "region": region, "indicator": indicator}
     if indicator is not None:
         context["versions"] = indicator.versions.all()
-    return render(request, "monitoring/passport_form.html", context, status=status)
+    return form_page(
+        request,
+        form,
+        save,
+        success,
+        then=lambda _saved: redirect(f"{reverse('monitoring:passports')}?region={region.pk}"),
+        page=lambda status: render(request, "monitoring/passport_form.html", context, status=status),
+    )
 
 
 @login_required

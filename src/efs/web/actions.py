@@ -119,6 +119,24 @@ def answer(
     return then() if outcome else again(outcome.status)
 
 
+def form_page(
+    request: HttpRequest,
+    form: BaseForm,
+    call: Callable[[Mapping[str, Any]], Any],
+    success: StrOrPromise | None = None,
+    *,
+    then: Callable[[Any], HttpResponse],
+    page: Callable[[int], HttpResponse],
+) -> HttpResponse:
+    """A page of one form (a new thing, or a thing's settings): ``page(200)`` for a GET; a POST
+    submits the form (its errors shown on the form itself) and answers ``then(value)`` with what
+    the service returned, or after a refusal ``page(status)``, the page again with its status."""
+    if request.method != "POST":
+        return page(200)
+    outcome = submit(request, form, call, success, quiet=True)
+    return then(outcome.value) if outcome else page(outcome.status)
+
+
 def refused(request: HttpRequest, status: int, back: str) -> HttpResponse:
     """A refusal on a page of its own, for an action whose page is costly to build again: the
     refusal's status, its message (already among the messages) above, a link back to ``back``."""

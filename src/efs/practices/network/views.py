@@ -22,7 +22,7 @@ from efs.errors import NotFound
 from efs.http import AuthedRequest, int_param
 from efs.people.access import ALL_ROLES, has_role, require_role
 from efs.people.public import Macroregion, Region, User, home_region
-from efs.web.actions import act, after, back_to, form_errors, on_object, submit
+from efs.web.actions import act, after, back_to, form_errors, form_page, on_object, submit
 
 from .. import queries as bank_queries
 from .. import services as bank_services
@@ -91,31 +91,30 @@ def community_new(request: AuthedRequest) -> HttpResponse:
     if region is None or not oversees_region(request.user, region.pk):
         raise NotFound(_("Your login has no region of its own to open a community in."))
     form = CommunityForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        outcome = submit(
-            request,
-            form,
-            lambda data: services.community_create(
-                actor=request.user,
-                region=region,
-                title=data["title"],
-                description=data["description"],
-                membership=data["membership"],
-                macroregion=(
-                    Macroregion.objects.filter(regions=region).order_by("pk").first()
-                    if data["across_macroregion"]
-                    else None
-                ),
+    return form_page(
+        request,
+        form,
+        lambda data: services.community_create(
+            actor=request.user,
+            region=region,
+            title=data["title"],
+            description=data["description"],
+            membership=data["membership"],
+            macroregion=(
+                Macroregion.objects.filter(regions=region).order_by("pk").first()
+                if data["across_macroregion"]
+                else None
             ),
-            _("The community is open."),
-            quiet=True,
-        )
-        if outcome:
-            return redirect("practices:community", pk=outcome.value.pk)
-        status = outcome.status
-    context = {"form": form, "title": _("New network community"), "region": region}
-    return render(request, "practices/network/form.html", context, status=status)
+        ),
+        _("The community is open."),
+        then=lambda community: redirect("practices:community", pk=community.pk),
+        page=lambda status: render(
+            request,
+            "practices/network/form.html",
+            {"form": form, "title": _("New network community"), "region": region},
+            status=status,
+        ),
+    )
 
 
 @login_required
@@ -499,28 +498,27 @@ def project_new(request: AuthedRequest) -> HttpResponse:
     if region is None or not oversees_region(request.user, region.pk):
         raise NotFound(_("Your login has no region of its own to register a project in."))
     form = ProjectForm(request.POST or None, region_ids=[region.pk], partner_region_ids=_partner_regions(region))
-    status = 200
-    if request.method == "POST":
-        outcome = submit(
+    return form_page(
+        request,
+        form,
+        lambda data: services.project_create(
+            actor=request.user,
+            lead_organization=data["lead_organization"],
+            partners=tuple(data["partners"]),
+            title=data["title"],
+            goals=data["goals"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+        ),
+        _("The joint project is registered."),
+        then=lambda project: redirect("practices:project", pk=project.pk),
+        page=lambda status: render(
             request,
-            form,
-            lambda data: services.project_create(
-                actor=request.user,
-                lead_organization=data["lead_organization"],
-                partners=tuple(data["partners"]),
-                title=data["title"],
-                goals=data["goals"],
-                starts_on=data["starts_on"],
-                ends_on=data["ends_on"],
-            ),
-            _("The joint project is registered."),
-            quiet=True,
-        )
-        if outcome:
-            return redirect("practices:project", pk=outcome.value.pk)
-        status = outcome.status
-    context = {"form": form, "title": _("New joint project"), "region": region}
-    return render(request, "practices/network/form.html", context, status=status)
+            "practices/network/form.html",
+            {"form": form, "title": _("New joint project"), "region": region},
+            status=status,
+        ),
+    )
 
 
 @login_required
