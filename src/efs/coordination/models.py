@@ -310,6 +310,11 @@ class TaskStatus(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled")
 
 
+# The statuses of a task still to be done: counted as open, carried to the next meeting when
+# overdue, and the only ones whose status, pledges and milestones change.
+OPEN_TASK = (TaskStatus.PLANNED, TaskStatus.IN_PROGRESS)
+
+
 class StrategicTask(models.Model):
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="tasks")
     region = models.ForeignKey("people.Region", on_delete=models.PROTECT, related_name="+")

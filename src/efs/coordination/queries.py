@@ -24,6 +24,7 @@ from efs.practices.public import network as practices_network
 
 from .access import get_visible, visible
 from .models import (
+    OPEN_TASK,
     Council,
     CouncilMember,
     Decision,
@@ -42,7 +43,6 @@ from .models import (
     TaskStatus,
 )
 
-OPEN = (TaskStatus.PLANNED, TaskStatus.IN_PROGRESS)
 SOON_DAYS = 30  # a deadline this close with progress behind schedule puts the task at risk
 
 
@@ -257,7 +257,7 @@ def with_progress(tasks, today: dt.date | None = None) -> list[TaskWithProgress]
         rows = [per[(ind.pk, task.region_id)] for ind in sorted(task.indicators.all(), key=lambda i: (i.order, i.code))]
         shares = [r.share for r in rows if r.share is not None]
         progress = TaskProgress(share=sum(shares) / len(shares) if shares else None, indicators=rows)
-        if task.status in OPEN:
+        if task.status in OPEN_TASK:
             progress.overdue = task.deadline < today
             progress.reasons = _risk_reasons(task, progress, rows, today)
         task.progress = progress
@@ -337,7 +337,7 @@ def council_summary(council: Council, user) -> dict:
     )
     return {
         "tasks": tasks,
-        "open_tasks": sum(1 for t in tasks if t.status in OPEN),
+        "open_tasks": sum(1 for t in tasks if t.status in OPEN_TASK),
         "done_tasks": sum(1 for t in tasks if t.status == TaskStatus.DONE),
         "overdue": [t for t in tasks if t.progress.overdue],
         "at_risk": [t for t in tasks if t.progress.at_risk],

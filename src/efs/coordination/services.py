@@ -20,6 +20,7 @@ from efs.practices.public import network as practices_network
 
 from .access import OPERATORS
 from .models import (
+    OPEN_TASK,
     AgendaItem,
     Attendance,
     Council,
@@ -47,7 +48,6 @@ from .models import (
 )
 
 RUNNERS = frozenset({MemberRole.CHAIR, MemberRole.DEPUTY, MemberRole.SECRETARY})
-OPEN_TASK = (TaskStatus.PLANNED, TaskStatus.IN_PROGRESS)
 STAFF_HOURS_MAX = 1_000_000
 
 
@@ -273,22 +273,27 @@ def agenda_carry_over(*, meeting: Meeting) -> int:
     have_decisions = set(
         meeting.agenda.filter(carried_decision__isnull=False).values_list("carried_decision_id", flat=True)
     )
-    new = []
-    overdue = StrategicTask.objects.filter(
-        council_id=meeting.council_id, status__in=OPEN_TASK, deadline__lt=day
-    ).exclude(pk__in=have_tasks)
-    for task in overdue.order_by("deadline", "pk"):
-        order += 1
+    new: list[AgendaItem] = []
+
+    def carry(title: str, **subject: object) -> None:
         new.append(
             AgendaItem(
                 meeting=meeting,
                 region_id=meeting.region_id,
-                order=order,
-                task=task,
+                order=order + len(new) + 1,
                 carried=True,
-                title=_("Overdue task: «%(task)s» (deadline %(day)s)")
-                % {"task": task.title, "day": f"{task.deadline:%d.%m.%Y}"},
+                title=title,
+                **subject,
             )
+        )
+
+    overdue = StrategicTask.objects.filter(
+        council_id=meeting.council_id, status__in=OPEN_TASK, deadline__lt=day
+    ).exclude(pk__in=have_tasks)
+    for task in overdue.order_by("deadline", "pk"):
+        carry(
+            _("Overdue task: «%(task)s» (deadline %(day)s)") % {"task": task.title, "day": f"{task.deadline:%d.%m.%Y}"},
+            task=task,
         )
     open_decisions = (
         Decision.objects.filter(
@@ -302,17 +307,9 @@ def agenda_carry_over(*, meeting: Meeting) -> int:
         .order_by("meeting__starts_at", "number")
     )
     for decision in open_decisions:
-        order += 1
-        new.append(
-            AgendaItem(
-                meeting=meeting,
-                region_id=meeting.region_id,
-                order=order,
-                carried_decision=decision,
-                carried=True,
-                title=_("On the execution of decision %(n)s: %(text)s")
-                % {"n": str(decision), "text": decision.text[:300]},
-            )
+        carry(
+            _("On the execution of decision %(n)s: %(text)s") % {"n": str(decision), "text": decision.text[:300]},
+            carried_decision=decision,
         )
     AgendaItem.objects.bulk_create(new)
     return len(new)

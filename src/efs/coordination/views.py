@@ -3,7 +3,8 @@ seen by its members and the operators of its region; the accountability page by 
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from efs.errors import NotFound, ValidationFailed
@@ -19,11 +21,22 @@ from efs.http import AuthedRequest, pdf_response
 from efs.people.access import region_reach
 from efs.people.public import Region, User
 from efs.web.actions import Outcome as ActionOutcome
-from efs.web.actions import act, after, answer, submit
+from efs.web.actions import Reply, act, after, answer, back_to, on_object, submit
 
 from . import forms, queries, services
 from .access import OPERATORS, visible
-from .models import AgendaItem, Decision, Outcome, PledgeState, StrategicTask
+from .models import (
+    AgendaItem,
+    CouncilMember,
+    Decision,
+    Meeting,
+    Milestone,
+    Minutes,
+    Outcome,
+    Participation,
+    PledgeState,
+    StrategicTask,
+)
 from .programs.models import RegionalProgram
 
 
@@ -110,15 +123,14 @@ def members(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_end(request: AuthedRequest, pk: int) -> HttpResponse:
-    member = queries.member_for(request.user, pk)
-    outcome = submit(
-        request,
-        forms.TermEndForm(request.POST),
-        lambda d: services.member_term_end(actor=request.user, member=member, term_end=d["term_end"]),
-        _("The member's term is ended."),
-    )
-    return after(request, outcome, redirect("coordination:members", pk=member.council_id))
+@on_object(
+    queries.member_for,
+    forms.TermEndForm,
+    gettext_lazy("The member's term is ended."),
+    reply=back_to("coordination:members", "council_id"),
+)
+def member_end(request: AuthedRequest, member: CouncilMember, d: Mapping[str, Any]) -> object:
+    return services.member_term_end(actor=request.user, member=member, term_end=d["term_end"])
 
 
 @login_required
@@ -199,6 +211,21 @@ def _meeting_forms(meeting, user, data=None) -> dict:
     }
 
 
+def _meeting_action(
+    request: AuthedRequest,
+    pk: int,
+    form_name: str,
+    call: Callable[[Meeting, Mapping[str, Any]], object],
+    success: str,
+) -> HttpResponse:
+    """A POST of one of the meeting page's forms (its choices are the meeting's members, tasks
+    and agenda): ``call(meeting, cleaned_data)`` is the service, then back to the meeting."""
+    item = queries.meeting_for(request.user, pk)
+    form = _meeting_forms(item, request.user, request.POST)[form_name]
+    outcome = submit(request, form, lambda d: call(item, d), success)
+    return after(request, outcome, redirect("coordination:meeting", pk=item.pk))
+
+
 @login_required
 def meeting(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.meeting_for(request.user, pk)
@@ -230,14 +257,13 @@ def meeting(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def agenda_add(request: AuthedRequest, pk: int) -> HttpResponse:
-    item = queries.meeting_for(request.user, pk)
-    form = _meeting_forms(item, request.user, request.POST)["agenda_form"]
-    outcome = submit(
+    return _meeting_action(
         request,
-        form,
-        lambda d: services.agenda_add(
+        pk,
+        "agenda_form",
+        lambda meeting, d: services.agenda_add(
             actor=request.user,
-            meeting=item,
+            meeting=meeting,
             title=d["title"],
             speaker=d["speaker"],
             materials=d["materials"],
@@ -247,34 +273,30 @@ def agenda_add(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("The question is on the agenda."),
     )
-    return after(request, outcome, redirect("coordination:meeting", pk=item.pk))
 
 
 @login_required
 @require_POST
 def attendance(request: AuthedRequest, pk: int) -> HttpResponse:
-    item = queries.meeting_for(request.user, pk)
-    form = _meeting_forms(item, request.user, request.POST)["attendance_form"]
-    outcome = submit(
+    return _meeting_action(
         request,
-        form,
-        lambda d: services.attendance_record(actor=request.user, meeting=item, present=list(d["present"])),
+        pk,
+        "attendance_form",
+        lambda meeting, d: services.attendance_record(actor=request.user, meeting=meeting, present=list(d["present"])),
         _("Attendance is recorded."),
     )
-    return after(request, outcome, redirect("coordination:meeting", pk=item.pk))
 
 
 @login_required
 @require_POST
 def decision_add(request: AuthedRequest, pk: int) -> HttpResponse:
-    item = queries.meeting_for(request.user, pk)
-    form = _meeting_forms(item, request.user, request.POST)["decision_form"]
-    outcome = submit(
+    return _meeting_action(
         request,
-        form,
-        lambda d: services.decision_add(
+        pk,
+        "decision_form",
+        lambda meeting, d: services.decision_add(
             actor=request.user,
-            meeting=item,
+            meeting=meeting,
             text=d["text"],
             method=d["method"],
             agenda_item=d["agenda_item"],
@@ -282,7 +304,6 @@ def decision_add(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         _("The decision is recorded."),
     )
-    return after(request, outcome, redirect("coordination:meeting", pk=item.pk))
 
 
 @login_required
@@ -319,15 +340,14 @@ def decision_close(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def decision_executed(request: AuthedRequest, pk: int) -> HttpResponse:
-    decision = queries.decision_for(request.user, pk)
-    outcome = submit(
-        request,
-        forms.ExecutedForm(request.POST),
-        lambda d: services.decision_executed(actor=request.user, decision=decision, on=d["on"]),
-        _("The decision is marked executed."),
-    )
-    return after(request, outcome, redirect("coordination:meeting", pk=decision.meeting_id))
+@on_object(
+    queries.decision_for,
+    forms.ExecutedForm,
+    gettext_lazy("The decision is marked executed."),
+    reply=back_to("coordination:meeting", "meeting_id"),
+)
+def decision_executed(request: AuthedRequest, decision: Decision, d: Mapping[str, Any]) -> object:
+    return services.decision_executed(actor=request.user, decision=decision, on=d["on"])
 
 
 # ---------------------------------------------------------------- minutes
@@ -335,15 +355,14 @@ def decision_executed(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def minutes_save(request: AuthedRequest, pk: int) -> HttpResponse:
-    item = queries.meeting_for(request.user, pk)
-    outcome = submit(
-        request,
-        forms.MinutesForm(request.POST),
-        lambda d: services.minutes_save(actor=request.user, meeting=item, text=d["text"]),
-        _("The draft of the minutes is saved."),
-    )
-    return after(request, outcome, redirect("coordination:meeting", pk=item.pk))
+@on_object(
+    queries.meeting_for,
+    forms.MinutesForm,
+    gettext_lazy("The draft of the minutes is saved."),
+    reply=back_to("coordination:meeting"),
+)
+def minutes_save(request: AuthedRequest, meeting: Meeting, d: Mapping[str, Any]) -> object:
+    return services.minutes_save(actor=request.user, meeting=meeting, text=d["text"])
 
 
 @login_required
@@ -363,15 +382,14 @@ def minutes_approve(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def minutes_correct(request: AuthedRequest, pk: int) -> HttpResponse:
-    minutes = queries.minutes_for(request.user, pk)
-    outcome = submit(
-        request,
-        forms.CorrectionForm(request.POST),
-        lambda d: services.minutes_correct(actor=request.user, minutes=minutes, text=d["text"], reason=d["reason"]),
-        _("A new version of the minutes is drafted; the approved one stays as it was."),
-    )
-    return after(request, outcome, redirect("coordination:meeting", pk=minutes.meeting_id))
+@on_object(
+    queries.minutes_for,
+    forms.CorrectionForm,
+    gettext_lazy("A new version of the minutes is drafted; the approved one stays as it was."),
+    reply=back_to("coordination:meeting", "meeting_id"),
+)
+def minutes_correct(request: AuthedRequest, minutes: Minutes, d: Mapping[str, Any]) -> object:
+    return services.minutes_correct(actor=request.user, minutes=minutes, text=d["text"], reason=d["reason"])
 
 
 @login_required
@@ -465,6 +483,11 @@ def _task_answer(request: AuthedRequest, outcome: ActionOutcome, pk: int) -> Htt
     )
 
 
+def _back_to_task(attribute: str = "pk") -> Reply[Any]:
+    """The reply of ``_task_answer`` for an action on the task (or on a part of it: ``"task_id"``)."""
+    return lambda request, obj, outcome: _task_answer(request, outcome, getattr(obj, attribute))
+
+
 def _task_page(request: AuthedRequest, pk: int, status: int = 200) -> HttpResponse:
     item = queries.task_for(request.user, pk)
     board = [t for t in queries.tasks_board(item.council, request.user) if t.pk == item.pk]
@@ -542,102 +565,78 @@ def pledges_bulk(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def task_edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    item = queries.task_for(request.user, pk)
-    outcome = submit(
-        request,
-        forms.TaskEditForm(request.POST),
-        lambda d: services.task_edit(
-            actor=_actor(request),
-            task=item,
-            title=d["title"],
-            goal=d["goal"],
-            deadline=d["deadline"],
-            reason=d["reason"],
-        ),
-        _("The task is changed; its previous text is kept in the history."),
+@on_object(
+    queries.task_for,
+    forms.TaskEditForm,
+    gettext_lazy("The task is changed; its previous text is kept in the history."),
+    reply=_back_to_task(),
+)
+def task_edit(request: AuthedRequest, task: StrategicTask, d: Mapping[str, Any]) -> object:
+    return services.task_edit(
+        actor=_actor(request), task=task, title=d["title"], goal=d["goal"], deadline=d["deadline"], reason=d["reason"]
     )
-    return _task_answer(request, outcome, item.pk)
 
 
 @login_required
 @require_POST
-def task_evidence_publish(request: AuthedRequest, pk: int) -> HttpResponse:
-    item = queries.task_for(request.user, pk)
-    outcome = submit(
-        request,
-        forms.EvidencePublishForm(request.POST),
-        lambda d: services.task_evidence_publish(actor=_actor(request), task=item, text=d["text"]),
-        _("The public accountability page is updated."),
-    )
-    return _task_answer(request, outcome, item.pk)
+@on_object(
+    queries.task_for,
+    forms.EvidencePublishForm,
+    gettext_lazy("The public accountability page is updated."),
+    reply=_back_to_task(),
+)
+def task_evidence_publish(request: AuthedRequest, task: StrategicTask, d: Mapping[str, Any]) -> object:
+    return services.task_evidence_publish(actor=_actor(request), task=task, text=d["text"])
 
 
 @login_required
 @require_POST
-def pledge_answer(request: AuthedRequest, pk: int) -> HttpResponse:
-    part = queries.participation_for(request.user, pk)
-    outcome = submit(
-        request,
-        forms.AnswerForm(request.POST),
-        lambda d: services.pledge_answer(actor=request.user, participation=part, accept=d["accept"]),
-        _("The organization's answer is recorded."),
-    )
-    return _task_answer(request, outcome, part.task_id)
+@on_object(
+    queries.participation_for,
+    forms.AnswerForm,
+    gettext_lazy("The organization's answer is recorded."),
+    reply=_back_to_task("task_id"),
+)
+def pledge_answer(request: AuthedRequest, part: Participation, d: Mapping[str, Any]) -> object:
+    return services.pledge_answer(actor=request.user, participation=part, accept=d["accept"])
 
 
 @login_required
 @require_POST
-def milestone_add(request: AuthedRequest, pk: int) -> HttpResponse:
-    item = queries.task_for(request.user, pk)
-    outcome = submit(
-        request,
-        forms.MilestoneForm(request.POST),
-        lambda d: services.milestone_add(actor=request.user, task=item, title=d["title"], due=d["due"]),
-        _("The milestone is added."),
-    )
-    return _task_answer(request, outcome, item.pk)
+@on_object(queries.task_for, forms.MilestoneForm, gettext_lazy("The milestone is added."), reply=_back_to_task())
+def milestone_add(request: AuthedRequest, task: StrategicTask, d: Mapping[str, Any]) -> object:
+    return services.milestone_add(actor=request.user, task=task, title=d["title"], due=d["due"])
 
 
 @login_required
 @require_POST
-def milestone_reach(request: AuthedRequest, pk: int) -> HttpResponse:
-    milestone = queries.milestone_for(request.user, pk)
-    outcome = submit(
-        request,
-        forms.ExecutedForm(request.POST),
-        lambda d: services.milestone_reach(actor=request.user, milestone=milestone, on=d["on"]),
-        _("The milestone is reached."),
-    )
-    return _task_answer(request, outcome, milestone.task_id)
+@on_object(
+    queries.milestone_for,
+    forms.ExecutedForm,
+    gettext_lazy("The milestone is reached."),
+    reply=_back_to_task("task_id"),
+)
+def milestone_reach(request: AuthedRequest, milestone: Milestone, d: Mapping[str, Any]) -> object:
+    return services.milestone_reach(actor=request.user, milestone=milestone, on=d["on"])
 
 
 @login_required
 @require_POST
-def task_status(request: AuthedRequest, pk: int) -> HttpResponse:
-    item = queries.task_for(request.user, pk)
-    outcome = submit(
-        request,
-        forms.StatusForm(request.POST),
-        lambda d: services.task_status_set(actor=request.user, task=item, status=d["status"], evidence=d["evidence"]),
-        _("The task's status is saved."),
-    )
-    return _task_answer(request, outcome, item.pk)
+@on_object(queries.task_for, forms.StatusForm, gettext_lazy("The task's status is saved."), reply=_back_to_task())
+def task_status(request: AuthedRequest, task: StrategicTask, d: Mapping[str, Any]) -> object:
+    return services.task_status_set(actor=request.user, task=task, status=d["status"], evidence=d["evidence"])
 
 
 @login_required
 @require_POST
-def task_indicator(request: AuthedRequest, pk: int) -> HttpResponse:
-    item = queries.task_for(request.user, pk)
-    outcome = submit(
-        request,
-        forms.IndicatorLinkForm(request.POST),
-        lambda d: services.task_indicator_link(
-            actor=request.user, task=item, indicator=d["indicator"], linked=d["linked"]
-        ),
-        _("The task's indicators are saved."),
-    )
-    return _task_answer(request, outcome, item.pk)
+@on_object(
+    queries.task_for,
+    forms.IndicatorLinkForm,
+    gettext_lazy("The task's indicators are saved."),
+    reply=_back_to_task(),
+)
+def task_indicator(request: AuthedRequest, task: StrategicTask, d: Mapping[str, Any]) -> object:
+    return services.task_indicator_link(actor=request.user, task=task, indicator=d["indicator"], linked=d["linked"])
 
 
 # ---------------------------------------------------------------- discussions (the communities' threads)
@@ -645,40 +644,34 @@ def task_indicator(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def task_discuss(request: AuthedRequest, pk: int) -> HttpResponse:
-    item = queries.task_for(request.user, pk)
-    outcome = submit(
-        request,
-        forms.DiscussionForm(request.POST),
-        lambda d: services.discussion_post(
-            actor=request.user,
-            subject=("coordination.task", item.pk),
-            region=item.region,
-            title=item.title,
-            body=d["body"],
-        ),
-        _("Your message is in the discussion."),
+@on_object(
+    queries.task_for,
+    forms.DiscussionForm,
+    gettext_lazy("Your message is in the discussion."),
+    reply=_back_to_task(),
+)
+def task_discuss(request: AuthedRequest, task: StrategicTask, d: Mapping[str, Any]) -> object:
+    return services.discussion_post(
+        actor=request.user, subject=("coordination.task", task.pk), region=task.region, title=task.title, body=d["body"]
     )
-    return _task_answer(request, outcome, item.pk)
 
 
 @login_required
 @require_POST
-def decision_discuss(request: AuthedRequest, pk: int) -> HttpResponse:
-    decision = queries.decision_for(request.user, pk)
-    outcome = submit(
-        request,
-        forms.DiscussionForm(request.POST),
-        lambda d: services.discussion_post(
-            actor=request.user,
-            subject=("coordination.decision", decision.pk),
-            region=decision.meeting.council.region,
-            title=str(decision) + " " + decision.text[:150],
-            body=d["body"],
-        ),
-        _("Your message is in the discussion."),
+@on_object(
+    queries.decision_for,
+    forms.DiscussionForm,
+    gettext_lazy("Your message is in the discussion."),
+    reply=back_to("coordination:meeting", "meeting_id"),
+)
+def decision_discuss(request: AuthedRequest, decision: Decision, d: Mapping[str, Any]) -> object:
+    return services.discussion_post(
+        actor=request.user,
+        subject=("coordination.decision", decision.pk),
+        region=decision.meeting.council.region,
+        title=str(decision) + " " + decision.text[:150],
+        body=d["body"],
     )
-    return after(request, outcome, redirect("coordination:meeting", pk=decision.meeting_id))
 
 
 # ---------------------------------------------------------------- public

@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from efs.competencies.models import Audience, Competency
+from efs.filtering import narrowed
 from efs.people import access
 from efs.people.public import Municipality, Region
 
@@ -535,15 +536,13 @@ def items_listed(
     search: str = "",
 ) -> QuerySet[Item]:
     """The item bank (not people's data); for bank managers."""
-    qs = Item.objects.select_related("competency__framework")
-    if framework_id:
-        qs = qs.filter(competency__framework_id=framework_id)
-    if competency_id:
-        qs = qs.filter(competency_id=competency_id)
-    if status:
-        qs = qs.filter(status=status)
-    if kind:
-        qs = qs.filter(kind=kind)
+    qs = narrowed(
+        Item.objects.select_related("competency__framework"),
+        competency__framework_id=framework_id,
+        competency_id=competency_id,
+        status=status,
+        kind=kind,
+    )
     if search:
         qs = qs.filter(Q(code__icontains=search) | Q(content__stem__icontains=search))
     return qs.order_by("competency__framework_id", "competency__order", "code")

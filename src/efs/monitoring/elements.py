@@ -9,9 +9,10 @@ months up to then); `flow` elements are summed over the period's months (money s
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.db.models import Choices
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +49,31 @@ def register(element: Element) -> None:
     if element.code in ELEMENTS:
         raise ValueError(f"data element {element.code} is registered twice")
     ELEMENTS[element.code] = element
+
+
+def register_choices(
+    prefix: str,
+    title: object,
+    choices: Iterable[Choices],
+    source: Callable[[str], Source],
+    sql: Callable[[str], Query],
+    *,
+    app: str,
+    people: bool = True,
+) -> None:
+    """An element a choice (a category, a kind, a status): ``<prefix>_<value>``, titled
+    ``<title>: <the choice's label>``, its source and query made for that value."""
+    for choice in choices:
+        register(
+            Element(
+                f"{prefix}_{choice.value}",
+                format_lazy("{}: {}", title, choice.label),
+                source(choice.value),
+                people=people,
+                app=app,
+                sql=sql(choice.value),
+            )
+        )
 
 
 def element(code: str) -> Element:
@@ -250,16 +276,14 @@ register(
 # Headcounts by category, organizations (with educators, and by kind) and routes by status:
 # what the home pages of the school head and the operators show, read from the analytics table.
 
-for _category in people.EducatorCategory:
-    register(
-        Element(
-            f"educators_{_category.value}",
-            format_lazy("{}: {}", _("active educators"), _category.label),
-            people.element_educators_of_category(_category.value),
-            app="people",
-            sql=people.element_educators_of_category_sql(_category.value),
-        )
-    )
+register_choices(
+    "educators",
+    _("active educators"),
+    people.EducatorCategory,
+    people.element_educators_of_category,
+    people.element_educators_of_category_sql,
+    app="people",
+)
 register(
     Element(
         "organizations_staffed",
@@ -270,17 +294,15 @@ register(
         sql=people.element_organizations_staffed_sql,
     )
 )
-for _kind in people.OrganizationKind:
-    register(
-        Element(
-            f"organizations_{_kind.value}",
-            format_lazy("{}: {}", _("organizations"), _kind.label),
-            people.element_organizations_of_kind(_kind.value),
-            people=False,
-            app="people",
-            sql=people.element_organizations_of_kind_sql(_kind.value),
-        )
-    )
+register_choices(
+    "organizations",
+    _("organizations"),
+    people.OrganizationKind,
+    people.element_organizations_of_kind,
+    people.element_organizations_of_kind_sql,
+    people=False,
+    app="people",
+)
 register(
     Element(
         "educators_routed",
@@ -290,17 +312,14 @@ register(
         sql=routes.element_educators_routed_sql,
     )
 )
-for _status in routes.RouteStatus:
-    if _status != routes.RouteStatus.ABANDONED:
-        register(
-            Element(
-                f"routes_{_status.value}",
-                format_lazy("{}: {}", _("individual routes"), _status.label),
-                routes.element_routes_of_status(_status.value),
-                app="routes",
-                sql=routes.element_routes_of_status_sql(_status.value),
-            )
-        )
+register_choices(
+    "routes",
+    _("individual routes"),
+    [status for status in routes.RouteStatus if status != routes.RouteStatus.ABANDONED],
+    routes.element_routes_of_status,
+    routes.element_routes_of_status_sql,
+    app="routes",
+)
 register(
     Element(
         "consultations_held",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -23,7 +26,7 @@ from efs.people.public import (
     Organization,
     Region,
 )
-from efs.web.actions import submit
+from efs.web.actions import form_page
 
 from . import access as reach
 from . import queries, services
@@ -547,6 +550,31 @@ def _passport_form(request: HttpRequest, region: Region, *, indicator: Indicator
     )
 
 
+def _passport_page(
+    request: AuthedRequest,
+    region: Region,
+    indicator: Indicator | None,
+    save: Callable[[Mapping[str, Any]], Any],
+    success: str,
+) -> HttpResponse:
+    """The passport form of a region's indicator (a new one where ``indicator`` is None): only
+    for its editors; a valid POST is ``save``d and leads to the region's passports, a refused
+    one shows the form again with the refusal's status."""
+    services.require_passport_editor(request.user, region.pk)
+    form = _passport_form(request, region, indicator=indicator)
+    context = {"form": form, "region": region, "indicator": indicator}
+    if indicator is not None:
+        context["versions"] = indicator.versions.all()
+    return form_page(
+        request,
+        form,
+        save,
+        success,
+        then=lambda _saved: redirect(f"{reverse('monitoring:passports')}?region={region.pk}"),
+        page=lambda status: render(request, "monitoring/passport_form.html", context, status=status),
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def passport_new(request: AuthedRequest) -> HttpResponse:
@@ -554,22 +582,13 @@ def passport_new(request: AuthedRequest) -> HttpResponse:
     region = _passport_region(request)
     if region is None:
         raise NotFound(_("Choose a region from the list."))
-    services.require_passport_editor(request.user, region.pk)
-    form = _passport_form(request, region, indicator=None)
-    status = 200
-    if request.method == "POST":
-        outcome = submit(
-            request,
-            form,
-            lambda data: services.indicator_create(actor=request.user, region=region, **data),
-            _("The passport is created. Its values appear after the next build of the analytics tables."),
-            quiet=True,
-        )
-        if outcome:
-            return redirect(f"{reverse('monitoring:passports')}?region={region.pk}")
-        status = outcome.status
-    context = {"form": form, "region": region, "indicator": None}
-    return render(request, "monitoring/passport_form.html", context, status=status)
+    return _passport_page(
+        request,
+        region,
+        None,
+        lambda data: services.indicator_create(actor=request.user, region=region, **data),
+        _("The passport is created. Its values appear after the next build of the analytics tables."),
+    )
 
 
 @login_required
@@ -583,19 +602,10 @@ def passport_edit(request: AuthedRequest, code: str) -> HttpResponse:
         request.user, found.region_id
     ):
         raise NotFound(_("Indicator not found."))
-    services.require_passport_editor(request.user, found.region.pk)
-    form = _passport_form(request, found.region, indicator=found)
-    status = 200
-    if request.method == "POST":
-        outcome = submit(
-            request,
-            form,
-            lambda data: services.indicator_update(actor=request.user, indicator=found, **data),
-            _("The passport is saved."),
-            quiet=True,
-        )
-        if outcome:
-            return redirect(f"{reverse('monitoring:passports')}?region={found.region_id}")
-        status = outcome.status
-    context = {"form": form, "region": found.region, "indicator": found, "versions": found.versions.all()}
-    return render(request, "monitoring/passport_form.html", context, status=status)
+    return _passport_page(
+        request,
+        found.region,
+        found,
+        lambda data: services.indicator_update(actor=request.user, indicator=found, **data),
+        _("The passport is saved."),
+    )

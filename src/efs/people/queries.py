@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
+from efs.filtering import narrowed
+
 from . import access
 from .models import (
     AssignmentKind,
@@ -35,15 +37,13 @@ def educators_visible(
     if search:
         for word in search_key(search).split()[:4]:
             qs = qs.filter(search_text__contains=word)
-    if region_id:
-        qs = qs.filter(region_id=region_id)
-    if municipality_id:
-        qs = qs.filter(organization__municipality_id=municipality_id)
-    if organization_id:
-        qs = qs.filter(organization_id=organization_id)
-    if category:
-        qs = qs.filter(category=category)
-    return qs
+    return narrowed(
+        qs,
+        region_id=region_id,
+        organization__municipality_id=municipality_id,
+        organization_id=organization_id,
+        category=category,
+    )
 
 
 def educator_visible(user, pk: int, *, roles=None) -> Educator:
@@ -59,13 +59,12 @@ def organizations_directory(
     *, region_id: int | None = None, municipality_id: int | None = None, kind: str = "", search: str = ""
 ) -> QuerySet[Organization]:
     """The public directory of organizations (not personal data)."""
-    qs = Organization.objects.select_related("municipality", "region")
-    if region_id:
-        qs = qs.filter(region_id=region_id)
-    if municipality_id:
-        qs = qs.filter(municipality_id=municipality_id)
-    if kind:
-        qs = qs.filter(kind=kind)
+    qs = narrowed(
+        Organization.objects.select_related("municipality", "region"),
+        region_id=region_id,
+        municipality_id=municipality_id,
+        kind=kind,
+    )
     if search:
         qs = qs.filter(Q(name__icontains=search) | Q(short_name__icontains=search) | Q(inn=search))
     return qs

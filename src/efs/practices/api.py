@@ -20,7 +20,7 @@ from efs.people.public import Organization, Role, User
 from efs.practices.network.api import router as network_router
 
 from . import queries, services
-from .access import MODERATORS, affiliations, may_moderate, practice_visible
+from .access import MODERATORS, affiliations, practice_visible, require_moderator
 from .models import STEPS_MAX, TEXT_MAX, Contest, PracticeReview
 
 router = Router(tags=["practices"])
@@ -470,10 +470,7 @@ class PracticeAssignedOut(Schema):
 )
 def reviews_assign(request: AuthedRequest, practice_id: Id, body: AssignIn):
     practice = practice_visible(request.user, practice_id)
-    if not may_moderate(request.user, practice):
-        raise PermissionDenied(
-            _("Only the operator of the practice's region or the federal operator moderates this practice.")
-        )
+    require_moderator(request.user, practice)
     experts = None
     if body.experts:
         experts = list(User.objects.filter(pk__in=body.experts))

@@ -4,7 +4,8 @@ the experts' leniency. Thin: forms validate, services decide."""
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Mapping
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +14,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from efs.errors import NotFound, PermissionDenied
@@ -20,7 +22,7 @@ from efs.http import AuthedRequest, int_param
 from efs.people import access as people_access
 from efs.people.public import Organization, Region, Role, Subject, User
 from efs.routes.public import routes_open_to_add
-from efs.web.actions import after, submit
+from efs.web.actions import after, back_to, on_object, submit
 
 from . import queries, services
 from .access import (
@@ -29,7 +31,9 @@ from .access import (
     is_author,
     may_moderate,
     practice_visible,
+    require_author,
     require_contest_organizer,
+    require_moderator,
 )
 from .forms import (
     AssignForm,
@@ -46,6 +50,7 @@ from .models import (
     PUBLIC_STATUSES,
     Competency,
     Contest,
+    Practice,
     PracticeEvidence,
     PracticeLevel,
     PracticeReview,
@@ -217,8 +222,7 @@ def practice_new(request: AuthedRequest) -> HttpResponse:
 @login_required
 def practice_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     item = practice_visible(request.user, pk)
-    if not is_author(request.user, item):
-        raise PermissionDenied(_("Only the practice's authors change its card."))
+    require_author(request.user, item)
     initial = {
         "title": item.title,
         "problem": item.problem,
@@ -259,15 +263,14 @@ def practice_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def practice_submit(request: AuthedRequest, pk: int) -> HttpResponse:
-    item = practice_visible(request.user, pk)
-    outcome = submit(
-        request,
-        ConfirmForm(request.POST),
-        lambda _data: services.practice_submit(actor=request.user, practice=item),
-        _("The practice is submitted for expert review."),
-    )
-    return after(request, outcome, redirect("practices:practice", pk=item.pk))
+@on_object(
+    practice_visible,
+    ConfirmForm,
+    gettext_lazy("The practice is submitted for expert review."),
+    reply=back_to("practices:practice"),
+)
+def practice_submit(request: AuthedRequest, item: Practice, _data: Mapping[str, Any]) -> object:
+    return services.practice_submit(actor=request.user, practice=item)
 
 
 @login_required
@@ -275,8 +278,8 @@ def practice_submit(request: AuthedRequest, pk: int) -> HttpResponse:
 def evidence_add(request: AuthedRequest, pk: int) -> HttpResponse:
     item = practice_visible(request.user, pk)
     form = EvidenceForm(request.POST, request.FILES)
-    if not form.is_valid() and not is_author(request.user, item):
-        raise PermissionDenied(_("Only the practice's authors change its card."))
+    if not form.is_valid():
+        require_author(request.user, item)
     outcome = submit(
         request,
         form,
@@ -310,10 +313,7 @@ def moderation(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def assign(request: AuthedRequest, pk: int) -> HttpResponse:
     item = practice_visible(request.user, pk)
-    if not may_moderate(request.user, item):
-        raise PermissionDenied(
-            _("Only the operator of the practice's region or the federal operator moderates this practice.")
-        )
+    require_moderator(request.user, item)
     form = AssignForm(request.POST, experts=services.experts_available(item))
     outcome = submit(
         request,
@@ -332,10 +332,8 @@ def assign(request: AuthedRequest, pk: int) -> HttpResponse:
 def decide(request: AuthedRequest, pk: int) -> HttpResponse:
     item = practice_visible(request.user, pk)
     form = DecideForm(request.POST)
-    if not form.is_valid() and not may_moderate(request.user, item):
-        raise PermissionDenied(
-            _("Only the operator of the practice's region or the federal operator moderates this practice.")
-        )
+    if not form.is_valid():
+        require_moderator(request.user, item)
     outcome = submit(
         request,
         form,

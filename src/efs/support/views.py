@@ -3,12 +3,16 @@ the overview of heads and operators (counts and dates only)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from efs.diagnostics.public import current_deficits
@@ -17,7 +21,7 @@ from efs.http import AuthedRequest, int_param, post_int
 from efs.people import access
 from efs.people.access import EDUCATOR_READERS
 from efs.people.public import Role, assigned_educators
-from efs.web.actions import Outcome, act, after, answer, submit
+from efs.web.actions import Outcome, act, after, answer, back_to, on_object, submit
 
 from . import caseloads as caseload_queries
 from . import cycles as cycles_services
@@ -42,13 +46,16 @@ from .forms import (
     PlanItemForm,
     RecordForm,
     ReflectForm,
+    ScheduleForm,
     ShareForm,
 )
 from .models import (
     STAGE_ORDER,
     ChangeReason,
+    Consultation,
     ConsultationStatus,
     CycleStage,
+    Mentorship,
     MentorshipForm,
     MentorshipStatus,
     RecordKind,
@@ -120,8 +127,6 @@ def _consultation_context(request, consultation) -> dict:
         schedule_initial["duration_minutes"] = int(
             (consultation.ends_at - consultation.starts_at).total_seconds() // 60
         )
-    from .forms import ScheduleForm
-
     return {
         "c": consultation,
         "note": note,
@@ -156,59 +161,50 @@ def consultation(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def consultation_schedule(request: AuthedRequest, pk: int) -> HttpResponse:
-    from .forms import ScheduleForm
-
-    obj = queries.consultation_visible(request.user, pk)
-    form = ScheduleForm(request.POST)
-    outcome = submit(
-        request,
-        form,
-        lambda data: services.consultation_schedule(actor=request.user, consultation=obj, **data),
-        _("The consultation is scheduled; the educator is notified."),
-    )
-    return _consultation_answer(request, obj, outcome)
+@on_object(
+    queries.consultation_visible,
+    ScheduleForm,
+    gettext_lazy("The consultation is scheduled; the educator is notified."),
+    reply=_consultation_answer,
+)
+def consultation_schedule(request: AuthedRequest, obj: Consultation, data: Mapping[str, Any]) -> object:
+    return services.consultation_schedule(actor=request.user, consultation=obj, **data)
 
 
 @login_required
 @require_POST
-def consultation_record(request: AuthedRequest, pk: int) -> HttpResponse:
-    obj = queries.consultation_visible(request.user, pk)
-    form = ConsultationRecordForm(request.POST)
-    outcome = submit(
-        request,
-        form,
-        lambda data: services.consultation_record(actor=request.user, consultation=obj, **data),
-        _("The notes are saved. Only you and the educator read them."),
-    )
-    return _consultation_answer(request, obj, outcome)
+@on_object(
+    queries.consultation_visible,
+    ConsultationRecordForm,
+    gettext_lazy("The notes are saved. Only you and the educator read them."),
+    reply=_consultation_answer,
+)
+def consultation_record(request: AuthedRequest, obj: Consultation, data: Mapping[str, Any]) -> object:
+    return services.consultation_record(actor=request.user, consultation=obj, **data)
 
 
 @login_required
 @require_POST
-def consultation_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
-    obj = queries.consultation_visible(request.user, pk)
-    form = CancelForm(request.POST)
-    outcome = submit(
-        request,
-        form,
-        lambda data: services.consultation_cancel(actor=request.user, consultation=obj, reason=data["reason"]),
-        _("The consultation is cancelled."),
-    )
-    return _consultation_answer(request, obj, outcome)
+@on_object(
+    queries.consultation_visible,
+    CancelForm,
+    gettext_lazy("The consultation is cancelled."),
+    reply=_consultation_answer,
+)
+def consultation_cancel(request: AuthedRequest, obj: Consultation, data: Mapping[str, Any]) -> object:
+    return services.consultation_cancel(actor=request.user, consultation=obj, reason=data["reason"])
 
 
 @login_required
 @require_POST
-def consultation_evidence(request: AuthedRequest, pk: int) -> HttpResponse:
-    obj = queries.consultation_visible(request.user, pk)
-    outcome = submit(
-        request,
-        ConfirmForm(request.POST),
-        lambda _data: services.consultation_to_evidence(actor=request.user, consultation=obj),
-        _("The outcome is sent to the tutor as evidence of the route activity."),
-    )
-    return _consultation_answer(request, obj, outcome)
+@on_object(
+    queries.consultation_visible,
+    ConfirmForm,
+    gettext_lazy("The outcome is sent to the tutor as evidence of the route activity."),
+    reply=_consultation_answer,
+)
+def consultation_evidence(request: AuthedRequest, obj: Consultation, _data: Mapping[str, Any]) -> object:
+    return services.consultation_to_evidence(actor=request.user, consultation=obj)
 
 
 def _ics_response(request, consultations, filename: str) -> HttpResponse:
@@ -404,16 +400,14 @@ def mentoring_propose(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def mentorship_decide(request: AuthedRequest, pk: int) -> HttpResponse:
-    obj = queries.mentorship_of_school(request.user, pk)
-    form = DecideForm(request.POST)
-    outcome = submit(
-        request,
-        form,
-        lambda data: mentoring_services.mentorship_decide(actor=request.user, mentorship=obj, accept=data["accept"]),
-        _("The decision is saved; the mentor and the mentee are notified."),
-    )
-    return after(request, outcome, redirect("support:mentoring"))
+@on_object(
+    queries.mentorship_of_school,
+    DecideForm,
+    gettext_lazy("The decision is saved; the mentor and the mentee are notified."),
+    reply=lambda request, _obj, outcome: after(request, outcome, redirect("support:mentoring")),
+)
+def mentorship_decide(request: AuthedRequest, obj: Mentorship, data: Mapping[str, Any]) -> object:
+    return mentoring_services.mentorship_decide(actor=request.user, mentorship=obj, accept=data["accept"])
 
 
 @login_required
@@ -493,32 +487,28 @@ def mentorship_plan_done(request: AuthedRequest, pk: int, item_pk: int) -> HttpR
 
 @login_required
 @require_POST
-def mentorship_meeting(request: AuthedRequest, pk: int) -> HttpResponse:
-    obj = queries.mentorship_visible(request.user, pk)
-    form = MeetingForm(request.POST)
-    outcome = submit(
-        request,
-        form,
-        lambda data: mentoring_services.meeting_log(actor=request.user, mentorship=obj, **data),
-        _("The meeting is in the log."),
-    )
-    return after(request, outcome, redirect("support:mentorship", pk=obj.pk))
+@on_object(
+    queries.mentorship_visible,
+    MeetingForm,
+    gettext_lazy("The meeting is in the log."),
+    reply=back_to("support:mentorship"),
+)
+def mentorship_meeting(request: AuthedRequest, obj: Mentorship, data: Mapping[str, Any]) -> object:
+    return mentoring_services.meeting_log(actor=request.user, mentorship=obj, **data)
 
 
 @login_required
 @require_POST
-def mentorship_feedback(request: AuthedRequest, pk: int) -> HttpResponse:
-    obj = queries.mentorship_visible(request.user, pk)
-    form = FeedbackForm(request.POST)
-    outcome = submit(
-        request,
-        form,
-        lambda data: mentoring_services.mentorship_feedback(
-            actor=request.user, mentorship=obj, text=data["text"], rating=data["rating"]
-        ),
-        _("Thank you: the mentorship is finished, your feedback is with the mentor."),
+@on_object(
+    queries.mentorship_visible,
+    FeedbackForm,
+    gettext_lazy("Thank you: the mentorship is finished, your feedback is with the mentor."),
+    reply=back_to("support:mentorship"),
+)
+def mentorship_feedback(request: AuthedRequest, obj: Mentorship, data: Mapping[str, Any]) -> object:
+    return mentoring_services.mentorship_feedback(
+        actor=request.user, mentorship=obj, text=data["text"], rating=data["rating"]
     )
-    return after(request, outcome, redirect("support:mentorship", pk=obj.pk))
 
 
 # ---------------------------------------------------------------- reflective cycles

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from efs.coordination import queries as council_queries
@@ -19,11 +22,18 @@ from efs.errors import NotFound
 from efs.http import AuthedRequest
 from efs.people import access
 from efs.people.public import Macroregion, Role
-from efs.web.actions import act, after, submit
+from efs.web.actions import act, after, back_to, form_page, on_object, submit
 
 from . import forms, queries, services, starter
 from .access import DRAFTERS, FEDERAL, is_federal, macroregions_of
-from .models import JointGoal, MacroregionProject, RegionalProgramVersion, VersionStatus
+from .models import (
+    JointGoal,
+    MacroregionProject,
+    ProgramTemplate,
+    RegionalProgram,
+    RegionalProgramVersion,
+    VersionStatus,
+)
 
 READ_ROLES = DRAFTERS | {Role.EXPERT}
 
@@ -38,30 +48,32 @@ def program_list(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, READ_ROLES)
     regions = access.region_reach(request.user, roles=DRAFTERS).regions().order_by("name")
     form = forms.ProgramForm(request.POST or None, regions=regions)
-    status = 200
     if request.method == "POST":
         access.require_role(request.user, DRAFTERS)
-        outcome = submit(
-            request,
-            form,
-            lambda d: services.program_create(
-                actor=request.user, region=d["region"], title=d["title"], year_from=d["year_from"], year_to=d["year_to"]
-            ),
-            _("The program is created: fill in its first version."),
-            quiet=True,
-        )
-        if outcome:
-            return redirect("coordination:program_detail", pk=outcome.value.pk)
-        status = outcome.status
-    context = {
-        "programs": list(queries.programs_visible(request.user).prefetch_related("versions")),
-        "reviews": list(queries.reviews_of_expert(request.user)) if access.has_role(request.user, Role.EXPERT) else [],
-        "form": form if access.has_role(request.user, *DRAFTERS) else None,
-        "template": services.current_template(),
-        "federal": is_federal(request.user),
-        "may_draft": access.has_role(request.user, *DRAFTERS),
-    }
-    return render(request, "coordination/programs/list.html", context, status=status)
+
+    def page(status: int) -> HttpResponse:
+        context = {
+            "programs": list(queries.programs_visible(request.user).prefetch_related("versions")),
+            "reviews": list(queries.reviews_of_expert(request.user))
+            if access.has_role(request.user, Role.EXPERT)
+            else [],
+            "form": form if access.has_role(request.user, *DRAFTERS) else None,
+            "template": services.current_template(),
+            "federal": is_federal(request.user),
+            "may_draft": access.has_role(request.user, *DRAFTERS),
+        }
+        return render(request, "coordination/programs/list.html", context, status=status)
+
+    return form_page(
+        request,
+        form,
+        lambda d: services.program_create(
+            actor=request.user, region=d["region"], title=d["title"], year_from=d["year_from"], year_to=d["year_to"]
+        ),
+        _("The program is created: fill in its first version."),
+        then=lambda program: redirect("coordination:program_detail", pk=program.pk),
+        page=page,
+    )
 
 
 @login_required
@@ -108,22 +120,21 @@ def program_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def program_discuss(request: AuthedRequest, pk: int) -> HttpResponse:
+@on_object(
+    queries.program_get,
+    DiscussionForm,
+    gettext_lazy("Your message is in the discussion."),
+    reply=back_to("coordination:program_detail"),
+)
+def program_discuss(request: AuthedRequest, program: RegionalProgram, d: Mapping[str, Any]) -> object:
     """A message in the program's discussion (the communities' thread of the program, as for tasks)."""
-    program = queries.program_get(request.user, pk)
-    outcome = submit(
-        request,
-        DiscussionForm(request.POST),
-        lambda d: council_services.discussion_post(
-            actor=request.user,
-            subject=("coordination.program", program.pk),
-            region=program.region,
-            title=program.title,
-            body=d["body"],
-        ),
-        _("Your message is in the discussion."),
+    return council_services.discussion_post(
+        actor=request.user,
+        subject=("coordination.program", program.pk),
+        region=program.region,
+        title=program.title,
+        body=d["body"],
     )
-    return after(request, outcome, redirect("coordination:program_detail", pk=program.pk))
 
 
 @login_required
@@ -158,15 +169,14 @@ def program_item_add(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def program_item_remove(request: AuthedRequest, pk: int) -> HttpResponse:
-    version = queries.version_visible(request.user, pk)
-    outcome = submit(
-        request,
-        forms.RemoveForm(request.POST),
-        lambda d: services.version_item_remove(actor=request.user, version=version, path=d["path"]),
-        _("Removed."),
-    )
-    return after(request, outcome, redirect(_detail_url(version)))
+@on_object(
+    queries.version_visible,
+    forms.RemoveForm,
+    gettext_lazy("Removed."),
+    reply=lambda request, version, outcome: after(request, outcome, redirect(_detail_url(version))),
+)
+def program_item_remove(request: AuthedRequest, version: RegionalProgramVersion, d: Mapping[str, Any]) -> object:
+    return services.version_item_remove(actor=request.user, version=version, path=d["path"])
 
 
 @login_required
@@ -232,31 +242,26 @@ def program_review(request: AuthedRequest, pk: int) -> HttpResponse:
     review = queries.review_for_expert(request.user, pk)
     version = review.version
     form = forms.ReviewForm(request.POST or None, criteria=version.template.criteria)
-    status = 200
-    if request.method == "POST":
-        outcome = submit(
-            request,
-            form,
-            lambda d: services.review_submit(
-                actor=request.user,
-                review=review,
-                scores=form.scores(),
-                comments=form.comments(),
-                strengths=d["strengths"],
-                weaknesses=d["weaknesses"],
-                verdict=d["verdict"],
-            ),
-            _("The review is submitted."),
-            quiet=True,
-        )
-        if outcome:
-            return redirect("coordination:program_list")
-        status = outcome.status
-    return render(
+    return form_page(
         request,
-        "coordination/programs/review.html",
-        {"review": review, "version": version, "view": queries.version_view(version), "form": form},
-        status=status,
+        form,
+        lambda d: services.review_submit(
+            actor=request.user,
+            review=review,
+            scores=form.scores(),
+            comments=form.comments(),
+            strengths=d["strengths"],
+            weaknesses=d["weaknesses"],
+            verdict=d["verdict"],
+        ),
+        _("The review is submitted."),
+        then=lambda _review: redirect("coordination:program_list"),
+        page=lambda status: render(
+            request,
+            "coordination/programs/review.html",
+            {"review": review, "version": version, "view": queries.version_view(version), "form": form},
+            status=status,
+        ),
     )
 
 
@@ -272,32 +277,26 @@ def program_template(request: AuthedRequest) -> HttpResponse:
         "criteria": starter.as_lines(current.criteria if current else starter.CRITERIA, scored=True),
     }
     form = forms.TemplateForm(request.POST or None, initial=initial)
-    status = 200
     if request.method == "POST":
         access.require_role(request.user, FEDERAL)
-        outcome = submit(
-            request,
-            form,
-            lambda d: services.template_publish(
-                actor=request.user, title=d["title"], components=d["components"], criteria=d["criteria"], note=d["note"]
-            ),
-            _("A new version of the template is published."),
-            quiet=True,
-        )
-        if outcome:
-            return redirect("coordination:program_template")
-        status = outcome.status
-    from .models import ProgramTemplate
-
-    return render(
+    return form_page(
         request,
-        "coordination/programs/template.html",
-        {
-            "current": current,
-            "history": ProgramTemplate.objects.select_related("created_by")[:20],
-            "form": form if federal else None,
-        },
-        status=status,
+        form,
+        lambda d: services.template_publish(
+            actor=request.user, title=d["title"], components=d["components"], criteria=d["criteria"], note=d["note"]
+        ),
+        _("A new version of the template is published."),
+        then=lambda _template: redirect("coordination:program_template"),
+        page=lambda status: render(
+            request,
+            "coordination/programs/template.html",
+            {
+                "current": current,
+                "history": ProgramTemplate.objects.select_related("created_by")[:20],
+                "form": form if federal else None,
+            },
+            status=status,
+        ),
     )
 
 

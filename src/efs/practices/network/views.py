@@ -4,6 +4,8 @@ Thin: a form, one service or query, a render."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from efs import ics
@@ -19,7 +22,7 @@ from efs.errors import NotFound
 from efs.http import AuthedRequest, int_param
 from efs.people.access import ALL_ROLES, has_role, require_role
 from efs.people.public import Macroregion, Region, User, home_region
-from efs.web.actions import act, after, form_errors, submit
+from efs.web.actions import act, after, back_to, form_errors, form_page, on_object, submit
 
 from .. import queries as bank_queries
 from .. import services as bank_services
@@ -46,7 +49,7 @@ from .forms import (
     TaskForm,
     ThreadForm,
 )
-from .models import ModuleKind, ProjectStatus
+from .models import Course, Event, JointProject, ModuleKind, Post, ProjectStatus
 
 
 def _member_of_network(request) -> None:
@@ -88,31 +91,30 @@ def community_new(request: AuthedRequest) -> HttpResponse:
     if region is None or not oversees_region(request.user, region.pk):
         raise NotFound(_("Your login has no region of its own to open a community in."))
     form = CommunityForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        outcome = submit(
-            request,
-            form,
-            lambda data: services.community_create(
-                actor=request.user,
-                region=region,
-                title=data["title"],
-                description=data["description"],
-                membership=data["membership"],
-                macroregion=(
-                    Macroregion.objects.filter(regions=region).order_by("pk").first()
-                    if data["across_macroregion"]
-                    else None
-                ),
+    return form_page(
+        request,
+        form,
+        lambda data: services.community_create(
+            actor=request.user,
+            region=region,
+            title=data["title"],
+            description=data["description"],
+            membership=data["membership"],
+            macroregion=(
+                Macroregion.objects.filter(regions=region).order_by("pk").first()
+                if data["across_macroregion"]
+                else None
             ),
-            _("The community is open."),
-            quiet=True,
-        )
-        if outcome:
-            return redirect("practices:community", pk=outcome.value.pk)
-        status = outcome.status
-    context = {"form": form, "title": _("New network community"), "region": region}
-    return render(request, "practices/network/form.html", context, status=status)
+        ),
+        _("The community is open."),
+        then=lambda community: redirect("practices:community", pk=community.pk),
+        page=lambda status: render(
+            request,
+            "practices/network/form.html",
+            {"form": form, "title": _("New network community"), "region": region},
+            status=status,
+        ),
+    )
 
 
 @login_required
@@ -232,30 +234,21 @@ def thread_reply(request: AuthedRequest, pk: int) -> HttpResponse:
     return after(request, outcome, redirect("practices:thread", pk=obj.pk))
 
 
-@login_required
-@require_POST
-def post_hide(request: AuthedRequest, pk: int) -> HttpResponse:
-    obj = queries.post(request.user, pk)
-    outcome = submit(
-        request,
-        ReasonForm(request.POST),
-        lambda data: services.post_hide(actor=request.user, post=obj, reason=data["reason"]),
-        _("The message is hidden."),
-    )
-    return after(request, outcome, redirect("practices:thread", pk=obj.thread_id))
+_TO_THREAD = back_to("practices:thread", "thread_id")
 
 
 @login_required
 @require_POST
-def post_report(request: AuthedRequest, pk: int) -> HttpResponse:
-    obj = queries.post(request.user, pk)
-    outcome = submit(
-        request,
-        ReasonForm(request.POST),
-        lambda data: services.post_report(actor=request.user, post=obj, reason=data["reason"]),
-        _("The moderators are told."),
-    )
-    return after(request, outcome, redirect("practices:thread", pk=obj.thread_id))
+@on_object(queries.post, ReasonForm, gettext_lazy("The message is hidden."), reply=_TO_THREAD)
+def post_hide(request: AuthedRequest, post: Post, data: Mapping[str, Any]) -> object:
+    return services.post_hide(actor=request.user, post=post, reason=data["reason"])
+
+
+@login_required
+@require_POST
+@on_object(queries.post, ReasonForm, gettext_lazy("The moderators are told."), reply=_TO_THREAD)
+def post_report(request: AuthedRequest, post: Post, data: Mapping[str, Any]) -> object:
+    return services.post_report(actor=request.user, post=post, reason=data["reason"])
 
 
 @login_required
@@ -312,28 +305,23 @@ def event(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def event_register(request: AuthedRequest, pk: int) -> HttpResponse:
-    obj = queries.event(request.user, pk)
-    outcome = submit(
-        request,
-        ConfirmForm(request.POST),
-        lambda _data: services.event_register(actor=request.user, event=obj),
-        _("You are registered. Add the event to your calendar."),
-    )
-    return after(request, outcome, redirect("practices:event", pk=obj.pk))
+@on_object(
+    queries.event,
+    ConfirmForm,
+    gettext_lazy("You are registered. Add the event to your calendar."),
+    reply=back_to("practices:event"),
+)
+def event_register(request: AuthedRequest, event: Event, _data: Mapping[str, Any]) -> object:
+    return services.event_register(actor=request.user, event=event)
 
 
 @login_required
 @require_POST
-def event_unregister(request: AuthedRequest, pk: int) -> HttpResponse:
-    obj = queries.event(request.user, pk)
-    outcome = submit(
-        request,
-        ConfirmForm(request.POST),
-        lambda _data: services.event_unregister(actor=request.user, event=obj),
-        _("Your registration is cancelled."),
-    )
-    return after(request, outcome, redirect("practices:event", pk=obj.pk))
+@on_object(
+    queries.event, ConfirmForm, gettext_lazy("Your registration is cancelled."), reply=back_to("practices:event")
+)
+def event_unregister(request: AuthedRequest, event: Event, _data: Mapping[str, Any]) -> object:
+    return services.event_unregister(actor=request.user, event=event)
 
 
 @login_required
@@ -434,15 +422,9 @@ def course_module_new(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def course_enroll(request: AuthedRequest, pk: int) -> HttpResponse:
-    obj = queries.course(request.user, pk)
-    outcome = submit(
-        request,
-        ConfirmForm(request.POST),
-        lambda _data: services.course_enroll(actor=request.user, course=obj),
-        _("You are enrolled."),
-    )
-    return after(request, outcome, redirect("practices:course", pk=obj.pk))
+@on_object(queries.course, ConfirmForm, gettext_lazy("You are enrolled."), reply=back_to("practices:course"))
+def course_enroll(request: AuthedRequest, course: Course, _data: Mapping[str, Any]) -> object:
+    return services.course_enroll(actor=request.user, course=course)
 
 
 @login_required
@@ -516,28 +498,27 @@ def project_new(request: AuthedRequest) -> HttpResponse:
     if region is None or not oversees_region(request.user, region.pk):
         raise NotFound(_("Your login has no region of its own to register a project in."))
     form = ProjectForm(request.POST or None, region_ids=[region.pk], partner_region_ids=_partner_regions(region))
-    status = 200
-    if request.method == "POST":
-        outcome = submit(
+    return form_page(
+        request,
+        form,
+        lambda data: services.project_create(
+            actor=request.user,
+            lead_organization=data["lead_organization"],
+            partners=tuple(data["partners"]),
+            title=data["title"],
+            goals=data["goals"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+        ),
+        _("The joint project is registered."),
+        then=lambda project: redirect("practices:project", pk=project.pk),
+        page=lambda status: render(
             request,
-            form,
-            lambda data: services.project_create(
-                actor=request.user,
-                lead_organization=data["lead_organization"],
-                partners=tuple(data["partners"]),
-                title=data["title"],
-                goals=data["goals"],
-                starts_on=data["starts_on"],
-                ends_on=data["ends_on"],
-            ),
-            _("The joint project is registered."),
-            quiet=True,
-        )
-        if outcome:
-            return redirect("practices:project", pk=outcome.value.pk)
-        status = outcome.status
-    context = {"form": form, "title": _("New joint project"), "region": region}
-    return render(request, "practices/network/form.html", context, status=status)
+            "practices/network/form.html",
+            {"form": form, "title": _("New joint project"), "region": region},
+            status=status,
+        ),
+    )
 
 
 @login_required
@@ -598,17 +579,11 @@ def project_task_done(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def project_output_new(request: AuthedRequest, pk: int) -> HttpResponse:
-    obj = queries.project(request.user, pk)
-    outcome = submit(
-        request,
-        OutputForm(request.POST, request.FILES),
-        lambda data: services.project_output_add(
-            actor=request.user, project=obj, title=data["title"], file=data["file"]
-        ),
-        _("The output is added."),
-    )
-    return after(request, outcome, redirect("practices:project", pk=obj.pk))
+@on_object(
+    queries.project, OutputForm, gettext_lazy("The output is added."), reply=back_to("practices:project"), files=True
+)
+def project_output_new(request: AuthedRequest, project: JointProject, data: Mapping[str, Any]) -> object:
+    return services.project_output_add(actor=request.user, project=project, title=data["title"], file=data["file"])
 
 
 @login_required
@@ -619,14 +594,9 @@ def project_output(request: AuthedRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_POST
-def project_status(request: AuthedRequest, pk: int) -> HttpResponse:
-    obj = queries.project(request.user, pk)
-    outcome = submit(
-        request,
-        StatusForm(request.POST),
-        lambda data: services.project_status_set(actor=request.user, project=obj, status=data["status"]),
-    )
-    return after(request, outcome, redirect("practices:project", pk=obj.pk))
+@on_object(queries.project, StatusForm, reply=back_to("practices:project"))
+def project_status(request: AuthedRequest, project: JointProject, data: Mapping[str, Any]) -> object:
+    return services.project_status_set(actor=request.user, project=project, status=data["status"])
 
 
 @login_required
