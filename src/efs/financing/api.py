@@ -30,7 +30,7 @@ from efs.people.models import Organization, Region, Role
 from efs.people.public import api_auth
 
 from . import queries, services
-from .access import enrollment_actions
+from .access import contract_actions, enrollment_actions, fund_actions, rule_actions
 from .models import Contract, EnrollmentStatus
 
 router = Router(tags=["financing"])
@@ -108,6 +108,13 @@ class AccountHistoryOut(AccountOut):
     history: list[TransferOut]
 
 
+class RuleActionsOut(Schema):
+    """What the caller may do with the rule now (efs.financing.access.rule_actions, the answer the
+    region's page draws its buttons from); the service checks it again."""
+
+    can_issue: bool  # POST /certificates/issue: the region's financier, a certificate still worth something
+
+
 class RuleOut(Schema):
     region: str
     year: int
@@ -117,6 +124,7 @@ class RuleOut(Schema):
     every_years: int
     prorate: bool
     carry_over: bool
+    actions: RuleActionsOut
 
 
 class IssueOut(Schema):
@@ -126,11 +134,19 @@ class IssueOut(Schema):
     not_yet_due: int
 
 
+class ContractActionsOut(Schema):
+    """What the caller may do with the contract now (efs.financing.access.contract_actions, the
+    answer the region's page draws its buttons from); the service checks it again."""
+
+    can_pay: bool  # POST /payments: the region's financier, signed, something owed or advances, ceiling not reached
+
+
 class ContractOut(Schema):
     id: int
     number: str
     provider: int
     region: str
+    actions: ContractActionsOut
 
 
 class PaymentOut(Schema):
@@ -168,6 +184,16 @@ class StatementOut(Schema):
     payments: list[StatementPaymentOut]
 
 
+class FundActionsOut(Schema):
+    """What the caller may do with the region's fund of the year now (efs.financing.access.fund_actions,
+    the answer the region's page draws its forms from); each action is checked again."""
+
+    can_top_up: bool  # POST /funds/top-up: the region's financier, the current, previous or next year
+    can_set_rule: bool  # PUT /rules: the same
+    can_register_contract: bool  # POST /contracts: the region's financier
+    can_close_year: bool  # the year close (on the region's page): the region's financier, a year that is over
+
+
 class OverviewOut(Schema):
     region: str
     year: int
@@ -181,6 +207,7 @@ class OverviewOut(Schema):
     paid_kopecks: int
     owed_kopecks: int
     months: list[dict[str, Any]]
+    actions: FundActionsOut
 
 
 class SummaryRowOut(Schema):
@@ -416,6 +443,7 @@ def rule(request: AuthedRequest, body: RuleIn):
         "every_years": saved.every_years,
         "prorate": saved.prorate,
         "carry_over": saved.carry_over,
+        "actions": rule_actions(request.user, saved),
     }
 
 
@@ -475,7 +503,13 @@ def contract_create(request: AuthedRequest, body: ContractIn):
         ceiling=body.ceiling_kopecks,
         advances=body.advances,
     )
-    return Status(201, {"id": made.pk, "number": made.number, "provider": made.provider_id, "region": body.region})
+    actions = contract_actions(
+        request.user, made, owed=queries.contract_owed(made), paid=queries.paid_by_contract([made.pk]).get(made.pk, 0)
+    )
+    return Status(
+        201,
+        {"id": made.pk, "number": made.number, "provider": made.provider_id, "region": body.region, "actions": actions},
+    )
 
 
 class PaymentIn(Schema):
@@ -594,6 +628,7 @@ def overview(request: AuthedRequest, code: RegionCode, year: Year | None = None)
         "paid_kopecks": o.paid,
         "owed_kopecks": o.owed,
         "months": o.months,
+        "actions": fund_actions(request.user, region, o.year),
     }
 
 

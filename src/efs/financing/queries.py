@@ -352,6 +352,32 @@ def payables(region: Region) -> list[PayableRow]:
     return rows
 
 
+def paid_by_contract(contract_ids: list[int]) -> dict[int, int]:
+    """What is paid under each contract (for its ceiling)."""
+    rows = (
+        Payment.objects.filter(contract_id__in=contract_ids)
+        .values("contract_id")
+        .annotate(total=Sum("transfer__amount"))
+        .values_list("contract_id", "total")
+    )
+    return {contract_id: total or 0 for contract_id, total in rows}
+
+
+def contract_owed(contract: Contract) -> int:
+    """What the contract's region owes its provider now (the provider's account in the region)."""
+    balance = (
+        Account.objects.filter(
+            kind=AccountKind.PROVIDER,
+            ledger=Ledger.RUB,
+            region_id=contract.region_id,
+            organization_id=contract.provider_id,
+        )
+        .values_list("credits_posted", "debits_posted")
+        .first()
+    )
+    return balance[0] - balance[1] if balance else 0
+
+
 # ---------------------------------------------------------------- statements
 
 

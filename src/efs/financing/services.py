@@ -29,7 +29,7 @@ from efs.people.models import Educator, EducatorCategory, Organization, Region, 
 from efs.people.services import notify, processing_require
 
 from . import combiner, ledger, queries
-from .access import is_provider_staff
+from .access import FINANCIERS, fund_year_open, is_provider_staff, prorated
 from .models import (
     OPEN_ENROLLMENT,
     Account,
@@ -46,7 +46,6 @@ from .models import (
 )
 
 HOLD_GRACE_DAYS = 60  # a hold lives until the cohort's end plus this, for the provider to confirm completion
-FINANCIERS = frozenset({Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR})
 
 
 # ---------------------------------------------------------------- accounts
@@ -189,8 +188,7 @@ def _years_after(day: dt.date, years: int) -> dt.date:
 
 
 def _check_year(year: int) -> None:
-    today = timezone.localdate()
-    if not isinstance(year, int) or not today.year - 1 <= year <= today.year + 1:
+    if not fund_year_open(year, timezone.localdate()):
         raise ValidationFailed(_("Choose the current, previous or next year."), code="year_invalid")
 
 
@@ -235,16 +233,6 @@ def rule_set(
         },
     )
     return rule
-
-
-def prorated(nominal: int, year: int, today: dt.date) -> int:
-    """A certificate issued late in its year gets the share of the months left (whole kopecks, down)."""
-    if today.year < year:
-        return nominal
-    if today.year > year:
-        return 0
-    months_left = 12 - today.month + 1
-    return nominal * months_left // 12
 
 
 @dataclass(frozen=True)

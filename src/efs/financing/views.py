@@ -26,7 +26,7 @@ from efs.people.public import AuditAction, audit_rows, audit_view
 from efs.web.actions import Outcome, answer, submit
 
 from . import queries, services
-from .access import enrollment_actions
+from .access import contract_actions, enrollment_actions, fund_actions, rule_actions, topup_actions
 from .forms import (
     CommentForm,
     ContractForm,
@@ -346,8 +346,20 @@ def region(request: AuthedRequest) -> HttpResponse:
 
 
 def _region_context(request, regions, region_obj, year: int) -> dict:
+    """The region's page; every button on it is drawn from efs.financing.access (``fund_actions``,
+    ``topup_actions``, ``rule_actions``, ``contract_actions``), the same answer the API gives."""
+    user = request.user
     view = queries.overview(region_obj, year)
     today = timezone.localdate()
+    payables = queries.payables(region_obj)
+    contracts = list(Contract.objects.filter(region=region_obj).select_related("provider")[:100])
+    owed = {p.provider.pk: p.owed for p in payables}
+    paid = queries.paid_by_contract([c.pk for c in contracts])
+    contract_rows = [
+        (c, contract_actions(user, c, owed=owed.get(c.provider_id, 0), paid=paid.get(c.pk, 0), today=today))
+        for c in contracts
+    ]
+    rules = list(services.CertificateRule.objects.filter(region=region_obj, year=year))
     return {
         "regions": regions if regions.count() > 1 else [],
         "region": region_obj,
@@ -355,13 +367,18 @@ def _region_context(request, regions, region_obj, year: int) -> dict:
         "years": [year - 1, year, year + 1],
         "o": view,
         "chart_max": max([1] + [max(m["fund"], m["certificates"], m["spent"]) for m in view.months]),
-        "rules": list(services.CertificateRule.objects.filter(region=region_obj, year=year)),
+        "actions": fund_actions(user, region_obj, year, today=today),
+        "rules": [(r, rule_actions(user, r, today=today)) for r in rules],
         "categories": EducatorCategory.choices,
         "ledgers": Ledger.choices,
-        "payables": queries.payables(region_obj),
-        "contracts": Contract.objects.filter(region=region_obj).select_related("provider")[:100],
+        "payables": payables,
+        "contracts": contract_rows,
+        "payable_contracts": [c for c, actions in contract_rows if actions["can_pay"]],
         "providers": Organization.objects.filter(licensed_for_dpo=True).order_by("name")[:500],
-        "top_ups": queries.top_ups(region_obj, year),
+        "top_ups": [
+            (row, topup_actions(user, row, region=region_obj, fund_available=view.fund_available))
+            for row in queries.top_ups(region_obj, year)
+        ],
         "top_up_id": f"web-{uuid.uuid4().hex}",
         "today": today,
     }
