@@ -93,6 +93,48 @@ def test_the_deficit_map_filters_by_municipality_and_category_and_exports(world,
     assert by_code["T.NP"] == ("педагоги", "T.NP", "Нормативно-правовые основы", 11, 11, 0, 0)
 
 
+def test_region_level_maps_read_the_build_and_count_what_the_live_map_counts(world, bank):
+    """Region level and above the map reads the build's deficit profile (a country's live
+    count takes half a minute): the same rows and totals as the live count, for a region, a
+    macroregion, the country and a region chosen by the federal operator; says when it was built."""
+    from efs.monitoring.public import analytics_build
+
+    _diagnosed(world, world.org_b, 5, "p-")
+    _diagnosed(world, world.org_d, 6, "q-")  # region 2
+    finished_attempt(_user_of(world.same_org), world.same_org, {"T.NP": 0.5, "T.RO": 0.5})  # undetermined
+    finished_attempt(_user_of(world.other_muni), world.other_muni, {"T.NP": 0.99})
+    pages = [
+        ("regional", ""),
+        ("macroregional", ""),
+        ("federal", ""),
+        ("federal", f"?region={world.r2.pk}"),
+        ("federal", "?category=teacher"),
+    ]
+
+    def maps():
+        return [world.client(who).get(f"/diagnostics/map/{query}").context for who, query in pages]
+
+    live = maps()
+    assert all(context["built"] is None for context in live)
+    analytics_build()
+    built = maps()
+    for before, after in zip(live, built, strict=True):
+        assert after["built"] is not None and after["as_of"] is None
+        assert after["rows"] == before["rows"] and after["diagnosed"] == before["diagnosed"]
+    assert any(row.uncertain for row in built[0]["rows"]) and built[2]["diagnosed"] == 5 + 6 + 2
+    page = world.client("federal").get("/diagnostics/map/").content.decode()
+    assert "Данные таблиц мониторинга, построенных" in page
+
+
+def _user_of(educator):
+    from tests.conftest import make_user
+
+    if educator.user is None:
+        educator.user = make_user(f"u{educator.pk}")
+        educator.save(update_fields=["user"])
+    return educator.user
+
+
 def test_a_school_head_has_no_region_or_municipality_filter(world, bank):
     page = world.client("school_head").get("/diagnostics/map/")
     assert page.status_code == 200
@@ -144,17 +186,32 @@ COLD = {
     "municipal_home": 5,
     "municipal_map": 5,
     "regional_home": 6,  # the deficits and fund cards too: no live aggregate on the home
-    "regional_map": 9,
+    "regional_map": 10,  # + the published build whose deficit profile it would read (none here: live)
     "federal_home": 7,  # + the published monitoring build it reads headcounts from (none here: the cached group-by)
-    "federal_map": 8,
+    "federal_map": 9,
     "federal_people": 9,  # the audit events of the page's regions (two here) in one INSERT
 }
 WARM = COLD | {
     "head_map": 4,
     "people": 9,
     "municipal_map": 4,
-    "regional_map": 6,
+    "regional_map": 7,
     "federal_home": 5,
-    "federal_map": 5,
+    "federal_map": 6,
     "federal_people": 8,
 }
+
+
+def test_a_region_level_map_read_from_the_build_makes_a_fixed_number_of_queries(world, bank):
+    from efs.monitoring.public import analytics_build
+    from tests.conftest import queries_of
+
+    _diagnosed(world, world.org_a, 5, "a-")
+    analytics_build()
+    # session, user, grants, the map's filter choices, the build, its deficit profile, the
+    # competencies, the unread count (the first request also saves its session: 3 more; the
+    # next reads the profile from the cache); the regional operator's choices add the
+    # region's municipalities
+    for who, expected in (("federal", [11, 7]), ("regional", [13, 8])):
+        client = world.client(who)
+        assert [queries_of(client, "/diagnostics/map/") for _ in range(2)] == expected, who

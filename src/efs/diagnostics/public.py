@@ -62,6 +62,7 @@ def element_deficit_profile(*, months: list[dt.date]) -> dict[str, list[tuple[in
 
     - ``people:<competency id>``: educators whose latest attempt measured the competency;
     - ``deficit:<competency id>``: of them, those whose result is a deficit;
+    - ``uncertain:<competency id>``: of them, those whose result could not be determined;
     - ``diagnosed``: educators with at least one finished result.
 
     Each maps to rows (organization id, month index, count), at the last month's index only:
@@ -86,15 +87,25 @@ def element_deficit_profile(*, months: list[dt.date]) -> dict[str, list[tuple[in
     counts = (
         finished.exclude(Exists(later))
         .values_list("attempt__educator__organization_id", "competency_id")
-        .annotate(people=Count("id"), deficit=Count("id", filter=Q(decision=Decision.DEFICIT)))
+        .annotate(
+            people=Count("id"),
+            deficit=Count("id", filter=Q(decision=Decision.DEFICIT)),
+            uncertain=Count("id", filter=Q(decision=Decision.UNCERTAIN)),
+        )
         .order_by()
     )
-    for org_id, competency_id, people, deficit in counts:
+    for org_id, competency_id, people, deficit, uncertain in counts:
         if not org_id:
             continue
         out.setdefault(f"people:{competency_id}", []).append((org_id, index, people))
         if deficit:
             out.setdefault(f"deficit:{competency_id}", []).append((org_id, index, deficit))
+        # listed for every competency measured, even when none is undetermined: the build's
+        # list of codes then tells that it counted them (the deficit map reads it, see
+        # `efs.monitoring.home.deficit_profile`)
+        undetermined = out.setdefault(f"uncertain:{competency_id}", [])
+        if uncertain:
+            undetermined.append((org_id, index, uncertain))
     diagnosed = (
         finished.values_list("attempt__educator__organization_id")
         .annotate(n=Count("attempt__educator_id", distinct=True))

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,7 @@ from django.utils import timezone
 from efs.competencies.models import Audience, Competency
 from efs.filtering import narrowed
 from efs.people import access
-from efs.people.public import Municipality, Region
+from efs.people.public import Municipality, Region, Scope
 
 from .access import AGGREGATE_READERS, INDIVIDUAL_READERS
 from .models import Attempt, AttemptStatus, CompetencyResult, Decision, Item, Response
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 # A share computed over fewer people could point at a person.
 MIN_GROUP = 5
+REGION_WIDE = frozenset({Scope.FEDERAL, Scope.REGION, Scope.MACROREGION})
 FINISHED = (AttemptStatus.COMPLETED, AttemptStatus.EXPIRED)
 
 
@@ -217,6 +219,7 @@ class DeficitMap:
     rows: list[MapRow]
     diagnosed: int
     as_of: dt.datetime | None
+    built: dt.datetime | None = None  # read from the analytics tables built at that moment
 
 
 def deficit_summary(
@@ -244,7 +247,71 @@ def deficit_summary(
         results = results.filter(competency__framework__audience=audience)
     if municipality_id or not _region_level(user, roles):
         return _snapshot(results, user, roles=roles, filters=(region_id, municipality_id, audience), now=now)
+    built = _precomputed(user, roles=roles, region_id=region_id, audience=audience)
+    if built is not None:
+        return built
     return _live(results, user, roles=roles, filters=(region_id, municipality_id, audience))
+
+
+# Region level and above, the map is read from the deficit profile that the daily analytics
+# build has computed for every region and the country (monitoring's tables: the app above
+# registers its reader at start, since diagnostics may not import it). Over a country's
+# million results the live computation takes half a minute. No reader, or a build without the
+# profile: computed live.
+PrecomputedProfile = Callable[[list[int] | None], tuple[dict[str, int], dt.datetime] | None]
+_profile_readers: list[PrecomputedProfile] = []
+
+
+def register_profile_reader(reader: PrecomputedProfile) -> None:
+    """`reader(region_ids)`: the sums of the deficit profile's codes (``people:<competency
+    id>``, ``deficit:…``, ``uncertain:…``, ``diagnosed``) over the regions (None: the country)
+    with the moment they were built, or None when they are not available."""
+    if reader not in _profile_readers:
+        _profile_readers.append(reader)
+
+
+def _precomputed(user, *, roles, region_id: int | None, audience: str) -> DeficitMap | None:
+    wanted = frozenset(roles)
+    if not _profile_readers or any(
+        g.scope not in REGION_WIDE for g in access.grants(user) if g.role in wanted
+    ):  # a narrower grant beside the region's: its rows are not a region's sum
+        return None
+    reach = access.region_reach(user, roles=wanted)
+    if region_id:
+        region_ids: list[int] | None = [region_id] if region_id in reach else []
+    else:
+        region_ids = None if reach.everywhere else sorted(reach.region_ids)
+    profile = _profile_readers[0](region_ids)
+    if profile is None:
+        return None
+    sums, built = profile
+    competencies = Competency.objects.filter(pk__in=_profile_ids(sums)).values_list(
+        "pk", "code", "title", "block", "framework__audience"
+    )
+    rows = []
+    for pk, code, title, block, framework_audience in competencies.order_by("framework__audience", "order", "code"):
+        if audience and framework_audience != audience:
+            continue
+        people, deficit = sums.get(f"people:{pk}", 0), sums.get(f"deficit:{pk}", 0)
+        uncertain = sums.get(f"uncertain:{pk}", 0)
+        rows.append(
+            MapRow(
+                competency_code=code,
+                competency_title=title,
+                block=block,
+                audience=framework_audience,
+                people=people,
+                deficit=deficit,
+                uncertain=uncertain,
+                no_deficit=people - deficit - uncertain,
+                shown=people >= MIN_GROUP,
+            )
+        )
+    return DeficitMap(rows=sorted(rows, key=_row_order), diagnosed=sums.get("diagnosed", 0), as_of=None, built=built)
+
+
+def _profile_ids(sums: dict[str, int]) -> list[int]:
+    return sorted({int(code.partition(":")[2]) for code in sums if code.startswith("people:") and sums[code]})
 
 
 def deficit_map(user, *, roles=AGGREGATE_READERS, **filters) -> list[MapRow]:

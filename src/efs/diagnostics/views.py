@@ -233,6 +233,7 @@ def deficit_map(request: AuthedRequest) -> HttpResponse:
         "rows": summary.rows,
         "diagnosed": summary.diagnosed,
         "as_of": summary.as_of,
+        "built": summary.built,
         "min_group": queries.MIN_GROUP,
         "choices": choices,
         "region": region,

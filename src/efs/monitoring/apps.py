@@ -7,4 +7,10 @@ class MonitoringConfig(AppConfig):
     verbose_name = "Мониторинг"
 
     def ready(self) -> None:
+        from efs.diagnostics.queries import register_profile_reader
+
         from . import elements  # noqa: F401  (the registry of data elements)
+        from .home import deficit_profile
+
+        # region level and above, the deficit map reads the build's deficit profile
+        register_profile_reader(deficit_profile)

@@ -15,6 +15,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from efs.competencies.public import competencies_named
@@ -251,3 +252,33 @@ def units_home(user, role: str) -> HomeFigures:
     if level == Level.REGION and len(ids) == 1:
         figures.deficits.region_id = ids[0]
     return figures
+
+
+def deficit_profile(region_ids: list[int] | None) -> tuple[dict[str, int], dt.datetime] | None:
+    """The deficit map of regions (None: the country) from the published build: the sums of
+    the deficit profile's codes at the build's last month, without their ``deficits:`` prefix,
+    and the moment the build finished. None when there is no build, or when it predates the
+    profile's undetermined results (``uncertain:``): the map then computes them live
+    (`efs.diagnostics.queries.register_profile_reader`)."""
+    build = published_build()
+    if (
+        build is None
+        or build.finished_at is None
+        or not any(code.startswith(f"{DEFICITS}uncertain:") for code in build.elements)
+    ):
+        return None
+    # a build never changes once published: its sums are kept for the hour (a cache per build)
+    key = f"monitoring:deficit-profile:{build.pk}:{region_ids}"
+    sums: dict[str, int] | None = cache.get(key)
+    if sums is None:
+        sums = defaultdict(int)
+        rows = facts(build, [build.last_month]).filter(element__startswith=DEFICITS, month=build.last_month)
+        if region_ids is None:
+            rows = rows.filter(level=Level.FEDERAL, unit_id=0)
+        else:
+            rows = rows.filter(level=Level.REGION, unit_id__in=region_ids)
+        for element, value in rows.values_list("element", "value") if region_ids != [] else ():
+            sums[element[len(DEFICITS) :]] += value
+        sums = dict(sums)
+        cache.set(key, sums, 3600)
+    return sums, build.finished_at
