@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from efs.periods import utc_bounds
 
 from .models import Attempt, AttemptStatus, CompetencyResult, Decision
-from .queries import FINISHED
+from .queries import FINISHED, register_profile_reader
 from .services import expire_overdue, on_attempt_finished
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "deficit_remeasurements",
     "Remeasurement",
     "on_attempt_finished",
+    "register_profile_reader",
 ]
 
 DIAGNOSED_WINDOW_MONTHS = 12

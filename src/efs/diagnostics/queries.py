@@ -18,7 +18,7 @@ from django.utils import timezone
 from efs.competencies.models import Audience, Competency
 from efs.filtering import narrowed
 from efs.people import access
-from efs.people.public import Municipality, Region, Scope
+from efs.people.public import Municipality, Region
 
 from .access import AGGREGATE_READERS, INDIVIDUAL_READERS
 from .models import Attempt, AttemptStatus, CompetencyResult, Decision, Item, Response
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 # A share computed over fewer people could point at a person.
 MIN_GROUP = 5
-REGION_WIDE = frozenset({Scope.FEDERAL, Scope.REGION, Scope.MACROREGION})
 FINISHED = (AttemptStatus.COMPLETED, AttemptStatus.EXPIRED)
 
 
@@ -271,12 +270,10 @@ def register_profile_reader(reader: PrecomputedProfile) -> None:
 
 
 def _precomputed(user, *, roles, region_id: int | None, audience: str) -> DeficitMap | None:
-    wanted = frozenset(roles)
-    if not _profile_readers or any(
-        g.scope not in REGION_WIDE for g in access.grants(user) if g.role in wanted
-    ):  # a narrower grant beside the region's: its rows are not a region's sum
-        return None
-    reach = access.region_reach(user, roles=wanted)
+    units = access.unit_reach(user, roles=roles)
+    if not _profile_readers or units.municipality_ids or units.organization_ids:
+        return None  # a narrower grant beside the region's: its rows are not a region's sum
+    reach = units.regions
     if region_id:
         region_ids: list[int] | None = [region_id] if region_id in reach else []
     else:

@@ -7,7 +7,7 @@ class MonitoringConfig(AppConfig):
     verbose_name = "Мониторинг"
 
     def ready(self) -> None:
-        from efs.diagnostics.queries import register_profile_reader
+        from efs.diagnostics.public import register_profile_reader
 
         from . import elements  # noqa: F401  (the registry of data elements)
         from .home import deficit_profile

@@ -268,7 +268,8 @@ def deficit_profile(region_ids: list[int] | None) -> tuple[dict[str, int], dt.da
     ):
         return None
     # a build never changes once published: its sums are kept for the hour (a cache per build)
-    key = f"monitoring:deficit-profile:{build.pk}:{region_ids}"
+    where = "country" if region_ids is None else ",".join(map(str, region_ids))
+    key = f"monitoring:deficit-profile:{build.pk}:{where}"
     sums: dict[str, int] | None = cache.get(key)
     if sums is None:
         sums = defaultdict(int)
