@@ -258,27 +258,27 @@ def deficit_summary(
 # million results the live computation takes half a minute. No reader, or a build without the
 # profile: computed live.
 PrecomputedProfile = Callable[[list[int] | None], tuple[dict[str, int], dt.datetime] | None]
-_profile_readers: list[PrecomputedProfile] = []
+_profile_reader: PrecomputedProfile | None = None
 
 
 def register_profile_reader(reader: PrecomputedProfile) -> None:
     """`reader(region_ids)`: the sums of the deficit profile's codes (``people:<competency
     id>``, ``deficit:…``, ``uncertain:…``, ``diagnosed``) over the regions (None: the country)
     with the moment they were built, or None when they are not available."""
-    if reader not in _profile_readers:
-        _profile_readers.append(reader)
+    global _profile_reader
+    _profile_reader = reader
 
 
 def _precomputed(user, *, roles, region_id: int | None, audience: str) -> DeficitMap | None:
     units = access.unit_reach(user, roles=roles)
-    if not _profile_readers or units.municipality_ids or units.organization_ids:
+    if _profile_reader is None or units.municipality_ids or units.organization_ids:
         return None  # a narrower grant beside the region's: its rows are not a region's sum
     reach = units.regions
     if region_id:
         region_ids: list[int] | None = [region_id] if region_id in reach else []
     else:
         region_ids = None if reach.everywhere else sorted(reach.region_ids)
-    profile = _profile_readers[0](region_ids)
+    profile = _profile_reader(region_ids)
     if profile is None:
         return None
     sums, built = profile

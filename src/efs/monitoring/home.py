@@ -267,19 +267,21 @@ def deficit_profile(region_ids: list[int] | None) -> tuple[dict[str, int], dt.da
         or not any(code.startswith(f"{DEFICITS}uncertain:") for code in build.elements)
     ):
         return None
+    if region_ids == []:
+        return {}, build.finished_at
     # a build never changes once published: its sums are kept for the hour (a cache per build)
     where = "country" if region_ids is None else ",".join(map(str, region_ids))
     key = f"monitoring:deficit-profile:{build.pk}:{where}"
     sums: dict[str, int] | None = cache.get(key)
     if sums is None:
-        sums = defaultdict(int)
         rows = facts(build, [build.last_month]).filter(element__startswith=DEFICITS, month=build.last_month)
         if region_ids is None:
             rows = rows.filter(level=Level.FEDERAL, unit_id=0)
         else:
             rows = rows.filter(level=Level.REGION, unit_id__in=region_ids)
-        for element, value in rows.values_list("element", "value") if region_ids != [] else ():
-            sums[element[len(DEFICITS) :]] += value
-        sums = dict(sums)
+        sums = {}
+        for element, value in rows.values_list("element", "value"):
+            code = element.removeprefix(DEFICITS)
+            sums[code] = sums.get(code, 0) + value
         cache.set(key, sums, 3600)
     return sums, build.finished_at

@@ -248,8 +248,7 @@ def _write_all(build: Build, months: list[dt.date], progress: Progress | None) -
     """Every family's and element's rows into the build's table: the families first (the
     deficit profile is the longest task), then the elements in the registry's order, on
     `_build_workers` sessions. The first failure cancels what has not started and is raised
-    once the running tasks end. Returns the codes written (the elements', then the families')
-    and the rows."""
+    once the running tasks end. Returns the codes written, in the tasks' order, and the rows."""
     tasks: list[Task] = [("family", prefix) for prefix in FAMILIES] + [("element", code) for code in ELEMENTS]
     done: dict[Task, list[str]] = {}
     rows = 0
@@ -278,8 +277,7 @@ def _write_all(build: Build, months: list[dt.date], progress: Progress | None) -
                         wait(pending)
                         raise error
                     finished(task, *future.result())
-    elements = [code for task in tasks if task[0] == "element" for code in done[task]]
-    return elements + [code for task in tasks if task[0] == "family" for code in done[task]], rows
+    return [code for task in tasks for code in done[task]], rows
 
 
 def _base_for(current: Build | None, recompute_from: dt.date, now: dt.datetime) -> Build | None:
