@@ -9,12 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from efs import xlsx
+from efs import fragments, xlsx
 from efs.competencies.models import Audience, Framework
 from efs.errors import DomainError, NotFound, ValidationFailed
 from efs.http import AuthedRequest, client_ip, int_param, pdf_response, post_int, upload_name
@@ -214,34 +215,46 @@ def person(request: AuthedRequest, educator_id: int) -> HttpResponse:
 @login_required
 def deficit_map(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, AGGREGATE_READERS)
-    choices = queries.map_filter_choices(request.user, region_id=int_param(request, "region"))
-    region = choices.region
-    municipality_id = int_param(request, "municipality")
-    municipality = next((m for m in choices.municipalities if m.pk == municipality_id), None)
+    region_id, municipality_id = int_param(request, "region"), int_param(request, "municipality")
     audience = request.GET.get("category", "")
     audience = audience if audience in Audience.values else ""
-    summary = queries.deficit_summary(
-        request.user,
-        region_id=region.pk if region else None,
-        municipality_id=municipality.pk if municipality else None,
-        audience=audience,
-    )
+
+    def context() -> dict:
+        choices = queries.map_filter_choices(request.user, region_id=region_id)
+        region = choices.region
+        municipality = next((m for m in choices.municipalities if m.pk == municipality_id), None)
+        summary = queries.deficit_summary(
+            request.user,
+            region_id=region.pk if region else None,
+            municipality_id=municipality.pk if municipality else None,
+            audience=audience,
+        )
+        return {
+            "summary": summary,
+            "rows": summary.rows,
+            "diagnosed": summary.diagnosed,
+            "as_of": summary.as_of,
+            "built": summary.built,
+            "min_group": queries.MIN_GROUP,
+            "choices": choices,
+            "region": region,
+            "municipality": municipality,
+            "audience": audience,
+            "audiences": Audience.choices,
+        }
+
     if request.GET.get("export") == "xlsx":
         stamp = timezone.localdate().isoformat()
-        return xlsx.response(queries.deficit_map_xlsx(summary), f"deficit-map-{stamp}.xlsx")
-    context = {
-        "rows": summary.rows,
-        "diagnosed": summary.diagnosed,
-        "as_of": summary.as_of,
-        "built": summary.built,
-        "min_group": queries.MIN_GROUP,
-        "choices": choices,
-        "region": region,
-        "municipality": municipality,
-        "audience": audience,
-        "audiences": Audience.choices,
-    }
-    return render(request, "diagnostics/map.html", context)
+        return xlsx.response(queries.deficit_map_xlsx(context()["summary"]), f"deficit-map-{stamp}.xlsx")
+
+    # The map only changes with what it was counted from (a build, a day's snapshot, results):
+    # from the cache until one of its tables is written (efs.fragments), per user and filters.
+    def body() -> dict[str, str]:
+        return {"body": render_to_string("diagnostics/map_body.html", {**fragments.placeholders(request), **context()})}
+
+    parts = fragments.cached(request, "deficit_map", body, vary=(region_id, municipality_id, audience))
+    assert parts is not None  # body() always renders
+    return render(request, "diagnostics/map.html", {"body": parts["body"]})
 
 
 # ---------------------------------------------------------------- the item bank (federal operator)

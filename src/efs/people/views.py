@@ -78,8 +78,24 @@ def educators(request: AuthedRequest) -> HttpResponse:
     qs = _filtered_educators(request).select_related(None).select_related("organization").only(*LIST_COLUMNS)
     page = CachedCountPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     labels, link = dict(EducatorCategory.choices), reverse("people:educator", args=[0])[:-2]
-    for person in page.object_list:  # what each row shows, worked out once here, not per cell
-        person.link, person.category_label = f"{link}{person.pk}/", labels.get(person.category, "")
+    # The rows are the page's bulk: built here in one pass (a template loop over 50 rows with
+    # five cells each cost a third of the page's Python time on the country's list).
+    rows = format_html_join(
+        "",
+        '<tr><td><a href="{}{}/">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td class="text-end">{}</td></tr>',
+        (
+            (
+                link,
+                e.pk,
+                e.full_name,
+                e.position,
+                e.organization.display_name if e.organization else "—",
+                labels.get(e.category, ""),
+                e.experience_years,
+            )
+            for e in page.object_list
+        ),
+    )
     audit_rows(
         actor=request.user,
         action=AuditAction.VIEW,
@@ -92,6 +108,7 @@ def educators(request: AuthedRequest) -> HttpResponse:
     regions, municipalities = list(choices["regions"]), list(choices["municipalities"])
     context = {
         "page": page,
+        "rows": rows,
         "categories": EducatorCategory.choices,
         "regions": regions,
         "municipalities": municipalities,
