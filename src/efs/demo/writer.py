@@ -54,6 +54,7 @@ def write_region(rows: RegionRows, subject_ids: dict[str, int], *, created_at=No
     dates them a year back, so that its history of monthly figures has denominators)."""
     now = timezone.now()
     created = created_at or now
+    municipality_of = {o.id: o.municipality_id for o in rows.organizations}
     insert_rows(
         Municipality._meta.db_table,
         ("id", "region_id", "name", "kind"),
@@ -73,6 +74,7 @@ def write_region(rows: RegionRows, subject_ids: dict[str, int], *, created_at=No
             "id",
             "region_id",
             "organization_id",
+            "municipality_id",
             "user_id",
             "last_name",
             "first_name",
@@ -94,6 +96,7 @@ def write_region(rows: RegionRows, subject_ids: dict[str, int], *, created_at=No
                 e.id,
                 e.region_id,
                 e.organization_id,
+                municipality_of.get(e.organization_id),
                 None,
                 e.last_name,
                 e.first_name,

@@ -374,7 +374,7 @@ register(
     Educator,
     ScopePolicy(
         region="region",
-        municipality="organization__municipality",
+        municipality="municipality",
         organization="organization",
         educator="",
         roles=EDUCATOR_READERS,

@@ -671,6 +671,7 @@ def _create_educators(region: Region, rows: list[dict[str, Any]]) -> None:
         Educator(
             region=region,
             organization=r["organization"],
+            municipality_id=r["organization"].municipality_id,
             last_name=r["last_name"],
             first_name=r["first_name"],
             middle_name=r["middle_name"],

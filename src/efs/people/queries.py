@@ -40,7 +40,7 @@ def educators_visible(
     return narrowed(
         qs,
         region_id=region_id,
-        organization__municipality_id=municipality_id,
+        municipality_id=municipality_id,
         organization_id=organization_id,
         category=category,
     )
