@@ -43,8 +43,12 @@ from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 VERSION_TABLE = "web_tableversion"
+# The audit log is appended to by every page that shows people's records (one INSERT a list
+# page): stamping it would cost each of them a second commit. No fragment may be made from it:
+# one that read it is served afresh and never stored (see cached()).
+AUDIT_TABLE = "people_auditevent"
 # Written on nearly every request or by the stamping itself; no fragment shows them.
-NOT_STAMPED = frozenset({VERSION_TABLE, "django_session", "django_migrations"})
+NOT_STAMPED = frozenset({VERSION_TABLE, "django_session", "django_migrations", AUDIT_TABLE})
 TTL = 300
 # Read before a page's own part runs (the login, its role grants): every user fragment depends on them.
 USER_TABLES = ("people_user", "people_roleassignment", "people_macroregion", "people_macroregion_regions")
@@ -251,6 +255,8 @@ def cached(
         parts = render()
     if parts is None:
         return None
+    if AUDIT_TABLE in reads.tables:  # not stamped: nothing would tell a stored copy is stale
+        return fill(request, parts)
     read = frozenset((reads.tables | set(depends)) - {VERSION_TABLE})
     cache.set_many({f"{base}:tables": read, f"{base}:{_digest(read, versions)}": parts}, TTL)
     return fill(request, parts)

@@ -247,14 +247,21 @@ def deficit_map(request: AuthedRequest) -> HttpResponse:
         stamp = timezone.localdate().isoformat()
         return xlsx.response(queries.deficit_map_xlsx(context()["summary"]), f"deficit-map-{stamp}.xlsx")
 
-    # The map only changes with what it was counted from (a build, a day's snapshot, results):
-    # from the cache until one of its tables is written (efs.fragments), per user and filters.
-    def body() -> dict[str, str]:
-        return {"body": render_to_string("diagnostics/map_body.html", {**fragments.placeholders(request), **context()})}
+    # A map read from an analytics build or from a day's snapshot changes only with them: it is
+    # kept in the cache until one of the tables it was made from is written (efs.fragments), per
+    # user and filters. A live map keeps to its own two-minute cache (queries._live): not stored.
+    live: dict = {}
+
+    def body() -> dict[str, str] | None:
+        values = context()
+        if values["built"] is None and values["as_of"] is None:
+            live.update(values)
+            return None
+        return {"body": render_to_string("diagnostics/map_body.html", {**fragments.placeholders(request), **values})}
 
     parts = fragments.cached(request, "deficit_map", body, vary=(region_id, municipality_id, audience))
-    assert parts is not None  # body() always renders
-    return render(request, "diagnostics/map.html", {"body": parts["body"]})
+    html = parts["body"] if parts is not None else render_to_string("diagnostics/map_body.html", live)
+    return render(request, "diagnostics/map.html", {"body": html})
 
 
 # ---------------------------------------------------------------- the item bank (federal operator)
