@@ -21,7 +21,7 @@ from efs.http import AuthedRequest, int_param, post_int
 from efs.people import access
 from efs.people.access import EDUCATOR_READERS
 from efs.people.public import Role, assigned_educators
-from efs.web.actions import Outcome, act, after, answer, back_to, on_object, submit
+from efs.web.actions import Outcome, act, after, answer, back_to, form_page, on_object, submit
 
 from . import caseloads as caseload_queries
 from . import cycles as cycles_services
@@ -94,25 +94,27 @@ def consultation_new(request: AuthedRequest) -> HttpResponse:
     me = _me(request)
     deficits, items = services.consultation_subjects(me)
     form = ConsultationRequestForm(request.POST or None, deficits=deficits, items=items)
-    if request.method == "POST":
-        outcome = submit(
+    return form_page(
+        request,
+        form,
+        lambda data: services.consultation_request(
+            actor=request.user,
+            educator=me,
+            topic=data["topic"],
+            format=data["format"],
+            preferred_times=data["preferred_times"],
+            competency_id=form.subject_ids()[0],
+            route_item_id=form.subject_ids()[1],
+        ),
+        _("The request is sent to your tutor."),
+        then=lambda consultation: redirect("support:consultation", pk=consultation.pk),
+        page=lambda status: render(
             request,
-            form,
-            lambda data: services.consultation_request(
-                actor=request.user,
-                educator=me,
-                topic=data["topic"],
-                format=data["format"],
-                preferred_times=data["preferred_times"],
-                competency_id=form.subject_ids()[0],
-                route_item_id=form.subject_ids()[1],
-            ),
-            _("The request is sent to your tutor."),
-            quiet=True,
-        )
-        if outcome:
-            return redirect("support:consultation", pk=outcome.value.pk)
-    return render(request, "support/consultation_new.html", {"form": form, "me": me, "tutor": services.tutor_of(me)})
+            "support/consultation_new.html",
+            {"form": form, "me": me, "tutor": services.tutor_of(me)},
+            status=status,
+        ),
+    )
 
 
 def _consultation_context(request, consultation) -> dict:
@@ -273,23 +275,20 @@ def record_new(request: AuthedRequest) -> HttpResponse:
         )
     kinds = sorted({k for _e, ks in writable for k in ks}, key=list(RecordKind.values).index)
     form = RecordForm(request.POST or None, educators=[e for e, _k in writable], kinds=kinds)
-    if request.method == "POST":
-        outcome = submit(
-            request,
-            form,
-            lambda data: services.record_create(
-                actor=request.user,
-                educator=next(e for e, _k in writable if e.pk == data["educator"]),
-                kind=data["kind"],
-                title=data["title"],
-                body=data["body"],
-            ),
-            _("The record is saved. It is private: share it if you want someone else to read it."),
-            quiet=True,
-        )
-        if outcome:
-            return redirect("support:record", pk=outcome.value.pk)
-    return render(request, "support/record_new.html", {"form": form})
+    return form_page(
+        request,
+        form,
+        lambda data: services.record_create(
+            actor=request.user,
+            educator=next(e for e, _k in writable if e.pk == data["educator"]),
+            kind=data["kind"],
+            title=data["title"],
+            body=data["body"],
+        ),
+        _("The record is saved. It is private: share it if you want someone else to read it."),
+        then=lambda record: redirect("support:record", pk=record.pk),
+        page=lambda status: render(request, "support/record_new.html", {"form": form}, status=status),
+    )
 
 
 @login_required
@@ -529,21 +528,18 @@ def cycle_new(request: AuthedRequest) -> HttpResponse:
     me = _me(request)
     deficits, items = services.consultation_subjects(me)
     form = CycleOpenForm(request.POST or None, deficits=deficits, items=items)
-    if request.method == "POST":
-        outcome = submit(
-            request,
-            form,
-            lambda data: cycles_services.cycle_open(
-                actor=request.user,
-                educator=me,
-                competency_id=form.subject_ids()[0],
-                route_item_id=form.subject_ids()[1],
-            ),
-            quiet=True,
-        )
-        if outcome:
-            return redirect("support:cycle", pk=outcome.value.pk)
-    return render(request, "support/cycle_new.html", {"form": form})
+    return form_page(
+        request,
+        form,
+        lambda data: cycles_services.cycle_open(
+            actor=request.user,
+            educator=me,
+            competency_id=form.subject_ids()[0],
+            route_item_id=form.subject_ids()[1],
+        ),
+        then=lambda cycle: redirect("support:cycle", pk=cycle.pk),
+        page=lambda status: render(request, "support/cycle_new.html", {"form": form}, status=status),
+    )
 
 
 def _stage_form(cycle, data=None):
