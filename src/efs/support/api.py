@@ -134,6 +134,16 @@ class SupportOverviewOut(Schema):
     items: list[OverviewRowOut]
 
 
+def _share_out(share) -> dict:
+    return {
+        "id": share.pk,
+        "user": share.user_id,
+        "user_name": share.user.display_name(),
+        "shared_at": share.shared_at,
+        "revoked_at": share.revoked_at,
+    }
+
+
 def _record_out(record, user) -> dict:
     out = {
         "id": record.pk,
@@ -150,16 +160,7 @@ def _record_out(record, user) -> dict:
         "shares": None,
     }
     if record.educator.user_id == user.pk:
-        out["shares"] = [
-            {
-                "id": s.pk,
-                "user": s.user_id,
-                "user_name": s.user.display_name(),
-                "shared_at": s.shared_at,
-                "revoked_at": s.revoked_at,
-            }
-            for s in record.shares.select_related("user").order_by("-shared_at")
-        ]
+        out["shares"] = [_share_out(s) for s in record.shares.select_related("user").order_by("-shared_at")]
     return out
 
 
@@ -309,16 +310,7 @@ def record_share(request: AuthedRequest, pk: int, payload: ShareIn):
     share = services.record_share(
         actor=request.user, record=queries.record_visible(request.user, pk), user_id=payload.user
     )
-    return Status(
-        201,
-        {
-            "id": share.pk,
-            "user": share.user_id,
-            "user_name": share.user.display_name(),
-            "shared_at": share.shared_at,
-            "revoked_at": None,
-        },
-    )
+    return Status(201, _share_out(share))
 
 
 @router.delete("/records/{pk}/shares/{share_pk}", response={204: None}, summary="The educator revokes a share")
@@ -432,6 +424,44 @@ class MentorshipDecisionIn(Schema):
     accept: bool
 
 
+def _plan_item_out(item) -> dict:
+    return {
+        "id": item.pk,
+        "kind": item.kind,
+        "title": item.title,
+        "competency": item.competency_id,
+        "due_on": item.due_on,
+        "done_at": item.done_at,
+    }
+
+
+def _meeting_out(meeting, *, readable: bool) -> dict:
+    """A meeting of the log; its private note's id only for who may read the note."""
+    return {
+        "id": meeting.pk,
+        "held_on": meeting.held_on,
+        "minutes": meeting.minutes,
+        "topic": meeting.topic,
+        "note": meeting.note_id if readable else None,
+    }
+
+
+def _school_row_out(row: queries.SchoolMentoringRow) -> dict:
+    return {
+        "id": row.pk,
+        "mentor": row.mentor,
+        "mentee": row.mentee,
+        "form": row.form,
+        "group_name": row.group_name,
+        "status": row.status,
+        "reason": row.reason,
+        "created_at": row.created_at,
+        "meetings": row.meetings,
+        "last_meeting": row.last_meeting,
+        "overdue_plan_items": row.overdue,
+    }
+
+
 def _mentorship_out(m, user) -> dict:
     readable = {r.pk for r in queries.records_visible(user, kind=RecordKind.MENTORING_NOTE, educator_id=m.mentee_id)}
     return {
@@ -447,27 +477,8 @@ def _mentorship_out(m, user) -> dict:
         "finished_at": m.finished_at,
         "feedback": m.feedback,
         "feedback_rating": m.feedback_rating,
-        "plan": [
-            {
-                "id": i.pk,
-                "kind": i.kind,
-                "title": i.title,
-                "competency": i.competency_id,
-                "due_on": i.due_on,
-                "done_at": i.done_at,
-            }
-            for i in m.plan.all()
-        ],
-        "meetings": [
-            {
-                "id": x.pk,
-                "held_on": x.held_on,
-                "minutes": x.minutes,
-                "topic": x.topic,
-                "note": x.note_id if x.note_id in readable else None,
-            }
-            for x in m.meetings.all()
-        ],
+        "plan": [_plan_item_out(i) for i in m.plan.all()],
+        "meetings": [_meeting_out(x, readable=x.note_id in readable) for x in m.meetings.all()],
     }
 
 
@@ -487,22 +498,7 @@ def mentorships(request: AuthedRequest):
 )
 def mentorships_school(request: AuthedRequest):
     access.require_role(request.user, [Role.SCHOOL_HEAD])
-    return [
-        {
-            "id": r.pk,
-            "mentor": r.mentor,
-            "mentee": r.mentee,
-            "form": r.form,
-            "group_name": r.group_name,
-            "status": r.status,
-            "reason": r.reason,
-            "created_at": r.created_at,
-            "meetings": r.meetings,
-            "last_meeting": r.last_meeting,
-            "overdue_plan_items": r.overdue,
-        }
-        for r in queries.school_mentoring(request.user)
-    ]
+    return [_school_row_out(r) for r in queries.school_mentoring(request.user)]
 
 
 @router.post(
@@ -518,25 +514,7 @@ def mentorships_propose(request: AuthedRequest):
         for m in mentoring.mentors_propose(actor=request.user, organization_id=org)
     }
     rows = [r for r in queries.school_mentoring(request.user) if r.pk in made]
-    return Status(
-        201,
-        [
-            {
-                "id": r.pk,
-                "mentor": r.mentor,
-                "mentee": r.mentee,
-                "form": r.form,
-                "group_name": r.group_name,
-                "status": r.status,
-                "reason": r.reason,
-                "created_at": r.created_at,
-                "meetings": r.meetings,
-                "last_meeting": r.last_meeting,
-                "overdue_plan_items": r.overdue,
-            }
-            for r in rows
-        ],
-    )
+    return Status(201, [_school_row_out(r) for r in rows])
 
 
 @router.post(
@@ -566,17 +544,7 @@ def mentorship_plan_add(request: AuthedRequest, pk: int, payload: PlanItemIn):
         due_on=payload.due_on,
         competency_id=payload.competency,
     )
-    return Status(
-        201,
-        {
-            "id": item.pk,
-            "kind": item.kind,
-            "title": item.title,
-            "competency": item.competency_id,
-            "due_on": item.due_on,
-            "done_at": None,
-        },
-    )
+    return Status(201, _plan_item_out(item))
 
 
 @router.post(
@@ -591,16 +559,7 @@ def mentorship_meeting_log(request: AuthedRequest, pk: int, payload: MeetingIn):
         topic=payload.topic,
         notes=payload.notes,
     )
-    return Status(
-        201,
-        {
-            "id": meeting.pk,
-            "held_on": meeting.held_on,
-            "minutes": meeting.minutes,
-            "topic": meeting.topic,
-            "note": meeting.note_id,
-        },
-    )
+    return Status(201, _meeting_out(meeting, readable=True))  # the mentor wrote the note
 
 
 @router.post(
