@@ -297,7 +297,7 @@ def record(request: AuthedRequest, pk: int) -> HttpResponse:
     is_owner = obj.educator.user_id == request.user.pk
     context = {"record": obj, "is_owner": is_owner, "shares": [], "share_form": None, "confirm_form": ConfirmForm()}
     if is_owner:
-        context["shares"] = list(obj.shares.select_related("user").order_by("-shared_at"))
+        context["shares"] = list(obj.shares.all())  # record_visible has read the owner's shares
         context["share_form"] = ShareForm(candidates=services.share_candidates(obj.educator))
     return render(request, "support/record.html", context)
 
@@ -443,10 +443,7 @@ def mentorship(request: AuthedRequest, pk: int) -> HttpResponse:
         "meeting_form": MeetingForm(initial={"held_on": timezone.localdate(), "minutes": 45}),
         "feedback_form": FeedbackForm(),
         "confirm_form": ConfirmForm(),
-        "notes": {
-            r.pk
-            for r in queries.records_visible(request.user, kind=RecordKind.MENTORING_NOTE, educator_id=obj.mentee_id)
-        },
+        "notes": queries.readable_meeting_notes(request.user, [obj]),
         "today": timezone.localdate(),
     }
     return render(request, "support/mentorship.html", context)
