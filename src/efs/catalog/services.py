@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from efs.competencies.models import Competency, FrameworkStatus
-from efs.errors import Conflict, PermissionDenied, ValidationFailed
+from efs.errors import Conflict, PermissionDenied, ValidationFailed, check_fields
 from efs.limits import COMMENT_MAX_CHARS, checked_text
 from efs.people import access as people_access
 from efs.people.models import Municipality, Organization, Role, Subject, User
@@ -246,21 +246,12 @@ def _write_card(program: Program, data: ProgramData) -> Program:
     return program
 
 
-def _raise(errors: list[tuple[str, str]]) -> None:
-    if errors:
-        raise ValidationFailed(
-            " ".join(m for _f, m in errors),
-            code="program_invalid",
-            details=[{"field": f, "message": m} for f, m in errors],
-        )
-
-
 @transaction.atomic
 def program_create(*, actor: User, provider: Organization, data: ProgramData) -> Program:
     require_provider(actor, organization=provider)
     if not provider.licensed_for_dpo:
         raise PermissionDenied(_("The organization has no licence for additional professional education."))
-    _raise(validate_card(data, provider=provider))
+    check_fields(validate_card(data, provider=provider), code="program_invalid")
     program = Program(provider=provider, region_id=provider.region_id, status=ProgramStatus.DRAFT)
     return _write_card(program, data)
 
@@ -273,7 +264,7 @@ def program_register(*, provider: Organization, data: ProgramData, publish: bool
     the source written into its history."""
     if not provider.licensed_for_dpo:
         raise PermissionDenied(_("The organization has no licence for additional professional education."))
-    _raise(validate_card(data, provider=provider))
+    check_fields(validate_card(data, provider=provider), code="program_invalid")
     program = _write_card(Program(provider=provider, region_id=provider.region_id, status=ProgramStatus.DRAFT), data)
     if publish:
         _transition(
@@ -293,7 +284,7 @@ def program_update(*, actor: User, program: Program, data: ProgramData) -> Progr
         raise Conflict(
             _("The card can be changed only while it is a draft or returned for revision."), code="program_not_editable"
         )
-    _raise(validate_card(data, program=program))
+    check_fields(validate_card(data, program=program), code="program_invalid")
     return _write_card(program, data)
 
 

@@ -23,7 +23,7 @@ from efs.catalog.public import (
     require_enough_reviews,
     reviewers_pick,
 )
-from efs.errors import Conflict, PermissionDenied, ValidationFailed
+from efs.errors import Conflict, PermissionDenied, ValidationFailed, check_fields
 from efs.limits import FILE_NAME_MAX_CHARS
 from efs.people import access as people_access
 from efs.people.public import Organization, Role, Subject, User, notify
@@ -208,15 +208,6 @@ def validate_practice(data: PracticeData) -> list[tuple[str, str]]:
     return errors
 
 
-def _raise(errors: list[tuple[str, str]]) -> None:
-    if errors:
-        raise ValidationFailed(
-            " ".join(m for _f, m in errors),
-            code="practice_invalid",
-            details=[{"field": f, "message": m} for f, m in errors],
-        )
-
-
 def _contest_open(contest: Contest, region_id: int, today: dt.date | None = None) -> None:
     today = today or timezone.localdate()
     if contest.region_id != region_id:
@@ -258,7 +249,7 @@ def practice_create(*, actor: User, organization: Organization, data: PracticeDa
     """A draft card of the organization's practice; the submitter is its first author."""
     if organization.pk not in affiliations(actor):
         raise PermissionDenied(_("You can submit practices of your own organization only."))
-    _raise(validate_practice(data))
+    check_fields(validate_practice(data), code="practice_invalid")
     contest = None
     if data.contest_id is not None:
         contest = Contest.objects.filter(pk=data.contest_id).first()
@@ -332,7 +323,7 @@ def practice_update(*, actor: User, practice: Practice, data: PracticeData) -> P
             _("The card can be changed only while it is a draft or returned for revision."),
             code="practice_not_editable",
         )
-    _raise(validate_practice(data))
+    check_fields(validate_practice(data), code="practice_invalid")
     _write_card(practice, data)
     if practice.submitted_by_id == actor.pk:
         _write_authors(practice, actor, data.authors)
