@@ -8,6 +8,7 @@ import pytest
 
 from efs.people.models import SupportAssignment
 from efs.support.models import Consultation, PrivateRecord, ReflectionCycle
+from tests.matrix import refusal_text
 from tests.support.setup import cycles_data, support_data
 
 
@@ -80,3 +81,32 @@ def test_the_cycle_page_refuses_a_foreign_subject_with_400(world):
     assert response.status_code == 400
     assert "Выберите корректный вариант" in response.content.decode()
     assert ReflectionCycle.objects.count() == before
+
+
+def test_a_cycle_closed_before_its_stage_is_refused_with_409_on_a_page_of_its_own(world):
+    state = cycles_data(world, {})
+    response = world.client("teacher").post(f"/support/cycles/{state['cycle_plan']}/close/", {})
+    assert response.status_code == 409
+    assert "Цикл сейчас на другом этапе." in refusal_text(response)
+    assert f"/support/cycles/{state['cycle_plan']}/" in response.content.decode()  # the link back
+    assert ReflectionCycle.objects.get(pk=state["cycle_plan"]).stage == "plan"
+
+
+def test_an_empty_plan_is_refused_with_400(world):
+    state = cycles_data(world, {})
+    response = world.client("teacher").post(f"/support/cycles/{state['cycle_plan']}/step/", {"text": " "})
+    assert response.status_code == 400 and "Обязательное поле." in response.content.decode()
+    assert ReflectionCycle.objects.get(pk=state["cycle_plan"]).stage == "plan"
+
+
+def test_a_capacity_out_of_range_is_refused_with_400(world):
+    from efs.support.models import TutorCapacity
+    from tests.support.setup import caseload_data
+
+    caseload_data(world, {})
+    before = list(TutorCapacity.objects.values_list("tutor_id", "capacity"))
+    response = world.client("regional").post(
+        "/support/caseloads/capacity/", {"region": world.r1.pk, "tutor": world.users["tutor"].pk, "capacity": -1}
+    )
+    assert response.status_code == 400 and refusal_text(response)
+    assert list(TutorCapacity.objects.values_list("tutor_id", "capacity")) == before

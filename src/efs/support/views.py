@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from efs.http import AuthedRequest, int_param, post_int
 from efs.people import access
 from efs.people.access import EDUCATOR_READERS
 from efs.people.public import Role, assigned_educators
-from efs.web.actions import Outcome, act, after, answer, back_to, form_page, on_object, submit
+from efs.web.actions import Outcome, after, answer, back_to, form_page, on_object, submit
 
 from . import caseloads as caseload_queries
 from . import cycles as cycles_services
@@ -322,13 +322,13 @@ def record_share(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def record_revoke(request: AuthedRequest, pk: int, share_pk: int) -> HttpResponse:
     obj = queries.record_visible(request.user, pk)
-    if ConfirmForm(request.POST).is_valid():
-        act(
-            request,
-            lambda: services.record_unshare(actor=request.user, record=obj, share_id=share_pk),
-            _("Access is revoked."),
-        )
-    return redirect("support:record", pk=obj.pk)
+    outcome = submit(
+        request,
+        ConfirmForm(request.POST),
+        lambda _data: services.record_unshare(actor=request.user, record=obj, share_id=share_pk),
+        _("Access is revoked."),
+    )
+    return after(request, outcome, redirect("support:record", pk=obj.pk))
 
 
 @login_required
@@ -476,9 +476,10 @@ def mentorship_plan_done(request: AuthedRequest, pk: int, item_pk: int) -> HttpR
     item = next((i for i in obj.plan.all() if i.pk == item_pk), None)
     if item is None:
         raise NotFound(_("Not found, or you have no access to it."))
-    if ConfirmForm(request.POST).is_valid():
-        act(request, lambda: mentoring_services.plan_done(actor=request.user, item=item))
-    return redirect("support:mentorship", pk=obj.pk)
+    outcome = submit(
+        request, ConfirmForm(request.POST), lambda _data: mentoring_services.plan_done(actor=request.user, item=item)
+    )
+    return after(request, outcome, redirect("support:mentorship", pk=obj.pk))
 
 
 @login_required
@@ -590,21 +591,23 @@ def cycle_step(request: AuthedRequest, pk: int) -> HttpResponse:
             )
         return cycles_services.cycle_reflect(actor=request.user, cycle=obj, answers=data)
 
-    submit(request, form, step, _("Saved. Only the educator and the author read it unless the educator shares it."))
-    return redirect("support:cycle", pk=obj.pk)
+    outcome = submit(
+        request, form, step, _("Saved. Only the educator and the author read it unless the educator shares it.")
+    )
+    return after(request, outcome, redirect("support:cycle", pk=obj.pk))
 
 
 @login_required
 @require_POST
 def cycle_close(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.cycle_visible(request.user, pk)
-    if ConfirmForm(request.POST).is_valid():
-        act(
-            request,
-            lambda: cycles_services.cycle_close(actor=request.user, cycle=obj),
-            _("The cycle is closed on the re-diagnosis."),
-        )
-    return redirect("support:cycle", pk=obj.pk)
+    outcome = submit(
+        request,
+        ConfirmForm(request.POST),
+        lambda _data: cycles_services.cycle_close(actor=request.user, cycle=obj),
+        _("The cycle is closed on the re-diagnosis."),
+    )
+    return after(request, outcome, redirect("support:cycle", pk=obj.pk))
 
 
 # ---------------------------------------------------------------- caseloads (the ЦНППМ head)
@@ -622,7 +625,7 @@ def caseloads(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _back_to_caseloads(region_id: int | None, *, propose: bool = False) -> HttpResponse:
+def _back_to_caseloads(region_id: int | None, *, propose: bool = False) -> HttpResponseRedirect:
     response = redirect("support:caseloads")
     query = [f"region={region_id}"] if region_id else []
     if propose:  # after a confirmed batch the head sees the next one
@@ -637,7 +640,7 @@ def _back_to_caseloads(region_id: int | None, *, propose: bool = False) -> HttpR
 def caseload_capacity(request: AuthedRequest) -> HttpResponse:
     region_id = caseload_queries.head_region(request.user, post_int(request, "region") or None)
     form = CapacityForm(request.POST)
-    submit(
+    outcome = submit(
         request,
         form,
         lambda data: caseload_queries.capacity_set(
@@ -648,7 +651,7 @@ def caseload_capacity(request: AuthedRequest) -> HttpResponse:
         ),
         _("The capacity is saved."),
     )
-    return _back_to_caseloads(region_id)
+    return after(request, outcome, _back_to_caseloads(region_id))
 
 
 @login_required
@@ -667,7 +670,7 @@ def caseload_moves(request: AuthedRequest) -> HttpResponse:
         messages.success(
             request, _("Educators reassigned: %(n)s. They and their tutors are notified.") % {"n": len(outcome.value)}
         )
-    return _back_to_caseloads(region_id, propose=True)
+    return after(request, outcome, _back_to_caseloads(region_id, propose=True))
 
 
 @login_required
