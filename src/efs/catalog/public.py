@@ -23,6 +23,7 @@ from .services import (
     expert_affiliations,
     program_effects_set,
     require_enough_reviews,
+    review_contradictions,
     reviewers_pick,
 )
 
@@ -41,6 +42,7 @@ __all__ = [
     "expert_affiliations",
     "open_cohorts",
     "require_enough_reviews",
+    "review_contradictions",
     "program_effects_set",
     "reviewers_pick",
     "search_concepts",

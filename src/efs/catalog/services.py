@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -441,28 +441,49 @@ LOW_SCORE_SHARE = 0.6  # below this share of the maximum a review explains itsel
 COMMENT_MIN = 20
 
 
-def _review_contradictions(criteria: dict, scores: dict[str, int], verdict: str, comment: str) -> list[str]:
-    """A verdict must agree with the scores, and a negative or low-score review says why."""
+def review_contradictions(
+    criteria: Mapping[str, Any],
+    scores: Mapping[str, int],
+    comment: str,
+    *,
+    positive: bool,
+    rejected: bool,
+    negative: bool,
+    fails: str,
+    explain: str,
+) -> list[str]:
+    """The depository's rules of a review, which the practice bank shares: a ``positive``
+    verdict with a criterion scored 0 (``fails``, a message with ``%(criteria)s``), a rejection
+    with every score full, and a ``negative`` or low-score review explained in fewer than
+    COMMENT_MIN characters (``explain``, with ``%(n)s``) are contradictions."""
     problems = []
     maximum = sum(c.max_score for c in criteria.values()) or 1
     share = sum(scores.values()) / maximum
     failed = [criteria[code].title for code, value in scores.items() if value == 0]
-    if verdict == Verdict.APPROVE and failed:
-        problems.append(
-            _(
-                "The program does not meet %(criteria)s: a program that fails a criterion is not included in the "
-                "depository; return it for revision or reject it."
-            )
-            % {"criteria": ", ".join(f"«{t}»" for t in failed)}
-        )
-    if verdict == Verdict.REJECT and share >= 1:
+    if positive and failed:
+        problems.append(fails % {"criteria": ", ".join(f"«{t}»" for t in failed)})
+    if rejected and share >= 1:
         problems.append(_("Every criterion has the full score: a rejection contradicts the scores."))
-    if (verdict in (Verdict.REVISE, Verdict.REJECT) or share < LOW_SCORE_SHARE) and len(comment.strip()) < COMMENT_MIN:
-        problems.append(
-            _("Explain to the provider what to change or why the program is rejected (at least %(n)s characters).")
-            % {"n": COMMENT_MIN}
-        )
+    if (negative or share < LOW_SCORE_SHARE) and len(comment.strip()) < COMMENT_MIN:
+        problems.append(explain % {"n": COMMENT_MIN})
     return problems
+
+
+def _review_contradictions(criteria: dict, scores: dict[str, int], verdict: str, comment: str) -> list[str]:
+    """A verdict must agree with the scores, and a negative or low-score review says why."""
+    return review_contradictions(
+        criteria,
+        scores,
+        comment,
+        positive=verdict == Verdict.APPROVE,
+        rejected=verdict == Verdict.REJECT,
+        negative=verdict in (Verdict.REVISE, Verdict.REJECT),
+        fails=_(
+            "The program does not meet %(criteria)s: a program that fails a criterion is not included in the "
+            "depository; return it for revision or reject it."
+        ),
+        explain=_("Explain to the provider what to change or why the program is rejected (at least %(n)s characters)."),
+    )
 
 
 @transaction.atomic

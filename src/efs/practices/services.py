@@ -16,11 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from efs.catalog.public import (
-    COMMENT_MIN,
-    LOW_SCORE_SHARE,
     MIN_REVIEWS,
     expert_affiliations,
     require_enough_reviews,
+    review_contradictions,
     reviewers_pick,
 )
 from efs.errors import Conflict, PermissionDenied, ValidationFailed, check_fields
@@ -511,31 +510,22 @@ def _score_problems(
 
 
 def _contradictions(criteria: dict[str, Criterion], scores: dict[str, int], verdict: str, comment: str) -> list[str]:
-    """The depository's rules (catalog/services.py): a positive verdict with a failed
-    criterion, a rejection with every score full, and a negative or low-score review
+    """The depository's rules (catalog.public.review_contradictions): a positive verdict with a
+    failed criterion, a rejection with every score full, and a negative or low-score review
     without an explanation are refused."""
-    problems = []
-    maximum = sum(c.max_score for c in criteria.values()) or 1
-    share = sum(scores.values()) / maximum
-    failed = [criteria[code].title for code, value in scores.items() if value == 0]
-    if verdict in POSITIVE and failed:
-        problems.append(
-            _(
-                "The practice does not meet %(criteria)s: a practice that fails a criterion does not "
-                "enter the bank; return it for revision or reject it."
-            )
-            % {"criteria": ", ".join(f"«{t}»" for t in failed)}
-        )
-    if verdict == PracticeVerdict.REJECT and share >= 1:
-        problems.append(_("Every criterion has the full score: a rejection contradicts the scores."))
-    if (verdict in (PracticeVerdict.REVISE, PracticeVerdict.REJECT) or share < LOW_SCORE_SHARE) and len(
-        comment.strip()
-    ) < COMMENT_MIN:
-        problems.append(
-            _("Explain to the authors what to change or why the practice is rejected (at least %(n)s characters).")
-            % {"n": COMMENT_MIN}
-        )
-    return problems
+    return review_contradictions(
+        criteria,
+        scores,
+        comment,
+        positive=verdict in POSITIVE,
+        rejected=verdict == PracticeVerdict.REJECT,
+        negative=verdict in (PracticeVerdict.REVISE, PracticeVerdict.REJECT),
+        fails=_(
+            "The practice does not meet %(criteria)s: a practice that fails a criterion does not "
+            "enter the bank; return it for revision or reject it."
+        ),
+        explain=_("Explain to the authors what to change or why the practice is rejected (at least %(n)s characters)."),
+    )
 
 
 @transaction.atomic
