@@ -24,6 +24,7 @@ from .services import (
     program_effects_set,
     require_enough_reviews,
     review_contradictions,
+    review_scores,
     reviewers_pick,
 )
 
@@ -43,6 +44,7 @@ __all__ = [
     "open_cohorts",
     "require_enough_reviews",
     "review_contradictions",
+    "review_scores",
     "program_effects_set",
     "reviewers_pick",
     "search_concepts",

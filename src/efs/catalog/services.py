@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -441,6 +441,28 @@ LOW_SCORE_SHARE = 0.6  # below this share of the maximum a review explains itsel
 COMMENT_MIN = 20
 
 
+def review_scores(
+    criteria: Mapping[str, Any], scores: Mapping[str, Any], *, named: Iterable[str] = ()
+) -> tuple[dict[str, int], list[str]]:
+    """A review's scores checked against its ``criteria``: the valid ones (a whole number from 0
+    to the criterion's maximum) and the problems, the criteria that the scores (or ``named``,
+    e.g. the comments' keys) name but that do not exist among them."""
+    problems: list[str] = []
+    clean: dict[str, int] = {}
+    for code, criterion in criteria.items():
+        value = scores.get(code)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= criterion.max_score:
+            problems.append(
+                _("«%(title)s»: a score from 0 to %(max)s.") % {"title": criterion.title, "max": criterion.max_score}
+            )
+        else:
+            clean[code] = value
+    unknown = (set(scores) | set(named)) - set(criteria)
+    if unknown:
+        problems.append(_("Unknown criteria: %(c)s.") % {"c": ", ".join(sorted(unknown))})
+    return clean, problems
+
+
 def review_contradictions(
     criteria: Mapping[str, Any],
     scores: Mapping[str, int],
@@ -494,18 +516,7 @@ def review_submit(*, actor: User, review: Review, scores: dict[str, int], verdic
     if review.status != ReviewStatus.ASSIGNED or review.program_version != review.program.version:
         raise Conflict(_("This review is closed."), code="review_closed")
     criteria = {c.code: c for c in ReviewCriterion.objects.all()}
-    problems = []
-    clean = {}
-    for code, criterion in criteria.items():
-        value = scores.get(code)
-        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= criterion.max_score:
-            problems.append(
-                _("«%(title)s»: a score from 0 to %(max)s.") % {"title": criterion.title, "max": criterion.max_score}
-            )
-        else:
-            clean[code] = value
-    if set(scores) - set(criteria):
-        problems.append(_("Unknown criteria: %(c)s.") % {"c": ", ".join(sorted(set(scores) - set(criteria)))})
+    clean, problems = review_scores(criteria, scores)
     if verdict not in Verdict.values:
         problems.append(_("Choose a verdict."))
     problems += _review_contradictions(criteria, clean, verdict, comment)

@@ -20,6 +20,7 @@ from efs.catalog.public import (
     expert_affiliations,
     require_enough_reviews,
     review_contradictions,
+    review_scores,
     reviewers_pick,
 )
 from efs.errors import Conflict, PermissionDenied, ValidationFailed, check_fields
@@ -486,15 +487,11 @@ def reviews_assign(*, actor: User, practice: Practice, experts: list[User] | Non
 def _score_problems(
     criteria: dict[str, Criterion], scores: dict, comments: dict
 ) -> tuple[dict[str, int], dict[str, str], list[str]]:
-    problems, clean, notes = [], {}, {}
+    """The scores by the depository's rule (catalog.public.review_scores), then each
+    criterion's comment."""
+    clean, problems = review_scores(criteria, scores, named=comments)
+    notes = {}
     for code, criterion in criteria.items():
-        value = scores.get(code)
-        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= criterion.max_score:
-            problems.append(
-                _("«%(title)s»: a score from 0 to %(max)s.") % {"title": criterion.title, "max": criterion.max_score}
-            )
-        else:
-            clean[code] = value
         note = comments.get(code, "")
         if not isinstance(note, str) or len(note) > CRITERION_COMMENT_MAX:
             problems.append(
@@ -503,9 +500,6 @@ def _score_problems(
             )
         elif note.strip():
             notes[code] = note.strip()
-    unknown = (set(scores) | set(comments)) - set(criteria)
-    if unknown:
-        problems.append(_("Unknown criteria: %(c)s.") % {"c": ", ".join(sorted(unknown))})
     return clean, notes, problems
 
 
