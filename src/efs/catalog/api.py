@@ -152,9 +152,7 @@ class MatchOut(Schema):
     "/for-me", response=list[MatchOut], summary="Published programs ranked by how much of my deficits they cover"
 )
 def for_me(request: AuthedRequest):
-    me = people_access.own_educator(request.user)
-    if me is None:
-        raise NotFound(_("Your login is not linked to an educator record."), code="educator_not_linked")
+    me = people_access.require_own_educator(request.user)
     deficits = queries.deficits_of(me)
     matches = queries.programs_for_deficits(
         deficits,

@@ -123,9 +123,7 @@ def catalog(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def for_me(request: AuthedRequest) -> HttpResponse:
-    me = people_access.own_educator(request.user)
-    if me is None:
-        raise NotFound(_("Your login is not linked to an educator record."))
+    me = people_access.require_own_educator(request.user)
     deficits = queries.deficits_of(me)
     matches = queries.programs_for_deficits(
         deficits,

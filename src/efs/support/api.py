@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from efs.errors import NotFound
 from efs.http import AuthedRequest
 from efs.limits import Word
 from efs.people import access
@@ -207,10 +205,7 @@ def _one_consultation_out(user, pk: int) -> dict:
 
 
 def _me(request):
-    me = access.own_educator(request.user)
-    if me is None:
-        raise NotFound(_("Your login is not linked to an educator record."), code="educator_not_linked")
-    return me
+    return access.require_own_educator(request.user)
 
 
 # ---------------------------------------------------------------- consultations
