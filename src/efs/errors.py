@@ -27,6 +27,18 @@ class ValidationFailed(DomainError):
     status = 422
 
 
+def check_fields(errors: list[tuple[str, str]], *, code: str) -> None:
+    """The refusal of a whole card checked at once: one ValidationFailed with every message,
+    each also in ``details`` with its field (``[{"field", "message"}]``); nothing when
+    ``errors`` (pairs of field and message) is empty."""
+    if errors:
+        raise ValidationFailed(
+            " ".join(m for _f, m in errors),
+            code=code,
+            details=[{"field": f, "message": m} for f, m in errors],
+        )
+
+
 class NotFound(DomainError):
     """Also raised for objects outside the caller's scope, so existence does not leak."""
 

@@ -73,8 +73,9 @@ def checked_text(value: str | None, *, field: str, limit: int, required: bool = 
 
     value = (value or "").strip()
     if required and not value:
-        message = _("Fill in the field «%(field)s».") % {"field": field}
-        raise ValidationFailed(message, code="field_required", details={"field": field})
+        raise ValidationFailed(
+            _("Fill in the field «%(field)s».") % {"field": field}, code="field_required", details={"field": field}
+        )
     if len(value) > limit:
         raise ValidationFailed(
             _("The field «%(field)s» is longer than %(limit)s characters.") % {"field": field, "limit": limit},

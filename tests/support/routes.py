@@ -142,7 +142,7 @@ ROUTES += [
         "record_new",
         lambda w, s: "/support/records/new/",
         by_role(
-            {"teacher": 302, "tutor": 200, "mentor": 200}, anonymous=302, default=403
+            {"teacher": 302, "tutor": 400, "mentor": 400}, anonymous=302, default=403
         ),  # a journal is the educator's own: the form refuses others
         method="POST",
         data=lambda w, s: {"educator": w.self_educator.pk, "kind": "journal_entry", "title": "Запись", "body": "Текст"},
@@ -439,7 +439,7 @@ ROUTES += [
     _cpage(
         "cycle_new",
         lambda w, s: "/support/cycles/new/",
-        only({"teacher"}),  # a cycle on this deficit is open: the message, nothing saved
+        only({"teacher"}, 409),  # a cycle on this deficit is open: the message, nothing saved
         method="POST",
         data=lambda w, s: {"subject": f"c{s['competency_com']}"},
     ),

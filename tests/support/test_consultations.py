@@ -228,7 +228,7 @@ def test_the_request_form_refuses_a_foreign_subject(data):
     response = world.client("teacher").post(
         "/support/consultations/new/", {"topic": "x", "subject": "c999999", "format": "online", "preferred_times": ""}
     )
-    assert response.status_code == 200 and "Выберите корректный вариант" in response.content.decode()
+    assert response.status_code == 400 and "Выберите корректный вариант" in response.content.decode()
     assert Consultation.objects.count() == before
     ok = world.client("teacher").post(
         "/support/consultations/new/",

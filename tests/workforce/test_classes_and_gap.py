@@ -109,6 +109,7 @@ def test_classes_page_shows_edits_and_refuses_in_russian(world, staffed) -> None
     for grade, (classes, pupils) in _rows(world.org_a).items():
         form |= {f"classes_{grade}": classes, f"pupils_{grade}": pupils}
     bad = client.post("/workforce/classes/", form | {"classes_4": 3, "pupils_4": ""}, follow=True)
+    assert bad.status_code == 400  # the refusal's status, not the redirect of success
     assert "класс 4: укажите и число классов, и число учащихся" in bad.content.decode().lower()
     assert not InputChange.objects.filter(kind="classes").exists()
     good = client.post("/workforce/classes/", form | {"classes_4": 3, "pupils_4": 71}, follow=True)

@@ -140,6 +140,7 @@ def test_curriculum_page_flow_with_russian_errors(world, staffed) -> None:
         follow=True,
     )
     text = bad.content.decode()
+    assert bad.status_code == 400  # the refusal's status, not the redirect of success
     assert "класс 7: часов в неделю от 0 до 20" in text  # the field's own message names the grade
     assert not CurriculumHours.objects.filter(region=world.r1).exists()
     good = client.post(
@@ -167,13 +168,13 @@ def test_rates_page_refuses_overlapping_bands_in_russian(world, staffed) -> None
         "band-1-rate": "20",
     }
     response = client.post("/workforce/inputs/leave-rates/", data, follow=True)
-    assert "пересекаются по возрасту" in response.content.decode()
+    assert response.status_code == 400 and "пересекаются по возрасту" in response.content.decode()
     assert LeaveRate.objects.filter(region=world.r1).count() == 2
     assert LeaveRate.objects.filter(region=world.r1, to_age=59).exists()
     data["band-1-from_age"] = "61"
     data["band-2-rate"] = "150"  # a rate above 100 %, in an otherwise empty row
     response = client.post("/workforce/inputs/leave-rates/", data, follow=True)
-    assert "строка 3" in response.content.decode()
+    assert response.status_code == 400 and "строка 3" in response.content.decode()
     del data["band-2-rate"]
     response = client.post("/workforce/inputs/leave-rates/", data, follow=True)
     assert "Сохранено." in response.content.decode()
@@ -215,7 +216,7 @@ def test_plan_inputs_flow_into_the_forecast(world, staffed) -> None:
         follow=True,
     )
     # A municipality of another region is not a choice of the form: a Russian form error.
-    assert "Выберите корректный вариант" in missing.content.decode()
+    assert missing.status_code == 400 and "Выберите корректный вариант" in missing.content.decode()
     assert not FirstGradeEntry.objects.filter(municipality=_other_municipality(world)).exists()
     assert client.post("/workforce/", {"region": world.r1.pk, "years": 5}).status_code == 302
     cell = ForecastCell.objects.get(run__region=world.r1, municipality=world.m2, subject=physics, year=year)
@@ -347,7 +348,7 @@ def test_a_school_head_opens_a_post_in_the_school_only(world, staffed) -> None:
         "opened_on": "2026-09-01",
     }
     refused = client.post("/workforce/posts/new/", data, follow=True)
-    assert "Выберите корректный вариант" in refused.content.decode()
+    assert refused.status_code == 400 and "Выберите корректный вариант" in refused.content.decode()
     assert not Post.objects.filter(position="учитель физики").exists()
     data["organization"] = world.org_a.pk
     opened = client.post("/workforce/posts/new/", data, follow=True)

@@ -152,16 +152,8 @@ class MatchOut(Schema):
     "/for-me", response=list[MatchOut], summary="Published programs ranked by how much of my deficits they cover"
 )
 def for_me(request: AuthedRequest):
-    me = people_access.own_educator(request.user)
-    if me is None:
-        raise NotFound(_("Your login is not linked to an educator record."), code="educator_not_linked")
-    deficits = queries.deficits_of(me)
-    matches = queries.programs_for_deficits(
-        deficits,
-        region_id=me.region_id,
-        audience=me.category,
-        subjects=list(me.subjects.values_list("code", flat=True)),
-    )
+    me = people_access.require_own_educator(request.user)
+    _deficits, matches = queries.programs_for_educator(me)
     return [
         {
             "program": _program(m.program),
@@ -397,20 +389,21 @@ class ReviewOut(Schema):
     verdict: str
 
 
+def _review_out(r: Review) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "program": r.program_id,
+        "program_title": r.program.title,
+        "version": r.program_version,
+        "status": r.status,
+        "verdict": r.verdict,
+    }
+
+
 @router.get("/reviews", response=list[ReviewOut], summary="My review queue (expert)")
 def reviews(request: AuthedRequest):
     people_access.require_role(request.user, [Role.EXPERT])
-    return [
-        {
-            "id": r.pk,
-            "program": r.program_id,
-            "program_title": r.program.title,
-            "version": r.program_version,
-            "status": r.status,
-            "verdict": r.verdict,
-        }
-        for r in Review.objects.filter(expert=request.user).select_related("program")
-    ]
+    return [_review_out(r) for r in Review.objects.filter(expert=request.user).select_related("program")]
 
 
 class ProgramReviewIn(Schema):
@@ -430,14 +423,7 @@ def review_submit(request: AuthedRequest, review_id: Id, body: ProgramReviewIn):
     r = services.review_submit(
         actor=request.user, review=review, scores=body.scores, verdict=body.verdict, comment=body.comment
     )
-    return {
-        "id": r.pk,
-        "program": r.program_id,
-        "program_title": r.program.title,
-        "version": r.program_version,
-        "status": r.status,
-        "verdict": r.verdict,
-    }
+    return _review_out(r)
 
 
 class CoverageOut(Schema):

@@ -11,7 +11,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from efs.errors import ValidationFailed
+from efs.errors import ValidationFailed, check_fields
 from efs.forms import parse_roubles
 from efs.limits import COMMENT_MAX_CHARS
 
@@ -96,12 +96,7 @@ def program_data(post: QueryDict) -> ProgramData:
         modules=modules,
         network_partners=_inns(post.get("network_partners", "")),
     )
-    if errors:
-        raise ValidationFailed(
-            " ".join(m for _f, m in errors),
-            code="program_invalid",
-            details=[{"field": f, "message": m} for f, m in errors],
-        )
+    check_fields(errors, code="program_invalid")
     return data
 
 

@@ -23,6 +23,8 @@ from .services import (
     expert_affiliations,
     program_effects_set,
     require_enough_reviews,
+    review_contradictions,
+    review_scores,
     reviewers_pick,
 )
 
@@ -41,6 +43,8 @@ __all__ = [
     "expert_affiliations",
     "open_cohorts",
     "require_enough_reviews",
+    "review_contradictions",
+    "review_scores",
     "program_effects_set",
     "reviewers_pick",
     "search_concepts",

@@ -228,6 +228,20 @@ class _Ranked(TypedDict):
     score: float  # the deficit weight the program's outcomes cover
 
 
+def programs_for_educator(educator: Educator, *, limit: int = 20) -> tuple[list[Deficit], list[Match]]:
+    """The educator's current deficits and the published programs of their region, audience
+    and subjects that cover them best (the «programs for me» page and endpoint)."""
+    deficits = deficits_of(educator)
+    matches = programs_for_deficits(
+        deficits,
+        region_id=educator.region_id,
+        audience=educator.category,
+        subjects=list(educator.subjects.values_list("code", flat=True)),
+        limit=limit,
+    )
+    return deficits, matches
+
+
 def programs_for_deficits(
     deficits: list[Deficit], *, region_id: int | None, audience: str, subjects: list[str], limit: int = 20
 ) -> list[Match]:

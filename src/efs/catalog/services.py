@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from efs.competencies.models import Competency, FrameworkStatus
-from efs.errors import Conflict, PermissionDenied, ValidationFailed
+from efs.errors import Conflict, PermissionDenied, ValidationFailed, check_fields
 from efs.limits import COMMENT_MAX_CHARS, checked_text
 from efs.people import access as people_access
 from efs.people.models import Municipality, Organization, Role, Subject, User
@@ -246,21 +246,12 @@ def _write_card(program: Program, data: ProgramData) -> Program:
     return program
 
 
-def _raise(errors: list[tuple[str, str]]) -> None:
-    if errors:
-        raise ValidationFailed(
-            " ".join(m for _f, m in errors),
-            code="program_invalid",
-            details=[{"field": f, "message": m} for f, m in errors],
-        )
-
-
 @transaction.atomic
 def program_create(*, actor: User, provider: Organization, data: ProgramData) -> Program:
     require_provider(actor, organization=provider)
     if not provider.licensed_for_dpo:
         raise PermissionDenied(_("The organization has no licence for additional professional education."))
-    _raise(validate_card(data, provider=provider))
+    check_fields(validate_card(data, provider=provider), code="program_invalid")
     program = Program(provider=provider, region_id=provider.region_id, status=ProgramStatus.DRAFT)
     return _write_card(program, data)
 
@@ -273,7 +264,7 @@ def program_register(*, provider: Organization, data: ProgramData, publish: bool
     the source written into its history."""
     if not provider.licensed_for_dpo:
         raise PermissionDenied(_("The organization has no licence for additional professional education."))
-    _raise(validate_card(data, provider=provider))
+    check_fields(validate_card(data, provider=provider), code="program_invalid")
     program = _write_card(Program(provider=provider, region_id=provider.region_id, status=ProgramStatus.DRAFT), data)
     if publish:
         _transition(
@@ -293,7 +284,7 @@ def program_update(*, actor: User, program: Program, data: ProgramData) -> Progr
         raise Conflict(
             _("The card can be changed only while it is a draft or returned for revision."), code="program_not_editable"
         )
-    _raise(validate_card(data, program=program))
+    check_fields(validate_card(data, program=program), code="program_invalid")
     return _write_card(program, data)
 
 
@@ -450,28 +441,71 @@ LOW_SCORE_SHARE = 0.6  # below this share of the maximum a review explains itsel
 COMMENT_MIN = 20
 
 
-def _review_contradictions(criteria: dict, scores: dict[str, int], verdict: str, comment: str) -> list[str]:
-    """A verdict must agree with the scores, and a negative or low-score review says why."""
+def review_scores(
+    criteria: Mapping[str, Any], scores: Mapping[str, Any], *, named: Iterable[str] = ()
+) -> tuple[dict[str, int], list[str]]:
+    """A review's scores checked against its ``criteria``: the valid ones (a whole number from 0
+    to the criterion's maximum) and the problems, the criteria that the scores (or ``named``,
+    e.g. the comments' keys) name but that do not exist among them."""
+    problems: list[str] = []
+    clean: dict[str, int] = {}
+    for code, criterion in criteria.items():
+        value = scores.get(code)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= criterion.max_score:
+            problems.append(
+                _("«%(title)s»: a score from 0 to %(max)s.") % {"title": criterion.title, "max": criterion.max_score}
+            )
+        else:
+            clean[code] = value
+    unknown = (set(scores) | set(named)) - set(criteria)
+    if unknown:
+        problems.append(_("Unknown criteria: %(c)s.") % {"c": ", ".join(sorted(unknown))})
+    return clean, problems
+
+
+def review_contradictions(
+    criteria: Mapping[str, Any],
+    scores: Mapping[str, int],
+    comment: str,
+    *,
+    positive: bool,
+    rejected: bool,
+    negative: bool,
+    fails: str,
+    explain: str,
+) -> list[str]:
+    """The depository's rules of a review, which the practice bank shares: a ``positive``
+    verdict with a criterion scored 0 (``fails``, a message with ``%(criteria)s``), a rejection
+    with every score full, and a ``negative`` or low-score review explained in fewer than
+    COMMENT_MIN characters (``explain``, with ``%(n)s``) are contradictions."""
     problems = []
     maximum = sum(c.max_score for c in criteria.values()) or 1
     share = sum(scores.values()) / maximum
     failed = [criteria[code].title for code, value in scores.items() if value == 0]
-    if verdict == Verdict.APPROVE and failed:
-        problems.append(
-            _(
-                "The program does not meet %(criteria)s: a program that fails a criterion is not included in the "
-                "depository; return it for revision or reject it."
-            )
-            % {"criteria": ", ".join(f"«{t}»" for t in failed)}
-        )
-    if verdict == Verdict.REJECT and share >= 1:
+    if positive and failed:
+        problems.append(fails % {"criteria": ", ".join(f"«{t}»" for t in failed)})
+    if rejected and share >= 1:
         problems.append(_("Every criterion has the full score: a rejection contradicts the scores."))
-    if (verdict in (Verdict.REVISE, Verdict.REJECT) or share < LOW_SCORE_SHARE) and len(comment.strip()) < COMMENT_MIN:
-        problems.append(
-            _("Explain to the provider what to change or why the program is rejected (at least %(n)s characters).")
-            % {"n": COMMENT_MIN}
-        )
+    if (negative or share < LOW_SCORE_SHARE) and len(comment.strip()) < COMMENT_MIN:
+        problems.append(explain % {"n": COMMENT_MIN})
     return problems
+
+
+def _review_contradictions(criteria: dict, scores: dict[str, int], verdict: str, comment: str) -> list[str]:
+    """A verdict must agree with the scores, and a negative or low-score review says why."""
+    return review_contradictions(
+        criteria,
+        scores,
+        comment,
+        positive=verdict == Verdict.APPROVE,
+        rejected=verdict == Verdict.REJECT,
+        negative=verdict in (Verdict.REVISE, Verdict.REJECT),
+        fails=_(
+            "The program does not meet %(criteria)s: a program that fails a criterion is not included in the "
+            "depository; return it for revision or reject it."
+        ),
+        explain=_("Explain to the provider what to change or why the program is rejected (at least %(n)s characters)."),
+    )
 
 
 @transaction.atomic
@@ -482,18 +516,7 @@ def review_submit(*, actor: User, review: Review, scores: dict[str, int], verdic
     if review.status != ReviewStatus.ASSIGNED or review.program_version != review.program.version:
         raise Conflict(_("This review is closed."), code="review_closed")
     criteria = {c.code: c for c in ReviewCriterion.objects.all()}
-    problems = []
-    clean = {}
-    for code, criterion in criteria.items():
-        value = scores.get(code)
-        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= criterion.max_score:
-            problems.append(
-                _("«%(title)s»: a score from 0 to %(max)s.") % {"title": criterion.title, "max": criterion.max_score}
-            )
-        else:
-            clean[code] = value
-    if set(scores) - set(criteria):
-        problems.append(_("Unknown criteria: %(c)s.") % {"c": ", ".join(sorted(set(scores) - set(criteria)))})
+    clean, problems = review_scores(criteria, scores)
     if verdict not in Verdict.values:
         problems.append(_("Choose a verdict."))
     problems += _review_contradictions(criteria, clean, verdict, comment)

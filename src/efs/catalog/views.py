@@ -123,16 +123,8 @@ def catalog(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def for_me(request: AuthedRequest) -> HttpResponse:
-    me = people_access.own_educator(request.user)
-    if me is None:
-        raise NotFound(_("Your login is not linked to an educator record."))
-    deficits = queries.deficits_of(me)
-    matches = queries.programs_for_deficits(
-        deficits,
-        region_id=me.region_id,
-        audience=me.category,
-        subjects=list(me.subjects.values_list("code", flat=True)),
-    )
+    me = people_access.require_own_educator(request.user)
+    deficits, matches = queries.programs_for_educator(me)
     return render(request, "catalog/for_me.html", {"me": me, "deficits": deficits, "matches": matches})
 
 

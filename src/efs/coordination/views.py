@@ -21,7 +21,7 @@ from efs.http import AuthedRequest, pdf_response
 from efs.people.access import region_reach
 from efs.people.public import Region, User
 from efs.web.actions import Outcome as ActionOutcome
-from efs.web.actions import Reply, act, after, answer, back_to, on_object, submit
+from efs.web.actions import Reply, act, after, answer, back_to, form_page, on_object, submit
 
 from . import forms, queries, services
 from .access import OPERATORS, visible
@@ -52,24 +52,30 @@ def _actor(request: HttpRequest) -> User:
 def councils(request: AuthedRequest) -> HttpResponse:
     reach = region_reach(request.user, roles=OPERATORS)
     form = forms.CouncilForm(request.POST or None)
-    if request.method == "POST":
 
-        def create(d):
-            region = Region.objects.filter(pk=d["region"]).first()
-            if region is None:
-                raise NotFound(_("Not found, or you have no access to it."))
-            return services.council_create(
-                actor=request.user, region=region, name=d["name"], basis=d["basis"], address=d["address"]
-            )
+    def create(d):
+        region = Region.objects.filter(pk=d["region"]).first()
+        if region is None:
+            raise NotFound(_("Not found, or you have no access to it."))
+        return services.council_create(
+            actor=request.user, region=region, name=d["name"], basis=d["basis"], address=d["address"]
+        )
 
-        outcome = submit(request, form, create)
-        if outcome:
-            return redirect("coordination:council", pk=outcome.value.pk)
-        return redirect("coordination:councils")
-    items = list(queries.councils_visible(request.user))
-    have = {c.region_id for c in items}
-    without = [r for r in reach.regions().order_by("code") if r.pk not in have] if reach else []
-    return render(request, "coordination/councils.html", {"items": items, "without": without[:100], "form": form})
+    def page(status: int) -> HttpResponse:
+        items = list(queries.councils_visible(request.user))
+        have = {c.region_id for c in items}
+        without = [r for r in reach.regions().order_by("code") if r.pk not in have] if reach else []
+        context = {"items": items, "without": without[:100], "form": form}
+        return render(request, "coordination/councils.html", context, status=status)
+
+    return form_page(
+        request,
+        form,
+        create,
+        then=lambda council: redirect("coordination:council", pk=council.pk),
+        page=page,
+        quiet=False,
+    )
 
 
 @login_required
@@ -90,34 +96,35 @@ def council(request: AuthedRequest, pk: int) -> HttpResponse:
 def members(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.council_for(request.user, pk)
     form = forms.MemberForm(request.POST or None, region_id=item.region_id)
-    if request.method == "POST":
-        submit(
-            request,
-            form,
-            lambda d: services.member_add(
-                actor=request.user,
-                council=item,
-                user=d["username"],
-                organization=d["organization"],
-                role=d["role"],
-                term_start=d["term_start"],
-                term_end=d["term_end"],
-            ),
-            _("The member is added to the council."),
-        )
-        return redirect("coordination:members", pk=item.pk)
-    today = timezone.localdate()
-    rows = list(queries.members(item, request.user))
-    return render(
-        request,
-        "coordination/members.html",
-        {
+
+    def page(status: int) -> HttpResponse:
+        today = timezone.localdate()
+        rows = list(queries.members(item, request.user))
+        context = {
             "council": item,
             "form": form,
             "runs": services.runs_council(item, request.user),
             "current": [m for m in rows if m.active_on(today)],
             "former": [m for m in rows if not m.active_on(today)],
-        },
+        }
+        return render(request, "coordination/members.html", context, status=status)
+
+    return form_page(
+        request,
+        form,
+        lambda d: services.member_add(
+            actor=request.user,
+            council=item,
+            user=d["username"],
+            organization=d["organization"],
+            role=d["role"],
+            term_start=d["term_start"],
+            term_end=d["term_end"],
+        ),
+        _("The member is added to the council."),
+        then=lambda _member: redirect("coordination:members", pk=item.pk),
+        page=page,
+        quiet=False,
     )
 
 
@@ -138,32 +145,33 @@ def groups(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.council_for(request.user, pk)
     office = queries.in_office(item, request.user)
     form = forms.GroupForm(request.POST or None, members=office)
-    if request.method == "POST":
-        submit(
-            request,
-            form,
-            lambda d: services.group_create(
-                actor=request.user,
-                council=item,
-                name=d["name"],
-                purpose=d["purpose"],
-                leader=d["leader"],
-                members=list(d["members"]),
-            ),
-            _("The working group is created."),
-        )
-        return redirect("coordination:groups", pk=item.pk)
-    return render(
-        request,
-        "coordination/groups.html",
-        {
+
+    def page(status: int) -> HttpResponse:
+        context = {
             "council": item,
             "form": form,
             "runs": services.runs_council(item, request.user),
             "groups": list(
                 item.groups.prefetch_related("members__user", "members__organization").select_related("leader__user")
             ),
-        },
+        }
+        return render(request, "coordination/groups.html", context, status=status)
+
+    return form_page(
+        request,
+        form,
+        lambda d: services.group_create(
+            actor=request.user,
+            council=item,
+            name=d["name"],
+            purpose=d["purpose"],
+            leader=d["leader"],
+            members=list(d["members"]),
+        ),
+        _("The working group is created."),
+        then=lambda _group: redirect("coordination:groups", pk=item.pk),
+        page=page,
+        quiet=False,
     )
 
 
@@ -174,27 +182,26 @@ def groups(request: AuthedRequest, pk: int) -> HttpResponse:
 def meetings(request: AuthedRequest, pk: int) -> HttpResponse:
     item = queries.council_for(request.user, pk)
     form = forms.MeetingForm(request.POST or None)
-    if request.method == "POST":
-        outcome = submit(
-            request,
-            form,
-            lambda d: services.meeting_schedule(
-                actor=request.user, council=item, starts_at=d["starts_at"], place=d["place"]
-            ),
-            _("The meeting is scheduled; overdue tasks and open decisions are on its agenda."),
-        )
-        if outcome:
-            return redirect("coordination:meeting", pk=outcome.value.pk)
-        return redirect("coordination:meetings", pk=item.pk)
-    return render(
-        request,
-        "coordination/meetings.html",
-        {
+
+    def page(status: int) -> HttpResponse:
+        context = {
             "council": item,
             "form": form,
             "runs": services.runs_council(item, request.user),
             "items": list(queries.meetings(item, request.user)),
-        },
+        }
+        return render(request, "coordination/meetings.html", context, status=status)
+
+    return form_page(
+        request,
+        form,
+        lambda d: services.meeting_schedule(
+            actor=request.user, council=item, starts_at=d["starts_at"], place=d["place"]
+        ),
+        _("The meeting is scheduled; overdue tasks and open decisions are on its agenda."),
+        then=lambda meeting: redirect("coordination:meeting", pk=meeting.pk),
+        page=page,
+        quiet=False,
     )
 
 
@@ -322,8 +329,8 @@ def vote(request: AuthedRequest, pk: int) -> HttpResponse:
                 )
         services.vote_record(actor=request.user, decision=decision, choice=d["choice"], member=member)
 
-    submit(request, form, cast_vote, _("The vote is recorded."))
-    return redirect("coordination:meeting", pk=decision.meeting_id)
+    outcome = submit(request, form, cast_vote, _("The vote is recorded."))
+    return after(request, outcome, redirect("coordination:meeting", pk=decision.meeting_id))
 
 
 @login_required
@@ -419,37 +426,36 @@ def tasks(request: AuthedRequest, pk: int) -> HttpResponse:
         Decision.objects.filter(meeting__council=item, outcome=Outcome.ADOPTED), request.user
     ).select_related("meeting")
     form = forms.TaskForm(request.POST or None, region_id=item.region_id, decisions=decisions)
-    if request.method == "POST":
-        outcome = submit(
-            request,
-            form,
-            lambda d: services.task_create(
-                actor=request.user,
-                council=item,
-                title=d["title"],
-                goal=d["goal"],
-                starts_on=d["starts_on"],
-                deadline=d["deadline"],
-                responsible=d["responsible"],
-                decision=d["decision"],
-                indicators=list(d["indicators"]),
-            ),
-            _("The task is set; the responsible organization is asked to accept it."),
-        )
-        if outcome:
-            return redirect("coordination:task", pk=outcome.value.pk)
-        return redirect("coordination:tasks", pk=item.pk)
-    board = queries.tasks_board(item, request.user)
-    return render(
-        request,
-        "coordination/tasks.html",
-        {
+
+    def page(status: int) -> HttpResponse:
+        board = queries.tasks_board(item, request.user)
+        context = {
             "council": item,
             "form": form,
             "runs": services.runs_council(item, request.user),
             "tasks": board,
             "matrix": queries.responsibility_matrix(board),
-        },
+        }
+        return render(request, "coordination/tasks.html", context, status=status)
+
+    return form_page(
+        request,
+        form,
+        lambda d: services.task_create(
+            actor=request.user,
+            council=item,
+            title=d["title"],
+            goal=d["goal"],
+            starts_on=d["starts_on"],
+            deadline=d["deadline"],
+            responsible=d["responsible"],
+            decision=d["decision"],
+            indicators=list(d["indicators"]),
+        ),
+        _("The task is set; the responsible organization is asked to accept it."),
+        then=lambda task: redirect("coordination:task", pk=task.pk),
+        page=page,
+        quiet=False,
     )
 
 

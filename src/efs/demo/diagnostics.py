@@ -201,27 +201,36 @@ def simulate_first_wave(region: Region, *, seed: int, now: dt.datetime | None = 
         for attempt, consent in zip(attempts, consents, strict=True):
             attempt.consent = consent
         Attempt.objects.bulk_create(attempts)
-        responses: list[tuple] = []
-        results: list[tuple] = []
-        for attempt, (own, thetas) in zip(attempts, plans, strict=True):
-            _answer(
-                attempt,
-                [c.pk for c in own],
-                thetas,
-                [c.code for c in own],
-                items_by_competency,
-                rng,
-                region,
-                responses,
-                results,
-            )
-        insert_rows(Response._meta.db_table, RESPONSE_COLUMNS, responses)
-        insert_rows(CompetencyResult._meta.db_table, RESULT_COLUMNS, results)
-        Attempt.objects.bulk_update(attempts, ["answered", "decided"], batch_size=2000)
+        responses = _answer_all(
+            attempts,
+            [([c.pk for c in own], thetas, [c.code for c in own]) for own, thetas in plans],
+            items_by_competency,
+            rng,
+            region,
+        )
         for item_pk, count in _exposures(responses).items():
             Item.objects.filter(pk=item_pk).update(exposure_count=count)
         attempts_made += len(attempts)
     return attempts_made
+
+
+def _answer_all(
+    attempts: list[Attempt],
+    plans: list[tuple[list[int], dict[int, float], list[str]]],
+    items_by_competency: dict[int, list[Item]],
+    rng: np.random.Generator,
+    region: Region,
+) -> list[tuple]:
+    """Simulate the attempts (``_answer`` each, by its plan: measured competencies, abilities,
+    codes), then write their responses and results in bulk and their counts; the responses."""
+    responses: list[tuple] = []
+    results: list[tuple] = []
+    for attempt, (measured, abilities, codes) in zip(attempts, plans, strict=True):
+        _answer(attempt, measured, abilities, codes, items_by_competency, rng, region, responses, results)
+    insert_rows(Response._meta.db_table, RESPONSE_COLUMNS, responses)
+    insert_rows(CompetencyResult._meta.db_table, RESULT_COLUMNS, results)
+    Attempt.objects.bulk_update(attempts, ["answered", "decided"], batch_size=2000)
+    return responses
 
 
 def _exposures(responses: list[tuple]) -> dict[int, int]:
@@ -317,21 +326,11 @@ def simulate_second_wave(
             }
         )
     Attempt.objects.bulk_create(attempts)
-    responses: list[tuple] = []
-    results: list[tuple] = []
-    for attempt, abilities in zip(attempts, plans, strict=True):
-        _answer(
-            attempt,
-            list(abilities),
-            abilities,
-            attempt.competency_codes,
-            items_by_competency,
-            rng,
-            region,
-            responses,
-            results,
-        )
-    insert_rows(Response._meta.db_table, RESPONSE_COLUMNS, responses)
-    insert_rows(CompetencyResult._meta.db_table, RESULT_COLUMNS, results)
-    Attempt.objects.bulk_update(attempts, ["answered", "decided"], batch_size=2000)
+    _answer_all(
+        attempts,
+        [(list(abilities), abilities, a.competency_codes) for a, abilities in zip(attempts, plans, strict=True)],
+        items_by_competency,
+        rng,
+        region,
+    )
     return len(attempts)

@@ -192,10 +192,7 @@ def _attempt_out(attempt) -> dict:
 
 
 def _me(request):
-    me = access.own_educator(request.user)
-    if me is None:
-        raise NotFound(_("Your login is not linked to an educator record."), code="educator_not_linked")
-    return me
+    return access.require_own_educator(request.user)
 
 
 @router.get("/assessments", response=list[AssessmentOut], summary="Diagnostics open to me")

@@ -52,9 +52,7 @@ from .presentation import answer_from_form, result_chart
 
 @login_required
 def index(request: AuthedRequest) -> HttpResponse:
-    me = access.own_educator(request.user)
-    if me is None:
-        raise NotFound(_("Your login is not linked to an educator record."))
+    me = access.require_own_educator(request.user)
     if request.method == "POST":  # consent from this page
         consent_give(actor=request.user, educator=me, kind=ConsentKind.DIAGNOSTICS, ip=client_ip(request))
         messages.success(request, _("Consent given. You can withdraw it at any time on the «My consents» page."))

@@ -43,10 +43,7 @@ from .models import OPEN_ENROLLMENT, Contract, CopayPayer, Enrollment, Enrollmen
 
 
 def _me(request):
-    me = access.own_educator(request.user)
-    if me is None:
-        raise NotFound(_("Your login is not linked to an educator record."))
-    return me
+    return access.require_own_educator(request.user)
 
 
 @login_required

@@ -354,6 +354,17 @@ def own_educator(user) -> Educator | None:
     return scoped(Educator.objects.select_related("organization", "region"), user, roles=[Role.TEACHER]).first()
 
 
+def require_own_educator(user) -> Educator:
+    """``own_educator``, or «not found» (``educator_not_linked``) for a login without one: the
+    pages and endpoints of one's own record (diagnostics, route, support, programs for me)."""
+    from django.utils.translation import gettext as _
+
+    me = own_educator(user)
+    if me is None:
+        raise NotFound(_("Your login is not linked to an educator record."), code="educator_not_linked")
+    return me
+
+
 # Roles that read educators' personal records. Providers and experts work with
 # programs and reviews; what they see of people comes through enrollments later.
 EDUCATOR_READERS = frozenset(

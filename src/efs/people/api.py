@@ -237,10 +237,7 @@ def educator(request: AuthedRequest, educator_id: Id):
 
 
 def _own(request: AuthedRequest) -> Educator:
-    me = access.own_educator(request.user)
-    if me is None:
-        raise NotFound(_("Your login is not linked to an educator record."), code="educator_not_linked")
-    return me
+    return access.require_own_educator(request.user)
 
 
 def _consent_out(me: Educator, kind: str) -> dict:

@@ -203,10 +203,7 @@ def organizations(request: AuthedRequest) -> HttpResponse:
 
 
 def _own_record(request: AuthedRequest):
-    me = access.own_educator(request.user)
-    if me is None:
-        raise NotFound(_("Your login is not linked to an educator record."))
-    return me
+    return access.require_own_educator(request.user)
 
 
 @login_required

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from efs.planner.model import COVERAGE_SCALE, WEIGHT_SCALE, Option, Preferences
+from efs.planner.model import COVERAGE_SCALE, WEIGHT_SCALE, Option, Preferences, fits_instead
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,13 +104,7 @@ def program_groups(candidates: Sequence[Candidate]) -> list[list[int]]:
 
 def _dominates(a: Candidate, b: Candidate) -> bool:
     """``a`` can replace ``b`` in any route without losing coverage or feasibility."""
-    if a.price > b.price or a.hours > b.hours:
-        return False
-    if any(x < y for x, y in zip(a.gains, b.gains, strict=True)):
-        return False
-    if not a.exclusive:
-        return True
-    return b.exclusive and b.first_day <= a.first_day and a.last_day <= b.last_day
+    return fits_instead(a, b) and all(x >= y for x, y in zip(a.gains, b.gains, strict=True))
 
 
 def drop_dominated(candidates: Sequence[Candidate]) -> tuple[Candidate, ...]:

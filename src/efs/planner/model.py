@@ -16,6 +16,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 COVERAGE_SCALE = 10_000
 WEIGHT_SCALE = 10_000
@@ -85,6 +86,31 @@ def _check_filter(values: object, what: str) -> None:
     for value in values:
         _check_key(value, f"an element of {what}")
 
+
+
+class Slot(Protocol):
+    """What the engines compare of two activities: money, hours and dates."""
+
+    @property
+    def price(self) -> int: ...
+    @property
+    def hours(self) -> int: ...
+    @property
+    def first_day(self) -> int: ...
+    @property
+    def last_day(self) -> int: ...
+    @property
+    def exclusive(self) -> bool: ...
+
+
+def fits_instead(a: Slot, b: Slot) -> bool:
+    """``a`` costs no more money and hours than ``b`` and fits wherever ``b`` does: a
+    non-exclusive ``a`` clashes with nothing, an exclusive one only inside ``b``'s own
+    exclusive window. The dominance rule of the compiler and of the pricing oracle, which
+    add their own comparison of what each covers."""
+    if a.price > b.price or a.hours > b.hours:
+        return False
+    return not a.exclusive or (b.exclusive and b.first_day <= a.first_day and a.last_day <= b.last_day)
 
 @dataclass(frozen=True, slots=True)
 class Option:

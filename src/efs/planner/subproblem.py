@@ -26,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from efs.planner.model import fits_instead
+
 EPS = 1e-9
 
 
@@ -151,13 +153,11 @@ def _knapsack(
 
 
 def _beats(a: Item, b: Item) -> bool:
-    if a.cost > b.cost or a.price > b.price or a.hours > b.hours:
-        return False
-    if any(x < y for x, y in zip(a.gains, b.gains, strict=True)):
-        return False
-    if not a.exclusive:
-        return True
-    return b.exclusive and b.first_day <= a.first_day and a.last_day <= b.last_day
+    return (
+        a.cost <= b.cost
+        and fits_instead(a, b)
+        and all(x >= y for x, y in zip(a.gains, b.gains, strict=True))
+    )
 
 
 def _dive(
@@ -242,11 +242,8 @@ def _dive(
 
 
 def _beats_here(a: Item, b: Item, room: list[float]) -> bool:
-    if a.cost > b.cost or a.price > b.price or a.hours > b.hours:
-        return False
-    for x, y, r in zip(a.gains, b.gains, room, strict=True):
-        if x < min(y, r):
-            return False
-    if not a.exclusive:
-        return True
-    return b.exclusive and b.first_day <= a.first_day and a.last_day <= b.last_day
+    return (
+        a.cost <= b.cost
+        and fits_instead(a, b)
+        and all(x >= min(y, r) for x, y, r in zip(a.gains, b.gains, room, strict=True))
+    )

@@ -204,9 +204,7 @@ class DeficitPracticeOut(Schema):
     url_name="practices_for_me",
 )
 def for_me(request: AuthedRequest):
-    me = people_access.own_educator(request.user)
-    if me is None:
-        raise NotFound(_("Your login is not linked to an educator record."), code="educator_not_linked")
+    me = people_access.require_own_educator(request.user)
     _deficits, matches = queries.practices_for_deficits(
         educator_id=me.pk, region_id=me.region_id, subject_codes=set(me.subjects.values_list("code", flat=True))
     )

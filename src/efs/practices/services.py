@@ -16,14 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from efs.catalog.public import (
-    COMMENT_MIN,
-    LOW_SCORE_SHARE,
     MIN_REVIEWS,
     expert_affiliations,
     require_enough_reviews,
+    review_contradictions,
+    review_scores,
     reviewers_pick,
 )
-from efs.errors import Conflict, PermissionDenied, ValidationFailed
+from efs.errors import Conflict, PermissionDenied, ValidationFailed, check_fields
 from efs.limits import FILE_NAME_MAX_CHARS
 from efs.people import access as people_access
 from efs.people.public import Organization, Role, Subject, User, notify
@@ -208,15 +208,6 @@ def validate_practice(data: PracticeData) -> list[tuple[str, str]]:
     return errors
 
 
-def _raise(errors: list[tuple[str, str]]) -> None:
-    if errors:
-        raise ValidationFailed(
-            " ".join(m for _f, m in errors),
-            code="practice_invalid",
-            details=[{"field": f, "message": m} for f, m in errors],
-        )
-
-
 def _contest_open(contest: Contest, region_id: int, today: dt.date | None = None) -> None:
     today = today or timezone.localdate()
     if contest.region_id != region_id:
@@ -258,7 +249,7 @@ def practice_create(*, actor: User, organization: Organization, data: PracticeDa
     """A draft card of the organization's practice; the submitter is its first author."""
     if organization.pk not in affiliations(actor):
         raise PermissionDenied(_("You can submit practices of your own organization only."))
-    _raise(validate_practice(data))
+    check_fields(validate_practice(data), code="practice_invalid")
     contest = None
     if data.contest_id is not None:
         contest = Contest.objects.filter(pk=data.contest_id).first()
@@ -332,7 +323,7 @@ def practice_update(*, actor: User, practice: Practice, data: PracticeData) -> P
             _("The card can be changed only while it is a draft or returned for revision."),
             code="practice_not_editable",
         )
-    _raise(validate_practice(data))
+    check_fields(validate_practice(data), code="practice_invalid")
     _write_card(practice, data)
     if practice.submitted_by_id == actor.pk:
         _write_authors(practice, actor, data.authors)
@@ -496,15 +487,11 @@ def reviews_assign(*, actor: User, practice: Practice, experts: list[User] | Non
 def _score_problems(
     criteria: dict[str, Criterion], scores: dict, comments: dict
 ) -> tuple[dict[str, int], dict[str, str], list[str]]:
-    problems, clean, notes = [], {}, {}
+    """The scores by the depository's rule (catalog.public.review_scores), then each
+    criterion's comment."""
+    clean, problems = review_scores(criteria, scores, named=comments)
+    notes = {}
     for code, criterion in criteria.items():
-        value = scores.get(code)
-        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= criterion.max_score:
-            problems.append(
-                _("«%(title)s»: a score from 0 to %(max)s.") % {"title": criterion.title, "max": criterion.max_score}
-            )
-        else:
-            clean[code] = value
         note = comments.get(code, "")
         if not isinstance(note, str) or len(note) > CRITERION_COMMENT_MAX:
             problems.append(
@@ -513,38 +500,26 @@ def _score_problems(
             )
         elif note.strip():
             notes[code] = note.strip()
-    unknown = (set(scores) | set(comments)) - set(criteria)
-    if unknown:
-        problems.append(_("Unknown criteria: %(c)s.") % {"c": ", ".join(sorted(unknown))})
     return clean, notes, problems
 
 
 def _contradictions(criteria: dict[str, Criterion], scores: dict[str, int], verdict: str, comment: str) -> list[str]:
-    """The depository's rules (catalog/services.py): a positive verdict with a failed
-    criterion, a rejection with every score full, and a negative or low-score review
+    """The depository's rules (catalog.public.review_contradictions): a positive verdict with a
+    failed criterion, a rejection with every score full, and a negative or low-score review
     without an explanation are refused."""
-    problems = []
-    maximum = sum(c.max_score for c in criteria.values()) or 1
-    share = sum(scores.values()) / maximum
-    failed = [criteria[code].title for code, value in scores.items() if value == 0]
-    if verdict in POSITIVE and failed:
-        problems.append(
-            _(
-                "The practice does not meet %(criteria)s: a practice that fails a criterion does not "
-                "enter the bank; return it for revision or reject it."
-            )
-            % {"criteria": ", ".join(f"«{t}»" for t in failed)}
-        )
-    if verdict == PracticeVerdict.REJECT and share >= 1:
-        problems.append(_("Every criterion has the full score: a rejection contradicts the scores."))
-    if (verdict in (PracticeVerdict.REVISE, PracticeVerdict.REJECT) or share < LOW_SCORE_SHARE) and len(
-        comment.strip()
-    ) < COMMENT_MIN:
-        problems.append(
-            _("Explain to the authors what to change or why the practice is rejected (at least %(n)s characters).")
-            % {"n": COMMENT_MIN}
-        )
-    return problems
+    return review_contradictions(
+        criteria,
+        scores,
+        comment,
+        positive=verdict in POSITIVE,
+        rejected=verdict == PracticeVerdict.REJECT,
+        negative=verdict in (PracticeVerdict.REVISE, PracticeVerdict.REJECT),
+        fails=_(
+            "The practice does not meet %(criteria)s: a practice that fails a criterion does not "
+            "enter the bank; return it for revision or reject it."
+        ),
+        explain=_("Explain to the authors what to change or why the practice is rejected (at least %(n)s characters)."),
+    )
 
 
 @transaction.atomic

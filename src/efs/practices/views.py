@@ -22,7 +22,7 @@ from efs.http import AuthedRequest, int_param
 from efs.people import access as people_access
 from efs.people.public import Organization, Region, Role, Subject, User
 from efs.routes.public import routes_open_to_add
-from efs.web.actions import after, back_to, on_object, submit
+from efs.web.actions import after, back_to, form_page, on_object, submit
 
 from . import queries, services
 from .access import (
@@ -101,9 +101,7 @@ def index(request: AuthedRequest) -> HttpResponse:
 @login_required
 def mine(request: AuthedRequest) -> HttpResponse:
     """«Практики, закрывающие мои дефициты»."""
-    me = people_access.own_educator(request.user)
-    if me is None:
-        raise NotFound(_("Your login is not linked to an educator record."), code="educator_not_linked")
+    me = people_access.require_own_educator(request.user)
     deficits, matches = queries.practices_for_deficits(
         educator_id=me.pk, region_id=me.region_id, subject_codes=set(me.subjects.values_list("code", flat=True))
     )
@@ -177,7 +175,7 @@ def practice_to_route(request: AuthedRequest, pk: int) -> HttpResponse:
     return after(request, outcome, redirect("practices:practice", pk=item.pk))
 
 
-def _form_for(request, *, initial=None):
+def _form_for(request, data, *, initial=None):
     organizations = Organization.objects.filter(pk__in=affiliations(request.user)).order_by("name")
     today = timezone.localdate()
     contests = Contest.objects.filter(region_id__in={o.region_id for o in organizations}, deadline__gte=today).order_by(
@@ -185,7 +183,7 @@ def _form_for(request, *, initial=None):
     )
     projects = network_queries.projects_of_organizations(request.user, organizations)
     return PracticeForm(
-        request.POST or None,
+        data,
         initial=initial,
         competencies=_competencies(),
         subjects=Subject.objects.order_by("name"),
@@ -200,23 +198,20 @@ def practice_new(request: AuthedRequest) -> HttpResponse:
     if not affiliations(request.user):
         raise PermissionDenied(_("Practices are submitted by educators and organizations."))
     initial = {"contest": int_param(request, "contest"), "project": int_param(request, "project")}
-    form = _form_for(request, initial=initial)
-    status = 200
-    if request.method == "POST":
-        outcome = submit(
-            request,
-            form,
-            lambda data: services.practice_create(
-                actor=request.user,
-                organization=Organization.objects.get(pk=data["organization"]),
-                data=form.data_object(),
-            ),
-            _("The draft is saved. Add files with the results and submit it for review."),
-        )
-        if outcome:
-            return redirect("practices:practice", pk=outcome.value.pk)
-        status = outcome.status
-    return render(request, "practices/practice_form.html", {"form": form, "new": True}, status=status)
+    form = _form_for(request, request.POST or None, initial=initial)
+    return form_page(
+        request,
+        form,
+        lambda data: services.practice_create(
+            actor=request.user,
+            organization=Organization.objects.get(pk=data["organization"]),
+            data=form.data_object(),
+        ),
+        _("The draft is saved. Add files with the results and submit it for review."),
+        then=lambda practice: redirect("practices:practice", pk=practice.pk),
+        page=lambda status: render(request, "practices/practice_form.html", {"form": form, "new": True}, status=status),
+        quiet=False,
+    )
 
 
 @login_required
@@ -240,25 +235,29 @@ def practice_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         "contest": item.contest_id,
         "project": item.project_id,
     }
-    form = _form_for(request, initial=initial)
+    form = _form_for(request, request.POST or None, initial=initial)
     form.fields["organization"].choices = [(item.organization_id, item.organization.display_name)]
     form.fields["contest"].choices = [("", "—")] + ([(item.contest_id, item.contest.title)] if item.contest else [])
     project = item.project
     form.fields["project"].choices = [("", "—")] + ([(str(project.pk), project.title)] if project else [])
-    status = 200
-    if request.method == "POST":
 
-        def update(_data):
-            data = form.data_object()
-            data.contest_id = item.contest_id
-            data.project_id = item.project_id
-            return services.practice_update(actor=request.user, practice=item, data=data)
+    def update(_data):
+        data = form.data_object()
+        data.contest_id = item.contest_id
+        data.project_id = item.project_id
+        return services.practice_update(actor=request.user, practice=item, data=data)
 
-        outcome = submit(request, form, update, _("The card is saved."))
-        if outcome:
-            return redirect("practices:practice", pk=item.pk)
-        status = outcome.status
-    return render(request, "practices/practice_form.html", {"form": form, "new": False, "p": item}, status=status)
+    return form_page(
+        request,
+        form,
+        update,
+        _("The card is saved."),
+        then=lambda _practice: redirect("practices:practice", pk=item.pk),
+        page=lambda status: render(
+            request, "practices/practice_form.html", {"form": form, "new": False, "p": item}, status=status
+        ),
+        quiet=False,
+    )
 
 
 @login_required
@@ -367,25 +366,6 @@ def review(request: AuthedRequest, pk: int) -> HttpResponse:
         raise NotFound(_("Not found, or you have no access to it."))
     criteria = services.criteria_of(item.practice)
     form = ReviewForm(request.POST or None, criteria=criteria)
-    status = 200
-    if request.method == "POST":
-        outcome = submit(
-            request,
-            form,
-            lambda data: services.review_submit(
-                actor=request.user,
-                review=item,
-                scores=form.scores(),
-                comments=form.comments(),
-                verdict=data["verdict"],
-                level=data["level"],
-                comment=data["comment"],
-            ),
-            _("The review is submitted."),
-        )
-        if outcome:
-            return redirect("practices:reviews")
-        status = outcome.status
     context = {
         "r": item,
         "p": item.practice,
@@ -403,7 +383,23 @@ def review(request: AuthedRequest, pk: int) -> HttpResponse:
         "competencies": list(item.practice.competencies.all()),
         "evidence": list(item.practice.evidence.all()),
     }
-    return render(request, "practices/review.html", context, status=status)
+    return form_page(
+        request,
+        form,
+        lambda data: services.review_submit(
+            actor=request.user,
+            review=item,
+            scores=form.scores(),
+            comments=form.comments(),
+            verdict=data["verdict"],
+            level=data["level"],
+            comment=data["comment"],
+        ),
+        _("The review is submitted."),
+        then=lambda _review: redirect("practices:reviews"),
+        page=lambda status: render(request, "practices/review.html", context, status=status),
+        quiet=False,
+    )
 
 
 @login_required
@@ -445,27 +441,29 @@ def contest_new(request: AuthedRequest) -> HttpResponse:
     )
     form = ContestForm(request.POST or None, experts=experts)
     region_id = int_param(request, "region") or (regions[0].pk if regions else None)
-    status = 200
-    if request.method == "POST":
 
-        def announce(data):
-            require_contest_organizer(request.user, region_id)
-            return services.contest_create(
-                actor=request.user,
-                region_id=region_id,
-                title=data["title"],
-                description=data["description"],
-                deadline=data["deadline"],
-                jury=list(User.objects.filter(pk__in=data["jury"])),
-                criteria=form.criteria_list(),
-            )
+    def announce(data):
+        require_contest_organizer(request.user, region_id)
+        return services.contest_create(
+            actor=request.user,
+            region_id=region_id,
+            title=data["title"],
+            description=data["description"],
+            deadline=data["deadline"],
+            jury=list(User.objects.filter(pk__in=data["jury"])),
+            criteria=form.criteria_list(),
+        )
 
-        outcome = submit(request, form, announce, _("The contest is announced."))
-        if outcome:
-            return redirect("practices:contest", pk=outcome.value.pk)
-        status = outcome.status
     context = {"form": form, "regions": regions, "region_id": region_id}
-    return render(request, "practices/contest_new.html", context, status=status)
+    return form_page(
+        request,
+        form,
+        announce,
+        _("The contest is announced."),
+        then=lambda contest: redirect("practices:contest", pk=contest.pk),
+        page=lambda status: render(request, "practices/contest_new.html", context, status=status),
+        quiet=False,
+    )
 
 
 @login_required
@@ -478,25 +476,22 @@ def replicate(request: AuthedRequest, pk: int) -> HttpResponse:
     if not organizations:
         raise PermissionDenied(_("Replications are reported by educators and organizations other than the authors'."))
     form = ReplicationForm(request.POST or None, organizations=organizations)
-    status = 200
-    if request.method == "POST":
-        outcome = submit(
-            request,
-            form,
-            lambda data: services.replication_report(
-                actor=request.user,
-                practice=item,
-                organization=organizations.get(pk=data["organization"]),
-                implemented_on=data["implemented_on"],
-                adapted=data["adapted"],
-                results=data["results"],
-            ),
-            _("Thank you: the replication is recorded and the authors are notified."),
-        )
-        if outcome:
-            return redirect("practices:practice", pk=item.pk)
-        status = outcome.status
-    return render(request, "practices/replicate.html", {"p": item, "form": form}, status=status)
+    return form_page(
+        request,
+        form,
+        lambda data: services.replication_report(
+            actor=request.user,
+            practice=item,
+            organization=organizations.get(pk=data["organization"]),
+            implemented_on=data["implemented_on"],
+            adapted=data["adapted"],
+            results=data["results"],
+        ),
+        _("Thank you: the replication is recorded and the authors are notified."),
+        then=lambda _replication: redirect("practices:practice", pk=item.pk),
+        page=lambda status: render(request, "practices/replicate.html", {"p": item, "form": form}, status=status),
+        quiet=False,
+    )
 
 
 @login_required

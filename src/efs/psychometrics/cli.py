@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import sys
 import time
@@ -252,16 +253,7 @@ def _calibrate(args: argparse.Namespace) -> int:
             )
             by_person = [by_person[k] for k in np.sort(keep)]
         correlation, _ = estimate_correlation(bank, by_person)
-        bank = ItemBank.from_arrays(
-            ids=item_ids,
-            dimension=dims,
-            model=fit.model,
-            a=fit.a,
-            c=fit.c,
-            steps=fit.steps,
-            dimension_ids=dim_ids,
-            correlation=correlation,
-        )
+        bank = dataclasses.replace(bank, correlation=np.asarray(correlation, dtype=float))
     stats = item_statistics(bank, data, theta)
     out = bank.to_json()
     for j, item in enumerate(out["items"]):

@@ -304,10 +304,7 @@ class BuildIn(Schema):
 
 
 def _me(request):
-    me = access.own_educator(request.user)
-    if me is None:
-        raise NotFound(_("Your login is not linked to an educator record."), code="educator_not_linked")
-    return me
+    return access.require_own_educator(request.user)
 
 
 @router.get("/mine", response=RouteOut, summary="My active route")

@@ -46,10 +46,7 @@ from .presentation import timeline
 
 
 def _me(request):
-    me = access.own_educator(request.user)
-    if me is None:
-        raise NotFound(_("Your login is not linked to an educator record."))
-    return me
+    return access.require_own_educator(request.user)
 
 
 def _options(form: BuildForm, defaults: BuildOptions) -> BuildOptions:

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from efs.errors import NotFound
 from efs.http import AuthedRequest
 from efs.limits import Word
 from efs.people import access
@@ -39,6 +37,7 @@ class ShareOut(Schema):
 class RecordOut(Schema):
     id: int
     educator: int
+    educator_name: str
     kind: str
     title: str
     body: str
@@ -69,7 +68,10 @@ class ConsultationOut(Schema):
     tutor: int
     tutor_name: str
     competency: int | None
+    competency_code: str | None
+    competency_title: str | None
     route_item: int | None
+    route_item_title: str | None
     topic: str
     format: str
     preferred_times: str
@@ -134,10 +136,21 @@ class SupportOverviewOut(Schema):
     items: list[OverviewRowOut]
 
 
+def _share_out(share) -> dict:
+    return {
+        "id": share.pk,
+        "user": share.user_id,
+        "user_name": share.user.display_name(),
+        "shared_at": share.shared_at,
+        "revoked_at": share.revoked_at,
+    }
+
+
 def _record_out(record, user) -> dict:
     out = {
         "id": record.pk,
         "educator": record.educator_id,
+        "educator_name": record.educator.full_name,
         "kind": record.kind,
         "title": record.title,
         "body": record.body,
@@ -150,21 +163,12 @@ def _record_out(record, user) -> dict:
         "shares": None,
     }
     if record.educator.user_id == user.pk:
-        out["shares"] = [
-            {
-                "id": s.pk,
-                "user": s.user_id,
-                "user_name": s.user.display_name(),
-                "shared_at": s.shared_at,
-                "revoked_at": s.revoked_at,
-            }
-            for s in record.shares.select_related("user").order_by("-shared_at")
-        ]
+        out["shares"] = [_share_out(s) for s in record.shares.all()]  # queries.owner_shares
     return out
 
 
-def _consultation_out(c, user) -> dict:
-    note = queries.consultation_note(user, c)
+def _consultation_out(c, user, note) -> dict:
+    """A consultation; ``note``, its notes the user may read (queries.consultation_notes)."""
     return {
         "id": c.pk,
         "educator": c.educator_id,
@@ -172,7 +176,10 @@ def _consultation_out(c, user) -> dict:
         "tutor": c.tutor_id,
         "tutor_name": c.tutor.display_name(),
         "competency": c.competency_id,
+        "competency_code": c.competency.code if c.competency else None,
+        "competency_title": c.competency.title if c.competency else None,
         "route_item": c.route_item_id,
+        "route_item_title": c.route_item.title if c.route_item else None,
         "topic": c.topic,
         "format": c.format,
         "preferred_times": c.preferred_times,
@@ -187,11 +194,18 @@ def _consultation_out(c, user) -> dict:
     }
 
 
+def _consultations_out(consultations, user) -> list[dict]:
+    """Consultations with their notes, in a fixed number of queries whatever their number."""
+    notes = queries.consultation_notes(user, consultations)
+    return [_consultation_out(c, user, notes.get(c.pk)) for c in consultations]
+
+
+def _one_consultation_out(user, pk: int) -> dict:
+    return _consultations_out([queries.consultation_visible(user, pk)], user)[0]
+
+
 def _me(request):
-    me = access.own_educator(request.user)
-    if me is None:
-        raise NotFound(_("Your login is not linked to an educator record."), code="educator_not_linked")
-    return me
+    return access.require_own_educator(request.user)
 
 
 # ---------------------------------------------------------------- consultations
@@ -203,9 +217,7 @@ def _me(request):
 def consultations(request: AuthedRequest, status: Word = ""):
     access.require_role(request.user, EDUCATOR_READERS)
     status = status if status in ConsultationStatus.values else ""
-    return [
-        _consultation_out(c, request.user) for c in queries.consultations_visible(request.user, status=status)[:500]
-    ]
+    return _consultations_out(list(queries.consultations_visible(request.user, status=status)[:500]), request.user)
 
 
 @router.post("/consultations", response={201: ConsultationOut}, summary="Ask my tutor for a consultation")
@@ -219,12 +231,12 @@ def consultation_request(request: AuthedRequest, payload: ConsultationIn):
         competency_id=payload.competency,
         route_item_id=payload.route_item,
     )
-    return Status(201, _consultation_out(queries.consultation_visible(request.user, c.pk), request.user))
+    return Status(201, _one_consultation_out(request.user, c.pk))
 
 
 @router.get("/consultations/{pk}", response=ConsultationOut, summary="One consultation")
 def consultation_get(request: AuthedRequest, pk: int):
-    return _consultation_out(queries.consultation_visible(request.user, pk), request.user)
+    return _one_consultation_out(request.user, pk)
 
 
 @router.post(
@@ -240,7 +252,7 @@ def consultation_schedule(request: AuthedRequest, pk: int, payload: ScheduleIn):
         place=payload.place,
         online_link=payload.online_link,
     )
-    return _consultation_out(queries.consultation_visible(request.user, pk), request.user)
+    return _one_consultation_out(request.user, pk)
 
 
 @router.post(
@@ -251,14 +263,14 @@ def consultation_record(request: AuthedRequest, pk: int, payload: RecordConsulta
     services.consultation_record(
         actor=request.user, consultation=c, notes=payload.notes, outcome=payload.outcome, next_steps=payload.next_steps
     )
-    return _consultation_out(queries.consultation_visible(request.user, pk), request.user)
+    return _one_consultation_out(request.user, pk)
 
 
 @router.post("/consultations/{pk}/cancel", response=ConsultationOut, summary="The educator or the tutor cancels")
 def consultation_cancel(request: AuthedRequest, pk: int, payload: CancelIn):
     c = queries.consultation_visible(request.user, pk)
     services.consultation_cancel(actor=request.user, consultation=c, reason=payload.reason)
-    return _consultation_out(queries.consultation_visible(request.user, pk), request.user)
+    return _one_consultation_out(request.user, pk)
 
 
 @router.post(
@@ -281,7 +293,8 @@ def consultation_evidence(request: AuthedRequest, pk: int):
 def support_records(request: AuthedRequest, kind: Word = ""):
     access.require_role(request.user, EDUCATOR_READERS)
     kind = kind if kind in RecordKind.values else ""
-    return [_record_out(r, request.user) for r in queries.records_visible(request.user, kind=kind)[:500]]
+    rows = queries.records_visible(request.user, kind=kind).prefetch_related(queries.owner_shares(request.user))
+    return [_record_out(r, request.user) for r in rows[:500]]
 
 
 @router.post(
@@ -309,16 +322,7 @@ def record_share(request: AuthedRequest, pk: int, payload: ShareIn):
     share = services.record_share(
         actor=request.user, record=queries.record_visible(request.user, pk), user_id=payload.user
     )
-    return Status(
-        201,
-        {
-            "id": share.pk,
-            "user": share.user_id,
-            "user_name": share.user.display_name(),
-            "shared_at": share.shared_at,
-            "revoked_at": None,
-        },
-    )
+    return Status(201, _share_out(share))
 
 
 @router.delete("/records/{pk}/shares/{share_pk}", response={204: None}, summary="The educator revokes a share")
@@ -362,6 +366,8 @@ class PlanItemOut(Schema):
     kind: str
     title: str
     competency: int | None
+    competency_code: str | None
+    competency_title: str | None
     due_on: dt.date
     done_at: dt.datetime | None
 
@@ -432,8 +438,49 @@ class MentorshipDecisionIn(Schema):
     accept: bool
 
 
-def _mentorship_out(m, user) -> dict:
-    readable = {r.pk for r in queries.records_visible(user, kind=RecordKind.MENTORING_NOTE, educator_id=m.mentee_id)}
+def _plan_item_out(item) -> dict:
+    return {
+        "id": item.pk,
+        "kind": item.kind,
+        "title": item.title,
+        "competency": item.competency_id,
+        "competency_code": item.competency.code if item.competency else None,
+        "competency_title": item.competency.title if item.competency else None,
+        "due_on": item.due_on,
+        "done_at": item.done_at,
+    }
+
+
+def _meeting_out(meeting, *, readable: bool) -> dict:
+    """A meeting of the log; its private note's id only for who may read the note."""
+    return {
+        "id": meeting.pk,
+        "held_on": meeting.held_on,
+        "minutes": meeting.minutes,
+        "topic": meeting.topic,
+        "note": meeting.note_id if readable else None,
+    }
+
+
+def _school_row_out(row: queries.SchoolMentoringRow) -> dict:
+    return {
+        "id": row.pk,
+        "mentor": row.mentor,
+        "mentee": row.mentee,
+        "form": row.form,
+        "group_name": row.group_name,
+        "status": row.status,
+        "reason": row.reason,
+        "created_at": row.created_at,
+        "meetings": row.meetings,
+        "last_meeting": row.last_meeting,
+        "overdue_plan_items": row.overdue,
+    }
+
+
+def _mentorship_out(m, readable: set[int]) -> dict:
+    """A mentorship with its plan and log; ``readable``, the meeting notes the caller may read
+    (queries.readable_meeting_notes)."""
     return {
         "id": m.pk,
         "mentor": m.mentor_id,
@@ -447,37 +494,22 @@ def _mentorship_out(m, user) -> dict:
         "finished_at": m.finished_at,
         "feedback": m.feedback,
         "feedback_rating": m.feedback_rating,
-        "plan": [
-            {
-                "id": i.pk,
-                "kind": i.kind,
-                "title": i.title,
-                "competency": i.competency_id,
-                "due_on": i.due_on,
-                "done_at": i.done_at,
-            }
-            for i in m.plan.all()
-        ],
-        "meetings": [
-            {
-                "id": x.pk,
-                "held_on": x.held_on,
-                "minutes": x.minutes,
-                "topic": x.topic,
-                "note": x.note_id if x.note_id in readable else None,
-            }
-            for x in m.meetings.all()
-        ],
+        "plan": [_plan_item_out(i) for i in m.plan.all()],
+        "meetings": [_meeting_out(x, readable=x.note_id in readable) for x in m.meetings.all()],
     }
+
+
+def _one_mentorship_out(user, pk: int) -> dict:
+    m = queries.mentorship_visible(user, pk)
+    return _mentorship_out(m, queries.readable_meeting_notes(user, [m]))
 
 
 @router.get("/mentorships", response=list[MentorshipOut], summary="Mentorships where I am the mentor or the mentee")
 def mentorships(request: AuthedRequest):
     access.require_role(request.user, MENTORING_PARTIES)
-    return [
-        _mentorship_out(queries.mentorship_visible(request.user, m.pk), request.user)
-        for m in queries.mentorships_mine(request.user)[:100]
-    ]
+    rows = list(queries.mentorships_full(request.user)[:100])
+    readable = queries.readable_meeting_notes(request.user, rows)
+    return [_mentorship_out(m, readable) for m in rows]
 
 
 @router.get(
@@ -487,22 +519,7 @@ def mentorships(request: AuthedRequest):
 )
 def mentorships_school(request: AuthedRequest):
     access.require_role(request.user, [Role.SCHOOL_HEAD])
-    return [
-        {
-            "id": r.pk,
-            "mentor": r.mentor,
-            "mentee": r.mentee,
-            "form": r.form,
-            "group_name": r.group_name,
-            "status": r.status,
-            "reason": r.reason,
-            "created_at": r.created_at,
-            "meetings": r.meetings,
-            "last_meeting": r.last_meeting,
-            "overdue_plan_items": r.overdue,
-        }
-        for r in queries.school_mentoring(request.user)
-    ]
+    return [_school_row_out(r) for r in queries.school_mentoring(request.user)]
 
 
 @router.post(
@@ -518,25 +535,7 @@ def mentorships_propose(request: AuthedRequest):
         for m in mentoring.mentors_propose(actor=request.user, organization_id=org)
     }
     rows = [r for r in queries.school_mentoring(request.user) if r.pk in made]
-    return Status(
-        201,
-        [
-            {
-                "id": r.pk,
-                "mentor": r.mentor,
-                "mentee": r.mentee,
-                "form": r.form,
-                "group_name": r.group_name,
-                "status": r.status,
-                "reason": r.reason,
-                "created_at": r.created_at,
-                "meetings": r.meetings,
-                "last_meeting": r.last_meeting,
-                "overdue_plan_items": r.overdue,
-            }
-            for r in rows
-        ],
-    )
+    return Status(201, [_school_row_out(r) for r in rows])
 
 
 @router.post(
@@ -551,7 +550,7 @@ def mentorship_decision(request: AuthedRequest, pk: int, payload: MentorshipDeci
 
 @router.get("/mentorships/{pk}", response=MentorshipOut, summary="One mentorship with its plan and meeting log")
 def mentorship_get(request: AuthedRequest, pk: int):
-    return _mentorship_out(queries.mentorship_visible(request.user, pk), request.user)
+    return _one_mentorship_out(request.user, pk)
 
 
 @router.post(
@@ -566,17 +565,7 @@ def mentorship_plan_add(request: AuthedRequest, pk: int, payload: PlanItemIn):
         due_on=payload.due_on,
         competency_id=payload.competency,
     )
-    return Status(
-        201,
-        {
-            "id": item.pk,
-            "kind": item.kind,
-            "title": item.title,
-            "competency": item.competency_id,
-            "due_on": item.due_on,
-            "done_at": None,
-        },
-    )
+    return Status(201, _plan_item_out(item))
 
 
 @router.post(
@@ -591,16 +580,7 @@ def mentorship_meeting_log(request: AuthedRequest, pk: int, payload: MeetingIn):
         topic=payload.topic,
         notes=payload.notes,
     )
-    return Status(
-        201,
-        {
-            "id": meeting.pk,
-            "held_on": meeting.held_on,
-            "minutes": meeting.minutes,
-            "topic": meeting.topic,
-            "note": meeting.note_id,
-        },
-    )
+    return Status(201, _meeting_out(meeting, readable=True))  # the mentor wrote the note
 
 
 @router.post(
@@ -615,7 +595,7 @@ def mentorship_feedback_give(request: AuthedRequest, pk: int, payload: FeedbackI
         text=payload.text,
         rating=payload.rating,
     )
-    return _mentorship_out(queries.mentorship_visible(request.user, pk), request.user)
+    return _one_mentorship_out(request.user, pk)
 
 
 # ---------------------------------------------------------------- reflective cycles
@@ -634,9 +614,12 @@ class CycleRecordOut(Schema):
 class CycleOut(Schema):
     id: int
     educator: int
+    educator_name: str
     competency: int
     competency_code: str
+    competency_title: str
     route_item: int | None
+    route_item_title: str | None
     stage: str
     before_p_deficit: float
     before_measured_at: dt.datetime
@@ -667,14 +650,17 @@ class ReflectIn(Schema):
     next: str = Field(..., max_length=TEXT_MAX)
 
 
-def _cycle_out(c, user) -> dict:
-    records = queries.cycle_records(user, c)
+def _cycle_out(c, records: dict) -> dict:
+    """A cycle with ``records``, its texts by stage the caller may read (queries.cycles_records)."""
     return {
         "id": c.pk,
         "educator": c.educator_id,
+        "educator_name": c.educator.full_name,
         "competency": c.competency_id,
         "competency_code": c.competency.code,
+        "competency_title": c.competency.title,
         "route_item": c.route_item_id,
+        "route_item_title": c.route_item.title if c.route_item else None,
         "stage": c.stage,
         "before_p_deficit": c.before_p_deficit,
         "before_measured_at": c.before_measured_at,
@@ -697,10 +683,17 @@ def _cycle_out(c, user) -> dict:
     }
 
 
+def _one_cycle_out(user, pk: int) -> dict:
+    c = queries.cycle_visible(user, pk)
+    return _cycle_out(c, queries.cycle_records(user, c))
+
+
 @router.get("/cycles", response=list[CycleOut], summary="Reflective cycles of me or of the educators I support")
 def cycles(request: AuthedRequest):
     access.require_role(request.user, [Role.TEACHER, Role.TUTOR, Role.MENTOR])
-    return [_cycle_out(c, request.user) for c in queries.cycles_visible(request.user)[:200]]
+    rows = list(queries.cycles_visible(request.user)[:200])
+    texts = queries.cycles_records(request.user, rows)
+    return [_cycle_out(c, texts[c.pk]) for c in rows]
 
 
 @router.post("/cycles", response={201: CycleOut}, summary="Open a cycle on one of my deficits or route items")
@@ -708,24 +701,24 @@ def cycle_open(request: AuthedRequest, payload: CycleIn):
     c = cycles_services.cycle_open(
         actor=request.user, educator=_me(request), competency_id=payload.competency, route_item_id=payload.route_item
     )
-    return Status(201, _cycle_out(queries.cycle_visible(request.user, c.pk), request.user))
+    return Status(201, _one_cycle_out(request.user, c.pk))
 
 
 @router.get("/cycles/{pk}", response=CycleOut, summary="One cycle")
 def cycle_get(request: AuthedRequest, pk: int):
-    return _cycle_out(queries.cycle_visible(request.user, pk), request.user)
+    return _one_cycle_out(request.user, pk)
 
 
 @router.post("/cycles/{pk}/plan", response=CycleOut, summary="Stage 1: the educator's plan")
 def cycle_plan(request: AuthedRequest, pk: int, payload: CycleTextIn):
     cycles_services.cycle_plan(actor=request.user, cycle=queries.cycle_visible(request.user, pk), text=payload.text)
-    return _cycle_out(queries.cycle_visible(request.user, pk), request.user)
+    return _one_cycle_out(request.user, pk)
 
 
 @router.post("/cycles/{pk}/act", response=CycleOut, summary="Stage 2: what the educator did in class")
 def cycle_act(request: AuthedRequest, pk: int, payload: CycleTextIn):
     cycles_services.cycle_act(actor=request.user, cycle=queries.cycle_visible(request.user, pk), text=payload.text)
-    return _cycle_out(queries.cycle_visible(request.user, pk), request.user)
+    return _one_cycle_out(request.user, pk)
 
 
 @router.post("/cycles/{pk}/observe", response=CycleOut, summary="Stage 3: the tutor's or mentor's observation protocol")
@@ -733,7 +726,7 @@ def cycle_observe(request: AuthedRequest, pk: int, payload: ObserveIn):
     cycles_services.cycle_observe(
         actor=request.user, cycle=queries.cycle_visible(request.user, pk), levels=payload.levels, notes=payload.notes
     )
-    return _cycle_out(queries.cycle_visible(request.user, pk), request.user)
+    return _one_cycle_out(request.user, pk)
 
 
 @router.post("/cycles/{pk}/reflect", response=CycleOut, summary="Stage 4: the educator's reflection on the prompts")
@@ -741,13 +734,13 @@ def cycle_reflect(request: AuthedRequest, pk: int, payload: ReflectIn):
     cycles_services.cycle_reflect(
         actor=request.user, cycle=queries.cycle_visible(request.user, pk), answers=payload.dict()
     )
-    return _cycle_out(queries.cycle_visible(request.user, pk), request.user)
+    return _one_cycle_out(request.user, pk)
 
 
 @router.post("/cycles/{pk}/close", response=CycleOut, summary="Close on the re-diagnosis of the competency")
 def cycle_close(request: AuthedRequest, pk: int):
     cycles_services.cycle_close(actor=request.user, cycle=queries.cycle_visible(request.user, pk))
-    return _cycle_out(queries.cycle_visible(request.user, pk), request.user)
+    return _one_cycle_out(request.user, pk)
 
 
 # ---------------------------------------------------------------- caseloads (the ЦНППМ head)
@@ -767,7 +760,9 @@ class ProposalOut(Schema):
     organization: str
     municipality: str
     from_tutor: int | None
+    from_tutor_name: str
     to_tutor: int
+    to_tutor_name: str
     reason: str
 
 
@@ -808,8 +803,11 @@ class MovesIn(Schema):
 
 class ChangeOut(Schema):
     educator: int
+    educator_name: str
     from_tutor: int | None
+    from_tutor_name: str | None
     to_tutor: int | None
+    to_tutor_name: str | None
     reason: str
     changed_at: dt.datetime
 
@@ -837,7 +835,9 @@ def caseloads(request: AuthedRequest, region: int | None = None):
                 "organization": p.organization,
                 "municipality": p.municipality,
                 "from_tutor": p.from_id,
+                "from_tutor_name": p.from_name,
                 "to_tutor": p.to_id,
+                "to_tutor_name": p.to_name,
                 "reason": p.reason,
             }
             for p in c.proposals
@@ -874,8 +874,11 @@ def caseload_moves(request: AuthedRequest, payload: MovesIn):
         [
             {
                 "educator": c.educator_id,
+                "educator_name": c.educator.full_name,
                 "from_tutor": c.from_supporter_id,
+                "from_tutor_name": c.from_supporter.display_name() if c.from_supporter else None,
                 "to_tutor": c.to_supporter_id,
+                "to_tutor_name": c.to_supporter.display_name() if c.to_supporter else None,
                 "reason": c.reason,
                 "changed_at": c.changed_at,
             }

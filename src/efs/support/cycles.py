@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from efs.diagnostics.public import current_deficits, latest_result
 from efs.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from efs.limits import checked_text
 from efs.money import format_number
 from efs.people.public import AssignmentKind, Educator, SupportAssignment, User
 from efs.routes.public import ItemKind, ItemStatus, active_route_items, evidence_submit
@@ -30,17 +31,8 @@ REFLECT_PROMPTS = [
 
 
 def _text(value: str, field: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationFailed(
-            _("Fill in the field «%(field)s».") % {"field": field}, code="field_required", details={"field": field}
-        )
-    if len(value) > TEXT_MAX:
-        raise ValidationFailed(
-            _("The field «%(field)s» is longer than %(limit)s characters.") % {"field": field, "limit": TEXT_MAX},
-            code="field_too_long",
-        )
-    return value
+    """A text of a cycle's stage: required, at most TEXT_MAX characters."""
+    return checked_text(value, field=field, limit=TEXT_MAX, required=True)
 
 
 def _own(actor: User, educator: Educator) -> None:

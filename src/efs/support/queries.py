@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ from .models import (
     MentorshipStatus,
     PrivateRecord,
     RecordKind,
+    RecordShare,
     ReflectionCycle,
 )
 
@@ -41,9 +42,22 @@ def records_visible(user, *, kind: str = "", educator_id: int | None = None) -> 
     return qs.order_by("-created_at", "-pk")
 
 
+def owner_shares(user) -> Prefetch:
+    """The shares of the records that belong to ``user``, newest first: only the educator a
+    record is about sees whom it is shared with (one query for any number of records)."""
+    return Prefetch(
+        "shares",
+        queryset=RecordShare.objects.filter(record__educator__user=user).select_related("user").order_by("-shared_at"),
+    )
+
+
 def record_visible(user, pk: int) -> PrivateRecord:
     return access.get_scoped(
-        PrivateRecord.objects.select_related("educator__organization", "author", "consultation"), user, pk=pk
+        PrivateRecord.objects.select_related("educator__organization", "author", "consultation").prefetch_related(
+            owner_shares(user)
+        ),
+        user,
+        pk=pk,
     )
 
 
@@ -69,9 +83,24 @@ def consultation_visible(user, pk: int) -> Consultation:
     )
 
 
+def consultation_notes(user, consultations) -> dict[int, PrivateRecord]:
+    """The notes of each consultation the user may read (the wall decides), by consultation id:
+    two queries for any number of consultations."""
+    rows = (
+        access.scoped(PrivateRecord.objects.filter(consultation__in=[c.pk for c in consultations]), user)
+        .select_related("educator", "author")
+        .prefetch_related(owner_shares(user))
+        .order_by("pk")
+    )
+    notes: dict[int, PrivateRecord] = {}
+    for note in rows:
+        notes.setdefault(note.consultation_id, note)
+    return notes
+
+
 def consultation_note(user, consultation: Consultation) -> PrivateRecord | None:
     """The notes of a consultation, when the user may read them (the wall decides)."""
-    return access.scoped(PrivateRecord.objects.filter(consultation=consultation), user).first()
+    return consultation_notes(user, [consultation]).get(consultation.pk)
 
 
 def calendar(user) -> QuerySet[Consultation]:
@@ -211,14 +240,26 @@ def mentorships_mine(user) -> QuerySet[Mentorship]:
     return reached.order_by("status", "-created_at", "-pk")
 
 
+def mentorships_full(user) -> QuerySet[Mentorship]:
+    """``mentorships_mine`` with each one's plan and log (three queries for any number)."""
+    return mentorships_mine(user).select_related("region").prefetch_related("plan__competency", "meetings")
+
+
 def mentorship_visible(user, pk: int) -> Mentorship:
     """One mentorship with its plan and log, for its mentor and its mentee only."""
     try:
-        return (
-            mentorships_mine(user).select_related("region").prefetch_related("plan__competency", "meetings").get(pk=pk)
-        )
+        return mentorships_full(user).get(pk=pk)
     except Mentorship.DoesNotExist:
         raise NotFound(_("Not found, or you have no access to it.")) from None
+
+
+def readable_meeting_notes(user, mentorships) -> set[int]:
+    """The private notes of these mentorships' meetings the user may read (the wall decides)."""
+    note_ids = {x.note_id for m in mentorships for x in m.meetings.all() if x.note_id}
+    if not note_ids:
+        return set()
+    readable = records_visible(user, kind=RecordKind.MENTORING_NOTE).filter(pk__in=note_ids)
+    return set(readable.values_list("pk", flat=True))
 
 
 def mentorship_of_school(user, pk: int) -> Mentorship:
@@ -282,9 +323,9 @@ def head_organizations(user) -> list[int]:
 
 
 def cycles_visible(user) -> QuerySet[ReflectionCycle]:
-    return access.scoped(ReflectionCycle.objects.select_related("educator", "competency"), user).order_by(
-        "stage", "-opened_at", "-pk"
-    )
+    return access.scoped(
+        ReflectionCycle.objects.select_related("educator", "competency", "route_item"), user
+    ).order_by("stage", "-opened_at", "-pk")
 
 
 def cycle_visible(user, pk: int) -> ReflectionCycle:
@@ -293,11 +334,17 @@ def cycle_visible(user, pk: int) -> ReflectionCycle:
     )
 
 
+def cycles_records(user, cycles) -> dict[int, dict[str, PrivateRecord]]:
+    """The texts of each cycle by stage, as far as the wall lets the user read them, by cycle
+    id: one query for any number of cycles (a later text of a stage stands for it)."""
+    texts: dict[int, dict[str, PrivateRecord]] = {c.pk: {} for c in cycles}
+    for r in access.scoped(
+        PrivateRecord.objects.filter(cycle__in=list(texts)).select_related("author"), user
+    ).order_by("created_at"):
+        texts[r.cycle_id][r.cycle_stage] = r
+    return texts
+
+
 def cycle_records(user, cycle: ReflectionCycle) -> dict[str, PrivateRecord]:
     """The texts of the cycle by stage, as far as the wall lets the user read them."""
-    return {
-        r.cycle_stage: r
-        for r in access.scoped(PrivateRecord.objects.filter(cycle=cycle).select_related("author"), user).order_by(
-            "created_at"
-        )
-    }
+    return cycles_records(user, [cycle])[cycle.pk]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from efs.diagnostics.public import current_deficits
 from efs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from efs.limits import checked_text
 from efs.people.public import (
     AssignmentKind,
     Educator,
@@ -48,25 +49,15 @@ WRITERS = {
 }
 
 
+def _text(value: str, *, field: str, required: bool = True, limit: int = TEXT_MAX) -> str:
+    """A free text of a support record: required unless told, at most ``limit`` characters."""
+    return checked_text(value, field=field, limit=limit, required=required)
+
+
 def _supports(user: User, educator_id: int, kinds) -> bool:
     return SupportAssignment.objects.filter(
         supporter=user, educator_id=educator_id, kind__in=kinds, active=True
     ).exists()
-
-
-def _text(value: str, *, field: str, required: bool = True, limit: int = TEXT_MAX) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationFailed(
-            _("Fill in the field «%(field)s».") % {"field": field}, code="field_required", details={"field": field}
-        )
-    if len(value) > limit:
-        raise ValidationFailed(
-            _("The field «%(field)s» is longer than %(limit)s characters.") % {"field": field, "limit": limit},
-            code="field_too_long",
-            details={"field": field},
-        )
-    return value
 
 
 # ---------------------------------------------------------------- private records

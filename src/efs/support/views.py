@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from efs.http import AuthedRequest, int_param, post_int
 from efs.people import access
 from efs.people.access import EDUCATOR_READERS
 from efs.people.public import Role, assigned_educators
-from efs.web.actions import Outcome, act, after, answer, back_to, on_object, submit
+from efs.web.actions import Outcome, after, answer, back_to, form_page, on_object, submit
 
 from . import caseloads as caseload_queries
 from . import cycles as cycles_services
@@ -63,10 +63,7 @@ from .models import (
 
 
 def _me(request):
-    me = access.own_educator(request.user)
-    if me is None:
-        raise NotFound(_("Your login is not linked to an educator record."), code="educator_not_linked")
-    return me
+    return access.require_own_educator(request.user)
 
 
 @login_required
@@ -94,25 +91,27 @@ def consultation_new(request: AuthedRequest) -> HttpResponse:
     me = _me(request)
     deficits, items = services.consultation_subjects(me)
     form = ConsultationRequestForm(request.POST or None, deficits=deficits, items=items)
-    if request.method == "POST":
-        outcome = submit(
+    return form_page(
+        request,
+        form,
+        lambda data: services.consultation_request(
+            actor=request.user,
+            educator=me,
+            topic=data["topic"],
+            format=data["format"],
+            preferred_times=data["preferred_times"],
+            competency_id=form.subject_ids()[0],
+            route_item_id=form.subject_ids()[1],
+        ),
+        _("The request is sent to your tutor."),
+        then=lambda consultation: redirect("support:consultation", pk=consultation.pk),
+        page=lambda status: render(
             request,
-            form,
-            lambda data: services.consultation_request(
-                actor=request.user,
-                educator=me,
-                topic=data["topic"],
-                format=data["format"],
-                preferred_times=data["preferred_times"],
-                competency_id=form.subject_ids()[0],
-                route_item_id=form.subject_ids()[1],
-            ),
-            _("The request is sent to your tutor."),
-            quiet=True,
-        )
-        if outcome:
-            return redirect("support:consultation", pk=outcome.value.pk)
-    return render(request, "support/consultation_new.html", {"form": form, "me": me, "tutor": services.tutor_of(me)})
+            "support/consultation_new.html",
+            {"form": form, "me": me, "tutor": services.tutor_of(me)},
+            status=status,
+        ),
+    )
 
 
 def _consultation_context(request, consultation) -> dict:
@@ -273,23 +272,20 @@ def record_new(request: AuthedRequest) -> HttpResponse:
         )
     kinds = sorted({k for _e, ks in writable for k in ks}, key=list(RecordKind.values).index)
     form = RecordForm(request.POST or None, educators=[e for e, _k in writable], kinds=kinds)
-    if request.method == "POST":
-        outcome = submit(
-            request,
-            form,
-            lambda data: services.record_create(
-                actor=request.user,
-                educator=next(e for e, _k in writable if e.pk == data["educator"]),
-                kind=data["kind"],
-                title=data["title"],
-                body=data["body"],
-            ),
-            _("The record is saved. It is private: share it if you want someone else to read it."),
-            quiet=True,
-        )
-        if outcome:
-            return redirect("support:record", pk=outcome.value.pk)
-    return render(request, "support/record_new.html", {"form": form})
+    return form_page(
+        request,
+        form,
+        lambda data: services.record_create(
+            actor=request.user,
+            educator=next(e for e, _k in writable if e.pk == data["educator"]),
+            kind=data["kind"],
+            title=data["title"],
+            body=data["body"],
+        ),
+        _("The record is saved. It is private: share it if you want someone else to read it."),
+        then=lambda record: redirect("support:record", pk=record.pk),
+        page=lambda status: render(request, "support/record_new.html", {"form": form}, status=status),
+    )
 
 
 @login_required
@@ -298,7 +294,7 @@ def record(request: AuthedRequest, pk: int) -> HttpResponse:
     is_owner = obj.educator.user_id == request.user.pk
     context = {"record": obj, "is_owner": is_owner, "shares": [], "share_form": None, "confirm_form": ConfirmForm()}
     if is_owner:
-        context["shares"] = list(obj.shares.select_related("user").order_by("-shared_at"))
+        context["shares"] = list(obj.shares.all())  # record_visible has read the owner's shares
         context["share_form"] = ShareForm(candidates=services.share_candidates(obj.educator))
     return render(request, "support/record.html", context)
 
@@ -323,13 +319,13 @@ def record_share(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def record_revoke(request: AuthedRequest, pk: int, share_pk: int) -> HttpResponse:
     obj = queries.record_visible(request.user, pk)
-    if ConfirmForm(request.POST).is_valid():
-        act(
-            request,
-            lambda: services.record_unshare(actor=request.user, record=obj, share_id=share_pk),
-            _("Access is revoked."),
-        )
-    return redirect("support:record", pk=obj.pk)
+    outcome = submit(
+        request,
+        ConfirmForm(request.POST),
+        lambda _data: services.record_unshare(actor=request.user, record=obj, share_id=share_pk),
+        _("Access is revoked."),
+    )
+    return after(request, outcome, redirect("support:record", pk=obj.pk))
 
 
 @login_required
@@ -444,10 +440,7 @@ def mentorship(request: AuthedRequest, pk: int) -> HttpResponse:
         "meeting_form": MeetingForm(initial={"held_on": timezone.localdate(), "minutes": 45}),
         "feedback_form": FeedbackForm(),
         "confirm_form": ConfirmForm(),
-        "notes": {
-            r.pk
-            for r in queries.records_visible(request.user, kind=RecordKind.MENTORING_NOTE, educator_id=obj.mentee_id)
-        },
+        "notes": queries.readable_meeting_notes(request.user, [obj]),
         "today": timezone.localdate(),
     }
     return render(request, "support/mentorship.html", context)
@@ -480,9 +473,10 @@ def mentorship_plan_done(request: AuthedRequest, pk: int, item_pk: int) -> HttpR
     item = next((i for i in obj.plan.all() if i.pk == item_pk), None)
     if item is None:
         raise NotFound(_("Not found, or you have no access to it."))
-    if ConfirmForm(request.POST).is_valid():
-        act(request, lambda: mentoring_services.plan_done(actor=request.user, item=item))
-    return redirect("support:mentorship", pk=obj.pk)
+    outcome = submit(
+        request, ConfirmForm(request.POST), lambda _data: mentoring_services.plan_done(actor=request.user, item=item)
+    )
+    return after(request, outcome, redirect("support:mentorship", pk=obj.pk))
 
 
 @login_required
@@ -529,21 +523,18 @@ def cycle_new(request: AuthedRequest) -> HttpResponse:
     me = _me(request)
     deficits, items = services.consultation_subjects(me)
     form = CycleOpenForm(request.POST or None, deficits=deficits, items=items)
-    if request.method == "POST":
-        outcome = submit(
-            request,
-            form,
-            lambda data: cycles_services.cycle_open(
-                actor=request.user,
-                educator=me,
-                competency_id=form.subject_ids()[0],
-                route_item_id=form.subject_ids()[1],
-            ),
-            quiet=True,
-        )
-        if outcome:
-            return redirect("support:cycle", pk=outcome.value.pk)
-    return render(request, "support/cycle_new.html", {"form": form})
+    return form_page(
+        request,
+        form,
+        lambda data: cycles_services.cycle_open(
+            actor=request.user,
+            educator=me,
+            competency_id=form.subject_ids()[0],
+            route_item_id=form.subject_ids()[1],
+        ),
+        then=lambda cycle: redirect("support:cycle", pk=cycle.pk),
+        page=lambda status: render(request, "support/cycle_new.html", {"form": form}, status=status),
+    )
 
 
 def _stage_form(cycle, data=None):
@@ -597,21 +588,23 @@ def cycle_step(request: AuthedRequest, pk: int) -> HttpResponse:
             )
         return cycles_services.cycle_reflect(actor=request.user, cycle=obj, answers=data)
 
-    submit(request, form, step, _("Saved. Only the educator and the author read it unless the educator shares it."))
-    return redirect("support:cycle", pk=obj.pk)
+    outcome = submit(
+        request, form, step, _("Saved. Only the educator and the author read it unless the educator shares it.")
+    )
+    return after(request, outcome, redirect("support:cycle", pk=obj.pk))
 
 
 @login_required
 @require_POST
 def cycle_close(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.cycle_visible(request.user, pk)
-    if ConfirmForm(request.POST).is_valid():
-        act(
-            request,
-            lambda: cycles_services.cycle_close(actor=request.user, cycle=obj),
-            _("The cycle is closed on the re-diagnosis."),
-        )
-    return redirect("support:cycle", pk=obj.pk)
+    outcome = submit(
+        request,
+        ConfirmForm(request.POST),
+        lambda _data: cycles_services.cycle_close(actor=request.user, cycle=obj),
+        _("The cycle is closed on the re-diagnosis."),
+    )
+    return after(request, outcome, redirect("support:cycle", pk=obj.pk))
 
 
 # ---------------------------------------------------------------- caseloads (the ЦНППМ head)
@@ -629,7 +622,7 @@ def caseloads(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _back_to_caseloads(region_id: int | None, *, propose: bool = False) -> HttpResponse:
+def _back_to_caseloads(region_id: int | None, *, propose: bool = False) -> HttpResponseRedirect:
     response = redirect("support:caseloads")
     query = [f"region={region_id}"] if region_id else []
     if propose:  # after a confirmed batch the head sees the next one
@@ -644,7 +637,7 @@ def _back_to_caseloads(region_id: int | None, *, propose: bool = False) -> HttpR
 def caseload_capacity(request: AuthedRequest) -> HttpResponse:
     region_id = caseload_queries.head_region(request.user, post_int(request, "region") or None)
     form = CapacityForm(request.POST)
-    submit(
+    outcome = submit(
         request,
         form,
         lambda data: caseload_queries.capacity_set(
@@ -655,7 +648,7 @@ def caseload_capacity(request: AuthedRequest) -> HttpResponse:
         ),
         _("The capacity is saved."),
     )
-    return _back_to_caseloads(region_id)
+    return after(request, outcome, _back_to_caseloads(region_id))
 
 
 @login_required
@@ -674,7 +667,7 @@ def caseload_moves(request: AuthedRequest) -> HttpResponse:
         messages.success(
             request, _("Educators reassigned: %(n)s. They and their tutors are notified.") % {"n": len(outcome.value)}
         )
-    return _back_to_caseloads(region_id, propose=True)
+    return after(request, outcome, _back_to_caseloads(region_id, propose=True))
 
 
 @login_required

@@ -127,13 +127,15 @@ def form_page(
     *,
     then: Callable[[Any], HttpResponse],
     page: Callable[[int], HttpResponse],
+    quiet: bool = True,
 ) -> HttpResponse:
     """A page of one form (a new thing, or a thing's settings): ``page(200)`` for a GET; a POST
-    submits the form (its errors shown on the form itself) and answers ``then(value)`` with what
+    submits the form (its errors shown on the form itself, or also as messages where not
+    ``quiet``, for a page whose form does not show them) and answers ``then(value)`` with what
     the service returned, or after a refusal ``page(status)``, the page again with its status."""
     if request.method != "POST":
         return page(200)
-    outcome = submit(request, form, call, success, quiet=True)
+    outcome = submit(request, form, call, success, quiet=quiet)
     return then(outcome.value) if outcome else page(outcome.status)
 
 

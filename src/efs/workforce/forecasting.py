@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 
 from efs.workforce.engine import LeaveBand, Problem, build_problem
 
@@ -107,25 +107,33 @@ class Inputs:
         return sum(1 for h in self.holdings if h.age is None)
 
 
+def held_on(assignments: QuerySet[Assignment], day: dt.date) -> QuerySet[Assignment]:
+    """Those of ``assignments`` held on ``day``: started by it and not ended by it (an
+    assignment ended on ``day`` is no longer held that day). The one definition that the
+    forecast, the vacancies, the registry's pages and a post's held FTE share."""
+    return assignments.filter(started_on__lte=day).exclude(ended_on__lte=day)
+
+
+def _cell_holdings(region_id: int, day: dt.date) -> QuerySet[Assignment]:
+    """The region's assignments held on ``day`` in subject posts of a municipality (a cell)."""
+    return held_on(
+        Assignment.objects.filter(
+            region_id=region_id, post__subject__isnull=False, post__organization__municipality__isnull=False
+        ),
+        day,
+    )
+
+
 def holdings_on(region_id: int, day: dt.date) -> list[Holding]:
     """Assignments open on ``day`` in subject posts, with the holder's age that day."""
-    rows = (
-        Assignment.objects.filter(
-            region_id=region_id,
-            started_on__lte=day,
-            post__subject__isnull=False,
-            post__organization__municipality__isnull=False,
-        )
-        .exclude(ended_on__lte=day)
-        .values_list(
-            "educator_id",
-            "post__organization__municipality_id",
-            "post__subject_id",
-            "post__organization_id",
-            "educator__birth_date",
-            "fte",
-            "out_of_field",
-        )
+    rows = _cell_holdings(region_id, day).values_list(
+        "educator_id",
+        "post__organization__municipality_id",
+        "post__subject_id",
+        "post__organization_id",
+        "educator__birth_date",
+        "fte",
+        "out_of_field",
     )
     return [
         Holding(
@@ -144,13 +152,7 @@ def supply_on(region_id: int, day: dt.date) -> dict[Cell, float]:
     """FTE held on ``day`` per (municipality, subject) — the same holdings as
     ``holdings_on``, summed by the database (one grouped query)."""
     rows = (
-        Assignment.objects.filter(
-            region_id=region_id,
-            started_on__lte=day,
-            post__subject__isnull=False,
-            post__organization__municipality__isnull=False,
-        )
-        .exclude(ended_on__lte=day)
+        _cell_holdings(region_id, day)
         .values_list("post__organization__municipality_id", "post__subject_id")
         .annotate(total=Sum("fte"))
         .order_by()
@@ -189,11 +191,7 @@ def vacancies_on(region_id: int, day: dt.date) -> tuple[dict[Cell, float], dict[
         .values_list("pk", "organization__municipality_id", "subject_id", "fte")
     )
     held: dict[int, float] = defaultdict(float)
-    for post_id, fte in (
-        Assignment.objects.filter(region_id=region_id, started_on__lte=day)
-        .exclude(ended_on__lte=day)
-        .values_list("post_id", "fte")
-    ):
+    for post_id, fte in held_on(Assignment.objects.filter(region_id=region_id), day).values_list("post_id", "fte"):
         held[post_id] += float(fte)
     vacant: dict[Cell, float] = defaultdict(float)
     total: dict[Cell, float] = defaultdict(float)
@@ -217,11 +215,9 @@ def estimated_bands(region_id: int, base_year: int) -> tuple[list[LeaveBand], li
     left = [0.0] * len(defaults)
     for year in range(base_year - ESTIMATION_YEARS, base_year):
         start, end = snapshot_date(year), snapshot_date(year + 1)
-        rows = (
-            Assignment.objects.filter(region_id=region_id, started_on__lte=start, educator__birth_date__isnull=False)
-            .exclude(ended_on__lte=start)
-            .values_list("educator__birth_date", "fte", "ended_on", "end_reason")
-        )
+        rows = held_on(
+            Assignment.objects.filter(region_id=region_id, educator__birth_date__isnull=False), start
+        ).values_list("educator__birth_date", "fte", "ended_on", "end_reason")
         for birth, fte, ended_on, reason in rows.iterator():
             assert birth is not None  # filtered educator__birth_date__isnull=False
             age = age_on(birth, start)

@@ -187,9 +187,7 @@ def age_structure(
     One aggregate query (a conditional sum per band over the dates of birth): no holding is
     read into Python, so a region's page does not grow with its registry."""
     day = forecasting.snapshot_date(forecasting.school_year(timezone.localdate()))
-    rows = access.scoped(Assignment.objects.filter(region=region, started_on__lte=day), user, roles=READERS).exclude(
-        ended_on__lte=day
-    )
+    rows = forecasting.held_on(access.scoped(Assignment.objects.filter(region=region), user, roles=READERS), day)
     if municipality is not None:
         rows = rows.filter(post__organization__municipality=municipality)
     if organization_id is not None:

@@ -108,7 +108,7 @@ def post_open(
 
 def post_held_fte(post: Post, *, on: dt.date | None = None) -> Decimal:
     day = on or timezone.localdate()
-    held = post.assignments.filter(started_on__lte=day).exclude(ended_on__lte=day).aggregate(total=Sum("fte"))["total"]
+    held = forecasting.held_on(post.assignments.all(), day).aggregate(total=Sum("fte"))["total"]
     return held or Decimal("0")
 
 

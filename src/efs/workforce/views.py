@@ -21,7 +21,7 @@ from efs.errors import DomainError, NotFound
 from efs.http import AuthedRequest, int_param
 from efs.people import access
 from efs.people.public import Municipality, Region
-from efs.web.actions import act, answer, refused, submit
+from efs.web.actions import Outcome, act, after, answer, refused, submit
 
 from . import forms, importexport, queries, services
 from .access import FORECAST_READERS, READERS, REGION_LEVEL, post_actions
@@ -242,7 +242,7 @@ def post_new(request: AuthedRequest) -> HttpResponse:
         _("The post is opened."),
     )
     if not opened:
-        return redirect(_url("workforce:registry", region))
+        return refused(request, opened.status, _url("workforce:registry", region))
     return redirect("workforce:post", pk=opened.value.pk)
 
 
@@ -272,7 +272,9 @@ def classes(request: AuthedRequest) -> HttpResponse:
             messages.success(request, _("Saved; grades changed: %(n)s.") % {"n": changed.value})
         school, year = form.cleaned_data.get("organization"), form.cleaned_data.get("year")
         where = f"&organization={school.pk}" if school else ""
-        return redirect(_url("workforce:classes", region) + where + (f"&year={year}" if year else ""))
+        return after(
+            request, changed, redirect(_url("workforce:classes", region) + where + (f"&year={year}" if year else ""))
+        )
     wanted = int_param(request, "organization")
     school = schools.filter(pk=wanted).first() if wanted else schools.first()
     if wanted and school is None:
@@ -445,7 +447,7 @@ def _contract_action(request: AuthedRequest, form_class, call) -> HttpResponse:
 
     back = _url("workforce:pipeline", region)
     outcome = submit(request, form_class(request.POST), run, _("Saved."))
-    return answer(outcome, then=lambda: redirect(back), again=lambda status: refused(request, status, back))
+    return after(request, outcome, redirect(back))
 
 
 @login_required
@@ -555,7 +557,7 @@ def curriculum(request: AuthedRequest) -> HttpResponse:
         )
         if changed:
             messages.success(request, _("Saved; grades changed: %(n)s.") % {"n": changed.value})
-        return redirect(_url("workforce:curriculum", region))
+        return after(request, changed, redirect(_url("workforce:curriculum", region)))
     return render(
         request,
         "workforce/curriculum.html",
@@ -590,8 +592,9 @@ def rates(request: AuthedRequest) -> HttpResponse:
         else forms.BandFormSet(initial=initial, prefix="band")
     )
     if request.method == "POST":
+        outcome = Outcome(False, status=400)
         if formset.is_valid():
-            act(
+            outcome = act(
                 request,
                 lambda: services.leave_rates_set(
                     actor=request.user,
@@ -606,7 +609,7 @@ def rates(request: AuthedRequest) -> HttpResponse:
                     messages.error(request, f"{_('row')} {number}: {error}")
             for error in formset.non_form_errors():
                 messages.error(request, str(error))
-        return redirect(_url("workforce:rates", region))
+        return after(request, outcome, redirect(_url("workforce:rates", region)))
     return render(
         request,
         "workforce/rates.html",
@@ -650,13 +653,13 @@ def plan(request: AuthedRequest) -> HttpResponse:
 def plan_entry(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, REGION_LEVEL)
     region = _region_posted(request)
-    submit(
+    outcome = submit(
         request,
         forms.EntryForm(request.POST, region=region),
         lambda data: services.first_grade_entry_set(actor=request.user, region=region, **data),
         _("Saved."),
     )
-    return redirect(_url("workforce:plan", region))
+    return after(request, outcome, redirect(_url("workforce:plan", region)))
 
 
 @login_required
@@ -664,10 +667,10 @@ def plan_entry(request: AuthedRequest) -> HttpResponse:
 def plan_entrants(request: AuthedRequest) -> HttpResponse:
     access.require_role(request.user, REGION_LEVEL)
     region = _region_posted(request)
-    submit(
+    outcome = submit(
         request,
         forms.EntrantForm(request.POST, region=region),
         lambda data: services.entrant_plan_set(actor=request.user, region=region, **data),
         _("Saved."),
     )
-    return redirect(_url("workforce:plan", region))
+    return after(request, outcome, redirect(_url("workforce:plan", region)))

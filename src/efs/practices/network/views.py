@@ -416,8 +416,10 @@ def course(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def course_module_new(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = queries.course(request.user, pk)
-    submit(request, ModuleForm(request.POST), lambda data: services.module_add(actor=request.user, course=obj, **data))
-    return redirect("practices:course", pk=obj.pk)
+    outcome = submit(
+        request, ModuleForm(request.POST), lambda data: services.module_add(actor=request.user, course=obj, **data)
+    )
+    return after(request, outcome, redirect("practices:course", pk=obj.pk))
 
 
 @login_required
@@ -573,8 +575,10 @@ def project_task_new(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def project_task_done(request: AuthedRequest, pk: int) -> HttpResponse:
     task = queries.project_task(request.user, pk)
-    submit(request, ConfirmForm(request.POST), lambda _data: services.project_task_done(actor=request.user, task=task))
-    return redirect("practices:project", pk=task.project_id)
+    outcome = submit(
+        request, ConfirmForm(request.POST), lambda _data: services.project_task_done(actor=request.user, task=task)
+    )
+    return after(request, outcome, redirect("practices:project", pk=task.project_id))
 
 
 @login_required
@@ -610,8 +614,10 @@ def project_practice_link(request: AuthedRequest, pk: int) -> HttpResponse:
             actor=request.user, practice=practice_visible(request.user, data["practice"]), project=obj
         )
 
-    submit(request, ProjectPracticeForm(request.POST), link, _("The practice is registered as the project's output."))
-    return redirect("practices:project", pk=obj.pk)
+    outcome = submit(
+        request, ProjectPracticeForm(request.POST), link, _("The practice is registered as the project's output.")
+    )
+    return after(request, outcome, redirect("practices:project", pk=obj.pk))
 
 
 @login_required
