@@ -268,13 +268,14 @@ def classes(request: AuthedRequest) -> HttpResponse:
                 },
             ),
         )
+        school, year = form.cleaned_data.get("organization"), form.cleaned_data.get("year")
         if changed:
             messages.success(request, _("Saved; grades changed: %(n)s.") % {"n": changed.value})
-        school, year = form.cleaned_data.get("organization"), form.cleaned_data.get("year")
-        where = f"&organization={school.pk}" if school else ""
-        return after(
-            request, changed, redirect(_url("workforce:classes", region) + where + (f"&year={year}" if year else ""))
-        )
+            where = f"&organization={school.pk}" if school else ""
+            return redirect(_url("workforce:classes", region) + where + (f"&year={year}" if year else ""))
+        # Refused: the page again with the figures as typed, its status, the reasons above.
+        year = year or queries.school_year_start().year
+        return _classes_page(request, region, schools, school, year, form, changed.status)
     wanted = int_param(request, "organization")
     school = schools.filter(pk=wanted).first() if wanted else schools.first()
     if wanted and school is None:
@@ -290,6 +291,10 @@ def classes(request: AuthedRequest) -> HttpResponse:
             **(queries.classes_initial(school, year) if school else {}),
         },
     )
+    return _classes_page(request, region, schools, school, year, form, 200)
+
+
+def _classes_page(request, region, schools, school, year: int, form, status: int) -> HttpResponse:
     return render(
         request,
         "workforce/classes.html",
@@ -303,6 +308,7 @@ def classes(request: AuthedRequest) -> HttpResponse:
             "years": queries.classes_years(school) if school else [],
             "history": queries.classes_history(school) if school else [],
         },
+        status=status,
     )
 
 
