@@ -114,3 +114,17 @@ def set_queryset(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> No
     if not isinstance(field, forms.ModelChoiceField):  # ModelMultipleChoiceField is one too
         raise TypeError(f"{name!r} is not a model choice field")
     field.queryset = queryset
+
+
+class StyledForm(forms.Form):
+    """Bootstrap's classes on every widget a template renders as it is (``{{ field }}``): a
+    select gets ``form-select``, a check box none, every other input ``form-control``."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.CheckboxSelectMultiple | forms.CheckboxInput | forms.RadioSelect):
+                continue
+            select = isinstance(field.widget, forms.Select)
+            css = "form-select form-select-sm" if select else "form-control form-control-sm"
+            field.widget.attrs.setdefault("class", css)

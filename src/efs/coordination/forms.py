@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from efs.forms import RoublesField, set_queryset
+from efs.forms import RoublesField, StyledForm, set_queryset
 from efs.limits import DATE_MAX, DATE_MIN, NOTE_MAX_CHARS
 from efs.monitoring.public import Indicator
 from efs.people.public import Organization, User
@@ -25,20 +25,6 @@ from .programs.models import RegionalProgram
 from .services import STAFF_HOURS_MAX
 
 
-class _Styled(forms.Form):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field.widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
-                continue
-            css = (
-                "form-select form-select-sm"
-                if isinstance(field.widget, forms.Select)
-                else "form-control form-control-sm"
-            )
-            field.widget.attrs.setdefault("class", css)
-
-
 class DayField(forms.DateField):
     widget = forms.DateInput(attrs={"type": "date"})
 
@@ -52,14 +38,14 @@ def _organizations(region_id: int):
     return Organization.objects.filter(region_id=region_id).order_by("kind", "short_name", "name")
 
 
-class CouncilForm(_Styled):
+class CouncilForm(StyledForm):
     region = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     name = forms.CharField(label=_("Name"), max_length=300)
     basis = forms.CharField(label=_("Established by"), max_length=300, required=False)
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
 
 
-class MemberForm(_Styled):
+class MemberForm(StyledForm):
     username = forms.CharField(label=_("Login of the person"), max_length=150)
     organization = forms.ModelChoiceField(label=_("Represents"), queryset=Organization.objects.none())
     role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices, initial=MemberRole.MEMBER)
@@ -77,11 +63,11 @@ class MemberForm(_Styled):
         return user
 
 
-class TermEndForm(_Styled):
+class TermEndForm(StyledForm):
     term_end = DayField(label=_("Term until"))
 
 
-class GroupForm(_Styled):
+class GroupForm(StyledForm):
     name = forms.CharField(label=_("Name"), max_length=300)
     purpose = forms.CharField(
         label=_("Purpose"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -99,7 +85,7 @@ class GroupForm(_Styled):
         set_queryset(self, "members", members)
 
 
-class MeetingForm(_Styled):
+class MeetingForm(StyledForm):
     starts_at = forms.DateTimeField(
         label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
@@ -112,7 +98,7 @@ class MeetingForm(_Styled):
         return value
 
 
-class AgendaForm(_Styled):
+class AgendaForm(StyledForm):
     title = forms.CharField(label=_("Question"), max_length=500)
     speaker: forms.ModelChoiceField[CouncilMember] = forms.ModelChoiceField(
         label=_("Speaker"), queryset=None, required=False
@@ -138,7 +124,7 @@ class AgendaForm(_Styled):
         set_queryset(self, "indicator", Indicator.objects.order_by("order", "code"))
 
 
-class AttendanceForm(_Styled):
+class AttendanceForm(StyledForm):
     present: forms.ModelMultipleChoiceField[CouncilMember] = forms.ModelMultipleChoiceField(
         label=_("Present"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -148,7 +134,7 @@ class AttendanceForm(_Styled):
         set_queryset(self, "present", members)
 
 
-class DecisionForm(_Styled):
+class DecisionForm(StyledForm):
     text = forms.CharField(label=_("Decision"), max_length=3000, widget=forms.Textarea(attrs={"rows": 2}))
     method = forms.ChoiceField(label=_("How decided"), choices=DecisionMethod.choices)
     agenda_item: forms.ModelChoiceField[AgendaItem] = forms.ModelChoiceField(
@@ -161,16 +147,16 @@ class DecisionForm(_Styled):
         set_queryset(self, "agenda_item", agenda)
 
 
-class VoteForm(_Styled):
+class VoteForm(StyledForm):
     choice = forms.ChoiceField(label=_("Vote"), choices=VoteChoice.choices)
     member = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
-class ExecutedForm(_Styled):
+class ExecutedForm(StyledForm):
     on = DayField(label=_("Executed on"), required=False)
 
 
-class MinutesForm(_Styled):
+class MinutesForm(StyledForm):
     text = forms.CharField(label=_("Text of the minutes"), max_length=20000, widget=forms.Textarea(attrs={"rows": 12}))
 
 
@@ -178,7 +164,7 @@ class CorrectionForm(MinutesForm):
     reason = forms.CharField(label=_("What is corrected"), max_length=500)
 
 
-class TaskForm(_Styled):
+class TaskForm(StyledForm):
     title = forms.CharField(label=_("Task"), max_length=300)
     goal = forms.CharField(label=_("Goal"), max_length=3000, widget=forms.Textarea(attrs={"rows": 2}))
     starts_on = DayField(label=_("Start"))
@@ -198,7 +184,7 @@ class TaskForm(_Styled):
         set_queryset(self, "indicators", Indicator.objects.order_by("order", "code"))
 
 
-class PledgeForm(_Styled):
+class PledgeForm(StyledForm):
     organization = forms.ModelChoiceField(label=_("Organization"), queryset=Organization.objects.none())
     part = forms.ChoiceField(label=_("Part"), choices=Part.choices, initial=Part.CO_EXECUTOR)
     money = RoublesField(label=_("Money, ₽"), required=False, allow_zero=True)
@@ -211,41 +197,41 @@ class PledgeForm(_Styled):
         set_queryset(self, "organization", _organizations(region_id))
 
 
-class AnswerForm(_Styled):
+class AnswerForm(StyledForm):
     accept = forms.TypedChoiceField(choices=(("1", _("accept")), ("0", _("decline"))), coerce=lambda v: v == "1")
 
 
-class MilestoneForm(_Styled):
+class MilestoneForm(StyledForm):
     title = forms.CharField(label=_("Milestone"), max_length=300)
     due = DayField(label=_("Due"))
 
 
-class StatusForm(_Styled):
+class StatusForm(StyledForm):
     status = forms.ChoiceField(label=_("Status"), choices=TaskStatus.choices)
     evidence = forms.CharField(
         label=_("Evidence of the result"), max_length=3000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class IndicatorLinkForm(_Styled):
+class IndicatorLinkForm(StyledForm):
     indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=Indicator.objects.order_by("order", "code"))
     linked = forms.TypedChoiceField(
         choices=(("1", _("link")), ("0", _("unlink"))), coerce=lambda v: v == "1", initial="1"
     )
 
 
-class DiscussionForm(_Styled):
+class DiscussionForm(StyledForm):
     body = forms.CharField(label=_("Message"), max_length=NOTE_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class TaskEditForm(_Styled):
+class TaskEditForm(StyledForm):
     title = forms.CharField(label=_("Task"), max_length=300)
     goal = forms.CharField(label=_("Goal"), max_length=3000, widget=forms.Textarea(attrs={"rows": 3}))
     deadline = DayField(label=_("Deadline"))
     reason = forms.CharField(label=_("Reason for the change"), max_length=500, required=False)
 
 
-class EvidencePublishForm(_Styled):
+class EvidencePublishForm(StyledForm):
     text = forms.CharField(
         label=_("Text for the public page"),
         max_length=3000,
@@ -259,7 +245,7 @@ BULK_PLEDGE_ROWS = 6
 _ROW_FIELDS = ("organization", "part", "money", "staff_hours", "venues")
 
 
-class BulkPledgeForm(_Styled):
+class BulkPledgeForm(StyledForm):
     """Several organizations' pledges for one task; an empty row is skipped, an error names its row."""
 
     def __init__(self, *args, region_id: int, rows: int = BULK_PLEDGE_ROWS, **kwargs) -> None:

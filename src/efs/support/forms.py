@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from efs.forms import StyledForm
+
 from . import rubric
 from .caseloads import CAPACITY_MAX, MOVES_MAX
 from .models import TEXT_MAX, ConsultationFormat, MentorshipForm, PlanItemKind, RecordKind
@@ -30,7 +32,7 @@ class _SubjectChoice:
         return (number, None) if value.startswith("c") else (None, number)
 
 
-class ConsultationRequestForm(_SubjectChoice, forms.Form):
+class ConsultationRequestForm(_SubjectChoice, StyledForm):
     topic = forms.CharField(label=_("Topic"), max_length=300)
     subject = forms.ChoiceField(
         label=_("On what"), help_text=_("a competency from your diagnostics or an activity of your route")
@@ -41,7 +43,7 @@ class ConsultationRequestForm(_SubjectChoice, forms.Form):
     )
 
 
-class ScheduleForm(forms.Form):
+class ScheduleForm(StyledForm):
     starts_at = forms.DateTimeField(
         label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     )
@@ -52,7 +54,7 @@ class ScheduleForm(forms.Form):
     online_link = forms.URLField(label=_("Online link"), max_length=500, required=False, assume_scheme="https")
 
 
-class ConsultationRecordForm(forms.Form):
+class ConsultationRecordForm(StyledForm):
     notes = forms.CharField(label=_("Notes"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 5}))
     outcome = forms.CharField(
         label=_("Outcome"), max_length=TEXT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -62,15 +64,15 @@ class ConsultationRecordForm(forms.Form):
     )
 
 
-class CancelForm(forms.Form):
+class CancelForm(StyledForm):
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(StyledForm):
     """A button that changes something: no fields, but the POST still goes through a form."""
 
 
-class RecordForm(forms.Form):
+class RecordForm(StyledForm):
     educator = forms.TypedChoiceField(label=_("Educator"), coerce=int)
     kind = forms.ChoiceField(label=_("Kind"))
     title = forms.CharField(label=_("Title"), max_length=200)
@@ -82,7 +84,7 @@ class RecordForm(forms.Form):
         self.fields["kind"].choices = [(k, RecordKind(k).label) for k in kinds]
 
 
-class ShareForm(forms.Form):
+class ShareForm(StyledForm):
     user = forms.TypedChoiceField(label=_("Share with"), coerce=int)
 
     def __init__(self, *args, candidates=(), **kwargs):
@@ -90,7 +92,7 @@ class ShareForm(forms.Form):
         self.fields["user"].choices = [(u.pk, u.display_name()) for u in candidates]
 
 
-class PlanItemForm(forms.Form):
+class PlanItemForm(StyledForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=PlanItemKind.choices)
     title = forms.CharField(label=_("Title"), max_length=300)
     due_on = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
@@ -101,7 +103,7 @@ class PlanItemForm(forms.Form):
         self.fields["competency"].choices = [("", "—"), *((d.competency_id, f"{d.code} {d.title}") for d in deficits)]
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(StyledForm):
     held_on = forms.DateField(label=_("Held on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     minutes = forms.IntegerField(label=_("Minutes"), min_value=5, max_value=480, initial=45)
     topic = forms.CharField(label=_("Topic"), max_length=300)
@@ -110,20 +112,20 @@ class MeetingForm(forms.Form):
     )
 
 
-class FeedbackForm(forms.Form):
+class FeedbackForm(StyledForm):
     text = forms.CharField(label=_("Your feedback"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4}))
     rating = forms.TypedChoiceField(
         label=_("How useful was the mentoring (1–5)"), coerce=int, choices=[(i, str(i)) for i in range(5, 0, -1)]
     )
 
 
-class DecideForm(forms.Form):
+class DecideForm(StyledForm):
     accept = forms.TypedChoiceField(
         label=_("Decision"), coerce=lambda v: v == "yes", choices=[("yes", _("confirm")), ("no", _("decline"))]
     )
 
 
-class MentorshipCreateForm(forms.Form):
+class MentorshipCreateForm(StyledForm):
     mentor = forms.TypedChoiceField(label=_("Mentor"), coerce=int)
     mentees = forms.TypedMultipleChoiceField(label=_("Mentees"), coerce=int)
     form = forms.ChoiceField(label=_("Form of mentoring"), choices=MentorshipForm.choices)
@@ -135,18 +137,18 @@ class MentorshipCreateForm(forms.Form):
         self.fields["mentees"].choices = [(e.pk, f"{e.full_name}, {e.position}") for e in mentees]
 
 
-class CycleOpenForm(_SubjectChoice, forms.Form):
+class CycleOpenForm(_SubjectChoice, StyledForm):
     subject = forms.ChoiceField(
         label=_("The deficit to work on"),
         help_text=_("a competency from your diagnostics or an activity of your route"),
     )
 
 
-class CycleTextForm(forms.Form):
+class CycleTextForm(StyledForm):
     text = forms.CharField(label=_("Text"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 5}))
 
 
-class ObserveForm(forms.Form):
+class ObserveForm(StyledForm):
     notes = forms.CharField(
         label=_("Time-stamped notes"),
         max_length=TEXT_MAX,
@@ -172,7 +174,7 @@ class ObserveForm(forms.Form):
         }
 
 
-class ReflectForm(forms.Form):
+class ReflectForm(StyledForm):
     def __init__(self, *args, prompts=(), **kwargs):
         super().__init__(*args, **kwargs)
         for key, prompt in prompts:
@@ -181,7 +183,7 @@ class ReflectForm(forms.Form):
             )
 
 
-class CapacityForm(forms.Form):
+class CapacityForm(StyledForm):
     tutor = forms.IntegerField(label=_("Tutor"), min_value=1)
     capacity = forms.IntegerField(label=_("Capacity, educators"), min_value=0, max_value=CAPACITY_MAX)
 
@@ -199,7 +201,7 @@ class MovesField(forms.MultipleChoiceField):
             raise forms.ValidationError(_("At most %(max)s moves at once.") % {"max": MOVES_MAX})
 
 
-class MovesForm(forms.Form):
+class MovesForm(StyledForm):
     """The moves of a proposed rebalancing the head ticked."""
 
     moves = MovesField(

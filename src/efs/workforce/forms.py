@@ -9,31 +9,17 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from efs.forms import set_queryset
+from efs.forms import StyledForm, set_queryset
 from efs.people.public import Municipality, Organization, Subject
 
 from .models import EndReason, EntrantPlan
 
 
-class _Styled(forms.Form):
-    """Bootstrap classes on every widget (the templates render fields as they are)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            css = (
-                "form-select form-select-sm"
-                if isinstance(field.widget, forms.Select)
-                else "form-control form-control-sm"
-            )
-            field.widget.attrs.setdefault("class", css)
-
-
-class RunForm(_Styled):
+class RunForm(StyledForm):
     years = forms.IntegerField(label=_("Years ahead"), min_value=5, max_value=10, initial=10)
 
 
-class UploadForm(_Styled):
+class UploadForm(StyledForm):
     kind = forms.ChoiceField(
         label=_("What the file holds"),
         choices=(("staffing", _("staffing")), ("classes", _("classes and pupils"))),
@@ -47,7 +33,7 @@ class UploadForm(_Styled):
         return upload
 
 
-class ScenarioForm(_Styled):
+class ScenarioForm(StyledForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     retention_gain = forms.DecimalField(
         label=_("Fewer leavers, %"),
@@ -80,7 +66,7 @@ class ScenarioForm(_Styled):
             set_queryset(self, "new_school_municipality", Municipality.objects.filter(region=region).order_by("name"))
 
 
-class PostOpenForm(_Styled):
+class PostOpenForm(StyledForm):
     organization = forms.ModelChoiceField(label=_("Organization"), queryset=Organization.objects.none())
     subject = forms.ModelChoiceField(label=_("Subject"), queryset=Subject.objects.order_by("name"), required=False)
     position = forms.CharField(label=_("Position"), max_length=200, initial="учитель")
@@ -144,7 +130,7 @@ class BreakForm(forms.Form):
 GRADES = range(1, 12)
 
 
-class CurriculumForm(_Styled):
+class CurriculumForm(StyledForm):
     """A subject's weekly hours in grades 1–11; an empty grade follows the federal curriculum."""
 
     subject = forms.ModelChoiceField(label=_("Subject"), queryset=Subject.objects.order_by("name"))
@@ -171,7 +157,7 @@ class CurriculumForm(_Styled):
         return {grade: self.cleaned_data.get(f"grade_{grade}") for grade in GRADES}
 
 
-class BandForm(_Styled):
+class BandForm(StyledForm):
     from_age = forms.IntegerField(label=_("From age"), min_value=14, max_value=100)
     to_age = forms.IntegerField(label=_("To age"), min_value=14, max_value=100)
     rate = forms.DecimalField(
@@ -233,7 +219,7 @@ BandFormSet = cast(  # formset_factory subclasses the formset it is given
 )
 
 
-class _RegionPlace(_Styled):
+class _RegionPlace(StyledForm):
     municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=Municipality.objects.none())
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
 
@@ -268,7 +254,7 @@ class EntrantForm(_RegionPlace):
     age = forms.IntegerField(label=_("Age on entry"), min_value=14, max_value=100, initial=23)
 
 
-class ClassesForm(_Styled):
+class ClassesForm(StyledForm):
     """A school's classes and pupils per grade in a school year; a grade left empty (both
     figures) is removed, so the forecast has no classes there."""
 
