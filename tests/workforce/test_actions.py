@@ -43,6 +43,14 @@ def _held(world, staffed) -> Post:
     return staffed.math_a  # org A: the teacher holds 1.75 of 2
 
 
+def _full(world, staffed) -> Post:
+    post = staffed.math_a
+    services.post_fill(
+        actor=world.users["regional"], post=post, educator=world.same_org, fte=Decimal("0.25"), started_on=START
+    )
+    return post  # 2 of 2 held: nothing left to fill
+
+
 def _vacant(world, staffed) -> Post:
     return services.post_open(
         actor=world.users["regional"],
@@ -59,10 +67,11 @@ def _closed(world, staffed) -> Post:
     return services.post_close(actor=world.users["regional"], post=post, closed_on=dt.date(2026, 1, 1))
 
 
-STATES = {"held": _held, "vacant": _vacant, "closed": _closed}
+STATES = {"held": _held, "full": _full, "vacant": _vacant, "closed": _closed}
 EDITORS = ("school_head", "municipal", "regional", "federal")
 EXPECTED = {
     "held": {"can_fill", "can_end_holdings", "can_change"},
+    "full": {"can_end_holdings", "can_change"},
     "vacant": {"can_fill", "can_change", "can_close"},
     "closed": set(),
 }

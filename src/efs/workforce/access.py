@@ -15,6 +15,7 @@ from efs.people import access
 from efs.people.access import ScopePolicy, register
 from efs.people.public import Organization, Role
 
+from . import forecasting
 from .models import Assignment, ForecastCell, Post, Profile, RiskScore, TargetedContract
 
 READERS = frozenset({Role.SCHOOL_HEAD, Role.MUNICIPAL_OPERATOR, Role.REGIONAL_OPERATOR, Role.FEDERAL_OPERATOR})
@@ -87,7 +88,8 @@ def post_actions(user, post: Post) -> dict[str, bool]:
     is_open = post.closed_on is None
     held = editor and post.assignments.filter(ended_on__isnull=True).exists()
     return {
-        "can_fill": editor and is_open,
+        # a post held in full offers no filling (post_fill would refuse: no FTE free)
+        "can_fill": editor and is_open and (not held or forecasting.post_held_fte(post) < post.fte),
         "can_end_holdings": held,
         "can_change": editor and is_open,
         "can_close": editor and is_open and not held,

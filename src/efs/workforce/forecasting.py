@@ -34,6 +34,7 @@ from decimal import Decimal
 
 import numpy as np
 from django.db.models import QuerySet, Sum
+from django.utils import timezone
 
 from efs.workforce.engine import LeaveBand, Problem, build_problem
 
@@ -112,6 +113,12 @@ def held_on(assignments: QuerySet[Assignment], day: dt.date) -> QuerySet[Assignm
     assignment ended on ``day`` is no longer held that day). The one definition that the
     forecast, the vacancies, the registry's pages and a post's held FTE share."""
     return assignments.filter(started_on__lte=day).exclude(ended_on__lte=day)
+
+
+def post_held_fte(post: Post, *, on: dt.date | None = None) -> Decimal:
+    """The FTE of ``post`` held on ``on`` (today by default): what filling it may add to."""
+    held = held_on(post.assignments.all(), on or timezone.localdate()).aggregate(total=Sum("fte"))["total"]
+    return held or Decimal("0")
 
 
 def _cell_holdings(region_id: int, day: dt.date) -> QuerySet[Assignment]:

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +21,7 @@ from efs.workforce.engine import WorkforceError, project
 
 from . import forecasting
 from .access import REGION_LEVEL, may_edit_registry
+from .forecasting import post_held_fte
 from .models import (
     Assignment,
     ClassCount,
@@ -104,12 +104,6 @@ def post_open(
     )
     _event(post, actor, PostEvent.Kind.OPENED, fte_text(post.fte))
     return post
-
-
-def post_held_fte(post: Post, *, on: dt.date | None = None) -> Decimal:
-    day = on or timezone.localdate()
-    held = forecasting.held_on(post.assignments.all(), day).aggregate(total=Sum("fte"))["total"]
-    return held or Decimal("0")
 
 
 @transaction.atomic
