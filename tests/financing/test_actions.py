@@ -445,3 +445,15 @@ def test_the_region_page_offers_a_payment_under_a_contract_exactly_when_the_api_
                 actor=user, contract=contract, amount=100, tid="closed-pay", document="ПП-5", paid_on=today
             )
         assert _money_snapshot() == before
+
+
+def test_an_empty_fund_asks_for_a_top_up_only_of_whom_may_make_it(money):
+    """A fund without money says so; «top it up first» only where the page offers the top-up."""
+    world = money["world"]
+    empty = "В фонде этого года пока нет средств."
+    closed = world.client("regional").get(f"/financing/region/?region={world.r1.pk}&year={_long_ago(money)}")
+    page = closed.content.decode()
+    assert empty in page and "Сначала пополните его" not in page and FUND_FORMS["can_top_up"] not in page
+    other = world.client("regional_other").get(f"/financing/region/?region={world.r2.pk}&year={money['year']}")
+    page = other.content.decode()
+    assert f"{empty} Сначала пополните его." in page and FUND_FORMS["can_top_up"] in page
