@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from efs.coordination import services
@@ -74,3 +75,10 @@ def held_meeting(board: Board, present: list[CouncilMember], *, days_ago: int = 
         place="Министерство, зал 1",
     )
     return services.attendance_record(actor=board.secretary.user, meeting=meeting, present=present)
+
+
+def logged_in(user) -> Client:
+    """A test client with `user` logged in."""
+    client = Client()
+    client.force_login(user)
+    return client

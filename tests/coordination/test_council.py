@@ -21,18 +21,10 @@ from efs.coordination.models import (
 )
 from efs.errors import Conflict, PermissionDenied, ValidationFailed
 from efs.people.models import Notification
-from tests.coordination.conftest import held_meeting
+from tests.coordination.conftest import held_meeting, logged_in
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date.today()
-
-
-def _client(user):
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _voted_decision(board, present):
@@ -386,7 +378,7 @@ def test_every_page_renders_for_a_member(board):
     meeting, decision = _voted_decision(board, [board.chair, board.secretary, board.head])
     minutes = services.minutes_save(actor=board.secretary.user, meeting=meeting, text="Текст протокола")
     task = _task(board)
-    client = _client(board.head.user)
+    client = logged_in(board.head.user)
     c = board.council.pk
     for url in [
         f"/coordination/councils/{c}/",
@@ -417,7 +409,8 @@ def test_html_vote_from_a_non_member_gets_a_russian_refusal(board, world):
         role="member",
         term_start=TODAY,
     )  # a member now, but not at that meeting
-    response = _client(world.users["municipal"]).post(f"/coordination/decisions/{decision.pk}/vote/", {"choice": "for"})
+    municipal = logged_in(world.users["municipal"])
+    response = municipal.post(f"/coordination/decisions/{decision.pk}/vote/", {"choice": "for"})
     assert response.status_code == 403
     assert (
         "В этом участвуют только члены совета, присутствовавшие на заседании." in response.content.decode()
@@ -430,14 +423,14 @@ def test_api_refusals_carry_stable_codes_and_save_nothing(board):
     services.decision_close(
         actor=board.chair.user, decision=services.decision_add(actor=board.chair.user, meeting=meeting, text="x")
     )
-    outsider = _client(board.methodist.user)  # a member, absent from this meeting
+    outsider = logged_in(board.methodist.user)  # a member, absent from this meeting
     response = outsider.post(
         f"/api/coordination/decisions/{decision.pk}/votes",
         json.dumps({"choice": "for"}),
         content_type="application/json",
     )
     assert (response.status_code, response.json()["error"]["code"]) == (403, "not_present")
-    chair, head, secretary = _client(board.chair.user), _client(board.head.user), _client(board.secretary.user)
+    chair, head, secretary = logged_in(board.chair.user), logged_in(board.head.user), logged_in(board.secretary.user)
     assert (
         chair.post(
             f"/api/coordination/decisions/{decision.pk}/votes",
@@ -504,7 +497,7 @@ def test_the_public_accountability_page_is_open_and_holds_no_personal_data(board
 def test_the_tasks_board_reads_a_fixed_number_of_queries_whatever_the_number_of_tasks(board):
     from tests.conftest import queries_of
 
-    client = _client(board.head.user)
+    client = logged_in(board.head.user)
     url = f"/coordination/councils/{board.council.pk}/tasks/"
 
     def add(n):
@@ -544,7 +537,7 @@ def test_attendance_is_fixed_once_the_meeting_has_decisions(board):
 def test_tasks_and_decisions_are_discussed_in_the_communities_threads(board):
     _meeting, decision = _voted_decision(board, [board.chair, board.secretary, board.head])
     task = _task(board)
-    head = _client(board.head.user)
+    head = logged_in(board.head.user)
     assert (
         head.post(
             f"/coordination/tasks/{task.pk}/discussion/", {"body": "Начнём с **северных** территорий"}
@@ -555,13 +548,13 @@ def test_tasks_and_decisions_are_discussed_in_the_communities_threads(board):
         head.post(f"/coordination/decisions/{decision.pk}/discussion/", {"body": "Кто готовит отчёт?"}).status_code
         == 302
     )
-    page = _client(board.chair.user).get(f"/coordination/tasks/{task.pk}/").content.decode()
+    page = logged_in(board.chair.user).get(f"/coordination/tasks/{task.pk}/").content.decode()
     assert "<strong>северных</strong>" in page
     assert (
         "Кто готовит отчёт?"
-        in _client(board.chair.user).get(f"/coordination/meetings/{decision.meeting_id}/").content.decode()
+        in logged_in(board.chair.user).get(f"/coordination/meetings/{decision.meeting_id}/").content.decode()
     )
-    outsider = _client(board.outsider)
+    outsider = logged_in(board.outsider)
     assert outsider.post(f"/coordination/tasks/{task.pk}/discussion/", {"body": "чужой"}).status_code == 404
     assert [p.html for p in queries.discussion("task", task.pk)] == [
         "<p>Начнём с <strong>северных</strong> территорий</p>\n"

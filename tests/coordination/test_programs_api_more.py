@@ -8,23 +8,16 @@ import datetime as dt
 import pytest
 
 from efs.coordination.programs.models import ProgramTemplate
+from tests.coordination.conftest import logged_in
 from tests.coordination.programs_routes import _template_body, make_program, template
 
 pytestmark = pytest.mark.django_db
 URL = "/api/coordination/programs/template"
 
 
-def _client(user):
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_the_federal_operator_publishes_a_template_version_through_the_api(world):
     template(world)
-    federal, regional = _client(world.users["federal"]), _client(world.users["regional"])
+    federal, regional = logged_in(world.users["federal"]), logged_in(world.users["regional"])
     body = _template_body("Шаблон программы 2027")
 
     refused = regional.post(URL, body, content_type="application/json")
@@ -50,10 +43,10 @@ def test_the_federal_operator_publishes_a_template_version_through_the_api(world
 def test_macroregions_and_assigned_reviews_are_listed_as_on_the_pages(world):
     template(world)
     make_program(world, 2031, "in_review")
-    reviews = _client(world.users["expert"]).get("/api/coordination/programs/reviews").json()
+    reviews = logged_in(world.users["expert"]).get("/api/coordination/programs/reviews").json()
     assert reviews and reviews[0]["region_code"] == "24" and reviews[0]["status"]
-    assert _client(world.users["regional"]).get("/api/coordination/programs/reviews").status_code == 403
-    assert _client(world.users["federal"]).get("/api/coordination/programs/macroregions").status_code == 200
+    assert logged_in(world.users["regional"]).get("/api/coordination/programs/reviews").status_code == 403
+    assert logged_in(world.users["federal"]).get("/api/coordination/programs/macroregions").status_code == 200
 
 
 def test_a_program_is_discussed_and_put_on_a_councils_agenda(world):
@@ -65,11 +58,11 @@ def test_a_program_is_discussed_and_put_on_a_councils_agenda(world):
 
     template(world)
     program = make_program(world, 2030, "draft")
-    regional = _client(world.users["regional"])
+    regional = logged_in(world.users["regional"])
     url = f"/coordination/programs/{program.pk}/"
     response = regional.post(f"{url}discussion/", {"body": "Нужна цель по наставничеству"}, follow=True)
     assert "Нужна цель по наставничеству" in response.content.decode()
-    assert _client(world.users["regional_other"]).post(f"{url}discussion/", {"body": "чужой"}).status_code == 404
+    assert logged_in(world.users["regional_other"]).post(f"{url}discussion/", {"body": "чужой"}).status_code == 404
 
     board = council.council_create(actor=world.users["regional"], region=world.r1, name="Совет")
     meeting = council.meeting_schedule(

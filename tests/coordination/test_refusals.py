@@ -10,18 +10,10 @@ import pytest
 
 from efs.coordination import services
 from efs.coordination.models import Council, CouncilMember, Meeting, StrategicTask, Vote, WorkingGroup
-from tests.coordination.conftest import held_meeting
+from tests.coordination.conftest import held_meeting, logged_in
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date.today()
-
-
-def _client(user):
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _refused(response, status: int, message: str) -> None:
@@ -31,20 +23,20 @@ def _refused(response, status: int, message: str) -> None:
 
 def test_a_second_council_of_the_region_is_refused_with_409(board, world):
     before = Council.objects.count()
-    response = _client(world.users["regional"]).post("/coordination/", {"region": world.r1.pk, "name": "Ещё совет"})
+    response = logged_in(world.users["regional"]).post("/coordination/", {"region": world.r1.pk, "name": "Ещё совет"})
     _refused(response, 409, "У региона уже есть координационный совет.")
     assert Council.objects.count() == before
 
 
 def test_a_council_without_a_name_is_refused_with_400(world):
-    response = _client(world.users["regional"]).post("/coordination/", {"region": world.r1.pk, "name": ""})
+    response = logged_in(world.users["regional"]).post("/coordination/", {"region": world.r1.pk, "name": ""})
     _refused(response, 400, "Обязательное поле.")
     assert not Council.objects.exists()
 
 
 def test_a_member_whose_term_ends_before_it_starts_is_refused_with_422(board, world):
     before = CouncilMember.objects.count()
-    response = _client(world.users["regional"]).post(
+    response = logged_in(world.users["regional"]).post(
         f"/coordination/councils/{board.council.pk}/members/",
         {
             "username": "municipal",
@@ -59,7 +51,7 @@ def test_a_member_whose_term_ends_before_it_starts_is_refused_with_422(board, wo
 
 
 def test_a_second_group_of_the_same_name_is_refused_with_409(board):
-    client = _client(board.chair.user)
+    client = logged_in(board.chair.user)
     url = f"/coordination/councils/{board.council.pk}/groups/"
     assert client.post(url, {"name": "Группа по наставничеству"}).status_code == 302
     _refused(client.post(url, {"name": "Группа по наставничеству"}), 409, "рабочая группа с таким названием")
@@ -68,7 +60,7 @@ def test_a_second_group_of_the_same_name_is_refused_with_409(board):
 
 def test_a_meeting_outside_the_calendar_is_refused_with_400(board):
     before = Meeting.objects.count()
-    response = _client(board.chair.user).post(
+    response = logged_in(board.chair.user).post(
         f"/coordination/councils/{board.council.pk}/meetings/", {"starts_at": "1990-03-05T15:00", "place": "Зал"}
     )
     _refused(response, 400, "Дата вне диапазона 2000–2100.")
@@ -77,7 +69,7 @@ def test_a_meeting_outside_the_calendar_is_refused_with_400(board):
 
 def test_a_task_whose_deadline_is_before_its_start_is_refused_with_422(board):
     before = StrategicTask.objects.count()
-    response = _client(board.chair.user).post(
+    response = logged_in(board.chair.user).post(
         f"/coordination/councils/{board.council.pk}/tasks/",
         {
             "title": "Задача",
@@ -95,6 +87,6 @@ def test_a_vote_on_a_closed_decision_is_refused_with_its_status_not_a_redirect(b
     meeting = held_meeting(board, [board.chair, board.secretary, board.head])
     decision = services.decision_add(actor=board.chair.user, meeting=meeting, text="Утвердить план")
     services.decision_close(actor=board.chair.user, decision=decision)
-    response = _client(board.head.user).post(f"/coordination/decisions/{decision.pk}/vote/", {"choice": "for"})
+    response = logged_in(board.head.user).post(f"/coordination/decisions/{decision.pk}/vote/", {"choice": "for"})
     _refused(response, 409, "Голосование по этому решению закрыто.")
     assert not Vote.objects.filter(decision=decision).exists()

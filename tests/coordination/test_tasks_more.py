@@ -11,18 +11,11 @@ import pytest
 from efs.coordination import services
 from efs.coordination.models import Participation, StrategicTask, TaskRevision
 from efs.errors import Conflict, PermissionDenied, ValidationFailed
+from tests.coordination.conftest import logged_in
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date.today()
 NAME = "Петрова Мария Ивановна"
-
-
-def _client(user):
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _task(board, **kwargs):
@@ -76,7 +69,7 @@ def test_bulk_pledges_by_a_member_for_another_organization_are_refused_row_by_ro
 
 def test_the_bulk_form_names_the_row_in_russian_and_saves_nothing(board, world):
     task = _task(board)
-    chair = _client(board.chair.user)
+    chair = logged_in(board.chair.user)
     url = f"/coordination/tasks/{task.pk}/pledges/bulk/"
     bad = {
         "organization_1": board.ipk.pk,
@@ -98,7 +91,7 @@ def test_the_bulk_form_names_the_row_in_russian_and_saves_nothing(board, world):
 
 def test_the_bulk_api_returns_each_bad_row_and_saves_nothing(board, world):
     task = _task(board)
-    chair = _client(board.chair.user)
+    chair = logged_in(board.chair.user)
     url = f"/api/coordination/tasks/{task.pk}/pledges/bulk"
     body = {"rows": [{"organization_id": board.ipk.pk, "staff_hours": 4}, {"organization_id": world.org_d.pk}]}
     response = chair.post(url, body, content_type="application/json")
@@ -156,9 +149,9 @@ def test_a_tasks_text_is_edited_by_runners_and_every_edit_is_kept(board):
     told = Notification.objects.filter(user=board.methodist.user, title__startswith="Новый срок задачи")
     assert told.count() == 1
 
-    page = _client(board.head.user).get(f"/coordination/tasks/{task.pk}/").content.decode()
+    page = logged_in(board.head.user).get(f"/coordination/tasks/{task.pk}/").content.decode()
     assert "История изменений (1)" in page and "решение совета № 3" in page
-    api = _client(board.head.user).get(f"/api/coordination/tasks/{task.pk}/revisions").json()
+    api = logged_in(board.head.user).get(f"/api/coordination/tasks/{task.pk}/revisions").json()
     assert api["revisions"][0]["changes"]["deadline"] == [str(old_deadline), str(new_deadline)]
 
     services.task_status_set(actor=board.chair.user, task=task, status="cancelled")
@@ -169,7 +162,7 @@ def test_a_tasks_text_is_edited_by_runners_and_every_edit_is_kept(board):
 def test_the_edit_form_refuses_in_russian_and_saves_nothing(board):
     task = _task(board)
     page = (
-        _client(board.chair.user)
+        logged_in(board.chair.user)
         .post(
             f"/coordination/tasks/{task.pk}/edit/",
             {"title": "Новое", "goal": task.goal, "deadline": f"{TODAY - dt.timedelta(days=365):%Y-%m-%d}"},
@@ -202,7 +195,7 @@ def test_a_name_typed_into_evidence_is_not_public_until_a_runner_publishes_the_t
         services.task_evidence_publish(actor=board.methodist.user, task=task, text=evidence)
     assert NAME not in public()
 
-    response = _client(board.secretary.user).post(
+    response = logged_in(board.secretary.user).post(
         f"/coordination/tasks/{task.pk}/evidence/publish/", {"text": "Положение утверждено приказом № 15"}
     )
     assert response.status_code == 302
@@ -211,7 +204,7 @@ def test_a_name_typed_into_evidence_is_not_public_until_a_runner_publishes_the_t
     # New evidence with a name does not replace the published text by itself.
     services.task_status_set(actor=board.methodist.user, task=task, status="done", evidence=f"{NAME}: итог")
     assert NAME not in public() and "приказом № 15" in public()
-    secretary_page = _client(board.secretary.user).get(f"/coordination/tasks/{task.pk}/").content.decode()
+    secretary_page = logged_in(board.secretary.user).get(f"/coordination/tasks/{task.pk}/").content.decode()
     assert "Сведения о результате изменились после публикации." in secretary_page
 
     services.task_evidence_publish(actor=board.chair.user, task=task, text="")
