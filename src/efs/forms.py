@@ -118,7 +118,8 @@ def set_queryset(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> No
 
 class StyledForm(forms.Form):
     """Bootstrap's classes on every widget a template renders as it is (``{{ field }}``): a
-    select gets ``form-select``, a check box none, every other input ``form-control``."""
+    select gets ``form-select``, a check box none, every other input ``form-control``; after
+    validation a field with errors also ``is-invalid``."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -128,3 +129,13 @@ class StyledForm(forms.Form):
             select = isinstance(field.widget, forms.Select)
             css = "form-select form-select-sm" if select else "form-control form-control-sm"
             field.widget.attrs.setdefault("class", css)
+
+    def full_clean(self) -> None:
+        """A field that failed is marked for Bootstrap (``is-invalid``: the red border)."""
+        super().full_clean()
+        for name in self._errors or {}:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                classes = widget.attrs.get("class", "")
+                if "is-invalid" not in classes.split():
+                    widget.attrs["class"] = f"{classes} is-invalid".strip()
