@@ -133,7 +133,7 @@ class StyledForm(forms.Form):
     def full_clean(self) -> None:
         """A field that failed is marked for Bootstrap (``is-invalid``: the red border)."""
         super().full_clean()
-        for name in self._errors or {}:
+        for name in self.errors:
             if name in self.fields:
                 widget = self.fields[name].widget
                 classes = widget.attrs.get("class", "")
