@@ -327,17 +327,6 @@ def item_remove(*, actor: User, item: RouteItem) -> None:
     _event(route, actor, "item_removed", item.title)
 
 
-def _require_hours(route: Route, hours: int, message: str) -> None:
-    """The route's limit of hours, checked for a route that would take `hours` (the message
-    names what was being added: a cohort, an activity)."""
-    if hours > route.max_hours:
-        raise ValidationFailed(
-            message % {"hours": hours, "limit": route.max_hours},
-            code="route_hours_exceeded",
-            details={"hours": hours, "max_hours": route.max_hours},
-        )
-
-
 @transaction.atomic
 def item_add_cohort(*, actor: User, route: Route, cohort: Cohort, replace: RouteItem | None = None) -> RouteItem:
     """Add a cohort (or swap an item for it); the effect shows in the route's summary."""
@@ -360,14 +349,17 @@ def item_add_cohort(*, actor: User, route: Route, cohort: Cohort, replace: Route
         raise Conflict(_("The route already has this program."), code="route_program_twice")
     option = next(o for o in found if o.id == key)
     kept = [i for i in route.items.exclude(status=ItemStatus.CANCELLED) if replace is None or i.pk != replace.pk]
-    _require_hours(
-        route,
-        sum(i.hours for i in kept) + option.hours,
-        _(
-            "With this cohort the route would take %(hours)s hours, more than its limit of %(limit)s. Remove an "
-            "activity or raise the limit of hours."
-        ),
-    )
+    hours = sum(i.hours for i in kept) + option.hours
+    if hours > route.max_hours:
+        raise ValidationFailed(
+            _(
+                "With this cohort the route would take %(hours)s hours, more than its limit of %(limit)s. Remove an "
+                "activity or raise the limit of hours."
+            )
+            % {"hours": hours, "limit": route.max_hours},
+            code="route_hours_exceeded",
+            details={"hours": hours, "max_hours": route.max_hours},
+        )
     price = sum(i.price for i in kept) + option.price
     if price > route.budget:
         raise ValidationFailed(
@@ -430,14 +422,17 @@ def item_add_sourced(*, actor: User, route_id: int, kind: str, key: str) -> Rout
             _("This activity does not address a deficit of the route."), code="route_source_off_deficits"
         )
     kept = list(route.items.exclude(status=ItemStatus.CANCELLED))
-    _require_hours(
-        route,
-        sum(i.hours for i in kept) + sourced.hours,
-        _(
-            "With this activity the route would take %(hours)s hours, more than its limit of %(limit)s. Remove "
-            "an activity or raise the limit of hours."
-        ),
-    )
+    hours = sum(i.hours for i in kept) + sourced.hours
+    if hours > route.max_hours:
+        raise ValidationFailed(
+            _(
+                "With this activity the route would take %(hours)s hours, more than its limit of %(limit)s. Remove "
+                "an activity or raise the limit of hours."
+            )
+            % {"hours": hours, "limit": route.max_hours},
+            code="route_hours_exceeded",
+            details={"hours": hours, "max_hours": route.max_hours},
+        )
     start = max(route.period_start, timezone.localdate())
     if start > route.period_end:
         raise Conflict(_("The route's period is over."), code="route_period_over")
