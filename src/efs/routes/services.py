@@ -327,6 +327,18 @@ def item_remove(*, actor: User, item: RouteItem) -> None:
     _event(route, actor, "item_removed", item.title)
 
 
+def check_hours(message: str, *, route: Route, hours: int, code: str) -> None:
+    """The route's limit of hours, for a route that would take `hours`: ValidationFailed(`code`)
+    with `message` (``%(hours)s``, ``%(limit)s``: what was being added says it, a cohort or an
+    activity) when over it. scripts/api_reference.py reads the message and the code here."""
+    if hours > route.max_hours:
+        raise ValidationFailed(
+            message % {"hours": hours, "limit": route.max_hours},
+            code=code,
+            details={"hours": hours, "max_hours": route.max_hours},
+        )
+
+
 @transaction.atomic
 def item_add_cohort(*, actor: User, route: Route, cohort: Cohort, replace: RouteItem | None = None) -> RouteItem:
     """Add a cohort (or swap an item for it); the effect shows in the route's summary."""
@@ -349,17 +361,15 @@ def item_add_cohort(*, actor: User, route: Route, cohort: Cohort, replace: Route
         raise Conflict(_("The route already has this program."), code="route_program_twice")
     option = next(o for o in found if o.id == key)
     kept = [i for i in route.items.exclude(status=ItemStatus.CANCELLED) if replace is None or i.pk != replace.pk]
-    hours = sum(i.hours for i in kept) + option.hours
-    if hours > route.max_hours:
-        raise ValidationFailed(
-            _(
-                "With this cohort the route would take %(hours)s hours, more than its limit of %(limit)s. Remove an "
-                "activity or raise the limit of hours."
-            )
-            % {"hours": hours, "limit": route.max_hours},
-            code="route_hours_exceeded",
-            details={"hours": hours, "max_hours": route.max_hours},
-        )
+    check_hours(
+        _(
+            "With this cohort the route would take %(hours)s hours, more than its limit of %(limit)s. Remove an "
+            "activity or raise the limit of hours."
+        ),
+        route=route,
+        hours=sum(i.hours for i in kept) + option.hours,
+        code="route_hours_exceeded",
+    )
     price = sum(i.price for i in kept) + option.price
     if price > route.budget:
         raise ValidationFailed(
@@ -422,17 +432,15 @@ def item_add_sourced(*, actor: User, route_id: int, kind: str, key: str) -> Rout
             _("This activity does not address a deficit of the route."), code="route_source_off_deficits"
         )
     kept = list(route.items.exclude(status=ItemStatus.CANCELLED))
-    hours = sum(i.hours for i in kept) + sourced.hours
-    if hours > route.max_hours:
-        raise ValidationFailed(
-            _(
-                "With this activity the route would take %(hours)s hours, more than its limit of %(limit)s. Remove "
-                "an activity or raise the limit of hours."
-            )
-            % {"hours": hours, "limit": route.max_hours},
-            code="route_hours_exceeded",
-            details={"hours": hours, "max_hours": route.max_hours},
-        )
+    check_hours(
+        _(
+            "With this activity the route would take %(hours)s hours, more than its limit of %(limit)s. Remove "
+            "an activity or raise the limit of hours."
+        ),
+        route=route,
+        hours=sum(i.hours for i in kept) + sourced.hours,
+        code="route_hours_exceeded",
+    )
     start = max(route.period_start, timezone.localdate())
     if start > route.period_end:
         raise Conflict(_("The route's period is over."), code="route_period_over")
