@@ -12,6 +12,15 @@ from tests.matrix import refusal_text
 from tests.support.setup import cycles_data, support_data
 
 
+def _refused_and_unsaved(model, client, url: str, form: dict, *, status: int, message: str) -> None:
+    """The POST answers `status` with `message` on the page, and no `model` row is added."""
+    before = model.objects.count()
+    response = client.post(url, form)
+    assert response.status_code == status
+    assert message in response.content.decode()
+    assert model.objects.count() == before
+
+
 @pytest.fixture
 def data(world):
     return world, support_data(world, {})
@@ -19,68 +28,75 @@ def data(world):
 
 def test_the_consultation_page_refuses_a_foreign_subject_with_400(data):
     world, _state = data
-    before = Consultation.objects.count()
-    response = world.client("teacher").post(
-        "/support/consultations/new/", {"topic": "x", "subject": "c999999", "format": "online", "preferred_times": ""}
+    _refused_and_unsaved(
+        Consultation,
+        world.client("teacher"),
+        "/support/consultations/new/",
+        {"topic": "x", "subject": "c999999", "format": "online", "preferred_times": ""},
+        status=400,
+        message="Выберите корректный вариант",
     )
-    assert response.status_code == 400
-    assert "Выберите корректный вариант" in response.content.decode()
-    assert Consultation.objects.count() == before
 
 
 def test_the_consultation_page_without_a_tutor_answers_409_with_the_message(data):
     world, state = data
     SupportAssignment.objects.filter(educator=world.self_educator, kind="tutor").update(active=False)
-    before = Consultation.objects.count()
-    response = world.client("teacher").post(
+    _refused_and_unsaved(
+        Consultation,
+        world.client("teacher"),
         "/support/consultations/new/",
         {"topic": "Оценивание", "subject": f"c{state['competency']}", "format": "online", "preferred_times": ""},
+        status=409,
+        message="Тьютор вам пока не назначен",
     )
-    assert response.status_code == 409
-    assert "Тьютор вам пока не назначен" in response.content.decode()
-    assert Consultation.objects.count() == before
 
 
 def test_the_record_page_refuses_a_journal_about_someone_else_with_400(data):
     world, _state = data
-    before = PrivateRecord.objects.count()
-    response = world.client("tutor").post(
+    _refused_and_unsaved(
+        PrivateRecord,
+        world.client("tutor"),
         "/support/records/new/",
         {"educator": world.self_educator.pk, "kind": "journal_entry", "title": "Запись", "body": "Текст"},
+        status=400,
+        message="Выберите корректный вариант",
     )
-    assert response.status_code == 400
-    assert "Выберите корректный вариант" in response.content.decode()
-    assert PrivateRecord.objects.count() == before
 
 
 def test_the_record_page_refuses_an_empty_title_with_400(data):
     world, _state = data
-    before = PrivateRecord.objects.count()
-    response = world.client("teacher").post(
+    _refused_and_unsaved(
+        PrivateRecord,
+        world.client("teacher"),
         "/support/records/new/",
         {"educator": world.self_educator.pk, "kind": "journal_entry", "title": "  ", "body": "Текст"},
+        status=400,
+        message="Обязательное поле",
     )
-    assert response.status_code == 400
-    assert "Обязательное поле" in response.content.decode()
-    assert PrivateRecord.objects.count() == before
 
 
 def test_the_cycle_page_refuses_a_second_open_cycle_with_409(world):
     state = cycles_data(world, {})
-    before = ReflectionCycle.objects.count()
-    response = world.client("teacher").post("/support/cycles/new/", {"subject": f"c{state['competency_com']}"})
-    assert response.status_code == 409
-    assert "Цикл по этой компетенции уже открыт." in response.content.decode()
-    assert ReflectionCycle.objects.count() == before
+    _refused_and_unsaved(
+        ReflectionCycle,
+        world.client("teacher"),
+        "/support/cycles/new/",
+        {"subject": f"c{state['competency_com']}"},
+        status=409,
+        message="Цикл по этой компетенции уже открыт.",
+    )
 
 
 def test_the_cycle_page_refuses_a_foreign_subject_with_400(world):
     cycles_data(world, {})
-    before = ReflectionCycle.objects.count()
-    response = world.client("teacher").post("/support/cycles/new/", {"subject": "c999999"})
-    assert response.status_code == 400
-    assert "Выберите корректный вариант" in response.content.decode()
-    assert ReflectionCycle.objects.count() == before
+    _refused_and_unsaved(
+        ReflectionCycle,
+        world.client("teacher"),
+        "/support/cycles/new/",
+        {"subject": "c999999"},
+        status=400,
+        message="Выберите корректный вариант",
+    )
 
 
 def test_a_cycle_closed_before_its_stage_is_refused_with_409_on_a_page_of_its_own(world):
